@@ -1,0 +1,107 @@
+# Pusat Belajar box — build, run and test.
+#
+#   make run     install what is needed, build, create the demo box, serve it
+#                at http://127.0.0.1:8080/
+#   make test    install what is needed, build, run every test (also under
+#                ASan+UBSan)
+#   make bench   benchmarks against nginx (not part of make test)
+#
+# Binaries go to build/ (build/asan/ for the sanitizer build).
+
+VERSION  := $(shell cat VERSION)
+BUILD    ?= build
+CC       ?= cc
+CROSS    ?=
+PYTHON   := /usr/bin/python3
+SRCDIR   := $(abspath .)
+
+PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl
+PKG_CONFIG ?= pkg-config
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
+            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(SRCDIR)\" -MMD -MP
+LDFLAGS  ?=
+ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
+LIBS     := $(PKG_LIBS) -lpthread
+
+ifeq ($(SAN),1)
+ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(wildcard firmware/lib/*.c)
+WEB_SRC  := $(wildcard firmware/web/*.c)
+CTL_SRC  := $(wildcard firmware/ctl/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJ  := $(call obj,$(LIB_SRC))
+WEB_OBJ  := $(call obj,$(WEB_SRC))
+CTL_OBJ  := $(call obj,$(CTL_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl
+
+.PHONY: all deps run test test-unit test-system test-browser test-asan bench clean \
+        check-config
+
+all: $(PROGRAMS) $(UNIT_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libpb.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CROSS)ar rcs $@ $^
+
+$(BUILD)/pb-web: $(WEB_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/libpb.a $(LIBS)
+
+$(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/libpb.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
+
+-include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d)
+
+# Debian packages the build and the tests need; installed only when missing.
+DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
+             libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev
+DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
+             chromium chromium-driver valgrind
+DEB_BENCH := nginx-light wrk
+
+deps:
+	@sh tests/install-deps.sh $(DEB_BUILD)
+
+deps-test: deps
+	@sh tests/install-deps.sh $(DEB_TEST)
+
+run: deps
+	$(MAKE) $(PROGRAMS)
+	$(BUILD)/pbctl demo $(BUILD)/demo
+	exec $(BUILD)/pb-web -c $(BUILD)/demo/box.conf
+
+test: deps-test
+	$(MAKE) all
+	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
+	$(PYTHON) tests/run.py --build $(BUILD)
+
+bench: deps
+	@sh tests/install-deps.sh $(DEB_BENCH)
+	$(MAKE) $(PROGRAMS)
+	$(PYTHON) bench/bench_files.py --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

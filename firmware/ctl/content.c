@@ -1,0 +1,180 @@
+#include "ctl.h"
+
+#include "pb_catalog.h"
+#include "pb_manifest.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MANIFEST_NAME "manifest.json"
+
+static char *read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n = fread(buf, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		free(buf);
+		snprintf(err, errlen, "%s is larger than %zu bytes", path, max);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+struct import_tally {
+	int added, updated, unchanged, refused;
+	int copied, present, failed;
+};
+
+/* Copy one module's files in; 0 when all are in the store. */
+static int import_files(struct pb_ctl *c, const char *dir, struct pb_module *m,
+			struct import_tally *t, FILE *out)
+{
+	char src[PATH_MAX], err[256];
+	int ok = 1;
+
+	for (int i = 0; i < m->nfiles; i++) {
+		struct pb_module_file *f = &m->files[i];
+		int64_t size = 0;
+		enum pb_store_result r;
+
+		snprintf(src, sizeof(src), "%s/%s", dir, f->path);
+		r = pb_store_import(&c->store, src, f->sha256, &size, err, sizeof(err));
+		if (r == PB_STORE_ADDED || r == PB_STORE_PRESENT) {
+			if (f->size >= 0 && f->size != size) {
+				fprintf(out, "  ! %s: GAGAL: ukuran %lld, manifest %lld\n",
+					f->path, (long long)size, (long long)f->size);
+				t->failed++;
+				ok = 0;
+				continue;
+			}
+			f->size = size;
+			fprintf(out, "  %c %s  %lld B  %s\n", r == PB_STORE_ADDED ? '+' : '=',
+				f->path, (long long)size,
+				r == PB_STORE_ADDED ? "disalin / copied" : "sudah ada / present");
+			if (r == PB_STORE_ADDED)
+				t->copied++;
+			else
+				t->present++;
+		} else {
+			fprintf(out, "  ! %s: GAGAL / FAILED: %s%s%s\n", f->path,
+				r == PB_STORE_ERR_HASH ? "SHA-256 tidak cocok / hash mismatch: " : "",
+				err, "");
+			t->failed++;
+			ok = 0;
+		}
+		fflush(out);
+	}
+	return ok ? 0 : -1;
+}
+
+int ctl_content_import(struct pb_ctl *c, const char *dir, FILE *out)
+{
+	struct pb_manifest man;
+	struct import_tally t;
+	char path[PATH_MAX], err[256];
+	char *json;
+	size_t len = 0;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST_NAME);
+	json = read_file(path, PB_MANIFEST_MAX_BYTES, &len, err, sizeof(err));
+	if (json == NULL) {
+		fprintf(out, "GAGAL: %s\n", err);
+		return -1;
+	}
+	if (pb_manifest_parse(json, len, &man, err, sizeof(err)) != 0) {
+		free(json);
+		fprintf(out, "GAGAL: %s: %s\n", path, err);
+		return -1;
+	}
+	free(json);
+	fprintf(out, "%s: %d modul\n", path, man.nmodules);
+	for (int i = 0; i < man.nmodules; i++) {
+		struct pb_module *m = &man.modules[i];
+		enum pb_catalog_change ch;
+
+		if (m->error[0] != '\0') {
+			fprintf(out, "modul #%d %s: DITOLAK / REFUSED: %s\n", i + 1, m->id, m->error);
+			t.refused++;
+			continue;
+		}
+		fprintf(out, "modul %s — %s (KK %c, %s, %s)\n", m->id, m->title, m->kk,
+			m->subject, m->level);
+		if (import_files(c, dir, m, &t, out) != 0) {
+			fprintf(out, "modul %s: DITOLAK / REFUSED: berkas gagal\n", m->id);
+			t.refused++;
+			continue;
+		}
+		if (pb_catalog_upsert(c->db, m, "usb", &ch) != 0) {
+			fprintf(out, "modul %s: GAGAL: basis data: %s\n", m->id, sqlite3_errmsg(c->db));
+			t.refused++;
+			continue;
+		}
+		if (ch == PB_CATALOG_ADDED)
+			t.added++;
+		else if (ch == PB_CATALOG_UPDATED)
+			t.updated++;
+		else
+			t.unchanged++;
+	}
+	fprintf(out, "ringkasan / summary: %d baru, %d diperbarui, %d tidak berubah, "
+		"%d ditolak; berkas: %d disalin, %d sudah ada, %d gagal\n",
+		t.added, t.updated, t.unchanged, t.refused, t.copied, t.present, t.failed);
+	pb_manifest_free(&man);
+	return t.refused > 0 ? 1 : 0;
+}
+
+static int content_list(struct pb_ctl *c)
+{
+	struct pb_catalog_filter f;
+	json_t *res, *m;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	res = pb_catalog_query(c->db, &f);
+	if (res == NULL) {
+		fprintf(stderr, "pbctl: cannot read the catalogue\n");
+		return 1;
+	}
+	json_array_foreach(json_object_get(res, "modules"), i, m)
+		printf("%s\tKK %s\t%s\t%s\t%zu berkas\n",
+		       json_string_value(json_object_get(m, "id")),
+		       json_string_value(json_object_get(m, "kk")),
+		       json_string_value(json_object_get(m, "subject")),
+		       json_string_value(json_object_get(m, "title")),
+		       json_array_size(json_object_get(m, "files")));
+	json_decref(res);
+	return 0;
+}
+
+int cmd_content(struct pb_ctl *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc == 3 && strcmp(argv[1], "import") == 0) {
+		rc = ctl_content_import(c, argv[2], stdout);
+		return rc < 0 ? 1 : rc;
+	}
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return content_list(c);
+	fprintf(stderr, "usage: pbctl content import DIR | pbctl content list\n");
+	return 2;
+}

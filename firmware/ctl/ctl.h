@@ -1,0 +1,40 @@
+/* pbctl private header: the admin command line. */
+#ifndef PB_CTL_H
+#define PB_CTL_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "pb_config.h"
+#include "pb_store.h"
+
+#define PBCTL_DEFAULT_CONFIG "/etc/pusat-belajar/box.conf"
+
+struct pb_ctl {
+	const char *config_path;
+	struct pb_config cfg;
+	sqlite3 *db;
+	struct pb_store store;
+};
+
+/* Load the config and open the database and store (created if missing). */
+int ctl_open(struct pb_ctl *c);
+void ctl_close(struct pb_ctl *c);
+
+/* Verbs: each returns the process exit code. */
+int cmd_init(struct pb_ctl *c, int argc, char **argv);
+int cmd_status(struct pb_ctl *c, int argc, char **argv);
+int cmd_content(struct pb_ctl *c, int argc, char **argv);
+int cmd_user(struct pb_ctl *c, int argc, char **argv);
+int cmd_demo(struct pb_ctl *c, int argc, char **argv);
+int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);
+
+/* content.c: import a folder with manifest.json; report goes to out.
+ * Returns 0 if everything was imported, 1 if something was refused,
+ * -1 if the folder could not be read at all. */
+int ctl_content_import(struct pb_ctl *c, const char *dir, FILE *out);
+
+/* Read one line (a password) from stdin without the newline. */
+int ctl_read_secret(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,132 @@
+/* pbctl: set up and look after a Pusat Belajar box. */
+#include "ctl.h"
+
+#include "pb_db.h"
+#include "pb_log.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct verb {
+	const char *name;
+	int (*fn)(struct pb_ctl *c, int argc, char **argv);
+	int needs_box;          /* open config, database and store first */
+	const char *help;
+};
+
+static const struct verb verbs[] = {
+	{ "init", cmd_init, 1, "init                      create the database and store" },
+	{ "status", cmd_status, 1, "status                    what the box holds" },
+	{ "content", cmd_content, 1, "content import DIR | list  module files from a folder or USB stick" },
+	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | disable NAME | list" },
+	{ "demo", cmd_demo, 0, "demo DIR                  create a demo box in DIR" },
+	{ "config-keys", cmd_config_keys, 0, "config-keys               print every configuration key" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pbctl [-c FILE] VERB …\n  -c FILE  box configuration "
+		"(default %s)\nverbs:\n", PBCTL_DEFAULT_CONFIG);
+	for (const struct verb *v = verbs; v->name != NULL; v++)
+		fprintf(f, "  %s\n", v->help);
+}
+
+int ctl_open(struct pb_ctl *c)
+{
+	char dbp[PATH_MAX], store[PATH_MAX], err[PB_DB_ERR_LEN];
+
+	if (pb_config_load(&c->cfg, c->config_path) != 0) {
+		pb_config_print_errors(&c->cfg, stderr);
+		return -1;
+	}
+	if (mkdir(c->cfg.data_dir, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "pbctl: cannot create %s: %s\n", c->cfg.data_dir, strerror(errno));
+		return -1;
+	}
+	if (pb_config_db_path(&c->cfg, dbp, sizeof(dbp)) != 0 ||
+	    pb_config_store_path(&c->cfg, store, sizeof(store)) != 0) {
+		fprintf(stderr, "pbctl: data_dir path too long\n");
+		return -1;
+	}
+	if (pb_db_open(dbp, PB_DB_CREATE, &c->db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pbctl: %s: %s\n", dbp, err);
+		return -1;
+	}
+	if (pb_store_open(&c->store, store) != 0) {
+		fprintf(stderr, "pbctl: cannot open the store %s: %s\n", store, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void ctl_close(struct pb_ctl *c)
+{
+	pb_db_close(c->db);
+	c->db = NULL;
+}
+
+int ctl_read_secret(char *buf, size_t len)
+{
+	if (fgets(buf, (int)len, stdin) == NULL)
+		return -1;
+	if (strchr(buf, '\n') == NULL && !feof(stdin))
+		return -1;                  /* longer than the buffer */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+int cmd_config_keys(struct pb_ctl *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	pb_config_print_keys(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pb_ctl c;
+	const struct verb *v;
+	int opt, rc;
+
+	pb_log_init("pbctl");
+	memset(&c, 0, sizeof(c));
+	c.config_path = getenv("PB_CONFIG") ? getenv("PB_CONFIG") : PBCTL_DEFAULT_CONFIG;
+	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {
+		switch (opt) {
+		case 'c': c.config_path = optarg; break;
+		case 'V': printf("pbctl %s\n", PB_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pbctl: libsodium cannot start\n");
+		return 1;
+	}
+	for (v = verbs; v->name != NULL; v++)
+		if (strcmp(v->name, argv[optind]) == 0)
+			break;
+	if (v->name == NULL) {
+		fprintf(stderr, "pbctl: unknown verb '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (v->needs_box && ctl_open(&c) != 0) {
+		ctl_close(&c);
+		return 1;
+	}
+	rc = v->fn(&c, argc - optind, argv + optind);
+	ctl_close(&c);
+	return rc;
+}

@@ -1,0 +1,54 @@
+#include "ctl.h"
+
+#include "pb_db.h"
+
+#include <stdio.h>
+
+int cmd_init(struct pb_ctl *c, int argc, char **argv)
+{
+	char box_id[64];
+
+	(void)argc;
+	(void)argv;
+	if (pb_db_meta_get(c->db, "box_id", box_id, sizeof(box_id)) != 0) {
+		fprintf(stderr, "pbctl: the database has no box id\n");
+		return 1;
+	}
+	printf("kotak siap / box ready: %s (box id %s, schema %d)\n", c->cfg.data_dir,
+	       box_id, pb_db_schema_version());
+	return 0;
+}
+
+static long long count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int cmd_status(struct pb_ctl *c, int argc, char **argv)
+{
+	char box_id[64] = "?";
+
+	(void)argc;
+	(void)argv;
+	pb_db_meta_get(c->db, "box_id", box_id, sizeof(box_id));
+	printf("centre:   %s (%s)\n", c->cfg.centre_name, c->cfg.centre_id);
+	printf("box id:   %s\n", box_id);
+	printf("data:     %s\n", c->cfg.data_dir);
+	printf("modules:  %lld\n", count(c->db, "SELECT count(*) FROM modules"));
+	printf("files:    %lld (%lld bytes)\n",
+	       count(c->db, "SELECT count(DISTINCT sha256) FROM module_files"),
+	       count(c->db, "SELECT coalesce(sum(size), 0) FROM "
+			    "(SELECT DISTINCT sha256, size FROM module_files)"));
+	printf("staff:    %lld\n", count(c->db, "SELECT count(*) FROM staff WHERE disabled = 0"));
+	printf("outbox:   %lld records, %lld not yet acknowledged\n",
+	       count(c->db, "SELECT count(*) FROM outbox"),
+	       count(c->db, "SELECT count(*) FROM outbox WHERE acked = 0"));
+	return 0;
+}

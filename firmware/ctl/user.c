@@ -1,0 +1,87 @@
+#include "ctl.h"
+
+#include "pb_password.h"
+#include "pb_staff.h"
+
+#include <string.h>
+
+static int report(enum pb_staff_result r, const char *name, const char *done)
+{
+	if (r != PB_STAFF_OK) {
+		fprintf(stderr, "pbctl: user %s: %s\n", name, pb_staff_strerror(r));
+		return 1;
+	}
+	printf("%s: %s\n", name, done);
+	return 0;
+}
+
+static int read_password(char *pw, size_t len)
+{
+	if (ctl_read_secret(pw, len) != 0) {
+		fprintf(stderr, "pbctl: give the password on standard input (8-%d characters)\n",
+			PB_PASSWORD_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int user_list(struct pb_ctl *c)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT name, role, kind, disabled FROM staff "
+			       "ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+		return 1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%s\t%s\t%s\t%s\n", sqlite3_column_text(st, 0),
+		       sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+		       sqlite3_column_int(st, 3) ? "nonaktif" : "aktif");
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* pbctl user add NAME --role R [--kind K]   (password on stdin)
+ * pbctl user passwd NAME                    (password on stdin)
+ * pbctl user disable NAME | enable NAME | list */
+int cmd_user(struct pb_ctl *c, int argc, char **argv)
+{
+	char pw[PB_PASSWORD_MAX + 2];
+	const char *role = NULL, *kind = "";
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return user_list(c);
+	if (argc >= 3 && strcmp(argv[1], "add") == 0) {
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+				role = argv[++i];
+			else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+				kind = argv[++i];
+			else
+				goto usage;
+		}
+		if (role == NULL)
+			goto usage;
+		if (read_password(pw, sizeof(pw)) != 0)
+			return 1;
+		return report(pb_staff_add(c->db, argv[2], role, kind, pw), argv[2],
+			      "akun dibuat / account created");
+	}
+	if (argc == 3 && strcmp(argv[1], "passwd") == 0) {
+		if (read_password(pw, sizeof(pw)) != 0)
+			return 1;
+		return report(pb_staff_passwd(c->db, argv[2], pw), argv[2],
+			      "kata sandi diganti / password changed");
+	}
+	if (argc == 3 && strcmp(argv[1], "disable") == 0)
+		return report(pb_staff_set_disabled(c->db, argv[2], 1), argv[2],
+			      "akun dinonaktifkan / account disabled");
+	if (argc == 3 && strcmp(argv[1], "enable") == 0)
+		return report(pb_staff_set_disabled(c->db, argv[2], 0), argv[2],
+			      "akun diaktifkan / account enabled");
+usage:
+	fprintf(stderr, "usage: pbctl user add NAME --role admin|fasilitator "
+		"[--kind mentor|pengampu|instruktur] < password\n"
+		"       pbctl user passwd NAME < password\n"
+		"       pbctl user disable|enable NAME\n       pbctl user list\n");
+	return 2;
+}

@@ -1,0 +1,85 @@
+#include "pb_clock.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/timex.h>
+#include <time.h>
+
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+static char boot_id[40] = "unknown";
+static int source_override = -1;
+
+const char *pb_clock_source_name(enum pb_clock_source s)
+{
+	switch (s) {
+	case PB_CLOCK_NTP:      return "ntp";
+	case PB_CLOCK_RTC:      return "rtc";
+	case PB_CLOCK_BROWSER:  return "browser";
+	case PB_CLOCK_UNSYNCED: break;
+	}
+	return "unsynced";
+}
+
+static void read_boot_id(void)
+{
+	FILE *f = fopen(BOOT_ID_PATH, "r");
+	char buf[sizeof(boot_id)];
+
+	if (f == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(boot_id, sizeof(boot_id), "%s", buf);
+	}
+	fclose(f);
+}
+
+int64_t pb_clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t pb_clock_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pb_clock_set_source(enum pb_clock_source s)
+{
+	__atomic_store_n(&source_override, (int)s, __ATOMIC_RELAXED);
+}
+
+static enum pb_clock_source detect_source(void)
+{
+	struct timex tx;
+	struct stat sb;
+	int ov = __atomic_load_n(&source_override, __ATOMIC_RELAXED);
+
+	if (ov >= 0)
+		return (enum pb_clock_source)ov;
+	memset(&tx, 0, sizeof(tx));
+	if (adjtimex(&tx) >= 0 && !(tx.status & STA_UNSYNC))
+		return PB_CLOCK_NTP;
+	if (stat("/dev/rtc0", &sb) == 0)
+		return PB_CLOCK_RTC;
+	return PB_CLOCK_UNSYNCED;
+}
+
+void pb_clock_now(struct pb_stamp *st)
+{
+	pthread_once(&boot_once, read_boot_id);
+	st->wall_ms = pb_clock_wall_ms();
+	st->mono_ms = pb_clock_mono_ms();
+	st->source = detect_source();
+	memcpy(st->boot_id, boot_id, sizeof(st->boot_id));
+}

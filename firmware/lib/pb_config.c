@@ -1,0 +1,317 @@
+#include "pb_config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type {
+	KEY_STR,        /* free text, bounded by the field size */
+	KEY_IDENT,      /* [A-Za-z0-9._-]+ */
+	KEY_PATH,       /* relative paths are taken from the config file's folder */
+	KEY_UINT,       /* decimal, within [min, max] */
+	KEY_LISTEN,     /* HOST:PORT */
+	KEY_LANG,       /* id | en */
+};
+
+struct key_def {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size;          /* field size for strings */
+	unsigned long min, max;
+	const char *def;      /* default, parsed like a value from the file */
+	const char *doc;
+};
+
+#define STR(sec, key, field, type, def, doc) \
+	{ sec, key, type, offsetof(struct pb_config, field), \
+	  sizeof(((struct pb_config *)0)->field), 0, 0, def, doc }
+#define NUM(sec, key, field, lo, hi, def, doc) \
+	{ sec, key, KEY_UINT, offsetof(struct pb_config, field), \
+	  sizeof(unsigned), lo, hi, def, doc }
+
+static const struct key_def keys[] = {
+	STR("box", "centre_id", centre_id, KEY_IDENT, "PB-BELUM-DIATUR",
+	    "Centre code from the provisioning bundle"),
+	STR("box", "centre_name", centre_name, KEY_STR, "Pusat Belajar",
+	    "Centre name shown on every page"),
+	STR("box", "data_dir", data_dir, KEY_PATH, "/var/lib/pb",
+	    "Folder for pb.db (SQLite) and store/ (module files by SHA-256)"),
+	STR("box", "language", language, KEY_LANG, "id",
+	    "Default page language: id or en"),
+	{ "web", "listen", KEY_LISTEN, 0, 0, 0, 0, "0.0.0.0:80",
+	  "Address and port pb-web listens on (pb-web -l overrides)" },
+	STR("web", "webapp_dir", webapp_dir, KEY_PATH,
+	    "/usr/share/pusat-belajar/webapp", "Folder of the static web app"),
+	NUM("web", "threads", threads, 1, 64, "4",
+	    "Worker threads, each with its own event loop"),
+	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
+	    "Open connections in total; more are closed at once"),
+	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
+	    "64", "Open connections from one client address"),
+	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
+	    "Seconds a connection may stay idle before it is closed"),
+	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
+	    "Bytes for a request line plus headers; larger gets 431"),
+	NUM("web", "max_body_bytes", max_body_bytes, 1024, 67108864, "2097152",
+	    "Bytes of a request body; larger gets 413"),
+	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
+	    "Short host name of the box on its own network"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static void add_error(struct pb_config *cfg, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct pb_config *cfg, unsigned line, const char *fmt, ...)
+{
+	char msg[PB_CONFIG_ERROR_LEN], line_text[PB_CONFIG_ERROR_LEN];
+	va_list ap;
+
+	if (cfg->nerrors >= PB_CONFIG_ERRORS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(line_text, sizeof(line_text), "%s:%u: %s", cfg->path, line, msg);
+	else
+		snprintf(line_text, sizeof(line_text), "%s: %s",
+			 cfg->path[0] ? cfg->path : "(defaults)", msg);
+	memcpy(cfg->errors[cfg->nerrors], line_text, sizeof(line_text));
+	cfg->nerrors++;
+}
+
+int pb_config_set_listen(struct pb_config *cfg, const char *value)
+{
+	const char *colon, *host = value;
+	size_t hlen;
+	char *end;
+	unsigned long port;
+
+	colon = strrchr(value, ':');
+	if (colon == NULL || colon == value)
+		return -1;
+	hlen = (size_t)(colon - value);
+	if (value[0] == '[') {                 /* [::1]:8080 */
+		if (hlen < 3 || value[hlen - 1] != ']')
+			return -1;
+		host = value + 1;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(cfg->listen_host))
+		return -1;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || port > 65535)
+		return -1;
+	memcpy(cfg->listen_host, host, hlen);
+	cfg->listen_host[hlen] = '\0';
+	cfg->listen_port = (unsigned)port;
+	return 0;
+}
+
+static int is_ident(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int set_path(struct pb_config *cfg, char *dst, size_t size, const char *value)
+{
+	char base[PATH_MAX];
+	const char *slash;
+	int n;
+
+	if (value[0] == '\0')
+		return -1;
+	if (value[0] == '/' || cfg->path[0] == '\0') {
+		n = snprintf(dst, size, "%s", value);
+	} else {
+		memcpy(base, cfg->path, sizeof(base));
+		slash = strrchr(base, '/');
+		if (slash == NULL)
+			n = snprintf(dst, size, "%s", value);
+		else
+			n = snprintf(dst, size, "%.*s/%s", (int)(slash - base), base, value);
+	}
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+/* Apply one value. Returns NULL or a message saying what is wrong. */
+static const char *apply(struct pb_config *cfg, const struct key_def *k,
+			 const char *value)
+{
+	char *field = (char *)cfg + k->offset;
+	unsigned long v;
+	char *end;
+
+	switch (k->type) {
+	case KEY_STR:
+		if (strlen(value) >= k->size)
+			return "value too long";
+		memcpy(field, value, strlen(value) + 1);
+		return NULL;
+	case KEY_IDENT:
+		if (strlen(value) >= k->size)
+			return "value too long";
+		if (!is_ident(value))
+			return "only letters, digits, '.', '_' and '-' are allowed";
+		memcpy(field, value, strlen(value) + 1);
+		return NULL;
+	case KEY_PATH:
+		return set_path(cfg, field, k->size, value) == 0 ? NULL :
+			"empty or too long path";
+	case KEY_UINT:
+		errno = 0;
+		if (value[0] < '0' || value[0] > '9')
+			return "not a whole number";
+		v = strtoul(value, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return "not a whole number";
+		if (v < k->min || v > k->max)
+			return "out of range";
+		*(unsigned *)(void *)field = (unsigned)v;
+		return NULL;
+	case KEY_LISTEN:
+		return pb_config_set_listen(cfg, value) == 0 ? NULL :
+			"expected HOST:PORT, e.g. 0.0.0.0:80";
+	case KEY_LANG:
+		if (strcmp(value, "id") != 0 && strcmp(value, "en") != 0)
+			return "expected id or en";
+		memcpy(field, value, strlen(value) + 1);
+		return NULL;
+	}
+	return "unknown key type";
+}
+
+void pb_config_defaults(struct pb_config *cfg)
+{
+	char path[PATH_MAX];
+
+	memcpy(path, cfg->path, sizeof(path));
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *err = apply(cfg, &keys[i], keys[i].def);
+		if (err != NULL)
+			add_error(cfg, 0, "default of [%s] %s: %s", keys[i].section,
+				  keys[i].name, err);
+	}
+	memcpy(cfg->path, path, sizeof(path));
+}
+
+/* inih as packaged does not pass line numbers to the handler, so the
+ * reader counts the lines it hands over. */
+struct parse_state {
+	struct pb_config *cfg;
+	FILE *fp;
+	unsigned line;
+	unsigned char seen[NKEYS];
+};
+
+static char *count_reader(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	char *r = fgets(str, num, st->fp);
+
+	if (r != NULL)
+		st->line++;
+	return r;
+}
+
+static int on_value(void *user, const char *section, const char *name,
+		    const char *value)
+{
+	struct parse_state *st = user;
+	const char *err;
+
+	if (name == NULL)           /* a bare section header */
+		return 1;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0 ||
+		    strcmp(keys[i].name, name) != 0)
+			continue;
+		if (st->seen[i])
+			add_error(st->cfg, st->line, "[%s] %s is set twice",
+				  section, name);
+		st->seen[i] = 1;
+		err = apply(st->cfg, &keys[i], value);
+		if (err != NULL)
+			add_error(st->cfg, st->line, "[%s] %s = '%s': %s",
+				  section, name, value, err);
+		return 1;
+	}
+	add_error(st->cfg, st->line, "unknown key '%s' in [%s]", name, section);
+	return 1;
+}
+
+int pb_config_load(struct pb_config *cfg, const char *path)
+{
+	struct parse_state st;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (path == NULL || strlen(path) >= sizeof(cfg->path)) {
+		add_error(cfg, 0, "no configuration file given");
+		return -1;
+	}
+	memcpy(cfg->path, path, strlen(path) + 1);
+	pb_config_defaults(cfg);
+
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.fp = fopen(path, "r");
+	if (st.fp == NULL) {
+		add_error(cfg, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(count_reader, &st, on_value, &st);
+	fclose(st.fp);
+	if (rc > 0)
+		add_error(cfg, (unsigned)rc, "syntax error (expected [section] or key = value)");
+	else if (rc < 0)
+		add_error(cfg, 0, "cannot read the file");
+	return cfg->nerrors == 0 ? 0 : -1;
+}
+
+int pb_config_db_path(const struct pb_config *cfg, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/pb.db", cfg->data_dir);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int pb_config_store_path(const struct pb_config *cfg, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/store", cfg->data_dir);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+void pb_config_print_errors(const struct pb_config *cfg, FILE *f)
+{
+	for (int i = 0; i < cfg->nerrors; i++)
+		fprintf(f, "%s\n", cfg->errors[i]);
+}
+
+void pb_config_print_keys(FILE *f)
+{
+	const char *types[] = { "text", "name", "path", "number", "host:port", "id|en" };
+
+	fprintf(f, "| section | key | type | default | range | meaning |\n");
+	fprintf(f, "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		fprintf(f, "| [%s] | `%s` | %s | `%s` | ", keys[i].section,
+			keys[i].name, types[keys[i].type], keys[i].def);
+		if (keys[i].type == KEY_UINT)
+			fprintf(f, "%lu–%lu", keys[i].min, keys[i].max);
+		fprintf(f, " | %s |\n", keys[i].doc);
+	}
+}

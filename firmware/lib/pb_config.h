@@ -1,0 +1,61 @@
+/* pb_config: the box configuration file (INI, read with inih).
+ *
+ * Every key is one row of a table in pb_config.c with its type, limits and
+ * default; docs/configuration.md documents the same table. Unknown sections
+ * or keys and out-of-range values are errors that name their line. */
+#ifndef PB_CONFIG_H
+#define PB_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define PB_CONFIG_ERRORS_MAX 32
+#define PB_CONFIG_ERROR_LEN  256
+#define PB_CONFIG_STR_LEN    256
+
+struct pb_config {
+	char path[PATH_MAX];              /* the file this came from */
+
+	/* [box] */
+	char centre_id[64];
+	char centre_name[PB_CONFIG_STR_LEN];
+	char data_dir[PATH_MAX];           /* pb.db and store/ live here */
+	char language[8];                  /* id | en: default page language */
+
+	/* [web] */
+	char listen_host[64];
+	unsigned listen_port;
+	char webapp_dir[PATH_MAX];
+	unsigned threads;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned connection_timeout;       /* seconds of inactivity */
+	unsigned max_header_bytes;         /* whole request head incl. URL */
+	unsigned max_body_bytes;           /* request body (JSON, CSV, photo) */
+	char short_name[128];              /* the box's name on the hotspot */
+
+	/* errors found while loading */
+	int nerrors;
+	char errors[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];
+};
+
+/* Fill with defaults only. */
+void pb_config_defaults(struct pb_config *cfg);
+
+/* Defaults, then the file. Returns 0, or -1 with cfg->errors filled. */
+int pb_config_load(struct pb_config *cfg, const char *path);
+
+/* Parse "HOST:PORT" (or "[v6]:PORT") into listen_host/listen_port. */
+int pb_config_set_listen(struct pb_config *cfg, const char *value);
+
+/* Paths derived from data_dir. */
+int pb_config_db_path(const struct pb_config *cfg, char *out, size_t len);
+int pb_config_store_path(const struct pb_config *cfg, char *out, size_t len);
+
+void pb_config_print_errors(const struct pb_config *cfg, FILE *f);
+
+/* Write the documented key table (for docs and `pbctl config-keys`). */
+void pb_config_print_keys(FILE *f);
+
+#endif

@@ -1,0 +1,215 @@
+#include "pb_db.h"
+#include "pb_schema.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_err(char *err, size_t errlen, const char *what, sqlite3 *db)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: %s", what,
+			 db != NULL ? sqlite3_errmsg(db) : "out of memory");
+}
+
+int pb_db_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int pb_db_begin(sqlite3 *db)
+{
+	return pb_db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int pb_db_commit(sqlite3 *db)
+{
+	return pb_db_exec(db, "COMMIT");
+}
+
+void pb_db_rollback(sqlite3 *db)
+{
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		(void)pb_db_exec(db, "ROLLBACK");
+}
+
+int pb_db_schema_version(void)
+{
+	return pb_migrations[pb_migrations_count - 1].version;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	*out = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pb_db_quick_check(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *msg;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, "quick_check", db);
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		set_err(err, errlen, "quick_check", db);
+		goto out;
+	}
+	msg = sqlite3_column_text(st, 0);
+	if (msg == NULL || strcmp((const char *)msg, "ok") != 0) {
+		snprintf(err, errlen, "database is damaged: %s",
+			 msg != NULL ? (const char *)msg : "(no answer)");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int have = 0;
+	char sql[64];
+
+	if (pragma_int(db, "PRAGMA user_version", &have) != 0) {
+		set_err(err, errlen, "reading user_version", db);
+		return -1;
+	}
+	if (have > pb_db_schema_version()) {
+		snprintf(err, errlen, "database schema %d is newer than this "
+			 "program (%d): install the newer version", have,
+			 pb_db_schema_version());
+		return -1;
+	}
+	for (int i = 0; i < pb_migrations_count; i++) {
+		const struct pb_migration *m = &pb_migrations[i];
+		if (m->version <= have)
+			continue;
+		if (pb_db_begin(db) != 0) {
+			set_err(err, errlen, "starting migration", db);
+			return -1;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
+		if (pb_db_exec(db, m->sql) != 0 || pb_db_exec(db, sql) != 0) {
+			char what[64];
+			snprintf(what, sizeof(what), "migration %d", m->version);
+			set_err(err, errlen, what, db);
+			pb_db_rollback(db);
+			return -1;
+		}
+		if (pb_db_commit(db) != 0) {
+			set_err(err, errlen, "committing migration", db);
+			pb_db_rollback(db);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	int mode_ok = 0;
+	sqlite3_stmt *st = NULL;
+
+	*out = NULL;
+	if (flags & PB_DB_READONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE;
+	if (flags & PB_DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db, oflags, NULL) != SQLITE_OK) {
+		set_err(err, errlen, path, db);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, PB_DB_BUSY_TIMEOUT_MS);
+	if (pb_db_exec(db, "PRAGMA foreign_keys = ON") != 0 ||
+	    pb_db_exec(db, "PRAGMA synchronous = FULL") != 0) {
+		set_err(err, errlen, "setting pragmas", db);
+		goto fail;
+	}
+	if (!(flags & PB_DB_NOCHECK) && pb_db_quick_check(db, err, errlen) != 0)
+		goto fail;
+	if (flags & PB_DB_READONLY) {
+		*out = db;
+		return 0;
+	}
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0)
+		mode_ok = 1;
+	sqlite3_finalize(st);
+	if (!mode_ok) {
+		set_err(err, errlen, "switching to WAL", db);
+		goto fail;
+	}
+	if (migrate(db, err, errlen) != 0)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
+void pb_db_close(sqlite3 *db)
+{
+	if (db != NULL)
+		sqlite3_close(db);
+}
+
+int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	const unsigned char *v;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM box_meta WHERE key = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	v = sqlite3_column_text(st, 0);
+	if (v == NULL || strlen((const char *)v) >= len)
+		goto out;
+	memcpy(out, v, strlen((const char *)v) + 1);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pb_db_meta_set(sqlite3 *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO box_meta(key, value) VALUES (?1, ?2) "
+			       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* pb_db: the box database (SQLite, WAL, synchronous=FULL).
+ *
+ * Opening checks the file (quick_check) and brings the schema up to date
+ * with the numbered migrations in pb_schema.c (PRAGMA user_version). */
+#ifndef PB_DB_H
+#define PB_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#define PB_DB_BUSY_TIMEOUT_MS 5000
+#define PB_DB_ERR_LEN 256
+
+enum pb_db_open_flags {
+	PB_DB_CREATE   = 1 << 0,  /* create the file if it is missing */
+	PB_DB_READONLY = 1 << 1,
+	PB_DB_NOCHECK  = 1 << 2,  /* skip quick_check (second handles in one process) */
+};
+
+/* Open, set pragmas, check and migrate. Returns 0, or -1 with err set. */
+int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen);
+void pb_db_close(sqlite3 *db);
+
+/* Schema version this build knows (the highest migration). */
+int pb_db_schema_version(void);
+
+/* Small helpers over prepared statements. */
+int pb_db_exec(sqlite3 *db, const char *sql);            /* constant SQL only */
+int pb_db_begin(sqlite3 *db);                             /* BEGIN IMMEDIATE */
+int pb_db_commit(sqlite3 *db);
+void pb_db_rollback(sqlite3 *db);
+
+/* Key/value settings of the box (table box_meta). */
+int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);
+int pb_db_meta_set(sqlite3 *db, const char *key, const char *value);
+
+/* Result of PRAGMA quick_check: 0 when "ok", -1 with the first message. */
+int pb_db_quick_check(sqlite3 *db, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,40 @@
+#include "pb_hash.h"
+
+void pb_sha256_init(struct pb_sha256 *h)
+{
+	crypto_hash_sha256_init(&h->st);
+}
+
+void pb_sha256_update(struct pb_sha256 *h, const void *data, size_t len)
+{
+	crypto_hash_sha256_update(&h->st, data, len);
+}
+
+void pb_sha256_final_hex(struct pb_sha256 *h, char out[PB_SHA256_HEX_LEN + 1])
+{
+	unsigned char bin[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_final(&h->st, bin);
+	sodium_bin2hex(out, PB_SHA256_HEX_LEN + 1, bin, sizeof(bin));
+}
+
+void pb_sha256_hex(const void *data, size_t len, char out[PB_SHA256_HEX_LEN + 1])
+{
+	struct pb_sha256 h;
+
+	pb_sha256_init(&h);
+	pb_sha256_update(&h, data, len);
+	pb_sha256_final_hex(&h, out);
+}
+
+int pb_sha256_hex_valid(const char *s)
+{
+	int i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < PB_SHA256_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}

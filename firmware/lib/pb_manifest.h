@@ -1,0 +1,59 @@
+/* pb_manifest: the module manifest that comes with content on a USB stick
+ * (manifest.json) or from the hub's catalogue. Validation only: no I/O. */
+#ifndef PB_MANIFEST_H
+#define PB_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_MANIFEST_MAX_BYTES   (4 * 1024 * 1024)
+#define PB_MANIFEST_MAX_MODULES 2000
+#define PB_MODULE_MAX_FILES     64
+#define PB_MODULE_ID_MAX        64
+#define PB_MODULE_TITLE_MAX     200
+#define PB_MODULE_SUBJECT_MAX   64
+#define PB_MODULE_LEVEL_MAX     32
+#define PB_MODULE_DESC_MAX      1000
+#define PB_FILE_PATH_MAX        255
+#define PB_MANIFEST_ERR_LEN     200
+
+struct pb_module_file {
+	char path[PB_FILE_PATH_MAX + 1];   /* relative to the manifest's folder */
+	char name[PB_FILE_PATH_MAX + 1];   /* name shown and used for download */
+	char sha256[65];
+	char mime[128];
+	int64_t size;                      /* -1 when the manifest does not say */
+};
+
+struct pb_module {
+	char id[PB_MODULE_ID_MAX + 1];
+	char title[PB_MODULE_TITLE_MAX * 4 + 1];  /* UTF-8: characters, not bytes */
+	char kk;                                   /* 'A'..'J' */
+	char subject[PB_MODULE_SUBJECT_MAX * 4 + 1];
+	char level[PB_MODULE_LEVEL_MAX + 1];
+	char description[PB_MODULE_DESC_MAX * 4 + 1];
+	int nfiles;
+	struct pb_module_file *files;              /* nfiles entries */
+	char error[PB_MANIFEST_ERR_LEN];           /* non-empty: module is invalid */
+};
+
+struct pb_manifest {
+	int nmodules;
+	struct pb_module *modules;
+};
+
+/* Parse and validate. Returns 0 when the document is a manifest (modules
+ * may still be individually invalid: see pb_module.error), -1 with err set
+ * when it is not one at all. */
+int pb_manifest_parse(const char *json, size_t len, struct pb_manifest *m,
+		      char *err, size_t errlen);
+void pb_manifest_free(struct pb_manifest *m);
+
+/* 1 if a relative path is safe inside a folder: no "..", no absolute,
+ * no NUL, no backslash, no empty component. */
+int pb_manifest_path_safe(const char *path);
+
+/* Count UTF-8 characters; -1 if not valid UTF-8. */
+long pb_utf8_len(const char *s);
+
+#endif

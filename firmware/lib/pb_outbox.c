@@ -1,0 +1,186 @@
+#include "pb_outbox.h"
+#include "pb_db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+int pb_box_id(sqlite3 *db, char *out, size_t len)
+{
+	return pb_db_meta_get(db, "box_id", out, len);
+}
+
+static void hash_field(struct pb_sha256 *h, const char *s)
+{
+	pb_sha256_update(h, s, strlen(s));
+	pb_sha256_update(h, "\n", 1);
+}
+
+static void hash_int(struct pb_sha256 *h, int64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	hash_field(h, buf);
+}
+
+void pb_outbox_hash(const char *box_id, const struct pb_outbox_entry *e,
+		    char out[PB_SHA256_HEX_LEN + 1])
+{
+	struct pb_sha256 h;
+
+	pb_sha256_init(&h);
+	hash_field(&h, "pb-outbox-1");
+	hash_field(&h, box_id);
+	hash_int(&h, e->seq);
+	hash_field(&h, e->id);
+	hash_field(&h, e->type);
+	hash_int(&h, e->stamp.wall_ms);
+	hash_field(&h, pb_clock_source_name(e->stamp.source));
+	hash_field(&h, e->stamp.boot_id);
+	hash_int(&h, e->stamp.mono_ms);
+	hash_field(&h, e->prev_hash);
+	pb_sha256_update(&h, e->payload, strlen(e->payload));
+	pb_sha256_final_hex(&h, out);
+}
+
+static int last_link(sqlite3 *db, int64_t *seq, char prev[PB_SHA256_HEX_LEN + 1])
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM outbox ORDER BY seq DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		*seq = 0;
+		memcpy(prev, PB_OUTBOX_GENESIS, PB_SHA256_HEX_LEN + 1);
+		rc = 0;
+	} else if (step == SQLITE_ROW) {
+		const unsigned char *hx = sqlite3_column_text(st, 1);
+		*seq = sqlite3_column_int64(st, 0);
+		if (hx == NULL || strlen((const char *)hx) != PB_SHA256_HEX_LEN)
+			goto out;
+		memcpy(prev, hx, PB_SHA256_HEX_LEN + 1);
+		rc = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pb_outbox_append(sqlite3 *db, const char *type, const char *payload,
+		     int64_t *seq_out, char *id_out)
+{
+	struct pb_outbox_entry e;
+	char box_id[64];
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (strlen(type) > PB_OUTBOX_TYPE_MAX || strlen(payload) > PB_OUTBOX_PAYLOAD_MAX)
+		return -1;
+	if (pb_box_id(db, box_id, sizeof(box_id)) != 0)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	if (last_link(db, &e.seq, e.prev_hash) != 0)
+		return -1;
+	e.seq++;
+	pb_id_new(e.id);
+	memcpy(e.type, type, strlen(type) + 1);
+	e.payload = payload;
+	pb_clock_now(&e.stamp);
+	pb_outbox_hash(box_id, &e, e.hash);
+
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO outbox(seq, id, type, payload, wall_ms, clock_source, "
+		"boot_id, mono_ms, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, e.seq);
+	sqlite3_bind_text(st, 2, e.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e.type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, e.stamp.wall_ms);
+	sqlite3_bind_text(st, 6, pb_clock_source_name(e.stamp.source), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e.stamp.boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, e.stamp.mono_ms);
+	sqlite3_bind_text(st, 9, e.prev_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, e.hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	if (seq_out != NULL)
+		*seq_out = e.seq;
+	if (id_out != NULL)
+		memcpy(id_out, e.id, sizeof(e.id));
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum pb_clock_source source_from_name(const char *s)
+{
+	if (strcmp(s, "ntp") == 0)
+		return PB_CLOCK_NTP;
+	if (strcmp(s, "rtc") == 0)
+		return PB_CLOCK_RTC;
+	if (strcmp(s, "browser") == 0)
+		return PB_CLOCK_BROWSER;
+	return PB_CLOCK_UNSYNCED;
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
+}
+
+int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq)
+{
+	sqlite3_stmt *st = NULL;
+	struct pb_outbox_entry e;
+	char box_id[64], want[PB_SHA256_HEX_LEN + 1], prev[PB_SHA256_HEX_LEN + 1];
+	char src[16];
+	int64_t expect = 1;
+	int rc = -1, step;
+
+	*bad_seq = 0;
+	if (pb_box_id(db, box_id, sizeof(box_id)) != 0)
+		return -1;
+	memcpy(prev, PB_OUTBOX_GENESIS, sizeof(prev));
+	if (sqlite3_prepare_v2(db,
+		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
+		"prev_hash, hash FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.seq = sqlite3_column_int64(st, 0);
+		copy_col(e.id, sizeof(e.id), st, 1);
+		copy_col(e.type, sizeof(e.type), st, 2);
+		e.payload = (const char *)sqlite3_column_text(st, 3);
+		if (e.payload == NULL)
+			e.payload = "";
+		e.stamp.wall_ms = sqlite3_column_int64(st, 4);
+		copy_col(src, sizeof(src), st, 5);
+		e.stamp.source = source_from_name(src);
+		copy_col(e.stamp.boot_id, sizeof(e.stamp.boot_id), st, 6);
+		e.stamp.mono_ms = sqlite3_column_int64(st, 7);
+		copy_col(e.prev_hash, sizeof(e.prev_hash), st, 8);
+		copy_col(e.hash, sizeof(e.hash), st, 9);
+		pb_outbox_hash(box_id, &e, want);
+		if (e.seq != expect || strcmp(e.prev_hash, prev) != 0 ||
+		    strcmp(e.hash, want) != 0) {
+			*bad_seq = e.seq;
+			goto out;
+		}
+		memcpy(prev, e.hash, sizeof(prev));
+		expect++;
+	}
+	if (step == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/* pb_outbox: every record that goes upstream, in one table, numbered per
+ * box and hash-chained: hash = SHA-256 over the record's fields and the
+ * previous record's hash (docs/sync-protocol.md gives the exact bytes). */
+#ifndef PB_OUTBOX_H
+#define PB_OUTBOX_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "pb_clock.h"
+#include "pb_hash.h"
+#include "pb_ids.h"
+
+#define PB_OUTBOX_TYPE_MAX    48
+#define PB_OUTBOX_PAYLOAD_MAX (64 * 1024)
+#define PB_OUTBOX_GENESIS \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+struct pb_outbox_entry {
+	int64_t seq;
+	char id[PB_ID_HEX_LEN + 1];
+	char type[PB_OUTBOX_TYPE_MAX + 1];
+	const char *payload;                 /* borrowed */
+	struct pb_stamp stamp;
+	char prev_hash[PB_SHA256_HEX_LEN + 1];
+	char hash[PB_SHA256_HEX_LEN + 1];
+};
+
+/* The hash of an entry (all fields but hash must be set). */
+void pb_outbox_hash(const char *box_id, const struct pb_outbox_entry *e,
+		    char out[PB_SHA256_HEX_LEN + 1]);
+
+/* Append one record. Call inside the caller's transaction so the record
+ * and the change it describes commit together. id_out may be NULL. */
+int pb_outbox_append(sqlite3 *db, const char *type, const char *payload,
+		     int64_t *seq_out, char *id_out);
+
+/* Walk the chain from the first record. Returns 0 if every link holds,
+ * -1 with *bad_seq set to the first record that does not. */
+int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq);
+
+/* The box id from box_meta. */
+int pb_box_id(sqlite3 *db, char *out, size_t len);
+
+#endif

@@ -1,0 +1,109 @@
+#include "pb_staff.h"
+
+#include "pb_clock.h"
+#include "pb_password.h"
+
+#include <string.h>
+
+const char *pb_staff_strerror(enum pb_staff_result r)
+{
+	switch (r) {
+	case PB_STAFF_OK:           return "ok";
+	case PB_STAFF_EXISTS:       return "an account with this name exists";
+	case PB_STAFF_NOT_FOUND:    return "no such account";
+	case PB_STAFF_BAD_NAME:     return "name must be 1-32 of a-z, 0-9, '.', '_', '-'";
+	case PB_STAFF_BAD_ROLE:     return "role must be admin or fasilitator";
+	case PB_STAFF_BAD_KIND:     return "kind must be mentor, pengampu or instruktur";
+	case PB_STAFF_BAD_PASSWORD: return "password must be 8-128 characters";
+	case PB_STAFF_DB:           return "database error";
+	}
+	return "unknown";
+}
+
+int pb_staff_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > PB_STAFF_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '.' || name[i] == '_' || name[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int password_ok(const char *pw)
+{
+	size_t n = strlen(pw);
+	return n >= PB_PASSWORD_MIN && n <= PB_PASSWORD_MAX;
+}
+
+static enum pb_staff_result run(sqlite3 *db, sqlite3_stmt *st)
+{
+	int step = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (step == SQLITE_CONSTRAINT_UNIQUE || step == SQLITE_CONSTRAINT)
+		return PB_STAFF_EXISTS;
+	if (step != SQLITE_DONE)
+		return PB_STAFF_DB;
+	return sqlite3_changes(db) > 0 ? PB_STAFF_OK : PB_STAFF_NOT_FOUND;
+}
+
+enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *role,
+				  const char *kind, const char *password)
+{
+	char hash[PB_PASSWORD_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+
+	if (!pb_staff_name_valid(name))
+		return PB_STAFF_BAD_NAME;
+	if (strcmp(role, "admin") != 0 && strcmp(role, "fasilitator") != 0)
+		return PB_STAFF_BAD_ROLE;
+	if (kind[0] != '\0' && strcmp(kind, "mentor") != 0 &&
+	    strcmp(kind, "pengampu") != 0 && strcmp(kind, "instruktur") != 0)
+		return PB_STAFF_BAD_KIND;
+	if (!password_ok(password))
+		return PB_STAFF_BAD_PASSWORD;
+	if (pb_password_hash(password, hash) != 0)
+		return PB_STAFF_DB;
+	if (sqlite3_prepare_v2(db, "INSERT INTO staff(name, role, kind, pw_hash, created_at) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
+		return PB_STAFF_DB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, pb_clock_wall_ms() / 1000);
+	return run(db, st);
+}
+
+enum pb_staff_result pb_staff_passwd(sqlite3 *db, const char *name, const char *password)
+{
+	char hash[PB_PASSWORD_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+
+	if (!password_ok(password))
+		return PB_STAFF_BAD_PASSWORD;
+	if (pb_password_hash(password, hash) != 0)
+		return PB_STAFF_DB;
+	if (sqlite3_prepare_v2(db, "UPDATE staff SET pw_hash = ?1 WHERE name = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return PB_STAFF_DB;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return run(db, st);
+}
+
+enum pb_staff_result pb_staff_set_disabled(sqlite3 *db, const char *name, int disabled)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "UPDATE staff SET disabled = ?1 WHERE name = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return PB_STAFF_DB;
+	sqlite3_bind_int(st, 1, disabled ? 1 : 0);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return run(db, st);
+}

@@ -1,0 +1,32 @@
+/* pb_staff: staff accounts (admin, fasilitator) in the box database. */
+#ifndef PB_STAFF_H
+#define PB_STAFF_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define PB_STAFF_NAME_MAX 32
+
+enum pb_staff_result {
+	PB_STAFF_OK = 0,
+	PB_STAFF_EXISTS,
+	PB_STAFF_NOT_FOUND,
+	PB_STAFF_BAD_NAME,
+	PB_STAFF_BAD_ROLE,
+	PB_STAFF_BAD_KIND,
+	PB_STAFF_BAD_PASSWORD,
+	PB_STAFF_DB,
+};
+
+const char *pb_staff_strerror(enum pb_staff_result r);
+
+/* role: admin | fasilitator; kind (fasilitator only, may be ""):
+ * mentor | pengampu | instruktur */
+enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *role,
+				  const char *kind, const char *password);
+enum pb_staff_result pb_staff_passwd(sqlite3 *db, const char *name, const char *password);
+enum pb_staff_result pb_staff_set_disabled(sqlite3 *db, const char *name, int disabled);
+
+int pb_staff_name_valid(const char *name);
+
+#endif

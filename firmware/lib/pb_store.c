@@ -1,0 +1,240 @@
+#include "pb_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *pb_store_strerror(enum pb_store_result r)
+{
+	switch (r) {
+	case PB_STORE_ADDED:    return "added";
+	case PB_STORE_PRESENT:  return "already present";
+	case PB_STORE_ERR_IO:   return "input/output error";
+	case PB_STORE_ERR_HASH: return "content does not match its SHA-256";
+	case PB_STORE_ERR_NAME: return "not a valid SHA-256";
+	}
+	return "unknown";
+}
+
+static int mkdir_p1(const char *path)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	return -1;
+}
+
+int pb_store_open(struct pb_store *s, const char *dir)
+{
+	char tmp[PATH_MAX];
+	int n;
+
+	if (strlen(dir) >= sizeof(s->dir))
+		return -1;
+	memcpy(s->dir, dir, strlen(dir) + 1);
+	n = snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -1;
+	if (mkdir_p1(dir) != 0 || mkdir_p1(tmp) != 0)
+		return -1;
+	return 0;
+}
+
+int pb_store_path(const struct pb_store *s, const char *hex, char *out, size_t len)
+{
+	int n;
+
+	if (!pb_sha256_hex_valid(hex))
+		return -1;
+	n = snprintf(out, len, "%s/%.2s/%s", s->dir, hex, hex);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int pb_store_has(const struct pb_store *s, const char *hex, int64_t size)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (pb_store_path(s, hex, path, sizeof(path)) != 0)
+		return 0;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	return size < 0 || sb.st_size == size;
+}
+
+int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len)
+{
+	unsigned char rnd[8];
+	char hex[17];
+	int n;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	n = snprintf(out, len, "%s/tmp/%s.part", s->dir, hex);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Rename tmp into the object path for hex, creating the shard folder. */
+static enum pb_store_result place(const struct pb_store *s, const char *tmp,
+				  const char *hex, char *err, size_t errlen)
+{
+	char dst[PATH_MAX], shard[PATH_MAX];
+	int n;
+
+	if (pb_store_path(s, hex, dst, sizeof(dst)) != 0)
+		return PB_STORE_ERR_NAME;
+	n = snprintf(shard, sizeof(shard), "%s/%.2s", s->dir, hex);
+	if (n < 0 || (size_t)n >= sizeof(shard) || mkdir_p1(shard) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", shard, strerror(errno));
+		return PB_STORE_ERR_IO;
+	}
+	if (rename(tmp, dst) != 0) {
+		snprintf(err, errlen, "cannot rename into the store: %s", strerror(errno));
+		return PB_STORE_ERR_IO;
+	}
+	if (fsync_dir(shard) != 0) {
+		snprintf(err, errlen, "cannot sync %s: %s", shard, strerror(errno));
+		return PB_STORE_ERR_IO;
+	}
+	return PB_STORE_ADDED;
+}
+
+enum pb_store_result pb_store_import(const struct pb_store *s, const char *src,
+				     const char *expect_hex, int64_t *size_out,
+				     char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], got[PB_SHA256_HEX_LEN + 1];
+	static __thread unsigned char buf[PB_STORE_COPY_CHUNK];
+	struct pb_sha256 h;
+	struct stat sb;
+	int in = -1, out = -1;
+	int64_t total = 0;
+	enum pb_store_result r = PB_STORE_ERR_IO;
+	ssize_t n;
+
+	err[0] = '\0';
+	if (!pb_sha256_hex_valid(expect_hex)) {
+		snprintf(err, errlen, "'%s' is not a SHA-256", expect_hex);
+		return PB_STORE_ERR_NAME;
+	}
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "cannot read %s: %s", src,
+			 in < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	if (size_out != NULL)
+		*size_out = sb.st_size;
+	if (pb_store_has(s, expect_hex, sb.st_size)) {
+		r = PB_STORE_PRESENT;
+		goto out;
+	}
+	if (pb_store_tmp_path(s, tmp, sizeof(tmp)) != 0)
+		goto out;
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	pb_sha256_init(&h);
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		pb_sha256_update(&h, buf, (size_t)n);
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				snprintf(err, errlen, "write failed: %s", strerror(errno));
+				goto out_unlink;
+			}
+			off += w;
+		}
+		total += n;
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "read failed on %s: %s", src, strerror(errno));
+		goto out_unlink;
+	}
+	pb_sha256_final_hex(&h, got);
+	if (strcmp(got, expect_hex) != 0) {
+		snprintf(err, errlen, "SHA-256 is %s, manifest says %s", got, expect_hex);
+		r = PB_STORE_ERR_HASH;
+		goto out_unlink;
+	}
+	if (fsync(out) != 0 || close(out) != 0) {
+		out = -1;
+		snprintf(err, errlen, "cannot sync: %s", strerror(errno));
+		goto out_unlink;
+	}
+	out = -1;
+	if (size_out != NULL)
+		*size_out = total;
+	r = place(s, tmp, expect_hex, err, errlen);
+	if (r != PB_STORE_ADDED)
+		goto out_unlink;
+	goto out;
+out_unlink:
+	if (out >= 0)
+		close(out);
+	out = -1;
+	unlink(tmp);
+out:
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	return r;
+}
+
+enum pb_store_result pb_store_adopt(const struct pb_store *s, const char *tmp_path,
+				    const char *expect_hex, char *err, size_t errlen)
+{
+	char got[PB_SHA256_HEX_LEN + 1];
+	static __thread unsigned char buf[PB_STORE_COPY_CHUNK];
+	struct pb_sha256 h;
+	int fd;
+	ssize_t n;
+	enum pb_store_result r;
+
+	err[0] = '\0';
+	if (!pb_sha256_hex_valid(expect_hex))
+		return PB_STORE_ERR_NAME;
+	fd = open(tmp_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", tmp_path, strerror(errno));
+		return PB_STORE_ERR_IO;
+	}
+	pb_sha256_init(&h);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		pb_sha256_update(&h, buf, (size_t)n);
+	if (n < 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "cannot read back %s: %s", tmp_path, strerror(errno));
+		close(fd);
+		return PB_STORE_ERR_IO;
+	}
+	close(fd);
+	pb_sha256_final_hex(&h, got);
+	if (strcmp(got, expect_hex) != 0) {
+		snprintf(err, errlen, "SHA-256 is %s, expected %s", got, expect_hex);
+		unlink(tmp_path);
+		return PB_STORE_ERR_HASH;
+	}
+	r = place(s, tmp_path, expect_hex, err, errlen);
+	if (r != PB_STORE_ADDED)
+		unlink(tmp_path);
+	return r;
+}

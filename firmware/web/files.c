@@ -1,0 +1,149 @@
+#include "web.h"
+
+#include "pb_catalog.h"
+#include "pb_hash.h"
+#include "pb_log.h"
+#include "pb_range.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Content-addressed files never change under their URL. */
+#define FILE_CACHE_CONTROL "public, max-age=31536000, immutable"
+
+static void add_common(struct MHD_Response *resp, const char *etag, const char *mime)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, FILE_CACHE_CONTROL);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	if (mime != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, mime);
+}
+
+/* Content-Disposition for ?download=1: an ASCII fallback plus the UTF-8
+ * name (RFC 6266 / RFC 8187). */
+static void add_disposition(struct MHD_Response *resp, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char ascii[PB_FILE_PATH_MAX + 1], ext[PB_FILE_PATH_MAX * 3 + 1];
+	char value[sizeof(ascii) + sizeof(ext) + 64];
+	size_t a = 0, e = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
+		if (a < sizeof(ascii) - 1)
+			ascii[a++] = (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ?
+				     (char)*p : '_';
+		if (e + 3 < sizeof(ext)) {
+			if (plain) {
+				ext[e++] = (char)*p;
+			} else {
+				ext[e++] = '%';
+				ext[e++] = hex[*p >> 4];
+				ext[e++] = hex[*p & 15];
+			}
+		}
+	}
+	ascii[a] = '\0';
+	ext[e] = '\0';
+	snprintf(value, sizeof(value), "attachment; filename=\"%s\"; filename*=UTF-8''%s",
+		 ascii, ext);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, value);
+}
+
+/* GET|HEAD /f/{sha256}/{name} */
+enum MHD_Result pb_handle_file(struct pb_req *r)
+{
+	const char *sha = r->params[0];
+	struct pb_file_info info;
+	struct pb_range_set rs;
+	struct MHD_Response *resp;
+	struct stat sb;
+	char path[PATH_MAX], etag[PB_SHA256_HEX_LEN + 3], crange[96];
+	const char *range, *if_range, *dl;
+	sqlite3 *db;
+	int fd, rc, use_range;
+	unsigned status = MHD_HTTP_OK;
+
+	if (!pb_sha256_hex_valid(sha))
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+	db = pb_web_db(r->web);
+	if (db == NULL)
+		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
+					"Basis data tidak tersedia");
+	rc = pb_catalog_file(db, sha, &info);
+	if (rc < 0)
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Katalog tidak dapat dibaca");
+	if (rc > 0)
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+	snprintf(etag, sizeof(etag), "\"%s\"", sha);
+
+	if (pb_etag_matches(pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		add_common(resp, etag, NULL);
+		return pb_queue(r, MHD_HTTP_NOT_MODIFIED, resp);
+	}
+
+	if (pb_store_path(&r->web->store, sha, path, sizeof(path)) != 0)
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		pb_warn("catalogue file %s is missing from the store", sha);
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_in_store",
+					"Berkas belum tersedia di kotak ini");
+	}
+
+	range = pb_header(r, MHD_HTTP_HEADER_RANGE);
+	if_range = pb_header(r, MHD_HTTP_HEADER_IF_RANGE);
+	/* If-Range: only a matching strong tag keeps the Range; a date or
+	 * another tag means "send it all". */
+	use_range = range != NULL && (if_range == NULL || strcmp(if_range, etag) == 0);
+	pb_range_parse(use_range ? range : NULL, (uint64_t)sb.st_size, &rs);
+
+	switch (rs.kind) {
+	case PB_RANGE_UNSATISFIABLE:
+		close(fd);
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		snprintf(crange, sizeof(crange), "bytes */%" PRIu64, (uint64_t)sb.st_size);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+		add_common(resp, etag, NULL);
+		return pb_queue(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
+	case PB_RANGE_SINGLE:
+		resp = MHD_create_response_from_fd_at_offset64(
+			rs.r[0].last - rs.r[0].first + 1, fd, rs.r[0].first);
+		snprintf(crange, sizeof(crange), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+			 rs.r[0].first, rs.r[0].last, (uint64_t)sb.st_size);
+		status = MHD_HTTP_PARTIAL_CONTENT;
+		break;
+	case PB_RANGE_MULTI:       /* answered with the whole file (RFC 9110 allows it) */
+	case PB_RANGE_NONE:
+		resp = MHD_create_response_from_fd64((uint64_t)sb.st_size, fd);
+		break;
+	default:
+		close(fd);
+		return MHD_NO;
+	}
+	if (resp == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	if (status == MHD_HTTP_PARTIAL_CONTENT)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+	add_common(resp, etag, info.mime);
+	dl = pb_query(r, "download");
+	if (dl != NULL && strcmp(dl, "1") == 0)
+		add_disposition(resp, info.name);
+	return pb_queue(r, status, resp);
+}

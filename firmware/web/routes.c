@@ -1,0 +1,66 @@
+#include "web.h"
+
+#include <string.h>
+
+/* Every route pb-web answers. Order matters only where patterns overlap:
+ * the first match wins. The static web app is the catch-all. */
+const struct pb_route pb_routes[] = {
+	{ "GET", "/healthz", pb_handle_health, 0 },
+	{ "GET", "/api/v1/modules", pb_handle_modules, 0 },
+	{ "GET", "/api/v1/modules/*", pb_handle_module, 0 },
+	{ "GET", "/f/*/*", pb_handle_file, 0 },
+	{ "GET", "/", pb_handle_static, ROUTE_PREFIX },
+	{ NULL, NULL, NULL, 0 },
+};
+
+/* Match url against pattern, capturing '*' segments into r->params. */
+static int match(const struct pb_route *rt, const char *url, struct pb_req *r)
+{
+	const char *p = rt->pattern, *u = url;
+	int n = 0;
+
+	if (rt->flags & ROUTE_PREFIX)
+		return strncmp(url, p, strlen(p)) == 0;
+	while (*p && *u) {
+		if (*p == '*') {
+			size_t len = strcspn(u, "/");
+			if (len == 0 || len >= PB_WEB_SEGMENT_MAX || n >= PB_WEB_MAX_PARAMS)
+				return 0;
+			if (r != NULL) {
+				memcpy(r->params[n], u, len);
+				r->params[n][len] = '\0';
+			}
+			n++;
+			u += len;
+			p++;
+			continue;
+		}
+		if (*p != *u)
+			return 0;
+		p++;
+		u++;
+	}
+	if (*p != '\0' || *u != '\0')
+		return 0;
+	if (r != NULL)
+		r->nparams = n;
+	return 1;
+}
+
+const struct pb_route *pb_route_find(const char *method, const char *url,
+				     struct pb_req *r, int *path_matched)
+{
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+
+	*path_matched = 0;
+	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
+		if (!match(rt, url, NULL))
+			continue;
+		*path_matched = 1;
+		if (strcmp(rt->method, m) != 0)
+			continue;
+		match(rt, url, r);
+		return rt;
+	}
+	return NULL;
+}

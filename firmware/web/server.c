@@ -1,0 +1,217 @@
+#include "web.h"
+
+#include "pb_db.h"
+#include "pb_log.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static void close_thread_db(void *p)
+{
+	pb_db_close(p);
+}
+
+sqlite3 *pb_web_db(struct pb_web *w)
+{
+	sqlite3 *db = pthread_getspecific(w->db_key);
+	char err[PB_DB_ERR_LEN];
+
+	if (db != NULL)
+		return db;
+	if (pb_db_open(w->db_path, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0) {
+		pb_err("database: %s", err);
+		return NULL;
+	}
+	if (pthread_setspecific(w->db_key, db) != 0) {
+		pb_db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void client_text(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(out, len, "?");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			  out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)len);
+}
+
+static void free_req(struct pb_req *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	free(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free_req(*con_cls);
+	*con_cls = NULL;
+}
+
+/* Add an upload chunk to the body, up to the configured limit. */
+static void take_body(struct pb_req *r, const char *data, size_t len)
+{
+	size_t max = r->web->cfg.max_body_bytes;
+	char *nb;
+
+	if (r->body_too_big)
+		return;
+	if (r->body_len + len > max) {
+		r->body_too_big = 1;
+		return;
+	}
+	nb = realloc(r->body, r->body_len + len + 1);
+	if (nb == NULL) {
+		r->body_too_big = 1;
+		return;
+	}
+	r->body = nb;
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size,
+				  void **con_cls)
+{
+	struct pb_web *w = cls;
+	struct pb_req *r = *con_cls;
+	int path_matched;
+	const char *cl;
+
+	(void)version;
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return MHD_NO;
+		r->web = w;
+		r->conn = c;
+		r->method = method;
+		r->url = url;
+		r->is_head = strcmp(method, "HEAD") == 0;
+		client_text(c, r->client, sizeof(r->client));
+		*con_cls = r;
+		r->route = pb_route_find(method, url, r, &path_matched);
+		if (r->route == NULL)
+			return path_matched ?
+				pb_respond_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+						 "method_not_allowed", "Metode tidak diizinkan") :
+				pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+						 "Alamat tidak ditemukan");
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > w->cfg.max_body_bytes)
+			return pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+						"Data yang dikirim terlalu besar");
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		if (r->route->flags & ROUTE_BODY)
+			take_body(r, upload_data, *upload_size);
+		else
+			r->body_too_big = 1;    /* a body where none belongs */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->body_too_big)
+		return (r->route->flags & ROUTE_BODY) ?
+			pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+					 "Data yang dikirim terlalu besar") :
+			pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "unexpected_body",
+					 "Permintaan ini tidak menerima data");
+	return r->route->fn(r);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	pb_info("http: %s", line);
+}
+
+static int resolve_listen(const struct pb_config *cfg, struct sockaddr_storage *ss,
+			  int *family)
+{
+	struct addrinfo hints, *res = NULL;
+	char port[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	snprintf(port, sizeof(port), "%u", cfg->listen_port);
+	rc = getaddrinfo(cfg->listen_host[0] ? cfg->listen_host : NULL, port, &hints, &res);
+	if (rc != 0) {
+		pb_err("listen address %s: %s", cfg->listen_host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*family = res->ai_family;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int pb_server_start(struct pb_web *w)
+{
+	struct sockaddr_storage ss;
+	int family;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
+		return -1;
+	if (resolve_listen(&w->cfg, &ss, &family) != 0)
+		return -1;
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	w->mhd = MHD_start_daemon(flags, (uint16_t)w->cfg.listen_port, NULL, NULL,
+		on_request, w,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, w->cfg.threads,
+		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->cfg.max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, w->cfg.connection_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)w->cfg.max_header_bytes,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_END);
+	if (w->mhd == NULL) {
+		pb_err("cannot listen on %s:%u (in use, or no permission?)",
+		       w->cfg.listen_host, w->cfg.listen_port);
+		pthread_key_delete(w->db_key);
+		return -1;
+	}
+	return 0;
+}
+
+void pb_server_stop(struct pb_web *w)
+{
+	if (w->mhd == NULL)
+		return;
+	MHD_stop_daemon(w->mhd);
+	w->mhd = NULL;
+	pthread_key_delete(w->db_key);
+}

@@ -1,0 +1,153 @@
+"""Shared helpers for the system, network and browser tests.
+
+They start the real binaries (from PB_BUILD, default build/) on loopback
+with a temporary data folder, and stop them afterwards."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.abspath(os.environ.get("PB_BUILD", os.path.join(ROOT, "build")))
+
+
+def binary(name):
+    path = os.path.join(BUILD, name)
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} is missing: run make first")
+    return path
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def write_config(folder, port, extra="", host="127.0.0.1", sections=None):
+    """A box.conf for a test box. extra is appended to [web]; sections is
+    appended at the end (more [sections])."""
+    conf = os.path.join(folder, "box.conf")
+    with open(conf, "w") as f:
+        f.write(
+            "[box]\ncentre_id = PB-TEST-001\ncentre_name = Pusat Belajar Uji\n"
+            f"data_dir = {folder}/data\n\n"
+            f"[web]\nlisten = {host}:{port}\nwebapp_dir = {ROOT}/webapp\n{extra}\n"
+            + (sections or "")
+        )
+    return conf
+
+
+def pbctl(conf, *args, input=None, check=True):
+    p = subprocess.run([binary("pbctl"), "-c", conf, *args], input=input,
+                       capture_output=True, text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"pbctl {args} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+class Daemon:
+    """A running program: started, waited for, stopped with SIGTERM; its
+    stderr is kept and checked for sanitizer reports."""
+
+    def __init__(self, argv, log_path, env=None):
+        self.argv = argv
+        self.log_path = log_path
+        self.log = open(log_path, "w")
+        e = dict(os.environ)
+        e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=66")
+        e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=67")
+        if env:
+            e.update(env)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=e)
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+    def stop(self, expect_code=0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"{self.argv[0]} did not stop on SIGTERM")
+        self.log.close()
+        out = self.output()
+        assert "ERROR: AddressSanitizer" not in out, out[-4000:]
+        assert "runtime error:" not in out, out[-4000:]
+        assert "ERROR: LeakSanitizer" not in out, out[-4000:]
+        if expect_code is not None:
+            assert self.proc.returncode == expect_code, (
+                f"{self.argv[0]} exited {self.proc.returncode}:\n{out[-4000:]}")
+
+
+def wait_http(url, timeout=20.0, proc=None):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"process exited early with {proc.returncode}")
+        try:
+            r = requests.get(url, timeout=2)
+            if r.status_code == 200:
+                return r
+            last = r.status_code
+        except requests.RequestException as e:
+            last = e
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer 200: {last}")
+
+
+class Box:
+    """A test box: a temp folder with box.conf, and pb-web serving it."""
+
+    def __init__(self, extra="", sections=None, port=None, host="127.0.0.1"):
+        self.tmp = tempfile.TemporaryDirectory(prefix="pbtest-")
+        self.dir = self.tmp.name
+        self.host = host
+        self.port = port or free_port(host)
+        self.conf = write_config(self.dir, self.port, extra, host, sections)
+        self.base = f"http://{host}:{self.port}"
+        self.web = None
+
+    def start(self):
+        self.web = Daemon([binary("pb-web"), "-c", self.conf],
+                          os.path.join(self.dir, "pb-web.log"))
+        wait_http(self.base + "/healthz", proc=self.web.proc)
+        return self
+
+    def restart(self):
+        self.start()
+
+    def stop(self):
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+
+    def pbctl(self, *args, **kw):
+        return pbctl(self.conf, *args, **kw)
+
+    def db_path(self):
+        return os.path.join(self.dir, "data", "pb.db")
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            self.tmp.cleanup()
