@@ -236,3 +236,19 @@ enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 		return MHD_NO;
 	return pb_respond_buffer(r, status, "text/html; charset=utf-8", page, (size_t)n, 1);
 }
+
+/* 503 for a client over the connection limit; the connection is closed. */
+enum MHD_Result pb_respond_busy(struct pb_req *r)
+{
+	static const char msg[] =
+		"{\"error\":\"busy\",\"message\":\"Kotak sedang sibuk, coba lagi sebentar\"}";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		sizeof(msg) - 1, (void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT);
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	return pb_queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+}

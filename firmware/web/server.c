@@ -112,6 +112,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->is_head = strcmp(method, "HEAD") == 0;
 		client_text(c, r->client, sizeof(r->client));
 		*con_cls = r;
+		if (__atomic_load_n(&w->open_connections, __ATOMIC_RELAXED) >
+		    (long)w->cfg.max_connections)
+			return pb_respond_busy(r);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > w->cfg.max_body_bytes)
+			return pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+						"Data yang dikirim terlalu besar");
 		r->route = pb_route_find(method, url, r, &path_matched);
 		if (r->route == NULL)
 			return path_matched ?
@@ -119,10 +126,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 						 "method_not_allowed", "Metode tidak diizinkan") :
 				pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 						 "Alamat tidak ditemukan");
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > w->cfg.max_body_bytes)
-			return pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-						"Data yang dikirim terlalu besar");
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
@@ -140,6 +143,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "unexpected_body",
 					 "Permintaan ini tidak menerima data");
 	return r->route->fn(r);
+}
+
+/* Count open connections, so a client over [web] max_connections gets a
+ * quick 503 instead of waiting in the listen queue. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct pb_web *w = cls;
+
+	(void)c;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		__atomic_add_fetch(&w->open_connections, 1, __ATOMIC_RELAXED);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		__atomic_sub_fetch(&w->open_connections, 1, __ATOMIC_RELAXED);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -191,12 +209,13 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, w->cfg.threads,
-		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections + PB_WEB_CONN_HEADROOM,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->cfg.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, w->cfg.connection_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)w->cfg.max_header_bytes,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_END);
 	if (w->mhd == NULL) {
 		pb_err("cannot listen on %s:%u (in use, or no permission?)",

@@ -16,6 +16,9 @@
 #define PB_WEB_SEGMENT_MAX   256     /* bytes of one captured segment */
 #define PB_WEB_STATIC_MAX    (1024 * 1024)  /* web app files served from memory */
 #define PB_WEB_GZIP_MIN      1024    /* smaller bodies are sent as they are */
+/* Connections accepted beyond [web] max_connections, only to answer 503;
+ * past this the kernel's listen queue holds them. */
+#define PB_WEB_CONN_HEADROOM 64
 
 struct pb_web {
 	struct pb_config cfg;
@@ -24,6 +27,7 @@ struct pb_web {
 	struct MHD_Daemon *mhd;
 	pthread_key_t db_key;            /* one SQLite handle per server thread */
 	int64_t started_ms;
+	long open_connections;           /* updated atomically */
 };
 
 /* One request, from the first callback to completion. */
@@ -75,6 +79,7 @@ enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char 
 				  void *data, size_t len, int free_it);
 struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 					void *data, size_t len, int free_it);
+enum MHD_Result pb_respond_busy(struct pb_req *r);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
 void pb_add_security_headers(struct MHD_Response *resp);

@@ -1,0 +1,76 @@
+"""pb-web -n checks the configuration; -l overrides the listen address; a
+damaged database stops the start with a clear error."""
+import os
+import subprocess
+
+import requests
+
+from pbtest import Box, binary, wait_http, Daemon, free_port, write_config
+
+
+def run_web(*args):
+    return subprocess.run([binary("pb-web"), *args], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_check_good_config(tmp_path):
+    conf = write_config(str(tmp_path), 8080)
+    p = run_web("-c", conf, "-n")
+    assert p.returncode == 0
+    assert p.stdout.strip() == "configuration OK"
+
+
+def test_check_bad_config_names_each_line(tmp_path):
+    conf = tmp_path / "box.conf"
+    conf.write_text("[box]\ncentre_id = bad id!\n[web]\nthreads = 999\n"
+                    "max_body_bytes = lots\nlisten = 80\nnope = 1\n")
+    p = run_web("-c", str(conf), "-n")
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 5, p.stderr
+    for n, word in ((2, "centre_id"), (4, "threads"), (5, "max_body_bytes"),
+                    (6, "listen"), (7, "nope")):
+        assert any(l.startswith(f"{conf}:{n}:") and word in l for l in lines), (n, lines)
+    assert "configuration OK" not in p.stdout
+
+
+def test_missing_config():
+    p = run_web("-c", "/nonexistent/box.conf", "-n")
+    assert p.returncode == 1 and "cannot open" in p.stderr
+
+
+def test_listen_override(tmp_path):
+    port = free_port()
+    conf = write_config(str(tmp_path), free_port())
+    d = Daemon([binary("pb-web"), "-c", conf, "-l", f"127.0.0.1:{port}"],
+               str(tmp_path / "log"))
+    try:
+        assert wait_http(f"http://127.0.0.1:{port}/healthz", proc=d.proc).status_code == 200
+    finally:
+        d.stop()
+    assert run_web("-c", conf, "-l", "nonsense").returncode == 1
+
+
+def test_damaged_database_is_refused(tmp_path):
+    b = Box()
+    b.start()
+    b.pbctl("status")
+    b.stop()
+    path = b.db_path()
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:          # scribble over the schema pages
+        f.seek(100)
+        f.write(os.urandom(min(size - 100, 8000)))
+    p = subprocess.run([binary("pb-web"), "-c", b.conf], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode != 0
+    assert "damaged" in p.stderr or "malformed" in p.stderr or "not a database" in p.stderr
+    b.tmp.cleanup()
+
+
+def test_sigterm_stops_cleanly(box):
+    assert requests.get(box.base + "/healthz").status_code == 200
+    box.stop()        # asserts exit code 0 and no sanitizer report
