@@ -147,6 +147,13 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO box_meta(key, value) VALUES ('catalog.version', '1') "
+		"ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+		-1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+		goto out;
 	*change = exists ? PB_CATALOG_UPDATED : PB_CATALOG_ADDED;
 	rc = 0;
 out:
@@ -263,12 +270,13 @@ fail:
 
 int pb_catalog_file(sqlite3 *db, const char *sha256, struct pb_file_info *out)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT name, mime, size FROM module_files "
-			       "WHERE sha256 = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		goto out;
+	st = pb_db_stmt(db, "SELECT name, mime, size FROM module_files "
+			"WHERE sha256 = ?1 LIMIT 1");
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
@@ -279,7 +287,24 @@ int pb_catalog_file(sqlite3 *db, const char *sha256, struct pb_file_info *out)
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
+}
+
+int64_t pb_catalog_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT CAST(value AS INTEGER) FROM box_meta "
+				      "WHERE key = 'catalog.version'");
+	int64_t v = -1;
+	int step;
+
+	if (st == NULL)
+		return -1;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (step == SQLITE_DONE)
+		v = 0;
+	pb_db_stmt_done(st);
+	return v;
 }

@@ -41,6 +41,10 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f);
 /* Look a file up by hash: 0 found, 1 unknown, -1 error. */
 int pb_catalog_file(sqlite3 *db, const char *sha256, struct pb_file_info *out);
 
+/* A number that grows with every change to the catalogue (for caches);
+ * -1 on error. */
+int64_t pb_catalog_version(sqlite3 *db);
+
 /* The URL a file is served at: /f/SHA256/percent-encoded-name. */
 int pb_catalog_file_url(const char *sha256, const char *name, char *out, size_t len);
 

@@ -168,10 +168,40 @@ fail:
 	return -1;
 }
 
+sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	while ((st = sqlite3_next_stmt(db, st)) != NULL) {
+		const char *have = sqlite3_sql(st);
+		if (have != NULL && !sqlite3_stmt_busy(st) && strcmp(have, sql) == 0) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+void pb_db_stmt_done(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
 void pb_db_close(sqlite3 *db)
 {
-	if (db != NULL)
-		sqlite3_close(db);
+	sqlite3_stmt *st;
+
+	if (db == NULL)
+		return;
+	while ((st = sqlite3_next_stmt(db, NULL)) != NULL)
+		sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len)

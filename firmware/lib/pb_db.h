@@ -30,6 +30,13 @@ int pb_db_begin(sqlite3 *db);                             /* BEGIN IMMEDIATE */
 int pb_db_commit(sqlite3 *db);
 void pb_db_rollback(sqlite3 *db);
 
+/* A prepared statement from the connection's own cache (made with
+ * SQLITE_PREPARE_PERSISTENT the first time, found again by its SQL text).
+ * Never finalize it: call pb_db_stmt_done() when finished, which resets it
+ * and so ends its read. NULL on error. */
+sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql);
+void pb_db_stmt_done(sqlite3_stmt *st);
+
 /* Key/value settings of the box (table box_meta). */
 int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);
 int pb_db_meta_set(sqlite3 *db, const char *key, const char *value);

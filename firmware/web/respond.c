@@ -86,7 +86,7 @@ enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response 
 }
 
 /* gzip a buffer; returns a malloc'd result or NULL. */
-static void *gzip_buffer(const void *in, size_t len, size_t *out_len)
+void *pb_gzip(const void *in, size_t len, size_t *out_len)
 {
 	z_stream zs;
 	size_t cap = compressBound((uLong)len) + 32;
@@ -124,7 +124,7 @@ struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 			   strncmp(mime, "image/svg", 9) == 0;
 
 	if (compressible && len >= PB_WEB_GZIP_MIN && pb_accepts_gzip(r))
-		gz = gzip_buffer(data, len, &gzlen);
+		gz = pb_gzip(data, len, &gzlen);
 	if (gz != NULL) {
 		if (free_it)
 			free(data);

@@ -196,7 +196,8 @@ int pb_server_start(struct pb_web *w)
 {
 	struct sockaddr_storage ss;
 	int family;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_USE_TURBO;
 
 	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
 		return -1;
@@ -232,5 +233,6 @@ void pb_server_stop(struct pb_web *w)
 		return;
 	MHD_stop_daemon(w->mhd);
 	w->mhd = NULL;
+	pb_modules_cache_free();
 	pthread_key_delete(w->db_key);
 }

@@ -84,6 +84,7 @@ enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
 void pb_add_security_headers(struct MHD_Response *resp);
 int pb_accepts_gzip(struct pb_req *r);
+void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
 const char *pb_query(struct pb_req *r, const char *name);
 int pb_etag_matches(const char *if_none_match, const char *etag);
@@ -91,6 +92,7 @@ int pb_etag_matches(const char *if_none_match, const char *etag);
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);
 enum MHD_Result pb_handle_modules(struct pb_req *r);
+void pb_modules_cache_free(void);
 enum MHD_Result pb_handle_module(struct pb_req *r);
 enum MHD_Result pb_handle_file(struct pb_req *r);
 enum MHD_Result pb_handle_static(struct pb_req *r);

@@ -271,3 +271,24 @@ def test_database_settings(box):
     assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_catalogue_etag_and_fresh_after_import(lib):
+    box, _, _, tmp = lib
+    r = requests.get(box.base + "/api/v1/modules")
+    etag = r.headers["ETag"]
+    r2 = requests.get(box.base + "/api/v1/modules", headers={"If-None-Match": etag})
+    assert r2.status_code == 304 and r2.content == b""
+    # Warm the gzip and filtered entries too, then import a new module.
+    requests.get(box.base + "/api/v1/modules", headers={"Accept-Encoding": "gzip"})
+    assert requests.get(box.base + "/api/v1/modules", params={"kk": "D"}).json()["count"] == 0
+    make_folder(str(tmp / "more"), [{"id": "kk-d-baru", "title": "Modul Baru", "kk": "D",
+                                     "subject": "IPS", "level": "SD",
+                                     "files": [("baru.txt", b"isi baru", None)]}])
+    box.pbctl("content", "import", str(tmp / "more"))
+    r3 = requests.get(box.base + "/api/v1/modules", headers={"If-None-Match": etag})
+    assert r3.status_code == 200 and r3.json()["count"] == 4
+    assert r3.headers["ETag"] != etag
+    assert requests.get(box.base + "/api/v1/modules", params={"kk": "D"}).json()["count"] == 1
+    gz = requests.get(box.base + "/api/v1/modules", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and gz.json()["count"] == 4
