@@ -48,8 +48,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl
 
-.PHONY: all deps run test test-unit test-system test-browser test-asan bench clean \
-        check-config
+.PHONY: all deps deps-test run test bench clean config-doc
 
 all: $(PROGRAMS) $(UNIT_BIN)
 
@@ -102,6 +101,9 @@ bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)
 	$(MAKE) $(PROGRAMS)
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
+
+config-doc: $(BUILD)/pbctl
+	$(PYTHON) tests/update_config_doc.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

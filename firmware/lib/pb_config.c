@@ -49,7 +49,7 @@ static const struct key_def keys[] = {
 	NUM("web", "threads", threads, 1, 64, "4",
 	    "Worker threads, each with its own event loop"),
 	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
-	    "Open connections in total; more are closed at once"),
+	    "Open connections in total; more get 503 busy"),
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
 	    "64", "Open connections from one client address"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
@@ -303,7 +303,7 @@ void pb_config_print_errors(const struct pb_config *cfg, FILE *f)
 
 void pb_config_print_keys(FILE *f)
 {
-	const char *types[] = { "text", "name", "path", "number", "host:port", "id|en" };
+	const char *types[] = { "text", "name", "path", "number", "host:port", "id or en" };
 
 	fprintf(f, "| section | key | type | default | range | meaning |\n");
 	fprintf(f, "|---|---|---|---|---|---|\n");
