@@ -34,7 +34,26 @@ void pb_db_rollback(sqlite3 *db)
 
 int pb_db_schema_version(void)
 {
-	return pb_migrations[pb_migrations_count - 1].version;
+	int v = 0;
+
+	for (int i = 0; i < pb_migrations_count; i++)
+		if (pb_migrations[i].version > v)
+			v = pb_migrations[i].version;
+	return v;
+}
+
+/* The migration with the smallest version above `after`, or NULL. The table
+ * is searched rather than walked in order, so its entries may stand in any
+ * order; two entries with one number are refused by migrate(). */
+static const struct pb_migration *next_migration(int after)
+{
+	const struct pb_migration *best = NULL;
+
+	for (int i = 0; i < pb_migrations_count; i++)
+		if (pb_migrations[i].version > after &&
+		    (best == NULL || pb_migrations[i].version < best->version))
+			best = &pb_migrations[i];
+	return best;
 }
 
 static int pragma_int(sqlite3 *db, const char *sql, int *out)
@@ -94,10 +113,15 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			 pb_db_schema_version());
 		return -1;
 	}
-	for (int i = 0; i < pb_migrations_count; i++) {
-		const struct pb_migration *m = &pb_migrations[i];
-		if (m->version <= have)
-			continue;
+	for (int i = 0; i < pb_migrations_count; i++)
+		for (int j = i + 1; j < pb_migrations_count; j++)
+			if (pb_migrations[i].version == pb_migrations[j].version) {
+				snprintf(err, errlen, "two schema migrations are numbered %d",
+					 pb_migrations[i].version);
+				return -1;
+			}
+	for (const struct pb_migration *m = next_migration(have); m != NULL;
+	     m = next_migration(m->version)) {
 		if (pb_db_begin(db) != 0) {
 			set_err(err, errlen, "starting migration", db);
 			return -1;
