@@ -1,0 +1,386 @@
+/* Pusat Belajar web app: the shared base every page uses.
+ *
+ * Plain ES5 + XMLHttpRequest (no build step, no CDN) so it runs on the
+ * Android browsers of 2016. Load it first, then the page's own script:
+ *   <script src="/js/common.js"></script><script src="/js/PAGE.js"></script>
+ * and give the page <header id="pb-header"></header>, <main id="main">,
+ * <footer id="pb-footer"></footer>.
+ *
+ * Start and language
+ *   PB.init({page: "modules", render: fn})
+ *       loads /locale/<lang>/common.json and /locale/<lang>/<page>.json,
+ *       the centre name from /healthz, draws header and footer, fills every
+ *       [data-i18n] element, sets <html lang>, then calls render(). render()
+ *       is called again after each language switch: draw from PB.t() there.
+ *   PB.lang                   current language, "id" (default) or "en";
+ *                             the choice is kept in localStorage
+ *   PB.setLang(lang)          switch (the header's button does this)
+ *   PB.t(key, params)         string for key; "{name}" is replaced by
+ *                             params.name; a missing key shows the key
+ *   PB.tn(key, n, params)     plural: key + ".one" when n is 1 and that key
+ *                             exists, else key + ".other"; params.n = n
+ *   PB.i18n(root)             fill data-i18n (text), data-i18n-placeholder,
+ *                             data-i18n-label (aria-label) under root
+ *   PB.centre                 the centre's name (after init)
+ *
+ * Server calls
+ *   PB.api(method, url, body, function (err, data, status) {...})
+ *       JSON over XMLHttpRequest; body (an object) is sent as JSON. On
+ *       failure err = {status, code, message}: message is readable in the
+ *       current language (locale key "error.<code>" if there is one, else
+ *       the server's Indonesian message, else a generic one).
+ *   PB.getText(url, function (err, text) {...})   a text file
+ *   PB.query({a: 1, b: ""})   "?a=1" (empty values left out)
+ *
+ * DOM and text (never innerHTML with data: use these)
+ *   PB.el(tag, attrs, children)   make an element. attrs: "text" sets
+ *       textContent, "class" className, "onclick"-style keys add listeners,
+ *       "hidden"/"disabled" booleans, the rest are attributes. children: a
+ *       string, a node, or an array of them (null skipped).
+ *   PB.$(id)  PB.clear(node)  PB.show(node, bool)  PB.focus(node)
+ *   PB.esc(s)                 HTML-escaped string, for the rare case a page
+ *                             must build markup
+ *   PB.size(bytes)            "955 B", "89 KB", "12,3 MB" in the language
+ *   PB.title(text)            document title "text — Pusat Belajar"
+ *   PB.store.get(k)/set(k,v)  localStorage that never throws
+ *
+ * Printing: app.css hides .pb-noprint, header and footer under @media print.
+ */
+var PB = (function () {
+	"use strict";
+
+	var LANGS = ["id", "en"];
+	var DEFAULT_LANG = "id";
+	var STORE_LANG = "pb.lang";
+	var XHR_TIMEOUT_MS = 20000;
+	var TEXT_MAX = 262144;          /* longest text PB.getText accepts */
+
+	var PB = {
+		lang: DEFAULT_LANG,
+		centre: "",
+		version: "",
+		strings: {}
+	};
+	var cache = {};                 /* lang -> merged strings */
+	var opts = {page: "", render: null};
+
+	/* ---- storage ---- */
+	PB.store = {
+		get: function (k) {
+			try { return window.localStorage.getItem(k); } catch (e) { return null; }
+		},
+		set: function (k, v) {
+			try { window.localStorage.setItem(k, v); } catch (e) { /* private mode */ }
+		}
+	};
+
+	/* ---- text ---- */
+	PB.t = function (key, params) {
+		var s = PB.strings.hasOwnProperty(key) ? PB.strings[key] : key;
+		if (params)
+			s = String(s).replace(/\{(\w+)\}/g, function (m, name) {
+				return params.hasOwnProperty(name) ? String(params[name]) : m;
+			});
+		return s;
+	};
+
+	PB.tn = function (key, n, params) {
+		var p = {}, k;
+		for (k in params || {})
+			if (params.hasOwnProperty(k))
+				p[k] = params[k];
+		p.n = n;
+		k = (n === 1 && PB.strings.hasOwnProperty(key + ".one")) ? key + ".one" : key + ".other";
+		return PB.t(k, p);
+	};
+
+	PB.esc = function (s) {
+		return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;")
+			.replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+	};
+
+	PB.size = function (bytes) {
+		var units = ["B", "KB", "MB", "GB"], i = 0, v = Number(bytes) || 0, s;
+		while (v >= 1024 && i < units.length - 1) {
+			v /= 1024;
+			i++;
+		}
+		s = (i === 0 || v >= 100) ? String(Math.round(v)) : v.toFixed(1);
+		if (PB.lang === "id")
+			s = s.replace(".", ",");
+		return s + " " + units[i];
+	};
+
+	/* ---- DOM ---- */
+	PB.$ = function (id) { return document.getElementById(id); };
+
+	PB.clear = function (node) {
+		while (node && node.firstChild)
+			node.removeChild(node.firstChild);
+		return node;
+	};
+
+	PB.show = function (node, on) {
+		if (!node)
+			return;
+		if (on)
+			node.removeAttribute("hidden");
+		else
+			node.setAttribute("hidden", "");
+	};
+
+	PB.focus = function (node) {
+		if (!node)
+			return;
+		if (!node.hasAttribute("tabindex"))
+			node.setAttribute("tabindex", "-1");
+		try { node.focus(); } catch (e) { /* old browsers */ }
+	};
+
+	function append(node, c) {
+		var i;
+		if (c === null || c === undefined || c === false)
+			return;
+		if (Object.prototype.toString.call(c) === "[object Array]") {
+			for (i = 0; i < c.length; i++)
+				append(node, c[i]);
+			return;
+		}
+		node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+	}
+
+	PB.el = function (tag, attrs, children) {
+		var node = document.createElement(tag), k, v;
+		for (k in attrs || {}) {
+			if (!attrs.hasOwnProperty(k))
+				continue;
+			v = attrs[k];
+			if (v === null || v === undefined || v === false)
+				continue;
+			if (k === "text")
+				node.textContent = String(v);
+			else if (k === "class")
+				node.className = v;
+			else if (k.slice(0, 2) === "on" && typeof v === "function")
+				node.addEventListener(k.slice(2), v, false);
+			else if (v === true)
+				node.setAttribute(k, "");
+			else
+				node.setAttribute(k, String(v));
+		}
+		append(node, children);
+		return node;
+	};
+
+	PB.title = function (text) {
+		document.title = (text ? text + " — " : "") + PB.t("app.name");
+	};
+
+	PB.query = function (params) {
+		var parts = [], k;
+		for (k in params)
+			if (params.hasOwnProperty(k) && params[k] !== "" &&
+			    params[k] !== null && params[k] !== undefined)
+				parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(params[k]));
+		return parts.length ? "?" + parts.join("&") : "";
+	};
+
+	/* ---- XHR ---- */
+	function failure(status, code, serverMessage) {
+		var key = "error." + code;
+		var message = PB.strings.hasOwnProperty(key) ? PB.t(key) :
+			(serverMessage && PB.lang === "id") ? serverMessage :
+			serverMessage ? PB.t("error.server", {message: serverMessage}) :
+			PB.t("error.http", {status: status});
+		return {status: status, code: code, message: message};
+	}
+
+	function request(method, url, body, accept, done) {
+		var xhr = new XMLHttpRequest(), finished = false;
+
+		function finish(err, xhrOk) {
+			if (finished)
+				return;
+			finished = true;
+			done(err, xhrOk);
+		}
+		xhr.open(method, url, true);
+		xhr.setRequestHeader("Accept", accept);
+		if (body !== null && body !== undefined)
+			xhr.setRequestHeader("Content-Type", "application/json");
+		try { xhr.timeout = XHR_TIMEOUT_MS; } catch (e) { /* not settable on old engines */ }
+		xhr.ontimeout = function () { finish(failure(0, "timeout")); };
+		xhr.onerror = function () { finish(failure(0, "network")); };
+		xhr.onreadystatechange = function () {
+			if (xhr.readyState !== 4 || xhr.status === 0)
+				return;
+			finish(null, xhr);
+		};
+		xhr.send(body === null || body === undefined ? null : JSON.stringify(body));
+	}
+
+	PB.api = function (method, url, body, callback) {
+		request(method, url, body, "application/json", function (err, xhr) {
+			var data = null;
+			if (err)
+				return callback(err, null, err.status);
+			try {
+				data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+			} catch (e) {
+				data = null;
+			}
+			if (xhr.status >= 200 && xhr.status < 300) {
+				if (data === null && xhr.status !== 204)
+					return callback(failure(xhr.status, "bad_json"), null, xhr.status);
+				return callback(null, data, xhr.status);
+			}
+			if (data && typeof data.error === "string")
+				return callback(failure(xhr.status, data.error, data.message), data, xhr.status);
+			return callback(failure(xhr.status, "http_" + xhr.status), null, xhr.status);
+		});
+	};
+
+	PB.getText = function (url, callback) {
+		request("GET", url, null, "text/plain, */*", function (err, xhr) {
+			if (err)
+				return callback(err, null);
+			if (xhr.status < 200 || xhr.status >= 300)
+				return callback(failure(xhr.status, "http_" + xhr.status), null);
+			if (xhr.responseText.length > TEXT_MAX)
+				return callback(failure(xhr.status, "text_too_large"), null);
+			callback(null, xhr.responseText);
+		});
+	};
+
+	/* ---- language ---- */
+	function merge(into, from) {
+		var k;
+		for (k in from)
+			if (from.hasOwnProperty(k))
+				into[k] = from[k];
+		return into;
+	}
+
+	/* Load common + page strings for lang; calls done(strings or null). */
+	function loadStrings(lang, done) {
+		var files = ["common"], got = {}, left, i, failed = false;
+		if (cache[lang])
+			return done(cache[lang]);
+		if (opts.page)
+			files.push(opts.page);
+		left = files.length;
+		function one(name) {
+			PB.api("GET", "/locale/" + lang + "/" + name + ".json", null, function (err, data) {
+				if (err || !data || typeof data !== "object")
+					failed = true;
+				else
+					got[name] = data;
+				if (--left > 0)
+					return;
+				if (failed)
+					return done(null);
+				cache[lang] = merge(merge({}, got.common), got[opts.page] || {});
+				done(cache[lang]);
+			});
+		}
+		for (i = 0; i < files.length; i++)
+			one(files[i]);
+	}
+
+	PB.i18n = function (root) {
+		var nodes, i, n;
+		root = root || document;
+		nodes = root.querySelectorAll("[data-i18n],[data-i18n-placeholder],[data-i18n-label]");
+		for (i = 0; i < nodes.length; i++) {
+			n = nodes[i];
+			if (n.getAttribute("data-i18n"))
+				n.textContent = PB.t(n.getAttribute("data-i18n"));
+			if (n.getAttribute("data-i18n-placeholder"))
+				n.setAttribute("placeholder", PB.t(n.getAttribute("data-i18n-placeholder")));
+			if (n.getAttribute("data-i18n-label"))
+				n.setAttribute("aria-label", PB.t(n.getAttribute("data-i18n-label")));
+		}
+	};
+
+	function drawHeader() {
+		var h = PB.$("pb-header"), other = PB.lang === "id" ? "en" : "id";
+		if (!h)
+			return;
+		h.className = "pb-header";
+		PB.clear(h).appendChild(PB.el("div", {"class": "pb-wrap pb-header-row"}, [
+			PB.el("a", {"class": "pb-brand", href: "/"}, [
+				PB.el("span", {"class": "pb-brand-name", text: PB.t("app.name")}),
+				PB.centre ? PB.el("span", {"class": "pb-centre", text: PB.centre}) : null
+			]),
+			PB.el("button", {
+				type: "button", "class": "pb-lang", id: "pb-lang", lang: other,
+				"aria-label": PB.t("lang.switch_label"),
+				onclick: function () { PB.setLang(other); }
+			}, PB.t("lang.other"))
+		]));
+	}
+
+	function drawFooter() {
+		var f = PB.$("pb-footer");
+		if (!f)
+			return;
+		f.className = "pb-footer";
+		PB.clear(f).appendChild(PB.el("div", {"class": "pb-wrap"}, [
+			PB.el("p", {"class": "pb-hint", id: "pb-portal-hint"}, [
+				PB.t("footer.portal_hint") + " ",
+				PB.el("strong", {text: PB.t("footer.address")})
+			]),
+			PB.el("p", {"class": "pb-small"},
+				PB.t("footer.about", {centre: PB.centre || PB.t("app.name"),
+						      version: PB.version || "?"}))
+		]));
+	}
+
+	function apply(lang, strings) {
+		PB.lang = lang;
+		PB.strings = strings;
+		document.documentElement.setAttribute("lang", lang);
+		drawHeader();
+		drawFooter();
+		PB.i18n(document);
+		if (opts.render)
+			opts.render();
+	}
+
+	PB.setLang = function (lang, done) {
+		if (LANGS.indexOf(lang) < 0)
+			lang = DEFAULT_LANG;
+		loadStrings(lang, function (strings) {
+			if (!strings && lang !== DEFAULT_LANG)
+				return PB.setLang(DEFAULT_LANG, done);
+			PB.store.set(STORE_LANG, lang);
+			apply(lang, strings || {});
+			var b = PB.$("pb-lang");
+			if (done)
+				done();
+			else if (b)
+				b.focus();
+		});
+	};
+
+	PB.init = function (options) {
+		var pending = 2, lang = PB.store.get(STORE_LANG);
+		opts = options || {};
+		if (LANGS.indexOf(lang) < 0)
+			lang = DEFAULT_LANG;
+		function step() {
+			if (--pending === 0)
+				PB.setLang(lang, function () {});
+		}
+		PB.api("GET", "/healthz", null, function (err, h) {
+			if (!err && h) {
+				PB.centre = h.centre || "";
+				PB.version = h.version || "";
+			}
+			step();
+		});
+		loadStrings(lang, function () { step(); });
+	};
+
+	return PB;
+}());
