@@ -1,0 +1,322 @@
+/* The module browser (index.html): search, filter by Kelompok Kompetensi
+ * and subject, and a module view at #/m/ID that plays video, opens PDFs,
+ * shows worksheets and offers every file for download. Uses PB from
+ * common.js; strings in locale/<lang>/modules.json. ES5 only. */
+(function () {
+	"use strict";
+
+	var KKS = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"];
+	var SEARCH_DELAY_MS = 400;      /* typing pause before searching */
+	var TEXT_INLINE_MAX = 65536;    /* worksheets up to this size are shown inline */
+	var WIDE_QUERY = "(min-width: 60em)"; /* PDFs inline only here */
+
+	var state = {
+		modules: null,          /* last list answer */
+		subjects: [],           /* every subject seen */
+		error: null,            /* last list error */
+		seq: 0,                 /* newest list request */
+		module: null,           /* open module */
+		moduleError: null,
+		moduleSeq: 0,
+		scrollY: 0,
+		view: "list"
+	};
+	var timer = null;
+
+	function filters() {
+		return {
+			q: PB.$("q").value.replace(/^\s+|\s+$/g, ""),
+			kk: PB.$("kk").value,
+			subject: PB.$("subject").value
+		};
+	}
+
+	function kindOf(file) {
+		var m = String(file.mime || "");
+		if (m.indexOf("video/") === 0)
+			return "video";
+		if (m.indexOf("audio/") === 0)
+			return "audio";
+		if (m.indexOf("application/pdf") === 0)
+			return "pdf";
+		if (m.indexOf("text/plain") === 0)
+			return "text";
+		return "other";
+	}
+
+	function downloadUrl(url) {
+		return url + (url.indexOf("?") < 0 ? "?" : "&") + "download=1";
+	}
+
+	/* ---- filters ---- */
+	function fillSelect(sel, allText, values, labelOf) {
+		var keep = sel.value, i;
+		PB.clear(sel);
+		sel.appendChild(PB.el("option", {value: ""}, allText));
+		for (i = 0; i < values.length; i++)
+			sel.appendChild(PB.el("option", {value: values[i]}, labelOf(values[i])));
+		sel.value = keep;
+		if (sel.value !== keep)
+			sel.value = "";
+	}
+
+	function drawFilters() {
+		fillSelect(PB.$("kk"), PB.t("modules.kk_all"), KKS, function (k) {
+			return PB.t("modules.kk_option", {kk: k});
+		});
+		fillSelect(PB.$("subject"), PB.t("modules.subject_all"), state.subjects,
+			   function (s) { return s; });
+	}
+
+	function addSubjects(list) {
+		var i;
+		for (i = 0; list && i < list.length; i++)
+			if (state.subjects.indexOf(list[i]) < 0)
+				state.subjects.push(list[i]);
+		state.subjects.sort();
+	}
+
+	/* ---- list ---- */
+	function load() {
+		var seq = ++state.seq;
+		var status = PB.$("list-status");
+		status.textContent = PB.t("modules.loading");
+		PB.api("GET", "/api/v1/modules" + PB.query(filters()), null, function (err, data) {
+			if (seq !== state.seq)
+				return;         /* a newer search is on its way */
+			state.error = err;
+			if (!err) {
+				state.modules = data.modules || [];
+				addSubjects(data.subjects);
+				drawFilters();
+			}
+			drawList();
+		});
+	}
+
+	function loadSoon() {
+		if (timer)
+			clearTimeout(timer);
+		timer = setTimeout(function () { timer = null; load(); }, SEARCH_DELAY_MS);
+	}
+
+	function card(m) {
+		var kinds = [], i, k;
+		for (i = 0; i < (m.files || []).length; i++) {
+			k = PB.t("kind." + kindOf(m.files[i]));
+			if (kinds.indexOf(k) < 0)
+				kinds.push(k);
+		}
+		return PB.el("li", null, PB.el("a", {"class": "pb-card", href: "#/m/" + encodeURIComponent(m.id)}, [
+			PB.el("span", {"class": "pb-card-title", text: m.title}),
+			PB.el("span", {"class": "pb-meta"}, [
+				PB.el("span", {"class": "pb-badge", text: PB.t("modules.kk_badge", {kk: m.kk})}),
+				" " + [m.subject, m.level].join(" · ")
+			]),
+			PB.el("span", {"class": "pb-meta"},
+				PB.tn("modules.files", (m.files || []).length) +
+				(kinds.length ? ": " + kinds.join(", ") : ""))
+		]));
+	}
+
+	function drawList() {
+		var ul = PB.clear(PB.$("results")), errBox = PB.$("list-error");
+		var status = PB.$("list-status"), f = filters(), i, filtered;
+		PB.clear(errBox);
+		PB.show(errBox, !!state.error);
+		if (state.error) {
+			status.textContent = "";
+			errBox.appendChild(PB.el("p", {text: state.error.message}));
+			errBox.appendChild(PB.el("button", {type: "button", "class": "pb-btn",
+				onclick: load}, PB.t("action.retry")));
+			return;
+		}
+		if (!state.modules) {
+			status.textContent = PB.t("modules.loading");
+			return;
+		}
+		filtered = !!(f.q || f.kk || f.subject);
+		status.textContent = PB.tn("modules.count", state.modules.length);
+		if (state.modules.length === 0) {
+			ul.appendChild(PB.el("li", {"class": "pb-empty"}, [
+				PB.el("p", {text: PB.t(filtered ? "modules.empty" : "modules.empty_library")}),
+				filtered ? PB.el("button", {type: "button", "class": "pb-btn", id: "clear-filters",
+					onclick: clearFilters}, PB.t("modules.clear")) : null
+			]));
+			return;
+		}
+		for (i = 0; i < state.modules.length; i++)
+			ul.appendChild(card(state.modules[i]));
+	}
+
+	function clearFilters() {
+		PB.$("q").value = "";
+		PB.$("kk").value = "";
+		PB.$("subject").value = "";
+		load();
+		PB.$("q").focus();
+	}
+
+	/* ---- one module ---- */
+	function fileBlock(file) {
+		var kind = kindOf(file), size = PB.size(file.size), body = [], pre, media;
+		if (kind === "video" || kind === "audio") {
+			media = PB.el(kind, {controls: true, preload: "metadata", src: file.url,
+					     "class": "pb-media", "aria-label": file.name},
+				PB.el("p", {text: PB.t("file.video_unsupported")}));
+			body.push(media);
+		} else if (kind === "pdf") {
+			body.push(PB.el("a", {"class": "pb-btn", href: file.url}, PB.t("file.open_pdf")));
+			if (window.matchMedia && window.matchMedia(WIDE_QUERY).matches)
+				body.push(PB.el("iframe", {"class": "pb-pdf", src: file.url,
+					title: PB.t("file.pdf_frame", {name: file.name})}));
+		} else if (kind === "text" && file.size <= TEXT_INLINE_MAX) {
+			pre = PB.el("pre", {"class": "pb-text", tabindex: "0",
+				"aria-label": file.name}, PB.t("file.text_loading"));
+			body.push(pre);
+			PB.getText(file.url, function (err, text) {
+				pre.textContent = err ? err.message : text;
+			});
+		} else {
+			body.push(PB.el("a", {"class": "pb-btn", href: file.url}, PB.t("file.open")));
+		}
+		body.push(PB.el("a", {
+			"class": "pb-btn pb-btn-primary pb-download",
+			href: downloadUrl(file.url), download: file.name,
+			"aria-label": PB.t("file.download_label", {size: size, name: file.name})
+		}, PB.t("file.download", {size: size})));
+		return PB.el("li", {"class": "pb-file pb-file-" + kind}, [
+			PB.el("h3", {"class": "pb-file-name", text: file.name}),
+			PB.el("p", {"class": "pb-meta", text: PB.t("kind." + kind) + " · " + size}),
+			PB.el("div", {"class": "pb-file-body"}, body)
+		]);
+	}
+
+	function drawModule() {
+		var view = PB.clear(PB.$("module-view")), m = state.module, files, i, h;
+		view.appendChild(PB.el("p", {"class": "pb-noprint"},
+			PB.el("a", {"class": "pb-back", href: "#/", id: "back"}, PB.t("modules.back"))));
+		if (state.moduleError) {
+			h = PB.el("h1", {text: PB.t("modules.title")});
+			view.appendChild(h);
+			view.appendChild(PB.el("div", {"class": "pb-notice pb-error", role: "alert"}, [
+				PB.el("p", {text: state.moduleError.status === 404 ?
+					PB.t("modules.not_found") : state.moduleError.message}),
+				state.moduleError.status === 404 ? null : PB.el("button", {type: "button",
+					"class": "pb-btn", onclick: route}, PB.t("action.retry"))
+			]));
+			PB.title(PB.t("modules.title"));
+			return h;
+		}
+		if (!m) {
+			view.appendChild(PB.el("p", {"class": "pb-status", role: "status",
+				text: PB.t("modules.loading")}));
+			return null;
+		}
+		h = PB.el("h1", {id: "module-title", text: m.title});
+		view.appendChild(h);
+		view.appendChild(PB.el("p", {"class": "pb-meta"}, [
+			PB.el("span", {"class": "pb-badge", text: PB.t("modules.kk_badge", {kk: m.kk})}),
+			" " + [m.subject, m.level].join(" · ")
+		]));
+		if (m.description)
+			view.appendChild(PB.el("p", {"class": "pb-lead", text: m.description}));
+		view.appendChild(PB.el("h2", {text: PB.t("modules.files_heading")}));
+		files = m.files || [];
+		if (!files.length)
+			view.appendChild(PB.el("p", {"class": "pb-empty", text: PB.t("modules.no_files")}));
+		else {
+			var ul = PB.el("ul", {"class": "pb-files"});
+			for (i = 0; i < files.length; i++)
+				ul.appendChild(fileBlock(files[i]));
+			view.appendChild(ul);
+		}
+		PB.title(m.title);
+		return h;
+	}
+
+	function findCached(id) {
+		var i;
+		for (i = 0; state.modules && i < state.modules.length; i++)
+			if (state.modules[i].id === id)
+				return state.modules[i];
+		return null;
+	}
+
+	function openModule(id) {
+		var seq = ++state.moduleSeq;
+		if (state.view === "list")
+			state.scrollY = window.pageYOffset || 0;
+		state.view = "module";
+		PB.show(PB.$("list-view"), false);
+		PB.show(PB.$("module-view"), true);
+		state.moduleError = null;
+		state.module = findCached(id);
+		if (state.module) {
+			PB.focus(drawModule());
+			window.scrollTo(0, 0);
+			return;
+		}
+		drawModule();
+		PB.api("GET", "/api/v1/modules/" + encodeURIComponent(id), null, function (err, data) {
+			if (seq !== state.moduleSeq)
+				return;
+			state.moduleError = err;
+			state.module = err ? null : data;
+			PB.focus(drawModule());
+			window.scrollTo(0, 0);
+		});
+	}
+
+	function showList() {
+		var wasModule = state.view === "module";
+		state.view = "list";
+		state.module = null;
+		PB.clear(PB.$("module-view"));
+		PB.show(PB.$("module-view"), false);
+		PB.show(PB.$("list-view"), true);
+		PB.title(PB.t("modules.title"));
+		if (wasModule) {
+			window.scrollTo(0, state.scrollY);
+			PB.focus(PB.$("list-heading"));
+		}
+		if (!state.modules && !state.error)
+			load();
+	}
+
+	function route() {
+		var h = window.location.hash, m = /^#\/m\/([^\/?]+)$/.exec(h);
+		if (m)
+			openModule(decodeURIComponent(m[1]));
+		else
+			showList();
+	}
+
+	/* Called by PB after the strings are loaded and after a language switch. */
+	function render() {
+		drawFilters();
+		if (state.view === "module" && (state.module || state.moduleError)) {
+			drawModule();
+			drawList();
+			return;
+		}
+		drawList();
+		if (state.view === "list" && !state.modules && !state.error)
+			route();
+		else
+			PB.title(PB.t("modules.title"));
+	}
+
+	PB.$("search-form").addEventListener("submit", function (e) {
+		e.preventDefault();
+		if (timer)
+			clearTimeout(timer);
+		load();
+	}, false);
+	PB.$("q").addEventListener("input", loadSoon, false);
+	PB.$("kk").addEventListener("change", load, false);
+	PB.$("subject").addEventListener("change", load, false);
+	window.addEventListener("hashchange", route, false);
+
+	PB.init({page: "modules", render: render});
+}());
