@@ -144,6 +144,15 @@ class Box:
     def pbctl(self, *args, **kw):
         return pbctl(self.conf, *args, **kw)
 
+    def demo(self):
+        """Fill this box the way `pbctl demo` does (sample modules imported
+        from a demo USB folder, demo accounts); box.conf is kept."""
+        p = subprocess.run([binary("pbctl"), "demo", self.dir], capture_output=True,
+                           text=True, timeout=120)
+        if p.returncode != 0:
+            raise AssertionError(f"pbctl demo failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return p
+
     def db_path(self):
         return os.path.join(self.dir, "data", "pb.db")
 
