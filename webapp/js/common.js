@@ -22,6 +22,7 @@
  *   PB.i18n(root)             fill data-i18n (text), data-i18n-placeholder,
  *                             data-i18n-label (aria-label) under root
  *   PB.centre                 the centre's name (after init)
+ *   NAV (below)               the header's menu: add a line for a new page
  *
  * Server calls
  *   PB.api(method, url, body, function (err, data, status) {...})
@@ -54,6 +55,12 @@ var PB = (function () {
 	var STORE_LANG = "pb.lang";
 	var XHR_TIMEOUT_MS = 20000;
 	var TEXT_MAX = 262144;          /* longest text PB.getText accepts */
+
+	/* The header's menu: one line per page (its address and the key of its
+	 * name in common.json). It is shown once there are two pages or more. */
+	var NAV = [
+		{href: "/", key: "nav.modules"}
+	];
 
 	var PB = {
 		lang: DEFAULT_LANG,
@@ -318,6 +325,20 @@ var PB = (function () {
 				onclick: function () { PB.setLang(other); }
 			}, PB.t("lang.other"))
 		]));
+		if (NAV.length > 1)
+			h.appendChild(drawNav());
+	}
+
+	function drawNav() {
+		var ul = PB.el("ul", {"class": "pb-wrap"}), here = window.location.pathname, i;
+		if (here === "/index.html")
+			here = "/";
+		for (i = 0; i < NAV.length; i++)
+			ul.appendChild(PB.el("li", null, PB.el("a", {
+				href: NAV[i].href,
+				"aria-current": NAV[i].href === here ? "page" : null
+			}, PB.t(NAV[i].key))));
+		return PB.el("nav", {"class": "pb-nav", "aria-label": PB.t("nav.label")}, ul);
 	}
 
 	function drawFooter() {
