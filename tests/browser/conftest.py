@@ -45,6 +45,7 @@ def browser():
               "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
               f"--user-data-dir={profile}", f"--window-size={PHONE[0]},{PHONE[1]}"):
         o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
     try:
         d.set_page_load_timeout(30)

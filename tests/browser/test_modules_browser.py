@@ -56,6 +56,13 @@ def list_settled(driver, expected_count):
     return len(cards(driver)) == expected_count and not status.startswith(("Memuat", "Loading"))
 
 
+def console_errors(driver, allow=()):
+    """Console errors since the last call (script errors, CSP refusals,
+    failed loads), less those matching a pattern in allow."""
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and not any(re.search(a, e["message"]) for a in allow)]
+
+
 def open_home(driver, box):
     driver.get(box.base + "/")
     total = api(box, "/api/v1/modules")["count"]
@@ -101,6 +108,7 @@ def test_first_page_weight(browser, demo_box):
     assert browser_total <= FIRST_PAGE_MAX, f"first page weighs {browser_total} B"
     assert wire_total <= FIRST_PAGE_MAX, f"first page weighs {wire_total} B"
     shot(d, "home-id")
+    assert console_errors(d) == []
 
 
 def test_language_switch_remembered(browser, demo_box):
@@ -141,11 +149,16 @@ def test_search(browser, demo_box):
     expect = api(demo_box, "/api/v1/modules", q="aljabar")["modules"]
     assert len(expect) >= 1
     q = d.find_element(By.ID, "q")
-    q.send_keys("aljabar")
-    d.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
-    wait(d, lambda d: list_settled(d, len(expect)), "search did not narrow the list")
+    q.send_keys("aljabar")      # typing alone searches, after a short pause
+    wait(d, lambda d: list_settled(d, len(expect)), "typing did not narrow the list")
     assert card_titles(d) == [m["title"] for m in expect]
     shot(d, "search")
+
+    q.clear()
+    q.send_keys("ALJABAR")
+    d.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
+    wait(d, lambda d: list_settled(d, len(expect)), "the search button did not search")
+    assert card_titles(d) == [m["title"] for m in expect]
 
     q.clear()
     q.send_keys("tidak-ada-modul-seperti-ini")
@@ -237,6 +250,7 @@ def test_module_view(browser, demo_box):
     d.find_element(By.ID, "back").click()
     wait(d, lambda d: d.find_element(By.ID, "list-view").is_displayed(), "back did not work")
     assert not d.find_elements(By.CSS_SELECTOR, "#module-view video")
+    assert console_errors(d) == []
 
 
 def test_wide_screen_shows_pdf_inline(browser, demo_box):
@@ -260,6 +274,8 @@ def test_unknown_module_and_english_errors(browser, demo_box):
     alert = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#module-view [role=alert]"),
                  "no error shown for an unknown module")[0]
     assert "tidak ada di kotak" in alert.text
+    # The console log is read (so the checks for no errors elsewhere mean something).
+    assert any("404" in m for m in console_errors(d))
     d.find_element(By.ID, "pb-lang").click()
     wait(d, lambda d: "not on the box" in
          d.find_element(By.CSS_SELECTOR, "#module-view [role=alert]").text,
@@ -267,6 +283,30 @@ def test_unknown_module_and_english_errors(browser, demo_box):
     d.find_element(By.ID, "pb-lang").click()
     wait(d, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "id",
          "did not switch back")
+
+
+def test_box_unreachable_then_retry(browser, demo_box):
+    """pb-web stops while the page is open: the next search says so in
+    Indonesian, and 'Coba lagi' works once the box is back."""
+    d = browser
+    total = open_home(d, demo_box)
+    console_errors(d)
+    demo_box.stop()
+    try:
+        Select(d.find_element(By.ID, "kk")).select_by_value("C")
+        err = wait(d, lambda d: d.find_element(By.ID, "list-error").is_displayed()
+                   and d.find_element(By.ID, "list-error"), "no error while the box is down")
+        assert "tidak terjangkau" in err.text
+        assert cards(d) == []
+        shot(d, "offline")
+    finally:
+        demo_box.start()
+    expect = api(demo_box, "/api/v1/modules", kk="C")["count"]
+    assert expect != total
+    d.find_element(By.CSS_SELECTOR, "#list-error button").click()
+    wait(d, lambda d: list_settled(d, expect), "retry did not load the list")
+    assert not d.find_element(By.ID, "list-error").is_displayed()
+    console_errors(d)           # the refused requests are expected here
 
 
 # ---- accessibility ----
