@@ -78,7 +78,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
              libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
-             chromium chromium-driver valgrind
+             chromium chromium-driver node-acorn valgrind
 DEB_BENCH := nginx-light wrk
 
 deps:
