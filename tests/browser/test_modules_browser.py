@@ -311,6 +311,31 @@ def test_box_unreachable_then_retry(browser, demo_box):
     console_errors(d)           # the refused requests are expected here
 
 
+PORTAL_UA = ("Mozilla/5.0 (Linux; Android 7.0; SM-J701F Build/NRD90M; wv) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Version/4.0 Chrome/55.0.2883.91 Mobile Safari/537.36")
+
+
+def test_portal_window_banner(browser, demo_box):
+    """In an Android WebView (what the Wi-Fi sign-in window is) the page
+    tells the user at the top to open the real browser; in Chromium it
+    does not, and the footer hint is there in both."""
+    d = browser
+    open_home(d, demo_box)
+    assert not d.find_elements(By.ID, "pb-portal-banner")
+    assert "http://belajar.lan" in d.find_element(By.ID, "pb-portal-hint").text
+    real_ua = d.execute_script("return navigator.userAgent")
+    d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": PORTAL_UA})
+    try:
+        open_home(d, demo_box)
+        banner = d.find_element(By.ID, "pb-portal-banner")
+        assert banner.is_displayed()
+        assert "http://belajar.lan" in banner.text and "browser" in banner.text
+        assert "http://belajar.lan" in d.find_element(By.ID, "pb-portal-hint").text
+        shot(d, "portal")
+    finally:
+        d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": real_ua})
+
+
 # ---- accessibility ----
 
 def relative_luminance(rgb):

@@ -22,6 +22,9 @@
  *   PB.i18n(root)             fill data-i18n (text), data-i18n-placeholder,
  *                             data-i18n-label (aria-label) under root
  *   PB.centre                 the centre's name (after init)
+ *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
+ *                             from the user agent); the header then tells
+ *                             the user to open http://belajar.lan in a browser
  *   NAV (below)               the header's menu: add a line for a new page
  *
  * Server calls
@@ -179,6 +182,16 @@ var PB = (function () {
 		return node;
 	};
 
+	/* The sign-in window a phone opens on joining the hotspot (Android's
+	 * captive-portal WebView, Apple's Captive Network Assistant) and other
+	 * in-app WebViews: they often refuse downloads. A guess from the user
+	 * agent; the footer's hint is there for every browser anyway. */
+	PB.inPortalWindow = function () {
+		var ua = navigator.userAgent || "";
+		return /; wv\)|CaptiveNetworkSupport|CaptivePortalLogin/.test(ua) ||
+			(/(iPhone|iPad)/.test(ua) && !/Safari/.test(ua));
+	};
+
 	PB.title = function (text) {
 		document.title = (text ? text + " — " : "") + PB.t("app.name");
 	};
@@ -219,8 +232,10 @@ var PB = (function () {
 		xhr.ontimeout = function () { finish(failure(0, "timeout")); };
 		xhr.onerror = function () { finish(failure(0, "network")); };
 		xhr.onreadystatechange = function () {
-			if (xhr.readyState !== 4 || xhr.status === 0)
+			if (xhr.readyState !== 4)
 				return;
+			if (xhr.status === 0)   /* some old engines never fire onerror */
+				return setTimeout(function () { finish(failure(0, "network")); }, 0);
 			finish(null, xhr);
 		};
 		xhr.send(body === null || body === undefined ? null : JSON.stringify(body));
@@ -327,6 +342,12 @@ var PB = (function () {
 		]));
 		if (NAV.length > 1)
 			h.appendChild(drawNav());
+		if (PB.inPortalWindow())
+			h.appendChild(PB.el("div", {"class": "pb-portal", id: "pb-portal-banner", role: "note"},
+				PB.el("p", {"class": "pb-wrap"}, [
+					PB.t("portal.banner") + " ",
+					PB.el("strong", {text: PB.t("footer.address")})
+				])));
 	}
 
 	function drawNav() {
