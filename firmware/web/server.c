@@ -90,6 +90,20 @@ static void take_body(struct pb_req *r, const char *data, size_t len)
 	r->body[r->body_len] = '\0';
 }
 
+/* Decode %XX in the path and the query values, but never into a NUL: a
+ * URL holding %00 is left as it came (with its '%'), so no route and no
+ * file name matches it, rather than a C string that ends early and names
+ * another file ("/app.css%00.txt" would be "/app.css"). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	for (const char *p = s; (p = strchr(p, '%')) != NULL; p++)
+		if (p[1] == '0' && p[2] == '0')
+			return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size,
@@ -216,6 +230,7 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)w->cfg.max_header_bytes,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, w,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_END);
 	if (w->mhd == NULL) {
