@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import PHONE, SCREENSHOTS, set_viewport
@@ -445,6 +446,13 @@ def test_controls_are_labelled(browser, demo_box):
                           if (h && h < 44) bad.push(el.outerHTML.slice(0, 80) + ' ' + h); });
         return bad;""")
     assert small == []
+    # Keyboard: the first Tab reaches the skip link, which leads into the page.
+    d.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    active = d.switch_to.active_element
+    assert "pb-skip" in active.get_attribute("class") and active.is_displayed()
+    active.send_keys(Keys.ENTER)
+    wait(d, lambda d: d.switch_to.active_element.get_attribute("id") == "main",
+         "the skip link did not move focus to the content")
     # Nothing wider than the phone (no sideways scrolling at 360 px).
     assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
 
