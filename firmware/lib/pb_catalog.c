@@ -188,9 +188,29 @@ static json_t *module_files(sqlite3_stmt *fst, const char *id)
 	return arr;
 }
 
+/* The filter of the catalogue query, shared by the page and its count. */
+#define CATALOG_WHERE \
+	"WHERE (?1 IS NULL OR kk = ?1) AND (?2 IS NULL OR subject = ?2) " \
+	"AND (?3 IS NULL OR title LIKE ?3 ESCAPE '\\' OR subject LIKE ?3 ESCAPE '\\' " \
+	"  OR description LIKE ?3 ESCAPE '\\' OR id LIKE ?3 ESCAPE '\\') " \
+	"AND (?4 IS NULL OR id = ?4) "
+
+static void bind_filter(sqlite3_stmt *st, const struct pb_catalog_filter *f,
+			const char *like)
+{
+	if (f->kk != NULL && f->kk[0] != '\0')
+		sqlite3_bind_text(st, 1, f->kk, -1, SQLITE_STATIC);
+	if (f->subject != NULL && f->subject[0] != '\0')
+		sqlite3_bind_text(st, 2, f->subject, -1, SQLITE_STATIC);
+	if (like[0] != '\0')
+		sqlite3_bind_text(st, 3, like, -1, SQLITE_STATIC);
+	if (f->id != NULL)
+		sqlite3_bind_text(st, 4, f->id, -1, SQLITE_STATIC);
+}
+
 json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 {
-	sqlite3_stmt *st = NULL, *fst = NULL, *sst = NULL;
+	sqlite3_stmt *st = NULL, *fst = NULL, *sst = NULL, *cst = NULL;
 	json_t *res = NULL, *mods, *subjects;
 	char like[PB_CATALOG_QUERY_MAX * 8 + 3];
 	int step;
@@ -209,11 +229,10 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 	}
 	if (sqlite3_prepare_v2(db,
 		"SELECT id, title, kk, subject, level, description FROM modules "
-		"WHERE (?1 IS NULL OR kk = ?1) AND (?2 IS NULL OR subject = ?2) "
-		"AND (?3 IS NULL OR title LIKE ?3 ESCAPE '\\' OR subject LIKE ?3 ESCAPE '\\' "
-		"  OR description LIKE ?3 ESCAPE '\\' OR id LIKE ?3 ESCAPE '\\') "
-		"AND (?4 IS NULL OR id = ?4) "
-		"ORDER BY kk, subject, title", -1, &st, NULL) != SQLITE_OK ||
+		CATALOG_WHERE "ORDER BY kk, subject, title LIMIT ?5 OFFSET ?6",
+		-1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM modules " CATALOG_WHERE,
+		-1, &cst, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 		"SELECT name, sha256, size, mime FROM module_files WHERE module_id = ?1 "
 		"ORDER BY pos", -1, &fst, NULL) != SQLITE_OK ||
@@ -221,14 +240,12 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 		"SELECT DISTINCT subject FROM modules ORDER BY subject", -1, &sst,
 		NULL) != SQLITE_OK)
 		goto fail;
-	if (f->kk != NULL && f->kk[0] != '\0')
-		sqlite3_bind_text(st, 1, f->kk, -1, SQLITE_STATIC);
-	if (f->subject != NULL && f->subject[0] != '\0')
-		sqlite3_bind_text(st, 2, f->subject, -1, SQLITE_STATIC);
-	if (like[0] != '\0')
-		sqlite3_bind_text(st, 3, like, -1, SQLITE_STATIC);
-	if (f->id != NULL)
-		sqlite3_bind_text(st, 4, f->id, -1, SQLITE_STATIC);
+	bind_filter(st, f, like);
+	bind_filter(cst, f, like);
+	sqlite3_bind_int64(st, 5, f->limit > 0 ? f->limit : -1);
+	sqlite3_bind_int64(st, 6, f->offset > 0 ? f->offset : 0);
+	if (sqlite3_step(cst) != SQLITE_ROW)
+		goto fail;
 
 	res = json_object();
 	mods = json_array();
@@ -256,16 +273,17 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 	if (step != SQLITE_DONE)
 		goto fail;
 	json_object_set_new(res, "count", json_integer((json_int_t)json_array_size(mods)));
-	sqlite3_finalize(st);
-	sqlite3_finalize(fst);
-	sqlite3_finalize(sst);
-	return res;
+	json_object_set_new(res, "total", json_integer(sqlite3_column_int64(cst, 0)));
+	goto out;
 fail:
 	json_decref(res);
+	res = NULL;
+out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(fst);
 	sqlite3_finalize(sst);
-	return NULL;
+	sqlite3_finalize(cst);
+	return res;
 }
 
 int pb_catalog_file(sqlite3 *db, const char *sha256, struct pb_file_info *out)

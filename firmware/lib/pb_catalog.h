@@ -11,6 +11,7 @@
 
 #define PB_CATALOG_QUERY_MAX 100       /* characters of a search text */
 #define PB_FILE_URL_MAX      1024
+#define PB_CATALOG_PAGE_MAX  500       /* modules in one answer when paging */
 
 enum pb_catalog_change {
 	PB_CATALOG_UNCHANGED = 0,
@@ -23,6 +24,8 @@ struct pb_catalog_filter {
 	const char *subject;   /* exact subject or NULL */
 	const char *q;         /* substring of title/subject/description or NULL */
 	const char *id;        /* one module or NULL */
+	long limit;            /* modules per answer, 0 = all */
+	long offset;           /* modules to skip */
 };
 
 struct pb_file_info {
@@ -35,7 +38,8 @@ struct pb_file_info {
 int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source,
 		      enum pb_catalog_change *change);
 
-/* {"modules":[…], "count":N, "subjects":[…]}; NULL on a database error. */
+/* {"modules":[…], "count":N (in this answer), "total":N (matching),
+ * "subjects":[…]}; NULL on a database error. */
 json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f);
 
 /* Look a file up by hash: 0 found, 1 unknown, -1 error. */

@@ -132,8 +132,8 @@ static enum MHD_Result query(struct pb_req *r, const struct pb_catalog_filter *f
 					"Basis data tidak tersedia");
 	version = single ? -1 : pb_catalog_version(db);
 	if (version >= 0) {
-		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", f->kk ? f->kk : "",
-			 f->subject ? f->subject : "", f->q ? f->q : "");
+		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%ld\x1f%ld", f->kk ? f->kk : "",
+			 f->subject ? f->subject : "", f->q ? f->q : "", f->limit, f->offset);
 		resp = from_cache(r, key, version, etag);
 		if (resp != NULL)
 			return send_cached(r, resp, etag);
@@ -169,7 +169,23 @@ static enum MHD_Result query(struct pb_req *r, const struct pb_catalog_filter *f
 	}
 }
 
-/* GET /api/v1/modules?kk=A&subject=…&q=… */
+/* A whole number in [lo, hi] from the query string; def when absent;
+ * -1 when present but not such a number. */
+static long query_number(struct pb_req *r, const char *name, long lo, long hi, long def)
+{
+	const char *v = pb_query(r, name);
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return def;
+	if (v[0] < '0' || v[0] > '9' || strlen(v) > 9)
+		return -1;
+	n = strtol(v, &end, 10);
+	return (*end != '\0' || n < lo || n > hi) ? -1 : n;
+}
+
+/* GET /api/v1/modules?kk=A&subject=…&q=…&limit=N&offset=N */
 enum MHD_Result pb_handle_modules(struct pb_req *r)
 {
 	struct pb_catalog_filter f;
@@ -188,6 +204,11 @@ enum MHD_Result pb_handle_modules(struct pb_req *r)
 			return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_query",
 						"Kata pencarian tidak sah atau terlalu panjang");
 	}
+	f.limit = query_number(r, "limit", 1, PB_CATALOG_PAGE_MAX, 0);
+	f.offset = query_number(r, "offset", 0, 1000000, 0);
+	if (f.limit < 0 || f.offset < 0)
+		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_page",
+					"limit harus 1 sampai 500 dan offset bilangan bulat");
 	if (f.subject != NULL && pb_utf8_len(f.subject) < 0)
 		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_subject",
 					"Mata pelajaran tidak sah");

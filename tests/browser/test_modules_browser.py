@@ -7,6 +7,7 @@ Screenshots land in build/screenshots/modules-*.png."""
 import gzip
 import os
 import re
+import sys
 import subprocess
 from urllib.parse import urljoin, urlparse
 
@@ -488,3 +489,31 @@ def test_scripts_are_es5():
                 line = code[:m.start()].count("\n") + 1
                 found.append(f"{os.path.basename(path)}: {what} near line {line}: {m.group(0)!r}")
     assert found == []
+
+
+def test_long_catalogue_comes_in_pages(browser, tmp_path):
+    """A centre with many modules: the first page shows 40 and a button
+    fetches the rest, so the first page stays light whatever the catalogue."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "system"))
+    from content_fixture import make_folder
+    from pbtest import Box
+    n = 45
+    b = Box()
+    try:
+        make_folder(str(tmp_path / "usb"), [{
+            "id": f"m-{i:03d}", "title": f"Modul {i:03d}", "kk": "ABCDEFGHIJ"[i % 10],
+            "subject": "IPA", "level": "SMP",
+            "files": [(f"m{i}.txt", f"isi {i}".encode(), None)]} for i in range(n)])
+        b.pbctl("content", "import", str(tmp_path / "usb"))
+        b.start()
+        browser.get(b.base + "/")
+        wait(browser, lambda d: list_settled(d, 40), "first page of 40 did not load")
+        status = browser.find_element(By.ID, "list-status").text
+        assert "40" in status and str(n) in status
+        browser.find_element(By.ID, "more").click()
+        wait(browser, lambda d: list_settled(d, n), "the rest did not load")
+        assert not browser.find_elements(By.ID, "more")
+        titles = card_titles(browser)
+        assert len(set(titles)) == n
+    finally:
+        b.close()

@@ -292,3 +292,18 @@ def test_catalogue_etag_and_fresh_after_import(lib):
     assert requests.get(box.base + "/api/v1/modules", params={"kk": "D"}).json()["count"] == 1
     gz = requests.get(box.base + "/api/v1/modules", headers={"Accept-Encoding": "gzip"})
     assert gz.headers["Content-Encoding"] == "gzip" and gz.json()["count"] == 4
+
+
+def test_catalogue_pages(lib):
+    box = lib[0]
+    get = lambda **q: requests.get(box.base + "/api/v1/modules", params=q)
+    all_ids = [m["id"] for m in get().json()["modules"]]
+    p1 = get(limit=2).json()
+    assert p1["count"] == 2 and p1["total"] == 3
+    p2 = get(limit=2, offset=2).json()
+    assert p2["count"] == 1 and p2["total"] == 3
+    assert [m["id"] for m in p1["modules"] + p2["modules"]] == all_ids
+    assert get(kk="B", limit=1).json()["total"] == 2
+    for bad in ({"limit": 0}, {"limit": 501}, {"limit": "x"}, {"offset": -1}, {"limit": "1e3"}):
+        r = get(**bad)
+        assert r.status_code == 400 and r.json()["error"] == "bad_page", bad

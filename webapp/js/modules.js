@@ -9,9 +9,11 @@
 	var SEARCH_DELAY_MS = 400;      /* typing pause before searching */
 	var TEXT_INLINE_MAX = 65536;    /* worksheets up to this size are shown inline */
 	var WIDE_QUERY = "(min-width: 60em)"; /* PDFs inline only here */
+	var PAGE = 40;                  /* modules fetched at a time */
 
 	var state = {
-		modules: null,          /* last list answer */
+		modules: null,          /* modules shown so far */
+		total: 0,               /* modules matching the filters */
 		subjects: [],           /* every subject seen */
 		error: null,            /* last list error */
 		seq: 0,                 /* newest list request */
@@ -77,16 +79,23 @@
 	}
 
 	/* ---- list ---- */
-	function load() {
+	/* Fetch the first page (more = false) or the next one (more = true). */
+	function load(more) {
 		var seq = ++state.seq;
 		var status = PB.$("list-status");
+		var q = filters();
+		q.limit = PAGE;
+		if (more === true && state.modules)
+			q.offset = state.modules.length;
 		status.textContent = PB.t("modules.loading");
-		PB.api("GET", "/api/v1/modules" + PB.query(filters()), null, function (err, data) {
+		PB.api("GET", "/api/v1/modules" + PB.query(q), null, function (err, data) {
 			if (seq !== state.seq)
 				return;         /* a newer search is on its way */
 			state.error = err;
 			if (!err) {
-				state.modules = data.modules || [];
+				state.modules = (more === true && state.modules ?
+					state.modules : []).concat(data.modules || []);
+				state.total = data.total || state.modules.length;
 				addSubjects(data.subjects);
 				drawFilters();
 			}
@@ -136,7 +145,7 @@
 			return;
 		}
 		filtered = !!(f.q || f.kk || f.subject);
-		status.textContent = PB.tn("modules.count", state.modules.length);
+		status.textContent = PB.tn("modules.count", state.total);
 		if (state.modules.length === 0) {
 			ul.appendChild(PB.el("li", {"class": "pb-empty"}, [
 				PB.el("p", {text: PB.t(filtered ? "modules.empty" : "modules.empty_library")}),
@@ -147,6 +156,14 @@
 		}
 		for (i = 0; i < state.modules.length; i++)
 			ul.appendChild(card(state.modules[i]));
+		if (state.modules.length < state.total) {
+			status.textContent = PB.t("modules.count_part",
+				{n: state.modules.length, total: state.total});
+			ul.appendChild(PB.el("li", {"class": "pb-more"}, PB.el("button", {
+				type: "button", "class": "pb-btn", id: "more",
+				onclick: function () { load(true); }
+			}, PB.t("modules.more"))));
+		}
 	}
 
 	function clearFilters() {
