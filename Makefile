@@ -15,7 +15,7 @@ CROSS    ?=
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl
+PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -76,9 +76,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
-             libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev
+             libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
+             libqrencode-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
-             chromium chromium-driver node-acorn valgrind
+             chromium chromium-driver node-acorn valgrind \
+             dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils
 DEB_BENCH := nginx-light wrk
 
 deps:

@@ -28,6 +28,7 @@ int cmd_content(struct pb_ctl *c, int argc, char **argv);
 int cmd_user(struct pb_ctl *c, int argc, char **argv);
 int cmd_demo(struct pb_ctl *c, int argc, char **argv);
 int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);
+int cmd_net(struct pb_ctl *c, int argc, char **argv);
 
 /* content.c: import a folder with manifest.json; report goes to out.
  * Returns 0 if everything was imported, 1 if something was refused,

@@ -24,6 +24,7 @@ static const struct verb verbs[] = {
 	{ "content", cmd_content, 1, "content import DIR | list  module files from a folder or USB stick" },
 	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | disable NAME | list" },
 	{ "demo", cmd_demo, 0, "demo DIR                  create a demo box in DIR" },
+	{ "net", cmd_net, 0, "net render OUTDIR | check [OUTDIR] | poster [OUT.html]  the hotspot" },
 	{ "config-keys", cmd_config_keys, 0, "config-keys               print every configuration key" },
 	{ NULL, NULL, 0, NULL },
 };

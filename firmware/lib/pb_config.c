@@ -1,4 +1,5 @@
 #include "pb_config.h"
+#include "pb_net.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -60,6 +61,42 @@ static const struct key_def keys[] = {
 	    "Bytes of a request body; larger gets 413"),
 	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
 	    "Short host name of the box on its own network"),
+	STR("wifi", "ssid", wifi_ssid, KEY_STR, "PusatBelajar",
+	    "Wi-Fi network name (1-32 bytes)"),
+	STR("wifi", "security", wifi_security, KEY_IDENT, "wpa2",
+	    "wpa2 (needs passphrase) or open"),
+	STR("wifi", "passphrase", wifi_passphrase, KEY_STR, "",
+	    "WPA2 password, 8-63 characters"),
+	STR("wifi", "band", wifi_band, KEY_IDENT, "2.4", "2.4 or 5 (GHz)"),
+	NUM("wifi", "channel", wifi_channel, 1, 196, "6",
+	    "2.4 GHz: 1-13; 5 GHz: 36, 40, 44, 48, 149, 153, 157, 161, 165"),
+	STR("wifi", "country", wifi_country, KEY_IDENT, "ID",
+	    "Regulatory country (ISO 3166 two letters)"),
+	STR("wifi", "radio", wifi_radio, KEY_IDENT, "onboard",
+	    "onboard (about 8 phones), usb (AP-mode adapter) or external (access point on Ethernet)"),
+	NUM("wifi", "max_clients", wifi_max_clients, 0, 2007, "0",
+	    "Phones the radio accepts; 0 = the radio's default (onboard 8, usb 32, external 64)"),
+	STR("net", "interface", net_interface, KEY_STR, "",
+	    "Interface phones are on; empty = wlan0 (onboard), wlan1 (usb), eth0 (external)"),
+	STR("net", "uplink", net_uplink, KEY_STR, "",
+	    "Backhaul interface; empty = eth0, or usb0 with an external access point"),
+	STR("net", "address", net_address, KEY_IDENT, "10.42.0.1",
+	    "The box's IPv4 address on the hotspot"),
+	NUM("net", "prefix", net_prefix, 16, 30, "24", "Prefix length of that network"),
+	STR("net", "dhcp_start", net_dhcp_start, KEY_IDENT, "10.42.0.10",
+	    "First address handed to phones"),
+	STR("net", "dhcp_end", net_dhcp_end, KEY_IDENT, "10.42.0.250",
+	    "Last address handed to phones"),
+	NUM("net", "lease_minutes", net_lease_minutes, 2, 10080, "240",
+	    "DHCP lease time"),
+	STR("net", "sharing", net_sharing, KEY_IDENT, "off",
+	    "on: phones may reach the internet through the backhaul (NAT); off: only the box"),
+	STR("net", "lease_file", net_lease_file, KEY_PATH, "/var/lib/misc/pb-dnsmasq.leases",
+	    "dnsmasq's lease file (pb-web reads it for the phone list)"),
+	STR("net", "hostapd_ctrl", net_hostapd_ctrl, KEY_PATH, "/run/hostapd",
+	    "hostapd's control socket folder"),
+	NUM("net", "portal_hours", net_portal_hours, 1, 720, "12",
+	    "Hours a phone stays past the portal after tapping Lanjut"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -280,6 +317,9 @@ int pb_config_load(struct pb_config *cfg, const char *path)
 		add_error(cfg, (unsigned)rc, "syntax error (expected [section] or key = value)");
 	else if (rc < 0)
 		add_error(cfg, 0, "cannot read the file");
+	if (cfg->nerrors < PB_CONFIG_ERRORS_MAX)       /* [wifi], [net] across keys */
+		cfg->nerrors += pb_net_check(cfg, 0, cfg->errors + cfg->nerrors,
+					     PB_CONFIG_ERRORS_MAX - cfg->nerrors);
 	return cfg->nerrors == 0 ? 0 : -1;
 }
 

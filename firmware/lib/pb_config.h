@@ -35,6 +35,27 @@ struct pb_config {
 	unsigned max_body_bytes;           /* request body (JSON, CSV, photo) */
 	char short_name[128];              /* the box's name on the hotspot */
 
+	/* [wifi] and [net]: the hotspot (checked and rendered by pb_net.c) */
+	char wifi_ssid[128];
+	char wifi_security[16];            /* wpa2 | open */
+	char wifi_passphrase[128];
+	char wifi_band[8];                 /* 2.4 | 5 */
+	unsigned wifi_channel;
+	char wifi_country[8];
+	char wifi_radio[16];               /* onboard | usb | external */
+	unsigned wifi_max_clients;         /* 0: the radio's default */
+	char net_interface[32];            /* AP side; empty: by radio */
+	char net_uplink[32];               /* backhaul; empty: by radio */
+	char net_address[64];
+	unsigned net_prefix;
+	char net_dhcp_start[64];
+	char net_dhcp_end[64];
+	unsigned net_lease_minutes;
+	char net_sharing[8];               /* off | on */
+	char net_lease_file[PATH_MAX];
+	char net_hostapd_ctrl[PATH_MAX];
+	unsigned net_portal_hours;
+
 	/* errors found while loading */
 	int nerrors;
 	char errors[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];

@@ -1,0 +1,595 @@
+#include "pb_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <qrencode.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define IFNAME_MAX 15            /* IFNAMSIZ - 1 */
+#define QR_QUIET   4             /* modules of white border the standard asks */
+
+/* ---- radios ------------------------------------------------------------ */
+
+struct radio_def {
+	const char *name;
+	enum pb_radio radio;
+	unsigned default_clients;
+	unsigned max_clients;     /* 0 = no limit the box knows */
+	const char *ap_if;
+	const char *uplink_if;
+};
+
+static const struct radio_def radios[] = {
+	{ "onboard", PB_RADIO_ONBOARD, PB_RADIO_ONBOARD_DEFAULT, PB_RADIO_ONBOARD_MAX,
+	  "wlan0", "eth0" },
+	{ "usb", PB_RADIO_USB, PB_RADIO_USB_DEFAULT, 0, "wlan1", "eth0" },
+	{ "external", PB_RADIO_EXTERNAL, PB_RADIO_EXTERNAL_DEFAULT, 0, "eth0", "usb0" },
+};
+
+static const struct radio_def *radio_of(const struct pb_config *cfg)
+{
+	for (size_t i = 0; i < sizeof(radios) / sizeof(radios[0]); i++)
+		if (strcmp(cfg->wifi_radio, radios[i].name) == 0)
+			return &radios[i];
+	return &radios[0];
+}
+
+enum pb_radio pb_net_radio(const struct pb_config *cfg)
+{
+	return radio_of(cfg)->radio;
+}
+
+const char *pb_net_radio_name(enum pb_radio r)
+{
+	return (size_t)r < sizeof(radios) / sizeof(radios[0]) ? radios[r].name : "?";
+}
+
+unsigned pb_net_capacity(const struct pb_config *cfg)
+{
+	return cfg->wifi_max_clients != 0 ? cfg->wifi_max_clients :
+		radio_of(cfg)->default_clients;
+}
+
+const char *pb_net_ap_interface(const struct pb_config *cfg)
+{
+	return cfg->net_interface[0] ? cfg->net_interface : radio_of(cfg)->ap_if;
+}
+
+const char *pb_net_uplink_interface(const struct pb_config *cfg)
+{
+	return cfg->net_uplink[0] ? cfg->net_uplink : radio_of(cfg)->uplink_if;
+}
+
+int pb_net_sharing(const struct pb_config *cfg)
+{
+	return strcmp(cfg->net_sharing, "on") == 0;
+}
+
+int pb_net_box_url(const struct pb_config *cfg, char *out, size_t len)
+{
+	int n = cfg->listen_port == 80 ?
+		snprintf(out, len, "http://%s", cfg->net_address) :
+		snprintf(out, len, "http://%s:%u", cfg->net_address, cfg->listen_port);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+struct errlist {
+	const struct pb_config *cfg;
+	char (*errs)[PB_CONFIG_ERROR_LEN];
+	int max, n;
+};
+
+static void bad(struct errlist *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void bad(struct errlist *e, const char *fmt, ...)
+{
+	char msg[PB_CONFIG_ERROR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (e->n < e->max)
+		snprintf(e->errs[e->n], PB_CONFIG_ERROR_LEN, "%s: %s",
+			 e->cfg->path[0] ? e->cfg->path : "(defaults)", msg);
+	e->n++;
+}
+
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static const unsigned ch24[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
+/* 5 GHz channels without radar detection (DFS), which the box does not do. */
+static const unsigned ch5[] = { 36, 40, 44, 48, 149, 153, 157, 161, 165 };
+
+static int in_list(unsigned v, const unsigned *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return 1;
+	return 0;
+}
+
+static int ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+static int valid_ifname(const char *s)
+{
+	if (*s == '\0' || strlen(s) > IFNAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static void check_wifi(struct errlist *e, int strict)
+{
+	const struct pb_config *c = e->cfg;
+	size_t plen = strlen(c->wifi_passphrase);
+
+	if (c->wifi_ssid[0] == '\0')
+		bad(e, "[wifi] ssid is empty: give the network a name");
+	else if (strlen(c->wifi_ssid) > PB_WIFI_SSID_MAX)
+		bad(e, "[wifi] ssid '%s' is %zu bytes: a Wi-Fi name holds at most %d bytes",
+		    c->wifi_ssid, strlen(c->wifi_ssid), PB_WIFI_SSID_MAX);
+	else if (has_control(c->wifi_ssid))
+		bad(e, "[wifi] ssid contains control characters");
+
+	if (strcmp(c->wifi_security, "wpa2") == 0) {
+		if (plen == 0 && strict)
+			bad(e, "[wifi] passphrase is not set: give 8-63 characters, "
+			    "or set security = open");
+		else if (plen != 0 && (plen < PB_WIFI_PASS_MIN || plen > PB_WIFI_PASS_MAX))
+			bad(e, "[wifi] passphrase has %zu characters: WPA2 needs %d-%d",
+			    plen, PB_WIFI_PASS_MIN, PB_WIFI_PASS_MAX);
+		else if (has_control(c->wifi_passphrase))
+			bad(e, "[wifi] passphrase contains control characters");
+	} else if (strcmp(c->wifi_security, "open") == 0) {
+		if (plen != 0)
+			bad(e, "[wifi] passphrase is set but security = open: remove "
+			    "one of them");
+	} else {
+		bad(e, "[wifi] security = '%s': expected wpa2 or open", c->wifi_security);
+	}
+
+	if (strcmp(c->wifi_band, "2.4") == 0) {
+		if (!in_list(c->wifi_channel, ch24, sizeof(ch24) / sizeof(ch24[0])))
+			bad(e, "[wifi] channel %u is not a 2.4 GHz channel: use 1-13 "
+			    "(1, 6 or 11 avoid overlap)", c->wifi_channel);
+	} else if (strcmp(c->wifi_band, "5") == 0) {
+		if (!in_list(c->wifi_channel, ch5, sizeof(ch5) / sizeof(ch5[0])))
+			bad(e, "[wifi] channel %u is not usable on 5 GHz: use 36, 40, 44, "
+			    "48, 149, 153, 157, 161 or 165 (the box does no radar "
+			    "detection)", c->wifi_channel);
+	} else {
+		bad(e, "[wifi] band = '%s': expected 2.4 or 5", c->wifi_band);
+	}
+
+	if (strlen(c->wifi_country) != 2 ||
+	    c->wifi_country[0] < 'A' || c->wifi_country[0] > 'Z' ||
+	    c->wifi_country[1] < 'A' || c->wifi_country[1] > 'Z')
+		bad(e, "[wifi] country = '%s': expected two capital letters, e.g. ID",
+		    c->wifi_country);
+
+	if (strcmp(radio_of(c)->name, c->wifi_radio) != 0)
+		bad(e, "[wifi] radio = '%s': expected onboard, usb or external",
+		    c->wifi_radio);
+	else if (radio_of(c)->max_clients != 0 &&
+		 c->wifi_max_clients > radio_of(c)->max_clients)
+		bad(e, "[wifi] max_clients = %u: the onboard radio's firmware serves at "
+		    "most about %u phones; use radio = usb or external for more",
+		    c->wifi_max_clients, radio_of(c)->max_clients);
+}
+
+static void check_net(struct errlist *e)
+{
+	const struct pb_config *c = e->cfg;
+	uint32_t addr, start, end, mask;
+	int ok = 1;
+
+	if (ipv4(c->net_address, &addr) != 0) {
+		bad(e, "[net] address = '%s': expected an IPv4 address", c->net_address);
+		ok = 0;
+	}
+	if (ipv4(c->net_dhcp_start, &start) != 0) {
+		bad(e, "[net] dhcp_start = '%s': expected an IPv4 address", c->net_dhcp_start);
+		ok = 0;
+	}
+	if (ipv4(c->net_dhcp_end, &end) != 0) {
+		bad(e, "[net] dhcp_end = '%s': expected an IPv4 address", c->net_dhcp_end);
+		ok = 0;
+	}
+	if (ok) {
+		mask = c->net_prefix == 0 ? 0 : ~0u << (32 - c->net_prefix);
+		if ((addr & ~mask) == 0 || (addr & ~mask) == ~mask)
+			bad(e, "[net] address %s is the network or broadcast address of "
+			    "/%u", c->net_address, c->net_prefix);
+		if ((start & mask) != (addr & mask) || (end & mask) != (addr & mask))
+			bad(e, "[net] dhcp_start and dhcp_end must lie in %s/%u",
+			    c->net_address, c->net_prefix);
+		else if (start > end)
+			bad(e, "[net] dhcp_start %s comes after dhcp_end %s",
+			    c->net_dhcp_start, c->net_dhcp_end);
+		else if (addr >= start && addr <= end)
+			bad(e, "[net] the box's address %s lies inside the DHCP range",
+			    c->net_address);
+		else if ((end & ~mask) == ~mask)
+			bad(e, "[net] dhcp_end %s is the broadcast address", c->net_dhcp_end);
+	}
+	if (strcmp(c->net_sharing, "on") != 0 && strcmp(c->net_sharing, "off") != 0)
+		bad(e, "[net] sharing = '%s': expected on or off", c->net_sharing);
+	if (!valid_ifname(pb_net_ap_interface(c)))
+		bad(e, "[net] interface = '%s': not an interface name", c->net_interface);
+	if (!valid_ifname(pb_net_uplink_interface(c)))
+		bad(e, "[net] uplink = '%s': not an interface name", c->net_uplink);
+	if (strcmp(pb_net_ap_interface(c), pb_net_uplink_interface(c)) == 0)
+		bad(e, "[net] interface and uplink are both %s: phones and the backhaul "
+		    "need different interfaces", pb_net_ap_interface(c));
+}
+
+int pb_net_check(const struct pb_config *cfg, int strict,
+		 char errs[][PB_CONFIG_ERROR_LEN], int max)
+{
+	struct errlist e = { cfg, errs, max, 0 };
+
+	check_wifi(&e, strict);
+	check_net(&e);
+	return e.n < max ? e.n : max;
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+static void header(const struct pb_config *cfg, FILE *f, const char *what)
+{
+	fprintf(f, "# %s for the Pusat Belajar hotspot, written by `pbctl net render`\n"
+		"# from %s. Change that file and render again instead of editing this.\n",
+		what, cfg->path[0] ? cfg->path : "the defaults");
+}
+
+static int has_high_bytes(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+int pb_net_write_hostapd(const struct pb_config *cfg, FILE *f)
+{
+	int five = strcmp(cfg->wifi_band, "5") == 0;
+	const char *dir = cfg->net_hostapd_ctrl;
+
+	header(cfg, f, "hostapd.conf");
+	fprintf(f, "interface=%s\ndriver=nl80211\n", pb_net_ap_interface(cfg));
+	fprintf(f, "ctrl_interface=%s\n", dir);
+	if (getgrnam("pb") != NULL)        /* pb-web lists the phones through it */
+		fprintf(f, "ctrl_interface_group=pb\n");
+	fprintf(f, "ssid=%s\n", cfg->wifi_ssid);
+	if (has_high_bytes(cfg->wifi_ssid))
+		fprintf(f, "utf8_ssid=1\n");
+	fprintf(f, "country_code=%s\nieee80211d=1\n", cfg->wifi_country);
+	fprintf(f, "hw_mode=%s\nchannel=%u\n", five ? "a" : "g", cfg->wifi_channel);
+	fprintf(f, "ieee80211n=1\nwmm_enabled=1\n");
+	if (five)
+		fprintf(f, "ieee80211ac=1\n");
+	fprintf(f, "# %s radio: %u phones at most\nmax_num_sta=%u\n",
+		radio_of(cfg)->name, pb_net_capacity(cfg), pb_net_capacity(cfg));
+	fprintf(f, "# phones do not see each other, only the box\nap_isolate=1\n");
+	fprintf(f, "auth_algs=1\nignore_broadcast_ssid=0\n");
+	if (strcmp(cfg->wifi_security, "wpa2") == 0)
+		fprintf(f, "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n"
+			"wpa_passphrase=%s\n", cfg->wifi_passphrase);
+	return ferror(f) ? -1 : 0;
+}
+
+static void dotted_mask(unsigned prefix, char *out, size_t len)
+{
+	struct in_addr a;
+
+	a.s_addr = htonl(prefix == 0 ? 0 : ~0u << (32 - prefix));
+	inet_ntop(AF_INET, &a, out, (socklen_t)len);
+}
+
+int pb_net_write_dnsmasq(const struct pb_config *cfg, FILE *f)
+{
+	char mask[INET_ADDRSTRLEN], url[PB_NET_URL_MAX];
+	const char *a = cfg->net_address;
+
+	dotted_mask(cfg->net_prefix, mask, sizeof(mask));
+	if (pb_net_box_url(cfg, url, sizeof(url)) != 0)
+		return -1;
+	header(cfg, f, "dnsmasq.conf");
+	fprintf(f, "# DHCP and DNS only for the phones' side; the box itself resolves\n"
+		"# through its backhaul (systemd-resolved), not through this.\n");
+	fprintf(f, "interface=%s\nbind-dynamic\nno-hosts\n", pb_net_ap_interface(cfg));
+	if (pb_net_sharing(cfg)) {
+		fprintf(f, "# sharing = on: names resolve upstream; the box keeps its name\n"
+			"resolv-file=/run/systemd/resolve/resolv.conf\n"
+			"address=/%s/%s\n", cfg->short_name, a);
+	} else {
+		fprintf(f, "# sharing = off: every name is the box (the captive portal);\n"
+			"# AAAA, TXT and the rest get an empty answer, not REFUSED\n"
+			"no-resolv\naddress=/#/%s\nlocal=/#/\n", a);
+	}
+	fprintf(f, "dhcp-range=%s,%s,%s,%um\n", cfg->net_dhcp_start, cfg->net_dhcp_end,
+		mask, cfg->net_lease_minutes);
+	fprintf(f, "dhcp-option=option:router,%s\n", a);
+	fprintf(f, "dhcp-option=option:dns-server,%s\n", a);
+	fprintf(f, "# RFC 8910: the captive-portal API (RFC 8908)\n"
+		"dhcp-option=114,\"%s%s\"\n", url, PB_CAPTIVE_API_PATH);
+	fprintf(f, "dhcp-authoritative\nno-ping\n");
+	fprintf(f, "dhcp-leasefile=%s\n", cfg->net_lease_file);
+	return ferror(f) ? -1 : 0;
+}
+
+static int write_networkd(const struct pb_config *cfg, FILE *ap, FILE *up)
+{
+	header(cfg, ap, "systemd-networkd: the phones' side");
+	fprintf(ap, "[Match]\nName=%s\n\n[Link]\nRequiredForOnline=no\n\n"
+		"[Network]\nAddress=%s/%u\nConfigureWithoutCarrier=yes\n"
+		"LinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		pb_net_ap_interface(cfg), cfg->net_address, cfg->net_prefix);
+	if (pb_net_sharing(cfg))
+		fprintf(ap, "# sharing = on: phones reach the internet through the backhaul\n"
+			"IPMasquerade=ipv4\n");
+	else
+		fprintf(ap, "# sharing = off: nothing is forwarded\nIPForward=no\n");
+	header(cfg, up, "systemd-networkd: the backhaul");
+	fprintf(up, "[Match]\nName=%s\n\n[Network]\nDHCP=yes\n\n[DHCPv4]\n"
+		"UseDNS=yes\nRouteMetric=100\n", pb_net_uplink_interface(cfg));
+	return ferror(ap) || ferror(up) ? -1 : 0;
+}
+
+static FILE *open_in(const char *dir, const char *name, mode_t mode)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	f = fopen(path, "w");
+	if (f != NULL)
+		chmod(path, mode);
+	return f;
+}
+
+static int close_ok(FILE *f)
+{
+	return f == NULL || fclose(f) == 0 ? 0 : -1;
+}
+
+int pb_net_render(const struct pb_config *cfg, const char *dir)
+{
+	FILE *h = NULL, *d = NULL, *ap = NULL, *up = NULL;
+	int rc = -1;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -1;
+	if (pb_net_radio(cfg) != PB_RADIO_EXTERNAL) {
+		/* the passphrase is in it: root and pb only */
+		if ((h = open_in(dir, "hostapd.conf", 0640)) == NULL ||
+		    pb_net_write_hostapd(cfg, h) != 0)
+			goto out;
+	}
+	if ((d = open_in(dir, "dnsmasq.conf", 0644)) == NULL ||
+	    pb_net_write_dnsmasq(cfg, d) != 0)
+		goto out;
+	if ((ap = open_in(dir, "10-pb-ap.network", 0644)) == NULL ||
+	    (up = open_in(dir, "20-pb-uplink.network", 0644)) == NULL ||
+	    write_networkd(cfg, ap, up) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (close_ok(h) != 0 || close_ok(d) != 0 || close_ok(ap) != 0 || close_ok(up) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* ---- Wi-Fi QR code and poster ----------------------------------------- */
+
+int pb_wifi_qr_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in; in++) {
+		int esc = strchr("\\;,:\"", *in) != NULL;
+		if (o + (size_t)esc + 1 >= len)
+			return -1;
+		if (esc)
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	if (len == 0)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+int pb_wifi_qr_payload(const struct pb_config *cfg, char *out, size_t len)
+{
+	char ssid[2 * sizeof(cfg->wifi_ssid)], pass[2 * sizeof(cfg->wifi_passphrase)];
+	int n;
+
+	if (pb_wifi_qr_escape(cfg->wifi_ssid, ssid, sizeof(ssid)) != 0 ||
+	    pb_wifi_qr_escape(cfg->wifi_passphrase, pass, sizeof(pass)) != 0)
+		return -1;
+	if (strcmp(cfg->wifi_security, "open") == 0)
+		n = snprintf(out, len, "WIFI:T:nopass;S:%s;;", ssid);
+	else
+		n = snprintf(out, len, "WIFI:T:WPA;S:%s;P:%s;;", ssid, pass);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+char *pb_qr_svg(const char *text)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f;
+	int side;
+
+	if (qr == NULL)
+		return NULL;
+	f = open_memstream(&buf, &blen);
+	if (f == NULL) {
+		QRcode_free(qr);
+		return NULL;
+	}
+	side = qr->width + 2 * QR_QUIET;
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+		"shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"QR\">"
+		"<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
+		side, side, side, side);
+	for (int y = 0; y < qr->width; y++)
+		for (int x = 0; x < qr->width; x++)
+			if (qr->data[y * qr->width + x] & 1)
+				fprintf(f, "M%d %dh1v1h-1z", x + QR_QUIET, y + QR_QUIET);
+	fprintf(f, "\"/></svg>");
+	QRcode_free(qr);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void put_html(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+int pb_net_write_poster(const struct pb_config *cfg, FILE *f)
+{
+	char payload[512], url[PB_NET_URL_MAX];
+	char *svg;
+	int open = strcmp(cfg->wifi_security, "open") == 0;
+
+	if (pb_wifi_qr_payload(cfg, payload, sizeof(payload)) != 0 ||
+	    pb_net_box_url(cfg, url, sizeof(url)) != 0)
+		return -1;
+	svg = pb_qr_svg(payload);
+	if (svg == NULL)
+		return -1;
+	fputs("<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	      "<title>Wi-Fi ", f);
+	put_html(f, cfg->centre_name);
+	fputs("</title><style>"
+	      "@page{size:A4;margin:15mm}"
+	      "body{font-family:sans-serif;color:#111;margin:0 auto;max-width:180mm}"
+	      "h1{font-size:26pt;margin:0 0 4mm}h2{font-size:16pt;margin:6mm 0 2mm}"
+	      ".qr{width:95mm;height:95mm;margin:4mm auto;display:block}"
+	      ".qr svg{width:100%;height:100%}"
+	      "dl{font-size:18pt;margin:0}dt{font-weight:bold;margin-top:3mm}"
+	      "dd{margin:0;font-family:monospace;font-size:22pt;word-break:break-all}"
+	      ".en{color:#333;font-style:italic}"
+	      "ol{font-size:13pt}"
+	      "</style></head><body><main>", f);
+	fputs("<h1>Wi-Fi ", f);
+	put_html(f, cfg->centre_name);
+	fputs("</h1><p class=\"en\">Scan to join the Wi-Fi</p>"
+	      "<div class=\"qr\">", f);
+	fputs(svg, f);
+	free(svg);
+	fputs("</div><dl><dt>Nama Wi-Fi <span class=\"en\">/ network</span></dt><dd "
+	      "id=\"ssid\">", f);
+	put_html(f, cfg->wifi_ssid);
+	fputs("</dd><dt>Kata sandi <span class=\"en\">/ password</span></dt><dd "
+	      "id=\"password\">", f);
+	if (open)
+		fputs("(tanpa kata sandi / no password)", f);
+	else
+		put_html(f, cfg->wifi_passphrase);
+	fputs("</dd><dt>Alamat <span class=\"en\">/ address</span></dt><dd id=\"address\">"
+	      "http://", f);
+	put_html(f, cfg->short_name);
+	fputs("<br>", f);
+	put_html(f, url);
+	fputs("</dd></dl><h2>Cara bergabung</h2><ol>"
+	      "<li>Pindai kode QR dengan kamera, atau pilih jaringan di atas di "
+	      "pengaturan Wi-Fi. <span class=\"en\">Scan the code or pick the network.</span></li>"
+	      "<li>Halaman Pusat Belajar terbuka sendiri; ketuk <b>Lanjut</b>. "
+	      "<span class=\"en\">The box's page opens; tap Lanjut.</span></li>"
+	      "<li>Untuk mengunduh modul, buka peramban (Chrome) di alamat di atas. "
+	      "<span class=\"en\">To download modules, open your browser at the address "
+	      "above.</span></li></ol></main></body></html>\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- dnsmasq leases ---------------------------------------------------- */
+
+int pb_leases_read(const char *path, struct pb_lease *out, int max)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int n = 0;
+
+	if (f == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (n < max && fgets(line, sizeof(line), f) != NULL) {
+		struct pb_lease *l = &out[n];
+		long long exp;
+
+		memset(l, 0, sizeof(*l));
+		/* expiry mac ip hostname client-id */
+		if (sscanf(line, "%lld %17s %45s %63s", &exp, l->mac, l->ip, l->hostname) < 3)
+			continue;
+		if (strcmp(l->hostname, "*") == 0)
+			l->hostname[0] = '\0';
+		l->expires = exp;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int pb_lease_mac(const char *path, const char *ip, char *mac)
+{
+	struct pb_lease *l = calloc(PB_LEASES_MAX, sizeof(*l));
+	int n, rc = -1;
+
+	if (l == NULL)
+		return -1;
+	n = pb_leases_read(path, l, PB_LEASES_MAX);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(l[i].ip, ip) == 0) {
+			memcpy(mac, l[i].mac, sizeof(l[i].mac));
+			rc = 0;
+			break;
+		}
+	}
+	free(l);
+	return rc;
+}
