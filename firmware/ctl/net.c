@@ -277,7 +277,7 @@ static int net_poster(struct pb_ctl *c, int argc, char **argv)
 		fprintf(stderr, "pbctl: %s: %s\n", argv[0], strerror(errno));
 		return 1;
 	}
-	rc = pb_net_write_poster(&c->cfg, f);
+	rc = pb_net_write_poster(&c->cfg, f, 1);
 	if (f != stdout && fclose(f) != 0)
 		rc = -1;
 	if (rc != 0) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #define IFNAME_MAX 15            /* IFNAMSIZ - 1 */
+#define IFNAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 #define QR_QUIET   4             /* modules of white border the standard asks */
 
 /* ---- radios ------------------------------------------------------------ */
@@ -134,13 +135,9 @@ static int ipv4(const char *s, uint32_t *out)
 
 static int valid_ifname(const char *s)
 {
-	if (*s == '\0' || strlen(s) > IFNAME_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
+	size_t n = strlen(s);
+
+	return n > 0 && n <= IFNAME_MAX && strspn(s, IFNAME_CHARS) == n;
 }
 
 static void check_wifi(struct errlist *e, int strict)
@@ -490,7 +487,24 @@ static void put_html(FILE *f, const char *s)
 	}
 }
 
-int pb_net_write_poster(const struct pb_config *cfg, FILE *f)
+/* The poster's stylesheet, from the web app, inside a <style> element. */
+static void put_css(const struct pb_config *cfg, FILE *f)
+{
+	char path[PATH_MAX], buf[4096];
+	FILE *in;
+	size_t n;
+
+	if (snprintf(path, sizeof(path), "%s/%s", cfg->webapp_dir, PB_POSTER_CSS) >=
+	    (int)sizeof(path) || (in = fopen(path, "r")) == NULL)
+		return;                     /* plain but complete without it */
+	fputs("<style>", f);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, f);
+	fputs("</style>", f);
+	fclose(in);
+}
+
+int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 {
 	char payload[512], url[PB_NET_URL_MAX];
 	char *svg;
@@ -506,17 +520,12 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	      "<title>Wi-Fi ", f);
 	put_html(f, cfg->centre_name);
-	fputs("</title><style>"
-	      "@page{size:A4;margin:15mm}"
-	      "body{font-family:sans-serif;color:#111;margin:0 auto;max-width:180mm}"
-	      "h1{font-size:26pt;margin:0 0 4mm}h2{font-size:16pt;margin:6mm 0 2mm}"
-	      ".qr{width:95mm;height:95mm;margin:4mm auto;display:block}"
-	      ".qr svg{width:100%;height:100%}"
-	      "dl{font-size:18pt;margin:0}dt{font-weight:bold;margin-top:3mm}"
-	      "dd{margin:0;font-family:monospace;font-size:22pt;word-break:break-all}"
-	      ".en{color:#333;font-style:italic}"
-	      "ol{font-size:13pt}"
-	      "</style></head><body><main>", f);
+	fputs("</title>", f);
+	if (inline_css)
+		put_css(cfg, f);
+	else
+		fputs("<link rel=\"stylesheet\" href=\"/" PB_POSTER_CSS "\">", f);
+	fputs("</head><body><main>", f);
 	fputs("<h1>Wi-Fi ", f);
 	put_html(f, cfg->centre_name);
 	fputs("</h1><p class=\"en\">Scan to join the Wi-Fi</p>"

@@ -65,8 +65,11 @@ int pb_wifi_qr_payload(const struct pb_config *cfg, char *out, size_t len);
 int pb_wifi_qr_escape(const char *in, char *out, size_t len);
 /* A QR code of text as an SVG document; malloc'd, NULL on failure. */
 char *pb_qr_svg(const char *text);
-/* The printable A4 poster (HTML with the QR code inline). */
-int pb_net_write_poster(const struct pb_config *cfg, FILE *f);
+/* The printable A4 poster (HTML with the QR code inline). Its stylesheet is
+ * webapp/PB_POSTER_CSS: linked for pb-web, copied in when inline_css (a
+ * file that prints anywhere). */
+#define PB_POSTER_CSS "css/poster.css"
+int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css);
 
 /* One line of dnsmasq's lease file. */
 struct pb_lease {

@@ -65,6 +65,15 @@ const struct pb_migration pb_migrations[] = {
 	  "  detail TEXT NOT NULL DEFAULT '',"
 	  "  client TEXT NOT NULL DEFAULT ''"
 	  ");" },
+	/* 3 hotspot: phones that tapped "Lanjut" on the captive portal, by
+	 * address (and MAC from the DHCP lease when known), until expires_ms. */
+	{ 3,
+	  "CREATE TABLE portal_clients ("
+	  "  ip TEXT PRIMARY KEY,"
+	  "  mac TEXT NOT NULL DEFAULT '',"
+	  "  accepted_ms INTEGER NOT NULL,"
+	  "  expires_ms INTEGER NOT NULL"
+	  ");" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

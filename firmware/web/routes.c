@@ -9,6 +9,12 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/modules", pb_handle_modules, 0 },
 	{ "GET", "/api/v1/modules/*", pb_handle_module, 0 },
 	{ "GET", "/f/*/*", pb_handle_file, 0 },
+	{ "GET", "/api/captive", pb_handle_captive_api, 0 },
+	{ "GET", "/portal", pb_handle_portal_page, 0 },
+	{ "GET", "/api/v1/portal", pb_handle_portal_info, 0 },
+	{ "POST", "/api/v1/portal/accept", pb_handle_portal_accept, ROUTE_BODY },
+	{ "GET", "/api/v1/admin/wifi", pb_handle_admin_wifi, 0 },
+	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
 	{ "GET", "/", pb_handle_static, ROUTE_PREFIX },
 	{ NULL, NULL, NULL, 0 },
 };

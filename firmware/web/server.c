@@ -133,6 +133,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (cl != NULL && strtoull(cl, NULL, 10) > w->cfg.max_body_bytes)
 			return pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 						"Data yang dikirim terlalu besar");
+		if (pb_portal_foreign_host(r))      /* captive portal, before routing */
+			return pb_portal_answer(r);
 		r->route = pb_route_find(method, url, r, &path_matched);
 		if (r->route == NULL)
 			return path_matched ?

@@ -97,4 +97,16 @@ enum MHD_Result pb_handle_module(struct pb_req *r);
 enum MHD_Result pb_handle_file(struct pb_req *r);
 enum MHD_Result pb_handle_static(struct pb_req *r);
 
+/* portal.c: the captive portal. The hook runs before routing: requests
+ * for a Host that is not the box are answered by pb_portal_answer. */
+int pb_portal_foreign_host(struct pb_req *r);
+enum MHD_Result pb_portal_answer(struct pb_req *r);
+enum MHD_Result pb_handle_captive_api(struct pb_req *r);
+enum MHD_Result pb_handle_portal_info(struct pb_req *r);
+enum MHD_Result pb_handle_portal_accept(struct pb_req *r);
+enum MHD_Result pb_handle_portal_page(struct pb_req *r);
+/* admin_wifi.c */
+enum MHD_Result pb_handle_admin_wifi(struct pb_req *r);
+enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
+
 #endif
