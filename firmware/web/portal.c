@@ -223,11 +223,9 @@ enum MHD_Result pb_handle_captive_api(struct pb_req *r)
 	if (text == NULL)
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 					"Terjadi kesalahan di kotak");
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/captive+json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+	resp = pb_buffer_response(r, "application/captive+json", text, strlen(text), 1);
+	if (resp != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
 	return pb_queue(r, MHD_HTTP_OK, resp);
 }
 
