@@ -1,5 +1,5 @@
 /* Admin: Wi-Fi radio, capacity and the phones on it (ES5, XMLHttpRequest).
- * Data: GET /api/v1/admin/wifi, refreshed every REFRESH_MS. Strings:
+ * Data: GET /api/v1/admin/wifi, refreshed every REFRESH_MS; uses js/hotspot.js. Strings:
  * locale/id/admin-wifi.json (shown) and locale/en/admin-wifi.json. */
 (function () {
   'use strict';
@@ -7,34 +7,7 @@
   var REFRESH_MS = 10000;
   var s = {};
 
-  function getJSON(url, cb) {
-    var x = new XMLHttpRequest();
-    x.open('GET', url, true);
-    x.setRequestHeader('Accept', 'application/json');
-    x.onreadystatechange = function () {
-      var body = null;
-      if (x.readyState !== 4) { return; }
-      try { body = JSON.parse(x.responseText); } catch (e) { body = null; }
-      cb(x.status, body);
-    };
-    x.send(null);
-  }
-
   function t(key) { return typeof s[key] === 'string' ? s[key] : key; }
-
-  function applyStrings(lang, attr, done) {
-    getJSON('/locale/' + lang + '/admin-wifi.json', function (status, strings) {
-      var list, i, k;
-      if (status === 200 && strings) {
-        list = document.querySelectorAll('[' + attr + ']');
-        for (i = 0; i < list.length; i++) {
-          k = list[i].getAttribute(attr);
-          if (typeof strings[k] === 'string') { list[i].textContent = strings[k]; }
-        }
-        if (done) { done(strings); }
-      }
-    });
-  }
 
   function text(id, value) { document.getElementById(id).textContent = value; }
 
@@ -80,7 +53,7 @@
   }
 
   function load() {
-    getJSON('/api/v1/admin/wifi', function (status, w) {
+    PBNet.request('GET', '/api/v1/admin/wifi', function (status, w) {
       var err = document.getElementById('error');
       if (status === 200 && w) {
         err.hidden = true;
@@ -92,9 +65,9 @@
     });
   }
 
-  applyStrings('en', 'data-i18n-en', null);
-  applyStrings('id', 'data-i18n', function (strings) {
-    s = strings;
+  PBNet.strings('admin-wifi', 'en', 'data-i18n-en', null);
+  PBNet.strings('admin-wifi', 'id', 'data-i18n', function (strings) {
+    s = strings || {};
     load();
     setInterval(load, REFRESH_MS);
   });

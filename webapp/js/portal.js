@@ -1,37 +1,8 @@
 /* The captive portal page (ES5, XMLHttpRequest: it runs in the phones'
  * sign-in mini-browsers). Works without JavaScript too: the Lanjut button
- * is a plain form post. Strings: locale/id/portal.json, locale/en/portal.json. */
+ * is a plain form post. Uses js/hotspot.js. Strings: locale/id/portal.json, locale/en/portal.json. */
 (function () {
   'use strict';
-
-  function xhr(method, url, cb) {
-    var x = new XMLHttpRequest();
-    x.open(method, url, true);
-    x.setRequestHeader('Accept', 'application/json');
-    x.onreadystatechange = function () {
-      var body = null;
-      if (x.readyState !== 4) { return; }
-      try { body = JSON.parse(x.responseText); } catch (e) { body = null; }
-      cb(x.status, body);
-    };
-    x.send(method === 'POST' ? '' : null);
-  }
-
-  function each(sel, fn) {
-    var list = document.querySelectorAll(sel), i;
-    for (i = 0; i < list.length; i++) { fn(list[i]); }
-  }
-
-  function applyStrings(lang, attr) {
-    xhr('GET', '/locale/' + lang + '/portal.json', function (status, s) {
-      if (status !== 200 || !s) { return; }
-      each('[' + attr + ']', function (el) {
-        var k = el.getAttribute(attr);
-        if (typeof s[k] === 'string') { el.textContent = s[k]; }
-      });
-      if (lang === 'id') { strings = s; }
-    });
-  }
 
   var strings = {};
   var form = document.getElementById('accept-form');
@@ -50,12 +21,12 @@
     a.textContent = text;
   }
 
-  applyStrings('id', 'data-i18n');
-  applyStrings('en', 'data-i18n-en');
+  PBNet.strings('portal', 'id', 'data-i18n', function (s) { if (s) { strings = s; } });
+  PBNet.strings('portal', 'en', 'data-i18n-en', null);
 
   if (/[?&]lanjut=1/.test(window.location.search)) { showDone(); }
 
-  xhr('GET', '/api/v1/portal', function (status, info) {
+  PBNet.request('GET', '/api/v1/portal', function (status, info) {
     if (status !== 200 || !info) { return; }
     document.getElementById('centre').textContent = info.centre_name;
     setLink('url', info.url, info.url);
@@ -67,7 +38,7 @@
     var button = document.getElementById('accept');
     if (ev && ev.preventDefault) { ev.preventDefault(); }
     button.disabled = true;
-    xhr('POST', '/api/v1/portal/accept', function (status) {
+    PBNet.request('POST', '/api/v1/portal/accept', function (status) {
       button.disabled = false;
       if (status === 200) {
         showDone();
