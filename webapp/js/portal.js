@@ -28,7 +28,8 @@
 
   PBNet.request('GET', '/api/v1/portal', function (status, info) {
     if (status !== 200 || !info) { return; }
-    document.getElementById('centre').textContent = info.centre_name;
+    var names = document.querySelectorAll('.centre-name'), i;
+    for (i = 0; i < names.length; i++) { names[i].textContent = info.centre_name; }
     setLink('url', info.url, info.url);
     setLink('ip-url', info.ip_url, info.ip_url);
     if (info.accepted) { showDone(); }
