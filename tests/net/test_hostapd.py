@@ -1,0 +1,194 @@
+"""Every kind of hostapd.conf `pbctl net render` writes is read by the real
+hostapd: first `pbctl net check` (hostapd's own parser on the real config),
+then a copy brought up with hostapd's radio-less driver (driver=none; this
+machine has no Wi-Fi stack), asked over its control socket with hostapd_cli.
+Bad settings are refused by pbctl before any file is written."""
+import codecs
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from netlab import binary, box_config, kill_pidfile, pbctl, run
+
+VARIANTS = {
+    "onboard-wpa2-2.4": ("radio = onboard\nband = 2.4\nchannel = 6\n"
+                         "passphrase = rahasia-guru-1\n", "wlan0", 8, "WPA-PSK"),
+    "onboard-open-2.4": ("radio = onboard\nband = 2.4\nchannel = 1\nsecurity = open\n",
+                         "wlan0", 8, None),
+    "onboard-wpa2-5": ("radio = onboard\nband = 5\nchannel = 44\n"
+                       "ssid = Kelas \"Guru\"; Ruang 3 é\npassphrase = kata sandi;panjang\n",
+                       "wlan0", 8, "WPA-PSK"),
+    "usb-wpa2-5": ("radio = usb\nband = 5\nchannel = 36\nmax_clients = 40\n"
+                   "passphrase = rahasia-guru-2\n", "wlan1", 40, "WPA-PSK"),
+    "usb-open-2.4": ("radio = usb\nband = 2.4\nchannel = 11\nsecurity = open\n",
+                     "wlan1", 32, None),
+    "usb-wpa2-2.4-default": ("radio = usb\npassphrase = 12345678\n", "wlan1", 32,
+                             "WPA-PSK"),
+}
+
+
+@pytest.fixture
+def tmp():
+    d = tempfile.mkdtemp(prefix=f"pbhapd-{os.getpid()}-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def conf_value(path, key):
+    with open(path) as f:
+        return conf_line(f.read(), key)
+
+
+def conf_line(text, key):
+    for line in text.splitlines():
+        if line.startswith(key + "="):
+            return line.split("=", 1)[1]
+    return None
+
+
+def hostapd_text(s):
+    """Undo hostapd's printf_encode (\\" and \\xNN for other bytes)."""
+    return codecs.escape_decode(s.encode())[0].decode("utf-8")
+
+
+def wifi_value(wifi, key):
+    for line in wifi.splitlines():
+        k, _, v = line.partition("=")
+        if k.strip() == key:
+            return v.strip()
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_rendered_hostapd_conf_runs_in_real_hostapd(tmp, name):
+    if os.geteuid() != 0:
+        pytest.skip("hostapd needs root")
+    wifi, ifname, sta, mgmt = VARIANTS[name]
+    conf = box_config(tmp, wifi=wifi)
+    out = os.path.join(tmp, "out")
+    pbctl(conf, "net", "render", out)
+    hconf = os.path.join(out, "hostapd.conf")
+    assert conf_value(hconf, "interface") == ifname
+    assert conf_value(hconf, "max_num_sta") == str(sta)
+    assert conf_value(hconf, "hw_mode") == ("a" if "band = 5" in wifi else "g")
+
+    # stage 1: hostapd's parser on the real file
+    chk = pbctl(conf, "net", "check", out)
+    assert "hostapd.conf: OK" in chk.stdout and "dnsmasq.conf: OK" in chk.stdout, chk.stdout
+
+    # stage 2: bring it up on the radio-less driver
+    ctrl = os.path.join(tmp, "ctrl")
+    up = os.path.join(tmp, "hostapd-none.conf")
+    with open(hconf) as f, open(up, "w") as o:
+        for line in f:
+            key = line.split("=", 1)[0]
+            if key == "driver":
+                o.write("driver=none\n")
+            elif key == "ctrl_interface":
+                o.write(f"ctrl_interface={ctrl}\n")
+            elif key not in ("country_code", "ieee80211d", "ieee80211h"):
+                o.write(line)
+    pidf = os.path.join(tmp, "hostapd.pid")
+    try:
+        run(["hostapd", "-B", "-P", pidf, "-f", os.path.join(tmp, "hostapd.log"), up])
+        cli = ["hostapd_cli", "-p", ctrl, "-i", ifname]
+        status = ""
+        for _ in range(100):
+            status = run(cli + ["status"], check=False).stdout
+            if "state=ENABLED" in status:
+                break
+            time.sleep(0.05)
+        assert "state=ENABLED" in status, status + open(os.path.join(tmp, "hostapd.log")).read()
+        got = run(cli + ["get_config"]).stdout
+        ssid = wifi_value(wifi, "ssid") or "PusatBelajar"
+        assert hostapd_text(conf_line(got, "ssid")) == ssid, got
+        if mgmt:
+            assert conf_line(got, "key_mgmt") == mgmt and conf_line(got, "wpa") == "2", got
+        else:
+            assert conf_line(got, "key_mgmt") is None and conf_line(got, "wpa") is None, got
+    finally:
+        kill_pidfile(pidf)
+
+
+def test_external_access_point_renders_dnsmasq_only(tmp):
+    conf = box_config(tmp, wifi="radio = external\nsecurity = open\n")
+    out = os.path.join(tmp, "out")
+    p = pbctl(conf, "net", "render", out)
+    assert sorted(os.listdir(out)) == ["10-pb-ap.network", "20-pb-uplink.network",
+                                       "dnsmasq.conf"], p.stdout
+    assert conf_value(os.path.join(out, "dnsmasq.conf"), "interface") == "eth0"
+    with open(os.path.join(out, "20-pb-uplink.network")) as f:
+        assert "Name=usb0" in f.read()
+    chk = pbctl(conf, "net", "check", out)
+    assert "dnsmasq.conf: OK" in chk.stdout and "not used" in chk.stdout, chk.stdout
+
+
+BAD = [
+    ("passphrase = rahasia\n", "passphrase has 7 characters: WPA2 needs 8-63"),
+    ("passphrase = " + "x" * 64 + "\n", "passphrase has 64 characters"),
+    ("passphrase = rahasia-guru\nband = 2.4\nchannel = 36\n",
+     "channel 36 is not a 2.4 GHz channel"),
+    ("passphrase = rahasia-guru\nband = 5\nchannel = 6\n", "channel 6 is not usable on 5 GHz"),
+    ("passphrase = rahasia-guru\nband = 5\nchannel = 52\n", "radar"),
+    ("passphrase = rahasia-guru\nssid = " + "S" * 33 + "\n",
+     "is 33 bytes: a Wi-Fi name holds at most 32 bytes"),
+    # 22 characters but 33 bytes in UTF-8
+    ("passphrase = rahasia-guru\nssid = Guru Hebat " + "é" * 11 + "\n", "is 33 bytes"),
+    ("security = wpa2\n", "passphrase is not set"),
+    ("passphrase = rahasia-guru\nmax_clients = 20\n", "onboard radio's firmware"),
+    ("passphrase = rahasia-guru\nband = 6\n", "band = '6': expected 2.4 or 5"),
+]
+
+
+@pytest.mark.parametrize("wifi,message", BAD)
+def test_bad_settings_are_refused_before_rendering(tmp, wifi, message):
+    conf = box_config(tmp, wifi=wifi)
+    out = os.path.join(tmp, "out")
+    p = pbctl(conf, "net", "render", out, check=False)
+    assert p.returncode == 1, p.stdout
+    assert message in p.stderr, p.stderr
+    assert not os.path.exists(out)
+    p = pbctl(conf, "net", "check", check=False)
+    assert p.returncode == 1 and message in p.stderr
+
+
+def test_bad_network_settings_name_the_key(tmp):
+    conf = box_config(tmp, wifi="passphrase = rahasia-guru\n",
+                      net="address = 10.42.0.1\ndhcp_start = 10.43.0.10\n")
+    p = pbctl(conf, "net", "render", os.path.join(tmp, "out"), check=False)
+    assert p.returncode == 1
+    assert "[net] dhcp_start and dhcp_end must lie in 10.42.0.1/24" in p.stderr, p.stderr
+
+
+def test_hostapd_parser_errors_are_printed_with_their_line(tmp):
+    conf = box_config(tmp, wifi="passphrase = rahasia-guru\n")
+    out = os.path.join(tmp, "out")
+    pbctl(conf, "net", "render", out)
+    with open(os.path.join(out, "hostapd.conf"), "a") as f:
+        f.write("hw_mode=q\n")
+    p = pbctl(conf, "net", "check", out, check=False)
+    assert p.returncode == 1
+    assert "hostapd.conf: ERROR" in p.stdout and "unknown hw_mode 'q'" in p.stdout, p.stdout
+    assert "Line " in p.stdout
+
+
+def test_dnsmasq_errors_are_printed(tmp):
+    conf = box_config(tmp, wifi="passphrase = rahasia-guru\n")
+    out = os.path.join(tmp, "out")
+    pbctl(conf, "net", "render", out)
+    with open(os.path.join(out, "dnsmasq.conf"), "a") as f:
+        f.write("dhcp-range=nonsense\n")
+    p = pbctl(conf, "net", "check", out, check=False)
+    assert p.returncode == 1
+    assert "dnsmasq.conf: ERROR" in p.stdout and "line" in p.stdout, p.stdout
+
+
+def test_pb_web_refuses_a_bad_channel(tmp):
+    conf = box_config(tmp, wifi="band = 5\nchannel = 13\n")
+    p = subprocess.run([binary("pb-web"), "-c", conf, "-n"], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode != 0 and "channel 13 is not usable on 5 GHz" in p.stderr
