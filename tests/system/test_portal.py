@@ -1,0 +1,197 @@
+"""The captive portal and hotspot routes of pb-web over loopback.
+
+On the hotspot a phone's probes arrive with foreign Host headers; here the
+same requests are sent to 127.0.0.1 with those headers. The phone is the
+test client (127.0.0.1); its DHCP lease is a lease file the test writes in
+dnsmasq's format. The namespace suite (tests/net) does the same with real
+dnsmasq and a real DHCP client."""
+import os
+import socket
+import sqlite3
+
+import pytest
+import requests
+
+PROBES = [
+    ("connectivitycheck.gstatic.com", "/generate_204", 204, b""),
+    ("www.google.com", "/gen_204", 204, b""),
+    ("captive.apple.com", "/hotspot-detect.html", 200,
+     b"<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>"),
+    ("captive.apple.com", "/library/test/success.html", 200,
+     b"<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>"),
+    ("www.msftconnecttest.com", "/connecttest.txt", 200, b"Microsoft Connect Test"),
+    ("www.msftncsi.com", "/ncsi.txt", 200, b"Microsoft NCSI"),
+    ("www.msftconnecttest.com", "/redirect", 302, None),
+    ("detectportal.firefox.com", "/canonical.html", 200,
+     b'<meta http-equiv="refresh" content="0;url=https://support.mozilla.org/kb/captive-portal"/>'),
+    ("detectportal.firefox.com", "/success.txt", 200, b"success\n"),
+]
+MAC_A = "aa:bb:cc:00:00:0a"
+MAC_B = "aa:bb:cc:00:00:0b"
+
+
+@pytest.fixture
+def hotspot(make_box):
+    b = make_box(extra="short_name = belajar.lan",
+                 sections="[wifi]\nssid = PB Uji\npassphrase = rahasia-guru-9\n"
+                          "[net]\naddress = 10.42.0.1\nlease_file = leases\nportal_hours = 2\n")
+    b.leases = os.path.join(b.dir, "leases")
+    b.portal = f"http://10.42.0.1:{b.port}/portal"
+    b.home = f"http://10.42.0.1:{b.port}/"
+    b.start()
+    return b
+
+
+def write_lease(box, mac, ip="127.0.0.1"):
+    with open(box.leases, "w") as f:
+        f.write(f"2000000000 {mac} {ip} hp-guru 01:{mac}\n")
+
+
+def get(box, host, path, **kw):
+    return requests.get(box.base + path, headers={"Host": host}, allow_redirects=False,
+                        timeout=10, **kw)
+
+
+def captive(box):
+    r = requests.get(box.base + "/api/captive", timeout=10)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/captive+json"
+    assert "no-store" in r.headers["Cache-Control"]
+    return r.json()
+
+
+def accept(box):
+    r = requests.post(box.base + "/api/v1/portal/accept",
+                      headers={"Accept": "application/json"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_probes_go_to_the_portal_then_answer_online(hotspot):
+    for host, path, _, _ in PROBES:
+        r = get(hotspot, host, path)
+        assert (r.status_code, r.headers.get("Location")) == (302, hotspot.portal), (host, path)
+        assert r.headers["Cache-Control"] == "no-store"
+    r = get(hotspot, "example.org", "/artikel/1")
+    assert (r.status_code, r.headers["Location"]) == (302, hotspot.portal)
+    api = captive(hotspot)
+    assert api == {"captive": True, "user-portal-url": hotspot.portal,
+                   "venue-info-url": hotspot.home}
+
+    got = accept(hotspot)
+    assert got["accepted"] is True and got["mac"] == ""    # no lease: keyed by address
+
+    for host, path, status, body in PROBES:
+        r = get(hotspot, host, path)
+        assert r.status_code == status, (host, path, r.status_code)
+        if body is None:
+            assert r.headers["Location"] == hotspot.home
+        else:
+            assert r.content == body, (host, path)
+    r = get(hotspot, "example.org", "/artikel/1")
+    assert (r.status_code, r.headers["Location"]) == (302, hotspot.home)
+    api = captive(hotspot)
+    assert api["captive"] is False
+    assert 0 < api["seconds-remaining"] <= 2 * 3600
+    # HEAD is answered like GET
+    r = requests.head(hotspot.base + "/generate_204", headers={"Host": "clients3.google.com"},
+                      timeout=10)
+    assert r.status_code == 204
+
+
+def test_own_names_reach_the_web_app(hotspot):
+    for host in ("belajar.lan", "BELAJAR.LAN.", "10.42.0.1", f"127.0.0.1:{hotspot.port}",
+                 f"localhost:{hotspot.port}"):
+        r = get(hotspot, host, "/healthz")
+        assert r.status_code == 200, host
+    # a client without Host (HTTP/1.0) is not a probe either
+    with socket.create_connection(("127.0.0.1", hotspot.port), timeout=10) as s:
+        s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        status_line = s.recv(64).split(b"\r\n", 1)[0]
+        assert status_line.endswith(b" 200 OK"), status_line
+    r = get(hotspot, "belajar.lan", "/generate_204")
+    assert r.status_code == 404            # not a probe on the box's own name
+
+
+def test_portal_page_and_info(hotspot):
+    r = get(hotspot, "10.42.0.1", "/portal")
+    assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
+    assert "Lanjut" in r.text and "http://belajar.lan" in r.text
+    assert 'action="/api/v1/portal/accept"' in r.text
+    info = requests.get(hotspot.base + "/api/v1/portal", timeout=10).json()
+    assert info["accepted"] is False
+    assert info["url"] == "http://belajar.lan"
+    assert info["ip_url"] == f"http://10.42.0.1:{hotspot.port}"
+    assert info["centre_name"] == "Pusat Belajar Uji"
+
+
+def test_form_post_without_javascript_returns_to_the_page(hotspot):
+    r = requests.post(hotspot.base + "/api/v1/portal/accept", data={"lanjut": "1"},
+                      headers={"Accept": "text/html,application/xhtml+xml"},
+                      allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["Location"] == "/portal?lanjut=1"
+    assert captive(hotspot)["captive"] is False
+
+
+def test_acceptance_expires(hotspot):
+    accept(hotspot)
+    assert captive(hotspot)["captive"] is False
+    db = sqlite3.connect(hotspot.db_path())
+    db.execute("UPDATE portal_clients SET expires_ms = accepted_ms - 1")
+    db.commit()
+    db.close()
+    assert captive(hotspot)["captive"] is True
+    assert get(hotspot, "captive.apple.com", "/hotspot-detect.html").status_code == 302
+
+
+def test_acceptance_follows_the_lease_mac(hotspot):
+    write_lease(hotspot, MAC_A)
+    assert accept(hotspot)["mac"] == MAC_A
+    assert get(hotspot, "connectivitycheck.gstatic.com", "/generate_204").status_code == 204
+    # the address now belongs to another phone: that phone sees the portal
+    write_lease(hotspot, MAC_B)
+    assert get(hotspot, "connectivitycheck.gstatic.com", "/generate_204").status_code == 302
+    assert captive(hotspot)["captive"] is True
+    write_lease(hotspot, MAC_A)
+    assert captive(hotspot)["captive"] is False
+
+
+def test_body_to_a_foreign_host_is_redirected(hotspot):
+    r = requests.post(hotspot.base + "/login", data=b"x" * 5000,
+                      headers={"Host": "portal.example.com"}, allow_redirects=False,
+                      timeout=10)
+    assert r.status_code == 302
+    assert requests.get(hotspot.base + "/healthz", timeout=10).status_code == 200
+
+
+def test_admin_wifi_view(hotspot):
+    write_lease(hotspot, MAC_A, "10.42.0.23")
+    r = requests.get(hotspot.base + "/api/v1/admin/wifi", timeout=10)
+    assert r.status_code == 200
+    w = r.json()
+    assert (w["ssid"], w["radio"], w["capacity"], w["hostapd"]) == ("PB Uji", "onboard", 8, False)
+    assert w["count"] == 1 and w["near_capacity"] is False
+    assert w["phones"][0]["mac"] == MAC_A and w["phones"][0]["ip"] == "10.42.0.23"
+    assert w["phones"][0]["hostname"] == "hp-guru"
+    # 7 of 8: the page warns
+    with open(hotspot.leases, "w") as f:
+        for i in range(7):
+            f.write(f"2000000000 aa:bb:cc:00:01:{i:02x} 10.42.0.{30 + i} * *\n")
+        f.write("1000000000 aa:bb:cc:00:02:00 10.42.0.99 expired *\n")
+    w = requests.get(hotspot.base + "/api/v1/admin/wifi", timeout=10).json()
+    assert w["count"] == 7 and w["near_capacity"] is True
+
+
+def test_poster(hotspot):
+    r = requests.get(hotspot.base + "/admin/wifi/poster", timeout=10)
+    assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
+    assert "<svg" in r.text and "PB Uji" in r.text and "rahasia-guru-9" in r.text
+    assert "http://belajar.lan" in r.text and 'href="/css/poster.css"' in r.text
+    assert requests.get(hotspot.base + "/css/poster.css", timeout=10).status_code == 200
+
+
+def test_poster_needs_the_wifi_settled(make_box):
+    b = make_box()
+    b.start()
+    r = requests.get(b.base + "/admin/wifi/poster", timeout=10)
+    assert r.status_code == 409 and "passphrase" in r.text
