@@ -518,7 +518,7 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 		return -1;
 	fputs("<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	      "<title>Wi-Fi ", f);
+	      "<link rel=\"icon\" href=\"data:,\"><title>Wi-Fi ", f);
 	put_html(f, cfg->centre_name);
 	fputs("</title>", f);
 	if (inline_css)
@@ -528,7 +528,8 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 	fputs("</head><body><main>", f);
 	fputs("<h1>Wi-Fi ", f);
 	put_html(f, cfg->centre_name);
-	fputs("</h1><p class=\"en\">Scan to join the Wi-Fi</p>"
+	fputs("</h1><p>Pindai kode ini untuk masuk Wi-Fi <span class=\"en\">/ scan to join "
+	      "the Wi-Fi</span></p>"
 	      "<div class=\"qr\">", f);
 	fputs(svg, f);
 	free(svg);
@@ -551,7 +552,7 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 	      "pengaturan Wi-Fi. <span class=\"en\">Scan the code or pick the network.</span></li>"
 	      "<li>Halaman Pusat Belajar terbuka sendiri; ketuk <b>Lanjut</b>. "
 	      "<span class=\"en\">The box's page opens; tap Lanjut.</span></li>"
-	      "<li>Untuk mengunduh modul, buka peramban (Chrome) di alamat di atas. "
+	      "<li>Untuk mengunduh modul, buka browser (misalnya Chrome) di alamat di atas. "
 	      "<span class=\"en\">To download modules, open your browser at the address "
 	      "above.</span></li></ol></main></body></html>\n", f);
 	return ferror(f) ? -1 : 0;

@@ -176,7 +176,7 @@ def test_chromium_lands_on_the_portal_and_taps_lanjut(lab, hotspot):
     result = json.loads(p.stdout.strip().splitlines()[-1])
     assert result["landed"] == PORTAL, result
     assert "http://belajar.lan" in result["text"] and BOX_IP in result["text"], result
-    assert "Buka peramban Anda" in result["text"], result
+    assert "Buka browser Anda" in result["text"], result
     assert "Tersambung" in result["done"], result
     assert os.path.getsize(os.path.join(shots, "portal.png")) > 5000
 

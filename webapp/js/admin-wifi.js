@@ -1,74 +1,66 @@
-/* Admin: Wi-Fi radio, capacity and the phones on it (ES5, XMLHttpRequest).
- * Data: GET /api/v1/admin/wifi, refreshed every REFRESH_MS; uses js/hotspot.js. Strings:
- * locale/id/admin-wifi.json (shown) and locale/en/admin-wifi.json. */
+/* Admin: the Wi-Fi radio, its capacity and the phones on it, from
+ * GET /api/v1/admin/wifi, refreshed every REFRESH_MS. */
 (function () {
-  'use strict';
+	"use strict";
 
-  var REFRESH_MS = 10000;
-  var s = {};
+	var REFRESH_MS = 10000;
+	var wifi = null, error = null;
 
-  function t(key) { return typeof s[key] === 'string' ? s[key] : key; }
+	function text(id, value) {
+		PB.$(id).textContent = value;
+	}
 
-  function text(id, value) { document.getElementById(id).textContent = value; }
+	function phoneRow(p) {
+		var state = [PB.t(p.associated ? "wifi.state_wifi" : "wifi.state_lease")];
+		if (p.portal_accepted)
+			state.push(PB.t("wifi.state_portal"));
+		return PB.el("tr", null, [
+			PB.el("td", {text: p.hostname || "–"}),
+			PB.el("td", {text: p.ip || "–"}),
+			PB.el("td", {"class": "wifi-mac", text: p.mac}),
+			PB.el("td", {text: state.join(", ")})
+		]);
+	}
 
-  function cell(row, value, cls) {
-    var td = document.createElement('td');
-    td.textContent = value;
-    if (cls) { td.className = cls; }
-    row.appendChild(td);
-  }
+	function render() {
+		var w = wifi, meter = PB.$("wifi-meter"), rows = PB.$("wifi-phones"), i, pct;
+		PB.title(PB.t("wifi.title"));
+		PB.show(PB.$("wifi-error"), !!error);
+		if (error)
+			text("wifi-error", error.message);
+		if (!w)
+			return;
+		pct = Math.min(100, Math.round(w.count * 100 / Math.max(1, w.capacity)));
+		text("wifi-ssid", w.ssid);
+		text("wifi-radio", PB.t("wifi.radio_" + w.radio) + " (" + w["interface"] + ")");
+		text("wifi-channel", PB.t("wifi.channel_value", {channel: w.channel, band: w.band}));
+		text("wifi-capacity", PB.t("wifi.capacity_value", {count: w.count, capacity: w.capacity}));
+		meter.setAttribute("aria-valuemax", String(w.capacity));
+		meter.setAttribute("aria-valuenow", String(w.count));
+		meter.className = w.near_capacity ? "wifi-meter wifi-full" : "wifi-meter";
+		PB.$("wifi-meter-fill").style.width = pct + "%";
+		PB.show(PB.$("wifi-warning"), w.near_capacity);
+		text("wifi-warning-text", PB.t("wifi.warning", {count: w.count, capacity: w.capacity}) +
+		     " " + PB.t("wifi.advice_" + w.radio));
+		text("wifi-radio-note", PB.t("wifi.advice_" + w.radio));
+		PB.show(PB.$("wifi-radio-note"), !w.near_capacity);   /* the warning says it */
+		text("wifi-source", PB.t(w.hostapd ? "wifi.source_hostapd" : "wifi.source_leases"));
+		PB.clear(rows);
+		for (i = 0; i < w.phones.length; i++)
+			rows.appendChild(phoneRow(w.phones[i]));
+		PB.show(PB.$("wifi-empty"), w.phones.length === 0);
+	}
 
-  function render(w) {
-    var tbody = document.getElementById('phones');
-    var meter = document.getElementById('meter');
-    var pct = Math.min(100, Math.round(w.count * 100 / Math.max(1, w.capacity)));
-    var i, p, row, state;
+	function load() {
+		PB.api("GET", "/api/v1/admin/wifi", null, function (err, data) {
+			error = err;
+			if (!err)
+				wifi = data;
+			render();
+		});
+	}
 
-    text('ssid', w.ssid);
-    text('radio', t('radio_' + w.radio) + ' (' + w['interface'] + ')');
-    text('channel', w.channel + ' (' + w.band + ' GHz)');
-    text('count', String(w.count));
-    text('capacity', String(w.capacity));
-    meter.setAttribute('aria-valuemax', String(w.capacity));
-    meter.setAttribute('aria-valuenow', String(w.count));
-    document.getElementById('meter-fill').style.width = pct + '%';
-    meter.className = w.near_capacity ? 'meter full' : 'meter';
-    document.getElementById('warning').hidden = !w.near_capacity;
-    document.getElementById('onboard-note').hidden = w.radio !== 'onboard';
-    text('source', t(w.hostapd ? 'source_hostapd' : 'source_leases'));
-
-    while (tbody.firstChild) { tbody.removeChild(tbody.firstChild); }
-    for (i = 0; i < w.phones.length; i++) {
-      p = w.phones[i];
-      row = document.createElement('tr');
-      state = [p.associated ? t('state_wifi') : t('state_lease')];
-      if (p.portal_accepted) { state.push(t('state_portal')); }
-      cell(row, p.hostname || '–');
-      cell(row, p.ip || '–');
-      cell(row, p.mac, 'mac');
-      cell(row, state.join(', '));
-      tbody.appendChild(row);
-    }
-    document.getElementById('empty').hidden = w.phones.length > 0;
-  }
-
-  function load() {
-    PBNet.request('GET', '/api/v1/admin/wifi', function (status, w) {
-      var err = document.getElementById('error');
-      if (status === 200 && w) {
-        err.hidden = true;
-        render(w);
-      } else {
-        err.textContent = (w && w.message) || t('error_load');
-        err.hidden = false;
-      }
-    });
-  }
-
-  PBNet.strings('admin-wifi', 'en', 'data-i18n-en', null);
-  PBNet.strings('admin-wifi', 'id', 'data-i18n', function (strings) {
-    s = strings || {};
-    load();
-    setInterval(load, REFRESH_MS);
-  });
+	PB.init({page: "admin-wifi", render: render});
+	load();
+	setInterval(load, REFRESH_MS);
 }());

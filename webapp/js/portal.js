@@ -1,53 +1,55 @@
-/* The captive portal page (ES5, XMLHttpRequest: it runs in the phones'
- * sign-in mini-browsers). Works without JavaScript too: the Lanjut button
- * is a plain form post. Uses js/hotspot.js. Strings: locale/id/portal.json, locale/en/portal.json. */
+/* The captive portal page: where a phone lands on joining the Wi-Fi.
+ * Works without JavaScript too (Lanjut is a plain form post answered with
+ * 303 to /portal?lanjut=1); with it, the box's address is filled in from
+ * /api/v1/portal and Lanjut is posted without leaving the page. */
 (function () {
-  'use strict';
+	"use strict";
 
-  var strings = {};
-  var form = document.getElementById('accept-form');
-  var done = document.getElementById('done');
-  var err = document.getElementById('error');
+	var info = null;
+	var accepted = /[?&]lanjut=1/.test(window.location.search);
 
-  function showDone() {
-    form.hidden = true;
-    done.hidden = false;
-    err.hidden = true;
-  }
+	function link(id, url) {
+		var a = PB.$(id);
+		a.href = url + "/";
+		a.textContent = url;
+	}
 
-  function setLink(id, url, text) {
-    var a = document.getElementById(id);
-    a.href = url + '/';
-    a.textContent = text;
-  }
+	function render() {
+		PB.title(PB.t("portal.title"));
+		if (info) {
+			link("portal-url", info.url);
+			link("portal-ip", info.ip_url);
+		}
+		PB.show(PB.$("accept-form"), !accepted);
+		PB.show(PB.$("portal-done"), accepted);
+	}
 
-  PBNet.strings('portal', 'id', 'data-i18n', function (s) { if (s) { strings = s; } });
-  PBNet.strings('portal', 'en', 'data-i18n-en', null);
+	PB.init({page: "portal", render: render});
 
-  if (/[?&]lanjut=1/.test(window.location.search)) { showDone(); }
+	PB.api("GET", "/api/v1/portal", null, function (err, data) {
+		if (err)
+			return;             /* the static address and the plain form still work */
+		info = data;
+		if (data.accepted)
+			accepted = true;
+		render();
+	});
 
-  PBNet.request('GET', '/api/v1/portal', function (status, info) {
-    if (status !== 200 || !info) { return; }
-    var names = document.querySelectorAll('.centre-name'), i;
-    for (i = 0; i < names.length; i++) { names[i].textContent = info.centre_name; }
-    setLink('url', info.url, info.url);
-    setLink('ip-url', info.ip_url, info.ip_url);
-    if (info.accepted) { showDone(); }
-  });
-
-  form.onsubmit = function (ev) {
-    var button = document.getElementById('accept');
-    if (ev && ev.preventDefault) { ev.preventDefault(); }
-    button.disabled = true;
-    PBNet.request('POST', '/api/v1/portal/accept', function (status) {
-      button.disabled = false;
-      if (status === 200) {
-        showDone();
-        return;
-      }
-      err.textContent = strings.error || 'Gagal menyimpan. Coba ketuk Lanjut sekali lagi.';
-      err.hidden = false;
-    });
-    return false;
-  };
+	PB.$("accept-form").addEventListener("submit", function (ev) {
+		var button = PB.$("accept"), error = PB.$("portal-error");
+		ev.preventDefault();
+		button.disabled = true;
+		PB.show(error, false);
+		PB.api("POST", "/api/v1/portal/accept", {}, function (err) {
+			button.disabled = false;
+			if (err) {
+				error.textContent = err.message;
+				PB.show(error, true);
+				return;
+			}
+			accepted = true;
+			render();
+			PB.focus(PB.$("portal-done"));
+		});
+	}, false);
 }());

@@ -1,0 +1,91 @@
+"""The hotspot's pages in headless Chromium at 360 px: the captive portal,
+the admin Wi-Fi view (phones from a lease file the test writes in dnsmasq's
+format) and the printable poster. Screenshots: build/screenshots/."""
+import os
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import PHONE, SCREENSHOTS, set_viewport
+from pbtest import Box
+
+PHONES = 7          # of 8 on the onboard radio: the admin page warns
+
+
+@pytest.fixture(scope="module")
+def hotspot_box():
+    b = Box(extra="short_name = belajar.lan",
+            sections="[wifi]\nssid = PB Uji\npassphrase = rahasia-guru-9\n"
+                     "[net]\naddress = 10.42.0.1\nlease_file = leases\n")
+    with open(os.path.join(b.dir, "leases"), "w") as f:
+        for i in range(PHONES):
+            f.write(f"2000000000 aa:bb:cc:00:01:{i:02x} 10.42.0.{30 + i} hp-guru-{i} *\n")
+    b.start()
+    yield b
+    b.close()
+
+
+def console_errors(d):
+    return [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def wait(d):
+    return WebDriverWait(d, 15)
+
+
+def test_portal_page(browser, hotspot_box):
+    d = browser
+    set_viewport(d, *PHONE)
+    d.get(hotspot_box.base + "/portal")
+    wait(d).until(lambda drv: drv.find_element(By.ID, "portal-ip").text.startswith("http://"))
+    assert d.find_element(By.ID, "portal-ip").text == f"http://10.42.0.1:{hotspot_box.port}"
+    assert d.find_element(By.ID, "portal-url").text == "http://belajar.lan"
+    assert d.find_element(By.ID, "accept").text == "Lanjut"
+    assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    d.save_screenshot(os.path.join(SCREENSHOTS, "portal-360.png"))
+    # English on request, Indonesian first
+    d.find_element(By.ID, "pb-lang").click()
+    wait(d).until(lambda drv: drv.find_element(By.TAG_NAME, "h1").text
+                  == "Welcome to the Pusat Belajar Wi-Fi")
+    d.find_element(By.ID, "pb-lang").click()
+    wait(d).until(lambda drv: drv.find_element(By.TAG_NAME, "h1").text
+                  == "Selamat datang di Wi-Fi Pusat Belajar")
+    d.find_element(By.ID, "accept").click()
+    wait(d).until(EC.visibility_of_element_located((By.ID, "portal-done")))
+    assert not d.find_element(By.ID, "accept-form").is_displayed()
+    assert console_errors(d) == []
+
+
+def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
+    d = browser
+    set_viewport(d, *PHONE)
+    d.get(hotspot_box.base + "/admin-wifi.html")
+    wait(d).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#wifi-phones tr"))
+                  == PHONES)
+    assert d.find_element(By.ID, "wifi-ssid").text == "PB Uji"
+    assert d.find_element(By.ID, "wifi-capacity").text == f"{PHONES} dari 8 HP"
+    warning = d.find_element(By.ID, "wifi-warning")
+    assert warning.is_displayed() and "hampir penuh" in warning.text
+    assert "7–10 HP" in warning.text
+    first = d.find_element(By.CSS_SELECTOR, "#wifi-phones tr").text
+    assert "hp-guru-0" in first and "10.42.0.30" in first and "aa:bb:cc:00:01:00" in first
+    assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    d.save_screenshot(os.path.join(SCREENSHOTS, "admin-wifi.png"))
+    assert console_errors(d) == []
+
+
+def test_poster_prints_with_its_qr_code(browser, hotspot_box):
+    d = browser
+    set_viewport(d, 794, 1123, mobile=False)        # A4 at 96 dpi
+    try:
+        d.get(hotspot_box.base + "/admin/wifi/poster")
+        qr = d.find_element(By.CSS_SELECTOR, ".qr svg")
+        assert qr.size["width"] > 300 and abs(qr.size["width"] - qr.size["height"]) < 2
+        assert d.find_element(By.ID, "ssid").text == "PB Uji"
+        assert d.find_element(By.ID, "password").text == "rahasia-guru-9"
+        d.save_screenshot(os.path.join(SCREENSHOTS, "wifi-poster.png"))
+        assert console_errors(d) == []
+    finally:
+        set_viewport(d, *PHONE)
