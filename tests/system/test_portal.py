@@ -6,11 +6,15 @@ test client (127.0.0.1); its DHCP lease is a lease file the test writes in
 dnsmasq's format. The namespace suite (tests/net) does the same with real
 dnsmasq and a real DHCP client."""
 import os
+import re
+import shutil
 import socket
 import sqlite3
 
 import pytest
 import requests
+
+from pbtest import Daemon, binary, wait_http
 
 PROBES = [
     ("connectivitycheck.gstatic.com", "/generate_204", 204, b""),
@@ -43,7 +47,7 @@ def hotspot(make_box):
 
 
 def write_lease(box, mac, ip="127.0.0.1"):
-    with open(box.leases, "w") as f:
+    with open(os.path.join(box.dir, "leases"), "w") as f:
         f.write(f"2000000000 {mac} {ip} hp-guru 01:{mac}\n")
 
 
@@ -195,3 +199,27 @@ def test_poster_needs_the_wifi_settled(make_box):
     b.start()
     r = requests.get(b.base + "/admin/wifi/poster", timeout=10)
     assert r.status_code == 409 and "passphrase" in r.text
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None or "/asan" in os.environ.get("PB_BUILD", ""),
+                    reason="valgrind checks the normal build only")
+def test_portal_routes_are_valgrind_clean(make_box, tmp_path):
+    b = make_box(sections="[wifi]\npassphrase = rahasia-guru-9\n[net]\nlease_file = leases\n")
+    write_lease(b, MAC_A)
+    log = str(tmp_path / "vg.log")
+    d = Daemon(["valgrind", "--error-exitcode=99", "--leak-check=full",
+                "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+                f"--log-file={log}", binary("pb-web"), "-c", b.conf], str(tmp_path / "out.log"))
+    wait_http(b.base + "/healthz", timeout=60, proc=d.proc)
+    for _ in range(2):                      # captive, then online
+        for host, path, _, _ in PROBES:
+            assert get(b, host, path).status_code in (200, 204, 302)
+        assert captive(b)["user-portal-url"]
+        assert requests.get(b.base + "/api/v1/portal", timeout=10).status_code == 200
+        accept(b)
+    assert get(b, "10.42.0.1", "/portal").status_code == 200
+    assert requests.get(b.base + "/api/v1/admin/wifi", timeout=10).status_code == 200
+    assert requests.get(b.base + "/admin/wifi/poster", timeout=10).status_code == 200
+    d.stop(expect_code=0)
+    text = open(log).read()
+    assert re.search(r"ERROR SUMMARY: 0 errors", text), text[-3000:]
