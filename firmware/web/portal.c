@@ -248,35 +248,53 @@ enum MHD_Result pb_handle_portal_info(struct pb_req *r)
 
 /* POST /api/v1/portal/accept: the client tapped "Lanjut". A form post
  * (from the page without JavaScript) is sent back to the page. */
+/* Keep acceptance for ip until exp, and forget phones whose time is over
+ * (the table stays as small as the class). */
+static int store_acceptance(sqlite3 *db, const char *ip, const char *mac, int64_t now,
+			    int64_t exp)
+{
+	sqlite3_stmt *del = NULL, *ins = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM portal_clients WHERE expires_ms <= ?1",
+			       -1, &del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO portal_clients(ip, mac, accepted_ms, expires_ms) "
+		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(ip) DO UPDATE SET "
+		"mac = excluded.mac, accepted_ms = excluded.accepted_ms, "
+		"expires_ms = excluded.expires_ms", -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(del, 1, now);
+	sqlite3_bind_text(ins, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, now);
+	sqlite3_bind_int64(ins, 4, exp);
+	if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(ins) != SQLITE_DONE)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
 enum MHD_Result pb_handle_portal_accept(struct pb_req *r)
 {
 	sqlite3 *db = pb_web_db(r->web);
-	sqlite3_stmt *st = NULL;
 	const char *accept = pb_header(r, MHD_HTTP_HEADER_ACCEPT);
 	char mac[18] = "";
 	int64_t now = pb_clock_wall_ms();
 	int64_t exp = now + (int64_t)r->web->cfg.net_portal_hours * 3600 * 1000;
-	int rc;
 
 	if (db == NULL)
 		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "db_unavailable",
 					"Basis data kotak tidak dapat dibuka");
 	pb_lease_mac(r->web->cfg.net_lease_file, client_key(r), mac);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO portal_clients(ip, mac, accepted_ms, expires_ms) "
-		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(ip) DO UPDATE SET "
-		"mac = excluded.mac, accepted_ms = excluded.accepted_ms, "
-		"expires_ms = excluded.expires_ms", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(st, 1, client_key(r), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, exp);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto fail;
+	if (store_acceptance(db, client_key(r), mac, now, exp) != 0) {
+		pb_err("portal: cannot store acceptance: %s", sqlite3_errmsg(db));
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+					"Terjadi kesalahan di kotak");
+	}
 	pb_info("portal: %s (%s) tapped Lanjut", client_key(r), mac[0] ? mac : "no lease");
 	if (accept != NULL && strstr(accept, "text/html") != NULL) {
 		struct MHD_Response *resp =
@@ -288,11 +306,6 @@ enum MHD_Result pb_handle_portal_accept(struct pb_req *r)
 	}
 	return pb_respond_json(r, MHD_HTTP_OK, json_pack("{s:b, s:I, s:s}", "accepted", 1,
 		"expires_ms", (json_int_t)exp, "mac", mac));
-fail:
-	sqlite3_finalize(st);
-	pb_err("portal: cannot store acceptance: %s", sqlite3_errmsg(db));
-	return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-				"Terjadi kesalahan di kotak");
 }
 
 /* GET /portal: the portal page of the web app. */

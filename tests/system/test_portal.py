@@ -146,6 +146,13 @@ def test_acceptance_expires(hotspot):
     db.close()
     assert captive(hotspot)["captive"] is True
     assert get(hotspot, "captive.apple.com", "/hotspot-detect.html").status_code == 302
+    # the next Lanjut forgets phones whose time is over
+    db = sqlite3.connect(hotspot.db_path())
+    db.execute("INSERT INTO portal_clients VALUES ('10.42.0.77', '', 1, 2)")
+    db.commit()
+    accept(hotspot)
+    assert db.execute("SELECT ip FROM portal_clients").fetchall() == [("127.0.0.1",)]
+    db.close()
 
 
 def test_acceptance_follows_the_lease_mac(hotspot):
