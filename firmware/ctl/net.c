@@ -232,7 +232,7 @@ static int net_check(struct pb_ctl *c, int argc, char **argv)
 	}
 	if (load_strict(c) != 0)
 		return 1;
-	printf("box.conf [wifi] [net]: OK\n");
+	printf("%s [wifi] [net]: OK\n", c->config_path);
 	if (dir == NULL) {
 		if (mkdtemp(tmp) == NULL) {
 			fprintf(stderr, "pbctl: cannot make a folder in /tmp: %s\n",
@@ -264,6 +264,7 @@ static int net_check(struct pb_ctl *c, int argc, char **argv)
 
 static int net_poster(struct pb_ctl *c, int argc, char **argv)
 {
+	char css[PATH_MAX + 32];
 	FILE *f = stdout;
 	int rc;
 
@@ -273,6 +274,10 @@ static int net_poster(struct pb_ctl *c, int argc, char **argv)
 	}
 	if (load_strict(c) != 0)
 		return 1;
+	if (snprintf(css, sizeof(css), "%s/%s", c->cfg.webapp_dir, PB_POSTER_CSS) <
+	    (int)sizeof(css) && access(css, R_OK) != 0)
+		fprintf(stderr, "pbctl: note: no %s, the poster is unstyled ([web] webapp_dir)\n",
+			css);
 	if (argc == 1 && (f = fopen(argv[0], "w")) == NULL) {
 		fprintf(stderr, "pbctl: %s: %s\n", argv[0], strerror(errno));
 		return 1;

@@ -146,10 +146,11 @@ def test_every_name_is_the_box(lab, hotspot):
     for n in names:
         assert f"{BOX_IP}" in p.stdout and n in p.stdout, p.stdout
     assert all(line.split()[0] == BOX_IP for line in p.stdout.splitlines()), p.stdout
-    # AAAA: an empty NOERROR answer, not REFUSED
-    p = run(lab.in_phone("dig", "+time=2", "+tries=1", f"@{BOX_IP}", "AAAA",
-                         "captive.apple.com"))
-    assert "status: NOERROR" in p.stdout and "ANSWER: 0" in p.stdout, p.stdout
+    # AAAA and the rest: an empty NOERROR answer, not REFUSED
+    for rtype in ("AAAA", "TXT", "MX", "HTTPS"):
+        p = run(lab.in_phone("dig", "+time=2", "+tries=1", f"@{BOX_IP}", rtype,
+                             "captive.apple.com"))
+        assert "status: NOERROR" in p.stdout and "ANSWER: 0" in p.stdout, p.stdout
 
 
 def test_probes_are_sent_to_the_portal_before_lanjut(lab, hotspot):

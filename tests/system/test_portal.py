@@ -230,3 +230,20 @@ def test_portal_routes_are_valgrind_clean(make_box, tmp_path):
     d.stop(expect_code=0)
     text = open(log).read()
     assert re.search(r"ERROR SUMMARY: 0 errors", text), text[-3000:]
+
+
+def test_pbctl_poster(make_box, tmp_path):
+    b = make_box(sections="[wifi]\nssid = Kelas;Guru\npassphrase = kata:sandi,1\n")
+    out = str(tmp_path / "poster.html")
+    p = b.pbctl("net", "poster", out)
+    assert "A4 poster" in p.stdout
+    html = open(out).read()
+    # a file that prints anywhere: the web app's stylesheet is copied in
+    assert "<style>" in html and "@page" in html and "/css/poster.css" not in html
+    assert "<svg" in html and "Kelas;Guru" in html and "kata:sandi,1" in html
+    assert "http://belajar.lan" in html
+    assert b.pbctl("net", "poster").stdout == html      # to stdout without a file
+    bad = make_box(sections="[wifi]\npassphrase = pendek\n")
+    p = bad.pbctl("net", "poster", str(tmp_path / "x.html"), check=False)
+    assert p.returncode == 1 and "passphrase has 6 characters" in p.stderr
+    assert not os.path.exists(tmp_path / "x.html")
