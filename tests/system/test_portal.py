@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import threading
 
 import pytest
 import requests
@@ -247,3 +248,74 @@ def test_pbctl_poster(make_box, tmp_path):
     p = bad.pbctl("net", "poster", str(tmp_path / "x.html"), check=False)
     assert p.returncode == 1 and "passphrase has 6 characters" in p.stderr
     assert not os.path.exists(tmp_path / "x.html")
+
+
+class StationSocket:
+    """Stand-in for hostapd's control socket with phones associated (this
+    machine has no radio, and the real hostapd's radio-less driver has no
+    stations): a unix datagram socket at CTRL/INTERFACE answering
+    STA-FIRST / STA-NEXT MAC with hostapd 2.10's reply text. The real
+    hostapd's socket is read in tests/net/test_portal_walk.py."""
+
+    def __init__(self, folder, ifname, macs):
+        os.makedirs(folder, exist_ok=True)
+        self.path = os.path.join(folder, ifname)
+        self.macs = macs
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def station(self, i):
+        return (f"{self.macs[i]}\nflags=[AUTH][ASSOC][AUTHORIZED][WMM][HT]\naid={i + 1}\n"
+                "capability=0x421\nlisten_interval=10\nsupported_rates=82 84 8b 96\n"
+                f"timeout_next=NULLFUNC POLL\nrx_packets=1200\ntx_packets=900\n"
+                f"signal=-{50 + i}\nrx_rate_info=720 mcs 7 shortGI\n"
+                f"connected_time={300 + i}\n")
+
+    def serve(self):
+        while self.running:
+            try:
+                cmd, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            cmd = cmd.decode()
+            if cmd == "STA-FIRST":
+                i = 0
+            elif cmd.startswith("STA-NEXT "):
+                i = self.macs.index(cmd.split()[1]) + 1
+            else:
+                self.sock.sendto(b"UNKNOWN COMMAND\n", peer)
+                continue
+            self.sock.sendto(self.station(i).encode() if i < len(self.macs) else b"", peer)
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def test_admin_view_reads_hostapd_stations(make_box):
+    b = make_box(sections="[wifi]\npassphrase = rahasia-guru-9\n"
+                          "[net]\nlease_file = leases\nhostapd_ctrl = ctrl\n")
+    macs = [f"aa:bb:cc:00:05:{i:02x}" for i in range(7)]
+    with open(os.path.join(b.dir, "leases"), "w") as f:
+        f.write(f"2000000000 {macs[0]} 10.42.0.40 hp-a *\n"
+                f"2000000000 {macs[1]} 10.42.0.41 * *\n"
+                "2000000000 aa:bb:cc:00:06:00 10.42.0.50 hp-gone *\n")
+    hostapd = StationSocket(os.path.join(b.dir, "ctrl"), "wlan0", macs)
+    try:
+        b.start()
+        w = requests.get(b.base + "/api/v1/admin/wifi", timeout=10).json()
+    finally:
+        hostapd.close()
+    assert w["hostapd"] is True and w["count"] == 7 and w["near_capacity"] is True
+    phones = w["phones"]
+    assert [p["mac"] for p in phones] == macs + ["aa:bb:cc:00:06:00"]
+    assert phones[0] == {"mac": macs[0], "ip": "10.42.0.40", "hostname": "hp-a",
+                         "lease_expires": 2000000000, "associated": True,
+                         "connected_s": 300, "signal_dbm": -50, "portal_accepted": False}
+    assert phones[2]["ip"] is None and phones[2]["signal_dbm"] == -52
+    assert phones[7]["associated"] is False and phones[7]["connected_s"] is None
