@@ -319,7 +319,8 @@ int pb_net_write_dnsmasq(const struct pb_config *cfg, FILE *f)
 	header(cfg, f, "dnsmasq.conf");
 	fprintf(f, "# DHCP and DNS only for the phones' side; the box itself resolves\n"
 		"# through its backhaul (systemd-resolved), not through this.\n");
-	fprintf(f, "interface=%s\nbind-dynamic\nno-hosts\n", pb_net_ap_interface(cfg));
+	fprintf(f, "interface=%s\n# not on loopback: the box's own names go to its backhaul\n"
+		"except-interface=lo\nbind-dynamic\nno-hosts\n", pb_net_ap_interface(cfg));
 	if (pb_net_sharing(cfg)) {
 		fprintf(f, "# sharing = on: names resolve upstream; the box keeps its name\n"
 			"resolv-file=/run/systemd/resolve/resolv.conf\n"

@@ -146,6 +146,10 @@ def test_every_name_is_the_box(lab, hotspot):
     for n in names:
         assert f"{BOX_IP}" in p.stdout and n in p.stdout, p.stdout
     assert all(line.split()[0] == BOX_IP for line in p.stdout.splitlines()), p.stdout
+    # the box's own lookups do not go to the phones' dnsmasq (it is not on loopback)
+    p = run(lab.in_box("dig", "+time=1", "+tries=1", "@127.0.0.1", "captive.apple.com"),
+            check=False)
+    assert p.returncode != 0 and BOX_IP not in p.stdout, p.stdout
     # AAAA and the rest: an empty NOERROR answer, not REFUSED
     for rtype in ("AAAA", "TXT", "MX", "HTTPS"):
         p = run(lab.in_phone("dig", "+time=2", "+tries=1", f"@{BOX_IP}", rtype,

@@ -237,6 +237,7 @@ static void test_render(void **state)
 	assert_non_null(strstr(buf, "\ndhcp-option=114,\"http://10.42.0.1/api/captive\"\n"));
 	assert_non_null(strstr(buf, "\ndhcp-option=option:router,10.42.0.1\n"));
 	assert_non_null(strstr(buf, "\nno-resolv\n"));
+	assert_non_null(strstr(buf, "\nexcept-interface=lo\n"));
 	free(buf);
 	unlink(path);
 	/* sharing: names resolve upstream, the box keeps its own name */
