@@ -260,6 +260,61 @@ static void test_render(void **state)
 	free(cfg);
 }
 
+/* Read a rendered file into buf. */
+static void slurp(const char *dir, const char *name, char *buf, size_t len)
+{
+	char p[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(p);
+}
+
+static void test_render_files_and_sharing(void **state)
+{
+	struct pb_config *cfg = calloc(1, sizeof(*cfg));
+	char dir[] = "/tmp/pbnet-render-XXXXXX", buf[4096], p[256];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(load("[wifi]\npassphrase = 12345678\n", cfg), 0);
+	assert_int_equal(pb_net_render(cfg, dir), 0);
+	slurp(dir, "10-pb-ap.network", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nName=wlan0\n"));
+	assert_non_null(strstr(buf, "\nAddress=10.42.0.1/24\n"));
+	assert_non_null(strstr(buf, "\nIPForward=no\n"));      /* sharing off */
+	assert_null(strstr(buf, "IPMasquerade"));
+	slurp(dir, "20-pb-uplink.network", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nName=eth0\n"));
+	assert_non_null(strstr(buf, "\nDHCP=yes\n"));
+	slurp(dir, "hostapd.conf", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nwpa_passphrase=12345678\n"));
+	slurp(dir, "dnsmasq.conf", buf, sizeof(buf));
+	unlink(path);
+	/* sharing on, external access point: no hostapd.conf, NAT on the AP side */
+	assert_int_equal(load("[wifi]\nradio = external\nsecurity = open\n"
+			      "[net]\nsharing = on\n", cfg), 0);
+	assert_int_equal(pb_net_render(cfg, dir), 0);
+	snprintf(p, sizeof(p), "%s/hostapd.conf", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	slurp(dir, "10-pb-ap.network", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nName=eth0\n"));
+	assert_non_null(strstr(buf, "\nIPMasquerade=ipv4\n"));
+	assert_null(strstr(buf, "IPForward=no"));
+	slurp(dir, "20-pb-uplink.network", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nName=usb0\n"));
+	slurp(dir, "dnsmasq.conf", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\ninterface=eth0\n"));
+	assert_int_equal(rmdir(dir), 0);                  /* nothing else was written */
+	unlink(path);
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_qr_svg),
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_files_and_sharing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
