@@ -329,6 +329,9 @@ int pb_net_write_dnsmasq(const struct pb_config *cfg, FILE *f)
 		fprintf(f, "# sharing = off: every name is the box (the captive portal);\n"
 			"# AAAA, TXT and the rest get an empty answer, not REFUSED\n"
 			"no-resolv\naddress=/#/%s\nlocal=/#/\n", a);
+		fprintf(f, "# Windows also wants this name's published address before it calls\n"
+			"# a network online (after Lanjut; the HTTP probe decides before it)\n"
+			"address=/%s/%s\n", PB_NCSI_DNS_NAME, PB_NCSI_DNS_ADDRESS);
 	}
 	fprintf(f, "dhcp-range=%s,%s,%s,%um\n", cfg->net_dhcp_start, cfg->net_dhcp_end,
 		mask, cfg->net_lease_minutes);

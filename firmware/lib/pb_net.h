@@ -25,6 +25,9 @@
 /* RFC 8908 API path and the portal page, both on the box itself. */
 #define PB_CAPTIVE_API_PATH      "/api/captive"
 #define PB_PORTAL_PATH           "/portal"
+/* Windows' DNS half of its connectivity check, and the answer it expects. */
+#define PB_NCSI_DNS_NAME         "dns.msftncsi.com"
+#define PB_NCSI_DNS_ADDRESS      "131.107.255.255"
 /* Lease file lines kept in memory by readers. */
 #define PB_LEASES_MAX            512
 #define PB_NET_URL_MAX           160

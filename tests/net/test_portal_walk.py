@@ -146,6 +146,10 @@ def test_every_name_is_the_box(lab, hotspot):
     for n in names:
         assert f"{BOX_IP}" in p.stdout and n in p.stdout, p.stdout
     assert all(line.split()[0] == BOX_IP for line in p.stdout.splitlines()), p.stdout
+    # Windows' DNS check gets the address it expects from an online network
+    p = run(lab.in_phone("dig", "+short", "+time=2", "+tries=1", f"@{BOX_IP}",
+                         "dns.msftncsi.com"))
+    assert p.stdout.split() == ["131.107.255.255"], p.stdout
     # the box's own lookups do not go to the phones' dnsmasq (it is not on loopback)
     p = run(lab.in_box("dig", "+time=1", "+tries=1", "@127.0.0.1", "captive.apple.com"),
             check=False)
