@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define IFNAME_MAX 15            /* IFNAMSIZ - 1 */
 #define IFNAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
@@ -362,50 +363,73 @@ static int write_networkd(const struct pb_config *cfg, FILE *ap, FILE *up)
 	return ferror(ap) || ferror(up) ? -1 : 0;
 }
 
-static FILE *open_in(const char *dir, const char *name, mode_t mode)
-{
-	char path[PATH_MAX];
-	FILE *f;
+/* What pb_net_render writes, in order. */
+enum { OUT_HOSTAPD, OUT_DNSMASQ, OUT_AP, OUT_UPLINK, OUT_COUNT };
+static const struct {
+	const char *name;
+	mode_t mode;
+} outputs[OUT_COUNT] = {
+	{ "hostapd.conf", 0640 },          /* the passphrase is in it: root and pb only */
+	{ "dnsmasq.conf", 0644 },
+	{ "10-pb-ap.network", 0644 },
+	{ "20-pb-uplink.network", 0644 },
+};
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+static int out_path(char *buf, const char *dir, const char *name, const char *suffix)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s%s", dir, name, suffix);
+
+	if (n < 0 || n >= PATH_MAX) {
 		errno = ENAMETOOLONG;
-		return NULL;
+		return -1;
 	}
-	f = fopen(path, "w");
-	if (f != NULL)
-		chmod(path, mode);
-	return f;
+	return 0;
 }
 
-static int close_ok(FILE *f)
-{
-	return f == NULL || fclose(f) == 0 ? 0 : -1;
-}
-
+/* Each file is written as NAME.tmp and renamed into place only when all of
+ * them are complete, so a service never reads half a configuration. */
 int pb_net_render(const struct pb_config *cfg, const char *dir)
 {
-	FILE *h = NULL, *d = NULL, *ap = NULL, *up = NULL;
-	int rc = -1;
+	FILE *f[OUT_COUNT] = { NULL };
+	char tmp[OUT_COUNT][PATH_MAX], final[PATH_MAX];
+	int hostapd = pb_net_radio(cfg) != PB_RADIO_EXTERNAL, rc = -1, i, saved;
 
+	memset(tmp, 0, sizeof(tmp));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return -1;
-	if (pb_net_radio(cfg) != PB_RADIO_EXTERNAL) {
-		/* the passphrase is in it: root and pb only */
-		if ((h = open_in(dir, "hostapd.conf", 0640)) == NULL ||
-		    pb_net_write_hostapd(cfg, h) != 0)
+	for (i = hostapd ? 0 : 1; i < OUT_COUNT; i++) {
+		if (out_path(tmp[i], dir, outputs[i].name, ".tmp") != 0 ||
+		    (f[i] = fopen(tmp[i], "w")) == NULL ||
+		    fchmod(fileno(f[i]), outputs[i].mode) != 0)
 			goto out;
 	}
-	if ((d = open_in(dir, "dnsmasq.conf", 0644)) == NULL ||
-	    pb_net_write_dnsmasq(cfg, d) != 0)
+	if ((hostapd && pb_net_write_hostapd(cfg, f[OUT_HOSTAPD]) != 0) ||
+	    pb_net_write_dnsmasq(cfg, f[OUT_DNSMASQ]) != 0 ||
+	    write_networkd(cfg, f[OUT_AP], f[OUT_UPLINK]) != 0)
 		goto out;
-	if ((ap = open_in(dir, "10-pb-ap.network", 0644)) == NULL ||
-	    (up = open_in(dir, "20-pb-uplink.network", 0644)) == NULL ||
-	    write_networkd(cfg, ap, up) != 0)
+	for (i = 0; i < OUT_COUNT; i++) {
+		FILE *one = f[i];
+		f[i] = NULL;
+		if (one != NULL && fclose(one) != 0)
+			goto out;
+	}
+	for (i = hostapd ? 0 : 1; i < OUT_COUNT; i++)
+		if (out_path(final, dir, outputs[i].name, "") != 0 || rename(tmp[i], final) != 0)
+			goto out;
+	/* an external access point: a hostapd.conf left from before must not start */
+	if (!hostapd && out_path(final, dir, outputs[OUT_HOSTAPD].name, "") == 0 &&
+	    unlink(final) != 0 && errno != ENOENT)
 		goto out;
 	rc = 0;
 out:
-	if (close_ok(h) != 0 || close_ok(d) != 0 || close_ok(ap) != 0 || close_ok(up) != 0)
-		rc = -1;
+	saved = errno;                     /* for the caller's message */
+	for (i = 0; i < OUT_COUNT; i++) {
+		if (f[i] != NULL)
+			fclose(f[i]);
+		if (rc != 0 && tmp[i][0] != '\0')
+			unlink(tmp[i]);
+	}
+	errno = saved;
 	return rc;
 }
 

@@ -115,8 +115,11 @@ def test_rendered_hostapd_conf_runs_in_real_hostapd(tmp, name):
 
 
 def test_external_access_point_renders_dnsmasq_only(tmp):
-    conf = box_config(tmp, wifi="radio = external\nsecurity = open\n")
     out = os.path.join(tmp, "out")
+    pbctl(box_config(tmp, wifi="security = open\n"), "net", "render", out)
+    assert os.path.exists(os.path.join(out, "hostapd.conf"))
+    # switching to an external access point removes the old hostapd.conf
+    conf = box_config(tmp, wifi="radio = external\nsecurity = open\n")
     p = pbctl(conf, "net", "render", out)
     assert sorted(os.listdir(out)) == ["10-pb-ap.network", "20-pb-uplink.network",
                                        "dnsmasq.conf"], p.stdout
