@@ -18,6 +18,7 @@
 #define NET_TOOL_OUTPUT_MAX 16384      /* what we keep of its output */
 #define DNSMASQ_BIN "/usr/sbin/dnsmasq"
 #define HOSTAPD_BIN "/usr/sbin/hostapd"
+#define NET_DIR_ENV "PB_NET_DIR"           /* net render's folder when none is given */
 
 static const char *tool(const char *env, const char *def)
 {
@@ -95,13 +96,21 @@ out:
 	return rc;
 }
 
+/* box.conf, with the provisioned Wi-Fi where box.conf leaves the defaults,
+ * checked for rendering. */
 static int load_strict(struct pb_ctl *c)
 {
 	char errs[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];
+	char page[PB_NET_URL_MAX] = PB_PORTAL_PATH, err[PATH_MAX + 256];
 	int n;
 
 	if (pb_config_load(&c->cfg, c->config_path) != 0) {
 		pb_config_print_errors(&c->cfg, stderr);
+		return -1;
+	}
+	if (pb_net_provision(&c->cfg, page, sizeof(page), err, sizeof(err)) ==
+	    PB_PROVISION_ERROR) {
+		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
 	n = pb_net_check(&c->cfg, 1, errs, PB_CONFIG_ERRORS_MAX);
@@ -207,14 +216,17 @@ out:
 
 static int net_render(struct pb_ctl *c, int argc, char **argv)
 {
-	if (argc != 1) {
-		fprintf(stderr, "usage: pbctl net render OUTDIR\n");
+	/* the boot service names the folder in the environment */
+	const char *dir = argc == 1 ? argv[0] : getenv(NET_DIR_ENV);
+
+	if (argc > 1 || dir == NULL || dir[0] == '\0') {
+		fprintf(stderr, "usage: pbctl net render OUTDIR (or " NET_DIR_ENV "=OUTDIR)\n");
 		return 2;
 	}
-	if (load_strict(c) != 0 || render(c, argv[0]) != 0)
+	if (load_strict(c) != 0 || render(c, dir) != 0)
 		return 1;
 	printf("%s: %s%s, 10-pb-ap.network, 20-pb-uplink.network (%s radio, %u phones)\n",
-	       argv[0], pb_net_radio(&c->cfg) == PB_RADIO_EXTERNAL ? "" : "hostapd.conf, ",
+	       dir, pb_net_radio(&c->cfg) == PB_RADIO_EXTERNAL ? "" : "hostapd.conf, ",
 	       "dnsmasq.conf", pb_net_radio_name(pb_net_radio(&c->cfg)),
 	       pb_net_capacity(&c->cfg));
 	return 0;

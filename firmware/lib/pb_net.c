@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
+#include <jansson.h>
 #include <qrencode.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -77,6 +78,87 @@ int pb_net_box_url(const struct pb_config *cfg, char *out, size_t len)
 		snprintf(out, len, "http://%s", cfg->net_address) :
 		snprintf(out, len, "http://%s:%u", cfg->net_address, cfg->listen_port);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/* ---- provisioning ------------------------------------------------------ */
+
+/* Copy a JSON string member into dst when box.conf left dst at def. */
+static int fill(json_t *obj, const char *key, char *dst, size_t size, const char *def,
+		char *err, size_t err_len)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) || strlen(s = json_string_value(v)) >= size) {
+		snprintf(err, err_len, "\"%s\" must be a string shorter than %zu bytes", key, size);
+		return -1;
+	}
+	if (strcmp(dst, def) == 0)
+		memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+enum pb_provision pb_net_provision(struct pb_config *cfg, char *page, size_t page_len,
+				   char *err, size_t err_len)
+{
+	static const char *names[] = { "bundle.json", "setup.json" };
+	struct pb_config *def = calloc(1, sizeof(*def));
+	enum pb_provision rc = PB_PROVISION_NONE;
+	char path[PATH_MAX + 32], why[160] = "";
+	json_t *j = NULL, *wifi;
+	json_error_t je;
+
+	if (def == NULL)
+		return PB_PROVISION_ERROR;
+	pb_config_defaults(def);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && j == NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", cfg->data_dir, PB_PROVISION_DIR, names[i]);
+		if (access(path, F_OK) != 0)
+			continue;
+		j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+		if (j == NULL || !json_is_object(j)) {
+			snprintf(why, sizeof(why), "%s", j == NULL ? je.text : "not a JSON object");
+			goto bad;
+		}
+		rc = i == 0 ? PB_PROVISION_BUNDLE : PB_PROVISION_SETUP;
+	}
+	if (rc == PB_PROVISION_BUNDLE) {
+		wifi = json_object_get(j, "wifi");
+		if (!json_is_object(wifi)) {
+			snprintf(why, sizeof(why), "no \"wifi\" object");
+			goto bad;
+		}
+		if (fill(wifi, "ssid", cfg->wifi_ssid, sizeof(cfg->wifi_ssid), def->wifi_ssid,
+			 why, sizeof(why)) != 0 ||
+		    fill(wifi, "passphrase", cfg->wifi_passphrase, sizeof(cfg->wifi_passphrase),
+			 def->wifi_passphrase, why, sizeof(why)) != 0 ||
+		    fill(wifi, "country", cfg->wifi_country, sizeof(cfg->wifi_country),
+			 def->wifi_country, why, sizeof(why)) != 0)
+			goto bad;
+	} else if (rc == PB_PROVISION_SETUP) {
+		/* an open network, so the operator can reach the setup page */
+		if (fill(j, "ssid", cfg->wifi_ssid, sizeof(cfg->wifi_ssid), def->wifi_ssid,
+			 why, sizeof(why)) != 0 ||
+		    fill(j, "page", page, page_len, page, why, sizeof(why)) != 0)
+			goto bad;
+		if (page[0] != '/' || strcspn(page, " \t\r\n\"<>\\") != strlen(page)) {
+			snprintf(why, sizeof(why), "\"page\" must be a path on the box, like "
+				 "/setup.html");
+			goto bad;
+		}
+		if (strcmp(cfg->wifi_passphrase, def->wifi_passphrase) == 0)
+			snprintf(cfg->wifi_security, sizeof(cfg->wifi_security), "open");
+	}
+	goto out;
+bad:
+	snprintf(err, err_len, "%s: %s", path, why);
+	rc = PB_PROVISION_ERROR;
+out:
+	json_decref(j);
+	free(def);
+	return rc;
 }
 
 /* ---- checks ------------------------------------------------------------ */

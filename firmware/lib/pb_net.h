@@ -44,6 +44,24 @@ enum pb_radio {
 int pb_net_check(const struct pb_config *cfg, int strict,
 		 char errs[][PB_CONFIG_ERROR_LEN], int max);
 
+/* Provisioning (docs/hotspot.md): first boot leaves the centre's Wi-Fi in
+ * <data_dir>/provision/bundle.json ({"wifi": {"ssid", "passphrase",
+ * "country"}}), or, on a box never provisioned, setup.json ({"mode":
+ * "setup", "ssid", "page"}) for an open setup network. They fill the [wifi]
+ * keys that box.conf leaves at their defaults. */
+#define PB_PROVISION_DIR    "provision"
+#define PB_PROVISION_MAX    65536        /* bytes of either file */
+enum pb_provision {
+	PB_PROVISION_NONE = 0,           /* neither file: box.conf alone */
+	PB_PROVISION_BUNDLE,
+	PB_PROVISION_SETUP,
+	PB_PROVISION_ERROR,              /* a file is there but unusable: err says why */
+};
+/* Apply them to cfg; in setup mode page gets the page phones are sent to
+ * (else it is left alone). */
+enum pb_provision pb_net_provision(struct pb_config *cfg, char *page, size_t page_len,
+				   char *err, size_t err_len);
+
 enum pb_radio pb_net_radio(const struct pb_config *cfg);
 const char *pb_net_radio_name(enum pb_radio r);
 /* Stations the radio takes: [wifi] max_clients or the radio's default. */

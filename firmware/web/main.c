@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 
 	if (prepare_data(w) != 0)
 		goto out;
+	pb_portal_setup(w);
 	w->started_ms = pb_clock_mono_ms();
 	if (pb_server_start(w) != 0)
 		goto out;

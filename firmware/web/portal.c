@@ -94,6 +94,31 @@ static void local_address(struct pb_req *r, char *out, size_t len)
 		memmove(out, out + 7, strlen(out + 7) + 1);
 }
 
+void pb_portal_setup(struct pb_web *w)
+{
+	char err[PATH_MAX + 256];
+
+	snprintf(w->portal_page, sizeof(w->portal_page), "%s", PB_PORTAL_PATH);
+	switch (pb_net_provision(&w->cfg, w->portal_page, sizeof(w->portal_page), err,
+				 sizeof(err))) {
+	case PB_PROVISION_ERROR:
+		pb_warn("%s (the Wi-Fi settings of box.conf are used)", err);
+		break;
+	case PB_PROVISION_SETUP:
+		pb_notice("setup mode: phones on Wi-Fi %s are sent to %s", w->cfg.wifi_ssid,
+			  w->portal_page);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The page phones are sent to until they tap Lanjut. */
+static const char *portal_page(const struct pb_req *r)
+{
+	return r->web->portal_page[0] ? r->web->portal_page : PB_PORTAL_PATH;
+}
+
 int pb_portal_foreign_host(struct pb_req *r)
 {
 	const struct pb_config *c = &r->web->cfg;
@@ -144,7 +169,7 @@ out:
 
 static enum MHD_Result redirect(struct pb_req *r, const char *path)
 {
-	char url[PB_NET_URL_MAX + 32], *page = NULL;
+	char url[PB_NET_URL_MAX + PB_WEB_PORTAL_PAGE_MAX], *page = NULL;
 	struct MHD_Response *resp;
 	int n;
 
@@ -192,15 +217,16 @@ enum MHD_Result pb_portal_answer(struct pb_req *r)
 			continue;
 		pb_debug("portal: %s probe %s from %s: %s", probes[i].os, r->url, r->client,
 			 ok ? "online" : "to the portal");
-		return ok ? online_answer(r, &probes[i]) : redirect(r, PB_PORTAL_PATH);
+		return ok ? online_answer(r, &probes[i]) : redirect(r, portal_page(r));
 	}
-	return redirect(r, ok ? "/" : PB_PORTAL_PATH);
+	return redirect(r, ok ? "/" : portal_page(r));
 }
 
 /* GET /api/captive: RFC 8908 (application/captive+json). */
 enum MHD_Result pb_handle_captive_api(struct pb_req *r)
 {
-	char base[PB_NET_URL_MAX], portal[PB_NET_URL_MAX + 16], venue[PB_NET_URL_MAX + 2];
+	char base[PB_NET_URL_MAX], portal[PB_NET_URL_MAX + PB_WEB_PORTAL_PAGE_MAX];
+	char venue[PB_NET_URL_MAX + 2];
 	struct MHD_Response *resp;
 	int64_t exp;
 	int ok = accepted(r, &exp);
@@ -209,7 +235,7 @@ enum MHD_Result pb_handle_captive_api(struct pb_req *r)
 
 	if (pb_net_box_url(&r->web->cfg, base, sizeof(base)) != 0)
 		return MHD_NO;
-	snprintf(portal, sizeof(portal), "%s%s", base, PB_PORTAL_PATH);
+	snprintf(portal, sizeof(portal), "%s%s", base, portal_page(r));
 	snprintf(venue, sizeof(venue), "%s/", base);
 	o = json_pack("{s:b, s:s, s:s}", "captive", !ok, "user-portal-url", portal,
 		      "venue-info-url", venue);

@@ -16,6 +16,7 @@
 #define PB_WEB_SEGMENT_MAX   256     /* bytes of one captured segment */
 #define PB_WEB_STATIC_MAX    (1024 * 1024)  /* web app files served from memory */
 #define PB_WEB_GZIP_MIN      1024    /* smaller bodies are sent as they are */
+#define PB_WEB_PORTAL_PAGE_MAX 160   /* path of the captive portal page */
 /* Connections accepted beyond [web] max_connections, only to answer 503;
  * past this the kernel's listen queue holds them. */
 #define PB_WEB_CONN_HEADROOM 64
@@ -28,6 +29,7 @@ struct pb_web {
 	pthread_key_t db_key;            /* one SQLite handle per server thread */
 	int64_t started_ms;
 	long open_connections;           /* updated atomically */
+	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
 };
 
 /* One request, from the first callback to completion. */
@@ -99,6 +101,7 @@ enum MHD_Result pb_handle_static(struct pb_req *r);
 
 /* portal.c: the captive portal. The hook runs before routing: requests
  * for a Host that is not the box are answered by pb_portal_answer. */
+void pb_portal_setup(struct pb_web *w);      /* provisioned Wi-Fi, setup page */
 int pb_portal_foreign_host(struct pb_req *r);
 enum MHD_Result pb_portal_answer(struct pb_req *r);
 enum MHD_Result pb_handle_captive_api(struct pb_req *r);

@@ -5,11 +5,13 @@ same requests are sent to 127.0.0.1 with those headers. The phone is the
 test client (127.0.0.1); its DHCP lease is a lease file the test writes in
 dnsmasq's format. The namespace suite (tests/net) does the same with real
 dnsmasq and a real DHCP client."""
+import json
 import os
 import re
 import shutil
 import socket
 import sqlite3
+import subprocess
 import threading
 
 import pytest
@@ -319,3 +321,59 @@ def test_admin_view_reads_hostapd_stations(make_box):
                          "connected_s": 300, "signal_dbm": -50, "portal_accepted": False}
     assert phones[2]["ip"] is None and phones[2]["signal_dbm"] == -52
     assert phones[7]["associated"] is False and phones[7]["connected_s"] is None
+
+
+def provision(box, name, doc):
+    folder = os.path.join(box.dir, "data", "provision")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "w") as f:
+        json.dump(doc, f)
+
+
+def test_setup_mode_sends_phones_to_the_setup_page(make_box):
+    """A box never provisioned: first boot leaves provision/setup.json, the
+    hotspot is the open setup network and the portal is its setup page."""
+    b = make_box(sections="[net]\naddress = 10.42.0.1\n")
+    provision(b, "setup.json", {"mode": "setup", "ssid": "PusatBelajar-Setup",
+                                "page": "/setup.html"})
+    b.start()
+    r = get(b, "connectivitycheck.gstatic.com", "/generate_204")
+    assert r.headers["Location"] == f"http://10.42.0.1:{b.port}/setup.html"
+    assert captive(b)["user-portal-url"] == f"http://10.42.0.1:{b.port}/setup.html"
+    w = requests.get(b.base + "/api/v1/admin/wifi", timeout=10).json()
+    assert (w["ssid"], w["security"]) == ("PusatBelajar-Setup", "open")
+    out = os.path.join(b.dir, "net")
+    p = b.pbctl("net", "render", out)
+    assert "hostapd.conf" in p.stdout
+    hconf = open(os.path.join(out, "hostapd.conf")).read()
+    assert "\nssid=PusatBelajar-Setup\n" in hconf and "wpa=" not in hconf
+
+
+def test_provisioned_wifi_and_the_boot_services_folder(make_box):
+    """First boot's provision/bundle.json gives the centre's Wi-Fi; the boot
+    service runs `pbctl net render` with the folder in PB_NET_DIR."""
+    b = make_box()
+    provision(b, "bundle.json", {"format": 1, "centre": {"id": "PB-JATIM-0001"},
+                                 "wifi": {"ssid": "PusatBelajar-PB-JATIM-0001",
+                                          "passphrase": "rahasia-pusat-1", "country": "ID"}})
+    out = os.path.join(b.dir, "run-pb-net")
+    p = subprocess.run([binary("pbctl"), "-c", b.conf, "net", "render"], capture_output=True,
+                       text=True, timeout=60, env=dict(os.environ, PB_NET_DIR=out))
+    assert p.returncode == 0, p.stderr
+    hconf = open(os.path.join(out, "hostapd.conf")).read()
+    assert "\nssid=PusatBelajar-PB-JATIM-0001\n" in hconf
+    assert "\nwpa_passphrase=rahasia-pusat-1\n" in hconf
+    assert "lease" in open(os.path.join(out, "dnsmasq.conf")).read()
+    b.start()
+    r = requests.get(b.base + "/admin/wifi/poster", timeout=10)
+    assert r.status_code == 200 and "rahasia-pusat-1" in r.text
+    # without a folder at all: a usage error
+    p = b.pbctl("net", "render", check=False)
+    assert p.returncode == 2 and "PB_NET_DIR" in p.stderr
+    # a damaged bundle: pbctl refuses, pb-web keeps box.conf's Wi-Fi and says why
+    provision(b, "bundle.json", {"wifi": "PusatBelajar"})
+    p = b.pbctl("net", "render", out, check=False)
+    assert p.returncode == 1 and 'bundle.json: no "wifi" object' in p.stderr
+    b.stop()
+    b.start()
+    assert 'bundle.json: no "wifi" object' in b.web.output()

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -315,6 +316,101 @@ static void test_render_files_and_sharing(void **state)
 	free(cfg);
 }
 
+/* Write data_dir/provision/NAME; returns the data_dir made for it. */
+static void provision_file(char *dir, const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/provision", dir);
+	mkdir(p, 0750);
+	snprintf(p, sizeof(p), "%s/provision/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void remove_provision(const char *dir, const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/provision/%s", dir, name);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/provision", dir);
+	rmdir(p);
+}
+
+static void test_provision(void **state)
+{
+	struct pb_config *cfg = calloc(1, sizeof(*cfg));
+	char dir[] = "/tmp/pbnet-prov-XXXXXX", text[512], page[64], err[512];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text), "[box]\ndata_dir = %s\n", dir);
+	/* nothing provisioned: box.conf alone */
+	assert_int_equal(load(text, cfg), 0);
+	snprintf(page, sizeof(page), "/portal");
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_NONE);
+	unlink(path);
+
+	/* the bundle fills what box.conf leaves at the defaults */
+	provision_file(dir, "bundle.json", "{\"format\": 1, \"wifi\": {\"ssid\": "
+		       "\"PB-JATIM-0001\", \"passphrase\": \"rahasia-pusat\", \"country\": \"ID\"}}");
+	assert_int_equal(load(text, cfg), 0);
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_BUNDLE);
+	assert_string_equal(cfg->wifi_ssid, "PB-JATIM-0001");
+	assert_string_equal(cfg->wifi_passphrase, "rahasia-pusat");
+	assert_string_equal(page, "/portal");
+	unlink(path);
+	/* box.conf wins where it sets a key */
+	snprintf(text, sizeof(text), "[box]\ndata_dir = %s\n[wifi]\nssid = Ruang 2\n", dir);
+	assert_int_equal(load(text, cfg), 0);
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_BUNDLE);
+	assert_string_equal(cfg->wifi_ssid, "Ruang 2");
+	assert_string_equal(cfg->wifi_passphrase, "rahasia-pusat");
+	unlink(path);
+	/* an unusable bundle is an error naming the file */
+	provision_file(dir, "bundle.json", "{\"wifi\": {\"ssid\": 7}}");
+	assert_int_equal(load(text, cfg), 0);
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_ERROR);
+	assert_non_null(strstr(err, "provision/bundle.json: \"ssid\" must be a string"));
+	unlink(path);
+	provision_file(dir, "bundle.json", "{\"wifi\": ");
+	assert_int_equal(load(text, cfg), 0);
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_ERROR);
+	unlink(path);
+	remove_provision(dir, "bundle.json");
+
+	/* never provisioned: the open setup network and its page */
+	provision_file(dir, "setup.json", "{\"mode\": \"setup\", \"ssid\": "
+		       "\"PusatBelajar-Setup\", \"page\": \"/setup.html\"}");
+	snprintf(text, sizeof(text), "[box]\ndata_dir = %s\n", dir);
+	assert_int_equal(strict(text, "passphrase is not set"), 1);  /* box.conf alone */
+	assert_int_equal(load(text, cfg), 0);
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_SETUP);
+	assert_string_equal(cfg->wifi_ssid, "PusatBelajar-Setup");
+	assert_string_equal(cfg->wifi_security, "open");
+	assert_string_equal(page, "/setup.html");
+	unlink(path);
+	provision_file(dir, "setup.json", "{\"mode\": \"setup\", \"page\": "
+		       "\"http://evil.example/\"}");
+	assert_int_equal(load(text, cfg), 0);
+	assert_int_equal(pb_net_provision(cfg, page, sizeof(page), err, sizeof(err)),
+			 PB_PROVISION_ERROR);
+	assert_non_null(strstr(err, "must be a path on the box"));
+	unlink(path);
+	remove_provision(dir, "setup.json");
+	assert_int_equal(rmdir(dir), 0);
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_files_and_sharing),
+		cmocka_unit_test(test_provision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
