@@ -616,7 +616,7 @@ static void put_css(const struct pb_config *cfg, FILE *f)
 
 int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 {
-	char payload[512], url[PB_NET_URL_MAX];
+	char payload[PB_WIFI_QR_MAX], url[PB_NET_URL_MAX];
 	char *svg;
 	int open = strcmp(cfg->wifi_security, "open") == 0;
 
@@ -670,46 +670,50 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 
 /* ---- dnsmasq leases ---------------------------------------------------- */
 
+/* One lease line: "expiry mac ip hostname client-id". 0, or -1 if it is not. */
+static int lease_parse(const char *line, struct pb_lease *l)
+{
+	long long exp;
+
+	memset(l, 0, sizeof(*l));
+	if (sscanf(line, "%lld %17s %45s %63s", &exp, l->mac, l->ip, l->hostname) < 3)
+		return -1;
+	if (strcmp(l->hostname, "*") == 0)
+		l->hostname[0] = '\0';
+	l->expires = exp;
+	return 0;
+}
+
 int pb_leases_read(const char *path, struct pb_lease *out, int max)
 {
 	FILE *f = fopen(path, "r");
-	char line[512];
+	char line[PB_LEASE_LINE_MAX];
 	int n = 0;
 
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
-	while (n < max && fgets(line, sizeof(line), f) != NULL) {
-		struct pb_lease *l = &out[n];
-		long long exp;
-
-		memset(l, 0, sizeof(*l));
-		/* expiry mac ip hostname client-id */
-		if (sscanf(line, "%lld %17s %45s %63s", &exp, l->mac, l->ip, l->hostname) < 3)
-			continue;
-		if (strcmp(l->hostname, "*") == 0)
-			l->hostname[0] = '\0';
-		l->expires = exp;
-		n++;
-	}
+	while (n < max && fgets(line, sizeof(line), f) != NULL)
+		if (lease_parse(line, &out[n]) == 0)
+			n++;
 	fclose(f);
 	return n;
 }
 
 int pb_lease_mac(const char *path, const char *ip, char *mac)
 {
-	struct pb_lease *l = calloc(PB_LEASES_MAX, sizeof(*l));
-	int n, rc = -1;
+	FILE *f = fopen(path, "r");
+	char line[PB_LEASE_LINE_MAX];
+	struct pb_lease l;
+	int rc = -1, n = 0;
 
-	if (l == NULL)
+	if (f == NULL)
 		return -1;
-	n = pb_leases_read(path, l, PB_LEASES_MAX);
-	for (int i = 0; i < n; i++) {
-		if (strcmp(l[i].ip, ip) == 0) {
-			memcpy(mac, l[i].mac, sizeof(l[i].mac));
+	while (rc != 0 && n++ < PB_LEASES_MAX && fgets(line, sizeof(line), f) != NULL) {
+		if (lease_parse(line, &l) == 0 && strcmp(l.ip, ip) == 0) {
+			memcpy(mac, l.mac, sizeof(l.mac));
 			rc = 0;
-			break;
 		}
 	}
-	free(l);
+	fclose(f);
 	return rc;
 }

@@ -30,6 +30,10 @@
 #define PB_NCSI_DNS_ADDRESS      "131.107.255.255"
 /* Lease file lines kept in memory by readers. */
 #define PB_LEASES_MAX            512
+#define PB_LEASE_LINE_MAX        512     /* bytes of one lease file line */
+/* The Wi-Fi join payload: "WIFI:T:WPA;S:…;P:…;;" with the SSID and passphrase
+ * fields (128 bytes each in struct pb_config) escaped, each byte at most doubled. */
+#define PB_WIFI_QR_MAX           (2 * 128 + 2 * 128 + 32)
 #define PB_NET_URL_MAX           160
 
 enum pb_radio {
