@@ -1,9 +1,9 @@
-"""Helpers for the hotspot tests in network namespaces: a "box" namespace running the real
-dnsmasq (and pb-web, and hostapd with its radio-less driver) on one end of
-a veth pair, and a "phone" namespace on the other end that gets its address
-from dnsmasq with a real DHCP client. There is no Wi-Fi radio on this
-machine: the veth stands in for the radio link, which is the only part not
-real. Names carry the pid; everything is deleted afterwards."""
+"""Helpers for the hotspot tests in network namespaces: a "box" namespace
+running the real dnsmasq (and pb-web, and hostapd with its radio-less driver)
+on a bridge, and "phone" namespaces on veths into that bridge that get their
+addresses from dnsmasq with a real DHCP client. There is no Wi-Fi radio on
+this machine: the bridge and veths stand in for the radio link, the only part
+that is not real. Names carry the pid; everything is deleted afterwards."""
 import os
 import shutil
 import signal
@@ -60,46 +60,91 @@ def box_config(folder, wifi="", net="", web=""):
     return conf
 
 
+class Phone:
+    """A phone: its own namespace on a veth whose other end is in the box's
+    bridge, and a folder for what its DHCP client learnt."""
+
+    def __init__(self, lab, i):
+        pid = os.getpid()
+        self.ns = f"pbphone{i}-{pid}"
+        self.ifname = f"pbp{i}{pid}"[:15]
+        self.peer = f"pbb{i}{pid}"[:15]        # the box's end
+        self.dir = os.path.join(lab.tmp, f"phone{i}")
+        os.makedirs(self.dir)
+        self.made = False
+
+    def setup(self, box_ns, bridge):
+        run(["ip", "netns", "add", self.ns])
+        self.made = True
+        run(["ip", "link", "add", self.peer, "type", "veth", "peer", "name", self.ifname])
+        run(["ip", "link", "set", self.peer, "netns", box_ns])
+        run(["ip", "link", "set", self.ifname, "netns", self.ns])
+        run(["ip", "-n", box_ns, "link", "set", self.peer, "master", bridge, "up"])
+        run(["ip", "-n", self.ns, "link", "set", "lo", "up"])
+        run(["ip", "-n", self.ns, "link", "set", self.ifname, "up"])
+
+    def run_in(self, *argv):
+        return ["ip", "netns", "exec", self.ns, *argv]
+
+    def shell(self, command):
+        """A shell command in the phone's namespace with the resolv.conf its
+        DHCP lease gave it (a private mount namespace: the host's file is
+        not touched)."""
+        resolv = os.path.join(self.dir, "resolv.conf")
+        return self.run_in("unshare", "-m", "sh", "-c",
+                           f"mount --bind {resolv} /etc/resolv.conf && {command}")
+
+    def dhcp(self):
+        """Get a lease with busybox udhcpc (asking for option 114); returns
+        the options the hook saw."""
+        p = run(self.run_in("busybox", "udhcpc", "-i", self.ifname, "-s",
+                            os.path.join(HERE, "udhcpc-hook.sh"), "-n", "-q", "-t", "5",
+                            "-T", "1", "-O", "114"),
+                env=dict(os.environ, PB_PHONE_DIR=self.dir))
+        lease = {"log": p.stdout + p.stderr}
+        with open(os.path.join(self.dir, "lease.env")) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                lease[k] = v
+        return lease
+
+    def mac(self):
+        return run(self.run_in("cat", f"/sys/class/net/{self.ifname}/address")).stdout.strip()
+
+    def close(self):
+        if self.made:
+            run(["ip", "netns", "del", self.ns], check=False)
+
+
 class Lab:
+    """The box namespace with a bridge (the radio's stand-in: every phone on
+    it sees the box, like stations of one access point) and PHONES phones."""
+
+    PHONES = 2
+
     def __init__(self):
         pid = os.getpid()
         self.box = f"pbbox{pid}"
-        self.phone = f"pbphone{pid}"
-        self.box_if = f"pbb{pid}"[:15]
-        self.phone_if = f"pbp{pid}"[:15]
+        self.box_if = f"pbbr{pid}"[:15]        # the AP side: [net] interface
         self.tmp = tempfile.mkdtemp(prefix=f"pbnet-{pid}-")
-        self.phone_dir = os.path.join(self.tmp, "phone")
-        os.makedirs(self.phone_dir)
+        self.phones = [Phone(self, i) for i in range(self.PHONES)]
         self.daemons = []
         self.pidfiles = []
         self.made = False
 
     def setup(self):
         run(["ip", "netns", "add", self.box])
-        run(["ip", "netns", "add", self.phone])
         self.made = True
-        run(["ip", "link", "add", self.box_if, "type", "veth", "peer", "name", self.phone_if])
-        run(["ip", "link", "set", self.box_if, "netns", self.box])
-        run(["ip", "link", "set", self.phone_if, "netns", self.phone])
-        for ns, ifname in ((self.box, self.box_if), (self.phone, self.phone_if)):
-            run(["ip", "-n", ns, "link", "set", "lo", "up"])
-            run(["ip", "-n", ns, "link", "set", ifname, "up"])
+        run(["ip", "-n", self.box, "link", "set", "lo", "up"])
+        run(["ip", "-n", self.box, "link", "add", self.box_if, "type", "bridge"])
+        run(["ip", "-n", self.box, "link", "set", self.box_if, "up"])
+        for ph in self.phones:
+            ph.setup(self.box, self.box_if)
         # networkd's job on the box: the AP side's address (from the render)
         run(["ip", "-n", self.box, "addr", "add", BOX_IP + "/24", "dev", self.box_if])
 
     def in_box(self, *argv):
         return ["ip", "netns", "exec", self.box, *argv]
-
-    def in_phone(self, *argv):
-        return ["ip", "netns", "exec", self.phone, *argv]
-
-    def phone_shell(self, command):
-        """Run a shell command in the phone namespace with the resolv.conf
-        the DHCP lease gave it (a private mount namespace: the host's file
-        is not touched)."""
-        resolv = os.path.join(self.phone_dir, "resolv.conf")
-        return self.in_phone("unshare", "-m", "sh", "-c",
-                             f"mount --bind {resolv} /etc/resolv.conf && {command}")
 
     def start(self, argv, name):
         d = Daemon(argv, os.path.join(self.tmp, name + ".log"))
@@ -117,7 +162,8 @@ class Lab:
                     d.proc.wait()
         for p in self.pidfiles:
             kill_pidfile(p)
+        for ph in self.phones:
+            ph.close()
         if self.made:
-            run(["ip", "netns", "del", self.phone], check=False)
             run(["ip", "netns", "del", self.box], check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -2,12 +2,12 @@
 
 Real parts: dnsmasq with the config `pbctl net render` wrote, busybox udhcpc
 as the phone's DHCP client, pb-web, curl and headless Chromium in the phone
-namespace, hostapd with its radio-less driver for the control socket. The
-veth pair stands in for the radio link (this machine has no Wi-Fi stack).
+namespace, hostapd with its radio-less driver for the control socket. A
+bridge and veths stand in for the radio link (this machine has no Wi-Fi stack).
 
 The tests in this file are one walk, in order: lease, DNS, probes while
 captive, the browser landing on the portal and tapping Lanjut, probes
-online, the admin view."""
+online, the admin view, and a second phone that is still captive."""
 import json
 import os
 import sqlite3
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from netlab import BOX_IP, HERE, NET, ROOT, binary, box_config, kill_pidfile, pbctl, run
+from netlab import BOX_IP, HERE, NET, ROOT, binary, box_config, pbctl, run
 
 PASSPHRASE = "rahasia-uji-123"
 
@@ -75,17 +75,9 @@ def hotspot(lab):
     else:
         raise AssertionError("pb-web did not answer in the box namespace")
 
-    env = dict(os.environ, PB_PHONE_DIR=lab.phone_dir)
-    p = run(lab.in_phone("busybox", "udhcpc", "-i", lab.phone_if, "-s",
-                         os.path.join(HERE, "udhcpc-hook.sh"), "-n", "-q", "-t", "5",
-                         "-T", "1", "-O", "114"), env=env)
-    lease = {}
-    with open(os.path.join(lab.phone_dir, "lease.env")) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition("=")
-            lease[k] = v
+    lease = lab.phones[0].dhcp()
     yield {"conf": conf, "out": out, "lease": lease, "web": web, "dns": dns,
-           "udhcpc": p.stdout + p.stderr}
+           "udhcpc": lease["log"]}
     web.stop()
 
 
@@ -101,9 +93,9 @@ def radio_less_copy(src, dst):
                 o.write(line)
 
 
-def phone_curl(lab, url, *extra):
-    """curl in the phone namespace; returns (status, redirect, body)."""
-    p = run(lab.phone_shell(
+def phone_curl(lab, url, *extra, phone=0):
+    """curl in a phone's namespace; returns (status, redirect, body)."""
+    p = run(lab.phones[phone].shell(
         "curl -s -m 10 -o /dev/stdout -w '\\n%{http_code} %{redirect_url}' "
         + " ".join(extra) + f" '{url}'"))
     body, _, tail = p.stdout.rpartition("\n")
@@ -111,16 +103,16 @@ def phone_curl(lab, url, *extra):
     return int(status), redirect, body
 
 
-def captive_api(lab):
-    url = hotspot_api_url(lab)
-    p = run(lab.phone_shell(f"curl -s -m 10 -i '{url}'"))
+def captive_api(lab, phone=0):
+    url = hotspot_api_url(lab, phone)
+    p = run(lab.phones[phone].shell(f"curl -s -m 10 -i '{url}'"))
     head, _, body = p.stdout.partition("\n\n")   # text mode turned CRLF into LF
     assert "content-type: application/captive+json" in head.lower(), head
     return json.loads(body)
 
 
-def hotspot_api_url(lab):
-    with open(os.path.join(lab.phone_dir, "lease.env")) as f:
+def hotspot_api_url(lab, phone=0):
+    with open(os.path.join(lab.phones[phone].dir, "lease.env")) as f:
         for line in f:
             if line.startswith("opt114="):
                 return bytes.fromhex(line.strip().split("=", 1)[1]).decode()
@@ -140,14 +132,14 @@ def test_phone_gets_a_lease_with_the_portal_option(lab, hotspot):
 def test_every_name_is_the_box(lab, hotspot):
     names = ["connectivitycheck.gstatic.com", "captive.apple.com",
              "www.msftconnecttest.com", "belajar.lan", "contoh.example.org"]
-    p = run(lab.phone_shell("getent ahostsv4 " + " ".join(names)
+    p = run(lab.phones[0].shell("getent ahostsv4 " + " ".join(names)
                             + " ; for n in " + " ".join(names)
                             + "; do getent hosts $n; done"))
     for n in names:
         assert f"{BOX_IP}" in p.stdout and n in p.stdout, p.stdout
     assert all(line.split()[0] == BOX_IP for line in p.stdout.splitlines()), p.stdout
     # Windows' DNS check gets the address it expects from an online network
-    p = run(lab.in_phone("dig", "+short", "+time=2", "+tries=1", f"@{BOX_IP}",
+    p = run(lab.phones[0].run_in("dig", "+short", "+time=2", "+tries=1", f"@{BOX_IP}",
                          "dns.msftncsi.com"))
     assert p.stdout.split() == ["131.107.255.255"], p.stdout
     # the box's own lookups do not go to the phones' dnsmasq (it is not on loopback)
@@ -156,7 +148,7 @@ def test_every_name_is_the_box(lab, hotspot):
     assert p.returncode != 0 and BOX_IP not in p.stdout, p.stdout
     # AAAA and the rest: an empty NOERROR answer, not REFUSED
     for rtype in ("AAAA", "TXT", "MX", "HTTPS"):
-        p = run(lab.in_phone("dig", "+time=2", "+tries=1", f"@{BOX_IP}", rtype,
+        p = run(lab.phones[0].run_in("dig", "+time=2", "+tries=1", f"@{BOX_IP}", rtype,
                              "captive.apple.com"))
         assert "status: NOERROR" in p.stdout and "ANSWER: 0" in p.stdout, p.stdout
 
@@ -179,7 +171,7 @@ def test_chromium_lands_on_the_portal_and_taps_lanjut(lab, hotspot):
     shots = os.path.join(ROOT, "build", "screenshots")
     os.makedirs(shots, exist_ok=True)
     profile = os.path.join(lab.tmp, "chromium-profile")
-    p = run(lab.phone_shell(f"/usr/bin/python3 {HERE}/phone_browser.py "
+    p = run(lab.phones[0].shell(f"/usr/bin/python3 {HERE}/phone_browser.py "
                             f"'http://sekolah.example.net/materi/bab-1.html' {shots} "
                             f"{profile}"), timeout=120)
     result = json.loads(p.stdout.strip().splitlines()[-1])
@@ -206,7 +198,7 @@ def test_probes_answer_online_after_lanjut(lab, hotspot):
 
 
 def test_acceptance_is_kept_with_the_phone_mac(lab, hotspot):
-    mac = run(lab.in_phone("cat", f"/sys/class/net/{lab.phone_if}/address")).stdout.strip()
+    mac = lab.phones[0].mac()
     db = sqlite3.connect(os.path.join(lab.tmp, "data", "pb.db"))
     rows = db.execute("SELECT ip, mac FROM portal_clients").fetchall()
     db.close()
@@ -214,7 +206,7 @@ def test_acceptance_is_kept_with_the_phone_mac(lab, hotspot):
 
 
 def test_admin_view_lists_the_phone(lab, hotspot):
-    mac = run(lab.in_phone("cat", f"/sys/class/net/{lab.phone_if}/address")).stdout.strip()
+    mac = lab.phones[0].mac()
     p = run(lab.in_box("curl", "-s", "http://127.0.0.1/api/v1/admin/wifi"))
     w = json.loads(p.stdout)
     assert w["hostapd"] is True            # answered STA-FIRST on its socket
@@ -226,3 +218,21 @@ def test_admin_view_lists_the_phone(lab, hotspot):
     # from the phone (not loopback) the admin view is refused
     status, _, body = phone_curl(lab, f"http://{BOX_IP}/api/v1/admin/wifi")
     assert status == 403 and json.loads(body)["error"] == "loopback_only"
+
+
+def test_a_second_phone_is_still_captive(lab, hotspot):
+    """Acceptance belongs to the phone that tapped Lanjut: another phone on
+    the same Wi-Fi still lands on the portal until it taps Lanjut too."""
+    lease = lab.phones[1].dhcp()
+    assert lease["ip"] != hotspot["lease"]["ip"] and lease["router"] == BOX_IP
+    status, redirect, _ = phone_curl(lab, "http://connectivitycheck.gstatic.com/generate_204",
+                                     phone=1)
+    assert (status, redirect) == (302, PORTAL)
+    assert captive_api(lab, phone=1)["captive"] is True
+    assert captive_api(lab, phone=0)["captive"] is False
+    p = run(lab.phones[1].shell(f"curl -s -m 10 -X POST -H 'Accept: application/json' "
+                                f"http://{BOX_IP}/api/v1/portal/accept"))
+    assert json.loads(p.stdout)["mac"] == lab.phones[1].mac()
+    status, _, _ = phone_curl(lab, "http://connectivitycheck.gstatic.com/generate_204", phone=1)
+    assert status == 204
+    assert captive_api(lab, phone=1)["captive"] is False
