@@ -114,6 +114,9 @@ class Phone:
     def close(self):
         if self.made:
             run(["ip", "netns", "del", self.ns], check=False)
+            # a veth left in this namespace when setup stopped half way
+            if os.path.exists(f"/sys/class/net/{self.peer}"):
+                run(["ip", "link", "del", self.peer], check=False)
 
 
 class Lab:
