@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -177,6 +178,10 @@ static int check_hostapd(const char *dir)
 	snprintf(ifname, sizeof(ifname), "pbchk%d", (int)getpid() % 100000000);
 	in = fopen(src, "r");
 	o = fopen(copy, "w");
+	if (o != NULL && fchmod(fileno(o), 0600) != 0) {   /* the passphrase is in it */
+		fclose(o);
+		o = NULL;
+	}
 	if (in == NULL || o == NULL) {
 		fprintf(stderr, "pbctl: cannot read %s or write %s: %s\n", src, copy,
 			strerror(errno));
