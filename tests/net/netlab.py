@@ -72,6 +72,7 @@ class Phone:
         self.dir = os.path.join(lab.tmp, f"phone{i}")
         os.makedirs(self.dir)
         self.made = False
+        self.pidfile = None             # a DHCP client still running
 
     def setup(self, box_ns, bridge):
         run(["ip", "netns", "add", self.ns])
@@ -94,13 +95,27 @@ class Phone:
         return self.run_in("unshare", "-m", "sh", "-c",
                            f"mount --bind {resolv} /etc/resolv.conf && {command}")
 
-    def dhcp(self):
-        """Get a lease with busybox udhcpc (asking for option 114); returns
-        the options the hook saw."""
-        p = run(self.run_in("busybox", "udhcpc", "-i", self.ifname, "-s",
-                            os.path.join(HERE, "udhcpc-hook.sh"), "-n", "-q", "-t", "5",
-                            "-T", "1", "-O", "114"),
-                env=dict(os.environ, PB_PHONE_DIR=self.dir))
+    def dhcp(self, client="udhcpc"):
+        """Get a lease with a real DHCP client asking for option 114: busybox
+        udhcpc, or ISC dhclient (which stays running: stopped by close()).
+        Returns what the client's hook script saw, in udhcpc's names."""
+        env = dict(os.environ, PB_PHONE_DIR=self.dir)
+        if client == "udhcpc":
+            p = run(self.run_in("busybox", "udhcpc", "-i", self.ifname, "-s",
+                                os.path.join(HERE, "udhcpc-hook.sh"), "-n", "-q", "-t", "5",
+                                "-T", "1", "-O", "114"), env=env)
+        else:
+            # dhclient gives its script only the lease's variables: a wrapper
+            # names this phone's folder
+            hook = os.path.join(self.dir, "dhclient-hook")
+            with open(hook, "w") as f:
+                f.write(f"#!/bin/sh\nPB_PHONE_DIR={self.dir} exec "
+                        f"{os.path.join(HERE, 'dhclient-hook.sh')} \"$@\"\n")
+            os.chmod(hook, 0o755)
+            self.pidfile = os.path.join(self.dir, "dhclient.pid")
+            p = run(self.run_in("dhclient", "-1", "-cf", os.path.join(HERE, "dhclient.conf"),
+                                "-sf", hook, "-lf", os.path.join(self.dir, "dhclient.leases"),
+                                "-pf", self.pidfile, self.ifname), env=env, timeout=90)
         lease = {"log": p.stdout + p.stderr}
         with open(os.path.join(self.dir, "lease.env")) as f:
             for line in f:
@@ -112,6 +127,8 @@ class Phone:
         return run(self.run_in("cat", f"/sys/class/net/{self.ifname}/address")).stdout.strip()
 
     def close(self):
+        if self.pidfile:
+            kill_pidfile(self.pidfile)
         if self.made:
             run(["ip", "netns", "del", self.ns], check=False)
             # a veth left in this namespace when setup stopped half way

@@ -222,9 +222,12 @@ def test_admin_view_lists_the_phone(lab, hotspot):
 
 def test_a_second_phone_is_still_captive(lab, hotspot):
     """Acceptance belongs to the phone that tapped Lanjut: another phone on
-    the same Wi-Fi still lands on the portal until it taps Lanjut too."""
-    lease = lab.phones[1].dhcp()
+    the same Wi-Fi still lands on the portal until it taps Lanjut too. This
+    phone uses ISC dhclient, the other busybox udhcpc."""
+    lease = lab.phones[1].dhcp("dhclient")
     assert lease["ip"] != hotspot["lease"]["ip"] and lease["router"] == BOX_IP
+    assert lease["dns"].split() == [BOX_IP]
+    assert hotspot_api_url(lab, phone=1) == f"http://{BOX_IP}/api/captive"
     status, redirect, _ = phone_curl(lab, "http://connectivitycheck.gstatic.com/generate_204",
                                      phone=1)
     assert (status, redirect) == (302, PORTAL)
