@@ -377,3 +377,21 @@ def test_provisioned_wifi_and_the_boot_services_folder(make_box):
     b.stop()
     b.start()
     assert 'bundle.json: no "wifi" object' in b.web.output()
+
+
+ODD_HOSTS = ["", "[", "[::1", "[::1]:80", "[]", ":80", ":", "a" * 300, "example.com:",
+             "ex ample.com", "\x01bad", "xn--bcher-kva.example", "10.42.0.1:99999",
+             "BELAJAR.LAN:80", "belajar.lan..", ".", "[10.42.0.1]", "%00", "a" * 5000]
+
+
+def test_odd_host_headers_get_an_answer(hotspot):
+    """Whatever a client puts in Host, it gets a proper answer (a redirect to
+    the portal, or the box's own page) and the server keeps serving."""
+    for host in ODD_HOSTS:
+        with socket.create_connection(("127.0.0.1", hotspot.port), timeout=10) as s:
+            s.sendall(b"GET /generate_204 HTTP/1.1\r\nHost: " + host.encode("latin-1")
+                      + b"\r\nConnection: close\r\n\r\n")
+            head = s.recv(4096).split(b"\r\n", 1)[0]
+        status = int(head.split()[1])
+        assert status in (204, 302, 400, 404, 431), (host, head)
+    assert requests.get(hotspot.base + "/healthz", timeout=10).status_code == 200
