@@ -309,14 +309,18 @@ enum MHD_Result pb_handle_portal_accept(struct pb_req *r)
 	sqlite3 *db = pb_web_db(r->web);
 	const char *accept = pb_header(r, MHD_HTTP_HEADER_ACCEPT);
 	char mac[18] = "";
-	int64_t now = pb_clock_wall_ms();
-	int64_t exp = now + (int64_t)r->web->cfg.net_portal_hours * 3600 * 1000;
+	int64_t now = pb_clock_wall_ms(), have;
+	int64_t span = (int64_t)r->web->cfg.net_portal_hours * 3600 * 1000;
+	int64_t exp = now + span;
 
 	if (db == NULL)
 		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "db_unavailable",
 					"Basis data kotak tidak dapat dibuka");
 	pb_lease_mac(r->web->cfg.net_lease_file, client_key(r), mac);
-	if (store_acceptance(db, client_key(r), mac, now, exp) != 0) {
+	/* Tapping again early changes nothing: no write to the SD card for it. */
+	if (accepted(r, &have) && have - now > span / 2)
+		exp = have;
+	else if (store_acceptance(db, client_key(r), mac, now, exp) != 0) {
 		pb_err("portal: cannot store acceptance: %s", sqlite3_errmsg(db));
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 					"Terjadi kesalahan di kotak");

@@ -132,6 +132,20 @@ def test_portal_page_and_info(hotspot):
     assert info["centre_name"] == "Pusat Belajar Uji"
 
 
+def test_tapping_lanjut_again_writes_nothing(hotspot):
+    first = accept(hotspot)
+    db = sqlite3.connect(hotspot.db_path())
+    before = db.execute("SELECT accepted_ms, expires_ms FROM portal_clients").fetchall()
+    second = accept(hotspot)
+    assert second["expires_ms"] == first["expires_ms"]
+    assert db.execute("SELECT accepted_ms, expires_ms FROM portal_clients").fetchall() == before
+    # past half its time, Lanjut renews it
+    db.execute("UPDATE portal_clients SET expires_ms = ?", (first["expires_ms"] - 3600 * 1000 - 1,))
+    db.commit()
+    assert accept(hotspot)["expires_ms"] > first["expires_ms"] - 3600 * 1000
+    db.close()
+
+
 def test_form_post_without_javascript_returns_to_the_page(hotspot):
     r = requests.post(hotspot.base + "/api/v1/portal/accept", data={"lanjut": "1"},
                       headers={"Accept": "text/html,application/xhtml+xml"},
