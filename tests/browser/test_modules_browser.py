@@ -12,6 +12,7 @@ import subprocess
 from urllib.parse import urljoin, urlparse
 
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -26,7 +27,10 @@ VIDEO_MODULE = "kk-a-pedagogik-karakteristik"   # demo module with video, PDF, w
 
 
 def wait(driver, cond, what, timeout=WAIT_S):
-    return WebDriverWait(driver, timeout).until(lambda d: cond(d), message=what)
+    # The list is redrawn as answers arrive: an element found a moment ago
+    # may be gone, which only means "not yet".
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+                         ).until(lambda d: cond(d), message=what)
 
 
 def shot(driver, name):
