@@ -37,6 +37,8 @@ endif
 LIB_SRC  := $(wildcard firmware/lib/*.c)
 WEB_SRC  := $(wildcard firmware/web/*.c)
 CTL_SRC  := $(wildcard firmware/ctl/*.c)
+SYNC_SRC := $(wildcard firmware/sync/*.c)
+HUB_SRC  := $(wildcard hub/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -44,9 +46,17 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
+SYNC_OBJ := $(call obj,$(SYNC_SRC))
+HUB_OBJ  := $(call obj,$(HUB_SRC))
+# pb-hub links only the protocol, hash, range and manifest modules of the box.
+HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
+               pb_manifest.c pb_mime.c pb_log.c))
+HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
+HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
+              -lsodium -lz -lpthread
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl
+PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-hub
 
 .PHONY: all deps deps-test run test bench clean config-doc
 
@@ -67,20 +77,32 @@ $(BUILD)/pb-web: $(WEB_OBJ) $(BUILD)/libpb.a
 $(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/libpb.a $(LIBS)
 
+$(BUILD)/pb-sync: $(SYNC_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/libpb.a $(LIBS)
+
+$(BUILD)/obj/hub/%.o: hub/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(HUB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/pb-hub: $(HUB_OBJ) $(HUB_LIB_OBJ)
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(HUB_OBJ) $(HUB_LIB_OBJ) $(HUB_LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
              libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev
+             libqrencode-dev libpq-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
-             dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils
+             dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
+             postgresql python3-cryptography
 DEB_BENCH := nginx-light wrk
 
 deps:

@@ -29,11 +29,18 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv);
 int cmd_demo(struct pb_ctl *c, int argc, char **argv);
 int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);
 int cmd_net(struct pb_ctl *c, int argc, char **argv);
+int cmd_sync(struct pb_ctl *c, int argc, char **argv);
+int cmd_enrol(struct pb_ctl *c, int argc, char **argv);
+int cmd_outbox(struct pb_ctl *c, int argc, char **argv);
+int cmd_purge(struct pb_ctl *c, int argc, char **argv);
 
 /* content.c: import a folder with manifest.json; report goes to out.
  * Returns 0 if everything was imported, 1 if something was refused,
  * -1 if the folder could not be read at all. */
 int ctl_content_import(struct pb_ctl *c, const char *dir, FILE *out);
+
+/* The first column of the first row of a constant query, or -1. */
+long long ctl_count(sqlite3 *db, const char *sql);
 
 /* Read one line (a password) from stdin without the newline. */
 int ctl_read_secret(char *buf, size_t len);

@@ -25,6 +25,10 @@ static const struct verb verbs[] = {
 	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | disable NAME | list" },
 	{ "demo", cmd_demo, 0, "demo DIR                  create a demo box in DIR" },
 	{ "net", cmd_net, 0, "net render OUTDIR | check [OUTDIR] | poster [OUT.html]  the hotspot" },
+	{ "sync", cmd_sync, 1, "sync now | status         wake pb-sync, or show the uplink status" },
+	{ "enrol", cmd_enrol, 1, "enrol [--token T | --bundle FILE]  register the box at the hub" },
+	{ "outbox", cmd_outbox, 1, "outbox add TYPE JSON [N] | verify  records for upstream" },
+	{ "purge", cmd_purge, 1, "purge [--dry-run] [--as-of MS]  remove personal data past retention" },
 	{ "config-keys", cmd_config_keys, 0, "config-keys               print every configuration key" },
 	{ NULL, NULL, 0, NULL },
 };

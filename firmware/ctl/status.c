@@ -19,7 +19,7 @@ int cmd_init(struct pb_ctl *c, int argc, char **argv)
 	return 0;
 }
 
-static long long count(sqlite3 *db, const char *sql)
+long long ctl_count(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	long long n = -1;
@@ -41,14 +41,14 @@ int cmd_status(struct pb_ctl *c, int argc, char **argv)
 	printf("centre:   %s (%s)\n", c->cfg.centre_name, c->cfg.centre_id);
 	printf("box id:   %s\n", box_id);
 	printf("data:     %s\n", c->cfg.data_dir);
-	printf("modules:  %lld\n", count(c->db, "SELECT count(*) FROM modules"));
+	printf("modules:  %lld\n", ctl_count(c->db, "SELECT count(*) FROM modules"));
 	printf("files:    %lld (%lld bytes)\n",
-	       count(c->db, "SELECT count(DISTINCT sha256) FROM module_files"),
-	       count(c->db, "SELECT coalesce(sum(size), 0) FROM "
+	       ctl_count(c->db, "SELECT count(DISTINCT sha256) FROM module_files"),
+	       ctl_count(c->db, "SELECT coalesce(sum(size), 0) FROM "
 			    "(SELECT DISTINCT sha256, size FROM module_files)"));
-	printf("staff:    %lld\n", count(c->db, "SELECT count(*) FROM staff WHERE disabled = 0"));
+	printf("staff:    %lld\n", ctl_count(c->db, "SELECT count(*) FROM staff WHERE disabled = 0"));
 	printf("outbox:   %lld records, %lld not yet acknowledged\n",
-	       count(c->db, "SELECT count(*) FROM outbox"),
-	       count(c->db, "SELECT count(*) FROM outbox WHERE acked = 0"));
+	       ctl_count(c->db, "SELECT count(*) FROM outbox"),
+	       ctl_count(c->db, "SELECT count(*) FROM outbox WHERE acked = 0"));
 	return 0;
 }

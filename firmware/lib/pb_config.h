@@ -55,6 +55,18 @@ struct pb_config {
 	char net_lease_file[PATH_MAX];
 	char net_hostapd_ctrl[PATH_MAX];
 	unsigned net_portal_hours;
+	/* [sync] */
+	char sync_hub_url[PB_CONFIG_STR_LEN];   /* empty: no uplink */
+	char sync_ca_file[PATH_MAX];            /* pinned CA (PEM), empty: none */
+	char sync_pinned_key[PB_CONFIG_STR_LEN];/* sha256//BASE64 of the hub key */
+	unsigned sync_test_mode;                /* 1: plain http allowed */
+	char sync_enrol_token[PB_CONFIG_STR_LEN];
+	unsigned sync_batch_records;
+	unsigned sync_batch_bytes;              /* compressed bytes per batch */
+	unsigned sync_daily_budget_mb;          /* module files per UTC day, 0: none */
+	unsigned sync_backoff_max_s;
+	unsigned sync_interval_s;               /* between rounds when all is well */
+	unsigned sync_retention_days;           /* personal data after upload */
 
 	/* errors found while loading */
 	int nerrors;

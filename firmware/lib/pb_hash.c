@@ -27,14 +27,19 @@ void pb_sha256_hex(const void *data, size_t len, char out[PB_SHA256_HEX_LEN + 1]
 	pb_sha256_final_hex(&h, out);
 }
 
-int pb_sha256_hex_valid(const char *s)
+int pb_hex_valid(const char *s, size_t n)
 {
-	int i;
+	size_t i;
 
 	if (s == NULL)
 		return 0;
-	for (i = 0; i < PB_SHA256_HEX_LEN; i++)
+	for (i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[i] == '\0';
+}
+
+int pb_sha256_hex_valid(const char *s)
+{
+	return pb_hex_valid(s, PB_SHA256_HEX_LEN);
 }

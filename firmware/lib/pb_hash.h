@@ -18,6 +18,9 @@ void pb_sha256_final_hex(struct pb_sha256 *h, char out[PB_SHA256_HEX_LEN + 1]);
 /* One-shot over a buffer. */
 void pb_sha256_hex(const void *data, size_t len, char out[PB_SHA256_HEX_LEN + 1]);
 
+/* 1 if s is exactly n lowercase hex digits. */
+int pb_hex_valid(const char *s, size_t n);
+
 /* 1 if s is exactly 64 lowercase hex digits. */
 int pb_sha256_hex_valid(const char *s);
 

@@ -1,7 +1,7 @@
 #include "pb_outbox.h"
 #include "pb_db.h"
+#include "pb_proto.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,38 +10,23 @@ int pb_box_id(sqlite3 *db, char *out, size_t len)
 	return pb_db_meta_get(db, "box_id", out, len);
 }
 
-static void hash_field(struct pb_sha256 *h, const char *s)
-{
-	pb_sha256_update(h, s, strlen(s));
-	pb_sha256_update(h, "\n", 1);
-}
-
-static void hash_int(struct pb_sha256 *h, int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	hash_field(h, buf);
-}
-
 void pb_outbox_hash(const char *box_id, const struct pb_outbox_entry *e,
 		    char out[PB_SHA256_HEX_LEN + 1])
 {
-	struct pb_sha256 h;
+	struct pb_proto_record r;
 
-	pb_sha256_init(&h);
-	hash_field(&h, "pb-outbox-1");
-	hash_field(&h, box_id);
-	hash_int(&h, e->seq);
-	hash_field(&h, e->id);
-	hash_field(&h, e->type);
-	hash_int(&h, e->stamp.wall_ms);
-	hash_field(&h, pb_clock_source_name(e->stamp.source));
-	hash_field(&h, e->stamp.boot_id);
-	hash_int(&h, e->stamp.mono_ms);
-	hash_field(&h, e->prev_hash);
-	pb_sha256_update(&h, e->payload, strlen(e->payload));
-	pb_sha256_final_hex(&h, out);
+	memset(&r, 0, sizeof(r));
+	r.seq = e->seq;
+	snprintf(r.id, sizeof(r.id), "%s", e->id);
+	snprintf(r.type, sizeof(r.type), "%s", e->type);
+	r.payload = e->payload;
+	r.wall_ms = e->stamp.wall_ms;
+	snprintf(r.clock_source, sizeof(r.clock_source), "%s",
+		 pb_clock_source_name(e->stamp.source));
+	snprintf(r.boot_id, sizeof(r.boot_id), "%s", e->stamp.boot_id);
+	r.mono_ms = e->stamp.mono_ms;
+	memcpy(r.prev_hash, e->prev_hash, sizeof(r.prev_hash));
+	pb_proto_record_hash(box_id, &r, out);
 }
 
 static int last_link(sqlite3 *db, int64_t *seq, char prev[PB_SHA256_HEX_LEN + 1])
@@ -152,7 +137,7 @@ int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq)
 	memcpy(prev, PB_OUTBOX_GENESIS, sizeof(prev));
 	if (sqlite3_prepare_v2(db,
 		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
-		"prev_hash, hash FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		"prev_hash, hash, purged_ms FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof(e));
@@ -169,7 +154,12 @@ int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq)
 		e.stamp.mono_ms = sqlite3_column_int64(st, 7);
 		copy_col(e.prev_hash, sizeof(e.prev_hash), st, 8);
 		copy_col(e.hash, sizeof(e.hash), st, 9);
-		pb_outbox_hash(box_id, &e, want);
+		/* A record purged of personal data after the hub acknowledged it
+		 * keeps its place in the chain but can no longer be rehashed. */
+		if (sqlite3_column_int64(st, 10) != 0)
+			memcpy(want, e.hash, sizeof(want));
+		else
+			pb_outbox_hash(box_id, &e, want);
 		if (e.seq != expect || strcmp(e.prev_hash, prev) != 0 ||
 		    strcmp(e.hash, want) != 0) {
 			*bad_seq = e.seq;

@@ -36,7 +36,8 @@ int pb_outbox_append(sqlite3 *db, const char *type, const char *payload,
 		     int64_t *seq_out, char *id_out);
 
 /* Walk the chain from the first record. Returns 0 if every link holds,
- * -1 with *bad_seq set to the first record that does not. */
+ * -1 with *bad_seq set to the first record that does not. Records purged
+ * of personal data (purged_ms) are checked for their links only. */
 int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq);
 
 /* The box id from box_meta. */

@@ -74,6 +74,26 @@ const struct pb_migration pb_migrations[] = {
 	  "  accepted_ms INTEGER NOT NULL,"
 	  "  expires_ms INTEGER NOT NULL"
 	  ");" },
+	/* 5 uplink: what the hub sent down, and which outbox payloads were
+	 * purged of personal data after acknowledgement and retention. */
+	{ 5,
+	  "CREATE TABLE sync_inbox ("
+	  "  kind TEXT NOT NULL,"
+	  "  cursor INTEGER NOT NULL,"
+	  "  doc TEXT NOT NULL,"
+	  "  received_ms INTEGER NOT NULL,"
+	  "  applied INTEGER NOT NULL DEFAULT 0,"
+	  "  PRIMARY KEY (kind, cursor)"
+	  ");"
+	  "ALTER TABLE outbox ADD COLUMN purged_ms INTEGER NOT NULL DEFAULT 0;"
+	  "CREATE INDEX outbox_unacked ON outbox(acked, seq);"
+	  "CREATE TABLE purge_log ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  at_ms INTEGER NOT NULL,"
+	  "  session_id TEXT NOT NULL,"
+	  "  rule TEXT NOT NULL,"
+	  "  rows INTEGER NOT NULL"
+	  ");" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

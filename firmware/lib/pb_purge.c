@@ -1,0 +1,176 @@
+#include "pb_purge.h"
+
+#include "pb_db.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The personal fields of record payloads. Totals (amounts, days, JP,
+ * counts, decisions) are not personal and stay. */
+#define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
+		       "'$.photo', '$.phone', '$.school'"
+
+#define HAS_PERSONAL(col) \
+	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
+	"OR json_type(" col ", '$.signature') IS NOT NULL OR " \
+	"json_type(" col ", '$.receipt_photo') IS NOT NULL OR json_type(" col ", '$.photo') " \
+	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
+	"json_type(" col ", '$.school') IS NOT NULL)"
+
+/* When the attendance and claims tables exist, their rules go here too
+ * (e.g. clear roster names and NUPTK, signature strokes, receipt photo
+ * references; the photo files themselves leave the content store). */
+const struct pb_purge_rule pb_purge_rules[] = {
+	{ "outbox.personal", "outbox",
+	  "names, NUPTK, signatures and photos inside acknowledged outbox records",
+	  "SELECT count(*) FROM outbox WHERE json_valid(payload) AND "
+	  "json_extract(payload, '$.session_id') = ?1 AND purged_ms = 0 AND "
+	  HAS_PERSONAL("payload"),
+	  "UPDATE outbox SET payload = json_remove(payload, " PERSONAL_PATHS "), "
+	  "purged_ms = ?2 WHERE json_valid(payload) AND "
+	  "json_extract(payload, '$.session_id') = ?1 AND purged_ms = 0 AND acked = 1 AND "
+	  HAS_PERSONAL("payload") },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static int table_exists(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+			       "name = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static int64_t run_rule(sqlite3 *db, const char *sql, const char *session, int64_t now_ms,
+			int count)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	if (!count)
+		sqlite3_bind_int64(st, 2, now_ms);
+	if (count) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	} else if (sqlite3_step(st) == SQLITE_DONE) {
+		n = sqlite3_changes(db);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int log_purge(sqlite3 *db, int64_t now_ms, const char *session, const char *rule,
+		     int64_t rows)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO purge_log(at_ms, session_id, rule, rows) "
+			       "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, now_ms);
+		sqlite3_bind_text(st, 2, session, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, rows);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0) {
+		char detail[PB_PURGE_SESSION_MAX + 96];
+		snprintf(detail, sizeof(detail), "session %s: %s, %" PRId64 " rows", session,
+			 rule, rows);
+		if (sqlite3_prepare_v2(db, "INSERT INTO audit(at_ms, actor, action, detail) "
+				       "VALUES (?1, 'pbctl', 'purge', ?2)", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, now_ms);
+			sqlite3_bind_text(st, 2, detail, -1, SQLITE_TRANSIENT);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		}
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+/* One session: every rule, in one transaction. */
+static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int dry_run,
+			 FILE *out, int64_t *rows)
+{
+	*rows = 0;
+	if (!dry_run && pb_db_begin(db) != 0)
+		return -1;
+	for (const struct pb_purge_rule *r = pb_purge_rules; r->name != NULL; r++) {
+		int64_t n;
+
+		if (!table_exists(db, r->table))
+			continue;
+		n = run_rule(db, dry_run ? r->count_sql : r->purge_sql, session, now_ms, dry_run);
+		if (n < 0 || (!dry_run && n > 0 && log_purge(db, now_ms, session, r->name, n) != 0)) {
+			pb_db_rollback(db);
+			return -1;
+		}
+		if (n > 0)
+			fprintf(out, "%s session %s: %s — %" PRId64 " row(s): %s\n",
+				dry_run ? "would purge" : "purged", session, r->name, n, r->what);
+		*rows += n;
+	}
+	return dry_run ? 0 : pb_db_commit(db);
+}
+
+int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_run,
+		 FILE *out, struct pb_purge_report *rep)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t cutoff = now_ms - (int64_t)retention_days * 86400000;
+	char (*sessions)[PB_PURGE_SESSION_MAX + 1] = NULL;
+	int n = 0, cap = 0, rc = -1, step;
+
+	memset(rep, 0, sizeof(*rep));
+	/* Sessions whose records are all acknowledged and whose last record
+	 * is older than the retention. */
+	if (sqlite3_prepare_v2(db,
+		"SELECT json_extract(payload, '$.session_id') AS sid FROM outbox "
+		"WHERE json_valid(payload) AND json_type(payload, '$.session_id') IN ('text', 'integer') "
+		"GROUP BY sid HAVING sum(acked = 0) = 0 AND max(wall_ms) < ?1 ORDER BY sid",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, cutoff);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *sid = sqlite3_column_text(st, 0);
+		if (sid == NULL || strlen((const char *)sid) > PB_PURGE_SESSION_MAX)
+			continue;
+		if (n == cap) {
+			int ncap = cap ? cap * 2 : 16;
+			void *p = realloc(sessions, (size_t)ncap * sizeof(*sessions));
+			if (p == NULL)
+				goto out;
+			sessions = p;
+			cap = ncap;
+		}
+		snprintf(sessions[n++], PB_PURGE_SESSION_MAX + 1, "%s", (const char *)sid);
+	}
+	if (step != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	for (int i = 0; i < n; i++) {
+		int64_t rows;
+		if (purge_session(db, sessions[i], now_ms, dry_run, out, &rows) != 0)
+			goto out;
+		if (rows > 0)
+			rep->sessions++;
+		rep->rows += rows;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(sessions);
+	return rc;
+}

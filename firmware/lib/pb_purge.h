@@ -1,0 +1,40 @@
+/* pb_purge: retention of personal data (UU PDP No. 27/2022).
+ *
+ * A session's personal data (names, NUPTK, signatures, receipt photos)
+ * is purged once every outbox record of the session has been acknowledged
+ * by the hub and the retention period has passed since the session's last
+ * record; totals stay. What is purged is a table of rules, one per kind
+ * of record: each names the table it needs (a rule whose table does not
+ * exist yet is skipped), a statement counting the rows it would change and
+ * a statement changing them, both for one session (?1) at a time (?2 is
+ * the time of the purge in ms). */
+#ifndef PB_PURGE_H
+#define PB_PURGE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PB_PURGE_SESSION_MAX 128
+
+struct pb_purge_rule {
+	const char *name;
+	const char *table;
+	const char *what;          /* what goes, in plain words */
+	const char *count_sql;
+	const char *purge_sql;
+};
+
+extern const struct pb_purge_rule pb_purge_rules[];
+
+struct pb_purge_report {
+	int sessions;              /* sessions due */
+	int64_t rows;              /* rows changed (or that would be) */
+};
+
+/* Purge (or with dry_run only report) every session due as of now_ms with
+ * the given retention. One transaction per session. Lines go to out. */
+int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_run,
+		 FILE *out, struct pb_purge_report *rep);
+
+#endif

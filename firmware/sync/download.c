@@ -1,0 +1,289 @@
+/* Downloads: the feeds by cursor/ETag, then module files by hash with
+ * Range resume, SHA-256 check and atomic placement, within the daily
+ * byte budget (docs/sync-protocol.md §5). */
+#include "sync.h"
+
+#include "pb_catalog.h"
+#include "pb_clock.h"
+#include "pb_db.h"
+#include "pb_log.h"
+#include "pb_manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const feeds[] = { "roster", "rates", "payments", "catalogue", NULL };
+
+/* Modules from the catalogue feed go into the box's catalogue. */
+static void apply_catalogue(struct pb_sync *s, json_t *items)
+{
+	json_t *doc = json_pack("{s[]}", "modules"), *mods, *it;
+	struct pb_manifest m;
+	char err[PB_MANIFEST_ERR_LEN], *text;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	mods = json_object_get(doc, "modules");
+	json_array_foreach(items, i, it)
+		json_array_append(mods, json_object_get(it, "doc"));
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (text == NULL)
+		return;
+	if (pb_manifest_parse(text, strlen(text), &m, err, sizeof(err)) != 0) {
+		pb_warn("catalogue from the hub refused: %s", err);
+		free(text);
+		return;
+	}
+	free(text);
+	for (int k = 0; k < m.nmodules; k++) {
+		enum pb_catalog_change ch;
+		int sized = 1;
+
+		for (int f = 0; f < m.modules[k].nfiles; f++)
+			sized &= m.modules[k].files[f].size >= 0;
+		if (m.modules[k].error[0] != '\0' || !sized) {
+			pb_warn("module %s from the hub refused: %s", m.modules[k].id,
+				m.modules[k].error[0] ? m.modules[k].error : "file without size");
+			continue;
+		}
+		if (pb_catalog_upsert(s->db, &m.modules[k], "hub", &ch) != 0)
+			pb_warn("cannot store module %s", m.modules[k].id);
+	}
+	pb_manifest_free(&m);
+}
+
+static int store_items(struct pb_sync *s, const char *kind, json_t *items, int64_t cursor,
+		       const char *etag)
+{
+	sqlite3_stmt *st = NULL;
+	char key[64];
+	json_t *it;
+	size_t i;
+	int rc = -1;
+
+	if (pb_db_begin(s->db) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO sync_inbox(kind, cursor, doc, "
+			       "received_ms) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	json_array_foreach(items, i, it) {
+		char *doc = json_dumps(json_object_get(it, "doc"), JSON_COMPACT);
+		json_t *c = json_object_get(it, "cursor");
+
+		if (doc == NULL || !json_is_integer(c)) {
+			free(doc);
+			goto out;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, json_integer_value(c));
+		sqlite3_bind_text(st, 3, doc, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, pb_clock_wall_ms());
+		free(doc);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	snprintf(key, sizeof(key), "sync.cursor.%s", kind);
+	sync_meta_set_int(s, key, cursor);
+	snprintf(key, sizeof(key), "sync.etag.%s", kind);
+	if (pb_db_meta_set(s->db, key, etag) != 0)
+		goto out;
+	rc = pb_db_commit(s->db);
+out:
+	sqlite3_finalize(st);
+	if (rc != 0)
+		pb_db_rollback(s->db);
+	return rc;
+}
+
+enum sync_result sync_feeds(struct pb_sync *s)
+{
+	char key[64], etag[96], query[48], path[64], words[PB_HUBC_ERR_LEN + 64];
+
+	for (int k = 0; feeds[k] != NULL; k++) {
+		for (int page = 0; page < PB_SYNC_FEED_PAGES_MAX && !*s->stop; page++) {
+			json_t *ans = NULL, *items, *cur;
+			int64_t cursor;
+			long st;
+			int more;
+
+			snprintf(key, sizeof(key), "sync.cursor.%s", feeds[k]);
+			cursor = sync_meta_int(s, key, 0);
+			snprintf(key, sizeof(key), "sync.etag.%s", feeds[k]);
+			if (pb_db_meta_get(s->db, key, etag, sizeof(etag)) != 0)
+				etag[0] = '\0';
+			snprintf(query, sizeof(query), "after=%" PRId64, cursor);
+			snprintf(path, sizeof(path), "/v1/feed/%s", feeds[k]);
+			st = pb_hubc_get_json(&s->hc, path, query, etag, &ans);
+			sync_save_bytes(s);
+			if (st == 304)
+				break;
+			items = json_object_get(ans, "items");
+			cur = json_object_get(ans, "cursor");
+			if (st != 200 || !json_is_array(items) || !json_is_integer(cur)) {
+				enum pb_proto_err e = pb_proto_err_from_code(
+					json_string_value(json_object_get(ans, "error")));
+				if (st > 0)
+					pb_hubc_answer_error(&s->hc, st, ans);
+				snprintf(words, sizeof(words), "%s download failed: %s", feeds[k],
+					 s->hc.err);
+				sync_set_error(s, words);
+				json_decref(ans);
+				return (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX) ?
+					SYNC_REFUSED : SYNC_ERROR;
+			}
+			snprintf(etag, sizeof(etag), "\"%s-%" PRId64 "\"", feeds[k],
+				 (int64_t)json_integer_value(cur));
+			if (strcmp(feeds[k], "catalogue") == 0 && json_array_size(items) > 0)
+				apply_catalogue(s, items);
+			if (store_items(s, feeds[k], items, json_integer_value(cur), etag) != 0) {
+				sync_set_error(s, "cannot store what the hub sent");
+				json_decref(ans);
+				return SYNC_ERROR;
+			}
+			if (json_array_size(items) > 0)
+				pb_info("%s: %zu item(s), cursor %" PRId64, feeds[k],
+					json_array_size(items), (int64_t)json_integer_value(cur));
+			more = json_is_true(json_object_get(ans, "more"));
+			json_decref(ans);
+			if (!more)
+				break;
+		}
+	}
+	return *s->stop ? SYNC_STOPPED : SYNC_OK;
+}
+
+/* Bytes of module files still allowed today (UTC); UINT64_MAX: no budget. */
+static uint64_t budget_left(struct pb_sync *s, int64_t *day)
+{
+	uint64_t budget = (uint64_t)s->cfg.sync_daily_budget_mb * 1024 * 1024;
+	int64_t used;
+
+	*day = pb_clock_wall_ms() / 86400000;
+	if (budget == 0)
+		return UINT64_MAX;
+	if (sync_meta_int(s, "sync.budget_day", -1) != *day) {
+		sync_meta_set_int(s, "sync.budget_day", *day);
+		sync_meta_set_int(s, "sync.budget_used", 0);
+	}
+	used = sync_meta_int(s, "sync.budget_used", 0);
+	return (uint64_t)used >= budget ? 0 : budget - (uint64_t)used;
+}
+
+static void budget_spend(struct pb_sync *s, uint64_t n)
+{
+	if (s->cfg.sync_daily_budget_mb == 0 || n == 0)
+		return;
+	sync_meta_set_int(s, "sync.budget_used", sync_meta_int(s, "sync.budget_used", 0) +
+			  (int64_t)n);
+}
+
+/* One file: resume into store/tmp/SHA.part, verify, adopt. */
+static enum sync_result fetch_file(struct pb_sync *s, const char *sha, int64_t size,
+				   int *budget_hit)
+{
+	char part[PATH_MAX], path[96], err[256], words[PB_HUBC_ERR_LEN + 128];
+	struct stat sb;
+	uint64_t off = 0, want, left, got = 0;
+	int64_t day;
+	long st;
+	int fd, n;
+	enum pb_store_result r;
+
+	n = snprintf(part, sizeof(part), "%s/tmp/%s.part", s->store.dir, sha);
+	if (n < 0 || (size_t)n >= sizeof(part))
+		return SYNC_ERROR;
+	fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		if (fd >= 0)
+			close(fd);
+		sync_set_error(s, "cannot write into the content store");
+		return SYNC_ERROR;
+	}
+	off = (uint64_t)sb.st_size;
+	if (off > (uint64_t)size) {           /* not this file: start again */
+		if (ftruncate(fd, 0) != 0) {
+			close(fd);
+			return SYNC_ERROR;
+		}
+		off = 0;
+	}
+	want = (uint64_t)size - off;
+	left = budget_left(s, &day);
+	if (want > left) {
+		want = left;
+		*budget_hit = 1;
+	}
+	if (want > 0) {
+		snprintf(path, sizeof(path), "/v1/files/%s", sha);
+		st = pb_hubc_get_file(&s->hc, path, fd, off, want, &got);
+		budget_spend(s, got);
+		sync_save_bytes(s);
+		off += got;
+		if (st != 200 && st != 206) {
+			close(fd);
+			if (st == 416 && truncate(part, 0) == 0)
+				return SYNC_ERROR;
+			snprintf(words, sizeof(words), "module file %.12s… stopped at %" PRIu64
+				 " of %" PRId64 " bytes: %s", sha, off, size, s->hc.err);
+			sync_set_error(s, words);
+			return *s->stop ? SYNC_STOPPED : SYNC_ERROR;
+		}
+	}
+	if (fsync(fd) != 0) {
+		close(fd);
+		return SYNC_ERROR;
+	}
+	close(fd);
+	if (off < (uint64_t)size)
+		return SYNC_OK;                 /* budget: the rest another day */
+	r = pb_store_adopt(&s->store, part, sha, err, sizeof(err));
+	if (r != PB_STORE_ADDED) {
+		snprintf(words, sizeof(words), "module file %.12s… refused: %s", sha, err);
+		sync_set_error(s, words);
+		return SYNC_ERROR;
+	}
+	pb_info("module file %s verified and stored (%" PRId64 " bytes)", sha, size);
+	return SYNC_OK;
+}
+
+enum sync_result sync_files(struct pb_sync *s)
+{
+	sqlite3_stmt *st = NULL;
+	enum sync_result res = SYNC_OK, r;
+	int budget_hit = 0, step;
+	char sha[PB_SHA256_HEX_LEN + 1];
+
+	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT f.sha256, f.size FROM module_files f "
+			       "JOIN modules m ON m.id = f.module_id WHERE m.source = 'hub' "
+			       "ORDER BY f.size", -1, &st, NULL) != SQLITE_OK)
+		return SYNC_ERROR;
+	while (!*s->stop && !budget_hit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(st, 0);
+		int64_t size = sqlite3_column_int64(st, 1);
+
+		if (h == NULL || !pb_sha256_hex_valid((const char *)h))
+			continue;
+		memcpy(sha, h, sizeof(sha));
+		if (pb_store_has(&s->store, sha, size))
+			continue;
+		r = fetch_file(s, sha, size, &budget_hit);
+		if (r != SYNC_OK) {
+			res = r;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (budget_hit && res == SYNC_OK)
+		sync_set_error(s, "daily download budget for module files used up; "
+			       "the rest comes tomorrow");
+	return *s->stop ? SYNC_STOPPED : res;
+}

@@ -1,0 +1,57 @@
+/* pb-sync private header: the uplink daemon (docs/sync-protocol.md). */
+#ifndef PB_SYNC_H
+#define PB_SYNC_H
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "pb_config.h"
+#include "pb_hubclient.h"
+#include "pb_store.h"
+
+#define PB_SYNC_PROBE_TIMEOUT_S  PB_HUBC_CONNECT_TIMEOUT_S
+#define PB_SYNC_ROUTE_POLL_S     5      /* re-read the routing table */
+#define PB_SYNC_BACKOFF_MIN_S    2
+#define PB_SYNC_REWINDS_MAX      3      /* gap answers in one round */
+#define PB_SYNC_FEED_PAGES_MAX   100    /* feed pages in one round */
+#define PB_SYNC_ROUTE_SIG_LEN    PB_SHA256_HEX_LEN
+
+enum sync_result {
+	SYNC_OK = 0,
+	SYNC_ERROR,      /* try again after a backoff */
+	SYNC_REFUSED,    /* the hub refuses this box: wait for a human */
+	SYNC_STOPPED,
+};
+
+struct pb_sync {
+	struct pb_config cfg;
+	sqlite3 *db;
+	struct pb_store store;
+	struct pb_hubc hc;
+	char box_id[PB_PROTO_ID_LEN + 1];
+	int wake_fd;
+	char wake_path[PATH_MAX];
+	int loopback_hub;
+	uint64_t base_up, base_down;   /* totals before this run */
+	volatile sig_atomic_t *stop;
+};
+
+/* status.c: box_meta keys other programs read. */
+void sync_set_state(struct pb_sync *s, const char *state);
+void sync_set_error(struct pb_sync *s, const char *words);
+void sync_mark_success(struct pb_sync *s);
+void sync_save_bytes(struct pb_sync *s);
+int64_t sync_meta_int(struct pb_sync *s, const char *key, int64_t def);
+void sync_meta_set_int(struct pb_sync *s, const char *key, int64_t v);
+
+/* upload.c */
+enum sync_result sync_upload(struct pb_sync *s);
+/* enrol when not enrolled yet */
+enum sync_result sync_enrol(struct pb_sync *s);
+
+/* download.c */
+enum sync_result sync_feeds(struct pb_sync *s);
+enum sync_result sync_files(struct pb_sync *s);
+
+#endif

@@ -1,0 +1,224 @@
+/* Upload: the outbox in signed, gzipped batches from the first record
+ * the hub has not acknowledged (docs/sync-protocol.md §4). */
+#include "sync.h"
+
+#include "pb_db.h"
+#include "pb_log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct loaded {
+	size_t n;
+	struct pb_proto_record *r;
+	char **payloads;
+};
+
+static void loaded_free(struct loaded *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->payloads[i]);
+	free(l->payloads);
+	free(l->r);
+	memset(l, 0, sizeof(*l));
+}
+
+static void col(char *dst, size_t size, sqlite3_stmt *st, int c)
+{
+	const unsigned char *v = sqlite3_column_text(st, c);
+
+	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
+}
+
+/* The first unacknowledged records, in order. */
+static int load_pending(struct pb_sync *s, struct loaded *l)
+{
+	sqlite3_stmt *st = NULL;
+	size_t max = s->cfg.sync_batch_records;
+	int rc = -1, step;
+
+	memset(l, 0, sizeof(*l));
+	l->r = calloc(max, sizeof(*l->r));
+	l->payloads = calloc(max, sizeof(*l->payloads));
+	if (l->r == NULL || l->payloads == NULL)
+		goto out;
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
+		"prev_hash, hash FROM outbox WHERE seq >= (SELECT min(seq) FROM outbox "
+		"WHERE acked = 0) ORDER BY seq LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pb_proto_record *r = &l->r[l->n];
+		const unsigned char *p = sqlite3_column_text(st, 3);
+
+		r->seq = sqlite3_column_int64(st, 0);
+		col(r->id, sizeof(r->id), st, 1);
+		col(r->type, sizeof(r->type), st, 2);
+		l->payloads[l->n] = strdup(p != NULL ? (const char *)p : "");
+		if (l->payloads[l->n] == NULL)
+			goto out;
+		r->payload = l->payloads[l->n];
+		r->wall_ms = sqlite3_column_int64(st, 4);
+		col(r->clock_source, sizeof(r->clock_source), st, 5);
+		col(r->boot_id, sizeof(r->boot_id), st, 6);
+		r->mono_ms = sqlite3_column_int64(st, 7);
+		col(r->prev_hash, sizeof(r->prev_hash), st, 8);
+		col(r->hash, sizeof(r->hash), st, 9);
+		l->n++;
+	}
+	rc = step == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Records up to acked are acknowledged; any above are not (the hub may
+ * answer lower than the box believed, e.g. after a restore). */
+static int set_acked(struct pb_sync *s, int64_t acked)
+{
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int rc = -1;
+
+	if (pb_db_begin(s->db) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 1 WHERE seq <= ?1 AND acked = 0",
+			       -1, &a, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 0 WHERE seq > ?1 AND acked = 1",
+			       -1, &b, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(a, 1, acked);
+	sqlite3_bind_int64(b, 1, acked);
+	if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE)
+		goto out;
+	rc = pb_db_commit(s->db);
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	if (rc != 0)
+		pb_db_rollback(s->db);
+	return rc;
+}
+
+static int answer_acked(json_t *ans, int64_t *acked)
+{
+	json_t *v = json_object_get(ans, "acked");
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*acked = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+enum sync_result sync_enrol(struct pb_sync *s)
+{
+	char centre[128], token[PB_CONFIG_STR_LEN] = "";
+	int refused;
+
+	if (sync_meta_int(s, "sync.enrolled", 0) == 1)
+		return SYNC_OK;
+	/* A token from `pbctl enrol --bundle` wins over the config. */
+	if (pb_db_meta_get(s->db, "sync.enrol_token", token, sizeof(token)) != 0 ||
+	    token[0] == '\0')
+		snprintf(token, sizeof(token), "%s", s->cfg.sync_enrol_token);
+	if (token[0] == '\0') {
+		sync_set_error(s, "not enrolled: no enrolment token ([sync] enrol_token or "
+			       "pbctl enrol --bundle)");
+		return SYNC_REFUSED;
+	}
+	if (pb_hubc_enrol(&s->hc, token, centre, sizeof(centre), &refused) != 0) {
+		char words[PB_HUBC_ERR_LEN + 32];
+		snprintf(words, sizeof(words), "enrolment failed: %s", s->hc.err);
+		sync_set_error(s, words);
+		return refused ? SYNC_REFUSED : SYNC_ERROR;
+	}
+	pb_db_meta_set(s->db, "sync.centre", centre);
+	sync_meta_set_int(s, "sync.enrolled", 1);
+	pb_notice("enrolled at the hub for centre %s", centre);
+	return SYNC_OK;
+}
+
+enum sync_result sync_upload(struct pb_sync *s)
+{
+	struct loaded l;
+	unsigned char *body = NULL;
+	size_t len, used;
+	char sig[PB_PROTO_SIG_HEX_LEN + 1], words[PB_HUBC_ERR_LEN + 64];
+	json_t *ans = NULL;
+	int64_t acked;
+	long st;
+	int rewinds = 0;
+	enum sync_result res = SYNC_ERROR;
+
+	memset(&l, 0, sizeof(l));
+	while (!*s->stop) {
+		if (load_pending(s, &l) != 0) {
+			sync_set_error(s, "cannot read the outbox");
+			goto out;
+		}
+		if (l.n == 0) {
+			res = SYNC_OK;
+			goto out;
+		}
+		sync_set_state(s, "uploading");
+		if (pb_proto_batch_build(s->box_id, l.r, l.n, s->cfg.sync_batch_bytes, &body,
+					 &len, &used) != 0) {
+			sync_set_error(s, "cannot build a batch");
+			goto out;
+		}
+		pb_proto_sign(s->hc.sk, body, len, sig);
+		st = pb_hubc_post(&s->hc, "/v1/batch", PB_PROTO_BATCH_MIME, body, len, sig, &ans);
+		sync_save_bytes(s);
+		free(body);
+		body = NULL;
+		if (st < 0) {
+			snprintf(words, sizeof(words), "upload broke off: %s", s->hc.err);
+			sync_set_error(s, words);
+			res = *s->stop ? SYNC_STOPPED : SYNC_ERROR;
+			goto out;
+		}
+		if (st == 200 && answer_acked(ans, &acked) == 0) {
+			if (set_acked(s, acked) != 0) {
+				sync_set_error(s, "cannot record the acknowledgement");
+				goto out;
+			}
+			pb_debug("batch %" PRId64 "..%" PRId64 " (%zu bytes): hub holds up to %" PRId64,
+				 l.r[0].seq, l.r[used - 1].seq, len, acked);
+			if (acked < l.r[0].seq) {
+				/* The hub holds less than the batch started from: it
+				 * will answer with a gap next time and we rewind. */
+				if (++rewinds > PB_SYNC_REWINDS_MAX) {
+					sync_set_error(s, "hub does not acknowledge the records sent");
+					goto out;
+				}
+			}
+		} else if (st == 409 && pb_proto_err_from_code(json_string_value(
+				json_object_get(ans, "error"))) == PB_PROTO_GAP &&
+			   answer_acked(ans, &acked) == 0 && ++rewinds <= PB_SYNC_REWINDS_MAX) {
+			pb_notice("hub holds up to %" PRId64 ": sending again from there", acked);
+			if (set_acked(s, acked) != 0)
+				goto out;
+		} else {
+			enum pb_proto_err e = pb_proto_err_from_code(json_string_value(
+				json_object_get(ans, "error")));
+			pb_hubc_answer_error(&s->hc, st, ans);
+			sync_set_error(s, s->hc.err);
+			res = (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX ||
+			       e == PB_PROTO_CONFLICT || e == PB_PROTO_BAD_HASH ||
+			       e == PB_PROTO_BROKEN_CHAIN) ? SYNC_REFUSED : SYNC_ERROR;
+			if (e == PB_PROTO_UNKNOWN_BOX)
+				sync_meta_set_int(s, "sync.enrolled", 0);
+			goto out;
+		}
+		json_decref(ans);
+		ans = NULL;
+		loaded_free(&l);
+	}
+	res = SYNC_STOPPED;
+out:
+	free(body);
+	json_decref(ans);
+	loaded_free(&l);
+	return res;
+}

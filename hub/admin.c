@@ -1,0 +1,535 @@
+/* The office side of the hub: command-line verbs run against the same
+ * PostgreSQL database (tokens, revocation, publishing, payments, exports,
+ * chain verification). */
+#include "hub.h"
+
+#include "pb_log.h"
+#include "pb_manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HUB_TOKEN_BYTES     16
+#define HUB_PUBLISH_MAX     (16 * 1024 * 1024)
+#define HUB_COPY_CHUNK      (64 * 1024)
+
+/* --name VALUE options after the positional arguments. */
+static const char *opt(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int ident_ok(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+int hub_cmd_token(PGconn *pg, int argc, char **argv)
+{
+	unsigned char raw[HUB_TOKEN_BYTES];
+	char token[HUB_TOKEN_BYTES * 2 + 1], hash[PB_SHA256_HEX_LEN + 1];
+	const char *params[2];
+	PGresult *res;
+	int rc;
+
+	if (argc < 2 || !ident_ok(argv[1])) {
+		fprintf(stderr, "usage: pb-hub token CENTRE_ID\n");
+		return 2;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
+	pb_sha256_hex(token, strlen(token), hash);
+	params[0] = hash;
+	params[1] = argv[1];
+	res = PQexecParams(pg, "INSERT INTO tokens(token_sha256, centre_id) VALUES ($1, $2)",
+			   2, NULL, params, NULL, NULL, 0);
+	rc = hub_db_ok(res, PGRES_COMMAND_OK, "token");
+	PQclear(res);
+	if (rc != 0)
+		return 1;
+	printf("%s\n", token);
+	return 0;
+}
+
+int hub_cmd_revoke(PGconn *pg, int argc, char **argv)
+{
+	const char *params[1];
+	PGresult *res;
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: pb-hub revoke BOX_ID\n");
+		return 2;
+	}
+	params[0] = argv[1];
+	res = PQexecParams(pg, "UPDATE boxes SET revoked_at = coalesce(revoked_at, now()) "
+			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
+	rc = hub_db_ok(res, PGRES_COMMAND_OK, "revoke");
+	if (rc == 0 && strcmp(PQcmdTuples(res), "1") != 0) {
+		fprintf(stderr, "pb-hub: no box %s\n", argv[1]);
+		rc = -1;
+	}
+	PQclear(res);
+	if (rc != 0)
+		return 1;
+	printf("box %s revoked\n", argv[1]);
+	return 0;
+}
+
+static int feed_add(PGconn *pg, const char *kind, const char *centre, json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	const char *params[3];
+	PGresult *res;
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	params[0] = kind;
+	params[1] = centre;
+	params[2] = text;
+	res = PQexecParams(pg, "INSERT INTO feed(kind, centre_id, doc) VALUES ($1, $2, $3)",
+			   3, NULL, params, NULL, NULL, 0);
+	rc = hub_db_ok(res, PGRES_COMMAND_OK, "feed");
+	PQclear(res);
+	free(text);
+	return rc;
+}
+
+int hub_cmd_publish(PGconn *pg, int argc, char **argv)
+{
+	const char *centre = opt(argc, argv, "--centre");
+	json_error_t jerr;
+	json_t *doc;
+	size_t n = 0;
+	int rc = 1;
+
+	if (argc < 2 || (strcmp(argv[1], "roster") != 0 && strcmp(argv[1], "rates") != 0)) {
+		fprintf(stderr, "usage: pb-hub publish roster|rates [--centre ID] < JSON\n");
+		return 2;
+	}
+	if (centre != NULL && !ident_ok(centre)) {
+		fprintf(stderr, "pb-hub: bad centre id\n");
+		return 2;
+	}
+	doc = json_loadf(stdin, 0, &jerr);
+	if (doc == NULL || !(json_is_object(doc) || json_is_array(doc))) {
+		fprintf(stderr, "pb-hub: stdin is not a JSON object or array: %s\n", jerr.text);
+		goto out;
+	}
+	if (hub_db_exec(pg, "BEGIN") != 0)
+		goto out;
+	if (json_is_array(doc)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(doc, i, v) {
+			if (!json_is_object(v) || feed_add(pg, argv[1], centre, v) != 0) {
+				fprintf(stderr, "pb-hub: item %zu is not an object\n", i);
+				hub_db_exec(pg, "ROLLBACK");
+				goto out;
+			}
+			n++;
+		}
+	} else {
+		if (feed_add(pg, argv[1], centre, doc) != 0) {
+			hub_db_exec(pg, "ROLLBACK");
+			goto out;
+		}
+		n = 1;
+	}
+	if (hub_db_exec(pg, "COMMIT") != 0)
+		goto out;
+	printf("%zu %s item(s) published\n", n, argv[1]);
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* Copy src into the hub's file folder under its SHA-256 (verified). */
+static int put_file(const struct hub *h, const char *src, const char *sha, int64_t *size)
+{
+	char dst[PATH_MAX], tmp[PATH_MAX + 8], shard[PATH_MAX], got[PB_SHA256_HEX_LEN + 1];
+	static unsigned char buf[HUB_COPY_CHUNK];
+	struct pb_sha256 hs;
+	int in, out = -1, rc = -1;
+	ssize_t n;
+
+	*size = 0;
+	if (hub_file_path(h, sha, dst, sizeof(dst)) != 0)
+		return -1;
+	snprintf(shard, sizeof(shard), "%s/%.2s", h->files_dir, sha);
+	if ((mkdir(h->files_dir, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(shard, 0755) != 0 && errno != EEXIST))
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.part", dst);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		goto done;
+	pb_sha256_init(&hs);
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		pb_sha256_update(&hs, buf, (size_t)n);
+		if (write(out, buf, (size_t)n) != n)
+			goto done;
+		*size += n;
+	}
+	if (n < 0 || fsync(out) != 0)
+		goto done;
+	pb_sha256_final_hex(&hs, got);
+	if (strcmp(got, sha) != 0) {
+		fprintf(stderr, "pb-hub: %s has SHA-256 %s, manifest says %s\n", src, got, sha);
+		goto done;
+	}
+	if (rename(tmp, dst) != 0)
+		goto done;
+	rc = 0;
+done:
+	if (out >= 0)
+		close(out);
+	close(in);
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv)
+{
+	const char *centre = opt(argc, argv, "--centre");
+	char path[PATH_MAX], err[PB_MANIFEST_ERR_LEN];
+	struct pb_manifest m;
+	json_t *root = NULL, *mods;
+	json_error_t jerr;
+	int rc = 1, added = 0;
+
+	memset(&m, 0, sizeof(m));
+	if (argc < 3 || strcmp(argv[1], "add") != 0) {
+		fprintf(stderr, "usage: pb-hub catalogue add DIR [--centre ID]\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/manifest.json", argv[2]);
+	root = json_load_file(path, 0, &jerr);
+	if (root == NULL) {
+		fprintf(stderr, "pb-hub: %s: %s\n", path, jerr.text);
+		return 1;
+	}
+	{
+		char *text = json_dumps(root, JSON_COMPACT);
+		int prc = text != NULL ? pb_manifest_parse(text, strlen(text), &m, err,
+							   sizeof(err)) : -1;
+		free(text);
+		if (prc != 0) {
+			fprintf(stderr, "pb-hub: %s: %s\n", path, err);
+			goto out;
+		}
+	}
+	mods = json_object_get(root, "modules");
+	if (hub_db_exec(pg, "BEGIN") != 0)
+		goto out;
+	for (int i = 0; i < m.nmodules; i++) {
+		json_t *mod = json_array_get(mods, (size_t)i), *files;
+		int ok = 1;
+
+		if (m.modules[i].error[0] != '\0') {
+			fprintf(stderr, "pb-hub: module %d refused: %s\n", i, m.modules[i].error);
+			continue;
+		}
+		files = json_object_get(mod, "files");
+		for (int f = 0; f < m.modules[i].nfiles; f++) {
+			char src[PATH_MAX * 2];
+			int64_t size;
+			const struct pb_module_file *mf = &m.modules[i].files[f];
+
+			snprintf(src, sizeof(src), "%s/%s", argv[2], mf->path);
+			if (put_file(h, src, mf->sha256, &size) != 0) {
+				fprintf(stderr, "pb-hub: cannot store %s\n", src);
+				ok = 0;
+				break;
+			}
+			json_object_set_new(json_array_get(files, (size_t)f), "size",
+					    json_integer(size));
+		}
+		if (!ok || feed_add(pg, "catalogue", centre, mod) != 0) {
+			hub_db_exec(pg, "ROLLBACK");
+			goto out;
+		}
+		added++;
+	}
+	if (hub_db_exec(pg, "COMMIT") != 0)
+		goto out;
+	printf("%d module(s) published\n", added);
+	rc = 0;
+out:
+	pb_manifest_free(&m);
+	json_decref(root);
+	return rc;
+}
+
+int hub_cmd_paid(PGconn *pg, int argc, char **argv)
+{
+	const char *reference = argc >= 3 ? argv[2] : "";
+	const char *params[2];
+	char centre[128];
+	PGresult *res;
+	json_t *doc;
+	int rc = 1;
+
+	if (argc < 2 || strlen(argv[1]) > 128 || strlen(reference) > 200) {
+		fprintf(stderr, "usage: pb-hub paid CLAIM_ID [REFERENCE]\n");
+		return 2;
+	}
+	if (hub_db_exec(pg, "BEGIN") != 0)
+		return 1;
+	params[0] = argv[1];
+	res = PQexecParams(pg, "SELECT b.centre_id FROM records r JOIN boxes b USING (box_id) "
+			   "WHERE r.type LIKE 'claim.%' AND r.payload_json->>'claim_id' = $1 "
+			   "LIMIT 1", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "paid") != 0)
+		goto fail;
+	if (PQntuples(res) != 1) {
+		fprintf(stderr, "pb-hub: no claim %s has reached the hub\n", argv[1]);
+		goto fail;
+	}
+	snprintf(centre, sizeof(centre), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	{
+		const char *p3[3] = { argv[1], centre, reference };
+		res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference) "
+				   "VALUES ($1, $2, $3) ON CONFLICT (claim_id) DO NOTHING",
+				   3, NULL, p3, NULL, NULL, 0);
+	}
+	if (hub_db_ok(res, PGRES_COMMAND_OK, "paid") != 0)
+		goto fail;
+	if (strcmp(PQcmdTuples(res), "1") != 0) {
+		fprintf(stderr, "pb-hub: claim %s is already marked paid\n", argv[1]);
+		goto fail;
+	}
+	PQclear(res);
+	res = NULL;
+	doc = json_pack("{ss ss sI ss}", "claim_id", argv[1], "status", "paid", "paid_at_ms",
+			(json_int_t)((int64_t)time(NULL) * 1000), "reference", reference);
+	if (feed_add(pg, "payments", centre, doc) != 0) {
+		json_decref(doc);
+		goto fail;
+	}
+	json_decref(doc);
+	if (hub_db_exec(pg, "COMMIT") != 0)
+		goto fail;
+	printf("claim %s marked paid\n", argv[1]);
+	return 0;
+fail:
+	PQclear(res);
+	hub_db_exec(pg, "ROLLBACK");
+	return rc;
+}
+
+/* One CSV field: quoted when needed; a leading = + - @ tab or CR is
+ * neutralised with a quote so spreadsheets do not run it. */
+static void csv_field(FILE *f, const char *s, int last)
+{
+	int quote = strpbrk(s, ",\"\r\n") != NULL;
+	int neut = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+		   s[0] == '\t' || s[0] == '\r';
+
+	if (quote || neut)
+		fputc('"', f);
+	if (neut)
+		fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	if (quote || neut)
+		fputc('"', f);
+	fputs(last ? "\r\n" : ",", f);
+}
+
+static const char sql_attendance[] =
+	"SELECT b.centre_id, coalesce(r.payload_json->>'session_id', ''), r.box_id, r.seq, "
+	"r.id, r.type, coalesce(r.payload_json->>'nuptk', ''), "
+	"coalesce(r.payload_json->>'name', ''), coalesce(r.payload_json->>'day', ''), "
+	"r.wall_ms, r.clock_source "
+	"FROM records r JOIN boxes b USING (box_id) "
+	"WHERE r.type LIKE 'attendance.%' AND ($1::text IS NULL OR b.centre_id = $1) "
+	"AND ($2::text IS NULL OR r.payload_json->>'session_id' = $2) "
+	"ORDER BY b.centre_id, 2, r.box_id, r.seq";
+
+/* The latest decision per claim (in the box's own order) that approves
+ * it, with the submitted claim's details. */
+static const char sql_claims[] =
+	"WITH d AS (SELECT DISTINCT ON (payload_json->>'claim_id') box_id, seq, "
+	"  payload_json AS p FROM records WHERE type = 'claim.decision' "
+	"  ORDER BY payload_json->>'claim_id', box_id, seq DESC), "
+	"s AS (SELECT DISTINCT ON (payload_json->>'claim_id') payload_json AS p FROM records "
+	"  WHERE type = 'claim.submit' ORDER BY payload_json->>'claim_id', box_id, seq DESC) "
+	"SELECT b.centre_id, coalesce(d.p->>'session_id', s.p->>'session_id', ''), "
+	"d.p->>'claim_id', coalesce(s.p->>'nuptk', d.p->>'nuptk', ''), "
+	"coalesce(s.p->>'name', d.p->>'name', ''), coalesce(s.p->>'item', d.p->>'item', ''), "
+	"coalesce(d.p->>'amount_rp', s.p->>'amount_rp', '0'), "
+	"CASE WHEN pay.claim_id IS NULL THEN 'no' ELSE 'yes' END "
+	"FROM d JOIN boxes b USING (box_id) "
+	"LEFT JOIN s ON s.p->>'claim_id' = d.p->>'claim_id' "
+	"LEFT JOIN payments pay ON pay.claim_id = d.p->>'claim_id' "
+	"WHERE d.p->>'decision' IN ('approved', 'approve') "
+	"AND ($1::text IS NULL OR b.centre_id = $1) "
+	"AND ($2::text IS NULL OR coalesce(d.p->>'session_id', s.p->>'session_id') = $2) "
+	"ORDER BY 1, 2, 3";
+
+int hub_cmd_export(PGconn *pg, int argc, char **argv)
+{
+	const char *params[2] = { opt(argc, argv, "--centre"), opt(argc, argv, "--session") };
+	const char *sql, *head;
+	PGresult *res;
+	int cols;
+
+	if (argc >= 2 && strcmp(argv[1], "attendance") == 0) {
+		sql = sql_attendance;
+		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
+		       "wall_ms,clock_source";
+	} else if (argc >= 2 && strcmp(argv[1], "claims") == 0) {
+		sql = sql_claims;
+		head = "centre_id,session_id,claim_id,nuptk,name,item,amount_rp,paid";
+	} else {
+		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
+			"[--session ID]\n");
+		return 2;
+	}
+	res = PQexecParams(pg, sql, 2, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "export") != 0) {
+		PQclear(res);
+		return 1;
+	}
+	printf("%s\r\n", head);
+	cols = PQnfields(res);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < cols; c++)
+			csv_field(stdout, PQgetvalue(res, i, c), c == cols - 1);
+	PQclear(res);
+	return 0;
+}
+
+/* Recompute a box's stored chain from the genesis. */
+static int verify_box(PGconn *pg, const char *box, int64_t *count, int64_t *bad)
+{
+	const char *params[1] = { box };
+	char prev[PB_SHA256_HEX_LEN + 1] = PB_PROTO_GENESIS, want[PB_SHA256_HEX_LEN + 1];
+	PGresult *res;
+	int rc = 0;
+
+	*count = 0;
+	*bad = 0;
+	res = PQexecParams(pg, "SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, "
+			   "mono_ms, prev_hash, hash FROM records WHERE box_id = $1 ORDER BY seq",
+			   1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "verify") != 0) {
+		PQclear(res);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct pb_proto_record r;
+
+		memset(&r, 0, sizeof(r));
+		r.seq = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		snprintf(r.id, sizeof(r.id), "%s", PQgetvalue(res, i, 1));
+		snprintf(r.type, sizeof(r.type), "%s", PQgetvalue(res, i, 2));
+		r.payload = PQgetvalue(res, i, 3);
+		r.wall_ms = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+		snprintf(r.clock_source, sizeof(r.clock_source), "%s", PQgetvalue(res, i, 5));
+		snprintf(r.boot_id, sizeof(r.boot_id), "%s", PQgetvalue(res, i, 6));
+		r.mono_ms = strtoll(PQgetvalue(res, i, 7), NULL, 10);
+		snprintf(r.prev_hash, sizeof(r.prev_hash), "%s", PQgetvalue(res, i, 8));
+		pb_proto_record_hash(box, &r, want);
+		if (r.seq != i + 1 || strcmp(r.prev_hash, prev) != 0 ||
+		    strcmp(want, PQgetvalue(res, i, 9)) != 0) {
+			*bad = r.seq;
+			rc = 1;
+			break;
+		}
+		memcpy(prev, want, sizeof(prev));
+		(*count)++;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int hub_cmd_verify(PGconn *pg, int argc, char **argv)
+{
+	PGresult *res;
+	int failed = 0;
+
+	res = argc >= 2 ? PQexecParams(pg, "SELECT box_id FROM boxes WHERE box_id = $1", 1, NULL,
+				       (const char *const *)&argv[1], NULL, NULL, 0)
+			: PQexec(pg, "SELECT box_id FROM boxes ORDER BY box_id");
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "verify") != 0) {
+		PQclear(res);
+		return 1;
+	}
+	if (PQntuples(res) == 0) {
+		fprintf(stderr, "pb-hub: no such box\n");
+		PQclear(res);
+		return 1;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t n, bad;
+		int v = verify_box(pg, PQgetvalue(res, i, 0), &n, &bad);
+
+		if (v == 0)
+			printf("%s: chain OK, %" PRId64 " records\n", PQgetvalue(res, i, 0), n);
+		else {
+			printf("%s: chain BROKEN at seq %" PRId64 "\n", PQgetvalue(res, i, 0), bad);
+			failed = 1;
+		}
+	}
+	PQclear(res);
+	return failed;
+}
+
+static int print_rows(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "list") != 0) {
+		PQclear(res);
+		return 1;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < PQnfields(res); c++)
+			printf("%s%s", PQgetvalue(res, i, c), c == PQnfields(res) - 1 ? "\n" : "\t");
+	PQclear(res);
+	return 0;
+}
+
+int hub_cmd_boxes(PGconn *pg, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return print_rows(pg, "SELECT box_id, centre_id, last_seq, "
+			  "CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END "
+			  "FROM boxes ORDER BY centre_id, box_id");
+}
+
+int hub_cmd_conflicts(PGconn *pg, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return print_rows(pg, "SELECT id, box_id, seq, stored_hash, offered_hash, at "
+			  "FROM conflicts ORDER BY id");
+}

@@ -1,0 +1,178 @@
+#include "hub.h"
+
+#include "pb_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Advisory lock key for migrations. */
+#define HUB_MIGRATE_LOCK "439956567394"
+
+int hub_db_ok(PGresult *res, ExecStatusType want, const char *what)
+{
+	if (res != NULL && PQresultStatus(res) == want)
+		return 0;
+	pb_err("%s: %s", what, res != NULL ? PQresultErrorMessage(res) : "no result");
+	return -1;
+}
+
+int hub_db_exec(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+	int rc = hub_db_ok(res, PGRES_COMMAND_OK, sql);
+
+	PQclear(res);
+	return rc;
+}
+
+PGconn *hub_db_connect(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn *pg = PQconnectdb(conninfo);
+
+	if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+		snprintf(err, errlen, "%s", pg != NULL ? PQerrorMessage(pg) : "out of memory");
+		err[strcspn(err, "\n")] = '\0';
+		PQfinish(pg);
+		return NULL;
+	}
+	PQclear(PQexec(pg, "SET client_min_messages = warning"));
+	return pg;
+}
+
+static int current_version(PGconn *pg, int *v)
+{
+	PGresult *res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_version");
+	int rc = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		*v = atoi(PQgetvalue(res, 0, 0));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int hub_db_migrate(PGconn *pg, char *err, size_t errlen)
+{
+	PGresult *res;
+	char sql[64];
+	int v = 0, rc = -1;
+
+	res = PQexec(pg, "SELECT pg_advisory_lock(" HUB_MIGRATE_LOCK ")");
+	PQclear(res);
+	if (hub_db_exec(pg, "CREATE TABLE IF NOT EXISTS schema_version ("
+			    "version int PRIMARY KEY, applied_at timestamptz NOT NULL "
+			    "DEFAULT now())") != 0 || current_version(pg, &v) != 0) {
+		snprintf(err, errlen, "cannot read schema_version: %s", PQerrorMessage(pg));
+		goto out;
+	}
+	for (int i = 0; i < hub_migrations_count; i++) {
+		if (hub_migrations[i].version <= v)
+			continue;
+		if (hub_db_exec(pg, "BEGIN") != 0)
+			goto out;
+		res = PQexec(pg, hub_migrations[i].sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			snprintf(err, errlen, "migration %d: %s", hub_migrations[i].version,
+				 PQresultErrorMessage(res));
+			err[strcspn(err, "\n")] = '\0';
+			PQclear(res);
+			hub_db_exec(pg, "ROLLBACK");
+			goto out;
+		}
+		PQclear(res);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version) VALUES (%d)",
+			 hub_migrations[i].version);
+		if (hub_db_exec(pg, sql) != 0 || hub_db_exec(pg, "COMMIT") != 0) {
+			hub_db_exec(pg, "ROLLBACK");
+			snprintf(err, errlen, "migration %d: cannot commit",
+				 hub_migrations[i].version);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" HUB_MIGRATE_LOCK ")"));
+	return rc;
+}
+
+int hub_db_schema_ok(PGconn *pg, char *err, size_t errlen)
+{
+	int v = 0;
+	PGresult *res = PQexec(pg, "SELECT to_regclass('schema_version') IS NOT NULL");
+	int have = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		   PQgetvalue(res, 0, 0)[0] == 't';
+
+	PQclear(res);
+	if (!have || current_version(pg, &v) != 0) {
+		snprintf(err, errlen, "the database has no hub schema: run pb-hub migrate");
+		return -1;
+	}
+	if (v != hub_migrations[hub_migrations_count - 1].version) {
+		snprintf(err, errlen, "schema version %d, this pb-hub needs %d: run pb-hub migrate",
+			 v, hub_migrations[hub_migrations_count - 1].version);
+		return -1;
+	}
+	return 0;
+}
+
+PGconn *hub_db_get(struct hub *h)
+{
+	char err[256];
+	PGconn *pg = NULL;
+	unsigned i;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		for (i = 0; i < h->nconn; i++)
+			if (!h->busy[i])
+				break;
+		if (i < h->nconn)
+			break;
+		pthread_cond_wait(&h->cond, &h->lock);
+	}
+	h->busy[i] = 1;
+	pg = h->conns[i];
+	pthread_mutex_unlock(&h->lock);
+
+	/* Reconnect a connection the server dropped (e.g. it restarted). */
+	if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+		PQfinish(pg);
+		pg = hub_db_connect(h->conninfo, err, sizeof(err));
+		if (pg == NULL)
+			pb_err("database: %s", err);
+		pthread_mutex_lock(&h->lock);
+		h->conns[i] = pg;
+		if (pg == NULL)
+			h->busy[i] = 0;
+		pthread_cond_signal(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+	}
+	return pg;
+}
+
+void hub_db_put(struct hub *h, PGconn *pg)
+{
+	if (pg == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	for (unsigned i = 0; i < h->nconn; i++)
+		if (h->conns[i] == pg) {
+			/* A connection left inside a transaction is not reused. */
+			if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
+				PQfinish(pg);
+				h->conns[i] = NULL;
+			}
+			h->busy[i] = 0;
+		}
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hub_db_pool_free(struct hub *h)
+{
+	for (unsigned i = 0; i < h->nconn; i++) {
+		PQfinish(h->conns[i]);
+		h->conns[i] = NULL;
+	}
+}

@@ -1,0 +1,255 @@
+#include "hub.h"
+
+#include "pb_log.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+const char *hub_header(struct hub_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+enum MHD_Result hub_json(struct hub_req *r, unsigned status, const char *text)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
+			  const char *detail)
+{
+	json_t *o = json_pack("{ss ss}", "error", pb_proto_err_code(e),
+			      "message", pb_proto_err_message(e));
+	char *text;
+	enum MHD_Result ret;
+
+	if (o == NULL)
+		return MHD_NO;
+	if (acked >= 0)
+		json_object_set_new(o, "acked", json_integer(acked));
+	if (detail != NULL && detail[0] != '\0')
+		json_object_set_new(o, "detail", json_string(detail));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return MHD_NO;
+	pb_info("%s %s: %s%s%s", r->method, r->url, pb_proto_err_code(e),
+		detail != NULL && detail[0] ? " — " : "", detail != NULL ? detail : "");
+	ret = hub_json(r, pb_proto_err_http(e), text);
+	free(text);
+	return ret;
+}
+
+enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
+			       char *centre_id, size_t clen)
+{
+	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
+	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
+	const char *tm = hub_header(r, PB_PROTO_HDR_TIME);
+	char msg[HUB_PATH_MAX + 256];
+	const char *params[1];
+	PGresult *res;
+	enum pb_proto_err e = PB_PROTO_UNKNOWN_BOX;
+
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return PB_PROTO_UNKNOWN_BOX;
+	if (sig == NULL || tm == NULL || strlen(tm) > 32 || strlen(r->url) > HUB_PATH_MAX)
+		return PB_PROTO_BAD_SIGNATURE;
+	params[0] = box;
+	res = PQexecParams(pg, "SELECT public_key, centre_id, revoked_at IS NOT NULL "
+			   "FROM boxes WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		e = PB_PROTO_INTERNAL;
+		goto out;
+	}
+	if (PQntuples(res) != 1)
+		goto out;
+	if (PQgetvalue(res, 0, 2)[0] == 't') {
+		e = PB_PROTO_REVOKED;
+		goto out;
+	}
+	if (pb_proto_get_message(box, r->url, tm, msg, sizeof(msg)) != 0 ||
+	    pb_proto_verify(PQgetvalue(res, 0, 0), msg, strlen(msg), sig) != 0) {
+		e = PB_PROTO_BAD_SIGNATURE;
+		goto out;
+	}
+	snprintf(box_id, blen, "%s", box);
+	snprintf(centre_id, clen, "%s", PQgetvalue(res, 0, 1));
+	e = PB_PROTO_OK;
+out:
+	PQclear(res);
+	return e;
+}
+
+static void take_body(struct hub_req *r, const char *data, size_t len)
+{
+	char *nb;
+
+	if (r->body_too_big)
+		return;
+	if (r->body_len + len > r->body_max) {
+		r->body_too_big = 1;
+		free(r->body);
+		r->body = NULL;
+		r->body_len = 0;
+		return;
+	}
+	nb = realloc(r->body, r->body_len + len + 1);
+	if (nb == NULL) {
+		r->body_too_big = 1;
+		return;
+	}
+	r->body = nb;
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+}
+
+static enum MHD_Result route(struct hub_req *r)
+{
+	const char *u = r->url;
+	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	int post = strcmp(r->method, "POST") == 0;
+
+	if (get && strcmp(u, "/healthz") == 0)
+		return hub_json(r, MHD_HTTP_OK, "{\"status\":\"ok\"}");
+	if (post && strcmp(u, "/v1/enrol") == 0)
+		return hub_enrol(r);
+	if (post && strcmp(u, "/v1/batch") == 0)
+		return hub_ingest(r);
+	if (get && strncmp(u, "/v1/feed/", 9) == 0)
+		return hub_feed(r, u + 9);
+	if (get && strncmp(u, "/v1/files/", 10) == 0)
+		return hub_file(r, u + 10);
+	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct hub_req *r = *con_cls;
+
+	(void)version;
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return MHD_NO;
+		r->hub = cls;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		r->body_max = strcmp(url, "/v1/batch") == 0 ? PB_PROTO_BATCH_GZ_MAX
+							    : HUB_ENROL_BODY_MAX;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		take_body(r, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->body_too_big)
+		return hub_error(r, PB_PROTO_TOO_LARGE, -1, "request body over the limit");
+	return route(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct hub_req *r = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (r != NULL) {
+		free(r->body);
+		free(r);
+	}
+	*con_cls = NULL;
+}
+
+int hub_serve(struct hub *h)
+{
+	struct sockaddr_in sa;
+	struct sigaction act;
+	char err[256];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)h->listen_port);
+	if (inet_pton(AF_INET, h->listen_host, &sa.sin_addr) != 1) {
+		pb_err("listen address %s is not an IPv4 address", h->listen_host);
+		return -1;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	h->nconn = h->threads;
+	for (unsigned i = 0; i < h->nconn; i++) {
+		h->conns[i] = hub_db_connect(h->conninfo, err, sizeof(err));
+		if (h->conns[i] == NULL) {
+			pb_err("database: %s", err);
+			hub_db_pool_free(h);
+			return -1;
+		}
+	}
+	if (hub_db_schema_ok(h->conns[0], err, sizeof(err)) != 0) {
+		pb_err("%s", err);
+		hub_db_pool_free(h);
+		return -1;
+	}
+	h->mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, h,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, h->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HUB_MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HUB_CONN_TIMEOUT_S,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		pb_err("cannot listen on %s:%u", h->listen_host, h->listen_port);
+		hub_db_pool_free(h);
+		return -1;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = on_signal;
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGINT, &act, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pb_notice("listening on %s:%u with %u threads", h->listen_host, h->listen_port,
+		  h->threads);
+	while (!stop_flag)
+		pause();
+	MHD_stop_daemon(h->mhd);
+	hub_db_pool_free(h);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	pb_notice("stopped");
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* pb-hub private header: the upstream reference server.
+ *
+ * Stateless HTTP front (libmicrohttpd) over one PostgreSQL database
+ * (libpq); any number of pb-hub processes may serve the same database.
+ * Links only pb_proto, pb_hash, pb_range, pb_manifest and pb_log of
+ * firmware/lib. */
+#ifndef PB_HUB_H
+#define PB_HUB_H
+
+#include <libpq-fe.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pb_proto.h"
+
+#define HUB_CONNINFO_MAX     1024
+#define HUB_THREADS_DEFAULT  4
+#define HUB_THREADS_MAX      64
+#define HUB_ENROL_BODY_MAX   4096
+#define HUB_CONN_TIMEOUT_S   120
+#define HUB_MAX_CONNECTIONS  2000
+#define HUB_PATH_MAX         512
+
+struct hub {
+	char conninfo[HUB_CONNINFO_MAX];
+	char files_dir[PATH_MAX];
+	char listen_host[64];
+	unsigned listen_port;
+	unsigned threads;
+
+	/* a fixed pool of database connections, one per worker thread */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned nconn;
+	PGconn *conns[HUB_THREADS_MAX];
+	int busy[HUB_THREADS_MAX];
+	struct MHD_Daemon *mhd;
+};
+
+/* One HTTP request. */
+struct hub_req {
+	struct hub *hub;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	char *body;
+	size_t body_len;
+	size_t body_max;
+	int body_too_big;
+};
+
+/* db.c: connections and migrations. */
+PGconn *hub_db_connect(const char *conninfo, char *err, size_t errlen);
+int hub_db_migrate(PGconn *pg, char *err, size_t errlen);
+int hub_db_schema_ok(PGconn *pg, char *err, size_t errlen);
+PGconn *hub_db_get(struct hub *h);
+void hub_db_put(struct hub *h, PGconn *pg);
+void hub_db_pool_free(struct hub *h);
+/* Run a statement; 0 if its status is the expected one, else -1 (logged). */
+int hub_db_ok(PGresult *res, ExecStatusType want, const char *what);
+int hub_db_exec(PGconn *pg, const char *sql);
+
+/* schema.c: the numbered migrations. */
+struct hub_migration {
+	int version;
+	const char *sql;
+};
+extern const struct hub_migration hub_migrations[];
+extern const int hub_migrations_count;
+
+/* http.c: the server and response helpers. */
+int hub_serve(struct hub *h);
+enum MHD_Result hub_json(struct hub_req *r, unsigned status, const char *text);
+enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
+			  const char *detail);
+const char *hub_header(struct hub_req *r, const char *name);
+/* Check the signed GET headers; on success fills box_id and centre_id. */
+enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
+			       char *centre_id, size_t clen);
+
+/* Handlers. */
+enum MHD_Result hub_enrol(struct hub_req *r);
+enum MHD_Result hub_ingest(struct hub_req *r);
+enum MHD_Result hub_feed(struct hub_req *r, const char *kind);
+enum MHD_Result hub_file(struct hub_req *r, const char *sha256);
+
+/* admin.c: the command-line verbs; each returns an exit code. */
+int hub_cmd_token(PGconn *pg, int argc, char **argv);
+int hub_cmd_revoke(PGconn *pg, int argc, char **argv);
+int hub_cmd_publish(PGconn *pg, int argc, char **argv);
+int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_paid(PGconn *pg, int argc, char **argv);
+int hub_cmd_export(PGconn *pg, int argc, char **argv);
+int hub_cmd_verify(PGconn *pg, int argc, char **argv);
+int hub_cmd_boxes(PGconn *pg, int argc, char **argv);
+int hub_cmd_conflicts(PGconn *pg, int argc, char **argv);
+
+/* Path of a module file in the hub's file folder (same layout as the
+ * box's content store: DIR/ab/abcdef…). */
+int hub_file_path(const struct hub *h, const char *sha256, char *out, size_t len);
+
+#endif

@@ -1,0 +1,334 @@
+/* Enrolment and batch ingest (docs/sync-protocol.md §2 and §4). */
+#include "hub.h"
+
+#include "pb_log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum MHD_Result hub_enrol(struct hub_req *r)
+{
+	json_t *o = NULL;
+	json_error_t jerr;
+	const char *box, *pk, *token, *sig;
+	char msg[512], tok_hash[PB_SHA256_HEX_LEN + 1], out[256];
+	const char *params[4];
+	PGconn *pg = NULL;
+	PGresult *res = NULL;
+	enum pb_proto_err e = PB_PROTO_MALFORMED;
+	enum MHD_Result ret;
+
+	o = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, &jerr);
+	if (json_unpack(o, "{s:s, s:s, s:s, s:s}", "box_id", &box, "public_key", &pk,
+			"token", &token, "signature", &sig) != 0 ||
+	    !pb_hex_valid(box, PB_PROTO_ID_LEN) ||
+	    !pb_hex_valid(pk, PB_PROTO_PK_HEX_LEN) ||
+	    strlen(token) == 0 || strlen(token) > PB_PROTO_TOKEN_MAX)
+		goto fail;
+	if (pb_proto_enrol_message(box, pk, token, msg, sizeof(msg)) != 0 ||
+	    pb_proto_verify(pk, msg, strlen(msg), sig) != 0) {
+		e = PB_PROTO_BAD_SIGNATURE;
+		goto fail;
+	}
+	pb_sha256_hex(token, strlen(token), tok_hash);
+	e = PB_PROTO_INTERNAL;
+	pg = hub_db_get(r->hub);
+	if (pg == NULL || hub_db_exec(pg, "BEGIN") != 0)
+		goto fail;
+	params[0] = tok_hash;
+	res = PQexecParams(pg, "SELECT centre_id, used_by FROM tokens WHERE token_sha256 = $1 "
+			   "FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "enrol: token") != 0)
+		goto fail_tx;
+	if (PQntuples(res) != 1) {
+		e = PB_PROTO_TOKEN_INVALID;
+		goto fail_tx;
+	}
+	snprintf(out, sizeof(out), "%s", PQgetvalue(res, 0, 0));
+	if (!PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 1), box) != 0) {
+		e = PB_PROTO_TOKEN_USED;
+		goto fail_tx;
+	}
+	PQclear(res);
+	params[0] = box;
+	res = PQexecParams(pg, "SELECT public_key FROM boxes WHERE box_id = $1", 1, NULL,
+			   params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "enrol: box") != 0)
+		goto fail_tx;
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), pk) != 0) {
+			e = PB_PROTO_BOX_EXISTS;
+			goto fail_tx;
+		}
+	} else {
+		PQclear(res);
+		params[0] = box;
+		params[1] = out;
+		params[2] = pk;
+		res = PQexecParams(pg, "INSERT INTO boxes(box_id, centre_id, public_key) "
+				   "VALUES ($1, $2, $3)", 3, NULL, params, NULL, NULL, 0);
+		if (hub_db_ok(res, PGRES_COMMAND_OK, "enrol: insert") != 0)
+			goto fail_tx;
+	}
+	PQclear(res);
+	params[0] = box;
+	params[1] = tok_hash;
+	res = PQexecParams(pg, "UPDATE tokens SET used_by = $1, used_at = coalesce(used_at, now()) "
+			   "WHERE token_sha256 = $2", 2, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_COMMAND_OK, "enrol: token use") != 0 ||
+	    hub_db_exec(pg, "COMMIT") != 0)
+		goto fail_tx;
+	PQclear(res);
+	hub_db_put(r->hub, pg);
+	pb_notice("box %s enrolled for centre %s", box, out);
+	{
+		json_t *a = json_pack("{ss ss}", "box_id", box, "centre_id", out);
+		char *text = json_dumps(a, JSON_COMPACT);
+		ret = hub_json(r, MHD_HTTP_OK, text != NULL ? text : "{}");
+		free(text);
+		json_decref(a);
+	}
+	json_decref(o);
+	return ret;
+fail_tx:
+	hub_db_exec(pg, "ROLLBACK");
+fail:
+	PQclear(res);
+	hub_db_put(r->hub, pg);
+	ret = hub_error(r, e, -1, NULL);
+	json_decref(o);
+	return ret;
+}
+
+/* Keep the offered record for a human (its own transaction: the batch
+ * itself was rolled back). */
+static void save_conflict(PGconn *pg, const char *box, const struct pb_proto_record *rec,
+			  const char *stored_hash)
+{
+	json_t *o = pb_proto_record_to_json(rec);
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	char seq[24];
+	const char *params[5];
+	PGresult *res;
+
+	snprintf(seq, sizeof(seq), "%" PRId64, rec->seq);
+	params[0] = box;
+	params[1] = seq;
+	params[2] = stored_hash;
+	params[3] = rec->hash;
+	params[4] = text != NULL ? text : "{}";
+	res = PQexecParams(pg, "INSERT INTO conflicts(box_id, seq, stored_hash, offered_hash, "
+			   "offered) VALUES ($1, $2, $3, $4, $5)", 5, NULL, params, NULL, NULL, 0);
+	hub_db_ok(res, PGRES_COMMAND_OK, "conflict");
+	PQclear(res);
+	free(text);
+	json_decref(o);
+}
+
+static int insert_record(PGconn *pg, const char *box, const struct pb_proto_record *rec)
+{
+	char seq[24], wall[24], mono[24];
+	const char *params[12];
+	json_t *pj;
+	char *pjson = NULL;
+	PGresult *res;
+	int rc;
+
+	/* A payload that is JSON is also kept as jsonb for exports; any other
+	 * text is kept as it came. */
+	pj = json_loads(rec->payload, JSON_DECODE_ANY, NULL);
+	if (pj != NULL)
+		pjson = json_dumps(pj, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(pj);
+	snprintf(seq, sizeof(seq), "%" PRId64, rec->seq);
+	snprintf(wall, sizeof(wall), "%" PRId64, rec->wall_ms);
+	snprintf(mono, sizeof(mono), "%" PRId64, rec->mono_ms);
+	params[0] = box;
+	params[1] = seq;
+	params[2] = rec->id;
+	params[3] = rec->type;
+	params[4] = rec->payload;
+	params[5] = pjson;
+	params[6] = wall;
+	params[7] = rec->clock_source;
+	params[8] = rec->boot_id;
+	params[9] = mono;
+	params[10] = rec->prev_hash;
+	params[11] = rec->hash;
+	res = PQexecParams(pg, "INSERT INTO records(box_id, seq, id, type, payload, payload_json, "
+			   "wall_ms, clock_source, boot_id, mono_ms, prev_hash, hash) VALUES "
+			   "($1,$2,$3,$4,$5,$6::jsonb,$7,$8,$9,$10,$11,$12)",
+			   12, NULL, params, NULL, NULL, 0);
+	rc = hub_db_ok(res, PGRES_COMMAND_OK, "insert record");
+	PQclear(res);
+	free(pjson);
+	return rc;
+}
+
+static enum MHD_Result answer_ok(struct hub_req *r, int64_t acked, size_t stored,
+				 size_t dups)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "{\"acked\":%" PRId64 ",\"stored\":%zu,\"duplicates\":%zu}",
+		 acked, stored, dups);
+	return hub_json(r, MHD_HTTP_OK, text);
+}
+
+enum MHD_Result hub_ingest(struct hub_req *r)
+{
+	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
+	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
+	struct pb_proto_batch b;
+	char why[256] = "", last_hash[PB_SHA256_HEX_LEN + 1], lo[24], hi[24];
+	const char *params[3];
+	PGconn *pg = NULL;
+	PGresult *res = NULL;
+	int64_t last_seq = -1;
+	size_t first_new, stored = 0;
+	enum pb_proto_err e;
+	enum MHD_Result ret;
+	const struct pb_proto_record *conflict = NULL;
+	char conflict_hash[PB_SHA256_HEX_LEN + 1];
+
+	memset(&b, 0, sizeof(b));
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return hub_error(r, PB_PROTO_UNKNOWN_BOX, -1, "no or bad " PB_PROTO_HDR_BOX);
+	if (r->body == NULL || r->body_len == 0)
+		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
+	pg = hub_db_get(r->hub);
+	if (pg == NULL)
+		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
+
+	/* 2 and 3: the box and its signature over the exact body. */
+	params[0] = box;
+	res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL, last_seq FROM boxes "
+			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: box") != 0) {
+		e = PB_PROTO_INTERNAL;
+		goto fail;
+	}
+	if (PQntuples(res) != 1) {
+		e = PB_PROTO_UNKNOWN_BOX;
+		goto fail;
+	}
+	last_seq = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	if (PQgetvalue(res, 0, 1)[0] == 't') {
+		e = PB_PROTO_REVOKED;
+		goto fail;
+	}
+	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0) {
+		e = PB_PROTO_BAD_SIGNATURE;
+		goto fail;
+	}
+	PQclear(res);
+	res = NULL;
+
+	/* 4 and 5: shape, box id, consecutive seqs, hashes, inner chain. */
+	e = pb_proto_batch_parse(r->body, r->body_len, box, &b, why, sizeof(why));
+	if (e != PB_PROTO_OK)
+		goto fail;
+
+	/* 6: against what is stored, under the box's row lock. */
+	e = PB_PROTO_INTERNAL;
+	if (hub_db_exec(pg, "BEGIN") != 0)
+		goto fail;
+	res = PQexecParams(pg, "SELECT last_seq, last_hash, revoked_at IS NOT NULL FROM boxes "
+			   "WHERE box_id = $1 FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: lock") != 0 || PQntuples(res) != 1)
+		goto fail_tx;
+	last_seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(last_hash, sizeof(last_hash), "%s", PQgetvalue(res, 0, 1));
+	if (PQgetvalue(res, 0, 2)[0] == 't') {
+		e = PB_PROTO_REVOKED;
+		goto fail_tx;
+	}
+	PQclear(res);
+	res = NULL;
+
+	if (b.records[0].seq > last_seq + 1) {
+		snprintf(why, sizeof(why), "batch starts at %" PRId64 ", hub holds up to %" PRId64,
+			 b.records[0].seq, last_seq);
+		e = PB_PROTO_GAP;
+		goto fail_tx;
+	}
+	/* Records the hub already holds must be the same records. */
+	if (b.records[0].seq <= last_seq) {
+		int64_t top = b.records[b.n - 1].seq < last_seq ? b.records[b.n - 1].seq : last_seq;
+
+		snprintf(lo, sizeof(lo), "%" PRId64, b.records[0].seq);
+		snprintf(hi, sizeof(hi), "%" PRId64, top);
+		params[1] = lo;
+		params[2] = hi;
+		res = PQexecParams(pg, "SELECT seq, hash FROM records WHERE box_id = $1 AND "
+				   "seq BETWEEN $2 AND $3 ORDER BY seq", 3, NULL, params,
+				   NULL, NULL, 0);
+		if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: stored") != 0)
+			goto fail_tx;
+		if (PQntuples(res) != (int)(top - b.records[0].seq + 1))
+			goto fail_tx;
+		for (int i = 0; i < PQntuples(res); i++) {
+			const struct pb_proto_record *rec = &b.records[i];
+			if (strcmp(PQgetvalue(res, i, 1), rec->hash) != 0) {
+				conflict = rec;
+				snprintf(conflict_hash, sizeof(conflict_hash), "%s",
+					 PQgetvalue(res, i, 1));
+				break;
+			}
+		}
+		PQclear(res);
+		res = NULL;
+		if (conflict != NULL) {
+			snprintf(why, sizeof(why), "seq %" PRId64 " is stored with hash %.12s…, "
+				 "offered %.12s…", conflict->seq, conflict_hash, conflict->hash);
+			e = PB_PROTO_CONFLICT;
+			goto fail_tx;
+		}
+	}
+	first_new = (size_t)(last_seq + 1 - b.records[0].seq);
+	if (first_new < b.n) {
+		if (strcmp(b.records[first_new].prev_hash, last_hash) != 0) {
+			snprintf(why, sizeof(why), "seq %" PRId64 " does not follow the stored hash",
+				 b.records[first_new].seq);
+			e = PB_PROTO_BROKEN_CHAIN;
+			goto fail_tx;
+		}
+		for (size_t i = first_new; i < b.n; i++) {
+			if (insert_record(pg, box, &b.records[i]) != 0)
+				goto fail_tx;
+			stored++;
+		}
+		snprintf(lo, sizeof(lo), "%" PRId64, b.records[b.n - 1].seq);
+		params[1] = lo;
+		params[2] = b.records[b.n - 1].hash;
+		res = PQexecParams(pg, "UPDATE boxes SET last_seq = $2, last_hash = $3, "
+				   "last_upload_at = now() WHERE box_id = $1", 3, NULL, params,
+				   NULL, NULL, 0);
+		if (hub_db_ok(res, PGRES_COMMAND_OK, "ingest: advance") != 0)
+			goto fail_tx;
+		PQclear(res);
+		res = NULL;
+		last_seq = b.records[b.n - 1].seq;
+	}
+	if (hub_db_exec(pg, "COMMIT") != 0)
+		goto fail_tx;
+	hub_db_put(r->hub, pg);
+	if (stored > 0)
+		pb_info("box %s: stored %zu, now at %" PRId64, box, stored, last_seq);
+	ret = answer_ok(r, last_seq, stored, b.n - stored);
+	pb_proto_batch_free(&b);
+	return ret;
+fail_tx:
+	PQclear(res);
+	res = NULL;
+	hub_db_exec(pg, "ROLLBACK");
+	if (conflict != NULL)
+		save_conflict(pg, box, conflict, conflict_hash);
+fail:
+	PQclear(res);
+	hub_db_put(r->hub, pg);
+	ret = hub_error(r, e, last_seq, why);
+	pb_proto_batch_free(&b);
+	return ret;
+}

@@ -1,0 +1,183 @@
+/* pb-hub: the upstream reference server for Pusat Belajar boxes.
+ *
+ *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS] [-n] [VERB …]
+ *
+ * Without a verb it serves HTTP; verbs do the office's work on the same
+ * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
+#include "hub.h"
+
+#include "pb_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS] [-n] [VERB]\n"
+		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
+		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
+		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
+		"  -t N          worker threads and database connections (default %d)\n"
+		"  -n            check the settings and the database, print \"configuration OK\"\n"
+		"verbs:\n"
+		"  serve                              serve HTTP (the default)\n"
+		"  migrate                            create or update the schema\n"
+		"  token CENTRE_ID                    make a one-time enrolment token\n"
+		"  revoke BOX_ID                      refuse a box from now on\n"
+		"  boxes | conflicts                  list boxes, list conflicts\n"
+		"  publish roster|rates [--centre ID] < JSON   publish for boxes to pull\n"
+		"  catalogue add DIR [--centre ID]    publish modules from a manifest folder\n"
+		"  paid CLAIM_ID [REFERENCE]          mark an approved claim paid\n"
+		"  export attendance|claims [--centre ID] [--session ID]   CSV on stdout\n"
+		"  verify [BOX_ID]                    recompute stored hash chains\n",
+		HUB_THREADS_DEFAULT);
+}
+
+static int set_listen(struct hub *h, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || (size_t)(colon - v) >= sizeof(h->listen_host) || colon == v)
+		return -1;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port == 0 || port > 65535)
+		return -1;
+	memcpy(h->listen_host, v, (size_t)(colon - v));
+	h->listen_host[colon - v] = '\0';
+	h->listen_port = (unsigned)port;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct hub h;
+	const char *verb = "serve";
+	char err[512];
+	PGconn *pg = NULL;
+	int opt, check = 0, rc = 1;
+	unsigned long t;
+	char *end;
+
+	pb_log_init("pb-hub");
+	snprintf(h.conninfo, sizeof(h.conninfo), "%s",
+		 getenv("PB_HUB_DB") ? getenv("PB_HUB_DB") : "");
+	snprintf(h.files_dir, sizeof(h.files_dir), "hub-files");
+	snprintf(h.listen_host, sizeof(h.listen_host), "127.0.0.1");
+	h.listen_port = 8780;
+	h.threads = HUB_THREADS_DEFAULT;
+	while ((opt = getopt(argc, argv, "+d:l:f:t:nhV")) != -1) {
+		switch (opt) {
+		case 'd':
+			if (strlen(optarg) >= sizeof(h.conninfo)) {
+				fprintf(stderr, "pb-hub: -d is too long\n");
+				return 2;
+			}
+			snprintf(h.conninfo, sizeof(h.conninfo), "%s", optarg);
+			break;
+		case 'l':
+			if (set_listen(&h, optarg) != 0) {
+				fprintf(stderr, "pb-hub: -l wants HOST:PORT\n");
+				return 2;
+			}
+			break;
+		case 'f':
+			if (strlen(optarg) >= sizeof(h.files_dir)) {
+				fprintf(stderr, "pb-hub: -f is too long\n");
+				return 2;
+			}
+			snprintf(h.files_dir, sizeof(h.files_dir), "%s", optarg);
+			break;
+		case 't':
+			errno = 0;
+			t = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || t < 1 || t > HUB_THREADS_MAX) {
+				fprintf(stderr, "pb-hub: -t wants 1..%d\n", HUB_THREADS_MAX);
+				return 2;
+			}
+			h.threads = (unsigned)t;
+			break;
+		case 'n': check = 1; break;
+		case 'V': printf("pb-hub %s\n", PB_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		verb = argv[optind];
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pb-hub: libsodium cannot start\n");
+		return 1;
+	}
+	if (h.conninfo[0] == '\0') {
+		fprintf(stderr, "pb-hub: no database: give -d CONNINFO or set PB_HUB_DB\n");
+		return 2;
+	}
+	if (check) {
+		pg = hub_db_connect(h.conninfo, err, sizeof(err));
+		if (pg == NULL || hub_db_schema_ok(pg, err, sizeof(err)) != 0 ||
+		    access(h.files_dir, R_OK | X_OK) != 0) {
+			fprintf(stderr, "pb-hub: %s\n", pg == NULL || err[0] ? err :
+				"files folder is not readable");
+			PQfinish(pg);
+			return 1;
+		}
+		PQfinish(pg);
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (strcmp(verb, "serve") == 0)
+		return hub_serve(&h) == 0 ? 0 : 1;
+
+	pg = hub_db_connect(h.conninfo, err, sizeof(err));
+	if (pg == NULL) {
+		fprintf(stderr, "pb-hub: database: %s\n", err);
+		return 1;
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(verb, "migrate") == 0) {
+		rc = hub_db_migrate(pg, err, sizeof(err)) == 0 ? 0 : 1;
+		if (rc != 0)
+			fprintf(stderr, "pb-hub: %s\n", err);
+		else
+			printf("schema at version %d\n",
+			       hub_migrations[hub_migrations_count - 1].version);
+		goto out;
+	}
+	if (hub_db_schema_ok(pg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pb-hub: %s\n", err);
+		goto out;
+	}
+	if (strcmp(verb, "token") == 0)
+		rc = hub_cmd_token(pg, argc, argv);
+	else if (strcmp(verb, "revoke") == 0)
+		rc = hub_cmd_revoke(pg, argc, argv);
+	else if (strcmp(verb, "publish") == 0)
+		rc = hub_cmd_publish(pg, argc, argv);
+	else if (strcmp(verb, "catalogue") == 0)
+		rc = hub_cmd_catalogue(&h, pg, argc, argv);
+	else if (strcmp(verb, "paid") == 0)
+		rc = hub_cmd_paid(pg, argc, argv);
+	else if (strcmp(verb, "export") == 0)
+		rc = hub_cmd_export(pg, argc, argv);
+	else if (strcmp(verb, "verify") == 0)
+		rc = hub_cmd_verify(pg, argc, argv);
+	else if (strcmp(verb, "boxes") == 0)
+		rc = hub_cmd_boxes(pg, argc, argv);
+	else if (strcmp(verb, "conflicts") == 0)
+		rc = hub_cmd_conflicts(pg, argc, argv);
+	else {
+		fprintf(stderr, "pb-hub: unknown verb '%s'\n", verb);
+		usage(stderr);
+		rc = 2;
+	}
+out:
+	PQfinish(pg);
+	return rc;
+}

@@ -1,0 +1,79 @@
+#include "hub.h"
+
+/* PostgreSQL schema of the hub. Each migration runs once, in order, in
+ * one transaction under an advisory lock, so several pb-hub processes may
+ * start together. Never edit a released migration: add one. */
+const struct hub_migration hub_migrations[] = {
+	{ 1,
+	  /* One-time enrolment tokens; only their SHA-256 is kept. */
+	  "CREATE TABLE tokens ("
+	  "  token_sha256 text PRIMARY KEY,"
+	  "  centre_id text NOT NULL,"
+	  "  created_at timestamptz NOT NULL DEFAULT now(),"
+	  "  used_by text,"
+	  "  used_at timestamptz"
+	  ");"
+	  "CREATE TABLE boxes ("
+	  "  box_id text PRIMARY KEY,"
+	  "  centre_id text NOT NULL,"
+	  "  public_key text NOT NULL,"
+	  "  enrolled_at timestamptz NOT NULL DEFAULT now(),"
+	  "  revoked_at timestamptz,"
+	  "  last_seq bigint NOT NULL DEFAULT 0,"
+	  "  last_hash text NOT NULL DEFAULT repeat('0', 64),"
+	  "  last_upload_at timestamptz"
+	  ");"
+	  /* Every record of every box, exactly once. */
+	  "CREATE TABLE records ("
+	  "  box_id text NOT NULL REFERENCES boxes(box_id),"
+	  "  seq bigint NOT NULL CHECK (seq > 0),"
+	  "  id text NOT NULL UNIQUE,"
+	  "  type text NOT NULL,"
+	  "  payload text NOT NULL,"
+	  "  payload_json jsonb,"
+	  "  wall_ms bigint NOT NULL,"
+	  "  clock_source text NOT NULL,"
+	  "  boot_id text NOT NULL,"
+	  "  mono_ms bigint NOT NULL,"
+	  "  prev_hash text NOT NULL,"
+	  "  hash text NOT NULL,"
+	  "  received_at timestamptz NOT NULL DEFAULT now(),"
+	  "  PRIMARY KEY (box_id, seq)"
+	  ");"
+	  "CREATE INDEX records_type ON records(type);"
+	  "CREATE INDEX records_session ON records((payload_json->>'session_id'));"
+	  "CREATE INDEX records_claim ON records((payload_json->>'claim_id'));"
+	  /* Same seq offered with different content: kept for a human. */
+	  "CREATE TABLE conflicts ("
+	  "  id bigserial PRIMARY KEY,"
+	  "  box_id text NOT NULL,"
+	  "  seq bigint NOT NULL,"
+	  "  stored_hash text NOT NULL,"
+	  "  offered_hash text NOT NULL,"
+	  "  offered text NOT NULL,"
+	  "  at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  /* What boxes pull: roster, rates, payments, catalogue. centre_id
+	   * NULL means every centre. */
+	  "CREATE TABLE feed ("
+	  "  cursor bigserial PRIMARY KEY,"
+	  "  kind text NOT NULL CHECK (kind IN ('roster','rates','payments','catalogue')),"
+	  "  centre_id text,"
+	  "  doc jsonb NOT NULL,"
+	  "  created_at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  "CREATE INDEX feed_kind ON feed(kind, cursor);"
+	  /* Claims marked paid by the finance office (append-only). */
+	  "CREATE TABLE payments ("
+	  "  claim_id text PRIMARY KEY,"
+	  "  centre_id text NOT NULL,"
+	  "  reference text NOT NULL DEFAULT '',"
+	  "  paid_at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  "CREATE TABLE files ("
+	  "  sha256 text PRIMARY KEY,"
+	  "  size bigint NOT NULL"
+	  ");" },
+};
+
+const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));

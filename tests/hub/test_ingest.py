@@ -1,0 +1,156 @@
+"""pb-hub against a real PostgreSQL and real boxes: enrolment, ingest
+exactly once, and every refusal of docs/sync-protocol.md §4 with nothing
+stored."""
+import gzip
+import json
+import os
+
+import requests
+
+from pbhub import (Sync, box_counts, box_key, box_records, make_body, post_batch, sign,
+                  sync_section)
+
+
+def enrolled_box(boxes, hub, records=0, extra=""):
+    token = hub.cli("token", "PB-TEST-001").stdout.strip()
+    b = boxes(sections=sync_section(hub.base, token, extra))
+    b.pbctl("init")
+    b.pbctl("enrol")
+    if records:
+        b.pbctl("outbox", "add", "attendance.checkin",
+                '{"session_id":"S1","nuptk":"1234567890123456","name":"Budi"}', str(records))
+    return b
+
+
+def box_id(b):
+    return b.pbctl("status").stdout.split("box id:")[1].split()[0]
+
+
+def test_enrol_token_is_one_time(boxes, hub):
+    token = hub.cli("token", "PB-TEST-001").stdout.strip()
+    a = boxes(sections=sync_section(hub.base, token))
+    a.pbctl("init")
+    out = a.pbctl("enrol").stdout
+    assert "PB-TEST-001" in out
+    # the same box again: harmless
+    a.pbctl("enrol")
+    b = boxes(sections=sync_section(hub.base, token))
+    b.pbctl("init")
+    p = b.pbctl("enrol", check=False)
+    assert p.returncode == 1 and "already used" in p.stderr
+    p = b.pbctl("enrol", "--token", "nope", check=False)
+    assert p.returncode == 1 and "unknown enrolment token" in p.stderr
+    assert hub.sql("SELECT count(*) FROM boxes") == "1"
+
+
+def test_upload_exactly_once_and_chain_verified(boxes, hub):
+    b = enrolled_box(boxes, hub, records=1200, extra="batch_records = 500")
+    bid = box_id(b)
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=120) == 0, s.daemon.output()
+    s.daemon.stop()
+    assert box_counts(b) == (1200, 0)
+    assert hub.count(bid) == 1200
+    # resend everything: acknowledged again, nothing stored twice
+    key = box_key(b)
+    body = make_body(bid, box_records(b, 1, 500))
+    r = post_batch(hub, bid, body, sign(key, body))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"acked": 1200, "stored": 0, "duplicates": 500}
+    assert hub.count(bid) == 1200
+    assert "chain OK, 1200 records" in hub.cli("verify", bid).stdout
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+
+
+def refused(r, code, status):
+    assert r.status_code == status, r.text
+    j = r.json()
+    assert j["error"] == code, j
+    assert j["message"]
+    return j
+
+
+def test_refusals_store_nothing(boxes, hub):
+    a = enrolled_box(boxes, hub, records=20)
+    other = enrolled_box(boxes, hub, records=5)
+    aid, oid = box_id(a), box_id(other)
+    key = box_key(a)
+    recs = box_records(a)
+    good = make_body(aid, recs[:10])
+
+    # forged signature
+    sig = bytearray(bytes.fromhex(sign(key, good)))
+    sig[0] ^= 1
+    refused(post_batch(hub, aid, good, sig.hex()), "bad_signature", 401)
+    # a batch of box A replayed under box B's name
+    refused(post_batch(hub, oid, good, sign(key, good)), "bad_signature", 401)
+    # box B's own key signing box A's batch
+    okey = box_key(other)
+    refused(post_batch(hub, oid, good, sign(okey, good)), "box_mismatch", 400)
+    # an edited record (content no longer matches its hash)
+    edited = [dict(r) for r in recs[:10]]
+    edited[3]["payload"] = edited[3]["payload"].replace("Budi", "Badu")
+    body = make_body(aid, edited)
+    j = refused(post_batch(hub, aid, body, sign(key, body)), "bad_hash", 400)
+    assert "seq 4" in j["detail"]
+    # a gap in the chain (seq 3 missing) inside a batch
+    body = make_body(aid, recs[:2] + recs[3:6])
+    refused(post_batch(hub, aid, body, sign(key, body)), "gap", 409)
+    # a batch that starts past what the hub holds
+    body = make_body(aid, recs[5:10])
+    j = refused(post_batch(hub, aid, body, sign(key, body)), "gap", 409)
+    assert j["acked"] == 0
+    # malformed: not gzip, gzip of not-JSON, JSON of the wrong shape
+    for bad in (b"hello", gzip.compress(b"{not json"),
+                gzip.compress(json.dumps({"v": 1, "box_id": aid, "records": [{"seq": 1}]}).encode()),
+                gzip.compress(json.dumps({"v": 9, "box_id": aid, "records": []}).encode())):
+        refused(post_batch(hub, aid, bad, sign(key, bad)), "malformed", 400)
+    # oversized: refused by size before anything else
+    big = os.urandom(3 * 1024 * 1024)
+    r = post_batch(hub, aid, big, sign(key, big))
+    assert r.status_code == 413, r.text
+    assert r.json()["error"] == "too_large"
+    # a zip bomb: small on the wire, huge inflated
+    bomb = gzip.compress(b"[" + b" " * (40 * 1024 * 1024) + b"]")
+    refused(post_batch(hub, aid, bomb, sign(key, bomb)), "malformed", 400)
+    assert hub.count() == 0
+
+    # the good batch is stored; then the same seq with other content is a
+    # conflict, kept for a human, never overwritten
+    r = post_batch(hub, aid, good, sign(key, good))
+    assert r.status_code == 200 and r.json()["acked"] == 10
+    body = make_body(aid, edited[:3] + [recs[3]])
+    body = make_body(aid, [dict(recs[0], payload='{"session_id":"S1","x":1}')])
+    # rehash the changed record so only the conflict can refuse it
+    import hashlib
+    rec = dict(recs[0], payload='{"session_id":"S1","x":1}')
+    fields = ["pb-outbox-1", aid, str(rec["seq"]), rec["id"], rec["type"], str(rec["wall_ms"]),
+              rec["clock_source"], rec["boot_id"], str(rec["mono_ms"]), rec["prev_hash"]]
+    rec["hash"] = hashlib.sha256(("\n".join(fields) + "\n" + rec["payload"]).encode()).hexdigest()
+    body = make_body(aid, [rec])
+    j = refused(post_batch(hub, aid, body, sign(key, body)), "conflict", 409)
+    assert j["acked"] == 10
+    assert hub.sql("SELECT count(*) FROM conflicts") == "1"
+    assert hub.sql(f"SELECT hash FROM records WHERE box_id='{aid}' AND seq=1") == recs[0]["hash"]
+    assert hub.count() == 10
+
+    # revoked: refused, and the box says so in its status
+    hub.cli("revoke", aid)
+    body = make_body(aid, recs[10:])
+    refused(post_batch(hub, aid, body, sign(key, body)), "revoked", 403)
+    s = Sync(a).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 1
+    s.daemon.stop(expect_code=1)
+    st = a.pbctl("sync", "status").stdout
+    assert "refused" in st and "revoked" in st, st
+    assert hub.count() == 10
+    # unknown box
+    r = post_batch(hub, "0" * 32, good, sign(key, good))
+    refused(r, "unknown_box", 403)
+
+
+def test_unsigned_downloads_refused(hub):
+    r = requests.get(hub.base + "/v1/feed/rates", timeout=10)
+    assert r.status_code == 403 and r.json()["error"] == "unknown_box"
+    r = requests.get(hub.base + "/v1/feed/nope", timeout=10)
+    assert r.status_code == 404

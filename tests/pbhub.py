@@ -1,0 +1,205 @@
+"""Helpers for the uplink tests: a throwaway PostgreSQL, pb-hub, pb-sync,
+and batches made the way a box makes them (for the refusal tests).
+
+PostgreSQL runs as the unprivileged `postgres` user from a temp folder,
+on a unix socket in that folder and a free loopback port, with fsync off
+(it is thrown away), and is stopped afterwards."""
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+import requests
+
+from pbtest import Daemon, binary, free_port, wait_http
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_USER = "postgres"
+
+
+class Postgres:
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix=f"pbpg-{os.getpid()}-")
+        os.chmod(self.tmp, 0o755)
+        self.data = os.path.join(self.tmp, "data")
+        self.sock = self.tmp
+        self.port = free_port()
+        shutil.chown(self.tmp, PG_USER)
+        self.started = False
+
+    def _as_pg(self, *cmd, **kw):
+        return subprocess.run(["runuser", "-u", PG_USER, "--", *cmd], capture_output=True,
+                              text=True, timeout=120, **kw)
+
+    def start(self):
+        p = self._as_pg(f"{PG_BIN}/initdb", "-D", self.data, "-A", "trust", "-U", "pb",
+                        "--no-sync", "-E", "UTF8", "--locale=C")
+        assert p.returncode == 0, p.stderr
+        p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-l",
+                        os.path.join(self.tmp, "pg.log"), "-o",
+                        f"-k {self.sock} -p {self.port} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                        "-c max_connections=300", "start")
+        assert p.returncode == 0, p.stderr + p.stdout
+        self.started = True
+        return self
+
+    def conninfo(self, db="postgres"):
+        return f"host={self.sock} port={self.port} user=pb dbname={db}"
+
+    def create_db(self, name):
+        self.psql("postgres", f"CREATE DATABASE {name}")
+        return self.conninfo(name)
+
+    def psql(self, db, sql):
+        p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
+                            self.conninfo(db), "-c", sql], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.strip()
+
+    def stop(self):
+        if self.started:
+            self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+            self.started = False
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Process:
+    """Something with a Daemon in self.daemon."""
+    daemon = None
+
+    def stop(self):
+        if self.daemon is not None:
+            self.daemon.stop()
+            self.daemon = None
+
+    def kill9(self):
+        if self.daemon is not None:
+            self.daemon.kill9()
+            self.daemon = None
+
+
+class Hub(Process):
+    """One pb-hub process on a free loopback port over a fresh database."""
+    counter = 0
+
+    def __init__(self, pg, tmpdir, threads=2, db=None):
+        Hub.counter += 1
+        self.pg = pg
+        self.dbname = db or f"hub_{os.getpid()}_{Hub.counter}"
+        if db is None:
+            self.conn = pg.create_db(self.dbname)
+        else:
+            self.conn = pg.conninfo(db)
+        self.files = os.path.join(tmpdir, f"hub-files-{Hub.counter}")
+        os.makedirs(self.files, exist_ok=True)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = os.path.join(tmpdir, f"pb-hub-{Hub.counter}.log")
+        self.threads = threads
+        self.daemon = None
+        if db is None:
+            self.cli("migrate")
+
+    def cli(self, *args, input=None, check=True):
+        p = subprocess.run([binary("pb-hub"), "-d", self.conn, "-f", self.files, *args],
+                           input=input, capture_output=True, text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError(f"pb-hub {args} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def start(self):
+        self.daemon = Daemon([binary("pb-hub"), "-d", self.conn, "-f", self.files,
+                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads)],
+                             self.log)
+        wait_http(self.base + "/healthz", proc=self.daemon.proc)
+        return self
+
+    def sql(self, q):
+        return self.pg.psql(self.dbname, q)
+
+    def count(self, box_id=None):
+        if box_id:
+            return int(self.sql(f"SELECT count(*) FROM records WHERE box_id = '{box_id}'"))
+        return int(self.sql("SELECT count(*) FROM records"))
+
+
+def sync_section(hub_url, token="", extra=""):
+    return (f"[sync]\nhub_url = {hub_url}\ntest_mode = 1\nenrol_token = {token}\n"
+            f"interval_s = 5\nbackoff_max_s = 5\n{extra}\n")
+
+
+class Sync(Process):
+    """pb-sync for a test box."""
+
+    def __init__(self, box, env=None):
+        self.box = box
+        self.daemon = None
+        self.env = env
+
+    def start(self, args=()):
+        self.daemon = Daemon([binary("pb-sync"), "-c", self.box.conf, *args],
+                             os.path.join(self.box.dir, "pb-sync.log"), env=self.env)
+        return self
+
+
+def box_meta(box, key):
+    with sqlite3.connect(box.db_path(), timeout=10) as c:
+        row = c.execute("SELECT value FROM box_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def box_counts(box):
+    with sqlite3.connect(box.db_path(), timeout=10) as c:
+        total = c.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        unacked = c.execute("SELECT count(*) FROM outbox WHERE acked = 0").fetchone()[0]
+    return total, unacked
+
+
+def wait_for(pred, timeout=60.0, step=0.1, what="condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# ---- batches made like a box makes them (docs/sync-protocol.md §4) ----
+
+def box_records(box, first=1, limit=1000):
+    with sqlite3.connect(box.db_path(), timeout=10) as c:
+        rows = c.execute("SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, "
+                         "mono_ms, prev_hash, hash FROM outbox WHERE seq >= ? ORDER BY seq "
+                         "LIMIT ?", (first, limit)).fetchall()
+    keys = ["seq", "id", "type", "payload", "wall_ms", "clock_source", "boot_id", "mono_ms",
+            "prev_hash", "hash"]
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def make_body(box_id, records):
+    doc = {"v": 1, "box_id": box_id, "records": records}
+    return gzip.compress(json.dumps(doc, separators=(",", ":")).encode())
+
+
+def box_key(box):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    with open(os.path.join(box.dir, "data", "sync.key"), "rb") as f:
+        sk = f.read()
+    return Ed25519PrivateKey.from_private_bytes(sk[:32])
+
+
+def sign(key, data):
+    return key.sign(data).hex()
+
+
+def post_batch(hub, box_id, body, sig):
+    return requests.post(hub.base + "/v1/batch", data=body, timeout=30, headers={
+        "Content-Type": "application/vnd.pb-batch+gzip", "X-PB-Box": box_id,
+        "X-PB-Signature": sig})
