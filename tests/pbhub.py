@@ -130,8 +130,15 @@ class Hub(Process):
 
 
 def sync_section(hub_url, token="", extra=""):
-    return (f"[sync]\nhub_url = {hub_url}\ntest_mode = 1\nenrol_token = {token}\n"
-            f"interval_s = 5\nbackoff_max_s = 5\n{extra}\n")
+    """A [sync] section for a test box; extra holds "key = value" lines
+    that replace the defaults here."""
+    keys = {"hub_url": hub_url, "test_mode": "1", "enrol_token": token, "interval_s": "5",
+            "backoff_max_s": "5"}
+    for line in extra.splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            keys[k.strip()] = v.strip()
+    return "[sync]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
 
 
 class Sync(Process):

@@ -24,7 +24,7 @@ static const char *const feeds[] = { "roster", "rates", "payments", "catalogue",
 /* Modules from the catalogue feed go into the box's catalogue. */
 static void apply_catalogue(struct pb_sync *s, json_t *items)
 {
-	json_t *doc = json_pack("{s[]}", "modules"), *mods, *it;
+	json_t *doc = json_pack("{si s[]}", "format", 1, "modules"), *mods, *it;
 	struct pb_manifest m;
 	char err[PB_MANIFEST_ERR_LEN], *text;
 	size_t i;

@@ -1,0 +1,244 @@
+"""pb-sync as a daemon against pb-hub and PostgreSQL, all real processes
+on loopback: wake-up, status, exactly once through kill -9 of either side,
+the feeds and a module file download cut three times."""
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+
+from pbhub import Sync, box_counts, box_meta, sync_section, wait_for
+
+
+def enrolled_box(boxes, hub, extra="", token=True):
+    tok = hub.cli("token", "PB-TEST-001").stdout.strip() if token else ""
+    b = boxes(sections=sync_section(hub.base, tok, extra))
+    b.pbctl("init")
+    return b
+
+
+def add(b, n, session="S1"):
+    b.pbctl("outbox", "add", "attendance.checkin",
+            json.dumps({"session_id": session, "nuptk": "1234567890123456", "name": "Siti",
+                        "signature": "M10 10 L20 20"}), str(n))
+
+
+def box_id(b):
+    return box_meta(b, "box_id")
+
+
+def all_acked(b, total):
+    return box_counts(b) == (total, 0)
+
+
+def test_daemon_wakes_uploads_and_reports(boxes, hub):
+    b = enrolled_box(boxes, hub, extra="interval_s = 3600")
+    add(b, 10)
+    s = Sync(b).start()
+    try:
+        wait_for(lambda: all_acked(b, 10), 30, what="first upload")
+        wait_for(lambda: box_meta(b, "sync.state") == "idle", 30, what="idle")
+        # the next round is an hour away: only the wake-up makes it happen now
+        add(b, 5)
+        assert box_counts(b) == (15, 5)
+        out = b.pbctl("sync", "now").stdout
+        assert "woken" in out
+        wait_for(lambda: all_acked(b, 15), 30, what="upload after wake-up")
+        st = b.pbctl("sync", "status").stdout
+        assert "state:        idle" in st and "pending:      0" in st, st
+        assert int(box_meta(b, "sync.bytes_up")) > 0
+        assert int(box_meta(b, "sync.last_success_ms")) > 0
+        assert hub.count(box_id(b)) == 15
+    finally:
+        s.stop()
+    # the key was made on the box, private to its owner
+    key = os.path.join(b.dir, "data", "sync.key")
+    assert os.stat(key).st_mode & 0o777 == 0o600
+    assert os.path.getsize(key) == 64
+    # with pb-sync stopped, waking it is an error that says so
+    p = b.pbctl("sync", "now", check=False)
+    assert p.returncode == 1 and "not running" in p.stderr
+
+
+def test_offline_then_hub_appears(boxes, pg, tmpdir_hub):
+    from pbhub import Hub
+    h = Hub(pg, tmpdir_hub)          # not started yet: the box is offline
+    b = enrolled_box(boxes, h)
+    add(b, 7)
+    s = Sync(b).start()
+    try:
+        wait_for(lambda: box_meta(b, "sync.state") == "offline", 30, what="offline")
+        assert "not reachable" in box_meta(b, "sync.last_error")
+        h.start()
+        b.pbctl("sync", "now")
+        wait_for(lambda: all_acked(b, 7), 30, what="upload once the hub is up")
+        assert h.count() == 7
+    finally:
+        s.stop()
+        h.stop()
+
+
+def test_kill9_hub_and_sync_mid_upload_exactly_once(boxes, hub):
+    total = 30000
+    b = enrolled_box(boxes, hub, extra="batch_records = 200")
+    add(b, total)
+    bid = box_id(b)
+    s = Sync(b).start()
+    try:
+        wait_for(lambda: 0 < hub.count(bid) < total, 60, 0.02, what="upload under way")
+        hub.kill9()                     # mid-ingest
+        time.sleep(0.5)
+        hub.start()
+        wait_for(lambda: 3 * total // 10 < hub.count(bid) < total, 90, 0.02,
+                 what="upload going again")
+        s.kill9()                       # mid-upload
+        s = Sync(b).start()
+        wait_for(lambda: all_acked(b, total), 180, 0.2, what="all acknowledged")
+    finally:
+        s.stop()
+    assert hub.count(bid) == total
+    assert hub.sql(f"SELECT count(DISTINCT id) FROM records WHERE box_id = '{bid}'") == str(total)
+    assert hub.sql(f"SELECT min(seq) || ' ' || max(seq) FROM records WHERE box_id = '{bid}'") \
+        == f"1 {total}"
+    assert f"chain OK, {total} records" in hub.cli("verify", bid).stdout
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+
+
+class CuttingProxy:
+    """A TCP proxy in front of the hub that cuts the first `cuts` responses
+    longer than `after` bytes once `after` bytes have gone through, and
+    notes the Range header of every request."""
+
+    def __init__(self, target_port, after, cuts):
+        self.target = target_port
+        self.after = after
+        self.cuts_left = cuts
+        self.ranges = []
+        self.lock = threading.Lock()
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(16)
+        self.port = self.srv.getsockname()[1]
+        self.stopped = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.stopped:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def serve(self, c):
+        u = socket.create_connection(("127.0.0.1", self.target))
+        req = b""
+
+        def up():
+            nonlocal req
+            try:
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    req += d
+                    u.sendall(d)
+            except OSError:
+                pass
+        threading.Thread(target=up, daemon=True).start()
+        sent, cut = 0, None
+        try:
+            while True:
+                d = u.recv(65536)
+                if not d:
+                    break
+                if cut is None and b"/v1/files/" in req:
+                    for line in req.split(b"\r\n"):
+                        if line.lower().startswith(b"range:"):
+                            with self.lock:
+                                self.ranges.append(line.split(b"=")[1].decode())
+                    with self.lock:
+                        cut = self.cuts_left > 0
+                        if cut:
+                            self.cuts_left -= 1
+                if cut and sent + len(d) > self.after:
+                    c.sendall(d[:self.after - sent])
+                    break
+                c.sendall(d)
+                sent += len(d)
+        except OSError:
+            pass
+        for s in (c, u):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self):
+        self.stopped = True
+        self.srv.close()
+
+
+def test_feeds_and_module_file_cut_three_times(boxes, hub, tmpdir_hub):
+    # the office publishes a module with a 1 MB file, rates and a roster
+    mod = os.path.join(tmpdir_hub, "mod")
+    os.makedirs(mod)
+    data = os.urandom(1024 * 1024)
+    with open(os.path.join(mod, "video.mp4"), "wb") as f:
+        f.write(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(mod, "manifest.json"), "w") as f:
+        json.dump({"format": 1, "modules": [{"id": "kk-a-mat-1", "title": "Pecahan", "kk": "A",
+                                "subject": "Matematika", "level": "SD",
+                                "files": [{"path": "video.mp4", "sha256": sha}]}]}, f)
+    hub.cli("catalogue", "add", mod)
+    hub.cli("publish", "rates", input=json.dumps([{"item": "uang_harian", "amount_rp": 150000}]))
+    hub.cli("publish", "roster", "--centre", "PB-TEST-001",
+            input=json.dumps({"session_id": "S1", "nuptk": "1234567890123456"}))
+    hub.cli("publish", "roster", "--centre", "PB-OTHER",
+            input=json.dumps({"session_id": "S9", "nuptk": "9999999999999999"}))
+
+    proxy = CuttingProxy(hub.port, after=200 * 1024, cuts=3)
+    b = boxes(sections=sync_section(f"http://127.0.0.1:{proxy.port}",
+                                    hub.cli("token", "PB-TEST-001").stdout.strip()))
+    b.pbctl("init")
+    b.pbctl("outbox", "add", "claim.submit",
+            json.dumps({"claim_id": "C1", "session_id": "S1", "amount_rp": 75000}))
+    b.pbctl("outbox", "add", "claim.decision",
+            json.dumps({"claim_id": "C1", "session_id": "S1", "decision": "approved"}))
+    s = Sync(b).start()
+    try:
+        stored = os.path.join(b.dir, "data", "store", sha[:2], sha)
+        wait_for(lambda: os.path.exists(stored), 90, 0.2, what="module file stored")
+        with open(stored, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == sha
+        # three cuts, each resumed from where it stopped
+        assert len(proxy.ranges) == 4, proxy.ranges
+        starts = [int(r.split("-")[0]) for r in proxy.ranges]
+        assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == 4, starts
+        assert not os.listdir(os.path.join(b.dir, "data", "store", "tmp"))
+        with sqlite3.connect(b.db_path()) as c:
+            kinds = dict(c.execute("SELECT kind, count(*) FROM sync_inbox GROUP BY kind"))
+            assert c.execute("SELECT source FROM modules WHERE id = 'kk-a-mat-1'").fetchone() \
+                == ("hub",)
+        assert kinds == {"rates": 1, "roster": 1, "catalogue": 1}   # not the other centre's
+        # finance marks the approved claim paid: it comes back down
+        csv = hub.cli("export", "claims", "--centre", "PB-TEST-001").stdout
+        assert "C1" in csv and "75000" in csv and csv.strip().endswith("no")
+        hub.cli("paid", "C1", "TRF-001")
+        assert hub.cli("paid", "C1", check=False).returncode == 1   # not twice
+        b.pbctl("sync", "now")
+
+        def paid():
+            with sqlite3.connect(b.db_path()) as c:
+                return c.execute("SELECT doc FROM sync_inbox WHERE kind = 'payments'").fetchone()
+        doc = json.loads(wait_for(paid, 30, what="payment status")[0])
+        assert doc["claim_id"] == "C1" and doc["status"] == "paid"
+        assert hub.cli("export", "claims").stdout.strip().endswith("yes")
+    finally:
+        s.stop()
+        proxy.close()
