@@ -1,0 +1,66 @@
+"""Retention (UU PDP): personal data leaves the box only after the hub
+acknowledged the session's records and the retention has passed."""
+import json
+import sqlite3
+import time
+
+from pbhub import Sync, box_counts, sync_section
+
+DAY_MS = 86400 * 1000
+
+
+def payloads(b, session):
+    with sqlite3.connect(b.db_path()) as c:
+        return [json.loads(p) for (p,) in c.execute(
+            "SELECT payload FROM outbox WHERE json_extract(payload, '$.session_id') = ? "
+            "ORDER BY seq", (session,))]
+
+
+def test_purge_after_ack_and_retention(boxes, hub):
+    b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip(),
+                                     "retention_days = 30"))
+    b.pbctl("init")
+    for s in ("S1", "S2"):
+        b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
+            {"session_id": s, "nuptk": "1234567890123456", "name": "Budi Santoso",
+             "signature": "M1 1 L2 2", "jp": 8}), "3")
+        b.pbctl("outbox", "add", "claim.submit", json.dumps(
+            {"session_id": s, "claim_id": f"C-{s}", "nuptk": "1234567890123456",
+             "receipt_photo": "ab" * 32, "amount_rp": 50000}))
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    # S3 is not acknowledged yet: it must stay whatever the date
+    b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
+        {"session_id": "S3", "nuptk": "6543210987654321", "name": "Sri"}))
+    assert box_counts(b) == (9, 1)
+
+    # within the retention nothing is due
+    out = b.pbctl("purge", "--dry-run").stdout
+    assert "0 session(s), 0 row(s)" in out
+    later = str(int(time.time() * 1000) + 31 * DAY_MS)
+    before = payloads(b, "S1")
+    out = b.pbctl("purge", "--dry-run", "--as-of", later).stdout
+    assert "would purge session S1" in out and "would purge session S2" in out
+    assert "S3" not in out
+    assert "2 session(s), 8 row(s)" in out
+    assert payloads(b, "S1") == before          # a dry run changes nothing
+
+    out = b.pbctl("purge", "--as-of", later).stdout
+    assert "purged: 2 session(s), 8 row(s)" in out
+    for sess in ("S1", "S2"):
+        for p in payloads(b, sess):
+            assert not {"name", "nuptk", "signature", "receipt_photo"} & set(p), p
+            assert p["session_id"] == sess
+        # totals stay
+        assert sum(p.get("jp", 0) for p in payloads(b, sess)) == 24
+        assert [p["amount_rp"] for p in payloads(b, sess) if "amount_rp" in p] == [50000]
+    assert payloads(b, "S3")[0]["name"] == "Sri"
+    # the chain still holds on the box; the hub keeps what it received
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+    assert "chain OK, 8 records" in hub.cli("verify").stdout
+    with sqlite3.connect(b.db_path()) as c:
+        assert c.execute("SELECT count(*) FROM purge_log").fetchone()[0] == 2
+        assert c.execute("SELECT count(*) FROM audit WHERE action = 'purge'").fetchone()[0] == 2
+    # nothing left to do a second time
+    assert "0 session(s), 0 row(s)" in b.pbctl("purge", "--as-of", later).stdout
