@@ -57,10 +57,13 @@ HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljan
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-hub
+# Test tools: the packet delay of the bad-link test (needs libnetfilter-queue).
+NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
+TEST_TOOLS := $(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay)
 
 .PHONY: all deps deps-test run test bench clean config-doc
 
-all: $(PROGRAMS) $(UNIT_BIN)
+all: $(PROGRAMS) $(UNIT_BIN) $(TEST_TOOLS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,6 +91,10 @@ $(BUILD)/obj/hub/%.o: hub/%.c
 $(BUILD)/pb-hub: $(HUB_OBJ) $(HUB_LIB_OBJ)
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(HUB_OBJ) $(HUB_LIB_OBJ) $(HUB_LIBS)
 
+$(BUILD)/tests/pb-nfq-delay: tests/tools/pb-nfq-delay.c
+	@mkdir -p $(dir $@)
+	$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(NFQ_LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
@@ -102,7 +109,7 @@ DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
-             postgresql python3-cryptography
+             postgresql python3-cryptography iptables libnetfilter-queue-dev
 DEB_BENCH := nginx-light wrk
 
 deps:
