@@ -126,43 +126,122 @@ static void save_conflict(PGconn *pg, const char *box, const struct pb_proto_rec
 	json_decref(o);
 }
 
-static int insert_record(PGconn *pg, const char *box, const struct pb_proto_record *rec)
-{
-	char seq[24], wall[24], mono[24];
-	const char *params[12];
-	json_t *pj;
-	char *pjson = NULL;
-	PGresult *res;
-	int rc;
+/* A growing PostgreSQL array literal ({"a","b",NULL}). */
+struct arr {
+	char *buf;
+	size_t len, cap;
+	int n;
+};
 
-	/* A payload that is JSON is also kept as jsonb for exports; any other
-	 * text is kept as it came. */
-	pj = json_loads(rec->payload, JSON_DECODE_ANY, NULL);
-	if (pj != NULL)
-		pjson = json_dumps(pj, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(pj);
-	snprintf(seq, sizeof(seq), "%" PRId64, rec->seq);
-	snprintf(wall, sizeof(wall), "%" PRId64, rec->wall_ms);
-	snprintf(mono, sizeof(mono), "%" PRId64, rec->mono_ms);
+static int arr_put(struct arr *a, const char *s, size_t n)
+{
+	if (a->len + n + 1 > a->cap) {
+		size_t cap = (a->cap ? a->cap * 2 : 4096);
+		char *nb;
+
+		while (cap < a->len + n + 1)
+			cap *= 2;
+		nb = realloc(a->buf, cap);
+		if (nb == NULL)
+			return -1;
+		a->buf = nb;
+		a->cap = cap;
+	}
+	memcpy(a->buf + a->len, s, n);
+	a->len += n;
+	a->buf[a->len] = '\0';
+	return 0;
+}
+
+/* One element; NULL gives an SQL NULL. Quotes and backslashes are escaped. */
+static int arr_add(struct arr *a, const char *v)
+{
+	if (arr_put(a, a->n++ == 0 ? "{" : ",", 1) != 0)
+		return -1;
+	if (v == NULL)
+		return arr_put(a, "NULL", 4);
+	if (arr_put(a, "\"", 1) != 0)
+		return -1;
+	for (const char *p = v; *p; ) {
+		size_t run = strcspn(p, "\"\\");
+		if (arr_put(a, p, run) != 0)
+			return -1;
+		p += run;
+		if (*p != '\0') {
+			char esc[2] = { '\\', *p };
+			if (arr_put(a, esc, 2) != 0)
+				return -1;
+			p++;
+		}
+	}
+	return arr_put(a, "\"", 1);
+}
+
+static int arr_add_int(struct arr *a, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return arr_add(a, buf);
+}
+
+static int arr_end(struct arr *a)
+{
+	return a->n == 0 ? arr_put(a, "{}", 2) : arr_put(a, "}", 1);
+}
+
+/* 1 if the payload can also be kept as jsonb (JSON that PostgreSQL takes:
+ * no NUL characters). */
+static int payload_is_json(const char *payload)
+{
+	json_t *j;
+
+	if (strstr(payload, "\\u0000") != NULL)
+		return 0;
+	j = json_loads(payload, JSON_DECODE_ANY, NULL);
+	json_decref(j);
+	return j != NULL;
+}
+
+#define NCOLS 11
+
+/* Insert records[0..n) in one statement (arrays unnested server-side). */
+static int insert_records(PGconn *pg, const char *box, const struct pb_proto_record *recs,
+			  size_t n)
+{
+	struct arr a[NCOLS];
+	const char *params[NCOLS + 1];
+	PGresult *res;
+	int rc = -1;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_proto_record *r = &recs[i];
+		if (arr_add_int(&a[0], r->seq) != 0 || arr_add(&a[1], r->id) != 0 ||
+		    arr_add(&a[2], r->type) != 0 || arr_add(&a[3], r->payload) != 0 ||
+		    arr_add(&a[4], payload_is_json(r->payload) ? r->payload : NULL) != 0 ||
+		    arr_add_int(&a[5], r->wall_ms) != 0 || arr_add(&a[6], r->clock_source) != 0 ||
+		    arr_add(&a[7], r->boot_id) != 0 || arr_add_int(&a[8], r->mono_ms) != 0 ||
+		    arr_add(&a[9], r->prev_hash) != 0 || arr_add(&a[10], r->hash) != 0)
+			goto out;
+	}
 	params[0] = box;
-	params[1] = seq;
-	params[2] = rec->id;
-	params[3] = rec->type;
-	params[4] = rec->payload;
-	params[5] = pjson;
-	params[6] = wall;
-	params[7] = rec->clock_source;
-	params[8] = rec->boot_id;
-	params[9] = mono;
-	params[10] = rec->prev_hash;
-	params[11] = rec->hash;
+	for (int c = 0; c < NCOLS; c++) {
+		if (arr_end(&a[c]) != 0)
+			goto out;
+		params[c + 1] = a[c].buf;
+	}
 	res = PQexecParams(pg, "INSERT INTO records(box_id, seq, id, type, payload, payload_json, "
-			   "wall_ms, clock_source, boot_id, mono_ms, prev_hash, hash) VALUES "
-			   "($1,$2,$3,$4,$5,$6::jsonb,$7,$8,$9,$10,$11,$12)",
-			   12, NULL, params, NULL, NULL, 0);
-	rc = hub_db_ok(res, PGRES_COMMAND_OK, "insert record");
+			   "wall_ms, clock_source, boot_id, mono_ms, prev_hash, hash) "
+			   "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], "
+			   "$5::text[], $6::jsonb[], $7::bigint[], $8::text[], $9::text[], "
+			   "$10::bigint[], $11::text[], $12::text[])",
+			   NCOLS + 1, NULL, params, NULL, NULL, 0);
+	rc = hub_db_ok(res, PGRES_COMMAND_OK, "insert records");
 	PQclear(res);
-	free(pjson);
+out:
+	for (int c = 0; c < NCOLS; c++)
+		free(a[c].buf);
 	return rc;
 }
 
@@ -294,11 +373,9 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 			e = PB_PROTO_BROKEN_CHAIN;
 			goto fail_tx;
 		}
-		for (size_t i = first_new; i < b.n; i++) {
-			if (insert_record(pg, box, &b.records[i]) != 0)
-				goto fail_tx;
-			stored++;
-		}
+		if (insert_records(pg, box, &b.records[first_new], b.n - first_new) != 0)
+			goto fail_tx;
+		stored = b.n - first_new;
 		snprintf(lo, sizeof(lo), "%" PRId64, b.records[b.n - 1].seq);
 		params[1] = lo;
 		params[2] = b.records[b.n - 1].hash;

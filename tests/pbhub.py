@@ -30,6 +30,7 @@ class Postgres:
         self.port = free_port()
         shutil.chown(self.tmp, PG_USER)
         self.started = False
+        self.fsync = False      # thrown away after the tests; benchmarks turn it on
 
     def _as_pg(self, *cmd, **kw):
         return subprocess.run(["runuser", "-u", PG_USER, "--", *cmd], capture_output=True,
@@ -42,8 +43,8 @@ class Postgres:
         p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-l",
                         os.path.join(self.tmp, "pg.log"), "-o",
                         f"-k {self.sock} -p {self.port} -c listen_addresses=127.0.0.1 "
-                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                        "-c max_connections=300", "start")
+                        + ("" if self.fsync else "-c fsync=off -c synchronous_commit=off "
+                           "-c full_page_writes=off ") + "-c max_connections=300", "start")
         assert p.returncode == 0, p.stderr + p.stdout
         self.started = True
         return self

@@ -154,3 +154,30 @@ def test_unsigned_downloads_refused(hub):
     assert r.status_code == 403 and r.json()["error"] == "unknown_box"
     r = requests.get(hub.base + "/v1/feed/nope", timeout=10)
     assert r.status_code == 404
+
+
+def test_payloads_kept_byte_for_byte(boxes, hub):
+    """Any payload text comes back exactly: quotes, backslashes, braces,
+    non-ASCII, a NUL escape PostgreSQL's jsonb refuses, and text that is not
+    JSON at all (kept as text only)."""
+    import hashlib
+    b = enrolled_box(boxes, hub)
+    bid, key = box_id(b), box_key(b)
+    payloads = ['{"name":"Ba\\"du \\\\ {x,y} NULL","kota":"Béla"}', 'not JSON, {"a":',
+                '{"nul":"\\u0000"}', '"NULL"', '{}']
+    recs, prev = [], "0" * 64
+    for i, p in enumerate(payloads, 1):
+        r = {"seq": i, "id": f"{i:032x}", "type": "attendance.checkin", "payload": p,
+             "wall_ms": 1, "clock_source": "unsynced", "boot_id": "", "mono_ms": 2,
+             "prev_hash": prev}
+        fields = ["pb-outbox-1", bid, str(i), r["id"], r["type"], "1", "unsynced", "", "2", prev]
+        r["hash"] = prev = hashlib.sha256(("\n".join(fields) + "\n" + p).encode()).hexdigest()
+        recs.append(r)
+    body = make_body(bid, recs)
+    r = post_batch(hub, bid, body, sign(key, body))
+    assert r.status_code == 200 and r.json()["stored"] == len(payloads), r.text
+    got = hub.sql("SELECT string_agg(encode(convert_to(payload, 'UTF8'), 'hex'), ',' ORDER BY seq) "
+                  "FROM records")
+    assert got.split(",") == [p.encode().hex() for p in payloads]
+    assert hub.sql("SELECT count(payload_json) FROM records") == "3"
+    assert f"chain OK, {len(payloads)} records" in hub.cli("verify", bid).stdout

@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""Uplink benchmark: bytes on the wire per record, and pb-hub's ingest rate
+with many boxes uploading at once against PostgreSQL, exactly once.
+
+  bench/bench_sync.py [--build build] [--boxes 200] [--records 2500] [--batch 500]
+                      [--threads 8] [--fsync on|off]
+
+1. Bytes: a real box (pbctl + pb-sync) uploads 1000 attendance records
+   without signatures, then 200 with ~1.5 KB signatures, to a real pb-hub;
+   pb-sync's own byte count (request bodies: gzipped batches) divided by the
+   records gives bytes per record and per signature.
+2. Ingest: BOXES simulated boxes enrol with their own Ed25519 keys, each
+   with RECORDS hash-chained records cut into gzipped, signed batches of
+   BATCH made beforehand; then all boxes upload at once (one client thread
+   each, in order, resending on any error) to one pb-hub with THREADS
+   workers. Rate = records / wall time from the first request to the last
+   acknowledgement. Afterwards the hub must hold every record exactly once
+   and every chain must verify.
+Results print and go to build/bench/sync.json. The peer figure for the
+ingest is PostgreSQL's own: the same rows copied by one INSERT … SELECT."""
+import argparse
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+
+def args():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--boxes", type=int, default=200)
+    ap.add_argument("--records", type=int, default=2500)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--fsync", choices=["on", "off"], default="on")
+    return ap.parse_args()
+
+
+A = args()
+os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, A.build))
+
+import pbhub  # noqa: E402
+from pbhub import Hub, Postgres, Sync, box_meta, sync_section  # noqa: E402
+from pbtest import Box  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+
+GENESIS = "0" * 64
+
+
+def signature_text(rng):
+    pts, x, y = [], 100, 50
+    for _ in range(180):
+        x, y = max(0, min(300, x + rng.randint(-9, 9))), max(0, min(100, y + rng.randint(-6, 6)))
+        pts.append(f"{x} {y}")
+    return "M" + " L".join(pts)
+
+
+def bytes_per_record(pg, tmp):
+    hub = Hub(pg, tmp).start()
+    out = {}
+    try:
+        rng = random.Random(1)
+        for label, n, sig in (("plain", 1000, False), ("signed", 200, True)):
+            b = Box(sections=sync_section(hub.base, hub.cli("token", "PB-BENCH").stdout.strip(),
+                                          "batch_records = 500"))
+            try:
+                b.pbctl("init")
+                for i in range(n):
+                    p = {"session_id": "S-2026-11-28", "day": 1,
+                         "nuptk": f"{3200000000000000 + i}", "name": f"Guru Peserta {i}",
+                         "jp": 8}
+                    if sig:
+                        p["signature"] = signature_text(rng)
+                    b.pbctl("outbox", "add", "attendance.checkin", json.dumps(p))
+                s = Sync(b).start(["-1"])
+                s.daemon.proc.wait(timeout=300)
+                s.daemon.stop()
+                out[label] = int(box_meta(b, "sync.bytes_up")) / n
+            finally:
+                b.close()
+    finally:
+        hub.stop()
+    return {"bytes_per_record": round(out["plain"], 1),
+            "bytes_per_signed_record": round(out["signed"], 1),
+            "bytes_per_signature": round(out["signed"] - out["plain"], 1)}
+
+
+def record_hash(box_id, r):
+    fields = ["pb-outbox-1", box_id, str(r["seq"]), r["id"], r["type"], str(r["wall_ms"]),
+              r["clock_source"], r["boot_id"], str(r["mono_ms"]), r["prev_hash"]]
+    return hashlib.sha256(("\n".join(fields) + "\n" + r["payload"]).encode()).hexdigest()
+
+
+class SimBox:
+    def __init__(self, n, records, batch):
+        self.key = Ed25519PrivateKey.generate()
+        self.box_id = secrets.token_hex(16)
+        self.pk = self.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                     serialization.PublicFormat.Raw).hex()
+        prev, recs = GENESIS, []
+        for seq in range(1, records + 1):
+            r = {"seq": seq, "id": secrets.token_hex(16), "type": "attendance.checkin",
+                 "payload": json.dumps({"session_id": f"S{n % 50}", "nuptk":
+                                        f"{3200000000000000 + seq}", "jp": 8},
+                                       separators=(",", ":")),
+                 "wall_ms": 1795000000000 + seq, "clock_source": "ntp", "boot_id": "b",
+                 "mono_ms": seq, "prev_hash": prev}
+            r["hash"] = prev = record_hash(self.box_id, r)
+            recs.append(r)
+        self.batches = []
+        for i in range(0, records, batch):
+            body = gzip.compress(json.dumps({"v": 1, "box_id": self.box_id,
+                                             "records": recs[i:i + batch]},
+                                            separators=(",", ":")).encode(), 6)
+            self.batches.append((body, self.key.sign(body).hex()))
+
+    def enrol(self, port, token):
+        msg = f"pb-enrol-1\n{self.box_id}\n{self.pk}\n{token}".encode()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("POST", "/v1/enrol", json.dumps({"box_id": self.box_id, "public_key": self.pk,
+                                                   "token": token,
+                                                   "signature": self.key.sign(msg).hex()}),
+                  {"Content-Type": "application/json"})
+        r = c.getresponse()
+        assert r.status == 200, r.read()
+        c.close()
+
+    def upload(self, port, errors):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for body, sig in self.batches:
+            while True:
+                try:
+                    c.request("POST", "/v1/batch", body, {
+                        "Content-Type": "application/vnd.pb-batch+gzip",
+                        "X-PB-Box": self.box_id, "X-PB-Signature": sig})
+                    r = c.getresponse()
+                    r.read()
+                    if r.status == 200:
+                        break
+                    errors.append(r.status)
+                except OSError as e:
+                    errors.append(str(e))
+                    c.close()
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        c.close()
+
+
+def ingest(pg, tmp):
+    hub = Hub(pg, tmp, threads=A.threads)
+    print(f"making {A.boxes} boxes x {A.records} records ...", flush=True)
+    boxes = [SimBox(n, A.records, A.batch) for n in range(A.boxes)]
+    hub.start()
+    try:
+        for b in boxes:
+            b.enrol(hub.port, hub.cli("token", f"PB-{b.box_id[:6]}").stdout.strip())
+        errors = []
+        threads = [threading.Thread(target=b.upload, args=(hub.port, errors)) for b in boxes]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.time() - t0
+        total = A.boxes * A.records
+        stored = hub.count()
+        distinct = int(hub.sql("SELECT count(DISTINCT id) FROM records"))
+        verify = hub.cli("verify", check=False)
+        ok = stored == total and distinct == total and verify.returncode == 0
+        # the peer: PostgreSQL's COPY of the same rows into a plain copy of the table
+        hub.sql("CREATE TABLE copy_peer AS SELECT * FROM records WITH NO DATA")
+        t1 = time.time()
+        subprocess.run(["psql", "-X", "-q", "-d", hub.conn, "-c",
+                        "INSERT INTO copy_peer SELECT * FROM records"], check=True)
+        peer = time.time() - t1
+    finally:
+        hub.stop()
+    return {"boxes": A.boxes, "records": total, "batch": A.batch, "hub_threads": A.threads,
+            "seconds": round(took, 2), "events_per_s": round(total / took),
+            "exactly_once": ok, "stored": stored, "client_retries": len(errors),
+            "postgres_insert_select_per_s": round(total / peer)}
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix=f"pbbench-{os.getpid()}-")
+    pg = Postgres()
+    if A.fsync == "on":
+        pg.fsync = True
+    pg.start()
+    try:
+        res = {"fsync": A.fsync}
+        res.update(bytes_per_record(pg, tmp))
+        print(json.dumps(res), flush=True)
+        res.update(ingest(pg, tmp))
+    finally:
+        pg.stop()
+        subprocess.run(["rm", "-rf", tmp])
+    os.makedirs(os.path.join(ROOT, A.build, "bench"), exist_ok=True)
+    with open(os.path.join(ROOT, A.build, "bench", "sync.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+    return 0 if res["exactly_once"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
