@@ -51,21 +51,12 @@ def args():
 A = args()
 os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, A.build))
 
-import pbhub  # noqa: E402
-from pbhub import Hub, Postgres, Sync, box_meta, sync_section  # noqa: E402
+from pbhub import Hub, Postgres, Sync, box_meta, signature_strokes, sync_section  # noqa: E402
 from pbtest import Box  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 GENESIS = "0" * 64
-
-
-def signature_text(rng):
-    pts, x, y = [], 100, 50
-    for _ in range(180):
-        x, y = max(0, min(300, x + rng.randint(-9, 9))), max(0, min(100, y + rng.randint(-6, 6)))
-        pts.append(f"{x} {y}")
-    return "M" + " L".join(pts)
 
 
 def bytes_per_record(pg, tmp):
@@ -83,7 +74,7 @@ def bytes_per_record(pg, tmp):
                          "nuptk": f"{3200000000000000 + i}", "name": f"Guru Peserta {i}",
                          "jp": 8}
                     if sig:
-                        p["signature"] = signature_text(rng)
+                        p["signature"] = signature_strokes(rng)
                     b.pbctl("outbox", "add", "attendance.checkin", json.dumps(p))
                 s = Sync(b).start(["-1"])
                 s.daemon.proc.wait(timeout=300)

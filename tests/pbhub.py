@@ -179,6 +179,15 @@ def wait_for(pred, timeout=60.0, step=0.1, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def signature_strokes(rng):
+    """Finger strokes as an SVG-like path, about 1.5 KB like a real signature."""
+    pts, x, y = [], 100, 50
+    for _ in range(180):
+        x, y = max(0, min(300, x + rng.randint(-9, 9))), max(0, min(100, y + rng.randint(-6, 6)))
+        pts.append(f"{x} {y}")
+    return "M" + " L".join(pts)
+
+
 # ---- batches made like a box makes them (docs/sync-protocol.md §4) ----
 
 def box_records(box, first=1, limit=1000):

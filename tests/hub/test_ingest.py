@@ -119,9 +119,7 @@ def test_refusals_store_nothing(boxes, hub):
     # conflict, kept for a human, never overwritten
     r = post_batch(hub, aid, good, sign(key, good))
     assert r.status_code == 200 and r.json()["acked"] == 10
-    body = make_body(aid, edited[:3] + [recs[3]])
-    body = make_body(aid, [dict(recs[0], payload='{"session_id":"S1","x":1}')])
-    # rehash the changed record so only the conflict can refuse it
+    # seq 1 with other content, rehashed so that only the conflict can refuse it
     import hashlib
     rec = dict(recs[0], payload='{"session_id":"S1","x":1}')
     fields = ["pb-outbox-1", aid, str(rec["seq"]), rec["id"], rec["type"], str(rec["wall_ms"]),

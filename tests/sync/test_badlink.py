@@ -8,12 +8,12 @@ import json
 import os
 import random
 import subprocess
-import threading
 import time
 
 import pytest
 
-from pbhub import Hub, Sync, box_counts, box_meta, sync_section, wait_for
+from pbhub import (Hub, Sync, box_counts, box_meta, signature_strokes, sync_section,
+                   wait_for)
 from pbtest import BUILD, Daemon
 
 DELAY = os.path.join(BUILD, "tests", "pb-nfq-delay")
@@ -78,15 +78,6 @@ def badlink(tmpdir_hub):
         link.down()
 
 
-def signature(rng):
-    """Finger strokes as a path, about 1.5 KB like a real signature."""
-    pts, x, y = [], 100, 50
-    for _ in range(180):
-        x, y = max(0, min(300, x + rng.randint(-9, 9))), max(0, min(100, y + rng.randint(-6, 6)))
-        pts.append(f"{x} {y}")
-    return "M" + " L".join(pts)
-
-
 def training_day(b):
     rng = random.Random(5)
     for t in range(TEACHERS):
@@ -94,7 +85,7 @@ def training_day(b):
         claim = f"C{t:03d}"
         b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
             {"session_id": "S-2026-11-28", "day": 1, "nuptk": nuptk, "name": f"Guru {t}",
-             "signature": signature(rng), "jp": 8}))
+             "signature": signature_strokes(rng), "jp": 8}))
         b.pbctl("outbox", "add", "claim.submit", json.dumps(
             {"session_id": "S-2026-11-28", "claim_id": claim, "nuptk": nuptk,
              "item": "transport", "amount_rp": 45000 + 1000 * t}))
