@@ -132,6 +132,16 @@ def test_refusals_store_nothing(boxes, hub):
     assert hub.sql(f"SELECT hash FROM records WHERE box_id='{aid}' AND seq=1") == recs[0]["hash"]
     assert hub.count() == 10
 
+    # a next record that does not follow the stored hash
+    import hashlib as _h
+    nxt = dict(recs[10], prev_hash="ab" * 32)
+    fields = ["pb-outbox-1", aid, str(nxt["seq"]), nxt["id"], nxt["type"], str(nxt["wall_ms"]),
+              nxt["clock_source"], nxt["boot_id"], str(nxt["mono_ms"]), nxt["prev_hash"]]
+    nxt["hash"] = _h.sha256(("\n".join(fields) + "\n" + nxt["payload"]).encode()).hexdigest()
+    body = make_body(aid, [nxt])
+    refused(post_batch(hub, aid, body, sign(key, body)), "broken_chain", 409)
+    assert hub.count() == 10
+
     # revoked: refused, and the box says so in its status
     hub.cli("revoke", aid)
     body = make_body(aid, recs[10:])
@@ -179,3 +189,39 @@ def test_payloads_kept_byte_for_byte(boxes, hub):
     assert got.split(",") == [p.encode().hex() for p in payloads]
     assert hub.sql("SELECT count(payload_json) FROM records") == "3"
     assert f"chain OK, {len(payloads)} records" in hub.cli("verify", bid).stdout
+
+
+def signed_get(hub, b, path, query="", etag=None):
+    import time
+    bid, key = box_id(b), box_key(b)
+    tm = str(int(time.time() * 1000))
+    headers = {"X-PB-Box": bid, "X-PB-Time": tm,
+               "X-PB-Signature": sign(key, f"pb-get-1\n{bid}\n{path}\n{tm}".encode())}
+    if etag:
+        headers["If-None-Match"] = etag
+    return requests.get(hub.base + path + query, headers=headers, timeout=10)
+
+
+def test_feed_cursor_and_etag(boxes, hub):
+    b = enrolled_box(boxes, hub)
+    hub.cli("publish", "rates", input='[{"item":"a","amount_rp":1},{"item":"b","amount_rp":2}]')
+    r = signed_get(hub, b, "/v1/feed/rates", "?after=0")
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert [i["doc"]["item"] for i in j["items"]] == ["a", "b"] and j["more"] is False
+    etag = r.headers["ETag"]
+    assert etag == f'"rates-{j["cursor"]}"'
+    # nothing new after the cursor: 304 to the same ETag
+    r = signed_get(hub, b, "/v1/feed/rates", f"?after={j['cursor']}", etag)
+    assert r.status_code == 304
+    hub.cli("publish", "rates", input='{"item":"c","amount_rp":3}')
+    r = signed_get(hub, b, "/v1/feed/rates", f"?after={j['cursor']}", etag)
+    assert r.status_code == 200 and [i["doc"]["item"] for i in r.json()["items"]] == ["c"]
+    # a signature for another path does not open this one
+    bid, key = box_id(b), box_key(b)
+    r = requests.get(hub.base + "/v1/feed/roster", timeout=10, headers={
+        "X-PB-Box": bid, "X-PB-Time": "1",
+        "X-PB-Signature": sign(key, f"pb-get-1\n{bid}\n/v1/feed/rates\n1".encode())})
+    assert r.status_code == 401 and r.json()["error"] == "bad_signature"
+    r = signed_get(hub, b, "/v1/feed/rates", "?after=-1")
+    assert r.status_code == 400
