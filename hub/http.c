@@ -224,9 +224,13 @@ int hub_serve(struct hub *h)
 		return -1;
 	}
 	h->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		(h->tls_cert != NULL ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, h,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		/* without TLS these two are ignored */
+		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert != NULL ? h->tls_cert : "",
+		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key != NULL ? h->tls_key : "",
 		MHD_OPTION_THREAD_POOL_SIZE, h->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HUB_MAX_CONNECTIONS,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HUB_CONN_TIMEOUT_S,
@@ -242,8 +246,8 @@ int hub_serve(struct hub *h)
 	sigaction(SIGTERM, &act, NULL);
 	sigaction(SIGINT, &act, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pb_notice("listening on %s:%u with %u threads", h->listen_host, h->listen_port,
-		  h->threads);
+	pb_notice("listening on %s:%u (%s) with %u threads", h->listen_host, h->listen_port,
+		  h->tls_cert != NULL ? "https" : "http", h->threads);
 	while (!stop_flag)
 		pause();
 	MHD_stop_daemon(h->mhd);

@@ -24,6 +24,7 @@
 #define HUB_CONN_TIMEOUT_S   120
 #define HUB_MAX_CONNECTIONS  2000
 #define HUB_PATH_MAX         512
+#define HUB_PEM_MAX          (64 * 1024)
 
 struct hub {
 	char conninfo[HUB_CONNINFO_MAX];
@@ -31,6 +32,8 @@ struct hub {
 	char listen_host[64];
 	unsigned listen_port;
 	unsigned threads;
+	char *tls_cert;                  /* PEM, NULL: plain HTTP */
+	char *tls_key;
 
 	/* a fixed pool of database connections, one per worker thread */
 	pthread_mutex_t lock;

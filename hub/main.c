@@ -16,11 +16,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS] [-n] [VERB]\n"
+		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
+		"              [-C CERT.pem -K KEY.pem] [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
 		"  -t N          worker threads and database connections (default %d)\n"
+		"  -C, -K        serve HTTPS with this certificate chain and key (PEM)\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
 		"verbs:\n"
 		"  serve                              serve HTTP (the default)\n"
@@ -34,6 +36,30 @@ static void usage(FILE *f)
 		"  export attendance|claims [--centre ID] [--session ID]   CSV on stdout\n"
 		"  verify [BOX_ID]                    recompute stored hash chains\n",
 		HUB_THREADS_DEFAULT);
+}
+
+/* Read a small PEM file whole. */
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(HUB_PEM_MAX + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, HUB_PEM_MAX + 1, f);
+	fclose(f);
+	if (n == 0 || n > HUB_PEM_MAX) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 static int set_listen(struct hub *h, const char *v)
@@ -71,7 +97,9 @@ int main(int argc, char **argv)
 	snprintf(h.listen_host, sizeof(h.listen_host), "127.0.0.1");
 	h.listen_port = 8780;
 	h.threads = HUB_THREADS_DEFAULT;
-	while ((opt = getopt(argc, argv, "+d:l:f:t:nhV")) != -1) {
+	const char *cert_path = NULL, *key_path = NULL;
+
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:nhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -102,6 +130,8 @@ int main(int argc, char **argv)
 			}
 			h.threads = (unsigned)t;
 			break;
+		case 'C': cert_path = optarg; break;
+		case 'K': key_path = optarg; break;
 		case 'n': check = 1; break;
 		case 'V': printf("pb-hub %s\n", PB_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -110,34 +140,51 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		verb = argv[optind];
+	if ((cert_path == NULL) != (key_path == NULL)) {
+		fprintf(stderr, "pb-hub: -C and -K go together\n");
+		return 2;
+	}
+	if (cert_path != NULL) {
+		h.tls_cert = read_pem(cert_path);
+		h.tls_key = read_pem(key_path);
+		if (h.tls_cert == NULL || h.tls_key == NULL) {
+			fprintf(stderr, "pb-hub: cannot read %s\n",
+				h.tls_cert == NULL ? cert_path : key_path);
+			goto out_tls;
+		}
+	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "pb-hub: libsodium cannot start\n");
-		return 1;
+		rc = 1;
+		goto out_tls;
 	}
 	if (h.conninfo[0] == '\0') {
 		fprintf(stderr, "pb-hub: no database: give -d CONNINFO or set PB_HUB_DB\n");
-		return 2;
+		rc = 2;
+		goto out_tls;
 	}
 	if (check) {
+		err[0] = '\0';
 		pg = hub_db_connect(h.conninfo, err, sizeof(err));
 		if (pg == NULL || hub_db_schema_ok(pg, err, sizeof(err)) != 0 ||
 		    access(h.files_dir, R_OK | X_OK) != 0) {
-			fprintf(stderr, "pb-hub: %s\n", pg == NULL || err[0] ? err :
+			fprintf(stderr, "pb-hub: %s\n", err[0] ? err :
 				"files folder is not readable");
-			PQfinish(pg);
-			return 1;
+			goto out;
 		}
-		PQfinish(pg);
 		printf("configuration OK\n");
-		return 0;
+		rc = 0;
+		goto out;
 	}
-	if (strcmp(verb, "serve") == 0)
-		return hub_serve(&h) == 0 ? 0 : 1;
+	if (strcmp(verb, "serve") == 0) {
+		rc = hub_serve(&h) == 0 ? 0 : 1;
+		goto out_tls;
+	}
 
 	pg = hub_db_connect(h.conninfo, err, sizeof(err));
 	if (pg == NULL) {
 		fprintf(stderr, "pb-hub: database: %s\n", err);
-		return 1;
+		goto out_tls;
 	}
 	argc -= optind;
 	argv += optind;
@@ -179,5 +226,10 @@ int main(int argc, char **argv)
 	}
 out:
 	PQfinish(pg);
+out_tls:
+	if (h.tls_key != NULL)
+		sodium_memzero(h.tls_key, strlen(h.tls_key));
+	free(h.tls_cert);
+	free(h.tls_key);
 	return rc;
 }

@@ -89,7 +89,7 @@ class Hub(Process):
     """One pb-hub process on a free loopback port over a fresh database."""
     counter = 0
 
-    def __init__(self, pg, tmpdir, threads=2, db=None):
+    def __init__(self, pg, tmpdir, threads=2, db=None, tls=None):
         Hub.counter += 1
         self.pg = pg
         self.dbname = db or f"hub_{os.getpid()}_{Hub.counter}"
@@ -100,7 +100,8 @@ class Hub(Process):
         self.files = os.path.join(tmpdir, f"hub-files-{Hub.counter}")
         os.makedirs(self.files, exist_ok=True)
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.tls = tls            # (cert.pem, key.pem) or None
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = os.path.join(tmpdir, f"pb-hub-{Hub.counter}.log")
         self.threads = threads
         self.daemon = None
@@ -115,10 +116,14 @@ class Hub(Process):
         return p
 
     def start(self):
+        tls = ["-C", self.tls[0], "-K", self.tls[1]] if self.tls else []
         self.daemon = Daemon([binary("pb-hub"), "-d", self.conn, "-f", self.files,
-                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads)],
+                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads), *tls],
                              self.log)
-        wait_http(self.base + "/healthz", proc=self.daemon.proc)
+        if self.tls:
+            wait_for(lambda: "listening on" in self.daemon.output(), 20, what="pb-hub")
+        else:
+            wait_http(self.base + "/healthz", proc=self.daemon.proc)
         return self
 
     def sql(self, q):
