@@ -1,0 +1,60 @@
+"""pb-hub and pb-sync under valgrind: a round of enrolment, upload, feeds
+and a module file, a refused batch, then a clean stop with no memory errors
+and nothing leaked."""
+import hashlib
+import json
+import os
+import re
+import shutil
+
+import pytest
+import requests
+
+from pbhub import Hub, box_counts, box_meta, sync_section, wait_for
+from pbtest import Daemon, binary
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("valgrind") is None or "/asan" in os.environ.get("PB_BUILD", ""),
+    reason="valgrind checks the normal build only")
+
+VG = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+      "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect"]
+
+
+def test_hub_and_sync_are_valgrind_clean(pg, tmpdir_hub, boxes):
+    hub = Hub(pg, tmpdir_hub)
+    mod = os.path.join(tmpdir_hub, "mod")
+    os.makedirs(mod)
+    data = os.urandom(300000)
+    with open(os.path.join(mod, "a.pdf"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(mod, "manifest.json"), "w") as f:
+        json.dump({"format": 1, "modules": [{"id": "m1", "title": "Modul", "kk": "B",
+                   "subject": "IPA", "level": "SD",
+                   "files": [{"path": "a.pdf", "sha256": hashlib.sha256(data).hexdigest()}]}]}, f)
+    sha = hashlib.sha256(data).hexdigest()
+    hub.cli("catalogue", "add", mod)
+    hub.cli("publish", "rates", input='{"item":"x","amount_rp":1}')
+    hub_log = os.path.join(tmpdir_hub, "vg-hub.log")
+    hub.daemon = Daemon([*VG, f"--log-file={hub_log}", binary("pb-hub"), "-d", hub.conn,
+                         "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2"], hub.log)
+    wait_for(lambda: "listening on" in hub.daemon.output(), 60, what="pb-hub under valgrind")
+    b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip()))
+    b.pbctl("init")
+    b.pbctl("outbox", "add", "attendance.checkin", '{"session_id":"S1","name":"A"}', "50")
+    sync_log = os.path.join(b.dir, "vg-sync.log")
+    sync = Daemon([*VG, f"--log-file={sync_log}", binary("pb-sync"), "-c", b.conf],
+                  os.path.join(b.dir, "pb-sync.log"))
+    try:
+        wait_for(lambda: box_counts(b) == (50, 0), 120, 0.3, what="upload")
+        wait_for(lambda: os.path.exists(os.path.join(b.dir, "data", "store", sha[:2], sha)),
+                 120, 0.3, what="module file")
+        assert requests.post(hub.base + "/v1/batch", data=b"junk", timeout=30, headers={
+            "X-PB-Box": box_meta(b, "box_id"), "X-PB-Signature": "00"}).status_code == 401
+        assert requests.post(hub.base + "/v1/enrol", data=b"{", timeout=30).status_code == 400
+    finally:
+        sync.stop(expect_code=0)
+        hub.stop()
+    for log in (hub_log, sync_log):
+        text = open(log).read()
+        assert re.search(r"ERROR SUMMARY: 0 errors", text), text[-3000:]
