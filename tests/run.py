@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
 # Suites that also run against the sanitizer build.
-ASAN_SUITES = {"system"}
+ASAN_SUITES = {"system", "hub", "sync"}
 # Order: fast and basic first.
 ORDER = ["system", "hub", "sync", "net", "gpio", "image", "browser"]
 
