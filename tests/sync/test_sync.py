@@ -6,10 +6,12 @@ import json
 import os
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 
 from pbhub import Sync, box_counts, box_meta, sync_section, wait_for
+from pbtest import Daemon, binary
 
 
 def enrolled_box(boxes, hub, extra="", token=True):
@@ -242,3 +244,75 @@ def test_feeds_and_module_file_cut_three_times(boxes, hub, tmpdir_hub):
     finally:
         s.stop()
         proxy.close()
+
+
+def test_daily_budget_limits_module_files_not_uploads(boxes, hub, tmpdir_hub):
+    mod = os.path.join(tmpdir_hub, "big")
+    os.makedirs(mod)
+    data = os.urandom(1536 * 1024)
+    with open(os.path.join(mod, "v.mp4"), "wb") as f:
+        f.write(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(mod, "manifest.json"), "w") as f:
+        json.dump({"format": 1, "modules": [{"id": "big", "title": "Video", "kk": "C",
+                   "subject": "IPS", "level": "SMP", "files": [{"path": "v.mp4", "sha256": sha}]}]},
+                  f)
+    hub.cli("catalogue", "add", mod)
+    b = enrolled_box(boxes, hub, extra="daily_budget_mb = 1")
+    add(b, 300)
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    assert box_counts(b) == (300, 0)                      # uploads are never budgeted
+    part = os.path.join(b.dir, "data", "store", "tmp", f"{sha}.part")
+    assert os.path.getsize(part) == 1024 * 1024           # stopped at the budget
+    assert not os.path.exists(os.path.join(b.dir, "data", "store", sha[:2], sha))
+    assert "budget" in box_meta(b, "sync.last_error")
+    assert int(box_meta(b, "sync.budget_used")) == 1024 * 1024
+    # the next day (a fresh budget), it resumes where it stopped and ends verified
+    with sqlite3.connect(b.db_path()) as c:
+        c.execute("UPDATE box_meta SET value = '0' WHERE key = 'sync.budget_day'")
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    with open(os.path.join(b.dir, "data", "store", sha[:2], sha), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == sha
+    assert int(box_meta(b, "sync.budget_used")) == 512 * 1024
+
+
+def test_enrol_from_bundle_file(boxes, hub, tmpdir_hub):
+    b = enrolled_box(boxes, hub, token=False)
+    bundle = os.path.join(tmpdir_hub, "bundle.json")
+    with open(bundle, "w") as f:
+        json.dump({"centre_id": "PB-LAIN", "token": hub.cli("token", "PB-LAIN").stdout.strip()}, f)
+    p = b.pbctl("enrol", "--bundle", bundle, check=False)
+    assert p.returncode == 1 and "PB-LAIN" in p.stderr     # a bundle for another centre
+    with open(bundle, "w") as f:
+        json.dump({"centre_id": "PB-TEST-001",
+                   "token": hub.cli("token", "PB-TEST-001").stdout.strip()}, f)
+    assert "enrolled" in b.pbctl("enrol", "--bundle", bundle).stdout
+    assert "PB-TEST-001" in b.pbctl("sync", "status").stdout
+    # without a token at all pb-sync says what is missing
+    c = enrolled_box(boxes, hub, token=False)
+    s = Sync(c).start(["-1"])
+    assert s.daemon.proc.wait(timeout=30) == 1
+    s.daemon.stop(expect_code=1)
+    assert "no enrolment token" in box_meta(c, "sync.last_error")
+
+
+def test_runs_as_an_unprivileged_user(boxes, hub):
+    """pb-sync needs no root: its own user owning the data folder is enough
+    (here `nobody`, standing in for the image's pb-sync user)."""
+    b = enrolled_box(boxes, hub)
+    add(b, 20)
+    subprocess.run(["chown", "-R", "nobody:nogroup", b.dir], check=True)
+    os.chmod(b.dir, 0o755)
+    s = Sync(b)
+    s.daemon = Daemon(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                       binary("pb-sync"), "-c", b.conf, "-1"],
+                      os.path.join(b.dir, "pb-sync.log"))
+    assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
+    s.daemon.stop()
+    assert box_counts(b) == (20, 0)
+    key = os.path.join(b.dir, "data", "sync.key")
+    assert os.stat(key).st_uid == int(subprocess.check_output(["id", "-u", "nobody"]))
