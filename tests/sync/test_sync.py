@@ -14,6 +14,23 @@ from pbhub import Sync, box_counts, box_meta, sync_section, wait_for
 from pbtest import Daemon, binary
 
 
+def publish_module(hub, tmpdir, module_id, size):
+    """The office publishes a module with one file of random bytes;
+    returns the file's SHA-256."""
+    mod = os.path.join(tmpdir, module_id)
+    os.makedirs(mod)
+    data = os.urandom(size)
+    with open(os.path.join(mod, "video.mp4"), "wb") as f:
+        f.write(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(mod, "manifest.json"), "w") as f:
+        json.dump({"format": 1, "modules": [{"id": module_id, "title": "Pecahan", "kk": "A",
+                   "subject": "Matematika", "level": "SD",
+                   "files": [{"path": "video.mp4", "sha256": sha}]}]}, f)
+    hub.cli("catalogue", "add", mod)
+    return sha
+
+
 def enrolled_box(boxes, hub, extra="", token=True):
     tok = hub.cli("token", "PB-TEST-001").stdout.strip() if token else ""
     b = boxes(sections=sync_section(hub.base, tok, extra))
@@ -187,17 +204,7 @@ class CuttingProxy:
 
 def test_feeds_and_module_file_cut_three_times(boxes, hub, tmpdir_hub):
     # the office publishes a module with a 1 MB file, rates and a roster
-    mod = os.path.join(tmpdir_hub, "mod")
-    os.makedirs(mod)
-    data = os.urandom(1024 * 1024)
-    with open(os.path.join(mod, "video.mp4"), "wb") as f:
-        f.write(data)
-    sha = hashlib.sha256(data).hexdigest()
-    with open(os.path.join(mod, "manifest.json"), "w") as f:
-        json.dump({"format": 1, "modules": [{"id": "kk-a-mat-1", "title": "Pecahan", "kk": "A",
-                                "subject": "Matematika", "level": "SD",
-                                "files": [{"path": "video.mp4", "sha256": sha}]}]}, f)
-    hub.cli("catalogue", "add", mod)
+    sha = publish_module(hub, tmpdir_hub, "kk-a-mat-1", 1024 * 1024)
     hub.cli("publish", "rates", input=json.dumps([{"item": "uang_harian", "amount_rp": 150000}]))
     hub.cli("publish", "roster", "--centre", "PB-TEST-001",
             input=json.dumps({"session_id": "S1", "nuptk": "1234567890123456"}))
@@ -247,17 +254,7 @@ def test_feeds_and_module_file_cut_three_times(boxes, hub, tmpdir_hub):
 
 
 def test_daily_budget_limits_module_files_not_uploads(boxes, hub, tmpdir_hub):
-    mod = os.path.join(tmpdir_hub, "big")
-    os.makedirs(mod)
-    data = os.urandom(1536 * 1024)
-    with open(os.path.join(mod, "v.mp4"), "wb") as f:
-        f.write(data)
-    sha = hashlib.sha256(data).hexdigest()
-    with open(os.path.join(mod, "manifest.json"), "w") as f:
-        json.dump({"format": 1, "modules": [{"id": "big", "title": "Video", "kk": "C",
-                   "subject": "IPS", "level": "SMP", "files": [{"path": "v.mp4", "sha256": sha}]}]},
-                  f)
-    hub.cli("catalogue", "add", mod)
+    sha = publish_module(hub, tmpdir_hub, "big", 1536 * 1024)
     b = enrolled_box(boxes, hub, extra="daily_budget_mb = 1")
     add(b, 300)
     s = Sync(b).start(["-1"])
