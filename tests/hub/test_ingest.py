@@ -60,6 +60,24 @@ def test_upload_exactly_once_and_chain_verified(boxes, hub):
     assert hub.count(bid) == 1200
     assert "chain OK, 1200 records" in hub.cli("verify", bid).stdout
     assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+    # the finance export: per centre and session
+    rows = hub.cli("export", "attendance", "--centre", "PB-TEST-001", "--session", "S1") \
+        .stdout.splitlines()
+    assert len(rows) == 1201 and rows[0].startswith("centre_id,session_id,")
+    assert rows[1].split(",")[:2] == ["PB-TEST-001", "S1"] and "Budi" in rows[1]
+    assert len(hub.cli("export", "attendance", "--session", "S2").stdout.splitlines()) == 1
+    assert len(hub.cli("export", "attendance", "--centre", "PB-X").stdout.splitlines()) == 1
+
+
+def test_export_neutralises_formulas(boxes, hub):
+    b = enrolled_box(boxes, hub)
+    b.pbctl("outbox", "add", "attendance.checkin",
+            '{"session_id":"S1","nuptk":"1","name":"=HYPERLINK(\\"x\\"),\\nB"}')
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    out = hub.cli("export", "attendance").stdout
+    assert '"\'=HYPERLINK(""x""),\nB"' in out, out
 
 
 def refused(r, code, status):
