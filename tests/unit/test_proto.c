@@ -88,6 +88,56 @@ static void test_batch_refusals(void **state)
 			 PB_PROTO_MALFORMED);
 }
 
+/* Random byte changes, to the compressed body and to the JSON inside: the
+ * parser never crashes, and never accepts a batch whose records differ. */
+#define MUTATIONS 3000
+
+static void test_mutations(void **state)
+{
+	struct pb_proto_record r[8];
+	struct pb_proto_batch b;
+	unsigned char *body, *gz;
+	char *json, why[256];
+	size_t len, used, jlen, gzlen;
+	int accepted = 0;
+
+	(void)state;
+	chain(r, 8);
+	assert_int_equal(pb_proto_batch_build(box, r, 8, 1 << 20, &body, &len, &used), 0);
+	assert_int_equal(pb_proto_gunzip(body, len, 1 << 20, &json, &jlen), 0);
+	for (int i = 0; i < MUTATIONS; i++) {
+		int inside = i % 2;
+		unsigned char *m = malloc(inside ? jlen : len);
+		size_t mlen = inside ? jlen : len;
+		enum pb_proto_err e;
+
+		memcpy(m, inside ? (unsigned char *)json : body, mlen);
+		for (int k = 0; k < 1 + (int)randombytes_uniform(3); k++)
+			m[randombytes_uniform((uint32_t)mlen)] = (unsigned char)randombytes_uniform(256);
+		if (inside) {
+			assert_int_equal(pb_proto_gzip(m, mlen, &gz, &gzlen), 0);
+			e = pb_proto_batch_parse(gz, gzlen, box, &b, why, sizeof(why));
+			free(gz);
+		} else {
+			e = pb_proto_batch_parse(m, mlen, box, &b, why, sizeof(why));
+		}
+		if (e == PB_PROTO_OK) {
+			accepted++;
+			assert_int_equal(b.n, 8);
+			for (size_t j = 0; j < b.n; j++) {
+				assert_string_equal(b.records[j].hash, r[j].hash);
+				assert_string_equal(b.records[j].payload, r[j].payload);
+			}
+			pb_proto_batch_free(&b);
+		}
+		free(m);
+	}
+	print_message("%d of %d mutations still parsed (unchanged records)\n", accepted,
+		      MUTATIONS);
+	free(json);
+	free(body);
+}
+
 static void test_gunzip_limit(void **state)
 {
 	char *big = malloc(1 << 20), *out;
@@ -181,6 +231,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_round_trip),
 		cmocka_unit_test(test_batch_refusals),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_gunzip_limit),
 		cmocka_unit_test(test_keys_and_signatures),
 		cmocka_unit_test(test_outbox_agrees),
