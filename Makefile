@@ -110,7 +110,7 @@ DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables libnetfilter-queue-dev
-DEB_BENCH := nginx-light wrk
+DEB_BENCH := nginx-light wrk postgresql python3-cryptography
 
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
@@ -132,6 +132,7 @@ bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)
 	$(MAKE) $(PROGRAMS)
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
+	$(PYTHON) bench/bench_sync.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)

@@ -243,3 +243,33 @@ def test_feed_cursor_and_etag(boxes, hub):
     assert r.status_code == 401 and r.json()["error"] == "bad_signature"
     r = signed_get(hub, b, "/v1/feed/rates", "?after=-1")
     assert r.status_code == 400
+
+
+def test_check_and_migrations(pg, tmpdir_hub):
+    """-n checks the database and prints "configuration OK"; migrate is
+    idempotent and safe when several processes run it at once."""
+    import subprocess
+    from pbtest import binary
+    conn = pg.create_db(f"mig_{os.getpid()}")
+    files = os.path.join(tmpdir_hub, "f")
+    os.makedirs(files)
+
+    def hub(*args):
+        return subprocess.run([binary("pb-hub"), "-d", conn, "-f", files, *args],
+                              capture_output=True, text=True, timeout=60)
+    p = hub("-n")
+    assert p.returncode == 1 and "pb-hub migrate" in p.stderr
+    procs = [subprocess.Popen([binary("pb-hub"), "-d", conn, "migrate"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for pr in procs:
+        out, err = pr.communicate(timeout=60)
+        assert pr.returncode == 0, err
+        assert "schema at version" in out
+    assert hub("migrate").returncode == 0
+    p = hub("-n")
+    assert p.returncode == 0 and p.stdout.strip() == "configuration OK"
+    p = subprocess.run([binary("pb-hub"), "-d", "host=/nonexistent dbname=x", "-n"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and p.stderr.startswith("pb-hub: ")
+    p = hub("-C", "/nonexistent.pem", "-K", "/nonexistent.key", "-n")
+    assert p.returncode == 1 and "cannot read" in p.stderr
