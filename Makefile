@@ -56,14 +56,16 @@ HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljan
               -lsodium -lz -lpthread
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-hub
+PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync
+# The upstream server and the test tools are not box programs: not cross-built.
+HUB      := $(if $(CROSS),,$(BUILD)/pb-hub)
 # Test tools: the packet delay of the bad-link test (needs libnetfilter-queue).
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
-TEST_TOOLS := $(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay)
+TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 
 .PHONY: all deps deps-test run test bench clean config-doc
 
-all: $(PROGRAMS) $(UNIT_BIN) $(TEST_TOOLS)
+all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -130,7 +132,7 @@ test: deps-test
 
 bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)
-	$(MAKE) $(PROGRAMS)
+	$(MAKE) $(PROGRAMS) $(HUB)
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
 	$(PYTHON) bench/bench_sync.py --build $(BUILD)
 
