@@ -227,6 +227,15 @@ static enum sync_result fetch_file(struct pb_sync *s, const char *sha, int64_t s
 		st = pb_hubc_get_file(&s->hc, path, fd, off, want, &got);
 		budget_spend(s, got);
 		sync_save_bytes(s);
+		if (st == 200 && off > 0) {
+			/* The whole file came instead of the range asked for: what was
+			 * appended does not continue the part; start again. */
+			close(fd);
+			if (truncate(part, 0) != 0)
+				pb_warn("cannot truncate %s", part);
+			sync_set_error(s, "hub ignored the Range request; downloading the file again");
+			return SYNC_ERROR;
+		}
 		off += got;
 		if (st != 200 && st != 206) {
 			close(fd);
