@@ -48,7 +48,7 @@ int hub_cmd_token(PGconn *pg, int argc, char **argv)
 	int rc;
 
 	if (argc < 2 || !ident_ok(argv[1])) {
-		fprintf(stderr, "usage: pb-hub token CENTRE_ID\n");
+		fprintf(stderr, "usage: pb-hub token CENTRE_ID [--bundle]\n");
 		return 2;
 	}
 	randombytes_buf(raw, sizeof(raw));
@@ -62,7 +62,12 @@ int hub_cmd_token(PGconn *pg, int argc, char **argv)
 	PQclear(res);
 	if (rc != 0)
 		return 1;
-	printf("%s\n", token);
+	/* --bundle: the JSON a centre's provisioning bundle carries
+	 * (pbctl enrol --bundle FILE). */
+	if (argc >= 3 && strcmp(argv[2], "--bundle") == 0)
+		printf("{\"centre_id\": \"%s\", \"token\": \"%s\"}\n", argv[1], token);
+	else
+		printf("%s\n", token);
 	return 0;
 }
 

@@ -119,7 +119,8 @@ static void save_conflict(PGconn *pg, const char *box, const struct pb_proto_rec
 	params[3] = rec->hash;
 	params[4] = text != NULL ? text : "{}";
 	res = PQexecParams(pg, "INSERT INTO conflicts(box_id, seq, stored_hash, offered_hash, "
-			   "offered) VALUES ($1, $2, $3, $4, $5)", 5, NULL, params, NULL, NULL, 0);
+			   "offered) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+			   5, NULL, params, NULL, NULL, 0);
 	hub_db_ok(res, PGRES_COMMAND_OK, "conflict");
 	PQclear(res);
 	free(text);

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 		"verbs:\n"
 		"  serve                              serve HTTP (the default)\n"
 		"  migrate                            create or update the schema\n"
-		"  token CENTRE_ID                    make a one-time enrolment token\n"
+		"  token CENTRE_ID [--bundle]         make a one-time enrolment token (as bundle JSON)\n"
 		"  revoke BOX_ID                      refuse a box from now on\n"
 		"  boxes | conflicts                  list boxes, list conflicts\n"
 		"  publish roster|rates [--centre ID] < JSON   publish for boxes to pull\n"

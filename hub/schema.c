@@ -51,7 +51,8 @@ const struct hub_migration hub_migrations[] = {
 	  "  stored_hash text NOT NULL,"
 	  "  offered_hash text NOT NULL,"
 	  "  offered text NOT NULL,"
-	  "  at timestamptz NOT NULL DEFAULT now()"
+	  "  at timestamptz NOT NULL DEFAULT now(),"
+	  "  UNIQUE (box_id, seq, offered_hash)"
 	  ");"
 	  /* What boxes pull: roster, rates, payments, catalogue. centre_id
 	   * NULL means every centre. */

@@ -146,6 +146,7 @@ def test_refusals_store_nothing(boxes, hub):
     body = make_body(aid, [rec])
     j = refused(post_batch(hub, aid, body, sign(key, body)), "conflict", 409)
     assert j["acked"] == 10
+    refused(post_batch(hub, aid, body, sign(key, body)), "conflict", 409)   # offered again
     assert hub.sql("SELECT count(*) FROM conflicts") == "1"
     assert hub.sql(f"SELECT hash FROM records WHERE box_id='{aid}' AND seq=1") == recs[0]["hash"]
     assert hub.count() == 10

@@ -285,8 +285,7 @@ def test_enrol_from_bundle_file(boxes, hub, tmpdir_hub):
     p = b.pbctl("enrol", "--bundle", bundle, check=False)
     assert p.returncode == 1 and "PB-LAIN" in p.stderr     # a bundle for another centre
     with open(bundle, "w") as f:
-        json.dump({"centre_id": "PB-TEST-001",
-                   "token": hub.cli("token", "PB-TEST-001").stdout.strip()}, f)
+        f.write(hub.cli("token", "PB-TEST-001", "--bundle").stdout)
     assert "enrolled" in b.pbctl("enrol", "--bundle", bundle).stdout
     assert "PB-TEST-001" in b.pbctl("sync", "status").stdout
     # without a token at all pb-sync says what is missing
