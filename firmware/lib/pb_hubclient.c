@@ -123,6 +123,8 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 	(void)dn;
 	(void)ut;
 	(void)un;
+	if (c->tick != NULL)
+		c->tick(c->tick_arg);
 	return (c->stop != NULL && *c->stop) ? 1 : 0;
 }
 

@@ -29,6 +29,8 @@ struct pb_hubc {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
 	CURL *curl;
 	volatile sig_atomic_t *stop;   /* set: transfers abort */
+	void (*tick)(void *arg);       /* called while a transfer runs (watchdog) */
+	void *tick_arg;
 	long status;                   /* HTTP status of the last request */
 	char err[PB_HUBC_ERR_LEN];     /* plain words when a request failed */
 	uint64_t bytes_up, bytes_down; /* running totals */

@@ -12,6 +12,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_notify.h"
 #include "pb_outbox.h"
 
 #include <errno.h>
@@ -128,7 +129,10 @@ static enum wait_end wait_for(struct pb_sync *s, unsigned seconds, int watch_rou
 
 		if (left <= 0)
 			return WAIT_TIMEOUT;
+		sync_tick(s);
 		slice = (int)(left < PB_SYNC_ROUTE_POLL_S * 1000 ? left : PB_SYNC_ROUTE_POLL_S * 1000);
+		if (s->watchdog_ms > 0 && slice > s->watchdog_ms)
+			slice = (int)s->watchdog_ms;
 		if (poll(&p, 1, slice) > 0 && (p.revents & POLLIN)) {
 			drain_wake(s);
 			return WAIT_WOKEN;
@@ -326,8 +330,15 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &act, NULL);
 	sigaction(SIGINT, &act, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	s.hc.tick = sync_tick;
+	s.hc.tick_arg = &s;
+	s.watchdog_ms = (int64_t)(pb_notify_watchdog_usec() / 2000);
+	s.last_ping_ms = pb_clock_mono_ms();
 	pb_notice("box %s, hub %s", s.box_id, s.hc.base);
+	if (pb_notify("READY=1\nSTATUS=started") == PB_NOTIFY_ERROR)
+		pb_warn("%s: %s", pb_notify_strerror(PB_NOTIFY_ERROR), strerror(errno));
 	rc = run(&s, once);
+	pb_notify("STOPPING=1");
 	pb_notice("stopped");
 out:
 	if (s.wake_fd >= 0) {

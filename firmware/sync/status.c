@@ -3,6 +3,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_notify.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +25,22 @@ void sync_set_state(struct pb_sync *s, const char *state)
 		return;
 	meta_set(s, "sync.state", state);
 	pb_info("state %s", state);
+	snprintf(old, sizeof(old), "STATUS=%s", state);
+	pb_notify(old);
+}
+
+void sync_tick(void *arg)
+{
+	struct pb_sync *s = arg;
+	int64_t now;
+
+	if (s->watchdog_ms <= 0)
+		return;
+	now = pb_clock_mono_ms();
+	if (now - s->last_ping_ms < s->watchdog_ms)
+		return;
+	s->last_ping_ms = now;
+	pb_notify("WATCHDOG=1");
 }
 
 void sync_set_error(struct pb_sync *s, const char *words)

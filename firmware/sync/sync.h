@@ -34,6 +34,8 @@ struct pb_sync {
 	char wake_path[PATH_MAX];
 	int loopback_hub;
 	uint64_t base_up, base_down;   /* totals before this run */
+	int64_t watchdog_ms;           /* ping the service manager this often, 0: never */
+	int64_t last_ping_ms;
 	volatile sig_atomic_t *stop;
 };
 
@@ -44,6 +46,8 @@ void sync_mark_success(struct pb_sync *s);
 void sync_save_bytes(struct pb_sync *s);
 int64_t sync_meta_int(struct pb_sync *s, const char *key, int64_t def);
 void sync_meta_set_int(struct pb_sync *s, const char *key, int64_t v);
+/* Ping the service manager's watchdog when due (also during transfers). */
+void sync_tick(void *arg);
 
 /* upload.c */
 enum sync_result sync_upload(struct pb_sync *s);

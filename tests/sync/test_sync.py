@@ -312,3 +312,35 @@ def test_runs_as_an_unprivileged_user(boxes, hub):
     assert box_counts(b) == (20, 0)
     key = os.path.join(b.dir, "data", "sync.key")
     assert os.stat(key).st_uid == int(subprocess.check_output(["id", "-u", "nobody"]))
+
+
+def test_tells_the_service_manager(boxes, hub):
+    """READY, STATUS and watchdog pings over $NOTIFY_SOCKET, as systemd's
+    Type=notify with WatchdogSec expects (the socket here stands in for
+    systemd, which does not run as PID 1 on this machine)."""
+    b = enrolled_box(boxes, hub, extra="interval_s = 3600")
+    add(b, 5)
+    path = os.path.join(b.dir, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(0.2)
+    got = []
+
+    def drain():
+        try:
+            while True:
+                got.append(sock.recv(1024).decode())
+        except OSError:
+            pass
+        return got
+    s = Sync(b, env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "1000000"}).start()
+    try:
+        wait_for(lambda: sum(m == "WATCHDOG=1" for m in drain()) >= 3, 60, what="watchdog pings")
+        assert got[0].startswith("READY=1")
+        assert "STATUS=idle" in got
+        assert box_counts(b) == (5, 0)
+    finally:
+        s.stop()
+        drain()
+        sock.close()
+    assert got[-1] == "STOPPING=1"
