@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -143,6 +144,14 @@ int cmd_enrol(struct pb_ctl *c, int argc, char **argv)
 	if (pb_hubc_init(&hc, &c->cfg, box_id, key) != 0) {
 		fprintf(stderr, "pbctl: %s\n", hc.err);
 		goto out;
+	}
+	/* Run as root, pbctl may just have made the key: it belongs to the
+	 * uplink's own user where there is one. */
+	if (geteuid() == 0) {
+		const struct passwd *pw = getpwnam(PB_SYNC_USER);
+		if (pw != NULL && chown(key, pw->pw_uid, pw->pw_gid) != 0)
+			fprintf(stderr, "pbctl: cannot give %s to %s: %s\n", key, PB_SYNC_USER,
+				strerror(errno));
 	}
 	if (pb_hubc_enrol(&hc, token, centre, sizeof(centre), &refused) != 0) {
 		fprintf(stderr, "pbctl: enrolment failed: %s\n", hc.err);

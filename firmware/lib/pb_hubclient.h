@@ -19,6 +19,7 @@
 #define PB_HUBC_ANSWER_MAX        (8 * 1024 * 1024)
 #define PB_HUBC_ERR_LEN           256
 #define PB_HUBC_URL_MAX           1024
+#define PB_SYNC_USER              "pb-sync"  /* owns the key on a box */
 
 struct pb_hubc {
 	char base[PB_CONFIG_STR_LEN];

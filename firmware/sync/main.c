@@ -27,7 +27,8 @@
 #include <unistd.h>
 
 #define PB_SYNC_DEFAULT_CONFIG "/etc/pusat-belajar/box.conf"
-#define PB_SYNC_ROUTE_FILE     "/proc/net/route"
+/* /proc/self/… stays visible under systemd's ProcSubset=pid. */
+#define PB_SYNC_ROUTE_FILE     "/proc/self/net/route"
 #define PB_SYNC_ROUTE_MAX      (64 * 1024)
 
 static volatile sig_atomic_t stop_flag;
