@@ -344,3 +344,25 @@ def test_tells_the_service_manager(boxes, hub):
         drain()
         sock.close()
     assert got[-1] == "STOPPING=1"
+
+
+def test_record_edited_on_the_box_is_refused(boxes, hub):
+    """A record changed in the box's database after it was written no longer
+    matches its hash: the hub refuses the batch, stores none of it, and the
+    box says so instead of retrying in a loop."""
+    b = enrolled_box(boxes, hub)
+    add(b, 5)
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    add(b, 5)
+    with sqlite3.connect(b.db_path()) as c:
+        c.execute("UPDATE outbox SET payload = replace(payload, 'Siti', 'Sita') WHERE seq = 8")
+    assert "BROKEN at seq 8" in b.pbctl("outbox", "verify", check=False).stdout
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 1
+    s.daemon.stop(expect_code=1)
+    assert box_meta(b, "sync.state") == "refused"
+    assert "does not match its hash" in box_meta(b, "sync.last_error")
+    assert hub.count(box_id(b)) == 5
+    assert box_counts(b) == (10, 5)
