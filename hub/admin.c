@@ -39,28 +39,36 @@ static int ident_ok(const char *s)
 	return 1;
 }
 
-int hub_cmd_token(PGconn *pg, int argc, char **argv)
+/* A random token for owner, stored as its SHA-256 by sql ($1 hash,
+ * $2 owner). Returns 0 with the token in out. */
+static int new_token(PGconn *pg, const char *sql, const char *owner,
+		     char out[HUB_TOKEN_BYTES * 2 + 1])
 {
 	unsigned char raw[HUB_TOKEN_BYTES];
-	char token[HUB_TOKEN_BYTES * 2 + 1], hash[PB_SHA256_HEX_LEN + 1];
-	const char *params[2];
+	char hash[PB_SHA256_HEX_LEN + 1];
+	const char *params[2] = { hash, owner };
 	PGresult *res;
 	int rc;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out, HUB_TOKEN_BYTES * 2 + 1, raw, sizeof(raw));
+	pb_sha256_hex(out, strlen(out), hash);
+	res = PQexecParams(pg, sql, 2, NULL, params, NULL, NULL, 0);
+	rc = hub_db_ok(res, PGRES_COMMAND_OK, "token");
+	PQclear(res);
+	return rc;
+}
+
+int hub_cmd_token(PGconn *pg, int argc, char **argv)
+{
+	char token[HUB_TOKEN_BYTES * 2 + 1];
 
 	if (argc < 2 || !ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub token CENTRE_ID [--bundle]\n");
 		return 2;
 	}
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
-	pb_sha256_hex(token, strlen(token), hash);
-	params[0] = hash;
-	params[1] = argv[1];
-	res = PQexecParams(pg, "INSERT INTO tokens(token_sha256, centre_id) VALUES ($1, $2)",
-			   2, NULL, params, NULL, NULL, 0);
-	rc = hub_db_ok(res, PGRES_COMMAND_OK, "token");
-	PQclear(res);
-	if (rc != 0)
+	if (new_token(pg, "INSERT INTO tokens(token_sha256, centre_id) VALUES ($1, $2)",
+		      argv[1], token) != 0)
 		return 1;
 	/* --bundle: the JSON a centre's provisioning bundle carries
 	 * (pbctl enrol --bundle FILE). */
@@ -287,48 +295,57 @@ out:
 	return rc;
 }
 
-int hub_cmd_paid(PGconn *pg, int argc, char **argv)
+const char *hub_paid_strerror(enum hub_paid_result r)
 {
-	const char *reference = argc >= 3 ? argv[2] : "";
-	const char *params[2];
-	char centre[128];
-	PGresult *res;
-	json_t *doc;
-	int rc = 1;
-
-	if (argc < 2 || strlen(argv[1]) > 128 || strlen(reference) > 200) {
-		fprintf(stderr, "usage: pb-hub paid CLAIM_ID [REFERENCE]\n");
-		return 2;
+	switch (r) {
+	case HUB_PAID_OK:      return "marked paid";
+	case HUB_PAID_UNKNOWN: return "no such claim has reached the hub";
+	case HUB_PAID_ALREADY: return "already marked paid";
+	case HUB_PAID_BAD:     return "claim id or reference too long";
+	case HUB_PAID_ERROR:   return "database error";
 	}
+	return "unknown";
+}
+
+enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference)
+{
+	const char *params[3];
+	char centre[128];
+	PGresult *res = NULL;
+	json_t *doc;
+	enum hub_paid_result r = HUB_PAID_ERROR;
+
+	if (strlen(claim) == 0 || strlen(claim) > HUB_CLAIM_ID_MAX ||
+	    strlen(reference) > HUB_REFERENCE_MAX)
+		return HUB_PAID_BAD;
 	if (hub_db_exec(pg, "BEGIN") != 0)
-		return 1;
-	params[0] = argv[1];
+		return HUB_PAID_ERROR;
+	params[0] = claim;
 	res = PQexecParams(pg, "SELECT b.centre_id FROM records r JOIN boxes b USING (box_id) "
 			   "WHERE r.type LIKE 'claim.%' AND r.payload_json->>'claim_id' = $1 "
 			   "LIMIT 1", 1, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "paid") != 0)
 		goto fail;
 	if (PQntuples(res) != 1) {
-		fprintf(stderr, "pb-hub: no claim %s has reached the hub\n", argv[1]);
+		r = HUB_PAID_UNKNOWN;
 		goto fail;
 	}
 	snprintf(centre, sizeof(centre), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	{
-		const char *p3[3] = { argv[1], centre, reference };
-		res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference) "
-				   "VALUES ($1, $2, $3) ON CONFLICT (claim_id) DO NOTHING",
-				   3, NULL, p3, NULL, NULL, 0);
-	}
+	params[1] = centre;
+	params[2] = reference;
+	res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference) "
+			   "VALUES ($1, $2, $3) ON CONFLICT (claim_id) DO NOTHING",
+			   3, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_COMMAND_OK, "paid") != 0)
 		goto fail;
 	if (strcmp(PQcmdTuples(res), "1") != 0) {
-		fprintf(stderr, "pb-hub: claim %s is already marked paid\n", argv[1]);
+		r = HUB_PAID_ALREADY;
 		goto fail;
 	}
 	PQclear(res);
 	res = NULL;
-	doc = json_pack("{ss ss sI ss}", "claim_id", argv[1], "status", "paid", "paid_at_ms",
+	doc = json_pack("{ss ss sI ss}", "claim_id", claim, "status", "paid", "paid_at_ms",
 			(json_int_t)((int64_t)time(NULL) * 1000), "reference", reference);
 	if (feed_add(pg, "payments", centre, doc) != 0) {
 		json_decref(doc);
@@ -337,12 +354,28 @@ int hub_cmd_paid(PGconn *pg, int argc, char **argv)
 	json_decref(doc);
 	if (hub_db_exec(pg, "COMMIT") != 0)
 		goto fail;
-	printf("claim %s marked paid\n", argv[1]);
-	return 0;
+	return HUB_PAID_OK;
 fail:
 	PQclear(res);
 	hub_db_exec(pg, "ROLLBACK");
-	return rc;
+	return r;
+}
+
+int hub_cmd_paid(PGconn *pg, int argc, char **argv)
+{
+	enum hub_paid_result r;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: pb-hub paid CLAIM_ID [REFERENCE]\n");
+		return 2;
+	}
+	r = hub_mark_paid(pg, argv[1], argc >= 3 ? argv[2] : "");
+	if (r != HUB_PAID_OK) {
+		fprintf(stderr, "pb-hub: claim %s: %s\n", argv[1], hub_paid_strerror(r));
+		return r == HUB_PAID_BAD ? 2 : 1;
+	}
+	printf("claim %s marked paid\n", argv[1]);
+	return 0;
 }
 
 /* One CSV field: quoted when needed; a leading = + - @ tab or CR is
@@ -398,36 +431,63 @@ static const char sql_claims[] =
 	"AND ($2::text IS NULL OR coalesce(d.p->>'session_id', s.p->>'session_id') = $2) "
 	"ORDER BY 1, 2, 3";
 
-int hub_cmd_export(PGconn *pg, int argc, char **argv)
+int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
+	       FILE *out)
 {
-	const char *params[2] = { opt(argc, argv, "--centre"), opt(argc, argv, "--session") };
+	const char *params[2] = { centre, session };
 	const char *sql, *head;
 	PGresult *res;
 	int cols;
 
-	if (argc >= 2 && strcmp(argv[1], "attendance") == 0) {
+	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
 		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
 		       "wall_ms,clock_source";
-	} else if (argc >= 2 && strcmp(argv[1], "claims") == 0) {
+	} else if (strcmp(kind, "claims") == 0) {
 		sql = sql_claims;
 		head = "centre_id,session_id,claim_id,nuptk,name,item,amount_rp,paid";
 	} else {
-		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
-			"[--session ID]\n");
-		return 2;
+		return -2;
 	}
 	res = PQexecParams(pg, sql, 2, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "export") != 0) {
 		PQclear(res);
-		return 1;
+		return -1;
 	}
-	printf("%s\r\n", head);
+	fprintf(out, "%s\r\n", head);
 	cols = PQnfields(res);
 	for (int i = 0; i < PQntuples(res); i++)
 		for (int c = 0; c < cols; c++)
-			csv_field(stdout, PQgetvalue(res, i, c), c == cols - 1);
+			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
 	PQclear(res);
+	return 0;
+}
+
+int hub_cmd_export(PGconn *pg, int argc, char **argv)
+{
+	int rc = argc >= 2 ? hub_export(pg, argv[1], opt(argc, argv, "--centre"),
+					opt(argc, argv, "--session"), stdout) : -2;
+
+	if (rc == -2)
+		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
+			"[--session ID]\n");
+	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
+}
+
+/* An office login: a random bearer token, of which only the SHA-256 is
+ * kept. */
+int hub_cmd_office_token(PGconn *pg, int argc, char **argv)
+{
+	char token[HUB_TOKEN_BYTES * 2 + 1];
+
+	if (argc < 2 || !ident_ok(argv[1])) {
+		fprintf(stderr, "usage: pb-hub office-token NAME\n");
+		return 2;
+	}
+	if (new_token(pg, "INSERT INTO office_tokens(token_sha256, name) VALUES ($1, $2)",
+		      argv[1], token) != 0)
+		return 1;
+	printf("%s\n", token);
 	return 0;
 }
 

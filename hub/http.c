@@ -146,6 +146,8 @@ static enum MHD_Result route(struct hub_req *r)
 		return hub_feed(r, u + 9);
 	if (get && strncmp(u, "/v1/files/", 10) == 0)
 		return hub_file(r, u + 10);
+	if ((get || post) && strncmp(u, "/v1/office/", 11) == 0)
+		return hub_office(r, u + 11);
 	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
 }
 

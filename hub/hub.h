@@ -25,6 +25,8 @@
 #define HUB_MAX_CONNECTIONS  2000
 #define HUB_PATH_MAX         512
 #define HUB_PEM_MAX          (64 * 1024)
+#define HUB_CLAIM_ID_MAX     128
+#define HUB_REFERENCE_MAX    200
 
 struct hub {
 	char conninfo[HUB_CONNINFO_MAX];
@@ -101,6 +103,23 @@ int hub_cmd_export(PGconn *pg, int argc, char **argv);
 int hub_cmd_verify(PGconn *pg, int argc, char **argv);
 int hub_cmd_boxes(PGconn *pg, int argc, char **argv);
 int hub_cmd_conflicts(PGconn *pg, int argc, char **argv);
+int hub_cmd_office_token(PGconn *pg, int argc, char **argv);
+
+/* Shared by the verbs and the office's HTTP routes (office.c). */
+enum hub_paid_result {
+	HUB_PAID_OK = 0,
+	HUB_PAID_UNKNOWN,
+	HUB_PAID_ALREADY,
+	HUB_PAID_BAD,
+	HUB_PAID_ERROR,
+};
+enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference);
+const char *hub_paid_strerror(enum hub_paid_result r);
+/* CSV of "attendance" or "claims"; centre/session NULL: all. 0, -1 on a
+ * database error, -2 for an unknown kind. */
+int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
+	       FILE *out);
+enum MHD_Result hub_office(struct hub_req *r, const char *rest);
 
 /* Path of a module file in the hub's file folder (same layout as the
  * box's content store: DIR/ab/abcdef…). */

@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"  catalogue add DIR [--centre ID]    publish modules from a manifest folder\n"
 		"  paid CLAIM_ID [REFERENCE]          mark an approved claim paid\n"
 		"  export attendance|claims [--centre ID] [--session ID]   CSV on stdout\n"
-		"  verify [BOX_ID]                    recompute stored hash chains\n",
+		"  verify [BOX_ID]                    recompute stored hash chains\n"
+		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT);
 }
 
@@ -219,6 +220,8 @@ int main(int argc, char **argv)
 		rc = hub_cmd_boxes(pg, argc, argv);
 	else if (strcmp(verb, "conflicts") == 0)
 		rc = hub_cmd_conflicts(pg, argc, argv);
+	else if (strcmp(verb, "office-token") == 0)
+		rc = hub_cmd_office_token(pg, argc, argv);
 	else {
 		fprintf(stderr, "pb-hub: unknown verb '%s'\n", verb);
 		usage(stderr);

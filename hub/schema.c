@@ -75,6 +75,14 @@ const struct hub_migration hub_migrations[] = {
 	  "  sha256 text PRIMARY KEY,"
 	  "  size bigint NOT NULL"
 	  ");" },
+	{ 2,
+	  /* Logins of the finance and credit office (bearer tokens). */
+	  "CREATE TABLE office_tokens ("
+	  "  token_sha256 text PRIMARY KEY,"
+	  "  name text NOT NULL,"
+	  "  created_at timestamptz NOT NULL DEFAULT now(),"
+	  "  revoked_at timestamptz"
+	  ");" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));

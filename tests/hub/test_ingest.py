@@ -274,3 +274,35 @@ def test_check_and_migrations(pg, tmpdir_hub):
     assert p.returncode == 1 and p.stderr.startswith("pb-hub: ")
     p = hub("-C", "/nonexistent.pem", "-K", "/nonexistent.key", "-n")
     assert p.returncode == 1 and "cannot read" in p.stderr
+
+
+def test_office_exports_and_payments_over_http(boxes, hub):
+    b = enrolled_box(boxes, hub)
+    b.pbctl("outbox", "add", "claim.submit",
+            '{"claim_id":"C7","session_id":"S1","nuptk":"1","item":"transport","amount_rp":45000}')
+    b.pbctl("outbox", "add", "claim.decision",
+            '{"claim_id":"C7","session_id":"S1","decision":"approved"}')
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    token = hub.cli("office-token", "keuangan").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    url = hub.base + "/v1/office/export/claims.csv"
+    assert requests.get(url, timeout=10).status_code == 401
+    r = requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    r = requests.get(url + "?centre=PB-TEST-001&session=S1", headers=auth, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert r.text.splitlines()[1] == "PB-TEST-001,S1,C7,1,,transport,45000,no"
+    paid = hub.base + "/v1/office/claims/C7/paid"
+    r = requests.post(paid, json={"reference": "TRF-9"}, headers=auth, timeout=10)
+    assert r.status_code == 200, r.text
+    r = requests.post(paid, json={}, headers=auth, timeout=10)
+    assert r.status_code == 409 and r.json()["error"] == "already_paid"
+    r = requests.post(hub.base + "/v1/office/claims/C8/paid", headers=auth, timeout=10)
+    assert r.status_code == 404 and r.json()["error"] == "unknown_claim"
+    r = requests.get(url, headers=auth, timeout=10)
+    assert r.text.splitlines()[1].endswith(",yes")
+    att = requests.get(hub.base + "/v1/office/export/attendance.csv", headers=auth, timeout=10)
+    assert att.status_code == 200 and len(att.text.splitlines()) == 1
+    assert hub.sql("SELECT reference FROM payments WHERE claim_id = 'C7'") == "TRF-9"
