@@ -306,3 +306,33 @@ def test_office_exports_and_payments_over_http(boxes, hub):
     att = requests.get(hub.base + "/v1/office/export/attendance.csv", headers=auth, timeout=10)
     assert att.status_code == 200 and len(att.text.splitlines()) == 1
     assert hub.sql("SELECT reference FROM payments WHERE claim_id = 'C7'") == "TRF-9"
+
+
+def test_two_hubs_on_one_database(boxes, hub, pg, tmpdir_hub):
+    """Scaling out: two pb-hub processes on one PostgreSQL, every batch sent
+    to both at the same moment (a load balancer retrying on the other). The
+    box's row lock makes one store it and the other acknowledge it."""
+    import threading
+    from pbhub import Hub
+    other = Hub(pg, tmpdir_hub, db=hub.dbname).start()
+    try:
+        b = enrolled_box(boxes, hub, records=2000)
+        bid, key = box_id(b), box_key(b)
+        recs = box_records(b, 1, 2000)
+        answers = []
+        for i in range(0, 2000, 100):
+            body = make_body(bid, recs[i:i + 100])
+            sig = sign(key, body)
+            ts = [threading.Thread(target=lambda h=h: answers.append(
+                post_batch(h, bid, body, sig))) for h in (hub, other)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+        assert sum(r.json()["stored"] for r in answers) == 2000
+        assert sum(r.json()["duplicates"] for r in answers) == 2000
+        assert hub.count(bid) == 2000
+        assert "chain OK, 2000 records" in hub.cli("verify", bid).stdout
+    finally:
+        other.stop()
