@@ -104,6 +104,7 @@ def test_kill9_hub_and_sync_mid_upload_exactly_once(boxes, hub):
     b = enrolled_box(boxes, hub, extra="batch_records = 200")
     add(b, total)
     bid = box_id(b)
+    b.start()                           # pb-web serves the same database meanwhile
     s = Sync(b).start()
     try:
         wait_for(lambda: 0 < hub.count(bid) < total, 60, 0.02, what="upload under way")
@@ -112,7 +113,10 @@ def test_kill9_hub_and_sync_mid_upload_exactly_once(boxes, hub):
         hub.start()
         wait_for(lambda: 3 * total // 10 < hub.count(bid) < total, 90, 0.02,
                  what="upload going again")
-        s.kill9()                       # mid-upload
+        s.kill9()                       # mid-upload, then the whole box restarts
+        b.web.kill9()
+        b.web = None
+        b.start()
         s = Sync(b).start()
         wait_for(lambda: all_acked(b, total), 180, 0.2, what="all acknowledged")
     finally:
