@@ -134,12 +134,14 @@ int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_r
 
 	memset(rep, 0, sizeof(*rep));
 	/* Sessions whose records are all acknowledged and whose last record
-	 * is older than the retention. */
+	 * and last acknowledgement are older than the retention. The
+	 * acknowledgement time guards against records stamped by a clock that
+	 * was not set (a Pi without RTC may start in 1970). */
 	if (sqlite3_prepare_v2(db,
 		"SELECT json_extract(payload, '$.session_id') AS sid FROM outbox "
 		"WHERE json_valid(payload) AND json_type(payload, '$.session_id') IN ('text', 'integer') "
-		"GROUP BY sid HAVING sum(acked = 0) = 0 AND max(wall_ms) < ?1 ORDER BY sid",
-		-1, &st, NULL) != SQLITE_OK)
+		"GROUP BY sid HAVING sum(acked = 0) = 0 AND max(max(wall_ms), max(acked_ms)) < ?1 "
+		"ORDER BY sid", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, cutoff);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {

@@ -3,7 +3,7 @@
  * A session's personal data (names, NUPTK, signatures, receipt photos)
  * is purged once every outbox record of the session has been acknowledged
  * by the hub and the retention period has passed since the session's last
- * record; totals stay. What is purged is a table of rules, one per kind
+ * record and its last acknowledgement; totals stay. What is purged is a table of rules, one per kind
  * of record: each names the table it needs (a rule whose table does not
  * exist yet is skipped), a statement counting the rows it would change and
  * a statement changing them, both for one session (?1) at a time (?2 is

@@ -86,6 +86,9 @@ const struct pb_migration pb_migrations[] = {
 	  "  PRIMARY KEY (kind, cursor)"
 	  ");"
 	  "ALTER TABLE outbox ADD COLUMN purged_ms INTEGER NOT NULL DEFAULT 0;"
+	  /* When the hub acknowledged the record (box wall time then: with a
+	   * backhaul up, usually set by NTP even if the record's was not). */
+	  "ALTER TABLE outbox ADD COLUMN acked_ms INTEGER NOT NULL DEFAULT 0;"
 	  "CREATE INDEX outbox_unacked ON outbox(acked, seq);"
 	  "CREATE TABLE purge_log ("
 	  "  id INTEGER PRIMARY KEY,"

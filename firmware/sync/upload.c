@@ -2,6 +2,7 @@
  * the hub has not acknowledged (docs/sync-protocol.md §4). */
 #include "sync.h"
 
+#include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
 
@@ -83,12 +84,13 @@ static int set_acked(struct pb_sync *s, int64_t acked)
 
 	if (pb_db_begin(s->db) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 1 WHERE seq <= ?1 AND acked = 0",
-			       -1, &a, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
+			       "WHERE seq <= ?1 AND acked = 0", -1, &a, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 0 WHERE seq > ?1 AND acked = 1",
 			       -1, &b, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(a, 1, acked);
+	sqlite3_bind_int64(a, 2, pb_clock_wall_ms());
 	sqlite3_bind_int64(b, 1, acked);
 	if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE)
 		goto out;

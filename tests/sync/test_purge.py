@@ -1,5 +1,6 @@
 """Retention (UU PDP): personal data leaves the box only after the hub
 acknowledged the session's records and the retention has passed."""
+import hashlib
 import json
 import sqlite3
 import time
@@ -64,3 +65,30 @@ def test_purge_after_ack_and_retention(boxes, hub):
         assert c.execute("SELECT count(*) FROM audit WHERE action = 'purge'").fetchone()[0] == 2
     # nothing left to do a second time
     assert "0 session(s), 0 row(s)" in b.pbctl("purge", "--as-of", later).stdout
+
+
+def test_unset_clock_does_not_purge_early(boxes, hub):
+    """Records stamped in 1970 by a box whose clock was not set still stay
+    for the retention after the hub acknowledged them."""
+    b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip()))
+    b.pbctl("init")
+    b.pbctl("outbox", "add", "attendance.checkin",
+            json.dumps({"session_id": "S1", "name": "Budi", "nuptk": "1234567890123456"}))
+    with sqlite3.connect(b.db_path()) as c:
+        # as pb_clock would have stamped it with no time source; rehash the record
+        c.execute("UPDATE outbox SET wall_ms = 5000, clock_source = 'unsynced'")
+        seq, rid, typ, payload, wall, src, boot, mono, prev = c.execute(
+            "SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, prev_hash "
+            "FROM outbox").fetchone()
+        box_id = c.execute("SELECT value FROM box_meta WHERE key = 'box_id'").fetchone()[0]
+        fields = ["pb-outbox-1", box_id, str(seq), rid, typ, str(wall), src, boot, str(mono),
+                  prev]
+        h = hashlib.sha256(("\n".join(fields) + "\n" + payload).encode()).hexdigest()
+        c.execute("UPDATE outbox SET hash = ?", (h,))
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0
+    s.daemon.stop()
+    assert "0 session(s)" in b.pbctl("purge", "--dry-run").stdout
+    later = str(int(time.time() * 1000) + 31 * DAY_MS)
+    assert "1 session(s)" in b.pbctl("purge", "--dry-run", "--as-of", later).stdout
