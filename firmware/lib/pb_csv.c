@@ -139,3 +139,27 @@ enum pb_csv_result pb_csv_next(struct pb_csv *c, struct pb_csv_record *rec)
 		return PB_CSV_OK;
 	}
 }
+
+int pb_csv_needs_neutral(const char *cell)
+{
+	return cell != NULL && cell[0] != '\0' && strchr("=+-@\t\r", cell[0]) != NULL;
+}
+
+int pb_csv_write_row(FILE *f, const char *const *cells)
+{
+	for (size_t i = 0; cells[i] != NULL; i++) {
+		const char *c = cells[i];
+		if (i > 0 && fputc(',', f) == EOF)
+			return -1;
+		if (fputc('"', f) == EOF)
+			return -1;
+		if (pb_csv_needs_neutral(c) && fputc('\'', f) == EOF)
+			return -1;
+		for (; *c; c++)
+			if ((*c == '"' && fputc('"', f) == EOF) || fputc(*c, f) == EOF)
+				return -1;
+		if (fputc('"', f) == EOF)
+			return -1;
+	}
+	return fputs("\r\n", f) == EOF ? -1 : 0;
+}

@@ -9,6 +9,7 @@
 #define PB_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define PB_CSV_FIELDS_MAX 32      /* fields in one record */
 #define PB_CSV_FIELD_MAX  512     /* bytes in one field */
@@ -50,5 +51,13 @@ char pb_csv_sniff(const char *data, size_t len);
  * start of the next line, so the caller may report and go on; fields of
  * the record are not valid then. */
 enum pb_csv_result pb_csv_next(struct pb_csv *c, struct pb_csv_record *rec);
+
+/* Write one record (cells up to the NULL that ends the array) with CRLF. Every cell is quoted; a cell that
+ * a spreadsheet would take for a formula (starting with = + - @ TAB CR)
+ * gets a leading apostrophe so it stays text. */
+int pb_csv_write_row(FILE *f, const char *const *cells);
+
+/* The formula-neutralised form of one cell: 1 if it needs the prefix. */
+int pb_csv_needs_neutral(const char *cell);
 
 #endif
