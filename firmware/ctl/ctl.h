@@ -27,6 +27,8 @@ int cmd_status(struct pb_ctl *c, int argc, char **argv);
 int cmd_content(struct pb_ctl *c, int argc, char **argv);
 int cmd_user(struct pb_ctl *c, int argc, char **argv);
 int cmd_demo(struct pb_ctl *c, int argc, char **argv);
+int cmd_roster(struct pb_ctl *c, int argc, char **argv);
+int cmd_outbox(struct pb_ctl *c, int argc, char **argv);
 int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);
 int cmd_net(struct pb_ctl *c, int argc, char **argv);
 
