@@ -270,9 +270,9 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 			(const char *const[]){ "Retry-After", retry, NULL });
 	}
 	if (sr == PB_SESSION_BAD_LOGIN) {
-		json_decref(in);
 		(void)audit_now(db, pb_staff_name_valid(user) ? user : "?", "staff.login_failed",
 				r->client);
+		json_decref(in);
 		return pb_respond_error(r, MHD_HTTP_UNAUTHORIZED, "bad_login",
 					"Nama pengguna atau kata sandi salah");
 	}
