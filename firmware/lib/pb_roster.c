@@ -77,64 +77,57 @@ static void append(char *out, size_t len, size_t *o, const char *s, size_t n)
 	out[*o] = '\0';
 }
 
+/* The next space-separated word at *p: 1 with *w and *wl set, 0 at the end. */
+static int next_word(const char **p, const char **w, size_t *wl)
+{
+	while (**p == ' ')
+		(*p)++;
+	if (**p == '\0')
+		return 0;
+	*w = *p;
+	*wl = strcspn(*p, " ");
+	*p += *wl;
+	return 1;
+}
+
 void pb_mask_name(const char *name, char *out, size_t len)
 {
-	const char *p = name;
-	size_t o = 0;
-	int word = 0;
+	const char *p = name, *w;
+	size_t o = 0, wl, first;
 
 	if (len == 0)
 		return;
 	out[0] = '\0';
-	while (*p) {
-		size_t wl, first;
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		wl = strcspn(p, " ");
-		if (word > 0)
-			append(out, len, &o, " ", 1);
+	for (int word = 0; next_word(&p, &w, &wl); word++) {
 		if (word == 0) {
-			append(out, len, &o, p, wl);
-		} else {
-			first = utf8_seq((const unsigned char *)p);
-			if (first == 0 || first > wl)
-				first = 1;
-			append(out, len, &o, p, first);
-			append(out, len, &o, "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2",
-			       12);              /* •••• */
+			append(out, len, &o, w, wl);
+			continue;
 		}
-		word++;
-		p += wl;
+		first = utf8_seq((const unsigned char *)w);
+		if (first == 0 || first > wl)
+			first = 1;
+		append(out, len, &o, " ", 1);
+		append(out, len, &o, w, first);
+		append(out, len, &o, "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2", 12); /* •••• */
 	}
 }
 
 void pb_mask_school(const char *school, char *out, size_t len)
 {
-	const char *p = school;
-	size_t o = 0;
-	int word = 0;
+	const char *p = school, *w;
+	size_t o = 0, wl;
 
 	if (len == 0)
 		return;
 	out[0] = '\0';
-	while (*p) {
-		size_t wl;
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		wl = strcspn(p, " ");
+	for (int word = 0; next_word(&p, &w, &wl); word++) {
 		if (word == 2) {
 			append(out, len, &o, " \xe2\x80\xa6", 4);      /* … */
 			break;
 		}
 		if (word > 0)
 			append(out, len, &o, " ", 1);
-		append(out, len, &o, p, wl);
-		word++;
-		p += wl;
+		append(out, len, &o, w, wl);
 	}
 }
 
