@@ -7,6 +7,7 @@
 #include "pb_outbox.h"
 #include "pb_sig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,8 +436,9 @@ static int proxy_count(sqlite3 *db, const struct pb_checkin *c, int *count, int 
 	int rc = -1;
 
 	if (sqlite3_prepare_v2(db,
-		"SELECT (SELECT COUNT(DISTINCT nuptk) FROM attendance WHERE day = ?1 AND "
-		"kind = 'checkin' AND (client = ?2 OR (?3 <> '' AND device = ?3))), "
+		"SELECT (SELECT COUNT(*) FROM (SELECT nuptk FROM attendance WHERE day = ?1 "
+		"AND client = ?2 AND kind = 'checkin' UNION SELECT nuptk FROM attendance "
+		"WHERE ?3 <> '' AND day = ?1 AND device = ?3 AND kind = 'checkin')), "
 		"(SELECT COALESCE(SUM(extra), 0) FROM proxy_allow WHERE day = ?1 AND client = ?2)",
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
@@ -527,7 +529,26 @@ static const char *kegiatan_uid(sqlite3 *db, int64_t id, char *out, size_t len)
 	return rc;
 }
 
+/* Check-ins of one process queue here rather than in SQLite's busy
+ * handler, which sleeps in growing steps and makes the slowest check-ins
+ * wait far longer than the write itself takes. */
+static pthread_mutex_t checkin_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static enum pb_att_result checkin_locked(sqlite3 *db, const struct pb_checkin *c,
+					 json_t **out);
+
 enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out)
+{
+	enum pb_att_result rc;
+
+	pthread_mutex_lock(&checkin_lock);
+	rc = checkin_locked(db, c, out);
+	pthread_mutex_unlock(&checkin_lock);
+	return rc;
+}
+
+static enum pb_att_result checkin_locked(sqlite3 *db, const struct pb_checkin *c,
+					 json_t **out)
 {
 	char name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
 	char kuid[PB_ID_HEX_LEN + 1];
