@@ -428,28 +428,42 @@ static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
 	return id;
 }
 
-/* Different teachers checked in today from this address or device, and
- * the extra a facilitator allowed for the address. */
-static int proxy_count(sqlite3 *db, const struct pb_checkin *c, int *count, int *extra)
+/* Is this address or device at its limit of different teachers today
+ * (per_client_max plus what a facilitator allowed for the address)?
+ * Each side stops at the limit, so the cost does not grow with the day;
+ * if either side reaches it the union does too, else both are complete. */
+static int proxy_full(sqlite3 *db, const struct pb_checkin *c, int *full)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
+	int64_t limit = c->per_client_max;
 
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(extra), 0) FROM proxy_allow "
+			       "WHERE day = ?1 AND client = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	limit += sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db,
-		"SELECT (SELECT COUNT(*) FROM (SELECT nuptk FROM attendance WHERE day = ?1 "
-		"AND client = ?2 AND kind = 'checkin' UNION SELECT nuptk FROM attendance "
-		"WHERE ?3 <> '' AND day = ?1 AND device = ?3 AND kind = 'checkin')), "
-		"(SELECT COALESCE(SUM(extra), 0) FROM proxy_allow WHERE day = ?1 AND client = ?2)",
+		"SELECT COUNT(*) FROM ("
+		"SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE day = ?1 "
+		"  AND client = ?2 AND kind = 'checkin' LIMIT ?4) "
+		"UNION SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE ?3 <> '' "
+		"  AND day = ?1 AND device = ?3 AND kind = 'checkin' LIMIT ?4))",
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->device != NULL ? c->device : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, limit);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*count = sqlite3_column_int(st, 0);
-		*extra = sqlite3_column_int(st, 1);
+		*full = sqlite3_column_int64(st, 0) >= limit;
 		rc = 0;
 	}
+out:
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -556,7 +570,7 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 	char name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
 	char kuid[PB_ID_HEX_LEN + 1];
 	int64_t id;
-	int count = 0, extra = 0, found, locked;
+	int full = 0, found, locked;
 	enum pb_att_result rc = PB_ATT_DB;
 
 	*out = NULL;
@@ -575,9 +589,9 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 		rc = locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
 		goto out;
 	}
-	if (proxy_count(db, c, &count, &extra) != 0)
+	if (proxy_full(db, c, &full) != 0)
 		goto out;
-	if (count >= (int)c->per_client_max + extra) {
+	if (full) {
 		rc = PB_ATT_TOO_MANY;
 		goto out;
 	}

@@ -111,7 +111,7 @@ static const struct key_def keys[] = {
 	    "Seconds between changes of the session code"),
 	NUM("attendance", "code_grace_s", code_grace_s, 0, 3600, "30",
 	    "Seconds the previous session code is still accepted after a change"),
-	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 1000, "3",
+	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",
 	    "How a facilitator's browser time moves an unsynced clock forward: settime "
