@@ -40,13 +40,11 @@ static void print_report(const json_t *rep)
 	size_t i;
 
 	json_array_foreach(json_object_get(rep, "lines"), i, l) {
-		const char *err = json_string_value(json_object_get(l, "error"));
-		printf("baris %lld\t%s\t%s%s%s\n",
+		const char *msg = json_string_value(json_object_get(l, "message"));
+		printf("baris %lld\t%s\t%s%s\n",
 		       (long long)json_integer_value(json_object_get(l, "line")),
 		       json_string_value(json_object_get(l, "nuptk")),
-		       err == NULL ? "diterima" : "ditolak: ",
-		       err == NULL ? "" : json_string_value(json_object_get(l, "message")),
-		       err == NULL ? "" : "");
+		       msg == NULL ? "diterima" : "ditolak: ", msg == NULL ? "" : msg);
 	}
 	printf("%lld diterima / accepted, %lld ditolak / rejected\n",
 	       (long long)json_integer_value(json_object_get(rep, "accepted")),

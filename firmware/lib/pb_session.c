@@ -105,6 +105,38 @@ static int clear_failures(sqlite3 *db, const char *scope, const char *key)
 	return rc;
 }
 
+/* Drop logins and failure counts that can no longer matter. */
+static int forget_old(sqlite3 *db, const struct pb_session_limits *lim, const char *boot,
+		      int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM staff_login WHERE boot_id <> ?1 "
+			       "OR ?2 - last_mono > ?3 OR ?2 - created_mono > ?4",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (int64_t)lim->idle_s * 1000);
+	sqlite3_bind_int64(st, 4, (int64_t)lim->max_s * 1000);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "DELETE FROM login_failure WHERE boot_id <> ?1 "
+			       "OR (?2 - first_mono > ?3 AND locked_until < ?2)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (int64_t)lim->lockout_s * 1000);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
@@ -155,6 +187,8 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 
 	if (pb_db_begin(db) != 0)
 		return PB_SESSION_DB;
+	if (forget_old(db, lim, boot, now) != 0)
+		goto out;
 	if (!good) {
 		if (count_failure(db, "account", user, lim->fail_max_account, boot, now, lim) != 0 ||
 		    count_failure(db, "client", client, lim->fail_max_client, boot, now, lim) != 0)

@@ -311,3 +311,39 @@ def test_forty_phones_at_once(make_box):
     db = sqlite3.connect(box.db_path())
     assert db.execute("SELECT COUNT(*) FROM attendance").fetchone()[0] == first.count(201)
     db.close()
+
+
+def test_login_idle_and_absolute_expiry(make_box):
+    """Expiry is counted on the monotonic clock; the test ages the login in
+    the database instead of waiting."""
+    box = started(make_box, "session_idle_s = 600\nsession_max_s = 3600\n")
+    st = Staff(box)
+    assert st.get("/api/v1/me").status_code == 200
+    db = sqlite3.connect(box.db_path())
+    db.execute("UPDATE staff_login SET last_mono = last_mono - 601 * 1000")
+    db.commit()
+    assert st.get("/api/v1/me").status_code == 401
+    st = Staff(box)
+    db.execute("UPDATE staff_login SET created_mono = created_mono - 3601 * 1000")
+    db.commit()
+    assert st.get("/api/v1/me").status_code == 401
+    # a lock ends after login_lockout_s
+    for _ in range(3):
+        requests.post(box.base + "/api/v1/login", json={"user": "fasil", "password": "x" * 9})
+    assert requests.post(box.base + "/api/v1/login", json={
+        "user": "fasil", "password": "rahasia-fasil-1"}).status_code == 429
+    db.execute("UPDATE login_failure SET locked_until = locked_until - 601 * 1000, "
+               "first_mono = first_mono - 601 * 1000")
+    db.commit()
+    db.close()
+    assert requests.post(box.base + "/api/v1/login", json={
+        "user": "fasil", "password": "rahasia-fasil-1"}).status_code == 200
+
+
+def test_config_check_names_bad_clock_adjust(make_box):
+    from pbtest import binary
+    import subprocess
+    box = make_box(sections="[attendance]\nclock_adjust = sometimes\ncode_period_s = 1\n")
+    p = subprocess.run([binary("pb-web"), "-c", box.conf, "-n"], capture_output=True, text=True)
+    assert p.returncode != 0
+    assert "clock_adjust" in p.stderr and "code_period_s" in p.stderr
