@@ -507,8 +507,8 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	return ret;
 }
 
-/* POST /api/v1/sessions/{id}/lock {day?} (staff, CSRF) */
-enum MHD_Result pb_handle_lock(struct pb_req *r)
+/* Lock (staff) or unlock (admin, with a reason) one day. */
+static enum MHD_Result lock_route(struct pb_req *r, int lock)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
@@ -516,45 +516,39 @@ enum MHD_Result pb_handle_lock(struct pb_req *r)
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1];
 	json_t *in = NULL;
+	const char *reason = NULL;
 
-	if (r->body_len == 0) {                 /* an empty body means today */
-		if (staff_day(r, PB_NEED_STAFF, 1, NULL, &who, &k, day, &ret) != 0)
-			return ret;
-	} else if (staff_day(r, PB_NEED_STAFF, 1, &in, &who, &k, day, &ret) != 0) {
+	/* a lock may come without a body: then it is today */
+	if (staff_day(r, lock ? PB_NEED_STAFF : PB_NEED_ADMIN, 1,
+		      lock && r->body_len == 0 ? NULL : &in, &who, &k, day, &ret) != 0)
 		return ret;
+	if (!lock) {
+		reason = json_string_value(json_object_get(in, "reason"));
+		if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX)) {
+			json_decref(in);
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
+				   "Tulis alasan membuka kunci");
+		}
 	}
+	ar = lock ? pb_att_lock(pb_web_db(r->web), &k, day, who.name, r->client) :
+		    pb_att_unlock(pb_web_db(r->web), &k, day, reason, who.name, r->client);
 	json_decref(in);
-	ar = pb_att_lock(pb_web_db(r->web), &k, day, who.name, r->client);
 	if (ar != PB_ATT_OK)
 		return att_error(r, ar);
 	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:b, s:s, s:s}", "locked", 1, "day", day, "by", who.name), NULL);
+		json_pack("{s:b, s:s, s:s}", "locked", lock, "day", day, "by", who.name), NULL);
+}
+
+/* POST /api/v1/sessions/{id}/lock {day?} (staff, CSRF) */
+enum MHD_Result pb_handle_lock(struct pb_req *r)
+{
+	return lock_route(r, 1);
 }
 
 /* POST /api/v1/sessions/{id}/unlock {day?, reason} (admin, CSRF) */
 enum MHD_Result pb_handle_unlock(struct pb_req *r)
 {
-	struct pb_login who;
-	struct pb_kegiatan k;
-	enum MHD_Result ret;
-	enum pb_att_result ar;
-	char day[PB_DAY_LEN + 1];
-	json_t *in = NULL;
-	const char *reason;
-
-	if (staff_day(r, PB_NEED_ADMIN, 1, &in, &who, &k, day, &ret) != 0)
-		return ret;
-	reason = json_string_value(json_object_get(in, "reason"));
-	if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX)) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required", "Tulis alasan membuka kunci");
-	}
-	ar = pb_att_unlock(pb_web_db(r->web), &k, day, reason, who.name, r->client);
-	json_decref(in);
-	if (ar != PB_ATT_OK)
-		return att_error(r, ar);
-	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:b, s:s, s:s}", "locked", 0, "day", day, "by", who.name), NULL);
+	return lock_route(r, 0);
 }
 
 /* POST /api/v1/sessions/{id}/allow {client, extra} (staff, CSRF): let one
