@@ -129,3 +129,58 @@ int cmd_outbox(struct pb_ctl *c, int argc, char **argv)
 	printf("outbox chain OK (%" PRId64 " records)\n", n);
 	return 0;
 }
+
+/* The demo: a two-day session starting today with a small roster, unless
+ * a session of today is there already. Prints its number. */
+static const char demo_roster[] =
+	"NUPTK;Nama;NPSN;Sekolah;Mata Pelajaran\n"
+	"3273012345670001;Budi Santoso;20219001;SMPN 2 Kota Contoh;Matematika\n"
+	"3273012345670002;Siti Rahmawati;20219002;SMPN 5 Kota Contoh;Matematika\n"
+	"3273012345670003;Agus Pranoto;20219003;SMP Muhammadiyah 1 Contoh;Matematika\n"
+	"3273012345670004;Dewi Lestari;20219004;MTsN 1 Contoh;Matematika\n"
+	"3273012345670005;Yohanes Manek;20219005;SMPK Santo Yosef Contoh;Matematika\n"
+	"3273012345670006;Ni Made Ayu Suartini;20219006;SMPN 1 Desa Contoh;Matematika\n";
+
+int ctl_demo_attendance(struct pb_ctl *c)
+{
+	char today[PB_DAY_LEN + 1];
+	const char *bad = NULL;
+	json_t *in, *rep = NULL;
+	json_t *list = pb_kegiatan_list(c->db), *s;
+	int64_t id = 0;
+	size_t i;
+	int rc = -1;
+
+	pb_att_today(today);
+	json_array_foreach(list, i, s)
+		if (json_is_true(json_object_get(s, "today")))
+			id = json_integer_value(json_object_get(s, "id"));
+	json_decref(list);
+	if (id > 0) {
+		printf("   kegiatan hari ini: nomor %lld (sudah ada)\n", (long long)id);
+		return 0;
+	}
+	in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:[s]}",
+		       "title", "Diklat Guru Pembelajar Matematika SMP KK A", "mode", "tatap_muka",
+		       "kk", "A", "subject", "Matematika", "start_date", today, "days", 2,
+		       "jp_per_day", 8, "facilitators", "fasilitator");
+	if (in == NULL || pb_kegiatan_create(c->db, in, "pbctl", "", &id, &bad) != PB_ATT_OK)
+		goto out;
+	if (pb_db_begin(c->db) != 0)
+		goto out;
+	if (pb_roster_import(c->db, id, demo_roster, sizeof(demo_roster) - 1, &rep) != PB_ROSTER_OK ||
+	    pb_db_commit(c->db) != 0) {
+		pb_db_rollback(c->db);
+		goto out;
+	}
+	printf("   kegiatan hari ini: nomor %lld, %lld peserta\n", (long long)id,
+	       (long long)json_integer_value(json_object_get(rep, "accepted")));
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "pbctl: cannot create the demo session%s%s\n",
+			bad != NULL ? ": " : "", bad != NULL ? bad : "");
+	json_decref(in);
+	json_decref(rep);
+	return rc;
+}
