@@ -15,6 +15,7 @@
 #define PB_SESSION_TOKEN_BYTES 32
 #define PB_SESSION_TOKEN_HEX   (PB_SESSION_TOKEN_BYTES * 2)
 #define PB_SESSION_CLIENT_MAX  64
+#define PB_SESSION_TOUCH_MS    30000  /* "last used" is written at most this often */
 
 struct pb_session_limits {
 	unsigned idle_s;              /* no request for this long ends a login */
