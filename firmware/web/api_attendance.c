@@ -447,7 +447,7 @@ enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
 	struct pb_kegiatan k;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char day[PB_DAY_LEN + 1], disp[96];
+	char day[PB_DAY_LEN + 1], disp[128];
 	json_t *d;
 	char *csv;
 	size_t len = 0;
@@ -459,6 +459,12 @@ enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
 	json_decref(d);
 	if (csv == NULL)
 		return DB_ERR(r);
+	/* personal data leaves the box: say who took it */
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\",\"day\":\"%s\"}", k.uid, day);
+	if (pb_audit_add(pb_web_db(r->web), who.name, "attendance.export", disp, r->client) != 0) {
+		free(csv);
+		return DB_ERR(r);
+	}
 	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
 	if (resp == NULL)
 		return MHD_NO;

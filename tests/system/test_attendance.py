@@ -273,7 +273,8 @@ def test_marks_lock_unlock_jp_csv(make_box):
     assert s == 201
     acts = [r[0] for r in db.execute("SELECT action FROM audit WHERE actor IN ('fasil','admin1')")]
     for a in ("attendance.session", "attendance.roster", "attendance.mark",
-              "attendance.correction", "attendance.lock", "attendance.unlock"):
+              "attendance.correction", "attendance.lock", "attendance.unlock",
+              "attendance.export"):
         assert a in acts, a
     types = {r[0] for r in db.execute("SELECT type FROM outbox")}
     assert {"attendance.checkin", "attendance.mark", "attendance.lock",
