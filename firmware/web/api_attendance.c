@@ -91,10 +91,14 @@ static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 			   "Daftar hadir hari ini sudah dikunci fasilitator");
 	case PB_ATT_NOT_LOCKED:
 		return ERR(r, MHD_HTTP_CONFLICT, "not_locked", "Hari ini belum dikunci");
-	case PB_ATT_TOO_MANY:
-		return ERR(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_from_device",
-			   "Perangkat ini sudah dipakai untuk terlalu banyak guru hari ini. "
-			   "Minta izin fasilitator.");
+	case PB_ATT_TOO_MANY: {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "Perangkat ini sudah dipakai untuk terlalu banyak guru "
+			 "hari ini. Minta izin fasilitator (alamat perangkat: %s).", r->client);
+		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
+			json_pack("{s:s, s:s, s:s}", "error", "too_many_from_device",
+				  "message", msg, "client", r->client), NULL);
+	}
 	case PB_ATT_NAME_REQUIRED:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "name_required",
 			   "NUPTK tidak ada di daftar peserta: isi nama dan sekolah (peserta tambahan)");

@@ -146,6 +146,17 @@
 		return PB.t("staff.not_yet");
 	}
 
+	function drawTotals(day) {
+		var tb = PB.$("jp-rows"), i, t;
+		PB.clear(tb);
+		for (i = 0; i < day.jp_totals.length; i++) {
+			t = day.jp_totals[i];
+			tb.appendChild(PB.el("tr", null, [PB.el("td", null, t.nuptk),
+				PB.el("td", null, t.name), PB.el("td", null, String(t.days_present)),
+				PB.el("td", null, String(t.jp))]));
+		}
+	}
+
 	function drawRows(day) {
 		var tb = PB.$("rows"), i, r, sig, st;
 		PB.clear(tb);
@@ -174,6 +185,8 @@
 			not_yet: day.counts.not_yet, walk_in: day.counts.walk_in}) +
 			(day.locked ? " · " + PB.t("staff.locked") : "");
 		PB.$("lock").disabled = !!day.locked;
+		PB.show(PB.$("unlock"), !!day.locked && me && me.role === "admin");
+		drawTotals(day);
 		PB.$("p-centre").textContent = PB.centre;
 		PB.$("p-session").textContent = day.session.title + " · KK " + (day.session.kk || "-") +
 			" · " + day.session.subject;
@@ -242,6 +255,31 @@
 		});
 	}
 
+	function unlock() {
+		var reason = window.prompt(PB.t("staff.unlock_reason"));
+		if (!reason)
+			return;
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock", {reason: reason},
+		       function (err) {
+				if (err)
+					return error(err.message);
+				status(PB.t("staff.unlocked"));
+				refreshList();
+			});
+	}
+
+	function allow(ev) {
+		ev.preventDefault();
+		error("");
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/allow", {client: val("a-client"),
+			extra: parseInt(PB.$("a-extra").value, 10)}, function (err) {
+				if (err)
+					return error(err.message);
+				status(PB.t("staff.allowed", {client: val("a-client")}));
+				PB.$("a-client").value = "";
+			});
+	}
+
 	/* The roster goes as text/csv, which PB.api (JSON only) does not send. */
 	function sendRoster(text) {
 		var xhr = new XMLHttpRequest();
@@ -292,6 +330,8 @@
 		PB.$("mark-form").addEventListener("submit", mark);
 		PB.$("roster-form").addEventListener("submit", roster);
 		PB.$("lock").addEventListener("click", lock);
+		PB.$("unlock").addEventListener("click", unlock);
+		PB.$("allow-form").addEventListener("submit", allow);
 		PB.$("print").addEventListener("click", function () { window.print(); });
 		PB.$("c-start").value = new Date(new Date().getTime() -
 			new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
