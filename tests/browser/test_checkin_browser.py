@@ -5,6 +5,7 @@ signature, and the Daftar Hadir prints on A4. Screenshots and the printed
 PDF land in build/screenshots/attendance-*."""
 import base64
 import os
+import sqlite3
 import sys
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -122,6 +123,10 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         # the stored signature has the strokes that were drawn
         svg = api.get(src).text
         assert svg.count("<path") == 2
+        db = sqlite3.connect(box.db_path())
+        stored = db.execute("SELECT length(signature) FROM attendance").fetchone()[0]
+        db.close()
+        assert 0 < stored <= 2048, stored          # compact strokes
         shot(d, "staff-live")
 
         # the printed Daftar Hadir: A4, header, numbered rows, signature line

@@ -131,6 +131,36 @@ static void test_writer_neutralises(void **state)
 	assert_false(pb_csv_needs_neutral("Budi"));
 }
 
+/* Random bytes (biased towards the special characters) never crash the
+ * reader, never loop, and every field stays within its limits. */
+static void test_random_input(void **state)
+{
+	static const char alphabet[] = "ab,;\"\r\n \x00\xef\xbb\xbf";
+	char buf[700];
+	struct pb_csv_record r;
+	unsigned seed = 12345;
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = (size_t)(round % (int)sizeof(buf));
+		int records = 0;
+		enum pb_csv_result res;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = (seed >> 16) % 4 == 0 ? (char)(seed >> 8) :
+				 alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		pb_csv_init(&c, buf, len, (round & 1) ? ';' : ',');
+		while ((res = pb_csv_next(&c, &r)) != PB_CSV_END) {
+			assert_true(++records <= (int)len + 1);      /* always progresses */
+			if (res != PB_CSV_OK)
+				continue;
+			assert_true(r.nfields >= 1 && r.nfields <= PB_CSV_FIELDS_MAX);
+			for (int f = 0; f < r.nfields; f++)
+				assert_true(strlen(r.field[f]) <= PB_CSV_FIELD_MAX);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bom_and_semicolon),
 		cmocka_unit_test(test_writer_neutralises),
+		cmocka_unit_test(test_random_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@ var PBSignature = (function () {
 	var W = 300, H = 150;          /* the stored drawing area */
 	var POINTS_MAX = 1800;         /* the box takes 2000 */
 	var STROKES_MAX = 60;          /* the box takes 64 */
+	var MIN_STEP = 2;              /* points closer than this (units) are dropped */
 
 	return function (canvas) {
 		var ctx = canvas.getContext("2d"), strokes = [], cur = null, points = 0;
@@ -43,7 +44,7 @@ var PBSignature = (function () {
 				return;
 			p = pos(e);
 			last = cur[cur.length - 1];
-			if (p[0] === last[0] && p[1] === last[1])
+			if (Math.abs(p[0] - last[0]) < MIN_STEP && Math.abs(p[1] - last[1]) < MIN_STEP)
 				return;
 			cur.push(p);
 			points++;
