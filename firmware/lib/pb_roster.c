@@ -7,24 +7,25 @@
 #include <string.h>
 #include <strings.h>
 
-int pb_nuptk_valid(const char *s)
+/* 1 if s is exactly n ASCII digits. */
+static int digits(const char *s, size_t n)
 {
-	if (s == NULL || strlen(s) != PB_NUPTK_LEN)
+	if (s == NULL || strlen(s) != n)
 		return 0;
-	for (int i = 0; i < PB_NUPTK_LEN; i++)
+	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
 	return 1;
 }
 
+int pb_nuptk_valid(const char *s)
+{
+	return digits(s, PB_NUPTK_LEN);
+}
+
 static int npsn_valid(const char *s)
 {
-	if (strlen(s) != PB_NPSN_LEN)
-		return 0;
-	for (int i = 0; i < PB_NPSN_LEN; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
+	return digits(s, PB_NPSN_LEN);
 }
 
 /* Length of the UTF-8 sequence at s, or 0 if it is not valid. */
