@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "system"))
 from attendance_util import PASSWORD, Staff, add_staff, nuptk  # noqa: E402
 
-WAIT_S = 15
+WAIT_S = 30          # generous: the machine may be shared and loaded
 HOSTILE = "<b>Budi</b> Santoso"
 
 
@@ -128,6 +128,12 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         db.close()
         assert 0 < stored <= 2048, stored          # compact strokes
         shot(d, "staff-live")
+        # the facilitator's page also works on a phone: nothing sideways at 360 px
+        set_viewport(d, *PHONE)
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        assert d.find_element(By.ID, "code").is_displayed()
+        shot(d, "staff-phone")
+        set_viewport(d, 1024, 768, mobile=False)
 
         # the printed Daftar Hadir: A4, header, numbered rows, signature line
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
