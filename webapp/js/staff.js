@@ -5,7 +5,8 @@
 	"use strict";
 
 	var POLL_MS = 4000;              /* live list refresh */
-	var me = null, current = null, listTimer = null, codeTimer = null;
+	var me = null, current = null, listTimer = null, codeTimer = null, listGen = 0;
+	var codeGen = 0;
 
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
@@ -92,6 +93,8 @@
 	}
 
 	function stopTimers() {
+		listGen++;
+		codeGen++;
 		if (listTimer)
 			clearTimeout(listTimer);
 		if (codeTimer)
@@ -113,17 +116,23 @@
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
 				start: s.start_date, days: s.days, jp: s.jp_per_day});
-			PB.$("csv").setAttribute("href", "/api/v1/sessions/" + s.id + "/attendance.csv");
+			setDay(s);
 			refreshCode();
 			refreshList();
 		});
 	}
 
 	function refreshCode() {
+		var gen = ++codeGen;
+		if (codeTimer)
+			clearTimeout(codeTimer);
+		codeTimer = null;
 		if (!current)
 			return;
 		PB.api("GET", "/api/v1/sessions/" + current.id + "/code", null, function (err, c) {
 			var wait = 5000;
+			if (gen !== codeGen)
+				return;
 			if (err) {
 				if (err.status === 401)
 					return showLogin();
@@ -136,6 +145,30 @@
 			}
 			codeTimer = setTimeout(refreshCode, wait);
 		});
+	}
+
+	/* The day shown: one of the session's days, today when it runs today. */
+	function day() { return PB.$("day").value; }
+
+	function setDay(s) {
+		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
+		var today = PB.$("c-start").value, pick = "";
+		PB.clear(sel);
+		for (i = 0; i < s.days; i++) {
+			d = new Date(start.getTime() + i * 86400000);
+			iso = d.toISOString().slice(0, 10);
+			sel.appendChild(PB.el("option", {value: iso},
+				PB.t("staff.day_n", {n: i + 1, day: iso})));
+			if (iso === today || (!pick && i === 0))
+				pick = iso;
+		}
+		sel.value = pick;
+		dayChanged();
+	}
+
+	function dayChanged() {
+		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
+			"/attendance.csv" + PB.query({day: day()}));
 	}
 
 	function statusText(row) {
@@ -195,10 +228,17 @@
 		PB.$("p-fac").textContent = me ? me.user : "";
 	}
 
+	/* One polling loop: a newer call supersedes the pending one. */
 	function refreshList() {
+		var gen = ++listGen;
+		if (listTimer)
+			clearTimeout(listTimer);
+		listTimer = null;
 		if (!current)
 			return;
-		PB.api("GET", "/api/v1/sessions/" + current.id + "/attendance", null, function (err, day) {
+		PB.api("GET", "/api/v1/sessions/" + current.id + "/attendance" + PB.query({day: day()}), null, function (err, data) {
+			if (gen !== listGen)
+				return;
 			if (err) {
 				if (err.status === 401)
 					return showLogin();
@@ -207,7 +247,7 @@
 				else
 					status(err.message);
 			} else {
-				drawRows(day);
+				drawRows(data);
 			}
 			listTimer = setTimeout(refreshList, POLL_MS);
 		});
@@ -233,7 +273,7 @@
 	function mark(ev) {
 		ev.preventDefault();
 		error("");
-		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", {nuptk: val("m-nuptk"),
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", {day: day(), nuptk: val("m-nuptk"),
 			status: PB.$("m-status").value, reason: val("m-reason"), name: val("m-name")},
 			function (err) {
 				if (err)
@@ -247,7 +287,7 @@
 	function lock() {
 		if (!window.confirm(PB.t("staff.lock_confirm")))
 			return;
-		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", null, function (err) {
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", {day: day()}, function (err) {
 			if (err)
 				return error(err.message);
 			status(PB.t("staff.locked"));
@@ -259,7 +299,7 @@
 		var reason = window.prompt(PB.t("staff.unlock_reason"));
 		if (!reason)
 			return;
-		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock", {reason: reason},
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock", {day: day(), reason: reason},
 		       function (err) {
 				if (err)
 					return error(err.message);
@@ -271,7 +311,7 @@
 	function allow(ev) {
 		ev.preventDefault();
 		error("");
-		PB.api("POST", "/api/v1/sessions/" + current.id + "/allow", {client: val("a-client"),
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/allow", {day: day(), client: val("a-client"),
 			extra: parseInt(PB.$("a-extra").value, 10)}, function (err) {
 				if (err)
 					return error(err.message);
@@ -326,6 +366,10 @@
 		PB.$("login-form").addEventListener("submit", login);
 		PB.$("logout").addEventListener("click", logout);
 		PB.$("pick").addEventListener("change", pick);
+		PB.$("day").addEventListener("change", function () {
+			dayChanged();
+			refreshList();
+		});
 		PB.$("create-form").addEventListener("submit", create);
 		PB.$("mark-form").addEventListener("submit", mark);
 		PB.$("roster-form").addEventListener("submit", roster);
