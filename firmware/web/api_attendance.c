@@ -347,6 +347,28 @@ static int device_valid(const char *d)
 	return 1;
 }
 
+/* What a phone gets back: the record with the name and school masked (the
+ * full ones are for staff), its time and its clock stamp. */
+static json_t *public_record(const json_t *rec, int existing)
+{
+	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
+	const char *n = json_string_value(json_object_get(rec, "name"));
+	const char *s = json_string_value(json_object_get(rec, "school"));
+
+	if (rec == NULL)
+		return NULL;
+	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
+	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
+			 "id", json_object_get(rec, "id"), "session", json_object_get(rec, "session"),
+			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
+			 "status", json_object_get(rec, "status"), "name", mname, "school", mschool,
+			 "existing", existing, "walk_in", json_object_get(rec, "walk_in"),
+			 "wall_ms", json_object_get(rec, "wall_ms"),
+			 "clock_source", json_object_get(rec, "clock_source"),
+			 "boot_id", json_object_get(rec, "boot_id"));
+}
+
 /* POST /api/v1/checkin {session, nuptk, code, signature, name?, school?} */
 enum MHD_Result pb_handle_checkin(struct pb_req *r)
 {
@@ -360,7 +382,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	const char *name, *school;
 	char *sig = NULL;
 	sqlite3 *db = pb_web_db(r->web);
-	json_t *in, *rec = NULL;
+	json_t *in, *rec = NULL, *pub;
 
 	if (db == NULL)
 		return DB_ERR(r);
@@ -403,10 +425,11 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	json_decref(in);
 	if (ar != PB_ATT_OK && ar != PB_ATT_EXISTING)
 		return att_error(r, ar);
-	json_object_set_new(rec, "existing", json_boolean(ar == PB_ATT_EXISTING));
+	pub = public_record(rec, ar == PB_ATT_EXISTING);
+	json_decref(rec);
 	snprintf(cookie, sizeof(cookie), DEVICE_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
 		 "Max-Age=%d", dev, PB_DEVICE_COOKIE_MAX_AGE);
-	return pb_respond_json_with(r, ar == PB_ATT_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK, rec,
+	return pb_respond_json_with(r, ar == PB_ATT_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK, pub,
 				    (const char *const[]){ "Set-Cookie", cookie, NULL });
 }
 

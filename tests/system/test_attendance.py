@@ -164,6 +164,9 @@ def test_checkin_rules(make_box):
     # a good one, then the same again: 200 with the same record
     s, j = checkin(box, "127.0.0.21", sid, nuptk(1), code)
     assert s == 201 and j["existing"] is False and j["clock_source"] and j["boot_id"]
+    # the phone gets the masked name only, never the full one or the NUPTK list
+    assert j["name"] == "Guru N\u2022\u2022\u2022\u2022 1\u2022\u2022\u2022\u2022"
+    assert "Nomor" not in str(j) and "Kota Uji" not in str(j)
     first = j["id"]
     s, j = checkin(box, "127.0.0.21", sid, nuptk(1), code)
     assert s == 200 and j["existing"] is True and j["id"] == first
