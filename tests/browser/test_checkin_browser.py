@@ -12,6 +12,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -27,7 +28,9 @@ HOSTILE = "<b>Budi</b> Santoso"
 
 
 def wait(driver, cond, what, timeout=WAIT_S):
-    return WebDriverWait(driver, timeout).until(lambda d: cond(d), message=what)
+    # the live list is redrawn every few seconds: found elements may go stale
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]
+                         ).until(lambda d: cond(d), message=what)
 
 
 def shot(driver, name):
