@@ -75,11 +75,48 @@ static void test_sig_limits(void **state)
 	json_decref(sig);
 }
 
+/* Random stroke data never crashes the codec; whatever it accepts it can
+ * render, and the rendering is bounded. */
+static void test_sig_random(void **state)
+{
+	unsigned seed = 777;
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		json_t *s = json_array(), *sig;
+		char *canon = NULL, *svg;
+		size_t len = 0;
+		int strokes = (int)(round % 5);
+		for (int i = 0; i < strokes; i++) {
+			json_t *st = json_array();
+			int n = (int)((seed >> 16) % 12);
+			for (int j = 0; j < n; j++) {
+				seed = seed * 1103515245u + 12345u;
+				json_array_append_new(st, json_integer((json_int_t)((seed >> 16) % 61) - 20));
+			}
+			json_array_append_new(s, st);
+			seed = seed * 1103515245u + 12345u;
+		}
+		sig = json_pack("{s:i, s:i, s:o}", "w", 40, "h", 40, "s", s);
+		if (pb_sig_validate(sig, &canon) == PB_SIG_OK) {
+			assert_true(strlen(canon) <= PB_SIG_BYTES_MAX);
+			svg = pb_sig_svg(canon, &len);
+			assert_non_null(svg);
+			assert_true(len > 0 && strstr(svg, "</svg>") != NULL);
+			free(svg);
+			free(canon);
+		} else {
+			assert_null(canon);
+		}
+		json_decref(sig);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sig),
 		cmocka_unit_test(test_sig_limits),
+		cmocka_unit_test(test_sig_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
