@@ -977,6 +977,34 @@ char *pb_att_day_csv(const json_t *day, size_t *len)
 	return buf;
 }
 
+char *pb_att_jp_csv(const json_t *day, size_t *len)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	const json_t *t;
+	size_t i;
+	char no[16], days[16], jp[16];
+
+	if (f == NULL)
+		return NULL;
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Hari hadir", "JP", NULL });
+	json_array_foreach(json_object_get(day, "jp_totals"), i, t) {
+		snprintf(no, sizeof(no), "%zu", i + 1);
+		snprintf(days, sizeof(days), "%lld",
+			 (long long)json_integer_value(json_object_get(t, "days_present")));
+		snprintf(jp, sizeof(jp), "%lld", (long long)json_integer_value(json_object_get(t, "jp")));
+		pb_csv_write_row(f, (const char *[]){ no, jstr(t, "nuptk"), jstr(t, "name"), days, jp,
+						      NULL });
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = blen;
+	return buf;
+}
+
 char *pb_att_signature(sqlite3 *db, int64_t attendance_id)
 {
 	sqlite3_stmt *st = NULL;

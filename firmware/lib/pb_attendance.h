@@ -103,6 +103,9 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day);
 /* The same as CSV text (malloc'd), cells quoted and formula-neutralised. */
 char *pb_att_day_csv(const json_t *day, size_t *len);
 
+/* The session's JP totals per teacher (from a day view) as CSV. */
+char *pb_att_jp_csv(const json_t *day, size_t *len);
+
 /* The signature of one attendance record (malloc'd), NULL if none. */
 char *pb_att_signature(sqlite3 *db, int64_t attendance_id);
 

@@ -467,8 +467,9 @@ enum MHD_Result pb_handle_attendance(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, pb_att_day(pb_web_db(r->web), &k, day), NULL);
 }
 
-/* GET /api/v1/sessions/{id}/attendance.csv[?day=] (staff) */
-enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
+/* A day's list (or the session's JP totals) as a CSV download; audited,
+ * since personal data leaves the box. */
+static enum MHD_Result day_csv(struct pb_req *r, int jp)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
@@ -482,12 +483,12 @@ enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
 	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
 		return ret;
 	d = pb_att_day(pb_web_db(r->web), &k, day);
-	csv = d != NULL ? pb_att_day_csv(d, &len) : NULL;
+	csv = d == NULL ? NULL : jp ? pb_att_jp_csv(d, &len) : pb_att_day_csv(d, &len);
 	json_decref(d);
 	if (csv == NULL)
 		return DB_ERR(r);
-	/* personal data leaves the box: say who took it */
-	snprintf(disp, sizeof(disp), "{\"session\":\"%s\",\"day\":\"%s\"}", k.uid, day);
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\",\"day\":\"%s\",\"what\":\"%s\"}",
+		 k.uid, day, jp ? "jp" : "day");
 	if (pb_audit_add(pb_web_db(r->web), who.name, "attendance.export", disp, r->client) != 0) {
 		free(csv);
 		return DB_ERR(r);
@@ -495,11 +496,26 @@ enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
 	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
 	if (resp == NULL)
 		return MHD_NO;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s.csv\"",
-		 (long long)k.id, day);
+	if (jp)
+		snprintf(disp, sizeof(disp), "attachment; filename=\"jp-%lld.csv\"", (long long)k.id);
+	else
+		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s.csv\"",
+			 (long long)k.id, day);
 	MHD_add_response_header(resp, "Content-Disposition", disp);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
+/* GET /api/v1/sessions/{id}/attendance.csv[?day=] (staff) */
+enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
+{
+	return day_csv(r, 0);
+}
+
+/* GET /api/v1/sessions/{id}/jp.csv (staff): JP per teacher over the session */
+enum MHD_Result pb_handle_jp_csv(struct pb_req *r)
+{
+	return day_csv(r, 1);
 }
 
 /* POST /api/v1/sessions/{id}/marks {nuptk, status, reason, day?, name?, school?} */

@@ -26,6 +26,7 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/sessions/*/code", pb_handle_code, 0 },
 	{ "GET", "/api/v1/sessions/*/attendance", pb_handle_attendance, 0 },
 	{ "GET", "/api/v1/sessions/*/attendance.csv", pb_handle_attendance_csv, 0 },
+	{ "GET", "/api/v1/sessions/*/jp.csv", pb_handle_jp_csv, 0 },
 	{ "POST", "/api/v1/sessions/*/marks", pb_handle_mark, ROUTE_BODY },
 	{ "POST", "/api/v1/sessions/*/lock", pb_handle_lock, ROUTE_BODY },
 	{ "POST", "/api/v1/sessions/*/unlock", pb_handle_unlock, ROUTE_BODY },

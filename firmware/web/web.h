@@ -127,6 +127,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r);
 enum MHD_Result pb_handle_checkin(struct pb_req *r);
 enum MHD_Result pb_handle_attendance(struct pb_req *r);
 enum MHD_Result pb_handle_attendance_csv(struct pb_req *r);
+enum MHD_Result pb_handle_jp_csv(struct pb_req *r);
 enum MHD_Result pb_handle_mark(struct pb_req *r);
 enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);

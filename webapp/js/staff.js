@@ -169,6 +169,8 @@
 	function dayChanged() {
 		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
 			"/attendance.csv" + PB.query({day: day()}));
+		PB.$("jp-csv").setAttribute("href", "/api/v1/sessions/" + current.id + "/jp.csv" +
+			PB.query({day: day()}));
 	}
 
 	function statusText(row) {
