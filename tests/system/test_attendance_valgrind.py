@@ -45,6 +45,7 @@ def test_attendance_routes_valgrind_clean(tmp_path):
                        json={"nuptk": nuptk(2), "status": "present", "reason": "kertas"}).status_code == 201
         assert st.day(sid)["counts"]["present"] == 2
         assert st.get(f"/api/v1/sessions/{sid}/attendance.csv").status_code == 200
+        assert st.get(f"/api/v1/sessions/{sid}/jp.csv").status_code == 200
         assert st.get(f"/api/v1/attendance/{j['id']}/signature.svg").status_code == 200
         assert st.post(f"/api/v1/sessions/{sid}/lock").status_code == 200
         assert st.post("/api/v1/clock", json={"client_time_ms": 1}).status_code == 200
