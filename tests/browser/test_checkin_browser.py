@@ -91,6 +91,12 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
              d.find_element(By.ID, "session").get_attribute("value") == str(sid),
              "today's session not offered")
         d.find_element(By.ID, "nuptk").send_keys(nuptk(1))
+        # a wrong code is refused with an Indonesian message on the page
+        d.find_element(By.ID, "code").send_keys("%06d" % ((int(code) + 1) % 1000000))
+        d.find_element(By.ID, "lookup").click()
+        wait(d, lambda d: d.find_element(By.ID, "error").is_displayed() and
+             "Kode sesi salah" in d.find_element(By.ID, "error").text, "wrong code not refused")
+        d.find_element(By.ID, "code").clear()
         d.find_element(By.ID, "code").send_keys(code)
         d.find_element(By.ID, "lookup").click()
         wait(d, lambda d: d.find_element(By.ID, "step-confirm").is_displayed(), "no confirm step")
@@ -153,9 +159,11 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         with open(os.path.join(SCREENSHOTS, "attendance-daftar-hadir.pdf"), "wb") as f:
             f.write(base64.b64decode(pdf["data"]))
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-        # the one expected failure: the staff page asking /api/v1/me before login
+        # the expected failures: the staff page asking /api/v1/me before login, and
+        # the wrong code (both logged by the window they happened in)
         errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"
-                  and "/api/v1/me - " not in e["message"]]
+                  and "/api/v1/me - " not in e["message"]
+                  and "/api/v1/checkin/lookup - " not in e["message"]]
         assert errors == [], errors
     finally:
         set_viewport(d, *PHONE)
