@@ -4,7 +4,7 @@
 #                at http://127.0.0.1:8080/
 #   make test    install what is needed, build, run every test (also under
 #                ASan+UBSan)
-#   make bench   benchmarks against nginx (not part of make test)
+#   make bench   benchmarks: files against nginx, check-ins (not part of make test)
 #
 # Binaries go to build/ (build/asan/ for the sanitizer build).
 
@@ -135,6 +135,7 @@ bench: deps
 	$(MAKE) $(PROGRAMS) $(HUB)
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
 	$(PYTHON) bench/bench_sync.py --build $(BUILD)
+	$(PYTHON) bench/bench_checkin.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)

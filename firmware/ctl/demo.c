@@ -310,11 +310,16 @@ int cmd_demo(struct pb_ctl *c, int argc, char **argv)
 	if (demo_account(c, "fasilitator", "fasilitator", "instruktur", fpw) != 0 ||
 	    demo_account(c, "admin", "admin", "", apw) != 0)
 		return 1;
+	printf("== daftar hadir / attendance\n");
+	if (ctl_demo_attendance(c) != 0)
+		return 1;
 	printf("\n== Kotak demo siap / demo box ready\n"
 	       "   konfigurasi:  %s\n"
 	       "   alamat:       http://%s:%u/\n"
 	       "   fasilitator:  nama fasilitator  kata sandi %s\n"
-	       "   admin:        nama admin        kata sandi %s\n",
-	       conf, c->cfg.listen_host, c->cfg.listen_port, fpw, apw);
+	       "   admin:        nama admin        kata sandi %s\n"
+	       "   daftar hadir: http://%s:%u/checkin.html, fasilitator: /staff.html\n",
+	       conf, c->cfg.listen_host, c->cfg.listen_port, fpw, apw,
+	       c->cfg.listen_host, c->cfg.listen_port);
 	return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
@@ -12,6 +13,24 @@
 static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
 static char boot_id[40] = "unknown";
 static int source_override = -1;
+static int64_t wall_offset_ms;
+
+static enum pb_clock_source detect_source(void);
+
+/* PB_CLOCK_SOURCE (ntp|rtc|browser|unsynced) in the environment fixes the
+ * detected source: a seam for tests of the browser clock step. */
+static void read_source_env(void)
+{
+	const char *e = getenv("PB_CLOCK_SOURCE");
+	static const char *const names[] = { "unsynced", "ntp", "rtc", "browser" };
+
+	if (e == NULL)
+		return;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(e, names[i]) == 0 &&
+		    __atomic_load_n(&source_override, __ATOMIC_RELAXED) < 0)
+			__atomic_store_n(&source_override, i, __ATOMIC_RELAXED);
+}
 
 const char *pb_clock_source_name(enum pb_clock_source s)
 {
@@ -38,12 +57,19 @@ static void read_boot_id(void)
 	fclose(f);
 }
 
+static void once_init(void)
+{
+	read_boot_id();
+	read_source_env();
+}
+
 int64_t pb_clock_wall_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	       __atomic_load_n(&wall_offset_ms, __ATOMIC_RELAXED);
 }
 
 int64_t pb_clock_mono_ms(void)
@@ -52,6 +78,22 @@ int64_t pb_clock_mono_ms(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pb_clock_set_offset_ms(int64_t ms)
+{
+	__atomic_store_n(&wall_offset_ms, ms, __ATOMIC_RELAXED);
+}
+
+int64_t pb_clock_offset_ms(void)
+{
+	return __atomic_load_n(&wall_offset_ms, __ATOMIC_RELAXED);
+}
+
+enum pb_clock_source pb_clock_source(void)
+{
+	pthread_once(&boot_once, once_init);
+	return detect_source();
 }
 
 void pb_clock_set_source(enum pb_clock_source s)
@@ -77,7 +119,7 @@ static enum pb_clock_source detect_source(void)
 
 void pb_clock_now(struct pb_stamp *st)
 {
-	pthread_once(&boot_once, read_boot_id);
+	pthread_once(&boot_once, once_init);
 	st->wall_ms = pb_clock_wall_ms();
 	st->mono_ms = pb_clock_mono_ms();
 	st->source = detect_source();

@@ -33,4 +33,13 @@ int64_t pb_clock_mono_ms(void);
  * facilitator's browser). */
 void pb_clock_set_source(enum pb_clock_source s);
 
+/* The current source (detected, or as set). The environment variable
+ * PB_CLOCK_SOURCE fixes it at start (for tests). */
+enum pb_clock_source pb_clock_source(void);
+
+/* An offset added to the wall time of every stamp, for boxes that may not
+ * set the system clock ([attendance] clock_adjust = offset). */
+void pb_clock_set_offset_ms(int64_t ms);
+int64_t pb_clock_offset_ms(void);
+
 #endif

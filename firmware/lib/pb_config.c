@@ -120,6 +120,25 @@ static const struct key_def keys[] = {
 	NUM("sync", "retention_days", sync_retention_days, 1, 3650, "30",
 	    "Days after a session's last record before its personal data is purged "
 	    "(only once the hub acknowledged it)"),
+	NUM("attendance", "session_idle_s", session_idle_s, 60, 86400, "1800",
+	    "Seconds without a request after which a staff login ends"),
+	NUM("attendance", "session_max_s", session_max_s, 300, 604800, "43200",
+	    "Seconds after which a staff login ends in any case"),
+	NUM("attendance", "login_fail_max", login_fail_max, 1, 100, "5",
+	    "Failed logins to one account before it is locked"),
+	NUM("attendance", "login_fail_max_client", login_fail_max_client, 1, 1000, "20",
+	    "Failed logins from one client address before it is locked"),
+	NUM("attendance", "login_lockout_s", login_lockout_s, 1, 86400, "300",
+	    "Seconds a login lock lasts (also the window failures are counted in)"),
+	NUM("attendance", "code_period_s", code_period_s, 2, 3600, "60",
+	    "Seconds between changes of the session code"),
+	NUM("attendance", "code_grace_s", code_grace_s, 0, 3600, "30",
+	    "Seconds the previous session code is still accepted after a change"),
+	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
+	    "Different teachers one phone (address or device) may check in per day"),
+	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",
+	    "How a facilitator's browser time moves an unsynced clock forward: settime "
+	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -343,6 +362,10 @@ int pb_config_load(struct pb_config *cfg, const char *path)
 	if (cfg->nerrors < PB_CONFIG_ERRORS_MAX)       /* [wifi], [net] across keys */
 		cfg->nerrors += pb_net_check(cfg, 0, cfg->errors + cfg->nerrors,
 					     PB_CONFIG_ERRORS_MAX - cfg->nerrors);
+	if (strcmp(cfg->clock_adjust, "settime") != 0 && strcmp(cfg->clock_adjust, "offset") != 0 &&
+	    strcmp(cfg->clock_adjust, "off") != 0)
+		add_error(cfg, 0, "[attendance] clock_adjust = '%s': expected settime, offset or off",
+			  cfg->clock_adjust);
 	return cfg->nerrors == 0 ? 0 : -1;
 }
 

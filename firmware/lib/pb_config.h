@@ -68,6 +68,17 @@ struct pb_config {
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */
 
+	/* [attendance] */
+	unsigned session_idle_s;           /* staff login ends after this idle time */
+	unsigned session_max_s;            /* staff login never lasts longer */
+	unsigned login_fail_max;           /* failed logins before an account locks */
+	unsigned login_fail_max_client;    /* failed logins before a client address locks */
+	unsigned login_lockout_s;          /* how long a lock lasts */
+	unsigned code_period_s;            /* session code changes this often */
+	unsigned code_grace_s;             /* previous code still accepted this long */
+	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
+	char clock_adjust[16];             /* settime | offset | off */
+
 	/* errors found while loading */
 	int nerrors;
 	char errors[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];

@@ -57,6 +57,7 @@ static int prepare_data(struct pb_web *w)
 		pb_err("%s: %s", w->db_path, err);
 		return -1;
 	}
+	pb_clock_restore(w, db);
 	pb_db_close(db);
 	if (pb_store_open(&w->store, store) != 0) {
 		pb_err("cannot open the content store %s: %s", store, strerror(errno));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "pb_config.h"
+#include "pb_session.h"
 #include "pb_store.h"
 
 #define PB_WEB_MAX_PARAMS    4       /* '*' segments captured from a route */
@@ -90,6 +91,48 @@ void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NUL
 const char *pb_header(struct pb_req *r, const char *name);
 const char *pb_query(struct pb_req *r, const char *name);
 int pb_etag_matches(const char *if_none_match, const char *etag);
+
+/* auth.c: staff logins, the "require staff + CSRF" gate, the clock step */
+#define PB_CLOCK_STEP_MIN_MS  (2 * 60 * 1000)   /* browser ahead by more: step forward */
+#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference */
+#define PB_DEVICE_COOKIE_MAX_AGE (400 * 24 * 3600)
+enum pb_staff_need {
+	PB_NEED_STAFF = 0,       /* fasilitator or admin */
+	PB_NEED_ADMIN,
+};
+/* 1 if the request comes from a logged-in staff member with the role (and,
+ * if need_csrf, the login's X-CSRF-Token); else 0 with an error response
+ * already queued in *ret. */
+int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
+		     struct pb_login *who, enum MHD_Result *ret);
+/* JSON response with extra headers: pairs of name, value, then NULL. */
+enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *body,
+				     const char *const *headers);
+/* The request body as a JSON object, or NULL with an error queued in *ret. */
+json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret);
+/* Load the clock offset kept by [attendance] clock_adjust = offset. */
+void pb_clock_restore(struct pb_web *w, sqlite3 *db);
+enum MHD_Result pb_handle_login(struct pb_req *r);
+enum MHD_Result pb_handle_logout(struct pb_req *r);
+enum MHD_Result pb_handle_me(struct pb_req *r);
+enum MHD_Result pb_handle_clock(struct pb_req *r);
+
+/* api_attendance.c */
+enum MHD_Result pb_handle_sessions_list(struct pb_req *r);
+enum MHD_Result pb_handle_session_create(struct pb_req *r);
+enum MHD_Result pb_handle_session_get(struct pb_req *r);
+enum MHD_Result pb_handle_roster(struct pb_req *r);
+enum MHD_Result pb_handle_code(struct pb_req *r);
+enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r);
+enum MHD_Result pb_handle_checkin(struct pb_req *r);
+enum MHD_Result pb_handle_attendance(struct pb_req *r);
+enum MHD_Result pb_handle_attendance_csv(struct pb_req *r);
+enum MHD_Result pb_handle_jp_csv(struct pb_req *r);
+enum MHD_Result pb_handle_mark(struct pb_req *r);
+enum MHD_Result pb_handle_lock(struct pb_req *r);
+enum MHD_Result pb_handle_unlock(struct pb_req *r);
+enum MHD_Result pb_handle_allow(struct pb_req *r);
+enum MHD_Result pb_handle_signature(struct pb_req *r);
 
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);

@@ -35,6 +35,8 @@
  *       the server's Indonesian message, else a generic one).
  *   PB.getText(url, function (err, text) {...})   a text file
  *   PB.query({a: 1, b: ""})   "?a=1" (empty values left out)
+ *   PB.csrf                   set by staff pages after login: sent as
+ *                             X-CSRF-Token with every non-GET call
  *
  * DOM and text (never innerHTML with data: use these)
  *   PB.el(tag, attrs, children)   make an element. attrs: "text" sets
@@ -62,7 +64,9 @@ var PB = (function () {
 	/* The header's menu: one line per page (its address and the key of its
 	 * name in common.json). It is shown once there are two pages or more. */
 	var NAV = [
-		{href: "/", key: "nav.modules"}
+		{href: "/", key: "nav.modules"},
+		{href: "/checkin.html", key: "nav.checkin"},
+		{href: "/staff.html", key: "nav.staff"}
 	];
 
 	var PB = {
@@ -228,6 +232,8 @@ var PB = (function () {
 		xhr.setRequestHeader("Accept", accept);
 		if (body !== null && body !== undefined)
 			xhr.setRequestHeader("Content-Type", "application/json");
+		if (PB.csrf && method !== "GET")   /* staff pages: the login's CSRF token */
+			xhr.setRequestHeader("X-CSRF-Token", PB.csrf);
 		try { xhr.timeout = XHR_TIMEOUT_MS; } catch (e) { /* not settable on old engines */ }
 		xhr.ontimeout = function () { finish(failure(0, "timeout")); };
 		xhr.onerror = function () { finish(failure(0, "network")); };

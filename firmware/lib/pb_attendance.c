@@ -1,0 +1,1021 @@
+#include "pb_attendance.h"
+
+#include "pb_audit.h"
+#include "pb_clock.h"
+#include "pb_csv.h"
+#include "pb_db.h"
+#include "pb_outbox.h"
+#include "pb_sig.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *pb_att_strerror(enum pb_att_result r)
+{
+	switch (r) {
+	case PB_ATT_OK:            return "ok";
+	case PB_ATT_EXISTING:      return "already checked in";
+	case PB_ATT_NOT_FOUND:     return "not found";
+	case PB_ATT_LOCKED:        return "the day is locked";
+	case PB_ATT_NOT_LOCKED:    return "the day is not locked";
+	case PB_ATT_TOO_MANY:      return "too many teachers from one phone";
+	case PB_ATT_NAME_REQUIRED: return "not on the roster: give a name";
+	case PB_ATT_NOT_TODAY:     return "the session does not run on that day";
+	case PB_ATT_BAD_INPUT:     return "bad input";
+	case PB_ATT_DB:            return "database error";
+	}
+	return "unknown";
+}
+
+static void local_tm(int64_t wall_ms, struct tm *tm)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+
+	localtime_r(&t, tm);
+}
+
+void pb_att_today(char out[PB_DAY_LEN + 1])
+{
+	struct tm tm;
+
+	local_tm(pb_clock_wall_ms(), &tm);
+	strftime(out, PB_DAY_LEN + 1, "%Y-%m-%d", &tm);
+}
+
+/* Days since 1970-01-01 of a valid YYYY-MM-DD (civil calendar). */
+static long day_number(const char *s)
+{
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	int yy = y - (m <= 2);
+	long era = (yy >= 0 ? yy : yy - 399) / 400;
+	long yoe = yy - era * 400;
+	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+int pb_att_day_valid(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (s == NULL || strlen(s) != PB_DAY_LEN || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < PB_DAY_LEN; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 0;
+	return 1;
+}
+
+int pb_att_day_index(const struct pb_kegiatan *k, const char *day)
+{
+	long n;
+
+	if (!pb_att_day_valid(day))
+		return -1;
+	n = day_number(day) - day_number(k->start_date);
+	return n >= 0 && n < k->days ? (int)n : -1;
+}
+
+static void col_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
+}
+
+static const char *str_field(const json_t *in, const char *key, const char *def)
+{
+	const json_t *v = json_object_get(in, key);
+
+	if (v == NULL || json_is_null(v))
+		return def;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int int_field(const json_t *in, const char *key, int lo, int hi, int *out)
+{
+	const json_t *v = json_object_get(in, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return 0;
+	*out = (int)json_integer_value(v);
+	return 1;
+}
+
+/* Append to the outbox and the audit log; payload is consumed. */
+static int record(sqlite3 *db, const char *type, json_t *payload, const char *actor,
+		  const char *client)
+{
+	char *text = payload != NULL ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int rc = -1;
+
+	json_decref(payload);
+	if (text == NULL)
+		return -1;
+	if (pb_outbox_append(db, type, text, NULL, NULL) != 0)
+		goto out;
+	if (actor != NULL && pb_audit_add(db, actor, type, text, client) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+static json_t *stamp_json(const struct pb_stamp *s)
+{
+	return json_pack("{s:I, s:s, s:s, s:I}", "wall_ms", (json_int_t)s->wall_ms,
+			 "clock_source", pb_clock_source_name(s->source), "boot_id", s->boot_id,
+			 "mono_ms", (json_int_t)s->mono_ms);
+}
+
+enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char *actor,
+				      const char *client, int64_t *id, const char **bad)
+{
+	const char *title = str_field(in, "title", NULL), *mode = str_field(in, "mode", "tatap_muka");
+	const char *kk = str_field(in, "kk", ""), *subject = str_field(in, "subject", "");
+	const char *start = str_field(in, "start_date", NULL);
+	const json_t *fac = json_object_get(in, "facilitators"), *f;
+	char uid[PB_ID_HEX_LEN + 1], *facs = NULL;
+	unsigned char secret[PB_CODE_SECRET_LEN];
+	int days = 1, jp = 0;
+	size_t i;
+	sqlite3_stmt *st = NULL;
+	json_t *payload;
+	enum pb_att_result rc = PB_ATT_DB;
+
+	*bad = NULL;
+	if (title == NULL || title[0] == '\0' || !pb_text_valid(title, PB_KEGIATAN_TITLE_MAX))
+		*bad = "title";
+	else if (mode == NULL || (strcmp(mode, "tatap_muka") != 0 &&
+		 strcmp(mode, "daring_kombinasi") != 0 && strcmp(mode, "in_on_in") != 0))
+		*bad = "mode";
+	else if (kk == NULL || (kk[0] != '\0' && (kk[1] != '\0' || kk[0] < 'A' || kk[0] > 'J')))
+		*bad = "kk";
+	else if (subject == NULL || !pb_text_valid(subject, PB_ROSTER_TEXT_MAX))
+		*bad = "subject";
+	else if (!pb_att_day_valid(start))
+		*bad = "start_date";
+	else if (json_object_get(in, "days") != NULL &&
+		 !int_field(in, "days", 1, PB_KEGIATAN_DAYS_MAX, &days))
+		*bad = "days";
+	else if (!int_field(in, "jp_per_day", 1, PB_KEGIATAN_JP_MAX, &jp))
+		*bad = "jp_per_day";
+	else if (fac != NULL && (!json_is_array(fac) || json_array_size(fac) > PB_KEGIATAN_FAC_MAX))
+		*bad = "facilitators";
+	json_array_foreach(fac, i, f)
+		if (*bad == NULL && (!json_is_string(f) ||
+				     !pb_text_valid(json_string_value(f), PB_ROSTER_TEXT_MAX)))
+			*bad = "facilitators";
+	if (*bad != NULL)
+		return PB_ATT_BAD_INPUT;
+
+	facs = fac != NULL ? json_dumps(fac, JSON_COMPACT) : strdup("[]");
+	if (facs == NULL)
+		return PB_ATT_DB;
+	pb_id_new(uid);
+	pb_code_secret_new(secret);
+	if (pb_db_begin(db) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
+		"facilitators, code_secret, created_by, created_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, start, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, days);
+	sqlite3_bind_int(st, 8, jp);
+	sqlite3_bind_text(st, 9, facs, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, secret, sizeof(secret), SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, pb_clock_wall_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	*id = sqlite3_last_insert_rowid(db);
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:s}",
+			    "id", uid, "title", title, "mode", mode, "kk", kk, "subject", subject,
+			    "start_date", start, "days", days, "jp_per_day", jp,
+			    "facilitators", json_loads(facs, 0, NULL), "by", actor);
+	if (record(db, "attendance.session", payload, actor, client) != 0)
+		goto out;
+	if (pb_db_commit(db) != 0)
+		goto out;
+	rc = PB_ATT_OK;
+out:
+	sodium_memzero(secret, sizeof(secret));
+	sqlite3_finalize(st);
+	free(facs);
+	if (rc != PB_ATT_OK)
+		pb_db_rollback(db);
+	return rc;
+}
+
+#define KEGIATAN_COLS "id, uid, title, mode, kk, subject, start_date, days, jp_per_day, " \
+		      "code_secret, facilitators"
+
+static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(st, 0);
+	col_text(k->uid, sizeof(k->uid), st, 1);
+	col_text(k->title, sizeof(k->title), st, 2);
+	col_text(k->mode, sizeof(k->mode), st, 3);
+	col_text(k->kk, sizeof(k->kk), st, 4);
+	col_text(k->subject, sizeof(k->subject), st, 5);
+	col_text(k->start_date, sizeof(k->start_date), st, 6);
+	k->days = sqlite3_column_int(st, 7);
+	k->jp_per_day = sqlite3_column_int(st, 8);
+	if (sqlite3_column_bytes(st, 9) == PB_CODE_SECRET_LEN)
+		memcpy(k->secret, sqlite3_column_blob(st, 9), PB_CODE_SECRET_LEN);
+}
+
+int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan WHERE id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		kegiatan_row(st, k);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+json_t *pb_kegiatan_json(const struct pb_kegiatan *k)
+{
+	char today[PB_DAY_LEN + 1];
+
+	pb_att_today(today);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
+			 "id", (json_int_t)k->id, "uid", k->uid, "title", k->title,
+			 "mode", k->mode, "kk", k->kk, "subject", k->subject,
+			 "start_date", k->start_date, "days", k->days,
+			 "jp_per_day", k->jp_per_day, "today", pb_att_day_index(k, today) >= 0);
+}
+
+json_t *pb_kegiatan_list(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	struct pb_kegiatan k;
+	int step;
+
+	if (arr == NULL)
+		return NULL;
+	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan "
+			       "ORDER BY start_date DESC, id DESC", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o;
+		kegiatan_row(st, &k);
+		o = pb_kegiatan_json(&k);
+		sodium_memzero(k.secret, sizeof(k.secret));
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			goto fail;
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return arr;
+fail:
+	sqlite3_finalize(st);
+	json_decref(arr);
+	return NULL;
+}
+
+int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
+		       char *name, size_t nlen, char *school, size_t slen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, school, npsn FROM roster WHERE kegiatan_id = ?1 "
+			       "AND nuptk = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		col_text(name, nlen, st, 0);
+		col_text(school, slen, st, 1);
+		if (school[0] == '\0')
+			col_text(school, slen, st, 2);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One attendance row as JSON (without the signature strokes). */
+#define ATT_COLS "id, uid, kegiatan_id, day, nuptk, kind, status, name, school, walk_in, " \
+		 "reason, actor, wall_ms, clock_source, boot_id, mono_ms, signature IS NOT NULL"
+
+static json_t *att_row_json(sqlite3_stmt *st)
+{
+	struct tm tm;
+	char hhmm[8];
+
+	local_tm(sqlite3_column_int64(st, 12), &tm);
+	strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
+	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
+			 "s:I, s:s, s:s, s:s, s:I, s:b}",
+		"id", (json_int_t)sqlite3_column_int64(st, 0),
+		"uid", (const char *)sqlite3_column_text(st, 1),
+		"session", (json_int_t)sqlite3_column_int64(st, 2),
+		"day", (const char *)sqlite3_column_text(st, 3),
+		"nuptk", (const char *)sqlite3_column_text(st, 4),
+		"kind", (const char *)sqlite3_column_text(st, 5),
+		"status", (const char *)sqlite3_column_text(st, 6),
+		"name", (const char *)sqlite3_column_text(st, 7),
+		"school", (const char *)sqlite3_column_text(st, 8),
+		"walk_in", sqlite3_column_int(st, 9),
+		"reason", (const char *)sqlite3_column_text(st, 10),
+		"actor", (const char *)sqlite3_column_text(st, 11),
+		"wall_ms", (json_int_t)sqlite3_column_int64(st, 12),
+		"time", hhmm,
+		"clock_source", (const char *)sqlite3_column_text(st, 13),
+		"boot_id", (const char *)sqlite3_column_text(st, 14),
+		"mono_ms", (json_int_t)sqlite3_column_int64(st, 15),
+		"signature", sqlite3_column_int(st, 16));
+}
+
+static json_t *att_by_id(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *o = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT " ATT_COLS " FROM attendance WHERE id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = att_row_json(st);
+	sqlite3_finalize(st);
+	return o;
+}
+
+/* Id of the check-in (kind checkin) or of the latest event; 0 if none. */
+static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
+			  const char *nuptk, int checkin_only)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = -1;
+
+	if (sqlite3_prepare_v2(db, checkin_only ?
+		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
+		"AND kind = 'checkin'" :
+		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
+		"ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW: id = sqlite3_column_int64(st, 0); break;
+	case SQLITE_DONE: id = 0; break;
+	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Is this address or device at its limit of different teachers today
+ * (per_client_max plus what a facilitator allowed for the address)?
+ * Each side stops at the limit, so the cost does not grow with the day;
+ * if either side reaches it the union does too, else both are complete. */
+static int proxy_full(sqlite3 *db, const struct pb_checkin *c, int *full)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	int64_t limit = c->per_client_max;
+
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(extra), 0) FROM proxy_allow "
+			       "WHERE day = ?1 AND client = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	limit += sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db,
+		"SELECT COUNT(*) FROM ("
+		"SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE day = ?1 "
+		"  AND client = ?2 AND kind = 'checkin' LIMIT ?4) "
+		"UNION SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE ?3 <> '' "
+		"  AND day = ?1 AND device = ?3 AND kind = 'checkin' LIMIT ?4))",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->device != NULL ? c->device : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, limit);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*full = sqlite3_column_int64(st, 0) >= limit;
+		rc = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_uid,
+			const char *day, const char *nuptk, const char *kind, const char *status,
+			const char *name, const char *school, int walk_in, const char *sig,
+			const char *reason, const char *actor, const char *client,
+			const char *device, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	struct pb_stamp now;
+	char uid[PB_ID_HEX_LEN + 1];
+	json_t *payload;
+	int rc = -1;
+	char type[48];
+
+	pb_clock_now(&now);
+	pb_id_new(uid);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
+		"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
+		"mono_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, kegiatan_id);
+	sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, nuptk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, school != NULL ? school : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, walk_in);
+	if (sig != NULL)
+		sqlite3_bind_text(st, 10, sig, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_text(st, 11, reason != NULL ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, client != NULL ? client : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, device != NULL ? device : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, now.wall_ms);
+	sqlite3_bind_text(st, 16, pb_clock_source_name(now.source), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, now.boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 18, now.mono_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	*id = sqlite3_last_insert_rowid(db);
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}",
+			    "id", uid, "session", kegiatan_uid, "day", day, "nuptk", nuptk,
+			    "status", status, "name", name, "school", school != NULL ? school : "",
+			    "walk_in", walk_in, "reason", reason != NULL ? reason : "",
+			    "by", actor, "stamp", stamp_json(&now),
+			    "signature", sig != NULL ? json_loads(sig, 0, NULL) : json_null());
+	snprintf(type, sizeof(type), "attendance.%s", kind);
+	rc = record(db, type, payload, strcmp(actor, "peserta") == 0 ? NULL : actor, client);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static const char *kegiatan_uid(sqlite3 *db, int64_t id, char *out, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	const char *rc = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT uid FROM kegiatan WHERE id = ?1", -1, &st, NULL)
+	    != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col_text(out, len, st, 0);
+		rc = out;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Group commit. Check-ins of one process queue here; whoever finds no
+ * leader becomes it, takes the queue (up to PB_CHECKIN_BATCH_MAX) and
+ * runs it in one transaction, each check-in inside its own savepoint, so
+ * that one fsync makes a whole burst durable. Nobody is answered before
+ * the COMMIT that holds their record. This also keeps writers out of
+ * SQLite's busy handler, which sleeps in growing steps. */
+#define PB_CHECKIN_BATCH_MAX 64
+
+struct checkin_job {
+	const struct pb_checkin *c;
+	json_t **out;
+	enum pb_att_result rc;
+	int done;
+	struct checkin_job *next;
+};
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static struct checkin_job *queue_head, *queue_tail;
+static int queue_leader;
+
+/* One check-in inside the batch's transaction. */
+static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, json_t **out)
+{
+	char name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
+	char kuid[PB_ID_HEX_LEN + 1];
+	int64_t id;
+	int full = 0, found, locked;
+	enum pb_att_result rc = PB_ATT_DB;
+
+	*out = NULL;
+	if (pb_db_exec(db, "SAVEPOINT checkin") != 0)
+		return PB_ATT_DB;
+	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, 1);
+	if (id < 0)
+		goto out;
+	if (id > 0) {
+		*out = att_by_id(db, id);
+		rc = *out != NULL ? PB_ATT_EXISTING : PB_ATT_DB;
+		goto out;
+	}
+	locked = pb_att_is_locked(db, c->kegiatan_id, c->day);
+	if (locked != 0) {
+		rc = locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+		goto out;
+	}
+	if (proxy_full(db, c, &full) != 0)
+		goto out;
+	if (full) {
+		rc = PB_ATT_TOO_MANY;
+		goto out;
+	}
+	found = pb_att_roster_find(db, c->kegiatan_id, c->nuptk, name, sizeof(name),
+				   school, sizeof(school));
+	if (found < 0 || kegiatan_uid(db, c->kegiatan_id, kuid, sizeof(kuid)) == NULL)
+		goto out;
+	if (found == 1) {
+		if (c->name == NULL || c->name[0] == '\0') {
+			rc = PB_ATT_NAME_REQUIRED;
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%s", c->name);
+		snprintf(school, sizeof(school), "%s", c->school != NULL ? c->school : "");
+	}
+	if (insert_event(db, c->kegiatan_id, kuid, c->day, c->nuptk, "checkin", "present", name,
+			 school, found == 1, c->signature, "", "peserta", c->client, c->device,
+			 &id) != 0)
+		goto out;
+	*out = att_by_id(db, id);
+	if (*out == NULL)
+		goto out;
+	rc = PB_ATT_OK;
+out:
+	if (rc != PB_ATT_OK && rc != PB_ATT_EXISTING)
+		(void)pb_db_exec(db, "ROLLBACK TO checkin");
+	if (pb_db_exec(db, "RELEASE checkin") != 0 && rc == PB_ATT_OK)
+		rc = PB_ATT_DB;
+	return rc;
+}
+
+static void run_batch(sqlite3 *db, struct checkin_job *batch)
+{
+	struct checkin_job *j;
+	int ok = pb_db_begin(db) == 0;
+
+	for (j = batch; ok && j != NULL; j = j->next)
+		j->rc = checkin_one(db, j->c, j->out);
+	if (ok && pb_db_commit(db) == 0)
+		return;
+	pb_db_rollback(db);
+	for (j = batch; j != NULL; j = j->next) {      /* nothing of it is stored */
+		json_decref(*j->out);
+		*j->out = NULL;
+		j->rc = PB_ATT_DB;
+	}
+}
+
+enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out)
+{
+	struct checkin_job me = { c, out, PB_ATT_DB, 0, NULL }, *batch, *j;
+	int n;
+
+	*out = NULL;
+	pthread_mutex_lock(&queue_lock);
+	if (queue_tail != NULL)
+		queue_tail->next = &me;
+	else
+		queue_head = &me;
+	queue_tail = &me;
+	while (!me.done) {
+		if (queue_leader || queue_head == NULL) {
+			pthread_cond_wait(&queue_cond, &queue_lock);
+			continue;
+		}
+		queue_leader = 1;
+		batch = queue_head;                    /* take up to a batch */
+		for (j = batch, n = 1; j->next != NULL && n < PB_CHECKIN_BATCH_MAX; n++)
+			j = j->next;
+		queue_head = j->next;
+		if (queue_head == NULL)
+			queue_tail = NULL;
+		j->next = NULL;
+		pthread_mutex_unlock(&queue_lock);
+		run_batch(db, batch);
+		pthread_mutex_lock(&queue_lock);
+		for (j = batch; j != NULL; ) {
+			struct checkin_job *next = j->next;
+			j->done = 1;
+			j = next;
+		}
+		queue_leader = 0;
+		pthread_cond_broadcast(&queue_cond);
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return me.rc;
+}
+
+enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+			       const char *nuptk, const char *status, const char *reason,
+			       const char *name, const char *school, const char *actor,
+			       const char *client, json_t **out)
+{
+	char rname[PB_ROSTER_TEXT_MAX + 1], rschool[PB_ROSTER_TEXT_MAX + 1];
+	int64_t prev, id;
+	int found, locked;
+	enum pb_att_result rc = PB_ATT_DB;
+
+	*out = NULL;
+	if (pb_db_begin(db) != 0)
+		return PB_ATT_DB;
+	locked = pb_att_is_locked(db, k->id, day);
+	if (locked != 0) {
+		rc = locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+		goto out;
+	}
+	prev = find_event(db, k->id, day, nuptk, 0);
+	found = pb_att_roster_find(db, k->id, nuptk, rname, sizeof(rname), rschool, sizeof(rschool));
+	if (prev < 0 || found < 0)
+		goto out;
+	if (found == 1 && prev > 0) {           /* a walk-in marked before: keep the name */
+		json_t *p = att_by_id(db, prev);
+		if (p == NULL)
+			goto out;
+		snprintf(rname, sizeof(rname), "%s", jstr(p, "name"));
+		snprintf(rschool, sizeof(rschool), "%s", jstr(p, "school"));
+		json_decref(p);
+	} else if (found == 1) {
+		if (name == NULL || name[0] == '\0') {
+			rc = PB_ATT_NAME_REQUIRED;
+			goto out;
+		}
+		snprintf(rname, sizeof(rname), "%s", name);
+		snprintf(rschool, sizeof(rschool), "%s", school != NULL ? school : "");
+	}
+	if (insert_event(db, k->id, k->uid, day, nuptk, prev > 0 ? "correction" : "mark", status,
+			 rname, rschool, found == 1, NULL, reason, actor, client, "", &id) != 0)
+		goto out;
+	if (pb_db_commit(db) != 0)
+		goto out;
+	*out = att_by_id(db, id);
+	return *out != NULL ? PB_ATT_OK : PB_ATT_DB;
+out:
+	pb_db_rollback(db);
+	return rc;
+}
+
+static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
+				      const char *day, int lock, const char *reason,
+				      const char *actor, const char *client)
+{
+	sqlite3_stmt *st = NULL;
+	int locked;
+	json_t *payload;
+	enum pb_att_result rc = PB_ATT_DB;
+
+	if (pb_db_begin(db) != 0)
+		return PB_ATT_DB;
+	locked = pb_att_is_locked(db, k->id, day);
+	if (locked < 0)
+		goto out;
+	if (lock && locked) {
+		rc = PB_ATT_LOCKED;
+		goto out;
+	}
+	if (!lock && !locked) {
+		rc = PB_ATT_NOT_LOCKED;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, lock ?
+		"INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) VALUES (?1, ?2, ?3, ?4)" :
+		"DELETE FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2", -1, &st, NULL)
+	    != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, k->id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	if (lock) {
+		sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, pb_clock_wall_ms());
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	{
+		struct pb_stamp now;
+		pb_clock_now(&now);
+		payload = json_pack("{s:s, s:s, s:s, s:s, s:o}", "session", k->uid, "day", day,
+				    "by", actor, "reason", reason != NULL ? reason : "",
+				    "stamp", stamp_json(&now));
+	}
+	if (record(db, lock ? "attendance.lock" : "attendance.unlock", payload, actor, client) != 0)
+		goto out;
+	if (pb_db_commit(db) != 0)
+		goto out;
+	sqlite3_finalize(st);
+	return PB_ATT_OK;
+out:
+	sqlite3_finalize(st);
+	pb_db_rollback(db);
+	return rc;
+}
+
+enum pb_att_result pb_att_lock(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+			       const char *actor, const char *client)
+{
+	return lock_change(db, k, day, 1, NULL, actor, client);
+}
+
+enum pb_att_result pb_att_unlock(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+				 const char *reason, const char *actor, const char *client)
+{
+	return lock_change(db, k, day, 0, reason, actor, client);
+}
+
+enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+				const char *for_client, unsigned extra, const char *actor,
+				const char *client)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *payload;
+	enum pb_att_result rc = PB_ATT_DB;
+
+	if (pb_db_begin(db) != 0)
+		return PB_ATT_DB;
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO proxy_allow(kegiatan_id, day, client, extra, allowed_by) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kegiatan_id, day, client) DO UPDATE SET "
+		"extra = extra + excluded.extra, allowed_by = excluded.allowed_by",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, k->id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, for_client, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, (int)extra);
+	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	payload = json_pack("{s:s, s:s, s:s, s:i, s:s}", "session", k->uid, "day", day,
+			    "client", for_client, "extra", (int)extra, "by", actor);
+	if (record(db, "attendance.allow", payload, actor, client) != 0)
+		goto out;
+	if (pb_db_commit(db) != 0)
+		goto out;
+	rc = PB_ATT_OK;
+out:
+	sqlite3_finalize(st);
+	if (rc != PB_ATT_OK)
+		pb_db_rollback(db);
+	return rc;
+}
+
+json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *res = NULL, *rows = json_array(), *totals = json_array();
+	int present = 0, not_yet = 0, walk_ins = 0, absent = 0, step, locked;
+
+	if (rows == NULL || totals == NULL)
+		goto fail;
+	locked = pb_att_is_locked(db, k->id, day);
+	if (locked < 0)
+		goto fail;
+	if (sqlite3_prepare_v2(db,
+		"WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
+		"  WHERE kegiatan_id = ?1 AND day = ?2 GROUP BY nuptk), "
+		"ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
+		"  AND day = ?2 AND kind = 'checkin'), "
+		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 UNION SELECT nuptk FROM latest) "
+		"SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
+		"  COALESCE(r.npsn, ''), a.status, a.kind, COALESCE(a.walk_in, 0), "
+		"  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "
+		"FROM who w LEFT JOIN roster r ON r.kegiatan_id = ?1 AND r.nuptk = w.nuptk "
+		"LEFT JOIN latest l ON l.nuptk = w.nuptk LEFT JOIN attendance a ON a.id = l.id "
+		"LEFT JOIN ci ON ci.nuptk = w.nuptk "
+		"ORDER BY COALESCE(r.name, a.name) COLLATE NOCASE, w.nuptk", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, k->id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(st, 4);
+		int walk_in = sqlite3_column_int(st, 6);
+		json_t *o;
+		char hhmm[8] = "";
+
+		if (status == NULL) {
+			status = "not_yet";
+			not_yet++;
+		} else if (strcmp(status, "present") == 0) {
+			present++;
+			struct tm tm;
+			local_tm(sqlite3_column_int64(st, 7), &tm);
+			strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
+		} else {
+			absent++;
+		}
+		walk_ins += walk_in;
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
+			"nuptk", (const char *)sqlite3_column_text(st, 0),
+			"name", (const char *)sqlite3_column_text(st, 1),
+			"school", (const char *)sqlite3_column_text(st, 2),
+			"npsn", (const char *)sqlite3_column_text(st, 3),
+			"status", status,
+			"via", sqlite3_column_type(st, 5) == SQLITE_NULL ? "" :
+				(const char *)sqlite3_column_text(st, 5),
+			"walk_in", walk_in, "time", hhmm,
+			"reason", (const char *)sqlite3_column_text(st, 9));
+		if (o == NULL)
+			goto fail;
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+			json_object_set_new(o, "checkin_id", json_integer(sqlite3_column_int64(st, 8)));
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+			json_object_set_new(o, "event_id", json_integer(sqlite3_column_int64(st, 10)));
+			json_object_set_new(o, "wall_ms", json_integer(sqlite3_column_int64(st, 7)));
+			json_object_set_new(o, "clock_source",
+				json_string((const char *)sqlite3_column_text(st, 11)));
+		}
+		json_array_append_new(rows, o);
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	/* JP per teacher over the whole session: days whose latest event says present */
+	if (sqlite3_prepare_v2(db,
+		"SELECT a.nuptk, COALESCE((SELECT name FROM roster WHERE kegiatan_id = ?1 "
+		"  AND nuptk = a.nuptk), a.name), COUNT(*) FROM attendance a "
+		"JOIN (SELECT MAX(id) AS id FROM attendance WHERE kegiatan_id = ?1 "
+		"  GROUP BY day, nuptk) l ON a.id = l.id WHERE a.status = 'present' "
+		"GROUP BY a.nuptk ORDER BY 2 COLLATE NOCASE", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, k->id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int d = sqlite3_column_int(st, 2);
+		json_array_append_new(totals, json_pack("{s:s, s:s, s:i, s:i}",
+			"nuptk", (const char *)sqlite3_column_text(st, 0),
+			"name", (const char *)sqlite3_column_text(st, 1),
+			"days_present", d, "jp", d * k->jp_per_day));
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	res = json_pack("{s:o, s:s, s:i, s:b, s:o, s:{s:i, s:i, s:i, s:i}, s:o}",
+		"session", pb_kegiatan_json(k), "day", day, "day_index", pb_att_day_index(k, day),
+		"locked", locked, "rows", rows,
+		"counts", "present", present, "not_yet", not_yet, "absent", absent,
+		"walk_in", walk_ins, "jp_totals", totals);
+	return res;
+fail:
+	sqlite3_finalize(st);
+	json_decref(rows);
+	json_decref(totals);
+	return NULL;
+}
+
+static const char *status_id(const char *s)
+{
+	if (strcmp(s, "present") == 0)
+		return "Hadir";
+	if (strcmp(s, "absent") == 0)
+		return "Tidak hadir";
+	return "Belum hadir";
+}
+
+char *pb_att_day_csv(const json_t *day, size_t *len)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	const json_t *rows = json_object_get(day, "rows"), *r;
+	size_t i;
+	char no[16];
+
+	if (f == NULL)
+		return NULL;
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Sekolah", "NPSN",
+		"Status", "Waktu", "Cara", "Walk-in", "Alasan", NULL });
+	json_array_foreach(rows, i, r) {
+		snprintf(no, sizeof(no), "%zu", i + 1);
+		pb_csv_write_row(f, (const char *[]){ no,
+			jstr(r, "nuptk"),
+			jstr(r, "name"),
+			jstr(r, "school"),
+			jstr(r, "npsn"),
+			status_id(jstr(r, "status")),
+			jstr(r, "time"),
+			jstr(r, "via"),
+			json_is_true(json_object_get(r, "walk_in")) ? "ya" : "",
+			jstr(r, "reason"), NULL });
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = blen;
+	return buf;
+}
+
+char *pb_att_jp_csv(const json_t *day, size_t *len)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	const json_t *t;
+	size_t i;
+	char no[16], days[16], jp[16];
+
+	if (f == NULL)
+		return NULL;
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Hari hadir", "JP", NULL });
+	json_array_foreach(json_object_get(day, "jp_totals"), i, t) {
+		snprintf(no, sizeof(no), "%zu", i + 1);
+		snprintf(days, sizeof(days), "%lld",
+			 (long long)json_integer_value(json_object_get(t, "days_present")));
+		snprintf(jp, sizeof(jp), "%lld", (long long)json_integer_value(json_object_get(t, "jp")));
+		pb_csv_write_row(f, (const char *[]){ no, jstr(t, "nuptk"), jstr(t, "name"), days, jp,
+						      NULL });
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = blen;
+	return buf;
+}
+
+char *pb_att_signature(sqlite3 *db, int64_t attendance_id)
+{
+	sqlite3_stmt *st = NULL;
+	char *sig = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT signature FROM attendance WHERE id = ?1 "
+			       "AND signature IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, attendance_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sig = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return sig;
+}

@@ -1,0 +1,112 @@
+/* pb_attendance: training sessions (kegiatan), check-ins, manual marks,
+ * corrections and day locks. Every change is a new row (never an edit)
+ * and is appended to the outbox in the same transaction. */
+#ifndef PB_ATTENDANCE_H
+#define PB_ATTENDANCE_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "pb_code.h"
+#include "pb_ids.h"
+#include "pb_roster.h"
+
+#define PB_KEGIATAN_TITLE_MAX 200
+#define PB_KEGIATAN_DAYS_MAX  60
+#define PB_KEGIATAN_JP_MAX    16      /* JP (45 min) per day */
+#define PB_KEGIATAN_FAC_MAX   10      /* facilitators named on a session */
+#define PB_REASON_MAX         300     /* bytes of a mark's reason */
+#define PB_DAY_LEN            10      /* YYYY-MM-DD */
+
+struct pb_kegiatan {
+	int64_t id;
+	char uid[PB_ID_HEX_LEN + 1];
+	char title[PB_KEGIATAN_TITLE_MAX + 1];
+	char mode[24];
+	char kk[2];
+	char subject[PB_ROSTER_TEXT_MAX + 1];
+	char start_date[PB_DAY_LEN + 1];
+	int days;
+	int jp_per_day;
+	unsigned char secret[PB_CODE_SECRET_LEN];
+};
+
+enum pb_att_result {
+	PB_ATT_OK = 0,
+	PB_ATT_EXISTING,          /* already checked in: the existing record */
+	PB_ATT_NOT_FOUND,
+	PB_ATT_LOCKED,            /* the day is locked */
+	PB_ATT_NOT_LOCKED,
+	PB_ATT_TOO_MANY,          /* anti-proxy limit of this phone */
+	PB_ATT_NAME_REQUIRED,     /* not on the roster: a walk-in needs a name */
+	PB_ATT_NOT_TODAY,         /* the day is outside the session's days */
+	PB_ATT_BAD_INPUT,
+	PB_ATT_DB,
+};
+
+const char *pb_att_strerror(enum pb_att_result r);
+
+/* Today's local date as YYYY-MM-DD (from the box clock). */
+void pb_att_today(char out[PB_DAY_LEN + 1]);
+/* 1 if s is a real date YYYY-MM-DD. */
+int pb_att_day_valid(const char *s);
+/* Day number (0-based) of day within the session, or -1 outside it. */
+int pb_att_day_index(const struct pb_kegiatan *k, const char *day);
+
+/* Create from a JSON request; *bad names the first bad field. */
+enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char *actor,
+				      const char *client, int64_t *id, const char **bad);
+/* 0 found, 1 not found, -1 database error. */
+int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k);
+json_t *pb_kegiatan_json(const struct pb_kegiatan *k);
+json_t *pb_kegiatan_list(sqlite3 *db);
+
+/* Roster lookup for the check-in confirmation: 0 found, 1 not, -1 error. */
+int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
+		       char *name, size_t nlen, char *school, size_t slen);
+
+struct pb_checkin {
+	int64_t kegiatan_id;
+	const char *day;
+	const char *nuptk;
+	const char *name;         /* walk-ins only (may be NULL) */
+	const char *school;       /* walk-ins only (may be NULL) */
+	const char *signature;    /* canonical, see pb_sig.h */
+	const char *client;
+	const char *device;
+	unsigned per_client_max;
+};
+
+/* Record a check-in. *out gets the record (new or existing) as JSON. */
+enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);
+
+/* A facilitator's mark (status present|absent, with a reason); a new
+ * event over an earlier one is a correction. */
+enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+			       const char *nuptk, const char *status, const char *reason,
+			       const char *name, const char *school, const char *actor,
+			       const char *client, json_t **out);
+
+enum pb_att_result pb_att_lock(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+			       const char *actor, const char *client);
+enum pb_att_result pb_att_unlock(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+				 const char *reason, const char *actor, const char *client);
+/* Let one client address check in extra teachers today. */
+enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
+				const char *for_client, unsigned extra, const char *actor,
+				const char *client);
+int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day);
+
+/* The day view: rows of roster + events, counts, JP totals. */
+json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day);
+/* The same as CSV text (malloc'd), cells quoted and formula-neutralised. */
+char *pb_att_day_csv(const json_t *day, size_t *len);
+
+/* The session's JP totals per teacher (from a day view) as CSV. */
+char *pb_att_jp_csv(const json_t *day, size_t *len);
+
+/* The signature of one attendance record (malloc'd), NULL if none. */
+char *pb_att_signature(sqlite3 *db, int64_t attendance_id);
+
+#endif

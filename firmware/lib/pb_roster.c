@@ -1,0 +1,372 @@
+#include "pb_roster.h"
+
+#include "pb_csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* 1 if s is exactly n ASCII digits. */
+static int digits(const char *s, size_t n)
+{
+	if (s == NULL || strlen(s) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int pb_nuptk_valid(const char *s)
+{
+	return digits(s, PB_NUPTK_LEN);
+}
+
+static int npsn_valid(const char *s)
+{
+	return digits(s, PB_NPSN_LEN);
+}
+
+/* Length of the UTF-8 sequence at s, or 0 if it is not valid. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) { n = 2; cp = s[0] & 0x1f; }
+	else if ((s[0] & 0xf0) == 0xe0) { n = 3; cp = s[0] & 0x0f; }
+	else if ((s[0] & 0xf8) == 0xf0) { n = 4; cp = s[0] & 0x07; }
+	else return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int pb_text_valid(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (s == NULL || strlen(s) > max)
+		return 0;
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		n = utf8_seq(p);
+		if (n == 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static void append(char *out, size_t len, size_t *o, const char *s, size_t n)
+{
+	if (*o + n + 1 > len)
+		return;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+}
+
+/* The next space-separated word at *p: 1 with *w and *wl set, 0 at the end. */
+static int next_word(const char **p, const char **w, size_t *wl)
+{
+	while (**p == ' ')
+		(*p)++;
+	if (**p == '\0')
+		return 0;
+	*w = *p;
+	*wl = strcspn(*p, " ");
+	*p += *wl;
+	return 1;
+}
+
+void pb_mask_name(const char *name, char *out, size_t len)
+{
+	const char *p = name, *w;
+	size_t o = 0, wl, first;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (int word = 0; next_word(&p, &w, &wl); word++) {
+		if (word == 0) {
+			append(out, len, &o, w, wl);
+			continue;
+		}
+		first = utf8_seq((const unsigned char *)w);
+		if (first == 0 || first > wl)
+			first = 1;
+		append(out, len, &o, " ", 1);
+		append(out, len, &o, w, first);
+		append(out, len, &o, "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2", 12); /* •••• */
+	}
+}
+
+void pb_mask_school(const char *school, char *out, size_t len)
+{
+	const char *p = school, *w;
+	size_t o = 0, wl;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (int word = 0; next_word(&p, &w, &wl); word++) {
+		if (word == 2) {
+			append(out, len, &o, " \xe2\x80\xa6", 4);      /* … */
+			break;
+		}
+		if (word > 0)
+			append(out, len, &o, " ", 1);
+		append(out, len, &o, w, wl);
+	}
+}
+
+const char *pb_roster_strerror(enum pb_roster_result r)
+{
+	switch (r) {
+	case PB_ROSTER_OK:             return "ok";
+	case PB_ROSTER_NO_HEADER:      return "no header line";
+	case PB_ROSTER_MISSING_COLUMN: return "the header needs NUPTK and Nama columns";
+	case PB_ROSTER_TOO_MANY_ROWS:  return "too many rows";
+	case PB_ROSTER_DB:             return "database error";
+	}
+	return "unknown";
+}
+
+enum column { COL_NONE, COL_NUPTK, COL_NAME, COL_NPSN, COL_SCHOOL, COL_SUBJECT };
+
+/* Header names, compared without case and surrounding spaces. */
+static const struct {
+	const char *name;
+	enum column col;
+} header_names[] = {
+	{ "nuptk", COL_NUPTK },
+	{ "nama", COL_NAME }, { "nama lengkap", COL_NAME }, { "nama peserta", COL_NAME },
+	{ "nama guru", COL_NAME }, { "name", COL_NAME },
+	{ "npsn", COL_NPSN }, { "npsn sekolah", COL_NPSN },
+	{ "sekolah", COL_SCHOOL }, { "nama sekolah", COL_SCHOOL },
+	{ "asal sekolah", COL_SCHOOL }, { "npsn/sekolah", COL_SCHOOL },
+	{ "unit kerja", COL_SCHOOL }, { "instansi", COL_SCHOOL }, { "school", COL_SCHOOL },
+	{ "mata pelajaran", COL_SUBJECT }, { "mapel", COL_SUBJECT },
+	{ "bidang studi", COL_SUBJECT }, { "subject", COL_SUBJECT },
+};
+
+static void trim(const char *s, char *out, size_t len)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+static enum column header_column(const char *h)
+{
+	char t[64];
+
+	trim(h, t, sizeof(t));
+	for (size_t i = 0; i < sizeof(header_names) / sizeof(header_names[0]); i++)
+		if (strcasecmp(t, header_names[i].name) == 0)
+			return header_names[i].col;
+	return COL_NONE;
+}
+
+static void add_line(json_t *lines, unsigned line, const char *nuptk, const char *code,
+		     const char *message)
+{
+	json_t *o = json_pack("{s:i, s:s, s:s}", "line", (json_int_t)line, "status",
+			      code == NULL ? "accepted" : "rejected", "nuptk", nuptk);
+
+	if (o == NULL)
+		return;
+	if (code != NULL) {
+		json_object_set_new(o, "error", json_string(code));
+		json_object_set_new(o, "message", json_string(message));
+	}
+	json_array_append_new(lines, o);
+}
+
+static const char *csv_message(enum pb_csv_result r)
+{
+	switch (r) {
+	case PB_CSV_BAD_QUOTE:       return "Tanda kutip salah tempat atau tidak ditutup";
+	case PB_CSV_FIELD_TOO_LONG:  return "Isian terlalu panjang";
+	case PB_CSV_RECORD_TOO_LONG: return "Baris terlalu panjang";
+	case PB_CSV_TOO_MANY_FIELDS: return "Terlalu banyak kolom";
+	case PB_CSV_NUL:             return "Ada karakter NUL";
+	case PB_CSV_BAD_CR:          return "Akhir baris tidak sah";
+	default:                     return "Baris tidak terbaca";
+	}
+}
+
+struct row {
+	char nuptk[64], name[PB_ROSTER_TEXT_MAX + 1], npsn[32];
+	char school[PB_ROSTER_TEXT_MAX + 1], subject[PB_ROSTER_TEXT_MAX + 1];
+};
+
+/* Check one row: NULL if fine, else the error code (and *msg). */
+static const char *check_row(const struct row *rw, int long_field, const char **msg)
+{
+	if (long_field) {
+		*msg = "Isian terlalu panjang";
+		return "too_long";
+	}
+	if (!pb_nuptk_valid(rw->nuptk)) {
+		*msg = "NUPTK harus tepat 16 angka";
+		return "bad_nuptk";
+	}
+	if (rw->name[0] == '\0') {
+		*msg = "Nama kosong";
+		return "no_name";
+	}
+	if (!pb_text_valid(rw->name, PB_ROSTER_TEXT_MAX) ||
+	    !pb_text_valid(rw->school, PB_ROSTER_TEXT_MAX) ||
+	    !pb_text_valid(rw->subject, PB_ROSTER_TEXT_MAX)) {
+		*msg = "Teks tidak sah (UTF-8 atau karakter kendali)";
+		return "bad_text";
+	}
+	if (rw->npsn[0] != '\0' && !npsn_valid(rw->npsn)) {
+		*msg = "NPSN harus tepat 8 angka";
+		return "bad_npsn";
+	}
+	return NULL;
+}
+
+enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
+				       const char *csv, size_t len, json_t **report)
+{
+	struct pb_csv *c = NULL;
+	struct pb_csv_record rec;
+	enum column cols[PB_CSV_FIELDS_MAX];
+	enum pb_csv_result cr;
+	enum pb_roster_result rc = PB_ROSTER_DB;
+	sqlite3_stmt *ins = NULL, *seen = NULL;
+	json_t *lines = json_array();
+	int have_nuptk = 0, have_name = 0, rows = 0, accepted = 0, rejected = 0;
+
+	*report = NULL;
+	c = malloc(sizeof(*c));
+	if (c == NULL || lines == NULL)
+		goto out;
+	pb_csv_init(c, csv, len, pb_csv_sniff(csv, len));
+	do
+		cr = pb_csv_next(c, &rec);
+	while (cr == PB_CSV_OK && rec.nfields == 1 && rec.field[0][0] == '\0');
+	if (cr != PB_CSV_OK) {
+		rc = PB_ROSTER_NO_HEADER;
+		goto out;
+	}
+	for (int i = 0; i < PB_CSV_FIELDS_MAX; i++)
+		cols[i] = i < rec.nfields ? header_column(rec.field[i]) : COL_NONE;
+	for (int i = 0; i < rec.nfields; i++) {
+		have_nuptk |= cols[i] == COL_NUPTK;
+		have_name |= cols[i] == COL_NAME;
+	}
+	if (!have_nuptk || !have_name) {
+		rc = PB_ROSTER_MISSING_COLUMN;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO roster(kegiatan_id, nuptk, name, npsn, school, subject) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET "
+		"name = excluded.name, npsn = excluded.npsn, school = excluded.school, "
+		"subject = excluded.subject", -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	/* NUPTKs seen earlier in this file, to report duplicates */
+	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS roster_seen(nuptk TEXT PRIMARY KEY);"
+			 "DELETE FROM temp.roster_seen", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO temp.roster_seen(nuptk) VALUES (?1)",
+			       -1, &seen, NULL) != SQLITE_OK)
+		goto out;
+	while ((cr = pb_csv_next(c, &rec)) != PB_CSV_END) {
+		struct row rw;
+		const char *code, *msg = "";
+		int long_field = 0;
+
+		if (cr == PB_CSV_OK && rec.nfields == 1 && rec.field[0][0] == '\0')
+			continue;                    /* blank line */
+		if (++rows > PB_ROSTER_ROWS_MAX) {
+			rc = PB_ROSTER_TOO_MANY_ROWS;
+			goto out;
+		}
+		if (cr != PB_CSV_OK) {
+			add_line(lines, rec.line, "", "bad_csv", csv_message(cr));
+			rejected++;
+			continue;
+		}
+		memset(&rw, 0, sizeof(rw));
+		for (int i = 0; i < rec.nfields; i++) {
+			char *dst = NULL;
+			size_t sz = 0;
+			switch (cols[i]) {
+			case COL_NUPTK: dst = rw.nuptk; sz = sizeof(rw.nuptk); break;
+			case COL_NAME: dst = rw.name; sz = sizeof(rw.name); break;
+			case COL_NPSN: dst = rw.npsn; sz = sizeof(rw.npsn); break;
+			case COL_SCHOOL: dst = rw.school; sz = sizeof(rw.school); break;
+			case COL_SUBJECT: dst = rw.subject; sz = sizeof(rw.subject); break;
+			case COL_NONE: break;
+			}
+			if (dst == NULL)
+				continue;
+			if (strlen(rec.field[i]) >= sz)
+				long_field = 1;
+			trim(rec.field[i], dst, sz);
+		}
+		code = check_row(&rw, long_field, &msg);
+		if (code == NULL) {
+			sqlite3_reset(seen);
+			sqlite3_bind_text(seen, 1, rw.nuptk, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(seen) != SQLITE_DONE) {
+				code = "duplicate";
+				msg = "NUPTK sudah ada di baris sebelumnya";
+			}
+		}
+		if (code != NULL) {
+			add_line(lines, rec.line, rw.nuptk, code, msg);
+			rejected++;
+			continue;
+		}
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, kegiatan_id);
+		sqlite3_bind_text(ins, 2, rw.nuptk, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 3, rw.name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 4, rw.npsn, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 5, rw.school, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 6, rw.subject, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+		add_line(lines, rec.line, rw.nuptk, NULL, NULL);
+		accepted++;
+	}
+	rc = PB_ROSTER_OK;
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(seen);
+	(void)sqlite3_exec(db, "DROP TABLE IF EXISTS temp.roster_seen", NULL, NULL, NULL);
+	free(c);
+	if (rc == PB_ROSTER_OK)
+		*report = json_pack("{s:i, s:i, s:o}", "accepted", (json_int_t)accepted,
+				    "rejected", (json_int_t)rejected, "lines", lines);
+	else
+		json_decref(lines);
+	if (rc == PB_ROSTER_OK && *report == NULL)
+		rc = PB_ROSTER_DB;
+	return rc;
+}

@@ -1,0 +1,340 @@
+#include "pb_session.h"
+
+#include "pb_clock.h"
+#include "pb_db.h"
+#include "pb_hash.h"
+#include "pb_ids.h"
+#include "pb_password.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *pb_session_strerror(enum pb_session_result r)
+{
+	switch (r) {
+	case PB_SESSION_OK:        return "ok";
+	case PB_SESSION_NONE:      return "not logged in or login expired";
+	case PB_SESSION_BAD_LOGIN: return "wrong name or password";
+	case PB_SESSION_LOCKED:    return "too many failed logins";
+	case PB_SESSION_DB:        return "database error";
+	}
+	return "unknown";
+}
+
+static void boot_and_now(char boot[40], int64_t *now)
+{
+	struct pb_stamp st;
+
+	pb_clock_now(&st);
+	memcpy(boot, st.boot_id, 40);
+	*now = st.mono_ms;
+}
+
+static void token_hash(const char *token, char out[PB_SHA256_HEX_LEN + 1])
+{
+	pb_sha256_hex(token, strlen(token), out);
+}
+
+/* Remaining lock in seconds for one scope/key, 0 if not locked. */
+static unsigned locked_for(sqlite3 *db, const char *scope, const char *key,
+			   const char *boot, int64_t now, const struct pb_session_limits *lim)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned left = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT locked_until FROM login_failure WHERE scope = ?1 "
+			       "AND key = ?2 AND boot_id = ?3", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, boot, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t until = sqlite3_column_int64(st, 0);
+		if (until > now && until - now <= (int64_t)lim->lockout_s * 1000)
+			left = (unsigned)((until - now + 999) / 1000);
+	}
+	sqlite3_finalize(st);
+	return left;
+}
+
+/* Count one failure; lock when the limit is reached. */
+static int count_failure(sqlite3 *db, const char *scope, const char *key, unsigned max,
+			 const char *boot, int64_t now, const struct pb_session_limits *lim)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	int64_t window = (int64_t)lim->lockout_s * 1000;
+
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO login_failure(scope, key, fails, boot_id, first_mono, locked_until) "
+		"VALUES (?1, ?2, 1, ?3, ?4, CASE WHEN ?5 <= 1 THEN ?4 + ?6 ELSE 0 END) "
+		"ON CONFLICT(scope, key) DO UPDATE SET "
+		"fails = CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 THEN 1 ELSE fails + 1 END, "
+		"first_mono = CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 THEN ?4 "
+		"  ELSE first_mono END, "
+		"locked_until = CASE WHEN (CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 "
+		"  THEN 1 ELSE fails + 1 END) >= ?5 THEN ?4 + ?6 ELSE 0 END, "
+		"boot_id = ?3", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, max);
+	sqlite3_bind_int64(st, 6, window);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int clear_failures(sqlite3 *db, const char *scope, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM login_failure WHERE scope = ?1 AND key = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Drop logins and failure counts that can no longer matter. */
+static int forget_old(sqlite3 *db, const struct pb_session_limits *lim, const char *boot,
+		      int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM staff_login WHERE boot_id <> ?1 "
+			       "OR ?2 - last_mono > ?3 OR ?2 - created_mono > ?4",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (int64_t)lim->idle_s * 1000);
+	sqlite3_bind_int64(st, 4, (int64_t)lim->max_s * 1000);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "DELETE FROM login_failure WHERE boot_id <> ?1 "
+			       "OR (?2 - first_mono > ?3 AND locked_until < ?2)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (int64_t)lim->lockout_s * 1000);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A hash to check passwords against when the account does not exist, so
+ * that a wrong name costs as long as a wrong password. */
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[PB_PASSWORD_HASH_LEN];
+
+static void make_dummy(void)
+{
+	char pw[24];
+
+	pb_password_generate(pw, 16);
+	if (pb_password_hash(pw, dummy_hash) != 0)
+		dummy_hash[0] = '\0';
+}
+
+static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
+}
+
+enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_limits *lim,
+					const char *user, const char *password,
+					const char *client, const char *old_token,
+					char token[PB_SESSION_TOKEN_HEX + 1],
+					struct pb_login *who, unsigned *retry_s)
+{
+	sqlite3_stmt *st = NULL;
+	char boot[40], hash[PB_PASSWORD_HASH_LEN], th[PB_SHA256_HEX_LEN + 1];
+	unsigned char raw[PB_SESSION_TOKEN_BYTES];
+	int64_t now;
+	int found = 0, disabled = 1, good;
+	unsigned a, c;
+	enum pb_session_result rc = PB_SESSION_DB;
+
+	*retry_s = 0;
+	memset(who, 0, sizeof(*who));
+	boot_and_now(boot, &now);
+	a = locked_for(db, "account", user, boot, now, lim);
+	c = locked_for(db, "client", client, boot, now, lim);
+	if (a > 0 || c > 0) {
+		*retry_s = a > c ? a : c;
+		return PB_SESSION_LOCKED;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id, name, role, kind, pw_hash, disabled FROM staff "
+			       "WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return PB_SESSION_DB;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		who->staff_id = sqlite3_column_int64(st, 0);
+		copy_text(who->name, sizeof(who->name), st, 1);
+		copy_text(who->role, sizeof(who->role), st, 2);
+		copy_text(who->kind, sizeof(who->kind), st, 3);
+		copy_text(hash, sizeof(hash), st, 4);
+		disabled = sqlite3_column_int(st, 5);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* The password is checked (slowly) outside any transaction. */
+	if (!found) {
+		pthread_once(&dummy_once, make_dummy);
+		if (dummy_hash[0] != '\0')
+			(void)pb_password_verify(dummy_hash, password);
+	}
+	good = found && !disabled && pb_password_verify(hash, password) == 0;
+
+	if (pb_db_begin(db) != 0)
+		return PB_SESSION_DB;
+	if (forget_old(db, lim, boot, now) != 0)
+		goto out;
+	if (!good) {
+		if (count_failure(db, "account", user, lim->fail_max_account, boot, now, lim) != 0 ||
+		    count_failure(db, "client", client, lim->fail_max_client, boot, now, lim) != 0)
+			goto out;
+		rc = PB_SESSION_BAD_LOGIN;
+		goto commit;
+	}
+	if (clear_failures(db, "account", user) != 0)
+		goto out;
+	if (old_token != NULL && old_token[0] != '\0' && pb_session_logout(db, old_token) != 0)
+		goto out;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(token, PB_SESSION_TOKEN_HEX + 1, raw, sizeof(raw));
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(who->csrf, sizeof(who->csrf), raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	token_hash(token, th);
+	if (sqlite3_prepare_v2(db, "INSERT INTO staff_login(token_hash, staff_id, csrf, boot_id, "
+			       "created_mono, last_mono, client) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, who->staff_id);
+	sqlite3_bind_text(st, 3, who->csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_text(st, 6, client, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	who->id = sqlite3_last_insert_rowid(db);
+	rc = PB_SESSION_OK;
+commit:
+	if (pb_db_commit(db) != 0)
+		rc = PB_SESSION_DB;
+out:
+	sqlite3_finalize(st);
+	if (rc == PB_SESSION_DB)
+		pb_db_rollback(db);
+	if (rc != PB_SESSION_OK) {
+		memset(who, 0, sizeof(*who));
+		token[0] = '\0';
+	}
+	return rc;
+}
+
+enum pb_session_result pb_session_check(sqlite3 *db, const struct pb_session_limits *lim,
+					const char *token, struct pb_login *who)
+{
+	sqlite3_stmt *st = NULL;
+	char boot[40], th[PB_SHA256_HEX_LEN + 1];
+	int64_t now, last = 0;
+	enum pb_session_result rc = PB_SESSION_NONE;
+
+	memset(who, 0, sizeof(*who));
+	if (token == NULL || strlen(token) != PB_SESSION_TOKEN_HEX)
+		return PB_SESSION_NONE;
+	boot_and_now(boot, &now);
+	token_hash(token, th);
+	if (sqlite3_prepare_v2(db,
+		"SELECT l.id, l.staff_id, l.csrf, s.name, s.role, s.kind, l.last_mono "
+		"FROM staff_login l JOIN staff s ON s.id = l.staff_id "
+		"WHERE l.token_hash = ?1 AND l.boot_id = ?3 AND s.disabled = 0 "
+		"AND ?2 - l.last_mono <= ?4 AND ?2 - l.created_mono <= ?5 AND ?2 >= l.last_mono",
+		-1, &st, NULL) != SQLITE_OK)
+		return PB_SESSION_DB;
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)lim->idle_s * 1000);
+	sqlite3_bind_int64(st, 5, (int64_t)lim->max_s * 1000);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		who->id = sqlite3_column_int64(st, 0);
+		who->staff_id = sqlite3_column_int64(st, 1);
+		copy_text(who->csrf, sizeof(who->csrf), st, 2);
+		copy_text(who->name, sizeof(who->name), st, 3);
+		copy_text(who->role, sizeof(who->role), st, 4);
+		copy_text(who->kind, sizeof(who->kind), st, 5);
+		last = sqlite3_column_int64(st, 6);
+		rc = PB_SESSION_OK;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = PB_SESSION_DB;
+	}
+	sqlite3_finalize(st);
+	/* Mark it used, but write (and fsync) at most every PB_SESSION_TOUCH_MS:
+	 * a facilitator's page polls every few seconds. */
+	if (rc == PB_SESSION_OK && now - last > PB_SESSION_TOUCH_MS) {
+		if (sqlite3_prepare_v2(db, "UPDATE staff_login SET last_mono = ?2 WHERE id = ?1",
+				       -1, &st, NULL) != SQLITE_OK)
+			return PB_SESSION_DB;
+		sqlite3_bind_int64(st, 1, who->id);
+		sqlite3_bind_int64(st, 2, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = PB_SESSION_DB;
+		sqlite3_finalize(st);
+	}
+	if (rc != PB_SESSION_OK)
+		memset(who, 0, sizeof(*who));
+	return rc;
+}
+
+int pb_session_logout(sqlite3 *db, const char *token)
+{
+	sqlite3_stmt *st = NULL;
+	char th[PB_SHA256_HEX_LEN + 1];
+	int rc = -1;
+
+	token_hash(token, th);
+	if (sqlite3_prepare_v2(db, "DELETE FROM staff_login WHERE token_hash = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pb_session_csrf_ok(const struct pb_login *who, const char *sent)
+{
+	if (sent == NULL || strlen(sent) != PB_SESSION_TOKEN_HEX ||
+	    strlen(who->csrf) != PB_SESSION_TOKEN_HEX)
+		return 0;
+	return sodium_memcmp(who->csrf, sent, PB_SESSION_TOKEN_HEX) == 0;
+}

@@ -1,0 +1,656 @@
+/* Attendance over HTTP: sessions (kegiatan), roster import, the rotating
+ * session code, check-in by teachers, the facilitator's day view, marks,
+ * locks and signatures. Staff routes go through pb_require_staff. */
+#include "web.h"
+
+#include "pb_attendance.h"
+#include "pb_audit.h"
+#include "pb_clock.h"
+#include "pb_code.h"
+#include "pb_db.h"
+#include "pb_log.h"
+#include "pb_outbox.h"
+#include "pb_roster.h"
+#include "pb_sig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEVICE_COOKIE "pb_dev"
+
+#define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
+#define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
+		      "Basis data tidak dapat dibaca atau ditulis")
+
+/* Parse a decimal id (1 .. 2^53). */
+static int parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 15)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Load the kegiatan named in the path (params[0]); on failure an error is
+ * queued in *ret. */
+static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			 enum MHD_Result *ret)
+{
+	int64_t id;
+	int rc;
+
+	if (parse_id(r->params[0], &id) != 0) {
+		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
+		return -1;
+	}
+	rc = pb_kegiatan_get(db, id, k);
+	if (rc != 0) {
+		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
+			      : DB_ERR(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The day asked for (query ?day= or body "day"), default today. */
+static int pick_day(struct pb_req *r, const json_t *body, const struct pb_kegiatan *k,
+		    char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+{
+	const char *d = pb_query(r, "day");
+
+	if (d == NULL && body != NULL)
+		d = json_string_value(json_object_get(body, "day"));
+	if (d == NULL) {
+		pb_att_today(day);
+	} else if (!pb_att_day_valid(d)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
+		return -1;
+	} else {
+		memcpy(day, d, PB_DAY_LEN + 1);
+	}
+	if (pb_att_day_index(k, day) < 0) {
+		*ret = ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
+			   "Kegiatan ini tidak berlangsung pada tanggal tersebut");
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
+{
+	switch (ar) {
+	case PB_ATT_LOCKED:
+		return ERR(r, MHD_HTTP_CONFLICT, "day_locked",
+			   "Daftar hadir hari ini sudah dikunci fasilitator");
+	case PB_ATT_NOT_LOCKED:
+		return ERR(r, MHD_HTTP_CONFLICT, "not_locked", "Hari ini belum dikunci");
+	case PB_ATT_TOO_MANY: {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "Perangkat ini sudah dipakai untuk terlalu banyak guru "
+			 "hari ini. Minta izin fasilitator (alamat perangkat: %s).", r->client);
+		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
+			json_pack("{s:s, s:s, s:s}", "error", "too_many_from_device",
+				  "message", msg, "client", r->client), NULL);
+	}
+	case PB_ATT_NAME_REQUIRED:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "name_required",
+			   "NUPTK tidak ada di daftar peserta: isi nama dan sekolah (peserta tambahan)");
+	case PB_ATT_NOT_FOUND:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Data tidak ditemukan");
+	case PB_ATT_BAD_INPUT:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_input", "Data tidak sah");
+	default:
+		return DB_ERR(r);
+	}
+}
+
+/* GET /api/v1/sessions: every session (no personal data) */
+enum MHD_Result pb_handle_sessions_list(struct pb_req *r)
+{
+	sqlite3 *db = pb_web_db(r->web);
+	json_t *list = db != NULL ? pb_kegiatan_list(db) : NULL;
+	char today[PB_DAY_LEN + 1];
+
+	if (list == NULL)
+		return DB_ERR(r);
+	pb_att_today(today);
+	return pb_respond_json_with(r, MHD_HTTP_OK,
+		json_pack("{s:o, s:s}", "sessions", list, "today", today), NULL);
+}
+
+/* GET /api/v1/sessions/{id} */
+enum MHD_Result pb_handle_session_get(struct pb_req *r)
+{
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	sqlite3 *db = pb_web_db(r->web);
+
+	if (db == NULL)
+		return DB_ERR(r);
+	if (load_kegiatan(r, db, &k, &ret) != 0)
+		return ret;
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return pb_respond_json_with(r, MHD_HTTP_OK, pb_kegiatan_json(&k), NULL);
+}
+
+/* POST /api/v1/sessions (staff, CSRF) */
+enum MHD_Result pb_handle_session_create(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	json_t *in;
+	const char *bad = NULL;
+	char msg[128];
+	int64_t id = 0;
+	enum pb_att_result ar;
+	sqlite3 *db;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	db = pb_web_db(r->web);
+	ar = pb_kegiatan_create(db, in, who.name, r->client, &id, &bad);
+	json_decref(in);
+	if (ar == PB_ATT_BAD_INPUT) {
+		snprintf(msg, sizeof(msg), "Isian '%s' kosong atau tidak sah", bad);
+		return pb_respond_json_with(r, MHD_HTTP_BAD_REQUEST,
+			json_pack("{s:s, s:s, s:s}", "error", "bad_field", "field", bad,
+				  "message", msg), NULL);
+	}
+	if (ar != PB_ATT_OK || pb_kegiatan_get(db, id, &k) != 0)
+		return DB_ERR(r);
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return pb_respond_json_with(r, MHD_HTTP_CREATED, pb_kegiatan_json(&k), NULL);
+}
+
+/* POST /api/v1/sessions/{id}/roster (text/csv; staff, CSRF) */
+enum MHD_Result pb_handle_roster(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	enum pb_roster_result rr;
+	const char *ct = pb_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	json_t *report = NULL;
+	char detail[128];
+	sqlite3 *db;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	db = pb_web_db(r->web);
+	if (load_kegiatan(r, db, &k, &ret) != 0)
+		return ret;
+	if (ct == NULL || strncmp(ct, "text/csv", 8) != 0)
+		return ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_csv",
+			   "Kirim daftar peserta sebagai text/csv");
+	if (r->body == NULL || r->body_len == 0)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_body", "Berkas CSV kosong");
+	if (pb_db_begin(db) != 0)
+		return DB_ERR(r);
+	rr = pb_roster_import(db, k.id, r->body, r->body_len, &report);
+	if (rr == PB_ROSTER_OK) {
+		snprintf(detail, sizeof(detail), "{\"session\":\"%s\",\"accepted\":%lld,\"rejected\":%lld}",
+			 k.uid, (long long)json_integer_value(json_object_get(report, "accepted")),
+			 (long long)json_integer_value(json_object_get(report, "rejected")));
+		if (pb_audit_add(db, who.name, "attendance.roster", detail, r->client) != 0 ||
+		    pb_outbox_append(db, "attendance.roster", detail, NULL, NULL) != 0 ||
+		    pb_db_commit(db) != 0)
+			rr = PB_ROSTER_DB;
+	}
+	if (rr != PB_ROSTER_OK) {
+		pb_db_rollback(db);
+		json_decref(report);
+	}
+	switch (rr) {
+	case PB_ROSTER_OK:
+		return pb_respond_json_with(r, MHD_HTTP_OK, report, NULL);
+	case PB_ROSTER_NO_HEADER:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_header",
+			   "Baris judul kolom tidak ada atau tidak terbaca");
+	case PB_ROSTER_MISSING_COLUMN:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "missing_column",
+			   "Baris judul harus memuat kolom NUPTK dan Nama");
+	case PB_ROSTER_TOO_MANY_ROWS:
+		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_rows",
+			   "Terlalu banyak baris dalam satu berkas");
+	default:
+		return DB_ERR(r);
+	}
+}
+
+/* GET /api/v1/sessions/{id}/code (staff) */
+enum MHD_Result pb_handle_code(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char code[PB_CODE_DIGITS + 1];
+	int64_t mono = pb_clock_mono_ms();
+	unsigned period = r->web->cfg.code_period_s;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (load_kegiatan(r, pb_web_db(r->web), &k, &ret) != 0)
+		return ret;
+	pb_code_for(k.secret, pb_code_counter(mono, period), code);
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return pb_respond_json_with(r, MHD_HTTP_OK,
+		json_pack("{s:s, s:I, s:i, s:i}", "code", code,
+			  "ms_left", (json_int_t)pb_code_ms_left(mono, period),
+			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s), NULL);
+}
+
+/* The common part of lookup and check-in: session, NUPTK, code. */
+static json_t *checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			      char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+{
+	json_t *in = pb_body_json(r, ret);
+	const json_t *sid;
+	const char *nuptk, *code;
+	enum pb_code_check cc;
+	int rc;
+
+	if (in == NULL)
+		return NULL;
+	sid = json_object_get(in, "session");
+	nuptk = json_string_value(json_object_get(in, "nuptk"));
+	code = json_string_value(json_object_get(in, "code"));
+	if (!pb_nuptk_valid(nuptk)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+		goto fail;
+	}
+	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Pilih kegiatan");
+		goto fail;
+	}
+	rc = pb_kegiatan_get(db, json_integer_value(sid), k);
+	if (rc != 0) {
+		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
+			      : DB_ERR(r);
+		goto fail;
+	}
+	pb_att_today(day);
+	if (pb_att_day_index(k, day) < 0) {
+		*ret = ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
+			   "Kegiatan ini tidak berlangsung hari ini");
+		goto fail;
+	}
+	cc = pb_code_check(k->secret, code, pb_clock_mono_ms(), r->web->cfg.code_period_s,
+			   r->web->cfg.code_grace_s);
+	switch (cc) {
+	case PB_CODE_VALID:
+		return in;
+	case PB_CODE_MALFORMED:
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_code", "Kode sesi harus 6 angka");
+		break;
+	case PB_CODE_EXPIRED:
+		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "code_expired",
+			   "Kode sesi sudah kedaluwarsa: lihat kode baru di layar fasilitator");
+		break;
+	case PB_CODE_WRONG:
+		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "wrong_code", "Kode sesi salah");
+		break;
+	}
+fail:
+	json_decref(in);
+	return NULL;
+}
+
+/* POST /api/v1/checkin/lookup {session, nuptk, code}: the masked name */
+enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
+{
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char day[PB_DAY_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
+	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
+	sqlite3 *db = pb_web_db(r->web);
+	json_t *in;
+	int rc;
+
+	if (db == NULL)
+		return DB_ERR(r);
+	in = checkin_common(r, db, &k, day, &ret);
+	if (in == NULL)
+		return ret;
+	rc = pb_att_roster_find(db, k.id, json_string_value(json_object_get(in, "nuptk")),
+				name, sizeof(name), school, sizeof(school));
+	json_decref(in);
+	if (rc < 0)
+		return DB_ERR(r);
+	if (rc > 0)
+		return pb_respond_json_with(r, MHD_HTTP_OK,
+			json_pack("{s:b, s:s}", "walk_in", 1, "message",
+				  "NUPTK tidak ada di daftar peserta. Anda dapat hadir sebagai "
+				  "peserta tambahan (walk-in): isi nama dan sekolah."), NULL);
+	pb_mask_name(name, mname, sizeof(mname));
+	pb_mask_school(school, mschool, sizeof(mschool));
+	return pb_respond_json_with(r, MHD_HTTP_OK,
+		json_pack("{s:b, s:s, s:s}", "walk_in", 0, "name", mname, "school", mschool), NULL);
+}
+
+static int device_valid(const char *d)
+{
+	if (d == NULL || strlen(d) != PB_ID_HEX_LEN)
+		return 0;
+	for (int i = 0; i < PB_ID_HEX_LEN; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* What a phone gets back: the record with the name and school masked (the
+ * full ones are for staff), its time and its clock stamp. */
+static json_t *public_record(const json_t *rec, int existing)
+{
+	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
+	const char *n = json_string_value(json_object_get(rec, "name"));
+	const char *s = json_string_value(json_object_get(rec, "school"));
+
+	if (rec == NULL)
+		return NULL;
+	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
+	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
+			 "id", json_object_get(rec, "id"), "session", json_object_get(rec, "session"),
+			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
+			 "status", json_object_get(rec, "status"), "name", mname, "school", mschool,
+			 "existing", existing, "walk_in", json_object_get(rec, "walk_in"),
+			 "wall_ms", json_object_get(rec, "wall_ms"),
+			 "clock_source", json_object_get(rec, "clock_source"),
+			 "boot_id", json_object_get(rec, "boot_id"));
+}
+
+/* POST /api/v1/checkin {session, nuptk, code, signature, name?, school?} */
+enum MHD_Result pb_handle_checkin(struct pb_req *r)
+{
+	struct pb_kegiatan k;
+	struct pb_checkin c;
+	enum MHD_Result ret;
+	enum pb_sig_result sr;
+	enum pb_att_result ar;
+	char day[PB_DAY_LEN + 1], dev[PB_ID_HEX_LEN + 1], cookie[128];
+	const char *devc = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
+	const char *name, *school;
+	char *sig = NULL;
+	sqlite3 *db = pb_web_db(r->web);
+	json_t *in, *rec = NULL, *pub;
+
+	if (db == NULL)
+		return DB_ERR(r);
+	in = checkin_common(r, db, &k, day, &ret);
+	if (in == NULL)
+		return ret;
+	sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
+	if (sr != PB_SIG_OK) {
+		json_decref(in);
+		if (sr == PB_SIG_TOO_LARGE)
+			return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
+				   "Tanda tangan terlalu besar: hapus dan tanda tangani lagi");
+		return ERR(r, MHD_HTTP_BAD_REQUEST, sr == PB_SIG_EMPTY ? "no_signature" : "bad_signature",
+			   "Tanda tangan kosong atau tidak sah");
+	}
+	name = json_string_value(json_object_get(in, "name"));
+	school = json_string_value(json_object_get(in, "school"));
+	if ((name != NULL && !pb_text_valid(name, PB_ROSTER_TEXT_MAX)) ||
+	    (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX))) {
+		free(sig);
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
+	}
+	if (device_valid(devc))
+		memcpy(dev, devc, sizeof(dev));
+	else
+		pb_id_new(dev);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = k.id;
+	c.day = day;
+	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
+	c.name = name;
+	c.school = school;
+	c.signature = sig;
+	c.client = r->client;
+	c.device = dev;
+	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	ar = pb_att_checkin(db, &c, &rec);
+	free(sig);
+	json_decref(in);
+	if (ar != PB_ATT_OK && ar != PB_ATT_EXISTING)
+		return att_error(r, ar);
+	pub = public_record(rec, ar == PB_ATT_EXISTING);
+	json_decref(rec);
+	snprintf(cookie, sizeof(cookie), DEVICE_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
+		 "Max-Age=%d", dev, PB_DEVICE_COOKIE_MAX_AGE);
+	return pb_respond_json_with(r, ar == PB_ATT_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK, pub,
+				    (const char *const[]){ "Set-Cookie", cookie, NULL });
+}
+
+/* Staff + kegiatan + day for the day routes. */
+static int staff_day(struct pb_req *r, enum pb_staff_need need, int csrf, json_t **body,
+		     struct pb_login *who, struct pb_kegiatan *k, char day[PB_DAY_LEN + 1],
+		     enum MHD_Result *ret)
+{
+	if (!pb_require_staff(r, need, csrf, who, ret))
+		return -1;
+	if (body != NULL) {
+		*body = pb_body_json(r, ret);
+		if (*body == NULL)
+			return -1;
+	}
+	if (load_kegiatan(r, pb_web_db(r->web), k, ret) != 0 ||
+	    pick_day(r, body != NULL ? *body : NULL, k, day, ret) != 0) {
+		if (body != NULL)
+			json_decref(*body);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /api/v1/sessions/{id}/attendance[?day=] (staff) */
+enum MHD_Result pb_handle_attendance(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char day[PB_DAY_LEN + 1];
+
+	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
+		return ret;
+	return pb_respond_json_with(r, MHD_HTTP_OK, pb_att_day(pb_web_db(r->web), &k, day), NULL);
+}
+
+/* A day's list (or the session's JP totals) as a CSV download; audited,
+ * since personal data leaves the box. */
+static enum MHD_Result day_csv(struct pb_req *r, int jp)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char day[PB_DAY_LEN + 1], disp[128];
+	json_t *d;
+	char *csv;
+	size_t len = 0;
+
+	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
+		return ret;
+	d = pb_att_day(pb_web_db(r->web), &k, day);
+	csv = d == NULL ? NULL : jp ? pb_att_jp_csv(d, &len) : pb_att_day_csv(d, &len);
+	json_decref(d);
+	if (csv == NULL)
+		return DB_ERR(r);
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\",\"day\":\"%s\",\"what\":\"%s\"}",
+		 k.uid, day, jp ? "jp" : "day");
+	if (pb_audit_add(pb_web_db(r->web), who.name, "attendance.export", disp, r->client) != 0) {
+		free(csv);
+		return DB_ERR(r);
+	}
+	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
+	if (resp == NULL)
+		return MHD_NO;
+	if (jp)
+		snprintf(disp, sizeof(disp), "attachment; filename=\"jp-%lld.csv\"", (long long)k.id);
+	else
+		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s.csv\"",
+			 (long long)k.id, day);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
+/* GET /api/v1/sessions/{id}/attendance.csv[?day=] (staff) */
+enum MHD_Result pb_handle_attendance_csv(struct pb_req *r)
+{
+	return day_csv(r, 0);
+}
+
+/* GET /api/v1/sessions/{id}/jp.csv (staff): JP per teacher over the session */
+enum MHD_Result pb_handle_jp_csv(struct pb_req *r)
+{
+	return day_csv(r, 1);
+}
+
+/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason, day?, name?, school?} */
+enum MHD_Result pb_handle_mark(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	enum pb_att_result ar;
+	char day[PB_DAY_LEN + 1];
+	json_t *in = NULL, *out = NULL;
+	const char *nuptk, *status, *reason, *name, *school;
+
+	if (staff_day(r, PB_NEED_STAFF, 1, &in, &who, &k, day, &ret) != 0)
+		return ret;
+	nuptk = json_string_value(json_object_get(in, "nuptk"));
+	status = json_string_value(json_object_get(in, "status"));
+	reason = json_string_value(json_object_get(in, "reason"));
+	name = json_string_value(json_object_get(in, "name"));
+	school = json_string_value(json_object_get(in, "school"));
+	if (!pb_nuptk_valid(nuptk))
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	else if (status == NULL || (strcmp(status, "present") != 0 && strcmp(status, "absent") != 0))
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status", "Status harus present atau absent");
+	else if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX))
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
+			  "Tulis alasan (mis. tanda tangan di kertas, ponsel rusak)");
+	else if ((name != NULL && !pb_text_valid(name, PB_ROSTER_TEXT_MAX)) ||
+		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
+	else {
+		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status, reason, name, school,
+				 who.name, r->client, &out);
+		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :
+					att_error(r, ar);
+	}
+	json_decref(in);
+	return ret;
+}
+
+/* Lock (staff) or unlock (admin, with a reason) one day. */
+static enum MHD_Result lock_route(struct pb_req *r, int lock)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	enum pb_att_result ar;
+	char day[PB_DAY_LEN + 1];
+	json_t *in = NULL;
+	const char *reason = NULL;
+
+	/* a lock may come without a body: then it is today */
+	if (staff_day(r, lock ? PB_NEED_STAFF : PB_NEED_ADMIN, 1,
+		      lock && r->body_len == 0 ? NULL : &in, &who, &k, day, &ret) != 0)
+		return ret;
+	if (!lock) {
+		reason = json_string_value(json_object_get(in, "reason"));
+		if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX)) {
+			json_decref(in);
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
+				   "Tulis alasan membuka kunci");
+		}
+	}
+	ar = lock ? pb_att_lock(pb_web_db(r->web), &k, day, who.name, r->client) :
+		    pb_att_unlock(pb_web_db(r->web), &k, day, reason, who.name, r->client);
+	json_decref(in);
+	if (ar != PB_ATT_OK)
+		return att_error(r, ar);
+	return pb_respond_json_with(r, MHD_HTTP_OK,
+		json_pack("{s:b, s:s, s:s}", "locked", lock, "day", day, "by", who.name), NULL);
+}
+
+/* POST /api/v1/sessions/{id}/lock {day?} (staff, CSRF) */
+enum MHD_Result pb_handle_lock(struct pb_req *r)
+{
+	return lock_route(r, 1);
+}
+
+/* POST /api/v1/sessions/{id}/unlock {day?, reason} (admin, CSRF) */
+enum MHD_Result pb_handle_unlock(struct pb_req *r)
+{
+	return lock_route(r, 0);
+}
+
+/* POST /api/v1/sessions/{id}/allow {client, extra} (staff, CSRF): let one
+ * phone check in more teachers today (anti-proxy exception). */
+enum MHD_Result pb_handle_allow(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	enum pb_att_result ar;
+	char day[PB_DAY_LEN + 1];
+	json_t *in = NULL;
+	const char *client;
+	const json_t *extra;
+
+	if (staff_day(r, PB_NEED_STAFF, 1, &in, &who, &k, day, &ret) != 0)
+		return ret;
+	client = json_string_value(json_object_get(in, "client"));
+	extra = json_object_get(in, "extra");
+	if (client == NULL || client[0] == '\0' || strlen(client) >= sizeof(r->client) ||
+	    !pb_text_valid(client, sizeof(r->client) - 1) || !json_is_integer(extra) ||
+	    json_integer_value(extra) < 1 || json_integer_value(extra) > 100) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_allow",
+			   "Isi alamat perangkat dan jumlah tambahan (1-100)");
+	}
+	ar = pb_att_allow(pb_web_db(r->web), &k, day, client, (unsigned)json_integer_value(extra),
+			  who.name, r->client);
+	json_decref(in);
+	if (ar != PB_ATT_OK)
+		return att_error(r, ar);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1), NULL);
+}
+
+/* GET /api/v1/attendance/{id}/signature.svg (staff) */
+enum MHD_Result pb_handle_signature(struct pb_req *r)
+{
+	struct pb_login who;
+	enum MHD_Result ret;
+	int64_t id;
+	char *sig, *svg;
+	size_t len = 0;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (parse_id(r->params[0], &id) != 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
+	sig = pb_att_signature(pb_web_db(r->web), id);
+	if (sig == NULL)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
+	svg = pb_sig_svg(sig, &len);
+	free(sig);
+	if (svg == NULL)
+		return DB_ERR(r);
+	return pb_respond_buffer(r, MHD_HTTP_OK, "image/svg+xml", svg, len, 1);
+}

@@ -1,0 +1,348 @@
+/* Staff logins over HTTP: POST /api/v1/login, /logout, GET /api/v1/me,
+ * POST /api/v1/clock, and the gate other staff handlers call. */
+#include "web.h"
+
+#include "pb_audit.h"
+#include "pb_clock.h"
+#include "pb_db.h"
+#include "pb_log.h"
+#include "pb_outbox.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SESSION_COOKIE "pb_sid"
+#define LOGIN_FIELD_MAX 256          /* bytes of a user name or password sent */
+
+static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void limits(const struct pb_web *w, struct pb_session_limits *lim)
+{
+	lim->idle_s = w->cfg.session_idle_s;
+	lim->max_s = w->cfg.session_max_s;
+	lim->fail_max_account = w->cfg.login_fail_max;
+	lim->fail_max_client = w->cfg.login_fail_max_client;
+	lim->lockout_s = w->cfg.login_lockout_s;
+}
+
+enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *body,
+				     const char *const *headers)
+{
+	struct MHD_Response *resp;
+	char *text;
+
+	if (body == NULL)
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+					"Terjadi kesalahan di kotak");
+	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	resp = pb_buffer_response(r, "application/json", text, strlen(text), 1);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (size_t i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+		MHD_add_response_header(resp, headers[i], headers[i + 1]);
+	return pb_queue(r, status, resp);
+}
+
+json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
+{
+	json_t *j;
+
+	if (r->body == NULL || r->body_len == 0) {
+		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
+					"Data permintaan kosong");
+		return NULL;
+	}
+	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_json",
+					"Data permintaan bukan objek JSON yang sah");
+		return NULL;
+	}
+	return j;
+}
+
+int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
+		     struct pb_login *who, enum MHD_Result *ret)
+{
+	struct pb_session_limits lim;
+	sqlite3 *db = pb_web_db(r->web);
+	const char *tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+	enum pb_session_result sr;
+
+	if (db == NULL) {
+		*ret = pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
+					"Basis data tidak tersedia");
+		return 0;
+	}
+	limits(r->web, &lim);
+	sr = pb_session_check(db, &lim, tok, who);
+	if (sr == PB_SESSION_DB) {
+		*ret = pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Basis data tidak dapat dibaca");
+		return 0;
+	}
+	if (sr != PB_SESSION_OK) {
+		*ret = pb_respond_error(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+					"Silakan masuk sebagai fasilitator atau admin");
+		return 0;
+	}
+	if (need_csrf && !pb_session_csrf_ok(who, pb_header(r, "X-CSRF-Token"))) {
+		*ret = pb_respond_error(r, MHD_HTTP_FORBIDDEN, "csrf",
+					"Token keamanan (CSRF) tidak ada atau salah: muat ulang halaman");
+		return 0;
+	}
+	if (need == PB_NEED_ADMIN && strcmp(who->role, "admin") != 0) {
+		*ret = pb_respond_error(r, MHD_HTTP_FORBIDDEN, "admin_only",
+					"Hanya admin yang boleh melakukan ini");
+		return 0;
+	}
+	return 1;
+}
+
+void pb_clock_restore(struct pb_web *w, sqlite3 *db)
+{
+	char v[32];
+
+	if (strcmp(w->cfg.clock_adjust, "offset") != 0)
+		return;
+	if (pb_db_meta_get(db, "clock.offset_ms", v, sizeof(v)) == 0) {
+		pb_clock_set_offset_ms(strtoll(v, NULL, 10));
+		pb_clock_set_source(PB_CLOCK_BROWSER);
+		pb_notice("clock: wall time offset %s ms from an earlier browser step", v);
+	}
+}
+
+/* Move the box clock forward by step_ms. 0 on success. */
+static int clock_step(struct pb_web *w, sqlite3 *db, int64_t step_ms)
+{
+	char v[32];
+
+	if (strcmp(w->cfg.clock_adjust, "settime") == 0) {
+		struct timespec ts;
+		int64_t ns;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ns = (int64_t)ts.tv_nsec + (step_ms % 1000) * 1000000;
+		ts.tv_sec += (time_t)(step_ms / 1000) + (time_t)(ns / 1000000000);
+		ts.tv_nsec = (long)(ns % 1000000000);
+		if (clock_settime(CLOCK_REALTIME, &ts) != 0) {
+			pb_warn("clock: cannot set the time (%s): give pb-web CAP_SYS_TIME or "
+				"set [attendance] clock_adjust = offset", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(w->cfg.clock_adjust, "offset") == 0) {
+		int64_t off = pb_clock_offset_ms() + step_ms;
+		snprintf(v, sizeof(v), "%" PRId64, off);
+		if (pb_db_meta_set(db, "clock.offset_ms", v) != 0)
+			return -1;
+		pb_clock_set_offset_ms(off);
+		return 0;
+	}
+	return -1;
+}
+
+/* Compare a staff browser's time with the box; step the box clock forward
+ * when it is unsynced and the browser is ahead. Returns the clock report. */
+static json_t *clock_observe(struct pb_req *r, sqlite3 *db, const struct pb_login *who,
+			     const json_t *client_ms_j)
+{
+	int64_t client_ms, box_ms, diff, stepped = 0;
+	enum pb_clock_source src;
+
+	box_ms = pb_clock_wall_ms();
+	if (!json_is_integer(client_ms_j))
+		return json_pack("{s:I, s:s}", "box_ms", (json_int_t)box_ms,
+				 "source", pb_clock_source_name(pb_clock_source()));
+	client_ms = json_integer_value(client_ms_j);
+	pthread_mutex_lock(&clock_lock);
+	box_ms = pb_clock_wall_ms();
+	diff = client_ms - box_ms;
+	src = pb_clock_source();
+	if (src == PB_CLOCK_UNSYNCED && diff > PB_CLOCK_STEP_MIN_MS &&
+	    strcmp(r->web->cfg.clock_adjust, "off") != 0 && pb_db_begin(db) == 0) {
+		struct pb_stamp before;
+		json_t *p;
+		char *text = NULL;
+		pb_clock_now(&before);
+		if (clock_step(r->web, db, diff) == 0) {
+			p = json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s}",
+				      "from_ms", (json_int_t)before.wall_ms,
+				      "step_ms", (json_int_t)diff, "by", who->name,
+				      "method", r->web->cfg.clock_adjust,
+				      "boot_id", before.boot_id, "mono_ms", (json_int_t)before.mono_ms,
+				      "client", r->client);
+			text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+			json_decref(p);
+			pb_clock_set_source(PB_CLOCK_BROWSER);
+			if (text != NULL && pb_outbox_append(db, "box.clock_step", text, NULL, NULL) == 0 &&
+			    pb_audit_add(db, who->name, "box.clock_step", text, r->client) == 0 &&
+			    pb_db_commit(db) == 0) {
+				stepped = diff;
+				pb_notice("clock: moved forward %" PRId64 " ms from %s's browser",
+					  diff, who->name);
+			}
+			free(text);
+		}
+		pb_db_rollback(db);
+		box_ms = pb_clock_wall_ms();
+		diff = client_ms - box_ms;
+	}
+	pthread_mutex_unlock(&clock_lock);
+	return json_pack("{s:I, s:I, s:I, s:b, s:I, s:s}", "box_ms", (json_int_t)box_ms,
+			 "client_ms", (json_int_t)client_ms, "diff_ms", (json_int_t)diff,
+			 "warn", diff >= PB_CLOCK_WARN_MS || -diff >= PB_CLOCK_WARN_MS,
+			 "stepped_ms", (json_int_t)stepped,
+			 "source", pb_clock_source_name(pb_clock_source()));
+}
+
+static json_t *login_json(const struct pb_login *who)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "user", who->name, "role", who->role,
+			 "kind", who->kind, "csrf", who->csrf);
+}
+
+static int audit_now(sqlite3 *db, const char *actor, const char *action, const char *client)
+{
+	int rc;
+	char detail[64];
+
+	if (pb_db_begin(db) != 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "{\"client\":\"%s\"}", client);
+	rc = pb_audit_add(db, actor, action, detail, client);
+	if (rc == 0 && strcmp(action, "staff.login_failed") != 0)
+		rc = pb_outbox_append(db, action, detail, NULL, NULL);
+	if (rc == 0)
+		rc = pb_db_commit(db);
+	if (rc != 0)
+		pb_db_rollback(db);
+	return rc;
+}
+
+/* POST /api/v1/login {"user", "password", "client_time_ms"?} */
+enum MHD_Result pb_handle_login(struct pb_req *r)
+{
+	struct pb_session_limits lim;
+	struct pb_login who;
+	sqlite3 *db = pb_web_db(r->web);
+	enum MHD_Result ret;
+	json_t *in = pb_body_json(r, &ret), *out;
+	const char *user, *pw, *old;
+	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256], retry[16];
+	unsigned retry_s = 0;
+	enum pb_session_result sr;
+
+	if (in == NULL)
+		return ret;
+	if (db == NULL) {
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
+					"Basis data tidak tersedia");
+	}
+	user = json_string_value(json_object_get(in, "user"));
+	pw = json_string_value(json_object_get(in, "password"));
+	if (user == NULL || pw == NULL || strlen(user) > LOGIN_FIELD_MAX ||
+	    strlen(pw) > LOGIN_FIELD_MAX) {
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_login_request",
+					"Isi nama pengguna dan kata sandi");
+	}
+	limits(r->web, &lim);
+	old = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+	sr = pb_session_login(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
+	if (sr == PB_SESSION_LOCKED) {
+		json_decref(in);
+		snprintf(retry, sizeof(retry), "%u", retry_s);
+		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
+			json_pack("{s:s, s:s, s:i}", "error", "locked_out", "message",
+				  "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+				  "retry_after_s", (int)retry_s),
+			(const char *const[]){ "Retry-After", retry, NULL });
+	}
+	if (sr == PB_SESSION_BAD_LOGIN) {
+		(void)audit_now(db, pb_staff_name_valid(user) ? user : "?", "staff.login_failed",
+				r->client);
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_UNAUTHORIZED, "bad_login",
+					"Nama pengguna atau kata sandi salah");
+	}
+	if (sr != PB_SESSION_OK) {
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Basis data tidak dapat ditulis");
+	}
+	(void)audit_now(db, who.name, "staff.login", r->client);
+	out = login_json(&who);
+	if (out != NULL)
+		json_object_set_new(out, "clock",
+				    clock_observe(r, db, &who, json_object_get(in, "client_time_ms")));
+	json_decref(in);
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
+		 token);
+	sodium_memzero(token, sizeof(token));
+	return pb_respond_json_with(r, MHD_HTTP_OK, out,
+				    (const char *const[]){ "Set-Cookie", cookie, NULL });
+}
+
+/* POST /api/v1/logout (CSRF) */
+enum MHD_Result pb_handle_logout(struct pb_req *r)
+{
+	struct pb_login who;
+	enum MHD_Result ret;
+	sqlite3 *db;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	db = pb_web_db(r->web);
+	if (pb_session_logout(db, MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+							      SESSION_COOKIE)) != 0)
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Basis data tidak dapat ditulis");
+	(void)audit_now(db, who.name, "staff.logout", r->client);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1),
+		(const char *const[]){ "Set-Cookie", SESSION_COOKIE "=; Path=/; HttpOnly; "
+				       "SameSite=Strict; Max-Age=0", NULL });
+}
+
+/* GET /api/v1/me: who is logged in (and the CSRF token for the page) */
+enum MHD_Result pb_handle_me(struct pb_req *r)
+{
+	struct pb_login who;
+	enum MHD_Result ret;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	return pb_respond_json_with(r, MHD_HTTP_OK, login_json(&who), NULL);
+}
+
+/* POST /api/v1/clock {"client_time_ms"} (CSRF): compare clocks */
+enum MHD_Result pb_handle_clock(struct pb_req *r)
+{
+	struct pb_login who;
+	enum MHD_Result ret;
+	json_t *in, *out;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	in = pb_body_json(r, &ret);
+	if (in == NULL)
+		return ret;
+	if (!json_is_integer(json_object_get(in, "client_time_ms"))) {
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_time",
+					"client_time_ms harus bilangan bulat (milidetik)");
+	}
+	out = clock_observe(r, pb_web_db(r->web), &who, json_object_get(in, "client_time_ms"));
+	json_decref(in);
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
+}

@@ -1,0 +1,153 @@
+/* Unit tests: dates of a session and check-ins from many threads at once
+ * (pb_attendance group commit) on a real SQLite file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <cmocka.h>
+
+#include "pb_attendance.h"
+#include "pb_db.h"
+#include "pb_outbox.h"
+
+#define THREADS 12
+#define PER_THREAD 15
+
+static void test_days(void **state)
+{
+	struct pb_kegiatan k;
+	(void)state;
+	assert_true(pb_att_day_valid("2024-02-29"));
+	assert_false(pb_att_day_valid("2023-02-29"));
+	assert_false(pb_att_day_valid("2100-02-29"));
+	assert_true(pb_att_day_valid("2000-02-29"));
+	assert_false(pb_att_day_valid("2026-13-01"));
+	assert_false(pb_att_day_valid("2026-04-31"));
+	assert_false(pb_att_day_valid("2026-4-01"));
+	assert_false(pb_att_day_valid("2026-04-01x"));
+	assert_false(pb_att_day_valid(NULL));
+	memset(&k, 0, sizeof(k));
+	strcpy(k.start_date, "2026-02-27");
+	k.days = 3;
+	assert_int_equal(pb_att_day_index(&k, "2026-02-27"), 0);
+	assert_int_equal(pb_att_day_index(&k, "2026-03-01"), 2);   /* across February */
+	assert_int_equal(pb_att_day_index(&k, "2026-03-02"), -1);
+	assert_int_equal(pb_att_day_index(&k, "2026-02-26"), -1);
+	strcpy(k.start_date, "2024-12-31");
+	assert_int_equal(pb_att_day_index(&k, "2025-01-02"), 2);   /* across a year */
+}
+
+struct worker {
+	const char *path;
+	int64_t kid;
+	const char *day;
+	int n;
+	int ok, existing, failed;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	sqlite3 *db = NULL;
+	char err[PB_DB_ERR_LEN], nuptk[17], client[32];
+	const char *sig = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
+
+	if (pb_db_open(w->path, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0) {
+		w->failed = PER_THREAD * 2;
+		return NULL;
+	}
+	snprintf(client, sizeof(client), "10.0.0.%d", w->n + 1);
+	for (int i = 0; i < PER_THREAD * 2; i++) {
+		struct pb_checkin c;
+		json_t *out = NULL;
+		enum pb_att_result r;
+		/* every teacher twice: the second time is the existing record */
+		snprintf(nuptk, sizeof(nuptk), "32%02d%012d", w->n, i % PER_THREAD);
+		memset(&c, 0, sizeof(c));
+		c.kegiatan_id = w->kid;
+		c.day = w->day;
+		c.nuptk = nuptk;
+		c.name = "Peserta";
+		c.school = "SD";
+		c.signature = sig;
+		c.client = client;
+		c.device = "";
+		c.per_client_max = 1000;
+		r = pb_att_checkin(db, &c, &out);
+		if (r == PB_ATT_OK)
+			w->ok++;
+		else if (r == PB_ATT_EXISTING)
+			w->existing++;
+		else
+			w->failed++;
+		json_decref(out);
+	}
+	pb_db_close(db);
+	return NULL;
+}
+
+static void test_group_commit_threads(void **state)
+{
+	char path[] = "/tmp/pb-test-attendance-XXXXXX";
+	char dbpath[64], err[PB_DB_ERR_LEN], day[PB_DAY_LEN + 1];
+	sqlite3 *db = NULL;
+	json_t *in;
+	const char *bad = NULL;
+	int64_t kid = 0, bad_seq = 0, rows = 0;
+	pthread_t th[THREADS];
+	struct worker w[THREADS];
+	sqlite3_stmt *st = NULL;
+	(void)state;
+
+	assert_int_equal(sodium_init() >= 0, 1);
+	assert_non_null(mkdtemp(path));
+	snprintf(dbpath, sizeof(dbpath), "%s/pb.db", path);
+	assert_int_equal(pb_db_open(dbpath, PB_DB_CREATE, &db, err, sizeof(err)), 0);
+	pb_att_today(day);
+	in = json_pack("{s:s, s:s, s:i, s:i}", "title", "Uji", "start_date", day, "days", 1,
+		       "jp_per_day", 8);
+	assert_int_equal(pb_kegiatan_create(db, in, "uji", "", &kid, &bad), PB_ATT_OK);
+	json_decref(in);
+	for (int i = 0; i < THREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].path = dbpath;
+		w[i].kid = kid;
+		w[i].day = day;
+		w[i].n = i;
+		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failed, 0);
+		assert_int_equal(w[i].ok, PER_THREAD);
+		assert_int_equal(w[i].existing, PER_THREAD);
+	}
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM attendance", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	rows = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	assert_int_equal(rows, THREADS * PER_THREAD);
+	assert_int_equal(pb_outbox_verify(db, &bad_seq), 0);
+	pb_db_close(db);
+	snprintf(err, sizeof(err), "%s/pb.db-wal", path);
+	unlink(err);
+	snprintf(err, sizeof(err), "%s/pb.db-shm", path);
+	unlink(err);
+	unlink(dbpath);
+	rmdir(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_days),
+		cmocka_unit_test(test_group_commit_threads),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,398 @@
+/* Facilitator page (staff.html): login, sessions, roster import, the big
+ * rotating code, the live list (polled), manual marks, lock, CSV and the
+ * printed Daftar Hadir. ES5. */
+(function () {
+	"use strict";
+
+	var POLL_MS = 4000;              /* live list refresh */
+	var me = null, current = null, listTimer = null, codeTimer = null, listGen = 0;
+	var codeGen = 0;
+
+	function status(text) { PB.$("status").textContent = text || ""; }
+	function error(text) {
+		var e = PB.$("error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
+	function val(id) { return PB.$(id).value.replace(/^\s+|\s+$/g, ""); }
+
+	function clockWarn(clock) {
+		var w = PB.$("clock-warn"), min;
+		if (!clock || !clock.warn) {
+			PB.show(w, false);
+			return;
+		}
+		min = Math.round(Math.abs(clock.diff_ms) / 60000);
+		w.textContent = PB.t("staff.clock_warn", {min: min});
+		PB.show(w, true);
+	}
+
+	function checkClock() {
+		PB.api("POST", "/api/v1/clock", {client_time_ms: new Date().getTime()},
+		       function (err, data) { if (!err) clockWarn(data); });
+	}
+
+	function loggedIn(data) {
+		me = data;
+		PB.csrf = data.csrf;
+		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: data.user, role: data.role});
+		PB.show(PB.$("login-view"), false);
+		PB.show(PB.$("app-view"), true);
+		loadSessions();
+	}
+
+	function showLogin() {
+		me = null;
+		PB.csrf = "";
+		stopTimers();
+		PB.show(PB.$("app-view"), false);
+		PB.show(PB.$("login-view"), true);
+	}
+
+	function login(ev) {
+		ev.preventDefault();
+		error("");
+		PB.api("POST", "/api/v1/login", {user: val("user"), password: PB.$("password").value,
+			client_time_ms: new Date().getTime()}, function (err, data) {
+			PB.$("password").value = "";
+			if (err)
+				return error(err.message);
+			clockWarn(data.clock);
+			loggedIn(data);
+		});
+	}
+
+	function logout() {
+		PB.api("POST", "/api/v1/logout", null, function () { showLogin(); });
+	}
+
+	function loadSessions(selectId) {
+		PB.api("GET", "/api/v1/sessions", null, function (err, data) {
+			var sel = PB.$("pick"), i, s;
+			if (err)
+				return error(err.message);
+			PB.clear(sel);
+			sel.appendChild(PB.el("option", {value: ""}, PB.t("staff.pick_none")));
+			for (i = 0; i < data.sessions.length; i++) {
+				s = data.sessions[i];
+				sel.appendChild(PB.el("option", {value: String(s.id)},
+					s.title + " (" + s.start_date + (s.today ? ", " + PB.t("staff.today") : "") + ")"));
+			}
+			if (selectId)
+				sel.value = String(selectId);
+			else if (current)
+				sel.value = String(current.id);
+			else if (data.sessions.length)
+				for (i = 0; i < data.sessions.length; i++)
+					if (data.sessions[i].today) {
+						sel.value = String(data.sessions[i].id);
+						break;
+					}
+			pick();
+		});
+	}
+
+	function stopTimers() {
+		listGen++;
+		codeGen++;
+		if (listTimer)
+			clearTimeout(listTimer);
+		if (codeTimer)
+			clearTimeout(codeTimer);
+		listTimer = codeTimer = null;
+	}
+
+	function pick() {
+		var id = PB.$("pick").value;
+		stopTimers();
+		current = null;
+		PB.show(PB.$("session-view"), !!id);
+		if (!id)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + id, null, function (err, s) {
+			if (err)
+				return error(err.message);
+			current = s;
+			PB.$("s-title").textContent = s.title;
+			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
+				start: s.start_date, days: s.days, jp: s.jp_per_day});
+			setDay(s);
+			refreshCode();
+			refreshList();
+		});
+	}
+
+	function refreshCode() {
+		var gen = ++codeGen;
+		if (codeTimer)
+			clearTimeout(codeTimer);
+		codeTimer = null;
+		if (!current)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + current.id + "/code", null, function (err, c) {
+			var wait = 5000;
+			if (gen !== codeGen)
+				return;
+			if (err) {
+				if (err.status === 401)
+					return showLogin();
+				PB.$("code").textContent = "------";
+			} else {
+				PB.$("code").textContent = c.code;
+				PB.$("code-left").textContent = PB.t("staff.code_left",
+					{s: Math.ceil(c.ms_left / 1000)});
+				wait = Math.min(5000, c.ms_left + 200);
+			}
+			codeTimer = setTimeout(refreshCode, wait);
+		});
+	}
+
+	/* The day shown: one of the session's days, today when it runs today. */
+	function day() { return PB.$("day").value; }
+
+	function setDay(s) {
+		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
+		var today = PB.$("c-start").value, pick = "";
+		PB.clear(sel);
+		for (i = 0; i < s.days; i++) {
+			d = new Date(start.getTime() + i * 86400000);
+			iso = d.toISOString().slice(0, 10);
+			sel.appendChild(PB.el("option", {value: iso},
+				PB.t("staff.day_n", {n: i + 1, day: iso})));
+			if (iso === today || (!pick && i === 0))
+				pick = iso;
+		}
+		sel.value = pick;
+		dayChanged();
+	}
+
+	function dayChanged() {
+		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
+			"/attendance.csv" + PB.query({day: day()}));
+		PB.$("jp-csv").setAttribute("href", "/api/v1/sessions/" + current.id + "/jp.csv" +
+			PB.query({day: day()}));
+	}
+
+	function statusText(row) {
+		if (row.status === "present")
+			return PB.t("staff.present");
+		if (row.status === "absent")
+			return PB.t("staff.absent");
+		return PB.t("staff.not_yet");
+	}
+
+	function drawTotals(day) {
+		var tb = PB.$("jp-rows"), i, t;
+		PB.clear(tb);
+		for (i = 0; i < day.jp_totals.length; i++) {
+			t = day.jp_totals[i];
+			tb.appendChild(PB.el("tr", null, [PB.el("td", null, t.nuptk),
+				PB.el("td", null, t.name), PB.el("td", null, String(t.days_present)),
+				PB.el("td", null, String(t.jp))]));
+		}
+	}
+
+	function drawRows(day) {
+		var tb = PB.$("rows"), i, r, sig, st;
+		PB.clear(tb);
+		for (i = 0; i < day.rows.length; i++) {
+			r = day.rows[i];
+			sig = r.checkin_id ? PB.el("img", {src: "/api/v1/attendance/" + r.checkin_id +
+				"/signature.svg", alt: PB.t("staff.sign_alt", {name: r.name})}) :
+				(r.via ? PB.el("span", {"class": "pb-small"}, r.reason) : null);
+			st = [PB.el("span", {"class": r.status === "present" ? "att-present" :
+				r.status === "absent" ? "att-absent" : ""}, statusText(r))];
+			if (r.walk_in)
+				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.walk_in")));
+			if (r.via === "mark" || r.via === "correction")
+				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.via_" + r.via)));
+			tb.appendChild(PB.el("tr", null, [
+				PB.el("td", null, String(i + 1)),
+				PB.el("td", null, r.nuptk),
+				PB.el("td", null, r.name),
+				PB.el("td", null, r.school),
+				PB.el("td", null, st),
+				PB.el("td", null, r.time),
+				PB.el("td", null, sig)
+			]));
+		}
+		PB.$("counts").textContent = PB.t("staff.counts", {present: day.counts.present,
+			not_yet: day.counts.not_yet, walk_in: day.counts.walk_in}) +
+			(day.locked ? " · " + PB.t("staff.locked") : "");
+		PB.$("lock").disabled = !!day.locked;
+		PB.show(PB.$("unlock"), !!day.locked && me && me.role === "admin");
+		drawTotals(day);
+		PB.$("p-centre").textContent = PB.centre;
+		PB.$("p-session").textContent = day.session.title + " · KK " + (day.session.kk || "-") +
+			" · " + day.session.subject;
+		PB.$("p-date").textContent = PB.t("staff.print_date", {day: day.day,
+			n: day.day_index + 1, jp: day.session.jp_per_day});
+		PB.$("p-fac").textContent = me ? me.user : "";
+	}
+
+	/* One polling loop: a newer call supersedes the pending one. */
+	function refreshList() {
+		var gen = ++listGen;
+		if (listTimer)
+			clearTimeout(listTimer);
+		listTimer = null;
+		if (!current)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + current.id + "/attendance" + PB.query({day: day()}), null, function (err, data) {
+			if (gen !== listGen)
+				return;
+			if (err) {
+				if (err.status === 401)
+					return showLogin();
+				if (err.code !== "not_session_day")
+					error(err.message);
+				else
+					status(err.message);
+			} else {
+				drawRows(data);
+			}
+			listTimer = setTimeout(refreshList, POLL_MS);
+		});
+	}
+
+	function create(ev) {
+		ev.preventDefault();
+		error("");
+		PB.api("POST", "/api/v1/sessions", {
+			title: val("c-title"), mode: PB.$("c-mode").value, kk: PB.$("c-kk").value,
+			subject: val("c-subject"), start_date: PB.$("c-start").value,
+			days: parseInt(PB.$("c-days").value, 10), jp_per_day: parseInt(PB.$("c-jp").value, 10),
+			facilitators: me ? [me.user] : []
+		}, function (err, s) {
+			if (err)
+				return error(err.message);
+			PB.$("create").removeAttribute("open");
+			status(PB.t("staff.created", {title: s.title}));
+			loadSessions(s.id);
+		});
+	}
+
+	function mark(ev) {
+		ev.preventDefault();
+		error("");
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", {day: day(), nuptk: val("m-nuptk"),
+			status: PB.$("m-status").value, reason: val("m-reason"), name: val("m-name")},
+			function (err) {
+				if (err)
+					return error(err.message);
+				PB.$("m-nuptk").value = PB.$("m-reason").value = PB.$("m-name").value = "";
+				status(PB.t("staff.marked"));
+				refreshList();
+			});
+	}
+
+	function lock() {
+		if (!window.confirm(PB.t("staff.lock_confirm")))
+			return;
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", {day: day()}, function (err) {
+			if (err)
+				return error(err.message);
+			status(PB.t("staff.locked"));
+			refreshList();
+		});
+	}
+
+	function unlock() {
+		var reason = window.prompt(PB.t("staff.unlock_reason"));
+		if (!reason)
+			return;
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock", {day: day(), reason: reason},
+		       function (err) {
+				if (err)
+					return error(err.message);
+				status(PB.t("staff.unlocked"));
+				refreshList();
+			});
+	}
+
+	function allow(ev) {
+		ev.preventDefault();
+		error("");
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/allow", {day: day(), client: val("a-client"),
+			extra: parseInt(PB.$("a-extra").value, 10)}, function (err) {
+				if (err)
+					return error(err.message);
+				status(PB.t("staff.allowed", {client: val("a-client")}));
+				PB.$("a-client").value = "";
+			});
+	}
+
+	/* The roster goes as text/csv, which PB.api (JSON only) does not send. */
+	function sendRoster(text) {
+		var xhr = new XMLHttpRequest();
+		xhr.open("POST", "/api/v1/sessions/" + current.id + "/roster", true);
+		xhr.setRequestHeader("Content-Type", "text/csv; charset=utf-8");
+		xhr.setRequestHeader("X-CSRF-Token", PB.csrf);
+		xhr.onreadystatechange = function () {
+			var data = null, ul = PB.$("r-report"), i, l;
+			if (xhr.readyState !== 4)
+				return;
+			try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+			if (xhr.status !== 200 || !data)
+				return error(data && data.message ? data.message : PB.t("error.http", {status: xhr.status}));
+			PB.clear(ul);
+			ul.appendChild(PB.el("li", null, PB.t("staff.roster_done",
+				{accepted: data.accepted, rejected: data.rejected})));
+			for (i = 0; i < data.lines.length; i++) {
+				l = data.lines[i];
+				if (l.status === "rejected")
+					ul.appendChild(PB.el("li", null, PB.t("staff.roster_line",
+						{line: l.line, nuptk: l.nuptk, message: l.message})));
+			}
+			refreshList();
+		};
+		xhr.send(text);
+	}
+
+	function roster(ev) {
+		var f = PB.$("r-file").files, reader;
+		ev.preventDefault();
+		error("");
+		if (f && f.length) {
+			reader = new FileReader();
+			reader.onload = function () { sendRoster(reader.result); };
+			reader.readAsText(f[0], "utf-8");
+		} else if (val("r-text")) {
+			sendRoster(PB.$("r-text").value);
+		} else {
+			error(PB.t("staff.roster_empty"));
+		}
+	}
+
+	function setup() {
+		PB.$("login-form").addEventListener("submit", login);
+		PB.$("logout").addEventListener("click", logout);
+		PB.$("pick").addEventListener("change", pick);
+		PB.$("day").addEventListener("change", function () {
+			dayChanged();
+			refreshList();
+		});
+		PB.$("create-form").addEventListener("submit", create);
+		PB.$("mark-form").addEventListener("submit", mark);
+		PB.$("roster-form").addEventListener("submit", roster);
+		PB.$("lock").addEventListener("click", lock);
+		PB.$("unlock").addEventListener("click", unlock);
+		PB.$("allow-form").addEventListener("submit", allow);
+		PB.$("print").addEventListener("click", function () { window.print(); });
+		PB.$("c-start").value = new Date(new Date().getTime() -
+			new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+	}
+
+	setup();
+	PB.init({page: "staff", render: function () {
+		PB.title(PB.t("staff.heading"));
+		if (me)
+			return loadSessions();
+		PB.api("GET", "/api/v1/me", null, function (err, data) {
+			if (err)
+				return showLogin();
+			loggedIn(data);
+			checkClock();
+		});
+	}});
+}());
