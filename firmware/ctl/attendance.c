@@ -1,4 +1,4 @@
-/* pbctl roster import SESSION FILE.csv, pbctl outbox verify */
+/* pbctl roster import SESSION FILE.csv, and the demo session. */
 #include "ctl.h"
 
 #include "pb_attendance.h"
@@ -104,30 +104,6 @@ int cmd_roster(struct pb_ctl *c, int argc, char **argv)
 		return roster_import(c, argv[2], argv[3]);
 	fprintf(stderr, "usage: pbctl roster import SESSION FILE.csv\n");
 	return 2;
-}
-
-int cmd_outbox(struct pb_ctl *c, int argc, char **argv)
-{
-	int64_t bad = 0, n = 0;
-	sqlite3_stmt *st = NULL;
-
-	if (argc != 2 || strcmp(argv[1], "verify") != 0) {
-		fprintf(stderr, "usage: pbctl outbox verify\n");
-		return 2;
-	}
-	if (sqlite3_prepare_v2(c->db, "SELECT COUNT(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (pb_outbox_verify(c->db, &bad) != 0) {
-		if (bad > 0)
-			printf("outbox chain BROKEN at seq %" PRId64 " (%" PRId64 " records)\n", bad, n);
-		else
-			printf("outbox chain cannot be read: %s\n", sqlite3_errmsg(c->db));
-		return 1;
-	}
-	printf("outbox chain OK (%" PRId64 " records)\n", n);
-	return 0;
 }
 
 /* The demo: a two-day session starting today with a small roster, unless

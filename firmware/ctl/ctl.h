@@ -28,7 +28,6 @@ int cmd_content(struct pb_ctl *c, int argc, char **argv);
 int cmd_user(struct pb_ctl *c, int argc, char **argv);
 int cmd_demo(struct pb_ctl *c, int argc, char **argv);
 int cmd_roster(struct pb_ctl *c, int argc, char **argv);
-int cmd_outbox(struct pb_ctl *c, int argc, char **argv);
 /* attendance.c: the demo's session of today with a small roster */
 int ctl_demo_attendance(struct pb_ctl *c);
 int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);

@@ -24,7 +24,6 @@ static const struct verb verbs[] = {
 	{ "content", cmd_content, 1, "content import DIR | list  module files from a folder or USB stick" },
 	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | disable NAME | list" },
 	{ "roster", cmd_roster, 1, "roster import SESSION FILE.csv  participants of a session" },
-	{ "outbox", cmd_outbox, 1, "outbox verify             check the hash chain of the outbox" },
 	{ "demo", cmd_demo, 0, "demo DIR                  create a demo box in DIR" },
 	{ "net", cmd_net, 0, "net render OUTDIR | check [OUTDIR] | poster [OUT.html]  the hotspot" },
 	{ "sync", cmd_sync, 1, "sync now | status         wake pb-sync, or show the uplink status" },
