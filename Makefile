@@ -39,6 +39,7 @@ WEB_SRC  := $(wildcard firmware/web/*.c)
 CTL_SRC  := $(wildcard firmware/ctl/*.c)
 SYNC_SRC := $(wildcard firmware/sync/*.c)
 HUB_SRC  := $(wildcard hub/*.c)
+GPIO_SRC := $(wildcard firmware/gpio/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -54,14 +55,21 @@ HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_rang
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lpthread
+GPIO_OBJ := $(call obj,$(GPIO_SRC))
+# pb-gpio's pure parts (patterns, button machine), also linked by its unit test
+GPIO_CORE_OBJ := $(call obj,firmware/gpio/pattern.c firmware/gpio/button.c)
+GPIO_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod 2>/dev/null)
+# The libgpiod v1 stand-in the GPIO tests preload (this machine has no chip)
+FAKEGPIOD := $(BUILD)/tests/libfakegpiod.so
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync
+PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
 # The upstream server and the test tools are not box programs: not cross-built.
 HUB      := $(if $(CROSS),,$(BUILD)/pb-hub)
 # Test tools: the packet delay of the bad-link test (needs libnetfilter-queue).
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
+TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
 .PHONY: all deps deps-test run test bench clean config-doc
 
@@ -97,17 +105,32 @@ $(BUILD)/tests/pb-nfq-delay: tests/tools/pb-nfq-delay.c
 	@mkdir -p $(dir $@)
 	$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(NFQ_LIBS)
 
+$(BUILD)/pb-gpio: $(GPIO_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(GPIO_OBJ) $(BUILD)/libpb.a $(GPIO_LIBS) $(LIBS)
+
+$(BUILD)/tests/test_gpio: tests/unit/test_gpio.c $(GPIO_CORE_OBJ) $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -Ifirmware/gpio $(ALL_LDFLAGS) -o $@ $< \
+		$(GPIO_CORE_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
+
+$(FAKEGPIOD): tests/gpio/fakegpiod.c
+	@mkdir -p $(dir $@)
+	@echo "  SO  $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
+         $(GPIO_OBJ:.o=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
              libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev libpq-dev
+             libqrencode-dev libpq-dev libgpiod-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \

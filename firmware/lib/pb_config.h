@@ -79,6 +79,32 @@ struct pb_config {
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	char clock_adjust[16];             /* settime | offset | off */
 
+	/* [gpio]: pb-gpio, the status lights and the button */
+	char gpio_chip[64];                /* gpiochip0, 0, /dev/gpiochip0 or a label */
+	unsigned gpio_ready_line;          /* line offsets on that chip */
+	unsigned gpio_wifi_line;
+	unsigned gpio_sync_line;
+	unsigned gpio_button_line;
+	unsigned gpio_led_active_low;      /* 0|1 */
+	unsigned gpio_button_active_low;   /* 0|1 */
+	char gpio_button_bias[16];         /* pull-up | pull-down | disable | as-is */
+	unsigned gpio_debounce_ms;
+	unsigned gpio_short_press_ms;      /* longer is a hold, not a press */
+	unsigned gpio_hold_s;              /* hold this long to shut down */
+	char gpio_shutdown_command[PB_CONFIG_STR_LEN];
+	char gpio_sync_command[PB_CONFIG_STR_LEN];
+	unsigned gpio_health_poll_ms;
+	unsigned gpio_health_timeout_ms;
+	unsigned gpio_status_poll_ms;
+	unsigned gpio_startup_s;           /* ready blinks this long before "down" */
+	char gpio_health_url[PB_CONFIG_STR_LEN];   /* empty: from [web] listen */
+	char gpio_wifi_check[16];          /* hostapd | operstate | none */
+	char gpio_hostapd_ctrl[PATH_MAX];
+	char gpio_wifi_operstate[PATH_MAX];
+	char gpio_leases_file[PATH_MAX];
+	char gpio_throttled_path[PATH_MAX];
+	unsigned gpio_sync_grace_s;        /* unacknowledged records younger than this are fine */
+
 	/* errors found while loading */
 	int nerrors;
 	char errors[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];
