@@ -56,8 +56,8 @@ HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
-# pb-gpio's pure parts (patterns, button machine), also linked by its unit test
-GPIO_CORE_OBJ := $(call obj,firmware/gpio/pattern.c firmware/gpio/button.c)
+# pb-gpio without main() and the lines, for its unit test
+GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
 GPIO_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod 2>/dev/null)
 # The libgpiod v1 stand-in the GPIO tests preload (this machine has no chip)
 FAKEGPIOD := $(BUILD)/tests/libfakegpiod.so
@@ -108,11 +108,11 @@ $(BUILD)/tests/pb-nfq-delay: tests/tools/pb-nfq-delay.c
 $(BUILD)/pb-gpio: $(GPIO_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(GPIO_OBJ) $(BUILD)/libpb.a $(GPIO_LIBS) $(LIBS)
 
-$(BUILD)/tests/test_gpio: tests/unit/test_gpio.c $(GPIO_CORE_OBJ) $(BUILD)/libpb.a
+$(BUILD)/tests/test_gpio: tests/unit/test_gpio.c $(GPIO_UNIT_OBJ) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -Ifirmware/gpio $(ALL_LDFLAGS) -o $@ $< \
-		$(GPIO_CORE_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
+		$(GPIO_UNIT_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
 
 $(FAKEGPIOD): tests/gpio/fakegpiod.c
 	@mkdir -p $(dir $@)
