@@ -184,7 +184,7 @@ static const struct key_def keys[] = {
 	    "Interface state file (wifi_check = operstate)"),
 	STR("gpio", "leases_file", gpio_leases_file, KEY_PATH,
 	    "/var/lib/misc/dnsmasq.leases",
-	    "dnsmasq lease file: phones counted when hostapd does not say"),
+	    "dnsmasq lease file: phones counted (wifi_check = operstate)"),
 	STR("gpio", "throttled_path", gpio_throttled_path, KEY_PATH,
 	    "/sys/devices/platform/soc/soc:firmware/get_throttled",
 	    "Pi firmware's throttled flags (hex); missing: not shown"),
