@@ -125,7 +125,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
 
 -include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
-         $(GPIO_OBJ:.o=.d)
+         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \

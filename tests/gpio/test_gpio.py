@@ -425,6 +425,31 @@ def test_early_release_cancels(make_box):
         g.stop()
 
 
+def test_failing_commands_are_logged(make_box):
+    # pb-sync down or pbctl missing: the press is logged as failed and
+    # pb-gpio carries on; a failed shutdown leaves the box on, LEDs normal.
+    b = make_box(start_web=False, sync_command="/nonexistent/pbctl sync now",
+                 shutdown_command="false", hold_s=2)
+    g = Gpio(b)
+    try:
+        g.press()
+        time.sleep(0.2)
+        g.release()
+        g.wait_log(lambda _: "failed: exit 127 (not found?)" in g.daemon.output(),
+                   "the failed sync command")
+        g.press()
+        g.wait_log(lambda _: "the shutdown command failed" in g.daemon.output(),
+                   "the failed shutdown command")
+        g.release()
+        time.sleep(0.3)
+        out = g.daemon.output()
+        assert "shutdown command (pid" in out and "failed: exit 1" in out, out
+        assert out.count("ready LED: ready-starting") == 2, out
+        assert g.daemon.alive()
+    finally:
+        g.stop()
+
+
 def test_undervoltage_pattern_and_admin_key(make_box):
     b = make_box()
     throttled = os.path.join(b.dir, "throttled")
@@ -471,6 +496,22 @@ def test_sigterm_releases_and_restarts(make_box):
         solid(g2, READY, 1, 1.0)
     finally:
         g2.stop()
+
+
+def test_runs_unprivileged(make_box):
+    b = make_box()
+    os.makedirs(os.path.join(b.dir, "gpio"))
+    os.chmod(b.dir, 0o777)           # the test's own temp folder: the command writes here
+    os.chmod(os.path.join(b.dir, "gpio"), 0o777)
+    g = Gpio(b, wrapper=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    try:
+        g.wait_state("ready", "ready-up")
+        assert short_press_syncs(g, b), g.daemon.output()
+        assert os.stat(os.path.join(b.dir, "synced")).st_uid == 65534
+        assert "running as root" not in g.daemon.output()
+    finally:
+        g.stop()
+        os.chmod(b.dir, 0o700)
 
 
 def test_asan_build(make_box):
