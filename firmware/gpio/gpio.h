@@ -173,6 +173,14 @@ const char *pb_button_action_name(enum pb_button_action a);
 
 /* ---- the lines (lines.c) ---- */
 
+#define PB_GPIO_EDGES_MAX     64      /* edges read at one wake-up; more wait */
+/* An edge stamped further back than this (an old kernel stamps with the
+ * wall clock) is taken as happening when it is read. */
+#define PB_GPIO_EDGE_AGE_MAX_MS 10000
+
+/* CLOCK_MONOTONIC in ms: the clock of the event loop and of edge stamps. */
+int64_t pb_gpio_now_ms(void);
+
 struct pb_lines;
 
 /* Open the chip, request the LEDs as outputs (dark) and the button for
@@ -181,8 +189,11 @@ struct pb_lines *pb_lines_open(const struct pb_config *cfg);
 int pb_lines_set(struct pb_lines *l, enum pb_led led, int lit);
 int pb_lines_button_fd(const struct pb_lines *l);
 int pb_lines_button_level(struct pb_lines *l);       /* 1 pressed, -1 error */
-/* Read one pending edge: 1 pressed, 0 released, -1 error. */
-int pb_lines_button_read(struct pb_lines *l);
+/* Read one pending edge: 1 pressed, 0 released, -1 error; *at_ms gets
+ * the kernel's time stamp of the edge (CLOCK_MONOTONIC ms). */
+int pb_lines_button_read(struct pb_lines *l, int64_t *at_ms);
+/* Whether another edge is waiting to be read (0 or 1). */
+int pb_lines_button_pending(const struct pb_lines *l);
 /* LEDs dark, lines released, chip closed. NULL-safe. */
 void pb_lines_close(struct pb_lines *l);
 

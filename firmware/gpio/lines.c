@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <gpiod.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PB_GPIO_CONSUMER "pb-gpio"
 
@@ -103,13 +105,31 @@ int pb_lines_button_level(struct pb_lines *l)
 	return gpiod_line_get_value(l->button);
 }
 
-int pb_lines_button_read(struct pb_lines *l)
+int64_t pb_gpio_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int pb_lines_button_read(struct pb_lines *l, int64_t *at_ms)
 {
 	struct gpiod_line_event ev;
+	int64_t now = pb_gpio_now_ms(), at;
 
 	if (gpiod_line_event_read(l->button, &ev) != 0)
 		return -1;
+	at = (int64_t)ev.ts.tv_sec * 1000 + ev.ts.tv_nsec / 1000000;
+	*at_ms = (at > now || at < now - PB_GPIO_EDGE_AGE_MAX_MS) ? now : at;
 	return ev.event_type == GPIOD_LINE_EVENT_RISING_EDGE ? 1 : 0;
+}
+
+int pb_lines_button_pending(const struct pb_lines *l)
+{
+	struct pollfd p = { gpiod_line_event_get_fd(l->button), POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
 void pb_lines_close(struct pb_lines *l)

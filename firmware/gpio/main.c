@@ -4,10 +4,13 @@
  * The event loop. One thread, one poll() over four descriptors:
  *   signalfd   SIGTERM/SIGINT: LEDs off, lines released, exit 0;
  *              SIGCHLD: reap a finished command; SIGHUP: ignored
- *   timerfd    armed (absolute, CLOCK_BOOTTIME) for the earliest of: the
+ *   timerfd    armed (absolute, CLOCK_MONOTONIC) for the earliest of: the
  *              next step of any LED pattern, the button's debounce or
  *              hold deadline; solid LEDs and an idle button arm nothing
- *   line fd    the button's edge events (gpiod_line_event_get_fd)
+ *   line fd    the button's edge events (gpiod_line_event_get_fd); all
+ *              waiting edges are read at once and replayed in order at the
+ *              kernel's time stamps, so a late wake-up (a busy box) never
+ *              turns a press into a "bounce" or bounces into presses
  *   pipe       the status thread (status.c) wrote a new snapshot
  * Every wake-up runs the same three steps: advance the button machine,
  * choose each LED's pattern from the state × pattern table, set the lines
@@ -15,7 +18,6 @@
  * hostapd) happen in the status thread. */
 #include "gpio.h"
 
-#include "pb_clock.h"
 #include "pb_log.h"
 
 #include <curl/curl.h>
@@ -245,16 +247,24 @@ static int on_signal(struct app *a)
 	}
 }
 
-static void on_button_fd(struct app *a, int64_t now)
+static void on_button_fd(struct app *a)
 {
-	int level = pb_lines_button_read(a->lines);
+	enum pb_button_action act;
+	int64_t at;
+	int level, n = 0;
 
-	if (level < 0) {
-		pb_warn("button: cannot read an event: %s", strerror(errno));
-		return;
-	}
-	pb_debug("button: edge, now %s", level ? "pressed" : "released");
-	pb_button_edge(&a->button, level, now);
+	do {
+		level = pb_lines_button_read(a->lines, &at);
+		if (level < 0) {
+			pb_warn("button: cannot read an event: %s", strerror(errno));
+			return;
+		}
+		/* What the machine would have done up to this edge, first. */
+		while ((act = pb_button_tick(&a->button, at)) != PB_BACT_NONE)
+			on_button(a, act, pb_gpio_now_ms());
+		pb_debug("button: edge, now %s", level ? "pressed" : "released");
+		pb_button_edge(&a->button, level, at);
+	} while (++n < PB_GPIO_EDGES_MAX && pb_lines_button_pending(a->lines));
 }
 
 static int loop(struct app *a)
@@ -271,7 +281,10 @@ static int loop(struct app *a)
 		pfd[i].events = POLLIN;
 	}
 	for (;;) {
-		now = pb_clock_mono_ms();
+		/* Edges first, at their own times, then the clock catches up. */
+		if (pb_lines_button_pending(a->lines))
+			on_button_fd(a);
+		now = pb_gpio_now_ms();
 		while ((act = pb_button_tick(&a->button, now)) != PB_BACT_NONE)
 			on_button(a, act, now);
 		next = pb_deadline_min(update_leds(a, now), pb_button_deadline(&a->button));
@@ -294,8 +307,6 @@ static int loop(struct app *a)
 			(void)!read(a->fd[FD_TIMER], &ticks, sizeof(ticks));
 		if (pfd[FD_STATUS].revents & POLLIN)
 			(void)!read(a->fd[FD_STATUS], drain, sizeof(drain));
-		if (pfd[FD_BUTTON].revents & POLLIN)
-			on_button_fd(a, pb_clock_mono_ms());
 		if (pfd[FD_BUTTON].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			pb_err("button: the line's event descriptor failed");
 			return -1;
@@ -319,7 +330,7 @@ static int setup_fds(struct app *a)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	a->fd[FD_SIGNAL] = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	a->fd[FD_TIMER] = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	a->fd[FD_TIMER] = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (a->fd[FD_SIGNAL] < 0 || a->fd[FD_TIMER] < 0)
 		return -1;
 	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) != 0)
@@ -397,7 +408,7 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		goto out;
 	}
-	a->started = pb_clock_mono_ms();
+	a->started = pb_gpio_now_ms();
 	pb_button_init(&a->button, a->cfg.gpio_debounce_ms, a->cfg.gpio_short_press_ms,
 		       a->cfg.gpio_hold_s * 1000, level, a->started);
 	if (level)

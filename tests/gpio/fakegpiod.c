@@ -21,8 +21,11 @@
  *                      T PID close gpiochip0
  *   lineN.fifo       for a line requested for events: the test writes one
  *                    byte per physical level change, '0' (low) or '1'
- *                    (high); each byte is one edge event (bounces are just
- *                    more bytes). The fd pb-gpio polls is this FIFO.
+ *                    (high), optionally stamped "@NS:0" with the edge's
+ *                    CLOCK_MONOTONIC time in ns (what the kernel reports);
+ *                    each is one edge event (bounces are just more bytes).
+ *                    No separators: the FIFO is readable exactly while an
+ *                    edge waits, like the kernel's fd, which is this FIFO.
  *   lineN.lock       flock()ed while the line is requested (the EBUSY a
  *                    second process gets from the kernel). */
 #include <errno.h>
@@ -480,34 +483,62 @@ int gpiod_line_event_wait(struct gpiod_line *line, const struct timespec *timeou
 	return rc < 0 ? -1 : rc > 0 ? 1 : 0;
 }
 
-/* Read one byte (a new physical level), turn it into the event the kernel
- * would report for this request. Blocks like the real read. */
-static int read_event(struct gpiod_line *line, struct gpiod_line_event *ev)
+/* One byte from the FIFO, waiting for it like a blocking read. */
+static int fifo_byte(struct gpiod_line *line)
 {
 	struct pollfd p = { line->fifo, POLLIN, 0 };
 	char b;
-	int logical;
 
 	for (;;) {
 		ssize_t n = read(line->fifo, &b, 1);
-		if (n == 1 && (b == '0' || b == '1')) {
-			line->physical = b - '0';
-			logical = line->physical ^ active_low(line);
-			if ((logical && line->requested == GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE) ||
-			    (!logical && line->requested == GPIOD_LINE_REQUEST_EVENT_RISING_EDGE))
-				continue;             /* not reported by this request */
-			clock_gettime(CLOCK_MONOTONIC, &ev->ts);
-			ev->event_type = logical ? GPIOD_LINE_EVENT_RISING_EDGE :
-				GPIOD_LINE_EVENT_FALLING_EDGE;
-			fake_log("edge %u %s", line->offset, logical ? "rising" : "falling");
-			return 0;
-		}
 		if (n == 1)
-			continue;                     /* newline or other noise */
+			return (unsigned char)b;
 		if (n < 0 && errno != EAGAIN)
 			return -1;
 		if (poll(&p, 1, -1) < 0)
 			return -1;
+	}
+}
+
+/* Read one edge, "0"/"1" or "@NS:0"/"@NS:1" (NS: CLOCK_MONOTONIC ns of
+ * the edge, as the kernel stamps it at the interrupt; without it, the time
+ * of reading). Turn it into the event the kernel would report for this
+ * request. Blocks like the real read. */
+static int read_event(struct gpiod_line *line, struct gpiod_line_event *ev)
+{
+	long long ns;
+	int c, logical;
+
+	for (;;) {
+		ns = -1;
+		c = fifo_byte(line);
+		if (c == '@') {
+			ns = 0;
+			while ((c = fifo_byte(line)) >= '0' && c <= '9')
+				ns = ns * 10 + (c - '0');
+			if (c != ':')
+				continue;                     /* malformed: skipped */
+			c = fifo_byte(line);
+		}
+		if (c < 0)
+			return -1;
+		if (c != '0' && c != '1')
+			continue;
+		line->physical = c - '0';
+		logical = line->physical ^ active_low(line);
+		if ((logical && line->requested == GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE) ||
+		    (!logical && line->requested == GPIOD_LINE_REQUEST_EVENT_RISING_EDGE))
+			continue;                             /* not reported by this request */
+		if (ns >= 0) {
+			ev->ts.tv_sec = (time_t)(ns / 1000000000LL);
+			ev->ts.tv_nsec = (long)(ns % 1000000000LL);
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &ev->ts);
+		}
+		ev->event_type = logical ? GPIOD_LINE_EVENT_RISING_EDGE :
+			GPIOD_LINE_EVENT_FALLING_EDGE;
+		fake_log("edge %u %s", line->offset, logical ? "rising" : "falling");
+		return 0;
 	}
 }
 
