@@ -58,6 +58,9 @@ const char *pb_pattern_name(enum pb_pattern_id id);
  * capped at PB_PATTERN_COUNT_MAX). Returns 0, -1 for an unknown id. */
 int pb_pattern_build(enum pb_pattern_id id, unsigned count, struct pb_pattern *p);
 
+/* How many phones PB_PAT_COUNT shows for n (capped). */
+unsigned pb_pattern_count_shown(unsigned n);
+
 /* Sum of the step lengths; 0 for a solid pattern. */
 unsigned pb_pattern_period(const struct pb_pattern *p);
 
@@ -111,7 +114,6 @@ struct pb_status {
 	long long unacked_new;
 	long long acked;
 	long throttled;               /* -1 unknown */
-	uint64_t updated;             /* counts updates */
 };
 
 #define PB_THROTTLED_UNDERVOLT_NOW   0x1UL

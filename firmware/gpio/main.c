@@ -184,7 +184,8 @@ static int64_t update_leds(struct app *a, int64_t now)
 		const struct pb_light_row *row = pb_light_row(want[i]);
 		struct led_run *r = &a->led[i];
 		enum pb_pattern_id id = row->pattern[i];
-		unsigned count = id == PB_PAT_COUNT ? st.phones : 0;
+		/* compared capped, so a crowd of phones does not restart it */
+		unsigned count = id == PB_PAT_COUNT ? pb_pattern_count_shown(st.phones) : 0;
 		int64_t step;
 
 		if (!r->valid || r->pat.id != id || r->pat.count != count) {

@@ -42,6 +42,11 @@ const char *pb_pattern_name(enum pb_pattern_id id)
 	return fixed[id].name;
 }
 
+unsigned pb_pattern_count_shown(unsigned n)
+{
+	return n < PB_PATTERN_COUNT_MAX ? n : PB_PATTERN_COUNT_MAX;
+}
+
 int pb_pattern_build(enum pb_pattern_id id, unsigned count, struct pb_pattern *p)
 {
 	if ((unsigned)id >= PB_PAT__COUNT)
@@ -53,8 +58,7 @@ int pb_pattern_build(enum pb_pattern_id id, unsigned count, struct pb_pattern *p
 		memcpy(p->steps, fixed[id].steps, sizeof(fixed[id].steps));
 		return 0;
 	}
-	if (count > PB_PATTERN_COUNT_MAX)
-		count = PB_PATTERN_COUNT_MAX;
+	count = pb_pattern_count_shown(count);
 	p->count = count;
 	if (count == 0) {                    /* no phones: plain on */
 		p->steps[0] = (struct pb_step){ 1, 0 };

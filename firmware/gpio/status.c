@@ -339,7 +339,6 @@ static void *monitor_main(void *arg)
 			probe_power(m);
 			next_status = now + m->cfg->gpio_status_poll_ms;
 		}
-		m->st.updated++;
 		pthread_mutex_lock(&m->lock);
 		m->shared = m->st;
 		pthread_mutex_unlock(&m->lock);

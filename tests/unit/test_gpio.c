@@ -104,6 +104,8 @@ static void test_count_gaps(void **state)
 				gaps++;
 		}
 		assert_int_equal(gaps, n < PB_PATTERN_COUNT_MAX ? n : PB_PATTERN_COUNT_MAX);
+		/* the built pattern remembers what pb-gpio compares against */
+		assert_int_equal(p.count, pb_pattern_count_shown(n));
 	}
 }
 
