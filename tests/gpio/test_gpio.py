@@ -43,10 +43,19 @@ def gpio_section(folder, **kw):
     return "[gpio]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
 
 
+def asan_runtime(exe):
+    """An ASan build needs its runtime first in LD_PRELOAD, before the fake."""
+    ldd = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+    for line in ldd.splitlines():
+        if "libasan" in line and "=>" in line:
+            return [line.split("=>")[1].split()[0]]
+    return []
+
+
 class Gpio:
     """build/pb-gpio on the fake chip in FOLDER/gpio."""
 
-    def __init__(self, box, build=BUILD, wrapper=(), preload_first=()):
+    def __init__(self, box, build=BUILD, wrapper=()):
         self.box = box
         self.dir = os.path.join(box.dir, "gpio")
         os.makedirs(self.dir, exist_ok=True)
@@ -54,8 +63,8 @@ class Gpio:
         fake = os.path.join(build, "tests", "libfakegpiod.so")
         if not os.path.exists(fake):
             raise RuntimeError(f"{fake} is missing: run make first")
-        env = {"FAKEGPIOD_DIR": self.dir,
-               "LD_PRELOAD": ":".join([*preload_first, fake])}
+        self.preload = ":".join([*asan_runtime(os.path.join(build, "pb-gpio")), fake])
+        env = {"FAKEGPIOD_DIR": self.dir, "LD_PRELOAD": self.preload}
         self.daemon = Daemon([*wrapper, os.path.join(build, "pb-gpio"), "-c", box.conf, "-d"],
                              os.path.join(box.dir, "pb-gpio.log"), env=env)
         self.wait_log(lambda ls: any(f"request-events {BUTTON}" in l for l in ls),
@@ -493,8 +502,8 @@ def test_sigterm_releases_and_restarts(make_box):
     g.wait_state("ready", "ready-up")
     # A second pb-gpio cannot claim the same lines while the first runs.
     second = subprocess.run([binary("pb-gpio"), "-c", b.conf], capture_output=True, text=True,
-                            timeout=30, env=dict(os.environ, LD_PRELOAD=os.path.join(
-                                BUILD, "tests", "libfakegpiod.so"), FAKEGPIOD_DIR=g.dir))
+                            timeout=30, env=dict(os.environ, LD_PRELOAD=g.preload,
+                                                 FAKEGPIOD_DIR=g.dir))
     assert second.returncode == 1 and "cannot claim line 17" in second.stderr, second.stderr
     g.stop()
     mine = [l.split()[2:] for l in g.lines() if l.split()[1] == str(g.pid)]
@@ -534,11 +543,8 @@ def test_asan_build(make_box):
     exe = os.path.join(asan, "pb-gpio")
     if not os.path.exists(exe) or os.path.basename(BUILD) == "asan":
         pytest.skip("no ASan build next to this one (make BUILD=build/asan SAN=1)")
-    libasan = subprocess.run(["cc", "-print-file-name=libasan.so"], capture_output=True,
-                             text=True).stdout.strip()
     b = make_box()
-    # ASan's runtime must come first in the preload list.
-    g = Gpio(b, build=asan, preload_first=(libasan,))
+    g = Gpio(b, build=asan)          # with ASan's runtime preloaded first
     try:
         g.wait_state("ready", "ready-up")
         assert short_press_syncs(g, b, 10.0), g.daemon.output()
@@ -547,6 +553,8 @@ def test_asan_build(make_box):
 
 
 def test_valgrind_clean(make_box):
+    if asan_runtime(binary("pb-gpio")):
+        pytest.skip("valgrind does not run ASan builds")
     b = make_box()
     vlog = os.path.join(b.dir, "valgrind.log")
     g = Gpio(b, wrapper=("valgrind", "--quiet", "--error-exitcode=99",
