@@ -315,6 +315,9 @@ static void probe_power(struct pb_monitor *m)
 	m->st.throttled = (long)v;
 	if (before != (long)v && (v & PB_THROTTLED_UNDERVOLT_NOW))
 		pb_warn("under-voltage: the power supply is too weak (throttled=0x%lx)", v);
+	else if ((before < 0 || !((unsigned long)before & PB_THROTTLED_UNDERVOLT_SEEN)) &&
+		 (v & PB_THROTTLED_UNDERVOLT_SEEN))
+		pb_notice("under-voltage has happened since boot (throttled=0x%lx)", v);
 	store_throttled(m, v);
 }
 
