@@ -220,6 +220,21 @@ def get_meta(db_path, key):
 
 # ---------------------------------------------------------------------------
 
+def dynamic_symbols(path, which):
+    out = subprocess.run(["nm", "-D", which, path], capture_output=True, text=True,
+                         check=True).stdout
+    return {l.split()[-1] for l in out.splitlines() if l.split()[-1].startswith("gpiod_")}
+
+
+def test_stand_in_defines_every_libgpiod_call():
+    # A libgpiod function pb-gpio calls but the stand-in lacks would reach
+    # the real library with the stand-in's objects: make that a failure here.
+    used = dynamic_symbols(binary("pb-gpio"), "--undefined-only")
+    fake = dynamic_symbols(os.path.join(BUILD, "tests", "libfakegpiod.so"), "--defined-only")
+    assert "gpiod_line_event_get_fd" in used and "gpiod_chip_close" in used, used
+    assert used <= fake, sorted(used - fake)
+
+
 def check(conf):
     return subprocess.run([binary("pb-gpio"), "-c", conf, "-n"], capture_output=True,
                           text=True, timeout=30)
