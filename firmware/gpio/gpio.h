@@ -130,8 +130,11 @@ enum pb_sync_meta pb_sync_meta_parse(const char *s);
 /* Parse "0x50005", "50005" or "throttled=0x50005". Returns 0/-1. */
 int pb_throttled_parse(const char *text, unsigned long *out);
 
-/* Count lines of a dnsmasq lease file whose expiry is 0 or after now_s. */
-unsigned pb_leases_count(const char *text, long long now_s);
+enum pb_wifi_check { PB_WIFI_CHECK_HOSTAPD, PB_WIFI_CHECK_OPERSTATE, PB_WIFI_CHECK_NONE,
+		     PB_WIFI_CHECK_INVALID };
+
+/* [gpio] wifi_check, with auto resolved by the [wifi] radio. */
+enum pb_wifi_check pb_wifi_check_parse(const struct pb_config *cfg);
 
 struct pb_monitor;
 

@@ -71,20 +71,16 @@ static void usage(FILE *f)
 static int check_config(struct app *a)
 {
 	const struct pb_config *c = &a->cfg;
-	const char *checks[] = { "hostapd", "operstate", "none" };
 	const char *biases[] = { "pull-up", "pull-down", "disable", "as-is" };
 	unsigned lines[] = { c->gpio_ready_line, c->gpio_wifi_line, c->gpio_sync_line,
 			     c->gpio_button_line };
 	int ok = 0, rc = 0;
 
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-		ok |= strcmp(c->gpio_wifi_check, checks[i]) == 0;
-	if (!ok) {
-		fprintf(stderr, "%s: [gpio] wifi_check = '%s': expected hostapd, operstate "
-			"or none\n", c->path, c->gpio_wifi_check);
+	if (pb_wifi_check_parse(c) == PB_WIFI_CHECK_INVALID) {
+		fprintf(stderr, "%s: [gpio] wifi_check = '%s': expected auto, hostapd, "
+			"operstate or none\n", c->path, c->gpio_wifi_check);
 		rc = -1;
 	}
-	ok = 0;
 	for (size_t i = 0; i < sizeof(biases) / sizeof(biases[0]); i++)
 		ok |= strcmp(c->gpio_button_bias, biases[i]) == 0;
 	if (!ok) {

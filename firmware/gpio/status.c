@@ -2,9 +2,10 @@
  * slow answer (pb-web hanging, a locked database) never stalls the LEDs or
  * the button:
  *   ready  GET /healthz of pb-web (libcurl, short timeout)
- *   Wi-Fi  hostapd's control socket (STATUS: state, num_sta) or an
- *          interface's operstate file; phones from hostapd or the dnsmasq
- *          lease file; nothing answering counts as down
+ *   Wi-Fi  hostapd's control socket (STATUS: state, num_sta; [net]
+ *          hostapd_ctrl) or the AP interface's operstate file with phones
+ *          from dnsmasq's lease file ([net] lease_file); nothing answering
+ *          counts as down
  *   sync   the database, opened read-only: box_meta 'sync.state' and the
  *          outbox's acknowledged / waiting rows
  *   power  the Pi firmware's throttled flags; a change is written to
@@ -15,6 +16,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_net.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -29,7 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PB_STATUS_FILE_MAX      65536   /* bytes read of a lease or state file */
 #define PB_HOSTAPD_REPLY_MAX    4096
 #define PB_HOSTAPD_TIMEOUT_MS   500
 #define PB_HEALTH_BODY_MAX      4096    /* bytes of /healthz kept (then dropped) */
@@ -47,6 +48,9 @@ struct pb_monitor {
 	CURL *curl;
 	char health_url[PB_CONFIG_STR_LEN];
 	char db_path[PATH_MAX];
+	enum pb_wifi_check wifi_check;
+	char hostapd_ctrl[PATH_MAX];     /* [net] hostapd_ctrl / AP interface */
+	char operstate[PATH_MAX];
 	sqlite3 *db;                   /* read-only */
 	long throttled_written;        /* last value stored in box_meta, -1 none */
 	struct pb_status st;
@@ -87,24 +91,6 @@ int pb_throttled_parse(const char *text, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-unsigned pb_leases_count(const char *text, long long now_s)
-{
-	unsigned n = 0;
-	const char *line = text;
-
-	while (line != NULL && *line != '\0') {
-		char *end;
-		long long expiry = strtoll(line, &end, 10);
-		/* "<expiry> <mac> <ip> <name> <client-id>"; skip "duid …" */
-		if (end != line && *end == ' ' && (expiry == 0 || expiry > now_s))
-			n++;
-		line = strchr(line, '\n');
-		if (line != NULL)
-			line++;
-	}
-	return n;
 }
 
 /* ---- readers ---- */
@@ -199,36 +185,61 @@ out:
 	return rc;
 }
 
+/* Phones with an unexpired lease (dnsmasq, [net] lease_file). */
 static unsigned lease_phones(const char *path)
 {
-	char *buf = malloc(PB_STATUS_FILE_MAX);
+	struct pb_lease *leases = calloc(PB_LEASES_MAX, sizeof(*leases));
+	int64_t now = (int64_t)time(NULL);
 	unsigned n = 0;
+	int count;
 
-	if (buf == NULL)
+	if (leases == NULL)
 		return 0;
-	if (read_small_file(path, buf, PB_STATUS_FILE_MAX) == 0)
-		n = pb_leases_count(buf, (long long)time(NULL));
-	free(buf);
+	count = pb_leases_read(path, leases, PB_LEASES_MAX);
+	for (int i = 0; i < count; i++)
+		if (leases[i].expires == 0 || leases[i].expires > now)
+			n++;
+	free(leases);
 	return n;
+}
+
+enum pb_wifi_check pb_wifi_check_parse(const struct pb_config *cfg)
+{
+	const char *c = cfg->gpio_wifi_check;
+
+	if (strcmp(c, "auto") == 0)
+		return pb_net_radio(cfg) == PB_RADIO_EXTERNAL ? PB_WIFI_CHECK_OPERSTATE :
+			PB_WIFI_CHECK_HOSTAPD;
+	if (strcmp(c, "hostapd") == 0)
+		return PB_WIFI_CHECK_HOSTAPD;
+	if (strcmp(c, "operstate") == 0)
+		return PB_WIFI_CHECK_OPERSTATE;
+	if (strcmp(c, "none") == 0)
+		return PB_WIFI_CHECK_NONE;
+	return PB_WIFI_CHECK_INVALID;
 }
 
 static void probe_wifi(struct pb_monitor *m)
 {
-	const struct pb_config *cfg = m->cfg;
 	char state[32];
 	int up = 0;
 	unsigned phones = 0;
 
-	if (strcmp(cfg->gpio_wifi_check, "hostapd") == 0) {
-		if (hostapd_status(cfg->gpio_hostapd_ctrl, &up, &phones) != 0)
+	switch (m->wifi_check) {
+	case PB_WIFI_CHECK_HOSTAPD:
+		if (hostapd_status(m->hostapd_ctrl, &up, &phones) != 0)
 			up = 0;
-	} else if (strcmp(cfg->gpio_wifi_check, "operstate") == 0) {
-		up = read_small_file(cfg->gpio_wifi_operstate, state, sizeof(state)) == 0 &&
+		break;
+	case PB_WIFI_CHECK_OPERSTATE:
+		up = read_small_file(m->operstate, state, sizeof(state)) == 0 &&
 			strncmp(state, "up", 2) == 0 && (state[2] == '\n' || state[2] == '\0');
 		if (up)
-			phones = lease_phones(cfg->gpio_leases_file);
-	} else {
-		up = -1;                                 /* none: not shown */
+			phones = lease_phones(m->cfg->net_lease_file);
+		break;
+	case PB_WIFI_CHECK_NONE:
+	case PB_WIFI_CHECK_INVALID:
+		up = -1;                                 /* not shown */
+		break;
 	}
 	m->st.wifi_up = up;
 	m->st.phones = up == 1 ? phones : 0;
@@ -390,6 +401,23 @@ static int health_url(const struct pb_config *cfg, char *out, size_t len)
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+static int wifi_paths(struct pb_monitor *m)
+{
+	const char *ifname = pb_net_ap_interface(m->cfg);
+	int n = snprintf(m->hostapd_ctrl, sizeof(m->hostapd_ctrl), "%s/%s",
+			 m->cfg->net_hostapd_ctrl, ifname);
+
+	if (n < 0 || (size_t)n >= sizeof(m->hostapd_ctrl))
+		return -1;
+	if (m->cfg->gpio_wifi_operstate[0] != '\0')
+		n = snprintf(m->operstate, sizeof(m->operstate), "%s",
+			     m->cfg->gpio_wifi_operstate);
+	else
+		n = snprintf(m->operstate, sizeof(m->operstate),
+			     "/sys/class/net/%s/operstate", ifname);
+	return (n < 0 || (size_t)n >= sizeof(m->operstate)) ? -1 : 0;
+}
+
 static void monitor_free(struct pb_monitor *m)
 {
 	if (m->curl != NULL)
@@ -419,8 +447,10 @@ struct pb_monitor *pb_monitor_start(const struct pb_config *cfg, int notify_fd)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	m->wifi_check = pb_wifi_check_parse(cfg);
 	if (health_url(cfg, m->health_url, sizeof(m->health_url)) != 0 ||
-	    pb_config_db_path(cfg, m->db_path, sizeof(m->db_path)) != 0) {
+	    pb_config_db_path(cfg, m->db_path, sizeof(m->db_path)) != 0 ||
+	    wifi_paths(m) != 0) {
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
@@ -441,7 +471,8 @@ struct pb_monitor *pb_monitor_start(const struct pb_config *cfg, int notify_fd)
 		goto fail;
 	}
 	pb_info("watching %s, data %s, Wi-Fi by %s", m->health_url, m->db_path,
-		cfg->gpio_wifi_check);
+		m->wifi_check == PB_WIFI_CHECK_HOSTAPD ? m->hostapd_ctrl :
+		m->wifi_check == PB_WIFI_CHECK_OPERSTATE ? m->operstate : "nothing");
 	return m;
 fail:
 	monitor_free(m);

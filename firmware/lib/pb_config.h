@@ -98,10 +98,8 @@ struct pb_config {
 	unsigned gpio_status_poll_ms;
 	unsigned gpio_startup_s;           /* ready blinks this long before "down" */
 	char gpio_health_url[PB_CONFIG_STR_LEN];   /* empty: from [web] listen */
-	char gpio_wifi_check[16];          /* hostapd | operstate | none */
-	char gpio_hostapd_ctrl[PATH_MAX];
-	char gpio_wifi_operstate[PATH_MAX];
-	char gpio_leases_file[PATH_MAX];
+	char gpio_wifi_check[16];          /* auto | hostapd | operstate | none */
+	char gpio_wifi_operstate[PATH_MAX]; /* empty: /sys/class/net/<AP if>/operstate */
 	char gpio_throttled_path[PATH_MAX];
 	unsigned gpio_sync_grace_s;        /* unacknowledged records younger than this are fine */
 

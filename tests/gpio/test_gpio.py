@@ -180,10 +180,12 @@ def assert_blinks(g, offset, seconds, lo_ms, hi_ms, min_changes):
 def make_box():
     boxes = []
 
-    def make(start_web=True, **gpio_keys):
+    def make(start_web=True, net=None, **gpio_keys):
         b = Box(sections="")
         with open(b.conf, "a") as f:
             f.write(gpio_section(b.dir, **gpio_keys))
+            if net:
+                f.write("[net]\n" + "".join(f"{k} = {v}\n" for k, v in net.items()))
         boxes.append(b)
         if start_web:
             b.start()
@@ -327,7 +329,8 @@ def test_wifi_led_hostapd_and_phones(make_box, tmp_path):
     subprocess.run(["hostapd", "-B", "-P", str(pidfile), "-f", str(tmp_path / "hostapd.log"),
                     str(conf)], check=True, timeout=20)
     try:
-        b = make_box(start_web=False, wifi_check="hostapd", hostapd_ctrl=f"{ctrl}/{iface}")
+        b = make_box(start_web=False, wifi_check="auto",
+                     net={"hostapd_ctrl": ctrl, "interface": iface})
         g = Gpio(b)
         try:
             g.wait_state("wifi", "wifi-up")
@@ -337,7 +340,8 @@ def test_wifi_led_hostapd_and_phones(make_box, tmp_path):
     finally:
         os.kill(int(pidfile.read_text()), signal.SIGTERM)
 
-    # Interface state and the dnsmasq lease file: two phones = two gaps.
+    # Interface state and dnsmasq's lease file ([net] lease_file): two
+    # phones = two gaps.
     state = tmp_path / "operstate"
     state.write_text("down\n")
     leases = tmp_path / "leases"
@@ -346,7 +350,7 @@ def test_wifi_led_hostapd_and_phones(make_box, tmp_path):
                       f"{t + 3600} aa:bb:cc:00:00:02 10.213.0.11 hp2 *\n"
                       f"{t - 10} aa:bb:cc:00:00:03 10.213.0.12 gone *\n")
     b = make_box(start_web=False, wifi_check="operstate", wifi_operstate=str(state),
-                 leases_file=str(leases))
+                 net={"lease_file": leases})
     g = Gpio(b)
     try:
         g.wait_state("wifi", "wifi-down")

@@ -327,20 +327,39 @@ static void test_throttled_parse(void **state)
 	assert_int_equal(pb_throttled_parse("5 junk", &v), -1);
 }
 
-static void test_leases_and_meta(void **state)
+static void test_sync_meta(void **state)
 {
 	(void)state;
-	assert_int_equal(pb_leases_count("", 1000), 0);
-	assert_int_equal(pb_leases_count(
-		"2000 aa:bb:cc:dd:ee:01 10.213.0.10 hp1 01:aa\n"
-		"500 aa:bb:cc:dd:ee:02 10.213.0.11 hp2 *\n"          /* expired */
-		"0 aa:bb:cc:dd:ee:03 10.213.0.12 * *\n"              /* infinite */
-		"duid 00:01:00:01\n"
-		"1500 aa:bb:cc:dd:ee:04 10.213.0.13 hp4 *", 1000), 3);
 	assert_int_equal(pb_sync_meta_parse("refused"), PB_SYNCM_REFUSED);
 	assert_int_equal(pb_sync_meta_parse("uploading"), PB_SYNCM_UPLOADING);
 	assert_int_equal(pb_sync_meta_parse("Uploading"), PB_SYNCM_UNKNOWN);
 	assert_int_equal(pb_sync_meta_parse(NULL), PB_SYNCM_UNKNOWN);
+}
+
+static void test_wifi_check(void **state)
+{
+	static const struct { const char *check, *radio; enum pb_wifi_check want; } cases[] = {
+		{ "auto", "onboard", PB_WIFI_CHECK_HOSTAPD },
+		{ "auto", "usb", PB_WIFI_CHECK_HOSTAPD },
+		{ "auto", "external", PB_WIFI_CHECK_OPERSTATE },   /* no hostapd on the box */
+		{ "hostapd", "external", PB_WIFI_CHECK_HOSTAPD },
+		{ "operstate", "onboard", PB_WIFI_CHECK_OPERSTATE },
+		{ "none", "onboard", PB_WIFI_CHECK_NONE },
+		{ "radio", "onboard", PB_WIFI_CHECK_INVALID },
+	};
+	struct pb_config *cfg = calloc(1, sizeof(*cfg));
+	(void)state;
+	assert_non_null(cfg);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pb_config_defaults(cfg);
+		snprintf(cfg->gpio_wifi_check, sizeof(cfg->gpio_wifi_check), "%s", cases[i].check);
+		snprintf(cfg->wifi_radio, sizeof(cfg->wifi_radio), "%s", cases[i].radio);
+		if (pb_wifi_check_parse(cfg) != cases[i].want)
+			fail_msg("wifi_check %s with a %s radio", cases[i].check, cases[i].radio);
+	}
+	pb_config_defaults(cfg);
+	assert_string_equal(cfg->gpio_wifi_check, "auto");
+	free(cfg);
 }
 
 static void test_command_parse(void **state)
@@ -373,7 +392,8 @@ int main(void)
 		cmocka_unit_test(test_button_table),
 		cmocka_unit_test(test_button_pressed_at_start),
 		cmocka_unit_test(test_throttled_parse),
-		cmocka_unit_test(test_leases_and_meta),
+		cmocka_unit_test(test_sync_meta),
+		cmocka_unit_test(test_wifi_check),
 		cmocka_unit_test(test_command_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
