@@ -6,7 +6,9 @@
  *              SIGCHLD: reap a finished command; SIGHUP: ignored
  *   timerfd    armed (absolute, CLOCK_MONOTONIC) for the earliest of: the
  *              next step of any LED pattern, the button's debounce or
- *              hold deadline; solid LEDs and an idle button arm nothing
+ *              hold deadline, the systemd watchdog ping (so the ping proves
+ *              this loop turns); solid LEDs and an idle button arm nothing
+ *              else
  *   line fd    the button's edge events (gpiod_line_event_get_fd); all
  *              waiting edges are read at once and replayed in order at the
  *              kernel's time stamps, so a late wake-up (a busy box) never
@@ -19,6 +21,7 @@
 #include "gpio.h"
 
 #include "pb_log.h"
+#include "pb_notify.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -53,6 +56,8 @@ struct app {
 	enum pb_light_state shown[PB_LED__COUNT];
 	int shutting_down;
 	int64_t started;
+	int64_t watchdog_ms;            /* ping systemd this often; 0: no watchdog */
+	int64_t watchdog_next;
 	int fd[FD__COUNT];
 	int notify_wr;
 };
@@ -284,7 +289,13 @@ static int loop(struct app *a)
 		now = pb_gpio_now_ms();
 		while ((act = pb_button_tick(&a->button, now)) != PB_BACT_NONE)
 			on_button(a, act, now);
+		if (a->watchdog_ms > 0 && now >= a->watchdog_next) {
+			pb_notify("WATCHDOG=1");
+			a->watchdog_next = now + a->watchdog_ms;
+		}
 		next = pb_deadline_min(update_leds(a, now), pb_button_deadline(&a->button));
+		if (a->watchdog_ms > 0)
+			next = pb_deadline_min(next, a->watchdog_next);
 		if (arm_timer(a->fd[FD_TIMER], next) != 0) {
 			pb_err("timerfd: %s", strerror(errno));
 			return -1;
@@ -420,8 +431,14 @@ int main(int argc, char **argv)
 	pb_notice("pb-gpio %s on %s: LEDs %u/%u/%u, button %u", PB_VERSION, a->cfg.gpio_chip,
 		  a->cfg.gpio_ready_line, a->cfg.gpio_wifi_line, a->cfg.gpio_sync_line,
 		  a->cfg.gpio_button_line);
+	if (pb_notify("READY=1\nSTATUS=lights and button running") == PB_NOTIFY_ERROR)
+		pb_warn("%s: %s", pb_notify_strerror(PB_NOTIFY_ERROR), strerror(errno));
+	/* With a systemd watchdog, ping at half its interval. */
+	a->watchdog_ms = (int64_t)(pb_notify_watchdog_usec() / 2000);
+	a->watchdog_next = pb_gpio_now_ms() + a->watchdog_ms;
 	if (loop(a) == 0)
 		rc = 0;
+	pb_notify("STOPPING=1");
 out:
 	pb_monitor_stop(a->monitor);
 	pb_lines_close(a->lines);           /* LEDs off, lines released */

@@ -14,6 +14,7 @@ with each other), with wide margins, never by exact durations."""
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def asan_runtime(exe):
 class Gpio:
     """build/pb-gpio on the fake chip in FOLDER/gpio."""
 
-    def __init__(self, box, build=BUILD, wrapper=()):
+    def __init__(self, box, build=BUILD, wrapper=(), env=None):
         self.box = box
         self.dir = os.path.join(box.dir, "gpio")
         os.makedirs(self.dir, exist_ok=True)
@@ -64,7 +65,7 @@ class Gpio:
         if not os.path.exists(fake):
             raise RuntimeError(f"{fake} is missing: run make first")
         self.preload = ":".join([*asan_runtime(os.path.join(build, "pb-gpio")), fake])
-        env = {"FAKEGPIOD_DIR": self.dir, "LD_PRELOAD": self.preload}
+        env = {"FAKEGPIOD_DIR": self.dir, "LD_PRELOAD": self.preload, **(env or {})}
         self.daemon = Daemon([*wrapper, os.path.join(build, "pb-gpio"), "-c", box.conf, "-d"],
                              os.path.join(box.dir, "pb-gpio.log"), env=env)
         self.wait_log(lambda ls: any(f"request-events {BUTTON}" in l for l in ls),
@@ -539,6 +540,36 @@ def test_sigterm_releases_and_restarts(make_box):
         solid(g2, READY, 1, 1.0)
     finally:
         g2.stop()
+
+
+def test_tells_systemd_ready_watchdog_stopping(make_box, tmp_path):
+    # The unit is Type=notify with a watchdog: a datagram socket stands in
+    # for systemd's $NOTIFY_SOCKET.
+    path = str(tmp_path / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    b = make_box(start_web=False)
+    g = Gpio(b, env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "600000"})
+    try:
+        msgs = [sock.recv(4096).decode()]
+        assert msgs[0].startswith("READY=1"), msgs
+        t0 = time.time()
+        while time.time() - t0 < 1.5:
+            msgs.append(sock.recv(4096).decode())
+        pings = [m for m in msgs if m == "WATCHDOG=1"]
+        assert 3 <= len(pings) <= 8, msgs      # every 0.3 s, loosely
+    finally:
+        g.stop()
+    tail = []
+    sock.settimeout(0.5)
+    try:
+        while True:
+            tail.append(sock.recv(4096).decode())
+    except socket.timeout:
+        pass
+    sock.close()
+    assert "STOPPING=1" in tail, tail
 
 
 def test_runs_unprivileged(make_box):
