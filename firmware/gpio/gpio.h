@@ -14,7 +14,6 @@
 #ifndef PB_GPIO_H
 #define PB_GPIO_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
