@@ -98,7 +98,19 @@ static enum pb_store_result place(const struct pb_store *s, const char *tmp,
 	if (pb_store_path(s, hex, dst, sizeof(dst)) != 0)
 		return PB_STORE_ERR_NAME;
 	n = snprintf(shard, sizeof(shard), "%s/%.2s", s->dir, hex);
-	if (n < 0 || (size_t)n >= sizeof(shard) || mkdir_p1(shard) != 0) {
+	if (n < 0 || (size_t)n >= sizeof(shard)) {
+		snprintf(err, errlen, "store path too long");
+		return PB_STORE_ERR_IO;
+	}
+	if (mkdir(shard, 0755) == 0) {
+		/* A new shard folder is only durable once its parent is synced:
+		 * without this a power cut could lose the folder, and the file
+		 * renamed into it, after the catalogue committed it. */
+		if (fsync_dir(s->dir) != 0) {
+			snprintf(err, errlen, "cannot sync %s: %s", s->dir, strerror(errno));
+			return PB_STORE_ERR_IO;
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", shard, strerror(errno));
 		return PB_STORE_ERR_IO;
 	}
