@@ -5,6 +5,7 @@
 #   make test    install what is needed, build, run every test (also under
 #                ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
+#   make crashtest / fuzz / soak   longer proof runs (docs/reliability.md)
 #
 # Binaries go to build/ (build/asan/ for the sanitizer build).
 
@@ -62,6 +63,7 @@ GPIO_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod 2>/dev/null)
 # The libgpiod v1 stand-in the GPIO tests preload (this machine has no chip)
 FAKEGPIOD := $(BUILD)/tests/libfakegpiod.so
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+CRASH_SRC := $(wildcard tests/crash/*.c)
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
 # The upstream server and the test tools are not box programs: not cross-built.
@@ -71,9 +73,9 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run test bench clean config-doc
+.PHONY: all deps deps-test run test bench clean config-doc crashtest
 
-all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS)
+all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -124,8 +126,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
 
+# Power-cut simulator (docs/reliability.md).
+$(BUILD)/tests/crashsim: $(CRASH_SRC) tests/crash/crashvfs.h $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/crash $(ALL_LDFLAGS) -o $@ $(CRASH_SRC) \
+		$(BUILD)/libpb.a $(LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
-         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
@@ -152,6 +160,14 @@ test: deps-test
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
 	$(PYTHON) tests/run.py --build $(BUILD)
+
+# Power cuts at many more points than make test (docs/reliability.md).
+CRASH_CUTS  ?= 5000
+STORE_KILLS ?= 200
+crashtest: deps-test
+	$(MAKE) all
+	PB_BUILD=$(abspath $(BUILD)) PB_CRASH_CUTS=$(CRASH_CUTS) PB_STORE_KILLS=$(STORE_KILLS) \
+		$(PYTHON) -m pytest -p no:cacheprovider -q -s tests/reliability/test_crash.py
 
 bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)
