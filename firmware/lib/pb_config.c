@@ -1,6 +1,7 @@
 #include "pb_config.h"
 #include "pb_net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -214,6 +215,8 @@ static void add_error(struct pb_config *cfg, unsigned line, const char *fmt, ...
 int pb_config_set_listen(struct pb_config *cfg, const char *value)
 {
 	const char *colon, *host = value;
+	char hostbuf[sizeof(cfg->listen_host)];
+	unsigned char addr[sizeof(struct in6_addr)];
 	size_t hlen;
 	char *end;
 	unsigned long port;
@@ -232,10 +235,14 @@ int pb_config_set_listen(struct pb_config *cfg, const char *value)
 		return -1;
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == colon + 1 || port > 65535)
+	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 1 || port > 65535)
 		return -1;
-	memcpy(cfg->listen_host, host, hlen);
-	cfg->listen_host[hlen] = '\0';
+	memcpy(hostbuf, host, hlen);
+	hostbuf[hlen] = '\0';
+	/* A numeric address only: anything else fails later, at start. */
+	if (inet_pton(AF_INET, hostbuf, addr) != 1 && inet_pton(AF_INET6, hostbuf, addr) != 1)
+		return -1;
+	memcpy(cfg->listen_host, hostbuf, hlen + 1);
 	cfg->listen_port = (unsigned)port;
 	return 0;
 }

@@ -106,6 +106,10 @@ static void test_listen_parse(void **state)
 	assert_int_equal(pb_config_set_listen(cfg, "127.0.0.1"), -1);
 	assert_int_equal(pb_config_set_listen(cfg, ":80"), -1);
 	assert_int_equal(pb_config_set_listen(cfg, "1.2.3.4:"), -1);
+	/* found by tests/fuzz/fuzz_config.c: port 0 and a host that is no address */
+	assert_int_equal(pb_config_set_listen(cfg, "127.0.0.1:0"), -1);
+	assert_int_equal(pb_config_set_listen(cfg, "$[:0"), -1);
+	assert_int_equal(pb_config_set_listen(cfg, "nowhere:80"), -1);
 	free(cfg);
 }
 
