@@ -30,6 +30,13 @@ LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
 
+# FUZZ=1 (with CC=clang): coverage for libFuzzer in every object.
+ifeq ($(FUZZ),1)
+ALL_CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+               -Wno-unknown-warning-option
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
 ifeq ($(SAN),1)
 ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=address,undefined
@@ -64,6 +71,13 @@ GPIO_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod 2>/dev/null)
 FAKEGPIOD := $(BUILD)/tests/libfakegpiod.so
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 CRASH_SRC := $(wildcard tests/crash/*.c)
+# Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
+# A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
+# outside libpb).
+FUZZ_HARNESSES := range manifest config webpath fileurl
+FUZZ_EXTRA_webpath := firmware/web/webpath.c
+FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
 # The upstream server and the test tools are not box programs: not cross-built.
@@ -73,9 +87,9 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run test bench clean config-doc crashtest
+.PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers
 
-all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim
+all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -133,6 +147,22 @@ $(BUILD)/tests/crashsim: $(CRASH_SRC) tests/crash/crashvfs.h $(BUILD)/libpb.a
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/crash $(ALL_LDFLAGS) -o $@ $(CRASH_SRC) \
 		$(BUILD)/libpb.a $(LIBS)
 
+# Fuzzing harnesses as plain programs that replay a corpus (make test).
+$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+		$(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/fuzz -Ifirmware/web $(ALL_LDFLAGS) -o $@ \
+		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS)
+
+# The same harnesses under libFuzzer (make fuzz builds them in build/fuzz).
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
+	@echo "  FUZZ $@"
+	@$(CC) $(ALL_CFLAGS) -MF $@.dep -fsanitize=fuzzer -Itests/fuzz -Ifirmware/web \
+		$(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS)
+
+fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
+
 -include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
 
 # Debian packages the build and the tests need; installed only when missing.
@@ -144,6 +174,7 @@ DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables libnetfilter-queue-dev
 DEB_BENCH := nginx-light wrk postgresql python3-cryptography
+DEB_FUZZ  := clang libclang-rt-14-dev
 
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
@@ -168,6 +199,14 @@ crashtest: deps-test
 	$(MAKE) all
 	PB_BUILD=$(abspath $(BUILD)) PB_CRASH_CUTS=$(CRASH_CUTS) PB_STORE_KILLS=$(STORE_KILLS) \
 		$(PYTHON) -m pytest -p no:cacheprovider -q -s tests/reliability/test_crash.py
+
+# Each libFuzzer harness for FUZZ_SECONDS; prints executions and coverage.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@sh tests/install-deps.sh $(DEB_FUZZ)
+	$(MAKE) BUILD=$(BUILD)/fuzz CC=clang FUZZ=1 fuzzers
+	$(PYTHON) tests/fuzz/run_fuzz.py --build $(BUILD)/fuzz --seconds $(FUZZ_SECONDS) \
+		$(FUZZ_HARNESSES)
 
 bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)

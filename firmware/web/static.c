@@ -9,29 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Only plain names reach the disk: letters, digits, '-', '_', '.', '/',
- * no empty, "." or ".." segment and no hidden file. */
-static int static_path_ok(const char *p)
-{
-	const char *seg = p;
-
-	if (*p == '\0' || strlen(p) > 200)
-		return 0;
-	for (const char *c = p; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
-		      *c == '.' || *c == '/'))
-			return 0;
-	while (seg != NULL) {
-		if (seg[0] == '.' || seg[0] == '/' || seg[0] == '\0')
-			return 0;
-		seg = strchr(seg, '/');
-		if (seg != NULL)
-			seg++;
-	}
-	return 1;
-}
-
 static enum MHD_Result not_found(struct pb_req *r)
 {
 	if (strncmp(r->url, "/api/", 5) == 0)
@@ -56,7 +33,7 @@ enum MHD_Result pb_handle_static(struct pb_req *r)
 
 	if (*rel == '\0')
 		rel = "index.html";
-	if (!static_path_ok(rel))
+	if (!pb_static_path_ok(rel))
 		return not_found(r);
 	n = snprintf(path, sizeof(path), "%s/%s", r->web->cfg.webapp_dir, rel);
 	if (n < 0 || (size_t)n >= sizeof(path))

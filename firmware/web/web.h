@@ -16,6 +16,7 @@
 #define PB_WEB_MAX_PARAMS    4       /* '*' segments captured from a route */
 #define PB_WEB_SEGMENT_MAX   256     /* bytes of one captured segment */
 #define PB_WEB_STATIC_MAX    (1024 * 1024)  /* web app files served from memory */
+#define PB_WEB_STATIC_PATH_MAX 200   /* bytes of a web app path */
 #define PB_WEB_GZIP_MIN      1024    /* smaller bodies are sent as they are */
 #define PB_WEB_PORTAL_PAGE_MAX 160   /* path of the captive portal page */
 /* Connections accepted beyond [web] max_connections, only to answer 503;
@@ -154,5 +155,8 @@ enum MHD_Result pb_handle_portal_page(struct pb_req *r);
 /* admin_wifi.c */
 enum MHD_Result pb_handle_admin_wifi(struct pb_req *r);
 enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
+
+/* webpath.c: 1 if a (decoded) web app path may be opened below webapp_dir */
+int pb_static_path_ok(const char *p);
 
 #endif
