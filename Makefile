@@ -16,7 +16,7 @@ CROSS    ?=
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode
+PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -89,7 +89,7 @@ TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
 .PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers
 
-all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY)
+all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -147,6 +147,14 @@ $(BUILD)/tests/crashsim: $(CRASH_SRC) tests/crash/crashvfs.h $(BUILD)/libpb.a
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/crash $(ALL_LDFLAGS) -o $@ $(CRASH_SRC) \
 		$(BUILD)/libpb.a $(LIBS)
 
+# pb-web's seccomp filter, linked unchanged into a probe (tests/system/test_sandbox.py).
+$(BUILD)/tests/sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/firmware/web/sandbox.o \
+		$(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Ifirmware/web $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/obj/firmware/web/sandbox.o $(BUILD)/libpb.a $(LIBS)
+
 # Fuzzing harnesses as plain programs that replay a corpus (make test).
 $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
 		$(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
@@ -168,7 +176,7 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
              libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev libpq-dev libgpiod-dev
+             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \

@@ -15,6 +15,7 @@ enum key_type {
 	KEY_UINT,       /* decimal, within [min, max] */
 	KEY_LISTEN,     /* HOST:PORT */
 	KEY_LANG,       /* id | en */
+	KEY_BOOL,       /* yes | no, stored as int 1 | 0 */
 };
 
 struct key_def {
@@ -62,6 +63,9 @@ static const struct key_def keys[] = {
 	    "Bytes of a request body; larger gets 413"),
 	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
 	    "Short host name of the box on its own network"),
+	{ "web", "seccomp", KEY_BOOL, offsetof(struct pb_config, seccomp), sizeof(int),
+	  0, 0, "yes", "Confine pb-web to the system calls it needs once it listens "
+	  "(no: under valgrind)" },
 	STR("wifi", "ssid", wifi_ssid, KEY_STR, "PusatBelajar",
 	    "Wi-Fi network name (1-32 bytes)"),
 	STR("wifi", "security", wifi_security, KEY_IDENT, "wpa2",
@@ -322,6 +326,11 @@ static const char *apply(struct pb_config *cfg, const struct key_def *k,
 			return "expected id or en";
 		memcpy(field, value, strlen(value) + 1);
 		return NULL;
+	case KEY_BOOL:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return "expected yes or no";
+		*(int *)(void *)field = strcmp(value, "yes") == 0;
+		return NULL;
 	}
 	return "unknown key type";
 }
@@ -442,7 +451,8 @@ void pb_config_print_errors(const struct pb_config *cfg, FILE *f)
 
 void pb_config_print_keys(FILE *f)
 {
-	const char *types[] = { "text", "name", "path", "number", "host:port", "id or en" };
+	const char *types[] = { "text", "name", "path", "number", "host:port", "id or en",
+				"yes or no" };
 
 	fprintf(f, "| section | key | type | default | range | meaning |\n");
 	fprintf(f, "|---|---|---|---|---|---|\n");

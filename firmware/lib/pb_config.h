@@ -34,6 +34,7 @@ struct pb_config {
 	unsigned max_header_bytes;         /* whole request head incl. URL */
 	unsigned max_body_bytes;           /* request body (JSON, CSV, photo) */
 	char short_name[128];              /* the box's name on the hotspot */
+	int seccomp;                       /* install the system call filter */
 
 	/* [wifi] and [net]: the hotspot (checked and rendered by pb_net.c) */
 	char wifi_ssid[128];

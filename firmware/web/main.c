@@ -126,6 +126,11 @@ int main(int argc, char **argv)
 	w->started_ms = pb_clock_mono_ms();
 	if (pb_server_start(w) != 0)
 		goto out;
+	if (w->cfg.seccomp && pb_sandbox_enter() != 0) {
+		pb_err("cannot confine pb-web ([web] seccomp = yes); not serving");
+		pb_server_stop(w);
+		goto out;
+	}
 	pb_notice("pb-web %s serving %s at http://%s:%u/ (data %s)", PB_VERSION,
 		  w->cfg.centre_name, w->cfg.listen_host, w->cfg.listen_port,
 		  w->cfg.data_dir);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static void close_thread_db(void *p)
 {
@@ -208,23 +209,62 @@ static int resolve_listen(const struct pb_config *cfg, struct sockaddr_storage *
 	return 0;
 }
 
+/* A listening socket handed over by the service manager (systemd socket
+ * activation: LISTEN_PID is us and LISTEN_FDS is 1, the socket is fd 3), so
+ * pb-web can serve port 80 without ever holding a privilege. -1 if none. */
+static int inherited_socket(int *family)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid())
+		return -1;
+	if (strcmp(fds, "1") != 0) {
+		pb_warn("LISTEN_FDS=%s: expected exactly one socket; ignoring them", fds);
+		return -1;
+	}
+	if (getsockname(PB_WEB_LISTEN_FD, (struct sockaddr *)&ss, &len) != 0 ||
+	    getsockopt(PB_WEB_LISTEN_FD, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 ||
+	    type != SOCK_STREAM ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+		pb_warn("LISTEN_FDS: fd %d is not a TCP socket; ignoring it", PB_WEB_LISTEN_FD);
+		return -1;
+	}
+	*family = ss.ss_family;
+	return PB_WEB_LISTEN_FD;
+}
+
 int pb_server_start(struct pb_web *w)
 {
 	struct sockaddr_storage ss;
-	int family;
+	struct MHD_OptionItem where[2] = { { MHD_OPTION_END, 0, NULL },
+					   { MHD_OPTION_END, 0, NULL } };
+	int family, lfd;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 			 MHD_USE_TURBO;
 
 	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
 		return -1;
-	if (resolve_listen(&w->cfg, &ss, &family) != 0)
+	lfd = inherited_socket(&family);
+	if (lfd < 0 && resolve_listen(&w->cfg, &ss, &family) != 0)
 		return -1;
+	if (lfd >= 0) {
+		pb_notice("serving the socket handed over (fd %d), not [web] listen", lfd);
+		where[0].option = MHD_OPTION_LISTEN_SOCKET;
+		where[0].value = lfd;
+	} else {
+		where[0].option = MHD_OPTION_SOCK_ADDR;
+		where[0].ptr_value = &ss;
+	}
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	w->mhd = MHD_start_daemon(flags, (uint16_t)w->cfg.listen_port, NULL, NULL,
 		on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_ARRAY, where,
 		MHD_OPTION_THREAD_POOL_SIZE, w->cfg.threads,
 		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections + PB_WEB_CONN_HEADROOM,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->cfg.max_connections_per_ip,

@@ -22,6 +22,8 @@
 /* Connections accepted beyond [web] max_connections, only to answer 503;
  * past this the kernel's listen queue holds them. */
 #define PB_WEB_CONN_HEADROOM 64
+/* The socket a service manager hands over (LISTEN_FDS=1): fd 3. */
+#define PB_WEB_LISTEN_FD     3
 
 struct pb_web {
 	struct pb_config cfg;
@@ -155,6 +157,9 @@ enum MHD_Result pb_handle_portal_page(struct pb_req *r);
 /* admin_wifi.c */
 enum MHD_Result pb_handle_admin_wifi(struct pb_req *r);
 enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
+
+/* sandbox.c: the seccomp filter for every thread ([web] seccomp); 0/-1 */
+int pb_sandbox_enter(void);
 
 /* webpath.c: 1 if a (decoded) web app path may be opened below webapp_dir */
 int pb_static_path_ok(const char *p);

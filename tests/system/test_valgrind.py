@@ -16,7 +16,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_pb_web_is_valgrind_clean(tmp_path):
-    b = Box()
+    # valgrind cannot run the seccomp() call itself: the documented escape.
+    b = Box(extra="seccomp = no")
     try:
         make_folder(str(tmp_path / "usb"), [{
             "id": "m1", "title": "Modul", "kk": "A", "subject": "IPA", "level": "SD",

@@ -1,0 +1,119 @@
+"""pb-web confines itself: every thread runs under its seccomp filter once it
+listens ([web] seccomp = yes, the default), and the same filter, linked into
+a small probe program, refuses what pb-web never needs (a raw socket, a new
+process) and kills the process that tries to run a program. pb-web also
+serves a listening socket handed over by a service manager (LISTEN_FDS=1),
+as an unprivileged user, so it never needs root for port 80."""
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import requests
+
+from pbtest import BUILD, binary, free_port, wait_http, write_config
+
+ASAN = "/asan" in BUILD
+
+
+def status_field(path, name):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def test_every_thread_runs_under_the_filter(box):
+    pid = box.web.proc.pid
+    tasks = glob.glob(f"/proc/{pid}/task/*/status")
+    assert len(tasks) >= 2, "expected the server threads"
+    for t in tasks:
+        assert status_field(t, "Seccomp") == "2", t
+        assert status_field(t, "NoNewPrivs") == "1", t
+    assert requests.get(box.base + "/healthz").status_code == 200
+
+
+def test_filter_can_be_turned_off(make_box):
+    box = make_box(extra="seccomp = no").start()
+    assert status_field(f"/proc/{box.web.proc.pid}/status", "Seccomp") == "0"
+
+
+def probe(call):
+    return subprocess.run([binary("tests/sandbox-probe"), call], capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_allowed_calls_still_work():
+    p = probe("allowed")
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_raw_socket_is_refused():
+    p = probe("socket")
+    assert p.returncode == 0 and "Operation not permitted" in p.stdout, p.stdout + p.stderr
+
+
+def test_running_a_program_kills_the_process():
+    p = probe("execve")
+    assert p.returncode == -signal.SIGSYS, (p.returncode, p.stdout, p.stderr)
+
+
+@pytest.mark.skipif(ASAN, reason="sanitizer builds allow clone for LeakSanitizer")
+def test_new_process_is_refused():
+    p = probe("fork")
+    assert p.returncode == 0 and "Operation not permitted" in p.stdout, p.stdout + p.stderr
+
+
+def test_socket_handed_over_to_an_unprivileged_pb_web():
+    user = pwd.getpwnam("nobody")
+    tmp = tempfile.mkdtemp(prefix=f"pbsock-{os.getpid()}-")
+    lsock = socket.socket()
+    proc = None
+    try:
+        os.chmod(tmp, 0o755)
+        data = os.path.join(tmp, "data")
+        os.mkdir(data)
+        os.chown(data, user.pw_uid, user.pw_gid)
+        # [web] listen names another port: the answer must come from the socket.
+        conf = write_config(tmp, free_port())
+        os.chmod(conf, 0o644)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(16)
+        port = lsock.getsockname()[1]
+        fd = lsock.fileno()
+        # What systemd does for a .socket unit: the socket as fd 3, LISTEN_PID
+        # the service's pid; then drop to an unprivileged user with no
+        # capabilities at all.
+        handover = ("import os, sys; f = int(sys.argv[1]); f != 3 and (os.dup2(f, 3), os.close(f)); "
+                    "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); "
+                    "os.execvp(sys.argv[2], sys.argv[2:])")
+        log = open(os.path.join(tmp, "log"), "w")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", handover, str(fd), "setpriv", f"--reuid={user.pw_uid}",
+             f"--regid={user.pw_gid}", "--clear-groups", "--inh-caps=-all",
+             "--bounding-set=-all", binary("pb-web"), "-c", conf],
+            pass_fds=(fd,), stdout=log, stderr=subprocess.STDOUT)
+        lsock.close()          # pb-web holds the only copy now
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc)
+        st = f"/proc/{proc.pid}/status"
+        assert status_field(st, "Uid").split()[0] == str(user.pw_uid)
+        assert status_field(st, "CapEff") == "0000000000000000"
+        assert status_field(st, "Seccomp") == "2"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        out = open(os.path.join(tmp, "log")).read()
+        assert "socket handed over" in out, out
+        assert "ERROR: AddressSanitizer" not in out and "runtime error:" not in out, out
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        lsock.close()
+        shutil.rmtree(tmp, ignore_errors=True)
