@@ -87,7 +87,7 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers
+.PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers soak
 
 all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
 
@@ -215,6 +215,16 @@ fuzz: deps
 	$(MAKE) BUILD=$(BUILD)/fuzz CC=clang FUZZ=1 fuzzers
 	$(PYTHON) tests/fuzz/run_fuzz.py --build $(BUILD)/fuzz --seconds $(FUZZ_SECONDS) \
 		$(FUZZ_HARNESSES)
+
+# 200 clients for SOAK_SECONDS against pb-web; plot in docs/soak.png.
+SOAK_SECONDS ?= 600
+SOAK_CLIENTS ?= 200
+DEB_SOAK  := python3-matplotlib
+soak: deps-test
+	@sh tests/install-deps.sh $(DEB_SOAK)
+	$(MAKE) $(PROGRAMS)
+	$(PYTHON) tests/soak/soak.py --build $(BUILD) --seconds $(SOAK_SECONDS) \
+		--clients $(SOAK_CLIENTS) --plot docs/soak.png
 
 bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)

@@ -1,0 +1,424 @@
+#!/usr/bin/python3
+"""make soak: pb-web under many clients for a long time (docs/reliability.md).
+
+  tests/soak/soak.py --build build [--seconds 600] [--clients 200] [--plot docs/soak.png]
+
+A real pb-web on loopback serves a box with a few modules (one large video).
+CLIENTS concurrent clients (in WORKERS processes, so the Python lock of one
+process does not become the bottleneck) repeat the actions of the MIX table,
+checking every answer (status, length, the exact bytes of each range, the
+SHA-256 of each download). Beside them: a slowloris client that holds
+connections open sending one header byte at a time, and a client that opens
+connections and abandons them (half a request, or nothing, then a reset).
+The load processes run at nice LOAD_NICE: on this machine they share the
+CPUs with pb-web, which on a box they would not. A separate sampler process reads pb-web's RSS, open file descriptors and
+threads, and times GET /healthz on a fresh connection, every second.
+
+Pass: no request that should succeed failed, /healthz answered within
+HEALTHZ_MAX_MS every time, and after the load RSS and file descriptors are
+back near their baseline. Writes BUILD/soak/result.json and the plot."""
+import argparse
+import hashlib
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+
+HEALTHZ_MAX_MS = 100          # the promise: /healthz within 100 ms throughout
+FD_SLACK = 4                  # open fds allowed above the baseline afterwards
+RSS_SLACK_MB = 16             # RSS allowed above the baseline afterwards
+SETTLE_S = 5                  # wait after the load before the final sample
+WORKERS = 4                   # client processes
+ADDRESSES = 40                # 127.0.0.10 … : spread clients over source addresses
+SLOWLORIS_CONNS = 20
+SLOWLORIS_BYTE_EVERY_S = 5    # below [web] connection_timeout (30 s)
+ABANDON_PER_S = 10
+VIDEO_BYTES = 24 * 1024 * 1024
+PDF_BYTES = 1536 * 1024
+THINK_S = (0.0, 0.3)          # pause between one client's actions
+WARM_CONNECTIONS = 16         # parallel warm-up connections before the baseline
+# The load runs on the same CPUs as the box here (phones do not); it yields
+# to pb-web and to the sampler so it measures the box, not its own backlog.
+LOAD_NICE = 10
+
+
+def mkdata(seed, n):
+    return random.Random(seed).randbytes(n)
+
+
+class Library:
+    """What the box serves, known to every client so answers can be checked."""
+
+    def __init__(self):
+        self.video = mkdata(1, VIDEO_BYTES)
+        self.pdfs = [mkdata(10 + i, PDF_BYTES + i * 4096) for i in range(3)]
+
+    def modules(self):
+        return [
+            {"id": "kk-a-video", "title": "Video Pembelajaran", "kk": "A",
+             "subject": "IPA", "level": "SMP",
+             "files": [("a/video.mp4", self.video, "video.mp4")]},
+        ] + [
+            {"id": f"kk-b-{i}", "title": f"Modul {i}", "kk": "B", "subject": "Matematika",
+             "level": "SMP", "files": [(f"b/modul-{i}.pdf", p, f"Modul {i}.pdf")]}
+            for i, p in enumerate(self.pdfs)
+        ]
+
+
+# ---- client actions: each returns None on success or a failure text ----
+
+def get(conn, path, headers=None):
+    conn.request("GET", path, headers=headers or {})
+    r = conn.getresponse()
+    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+
+
+def act_browse(conn, ctx, rng):
+    status, _, body = get(conn, "/api/v1/modules", {"Accept-Encoding": "identity"})
+    if status != 200:
+        return f"catalogue {status}"
+    cat = json.loads(body)
+    if cat.get("count") != len(ctx["files"]):
+        return f"catalogue count {cat.get('count')}"
+    m = rng.choice(cat["modules"])
+    status, _, _ = get(conn, "/api/v1/modules/" + m["id"])
+    if status != 200:
+        return f"module {status}"
+    status, _, _ = get(conn, "/")
+    return None if status == 200 else f"web app {status}"
+
+
+def act_seek(conn, ctx, rng):
+    url, sha, size = ctx["video"]
+    first = rng.randrange(0, size - 1)
+    last = min(size - 1, first + rng.randrange(64 * 1024, 1024 * 1024))
+    status, h, body = get(conn, url, {"Range": f"bytes={first}-{last}"})
+    if status != 206:
+        return f"seek {status}"
+    if h.get("content-range") != f"bytes {first}-{last}/{size}":
+        return f"seek content-range {h.get('content-range')}"
+    if hashlib.sha256(body).hexdigest() != ctx["video_slices"](first, last):
+        return "seek bytes differ"
+    return None
+
+
+def act_download(conn, ctx, rng):
+    url, sha, size = rng.choice(ctx["pdfs"])
+    status, _, body = get(conn, url + "?download=1")
+    if status != 200 or len(body) != size:
+        return f"download {status} {len(body)}"
+    return None if hashlib.sha256(body).hexdigest() == sha else "download bytes differ"
+
+
+# The mix: name, weight, action. Check-ins and claims join as rows here when
+# attendance and claims land (a POST with a valid body, checked by its answer).
+MIX = [
+    ("browse", 50, act_browse),
+    ("seek", 35, act_seek),
+    ("download", 15, act_download),
+]
+
+
+def client_worker(wid, nclients, host, port, deadline, ctx_in, out_q):
+    """One process running nclients client threads."""
+    os.nice(LOAD_NICE)
+    lib = Library()
+    video = lib.video
+    ctx = dict(ctx_in)
+    ctx["video_slices"] = lambda a, b: hashlib.sha256(video[a:b + 1]).hexdigest()
+    counts = {name: 0 for name, _, _ in MIX}
+    failures = []
+    lock = threading.Lock()
+    names = [m[0] for m in MIX]
+    weights = [m[1] for m in MIX]
+    acts = {m[0]: m[2] for m in MIX}
+
+    def run(cid):
+        rng = random.Random(wid * 1000 + cid)
+        src = f"127.0.0.{10 + (wid * nclients + cid) % ADDRESSES}"
+        conn = None
+        while time.time() < deadline:
+            name = rng.choices(names, weights)[0]
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(host, port, timeout=30,
+                                                      source_address=(src, 0))
+                err = acts[name](conn, ctx, rng)
+            except (OSError, http.client.HTTPException) as e:
+                err = f"{type(e).__name__}: {e}"
+                conn.close()
+                conn = None
+            with lock:
+                counts[name] += 1
+                if err:
+                    failures.append(f"{time.time():.1f} {name}: {err}")
+            # Sometimes a phone leaves and comes back with a new connection.
+            if conn is not None and rng.random() < 0.1:
+                conn.close()
+                conn = None
+            time.sleep(rng.uniform(*THINK_S))
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(nclients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out_q.put({"counts": counts, "failures": failures})
+
+
+def slowloris(host, port, deadline, out_q):
+    """Hold connections open by trickling a request head."""
+    os.nice(LOAD_NICE)
+    socks, opened = [], 0
+    while time.time() < deadline:
+        while len(socks) < SLOWLORIS_CONNS:
+            try:
+                s = socket.create_connection((host, port), timeout=5,
+                                             source_address=("127.0.0.200", 0))
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: box\r\n")
+                socks.append(s)
+                opened += 1
+            except OSError:
+                break
+        time.sleep(SLOWLORIS_BYTE_EVERY_S)
+        for s in list(socks):
+            try:
+                s.sendall(b"X-a: b\r\n")
+            except OSError:
+                socks.remove(s)     # closed by the box: fine, open another
+                s.close()
+    for s in socks:
+        s.close()
+    out_q.put({"slowloris_opened": opened})
+
+
+def abandoner(host, port, deadline, out_q):
+    """Open connections and abandon them: nothing sent, or half a request,
+    then a reset (SO_LINGER 0)."""
+    os.nice(LOAD_NICE)
+    rng = random.Random(7)
+    n = 0
+    while time.time() < deadline:
+        try:
+            s = socket.create_connection((host, port), timeout=5,
+                                         source_address=("127.0.0.201", 0))
+            if rng.random() < 0.5:
+                s.sendall(b"GET /api/v1/modules HTTP/1.1\r\nHo")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+            n += 1
+        except OSError:
+            pass
+        time.sleep(1.0 / ABANDON_PER_S)
+    out_q.put({"abandoned": n})
+
+
+def proc_sample(pid):
+    rss = threads = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+    return rss / 1024.0, len(os.listdir(f"/proc/{pid}/fd")), threads
+
+
+def healthz_ms(host, port):
+    t0 = time.monotonic()
+    try:
+        c = http.client.HTTPConnection(host, port, timeout=10, source_address=("127.0.0.2", 0))
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        r.read()
+        c.close()
+        ok = r.status == 200
+    except (OSError, http.client.HTTPException):
+        ok = False
+    return (time.monotonic() - t0) * 1000.0, ok
+
+
+def sampler(pid, host, port, stop_at, out_q):
+    samples = []
+    t0 = time.time()
+    due = time.time()
+    while time.time() < stop_at:
+        t = time.time()
+        # How late this process woke: a measure of how starved the machine
+        # itself is, to tell a slow box from a busy machine.
+        late_ms = max(0.0, (t - due) * 1000.0)
+        rss, fds, threads = proc_sample(pid)
+        ms, ok = healthz_ms(host, port)
+        samples.append({"t": t - t0, "rss_mb": rss, "fds": fds, "threads": threads,
+                        "healthz_ms": ms, "healthz_ok": ok, "sampler_late_ms": late_ms})
+        due = t + 1.0
+        time.sleep(max(0.0, due - time.time()))
+    out_q.put({"samples": samples})
+
+
+def plot(samples, load_end, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    t = [s["t"] for s in samples]
+    fig, ax = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
+    ax[0].plot(t, [s["rss_mb"] for s in samples], color="#1f5fa8")
+    ax[0].set_ylabel("RSS (MB)")
+    ax[1].plot(t, [s["fds"] for s in samples], color="#7a3b00")
+    ax[1].set_ylabel("open fds")
+    ax[2].plot(t, [s["healthz_ms"] for s in samples], color="#0a6b2d")
+    ax[2].axhline(HEALTHZ_MAX_MS, color="#b00020", linestyle="--", linewidth=1)
+    ax[2].set_ylabel("/healthz (ms)")
+    ax[2].set_xlabel("seconds")
+    for a in ax:
+        a.axvline(load_end, color="#555555", linestyle=":", linewidth=1)
+        a.grid(alpha=0.3)
+    ax[0].set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main():
+    from content_fixture import make_folder
+    from pbtest import Daemon, binary, free_port, pbctl, wait_http, write_config
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--seconds", type=int, default=600)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--plot", default="")
+    a = ap.parse_args()
+    os.environ["PB_BUILD"] = os.path.abspath(a.build)
+    out_dir = os.path.join(a.build, "soak")
+    os.makedirs(out_dir, exist_ok=True)
+
+    lib = Library()
+    tmp = tempfile.mkdtemp(prefix=f"pbsoak-{os.getpid()}-")
+    port = free_port()
+    conf = write_config(tmp, port, "max_connections = 1000\nmax_connections_per_ip = 64\n")
+    usb = os.path.join(tmp, "usb")
+    hashes = make_folder(usb, lib.modules())
+    pbctl(conf, "init")
+    pbctl(conf, "content", "import", usb)
+    web = Daemon([binary("pb-web"), "-c", conf], os.path.join(tmp, "pb-web.log"))
+    host = "127.0.0.1"
+    base = f"http://{host}:{port}"
+    wait_http(base + "/healthz", proc=web.proc)
+    names = {"a/video.mp4": "video.mp4"}
+    names.update({f"b/modul-{i}.pdf": f"Modul%20{i}.pdf" for i in range(3)})
+    files = {rel: (f"/f/{sha}/{names[rel]}", sha) for rel, sha in hashes.items()}
+    ctx = {
+        "files": files,
+        "video": (files["a/video.mp4"][0], files["a/video.mp4"][1], VIDEO_BYTES),
+        "pdfs": [(files[f"b/modul-{i}.pdf"][0], files[f"b/modul-{i}.pdf"][1], len(p))
+                 for i, p in enumerate(lib.pdfs)],
+    }
+    # Warm up once per action (caches, one database handle per thread),
+    # then take the baseline.
+    # Parallel connections, so every server thread opens its database handle.
+    wctx = dict(ctx, video_slices=lambda x, y: hashlib.sha256(lib.video[x:y + 1]).hexdigest())
+    warm_err = []
+
+    def warm():
+        c = http.client.HTTPConnection(host, port, timeout=30)
+        for name, _, fn in MIX:
+            err = fn(c, wctx, random.Random(0))
+            if err:
+                warm_err.append(f"warm-up {name}: {err}")
+        c.close()
+    for _ in range(4):
+        ts = [threading.Thread(target=warm) for _ in range(WARM_CONNECTIONS)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    assert not warm_err, warm_err
+    time.sleep(1)
+    base_rss, base_fds, base_threads = proc_sample(web.proc.pid)
+
+    q = mp.Queue()
+    start = time.time()
+    deadline = start + a.seconds
+    sample_until = deadline + SETTLE_S + 1
+    per = [a.clients // WORKERS + (1 if i < a.clients % WORKERS else 0) for i in range(WORKERS)]
+    procs = [mp.Process(target=client_worker, args=(i, per[i], host, port, deadline, ctx, q))
+             for i in range(WORKERS)]
+    procs.append(mp.Process(target=slowloris, args=(host, port, deadline, q)))
+    procs.append(mp.Process(target=abandoner, args=(host, port, deadline, q)))
+    procs.append(mp.Process(target=sampler, args=(web.proc.pid, host, port, sample_until, q)))
+    for p in procs:
+        p.start()
+    results = [q.get() for _ in procs]
+    for p in procs:
+        p.join()
+    end_rss, end_fds, end_threads = proc_sample(web.proc.pid)
+    alive = web.alive()
+    web.stop()
+
+    samples = next(r["samples"] for r in results if "samples" in r)
+    counts, failures = {}, []
+    for r in results:
+        for k, v in r.get("counts", {}).items():
+            counts[k] = counts.get(k, 0) + v
+        failures += r.get("failures", [])
+    during = [s for s in samples if s["t"] <= a.seconds]
+    worst = max(s["healthz_ms"] for s in samples)
+    p99 = sorted(s["healthz_ms"] for s in during)[int(len(during) * 0.99) - 1] if during else 0
+    res = {
+        "seconds": a.seconds, "clients": a.clients, "requests_by_action": counts,
+        "actions": sum(counts.values()), "failures": len(failures),
+        "first_failures": failures[:20],
+        "slowloris_opened": sum(r.get("slowloris_opened", 0) for r in results),
+        "abandoned": sum(r.get("abandoned", 0) for r in results),
+        "healthz_ms_max": round(worst, 1), "healthz_ms_p99": round(p99, 1),
+        "healthz_failed": sum(1 for s in samples if not s["healthz_ok"]),
+        "healthz_over_limit": [
+            {"t": round(s["t"]), "ms": round(s["healthz_ms"], 1),
+             "sampler_late_ms": round(s["sampler_late_ms"], 1)}
+            for s in samples if s["healthz_ms"] > HEALTHZ_MAX_MS],
+        "sampler_late_ms_max": round(max(s["sampler_late_ms"] for s in samples), 1),
+        "rss_mb": {"baseline": round(base_rss, 1), "peak": round(max(s["rss_mb"] for s in samples), 1),
+                   "after": round(end_rss, 1)},
+        "fds": {"baseline": base_fds, "peak": max(s["fds"] for s in samples), "after": end_fds},
+        "threads": {"baseline": base_threads, "after": end_threads},
+        "load": os.getloadavg(), "cpus": os.cpu_count(), "pb_web_alive": alive,
+    }
+    checks = {
+        "no failed request": len(failures) == 0,
+        f"/healthz within {HEALTHZ_MAX_MS} ms": worst <= HEALTHZ_MAX_MS and res["healthz_failed"] == 0,
+        "fds back near baseline": end_fds <= base_fds + FD_SLACK,
+        "RSS back near baseline": end_rss <= base_rss + RSS_SLACK_MB,
+        "pb-web alive": alive,
+    }
+    res["checks"] = checks
+    with open(os.path.join(out_dir, "result.json"), "w") as f:
+        json.dump({**res, "samples": samples}, f, indent=1)
+    print(json.dumps(res, indent=1))
+    if a.plot:
+        plot(samples, a.seconds, a.plot,
+             f"pb-web soak: {a.clients} clients + slowloris + abandoners, {a.seconds} s "
+             f"({res['actions']} actions, {res['failures']} failed)")
+        print(f"plot: {a.plot}")
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
+    bad = [k for k, ok in checks.items() if not ok]
+    print("soak: " + ("PASS" if not bad else "FAIL: " + ", ".join(bad)))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.exit(main())
