@@ -2,7 +2,8 @@
 Content-Security-Policy that allows only the box itself and no framing by
 other sites, X-Frame-Options, nosniff and a strict referrer policy. Walks API
 JSON, module files (200, 206, 304, 416, HEAD, download), the web app (200,
-304), error pages and errors (404, 405, 413, 400) and 503 busy.
+304), the captive portal and the Wi-Fi admin answers (200, 302 for another
+host), error pages and errors (404, 405, 413, 400) and 503 busy.
 
 libmicrohttpd answers a few malformed requests itself, before pb-web sees
 them (a request head over max_header_bytes: 431/414; a request line it cannot
@@ -52,7 +53,8 @@ def request(box, method, path, headers=None, body=None):
 
 
 def test_every_answer_carries_the_security_headers(make_box, tmp_path):
-    box = make_box(extra="max_body_bytes = 4096").start()
+    box = make_box(extra="max_body_bytes = 4096",
+                   sections="[wifi]\npassphrase = rahasia-guru-9\n").start()
     usb = str(tmp_path / "usb")
     hashes = make_folder(usb, [{"id": "kk-a-1", "title": "Modul", "kk": "A",
                                 "subject": "IPA", "level": "SMP",
@@ -83,6 +85,15 @@ def test_every_answer_carries_the_security_headers(make_box, tmp_path):
         ("POST", "/healthz", {}, None, 405),
         ("POST", "/api/v1/modules", {}, b"x" * 10000, 413),
         ("GET", "/healthz", {}, b"x" * 10, 400),
+        ("GET", "/generate_204", {"Host": "connectivitycheck.gstatic.com"}, None, 302),
+        ("GET", "/api/captive", {}, None, 200),
+        ("GET", "/portal", {}, None, 200),
+        ("GET", "/api/v1/portal", {}, None, 200),
+        ("POST", "/api/v1/portal/accept", {"Content-Type": "application/json"}, b"{}", 200),
+        ("GET", "/api/v1/admin/wifi", {}, None, 200),
+        ("GET", "/admin/wifi/poster", {}, None, 200),
+        ("GET", "/generate_204", {"Host": "connectivitycheck.gstatic.com"}, None, 204),
+        ("GET", "/hotspot-detect.html", {"Host": "captive.apple.com"}, None, 200),
     ]
     for method, path, hdrs, body, want in cases:
         status, headers, _ = request(box, method, path, hdrs, body)
