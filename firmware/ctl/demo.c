@@ -120,23 +120,6 @@ static int write_text(const char *path, const char *text)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-static int file_sha256(const char *path, char hex[PB_SHA256_HEX_LEN + 1])
-{
-	unsigned char buf[16384];
-	struct pb_sha256 h;
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL)
-		return -1;
-	pb_sha256_init(&h);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		pb_sha256_update(&h, buf, n);
-	fclose(f);
-	pb_sha256_final_hex(&h, hex);
-	return 0;
-}
-
 static int copy_file(const char *src, const char *dst)
 {
 	unsigned char buf[16384];
@@ -165,7 +148,7 @@ static json_t *file_entry(const char *usb, const char *rel, const char *name)
 	char path[PATH_MAX], hex[PB_SHA256_HEX_LEN + 1];
 
 	snprintf(path, sizeof(path), "%s/%s", usb, rel);
-	if (file_sha256(path, hex) != 0)
+	if (pb_sha256_file(path, hex, NULL) != 0)
 		return NULL;
 	return json_pack("{s:s, s:s, s:s}", "path", rel, "name", name, "sha256", hex);
 }

@@ -3,6 +3,7 @@
 #define PB_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sodium.h>
 
 #define PB_SHA256_HEX_LEN 64   /* without the terminating NUL */
@@ -20,6 +21,9 @@ void pb_sha256_hex(const void *data, size_t len, char out[PB_SHA256_HEX_LEN + 1]
 
 /* 1 if s is exactly n lowercase hex digits. */
 int pb_hex_valid(const char *s, size_t n);
+
+/* A whole file; size may be NULL. Returns 0/-1. */
+int pb_sha256_file(const char *path, char out[PB_SHA256_HEX_LEN + 1], int64_t *size);
 
 /* 1 if s is exactly 64 lowercase hex digits. */
 int pb_sha256_hex_valid(const char *s);
