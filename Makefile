@@ -71,6 +71,9 @@ GPIO_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod 2>/dev/null)
 FAKEGPIOD := $(BUILD)/tests/libfakegpiod.so
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 CRASH_SRC := $(wildcard tests/crash/*.c)
+# The store's file calls go through tests/crash/crashfs.c in crashsim only.
+CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rename \
+              -Wl,--wrap=mkdir,--wrap=unlink
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb).
@@ -141,11 +144,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
 
 # Power-cut simulator (docs/reliability.md).
-$(BUILD)/tests/crashsim: $(CRASH_SRC) tests/crash/crashvfs.h $(BUILD)/libpb.a
+$(BUILD)/tests/crashsim: $(CRASH_SRC) $(wildcard tests/crash/*.h) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/crash $(ALL_LDFLAGS) -o $@ $(CRASH_SRC) \
-		$(BUILD)/libpb.a $(LIBS)
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/crash $(ALL_LDFLAGS) $(CRASH_WRAP) -o $@ \
+		$(CRASH_SRC) $(BUILD)/libpb.a $(LIBS)
 
 # pb-web's seccomp filter, linked unchanged into a probe (tests/system/test_sandbox.py).
 $(BUILD)/tests/sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/firmware/web/sandbox.o \

@@ -7,20 +7,28 @@
  * leaves them; reopen them with the plain unix VFS and check that
  *   - PRAGMA integrity_check says ok,
  *   - the outbox hash chain verifies (pb_outbox_verify),
- *   - every acknowledged record is there.
+ *   - every acknowledged record is there;
+ * and for workloads that use the content store (crashfs.c models its files
+ * at the same cut):
+ *   - no file in the store fails its hash,
+ *   - every file the recovered catalogue names is in the store, whole.
  *
  *   crashsim [-w WORKLOAD|all] [-n CUTS] [-s SEED] [-t STEPS] [-k DIR] [-l] [-u]
  *
- * -u runs the control experiment (synchronous = NORMAL), which must fail.
+ * -u runs the control experiment (synchronous = NORMAL, folder syncs of the
+ * store ignored), which must fail.
  *
  * A failing cut prints its seed; `crashsim -w W -s SEED -n 1 -k DIR` redoes
  * exactly that cut and keeps the produced files in DIR. */
+#include "crashfs.h"
 #include "crashvfs.h"
 
 #include "pb_catalog.h"
 #include "pb_db.h"
 #include "pb_outbox.h"
+#include "pb_store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
@@ -33,6 +41,7 @@
 #define CRASHSIM_STEPS_DEFAULT 60
 #define CRASHSIM_ACKS_MAX      4096
 #define CRASHSIM_KEY_MAX       64
+#define CRASHSIM_IMPORT_FILE_MAX (40 * 1024)
 /* Checkpoint often so cuts also land inside checkpoints and WAL restarts. */
 #define CRASHSIM_AUTOCHECKPOINT "PRAGMA wal_autocheckpoint = 20"
 /* -u: the control experiment. With synchronous = NORMAL a WAL commit is
@@ -112,6 +121,52 @@ static int step_catalog(sqlite3 *db, int i, char *key)
 	return 0;
 }
 
+/* The content import, as pbctl does it: files into the store (written to
+ * tmp/, synced, checked, renamed), then the module into the catalogue. */
+static struct pb_store g_store;
+static char g_srcdir[512];
+
+static int step_import(sqlite3 *db, int i, char *key)
+{
+	struct pb_module m;
+	struct pb_module_file files[2];
+	enum pb_catalog_change ch;
+	static unsigned char data[CRASHSIM_IMPORT_FILE_MAX];
+	char src[600], err[256];
+
+	memset(&m, 0, sizeof(m));
+	memset(files, 0, sizeof(files));
+	snprintf(m.id, sizeof(m.id), "U%04d", i);
+	snprintf(m.title, sizeof(m.title), "Modul %d", i);
+	m.kk = 'C';
+	snprintf(m.subject, sizeof(m.subject), "IPA");
+	snprintf(m.level, sizeof(m.level), "SMA");
+	m.nfiles = 1 + (int)(wl_rnd() % 2);
+	m.files = files;
+	for (int f = 0; f < m.nfiles; f++) {
+		size_t n = 1 + (size_t)(wl_rnd() % CRASHSIM_IMPORT_FILE_MAX);
+		FILE *out;
+		enum pb_store_result r;
+		for (size_t b = 0; b < n; b++)
+			data[b] = (unsigned char)wl_rnd();
+		snprintf(src, sizeof(src), "%s/%d-%d.bin", g_srcdir, i, f);
+		out = fopen(src, "wb");
+		if (out == NULL || fwrite(data, 1, n, out) != n || fclose(out) != 0)
+			return -1;
+		pb_sha256_hex(data, n, files[f].sha256);
+		snprintf(files[f].name, sizeof(files[f].name), "berkas-%d.bin", f);
+		snprintf(files[f].mime, sizeof(files[f].mime), "application/octet-stream");
+		r = pb_store_import(&g_store, src, files[f].sha256, &files[f].size, err,
+				    sizeof(err));
+		if (r != PB_STORE_ADDED && r != PB_STORE_PRESENT)
+			return -1;
+	}
+	if (pb_catalog_upsert(db, &m, "usb", &ch) != 0)
+		return -1;
+	snprintf(key, CRASHSIM_KEY_MAX, "%s", m.id);
+	return 0;
+}
+
 /* Which table a key belongs to, so a mixed workload checks each. */
 static int step_mixed(sqlite3 *db, int i, char *key)
 {
@@ -132,20 +187,22 @@ static int step_mixed(sqlite3 *db, int i, char *key)
 struct workload {
 	const char *name;
 	int (*step)(sqlite3 *db, int i, char *key);
+	int store;                   /* uses the content store (crashfs) */
 	/* SELECT count(*) … WHERE … = ?1: must be ≥ 1 for an acknowledged key.
 	 * For keys "x:KEY", the entry of `parts` whose prefix is x is used. */
 	const char *check_sql;
 };
 
 static const struct workload workloads[] = {
-	{ "outbox",  step_outbox,  "SELECT count(*) FROM outbox WHERE id = ?1" },
-	{ "catalog", step_catalog, "SELECT count(*) FROM modules m WHERE id = ?1 AND "
-				   "(SELECT count(*) FROM module_files f WHERE f.module_id = m.id) > 0" },
-	{ "mixed",   step_mixed,   NULL },
+	{ "outbox",  step_outbox,  0, "SELECT count(*) FROM outbox WHERE id = ?1" },
+	{ "catalog", step_catalog, 0, "SELECT count(*) FROM modules m WHERE id = ?1 AND "
+				      "(SELECT count(*) FROM module_files f WHERE f.module_id = m.id) > 0" },
+	{ "mixed",   step_mixed,   0, NULL },
+	{ "import",  step_import,  1, "SELECT count(*) FROM modules WHERE id = ?1" },
 	/* Attendance check-ins, manual marks, claims and decisions: one row
 	 * each here when they land (a step that calls their library function
 	 * inside its transaction, and the SELECT that finds the record). */
-	{ NULL, NULL, NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 static const struct { char prefix; const char *sql; } mixed_parts[] = {
@@ -207,18 +264,40 @@ static void rm_rf(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A fresh folder in memory when there is one (/dev/shm): every cut writes
+ * and deletes a whole box. TMPDIR wins. */
+static int make_tmp(char *dir, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (base == NULL || base[0] == '\0')
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(dir, len, "%s/crashsim-XXXXXX", base);
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
 struct totals {
 	long cuts, failures, acked, torn, dropped, kept, cuts_in_open;
 };
 
-/* Run the workload until the cut; fill acks. */
-static void run_workload(const struct workload *w, const char *path, int steps,
+/* Run the workload in dir until the cut; fill acks. */
+static void run_workload(const struct workload *w, const char *dir, int steps,
 			 struct acks *a)
 {
 	sqlite3 *db = NULL;
-	char err[PB_DB_ERR_LEN], key[CRASHSIM_KEY_MAX];
+	char err[PB_DB_ERR_LEN], key[CRASHSIM_KEY_MAX], path[512];
 
 	a->n = 0;
+	if (w->store) {
+		snprintf(path, sizeof(path), "%s/store", dir);
+		snprintf(g_srcdir, sizeof(g_srcdir), "%s/src", dir);
+		if (pb_store_open(&g_store, path) != 0 || mkdir(g_srcdir, 0700) != 0 ||
+		    crashfs_track(path) != 0) {
+			fprintf(stderr, "crashsim: cannot set up the store in %s\n", dir);
+			return;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/pb.db", dir);
 	if (pb_db_open(path, PB_DB_CREATE, &db, err, sizeof(err)) != 0)
 		return;
 	if (pb_db_exec(db, CRASHSIM_AUTOCHECKPOINT) != 0 ||
@@ -234,11 +313,59 @@ out:
 	pb_db_close(db);
 }
 
+/* After a cut: no file in the store fails its hash, and every file the
+ * recovered catalogue names is there, whole. 0, or -1 with msg. */
+static int store_check(sqlite3 *db, const char *store, char *msg, size_t len)
+{
+	char path[1024], hex[PB_SHA256_HEX_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	struct dirent *e, *f;
+	DIR *d = opendir(store), *sd;
+	int64_t size;
+	int rc = -1;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strlen(e->d_name) != 2 || e->d_name[0] == '.')
+			continue;          /* ".", "..", "tmp" */
+		snprintf(path, sizeof(path), "%s/%s", store, e->d_name);
+		sd = opendir(path);
+		while (sd != NULL && (f = readdir(sd)) != NULL) {
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", store, e->d_name, f->d_name);
+			if (pb_sha256_file(path, hex, &size) != 0 || strcmp(hex, f->d_name) != 0) {
+				snprintf(msg, len, "store file %s fails its hash", f->d_name);
+				closedir(sd);
+				goto out;
+			}
+		}
+		if (sd != NULL)
+			closedir(sd);
+	}
+	if (sqlite3_prepare_v2(db, "SELECT sha256, size FROM module_files", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(st, 0);
+		snprintf(path, sizeof(path), "%s/%.2s/%s", store, sha, sha);
+		if (pb_sha256_file(path, hex, &size) != 0 || size != sqlite3_column_int64(st, 1)) {
+			snprintf(msg, len, "catalogued file %s is missing from the store", sha);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	if (d != NULL)
+		closedir(d);
+	return rc;
+}
+
 /* One cut: 0 when every check holds, 1 when one fails (printed). */
 static int one_cut(const struct workload *w, uint64_t seed, int steps, int64_t total_ops,
 		   const char *keep_dir, struct totals *t)
 {
-	char dir[] = "/tmp/crashsim-XXXXXX", path[512], out[512], outdb[512], msg[512];
+	char dir[512], out[512], outdb[512], outstore[600], msg[512];
 	static struct acks a;
 	struct crashvfs_stats cs;
 	sqlite3 *db = NULL;
@@ -248,11 +375,10 @@ static int one_cut(const struct workload *w, uint64_t seed, int steps, int64_t t
 
 	g_wl_rng = seed;
 	cut = (int64_t)(wl_rnd() % (uint64_t)(total_ops + 1));
-	if (mkdtemp(dir) == NULL) {
+	if (make_tmp(dir, sizeof(dir)) != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/pb.db", dir);
 	snprintf(out, sizeof(out), "%s", keep_dir != NULL ? keep_dir : dir);
 	if (keep_dir == NULL)
 		strncat(out, "/out", sizeof(out) - strlen(out) - 1);
@@ -260,8 +386,10 @@ static int one_cut(const struct workload *w, uint64_t seed, int steps, int64_t t
 	snprintf(outdb, sizeof(outdb), "%s/pb.db", out);
 
 	crashvfs_reset(cut);
-	run_workload(w, path, steps, &a);
-	if (crashvfs_materialize(out, seed ^ 0x5EEDull) != 0) {
+	run_workload(w, dir, steps, &a);
+	snprintf(outstore, sizeof(outstore), "%s/store", out);
+	if (crashvfs_materialize(out, seed ^ 0x5EEDull) != 0 ||
+	    (w->store && crashfs_materialize(outstore, seed ^ 0xF11Eull) != 0)) {
 		fprintf(stderr, "crashsim: cannot write the files after the cut\n");
 		fail = 1;
 		goto done;
@@ -293,6 +421,8 @@ static int one_cut(const struct workload *w, uint64_t seed, int steps, int64_t t
 	} else if (pb_outbox_verify(db, &bad_seq) != 0) {
 		snprintf(msg, sizeof(msg), "outbox chain breaks at seq %" PRId64, bad_seq);
 		fail = 1;
+	} else if (w->store && store_check(db, outstore, msg, sizeof(msg)) != 0) {
+		fail = 1;
 	} else {
 		for (int i = 0; i < a.n; i++) {
 			if (key_present(db, w, a.key[i]) < 1) {
@@ -309,6 +439,7 @@ static int one_cut(const struct workload *w, uint64_t seed, int steps, int64_t t
 		fail = 1;
 	}
 done:
+	crashfs_reset();
 	t->cuts++;
 	if (fail) {
 		t->failures++;
@@ -325,22 +456,22 @@ done:
 static int run(const struct workload *w, uint64_t seed, long cuts, int steps,
 	       const char *keep_dir)
 {
-	char dir[] = "/tmp/crashsim-XXXXXX", path[512];
+	char dir[512];
 	static struct acks a;
 	struct totals t;
 	int64_t total;
 
 	memset(&t, 0, sizeof(t));
 	/* A run without a cut, to learn how many operations the workload makes. */
-	if (mkdtemp(dir) == NULL) {
+	if (make_tmp(dir, sizeof(dir)) != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/pb.db", dir);
 	g_wl_rng = seed;
 	crashvfs_reset(-1);
-	run_workload(w, path, steps, &a);
+	run_workload(w, dir, steps, &a);
 	total = crashvfs_ops();
+	crashfs_reset();
 	rm_rf(dir);
 	if (a.n != steps) {
 		fprintf(stderr, "crashsim: workload %s fails without a cut (%d of %d)\n",
@@ -377,7 +508,10 @@ int main(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 't': steps = atoi(optarg); break;
 		case 'k': keep = optarg; break;
-		case 'u': g_unsafe = 1; break;
+		case 'u':
+			g_unsafe = 1;
+			crashfs_set_ignore_dir_sync(1);
+			break;
 		case 'l':
 			for (int i = 0; workloads[i].name != NULL; i++)
 				printf("%s\n", workloads[i].name);

@@ -404,6 +404,7 @@ void crashvfs_reset(int64_t cut_at)
 }
 
 int64_t crashvfs_ops(void) { return g_ops; }
+int crashvfs_tick(void) { return tick(); }
 int crashvfs_cut(void) { return g_cut; }
 
 void crashvfs_last_stats(struct crashvfs_stats *out) { *out = g_stats; }

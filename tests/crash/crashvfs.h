@@ -32,6 +32,10 @@ void crashvfs_unregister(void);
  * cut_at < 0: never cut. */
 void crashvfs_reset(int64_t cut_at);
 
+/* Count one operation of another layer (crashfs) on the same clock:
+ * 0 to go on, -1 once the power is gone. */
+int crashvfs_tick(void);
+
 /* Operations seen so far (writes, truncates, syncs). */
 int64_t crashvfs_ops(void);
 /* 1 once the cut has happened. */
