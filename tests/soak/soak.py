@@ -16,7 +16,8 @@ threads, and times GET /healthz on a fresh connection, every second.
 
 Pass: no request that should succeed failed, /healthz answered within
 HEALTHZ_MAX_MS every time, and after the load RSS and file descriptors are
-back near their baseline. Writes BUILD/soak/result.json and the plot."""
+back near their baseline (fds within SETTLE_MAX_S: a connection left open
+when the load stopped closes by [web] connection_timeout at the latest). Writes BUILD/soak/result.json and the plot."""
 import argparse
 import hashlib
 import http.client
@@ -39,7 +40,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 HEALTHZ_MAX_MS = 100          # the promise: /healthz within 100 ms throughout
 FD_SLACK = 4                  # open fds allowed above the baseline afterwards
 RSS_SLACK_MB = 16             # RSS allowed above the baseline afterwards
-SETTLE_S = 5                  # wait after the load before the final sample
+SETTLE_S = 5                  # sampling goes on this long after the load
+SETTLE_MAX_S = 35             # [web] connection_timeout (30 s) + 5: fds must be back by then
 WORKERS = 4                   # client processes
 ADDRESSES = 40                # 127.0.0.10 … : spread clients over source addresses
 SLOWLORIS_CONNS = 20
@@ -194,7 +196,9 @@ def slowloris(host, port, deadline, out_q):
                 opened += 1
             except OSError:
                 break
-        time.sleep(SLOWLORIS_BYTE_EVERY_S)
+        wake = time.time() + SLOWLORIS_BYTE_EVERY_S
+        while time.time() < min(wake, deadline):
+            time.sleep(0.2)
         for s in list(socks):
             try:
                 s.sendall(b"X-a: b\r\n")
@@ -364,7 +368,19 @@ def main():
     results = [q.get() for _ in procs]
     for p in procs:
         p.join()
-    end_rss, end_fds, end_threads = proc_sample(web.proc.pid)
+    # Back near the baseline: connections still open when the load stopped
+    # (a slowloris head, a reset not yet seen) may take up to
+    # [web] connection_timeout to close. How long it took is reported.
+    _, first_fds, _ = proc_sample(web.proc.pid)
+    first_sockets = sum(1 for f in os.listdir(f"/proc/{web.proc.pid}/fd")
+                        if os.readlink(f"/proc/{web.proc.pid}/fd/{f}").startswith("socket:"))
+    t_end = time.time()
+    while True:
+        end_rss, end_fds, end_threads = proc_sample(web.proc.pid)
+        if end_fds <= base_fds + FD_SLACK or time.time() - t_end > SETTLE_MAX_S:
+            break
+        time.sleep(1)
+    settle_s = time.time() - t_end
     alive = web.alive()
     web.stop()
 
@@ -392,7 +408,9 @@ def main():
         "sampler_late_ms_max": round(max(s["sampler_late_ms"] for s in samples), 1),
         "rss_mb": {"baseline": round(base_rss, 1), "peak": round(max(s["rss_mb"] for s in samples), 1),
                    "after": round(end_rss, 1)},
-        "fds": {"baseline": base_fds, "peak": max(s["fds"] for s in samples), "after": end_fds},
+        "fds": {"baseline": base_fds, "peak": max(s["fds"] for s in samples),
+                "when_load_stopped": first_fds, "sockets_when_load_stopped": first_sockets,
+                "after": end_fds, "seconds_to_settle": round(settle_s, 1)},
         "threads": {"baseline": base_threads, "after": end_threads},
         "load": os.getloadavg(), "cpus": os.cpu_count(), "pb_web_alive": alive,
     }
