@@ -23,6 +23,7 @@
 #include "crashfs.h"
 #include "crashvfs.h"
 
+#include "pb_attendance.h"
 #include "pb_catalog.h"
 #include "pb_db.h"
 #include "pb_outbox.h"
@@ -167,6 +168,67 @@ static int step_import(sqlite3 *db, int i, char *key)
 	return 0;
 }
 
+/* Attendance: a session, then check-ins and facilitators' marks (each
+ * its own transaction with its outbox record, inside the library). */
+static struct pb_kegiatan g_keg;
+static char g_day[PB_DAY_LEN + 1];
+
+static int att_key(json_t *rec, char *key)
+{
+	const char *uid = json_string_value(json_object_get(rec, "uid"));
+
+	if (uid == NULL)
+		return -1;
+	snprintf(key, CRASHSIM_KEY_MAX, "%s", uid);
+	return 0;
+}
+
+static int step_attendance(sqlite3 *db, int i, char *key)
+{
+	char nuptk[PB_NUPTK_LEN + 1];
+	json_t *rec = NULL, *in;
+	const char *bad = NULL;
+	int64_t kid = 0;
+	enum pb_att_result r;
+	int rc;
+
+	if (g_keg.id == 0) {
+		pb_att_today(g_day);
+		in = json_pack("{s:s, s:s, s:i, s:i}", "title", "Uji daya", "start_date", g_day,
+			       "days", 1, "jp_per_day", 8);
+		r = pb_kegiatan_create(db, in, "uji", "", &kid, &bad);
+		json_decref(in);
+		if (r != PB_ATT_OK || pb_kegiatan_get(db, kid, &g_keg) != 0) {
+			memset(&g_keg, 0, sizeof(g_keg));
+			return -1;
+		}
+		snprintf(key, CRASHSIM_KEY_MAX, "%s", g_keg.uid);
+		return 0;
+	}
+	if (i % 3 == 2) {                   /* the teacher before was absent after all */
+		snprintf(nuptk, sizeof(nuptk), "32%014d", i - 1);
+		r = pb_att_mark(db, &g_keg, g_day, nuptk, "absent", "sakit", "Peserta", "SD",
+				"uji", "", &rec);
+	} else {
+		struct pb_checkin c;
+		snprintf(nuptk, sizeof(nuptk), "32%014d", i);
+		memset(&c, 0, sizeof(c));
+		c.kegiatan_id = g_keg.id;
+		c.day = g_day;
+		c.nuptk = nuptk;
+		c.name = "Peserta";
+		c.school = "SD";
+		c.signature = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
+		c.client = "10.0.0.9";
+		c.device = "";
+		c.per_client_max = CRASHSIM_ACKS_MAX;
+		r = pb_att_checkin(db, &c, &rec);
+	}
+	rc = (r == PB_ATT_OK || r == PB_ATT_EXISTING) ? att_key(rec, key) : -1;
+	json_decref(rec);
+	return rc;
+}
+
 /* Which table a key belongs to, so a mixed workload checks each. */
 static int step_mixed(sqlite3 *db, int i, char *key)
 {
@@ -199,9 +261,10 @@ static const struct workload workloads[] = {
 				      "(SELECT count(*) FROM module_files f WHERE f.module_id = m.id) > 0" },
 	{ "mixed",   step_mixed,   0, NULL },
 	{ "import",  step_import,  1, "SELECT count(*) FROM modules WHERE id = ?1" },
-	/* Attendance check-ins, manual marks, claims and decisions: one row
-	 * each here when they land (a step that calls their library function
-	 * inside its transaction, and the SELECT that finds the record). */
+	{ "attendance", step_attendance, 0, "SELECT (SELECT count(*) FROM attendance WHERE uid = ?1)"
+					    " + (SELECT count(*) FROM kegiatan WHERE uid = ?1)" },
+	/* Claims and decisions: one row each here when they land (a step that
+	 * calls their library function, and the SELECT that finds the record). */
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -288,6 +351,7 @@ static void run_workload(const struct workload *w, const char *dir, int steps,
 	char err[PB_DB_ERR_LEN], key[CRASHSIM_KEY_MAX], path[512];
 
 	a->n = 0;
+	memset(&g_keg, 0, sizeof(g_keg));
 	if (w->store) {
 		snprintf(path, sizeof(path), "%s/store", dir);
 		snprintf(g_srcdir, sizeof(g_srcdir), "%s/src", dir);

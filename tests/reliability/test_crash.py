@@ -49,7 +49,7 @@ def test_power_cuts_keep_every_acknowledged_record():
     print(out)
     assert rc == 0, f"seed {SEED}\n{out}\n{err[-6000:]}"
     lines = [ln for ln in out.splitlines() if ln.startswith("crashsim: workload")]
-    assert len(lines) >= 4, out
+    assert len(lines) >= 5, out
     for ln in lines:
         assert ln.endswith(" 0 failures"), ln
         cuts = int(re.search(r" (\d+) cuts over", ln).group(1))
