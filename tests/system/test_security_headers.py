@@ -3,7 +3,8 @@ Content-Security-Policy that allows only the box itself and no framing by
 other sites, X-Frame-Options, nosniff and a strict referrer policy. Walks API
 JSON, module files (200, 206, 304, 416, HEAD, download), the web app (200,
 304), the captive portal and the Wi-Fi admin answers (200, 302 for another
-host), error pages and errors (404, 405, 413, 400) and 503 busy.
+host), staff login (200, 401), sessions and check-in refusals, error pages
+and errors (404, 405, 413, 400) and 503 busy.
 
 libmicrohttpd answers a few malformed requests itself, before pb-web sees
 them (a request head over max_header_bytes: 431/414; a request line it cannot
@@ -60,6 +61,8 @@ def test_every_answer_carries_the_security_headers(make_box, tmp_path):
                                 "subject": "IPA", "level": "SMP",
                                 "files": [("a/video.mp4", os.urandom(50000), None)]}])
     box.pbctl("content", "import", usb)
+    box.pbctl("user", "add", "uji", "--role", "fasilitator", input="kata-sandi-uji-1\n")
+    json_h = {"Content-Type": "application/json"}
     sha = hashes["a/video.mp4"]
     f = f"/f/{sha}/video.mp4"
     etag = f'"{sha}"'
@@ -94,6 +97,13 @@ def test_every_answer_carries_the_security_headers(make_box, tmp_path):
         ("GET", "/admin/wifi/poster", {}, None, 200),
         ("GET", "/generate_204", {"Host": "connectivitycheck.gstatic.com"}, None, 204),
         ("GET", "/hotspot-detect.html", {"Host": "captive.apple.com"}, None, 200),
+        ("POST", "/api/v1/login", json_h, b'{"user":"uji","password":"salah-sekali"}', 401),
+        ("POST", "/api/v1/login", json_h, b'{"user":"uji","password":"kata-sandi-uji-1"}', 200),
+        ("GET", "/api/v1/me", {}, None, 401),
+        ("GET", "/api/v1/sessions", {}, None, 200),
+        ("GET", "/api/v1/sessions/999", {}, None, 404),
+        ("GET", "/api/v1/sessions/1/attendance", {}, None, 401),
+        ("POST", "/api/v1/checkin/lookup", json_h, b"{}", 400),
     ]
     for method, path, hdrs, body, want in cases:
         status, headers, _ = request(box, method, path, hdrs, body)
