@@ -175,6 +175,7 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_EXTRA_SRC) $(BUILD
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 
 -include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
+         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
