@@ -77,7 +77,7 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
