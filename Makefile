@@ -9,9 +9,20 @@
 # Binaries go to build/ (build/asan/ for the sanitizer build).
 
 VERSION  := $(shell cat VERSION)
+CROSS    ?=
+# Cross build (make CROSS=aarch64-linux-gnu-): Debian's :arm64 libraries,
+# binaries in build/arm64/ (see image/ and docs/image.md).
+ifneq ($(CROSS),)
+TRIPLET  := $(CROSS:%-=%)
+BUILD    ?= build/$(if $(filter aarch64%,$(TRIPLET)),arm64,$(TRIPLET))
+CC       := gcc
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
 BUILD    ?= build
 CC       ?= cc
-CROSS    ?=
+# Where pbctl demo looks for webapp/ and the demo files before the installed
+# copies; packages are built with it empty.
+PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
 
@@ -24,7 +35,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
-            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(SRCDIR)\" -MMD -MP
+            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
 LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
