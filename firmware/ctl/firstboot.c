@@ -458,6 +458,7 @@ static int scrub_bundle(const char *path, const struct bundle *b)
 				  FB_APPLIED_NAME) >= (int)sizeof(note) ||
 	    write_json(note, j, 0644) != 0)
 		goto out;
+	sync();                     /* the removal reaches the card before power-off */
 	rc = 0;
 out:
 	if (rc != 0)
