@@ -5,6 +5,10 @@
 #   make test    install what is needed, build, run every test (also under
 #                ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
+#   make CROSS=aarch64-linux-gnu-   the box programs for arm64 (build/arm64/)
+#   make test-arm64   unit and pb-web system tests on them under qemu-user
+#   make deb     build/pusat-belajar_VERSION_{amd64,arm64}.deb
+#   make image   build/pusat-belajar.img, the SD card (docs/image.md)
 #
 # Binaries go to build/ (build/asan/ for the sanitizer build).
 
@@ -206,6 +210,7 @@ run: deps
 test: deps-test
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
+	$(MAKE) image
 	$(PYTHON) tests/run.py --build $(BUILD)
 
 bench: deps

@@ -115,11 +115,16 @@ class Card:
             "-kernel", self.kernel, "-initrd", self.initrd, "-append", self.cmdline,
             "-drive", f"file={self.img},if=virtio,format=raw",
             "-netdev", f"user,id=n,hostfwd=tcp:127.0.0.1:{self.port}-:80",
-            "-device", "virtio-net-pci,netdev=n",
+            "-device", "virtio-net-pci,netdev=n,romfile=",
             "-serial", f"file:{self.console}",
             "-monitor", f"unix:{self.monitor},server,nowait"]
         self.t0 = time.time()
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def exited(self):
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        return AssertionError(f"qemu exited {self.proc.returncode}: {err}\n"
+                              + self.console_text()[-3000:])
 
     def console_text(self):
         try:
@@ -132,7 +137,7 @@ class Card:
         end = time.time() + BOOT_TIMEOUT_S
         while time.time() < end:
             if self.proc.poll() is not None:
-                raise AssertionError("qemu exited:\n" + self.console_text()[-3000:])
+                raise self.exited()
             text = self.console_text()
             if "PBREPORT-END" in text:
                 return dict(re.findall(r"PBREPORT (\w+)=(.*?)\r?$", text, re.M))
@@ -144,7 +149,7 @@ class Card:
         last = None
         while time.time() < end:
             if self.proc.poll() is not None:
-                raise AssertionError("qemu exited:\n" + self.console_text()[-3000:])
+                raise self.exited()
             try:
                 r = requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5)
                 if r.status_code == 200:
