@@ -28,6 +28,10 @@ CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOT ro rootfstype=ext
 
 t0=$(date +%s)
 tarball=${PB_ROOTFS_TARBALL:-$(sh "$here/rootfs.sh" "$build/cache" | tail -1)}
+# Root file systems of older package lists are not needed again.
+for old in "$build"/cache/rootfs-*.tar; do
+	[ "$old" = "$tarball" ] || rm -f "$old"
+done
 
 cleanup() {
 	for m in proc; do

@@ -20,7 +20,7 @@ MIRROR=${PB_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' \
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
 # Installed by debootstrap (comma-separated).
-INCLUDE=systemd-sysv,udev,kmod,iproute2,\
+INCLUDE=systemd-sysv,udev,kmod,iproute2,systemd-timesyncd,\
 hostapd,dnsmasq,fake-hwclock,fdisk,e2fsprogs,dosfstools,adduser,\
 ca-certificates,wireless-regdb,iw,sqlite3,initramfs-tools,zstd,\
 firmware-brcm80211,\
@@ -28,7 +28,7 @@ libmicrohttpd12,libsqlite3-0,libjansson4,libsodium23,libcurl4,zlib1g,\
 libinih1,libgpiod2,libqrencode4
 # Installed afterwards in the chroot, with /boot/firmware mounted and the
 # initramfs built once at the end.
-LATE="linux-image-arm64 raspi-firmware"
+LATE="linux-image-arm64 raspi-firmware systemd-resolved"
 # The initramfs holds only these (MODULES=list): SD card on the Pi, virtio
 # for the emulated boot test, ext4 for the root.
 MODULES="ext4 crc32c_generic mbcache jbd2 mmc_block sdhci sdhci_pltfm sdhci_iproc
@@ -62,6 +62,12 @@ debootstrap --arch=arm64 --variant=minbase --components=main,non-free-firmware \
 	exit 1
 }
 echo "rootfs: debootstrap $(( $(date +%s) - t0 ))s" >&2
+
+# The chroot resolves names through the host while packages install;
+# the box's own resolv.conf (systemd-resolved's stub) is put back after.
+resolv=$(readlink "$root/etc/resolv.conf" || true)
+rm -f "$root/etc/resolv.conf"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 cat >"$root/etc/apt/sources.list" <<EOF
 deb $MIRROR $SUITE main non-free-firmware
@@ -103,6 +109,8 @@ echo "rootfs: initramfs for $kver $(( $(date +%s) - t0 ))s" >&2
 
 chroot "$root" apt-get clean
 rm -rf "$root/var/lib/apt/lists/"* "$root/usr/sbin/policy-rc.d"
+rm -f "$root/etc/resolv.conf"
+ln -s "${resolv:-../run/systemd/resolve/stub-resolv.conf}" "$root/etc/resolv.conf"
 cleanup
 tar --numeric-owner -cf "$tarball.tmp" -C "$root" .
 mv "$tarball.tmp" "$tarball"
