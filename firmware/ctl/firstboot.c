@@ -482,9 +482,13 @@ static int setup_mode(struct pb_ctl *c)
 		printf("kotak sudah diatur / box already provisioned\n");
 		return 0;
 	}
-	if (provision_path(c, "", path, sizeof(path)) != 0 ||
-	    (mkdir(path, 0750) != 0 && errno != EEXIST))
+	if ((mkdir(c->cfg.data_dir, 0750) != 0 && errno != EEXIST) ||
+	    provision_path(c, "", path, sizeof(path)) != 0 ||
+	    (mkdir(path, 0750) != 0 && errno != EEXIST)) {
+		fprintf(stderr, "pbctl firstboot: cannot create %s/provision: %s\n",
+			c->cfg.data_dir, strerror(errno));
 		return 1;
+	}
 	j = json_pack("{s:s, s:s, s:s}", "mode", "setup", "ssid", FB_SETUP_SSID,
 		      "page", "/setup.html");
 	rc = provision_path(c, "setup.json", path, sizeof(path)) == 0 && j != NULL &&

@@ -62,10 +62,13 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT datakib=$(df -k --output=size /var/lib/pb | tail -1 | tr -d " ")"; \
  echo "PBREPORT log=$(findmnt -no FSTYPE /var/log)"; \
  echo "PBREPORT boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
- echo "PBREPORT staff=$(sqlite3 -readonly /var/lib/pb/pb.db "select group_concat(name) from staff")"; \
- echo "PBREPORT webuser=$(ps -o user= -C pb-web)"; \
+ echo "PBREPORT staff=$(sqlite3 /var/lib/pb/pb.db "select group_concat(name) from staff" 2>&1)"; \
+ echo "PBREPORT webuid=$(for p in /proc/[0-9]*; do [ "$(cat $$p/comm)" = pb-web ] && grep ^Uid: $$p/status | cut -f2; done)"; \
+ echo "PBREPORT pbuid=$(id -u pb)"; \
  echo "PBREPORT keys=$(find /var/lib/pb -name "*key*" -type f | tr "\n" " ")"; \
- echo "PBREPORT failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " ")"; \
+ failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " "); \
+ echo "PBREPORT failed=$$failed"; \
+ for u in $$failed; do journalctl -b -u $$u -o cat --no-pager | tail -n 15 | sed "s/^/PBLOG $$u: /"; done; \
  echo PBREPORT-END'
 
 [Install]
@@ -107,6 +110,8 @@ class Card:
             assert "rror" not in err, err
 
     def boot(self):
+        if getattr(self, "proc", None) is not None:
+            self.kill()                  # a failed earlier test left it running
         self.boots += 1
         self.port = free_port()
         self.console = os.path.join(self.tmp, f"console-{self.boots}.log")
@@ -225,7 +230,7 @@ def test_first_boot_applies_the_bundle(card):
     assert rep["log"] == "tmpfs"
     assert rep["boots"] == "1"
     assert rep["staff"] == "rina"
-    assert rep["webuser"].strip() == "pb"
+    assert rep["webuid"].strip() == rep["pbuid"].strip() != "0"
     failed = rep["failed"].split()
     for unit in ["pb-web.service", "pb-firstboot.service", "pb-grow-data.service"]:
         assert unit not in failed, rep["failed"]
