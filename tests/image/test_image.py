@@ -88,6 +88,10 @@ def test_root_partition(img):
 
 
 def test_no_secret_in_image(img):
+    # No account can log in with a password (root included).
+    for line in ext4_cat(img, 2, "/etc/shadow").splitlines():
+        name, pw = line.split(":")[:2]
+        assert pw in ("*", "!", "!*") or pw.startswith("!"), name
     for path in ["/etc/ssh", "/var/lib/pb/sync"]:
         assert not ext4_exists(img, 2, path), path
     out, _ = debugfs(img, 3, "ls -p /")
