@@ -176,8 +176,9 @@ deps-image: deps-arm64
 	@sh tests/install-deps.sh $(DEB_IMAGE)
 
 # C unit tests and the pb-web system tests on the arm64 binaries, under
-# qemu-user. SQLite work runs ~18x slower emulated: ARM64_K selects tests.
-ARM64_K  ?=
+# qemu-user. SQLite work runs ~18x slower emulated: ARM64_K selects tests
+# (valgrind runs amd64 programs only).
+ARM64_K  ?= not valgrind
 test-arm64: deps-arm64
 	$(MAKE) $(ARM64) all
 	$(PYTHON) tests/run.py --build build/arm64 --only unit
