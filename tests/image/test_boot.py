@@ -65,6 +65,8 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT staff=$(sqlite3 /var/lib/pb/pb.db "select group_concat(name) from staff" 2>&1)"; \
  echo "PBREPORT webuid=$(for p in /proc/[0-9]*; do [ "$(cat $$p/comm)" = pb-web ] && grep ^Uid: $$p/status | cut -f2; done)"; \
  echo "PBREPORT pbuid=$(id -u pb)"; \
+ sleep 2; \
+ echo "PBREPORT webunit=$(systemctl show -p ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic pb-web.service | tr "\n" " ")"; \
  echo "PBREPORT keys=$(find /var/lib/pb -name "*key*" -type f | tr "\n" " ")"; \
  failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " "); \
  echo "PBREPORT failed=$$failed"; \
@@ -234,6 +236,11 @@ def test_first_boot_applies_the_bundle(card):
     assert rep["boots"] == "1"
     assert rep["staff"] == "rina"
     assert rep["webuid"].strip() == rep["pbuid"].strip() != "0"
+    # systemd (PID 1 here) got READY=1 and watchdog pings from pb-web.
+    unit = dict(kv.split("=", 1) for kv in rep["webunit"].split())
+    assert unit["ActiveState"] == "active" and unit["SubState"] == "running", unit
+    assert unit["NRestarts"] == "0" and unit["WatchdogUSec"] == "1min", unit
+    assert int(unit["WatchdogTimestampMonotonic"]) > 0, unit
     failed = rep["failed"].split()
     for unit in ["pb-web.service", "pb-firstboot.service", "pb-grow-data.service"]:
         assert unit not in failed, rep["logs"]

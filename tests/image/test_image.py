@@ -168,9 +168,23 @@ cat {rootfs}/tmp/pb-web.log >&2
                                            capture_output=True, text=True).stdout)
 
 
+def firstboot_argv(rootfs):
+    with open(os.path.join(rootfs, "lib", "systemd", "system", "pb-firstboot.service")) as f:
+        for line in f:
+            if line.startswith("ExecStart="):
+                return shlex.split(line.split("=", 1)[1])
+    raise AssertionError("pb-firstboot.service: no ExecStart")
+
+
 def test_firstboot_in_arm64_chroot(rootfs):
     boot = os.path.join(rootfs, "boot", "firmware")
     os.makedirs(boot, exist_ok=True)
+    # No bundle on the card: setup mode.
+    p = subprocess.run(["chroot", rootfs] + firstboot_argv(rootfs), capture_output=True,
+                       text=True, timeout=WAIT_S)
+    assert p.returncode == 0 and "PusatBelajar-Setup" in p.stdout, p.stdout + p.stderr
+    setup = os.path.join(rootfs, "var", "lib", "pb", "provision", "setup.json")
+    assert json.load(open(setup))["ssid"] == "PusatBelajar-Setup"
     bundle = {"format": 1, "centre": {"id": "PB-CHROOT-0007", "name": "Pusat Belajar Ende"},
               "wifi": {"ssid": "PB-Ende", "passphrase": "wifi-rahasia-77"},
               "hub": {"url": "https://hub.example.id/",
@@ -179,14 +193,10 @@ def test_firstboot_in_arm64_chroot(rootfs):
                                 "password": "sandi-yohana-1"}]}
     with open(os.path.join(boot, "pusat-belajar.json"), "w") as f:
         json.dump(bundle, f)
-    argv = None
-    with open(os.path.join(rootfs, "lib", "systemd", "system", "pb-firstboot.service")) as f:
-        for line in f:
-            if line.startswith("ExecStart="):
-                argv = shlex.split(line.split("=", 1)[1])
-    p = subprocess.run(["chroot", rootfs] + argv, capture_output=True, text=True,
-                       timeout=WAIT_S)
+    p = subprocess.run(["chroot", rootfs] + firstboot_argv(rootfs), capture_output=True,
+                       text=True, timeout=WAIT_S)
     assert p.returncode == 0, p.stdout + p.stderr
+    assert not os.path.exists(setup)                     # setup mode is over
     conf = open(os.path.join(rootfs, "var", "lib", "pb", "etc", "box.conf")).read()
     assert "centre_id = PB-CHROOT-0007" in conf
     assert "centre_name = Pusat Belajar Ende" in conf
