@@ -169,7 +169,7 @@ DEB_IMAGE := debootstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-
              systemd
 ARM64    := CROSS=aarch64-linux-gnu- BUILD=build/arm64
 
-deps-arm64: deps-test
+deps-arm64: deps
 	@sh image/deps-arm64.sh $(DEB_ARM64)
 
 deps-image: deps-arm64
