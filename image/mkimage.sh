@@ -56,11 +56,12 @@ chroot "$root" dpkg -i /tmp/pusat-belajar.deb >"$work/dpkg.log" 2>&1 || {
 }
 rm -f "$root/tmp/pusat-belajar.deb" "$root/usr/sbin/policy-rc.d"
 
-# Networking: the Ethernet port is the uplink (DHCP); the hotspot on wlan0
-# is pb-net/pb-hostapd/pb-dnsmasq. Debian's own hostapd and dnsmasq units
-# stay off.
+# Networking: pb-net.service renders the hotspot (hostapd, dnsmasq) and the
+# networkd files for both sides into /run/pb-net at boot. Should that fail,
+# this fallback still takes the Ethernet port by DHCP so the box stays
+# reachable. Debian's own hostapd and dnsmasq units stay off.
 mkdir -p "$root/etc/systemd/network"
-cat >"$root/etc/systemd/network/20-uplink.network" <<'EOF'
+cat >"$root/etc/systemd/network/90-pb-uplink-fallback.network" <<'EOF'
 [Match]
 Name=eth* en*
 
