@@ -62,6 +62,8 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT datalabel=$(findmnt -no LABEL /var/lib/pb)"; \
  echo "PBREPORT datakib=$(df -k --output=size /var/lib/pb | tail -1 | tr -d " ")"; \
  echo "PBREPORT log=$(findmnt -no FSTYPE /var/log)"; \
+ echo "PBREPORT journal=$(ls -d /run/log/journal /var/log/journal 2>/dev/null | tr "\n" " ")"; \
+ echo "PBREPORT system=$(ls /var/lib/pb/system | tr "\n" " ")"; \
  echo "PBREPORT boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
  echo "PBREPORT staff=$(sqlite3 /var/lib/pb/pb.db "select group_concat(name) from staff" 2>&1)"; \
  echo "PBREPORT webuid=$(for p in /proc/[0-9]*; do [ "$(cat $$p/comm)" = pb-web ] && grep ^Uid: $$p/status | cut -f2; done)"; \
@@ -239,6 +241,7 @@ def test_first_boot_applies_the_bundle(card):
     assert rep["data"].split()[1] == "ext4" and rep["datalabel"] == "PBDATA"
     assert re.match(r"/dev/vda3$", rep["data"].split()[0])
     assert rep["log"] == "tmpfs"
+    assert rep["journal"].split() == ["/run/log/journal"]     # in RAM only
     assert rep["boots"] == "1"
     assert rep["staff"] == "rina"
     assert rep["webuid"].strip() == rep["pbuid"].strip() != "0"
@@ -286,6 +289,8 @@ def test_second_boot_keeps_the_data(card):
     rep = card.wait_report()
     print(f"second boot: report {rep}")
     assert rep["boots"] == "2"
+    # fake-hwclock saved the time on the data partition at the first power-off.
+    assert "fake-hwclock.data" in rep["system"].split()
     assert rep["staff"] == "rina"
     assert int(rep["datakib"]) == card.datakib
     assert rep["root"].split(",")[0] == "ro"
