@@ -210,55 +210,71 @@ static void emit(struct textbuf *t, const char *a, const char *b, const char *c)
 		t->n += (size_t)w;
 }
 
-#define CONF_KEYS 3
+/* One key first boot sets in box.conf. */
+struct conf_set {
+	const char *section, *key, *value;
+	int done;
+};
 
-/* Write the [box] keys not written yet. */
-static void emit_box(struct textbuf *t, const char *const keys[], const char *const vals[],
-		     int done[])
+#define CONF_SETS_MAX 8
+
+/* The keys of SECTION not written yet, at the end of that section. */
+static void emit_section(struct textbuf *t, struct conf_set *set, int n, const char *section)
 {
-	for (int k = 0; k < CONF_KEYS; k++) {
-		if (!done[k]) {
-			emit(t, keys[k], " = ", vals[k]);
-			emit(t, "\n", "", "");
-		}
-		done[k] = 1;
+	for (int k = 0; k < n; k++) {
+		if (set[k].done || strcmp(set[k].section, section) != 0)
+			continue;
+		emit(t, set[k].key, " = ", set[k].value);
+		emit(t, "\n", "", "");
+		set[k].done = 1;
 	}
 }
 
-/* box.conf with [box] centre_id, centre_name and language set; every other
- * line kept as it was. Returns the length, or -1. */
-static int render_conf(const char *path, const struct bundle *b, char *out, size_t size)
+/* Is LINE "[NAME]"? Copies NAME into out. */
+static int section_name(const char *p, char *out, size_t len)
 {
-	const char *const keys[CONF_KEYS] = { "centre_id", "centre_name", "language" };
-	const char *const vals[CONF_KEYS] = { b->centre_id, b->centre_name, b->language };
+	const char *close = strchr(p, ']');
+	size_t n;
+
+	if (*p != '[' || close == NULL || (n = (size_t)(close - p - 1)) >= len)
+		return 0;
+	memcpy(out, p + 1, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/* box.conf with the keys in SET written (replacing the same keys, added at
+ * the end of their section, or in a new section); every other line kept as
+ * it was. Returns the length, or -1. */
+static int render_conf(const char *path, struct conf_set *set, int n, char *out, size_t size)
+{
 	struct textbuf t = { out, 0, size, 0 };
-	int done[CONF_KEYS] = { 0, 0, 0 }, in_box = 0, seen_box = 0;
-	char line[1024];
+	char line[1024], section[64] = "";
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		const char *p = line + strspn(line, " \t");
+		char next[64];
 		int skip = 0;
 
-		if (*p == '[') {
-			if (in_box)
-				emit_box(&t, keys, vals, done);
-			in_box = strncmp(p, "[box]", 5) == 0;
-			seen_box |= in_box;
-		} else if (in_box) {
-			for (int k = 0; k < CONF_KEYS; k++) {
-				size_t kl = strlen(keys[k]);
+		if (section_name(p, next, sizeof(next))) {
+			emit_section(&t, set, n, section);
+			snprintf(section, sizeof(section), "%s", next);
+		} else {
+			for (int k = 0; k < n; k++) {
+				size_t kl = strlen(set[k].key);
 
-				if (strncmp(p, keys[k], kl) != 0 ||
+				if (strcmp(set[k].section, section) != 0 ||
+				    strncmp(p, set[k].key, kl) != 0 ||
 				    (p[kl] != ' ' && p[kl] != '\t' && p[kl] != '='))
 					continue;
-				if (!done[k]) {
-					emit(&t, keys[k], " = ", vals[k]);
+				if (!set[k].done) {
+					emit(&t, set[k].key, " = ", set[k].value);
 					emit(&t, "\n", "", "");
 				}
-				done[k] = 1;
+				set[k].done = 1;
 				skip = 1;
 			}
 		}
@@ -266,9 +282,13 @@ static int render_conf(const char *path, const struct bundle *b, char *out, size
 			emit(&t, line, strchr(line, '\n') ? "" : "\n", "");
 	}
 	fclose(f);
-	if (!seen_box)
-		emit(&t, "\n[box]\n", "", "");
-	emit_box(&t, keys, vals, done);
+	emit_section(&t, set, n, section);
+	for (int k = 0; k < n; k++) {
+		if (set[k].done)
+			continue;
+		emit(&t, "\n[", set[k].section, "]\n");
+		emit_section(&t, set, n, set[k].section);
+	}
 	if (t.overflow) {
 		errno = EFBIG;
 		return -1;
@@ -276,21 +296,41 @@ static int render_conf(const char *path, const struct bundle *b, char *out, size
 	return (int)t.n;
 }
 
+static int provision_path(const struct pb_ctl *c, const char *name, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/provision%s%s", c->cfg.data_dir, name[0] ? "/" : "",
+			 name);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 static int apply_conf(struct pb_ctl *c, const struct bundle *b)
 {
-	char real[PATH_MAX], tmp[PATH_MAX], *text = malloc(FB_CONF_MAX);
+	char real[PATH_MAX], tmp[PATH_MAX], ca[PATH_MAX], *text = malloc(FB_CONF_MAX);
 	struct pb_config *check = calloc(1, sizeof(*check));
+	struct conf_set set[CONF_SETS_MAX] = {
+		{ "box", "centre_id", b->centre_id, 0 },
+		{ "box", "centre_name", b->centre_name, 0 },
+		{ "box", "language", b->language, 0 },
+		{ "sync", "hub_url", b->hub_url, 0 },
+		{ "sync", "enrol_token", b->token, 0 },
+	};
+	int nset = 5;
 	struct stat sb;
 	int n, rc = -1;
 
 	if (text == NULL || check == NULL)
 		goto out;
+	if (b->hub_ca[0]) {                 /* written by apply_provision */
+		if (provision_path(c, "hub-ca.pem", ca, sizeof(ca)) != 0)
+			goto out;
+		set[nset++] = (struct conf_set){ "sync", "ca_file", ca, 0 };
+	}
 	/* The image keeps box.conf on the data partition behind a symlink. */
 	if (realpath(c->config_path, real) == NULL || stat(real, &sb) != 0) {
 		fprintf(stderr, "pbctl firstboot: %s: %s\n", c->config_path, strerror(errno));
 		goto out;
 	}
-	n = render_conf(real, b, text, FB_CONF_MAX);
+	n = render_conf(real, set, nset, text, FB_CONF_MAX);
 	if (n < 0) {
 		fprintf(stderr, "pbctl firstboot: cannot rewrite %s: %s\n", real, strerror(errno));
 		goto out;
@@ -364,12 +404,6 @@ static void own_data(const char *dir)
 	nftw(dir, own_one, 16, FTW_PHYS);
 }
 
-static int provision_path(const struct pb_ctl *c, const char *name, char *out, size_t len)
-{
-	int n = snprintf(out, len, "%s/provision%s%s", c->cfg.data_dir, name[0] ? "/" : "",
-			 name);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
 
 static int write_json(const char *path, json_t *j, mode_t mode)
 {
@@ -523,6 +557,10 @@ int cmd_firstboot(struct pb_ctl *c, int argc, char **argv)
 	}
 	if (bundle_load(&b, argv[1]) != 0) {
 		fprintf(stderr, "pbctl firstboot: bundle refused, nothing changed\n");
+		goto out;
+	}
+	if (pb_config_load(&c->cfg, c->config_path) != 0) {    /* for data_dir */
+		pb_config_print_errors(&c->cfg, stderr);
 		goto out;
 	}
 	if (apply_conf(c, &b) != 0 || ctl_open(c) != 0 || apply_users(c, &b) != 0 ||

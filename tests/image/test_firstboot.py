@@ -73,6 +73,15 @@ def test_apply_bundle(root):
     assert "centre_name = Pusat Belajar Makassar" in conf
     assert conf.count("centre_id") == 1 and "# kept as it was" in conf
     assert "webapp_dir" in conf and "[web]" in conf
+    # pb-sync's settings: where the hub is, its CA, the one-time token.
+    sync = conf[conf.index("[sync]"):]
+    assert "hub_url = https://hub.example.id/" in sync
+    assert "enrol_token = tok_makassar_0123456789" in sync
+    assert f"ca_file = {root.data}/provision/hub-ca.pem" in sync
+    assert conf.count("[sync]") == 1
+    p = subprocess.run([binary("pb-sync"), "-n", "-c", root.conf], capture_output=True,
+                       text=True, timeout=60)
+    assert "configuration OK" in p.stdout, p.stdout + p.stderr
     db = sqlite3.connect(os.path.join(root.data, "pb.db"))
     staff = dict(db.execute("SELECT name, role FROM staff").fetchall())
     assert staff == {"andi": "fasilitator", "kepala": "admin"}
@@ -113,12 +122,15 @@ def test_applied_again_resets_passwords(root):
         "SELECT pw_hash FROM staff WHERE name='andi'").fetchone()
     b = good_bundle()
     b["facilitators"][0]["password"] = "sandi-baru-andi"
+    b["hub"]["enrolment_token"] = "tok_second_time_0123456"
     root.put(b)
     p = root.firstboot()
     assert p.returncode == 0, p.stderr
     after = sqlite3.connect(db).execute(
         "SELECT pw_hash FROM staff WHERE name='andi'").fetchone()
     assert before != after
+    conf = open(root.conf).read()
+    assert conf.count("enrol_token") == 1 and "tok_second_time_0123456" in conf
 
 
 def mutate(path, value):
