@@ -1,8 +1,8 @@
 """The fleet tool (provisioning/pb-fleet): bundles from a CSV of centres,
 each one accepted by the real `pbctl firstboot`, and written onto a boot
 partition (a folder) or into the FAT partition of an image file with
-mtools. Registering tokens needs pb-hub, which this tree does not build yet:
-that test is skipped until build/pb-hub exists."""
+mtools. Against a real pb-hub on a throwaway PostgreSQL: the hub issues the
+tokens, and a box made from a bundle enrols with pb-sync."""
 import csv
 import json
 import os
@@ -39,7 +39,8 @@ def make_bundles(tmp, text=CENTRES):
     path = os.path.join(tmp, "centres.csv")
     with open(path, "w") as f:
         f.write(text)
-    return fleet("bundles", path, os.path.join(tmp, "out"), "--hub", "https://hub.example.id/")
+    return fleet("bundles", path, os.path.join(tmp, "out"), "--hub", "https://hub.example.id/",
+                 "--no-hub")
 
 
 def test_bundles_and_password_sheet(tmp):
@@ -128,7 +129,48 @@ def test_write_into_image_file(tmp):
     assert json.loads(back) == json.load(open(bundle))
 
 
-def test_register_at_hub():
-    if not os.path.exists(os.path.join(ROOT, "build", "pb-hub")):
-        pytest.skip("pb-hub is not built on this tree yet: registration is untested")
-    pytest.fail("pb-hub exists: write the registration test against it")
+def test_needs_the_hub_or_a_trial_run(tmp):
+    path = os.path.join(tmp, "centres.csv")
+    with open(path, "w") as f:
+        f.write(CENTRES)
+    p = fleet("bundles", path, os.path.join(tmp, "out"), "--hub", "https://hub.example.id/")
+    assert p.returncode == 1 and "--pb-hub" in p.stderr
+    p = fleet("bundles", path, os.path.join(tmp, "out"), "--hub", "https://hub.example.id/",
+              "--pb-hub", "/nonexistent/pb-hub")
+    assert p.returncode == 1 and "pb-hub" in p.stderr
+    assert not os.path.exists(os.path.join(tmp, "out", "PB-JATIM-0001"))
+
+
+def test_with_a_real_hub_the_box_enrols(tmp, hub):
+    """Tokens from pb-hub; first boot of one bundle; pb-sync enrols with it."""
+    path = os.path.join(tmp, "centres.csv")
+    with open(path, "w") as f:
+        f.write(CENTRES)
+    cmd = f"{binary('pb-hub')} -d '{hub.conn}' -f {hub.files}"
+    p = fleet("bundles", path, os.path.join(tmp, "out"), "--hub", hub.base, "--pb-hub", cmd)
+    assert p.returncode == 0, p.stderr
+    bundle = json.load(open(os.path.join(tmp, "out", "PB-NTT-0002", "pusat-belajar.json")))
+    token = bundle["hub"]["enrolment_token"]
+    stored = hub.sql("SELECT count(*) FROM tokens WHERE centre_id = 'PB-NTT-0002'")
+    assert "1" in str(stored)
+    assert token not in str(hub.sql("SELECT * FROM tokens"))       # only its hash
+
+    box = os.path.join(tmp, "box")
+    os.makedirs(os.path.join(box, "boot"))
+    conf = os.path.join(box, "box.conf")
+    with open(conf, "w") as f:
+        # test_mode: this hub speaks plain http on loopback (pb-sync wants https).
+        f.write(f"[box]\ndata_dir = {box}/data\n\n[web]\nwebapp_dir = {ROOT}/webapp\n"
+                "\n[sync]\ntest_mode = 1\n")
+    card = os.path.join(box, "boot", "pusat-belajar.json")
+    shutil.copy(os.path.join(tmp, "out", "PB-NTT-0002", "pusat-belajar.json"), card)
+    p = subprocess.run([binary("pbctl"), "-c", conf, "firstboot", card], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert not os.path.exists(os.path.join(box, "data", "sync.key"))   # made by pb-sync
+    p = subprocess.run([binary("pb-sync"), "-c", conf, "-1"], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert os.path.exists(os.path.join(box, "data", "sync.key"))       # made on the box
+    boxes = hub.cli("boxes").stdout
+    assert "PB-NTT-0002" in boxes, boxes
