@@ -6,13 +6,28 @@
 #                ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
 #   make crashtest / fuzz / soak   longer proof runs (docs/reliability.md)
+#   make CROSS=aarch64-linux-gnu-   the box programs for arm64 (build/arm64/)
+#   make test-arm64   unit and pb-web system tests on them under qemu-user
+#   make deb     build/pusat-belajar_VERSION_{amd64,arm64}.deb
+#   make image   build/pusat-belajar.img, the SD card (docs/image.md)
 #
 # Binaries go to build/ (build/asan/ for the sanitizer build).
 
 VERSION  := $(shell cat VERSION)
+CROSS    ?=
+# Cross build (make CROSS=aarch64-linux-gnu-): Debian's :arm64 libraries,
+# binaries in build/arm64/ (see image/ and docs/image.md).
+ifneq ($(CROSS),)
+TRIPLET  := $(CROSS:%-=%)
+BUILD    ?= build/$(if $(filter aarch64%,$(TRIPLET)),arm64,$(TRIPLET))
+CC       := gcc
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
 BUILD    ?= build
 CC       ?= cc
-CROSS    ?=
+# Where pbctl demo looks for webapp/ and the demo files before the installed
+# copies; packages are built with it empty.
+PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
 
@@ -25,7 +40,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
-            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(SRCDIR)\" -MMD -MP
+            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
 LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
@@ -91,8 +106,11 @@ TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
 .PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers soak
+.PHONY: programs deps-arm64 deps-image test-arm64 package deb image
 
 all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
+
+programs: $(PROGRAMS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -194,6 +212,51 @@ deps:
 deps-test: deps
 	@sh tests/install-deps.sh $(DEB_TEST)
 
+# arm64: cross compiler, qemu-user through binfmt_misc, and the :arm64 -dev
+# packages of every library in DEB_BUILD (image/deps-arm64.sh).
+# libpq-dev is left out: pb-hub is not built for the box, and its :arm64
+# package (not Multi-Arch) would replace the host's.
+DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support \
+             $(addsuffix :arm64,$(filter-out libpq-dev,$(filter lib%-dev zlib1g-dev,$(DEB_BUILD))) \
+             libcmocka-dev)
+DEB_IMAGE := debootstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
+             systemd
+ARM64    := CROSS=aarch64-linux-gnu- BUILD=build/arm64
+
+deps-arm64: deps
+	@sh image/deps-arm64.sh $(DEB_ARM64)
+
+deps-image: deps-arm64
+	@sh tests/install-deps.sh $(DEB_IMAGE)
+
+# C unit tests and the pb-web system tests on the arm64 binaries, under
+# qemu-user. SQLite work runs ~18x slower emulated: ARM64_K selects tests
+# (valgrind runs amd64 programs only).
+ARM64_K  ?= not valgrind
+test-arm64: deps-arm64
+	$(MAKE) $(ARM64) all
+	$(PYTHON) tests/run.py --build build/arm64 --only unit
+	PB_BUILD=$(abspath build/arm64) $(PYTHON) -m pytest -q -p no:cacheprovider \
+		tests/system $(if $(ARM64_K),-k "$(ARM64_K)")
+
+# Debian packages (image/mkdeb.sh): build/pusat-belajar_VERSION_ARCH.deb,
+# built with PB_SOURCE_DIR empty so pbctl uses /usr/share/pusat-belajar.
+# Programs that run on the hub, not on the box, stay out.
+NOT_ON_BOX := pb-hub
+BOX_PROGRAMS = $(filter-out $(addprefix $(BUILD)/,$(NOT_ON_BOX)),$(PROGRAMS))
+DEB_ARCH = $(if $(CROSS),arm64,$(shell dpkg --print-architecture))
+
+package: $(BOX_PROGRAMS)
+	@sh image/mkdeb.sh $(DEB_ARCH) $(VERSION) build $(CROSS)strip $(BOX_PROGRAMS)
+
+deb: deps-arm64
+	$(MAKE) BUILD=build/deb/amd64 PB_SOURCE_DIR= package
+	$(MAKE) $(ARM64:build/arm64=build/deb/arm64) PB_SOURCE_DIR= package
+
+# The SD-card image (image/mkimage.sh): build/pusat-belajar.img.
+image: deps-image deb
+	sh image/mkimage.sh build/pusat-belajar_$(VERSION)_arm64.deb build/pusat-belajar.img
+
 run: deps
 	$(MAKE) $(PROGRAMS)
 	$(BUILD)/pbctl demo $(BUILD)/demo
@@ -202,6 +265,7 @@ run: deps
 test: deps-test
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
+	$(MAKE) image
 	$(PYTHON) tests/run.py --build $(BUILD)
 
 # Power cuts at many more points than make test (docs/reliability.md).

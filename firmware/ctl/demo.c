@@ -54,6 +54,8 @@ static const char *source_path(const char *env, const char *rel, const char *ins
 
 	if (getenv(env) != NULL)
 		return getenv(env);
+	if (PB_SOURCE_DIR[0] == '\0')      /* an installed build: no source tree */
+		return installed;
 	snprintf(buf, len, "%s/%s", PB_SOURCE_DIR, rel);
 	if (stat(buf, &sb) == 0)
 		return buf;

@@ -5,6 +5,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_notify.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
 	struct pb_web *w;
 	const char *conf = NULL, *listen = NULL;
 	int check_only = 0, opt, sig, rc = 1;
+	uint64_t watchdog_us;
+	struct timespec ping;
 	sigset_t set;
 
 	pb_log_init("pb-web");
@@ -134,13 +137,24 @@ int main(int argc, char **argv)
 	pb_notice("pb-web %s serving %s at http://%s:%u/ (data %s)", PB_VERSION,
 		  w->cfg.centre_name, w->cfg.listen_host, w->cfg.listen_port,
 		  w->cfg.data_dir);
+	if (pb_notify("READY=1\nSTATUS=serving") == PB_NOTIFY_ERROR)
+		pb_warn("%s: %s", pb_notify_strerror(PB_NOTIFY_ERROR), strerror(errno));
+	/* With a systemd watchdog, ping at half its interval between signals. */
+	watchdog_us = pb_notify_watchdog_usec() / 2;
+	ping.tv_sec = (time_t)(watchdog_us / 1000000u);
+	ping.tv_nsec = (long)(watchdog_us % 1000000u) * 1000;
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		sig = watchdog_us ? sigtimedwait(&set, NULL, &ping) : sigwaitinfo(&set, NULL);
+		if (sig < 0) {
+			if (watchdog_us)
+				pb_notify("WATCHDOG=1");
 			continue;
+		}
 		if (sig == SIGHUP)
 			continue;           /* nothing to reload yet */
 		break;
 	}
+	pb_notify("STOPPING=1");
 	pb_notice("stopping on signal %d", sig);
 	pb_server_stop(w);
 	rc = 0;

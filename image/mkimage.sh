@@ -1,0 +1,174 @@
+#!/bin/sh
+# image/mkimage.sh DEB OUT.img
+#
+# The SD-card image: Debian's arm64 root file system (image/rootfs.sh,
+# cached), the box package DEB installed in it, then three partitions made
+# in a plain file without loop devices:
+#   1 PBBOOT  FAT32  /boot/firmware   Pi firmware, kernel, initrd, config.txt,
+#                                     cmdline.txt; the provisioning bundle goes here
+#   2 PBROOT  ext4   /                mounted read-only
+#   3 PBDATA  ext4   /var/lib/pb      the box's data and box.conf; grows to fill
+#                                     the card on first boot
+# Logs live in RAM (volatile journal, capped). Needs root.
+set -eu
+
+deb=${1:?usage: mkimage.sh DEB OUT.img}
+out=${2:?usage: mkimage.sh DEB OUT.img}
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$(dirname "$out")" && pwd)
+work=$build/image
+root=$work/root
+
+BOOT_MIB=256            # FAT boot partition
+DATA_MIB=64             # data partition as shipped; grows on first boot
+ROOT_SPARE_PCT=15       # free space left in the read-only root
+FIRST_SECTOR=8192       # 4 MiB alignment, as SD cards like it
+JOURNAL_MAX=16M         # RuntimeMaxUse of the in-RAM journal
+CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOT ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait"
+
+t0=$(date +%s)
+tarball=${PB_ROOTFS_TARBALL:-$(sh "$here/rootfs.sh" "$build/cache" | tail -1)}
+# Root file systems of older package lists are not needed again.
+for old in "$build"/cache/rootfs-*.tar; do
+	[ "$old" = "$tarball" ] || rm -f "$old"
+done
+
+cleanup() {
+	for m in proc; do
+		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
+	done
+	return 0
+}
+trap cleanup EXIT INT TERM
+cleanup
+rm -rf "$work"
+mkdir -p "$root"
+tar --numeric-owner -xpf "$tarball" -C "$root"
+
+# ---- the box software ------------------------------------------------------
+cp "$deb" "$root/tmp/pusat-belajar.deb"
+mount -t proc proc "$root/proc"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+chroot "$root" dpkg -i /tmp/pusat-belajar.deb >"$work/dpkg.log" 2>&1 || {
+	cat "$work/dpkg.log" >&2
+	exit 1
+}
+rm -f "$root/tmp/pusat-belajar.deb" "$root/usr/sbin/policy-rc.d"
+
+# Networking: pb-net.service renders the hotspot (hostapd, dnsmasq) and the
+# networkd files for both sides into /run/pb-net at boot. Should that fail,
+# this fallback still takes the Ethernet port by DHCP so the box stays
+# reachable. Debian's own hostapd and dnsmasq units stay off.
+mkdir -p "$root/etc/systemd/network"
+cat >"$root/etc/systemd/network/90-pb-uplink-fallback.network" <<'EOF'
+[Match]
+Name=eth* en*
+
+[Network]
+DHCP=yes
+EOF
+chroot "$root" systemctl --quiet enable systemd-networkd.service
+[ ! -e "$root/lib/systemd/system/systemd-resolved.service" ] ||
+	chroot "$root" systemctl --quiet enable systemd-resolved.service
+chroot "$root" systemctl --quiet mask hostapd.service dnsmasq.service
+cleanup
+
+# ---- read-only root, data partition, logs in RAM ---------------------------
+cat >"$root/etc/fstab" <<'EOF'
+# Pusat Belajar box: partitions by label, the same on the Pi (mmcblk0p1-3)
+# and in the emulated boot test (vda1-3).
+LABEL=PBROOT  /               ext4   ro,noatime,errors=remount-ro  0 1
+LABEL=PBBOOT  /boot/firmware  vfat   rw,noatime,umask=0077,flush   0 2
+LABEL=PBDATA  /var/lib/pb     ext4   rw,noatime,nodev,nosuid       0 2
+tmpfs         /tmp            tmpfs  nosuid,nodev,mode=1777,size=64m  0 0
+tmpfs         /var/tmp        tmpfs  nosuid,nodev,mode=1777,size=16m  0 0
+tmpfs         /var/log        tmpfs  nosuid,nodev,mode=0755,size=32m  0 0
+tmpfs         /var/lib/systemd tmpfs nosuid,nodev,mode=0755,size=8m   0 0
+tmpfs         /var/lib/misc   tmpfs  nosuid,nodev,mode=0755,size=4m   0 0
+EOF
+mkdir -p "$root/etc/systemd/journald.conf.d"
+cat >"$root/etc/systemd/journald.conf.d/pusat-belajar.conf" <<EOF
+# Logs stay in RAM: the SD card is not worn by them, and a power cut loses
+# only the log.
+[Journal]
+Storage=volatile
+RuntimeMaxUse=$JOURNAL_MAX
+RuntimeMaxFileSize=4M
+ForwardToSyslog=no
+EOF
+echo pusat-belajar >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tpusat-belajar belajar.lan\n::1\tlocalhost\n' \
+	>"$root/etc/hosts"
+# Each box gets its own machine id at boot (systemd keeps it in RAM).
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+# The last known time survives power cuts on the data partition.
+echo 'FILE=/var/lib/pb/system/fake-hwclock.data' >"$root/etc/default/fake-hwclock"
+mkdir -p "$root/etc/systemd/system/fake-hwclock.service.d"
+printf '[Unit]\nRequiresMountsFor=/var/lib/pb\n' \
+	>"$root/etc/systemd/system/fake-hwclock.service.d/pusat-belajar.conf"
+# Later kernel updates keep the same command line.
+echo 'ROOTPART=LABEL=PBROOT' >"$root/etc/default/raspi-firmware"
+
+# Split the tree: boot files, data, and the root with empty mount points.
+mkdir -p "$work/boot" "$work/data"
+mv "$root/boot/firmware/"* "$work/boot/"
+echo "$CMDLINE" >"$work/boot/cmdline.txt"
+if [ -e "$root/var/lib/pb" ]; then
+	cp -a "$root/var/lib/pb/." "$work/data/"
+	rm -rf "$root/var/lib/pb"
+fi
+mkdir -p "$root/var/lib/pb"
+chmod 0755 "$root/var/lib/pb"
+# box.conf is box-specific: it lives on the data partition.
+mkdir -p "$work/data/etc" "$work/data/system"
+mv "$root/etc/pusat-belajar/box.conf" "$work/data/etc/box.conf"
+ln -s /var/lib/pb/etc/box.conf "$root/etc/pusat-belajar/box.conf"
+pbgid=$(chroot "$root" getent group pb | cut -d: -f3)
+pbuid=$(chroot "$root" getent passwd pb | cut -d: -f3)
+chown "$pbuid:$pbgid" "$work/data"
+chmod 2770 "$work/data"
+chown "0:$pbgid" "$work/data/etc"
+chmod 0750 "$work/data/etc"
+chmod 0755 "$work/data/system"
+for f in "$root/var/log" "$root/var/tmp" "$root/tmp" "$root/var/lib/systemd" "$root/var/lib/misc"; do
+	find "$f" -mindepth 1 -delete
+done
+
+# ---- partitions in a plain file ---------------------------------------------
+root_kib=$(du -sk "$root" | cut -f1)
+root_mib=$(( root_kib * (100 + ROOT_SPARE_PCT) / 100 / 1024 + 64 ))
+boot_start=$FIRST_SECTOR
+boot_size=$(( BOOT_MIB * 2048 ))
+root_start=$(( boot_start + boot_size ))
+root_size=$(( root_mib * 2048 ))
+data_start=$(( root_start + root_size ))
+data_size=$(( DATA_MIB * 2048 ))
+total=$(( data_start + data_size ))
+
+rm -f "$out.tmp"
+truncate -s $(( total * 512 )) "$out.tmp"
+sfdisk --quiet "$out.tmp" <<EOF
+label: dos
+unit: sectors
+start=$boot_start, size=$boot_size, type=c, bootable
+start=$root_start, size=$root_size, type=83
+start=$data_start, size=$data_size, type=83
+EOF
+
+mformat -i "$out.tmp@@$(( boot_start * 512 ))" -F -v PBBOOT \
+	-T $boot_size -h 64 -s 32 -H $boot_start ::
+mcopy -i "$out.tmp@@$(( boot_start * 512 ))" -s -p -Q "$work/boot/"* ::/
+mkfs.ext4 -q -F -L PBROOT -E offset=$(( root_start * 512 )) -d "$root" \
+	"$out.tmp" $(( root_size / 2 ))k
+mkfs.ext4 -q -F -L PBDATA -E offset=$(( data_start * 512 )) -d "$work/data" \
+	"$out.tmp" $(( data_size / 2 ))k
+# mke2fs -d leaves the file system's top folder root-owned: /var/lib/pb
+# belongs to pb (setgid, group-writable for pb-sync and pb-gpio).
+for f in "uid $pbuid" "gid $pbgid" "mode 042770"; do
+	debugfs -w -R "set_inode_field / $f" "$out.tmp?offset=$(( data_start * 512 ))" 2>/dev/null
+done
+mv "$out.tmp" "$out"
+rm -rf "$work"
+echo "mkimage: $out ($(( total / 2048 )) MiB: boot $BOOT_MIB, root $root_mib, data $DATA_MIB) in $(( $(date +%s) - t0 ))s" >&2

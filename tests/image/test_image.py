@@ -1,0 +1,227 @@
+"""The SD-card image from `make image`, read without mounting it (sfdisk,
+mtools, debugfs), and its arm64 root file system run under qemu-user in a
+chroot: pb-web started from its unit's command line answers /healthz, and
+first boot applies a bundle there."""
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from imagetools import (IMAGE, debugfs, ext4_cat, ext4_exists, ext4_label, ext4_stat,
+                        mdir, mtype, partitions, rdump)
+
+WAIT_S = 120  # pb-web under qemu-user: SQLite work is ~18x slower
+
+
+@pytest.fixture(scope="module")
+def img():
+    if not os.path.exists(IMAGE):
+        pytest.fail(f"{IMAGE} is missing: run make image")
+    return IMAGE
+
+
+def test_partition_table(img):
+    t = partitions(img)
+    assert t["label"] == "dos"
+    p = t["partitions"]
+    assert [x["type"] for x in p] == ["c", "83", "83"]
+    assert p[0]["start"] == 8192 and p[0].get("bootable")
+    for x in p:
+        assert x["start"] % 2048 == 0 and x["size"] % 2048 == 0    # 1 MiB aligned
+    assert p[0]["start"] + p[0]["size"] <= p[1]["start"]
+    assert p[1]["start"] + p[1]["size"] <= p[2]["start"]
+    # The data partition is last: first boot grows it to the end of the card.
+    assert p[2]["start"] + p[2]["size"] == os.path.getsize(img) // 512
+
+
+def test_boot_partition(img):
+    names = mdir(img)
+    for want in ["config.txt", "cmdline.txt", "bootcode.bin", "start4.elf", "fixup4.dat",
+                 "bcm2711-rpi-4-b.dtb", "bcm2837-rpi-3-b.dtb", "bcm2837-rpi-3-b-plus.dtb"]:
+        assert want in names, want
+    kernels = [n for n in names if n.startswith("vmlinuz-")]
+    initrds = [n for n in names if n.startswith("initrd.img-")]
+    assert kernels and initrds
+    assert "pusat-belajar.json" not in names          # no bundle in the image itself
+    cmdline = mtype(img, "cmdline.txt").split()
+    assert "root=LABEL=PBROOT" in cmdline and "ro" in cmdline and "rw" not in cmdline
+    config = mtype(img, "config.txt")
+    assert re.search(r"initramfs\s+" + re.escape(initrds[0]), config), config
+    assert re.search(r"kernel=" + re.escape(kernels[0]), config), config
+    label = subprocess.run(["mlabel", "-s", "-i", f"{img}@@{8192 * 512}", "::"],
+                           capture_output=True, text=True).stdout
+    assert "PBBOOT" in label
+
+
+def test_root_partition(img):
+    assert ext4_label(img, 2) == "PBROOT"
+    fstab = ext4_cat(img, 2, "/etc/fstab")
+    assert re.search(r"^LABEL=PBROOT\s+/\s+ext4\s+ro[,\s]", fstab, re.M)
+    assert re.search(r"^LABEL=PBDATA\s+/var/lib/pb\s+ext4\s", fstab, re.M)
+    assert re.search(r"^LABEL=PBBOOT\s+/boot/firmware\s+vfat\s", fstab, re.M)
+    assert re.search(r"^tmpfs\s+/var/log\s+tmpfs", fstab, re.M)
+    assert "x-systemd.device-timeout" not in fstab
+    journald = ext4_cat(img, 2, "/etc/systemd/journald.conf.d/pusat-belajar.conf")
+    assert "Storage=volatile" in journald and "RuntimeMaxUse=" in journald
+    for path in ["/usr/bin/pb-web", "/usr/bin/pbctl", "/usr/sbin/hostapd", "/usr/sbin/dnsmasq",
+                 "/usr/sbin/fake-hwclock", "/usr/share/pusat-belajar/webapp/index.html",
+                 "/usr/share/pusat-belajar/webapp/setup.html",
+                 "/lib/systemd/system/pb-web.service", "/usr/lib/pusat-belajar/pb-grow-data",
+                 "/etc/systemd/system/multi-user.target.wants/pb-web.service",
+                 "/etc/systemd/system/multi-user.target.wants/pb-firstboot.service",
+                 "/lib/firmware/brcm/brcmfmac43455-sdio.bin"]:
+        assert ext4_exists(img, 2, path), path
+    st = ext4_stat(img, 2, "/etc/pusat-belajar/box.conf")
+    assert st["type"] == "symlink"
+    out, _ = debugfs(img, 2, "stat /etc/systemd/system/hostapd.service")
+    assert "/dev/null" in out                          # Debian's own unit is masked
+    assert ext4_stat(img, 2, "/etc/machine-id")["size"] == 0
+    # The mount point is empty: the data lives on PBDATA.
+    out, _ = debugfs(img, 2, "ls /var/lib/pb")
+    assert set(out.split()) - {".", ".."} == set() or all(
+        tok.isdigit() or tok in (".", "..") or tok.startswith("(") for tok in out.split())
+
+
+def test_no_secret_in_image(img):
+    # No account can log in with a password (root included).
+    for line in ext4_cat(img, 2, "/etc/shadow").splitlines():
+        name, pw = line.split(":")[:2]
+        assert pw in ("*", "!", "!*") or pw.startswith("!"), name
+    for path in ["/etc/ssh", "/var/lib/pb/sync"]:
+        assert not ext4_exists(img, 2, path), path
+    out, _ = debugfs(img, 3, "ls -p /")
+    names = [f.split("/")[5] for f in out.split("\n") if f.count("/") >= 6]
+    assert not [n for n in names if re.search(r"key|token|secret|\.pem", n)], names
+    assert not ext4_exists(img, 3, "/provision")
+
+
+def test_data_partition(img):
+    assert ext4_label(img, 3) == "PBDATA"
+    conf = ext4_cat(img, 3, "/etc/box.conf")
+    assert "centre_id = PB-BELUM-DIATUR" in conf and "data_dir = /var/lib/pb" in conf
+    root = ext4_stat(img, 3, "/")
+    conf_st = ext4_stat(img, 3, "/etc/box.conf")
+    assert root["uid"] != 0 and root["mode"] & 0o7777 == 0o2770   # pb:pb, setgid
+    assert conf_st["uid"] == 0 and conf_st["gid"] == root["gid"]
+    assert conf_st["mode"] & 0o777 == 0o640
+
+
+@pytest.fixture(scope="module")
+def rootfs(img):
+    """The image's root with its data partition at /var/lib/pb, copied out
+    with debugfs into a temp folder (a chroot for qemu-user)."""
+    d = tempfile.mkdtemp(prefix=f"pb-imgroot-{os.getpid()}-")
+    try:
+        rdump(img, 2, "/", d)
+        rdump(img, 3, "/", os.path.join(d, "var", "lib", "pb"))
+        yield d
+    finally:
+        shutil.rmtree(d)
+
+
+def unit_exec(root, unit):
+    """ExecStart= of UNIT as the image has it."""
+    with open(os.path.join(root, "lib", "systemd", "system", unit)) as f:
+        for line in f:
+            if line.startswith("ExecStart="):
+                return shlex.split(line.split("=", 1)[1])
+    raise AssertionError(f"{unit}: no ExecStart")
+
+
+def in_netns_chroot(root, script, timeout=WAIT_S * 2):
+    """SCRIPT (host sh) in a new network namespace with only loopback; CHROOT
+    in it runs a command inside the image's root, arm64 through binfmt."""
+    return subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up\n" + script],
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, CHROOT=f"chroot {root}"))
+
+
+def test_pb_web_from_its_unit_in_arm64_chroot(rootfs):
+    argv = unit_exec(rootfs, "pb-web.service")
+    assert argv[0] == "/usr/bin/pb-web"
+    cmd = ("$CHROOT setpriv --reuid=pb --regid=pb --init-groups "
+           "--inh-caps=+net_bind_service --ambient-caps=+net_bind_service "
+           + " ".join(shlex.quote(a) for a in argv))
+    script = f"""
+{cmd} > {rootfs}/tmp/pb-web.log 2>&1 &
+pid=$!
+i=0
+while [ $i -lt {WAIT_S} ] && kill -0 $pid 2>/dev/null; do
+    if curl -fsS http://127.0.0.1:80/healthz; then break; fi
+    i=$((i + 1)); sleep 1
+done
+kill $pid; wait $pid
+cat {rootfs}/tmp/pb-web.log >&2
+"""
+    p = in_netns_chroot(rootfs, script)
+    assert '"status": "ok"' in p.stdout or '"status":"ok"' in p.stdout, p.stdout + p.stderr
+    health = json.loads(p.stdout.strip().splitlines()[0])
+    assert health["centre"] == "Pusat Belajar - belum diatur"
+    # pb-web ran as pb and made its database on the data partition.
+    st = os.stat(os.path.join(rootfs, "var", "lib", "pb", "pb.db"))
+    assert st.st_uid == int(subprocess.run(["chroot", rootfs, "id", "-u", "pb"],
+                                           capture_output=True, text=True).stdout)
+
+
+def firstboot_argv(rootfs):
+    with open(os.path.join(rootfs, "lib", "systemd", "system", "pb-firstboot.service")) as f:
+        for line in f:
+            if line.startswith("ExecStart="):
+                return shlex.split(line.split("=", 1)[1])
+    raise AssertionError("pb-firstboot.service: no ExecStart")
+
+
+def test_firstboot_in_arm64_chroot(rootfs):
+    boot = os.path.join(rootfs, "boot", "firmware")
+    os.makedirs(boot, exist_ok=True)
+    # No bundle on the card: setup mode.
+    p = subprocess.run(["chroot", rootfs] + firstboot_argv(rootfs), capture_output=True,
+                       text=True, timeout=WAIT_S)
+    assert p.returncode == 0 and "PusatBelajar-Setup" in p.stdout, p.stdout + p.stderr
+    setup = os.path.join(rootfs, "var", "lib", "pb", "provision", "setup.json")
+    assert json.load(open(setup))["ssid"] == "PusatBelajar-Setup"
+    bundle = {"format": 1, "centre": {"id": "PB-CHROOT-0007", "name": "Pusat Belajar Ende"},
+              "wifi": {"ssid": "PB-Ende", "passphrase": "wifi-rahasia-77"},
+              "hub": {"url": "https://hub.example.id/",
+                      "enrolment_token": "tok_chroot_0123456789"},
+              "facilitators": [{"name": "yohana", "role": "fasilitator", "kind": "mentor",
+                                "password": "sandi-yohana-1"}]}
+    with open(os.path.join(boot, "pusat-belajar.json"), "w") as f:
+        json.dump(bundle, f)
+    p = subprocess.run(["chroot", rootfs] + firstboot_argv(rootfs), capture_output=True,
+                       text=True, timeout=WAIT_S)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert not os.path.exists(setup)                     # setup mode is over
+    conf = open(os.path.join(rootfs, "var", "lib", "pb", "etc", "box.conf")).read()
+    assert "centre_id = PB-CHROOT-0007" in conf
+    assert "centre_name = Pusat Belajar Ende" in conf
+    assert not os.path.exists(os.path.join(boot, "pusat-belajar.json"))
+    applied = open(os.path.join(boot, "pusat-belajar.applied.json")).read()
+    assert "wifi-rahasia-77" not in applied and "tok_chroot" not in applied
+    users = subprocess.run(["chroot", rootfs, "pbctl", "user", "list"], capture_output=True,
+                           text=True, timeout=WAIT_S).stdout
+    assert "yohana" in users
+    pb_uid = int(subprocess.run(["chroot", rootfs, "id", "-u", "pb"], capture_output=True,
+                                text=True).stdout)
+    assert os.stat(os.path.join(rootfs, "var", "lib", "pb", "pb.db")).st_uid == pb_uid
+    p = subprocess.run(["chroot", rootfs, "pb-web", "-n", "-c", "/etc/pusat-belajar/box.conf"],
+                       capture_output=True, text=True, timeout=WAIT_S)
+    assert "configuration OK" in p.stdout, p.stderr
+
+
+def test_units_verify_inside_the_image(rootfs):
+    """systemd-analyze of the image's own systemd, on the installed units."""
+    units = sorted(u for u in os.listdir(os.path.join(rootfs, "lib", "systemd", "system"))
+                   if u.startswith("pb-") and u.endswith(".service"))
+    assert "pb-web.service" in units
+    p = subprocess.run(["chroot", rootfs, "systemd-analyze", "verify"]
+                       + [f"/lib/systemd/system/{u}" for u in units
+                          if u not in ("pb-sync.service", "pb-gpio.service")
+                          or os.path.exists(os.path.join(rootfs, "usr", "bin", u[:-8]))],
+                       capture_output=True, text=True, timeout=WAIT_S * 2)
+    assert p.stdout + p.stderr == "", p.stdout + p.stderr
