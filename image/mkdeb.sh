@@ -26,7 +26,7 @@ for p in "$@"; do
 done
 cp -R "$src/webapp" "$stage/usr/share/$pkg/webapp"
 cp -R "$src/firmware/ctl/demo/." "$stage/usr/share/$pkg/demo/"
-install -m 644 "$src"/image/systemd/*.service "$stage/lib/systemd/system/"
+install -m 644 "$src"/image/systemd/*.service "$src"/image/systemd/*.path "$stage/lib/systemd/system/"
 install -m 755 "$src"/image/firstboot/pb-* "$stage/usr/lib/$pkg/"
 install -m 640 "$src/image/box.conf" "$stage/etc/$pkg/box.conf"
 install -m 644 "$src/README.md" "$src"/docs/*.md "$stage/usr/share/doc/$pkg/"
@@ -86,7 +86,7 @@ if [ "$1" = configure ]; then
 	if command -v systemctl >/dev/null; then
 		systemctl --quiet enable pb-grow-data.service pb-firstboot.service \
 			pb-web.service pb-sync.service pb-gpio.service pb-net.service \
-			pb-hostapd.service pb-dnsmasq.service || true
+			pb-hostapd.service pb-dnsmasq.service pb-poweroff.path || true
 		if [ -d /run/systemd/system ]; then
 			systemctl daemon-reload || true
 		fi
@@ -110,7 +110,7 @@ set -e
 if [ "$1" = remove ] && command -v systemctl >/dev/null; then
 	systemctl --quiet disable pb-grow-data.service pb-firstboot.service \
 		pb-web.service pb-sync.service pb-gpio.service pb-net.service \
-		pb-hostapd.service pb-dnsmasq.service 2>/dev/null || true
+		pb-hostapd.service pb-dnsmasq.service pb-poweroff.path 2>/dev/null || true
 fi
 exit 0
 SCRIPT

@@ -17,7 +17,8 @@ import tempfile
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-UNITS = sorted(glob.glob(os.path.join(ROOT, "image", "systemd", "*.service")))
+UNITS = sorted(glob.glob(os.path.join(ROOT, "image", "systemd", "*.service")) +
+               glob.glob(os.path.join(ROOT, "image", "systemd", "*.path")))
 BUILD = os.path.abspath(os.environ.get("PB_BUILD", os.path.join(ROOT, "build")))
 DAEMONS = ["pb-web", "pb-sync", "pb-gpio"]
 MAX_EXPOSURE = 2.5
