@@ -401,13 +401,13 @@ static void csv_field(FILE *f, const char *s, int last)
 }
 
 static const char sql_attendance[] =
-	"SELECT b.centre_id, coalesce(r.payload_json->>'session_id', ''), r.box_id, r.seq, "
+	"SELECT b.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
 	"r.id, r.type, coalesce(r.payload_json->>'nuptk', ''), "
 	"coalesce(r.payload_json->>'name', ''), coalesce(r.payload_json->>'day', ''), "
 	"r.wall_ms, r.clock_source "
 	"FROM records r JOIN boxes b USING (box_id) "
 	"WHERE r.type LIKE 'attendance.%' AND ($1::text IS NULL OR b.centre_id = $1) "
-	"AND ($2::text IS NULL OR r.payload_json->>'session_id' = $2) "
+	"AND ($2::text IS NULL OR r.session_id = $2) "
 	"ORDER BY b.centre_id, 2, r.box_id, r.seq";
 
 /* The latest decision per claim (in the box's own order) that approves

@@ -115,6 +115,18 @@ enum hub_paid_result {
 };
 enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference);
 const char *hub_paid_strerror(enum hub_paid_result r);
+/* Which payload key names the session, by record type prefix (the
+ * first match wins; "session_id" when none does). Kept in the records'
+ * session_id column at ingest, which the exports filter on. */
+#define HUB_SESSION_ID_MAX 128
+struct hub_session_key {
+	const char *prefix;
+	const char *key;
+};
+extern const struct hub_session_key hub_session_keys[];
+/* The session a record belongs to (borrowed from payload), or NULL. */
+const char *hub_session_of(const char *type, json_t *payload);
+
 /* CSV of "attendance" or "claims"; centre/session NULL: all. 0, -1 on a
  * database error, -2 for an unknown kind. */
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,

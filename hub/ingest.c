@@ -191,20 +191,45 @@ static int arr_end(struct arr *a)
 	return a->n == 0 ? arr_put(a, "{}", 2) : arr_put(a, "}", 1);
 }
 
-/* 1 if the payload can also be kept as jsonb (JSON that PostgreSQL takes:
- * no NUL characters). */
-static int payload_is_json(const char *payload)
-{
-	json_t *j;
+/* Where each kind of record names its training session, first match by
+ * type prefix. Attendance payloads carry the box's session uid as
+ * "session" (docs/attendance.md); the record that creates a session
+ * carries it as "id". Another kind of record that belongs to a session
+ * adds one line here. */
+const struct hub_session_key hub_session_keys[] = {
+	{ "attendance.session", "id" },
+	{ "attendance.", "session" },
+	{ "claim.", "session_id" },
+	{ NULL, NULL },
+};
 
+/* The payload parsed when it can also be kept as jsonb (JSON that
+ * PostgreSQL takes: no NUL characters), else NULL. */
+static json_t *payload_json(const char *payload)
+{
 	if (strstr(payload, "\\u0000") != NULL)
-		return 0;
-	j = json_loads(payload, JSON_DECODE_ANY, NULL);
-	json_decref(j);
-	return j != NULL;
+		return NULL;
+	return json_loads(payload, JSON_DECODE_ANY, NULL);
 }
 
-#define NCOLS 11
+const char *hub_session_of(const char *type, json_t *payload)
+{
+	json_t *v = NULL;
+
+	if (!json_is_object(payload))
+		return NULL;
+	for (const struct hub_session_key *k = hub_session_keys; k->prefix != NULL; k++)
+		if (strncmp(type, k->prefix, strlen(k->prefix)) == 0) {
+			v = json_object_get(payload, k->key);
+			break;
+		}
+	if (v == NULL)
+		v = json_object_get(payload, "session_id");
+	return json_is_string(v) && json_string_length(v) <= HUB_SESSION_ID_MAX ?
+		json_string_value(v) : NULL;
+}
+
+#define NCOLS 12
 
 /* Insert records[0..n) in one statement (arrays unnested server-side). */
 static int insert_records(PGconn *pg, const char *box, const struct pb_proto_record *recs,
@@ -218,12 +243,17 @@ static int insert_records(PGconn *pg, const char *box, const struct pb_proto_rec
 	memset(a, 0, sizeof(a));
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_proto_record *r = &recs[i];
-		if (arr_add_int(&a[0], r->seq) != 0 || arr_add(&a[1], r->id) != 0 ||
+		json_t *j = payload_json(r->payload);
+		int bad = arr_add_int(&a[0], r->seq) != 0 || arr_add(&a[1], r->id) != 0 ||
 		    arr_add(&a[2], r->type) != 0 || arr_add(&a[3], r->payload) != 0 ||
-		    arr_add(&a[4], payload_is_json(r->payload) ? r->payload : NULL) != 0 ||
+		    arr_add(&a[4], j != NULL ? r->payload : NULL) != 0 ||
 		    arr_add_int(&a[5], r->wall_ms) != 0 || arr_add(&a[6], r->clock_source) != 0 ||
 		    arr_add(&a[7], r->boot_id) != 0 || arr_add_int(&a[8], r->mono_ms) != 0 ||
-		    arr_add(&a[9], r->prev_hash) != 0 || arr_add(&a[10], r->hash) != 0)
+		    arr_add(&a[9], r->prev_hash) != 0 || arr_add(&a[10], r->hash) != 0 ||
+		    arr_add(&a[11], hub_session_of(r->type, j)) != 0;
+
+		json_decref(j);
+		if (bad)
 			goto out;
 	}
 	params[0] = box;
@@ -233,10 +263,10 @@ static int insert_records(PGconn *pg, const char *box, const struct pb_proto_rec
 		params[c + 1] = a[c].buf;
 	}
 	res = PQexecParams(pg, "INSERT INTO records(box_id, seq, id, type, payload, payload_json, "
-			   "wall_ms, clock_source, boot_id, mono_ms, prev_hash, hash) "
+			   "wall_ms, clock_source, boot_id, mono_ms, prev_hash, hash, session_id) "
 			   "SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], "
 			   "$5::text[], $6::jsonb[], $7::bigint[], $8::text[], $9::text[], "
-			   "$10::bigint[], $11::text[], $12::text[])",
+			   "$10::bigint[], $11::text[], $12::text[], $13::text[])",
 			   NCOLS + 1, NULL, params, NULL, NULL, 0);
 	rc = hub_db_ok(res, PGRES_COMMAND_OK, "insert records");
 	PQclear(res);

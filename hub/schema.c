@@ -83,6 +83,16 @@ const struct hub_migration hub_migrations[] = {
 	  "  created_at timestamptz NOT NULL DEFAULT now(),"
 	  "  revoked_at timestamptz"
 	  ");" },
+	{ 3,
+	  /* The session a record belongs to, taken at ingest by the table
+	   * hub_session_keys (boxes name it "session" in attendance records,
+	   * "id" in attendance.session); rows stored before keep theirs. */
+	  "ALTER TABLE records ADD COLUMN session_id text;"
+	  "UPDATE records SET session_id = CASE WHEN type = 'attendance.session' "
+	  "  THEN payload_json->>'id' WHEN type LIKE 'attendance.%' "
+	  "  THEN payload_json->>'session' ELSE payload_json->>'session_id' END "
+	  "  WHERE jsonb_typeof(payload_json) = 'object';"
+	  "CREATE INDEX records_session_col ON records(session_id, box_id, seq);" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));
