@@ -7,6 +7,7 @@
 #include "pb_outbox.h"
 #include "pb_sig.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,8 +149,11 @@ static json_t *stamp_json(const struct pb_stamp *s)
 			 "mono_ms", (json_int_t)s->mono_ms);
 }
 
-enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char *actor,
-				      const char *client, int64_t *id, const char **bad)
+/* Insert a kegiatan inside the caller's transaction; uid NULL makes a
+ * new one. */
+static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const char *given_uid,
+					  const char *actor, const char *client, int64_t *id,
+					  const char **bad)
 {
 	const char *title = str_field(in, "title", NULL), *mode = str_field(in, "mode", "tatap_muka");
 	const char *kk = str_field(in, "kk", ""), *subject = str_field(in, "subject", "");
@@ -192,10 +196,11 @@ enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char 
 	facs = fac != NULL ? json_dumps(fac, JSON_COMPACT) : strdup("[]");
 	if (facs == NULL)
 		return PB_ATT_DB;
-	pb_id_new(uid);
+	if (given_uid != NULL)
+		snprintf(uid, sizeof(uid), "%s", given_uid);
+	else
+		pb_id_new(uid);
 	pb_code_secret_new(secret);
-	if (pb_db_begin(db) != 0)
-		goto out;
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
 		"facilitators, code_secret, created_by, created_ms) "
@@ -222,16 +227,69 @@ enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char 
 			    "facilitators", json_loads(facs, 0, NULL), "by", actor);
 	if (record(db, "attendance.session", payload, actor, client) != 0)
 		goto out;
-	if (pb_db_commit(db) != 0)
-		goto out;
 	rc = PB_ATT_OK;
 out:
 	sodium_memzero(secret, sizeof(secret));
 	sqlite3_finalize(st);
 	free(facs);
+	return rc;
+}
+
+enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char *actor,
+				      const char *client, int64_t *id, const char **bad)
+{
+	enum pb_att_result rc;
+
+	*bad = NULL;
+	if (pb_db_begin(db) != 0)
+		return PB_ATT_DB;
+	rc = kegiatan_insert(db, in, NULL, actor, client, id, bad);
+	if (rc == PB_ATT_OK && pb_db_commit(db) != 0)
+		rc = PB_ATT_DB;
 	if (rc != PB_ATT_OK)
 		pb_db_rollback(db);
 	return rc;
+}
+
+/* A session id from upstream: 1 to PB_ID_HEX_LEN letters, digits, '.',
+ * '_' or '-' (a box makes 32 hex digits). */
+static int uid_valid(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > PB_ID_HEX_LEN)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *actor,
+				     int64_t *id, const char **bad)
+{
+	const char *uid = json_string_value(json_object_get(in, "session"));
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*bad = NULL;
+	if (!uid_valid(uid)) {
+		*bad = "session";
+		return PB_ATT_BAD_INPUT;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan WHERE uid = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return PB_ATT_DB;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (step == SQLITE_ROW)
+		return PB_ATT_EXISTING;
+	if (step != SQLITE_DONE)
+		return PB_ATT_DB;
+	return kegiatan_insert(db, in, uid, actor, NULL, id, bad);
 }
 
 #define KEGIATAN_COLS "id, uid, title, mode, kk, subject, start_date, days, jp_per_day, " \

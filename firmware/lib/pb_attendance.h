@@ -57,6 +57,12 @@ int pb_att_day_index(const struct pb_kegiatan *k, const char *day);
 /* Create from a JSON request; *bad names the first bad field. */
 enum pb_att_result pb_kegiatan_create(sqlite3 *db, const json_t *in, const char *actor,
 				      const char *client, int64_t *id, const char **bad);
+/* A session sent down by the hub (roster feed): "session" is its id
+ * (kept as the uid), the other fields as for pb_kegiatan_create. Inside
+ * the caller's transaction. PB_ATT_EXISTING (with *id) when the box has
+ * it already: its fields are then left as they are. */
+enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *actor,
+				     int64_t *id, const char **bad);
 /* 0 found, 1 not found, -1 database error. */
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k);
 json_t *pb_kegiatan_json(const struct pb_kegiatan *k);

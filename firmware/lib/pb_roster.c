@@ -249,6 +249,93 @@ static const char *check_row(const struct row *rw, int long_field, const char **
 	return NULL;
 }
 
+#define ROSTER_UPSERT \
+	"INSERT INTO roster(kegiatan_id, nuptk, name, npsn, school, subject) " \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET " \
+	"name = excluded.name, npsn = excluded.npsn, school = excluded.school, " \
+	"subject = excluded.subject"
+
+static void bind_row(sqlite3_stmt *ins, int64_t kegiatan_id, const struct row *rw)
+{
+	sqlite3_reset(ins);
+	sqlite3_bind_int64(ins, 1, kegiatan_id);
+	sqlite3_bind_text(ins, 2, rw->nuptk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ins, 3, rw->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ins, 4, rw->npsn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ins, 5, rw->school, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ins, 6, rw->subject, -1, SQLITE_TRANSIENT);
+}
+
+/* One JSON field into a row buffer; 1 if it did not fit or is not text. */
+static int json_into(const json_t *o, const char *key, char *dst, size_t sz)
+{
+	const json_t *v = json_object_get(o, key);
+
+	dst[0] = '\0';
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) >= sz)
+		return 1;
+	trim(json_string_value(v), dst, sz);
+	return 0;
+}
+
+enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
+					    const json_t *people, json_t **report)
+{
+	sqlite3_stmt *ins = NULL;
+	json_t *lines = json_array(), *p;
+	int accepted = 0, rejected = 0;
+	enum pb_roster_result rc = PB_ROSTER_DB;
+	size_t i;
+
+	*report = NULL;
+	if (lines == NULL)
+		return PB_ROSTER_DB;
+	if (!json_is_array(people)) {
+		rc = PB_ROSTER_MISSING_COLUMN;
+		goto out;
+	}
+	if (json_array_size(people) > PB_ROSTER_ROWS_MAX) {
+		rc = PB_ROSTER_TOO_MANY_ROWS;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, ROSTER_UPSERT, -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	json_array_foreach(people, i, p) {
+		struct row rw;
+		const char *code, *msg = "";
+		int long_field = 0;
+
+		memset(&rw, 0, sizeof(rw));
+		long_field |= json_into(p, "nuptk", rw.nuptk, sizeof(rw.nuptk));
+		long_field |= json_into(p, "name", rw.name, sizeof(rw.name));
+		long_field |= json_into(p, "npsn", rw.npsn, sizeof(rw.npsn));
+		long_field |= json_into(p, "school", rw.school, sizeof(rw.school));
+		long_field |= json_into(p, "subject", rw.subject, sizeof(rw.subject));
+		code = check_row(&rw, long_field, &msg);
+		if (code != NULL) {
+			add_line(lines, (int)i + 1, rw.nuptk, code, msg);
+			rejected++;
+			continue;
+		}
+		bind_row(ins, kegiatan_id, &rw);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+		accepted++;
+	}
+	rc = PB_ROSTER_OK;
+out:
+	sqlite3_finalize(ins);
+	if (rc == PB_ROSTER_OK)
+		*report = json_pack("{s:i, s:i, s:O}", "accepted", (json_int_t)accepted,
+				    "rejected", (json_int_t)rejected, "lines", lines);
+	json_decref(lines);
+	if (rc == PB_ROSTER_OK && *report == NULL)
+		rc = PB_ROSTER_DB;
+	return rc;
+}
+
 enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 				       const char *csv, size_t len, json_t **report)
 {
@@ -283,11 +370,7 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 		rc = PB_ROSTER_MISSING_COLUMN;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO roster(kegiatan_id, nuptk, name, npsn, school, subject) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET "
-		"name = excluded.name, npsn = excluded.npsn, school = excluded.school, "
-		"subject = excluded.subject", -1, &ins, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, ROSTER_UPSERT, -1, &ins, NULL) != SQLITE_OK)
 		goto out;
 	/* NUPTKs seen earlier in this file, to report duplicates */
 	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS roster_seen(nuptk TEXT PRIMARY KEY);"
@@ -343,13 +426,7 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 			rejected++;
 			continue;
 		}
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, kegiatan_id);
-		sqlite3_bind_text(ins, 2, rw.nuptk, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 3, rw.name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 4, rw.npsn, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 5, rw.school, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 6, rw.subject, -1, SQLITE_TRANSIENT);
+		bind_row(ins, kegiatan_id, &rw);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto out;
 		add_line(lines, rec.line, rw.nuptk, NULL, NULL);

@@ -42,4 +42,10 @@ const char *pb_roster_strerror(enum pb_roster_result r);
 enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 				       const char *csv, size_t len, json_t **report);
 
+/* The same from a JSON array of {"nuptk", "name", "npsn", "school",
+ * "subject"} (a roster sent down by the hub); "line" in the report is the
+ * 1-based position in the array. */
+enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
+					    const json_t *people, json_t **report);
+
 #endif

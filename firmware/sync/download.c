@@ -4,6 +4,7 @@
 #include "sync.h"
 
 #include "pb_catalog.h"
+#include "pb_inbox.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
@@ -102,6 +103,18 @@ out:
 	if (rc != 0)
 		pb_db_rollback(s->db);
 	return rc;
+}
+
+/* What the feeds brought, into the box's tables (pb_inbox rules). A
+ * failure leaves the rows pending for the next round. */
+void sync_apply_inbox(struct pb_sync *s)
+{
+	struct pb_inbox_report rep;
+
+	if (pb_inbox_apply(s->db, &rep) != 0)
+		pb_warn("applying downloads failed: %s; will try again", sqlite3_errmsg(s->db));
+	if (rep.applied > 0 || rep.refused > 0)
+		pb_info("downloads applied: %d, refused: %d", rep.applied, rep.refused);
 }
 
 enum sync_result sync_feeds(struct pb_sync *s)

@@ -174,6 +174,7 @@ static enum sync_result round_once(struct pb_sync *s)
 	if (r != SYNC_OK)
 		return r;
 	r = sync_feeds(s);
+	sync_apply_inbox(s);
 	if (r != SYNC_OK)
 		return r;
 	sync_mark_success(s);

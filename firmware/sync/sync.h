@@ -56,6 +56,7 @@ enum sync_result sync_enrol(struct pb_sync *s);
 
 /* download.c */
 enum sync_result sync_feeds(struct pb_sync *s);
+void sync_apply_inbox(struct pb_sync *s);
 enum sync_result sync_files(struct pb_sync *s);
 
 #endif

@@ -1,0 +1,131 @@
+"""Attendance and the uplink wired together, all real processes (pb-web,
+pb-sync, pb-hub, PostgreSQL) on loopback: a check-in made through pb-web's
+API reaches the office's export exactly once, and a roster the office
+publishes becomes a session on the box that teachers can check in to."""
+import csv
+import io
+import json
+import os
+import sqlite3
+import sys
+
+import requests
+
+from pbhub import Sync, box_counts, sync_section
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+from attendance_util import Staff, add_staff, checkin, nuptk, roster_csv, today  # noqa: E402
+
+CENTRE = "PB-TEST-001"
+
+
+def box_with_web(boxes, hub):
+    b = boxes(sections=sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip()))
+    b.pbctl("init")
+    add_staff(b)
+    b.start()
+    return b
+
+
+def sync_once(b):
+    s = Sync(b).start(["-1"])
+    try:
+        assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
+    finally:
+        s.stop()
+
+
+def export(hub, session):
+    out = hub.cli("export", "attendance", "--centre", CENTRE, "--session", session).stdout
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def test_checkin_reaches_the_office_export_once(boxes, hub):
+    b = box_with_web(boxes, hub)
+    st = Staff(b)
+    sid = st.create_session()
+    uid = st.day(sid)["session"]["uid"]
+    assert st.roster(sid, roster_csv(3)).status_code == 200
+    code = st.code(sid)
+    s, j = checkin(b, "127.0.0.31", sid, nuptk(1), code)
+    assert s == 201, j
+    s, j = checkin(b, "127.0.0.31", sid, nuptk(1), code)      # repeated: the same record
+    assert s in (200, 201) and j["existing"] is True, j
+    sync_once(b)
+    assert box_counts(b)[1] == 0
+    sync_once(b)                                              # nothing goes twice
+    rows = export(hub, uid)
+    checkins = [r for r in rows if r["type"] == "attendance.checkin"]
+    assert len(checkins) == 1, rows
+    c = checkins[0]
+    assert (c["centre_id"], c["session_id"], c["nuptk"], c["name"], c["day"]) == \
+        (CENTRE, uid, nuptk(1), "Guru Nomor 1", today())
+    # the session's own record and its roster import are under the same session
+    types = {r["type"] for r in rows}
+    assert {"attendance.session", "attendance.roster"} <= types, types
+    assert all(r["session_id"] == uid for r in rows)
+    # the office reads the same over HTTP
+    tok = hub.cli("office-token", "keuangan").stdout.strip()
+    r = requests.get(hub.base + "/v1/office/export/attendance.csv",
+                     params={"centre": CENTRE, "session": uid},
+                     headers={"Authorization": "Bearer " + tok}, timeout=30)
+    assert r.status_code == 200
+    http_rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["record_id"] for x in http_rows if x["type"] == "attendance.checkin"] == \
+        [c["record_id"]]
+
+
+def roster_doc(session, people, **kw):
+    doc = {"session": session, "title": "Diklat PKB Bahasa Indonesia", "mode": "tatap_muka",
+           "kk": "B", "subject": "Bahasa Indonesia", "start_date": today(), "days": 2,
+           "jp_per_day": 8, "facilitators": ["fasil"],
+           "participants": [{"nuptk": nuptk(i), "name": f"Peserta Undangan {i}",
+                             "npsn": "20500001", "school": f"SMPN {i} Kota Uji",
+                             "subject": "Bahasa Indonesia"} for i in people]}
+    doc.update(kw)
+    return json.dumps(doc)
+
+
+def inbox(b):
+    with sqlite3.connect(b.db_path()) as c:
+        return c.execute("SELECT kind, applied FROM sync_inbox ORDER BY cursor").fetchall()
+
+
+def test_roster_from_the_hub_becomes_a_session(boxes, hub):
+    hub.cli("publish", "roster", "--centre", CENTRE,
+            input=roster_doc("S-HUB-001", [10, 11, 12]))
+    hub.cli("publish", "roster", "--centre", "PB-LAIN-002",     # another centre's
+            input=roster_doc("S-HUB-999", [20]))
+    bad = json.loads(roster_doc("S-HUB-002", [13]))
+    del bad["jp_per_day"]
+    hub.cli("publish", "roster", "--centre", CENTRE, input=json.dumps(bad))
+    b = box_with_web(boxes, hub)
+    sync_once(b)
+    assert inbox(b) == [("roster", 1), ("roster", -1)]
+
+    st = Staff(b)
+    sessions = st.get("/api/v1/sessions").json()["sessions"]
+    mine = [x for x in sessions if x["uid"] == "S-HUB-001"]
+    assert [x["uid"] for x in sessions] == ["S-HUB-001"], sessions
+    sid = mine[0]["id"]
+    day = st.day(sid)
+    assert sorted(r["nuptk"] for r in day["rows"]) == [nuptk(10), nuptk(11), nuptk(12)]
+    assert day["counts"]["not_yet"] == 3
+    s, j = checkin(b, "127.0.0.32", sid, nuptk(11), st.code(sid))
+    assert s == 201 and j["walk_in"] is False, j
+
+    # published again with one more teacher: the same session, one roster more
+    hub.cli("publish", "roster", "--centre", CENTRE, input=roster_doc("S-HUB-001", [10, 13]))
+    sync_once(b)
+    assert inbox(b)[-1] == ("roster", 1)
+    assert len(st.get("/api/v1/sessions").json()["sessions"]) == 1
+    day = st.day(sid)
+    assert len(day["rows"]) == 4 and day["counts"]["present"] == 1
+    # the refused document is audited; the check-in went up under the hub's id
+    with sqlite3.connect(b.db_path()) as c:
+        why = c.execute("SELECT detail FROM audit WHERE action = 'inbox.refused'").fetchall()
+    assert len(why) == 1 and "jp_per_day" in why[0][0]
+    rows = [r for r in export(hub, "S-HUB-001") if r["type"] == "attendance.checkin"]
+    assert [(r["nuptk"], r["name"]) for r in rows] == [(nuptk(11), "Peserta Undangan 11")]
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
