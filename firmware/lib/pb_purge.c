@@ -9,28 +9,74 @@
 /* The personal fields of record payloads. Totals (amounts, days, JP,
  * counts, decisions) are not personal and stay. */
 #define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
-		       "'$.photo', '$.phone', '$.school'"
+		       "'$.photo', '$.phone', '$.school', '$.client'"
 
 #define HAS_PERSONAL(col) \
 	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
 	"OR json_type(" col ", '$.signature') IS NOT NULL OR " \
 	"json_type(" col ", '$.receipt_photo') IS NOT NULL OR json_type(" col ", '$.photo') " \
 	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
-	"json_type(" col ", '$.school') IS NOT NULL)"
+	"json_type(" col ", '$.school') IS NOT NULL OR json_type(" col ", '$.client') IS NOT NULL)"
 
-/* When the attendance and claims tables exist, their rules go here too
- * (e.g. clear roster names and NUPTK, signature strokes, receipt photo
- * references; the photo files themselves leave the content store). */
+/* The session a record belongs to, by its type (the same table as the
+ * hub's hub_session_keys): attendance records name it "session", the
+ * record that creates a session "id", anything else "session_id". */
+#define SESSION_OF(type, col) \
+	"(CASE WHEN " type " = 'attendance.session' THEN json_extract(" col ", '$.id') " \
+	"WHEN " type " LIKE 'attendance.%' THEN coalesce(json_extract(" col ", '$.session'), " \
+	"json_extract(" col ", '$.session_id')) ELSE json_extract(" col ", '$.session_id') END)"
+
+/* The box's own session (kegiatan) of ?1, and NUPTKs not yet replaced. */
+#define KEGIATAN "(SELECT id FROM kegiatan WHERE uid = ?1)"
+#define REAL_NUPTK "nuptk GLOB '[0-9]*'"
+
+/* Rules run in order inside one transaction per session; a purge_sql may
+ * hold several statements. The claims code adds its lines here (receipt
+ * photo references, and the photo files leaving the content store). */
 const struct pb_purge_rule pb_purge_rules[] = {
 	{ "outbox.personal", "outbox",
 	  "names, NUPTK, signatures and photos inside acknowledged outbox records",
 	  "SELECT count(*) FROM outbox WHERE json_valid(payload) AND "
-	  "json_extract(payload, '$.session_id') = ?1 AND purged_ms = 0 AND "
-	  HAS_PERSONAL("payload"),
+	  SESSION_OF("type", "payload") " = ?1 AND purged_ms = 0 AND " HAS_PERSONAL("payload"),
 	  "UPDATE outbox SET payload = json_remove(payload, " PERSONAL_PATHS "), "
 	  "purged_ms = ?2 WHERE json_valid(payload) AND "
-	  "json_extract(payload, '$.session_id') = ?1 AND purged_ms = 0 AND acked = 1 AND "
+	  SESSION_OF("type", "payload") " = ?1 AND purged_ms = 0 AND acked = 1 AND "
 	  HAS_PERSONAL("payload") },
+	/* Each teacher of the session gets an alias '#' + 15 digits (never a
+	 * valid NUPTK, so no one can check in with it), the same in the
+	 * roster and in every attendance event, so days present and JP per
+	 * teacher, counts and walk-ins stay countable. */
+	{ "attendance.people", "attendance",
+	  "roster and check-ins: NUPTK replaced by an alias, names, schools, NPSN, "
+	  "signatures and device addresses removed",
+	  "SELECT (SELECT count(*) FROM attendance WHERE kegiatan_id = " KEGIATAN " AND "
+	  REAL_NUPTK ") + (SELECT count(*) FROM roster WHERE kegiatan_id = " KEGIATAN " AND "
+	  REAL_NUPTK ")",
+	  "CREATE TEMP TABLE IF NOT EXISTS purge_alias(nuptk TEXT PRIMARY KEY, alias TEXT NOT NULL);"
+	  "DELETE FROM temp.purge_alias;"
+	  "INSERT INTO temp.purge_alias(nuptk, alias) SELECT nuptk, "
+	  "  printf('#%015d', row_number() OVER (ORDER BY nuptk)) FROM ("
+	  "  SELECT nuptk FROM roster WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK
+	  "  UNION SELECT nuptk FROM attendance WHERE kegiatan_id = " KEGIATAN " AND "
+	  REAL_NUPTK ");"
+	  "UPDATE attendance SET nuptk = (SELECT alias FROM temp.purge_alias p "
+	  "  WHERE p.nuptk = attendance.nuptk), name = '', school = '', signature = NULL, "
+	  "  client = '', device = '' WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "UPDATE roster SET nuptk = (SELECT alias FROM temp.purge_alias p "
+	  "  WHERE p.nuptk = roster.nuptk), name = '', npsn = '', school = '' "
+	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "DELETE FROM temp.purge_alias" },
+	{ "attendance.devices", "proxy_allow",
+	  "device addresses allowed extra check-ins",
+	  "SELECT count(*) FROM proxy_allow WHERE kegiatan_id = " KEGIATAN,
+	  "DELETE FROM proxy_allow WHERE kegiatan_id = " KEGIATAN },
+	{ "audit.personal", "audit",
+	  "names, NUPTK and signatures quoted in the audit log",
+	  "SELECT count(*) FROM audit WHERE json_valid(detail) AND "
+	  SESSION_OF("action", "detail") " = ?1 AND " HAS_PERSONAL("detail"),
+	  "UPDATE audit SET detail = json_remove(detail, " PERSONAL_PATHS ") WHERE "
+	  "json_valid(detail) AND " SESSION_OF("action", "detail") " = ?1 AND "
+	  HAS_PERSONAL("detail") },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -48,24 +94,46 @@ static int table_exists(sqlite3 *db, const char *name)
 	return yes;
 }
 
-static int64_t run_rule(sqlite3 *db, const char *sql, const char *session, int64_t now_ms,
-			int count)
+/* Run every statement of sql (?1 the session, ?2 now where used). */
+static int exec_all(sqlite3 *db, const char *sql, const char *session, int64_t now_ms)
+{
+	const char *tail = sql;
+
+	while (tail != NULL && *tail != '\0') {
+		sqlite3_stmt *st = NULL;
+		int step;
+
+		if (sqlite3_prepare_v2(db, tail, -1, &st, &tail) != SQLITE_OK)
+			return -1;
+		if (st == NULL)
+			break;                 /* only white space left */
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			sqlite3_bind_int64(st, 2, now_ms);
+		step = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (step != SQLITE_DONE && step != SQLITE_ROW)
+			return -1;
+	}
+	return 0;
+}
+
+/* The rows a rule changes (count_sql), then with purge set the change. */
+static int64_t run_rule(sqlite3 *db, const struct pb_purge_rule *r, const char *session,
+			int64_t now_ms, int purge)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, r->count_sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
-	if (!count)
-		sqlite3_bind_int64(st, 2, now_ms);
-	if (count) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-	} else if (sqlite3_step(st) == SQLITE_DONE) {
-		n = sqlite3_changes(db);
-	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	if (n > 0 && purge && exec_all(db, r->purge_sql, session, now_ms) != 0)
+		return -1;
 	return n;
 }
 
@@ -111,7 +179,7 @@ static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int d
 
 		if (!table_exists(db, r->table))
 			continue;
-		n = run_rule(db, dry_run ? r->count_sql : r->purge_sql, session, now_ms, dry_run);
+		n = run_rule(db, r, session, now_ms, !dry_run);
 		if (n < 0 || (!dry_run && n > 0 && log_purge(db, now_ms, session, r->name, n) != 0)) {
 			pb_db_rollback(db);
 			return -1;
@@ -133,14 +201,17 @@ int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_r
 	int n = 0, cap = 0, rc = -1, step;
 
 	memset(rep, 0, sizeof(*rep));
-	/* Sessions whose records are all acknowledged and whose last record
-	 * and last acknowledgement are older than the retention. The
+	/* Sessions whose records are all acknowledged, whose last record and
+	 * last acknowledgement are older than the retention, and which ended
+	 * (start date + days, UTC midnight) longer than the retention ago. The
 	 * acknowledgement time guards against records stamped by a clock that
 	 * was not set (a Pi without RTC may start in 1970). */
 	if (sqlite3_prepare_v2(db,
-		"SELECT json_extract(payload, '$.session_id') AS sid FROM outbox "
-		"WHERE json_valid(payload) AND json_type(payload, '$.session_id') IN ('text', 'integer') "
+		"SELECT " SESSION_OF("type", "payload") " AS sid FROM outbox "
+		"WHERE json_valid(payload) AND sid IS NOT NULL "
 		"GROUP BY sid HAVING sum(acked = 0) = 0 AND max(max(wall_ms), max(acked_ms)) < ?1 "
+		"AND coalesce((SELECT strftime('%s', start_date, '+' || days || ' days') * 1000 "
+		"  FROM kegiatan WHERE uid = sid), 0) < ?1 "
 		"ORDER BY sid", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, cutoff);

@@ -2,12 +2,14 @@
  *
  * A session's personal data (names, NUPTK, signatures, receipt photos)
  * is purged once every outbox record of the session has been acknowledged
- * by the hub and the retention period has passed since the session's last
- * record and its last acknowledgement; totals stay. What is purged is a table of rules, one per kind
- * of record: each names the table it needs (a rule whose table does not
- * exist yet is skipped), a statement counting the rows it would change and
- * a statement changing them, both for one session (?1) at a time (?2 is
- * the time of the purge in ms). */
+ * by the hub and the retention period has passed since the session ended
+ * (kegiatan start date + days), its last record and its last
+ * acknowledgement; totals stay. What is purged is a table of rules, one
+ * per kind of record: each names the table it needs (a rule whose table
+ * does not exist yet is skipped), a statement counting the rows it would
+ * change (the figure reported) and the statements changing them, all for
+ * one session (?1, the session's uid) at a time (?2 is the time of the
+ * purge in ms). */
 #ifndef PB_PURGE_H
 #define PB_PURGE_H
 
@@ -22,7 +24,7 @@ struct pb_purge_rule {
 	const char *table;
 	const char *what;          /* what goes, in plain words */
 	const char *count_sql;
-	const char *purge_sql;
+	const char *purge_sql;     /* one or more statements */
 };
 
 extern const struct pb_purge_rule pb_purge_rules[];

@@ -129,3 +129,59 @@ def test_roster_from_the_hub_becomes_a_session(boxes, hub):
     rows = [r for r in export(hub, "S-HUB-001") if r["type"] == "attendance.checkin"]
     assert [(r["nuptk"], r["name"]) for r in rows] == [(nuptk(11), "Peserta Undangan 11")]
     assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+
+
+DAY_MS = 86400 * 1000
+
+
+def test_purge_after_the_session_ended_keeps_totals(boxes, hub):
+    """Retention counts from the session's end: a 2-day session starting
+    today is not due 31 days from now, it is 33 days from now."""
+    import time
+    b = box_with_web(boxes, hub)
+    st = Staff(b)
+    sid = st.create_session(days=2, jp=8)
+    uid = st.day(sid)["session"]["uid"]
+    assert st.roster(sid, roster_csv(3)).status_code == 200
+    code = st.code(sid)
+    for i in (0, 1):
+        s, j = checkin(b, "127.0.0.33", sid, nuptk(i), code)
+        assert s == 201, j
+    s, j = checkin(b, "127.0.0.34", sid, nuptk(7), code, name="Tamu Baru", school="SDN 5")
+    assert s == 201 and j["walk_in"] is True, j
+    sync_once(b)
+    assert box_counts(b)[1] == 0
+    before = st.day(sid)
+    now = int(time.time() * 1000)
+    assert "0 session(s)" in b.pbctl("purge", "--dry-run", "--as-of", str(now + 31 * DAY_MS)).stdout
+    out = b.pbctl("purge", "--dry-run", "--as-of", str(now + 33 * DAY_MS)).stdout
+    assert f"would purge session {uid}: attendance.people — 6 row(s)" in out, out
+    assert f"would purge session {uid}: outbox.personal" in out
+    out = b.pbctl("purge", "--as-of", str(now + 33 * DAY_MS)).stdout
+    assert "purged: 1 session(s)" in out, out
+
+    with sqlite3.connect(b.db_path()) as c:
+        roster = c.execute("SELECT nuptk, name, npsn, school FROM roster").fetchall()
+        att = c.execute("SELECT nuptk, name, school, signature, client FROM attendance"
+                        ).fetchall()
+        payloads = [json.loads(p) for (p,) in c.execute(
+            "SELECT payload FROM outbox WHERE type LIKE 'attendance.%'")]
+        audit = [d for (d,) in c.execute("SELECT detail FROM audit")]
+    assert len(roster) == 3 and all(r[0].startswith("#") and r[1:] == ("", "", "")
+                                    for r in roster), roster
+    assert len(att) == 3 and all(a[0].startswith("#") and a[1:] == ("", "", None, "")
+                                 for a in att), att
+    for p in payloads:
+        assert not {"name", "nuptk", "signature", "school", "client"} & set(p), p
+    for name in ("Guru Nomor 0", "Guru Nomor 1", nuptk(0), nuptk(7)):
+        assert not any(name in d for d in audit), name
+    # totals stay: counts, walk-ins and JP per (now anonymous) teacher
+    after = st.day(sid)
+    assert after["counts"] == before["counts"]
+    assert sorted(t["jp"] for t in after["jp_totals"]) == \
+        sorted(t["jp"] for t in before["jp_totals"]) == [8, 8, 8]
+    # an alias is not a NUPTK: nobody can check in with it
+    s, j = checkin(b, "127.0.0.35", sid, roster[0][0], st.code(sid))
+    assert s == 400 and j["error"] == "bad_nuptk"
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+    assert "0 session(s), 0 row(s)" in b.pbctl("purge", "--as-of", str(now + 33 * DAY_MS)).stdout
