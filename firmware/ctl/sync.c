@@ -5,6 +5,7 @@
 #include "pb_db.h"
 #include "pb_hubclient.h"
 #include "pb_outbox.h"
+#include "pb_wake.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,26 +20,13 @@
 
 static int wake(struct pb_ctl *c)
 {
-	struct sockaddr_un sa;
-	int fd, n;
+	enum pb_wake_result w = pb_sync_wake(c->cfg.data_dir);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/sync-wake.sock", c->cfg.data_dir);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "pbctl: data_dir path too long for the wake socket\n");
+	if (w != PB_WAKE_OK) {
+		fprintf(stderr, "pbctl: %s (%s/run/sync-wake.sock)\n", pb_wake_strerror(w),
+			c->cfg.data_dir);
 		return 1;
 	}
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 1;
-	if (sendto(fd, "now", 3, 0, (struct sockaddr *)&sa, sizeof(sa)) != 3) {
-		fprintf(stderr, "pbctl: pb-sync is not running (%s: %s)\n", sa.sun_path,
-			strerror(errno));
-		close(fd);
-		return 1;
-	}
-	close(fd);
 	printf("pb-sync dibangunkan / woken\n");
 	return 0;
 }

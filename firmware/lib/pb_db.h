@@ -39,6 +39,10 @@ void pb_db_stmt_done(sqlite3_stmt *st);
 
 /* Key/value settings of the box (table box_meta). */
 int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);
+
+/* The one integer a fixed query answers (e.g. SELECT count(*) …), -1 on
+ * an error. */
+long long pb_db_count(sqlite3 *db, const char *sql);
 int pb_db_meta_set(sqlite3 *db, const char *key, const char *value);
 
 /* Result of PRAGMA quick_check: 0 when "ok", -1 with the first message. */

@@ -15,6 +15,8 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/portal/accept", pb_handle_portal_accept, ROUTE_BODY },
 	{ "GET", "/api/v1/admin/wifi", pb_handle_admin_wifi, 0 },
 	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
+	{ "GET", "/api/v1/admin/sync", pb_handle_admin_sync, 0 },
+	{ "POST", "/api/v1/admin/sync/now", pb_handle_admin_sync_now, ROUTE_BODY },
 	{ "POST", "/api/v1/login", pb_handle_login, ROUTE_BODY },
 	{ "POST", "/api/v1/logout", pb_handle_logout, ROUTE_BODY },
 	{ "GET", "/api/v1/me", pb_handle_me, 0 },

@@ -120,6 +120,10 @@ enum MHD_Result pb_handle_logout(struct pb_req *r);
 enum MHD_Result pb_handle_me(struct pb_req *r);
 enum MHD_Result pb_handle_clock(struct pb_req *r);
 
+/* admin_sync.c */
+enum MHD_Result pb_handle_admin_sync(struct pb_req *r);
+enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r);
+
 /* api_attendance.c */
 enum MHD_Result pb_handle_sessions_list(struct pb_req *r);
 enum MHD_Result pb_handle_session_create(struct pb_req *r);

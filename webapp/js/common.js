@@ -66,7 +66,8 @@ var PB = (function () {
 	var NAV = [
 		{href: "/", key: "nav.modules"},
 		{href: "/checkin.html", key: "nav.checkin"},
-		{href: "/staff.html", key: "nav.staff"}
+		{href: "/staff.html", key: "nav.staff"},
+		{href: "/admin-sync.html", key: "nav.sync"}
 	];
 
 	var PB = {

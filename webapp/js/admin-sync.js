@@ -1,0 +1,71 @@
+/* Admin: the uplink to the hub (GET /api/v1/admin/sync, refreshed every
+ * REFRESH_MS) and "send now" (POST /api/v1/admin/sync/now), plus the
+ * power warning pb-gpio reports. */
+(function () {
+	"use strict";
+
+	var REFRESH_MS = 10000;
+	var sync = null, error = null, note = "";
+
+	function text(id, value) {
+		PB.$(id).textContent = value;
+	}
+
+	function when(ms) {
+		if (ms === null || ms === undefined)
+			return PB.t("sync.never");
+		return new Date(ms).toLocaleString(PB.lang === "id" ? "id-ID" : "en-GB");
+	}
+
+	function render() {
+		var s = sync;
+		PB.title(PB.t("sync.title"));
+		PB.show(PB.$("sync-error"), !!error);
+		if (error)
+			text("sync-error", error.message);
+		PB.show(PB.$("sync-login"), !!error && (error.status === 401 || error.status === 403));
+		text("sync-status", note);
+		PB.show(PB.$("sync-view"), !!s);
+		if (!s)
+			return;
+		text("sync-state", PB.t("sync.state_" + s.state));
+		text("sync-last", when(s.last_success_ms));
+		text("sync-pending", PB.tn("sync.records", s.pending));
+		text("sync-acked", PB.tn("sync.records", s.acknowledged));
+		text("sync-up", PB.size(s.bytes_up || 0));
+		text("sync-down", PB.size(s.bytes_down || 0));
+		text("sync-err", s.last_error || "–");
+		text("sync-hub", s.hub || PB.t("sync.no_hub"));
+		PB.show(PB.$("sync-power"), !!(s.power && s.power.message));
+		if (s.power && s.power.message)
+			text("sync-power-text", PB.t(s.power.undervoltage_now || s.power.throttled_now ?
+				"sync.power_now" : "sync.power_boot"));
+	}
+
+	function load() {
+		PB.api("GET", "/api/v1/admin/sync", null, function (err, data) {
+			error = err;
+			sync = err ? null : data;
+			render();
+		});
+	}
+
+	function now() {
+		note = PB.t("sync.waking");
+		render();
+		PB.api("POST", "/api/v1/admin/sync/now", {}, function (err) {
+			note = err ? err.message : PB.t("sync.woken");
+			render();
+			setTimeout(load, 2000);
+		});
+	}
+
+	PB.init({page: "admin-sync", render: render});
+	PB.$("sync-now").onclick = now;
+	PB.api("GET", "/api/v1/me", null, function (err, me) {
+		if (!err)
+			PB.csrf = me.csrf;
+		load();
+	});
+	setInterval(load, REFRESH_MS);
+}());
