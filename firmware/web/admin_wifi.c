@@ -5,9 +5,8 @@
  * control socket (a unix datagram socket: "STA-FIRST", then "STA-NEXT MAC"
  * until the answer is empty), which knows who is associated right now.
  *
- * Access: these answers carry the Wi-Fi password and the phones' addresses.
- * Until staff login exists they are served only to clients on the box
- * itself (loopback), e.g. through an SSH tunnel; see docs/hotspot.md. */
+ * Access: these answers carry the Wi-Fi password and the phones' addresses:
+ * an admin login only (docs/hotspot.md). */
 #include "web.h"
 
 #include "pb_clock.h"
@@ -32,18 +31,6 @@ struct station {
 	long connected_s;
 	int signal;                   /* dBm, 0 unknown */
 };
-
-static int is_loopback(const struct pb_req *r)
-{
-	return strncmp(r->client, "127.", 4) == 0 || strcmp(r->client, "::1") == 0 ||
-	       strncmp(r->client, "::ffff:127.", 11) == 0;
-}
-
-static enum MHD_Result refuse(struct pb_req *r)
-{
-	return pb_respond_error(r, MHD_HTTP_FORBIDDEN, "loopback_only",
-		"Halaman admin Wi-Fi hanya dapat dibuka dari kotak itu sendiri");
-}
 
 /* Send one command to hostapd and read the reply (NUL-terminated). */
 static int hostapd_cmd(int fd, const char *cmd, char *reply, size_t len)
@@ -163,9 +150,11 @@ enum MHD_Result pb_handle_admin_wifi(struct pb_req *r)
 	int nl, ns = -1, count = 0;
 	unsigned cap = pb_net_capacity(c);
 	json_t *list = NULL, *o = NULL;
+	struct pb_login who;
+	enum MHD_Result ret;
 
-	if (!is_loopback(r))
-		return refuse(r);
+	if (!pb_require_staff(r, PB_NEED_ADMIN, 0, &who, &ret))
+		return ret;
 	leases = calloc(PB_LEASES_MAX, sizeof(*leases));
 	sta = calloc(STATIONS_MAX, sizeof(*sta));
 	list = json_array();
@@ -215,9 +204,11 @@ enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r)
 	FILE *f;
 	int rc;
 
-	if (!is_loopback(r))
-		return pb_respond_page_error(r, MHD_HTTP_FORBIDDEN, "Tidak diizinkan",
-			"Poster Wi-Fi hanya dapat dibuka dari kotak itu sendiri.");
+	struct pb_login who;
+	enum MHD_Result ret;
+
+	if (!pb_require_staff(r, PB_NEED_ADMIN, 0, &who, &ret))
+		return ret;
 	if (strcmp(r->web->cfg.wifi_security, "wpa2") == 0 &&
 	    r->web->cfg.wifi_passphrase[0] == '\0')
 		return pb_respond_page_error(r, MHD_HTTP_CONFLICT, "Wi-Fi belum diatur",

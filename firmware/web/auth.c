@@ -70,6 +70,19 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 	return j;
 }
 
+/* A refusal: JSON for the API, an Indonesian page for a browser opening
+ * the address itself (Accept: text/html…, e.g. the Wi-Fi poster). */
+static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
+			    const char *message)
+{
+	const char *accept = pb_header(r, MHD_HTTP_HEADER_ACCEPT);
+
+	if (accept != NULL && strncmp(accept, "text/html", 9) == 0)
+		return pb_respond_page_error(r, status, status == MHD_HTTP_UNAUTHORIZED ?
+					     "Silakan masuk" : "Tidak diizinkan", message);
+	return pb_respond_error(r, status, code, message);
+}
+
 int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		     struct pb_login *who, enum MHD_Result *ret)
 {
@@ -91,7 +104,7 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		return 0;
 	}
 	if (sr != PB_SESSION_OK) {
-		*ret = pb_respond_error(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+		*ret = deny(r, MHD_HTTP_UNAUTHORIZED, "login_required",
 					"Silakan masuk sebagai fasilitator atau admin");
 		return 0;
 	}
@@ -101,7 +114,7 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		return 0;
 	}
 	if (need == PB_NEED_ADMIN && strcmp(who->role, "admin") != 0) {
-		*ret = pb_respond_error(r, MHD_HTTP_FORBIDDEN, "admin_only",
+		*ret = deny(r, MHD_HTTP_FORBIDDEN, "admin_only",
 					"Hanya admin yang boleh melakukan ini");
 		return 0;
 	}

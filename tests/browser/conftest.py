@@ -55,3 +55,20 @@ def browser():
     finally:
         d.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def staff_login(d, box, user, password):
+    """Log in on the staff page, as a person would; the browser keeps the
+    cookie for the box's other pages. The page's /api/v1/me before the
+    login (401) is logged by Chromium: that log is read and dropped here."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    d.get(box.base + "/staff.html")
+    WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "login-view").is_displayed()
+                               or drv.find_element(By.ID, "app-view").is_displayed())
+    if d.find_element(By.ID, "login-view").is_displayed():
+        d.find_element(By.ID, "user").send_keys(user)
+        d.find_element(By.ID, "password").send_keys(password)
+        d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+        WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "app-view").is_displayed())
+    d.get_log("browser")

@@ -8,10 +8,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import PHONE, SCREENSHOTS, set_viewport
+from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 from pbtest import Box
 
 PHONES = 7          # of 8 on the onboard radio: the admin page warns
+ADMIN_PASSWORD = "rahasia-admin-1"
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +23,7 @@ def hotspot_box():
     with open(os.path.join(b.dir, "leases"), "w") as f:
         for i in range(PHONES):
             f.write(f"2000000000 aa:bb:cc:00:01:{i:02x} 10.42.0.{30 + i} hp-guru-{i} *\n")
+    b.pbctl("user", "add", "admin", "--role", "admin", input=ADMIN_PASSWORD + "\n")
     b.start()
     yield b
     b.close()
@@ -61,6 +63,12 @@ def test_portal_page(browser, hotspot_box):
 def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
     d = browser
     set_viewport(d, *PHONE)
+    # without a login the page says so and links to the login
+    d.get(hotspot_box.base + "/admin-wifi.html")
+    wait(d).until(EC.visibility_of_element_located((By.ID, "wifi-login")))
+    assert "Silakan masuk" in d.find_element(By.ID, "wifi-error").text
+    d.get_log("browser")                       # the expected 401
+    staff_login(d, hotspot_box, "admin", ADMIN_PASSWORD)
     d.get(hotspot_box.base + "/admin-wifi.html")
     wait(d).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#wifi-phones tr"))
                   == PHONES)
@@ -78,6 +86,7 @@ def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
 
 def test_poster_prints_with_its_qr_code(browser, hotspot_box):
     d = browser
+    staff_login(d, hotspot_box, "admin", ADMIN_PASSWORD)
     set_viewport(d, 794, 1123, mobile=False)        # A4 at 96 dpi
     try:
         d.get(hotspot_box.base + "/admin/wifi/poster")

@@ -33,8 +33,23 @@ PROBES = [
      b'<meta http-equiv="refresh" content="0;url=https://support.mozilla.org/kb/captive-portal"/>'),
     ("detectportal.firefox.com", "/success.txt", 200, b"success\n"),
 ]
+ADMIN_PASSWORD = "rahasia-admin-1"
 MAC_A = "aa:bb:cc:00:00:0a"
 MAC_B = "aa:bb:cc:00:00:0b"
+
+
+def admin(box):
+    """A logged-in admin's session on the box (the Wi-Fi view and poster
+    carry the password and the phones' addresses: admins only)."""
+    s = getattr(box, "admin_session", None)
+    if s is None:
+        box.pbctl("user", "add", "admin", "--role", "admin", input=ADMIN_PASSWORD + "\n")
+        s = requests.Session()
+        r = s.post(box.base + "/api/v1/login", json={"user": "admin", "password": ADMIN_PASSWORD},
+                   timeout=60)
+        assert r.status_code == 200, r.text
+        box.admin_session = s
+    return s
 
 
 @pytest.fixture
@@ -192,9 +207,27 @@ def test_body_to_a_foreign_host_is_redirected(hotspot):
     assert requests.get(hotspot.base + "/healthz", timeout=10).status_code == 200
 
 
+def test_admin_wifi_needs_an_admin(hotspot):
+    for path in ("/api/v1/admin/wifi", "/admin/wifi/poster"):
+        r = requests.get(hotspot.base + path, timeout=10)
+        assert r.status_code == 401 and r.json()["error"] == "login_required"
+    # a browser opening the poster without a login gets a page in Indonesian
+    r = requests.get(hotspot.base + "/admin/wifi/poster", headers={"Accept": "text/html"},
+                     timeout=10)
+    assert r.status_code == 401 and "text/html" in r.headers["Content-Type"]
+    assert "Silakan masuk" in r.text and "rahasia-guru-9" not in r.text
+    hotspot.pbctl("user", "add", "fasil", "--role", "fasilitator", input="rahasia-fasil-1\n")
+    s = requests.Session()
+    assert s.post(hotspot.base + "/api/v1/login", json={"user": "fasil",
+                  "password": "rahasia-fasil-1"}, timeout=30).status_code == 200
+    r = s.get(hotspot.base + "/api/v1/admin/wifi", timeout=10)
+    assert r.status_code == 403 and r.json()["error"] == "admin_only"
+    assert s.get(hotspot.base + "/admin/wifi/poster", timeout=10).status_code == 403
+
+
 def test_admin_wifi_view(hotspot):
     write_lease(hotspot, MAC_A, "10.42.0.23")
-    r = requests.get(hotspot.base + "/api/v1/admin/wifi", timeout=10)
+    r = admin(hotspot).get(hotspot.base + "/api/v1/admin/wifi", timeout=10)
     assert r.status_code == 200
     w = r.json()
     assert (w["ssid"], w["radio"], w["capacity"], w["hostapd"]) == ("PB Uji", "onboard", 8, False)
@@ -206,12 +239,12 @@ def test_admin_wifi_view(hotspot):
         for i in range(7):
             f.write(f"2000000000 aa:bb:cc:00:01:{i:02x} 10.42.0.{30 + i} * *\n")
         f.write("1000000000 aa:bb:cc:00:02:00 10.42.0.99 expired *\n")
-    w = requests.get(hotspot.base + "/api/v1/admin/wifi", timeout=10).json()
+    w = admin(hotspot).get(hotspot.base + "/api/v1/admin/wifi", timeout=10).json()
     assert w["count"] == 7 and w["near_capacity"] is True
 
 
 def test_poster(hotspot):
-    r = requests.get(hotspot.base + "/admin/wifi/poster", timeout=10)
+    r = admin(hotspot).get(hotspot.base + "/admin/wifi/poster", timeout=10)
     assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
     assert "<svg" in r.text and "PB Uji" in r.text and "rahasia-guru-9" in r.text
     assert "http://belajar.lan" in r.text and 'href="/css/poster.css"' in r.text
@@ -221,7 +254,7 @@ def test_poster(hotspot):
 def test_poster_needs_the_wifi_settled(make_box):
     b = make_box()
     b.start()
-    r = requests.get(b.base + "/admin/wifi/poster", timeout=10)
+    r = admin(b).get(b.base + "/admin/wifi/poster", timeout=10)
     assert r.status_code == 409 and "passphrase" in r.text
 
 
@@ -243,8 +276,8 @@ def test_portal_routes_are_valgrind_clean(make_box, tmp_path):
         assert requests.get(b.base + "/api/v1/portal", timeout=10).status_code == 200
         accept(b)
     assert get(b, "10.42.0.1", "/portal").status_code == 200
-    assert requests.get(b.base + "/api/v1/admin/wifi", timeout=10).status_code == 200
-    assert requests.get(b.base + "/admin/wifi/poster", timeout=10).status_code == 200
+    assert admin(b).get(b.base + "/api/v1/admin/wifi", timeout=10).status_code == 200
+    assert admin(b).get(b.base + "/admin/wifi/poster", timeout=10).status_code == 200
     d.stop(expect_code=0)
     text = open(log).read()
     assert re.search(r"ERROR SUMMARY: 0 errors", text), text[-3000:]
@@ -325,7 +358,7 @@ def test_admin_view_reads_hostapd_stations(make_box):
     hostapd = StationSocket(os.path.join(b.dir, "ctrl"), "wlan0", macs)
     try:
         b.start()
-        w = requests.get(b.base + "/api/v1/admin/wifi", timeout=10).json()
+        w = admin(b).get(b.base + "/api/v1/admin/wifi", timeout=10).json()
     finally:
         hostapd.close()
     assert w["hostapd"] is True and w["count"] == 7 and w["near_capacity"] is True
@@ -355,7 +388,7 @@ def test_setup_mode_sends_phones_to_the_setup_page(make_box):
     r = get(b, "connectivitycheck.gstatic.com", "/generate_204")
     assert r.headers["Location"] == f"http://10.42.0.1:{b.port}/setup.html"
     assert captive(b)["user-portal-url"] == f"http://10.42.0.1:{b.port}/setup.html"
-    w = requests.get(b.base + "/api/v1/admin/wifi", timeout=10).json()
+    w = admin(b).get(b.base + "/api/v1/admin/wifi", timeout=10).json()
     assert (w["ssid"], w["security"]) == ("PusatBelajar-Setup", "open")
     out = os.path.join(b.dir, "net")
     p = b.pbctl("net", "render", out)
@@ -380,7 +413,7 @@ def test_provisioned_wifi_and_the_boot_services_folder(make_box):
     assert "\nwpa_passphrase=rahasia-pusat-1\n" in hconf
     assert "lease" in open(os.path.join(out, "dnsmasq.conf")).read()
     b.start()
-    r = requests.get(b.base + "/admin/wifi/poster", timeout=10)
+    r = admin(b).get(b.base + "/admin/wifi/poster", timeout=10)
     assert r.status_code == 200 and "rahasia-pusat-1" in r.text
     # without a folder at all: a usage error
     p = b.pbctl("net", "render", check=False)

@@ -28,6 +28,7 @@
 		PB.show(PB.$("wifi-error"), !!error);
 		if (error)
 			text("wifi-error", error.message);
+		PB.show(PB.$("wifi-login"), !!error && (error.status === 401 || error.status === 403));
 		if (!w)
 			return;
 		pct = Math.min(100, Math.round(w.count * 100 / Math.max(1, w.capacity)));
@@ -54,8 +55,7 @@
 	function load() {
 		PB.api("GET", "/api/v1/admin/wifi", null, function (err, data) {
 			error = err;
-			if (!err)
-				wifi = data;
+			wifi = err ? null : data;
 			render();
 		});
 	}

@@ -1,0 +1,56 @@
+"""The admin's uplink page in headless Chromium at 360 px: the state in
+Indonesian from pb-sync's keys, the power warning from pb-gpio's key, and
+"Kirim sekarang" sending the wake datagram (received by a unix socket the
+test binds where pb-sync would). Screenshot: build/screenshots/."""
+import os
+import socket
+import sqlite3
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
+from pbtest import Box
+
+PASSWORD = "rahasia-admin-1"
+
+
+def test_admin_sync_page(browser):
+    d = browser
+    b = Box()
+    sock = None
+    try:
+        b.pbctl("init")
+        b.pbctl("user", "add", "admin", "--role", "admin", input=PASSWORD + "\n")
+        with sqlite3.connect(b.db_path()) as c:
+            for k, v in (("sync.state", "offline"), ("sync.last_error", "hub not reachable"),
+                         ("sync.bytes_up", "2048"), ("power.throttled", "0x50005")):
+                c.execute("INSERT OR REPLACE INTO box_meta(key, value) VALUES (?, ?)", (k, v))
+        run = os.path.join(b.dir, "data", "run")
+        os.makedirs(run, exist_ok=True)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(os.path.join(run, "sync-wake.sock"))
+        sock.settimeout(15)
+        b.start()
+        set_viewport(d, *PHONE)
+        staff_login(d, b, "admin", PASSWORD)
+        d.get(b.base + "/admin-sync.html")
+        w = WebDriverWait(d, 15)
+        w.until(lambda drv: drv.find_element(By.ID, "sync-view").is_displayed())
+        assert "Tidak ada sambungan" in d.find_element(By.ID, "sync-state").text
+        assert d.find_element(By.ID, "sync-err").text == "hub not reachable"
+        assert d.find_element(By.ID, "sync-last").text == "belum pernah"
+        power = d.find_element(By.ID, "sync-power")
+        assert power.is_displayed() and "Daya listrik kurang" in power.text
+        # the menu links the page
+        assert d.find_elements(By.CSS_SELECTOR, "a[href='/admin-sync.html']")
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        d.save_screenshot(os.path.join(SCREENSHOTS, "admin-sync.png"))
+        d.find_element(By.ID, "sync-now").click()
+        assert sock.recv(64) == b"now"
+        w.until(lambda drv: "dimulai" in drv.find_element(By.ID, "sync-status").text)
+        assert [e for e in d.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        if sock is not None:
+            sock.close()
+        b.close()
