@@ -1,11 +1,13 @@
 """pb-hub and pb-sync under valgrind: a round of enrolment, upload, feeds
-and a module file, a refused batch, then a clean stop with no memory errors
-and nothing leaked."""
+(a roster applied as a session, and a refused one) and a module file, a
+refused batch, then a clean stop with no memory errors and nothing
+leaked."""
 import hashlib
 import json
 import os
 import re
 import shutil
+import sqlite3
 
 import pytest
 import requests
@@ -35,6 +37,11 @@ def test_hub_and_sync_are_valgrind_clean(pg, tmpdir_hub, boxes):
     sha = hashlib.sha256(data).hexdigest()
     hub.cli("catalogue", "add", mod)
     hub.cli("publish", "rates", input='{"item":"x","amount_rp":1}')
+    hub.cli("publish", "roster", input=json.dumps([
+        {"session": "S-VG", "title": "Diklat", "start_date": "2026-11-28", "days": 1,
+         "jp_per_day": 8, "participants": [{"nuptk": "3200000000000001", "name": "Budi"},
+                                           {"nuptk": "12", "name": "X"}]},
+        {"session": "S-VG-2", "title": "Tanpa JP", "start_date": "2026-11-28"}]))
     hub_log = os.path.join(tmpdir_hub, "vg-hub.log")
     hub.daemon = Daemon([*VG, f"--log-file={hub_log}", binary("pb-hub"), "-d", hub.conn,
                          "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2"], hub.log)
@@ -49,6 +56,10 @@ def test_hub_and_sync_are_valgrind_clean(pg, tmpdir_hub, boxes):
         wait_for(lambda: box_counts(b) == (50, 0), 120, 0.3, what="upload")
         wait_for(lambda: os.path.exists(os.path.join(b.dir, "data", "store", sha[:2], sha)),
                  120, 0.3, what="module file")
+        with sqlite3.connect(b.db_path(), timeout=10) as c:
+            assert c.execute("SELECT uid FROM kegiatan").fetchall() == [("S-VG",)]
+            assert c.execute("SELECT applied FROM sync_inbox WHERE kind = 'roster' "
+                             "ORDER BY cursor").fetchall() == [(1,), (-1,)]
         assert requests.post(hub.base + "/v1/batch", data=b"junk", timeout=30, headers={
             "X-PB-Box": box_meta(b, "box_id"), "X-PB-Signature": "00"}).status_code == 401
         assert requests.post(hub.base + "/v1/enrol", data=b"{", timeout=30).status_code == 400

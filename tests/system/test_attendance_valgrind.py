@@ -1,12 +1,16 @@
 """pb-web under valgrind through the attendance routes: login, session,
 roster, code, lookup, check-in (new and repeated), refusals, marks, day
-view, CSV, signature, lock, logout. No memory errors, nothing leaked."""
+view, CSV, signature, lock, logout; the admin's uplink routes (with the
+power key set) and the HTML refusal of a staff page. No memory errors,
+nothing leaked."""
 import os
 import re
 import shutil
+import sqlite3
 import sys
 
 import pytest
+import requests
 
 from pbtest import Box, Daemon, binary, wait_http
 
@@ -51,6 +55,16 @@ def test_attendance_routes_valgrind_clean(tmp_path):
         assert st.post(f"/api/v1/sessions/{sid}/lock").status_code == 200
         assert st.post("/api/v1/clock", json={"client_time_ms": 1}).status_code == 200
         assert st.post("/api/v1/logout").status_code == 200
+        # the admin's uplink view and wake-up (nobody listens: 503)
+        add_staff(b, "admin", "admin")
+        with sqlite3.connect(b.db_path(), timeout=10) as c:
+            c.execute("INSERT INTO box_meta(key, value) VALUES ('power.throttled', '0x50005'), "
+                      "('sync.state', 'offline'), ('sync.last_error', 'hub not reachable')")
+        adm = Staff(b, "admin")
+        assert adm.get("/api/v1/admin/sync").json()["power"]["undervoltage_now"] is True
+        assert adm.post("/api/v1/admin/sync/now").status_code == 503
+        assert requests.get(b.base + "/admin/wifi/poster", headers={"Accept": "text/html"},
+                            timeout=30).status_code == 401
         b.web.stop(expect_code=0)
         b.web = None
         text = open(log).read()
