@@ -300,6 +300,7 @@ bench: deps
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
 	$(PYTHON) bench/bench_sync.py --build $(BUILD)
 	$(PYTHON) bench/bench_checkin.py --build $(BUILD)
+	$(PYTHON) bench/bench_roster.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)
