@@ -2,9 +2,10 @@
 Content-Security-Policy that allows only the box itself and no framing by
 other sites, X-Frame-Options, nosniff and a strict referrer policy. Walks API
 JSON, module files (200, 206, 304, 416, HEAD, download), the web app (200,
-304), the captive portal and the Wi-Fi admin answers (200, 302 for another
-host), staff login (200, 401), sessions and check-in refusals, error pages
-and errors (404, 405, 413, 400) and 503 busy.
+304), the captive portal and the admin answers (Wi-Fi, poster, uplink: 200
+for an admin, 401 JSON or page without a login), 302 for another host,
+staff login (200, 401), sessions and check-in refusals, error pages and
+errors (404, 405, 413, 400) and 503 busy.
 
 libmicrohttpd answers a few malformed requests itself, before pb-web sees
 them (a request head over max_header_bytes: 431/414; a request line it cannot
@@ -62,7 +63,12 @@ def test_every_answer_carries_the_security_headers(make_box, tmp_path):
                                 "files": [("a/video.mp4", os.urandom(50000), None)]}])
     box.pbctl("content", "import", usb)
     box.pbctl("user", "add", "uji", "--role", "fasilitator", input="kata-sandi-uji-1\n")
+    box.pbctl("user", "add", "kepala", "--role", "admin", input="kata-sandi-admin-1\n")
     json_h = {"Content-Type": "application/json"}
+    status, h, _ = request(box, "POST", "/api/v1/login", json_h,
+                           b'{"user":"kepala","password":"kata-sandi-admin-1"}')
+    assert status == 200
+    admin = {"Cookie": dict((k.lower(), v) for k, v in h)["set-cookie"].split(";")[0]}
     sha = hashes["a/video.mp4"]
     f = f"/f/{sha}/video.mp4"
     etag = f'"{sha}"'
@@ -93,8 +99,12 @@ def test_every_answer_carries_the_security_headers(make_box, tmp_path):
         ("GET", "/portal", {}, None, 200),
         ("GET", "/api/v1/portal", {}, None, 200),
         ("POST", "/api/v1/portal/accept", {"Content-Type": "application/json"}, b"{}", 200),
-        ("GET", "/api/v1/admin/wifi", {}, None, 200),
-        ("GET", "/admin/wifi/poster", {}, None, 200),
+        ("GET", "/api/v1/admin/wifi", admin, None, 200),
+        ("GET", "/admin/wifi/poster", admin, None, 200),
+        ("GET", "/api/v1/admin/sync", admin, None, 200),
+        ("GET", "/api/v1/admin/wifi", {}, None, 401),
+        ("GET", "/admin/wifi/poster", {"Accept": "text/html"}, None, 401),
+        ("POST", "/api/v1/admin/sync/now", admin, None, 403),
         ("GET", "/generate_204", {"Host": "connectivitycheck.gstatic.com"}, None, 204),
         ("GET", "/hotspot-detect.html", {"Host": "captive.apple.com"}, None, 200),
         ("POST", "/api/v1/login", json_h, b'{"user":"uji","password":"salah-sekali"}', 401),
