@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -90,6 +91,22 @@ static int add_list(scmp_filter_ctx ctx, uint32_t action, const char *const *nam
 	return 0;
 }
 
+/* 1 if this process already runs under a seccomp filter (Seccomp: 2). */
+static int already_filtered(void)
+{
+	char line[128];
+	int mode = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode == 2;
+}
+
 int pb_sandbox_enter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -100,7 +117,18 @@ int pb_sandbox_enter(void)
 		return -1;
 	}
 	if ((e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
-		pb_err("seccomp: cannot apply to every thread: %s", strerror(-e));
+		/* libseccomp finds the kernel's abilities by trying calls; under
+		 * systemd's SystemCallFilter those tries fail and it reports no
+		 * TSYNC. pb-web is then already confined by that filter, which
+		 * every thread inherited: keep serving under it. */
+		if (e == -EOPNOTSUPP && already_filtered()) {
+			pb_warn("seccomp: cannot add pb-web's own filter to every thread "
+				"(%s); serving under the filter it was started with",
+				strerror(-e));
+			rc = 0;
+		} else {
+			pb_err("seccomp: cannot apply to every thread: %s", strerror(-e));
+		}
 		goto out;
 	}
 	if (add_list(ctx, SCMP_ACT_ALLOW, allowed, sizeof(allowed) / sizeof(allowed[0])) != 0 ||

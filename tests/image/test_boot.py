@@ -76,6 +76,7 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT keys=$(find /var/lib/pb -name "*key*" -type f | tr "\n" " ")"; \
  failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " "); \
  echo "PBREPORT failed=$$failed"; \
+ journalctl -b -u pb-web -o cat --no-pager | tail -n 8 | sed "s/^/PBLOG pb-web: /"; \
  for u in $$failed; do journalctl -b -u $$u -o cat --no-pager | tail -n 15 | sed "s/^/PBLOG $$u: /"; done; \
  echo PBREPORT-END'
 
