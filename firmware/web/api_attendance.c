@@ -23,21 +23,6 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-/* Parse a decimal id (1 .. 2^53). */
-static int parse_id(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 15)
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Load the kegiatan named in the path (params[0]); on failure an error is
  * queued in *ret. */
 static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
@@ -46,7 +31,7 @@ static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 	int64_t id;
 	int rc;
 
-	if (parse_id(r->params[0], &id) != 0) {
+	if (pb_parse_id(r->params[0], &id) != 0) {
 		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
 		return -1;
 	}
@@ -643,7 +628,7 @@ enum MHD_Result pb_handle_signature(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (parse_id(r->params[0], &id) != 0)
+	if (pb_parse_id(r->params[0], &id) != 0)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
 	sig = pb_att_signature(pb_web_db(r->web), id);
 	if (sig == NULL)

@@ -93,6 +93,8 @@ int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
 const char *pb_query(struct pb_req *r, const char *name);
+/* A decimal record id from a path or query (1 .. 10^15), 0/-1. */
+int pb_parse_id(const char *s, int64_t *out);
 int pb_etag_matches(const char *if_none_match, const char *etag);
 
 /* auth.c: staff logins, the "require staff + CSRF" gate, the clock step */
@@ -140,6 +142,18 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+
+/* api_claims.c */
+enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
+enum MHD_Result pb_handle_claims_teacher(struct pb_req *r);
+enum MHD_Result pb_handle_claim_options(struct pb_req *r);
+enum MHD_Result pb_handle_claim_decision(struct pb_req *r);
+enum MHD_Result pb_handle_claim_bulk(struct pb_req *r);
+enum MHD_Result pb_handle_claim_receipt(struct pb_req *r);
+enum MHD_Result pb_handle_session_claims(struct pb_req *r);
+enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
+enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
+enum MHD_Result pb_handle_rates(struct pb_req *r);
 
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);
