@@ -400,3 +400,126 @@ def test_nominatif_totals_over_many_rows(make_box):
     # JSON carries the names as data; the page escapes them
     assert any("<b>" in r["name"] for r in nom["rows"])
     assert requests.get(cb.base + f"/api/v1/sessions/{cb.sid}/claims.csv").status_code == 401
+
+
+def test_kill9_during_claims_and_decisions(make_box):
+    """pb-web is killed with SIGKILL in the middle of a burst of claims and
+    decisions: every answer that was 2xx is in the database after the
+    restart, the totals equal the approved events, the chain verifies."""
+    import sqlite3
+    import threading
+    import time
+    n = 40
+    cb = ClaimBox(make_box, n=n)
+    for i in range(n):
+        cb.check_in(i)
+    ok_claims = {}          # id -> amount, for every 201
+    ok_approved = set()     # ids whose approval got a 200
+    lock = threading.Lock()
+    stop = threading.Event()
+    queue = []
+
+    def teacher(batch):
+        s = requests.Session()
+        for i in batch:
+            for item in ("uang_harian", "uang_makan", "transport"):
+                if stop.is_set():
+                    return
+                body = {"session": cb.sid, "nuptk": nuptk(i), "item": item,
+                        "checkin": cb.proof[i]}
+                if item == "transport":
+                    body.update(mode="ojek", origin="Kabupaten Malang", amount=20000 + 997 * i,
+                                evidence="dpr", dpr_confirm=True, signature=SIG)
+                try:
+                    r = s.post(cb.base + "/api/v1/claims", json=body, timeout=10)
+                except requests.RequestException:
+                    return
+                if r.status_code == 201:
+                    with lock:
+                        ok_claims[r.json()["id"]] = r.json()["amount"]
+                        queue.append(r.json()["id"])
+
+    def facilitator():
+        while not stop.is_set():
+            with lock:
+                cid = queue.pop(0) if queue else None
+            if cid is None:
+                time.sleep(0.005)
+                continue
+            try:
+                r = cb.decide(cid, "approve")
+            except requests.RequestException:
+                return
+            if r.status_code == 200:
+                with lock:
+                    ok_approved.add(cid)
+
+    batches = [list(range(k, n, 6)) for k in range(6)]
+    threads = [threading.Thread(target=teacher, args=(b,)) for b in batches]
+    threads += [threading.Thread(target=facilitator) for _ in range(2)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 60
+    while len(ok_approved) < 30 and time.time() < deadline:
+        time.sleep(0.01)
+    cb.box.web.kill9()
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    cb.box.web = None
+    assert len(ok_claims) >= 30 and len(ok_approved) >= 30, (len(ok_claims), len(ok_approved))
+    db = sqlite3.connect(cb.box.db_path())
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = dict(db.execute("SELECT id, amount FROM claim"))
+    for cid, amount in ok_claims.items():
+        assert stored.get(cid) == amount, cid
+    approved = {cid for (cid,) in db.execute(
+        "SELECT c.id FROM claim c JOIN claim_event e ON e.id = (SELECT MAX(id) FROM "
+        "claim_event WHERE claim_id = c.id) WHERE e.kind = 'approve'")}
+    assert ok_approved <= approved
+    want = db.execute("SELECT COALESCE(SUM(e.amount), 0) FROM claim_event e WHERE "
+                      "e.kind = 'approve' AND e.id = (SELECT MAX(id) FROM claim_event "
+                      "WHERE claim_id = e.claim_id)").fetchone()[0]
+    # one outbox record per claim and per decision, committed together
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE type = 'claim.submit'").fetchone()[0] \
+        == len(stored)
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE type = 'claim.decision'").fetchone()[0] \
+        == db.execute("SELECT COUNT(*) FROM claim_event WHERE kind = 'approve'").fetchone()[0]
+    db.close()
+    cb.box.start()
+    nom = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]
+    assert nom["totals"]["total"] == want == sum(stored[c] for c in approved)
+    assert "outbox chain OK" in cb.box.pbctl("outbox", "verify").stdout
+
+
+def test_migrations_recorded_per_number(make_box):
+    """A database made before migrations were recorded one by one (user_version
+    2, no schema_migration) gets 4 applied and 1, 2 recorded; the record
+    lets a number that lands later (3) still be applied."""
+    import sqlite3
+    b = make_box()
+    os.makedirs(os.path.join(b.dir, "data"))
+    db = sqlite3.connect(b.db_path())
+    db.execute("CREATE TABLE marker(x)")
+    db.commit()
+    db.close()
+    # an empty database: everything applied, each number recorded
+    b.pbctl("status")
+    db = sqlite3.connect(b.db_path())
+    nums = [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")]
+    assert nums[:2] == [1, 2] and 4 in nums
+    top = db.execute("PRAGMA user_version").fetchone()[0]
+    assert top == max(nums)
+    # pretend it was made by the attendance build: user_version 2, no record
+    db.execute("DROP TABLE schema_migration")
+    for t in ("claim_event", "claim", "claim_setting", "rate", "rate_version"):
+        db.execute(f"DROP TABLE {t}")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    b.pbctl("status")
+    db = sqlite3.connect(b.db_path())
+    nums2 = [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")]
+    assert nums2 == nums
+    assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 0
+    db.close()
