@@ -234,8 +234,7 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s), NULL);
 }
 
-/* The common part of lookup and check-in: session, NUPTK, code. */
-static json_t *checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
 {
 	json_t *in = pb_body_json(r, ret);
@@ -303,7 +302,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 
 	if (db == NULL)
 		return DB_ERR(r);
-	in = checkin_common(r, db, &k, day, &ret);
+	in = pb_checkin_common(r, db, &k, day, &ret);
 	if (in == NULL)
 		return ret;
 	rc = pb_att_roster_find(db, k.id, json_string_value(json_object_get(in, "nuptk")),
@@ -371,7 +370,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 
 	if (db == NULL)
 		return DB_ERR(r);
-	in = checkin_common(r, db, &k, day, &ret);
+	in = pb_checkin_common(r, db, &k, day, &ret);
 	if (in == NULL)
 		return ret;
 	sr = pb_sig_validate(json_object_get(in, "signature"), &sig);

@@ -416,6 +416,51 @@ done:
 	return ret;
 }
 
+/* POST /api/v1/claims/proof {session, nuptk, code}: a teacher on another
+ * phone (or after clearing it) gets back the id of their check-in, with
+ * the session code of the day like at check-in. */
+enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
+{
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char day[PB_DAY_LEN + 1], uid[PB_ID_HEX_LEN + 1] = "", name[PB_ROSTER_TEXT_MAX + 1] = "";
+	char masked[PB_MASK_MAX];
+	sqlite3 *db = pb_web_db(r->web);
+	sqlite3_stmt *st = NULL;
+	json_t *in;
+	int step;
+
+	if (db == NULL)
+		return DB_ERR(r);
+	if ((in = pb_checkin_common(r, db, &k, day, &ret)) == NULL)
+		return ret;
+	sodium_memzero(k.secret, sizeof(k.secret));
+	if (sqlite3_prepare_v2(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
+			       "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		json_decref(in);
+		return DB_ERR(r);
+	}
+	sqlite3_bind_int64(st, 1, k.id);
+	sqlite3_bind_text(st, 2, json_string_value(json_object_get(in, "nuptk")), -1,
+			  SQLITE_TRANSIENT);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		snprintf(uid, sizeof(uid), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	json_decref(in);
+	if (step == SQLITE_DONE)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_checkin",
+			   "Anda belum mengisi daftar hadir kegiatan ini: presensi dulu");
+	if (step != SQLITE_ROW)
+		return DB_ERR(r);
+	pb_mask_name(name, masked, sizeof(masked));
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:s}", "checkin", uid,
+								"name", masked), NULL);
+}
+
 /* Sum of amounts by status, overflow-checked. */
 static json_t *status_totals(const json_t *claims)
 {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "pb_attendance.h"
 #include "pb_config.h"
 #include "pb_session.h"
 #include "pb_store.h"
@@ -142,6 +143,11 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+/* The common part of lookup, check-in and the claims proof: the body
+ * {session, nuptk, code} checked (today a session day, the code valid);
+ * returns the body, or NULL with an error queued in *ret. */
+json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			  char day[PB_DAY_LEN + 1], enum MHD_Result *ret);
 
 /* api_claims.c */
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
@@ -154,6 +160,7 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
 enum MHD_Result pb_handle_rates(struct pb_req *r);
+enum MHD_Result pb_handle_claim_proof(struct pb_req *r);
 
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);

@@ -215,6 +215,18 @@ def test_proof_day_attended_other_teacher_twice(make_box):
     assert r.status_code == 403 and err(r) == "other_teacher"
     r = requests.get(cb.base + f"/api/v1/claims?session={cb.sid}&nuptk={nuptk(0)}")
     assert r.status_code == 401
+    # another phone gets the proof back with the session code of the day
+    code = cb.staff.code(cb.sid)
+    r = requests.post(cb.base + "/api/v1/claims/proof",
+                      json={"session": cb.sid, "nuptk": nuptk(0), "code": code})
+    assert r.status_code == 200 and r.json()["checkin"] == p0 and "•" in r.json()["name"]
+    wrong = "%06d" % ((int(code) + 1) % 1000000)
+    r = requests.post(cb.base + "/api/v1/claims/proof",
+                      json={"session": cb.sid, "nuptk": nuptk(0), "code": wrong})
+    assert r.status_code == 403
+    r = requests.post(cb.base + "/api/v1/claims/proof",
+                      json={"session": cb.sid, "nuptk": nuptk(2), "code": code})
+    assert r.status_code == 404 and err(r) == "no_checkin"
     # a facilitator may file for a teacher marked present on paper
     cb.staff.post(f"/api/v1/sessions/{cb.sid}/marks",
                   json={"nuptk": nuptk(2), "status": "present", "reason": "ponsel rusak"})
