@@ -51,8 +51,8 @@ class ClaimBox:
     """A started box with staff, a 2-day session from today, n teachers on
     the roster and the rate table imported with pbctl."""
 
-    def __init__(self, make_box, n=5, extra="", rates=True, roster=None):
-        self.box = make_box(sections=ATT + CLAIMS + extra)
+    def __init__(self, make_box, n=5, extra="", rates=True, roster=None, att=""):
+        self.box = make_box(sections=ATT + att + CLAIMS + extra)
         self.box.start()
         add_staff(self.box)
         add_staff(self.box, "admin1", "admin")

@@ -1,0 +1,29 @@
+/* Shared by the claims pages (klaim.html, klaim-staff.html): rupiah
+ * formatting and the status of a claim in words. ES5. */
+var PBClaims = (function () {
+	"use strict";
+
+	/* "Rp 1.234.567": integer rupiah, never a fraction */
+	function rp(n) {
+		var s = String(Math.abs(parseInt(n, 10) || 0));
+		return (n < 0 ? "-" : "") + "Rp " + s.replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+	}
+
+	/* A status cell: the word, and the reason of a rejection. */
+	function statusCell(c) {
+		var kids = [PB.el("span", {"class": "cl-" + c.status}, PB.t("claims.status." + c.status))];
+		if (c.status === "rejected" && c.decision && c.decision.reason)
+			kids.push(PB.el("div", {"class": "cl-why"},
+				PB.t("claims.reason", {reason: c.decision.reason})));
+		return PB.el("td", null, kids);
+	}
+
+	function itemLabel(c) {
+		var s = PB.t("claims.item." + c.item);
+		if (c.item === "transport" && c.origin)
+			s += " (" + c.origin + ")";
+		return s;
+	}
+
+	return {rp: rp, statusCell: statusCell, itemLabel: itemLabel};
+}());
