@@ -276,7 +276,6 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 {
 	struct pb_claim_req c;
 	struct pb_login who;
-	struct pb_kegiatan k;
 	struct receipt rc = { 0 };
 	enum MHD_Result ret;
 	enum pb_claim_result cr;
@@ -399,7 +398,6 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 	c.evidence = evidence != NULL ? evidence : "";
 	c.default_province = r->web->cfg.claims_province;
 	c.client = r->client;
-	(void)k;
 	cr = pb_claim_submit(db, &c, &out, &pr);
 	if (cr == PB_CLAIM_OK)
 		ret = pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL);

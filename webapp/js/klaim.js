@@ -33,8 +33,12 @@
 			}
 			if (!data.sessions.length)
 				sel.appendChild(PB.el("option", {value: ""}, PB.t("klaim.no_session")));
+			if (!keep)
+				keep = (PB.store.get("pb.claims.last") || "").split(".")[0];
 			if (keep)
 				sel.value = keep;
+			if (!sel.value && sel.options.length)
+				sel.selectedIndex = 0;
 		});
 	}
 
@@ -122,8 +126,7 @@
 			it = item(pairs[i][1]);
 			PB.show(b, !!(it && it.offered && it.rate !== undefined && !claimedToday(it.code)));
 			if (it && it.rate !== undefined)
-				b.textContent = PB.t("klaim.flat_button", {item: PB.t("claims.item." + it.code),
-					amount: PBClaims.rp(it.rate)});
+				b.textContent = PB.t("klaim.flat." + it.code, {amount: PBClaims.rp(it.rate)});
 		}
 	}
 
