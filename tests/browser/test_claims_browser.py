@@ -32,6 +32,13 @@ def shot(driver, name):
     set_viewport(driver, w, PHONE[1], mobile=w <= PHONE[0])
 
 
+def queue_rows(driver):
+    """The text of each queue row, read in one go (the page redraws the table)."""
+    return driver.execute_script(
+        "return Array.prototype.map.call(document.querySelectorAll('#queue-rows tr'),"
+        " function (r) { return r.textContent; });")
+
+
 def photo_png(path, w=2000, h=1500):
     """A camera-sized PNG (a gradient with stripes) for the file picker."""
     rows = bytearray()
@@ -137,8 +144,7 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         row = [r for r in d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")
                if "Transport" in r.text][0]
         row.find_element(By.XPATH, ".//button[normalize-space()='Setujui']").click()
-        wait(d, lambda d: any("Transport" in r.text and "Disetujui" in r.text
-                              for r in d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")),
+        wait(d, lambda d: any("Transport" in t and "Disetujui" in t for t in queue_rows(d)),
              "approval not shown")
         d.find_element(By.ID, "all").click()
         d.find_element(By.ID, "bulk-approve").click()
