@@ -485,8 +485,8 @@ out:
 	return rc;
 }
 
-enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
-				     enum pb_price_result *price)
+static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
+					     enum pb_price_result *price)
 {
 	struct pb_kegiatan k;
 	struct pb_claim_setting set;
@@ -707,9 +707,9 @@ static int claim_state(sqlite3 *db, int64_t id, const char *uid, struct claim_st
 	return rc;
 }
 
-enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-				     size_t n, int approve, const char *reason, const char *actor,
-				     const char *client, int64_t *bad_id, json_t **out)
+static enum pb_claim_result pb_claim_decide_locked(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
+					     size_t n, int approve, const char *reason, const char *actor,
+					     const char *client, int64_t *bad_id, json_t **out)
 {
 	const char *kind = approve ? "approve" : "reject";
 	struct claim_state s;
@@ -762,8 +762,8 @@ out:
 	return rc;
 }
 
-enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
-				   const char *actor, json_t **out)
+static enum pb_claim_result pb_claim_paid_locked(sqlite3 *db, const char *claim_uid, const char *ref,
+					   const char *actor, json_t **out)
 {
 	struct claim_state s;
 	enum pb_claim_result rc = PB_CLAIM_DB;
@@ -977,4 +977,41 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 	}
 	*len = blen;
 	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* The writers, queued on the writer lock of pb_db (with check-ins) */
+
+enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
+				     enum pb_price_result *price)
+{
+	enum pb_claim_result rc;
+
+	pb_db_writer_lock();
+	rc = pb_claim_submit_locked(db, c, out, price);
+	pb_db_writer_unlock();
+	return rc;
+}
+
+enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
+				     size_t n, int approve, const char *reason, const char *actor,
+				     const char *client, int64_t *bad_id, json_t **out)
+{
+	enum pb_claim_result rc;
+
+	pb_db_writer_lock();
+	rc = pb_claim_decide_locked(db, kegiatan_id, ids, n, approve, reason, actor, client, bad_id, out);
+	pb_db_writer_unlock();
+	return rc;
+}
+
+enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
+				   const char *actor, json_t **out)
+{
+	enum pb_claim_result rc;
+
+	pb_db_writer_lock();
+	rc = pb_claim_paid_locked(db, claim_uid, ref, actor, out);
+	pb_db_writer_unlock();
+	return rc;
 }

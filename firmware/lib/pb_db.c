@@ -1,8 +1,21 @@
 #include "pb_db.h"
 #include "pb_schema.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
+
+void pb_db_writer_lock(void)
+{
+	pthread_mutex_lock(&writer);
+}
+
+void pb_db_writer_unlock(void)
+{
+	pthread_mutex_unlock(&writer);
+}
 
 static void set_err(char *err, size_t errlen, const char *what, sqlite3 *db)
 {

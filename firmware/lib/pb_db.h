@@ -37,6 +37,12 @@ void pb_db_rollback(sqlite3 *db);
 sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql);
 void pb_db_stmt_done(sqlite3_stmt *st);
 
+/* Writers of one process (check-ins, claims, decisions) queue on this
+ * lock rather than in SQLite's busy handler, which sleeps in growing
+ * steps and makes the slowest writer wait far longer than the write. */
+void pb_db_writer_lock(void);
+void pb_db_writer_unlock(void);
+
 /* Key/value settings of the box (table box_meta). */
 int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);
 
