@@ -148,7 +148,8 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
              "approval not shown")
         d.find_element(By.ID, "all").click()
         d.find_element(By.ID, "bulk-approve").click()
-        wait(d, lambda d: d.find_element(By.ID, "nom-total").text ==
+        wait(d, lambda d: d.execute_script(
+             "var e = document.getElementById('nom-total'); return e ? e.textContent : ''") ==
              "Rp " + format(RATES["uang_harian"] + CEILINGS["KOTA MALANG"], ",").replace(",", "."),
              "nominatif total wrong")
         shot(d, "staff-queue")

@@ -25,5 +25,17 @@ var PBClaims = (function () {
 		return s;
 	}
 
-	return {rp: rp, statusCell: statusCell, itemLabel: itemLabel};
+	/* The session's days as YYYY-MM-DD, computed in UTC from its start. */
+	function days(s) {
+		var out = [], p = s.start_date.split("-"), t, i, d;
+		t = Date.UTC(parseInt(p[0], 10), parseInt(p[1], 10) - 1, parseInt(p[2], 10));
+		for (i = 0; i < s.days; i++) {
+			d = new Date(t + i * 86400000);
+			out.push(d.getUTCFullYear() + "-" + ("0" + (d.getUTCMonth() + 1)).slice(-2) + "-" +
+				 ("0" + d.getUTCDate()).slice(-2));
+		}
+		return out;
+	}
+
+	return {rp: rp, statusCell: statusCell, itemLabel: itemLabel, days: days};
 }());

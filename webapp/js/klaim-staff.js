@@ -52,18 +52,6 @@
 		});
 	}
 
-	/* The session's days as YYYY-MM-DD, computed in UTC from its start. */
-	function days(s) {
-		var out = [], p = s.start_date.split("-"), t, i, d;
-		t = Date.UTC(parseInt(p[0], 10), parseInt(p[1], 10) - 1, parseInt(p[2], 10));
-		for (i = 0; i < s.days; i++) {
-			d = new Date(t + i * 86400000);
-			out.push(d.getUTCFullYear() + "-" + ("0" + (d.getUTCMonth() + 1)).slice(-2) + "-" +
-				 ("0" + d.getUTCDate()).slice(-2));
-		}
-		return out;
-	}
-
 	function pick() {
 		var id = PB.$("pick").value;
 		PB.show(PB.$("session-view"), !!id);
@@ -74,7 +62,7 @@
 			if (err)
 				return error(err.message);
 			session = s;
-			list = days(s);
+			list = PBClaims.days(s);
 			PB.clear(sel);
 			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.all_days")));
 			for (i = 0; i < list.length; i++)

@@ -90,6 +90,7 @@
 			if (err)
 				return error(err.message);
 			options = data;
+			drawDays();
 			drawForm();
 			PB.api("GET", "/api/v1/claims" + PB.query({session: me.session, nuptk: me.nuptk,
 				checkin: me.checkin}), null, function (err2, list) {
@@ -112,11 +113,27 @@
 		return null;
 	}
 
-	function claimedToday(code) {
+	function claimDay() {
+		return PB.$("day").value || options.day;
+	}
+
+	function claimed(code) {
 		for (var i = 0; i < mine.length; i++)
-			if (mine[i].item === code && mine[i].day === options.day)
+			if (mine[i].item === code && mine[i].day === claimDay())
 				return true;
 		return false;
+	}
+
+	/* The session's days up to today; today (or the last) chosen first. */
+	function drawDays() {
+		var sel = PB.$("day"), list = PBClaims.days(options.session), keep = sel.value, i;
+		PB.clear(sel);
+		for (i = 0; i < list.length && list[i] <= options.day; i++)
+			sel.appendChild(PB.el("option", {value: list[i]},
+				PB.t("klaim.day_n", {n: i + 1, day: list[i]})));
+		if (!sel.options.length)
+			sel.appendChild(PB.el("option", {value: options.day}, options.day));
+		sel.value = keep || sel.options[sel.options.length - 1].value;
 	}
 
 	function drawFlat() {
@@ -124,7 +141,7 @@
 		for (i = 0; i < pairs.length; i++) {
 			b = PB.$(pairs[i][0]);
 			it = item(pairs[i][1]);
-			PB.show(b, !!(it && it.offered && it.rate !== undefined && !claimedToday(it.code)));
+			PB.show(b, !!(it && it.offered && it.rate !== undefined && !claimed(it.code)));
 			if (it && it.rate !== undefined)
 				b.textContent = PB.t("klaim.flat." + it.code, {amount: PBClaims.rp(it.rate)});
 		}
@@ -268,6 +285,7 @@
 	function post(body) {
 		body.session = me.session;
 		body.nuptk = me.nuptk;
+		body.day = claimDay();
 		body.checkin = me.checkin;
 		status(PB.t("klaim.sending"));
 		PB.$("send").disabled = true;
@@ -353,6 +371,7 @@
 		PB.$("ev-dpr").addEventListener("change", evidenceChanged);
 		PB.$("ev-receipt").addEventListener("change", evidenceChanged);
 		PB.$("photo").addEventListener("change", photoChanged);
+		PB.$("day").addEventListener("change", drawFlat);
 		if (last.length === 2 && NUPTK_RE.test(last[1]))
 			PB.$("nuptk").value = last[1];
 		evidenceChanged();
