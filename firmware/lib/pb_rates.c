@@ -5,6 +5,7 @@
 #include "pb_csv.h"
 #include "pb_db.h"
 #include "pb_hash.h"
+#include "pb_outbox.h"
 #include "pb_roster.h"
 
 #include <stdio.h>
@@ -491,7 +492,9 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 	}
 	snprintf(detail, sizeof(detail), "{\"version\":%d,\"rows\":%zu,\"sha256\":\"%s\","
 		 "\"source\":\"%s\"}", v, n, sha, source);
-	if (pb_audit_add(db, actor, "rates.import", detail, client) != 0 || pb_db_commit(db) != 0)
+	/* upstream learns which table (by its SHA-256) a version number means */
+	if (pb_audit_add(db, actor, "rates.import", detail, client) != 0 ||
+	    pb_outbox_append(db, "rates.import", detail, NULL, NULL) != 0 || pb_db_commit(db) != 0)
 		goto out;
 	json_object_set_new(*report, "version", json_integer(v));
 	*version = v;

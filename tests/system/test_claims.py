@@ -82,7 +82,8 @@ def test_rates_import_reports_every_bad_line(make_box):
     assert "versi 2" in p.stdout
     db = cb.db()
     assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 2
-    assert db.execute("SELECT action FROM audit WHERE action = 'rates.import'").fetchall()
+    assert len(db.execute("SELECT action FROM audit WHERE action = 'rates.import'").fetchall()) == 2
+    assert len(db.execute("SELECT type FROM outbox WHERE type = 'rates.import'").fetchall()) == 2
     db.close()
 
 
