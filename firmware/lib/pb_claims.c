@@ -294,6 +294,21 @@ int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65]
 	return rc;
 }
 
+char *pb_claim_dpr_signature(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	char *sig = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT dpr_signature FROM claim WHERE id = ?1 AND "
+			       "dpr_signature IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sig = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return sig;
+}
+
 /* ------------------------------------------------------------------ */
 /* Settings */
 

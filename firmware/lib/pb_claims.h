@@ -127,6 +127,10 @@ int pb_claim_get(sqlite3 *db, int64_t id, json_t **out);
 int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65],
 		     char *mime, size_t mlen);
 
+/* The signed statement of real cost (canonical strokes, malloc'd) of a
+ * claim, or NULL if it has none. */
+char *pb_claim_dpr_signature(sqlite3 *db, int64_t id);
+
 /* Claims of a session: all, or of one teacher (nuptk), or of one day,
  * with their status. */
 json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, const char *day);

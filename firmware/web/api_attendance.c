@@ -616,8 +616,8 @@ enum MHD_Result pb_handle_allow(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1), NULL);
 }
 
-/* GET /api/v1/attendance/{id}/signature.svg (staff) */
-enum MHD_Result pb_handle_signature(struct pb_req *r)
+/* Staff only: the strokes load() finds for the id in the path, as SVG. */
+enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id))
 {
 	struct pb_login who;
 	enum MHD_Result ret;
@@ -629,7 +629,7 @@ enum MHD_Result pb_handle_signature(struct pb_req *r)
 		return ret;
 	if (pb_parse_id(r->params[0], &id) != 0)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
-	sig = pb_att_signature(pb_web_db(r->web), id);
+	sig = load(pb_web_db(r->web), id);
 	if (sig == NULL)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
 	svg = pb_sig_svg(sig, &len);
@@ -637,4 +637,10 @@ enum MHD_Result pb_handle_signature(struct pb_req *r)
 	if (svg == NULL)
 		return DB_ERR(r);
 	return pb_respond_buffer(r, MHD_HTTP_OK, "image/svg+xml", svg, len, 1);
+}
+
+/* GET /api/v1/attendance/{id}/signature.svg (staff) */
+enum MHD_Result pb_handle_signature(struct pb_req *r)
+{
+	return pb_respond_signature(r, pb_att_signature);
 }

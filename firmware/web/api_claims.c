@@ -743,6 +743,13 @@ enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
 	return pb_queue(r, MHD_HTTP_OK, resp);
 }
 
+/* GET /api/v1/claims/{id}/signature.svg (staff): the signed statement
+ * of real cost */
+enum MHD_Result pb_handle_claim_signature(struct pb_req *r)
+{
+	return pb_respond_signature(r, pb_claim_dpr_signature);
+}
+
 /* ------------------------------------------------------------------ */
 /* Session views */
 

@@ -42,6 +42,7 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/claims/proof", pb_handle_claim_proof, ROUTE_BODY },
 	{ "POST", "/api/v1/claims/*/decision", pb_handle_claim_decision, ROUTE_BODY },
 	{ "GET", "/api/v1/claims/*/receipt", pb_handle_claim_receipt, 0 },
+	{ "GET", "/api/v1/claims/*/signature.svg", pb_handle_claim_signature, 0 },
 	{ "GET", "/api/v1/sessions/*/claims", pb_handle_session_claims, 0 },
 	{ "GET", "/api/v1/sessions/*/claims.csv", pb_handle_session_claims_csv, 0 },
 	{ "POST", "/api/v1/sessions/*/claims/decisions", pb_handle_claim_bulk, ROUTE_BODY },

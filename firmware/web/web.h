@@ -143,6 +143,8 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+/* Staff only: the strokes load() finds for the id in the path, as SVG. */
+enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id));
 /* The common part of lookup, check-in and the claims proof: the body
  * {session, nuptk, code} checked (today a session day, the code valid);
  * returns the body, or NULL with an error queued in *ret. */
@@ -156,6 +158,7 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r);
 enum MHD_Result pb_handle_claim_decision(struct pb_req *r);
 enum MHD_Result pb_handle_claim_bulk(struct pb_req *r);
 enum MHD_Result pb_handle_claim_receipt(struct pb_req *r);
+enum MHD_Result pb_handle_claim_signature(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r);

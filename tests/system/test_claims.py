@@ -285,6 +285,11 @@ def test_decisions_csrf_roles_events_locks_paid(make_box):
     p = {i: cb.check_in(i) for i in range(3)}
     ids = [cb.claim(i, "uang_harian").json()["id"] for i in range(3)]
     t = cb.transport(0, 80000).json()["id"]
+    # the signed statement of real cost is shown to staff as SVG
+    g = cb.staff.get(f"/api/v1/claims/{t}/signature.svg")
+    assert g.status_code == 200 and g.text.count("<path") == len(SIG["s"])
+    assert requests.get(cb.base + f"/api/v1/claims/{t}/signature.svg").status_code == 401
+    assert cb.staff.get(f"/api/v1/claims/{ids[0]}/signature.svg").status_code == 404
     admin = Staff(cb.box, "admin1")
     before = cb.counts()
     # no login, no CSRF, an admin: refused, nothing stored

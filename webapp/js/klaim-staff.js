@@ -105,7 +105,8 @@
 			return PB.el("a", {href: "/api/v1/claims/" + c.id + "/receipt", target: "_blank",
 					   rel: "noopener"}, PB.t("ks.receipt"));
 		if (c.evidence === "dpr")
-			return PB.t("ks.dpr");
+			return [PB.t("ks.dpr"), PB.el("img", {src: "/api/v1/claims/" + c.id + "/signature.svg",
+				alt: PB.t("ks.dpr_signature", {name: c.name}), "class": "cl-signature"})];
 		return "";
 	}
 
