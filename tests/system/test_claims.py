@@ -541,3 +541,36 @@ def test_migrations_recorded_per_number(make_box):
     assert nums2 == nums
     assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 0
     db.close()
+
+
+def test_claims_pages_strings_exist_in_both_languages():
+    """Every string the claims pages name (data-i18n in the HTML, PB.t/PB.tn with a
+    literal key in the scripts) is in the page's Indonesian and English files."""
+    import json
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    web = os.path.join(root, "webapp")
+    common = {lang: json.load(open(os.path.join(web, "locale", lang, "common.json")))
+              for lang in ("id", "en")}
+    for page, scripts in (("klaim", ["klaim.js", "claims-common.js"]),
+                          ("klaim-staff", ["klaim-staff.js", "claims-common.js"])):
+        own = {lang: json.load(open(os.path.join(web, "locale", lang, page + ".json")))
+               for lang in ("id", "en")}
+        assert set(own["id"]) == set(own["en"]), page
+        strings = {lang: dict(common[lang], **own[lang]) for lang in ("id", "en")}
+        html = open(os.path.join(web, page + ".html")).read()
+        used = set(re.findall(r'data-i18n(?:-label|-placeholder)?="([^"]+)"', html))
+        for s in scripts:
+            code = open(os.path.join(web, "js", s)).read()
+            used |= set(re.findall(r'PB\.t\("([^"]+)"', code))
+            used |= {k + ".other" for k in re.findall(r'PB\.tn\("([^"]+)"', code)}
+        used = {k for k in used if not k.endswith(".")}       # built from data: below
+        used |= {"claims.status." + s for s in ("submitted", "approved", "rejected", "paid")}
+        used |= {"claims.mode." + m for m in ("angkutan_umum", "ojek", "motor", "mobil",
+                                              "kapal", "jalan_kaki", "lainnya")}
+        if page == "klaim":
+            used |= {"klaim.flat.uang_harian", "klaim.flat.uang_makan"}
+        used |= {"claims.item." + s for s in RATES} | {"claims.item.transport"}
+        for lang in ("id", "en"):
+            missing = sorted(k for k in used if k not in strings[lang])
+            assert missing == [], (page, lang, missing)
