@@ -4,6 +4,7 @@
 #include "web.h"
 
 #include "pb_attendance.h"
+#include "pb_audit.h"
 #include "pb_claims.h"
 #include "pb_db.h"
 #include "pb_hash.h"
@@ -726,6 +727,9 @@ enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
 	if (rc != 0)
 		return rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Kuitansi tidak ditemukan")
 			      : DB_ERR(r);
+	snprintf(path, sizeof(path), "{\"claim\":%lld}", (long long)id);
+	if (pb_audit_add(pb_web_db(r->web), who.name, "claims.receipt_view", path, r->client) != 0)
+		return DB_ERR(r);
 	if (pb_store_path(&r->web->store, sha, path, sizeof(path)) != 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas kuitansi hilang dari kotak");
@@ -815,6 +819,12 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 	json_decref(nom);
 	if (csv == NULL)
 		return DB_ERR(r);
+	/* personal data and money leave the box: say who took them */
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\"}", k.uid);
+	if (pb_audit_add(pb_web_db(r->web), who.name, "claims.export", disp, r->client) != 0) {
+		free(csv);
+		return DB_ERR(r);
+	}
 	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
 	if (resp == NULL)
 		return MHD_NO;

@@ -274,6 +274,10 @@ def test_receipt_photos(make_box):
     assert g.status_code == 200 and g.content == JPEG
     assert g.headers["Content-Type"] == "image/jpeg" and "no-store" in g.headers["Cache-Control"]
     assert requests.get(cb.base + f"/api/v1/claims/{cid}/receipt").status_code == 401
+    db = cb.db()
+    assert db.execute("SELECT actor, detail FROM audit WHERE action = 'claims.receipt_view'"
+                      ).fetchall() == [("fasil", '{"claim":%d}' % cid)]
+    db.close()
     import hashlib
     sha = hashlib.sha256(JPEG).hexdigest()
     assert requests.get(cb.base + f"/f/{sha}/kuitansi.jpg").status_code == 404
@@ -418,6 +422,10 @@ def test_nominatif_totals_over_many_rows(make_box):
     # JSON carries the names as data; the page escapes them
     assert any("<b>" in r["name"] for r in nom["rows"])
     assert requests.get(cb.base + f"/api/v1/sessions/{cb.sid}/claims.csv").status_code == 401
+    db = cb.db()
+    assert db.execute("SELECT actor FROM audit WHERE action = 'claims.export'").fetchall() == \
+        [("fasil",)]
+    db.close()
 
 
 def test_kill9_during_claims_and_decisions(make_box):
