@@ -332,7 +332,8 @@ static int device_valid(const char *d)
 }
 
 /* What a phone gets back: the record with the name and school masked (the
- * full ones are for staff), its time and its clock stamp. */
+ * full ones are for staff), its time and its clock stamp, and its uid: the
+ * teacher's proof of attendance for claims (api_claims.c). */
 static json_t *public_record(const json_t *rec, int existing)
 {
 	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
@@ -343,8 +344,9 @@ static json_t *public_record(const json_t *rec, int existing)
 		return NULL;
 	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
 	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
-			 "id", json_object_get(rec, "id"), "session", json_object_get(rec, "session"),
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
+			 "id", json_object_get(rec, "id"), "uid", json_object_get(rec, "uid"),
+			 "session", json_object_get(rec, "session"),
 			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
 			 "status", json_object_get(rec, "status"), "name", mname, "school", mschool,
 			 "existing", existing, "walk_in", json_object_get(rec, "walk_in"),

@@ -520,35 +520,51 @@ def test_kill9_during_claims_and_decisions(make_box):
 
 def test_migrations_recorded_per_number(make_box):
     """A database made before migrations were recorded one by one (user_version
-    2, no schema_migration) gets 4 applied and 1, 2 recorded; the record
-    lets a number that lands later (3) still be applied."""
+    2, no schema_migration) gets every later number applied and 1, 2 recorded; a
+    number missing from the record is applied even below user_version (a
+    migration merged after a higher one)."""
+    import re
     import sqlite3
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    schema = open(os.path.join(root, "firmware", "lib", "pb_schema.c")).read()
+    later = {}       # migration number -> tables it creates
+    for m in re.finditer(r"\{ (\d+),\n(.*?)\},?\n", schema, re.S):
+        later[int(m.group(1))] = re.findall(r"CREATE TABLE (\w+)", m.group(2))
+    assert 4 in later and "claim" in later[4]
     b = make_box()
     os.makedirs(os.path.join(b.dir, "data"))
-    db = sqlite3.connect(b.db_path())
-    db.execute("CREATE TABLE marker(x)")
-    db.commit()
-    db.close()
-    # an empty database: everything applied, each number recorded
     b.pbctl("status")
     db = sqlite3.connect(b.db_path())
     nums = [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")]
-    assert nums[:2] == [1, 2] and 4 in nums
-    top = db.execute("PRAGMA user_version").fetchone()[0]
-    assert top == max(nums)
-    # pretend it was made by the attendance build: user_version 2, no record
+    assert nums == sorted(later)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == max(nums)
+    # as made by the attendance build: user_version 2, no record, no later tables
     db.execute("DROP TABLE schema_migration")
-    for t in ("claim_event", "claim", "claim_setting", "rate", "rate_version"):
-        db.execute(f"DROP TABLE {t}")
+    for n, tables in later.items():
+        for t in tables if n > 2 else []:
+            db.execute(f"DROP TABLE {t}")
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
     b.pbctl("status")
     db = sqlite3.connect(b.db_path())
-    nums2 = [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")]
-    assert nums2 == nums
+    assert [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")] \
+        == nums
     assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 0
+    # 4 landed first (user_version 4, 3 never applied): 3 is applied now
+    db.execute("DELETE FROM schema_migration WHERE version = 3")
+    for t in later.get(3, []):
+        db.execute(f"DROP TABLE {t}")
+    db.commit()
     db.close()
+    if 3 in later:
+        b.pbctl("status")
+        db = sqlite3.connect(b.db_path())
+        assert 3 in [v for (v,) in db.execute("SELECT version FROM schema_migration")]
+        for t in later[3]:
+            assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = ?",
+                              (t,)).fetchone()[0] == 1
+        db.close()
 
 
 def test_claims_pages_strings_exist_in_both_languages():
