@@ -107,6 +107,9 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
              "transport claim not listed")
         assert not d.find_element(By.ID, "error").is_displayed(), \
             d.find_element(By.ID, "error").text
+        # one transport claim a day: the form gives way to a note
+        wait(d, lambda d: d.find_element(By.ID, "cost-done").is_displayed(), "form still offered")
+        assert not d.find_element(By.ID, "cost-form").is_displayed()
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         shot(d, "phone-submitted")
         db = cb.db()

@@ -145,6 +145,23 @@
 			if (it && it.rate !== undefined)
 				b.textContent = PB.t("klaim.flat." + it.code, {amount: PBClaims.rp(it.rate)});
 		}
+		drawCostDone();
+	}
+
+	/* The at-cost form only while something is left to claim that day. */
+	function drawCostDone() {
+		var lodging = item("penginapan"), left = [], sel = PB.$("item");
+		if (!claimed("transport"))
+			left.push("transport");
+		if (lodging && lodging.offered && !claimed("penginapan"))
+			left.push("penginapan");
+		PB.show(PB.$("cost-form"), left.length > 0);
+		PB.$("cost-done").textContent = left.length ? "" : PB.t("klaim.cost_done");
+		PB.show(PB.$("cost-done"), !left.length);
+		if (left.length && left.indexOf(sel.value) < 0) {
+			sel.value = left[0];
+			itemChanged();
+		}
 	}
 
 	function drawMine(list) {
