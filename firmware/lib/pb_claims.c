@@ -842,7 +842,9 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 		"JOIN claim_event a ON a.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id "
 		"  AND kind = 'approve') "
 		"WHERE c.kegiatan_id = ?1 AND l.kind IN ('approve', 'paid') "
-		"ORDER BY c.name COLLATE NOCASE, c.nuptk, c.day", -1, &st, NULL) != SQLITE_OK)
+		/* one row per teacher even if the roster renamed them between claims */
+		"ORDER BY (MIN(c.name) OVER (PARTITION BY c.nuptk)) COLLATE NOCASE, c.nuptk, c.day",
+		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	for (;;) {

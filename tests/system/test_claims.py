@@ -428,6 +428,24 @@ def test_nominatif_totals_over_many_rows(make_box):
     db.close()
 
 
+def test_nominatif_one_row_per_teacher_after_a_rename(make_box):
+    cb = ClaimBox(make_box, n=3)
+    for i in range(3):
+        cb.check_in(i)
+    ids = [cb.claim(i, "uang_harian").json()["id"] for i in range(3)]
+    # the roster renames teacher 0 so that the name sorts after the others
+    r = cb.staff.roster(cb.sid, f"NUPTK,Nama\r\n{nuptk(0)},Guru Nomor 9\r\n")
+    assert r.status_code == 200, r.text
+    ids.append(cb.claim(0, "uang_makan").json()["id"])
+    r = cb.staff.post(f"/api/v1/sessions/{cb.sid}/claims/decisions",
+                      json={"ids": ids, "decision": "approve"})
+    assert r.status_code == 200
+    rows = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]["rows"]
+    assert sorted(r["nuptk"] for r in rows) == [nuptk(i) for i in range(3)]
+    assert [r["total"] for r in rows if r["nuptk"] == nuptk(0)] == \
+        [RATES["uang_harian"] + RATES["uang_makan"]]
+
+
 def test_kill9_during_claims_and_decisions(make_box):
     """pb-web is killed with SIGKILL in the middle of a burst of claims and
     decisions: every answer that was 2xx is in the database after the
