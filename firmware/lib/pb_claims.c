@@ -647,10 +647,10 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 		json_object_set_new(evidence, "mime", json_string(c->receipt_mime));
 		json_object_set_new(evidence, "size", json_integer(c->receipt_size));
 	}
-	if (evidence != NULL && c->dpr_signature != NULL)
-		json_object_set_new(evidence, "signature", json_loads(c->dpr_signature, 0, NULL));
+	/* personal fields (name, nuptk, school, signature) at the top level,
+	 * where the retention purge looks for them */
 	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, "
-			    "s:{s:I, s:i, s:I}, s:o, s:s, s:s, s:o}",
+			    "s:{s:I, s:i, s:I}, s:o, s:o, s:s, s:s, s:o}",
 		"id", uid, "session", k.uid, "day", c->day, "nuptk", c->nuptk, "name", name,
 		"school", school, "item", code, "mode", c->mode != NULL ? c->mode : "",
 		"origin", origin,
@@ -658,7 +658,10 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 		"amount", (json_int_t)pay, "capped", capped,
 		"rate", "id", (json_int_t)rate.id, "version", rate.version,
 			"amount", (json_int_t)rate.amount,
-		"evidence", evidence, "why", why, "by", c->actor, "stamp", pb_att_stamp_json(&now));
+		"evidence", evidence,
+		"signature", c->dpr_signature != NULL ? json_loads(c->dpr_signature, 0, NULL) :
+			     json_null(),
+		"why", why, "by", c->actor, "stamp", pb_att_stamp_json(&now));
 	if (pb_att_record(db, "claim.submit", payload, peserta_null(c->actor), c->client) != 0)
 		goto out;
 	if (insert_event(db, id, uid, k.uid, "submit", pay, "", "", c->actor, c->client, NULL) != 0)

@@ -244,8 +244,12 @@ const struct pb_migration pb_migrations[] = {
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
 	  "CREATE TRIGGER claim_event_no_delete BEFORE DELETE ON claim_event "
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
-	  "CREATE TRIGGER claim_no_update BEFORE UPDATE ON claim "
-	  "  BEGIN SELECT RAISE(ABORT, 'claims are append-only'); END;" },
+	  /* what a claim is and what it pays never changes; only the personal
+	   * fields may be cleared by the retention purge after upload */
+	  "CREATE TRIGGER claim_no_update BEFORE UPDATE OF id, uid, kegiatan_id, day, item, "
+	  "  mode, origin, claimed, amount, capped, rate_id, rate_version, rate_amount, evidence, "
+	  "  receipt_mime, receipt_size, checkin_id, actor, wall_ms, clock_source, boot_id, mono_ms "
+	  "  ON claim BEGIN SELECT RAISE(ABORT, 'claims are append-only'); END;" },
 	/* 5 uplink: what the hub sent down, and which outbox payloads were
 	 * purged of personal data after acknowledgement and retention. */
 	{ 5,

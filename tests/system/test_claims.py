@@ -333,12 +333,22 @@ def test_decisions_csrf_roles_events_locks_paid(make_box):
     assert len(audit) == 2
     # events cannot be edited or deleted, even directly
     for q in ("UPDATE claim_event SET amount = 1", "DELETE FROM claim_event",
-              "UPDATE claim SET amount = 1"):
+              "UPDATE claim SET amount = 1", "UPDATE claim SET item = 'uang_makan'",
+              "UPDATE claim SET day = '2001-01-01'"):
         try:
             db.execute(q)
             raise AssertionError(q + " was allowed")
         except Exception as e:
             assert "append-only" in str(e)
+    # only the personal fields may be cleared (retention purge after upload)
+    db.execute("UPDATE claim SET name = '', school = '', dpr_signature = NULL WHERE id = ?", (t,))
+    db.rollback()
+    # the outbox record carries the personal fields at the top level
+    import json as _json
+    sub = [_json.loads(p) for (p,) in db.execute(
+        "SELECT payload FROM outbox WHERE type = 'claim.submit'")]
+    assert all("nuptk" in p and "name" in p and "signature" in p for p in sub)
+    assert [p["signature"]["s"] for p in sub if p["item"] == "transport"] == [SIG["s"]]
     db.close()
     # bulk: all or nothing
     r = cb.staff.post(f"/api/v1/sessions/{cb.sid}/claims/decisions",
