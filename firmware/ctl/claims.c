@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include "pb_claims.h"
+#include "pb_inbox.h"
 #include "pb_rates.h"
 
 #include <stdlib.h>
@@ -65,14 +66,31 @@ int cmd_rates(struct pb_ctl *c, int argc, char **argv)
 	return 2;
 }
 
+/* What pb-sync brought down (rosters, rates, payments), applied now;
+ * pb-sync does it after each round too. */
+static int claims_apply(struct pb_ctl *c)
+{
+	struct pb_inbox_report rep;
+
+	if (pb_inbox_apply(c->db, &rep) != 0) {
+		fprintf(stderr, "pbctl: cannot apply what the hub sent: %s\n", sqlite3_errmsg(c->db));
+		return 1;
+	}
+	printf("%d dokumen dari pusat diterapkan, %d ditolak / documents from the hub applied, "
+	       "refused\n", rep.applied, rep.refused);
+	return 0;
+}
+
 /* A payment reported upstream (until pb-sync brings them down). */
 int cmd_claims(struct pb_ctl *c, int argc, char **argv)
 {
 	enum pb_claim_result cr;
 	json_t *out = NULL;
 
+	if (argc == 2 && strcmp(argv[1], "apply") == 0)
+		return claims_apply(c);
 	if (argc != 4 || strcmp(argv[1], "paid") != 0 || strlen(argv[3]) > PB_PAID_REF_MAX) {
-		fprintf(stderr, "usage: pbctl claims paid CLAIM_UID REFERENCE\n");
+		fprintf(stderr, "usage: pbctl claims paid CLAIM_UID REFERENCE | claims apply\n");
 		return 2;
 	}
 	cr = pb_claim_paid(c->db, argv[2], argv[3], "pbctl", &out);

@@ -25,7 +25,7 @@ static const struct verb verbs[] = {
 	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | disable NAME | list" },
 	{ "roster", cmd_roster, 1, "roster import SESSION FILE.csv  participants of a session" },
 	{ "rates", cmd_rates, 1, "rates import FILE.csv      a new version of the rate table (SBM)" },
-	{ "claims", cmd_claims, 1, "claims paid CLAIM_UID REF  record a payment of an approved claim" },
+	{ "claims", cmd_claims, 1, "claims paid CLAIM_UID REF | apply  a payment; the hub's rates and payments" },
 	{ "demo", cmd_demo, 0, "demo DIR                  create a demo box in DIR" },
 	{ "net", cmd_net, 0, "net render OUTDIR | check [OUTDIR] | poster [OUT.html]  the hotspot" },
 	{ "sync", cmd_sync, 1, "sync now | status         wake pb-sync, or show the uplink status" },

@@ -5,6 +5,7 @@
 #include "pb_csv.h"
 #include "pb_db.h"
 #include "pb_ids.h"
+#include "pb_inbox.h"
 #include "pb_outbox.h"
 #include "pb_roster.h"
 
@@ -487,9 +488,12 @@ static int insert_event(sqlite3 *db, int64_t claim_id, const char *claim_uid,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	if (type != NULL)
-		rc = pb_att_record(db, type, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:o}",
-			"id", uid, "claim", claim_uid, "session", session_uid, "decision", kind,
-			"amount", (json_int_t)amount, "reason", reason != NULL ? reason : "",
+		/* claim_id, session_id, amount_rp: the names pb-hub reads */
+		rc = pb_att_record(db, type, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
+			"s:s, s:s, s:s, s:o}",
+			"id", uid, "claim", claim_uid, "claim_id", claim_uid, "session", session_uid,
+			"session_id", session_uid, "decision", kind, "amount", (json_int_t)amount,
+			"amount_rp", (json_int_t)amount, "reason", reason != NULL ? reason : "",
 			"ref", ref != NULL ? ref : "", "by", actor,
 			"stamp", pb_att_stamp_json(&now)),
 			actor, client);
@@ -649,13 +653,14 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 	}
 	/* personal fields (name, nuptk, school, signature) at the top level,
 	 * where the retention purge looks for them */
-	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, "
-			    "s:{s:I, s:i, s:I}, s:o, s:o, s:s, s:s, s:o}",
-		"id", uid, "session", k.uid, "day", c->day, "nuptk", c->nuptk, "name", name,
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
+			    "s:I, s:b, s:{s:I, s:i, s:I}, s:o, s:o, s:s, s:s, s:o}",
+		"id", uid, "claim_id", uid, "session", k.uid, "session_id", k.uid,
+		"day", c->day, "nuptk", c->nuptk, "name", name,
 		"school", school, "item", code, "mode", c->mode != NULL ? c->mode : "",
 		"origin", origin,
 		"claimed", (json_int_t)(pb_items[c->item].at_cost ? c->amount : rate.amount),
-		"amount", (json_int_t)pay, "capped", capped,
+		"amount", (json_int_t)pay, "amount_rp", (json_int_t)pay, "capped", capped,
 		"rate", "id", (json_int_t)rate.id, "version", rate.version,
 			"amount", (json_int_t)rate.amount,
 		"evidence", evidence,
@@ -785,10 +790,10 @@ static enum pb_claim_result pb_claim_paid_locked(sqlite3 *db, const char *claim_
 {
 	struct claim_state s;
 	enum pb_claim_result rc = PB_CLAIM_DB;
-	int found;
+	int found, own;
 
 	*out = NULL;
-	if (pb_db_begin(db) != 0)
+	if (pb_db_begin_nested(db, "claim_paid", &own) != 0)
 		return PB_CLAIM_DB;
 	found = claim_state(db, 0, claim_uid, &s);
 	if (found != 0) {
@@ -804,12 +809,57 @@ static enum pb_claim_result pb_claim_paid_locked(sqlite3 *db, const char *claim_
 		goto out;
 	}
 	if (insert_event(db, s.id, s.uid, s.session_uid, "paid", s.amount, "", ref, actor, "",
-			 "claim.paid") != 0 || pb_db_commit(db) != 0)
+			 "claim.paid") != 0 || pb_db_commit_nested(db, "claim_paid", own) != 0)
 		goto out;
 	return pb_claim_get(db, s.id, out) == 0 ? PB_CLAIM_OK : PB_CLAIM_DB;
 out:
-	pb_db_rollback(db);
+	pb_db_rollback_nested(db, "claim_paid", own);
 	return rc;
+}
+
+enum pb_inbox_result pb_claims_inbox_rates(sqlite3 *db, const json_t *doc, char *why,
+					   size_t len)
+{
+	const char *csv = json_string_value(json_object_get(doc, "csv"));
+	enum pb_rates_result rr;
+	json_t *rep = NULL;
+	int version = 0;
+
+	if (csv == NULL) {
+		snprintf(why, len, "rates document has no \"csv\" text");
+		return PB_INBOX_REFUSED;
+	}
+	rr = pb_rates_import(db, csv, strlen(csv), "hub", "hub", "", &version, &rep);
+	json_decref(rep);
+	if (rr == PB_RATES_OK)
+		return PB_INBOX_APPLIED;
+	if (rr == PB_RATES_DB)
+		return PB_INBOX_DB;
+	snprintf(why, len, "rate table refused: %s", pb_rates_strerror(rr));
+	return PB_INBOX_REFUSED;
+}
+
+enum pb_inbox_result pb_claims_inbox_payment(sqlite3 *db, const json_t *doc, char *why,
+					     size_t len)
+{
+	const char *claim = json_string_value(json_object_get(doc, "claim_id"));
+	const char *ref = json_string_value(json_object_get(doc, "reference"));
+	enum pb_claim_result cr;
+	json_t *out = NULL;
+
+	if (claim == NULL || strlen(claim) != PB_ID_HEX_LEN ||
+	    (ref != NULL && strlen(ref) > PB_PAID_REF_MAX)) {
+		snprintf(why, len, "payment names no claim of this box");
+		return PB_INBOX_REFUSED;
+	}
+	cr = pb_claim_paid_locked(db, claim, ref != NULL ? ref : "", "hub", &out);
+	json_decref(out);
+	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
+		return PB_INBOX_APPLIED;
+	if (cr == PB_CLAIM_DB)
+		return PB_INBOX_DB;
+	snprintf(why, len, "no approved claim %s on this box", claim);
+	return PB_INBOX_REFUSED;
 }
 
 /* ------------------------------------------------------------------ */

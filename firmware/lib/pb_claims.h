@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "pb_attendance.h"
+#include "pb_inbox.h"
 #include "pb_rates.h"
 
 #define PB_CLAIM_ABSURD_FACTOR 100      /* at cost above this x the ceiling: refused */
@@ -119,6 +120,16 @@ enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int
 /* Record a payment reported by upstream (by claim uid). */
 enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
 				   const char *actor, json_t **out);
+
+/* pb_inbox rules for what the hub sends down (docs/sync-protocol.md): a
+ * "rates" document {"csv": "<rate file>"} becomes the next rate table
+ * version; a "payments" document {"claim_id", "status": "paid",
+ * "reference"} marks that approved claim paid. Inside the caller's
+ * transaction. */
+enum pb_inbox_result pb_claims_inbox_rates(sqlite3 *db, const json_t *doc, char *why,
+					   size_t len);
+enum pb_inbox_result pb_claims_inbox_payment(sqlite3 *db, const json_t *doc, char *why,
+					     size_t len);
 
 /* One claim as JSON: 0 found, 1 not, -1 error. */
 int pb_claim_get(sqlite3 *db, int64_t id, json_t **out);

@@ -45,6 +45,35 @@ void pb_db_rollback(sqlite3 *db)
 		(void)pb_db_exec(db, "ROLLBACK");
 }
 
+/* name is a constant identifier chosen by the caller, never input */
+static int savepoint(sqlite3 *db, const char *verb, const char *name)
+{
+	char sql[96];
+	int n = snprintf(sql, sizeof(sql), "%s %s", verb, name);
+
+	return n > 0 && (size_t)n < sizeof(sql) ? pb_db_exec(db, sql) : -1;
+}
+
+int pb_db_begin_nested(sqlite3 *db, const char *name, int *own)
+{
+	*own = sqlite3_get_autocommit(db) != 0;
+	return *own ? pb_db_begin(db) : savepoint(db, "SAVEPOINT", name);
+}
+
+int pb_db_commit_nested(sqlite3 *db, const char *name, int own)
+{
+	return own ? pb_db_commit(db) : savepoint(db, "RELEASE", name);
+}
+
+void pb_db_rollback_nested(sqlite3 *db, const char *name, int own)
+{
+	if (own) {
+		pb_db_rollback(db);
+	} else if (savepoint(db, "ROLLBACK TO", name) == 0) {
+		(void)savepoint(db, "RELEASE", name);
+	}
+}
+
 int pb_db_schema_version(void)
 {
 	int v = 0;

@@ -29,6 +29,12 @@ int pb_db_exec(sqlite3 *db, const char *sql);            /* constant SQL only */
 int pb_db_begin(sqlite3 *db);                             /* BEGIN IMMEDIATE */
 int pb_db_commit(sqlite3 *db);
 void pb_db_rollback(sqlite3 *db);
+/* A change that may run alone or inside a caller's transaction: outside
+ * one it is BEGIN IMMEDIATE / COMMIT, inside one a SAVEPOINT named name.
+ * *own remembers which. */
+int pb_db_begin_nested(sqlite3 *db, const char *name, int *own);
+int pb_db_commit_nested(sqlite3 *db, const char *name, int own);
+void pb_db_rollback_nested(sqlite3 *db, const char *name, int own);
 
 /* A prepared statement from the connection's own cache (made with
  * SQLITE_PREPARE_PERSISTENT the first time, found again by its SQL text).

@@ -448,15 +448,17 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 	sqlite3_stmt *st = NULL;
 	char sha[PB_SHA256_HEX_LEN + 1], detail[256];
 	enum pb_rates_result rc;
-	int v;
+	int v, own;
 
 	rc = pb_rates_parse(csv, len, &rows, &n, report);
 	if (rc != PB_RATES_OK)
 		return rc;
 	rc = PB_RATES_DB;
 	pb_sha256_hex(csv, len, sha);
-	if (pb_db_begin(db) != 0)
-		goto out;
+	if (pb_db_begin_nested(db, "rates_import", &own) != 0) {
+		free(rows);
+		return PB_RATES_DB;
+	}
 	v = pb_rates_version(db);
 	if (v < 0)
 		goto out;
@@ -494,7 +496,8 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 		 "\"source\":\"%s\"}", v, n, sha, source);
 	/* upstream learns which table (by its SHA-256) a version number means */
 	if (pb_audit_add(db, actor, "rates.import", detail, client) != 0 ||
-	    pb_outbox_append(db, "rates.import", detail, NULL, NULL) != 0 || pb_db_commit(db) != 0)
+	    pb_outbox_append(db, "rates.import", detail, NULL, NULL) != 0 ||
+	    pb_db_commit_nested(db, "rates_import", own) != 0)
 		goto out;
 	json_object_set_new(*report, "version", json_integer(v));
 	*version = v;
@@ -502,7 +505,7 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 out:
 	sqlite3_finalize(st);
 	if (rc != PB_RATES_OK)
-		pb_db_rollback(db);
+		pb_db_rollback_nested(db, "rates_import", own);
 	free(rows);
 	return rc;
 }

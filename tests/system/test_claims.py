@@ -376,7 +376,7 @@ def test_decisions_csrf_roles_events_locks_paid(make_box):
     r = cb.claim(1, "uang_makan")
     assert r.status_code == 409 and err(r) == "day_locked"
     assert cb.counts() == before
-    assert "outbox chain OK" in cb.box.pbctl("outbox", "verify").stdout
+    assert "chain OK" in cb.box.pbctl("outbox", "verify").stdout
 
 
 def test_nominatif_totals_over_many_rows(make_box):
@@ -454,6 +454,53 @@ def test_nominatif_one_row_per_teacher_after_a_rename(make_box):
     assert sorted(r["nuptk"] for r in rows) == [nuptk(i) for i in range(3)]
     assert [r["total"] for r in rows if r["nuptk"] == nuptk(0)] == \
         [RATES["uang_harian"] + RATES["uang_makan"]]
+
+
+def test_rates_and_payments_from_the_hub(make_box):
+    """Documents pb-sync stored in sync_inbox (as the hub's feeds send them) are
+    applied once: a rate table becomes a new version, a payment marks an approved
+    claim paid; a bad table and an unknown claim are refused and audited, and
+    nothing is applied twice."""
+    import json
+    cb = ClaimBox(make_box, n=2)
+    p0 = cb.check_in(0)
+    cid = cb.claim(0, "uang_harian").json()["id"]
+    assert cb.decide(cid, "approve").status_code == 200
+    db = cb.db()
+    uid = db.execute("SELECT uid FROM claim WHERE id = ?", (cid,)).fetchone()[0]
+    sub = json.loads(db.execute("SELECT payload FROM outbox WHERE type = 'claim.submit'"
+                                ).fetchone()[0])
+    assert sub["claim_id"] == uid and sub["amount_rp"] == RATES["uang_harian"] and \
+        sub["session_id"]
+    docs = [("rates", 7, {"csv": rates_csv()}),
+            ("rates", 8, {"csv": "tahun,provinsi,item,jumlah\n2026,X,uang_saku,1\n"}),
+            ("payments", 3, {"claim_id": uid, "status": "paid", "paid_at_ms": 1,
+                             "reference": "SP2D-77"}),
+            ("payments", 4, {"claim_id": "f" * 32, "status": "paid", "reference": "x"})]
+    for kind, cursor, doc in docs:
+        db.execute("INSERT INTO sync_inbox(kind, cursor, doc, received_ms) VALUES (?, ?, ?, 0)",
+                   (kind, cursor, json.dumps(doc)))
+    db.commit()
+    db.close()
+    assert "2 dokumen dari pusat diterapkan, 2 ditolak" in cb.box.pbctl("claims", "apply").stdout
+    assert "0 dokumen dari pusat diterapkan, 0 ditolak" in \
+        cb.box.pbctl("claims", "apply").stdout
+    db = cb.db()
+    assert db.execute("SELECT source FROM rate_version ORDER BY version").fetchall() == \
+        [("pbctl",), ("hub",)]
+    assert dict(((k, c), a) for k, c, a in db.execute(
+        "SELECT kind, cursor, applied FROM sync_inbox")) == {
+        ("rates", 7): 1, ("rates", 8): -1, ("payments", 3): 1, ("payments", 4): -1}
+    assert len(db.execute("SELECT 1 FROM audit WHERE action = 'inbox.refused'").fetchall()) == 2
+    paid = json.loads(db.execute("SELECT payload FROM outbox WHERE type = 'claim.paid'"
+                                 ).fetchone()[0])
+    assert paid["claim_id"] == uid and paid["ref"] == "SP2D-77"
+    db.close()
+    mine = requests.get(cb.base + f"/api/v1/claims?session={cb.sid}&nuptk={nuptk(0)}",
+                        headers={"X-Checkin-Id": p0}).json()
+    assert [c["status"] for c in mine["claims"]] == ["paid"]
+    assert mine["claims"][0]["decision"]["ref"] == "SP2D-77"
+    assert "chain OK" in cb.box.pbctl("outbox", "verify").stdout
 
 
 def test_kill9_during_claims_and_decisions(make_box):
@@ -543,14 +590,14 @@ def test_kill9_during_claims_and_decisions(make_box):
     cb.box.start()
     nom = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]
     assert nom["totals"]["total"] == want == sum(stored[c] for c in approved)
-    assert "outbox chain OK" in cb.box.pbctl("outbox", "verify").stdout
+    assert "chain OK" in cb.box.pbctl("outbox", "verify").stdout
 
 
 def test_migrations_recorded_per_number(make_box):
-    """A database made before migrations were recorded one by one (user_version
-    2, no schema_migration) gets every later number applied and 1, 2 recorded; a
-    number missing from the record is applied even below user_version (a
-    migration merged after a higher one)."""
+    """Each applied migration is recorded by number; a database made before the
+    record existed counts 1 .. user_version as applied; a number missing from
+    the record is applied even below user_version (a migration merged after a
+    higher one, as 3 after 4)."""
     import re
     import sqlite3
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -566,18 +613,15 @@ def test_migrations_recorded_per_number(make_box):
     nums = [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")]
     assert nums == sorted(later)
     assert db.execute("PRAGMA user_version").fetchone()[0] == max(nums)
-    # as made by the attendance build: user_version 2, no record, no later tables
+    # as made before the record existed: every number up to user_version is
+    # taken as applied, nothing runs twice
     db.execute("DROP TABLE schema_migration")
-    for n, tables in later.items():
-        for t in tables if n > 2 else []:
-            db.execute(f"DROP TABLE {t}")
-    db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
     b.pbctl("status")
     db = sqlite3.connect(b.db_path())
     assert [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")] \
-        == nums
+        == list(range(1, max(nums) + 1))
     assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 0
     # 4 landed first (user_version 4, 3 never applied): 3 is applied now
     db.execute("DELETE FROM schema_migration WHERE version = 3")
