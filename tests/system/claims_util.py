@@ -51,8 +51,9 @@ class ClaimBox:
     """A started box with staff, a 2-day session from today, n teachers on
     the roster and the rate table imported with pbctl."""
 
-    def __init__(self, make_box, n=5, extra="", rates=True, roster=None, att="", launch=None):
-        self.box = make_box(sections=ATT + att + CLAIMS + extra)
+    def __init__(self, make_box, n=5, extra="", rates=True, roster=None, att="", launch=None,
+                 web=""):
+        self.box = make_box(extra=web, sections=ATT + att + CLAIMS + extra)
         if launch is None:
             self.box.start()
         else:
