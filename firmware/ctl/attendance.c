@@ -10,29 +10,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define ROSTER_FILE_MAX (4 * 1024 * 1024)   /* bytes of a roster CSV file */
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat sb;
-	char *buf = NULL;
-
-	if (f == NULL)
-		return NULL;
-	if (fstat(fileno(f), &sb) != 0 || sb.st_size > ROSTER_FILE_MAX)
-		goto out;
-	buf = malloc((size_t)sb.st_size + 1);
-	if (buf == NULL)
-		goto out;
-	*len = fread(buf, 1, (size_t)sb.st_size, f);
-	buf[*len] = '\0';
-out:
-	fclose(f);
-	return buf;
-}
 
 static void print_report(const json_t *rep)
 {
@@ -65,7 +44,7 @@ static int roster_import(struct pb_ctl *c, const char *sid, const char *path)
 		fprintf(stderr, "pbctl: no session %s\n", sid);
 		return 1;
 	}
-	csv = read_file(path, &len);
+	csv = ctl_read_file(path, ROSTER_FILE_MAX, &len);
 	if (csv == NULL) {
 		fprintf(stderr, "pbctl: cannot read %s (missing or larger than %d bytes)\n",
 			path, ROSTER_FILE_MAX);

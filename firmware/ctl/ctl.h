@@ -28,6 +28,8 @@ int cmd_content(struct pb_ctl *c, int argc, char **argv);
 int cmd_user(struct pb_ctl *c, int argc, char **argv);
 int cmd_demo(struct pb_ctl *c, int argc, char **argv);
 int cmd_roster(struct pb_ctl *c, int argc, char **argv);
+int cmd_rates(struct pb_ctl *c, int argc, char **argv);
+int cmd_claims(struct pb_ctl *c, int argc, char **argv);
 /* attendance.c: the demo's session of today with a small roster */
 int ctl_demo_attendance(struct pb_ctl *c);
 int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);
@@ -45,6 +47,9 @@ int ctl_content_import(struct pb_ctl *c, const char *dir, FILE *out);
 
 /* The first column of the first row of a constant query, or -1. */
 long long ctl_count(sqlite3 *db, const char *sql);
+/* A whole regular file of at most max bytes, NUL-terminated (malloc'd),
+ * or NULL. */
+char *ctl_read_file(const char *path, long max, size_t *len);
 
 /* Read one line (a password) from stdin without the newline. */
 int ctl_read_secret(char *buf, size_t len);

@@ -3,7 +3,9 @@
 #include "ctl.h"
 
 #include "pb_hash.h"
+#include "pb_clock.h"
 #include "pb_ids.h"
+#include "pb_rates.h"
 #include "pb_staff.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEMO_PASSWORD_LEN 12
@@ -239,8 +242,39 @@ static int write_config(const char *dir, const char *conf)
 		"[box]\ncentre_id = PB-DEMO-001\n"
 		"centre_name = Pusat Belajar Demo — SMP Negeri 1 Contoh\n"
 		"data_dir = data\nlanguage = id\n\n"
-		"[web]\nlisten = 127.0.0.1:8080\nwebapp_dir = %s\n", webapp);
+		"[web]\nlisten = 127.0.0.1:8080\nwebapp_dir = %s\n\n"
+		"[claims]\nprovince = Jawa Timur\n", webapp);
 	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Example rates (not official figures) for this year, so the claims pages
+ * work in the demo; only when the box has no rate table yet. */
+static int demo_rates(struct pb_ctl *c)
+{
+	char csv[1024];
+	time_t now = (time_t)(pb_clock_wall_ms() / 1000);
+	struct tm tm;
+	json_t *rep = NULL;
+	int version = 0, year, n;
+	enum pb_rates_result rr;
+
+	if (pb_rates_version(c->db) != 0)
+		return 0;
+	localtime_r(&now, &tm);
+	year = tm.tm_year + 1900;
+	n = snprintf(csv, sizeof(csv), "tahun,provinsi,item,asal,jumlah\n"
+		     "%d,Jawa Timur,uang_harian,,150000\n%d,Jawa Timur,uang_makan,,50000\n"
+		     "%d,Jawa Timur,penginapan,,400000\n%d,Jawa Timur,transport,Kota Malang,100000\n"
+		     "%d,Jawa Timur,transport,Kabupaten Malang,150000\n"
+		     "%d,Jawa Timur,transport,Kota Batu,120000\n", year, year, year, year, year, year);
+	rr = pb_rates_import(c->db, csv, (size_t)n, "demo", "pbctl", "", &version, &rep);
+	json_decref(rep);
+	if (rr != PB_RATES_OK) {
+		fprintf(stderr, "pbctl: demo rates: %s\n", pb_rates_strerror(rr));
+		return -1;
+	}
+	printf("== tarif contoh (bukan SBM resmi) / example rates: versi %d\n", version);
+	return 0;
 }
 
 /* Create the account, or give it a fresh password if it exists. */
@@ -293,7 +327,7 @@ int cmd_demo(struct pb_ctl *c, int argc, char **argv)
 	if (ctl_content_import(c, usb, stdout) != 0)
 		return 1;
 	if (demo_account(c, "fasilitator", "fasilitator", "instruktur", fpw) != 0 ||
-	    demo_account(c, "admin", "admin", "", apw) != 0)
+	    demo_account(c, "admin", "admin", "", apw) != 0 || demo_rates(c) != 0)
 		return 1;
 	printf("== daftar hadir / attendance\n");
 	if (ctl_demo_attendance(c) != 0)
@@ -303,8 +337,9 @@ int cmd_demo(struct pb_ctl *c, int argc, char **argv)
 	       "   alamat:       http://%s:%u/\n"
 	       "   fasilitator:  nama fasilitator  kata sandi %s\n"
 	       "   admin:        nama admin        kata sandi %s\n"
-	       "   daftar hadir: http://%s:%u/checkin.html, fasilitator: /staff.html\n",
+	       "   daftar hadir: http://%s:%u/checkin.html, fasilitator: /staff.html\n"
+	       "   klaim:        http://%s:%u/klaim.html, persetujuan: /klaim-staff.html\n",
 	       conf, c->cfg.listen_host, c->cfg.listen_port, fpw, apw,
-	       c->cfg.listen_host, c->cfg.listen_port);
+	       c->cfg.listen_host, c->cfg.listen_port, c->cfg.listen_host, c->cfg.listen_port);
 	return 0;
 }

@@ -24,6 +24,8 @@ static const struct verb verbs[] = {
 	{ "content", cmd_content, 1, "content import DIR | list  module files from a folder or USB stick" },
 	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | disable NAME | list" },
 	{ "roster", cmd_roster, 1, "roster import SESSION FILE.csv  participants of a session" },
+	{ "rates", cmd_rates, 1, "rates import FILE.csv      a new version of the rate table (SBM)" },
+	{ "claims", cmd_claims, 1, "claims paid CLAIM_UID REF | apply  a payment; the hub's rates and payments" },
 	{ "demo", cmd_demo, 0, "demo DIR                  create a demo box in DIR" },
 	{ "net", cmd_net, 0, "net render OUTDIR | check [OUTDIR] | poster [OUT.html]  the hotspot" },
 	{ "sync", cmd_sync, 1, "sync now | status         wake pb-sync, or show the uplink status" },
@@ -75,6 +77,26 @@ void ctl_close(struct pb_ctl *c)
 {
 	pb_db_close(c->db);
 	c->db = NULL;
+}
+
+char *ctl_read_file(const char *path, long max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat sb;
+	char *buf = NULL;
+
+	if (f == NULL)
+		return NULL;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > max)
+		goto out;
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf == NULL)
+		goto out;
+	*len = fread(buf, 1, (size_t)sb.st_size, f);
+	buf[*len] = '\0';
+out:
+	fclose(f);
+	return buf;
 }
 
 int ctl_read_secret(char *buf, size_t len)

@@ -40,6 +40,14 @@ int cmd_status(struct pb_ctl *c, int argc, char **argv)
 	       ctl_count(c->db, "SELECT coalesce(sum(size), 0) FROM "
 			    "(SELECT DISTINCT sha256, size FROM module_files)"));
 	printf("staff:    %lld\n", ctl_count(c->db, "SELECT count(*) FROM staff WHERE disabled = 0"));
+	printf("rates:    version %lld (%lld rows)\n",
+	       ctl_count(c->db, "SELECT coalesce(max(version), 0) FROM rate_version"),
+	       ctl_count(c->db, "SELECT count(*) FROM rate WHERE version = "
+			    "(SELECT max(version) FROM rate_version)"));
+	printf("claims:   %lld (%lld waiting for a decision)\n",
+	       ctl_count(c->db, "SELECT count(*) FROM claim"),
+	       ctl_count(c->db, "SELECT count(*) FROM claim c WHERE (SELECT kind FROM claim_event "
+			    "WHERE claim_id = c.id ORDER BY id DESC LIMIT 1) = 'submit'"));
 	printf("outbox:   %lld records, %lld not yet acknowledged\n",
 	       ctl_count(c->db, "SELECT count(*) FROM outbox"),
 	       ctl_count(c->db, "SELECT count(*) FROM outbox WHERE acked = 0"));

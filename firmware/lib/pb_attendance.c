@@ -115,8 +115,7 @@ static int int_field(const json_t *in, const char *key, int lo, int hi, int *out
 	return 1;
 }
 
-/* Append to the outbox and the audit log; payload is consumed. */
-static int record(sqlite3 *db, const char *type, json_t *payload, const char *actor,
+int pb_att_record(sqlite3 *db, const char *type, json_t *payload, const char *actor,
 		  const char *client)
 {
 	char *text = payload != NULL ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -142,7 +141,7 @@ static const char *jstr(const json_t *o, const char *key)
 	return v != NULL ? v : "";
 }
 
-static json_t *stamp_json(const struct pb_stamp *s)
+json_t *pb_att_stamp_json(const struct pb_stamp *s)
 {
 	return json_pack("{s:I, s:s, s:s, s:I}", "wall_ms", (json_int_t)s->wall_ms,
 			 "clock_source", pb_clock_source_name(s->source), "boot_id", s->boot_id,
@@ -225,7 +224,7 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 			    "id", uid, "title", title, "mode", mode, "kk", kk, "subject", subject,
 			    "start_date", start, "days", days, "jp_per_day", jp,
 			    "facilitators", json_loads(facs, 0, NULL), "by", actor);
-	if (record(db, "attendance.session", payload, actor, client) != 0)
+	if (pb_att_record(db, "attendance.session", payload, actor, client) != 0)
 		goto out;
 	rc = PB_ATT_OK;
 out:
@@ -575,10 +574,10 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 			    "id", uid, "session", kegiatan_uid, "day", day, "nuptk", nuptk,
 			    "status", status, "name", name, "school", school != NULL ? school : "",
 			    "walk_in", walk_in, "reason", reason != NULL ? reason : "",
-			    "by", actor, "stamp", stamp_json(&now),
+			    "by", actor, "stamp", pb_att_stamp_json(&now),
 			    "signature", sig != NULL ? json_loads(sig, 0, NULL) : json_null());
 	snprintf(type, sizeof(type), "attendance.%s", kind);
-	rc = record(db, type, payload, strcmp(actor, "peserta") == 0 ? NULL : actor, client);
+	rc = pb_att_record(db, type, payload, strcmp(actor, "peserta") == 0 ? NULL : actor, client);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -724,7 +723,9 @@ enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_
 			queue_tail = NULL;
 		j->next = NULL;
 		pthread_mutex_unlock(&queue_lock);
+		pb_db_writer_lock();               /* one writer with claims */
 		run_batch(db, batch);
+		pb_db_writer_unlock();
 		pthread_mutex_lock(&queue_lock);
 		for (j = batch; j != NULL; ) {
 			struct checkin_job *next = j->next;
@@ -827,9 +828,9 @@ static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
 		pb_clock_now(&now);
 		payload = json_pack("{s:s, s:s, s:s, s:s, s:o}", "session", k->uid, "day", day,
 				    "by", actor, "reason", reason != NULL ? reason : "",
-				    "stamp", stamp_json(&now));
+				    "stamp", pb_att_stamp_json(&now));
 	}
-	if (record(db, lock ? "attendance.lock" : "attendance.unlock", payload, actor, client) != 0)
+	if (pb_att_record(db, lock ? "attendance.lock" : "attendance.unlock", payload, actor, client) != 0)
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
@@ -878,7 +879,7 @@ enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const 
 		goto out;
 	payload = json_pack("{s:s, s:s, s:s, s:i, s:s}", "session", k->uid, "day", day,
 			    "client", for_client, "extra", (int)extra, "by", actor);
-	if (record(db, "attendance.allow", payload, actor, client) != 0)
+	if (pb_att_record(db, "attendance.allow", payload, actor, client) != 0)
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "pb_clock.h"
 #include "pb_code.h"
 #include "pb_ids.h"
 #include "pb_roster.h"
@@ -111,6 +112,13 @@ char *pb_att_day_csv(const json_t *day, size_t *len);
 
 /* The session's JP totals per teacher (from a day view) as CSV. */
 char *pb_att_jp_csv(const json_t *day, size_t *len);
+
+/* Append a record to the outbox and, when actor is not NULL, to the audit
+ * log, inside the caller's transaction; payload is consumed. 0/-1. */
+int pb_att_record(sqlite3 *db, const char *type, json_t *payload, const char *actor,
+		  const char *client);
+/* A time stamp as JSON {wall_ms, clock_source, boot_id, mono_ms}. */
+json_t *pb_att_stamp_json(const struct pb_stamp *s);
 
 /* The signature of one attendance record (malloc'd), NULL if none. */
 char *pb_att_signature(sqlite3 *db, int64_t attendance_id);

@@ -190,6 +190,11 @@ static const struct key_def keys[] = {
 	    "Pi firmware's throttled flags (hex); missing: not shown"),
 	NUM("gpio", "sync_grace_s", gpio_sync_grace_s, 0, 86400, "3600",
 	    "Records younger than this may still wait while the sync LED shows solid"),
+	STR("claims", "province", claims_province, KEY_STR, "",
+	    "Province whose rates (SBM) price claims, as written in the rate table; a "
+	    "session may name another"),
+	NUM("claims", "receipt_max_bytes", receipt_max_bytes, 16384, 4194304, "524288",
+	    "Bytes of one receipt photo (the phone downscales it first); larger gets 413"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -104,6 +104,10 @@ struct pb_config {
 	char gpio_throttled_path[PATH_MAX];
 	unsigned gpio_sync_grace_s;        /* unacknowledged records younger than this are fine */
 
+	/* [claims] */
+	char claims_province[PB_CONFIG_STR_LEN]; /* province of the rate table (SBM) */
+	unsigned receipt_max_bytes;        /* a receipt photo after downscaling */
+
 	/* errors found while loading */
 	int nerrors;
 	char errors[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];

@@ -1,8 +1,21 @@
 #include "pb_db.h"
 #include "pb_schema.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
+
+void pb_db_writer_lock(void)
+{
+	pthread_mutex_lock(&writer);
+}
+
+void pb_db_writer_unlock(void)
+{
+	pthread_mutex_unlock(&writer);
+}
 
 static void set_err(char *err, size_t errlen, const char *what, sqlite3 *db)
 {
@@ -30,6 +43,35 @@ void pb_db_rollback(sqlite3 *db)
 {
 	if (db != NULL && !sqlite3_get_autocommit(db))
 		(void)pb_db_exec(db, "ROLLBACK");
+}
+
+/* name is a constant identifier chosen by the caller, never input */
+static int savepoint(sqlite3 *db, const char *verb, const char *name)
+{
+	char sql[96];
+	int n = snprintf(sql, sizeof(sql), "%s %s", verb, name);
+
+	return n > 0 && (size_t)n < sizeof(sql) ? pb_db_exec(db, sql) : -1;
+}
+
+int pb_db_begin_nested(sqlite3 *db, const char *name, int *own)
+{
+	*own = sqlite3_get_autocommit(db) != 0;
+	return *own ? pb_db_begin(db) : savepoint(db, "SAVEPOINT", name);
+}
+
+int pb_db_commit_nested(sqlite3 *db, const char *name, int own)
+{
+	return own ? pb_db_commit(db) : savepoint(db, "RELEASE", name);
+}
+
+void pb_db_rollback_nested(sqlite3 *db, const char *name, int own)
+{
+	if (own) {
+		pb_db_rollback(db);
+	} else if (savepoint(db, "ROLLBACK TO", name) == 0) {
+		(void)savepoint(db, "RELEASE", name);
+	}
 }
 
 int pb_db_schema_version(void)
@@ -98,10 +140,78 @@ out:
 	return rc;
 }
 
+/* Which migrations a database holds is kept in schema_migration, one row
+ * per applied number, so numbers may land out of order (4 before 3): each
+ * missing one is applied by itself. A database made before that table
+ * existed holds exactly 1 .. user_version (they were applied in order). */
+static int migrations_table(sqlite3 *db, int have)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, n = 0;
+
+	if (pb_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration ("
+			   "version INTEGER PRIMARY KEY)") != 0 ||
+	    pragma_int(db, "SELECT COUNT(*) FROM schema_migration", &n) != 0)
+		return -1;
+	if (n > 0 || have == 0)
+		return 0;
+	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migration(version) VALUES (?1)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (int v = 1; v <= have; v++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, v);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* 1 if every applied migration is one this build knows, 0 if not. */
+static int migrations_known(sqlite3 *db, int *unknown)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = 1;
+
+	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_migration", -1, &st, NULL)
+	    != SQLITE_OK)
+		return 0;
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		int v = sqlite3_column_int(st, 0), found = 0;
+		for (int i = 0; i < pb_migrations_count; i++)
+			found |= pb_migrations[i].version == v;
+		if (!found) {
+			*unknown = v;
+			ok = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* 1 if migration v is recorded as applied, 0 if not, -1 on error. */
+static int migration_applied(sqlite3 *db, int v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migration WHERE version = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, v);
+	step = sqlite3_step(st);
+	rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	int have = 0;
-	char sql[64];
+	int have = 0, applied, top, unknown = 0;
+	char sql[80];
 
 	if (pragma_int(db, "PRAGMA user_version", &have) != 0) {
 		set_err(err, errlen, "reading user_version", db);
@@ -120,13 +230,37 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 					 pb_migrations[i].version);
 				return -1;
 			}
-	for (const struct pb_migration *m = next_migration(have); m != NULL;
+	if (have > 0) {
+		if (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
+		    pb_db_commit(db) != 0) {
+			set_err(err, errlen, "recording applied migrations", db);
+			pb_db_rollback(db);
+			return -1;
+		}
+		if (!migrations_known(db, &unknown)) {
+			snprintf(err, errlen, "database has migration %d that this program does "
+				 "not know: install the newer version", unknown);
+			return -1;
+		}
+	}
+	/* every number not yet applied, smallest first, also below user_version */
+	for (const struct pb_migration *m = next_migration(0); m != NULL;
 	     m = next_migration(m->version)) {
 		if (pb_db_begin(db) != 0) {
 			set_err(err, errlen, "starting migration", db);
 			return -1;
 		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
+		if (migrations_table(db, 0) != 0 || (applied = migration_applied(db, m->version)) < 0) {
+			set_err(err, errlen, "reading applied migrations", db);
+			pb_db_rollback(db);
+			return -1;
+		}
+		if (applied) {
+			pb_db_rollback(db);
+			continue;
+		}
+		top = m->version > have ? m->version : have;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", top);
 		if (pb_db_exec(db, m->sql) != 0 || pb_db_exec(db, sql) != 0) {
 			char what[64];
 			snprintf(what, sizeof(what), "migration %d", m->version);
@@ -134,11 +268,14 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			pb_db_rollback(db);
 			return -1;
 		}
-		if (pb_db_commit(db) != 0) {
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migration(version) VALUES (%d)",
+			 m->version);
+		if (pb_db_exec(db, sql) != 0 || pb_db_commit(db) != 0) {
 			set_err(err, errlen, "committing migration", db);
 			pb_db_rollback(db);
 			return -1;
 		}
+		have = top;
 	}
 	return 0;
 }

@@ -29,6 +29,12 @@ int pb_db_exec(sqlite3 *db, const char *sql);            /* constant SQL only */
 int pb_db_begin(sqlite3 *db);                             /* BEGIN IMMEDIATE */
 int pb_db_commit(sqlite3 *db);
 void pb_db_rollback(sqlite3 *db);
+/* A change that may run alone or inside a caller's transaction: outside
+ * one it is BEGIN IMMEDIATE / COMMIT, inside one a SAVEPOINT named name.
+ * *own remembers which. */
+int pb_db_begin_nested(sqlite3 *db, const char *name, int *own);
+int pb_db_commit_nested(sqlite3 *db, const char *name, int own);
+void pb_db_rollback_nested(sqlite3 *db, const char *name, int own);
 
 /* A prepared statement from the connection's own cache (made with
  * SQLITE_PREPARE_PERSISTENT the first time, found again by its SQL text).
@@ -36,6 +42,12 @@ void pb_db_rollback(sqlite3 *db);
  * and so ends its read. NULL on error. */
 sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql);
 void pb_db_stmt_done(sqlite3_stmt *st);
+
+/* Writers of one process (check-ins, claims, decisions) queue on this
+ * lock rather than in SQLite's busy handler, which sleeps in growing
+ * steps and makes the slowest writer wait far longer than the write. */
+void pb_db_writer_lock(void);
+void pb_db_writer_unlock(void);
 
 /* Key/value settings of the box (table box_meta). */
 int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);

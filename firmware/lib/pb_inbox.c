@@ -2,6 +2,7 @@
 
 #include "pb_attendance.h"
 #include "pb_audit.h"
+#include "pb_claims.h"
 #include "pb_db.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
@@ -17,6 +18,8 @@
 /* The claims code adds its kinds here ("rates", "payments"). */
 const struct pb_inbox_rule pb_inbox_rules[] = {
 	{ "roster", pb_inbox_apply_roster },
+	{ "rates", pb_claims_inbox_rates },
+	{ "payments", pb_claims_inbox_payment },
 	{ NULL, NULL },
 };
 

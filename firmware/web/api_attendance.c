@@ -23,21 +23,6 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-/* Parse a decimal id (1 .. 2^53). */
-static int parse_id(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 15)
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Load the kegiatan named in the path (params[0]); on failure an error is
  * queued in *ret. */
 static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
@@ -46,7 +31,7 @@ static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 	int64_t id;
 	int rc;
 
-	if (parse_id(r->params[0], &id) != 0) {
+	if (pb_parse_id(r->params[0], &id) != 0) {
 		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
 		return -1;
 	}
@@ -249,8 +234,7 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s), NULL);
 }
 
-/* The common part of lookup and check-in: session, NUPTK, code. */
-static json_t *checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
 {
 	json_t *in = pb_body_json(r, ret);
@@ -318,7 +302,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 
 	if (db == NULL)
 		return DB_ERR(r);
-	in = checkin_common(r, db, &k, day, &ret);
+	in = pb_checkin_common(r, db, &k, day, &ret);
 	if (in == NULL)
 		return ret;
 	rc = pb_att_roster_find(db, k.id, json_string_value(json_object_get(in, "nuptk")),
@@ -348,7 +332,8 @@ static int device_valid(const char *d)
 }
 
 /* What a phone gets back: the record with the name and school masked (the
- * full ones are for staff), its time and its clock stamp. */
+ * full ones are for staff), its time and its clock stamp, and its uid: the
+ * teacher's proof of attendance for claims (api_claims.c). */
 static json_t *public_record(const json_t *rec, int existing)
 {
 	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
@@ -359,8 +344,9 @@ static json_t *public_record(const json_t *rec, int existing)
 		return NULL;
 	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
 	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
-			 "id", json_object_get(rec, "id"), "session", json_object_get(rec, "session"),
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
+			 "id", json_object_get(rec, "id"), "uid", json_object_get(rec, "uid"),
+			 "session", json_object_get(rec, "session"),
 			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
 			 "status", json_object_get(rec, "status"), "name", mname, "school", mschool,
 			 "existing", existing, "walk_in", json_object_get(rec, "walk_in"),
@@ -386,7 +372,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 
 	if (db == NULL)
 		return DB_ERR(r);
-	in = checkin_common(r, db, &k, day, &ret);
+	in = pb_checkin_common(r, db, &k, day, &ret);
 	if (in == NULL)
 		return ret;
 	sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
@@ -632,8 +618,8 @@ enum MHD_Result pb_handle_allow(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1), NULL);
 }
 
-/* GET /api/v1/attendance/{id}/signature.svg (staff) */
-enum MHD_Result pb_handle_signature(struct pb_req *r)
+/* Staff only: the strokes load() finds for the id in the path, as SVG. */
+enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id))
 {
 	struct pb_login who;
 	enum MHD_Result ret;
@@ -643,9 +629,9 @@ enum MHD_Result pb_handle_signature(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (parse_id(r->params[0], &id) != 0)
+	if (pb_parse_id(r->params[0], &id) != 0)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
-	sig = pb_att_signature(pb_web_db(r->web), id);
+	sig = load(pb_web_db(r->web), id);
 	if (sig == NULL)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Tanda tangan tidak ditemukan");
 	svg = pb_sig_svg(sig, &len);
@@ -653,4 +639,10 @@ enum MHD_Result pb_handle_signature(struct pb_req *r)
 	if (svg == NULL)
 		return DB_ERR(r);
 	return pb_respond_buffer(r, MHD_HTTP_OK, "image/svg+xml", svg, len, 1);
+}
+
+/* GET /api/v1/attendance/{id}/signature.svg (staff) */
+enum MHD_Result pb_handle_signature(struct pb_req *r)
+{
+	return pb_respond_signature(r, pb_att_signature);
 }

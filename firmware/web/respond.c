@@ -28,6 +28,20 @@ const char *pb_query(struct pb_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int pb_parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 15)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int pb_accepts_gzip(struct pb_req *r)
 {
 	const char *ae = pb_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING);

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "pb_attendance.h"
 #include "pb_config.h"
 #include "pb_session.h"
 #include "pb_store.h"
@@ -93,6 +94,8 @@ int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
 const char *pb_query(struct pb_req *r, const char *name);
+/* A decimal record id from a path or query (1 .. 10^15), 0/-1. */
+int pb_parse_id(const char *s, int64_t *out);
 int pb_etag_matches(const char *if_none_match, const char *etag);
 
 /* auth.c: staff logins, the "require staff + CSRF" gate, the clock step */
@@ -140,6 +143,27 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+/* Staff only: the strokes load() finds for the id in the path, as SVG. */
+enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id));
+/* The common part of lookup, check-in and the claims proof: the body
+ * {session, nuptk, code} checked (today a session day, the code valid);
+ * returns the body, or NULL with an error queued in *ret. */
+json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			  char day[PB_DAY_LEN + 1], enum MHD_Result *ret);
+
+/* api_claims.c */
+enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
+enum MHD_Result pb_handle_claims_teacher(struct pb_req *r);
+enum MHD_Result pb_handle_claim_options(struct pb_req *r);
+enum MHD_Result pb_handle_claim_decision(struct pb_req *r);
+enum MHD_Result pb_handle_claim_bulk(struct pb_req *r);
+enum MHD_Result pb_handle_claim_receipt(struct pb_req *r);
+enum MHD_Result pb_handle_claim_signature(struct pb_req *r);
+enum MHD_Result pb_handle_session_claims(struct pb_req *r);
+enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
+enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
+enum MHD_Result pb_handle_rates(struct pb_req *r);
+enum MHD_Result pb_handle_claim_proof(struct pb_req *r);
 
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);

@@ -103,6 +103,9 @@
 			status("");
 			if (err)
 				return error(err.message);
+			/* the check-in id proves attendance on the claims page */
+			PB.store.set("pb.claims." + b.session + "." + b.nuptk, data.uid);
+			PB.store.set("pb.claims.last", b.session + "." + b.nuptk);
 			PB.$("done-text").textContent = PB.t(st === 200 ? "checkin.done_again" :
 				"checkin.done", {name: data.name, time: data.time});
 			step("done");

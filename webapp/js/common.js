@@ -67,6 +67,8 @@ var PB = (function () {
 		{href: "/", key: "nav.modules"},
 		{href: "/checkin.html", key: "nav.checkin"},
 		{href: "/staff.html", key: "nav.staff"},
+		{href: "/klaim.html", key: "nav.claims"},
+		{href: "/klaim-staff.html", key: "nav.claims_staff"},
 		{href: "/admin-sync.html", key: "nav.sync"}
 	];
 

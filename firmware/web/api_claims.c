@@ -1,0 +1,921 @@
+/* Claims over HTTP: the rate table, teachers' claims (proved by their
+ * check-in id), the facilitator's queue and decisions, receipts for staff
+ * only, and the daftar nominatif (JSON and CSV). */
+#include "web.h"
+
+#include "pb_attendance.h"
+#include "pb_audit.h"
+#include "pb_claims.h"
+#include "pb_db.h"
+#include "pb_hash.h"
+#include "pb_log.h"
+#include "pb_rates.h"
+#include "pb_roster.h"
+#include "pb_sig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PROOF_HEADER "X-Checkin-Id"
+#define RECEIPT_TYPE_MAX 32      /* bytes of a declared image type */
+
+#define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
+#define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
+		      "Basis data tidak dapat dibaca atau ditulis")
+
+static int hex32_valid(const char *s)
+{
+	if (s == NULL || strlen(s) != PB_ID_HEX_LEN)
+		return 0;
+	for (int i = 0; i < PB_ID_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int load_session(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+			enum MHD_Result *ret)
+{
+	int64_t id;
+	int rc;
+
+	if (db == NULL) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	if (pb_parse_id(sid, &id) != 0) {
+		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
+		return -1;
+	}
+	rc = pb_kegiatan_get(db, id, k);
+	if (rc != 0) {
+		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
+			      : DB_ERR(r);
+		return -1;
+	}
+	sodium_memzero(k->secret, sizeof(k->secret));
+	return 0;
+}
+
+/* Only facilitators decide claims (admins set the box up). */
+static int require_facilitator(struct pb_req *r, struct pb_login *who, enum MHD_Result *ret)
+{
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, who, ret))
+		return 0;
+	if (strcmp(who->role, "fasilitator") != 0) {
+		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "facilitator_only",
+			   "Hanya fasilitator yang boleh menyetujui atau menolak klaim");
+		return 0;
+	}
+	return 1;
+}
+
+static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
+				   enum pb_price_result pr)
+{
+	switch (cr) {
+	case PB_CLAIM_NOT_FOUND:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Kegiatan atau klaim tidak ditemukan");
+	case PB_CLAIM_BAD_PROOF:
+		return ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
+			   "Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu");
+	case PB_CLAIM_OTHER_TEACHER:
+		return ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
+			   "Bukti hadir ini milik guru lain: klaim hanya untuk diri sendiri");
+	case PB_CLAIM_NOT_SESSION_DAY:
+		return ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
+			   "Kegiatan ini tidak berlangsung pada tanggal tersebut");
+	case PB_CLAIM_NOT_ATTENDED:
+		return ERR(r, MHD_HTTP_CONFLICT, "not_attended",
+			   "Anda tidak tercatat hadir pada hari itu: klaim hanya untuk hari hadir");
+	case PB_CLAIM_LOCKED:
+		return ERR(r, MHD_HTTP_CONFLICT, "day_locked",
+			   "Hari ini sudah dikunci fasilitator: klaim tidak dapat diubah");
+	case PB_CLAIM_NO_PROVINCE:
+		return ERR(r, MHD_HTTP_CONFLICT, "no_province",
+			   "Provinsi untuk tarif belum diatur: hubungi fasilitator");
+	case PB_CLAIM_NO_RATE:
+		return ERR(r, MHD_HTTP_CONFLICT, "no_rate",
+			   "Tarif (SBM) untuk klaim ini belum ada: hubungi fasilitator");
+	case PB_CLAIM_MEALS_IN_KIND:
+		return ERR(r, MHD_HTTP_CONFLICT, "meals_in_kind",
+			   "Makan sudah disediakan panitia: uang makan tidak dibayarkan");
+	case PB_CLAIM_NOT_RESIDENTIAL:
+		return ERR(r, MHD_HTTP_CONFLICT, "not_residential",
+			   "Penginapan hanya untuk kegiatan yang menginap");
+	case PB_CLAIM_PAID:
+		return ERR(r, MHD_HTTP_CONFLICT, "already_paid",
+			   "Klaim sudah dibayar: keputusan tidak dapat diubah");
+	case PB_CLAIM_STORE:
+		return ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
+			   "Foto kuitansi tidak dapat disimpan");
+	case PB_CLAIM_PRICE:
+		switch (pr) {
+		case PB_PRICE_TYPED:
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "amount_computed",
+				   "Jumlah item ini dihitung kotak dari tarif, jangan diisi");
+		case PB_PRICE_MISSING:
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "amount_required",
+				   "Isi jumlah biaya riil dalam rupiah");
+		case PB_PRICE_NOT_POSITIVE:
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "amount_not_positive",
+				   "Jumlah harus lebih dari nol");
+		case PB_PRICE_ABSURD:
+			return ERR(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "amount_absurd",
+				   "Jumlah jauh di atas plafon (lebih dari 100 kali): periksa lagi");
+		case PB_PRICE_NO_CEILING:
+		default:
+			return ERR(r, MHD_HTTP_CONFLICT, "nothing_paid",
+				   "Tidak ada pembayaran untuk asal ini menurut tarif");
+		}
+	default:
+		return DB_ERR(r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Receipt photos */
+
+struct receipt {
+	struct pb_store *store;
+	unsigned char *data;
+	size_t len;
+	const char *mime;
+};
+
+/* Write the photo into the content store (once all checks passed). */
+static int store_receipt(void *ctx, char sha[65])
+{
+	struct receipt *rc = ctx;
+	char tmp[PATH_MAX], err[256];
+	enum pb_store_result sr;
+	size_t off = 0;
+	int fd;
+
+	pb_sha256_hex(rc->data, rc->len, sha);
+	if (pb_store_has(rc->store, sha, (int64_t)rc->len))
+		return 0;
+	if (pb_store_tmp_path(rc->store, tmp, sizeof(tmp)) != 0)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		pb_err("receipt: cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	while (off < rc->len) {
+		ssize_t w = write(fd, rc->data + off, rc->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			pb_err("receipt: write failed: %s", strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	sr = pb_store_adopt(rc->store, tmp, sha, err, sizeof(err));
+	if (sr != PB_STORE_ADDED && sr != PB_STORE_PRESENT) {
+		pb_err("receipt: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Decode and check {"type": "image/jpeg", "data": base64}. 0, or -1
+ * with an error queued. */
+static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
+			enum MHD_Result *ret)
+{
+	const char *type = json_string_value(json_object_get(j, "type"));
+	const char *data = json_string_value(json_object_get(j, "data"));
+	const char *sniffed;
+	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0;
+
+	if (type == NULL || data == NULL || strlen(type) > RECEIPT_TYPE_MAX) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_missing",
+			   "Lampirkan foto kuitansi (jenis dan isi)");
+		return -1;
+	}
+	if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0) {
+		*ret = ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_type",
+			   "Foto kuitansi harus JPEG atau PNG");
+		return -1;
+	}
+	dlen = strlen(data);
+	if (dlen / 4 * 3 > max + 3) {
+		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_large",
+			   "Foto kuitansi terlalu besar: ambil ulang dengan ukuran lebih kecil");
+		return -1;
+	}
+	rc->data = malloc(dlen / 4 * 3 + 3);
+	if (rc->data == NULL) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	if (sodium_base642bin(rc->data, dlen / 4 * 3 + 3, data, dlen, NULL, &bin_len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_encoding",
+			   "Isi foto kuitansi bukan base64 yang sah");
+		return -1;
+	}
+	rc->len = bin_len;
+	if (rc->len > max) {
+		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_large",
+			   "Foto kuitansi terlalu besar: ambil ulang dengan ukuran lebih kecil");
+		return -1;
+	}
+	sniffed = rc->len >= PB_RECEIPT_MIN_BYTES ? pb_receipt_sniff(rc->data, rc->len) : NULL;
+	if (sniffed == NULL) {
+		*ret = ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_not_image",
+			   "Berkas kuitansi bukan foto JPEG atau PNG");
+		return -1;
+	}
+	if (strcmp(sniffed, type) != 0) {
+		*ret = ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_type_mismatch",
+			   "Jenis foto yang disebut tidak sama dengan isinya");
+		return -1;
+	}
+	rc->mime = sniffed;
+	rc->store = &r->web->store;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* POST /api/v1/claims */
+
+/* Amount of an at-cost item: a JSON integer. 0, or -1 with an error. */
+static int take_amount(struct pb_req *r, const json_t *v, int64_t *out, enum MHD_Result *ret)
+{
+	if (!json_is_integer(v)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_not_integer",
+			   "Jumlah harus bilangan bulat rupiah (tanpa titik, koma atau desimal)");
+		return -1;
+	}
+	*out = json_integer_value(v);
+	if (*out < 0) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_negative", "Jumlah tidak boleh negatif");
+		return -1;
+	}
+	if (*out == 0) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_zero", "Jumlah tidak boleh nol");
+		return -1;
+	}
+	return 0;
+}
+
+enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
+{
+	struct pb_claim_req c;
+	struct pb_login who;
+	struct receipt rc = { 0 };
+	enum MHD_Result ret;
+	enum pb_claim_result cr;
+	enum pb_price_result pr = PB_PRICE_OK;
+	char day[PB_DAY_LEN + 1];
+	char *sig = NULL;
+	const char *proof, *evidence = "", *d;
+	const json_t *sid, *amount;
+	sqlite3 *db = pb_web_db(r->web);
+	json_t *in, *out = NULL;
+
+	if (db == NULL)
+		return DB_ERR(r);
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	memset(&c, 0, sizeof(c));
+	proof = json_string_value(json_object_get(in, "checkin"));
+	sid = json_object_get(in, "session");
+	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
+	c.item = pb_item_from_code(json_string_value(json_object_get(in, "item")));
+	amount = json_object_get(in, "amount");
+	d = json_string_value(json_object_get(in, "day"));
+	if (json_object_get(in, "checkin") == NULL) {
+		/* staff file for a teacher (paper fallback) */
+		if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+			goto done;
+		c.actor = who.name;
+	} else if (!hex32_valid(proof)) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+			  "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+		goto done;
+	} else {
+		c.checkin_uid = proof;
+		c.actor = "peserta";
+	}
+	if (!pb_nuptk_valid(c.nuptk)) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+		goto done;
+	}
+	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Pilih kegiatan");
+		goto done;
+	}
+	if (c.item < 0) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_item",
+			  "Jenis klaim harus uang_harian, uang_makan, transport atau penginapan");
+		goto done;
+	}
+	if (d == NULL) {
+		pb_att_today(day);
+	} else if (!pb_att_day_valid(d)) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
+		goto done;
+	} else {
+		memcpy(day, d, PB_DAY_LEN + 1);
+	}
+	c.day = day;
+	c.kegiatan_id = json_integer_value(sid);
+	if (!pb_items[c.item].at_cost) {
+		if (amount != NULL || json_object_get(in, "evidence") != NULL) {
+			ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_computed",
+				  "Jumlah item ini dihitung kotak dari tarif, jangan diisi");
+			goto done;
+		}
+	} else {
+		if (amount == NULL) {
+			ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_required",
+				  "Isi jumlah biaya riil dalam rupiah");
+			goto done;
+		}
+		if (take_amount(r, amount, &c.amount, &ret) != 0)
+			goto done;
+		c.has_amount = 1;
+		if (c.item == PB_ITEM_TRANSPORT) {
+			c.mode = json_string_value(json_object_get(in, "mode"));
+			c.origin = json_string_value(json_object_get(in, "origin"));
+			if (!pb_claim_mode_valid(c.mode)) {
+				ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_mode",
+					  "Pilih moda transport dari daftar");
+				goto done;
+			}
+			if (c.origin == NULL || !pb_text_valid(c.origin, PB_RATE_PLACE_MAX) ||
+			    c.origin[0] == '\0') {
+				ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_origin",
+					  "Pilih asal (kabupaten/kota)");
+				goto done;
+			}
+		}
+		evidence = json_string_value(json_object_get(in, "evidence"));
+		if (evidence != NULL && strcmp(evidence, "receipt") == 0) {
+			if (take_receipt(r, json_object_get(in, "receipt"), &rc, &ret) != 0)
+				goto done;
+			c.store = store_receipt;
+			c.store_ctx = &rc;
+			c.receipt_mime = rc.mime;
+			c.receipt_size = (int64_t)rc.len;
+		} else if (evidence != NULL && strcmp(evidence, "dpr") == 0) {
+			enum pb_sig_result sr;
+			if (!json_is_true(json_object_get(in, "dpr_confirm"))) {
+				ret = ERR(r, MHD_HTTP_BAD_REQUEST, "dpr_unconfirmed",
+					  "Centang pernyataan Daftar Pengeluaran Riil");
+				goto done;
+			}
+			sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
+			if (sr != PB_SIG_OK) {
+				ret = sr == PB_SIG_TOO_LARGE ?
+					ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
+					    "Tanda tangan terlalu besar: hapus dan tanda tangani lagi") :
+					ERR(r, MHD_HTTP_BAD_REQUEST, "bad_signature",
+					    "Tanda tangan kosong atau tidak sah");
+				goto done;
+			}
+			c.dpr_signature = sig;
+		} else {
+			ret = ERR(r, MHD_HTTP_BAD_REQUEST, "evidence_required",
+				  "Lampirkan foto kuitansi atau tanda tangani Daftar Pengeluaran Riil");
+			goto done;
+		}
+	}
+	c.evidence = evidence != NULL ? evidence : "";
+	c.default_province = r->web->cfg.claims_province;
+	c.client = r->client;
+	cr = pb_claim_submit(db, &c, &out, &pr);
+	if (cr == PB_CLAIM_OK)
+		ret = pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL);
+	else if (cr == PB_CLAIM_EXISTING)
+		ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT, json_pack("{s:s, s:s, s:o}",
+			"error", "already_claimed", "message",
+			"Klaim ini sudah diajukan untuk hari itu", "claim", out), NULL);
+	else
+		ret = claim_error(r, cr, pr);
+done:
+	free(sig);
+	free(rc.data);
+	json_decref(in);
+	return ret;
+}
+
+/* POST /api/v1/claims/proof {session, nuptk, code}: a teacher on another
+ * phone (or after clearing it) gets back the id of their check-in, with
+ * the session code of the day like at check-in. */
+enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
+{
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char day[PB_DAY_LEN + 1], uid[PB_ID_HEX_LEN + 1] = "", name[PB_ROSTER_TEXT_MAX + 1] = "";
+	char masked[PB_MASK_MAX];
+	sqlite3 *db = pb_web_db(r->web);
+	sqlite3_stmt *st = NULL;
+	json_t *in;
+	int step;
+
+	if (db == NULL)
+		return DB_ERR(r);
+	if ((in = pb_checkin_common(r, db, &k, day, &ret)) == NULL)
+		return ret;
+	sodium_memzero(k.secret, sizeof(k.secret));
+	if (sqlite3_prepare_v2(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
+			       "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		json_decref(in);
+		return DB_ERR(r);
+	}
+	sqlite3_bind_int64(st, 1, k.id);
+	sqlite3_bind_text(st, 2, json_string_value(json_object_get(in, "nuptk")), -1,
+			  SQLITE_TRANSIENT);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		snprintf(uid, sizeof(uid), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	json_decref(in);
+	if (step == SQLITE_DONE)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_checkin",
+			   "Anda belum mengisi daftar hadir kegiatan ini: presensi dulu");
+	if (step != SQLITE_ROW)
+		return DB_ERR(r);
+	pb_mask_name(name, masked, sizeof(masked));
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:s}", "checkin", uid,
+								"name", masked), NULL);
+}
+
+/* Sum of amounts by status, overflow-checked. */
+static json_t *status_totals(const json_t *claims)
+{
+	int64_t sub = 0, app = 0, rej = 0, paid = 0;
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(claims, i, c) {
+		const char *s = json_string_value(json_object_get(c, "status"));
+		int64_t a = json_integer_value(json_object_get(c, "amount"));
+		int64_t *acc = strcmp(s, "approved") == 0 ? &app : strcmp(s, "rejected") == 0 ? &rej :
+			       strcmp(s, "paid") == 0 ? &paid : &sub;
+		if (__builtin_add_overflow(*acc, a, acc))
+			return NULL;
+	}
+	return json_pack("{s:I, s:I, s:I, s:I}", "submitted", (json_int_t)sub,
+			 "approved", (json_int_t)app, "rejected", (json_int_t)rej,
+			 "paid", (json_int_t)paid);
+}
+
+/* GET /api/v1/claims?session=&nuptk= (the teacher with X-Checkin-Id or
+ * ?checkin=, or staff) */
+enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	const char *nuptk = pb_query(r, "nuptk"), *proof = pb_header(r, PROOF_HEADER);
+	sqlite3 *db = pb_web_db(r->web);
+	sqlite3_stmt *st = NULL;
+	json_t *list, *tot;
+	int ok = 0;
+
+	if (proof == NULL)
+		proof = pb_query(r, "checkin");
+	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
+		return ret;
+	if (!pb_nuptk_valid(nuptk))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (proof == NULL) {
+		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+			return ret;
+	} else {
+		if (!hex32_valid(proof))
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+				   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+		if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
+				       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK)
+			return DB_ERR(r);
+		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, k.id);
+		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			ok = sqlite3_column_int(st, 0) ? 1 : 2;
+		sqlite3_finalize(st);
+		if (ok == 0)
+			return claim_error(r, PB_CLAIM_BAD_PROOF, PB_PRICE_OK);
+		if (ok == 2)
+			return claim_error(r, PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
+	}
+	list = pb_claims_list(db, k.id, nuptk, NULL);
+	if (list == NULL)
+		return DB_ERR(r);
+	tot = status_totals(list);
+	if (tot == NULL) {
+		json_decref(list);
+		return DB_ERR(r);
+	}
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:s, s:o, s:o}",
+		"session", (json_int_t)k.id, "nuptk", nuptk, "claims", list, "totals", tot), NULL);
+}
+
+/* GET /api/v1/claims/options?session=[&day=]: what may be claimed and at
+ * which rate (public: the rate table has no personal data). */
+enum MHD_Result pb_handle_claim_options(struct pb_req *r)
+{
+	struct pb_kegiatan k;
+	struct pb_claim_setting set;
+	enum MHD_Result ret;
+	const char *d = pb_query(r, "day"), *province;
+	char day[PB_DAY_LEN + 1];
+	sqlite3 *db = pb_web_db(r->web);
+	json_t *rates, *items, *origins, *modes, *o;
+	size_t i;
+
+	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
+		return ret;
+	if (d != NULL && !pb_att_day_valid(d))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
+	if (d != NULL)
+		memcpy(day, d, PB_DAY_LEN + 1);
+	else
+		pb_att_today(day);
+	if (pb_claim_setting_get(db, k.id, &set) != 0)
+		return DB_ERR(r);
+	province = set.province[0] ? set.province : r->web->cfg.claims_province;
+	rates = pb_rates_list(db, atoi(day), province);
+	items = json_array();
+	origins = json_array();
+	modes = json_array();
+	if (rates == NULL || items == NULL || origins == NULL || modes == NULL) {
+		json_decref(rates);
+		json_decref(items);
+		json_decref(origins);
+		json_decref(modes);
+		return DB_ERR(r);
+	}
+	for (int it = 0; it < PB_ITEM_COUNT; it++) {
+		json_t *row = json_pack("{s:s, s:s, s:s, s:b, s:b}", "code", pb_items[it].code,
+			"label", pb_items[it].label_id, "label_en", pb_items[it].label_en,
+			"at_cost", pb_items[it].at_cost,
+			"offered", !(it == PB_ITEM_UANG_MAKAN && set.meals_in_kind) &&
+				   !(it == PB_ITEM_PENGINAPAN && !set.residential));
+		json_array_foreach(rates, i, o)
+			if (strcmp(json_string_value(json_object_get(o, "item")), pb_items[it].code) == 0 &&
+			    !pb_items[it].by_origin)
+				json_object_set(row, "rate", json_object_get(o, "amount"));
+		json_array_append_new(items, row);
+	}
+	json_array_foreach(rates, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "item")), "transport") == 0)
+			json_array_append_new(origins, json_pack("{s:O, s:O}",
+				"origin", json_object_get(o, "origin"),
+				"ceiling", json_object_get(o, "amount")));
+	for (i = 0; pb_claim_modes[i] != NULL; i++)
+		json_array_append_new(modes, json_string(pb_claim_modes[i]));
+	json_decref(rates);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
+		"{s:o, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:o, s:i, s:i, s:i}",
+		"session", pb_kegiatan_json(&k), "day", day, "province", province,
+		"rate_version", pb_rates_version(db), "meals_in_kind", set.meals_in_kind,
+		"residential", set.residential, "items", items, "origins", origins, "modes", modes,
+		"receipt_max_bytes", (int)r->web->cfg.receipt_max_bytes,
+		"absurd_factor", PB_CLAIM_ABSURD_FACTOR, "day_index", pb_att_day_index(&k, day)), NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Decisions */
+
+static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int64_t kegiatan_id,
+			      const int64_t *ids, size_t n, const json_t *in)
+{
+	const char *decision = json_string_value(json_object_get(in, "decision"));
+	const char *reason = json_string_value(json_object_get(in, "reason"));
+	enum pb_claim_result cr;
+	int64_t bad = 0;
+	json_t *out = NULL;
+	int approve;
+
+	if (decision == NULL || (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_decision",
+			   "Keputusan harus approve (setuju) atau reject (tolak)");
+	approve = strcmp(decision, "approve") == 0;
+	if (reason != NULL && !pb_text_valid(reason, PB_CLAIM_REASON_MAX))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_reason", "Alasan terlalu panjang atau tidak sah");
+	if (!approve && (reason == NULL || reason[0] == '\0'))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
+			   "Tulis alasan penolakan agar guru mengerti");
+	cr = pb_claim_decide(pb_web_db(r->web), kegiatan_id, ids, n, approve,
+			     reason != NULL ? reason : "", who->name, r->client, &bad, &out);
+	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
+		return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
+	if (bad > 0 && cr != PB_CLAIM_DB) {
+		enum MHD_Result ret;
+		char msg[160];
+		unsigned status = cr == PB_CLAIM_NOT_FOUND ? MHD_HTTP_NOT_FOUND : MHD_HTTP_CONFLICT;
+		snprintf(msg, sizeof(msg), "Klaim %lld: %s. Tidak ada keputusan yang disimpan.",
+			 (long long)bad, cr == PB_CLAIM_LOCKED ? "hari sudah dikunci" :
+			 cr == PB_CLAIM_PAID ? "sudah dibayar" : "tidak ditemukan di kegiatan ini");
+		ret = pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:I}",
+			"error", cr == PB_CLAIM_LOCKED ? "day_locked" : cr == PB_CLAIM_PAID ?
+				 "already_paid" : "not_found",
+			"message", msg, "claim", (json_int_t)bad), NULL);
+		return ret;
+	}
+	return claim_error(r, cr, PB_PRICE_OK);
+}
+
+/* POST /api/v1/claims/{id}/decision {decision, reason} (fasilitator, CSRF) */
+enum MHD_Result pb_handle_claim_decision(struct pb_req *r)
+{
+	struct pb_login who;
+	enum MHD_Result ret;
+	int64_t id, kid = 0;
+	json_t *in, *cl = NULL;
+	int rc;
+
+	if (!require_facilitator(r, &who, &ret))
+		return ret;
+	if (pb_parse_id(r->params[0], &id) != 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Klaim tidak ditemukan");
+	rc = pb_claim_get(pb_web_db(r->web), id, &cl);
+	if (rc != 0)
+		return rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Klaim tidak ditemukan")
+			      : DB_ERR(r);
+	kid = json_integer_value(json_object_get(cl, "session"));
+	json_decref(cl);
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	ret = decide(r, &who, kid, &id, 1, in);
+	json_decref(in);
+	return ret;
+}
+
+/* POST /api/v1/sessions/{id}/claims/decisions {ids: [...], decision,
+ * reason} (fasilitator, CSRF): all or nothing */
+enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	int64_t *ids = NULL;
+	const json_t *arr, *v;
+	json_t *in;
+	size_t i, n;
+
+	if (!require_facilitator(r, &who, &ret))
+		return ret;
+	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+		return ret;
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	arr = json_object_get(in, "ids");
+	n = json_array_size(arr);
+	if (!json_is_array(arr) || n == 0 || n > PB_CLAIM_BULK_MAX) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_ids",
+			   "Pilih 1 sampai 500 klaim (ids: daftar nomor klaim)");
+	}
+	ids = calloc(n, sizeof(*ids));
+	if (ids == NULL) {
+		json_decref(in);
+		return DB_ERR(r);
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1) {
+			free(ids);
+			json_decref(in);
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_ids", "Nomor klaim tidak sah");
+		}
+		ids[i] = json_integer_value(v);
+	}
+	ret = decide(r, &who, k.id, ids, n, in);
+	free(ids);
+	json_decref(in);
+	return ret;
+}
+
+/* GET /api/v1/claims/{id}/receipt (staff only; never under /f/) */
+enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
+{
+	struct pb_login who;
+	struct MHD_Response *resp;
+	struct stat sb;
+	enum MHD_Result ret;
+	char sha[65], mime[32], path[PATH_MAX];
+	int64_t id, kid;
+	int fd, rc;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (pb_parse_id(r->params[0], &id) != 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Kuitansi tidak ditemukan");
+	rc = pb_claim_receipt(pb_web_db(r->web), id, &kid, sha, mime, sizeof(mime));
+	if (rc != 0)
+		return rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Kuitansi tidak ditemukan")
+			      : DB_ERR(r);
+	snprintf(path, sizeof(path), "{\"claim\":%lld}", (long long)id);
+	if (pb_audit_add(pb_web_db(r->web), who.name, "claims.receipt_view", path, r->client) != 0)
+		return DB_ERR(r);
+	if (pb_store_path(&r->web->store, sha, path, sizeof(path)) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas kuitansi hilang dari kotak");
+	if (fstat(fd, &sb) != 0) {
+		close(fd);
+		return DB_ERR(r);
+	}
+	resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+	if (resp == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, mime);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
+/* GET /api/v1/claims/{id}/signature.svg (staff): the signed statement
+ * of real cost */
+enum MHD_Result pb_handle_claim_signature(struct pb_req *r)
+{
+	return pb_respond_signature(r, pb_claim_dpr_signature);
+}
+
+/* ------------------------------------------------------------------ */
+/* Session views */
+
+/* GET /api/v1/sessions/{id}/claims[?day=&nuptk=] (staff) */
+enum MHD_Result pb_handle_session_claims(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	struct pb_claim_setting set;
+	enum MHD_Result ret;
+	const char *day = pb_query(r, "day"), *nuptk = pb_query(r, "nuptk");
+	sqlite3 *db = pb_web_db(r->web);
+	json_t *list, *nom, *tot;
+	int locked = 0;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (load_session(r, db, r->params[0], &k, &ret) != 0)
+		return ret;
+	if (day != NULL && !pb_att_day_valid(day))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
+	if (nuptk != NULL && !pb_nuptk_valid(nuptk))
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (day != NULL && (locked = pb_att_is_locked(db, k.id, day)) < 0)
+		return DB_ERR(r);
+	if (pb_claim_setting_get(db, k.id, &set) != 0)
+		return DB_ERR(r);
+	list = pb_claims_list(db, k.id, nuptk, day);
+	nom = pb_claims_nominatif(db, &k);
+	tot = list != NULL ? status_totals(list) : NULL;
+	if (list == NULL || nom == NULL || tot == NULL) {
+		json_decref(list);
+		json_decref(nom);
+		json_decref(tot);
+		return DB_ERR(r);
+	}
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
+		"{s:o, s:s?, s:b, s:{s:s, s:b, s:b}, s:s, s:o, s:o, s:o}",
+		"session", pb_kegiatan_json(&k), "day", day, "locked", locked,
+		"settings", "province", set.province[0] ? set.province : r->web->cfg.claims_province,
+			"meals_in_kind", set.meals_in_kind, "residential", set.residential,
+		"centre", r->web->cfg.centre_name,
+		"claims", list, "totals", tot, "nominatif", nom), NULL);
+}
+
+/* GET /api/v1/sessions/{id}/claims.csv (staff): the daftar nominatif */
+enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char disp[96], *csv;
+	size_t len = 0;
+	json_t *nom;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+		return ret;
+	nom = pb_claims_nominatif(pb_web_db(r->web), &k);
+	csv = nom != NULL ? pb_claims_nominatif_csv(nom, &len) : NULL;
+	json_decref(nom);
+	if (csv == NULL)
+		return DB_ERR(r);
+	/* personal data and money leave the box: say who took them */
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\"}", k.uid);
+	if (pb_audit_add(pb_web_db(r->web), who.name, "claims.export", disp, r->client) != 0) {
+		free(csv);
+		return DB_ERR(r);
+	}
+	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
+	if (resp == NULL)
+		return MHD_NO;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-nominatif-%lld.csv\"",
+		 (long long)k.id);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
+/* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind,
+ * residential} (staff, CSRF) */
+enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	struct pb_claim_setting s;
+	enum MHD_Result ret;
+	const json_t *prov, *meals, *res;
+	json_t *in;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+		return ret;
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	memset(&s, 0, sizeof(s));
+	prov = json_object_get(in, "province");
+	meals = json_object_get(in, "meals_in_kind");
+	res = json_object_get(in, "residential");
+	if ((prov != NULL && !json_is_null(prov) &&
+	     (!json_is_string(prov) || (json_string_value(prov)[0] != '\0' &&
+	      pb_place_normalise(json_string_value(prov), s.province, sizeof(s.province)) != 0))) ||
+	    !json_is_boolean(meals) || !json_is_boolean(res)) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
+			   "Isi provinsi (boleh kosong), meals_in_kind dan residential (true/false)");
+	}
+	s.meals_in_kind = json_is_true(meals);
+	s.residential = json_is_true(res);
+	json_decref(in);
+	if (pb_claim_setting_set(pb_web_db(r->web), &k, &s, who.name, r->client) != 0)
+		return DB_ERR(r);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:b, s:b}",
+		"province", s.province, "meals_in_kind", s.meals_in_kind,
+		"residential", s.residential), NULL);
+}
+
+/* POST /api/v1/rates (text/csv; admin, CSRF): a new rate table version */
+enum MHD_Result pb_handle_rates(struct pb_req *r)
+{
+	struct pb_login who;
+	enum MHD_Result ret;
+	enum pb_rates_result rr;
+	const char *ct = pb_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	json_t *report = NULL;
+	int version = 0;
+
+	if (!pb_require_staff(r, PB_NEED_ADMIN, 1, &who, &ret))
+		return ret;
+	if (ct == NULL || strncmp(ct, "text/csv", 8) != 0)
+		return ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_csv",
+			   "Kirim tabel tarif sebagai text/csv");
+	if (r->body == NULL || r->body_len == 0)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_body", "Berkas CSV kosong");
+	if (r->body_len > PB_RATE_FILE_MAX)
+		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "Berkas tarif terlalu besar");
+	rr = pb_rates_import(pb_web_db(r->web), r->body, r->body_len, "api", who.name, r->client,
+			     &version, &report);
+	switch (rr) {
+	case PB_RATES_OK:
+		return pb_respond_json_with(r, MHD_HTTP_CREATED, report, NULL);
+	case PB_RATES_REJECTED:
+		json_object_set_new(report, "error", json_string("rejected_lines"));
+		json_object_set_new(report, "message", json_string(
+			"Ada baris yang ditolak: tabel tarif tidak diubah. Perbaiki baris tersebut."));
+		return pb_respond_json_with(r, MHD_HTTP_UNPROCESSABLE_CONTENT, report, NULL);
+	case PB_RATES_NO_HEADER:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_header",
+			   "Baris judul kolom tidak ada atau tidak terbaca");
+	case PB_RATES_MISSING_COLUMN:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "missing_column",
+			   "Baris judul harus memuat kolom tahun, provinsi, item dan jumlah");
+	case PB_RATES_NO_ROWS:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_rows", "Tidak ada baris tarif");
+	case PB_RATES_TOO_MANY_ROWS:
+		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_rows",
+			   "Terlalu banyak baris dalam satu berkas");
+	default:
+		json_decref(report);
+		return DB_ERR(r);
+	}
+}

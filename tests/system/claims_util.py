@@ -1,0 +1,118 @@
+"""Helpers for the claims tests: a box with a province and a rate table, a
+session with a roster, check-ins that give each teacher their proof
+(the check-in id), and claim requests over real HTTP."""
+import base64
+import os
+import sqlite3
+import sys
+import time
+
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from attendance_util import (Staff, add_staff, checkin, nuptk,  # noqa: E402,F401
+                             roster_csv, today)
+
+YEAR = int(time.strftime("%Y"))
+PROVINCE = "Jawa Timur"
+CLAIMS = "[claims]\nprovince = %s\nreceipt_max_bytes = 65536\n" % PROVINCE
+ATT = "[attendance]\ncheckin_per_client_max = 1000\n"
+
+RATES = {
+    "uang_harian": 150000,
+    "uang_makan": 50000,
+    "penginapan": 400000,
+}
+CEILINGS = {"KOTA MALANG": 100000, "KABUPATEN MALANG": 150000, "KOTA BATU": 0}
+
+
+def rates_csv(year=YEAR):
+    lines = ["tahun,provinsi,item,asal,jumlah"]
+    for item, amount in RATES.items():
+        lines.append(f"{year},{PROVINCE},{item},,{amount}")
+    for origin, amount in CEILINGS.items():
+        lines.append(f"{year},{PROVINCE},transport,{origin.title()},{amount}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+# a small JPEG and PNG by their first bytes (the box checks magic and size)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x11" * 200
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200
+
+
+def receipt(data=JPEG, mime="image/jpeg"):
+    return {"type": mime, "data": base64.b64encode(data).decode()}
+
+
+SIG = {"w": 300, "h": 150, "s": [[20, 100, 10, -5, 10, -5, 12, 3, 15, 8], [150, 60, 5, 5]]}
+
+
+class ClaimBox:
+    """A started box with staff, a 2-day session from today, n teachers on
+    the roster and the rate table imported with pbctl."""
+
+    def __init__(self, make_box, n=5, extra="", rates=True, roster=None, att="", launch=None,
+                 web=""):
+        self.box = make_box(extra=web, sections=ATT + att + CLAIMS + extra)
+        if launch is None:
+            self.box.start()
+        else:
+            launch(self.box)          # e.g. under valgrind
+        add_staff(self.box)
+        add_staff(self.box, "admin1", "admin")
+        self.staff = Staff(self.box)
+        self.sid = self.staff.create_session(days=2)
+        r = self.staff.roster(self.sid, roster or roster_csv(n))
+        assert r.status_code == 200, r.text
+        self.proof = {}
+        if rates:
+            path = os.path.join(self.box.dir, "rates.csv")
+            with open(path, "w") as f:
+                f.write(rates_csv())
+            self.box.pbctl("rates", "import", path)
+
+    @property
+    def base(self):
+        return self.box.base
+
+    def check_in(self, i, ip="127.0.0.1"):
+        code = self.staff.code(self.sid)
+        st, j = checkin(self.box, ip, self.sid, nuptk(i), code)
+        assert st in (200, 201), j
+        self.proof[i] = j["uid"]
+        return j["uid"]
+
+    def claim(self, i, item, proof=None, **kw):
+        body = {"session": self.sid, "nuptk": nuptk(i), "item": item,
+                "checkin": proof if proof is not None else self.proof[i]}
+        body.update(kw)
+        return requests.post(self.base + "/api/v1/claims", json=body, timeout=30)
+
+    def transport(self, i, amount, origin="Kota Malang", **kw):
+        kw.setdefault("evidence", "dpr")
+        if kw["evidence"] == "dpr":
+            kw.setdefault("dpr_confirm", True)
+            kw.setdefault("signature", SIG)
+        return self.claim(i, "transport", mode="angkutan_umum", origin=origin,
+                          amount=amount, **kw)
+
+    def decide(self, claim_id, decision, reason=None, staff=None, csrf=True):
+        body = {"decision": decision}
+        if reason is not None:
+            body["reason"] = reason
+        return (staff or self.staff).post(f"/api/v1/claims/{claim_id}/decision",
+                                          csrf=csrf, json=body)
+
+    def db(self):
+        return sqlite3.connect(self.box.db_path())
+
+    def counts(self):
+        """Everything a refused request must leave as it was."""
+        db = self.db()
+        try:
+            return tuple(db.execute(q).fetchone()[0] for q in (
+                "SELECT COUNT(*) FROM claim", "SELECT COUNT(*) FROM claim_event",
+                "SELECT COUNT(*) FROM outbox", "SELECT COUNT(*) FROM rate",
+                "SELECT COUNT(*) FROM rate_version"))
+        finally:
+            db.close()

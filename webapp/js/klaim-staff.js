@@ -1,0 +1,261 @@
+/* Facilitator's claims page (klaim-staff.html), with the login of the
+ * facilitator page (staff.html): pick a session and day, see the queue,
+ * approve or reject claims singly or in bulk, set the session's claim
+ * settings, and print or download the daftar nominatif. ES5. */
+(function () {
+	"use strict";
+
+	var ITEMS = ["uang_harian", "uang_makan", "transport", "penginapan"];
+	var me = null, session = null, data = null;
+
+	function status(text) { PB.$("status").textContent = text || ""; }
+	function error(text) {
+		var e = PB.$("error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
+	function val(id) { return PB.$(id).value.replace(/^\s+|\s+$/g, ""); }
+
+	function loggedIn(d) {
+		me = d;
+		PB.csrf = d.csrf;
+		PB.$("who").textContent = PB.t("ks.logged_in_as", {user: d.user, role: d.role});
+		PB.show(PB.$("login-view"), false);
+		PB.show(PB.$("app-view"), true);
+		loadSessions();
+	}
+
+	function showLogin() {
+		me = null;
+		PB.csrf = "";
+		PB.show(PB.$("app-view"), false);
+		PB.show(PB.$("login-view"), true);
+	}
+
+	function loadSessions() {
+		PB.api("GET", "/api/v1/sessions", null, function (err, d) {
+			var sel = PB.$("pick"), i, s, keep = sel.value;
+			if (err)
+				return error(err.message);
+			PB.clear(sel);
+			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.pick_none")));
+			for (i = 0; i < d.sessions.length; i++) {
+				s = d.sessions[i];
+				sel.appendChild(PB.el("option", {value: String(s.id)},
+					s.title + " (" + s.start_date + ")"));
+			}
+			if (keep)
+				sel.value = keep;
+			else if (d.sessions.length === 1)
+				sel.value = String(d.sessions[0].id);
+			pick();
+		});
+	}
+
+	function pick() {
+		var id = PB.$("pick").value;
+		PB.show(PB.$("session-view"), !!id);
+		if (!id)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + id, null, function (err, s) {
+			var sel = PB.$("day"), list, i, keep = sel.value;
+			if (err)
+				return error(err.message);
+			session = s;
+			list = PBClaims.days(s);
+			PB.clear(sel);
+			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.all_days")));
+			for (i = 0; i < list.length; i++)
+				sel.appendChild(PB.el("option", {value: list[i]},
+					PB.t("ks.day_n", {n: i + 1, day: list[i]})));
+			if (keep && list.indexOf(keep) >= 0)
+				sel.value = keep;
+			PB.$("csv").setAttribute("href", "/api/v1/sessions/" + id + "/claims.csv");
+			load();
+		});
+	}
+
+	function load() {
+		var day = PB.$("day").value;
+		if (!session)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + session.id + "/claims" + PB.query({day: day}), null,
+		       function (err, d) {
+			if (err) {
+				if (err.status === 401)
+					return showLogin();
+				return error(err.message);
+			}
+			data = d;
+			drawSettings();
+			drawQueue();
+			drawNominatif();
+		});
+	}
+
+	function drawSettings() {
+		PB.$("s-province").value = data.settings.province || "";
+		PB.$("s-meals").checked = !!data.settings.meals_in_kind;
+		PB.$("s-residential").checked = !!data.settings.residential;
+		PB.show(PB.$("locked"), !!data.locked);
+	}
+
+	function evidence(c) {
+		if (c.receipt)
+			return PB.el("a", {href: "/api/v1/claims/" + c.id + "/receipt", target: "_blank",
+					   rel: "noopener"}, PB.t("ks.receipt"));
+		if (c.evidence === "dpr")
+			return [PB.t("ks.dpr"), PB.el("img", {src: "/api/v1/claims/" + c.id + "/signature.svg",
+				alt: PB.t("ks.dpr_signature", {name: c.name}), "class": "cl-signature"})];
+		return "";
+	}
+
+	function decisionButtons(c) {
+		return PB.el("td", null, [
+			PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+				onclick: function () { decide([c.id], "approve", ""); }},
+				PB.t("ks.approve")),
+			PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+				onclick: function () {
+					var r = window.prompt(PB.t("ks.reason_prompt"), "");
+					if (r !== null)
+						decide([c.id], "reject", r);
+				}}, PB.t("ks.reject"))
+		]);
+	}
+
+	function drawQueue() {
+		var tb = PB.$("queue-rows"), i, c;
+		PB.clear(tb);
+		for (i = 0; i < data.claims.length; i++) {
+			c = data.claims[i];
+			tb.appendChild(PB.el("tr", {id: "claim-" + c.id}, [
+				PB.el("td", null, PB.el("input", {type: "checkbox", "class": "pick-claim",
+					value: String(c.id), "aria-label": PB.t("ks.select", {name: c.name})})),
+				PB.el("td", null, [c.name, PB.el("div", {"class": "pb-small"},
+					c.nuptk + " · " + c.day)]),
+				PB.el("td", null, [PBClaims.itemLabel(c), PB.el("div", {"class": "cl-why"}, c.why)]),
+				PB.el("td", {"class": "cl-money"}, PBClaims.rp(c.amount)),
+				PB.el("td", null, evidence(c)),
+				PBClaims.statusCell(c),
+				decisionButtons(c)
+			]));
+		}
+		if (!data.claims.length)
+			tb.appendChild(PB.el("tr", null, PB.el("td", {colspan: "7"}, PB.t("ks.no_claims"))));
+		PB.$("totals").textContent = PB.t("ks.totals", {
+			submitted: PBClaims.rp(data.totals.submitted), approved: PBClaims.rp(data.totals.approved),
+			rejected: PBClaims.rp(data.totals.rejected), paid: PBClaims.rp(data.totals.paid)});
+	}
+
+	function drawNominatif() {
+		var nom = data.nominatif, head = PB.$("nom-head"), tb = PB.$("nom-rows"), i, j, r, cells;
+		PB.$("p-centre").textContent = data.centre;
+		PB.$("p-session").textContent = PB.t("ks.print_session", {title: session.title,
+			start: session.start_date, days: session.days});
+		PB.$("p-fac").textContent = me ? me.user : "";
+		PB.clear(head);
+		cells = [PB.el("th", {scope: "col"}, PB.t("ks.no")), PB.el("th", {scope: "col"}, "NUPTK"),
+			 PB.el("th", {scope: "col"}, PB.t("ks.name")),
+			 PB.el("th", {scope: "col"}, PB.t("ks.school")),
+			 PB.el("th", {scope: "col"}, PB.t("ks.days"))];
+		for (j = 0; j < ITEMS.length; j++)
+			cells.push(PB.el("th", {scope: "col"}, PB.t("claims.item." + ITEMS[j])));
+		cells.push(PB.el("th", {scope: "col"}, PB.t("ks.total")));
+		cells.push(PB.el("th", {scope: "col", "class": "cl-sign"}, PB.t("ks.signature")));
+		head.appendChild(PB.el("tr", null, cells));
+		PB.clear(tb);
+		for (i = 0; i < nom.rows.length; i++) {
+			r = nom.rows[i];
+			cells = [PB.el("td", null, String(i + 1)), PB.el("td", null, r.nuptk),
+				 PB.el("td", null, r.name), PB.el("td", null, r.school),
+				 PB.el("td", null, String(r.days))];
+			for (j = 0; j < ITEMS.length; j++)
+				cells.push(PB.el("td", {"class": "cl-money"}, PBClaims.rp(r.items[ITEMS[j]])));
+			cells.push(PB.el("td", {"class": "cl-money"}, PBClaims.rp(r.total)));
+			cells.push(PB.el("td", {"class": "cl-sign"}, ""));
+			tb.appendChild(PB.el("tr", null, cells));
+		}
+		cells = [PB.el("td", {colspan: "5"}, PB.t("ks.grand_total"))];
+		for (j = 0; j < ITEMS.length; j++)
+			cells.push(PB.el("td", {"class": "cl-money"}, PBClaims.rp(nom.totals.items[ITEMS[j]])));
+		cells.push(PB.el("td", {"class": "cl-money", id: "nom-total"}, PBClaims.rp(nom.totals.total)));
+		cells.push(PB.el("td", null, ""));
+		tb.appendChild(PB.el("tr", {"class": "cl-total"}, cells));
+	}
+
+	function decide(ids, decision, reason) {
+		error("");
+		status(PB.t("ks.saving"));
+		PB.api("POST", ids.length === 1 ? "/api/v1/claims/" + ids[0] + "/decision" :
+		       "/api/v1/sessions/" + session.id + "/claims/decisions",
+		       ids.length === 1 ? {decision: decision, reason: reason} :
+		       {ids: ids, decision: decision, reason: reason}, function (err, d) {
+			status("");
+			if (err)
+				return error(err.message);
+			status(PB.tn("ks.decided", d.changed));
+			load();
+		});
+	}
+
+	function selected() {
+		var boxes = document.querySelectorAll ? document.querySelectorAll(".pick-claim") : [], out = [], i;
+		for (i = 0; i < boxes.length; i++)
+			if (boxes[i].checked)
+				out.push(parseInt(boxes[i].value, 10));
+		return out;
+	}
+
+	function bulk(decision) {
+		var ids = selected(), reason = val("bulk-reason");
+		if (!ids.length)
+			return error(PB.t("ks.select_first"));
+		if (decision === "reject" && !reason) {
+			PB.$("bulk-reason").focus();
+			return error(PB.t("ks.reason_first"));
+		}
+		decide(ids, decision, decision === "reject" ? reason : "");
+	}
+
+	function saveSettings(ev) {
+		ev.preventDefault();
+		PB.api("POST", "/api/v1/sessions/" + session.id + "/claim-settings", {
+			province: val("s-province"), meals_in_kind: PB.$("s-meals").checked,
+			residential: PB.$("s-residential").checked}, function (err) {
+			if (err)
+				return error(err.message);
+			status(PB.t("ks.saved"));
+			load();
+		});
+	}
+
+	function setup() {
+		PB.$("logout").addEventListener("click", function () {
+			PB.api("POST", "/api/v1/logout", null, function () { showLogin(); });
+		});
+		PB.$("pick").addEventListener("change", pick);
+		PB.$("day").addEventListener("change", load);
+		PB.$("bulk-approve").addEventListener("click", function () { bulk("approve"); });
+		PB.$("bulk-reject").addEventListener("click", function () { bulk("reject"); });
+		PB.$("settings-form").addEventListener("submit", saveSettings);
+		PB.$("print").addEventListener("click", function () { window.print(); });
+		PB.$("all").addEventListener("change", function () {
+			var boxes = document.querySelectorAll(".pick-claim"), i;
+			for (i = 0; i < boxes.length; i++)
+				boxes[i].checked = PB.$("all").checked;
+		});
+	}
+
+	setup();
+	PB.init({page: "klaim-staff", render: function () {
+		PB.title(PB.t("ks.heading"));
+		if (me)
+			return load();
+		PB.api("GET", "/api/v1/me", null, function (err, d) {
+			if (err)
+				return showLogin();
+			loggedIn(d);
+		});
+	}});
+}());

@@ -1,0 +1,404 @@
+/* Teacher's claims (klaim.html): open one's claims with the proof of
+ * attendance (the check-in id kept on this phone, or fetched again with
+ * the session code), claim the daily and meal allowances (computed by the
+ * box), and transport or lodging at cost with a receipt photo (downscaled
+ * here first) or a signed statement of real cost. ES5. */
+(function () {
+	"use strict";
+
+	var PHOTO_SIDES = [1280, 1024, 800, 640];   /* longest side tried, px */
+	var PHOTO_QUALITY = [0.7, 0.55, 0.4];        /* JPEG qualities tried */
+	var NUPTK_RE = /^[0-9]{16}$/, CODE_RE = /^[0-9]{6}$/, AMOUNT_RE = /^[0-9]{1,12}$/;
+
+	var pad, me = null, options = null, mine = [], photo = null;
+
+	function status(text) { PB.$("status").textContent = text || ""; }
+	function error(text) {
+		var e = PB.$("error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
+	function key(session, nuptk) { return "pb.claims." + session + "." + nuptk; }
+
+	function loadSessions() {
+		PB.api("GET", "/api/v1/sessions", null, function (err, data) {
+			var sel = PB.$("session"), i, s, keep = sel.value;
+			if (err)
+				return error(err.message);
+			PB.clear(sel);
+			for (i = 0; i < data.sessions.length; i++) {
+				s = data.sessions[i];
+				sel.appendChild(PB.el("option", {value: String(s.id)},
+					s.title + " (" + s.start_date + ")"));
+			}
+			if (!data.sessions.length)
+				sel.appendChild(PB.el("option", {value: ""}, PB.t("klaim.no_session")));
+			if (!keep)
+				keep = (PB.store.get("pb.claims.last") || "").split(".")[0];
+			if (keep)
+				sel.value = keep;
+			if (!sel.value && sel.options.length)
+				sel.selectedIndex = 0;
+		});
+	}
+
+	function open(ev) {
+		var session = parseInt(PB.$("session").value, 10);
+		var nuptk = PB.$("nuptk").value.replace(/\s+/g, "");
+		var code = PB.$("code").value.replace(/\s+/g, "");
+		var proof;
+		if (ev)
+			ev.preventDefault();
+		error("");
+		if (!session)
+			return error(PB.t("klaim.pick_session"));
+		if (!NUPTK_RE.test(nuptk)) {
+			PB.$("nuptk").focus();
+			return error(PB.t("klaim.bad_nuptk"));
+		}
+		proof = PB.store.get(key(session, nuptk));
+		if (proof && !code)
+			return start({session: session, nuptk: nuptk, checkin: proof});
+		if (!CODE_RE.test(code)) {
+			PB.$("code").focus();
+			return error(PB.t("klaim.need_code"));
+		}
+		status(PB.t("klaim.checking"));
+		PB.api("POST", "/api/v1/claims/proof", {session: session, nuptk: nuptk, code: code},
+		       function (err, data) {
+			status("");
+			if (err)
+				return error(err.message);
+			PB.store.set(key(session, nuptk), data.checkin);
+			start({session: session, nuptk: nuptk, checkin: data.checkin, name: data.name});
+		});
+	}
+
+	function start(who) {
+		me = who;
+		PB.store.set("pb.claims.last", who.session + "." + who.nuptk);
+		PB.show(PB.$("step-id"), false);
+		PB.show(PB.$("step-claims"), true);
+		PB.$("who").textContent = (who.name ? who.name + " · " : "") + "NUPTK " + who.nuptk;
+		refresh();
+		PB.$("claims-heading").focus();
+	}
+
+	function refresh() {
+		PB.api("GET", "/api/v1/claims/options" + PB.query({session: me.session}), null,
+		       function (err, data) {
+			if (err)
+				return error(err.message);
+			options = data;
+			drawDays();
+			drawForm();
+			PB.api("GET", "/api/v1/claims" + PB.query({session: me.session, nuptk: me.nuptk,
+				checkin: me.checkin}), null, function (err2, list) {
+				if (err2) {
+					if (err2.code === "bad_proof" || err2.code === "other_teacher")
+						PB.store.set(key(me.session, me.nuptk), "");
+					return error(err2.message);
+				}
+				mine = list.claims;
+				drawMine(list);
+				drawFlat();
+			});
+		});
+	}
+
+	function item(code) {
+		for (var i = 0; options && i < options.items.length; i++)
+			if (options.items[i].code === code)
+				return options.items[i];
+		return null;
+	}
+
+	function claimDay() {
+		return PB.$("day").value || options.day;
+	}
+
+	function claimed(code) {
+		for (var i = 0; i < mine.length; i++)
+			if (mine[i].item === code && mine[i].day === claimDay())
+				return true;
+		return false;
+	}
+
+	/* The session's days up to today; today (or the last) chosen first. */
+	function drawDays() {
+		var sel = PB.$("day"), list = PBClaims.days(options.session), keep = sel.value, i;
+		PB.clear(sel);
+		for (i = 0; i < list.length && list[i] <= options.day; i++)
+			sel.appendChild(PB.el("option", {value: list[i]},
+				PB.t("klaim.day_n", {n: i + 1, day: list[i]})));
+		if (!sel.options.length)
+			sel.appendChild(PB.el("option", {value: options.day}, options.day));
+		sel.value = keep || sel.options[sel.options.length - 1].value;
+	}
+
+	function drawFlat() {
+		var pairs = [["flat-harian", "uang_harian"], ["flat-makan", "uang_makan"]], i, it, b;
+		for (i = 0; i < pairs.length; i++) {
+			b = PB.$(pairs[i][0]);
+			it = item(pairs[i][1]);
+			PB.show(b, !!(it && it.offered && it.rate !== undefined && !claimed(it.code)));
+			if (it && it.rate !== undefined)
+				b.textContent = PB.t("klaim.flat." + it.code, {amount: PBClaims.rp(it.rate)});
+		}
+		drawCostDone();
+	}
+
+	/* The at-cost form only while something is left to claim that day. */
+	function drawCostDone() {
+		var lodging = item("penginapan"), left = [], sel = PB.$("item");
+		if (!claimed("transport"))
+			left.push("transport");
+		if (lodging && lodging.offered && !claimed("penginapan"))
+			left.push("penginapan");
+		PB.show(PB.$("cost-form"), left.length > 0);
+		PB.$("cost-done").textContent = left.length ? "" : PB.t("klaim.cost_done");
+		PB.show(PB.$("cost-done"), !left.length);
+		if (left.length && left.indexOf(sel.value) < 0) {
+			sel.value = left[0];
+			itemChanged();
+		}
+	}
+
+	function drawMine(list) {
+		var tb = PB.$("mine-rows"), i, c;
+		PB.clear(tb);
+		for (i = 0; i < mine.length; i++) {
+			c = mine[i];
+			tb.appendChild(PB.el("tr", null, [
+				PB.el("td", null, c.day),
+				PB.el("td", null, [PBClaims.itemLabel(c),
+					PB.el("div", {"class": "cl-why"}, c.why)]),
+				PB.el("td", {"class": "cl-money"}, PBClaims.rp(c.amount)),
+				PBClaims.statusCell(c)
+			]));
+		}
+		if (!mine.length)
+			tb.appendChild(PB.el("tr", null, PB.el("td", {colspan: "4"}, PB.t("klaim.none"))));
+		PB.$("mine-total").textContent = PB.t("klaim.totals", {
+			submitted: PBClaims.rp(list.totals.submitted), approved: PBClaims.rp(list.totals.approved),
+			paid: PBClaims.rp(list.totals.paid)});
+	}
+
+	function drawForm() {
+		var modes = PB.$("mode"), origins = PB.$("origin"), i, o, keepM = modes.value,
+			keepO = origins.value, lodging = item("penginapan");
+		PB.clear(modes);
+		for (i = 0; i < options.modes.length; i++)
+			modes.appendChild(PB.el("option", {value: options.modes[i]},
+				PB.t("claims.mode." + options.modes[i])));
+		PB.clear(origins);
+		origins.appendChild(PB.el("option", {value: ""}, PB.t("klaim.pick_origin")));
+		for (i = 0; i < options.origins.length; i++) {
+			o = options.origins[i];
+			origins.appendChild(PB.el("option", {value: o.origin},
+				PB.t("klaim.origin_option", {origin: o.origin, ceiling: PBClaims.rp(o.ceiling)})));
+		}
+		if (keepM)
+			modes.value = keepM;
+		if (keepO)
+			origins.value = keepO;
+		PB.show(PB.$("item-field"), !!(lodging && lodging.offered));
+		itemChanged();
+	}
+
+	function ceiling() {
+		var i;
+		if (PB.$("item").value === "penginapan") {
+			i = item("penginapan");
+			return i && i.rate !== undefined ? i.rate : null;
+		}
+		for (i = 0; options && i < options.origins.length; i++)
+			if (options.origins[i].origin === PB.$("origin").value)
+				return options.origins[i].ceiling;
+		return null;
+	}
+
+	/* What will be paid, and why, before sending. */
+	function preview() {
+		var a = PB.$("amount").value.replace(/\s+/g, ""), c = ceiling(), p = PB.$("preview"), n;
+		if (!AMOUNT_RE.test(a) || c === null) {
+			p.textContent = a && !AMOUNT_RE.test(a) ? PB.t("klaim.amount_digits") : "";
+			return;
+		}
+		n = parseInt(a, 10);
+		if (n > c * options.absurd_factor)
+			p.textContent = PB.t("klaim.preview_absurd", {ceiling: PBClaims.rp(c)});
+		else if (n > c)
+			p.textContent = PB.t("klaim.preview_capped", {ceiling: PBClaims.rp(c), pay: PBClaims.rp(c)});
+		else
+			p.textContent = PB.t("klaim.preview_full", {ceiling: PBClaims.rp(c), pay: PBClaims.rp(n)});
+	}
+
+	function itemChanged() {
+		var transport = PB.$("item").value === "transport";
+		PB.show(PB.$("mode-field"), transport);
+		PB.show(PB.$("origin-field"), transport);
+		preview();
+	}
+
+	function evidenceChanged() {
+		var dpr = PB.$("ev-dpr").checked;
+		PB.show(PB.$("dpr-box"), dpr);
+		PB.show(PB.$("receipt-box"), !dpr);
+	}
+
+	/* Downscale a photo to a JPEG under the box's limit. */
+	function downscale(file, maxBytes, done) {
+		var reader = new FileReader();
+		reader.onerror = function () { done(PB.t("klaim.photo_unreadable")); };
+		reader.onload = function () {
+			var img = new Image();
+			img.onerror = function () { done(PB.t("klaim.photo_not_image")); };
+			img.onload = function () {
+				var canvas = document.createElement("canvas"), s, q, k, w, h, url, b64, bytes;
+				for (s = 0; s < PHOTO_SIDES.length; s++) {
+					k = Math.min(1, PHOTO_SIDES[s] / Math.max(img.width, img.height));
+					w = Math.max(1, Math.round(img.width * k));
+					h = Math.max(1, Math.round(img.height * k));
+					canvas.width = w;
+					canvas.height = h;
+					canvas.getContext("2d").drawImage(img, 0, 0, w, h);
+					for (q = 0; q < PHOTO_QUALITY.length; q++) {
+						url = canvas.toDataURL("image/jpeg", PHOTO_QUALITY[q]);
+						if (url.indexOf("data:image/jpeg;base64,") !== 0)
+							return done(PB.t("klaim.photo_not_image"));
+						b64 = url.substring(url.indexOf(",") + 1);
+						bytes = Math.floor(b64.length * 3 / 4);
+						if (bytes <= maxBytes)
+							return done(null, {type: "image/jpeg", data: b64, bytes: bytes,
+									   width: w, height: h});
+					}
+				}
+				done(PB.t("klaim.photo_too_large"));
+			};
+			img.src = reader.result;
+		};
+		reader.readAsDataURL(file);
+	}
+
+	function photoChanged() {
+		var f = PB.$("photo").files && PB.$("photo").files[0];
+		photo = null;
+		PB.$("photo-info").textContent = "";
+		if (!f)
+			return;
+		PB.$("photo-info").textContent = PB.t("klaim.photo_working");
+		downscale(f, options ? options.receipt_max_bytes : 524288, function (err, p) {
+			if (err) {
+				PB.$("photo-info").textContent = "";
+				return error(err);
+			}
+			photo = p;
+			PB.$("photo-info").textContent = PB.t("klaim.photo_ready",
+				{size: PB.size(p.bytes), w: p.width, h: p.height});
+		});
+	}
+
+	function post(body) {
+		body.session = me.session;
+		body.nuptk = me.nuptk;
+		body.day = claimDay();
+		body.checkin = me.checkin;
+		status(PB.t("klaim.sending"));
+		PB.$("send").disabled = true;
+		PB.api("POST", "/api/v1/claims", body, function (err, data) {
+			PB.$("send").disabled = false;
+			status("");
+			if (err)
+				return error(err.message);
+			error("");
+			status(PB.t("klaim.sent", {amount: PBClaims.rp(data.amount), why: data.why}));
+			refresh();
+			if (body.amount !== undefined)
+				resetCost();
+		});
+	}
+
+	function resetCost() {
+		PB.$("amount").value = "";
+		PB.$("photo").value = "";
+		PB.$("photo-info").textContent = "";
+		PB.$("dpr-confirm").checked = false;
+		photo = null;
+		pad.clear();
+		preview();
+	}
+
+	function sendCost(ev) {
+		var a = PB.$("amount").value.replace(/\s+/g, ""), it = PB.$("item").value, body;
+		ev.preventDefault();
+		error("");
+		if (!AMOUNT_RE.test(a) || parseInt(a, 10) < 1) {
+			PB.$("amount").focus();
+			return error(PB.t("klaim.amount_digits"));
+		}
+		body = {item: it, amount: parseInt(a, 10)};
+		if (it === "transport") {
+			if (!PB.$("origin").value) {
+				PB.$("origin").focus();
+				return error(PB.t("klaim.pick_origin"));
+			}
+			body.mode = PB.$("mode").value;
+			body.origin = PB.$("origin").value;
+		}
+		if (PB.$("ev-dpr").checked) {
+			if (!PB.$("dpr-confirm").checked) {
+				PB.$("dpr-confirm").focus();
+				return error(PB.t("klaim.dpr_first"));
+			}
+			if (pad.isEmpty())
+				return error(PB.t("klaim.sign_first"));
+			body.evidence = "dpr";
+			body.dpr_confirm = true;
+			body.signature = pad.encode();
+		} else {
+			if (!photo) {
+				PB.$("photo").focus();
+				return error(PB.t("klaim.photo_first"));
+			}
+			body.evidence = "receipt";
+			body.receipt = {type: photo.type, data: photo.data};
+		}
+		post(body);
+	}
+
+	function setup() {
+		var last = (PB.store.get("pb.claims.last") || "").split(".");
+		pad = PBSignature(PB.$("pad"));
+		PB.$("step-id").addEventListener("submit", open);
+		PB.$("cost-form").addEventListener("submit", sendCost);
+		PB.$("flat-harian").addEventListener("click", function () { post({item: "uang_harian"}); });
+		PB.$("flat-makan").addEventListener("click", function () { post({item: "uang_makan"}); });
+		PB.$("switch").addEventListener("click", function () {
+			me = null;
+			PB.show(PB.$("step-claims"), false);
+			PB.show(PB.$("step-id"), true);
+			PB.$("nuptk").value = "";
+			PB.$("nuptk").focus();
+		});
+		PB.$("clear").addEventListener("click", function () { pad.clear(); });
+		PB.$("amount").addEventListener("input", preview);
+		PB.$("origin").addEventListener("change", preview);
+		PB.$("item").addEventListener("change", itemChanged);
+		PB.$("ev-dpr").addEventListener("change", evidenceChanged);
+		PB.$("ev-receipt").addEventListener("change", evidenceChanged);
+		PB.$("photo").addEventListener("change", photoChanged);
+		PB.$("day").addEventListener("change", drawFlat);
+		if (last.length === 2 && NUPTK_RE.test(last[1]))
+			PB.$("nuptk").value = last[1];
+		evidenceChanged();
+	}
+
+	setup();
+	PB.init({page: "klaim", render: function () {
+		PB.title(PB.t("klaim.heading"));
+		loadSessions();
+		if (me)
+			refresh();
+	}});
+}());
