@@ -43,7 +43,10 @@ def kill_pidfile(path):
         except ProcessLookupError:
             return
         time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:          # it ended between the last look and now
+        pass
 
 
 def box_config(folder, wifi="", net="", web=""):
