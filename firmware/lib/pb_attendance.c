@@ -46,10 +46,40 @@ void pb_att_today(char out[PB_DAY_LEN + 1])
 	strftime(out, PB_DAY_LEN + 1, "%Y-%m-%d", &tm);
 }
 
-/* Days since 1970-01-01 of a valid YYYY-MM-DD (civil calendar). */
-static long day_number(const char *s)
+/* Two or four decimal digits, already checked to be digits. */
+static int digits(const char *s, int n)
 {
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* Split a YYYY-MM-DD into its numbers: 0, or -1 if it is not a real day
+ * (year 2000 or later). The one parser every day string goes through. */
+static int day_parse(const char *s, int *y, int *m, int *d)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (s == NULL || strlen(s) != PB_DAY_LEN || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < PB_DAY_LEN; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	*y = digits(s, 4);
+	*m = digits(s + 5, 2);
+	*d = digits(s + 8, 2);
+	if (*y < 2000 || *m < 1 || *m > 12 || *d < 1 || *d > mdays[*m - 1])
+		return -1;
+	if (*m == 2 && *d == 29 && !((*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0))
+		return -1;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a parsed day (civil calendar). */
+static long day_number(int y, int m, int d)
+{
 	int yy = y - (m <= 2);
 	long era = (yy >= 0 ? yy : yy - 399) / 400;
 	long yoe = yy - era * 400;
@@ -61,31 +91,26 @@ static long day_number(const char *s)
 
 int pb_att_day_valid(const char *s)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, m, d;
 
-	if (s == NULL || strlen(s) != PB_DAY_LEN || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < PB_DAY_LEN; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	return 1;
+	return day_parse(s, &y, &m, &d) == 0;
+}
+
+int pb_att_day_year(const char *s)
+{
+	int y, m, d;
+
+	return day_parse(s, &y, &m, &d) == 0 ? y : -1;
 }
 
 int pb_att_day_index(const struct pb_kegiatan *k, const char *day)
 {
+	int y, m, d, sy, sm, sd;
 	long n;
 
-	if (!pb_att_day_valid(day))
+	if (day_parse(day, &y, &m, &d) != 0 || day_parse(k->start_date, &sy, &sm, &sd) != 0)
 		return -1;
-	n = day_number(day) - day_number(k->start_date);
+	n = day_number(y, m, d) - day_number(sy, sm, sd);
 	return n >= 0 && n < k->days ? (int)n : -1;
 }
 

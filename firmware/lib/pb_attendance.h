@@ -52,6 +52,8 @@ const char *pb_att_strerror(enum pb_att_result r);
 void pb_att_today(char out[PB_DAY_LEN + 1]);
 /* 1 if s is a real date YYYY-MM-DD. */
 int pb_att_day_valid(const char *s);
+/* The year of a valid YYYY-MM-DD, or -1. */
+int pb_att_day_year(const char *s);
 /* Day number (0-based) of day within the session, or -1 outside it. */
 int pb_att_day_index(const struct pb_kegiatan *k, const char *day);
 

@@ -586,7 +586,7 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 		rc = PB_CLAIM_NO_RATE;
 		goto out;
 	}
-	found = pb_rate_find(db, atoi(c->day), province, c->item, origin, &rate);
+	found = pb_rate_find(db, pb_att_day_year(c->day), province, c->item, origin, &rate);
 	if (found != 0) {
 		rc = found > 0 ? PB_CLAIM_NO_RATE : PB_CLAIM_DB;
 		goto out;

@@ -556,7 +556,7 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 	if (pb_claim_setting_get(db, k.id, &set) != 0)
 		return DB_ERR(r);
 	province = set.province[0] ? set.province : r->web->cfg.claims_province;
-	rates = pb_rates_list(db, atoi(day), province);
+	rates = pb_rates_list(db, pb_att_day_year(day), province);
 	items = json_array();
 	origins = json_array();
 	modes = json_array();

@@ -169,13 +169,15 @@ out:
 
 static enum MHD_Result redirect(struct pb_req *r, const char *path)
 {
-	char url[PB_NET_URL_MAX + PB_WEB_PORTAL_PAGE_MAX], *page = NULL;
+	char base[PB_NET_URL_MAX], url[PB_NET_URL_MAX + PB_WEB_PORTAL_PAGE_MAX], *page = NULL;
 	struct MHD_Response *resp;
 	int n;
 
-	if (pb_net_box_url(&r->web->cfg, url, sizeof(url) - strlen(path)) != 0)
+	if (pb_net_box_url(&r->web->cfg, base, sizeof(base)) != 0)
 		return MHD_NO;
-	strcat(url, path);
+	n = snprintf(url, sizeof(url), "%s%s", base, path);
+	if (n < 0 || (size_t)n >= sizeof(url))
+		return MHD_NO;
 	n = asprintf(&page, "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">"
 		     "<title>Pusat Belajar</title></head><body><p><a href=\"%s\">"
 		     "Buka Pusat Belajar / Open Pusat Belajar</a></p></body></html>", url);
