@@ -90,6 +90,17 @@ class Gpio:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}:\n" + "\n".join(self.lines()[-30:]))
 
+    def wait_output(self, pred, what, timeout=10.0):
+        """Wait until PRED holds for pb-gpio's own log (its output)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if pred(self.daemon.output()):
+                return
+            if not self.daemon.alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.daemon.output()[-3000:]}")
+
     def changes(self, offset, since=0.0, until=None):
         """(level at SINCE, [(t, level)] of the changes of an output line
         from SINCE to UNTIL)."""
@@ -272,8 +283,7 @@ def test_ready_led_follows_pb_web(make_box):
         g.wait_state("ready", "ready-down")
         solid(g, READY, 0)
         b.start()
-        time.sleep(0.5)
-        assert g.daemon.output().count("ready LED: ready-up") == 2
+        g.wait_output(lambda out: out.count("ready LED: ready-up") == 2, "ready-up again")
         solid(g, READY, 1)
     finally:
         g.stop()
@@ -375,8 +385,8 @@ def test_short_press_runs_sync(make_box):
     g = Gpio(b)
     try:
         assert short_press_syncs(g, b), g.daemon.output()
-        time.sleep(0.3)
-        assert "sync command (pid" in g.daemon.output() and "finished: exit 0" in g.daemon.output()
+        g.wait_output(lambda out: "sync command (pid" in out and "finished: exit 0" in out,
+                      "the sync command's exit")
         assert not os.path.exists(os.path.join(b.dir, "shutdown"))
     finally:
         g.stop()
@@ -391,7 +401,10 @@ def test_bounce_is_one_press(make_box):
         g.button("0101010")          # contact bounce, ending pressed
         time.sleep(0.3)
         g.button("10101")            # bounce on release, ending released
-        time.sleep(1.0)
+        g.wait_log(lambda ls: sum(1 for l in ls if f"edge {BUTTON}" in l) >= 12,
+                   "the twelve edges")
+        g.wait_output(lambda out: "finished: exit 0" in out, "the sync command's exit")
+        time.sleep(1.0)              # room for a second run, which must not come
         edges = [l for l in g.lines() if f"edge {BUTTON}" in l]
         assert len(edges) == 12, edges
         runs = [f for f in os.listdir("/tmp") if f.startswith(prefix)]
@@ -457,9 +470,9 @@ def test_early_release_cancels(make_box):
         g.wait_state("ready", "hold-warning")
         time.sleep(0.5)
         g.release()
+        g.wait_output(lambda out: "shutdown cancelled" in out, "the cancelled shutdown")
         time.sleep(3.0)              # past the moment the hold would have ended
         out = g.daemon.output()
-        assert "shutdown cancelled" in out, out
         assert not os.path.exists(os.path.join(b.dir, "shutdown"))
         assert not os.path.exists(os.path.join(b.dir, "synced"))
         assert "shutdown command" not in out
@@ -485,9 +498,10 @@ def test_failing_commands_are_logged(make_box):
         g.wait_log(lambda _: "the shutdown command failed" in g.daemon.output(),
                    "the failed shutdown command")
         g.release()
-        time.sleep(0.3)
+        g.wait_output(lambda out: "shutdown command (pid" in out and "failed: exit 1" in out
+                      and out.count("ready LED: ready-starting") == 2,
+                      "the failed shutdown and the LEDs restored")
         out = g.daemon.output()
-        assert "shutdown command (pid" in out and "failed: exit 1" in out, out
         assert out.count("ready LED: ready-starting") == 2, out
         assert g.daemon.alive()
     finally:
