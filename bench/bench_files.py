@@ -7,7 +7,12 @@ Serves a 50 MB video, a 20 KB file and the catalogue JSON from both servers
 on loopback and measures them with wrk (large file: 16 connections; small
 requests: 64 connections), then pb-web's resident memory idle and under 200
 connections. Prints the figures and the pb-web/nginx ratios, and writes
-them to build/bench/files.json."""
+them to build/bench/files.json.
+
+Besides throughput it reports each server's CPU time per request (user +
+system, from /proc, over the wrk run): on a machine shared with other work
+the throughput ratio moves with the load, the CPU cost per request much
+less."""
 import argparse
 import json
 import os
@@ -58,13 +63,50 @@ def wrk(url, conns, seconds, threads=2):
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
                           "--latency", url], capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     m = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", out)
     mult = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[m.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "bytes_per_s": float(m.group(1)) * mult,
+    return {"rps": rps, "requests": total, "bytes_per_s": float(m.group(1)) * mult,
             "non2xx": int(errors.group(1)) if errors else 0,
             "socket_errors": sock.group(1) if sock else ""}
+
+
+def cpu_s(pids):
+    """User + system CPU seconds of the processes PIDS so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def nginx_pids(master):
+    """nginx's master and its workers."""
+    pids = [master]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        pids.append(int(d))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return pids
+
+
+def measured(url, conns, seconds, pids):
+    """wrk's figures plus the server's CPU microseconds per request."""
+    before = cpu_s(pids)
+    r = wrk(url, conns, seconds)
+    r["cpu_us_per_req"] = (cpu_s(pids) - before) * 1e6 / max(1, r["requests"])
+    return r
 
 
 def rss_kb(pid):
@@ -112,12 +154,15 @@ def main():
         results = {"cases": []}
         pid = box.web.proc.pid
         results["rss_idle_kb"] = rss_kb(pid)
+        npids = nginx_pids(nginx.pid)
         for name, path, conns in cases:
-            p = wrk(box.base + path, conns, a.seconds)
-            n = wrk(nbase + path, conns, a.seconds)
+            p = measured(box.base + path, conns, a.seconds, [pid])
+            n = measured(nbase + path, conns, a.seconds, npids)
             key = "bytes_per_s" if "large" in name else "rps"
             results["cases"].append({"case": name, "pb_web": p, "nginx": n,
-                                     "ratio": p[key] / n[key], "metric": key})
+                                     "ratio": p[key] / n[key], "metric": key,
+                                     "cpu_ratio": n["cpu_us_per_req"] /
+                                     max(1e-9, p["cpu_us_per_req"])})
         # Memory under 200 connections.
         peak = [0]
         stop = threading.Event()
@@ -136,12 +181,15 @@ def main():
         results["rss_after_kb"] = rss_kb(pid)
         results["cpus"] = os.cpu_count()
 
-        print(f"{'case':34} {'pb-web':>14} {'nginx':>14} {'ratio':>7}")
+        print(f"{'case':34} {'pb-web':>14} {'nginx':>14} {'ratio':>7}   "
+              f"{'CPU µs/req pb-web':>17} {'nginx':>6} {'ratio':>6}")
         for c in results["cases"]:
             unit = (lambda v: f"{v / (1 << 20):9.1f} MiB/s") if c["metric"] == "bytes_per_s" \
                 else (lambda v: f"{v:10.0f} req/s")
             print(f"{c['case']:34} {unit(c['pb_web'][c['metric']]):>14} "
-                  f"{unit(c['nginx'][c['metric']]):>14} {c['ratio']:7.2f}")
+                  f"{unit(c['nginx'][c['metric']]):>14} {c['ratio']:7.2f}   "
+                  f"{c['pb_web']['cpu_us_per_req']:17.1f} {c['nginx']['cpu_us_per_req']:6.1f} "
+                  f"{c['cpu_ratio']:6.2f}")
         print(f"pb-web RSS idle {results['rss_idle_kb'] / 1024:.1f} MiB, "
               f"peak under 200 connections {results['rss_200_conns_kb'] / 1024:.1f} MiB, "
               f"after {results['rss_after_kb'] / 1024:.1f} MiB")

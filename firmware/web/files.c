@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,85 @@
 
 /* Content-addressed files never change under their URL. */
 #define FILE_CACHE_CONTROL "public, max-age=31536000, immutable"
+
+/* Whole-file answers (200, no Content-Disposition) are kept, ready to
+ * queue again: an open descriptor and its headers, never the file's
+ * bytes. A slot is chosen by the hash, holds one file, and is only used
+ * at the catalogue version it was made at, so a file that leaves the
+ * catalogue is not served from here. MHD counts its references, so an
+ * answer still being sent outlives its eviction. */
+#define PB_FILE_CACHE_SLOTS 64
+
+struct file_slot {
+	char sha[PB_SHA256_HEX_LEN + 1];
+	int64_t version;
+	struct MHD_Response *resp;
+};
+
+static struct file_slot file_cache[PB_FILE_CACHE_SLOTS];
+static pthread_mutex_t file_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct file_slot *slot_of(const char *sha)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v * 16 + (unsigned)(sha[i] <= '9' ? sha[i] - '0' : sha[i] - 'a' + 10);
+	return &file_cache[v % PB_FILE_CACHE_SLOTS];
+}
+
+/* Queue the kept answer for sha at version; MHD_NO and *hit = 0 when
+ * there is none. */
+static enum MHD_Result cache_queue(struct pb_req *r, const char *sha, int64_t version,
+				   int *hit)
+{
+	struct file_slot *s = slot_of(sha);
+	enum MHD_Result ret = MHD_NO;
+
+	*hit = 0;
+	if (version < 0)
+		return MHD_NO;
+	pthread_mutex_lock(&file_cache_lock);
+	if (s->resp != NULL && s->version == version && strcmp(s->sha, sha) == 0) {
+		/* queueing takes MHD's own reference; done under the lock so
+		 * an eviction cannot free it in between */
+		ret = MHD_queue_response(r->conn, MHD_HTTP_OK, s->resp);
+		*hit = 1;
+	}
+	pthread_mutex_unlock(&file_cache_lock);
+	if (*hit)
+		pb_debug("%s %s from %s: 200 (kept)", r->method, r->url, r->client);
+	return ret;
+}
+
+/* Keep resp (already carrying every header) for sha at version. */
+static void cache_keep(const char *sha, int64_t version, struct MHD_Response *resp)
+{
+	struct file_slot *s = slot_of(sha);
+	struct MHD_Response *old;
+
+	if (version < 0)
+		return;
+	pthread_mutex_lock(&file_cache_lock);
+	old = s->resp;
+	s->resp = resp;
+	s->version = version;
+	snprintf(s->sha, sizeof(s->sha), "%s", sha);
+	pthread_mutex_unlock(&file_cache_lock);
+	if (old != NULL)
+		MHD_destroy_response(old);
+}
+
+void pb_files_cache_free(void)
+{
+	pthread_mutex_lock(&file_cache_lock);
+	for (size_t i = 0; i < PB_FILE_CACHE_SLOTS; i++) {
+		if (file_cache[i].resp != NULL)
+			MHD_destroy_response(file_cache[i].resp);
+		file_cache[i].resp = NULL;
+	}
+	pthread_mutex_unlock(&file_cache_lock);
+}
 
 static void add_common(struct MHD_Response *resp, const char *etag, const char *mime)
 {
@@ -67,7 +147,9 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 	char path[PATH_MAX], etag[PB_SHA256_HEX_LEN + 3], crange[96];
 	const char *range, *if_range, *dl;
 	sqlite3 *db;
-	int fd, rc, use_range;
+	int fd, rc, use_range, hit, keep;
+	int64_t version;
+	enum MHD_Result ret;
 	unsigned status = MHD_HTTP_OK;
 
 	if (!pb_sha256_hex_valid(sha))
@@ -76,6 +158,15 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 	if (db == NULL)
 		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
 					"Basis data tidak tersedia");
+	/* Only plain whole-file requests use the kept answers. */
+	range = pb_header(r, MHD_HTTP_HEADER_RANGE);
+	dl = pb_query(r, "download");
+	keep = range == NULL && (dl == NULL || strcmp(dl, "1") != 0) &&
+	       pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH) == NULL;
+	version = keep ? pb_catalog_version(db) : -1;
+	ret = cache_queue(r, sha, version, &hit);
+	if (hit)
+		return ret;
 	rc = pb_catalog_file(db, sha, &info);
 	if (rc < 0)
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
@@ -103,7 +194,6 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 					"Berkas belum tersedia di kotak ini");
 	}
 
-	range = pb_header(r, MHD_HTTP_HEADER_RANGE);
 	if_range = pb_header(r, MHD_HTTP_HEADER_IF_RANGE);
 	/* If-Range: only a matching strong tag keeps the Range; a date or
 	 * another tag means "send it all". */
@@ -142,8 +232,13 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 	if (status == MHD_HTTP_PARTIAL_CONTENT)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
 	add_common(resp, etag, info.mime);
-	dl = pb_query(r, "download");
 	if (dl != NULL && strcmp(dl, "1") == 0)
 		add_disposition(resp, info.name);
-	return pb_queue(r, status, resp);
+	if (!keep || status != MHD_HTTP_OK)
+		return pb_queue(r, status, resp);
+	pb_add_security_headers(resp);
+	ret = MHD_queue_response(r->conn, status, resp);
+	pb_debug("%s %s from %s: %u", r->method, r->url, r->client, status);
+	cache_keep(sha, version, resp);
+	return ret;
 }

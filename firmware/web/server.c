@@ -291,5 +291,6 @@ void pb_server_stop(struct pb_web *w)
 	MHD_stop_daemon(w->mhd);
 	w->mhd = NULL;
 	pb_modules_cache_free();
+	pb_files_cache_free();
 	pthread_key_delete(w->db_key);
 }

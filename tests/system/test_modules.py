@@ -307,3 +307,32 @@ def test_catalogue_pages(lib):
     for bad in ({"limit": 0}, {"limit": 501}, {"limit": "x"}, {"offset": -1}, {"limit": "1e3"}):
         r = get(**bad)
         assert r.status_code == 400 and r.json()["error"] == "bad_page", bad
+
+
+def test_kept_file_answers_follow_the_catalogue(lib):
+    # Whole-file answers are kept open between requests: many gets of the
+    # same file, on one connection and on several, give the same bytes
+    # and headers, and a file that leaves the catalogue is not served.
+    box, hashes, files, tmp = lib
+    f = files["aljabar.pdf"]
+    with requests.Session() as s:
+        for _ in range(20):
+            r = s.get(box.base + f["url"])
+            assert r.status_code == 200 and r.content == PDF[:5000]
+            assert r.headers["ETag"] == '"%s"' % f["sha256"]
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+            assert r.headers["Content-Type"] == "application/pdf"
+    h, body = raw(box, "HEAD", f["url"])
+    assert h.status == 200 and body == b"" and int(h.getheader("Content-Length")) == 5000
+    # a Range on the kept file still gets its 206
+    r = requests.get(box.base + f["url"], headers={"Range": "bytes=0-9"})
+    assert r.status_code == 206 and r.content == PDF[:10]
+    # The module now carries another file: the old one is gone.
+    make_folder(str(tmp / "v2"), [{"id": "kk-b-mat", "title": "Aljabar", "kk": "B",
+                                   "subject": "Matematika", "level": "SMP",
+                                   "files": [("b/aljabar2.pdf", PDF[:6000], None)]}])
+    box.pbctl("content", "import", str(tmp / "v2"))
+    assert requests.get(box.base + f["url"]).status_code == 404
+    new = hashlib.sha256(PDF[:6000]).hexdigest()
+    r = requests.get(box.base + f"/f/{new}/aljabar2.pdf")
+    assert r.status_code == 200 and r.content == PDF[:6000]
