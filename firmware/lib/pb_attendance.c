@@ -4,6 +4,7 @@
 #include "pb_clock.h"
 #include "pb_csv.h"
 #include "pb_db.h"
+#include "pb_rows.h"
 #include "pb_outbox.h"
 #include "pb_sig.h"
 
@@ -367,34 +368,28 @@ json_t *pb_kegiatan_json(const struct pb_kegiatan *k)
 			 "jp_per_day", k->jp_per_day, "today", pb_att_day_index(k, today) >= 0);
 }
 
+static json_t *kegiatan_row_json(sqlite3_stmt *st, void *ctx)
+{
+	struct pb_kegiatan k;
+	json_t *o;
+
+	(void)ctx;
+	kegiatan_row(st, &k);
+	o = pb_kegiatan_json(&k);
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return o;
+}
+
 json_t *pb_kegiatan_list(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	struct pb_kegiatan k;
-	int step;
 
-	if (arr == NULL)
-		return NULL;
 	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan "
-			       "ORDER BY start_date DESC, id DESC", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o;
-		kegiatan_row(st, &k);
-		o = pb_kegiatan_json(&k);
-		sodium_memzero(k.secret, sizeof(k.secret));
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			goto fail;
+			       "ORDER BY start_date DESC, id DESC", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
 	}
-	if (step != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return arr;
-fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
-	return NULL;
+	return pb_rows_json(st, kegiatan_row_json, NULL);
 }
 
 int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
@@ -1091,15 +1086,6 @@ char *pb_att_jp_csv(const json_t *day, size_t *len)
 
 char *pb_att_signature(sqlite3 *db, int64_t attendance_id)
 {
-	sqlite3_stmt *st = NULL;
-	char *sig = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT signature FROM attendance WHERE id = ?1 "
-			       "AND signature IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(st, 1, attendance_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		sig = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return sig;
+	return pb_db_text_by_id(db, "SELECT signature FROM attendance WHERE id = ?1",
+				attendance_id);
 }

@@ -4,6 +4,7 @@
 #include "pb_clock.h"
 #include "pb_csv.h"
 #include "pb_db.h"
+#include "pb_rows.h"
 #include "pb_ids.h"
 #include "pb_inbox.h"
 #include "pb_outbox.h"
@@ -237,38 +238,30 @@ int pb_claim_get(sqlite3 *db, int64_t id, json_t **out)
 	return rc;
 }
 
+static json_t *claim_row_cb(sqlite3_stmt *st, void *ctx)
+{
+	(void)ctx;
+	return claim_row_json(st);
+}
+
 json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, const char *day)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	int step;
 
-	if (arr == NULL)
-		return NULL;
 	if (sqlite3_prepare_v2(db, "SELECT " CLAIM_COLS CLAIM_FROM
 			       "WHERE c.kegiatan_id = ?1 AND (?2 IS NULL OR c.nuptk = ?2) "
 			       "AND (?3 IS NULL OR c.day = ?3) "
 			       "ORDER BY c.day, c.name COLLATE NOCASE, c.nuptk, c.item",
-			       -1, &st, NULL) != SQLITE_OK)
-		goto fail;
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	if (nuptk != NULL)
 		sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
 	if (day != NULL)
 		sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = claim_row_json(st);
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			goto fail;
-	}
-	if (step != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return arr;
-fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
-	return NULL;
+	return pb_rows_json(st, claim_row_cb, NULL);
 }
 
 int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65],
@@ -297,17 +290,7 @@ int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65]
 
 char *pb_claim_dpr_signature(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st = NULL;
-	char *sig = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT dpr_signature FROM claim WHERE id = ?1 AND "
-			       "dpr_signature IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		sig = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return sig;
+	return pb_db_text_by_id(db, "SELECT dpr_signature FROM claim WHERE id = ?1", id);
 }
 
 /* ------------------------------------------------------------------ */

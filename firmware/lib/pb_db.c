@@ -405,6 +405,22 @@ out:
 	return rc;
 }
 
+char *pb_db_text_by_id(sqlite3 *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *text;
+	char *out = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && (text = sqlite3_column_text(st, 0)) != NULL)
+		out = strdup((const char *)text);
+out:
+	sqlite3_finalize(st);
+	return out;
+}
+
 long long pb_db_count(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PB_DB_BUSY_TIMEOUT_MS 5000
 #define PB_DB_ERR_LEN 256
@@ -56,6 +57,11 @@ int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);
  * an error. */
 long long pb_db_count(sqlite3 *db, const char *sql);
 int pb_db_meta_set(sqlite3 *db, const char *key, const char *value);
+
+/* The text a fixed query gives for the row id ?1 (first column), as a
+ * malloc'd copy; NULL when there is no such row, it is NULL, or on an
+ * error. */
+char *pb_db_text_by_id(sqlite3 *db, const char *sql, int64_t id);
 
 /* Result of PRAGMA quick_check: 0 when "ok", -1 with the first message. */
 int pb_db_quick_check(sqlite3 *db, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 #include "pb_clock.h"
 #include "pb_csv.h"
 #include "pb_db.h"
+#include "pb_rows.h"
 #include "pb_hash.h"
 #include "pb_outbox.h"
 #include "pb_roster.h"
@@ -545,39 +546,31 @@ int pb_rate_find(sqlite3 *db, int year, const char *province, int item, const ch
 	return rc;
 }
 
+static json_t *rate_row_json(sqlite3_stmt *st, void *ctx)
+{
+	(void)ctx;
+	return json_pack("{s:I, s:s, s:s, s:I, s:i}",
+		"id", (json_int_t)sqlite3_column_int64(st, 0),
+		"item", (const char *)sqlite3_column_text(st, 1),
+		"origin", (const char *)sqlite3_column_text(st, 2),
+		"amount", (json_int_t)sqlite3_column_int64(st, 3),
+		"version", sqlite3_column_int(st, 4));
+}
+
 json_t *pb_rates_list(sqlite3 *db, int year, const char *province)
 {
 	char prov[PB_RATE_PLACE_MAX + 1];
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	int step;
 
-	if (arr == NULL)
-		return NULL;
 	if (pb_place_normalise(province, prov, sizeof(prov)) != 0)
-		return arr;
+		return json_array();
 	if (sqlite3_prepare_v2(db, "SELECT id, item, origin, amount, version FROM rate WHERE "
 			       "version = (SELECT MAX(version) FROM rate_version) AND year = ?1 "
-			       "AND province = ?2 ORDER BY item, origin", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
+			       "AND province = ?2 ORDER BY item, origin", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
 	sqlite3_bind_int(st, 1, year);
 	sqlite3_bind_text(st, 2, prov, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:i}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0),
-			"item", (const char *)sqlite3_column_text(st, 1),
-			"origin", (const char *)sqlite3_column_text(st, 2),
-			"amount", (json_int_t)sqlite3_column_int64(st, 3),
-			"version", sqlite3_column_int(st, 4));
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			goto fail;
-	}
-	if (step != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return arr;
-fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
-	return NULL;
+	return pb_rows_json(st, rate_row_json, NULL);
 }
