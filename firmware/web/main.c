@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 		pb_server_stop(w);
 		goto out;
 	}
+	__atomic_store_n(&w->serving, 1, __ATOMIC_RELEASE);
 	pb_notice("pb-web %s serving %s at http://%s:%u/ (data %s)", PB_VERSION,
 		  w->cfg.centre_name, w->cfg.listen_host, w->cfg.listen_port,
 		  w->cfg.data_dir);

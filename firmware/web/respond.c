@@ -252,12 +252,11 @@ enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 }
 
 /* 503 for a client over the connection limit; the connection is closed. */
-enum MHD_Result pb_respond_busy(struct pb_req *r)
+/* 503 with a constant JSON body; the client is told to come back. */
+static enum MHD_Result unavailable(struct pb_req *r, const char *msg, size_t len)
 {
-	static const char msg[] =
-		"{\"error\":\"busy\",\"message\":\"Kotak sedang sibuk, coba lagi sebentar\"}";
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		sizeof(msg) - 1, (void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT);
+		len, (void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT);
 
 	if (resp == NULL)
 		return MHD_NO;
@@ -265,4 +264,21 @@ enum MHD_Result pb_respond_busy(struct pb_req *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 	return pb_queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+}
+
+enum MHD_Result pb_respond_busy(struct pb_req *r)
+{
+	static const char msg[] =
+		"{\"error\":\"busy\",\"message\":\"Kotak sedang sibuk, coba lagi sebentar\"}";
+
+	return unavailable(r, msg, sizeof(msg) - 1);
+}
+
+enum MHD_Result pb_respond_starting(struct pb_req *r)
+{
+	static const char msg[] =
+		"{\"error\":\"starting\",\"message\":\"Kotak sedang dinyalakan, coba lagi "
+		"sebentar\"}";
+
+	return unavailable(r, msg, sizeof(msg) - 1);
 }

@@ -127,6 +127,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->is_head = strcmp(method, "HEAD") == 0;
 		client_text(c, r->client, sizeof(r->client));
 		*con_cls = r;
+		/* Nothing is served before pb-web is confined (main.c). */
+		if (!__atomic_load_n(&w->serving, __ATOMIC_ACQUIRE))
+			return pb_respond_starting(r);
 		if (__atomic_load_n(&w->open_connections, __ATOMIC_RELAXED) >
 		    (long)w->cfg.max_connections)
 			return pb_respond_busy(r);

@@ -34,6 +34,8 @@ struct pb_web {
 	pthread_key_t db_key;            /* one SQLite handle per server thread */
 	int64_t started_ms;
 	long open_connections;           /* updated atomically */
+	int serving;                     /* set (atomically) once confined: before
+					  * it, every request gets 503 "starting" */
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
 };
 
@@ -87,6 +89,7 @@ enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char 
 struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 					void *data, size_t len, int free_it);
 enum MHD_Result pb_respond_busy(struct pb_req *r);
+enum MHD_Result pb_respond_starting(struct pb_req *r);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
 void pb_add_security_headers(struct MHD_Response *resp);
