@@ -142,6 +142,8 @@ static enum MHD_Result route(struct hub_req *r)
 		return hub_enrol(r);
 	if (post && strcmp(u, "/v1/batch") == 0)
 		return hub_ingest(r);
+	if (post && strncmp(u, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
+		return hub_photo_put(r, u + strlen(PB_PROTO_PHOTO_PATH));
 	if (get && strncmp(u, "/v1/feed/", 9) == 0)
 		return hub_feed(r, u + 9);
 	if (get && strncmp(u, "/v1/files/", 10) == 0)
@@ -168,6 +170,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->url = url;
 		r->body_max = strcmp(url, "/v1/batch") == 0 ? PB_PROTO_BATCH_GZ_MAX
 							    : HUB_ENROL_BODY_MAX;
+		if (strncmp(url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
+			r->body_max = PB_PROTO_PHOTO_MAX;
 		*con_cls = r;
 		return MHD_YES;
 	}

@@ -132,6 +132,15 @@ const char *hub_session_of(const char *type, json_t *payload);
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
 	       FILE *out);
 enum MHD_Result hub_office(struct hub_req *r, const char *rest);
+/* {"error", "message"} for the office routes. */
+enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,
+				 const char *message);
+
+/* photos.c: receipt photos uploaded by boxes (POST /v1/photos/SHA256),
+ * and served to the office by hash or by claim id (claim != NULL). */
+enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256);
+enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
+			      const char *claim);
 
 /* Path of a module file in the hub's file folder (same layout as the
  * box's content store: DIR/ab/abcdef…). */
