@@ -11,7 +11,7 @@ import sys
 
 import requests
 
-from pbhub import Sync, box_counts, sync_section
+from pbhub import box_counts, sync_once, sync_section
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -26,14 +26,6 @@ def box_with_web(boxes, hub):
     add_staff(b)
     b.start()
     return b
-
-
-def sync_once(b):
-    s = Sync(b).start(["-1"])
-    try:
-        assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
-    finally:
-        s.stop()
 
 
 def export(hub, session):
