@@ -161,6 +161,11 @@ class Sync(Process):
         return self
 
 
+# valgrind for the daemons: errors and definite or indirect leaks fail the run
+VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect"]
+
+
 def sync_once(box, timeout=60):
     """One pb-sync round (-1) that must end with everything up and down."""
     s = Sync(box).start(["-1"])

@@ -5,13 +5,16 @@ off the box once the hub holds them, leaving the daftar nominatif's
 totals as they were."""
 import hashlib
 import os
-import sqlite3
+import re
+import shutil
 import sys
 import time
 
+import pytest
 import requests
 
-from pbhub import box_counts, sync_once, sync_section
+from pbhub import VALGRIND, Hub, box_counts, sync_once, sync_section, wait_for
+from pbtest import Daemon, binary
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -190,3 +193,33 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
     assert f"removed: 1 receipt photo file(s), {len(JPEG)} byte(s)" in out, out
     assert not os.path.exists(path)
+
+
+def test_photo_upload_and_office_fetch_are_valgrind_clean(pg, tmpdir_hub, boxes):
+    """pb-sync sending a receipt photo and pb-hub storing and serving it,
+    both under valgrind: no memory errors, nothing leaked."""
+    if shutil.which("valgrind") is None or "/asan" in os.environ.get("PB_BUILD", ""):
+        pytest.skip("valgrind checks the normal build only")
+    hub = Hub(pg, tmpdir_hub)
+    hub_log = os.path.join(tmpdir_hub, "vg-hub-photo.log")
+    hub.daemon = Daemon([*VALGRIND, f"--log-file={hub_log}", binary("pb-hub"), "-d", hub.conn,
+                         "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2"], hub.log)
+    try:
+        wait_for(lambda: "listening on" in hub.daemon.output(), 60, what="pb-hub under valgrind")
+        cb = claim_box(boxes, hub, n=1)
+        filed(cb.transport(0, 50000, evidence="receipt", receipt=receipt(PNG, "image/png")))
+        sync_log = os.path.join(cb.box.dir, "vg-sync-photo.log")
+        sync = Daemon([*VALGRIND, f"--log-file={sync_log}", binary("pb-sync"), "-c", cb.box.conf,
+                       "-1"], os.path.join(cb.box.dir, "pb-sync.log"))
+        assert sync.proc.wait(timeout=240) == 0, sync.output()
+        sync.stop(expect_code=0)
+        assert hub.sql("SELECT count(*) FROM photos") == "1"
+        tok = hub.cli("office-token", "keuangan").stdout.strip()
+        r = requests.get(hub.base + "/v1/office/photos/" + hashlib.sha256(PNG).hexdigest(),
+                         headers={"Authorization": "Bearer " + tok}, timeout=60)
+        assert r.status_code == 200 and r.content == PNG
+    finally:
+        hub.stop()
+    for log in (hub_log, sync_log):
+        text = open(log).read()
+        assert re.search(r"ERROR SUMMARY: 0 errors", text), text[-3000:]
