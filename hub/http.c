@@ -106,6 +106,35 @@ out:
 	return e;
 }
 
+enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
+				int64_t *last_seq)
+{
+	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
+	const char *params[1] = { box };
+	PGresult *res;
+	enum pb_proto_err e = PB_PROTO_INTERNAL;
+
+	res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL, last_seq FROM boxes "
+			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "auth: box") != 0)
+		goto out;
+	e = PB_PROTO_UNKNOWN_BOX;
+	if (PQntuples(res) != 1)
+		goto out;
+	if (last_seq != NULL)
+		*last_seq = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	e = PB_PROTO_REVOKED;
+	if (PQgetvalue(res, 0, 1)[0] == 't')
+		goto out;
+	e = PB_PROTO_BAD_SIGNATURE;
+	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0)
+		goto out;
+	e = PB_PROTO_OK;
+out:
+	PQclear(res);
+	return e;
+}
+
 static void take_body(struct hub_req *r, const char *data, size_t len)
 {
 	char *nb;

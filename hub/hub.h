@@ -87,6 +87,11 @@ const char *hub_header(struct hub_req *r, const char *name);
 enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen);
 
+/* Check an upload's box (enrolled, not revoked) and its X-PB-Signature
+ * over the exact body; last_seq (may be NULL) gets the box's highest seq. */
+enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
+				int64_t *last_seq);
+
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);
 enum MHD_Result hub_ingest(struct hub_req *r);

@@ -18,7 +18,6 @@
 enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
 {
 	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
-	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
 	char got[PB_SHA256_HEX_LEN + 1], size[24], text[160];
 	const char *mime, *params[5];
 	int lengths[5] = { 0 }, formats[5] = { 0 };
@@ -37,25 +36,9 @@ enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
 		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
-	params[0] = box;
-	res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL FROM boxes "
-			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
-	if (hub_db_ok(res, PGRES_TUPLES_OK, "photo: box") != 0)
+	e = hub_auth_body(r, pg, box, NULL);
+	if (e != PB_PROTO_OK)
 		goto fail;
-	if (PQntuples(res) != 1) {
-		e = PB_PROTO_UNKNOWN_BOX;
-		goto fail;
-	}
-	if (PQgetvalue(res, 0, 1)[0] == 't') {
-		e = PB_PROTO_REVOKED;
-		goto fail;
-	}
-	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0) {
-		e = PB_PROTO_BAD_SIGNATURE;
-		goto fail;
-	}
-	PQclear(res);
-	res = NULL;
 	pb_sha256_hex(r->body, r->body_len, got);
 	if (strcmp(got, sha256) != 0) {
 		e = PB_PROTO_BAD_HASH;
