@@ -11,14 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 const char *hub_header(struct hub_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -232,8 +224,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 int hub_serve(struct hub *h)
 {
 	struct sockaddr_in sa;
-	struct sigaction act;
+	sigset_t stop_set;
 	char err[256];
+	int sig = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -258,6 +251,14 @@ int hub_serve(struct hub *h)
 		hub_db_pool_free(h);
 		return -1;
 	}
+	/* SIGTERM and SIGINT are taken by sigwait below: blocked here, before
+	 * the worker threads start (they inherit the mask), so none of them
+	 * can swallow the signal while the main thread waits. */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	h->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		(h->tls_cert != NULL ? MHD_USE_TLS : 0),
@@ -276,15 +277,11 @@ int hub_serve(struct hub *h)
 		hub_db_pool_free(h);
 		return -1;
 	}
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_signal;
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGINT, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	pb_notice("listening on %s:%u (%s) with %u threads", h->listen_host, h->listen_port,
 		  h->tls_cert != NULL ? "https" : "http", h->threads);
-	while (!stop_flag)
-		pause();
+	while (sigwait(&stop_set, &sig) != 0)
+		;
+	pb_info("signal %d: stopping", sig);
 	MHD_stop_daemon(h->mhd);
 	hub_db_pool_free(h);
 	pthread_cond_destroy(&h->cond);
