@@ -166,6 +166,8 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     assert os.path.exists(path)
     with cb.db() as c:
         assert c.execute("SELECT receipt_sha256 FROM claim").fetchone()[0] == sha
+    assert "photos:       1 receipt photo(s) not yet held by the hub" in \
+        cb.box.pbctl("sync", "status").stdout
 
     # mended: it goes up, and the purge can take it
     with open(path, "wb") as f:
@@ -181,6 +183,7 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
         "receipt": receipt(JPEG)}))
     sync_once(cb.box)
     assert hub.sql("SELECT count(*) FROM photos") == "1"
+    assert "photos:       0 receipt photo(s)" in cb.box.pbctl("sync", "status").stdout
     # a decision the hub has not got yet: the second session is not due
     assert cb.decide(c2["id"], "approve").status_code == 200
     out = cb.box.pbctl("purge", "--dry-run", "--as-of", later()).stdout
@@ -193,6 +196,39 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
     assert f"removed: 1 receipt photo file(s), {len(JPEG)} byte(s)" in out, out
     assert not os.path.exists(path)
+
+
+def test_claims_of_a_session_purged_before_claims_had_rules(boxes, hub):
+    """A box that purged a session's attendance before this version had
+    claims rules: its check-ins already carry aliases, its claims still the
+    NUPTK. The claims take the alias of the check-in they name, so the
+    daftar nominatif still sums per teacher. (The older purge's effect is
+    written with SQL: that version is not around to run.)"""
+    cb = claim_box(boxes, hub, n=2)
+    for i in range(2):
+        filed(cb.transport(i, 40000 + i))
+        filed(cb.claim(i, "uang_harian"))
+    approve_all(cb)
+    sync_once(cb.box)
+    before = nominatif(cb)
+    with cb.db() as c:
+        kid = cb.sid
+        for n, (nu,) in enumerate(c.execute("SELECT DISTINCT nuptk FROM attendance ORDER BY 1")
+                                  .fetchall()):
+            alias = "#%015d" % (n + 1)
+            c.execute("UPDATE attendance SET nuptk = ?, name = '', signature = NULL "
+                      "WHERE nuptk = ? AND kegiatan_id = ?", (alias, nu, kid))
+            c.execute("UPDATE roster SET nuptk = ?, name = '' WHERE nuptk = ? "
+                      "AND kegiatan_id = ?", (alias, nu, kid))
+    out = cb.box.pbctl("purge", "--as-of", later()).stdout
+    assert "claims.people — 4 row(s)" in out and "attendance.people" not in out, out
+    with cb.db() as c:
+        pairs = c.execute("SELECT DISTINCT c.nuptk, a.nuptk FROM claim c JOIN attendance a "
+                          "ON a.id = c.checkin_id").fetchall()
+        staff_filed = c.execute("SELECT count(*) FROM claim WHERE checkin_id IS NULL").fetchone()
+    assert staff_filed == (0,)
+    assert len(pairs) == 2 and all(x == y and x.startswith("#") for x, y in pairs), pairs
+    assert nominatif(cb) == before
 
 
 def test_photo_upload_and_office_fetch_are_valgrind_clean(pg, tmpdir_hub, boxes):
