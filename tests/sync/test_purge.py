@@ -27,7 +27,9 @@ def test_purge_after_ack_and_retention(boxes, hub):
              "signature": "M1 1 L2 2", "jp": 8}), "3")
         b.pbctl("outbox", "add", "claim.submit", json.dumps(
             {"session_id": s, "claim_id": f"C-{s}", "nuptk": "1234567890123456",
-             "receipt_photo": "ab" * 32, "amount_rp": 50000}))
+             "receipt_photo": "ab" * 32, "amount_rp": 50000,
+             "evidence": {"kind": "receipt", "sha256": "cd" * 32, "mime": "image/jpeg",
+                          "size": 1234}}))
     s = Sync(b).start(["-1"])
     assert s.daemon.proc.wait(timeout=60) == 0
     s.daemon.stop()
@@ -56,6 +58,9 @@ def test_purge_after_ack_and_retention(boxes, hub):
         # totals stay
         assert sum(p.get("jp", 0) for p in payloads(b, sess)) == 24
         assert [p["amount_rp"] for p in payloads(b, sess) if "amount_rp" in p] == [50000]
+        # the photo's hash goes, what the evidence was stays
+        assert [p["evidence"] for p in payloads(b, sess) if "evidence" in p] == \
+            [{"kind": "receipt", "mime": "image/jpeg", "size": 1234}]
     assert payloads(b, "S3")[0]["name"] == "Sri"
     # the chain still holds on the box; the hub keeps what it received
     assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
