@@ -362,6 +362,15 @@ enum sync_result sync_photos(struct pb_sync *s)
 				enum pb_proto_err e = pb_proto_err_from_code(json_string_value(
 					json_object_get(ans, "error")));
 				pb_hubc_answer_error(&s->hc, st, ans);
+				if (e == PB_PROTO_BAD_HASH || e == PB_PROTO_MALFORMED ||
+				    e == PB_PROTO_TOO_LARGE) {
+					/* this photo only: the others and the downloads go on */
+					pb_warn("receipt photo %s: %s", p[i].sha, s->hc.err);
+					json_decref(ans);
+					ans = NULL;
+					skipped++;
+					continue;
+				}
 				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
