@@ -427,8 +427,22 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 		rep->rows += rows;
 	}
 	/* files queued now or by an earlier run that could not finish */
-	if (!dry_run && table_exists(db, "store_purge") && purge_files(db, store, out, rep) != 0)
+	if (dry_run && table_exists(db, "store_purge")) {
+		int64_t bytes = 0, files = count_of(db,
+			"SELECT count(*), coalesce(sum(size), 0) FROM store_purge WHERE sha256 NOT IN "
+			"(SELECT receipt_sha256 FROM claim WHERE receipt_sha256 IS NOT NULL) AND sha256 "
+			"NOT IN (SELECT sha256 FROM module_files)", NULL, &bytes);
+		if (files < 0)
+			goto out;
+		if (files > 0)
+			fprintf(out, "would remove %" PRId64 " receipt photo file(s), %" PRId64
+				" byte(s) left queued by an earlier purge\n", files, bytes);
+		rep->files += files;
+		rep->file_bytes += bytes;
+	} else if (!dry_run && table_exists(db, "store_purge") &&
+		   purge_files(db, store, out, rep) != 0) {
 		goto out;
+	}
 	rc = 0;
 out:
 	sqlite3_finalize(st);

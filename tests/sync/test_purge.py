@@ -2,6 +2,7 @@
 acknowledged the session's records and the retention has passed."""
 import hashlib
 import json
+import os
 import sqlite3
 import time
 
@@ -97,3 +98,35 @@ def test_unset_clock_does_not_purge_early(boxes, hub):
     assert "0 session(s)" in b.pbctl("purge", "--dry-run").stdout
     later = str(int(time.time() * 1000) + 31 * DAY_MS)
     assert "1 session(s)" in b.pbctl("purge", "--dry-run", "--as-of", later).stdout
+
+
+def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
+    """A purge commits before it deletes files: files queued in store_purge
+    by a run that stopped in between (power cut) go at the next run, unless
+    something names the hash again (here a module file with the same
+    bytes)."""
+    b = boxes()
+    b.pbctl("init")
+    store = os.path.join(b.dir, "data", "store")
+    shas = []
+    for data in (b"\xff\xd8\xff" + b"a" * 500, b"\xff\xd8\xff" + b"b" * 700):
+        sha = hashlib.sha256(data).hexdigest()
+        os.makedirs(os.path.join(store, sha[:2]), exist_ok=True)
+        with open(os.path.join(store, sha[:2], sha), "wb") as f:
+            f.write(data)
+        shas.append((sha, len(data)))
+    with sqlite3.connect(b.db_path()) as c:
+        c.executemany("INSERT INTO store_purge(sha256, size, queued_ms) VALUES (?, ?, 1)", shas)
+        c.execute("INSERT INTO modules(id, title, kk, subject, level, updated_at) "
+                  "VALUES ('m1', 'Modul', 'A', 'IPA', 'SD', 1)")
+        c.execute("INSERT INTO module_files(module_id, pos, name, sha256, size, mime) "
+                  "VALUES ('m1', 0, 'x.jpg', ?, ?, 'image/jpeg')", shas[1])
+    out = b.pbctl("purge", "--dry-run").stdout
+    assert f"would remove: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert "left queued by an earlier purge" in out
+    out = b.pbctl("purge").stdout
+    assert f"removed: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert not os.path.exists(os.path.join(store, shas[0][0][:2], shas[0][0]))
+    assert os.path.exists(os.path.join(store, shas[1][0][:2], shas[1][0]))
+    with sqlite3.connect(b.db_path()) as c:
+        assert c.execute("SELECT count(*) FROM store_purge").fetchone()[0] == 0
