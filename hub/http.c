@@ -11,14 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 const char *hub_header(struct hub_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -106,6 +98,35 @@ out:
 	return e;
 }
 
+enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
+				int64_t *last_seq)
+{
+	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
+	const char *params[1] = { box };
+	PGresult *res;
+	enum pb_proto_err e = PB_PROTO_INTERNAL;
+
+	res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL, last_seq FROM boxes "
+			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "auth: box") != 0)
+		goto out;
+	e = PB_PROTO_UNKNOWN_BOX;
+	if (PQntuples(res) != 1)
+		goto out;
+	if (last_seq != NULL)
+		*last_seq = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	e = PB_PROTO_REVOKED;
+	if (PQgetvalue(res, 0, 1)[0] == 't')
+		goto out;
+	e = PB_PROTO_BAD_SIGNATURE;
+	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0)
+		goto out;
+	e = PB_PROTO_OK;
+out:
+	PQclear(res);
+	return e;
+}
+
 static void take_body(struct hub_req *r, const char *data, size_t len)
 {
 	char *nb;
@@ -142,6 +163,8 @@ static enum MHD_Result route(struct hub_req *r)
 		return hub_enrol(r);
 	if (post && strcmp(u, "/v1/batch") == 0)
 		return hub_ingest(r);
+	if (post && strncmp(u, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
+		return hub_photo_put(r, u + strlen(PB_PROTO_PHOTO_PATH));
 	if (get && strncmp(u, "/v1/feed/", 9) == 0)
 		return hub_feed(r, u + 9);
 	if (get && strncmp(u, "/v1/files/", 10) == 0)
@@ -168,6 +191,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->url = url;
 		r->body_max = strcmp(url, "/v1/batch") == 0 ? PB_PROTO_BATCH_GZ_MAX
 							    : HUB_ENROL_BODY_MAX;
+		if (strncmp(url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
+			r->body_max = PB_PROTO_PHOTO_MAX;
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -199,8 +224,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 int hub_serve(struct hub *h)
 {
 	struct sockaddr_in sa;
-	struct sigaction act;
+	sigset_t stop_set;
 	char err[256];
+	int sig = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -225,6 +251,14 @@ int hub_serve(struct hub *h)
 		hub_db_pool_free(h);
 		return -1;
 	}
+	/* SIGTERM and SIGINT are taken by sigwait below: blocked here, before
+	 * the worker threads start (they inherit the mask), so none of them
+	 * can swallow the signal while the main thread waits. */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	h->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		(h->tls_cert != NULL ? MHD_USE_TLS : 0),
@@ -243,15 +277,11 @@ int hub_serve(struct hub *h)
 		hub_db_pool_free(h);
 		return -1;
 	}
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_signal;
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGINT, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	pb_notice("listening on %s:%u (%s) with %u threads", h->listen_host, h->listen_port,
 		  h->tls_cert != NULL ? "https" : "http", h->threads);
-	while (!stop_flag)
-		pause();
+	while (sigwait(&stop_set, &sig) != 0)
+		;
+	pb_info("signal %d: stopping", sig);
 	MHD_stop_daemon(h->mhd);
 	hub_db_pool_free(h);
 	pthread_cond_destroy(&h->cond);

@@ -87,6 +87,11 @@ const char *hub_header(struct hub_req *r, const char *name);
 enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen);
 
+/* Check an upload's box (enrolled, not revoked) and its X-PB-Signature
+ * over the exact body; last_seq (may be NULL) gets the box's highest seq. */
+enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
+				int64_t *last_seq);
+
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);
 enum MHD_Result hub_ingest(struct hub_req *r);
@@ -132,6 +137,15 @@ const char *hub_session_of(const char *type, json_t *payload);
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
 	       FILE *out);
 enum MHD_Result hub_office(struct hub_req *r, const char *rest);
+/* {"error", "message"} for the office routes. */
+enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,
+				 const char *message);
+
+/* photos.c: receipt photos uploaded by boxes (POST /v1/photos/SHA256),
+ * and served to the office by hash or by claim id (claim != NULL). */
+enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256);
+enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
+			      const char *claim);
 
 /* Path of a module file in the hub's file folder (same layout as the
  * box's content store: DIR/ab/abcdef…). */

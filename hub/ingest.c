@@ -289,7 +289,6 @@ static enum MHD_Result answer_ok(struct hub_req *r, int64_t acked, size_t stored
 enum MHD_Result hub_ingest(struct hub_req *r)
 {
 	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
-	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
 	struct pb_proto_batch b;
 	char why[256] = "", last_hash[PB_SHA256_HEX_LEN + 1], lo[24], hi[24];
 	const char *params[3];
@@ -312,28 +311,9 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
 
 	/* 2 and 3: the box and its signature over the exact body. */
-	params[0] = box;
-	res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL, last_seq FROM boxes "
-			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
-	if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: box") != 0) {
-		e = PB_PROTO_INTERNAL;
+	e = hub_auth_body(r, pg, box, &last_seq);
+	if (e != PB_PROTO_OK)
 		goto fail;
-	}
-	if (PQntuples(res) != 1) {
-		e = PB_PROTO_UNKNOWN_BOX;
-		goto fail;
-	}
-	last_seq = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	if (PQgetvalue(res, 0, 1)[0] == 't') {
-		e = PB_PROTO_REVOKED;
-		goto fail;
-	}
-	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0) {
-		e = PB_PROTO_BAD_SIGNATURE;
-		goto fail;
-	}
-	PQclear(res);
-	res = NULL;
 
 	/* 4 and 5: shape, box id, consecutive seqs, hashes, inner chain. */
 	e = pb_proto_batch_parse(r->body, r->body_len, box, &b, why, sizeof(why));
@@ -344,6 +324,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	e = PB_PROTO_INTERNAL;
 	if (hub_db_exec(pg, "BEGIN") != 0)
 		goto fail;
+	params[0] = box;
 	res = PQexecParams(pg, "SELECT last_seq, last_hash, revoked_at IS NOT NULL FROM boxes "
 			   "WHERE box_id = $1 FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: lock") != 0 || PQntuples(res) != 1)

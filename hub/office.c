@@ -3,7 +3,9 @@
  *
  *   GET  /v1/office/export/attendance.csv?centre=ID&session=ID
  *   GET  /v1/office/export/claims.csv?centre=ID&session=ID
- *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."} */
+ *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."}
+ *   GET  /v1/office/claims/CLAIM_ID/receipt  the receipt photo (photos.c)
+ *   GET  /v1/office/photos/SHA256            a receipt photo by its hash */
 #include "hub.h"
 
 #include "pb_log.h"
@@ -44,6 +46,12 @@ static enum MHD_Result office_error(struct hub_req *r, unsigned status, const ch
 	free(text);
 	json_decref(o);
 	return ret;
+}
+
+enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,
+				 const char *message)
+{
+	return office_error(r, status, code, message);
 }
 
 static enum MHD_Result export_csv(struct hub_req *r, PGconn *pg, const char *kind)
@@ -131,6 +139,15 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 		ret = strchr(claim, '/') != NULL ?
 			office_error(r, 404, "not_found", "Tidak ditemukan.") :
 			mark_paid(r, pg, claim);
+	} else if (strcmp(r->method, "GET") == 0 && strncmp(rest, "photos/", 7) == 0)
+		ret = hub_photo_get(r, pg, rest + 7, NULL);
+	else if (strcmp(r->method, "GET") == 0 && strncmp(rest, "claims/", 7) == 0 &&
+		 n > 15 && strcmp(rest + n - 8, "/receipt") == 0 && n - 15 <= HUB_CLAIM_ID_MAX) {
+		char claim[HUB_CLAIM_ID_MAX + 1];
+		snprintf(claim, sizeof(claim), "%.*s", (int)(n - 15), rest + 7);
+		ret = strchr(claim, '/') != NULL ?
+			office_error(r, 404, "not_found", "Tidak ditemukan.") :
+			hub_photo_get(r, pg, NULL, claim);
 	} else
 		ret = office_error(r, 404, "not_found", "Tidak ditemukan.");
 	hub_db_put(r->hub, pg);

@@ -93,6 +93,17 @@ const struct hub_migration hub_migrations[] = {
 	  "  THEN payload_json->>'session' ELSE payload_json->>'session_id' END "
 	  "  WHERE jsonb_typeof(payload_json) = 'object';"
 	  "CREATE INDEX records_session_col ON records(session_id, box_id, seq);" },
+	{ 4,
+	  /* Receipt photos of claims, by their SHA-256, stored once whichever
+	   * box sends them (docs/hub.md#receipt-photos). */
+	  "CREATE TABLE photos ("
+	  "  sha256 text PRIMARY KEY CHECK (length(sha256) = 64),"
+	  "  mime text NOT NULL CHECK (mime IN ('image/jpeg', 'image/png')),"
+	  "  size bigint NOT NULL CHECK (size > 0),"
+	  "  data bytea NOT NULL,"
+	  "  box_id text NOT NULL REFERENCES boxes(box_id),"
+	  "  received_at timestamptz NOT NULL DEFAULT now()"
+	  ");" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));

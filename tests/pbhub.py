@@ -161,6 +161,20 @@ class Sync(Process):
         return self
 
 
+# valgrind for the daemons: errors and definite or indirect leaks fail the run
+VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect"]
+
+
+def sync_once(box, timeout=60):
+    """One pb-sync round (-1) that must end with everything up and down."""
+    s = Sync(box).start(["-1"])
+    try:
+        assert s.daemon.proc.wait(timeout=timeout) == 0, s.daemon.output()
+    finally:
+        s.stop()
+
+
 def box_meta(box, key):
     with sqlite3.connect(box.db_path(), timeout=10) as c:
         row = c.execute("SELECT value FROM box_meta WHERE key = ?", (key,)).fetchone()

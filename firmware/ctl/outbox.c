@@ -113,12 +113,16 @@ int cmd_purge(struct pb_ctl *c, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (pb_purge_run(c->db, now, c->cfg.sync_retention_days, dry, stdout, &rep) != 0) {
+	if (pb_purge_run(c->db, &c->store, now, c->cfg.sync_retention_days, dry, stdout,
+			 &rep) != 0) {
 		fprintf(stderr, "pbctl: purge failed: %s\n", sqlite3_errmsg(c->db));
 		return 1;
 	}
 	printf("%s: %d session(s), %" PRId64 " row(s) (retention %u days, only what the hub "
 	       "acknowledged)\n", dry ? "would purge" : "purged", rep.sessions, rep.rows,
 	       c->cfg.sync_retention_days);
+	printf("%s: %" PRId64 " receipt photo file(s), %" PRId64 " byte(s); %" PRId64
+	       " photo(s) kept until the hub confirms them\n",
+	       dry ? "would remove" : "removed", rep.files, rep.file_bytes, rep.held);
 	return 0;
 }

@@ -26,6 +26,7 @@ const char *pb_att_strerror(enum pb_att_result r)
 	case PB_ATT_TOO_MANY:      return "too many teachers from one phone";
 	case PB_ATT_NAME_REQUIRED: return "not on the roster: give a name";
 	case PB_ATT_NOT_TODAY:     return "the session does not run on that day";
+	case PB_ATT_WITHDRAWN:     return "withdrawn from the roster";
 	case PB_ATT_BAD_INPUT:     return "bad input";
 	case PB_ATT_DB:            return "database error";
 	}
@@ -398,8 +399,8 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT name, school, npsn FROM roster WHERE kegiatan_id = ?1 "
-			       "AND nuptk = ?2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT name, school, npsn, withdrawn_ms FROM roster "
+			       "WHERE kegiatan_id = ?1 AND nuptk = ?2", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
@@ -409,7 +410,7 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		col_text(school, slen, st, 1);
 		if (school[0] == '\0')
 			col_text(school, slen, st, 2);
-		rc = 0;
+		rc = sqlite3_column_int64(st, 3) != 0 ? 2 : 0;
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
@@ -676,6 +677,10 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 				   school, sizeof(school));
 	if (found < 0 || kegiatan_uid(db, c->kegiatan_id, kuid, sizeof(kuid)) == NULL)
 		goto out;
+	if (found == 2) {                      /* not even as a walk-in */
+		rc = PB_ATT_WITHDRAWN;
+		goto out;
+	}
 	if (found == 1) {
 		if (c->name == NULL || c->name[0] == '\0') {
 			rc = PB_ATT_NAME_REQUIRED;
@@ -781,6 +786,8 @@ enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const c
 	found = pb_att_roster_find(db, k->id, nuptk, rname, sizeof(rname), rschool, sizeof(rschool));
 	if (prev < 0 || found < 0)
 		goto out;
+	if (found == 2)                         /* a facilitator may still mark them */
+		found = 0;
 	if (found == 1 && prev > 0) {           /* a walk-in marked before: keep the name */
 		json_t *p = att_by_id(db, prev);
 		if (p == NULL)
@@ -927,7 +934,8 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 		"  WHERE kegiatan_id = ?1 AND day = ?2 GROUP BY nuptk), "
 		"ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
 		"  AND day = ?2 AND kind = 'checkin'), "
-		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 UNION SELECT nuptk FROM latest) "
+		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
+		"  UNION SELECT nuptk FROM latest) "
 		"SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
 		"  COALESCE(r.npsn, ''), a.status, a.kind, COALESCE(a.walk_in, 0), "
 		"  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "

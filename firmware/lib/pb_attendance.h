@@ -42,6 +42,7 @@ enum pb_att_result {
 	PB_ATT_TOO_MANY,          /* anti-proxy limit of this phone */
 	PB_ATT_NAME_REQUIRED,     /* not on the roster: a walk-in needs a name */
 	PB_ATT_NOT_TODAY,         /* the day is outside the session's days */
+	PB_ATT_WITHDRAWN,         /* the hub withdrew this teacher from the roster */
 	PB_ATT_BAD_INPUT,
 	PB_ATT_DB,
 };
@@ -71,7 +72,8 @@ int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k);
 json_t *pb_kegiatan_json(const struct pb_kegiatan *k);
 json_t *pb_kegiatan_list(sqlite3 *db);
 
-/* Roster lookup for the check-in confirmation: 0 found, 1 not, -1 error. */
+/* Roster lookup for the check-in confirmation: 0 found, 1 not, 2 found
+ * but withdrawn by the hub (docs/sync-protocol.md §5), -1 error. */
 int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		       char *name, size_t nlen, char *school, size_t slen);
 

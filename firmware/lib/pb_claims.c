@@ -8,6 +8,7 @@
 #include "pb_ids.h"
 #include "pb_inbox.h"
 #include "pb_outbox.h"
+#include "pb_proto.h"
 #include "pb_roster.h"
 
 #include <stdio.h>
@@ -97,11 +98,7 @@ void pb_claim_why(int item, const char *origin, int64_t rate, int64_t claimed, i
 
 const char *pb_receipt_sniff(const unsigned char *d, size_t len)
 {
-	if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
-		return "image/jpeg";
-	if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return "image/png";
-	return NULL;
+	return pb_proto_photo_mime(d, len);      /* the hub checks the same way */
 }
 
 const char *pb_claim_strerror(enum pb_claim_result r)

@@ -52,9 +52,10 @@ enum pb_inbox_result pb_inbox_apply_roster(sqlite3 *db, const json_t *doc, char 
 		snprintf(why, len, "roster participants: %s", pb_roster_strerror(rr));
 		return PB_INBOX_REFUSED;
 	}
-	payload = json_pack("{s:O, s:O, s:O, s:s}", "session", json_object_get(doc, "session"),
+	payload = json_pack("{s:O, s:O, s:O, s:O, s:s}", "session", json_object_get(doc, "session"),
 			    "accepted", json_object_get(report, "accepted"),
-			    "rejected", json_object_get(report, "rejected"), "by", INBOX_ACTOR);
+			    "rejected", json_object_get(report, "rejected"),
+			    "withdrawn", json_object_get(report, "withdrawn"), "by", INBOX_ACTOR);
 	json_decref(report);
 	text = payload != NULL ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(payload);

@@ -509,3 +509,12 @@ int pb_proto_get_message(const char *box_id, const char *path, const char *time,
 	int n = snprintf(out, len, "pb-get-1\n%s\n%s\n%s", box_id, path, time);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
+
+const char *pb_proto_photo_mime(const unsigned char *d, size_t len)
+{
+	if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+		return "image/jpeg";
+	if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	return NULL;
+}

@@ -31,6 +31,10 @@
 #define PB_PROTO_HDR_BOX           "X-PB-Box"
 #define PB_PROTO_HDR_SIG           "X-PB-Signature"
 #define PB_PROTO_HDR_TIME          "X-PB-Time"
+/* Receipt photos (§4b): POST PB_PROTO_PHOTO_PATH + sha256, the raw image
+ * as the body, signed like a batch. */
+#define PB_PROTO_PHOTO_PATH        "/v1/photos/"
+#define PB_PROTO_PHOTO_MAX         (4 * 1024 * 1024)    /* bytes of one photo */
 
 /* One outbox record as it travels. payload points to the exact stored
  * text (owned by whoever filled the struct). */
@@ -121,6 +125,10 @@ void pb_proto_public_hex(const unsigned char sk[crypto_sign_SECRETKEYBYTES],
 void pb_proto_sign(const unsigned char sk[crypto_sign_SECRETKEYBYTES], const void *data,
 		   size_t len, char out[PB_PROTO_SIG_HEX_LEN + 1]);
 int pb_proto_verify(const char *pk_hex, const void *data, size_t len, const char *sig_hex);
+
+/* The image type of a receipt photo by its first bytes: "image/jpeg",
+ * "image/png", or NULL. */
+const char *pb_proto_photo_mime(const unsigned char *data, size_t len);
 
 /* The signed texts for enrolment and GET requests (§2, §5). Return 0/-1
  * (-1 when out is too small). */

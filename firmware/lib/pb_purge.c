@@ -2,6 +2,7 @@
 
 #include "pb_db.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,15 @@
 /* The personal fields of record payloads. Totals (amounts, days, JP,
  * counts, decisions) are not personal and stay. */
 #define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
-		       "'$.photo', '$.phone', '$.school', '$.client'"
+		       "'$.photo', '$.phone', '$.school', '$.client', '$.evidence.sha256'"
 
 #define HAS_PERSONAL(col) \
 	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
 	"OR json_type(" col ", '$.signature') IS NOT NULL OR " \
 	"json_type(" col ", '$.receipt_photo') IS NOT NULL OR json_type(" col ", '$.photo') " \
 	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
-	"json_type(" col ", '$.school') IS NOT NULL OR json_type(" col ", '$.client') IS NOT NULL)"
+	"json_type(" col ", '$.school') IS NOT NULL OR json_type(" col ", '$.client') IS NOT NULL " \
+	"OR json_type(" col ", '$.evidence.sha256') IS NOT NULL)"
 
 /* The session a record belongs to, by its type (the same table as the
  * hub's hub_session_keys): attendance records name it "session", the
@@ -30,9 +32,14 @@
 #define KEGIATAN "(SELECT id FROM kegiatan WHERE uid = ?1)"
 #define REAL_NUPTK "nuptk GLOB '[0-9]*'"
 
+/* A receipt photo the hub confirmed it holds (pb-sync records it in
+ * receipt_upload); only those may leave the box. */
+#define CONFIRMED(col) col " IN (SELECT sha256 FROM receipt_upload)"
+
 /* Rules run in order inside one transaction per session; a purge_sql may
- * hold several statements. The claims code adds its lines here (receipt
- * photo references, and the photo files leaving the content store). */
+ * hold several statements. temp.purge_alias (NUPTK -> alias) is made by
+ * attendance.people and used by claims.people after it; pb_purge drops it
+ * before each session. */
 const struct pb_purge_rule pb_purge_rules[] = {
 	{ "outbox.personal", "outbox",
 	  "names, NUPTK, signatures and photos inside acknowledged outbox records",
@@ -58,14 +65,52 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "  printf('#%015d', row_number() OVER (ORDER BY nuptk)) FROM ("
 	  "  SELECT nuptk FROM roster WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK
 	  "  UNION SELECT nuptk FROM attendance WHERE kegiatan_id = " KEGIATAN " AND "
+	  REAL_NUPTK " UNION SELECT nuptk FROM claim WHERE kegiatan_id = " KEGIATAN " AND "
 	  REAL_NUPTK ");"
 	  "UPDATE attendance SET nuptk = (SELECT alias FROM temp.purge_alias p "
 	  "  WHERE p.nuptk = attendance.nuptk), name = '', school = '', signature = NULL, "
 	  "  client = '', device = '' WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
 	  "UPDATE roster SET nuptk = (SELECT alias FROM temp.purge_alias p "
 	  "  WHERE p.nuptk = roster.nuptk), name = '', npsn = '', school = '' "
-	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
-	  "DELETE FROM temp.purge_alias" },
+	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK },
+	/* Claims keep what the daftar nominatif sums (item, day, amounts,
+	 * rate, evidence kind, mode, origin kabupaten/kota, every decision)
+	 * under the teacher's alias from attendance.people, so totals per
+	 * teacher stay. A teacher the attendance rule did not alias (a session
+	 * purged before claims had this rule) takes the alias of the check-in
+	 * the claim names, else a new one above the session's highest. */
+	{ "claims.people", "claim",
+	  "claims: NUPTK replaced by the teacher's alias, names, schools, the signed "
+	  "statement of real cost (DPR) and device addresses removed",
+	  "SELECT count(*) FROM claim WHERE kegiatan_id = " KEGIATAN " AND (" REAL_NUPTK
+	  "  OR name != '' OR school != '' OR dpr_signature IS NOT NULL OR client != '')",
+	  "CREATE TEMP TABLE IF NOT EXISTS purge_alias(nuptk TEXT PRIMARY KEY, alias TEXT NOT NULL);"
+	  "INSERT OR IGNORE INTO temp.purge_alias(nuptk, alias) SELECT nuptk, coalesce("
+	  "  (SELECT a.nuptk FROM attendance a WHERE a.id = c.checkin_id AND a.nuptk GLOB '#*'),"
+	  "  printf('#%015d', (SELECT coalesce(max(CAST(substr(nuptk, 2) AS INTEGER)), 0) FROM ("
+	  "    SELECT nuptk FROM attendance WHERE kegiatan_id = " KEGIATAN " AND nuptk GLOB '#*' "
+	  "    UNION SELECT nuptk FROM roster WHERE kegiatan_id = " KEGIATAN
+	  "    AND nuptk GLOB '#*')) + row_number() OVER (ORDER BY nuptk))) "
+	  "  FROM (SELECT nuptk, min(checkin_id) AS checkin_id FROM claim WHERE kegiatan_id = "
+	  KEGIATAN " AND " REAL_NUPTK " AND nuptk NOT IN (SELECT nuptk FROM temp.purge_alias) "
+	  "  GROUP BY nuptk) c;"
+	  "UPDATE claim SET nuptk = coalesce((SELECT alias FROM temp.purge_alias p "
+	  "  WHERE p.nuptk = claim.nuptk), nuptk), name = '', school = '', dpr_signature = NULL, "
+	  "  client = '' WHERE kegiatan_id = " KEGIATAN },
+	/* The photo of a receipt leaves only once the hub holds it: the
+	 * reference is cleared and the file queued in store_purge; pb_purge
+	 * deletes it after the commit unless another record still names the
+	 * same hash. Type and size stay (what the evidence was). */
+	{ "claims.receipts", "claim",
+	  "receipt photos the hub holds: the reference, and the file in the content store",
+	  "SELECT count(*) FROM claim WHERE kegiatan_id = " KEGIATAN " AND receipt_sha256 IS NOT "
+	  "NULL AND " CONFIRMED("receipt_sha256"),
+	  "INSERT OR IGNORE INTO store_purge(sha256, size, queued_ms) SELECT receipt_sha256, "
+	  "  max(coalesce(receipt_size, 0)), ?2 FROM claim WHERE kegiatan_id = " KEGIATAN
+	  "  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256")
+	  "  GROUP BY receipt_sha256;"
+	  "UPDATE claim SET receipt_sha256 = NULL WHERE kegiatan_id = " KEGIATAN
+	  "  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256") },
 	{ "attendance.devices", "proxy_allow",
 	  "device addresses allowed extra check-ins",
 	  "SELECT count(*) FROM proxy_allow WHERE kegiatan_id = " KEGIATAN,
@@ -167,11 +212,151 @@ static int log_purge(sqlite3 *db, int64_t now_ms, const char *session, const cha
 	return rc;
 }
 
+/* One number from a query on the session (?1). */
+static int64_t count_of(sqlite3 *db, const char *sql, const char *session, int64_t *second)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		if (second != NULL)
+			*second = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The receipt photo files of a session that would leave the store (the
+ * hub holds them, no record outside the session names them), and the
+ * photos kept because the hub has not confirmed them yet. */
+static int photo_figures(sqlite3 *db, const char *session, int64_t *files, int64_t *bytes,
+			 int64_t *held)
+{
+	*files = count_of(db,
+		"SELECT count(*), coalesce(sum(size), 0) FROM (SELECT receipt_sha256 AS sha, "
+		"  max(coalesce(receipt_size, 0)) AS size FROM claim WHERE kegiatan_id = " KEGIATAN
+		"  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256")
+		"  GROUP BY receipt_sha256) WHERE sha NOT IN (SELECT receipt_sha256 FROM claim "
+		"  WHERE receipt_sha256 IS NOT NULL AND kegiatan_id != " KEGIATAN ") "
+		"  AND sha NOT IN (SELECT sha256 FROM module_files)", session, bytes);
+	*held = count_of(db,
+		"SELECT count(DISTINCT receipt_sha256) FROM claim WHERE kegiatan_id = " KEGIATAN
+		"  AND receipt_sha256 IS NOT NULL AND NOT " CONFIRMED("receipt_sha256"),
+		session, NULL);
+	return *files < 0 || *held < 0 ? -1 : 0;
+}
+
+/* Delete the files queued in store_purge that no record names any more
+ * (a claim of another session, or a module file, may share the hash).
+ * Each under the write lock, so pb-web cannot file the same photo again
+ * between the check and the unlink. A file that cannot be removed stays
+ * queued for the next run. */
+static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
+		       struct pb_purge_report *rep)
+{
+	sqlite3_stmt *q = NULL, *ref = NULL, *del = NULL;
+	int rc = -1, step;
+
+	if (store == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT sha256, size FROM store_purge ORDER BY sha256 LIMIT 1",
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM claim WHERE receipt_sha256 = ?1) "
+			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1)", -1, &ref,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM store_purge WHERE sha256 = ?1", -1, &del, NULL)
+	    != SQLITE_OK)
+		goto out;
+	for (int i = 0; i < PB_PURGE_FILES_MAX; i++) {
+		char sha[PB_SHA256_HEX_LEN + 1];
+		int64_t size, refs = -1;
+		int gone = 0;
+
+		if (pb_db_begin(db) != 0)
+			goto out;
+		sqlite3_reset(q);
+		step = sqlite3_step(q);
+		if (step == SQLITE_DONE) {
+			pb_db_rollback(db);
+			break;
+		}
+		if (step != SQLITE_ROW) {
+			pb_db_rollback(db);
+			goto out;
+		}
+		snprintf(sha, sizeof(sha), "%s", (const char *)sqlite3_column_text(q, 0));
+		size = sqlite3_column_int64(q, 1);
+		sqlite3_reset(q);
+		sqlite3_reset(ref);
+		sqlite3_bind_text(ref, 1, sha, -1, SQLITE_STATIC);
+		if (sqlite3_step(ref) == SQLITE_ROW)
+			refs = sqlite3_column_int64(ref, 0);
+		sqlite3_reset(ref);
+		if (refs < 0) {
+			pb_db_rollback(db);
+			goto out;
+		}
+		if (refs == 0) {
+			int r = pb_store_remove(store, sha);
+			if (r < 0) {
+				fprintf(out, "cannot remove receipt photo %s from the content store: %s "
+					"(kept for the next run)\n", sha, strerror(errno));
+				pb_db_rollback(db);
+				break;
+			}
+			gone = r == 0;
+		}
+		sqlite3_reset(del);
+		sqlite3_bind_text(del, 1, sha, -1, SQLITE_STATIC);
+		step = sqlite3_step(del);
+		sqlite3_reset(del);
+		if (step != SQLITE_DONE || pb_db_commit(db) != 0) {
+			pb_db_rollback(db);
+			goto out;
+		}
+		if (gone) {
+			rep->files++;
+			rep->file_bytes += size;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(ref);
+	sqlite3_finalize(del);
+	return rc;
+}
+
 /* One session: every rule, in one transaction. */
 static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int dry_run,
-			 FILE *out, int64_t *rows)
+			 FILE *out, int64_t *rows, struct pb_purge_report *rep)
 {
+	int64_t files = 0, bytes = 0, held = 0;
+
 	*rows = 0;
+	/* the aliases of another session must not leak into this one */
+	if (pb_db_exec(db, "DROP TABLE IF EXISTS temp.purge_alias") != 0)
+		return -1;
+	if (table_exists(db, "claim") && table_exists(db, "receipt_upload")) {
+		if (photo_figures(db, session, &files, &bytes, &held) != 0)
+			return -1;
+		if (held > 0)
+			fprintf(out, "%s session %s: %" PRId64 " receipt photo(s) kept: the hub has "
+				"not confirmed them yet\n", dry_run ? "would keep" : "kept", session,
+				held);
+		rep->held += held;
+		if (dry_run && files > 0) {
+			fprintf(out, "would purge session %s: receipt photo files — %" PRId64
+				" file(s), %" PRId64 " byte(s) leave the content store\n", session,
+				files, bytes);
+			rep->files += files;
+			rep->file_bytes += bytes;
+		}
+	}
 	if (!dry_run && pb_db_begin(db) != 0)
 		return -1;
 	for (const struct pb_purge_rule *r = pb_purge_rules; r->name != NULL; r++) {
@@ -192,8 +377,8 @@ static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int d
 	return dry_run ? 0 : pb_db_commit(db);
 }
 
-int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_run,
-		 FILE *out, struct pb_purge_report *rep)
+int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
+		 unsigned retention_days, int dry_run, FILE *out, struct pb_purge_report *rep)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t cutoff = now_ms - (int64_t)retention_days * 86400000;
@@ -235,11 +420,28 @@ int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_r
 	st = NULL;
 	for (int i = 0; i < n; i++) {
 		int64_t rows;
-		if (purge_session(db, sessions[i], now_ms, dry_run, out, &rows) != 0)
+		if (purge_session(db, sessions[i], now_ms, dry_run, out, &rows, rep) != 0)
 			goto out;
 		if (rows > 0)
 			rep->sessions++;
 		rep->rows += rows;
+	}
+	/* files queued now or by an earlier run that could not finish */
+	if (dry_run && table_exists(db, "store_purge")) {
+		int64_t bytes = 0, files = count_of(db,
+			"SELECT count(*), coalesce(sum(size), 0) FROM store_purge WHERE sha256 NOT IN "
+			"(SELECT receipt_sha256 FROM claim WHERE receipt_sha256 IS NOT NULL) AND sha256 "
+			"NOT IN (SELECT sha256 FROM module_files)", NULL, &bytes);
+		if (files < 0)
+			goto out;
+		if (files > 0)
+			fprintf(out, "would remove %" PRId64 " receipt photo file(s), %" PRId64
+				" byte(s) left queued by an earlier purge\n", files, bytes);
+		rep->files += files;
+		rep->file_bytes += bytes;
+	} else if (!dry_run && table_exists(db, "store_purge") &&
+		   purge_files(db, store, out, rep) != 0) {
+		goto out;
 	}
 	rc = 0;
 out:

@@ -17,7 +17,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pb_store.h"
+
 #define PB_PURGE_SESSION_MAX 128
+#define PB_PURGE_FILES_MAX   100000  /* photo files removed in one run */
 
 struct pb_purge_rule {
 	const char *name;
@@ -32,11 +35,16 @@ extern const struct pb_purge_rule pb_purge_rules[];
 struct pb_purge_report {
 	int sessions;              /* sessions due */
 	int64_t rows;              /* rows changed (or that would be) */
+	int64_t files;             /* receipt photo files deleted (or that would be) */
+	int64_t file_bytes;        /* their bytes */
+	int64_t held;              /* receipt photos kept: the hub has not confirmed them */
 };
 
 /* Purge (or with dry_run only report) every session due as of now_ms with
- * the given retention. One transaction per session. Lines go to out. */
-int pb_purge_run(sqlite3 *db, int64_t now_ms, unsigned retention_days, int dry_run,
-		 FILE *out, struct pb_purge_report *rep);
+ * the given retention. One transaction per session. Lines go to out.
+ * Receipt photo files taken out of use leave the content store (store;
+ * NULL: they stay queued in store_purge for a later run). */
+int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
+		 unsigned retention_days, int dry_run, FILE *out, struct pb_purge_report *rep);
 
 #endif

@@ -1,5 +1,7 @@
 #include "pb_roster.h"
 
+#include "pb_clock.h"
+
 #include "pb_csv.h"
 
 #include <stdio.h>
@@ -280,12 +282,75 @@ static int json_into(const json_t *o, const char *key, char *dst, size_t sz)
 	return 0;
 }
 
+/* Rows the hub sends are marked as the hub's; a row imported on the box
+ * stays the box's. Listing a withdrawn teacher again invites them back. */
+#define ROSTER_UPSERT_HUB \
+	"INSERT INTO roster(kegiatan_id, nuptk, name, npsn, school, subject, source) " \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'hub') ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET " \
+	"name = excluded.name, npsn = excluded.npsn, school = excluded.school, " \
+	"subject = excluded.subject, withdrawn_ms = 0"
+
+/* Withdraw a teacher the hub put on the roster who has no attendance
+ * event and no claim in the session. NULL when done, else the refusal
+ * code (and *msg). */
+static const char *withdraw(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
+			    const char **msg, int *db_error)
+{
+	sqlite3_stmt *st = NULL;
+	const char *code = NULL;
+	int step;
+
+	*db_error = 1;
+	if (sqlite3_prepare_v2(db,
+		"SELECT source, (SELECT count(*) FROM attendance a WHERE a.kegiatan_id = ?1 "
+		"  AND a.nuptk = ?2) + (SELECT count(*) FROM claim c WHERE c.kegiatan_id = ?1 "
+		"  AND c.nuptk = ?2) FROM roster WHERE kegiatan_id = ?1 AND nuptk = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		return "db";
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		code = "not_on_roster";
+		*msg = "NUPTK tidak ada di daftar peserta";
+	} else if (step != SQLITE_ROW) {
+		code = "db";
+		goto out;
+	} else if (strcmp((const char *)sqlite3_column_text(st, 0), "hub") != 0) {
+		code = "not_from_hub";
+		*msg = "Peserta ini dimasukkan di kotak, bukan oleh hub: tidak ditarik";
+	} else if (sqlite3_column_int64(st, 1) > 0) {
+		code = "has_records";
+		*msg = "Peserta ini sudah hadir atau punya klaim: tidak ditarik";
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (code == NULL) {
+		if (sqlite3_prepare_v2(db, "UPDATE roster SET withdrawn_ms = ?3 WHERE kegiatan_id = ?1 "
+				       "AND nuptk = ?2 AND withdrawn_ms = 0", -1, &st, NULL) != SQLITE_OK) {
+			code = "db";
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, kegiatan_id);
+		sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, pb_clock_wall_ms());
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			code = "db";
+			goto out;
+		}
+	}
+	*db_error = 0;
+out:
+	sqlite3_finalize(st);
+	return code;
+}
+
 enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 					    const json_t *people, json_t **report)
 {
 	sqlite3_stmt *ins = NULL;
 	json_t *lines = json_array(), *p;
-	int accepted = 0, rejected = 0;
+	int accepted = 0, rejected = 0, withdrawn = 0;
 	enum pb_roster_result rc = PB_ROSTER_DB;
 	size_t i;
 
@@ -300,14 +365,32 @@ enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 		rc = PB_ROSTER_TOO_MANY_ROWS;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, ROSTER_UPSERT, -1, &ins, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, ROSTER_UPSERT_HUB, -1, &ins, NULL) != SQLITE_OK)
 		goto out;
 	json_array_foreach(people, i, p) {
 		struct row rw;
 		const char *code, *msg = "";
-		int long_field = 0;
+		int long_field = 0, db_error;
 
 		memset(&rw, 0, sizeof(rw));
+		if (json_is_true(json_object_get(p, "withdrawn"))) {
+			long_field = json_into(p, "nuptk", rw.nuptk, sizeof(rw.nuptk));
+			if (long_field || !pb_nuptk_valid(rw.nuptk)) {
+				code = "bad_nuptk";
+				msg = "NUPTK harus tepat 16 angka";
+			} else {
+				code = withdraw(db, kegiatan_id, rw.nuptk, &msg, &db_error);
+				if (db_error)
+					goto out;
+			}
+			if (code != NULL) {
+				add_line(lines, (int)i + 1, rw.nuptk, code, msg);
+				rejected++;
+			} else {
+				withdrawn++;
+			}
+			continue;
+		}
 		long_field |= json_into(p, "nuptk", rw.nuptk, sizeof(rw.nuptk));
 		long_field |= json_into(p, "name", rw.name, sizeof(rw.name));
 		long_field |= json_into(p, "npsn", rw.npsn, sizeof(rw.npsn));
@@ -328,8 +411,9 @@ enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 out:
 	sqlite3_finalize(ins);
 	if (rc == PB_ROSTER_OK)
-		*report = json_pack("{s:i, s:i, s:O}", "accepted", (json_int_t)accepted,
-				    "rejected", (json_int_t)rejected, "lines", lines);
+		*report = json_pack("{s:i, s:i, s:i, s:O}", "accepted", (json_int_t)accepted,
+				    "rejected", (json_int_t)rejected, "withdrawn",
+				    (json_int_t)withdrawn, "lines", lines);
 	json_decref(lines);
 	if (rc == PB_ROSTER_OK && *report == NULL)
 		rc = PB_ROSTER_DB;

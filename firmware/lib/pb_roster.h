@@ -43,8 +43,12 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 				       const char *csv, size_t len, json_t **report);
 
 /* The same from a JSON array of {"nuptk", "name", "npsn", "school",
- * "subject"} (a roster sent down by the hub); "line" in the report is the
- * 1-based position in the array. */
+ * "subject"} (a roster sent down by the hub: its rows are marked as the
+ * hub's); "line" in the report is the 1-based position in the array.
+ * {"nuptk", "withdrawn": true} withdraws a teacher the hub put on the
+ * roster, unless they have an attendance event or a claim in the session
+ * or the row was imported on the box (a rejected line says which); the
+ * report counts them as "withdrawn". Listed again, they are back. */
 enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 					    const json_t *people, json_t **report);
 

@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -273,6 +273,24 @@ const struct pb_migration pb_migrations[] = {
 	  "  rule TEXT NOT NULL,"
 	  "  rows INTEGER NOT NULL"
 	  ");" },
+	/* 6 retention: receipt photos the hub confirmed it holds (pb-sync
+	 * uploads the others; the purge removes only confirmed ones), photo
+	 * files the purge took out of use and deletes once committed, and
+	 * where a roster row came from and whether the hub withdrew it. */
+	{ 6,
+	  "CREATE TABLE receipt_upload ("
+	  "  sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),"
+	  "  size INTEGER NOT NULL,"
+	  "  confirmed_ms INTEGER NOT NULL"
+	  ");"
+	  "CREATE TABLE store_purge ("
+	  "  sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),"
+	  "  size INTEGER NOT NULL,"
+	  "  queued_ms INTEGER NOT NULL"
+	  ");"
+	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
+	  "  CHECK (source IN ('local', 'hub'));"
+	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

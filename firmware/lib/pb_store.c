@@ -64,6 +64,19 @@ int pb_store_has(const struct pb_store *s, const char *hex, int64_t size)
 	return size < 0 || sb.st_size == size;
 }
 
+int pb_store_remove(const struct pb_store *s, const char *hex)
+{
+	char path[PATH_MAX];
+
+	if (pb_store_path(s, hex, path, sizeof(path)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (unlink(path) != 0)
+		return errno == ENOENT ? 1 : -1;
+	return 0;
+}
+
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len)
 {
 	unsigned char rnd[8];

@@ -45,6 +45,10 @@ enum pb_store_result pb_store_import(const struct pb_store *s, const char *src,
 enum pb_store_result pb_store_adopt(const struct pb_store *s, const char *tmp_path,
 				    const char *expect_hex, char *err, size_t errlen);
 
+/* Remove the object with this hash (retention). 0 removed, 1 it was not
+ * there, -1 error (errno set). */
+int pb_store_remove(const struct pb_store *s, const char *hex);
+
 /* A fresh temp path inside the store (same file system as the objects). */
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len);
 

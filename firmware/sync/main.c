@@ -171,6 +171,8 @@ static enum sync_result round_once(struct pb_sync *s)
 	if (r != SYNC_OK)
 		return r;
 	r = sync_upload(s);
+	if (r == SYNC_OK)
+		r = sync_photos(s);
 	if (r != SYNC_OK)
 		return r;
 	r = sync_feeds(s);

@@ -15,6 +15,7 @@
 #define PB_SYNC_BACKOFF_MIN_S    2
 #define PB_SYNC_REWINDS_MAX      3      /* gap answers in one round */
 #define PB_SYNC_FEED_PAGES_MAX   100    /* feed pages in one round */
+#define PB_SYNC_PHOTO_BATCH      50     /* receipt photos read per query */
 #define PB_SYNC_ROUTE_SIG_LEN    PB_SHA256_HEX_LEN
 
 enum sync_result {
@@ -51,6 +52,9 @@ void sync_tick(void *arg);
 
 /* upload.c */
 enum sync_result sync_upload(struct pb_sync *s);
+/* receipt photos the hub has not confirmed (after the records, before
+ * any download); each at most PB_PROTO_PHOTO_MAX */
+enum sync_result sync_photos(struct pb_sync *s);
 /* enrol when not enrolled yet */
 enum sync_result sync_enrol(struct pb_sync *s);
 

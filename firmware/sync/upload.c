@@ -6,9 +6,13 @@
 #include "pb_db.h"
 #include "pb_log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct loaded {
 	size_t n;
@@ -223,4 +227,168 @@ out:
 	json_decref(ans);
 	loaded_free(&l);
 	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Receipt photos (docs/sync-protocol.md §4b) */
+
+struct photo {
+	char sha[PB_SHA256_HEX_LEN + 1];
+	char mime[32];
+};
+
+/* Photos named by claims that the hub has not confirmed, oldest first. */
+static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_t max,
+			  size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT receipt_sha256, min(receipt_mime) FROM claim WHERE receipt_sha256 IS NOT NULL "
+		"AND receipt_sha256 NOT IN (SELECT sha256 FROM receipt_upload) "
+		"GROUP BY receipt_sha256 ORDER BY min(id) LIMIT ?1 OFFSET ?2", -1, &st, NULL)
+	    != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)skip);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		col(p[*n].sha, sizeof(p[*n].sha), st, 0);
+		col(p[*n].mime, sizeof(p[*n].mime), st, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? 0 : -1;
+}
+
+/* The photo's bytes from the content store (malloc'd), at most
+ * PB_PROTO_PHOTO_MAX; NULL if missing, too big or unreadable. */
+static unsigned char *photo_read(struct pb_sync *s, const char *sha, size_t *len)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	struct stat sb;
+	size_t got = 0;
+	int fd;
+
+	if (pb_store_path(&s->store, sha, path, sizeof(path)) != 0)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    sb.st_size > PB_PROTO_PHOTO_MAX)
+		goto fail;
+	buf = malloc((size_t)sb.st_size);
+	if (buf == NULL)
+		goto fail;
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto fail;
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int photo_confirmed(struct pb_sync *s, const char *sha, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO receipt_upload(sha256, size, "
+			       "confirmed_ms) VALUES (?1, ?2, ?3)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+		sqlite3_bind_int64(st, 3, pb_clock_wall_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum sync_result sync_photos(struct pb_sync *s)
+{
+	struct photo p[PB_SYNC_PHOTO_BATCH];
+	char sig[PB_PROTO_SIG_HEX_LEN + 1], path[64 + PB_SHA256_HEX_LEN], got[PB_SHA256_HEX_LEN + 1];
+	char words[PB_HUBC_ERR_LEN + 96];
+	size_t n, sent = 0, skipped = 0;
+	json_t *ans = NULL;
+	long st;
+
+	/* sent photos leave the pending list, skipped ones stay at its head */
+	while (!*s->stop) {
+		if (photos_pending(s, skipped, p, PB_SYNC_PHOTO_BATCH, &n) != 0) {
+			sync_set_error(s, "cannot read the claims' receipt photos");
+			return SYNC_ERROR;
+		}
+		for (size_t i = 0; i < n && !*s->stop; i++) {
+			unsigned char *body;
+			size_t len = 0;
+
+			body = photo_read(s, p[i].sha, &len);
+			if (body != NULL)
+				pb_sha256_hex(body, len, got);
+			if (body == NULL || strcmp(got, p[i].sha) != 0) {
+				/* never confirmed, so never purged: a person can look */
+				pb_warn("receipt photo %s is missing or damaged in the content store",
+					p[i].sha);
+				free(body);
+				skipped++;
+				continue;
+			}
+			sync_set_state(s, "uploading");
+			snprintf(path, sizeof(path), PB_PROTO_PHOTO_PATH "%s", p[i].sha);
+			pb_proto_sign(s->hc.sk, body, len, sig);
+			st = pb_hubc_post(&s->hc, path, p[i].mime, body, len, sig, &ans);
+			free(body);
+			sync_save_bytes(s);
+			if (st < 0) {
+				snprintf(words, sizeof(words), "photo upload broke off: %s", s->hc.err);
+				sync_set_error(s, words);
+				return *s->stop ? SYNC_STOPPED : SYNC_ERROR;
+			}
+			if (st != 200 || !json_is_string(json_object_get(ans, "sha256")) ||
+			    strcmp(json_string_value(json_object_get(ans, "sha256")), p[i].sha) != 0) {
+				enum pb_proto_err e = pb_proto_err_from_code(json_string_value(
+					json_object_get(ans, "error")));
+				pb_hubc_answer_error(&s->hc, st, ans);
+				if (e == PB_PROTO_BAD_HASH || e == PB_PROTO_MALFORMED ||
+				    e == PB_PROTO_TOO_LARGE) {
+					/* this photo only: the others and the downloads go on */
+					pb_warn("receipt photo %s: %s", p[i].sha, s->hc.err);
+					json_decref(ans);
+					ans = NULL;
+					skipped++;
+					continue;
+				}
+				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
+				sync_set_error(s, words);
+				json_decref(ans);
+				return (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX) ?
+				       SYNC_REFUSED : SYNC_ERROR;
+			}
+			json_decref(ans);
+			ans = NULL;
+			if (photo_confirmed(s, p[i].sha, len) != 0) {
+				sync_set_error(s, "cannot record the hub's receipt of a photo");
+				return SYNC_ERROR;
+			}
+			sent++;
+		}
+		if (n < PB_SYNC_PHOTO_BATCH)
+			break;                 /* that was the last of them */
+	}
+	if (sent > 0)
+		pb_info("%zu receipt photo(s) now held by the hub", sent);
+	return *s->stop ? SYNC_STOPPED : SYNC_OK;
 }

@@ -68,6 +68,9 @@ static int pick_day(struct pb_req *r, const json_t *body, const struct pb_kegiat
 	return 0;
 }
 
+#define WITHDRAWN_MESSAGE "Nama Anda sudah ditarik dari daftar peserta kegiatan ini oleh " \
+	"penyelenggara, jadi tidak dapat presensi. Hubungi fasilitator bila ini keliru."
+
 static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 {
 	switch (ar) {
@@ -87,6 +90,8 @@ static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 	case PB_ATT_NAME_REQUIRED:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "name_required",
 			   "NUPTK tidak ada di daftar peserta: isi nama dan sekolah (peserta tambahan)");
+	case PB_ATT_WITHDRAWN:
+		return ERR(r, MHD_HTTP_CONFLICT, "withdrawn", WITHDRAWN_MESSAGE);
 	case PB_ATT_NOT_FOUND:
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Data tidak ditemukan");
 	case PB_ATT_BAD_INPUT:
@@ -310,6 +315,8 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	json_decref(in);
 	if (rc < 0)
 		return DB_ERR(r);
+	if (rc == 2)
+		return ERR(r, MHD_HTTP_CONFLICT, "withdrawn", WITHDRAWN_MESSAGE);
 	if (rc > 0)
 		return pb_respond_json_with(r, MHD_HTTP_OK,
 			json_pack("{s:b, s:s}", "walk_in", 1, "message",

@@ -11,11 +11,12 @@ import sys
 
 import requests
 
-from pbhub import Sync, box_counts, sync_section
+from pbhub import box_counts, sync_once, sync_section
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import Staff, add_staff, checkin, nuptk, roster_csv, today  # noqa: E402
+from attendance_util import (Staff, add_staff, checkin, nuptk, post_from,  # noqa: E402
+                             roster_csv, today)
 
 CENTRE = "PB-TEST-001"
 
@@ -26,14 +27,6 @@ def box_with_web(boxes, hub):
     add_staff(b)
     b.start()
     return b
-
-
-def sync_once(b):
-    s = Sync(b).start(["-1"])
-    try:
-        assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
-    finally:
-        s.stop()
 
 
 def export(hub, session):
@@ -185,3 +178,53 @@ def test_purge_after_the_session_ended_keeps_totals(boxes, hub):
     assert s == 400 and j["error"] == "bad_nuptk"
     assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
     assert "0 session(s), 0 row(s)" in b.pbctl("purge", "--as-of", str(now + 33 * DAY_MS)).stdout
+
+
+def test_roster_from_the_hub_withdraws_a_participant(boxes, hub):
+    """A participant entry {"nuptk", "withdrawn": true} takes a teacher the
+    hub invited off the roster: they cannot check in (not even as a
+    walk-in) and are no longer "not yet" in the day view. Someone who has
+    checked in, a row imported on the box and an unknown NUPTK stay, each
+    reported."""
+    hub.cli("publish", "roster", "--centre", CENTRE,
+            input=roster_doc("S-HUB-W", [10, 11, 12, 13]))
+    b = box_with_web(boxes, hub)
+    sync_once(b)
+    st = Staff(b)
+    sid = [x for x in st.get("/api/v1/sessions").json()["sessions"]
+           if x["uid"] == "S-HUB-W"][0]["id"]
+    assert st.roster(sid, roster_csv(1, start=20)).status_code == 200    # a local row
+    s, j = checkin(b, "127.0.0.36", sid, nuptk(11), st.code(sid))
+    assert s == 201, j
+
+    gone = [{"nuptk": nuptk(i), "withdrawn": True} for i in (10, 11, 20, 99)]
+    doc = json.loads(roster_doc("S-HUB-W", [12, 13]))
+    doc["participants"] += gone
+    hub.cli("publish", "roster", "--centre", CENTRE, input=json.dumps(doc))
+    sync_once(b)
+    assert inbox(b)[-1] == ("roster", 1)
+    day = st.day(sid)
+    assert sorted(r["nuptk"] for r in day["rows"]) == [nuptk(i) for i in (11, 12, 13, 20)]
+    assert day["counts"]["not_yet"] == 3 and day["counts"]["present"] == 1
+    with sqlite3.connect(b.db_path()) as c:
+        rec = json.loads(c.execute("SELECT payload FROM outbox WHERE type = 'attendance.roster' "
+                                   "ORDER BY seq DESC LIMIT 1").fetchone()[0])
+    assert (rec["accepted"], rec["withdrawn"], rec["rejected"]) == (2, 1, 3), rec
+
+    code = st.code(sid)
+    s, j = post_from(b, "127.0.0.37", "/api/v1/checkin/lookup",
+                     {"session": sid, "nuptk": nuptk(10), "code": code})
+    assert s == 409 and j["error"] == "withdrawn" and "ditarik" in j["message"], j
+    for extra in ({}, {"name": "Guru Sepuluh", "school": "SMPN 10"}):
+        s, j = checkin(b, "127.0.0.37", sid, nuptk(10), code, **extra)
+        assert s == 409 and j["error"] == "withdrawn", j
+    s, j = checkin(b, "127.0.0.38", sid, nuptk(20), code)
+    assert s == 201 and j["walk_in"] is False, j
+
+    # invited again: back on the roster, and checks in
+    hub.cli("publish", "roster", "--centre", CENTRE, input=roster_doc("S-HUB-W", [10]))
+    sync_once(b)
+    assert nuptk(10) in [r["nuptk"] for r in st.day(sid)["rows"]]
+    s, j = checkin(b, "127.0.0.37", sid, nuptk(10), st.code(sid))
+    assert s == 201 and j["walk_in"] is False, j
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"

@@ -2,6 +2,7 @@
 acknowledged the session's records and the retention has passed."""
 import hashlib
 import json
+import os
 import sqlite3
 import time
 
@@ -27,7 +28,9 @@ def test_purge_after_ack_and_retention(boxes, hub):
              "signature": "M1 1 L2 2", "jp": 8}), "3")
         b.pbctl("outbox", "add", "claim.submit", json.dumps(
             {"session_id": s, "claim_id": f"C-{s}", "nuptk": "1234567890123456",
-             "receipt_photo": "ab" * 32, "amount_rp": 50000}))
+             "receipt_photo": "ab" * 32, "amount_rp": 50000,
+             "evidence": {"kind": "receipt", "sha256": "cd" * 32, "mime": "image/jpeg",
+                          "size": 1234}}))
     s = Sync(b).start(["-1"])
     assert s.daemon.proc.wait(timeout=60) == 0
     s.daemon.stop()
@@ -56,6 +59,9 @@ def test_purge_after_ack_and_retention(boxes, hub):
         # totals stay
         assert sum(p.get("jp", 0) for p in payloads(b, sess)) == 24
         assert [p["amount_rp"] for p in payloads(b, sess) if "amount_rp" in p] == [50000]
+        # the photo's hash goes, what the evidence was stays
+        assert [p["evidence"] for p in payloads(b, sess) if "evidence" in p] == \
+            [{"kind": "receipt", "mime": "image/jpeg", "size": 1234}]
     assert payloads(b, "S3")[0]["name"] == "Sri"
     # the chain still holds on the box; the hub keeps what it received
     assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
@@ -92,3 +98,35 @@ def test_unset_clock_does_not_purge_early(boxes, hub):
     assert "0 session(s)" in b.pbctl("purge", "--dry-run").stdout
     later = str(int(time.time() * 1000) + 31 * DAY_MS)
     assert "1 session(s)" in b.pbctl("purge", "--dry-run", "--as-of", later).stdout
+
+
+def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
+    """A purge commits before it deletes files: files queued in store_purge
+    by a run that stopped in between (power cut) go at the next run, unless
+    something names the hash again (here a module file with the same
+    bytes)."""
+    b = boxes()
+    b.pbctl("init")
+    store = os.path.join(b.dir, "data", "store")
+    shas = []
+    for data in (b"\xff\xd8\xff" + b"a" * 500, b"\xff\xd8\xff" + b"b" * 700):
+        sha = hashlib.sha256(data).hexdigest()
+        os.makedirs(os.path.join(store, sha[:2]), exist_ok=True)
+        with open(os.path.join(store, sha[:2], sha), "wb") as f:
+            f.write(data)
+        shas.append((sha, len(data)))
+    with sqlite3.connect(b.db_path()) as c:
+        c.executemany("INSERT INTO store_purge(sha256, size, queued_ms) VALUES (?, ?, 1)", shas)
+        c.execute("INSERT INTO modules(id, title, kk, subject, level, updated_at) "
+                  "VALUES ('m1', 'Modul', 'A', 'IPA', 'SD', 1)")
+        c.execute("INSERT INTO module_files(module_id, pos, name, sha256, size, mime) "
+                  "VALUES ('m1', 0, 'x.jpg', ?, ?, 'image/jpeg')", shas[1])
+    out = b.pbctl("purge", "--dry-run").stdout
+    assert f"would remove: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert "left queued by an earlier purge" in out
+    out = b.pbctl("purge").stdout
+    assert f"removed: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert not os.path.exists(os.path.join(store, shas[0][0][:2], shas[0][0]))
+    assert os.path.exists(os.path.join(store, shas[1][0][:2], shas[1][0]))
+    with sqlite3.connect(b.db_path()) as c:
+        assert c.execute("SELECT count(*) FROM store_purge").fetchone()[0] == 0

@@ -226,6 +226,20 @@ static void test_outbox_agrees(void **state)
 	assert_int_equal(system(err), 0);
 }
 
+/* The hub and the box judge a receipt photo by the same first bytes. */
+static void test_photo_mime(void **state)
+{
+	static const unsigned char jpeg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10 };
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0 };
+	(void)state;
+	assert_string_equal(pb_proto_photo_mime(jpeg, sizeof(jpeg)), "image/jpeg");
+	assert_string_equal(pb_proto_photo_mime(png, sizeof(png)), "image/png");
+	assert_null(pb_proto_photo_mime(jpeg, 2));
+	assert_null(pb_proto_photo_mime(png, 7));
+	assert_null(pb_proto_photo_mime((const unsigned char *)"GIF89a", 6));
+	assert_null(pb_proto_photo_mime(jpeg, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_gunzip_limit),
 		cmocka_unit_test(test_keys_and_signatures),
 		cmocka_unit_test(test_outbox_agrees),
+		cmocka_unit_test(test_photo_mime),
 	};
 	if (sodium_init() < 0)
 		return 1;
