@@ -19,11 +19,39 @@ const char *pb_store_strerror(enum pb_store_result r)
 	return "unknown";
 }
 
+/* The store is shared by the box's programs through their common group
+ * (pb on the box, where the data folder is set-group-ID, so every folder
+ * below it belongs to that group). A new folder is made group-writable
+ * whatever the creating program's umask (pbctl as root has 022), so that
+ * pb-web (receipt photos), pb-sync (module files, the purge) and pbctl
+ * can each add and remove files in folders another one made. */
+#define PB_STORE_DIR_MODE 0770
+
+/* 0 when path is a folder now (*made says if it is new), -1 on error. */
+static int store_mkdir(const char *path, int *made)
+{
+	struct stat sb;
+	int fd, rc = -1;
+
+	*made = 0;
+	if (mkdir(path, PB_STORE_DIR_MODE) != 0)
+		return errno == EEXIST ? 0 : -1;
+	*made = 1;
+	/* fchmod on the folder itself (pb-web's system call filter has no chmod) */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) == 0 && fchmod(fd, (sb.st_mode & S_ISGID) | PB_STORE_DIR_MODE) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
 static int mkdir_p1(const char *path)
 {
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-	return -1;
+	int made;
+
+	return store_mkdir(path, &made);
 }
 
 int pb_store_open(struct pb_store *s, const char *dir)
@@ -106,7 +134,7 @@ static enum pb_store_result place(const struct pb_store *s, const char *tmp,
 				  const char *hex, char *err, size_t errlen)
 {
 	char dst[PATH_MAX], shard[PATH_MAX];
-	int n;
+	int n, made;
 
 	if (pb_store_path(s, hex, dst, sizeof(dst)) != 0)
 		return PB_STORE_ERR_NAME;
@@ -115,7 +143,11 @@ static enum pb_store_result place(const struct pb_store *s, const char *tmp,
 		snprintf(err, errlen, "store path too long");
 		return PB_STORE_ERR_IO;
 	}
-	if (mkdir(shard, 0755) == 0) {
+	if (store_mkdir(shard, &made) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", shard, strerror(errno));
+		return PB_STORE_ERR_IO;
+	}
+	if (made) {
 		/* A new shard folder is only durable once its parent is synced:
 		 * without this a power cut could lose the folder, and the file
 		 * renamed into it, after the catalogue committed it. */
@@ -123,9 +155,6 @@ static enum pb_store_result place(const struct pb_store *s, const char *tmp,
 			snprintf(err, errlen, "cannot sync %s: %s", s->dir, strerror(errno));
 			return PB_STORE_ERR_IO;
 		}
-	} else if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", shard, strerror(errno));
-		return PB_STORE_ERR_IO;
 	}
 	if (rename(tmp, dst) != 0) {
 		snprintf(err, errlen, "cannot rename into the store: %s", strerror(errno));
