@@ -125,6 +125,9 @@ static const struct key_def keys[] = {
 	NUM("sync", "retention_days", sync_retention_days, 1, 3650, "30",
 	    "Days after a session's last record before its personal data is purged "
 	    "(only once the hub acknowledged it)"),
+	NUM("sync", "purge_interval_h", sync_purge_interval_h, 0, 8760, "24",
+	    "Hours between pb-sync's own purges of what retention_days lets go, run after "
+	    "an upload (0: only by hand, pbctl purge)"),
 	NUM("attendance", "session_idle_s", session_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", session_max_s, 300, 604800, "43200",

@@ -68,6 +68,7 @@ struct pb_config {
 	unsigned sync_backoff_max_s;
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */
+	unsigned sync_purge_interval_h;         /* pb-sync purges this often, 0: never */
 
 	/* [attendance] */
 	unsigned session_idle_s;           /* staff login ends after this idle time */

@@ -175,6 +175,7 @@ static enum sync_result round_once(struct pb_sync *s)
 		r = sync_photos(s);
 	if (r != SYNC_OK)
 		return r;
+	sync_purge(s);           /* what the hub now holds may leave the box */
 	r = sync_feeds(s);
 	sync_apply_inbox(s);
 	if (r != SYNC_OK)

@@ -58,6 +58,9 @@ enum sync_result sync_photos(struct pb_sync *s);
 /* enrol when not enrolled yet */
 enum sync_result sync_enrol(struct pb_sync *s);
 
+/* purge.c: retention, at most every [sync] purge_interval_h */
+void sync_purge(struct pb_sync *s);
+
 /* download.c */
 enum sync_result sync_feeds(struct pb_sync *s);
 void sync_apply_inbox(struct pb_sync *s);

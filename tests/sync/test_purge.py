@@ -130,3 +130,64 @@ def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
     assert os.path.exists(os.path.join(store, shas[1][0][:2], shas[1][0]))
     with sqlite3.connect(b.db_path()) as c:
         assert c.execute("SELECT count(*) FROM store_purge").fetchone()[0] == 0
+
+
+def age_records(b, days):
+    """Make every outbox record and its acknowledgement DAYS old, as if the
+    box had kept them that long: wall_ms is part of each record's hash, so
+    the box's chain is hashed again (the hub's copies are not touched)."""
+    old = int(time.time() * 1000) - days * DAY_MS
+    with sqlite3.connect(b.db_path()) as c:
+        box_id = c.execute("SELECT value FROM box_meta WHERE key = 'box_id'").fetchone()[0]
+        rows = c.execute("SELECT seq, id, type, payload, clock_source, boot_id, mono_ms, "
+                         "prev_hash FROM outbox ORDER BY seq").fetchall()
+        prev = rows[0][7]
+        for seq, rid, typ, payload, src, boot, mono, _ in rows:
+            fields = ["pb-outbox-1", box_id, str(seq), rid, typ, str(old), src, boot,
+                      str(mono), prev]
+            h = hashlib.sha256(("\n".join(fields) + "\n" + payload).encode()).hexdigest()
+            c.execute("UPDATE outbox SET wall_ms = ?, prev_hash = ?, hash = ?, "
+                      "acked_ms = CASE WHEN acked = 1 THEN ? ELSE acked_ms END WHERE seq = ?",
+                      (old, prev, h, old, seq))
+            prev = h
+        # pb-sync's last purge was a day and more ago too
+        c.execute("UPDATE box_meta SET value = ? WHERE key = 'sync.purge_last_ms'",
+                  (str(old),))
+    assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+
+
+def test_pb_sync_purges_by_itself_once_retention_passed(boxes, hub):
+    """No one has to run pbctl purge: after an upload, at most every
+    [sync] purge_interval_h, pb-sync purges what the hub holds and the
+    retention lets go; with purge_interval_h = 0 it leaves it to a person."""
+    made = {}
+    for name, extra in (("auto", "retention_days = 30"),
+                        ("manual", "retention_days = 30\npurge_interval_h = 0")):
+        b = boxes(sections=sync_section(hub.base, hub.cli("token", f"PB-AUTO-{name}")
+                                         .stdout.strip(), extra))
+        b.pbctl("init")
+        b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
+            {"session_id": "S1", "nuptk": "1234567890123456", "name": "Budi Santoso",
+             "signature": "M1 1 L2 2", "jp": 8}))
+        s = Sync(b).start(["-1"])
+        assert s.daemon.proc.wait(timeout=60) == 0
+        s.daemon.stop()
+        # within the retention the round purged nothing
+        assert payloads(b, "S1")[0]["name"] == "Budi Santoso"
+        age_records(b, 31)
+        # (a record added now would not chain to the hub's copies of the
+        # re-hashed ones: the next round has nothing to send)
+        s = Sync(b).start(["-1"])
+        assert s.daemon.proc.wait(timeout=60) == 0
+        made[name] = (b, s.daemon.output())
+        s.daemon.stop()
+    b, log = made["auto"]
+    assert not {"name", "nuptk", "signature"} & set(payloads(b, "S1")[0])
+    assert payloads(b, "S1")[0]["jp"] == 8
+    assert "purge: 1 session(s)" in log, log
+    with sqlite3.connect(b.db_path()) as c:
+        assert c.execute("SELECT count(*) FROM purge_log").fetchone()[0] == 1
+    b, log = made["manual"]
+    assert payloads(b, "S1")[0]["name"] == "Budi Santoso"
+    assert "purge:" not in log
+    assert "would purge session S1" in b.pbctl("purge", "--dry-run").stdout
