@@ -92,8 +92,11 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
+# api: pb-web's handlers and request path (server.c is included by the harness)
+FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c,$(WEB_SRC))
+FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
@@ -182,13 +185,14 @@ $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/fuzz -Ifirmware/web $(ALL_LDFLAGS) -o $@ \
-		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS)
+		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) $(FUZZ_LDFLAGS_$*)
 
 # The same harnesses under libFuzzer (make fuzz builds them in build/fuzz).
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
 	@echo "  FUZZ $@"
 	@$(CC) $(ALL_CFLAGS) -MF $@.dep -fsanitize=fuzzer -Itests/fuzz -Ifirmware/web \
-		$(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS)
+		$(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) \
+		$(FUZZ_LDFLAGS_$*)
 
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 
