@@ -95,7 +95,8 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
-FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c,$(WEB_SRC))
+FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
+                  firmware/web/sandbox.c,$(WEB_SRC))
 FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
