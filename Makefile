@@ -98,6 +98,7 @@ FUZZ_EXTRA_webpath := firmware/web/webpath.c
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
                   firmware/web/sandbox.c,$(WEB_SRC))
 FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
+$(BUILD)/tests/fuzz-api $(BUILD)/fuzz-api: firmware/web/server.c
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
@@ -181,7 +182,7 @@ $(BUILD)/tests/sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/firmwar
 		$(BUILD)/obj/firmware/web/sandbox.o $(BUILD)/libpb.a $(LIBS)
 
 # Fuzzing harnesses as plain programs that replay a corpus (make test).
-$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h \
 		$(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
@@ -189,7 +190,7 @@ $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) $(FUZZ_LDFLAGS_$*)
 
 # The same harnesses under libFuzzer (make fuzz builds them in build/fuzz).
-$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
 	@echo "  FUZZ $@"
 	@$(CC) $(ALL_CFLAGS) -MF $@.dep -fsanitize=fuzzer -Itests/fuzz -Ifirmware/web \
 		$(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) \

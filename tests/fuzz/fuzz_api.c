@@ -24,7 +24,7 @@
  * (-Wl,--wrap) to use libsodium's smallest limits, so a login attempt
  * costs microseconds instead of 16 MB and tens of milliseconds; the check
  * itself is still crypto_pwhash_str_verify. */
-#include "fuzz.h"
+#include "fuzzdb.h"
 
 /* pb-web's request path itself (static functions): on_request, take_body,
  * unescape, on_completed, on_connection, pb_web_db. */
@@ -36,12 +36,9 @@
 #include "pb_password.h"
 #include "pb_staff.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #define REQ_MAX        (80 * 1024)
 #define ANSWER_MAX     (256 * 1024)
@@ -94,27 +91,18 @@ static const char *const LOG_TABLES[] = { "audit", "login_failure", "staff_login
 static struct pb_web web;
 static struct MHD_Daemon *mhd;
 static sqlite3 *pristine;                  /* the database as set up */
-static unsigned char pristine_digest[crypto_generichash_BYTES];
-static char dir[64];
+static unsigned char pristine_digest[FUZZDB_DIGEST_LEN];
 static int64_t session_id, claim_id;
 static char checkin_uid[PB_ID_HEX_LEN + 1];
 static char token[3][TOKEN_MAX], csrf[3][TOKEN_MAX];
 
 static void cleanup(void)
 {
-	char p[PATH_MAX];
-
 	if (mhd != NULL)
 		MHD_stop_daemon(mhd);
 	mhd = NULL;
 	sqlite3_close(pristine);
 	pristine = NULL;
-	if (dir[0] == '\0')
-		return;
-	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
-	if (system(p) != 0)
-		fprintf(stderr, "fuzz-api: cannot remove %s\n", dir);
-	dir[0] = '\0';
 }
 
 /* One request through libmicrohttpd and pb-web; the answer's status, the
@@ -224,66 +212,17 @@ static void login(int who, const char *user, const char *role)
 	json_decref(j);
 }
 
-/* Hash of every table's rows but the logs. */
-static void digest(sqlite3 *db, unsigned char out[crypto_generichash_BYTES])
-{
-	crypto_generichash_state h;
-	sqlite3_stmt *tables = NULL, *st;
-
-	crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
-	FUZZ_CHECK(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
-				      "ORDER BY name", -1, &tables, NULL) == SQLITE_OK);
-	while (sqlite3_step(tables) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(tables, 0);
-		char sql[256];
-		int skip = 0;
-
-		for (int i = 0; LOG_TABLES[i] != NULL; i++)
-			skip |= strcmp(t, LOG_TABLES[i]) == 0;
-		if (skip)
-			continue;
-		crypto_generichash_update(&h, (const unsigned char *)t, strlen(t) + 1);
-		/* table names come from sqlite_master, not from the input */
-		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY 1", t);
-		FUZZ_CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			for (int c = 0; c < sqlite3_column_count(st); c++) {
-				const unsigned char *v = sqlite3_column_blob(st, c);
-				int n = sqlite3_column_bytes(st, c);
-				unsigned char type = (unsigned char)sqlite3_column_type(st, c);
-				crypto_generichash_update(&h, &type, 1);
-				crypto_generichash_update(&h, (const unsigned char *)&n, sizeof(n));
-				if (v != NULL)
-					crypto_generichash_update(&h, v, (unsigned long long)n);
-			}
-		}
-		sqlite3_finalize(st);
-	}
-	sqlite3_finalize(tables);
-	crypto_generichash_final(&h, out, crypto_generichash_BYTES);
-}
-
-static void copy_db(sqlite3 *to, sqlite3 *from)
-{
-	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
-
-	FUZZ_CHECK(b != NULL);
-	FUZZ_CHECK(sqlite3_backup_step(b, -1) == SQLITE_DONE);
-	FUZZ_CHECK(sqlite3_backup_finish(b) == SQLITE_OK);
-}
-
 static void setup(void)
 {
 	char path[256], body[1024], today[PB_DAY_LEN + 1];
-	const char *tmp = getenv("TMPDIR");
+	const char *dir;
 	sqlite3 *db;
 	json_t *j;
 
 	FUZZ_CHECK(sodium_init() >= 0);
 	pb_log_init("fuzz-api");
 	pb_log_set_level(getenv("FUZZ_LOG") != NULL ? LOG_DEBUG : LOG_CRIT);
-	snprintf(dir, sizeof(dir), "%s/pbfuzz-api-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	FUZZ_CHECK(mkdtemp(dir) != NULL);
+	dir = fuzzdb_make_dir("api");
 	atexit(cleanup);
 	pb_config_defaults(&web.cfg);
 	snprintf(web.cfg.data_dir, sizeof(web.cfg.data_dir), "%s", dir);
@@ -344,41 +283,17 @@ static void setup(void)
 		json_decref(j);
 	}
 	FUZZ_CHECK(claim_id > 0);
-	FUZZ_CHECK(sqlite3_open(":memory:", &pristine) == SQLITE_OK);
-	copy_db(pristine, pb_web_db(&web));
-	digest(pristine, pristine_digest);
-}
-
-/* Append s to the request body, with the @…@ place holders filled. */
-static size_t fill(char *out, size_t cap, const uint8_t *in, size_t n, const char *code,
-		   const char *today)
-{
-	static const char *const names[] = { "@CODE@", "@TODAY@", "@CHECKIN@" };
-	const char *vals[] = { code, today, checkin_uid };
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o < cap;) {
-		int done = 0;
-		for (int k = 0; k < 3 && !done; k++) {
-			size_t l = strlen(names[k]), vl = strlen(vals[k]);
-			if (i + l <= n && memcmp(in + i, names[k], l) == 0 && o + vl <= cap) {
-				memcpy(out + o, vals[k], vl);
-				o += vl;
-				i += l;
-				done = 1;
-			}
-		}
-		if (!done)
-			out[o++] = (char)in[i++];
-	}
-	return o;
+	pristine = fuzzdb_snapshot(pb_web_db(&web));
+	fuzzdb_digest(pristine, LOG_TABLES, pristine_digest);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char ans[ANSWER_MAX], body[REQ_MAX];
 	char path[256], extra[512] = "", code[PB_CODE_DIGITS + 1], today[PB_DAY_LEN + 1];
-	unsigned char after[crypto_generichash_BYTES];
+	static const char *const names[] = { "@CODE@", "@TODAY@", "@CHECKIN@", NULL };
+	const char *vals[] = { code, today, checkin_uid };
+	unsigned char after[FUZZDB_DIGEST_LEN];
 	const struct route *rt;
 	struct pb_kegiatan k;
 	sqlite3 *db;
@@ -399,7 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(pb_kegiatan_get(db, session_id, &k) == 0);
 	pb_code_for(k.secret, pb_code_counter(pb_clock_mono_ms(), web.cfg.code_period_s), code);
 	pb_att_today(today);
-	blen = fill(body, sizeof(body), data + 2, size - 2, code, today);
+	blen = fuzzdb_fill(body, sizeof(body), data + 2, size - 2, names, vals);
 	{
 		/* the path, with the ids of the session and the claim set up */
 		const char *p = rt->path;
@@ -427,13 +342,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sqlite3_total_changes64(db) == before)
 		return 0;
 	if (status >= 400) {
-		digest(db, after);
+		fuzzdb_digest(db, LOG_TABLES, after);
 		if (memcmp(after, pristine_digest, sizeof(after)) != 0) {
 			fprintf(stderr, "fuzz-api: %s answered %d but changed the records\n%s\n",
 				path, status, ans);
 			abort();
 		}
 	}
-	copy_db(db, pristine);             /* the next input meets the same box */
+	fuzzdb_copy(db, pristine);             /* the next input meets the same box */
 	return 0;
 }
