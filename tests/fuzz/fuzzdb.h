@@ -39,6 +39,13 @@ static inline const char *fuzzdb_make_dir(const char *name)
 	return fuzzdb_dir;
 }
 
+/* Durability is not what a fuzzer tests: no fsync per commit, so an input
+ * costs CPU, not disk waits. */
+static inline void fuzzdb_no_sync(sqlite3 *db)
+{
+	FUZZ_CHECK(sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL) == SQLITE_OK);
+}
+
 /* Hash of the rows of every table but the ones named in skip (NULL-ended). */
 static inline void fuzzdb_digest(sqlite3 *db, const char *const *skip,
 				 unsigned char out[FUZZDB_DIGEST_LEN])
