@@ -92,13 +92,15 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
                   firmware/web/sandbox.c,$(WEB_SRC))
 FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
 $(BUILD)/tests/fuzz-api $(BUILD)/fuzz-api: firmware/web/server.c
+# sync: pb-sync's steps against a hub thread in the harness
+FUZZ_EXTRA_sync := $(filter-out firmware/sync/main.c,$(SYNC_SRC))
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
