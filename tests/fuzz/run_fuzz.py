@@ -5,7 +5,8 @@ executions and coverage (make fuzz).
   tests/fuzz/run_fuzz.py --build build/fuzz --seconds 60 [--merge] NAME…
 
 Each run starts from the committed seeds in tests/fuzz/corpus/NAME/ and
-keeps what it finds in BUILD/corpus/NAME/ (not committed). A crash leaves
+keeps what it finds in BUILD/corpus/NAME/ (not committed); a dictionary
+tests/fuzz/NAME.dict (JSON keys, CSV headings) is used when there is one. A crash leaves
 its input in BUILD/crashes/ and fails the run: fix the bug, then commit the
 input to tests/fuzz/corpus/NAME/ so make test replays it for ever.
 --merge adds the inputs that reach new coverage to the committed corpus
@@ -33,6 +34,9 @@ def run(build, name, seconds):
     cmd = [binp, f"-max_total_time={seconds}", "-print_final_stats=1",
            f"-timeout={TIMEOUT_S}", f"-rss_limit_mb={RSS_LIMIT_MB}",
            f"-max_len={MAX_LEN}", f"-artifact_prefix={crashes}/{name}-", work, seeds]
+    words = os.path.join(ROOT, "tests", "fuzz", f"{name}.dict")
+    if os.path.exists(words):
+        cmd.insert(1, f"-dict={words}")
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                        timeout=seconds * 3 + 120)
     out = p.stderr
