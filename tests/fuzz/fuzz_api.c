@@ -15,7 +15,8 @@
  *
  * What must hold: an answer comes (a status line with a 3-digit status);
  * no crash, leak or undefined behaviour (sanitizers); an answer of 400 or
- * more leaves every record of the database as it was (only the logs may
+ * more is a JSON {"error", "message"} and not a 500, and it leaves every
+ * record of the database as it was (only the logs may
  * grow: audit, login failures, the login's last use). After an input that
  * changed the database it is put back as it was at start, so every input
  * meets the same box.
@@ -288,6 +289,26 @@ static void setup(void)
 	fuzzdb_digest(pristine, LOG_TABLES, pristine_digest);
 }
 
+/* Bad input gets a clear error: a refusal is a JSON object with an
+ * error code and a message, and never a 500 (the box's own fault). */
+static void check_answer(const char *path, int status, const char *ans)
+{
+	json_t *j;
+	int ok;
+
+	if (status < 400)
+		return;
+	j = json_loads(answer_body(ans), 0, NULL);
+	ok = status != 500 && json_is_string(json_object_get(j, "error")) &&
+	     json_is_string(json_object_get(j, "message"));
+	json_decref(j);
+	if (!ok) {
+		fprintf(stderr, "fuzz-api: %s answered %d without a clear error:\n%s\n", path,
+			status, ans);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char ans[ANSWER_MAX], body[REQ_MAX];
@@ -340,6 +361,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(status >= 100 && status <= 599);
 	if (getenv("FUZZ_LOG") != NULL)
 		fprintf(stderr, "%s\n", answer_body(ans));
+	check_answer(path, status, ans);
 	if (sqlite3_total_changes64(db) == before)
 		return 0;
 	if (status >= 400) {
