@@ -135,6 +135,8 @@ static void cleanup(void)
 	if (mhd != NULL)
 		MHD_stop_daemon(mhd);
 	mhd = NULL;
+	pb_modules_cache_free();
+	pb_files_cache_free();
 	sqlite3_close(pristine);
 	pristine = NULL;
 }
@@ -319,6 +321,7 @@ static void setup(void)
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &web,
 		MHD_OPTION_END);
 	FUZZ_CHECK(mhd != NULL);
+	__atomic_store_n(&web.serving, 1, __ATOMIC_RELEASE);  /* as main.c once confined */
 
 	login(WHO_FASIL, "fasil", "fasilitator");
 	login(WHO_ADMIN, "admin", "admin");
