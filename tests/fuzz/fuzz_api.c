@@ -43,6 +43,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <time.h>
 
 #define REQ_MAX        (80 * 1024)
 #define ANSWER_MAX     (256 * 1024)
@@ -115,6 +116,8 @@ static const struct route ROUTES[] = {
 	{ "GET", "/api/v1/sessions/%S/claims.csv", NULL },
 	{ "GET", "/", NULL },
 	{ "GET", "/index.html", NULL },
+	{ "GET", "/api/v1/admin/wifi", NULL },
+	{ "GET", "/admin/wifi/poster", NULL },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
@@ -296,6 +299,7 @@ static void setup(void)
 	const char *dir;
 	sqlite3 *db;
 	json_t *j;
+	FILE *f;
 
 	FUZZ_CHECK(sodium_init() >= 0);
 	pb_log_init("fuzz-api");
@@ -307,6 +311,15 @@ static void setup(void)
 	snprintf(web.cfg.webapp_dir, sizeof(web.cfg.webapp_dir), "%s/webapp", PB_SOURCE_DIR);
 	snprintf(web.cfg.clock_adjust, sizeof(web.cfg.clock_adjust), "off");
 	snprintf(web.cfg.claims_province, sizeof(web.cfg.claims_province), "Jawa Timur");
+	/* the phone's DHCP lease (the portal, the Wi-Fi page) and no hostapd:
+	 * nothing of the machine running the harness is read */
+	snprintf(web.cfg.net_lease_file, sizeof(web.cfg.net_lease_file), "%s/leases", dir);
+	snprintf(web.cfg.net_hostapd_ctrl, sizeof(web.cfg.net_hostapd_ctrl), "%s/hostapd", dir);
+	f = fopen(web.cfg.net_lease_file, "w");
+	FUZZ_CHECK(f != NULL);
+	fprintf(f, "%lld 02:00:00:00:00:01 127.0.0.1 ponsel-guru 01:02:00:00:00:00:01\n",
+		(long long)time(NULL) + 86400);
+	fclose(f);
 	FUZZ_CHECK(pb_config_db_path(&web.cfg, web.db_path, sizeof(web.db_path)) == 0);
 	FUZZ_CHECK(pb_config_store_path(&web.cfg, path, sizeof(path)) == 0);
 	FUZZ_CHECK(pb_db_open(web.db_path, PB_DB_CREATE, &db, body, sizeof(body)) == 0);
