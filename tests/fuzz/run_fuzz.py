@@ -14,8 +14,10 @@ input to tests/fuzz/corpus/NAME/ so make test replays it for ever.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Per-input limits: a slow or greedy input is a finding too.
@@ -37,8 +39,14 @@ def run(build, name, seconds):
     words = os.path.join(ROOT, "tests", "fuzz", f"{name}.dict")
     if os.path.exists(words):
         cmd.insert(1, f"-dict={words}")
-    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                       timeout=seconds * 3 + 120)
+    # Harnesses with a database make their folder under TMPDIR; one that
+    # stops at a crash cannot remove it, so the whole TMPDIR goes after.
+    tmp = tempfile.mkdtemp(prefix=f"pbfuzz-run-{name}-")
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                           timeout=seconds * 3 + 120, env=dict(os.environ, TMPDIR=tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     out = p.stderr
     with open(os.path.join(build, f"fuzz-{name}.log"), "w") as f:
         f.write(out)
@@ -59,8 +67,12 @@ def merge(build, name):
     binp = os.path.join(build, f"fuzz-{name}")
     seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", name)
     work = os.path.join(build, "corpus", name)
-    subprocess.run([binp, "-merge=1", f"-max_len={MAX_LEN}", seeds, work],
-                   capture_output=True, timeout=600)
+    tmp = tempfile.mkdtemp(prefix=f"pbfuzz-merge-{name}-")
+    try:
+        subprocess.run([binp, "-merge=1", f"-max_len={MAX_LEN}", seeds, work],
+                       capture_output=True, timeout=600, env=dict(os.environ, TMPDIR=tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
