@@ -1,34 +1,41 @@
 /* Fuzz the hub's answers as the box reads them: pb-sync's own steps
  * (firmware/sync/upload.c, download.c: enrolment, upload and its
- * acknowledgement, the four feeds and pb_inbox applying what they brought,
+ * acknowledgement, receipt photos, the four feeds and pb_inbox applying what they brought,
  * module file downloads with Range resume) talk over libcurl to a hub in
  * this process, a thread on a loopback TCP port that answers each request
  * with the next answer taken from the input. The box is a real SQLite
  * database and content store in a temporary folder, with five outbox
- * records and one module the hub's catalogue feed brought at setup.
+ * records, one module the hub's catalogue feed brought at setup, and a
+ * claim whose receipt photo waits to go up.
  *
- * Input: byte 0 picks the step (enrol, upload, feeds + apply, files);
+ * Input: byte 0 picks the step (enrol, upload, feeds + apply, files,
+ * receipt photos);
  * byte 1 bit 0: the answers are raw HTTP (status line, headers and all)
  * rather than bodies the hub thread wraps; the rest is the answers, split
  * at "@NEXT@". A wrapped answer's first byte picks its status from
  * STATUSES[], the rest is its JSON body. Once the answers run out, a
  * request gets a closed connection. In an answer, @SHA@ becomes the
- * module file's SHA-256 and @FILE@ its content.
+ * module file's SHA-256, @FILE@ its content and @PHOTO@ the receipt
+ * photo's SHA-256.
  *
  * What must hold: no crash, leak or undefined behaviour; the outbox chain
  * verifies; acknowledged records form a prefix of the outbox; every
  * sync_inbox row is of a feed kind and none of a kind with a rule is left
- * pending after applying; every file in the store hashes to its name. The
+ * pending after applying; a photo is recorded as held by the hub only if
+ * an answer named its hash; every file in the store hashes to its name. The
  * database and the store are put back after each input. */
 #include "fuzzdb.h"
 
+#include "pb_attendance.h"
 #include "pb_catalog.h"
+#include "pb_claims.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_hash.h"
 #include "pb_inbox.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
+#include "pb_sig.h"
 #include "../../firmware/sync/sync.h"
 
 #include <arpa/inet.h>
@@ -63,6 +70,7 @@ static sqlite3 *pristine;
 static int listen_fd = -1;
 static char file_sha[PB_SHA256_HEX_LEN + 1];
 static char file_text[FILE_REPEAT * 16 + 1];
+static char photo_sha[PB_SHA256_HEX_LEN + 1];
 
 /* Read one request (head and Content-Length body) and drop it. */
 static int read_request(int fd)
@@ -134,8 +142,8 @@ static void hub_clear(void)
 /* Queue one answer: raw as it is, or a body wrapped with a status. */
 static void hub_add(const char *p, size_t n, int raw)
 {
-	static const char *const names[] = { "@SHA@", "@FILE@", NULL };
-	const char *vals[] = { file_sha, file_text };
+	static const char *const names[] = { "@SHA@", "@FILE@", "@PHOTO@", NULL };
+	const char *vals[] = { file_sha, file_text, photo_sha };
 	static char body[ANSWER_BYTES];
 	char head[256];
 	size_t blen, hlen = 0;
@@ -204,6 +212,106 @@ static void store_reset(void)
 		unlink(p);
 }
 
+/* The claims' receipt photos pb-sync sends up (sync_photos): a session
+ * from the hub, a check-in, and a transport claim with a PNG receipt in
+ * the store. */
+static int keep_photo(void *ctx, char sha[65])
+{
+	(void)ctx;
+	memcpy(sha, photo_sha, sizeof(photo_sha));
+	return 0;
+}
+
+static void add_photo_claim(const char *dir)
+{
+	static const char png_magic[] = "\x89PNG\r\n\x1a\n";
+	char path[PATH_MAX], doc[1024], err[256], today[PB_DAY_LEN + 1];
+	struct pb_inbox_report rep;
+	struct pb_checkin c;
+	struct pb_claim_req cr;
+	enum pb_price_result price;
+	json_t *sig, *out = NULL;
+	char *canon = NULL;
+	int64_t kid, size = 0;
+	int version = 0;
+	FILE *f;
+
+	pb_att_today(today);
+	snprintf(doc, sizeof(doc), "{\"session\":\"S-SYNC-1\",\"title\":\"Diklat IPA\","
+		 "\"start_date\":\"%s\",\"days\":1,\"jp_per_day\":6,\"participants\":"
+		 "[{\"nuptk\":\"3200000000000007\",\"name\":\"Rina Wati\"}]}", today);
+	{
+		sqlite3_stmt *st = NULL;
+		FUZZ_CHECK(sqlite3_prepare_v2(s.db, "INSERT INTO sync_inbox(kind, cursor, doc, "
+					      "received_ms) VALUES ('roster', 1, ?1, 1)", -1, &st,
+					      NULL) == SQLITE_OK);
+		sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
+		FUZZ_CHECK(sqlite3_step(st) == SQLITE_DONE);
+		sqlite3_finalize(st);
+	}
+	FUZZ_CHECK(pb_inbox_apply(s.db, &rep) == 0 && rep.applied == 1);
+	kid = pb_db_count(s.db, "SELECT id FROM kegiatan WHERE uid = 'S-SYNC-1'");
+	FUZZ_CHECK(kid > 0);
+	snprintf(doc, sizeof(doc), "tahun,provinsi,item,asal,jumlah\n"
+		 "%.4s,Jawa Timur,transport,Kota Malang,100000\n", today);
+	FUZZ_CHECK(pb_rates_import(s.db, doc, strlen(doc), "api", "admin", "", &version, &out) ==
+		   PB_RATES_OK);
+	json_decref(out);
+	out = NULL;
+	sig = json_loads("{\"w\":300,\"h\":150,\"s\":[[20,100,10,-5,10,-5]]}", 0, NULL);
+	FUZZ_CHECK(pb_sig_validate(sig, &canon) == PB_SIG_OK);
+	json_decref(sig);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = kid;
+	c.day = today;
+	c.nuptk = "3200000000000007";
+	c.signature = canon;
+	c.client = "10.0.0.3";
+	c.device = "fedcba9876543210fedcba9876543210";
+	c.per_client_max = 10;
+	FUZZ_CHECK(pb_att_checkin(s.db, &c, &out) == PB_ATT_OK);
+	free(canon);
+
+	snprintf(path, sizeof(path), "%s/kuitansi.png", dir);
+	f = fopen(path, "wb");
+	FUZZ_CHECK(f != NULL);
+	fwrite(png_magic, 1, sizeof(png_magic) - 1, f);
+	for (int i = 0; i < 100; i++)
+		fputc(i, f);
+	fclose(f);
+	FUZZ_CHECK(pb_sha256_file(path, photo_sha, &size) == 0);
+	FUZZ_CHECK(pb_store_import(&s.store, path, photo_sha, &size, err, sizeof(err)) ==
+		   PB_STORE_ADDED);
+	memset(&cr, 0, sizeof(cr));
+	cr.kegiatan_id = kid;
+	cr.day = today;
+	cr.nuptk = "3200000000000007";
+	cr.item = PB_ITEM_TRANSPORT;
+	cr.checkin_uid = json_string_value(json_object_get(out, "uid"));
+	cr.mode = "angkutan_umum";
+	cr.origin = "Kota Malang";
+	cr.has_amount = 1;
+	cr.amount = 50000;
+	cr.evidence = "receipt";
+	cr.receipt_mime = "image/png";
+	cr.receipt_size = size;
+	cr.store = keep_photo;
+	cr.default_province = "Jawa Timur";
+	cr.actor = "peserta";
+	cr.client = "10.0.0.3";
+	{
+		json_t *claim = NULL;
+		enum pb_claim_result r = pb_claim_submit(s.db, &cr, &claim, &price);
+		if (r != PB_CLAIM_OK)
+			fprintf(stderr, "fuzz-sync setup: claim: %s\n", pb_claim_strerror(r));
+		FUZZ_CHECK(r == PB_CLAIM_OK);
+		json_decref(claim);
+	}
+	json_decref(out);
+	FUZZ_CHECK(pb_db_count(s.db, "SELECT count(*) FROM claim WHERE receipt_sha256 IS NOT "
+			       "NULL") == 1);
+}
+
 static void setup(void)
 {
 	char path[PATH_MAX], key[PATH_MAX], err[256], doc[1024];
@@ -265,6 +373,7 @@ static void setup(void)
 	FUZZ_CHECK(sync_feeds(&s) == SYNC_OK);
 	FUZZ_CHECK(pb_db_count(s.db, "SELECT count(*) FROM module_files") == 1);
 	hub_clear();
+	add_photo_claim(dir);
 	pristine = fuzzdb_snapshot(s.db);
 }
 
@@ -286,6 +395,13 @@ static void check(void)
 		sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
 		FUZZ_CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
 		sqlite3_finalize(st);
+	}
+	/* a photo counts as held by the hub only when an answer named it */
+	if (pb_db_count(s.db, "SELECT count(*) FROM receipt_upload") > 0) {
+		int named = 0;
+		for (int i = 0; i < hub.n; i++)
+			named |= memmem(hub.text[i], hub.len[i], photo_sha, strlen(photo_sha)) != NULL;
+		FUZZ_CHECK(named);
 	}
 	if (pb_store_path(&s.store, file_sha, p, sizeof(p)) == 0 && access(p, F_OK) == 0) {
 		FUZZ_CHECK(pb_sha256_file(p, got, &size) == 0);
@@ -315,7 +431,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e == NULL)
 			break;
 	}
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
+	case 4:
+		(void)sync_photos(&s);
+		break;
 	case 0:
 		(void)sync_enrol(&s);
 		break;
