@@ -21,7 +21,6 @@
 #include "pb_inbox.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
-#include "pb_sig.h"
 
 #define DOC_MAX     (256 * 1024)
 #define FUZZ_CURSOR 1000000        /* above every cursor of the setup */
@@ -55,13 +54,12 @@ static void close_db(void)
 static void setup(void)
 {
 	char path[PATH_MAX], doc[2048], err[256], today[PB_DAY_LEN + 1];
+	char proof[PB_ID_HEX_LEN + 1];
 	struct pb_inbox_report rep;
-	struct pb_checkin c;
 	struct pb_claim_req cr;
 	struct pb_kegiatan k;
 	enum pb_price_result price;
-	json_t *sig, *out = NULL;
-	char *canon = NULL;
+	json_t *out = NULL;
 	int64_t kid, claim_id, bad = 0;
 
 	FUZZ_CHECK(sodium_init() >= 0);
@@ -88,25 +86,13 @@ static void setup(void)
 
 	kid = pb_db_count(db, "SELECT id FROM kegiatan WHERE uid = 'S-FUZZ-1'");
 	FUZZ_CHECK(kid > 0 && pb_kegiatan_get(db, kid, &k) == 0);
-	sig = json_loads("{\"w\":300,\"h\":150,\"s\":[[20,100,10,-5,10,-5]]}", 0, NULL);
-	FUZZ_CHECK(pb_sig_validate(sig, &canon) == PB_SIG_OK);
-	json_decref(sig);
-	memset(&c, 0, sizeof(c));
-	c.kegiatan_id = kid;
-	c.day = today;
-	c.nuptk = "3200000000000001";
-	c.signature = canon;
-	c.client = "10.0.0.2";
-	c.device = "0123456789abcdef0123456789abcdef";
-	c.per_client_max = 10;
-	FUZZ_CHECK(pb_att_checkin(db, &c, &out) == PB_ATT_OK);
-	free(canon);
+	fuzzdb_checkin(db, kid, today, "3200000000000001", proof);
 	memset(&cr, 0, sizeof(cr));
 	cr.kegiatan_id = kid;
 	cr.day = today;
 	cr.nuptk = "3200000000000001";
 	cr.item = PB_ITEM_UANG_HARIAN;
-	cr.checkin_uid = json_string_value(json_object_get(out, "uid"));
+	cr.checkin_uid = proof;
 	cr.evidence = "";
 	cr.default_province = "Jawa Timur";
 	cr.actor = "peserta";
@@ -119,8 +105,6 @@ static void setup(void)
 			 json_string_value(json_object_get(claim, "uid")));
 		json_decref(claim);
 	}
-	json_decref(out);
-	out = NULL;
 	FUZZ_CHECK(pb_claim_decide(db, kid, &claim_id, 1, 1, "", "fasil", "10.0.0.2", &bad,
 				   &out) == PB_CLAIM_OK);
 	json_decref(out);

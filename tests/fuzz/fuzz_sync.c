@@ -35,7 +35,6 @@
 #include "pb_inbox.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
-#include "pb_sig.h"
 #include "../../firmware/sync/sync.h"
 
 #include <arpa/inet.h>
@@ -226,12 +225,11 @@ static void add_photo_claim(const char *dir)
 {
 	static const char png_magic[] = "\x89PNG\r\n\x1a\n";
 	char path[PATH_MAX], doc[1024], err[256], today[PB_DAY_LEN + 1];
+	char proof[PB_ID_HEX_LEN + 1];
 	struct pb_inbox_report rep;
-	struct pb_checkin c;
 	struct pb_claim_req cr;
 	enum pb_price_result price;
-	json_t *sig, *out = NULL;
-	char *canon = NULL;
+	json_t *out = NULL;
 	int64_t kid, size = 0;
 	int version = 0;
 	FILE *f;
@@ -257,20 +255,7 @@ static void add_photo_claim(const char *dir)
 	FUZZ_CHECK(pb_rates_import(s.db, doc, strlen(doc), "api", "admin", "", &version, &out) ==
 		   PB_RATES_OK);
 	json_decref(out);
-	out = NULL;
-	sig = json_loads("{\"w\":300,\"h\":150,\"s\":[[20,100,10,-5,10,-5]]}", 0, NULL);
-	FUZZ_CHECK(pb_sig_validate(sig, &canon) == PB_SIG_OK);
-	json_decref(sig);
-	memset(&c, 0, sizeof(c));
-	c.kegiatan_id = kid;
-	c.day = today;
-	c.nuptk = "3200000000000007";
-	c.signature = canon;
-	c.client = "10.0.0.3";
-	c.device = "fedcba9876543210fedcba9876543210";
-	c.per_client_max = 10;
-	FUZZ_CHECK(pb_att_checkin(s.db, &c, &out) == PB_ATT_OK);
-	free(canon);
+	fuzzdb_checkin(s.db, kid, today, "3200000000000007", proof);
 
 	snprintf(path, sizeof(path), "%s/kuitansi.png", dir);
 	f = fopen(path, "wb");
@@ -287,7 +272,7 @@ static void add_photo_claim(const char *dir)
 	cr.day = today;
 	cr.nuptk = "3200000000000007";
 	cr.item = PB_ITEM_TRANSPORT;
-	cr.checkin_uid = json_string_value(json_object_get(out, "uid"));
+	cr.checkin_uid = proof;
 	cr.mode = "angkutan_umum";
 	cr.origin = "Kota Malang";
 	cr.has_amount = 1;
@@ -307,7 +292,6 @@ static void add_photo_claim(const char *dir)
 		FUZZ_CHECK(r == PB_CLAIM_OK);
 		json_decref(claim);
 	}
-	json_decref(out);
 	FUZZ_CHECK(pb_db_count(s.db, "SELECT count(*) FROM claim WHERE receipt_sha256 IS NOT "
 			       "NULL") == 1);
 }

@@ -6,6 +6,9 @@
 
 #include "fuzz.h"
 
+#include "pb_attendance.h"
+#include "pb_sig.h"
+
 #include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -104,6 +107,33 @@ static inline sqlite3 *fuzzdb_snapshot(sqlite3 *db)
 	FUZZ_CHECK(sqlite3_open(":memory:", &mem) == SQLITE_OK);
 	fuzzdb_copy(mem, db);
 	return mem;
+}
+
+/* A teacher's check-in on day, signed with one stroke, from a fixed
+ * phone; uid gets the record's uid (a claim's proof). */
+static inline void fuzzdb_checkin(sqlite3 *db, int64_t kid, const char *day, const char *nuptk,
+				  char uid[PB_ID_HEX_LEN + 1])
+{
+	struct pb_checkin c;
+	json_t *sig = json_loads("{\"w\":300,\"h\":150,\"s\":[[20,100,10,-5,10,-5]]}", 0, NULL);
+	json_t *out = NULL;
+	char *canon = NULL;
+
+	FUZZ_CHECK(pb_sig_validate(sig, &canon) == PB_SIG_OK);
+	json_decref(sig);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = kid;
+	c.day = day;
+	c.nuptk = nuptk;
+	c.signature = canon;
+	c.client = "10.0.0.2";
+	c.device = "0123456789abcdef0123456789abcdef";
+	c.per_client_max = 10;
+	FUZZ_CHECK(pb_att_checkin(db, &c, &out) == PB_ATT_OK);
+	free(canon);
+	FUZZ_CHECK(json_is_string(json_object_get(out, "uid")));
+	snprintf(uid, PB_ID_HEX_LEN + 1, "%s", json_string_value(json_object_get(out, "uid")));
+	json_decref(out);
 }
 
 /* Copy of in[0..n) into out (at most cap bytes) with each place holder
