@@ -7,19 +7,23 @@
  * staff login of each role, a session running today with a roster, a rate
  * table, a check-in and a claim.
  *
- * Input: byte 0 picks the route (ROUTES[]), byte 1 who sends it (bits 0-1:
- * nobody, fasilitator, admin; bit 2: without the CSRF token), the rest is
- * the body. In the body, @CODE@ becomes the session's current code,
- * @TODAY@ today's date and @CHECKIN@ the uid of the stored check-in, so
- * the fuzzer gets past those checks and reaches what comes after.
+ * Input: byte 0 picks the route (ROUTES[]: every route with a body, and
+ * GET routes), byte 1 who sends it (bits 0-1: nobody, fasilitator, admin;
+ * bit 2: without the CSRF token; bit 3: the input starts with header
+ * lines, up to an empty line), the rest is the body (for a GET, the query
+ * string). In it, @CODE@ becomes the session's current code, @TODAY@
+ * today's date and @CHECKIN@ the uid of the stored check-in, so the fuzzer
+ * gets past those checks and reaches what comes after.
  *
  * What must hold: an answer comes (a status line with a 3-digit status);
- * no crash, leak or undefined behaviour (sanitizers); an answer of 400 or
- * more is a JSON {"error", "message"} and not a 500, and it leaves every
- * record of the database as it was (only the logs may
- * grow: audit, login failures, the login's last use). After an input that
- * changed the database it is put back as it was at start, so every input
- * meets the same box.
+ * no crash, leak or undefined behaviour (sanitizers); a refusal on /api/
+ * is a JSON {"error", "message"} (or a page a browser asked for) and not a
+ * 500; a refusal, and any GET, leaves every record of the database as it
+ * was (only the logs may grow: audit, login failures, the login's last
+ * use). After an input that changed the database it is put back as it was
+ * at start, so every input meets the same box. At start, every route of
+ * pb-web that takes a body must be in ROUTES[], and every row of ROUTES[]
+ * must be a route of pb-web: a new route is fuzzed from the day it comes.
  *
  * The one stand-in: pb_password_hash (libsodium Argon2id) is wrapped
  * (-Wl,--wrap) to use libsodium's smallest limits, so a login attempt
@@ -53,7 +57,6 @@
 #define QUERY_MAX      4096
 #define TOKEN_MAX      160
 
-int __real_pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN]);
 int __wrap_pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN]);
 
 int __wrap_pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN])
@@ -263,6 +266,53 @@ static void login(int who, const char *user, const char *role)
 	json_decref(j);
 }
 
+/* ROUTES[] and pb-web's own table agree (routes.c). */
+static void check_routes(void)
+{
+	struct pb_req r;
+	int matched;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		const char *p = ROUTES[i].path;
+		char path[256];
+		size_t o = 0;
+		for (; *p && o + 2 < sizeof(path); p++)
+			if (p[0] == '%' && p[1] != '\0') {
+				path[o++] = '1';       /* an id; the hash of a file is a segment too */
+				p++;
+			} else {
+				path[o++] = *p;
+			}
+		path[o] = '\0';
+		const struct pb_route *rt = pb_route_find(ROUTES[i].method, path, &r, &matched);
+		/* only the web app's own pages may land on the catch-all */
+		if (rt == NULL || ((rt->flags & ROUTE_PREFIX) && strcmp(path, "/") != 0 &&
+				   strstr(path, ".html") == NULL)) {
+			fprintf(stderr, "fuzz-api: %s %s is no route of pb-web\n", ROUTES[i].method,
+				ROUTES[i].path);
+			abort();
+		}
+	}
+	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
+		int found = 0;
+		if (!(rt->flags & ROUTE_BODY))
+			continue;
+		for (size_t i = 0; i < NROUTES && !found; i++) {
+			const char *a = ROUTES[i].path, *b = rt->pattern;
+			while (*a && *b && (*a == *b || (a[0] == '%' && b[0] == '*'))) {
+				a += a[0] == '%' ? 2 : 1;
+				b++;
+			}
+			found = *a == '\0' && *b == '\0' && strcmp(ROUTES[i].method, rt->method) == 0;
+		}
+		if (!found) {
+			fprintf(stderr, "fuzz-api: %s %s takes a body but is not fuzzed: add it to "
+				"ROUTES[] in tests/fuzz/fuzz_api.c\n", rt->method, rt->pattern);
+			abort();
+		}
+	}
+}
+
 /* One module with one file in the store, as a USB import leaves it. */
 static void add_module(const char *dir)
 {
@@ -301,6 +351,7 @@ static void setup(void)
 	json_t *j;
 	FILE *f;
 
+	check_routes();
 	FUZZ_CHECK(sodium_init() >= 0);
 	pb_log_init("fuzz-api");
 	pb_log_set_level(getenv("FUZZ_LOG") != NULL ? LOG_DEBUG : LOG_CRIT);
