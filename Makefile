@@ -91,10 +91,16 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
               -Wl,--wrap=mkdir,--wrap=unlink
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
-# outside libpb).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch
+# outside libpb, FUZZ_LDFLAGS_NAME for link options).
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
-FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h)))
+# api: pb-web's handlers and request path (server.c is included by the harness)
+FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
+                  firmware/web/sandbox.c,$(WEB_SRC))
+FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
+# sync: pb-sync's steps against a hub thread in the harness
+FUZZ_EXTRA_sync := $(filter-out firmware/sync/main.c,$(SYNC_SRC))
+FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h))) firmware/web/server.c
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
@@ -178,17 +184,19 @@ $(BUILD)/tests/sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/firmwar
 
 # Fuzzing harnesses as plain programs that replay a corpus (make test).
 $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
-		$(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
+		tests/fuzz/fuzzdb.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/fuzz -Ifirmware/web $(ALL_LDFLAGS) -o $@ \
-		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS)
+		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) $(FUZZ_LDFLAGS_$*)
 
 # The same harnesses under libFuzzer (make fuzz builds them in build/fuzz).
-$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZZ_EXTRA_SRC) \
+		$(BUILD)/libpb.a
 	@echo "  FUZZ $@"
 	@$(CC) $(ALL_CFLAGS) -MF $@.dep -fsanitize=fuzzer -Itests/fuzz -Ifirmware/web \
-		$(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS)
+		$(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) \
+		$(FUZZ_LDFLAGS_$*)
 
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 

@@ -193,8 +193,13 @@ static enum column header_column(const char *h)
 static void add_line(json_t *lines, unsigned line, const char *nuptk, const char *code,
 		     const char *message)
 {
-	json_t *o = json_pack("{s:i, s:s, s:s}", "line", (json_int_t)line, "status",
-			      code == NULL ? "accepted" : "rejected", "nuptk", nuptk);
+	/* A NUPTK cut inside a multi-byte character is no JSON string: the
+	 * line is still reported, by its number, with the NUPTK left empty. */
+	json_t *n = json_string(nuptk), *o;
+
+	o = json_pack("{s:i, s:s, s:o}", "line", (json_int_t)line, "status",
+		      code == NULL ? "accepted" : "rejected", "nuptk",
+		      n != NULL ? n : json_string(""));
 
 	if (o == NULL)
 		return;

@@ -5,7 +5,8 @@ executions and coverage (make fuzz).
   tests/fuzz/run_fuzz.py --build build/fuzz --seconds 60 [--merge] NAME…
 
 Each run starts from the committed seeds in tests/fuzz/corpus/NAME/ and
-keeps what it finds in BUILD/corpus/NAME/ (not committed). A crash leaves
+keeps what it finds in BUILD/corpus/NAME/ (not committed); a dictionary
+tests/fuzz/NAME.dict (JSON keys, CSV headings) is used when there is one. A crash leaves
 its input in BUILD/crashes/ and fails the run: fix the bug, then commit the
 input to tests/fuzz/corpus/NAME/ so make test replays it for ever.
 --merge adds the inputs that reach new coverage to the committed corpus
@@ -13,8 +14,10 @@ input to tests/fuzz/corpus/NAME/ so make test replays it for ever.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Per-input limits: a slow or greedy input is a finding too.
@@ -33,8 +36,17 @@ def run(build, name, seconds):
     cmd = [binp, f"-max_total_time={seconds}", "-print_final_stats=1",
            f"-timeout={TIMEOUT_S}", f"-rss_limit_mb={RSS_LIMIT_MB}",
            f"-max_len={MAX_LEN}", f"-artifact_prefix={crashes}/{name}-", work, seeds]
-    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                       timeout=seconds * 3 + 120)
+    words = os.path.join(ROOT, "tests", "fuzz", f"{name}.dict")
+    if os.path.exists(words):
+        cmd.insert(1, f"-dict={words}")
+    # Harnesses with a database make their folder under TMPDIR; one that
+    # stops at a crash cannot remove it, so the whole TMPDIR goes after.
+    tmp = tempfile.mkdtemp(prefix=f"pbfuzz-run-{name}-")
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                           timeout=seconds * 3 + 120, env=dict(os.environ, TMPDIR=tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     out = p.stderr
     with open(os.path.join(build, f"fuzz-{name}.log"), "w") as f:
         f.write(out)
@@ -55,8 +67,12 @@ def merge(build, name):
     binp = os.path.join(build, f"fuzz-{name}")
     seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", name)
     work = os.path.join(build, "corpus", name)
-    subprocess.run([binp, "-merge=1", f"-max_len={MAX_LEN}", seeds, work],
-                   capture_output=True, timeout=600)
+    tmp = tempfile.mkdtemp(prefix=f"pbfuzz-merge-{name}-")
+    try:
+        subprocess.run([binp, "-merge=1", f"-max_len={MAX_LEN}", seeds, work],
+                       capture_output=True, timeout=600, env=dict(os.environ, TMPDIR=tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():

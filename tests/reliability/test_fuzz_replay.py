@@ -5,6 +5,7 @@ import glob
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -24,8 +25,10 @@ def test_replay_corpus(name, build):
     corpus = os.path.join(ROOT, "tests", "fuzz", "corpus", name)
     files = os.listdir(corpus)
     assert files, f"{corpus} holds no seeds"
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    p = subprocess.run([b, corpus], capture_output=True, text=True, timeout=300, env=env)
+    # harnesses with a database make their folder in TMPDIR: gone even when one fails
+    with tempfile.TemporaryDirectory(prefix=f"pbfuzz-{os.getpid()}-") as tmp:
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+                   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1", TMPDIR=tmp)
+        p = subprocess.run([b, corpus], capture_output=True, text=True, timeout=300, env=env)
     assert p.returncode == 0, p.stdout + p.stderr[-4000:]
     assert f"replayed {len(files)} inputs" in p.stdout
