@@ -89,7 +89,7 @@ class Hub(Process):
     """One pb-hub process on a free loopback port over a fresh database."""
     counter = 0
 
-    def __init__(self, pg, tmpdir, threads=2, db=None, tls=None):
+    def __init__(self, pg, tmpdir, threads=2, db=None, tls=None, args=()):
         Hub.counter += 1
         self.pg = pg
         self.dbname = db or f"hub_{os.getpid()}_{Hub.counter}"
@@ -104,6 +104,7 @@ class Hub(Process):
         self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = os.path.join(tmpdir, f"pb-hub-{Hub.counter}.log")
         self.threads = threads
+        self.args = list(args)    # more options for serving, e.g. ["-L", "box=60/5"]
         self.daemon = None
         if db is None:
             self.cli("migrate")
@@ -118,7 +119,8 @@ class Hub(Process):
     def start(self):
         tls = ["-C", self.tls[0], "-K", self.tls[1]] if self.tls else []
         self.daemon = Daemon([binary("pb-hub"), "-d", self.conn, "-f", self.files,
-                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads), *tls],
+                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads), *tls,
+                              *self.args],
                              self.log)
         if self.tls:
             wait_for(lambda: "listening on" in self.daemon.output(), 20, what="pb-hub")
