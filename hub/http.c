@@ -313,6 +313,7 @@ int hub_serve(struct hub *h)
 		pb_err("%s", err);
 		goto fail;
 	}
+	hub_db_check_durable(h->conns[0]);
 	/* SIGTERM and SIGINT are taken by sigwait below: blocked here, before
 	 * the worker threads start (they inherit the mask), so none of them
 	 * can swallow the signal while the main thread waits. */

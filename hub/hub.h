@@ -114,6 +114,8 @@ void hub_rate_charge(struct hub *h, enum hub_rate_kind kind, const char *key);
 PGconn *hub_db_connect(const char *conninfo, char *err, size_t errlen);
 int hub_db_migrate(PGconn *pg, char *err, size_t errlen);
 int hub_db_schema_ok(PGconn *pg, char *err, size_t errlen);
+/* Warn when the database may lose commits the hub has answered for. */
+void hub_db_check_durable(PGconn *pg);
 PGconn *hub_db_get(struct hub *h);
 void hub_db_put(struct hub *h, PGconn *pg);
 void hub_db_pool_free(struct hub *h);
