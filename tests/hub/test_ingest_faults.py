@@ -53,6 +53,12 @@ class Uploader:
         self.stop = False
 
     def run(self):
+        try:
+            self.upload()
+        finally:
+            self.done.set()
+
+    def upload(self):
         c = None
         while self.acked < len(self.box.records) and not self.stop:
             body, sig = self.box.batches[self.acked // self.box.batch]
@@ -101,7 +107,6 @@ class Uploader:
                 return
         if c is not None:
             c.close()
-        self.done.set()
 
 
 class Stats:
