@@ -182,7 +182,6 @@ static enum MHD_Result route(struct hub_req *r)
 	const char *u = r->url;
 	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 	int post = strcmp(r->method, "POST") == 0;
-
 	unsigned wait;
 
 	if (get && strcmp(u, "/healthz") == 0)

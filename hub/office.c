@@ -175,7 +175,8 @@ static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
 	return send_json(r, MHD_HTTP_OK, json_pack("{so}", "boxes", list));
 }
 
-static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *box, const char *who)
+static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *box,
+				     const char *who)
 {
 	char at[64];
 	enum hub_revoke_result v = hub_revoke_box(pg, box, at, sizeof(at));
