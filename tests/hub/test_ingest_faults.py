@@ -19,7 +19,10 @@ reached the OS before pb-hub answers. PB_PG_SYNC_COMMIT=off is the control
 experiment: PostgreSQL then loses acknowledged batches at an immediate
 stop, the boxes see it as a `gap` answer, and the test fails.
 
-PB_HUB_KILLS (default 25) and PB_PG_STOPS (default 5) set the counts."""
+PB_HUB_KILLS (default 25) and PB_PG_STOPS (default 5) set the counts.
+
+A second test runs a real pb-sync through a database outage: 503 with
+Retry-After, said in plain words on the box, everything delivered after."""
 import http.client
 import json
 import os
@@ -240,6 +243,40 @@ def test_hub_killed_and_postgres_stopped_mid_batch_exactly_once():
     finally:
         for u in uploaders:
             u.stop = True
+        if hub is not None:
+            hub.stop()
+        pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_pb_sync_waits_out_a_database_outage(boxes):
+    """A real pb-sync while the hub's PostgreSQL is down: the hub answers
+    503 with Retry-After, the box says so in plain words and keeps its
+    records, and delivers them once the database is back."""
+    from pbhub import Sync, box_counts, box_meta, sync_section
+    pg = Postgres()
+    pg.synchronous_commit = True
+    pg.start()
+    tmp = tempfile.mkdtemp(prefix=f"pbfault-{os.getpid()}-")
+    hub = s = None
+    try:
+        hub = Hub(pg, tmp).start()
+        b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip()))
+        b.pbctl("init")
+        b.pbctl("enrol")
+        b.pbctl("outbox", "add", "attendance.checkin", '{"session_id":"S1"}', "10")
+        pg.stop_immediate()
+        s = Sync(b).start()
+        wait_for(lambda: "database is unavailable" in (box_meta(b, "sync.last_error") or ""),
+                 60, 0.1, what="the box to see the outage")
+        assert box_meta(b, "sync.state") == "error"
+        assert box_counts(b) == (10, 10)
+        pg.start_server()
+        wait_for(lambda: box_counts(b) == (10, 0), 60, 0.2, what="upload after the outage")
+        assert hub.count() == 10
+    finally:
+        if s is not None:
+            s.stop()
         if hub is not None:
             hub.stop()
         pg.stop()
