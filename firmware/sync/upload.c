@@ -378,8 +378,9 @@ enum sync_result sync_photos(struct pb_sync *s)
 				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
-				return (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX) ?
-				       SYNC_REFUSED : SYNC_ERROR;
+				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
+					return SYNC_REFUSED;
+				return sync_busy(s, st, "receipt photo");
 			}
 			json_decref(ans);
 			ans = NULL;
