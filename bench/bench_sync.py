@@ -19,13 +19,10 @@ with many boxes uploading at once against PostgreSQL, exactly once.
 Results print and go to build/bench/sync.json. The peer figure for the
 ingest is PostgreSQL's own: the same rows copied by one INSERT … SELECT."""
 import argparse
-import gzip
-import hashlib
 import http.client
 import json
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -51,12 +48,9 @@ def args():
 A = args()
 os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, A.build))
 
+import pbhub  # noqa: E402
 from pbhub import Hub, Postgres, Sync, box_meta, signature_strokes, sync_section  # noqa: E402
 from pbtest import Box  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-
-GENESIS = "0" * 64
 
 
 def bytes_per_record(pg, tmp):
@@ -89,45 +83,9 @@ def bytes_per_record(pg, tmp):
             "bytes_per_signature": round(out["signed"] - out["plain"], 1)}
 
 
-def record_hash(box_id, r):
-    fields = ["pb-outbox-1", box_id, str(r["seq"]), r["id"], r["type"], str(r["wall_ms"]),
-              r["clock_source"], r["boot_id"], str(r["mono_ms"]), r["prev_hash"]]
-    return hashlib.sha256(("\n".join(fields) + "\n" + r["payload"]).encode()).hexdigest()
-
-
-class SimBox:
-    def __init__(self, n, records, batch):
-        self.key = Ed25519PrivateKey.generate()
-        self.box_id = secrets.token_hex(16)
-        self.pk = self.key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                     serialization.PublicFormat.Raw).hex()
-        prev, recs = GENESIS, []
-        for seq in range(1, records + 1):
-            r = {"seq": seq, "id": secrets.token_hex(16), "type": "attendance.checkin",
-                 "payload": json.dumps({"session_id": f"S{n % 50}", "nuptk":
-                                        f"{3200000000000000 + seq}", "jp": 8},
-                                       separators=(",", ":")),
-                 "wall_ms": 1795000000000 + seq, "clock_source": "ntp", "boot_id": "b",
-                 "mono_ms": seq, "prev_hash": prev}
-            r["hash"] = prev = record_hash(self.box_id, r)
-            recs.append(r)
-        self.batches = []
-        for i in range(0, records, batch):
-            body = gzip.compress(json.dumps({"v": 1, "box_id": self.box_id,
-                                             "records": recs[i:i + batch]},
-                                            separators=(",", ":")).encode(), 6)
-            self.batches.append((body, self.key.sign(body).hex()))
-
-    def enrol(self, port, token):
-        msg = f"pb-enrol-1\n{self.box_id}\n{self.pk}\n{token}".encode()
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        c.request("POST", "/v1/enrol", json.dumps({"box_id": self.box_id, "public_key": self.pk,
-                                                   "token": token,
-                                                   "signature": self.key.sign(msg).hex()}),
-                  {"Content-Type": "application/json"})
-        r = c.getresponse()
-        assert r.status == 200, r.read()
-        c.close()
+class SimBox(pbhub.SimBox):
+    """A simulated box (tests/pbhub.py) that uploads its batches in order,
+    resending on any error."""
 
     def upload(self, port, errors):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)

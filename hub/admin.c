@@ -79,28 +79,64 @@ int hub_cmd_token(PGconn *pg, int argc, char **argv)
 	return 0;
 }
 
+const char *hub_revoke_strerror(enum hub_revoke_result r)
+{
+	switch (r) {
+	case HUB_REVOKE_OK:      return "revoked";
+	case HUB_REVOKE_ALREADY: return "already revoked";
+	case HUB_REVOKE_UNKNOWN: return "no such box";
+	case HUB_REVOKE_ERROR:   return "database error";
+	}
+	return "unknown";
+}
+
+enum hub_revoke_result hub_revoke_box(PGconn *pg, const char *box, char *at, size_t atlen)
+{
+	const char *params[1] = { box };
+	PGresult *res;
+	enum hub_revoke_result r = HUB_REVOKE_ERROR;
+
+	if (at != NULL && atlen > 0)
+		at[0] = '\0';
+	if (!pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return HUB_REVOKE_UNKNOWN;
+	/* The first revocation's time stays; the answer says whether this
+	 * call made it. */
+	res = PQexecParams(pg, "WITH old AS (SELECT revoked_at FROM boxes WHERE box_id = $1 "
+			   "FOR UPDATE) UPDATE boxes b SET revoked_at = coalesce(b.revoked_at, now()) "
+			   "FROM old WHERE b.box_id = $1 RETURNING old.revoked_at IS NOT NULL, "
+			   "to_char(b.revoked_at AT TIME ZONE 'UTC', " HUB_SQL_ISO ")",
+			   1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "revoke") != 0)
+		goto out;
+	if (PQntuples(res) != 1) {
+		r = HUB_REVOKE_UNKNOWN;
+		goto out;
+	}
+	if (at != NULL)
+		snprintf(at, atlen, "%s", PQgetvalue(res, 0, 1));
+	r = PQgetvalue(res, 0, 0)[0] == 't' ? HUB_REVOKE_ALREADY : HUB_REVOKE_OK;
+out:
+	PQclear(res);
+	return r;
+}
+
 int hub_cmd_revoke(PGconn *pg, int argc, char **argv)
 {
-	const char *params[1];
-	PGresult *res;
-	int rc;
+	char at[64];
+	enum hub_revoke_result r;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: pb-hub revoke BOX_ID\n");
 		return 2;
 	}
-	params[0] = argv[1];
-	res = PQexecParams(pg, "UPDATE boxes SET revoked_at = coalesce(revoked_at, now()) "
-			   "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
-	rc = hub_db_ok(res, PGRES_COMMAND_OK, "revoke");
-	if (rc == 0 && strcmp(PQcmdTuples(res), "1") != 0) {
-		fprintf(stderr, "pb-hub: no box %s\n", argv[1]);
-		rc = -1;
-	}
-	PQclear(res);
-	if (rc != 0)
+	r = hub_revoke_box(pg, argv[1], at, sizeof(at));
+	if (r != HUB_REVOKE_OK && r != HUB_REVOKE_ALREADY) {
+		fprintf(stderr, "pb-hub: box %s: %s\n", argv[1], hub_revoke_strerror(r));
 		return 1;
-	printf("box %s revoked\n", argv[1]);
+	}
+	printf("box %s revoked%s%s\n", argv[1], r == HUB_REVOKE_ALREADY ? " since " : "",
+	       r == HUB_REVOKE_ALREADY ? at : "");
 	return 0;
 }
 

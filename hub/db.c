@@ -116,6 +116,18 @@ int hub_db_schema_ok(PGconn *pg, char *err, size_t errlen)
 	return 0;
 }
 
+void hub_db_check_durable(PGconn *pg)
+{
+	PGresult *res = PQexec(pg, "SHOW synchronous_commit");
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), "off") == 0)
+		pb_warn("PostgreSQL runs with synchronous_commit = off: if it crashes it can "
+			"lose batches the hub has already acknowledged (the boxes then send them "
+			"again after a gap answer, if they still hold them); set it to on");
+	PQclear(res);
+}
+
 PGconn *hub_db_get(struct hub *h)
 {
 	char err[256];
@@ -135,8 +147,9 @@ PGconn *hub_db_get(struct hub *h)
 	pg = h->conns[i];
 	pthread_mutex_unlock(&h->lock);
 
-	/* Reconnect a connection the server dropped (e.g. it restarted). */
-	if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+	/* Reconnect a connection the server dropped (e.g. it restarted):
+	 * reading what is pending notices a closed socket. */
+	if (pg == NULL || PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK) {
 		PQfinish(pg);
 		pg = hub_db_connect(h->conninfo, err, sizeof(err));
 		if (pg == NULL)

@@ -72,7 +72,7 @@ enum MHD_Result hub_feed(struct hub_req *r, const char *kind)
 	}
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
-		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
+		return hub_unavailable(r);
 	e = hub_auth_get(r, pg, box, sizeof(box), centre, sizeof(centre));
 	if (e != PB_PROTO_OK) {
 		hub_db_put(r->hub, pg);
@@ -148,7 +148,7 @@ enum MHD_Result hub_file(struct hub_req *r, const char *sha256)
 		return hub_error(r, PB_PROTO_NOT_FOUND, -1, "not a SHA-256");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
-		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
+		return hub_unavailable(r);
 	e = hub_auth_get(r, pg, box, sizeof(box), centre, sizeof(centre));
 	hub_db_put(r->hub, pg);
 	if (e != PB_PROTO_OK)

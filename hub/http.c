@@ -27,6 +27,11 @@ enum MHD_Result hub_json(struct hub_req *r, unsigned status, const char *text)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/json; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->retry_after_s > 0) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", r->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -57,6 +62,18 @@ enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
 	return ret;
 }
 
+enum MHD_Result hub_too_many(struct hub_req *r, unsigned seconds, const char *detail)
+{
+	r->retry_after_s = seconds;
+	return hub_error(r, PB_PROTO_RATE_LIMITED, -1, detail);
+}
+
+enum MHD_Result hub_unavailable(struct hub_req *r)
+{
+	r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
+	return hub_error(r, PB_PROTO_UNAVAILABLE, -1, "database unavailable");
+}
+
 enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen)
 {
@@ -68,10 +85,12 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
 	PGresult *res;
 	enum pb_proto_err e = PB_PROTO_UNKNOWN_BOX;
 
-	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
-		return PB_PROTO_UNKNOWN_BOX;
-	if (sig == NULL || tm == NULL || strlen(tm) > 32 || strlen(r->url) > HUB_PATH_MAX)
-		return PB_PROTO_BAD_SIGNATURE;
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN) || sig == NULL || tm == NULL ||
+	    strlen(tm) > 32 || strlen(r->url) > HUB_PATH_MAX) {
+		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
+		return box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN) ?
+			PB_PROTO_UNKNOWN_BOX : PB_PROTO_BAD_SIGNATURE;
+	}
 	params[0] = box;
 	res = PQexecParams(pg, "SELECT public_key, centre_id, revoked_at IS NOT NULL "
 			   "FROM boxes WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
@@ -92,9 +111,12 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
 	}
 	snprintf(box_id, blen, "%s", box);
 	snprintf(centre_id, clen, "%s", PQgetvalue(res, 0, 1));
-	e = PB_PROTO_OK;
+	r->retry_after_s = hub_rate_box(r->hub, box);
+	e = r->retry_after_s > 0 ? PB_PROTO_RATE_LIMITED : PB_PROTO_OK;
 out:
 	PQclear(res);
+	if (e == PB_PROTO_UNKNOWN_BOX || e == PB_PROTO_REVOKED || e == PB_PROTO_BAD_SIGNATURE)
+		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
 	return e;
 }
 
@@ -121,9 +143,13 @@ enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 	e = PB_PROTO_BAD_SIGNATURE;
 	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0)
 		goto out;
-	e = PB_PROTO_OK;
+	/* The box is who it says: its own limit applies before any work. */
+	r->retry_after_s = hub_rate_box(r->hub, box);
+	e = r->retry_after_s > 0 ? PB_PROTO_RATE_LIMITED : PB_PROTO_OK;
 out:
 	PQclear(res);
+	if (e == PB_PROTO_UNKNOWN_BOX || e == PB_PROTO_REVOKED || e == PB_PROTO_BAD_SIGNATURE)
+		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
 	return e;
 }
 
@@ -156,9 +182,24 @@ static enum MHD_Result route(struct hub_req *r)
 	const char *u = r->url;
 	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 	int post = strcmp(r->method, "POST") == 0;
+	unsigned wait;
 
 	if (get && strcmp(u, "/healthz") == 0)
 		return hub_json(r, MHD_HTTP_OK, "{\"status\":\"ok\"}");
+	/* An address that keeps failing to authenticate waits before any
+	 * work is done for it; so does one that keeps failing to enrol. Asking
+	 * again before the time is up counts as one more failure. */
+	if (hub_rate_peek(r->hub, HUB_RATE_UNAUTH, r->addr) > 0) {
+		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
+		wait = hub_rate_peek(r->hub, HUB_RATE_UNAUTH, r->addr);
+		return hub_too_many(r, wait, "too many refused requests from this address");
+	}
+	if (post && strcmp(u, "/v1/enrol") == 0 &&
+	    hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr) > 0) {
+		hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
+		wait = hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr);
+		return hub_too_many(r, wait, "too many refused enrolments from this address");
+	}
 	if (post && strcmp(u, "/v1/enrol") == 0)
 		return hub_enrol(r);
 	if (post && strcmp(u, "/v1/batch") == 0)
@@ -172,6 +213,23 @@ static enum MHD_Result route(struct hub_req *r)
 	if ((get || post) && strncmp(u, "/v1/office/", 11) == 0)
 		return hub_office(r, u + 11);
 	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
+}
+
+/* The peer's address as text ("?" when unknown), the key of the
+ * per-address limits. */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(out, len, "?");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			  out, (socklen_t)len);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)len);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -193,6 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							    : HUB_ENROL_BODY_MAX;
 		if (strncmp(url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
 			r->body_max = PB_PROTO_PHOTO_MAX;
+		client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -226,13 +285,17 @@ int hub_serve(struct hub *h)
 	struct sockaddr_in sa;
 	sigset_t stop_set;
 	char err[256];
-	int sig = 0;
+	int sig = 0, rc = -1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)h->listen_port);
 	if (inet_pton(AF_INET, h->listen_host, &sa.sin_addr) != 1) {
 		pb_err("listen address %s is not an IPv4 address", h->listen_host);
+		return -1;
+	}
+	if (hub_rate_init(h) != 0) {
+		pb_err("out of memory for the rate limits");
 		return -1;
 	}
 	pthread_mutex_init(&h->lock, NULL);
@@ -242,15 +305,14 @@ int hub_serve(struct hub *h)
 		h->conns[i] = hub_db_connect(h->conninfo, err, sizeof(err));
 		if (h->conns[i] == NULL) {
 			pb_err("database: %s", err);
-			hub_db_pool_free(h);
-			return -1;
+			goto fail;
 		}
 	}
 	if (hub_db_schema_ok(h->conns[0], err, sizeof(err)) != 0) {
 		pb_err("%s", err);
-		hub_db_pool_free(h);
-		return -1;
+		goto fail;
 	}
+	hub_db_check_durable(h->conns[0]);
 	/* SIGTERM and SIGINT are taken by sigwait below: blocked here, before
 	 * the worker threads start (they inherit the mask), so none of them
 	 * can swallow the signal while the main thread waits. */
@@ -274,8 +336,7 @@ int hub_serve(struct hub *h)
 		MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		pb_err("cannot listen on %s:%u", h->listen_host, h->listen_port);
-		hub_db_pool_free(h);
-		return -1;
+		goto fail;
 	}
 	pb_notice("listening on %s:%u (%s) with %u threads", h->listen_host, h->listen_port,
 		  h->tls_cert != NULL ? "https" : "http", h->threads);
@@ -283,9 +344,12 @@ int hub_serve(struct hub *h)
 		;
 	pb_info("signal %d: stopping", sig);
 	MHD_stop_daemon(h->mhd);
+	pb_notice("stopped");
+	rc = 0;
+fail:
 	hub_db_pool_free(h);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
-	pb_notice("stopped");
-	return 0;
+	hub_rate_free(h);
+	return rc;
 }

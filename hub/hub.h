@@ -27,6 +27,37 @@
 #define HUB_PEM_MAX          (64 * 1024)
 #define HUB_CLAIM_ID_MAX     128
 #define HUB_REFERENCE_MAX    200
+/* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
+#define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
+#define HUB_ADDR_MAX         64     /* a client address as text */
+#define HUB_UNAVAILABLE_RETRY_S 5   /* Retry-After while the database is down */
+
+/* Rate limits (ratelimit.c, docs/hub.md): requests per minute and burst,
+ * per process. -L NAME=PER_MIN[/BURST] changes one; PER_MIN 0 turns it off. */
+#define HUB_RATE_BOX_PER_MIN    1200  /* authenticated requests of one box */
+#define HUB_RATE_BOX_BURST      600
+#define HUB_RATE_ENROL_PER_MIN  10    /* refused enrolments from one address */
+#define HUB_RATE_ENROL_BURST    10
+#define HUB_RATE_UNAUTH_PER_MIN 60    /* refused authentications from one address */
+#define HUB_RATE_UNAUTH_BURST   30
+#define HUB_RATE_PER_MIN_MAX    1000000
+#define HUB_RATE_RETRY_MAX_S    3600  /* longest Retry-After given */
+#define HUB_RATE_KEY_MAX        128
+
+enum hub_rate_kind {
+	HUB_RATE_BOX = 0,       /* key: box id, after its signature verified */
+	HUB_RATE_ENROL,         /* key: client address, charged per refused enrolment */
+	HUB_RATE_UNAUTH,        /* key: client address, charged per refused box or
+				 * office authentication */
+	HUB_RATE_KINDS,
+};
+
+struct hub_rate_limit {
+	unsigned per_min;
+	unsigned burst;
+};
+
+struct hub_rate;
 
 struct hub {
 	char conninfo[HUB_CONNINFO_MAX];
@@ -44,6 +75,9 @@ struct hub {
 	PGconn *conns[HUB_THREADS_MAX];
 	int busy[HUB_THREADS_MAX];
 	struct MHD_Daemon *mhd;
+
+	struct hub_rate_limit limits[HUB_RATE_KINDS];
+	struct hub_rate *rate;           /* the buckets, NULL: no limits */
 };
 
 /* One HTTP request. */
@@ -56,12 +90,32 @@ struct hub_req {
 	size_t body_len;
 	size_t body_max;
 	int body_too_big;
+	char addr[HUB_ADDR_MAX];         /* the client's address */
+	unsigned retry_after_s;          /* > 0: answers carry Retry-After */
 };
+
+/* ratelimit.c: token buckets in this process's memory. */
+extern const char *const hub_rate_names[HUB_RATE_KINDS];
+void hub_rate_defaults(struct hub *h);
+/* "NAME=PER_MIN[/BURST]"; 0 or -1 for a bad spec. */
+int hub_rate_set(struct hub *h, const char *spec);
+int hub_rate_init(struct hub *h);
+void hub_rate_free(struct hub *h);
+/* 0: allowed (take also takes a token); else seconds to wait. */
+unsigned hub_rate_take(struct hub *h, enum hub_rate_kind kind, const char *key,
+		       unsigned *refused);   /* refusals in a row, NULL: not wanted */
+/* take for a box's own limit, warning when it keeps coming back early. */
+unsigned hub_rate_box(struct hub *h, const char *box);
+unsigned hub_rate_peek(struct hub *h, enum hub_rate_kind kind, const char *key);
+/* A refused attempt: always costs a token. */
+void hub_rate_charge(struct hub *h, enum hub_rate_kind kind, const char *key);
 
 /* db.c: connections and migrations. */
 PGconn *hub_db_connect(const char *conninfo, char *err, size_t errlen);
 int hub_db_migrate(PGconn *pg, char *err, size_t errlen);
 int hub_db_schema_ok(PGconn *pg, char *err, size_t errlen);
+/* Warn when the database may lose commits the hub has answered for. */
+void hub_db_check_durable(PGconn *pg);
 PGconn *hub_db_get(struct hub *h);
 void hub_db_put(struct hub *h, PGconn *pg);
 void hub_db_pool_free(struct hub *h);
@@ -82,8 +136,15 @@ int hub_serve(struct hub *h);
 enum MHD_Result hub_json(struct hub_req *r, unsigned status, const char *text);
 enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
 			  const char *detail);
+/* 429 rate_limited with Retry-After: seconds. */
+enum MHD_Result hub_too_many(struct hub_req *r, unsigned seconds, const char *detail);
+/* 503 unavailable with Retry-After: the database cannot be reached. */
+enum MHD_Result hub_unavailable(struct hub_req *r);
 const char *hub_header(struct hub_req *r, const char *name);
-/* Check the signed GET headers; on success fills box_id and centre_id. */
+/* Check the signed GET headers; on success fills box_id and centre_id.
+ * A refusal is charged to the client address's "unauth" limit; success
+ * takes a token of the box's limit (PB_PROTO_RATE_LIMITED, with
+ * r->retry_after_s set, when there is none). */
 enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen);
 
@@ -118,6 +179,16 @@ enum hub_paid_result {
 	HUB_PAID_BAD,
 	HUB_PAID_ERROR,
 };
+/* Revoke a box (its stored records stay); at gets the time of the first
+ * revocation (UTC, ISO 8601). */
+enum hub_revoke_result {
+	HUB_REVOKE_OK = 0,
+	HUB_REVOKE_ALREADY,
+	HUB_REVOKE_UNKNOWN,
+	HUB_REVOKE_ERROR,
+};
+enum hub_revoke_result hub_revoke_box(PGconn *pg, const char *box, char *at, size_t atlen);
+const char *hub_revoke_strerror(enum hub_revoke_result r);
 enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference);
 const char *hub_paid_strerror(enum hub_paid_result r);
 /* Which payload key names the session, by record type prefix (the

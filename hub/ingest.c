@@ -34,6 +34,8 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 	pb_sha256_hex(token, strlen(token), tok_hash);
 	e = PB_PROTO_INTERNAL;
 	pg = hub_db_get(r->hub);
+	if (pg == NULL)
+		e = PB_PROTO_UNAVAILABLE;
 	if (pg == NULL || hub_db_exec(pg, "BEGIN") != 0)
 		goto fail;
 	params[0] = tok_hash;
@@ -96,6 +98,11 @@ fail_tx:
 fail:
 	PQclear(res);
 	hub_db_put(r->hub, pg);
+	/* Guessing tokens, or trying keys, is throttled per address. */
+	if (e == PB_PROTO_UNAVAILABLE)
+		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
+	else if (e != PB_PROTO_INTERNAL)
+		hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
 	ret = hub_error(r, e, -1, NULL);
 	json_decref(o);
 	return ret;
@@ -302,13 +309,15 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	char conflict_hash[PB_SHA256_HEX_LEN + 1];
 
 	memset(&b, 0, sizeof(b));
-	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN)) {
+		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
 		return hub_error(r, PB_PROTO_UNKNOWN_BOX, -1, "no or bad " PB_PROTO_HDR_BOX);
+	}
 	if (r->body == NULL || r->body_len == 0)
 		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
-		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
+		return hub_unavailable(r);
 
 	/* 2 and 3: the box and its signature over the exact body. */
 	e = hub_auth_body(r, pg, box, &last_seq);

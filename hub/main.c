@@ -1,6 +1,7 @@
 /* pb-hub: the upstream reference server for Pusat Belajar boxes.
  *
- *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS] [-n] [VERB …]
+ *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]
+ *          [-L NAME=PER_MIN[/BURST]]… [-n] [VERB …]
  *
  * Without a verb it serves HTTP; verbs do the office's work on the same
  * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
@@ -17,12 +18,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
-		"              [-C CERT.pem -K KEY.pem] [-n] [VERB]\n"
+		"              [-C CERT.pem -K KEY.pem] [-L NAME=PER_MIN[/BURST]]… [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
 		"  -t N          worker threads and database connections (default %d)\n"
 		"  -C, -K        serve HTTPS with this certificate chain and key (PEM)\n"
+		"  -L LIMIT      a rate limit, per process: box=%d/%d (requests of one box),\n"
+		"                enrol=%d/%d (refused enrolments per address), unauth=%d/%d\n"
+		"                (refused authentications per address); 0 turns one off\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
 		"verbs:\n"
 		"  serve                              serve HTTP (the default)\n"
@@ -36,7 +40,9 @@ static void usage(FILE *f)
 		"  export attendance|claims [--centre ID] [--session ID]   CSV on stdout\n"
 		"  verify [BOX_ID]                    recompute stored hash chains\n"
 		"  office-token NAME                  a login for the office's HTTP routes\n",
-		HUB_THREADS_DEFAULT);
+		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
+		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
+		HUB_RATE_UNAUTH_BURST);
 }
 
 /* Read a small PEM file whole. */
@@ -98,9 +104,10 @@ int main(int argc, char **argv)
 	snprintf(h.listen_host, sizeof(h.listen_host), "127.0.0.1");
 	h.listen_port = 8780;
 	h.threads = HUB_THREADS_DEFAULT;
+	hub_rate_defaults(&h);
 	const char *cert_path = NULL, *key_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:nhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:L:nhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -130,6 +137,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			h.threads = (unsigned)t;
+			break;
+		case 'L':
+			if (hub_rate_set(&h, optarg) != 0) {
+				fprintf(stderr, "pb-hub: -L wants box|enrol|unauth=PER_MIN[/BURST], "
+					"e.g. box=600/100\n");
+				return 2;
+			}
 			break;
 		case 'C': cert_path = optarg; break;
 		case 'K': key_path = optarg; break;

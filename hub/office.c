@@ -1,11 +1,16 @@
-/* The finance and credit office over HTTP: CSV exports and marking claims
- * paid, for a bearer token made with `pb-hub office-token NAME`.
+/* The finance and credit office over HTTP: CSV exports, marking claims
+ * paid, the boxes and their revocation, for a bearer token made with
+ * `pb-hub office-token NAME`.
  *
  *   GET  /v1/office/export/attendance.csv?centre=ID&session=ID
  *   GET  /v1/office/export/claims.csv?centre=ID&session=ID
  *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."}
  *   GET  /v1/office/claims/CLAIM_ID/receipt  the receipt photo (photos.c)
- *   GET  /v1/office/photos/SHA256            a receipt photo by its hash */
+ *   GET  /v1/office/photos/SHA256            a receipt photo by its hash
+ *   GET  /v1/office/boxes?centre=ID
+ *   POST /v1/office/boxes/BOX_ID/revoke
+ *
+ * A refused token is charged to the client address's "unauth" limit. */
 #include "hub.h"
 
 #include "pb_log.h"
@@ -15,7 +20,8 @@
 
 #define OFFICE_BEARER "Bearer "
 
-static int office_allowed(struct hub_req *r, PGconn *pg)
+/* The name of a valid office token in who, or 0. */
+static int office_allowed(struct hub_req *r, PGconn *pg, char *who, size_t wlen)
 {
 	const char *auth = hub_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	char hash[PB_SHA256_HEX_LEN + 1];
@@ -29,9 +35,11 @@ static int office_allowed(struct hub_req *r, PGconn *pg)
 	if (strlen(auth) == 0 || strlen(auth) > PB_PROTO_TOKEN_MAX)
 		return 0;
 	pb_sha256_hex(auth, strlen(auth), hash);
-	res = PQexecParams(pg, "SELECT 1 FROM office_tokens WHERE token_sha256 = $1 AND "
+	res = PQexecParams(pg, "SELECT name FROM office_tokens WHERE token_sha256 = $1 AND "
 			   "revoked_at IS NULL", 1, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		snprintf(who, wlen, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return ok;
 }
@@ -118,21 +126,114 @@ static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *clai
 	return ret;
 }
 
+static enum MHD_Result send_json(struct hub_req *r, unsigned status, json_t *o)
+{
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(o);
+	if (text == NULL)
+		return office_error(r, 500, "internal", "Kesalahan di hub.");
+	ret = hub_json(r, status, text);
+	free(text);
+	return ret;
+}
+
+/* A nullable text column as JSON. */
+static json_t *col_json(PGresult *res, int row, int c)
+{
+	return PQgetisnull(res, row, c) ? json_null() : json_string(PQgetvalue(res, row, c));
+}
+
+static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
+{
+	const char *params[1] = {
+		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre")
+	};
+	json_t *list;
+	PGresult *res;
+
+	res = PQexecParams(pg, "SELECT box_id, centre_id, last_seq, "
+			   "CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END, "
+			   "to_char(enrolled_at AT TIME ZONE 'UTC', " HUB_SQL_ISO "), "
+			   "to_char(revoked_at AT TIME ZONE 'UTC', " HUB_SQL_ISO "), "
+			   "to_char(last_upload_at AT TIME ZONE 'UTC', " HUB_SQL_ISO ") "
+			   "FROM boxes WHERE ($1::text IS NULL OR centre_id = $1) "
+			   "ORDER BY centre_id, box_id", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "office: boxes") != 0) {
+		PQclear(res);
+		return office_error(r, 500, "internal", "Kesalahan di hub.");
+	}
+	list = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(list, json_pack("{ss ss sI ss so so so}",
+			"box_id", PQgetvalue(res, i, 0), "centre_id", PQgetvalue(res, i, 1),
+			"last_seq", (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10),
+			"state", PQgetvalue(res, i, 3), "enrolled_at", col_json(res, i, 4),
+			"revoked_at", col_json(res, i, 5), "last_upload_at", col_json(res, i, 6)));
+	PQclear(res);
+	return send_json(r, MHD_HTTP_OK, json_pack("{so}", "boxes", list));
+}
+
+static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *box,
+				     const char *who)
+{
+	char at[64];
+	enum hub_revoke_result v = hub_revoke_box(pg, box, at, sizeof(at));
+
+	switch (v) {
+	case HUB_REVOKE_OK:
+	case HUB_REVOKE_ALREADY:
+		if (v == HUB_REVOKE_OK)
+			pb_notice("box %s revoked by office token %s", box, who);
+		return send_json(r, MHD_HTTP_OK, json_pack("{ss ss ss sb}", "box_id", box,
+			"state", "revoked", "revoked_at", at, "already", v == HUB_REVOKE_ALREADY));
+	case HUB_REVOKE_UNKNOWN:
+		return office_error(r, 404, "unknown_box", "Kotak ini tidak terdaftar di hub.");
+	case HUB_REVOKE_ERROR:
+		break;
+	}
+	return office_error(r, 500, "internal", "Kesalahan di hub.");
+}
+
+/* "boxes/BOX_ID/revoke": the box id, or NULL. */
+static const char *revoke_target(const char *rest, char *box, size_t len)
+{
+	static const char pre[] = "boxes/", suf[] = "/revoke";
+	size_t n = strlen(rest), id = n - (sizeof(pre) - 1) - (sizeof(suf) - 1);
+
+	if (n < sizeof(pre) + sizeof(suf) - 1 || strncmp(rest, pre, sizeof(pre) - 1) != 0 ||
+	    strcmp(rest + n - (sizeof(suf) - 1), suf) != 0 || id >= len)
+		return NULL;
+	memcpy(box, rest + sizeof(pre) - 1, id);
+	box[id] = '\0';
+	return strchr(box, '/') == NULL ? box : NULL;
+}
+
 enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 {
 	PGconn *pg = hub_db_get(r->hub);
 	enum MHD_Result ret;
 	size_t n = strlen(rest);
+	char who[128], box[PB_PROTO_ID_LEN + 2];
+	int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
 
-	if (pg == NULL)
-		return office_error(r, 503, "internal", "Basis data hub tidak tersedia.");
-	if (!office_allowed(r, pg))
+	if (pg == NULL) {
+		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
+		return office_error(r, 503, "unavailable", "Basis data hub tidak tersedia.");
+	}
+	if (!office_allowed(r, pg, who, sizeof(who))) {
+		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
 		ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
-	else if (strcmp(r->method, "GET") == 0 && strcmp(rest, "export/attendance.csv") == 0)
+	} else if (get && strcmp(rest, "export/attendance.csv") == 0)
 		ret = export_csv(r, pg, "attendance");
-	else if (strcmp(r->method, "GET") == 0 && strcmp(rest, "export/claims.csv") == 0)
+	else if (get && strcmp(rest, "export/claims.csv") == 0)
 		ret = export_csv(r, pg, "claims");
-	else if (strcmp(r->method, "POST") == 0 && strncmp(rest, "claims/", 7) == 0 &&
+	else if (get && strcmp(rest, "boxes") == 0)
+		ret = list_boxes(r, pg);
+	else if (post && revoke_target(rest, box, sizeof(box)) != NULL)
+		ret = office_revoke(r, pg, box, who);
+	else if (post && strncmp(rest, "claims/", 7) == 0 &&
 		 n > 12 && strcmp(rest + n - 5, "/paid") == 0 && n - 12 <= HUB_CLAIM_ID_MAX) {
 		char claim[HUB_CLAIM_ID_MAX + 1];
 		snprintf(claim, sizeof(claim), "%.*s", (int)(n - 12), rest + 7);

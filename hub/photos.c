@@ -35,7 +35,7 @@ enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
 		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
-		return hub_error(r, PB_PROTO_INTERNAL, -1, "database unavailable");
+		return hub_unavailable(r);
 	e = hub_auth_body(r, pg, box, NULL);
 	if (e != PB_PROTO_OK)
 		goto fail;

@@ -5,8 +5,11 @@ PostgreSQL runs as the unprivileged `postgres` user from a temp folder,
 on a unix socket in that folder and a free loopback port, with fsync off
 (it is thrown away), and is stopped afterwards."""
 import gzip
+import hashlib
+import http.client
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -31,6 +34,9 @@ class Postgres:
         shutil.chown(self.tmp, PG_USER)
         self.started = False
         self.fsync = False      # thrown away after the tests; benchmarks turn it on
+        # Without fsync, commits still reach the OS before they are answered
+        # when this is on (a killed server loses none); off is faster.
+        self.synchronous_commit = False
 
     def _as_pg(self, *cmd, **kw):
         return subprocess.run(["runuser", "-u", PG_USER, "--", *cmd], capture_output=True,
@@ -40,11 +46,18 @@ class Postgres:
         p = self._as_pg(f"{PG_BIN}/initdb", "-D", self.data, "-A", "trust", "-U", "pb",
                         "--no-sync", "-E", "UTF8", "--locale=C")
         assert p.returncode == 0, p.stderr
+        return self.start_server()
+
+    def start_server(self):
+        """Start the server on the data folder made by start() (again after
+        stop_immediate(): that is a crash recovery)."""
         p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-l",
                         os.path.join(self.tmp, "pg.log"), "-o",
                         f"-k {self.sock} -p {self.port} -c listen_addresses=127.0.0.1 "
-                        + ("" if self.fsync else "-c fsync=off -c synchronous_commit=off "
-                           "-c full_page_writes=off ") + "-c max_connections=300", "start")
+                        + ("" if self.fsync else "-c fsync=off -c full_page_writes=off ")
+                        + ("" if self.fsync or self.synchronous_commit
+                           else "-c synchronous_commit=off ")
+                        + "-c max_connections=300", "start")
         assert p.returncode == 0, p.stderr + p.stdout
         self.started = True
         return self
@@ -62,6 +75,13 @@ class Postgres:
                            timeout=60)
         assert p.returncode == 0, p.stderr
         return p.stdout.strip()
+
+    def stop_immediate(self):
+        """`pg_ctl stop -m immediate`: every backend is killed, no shutdown
+        checkpoint; the next start recovers from the WAL."""
+        p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        assert p.returncode == 0, p.stderr + p.stdout
+        self.started = False
 
     def stop(self):
         if self.started:
@@ -89,7 +109,7 @@ class Hub(Process):
     """One pb-hub process on a free loopback port over a fresh database."""
     counter = 0
 
-    def __init__(self, pg, tmpdir, threads=2, db=None, tls=None):
+    def __init__(self, pg, tmpdir, threads=2, db=None, tls=None, args=()):
         Hub.counter += 1
         self.pg = pg
         self.dbname = db or f"hub_{os.getpid()}_{Hub.counter}"
@@ -104,6 +124,7 @@ class Hub(Process):
         self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = os.path.join(tmpdir, f"pb-hub-{Hub.counter}.log")
         self.threads = threads
+        self.args = list(args)    # more options for serving, e.g. ["-L", "box=60/5"]
         self.daemon = None
         if db is None:
             self.cli("migrate")
@@ -118,7 +139,8 @@ class Hub(Process):
     def start(self):
         tls = ["-C", self.tls[0], "-K", self.tls[1]] if self.tls else []
         self.daemon = Daemon([binary("pb-hub"), "-d", self.conn, "-f", self.files,
-                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads), *tls],
+                              "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads), *tls,
+                              *self.args],
                              self.log)
         if self.tls:
             wait_for(lambda: "listening on" in self.daemon.output(), 20, what="pb-hub")
@@ -239,3 +261,60 @@ def post_batch(hub, box_id, body, sig):
     return requests.post(hub.base + "/v1/batch", data=body, timeout=30, headers={
         "Content-Type": "application/vnd.pb-batch+gzip", "X-PB-Box": box_id,
         "X-PB-Signature": sig})
+
+
+GENESIS = "0" * 64
+
+
+def record_hash(box_id, r):
+    """The record hash of docs/sync-protocol.md §3."""
+    fields = ["pb-outbox-1", box_id, str(r["seq"]), r["id"], r["type"], str(r["wall_ms"]),
+              r["clock_source"], r["boot_id"], str(r["mono_ms"]), r["prev_hash"]]
+    return hashlib.sha256(("\n".join(fields) + "\n" + r["payload"]).encode()).hexdigest()
+
+
+class SimBox:
+    """A box made in Python for load and fault tests: its own Ed25519 key,
+    `records` hash-chained records, cut into gzipped, signed batches of
+    `batch` made beforehand (self.batches: (body, signature))."""
+
+    def __init__(self, n, records, batch):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        self.key = Ed25519PrivateKey.generate()
+        self.box_id = secrets.token_hex(16)
+        self.pk = self.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                     serialization.PublicFormat.Raw).hex()
+        prev, self.records = GENESIS, []
+        for seq in range(1, records + 1):
+            r = {"seq": seq, "id": secrets.token_hex(16), "type": "attendance.checkin",
+                 "payload": json.dumps({"session_id": f"S{n % 50}", "nuptk":
+                                        f"{3200000000000000 + seq}", "jp": 8},
+                                       separators=(",", ":")),
+                 "wall_ms": 1795000000000 + seq, "clock_source": "ntp", "boot_id": "b",
+                 "mono_ms": seq, "prev_hash": prev}
+            r["hash"] = prev = record_hash(self.box_id, r)
+            self.records.append(r)
+        self.batch = batch
+        self.batches = []
+        for i in range(0, records, batch):
+            body = gzip.compress(json.dumps({"v": 1, "box_id": self.box_id,
+                                             "records": self.records[i:i + batch]},
+                                            separators=(",", ":")).encode(), 6)
+            self.batches.append((body, self.key.sign(body).hex()))
+
+    def enrol(self, port, token, tries=1):
+        """Enrol; a 5xx answer is tried again, up to tries times in all."""
+        msg = f"pb-enrol-1\n{self.box_id}\n{self.pk}\n{token}".encode()
+        for _ in range(tries):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("POST", "/v1/enrol", json.dumps({
+                "box_id": self.box_id, "public_key": self.pk, "token": token,
+                "signature": self.key.sign(msg).hex()}), {"Content-Type": "application/json"})
+            r = c.getresponse()
+            text = r.read()
+            c.close()
+            if r.status < 500:
+                break
+            time.sleep(0.1)
+        assert r.status == 200, text

@@ -159,8 +159,15 @@ static long perform(struct pb_hubc *c)
 	CURLcode rc;
 	curl_off_t up = 0, down = 0;
 
+	curl_off_t ra = 0;
+
 	c->status = -1;
 	rc = curl_easy_perform(c->curl);
+	/* 429 and 503 answers say how long to wait (seconds or a date). */
+	if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
+		ra = 0;
+	c->retry_after_s = ra > PB_HUBC_RETRY_AFTER_MAX_S ? PB_HUBC_RETRY_AFTER_MAX_S
+							 : (unsigned)ra;
 	curl_easy_getinfo(c->curl, CURLINFO_SIZE_UPLOAD_T, &up);
 	curl_easy_getinfo(c->curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
 	c->bytes_up += (uint64_t)up;
@@ -391,7 +398,7 @@ int pb_hubc_enrol(struct pb_hubc *c, const char *token, char *centre_out, size_t
 		rc = 0;
 	} else if (st > 0) {
 		pb_hubc_answer_error(c, st, ans);
-		*refused = st >= 400 && st < 500;
+		*refused = st >= 400 && st < 500 && st != 429;
 	}
 	json_decref(ans);
 	return rc;

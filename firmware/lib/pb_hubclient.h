@@ -19,6 +19,7 @@
 #define PB_HUBC_ANSWER_MAX        (8 * 1024 * 1024)
 #define PB_HUBC_ERR_LEN           256
 #define PB_HUBC_URL_MAX           1024
+#define PB_HUBC_RETRY_AFTER_MAX_S 900    /* a longer Retry-After is cut to this */
 #define PB_SYNC_USER              "pb-sync"  /* owns the key on a box */
 
 struct pb_hubc {
@@ -33,6 +34,7 @@ struct pb_hubc {
 	void (*tick)(void *arg);       /* called while a transfer runs (watchdog) */
 	void *tick_arg;
 	long status;                   /* HTTP status of the last request */
+	unsigned retry_after_s;        /* its Retry-After in seconds, 0: none */
 	char err[PB_HUBC_ERR_LEN];     /* plain words when a request failed */
 	uint64_t bytes_up, bytes_down; /* running totals */
 };

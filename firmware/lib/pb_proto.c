@@ -56,6 +56,12 @@ static const struct err_row errs[] = {
 	[PB_PROTO_NOT_FOUND]     = { "not_found", 404, "Tidak ditemukan.", "not found" },
 	[PB_PROTO_INTERNAL]      = { "internal", 500, "Kesalahan di hub; coba lagi nanti.",
 				     "hub error" },
+	[PB_PROTO_RATE_LIMITED]  = { "rate_limited", 429,
+				     "Terlalu banyak permintaan; coba lagi setelah waktu tunggu.",
+				     "too many requests, the hub asked to wait" },
+	[PB_PROTO_UNAVAILABLE]   = { "unavailable", 503,
+				     "Basis data hub sedang tidak tersedia; coba lagi nanti.",
+				     "hub database unavailable" },
 };
 
 #define NERRS (sizeof(errs) / sizeof(errs[0]))

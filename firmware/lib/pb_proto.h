@@ -70,6 +70,8 @@ enum pb_proto_err {
 	PB_PROTO_BOX_EXISTS,
 	PB_PROTO_NOT_FOUND,
 	PB_PROTO_INTERNAL,
+	PB_PROTO_RATE_LIMITED,   /* 429 with Retry-After */
+	PB_PROTO_UNAVAILABLE,    /* 503: the hub's database is down */
 };
 
 const char *pb_proto_err_code(enum pb_proto_err e);     /* "bad_signature" */

@@ -122,6 +122,11 @@ enum sync_result sync_feeds(struct pb_sync *s)
 	char key[64], etag[96], query[48], path[64], words[PB_HUBC_ERR_LEN + 64];
 
 	for (int k = 0; feeds[k] != NULL; k++) {
+		/* Fetched to the end in a round the hub cut short with a wait:
+		 * go on from the next feed, so that a box with one request
+		 * allowed per wait still gets through all of them. */
+		if (s->feeds_done & (1u << k))
+			continue;
 		for (int page = 0; page < PB_SYNC_FEED_PAGES_MAX && !*s->stop; page++) {
 			json_t *ans = NULL, *items, *cur;
 			int64_t cursor;
@@ -137,8 +142,10 @@ enum sync_result sync_feeds(struct pb_sync *s)
 			snprintf(path, sizeof(path), "/v1/feed/%s", feeds[k]);
 			st = pb_hubc_get_json(&s->hc, path, query, etag, &ans);
 			sync_save_bytes(s);
-			if (st == 304)
+			if (st == 304) {
+				s->feeds_done |= 1u << k;
 				break;
+			}
 			items = json_object_get(ans, "items");
 			cur = json_object_get(ans, "cursor");
 			if (st != 200 || !json_is_array(items) || !json_is_integer(cur)) {
@@ -150,8 +157,9 @@ enum sync_result sync_feeds(struct pb_sync *s)
 					 s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
-				return (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX) ?
-					SYNC_REFUSED : SYNC_ERROR;
+				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
+					return SYNC_REFUSED;
+				return sync_busy(s, st, feeds[k]);
 			}
 			snprintf(etag, sizeof(etag), "\"%s-%" PRId64 "\"", feeds[k],
 				 (int64_t)json_integer_value(cur));
@@ -167,10 +175,13 @@ enum sync_result sync_feeds(struct pb_sync *s)
 					json_array_size(items), (int64_t)json_integer_value(cur));
 			more = json_is_true(json_object_get(ans, "more"));
 			json_decref(ans);
-			if (!more)
+			if (!more) {
+				s->feeds_done |= 1u << k;
 				break;
+			}
 		}
 	}
+	s->feeds_done = 0;
 	return *s->stop ? SYNC_STOPPED : SYNC_OK;
 }
 
@@ -257,7 +268,7 @@ static enum sync_result fetch_file(struct pb_sync *s, const char *sha, int64_t s
 			snprintf(words, sizeof(words), "module file %.12s… stopped at %" PRIu64
 				 " of %" PRId64 " bytes: %s", sha, off, size, s->hc.err);
 			sync_set_error(s, words);
-			return *s->stop ? SYNC_STOPPED : SYNC_ERROR;
+			return *s->stop ? SYNC_STOPPED : sync_busy(s, st, "module file");
 		}
 	}
 	if (fsync(fd) != 0) {

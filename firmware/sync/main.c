@@ -147,6 +147,26 @@ static enum wait_end wait_for(struct pb_sync *s, unsigned seconds, int watch_rou
 	return WAIT_STOP;
 }
 
+/* The hub asked to wait: sleep the whole time even when woken (asking
+ * again sooner only earns another refusal); a wake-up that came meanwhile
+ * is kept, so the next round starts as soon as the time is up. */
+static void wait_asked(struct pb_sync *s, unsigned seconds)
+{
+	int64_t end = pb_clock_mono_ms() + (int64_t)seconds * 1000;
+	int woken = 0;
+
+	while (!stop_flag) {
+		int64_t left = end - pb_clock_mono_ms();
+
+		if (left <= 0)
+			break;
+		if (wait_for(s, (unsigned)((left + 999) / 1000), 0) == WAIT_WOKEN && !woken) {
+			woken = 1;
+			pb_info("woken, but the hub asked to wait: syncing once the wait is over");
+		}
+	}
+}
+
 /* Exponential backoff with ±25 % jitter. */
 static unsigned next_backoff(unsigned cur, unsigned max)
 {
@@ -226,6 +246,12 @@ static int run(struct pb_sync *s, int once)
 				return 1;
 			/* Only a human can mend this: wait long, or for pbctl sync now. */
 			wait_for(s, s->cfg.sync_backoff_max_s, 0);
+			break;
+		case SYNC_WAIT:
+			sync_set_state(s, "error");
+			if (once)
+				return 1;
+			wait_asked(s, s->hc.retry_after_s);
 			break;
 		case SYNC_ERROR:
 			sync_set_state(s, "error");

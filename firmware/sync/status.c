@@ -76,6 +76,19 @@ void sync_save_bytes(struct pb_sync *s)
 	sync_meta_set_int(s, "sync.bytes_down", (int64_t)(s->base_down + s->hc.bytes_down));
 }
 
+enum sync_result sync_busy(struct pb_sync *s, long st, const char *what)
+{
+	char words[PB_HUBC_ERR_LEN + 128];
+
+	if ((st != 429 && st != 503) || s->hc.retry_after_s == 0)
+		return SYNC_ERROR;
+	snprintf(words, sizeof(words), "%s: hub busy (%s), asked to wait %u s; nothing is lost, "
+		 "the records go later", what, st == 429 ? "too many requests" :
+		 "its database is unavailable", s->hc.retry_after_s);
+	sync_set_error(s, words);
+	return SYNC_WAIT;
+}
+
 void sync_mark_success(struct pb_sync *s)
 {
 	sync_meta_set_int(s, "sync.last_success_ms", pb_clock_wall_ms());

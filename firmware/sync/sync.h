@@ -22,6 +22,7 @@ enum sync_result {
 	SYNC_OK = 0,
 	SYNC_ERROR,      /* try again after a backoff */
 	SYNC_REFUSED,    /* the hub refuses this box: wait for a human */
+	SYNC_WAIT,       /* the hub asked to wait (429/503 with Retry-After) */
 	SYNC_STOPPED,
 };
 
@@ -37,6 +38,7 @@ struct pb_sync {
 	uint64_t base_up, base_down;   /* totals before this run */
 	int64_t watchdog_ms;           /* ping the service manager this often, 0: never */
 	int64_t last_ping_ms;
+	unsigned feeds_done;           /* bit k: feed k fetched since the last full round */
 	volatile sig_atomic_t *stop;
 };
 
@@ -49,6 +51,10 @@ int64_t sync_meta_int(struct pb_sync *s, const char *key, int64_t def);
 void sync_meta_set_int(struct pb_sync *s, const char *key, int64_t v);
 /* Ping the service manager's watchdog when due (also during transfers). */
 void sync_tick(void *arg);
+
+/* SYNC_WAIT when the last answer (HTTP status st) asks to come back
+ * later, with sync.last_error saying so; else SYNC_ERROR. */
+enum sync_result sync_busy(struct pb_sync *s, long st, const char *what);
 
 /* upload.c */
 enum sync_result sync_upload(struct pb_sync *s);

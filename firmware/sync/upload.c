@@ -137,7 +137,7 @@ enum sync_result sync_enrol(struct pb_sync *s)
 		char words[PB_HUBC_ERR_LEN + 32];
 		snprintf(words, sizeof(words), "enrolment failed: %s", s->hc.err);
 		sync_set_error(s, words);
-		return refused ? SYNC_REFUSED : SYNC_ERROR;
+		return refused ? SYNC_REFUSED : sync_busy(s, s->hc.status, "enrolment");
 	}
 	pb_db_meta_set(s->db, "sync.centre", centre);
 	sync_meta_set_int(s, "sync.enrolled", 1);
@@ -210,6 +210,10 @@ enum sync_result sync_upload(struct pb_sync *s)
 				json_object_get(ans, "error")));
 			pb_hubc_answer_error(&s->hc, st, ans);
 			sync_set_error(s, s->hc.err);
+			if (sync_busy(s, st, "upload") == SYNC_WAIT) {
+				res = SYNC_WAIT;
+				goto out;
+			}
 			res = (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX ||
 			       e == PB_PROTO_CONFLICT || e == PB_PROTO_BAD_HASH ||
 			       e == PB_PROTO_BROKEN_CHAIN) ? SYNC_REFUSED : SYNC_ERROR;
@@ -374,8 +378,9 @@ enum sync_result sync_photos(struct pb_sync *s)
 				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
-				return (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX) ?
-				       SYNC_REFUSED : SYNC_ERROR;
+				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
+					return SYNC_REFUSED;
+				return sync_busy(s, st, "receipt photo");
 			}
 			json_decref(ans);
 			ans = NULL;

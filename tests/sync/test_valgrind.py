@@ -72,6 +72,15 @@ def test_hub_and_sync_are_valgrind_clean(pg, tmpdir_hub, boxes):
         assert requests.post(hub.base + "/v1/batch", data=b"junk", timeout=30, headers={
             "X-PB-Box": box_meta(b, "box_id"), "X-PB-Signature": "00"}).status_code == 401
         assert requests.post(hub.base + "/v1/enrol", data=b"{", timeout=30).status_code == 400
+        # the office's box routes, and the rate limit past 30 refused tokens
+        auth = {"Authorization": "Bearer " + hub.cli("office-token", "vg").stdout.strip()}
+        assert requests.get(hub.base + "/v1/office/boxes", headers=auth,
+                            timeout=30).json()["boxes"][0]["state"] == "active"
+        assert requests.post(hub.base + f"/v1/office/boxes/{box_meta(b, 'box_id')}/revoke",
+                             headers=auth, timeout=30).json()["state"] == "revoked"
+        codes = [requests.get(hub.base + "/v1/office/boxes", timeout=30, headers={
+            "Authorization": "Bearer x"}).status_code for _ in range(31)]
+        assert codes[-1] == 429, codes
     finally:
         sync.stop(expect_code=0)
         hub.stop()

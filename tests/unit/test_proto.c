@@ -187,6 +187,24 @@ static void test_keys_and_signatures(void **state)
 }
 
 /* The outbox and the protocol hash the same bytes. */
+/* Every error has its own wire code that maps back, an HTTP status and
+ * words in both languages; the hub's busy answers are 429 and 503. */
+static void test_error_table(void **state)
+{
+	(void)state;
+	for (int e = PB_PROTO_OK; e <= PB_PROTO_UNAVAILABLE; e++) {
+		const char *code = pb_proto_err_code((enum pb_proto_err)e);
+
+		assert_int_equal(pb_proto_err_from_code(code), e);
+		assert_true(pb_proto_err_http((enum pb_proto_err)e) >= 200);
+		assert_true(strlen(pb_proto_err_message((enum pb_proto_err)e)) > 0);
+		assert_true(strlen(pb_proto_err_words((enum pb_proto_err)e)) > 0);
+	}
+	assert_int_equal(pb_proto_err_http(PB_PROTO_RATE_LIMITED), 429);
+	assert_int_equal(pb_proto_err_http(PB_PROTO_UNAVAILABLE), 503);
+	assert_int_equal(pb_proto_err_from_code("no_such_code"), PB_PROTO_INTERNAL);
+}
+
 static void test_outbox_agrees(void **state)
 {
 	char dir[] = "/tmp/pbproto-XXXXXX", path[64], err[256], box_id[64];
@@ -250,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_keys_and_signatures),
 		cmocka_unit_test(test_outbox_agrees),
 		cmocka_unit_test(test_photo_mime),
+		cmocka_unit_test(test_error_table),
 	};
 	if (sodium_init() < 0)
 		return 1;
