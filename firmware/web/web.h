@@ -28,6 +28,9 @@
 /* Threads that run the handlers which may wait (database writes, password
  * hashes, staff views), so the event-loop threads never wait behind them. */
 #define PB_WEB_POOL_THREADS  4
+/* Memory freed by the pool's handlers goes back to the system at most this
+ * often (seconds), when the pool is idle. */
+#define PB_WEB_TRIM_EVERY_S  2
 
 struct pb_web {
 	struct pb_config cfg;
