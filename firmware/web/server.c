@@ -132,10 +132,13 @@ static void *pool_main(void *arg)
 	}
 }
 
-/* Hand r to the pool and suspend its connection: 0, or -1 when the pool is
- * stopping (the caller runs the handler itself). */
+/* Hand r to the pool and suspend its connection: 0, or -1 when there is no
+ * pool (a harness driving on_request itself) or it is stopping: the caller
+ * then runs the handler itself. */
 static int pool_submit(struct pb_pool *p, struct pb_req *r)
 {
+	if (p == NULL)
+		return -1;
 	pthread_mutex_lock(&p->lock);
 	if (p->stopping || p->nthreads == 0) {
 		pthread_mutex_unlock(&p->lock);
