@@ -208,9 +208,18 @@ static int migration_applied(sqlite3 *db, int v)
 	return rc;
 }
 
+/* 1 if every migration this build knows is recorded as applied. */
+static int migrations_all_applied(sqlite3 *db)
+{
+	for (int i = 0; i < pb_migrations_count; i++)
+		if (migration_applied(db, pb_migrations[i].version) != 1)
+			return 0;
+	return 1;
+}
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	int have = 0, applied, top, unknown = 0;
+	int have = 0, applied, top, unknown = 0, done;
 	char sql[80];
 
 	if (pragma_int(db, "PRAGMA user_version", &have) != 0) {
@@ -230,9 +239,13 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 					 pb_migrations[i].version);
 				return -1;
 			}
+	/* The usual open (every one after the first): nothing to apply, found
+	 * with reads alone, so opening a handle never waits for the write
+	 * lock another connection holds. */
+	done = have > 0 && migrations_all_applied(db);
 	if (have > 0) {
-		if (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
-		    pb_db_commit(db) != 0) {
+		if (!done && (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
+			      pb_db_commit(db) != 0)) {
 			set_err(err, errlen, "recording applied migrations", db);
 			pb_db_rollback(db);
 			return -1;
@@ -243,6 +256,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (done)
+		return 0;
 	/* every number not yet applied, smallest first, also below user_version */
 	for (const struct pb_migration *m = next_migration(0); m != NULL;
 	     m = next_migration(m->version)) {

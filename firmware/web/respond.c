@@ -90,8 +90,16 @@ enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response 
 		return MHD_NO;
 	}
 	pb_add_security_headers(resp);
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
+	if (r->in_pool) {               /* the event loop queues it (server.c) */
+		if (r->answer != NULL)
+			MHD_destroy_response(r->answer);
+		r->answer = resp;
+		r->answer_status = status;
+		ret = MHD_YES;
+	} else {
+		ret = MHD_queue_response(r->conn, status, resp);
+		MHD_destroy_response(resp);
+	}
 	if (status >= 500)
 		pb_warn("%s %s from %s: %u", r->method, r->url, r->client, status);
 	else

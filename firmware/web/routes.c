@@ -3,15 +3,17 @@
 #include <string.h>
 
 /* Every route pb-web answers. Order matters only where patterns overlap:
- * the first match wins. The static web app is the catch-all. */
+ * the first match wins. The static web app is the catch-all. Handlers run
+ * in the pool (server.c) unless ROUTE_QUICK: mark only those that never
+ * wait for a database write, a disk sync or long work. */
 const struct pb_route pb_routes[] = {
-	{ "GET", "/healthz", pb_handle_health, 0 },
-	{ "GET", "/api/v1/modules", pb_handle_modules, 0 },
-	{ "GET", "/api/v1/modules/*", pb_handle_module, 0 },
-	{ "GET", "/f/*/*", pb_handle_file, 0 },
-	{ "GET", "/api/captive", pb_handle_captive_api, 0 },
-	{ "GET", "/portal", pb_handle_portal_page, 0 },
-	{ "GET", "/api/v1/portal", pb_handle_portal_info, 0 },
+	{ "GET", "/healthz", pb_handle_health, ROUTE_QUICK },
+	{ "GET", "/api/v1/modules", pb_handle_modules, ROUTE_QUICK },
+	{ "GET", "/api/v1/modules/*", pb_handle_module, ROUTE_QUICK },
+	{ "GET", "/f/*/*", pb_handle_file, ROUTE_QUICK },
+	{ "GET", "/api/captive", pb_handle_captive_api, ROUTE_QUICK },
+	{ "GET", "/portal", pb_handle_portal_page, ROUTE_QUICK },
+	{ "GET", "/api/v1/portal", pb_handle_portal_info, ROUTE_QUICK },
 	{ "POST", "/api/v1/portal/accept", pb_handle_portal_accept, ROUTE_BODY },
 	{ "GET", "/api/v1/admin/wifi", pb_handle_admin_wifi, 0 },
 	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
@@ -48,7 +50,7 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/sessions/*/claims/decisions", pb_handle_claim_bulk, ROUTE_BODY },
 	{ "POST", "/api/v1/sessions/*/claim-settings", pb_handle_claim_settings, ROUTE_BODY },
 	{ "POST", "/api/v1/rates", pb_handle_rates, ROUTE_BODY },
-	{ "GET", "/", pb_handle_static, ROUTE_PREFIX },
+	{ "GET", "/", pb_handle_static, ROUTE_PREFIX | ROUTE_QUICK },
 	{ NULL, NULL, NULL, 0 },
 };
 

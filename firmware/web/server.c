@@ -1,9 +1,11 @@
 #include "web.h"
 
+#include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +56,146 @@ static void free_req(struct pb_req *r)
 {
 	if (r == NULL)
 		return;
+	if (r->answer != NULL)
+		MHD_destroy_response(r->answer);
 	free(r->body);
 	free(r);
+}
+
+/* The pool: handlers that may wait (for the database's write lock, a disk
+ * sync, a password hash, a large staff view) run here while their
+ * connection is suspended, so an event-loop thread never holds its other
+ * connections — /healthz above all — behind one of them. */
+struct pb_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct pb_req *head, *tail;      /* waiting requests, oldest first */
+	int stopping;
+	int dirty;                       /* handlers ran since the last trim */
+	int64_t trimmed_ms;              /* monotonic time of the last trim */
+	unsigned nthreads;
+	pthread_t threads[PB_WEB_POOL_THREADS];
+};
+
+/* Wait for work. Once the pool is idle after handlers ran, give back the
+ * memory they freed: glibc keeps it in each thread's arena otherwise, and
+ * staff views of thousands of claims left ~50 MB held after a soak. */
+static void pool_wait(struct pb_pool *p)
+{
+	struct timespec until;
+
+	while (p->head == NULL && !p->stopping) {
+		int64_t now = pb_clock_mono_ms();
+		if (p->dirty && now - p->trimmed_ms >= PB_WEB_TRIM_EVERY_S * 1000) {
+			p->dirty = 0;
+			p->trimmed_ms = now;
+			pthread_mutex_unlock(&p->lock);
+			malloc_trim(0);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		if (!p->dirty) {
+			pthread_cond_wait(&p->wake, &p->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += PB_WEB_TRIM_EVERY_S;
+		pthread_cond_timedwait(&p->wake, &p->lock, &until);
+	}
+}
+
+static void *pool_main(void *arg)
+{
+	struct pb_pool *p = arg;
+	struct pb_req *r = NULL;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (r != NULL)
+			p->dirty = 1;
+		pool_wait(p);
+		r = p->head;
+		if (r != NULL) {
+			p->head = r->pool_next;
+			if (p->head == NULL)
+				p->tail = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (r == NULL)
+			return NULL;          /* stopping, and nothing left to run */
+		if (r->route->fn(r) != MHD_YES && r->answer != NULL) {
+			MHD_destroy_response(r->answer);
+			r->answer = NULL;     /* the handler gave up: close */
+		}
+		r->pool_done = 1;
+		MHD_resume_connection(r->conn);
+	}
+}
+
+/* Hand r to the pool and suspend its connection: 0, or -1 when there is no
+ * pool (a harness driving on_request itself) or it is stopping: the caller
+ * then runs the handler itself. */
+static int pool_submit(struct pb_pool *p, struct pb_req *r)
+{
+	if (p == NULL)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping || p->nthreads == 0) {
+		pthread_mutex_unlock(&p->lock);
+		return -1;
+	}
+	r->in_pool = 1;
+	MHD_suspend_connection(r->conn);
+	r->pool_next = NULL;
+	if (p->tail != NULL)
+		p->tail->pool_next = r;
+	else
+		p->head = r;
+	p->tail = r;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* Run every request already handed over, then end the threads. */
+static void pool_stop(struct pb_pool *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static struct pb_pool *pool_start(void)
+{
+	struct pb_pool *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	if (pthread_mutex_init(&p->lock, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->wake, NULL) != 0) {
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		return NULL;
+	}
+	for (; p->nthreads < PB_WEB_POOL_THREADS; p->nthreads++)
+		if (pthread_create(&p->threads[p->nthreads], NULL, pool_main, p) != 0)
+			break;
+	if (p->nthreads == 0) {
+		pool_stop(p);
+		return NULL;
+	}
+	return p;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -162,6 +302,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 					 "Data yang dikirim terlalu besar") :
 			pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "unexpected_body",
 					 "Permintaan ini tidak menerima data");
+	if (r->pool_done) {              /* resumed: queue what the pool made */
+		enum MHD_Result ret = MHD_NO;
+		if (r->answer != NULL) {
+			ret = MHD_queue_response(c, r->answer_status, r->answer);
+			MHD_destroy_response(r->answer);
+			r->answer = NULL;
+		}
+		return ret;
+	}
+	if (!(r->route->flags & ROUTE_QUICK) && pool_submit(w->pool, r) == 0)
+		return MHD_YES;
 	return r->route->fn(r);
 }
 
@@ -247,7 +398,7 @@ int pb_server_start(struct pb_web *w)
 					   { MHD_OPTION_END, 0, NULL } };
 	int family, lfd;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			 MHD_USE_TURBO;
+			 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
 		return -1;
@@ -264,6 +415,12 @@ int pb_server_start(struct pb_web *w)
 	}
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	w->pool = pool_start();
+	if (w->pool == NULL) {
+		pb_err("cannot start the handler threads");
+		pthread_key_delete(w->db_key);
+		return -1;
+	}
 	w->mhd = MHD_start_daemon(flags, (uint16_t)w->cfg.listen_port, NULL, NULL,
 		on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
@@ -281,6 +438,8 @@ int pb_server_start(struct pb_web *w)
 	if (w->mhd == NULL) {
 		pb_err("cannot listen on %s:%u (in use, or no permission?)",
 		       w->cfg.listen_host, w->cfg.listen_port);
+		pool_stop(w->pool);
+		w->pool = NULL;
 		pthread_key_delete(w->db_key);
 		return -1;
 	}
@@ -291,6 +450,10 @@ void pb_server_stop(struct pb_web *w)
 {
 	if (w->mhd == NULL)
 		return;
+	/* First the pool: every suspended connection is resumed before
+	 * MHD_stop_daemon, which must find none. */
+	pool_stop(w->pool);
+	w->pool = NULL;
 	MHD_stop_daemon(w->mhd);
 	w->mhd = NULL;
 	pb_modules_cache_free();

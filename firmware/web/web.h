@@ -25,6 +25,12 @@
 #define PB_WEB_CONN_HEADROOM 64
 /* The socket a service manager hands over (LISTEN_FDS=1): fd 3. */
 #define PB_WEB_LISTEN_FD     3
+/* Threads that run the handlers which may wait (database writes, password
+ * hashes, staff views), so the event-loop threads never wait behind them. */
+#define PB_WEB_POOL_THREADS  4
+/* Memory freed by the pool's handlers goes back to the system at most this
+ * often (seconds), when the pool is idle. */
+#define PB_WEB_TRIM_EVERY_S  2
 
 struct pb_web {
 	struct pb_config cfg;
@@ -37,6 +43,7 @@ struct pb_web {
 	int serving;                     /* set (atomically) once confined: before
 					  * it, every request gets 503 "starting" */
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
+	struct pb_pool *pool;            /* server.c: handlers that may wait */
 };
 
 /* One request, from the first callback to completion. */
@@ -53,6 +60,13 @@ struct pb_req {
 	char *body;                      /* request body, NUL-terminated */
 	size_t body_len;
 	int body_too_big;
+	/* A handler run in the pool (server.c) leaves its answer here; the
+	 * event loop queues it when the connection resumes. */
+	int in_pool;
+	int pool_done;
+	struct MHD_Response *answer;
+	unsigned answer_status;
+	struct pb_req *pool_next;
 };
 
 typedef enum MHD_Result (*pb_handler)(struct pb_req *r);
@@ -60,6 +74,7 @@ typedef enum MHD_Result (*pb_handler)(struct pb_req *r);
 enum pb_route_flags {
 	ROUTE_BODY = 1 << 0,             /* takes a request body */
 	ROUTE_PREFIX = 1 << 1,           /* pattern matches any path below it */
+	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
 };
 
 struct pb_route {
