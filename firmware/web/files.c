@@ -158,10 +158,11 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 	if (db == NULL)
 		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
 					"Basis data tidak tersedia");
-	/* Only plain whole-file requests use the kept answers. */
+	/* Only plain whole-file requests use the kept answers, and only in an
+	 * event loop (ROUTE_QUICK): they are queued here, not through pb_queue. */
 	range = pb_header(r, MHD_HTTP_HEADER_RANGE);
 	dl = pb_query(r, "download");
-	keep = range == NULL && (dl == NULL || strcmp(dl, "1") != 0) &&
+	keep = !r->in_pool && range == NULL && (dl == NULL || strcmp(dl, "1") != 0) &&
 	       pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH) == NULL;
 	version = keep ? pb_catalog_version(db) : -1;
 	ret = cache_queue(r, sha, version, &hit);
