@@ -37,11 +37,16 @@ static int store_mkdir(const char *path, int *made)
 	if (mkdir(path, PB_STORE_DIR_MODE) != 0)
 		return errno == EEXIST ? 0 : -1;
 	*made = 1;
-	/* fchmod on the folder itself (pb-web's system call filter has no chmod) */
+	/* Mend the mode only when the umask took bits away: the box's units
+	 * run with UMask=0007 and never need it (and with RestrictSUIDSGID a
+	 * mode carrying the set-group-ID bit is refused). fchmod on the
+	 * folder itself: pb-web's system call filter has no chmod. */
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &sb) == 0 && fchmod(fd, (sb.st_mode & S_ISGID) | PB_STORE_DIR_MODE) == 0)
+	if (fstat(fd, &sb) == 0 &&
+	    ((sb.st_mode & 0777) == PB_STORE_DIR_MODE ||
+	     fchmod(fd, (sb.st_mode & S_ISGID) | PB_STORE_DIR_MODE) == 0))
 		rc = 0;
 	close(fd);
 	return rc;
