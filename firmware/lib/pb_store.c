@@ -105,6 +105,25 @@ int pb_store_remove(const struct pb_store *s, const char *hex)
 	return 0;
 }
 
+int pb_store_drop_part(const struct pb_store *s, const char *hex)
+{
+	char part[PATH_MAX];
+	int n;
+
+	if (!pb_sha256_hex_valid(hex)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!pb_store_has(s, hex, -1))
+		return 1;
+	n = snprintf(part, sizeof(part), "%s/tmp/%s.part", s->dir, hex);
+	if (n < 0 || (size_t)n >= sizeof(part))
+		return -1;
+	if (unlink(part) != 0)
+		return errno == ENOENT ? 1 : -1;
+	return 0;
+}
+
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len)
 {
 	unsigned char rnd[8];

@@ -49,6 +49,12 @@ enum pb_store_result pb_store_adopt(const struct pb_store *s, const char *tmp_pa
  * there, -1 error (errno set). */
 int pb_store_remove(const struct pb_store *s, const char *hex);
 
+/* Remove DIR/tmp/HEX.part (a download's part) if the object HEX is in the
+ * store whole: a part the power cut left behind after its file was
+ * placed (the rename out of tmp/ was not yet durable). 0 removed, 1
+ * nothing to remove, -1 error. */
+int pb_store_drop_part(const struct pb_store *s, const char *hex);
+
 /* A fresh temp path inside the store (same file system as the objects). */
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len);
 

@@ -306,8 +306,12 @@ enum sync_result sync_files(struct pb_sync *s)
 		if (h == NULL || !pb_sha256_hex_valid((const char *)h))
 			continue;
 		memcpy(sha, h, sizeof(sha));
-		if (pb_store_has(&s->store, sha, size))
+		if (pb_store_has(&s->store, sha, size)) {
+			/* a part a power cut left beside the placed file */
+			if (pb_store_drop_part(&s->store, sha) == 0)
+				pb_notice("removed a stale part of %.12s…", sha);
 			continue;
+		}
 		r = fetch_file(s, sha, size, &budget_hit);
 		if (r != SYNC_OK) {
 			res = r;
