@@ -194,6 +194,26 @@ static int att_key(json_t *rec, char *key)
 	return 0;
 }
 
+/* Teacher t checks in to g_keg today, as pb-web's check-in does. */
+static enum pb_att_result att_checkin(sqlite3 *db, int t, json_t **rec)
+{
+	char nuptk[PB_NUPTK_LEN + 1];
+	struct pb_checkin c;
+
+	snprintf(nuptk, sizeof(nuptk), "32%014d", t);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = g_keg.id;
+	c.day = g_day;
+	c.nuptk = nuptk;
+	c.name = "Peserta";
+	c.school = "SD";
+	c.signature = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
+	c.client = "10.0.0.9";
+	c.device = "";
+	c.per_client_max = CRASHSIM_ACKS_MAX;
+	return pb_att_checkin(db, &c, rec);
+}
+
 static int step_attendance(sqlite3 *db, int i, char *key)
 {
 	char nuptk[PB_NUPTK_LEN + 1];
@@ -221,19 +241,7 @@ static int step_attendance(sqlite3 *db, int i, char *key)
 		r = pb_att_mark(db, &g_keg, g_day, nuptk, "absent", "sakit", "Peserta", "SD",
 				"uji", "", &rec);
 	} else {
-		struct pb_checkin c;
-		snprintf(nuptk, sizeof(nuptk), "32%014d", i);
-		memset(&c, 0, sizeof(c));
-		c.kegiatan_id = g_keg.id;
-		c.day = g_day;
-		c.nuptk = nuptk;
-		c.name = "Peserta";
-		c.school = "SD";
-		c.signature = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
-		c.client = "10.0.0.9";
-		c.device = "";
-		c.per_client_max = CRASHSIM_ACKS_MAX;
-		r = pb_att_checkin(db, &c, &rec);
+		r = att_checkin(db, i, &rec);
 	}
 	rc = (r == PB_ATT_OK || r == PB_ATT_EXISTING) ? att_key(rec, key) : -1;
 	json_decref(rec);
@@ -309,24 +317,11 @@ fail:
 
 static int claims_checkin(sqlite3 *db, int t, char *key)
 {
-	char nuptk[PB_NUPTK_LEN + 1];
-	struct pb_checkin c;
 	json_t *rec = NULL;
 	enum pb_att_result r;
 	int rc = -1;
 
-	snprintf(nuptk, sizeof(nuptk), "32%014d", t);
-	memset(&c, 0, sizeof(c));
-	c.kegiatan_id = g_keg.id;
-	c.day = g_day;
-	c.nuptk = nuptk;
-	c.name = "Peserta";
-	c.school = "SD";
-	c.signature = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
-	c.client = "10.0.0.9";
-	c.device = "";
-	c.per_client_max = CRASHSIM_ACKS_MAX;
-	r = pb_att_checkin(db, &c, &rec);
+	r = att_checkin(db, t, &rec);
 	if ((r == PB_ATT_OK || r == PB_ATT_EXISTING) && att_key(rec, g_proof[t]) == 0) {
 		snprintf(key, CRASHSIM_KEY_MAX, "a:%s", g_proof[t]);
 		rc = 0;
