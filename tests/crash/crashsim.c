@@ -260,6 +260,13 @@ static char g_proof[CRASHSIM_TEACHERS_MAX][PB_ID_HEX_LEN + 1];  /* check-in uid 
 static int64_t g_claim_ids[CRASHSIM_ACKS_MAX];
 static int g_nclaims;
 
+/* A new box: no proofs, no claims. */
+static void claims_reset(void)
+{
+	memset(g_proof, 0, sizeof(g_proof));
+	g_nclaims = 0;
+}
+
 static int claims_setup(sqlite3 *db, char *key)
 {
 	char csv[2048], roster[8192];
@@ -446,7 +453,7 @@ static int step_claims(sqlite3 *db, int i, char *key)
 	int t = (i - 1) / 3;
 
 	if (i == 0)
-		g_nclaims = 0;
+		claims_reset();
 	if (g_keg.id == 0)
 		return claims_setup(db, key);
 	if (t >= CRASHSIM_TEACHERS_MAX)
@@ -465,7 +472,7 @@ static int step_decisions(sqlite3 *db, int i, char *key)
 	int t = i / 4;
 
 	if (i == 0)
-		g_nclaims = 0;
+		claims_reset();
 	if (g_keg.id == 0)
 		return claims_setup(db, key);
 	switch (i % 4) {
