@@ -721,17 +721,19 @@ static void dl_bytes(uint64_t seed, unsigned char *data, size_t n)
 		data[b] = (unsigned char)crash_splitmix(&seed);
 }
 
-/* Append data[from, to) to the part as one session: 0/-1. */
-static int dl_session(const char *part, const unsigned char *data, size_t from, size_t to,
-		      int sync)
+/* Append data[from, to) of the file to its part as one session, opened as
+ * fetch_file opens it (pb_store_part_open): 0/-1. */
+static int dl_session(const struct dl_file *f, const unsigned char *data, size_t from,
+		      size_t to, int sync)
 {
-	struct stat sb;
-	int fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	int rc = -1;
+	char part[700];
+	uint64_t off;
+	int fd, rc = -1;
 
-	if (fd < 0)
+	if (pb_store_part_open(&g_store, f->sha, (int64_t)f->size, part, sizeof(part), &fd,
+			       &off) != 0)
 		return -1;
-	if (fstat(fd, &sb) != 0 || (size_t)sb.st_size != from)
+	if (off != from)
 		goto out;
 	while (from < to) {
 		size_t n = 1 + (size_t)(wl_rnd() % CRASHSIM_PIECE_MAX);
@@ -774,7 +776,7 @@ static int step_download(sqlite3 *db, int i, char *key)
 	snprintf(part, sizeof(part), "%s/tmp/%s.part", g_store.dir, d->sha);
 	for (int k = 1; k <= sessions; k++) {
 		size_t to = k == sessions ? d->size : at + (size_t)(wl_rnd() % (d->size - at + 1));
-		if (dl_session(part, data, at, to, k == sessions || (wl_rnd() & 1)) != 0)
+		if (dl_session(d, data, at, to, k == sessions || (wl_rnd() & 1)) != 0)
 			return -1;
 		at = to;
 	}
@@ -827,7 +829,6 @@ static int dl_resume_all(const char *store, char *msg, size_t len)
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		const struct dl_file *f = NULL;
 		enum pb_store_result r;
-		struct stat sb;
 		size_t from;
 		int fd;
 
@@ -856,18 +857,14 @@ static int dl_resume_all(const char *store, char *msg, size_t len)
 		}
 		dl_bytes(f->seed, data, f->size);
 		for (int attempt = 0; attempt < 2; attempt++) {
-			fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-			if (fd < 0 || fstat(fd, &sb) != 0) {
+			uint64_t off;
+			if (pb_store_part_open(&s, f->sha, (int64_t)f->size, part, sizeof(part),
+					       &fd, &off) != 0) {
 				rc = -1;
 				break;
 			}
-			from = (size_t)sb.st_size;
-			if (from > f->size) {
-				if (ftruncate(fd, 0) != 0)
-					rc = -1;
-				from = 0;
-			}
-			if (rc == 0 && from < f->size &&
+			from = (size_t)off;
+			if (from < f->size &&
 			    write(fd, data + from, f->size - from) != (ssize_t)(f->size - from))
 				rc = -1;
 			close(fd);
