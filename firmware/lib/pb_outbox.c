@@ -174,3 +174,29 @@ out:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int pb_outbox_set_acked(sqlite3 *db, int64_t acked, int64_t wall_ms)
+{
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int rc = -1;
+
+	if (pb_db_begin(db) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
+			       "WHERE seq <= ?1 AND acked = 0", -1, &a, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE outbox SET acked = 0 WHERE seq > ?1 AND acked = 1",
+			       -1, &b, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(a, 1, acked);
+	sqlite3_bind_int64(a, 2, wall_ms);
+	sqlite3_bind_int64(b, 1, acked);
+	if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE)
+		goto out;
+	rc = pb_db_commit(db);
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	if (rc != 0)
+		pb_db_rollback(db);
+	return rc;
+}

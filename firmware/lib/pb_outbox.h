@@ -40,6 +40,12 @@ int pb_outbox_append(sqlite3 *db, const char *type, const char *payload,
  * of personal data (purged_ms) are checked for their links only. */
 int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq);
 
+/* The hub holds every record up to acked (pb-sync, on its answer): mark
+ * them acked (acked_ms = wall_ms) and any above not acked (the hub may
+ * answer lower than the box believed, e.g. after a restore), in one
+ * transaction. 0/-1. */
+int pb_outbox_set_acked(sqlite3 *db, int64_t acked, int64_t wall_ms);
+
 /* The box id from box_meta. */
 int pb_box_id(sqlite3 *db, char *out, size_t len);
 

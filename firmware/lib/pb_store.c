@@ -110,6 +110,59 @@ int pb_store_remove(const struct pb_store *s, const char *hex)
 	return 0;
 }
 
+int pb_store_part_open(const struct pb_store *s, const char *hex, int64_t size, char *part,
+		       size_t plen, int *fd, uint64_t *off)
+{
+	struct stat sb;
+	int n;
+
+	*fd = -1;
+	*off = 0;
+	if (!pb_sha256_hex_valid(hex) || size < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(part, plen, "%s/tmp/%s.part", s->dir, hex);
+	if (n < 0 || (size_t)n >= plen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	*fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (*fd < 0 || fstat(*fd, &sb) != 0)
+		goto fail;
+	*off = (uint64_t)sb.st_size;
+	if (*off > (uint64_t)size) {           /* not this file: start again */
+		if (ftruncate(*fd, 0) != 0)
+			goto fail;
+		*off = 0;
+	}
+	return 0;
+fail:
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+int pb_store_drop_part(const struct pb_store *s, const char *hex)
+{
+	char part[PATH_MAX];
+	int n;
+
+	if (!pb_sha256_hex_valid(hex)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!pb_store_has(s, hex, -1))
+		return 1;
+	n = snprintf(part, sizeof(part), "%s/tmp/%s.part", s->dir, hex);
+	if (n < 0 || (size_t)n >= sizeof(part))
+		return -1;
+	if (unlink(part) != 0)
+		return errno == ENOENT ? 1 : -1;
+	return 0;
+}
+
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len)
 {
 	unsigned char rnd[8];

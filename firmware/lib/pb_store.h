@@ -49,6 +49,18 @@ enum pb_store_result pb_store_adopt(const struct pb_store *s, const char *tmp_pa
  * there, -1 error (errno set). */
 int pb_store_remove(const struct pb_store *s, const char *hex);
 
+/* Open DIR/tmp/HEX.part to append the rest of a download of size bytes
+ * (O_APPEND): *off is where it resumes, its length, or 0 when it was
+ * longer than the file (then emptied). part gets its path. 0/-1 (errno). */
+int pb_store_part_open(const struct pb_store *s, const char *hex, int64_t size, char *part,
+		       size_t plen, int *fd, uint64_t *off);
+
+/* Remove DIR/tmp/HEX.part (a download's part) if the object HEX is in the
+ * store whole: a part the power cut left behind after its file was
+ * placed (the rename out of tmp/ was not yet durable). 0 removed, 1
+ * nothing to remove, -1 error. */
+int pb_store_drop_part(const struct pb_store *s, const char *hex);
+
 /* A fresh temp path inside the store (same file system as the objects). */
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len);
 

@@ -215,30 +215,15 @@ static enum sync_result fetch_file(struct pb_sync *s, const char *sha, int64_t s
 				   int *budget_hit)
 {
 	char part[PATH_MAX], path[96], err[256], words[PB_HUBC_ERR_LEN + 128];
-	struct stat sb;
 	uint64_t off = 0, want, left, got = 0;
 	int64_t day;
 	long st;
-	int fd, n;
+	int fd;
 	enum pb_store_result r;
 
-	n = snprintf(part, sizeof(part), "%s/tmp/%s.part", s->store.dir, sha);
-	if (n < 0 || (size_t)n >= sizeof(part))
-		return SYNC_ERROR;
-	fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		if (fd >= 0)
-			close(fd);
+	if (pb_store_part_open(&s->store, sha, size, part, sizeof(part), &fd, &off) != 0) {
 		sync_set_error(s, "cannot write into the content store");
 		return SYNC_ERROR;
-	}
-	off = (uint64_t)sb.st_size;
-	if (off > (uint64_t)size) {           /* not this file: start again */
-		if (ftruncate(fd, 0) != 0) {
-			close(fd);
-			return SYNC_ERROR;
-		}
-		off = 0;
 	}
 	want = (uint64_t)size - off;
 	left = budget_left(s, &day);
@@ -306,8 +291,12 @@ enum sync_result sync_files(struct pb_sync *s)
 		if (h == NULL || !pb_sha256_hex_valid((const char *)h))
 			continue;
 		memcpy(sha, h, sizeof(sha));
-		if (pb_store_has(&s->store, sha, size))
+		if (pb_store_has(&s->store, sha, size)) {
+			/* a part a power cut left beside the placed file */
+			if (pb_store_drop_part(&s->store, sha) == 0)
+				pb_notice("removed a stale part of %.12s…", sha);
 			continue;
+		}
 		r = fetch_file(s, sha, size, &budget_hit);
 		if (r != SYNC_OK) {
 			res = r;

@@ -5,6 +5,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_outbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,34 +77,6 @@ static int load_pending(struct pb_sync *s, struct loaded *l)
 	rc = step == SQLITE_DONE ? 0 : -1;
 out:
 	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Records up to acked are acknowledged; any above are not (the hub may
- * answer lower than the box believed, e.g. after a restore). */
-static int set_acked(struct pb_sync *s, int64_t acked)
-{
-	sqlite3_stmt *a = NULL, *b = NULL;
-	int rc = -1;
-
-	if (pb_db_begin(s->db) != 0)
-		return -1;
-	if (sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
-			       "WHERE seq <= ?1 AND acked = 0", -1, &a, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "UPDATE outbox SET acked = 0 WHERE seq > ?1 AND acked = 1",
-			       -1, &b, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(a, 1, acked);
-	sqlite3_bind_int64(a, 2, pb_clock_wall_ms());
-	sqlite3_bind_int64(b, 1, acked);
-	if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE)
-		goto out;
-	rc = pb_db_commit(s->db);
-out:
-	sqlite3_finalize(a);
-	sqlite3_finalize(b);
-	if (rc != 0)
-		pb_db_rollback(s->db);
 	return rc;
 }
 
@@ -185,7 +158,7 @@ enum sync_result sync_upload(struct pb_sync *s)
 			goto out;
 		}
 		if (st == 200 && answer_acked(ans, &acked) == 0) {
-			if (set_acked(s, acked) != 0) {
+			if (pb_outbox_set_acked(s->db, acked, pb_clock_wall_ms()) != 0) {
 				sync_set_error(s, "cannot record the acknowledgement");
 				goto out;
 			}
@@ -203,7 +176,7 @@ enum sync_result sync_upload(struct pb_sync *s)
 				json_object_get(ans, "error"))) == PB_PROTO_GAP &&
 			   answer_acked(ans, &acked) == 0 && ++rewinds <= PB_SYNC_REWINDS_MAX) {
 			pb_notice("hub holds up to %" PRId64 ": sending again from there", acked);
-			if (set_acked(s, acked) != 0)
+			if (pb_outbox_set_acked(s->db, acked, pb_clock_wall_ms()) != 0)
 				goto out;
 		} else {
 			enum pb_proto_err e = pb_proto_err_from_code(json_string_value(

@@ -421,7 +421,9 @@ static int write_tree(int dir, const char *out, unsigned tear)
 		len = in->durable + (in->len > in->durable ?
 			(size_t)(crash_splitmix(&g_rng) % (in->len - in->durable + 1)) : 0);
 		f = fopen(p, "wb");
-		if (f == NULL || fwrite(in->data, 1, in->durable, f) != in->durable) {
+		/* an empty file has no data buffer at all */
+		if (f == NULL || (in->durable > 0 &&
+				  fwrite(in->data, 1, in->durable, f) != in->durable)) {
 			if (f != NULL)
 				fclose(f);
 			return -1;

@@ -11,7 +11,14 @@
  * and for workloads that use the content store (crashfs.c models its files
  * at the same cut):
  *   - no file in the store fails its hash,
- *   - every file the recovered catalogue names is in the store, whole.
+ *   - every file the recovered catalogue names is in the store, whole;
+ * for the claims and decisions: the money rules (first event a submit,
+ * amounts as priced, append-only triggers in place, each claim and
+ * decision with its outbox record); for pb-sync's acknowledgement: the
+ * acked records are exactly a prefix ending at the last acknowledgement
+ * that returned or the one in flight; for the download path: every .part
+ * left in store/tmp resumes to a verified file, or is refused and
+ * downloaded again.
  *
  *   crashsim [-w WORKLOAD|all] [-n CUTS] [-s SEED] [-t STEPS] [-k DIR] [-l] [-u]
  *
@@ -25,11 +32,15 @@
 
 #include "pb_attendance.h"
 #include "pb_catalog.h"
+#include "pb_claims.h"
 #include "pb_db.h"
 #include "pb_outbox.h"
+#include "pb_rates.h"
+#include "pb_roster.h"
 #include "pb_store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
@@ -41,7 +52,7 @@
 
 #define CRASHSIM_STEPS_DEFAULT 60
 #define CRASHSIM_ACKS_MAX      4096
-#define CRASHSIM_KEY_MAX       64
+#define CRASHSIM_KEY_MAX       256
 #define CRASHSIM_IMPORT_FILE_MAX (40 * 1024)
 /* Checkpoint often so cuts also land inside checkpoints and WAL restarts. */
 #define CRASHSIM_AUTOCHECKPOINT "PRAGMA wal_autocheckpoint = 20"
@@ -183,6 +194,26 @@ static int att_key(json_t *rec, char *key)
 	return 0;
 }
 
+/* Teacher t checks in to g_keg today, as pb-web's check-in does. */
+static enum pb_att_result att_checkin(sqlite3 *db, int t, json_t **rec)
+{
+	char nuptk[PB_NUPTK_LEN + 1];
+	struct pb_checkin c;
+
+	snprintf(nuptk, sizeof(nuptk), "32%014d", t);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = g_keg.id;
+	c.day = g_day;
+	c.nuptk = nuptk;
+	c.name = "Peserta";
+	c.school = "SD";
+	c.signature = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
+	c.client = "10.0.0.9";
+	c.device = "";
+	c.per_client_max = CRASHSIM_ACKS_MAX;
+	return pb_att_checkin(db, &c, rec);
+}
+
 static int step_attendance(sqlite3 *db, int i, char *key)
 {
 	char nuptk[PB_NUPTK_LEN + 1];
@@ -210,22 +241,655 @@ static int step_attendance(sqlite3 *db, int i, char *key)
 		r = pb_att_mark(db, &g_keg, g_day, nuptk, "absent", "sakit", "Peserta", "SD",
 				"uji", "", &rec);
 	} else {
-		struct pb_checkin c;
-		snprintf(nuptk, sizeof(nuptk), "32%014d", i);
-		memset(&c, 0, sizeof(c));
-		c.kegiatan_id = g_keg.id;
-		c.day = g_day;
-		c.nuptk = nuptk;
-		c.name = "Peserta";
-		c.school = "SD";
-		c.signature = "{\"h\":10,\"s\":[[1,1,1,1]],\"w\":10}";
-		c.client = "10.0.0.9";
-		c.device = "";
-		c.per_client_max = CRASHSIM_ACKS_MAX;
-		r = pb_att_checkin(db, &c, &rec);
+		r = att_checkin(db, i, &rec);
 	}
 	rc = (r == PB_ATT_OK || r == PB_ATT_EXISTING) ? att_key(rec, key) : -1;
 	json_decref(rec);
+	return rc;
+}
+
+/* ---- claims and decisions, through pb_claims as pb-web calls it ----
+ * Keys carry a prefix: "k:" the session set up (session, roster, rate
+ * table, claim settings), "a:" a check-in, "c:UID:AMOUNT" a claim,
+ * "d:KIND:CLAIM/EVENT,…" a decision (single or bulk). */
+#define CRASHSIM_TEACHERS_MAX  CRASHSIM_ACKS_MAX
+#define CRASHSIM_BULK_MAX      5
+#define CRASHSIM_PROVINCE      "Jawa Timur"
+#define CRASHSIM_DPR_SIG       "{\"h\":150,\"s\":[[20,100,10,-5,10,-5]],\"w\":300}"
+static char g_proof[CRASHSIM_TEACHERS_MAX][PB_ID_HEX_LEN + 1];  /* check-in uid */
+static int64_t g_claim_ids[CRASHSIM_ACKS_MAX];
+static int g_nclaims;
+
+/* A new box: no proofs, no claims. */
+static void claims_reset(void)
+{
+	memset(g_proof, 0, sizeof(g_proof));
+	g_nclaims = 0;
+}
+
+static int claims_setup(sqlite3 *db, char *key)
+{
+	char csv[2048], roster[8192];
+	struct pb_claim_setting set;
+	json_t *in, *rep = NULL;
+	const char *bad = NULL;
+	int64_t kid = 0;
+	int version = 0, year;
+	size_t len = 0;
+
+	pb_att_today(g_day);
+	year = pb_att_day_year(g_day);
+	in = json_pack("{s:s, s:s, s:i, s:i}", "title", "Uji klaim", "start_date", g_day,
+		       "days", 1, "jp_per_day", 8);
+	if (pb_kegiatan_create(db, in, "uji", "", &kid, &bad) != PB_ATT_OK ||
+	    pb_kegiatan_get(db, kid, &g_keg) != 0) {
+		json_decref(in);
+		memset(&g_keg, 0, sizeof(g_keg));
+		return -1;
+	}
+	json_decref(in);
+	len = (size_t)snprintf(roster, sizeof(roster), "NUPTK,Nama,NPSN,Sekolah,Mata Pelajaran\r\n");
+	for (int t = 0; t < 40 && len < sizeof(roster) - 128; t++)
+		len += (size_t)snprintf(roster + len, sizeof(roster) - len,
+					"32%014d,Guru Nomor %d,2050%04d,SMPN %d Kota Uji,IPA\r\n",
+					t, t, t, t);
+	if (pb_db_begin(db) != 0)
+		goto fail;
+	if (pb_roster_import(db, kid, roster, len, &rep) != PB_ROSTER_OK || pb_db_commit(db) != 0) {
+		pb_db_rollback(db);
+		goto fail;
+	}
+	json_decref(rep);
+	rep = NULL;
+	snprintf(csv, sizeof(csv), "tahun,provinsi,item,asal,jumlah\r\n"
+		 "%d,%s,uang_harian,,150000\r\n%d,%s,uang_makan,,50000\r\n"
+		 "%d,%s,transport,Kota Malang,100000\r\n%d,%s,transport,Kabupaten Malang,150000\r\n",
+		 year, CRASHSIM_PROVINCE, year, CRASHSIM_PROVINCE, year, CRASHSIM_PROVINCE,
+		 year, CRASHSIM_PROVINCE);
+	if (pb_rates_import(db, csv, strlen(csv), "uji", "uji", "", &version, &rep) != PB_RATES_OK)
+		goto fail;
+	json_decref(rep);
+	rep = NULL;
+	memset(&set, 0, sizeof(set));
+	snprintf(set.province, sizeof(set.province), "%s", CRASHSIM_PROVINCE);
+	if (pb_claim_setting_set(db, &g_keg, &set, "uji", "") != 0)
+		goto fail;
+	snprintf(key, CRASHSIM_KEY_MAX, "k:%s", g_keg.uid);
+	return 0;
+fail:
+	json_decref(rep);
+	memset(&g_keg, 0, sizeof(g_keg));  /* set up again at the next step */
+	return -1;
+}
+
+static int claims_checkin(sqlite3 *db, int t, char *key)
+{
+	json_t *rec = NULL;
+	enum pb_att_result r;
+	int rc = -1;
+
+	r = att_checkin(db, t, &rec);
+	if ((r == PB_ATT_OK || r == PB_ATT_EXISTING) && att_key(rec, g_proof[t]) == 0) {
+		snprintf(key, CRASHSIM_KEY_MAX, "a:%s", g_proof[t]);
+		rc = 0;
+	}
+	json_decref(rec);
+	return rc;
+}
+
+/* A teacher's claim as POST /api/v1/sessions/{id}/claims files it: the
+ * flat daily allowance, or local transport at cost signed as a DPR. */
+static int claims_submit(sqlite3 *db, int t, int transport, char *key)
+{
+	char nuptk[PB_NUPTK_LEN + 1];
+	struct pb_claim_req c;
+	enum pb_price_result pr;
+	enum pb_claim_result r;
+	json_t *out = NULL;
+	int rc = -1;
+
+	if (g_proof[t][0] == '\0')
+		return -1;                  /* no check-in acknowledged: nothing to prove */
+	snprintf(nuptk, sizeof(nuptk), "32%014d", t);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = g_keg.id;
+	c.day = g_day;
+	c.nuptk = nuptk;
+	c.checkin_uid = g_proof[t];
+	c.actor = "peserta";
+	c.client = "10.0.0.9";
+	c.default_province = "";
+	if (transport) {
+		c.item = PB_ITEM_TRANSPORT;
+		c.mode = "ojek";
+		c.origin = wl_rnd() & 1 ? "Kota Malang" : "kabupaten  malang";
+		c.has_amount = 1;
+		c.amount = 1000 + (int64_t)(wl_rnd() % 300000);   /* sometimes above the ceiling */
+		c.evidence = "dpr";
+		c.dpr_signature = CRASHSIM_DPR_SIG;
+	} else {
+		c.item = PB_ITEM_UANG_HARIAN;
+		c.evidence = "";
+	}
+	r = pb_claim_submit(db, &c, &out, &pr);
+	if (r == PB_CLAIM_OK) {
+		const char *uid = json_string_value(json_object_get(out, "uid"));
+		json_int_t amount = json_integer_value(json_object_get(out, "amount"));
+		int64_t want = transport ? (c.amount < (strstr(c.origin, "Kota") ? 100000 : 150000) ?
+				c.amount : (strstr(c.origin, "Kota") ? 100000 : 150000)) : 150000;
+		if (uid != NULL && amount == want && g_nclaims < CRASHSIM_ACKS_MAX) {
+			g_claim_ids[g_nclaims++] =
+				(int64_t)json_integer_value(json_object_get(out, "id"));
+			snprintf(key, CRASHSIM_KEY_MAX, "c:%s:%lld", uid, (long long)amount);
+			rc = 0;
+		}
+	}
+	json_decref(out);
+	return rc;
+}
+
+/* The latest event of a claim (after a decision returned). */
+static int latest_event(sqlite3 *db, int64_t claim, int64_t *ev, char *kind, size_t klen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, kind FROM claim_event WHERE claim_id = ?1 "
+			       "ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, claim);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*ev = sqlite3_column_int64(st, 0);
+		snprintf(kind, klen, "%s", (const char *)sqlite3_column_text(st, 1));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A facilitator's decision as POST …/claims/decide makes it: one claim
+ * or a bulk of up to CRASHSIM_BULK_MAX, approve or reject. */
+static int claims_decide(sqlite3 *db, char *key)
+{
+	int64_t ids[CRASHSIM_BULK_MAX], bad = 0, ev;
+	size_t n = 1, len;
+	int approve = (int)(wl_rnd() % 3) != 0;
+	const char *kind = approve ? "approve" : "reject";
+	char reason[40] = "", k[16];
+	enum pb_claim_result r;
+	json_t *out = NULL;
+
+	if (g_nclaims == 0)
+		return -1;
+	if (wl_rnd() & 1)
+		n = 1 + (size_t)(wl_rnd() % CRASHSIM_BULK_MAX);
+	for (size_t j = 0; j < n; j++) {
+		ids[j] = g_claim_ids[wl_rnd() % (uint64_t)g_nclaims];
+		for (size_t m = 0; m < j; m++)
+			if (ids[m] == ids[j])
+				ids[j--] = ids[--n];     /* drop a repeat */
+	}
+	if (!approve)
+		snprintf(reason, sizeof(reason), "alasan %d", (int)(wl_rnd() % 4));
+	r = pb_claim_decide(db, g_keg.id, ids, n, approve, reason, "fasilitator", "10.0.0.2",
+			    &bad, &out);
+	json_decref(out);
+	if (r != PB_CLAIM_OK && r != PB_CLAIM_UNCHANGED)
+		return -1;
+	len = (size_t)snprintf(key, CRASHSIM_KEY_MAX, "d:%s:", kind);
+	for (size_t j = 0; j < n; j++) {
+		if (latest_event(db, ids[j], &ev, k, sizeof(k)) != 0 || strcmp(k, kind) != 0)
+			return -1;
+		len += (size_t)snprintf(key + len, CRASHSIM_KEY_MAX - len, "%s%lld/%lld",
+					j ? "," : "", (long long)ids[j], (long long)ev);
+	}
+	return len < CRASHSIM_KEY_MAX ? 0 : -1;
+}
+
+/* Step 0 sets up; then per teacher a check-in, the daily allowance and
+ * transport (three steps). */
+static int step_claims(sqlite3 *db, int i, char *key)
+{
+	int t = (i - 1) / 3;
+
+	if (i == 0)
+		claims_reset();
+	if (g_keg.id == 0)
+		return claims_setup(db, key);
+	if (t >= CRASHSIM_TEACHERS_MAX)
+		return -1;
+	switch (i % 3) {
+	case 1: return claims_checkin(db, t, key);
+	case 2: return claims_submit(db, t, 0, key);
+	default: return claims_submit(db, t, 1, key);
+	}
+}
+
+/* Decisions among claims: check-ins and claims keep coming, and every
+ * other step a single or bulk decision on a random earlier claim. */
+static int step_decisions(sqlite3 *db, int i, char *key)
+{
+	int t = i / 4;
+
+	if (i == 0)
+		claims_reset();
+	if (g_keg.id == 0)
+		return claims_setup(db, key);
+	switch (i % 4) {
+	case 1: return claims_checkin(db, t, key);
+	case 2: return claims_submit(db, t, (int)(wl_rnd() & 1), key);
+	default: return claims_decide(db, key);
+	}
+}
+
+/* One claims key present in the recovered database. 1 yes, 0 no, -1 error. */
+static int claims_key_present(sqlite3 *db, const char *key)
+{
+	static const char *const sql[] = {
+		/* k */ "SELECT count(*) FROM kegiatan k JOIN claim_setting s ON "
+			"s.kegiatan_id = k.id WHERE k.uid = ?1 AND (SELECT max(version) "
+			"FROM rate) >= 1",
+		/* a */ "SELECT count(*) FROM attendance WHERE uid = ?1",
+		/* c */ "SELECT count(*) FROM claim c WHERE uid = ?1 AND amount = ?2 AND "
+			"EXISTS (SELECT 1 FROM outbox o WHERE o.type = 'claim.submit' AND "
+			"json_extract(o.payload, '$.id') = ?1)",
+		/* d */ "SELECT count(*) FROM claim_event e JOIN claim c ON c.id = e.claim_id "
+			"WHERE e.id = ?3 AND e.claim_id = ?2 AND e.kind = ?1 AND e.amount = "
+			"CASE ?1 WHEN 'approve' THEN c.amount ELSE 0 END AND EXISTS (SELECT 1 "
+			"FROM outbox o WHERE o.type = 'claim.decision' AND "
+			"json_extract(o.payload, '$.id') = e.uid)",
+	};
+	const char *kinds = "kacd", *p = strchr(kinds, key[0]);
+	char buf[CRASHSIM_KEY_MAX], *save = NULL, *tok, *kind;
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	if (p == NULL || key[1] != ':' ||
+	    sqlite3_prepare_v2(db, sql[p - kinds], -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", key + 2);
+	if (key[0] != 'd') {
+		char *colon = strchr(buf, ':');
+		if (colon != NULL) {
+			*colon = '\0';
+			sqlite3_bind_int64(st, 2, strtoll(colon + 1, NULL, 10));
+		}
+		sqlite3_bind_text(st, 1, buf, -1, SQLITE_STATIC);
+		n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_finalize(st);
+		return n > 0 ? 1 : n;
+	}
+	kind = strtok_r(buf, ":", &save);            /* d:KIND:CLAIM/EVENT,… */
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		char *slash = strchr(tok, '/');
+		if (slash == NULL)
+			break;
+		sqlite3_bind_int64(st, 2, strtoll(tok, NULL, 10));
+		sqlite3_bind_int64(st, 3, strtoll(slash + 1, NULL, 10));
+		n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_reset(st);
+		if (n < 1)
+			break;
+	}
+	sqlite3_finalize(st);
+	return n > 0 ? 1 : n;
+}
+
+static int count_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The money rules hold in what the cut left, whatever was acknowledged. */
+static int claims_check_all(sqlite3 *db, const struct acks *a, char *msg, size_t len)
+{
+	static const struct { const char *what, *sql; } rules[] = {
+		{ "a claim whose first event is not its submit",
+		  "SELECT count(*) FROM claim c WHERE (SELECT kind || ':' || amount FROM claim_event "
+		  "WHERE claim_id = c.id ORDER BY id LIMIT 1) IS NOT 'submit:' || c.amount" },
+		{ "a decision with the wrong amount",
+		  "SELECT count(*) FROM claim_event e JOIN claim c ON c.id = e.claim_id WHERE "
+		  "(e.kind = 'approve' AND e.amount != c.amount) OR (e.kind = 'reject' AND e.amount != 0) "
+		  "OR e.kind NOT IN ('submit', 'approve', 'reject', 'paid')" },
+		{ "a claim paid more than its ceiling or its ask",
+		  "SELECT count(*) FROM claim WHERE amount > rate_amount OR amount > claimed OR amount <= 0" },
+		{ "a claim without its claim.submit record",
+		  "SELECT count(*) FROM claim c WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+		  "o.type = 'claim.submit' AND json_extract(o.payload, '$.id') = c.uid)" },
+		{ "a claim.submit record without its claim",
+		  "SELECT count(*) FROM outbox o WHERE o.type = 'claim.submit' AND NOT EXISTS "
+		  "(SELECT 1 FROM claim c WHERE c.uid = json_extract(o.payload, '$.id'))" },
+		{ "a decision without its claim.decision record, or the other way",
+		  "SELECT (SELECT count(*) FROM claim_event e WHERE e.kind IN ('approve', 'reject') "
+		  "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = 'claim.decision' AND "
+		  "json_extract(o.payload, '$.id') = e.uid)) + (SELECT count(*) FROM outbox o WHERE "
+		  "o.type = 'claim.decision' AND NOT EXISTS (SELECT 1 FROM claim_event e WHERE "
+		  "e.uid = json_extract(o.payload, '$.id') AND e.kind = "
+		  "json_extract(o.payload, '$.decision')))" },
+		{ "an append-only trigger missing",
+		  "SELECT 3 - count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+		  "('claim_event_no_update', 'claim_event_no_delete', 'claim_no_update')" },
+	};
+	char *err = NULL;
+
+	(void)a;
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		int n = count_of(db, rules[r].sql);
+		if (n != 0) {
+			snprintf(msg, len, "%s (%d)", rules[r].what, n);
+			return -1;
+		}
+	}
+	/* The triggers still refuse a change (the statement is rolled back). */
+	if (count_of(db, "SELECT count(*) FROM claim_event") > 0) {
+		int rc = sqlite3_exec(db, "UPDATE claim_event SET amount = amount + 1", NULL, NULL,
+				      &err);
+		if ((rc & 0xff) != SQLITE_CONSTRAINT || err == NULL ||
+		    strstr(err, "append-only") == NULL) {
+			snprintf(msg, len, "a claim event could be changed: %s",
+				 err != NULL ? err : "no error");
+			sqlite3_free(err);
+			return -1;
+		}
+	}
+	sqlite3_free(err);
+	return 0;
+}
+
+/* ---- pb-sync's acknowledgement: records appended, and now and then the
+ * hub's answer recorded with pb_outbox_set_acked as upload.c does, mostly
+ * forward, sometimes lower (a hub restored from a backup). Keys "o:ID" for
+ * an appended record, "a:UPTO" for an acknowledgement that returned. ---- */
+static int64_t g_seq_hi, g_ack_hi, g_ack_inflight;
+
+static int step_ack(sqlite3 *db, int i, char *key)
+{
+	char k[CRASHSIM_KEY_MAX];
+	int64_t upto;
+
+	if (i == 0)
+		g_seq_hi = g_ack_hi = 0;
+	g_ack_inflight = -1;
+	if (i % 3 != 2 || g_seq_hi == 0) {
+		if (step_outbox(db, i, k) != 0)
+			return -1;
+		g_seq_hi++;
+		snprintf(key, CRASHSIM_KEY_MAX, "o:%s", k);
+		return 0;
+	}
+	if (wl_rnd() % 5 == 0)
+		upto = (int64_t)(wl_rnd() % (uint64_t)(g_ack_hi + 1));      /* lower */
+	else
+		upto = g_ack_hi + (int64_t)(wl_rnd() % (uint64_t)(g_seq_hi - g_ack_hi + 1));
+	g_ack_inflight = upto;
+	if (pb_outbox_set_acked(db, upto, 1000 + i) != 0)
+		return -1;
+	g_ack_inflight = -1;
+	g_ack_hi = upto;
+	snprintf(key, CRASHSIM_KEY_MAX, "a:%lld", (long long)upto);
+	return 0;
+}
+
+static int ack_key_present(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (key[0] == 'a')
+		return 1;                    /* ack_check looks at the acknowledgements */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE id = ?1", -1, &st, NULL)
+	    != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key + 2, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* After the cut: acked rows are exactly the records up to X, where X is the
+ * last acknowledgement that returned (0 if none) or the one in flight; no
+ * record is acked without an acknowledgement time; seqs have no holes. */
+static int ack_check(sqlite3 *db, const struct acks *a, char *msg, size_t len)
+{
+	int64_t last = 0, mx, n1, holes, nostamp;
+	sqlite3_stmt *st = NULL;
+
+	for (int i = 0; i < a->n; i++)
+		if (a->key[i][0] == 'a')
+			last = strtoll(a->key[i] + 2, NULL, 10);
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq) FILTER (WHERE acked = 1), 0), "
+			       "count(*) FILTER (WHERE acked = 1), "
+			       "count(*) - (coalesce(max(seq), 0) - coalesce(min(seq), 1) + 1), "
+			       "count(*) FILTER (WHERE acked = 1 AND acked_ms IS NULL) FROM outbox",
+			       -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		snprintf(msg, len, "cannot read the outbox: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	mx = sqlite3_column_int64(st, 0);
+	n1 = sqlite3_column_int64(st, 1);
+	holes = sqlite3_column_int64(st, 2);
+	nostamp = sqlite3_column_int64(st, 3);
+	sqlite3_finalize(st);
+	if (holes != 0 || nostamp != 0) {
+		snprintf(msg, len, "outbox seqs with holes (%lld) or acked without a time (%lld)",
+			 (long long)holes, (long long)nostamp);
+		return -1;
+	}
+	if (n1 != mx) {
+		snprintf(msg, len, "acked records are not a prefix: %lld acked, highest %lld",
+			 (long long)n1, (long long)mx);
+		return -1;
+	}
+	/* Records 1..X all committed before the acknowledgement of X, so
+	 * acked up to X is X acked records; those above stay unacked. */
+	if (mx != last && mx != g_ack_inflight) {
+		snprintf(msg, len, "acked up to %lld, but the last acknowledgement was %lld "
+			 "(in flight: %lld)", (long long)mx, (long long)last,
+			 (long long)g_ack_inflight);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the download path of pb-sync (download.c fetch_file): a module
+ * file arrives in pieces into store/tmp/SHA.part, in one to three
+ * sessions (each opens with O_APPEND and resumes at the part's size, as
+ * a Range request from there; one that ends well or hits the budget
+ * fsyncs, one broken off by the network only closes), then
+ * pb_store_adopt verifies and places it and the module is catalogued. */
+#define CRASHSIM_PIECE_MAX 16384          /* what curl hands over at a time */
+struct dl_file {
+	char sha[PB_SHA256_HEX_LEN + 1];
+	size_t size;
+	uint64_t seed;
+};
+static struct dl_file g_dl[CRASHSIM_ACKS_MAX];
+static int g_ndl;
+
+static void dl_bytes(uint64_t seed, unsigned char *data, size_t n)
+{
+	for (size_t b = 0; b < n; b++)
+		data[b] = (unsigned char)crash_splitmix(&seed);
+}
+
+/* Append data[from, to) of the file to its part as one session, opened as
+ * fetch_file opens it (pb_store_part_open): 0/-1. */
+static int dl_session(const struct dl_file *f, const unsigned char *data, size_t from,
+		      size_t to, int sync)
+{
+	char part[700];
+	uint64_t off;
+	int fd, rc = -1;
+
+	if (pb_store_part_open(&g_store, f->sha, (int64_t)f->size, part, sizeof(part), &fd,
+			       &off) != 0)
+		return -1;
+	if (off != from)
+		goto out;
+	while (from < to) {
+		size_t n = 1 + (size_t)(wl_rnd() % CRASHSIM_PIECE_MAX);
+		ssize_t w;
+		if (n > to - from)
+			n = to - from;
+		w = write(fd, data + from, n);
+		if (w <= 0)
+			goto out;
+		from += (size_t)w;
+	}
+	if (sync && fsync(fd) != 0)
+		goto out;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int step_download(sqlite3 *db, int i, char *key)
+{
+	static unsigned char data[CRASHSIM_IMPORT_FILE_MAX];
+	struct pb_module m;
+	struct pb_module_file file;
+	enum pb_catalog_change ch;
+	struct dl_file *d;
+	char part[700], err[256];
+	size_t at = 0;
+	int sessions = 1 + (int)(wl_rnd() % 3);
+
+	if (i == 0)
+		g_ndl = 0;
+	if (g_ndl >= CRASHSIM_ACKS_MAX)
+		return -1;
+	d = &g_dl[g_ndl++];
+	d->size = 1 + (size_t)(wl_rnd() % CRASHSIM_IMPORT_FILE_MAX);
+	d->seed = wl_rnd();
+	dl_bytes(d->seed, data, d->size);
+	pb_sha256_hex(data, d->size, d->sha);
+	snprintf(part, sizeof(part), "%s/tmp/%s.part", g_store.dir, d->sha);
+	for (int k = 1; k <= sessions; k++) {
+		size_t to = k == sessions ? d->size : at + (size_t)(wl_rnd() % (d->size - at + 1));
+		if (dl_session(d, data, at, to, k == sessions || (wl_rnd() & 1)) != 0)
+			return -1;
+		at = to;
+	}
+	if (pb_store_adopt(&g_store, part, d->sha, err, sizeof(err)) != PB_STORE_ADDED)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	memset(&file, 0, sizeof(file));
+	snprintf(m.id, sizeof(m.id), "D%04d", i);
+	snprintf(m.title, sizeof(m.title), "Modul unduhan %d", i);
+	m.kk = 'B';
+	snprintf(m.subject, sizeof(m.subject), "IPS");
+	snprintf(m.level, sizeof(m.level), "SMP");
+	m.nfiles = 1;
+	m.files = &file;
+	snprintf(file.name, sizeof(file.name), "berkas-%d.bin", i);
+	snprintf(file.sha256, sizeof(file.sha256), "%s", d->sha);
+	snprintf(file.mime, sizeof(file.mime), "application/octet-stream");
+	file.size = (int64_t)d->size;
+	if (pb_catalog_upsert(db, &m, "hub", &ch) != 0)
+		return -1;
+	snprintf(key, CRASHSIM_KEY_MAX, "%s", m.id);
+	return 0;
+}
+
+/* What pb-sync does next time with each .part the cut left: remove it
+ * when its file is in the store already (sync_files), or else resume it
+ * (fetch_file: from its size, or from 0 when it is longer than the file)
+ * and adopt it. A part torn by the cut fails its hash and is removed by
+ * pb_store_adopt; downloading again from 0 must then give the file. */
+static long g_parts_left, g_parts_stale, g_parts_resumed, g_parts_restarted;
+
+static int dl_resume_all(const char *store, char *msg, size_t len)
+{
+	static unsigned char data[CRASHSIM_IMPORT_FILE_MAX];
+	char tmp[700], part[1024], err[256];
+	struct pb_store s;
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/tmp", store);
+	d = opendir(tmp);
+	if (d == NULL)
+		return 0;                    /* the store folder itself was never made durable */
+	if (pb_store_open(&s, store) != 0) {
+		closedir(d);
+		snprintf(msg, len, "cannot open the store after the cut");
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		const struct dl_file *f = NULL;
+		enum pb_store_result r;
+		size_t from;
+		int fd;
+
+		if (strlen(e->d_name) != PB_SHA256_HEX_LEN + 5 ||
+		    strcmp(e->d_name + PB_SHA256_HEX_LEN, ".part") != 0)
+			continue;
+		for (int k = 0; k < g_ndl && f == NULL; k++)
+			if (strncmp(g_dl[k].sha, e->d_name, PB_SHA256_HEX_LEN) == 0)
+				f = &g_dl[k];
+		if (f == NULL) {
+			snprintf(msg, len, "a part %s of no file downloaded", e->d_name);
+			rc = -1;
+			break;
+		}
+		g_parts_left++;
+		snprintf(part, sizeof(part), "%s/%s", tmp, e->d_name);
+		if (pb_store_has(&s, f->sha, (int64_t)f->size)) {
+			/* sync_files: the file is there; the stale part goes */
+			if (pb_store_drop_part(&s, f->sha) != 0 || access(part, F_OK) == 0) {
+				snprintf(msg, len, "stale part %s not removed", e->d_name);
+				rc = -1;
+			}
+			g_parts_stale++;
+			rewinddir(d);
+			continue;
+		}
+		dl_bytes(f->seed, data, f->size);
+		for (int attempt = 0; attempt < 2; attempt++) {
+			uint64_t off;
+			if (pb_store_part_open(&s, f->sha, (int64_t)f->size, part, sizeof(part),
+					       &fd, &off) != 0) {
+				rc = -1;
+				break;
+			}
+			from = (size_t)off;
+			if (from < f->size &&
+			    write(fd, data + from, f->size - from) != (ssize_t)(f->size - from))
+				rc = -1;
+			close(fd);
+			if (rc != 0)
+				break;
+			r = pb_store_adopt(&s, part, f->sha, err, sizeof(err));
+			if (r == PB_STORE_ADDED || r == PB_STORE_PRESENT) {
+				if (attempt == 0)
+					g_parts_resumed++;
+				else
+					g_parts_restarted++;
+				break;
+			}
+			if (r != PB_STORE_ERR_HASH || attempt == 1 || access(part, F_OK) == 0) {
+				snprintf(msg, len, "resuming %s: %s (attempt %d)", e->d_name, err,
+					 attempt + 1);
+				rc = -1;
+			}
+		}
+		if (rc != 0 && msg[0] == '\0')
+			snprintf(msg, len, "cannot resume %s", e->d_name);
+		/* the entry was renamed or removed: read the folder again */
+		rewinddir(d);
+	}
+	closedir(d);
 	return rc;
 }
 
@@ -253,19 +917,30 @@ struct workload {
 	/* SELECT count(*) … WHERE … = ?1: must be ≥ 1 for an acknowledged key.
 	 * For keys "x:KEY", the entry of `parts` whose prefix is x is used. */
 	const char *check_sql;
+	/* Or a function: ≥ 1 when the key is present (check_sql NULL). */
+	int (*present)(sqlite3 *db, const char *key);
+	/* Rules over the whole recovered database: 0, or -1 with msg. */
+	int (*check)(sqlite3 *db, const struct acks *a, char *msg, size_t len);
+	/* The store after the cut as the next pb-sync run finds it (download). */
+	int (*resume)(const char *store, char *msg, size_t len);
 };
 
 static const struct workload workloads[] = {
-	{ "outbox",  step_outbox,  0, "SELECT count(*) FROM outbox WHERE id = ?1" },
+	{ "outbox",  step_outbox,  0, "SELECT count(*) FROM outbox WHERE id = ?1", NULL, NULL, NULL },
 	{ "catalog", step_catalog, 0, "SELECT count(*) FROM modules m WHERE id = ?1 AND "
-				      "(SELECT count(*) FROM module_files f WHERE f.module_id = m.id) > 0" },
-	{ "mixed",   step_mixed,   0, NULL },
-	{ "import",  step_import,  1, "SELECT count(*) FROM modules WHERE id = ?1" },
+				      "(SELECT count(*) FROM module_files f WHERE f.module_id = m.id) > 0",
+		     NULL, NULL, NULL },
+	{ "mixed",   step_mixed,   0, NULL, NULL, NULL, NULL },
+	{ "import",  step_import,  1, "SELECT count(*) FROM modules WHERE id = ?1", NULL, NULL, NULL },
 	{ "attendance", step_attendance, 0, "SELECT (SELECT count(*) FROM attendance WHERE uid = ?1)"
-					    " + (SELECT count(*) FROM kegiatan WHERE uid = ?1)" },
-	/* Claims and decisions: one row each here when they land (a step that
-	 * calls their library function, and the SELECT that finds the record). */
-	{ NULL, NULL, 0, NULL },
+					    " + (SELECT count(*) FROM kegiatan WHERE uid = ?1)",
+	  NULL, NULL, NULL },
+	{ "claims",    step_claims,    0, NULL, claims_key_present, claims_check_all, NULL },
+	{ "decisions", step_decisions, 0, NULL, claims_key_present, claims_check_all, NULL },
+	{ "acked",     step_ack,       0, NULL, ack_key_present, ack_check, NULL },
+	{ "download",  step_download,  1, "SELECT count(*) FROM modules m WHERE id = ?1 AND "
+					  "source = 'hub'", NULL, NULL, dl_resume_all },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
 static const struct { char prefix; const char *sql; } mixed_parts[] = {
@@ -280,6 +955,8 @@ static int key_present(sqlite3 *db, const struct workload *w, const char *key)
 	sqlite3_stmt *st = NULL;
 	int n = -1;
 
+	if (sql == NULL && w->present != NULL)
+		return w->present(db, key);
 	if (sql == NULL) {
 		for (int i = 0; mixed_parts[i].sql != NULL; i++)
 			if (key[0] == mixed_parts[i].prefix && key[1] == ':')
@@ -487,6 +1164,11 @@ static int one_cut(const struct workload *w, uint64_t seed, int steps, int64_t t
 		fail = 1;
 	} else if (w->store && store_check(db, outstore, msg, sizeof(msg)) != 0) {
 		fail = 1;
+	} else if (w->check != NULL && w->check(db, &a, msg, sizeof(msg)) != 0) {
+		fail = 1;
+	} else if (w->resume != NULL && (w->resume(outstore, msg, sizeof(msg)) != 0 ||
+					 store_check(db, outstore, msg, sizeof(msg)) != 0)) {
+		fail = 1;
 	} else {
 		for (int i = 0; i < a.n; i++) {
 			if (key_present(db, w, a.key[i]) < 1) {
@@ -549,6 +1231,11 @@ static int run(const struct workload *w, uint64_t seed, long cuts, int steps,
 	       "%ld cuts before the first commit, %ld failures\n",
 	       w->name, t.cuts, total, t.acked, t.kept, t.torn, t.dropped, t.cuts_in_open,
 	       t.failures);
+	if (w->resume != NULL)
+		printf("crashsim: %s: %ld parts left by the cuts: %ld beside their placed file "
+		       "(removed), %ld resumed to a verified file, %ld torn (refused by their "
+		       "hash) and downloaded again\n", w->name, g_parts_left, g_parts_stale,
+		       g_parts_resumed, g_parts_restarted);
 	return t.failures > 0;
 }
 
