@@ -1,6 +1,7 @@
 #include "web.h"
 
 #include "pb_catalog.h"
+#include "pb_clock.h"
 #include "pb_hash.h"
 #include "pb_log.h"
 #include "pb_range.h"
@@ -23,6 +24,12 @@
  * catalogue is not served from here. MHD counts its references, so an
  * answer still being sent outlives its eviction. */
 #define PB_FILE_CACHE_SLOTS 64
+/* The catalogue version the kept answers are checked against is read
+ * from the database at most this often: a read transaction costs a
+ * dozen file-lock calls, more than the rest of a kept answer. A file
+ * that leaves the catalogue may so be served this much longer (its bytes
+ * still match its hash: the open descriptor keeps them). */
+#define PB_FILE_CACHE_RECHECK_MS 250
 
 struct file_slot {
 	char sha[PB_SHA256_HEX_LEN + 1];
@@ -32,6 +39,27 @@ struct file_slot {
 
 static struct file_slot file_cache[PB_FILE_CACHE_SLOTS];
 static pthread_mutex_t file_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t seen_version = -1, seen_at_ms;    /* under file_cache_lock */
+
+/* The catalogue version, from the database when the last reading is
+ * older than PB_FILE_CACHE_RECHECK_MS; -1 on an error. */
+static int64_t catalogue_version(sqlite3 *db)
+{
+	int64_t now = pb_clock_mono_ms(), v = -1;
+
+	pthread_mutex_lock(&file_cache_lock);
+	if (seen_version >= 0 && now - seen_at_ms < PB_FILE_CACHE_RECHECK_MS)
+		v = seen_version;
+	pthread_mutex_unlock(&file_cache_lock);
+	if (v >= 0)
+		return v;
+	v = pb_catalog_version(db);
+	pthread_mutex_lock(&file_cache_lock);
+	seen_version = v;
+	seen_at_ms = now;
+	pthread_mutex_unlock(&file_cache_lock);
+	return v;
+}
 
 static struct file_slot *slot_of(const char *sha)
 {
@@ -164,7 +192,7 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 	dl = pb_query(r, "download");
 	keep = !r->in_pool && range == NULL && (dl == NULL || strcmp(dl, "1") != 0) &&
 	       pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH) == NULL;
-	version = keep ? pb_catalog_version(db) : -1;
+	version = keep ? catalogue_version(db) : -1;
 	ret = cache_queue(r, sha, version, &hit);
 	if (hit)
 		return ret;
