@@ -210,7 +210,7 @@ static int http(const char *method, const char *path, const char *ctype, const c
 	MHD_run(mhd);                      /* let it finish the closed connection */
 	ans[got] = '\0';
 	if (got >= 12 && strncmp(ans, "HTTP/1.1 ", 9) == 0)
-		status = atoi(ans + 9);
+		status = (int)strtol(ans + 9, NULL, 10);
 	return status;
 }
 
