@@ -255,6 +255,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			r->body_max = PB_PROTO_PHOTO_MAX;
 		client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
+		/* Nothing is served before pb-hub is confined (hub_serve). */
+		if (!__atomic_load_n(&r->hub->serving, __ATOMIC_ACQUIRE)) {
+			r->retry_after_s = 1;
+			return hub_error(r, PB_PROTO_UNAVAILABLE, -1, "starting");
+		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -378,6 +383,7 @@ int hub_serve(struct hub *h)
 		MHD_stop_daemon(h->mhd);
 		goto fail;
 	}
+	__atomic_store_n(&h->serving, 1, __ATOMIC_RELEASE);
 	pb_notice("listening on %s:%u (%s) with %u threads%s", h->listen_host, h->listen_port,
 		  h->tls_cert != NULL ? "https" : "http", h->threads,
 		  h->no_seccomp ? ", no seccomp filter (-S)" : ", seccomp filter on");

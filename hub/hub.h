@@ -69,6 +69,8 @@ struct hub {
 	char *tls_key;
 	const char *run_user;            /* -u: switch to this user when root */
 	int no_seccomp;                  /* -S: serve without the seccomp filter */
+	int serving;                     /* set (atomically) once confined: before
+					  * it, every request gets 503 */
 
 	/* a fixed pool of database connections, one per worker thread */
 	pthread_mutex_t lock;
