@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -210,6 +211,12 @@ int pb_sandbox_enter_policy(const struct pb_sandbox_policy *p)
 	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) != 0) {
 		pb_err("seccomp: clone rule: %s", strerror(-e));
+		goto out;
+	}
+	/* A thread naming itself (libmicrohttpd's workers, as they start). */
+	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+				  SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME))) != 0) {
+		pb_err("seccomp: prctl rule: %s", strerror(-e));
 		goto out;
 	}
 #endif
