@@ -80,6 +80,7 @@ def test_reconnects_over_tcp_after_a_postgres_restart_under_the_filter(tmpdir_hu
     pg = Postgres()
     pg.synchronous_commit = True     # the office token must survive the stop
     pg.start()
+    h = None
     try:
         h = Hub(pg, tmpdir_hub)
         h.conn = f"host=localhost port={pg.port} user=pb dbname={h.dbname}"
@@ -99,6 +100,8 @@ def test_reconnects_over_tcp_after_a_postgres_restart_under_the_filter(tmpdir_hu
         out = open(h.log).read()
         assert "ERROR: AddressSanitizer" not in out and "runtime error:" not in out, out
     finally:
+        if h is not None:
+            h.stop()
         pg.stop()
 
 
