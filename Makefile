@@ -72,12 +72,12 @@ WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
-# pb-hub links only the protocol, hash, range and manifest modules of the box.
+# pb-hub links only the protocol, hash, range, manifest and sandbox modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_mime.c pb_log.c))
+               pb_manifest.c pb_mime.c pb_log.c pb_sandbox.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lpthread
+              -lsodium -lz -lseccomp -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
@@ -106,6 +106,7 @@ FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
 # The upstream server and the test tools are not box programs: not cross-built.
 HUB      := $(if $(CROSS),,$(BUILD)/pb-hub)
+HUB_PROBE := $(if $(CROSS),,$(BUILD)/tests/hub-sandbox-probe)
 # Test tools: the packet delay of the bad-link test (needs libnetfilter-queue).
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
@@ -114,7 +115,7 @@ TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 .PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image test-arm64 package deb image
 
-all: $(PROGRAMS) $(HUB) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
+all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
 
 programs: $(PROGRAMS)
 
@@ -181,6 +182,14 @@ $(BUILD)/tests/sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/firmwar
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Ifirmware/web $(ALL_LDFLAGS) -o $@ $< \
 		$(BUILD)/obj/firmware/web/sandbox.o $(BUILD)/libpb.a $(LIBS)
+
+# The same probe around pb-hub's filter (tests/hub/test_sandbox.py).
+$(BUILD)/tests/hub-sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/hub/sandbox.o \
+		$(HUB_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -DPB_PROBE_HUB $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/obj/hub/sandbox.o $(HUB_LIB_OBJ) $(HUB_LIBS)
 
 # Fuzzing harnesses as plain programs that replay a corpus (make test).
 $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \

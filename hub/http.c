@@ -1,8 +1,10 @@
 #include "hub.h"
 
 #include "pb_log.h"
+#include "pb_sandbox.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -253,6 +255,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			r->body_max = PB_PROTO_PHOTO_MAX;
 		client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
+		/* Nothing is served before pb-hub is confined (hub_serve). */
+		if (!__atomic_load_n(&r->hub->serving, __ATOMIC_ACQUIRE)) {
+			r->retry_after_s = 1;
+			return hub_error(r, PB_PROTO_UNAVAILABLE, -1, "starting");
+		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -280,22 +287,52 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* The listening socket: the one handed over by the service manager, else
+ * one bound here on -l (before any privilege is given up, so root may
+ * bind a port below 1024 for the user named by -u). -1 on failure. */
+static int listen_socket(struct hub *h, int *family)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	fd = pb_listen_inherited(family);
+	if (fd >= 0) {
+		pb_notice("serving the socket handed over (fd %d), not -l", fd);
+		return fd;
+	}
+	if (pb_listen_address(h->listen_host, h->listen_port, &ss, &len, family) != 0)
+		return -1;
+	fd = socket(*family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+		pb_err("cannot listen on %s:%u: %s", h->listen_host, h->listen_port,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int hub_serve(struct hub *h)
 {
-	struct sockaddr_in sa;
 	sigset_t stop_set;
 	char err[256];
-	int sig = 0, rc = -1;
+	int sig = 0, rc = -1, lfd, family = AF_INET;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)h->listen_port);
-	if (inet_pton(AF_INET, h->listen_host, &sa.sin_addr) != 1) {
-		pb_err("listen address %s is not an IPv4 address", h->listen_host);
+	if (geteuid() == 0 && h->run_user == NULL)
+		return hub_run_as(NULL);        /* refuses, and says why */
+	lfd = listen_socket(h, &family);
+	if (lfd < 0)
+		return -1;
+	if (hub_run_as(h->run_user) != 0) {
+		close(lfd);
 		return -1;
 	}
 	if (hub_rate_init(h) != 0) {
 		pb_err("out of memory for the rate limits");
+		close(lfd);
 		return -1;
 	}
 	pthread_mutex_init(&h->lock, NULL);
@@ -323,9 +360,9 @@ int hub_serve(struct hub *h)
 	signal(SIGPIPE, SIG_IGN);
 	h->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-		(h->tls_cert != NULL ? MHD_USE_TLS : 0),
+		(h->tls_cert != NULL ? MHD_USE_TLS : 0) | (family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, on_request, h,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_LISTEN_SOCKET, lfd,
 		/* without TLS these two are ignored */
 		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert != NULL ? h->tls_cert : "",
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key != NULL ? h->tls_key : "",
@@ -334,12 +371,22 @@ int hub_serve(struct hub *h)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HUB_CONN_TIMEOUT_S,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
+	lfd = -1;                       /* MHD's now, closed by MHD_stop_daemon */
 	if (h->mhd == NULL) {
-		pb_err("cannot listen on %s:%u", h->listen_host, h->listen_port);
+		pb_err("cannot serve on %s:%u", h->listen_host, h->listen_port);
 		goto fail;
 	}
-	pb_notice("listening on %s:%u (%s) with %u threads", h->listen_host, h->listen_port,
-		  h->tls_cert != NULL ? "https" : "http", h->threads);
+	/* Every thread runs from here on, each database connection is made:
+	 * confine them all. */
+	if (!h->no_seccomp && hub_sandbox_enter() != 0) {
+		pb_err("cannot confine pb-hub (-S serves without the filter); not serving");
+		MHD_stop_daemon(h->mhd);
+		goto fail;
+	}
+	__atomic_store_n(&h->serving, 1, __ATOMIC_RELEASE);
+	pb_notice("listening on %s:%u (%s) with %u threads%s", h->listen_host, h->listen_port,
+		  h->tls_cert != NULL ? "https" : "http", h->threads,
+		  h->no_seccomp ? ", no seccomp filter (-S)" : ", seccomp filter on");
 	while (sigwait(&stop_set, &sig) != 0)
 		;
 	pb_info("signal %d: stopping", sig);
@@ -347,6 +394,8 @@ int hub_serve(struct hub *h)
 	pb_notice("stopped");
 	rc = 0;
 fail:
+	if (lfd >= 0)
+		close(lfd);
 	hub_db_pool_free(h);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);

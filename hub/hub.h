@@ -2,8 +2,8 @@
  *
  * Stateless HTTP front (libmicrohttpd) over one PostgreSQL database
  * (libpq); any number of pb-hub processes may serve the same database.
- * Links only pb_proto, pb_hash, pb_range, pb_manifest and pb_log of
- * firmware/lib. */
+ * Links only pb_proto, pb_hash, pb_range, pb_manifest, pb_mime, pb_log and
+ * pb_sandbox of firmware/lib. */
 #ifndef PB_HUB_H
 #define PB_HUB_H
 
@@ -67,6 +67,10 @@ struct hub {
 	unsigned threads;
 	char *tls_cert;                  /* PEM, NULL: plain HTTP */
 	char *tls_key;
+	const char *run_user;            /* -u: switch to this user when root */
+	int no_seccomp;                  /* -S: serve without the seccomp filter */
+	int serving;                     /* set (atomically) once confined: before
+					  * it, every request gets 503 */
 
 	/* a fixed pool of database connections, one per worker thread */
 	pthread_mutex_t lock;
@@ -130,6 +134,12 @@ struct hub_migration {
 };
 extern const struct hub_migration hub_migrations[];
 extern const int hub_migrations_count;
+
+/* sandbox.c: serving without privilege. Started as root, switch to user
+ * (-u) for good; refuse root without it. 0 or -1 (logged). */
+int hub_run_as(const char *user);
+/* The seccomp filter on every thread (TSYNC); 0 or -1 (logged). */
+int hub_sandbox_enter(void);
 
 /* http.c: the server and response helpers. */
 int hub_serve(struct hub *h);

@@ -1,7 +1,7 @@
 /* pb-hub: the upstream reference server for Pusat Belajar boxes.
  *
  *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]
- *          [-L NAME=PER_MIN[/BURST]]… [-n] [VERB …]
+ *          [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-n] [VERB …]
  *
  * Without a verb it serves HTTP; verbs do the office's work on the same
  * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
@@ -10,6 +10,7 @@
 #include "pb_log.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,12 +19,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
-		"              [-C CERT.pem -K KEY.pem] [-L NAME=PER_MIN[/BURST]]… [-n] [VERB]\n"
+		"              [-C CERT.pem -K KEY.pem] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]…\n"
+		"              [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
 		"  -t N          worker threads and database connections (default %d)\n"
 		"  -C, -K        serve HTTPS with this certificate chain and key (PEM)\n"
+		"  -u USER       started as root: listen, read the key, then serve as USER\n"
+		"                (pb-hub never serves as root)\n"
+		"  -S            serve without the seccomp filter (debugging, valgrind)\n"
 		"  -L LIMIT      a rate limit, per process: box=%d/%d (requests of one box),\n"
 		"                enrol=%d/%d (refused enrolments per address), unauth=%d/%d\n"
 		"                (refused authentications per address); 0 turns one off\n"
@@ -107,7 +112,7 @@ int main(int argc, char **argv)
 	hub_rate_defaults(&h);
 	const char *cert_path = NULL, *key_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:L:nhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:L:u:SnhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -147,6 +152,8 @@ int main(int argc, char **argv)
 			break;
 		case 'C': cert_path = optarg; break;
 		case 'K': key_path = optarg; break;
+		case 'u': h.run_user = optarg; break;
+		case 'S': h.no_seccomp = 1; break;
 		case 'n': check = 1; break;
 		case 'V': printf("pb-hub %s\n", PB_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -185,6 +192,10 @@ int main(int argc, char **argv)
 		    access(h.files_dir, R_OK | X_OK) != 0) {
 			fprintf(stderr, "pb-hub: %s\n", err[0] ? err :
 				"files folder is not readable");
+			goto out;
+		}
+		if (h.run_user != NULL && getpwnam(h.run_user) == NULL) {
+			fprintf(stderr, "pb-hub: -u %s: no such user\n", h.run_user);
 			goto out;
 		}
 		printf("configuration OK\n");

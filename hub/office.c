@@ -20,28 +20,37 @@
 
 #define OFFICE_BEARER "Bearer "
 
-/* The name of a valid office token in who, or 0. */
-static int office_allowed(struct hub_req *r, PGconn *pg, char *who, size_t wlen)
+enum office_auth {
+	OFFICE_AUTH_OK = 0,
+	OFFICE_AUTH_REFUSED,         /* no token, or not a valid one */
+	OFFICE_AUTH_DB_ERROR,        /* could not ask the database: not the token's fault */
+};
+
+/* Check the office token; on success its name is in who. */
+static enum office_auth office_allowed(struct hub_req *r, PGconn *pg, char *who, size_t wlen)
 {
 	const char *auth = hub_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	char hash[PB_SHA256_HEX_LEN + 1];
 	const char *params[1] = { hash };
 	PGresult *res;
-	int ok;
+	enum office_auth a = OFFICE_AUTH_REFUSED;
 
 	if (auth == NULL || strncmp(auth, OFFICE_BEARER, strlen(OFFICE_BEARER)) != 0)
-		return 0;
+		return OFFICE_AUTH_REFUSED;
 	auth += strlen(OFFICE_BEARER);
 	if (strlen(auth) == 0 || strlen(auth) > PB_PROTO_TOKEN_MAX)
-		return 0;
+		return OFFICE_AUTH_REFUSED;
 	pb_sha256_hex(auth, strlen(auth), hash);
 	res = PQexecParams(pg, "SELECT name FROM office_tokens WHERE token_sha256 = $1 AND "
 			   "revoked_at IS NULL", 1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (ok)
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "office: token") != 0) {
+		a = OFFICE_AUTH_DB_ERROR;
+	} else if (PQntuples(res) == 1) {
 		snprintf(who, wlen, "%s", PQgetvalue(res, 0, 0));
+		a = OFFICE_AUTH_OK;
+	}
 	PQclear(res);
-	return ok;
+	return a;
 }
 
 static enum MHD_Result office_error(struct hub_req *r, unsigned status, const char *code,
@@ -216,13 +225,18 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 	enum MHD_Result ret;
 	size_t n = strlen(rest);
 	char who[128], box[PB_PROTO_ID_LEN + 2];
+	enum office_auth auth;
 	int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
 
 	if (pg == NULL) {
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
 		return office_error(r, 503, "unavailable", "Basis data hub tidak tersedia.");
 	}
-	if (!office_allowed(r, pg, who, sizeof(who))) {
+	auth = office_allowed(r, pg, who, sizeof(who));
+	if (auth == OFFICE_AUTH_DB_ERROR) {
+		/* the database went away under us: not a wrong token */
+		ret = office_error(r, 500, "internal", "Kesalahan di hub.");
+	} else if (auth != OFFICE_AUTH_OK) {
 		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
 		ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
 	} else if (get && strcmp(rest, "export/attendance.csv") == 0)

@@ -22,6 +22,10 @@ from pbtest import Daemon, binary, free_port, wait_http
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 PG_USER = "postgres"
+# pb-hub never serves as root: the tests run as root, so it switches to
+# this user once it listens (-u). Its files folder must be readable by it.
+HUB_USER = "nobody"
+SERVE_AS = ["-u", HUB_USER] if os.geteuid() == 0 else []
 
 
 class Postgres:
@@ -119,6 +123,7 @@ class Hub(Process):
             self.conn = pg.conninfo(db)
         self.files = os.path.join(tmpdir, f"hub-files-{Hub.counter}")
         os.makedirs(self.files, exist_ok=True)
+        os.chmod(tmpdir, 0o755)   # pb-hub serves as HUB_USER (SERVE_AS)
         self.port = free_port()
         self.tls = tls            # (cert.pem, key.pem) or None
         self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
@@ -140,7 +145,7 @@ class Hub(Process):
         tls = ["-C", self.tls[0], "-K", self.tls[1]] if self.tls else []
         self.daemon = Daemon([binary("pb-hub"), "-d", self.conn, "-f", self.files,
                               "-l", f"127.0.0.1:{self.port}", "-t", str(self.threads), *tls,
-                              *self.args],
+                              *SERVE_AS, *self.args],
                              self.log)
         if self.tls:
             wait_for(lambda: "listening on" in self.daemon.output(), 20, what="pb-hub")

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -96,6 +97,43 @@ class Daemon:
         if expect_code is not None:
             assert self.proc.returncode == expect_code, (
                 f"{self.argv[0]} exited {self.proc.returncode}:\n{out[-4000:]}")
+
+
+def status_field(path, name):
+    """A field of /proc/PID/status (or a task's), e.g. "Seccomp"."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def start_unprivileged_with_socket(lsock, user, argv, log):
+    """Start argv as a socket unit would (systemd socket activation): the
+    listening socket as fd 3 with LISTEN_FDS=1 and LISTEN_PID its pid, run
+    as user (a pwd entry) with no capabilities at all. lsock is closed
+    here: the program holds the only copy."""
+    fd = lsock.fileno()
+    handover = ("import os, sys; f = int(sys.argv[1]); f != 3 and (os.dup2(f, 3), os.close(f)); "
+                "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); "
+                "os.execvp(sys.argv[2], sys.argv[2:])")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", handover, str(fd), "setpriv", f"--reuid={user.pw_uid}",
+         f"--regid={user.pw_gid}", "--clear-groups", "--inh-caps=-all",
+         "--bounding-set=-all", *argv],
+        pass_fds=(fd,), stdout=log, stderr=subprocess.STDOUT)
+    lsock.close()
+    return proc
+
+
+def stop_clean(proc, log_path):
+    """SIGTERM, exit 0 and no sanitizer report in the log; the log's text."""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+    with open(log_path) as f:
+        out = f.read()
+    assert "ERROR: AddressSanitizer" not in out and "runtime error:" not in out, out
+    return out
 
 
 def wait_http(url, timeout=20.0, proc=None):

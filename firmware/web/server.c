@@ -3,10 +3,10 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_sandbox.h"
 
 #include <arpa/inet.h>
 #include <malloc.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -340,60 +340,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	pb_info("http: %s", line);
 }
 
-static int resolve_listen(const struct pb_config *cfg, struct sockaddr_storage *ss,
-			  int *family)
-{
-	struct addrinfo hints, *res = NULL;
-	char port[8];
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	snprintf(port, sizeof(port), "%u", cfg->listen_port);
-	rc = getaddrinfo(cfg->listen_host[0] ? cfg->listen_host : NULL, port, &hints, &res);
-	if (rc != 0) {
-		pb_err("listen address %s: %s", cfg->listen_host, gai_strerror(rc));
-		return -1;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*family = res->ai_family;
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* A listening socket handed over by the service manager (systemd socket
- * activation: LISTEN_PID is us and LISTEN_FDS is 1, the socket is fd 3), so
- * pb-web can serve port 80 without ever holding a privilege. -1 if none. */
-static int inherited_socket(int *family)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int type = 0;
-	socklen_t tlen = sizeof(type);
-
-	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid())
-		return -1;
-	if (strcmp(fds, "1") != 0) {
-		pb_warn("LISTEN_FDS=%s: expected exactly one socket; ignoring them", fds);
-		return -1;
-	}
-	if (getsockname(PB_WEB_LISTEN_FD, (struct sockaddr *)&ss, &len) != 0 ||
-	    getsockopt(PB_WEB_LISTEN_FD, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 ||
-	    type != SOCK_STREAM ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
-		pb_warn("LISTEN_FDS: fd %d is not a TCP socket; ignoring it", PB_WEB_LISTEN_FD);
-		return -1;
-	}
-	*family = ss.ss_family;
-	return PB_WEB_LISTEN_FD;
-}
-
 int pb_server_start(struct pb_web *w)
 {
 	struct sockaddr_storage ss;
+	socklen_t sslen;
 	struct MHD_OptionItem where[2] = { { MHD_OPTION_END, 0, NULL },
 					   { MHD_OPTION_END, 0, NULL } };
 	int family, lfd;
@@ -402,8 +352,9 @@ int pb_server_start(struct pb_web *w)
 
 	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
 		return -1;
-	lfd = inherited_socket(&family);
-	if (lfd < 0 && resolve_listen(&w->cfg, &ss, &family) != 0)
+	lfd = pb_listen_inherited(&family);
+	if (lfd < 0 && pb_listen_address(w->cfg.listen_host, w->cfg.listen_port, &ss, &sslen,
+					   &family) != 0)
 		return -1;
 	if (lfd >= 0) {
 		pb_notice("serving the socket handed over (fd %d), not [web] listen", lfd);

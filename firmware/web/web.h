@@ -23,8 +23,6 @@
 /* Connections accepted beyond [web] max_connections, only to answer 503;
  * past this the kernel's listen queue holds them. */
 #define PB_WEB_CONN_HEADROOM 64
-/* The socket a service manager hands over (LISTEN_FDS=1): fd 3. */
-#define PB_WEB_LISTEN_FD     3
 /* Threads that run the handlers which may wait (database writes, password
  * hashes, staff views), so the event-loop threads never wait behind them. */
 #define PB_WEB_POOL_THREADS  4

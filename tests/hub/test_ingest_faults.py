@@ -184,8 +184,12 @@ def test_hub_killed_and_postgres_stopped_mid_batch_exactly_once():
         def mid_batch(within):
             """Wait until a batch is in flight, then a random moment more;
             1 when one is still in flight then."""
-            keep_busy()
-            wait_for(stats.busy, 20, 0.001, what="a batch in flight")
+            def in_flight():
+                # the last box of a round may finish while we wait: the
+                # next round starts here, not only before the wait
+                keep_busy()
+                return stats.busy()
+            wait_for(in_flight, 20, 0.001, what="a batch in flight")
             time.sleep(rng.uniform(0, within))
             return int(stats.busy())
 

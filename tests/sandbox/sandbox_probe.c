@@ -1,13 +1,26 @@
 /* sandbox-probe: installs pb-web's own seccomp filter (firmware/web/sandbox.c,
  * linked unchanged) and then tries one call, so a test can see what the
- * filter does to it. Not part of pb-web.
+ * filter does to it. Not part of pb-web. Built with -DPB_PROBE_HUB it is
+ * hub-sandbox-probe, around pb-hub's filter (hub/sandbox.c), which also
+ * knows:
+ *
+ *   hub-sandbox-probe write     open a file for writing: exits 0 on EPERM
+ *   hub-sandbox-probe tcp       a new TCP socket (libpq's): exits 0 if made
  *
  *   sandbox-probe allowed   read a file and the clock: exits 0
  *   sandbox-probe socket    socket(AF_PACKET): prints the errno, exits 0 on EPERM
  *   sandbox-probe execve    run /bin/true: the kernel kills the process (SIGSYS)
  *   sandbox-probe fork      a new process (clone without CLONE_THREAD): exits 0
  *                           on EPERM (sanitizer builds allow it: LeakSanitizer) */
+#ifdef PB_PROBE_HUB
+int hub_sandbox_enter(void);    /* hub/sandbox.c */
+#define probe_enter hub_sandbox_enter
+#define PROBE_CALLS "allowed|socket|execve|fork|write|tcp"
+#else
 #include "web.h"
+#define probe_enter pb_sandbox_enter
+#define PROBE_CALLS "allowed|socket|execve|fork"
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,10 +40,10 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: sandbox-probe allowed|socket|execve|fork\n");
+		fprintf(stderr, "usage: sandbox-probe %s\n", PROBE_CALLS);
 		return 2;
 	}
-	if (pb_sandbox_enter() != 0) {
+	if (probe_enter() != 0) {
 		fprintf(stderr, "sandbox-probe: cannot install the filter\n");
 		return 3;
 	}
@@ -64,6 +77,22 @@ int main(int argc, char **argv)
 		if (p > 0)
 			waitpid(p, NULL, 0);
 		return p < 0 && errno == EPERM ? 0 : 1;
+	}
+	if (strcmp(argv[1], "write") == 0) {
+		fd = open("/tmp/sandbox-probe-never-written", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		printf("write: %s\n", fd < 0 ? strerror(errno) : "opened");
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 && errno == EPERM ? 0 : 1;
+	}
+	if (strcmp(argv[1], "tcp") == 0) {
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		printf("tcp: %s\n", fd < 0 ? strerror(errno) : "created");
+		if (fd >= 0)
+			close(fd);
+		return fd >= 0 ? 0 : 1;
 	}
 	fprintf(stderr, "sandbox-probe: unknown call %s\n", argv[1]);
 	return 2;

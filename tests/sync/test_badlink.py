@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from pbhub import (Hub, Sync, box_counts, box_meta, signature_strokes, sync_section,
+from pbhub import (SERVE_AS, Hub, Sync, box_counts, box_meta, signature_strokes, sync_section,
                    wait_for)
 from pbtest import BUILD, Daemon
 
@@ -100,7 +100,8 @@ def training_day(b):
 def test_training_day_over_a_bad_link(badlink, pg, tmpdir_hub, boxes):
     hub = Hub(pg, tmpdir_hub)
     hub.daemon = Daemon(["ip", "netns", "exec", badlink.hub_ns, os.path.join(BUILD, "pb-hub"),
-                         "-d", hub.conn, "-f", hub.files, "-l", f"{badlink.hub_ip}:8780"],
+                         "-d", hub.conn, "-f", hub.files, "-l", f"{badlink.hub_ip}:8780",
+                         *SERVE_AS],
                         hub.log)
     wait_for(lambda: "listening on" in hub.daemon.output(), 20, what="pb-hub listening")
     token = hub.cli("token", "PB-TEST-001").stdout.strip()

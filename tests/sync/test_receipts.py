@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from pbhub import VALGRIND, Hub, box_counts, sync_once, sync_section, wait_for
+from pbhub import SERVE_AS, VALGRIND, Hub, box_counts, sync_once, sync_section, wait_for
 from pbtest import Daemon, binary
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -239,7 +239,9 @@ def test_photo_upload_and_office_fetch_are_valgrind_clean(pg, tmpdir_hub, boxes)
     hub = Hub(pg, tmpdir_hub)
     hub_log = os.path.join(tmpdir_hub, "vg-hub-photo.log")
     hub.daemon = Daemon([*VALGRIND, f"--log-file={hub_log}", binary("pb-hub"), "-d", hub.conn,
-                         "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2"], hub.log)
+                         "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2",
+                         "-S", *SERVE_AS],
+                        hub.log)
     try:
         wait_for(lambda: "listening on" in hub.daemon.output(), 60, what="pb-hub under valgrind")
         cb = claim_box(boxes, hub, n=1)

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 import requests
 
-from pbhub import Hub, box_counts, box_meta, sync_section, wait_for
+from pbhub import SERVE_AS, Hub, box_counts, box_meta, sync_section, wait_for
 from pbtest import Daemon, binary
 
 pytestmark = pytest.mark.skipif(
@@ -44,7 +44,9 @@ def test_hub_and_sync_are_valgrind_clean(pg, tmpdir_hub, boxes):
         {"session": "S-VG-2", "title": "Tanpa JP", "start_date": "2026-11-28"}]))
     hub_log = os.path.join(tmpdir_hub, "vg-hub.log")
     hub.daemon = Daemon([*VG, f"--log-file={hub_log}", binary("pb-hub"), "-d", hub.conn,
-                         "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2"], hub.log)
+                         "-f", hub.files, "-l", f"127.0.0.1:{hub.port}", "-t", "2",
+                         "-S", *SERVE_AS],
+                        hub.log)
     wait_for(lambda: "listening on" in hub.daemon.output(), 60, what="pb-hub under valgrind")
     b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip()))
     b.pbctl("init")

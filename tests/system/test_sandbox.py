@@ -11,23 +11,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 
 import pytest
 import requests
 
-from pbtest import BUILD, binary, free_port, wait_http, write_config
+from pbtest import (BUILD, binary, free_port, start_unprivileged_with_socket, status_field,
+                    stop_clean, wait_http, write_config)
 
 ASAN = "/asan" in BUILD
-
-
-def status_field(path, name):
-    with open(path) as f:
-        for line in f:
-            if line.startswith(name + ":"):
-                return line.split(":", 1)[1].strip()
-    return None
 
 
 def test_every_thread_runs_under_the_filter(box):
@@ -87,30 +79,15 @@ def test_socket_handed_over_to_an_unprivileged_pb_web():
         lsock.bind(("127.0.0.1", 0))
         lsock.listen(16)
         port = lsock.getsockname()[1]
-        fd = lsock.fileno()
-        # What systemd does for a .socket unit: the socket as fd 3, LISTEN_PID
-        # the service's pid; then drop to an unprivileged user with no
-        # capabilities at all.
-        handover = ("import os, sys; f = int(sys.argv[1]); f != 3 and (os.dup2(f, 3), os.close(f)); "
-                    "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); "
-                    "os.execvp(sys.argv[2], sys.argv[2:])")
         log = open(os.path.join(tmp, "log"), "w")
-        proc = subprocess.Popen(
-            [sys.executable, "-c", handover, str(fd), "setpriv", f"--reuid={user.pw_uid}",
-             f"--regid={user.pw_gid}", "--clear-groups", "--inh-caps=-all",
-             "--bounding-set=-all", binary("pb-web"), "-c", conf],
-            pass_fds=(fd,), stdout=log, stderr=subprocess.STDOUT)
-        lsock.close()          # pb-web holds the only copy now
+        proc = start_unprivileged_with_socket(lsock, user, [binary("pb-web"), "-c", conf], log)
         wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc)
         st = f"/proc/{proc.pid}/status"
         assert status_field(st, "Uid").split()[0] == str(user.pw_uid)
         assert status_field(st, "CapEff") == "0000000000000000"
         assert status_field(st, "Seccomp") == "2"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-        out = open(os.path.join(tmp, "log")).read()
+        out = stop_clean(proc, os.path.join(tmp, "log"))
         assert "socket handed over" in out, out
-        assert "ERROR: AddressSanitizer" not in out and "runtime error:" not in out, out
     finally:
         if proc is not None and proc.poll() is None:
             proc.kill()
