@@ -52,17 +52,10 @@ static int store_mkdir(const char *path, int *made)
 	return rc;
 }
 
-static int mkdir_p1(const char *path)
-{
-	int made;
-
-	return store_mkdir(path, &made);
-}
-
 int pb_store_open(struct pb_store *s, const char *dir)
 {
 	char tmp[PATH_MAX];
-	int n;
+	int n, made;
 
 	if (strlen(dir) >= sizeof(s->dir))
 		return -1;
@@ -70,7 +63,7 @@ int pb_store_open(struct pb_store *s, const char *dir)
 	n = snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -1;
-	if (mkdir_p1(dir) != 0 || mkdir_p1(tmp) != 0)
+	if (store_mkdir(dir, &made) != 0 || store_mkdir(tmp, &made) != 0)
 		return -1;
 	return 0;
 }

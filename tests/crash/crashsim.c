@@ -1245,19 +1245,48 @@ static void usage(FILE *f)
 		"[-k DIR] [-l] [-u]\n");
 }
 
+#define CRASHSIM_CUTS_MAX 100000000
+
+/* A whole decimal number from min to max, or -1. */
+static long long number_arg(const char *text, long long min, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+		return -1;
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	const char *wname = "all", *keep = NULL;
 	uint64_t seed = 1;
 	long cuts = 100;
-	int steps = CRASHSIM_STEPS_DEFAULT, opt, rc = 0, found = 0;
+	long long v;
+	int bad = 0, steps = CRASHSIM_STEPS_DEFAULT, opt, rc = 0, found = 0;
 
 	while ((opt = getopt(argc, argv, "w:n:s:t:k:luh")) != -1) {
 		switch (opt) {
 		case 'w': wname = optarg; break;
-		case 'n': cuts = strtol(optarg, NULL, 10); break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
-		case 't': steps = atoi(optarg); break;
+		/* a refused number ends the run below, whatever was stored */
+		case 'n':
+			v = number_arg(optarg, 1, CRASHSIM_CUTS_MAX);
+			bad |= v < 0;
+			cuts = (long)v;
+			break;
+		case 's':
+			v = number_arg(optarg, 0, INT64_MAX);
+			bad |= v < 0;
+			seed = (uint64_t)v;
+			break;
+		case 't':
+			v = number_arg(optarg, 1, CRASHSIM_ACKS_MAX);
+			bad |= v < 0;
+			steps = (int)v;
+			break;
 		case 'k': keep = optarg; break;
 		case 'u':
 			g_unsafe = 1;
@@ -1271,7 +1300,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (cuts < 1 || steps < 1 || steps > CRASHSIM_ACKS_MAX || optind != argc) {
+	if (bad || optind != argc) {
 		usage(stderr);
 		return 2;
 	}

@@ -32,13 +32,13 @@ static void test_days(void **state)
 	assert_false(pb_att_day_valid("2026-04-01x"));
 	assert_false(pb_att_day_valid(NULL));
 	memset(&k, 0, sizeof(k));
-	strcpy(k.start_date, "2026-02-27");
+	snprintf(k.start_date, sizeof(k.start_date), "%s", "2026-02-27");
 	k.days = 3;
 	assert_int_equal(pb_att_day_index(&k, "2026-02-27"), 0);
 	assert_int_equal(pb_att_day_index(&k, "2026-03-01"), 2);   /* across February */
 	assert_int_equal(pb_att_day_index(&k, "2026-03-02"), -1);
 	assert_int_equal(pb_att_day_index(&k, "2026-02-26"), -1);
-	strcpy(k.start_date, "2024-12-31");
+	snprintf(k.start_date, sizeof(k.start_date), "%s", "2024-12-31");
 	assert_int_equal(pb_att_day_index(&k, "2025-01-02"), 2);   /* across a year */
 }
 
