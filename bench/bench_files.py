@@ -14,7 +14,6 @@ system, from /proc, over the wrk run): on a machine shared with other work
 the throughput ratio moves with the load, the CPU cost per request much
 less."""
 import argparse
-import json
 import os
 import re
 import shutil
@@ -32,6 +31,7 @@ import requests  # noqa: E402
 
 from content_fixture import make_folder  # noqa: E402
 import pbtest  # noqa: E402
+from benchlib import save_result  # noqa: E402
 
 NGINX_CONF = """
 daemon off;
@@ -193,9 +193,7 @@ def main():
         print(f"pb-web RSS idle {results['rss_idle_kb'] / 1024:.1f} MiB, "
               f"peak under 200 connections {results['rss_200_conns_kb'] / 1024:.1f} MiB, "
               f"after {results['rss_after_kb'] / 1024:.1f} MiB")
-        os.makedirs(os.path.join(a.build, "bench"), exist_ok=True)
-        with open(os.path.join(a.build, "bench", "files.json"), "w") as f:
-            json.dump(results, f, indent=2)
+        save_result(a.build, "files", results)
     finally:
         if nginx is not None:
             nginx.terminate()

@@ -14,7 +14,6 @@ going to the hub, and the retention purge taking them off the box.
 Results print and go to build/bench/receipts.json."""
 import argparse
 import base64
-import json
 import os
 import sys
 import tempfile
@@ -24,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+from benchlib import save_result  # noqa: E402
 
 DAY_MS = 86400 * 1000
 
@@ -86,10 +86,7 @@ def main():
           f"({res['hub_photo_bytes']} bytes), {res['photos_per_s']} photos/s on loopback")
     print(f"purge 33 days later: {res['purge_s']} s; {' / '.join(res['purge_report'])}; "
           f"nominatif totals unchanged: {res['totals_unchanged']}")
-    out_dir = os.path.join(ROOT, a.build, "bench")
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "receipts.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    save_result(a.build, "receipts", res)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+from benchlib import save_result  # noqa: E402
 
 DAY_MS = 86400 * 1000
 
@@ -87,10 +88,7 @@ def main():
           f"(enrol, feeds, apply) {res['sync_round_s']} s")
     print(f"purge of that session with {a.days * a.participants} check-ins: "
           f"{res['purge_s']} s ({res['purge_report']})")
-    out_dir = os.path.join(ROOT, a.build, "bench")
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "roster.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    save_result(a.build, "roster", res)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, A.build))
 import pbhub  # noqa: E402
 from pbhub import Hub, Postgres, Sync, box_meta, signature_strokes, sync_section  # noqa: E402
 from pbtest import Box  # noqa: E402
+from benchlib import save_result  # noqa: E402
 
 
 def bytes_per_record(pg, tmp):
@@ -156,9 +157,7 @@ def main():
     finally:
         pg.stop()
         subprocess.run(["rm", "-rf", tmp])
-    os.makedirs(os.path.join(ROOT, A.build, "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, A.build, "bench", "sync.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    save_result(A.build, "sync", res)
     print(json.dumps(res, indent=1))
     return 0 if res["exactly_once"] else 1
 

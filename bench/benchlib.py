@@ -1,0 +1,16 @@
+"""What the benchmarks share."""
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def save_result(build, name, result):
+    """Write RESULT as build/bench/NAME.json (BUILD relative to the
+    source tree unless absolute); returns the path."""
+    out_dir = os.path.join(ROOT, build, "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+    return path
