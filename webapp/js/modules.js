@@ -188,7 +188,7 @@
 				body.push(PB.el("iframe", {"class": "pb-pdf", src: file.url,
 					title: PB.t("file.pdf_frame", {name: file.name})}));
 		} else if (kind === "text" && file.size <= TEXT_INLINE_MAX) {
-			pre = PB.el("pre", {"class": "pb-text", tabindex: "0",
+			pre = PB.el("pre", {"class": "pb-text", tabindex: "0", role: "region",
 				"aria-label": file.name}, PB.t("file.text_loading"));
 			body.push(pre);
 			PB.getText(file.url, function (err, text) {
