@@ -112,7 +112,7 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers soak
+.PHONY: all deps deps-test deps-node run test bench clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image test-arm64 package deb image
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
@@ -226,8 +226,22 @@ DEB_FUZZ  := clang libclang-rt-14-dev
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
 
-deps-test: deps
+deps-test: deps deps-node
 	@sh tests/install-deps.sh $(DEB_TEST)
+
+# axe-core, the accessibility rules the browser tests run on every page
+# (npm registry; the version and its hash are pinned in tests/browser/
+# package-lock.json). Installed into build/node once: later runs, offline
+# too, reuse it. Debian's npm only where no npm is on the machine (another
+# nodejs package may already bring one).
+AXE_JS := build/node/node_modules/axe-core/axe.min.js
+deps-node: $(AXE_JS)
+$(AXE_JS): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || sh tests/install-deps.sh nodejs npm
+	@mkdir -p build/node
+	cp tests/browser/package.json tests/browser/package-lock.json build/node/
+	cd build/node && npm ci --no-audit --no-fund --ignore-scripts
+	@test -f $@ && touch $@
 
 # arm64: cross compiler, qemu-user through binfmt_misc, and the :arm64 -dev
 # packages of every library in DEB_BUILD (image/deps-arm64.sh).

@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport
 from pbtest import ROOT
 
@@ -117,6 +118,7 @@ def test_first_page_weight(browser, demo_box):
     assert wire_total <= FIRST_PAGE_MAX, f"first page weighs {wire_total} B"
     shot(d, "home-id")
     assert console_errors(d) == []
+    audit(d, "library")
 
 
 def test_language_switch_remembered(browser, demo_box):
@@ -254,6 +256,7 @@ def test_module_view(browser, demo_box):
         cd = r.headers.get("Content-Disposition", "")
         assert cd.startswith("attachment"), cd
     shot(d, "module")
+    audit(d, "module page")
 
     d.find_element(By.ID, "back").click()
     wait(d, lambda d: d.find_element(By.ID, "list-view").is_displayed(), "back did not work")
@@ -272,6 +275,7 @@ def test_wide_screen_shows_pdf_inline(browser, demo_box):
         assert f.get_attribute("title")
         assert f.is_displayed()
         shot(d, "module-wide")
+        audit(d, "module page, 1280 px")
     finally:
         set_viewport(d, *PHONE)
 
@@ -282,6 +286,7 @@ def test_unknown_module_and_english_errors(browser, demo_box):
     alert = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#module-view [role=alert]"),
                  "no error shown for an unknown module")[0]
     assert "tidak ada di kotak" in alert.text
+    audit(d, "unknown module", both_languages=False)
     # The console log is read (so the checks for no errors elsewhere mean something).
     assert any("404" in m for m in console_errors(d))
     d.find_element(By.ID, "pb-lang").click()
@@ -338,6 +343,7 @@ def test_portal_window_banner(browser, demo_box):
         assert "http://belajar.lan" in banner.text and "browser" in banner.text
         assert "http://belajar.lan" in d.find_element(By.ID, "pb-portal-hint").text
         shot(d, "portal")
+        audit(d, "library in the Wi-Fi sign-in window")
     finally:
         d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": real_ua})
 
