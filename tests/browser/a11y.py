@@ -6,7 +6,12 @@ package-lock.json, installed into build/node by `make deps-node`) runs on
 the page as it stands, in Indonesian and in English (the header's language
 button is pressed and pressed back), and any violation of the WCAG 2.0/2.1
 A and AA rules or of axe's best practices fails the test with the rule, its
-impact and the elements."""
+impact and the elements.
+
+layout_shift(d): the cumulative layout shift of the page since it loaded,
+from the browser's own `layout-shift` entries (PerformanceObserver,
+buffered), shifts right after a user's input excepted as the metric
+defines; with the elements that moved."""
 import os
 
 import pytest
@@ -18,6 +23,7 @@ from pbtest import BUILD, ROOT
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 AXE_REL = os.path.join("node", "node_modules", "axe-core", "axe.min.js")
+CLS_MAX = 0.05          # the teacher pages: nothing moves once scripts run
 WAIT_S = 30             # generous: the machine may be shared and loaded
 _axe = {}
 
@@ -96,3 +102,41 @@ def audit(d, where, both_languages=True):
     bad = [line for line in found if not line.endswith("]:")]
     assert not bad, "axe-core violations (" + ", ".join(AXE_TAGS) + "):\n" + "\n".join(found)
 
+
+CLS_JS = """
+var done = arguments[arguments.length - 1], total = 0, moved = [];
+function describe(node) {
+  if (!node || node.nodeType !== 1) return node ? node.nodeName : '?';
+  return node.tagName.toLowerCase() + (node.id ? '#' + node.id : '') +
+         (node.className && typeof node.className === 'string' ?
+          '.' + node.className.split(/\\s+/).join('.') : '');
+}
+try {
+  new PerformanceObserver(function (list) {
+    list.getEntries().forEach(function (e) {
+      if (e.hadRecentInput) return;
+      total += e.value;
+      (e.sources || []).forEach(function (s) {
+        moved.push(describe(s.node) + ' ' + Math.round(s.previousRect.y) + '->' +
+                   Math.round(s.currentRect.y) + ' (' + e.value.toFixed(4) + ')');
+      });
+    });
+  }).observe({type: 'layout-shift', buffered: true});
+} catch (e) { done({error: String(e)}); return; }
+setTimeout(function () { done({total: total, moved: moved}); }, 500);
+"""
+
+
+def layout_shift(d):
+    """(cumulative layout shift since the page loaded, what moved)."""
+    d.set_script_timeout(60)
+    res = d.execute_async_script(CLS_JS)
+    assert "error" not in res, f"no layout-shift entries in this browser: {res['error']}"
+    return res["total"], res["moved"]
+
+
+def assert_no_layout_shift(d, where):
+    total, moved = layout_shift(d)
+    assert total <= CLS_MAX, (f"{where}: cumulative layout shift {total:.3f} > {CLS_MAX}; "
+                              "moved:\n  " + "\n  ".join(moved))
+    return total

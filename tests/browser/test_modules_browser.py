@@ -332,7 +332,8 @@ def test_portal_window_banner(browser, demo_box):
     does not, and the footer hint is there in both."""
     d = browser
     open_home(d, demo_box)
-    assert not d.find_elements(By.ID, "pb-portal-banner")
+    # The banner is in the page's header, shown only in such a window.
+    assert not d.find_element(By.ID, "pb-portal-banner").is_displayed()
     assert "http://belajar.lan" in d.find_element(By.ID, "pb-portal-hint").text
     real_ua = d.execute_script("return navigator.userAgent")
     d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": PORTAL_UA})

@@ -1,0 +1,83 @@
+"""The teacher pages do not jump while they load: on a 360 px phone whose
+every request takes 400 ms more (so the strings, the centre's name and the
+data arrive well after the first paint, as on a busy hotspot), the
+cumulative layout shift the browser reports stays at most 0.05. A tap
+aimed at Lanjut or a check-in field must land where the finger went.
+
+First, the measurement itself is checked: a header drawn by script after
+the first paint (what the pages did before their header was in the HTML)
+is seen as a large shift."""
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from a11y import CLS_MAX, assert_no_layout_shift, layout_shift
+from conftest import PHONE, set_viewport
+
+LATENCY_MS = 400
+WAIT_S = 60
+VIDEO_MODULE = "kk-a-pedagogik-karakteristik"
+
+
+@pytest.fixture
+def slow_network(browser):
+    d = browser
+    set_viewport(d, *PHONE)
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": LATENCY_MS, "downloadThroughput": -1,
+        "uploadThroughput": -1})
+    try:
+        yield d
+    finally:
+        d.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        d.execute_cdp_cmd("Network.disable", {})
+
+
+def settle(d, cond, what):
+    """The page's answers have arrived: the centre's name is in the header
+    (the last thing common.js fills) and the page shows cond."""
+    WebDriverWait(d, WAIT_S, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda drv: drv.find_element(By.ID, "pb-centre").text and cond(drv), message=what)
+
+
+def sessions_listed(d):
+    return len(d.find_elements(By.CSS_SELECTOR, "#session option")) >= 1
+
+
+PAGES = [
+    ("library", "/", lambda d: d.find_elements(By.CSS_SELECTOR, "#results a.pb-card")),
+    ("module page", f"/#/m/{VIDEO_MODULE}", lambda d: d.execute_script(
+        "var p = document.querySelector('#module-view pre.pb-text');"
+        "return !!p && p.textContent.length > 40;")),
+    ("portal", "/portal", lambda d: d.find_element(By.ID, "portal-ip").text.startswith("http")),
+    ("check-in", "/checkin.html", sessions_listed),
+    ("claims", "/klaim.html", sessions_listed),
+]
+
+
+def test_measurement_sees_a_header_drawn_late(slow_network, demo_box):
+    d = slow_network
+    d.get(demo_box.base + "/checkin.html")
+    settle(d, sessions_listed, "check-in page did not load")
+    before, _ = layout_shift(d)
+    # What common.js did before: fill an empty header once the strings came.
+    d.execute_script("""
+        var h = document.getElementById('pb-header'), kept = h.cloneNode(true);
+        h.innerHTML = '';
+        requestAnimationFrame(function () { requestAnimationFrame(function () {
+          h.parentNode.replaceChild(kept, h); }); });""")
+    WebDriverWait(d, WAIT_S).until(lambda drv: layout_shift(drv)[0] > before + CLS_MAX,
+                                   message="a header drawn late was not measured as a shift")
+
+
+@pytest.mark.parametrize("name,path,ready", PAGES, ids=[p[0] for p in PAGES])
+def test_teacher_page_does_not_move(slow_network, demo_box, name, path, ready):
+    d = slow_network
+    d.get("about:blank")            # a fresh load, also for a URL that differs by #
+    d.get(demo_box.base + path)
+    settle(d, ready, f"{name} did not load")
+    total = assert_no_layout_shift(d, name)
+    print(f"{name}: cumulative layout shift {total:.4f} (requests +{LATENCY_MS} ms)")
