@@ -230,6 +230,23 @@ def test_module_view(browser, demo_box):
         "var v = document.querySelector('#module-view video');"
         "return v.error === null && v.readyState >= 1 && v.duration > 0;"),
         "video metadata did not load in the page")
+    # Its captions (the module's .vtt named like the video, served as
+    # text/vtt) are a <track> the player loads and shows in Indonesian.
+    vtt = by_kind["text/vtt"]
+    assert vtt["name"] == video["name"][:-len(".mp4")] + ".id.vtt"
+    r = requests.get(urljoin(demo_box.base, vtt["url"]), timeout=10)
+    assert r.headers["Content-Type"].startswith("text/vtt") and r.text.startswith("WEBVTT")
+    track = d.find_element(By.CSS_SELECTOR, "#module-view video track")
+    assert track.get_attribute("kind") == "captions"
+    assert track.get_attribute("srclang") == "id"
+    assert track.get_attribute("label") == "Bahasa Indonesia"
+    assert urlparse(track.get_attribute("src")).path == urlparse(urljoin(demo_box.base, vtt["url"])).path
+    cues = wait(d, lambda d: d.execute_script(
+        "var t = document.querySelector('#module-view video').textTracks[0];"
+        "return t && t.mode === 'showing' && t.cues && t.cues.length ?"
+        " Array.prototype.map.call(t.cues, function (c) { return c.text; }) : null;"),
+        "captions did not load in the player")
+    assert len(cues) == r.text.count("-->") and cues[0].startswith("Selamat datang")
 
     pdf = by_kind["application/pdf"]
     opens = [a.get_attribute("href") for a in
