@@ -91,9 +91,9 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
         d.find_element(By.ID, "code").send_keys(code)
         d.find_element(By.ID, "open").click()
-        wait(d, lambda d: d.find_element(By.ID, "flat-harian").is_displayed(),
-             "no daily allowance button")
-        assert "150.000" in d.find_element(By.ID, "flat-harian").text
+        wait(d, lambda d: d.find_element(By.ID, "flat-harian").is_displayed() and
+             "150.000" in d.find_element(By.ID, "flat-harian").text,
+             "no daily allowance button with its rate")
         audit(d, "claims, none yet")
         d.find_element(By.ID, "flat-harian").click()
         wait(d, lambda d: "Uang harian" in d.find_element(By.ID, "mine-rows").text,
