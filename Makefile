@@ -2,8 +2,8 @@
 #
 #   make run     install what is needed, build, create the demo box, serve it
 #                at http://127.0.0.1:8080/
-#   make test    install what is needed, build, run every test (also under
-#                ASan+UBSan)
+#   make test    install what is needed (Debian packages; axe-core from npm
+#                into build/node), build, run every test (also under ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
 #   make crashtest / fuzz / soak   longer proof runs (docs/reliability.md)
 #   make CROSS=aarch64-linux-gnu-   the box programs for arm64 (build/arm64/)
