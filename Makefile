@@ -226,7 +226,7 @@ DEB_FUZZ  := clang libclang-rt-14-dev
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
 
-deps-test: deps deps-node
+deps-test: deps
 	@sh tests/install-deps.sh $(DEB_TEST)
 
 # axe-core, the accessibility rules the browser tests run on every page
@@ -293,7 +293,7 @@ run: deps
 	$(BUILD)/pbctl demo $(BUILD)/demo
 	exec $(BUILD)/pb-web -c $(BUILD)/demo/box.conf
 
-test: deps-test
+test: deps-test deps-node
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
 	$(MAKE) image
