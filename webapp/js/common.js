@@ -13,9 +13,9 @@
  *   PB.init({page: "modules", render: fn})
  *       loads /locale/<lang>/common.json and /locale/<lang>/<page>.json,
  *       the centre name from /healthz, fills in the header, draws the
- *       footer, fills every
- *       [data-i18n] element, sets <html lang>, then calls render(). render()
- *       is called again after each language switch: draw from PB.t() there.
+ *       footer, fills every [data-i18n] element, sets <html lang>, then
+ *       calls render(). render() is called again after each language
+ *       switch: draw from PB.t() there.
  *   PB.lang                   current language, "id" (default) or "en";
  *                             the choice is kept in localStorage
  *   PB.setLang(lang)          switch (the header's button does this)
