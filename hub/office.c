@@ -205,6 +205,41 @@ static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *
 	return office_error(r, 500, "internal", "Kesalahan di hub.");
 }
 
+/* Text PostgreSQL takes: UTF-8 as strictly as jansson checks it (no
+ * overlong forms, no surrogates). */
+static int text_ok(const char *s)
+{
+	json_t *v = json_string(s);
+	int ok = v != NULL;
+
+	json_decref(v);
+	return ok;
+}
+
+static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	int *bad = cls;
+
+	(void)kind;
+	if (!text_ok(key) || (value != NULL && !text_ok(value))) {
+		*bad = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* The path and every query argument are text: 1, else 0. */
+static int request_text_ok(struct hub_req *r, const char *rest)
+{
+	int bad = 0;
+
+	if (!text_ok(rest))
+		return 0;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, arg_check, &bad);
+	return !bad;
+}
+
 /* "boxes/BOX_ID/revoke": the box id, or NULL. */
 static const char *revoke_target(const char *rest, char *box, size_t len)
 {
@@ -237,9 +272,16 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 		/* the database went away under us: not a wrong token */
 		ret = office_error(r, 500, "internal", "Kesalahan di hub.");
 	} else if (auth != OFFICE_AUTH_OK) {
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
-		ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
-	} else if (get && strcmp(rest, "export/attendance.csv") == 0)
+		/* a refused token counts like a refused box signature */
+		if (hub_auth_refused(r, PB_PROTO_BAD_SIGNATURE) == PB_PROTO_RATE_LIMITED)
+			ret = office_error(r, 429, "rate_limited",
+					   pb_proto_err_message(PB_PROTO_RATE_LIMITED));
+		else
+			ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
+	} else if (!request_text_ok(r, rest))
+		ret = office_error(r, 400, "malformed",
+				   "Alamat atau parameter bukan teks UTF-8 yang sah.");
+	else if (get && strcmp(rest, "export/attendance.csv") == 0)
 		ret = export_csv(r, pg, "attendance");
 	else if (get && strcmp(rest, "export/claims.csv") == 0)
 		ret = export_csv(r, pg, "claims");

@@ -351,6 +351,8 @@ enum sync_result sync_photos(struct pb_sync *s)
 				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
+				if (e == PB_PROTO_UNKNOWN_BOX)
+					sync_meta_set_int(s, "sync.enrolled", 0);
 				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
 					return SYNC_REFUSED;
 				return sync_busy(s, st, "receipt photo");
