@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "pb_proto.h"
+#include "request.h"
 
 #define HUB_CONNINFO_MAX     1024
 #define HUB_THREADS_DEFAULT  4
@@ -38,7 +39,6 @@
 #define HUB_ADDR_CONNECTIONS_MAX     HUB_MAX_CONNECTIONS
 #define HUB_PATH_MAX         512
 #define HUB_PEM_MAX          (64 * 1024)
-#define HUB_CLAIM_ID_MAX     128
 #define HUB_REFERENCE_MAX    200
 /* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
 #define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"

@@ -9,30 +9,20 @@
 
 enum MHD_Result hub_enrol(struct hub_req *r)
 {
-	json_t *o = NULL;
-	json_error_t jerr;
-	const char *box, *pk, *token, *sig;
-	char msg[512], tok_hash[PB_SHA256_HEX_LEN + 1], out[256];
+	struct hub_enrol_req q;
+	const char *box = q.box_id, *pk = q.public_key;
+	char tok_hash[PB_SHA256_HEX_LEN + 1], out[256];
 	const char *params[4];
 	PGconn *pg = NULL;
 	PGresult *res = NULL;
-	enum pb_proto_err e = PB_PROTO_MALFORMED;
+	enum pb_proto_err e;
 	enum MHD_Result ret;
 	int known;
 
-	o = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, &jerr);
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s}", "box_id", &box, "public_key", &pk,
-			"token", &token, "signature", &sig) != 0 ||
-	    !pb_hex_valid(box, PB_PROTO_ID_LEN) ||
-	    !pb_hex_valid(pk, PB_PROTO_PK_HEX_LEN) ||
-	    strlen(token) == 0 || strlen(token) > PB_PROTO_TOKEN_MAX)
+	e = hub_enrol_read(r->body, r->body_len, &q);
+	if (e != PB_PROTO_OK)
 		goto fail;
-	if (pb_proto_enrol_message(box, pk, token, msg, sizeof(msg)) != 0 ||
-	    pb_proto_verify(pk, msg, strlen(msg), sig) != 0) {
-		e = PB_PROTO_BAD_SIGNATURE;
-		goto fail;
-	}
-	pb_sha256_hex(token, strlen(token), tok_hash);
+	pb_sha256_hex(q.token, strlen(q.token), tok_hash);
 	e = PB_PROTO_INTERNAL;
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
@@ -100,7 +90,6 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 		free(text);
 		json_decref(a);
 	}
-	json_decref(o);
 	return ret;
 fail_tx:
 	hub_db_exec(pg, "ROLLBACK");
@@ -112,9 +101,7 @@ fail:
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
 	else if (e != PB_PROTO_INTERNAL && e != PB_PROTO_REVOKED)
 		hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
-	ret = hub_error(r, e, -1, NULL);
-	json_decref(o);
-	return ret;
+	return hub_error(r, e, -1, NULL);
 }
 
 /* Keep the offered record for a human (its own transaction: the batch
