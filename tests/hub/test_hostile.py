@@ -206,6 +206,32 @@ def test_body_budget_and_its_return(pg, tmpdir_hub):
         h.stop()
 
 
+def test_a_trickling_body_is_dropped(hub):
+    """An enrolled box's upload that sends a byte a second: closed once it
+    falls under the minimum rate after the grace (HUB_BODY_GRACE_S 10 s,
+    HUB_BODY_MIN_BPS), while it still trickles."""
+    b = new_box(hub, "PB-A")
+    s = connect(hub, "127.0.0.1")
+    try:
+        s.sendall(upload_headers(f"/v1/photos/{hashlib.sha256(b'z').hexdigest()}", b.box_id,
+                                 PHOTO_MAX, expect=True))
+        assert read_status(s)[0] == 100
+
+        def closed():
+            try:
+                s.sendall(b"\xff")
+                s.settimeout(1)
+                return s.recv(1) == b""      # the hub closed it
+            except socket.timeout:
+                return False
+            except OSError:
+                return True
+        wait_for(closed, 90, 0, what="the trickling upload closed")
+        assert "body too slow" in hub.daemon.output()
+    finally:
+        s.close()
+
+
 def test_one_address_cannot_take_every_connection(hub):
     """2,100 half-sent GETs from one address: the per-address limit keeps
     /healthz answering for another address."""
