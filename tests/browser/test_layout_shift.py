@@ -7,6 +7,7 @@ aimed at Lanjut or a check-in field must land where the finger went.
 First, the measurement itself is checked: a header drawn by script after
 the first paint (what the pages did before their header was in the HTML)
 is seen as a large shift."""
+import os
 import time
 
 import pytest
@@ -94,3 +95,64 @@ def test_teacher_page_does_not_move(slow_network, demo_box, name, path, ready):
     settle(d, ready, f"{name} did not load")
     total = assert_no_layout_shift(d, name)
     print(f"{name}: cumulative layout shift {total:.4f} (requests +{LATENCY_MS} ms)")
+
+
+def test_every_page_carries_its_header():
+    """What the pages do not draw late must be in each page's HTML: the
+    brand, the centre's line, the language button, the sign-in window's
+    banner and the menu, whose links lead to pages that exist and mark the
+    page itself. A page added with an empty <header> fails here."""
+    from html.parser import HTMLParser
+    from pbtest import ROOT
+
+    class Header(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth = 0          # inside <header id="pb-header">
+            self.ids, self.links = set(), []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "header" and a.get("id") == "pb-header":
+                self.depth = 1
+            elif self.depth:
+                self.depth += tag not in ("br", "img", "input")
+                if a.get("id"):
+                    self.ids.add(a["id"])
+                if tag == "a" and self.in_nav:
+                    self.links.append((a.get("href"), a.get("aria-current")))
+                if tag == "nav":
+                    self.in_nav = True
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+                if tag == "nav":
+                    self.in_nav = False
+
+        in_nav = False
+
+    folder = os.path.join(ROOT, "webapp")
+    pages = sorted(n for n in os.listdir(folder) if n.endswith(".html"))
+    assert "index.html" in pages and "checkin.html" in pages
+    problems = []
+    for name in pages:
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            text = f.read()
+        if 'id="pb-header"' not in text:
+            continue
+        h = Header()
+        h.feed(text)
+        missing = {"pb-centre", "pb-lang", "pb-portal-banner"} - h.ids
+        if missing:
+            problems.append(f"{name}: header without {sorted(missing)}")
+        if not h.links:
+            problems.append(f"{name}: header without a menu")
+        own = "/" if name == "index.html" else "/" + name
+        for href, current in h.links:
+            target = "index.html" if href == "/" else href.lstrip("/")
+            if target not in pages:
+                problems.append(f"{name}: menu links {href}, which is not a page")
+            if (href == own) != (current == "page"):
+                problems.append(f"{name}: menu link {href} aria-current={current!r}")
+    assert problems == [], "\n".join(problems)
