@@ -60,7 +60,11 @@ static const struct key_def keys[] = {
 	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
 	    "Bytes for a request line plus headers; larger gets 431"),
 	NUM("web", "max_body_bytes", max_body_bytes, 1024, 67108864, "2097152",
-	    "Bytes of a request body; larger gets 413"),
+	    "Bytes of a CSV file sent to the box (roster, rates); other requests have "
+	    "smaller limits of their own (docs/api.md); larger gets 413"),
+	NUM("web", "body_budget_bytes", body_budget_bytes, 65536, 1073741824, "16777216",
+	    "Bytes of request bodies held at once over all connections; a request that "
+	    "would go over gets 503 with Retry-After"),
 	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
 	    "Short host name of the box on its own network"),
 	{ "web", "seccomp", KEY_BOOL, offsetof(struct pb_config, seccomp), sizeof(int),

@@ -32,7 +32,8 @@ struct pb_config {
 	unsigned max_connections_per_ip;
 	unsigned connection_timeout;       /* seconds of inactivity */
 	unsigned max_header_bytes;         /* whole request head incl. URL */
-	unsigned max_body_bytes;           /* request body (JSON, CSV, photo) */
+	unsigned max_body_bytes;           /* request body (CSV files) */
+	unsigned body_budget_bytes;        /* request bodies held at once, in all */
 	char short_name[128];              /* the box's name on the hotspot */
 	int seccomp;                       /* install the system call filter */
 

@@ -270,7 +270,8 @@ static enum MHD_Result unavailable(struct pb_req *r, const char *msg, size_t len
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+				PB_WEB_STR(PB_WEB_BUDGET_RETRY_S));
 	return pb_queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
 }
 
@@ -278,6 +279,16 @@ enum MHD_Result pb_respond_busy(struct pb_req *r)
 {
 	static const char msg[] =
 		"{\"error\":\"busy\",\"message\":\"Kotak sedang sibuk, coba lagi sebentar\"}";
+
+	return unavailable(r, msg, sizeof(msg) - 1);
+}
+
+/* The bytes held for request bodies reached [web] body_budget_bytes. */
+enum MHD_Result pb_respond_body_budget(struct pb_req *r)
+{
+	static const char msg[] =
+		"{\"error\":\"busy\",\"message\":\"Kotak sedang menerima banyak data, coba "
+		"lagi sebentar\"}";
 
 	return unavailable(r, msg, sizeof(msg) - 1);
 }

@@ -52,13 +52,37 @@ static void client_text(struct MHD_Connection *c, char *out, size_t len)
 			  out, (socklen_t)len);
 }
 
+/* The memory budget for request bodies ([web] body_budget_bytes), shared
+ * by every connection: 0 if n more bytes fit (now counted for r), -1. */
+static int budget_take(struct pb_req *r, size_t n)
+{
+	struct pb_web *w = r->web;
+
+	if (__atomic_add_fetch(&w->body_bytes, n, __ATOMIC_RELAXED) > w->cfg.body_budget_bytes) {
+		__atomic_sub_fetch(&w->body_bytes, n, __ATOMIC_RELAXED);
+		return -1;
+	}
+	r->body_held += n;
+	return 0;
+}
+
+/* Free the body and give its bytes back to the budget. */
+static void body_drop(struct pb_req *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+	__atomic_sub_fetch(&r->web->body_bytes, r->body_held, __ATOMIC_RELAXED);
+	r->body_held = 0;
+}
+
 static void free_req(struct pb_req *r)
 {
 	if (r == NULL)
 		return;
 	if (r->answer != NULL)
 		MHD_destroy_response(r->answer);
-	free(r->body);
+	body_drop(r);
 	free(r);
 }
 
@@ -208,21 +232,30 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Add an upload chunk to the body, up to the configured limit. */
+/* Add an upload chunk to the body, up to the route's limit and within the
+ * memory budget (bytes announced by Content-Length were counted already). */
 static void take_body(struct pb_req *r, const char *data, size_t len)
 {
-	size_t max = r->web->cfg.max_body_bytes;
+	size_t need;
 	char *nb;
 
-	if (r->body_too_big)
+	if (r->body_too_big || r->body_over_budget)
 		return;
-	if (r->body_len + len > max) {
+	if (len > r->body_max - r->body_len) {
 		r->body_too_big = 1;
+		body_drop(r);
 		return;
 	}
-	nb = realloc(r->body, r->body_len + len + 1);
+	need = r->body_len + len + 1;
+	if (need > r->body_held && budget_take(r, need - r->body_held) != 0) {
+		r->body_over_budget = 1;
+		body_drop(r);
+		return;
+	}
+	nb = realloc(r->body, need);
 	if (nb == NULL) {
-		r->body_too_big = 1;
+		r->body_over_budget = 1;
+		body_drop(r);
 		return;
 	}
 	r->body = nb;
@@ -273,10 +306,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (__atomic_load_n(&w->open_connections, __ATOMIC_RELAXED) >
 		    (long)w->cfg.max_connections)
 			return pb_respond_busy(r);
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > w->cfg.max_body_bytes)
-			return pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-						"Data yang dikirim terlalu besar");
 		if (pb_portal_foreign_host(r))      /* captive portal, before routing */
 			return pb_portal_answer(r);
 		r->route = pb_route_find(method, url, r, &path_matched);
@@ -286,16 +315,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 						 "method_not_allowed", "Metode tidak diizinkan") :
 				pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 						 "Alamat tidak ditemukan");
+		/* The body's size is checked before a byte of it is held:
+		 * from Content-Length here, and chunk by chunk in take_body. */
+		r->body_max = pb_route_body_max(r->route, &w->cfg);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > r->body_max)
+			return r->body_max == 0 ?
+				pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "unexpected_body",
+						 "Permintaan ini tidak menerima data") :
+				pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+						 "Data yang dikirim terlalu besar");
+		if (cl != NULL && budget_take(r, (size_t)strtoull(cl, NULL, 10) + 1) != 0)
+			return pb_respond_body_budget(r);
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		if (r->route->flags & ROUTE_BODY)
-			take_body(r, upload_data, *upload_size);
-		else
-			r->body_too_big = 1;    /* a body where none belongs */
+		take_body(r, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->body_over_budget)
+		return pb_respond_body_budget(r);
 	if (r->body_too_big)
 		return (r->route->flags & ROUTE_BODY) ?
 			pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",

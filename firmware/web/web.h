@@ -29,6 +29,17 @@
 /* Memory freed by the pool's handlers goes back to the system at most this
  * often (seconds), when the pool is idle. */
 #define PB_WEB_TRIM_EVERY_S  2
+/* Request bodies by route (struct pb_route.body): a JSON form, a JSON form
+ * carrying a signature (or a list of decisions), and what a receipt photo
+ * adds to its claim as base64 on top of that. CSV files take [web]
+ * max_body_bytes, receipts [claims] receipt_max_bytes. */
+#define PB_WEB_JSON_BODY_MAX   (8 * 1024)
+#define PB_WEB_SIGNED_BODY_MAX (96 * 1024)
+/* Seconds a client is told to wait (Retry-After) when the bytes held for
+ * request bodies reach [web] body_budget_bytes. */
+#define PB_WEB_BUDGET_RETRY_S  5
+#define PB_WEB_STR_(x) #x
+#define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as header text */
 
 struct pb_web {
 	struct pb_config cfg;
@@ -38,6 +49,8 @@ struct pb_web {
 	pthread_key_t db_key;            /* one SQLite handle per server thread */
 	int64_t started_ms;
 	long open_connections;           /* updated atomically */
+	size_t body_bytes;               /* held for request bodies (atomically),
+					  * at most [web] body_budget_bytes */
 	int serving;                     /* set (atomically) once confined: before
 					  * it, every request gets 503 "starting" */
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
@@ -57,7 +70,10 @@ struct pb_req {
 	int nparams;
 	char *body;                      /* request body, NUL-terminated */
 	size_t body_len;
+	size_t body_max;                 /* the route's limit */
+	size_t body_held;                /* counted in web->body_bytes */
 	int body_too_big;
+	int body_over_budget;
 	/* A handler run in the pool (server.c) leaves its answer here; the
 	 * event loop queues it when the connection resumes. */
 	int in_pool;
@@ -70,9 +86,13 @@ struct pb_req {
 typedef enum MHD_Result (*pb_handler)(struct pb_req *r);
 
 enum pb_route_flags {
-	ROUTE_BODY = 1 << 0,             /* takes a request body */
+	ROUTE_BODY = 1 << 0,             /* takes a JSON form (PB_WEB_JSON_BODY_MAX) */
 	ROUTE_PREFIX = 1 << 1,           /* pattern matches any path below it */
 	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
+	/* Bodies larger than a JSON form (pb_route_body_max) */
+	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
+	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
+	ROUTE_BODY_FILE = ROUTE_BODY | 1 << 5,     /* [web] max_body_bytes: CSV imports */
 };
 
 struct pb_route {
@@ -86,6 +106,8 @@ struct pb_route {
 extern const struct pb_route pb_routes[];
 const struct pb_route *pb_route_find(const char *method, const char *url,
 				     struct pb_req *r, int *path_matched);
+/* Bytes of body the route takes: 0 without ROUTE_BODY. */
+size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg);
 
 /* server.c */
 int pb_server_start(struct pb_web *w);
@@ -103,6 +125,7 @@ struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 					void *data, size_t len, int free_it);
 enum MHD_Result pb_respond_busy(struct pb_req *r);
 enum MHD_Result pb_respond_starting(struct pb_req *r);
+enum MHD_Result pb_respond_body_budget(struct pb_req *r);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
 void pb_add_security_headers(struct MHD_Response *resp);
