@@ -137,7 +137,12 @@ static const struct key_def keys[] = {
 	NUM("attendance", "session_max_s", session_max_s, 300, 604800, "43200",
 	    "Seconds after which a staff login ends in any case"),
 	NUM("attendance", "login_fail_max", login_fail_max, 1, 100, "5",
-	    "Failed logins to one account before it is locked"),
+	    "Failed logins to one account from one client address before that address is "
+	    "locked out of it (other addresses still log in)"),
+	NUM("attendance", "login_fail_max_account", login_fail_max_account, 1, 100000, "20",
+	    "Failed logins to one account from all addresses after which an address that "
+	    "failed on it waits out login_lockout_s (a right password from another address "
+	    "still logs in)"),
 	NUM("attendance", "login_fail_max_client", login_fail_max_client, 1, 1000, "20",
 	    "Failed logins from one client address before it is locked"),
 	NUM("attendance", "login_lockout_s", login_lockout_s, 1, 86400, "300",
@@ -146,6 +151,14 @@ static const struct key_def keys[] = {
 	    "Seconds between changes of the session code"),
 	NUM("attendance", "code_grace_s", code_grace_s, 0, 3600, "30",
 	    "Seconds the previous session code is still accepted after a change"),
+	NUM("attendance", "code_fail_max", code_fail_max, 1, 1000, "10",
+	    "Wrong session codes one client address or one device may send in "
+	    "code_fail_window_s; more get 429 until the window ends"),
+	NUM("attendance", "code_fail_max_session", code_fail_max_session, 1, 1000000, "100",
+	    "Wrong session codes for one session in code_fail_window_s after which a phone "
+	    "that already sent a wrong one waits (a first try is always answered)"),
+	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
+	    "Seconds wrong session codes are counted in"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",

@@ -8,6 +8,7 @@
 #include "pb_claims.h"
 #include "pb_db.h"
 #include "pb_hash.h"
+#include "pb_ids.h"
 #include "pb_log.h"
 #include "pb_rates.h"
 #include "pb_roster.h"
@@ -27,16 +28,6 @@
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
-
-static int hex32_valid(const char *s)
-{
-	if (s == NULL || strlen(s) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
 
 static int load_session(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
 			enum MHD_Result *ret)
@@ -304,7 +295,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 			goto done;
 		c.actor = who.name;
-	} else if (!hex32_valid(proof)) {
+	} else if (!pb_id_valid(proof)) {
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 			  "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		goto done;
@@ -503,7 +494,7 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 			return ret;
 	} else {
-		if (!hex32_valid(proof))
+		if (!pb_id_valid(proof))
 			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 				   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "

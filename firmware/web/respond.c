@@ -283,6 +283,18 @@ enum MHD_Result pb_respond_busy(struct pb_req *r)
 	return unavailable(r, msg, sizeof(msg) - 1);
 }
 
+enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *code,
+				 const char *message, unsigned retry_s)
+{
+	char retry[16];
+
+	snprintf(retry, sizeof(retry), "%u", retry_s);
+	return pb_respond_json_with(r, status,
+		json_pack("{s:s, s:s, s:i}", "error", code, "message", message,
+			  "retry_after_s", (int)retry_s),
+		(const char *const[]){ "Retry-After", retry, NULL });
+}
+
 /* The bytes held for request bodies reached [web] body_budget_bytes. */
 enum MHD_Result pb_respond_body_budget(struct pb_req *r)
 {

@@ -126,6 +126,9 @@ struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 enum MHD_Result pb_respond_busy(struct pb_req *r);
 enum MHD_Result pb_respond_starting(struct pb_req *r);
 enum MHD_Result pb_respond_body_budget(struct pb_req *r);
+/* An error with "retry_after_s" and the Retry-After header (429, 503). */
+enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *code,
+				 const char *message, unsigned retry_s);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
 void pb_add_security_headers(struct MHD_Response *resp);
@@ -225,6 +228,22 @@ enum MHD_Result pb_handle_portal_page(struct pb_req *r);
 /* admin_wifi.c */
 enum MHD_Result pb_handle_admin_wifi(struct pb_req *r);
 enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
+
+/* guard.c: wrong session codes per client address, device and session
+ * ([attendance] code_fail_max, code_fail_max_session, code_fail_window_s) */
+#define PB_GUARD_KEY_MAX      64     /* bytes of an address or device id */
+#define PB_GUARD_CLIENTS_MAX  1024   /* addresses (and devices) counted at once */
+#define PB_GUARD_SESSIONS_MAX 256    /* sessions counted at once */
+/* Before a code is checked: 0 (the attempt now counts as a wrong code),
+ * or the seconds this client must wait (answer 429). device may be NULL. */
+unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *device,
+			   int64_t session);
+/* The code was right (or no guess): give the attempt back. */
+void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device,
+		      int64_t session);
+/* Wrong codes and refused attempts for a session since pb-web started. */
+void pb_guard_code_stats(int64_t session, unsigned *wrong, unsigned *refused);
+void pb_guard_reset(void);               /* forget every count (harnesses) */
 
 /* sandbox.c: the seccomp filter for every thread ([web] seccomp); 0/-1 */
 int pb_sandbox_enter(void);
