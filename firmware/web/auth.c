@@ -16,7 +16,7 @@
 #include <time.h>
 
 #define SESSION_COOKIE "pb_sid"
-#define LOGIN_FIELD_MAX 256          /* bytes of a user name or password sent */
+#define LOGIN_FIELD_MAX PB_SESSION_USER_MAX  /* bytes of a user name or password sent */
 
 static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -24,7 +24,8 @@ static void limits(const struct pb_web *w, struct pb_session_limits *lim)
 {
 	lim->idle_s = w->cfg.session_idle_s;
 	lim->max_s = w->cfg.session_max_s;
-	lim->fail_max_account = w->cfg.login_fail_max;
+	lim->fail_max_pair = w->cfg.login_fail_max;
+	lim->fail_max_account = w->cfg.login_fail_max_account;
 	lim->fail_max_client = w->cfg.login_fail_max_client;
 	lim->lockout_s = w->cfg.login_lockout_s;
 }
@@ -251,7 +252,7 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	enum MHD_Result ret;
 	json_t *in = pb_body_json(r, &ret), *out;
 	const char *user, *pw, *old;
-	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256], retry[16];
+	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256];
 	unsigned retry_s = 0;
 	enum pb_session_result sr;
 
@@ -275,12 +276,9 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	sr = pb_session_login(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
 	if (sr == PB_SESSION_LOCKED) {
 		json_decref(in);
-		snprintf(retry, sizeof(retry), "%u", retry_s);
-		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
-			json_pack("{s:s, s:s, s:i}", "error", "locked_out", "message",
-				  "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
-				  "retry_after_s", (int)retry_s),
-			(const char *const[]){ "Retry-After", retry, NULL });
+		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "locked_out",
+					"Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+					retry_s);
 	}
 	if (sr == PB_SESSION_BAD_LOGIN) {
 		(void)audit_now(db, pb_staff_name_valid(user) ? user : "?", "staff.login_failed",
