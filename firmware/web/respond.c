@@ -10,12 +10,32 @@
 	    "object-src 'self'; frame-src 'self'; frame-ancestors 'self'; "       \
 	    "base-uri 'none'; form-action 'self'"
 
-void pb_add_security_headers(struct MHD_Response *resp)
+/* Content from modules (and lessons) is not the box's own: a document
+ * served with it gets an opaque origin (no allow-same-origin, ever), so
+ * its scripts can neither read the box's storage nor send the staff's
+ * cookies (SameSite=Strict: an opaque origin is another site) nor read
+ * any API answer; they may run, inline too, for HTML5 lessons. */
+#define CSP_SANDBOX "sandbox allow-scripts allow-forms allow-popups allow-modals " \
+		    "allow-downloads; default-src 'self' 'unsafe-inline' data: blob:; " \
+		    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+
+static void add_common_security(struct MHD_Response *resp)
 {
-	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+void pb_add_sandbox_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP_SANDBOX);
+	add_common_security(resp);
+}
+
+void pb_add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	add_common_security(resp);
 }
 
 const char *pb_header(struct pb_req *r, const char *name)
@@ -89,7 +109,10 @@ enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response 
 		pb_err("%s %s: cannot create a response", r->method, r->url);
 		return MHD_NO;
 	}
-	pb_add_security_headers(resp);
+	if (r->route != NULL && (r->route->flags & ROUTE_SANDBOX))
+		pb_add_sandbox_headers(resp);
+	else
+		pb_add_security_headers(resp);
 	if (r->in_pool) {               /* the event loop queues it (server.c) */
 		if (r->answer != NULL)
 			MHD_destroy_response(r->answer);

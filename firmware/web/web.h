@@ -89,6 +89,7 @@ enum pb_route_flags {
 	ROUTE_BODY = 1 << 0,             /* takes a JSON form (PB_WEB_JSON_BODY_MAX) */
 	ROUTE_PREFIX = 1 << 1,           /* pattern matches any path below it */
 	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
+	ROUTE_SANDBOX = 1 << 6,          /* content not the box's own: pb_add_sandbox_headers */
 	/* Bodies larger than a JSON form (pb_route_body_max) */
 	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
 	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
@@ -131,7 +132,11 @@ enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *
 				 const char *message, unsigned retry_s);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
-void pb_add_security_headers(struct MHD_Response *resp);
+void pb_add_security_headers(struct MHD_Response *resp);   /* the box's own pages */
+/* Module and lesson files: Content-Security-Policy: sandbox (scripts run,
+ * in an opaque origin, never with the staff's rights). pb_queue adds it
+ * on ROUTE_SANDBOX routes; a handler queueing by itself calls it. */
+void pb_add_sandbox_headers(struct MHD_Response *resp);
 int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
