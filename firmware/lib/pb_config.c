@@ -215,6 +215,9 @@ static const struct key_def keys[] = {
 	    "session may name another"),
 	NUM("claims", "receipt_max_bytes", receipt_max_bytes, 16384, 4194304, "524288",
 	    "Bytes of one receipt photo (the phone downscales it first); larger gets 413"),
+	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
+	    "Pixels (width x height) of one receipt photo, read from its header before it "
+	    "is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -113,6 +113,7 @@ struct pb_config {
 	/* [claims] */
 	char claims_province[PB_CONFIG_STR_LEN]; /* province of the rate table (SBM) */
 	unsigned receipt_max_bytes;        /* a receipt photo after downscaling */
+	unsigned receipt_max_pixels;       /* ... and its pixels, checked before decoding */
 
 	/* errors found while loading */
 	int nerrors;

@@ -9,6 +9,7 @@
 #include "pb_db.h"
 #include "pb_hash.h"
 #include "pb_ids.h"
+#include "pb_image.h"
 #include "pb_log.h"
 #include "pb_rates.h"
 #include "pb_roster.h"
@@ -190,7 +191,9 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *data = json_string_value(json_object_get(j, "data"));
 	const char *sniffed;
-	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0;
+	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0, clean_len;
+	unsigned char *clean;
+	enum pb_image_result ir;
 
 	if (type == NULL || data == NULL || strlen(type) > RECEIPT_TYPE_MAX) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_missing",
@@ -236,7 +239,27 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 			   "Jenis foto yang disebut tidak sama dengan isinya");
 		return -1;
 	}
-	rc->mime = sniffed;
+	/* Decoded and stored anew: only its pixels are kept (no EXIF, no
+	 * GPS position, nothing crafted for the facilitator's browser). */
+	ir = pb_image_reencode(rc->data, rc->len, r->web->cfg.receipt_max_pixels, &clean,
+			       &clean_len);
+	if (ir == PB_IMAGE_TOO_MANY_PIXELS) {
+		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_many_pixels",
+			   "Foto kuitansi terlalu besar (piksel): ambil ulang dengan ukuran lebih "
+			   "kecil");
+		return -1;
+	}
+	if (ir != PB_IMAGE_OK) {
+		pb_info("receipt from %s: %s", r->client, pb_image_strerror(ir));
+		*ret = ir == PB_IMAGE_NO_MEMORY ? DB_ERR(r) :
+			ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_not_image",
+			    "Berkas kuitansi bukan foto JPEG atau PNG yang utuh");
+		return -1;
+	}
+	free(rc->data);
+	rc->data = clean;
+	rc->len = clean_len;
+	rc->mime = "image/jpeg";
 	rc->store = &r->web->store;
 	return 0;
 }
