@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define SESSION_COOKIE "pb_sid"
@@ -52,6 +53,16 @@ enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *
 	return pb_queue(r, status, resp);
 }
 
+/* 1 if a Content-Type names JSON ("application/json", parameters allowed). */
+static int is_json_type(const char *ct)
+{
+	static const char json[] = "application/json";
+
+	return ct != NULL && strncasecmp(ct, json, sizeof(json) - 1) == 0 &&
+	       (ct[sizeof(json) - 1] == '\0' || ct[sizeof(json) - 1] == ';' ||
+		ct[sizeof(json) - 1] == ' ');
+}
+
 json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	json_t *j;
@@ -59,6 +70,12 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 	if (r->body == NULL || r->body_len == 0) {
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
 					"Data permintaan kosong");
+		return NULL;
+	}
+	if (!is_json_type(pb_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		/* a cross-site form can send text/plain, never this */
+		*ret = pb_respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_json",
+					"Data permintaan harus berjenis application/json");
 		return NULL;
 	}
 	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);

@@ -1,5 +1,6 @@
 #include "web.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Every route pb-web answers. Order matters only where patterns overlap:
@@ -112,7 +113,9 @@ const struct pb_route *pb_route_find(const char *method, const char *url,
 
 	*path_matched = 0;
 	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
-		if (!match(rt, url, NULL))
+		/* A path a route names answers only that route's methods (405
+		 * for others), not the web app's catch-all below it. */
+		if (!match(rt, url, NULL) || ((rt->flags & ROUTE_PREFIX) && *path_matched))
 			continue;
 		*path_matched = 1;
 		if (strcmp(rt->method, m) != 0)
@@ -121,4 +124,20 @@ const struct pb_route *pb_route_find(const char *method, const char *url,
 		return rt;
 	}
 	return NULL;
+}
+
+void pb_route_allow(const char *url, char *out, size_t len)
+{
+	int named = 0;
+
+	snprintf(out, len, "%s", "");
+	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
+		if (!match(rt, url, NULL) || ((rt->flags & ROUTE_PREFIX) && named))
+			continue;
+		named = 1;
+		if (strstr(out, rt->method) != NULL)
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s%s", out[0] ? ", " : "",
+			 rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	}
 }

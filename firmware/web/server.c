@@ -7,8 +7,10 @@
 
 #include <arpa/inet.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -278,6 +280,69 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return MHD_http_unescape(s);
 }
 
+/* The raw request target, before libmicrohttpd splits its query: with
+ * more than PB_WEB_QUERY_PARAMS_MAX parameters the request is marked for
+ * 414, and the query is cut at its first '&' so that libmicrohttpd does
+ * not spend the connection's memory on the rest (it would then be left
+ * unable to answer at all until the connection timed out). The string is
+ * libmicrohttpd's own read buffer, writable, handed over as const. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct pb_req *r;
+	const char *q = strchr(uri, '?');
+	unsigned n = 0;
+
+	(void)c;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->web = cls;                  /* on_completed may get r without on_request */
+	if (q == NULL)
+		return r;
+	for (const char *p = q; *p; p++)
+		n += *p == '&';
+	if (n + 1 > PB_WEB_QUERY_PARAMS_MAX) {
+		r->too_many_params = 1;
+		*(char *)(uintptr_t)strchr(q, '&') = '\0';
+	}
+	return r;
+}
+
+/* Content-Length given more than once, or beside Transfer-Encoding: the
+ * body's end is ambiguous (a smuggled request behind a proxy). */
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	unsigned *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		n[0]++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		n[1]++;
+	return MHD_YES;
+}
+
+static int length_ambiguous(struct MHD_Connection *c)
+{
+	unsigned n[2] = { 0, 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, n);
+	return n[0] > 1 || (n[0] == 1 && n[1] > 0);
+}
+
+static enum MHD_Result method_not_allowed(struct pb_req *r)
+{
+	char allow[PB_WEB_ALLOW_MAX];
+
+	pb_route_allow(r->url, allow, sizeof(allow));
+	return pb_respond_json_with(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		json_pack("{s:s, s:s}", "error", "method_not_allowed", "message",
+			  "Metode tidak diizinkan"),
+		(const char *const[]){ MHD_HTTP_HEADER_ALLOW, allow, NULL });
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size,
@@ -289,8 +354,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	const char *cl;
 
 	(void)version;
-	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
+	if (r == NULL || r->conn == NULL) {       /* the first call (on_uri made r) */
+		if (r == NULL)
+			r = calloc(1, sizeof(*r));
 		if (r == NULL)
 			return MHD_NO;
 		r->web = w;
@@ -306,13 +372,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (__atomic_load_n(&w->open_connections, __ATOMIC_RELAXED) >
 		    (long)w->cfg.max_connections)
 			return pb_respond_busy(r);
+		if (r->too_many_params)
+			return pb_respond_error(r, MHD_HTTP_URI_TOO_LONG, "too_many_params",
+						"Alamat memuat terlalu banyak parameter");
+		if (length_ambiguous(c))
+			return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_length",
+						"Panjang data permintaan tidak jelas");
 		if (pb_portal_foreign_host(r))      /* captive portal, before routing */
 			return pb_portal_answer(r);
 		r->route = pb_route_find(method, url, r, &path_matched);
 		if (r->route == NULL)
-			return path_matched ?
-				pb_respond_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-						 "method_not_allowed", "Metode tidak diizinkan") :
+			return path_matched ? method_not_allowed(r) :
 				pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 						 "Alamat tidak ditemukan");
 		/* The body's size is checked before a byte of it is held:
@@ -424,6 +494,7 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, w,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_END);
 	if (w->mhd == NULL) {

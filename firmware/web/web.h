@@ -38,6 +38,11 @@
 /* Seconds a client is told to wait (Retry-After) when the bytes held for
  * request bodies reach [web] body_budget_bytes. */
 #define PB_WEB_BUDGET_RETRY_S  5
+/* Query parameters in one request: more gets 414 at once (libmicrohttpd
+ * would otherwise run out of its per-connection memory on them, and leave
+ * the connection hanging until its timeout). */
+#define PB_WEB_QUERY_PARAMS_MAX 64
+#define PB_WEB_ALLOW_MAX        64   /* bytes of an Allow header */
 #define PB_WEB_STR_(x) #x
 #define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as header text */
 
@@ -74,6 +79,7 @@ struct pb_req {
 	size_t body_held;                /* counted in web->body_bytes */
 	int body_too_big;
 	int body_over_budget;
+	int too_many_params;             /* seen in the raw URI (server.c) */
 	/* A handler run in the pool (server.c) leaves its answer here; the
 	 * event loop queues it when the connection resumes. */
 	int in_pool;
@@ -107,6 +113,8 @@ struct pb_route {
 extern const struct pb_route pb_routes[];
 const struct pb_route *pb_route_find(const char *method, const char *url,
 				     struct pb_req *r, int *path_matched);
+/* The methods the routes of url answer, as an Allow header ("GET, HEAD"). */
+void pb_route_allow(const char *url, char *out, size_t len);
 /* Bytes of body the route takes: 0 without ROUTE_BODY. */
 size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg);
 

@@ -165,7 +165,8 @@ def test_bad_amounts_are_refused_and_change_nothing(make_box):
     assert r.status_code == 400 and err(r) == "bad_mode"
     r = cb.claim(0, "uang_saku")
     assert r.status_code == 400 and err(r) == "bad_item"
-    r = requests.post(cb.base + "/api/v1/claims", data=b"{not json", timeout=10)
+    r = requests.post(cb.base + "/api/v1/claims", data=b"{not json", timeout=10,
+                      headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and err(r) == "bad_json"
     assert cb.counts() == before
 
