@@ -237,8 +237,8 @@ static void out_term(j_compress_ptr c)
 	(void)c;
 }
 
-static enum pb_image_result encode_jpeg(const struct rgb *img, unsigned char **out,
-					size_t *out_len)
+static enum pb_image_result encode_jpeg(const struct rgb *img, int quality,
+					unsigned char **out, size_t *out_len)
 {
 	struct jpeg_compress_struct c;
 	struct jerr err;
@@ -263,7 +263,7 @@ static enum pb_image_result encode_jpeg(const struct rgb *img, unsigned char **o
 	c.input_components = 3;
 	c.in_color_space = JCS_RGB;
 	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, PB_IMAGE_QUALITY, TRUE);
+	jpeg_set_quality(&c, quality, TRUE);
 	jpeg_start_compress(&c, TRUE);
 	while (c.next_scanline < c.image_height) {
 		JSAMPROW row = img->pix + (size_t)c.next_scanline * img->w * 3;
@@ -281,9 +281,10 @@ out:
 }
 
 enum pb_image_result pb_image_reencode(const unsigned char *in, size_t len,
-				       unsigned long max_pixels,
+				       unsigned long max_pixels, size_t max_bytes,
 				       unsigned char **out, size_t *out_len)
 {
+	static const int qualities[] = PB_IMAGE_QUALITIES;
 	static const unsigned char png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	struct rgb img = { 0 };
 	enum pb_image_result rc = PB_IMAGE_NOT_IMAGE;
@@ -295,8 +296,15 @@ enum pb_image_result pb_image_reencode(const unsigned char *in, size_t len,
 		rc = decode_jpeg(in, len, max_pixels, &img);
 	else if (len >= sizeof(png_sig) && memcmp(in, png_sig, sizeof(png_sig)) == 0)
 		rc = decode_png(in, len, max_pixels, &img);
-	if (rc == PB_IMAGE_OK)
-		rc = encode_jpeg(&img, out, out_len);
+	for (size_t i = 0; rc == PB_IMAGE_OK && i < sizeof(qualities) / sizeof(qualities[0]);
+	     i++) {
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+		rc = encode_jpeg(&img, qualities[i], out, out_len);
+		if (rc == PB_IMAGE_OK && *out_len <= max_bytes)
+			break;
+	}
 	pthread_mutex_unlock(&decode_lock);
 	free(img.pix);
 	return rc;

@@ -10,7 +10,8 @@
 #define PB_IMAGE_SIDE_MAX     20000          /* pixels of either side */
 #define PB_IMAGE_JPEG_MEM_MAX (48L * 1024 * 1024) /* libjpeg's own working memory */
 #define PB_IMAGE_SCANS_MAX    100            /* scans of a progressive JPEG */
-#define PB_IMAGE_QUALITY      82             /* of the JPEG written */
+/* Qualities of the JPEG written, tried in turn until one fits max_bytes */
+#define PB_IMAGE_QUALITIES    { 82, 70, 55, 40 }
 
 enum pb_image_result {
 	PB_IMAGE_OK = 0,
@@ -22,12 +23,13 @@ enum pb_image_result {
 const char *pb_image_strerror(enum pb_image_result r);
 
 /* Decode a JPEG or PNG (told apart by its first bytes) of at most
- * max_pixels and encode it as a baseline JPEG without metadata. On
+ * max_pixels and encode it as a baseline JPEG without metadata, at the
+ * best of PB_IMAGE_QUALITIES that fits max_bytes (else the lowest). On
  * PB_IMAGE_OK *out (malloc'd, the caller frees it) and *out_len hold it.
  * One image is decoded at a time in the process, so the memory it takes
  * is bounded by max_pixels (3 bytes each) plus PB_IMAGE_JPEG_MEM_MAX. */
 enum pb_image_result pb_image_reencode(const unsigned char *in, size_t len,
-				       unsigned long max_pixels,
+				       unsigned long max_pixels, size_t max_bytes,
 				       unsigned char **out, size_t *out_len);
 
 #endif

@@ -241,7 +241,7 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 	}
 	/* Decoded and stored anew: only its pixels are kept (no EXIF, no
 	 * GPS position, nothing crafted for the facilitator's browser). */
-	ir = pb_image_reencode(rc->data, rc->len, r->web->cfg.receipt_max_pixels, &clean,
+	ir = pb_image_reencode(rc->data, rc->len, r->web->cfg.receipt_max_pixels, max, &clean,
 			       &clean_len);
 	if (ir == PB_IMAGE_TOO_MANY_PIXELS) {
 		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_many_pixels",

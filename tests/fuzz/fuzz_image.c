@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned char *out = NULL;
 	size_t out_len = 0;
-	enum pb_image_result r = pb_image_reencode(data, size, MAX_PIXELS, &out, &out_len);
+	enum pb_image_result r = pb_image_reencode(data, size, MAX_PIXELS, size, &out, &out_len);
 
 	if (r != PB_IMAGE_OK) {
 		FUZZ_CHECK(out == NULL && out_len == 0);
