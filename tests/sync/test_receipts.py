@@ -134,7 +134,7 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
         # the same alias as the teacher's check-in: totals per teacher stay countable
         assert nu == alias[checkin_of[cid]]
     assert sorted(m for (_, _, _, _, _, _, m, _, e) in claims if e == "receipt") == \
-        ["image/jpeg", "image/png"]
+        ["image/jpeg", "image/jpeg"]                 # the PNG was kept as a JPEG
     for p in payloads:
         for secret in (jpeg_sha, png_sha, "Guru Nomor", nuptk(0), nuptk(1), nuptk(2)):
             assert secret not in p, p
