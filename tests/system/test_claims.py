@@ -621,7 +621,7 @@ def test_migrations_recorded_per_number(make_box):
     b.pbctl("status")
     db = sqlite3.connect(b.db_path())
     assert [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")] \
-        == list(range(1, max(nums) + 1))
+        == nums
     assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 0
     # 4 landed first (user_version 4, 3 never applied): 3 is applied now
     db.execute("DELETE FROM schema_migration WHERE version = 3")
