@@ -48,6 +48,125 @@ void pb_att_today(char out[PB_DAY_LEN + 1])
 	strftime(out, PB_DAY_LEN + 1, "%Y-%m-%d", &tm);
 }
 
+int pb_att_checkin_day(char out[PB_DAY_LEN + 1])
+{
+	if (pb_clock_source() != PB_CLOCK_UNSYNCED) {
+		pb_att_today(out);
+		return 0;
+	}
+	snprintf(out, PB_DAY_LEN + 1, "?%s", pb_clock_boot_id());
+	return 1;
+}
+
+int pb_att_day_held(const char *day)
+{
+	return day != NULL && day[0] == '?';
+}
+
+int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t mono_ms)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char held[PB_DAY_LEN + 1], day[PB_DAY_LEN + 1];
+	int n = 0, step;
+
+	snprintf(held, sizeof(held), "?%s", boot_id);
+	if (sqlite3_prepare_v2(db, "SELECT id, uid, mono_ms FROM attendance WHERE day = ?1 "
+			       "AND boot_id = ?2 ORDER BY id", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE attendance SET day = ?1, wall_ms = ?2, "
+			       "clock_source = 'confirmed' WHERE id = ?3", -1, &upd, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(sel, 1, held, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 2, boot_id, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		int64_t at = wall_ms - (mono_ms - sqlite3_column_int64(sel, 2));
+		struct tm tm;
+		json_t *p;
+
+		local_tm(at, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, day, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, at);
+		sqlite3_bind_int64(upd, 3, sqlite3_column_int64(sel, 0));
+		step = sqlite3_step(upd);
+		if (step == SQLITE_CONSTRAINT)
+			continue;                 /* that day has a check-in already */
+		if (step != SQLITE_DONE)
+			goto fail;
+		p = json_pack("{s:s, s:s, s:I, s:s, s:I}",
+			      "id", (const char *)sqlite3_column_text(sel, 1), "day", day,
+			      "wall_ms", (json_int_t)at, "boot_id", boot_id,
+			      "mono_ms", (json_int_t)sqlite3_column_int64(sel, 2));
+		if (pb_att_record(db, "attendance.dated", p, NULL, NULL) != 0)
+			goto fail;
+		n++;
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return n;
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return -1;
+}
+
+json_t *pb_att_clock_suspects(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+	int step;
+
+	if (out == NULL || sqlite3_prepare_v2(db,
+		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+		"  NULL, NULL, 'held' FROM attendance a JOIN kegiatan k ON k.id = a.kegiatan_id "
+		"  WHERE a.day LIKE '?%' "
+		"UNION ALL "
+		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+		"  s.step_ms, s.actor, 'stepped' FROM attendance a "
+		"  JOIN kegiatan k ON k.id = a.kegiatan_id "
+		"  JOIN clock_step s ON s.boot_id = a.boot_id AND a.mono_ms < s.mono_ms "
+		"  WHERE a.clock_source <> 'confirmed' AND a.day NOT LIKE '?%' "
+		"ORDER BY 6", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+			"id", (const char *)sqlite3_column_text(st, 0),
+			"session", (const char *)sqlite3_column_text(st, 1),
+			"nuptk", (const char *)sqlite3_column_text(st, 2),
+			"name", (const char *)sqlite3_column_text(st, 3),
+			"day", (const char *)sqlite3_column_text(st, 4),
+			"wall_ms", (json_int_t)sqlite3_column_int64(st, 5),
+			"boot_id", (const char *)sqlite3_column_text(st, 6),
+			"why", (const char *)sqlite3_column_text(st, 9));
+		if (o == NULL)
+			goto fail;
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			int64_t step_ms = sqlite3_column_int64(st, 7);
+			int64_t fixed = sqlite3_column_int64(st, 5) + step_ms;
+			struct tm tm;
+			char day[PB_DAY_LEN + 1];
+			local_tm(fixed, &tm);
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+			json_object_set_new(o, "step_ms", json_integer(step_ms));
+			json_object_set_new(o, "step_by",
+					    json_string((const char *)sqlite3_column_text(st, 8)));
+			json_object_set_new(o, "corrected_ms", json_integer(fixed));
+			json_object_set_new(o, "corrected_day", json_string(day));
+		}
+		json_array_append_new(out, o);
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return out;
+fail:
+	sqlite3_finalize(st);
+	json_decref(out);
+	return NULL;
+}
+
 /* Two or four decimal digits, already checked to be digits. */
 static int digits(const char *s, int n)
 {

@@ -51,6 +51,21 @@ const char *pb_att_strerror(enum pb_att_result r);
 
 /* Today's local date as YYYY-MM-DD (from the box clock). */
 void pb_att_today(char out[PB_DAY_LEN + 1]);
+/* The day a check-in is filed under now: today, or while the clock is
+ * unconfirmed since boot a held day ("?" and the start of the boot id)
+ * that pb_att_date_held() turns into the real one. 1 when held. */
+int pb_att_checkin_day(char out[PB_DAY_LEN + 1]);
+/* 1 if day is a held day. */
+int pb_att_day_held(const char *day);
+/* Give the check-ins held in this boot their wall time and day, now that
+ * the clock reads wall_ms at mono_ms; inside the caller's transaction,
+ * with an attendance.dated record each. A check-in whose day already has
+ * one stays held (pbctl clock suspects lists it). Number dated, or -1. */
+int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t mono_ms);
+/* Records to review after clock steps (JSON array): check-ins still held,
+ * and records stamped in a boot before a step of that boot, with the time
+ * the step says they had. */
+json_t *pb_att_clock_suspects(sqlite3 *db);
 /* 1 if s is a real date YYYY-MM-DD. */
 int pb_att_day_valid(const char *s);
 /* The year of a valid YYYY-MM-DD, or -1. */

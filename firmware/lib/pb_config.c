@@ -145,8 +145,8 @@ static const struct key_def keys[] = {
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",
-	    "How a facilitator's browser time moves an unsynced clock forward: settime "
-	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off"),
+	    "How a staff browser or an admin moves an unconfirmed clock: settime "
+	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off (never moved)"),
 	STR("gpio", "chip", gpio_chip, KEY_STR, "gpiochip0",
 	    "GPIO chip of the lights and the button (name, number, path or label)"),
 	NUM("gpio", "ready_line", gpio_ready_line, 0, 511, "17",

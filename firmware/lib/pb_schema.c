@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -291,6 +291,18 @@ const struct pb_migration pb_migrations[] = {
 	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
 	  "  CHECK (source IN ('local', 'hub'));"
 	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
+	/* 10 clock: every step of the box clock, so that records stamped
+	 * before it in the same boot can be listed for review. */
+	{ 10,
+	  "CREATE TABLE clock_step ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  mono_ms INTEGER NOT NULL,"
+	  "  from_ms INTEGER NOT NULL,"
+	  "  step_ms INTEGER NOT NULL,"
+	  "  actor TEXT NOT NULL"
+	  ");"
+	  "CREATE INDEX attendance_boot ON attendance(boot_id, mono_ms);" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

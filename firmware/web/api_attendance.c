@@ -12,6 +12,7 @@
 #include "pb_outbox.h"
 #include "pb_roster.h"
 #include "pb_sig.h"
+#include "pb_timeset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,8 +268,8 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      : DB_ERR(r);
 		goto fail;
 	}
-	pb_att_today(day);
-	if (pb_att_day_index(k, day) < 0) {
+	pb_timeset_refresh(db, r->web->cfg.clock_adjust);
+	if (pb_att_checkin_day(day) == 0 && pb_att_day_index(k, day) < 0) {
 		*ret = ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
 			   "Kegiatan ini tidak berlangsung hari ini");
 		goto fail;
@@ -351,7 +352,7 @@ static json_t *public_record(const json_t *rec, int existing)
 		return NULL;
 	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
 	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O, s:b}",
 			 "id", json_object_get(rec, "id"), "uid", json_object_get(rec, "uid"),
 			 "session", json_object_get(rec, "session"),
 			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
@@ -359,7 +360,8 @@ static json_t *public_record(const json_t *rec, int existing)
 			 "existing", existing, "walk_in", json_object_get(rec, "walk_in"),
 			 "wall_ms", json_object_get(rec, "wall_ms"),
 			 "clock_source", json_object_get(rec, "clock_source"),
-			 "boot_id", json_object_get(rec, "boot_id"));
+			 "boot_id", json_object_get(rec, "boot_id"),
+			 "held", pb_att_day_held(json_string_value(json_object_get(rec, "day"))));
 }
 
 /* POST /api/v1/checkin {session, nuptk, code, signature, name?, school?} */
