@@ -58,6 +58,38 @@ int pb_att_checkin_day(char out[PB_DAY_LEN + 1])
 	return 1;
 }
 
+int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan ORDER BY id DESC LIMIT ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, max);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? n : -1;
+}
+
+int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1])
+{
+	size_t n = 0;
+
+	if (typed == NULL || strlen(typed) > PB_NUPTK_TYPED_MAX)
+		return -1;
+	for (; *typed; typed++) {
+		if (*typed < '0' || *typed > '9')
+			continue;
+		if (n == PB_NUPTK_LEN)
+			return -1;
+		out[n++] = *typed;
+	}
+	out[n] = '\0';
+	return n == PB_NUPTK_LEN ? 0 : -1;
+}
+
 int pb_att_day_held(const char *day)
 {
 	return day != NULL && day[0] == '?';
@@ -822,6 +854,38 @@ out:
 	if (pb_db_exec(db, "RELEASE checkin") != 0 && rc == PB_ATT_OK)
 		rc = PB_ATT_DB;
 	return rc;
+}
+
+enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c, char *name,
+					size_t nlen, char *school, size_t slen, int *walk_in,
+					json_t **existing)
+{
+	int64_t id;
+	int full = 0, found, locked;
+
+	*existing = NULL;
+	*walk_in = 0;
+	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, 1);
+	if (id < 0)
+		return PB_ATT_DB;
+	if (id > 0) {
+		*existing = att_by_id(db, id);
+		return *existing != NULL ? PB_ATT_EXISTING : PB_ATT_DB;
+	}
+	locked = pb_att_is_locked(db, c->kegiatan_id, c->day);
+	if (locked != 0)
+		return locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+	if (proxy_full(db, c, &full) != 0)
+		return PB_ATT_DB;
+	if (full)
+		return PB_ATT_TOO_MANY;
+	found = pb_att_roster_find(db, c->kegiatan_id, c->nuptk, name, nlen, school, slen);
+	if (found < 0)
+		return PB_ATT_DB;
+	if (found == 2)
+		return PB_ATT_WITHDRAWN;
+	*walk_in = found == 1;
+	return PB_ATT_OK;
 }
 
 static void run_batch(sqlite3 *db, struct checkin_job *batch)

@@ -86,6 +86,8 @@ enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k);
 json_t *pb_kegiatan_json(const struct pb_kegiatan *k);
 json_t *pb_kegiatan_list(sqlite3 *db);
+/* Up to max session ids, newest first; how many, or -1. */
+int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max);
 
 /* Roster lookup for the check-in confirmation: 0 found, 1 not, 2 found
  * but withdrawn by the hub (docs/sync-protocol.md §5), -1 error. */
@@ -103,6 +105,19 @@ struct pb_checkin {
 	const char *device;
 	unsigned per_client_max;
 };
+
+/* What a check-in would meet now, without writing (the lookup refuses
+ * before the signature): PB_ATT_OK with the roster's name and school, or
+ * *walk_in when the roster lacks this NUPTK; PB_ATT_EXISTING with the
+ * record in *existing; PB_ATT_LOCKED, PB_ATT_TOO_MANY, PB_ATT_WITHDRAWN. */
+enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c, char *name,
+					size_t nlen, char *school, size_t slen, int *walk_in,
+					json_t **existing);
+
+/* The 16 digits of a NUPTK as typed (spaces, dashes and other non-digits
+ * dropped); 0, or -1 when that is not 16 digits. */
+#define PB_NUPTK_TYPED_MAX 64      /* bytes of a NUPTK as typed */
+int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1]);
 
 /* Record a check-in. *out gets the record (new or existing) as JSON. */
 enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);

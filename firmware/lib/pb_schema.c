@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -303,6 +303,18 @@ const struct pb_migration pb_migrations[] = {
 	  "  actor TEXT NOT NULL"
 	  ");"
 	  "CREATE INDEX attendance_boot ON attendance(boot_id, mono_ms);" },
+	/* 11 check-in tickets: a successful lookup's promise that the check-in
+	 * may follow, bound to session, NUPTK, day and phone (pb_ticket.h). */
+	{ 11,
+	  "CREATE TABLE checkin_ticket ("
+	  "  hash TEXT PRIMARY KEY,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  nuptk TEXT NOT NULL,"
+	  "  day TEXT NOT NULL,"
+	  "  device TEXT NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  expires_mono INTEGER NOT NULL"
+	  ");" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

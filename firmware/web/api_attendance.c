@@ -12,6 +12,7 @@
 #include "pb_outbox.h"
 #include "pb_roster.h"
 #include "pb_sig.h"
+#include "pb_ticket.h"
 #include "pb_timeset.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #define DEVICE_COOKIE "pb_dev"
+#define PB_CHECKIN_SESSIONS_MAX 200   /* sessions a typed code is tried against */
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
@@ -240,26 +242,96 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s), NULL);
 }
 
-json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-			      char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+/* An error about one field of the check-in form: the page puts the
+ * message next to it. */
+static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *code,
+				 const char *field, const char *msg)
 {
-	json_t *in = pb_body_json(r, ret);
+	return pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:s}", "error", code,
+							 "field", field, "message", msg), NULL);
+}
+
+/* The session whose current code `code` is, among the sessions held today
+ * (all of them while the day is held): the code picks the session. 0 and
+ * *k; otherwise the code's fate (expired / wrong) or -1 on an error. */
+static int session_by_code(struct pb_req *r, sqlite3 *db, const char *code, const char *day,
+			   struct pb_kegiatan *k, enum pb_code_check *fate)
+{
+	int64_t ids[PB_CHECKIN_SESSIONS_MAX];
+	int n = pb_kegiatan_ids(db, ids, PB_CHECKIN_SESSIONS_MAX), today = 0;
+	int64_t mono = pb_clock_mono_ms();
+
+	*fate = PB_CODE_WRONG;
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		enum pb_code_check cc;
+		if (pb_kegiatan_get(db, ids[i], k) != 0)
+			return -1;
+		if (!pb_att_day_held(day) && pb_att_day_index(k, day) < 0)
+			continue;
+		today++;
+		cc = pb_code_check(k->secret, code, mono, r->web->cfg.code_period_s,
+				   r->web->cfg.code_grace_s);
+		if (cc == PB_CODE_VALID)
+			return 0;
+		if (cc == PB_CODE_EXPIRED)
+			*fate = PB_CODE_EXPIRED;
+	}
+	sodium_memzero(k->secret, sizeof(k->secret));
+	return today == 0 ? 2 : 1;
+}
+
+static enum MHD_Result code_refused(struct pb_req *r, enum pb_code_check cc)
+{
+	if (cc == PB_CODE_MALFORMED)
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_code", "code",
+				 "Kode sesi harus 6 angka");
+	if (cc == PB_CODE_EXPIRED)
+		return field_err(r, MHD_HTTP_FORBIDDEN, "code_expired", "code",
+				 "Kode sesi sudah kedaluwarsa: lihat kode baru di layar fasilitator");
+	return field_err(r, MHD_HTTP_FORBIDDEN, "wrong_code", "code",
+			 "Kode sesi salah: periksa lagi kode di layar fasilitator");
+}
+
+/* pb_checkin_common on a body already read (consumed). */
+static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, struct pb_kegiatan *k,
+				 char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+{
 	const json_t *sid;
-	const char *nuptk, *code;
+	const char *code;
+	char nuptk[PB_NUPTK_LEN + 1];
 	enum pb_code_check cc;
 	int rc;
 
-	if (in == NULL)
-		return NULL;
 	sid = json_object_get(in, "session");
-	nuptk = json_string_value(json_object_get(in, "nuptk"));
 	code = json_string_value(json_object_get(in, "code"));
-	if (!pb_nuptk_valid(nuptk)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_att_nuptk_typed(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
+		*ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
+				 "NUPTK harus 16 angka");
 		goto fail;
 	}
-	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Pilih kegiatan");
+	json_object_set_new(in, "nuptk", json_string(nuptk));
+	if (sid != NULL && (!json_is_integer(sid) || json_integer_value(sid) < 1)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Kegiatan tidak sah");
+		goto fail;
+	}
+	pb_timeset_refresh(db, r->web->cfg.clock_adjust);
+	(void)pb_att_checkin_day(day);
+	if (code == NULL || strlen(code) != PB_CODE_DIGITS ||
+	    strspn(code, "0123456789") != PB_CODE_DIGITS) {
+		*ret = code_refused(r, PB_CODE_MALFORMED);
+		goto fail;
+	}
+	if (sid == NULL) {                     /* the code picks the session */
+		rc = session_by_code(r, db, code, day, k, &cc);
+		if (rc == 0) {
+			json_object_set_new(in, "session", json_integer(k->id));
+			return in;
+		}
+		*ret = rc < 0 ? DB_ERR(r) : rc == 2 ?
+			ERR(r, MHD_HTTP_CONFLICT, "no_session_today",
+			    "Tidak ada kegiatan hari ini di kotak ini") : code_refused(r, cc);
 		goto fail;
 	}
 	rc = pb_kegiatan_get(db, json_integer_value(sid), k);
@@ -268,65 +340,150 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      : DB_ERR(r);
 		goto fail;
 	}
-	pb_timeset_refresh(db, r->web->cfg.clock_adjust);
-	if (pb_att_checkin_day(day) == 0 && pb_att_day_index(k, day) < 0) {
+	if (!pb_att_day_held(day) && pb_att_day_index(k, day) < 0) {
 		*ret = ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
 			   "Kegiatan ini tidak berlangsung hari ini");
 		goto fail;
 	}
 	cc = pb_code_check(k->secret, code, pb_clock_mono_ms(), r->web->cfg.code_period_s,
 			   r->web->cfg.code_grace_s);
-	switch (cc) {
-	case PB_CODE_VALID:
+	if (cc == PB_CODE_VALID)
 		return in;
-	case PB_CODE_MALFORMED:
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_code", "Kode sesi harus 6 angka");
-		break;
-	case PB_CODE_EXPIRED:
-		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "code_expired",
-			   "Kode sesi sudah kedaluwarsa: lihat kode baru di layar fasilitator");
-		break;
-	case PB_CODE_WRONG:
-		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "wrong_code", "Kode sesi salah");
-		break;
-	}
+	*ret = code_refused(r, cc);
 fail:
 	json_decref(in);
 	return NULL;
 }
 
-/* POST /api/v1/checkin/lookup {session, nuptk, code}: the masked name */
+json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			  char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+{
+	json_t *in = pb_body_json(r, ret);
+
+	return in != NULL ? checkin_common_in(r, db, in, k, day, ret) : NULL;
+}
+
+static int device_valid(const char *d);
+
+/* The phone's pb_dev cookie, or a new id (*fresh) when it has none. */
+static void device_id(struct pb_req *r, char dev[PB_ID_HEX_LEN + 1], int *fresh)
+{
+	const char *c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
+
+	*fresh = !device_valid(c);
+	if (*fresh)
+		pb_id_new(dev);
+	else
+		memcpy(dev, c, PB_ID_HEX_LEN + 1);
+}
+
+static void device_cookie(char *out, size_t len, const char *dev)
+{
+	snprintf(out, len, DEVICE_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
+		 dev, PB_DEVICE_COOKIE_MAX_AGE);
+}
+
+/* A NUPTK shown back in groups of four: "3273 0100 0000 0005". */
+static void nuptk_groups(const char *n, char out[PB_NUPTK_LEN + 4])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; n[i] != '\0' && i < PB_NUPTK_LEN; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = ' ';
+		out[o++] = n[i];
+	}
+	out[o] = '\0';
+}
+
+/* A lookup meeting a check-in that cannot succeed: refused now, before
+ * the signature. */
+static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, json_t *existing)
+{
+	char msg[200];
+	const char *t = json_string_value(json_object_get(existing, "time"));
+	enum MHD_Result ret;
+
+	if (ar != PB_ATT_EXISTING)
+		return att_error(r, ar);
+	snprintf(msg, sizeof(msg), "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu "
+		 "mengisi lagi.", t != NULL && t[0] != '\0' ? t : "-");
+	ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT,
+		json_pack("{s:s, s:s, s:s, s:O, s:O}", "error", "already_checked_in",
+			  "message", msg, "time", t != NULL ? t : "",
+			  "uid", json_object_get(existing, "uid"),
+			  "session", json_object_get(existing, "session")), NULL);
+	json_decref(existing);
+	return ret;
+}
+
+/* POST /api/v1/checkin/lookup {nuptk, code, session?}: the session the
+ * code belongs to, the masked name (or the walk-in question with the NUPTK
+ * shown back), and a ticket for the check-in; refusals come here. */
 enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 {
 	struct pb_kegiatan k;
+	struct pb_checkin c;
+	struct pb_ticket t;
 	enum MHD_Result ret;
-	char day[PB_DAY_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
-	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
+	enum pb_att_result ar;
+	char day[PB_DAY_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1] = "", school[PB_ROSTER_TEXT_MAX + 1] = "";
+	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX], dev[PB_ID_HEX_LEN + 1], cookie[128];
+	char ticket[PB_TICKET_HEX + 1], groups[PB_NUPTK_LEN + 4];
 	sqlite3 *db = pb_web_db(r->web);
-	json_t *in;
-	int rc;
+	json_t *in, *existing = NULL, *out;
+	int walk_in = 0, fresh, rc;
 
 	if (db == NULL)
 		return DB_ERR(r);
 	in = pb_checkin_common(r, db, &k, day, &ret);
 	if (in == NULL)
 		return ret;
-	rc = pb_att_roster_find(db, k.id, json_string_value(json_object_get(in, "nuptk")),
-				name, sizeof(name), school, sizeof(school));
+	sodium_memzero(k.secret, sizeof(k.secret));
+	device_id(r, dev, &fresh);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = k.id;
+	c.day = day;
+	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
+	c.client = r->client;
+	c.device = dev;
+	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	ar = pb_att_checkin_check(db, &c, name, sizeof(name), school, sizeof(school), &walk_in,
+				  &existing);
+	if (ar != PB_ATT_OK) {
+		json_decref(in);
+		return lookup_refused(r, ar, existing);
+	}
+	t.kegiatan_id = k.id;
+	snprintf(t.nuptk, sizeof(t.nuptk), "%s", c.nuptk);
+	snprintf(t.day, sizeof(t.day), "%s", day);
+	nuptk_groups(c.nuptk, groups);
 	json_decref(in);
-	if (rc < 0)
+	pb_db_writer_lock();
+	rc = pb_ticket_issue(db, &t, dev, r->web->cfg.ticket_s, ticket);
+	pb_db_writer_unlock();
+	if (rc != 0)
 		return DB_ERR(r);
-	if (rc == 2)
-		return ERR(r, MHD_HTTP_CONFLICT, "withdrawn", WITHDRAWN_MESSAGE);
-	if (rc > 0)
-		return pb_respond_json_with(r, MHD_HTTP_OK,
-			json_pack("{s:b, s:s}", "walk_in", 1, "message",
-				  "NUPTK tidak ada di daftar peserta. Anda dapat hadir sebagai "
-				  "peserta tambahan (walk-in): isi nama dan sekolah."), NULL);
-	pb_mask_name(name, mname, sizeof(mname));
-	pb_mask_school(school, mschool, sizeof(mschool));
-	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:b, s:s, s:s}", "walk_in", 0, "name", mname, "school", mschool), NULL);
+	if (walk_in) {
+		out = json_pack("{s:b, s:s, s:s}", "walk_in", 1, "nuptk", groups, "message",
+				"Kode cocok dengan kegiatan ini, tetapi NUPTK ini tidak ada di daftar "
+				"pesertanya. Periksa NUPTK; bila benar, Anda dapat hadir sebagai "
+				"peserta tambahan: isi nama dan sekolah.");
+	} else {
+		pb_mask_name(name, mname, sizeof(mname));
+		pb_mask_school(school, mschool, sizeof(mschool));
+		out = json_pack("{s:b, s:s, s:s, s:s}", "walk_in", 0, "name", mname,
+				"school", mschool, "nuptk", groups);
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "session", json_integer(k.id));
+		json_object_set_new(out, "title", json_string(k.title));
+		json_object_set_new(out, "ticket", json_string(ticket));
+		json_object_set_new(out, "ticket_s", json_integer(r->web->cfg.ticket_s));
+	}
+	device_cookie(cookie, sizeof(cookie), dev);
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, fresh ?
+		(const char *const[]){ "Set-Cookie", cookie, NULL } : NULL);
 }
 
 static int device_valid(const char *d)
@@ -364,7 +521,37 @@ static json_t *public_record(const json_t *rec, int existing)
 			 "held", pb_att_day_held(json_string_value(json_object_get(rec, "day"))));
 }
 
-/* POST /api/v1/checkin {session, nuptk, code, signature, name?, school?} */
+/* The check-in's session, day and NUPTK from a lookup's ticket; the body
+ * gets "nuptk" and "session" like a check-in with a code. NULL with an
+ * error queued in *ret. */
+static json_t *checkin_by_ticket(struct pb_req *r, sqlite3 *db, json_t *in, const char *dev,
+				 struct pb_kegiatan *k, char day[PB_DAY_LEN + 1],
+				 enum MHD_Result *ret)
+{
+	struct pb_ticket t;
+	int rc;
+
+	rc = pb_ticket_find(db, json_string_value(json_object_get(in, "ticket")), dev, &t);
+	if (rc == 0)
+		rc = pb_kegiatan_get(db, t.kegiatan_id, k);
+	if (rc != 0) {
+		json_decref(in);
+		*ret = rc < 0 ? DB_ERR(r) :
+			ERR(r, MHD_HTTP_FORBIDDEN, "ticket_expired",
+			    "Waktu mengisi sudah habis. Tekan Lanjut lagi dengan kode di layar "
+			    "fasilitator.");
+		return NULL;
+	}
+	sodium_memzero(k->secret, sizeof(k->secret));
+	memcpy(day, t.day, sizeof(t.day));
+	if (pb_att_day_held(day))               /* the clock was confirmed since */
+		(void)pb_att_checkin_day(day);
+	json_object_set_new(in, "nuptk", json_string(t.nuptk));
+	json_object_set_new(in, "session", json_integer(k->id));
+	return in;
+}
+
+/* POST /api/v1/checkin {ticket | session?+nuptk+code, signature, name?, school?} */
 enum MHD_Result pb_handle_checkin(struct pb_req *r)
 {
 	struct pb_kegiatan k;
@@ -373,15 +560,21 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	enum pb_sig_result sr;
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1], dev[PB_ID_HEX_LEN + 1], cookie[128];
-	const char *devc = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
 	const char *name, *school;
 	char *sig = NULL;
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *in, *rec = NULL, *pub;
+	int fresh, ticket;
 
 	if (db == NULL)
 		return DB_ERR(r);
-	in = pb_checkin_common(r, db, &k, day, &ret);
+	device_id(r, dev, &fresh);
+	in = pb_body_json(r, &ret);
+	if (in == NULL)
+		return ret;
+	ticket = json_object_get(in, "ticket") != NULL;
+	in = ticket ? checkin_by_ticket(r, db, in, dev, &k, day, &ret) :
+		      checkin_common_in(r, db, in, &k, day, &ret);
 	if (in == NULL)
 		return ret;
 	sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
@@ -390,8 +583,9 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 		if (sr == PB_SIG_TOO_LARGE)
 			return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
 				   "Tanda tangan terlalu besar: hapus dan tanda tangani lagi");
-		return ERR(r, MHD_HTTP_BAD_REQUEST, sr == PB_SIG_EMPTY ? "no_signature" : "bad_signature",
-			   "Tanda tangan kosong atau tidak sah");
+		return field_err(r, MHD_HTTP_BAD_REQUEST,
+				 sr == PB_SIG_EMPTY ? "no_signature" : "bad_signature", "signature",
+				 "Tanda tangan kosong atau tidak sah");
 	}
 	name = json_string_value(json_object_get(in, "name"));
 	school = json_string_value(json_object_get(in, "school"));
@@ -399,12 +593,9 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	    (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX))) {
 		free(sig);
 		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_name", "name",
+				 "Nama atau sekolah tidak sah");
 	}
-	if (device_valid(devc))
-		memcpy(dev, devc, sizeof(dev));
-	else
-		pb_id_new(dev);
 	memset(&c, 0, sizeof(c));
 	c.kegiatan_id = k.id;
 	c.day = day;
@@ -417,13 +608,21 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	c.per_client_max = r->web->cfg.checkin_per_client_max;
 	ar = pb_att_checkin(db, &c, &rec);
 	free(sig);
+	if (ar == PB_ATT_OK && ticket) {
+		pb_db_writer_lock();
+		(void)pb_ticket_drop(db, json_string_value(json_object_get(in, "ticket")));
+		pb_db_writer_unlock();
+	}
 	json_decref(in);
+	if (ar == PB_ATT_NAME_REQUIRED)
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "name_required", "name",
+				 "NUPTK tidak ada di daftar peserta: isi nama dan sekolah "
+				 "(peserta tambahan)");
 	if (ar != PB_ATT_OK && ar != PB_ATT_EXISTING)
 		return att_error(r, ar);
 	pub = public_record(rec, ar == PB_ATT_EXISTING);
 	json_decref(rec);
-	snprintf(cookie, sizeof(cookie), DEVICE_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
-		 "Max-Age=%d", dev, PB_DEVICE_COOKIE_MAX_AGE);
+	device_cookie(cookie, sizeof(cookie), dev);
 	return pb_respond_json_with(r, ar == PB_ATT_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK, pub,
 				    (const char *const[]){ "Set-Cookie", cookie, NULL });
 }
