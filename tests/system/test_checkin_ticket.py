@@ -82,13 +82,18 @@ def test_code_picks_session_and_ticket_outlives_code(make_box):
     assert s == 403 and e["error"] == "ticket_expired"
 
 
-def test_refusals_at_lookup_before_the_signature(make_box):
+def one_session(make_box, people):
     box = make_box(sections=FAST)
     box.start()
     add_staff(box)
     st = Staff(box)
     sid = st.create_session()
-    st.roster(sid, roster_csv(6))
+    st.roster(sid, roster_csv(people))
+    return box, st, sid
+
+
+def test_refusals_at_lookup_before_the_signature(make_box):
+    box, st, sid = one_session(make_box, 6)
     # already checked in: the lookup says so, with the time
     s, j, cookie = dev_cookie(box, "127.0.0.31", nuptk(0), st.code(sid))
     assert s == 200
@@ -110,12 +115,7 @@ def test_refusals_at_lookup_before_the_signature(make_box):
 
 
 def test_nuptk_typed_with_spaces_and_walk_in_echo(make_box):
-    box = make_box(sections=FAST)
-    box.start()
-    add_staff(box)
-    st = Staff(box)
-    sid = st.create_session()
-    st.roster(sid, roster_csv(2))
+    box, st, sid = one_session(make_box, 2)
     n = nuptk(1)
     typed = f"{n[:4]} {n[4:8]}-{n[8:12]}.{n[12:]}"
     s, j = lookup(box, "127.0.0.41", typed, st.code(sid))
