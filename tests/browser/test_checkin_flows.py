@@ -71,13 +71,17 @@ def fits(d):
     return d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
 
 
+def started_box():
+    box = Box(sections=FAST)
+    box.start()
+    add_staff(box)
+    return box, Staff(box)
+
+
 def test_two_sessions_slow_signer_typo_and_day_two(browser):
     d = browser
-    box = Box(sections=FAST)
+    box, st = started_box()
     try:
-        box.start()
-        add_staff(box)
-        st = Staff(box)
         a = st.create_session(title="Kelas Pagi")
         b = st.create_session(title="Kelas Siang")
         st.roster(a, roster_csv(3))
@@ -161,11 +165,8 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
 
 def test_errors_sit_next_to_their_field(browser):
     d = browser
-    box = Box(sections=FAST)
+    box, st = started_box()
     try:
-        box.start()
-        add_staff(box)
-        st = Staff(box)
         sid = st.create_session()
         st.roster(sid, roster_csv(2))
         open_page(d, box)
