@@ -28,6 +28,7 @@ struct pb_kegiatan {
 	char kk[2];
 	char subject[PB_ROSTER_TEXT_MAX + 1];
 	char start_date[PB_DAY_LEN + 1];
+	char start_time[6];          /* HH:MM the day starts ("" none): lateness */
 	int days;
 	int jp_per_day;
 	unsigned char secret[PB_CODE_SECRET_LEN];
@@ -48,6 +49,15 @@ enum pb_att_result {
 };
 
 const char *pb_att_strerror(enum pb_att_result r);
+
+/* Attendance statuses as offices use them (H/T/I/S/A): present, late,
+ * excused (izin), sick (sakit), absent. present and late count as
+ * attended (JP); the others do not. */
+int pb_att_status_valid(const char *s);
+int pb_att_status_present(const char *s);
+/* 1 when wall_ms is more than late_after_min minutes past the session's
+ * start time on its day (never without a start time). */
+int pb_att_is_late(const struct pb_kegiatan *k, int64_t wall_ms, unsigned late_after_min);
 
 /* Today's local date as YYYY-MM-DD (from the box clock). */
 void pb_att_today(char out[PB_DAY_LEN + 1]);
@@ -104,6 +114,7 @@ struct pb_checkin {
 	const char *client;
 	const char *device;
 	unsigned per_client_max;
+	const char *status;       /* present or late */
 };
 
 /* What a check-in would meet now, without writing (the lookup refuses

@@ -142,6 +142,8 @@ static const struct key_def keys[] = {
 	    "Seconds between changes of the session code"),
 	NUM("attendance", "code_grace_s", code_grace_s, 0, 3600, "30",
 	    "Seconds the previous session code is still accepted after a change"),
+	NUM("attendance", "late_after", late_after, 0, 600, "15",
+	    "Minutes after a session's start time (start_time) from which a check-in is late (Terlambat)"),
 	NUM("attendance", "ticket_s", ticket_s, 60, 86400, "600",
 	    "Seconds a check-in ticket from a successful lookup stays valid (Lanjut to Hadir)"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",

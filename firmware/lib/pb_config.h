@@ -80,6 +80,7 @@ struct pb_config {
 	unsigned code_grace_s;             /* previous code still accepted this long */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	unsigned ticket_s;                 /* a lookup's ticket is valid this long */
+	unsigned late_after;               /* minutes after start_time: late */
 	char clock_adjust[16];             /* settime | offset | off */
 
 	/* [gpio]: pb-gpio, the status lights and the button */

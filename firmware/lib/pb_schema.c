@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -315,6 +315,13 @@ const struct pb_migration pb_migrations[] = {
 	  "  boot_id TEXT NOT NULL,"
 	  "  expires_mono INTEGER NOT NULL"
 	  ");" },
+	/* 12 statuses as offices use them: present, late, excused, sick,
+	 * absent (status keeps present/absent: what counts for JP); the time a
+	 * session's day starts, for lateness. */
+	{ 12,
+	  "ALTER TABLE attendance ADD COLUMN status_code TEXT NOT NULL DEFAULT '' "
+	  "  CHECK (status_code IN ('', 'present', 'late', 'excused', 'sick', 'absent'));"
+	  "ALTER TABLE kegiatan ADD COLUMN start_time TEXT NOT NULL DEFAULT '';" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

@@ -606,6 +606,8 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	c.client = r->client;
 	c.device = dev;
 	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	c.status = !pb_att_day_held(day) && pb_att_is_late(&k, pb_clock_wall_ms(),
+							    r->web->cfg.late_after) ? "late" : "present";
 	ar = pb_att_checkin(db, &c, &rec);
 	free(sig);
 	if (ar == PB_ATT_OK && ticket) {
@@ -712,7 +714,9 @@ enum MHD_Result pb_handle_jp_csv(struct pb_req *r)
 	return day_csv(r, 1);
 }
 
-/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason, day?, name?, school?} */
+/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason?, day?, name?, school?}:
+ * present/late without a reason is the facilitator's confirmation of a
+ * teacher who could not sign; excused, sick and absent need a reason. */
 enum MHD_Result pb_handle_mark(struct pb_req *r)
 {
 	struct pb_login who;
@@ -732,16 +736,20 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	school = json_string_value(json_object_get(in, "school"));
 	if (!pb_nuptk_valid(nuptk))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
-	else if (status == NULL || (strcmp(status, "present") != 0 && strcmp(status, "absent") != 0))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status", "Status harus present atau absent");
-	else if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
-			  "Tulis alasan (mis. tanda tangan di kertas, ponsel rusak)");
+	else if (!pb_att_status_valid(status))
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
+			  "Status harus present, late, excused, sick atau absent");
+	else if (reason != NULL && reason[0] != '\0' && !pb_text_valid(reason, PB_REASON_MAX))
+		ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_reason", "reason", "Alasan tidak sah");
+	else if (!pb_att_status_present(status) && (reason == NULL || reason[0] == '\0'))
+		ret = field_err(r, MHD_HTTP_BAD_REQUEST, "reason_required", "reason",
+				"Tulis alasan (mis. izin keluarga, sakit, tidak datang)");
 	else if ((name != NULL && !pb_text_valid(name, PB_ROSTER_TEXT_MAX)) ||
 		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
 	else {
-		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status, reason, name, school,
+		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status,
+				 reason != NULL ? reason : "", name, school,
 				 who.name, r->client, &out);
 		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :
 					att_error(r, ar);
