@@ -9,6 +9,7 @@
 #include "pb_code.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_net.h"
 #include "pb_outbox.h"
 #include "pb_roster.h"
 #include "pb_sig.h"
@@ -220,26 +221,65 @@ enum MHD_Result pb_handle_roster(struct pb_req *r)
 	}
 }
 
-/* GET /api/v1/sessions/{id}/code (staff) */
+/* GET /api/v1/sessions/{id}/code (staff): the current code, or
+ * {locked: true} and no code once today is locked (the projector stops). */
 enum MHD_Result pb_handle_code(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	char code[PB_CODE_DIGITS + 1];
+	char code[PB_CODE_DIGITS + 1], day[PB_DAY_LEN + 1];
 	int64_t mono = pb_clock_mono_ms();
 	unsigned period = r->web->cfg.code_period_s;
+	sqlite3 *db = pb_web_db(r->web);
+	int locked;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (load_kegiatan(r, db, &k, &ret) != 0)
+		return ret;
+	(void)pb_att_checkin_day(day);
+	locked = pb_att_is_locked(db, k.id, day);
+	if (locked != 0) {
+		sodium_memzero(k.secret, sizeof(k.secret));
+		return locked < 0 ? DB_ERR(r) : pb_respond_json_with(r, MHD_HTTP_OK,
+			json_pack("{s:b, s:s}", "locked", 1, "day", day), NULL);
+	}
+	pb_code_for(k.secret, pb_code_counter(mono, period), code);
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return pb_respond_json_with(r, MHD_HTTP_OK,
+		json_pack("{s:s, s:I, s:i, s:i, s:b}", "code", code,
+			  "ms_left", (json_int_t)pb_code_ms_left(mono, period),
+			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s,
+			  "locked", 0), NULL);
+}
+
+/* GET /api/v1/sessions/{id}/qr.svg (staff): a QR code of the check-in
+ * address with the session filled in, for the projector view. */
+enum MHD_Result pb_handle_session_qr(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char url[PB_CHECKIN_URL_MAX];
+	char *svg;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
 	if (load_kegiatan(r, pb_web_db(r->web), &k, &ret) != 0)
 		return ret;
-	pb_code_for(k.secret, pb_code_counter(mono, period), code);
 	sodium_memzero(k.secret, sizeof(k.secret));
-	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:s, s:I, s:i, s:i}", "code", code,
-			  "ms_left", (json_int_t)pb_code_ms_left(mono, period),
-			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s), NULL);
+	if (pb_checkin_url(r->web, k.id, url, sizeof(url)) != 0 || (svg = pb_qr_svg(url)) == NULL)
+		return DB_ERR(r);
+	return pb_respond_buffer(r, MHD_HTTP_OK, "image/svg+xml", svg, strlen(svg), 1);
+}
+
+int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len)
+{
+	int n = snprintf(out, len, "http://%s/checkin.html?s=%lld", w->cfg.short_name,
+			 (long long)session);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 /* An error about one field of the check-in form: the page puts the

@@ -28,6 +28,7 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/sessions/*", pb_handle_session_get, 0 },
 	{ "POST", "/api/v1/sessions/*/roster", pb_handle_roster, ROUTE_BODY },
 	{ "GET", "/api/v1/sessions/*/code", pb_handle_code, 0 },
+	{ "GET", "/api/v1/sessions/*/qr.svg", pb_handle_session_qr, 0 },
 	{ "GET", "/api/v1/sessions/*/attendance", pb_handle_attendance, 0 },
 	{ "GET", "/api/v1/sessions/*/attendance.csv", pb_handle_attendance_csv, 0 },
 	{ "GET", "/api/v1/sessions/*/jp.csv", pb_handle_jp_csv, 0 },

@@ -159,6 +159,10 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+enum MHD_Result pb_handle_session_qr(struct pb_req *r);
+/* The check-in address for one session (http://short_name/checkin.html?s=ID). */
+#define PB_CHECKIN_URL_MAX 200
+int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len);
 /* Staff only: the strokes load() finds for the id in the path, as SVG. */
 enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id));
 /* The common part of lookup, check-in and the claims proof: the body

@@ -11,13 +11,13 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import SCREENSHOTS, set_viewport
-from pbtest import Box, Daemon, binary, wait_http
+from conftest import SCREENSHOTS, set_viewport, started_box
+from pbtest import Daemon, binary, wait_http
 from test_checkin_browser import draw_signature
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import Staff, add_staff, nuptk, roster_csv  # noqa: E402
+from attendance_util import Staff, nuptk, roster_csv  # noqa: E402
 
 WAIT_S = 30
 PHONE = (360, 640)
@@ -71,16 +71,9 @@ def fits(d):
     return d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
 
 
-def started_box():
-    box = Box(sections=FAST)
-    box.start()
-    add_staff(box)
-    return box, Staff(box)
-
-
 def test_two_sessions_slow_signer_typo_and_day_two(browser):
     d = browser
-    box, st = started_box()
+    box, st = started_box(FAST)
     try:
         a = st.create_session(title="Kelas Pagi")
         b = st.create_session(title="Kelas Siang")
@@ -165,7 +158,7 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
 
 def test_errors_sit_next_to_their_field(browser):
     d = browser
-    box, st = started_box()
+    box, st = started_box(FAST)
     try:
         sid = st.create_session()
         st.roster(sid, roster_csv(2))

@@ -10,12 +10,11 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import SCREENSHOTS, set_viewport, staff_login
-from pbtest import Box
+from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD, Staff, add_staff, checkin, nuptk, roster_csv  # noqa: E402
+from attendance_util import PASSWORD, checkin, nuptk, roster_csv  # noqa: E402
 
 WAIT_S = 30
 
@@ -42,11 +41,8 @@ def tap(d, n, mark):
 
 def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
     d = browser
-    box = Box()
+    box, api = started_box()
     try:
-        box.start()
-        add_staff(box)
-        api = Staff(box)
         sid = api.create_session(title="Diklat KK B")
         api.roster(sid, roster_csv(3))
         assert checkin(box, "127.0.0.71", sid, nuptk(0), api.code(sid))[0] == 201

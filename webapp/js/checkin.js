@@ -195,9 +195,24 @@
 			PB.$(FIELDS[i]).addEventListener("input", clearErrors);
 	}
 
+	/* Opened from the projector's QR code (?s=ID): name the session; the
+	 * code still decides. */
+	function showSession() {
+		var s = /[?&]s=([0-9]+)/.exec(window.location.search);
+		if (!s)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + s[1], null, function (err, k) {
+			if (!err && k && k.today) {
+				PB.$("from-qr").textContent = PB.t("checkin.session_is", {title: k.title});
+				PB.show(PB.$("from-qr"), true);
+			}
+		});
+	}
+
 	setup();
 	PB.init({page: "checkin", render: function () {
 		PB.title(PB.t("checkin.heading"));
 		showRemembered();
+		showSession();
 	}});
 }());

@@ -113,6 +113,7 @@
 			if (err)
 				return error(err.message);
 			current = s;
+			PB.$("projector").setAttribute("href", "/proyektor.html" + PB.query({s: s.id}));
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
 				start: s.start_date, days: s.days, jp: s.jp_per_day});
@@ -137,6 +138,10 @@
 				if (err.status === 401)
 					return showLogin();
 				PB.$("code").textContent = "------";
+			} else if (c.locked) {
+				PB.$("code").textContent = "";
+				PB.$("code-left").textContent = PB.t("staff.code_locked");
+				wait = 30000;
 			} else {
 				PB.$("code").textContent = c.code;
 				PB.$("code-left").textContent = PB.t("staff.code_left",
@@ -353,6 +358,7 @@
 		PB.api("POST", "/api/v1/sessions", {
 			title: val("c-title"), mode: PB.$("c-mode").value, kk: PB.$("c-kk").value,
 			subject: val("c-subject"), start_date: PB.$("c-start").value,
+			start_time: PB.$("c-time").value,
 			days: parseInt(PB.$("c-days").value, 10), jp_per_day: parseInt(PB.$("c-jp").value, 10),
 			facilitators: me ? [me.user] : []
 		}, function (err, s) {
