@@ -164,21 +164,24 @@
 		}
 	}
 
+	/* "Klaim saya" as cards, status first: no table cut at 360 px. */
 	function drawMine(list) {
-		var tb = PB.$("mine-rows"), i, c;
-		PB.clear(tb);
+		var ul = PB.$("mine-rows"), i, c, st;
+		PB.clear(ul);
 		for (i = 0; i < mine.length; i++) {
 			c = mine[i];
-			tb.appendChild(PB.el("tr", null, [
-				PB.el("td", null, c.day),
-				PB.el("td", null, [PBClaims.itemLabel(c),
-					PB.el("div", {"class": "cl-why"}, c.why)]),
-				PB.el("td", {"class": "cl-money"}, PBClaims.rp(c.amount)),
-				PBClaims.statusCell(c)
+			st = PB.t("claims.status." + c.status);
+			if (c.status === "rejected" && c.decision && c.decision.reason)
+				st += " \u2014 " + PB.t("claims.reason", {reason: c.decision.reason});
+			ul.appendChild(PB.el("li", {"class": "cl-card cl-card-" + c.status}, [
+				PB.el("p", {"class": "cl-card-status cl-" + c.status}, st),
+				PB.el("p", {"class": "cl-card-item"}, [PBClaims.itemLabel(c), " \u00b7 ",
+					PB.el("span", {"class": "cl-money"}, PBClaims.rp(c.amount))]),
+				PB.el("p", {"class": "cl-why"}, c.day + (c.why ? " \u00b7 " + c.why : ""))
 			]));
 		}
 		if (!mine.length)
-			tb.appendChild(PB.el("tr", null, PB.el("td", {colspan: "4"}, PB.t("klaim.none"))));
+			ul.appendChild(PB.el("li", {"class": "cl-card"}, PB.t("klaim.none")));
 		PB.$("mine-total").textContent = PB.t("klaim.totals", {
 			submitted: PBClaims.rp(list.totals.submitted), approved: PBClaims.rp(list.totals.approved),
 			paid: PBClaims.rp(list.totals.paid)});
