@@ -72,28 +72,59 @@ enum pb_price_result pb_claim_price(int item, int64_t rate, int has_claimed, int
 	return PB_PRICE_OK;
 }
 
-void pb_claim_why(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
-		  int capped, char *out, size_t len)
+void pb_claim_why_lang(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
+		       int capped, int en, char *out, size_t len)
 {
 	char r[40], c[40], p[40];
+	const char *label, *from = en ? " from " : " dari ";
 
 	if (item < 0 || item >= PB_ITEM_COUNT) {
 		snprintf(out, len, "?");
 		return;
 	}
+	label = en ? pb_items[item].label_en : pb_items[item].label_id;
 	pb_rupiah(rate, r, sizeof(r));
 	pb_rupiah(claimed, c, sizeof(c));
 	pb_rupiah(pay, p, sizeof(p));
+	if (origin == NULL || origin[0] == '\0')
+		origin = from = "";
 	if (!pb_items[item].at_cost)
-		snprintf(out, len, "%s: tarif tetap %s per hari", pb_items[item].label_id, r);
+		snprintf(out, len, en ? "%s: fixed rate %s per day" : "%s: tarif tetap %s per hari",
+			 label, r);
 	else if (capped)
-		snprintf(out, len, "%s%s%s: diminta %s, plafon %s, dibayar %s (dibatasi plafon)",
-			 pb_items[item].label_id, origin != NULL && origin[0] ? " dari " : "",
-			 origin != NULL ? origin : "", c, r, p);
+		snprintf(out, len, en ? "%s%s%s: asked %s, ceiling %s, paid %s (capped at the ceiling)" :
+			 "%s%s%s: diminta %s, plafon %s, dibayar %s (dibatasi plafon)",
+			 label, from, origin, c, r, p);
 	else
-		snprintf(out, len, "%s%s%s: diminta %s, plafon %s, dibayar sesuai biaya riil %s",
-			 pb_items[item].label_id, origin != NULL && origin[0] ? " dari " : "",
-			 origin != NULL ? origin : "", c, r, p);
+		snprintf(out, len, en ? "%s%s%s: asked %s, ceiling %s, paid the actual cost %s" :
+			 "%s%s%s: diminta %s, plafon %s, dibayar sesuai biaya riil %s",
+			 label, from, origin, c, r, p);
+}
+
+void pb_claim_why(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
+		  int capped, char *out, size_t len)
+{
+	pb_claim_why_lang(item, origin, rate, claimed, pay, capped, 0, out, len);
+}
+
+void pb_claims_why_en(json_t *claims)
+{
+	json_t *c;
+	size_t i;
+	char why[PB_CLAIM_WHY_MAX];
+
+	json_array_foreach(claims, i, c) {
+		const char *code = json_string_value(json_object_get(c, "item"));
+		int item = pb_item_from_code(code != NULL ? code : "");
+		pb_claim_why_lang(item, json_string_value(json_object_get(c, "origin")),
+				  json_integer_value(json_object_get(json_object_get(c, "rate"), "amount")),
+				  json_integer_value(json_object_get(c, "claimed")),
+				  json_integer_value(json_object_get(c, "amount")),
+				  json_is_true(json_object_get(c, "capped")), 1, why, sizeof(why));
+		json_object_set_new(c, "why", json_string(why));
+		if (item >= 0)
+			json_object_set_new(c, "item_label", json_string(pb_items[item].label_en));
+	}
 }
 
 const char *pb_receipt_sniff(const unsigned char *d, size_t len)

@@ -144,6 +144,11 @@ char *pb_claim_dpr_signature(sqlite3 *db, int64_t id);
 
 /* Claims of a session: all, or of one teacher (nuptk), or of one day,
  * with their status. */
+/* The explanation of a claim's amount in Indonesian (en = 0) or English. */
+void pb_claim_why_lang(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
+		       int capped, int en, char *out, size_t len);
+/* Rewrite "why" and "item_label" of listed claims in English. */
+void pb_claims_why_en(json_t *claims);
 json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, const char *day);
 
 /* The daftar nominatif of a session: approved (and paid) claims summed per

@@ -85,11 +85,14 @@ static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 		return ERR(r, MHD_HTTP_CONFLICT, "not_locked", "Hari ini belum dikunci");
 	case PB_ATT_TOO_MANY: {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "Perangkat ini sudah dipakai untuk terlalu banyak guru "
+		snprintf(msg, sizeof(msg), pb_req_en(r) ?
+			 "This device was used for too many teachers today. Ask the facilitator "
+			 "for permission (device address: %s)." :
+			 "Perangkat ini sudah dipakai untuk terlalu banyak guru "
 			 "hari ini. Minta izin fasilitator (alamat perangkat: %s).", r->client);
 		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
-			json_pack("{s:s, s:s, s:s}", "error", "too_many_from_device",
-				  "message", msg, "client", r->client), NULL);
+			json_pack("{s:s, s:s, s:s, s:s}", "error", "too_many_from_device",
+				  "message", msg, "client", r->client, "lang", PB_LANG(r)), NULL);
 	}
 	case PB_ATT_NAME_REQUIRED:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "name_required",
@@ -287,8 +290,10 @@ int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t le
 static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *code,
 				 const char *field, const char *msg)
 {
-	return pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:s}", "error", code,
-							 "field", field, "message", msg), NULL);
+	return pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:s, s:s}", "error", code,
+							 "field", field, "message",
+							 pb_msg(r, code, msg), "lang",
+							 pb_msg_lang(r, code)), NULL);
 }
 
 /* The session whose current code `code` is, among the sessions held today
@@ -446,11 +451,13 @@ static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, j
 
 	if (ar != PB_ATT_EXISTING)
 		return att_error(r, ar);
-	snprintf(msg, sizeof(msg), "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu "
-		 "mengisi lagi.", t != NULL && t[0] != '\0' ? t : "-");
+	snprintf(msg, sizeof(msg), pb_req_en(r) ?
+		 "You are already checked in today at %s. No need to fill in again." :
+		 "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu mengisi lagi.",
+		 t != NULL && t[0] != '\0' ? t : "-");
 	ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT,
-		json_pack("{s:s, s:s, s:s, s:O, s:O}", "error", "already_checked_in",
-			  "message", msg, "time", t != NULL ? t : "",
+		json_pack("{s:s, s:s, s:s, s:s, s:O, s:O}", "error", "already_checked_in",
+			  "message", msg, "lang", PB_LANG(r), "time", t != NULL ? t : "",
 			  "uid", json_object_get(existing, "uid"),
 			  "session", json_object_get(existing, "session")), NULL);
 	json_decref(existing);
@@ -506,6 +513,10 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 		return DB_ERR(r);
 	if (walk_in) {
 		out = json_pack("{s:b, s:s, s:s}", "walk_in", 1, "nuptk", groups, "message",
+				pb_req_en(r) ?
+				"The code matches this session, but this NUPTK is not on its roster. "
+				"Check the NUPTK; if it is right, you may attend as an extra "
+				"participant: enter your name and school." :
 				"Kode cocok dengan kegiatan ini, tetapi NUPTK ini tidak ada di daftar "
 				"pesertanya. Periksa NUPTK; bila benar, Anda dapat hadir sebagai "
 				"peserta tambahan: isi nama dan sekolah.");

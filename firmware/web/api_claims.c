@@ -521,6 +521,8 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 			return claim_error(r, PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
 	}
 	list = pb_claims_list(db, k.id, nuptk, NULL);
+	if (list != NULL && pb_req_en(r))
+		pb_claims_why_en(list);
 	if (list == NULL)
 		return DB_ERR(r);
 	tot = status_totals(list);
@@ -782,6 +784,8 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	if (pb_claim_setting_get(db, k.id, &set) != 0)
 		return DB_ERR(r);
 	list = pb_claims_list(db, k.id, nuptk, day);
+	if (list != NULL && pb_req_en(r))
+		pb_claims_why_en(list);
 	nom = pb_claims_nominatif(db, &k);
 	tot = list != NULL ? status_totals(list) : NULL;
 	if (list == NULL || nom == NULL || tot == NULL) {

@@ -252,8 +252,10 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 		json_decref(in);
 		snprintf(retry, sizeof(retry), "%u", retry_s);
 		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
-			json_pack("{s:s, s:s, s:i}", "error", "locked_out", "message",
-				  "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+			json_pack("{s:s, s:s, s:s, s:i}", "error", "locked_out", "message",
+				  pb_msg(r, "locked_out",
+					 "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."),
+				  "lang", pb_msg_lang(r, "locked_out"),
 				  "retry_after_s", (int)retry_s),
 			(const char *const[]){ "Retry-After", retry, NULL });
 	}
@@ -326,9 +328,14 @@ static enum MHD_Result clock_refused(struct pb_req *r, enum pb_timeset_result tr
 	case PB_TIMESET_OUT_OF_RANGE:
 		gmtime_r(&t, &tm);
 		strftime(max, sizeof(max), "%Y-%m-%d", &tm);
-		snprintf(msg, sizeof(msg), "Waktu ditolak: harus antara 2020-01-01 dan %s. "
-			 "Periksa jam perangkat Anda.", max);
-		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "time_out_of_range", msg);
+		snprintf(msg, sizeof(msg), pb_req_en(r) ?
+			 "Time refused: it must be between 2020-01-01 and %s. Check your "
+			 "device's clock." :
+			 "Waktu ditolak: harus antara 2020-01-01 dan %s. Periksa jam perangkat Anda.",
+			 max);
+		return pb_respond_json_with(r, MHD_HTTP_BAD_REQUEST,
+			json_pack("{s:s, s:s, s:s}", "error", "time_out_of_range", "message", msg,
+				  "lang", PB_LANG(r)), NULL);
 	case PB_TIMESET_OFF:
 		return pb_respond_error(r, MHD_HTTP_CONFLICT, "clock_adjust_off",
 					"Jam kotak tidak boleh diubah ([attendance] clock_adjust = off)");

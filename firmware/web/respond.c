@@ -197,7 +197,8 @@ enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body)
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message)
 {
-	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", message);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "error", code, "message", pb_msg(r, code, message),
+			      "lang", pb_msg_lang(r, code));
 
 	if (o == NULL)
 		return MHD_NO;

@@ -95,6 +95,18 @@ sqlite3 *pb_web_db(struct pb_web *w);    /* this thread's handle, or NULL */
 /* respond.c */
 enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response *resp);
 enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body);
+/* lang.c: 1 when the request asks for English (?lang=en, or an
+ * Accept-Language whose first language is English). */
+int pb_req_en(struct pb_req *r);
+/* The message for an error code in the request's language: id, or its
+ * English text. */
+const char *pb_msg(struct pb_req *r, const char *code, const char *id);
+/* The language pb_msg answers for code: "en" or "id" (the "lang" of an
+ * error answer, so that a page shows only messages in its language). */
+const char *pb_msg_lang(struct pb_req *r, const char *code);
+/* The language of a message written for this request in both languages. */
+#define PB_LANG(r) (pb_req_en(r) ? "en" : "id")
+
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message);
 enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char *mime,

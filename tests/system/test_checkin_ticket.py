@@ -108,9 +108,10 @@ def test_refusals_at_lookup_before_the_signature(make_box):
     assert s == 201
     s, e = lookup(box, "127.0.0.31", nuptk(2), st.code(sid), cookie=cookie)
     assert s == 429 and e["error"] == "too_many_from_device"
-    # a locked day
+    # a locked day (the code of just before the lock)
+    code = st.code(sid)
     assert st.post(f"/api/v1/sessions/{sid}/lock").status_code == 200
-    s, e = lookup(box, "127.0.0.32", nuptk(3), st.code(sid))
+    s, e = lookup(box, "127.0.0.32", nuptk(3), code)
     assert s == 409 and e["error"] == "day_locked"
 
 
