@@ -302,6 +302,27 @@
 		});
 	}
 
+	/* One confirmation before an allowance is filed (it cannot be taken
+	 * back by the teacher), asked in the page, not in a browser dialog. */
+	var asking = null;
+
+	function askFlat(code) {
+		var it = item(code);
+		error("");
+		status("");
+		asking = code;
+		PB.$("flat-question").textContent = PB.t("klaim.confirm_flat", {
+			item: PB.t("claims.item." + code), amount: PBClaims.rp(it ? it.rate : 0),
+			day: claimDay()});
+		PB.show(PB.$("flat-confirm"), true);
+		PB.$("flat-yes").focus();
+	}
+
+	function closeAsk() {
+		asking = null;
+		PB.show(PB.$("flat-confirm"), false);
+	}
+
 	function post(body) {
 		body.session = me.session;
 		body.nuptk = me.nuptk;
@@ -375,8 +396,19 @@
 		pad = PBSignature(PB.$("pad"));
 		PB.$("step-id").addEventListener("submit", open);
 		PB.$("cost-form").addEventListener("submit", sendCost);
-		PB.$("flat-harian").addEventListener("click", function () { post({item: "uang_harian"}); });
-		PB.$("flat-makan").addEventListener("click", function () { post({item: "uang_makan"}); });
+		PB.$("flat-harian").addEventListener("click", function () { askFlat("uang_harian"); });
+		PB.$("flat-makan").addEventListener("click", function () { askFlat("uang_makan"); });
+		PB.$("flat-yes").addEventListener("click", function () {
+			var code = asking;
+			closeAsk();
+			if (code)
+				post({item: code});
+		});
+		PB.$("flat-no").addEventListener("click", function () {
+			var code = asking;
+			closeAsk();
+			PB.$(code === "uang_makan" ? "flat-makan" : "flat-harian").focus();
+		});
 		PB.$("switch").addEventListener("click", function () {
 			me = null;
 			PB.show(PB.$("step-claims"), false);
