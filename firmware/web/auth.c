@@ -129,12 +129,13 @@ void pb_clock_restore(struct pb_web *w, sqlite3 *db)
 
 /* The step a staff browser's time asks for: any direction while the clock
  * is unconfirmed in this boot, forward only once a browser confirmed it,
- * none over NTP or a real-time clock. Small differences only confirm. */
+ * none over NTP or a real-time clock: from the warning threshold on.
+ * Smaller differences only confirm. */
 static int64_t browser_step(enum pb_clock_source src, int64_t diff)
 {
 	if (src == PB_CLOCK_UNSYNCED)
-		return diff > PB_CLOCK_STEP_MIN_MS || -diff > PB_CLOCK_STEP_MIN_MS ? diff : 0;
-	if (src == PB_CLOCK_BROWSER && diff > PB_CLOCK_STEP_MIN_MS)
+		return diff > PB_CLOCK_WARN_MS || -diff > PB_CLOCK_WARN_MS ? diff : 0;
+	if (src == PB_CLOCK_BROWSER && diff > PB_CLOCK_WARN_MS)
 		return diff;
 	return 0;
 }

@@ -127,8 +127,8 @@ int pb_parse_id(const char *s, int64_t *out);
 int pb_etag_matches(const char *if_none_match, const char *etag);
 
 /* auth.c: staff logins, the "require staff + CSRF" gate, the clock step */
-#define PB_CLOCK_STEP_MIN_MS  (2 * 60 * 1000)   /* browser ahead by more: step forward */
-#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference */
+#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference,
+							  and a staff browser steps the clock */
 #define PB_DEVICE_COOKIE_MAX_AGE (400 * 24 * 3600)
 enum pb_staff_need {
 	PB_NEED_STAFF = 0,       /* fasilitator or admin */

@@ -237,6 +237,11 @@ def test_clock_steps_are_bounded(make_box):
     c = Staff(box).login["clock"]
     assert abs(c["box_ms"] - now_ms()) < MIN and c["source"] == "unsynced"
     assert outbox(box, "box.clock_step") == []
+    # under the warning threshold (5 minutes) a browser only confirms the clock
+    c = Staff(box, client_time_ms=now_ms() + 3 * MIN).login["clock"]
+    assert c["stepped_ms"] == 0 and c["confirmed"] is True and c["warn"] is False
+    assert c["source"] == "browser"
+    assert outbox(box, "box.clock_step") == [] and len(outbox(box, "box.clock_confirm")) == 1
 
 
 def test_synced_clock_is_not_moved(make_box):
