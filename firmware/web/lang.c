@@ -85,6 +85,7 @@ static const struct msg_en messages[] = {
 	{ "not_locked", "Today is not locked" },
 	{ "not_residential", "Lodging is only for residential sessions" },
 	{ "not_session_day", "This session does not run on that day" },
+	{ "not_withdrawable", "This claim is decided or withdrawn already: it cannot be withdrawn" },
 	{ "nothing_paid", "The rate table pays nothing for this origin" },
 	{ "other_teacher", "This proof of attendance belongs to another teacher: claims are for yourself only" },
 	{ "reason_required", "Write the reason" },

@@ -44,6 +44,7 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/claims/options", pb_handle_claim_options, 0 },
 	{ "POST", "/api/v1/claims/proof", pb_handle_claim_proof, ROUTE_BODY },
 	{ "POST", "/api/v1/claims/*/decision", pb_handle_claim_decision, ROUTE_BODY },
+	{ "POST", "/api/v1/claims/*/withdraw", pb_handle_claim_withdraw, ROUTE_BODY },
 	{ "GET", "/api/v1/claims/*/receipt", pb_handle_claim_receipt, 0 },
 	{ "GET", "/api/v1/claims/*/signature.svg", pb_handle_claim_signature, 0 },
 	{ "GET", "/api/v1/sessions/*/claims", pb_handle_session_claims, 0 },

@@ -185,6 +185,7 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 
 /* api_claims.c */
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
+enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r);
 enum MHD_Result pb_handle_claims_teacher(struct pb_req *r);
 enum MHD_Result pb_handle_claim_options(struct pb_req *r);
 enum MHD_Result pb_handle_claim_decision(struct pb_req *r);

@@ -90,6 +90,34 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card"):
             assert c.size["width"] <= PHONE[0]
         d.save_screenshot(os.path.join(SCREENSHOTS, "claims-cards-360.png"))
+        # decided claims cannot be taken back
+        assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw")
+
+        # another teacher withdraws a claim still submitted, after one question
+        cb.check_in(1, ip="127.0.0.2")
+        assert cb.claim(1, "uang_harian").status_code == 201
+        d.find_element(By.ID, "switch").click()
+        wait(d, lambda d: d.find_element(By.ID, "nuptk").is_displayed(), "no teacher form")
+        d.find_element(By.ID, "nuptk").clear()
+        d.find_element(By.ID, "nuptk").send_keys(nuptk(1))
+        d.find_element(By.ID, "code").clear()
+        d.find_element(By.ID, "code").send_keys(cb.staff.code(cb.sid))
+        d.find_element(By.ID, "open").click()
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw"),
+             "no withdraw button on a submitted claim")
+        assert not d.find_element(By.ID, "flat-harian").is_displayed()
+        d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-withdraw").click()
+        yes = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-confirm "
+                                                               "button.pb-btn-primary"),
+                   "no question before withdrawing")
+        assert d.switch_to.active_element == yes
+        yes.click()
+        wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-card p").text
+             == "Ditarik", "withdrawn claim not shown")
+        # the allowance may be filed again
+        wait(d, lambda d: d.find_element(By.ID, "flat-harian").is_displayed(),
+             "the allowance is not offered again")
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
     finally:
         set_viewport(d, 360, 740)
         boxes.close()

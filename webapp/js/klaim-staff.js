@@ -141,7 +141,7 @@
 	/* Facilitators decide; an admin sets the box up and sees no buttons. */
 	function decisionButtons(c) {
 		var td = PB.el("td", null, null);
-		if (!me || me.role === "admin")
+		if (!me || me.role === "admin" || c.status === "withdrawn")
 			return td;
 		td.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
 			onclick: function () { decide([c.id], "approve", ""); }}, PB.t("ks.approve")));

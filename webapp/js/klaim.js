@@ -119,7 +119,8 @@
 
 	function claimed(code) {
 		for (var i = 0; i < mine.length; i++)
-			if (mine[i].item === code && mine[i].day === claimDay())
+			if (mine[i].item === code && mine[i].day === claimDay() &&
+			    mine[i].status !== "withdrawn")
 				return true;
 		return false;
 	}
@@ -165,20 +166,58 @@
 	}
 
 	/* "Klaim saya" as cards, status first: no table cut at 360 px. */
+	/* A claim still only submitted can be taken back, after one question. */
+	function withdrawButton(li, c) {
+		var b = PB.el("button", {type: "button", "class": "pb-btn cl-withdraw",
+			"data-claim": String(c.id)}, PB.t("klaim.withdraw"));
+		b.addEventListener("click", function () {
+			var yes = PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary"},
+				PB.t("klaim.withdraw_yes"));
+			var no = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("klaim.confirm_no"));
+			var q = PB.el("div", {"class": "cl-confirm", role: "group"}, [
+				PB.el("p", null, PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c),
+					day: c.day})), yes, no]);
+			error("");
+			status("");
+			li.replaceChild(q, b);
+			yes.focus();
+			no.addEventListener("click", function () {
+				li.replaceChild(b, q);
+				b.focus();
+			});
+			yes.addEventListener("click", function () {
+				yes.disabled = true;
+				PB.api("POST", "/api/v1/claims/" + c.id + "/withdraw", {checkin: me.checkin},
+				       function (err) {
+					if (err) {
+						yes.disabled = false;
+						return error(err.message);
+					}
+					status(PB.t("klaim.withdrawn", {item: PBClaims.itemLabel(c)}));
+					refresh();
+				});
+			});
+		});
+		return b;
+	}
+
 	function drawMine(list) {
-		var ul = PB.$("mine-rows"), i, c, st;
+		var ul = PB.$("mine-rows"), i, c, st, li;
 		PB.clear(ul);
 		for (i = 0; i < mine.length; i++) {
 			c = mine[i];
 			st = PB.t("claims.status." + c.status);
 			if (c.status === "rejected" && c.decision && c.decision.reason)
 				st += " \u2014 " + PB.t("claims.reason", {reason: c.decision.reason});
-			ul.appendChild(PB.el("li", {"class": "cl-card cl-card-" + c.status}, [
+			li = PB.el("li", {"class": "cl-card cl-card-" + c.status}, [
 				PB.el("p", {"class": "cl-card-status cl-" + c.status}, st),
 				PB.el("p", {"class": "cl-card-item"}, [PBClaims.itemLabel(c), " \u00b7 ",
 					PB.el("span", {"class": "cl-money"}, PBClaims.rp(c.amount))]),
 				PB.el("p", {"class": "cl-why"}, c.day + (c.why ? " \u00b7 " + c.why : ""))
-			]));
+			]);
+			if (c.status === "submitted")
+				li.appendChild(withdrawButton(li, c));
+			ul.appendChild(li);
 		}
 		if (!mine.length)
 			ul.appendChild(PB.el("li", {"class": "cl-card"}, PB.t("klaim.none")));
