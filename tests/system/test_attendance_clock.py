@@ -152,7 +152,7 @@ def test_offset_is_not_trusted_after_a_reboot(make_box):
     assert rows[nuptk(0)]["status"] == "present"
     dated = outbox(box, "attendance.dated")
     assert len(dated) == 1 and dated[0]["id"] == j["uid"] and dated[0]["day"] == today
-    assert before - 5000 <= dated[0]["wall_ms"] <= after + 5000
+    assert before - MIN <= dated[0]["wall_ms"] <= after + MIN        # generous: a loaded machine
     y = st.get(f"/api/v1/sessions/{sid}/attendance", params={"day": local_day(yesterday)}).json()
     assert {r["nuptk"]: r["status"] for r in y["rows"]}[nuptk(0)] == "present"
     # nothing left to review
