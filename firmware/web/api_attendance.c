@@ -8,6 +8,7 @@
 #include "pb_clock.h"
 #include "pb_code.h"
 #include "pb_db.h"
+#include "pb_ids.h"
 #include "pb_log.h"
 #include "pb_net.h"
 #include "pb_outbox.h"
@@ -327,6 +328,13 @@ static int session_by_code(struct pb_req *r, sqlite3 *db, const char *code, cons
 	return today == 0 ? 2 : 1;
 }
 
+static enum MHD_Result too_many_wrong(struct pb_req *r, unsigned wait)
+{
+	return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_wrong_codes",
+				"Terlalu banyak kode sesi yang salah. Tunggu sebentar, lalu "
+				"coba lagi dengan kode di layar fasilitator.", wait);
+}
+
 static enum MHD_Result code_refused(struct pb_req *r, enum pb_code_check cc)
 {
 	if (cc == PB_CODE_MALFORMED)
@@ -344,9 +352,10 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 				 char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
 {
 	const json_t *sid;
-	const char *code;
+	const char *code, *dev;
 	char nuptk[PB_NUPTK_LEN + 1];
 	enum pb_code_check cc;
+	unsigned wait;
 	int rc;
 
 	sid = json_object_get(in, "session");
@@ -368,8 +377,19 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 		*ret = code_refused(r, PB_CODE_MALFORMED);
 		goto fail;
 	}
+	dev = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
+	if (!pb_id_valid(dev))
+		dev = NULL;
 	if (sid == NULL) {                     /* the code picks the session */
+		/* wrong codes are counted as for one session: 0, all of the day's */
+		wait = pb_guard_code_try(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
+		if (wait != 0) {
+			*ret = too_many_wrong(r, wait);
+			goto fail;
+		}
 		rc = session_by_code(r, db, code, day, k, &cc);
+		if (rc != 1 || cc != PB_CODE_WRONG)
+			pb_guard_code_ok(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
 		if (rc == 0) {
 			json_object_set_new(in, "session", json_integer(k->id));
 			return in;
@@ -390,8 +410,15 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 			   "Kegiatan ini tidak berlangsung hari ini");
 		goto fail;
 	}
+	wait = pb_guard_code_try(r->web, r->client, dev, k->id);
+	if (wait != 0) {
+		*ret = too_many_wrong(r, wait);
+		goto fail;
+	}
 	cc = pb_code_check(k->secret, code, pb_clock_mono_ms(), r->web->cfg.code_period_s,
 			   r->web->cfg.code_grace_s);
+	if (cc != PB_CODE_WRONG)         /* only a wrong code is a guess */
+		pb_guard_code_ok(r->web, r->client, dev, k->id);
 	if (cc == PB_CODE_VALID)
 		return in;
 	*ret = code_refused(r, cc);
@@ -408,14 +435,12 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 	return in != NULL ? checkin_common_in(r, db, in, k, day, ret) : NULL;
 }
 
-static int device_valid(const char *d);
-
 /* The phone's pb_dev cookie, or a new id (*fresh) when it has none. */
 static void device_id(struct pb_req *r, char dev[PB_ID_HEX_LEN + 1], int *fresh)
 {
 	const char *c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
 
-	*fresh = !device_valid(c);
+	*fresh = !pb_id_valid(c);
 	if (*fresh)
 		pb_id_new(dev);
 	else
@@ -535,16 +560,6 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	device_cookie(cookie, sizeof(cookie), dev);
 	return pb_respond_json_with(r, MHD_HTTP_OK, out, fresh ?
 		(const char *const[]){ "Set-Cookie", cookie, NULL } : NULL);
-}
-
-static int device_valid(const char *d)
-{
-	if (d == NULL || strlen(d) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
-			return 0;
-	return 1;
 }
 
 /* What a phone gets back: the record with the name and school masked (the
@@ -709,9 +724,17 @@ enum MHD_Result pb_handle_attendance(struct pb_req *r)
 	enum MHD_Result ret;
 	char day[PB_DAY_LEN + 1];
 
+	json_t *out;
+	unsigned wrong, refused;
+
 	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
 		return ret;
-	return pb_respond_json_with(r, MHD_HTTP_OK, pb_att_day(pb_web_db(r->web), &k, day), NULL);
+	out = pb_att_day(pb_web_db(r->web), &k, day);
+	pb_guard_code_stats(k.id, &wrong, &refused);
+	if (out != NULL)
+		json_object_set_new(out, "wrong_codes", json_pack("{s:i, s:i}", "wrong", (int)wrong,
+								   "refused", (int)refused));
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* A day's list (or the session's JP totals) as a CSV download; audited,
