@@ -205,10 +205,13 @@ var PB = (function () {
 	};
 
 	/* ---- XHR ---- */
-	function failure(status, code, serverMessage) {
+	/* The page's own words for code; else the box's message when it is in
+	 * the page's language (the box follows Accept-Language and names its
+	 * language in "lang"), or quoted. */
+	function failure(status, code, serverMessage, serverLang) {
 		var key = "error." + code;
 		var message = PB.strings.hasOwnProperty(key) ? PB.t(key) :
-			(serverMessage && PB.lang === "id") ? serverMessage :
+			(serverMessage && (serverLang || "id") === PB.lang) ? serverMessage :
 			serverMessage ? PB.t("error.server", {message: serverMessage}) :
 			PB.t("error.http", {status: status});
 		return {status: status, code: code, message: message};
@@ -225,6 +228,8 @@ var PB = (function () {
 		}
 		xhr.open(method, url, true);
 		xhr.setRequestHeader("Accept", accept);
+		if (PB.lang)            /* the box answers messages in the page's language */
+			xhr.setRequestHeader("Accept-Language", PB.lang);
 		if (body !== null && body !== undefined)
 			xhr.setRequestHeader("Content-Type", "application/json");
 		if (PB.csrf && method !== "GET")   /* staff pages: the login's CSRF token */
@@ -258,7 +263,8 @@ var PB = (function () {
 				return callback(null, data, xhr.status);
 			}
 			if (data && typeof data.error === "string")
-				return callback(failure(xhr.status, data.error, data.message), data, xhr.status);
+				return callback(failure(xhr.status, data.error, data.message, data.lang),
+						data, xhr.status);
 			return callback(failure(xhr.status, "http_" + xhr.status), null, xhr.status);
 		});
 	};
@@ -357,9 +363,10 @@ var PB = (function () {
 				PB.t("footer.portal_hint") + " ",
 				PB.el("strong", {text: PB.t("footer.address")})
 			]),
-			PB.el("p", {"class": "pb-small"},
+			PB.el("p", {"class": "pb-small"}, [
 				PB.t("footer.about", {centre: PB.centre || PB.t("app.name"),
-						      version: PB.version || "?"}))
+						      version: PB.version || "?"}), " · ",
+				PB.el("a", {href: "/staff.html", id: "pb-staff-link"}, PB.t("footer.staff"))])
 		]));
 	}
 
