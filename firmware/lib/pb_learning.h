@@ -1,0 +1,82 @@
+/* pb_learning: the learning loop on the box — module tests and worksheets
+ * stored from the manifest, teachers' test attempts (items and options
+ * shuffled per attempt, answers saved one by one, the deadline kept here,
+ * scored here against a key that never goes to a phone), progress per
+ * module activity, and the results of a session. Every finished attempt
+ * and progress mark goes to the outbox in the same transaction. */
+#ifndef PB_LEARNING_H
+#define PB_LEARNING_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "pb_ids.h"
+#include "pb_learnspec.h"
+
+#define PB_LEARN_ACTIVITY_MAX 80     /* bytes of an activity name */
+/* A deadline is met by answers that arrive up to this late (the request
+ * was on its way when time ran out). */
+#define PB_LEARN_GRACE_MS     2000
+
+enum pb_learn_result {
+	PB_LEARN_OK = 0,
+	PB_LEARN_NO_TEST,        /* no such module test */
+	PB_LEARN_NO_ATTEMPT,     /* no such attempt for this teacher */
+	PB_LEARN_NO_ATTEMPTS_LEFT,
+	PB_LEARN_FINISHED,       /* the attempt is already scored */
+	PB_LEARN_TIME_UP,        /* the box's deadline passed: scored as it stood */
+	PB_LEARN_BAD_ITEM,       /* the item is not in this attempt */
+	PB_LEARN_BAD_CHOICE,     /* an option not of the item, or two for a single-choice */
+	PB_LEARN_BAD_ACTIVITY,
+	PB_LEARN_DB,
+};
+
+/* A teacher as the box knows them: a session and a NUPTK (the caller
+ * checked the proof). */
+struct pb_learner {
+	int64_t kegiatan_id;
+	const char *session_uid;
+	const char *nuptk;
+};
+
+/* Replace a module's tests and worksheets with those of its manifest
+ * (learning: pb_learnspec's JSON or NULL). Inside the caller's
+ * transaction (the catalogue's upsert). */
+int pb_learning_store(sqlite3 *db, const char *module_id, const char *learning);
+
+/* What a module has, for the catalogue: {"tests":[{id, kind, title, items,
+ * kkm, time_limit_s, attempts}], "worksheets":[{id, title, due}]}; never
+ * items or keys. NULL on a database error. */
+json_t *pb_learning_summary(sqlite3 *db, const char *module_id);
+
+/* Start an attempt, or give back the open one (a second phone, a reopened
+ * page). *view: the attempt as a phone sees it. */
+enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who,
+				       const char *module_id, const char *test_id,
+				       json_t **view);
+/* An attempt of this teacher (scored first if its deadline passed). */
+enum pb_learn_result pb_learning_view(sqlite3 *db, const struct pb_learner *who,
+				      const char *attempt_uid, json_t **view);
+/* Save one answer (choice: a list of option ids; empty clears it). */
+enum pb_learn_result pb_learning_answer(sqlite3 *db, const struct pb_learner *who,
+					const char *attempt_uid, const char *item_id,
+					const json_t *choice, json_t **view);
+/* Score the attempt now. */
+enum pb_learn_result pb_learning_finish(sqlite3 *db, const struct pb_learner *who,
+					const char *attempt_uid, json_t **view);
+
+/* Mark a module activity ("file:NAME" of the module's files) opened or done. */
+enum pb_learn_result pb_learning_mark(sqlite3 *db, const struct pb_learner *who,
+				      const char *module_id, const char *activity,
+				      const char *state);
+/* "Progres saya" for one module: activities, tests (attempts used and
+ * left, last score, the open attempt), worksheets. */
+enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *who,
+					  const char *module_id, json_t **out);
+
+/* Results of a session (staff): per test, per teacher the pre and post
+ * scores, per item how many got it wrong, completion. NULL on error. */
+json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id);
+
+#endif

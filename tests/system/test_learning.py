@@ -1,0 +1,282 @@
+"""The learning loop through pb-web over real HTTP: tests and worksheets
+from the manifest in the catalogue (titles and counts only), attempts that
+the box lays out, times, scores and limits, answers saved one request at
+a time and found again by a second phone or a reopened page, progress,
+the staff results (JSON and CSV), the records that go upstream, and no key
+in anything a phone receives."""
+import csv
+import io
+import json
+import sqlite3
+import threading
+import time
+
+import requests
+
+from attendance_util import Staff
+from learning_util import (MODULE, PRE_ITEMS, LearnBox, import_module, key_leaks, key_of,
+                           make_folder, module_doc)
+
+
+def right(item_id):
+    return key_of(PRE_ITEMS)[item_id]
+
+
+def assert_no_key(lb):
+    assert lb.seen, "no answers were recorded"
+    for method, url, status, text in lb.seen:
+        assert key_leaks(text) == [], (method, url, status, text[:300])
+
+
+def outbox(lb, kind):
+    db = sqlite3.connect(lb.box.db_path())
+    try:
+        return [json.loads(p) for (p,) in db.execute(
+            "SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (kind,))]
+    finally:
+        db.close()
+
+
+def test_catalogue_says_what_a_module_has_but_no_items_or_keys(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=1)
+    r = requests.get(lb.base + "/api/v1/modules", timeout=30)
+    assert r.status_code == 200
+    m = [x for x in r.json()["modules"] if x["id"] == MODULE][0]
+    assert [(t["id"], t["kind"], t["title"], t["items"], t["kkm"]) for t in m["tests"]] == \
+        [("awal", "pre", "Tes Awal", 4, 75), ("akhir", "post", "Tes Akhir", 4, 75)]
+    assert m["worksheets"] == [{"id": "lk1", "title": "LK 1 Rangkaian Seri",
+                                "due": "2030-01-31"}]
+    assert "Satuan kuat arus" not in r.text and key_leaks(r.text) == []
+    one = requests.get(lb.base + "/api/v1/modules/" + MODULE, timeout=30)
+    assert one.status_code == 200 and key_leaks(one.text) == []
+    assert "Satuan kuat arus" not in one.text
+
+
+def test_bad_tests_in_a_manifest_refuse_the_module(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=1)
+    for breakit, words in [
+            (lambda d: d["tests"][0]["items"][0].update(answer=["z"]), "not an option"),
+            (lambda d: d["tests"][0]["items"][0].update(answer=["a", "b"]), "exactly one"),
+            (lambda d: d["tests"][0].update(kind="mid"), "pre"),
+            (lambda d: d["tests"][0].update(attempts=0), "attempts"),
+            (lambda d: d["worksheets"][0].update(due="31-01-2030"), "YYYY-MM-DD")]:
+        doc = module_doc()
+        doc["id"] = "rusak"
+        breakit(doc)
+        folder = tmp_path / ("bad-%d" % len(words))
+        make_folder(str(folder), [doc])
+        p = lb.box.pbctl("content", "import", str(folder), check=False)
+        assert p.returncode != 0 and words in p.stdout, p.stdout
+    r = requests.get(lb.base + "/api/v1/modules", params={"q": "rusak"}, timeout=30)
+    assert r.json()["total"] == 0
+
+
+def test_pre_test_saved_as_it_goes_resumed_on_a_second_phone_and_scored(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    phone1, phone2 = lb.teacher(0), lb.teacher(0)
+    r = phone1.start("awal")
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert a["n"] == 1 and a["attempts"] == 2 and a["finished"] is False
+    assert sorted(i["id"] for i in a["items"]) == ["m1", "s1", "s2", "s3"]
+    assert a["answers"] == {} and "remaining_ms" not in a
+    # answers one request at a time, from both phones
+    assert phone1.answer(a["attempt"], "s1", right("s1")).status_code == 200
+    assert phone1.answer(a["attempt"], "s2", ["b"]).status_code == 200      # wrong
+    # the page closed and opened again, or the second phone: the same attempt
+    again = phone2.start("awal").json()
+    assert again["attempt"] == a["attempt"]
+    assert again["answers"] == {"s1": right("s1"), "s2": ["b"]}
+    assert [i["id"] for i in again["items"]] == [i["id"] for i in a["items"]]
+    view = phone2.view(a["attempt"]).json()
+    assert view["answers"] == again["answers"]
+    assert phone2.answer(a["attempt"], "m1", ["c", "a"]).status_code == 200
+    assert phone2.answer(a["attempt"], "s2", right("s2")).status_code == 200  # changed
+    r = phone1.finish(a["attempt"])
+    assert r.status_code == 200, r.text
+    res = r.json()["result"]
+    # s3 unanswered: 3 of 4
+    assert (res["correct"], res["total"], res["score"], res["passed"]) == (3, 4, 75, True)
+    assert "wrong" not in res               # one more attempt allowed: no hints yet
+    # finishing again (a retried request) gives the same result
+    assert phone2.finish(a["attempt"]).json()["result"]["score"] == 75
+    assert phone1.answer(a["attempt"], "s3", ["a"]).json()["error"] == "attempt_finished"
+    # second and last attempt: fresh layout, then which items were wrong
+    b = phone1.start("awal").json()
+    assert b["n"] == 2 and b["attempt"] != a["attempt"] and b["answers"] == {}
+    phone1.answer(b["attempt"], "s1", ["a"])
+    res = phone1.finish(b["attempt"]).json()["result"]
+    assert res["score"] == 0 and sorted(w["id"] for w in res["wrong"]) == \
+        ["m1", "s1", "s2", "s3"]
+    r = phone2.start("awal")
+    assert r.status_code == 409 and r.json()["error"] == "no_attempts_left"
+    # Progres saya
+    p = phone2.progress().json()
+    t = {x["id"]: x for x in p["tests"]}
+    assert t["awal"]["used"] == 2 and t["awal"]["left"] == 0
+    assert t["awal"]["last"]["score"] == 0 and "open" not in t["awal"]
+    assert p["summary"]["tests_taken"] == 1 and p["worksheets"][0]["id"] == "lk1"
+    # each scored attempt went upstream once, with its answers
+    recs = outbox(lb, "learning.attempt")
+    assert [(x["attempt"], x["n"], x["score"]) for x in recs] == \
+        [(a["attempt"], 1, 75), (b["attempt"], 2, 0)]
+    assert recs[0]["nuptk"] == phone1.nuptk and recs[0]["kind"] == "pre"
+    assert {x["item"]: x["ok"] for x in recs[0]["answers"]} == \
+        {"s1": True, "s2": True, "s3": False, "m1": True}
+    assert_no_key(lb)
+
+
+def test_time_limit_is_kept_by_the_box(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=1, post_limit_s=1)
+    t = lb.teacher(0)
+    a = t.start("akhir").json()
+    assert 0 <= a["remaining_ms"] <= 1000
+    assert t.answer(a["attempt"], "s1", right("s1")).status_code == 200
+    time.sleep(3.5)                       # past the limit and the grace for answers in flight
+    r = t.answer(a["attempt"], "s2", right("s2"))
+    assert r.status_code == 409 and r.json()["error"] == "time_up", r.text
+    v = t.view(a["attempt"]).json()
+    assert v["finished"] is True and v["result"]["timed_out"] is True
+    assert v["answers"] == {"s1": right("s1")} and v["result"]["correct"] == 1
+    # the one attempt is used up; the late answer was not kept
+    assert t.start("akhir").json()["error"] == "no_attempts_left"
+    recs = outbox(lb, "learning.attempt")
+    assert len(recs) == 1 and recs[0]["timed_out"] is True and recs[0]["correct"] == 1
+    assert_no_key(lb)
+
+
+def test_a_closed_page_past_the_deadline_is_scored_when_the_teacher_comes_back(make_box,
+                                                                              tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=1, post_limit_s=1, post_attempts=2)
+    t = lb.teacher(0)
+    a = t.start("akhir").json()
+    t.answer(a["attempt"], "m1", right("m1"))
+    time.sleep(3.5)
+    b = t.start("akhir").json()          # the first was scored, a second one opens
+    assert b["n"] == 2 and b["attempt"] != a["attempt"]
+    first = t.view(a["attempt"]).json()["result"]
+    assert first["timed_out"] is True and first["correct"] == 1
+    assert_no_key(lb)
+
+
+def test_proof_and_ownership(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    t0, t1 = lb.teacher(0), lb.teacher(1)
+    a = t0.start("awal").json()["attempt"]
+    # another teacher's proof, a made-up proof, no proof
+    r = requests.post(lb.base + "/api/v1/learning/attempts", json={
+        "session": lb.sid, "nuptk": t0.nuptk, "checkin": t1.proof, "module": MODULE,
+        "test": "awal"}, timeout=30)
+    assert r.status_code == 403 and r.json()["error"] == "other_teacher"
+    r = requests.get(lb.base + "/api/v1/learning/attempts/" + a, params={
+        "session": lb.sid, "nuptk": t0.nuptk, "checkin": "0" * 32}, timeout=30)
+    assert r.status_code == 403 and r.json()["error"] == "bad_proof"
+    r = requests.get(lb.base + "/api/v1/learning/modules/" + MODULE,
+                     params={"session": lb.sid, "nuptk": t0.nuptk}, timeout=30)
+    assert r.status_code == 400
+    # teacher 1 with their own proof cannot see or answer teacher 0's attempt
+    assert t1.view(a).status_code == 404
+    assert t1.answer(a, "s1", ["a"]).status_code == 404
+    assert t1.finish(a).status_code == 404
+    # bad answers are refused and change nothing
+    assert t0.answer(a, "s1", ["z"]).json()["error"] == "bad_choice"
+    assert t0.answer(a, "s1", ["a", "b"]).json()["error"] == "bad_choice"
+    assert t0.answer(a, "m1", ["a", "a"]).json()["error"] == "bad_choice"
+    assert t0.answer(a, "zz", ["a"]).json()["error"] == "bad_item"
+    assert t0.answer(a, "s1", "a").json()["error"] == "bad_choice"
+    assert t0.start("nope").json()["error"] == "no_test"
+    assert t0.view(a).json()["answers"] == {}
+    assert_no_key(lb)
+
+
+def test_progress_marks_and_results_for_staff(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=3)
+    for i, picks in [(0, ["b", "a"]), (1, ["a", "a"]), (2, ["c", "c"])]:
+        t = lb.teacher(i)
+        a = t.start("awal").json()["attempt"]
+        t.answer(a, "s1", [picks[0]])
+        t.answer(a, "s2", [picks[1]])
+        t.finish(a)
+    t = lb.teacher(0)
+    post = t.start("akhir").json()["attempt"]
+    for it in PRE_ITEMS:
+        t.answer(post, it["id"], right(it["id"]))
+    assert t.finish(post).json()["result"]["score"] == 100
+    assert t.post("/api/v1/learning/modules/%s/progress" % MODULE, activity="file:1",
+                  state="done").status_code == 200
+    assert t.post("/api/v1/learning/modules/%s/progress" % MODULE, activity="file:9",
+                  state="done").json()["error"] == "bad_activity"
+    assert t.post("/api/v1/learning/modules/%s/progress" % MODULE, activity="file:0",
+                  state="finished").json()["error"] == "bad_activity"
+    # done is not taken back by a later "opened"
+    t.post("/api/v1/learning/modules/%s/progress" % MODULE, activity="file:1", state="opened")
+    p = t.progress().json()
+    assert [(x["activity"], x["state"]) for x in p["activities"]] == \
+        [("file:0", ""), ("file:1", "done")]
+    assert p["summary"] == {"activities_done": 1, "activities": 2, "tests_taken": 2, "tests": 2}
+    prog = outbox(lb, "learning.progress")
+    assert [(x["activity"], x["state"]) for x in prog if x["nuptk"] == t.nuptk] == \
+        [("test:awal", "opened"), ("test:awal", "done"), ("test:akhir", "opened"),
+         ("test:akhir", "done"), ("file:1", "done")]
+    # staff only
+    assert requests.get(lb.base + "/api/v1/sessions/%d/learning" % lb.sid,
+                        timeout=30).status_code == 401
+    st = Staff(lb.box)
+    res = st.get("/api/v1/sessions/%d/learning" % lb.sid).json()
+    me = [x for x in res["teachers"] if x["nuptk"] == t.nuptk][0]
+    assert me["pre"]["score"] == 50 and me["post"]["score"] == 100 and me["done"] == 3
+    other = [x for x in res["teachers"] if x["nuptk"] == lb.teacher(2).nuptk][0]
+    assert other["post"] is None and other["pre"]["score"] == 0
+    pre = [x for x in res["tests"] if x["test"] == "awal"][0]
+    assert pre["attempts"] == 3 and pre["teachers"] == 3
+    missed = {i["id"]: i["wrong"] for i in pre["items"]}
+    # s1 right only for teacher 0, s2 for 0 and 1; s3 and m1 never answered
+    assert missed == {"s1": 2, "s2": 1, "s3": 3, "m1": 3}
+    c = st.get("/api/v1/sessions/%d/learning.csv" % lb.sid)
+    assert c.status_code == 200 and c.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(c.text)))
+    assert rows[0] == ["nuptk", "nama", "modul", "tes_awal", "tes_akhir", "kegiatan_selesai"]
+    assert [t.nuptk, "Guru Nomor 0", MODULE, "50", "100", "3"] in rows
+    assert ["modul", "tes", "jenis", "soal", "teks", "salah", "dikerjakan"] in rows
+    assert [MODULE, "awal", "pre", "s1", PRE_ITEMS[0]["text"], "2", "3"] in rows
+    assert_no_key(lb)
+
+
+def test_many_teachers_at_once_each_saved_and_scored_once(make_box, tmp_path):
+    n = 12
+    lb = LearnBox(make_box, tmp_path / "usb", n=n)
+    errors = []
+
+    def one(i):
+        try:
+            t = lb.teacher(i)
+            a = t.start("awal").json()["attempt"]
+            for it in PRE_ITEMS:
+                r = t.answer(a, it["id"], right(it["id"]) if i % 2 == 0 else ["c"])
+                assert r.status_code == 200, r.text
+            assert t.finish(a).status_code == 200
+        except Exception as e:        # reported below, in the main thread
+            errors.append(repr(e))
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == []
+    recs = outbox(lb, "learning.attempt")
+    assert len(recs) == n and len({r["attempt"] for r in recs}) == n
+    assert sorted(r["score"] for r in recs) == [0] * (n // 2) + [100] * (n // 2)
+    assert_no_key(lb)
+
+
+def test_reimporting_a_changed_test_keeps_attempts_and_updates_the_catalogue(make_box,
+                                                                            tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=1)
+    t = lb.teacher(0)
+    a = t.start("awal").json()["attempt"]
+    t.answer(a, "s1", right("s1"))
+    p = import_module(lb.box, tmp_path / "usb", pre_attempts=3)
+    assert "1 diperbarui" in p.stdout, p.stdout
+    assert t.view(a).json()["attempts"] == 3
+    assert t.finish(a).json()["result"]["correct"] == 1
+    assert_no_key(lb)
