@@ -47,17 +47,35 @@ static const char *field(struct pb_req *r, const json_t *in, const char *name, c
 	return NULL;
 }
 
+#define PROOF_HEADER "X-Checkin-Id"
+
+/* A teacher proves who they are with their check-in id ("checkin" in the
+ * body of a POST; X-Checkin-Id or ?checkin= on a GET). Without one, staff
+ * may read (GET) a teacher's progress and attempts, never act for them. */
 static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learner_req *l,
 		   enum MHD_Result *ret)
 {
 	char num[24];
 	const char *sid = field(r, in, "session", num, sizeof(num));
 	const char *nuptk = field(r, in, "nuptk", NULL, 0);
-	const char *proof = field(r, in, "checkin", NULL, 0);
+	const char *proof = in != NULL ? field(r, in, "checkin", NULL, 0) :
+			    pb_header(r, PROOF_HEADER);
+	struct pb_login staff;
 	sqlite3_stmt *st;
 	int64_t id;
 	int rc, ok = 0;
 
+	if (in == NULL && proof == NULL)
+		proof = pb_query(r, "checkin");
+	if (proof == NULL) {
+		if (!pb_require_staff(r, PB_NEED_STAFF, in != NULL, &staff, ret))
+			return -1;
+		if (in != NULL) {
+			*ret = ERR(r, MHD_HTTP_FORBIDDEN, "teacher_only",
+				   "Hanya guru sendiri yang mengerjakan tes dan mencatat kemajuannya");
+			return -1;
+		}
+	}
 	if (db == NULL) {
 		*ret = DB_ERR(r);
 		return -1;
@@ -76,29 +94,31 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
 		return -1;
 	}
-	if (proof == NULL || !pb_hex_valid(proof, PB_ID_HEX_LEN)) {
+	if (proof != NULL && !pb_hex_valid(proof, PB_ID_HEX_LEN)) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		return -1;
 	}
-	st = pb_db_stmt(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-			"kegiatan_id = ?2 AND kind = 'checkin'");
-	if (st == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, l->k.id);
-	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0) ? 1 : 2;
-	pb_db_stmt_done(st);
-	if (ok != 1) {
-		*ret = ok == 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
-				     "Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu")
-			       : ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
-				     "Bukti hadir ini milik guru lain");
-		return -1;
+	if (proof != NULL) {
+		st = pb_db_stmt(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
+				"kegiatan_id = ?2 AND kind = 'checkin'");
+		if (st == NULL) {
+			*ret = DB_ERR(r);
+			return -1;
+		}
+		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, l->k.id);
+		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			ok = sqlite3_column_int(st, 0) ? 1 : 2;
+		pb_db_stmt_done(st);
+		if (ok != 1) {
+			*ret = ok == 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
+				"Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu")
+				       : ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
+				"Bukti hadir ini milik guru lain");
+			return -1;
+		}
 	}
 	snprintf(l->nuptk, sizeof(l->nuptk), "%s", nuptk);
 	l->who.kegiatan_id = l->k.id;

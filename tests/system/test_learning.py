@@ -173,7 +173,18 @@ def test_proof_and_ownership(make_box, tmp_path):
     assert r.status_code == 403 and r.json()["error"] == "bad_proof"
     r = requests.get(lb.base + "/api/v1/learning/modules/" + MODULE,
                      params={"session": lb.sid, "nuptk": t0.nuptk}, timeout=30)
-    assert r.status_code == 400
+    assert r.status_code == 401 and r.json()["error"] == "login_required"
+    # the proof also goes as X-Checkin-Id on a GET
+    r = requests.get(lb.base + "/api/v1/learning/attempts/" + a, params={
+        "session": lb.sid, "nuptk": t0.nuptk}, headers={"X-Checkin-Id": t0.proof}, timeout=30)
+    assert r.status_code == 200 and r.json()["attempt"] == a
+    # staff may look at a teacher's progress and attempt, never act for them
+    st = Staff(lb.box)
+    r = st.get("/api/v1/learning/attempts/" + a, params={"session": lb.sid, "nuptk": t0.nuptk})
+    assert r.status_code == 200 and key_leaks(r.text) == []
+    r = st.post("/api/v1/learning/attempts/%s/answers" % a, json={
+        "session": lb.sid, "nuptk": t0.nuptk, "item": "s1", "choice": ["b"]})
+    assert r.status_code == 403 and r.json()["error"] == "teacher_only"
     # teacher 1 with their own proof cannot see or answer teacher 0's attempt
     assert t1.view(a).status_code == 404
     assert t1.answer(a, "s1", ["a"]).status_code == 404
