@@ -140,8 +140,8 @@ class LearnBox(ClaimBox):
     """A box with the learning module imported, a session, n teachers on
     its roster, each checked in (proof kept)."""
 
-    def __init__(self, make_box, folder, n=3, **kw):
-        super().__init__(make_box, n=n, rates=False)
+    def __init__(self, make_box, folder, n=3, att="", **kw):
+        super().__init__(make_box, n=n, rates=False, att=att)
         import_module(self.box, folder, **kw)
         self.seen = []
         for i in range(n):

@@ -291,3 +291,30 @@ def test_reimporting_a_changed_test_keeps_attempts_and_updates_the_catalogue(mak
     assert t.view(a).json()["attempts"] == 3
     assert t.finish(a).json()["result"]["correct"] == 1
     assert_no_key(lb)
+
+
+def test_learning_page_strings_exist_in_both_languages():
+    """Every string belajar.html and belajar.js name is in both languages."""
+    import os
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    web = os.path.join(root, "webapp")
+
+    def load(lang, name):
+        return json.load(open(os.path.join(web, "locale", lang, name + ".json")))
+    own = {lang: load(lang, "belajar") for lang in ("id", "en")}
+    assert set(own["id"]) == set(own["en"])
+    strings = {lang: dict(load(lang, "common"), **own[lang]) for lang in ("id", "en")}
+    used = set(re.findall(r'data-i18n(?:-label|-placeholder)?="([^"]+)"',
+                          open(os.path.join(web, "belajar.html")).read()))
+    code = open(os.path.join(web, "js", "belajar.js")).read()
+    used |= set(re.findall(r'PB\.t\("([^"]+)"', code))
+    used |= {k + s for k in re.findall(r'PB\.tn\("([^"]+)"', code) for s in (".one", ".other")}
+    used = {k for k in used if not k.endswith("_")}      # built from data: below
+    used |= {"belajar.state_" + s for s in ("none", "opened", "done")}
+    for lang in ("id", "en"):
+        assert sorted(k for k in used if k not in strings[lang]) == [], lang
+    # the English codes of every error the learning routes give
+    src = open(os.path.join(root, "firmware", "web", "api_learning.c")).read()
+    codes = set(re.findall(r'MHD_HTTP_[A-Z_]+, "([a-z_]+)"', src)) - {"database"}
+    assert codes and sorted(c for c in codes if "error." + c not in strings["en"]) == []
