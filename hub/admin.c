@@ -416,7 +416,7 @@ int hub_cmd_paid(PGconn *pg, int argc, char **argv)
 
 /* One CSV field: quoted when needed; a leading = + - @ tab or CR is
  * neutralised with a quote so spreadsheets do not run it. */
-static void csv_field(FILE *f, const char *s, int last)
+void hub_csv_field(FILE *f, const char *s, int last)
 {
 	int quote = strpbrk(s, ",\"\r\n") != NULL;
 	int neut = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
@@ -475,6 +475,8 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	PGresult *res;
 	int cols;
 
+	if (strcmp(kind, "learning") == 0)
+		return hub_learning_export(pg, centre, session, NULL, NULL, out);
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
 		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
@@ -494,19 +496,22 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	cols = PQnfields(res);
 	for (int i = 0; i < PQntuples(res); i++)
 		for (int c = 0; c < cols; c++)
-			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+			hub_csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
 	PQclear(res);
 	return 0;
 }
 
 int hub_cmd_export(PGconn *pg, int argc, char **argv)
 {
-	int rc = argc >= 2 ? hub_export(pg, argv[1], opt(argc, argv, "--centre"),
-					opt(argc, argv, "--session"), stdout) : -2;
+	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
+		 hub_learning_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
+				     opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"), stdout) :
+		 hub_export(pg, argv[1], opt(argc, argv, "--centre"),
+			    opt(argc, argv, "--session"), stdout);
 
 	if (rc == -2)
-		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
-			"[--session ID]\n");
+		fprintf(stderr, "usage: pb-hub export attendance|claims|learning [--centre ID] "
+			"[--session ID] [--nuptk N] [--module ID] (the last two: learning)\n");
 	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
 }
 

@@ -47,7 +47,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
     boxes = _Boxes()
     try:
         lb = LearnBox(boxes, tmp_path / "usb", n=1,
-                      att="code_period_s = 600\ncode_grace_s = 600\n")
+                      box={"att": "code_period_s = 600\ncode_grace_s = 600\n"})
         code = lb.staff.code(lb.sid)
         set_viewport(d, *PHONE)
         d.get(lb.base + "/#/m/" + MODULE)

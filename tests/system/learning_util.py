@@ -138,10 +138,11 @@ class Teacher:
 
 class LearnBox(ClaimBox):
     """A box with the learning module imported, a session, n teachers on
-    its roster, each checked in (proof kept)."""
+    its roster, each checked in (proof kept). box: more arguments of
+    ClaimBox (att, extra, launch); kw: of module_doc."""
 
-    def __init__(self, make_box, folder, n=3, att="", **kw):
-        super().__init__(make_box, n=n, rates=False, att=att)
+    def __init__(self, make_box, folder, n=3, box=None, **kw):
+        super().__init__(make_box, n=n, rates=False, **(box or {}))
         import_module(self.box, folder, **kw)
         self.seen = []
         for i in range(n):

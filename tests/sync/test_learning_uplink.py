@@ -1,0 +1,80 @@
+"""Test results and progress through the uplink, all real processes
+(pb-web, pb-sync, pb-hub, PostgreSQL): attempts a teacher finishes on the
+box reach the hub exactly once, are kept there per teacher, and come out
+of the export per teacher, per module and for the office; bytes per
+attempt upstream are measured from the stored record."""
+import csv
+import io
+import os
+import sys
+
+import requests
+
+from pbhub import box_counts, sync_once, sync_section
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+from learning_util import MODULE, PRE_ITEMS, LearnBox, key_of  # noqa: E402
+
+CENTRE = "PB-TEST-001"
+
+
+def export(hub, *args):
+    out = hub.cli("export", "learning", "--centre", CENTRE, *args).stdout
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def test_attempts_reach_the_hub_once_and_export_per_teacher_and_module(boxes, hub, tmp_path):
+    def launch(b):
+        b.pbctl("init")
+        b.start()
+    lb = LearnBox(boxes, tmp_path / "usb", n=2, box={
+        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip()),
+        "launch": launch})
+    session_uid = lb.staff.day(lb.sid)["session"]["uid"]
+    key = key_of(PRE_ITEMS)
+    t0, t1 = lb.teacher(0), lb.teacher(1)
+    a = t0.start("awal").json()["attempt"]
+    for it in PRE_ITEMS:
+        assert t0.answer(a, it["id"], key[it["id"]]).status_code == 200
+    assert t0.finish(a).json()["result"]["score"] == 100
+    b = t1.start("awal").json()["attempt"]
+    t1.answer(b, "s1", key["s1"])
+    assert t1.finish(b).json()["result"]["score"] == 25
+    sync_once(lb.box)
+    assert box_counts(lb.box)[1] == 0
+    # a second attempt after the first upload, then two more rounds: nothing twice
+    c = t0.start("akhir").json()["attempt"]
+    t0.answer(c, "m1", key["m1"])
+    t0.finish(c)
+    sync_once(lb.box)
+    sync_once(lb.box)
+    assert box_counts(lb.box)[1] == 0
+
+    rows = export(hub)
+    assert sorted((r["nuptk"], r["test_id"], r["score"]) for r in rows) == \
+        sorted([(t0.nuptk, "awal", "100"), (t1.nuptk, "awal", "25"), (t0.nuptk, "akhir", "25")])
+    assert len({r["attempt_id"] for r in rows}) == 3
+    assert all(r["session_id"] == session_uid and r["module_id"] == MODULE for r in rows)
+    mine = export(hub, "--nuptk", t0.nuptk)
+    assert [(r["kind"], r["passed"]) for r in mine] == [("pre", "yes"), ("post", "no")]
+    assert export(hub, "--module", "tidak-ada") == []
+    # each attempt once in the hub's records and its per-teacher table
+    assert hub.sql("SELECT count(*) FROM records WHERE type = 'learning.attempt'").strip() == "3"
+    assert hub.sql("SELECT count(*) FROM learning_attempts").strip() == "3"
+    prog = hub.sql("SELECT activity || ':' || state FROM learning_progress WHERE nuptk = '%s' "
+                   "ORDER BY wall_ms, record_id" % t0.nuptk).split()
+    assert "test:awal:done" in prog and "test:akhir:done" in prog
+    # the office reads the same over HTTP
+    tok = hub.cli("office-token", "pengampu").stdout.strip()
+    r = requests.get(hub.base + "/v1/office/export/learning.csv",
+                     params={"centre": CENTRE, "session": session_uid},
+                     headers={"Authorization": "Bearer " + tok}, timeout=30)
+    assert r.status_code == 200
+    assert sorted(x["attempt_id"] for x in csv.DictReader(io.StringIO(r.text))) == \
+        sorted(x["attempt_id"] for x in rows)
+    # bytes per attempt upstream: the stored record of a 4-item attempt
+    size = int(hub.sql("SELECT max(octet_length(payload)) FROM records "
+                       "WHERE type = 'learning.attempt'").strip())
+    print(f"learning.attempt payload, 4 items: {size} bytes")
+    assert 0 < size < 2048
