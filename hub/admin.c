@@ -416,7 +416,7 @@ int hub_cmd_paid(PGconn *pg, int argc, char **argv)
 
 /* One CSV field: quoted when needed; a leading = + - @ tab or CR is
  * neutralised with a quote so spreadsheets do not run it. */
-void hub_csv_field(FILE *f, const char *s, int last)
+static void csv_field(FILE *f, const char *s, int last)
 {
 	int quote = strpbrk(s, ",\"\r\n") != NULL;
 	int neut = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
@@ -434,6 +434,16 @@ void hub_csv_field(FILE *f, const char *s, int last)
 	if (quote || neut)
 		fputc('"', f);
 	fputs(last ? "\r\n" : ",", f);
+}
+
+void hub_csv_rows(FILE *out, const char *head, PGresult *res)
+{
+	int cols = PQnfields(res);
+
+	fprintf(out, "%s\r\n", head);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < cols; c++)
+			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
 }
 
 static const char sql_attendance[] =
@@ -473,7 +483,6 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	const char *params[2] = { centre, session };
 	const char *sql, *head;
 	PGresult *res;
-	int cols;
 
 	if (strcmp(kind, "learning") == 0)
 		return hub_learning_export(pg, centre, session, NULL, NULL, out);
@@ -492,11 +501,7 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 		PQclear(res);
 		return -1;
 	}
-	fprintf(out, "%s\r\n", head);
-	cols = PQnfields(res);
-	for (int i = 0; i < PQntuples(res); i++)
-		for (int c = 0; c < cols; c++)
-			hub_csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+	hub_csv_rows(out, head, res);
 	PQclear(res);
 	return 0;
 }

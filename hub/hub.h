@@ -217,9 +217,9 @@ const char *hub_session_of(const char *type, json_t *payload);
  * 0, -1 on a database error, -2 for an unknown kind. */
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
 	       FILE *out);
-/* One CSV field and its separator (CRLF after the last); a leading
- * = + - @ tab or CR is neutralised so spreadsheets do not run it. */
-void hub_csv_field(FILE *f, const char *s, int last);
+/* A header line, then every row of a query result as CSV (a field that
+ * begins with = + - @ tab or CR is neutralised for spreadsheets). */
+void hub_csv_rows(FILE *out, const char *head, PGresult *res);
 /* learning.c: scored test attempts as CSV, each filter NULL for all. 0/-1. */
 int hub_learning_export(PGconn *pg, const char *centre, const char *session,
 			const char *nuptk, const char *module, FILE *out);

@@ -23,18 +23,14 @@ int hub_learning_export(PGconn *pg, const char *centre, const char *session,
 {
 	const char *params[4] = { centre, session, nuptk, module };
 	PGresult *res = PQexecParams(pg, sql_learning, 4, NULL, params, NULL, NULL, 0);
-	int cols;
 
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "learning export") != 0) {
 		PQclear(res);
 		return -1;
 	}
-	fprintf(out, "centre_id,session_id,nuptk,module_id,test_id,kind,attempt,score,correct,"
-		"total,kkm,passed,timed_out,finished_ms,attempt_id,box_id,record_id\r\n");
-	cols = PQnfields(res);
-	for (int i = 0; i < PQntuples(res); i++)
-		for (int c = 0; c < cols; c++)
-			hub_csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+	hub_csv_rows(out, "centre_id,session_id,nuptk,module_id,test_id,kind,attempt,score,"
+		     "correct,total,kkm,passed,timed_out,finished_ms,attempt_id,box_id,record_id",
+		     res);
 	PQclear(res);
 	return 0;
 }
