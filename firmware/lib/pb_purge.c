@@ -111,6 +111,28 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "  GROUP BY receipt_sha256;"
 	  "UPDATE claim SET receipt_sha256 = NULL WHERE kegiatan_id = " KEGIATAN
 	  "  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256") },
+	/* Test attempts and progress keep their scores under the teacher's
+	 * alias from attendance.people (every teacher who took a test checked
+	 * in); the answers themselves go. A teacher without an alias (a
+	 * session whose attendance was purged before this rule) becomes
+	 * '#000000000000000'; rows that would then collide are dropped. */
+	{ "learning.people", "learning_attempt",
+	  "test answers removed; attempts and progress: NUPTK replaced by the teacher's alias",
+	  "SELECT (SELECT count(*) FROM learning_attempt WHERE kegiatan_id = " KEGIATAN " AND "
+	  REAL_NUPTK ") + (SELECT count(*) FROM learning_answer WHERE attempt_id IN (SELECT id "
+	  "FROM learning_attempt WHERE kegiatan_id = " KEGIATAN ")) + (SELECT count(*) FROM "
+	  "learning_progress WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ")",
+	  "CREATE TEMP TABLE IF NOT EXISTS purge_alias(nuptk TEXT PRIMARY KEY, alias TEXT NOT NULL);"
+	  "DELETE FROM learning_answer WHERE attempt_id IN (SELECT id FROM learning_attempt "
+	  "  WHERE kegiatan_id = " KEGIATAN ");"
+	  "UPDATE OR IGNORE learning_attempt SET nuptk = coalesce((SELECT alias FROM "
+	  "  temp.purge_alias p WHERE p.nuptk = learning_attempt.nuptk), '#000000000000000') "
+	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "DELETE FROM learning_attempt WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "UPDATE OR IGNORE learning_progress SET nuptk = coalesce((SELECT alias FROM "
+	  "  temp.purge_alias p WHERE p.nuptk = learning_progress.nuptk), '#000000000000000') "
+	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "DELETE FROM learning_progress WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK },
 	{ "attendance.devices", "proxy_allow",
 	  "device addresses allowed extra check-ins",
 	  "SELECT count(*) FROM proxy_allow WHERE kegiatan_id = " KEGIATAN,

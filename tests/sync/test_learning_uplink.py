@@ -5,8 +5,11 @@ of the export per teacher, per module and for the office; bytes per
 attempt upstream are measured from the stored record."""
 import csv
 import io
+import json
 import os
+import sqlite3
 import sys
+import time
 
 import requests
 
@@ -78,3 +81,45 @@ def test_attempts_reach_the_hub_once_and_export_per_teacher_and_module(boxes, hu
                        "WHERE type = 'learning.attempt'").strip())
     print(f"learning.attempt payload, 4 items: {size} bytes")
     assert 0 < size < 2048
+
+
+def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tmp_path):
+    def launch(b):
+        b.pbctl("init")
+        b.start()
+    lb = LearnBox(boxes, tmp_path / "usb", n=2, box={
+        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip(),
+                              "retention_days = 1"),
+        "launch": launch})
+    key = key_of(PRE_ITEMS)
+    for i, right in ((0, True), (1, False)):
+        t = lb.teacher(i)
+        a = t.start("awal").json()["attempt"]
+        t.answer(a, "s1", key["s1"] if right else ["a"])
+        t.answer(a, "m1", key["m1"])
+        t.finish(a)
+    sync_once(lb.box)
+    assert box_counts(lb.box)[1] == 0
+    later = str(int(time.time() * 1000) + 3 * 86400 * 1000)
+    out = lb.box.pbctl("purge", "--as-of", later).stdout
+    # 2 attempts, their 4 answers, 2 progress marks (test:awal)
+    assert "learning.people — 8 row(s)" in out, out
+    db = sqlite3.connect(lb.box.db_path())
+    try:
+        assert db.execute("SELECT count(*) FROM learning_answer").fetchone()[0] == 0
+        rows = db.execute("SELECT nuptk, score FROM learning_attempt ORDER BY score").fetchall()
+        assert [s for _, s in rows] == [25, 50]
+        assert all(n.startswith("#") and len(n) == 16 for n, _ in rows), rows
+        assert len({n for n, _ in rows}) == 2
+        # the same alias as in the attendance of the same teacher
+        aliases = {n for (n,) in db.execute("SELECT nuptk FROM attendance")}
+        assert {n for n, _ in rows} <= aliases
+        assert db.execute("SELECT count(*) FROM learning_progress WHERE nuptk GLOB '[0-9]*'"
+                          ).fetchone()[0] == 0
+        for (p,) in db.execute("SELECT payload FROM outbox WHERE type LIKE 'learning.%'"):
+            assert "nuptk" not in json.loads(p)
+    finally:
+        db.close()
+    # the results view still compares per (anonymous) teacher
+    res = lb.staff.get("/api/v1/sessions/%d/learning" % lb.sid).json()
+    assert sorted(t["pre"]["score"] for t in res["teachers"]) == [25, 50]
