@@ -320,6 +320,7 @@ bench: deps
 	$(PYTHON) bench/bench_checkin.py --build $(BUILD)
 	$(PYTHON) bench/bench_roster.py --build $(BUILD)
 	$(PYTHON) bench/bench_receipts.py --build $(BUILD)
+	$(PYTHON) bench/bench_learning.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)
