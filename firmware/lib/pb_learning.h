@@ -29,6 +29,11 @@ enum pb_learn_result {
 	PB_LEARN_BAD_ITEM,       /* the item is not in this attempt */
 	PB_LEARN_BAD_CHOICE,     /* an option not of the item, or two for a single-choice */
 	PB_LEARN_BAD_ACTIVITY,
+	PB_LEARN_NO_WORKSHEET,   /* no such worksheet in the module */
+	PB_LEARN_BAD_TEXT,       /* empty, too long, not text */
+	PB_LEARN_ACCEPTED,       /* the worksheet was accepted: no more sending */
+	PB_LEARN_NO_SUBMISSION,
+	PB_LEARN_BAD_REVIEW,     /* status, score or comment not acceptable */
 	PB_LEARN_DB,
 };
 
@@ -74,6 +79,30 @@ enum pb_learn_result pb_learning_mark(sqlite3 *db, const struct pb_learner *who,
  * left, last score, the open attempt), worksheets. */
 enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *who,
 					  const char *module_id, json_t **out);
+
+/* ---- worksheets ---- */
+#define PB_LEARN_ANSWER_TEXT_MAX 4000    /* characters of a worksheet answer */
+#define PB_LEARN_COMMENT_MAX     1000    /* characters of a review comment */
+#define PB_LEARN_QUEUE_MAX       500     /* submissions in one queue answer */
+
+/* Send (or send again, until accepted) the text of a worksheet. *out:
+ * the submission as the teacher sees it. */
+enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *who,
+					const char *module_id, const char *ws_id,
+					const char *text, json_t **out);
+/* A mentor's review: status "revise" (perlu revisi) or "accepted"
+ * (diterima), a rubric score 0-100 or -1, a comment. */
+enum pb_learn_result pb_learning_review(sqlite3 *db, int64_t kegiatan_id, const char *uid,
+					const char *status, int score, const char *comment,
+					const char *reviewer, json_t **out);
+/* The review queue of a session, oldest first: status NULL = waiting
+ * ("sent"), module NULL = all. */
+json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_id,
+			  const char *status);
+/* This teacher's submission of each worksheet of a module, by worksheet
+ * id ({} when none). */
+json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
+				const char *module_id);
 
 /* Results of a session (staff): per test, per teacher the pre and post
  * scores, per item how many got it wrong, completion. NULL on error. */

@@ -356,6 +356,28 @@ const struct pb_migration pb_migrations[] = {
 	  "  wall_ms INTEGER NOT NULL,"
 	  "  PRIMARY KEY (kegiatan_id, nuptk, module_id, activity)"
 	  ");" },
+	/* 41 worksheets: a teacher's submission per worksheet and session
+	 * (resent until accepted: version counts), and its review. */
+	{ 41,
+	  "CREATE TABLE learning_submission ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  ws_id TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL CHECK (version >= 1),"
+	  "  text TEXT NOT NULL,"
+	  "  submitted_ms INTEGER NOT NULL,"
+	  "  status TEXT NOT NULL CHECK (status IN ('sent', 'revise', 'accepted')),"
+	  "  score INTEGER CHECK (score IS NULL OR score BETWEEN 0 AND 100),"
+	  "  comment TEXT NOT NULL DEFAULT '',"
+	  "  reviewer TEXT NOT NULL DEFAULT '',"
+	  "  reviewed_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  UNIQUE (kegiatan_id, nuptk, module_id, ws_id)"
+	  ");"
+	  "CREATE INDEX learning_submission_queue ON learning_submission(kegiatan_id, status, "
+	  "  submitted_ms);" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

@@ -127,6 +127,19 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 	return 0;
 }
 
+/* The body of a teacher's POST with the teacher checked: the body, or
+ * NULL with an error queued in *ret. */
+static json_t *learner_body(struct pb_req *r, struct learner_req *l, enum MHD_Result *ret)
+{
+	json_t *in = pb_body_json(r, ret);
+
+	if (in != NULL && learner(r, pb_web_db(r->web), in, l, ret) != 0) {
+		json_decref(in);
+		in = NULL;
+	}
+	return in;
+}
+
 static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, json_t *view)
 {
 	switch (lr) {
@@ -153,6 +166,21 @@ static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, j
 			   "Pilihan jawaban tidak sesuai dengan soal");
 	case PB_LEARN_BAD_ACTIVITY:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_activity", "Kegiatan belajar tidak dikenal");
+	case PB_LEARN_NO_WORKSHEET:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_worksheet",
+			   "Lembar kerja tidak ditemukan di modul ini");
+	case PB_LEARN_BAD_TEXT:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_text",
+			   "Isi jawaban lembar kerja (paling banyak 4000 huruf)");
+	case PB_LEARN_ACCEPTED:
+		return ERR(r, MHD_HTTP_CONFLICT, "worksheet_accepted",
+			   "Lembar kerja ini sudah diterima: tidak perlu dikirim lagi");
+	case PB_LEARN_NO_SUBMISSION:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_submission",
+			   "Kiriman lembar kerja tidak ditemukan");
+	case PB_LEARN_BAD_REVIEW:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_review",
+			   "Pilih perlu revisi atau diterima, dan beri nilai 0-100 atau komentar");
 	default:
 		return DB_ERR(r);
 	}
@@ -187,14 +215,10 @@ enum MHD_Result pb_handle_learning_progress(struct pb_req *r)
 	struct learner_req l;
 	enum MHD_Result ret;
 	enum pb_learn_result lr;
-	json_t *in = pb_body_json(r, &ret);
+	json_t *in;
 
-	if (in == NULL)
+	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	if (learner(r, pb_web_db(r->web), in, &l, &ret) != 0) {
-		json_decref(in);
-		return ret;
-	}
 	lr = pb_learning_mark(pb_web_db(r->web), &l.who, r->params[0],
 			      json_string_value(json_object_get(in, "activity")),
 			      json_string_value(json_object_get(in, "state")));
@@ -210,14 +234,10 @@ enum MHD_Result pb_handle_learning_start(struct pb_req *r)
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_NO_TEST;
 	const char *module, *test;
-	json_t *in = pb_body_json(r, &ret), *view = NULL;
+	json_t *in, *view = NULL;
 
-	if (in == NULL)
+	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	if (learner(r, pb_web_db(r->web), in, &l, &ret) != 0) {
-		json_decref(in);
-		return ret;
-	}
 	module = id_of(in, "module", PB_MODULE_ID_MAX);
 	test = id_of(in, "test", PB_LEARN_ID_MAX);
 	if (module != NULL && test != NULL)
@@ -248,14 +268,10 @@ enum MHD_Result pb_handle_learning_answer(struct pb_req *r)
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_BAD_ITEM;
 	const char *item;
-	json_t *in = pb_body_json(r, &ret), *view = NULL;
+	json_t *in, *view = NULL;
 
-	if (in == NULL)
+	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	if (learner(r, pb_web_db(r->web), in, &l, &ret) != 0) {
-		json_decref(in);
-		return ret;
-	}
 	item = id_of(in, "item", PB_LEARN_ID_MAX);
 	if (item != NULL)
 		lr = pb_learning_answer(pb_web_db(r->web), &l.who, r->params[0], item,
@@ -269,15 +285,11 @@ enum MHD_Result pb_handle_learning_finish(struct pb_req *r)
 {
 	struct learner_req l;
 	enum MHD_Result ret;
-	json_t *in = pb_body_json(r, &ret), *view = NULL;
+	json_t *in, *view = NULL;
 	enum pb_learn_result lr;
 
-	if (in == NULL)
+	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	if (learner(r, pb_web_db(r->web), in, &l, &ret) != 0) {
-		json_decref(in);
-		return ret;
-	}
 	json_decref(in);
 	lr = pb_learning_finish(pb_web_db(r->web), &l.who, r->params[0], &view);
 	return learn_answer(r, lr, view);
@@ -417,4 +429,95 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 	MHD_add_response_header(resp, "Content-Disposition", disp);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
+/* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,
+ * worksheet, text}: send a worksheet, or send it again until accepted */
+enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr = PB_LEARN_NO_WORKSHEET;
+	const char *module, *ws;
+	json_t *in, *out = NULL;
+
+	if ((in = learner_body(r, &l, &ret)) == NULL)
+		return ret;
+	module = id_of(in, "module", PB_MODULE_ID_MAX);
+	ws = id_of(in, "worksheet", PB_LEARN_ID_MAX);
+	if (module != NULL && ws != NULL)
+		lr = pb_learning_submit(pb_web_db(r->web), &l.who, module, ws,
+					json_string_value(json_object_get(in, "text")), &out);
+	json_decref(in);
+	return learn_answer(r, lr, out);
+}
+
+/* GET /api/v1/sessions/{id}/worksheets?module=&status= (staff): the
+ * review queue, oldest first */
+enum MHD_Result pb_handle_learning_queue(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	const char *status = pb_query(r, "status"), *module = pb_query(r, "module");
+	json_t *list;
+
+	if (staff_session(r, &who, &k, &ret) != 0)
+		return ret;
+	if (status != NULL && strcmp(status, "sent") != 0 && strcmp(status, "revise") != 0 &&
+	    strcmp(status, "accepted") != 0)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
+			   "Status harus sent, revise atau accepted");
+	list = pb_learning_queue(pb_web_db(r->web), k.id, module != NULL && module[0] ? module :
+				 NULL, status);
+	if (list == NULL)
+		return DB_ERR(r);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:o}", "session",
+				    (json_int_t)k.id, "submissions", list), NULL);
+}
+
+/* POST /api/v1/sessions/{id}/worksheets/{uid}/review {status: "revise" |
+ * "accepted", score?: 0-100, comment} (fasilitator: mentors and pengampu
+ * are facilitator accounts of that kind) */
+enum MHD_Result pb_handle_learning_review(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	enum pb_learn_result lr;
+	const json_t *score;
+	const char *comment;
+	json_t *in, *out = NULL;
+	sqlite3 *db = pb_web_db(r->web);
+	int64_t id;
+	int rc;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	if (strcmp(who.role, "fasilitator") != 0)
+		return ERR(r, MHD_HTTP_FORBIDDEN, "facilitator_only",
+			   "Hanya fasilitator, mentor atau pengampu yang menilai lembar kerja");
+	if (db == NULL)
+		return DB_ERR(r);
+	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, &k)) > 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
+	sodium_memzero(k.secret, sizeof(k.secret));
+	if (rc < 0)
+		return DB_ERR(r);
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	score = json_object_get(in, "score");
+	comment = json_string_value(json_object_get(in, "comment"));
+	if ((score != NULL && !json_is_null(score) && !json_is_integer(score)) ||
+	    (json_object_get(in, "comment") != NULL && comment == NULL)) {
+		json_decref(in);
+		return learn_answer(r, PB_LEARN_BAD_REVIEW, NULL);
+	}
+	lr = pb_learning_review(db, k.id, r->params[1],
+				json_string_value(json_object_get(in, "status")),
+				json_is_integer(score) ? (json_integer_value(score) < -1 ||
+				json_integer_value(score) > 100 ? -2 : (int)json_integer_value(score)) : -1,
+				comment != NULL ? comment : "", who.name, &out);
+	json_decref(in);
+	return learn_answer(r, lr, out);
 }

@@ -58,6 +58,9 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/learning/attempts/*/finish", pb_handle_learning_finish, ROUTE_BODY },
 	{ "GET", "/api/v1/sessions/*/learning", pb_handle_learning_results, 0 },
 	{ "GET", "/api/v1/sessions/*/learning.csv", pb_handle_learning_results_csv, 0 },
+	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY },
+	{ "GET", "/api/v1/sessions/*/worksheets", pb_handle_learning_queue, 0 },
+	{ "POST", "/api/v1/sessions/*/worksheets/*/review", pb_handle_learning_review, ROUTE_BODY },
 	{ "GET", "/", pb_handle_static, ROUTE_PREFIX | ROUTE_QUICK },
 	{ NULL, NULL, NULL, 0 },
 };

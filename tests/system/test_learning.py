@@ -224,7 +224,8 @@ def test_progress_marks_and_results_for_staff(make_box, tmp_path):
     p = t.progress().json()
     assert [(x["activity"], x["state"]) for x in p["activities"]] == \
         [("file:0", ""), ("file:1", "done")]
-    assert p["summary"] == {"activities_done": 1, "activities": 2, "tests_taken": 2, "tests": 2}
+    assert p["summary"] == {"activities_done": 1, "activities": 2, "tests_taken": 2, "tests": 2,
+                            "worksheets_sent": 0, "feedback": 0}
     prog = outbox(lb, "learning.progress")
     assert [(x["activity"], x["state"]) for x in prog if x["nuptk"] == t.nuptk] == \
         [("test:awal", "opened"), ("test:awal", "done"), ("test:akhir", "opened"),
@@ -318,3 +319,64 @@ def test_learning_page_strings_exist_in_both_languages():
     src = open(os.path.join(root, "firmware", "web", "api_learning.c")).read()
     codes = set(re.findall(r'MHD_HTTP_[A-Z_]+, "([a-z_]+)"', src)) - {"database"}
     assert codes and sorted(c for c in codes if "error." + c not in strings["en"]) == []
+
+
+def test_worksheet_sent_again_until_accepted_and_reviewed_by_a_mentor(make_box, tmp_path):
+    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    t0, t1 = lb.teacher(0), lb.teacher(1)
+    lk = "/api/v1/learning/worksheets"
+    r = t0.post(lk, module=MODULE, worksheet="lk1", text="Rangkaian seri: tiga lampu.")
+    assert r.status_code == 200, r.text
+    sub = r.json()
+    assert (sub["status"], sub["version"], sub["score"]) == ("sent", 1, None)
+    assert t0.post(lk, module=MODULE, worksheet="nope", text="x").json()["error"] == \
+        "no_worksheet"
+    assert t0.post(lk, module=MODULE, worksheet="lk1", text="").json()["error"] == "bad_text"
+    assert t0.post(lk, module=MODULE, worksheet="lk1",
+                   text="x" * 4001).json()["error"] == "bad_text"
+    t1.post(lk, module=MODULE, worksheet="lk1", text="Jawaban guru kedua")
+    # a mentor: a facilitator account of kind mentor
+    lb.box.pbctl("user", "add", "mentor1", "--role", "fasilitator", "--kind", "mentor",
+                 input="rahasia-fasil-1\n")
+    mentor = Staff(lb.box, "mentor1")
+    q = mentor.get("/api/v1/sessions/%d/worksheets" % lb.sid).json()["submissions"]
+    assert [x["nuptk"] for x in q] == [t0.nuptk, t1.nuptk]          # oldest first
+    assert q[0]["name"] == "Guru Nomor 0" and q[0]["title"] == "LK 1 Rangkaian Seri"
+    assert mentor.get("/api/v1/sessions/%d/worksheets" % lb.sid,
+                      params={"module": "lain"}).json()["submissions"] == []
+    review = "/api/v1/sessions/%d/worksheets/%s/review" % (lb.sid, sub["submission"])
+    assert mentor.post(review, json={"status": "ok"}).json()["error"] == "bad_review"
+    assert mentor.post(review, json={"status": "revise"}).json()["error"] == "bad_review"
+    assert mentor.post(review, json={"status": "revise", "score": 101}).json()["error"] == \
+        "bad_review"
+    # an admin does not review; a session that is not the submission's is refused
+    add = lb.box.pbctl("user", "add", "adm", "--role", "admin", input="rahasia-fasil-1\n")
+    assert add.returncode == 0
+    r = Staff(lb.box, "adm").post(review, json={"status": "accepted", "score": 90})
+    assert r.status_code == 403 and r.json()["error"] == "facilitator_only"
+    r = mentor.post(review, json={"status": "revise", "score": 60,
+                                  "comment": "Tambahkan gambar rangkaian."})
+    assert r.status_code == 200 and r.json()["status"] == "revise", r.text
+    # the teacher sees it on the next visit, and sends again
+    w = t0.progress().json()["worksheets"][0]["submission"]
+    assert (w["status"], w["score"], w["comment"]) == ("revise", 60, "Tambahkan gambar rangkaian.")
+    assert t0.progress().json()["summary"]["feedback"] == 1
+    r = t0.post(lk, module=MODULE, worksheet="lk1", text="Dengan gambar rangkaian seri.")
+    assert r.json()["version"] == 2 and r.json()["status"] == "sent"
+    q = mentor.get("/api/v1/sessions/%d/worksheets" % lb.sid).json()["submissions"]
+    assert [x["nuptk"] for x in q] == [t1.nuptk, t0.nuptk]          # resent: back of the queue
+    assert mentor.post(review, json={"status": "accepted", "score": 85}).status_code == 200
+    r = t0.post(lk, module=MODULE, worksheet="lk1", text="lagi")
+    assert r.status_code == 409 and r.json()["error"] == "worksheet_accepted"
+    done = mentor.get("/api/v1/sessions/%d/worksheets" % lb.sid,
+                      params={"status": "accepted"}).json()["submissions"]
+    assert [(x["nuptk"], x["score"], x["version"]) for x in done] == [(t0.nuptk, 85, 2)]
+    p = t0.progress().json()
+    assert p["summary"]["worksheets_sent"] == 1 and p["summary"]["feedback"] == 1
+    # upstream: each sending and each review, in order
+    kinds = [(k, x.get("status"), x.get("version")) for k in ("learning.worksheet",
+             "learning.review") for x in outbox(lb, k) if x.get("nuptk") == t0.nuptk]
+    assert kinds == [("learning.worksheet", "sent", 1), ("learning.worksheet", "sent", 2),
+                     ("learning.review", "revise", 1), ("learning.review", "accepted", 2)]
+    assert all(x["reviewer"] == "mentor1" for x in outbox(lb, "learning.review"))
+    assert_no_key(lb)

@@ -165,6 +165,12 @@ def walk():
             "module": learn["id"], "test": learn["tests"][0]["id"]})
         assert r.status_code == 200, r.text
         ids["attempts"] = r.json()["attempt"]
+        r = requests.post(box.base + "/api/v1/learning/worksheets", timeout=TIMEOUT, json={
+            "session": sid, "nuptk": teachers[0], "checkin": checkins[0]["uid"],
+            "module": learn["id"], "worksheet": learn["worksheets"][0]["id"],
+            "text": "Kisi-kisi lima butir soal"})
+        assert r.status_code == 200, r.text
+        ids["worksheets"] = r.json()["submission"]
         yield {"box": box, "pw": pw, "fas": fas, "adm": adm, "ids": ids, "sid": sid,
                "teacher": teachers[0], "proof": checkins[0]["uid"],
                "other_proof": checkins[1]["uid"]}
