@@ -98,12 +98,15 @@ def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tm
         t.answer(a, "s1", key["s1"] if right else ["a"])
         t.answer(a, "m1", key["m1"])
         t.finish(a)
+    assert lb.teacher(0).post("/api/v1/learning/worksheets", module=MODULE, worksheet="lk1",
+                              text="Rancangan percobaan Bu Sri").status_code == 200
     sync_once(lb.box)
     assert box_counts(lb.box)[1] == 0
     later = str(int(time.time() * 1000) + 3 * 86400 * 1000)
     out = lb.box.pbctl("purge", "--as-of", later).stdout
-    # 2 attempts, their 4 answers, 2 progress marks (test:awal)
-    assert "learning.people — 8 row(s)" in out, out
+    # 2 attempts, their 4 answers, 3 progress marks (test:awal twice, worksheet:lk1),
+    # 1 worksheet
+    assert "learning.people — 10 row(s)" in out, out
     db = sqlite3.connect(lb.box.db_path())
     try:
         assert db.execute("SELECT count(*) FROM learning_answer").fetchone()[0] == 0
@@ -117,7 +120,9 @@ def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tm
         assert db.execute("SELECT count(*) FROM learning_progress WHERE nuptk GLOB '[0-9]*'"
                           ).fetchone()[0] == 0
         for (p,) in db.execute("SELECT payload FROM outbox WHERE type LIKE 'learning.%'"):
-            assert "nuptk" not in json.loads(p)
+            assert "nuptk" not in json.loads(p) and "Bu Sri" not in p
+        assert db.execute("SELECT text, nuptk GLOB '#*' FROM learning_submission").fetchall() \
+            == [("", 1)]
     finally:
         db.close()
     # the results view still compares per (anonymous) teacher
