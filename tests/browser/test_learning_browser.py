@@ -1,7 +1,9 @@
 """A teacher takes a pre-test on a 360 px phone in a real Chromium: from
 the module page to "Progres saya" (NUPTK and the session code), answers
 saved one by one, the page closed mid-test and opened again (the attempt
-and its answers come back), then finished and scored by the box.
+and its answers come back), then finished and scored by the box; a
+worksheet sent from the phone, reviewed by a mentor, and the review seen
+on the next visit.
 Screenshots land in build/screenshots/learning-*."""
 import os
 import sqlite3
@@ -15,6 +17,7 @@ from conftest import PHONE, SCREENSHOTS, set_viewport
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
+from attendance_util import PASSWORD, Staff  # noqa: E402
 from learning_util import MODULE, LearnBox, nuptk  # noqa: E402
 
 wait = checkin_browser.wait
@@ -92,6 +95,28 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         d.find_element(By.ID, "result-back").click()
         wait(d, lambda d: "Tes dikerjakan: 1 dari 2" in d.find_element(By.ID, "summary").text,
              "progress not updated")
+
+        # the worksheet: sent from the phone, reviewed by a mentor, seen on the next visit
+        d.find_element(By.ID, "ws-lk1").send_keys("Tiga lampu dirangkai seri dengan baterai.")
+        d.find_element(By.CSS_SELECTOR, "button[data-worksheet='lk1']").click()
+        wait(d, lambda d: "menunggu penilaian" in d.find_element(By.ID, "worksheet-lk1").text,
+             "worksheet not sent")
+        lb.box.pbctl("user", "add", "mentor1", "--role", "fasilitator", "--kind", "mentor",
+                     input=PASSWORD + "\n")
+        mentor = Staff(lb.box, "mentor1")
+        q = mentor.get("/api/v1/sessions/%d/worksheets" % lb.sid).json()["submissions"]
+        assert [x["text"] for x in q] == ["Tiga lampu dirangkai seri dengan baterai."]
+        r = mentor.post("/api/v1/sessions/%d/worksheets/%s/review" % (lb.sid, q[0]["submission"]),
+                        json={"status": "revise", "score": 70, "comment": "Tambahkan gambar."})
+        assert r.status_code == 200, r.text
+        d.get("about:blank")
+        d.get(lb.base + "/belajar.html#m=" + MODULE)
+        wait(d, lambda d: "Perlu revisi" in d.find_element(By.ID, "worksheet-lk1").text,
+             "the review is not shown")
+        assert "Tambahkan gambar." in d.find_element(By.ID, "worksheet-lk1").text
+        assert "Umpan balik diterima: 1" in d.find_element(By.ID, "summary").text
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        shot(d, "worksheet-review")
         severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == [], severe
     finally:

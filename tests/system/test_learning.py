@@ -313,6 +313,7 @@ def test_learning_page_strings_exist_in_both_languages():
     used |= {k + s for k in re.findall(r'PB\.tn\("([^"]+)"', code) for s in (".one", ".other")}
     used = {k for k in used if not k.endswith("_")}      # built from data: below
     used |= {"belajar.state_" + s for s in ("none", "opened", "done")}
+    used |= {"belajar.ws_" + s for s in ("none", "sent", "revise", "accepted")}
     for lang in ("id", "en"):
         assert sorted(k for k in used if k not in strings[lang]) == [], lang
     # the English codes of every error the learning routes give

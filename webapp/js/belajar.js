@@ -94,8 +94,9 @@
 			{done: s.activities_done, n: s.activities})}));
 		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_tests",
 			{done: s.tests_taken, n: s.tests})}));
-		ul.appendChild(PB.el("li", {text: PB.tn("belajar.sum_worksheets",
-			progress.worksheets.length)}));
+		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_worksheets",
+			{done: s.worksheets_sent, n: progress.worksheets.length})}));
+		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_feedback", {n: s.feedback})}));
 
 		ul = PB.clear(PB.$("tests"));
 		for (i = 0; i < progress.tests.length; i++) {
@@ -139,15 +140,62 @@
 		}
 
 		ul = PB.clear(PB.$("worksheets"));
-		for (i = 0; i < progress.worksheets.length; i++) {
-			w = progress.worksheets[i];
-			ul.appendChild(PB.el("li", null, [
-				PB.el("strong", {text: w.title}),
-				w.due ? PB.el("span", {text: " · " + PB.t("belajar.due", {date: w.due})}) : null
-			]));
-		}
+		for (i = 0; i < progress.worksheets.length; i++)
+			ul.appendChild(worksheetBlock(progress.worksheets[i]));
 		if (!progress.worksheets.length)
 			ul.appendChild(PB.el("li", {text: PB.t("belajar.no_worksheets")}));
+	}
+
+	/* A worksheet: its task, what was sent and the mentor's review, and
+	 * the answer box until it is accepted. */
+	function worksheetBlock(w) {
+		var sub = w.submission, id = "ws-" + w.id, li, review = null;
+		li = PB.el("li", {"class": "pb-card", id: "worksheet-" + w.id}, [
+			PB.el("h4", {text: w.title}),
+			w.due ? PB.el("p", {"class": "pb-meta", text: PB.t("belajar.due", {date: w.due})}) :
+				null,
+			PB.el("p", {text: w.instructions}),
+			PB.el("p", {"class": "bl-ws-status", text: PB.t("belajar.ws_" +
+				(sub ? sub.status : "none"), {version: sub ? sub.version : 0})})
+		]);
+		if (sub && sub.reviewed_ms) {
+			review = [];
+			if (sub.score !== null)
+				review.push(PB.t("belajar.ws_score", {score: sub.score}));
+			if (sub.comment)
+				review.push(PB.t("belajar.ws_comment", {comment: sub.comment}));
+			li.appendChild(PB.el("p", {"class": "bl-review", text: review.join(" ")}));
+		}
+		if (sub && sub.status === "accepted")
+			return li;
+		li.appendChild(PB.el("div", {"class": "pb-field"}, [
+			PB.el("label", {"for": id, text: PB.t("belajar.ws_answer")}),
+			PB.el("textarea", {id: id, rows: "5", maxlength: "4000"})
+		]));
+		li.appendChild(PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary",
+			"data-worksheet": w.id, onclick: sendWorksheet},
+			PB.t(sub ? "belajar.ws_send_again" : "belajar.ws_send")));
+		if (sub)
+			li.getElementsByTagName("textarea")[0].value = sub.text;
+		return li;
+	}
+
+	function sendWorksheet(ev) {
+		var ws = ev.target.getAttribute("data-worksheet"), text = PB.$("ws-" + ws).value;
+		if (!text.replace(/\s+/g, "")) {
+			PB.$("ws-" + ws).focus();
+			return error(PB.t("belajar.ws_empty"));
+		}
+		status(PB.t("belajar.saving"));
+		PB.api("POST", "/api/v1/learning/worksheets", who({module: moduleId, worksheet: ws,
+		       text: text}), function (err) {
+			status("");
+			if (err)
+				return error(err.message);
+			error("");
+			status(PB.t("belajar.ws_sent_note"));
+			loadProgress(false);
+		});
 	}
 
 	function markDone(ev) {
