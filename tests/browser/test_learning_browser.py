@@ -13,11 +13,11 @@ from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
 from test_claims_browser import _Boxes
-from conftest import PHONE, SCREENSHOTS, set_viewport
+from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD, Staff  # noqa: E402
+from attendance_util import PASSWORD  # noqa: E402
 from learning_util import MODULE, LearnBox, nuptk  # noqa: E402
 
 wait = checkin_browser.wait
@@ -103,12 +103,28 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
              "worksheet not sent")
         lb.box.pbctl("user", "add", "mentor1", "--role", "fasilitator", "--kind", "mentor",
                      input=PASSWORD + "\n")
-        mentor = Staff(lb.box, "mentor1")
-        q = mentor.get("/api/v1/sessions/%d/worksheets" % lb.sid).json()["submissions"]
-        assert [x["text"] for x in q] == ["Tiga lampu dirangkai seri dengan baterai."]
-        r = mentor.post("/api/v1/sessions/%d/worksheets/%s/review" % (lb.sid, q[0]["submission"]),
-                        json={"status": "revise", "score": 70, "comment": "Tambahkan gambar."})
-        assert r.status_code == 200, r.text
+        teacher_window = d.current_window_handle
+
+        # the mentor, on a laptop: results and the review queue
+        d.switch_to.new_window("window")
+        set_viewport(d, 1024, 768, mobile=False)
+        staff_login(d, lb.box, "mentor1", PASSWORD)
+        d.get(lb.base + "/hasil-belajar.html")
+        wait(d, lambda d: d.find_element(By.ID, "session-view").is_displayed(), "no session")
+        wait(d, lambda d: "Guru Nomor 0" in d.find_element(By.ID, "teacher-rows").text,
+             "results not shown")
+        assert "100" in d.find_element(By.ID, "teacher-rows").text
+        wait(d, lambda d: "Tiga lampu dirangkai seri" in d.find_element(By.ID, "queue").text,
+             "worksheet not in the queue")
+        d.find_element(By.CSS_SELECTOR, "#queue input[type=number]").send_keys("70")
+        d.find_element(By.CSS_SELECTOR, "#queue textarea").send_keys("Tambahkan gambar.")
+        d.find_element(By.CSS_SELECTOR, "#queue button[data-status='revise']").click()
+        wait(d, lambda d: "Tidak ada lembar kerja" in d.find_element(By.ID, "queue").text,
+             "review not saved")
+        d.save_screenshot(os.path.join(SCREENSHOTS, "learning-results.png"))
+        d.close()
+        d.switch_to.window(teacher_window)
+        set_viewport(d, *PHONE)
         d.get("about:blank")
         d.get(lb.base + "/belajar.html#m=" + MODULE)
         wait(d, lambda d: "Perlu revisi" in d.find_element(By.ID, "worksheet-lk1").text,
