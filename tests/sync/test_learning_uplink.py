@@ -128,3 +128,42 @@ def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tm
     # the results view still compares per (anonymous) teacher
     res = lb.staff.get("/api/v1/sessions/%d/learning" % lb.sid).json()
     assert sorted(t["pre"]["score"] for t in res["teachers"]) == [25, 50]
+
+
+def test_tests_published_by_the_hub_reach_the_box_with_their_keys_never_a_phone(boxes, hub,
+                                                                               tmp_path):
+    from content_fixture import make_folder
+    from learning_util import key_leaks, module_doc
+    doc = module_doc()
+    doc["id"] = "dari-hub"
+    make_folder(str(tmp_path / "pusat"), [doc])
+    assert "1 module(s) published" in hub.cli("catalogue", "add", str(tmp_path / "pusat")).stdout
+    # a manifest with a broken key is refused at the hub
+    bad = module_doc()
+    bad["id"] = "rusak"
+    bad["tests"][0]["items"][0]["answer"] = ["z"]
+    make_folder(str(tmp_path / "rusak"), [bad])
+    p = hub.cli("catalogue", "add", str(tmp_path / "rusak"), check=False)
+    assert "refused" in p.stderr and "not an option" in p.stderr, p.stderr
+
+    def launch(b):
+        b.pbctl("init")
+        b.start()
+    lb = LearnBox(boxes, tmp_path / "usb", n=1, box={
+        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip()),
+        "launch": launch})
+    sync_once(lb.box)
+    db = sqlite3.connect(lb.box.db_path())
+    try:
+        keys = {json.loads(s)["id"]: json.loads(s)["items"][0]["answer"] for (s,) in db.execute(
+            "SELECT spec FROM learning_test WHERE module_id = 'dari-hub'")}
+    finally:
+        db.close()
+    assert keys == {"awal": ["b"], "akhir": ["b"]}
+    r = requests.get(lb.base + "/api/v1/modules/dari-hub", timeout=30)
+    assert r.status_code == 200 and [t["id"] for t in r.json()["tests"]] == ["awal", "akhir"]
+    t = lb.teacher(0)
+    r = t.post("/api/v1/learning/attempts", module="dari-hub", test="awal")
+    assert r.status_code == 200 and len(r.json()["items"]) == 4
+    for _, _, _, text in lb.seen:
+        assert key_leaks(text) == []
