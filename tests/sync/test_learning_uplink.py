@@ -22,18 +22,23 @@ from learning_util import MODULE, PRE_ITEMS, LearnBox, key_of  # noqa: E402
 CENTRE = "PB-TEST-001"
 
 
+def enrolled(boxes, hub, tmp_path, n, sync_extra=""):
+    """A LearnBox enrolled with the hub (pbctl init before pb-web starts)."""
+    def launch(b):
+        b.pbctl("init")
+        b.start()
+    return LearnBox(boxes, tmp_path / "usb", n=n, box={
+        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip(), sync_extra),
+        "launch": launch})
+
+
 def export(hub, *args):
     out = hub.cli("export", "learning", "--centre", CENTRE, *args).stdout
     return list(csv.DictReader(io.StringIO(out)))
 
 
 def test_attempts_reach_the_hub_once_and_export_per_teacher_and_module(boxes, hub, tmp_path):
-    def launch(b):
-        b.pbctl("init")
-        b.start()
-    lb = LearnBox(boxes, tmp_path / "usb", n=2, box={
-        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip()),
-        "launch": launch})
+    lb = enrolled(boxes, hub, tmp_path, 2)
     session_uid = lb.staff.day(lb.sid)["session"]["uid"]
     key = key_of(PRE_ITEMS)
     t0, t1 = lb.teacher(0), lb.teacher(1)
@@ -84,13 +89,7 @@ def test_attempts_reach_the_hub_once_and_export_per_teacher_and_module(boxes, hu
 
 
 def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tmp_path):
-    def launch(b):
-        b.pbctl("init")
-        b.start()
-    lb = LearnBox(boxes, tmp_path / "usb", n=2, box={
-        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip(),
-                              "retention_days = 1"),
-        "launch": launch})
+    lb = enrolled(boxes, hub, tmp_path, 2, "retention_days = 1")
     key = key_of(PRE_ITEMS)
     for i, right in ((0, True), (1, False)):
         t = lb.teacher(i)
@@ -146,12 +145,7 @@ def test_tests_published_by_the_hub_reach_the_box_with_their_keys_never_a_phone(
     p = hub.cli("catalogue", "add", str(tmp_path / "rusak"), check=False)
     assert "refused" in p.stderr and "not an option" in p.stderr, p.stderr
 
-    def launch(b):
-        b.pbctl("init")
-        b.start()
-    lb = LearnBox(boxes, tmp_path / "usb", n=1, box={
-        "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip()),
-        "launch": launch})
+    lb = enrolled(boxes, hub, tmp_path, 1)
     sync_once(lb.box)
     db = sqlite3.connect(lb.box.db_path())
     try:
