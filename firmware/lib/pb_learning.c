@@ -1,5 +1,6 @@
 #include "pb_learning.h"
 
+#include "pb_attendance.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_manifest.h"
@@ -1019,10 +1020,58 @@ fail:
 /* ------------------------------------------------------------------ */
 /* Results of a session */
 
+/* Per worksheet of the modules the session's teachers worked on: how
+ * many sent it, by status, and how many teachers of the roster have not
+ * (overdue once its due date passed). */
+static json_t *worksheet_results(sqlite3 *db, int64_t kegiatan_id)
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT w.module_id, w.ws_id, w.title, w.due, "
+		"(SELECT count(*) FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
+		"  s.module_id = w.module_id AND s.ws_id = w.ws_id AND s.status = 'sent'), "
+		"(SELECT count(*) FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
+		"  s.module_id = w.module_id AND s.ws_id = w.ws_id AND s.status = 'revise'), "
+		"(SELECT count(*) FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
+		"  s.module_id = w.module_id AND s.ws_id = w.ws_id AND s.status = 'accepted'), "
+		"(SELECT count(*) FROM roster r WHERE r.kegiatan_id = ?1 AND r.withdrawn_ms = 0 AND "
+		"  NOT EXISTS (SELECT 1 FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
+		"  s.nuptk = r.nuptk AND s.module_id = w.module_id AND s.ws_id = w.ws_id)), "
+		"w.due != '' AND w.due < ?2 FROM learning_worksheet w WHERE w.module_id IN "
+		"(SELECT module_id FROM learning_progress WHERE kegiatan_id = ?1 UNION "
+		" SELECT module_id FROM learning_submission WHERE kegiatan_id = ?1) "
+		"ORDER BY w.module_id, w.pos");
+	char today[PB_DAY_LEN + 1];
+	json_t *list = json_array();
+	int step;
+
+	if (st == NULL || list == NULL) {
+		if (st != NULL)
+			pb_db_stmt_done(st);
+		json_decref(list);
+		return NULL;
+	}
+	pb_att_today(today);
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int missing = sqlite3_column_int(st, 7);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}",
+			"module", col(st, 0), "worksheet", col(st, 1), "title", col(st, 2),
+			"due", col(st, 3), "waiting", sqlite3_column_int(st, 4),
+			"revise", sqlite3_column_int(st, 5), "accepted", sqlite3_column_int(st, 6),
+			"not_sent", missing, "overdue", sqlite3_column_int(st, 8) ? missing : 0));
+	}
+	pb_db_stmt_done(st);
+	if (step != SQLITE_DONE) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
 json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id)
 {
 	sqlite3_stmt *st;
-	json_t *teachers = json_array(), *tests = json_array(), *row = NULL, *cur = NULL;
+	json_t *teachers = json_array(), *tests = json_array(), *row = NULL, *cur = NULL, *sheets;
 	int step;
 
 	if (teachers == NULL || tests == NULL)
@@ -1101,7 +1150,11 @@ json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id)
 	pb_db_stmt_done(st);
 	if (step != SQLITE_DONE)
 		goto fail;
-	return json_pack("{s:o, s:o}", "teachers", teachers, "tests", tests);
+	sheets = worksheet_results(db, kegiatan_id);
+	if (sheets == NULL)
+		goto fail;
+	return json_pack("{s:o, s:o, s:o}", "teachers", teachers, "tests", tests,
+			 "worksheets", sheets);
 fail:
 	json_decref(teachers);
 	json_decref(tests);

@@ -104,8 +104,10 @@ json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_i
 json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
 				const char *module_id);
 
-/* Results of a session (staff): per test, per teacher the pre and post
- * scores, per item how many got it wrong, completion. NULL on error. */
+/* Results of a session (staff): per teacher the pre and post scores, per
+ * test and item how many got it wrong, per worksheet how many sent it and
+ * how many of the roster have not (overdue past its due date). NULL on
+ * error. */
 json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id);
 
 #endif

@@ -350,13 +350,17 @@ static int csv_score(const json_t *t, const char *kind, char *buf, size_t len)
 }
 
 /* GET /api/v1/sessions/{id}/learning.csv (staff): one row per teacher and
- * module (pre, post, gain), then one per test item (how many missed it). */
+ * module (pre, post), then one per test item (how many missed it), then
+ * one per worksheet (by status, not sent, overdue). */
 enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 {
 	static const char *const head[] = { "nuptk", "nama", "modul", "tes_awal", "tes_akhir",
 					    "kegiatan_selesai", NULL };
 	static const char *const ihead[] = { "modul", "tes", "jenis", "soal", "teks",
 					     "salah", "dikerjakan", NULL };
+	static const char *const whead[] = { "modul", "lembar_kerja", "batas", "menunggu",
+					     "perlu_revisi", "diterima", "belum_kirim",
+					     "terlambat", NULL };
 	struct pb_login who;
 	struct pb_kegiatan k;
 	struct MHD_Response *resp;
@@ -411,6 +415,23 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 			row[7] = NULL;
 			bad |= pb_csv_write_row(f, row);
 		}
+	bad |= pb_csv_write_row(f, whead);
+	json_array_foreach(json_object_get(res, "worksheets"), i, t) {
+		static const char *const keys[] = { "waiting", "revise", "accepted", "not_sent",
+						    "overdue" };
+		char num[5][16];
+		const char *row[9];
+		row[0] = json_string_value(json_object_get(t, "module"));
+		row[1] = json_string_value(json_object_get(t, "worksheet"));
+		row[2] = json_string_value(json_object_get(t, "due"));
+		for (j = 0; j < 5; j++) {
+			snprintf(num[j], sizeof(num[j]), "%lld",
+				 (long long)json_integer_value(json_object_get(t, keys[j])));
+			row[3 + j] = num[j];
+		}
+		row[8] = NULL;
+		bad |= pb_csv_write_row(f, row);
+	}
 	json_decref(res);
 	if (fclose(f) != 0 || bad) {
 		free(csv);

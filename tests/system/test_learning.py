@@ -331,7 +331,7 @@ def test_learning_pages_strings_exist_in_both_languages():
 
 
 def test_worksheet_sent_again_until_accepted_and_reviewed_by_a_mentor(make_box, tmp_path):
-    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    lb = LearnBox(make_box, tmp_path / "usb", n=3)
     t0, t1 = lb.teacher(0), lb.teacher(1)
     lk = "/api/v1/learning/worksheets"
     r = t0.post(lk, module=MODULE, worksheet="lk1", text="Rangkaian seri: tiga lampu.")
@@ -388,4 +388,18 @@ def test_worksheet_sent_again_until_accepted_and_reviewed_by_a_mentor(make_box, 
     assert kinds == [("learning.worksheet", "sent", 1), ("learning.worksheet", "sent", 2),
                      ("learning.review", "revise", 1), ("learning.review", "accepted", 2)]
     assert all(x["reviewer"] == "mentor1" for x in outbox(lb, "learning.review"))
+    # the results: who sent it, and who of the roster has not (overdue once past due)
+    ws = mentor.get("/api/v1/sessions/%d/learning" % lb.sid).json()["worksheets"]
+    assert ws == [{"module": MODULE, "worksheet": "lk1", "title": "LK 1 Rangkaian Seri",
+                   "due": "2030-01-31", "waiting": 1, "revise": 0, "accepted": 1,
+                   "not_sent": 1, "overdue": 0}]
+    doc = module_doc()
+    doc["worksheets"][0]["due"] = "2020-01-31"
+    make_folder(str(tmp_path / "usb"), [doc])
+    lb.box.pbctl("content", "import", str(tmp_path / "usb"))
+    ws = mentor.get("/api/v1/sessions/%d/learning" % lb.sid).json()["worksheets"]
+    assert (ws[0]["not_sent"], ws[0]["overdue"]) == (1, 1)
+    rows = list(csv.reader(io.StringIO(mentor.get("/api/v1/sessions/%d/learning.csv"
+                                                  % lb.sid).text)))
+    assert [MODULE, "lk1", "2020-01-31", "1", "0", "1", "1", "1"] in rows
     assert_no_key(lb)

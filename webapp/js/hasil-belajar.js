@@ -73,7 +73,26 @@
 					text: PB.t("hb.no_results")})));
 			PB.$("completion").textContent = PB.t("hb.completion", {pre: pre, post: post});
 			drawTests(d.tests);
+			drawWorksheets(d.worksheets);
 		});
+	}
+
+	function drawWorksheets(list) {
+		var rows = PB.clear(PB.$("worksheet-rows")), i, w;
+		for (i = 0; i < list.length; i++) {
+			w = list[i];
+			rows.appendChild(PB.el("tr", null, [
+				PB.el("td", {text: w.title + (w.due ? " (" + w.due + ")" : "")}),
+				PB.el("td", {text: String(w.waiting)}),
+				PB.el("td", {text: String(w.revise)}),
+				PB.el("td", {text: String(w.accepted)}),
+				PB.el("td", {text: String(w.not_sent)}),
+				PB.el("td", {text: String(w.overdue)})
+			]));
+		}
+		if (!list.length)
+			rows.appendChild(PB.el("tr", null, PB.el("td", {colspan: "6",
+				text: PB.t("hb.no_worksheets")})));
 	}
 
 	function drawTests(tests) {
