@@ -1020,6 +1020,15 @@ fail:
 /* ------------------------------------------------------------------ */
 /* Results of a session */
 
+/* A list query that could not start: the statement back, the JSON freed. */
+static json_t *give_up(sqlite3_stmt *st, json_t *j)
+{
+	if (st != NULL)
+		pb_db_stmt_done(st);
+	json_decref(j);
+	return NULL;
+}
+
 /* Per worksheet of the modules the session's teachers worked on: how
  * many sent it, by status, and how many teachers of the roster have not
  * (overdue once its due date passed). */
@@ -1043,12 +1052,8 @@ static json_t *worksheet_results(sqlite3 *db, int64_t kegiatan_id)
 	json_t *list = json_array();
 	int step;
 
-	if (st == NULL || list == NULL) {
-		if (st != NULL)
-			pb_db_stmt_done(st);
-		json_decref(list);
-		return NULL;
-	}
+	if (st == NULL || list == NULL)
+		return give_up(st, list);
 	pb_att_today(today);
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
@@ -1386,12 +1391,8 @@ json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_i
 	json_t *list = json_array(), *s;
 	int step;
 
-	if (st == NULL || list == NULL) {
-		if (st != NULL)
-			pb_db_stmt_done(st);
-		json_decref(list);
-		return NULL;
-	}
+	if (st == NULL || list == NULL)
+		return give_up(st, list);
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	if (module_id != NULL)
 		sqlite3_bind_text(st, 2, module_id, -1, SQLITE_STATIC);
@@ -1422,12 +1423,8 @@ json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
 	json_t *by = json_object();
 	int step;
 
-	if (st == NULL || by == NULL) {
-		if (st != NULL)
-			pb_db_stmt_done(st);
-		json_decref(by);
-		return NULL;
-	}
+	if (st == NULL || by == NULL)
+		return give_up(st, by);
 	sqlite3_bind_int64(st, 1, who->kegiatan_id);
 	sqlite3_bind_text(st, 2, who->nuptk, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, module_id, -1, SQLITE_STATIC);
