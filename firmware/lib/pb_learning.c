@@ -422,8 +422,8 @@ static int finalize(sqlite3 *db, const struct pb_learner *who, struct attempt *a
 		ok = json_is_array(choice) && same_set(choice, json_object_get(item, "answer"));
 		a->total++;
 		a->correct += ok;
-		json_array_append_new(answers, json_pack("{s:s, s:O, s:b}", "item", id, "choice",
-			choice != NULL ? choice : json_array(), "ok", ok));
+		json_array_append_new(answers, json_pack("{s:s, s:o, s:b}", "item", id, "choice",
+			choice != NULL ? json_incref(choice) : json_array(), "ok", ok));
 		if (choice == NULL)
 			continue;
 		st = pb_db_stmt(db, "UPDATE learning_answer SET correct = ?3 "
