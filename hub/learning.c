@@ -1,6 +1,7 @@
 /* The learning loop at the hub: the attempts that boxes send (kept per
  * teacher in learning_attempts by the trigger of schema 40) exported as
- * CSV per teacher, module, session or centre. */
+ * CSV per teacher, module, session or centre; records the hub refused
+ * (schema 30) are left out. */
 #include "hub.h"
 
 #include <stdio.h>
@@ -12,7 +13,8 @@ static const char sql_learning[] =
 	"CASE WHEN a.timed_out THEN 'yes' ELSE 'no' END, a.finished_ms, a.attempt_id, "
 	"a.box_id, a.record_id "
 	"FROM learning_attempts a JOIN boxes b USING (box_id) "
-	"WHERE ($1::text IS NULL OR b.centre_id = $1) "
+	"JOIN records r ON r.box_id = a.box_id AND r.seq = a.seq "
+	"WHERE r.refused IS NULL AND ($1::text IS NULL OR b.centre_id = $1) "
 	"AND ($2::text IS NULL OR a.session_id = $2) "
 	"AND ($3::text IS NULL OR a.nuptk = $3) "
 	"AND ($4::text IS NULL OR a.module_id = $4) "

@@ -104,15 +104,38 @@ const struct hub_migration hub_migrations[] = {
 	  "  box_id text NOT NULL REFERENCES boxes(box_id),"
 	  "  received_at timestamptz NOT NULL DEFAULT now()"
 	  ");" },
+	{ 30,
+	  /* Ids belong to the box that sent them (docs/sync-protocol.md,
+	   * "Records the hub refuses"): a record id is unique per box, not
+	   * across boxes; a claim id belongs to the first box that used it.
+	   * A record that reuses an id is still stored, for the hash chain,
+	   * with the reason in "refused", and nothing reads it for the office. */
+	  "ALTER TABLE records DROP CONSTRAINT records_id_key;"
+	  "CREATE INDEX records_box_record ON records(box_id, id);"
+	  "ALTER TABLE records ADD COLUMN refused text;"
+	  "CREATE TABLE claim_owners ("
+	  "  claim_id text PRIMARY KEY,"
+	  "  box_id text NOT NULL REFERENCES boxes(box_id)"
+	  ");"
+	  "INSERT INTO claim_owners(claim_id, box_id) "
+	  "  SELECT DISTINCT ON (payload_json->>'claim_id') payload_json->>'claim_id', box_id "
+	  "  FROM records WHERE type LIKE 'claim.%' AND payload_json->>'claim_id' IS NOT NULL "
+	  "  ORDER BY payload_json->>'claim_id', received_at, box_id, seq;"
+	  "UPDATE records r SET refused = 'claim_taken' FROM claim_owners o "
+	  "  WHERE r.type LIKE 'claim.%' AND o.claim_id = r.payload_json->>'claim_id' "
+	  "  AND o.box_id <> r.box_id;" },
 	{ 40,
 	  /* The learning loop per teacher, across centres: every scored test
 	   * attempt and every progress change the boxes send, kept once by
 	   * the record that brought it (filled by a trigger as records are
-	   * stored, so ingest stays one statement). */
+	   * stored, so ingest stays one statement). Ids belong to the box that
+	   * sent them (30): a record or attempt id another box also uses is
+	   * another row; one a box reuses keeps its first. */
 	  "CREATE TABLE learning_attempts ("
-	  "  record_id text PRIMARY KEY REFERENCES records(id),"
-	  "  attempt_id text NOT NULL UNIQUE,"
 	  "  box_id text NOT NULL,"
+	  "  seq bigint NOT NULL,"
+	  "  record_id text NOT NULL,"
+	  "  attempt_id text NOT NULL,"
 	  "  session_id text,"
 	  "  nuptk text NOT NULL,"
 	  "  module_id text NOT NULL,"
@@ -125,19 +148,27 @@ const struct hub_migration hub_migrations[] = {
 	  "  kkm int NOT NULL,"
 	  "  passed boolean NOT NULL,"
 	  "  timed_out boolean NOT NULL,"
-	  "  finished_ms bigint NOT NULL"
+	  "  finished_ms bigint NOT NULL,"
+	  "  PRIMARY KEY (box_id, seq),"
+	  "  FOREIGN KEY (box_id, seq) REFERENCES records(box_id, seq),"
+	  "  UNIQUE (box_id, record_id),"
+	  "  UNIQUE (box_id, attempt_id)"
 	  ");"
 	  "CREATE INDEX learning_attempts_teacher ON learning_attempts(nuptk, module_id);"
 	  "CREATE INDEX learning_attempts_module ON learning_attempts(module_id, test_id);"
 	  "CREATE TABLE learning_progress ("
-	  "  record_id text PRIMARY KEY REFERENCES records(id),"
 	  "  box_id text NOT NULL,"
+	  "  seq bigint NOT NULL,"
+	  "  record_id text NOT NULL,"
 	  "  session_id text,"
 	  "  nuptk text NOT NULL,"
 	  "  module_id text NOT NULL,"
 	  "  activity text NOT NULL,"
 	  "  state text NOT NULL,"
-	  "  wall_ms bigint NOT NULL"
+	  "  wall_ms bigint NOT NULL,"
+	  "  PRIMARY KEY (box_id, seq),"
+	  "  FOREIGN KEY (box_id, seq) REFERENCES records(box_id, seq),"
+	  "  UNIQUE (box_id, record_id)"
 	  ");"
 	  "CREATE INDEX learning_progress_teacher ON learning_progress(nuptk, module_id);"
 	  "CREATE FUNCTION learning_from_record() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -145,13 +176,13 @@ const struct hub_migration hub_migrations[] = {
 	  "BEGIN "
 	  "  IF jsonb_typeof(p) IS DISTINCT FROM 'object' THEN RETURN NEW; END IF; "
 	  "  IF NEW.type = 'learning.attempt' THEN "
-	  "    INSERT INTO learning_attempts VALUES (NEW.id, p->>'attempt', NEW.box_id, "
-	  "      NEW.session_id, p->>'nuptk', p->>'module', p->>'test', p->>'kind', "
+	  "    INSERT INTO learning_attempts VALUES (NEW.box_id, NEW.seq, NEW.id, "
+	  "      p->>'attempt', NEW.session_id, p->>'nuptk', p->>'module', p->>'test', p->>'kind', "
 	  "      (p->>'n')::int, (p->>'score')::int, (p->>'correct')::int, (p->>'total')::int, "
 	  "      (p->>'kkm')::int, (p->>'passed')::boolean, (p->>'timed_out')::boolean, "
 	  "      (p->>'finished_ms')::bigint) ON CONFLICT DO NOTHING; "
 	  "  ELSIF NEW.type = 'learning.progress' THEN "
-	  "    INSERT INTO learning_progress VALUES (NEW.id, NEW.box_id, NEW.session_id, "
+	  "    INSERT INTO learning_progress VALUES (NEW.box_id, NEW.seq, NEW.id, NEW.session_id, "
 	  "      p->>'nuptk', p->>'module', p->>'activity', p->>'state', (p->>'wall_ms')::bigint) "
 	  "      ON CONFLICT DO NOTHING; "
 	  "  END IF; "
