@@ -37,6 +37,14 @@ def pick(d, item, option):
          f"answer to {item} not saved")
 
 
+def unlabelled(d):
+    """Inputs on the page without a <label for> (hidden ones too)."""
+    return d.execute_script(
+        "return Array.prototype.filter.call(document.querySelectorAll('input, select, "
+        "textarea'), function (e) { return !e.id || !document.querySelector("
+        "'label[for=\"' + e.id + '\"]'); }).map(function (e) { return e.outerHTML; });")
+
+
 def saved_answers(lb):
     db = sqlite3.connect(lb.box.db_path())
     try:
@@ -71,6 +79,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         pick(d, "s1", "b")
         pick(d, "s2", "a")
         assert saved_answers(lb) == {"s1": '["b"]', "s2": '["a"]'}
+        assert unlabelled(d) == []
         shot(d, "test")
 
         # the Wi-Fi drops, the page is closed; later it is opened again
@@ -122,6 +131,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         wait(d, lambda d: "Tidak ada lembar kerja" in d.find_element(By.ID, "queue").text,
              "review not saved")
         d.save_screenshot(os.path.join(SCREENSHOTS, "learning-results.png"))
+        assert unlabelled(d) == []
         d.close()
         d.switch_to.window(teacher_window)
         set_viewport(d, *PHONE)
@@ -131,6 +141,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
              "the review is not shown")
         assert "Tambahkan gambar." in d.find_element(By.ID, "worksheet-lk1").text
         assert "Umpan balik diterima: 1" in d.find_element(By.ID, "summary").text
+        assert unlabelled(d) == []
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         shot(d, "worksheet-review")
         severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
