@@ -188,6 +188,8 @@ struct attempt {
 	char test[PB_LEARN_ID_MAX + 1];
 	int n;
 	int64_t started_ms, deadline_ms, finished_ms;
+	char boot_id[sizeof(((struct pb_stamp *)0)->boot_id)];
+	int64_t deadline_mono;
 	int timed_out, correct, total, score, passed;
 	json_t *layout;          /* [{"i": item id, "o": [option ids in order]}] */
 };
@@ -231,7 +233,7 @@ static int test_load(sqlite3 *db, const char *module_id, const char *test_id, st
 
 #define ATTEMPT_COLS "id, uid, module_id, test_id, n, layout, started_ms, deadline_ms, " \
 		     "finished_ms, timed_out, coalesce(correct, 0), coalesce(total, 0), " \
-		     "coalesce(score, 0), coalesce(passed, 0)"
+		     "coalesce(score, 0), coalesce(passed, 0), boot_id, deadline_mono"
 
 static int attempt_row(sqlite3_stmt *st, struct attempt *a)
 {
@@ -249,6 +251,8 @@ static int attempt_row(sqlite3_stmt *st, struct attempt *a)
 	a->total = sqlite3_column_int(st, 11);
 	a->score = sqlite3_column_int(st, 12);
 	a->passed = sqlite3_column_int(st, 13);
+	snprintf(a->boot_id, sizeof(a->boot_id), "%s", col(st, 14));
+	a->deadline_mono = sqlite3_column_int64(st, 15);
 	return json_is_array(a->layout) ? 0 : -1;
 }
 
@@ -468,11 +472,28 @@ out:
 	return rc;
 }
 
+/* Time left before the deadline (negative once past): by the monotonic
+ * clock in the boot that started the attempt, so a step of the wall clock
+ * (a facilitator's browser setting it) moves nothing; by wall time after
+ * a reboot. */
+static int64_t left_ms(const struct attempt *a, const struct pb_stamp *now)
+{
+	if (strcmp(a->boot_id, now->boot_id) == 0)
+		return a->deadline_mono - now->mono_ms;
+	return a->deadline_ms - now->wall_ms;
+}
+
+/* Past the deadline (with the grace for answers in flight)? */
+static int late(const struct attempt *a, const struct pb_stamp *now)
+{
+	return a->finished_ms == 0 && a->deadline_ms != 0 && left_ms(a, now) < -PB_LEARN_GRACE_MS;
+}
+
 /* The attempt as a phone sees it: items in its order without the key;
  * the answers saved; once scored the result, and after the last allowed
  * attempt which items were wrong (never which option was right). */
 static json_t *attempt_view(sqlite3 *db, const struct attempt *a, const struct test *t,
-			    int64_t now)
+			    const struct pb_stamp *now)
 {
 	json_t *v = NULL, *items = json_array(), *answers = json_object(), *l, *oid;
 	sqlite3_stmt *st;
@@ -520,8 +541,8 @@ static json_t *attempt_view(sqlite3 *db, const struct attempt *a, const struct t
 	if (v == NULL)
 		goto fail;
 	if (a->finished_ms == 0 && a->deadline_ms != 0)
-		json_object_set_new(v, "remaining_ms",
-				    json_integer(a->deadline_ms > now ? a->deadline_ms - now : 0));
+		json_object_set_new(v, "remaining_ms", json_integer(left_ms(a, now) > 0 ?
+								    left_ms(a, now) : 0));
 	if (a->finished_ms != 0) {
 		json_t *res = json_pack("{s:i, s:i, s:i, s:b, s:b}", "score", a->score,
 					"correct", a->correct, "total", a->total,
@@ -562,11 +583,7 @@ fail:
 	return NULL;
 }
 
-/* Past the deadline (with the grace for answers in flight)? */
-static int late(const struct attempt *a, int64_t now)
-{
-	return a->finished_ms == 0 && a->deadline_ms != 0 && now > a->deadline_ms + PB_LEARN_GRACE_MS;
-}
+
 
 /* Begin a write: the process's writer lock, then BEGIN IMMEDIATE. */
 static int write_begin(sqlite3 *db)
@@ -597,12 +614,15 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 	struct attempt a;
 	sqlite3_stmt *st;
 	char *layout = NULL, activity[PB_LEARN_ACTIVITY_MAX];
-	int64_t now = pb_clock_wall_ms();
+	struct pb_stamp clk;
+	int64_t now;
 	enum pb_learn_result r = PB_LEARN_DB;
 	int rc, used = 0, step;
 
 	*view = NULL;
 	memset(&a, 0, sizeof(a));
+	pb_clock_now(&clk);
+	now = clk.wall_ms;
 	if (write_begin(db) != 0)
 		return PB_LEARN_DB;
 	rc = test_load(db, module_id, test_id, &t);
@@ -613,7 +633,7 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 	rc = attempt_open(db, who, module_id, test_id, &a);
 	if (rc < 0)
 		goto out;
-	if (rc == 0 && late(&a, now)) {
+	if (rc == 0 && late(&a, &clk)) {
 		if (finalize(db, who, &a, &t, 1, now) != 0)
 			goto out;
 		attempt_clear(&a);
@@ -649,9 +669,11 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 		a.n = used + 1;
 		a.started_ms = now;
 		a.deadline_ms = t.time_limit_s > 0 ? now + (int64_t)t.time_limit_s * 1000 : 0;
+		a.deadline_mono = t.time_limit_s > 0 ? clk.mono_ms + (int64_t)t.time_limit_s * 1000 : 0;
+		snprintf(a.boot_id, sizeof(a.boot_id), "%s", clk.boot_id);
 		st = pb_db_stmt(db, "INSERT INTO learning_attempt(uid, kegiatan_id, nuptk, module_id, "
-				"test_id, n, layout, started_ms, deadline_ms) "
-				"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+				"test_id, n, layout, started_ms, deadline_ms, boot_id, deadline_mono) "
+				"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
 		if (st == NULL)
 			goto out;
 		sqlite3_bind_text(st, 1, a.uid, -1, SQLITE_STATIC);
@@ -663,6 +685,8 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 		sqlite3_bind_text(st, 7, layout, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 8, now);
 		sqlite3_bind_int64(st, 9, a.deadline_ms);
+		sqlite3_bind_text(st, 10, a.boot_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 11, a.deadline_mono);
 		step = sqlite3_step(st);
 		pb_db_stmt_done(st);
 		if (step != SQLITE_DONE)
@@ -676,7 +700,7 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 	r = PB_LEARN_OK;
 out:
 	r = write_end(db, r);
-	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, now)) == NULL)
+	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, &clk)) == NULL)
 		r = PB_LEARN_DB;
 	free(layout);
 	attempt_clear(&a);
@@ -689,7 +713,7 @@ out:
  * it is late (then PB_LEARN_TIME_UP). */
 static enum pb_learn_result open_attempt(sqlite3 *db, const struct pb_learner *who,
 					 const char *uid, struct attempt *a, struct test *t,
-					 int64_t now)
+					 const struct pb_stamp *now)
 {
 	int rc = attempt_by_uid(db, who, uid, a);
 
@@ -700,7 +724,7 @@ static enum pb_learn_result open_attempt(sqlite3 *db, const struct pb_learner *w
 	if (rc != 0)
 		return rc > 0 ? PB_LEARN_NO_TEST : PB_LEARN_DB;
 	if (late(a, now))
-		return finalize(db, who, a, t, 1, now) == 0 ? PB_LEARN_TIME_UP : PB_LEARN_DB;
+		return finalize(db, who, a, t, 1, now->wall_ms) == 0 ? PB_LEARN_TIME_UP : PB_LEARN_DB;
 	return PB_LEARN_OK;
 }
 
@@ -709,16 +733,17 @@ enum pb_learn_result pb_learning_view(sqlite3 *db, const struct pb_learner *who,
 {
 	struct attempt a;
 	struct test t;
-	int64_t now = pb_clock_wall_ms();
+	struct pb_stamp now;
 	enum pb_learn_result r;
 
 	*view = NULL;
+	pb_clock_now(&now);
 	if (write_begin(db) != 0)
 		return PB_LEARN_DB;
-	r = write_end(db, open_attempt(db, who, attempt_uid, &a, &t, now));
+	r = write_end(db, open_attempt(db, who, attempt_uid, &a, &t, &now));
 	if (r == PB_LEARN_TIME_UP)
 		r = PB_LEARN_OK;
-	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, now)) == NULL)
+	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, &now)) == NULL)
 		r = PB_LEARN_DB;
 	attempt_clear(&a);
 	test_clear(&t);
@@ -764,14 +789,15 @@ enum pb_learn_result pb_learning_answer(sqlite3 *db, const struct pb_learner *wh
 	const json_t *item;
 	sqlite3_stmt *st;
 	char *text = NULL;
-	int64_t now = pb_clock_wall_ms();
+	struct pb_stamp now;
 	enum pb_learn_result r;
 	int step;
 
 	*view = NULL;
+	pb_clock_now(&now);
 	if (write_begin(db) != 0)
 		return PB_LEARN_DB;
-	r = open_attempt(db, who, attempt_uid, &a, &t, now);
+	r = open_attempt(db, who, attempt_uid, &a, &t, &now);
 	if (r != PB_LEARN_OK)
 		goto out;
 	if (a.finished_ms != 0) {
@@ -798,7 +824,7 @@ enum pb_learn_result pb_learning_answer(sqlite3 *db, const struct pb_learner *wh
 	sqlite3_bind_int64(st, 1, a.id);
 	sqlite3_bind_text(st, 2, item_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 4, now.wall_ms);
 	step = sqlite3_step(st);
 	pb_db_stmt_done(st);
 	if (step == SQLITE_DONE)
@@ -808,10 +834,10 @@ out:
 	if (r == PB_LEARN_OK)
 		*view = a.deadline_ms != 0 ?
 			json_pack("{s:s, s:b, s:I}", "item", item_id, "saved", 1, "remaining_ms",
-				  (json_int_t)(a.deadline_ms > now ? a.deadline_ms - now : 0)) :
+				  (json_int_t)(left_ms(&a, &now) > 0 ? left_ms(&a, &now) : 0)) :
 			json_pack("{s:s, s:b}", "item", item_id, "saved", 1);
 	else if (r == PB_LEARN_TIME_UP)
-		*view = attempt_view(db, &a, &t, now);
+		*view = attempt_view(db, &a, &t, &now);
 	free(text);
 	attempt_clear(&a);
 	test_clear(&t);
@@ -823,19 +849,20 @@ enum pb_learn_result pb_learning_finish(sqlite3 *db, const struct pb_learner *wh
 {
 	struct attempt a;
 	struct test t;
-	int64_t now = pb_clock_wall_ms();
+	struct pb_stamp now;
 	enum pb_learn_result r;
 
 	*view = NULL;
+	pb_clock_now(&now);
 	if (write_begin(db) != 0)
 		return PB_LEARN_DB;
-	r = open_attempt(db, who, attempt_uid, &a, &t, now);
-	if (r == PB_LEARN_OK && a.finished_ms == 0 && finalize(db, who, &a, &t, 0, now) != 0)
+	r = open_attempt(db, who, attempt_uid, &a, &t, &now);
+	if (r == PB_LEARN_OK && a.finished_ms == 0 && finalize(db, who, &a, &t, 0, now.wall_ms) != 0)
 		r = PB_LEARN_DB;
 	if (r == PB_LEARN_TIME_UP)
 		r = PB_LEARN_OK;     /* scored as it stood at the deadline */
 	r = write_end(db, r);
-	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, now)) == NULL)
+	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, &now)) == NULL)
 		r = PB_LEARN_DB;
 	attempt_clear(&a);
 	test_clear(&t);

@@ -294,7 +294,9 @@ const struct pb_migration pb_migrations[] = {
 	/* 40 learning: the tests and worksheets of modules (from the
 	 * manifest; spec holds a test with its key and never leaves the box
 	 * towards a phone), teachers' attempts with the answers saved as they
-	 * go and the box's deadline, and progress per module activity. */
+	 * go and the box's deadline (monotonic within the boot that started
+	 * the attempt, so a clock step does not move it; wall time after a
+	 * reboot), and progress per module activity. */
 	{ 40,
 	  "CREATE TABLE learning_test ("
 	  "  module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,"
@@ -329,6 +331,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  layout TEXT NOT NULL,"
 	  "  started_ms INTEGER NOT NULL,"
 	  "  deadline_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  boot_id TEXT NOT NULL DEFAULT '',"
+	  "  deadline_mono INTEGER NOT NULL DEFAULT 0,"
 	  "  finished_ms INTEGER NOT NULL DEFAULT 0,"
 	  "  timed_out INTEGER NOT NULL DEFAULT 0,"
 	  "  correct INTEGER,"

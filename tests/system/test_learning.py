@@ -403,3 +403,21 @@ def test_worksheet_sent_again_until_accepted_and_reviewed_by_a_mentor(make_box, 
                                                   % lb.sid).text)))
     assert [MODULE, "lk1", "2020-01-31", "1", "0", "1", "1", "1"] in rows
     assert_no_key(lb)
+
+
+def test_a_clock_step_during_a_test_does_not_move_its_deadline(make_box, tmp_path):
+    """A facilitator's browser sets the box's clock an hour ahead while a
+    teacher is in a 5-minute test: the box's time limit runs on, by the
+    monotonic clock of the boot that started the attempt."""
+    lb = LearnBox(make_box, tmp_path / "usb", n=1, post_limit_s=300,
+                  box={"att": "clock_adjust = offset\n"})
+    t = lb.teacher(0)
+    a = t.start("akhir").json()
+    assert 0 < a["remaining_ms"] <= 300000
+    Staff(lb.box, client_time_ms=int(time.time() * 1000) + 3600 * 1000)
+    r = t.answer(a["attempt"], "s1", right("s1"))
+    assert r.status_code == 200, r.text
+    assert 0 < r.json()["remaining_ms"] <= 300000
+    v = t.view(a["attempt"]).json()
+    assert v["finished"] is False and 0 < v["remaining_ms"] <= 300000
+    assert_no_key(lb)
