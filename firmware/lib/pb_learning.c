@@ -110,8 +110,9 @@ static const char *col(sqlite3_stmt *st, int i)
 	return v != NULL ? (const char *)v : "";
 }
 
-/* The first column of the row a query finds for ?1 (text) and ?2 (text b,
- * or the number n when b is NULL): 0 found (copied to out), 1 none, -1. */
+/* The first column of the row a query finds for ?1 (text) and, when it
+ * has one, ?2 (text b, or the number n when b is NULL): 0 found (copied
+ * to out), 1 none, -1. */
 static int one_text(sqlite3 *db, const char *sql, const char *a, const char *b, int64_t n,
 		    char *out, size_t len)
 {
@@ -123,7 +124,7 @@ static int one_text(sqlite3 *db, const char *sql, const char *a, const char *b, 
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b != NULL)
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	else
+	else if (sqlite3_bind_parameter_count(st) >= 2)
 		sqlite3_bind_int64(st, 2, n);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
@@ -947,12 +948,20 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 {
 	sqlite3_stmt *st;
 	json_t *acts = json_array(), *tests = json_array(), *summary, *sheets, *mine, *w;
+	char title[PB_MODULE_TITLE_MAX * 4 + 1];
 	int step, done = 0, taken = 0, sent = 0, reviewed = 0;
 	size_t i;
 
 	*out = NULL;
 	if (acts == NULL || tests == NULL)
 		goto fail;
+	step = one_text(db, "SELECT title FROM modules WHERE id = ?1", module_id, NULL,
+			0, title, sizeof(title));
+	if (step != 0) {
+		json_decref(acts);
+		json_decref(tests);
+		return step > 0 ? PB_LEARN_NO_MODULE : PB_LEARN_DB;
+	}
 	st = pb_db_stmt(db, "SELECT 'file:' || f.pos, f.name, coalesce(p.state, '') "
 			"FROM module_files f LEFT JOIN learning_progress p ON "
 			"p.kegiatan_id = ?2 AND p.nuptk = ?3 AND p.module_id = f.module_id AND "
@@ -1033,7 +1042,8 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 			    "activities", (int)json_array_size(acts), "tests_taken", taken,
 			    "tests", (int)json_array_size(tests), "worksheets_sent", sent,
 			    "feedback", reviewed);
-	*out = json_pack("{s:s, s:o, s:o, s:O, s:o}", "module", module_id, "activities", acts,
+	*out = json_pack("{s:s, s:s, s:o, s:o, s:O, s:o}", "module", module_id, "title", title,
+			 "activities", acts,
 			 "tests", tests, "worksheets", json_object_get(sheets, "worksheets"),
 			 "summary", summary);
 	json_decref(sheets);

@@ -21,6 +21,7 @@
 
 enum pb_learn_result {
 	PB_LEARN_OK = 0,
+	PB_LEARN_NO_MODULE,
 	PB_LEARN_NO_TEST,        /* no such module test */
 	PB_LEARN_NO_ATTEMPT,     /* no such attempt for this teacher */
 	PB_LEARN_NO_ATTEMPTS_LEFT,

@@ -149,6 +149,8 @@ static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, j
 		json_decref(view);
 		return ERR(r, MHD_HTTP_CONFLICT, "time_up",
 			   "Waktu tes sudah habis: jawaban yang tersimpan sudah dinilai");
+	case PB_LEARN_NO_MODULE:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_module", "Modul tidak ditemukan");
 	case PB_LEARN_NO_TEST:
 		return ERR(r, MHD_HTTP_NOT_FOUND, "no_test", "Tes tidak ditemukan di modul ini");
 	case PB_LEARN_NO_ATTEMPT:

@@ -196,6 +196,9 @@ def test_proof_and_ownership(make_box, tmp_path):
     assert t0.answer(a, "zz", ["a"]).json()["error"] == "bad_item"
     assert t0.answer(a, "s1", "a").json()["error"] == "bad_choice"
     assert t0.start("nope").json()["error"] == "no_test"
+    r = t0.get("/api/v1/learning/modules/tidak-ada")
+    assert r.status_code == 404 and r.json()["error"] == "no_module"
+    assert t0.progress().json()["title"] == "Rangkaian Listrik"
     assert t0.view(a).json()["answers"] == {}
     assert_no_key(lb)
 
