@@ -1,6 +1,5 @@
-#include "pb_learning.h"
+#include "pb_learning_int.h"
 
-#include "pb_attendance.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_manifest.h"
@@ -25,17 +24,6 @@ static int exec_bound(sqlite3 *db, const char *sql, const char *a)
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	pb_db_stmt_done(st);
 	return rc;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s != NULL ? s : "";
-}
-
-static int integer(const json_t *o, const char *key)
-{
-	return (int)json_integer_value(json_object_get(o, key));
 }
 
 int pb_learning_store(sqlite3 *db, const char *module_id, const char *learning)
@@ -104,17 +92,11 @@ out:
 	return rc;
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-	return v != NULL ? (const char *)v : "";
-}
-
 /* The first column of the row a query finds for ?1 (text) and, when it
  * has one, ?2 (text b, or the number n when b is NULL): 0 found (copied
  * to out), 1 none, -1. */
-static int one_text(sqlite3 *db, const char *sql, const char *a, const char *b, int64_t n,
-		    char *out, size_t len)
+int pb_learn_one_text(sqlite3 *db, const char *sql, const char *a, const char *b, int64_t n,
+		      char *out, size_t len)
 {
 	sqlite3_stmt *st = pb_db_stmt(db, sql);
 	int step;
@@ -390,9 +372,6 @@ static int attempt_record(sqlite3 *db, const struct pb_learner *who, const struc
 	return rc;
 }
 
-static int progress_set(sqlite3 *db, const struct pb_learner *who, const char *module_id,
-			const char *activity, const char *title, const char *state, int64_t now);
-
 /* Score an open attempt against the key, inside the caller's transaction. */
 static int finalize(sqlite3 *db, const struct pb_learner *who, struct attempt *a,
 		    const struct test *t, int timed_out, int64_t now)
@@ -464,7 +443,7 @@ static int finalize(sqlite3 *db, const struct pb_learner *who, struct attempt *a
 		goto out;
 	snprintf(activity, sizeof(activity), "test:%s", a->test);
 	if (attempt_record(db, who, a, t->spec, answers) != 0 ||
-	    progress_set(db, who, a->module, activity, str(t->spec, "title"), "done", now) < 0)
+	    pb_learn_progress_set(db, who, a->module, activity, str(t->spec, "title"), "done", now) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -587,7 +566,7 @@ fail:
 
 
 /* Begin a write: the process's writer lock, then BEGIN IMMEDIATE. */
-static int write_begin(sqlite3 *db)
+int pb_learn_write_begin(sqlite3 *db)
 {
 	pb_db_writer_lock();
 	if (pb_db_begin(db) != 0) {
@@ -597,7 +576,7 @@ static int write_begin(sqlite3 *db)
 	return 0;
 }
 
-static enum pb_learn_result write_end(sqlite3 *db, enum pb_learn_result r)
+enum pb_learn_result pb_learn_write_end(sqlite3 *db, enum pb_learn_result r)
 {
 	if ((r == PB_LEARN_OK || r == PB_LEARN_TIME_UP) && pb_db_commit(db) != 0)
 		r = PB_LEARN_DB;
@@ -624,7 +603,7 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 	memset(&a, 0, sizeof(a));
 	pb_clock_now(&clk);
 	now = clk.wall_ms;
-	if (write_begin(db) != 0)
+	if (pb_learn_write_begin(db) != 0)
 		return PB_LEARN_DB;
 	rc = test_load(db, module_id, test_id, &t);
 	if (rc != 0) {
@@ -694,13 +673,13 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 			goto out;
 		a.id = sqlite3_last_insert_rowid(db);
 		snprintf(activity, sizeof(activity), "test:%s", test_id);
-		if (progress_set(db, who, module_id, activity, str(t.spec, "title"), "opened",
+		if (pb_learn_progress_set(db, who, module_id, activity, str(t.spec, "title"), "opened",
 				 now) < 0)
 			goto out;
 	}
 	r = PB_LEARN_OK;
 out:
-	r = write_end(db, r);
+	r = pb_learn_write_end(db, r);
 	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, &clk)) == NULL)
 		r = PB_LEARN_DB;
 	free(layout);
@@ -739,9 +718,9 @@ enum pb_learn_result pb_learning_view(sqlite3 *db, const struct pb_learner *who,
 
 	*view = NULL;
 	pb_clock_now(&now);
-	if (write_begin(db) != 0)
+	if (pb_learn_write_begin(db) != 0)
 		return PB_LEARN_DB;
-	r = write_end(db, open_attempt(db, who, attempt_uid, &a, &t, &now));
+	r = pb_learn_write_end(db, open_attempt(db, who, attempt_uid, &a, &t, &now));
 	if (r == PB_LEARN_TIME_UP)
 		r = PB_LEARN_OK;
 	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, &now)) == NULL)
@@ -796,7 +775,7 @@ enum pb_learn_result pb_learning_answer(sqlite3 *db, const struct pb_learner *wh
 
 	*view = NULL;
 	pb_clock_now(&now);
-	if (write_begin(db) != 0)
+	if (pb_learn_write_begin(db) != 0)
 		return PB_LEARN_DB;
 	r = open_attempt(db, who, attempt_uid, &a, &t, &now);
 	if (r != PB_LEARN_OK)
@@ -831,7 +810,7 @@ enum pb_learn_result pb_learning_answer(sqlite3 *db, const struct pb_learner *wh
 	if (step == SQLITE_DONE)
 		r = PB_LEARN_OK;
 out:
-	r = write_end(db, r);
+	r = pb_learn_write_end(db, r);
 	if (r == PB_LEARN_OK)
 		*view = a.deadline_ms != 0 ?
 			json_pack("{s:s, s:b, s:I}", "item", item_id, "saved", 1, "remaining_ms",
@@ -855,14 +834,14 @@ enum pb_learn_result pb_learning_finish(sqlite3 *db, const struct pb_learner *wh
 
 	*view = NULL;
 	pb_clock_now(&now);
-	if (write_begin(db) != 0)
+	if (pb_learn_write_begin(db) != 0)
 		return PB_LEARN_DB;
 	r = open_attempt(db, who, attempt_uid, &a, &t, &now);
 	if (r == PB_LEARN_OK && a.finished_ms == 0 && finalize(db, who, &a, &t, 0, now.wall_ms) != 0)
 		r = PB_LEARN_DB;
 	if (r == PB_LEARN_TIME_UP)
 		r = PB_LEARN_OK;     /* scored as it stood at the deadline */
-	r = write_end(db, r);
+	r = pb_learn_write_end(db, r);
 	if (r == PB_LEARN_OK && (*view = attempt_view(db, &a, &t, &now)) == NULL)
 		r = PB_LEARN_DB;
 	attempt_clear(&a);
@@ -876,8 +855,8 @@ enum pb_learn_result pb_learning_finish(sqlite3 *db, const struct pb_learner *wh
 /* Set an activity's state ("done" is never taken back to "opened") and
  * record a change upstream. 1 changed, 0 unchanged, -1 error. Inside the
  * caller's transaction. */
-static int progress_set(sqlite3 *db, const struct pb_learner *who, const char *module_id,
-			const char *activity, const char *title, const char *state, int64_t now)
+int pb_learn_progress_set(sqlite3 *db, const struct pb_learner *who, const char *module_id,
+			  const char *activity, const char *title, const char *state, int64_t now)
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "INSERT INTO learning_progress(kegiatan_id, nuptk, "
 				      "module_id, activity, state, wall_ms) VALUES (?1,?2,?3,?4,?5,?6) "
@@ -931,16 +910,16 @@ enum pb_learn_result pb_learning_mark(sqlite3 *db, const struct pb_learner *who,
 	pos = strtol(activity + 5, &end, 10);
 	if (end == activity + 5 || *end != '\0' || pos < 0 || pos >= PB_MODULE_MAX_FILES)
 		return PB_LEARN_BAD_ACTIVITY;
-	if (write_begin(db) != 0)
+	if (pb_learn_write_begin(db) != 0)
 		return PB_LEARN_DB;
-	step = one_text(db, "SELECT name FROM module_files WHERE module_id = ?1 AND pos = ?2",
+	step = pb_learn_one_text(db, "SELECT name FROM module_files WHERE module_id = ?1 AND pos = ?2",
 			module_id, NULL, pos, name, sizeof(name));
 	if (step == 0)
-		r = progress_set(db, who, module_id, activity, name, state, pb_clock_wall_ms()) < 0 ?
+		r = pb_learn_progress_set(db, who, module_id, activity, name, state, pb_clock_wall_ms()) < 0 ?
 		    PB_LEARN_DB : PB_LEARN_OK;
 	else if (step < 0)
 		r = PB_LEARN_DB;
-	return write_end(db, r);
+	return pb_learn_write_end(db, r);
 }
 
 enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *who,
@@ -955,7 +934,7 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 	*out = NULL;
 	if (acts == NULL || tests == NULL)
 		goto fail;
-	step = one_text(db, "SELECT title FROM modules WHERE id = ?1", module_id, NULL,
+	step = pb_learn_one_text(db, "SELECT title FROM modules WHERE id = ?1", module_id, NULL,
 			0, title, sizeof(title));
 	if (step != 0) {
 		json_decref(acts);
@@ -1054,423 +1033,11 @@ fail:
 	return PB_LEARN_DB;
 }
 
-/* ------------------------------------------------------------------ */
-/* Results of a session */
-
 /* A list query that could not start: the statement back, the JSON freed. */
-static json_t *give_up(sqlite3_stmt *st, json_t *j)
+json_t *pb_learn_give_up(sqlite3_stmt *st, json_t *j)
 {
 	if (st != NULL)
 		pb_db_stmt_done(st);
 	json_decref(j);
 	return NULL;
-}
-
-/* Per worksheet of the modules the session's teachers worked on: how
- * many sent it, by status, and how many teachers of the roster have not
- * (overdue once its due date passed). */
-static json_t *worksheet_results(sqlite3 *db, int64_t kegiatan_id)
-{
-	sqlite3_stmt *st = pb_db_stmt(db, "SELECT w.module_id, w.ws_id, w.title, w.due, "
-		"(SELECT count(*) FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
-		"  s.module_id = w.module_id AND s.ws_id = w.ws_id AND s.status = 'sent'), "
-		"(SELECT count(*) FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
-		"  s.module_id = w.module_id AND s.ws_id = w.ws_id AND s.status = 'revise'), "
-		"(SELECT count(*) FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
-		"  s.module_id = w.module_id AND s.ws_id = w.ws_id AND s.status = 'accepted'), "
-		"(SELECT count(*) FROM roster r WHERE r.kegiatan_id = ?1 AND r.withdrawn_ms = 0 AND "
-		"  NOT EXISTS (SELECT 1 FROM learning_submission s WHERE s.kegiatan_id = ?1 AND "
-		"  s.nuptk = r.nuptk AND s.module_id = w.module_id AND s.ws_id = w.ws_id)), "
-		"w.due != '' AND w.due < ?2 FROM learning_worksheet w WHERE w.module_id IN "
-		"(SELECT module_id FROM learning_progress WHERE kegiatan_id = ?1 UNION "
-		" SELECT module_id FROM learning_submission WHERE kegiatan_id = ?1) "
-		"ORDER BY w.module_id, w.pos");
-	char today[PB_DAY_LEN + 1];
-	json_t *list = json_array();
-	int step;
-
-	if (st == NULL || list == NULL)
-		return give_up(st, list);
-	pb_att_today(today);
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int missing = sqlite3_column_int(st, 7);
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}",
-			"module", col(st, 0), "worksheet", col(st, 1), "title", col(st, 2),
-			"due", col(st, 3), "waiting", sqlite3_column_int(st, 4),
-			"revise", sqlite3_column_int(st, 5), "accepted", sqlite3_column_int(st, 6),
-			"not_sent", missing, "overdue", sqlite3_column_int(st, 8) ? missing : 0));
-	}
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE) {
-		json_decref(list);
-		return NULL;
-	}
-	return list;
-}
-
-json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id)
-{
-	sqlite3_stmt *st;
-	json_t *teachers = json_array(), *tests = json_array(), *row = NULL, *cur = NULL, *sheets;
-	int step;
-
-	if (teachers == NULL || tests == NULL)
-		goto fail;
-	/* per teacher and module: the last scored pre and post attempt */
-	st = pb_db_stmt(db, "SELECT a.nuptk, coalesce(r.name, ''), a.module_id, t.kind, a.score, "
-			"a.passed, (SELECT count(*) FROM learning_progress p WHERE p.kegiatan_id = "
-			"a.kegiatan_id AND p.nuptk = a.nuptk AND p.module_id = a.module_id AND "
-			"p.state = 'done') FROM learning_attempt a "
-			"JOIN learning_test t ON t.module_id = a.module_id AND t.test_id = a.test_id "
-			"LEFT JOIN roster r ON r.kegiatan_id = a.kegiatan_id AND r.nuptk = a.nuptk "
-			"WHERE a.kegiatan_id = ?1 AND a.finished_ms > 0 "
-			"ORDER BY a.nuptk, a.module_id, a.finished_ms, a.id");
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cur == NULL || strcmp(str(cur, "nuptk"), col(st, 0)) != 0 ||
-		    strcmp(str(cur, "module"), col(st, 2)) != 0) {
-			cur = json_pack("{s:s, s:s, s:s, s:n, s:n, s:i}", "nuptk", col(st, 0),
-					"name", col(st, 1), "module", col(st, 2), "pre", "post",
-					"done", sqlite3_column_int(st, 6));
-			if (cur == NULL)
-				break;
-			json_array_append_new(teachers, cur);
-		}
-		json_object_set_new(cur, col(st, 3), json_pack("{s:i, s:b}", "score",
-			sqlite3_column_int(st, 4), "passed", sqlite3_column_int(st, 5)));
-	}
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE)
-		goto fail;
-	/* per test: attempts scored, passed, mean; per item how many missed it */
-	st = pb_db_stmt(db, "SELECT t.module_id, t.test_id, t.kind, t.title, t.kkm, "
-			"count(a.id), coalesce(sum(a.passed), 0), coalesce(avg(a.score), 0), "
-			"count(DISTINCT a.nuptk), t.spec FROM learning_test t JOIN learning_attempt a "
-			"ON a.module_id = t.module_id AND a.test_id = t.test_id AND "
-			"a.kegiatan_id = ?1 AND a.finished_ms > 0 GROUP BY t.module_id, t.test_id "
-			"ORDER BY t.module_id, t.pos");
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *spec = json_loads(col(st, 9), 0, NULL), *items = json_array(), *it;
-		int scored = sqlite3_column_int(st, 5);
-		size_t i;
-
-		json_array_foreach(json_object_get(spec, "items"), i, it) {
-			sqlite3_stmt *ist = pb_db_stmt(db, "SELECT count(*) FROM learning_answer n "
-				"JOIN learning_attempt a ON a.id = n.attempt_id WHERE a.kegiatan_id = ?1 "
-				"AND a.module_id = ?2 AND a.test_id = ?3 AND a.finished_ms > 0 AND "
-				"n.item_id = ?4 AND n.correct = 1");
-			int right = 0;
-			if (ist == NULL)
-				break;
-			sqlite3_bind_int64(ist, 1, kegiatan_id);
-			sqlite3_bind_text(ist, 2, col(st, 0), -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ist, 3, col(st, 1), -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ist, 4, str(it, "id"), -1, SQLITE_STATIC);
-			if (sqlite3_step(ist) == SQLITE_ROW)
-				right = sqlite3_column_int(ist, 0);
-			pb_db_stmt_done(ist);
-			json_array_append_new(items, json_pack("{s:s, s:s, s:i}", "id", str(it, "id"),
-				"text", str(it, "text"), "wrong", scored - right));
-		}
-		json_decref(spec);
-		row = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:o}",
-			"module", col(st, 0), "test", col(st, 1), "kind", col(st, 2),
-			"title", col(st, 3), "kkm", sqlite3_column_int(st, 4), "attempts", scored,
-			"passed", sqlite3_column_int(st, 6),
-			"mean", (int)(sqlite3_column_double(st, 7) + 0.5),
-			"teachers", sqlite3_column_int(st, 8), "items", items);
-		if (row != NULL)
-			json_array_append_new(tests, row);
-	}
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE)
-		goto fail;
-	sheets = worksheet_results(db, kegiatan_id);
-	if (sheets == NULL)
-		goto fail;
-	return json_pack("{s:o, s:o, s:o}", "teachers", teachers, "tests", tests,
-			 "worksheets", sheets);
-fail:
-	json_decref(teachers);
-	json_decref(tests);
-	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* Worksheets: submissions and reviews */
-
-/* Text a person typed: valid UTF-8, 1..max characters, no control
- * characters but line breaks and tabs. */
-static int text_ok(const char *s, long max, int may_be_empty)
-{
-	long n;
-
-	if (s == NULL)
-		return 0;
-	n = pb_utf8_len(s);
-	if (n < 0 || n > max || (n == 0 && !may_be_empty))
-		return 0;
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t' && *c != '\r')
-			return 0;
-	return 1;
-}
-
-#define SUBMISSION_COLS "s.uid, s.module_id, s.ws_id, s.version, s.text, s.submitted_ms, " \
-			"s.status, s.score, s.comment, s.reviewer, s.reviewed_ms, s.nuptk"
-
-static json_t *submission_row(sqlite3_stmt *st)
-{
-	json_t *s = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:I}",
-			      "submission", col(st, 0), "module", col(st, 1),
-			      "worksheet", col(st, 2), "version", sqlite3_column_int(st, 3),
-			      "text", col(st, 4),
-			      "submitted_ms", (json_int_t)sqlite3_column_int64(st, 5),
-			      "status", col(st, 6), "comment", col(st, 8),
-			      "reviewed_ms", (json_int_t)sqlite3_column_int64(st, 10));
-
-	if (s != NULL)
-		json_object_set_new(s, "score", sqlite3_column_type(st, 7) == SQLITE_NULL ?
-				    json_null() : json_integer(sqlite3_column_int(st, 7)));
-	return s;
-}
-
-/* The record of a change to a submission, upstream. */
-static int submission_record(sqlite3 *db, const char *type, const char *session_uid,
-			     const char *uid)
-{
-	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS " FROM learning_submission s "
-				      "WHERE s.uid = ?1");
-	json_t *p = NULL;
-	char *text = NULL;
-	int rc = -1;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		p = submission_row(st);
-		if (p != NULL) {
-			json_object_set_new(p, "session_id", json_string(session_uid));
-			json_object_set_new(p, "nuptk", json_string(col(st, 11)));
-			if (strcmp(type, "learning.review") == 0) {
-				json_object_set_new(p, "reviewer", json_string(col(st, 9)));
-				json_object_del(p, "text");
-			}
-		}
-	}
-	pb_db_stmt_done(st);
-	text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (text != NULL)
-		rc = pb_outbox_append(db, type, text, NULL, NULL);
-	free(text);
-	json_decref(p);
-	return rc;
-}
-
-/* One submission by uid. */
-static json_t *submission_get(sqlite3 *db, const char *uid)
-{
-	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS " FROM learning_submission s "
-				      "WHERE s.uid = ?1");
-	json_t *s = NULL;
-
-	if (st == NULL)
-		return NULL;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s = submission_row(st);
-	pb_db_stmt_done(st);
-	return s;
-}
-
-enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *who,
-					const char *module_id, const char *ws_id,
-					const char *text, json_t **out)
-{
-	sqlite3_stmt *st;
-	char uid[PB_ID_HEX_LEN + 1] = "", status[16] = "", activity[PB_LEARN_ACTIVITY_MAX];
-	char title[PB_LEARN_TITLE_MAX * 4 + 1] = "";
-	int64_t now = pb_clock_wall_ms();
-	enum pb_learn_result r = PB_LEARN_DB;
-	int step;
-
-	*out = NULL;
-	if (!text_ok(text, PB_LEARN_ANSWER_TEXT_MAX, 0))
-		return PB_LEARN_BAD_TEXT;
-	if (write_begin(db) != 0)
-		return PB_LEARN_DB;
-	step = one_text(db, "SELECT title FROM learning_worksheet WHERE module_id = ?1 AND "
-			"ws_id = ?2", module_id, ws_id, 0, title, sizeof(title));
-	if (step != 0) {
-		r = step > 0 ? PB_LEARN_NO_WORKSHEET : PB_LEARN_DB;
-		goto out;
-	}
-	st = pb_db_stmt(db, "SELECT uid, status FROM learning_submission WHERE kegiatan_id = ?1 "
-			"AND nuptk = ?2 AND module_id = ?3 AND ws_id = ?4");
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, who->kegiatan_id);
-	sqlite3_bind_text(st, 2, who->nuptk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, module_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ws_id, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		snprintf(uid, sizeof(uid), "%s", col(st, 0));
-		snprintf(status, sizeof(status), "%s", col(st, 1));
-	}
-	pb_db_stmt_done(st);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		goto out;
-	if (strcmp(status, "accepted") == 0) {
-		r = PB_LEARN_ACCEPTED;
-		goto out;
-	}
-	if (uid[0] == '\0') {
-		pb_id_new(uid);
-		st = pb_db_stmt(db, "INSERT INTO learning_submission(uid, kegiatan_id, nuptk, "
-				"module_id, ws_id, version, text, submitted_ms, status) "
-				"VALUES (?1,?2,?3,?4,?5,1,?6,?7,'sent')");
-	} else {
-		/* sent again: a new version waits for review; the last review's
-		 * comment stays visible until the next one */
-		st = pb_db_stmt(db, "UPDATE learning_submission SET version = version + 1, "
-				"text = ?6, submitted_ms = ?7, status = 'sent' WHERE uid = ?1");
-	}
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, who->kegiatan_id);
-	sqlite3_bind_text(st, 3, who->nuptk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, module_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ws_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, now);
-	step = sqlite3_step(st);
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE)
-		goto out;
-	snprintf(activity, sizeof(activity), "worksheet:%s", ws_id);
-	if (submission_record(db, "learning.worksheet", who->session_uid, uid) != 0 ||
-	    progress_set(db, who, module_id, activity, title, "done", now) < 0)
-		goto out;
-	r = PB_LEARN_OK;
-out:
-	r = write_end(db, r);
-	if (r == PB_LEARN_OK && (*out = submission_get(db, uid)) == NULL)
-		r = PB_LEARN_DB;
-	return r;
-}
-
-enum pb_learn_result pb_learning_review(sqlite3 *db, int64_t kegiatan_id, const char *uid,
-					const char *status, int score, const char *comment,
-					const char *reviewer, json_t **out)
-{
-	sqlite3_stmt *st;
-	char session_uid[PB_ID_HEX_LEN * 4 + 1] = "";
-	enum pb_learn_result r = PB_LEARN_DB;
-	int step;
-
-	*out = NULL;
-	if (status == NULL || (strcmp(status, "revise") != 0 && strcmp(status, "accepted") != 0) ||
-	    score < -1 || score > 100 || !text_ok(comment, PB_LEARN_COMMENT_MAX, 1) ||
-	    (score < 0 && comment[0] == '\0'))
-		return PB_LEARN_BAD_REVIEW;
-	if (write_begin(db) != 0)
-		return PB_LEARN_DB;
-	step = one_text(db, "SELECT k.uid FROM learning_submission s JOIN kegiatan k ON "
-			"k.id = s.kegiatan_id WHERE s.uid = ?1 AND s.kegiatan_id = ?2", uid, NULL,
-			kegiatan_id, session_uid, sizeof(session_uid));
-	if (step != 0) {
-		r = step > 0 ? PB_LEARN_NO_SUBMISSION : PB_LEARN_DB;
-		goto out;
-	}
-	st = pb_db_stmt(db, "UPDATE learning_submission SET status = ?2, score = ?3, comment = ?4, "
-			"reviewer = ?5, reviewed_ms = ?6 WHERE uid = ?1");
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	if (score >= 0)
-		sqlite3_bind_int(st, 3, score);
-	sqlite3_bind_text(st, 4, comment, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, reviewer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, pb_clock_wall_ms());
-	step = sqlite3_step(st);
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE || submission_record(db, "learning.review", session_uid, uid) != 0)
-		goto out;
-	r = PB_LEARN_OK;
-out:
-	r = write_end(db, r);
-	if (r == PB_LEARN_OK && (*out = submission_get(db, uid)) == NULL)
-		r = PB_LEARN_DB;
-	return r;
-}
-
-json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_id,
-			  const char *status)
-{
-	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS ", coalesce(r.name, ''), "
-				      "coalesce(w.title, '') FROM learning_submission s "
-				      "LEFT JOIN roster r ON r.kegiatan_id = s.kegiatan_id AND "
-				      "r.nuptk = s.nuptk LEFT JOIN learning_worksheet w ON "
-				      "w.module_id = s.module_id AND w.ws_id = s.ws_id "
-				      "WHERE s.kegiatan_id = ?1 AND (?2 IS NULL OR s.module_id = ?2) "
-				      "AND s.status = ?3 ORDER BY s.submitted_ms, s.id LIMIT ?4");
-	json_t *list = json_array(), *s;
-	int step;
-
-	if (st == NULL || list == NULL)
-		return give_up(st, list);
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	if (module_id != NULL)
-		sqlite3_bind_text(st, 2, module_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, status != NULL ? status : "sent", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, PB_LEARN_QUEUE_MAX);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		s = submission_row(st);
-		if (s == NULL)
-			continue;
-		json_object_set_new(s, "nuptk", json_string(col(st, 11)));
-		json_object_set_new(s, "name", json_string(col(st, 12)));
-		json_object_set_new(s, "title", json_string(col(st, 13)));
-		json_array_append_new(list, s);
-	}
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE) {
-		json_decref(list);
-		return NULL;
-	}
-	return list;
-}
-
-json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
-				const char *module_id)
-{
-	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS " FROM learning_submission s "
-				      "WHERE s.kegiatan_id = ?1 AND s.nuptk = ?2 AND s.module_id = ?3");
-	json_t *by = json_object();
-	int step;
-
-	if (st == NULL || by == NULL)
-		return give_up(st, by);
-	sqlite3_bind_int64(st, 1, who->kegiatan_id);
-	sqlite3_bind_text(st, 2, who->nuptk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, module_id, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(by, col(st, 2), submission_row(st));
-	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE) {
-		json_decref(by);
-		return NULL;
-	}
-	return by;
 }

@@ -1,9 +1,11 @@
 /* pb_learning: the learning loop on the box — module tests and worksheets
  * stored from the manifest, teachers' test attempts (items and options
  * shuffled per attempt, answers saved one by one, the deadline kept here,
- * scored here against a key that never goes to a phone), progress per
- * module activity, and the results of a session. Every finished attempt
- * and progress mark goes to the outbox in the same transaction. */
+ * scored here against a key that never goes to a phone) and progress per
+ * module activity (pb_learning.c), worksheets sent and reviewed
+ * (pb_learning_ws.c), and the results of a session
+ * (pb_learning_results.c). Every scored attempt, progress mark, worksheet
+ * and review goes to the outbox in the same transaction. */
 #ifndef PB_LEARNING_H
 #define PB_LEARNING_H
 
