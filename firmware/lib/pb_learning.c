@@ -1,5 +1,6 @@
 #include "pb_learning_int.h"
 
+#include "pb_catalog.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_manifest.h"
@@ -927,7 +928,7 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 {
 	sqlite3_stmt *st;
 	json_t *acts = json_array(), *tests = json_array(), *summary, *sheets, *mine, *w;
-	char title[PB_MODULE_TITLE_MAX * 4 + 1];
+	char title[PB_MODULE_TITLE_MAX * 4 + 1], url[PB_FILE_URL_MAX];
 	int step, done = 0, taken = 0, sent = 0, reviewed = 0;
 	size_t i;
 
@@ -941,7 +942,7 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 		json_decref(tests);
 		return step > 0 ? PB_LEARN_NO_MODULE : PB_LEARN_DB;
 	}
-	st = pb_db_stmt(db, "SELECT 'file:' || f.pos, f.name, coalesce(p.state, '') "
+	st = pb_db_stmt(db, "SELECT 'file:' || f.pos, f.name, coalesce(p.state, ''), f.sha256 "
 			"FROM module_files f LEFT JOIN learning_progress p ON "
 			"p.kegiatan_id = ?2 AND p.nuptk = ?3 AND p.module_id = f.module_id AND "
 			"p.activity = 'file:' || f.pos WHERE f.module_id = ?1 ORDER BY f.pos");
@@ -952,8 +953,10 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 	sqlite3_bind_text(st, 3, who->nuptk, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		done += strcmp(col(st, 2), "done") == 0;
-		json_array_append_new(acts, json_pack("{s:s, s:s, s:s}", "activity", col(st, 0),
-			"name", col(st, 1), "state", col(st, 2)));
+		if (pb_catalog_file_url(col(st, 3), col(st, 1), url, sizeof(url)) != 0)
+			url[0] = '\0';
+		json_array_append_new(acts, json_pack("{s:s, s:s, s:s, s:s}", "activity", col(st, 0),
+			"name", col(st, 1), "state", col(st, 2), "url", url));
 	}
 	pb_db_stmt_done(st);
 	if (step != SQLITE_DONE)

@@ -74,6 +74,12 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
              "Progres saya not shown")
         assert "Tes dikerjakan: 0 dari 2" in d.find_element(By.ID, "summary").text
         shot(d, "progress")
+        # opening a module file from here marks it opened
+        d.find_element(By.LINK_TEXT, "Materi.txt").click()
+        wait(d, lambda d: "/f/" in d.current_url, "the file did not open")
+        d.get(lb.base + "/belajar.html#m=" + MODULE)
+        wait(d, lambda d: "Materi.txt — sedang dipelajari" in
+             d.find_element(By.ID, "activities").text, "file not marked opened")
         d.find_element(By.CSS_SELECTOR, "button[data-test='awal']").click()
         wait(d, lambda d: d.find_element(By.ID, "step-test").is_displayed(), "test not shown")
         pick(d, "s1", "b")

@@ -227,6 +227,9 @@ def test_progress_marks_and_results_for_staff(make_box, tmp_path):
     p = t.progress().json()
     assert [(x["activity"], x["state"]) for x in p["activities"]] == \
         [("file:0", ""), ("file:1", "done")]
+    assert p["activities"][0]["url"].startswith("/f/")
+    assert requests.get(lb.base + p["activities"][0]["url"], timeout=30).content == \
+        b"Materi rangkaian listrik\n"
     assert p["summary"] == {"activities_done": 1, "activities": 2, "tests_taken": 2, "tests": 2,
                             "worksheets_sent": 0, "feedback": 0}
     prog = outbox(lb, "learning.progress")

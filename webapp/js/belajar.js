@@ -130,8 +130,12 @@
 		ul = PB.clear(PB.$("activities"));
 		for (i = 0; i < progress.activities.length; i++) {
 			a = progress.activities[i];
-			li = PB.el("li", null, [PB.el("span", {text: a.name + " — " +
-				PB.t("belajar.state_" + (a.state || "none"))})]);
+			li = PB.el("li", null, [
+				a.url ? PB.el("a", {href: a.url, "data-activity": a.activity,
+					"data-state": a.state, onclick: openFile}, a.name) :
+					PB.el("span", {text: a.name}),
+				PB.el("span", {text: " — " + PB.t("belajar.state_" + (a.state || "none"))})
+			]);
 			if (a.state !== "done")
 				li.appendChild(PB.el("div", null, PB.el("button", {type: "button",
 					"class": "pb-btn", "data-activity": a.activity, onclick: markDone},
@@ -196,6 +200,18 @@
 			status(PB.t("belajar.ws_sent_note"));
 			loadProgress(false);
 		});
+	}
+
+	/* Opening a module file marks it opened (not a step back from done),
+	 * then the file opens whatever the box answered. */
+	function openFile(ev) {
+		var link = ev.currentTarget, href = link.getAttribute("href");
+		if (link.getAttribute("data-state"))
+			return;
+		ev.preventDefault();
+		PB.api("POST", "/api/v1/learning/modules/" + encodeURIComponent(moduleId) + "/progress",
+		       who({activity: link.getAttribute("data-activity"), state: "opened"}),
+		       function () { location.href = href; });
 	}
 
 	function markDone(ev) {
