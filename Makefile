@@ -31,7 +31,8 @@ PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp
+PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
+            libjpeg libpng
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -93,7 +94,8 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb, FUZZ_LDFLAGS_NAME for link options).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub \
+                  image
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
@@ -218,8 +220,9 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
              libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev
-DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
+             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev libjpeg62-turbo-dev \
+             libpng-dev
+DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium python3-pil \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables libnetfilter-queue-dev
