@@ -30,6 +30,8 @@ CC       ?= cc
 PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
+# The build's date: bounds how far a clock step may go (pb_clock.h).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
             libjpeg libpng
@@ -41,7 +43,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
-            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
+            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" \
+            -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread

@@ -162,7 +162,7 @@ static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, j
 		return ERR(r, MHD_HTTP_CONFLICT, "attempt_finished",
 			   "Tes ini sudah selesai dan dinilai");
 	case PB_LEARN_BAD_ITEM:
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_item", "Soal tidak ada dalam tes ini");
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_test_item", "Soal tidak ada dalam tes ini");
 	case PB_LEARN_BAD_CHOICE:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_choice",
 			   "Pilihan jawaban tidak sesuai dengan soal");
@@ -489,7 +489,7 @@ enum MHD_Result pb_handle_learning_queue(struct pb_req *r)
 		return ret;
 	if (status != NULL && strcmp(status, "sent") != 0 && strcmp(status, "revise") != 0 &&
 	    strcmp(status, "accepted") != 0)
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_queue_status",
 			   "Status harus sent, revise atau accepted");
 	list = pb_learning_queue(pb_web_db(r->web), k.id, module != NULL && module[0] ? module :
 				 NULL, status);

@@ -191,9 +191,12 @@ def test_proof_and_ownership(make_box, tmp_path):
     assert t1.finish(a).status_code == 404
     # bad answers are refused and change nothing
     assert t0.answer(a, "s1", ["z"]).json()["error"] == "bad_choice"
+    r = requests.post(lb.base + "/api/v1/learning/attempts/%s/answers?lang=en" % a,
+                      json=t0.who(item="s1", choice=["z"]), timeout=30)
+    assert r.json()["message"] == "The answer does not fit the question"
     assert t0.answer(a, "s1", ["a", "b"]).json()["error"] == "bad_choice"
     assert t0.answer(a, "m1", ["a", "a"]).json()["error"] == "bad_choice"
-    assert t0.answer(a, "zz", ["a"]).json()["error"] == "bad_item"
+    assert t0.answer(a, "zz", ["a"]).json()["error"] == "bad_test_item"
     assert t0.answer(a, "s1", "a").json()["error"] == "bad_choice"
     assert t0.start("nope").json()["error"] == "no_test"
     r = t0.get("/api/v1/learning/modules/tidak-ada")
@@ -328,7 +331,7 @@ def test_learning_pages_strings_exist_in_both_languages():
             used |= {"belajar.state_" + s for s in ("none", "opened", "done")}
             used |= {"belajar.ws_" + s for s in ("none", "sent", "revise", "accepted")}
             # a teacher meets every code but the staff ones
-            used |= {"error." + c for c in codes - {"bad_status", "facilitator_only",
+            used |= {"error." + c for c in codes - {"bad_queue_status", "facilitator_only",
                                                     "bad_review", "no_submission"}}
         else:
             used |= {"error." + c for c in ("bad_review", "facilitator_only", "no_submission")}
