@@ -158,6 +158,8 @@ struct hub_migration {
 };
 extern const struct hub_migration hub_migrations[];
 extern const int hub_migrations_count;
+/* The highest migration number this pb-hub knows. */
+int hub_schema_top(void);
 
 /* sandbox.c: serving without privilege. Started as root, switch to user
  * (-u) for good; refuse root without it. 0 or -1 (logged). */

@@ -246,8 +246,8 @@ int main(int argc, char **argv)
 		if (rc != 0)
 			fprintf(stderr, "pb-hub: %s\n", err);
 		else
-			printf("schema at version %d\n",
-			       hub_migrations[hub_migrations_count - 1].version);
+			printf("schema at version %d (%d migrations)\n", hub_schema_top(),
+			       hub_migrations_count);
 		goto out;
 	}
 	if (hub_db_schema_ok(pg, err, sizeof(err)) != 0) {

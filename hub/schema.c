@@ -196,3 +196,13 @@ const struct hub_migration hub_migrations[] = {
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));
+
+int hub_schema_top(void)
+{
+	int top = 0;
+
+	for (int i = 0; i < hub_migrations_count; i++)
+		if (hub_migrations[i].version > top)
+			top = hub_migrations[i].version;
+	return top;
+}
