@@ -2,6 +2,8 @@
 #
 #   make run     install what is needed, build, create the demo box, serve it
 #                at http://127.0.0.1:8080/
+#   make check   build, run the unit and system tests (no install, no image,
+#                normal build only: the quick loop)
 #   make test    install what is needed, build, run every test (also under
 #                ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
@@ -38,10 +40,33 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
-            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
-LDFLAGS  ?=
+
+# Debian's hardening flags for every build, native, cross and packaged:
+# CPPFLAGS, CFLAGS and LDFLAGS default to what dpkg-buildflags gives for the
+# target architecture with hardening=+all (-D_FORTIFY_SOURCE=2,
+# -fstack-protector-strong, -Wl,-z,relro,-z,now; gcc makes PIE by default),
+# plus, always, what Debian 12's dpkg does not add yet: -fstack-clash-protection.
+# (Control-flow protection is left out: Debian 12's own start files carry no
+# IBT marking, so the kernel would not enforce it.) debian/rules passes the
+# same from dpkg-buildflags. make CFLAGS="-O0 -g" builds for a
+# debugger; -D_FORTIFY_SOURCE is left out there (it needs optimisation) and
+# in SAN=1 / FUZZ=1 builds (the sanitizers check the same, better).
+DEB_ARCH := $(if $(CROSS),$(if $(filter aarch64%,$(TRIPLET)),arm64,$(TRIPLET)),$(shell dpkg --print-architecture 2>/dev/null))
+BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_HOST_ARCH=$(DEB_ARCH) dpkg-buildflags --get
+HARDEN   := -fstack-clash-protection
+ifeq ($(origin CPPFLAGS),undefined)
+CPPFLAGS := $(shell $(BUILDFLAGS) CPPFLAGS 2>/dev/null || echo -D_FORTIFY_SOURCE=2)
+endif
+ifeq ($(origin CFLAGS),undefined)
+CFLAGS   := $(shell $(BUILDFLAGS) CFLAGS 2>/dev/null || echo -O2 -g -fstack-protector-strong)
+endif
+ifeq ($(origin LDFLAGS),undefined)
+LDFLAGS  := $(shell $(BUILDFLAGS) LDFLAGS 2>/dev/null || echo -Wl,-z,relro -Wl,-z,now)
+endif
+NO_FORTIFY := $(or $(filter 1,$(SAN) $(FUZZ)),$(filter -O0,$(CFLAGS)),$(if $(filter -O%,$(CFLAGS)),,no -O))
+ALL_CPPFLAGS = $(if $(NO_FORTIFY),$(filter-out -D_FORTIFY_SOURCE%,$(CPPFLAGS)),$(CPPFLAGS))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) -Ifirmware/lib \
+            $(PKG_CFLAGS) -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
 
@@ -55,6 +80,15 @@ endif
 ifeq ($(SAN),1)
 ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+# The compiler and flags a build folder was made with: objects are made
+# again when they change (new CFLAGS, hardening flags, a compiler update).
+FLAGS_FILE := $(BUILD)/flags
+FLAGS_NOW   = $(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+ifeq ($(filter clean print-deps,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD) && printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$(FLAGS_FILE).new && \
+	{ cmp -s $(FLAGS_FILE).new $(FLAGS_FILE) && rm $(FLAGS_FILE).new || mv $(FLAGS_FILE).new $(FLAGS_FILE); })
 endif
 
 LIB_SRC  := $(wildcard firmware/lib/*.c)
@@ -112,14 +146,14 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers soak
+.PHONY: all deps deps-test run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image test-arm64 package deb image
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
 
 programs: $(PROGRAMS)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -137,7 +171,7 @@ $(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
 $(BUILD)/pb-sync: $(SYNC_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/libpb.a $(LIBS)
 
-$(BUILD)/obj/hub/%.o: hub/%.c
+$(BUILD)/obj/hub/%.o: hub/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(HUB_CFLAGS) -c -o $@ $<
@@ -219,12 +253,17 @@ DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
-             postgresql python3-cryptography iptables libnetfilter-queue-dev
+             postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev
 DEB_BENCH := nginx-light wrk postgresql python3-cryptography
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
+
+# The package lists, one NAME=packages line each (tests/system/test_install_list.py).
+DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_IMAGE DEB_FUZZ DEB_SOAK
+print-deps:
+	@$(foreach v,$(DEB_LISTS),echo '$(v)=$($(v))';)
 
 deps-test: deps
 	@sh tests/install-deps.sh $(DEB_TEST)
@@ -261,7 +300,6 @@ test-arm64: deps-arm64
 # Programs that run on the hub, not on the box, stay out.
 NOT_ON_BOX := pb-hub
 BOX_PROGRAMS = $(filter-out $(addprefix $(BUILD)/,$(NOT_ON_BOX)),$(PROGRAMS))
-DEB_ARCH = $(if $(CROSS),arm64,$(shell dpkg --print-architecture))
 
 package: $(BOX_PROGRAMS)
 	@sh image/mkdeb.sh $(DEB_ARCH) $(VERSION) build $(CROSS)strip $(BOX_PROGRAMS)
@@ -278,6 +316,12 @@ run: deps
 	$(MAKE) $(PROGRAMS)
 	$(BUILD)/pbctl demo $(BUILD)/demo
 	exec $(BUILD)/pb-web -c $(BUILD)/demo/box.conf
+
+# The quick loop while changing code: no package installed, no image, the
+# normal build only (docs/development.md says when to run which).
+check:
+	$(MAKE) all
+	$(PYTHON) tests/run.py --build $(BUILD) --only unit,system --no-asan
 
 test: deps-test
 	$(MAKE) all
