@@ -147,7 +147,7 @@ TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
 .PHONY: all deps deps-test run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
-.PHONY: programs deps-arm64 deps-image test-arm64 package deb image
+.PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
 
@@ -247,9 +247,12 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
          $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
-DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
-             libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev
+# The build's come from debian/control (Build-Depends, without versions,
+# architectures and profiles; debhelper-compat is debhelper): add a library
+# there. Here only what is not part of the box package: pb-hub's libpq-dev,
+# the sqlite3 shell.
+BUILD_DEPENDS := $(shell sh tests/build-depends.sh)
+DEB_BUILD := build-essential $(BUILD_DEPENDS) sqlite3 libpq-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
@@ -261,7 +264,7 @@ deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
 
 # The package lists, one NAME=packages line each (tests/system/test_install_list.py).
-DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_IMAGE DEB_FUZZ DEB_SOAK
+DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_IMAGE DEB_DEB DEB_FUZZ DEB_SOAK
 print-deps:
 	@$(foreach v,$(DEB_LISTS),echo '$(v)=$($(v))';)
 
@@ -277,13 +280,18 @@ DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt
              libcmocka-dev)
 DEB_IMAGE := debootstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
              systemd
+# make deb, and the package checks of tests/image (lintian, hardening-check)
+DEB_DEB   := dpkg-dev lintian devscripts
 ARM64    := CROSS=aarch64-linux-gnu- BUILD=build/arm64
 
 deps-arm64: deps
 	@sh image/deps-arm64.sh $(DEB_ARM64)
 
-deps-image: deps-arm64
+deps-image: deps-arm64 deps-deb
 	@sh tests/install-deps.sh $(DEB_IMAGE)
+
+deps-deb: deps
+	@sh tests/install-deps.sh $(DEB_DEB)
 
 # C unit tests and the pb-web system tests on the arm64 binaries, under
 # qemu-user. SQLite work runs ~18x slower emulated: ARM64_K selects tests
@@ -295,18 +303,24 @@ test-arm64: deps-arm64
 	PB_BUILD=$(abspath build/arm64) $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/system $(if $(ARM64_K),-k "$(ARM64_K)")
 
-# Debian packages (image/mkdeb.sh): build/pusat-belajar_VERSION_ARCH.deb,
-# built with PB_SOURCE_DIR empty so pbctl uses /usr/share/pusat-belajar.
-# Programs that run on the hub, not on the box, stay out.
-NOT_ON_BOX := pb-hub
-BOX_PROGRAMS = $(filter-out $(addprefix $(BUILD)/,$(NOT_ON_BOX)),$(PROGRAMS))
+# Debian packages (debian/, dpkg-buildpackage): build/pusat-belajar_VERSION_ARCH.deb
+# for this machine and, cross-built, for the box (arm64). Each is built in a
+# copy of the source tree under build/deb/ARCH/ (dpkg-buildpackage writes
+# next to the tree and cleans inside it). pb-hub runs on the hub: it is not
+# in the package (debian/pusat-belajar.install).
+DEB_ARCHES := $(shell dpkg --print-architecture 2>/dev/null) arm64
 
-package: $(BOX_PROGRAMS)
-	@sh image/mkdeb.sh $(DEB_ARCH) $(VERSION) build $(CROSS)strip $(BOX_PROGRAMS)
-
-deb: deps-arm64
-	$(MAKE) BUILD=build/deb/amd64 PB_SOURCE_DIR= package
-	$(MAKE) $(ARM64:build/arm64=build/deb/arm64) PB_SOURCE_DIR= package
+deb: deps-arm64 deps-deb
+	@set -e; for a in $(DEB_ARCHES); do \
+		rm -rf build/deb/$$a; mkdir -p build/deb/$$a/src; \
+		tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C build/deb/$$a/src; \
+		echo "  DEB $$a (build/deb/$$a/build.log)"; \
+		(cd build/deb/$$a/src && DEB_BUILD_OPTIONS=nocheck CC=$$(dpkg-architecture -a$$a \
+			-qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc dpkg-buildpackage -a $$a -b -uc -us) \
+			>build/deb/$$a/build.log 2>&1 || { tail -40 build/deb/$$a/build.log; exit 1; }; \
+		cp build/deb/$$a/pusat-belajar_$(VERSION)_$$a.deb build/; \
+		echo build/pusat-belajar_$(VERSION)_$$a.deb; \
+	done
 
 # The SD-card image (image/mkimage.sh): build/pusat-belajar.img.
 image: deps-image deb
