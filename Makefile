@@ -263,10 +263,13 @@ DEB_FUZZ  := clang libclang-rt-14-dev
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
 
-# The package lists, one NAME=packages line each (tests/system/test_install_list.py).
+# The package lists, one NAME=packages line each, and the pkg-config modules
+# linked (tests/system/test_install_list.py, test_packaging.py).
 DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_IMAGE DEB_DEB DEB_FUZZ DEB_SOAK
 print-deps:
 	@$(foreach v,$(DEB_LISTS),echo '$(v)=$($(v))';)
+	@echo 'PC_MODULES=$(PKGS) libgpiod libpq'
+	@echo 'HUB_PC_MODULES=libpq'
 
 deps-test: deps
 	@sh tests/install-deps.sh $(DEB_TEST)

@@ -39,8 +39,6 @@ NOT_RUN = {
     "pb-web", "pbctl", "pb-sync", "pb-gpio", "pb-hub",   # built, not installed
     "write", "route",      # a permission and a route name in the tests, not the programs
 }
-# Makefile variables holding package lists installed on the test machine.
-LISTS = ["DEB_BUILD", "DEB_TEST", "DEB_BENCH", "DEB_ARM64", "DEB_IMAGE"]
 # A string read as shell: several lines, an option, a pipe or a list.
 SHELLISH = re.compile(r"\n| -|[;|&]")
 # Where programs are looked up (not a developer's own PATH entries).
@@ -169,7 +167,7 @@ def makefile_packages():
     pkgs = set()
     for line in p.stdout.splitlines():
         name, _, value = line.partition("=")
-        if name.strip() in LISTS:
+        if name.startswith("DEB_"):      # every list some make target installs
             pkgs.update(w.split(":")[0] for w in value.split())
     return pkgs
 
