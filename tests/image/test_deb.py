@@ -180,6 +180,35 @@ def test_binaries_hardened(arch, unpacked):
             assert feature in section, f"{prog}: {feature} missing\n{report}"
 
 
+OBJCOPY = {"amd64": "objcopy", "arm64": "aarch64-linux-gnu-objcopy"}
+
+
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_compiled_with_every_hardening_option(arch, unpacked, tmp_path):
+    """What hardening-check cannot see in a stripped program (it reports
+    stack clash protection as "unknown"): the compiler's command line
+    recorded in the debugging symbols of the -dbgsym package names
+    -fstack-clash-protection, -fstack-protector-strong and -O2 for every
+    compilation unit."""
+    dbg = os.path.join(ROOT, "build", "deb", arch, f"pusat-belajar-dbgsym_{VERSION}_{arch}.deb")
+    if not os.path.exists(dbg):
+        pytest.fail(f"{dbg} is missing: run make deb")
+    d = str(tmp_path / "dbg")
+    subprocess.run(["dpkg-deb", "-x", dbg, d], check=True)
+    producers = set()
+    found = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(d, "usr", "lib", "debug"))
+             for f in fs if f.endswith(".debug")]      # under .build-id/ and .dwz/
+    for n, path in enumerate(found):
+        plain = str(tmp_path / f"{n}.debug")
+        subprocess.run([OBJCOPY[arch], "--decompress-debug-sections", path, plain], check=True)
+        with open(plain, "rb") as f:
+            producers |= set(re.findall(rb"GNU C\d+ [^\x00]*", f.read()))
+    assert producers, "no compiler command line in the debugging symbols"
+    for p in producers:
+        for flag in [b"-fstack-clash-protection", b"-fstack-protector-strong", b"-O2"]:
+            assert flag in p, p
+
+
 def test_maintainer_scripts_make_users_and_enable_units_once(unpacked, tmp_path):
     """The amd64 package's own postinst, run as dpkg runs it on install and
     then on an upgrade, in a private mount namespace where /etc, /var/lib and

@@ -11,7 +11,8 @@ pulled in by one of them, nor part of every Debian system. A newly used
 program without its package fails here rather than on a fresh machine.
 
 What counts as "started": a word of a list or tuple literal or of a
-call's arguments (so `ip netns exec NS nft ...` counts nft as well), any
+call's arguments (so `ip netns exec NS nft ...` counts nft as well) or a
+dict's values, any
 absolute path to a program (selenium's "/usr/bin/chromium"), and
 the first word of each command in a shell string or script; a word counts
 when it names a program on PATH (or is an absolute path to one). Words
@@ -112,6 +113,8 @@ def python_programs(path):
             continue
         if isinstance(n, (ast.List, ast.Tuple)):
             items = n.elts
+        elif isinstance(n, ast.Dict):             # {"arm64": "aarch64-linux-gnu-objcopy"}
+            items = n.values
         elif isinstance(n, ast.Call):
             items = n.args
         else:
@@ -234,7 +237,8 @@ def test_the_scan_sees_the_programs_known_to_be_run():
     for prog in ("nft", "tc", "ip", "iptables", "busybox", "dnsmasq", "dig", "dhclient",
                  "hostapd", "hostapd_cli", "valgrind", "setpriv", "runuser", "initdb", "pg_ctl",
                  "psql", "openssl", "curl", "chromium", "chromedriver", "qemu-system-aarch64", "sfdisk",
-                 "mcopy", "debugfs", "wrk", "nginx", "unshare"):
+                 "mcopy", "debugfs", "wrk", "nginx", "unshare", "lintian", "hardening-check",
+                 "aarch64-linux-gnu-objcopy"):
         assert prog in found, f"the scan misses {prog}"
 
 
