@@ -10,12 +10,11 @@ with dpkg, and fails when that package is neither in those lists, nor
 pulled in by one of them, nor part of every Debian system. A newly used
 program without its package fails here rather than on a fresh machine.
 
-What counts as "started": a word of a list or tuple literal or of a
-call's arguments (so `ip netns exec NS nft ...` counts nft as well) or a
-dict's values, any
-absolute path to a program (selenium's "/usr/bin/chromium"), and
-the first word of each command in a shell string or script; a word counts
-when it names a program on PATH (or is an absolute path to one). Words
+What counts as "started": a word of a list or tuple literal, of a call's
+arguments (so `ip netns exec NS nft ...` counts nft as well) or of a
+dict's values, any absolute path to a program (selenium's
+"/usr/bin/chromium"), and the first word of each command in a shell string
+or script; a word counts when it names a program on PATH. Words
 that name a program but are not one there (an "id" column) only cost a
 look-up: such programs come with every Debian system."""
 import ast
