@@ -33,7 +33,8 @@ PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp
+PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
+            libjpeg libpng
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -126,7 +127,8 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb, FUZZ_LDFLAGS_NAME for link options).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub \
+                  image
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
@@ -255,7 +257,7 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 # the sqlite3 shell.
 BUILD_DEPENDS := $(shell sh tests/build-depends.sh)
 DEB_BUILD := build-essential $(BUILD_DEPENDS) sqlite3 libpq-dev
-DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
+DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium python3-pil \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev

@@ -291,6 +291,20 @@ const struct pb_migration pb_migrations[] = {
 	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
 	  "  CHECK (source IN ('local', 'hub'));"
 	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
+	/* 30 login failures are also counted per account and client address
+	 * together ('pair'): only this boot's counts are kept, so the table
+	 * is made anew. */
+	{ 30,
+	  "DROP TABLE login_failure;"
+	  "CREATE TABLE login_failure ("
+	  "  scope TEXT NOT NULL CHECK (scope IN ('account', 'client', 'pair')),"
+	  "  key TEXT NOT NULL,"
+	  "  fails INTEGER NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  first_mono INTEGER NOT NULL,"
+	  "  locked_until INTEGER NOT NULL DEFAULT 0,"
+	  "  PRIMARY KEY (scope, key)"
+	  ");" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

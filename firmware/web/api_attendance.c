@@ -8,6 +8,7 @@
 #include "pb_clock.h"
 #include "pb_code.h"
 #include "pb_db.h"
+#include "pb_ids.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
 #include "pb_roster.h"
@@ -244,8 +245,9 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 {
 	json_t *in = pb_body_json(r, ret);
 	const json_t *sid;
-	const char *nuptk, *code;
+	const char *nuptk, *code, *dev;
 	enum pb_code_check cc;
+	unsigned wait;
 	int rc;
 
 	if (in == NULL)
@@ -273,8 +275,20 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			   "Kegiatan ini tidak berlangsung hari ini");
 		goto fail;
 	}
+	dev = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
+	if (!pb_id_valid(dev))
+		dev = NULL;
+	wait = pb_guard_code_try(r->web, r->client, dev, k->id);
+	if (wait != 0) {
+		*ret = pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_wrong_codes",
+					"Terlalu banyak kode sesi yang salah. Tunggu sebentar, lalu "
+					"coba lagi dengan kode di layar fasilitator.", wait);
+		goto fail;
+	}
 	cc = pb_code_check(k->secret, code, pb_clock_mono_ms(), r->web->cfg.code_period_s,
 			   r->web->cfg.code_grace_s);
+	if (cc != PB_CODE_WRONG)         /* only a wrong code is a guess */
+		pb_guard_code_ok(r->web, r->client, dev, k->id);
 	switch (cc) {
 	case PB_CODE_VALID:
 		return in;
@@ -326,16 +340,6 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	pb_mask_school(school, mschool, sizeof(mschool));
 	return pb_respond_json_with(r, MHD_HTTP_OK,
 		json_pack("{s:b, s:s, s:s}", "walk_in", 0, "name", mname, "school", mschool), NULL);
-}
-
-static int device_valid(const char *d)
-{
-	if (d == NULL || strlen(d) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
-			return 0;
-	return 1;
 }
 
 /* What a phone gets back: the record with the name and school masked (the
@@ -399,7 +403,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 		json_decref(in);
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
 	}
-	if (device_valid(devc))
+	if (pb_id_valid(devc))
 		memcpy(dev, devc, sizeof(dev));
 	else
 		pb_id_new(dev);
@@ -455,9 +459,17 @@ enum MHD_Result pb_handle_attendance(struct pb_req *r)
 	enum MHD_Result ret;
 	char day[PB_DAY_LEN + 1];
 
+	json_t *out;
+	unsigned wrong, refused;
+
 	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
 		return ret;
-	return pb_respond_json_with(r, MHD_HTTP_OK, pb_att_day(pb_web_db(r->web), &k, day), NULL);
+	out = pb_att_day(pb_web_db(r->web), &k, day);
+	pb_guard_code_stats(k.id, &wrong, &refused);
+	if (out != NULL)
+		json_object_set_new(out, "wrong_codes", json_pack("{s:i, s:i}", "wrong", (int)wrong,
+								   "refused", (int)refused));
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* A day's list (or the session's JP totals) as a CSV download; audited,

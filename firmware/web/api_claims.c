@@ -8,6 +8,8 @@
 #include "pb_claims.h"
 #include "pb_db.h"
 #include "pb_hash.h"
+#include "pb_ids.h"
+#include "pb_image.h"
 #include "pb_log.h"
 #include "pb_rates.h"
 #include "pb_roster.h"
@@ -27,16 +29,6 @@
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
-
-static int hex32_valid(const char *s)
-{
-	if (s == NULL || strlen(s) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
 
 static int load_session(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
 			enum MHD_Result *ret)
@@ -199,7 +191,9 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *data = json_string_value(json_object_get(j, "data"));
 	const char *sniffed;
-	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0;
+	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0, clean_len;
+	unsigned char *clean;
+	enum pb_image_result ir;
 
 	if (type == NULL || data == NULL || strlen(type) > RECEIPT_TYPE_MAX) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_missing",
@@ -245,7 +239,27 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 			   "Jenis foto yang disebut tidak sama dengan isinya");
 		return -1;
 	}
-	rc->mime = sniffed;
+	/* Decoded and stored anew: only its pixels are kept (no EXIF, no
+	 * GPS position, nothing crafted for the facilitator's browser). */
+	ir = pb_image_reencode(rc->data, rc->len, r->web->cfg.receipt_max_pixels, max, &clean,
+			       &clean_len);
+	if (ir == PB_IMAGE_TOO_MANY_PIXELS) {
+		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_many_pixels",
+			   "Foto kuitansi terlalu besar (piksel): ambil ulang dengan ukuran lebih "
+			   "kecil");
+		return -1;
+	}
+	if (ir != PB_IMAGE_OK) {
+		pb_info("receipt from %s: %s", r->client, pb_image_strerror(ir));
+		*ret = ir == PB_IMAGE_NO_MEMORY ? DB_ERR(r) :
+			ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_not_image",
+			    "Berkas kuitansi bukan foto JPEG atau PNG yang utuh");
+		return -1;
+	}
+	free(rc->data);
+	rc->data = clean;
+	rc->len = clean_len;
+	rc->mime = "image/jpeg";
 	rc->store = &r->web->store;
 	return 0;
 }
@@ -304,7 +318,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 			goto done;
 		c.actor = who.name;
-	} else if (!hex32_valid(proof)) {
+	} else if (!pb_id_valid(proof)) {
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 			  "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		goto done;
@@ -503,7 +517,7 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 			return ret;
 	} else {
-		if (!hex32_valid(proof))
+		if (!pb_id_valid(proof))
 			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 				   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "

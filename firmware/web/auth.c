@@ -13,10 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define SESSION_COOKIE "pb_sid"
-#define LOGIN_FIELD_MAX 256          /* bytes of a user name or password sent */
+#define LOGIN_FIELD_MAX PB_SESSION_USER_MAX  /* bytes of a user name or password sent */
 
 static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -24,7 +25,8 @@ static void limits(const struct pb_web *w, struct pb_session_limits *lim)
 {
 	lim->idle_s = w->cfg.session_idle_s;
 	lim->max_s = w->cfg.session_max_s;
-	lim->fail_max_account = w->cfg.login_fail_max;
+	lim->fail_max_pair = w->cfg.login_fail_max;
+	lim->fail_max_account = w->cfg.login_fail_max_account;
 	lim->fail_max_client = w->cfg.login_fail_max_client;
 	lim->lockout_s = w->cfg.login_lockout_s;
 }
@@ -51,6 +53,16 @@ enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *
 	return pb_queue(r, status, resp);
 }
 
+/* 1 if a Content-Type names JSON ("application/json", parameters allowed). */
+static int is_json_type(const char *ct)
+{
+	static const char json[] = "application/json";
+
+	return ct != NULL && strncasecmp(ct, json, sizeof(json) - 1) == 0 &&
+	       (ct[sizeof(json) - 1] == '\0' || ct[sizeof(json) - 1] == ';' ||
+		ct[sizeof(json) - 1] == ' ');
+}
+
 json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	json_t *j;
@@ -58,6 +70,12 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 	if (r->body == NULL || r->body_len == 0) {
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
 					"Data permintaan kosong");
+		return NULL;
+	}
+	if (!is_json_type(pb_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		/* a cross-site form can send text/plain, never this */
+		*ret = pb_respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_json",
+					"Data permintaan harus berjenis application/json");
 		return NULL;
 	}
 	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
@@ -251,7 +269,7 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	enum MHD_Result ret;
 	json_t *in = pb_body_json(r, &ret), *out;
 	const char *user, *pw, *old;
-	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256], retry[16];
+	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256];
 	unsigned retry_s = 0;
 	enum pb_session_result sr;
 
@@ -275,12 +293,9 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	sr = pb_session_login(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
 	if (sr == PB_SESSION_LOCKED) {
 		json_decref(in);
-		snprintf(retry, sizeof(retry), "%u", retry_s);
-		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
-			json_pack("{s:s, s:s, s:i}", "error", "locked_out", "message",
-				  "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
-				  "retry_after_s", (int)retry_s),
-			(const char *const[]){ "Retry-After", retry, NULL });
+		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "locked_out",
+					"Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+					retry_s);
 	}
 	if (sr == PB_SESSION_BAD_LOGIN) {
 		(void)audit_now(db, pb_staff_name_valid(user) ? user : "?", "staff.login_failed",

@@ -192,6 +192,15 @@
 		}
 	}
 
+	/* Wrong session codes sent for this session (guessing shows here). */
+	function drawWrongCodes(w) {
+		var show = !!(w && (w.wrong > 0 || w.refused > 0));
+		PB.show(PB.$("wrong-codes"), show);
+		if (show)
+			PB.$("wrong-codes").textContent = PB.t("staff.wrong_codes", {wrong: w.wrong,
+				refused: w.refused});
+	}
+
 	function drawRows(day) {
 		var tb = PB.$("rows"), i, r, sig, st;
 		PB.clear(tb);
@@ -219,6 +228,7 @@
 		PB.$("counts").textContent = PB.t("staff.counts", {present: day.counts.present,
 			not_yet: day.counts.not_yet, walk_in: day.counts.walk_in}) +
 			(day.locked ? " · " + PB.t("staff.locked") : "");
+		drawWrongCodes(day.wrong_codes);
 		PB.$("lock").disabled = !!day.locked;
 		PB.show(PB.$("unlock"), !!day.locked && me && me.role === "admin");
 		drawTotals(day);
