@@ -260,3 +260,20 @@ def test_maintainer_scripts_make_users_and_enable_units_once(unpacked, tmp_path)
     # nothing leaked to this machine
     assert subprocess.run(["getent", "passwd"], capture_output=True,
                           text=True).stdout == host_users
+
+
+def test_the_image_root_has_every_dependency():
+    """mkimage.sh installs the arm64 package with dpkg -i into the root file
+    system of image/rootfs.sh, which fetches nothing more: each package the
+    .deb depends on must be in that script's lists (or in every such root),
+    or the image build fails at dpkg -i."""
+    text = open(os.path.join(ROOT, "image", "rootfs.sh")).read()
+    include = re.search(r"^INCLUDE=((?:[^\n]*\\\n)*[^\n]*)", text, re.M).group(1)
+    late = re.search(r'^LATE="([^"]*)"', text, re.M).group(1)
+    have = set(re.split(r"[,\s\\]+", include + " " + late)) - {""}
+    # in every root: Essential or required, or a dependency of systemd
+    minbase = {"libc6", "zlib1g", "libseccomp2"}
+    depends = re.search(r"^ *Depends: (.*)$", info(deb("arm64")), re.M).group(1)
+    wanted = {re.sub(r"[ (:].*", "", d.strip()) for d in depends.split(",")}
+    missing = sorted(wanted - have - minbase)
+    assert not missing, f"add to INCLUDE in image/rootfs.sh: {missing}"
