@@ -32,6 +32,8 @@ CC       ?= cc
 PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
+# The build's date: bounds how far a clock step may go (pb_clock.h).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
             libjpeg libpng
@@ -67,7 +69,8 @@ endif
 NO_FORTIFY := $(or $(filter 1,$(SAN) $(FUZZ)),$(filter -O0,$(CFLAGS)),$(if $(filter -O%,$(CFLAGS)),,no -O))
 ALL_CPPFLAGS = $(if $(NO_FORTIFY),$(filter-out -D_FORTIFY_SOURCE%,$(CPPFLAGS)),$(CPPFLAGS))
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) -Ifirmware/lib \
-            $(PKG_CFLAGS) -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
+            $(PKG_CFLAGS) -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" \
+            -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
 
@@ -85,8 +88,9 @@ endif
 
 # The compiler and flags a build folder was made with: objects are made
 # again when they change (new CFLAGS, hardening flags, a compiler update).
+# The build epoch, new with every commit, is left out: it would remake all.
 FLAGS_FILE := $(BUILD)/flags
-FLAGS_NOW   = $(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+FLAGS_NOW   = $(CROSS)$(CC) $(filter-out -DPB_BUILD_EPOCH=%,$(ALL_CFLAGS)) $(ALL_LDFLAGS)
 ifeq ($(filter clean print-deps,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(BUILD) && printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$(FLAGS_FILE).new && \
 	{ cmp -s $(FLAGS_FILE).new $(FLAGS_FILE) && rm $(FLAGS_FILE).new || mv $(FLAGS_FILE).new $(FLAGS_FILE); })
@@ -107,9 +111,10 @@ WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
-# pb-hub links only the protocol, hash, range, manifest and sandbox modules of the box.
+# pb-hub links only the protocol, hash, range, manifest (with its tests and
+# worksheets) and sandbox modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_mime.c pb_log.c pb_sandbox.c))
+               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lseccomp -lpthread
@@ -384,6 +389,7 @@ bench: deps
 	$(PYTHON) bench/bench_checkin.py --build $(BUILD)
 	$(PYTHON) bench/bench_roster.py --build $(BUILD)
 	$(PYTHON) bench/bench_receipts.py --build $(BUILD)
+	$(PYTHON) bench/bench_learning.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)

@@ -436,16 +436,38 @@ static void csv_field(FILE *f, const char *s, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
+void hub_csv_rows(FILE *out, const char *head, PGresult *res)
+{
+	int cols = PQnfields(res);
+
+	fprintf(out, "%s\r\n", head);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < cols; c++)
+			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+}
+
+/* Attendance records with their clock: when the hub received each, the
+ * day a held check-in was given later (attendance.dated), and whether its
+ * time runs backwards within its box's sequence (earlier than a record
+ * the box made before it). */
 static const char sql_attendance[] =
-	"SELECT b.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
+	"WITH r AS (SELECT r.*, b.centre_id, r.wall_ms < max(r.wall_ms) OVER (PARTITION BY "
+	"  r.box_id ORDER BY r.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS back "
+	"  FROM records r JOIN boxes b USING (box_id) "
+	"  WHERE ($1::text IS NULL OR b.centre_id = $1)) "
+	"SELECT r.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
 	"r.id, r.type, coalesce(r.payload_json->>'nuptk', ''), "
-	"coalesce(r.payload_json->>'name', ''), coalesce(r.payload_json->>'day', ''), "
-	"r.wall_ms, r.clock_source "
-	"FROM records r JOIN boxes b USING (box_id) "
-	"WHERE r.type LIKE 'attendance.%' AND r.refused IS NULL "
-	"AND ($1::text IS NULL OR b.centre_id = $1) "
+	"coalesce(r.payload_json->>'name', ''), "
+	"coalesce(d.day, r.payload_json->>'day', ''), "
+	"r.wall_ms, r.clock_source, "
+	"to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	"CASE WHEN r.back THEN 'yes' ELSE 'no' END "
+	"FROM r LEFT JOIN LATERAL (SELECT x.payload_json->>'day' AS day FROM records x "
+	"  WHERE x.box_id = r.box_id AND x.type = 'attendance.dated' AND x.refused IS NULL "
+	"  AND x.payload_json->>'id' = r.payload_json->>'id' ORDER BY x.seq DESC LIMIT 1) d ON true "
+	"WHERE r.type LIKE 'attendance.%' AND r.type <> 'attendance.dated' AND r.refused IS NULL "
 	"AND ($2::text IS NULL OR r.session_id = $2) "
-	"ORDER BY b.centre_id, 2, r.box_id, r.seq";
+	"ORDER BY r.centre_id, 2, r.box_id, r.seq";
 
 /* The latest decision per claim (in the box's own order) that approves
  * it, with the submitted claim's details from the same box. Records the
@@ -476,12 +498,13 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	const char *params[2] = { centre, session };
 	const char *sql, *head;
 	PGresult *res;
-	int cols;
 
+	if (strcmp(kind, "learning") == 0)
+		return hub_learning_export(pg, centre, session, NULL, NULL, out);
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
 		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
-		       "wall_ms,clock_source";
+		       "wall_ms,clock_source,received_at,time_backwards";
 	} else if (strcmp(kind, "claims") == 0) {
 		sql = sql_claims;
 		head = "centre_id,session_id,claim_id,nuptk,name,item,amount_rp,paid";
@@ -493,23 +516,22 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 		PQclear(res);
 		return -1;
 	}
-	fprintf(out, "%s\r\n", head);
-	cols = PQnfields(res);
-	for (int i = 0; i < PQntuples(res); i++)
-		for (int c = 0; c < cols; c++)
-			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+	hub_csv_rows(out, head, res);
 	PQclear(res);
 	return 0;
 }
 
 int hub_cmd_export(PGconn *pg, int argc, char **argv)
 {
-	int rc = argc >= 2 ? hub_export(pg, argv[1], opt(argc, argv, "--centre"),
-					opt(argc, argv, "--session"), stdout) : -2;
+	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
+		 hub_learning_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
+				     opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"), stdout) :
+		 hub_export(pg, argv[1], opt(argc, argv, "--centre"),
+			    opt(argc, argv, "--session"), stdout);
 
 	if (rc == -2)
-		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
-			"[--session ID]\n");
+		fprintf(stderr, "usage: pb-hub export attendance|claims|learning [--centre ID] "
+			"[--session ID] [--nuptk N] [--module ID] (the last two: learning)\n");
 	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
 }
 

@@ -151,6 +151,10 @@ static const struct key_def keys[] = {
 	    "Seconds between changes of the session code"),
 	NUM("attendance", "code_grace_s", code_grace_s, 0, 3600, "30",
 	    "Seconds the previous session code is still accepted after a change"),
+	NUM("attendance", "late_after", late_after, 0, 600, "15",
+	    "Minutes after a session's start time (start_time) from which a check-in is late (Terlambat)"),
+	NUM("attendance", "ticket_s", ticket_s, 60, 86400, "600",
+	    "Seconds a check-in ticket from a successful lookup stays valid (Lanjut to Hadir)"),
 	NUM("attendance", "code_fail_max", code_fail_max, 1, 1000, "10",
 	    "Wrong session codes one client address or one device may send in "
 	    "code_fail_window_s; more get 429 until the window ends"),
@@ -162,8 +166,8 @@ static const struct key_def keys[] = {
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",
-	    "How a facilitator's browser time moves an unsynced clock forward: settime "
-	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off"),
+	    "How a staff browser or an admin moves an unconfirmed clock: settime "
+	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off (never moved)"),
 	STR("gpio", "chip", gpio_chip, KEY_STR, "gpiochip0",
 	    "GPIO chip of the lights and the button (name, number, path or label)"),
 	NUM("gpio", "ready_line", gpio_ready_line, 0, 511, "17",

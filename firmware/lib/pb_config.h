@@ -84,6 +84,8 @@ struct pb_config {
 	unsigned code_fail_max_session;    /* ... per session, then one try per phone */
 	unsigned code_fail_window_s;       /* the window they are counted in */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
+	unsigned ticket_s;                 /* a lookup's ticket is valid this long */
+	unsigned late_after;               /* minutes after start_time: late */
 	char clock_adjust[16];             /* settime | offset | off */
 
 	/* [gpio]: pb-gpio, the status lights and the button */

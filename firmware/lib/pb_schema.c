@@ -3,7 +3,8 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses,
+ * 13 claim withdrawal. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -291,6 +292,70 @@ const struct pb_migration pb_migrations[] = {
 	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
 	  "  CHECK (source IN ('local', 'hub'));"
 	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
+	/* 10 clock: every step of the box clock, so that records stamped
+	 * before it in the same boot can be listed for review. */
+	{ 10,
+	  "CREATE TABLE clock_step ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  mono_ms INTEGER NOT NULL,"
+	  "  from_ms INTEGER NOT NULL,"
+	  "  step_ms INTEGER NOT NULL,"
+	  "  actor TEXT NOT NULL"
+	  ");"
+	  "CREATE INDEX attendance_boot ON attendance(boot_id, mono_ms);" },
+	/* 11 check-in tickets: a successful lookup's promise that the check-in
+	 * may follow, bound to session, NUPTK, day and phone (pb_ticket.h). */
+	{ 11,
+	  "CREATE TABLE checkin_ticket ("
+	  "  hash TEXT PRIMARY KEY,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  nuptk TEXT NOT NULL,"
+	  "  day TEXT NOT NULL,"
+	  "  device TEXT NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  expires_mono INTEGER NOT NULL"
+	  ");" },
+	/* 12 statuses as offices use them: present, late, excused, sick,
+	 * absent (status keeps present/absent: what counts for JP); the time a
+	 * session's day starts, for lateness. */
+	{ 12,
+	  "ALTER TABLE attendance ADD COLUMN status_code TEXT NOT NULL DEFAULT '' "
+	  "  CHECK (status_code IN ('', 'present', 'late', 'excused', 'sick', 'absent'));"
+	  "ALTER TABLE kegiatan ADD COLUMN start_time TEXT NOT NULL DEFAULT '';" },
+	/* 13 a teacher withdraws an allowance claim while it is still only
+	 * submitted: a 'withdraw' event (events stay append-only: the table is
+	 * copied to widen its check), and the claim no longer blocks filing
+	 * the same item that day again. */
+	{ 13,
+	  "ALTER TABLE claim ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;"
+	  "DROP INDEX claim_one;"
+	  "CREATE UNIQUE INDEX claim_one ON claim(kegiatan_id, day, nuptk, item) "
+	  "  WHERE withdrawn = 0;"
+	  "CREATE TABLE claim_event_new ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  claim_id INTEGER NOT NULL REFERENCES claim(id),"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('submit', 'approve', 'reject', 'paid', "
+	  "    'withdraw')),"
+	  "  amount INTEGER NOT NULL DEFAULT 0 CHECK (typeof(amount) = 'integer' AND amount >= 0),"
+	  "  reason TEXT NOT NULL DEFAULT '',"
+	  "  ref TEXT NOT NULL DEFAULT '',"
+	  "  actor TEXT NOT NULL,"
+	  "  client TEXT NOT NULL DEFAULT '',"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  clock_source TEXT NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  mono_ms INTEGER NOT NULL"
+	  ");"
+	  "INSERT INTO claim_event_new SELECT * FROM claim_event;"
+	  "DROP TABLE claim_event;"
+	  "ALTER TABLE claim_event_new RENAME TO claim_event;"
+	  "CREATE INDEX claim_event_claim ON claim_event(claim_id, id);"
+	  "CREATE TRIGGER claim_event_no_update BEFORE UPDATE ON claim_event "
+	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
+	  "CREATE TRIGGER claim_event_no_delete BEFORE DELETE ON claim_event "
+	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;" },
 	/* 30 login failures are also counted per account and client address
 	 * together ('pair'): only this boot's counts are kept, so the table
 	 * is made anew. */
@@ -305,6 +370,97 @@ const struct pb_migration pb_migrations[] = {
 	  "  locked_until INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (scope, key)"
 	  ");" },
+	/* 40 learning: the tests and worksheets of modules (from the
+	 * manifest; spec holds a test with its key and never leaves the box
+	 * towards a phone), teachers' attempts with the answers saved as they
+	 * go and the box's deadline (monotonic within the boot that started
+	 * the attempt, so a clock step does not move it; wall time after a
+	 * reboot), and progress per module activity. */
+	{ 40,
+	  "CREATE TABLE learning_test ("
+	  "  module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,"
+	  "  test_id TEXT NOT NULL,"
+	  "  pos INTEGER NOT NULL,"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('pre', 'post')),"
+	  "  title TEXT NOT NULL,"
+	  "  kkm INTEGER NOT NULL CHECK (kkm BETWEEN 0 AND 100),"
+	  "  time_limit_s INTEGER NOT NULL CHECK (time_limit_s >= 0),"
+	  "  attempts INTEGER NOT NULL CHECK (attempts >= 1),"
+	  "  nitems INTEGER NOT NULL CHECK (nitems >= 1),"
+	  "  spec TEXT NOT NULL,"
+	  "  PRIMARY KEY (module_id, test_id)"
+	  ");"
+	  "CREATE TABLE learning_worksheet ("
+	  "  module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,"
+	  "  ws_id TEXT NOT NULL,"
+	  "  pos INTEGER NOT NULL,"
+	  "  title TEXT NOT NULL,"
+	  "  instructions TEXT NOT NULL,"
+	  "  due TEXT NOT NULL DEFAULT '',"
+	  "  PRIMARY KEY (module_id, ws_id)"
+	  ");"
+	  "CREATE TABLE learning_attempt ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  test_id TEXT NOT NULL,"
+	  "  n INTEGER NOT NULL CHECK (n >= 1),"
+	  "  layout TEXT NOT NULL,"
+	  "  started_ms INTEGER NOT NULL,"
+	  "  deadline_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  boot_id TEXT NOT NULL DEFAULT '',"
+	  "  deadline_mono INTEGER NOT NULL DEFAULT 0,"
+	  "  finished_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  timed_out INTEGER NOT NULL DEFAULT 0,"
+	  "  correct INTEGER,"
+	  "  total INTEGER,"
+	  "  score INTEGER,"
+	  "  passed INTEGER,"
+	  "  UNIQUE (kegiatan_id, nuptk, module_id, test_id, n)"
+	  ");"
+	  "CREATE UNIQUE INDEX learning_attempt_open ON learning_attempt(kegiatan_id, nuptk, "
+	  "  module_id, test_id) WHERE finished_ms = 0;"
+	  "CREATE TABLE learning_answer ("
+	  "  attempt_id INTEGER NOT NULL REFERENCES learning_attempt(id) ON DELETE CASCADE,"
+	  "  item_id TEXT NOT NULL,"
+	  "  choice TEXT NOT NULL,"
+	  "  correct INTEGER,"
+	  "  saved_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (attempt_id, item_id)"
+	  ");"
+	  "CREATE TABLE learning_progress ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  activity TEXT NOT NULL,"
+	  "  state TEXT NOT NULL CHECK (state IN ('opened', 'done')),"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (kegiatan_id, nuptk, module_id, activity)"
+	  ");" },
+	/* 41 worksheets: a teacher's submission per worksheet and session
+	 * (resent until accepted: version counts), and its review. */
+	{ 41,
+	  "CREATE TABLE learning_submission ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  ws_id TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL CHECK (version >= 1),"
+	  "  text TEXT NOT NULL,"
+	  "  submitted_ms INTEGER NOT NULL,"
+	  "  status TEXT NOT NULL CHECK (status IN ('sent', 'revise', 'accepted')),"
+	  "  score INTEGER CHECK (score IS NULL OR score BETWEEN 0 AND 100),"
+	  "  comment TEXT NOT NULL DEFAULT '',"
+	  "  reviewer TEXT NOT NULL DEFAULT '',"
+	  "  reviewed_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  UNIQUE (kegiatan_id, nuptk, module_id, ws_id)"
+	  ");"
+	  "CREATE INDEX learning_submission_queue ON learning_submission(kegiatan_id, status, "
+	  "  submitted_ms);" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

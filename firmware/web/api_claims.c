@@ -103,6 +103,9 @@ static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
 	case PB_CLAIM_PAID:
 		return ERR(r, MHD_HTTP_CONFLICT, "already_paid",
 			   "Klaim sudah dibayar: keputusan tidak dapat diubah");
+	case PB_CLAIM_DECIDED:
+		return ERR(r, MHD_HTTP_CONFLICT, "not_withdrawable",
+			   "Klaim ini sudah diputuskan atau ditarik: tidak dapat ditarik lagi");
 	case PB_CLAIM_STORE:
 		return ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
 			   "Foto kuitansi tidak dapat disimpan");
@@ -486,6 +489,8 @@ static json_t *status_totals(const json_t *claims)
 		int64_t a = json_integer_value(json_object_get(c, "amount"));
 		int64_t *acc = strcmp(s, "approved") == 0 ? &app : strcmp(s, "rejected") == 0 ? &rej :
 			       strcmp(s, "paid") == 0 ? &paid : &sub;
+		if (strcmp(s, "withdrawn") == 0)
+			continue;
 		if (__builtin_add_overflow(*acc, a, acc))
 			return NULL;
 	}
@@ -535,6 +540,8 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 			return claim_error(r, PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
 	}
 	list = pb_claims_list(db, k.id, nuptk, NULL);
+	if (list != NULL && pb_req_en(r))
+		pb_claims_why_en(list);
 	if (list == NULL)
 		return DB_ERR(r);
 	tot = status_totals(list);
@@ -642,10 +649,12 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 		unsigned status = cr == PB_CLAIM_NOT_FOUND ? MHD_HTTP_NOT_FOUND : MHD_HTTP_CONFLICT;
 		snprintf(msg, sizeof(msg), "Klaim %lld: %s. Tidak ada keputusan yang disimpan.",
 			 (long long)bad, cr == PB_CLAIM_LOCKED ? "hari sudah dikunci" :
-			 cr == PB_CLAIM_PAID ? "sudah dibayar" : "tidak ditemukan di kegiatan ini");
+			 cr == PB_CLAIM_PAID ? "sudah dibayar" :
+			 cr == PB_CLAIM_DECIDED ? "sudah ditarik guru" : "tidak ditemukan di kegiatan ini");
 		ret = pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:I}",
 			"error", cr == PB_CLAIM_LOCKED ? "day_locked" : cr == PB_CLAIM_PAID ?
-				 "already_paid" : "not_found",
+				 "already_paid" : cr == PB_CLAIM_DECIDED ? "claim_withdrawn" :
+				 "not_found",
 			"message", msg, "claim", (json_int_t)bad), NULL);
 		return ret;
 	}
@@ -676,6 +685,38 @@ enum MHD_Result pb_handle_claim_decision(struct pb_req *r)
 	ret = decide(r, &who, kid, &id, 1, in);
 	json_decref(in);
 	return ret;
+}
+
+/* POST /api/v1/claims/{id}/withdraw {checkin} (the teacher, with the
+ * proof of their check-in): a claim still only submitted is taken back. */
+enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r)
+{
+	enum MHD_Result ret;
+	enum pb_claim_result cr;
+	const char *proof;
+	int64_t id;
+	json_t *in, *out = NULL;
+
+	if (pb_parse_id(r->params[0], &id) != 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Klaim tidak ditemukan");
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	proof = json_string_value(json_object_get(in, "checkin"));
+	if (!pb_id_valid(proof)) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+	}
+	cr = pb_claim_withdraw(pb_web_db(r->web), id, proof, r->client, &out);
+	json_decref(in);
+	if (cr != PB_CLAIM_OK)
+		return claim_error(r, cr, PB_PRICE_OK);
+	if (pb_req_en(r)) {
+		json_t *one = json_pack("[O]", out);
+		pb_claims_why_en(one);
+		json_decref(one);
+	}
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* POST /api/v1/sessions/{id}/claims/decisions {ids: [...], decision,
@@ -796,6 +837,8 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	if (pb_claim_setting_get(db, k.id, &set) != 0)
 		return DB_ERR(r);
 	list = pb_claims_list(db, k.id, nuptk, day);
+	if (list != NULL && pb_req_en(r))
+		pb_claims_why_en(list);
 	nom = pb_claims_nominatif(db, &k);
 	tot = list != NULL ? status_totals(list) : NULL;
 	if (list == NULL || nom == NULL || tot == NULL) {

@@ -220,7 +220,8 @@ enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body)
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message)
 {
-	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", message);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "error", code, "message", pb_msg(r, code, message),
+			      "lang", pb_msg_lang(r, code));
 
 	if (o == NULL)
 		return MHD_NO;
@@ -313,8 +314,8 @@ enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *
 
 	snprintf(retry, sizeof(retry), "%u", retry_s);
 	return pb_respond_json_with(r, status,
-		json_pack("{s:s, s:s, s:i}", "error", code, "message", message,
-			  "retry_after_s", (int)retry_s),
+		json_pack("{s:s, s:s, s:s, s:i}", "error", code, "message", pb_msg(r, code, message),
+			  "lang", pb_msg_lang(r, code), "retry_after_s", (int)retry_s),
 		(const char *const[]){ "Retry-After", retry, NULL });
 }
 

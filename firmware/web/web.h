@@ -126,6 +126,18 @@ sqlite3 *pb_web_db(struct pb_web *w);    /* this thread's handle, or NULL */
 /* respond.c */
 enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response *resp);
 enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body);
+/* lang.c: 1 when the request asks for English (?lang=en, or an
+ * Accept-Language whose first language is English). */
+int pb_req_en(struct pb_req *r);
+/* The message for an error code in the request's language: id, or its
+ * English text. */
+const char *pb_msg(struct pb_req *r, const char *code, const char *id);
+/* The language pb_msg answers for code: "en" or "id" (the "lang" of an
+ * error answer, so that a page shows only messages in its language). */
+const char *pb_msg_lang(struct pb_req *r, const char *code);
+/* The language of a message written for this request in both languages. */
+#define PB_LANG(r) (pb_req_en(r) ? "en" : "id")
+
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message);
 enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char *mime,
@@ -154,8 +166,8 @@ int pb_parse_id(const char *s, int64_t *out);
 int pb_etag_matches(const char *if_none_match, const char *etag);
 
 /* auth.c: staff logins, the "require staff + CSRF" gate, the clock step */
-#define PB_CLOCK_STEP_MIN_MS  (2 * 60 * 1000)   /* browser ahead by more: step forward */
-#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference */
+#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference,
+							  and a staff browser steps the clock */
 #define PB_DEVICE_COOKIE_MAX_AGE (400 * 24 * 3600)
 enum pb_staff_need {
 	PB_NEED_STAFF = 0,       /* fasilitator or admin */
@@ -198,6 +210,10 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+enum MHD_Result pb_handle_session_qr(struct pb_req *r);
+/* The check-in address for one session (http://short_name/checkin.html?s=ID). */
+#define PB_CHECKIN_URL_MAX 200
+int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len);
 /* Staff only: the strokes load() finds for the id in the path, as SVG. */
 enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id));
 /* The common part of lookup, check-in and the claims proof: the body
@@ -208,6 +224,7 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 
 /* api_claims.c */
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
+enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r);
 enum MHD_Result pb_handle_claims_teacher(struct pb_req *r);
 enum MHD_Result pb_handle_claim_options(struct pb_req *r);
 enum MHD_Result pb_handle_claim_decision(struct pb_req *r);
@@ -220,6 +237,18 @@ enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
 enum MHD_Result pb_handle_rates(struct pb_req *r);
 enum MHD_Result pb_handle_claim_proof(struct pb_req *r);
 
+/* api_learning.c */
+enum MHD_Result pb_handle_learning_module(struct pb_req *r);
+enum MHD_Result pb_handle_learning_progress(struct pb_req *r);
+enum MHD_Result pb_handle_learning_start(struct pb_req *r);
+enum MHD_Result pb_handle_learning_attempt(struct pb_req *r);
+enum MHD_Result pb_handle_learning_answer(struct pb_req *r);
+enum MHD_Result pb_handle_learning_finish(struct pb_req *r);
+enum MHD_Result pb_handle_learning_results(struct pb_req *r);
+enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
+enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
+enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
+enum MHD_Result pb_handle_learning_review(struct pb_req *r);
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);
 enum MHD_Result pb_handle_modules(struct pb_req *r);
@@ -247,6 +276,7 @@ enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
 #define PB_GUARD_KEY_MAX      64     /* bytes of an address or device id */
 #define PB_GUARD_CLIENTS_MAX  1024   /* addresses (and devices) counted at once */
 #define PB_GUARD_SESSIONS_MAX 256    /* sessions counted at once */
+#define PB_GUARD_ANY_SESSION  0      /* a code typed without a session (the code picks it) */
 /* Before a code is checked: 0 (the attempt now counts as a wrong code),
  * or the seconds this client must wait (answer 429). device may be NULL. */
 unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *device,

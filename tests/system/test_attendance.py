@@ -233,8 +233,8 @@ def test_marks_lock_unlock_jp_csv(make_box):
     assert st.roster(sid, text).json()["accepted"] == 3
     code = st.code(sid)
     assert checkin(box, "127.0.0.41", sid, nuptk(1), code)[0] == 201
-    # manual mark needs a reason; a second mark is a correction
-    r = st.post(f"/api/v1/sessions/{sid}/marks", json={"nuptk": nuptk(2), "status": "present"})
+    # a mark that someone is away needs a reason; a second mark is a correction
+    r = st.post(f"/api/v1/sessions/{sid}/marks", json={"nuptk": nuptk(2), "status": "absent"})
     assert r.status_code == 400 and r.json()["error"] == "reason_required"
     r = st.post(f"/api/v1/sessions/{sid}/marks",
                 json={"nuptk": nuptk(2), "status": "present", "reason": "ponsel rusak"})
