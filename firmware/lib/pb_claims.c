@@ -10,6 +10,7 @@
 #include "pb_outbox.h"
 #include "pb_proto.h"
 #include "pb_roster.h"
+#include "pb_terbilang.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -937,9 +938,16 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			json_object_set_new(gt, pb_items[i].code, json_integer(grand[i]));
 			json_object_set_new(labels, pb_items[i].code, json_string(pb_items[i].label_id));
 		}
-		res = json_pack("{s:o, s:o, s:{s:o, s:I, s:I}, s:o}", "session", pb_kegiatan_json(k),
-				"rows", rows, "totals", "items", gt, "total", (json_int_t)gtotal,
-				"claims", (json_int_t)nclaims, "labels", labels);
+		char words[PB_TERBILANG_LEN];
+		if (pb_terbilang_rupiah(gtotal, words, sizeof(words)) != 0) {
+			json_decref(gt);
+			json_decref(labels);
+			goto fail;
+		}
+		res = json_pack("{s:o, s:o, s:{s:o, s:I, s:I, s:s}, s:o}", "session",
+				pb_kegiatan_json(k), "rows", rows, "totals", "items", gt, "total",
+				(json_int_t)gtotal, "claims", (json_int_t)nclaims, "terbilang", words,
+				"labels", labels);
 	}
 	return res;
 fail:
