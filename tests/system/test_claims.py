@@ -613,15 +613,15 @@ def test_migrations_recorded_per_number(make_box):
     nums = [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")]
     assert nums == sorted(later)
     assert db.execute("PRAGMA user_version").fetchone()[0] == max(nums)
-    # as made before the record existed: every number up to user_version is
-    # taken as applied, nothing runs twice
+    # as made before the record existed: every known number up to
+    # user_version is taken as applied, nothing runs twice
     db.execute("DROP TABLE schema_migration")
     db.commit()
     db.close()
     b.pbctl("status")
     db = sqlite3.connect(b.db_path())
     assert [v for (v,) in db.execute("SELECT version FROM schema_migration ORDER BY version")] \
-        == list(range(1, max(nums) + 1))
+        == nums
     assert db.execute("SELECT COUNT(*) FROM rate_version").fetchone()[0] == 0
     # 4 landed first (user_version 4, 3 never applied): 3 is applied now
     db.execute("DELETE FROM schema_migration WHERE version = 3")
