@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 20 papers. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -291,6 +291,30 @@ const struct pb_migration pb_migrations[] = {
 	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
 	  "  CHECK (source IN ('local', 'hub'));"
 	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
+	/* 20 papers: what the printed papers need — the session's paper
+	 * settings (place, organiser, officials; a JSON object of texts),
+	 * the payee columns of the roster and a staff account's NIP (its full
+	 * name is display_name). */
+	{ 20,
+	  "CREATE TABLE paper_setting ("
+	  "  kegiatan_id INTEGER PRIMARY KEY REFERENCES kegiatan(id),"
+	  "  doc TEXT NOT NULL,"
+	  "  set_by TEXT NOT NULL,"
+	  "  wall_ms INTEGER NOT NULL"
+	  ");"
+	  "CREATE TABLE roster_payee ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  nuptk TEXT NOT NULL CHECK (length(nuptk) = 16),"
+	  "  nip TEXT NOT NULL DEFAULT '',"
+	  "  pangkat TEXT NOT NULL DEFAULT '',"
+	  "  jabatan TEXT NOT NULL DEFAULT '',"
+	  "  npwp TEXT NOT NULL DEFAULT '',"
+	  "  bank TEXT NOT NULL DEFAULT '',"
+	  "  rekening TEXT NOT NULL DEFAULT '',"
+	  "  nama_rekening TEXT NOT NULL DEFAULT '',"
+	  "  PRIMARY KEY (kegiatan_id, nuptk)"
+	  ");"
+	  "ALTER TABLE staff ADD COLUMN nip TEXT NOT NULL DEFAULT '';" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

@@ -49,6 +49,8 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/sessions/*/claims.csv", pb_handle_session_claims_csv, 0 },
 	{ "POST", "/api/v1/sessions/*/claims/decisions", pb_handle_claim_bulk, ROUTE_BODY },
 	{ "POST", "/api/v1/sessions/*/claim-settings", pb_handle_claim_settings, ROUTE_BODY },
+	{ "GET", "/api/v1/sessions/*/papers", pb_handle_papers, 0 },
+	{ "POST", "/api/v1/sessions/*/papers", pb_handle_papers_set, ROUTE_BODY },
 	{ "POST", "/api/v1/rates", pb_handle_rates, ROUTE_BODY },
 	{ "GET", "/", pb_handle_static, ROUTE_PREFIX | ROUTE_QUICK },
 	{ NULL, NULL, NULL, 0 },
