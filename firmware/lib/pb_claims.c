@@ -865,6 +865,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 	int64_t items[PB_ITEM_COUNT] = { 0 }, total = 0, grand[PB_ITEM_COUNT] = { 0 }, gtotal = 0;
 	int64_t nclaims = 0;
 	char nuptk[PB_NUPTK_LEN + 1] = "", last_day[PB_DAY_LEN + 1] = "";
+	char words[PB_TERBILANG_LEN];
 	int step, ndays = 0;
 
 	if (rows == NULL)
@@ -889,7 +890,10 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			goto fail;
 		n = step == SQLITE_ROW ? col_str(st, 0) : "";
 		if (cur != NULL && (step == SQLITE_DONE || strcmp(n, nuptk) != 0)) {
-			json_t *it = json_object();
+			json_t *it;
+			if (pb_terbilang_rupiah(total, words, sizeof(words)) != 0)
+				goto fail;
+			it = json_object();
 			for (int i = 0; it != NULL && i < PB_ITEM_COUNT; i++) {
 				json_object_set_new(it, pb_items[i].code, json_integer(items[i]));
 				if (add_checked(&grand[i], items[i]) != 0)
@@ -899,6 +903,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 				goto fail;
 			json_object_set_new(cur, "items", it);
 			json_object_set_new(cur, "total", json_integer(total));
+			json_object_set_new(cur, "terbilang", json_string(words));
 			json_object_set_new(cur, "days", json_integer(ndays));
 			json_object_set_new(cur, "dates", days);
 			days = NULL;
@@ -938,7 +943,6 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			json_object_set_new(gt, pb_items[i].code, json_integer(grand[i]));
 			json_object_set_new(labels, pb_items[i].code, json_string(pb_items[i].label_id));
 		}
-		char words[PB_TERBILANG_LEN];
 		if (pb_terbilang_rupiah(gtotal, words, sizeof(words)) != 0) {
 			json_decref(gt);
 			json_decref(labels);

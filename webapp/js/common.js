@@ -69,6 +69,7 @@ var PB = (function () {
 		{href: "/staff.html", key: "nav.staff"},
 		{href: "/klaim.html", key: "nav.claims"},
 		{href: "/klaim-staff.html", key: "nav.claims_staff"},
+		{href: "/cetak.html", key: "nav.papers"},
 		{href: "/admin-sync.html", key: "nav.sync"}
 	];
 
