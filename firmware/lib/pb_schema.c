@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention, 20 papers. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 20-21 papers. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -315,6 +315,13 @@ const struct pb_migration pb_migrations[] = {
 	  "  PRIMARY KEY (kegiatan_id, nuptk)"
 	  ");"
 	  "ALTER TABLE staff ADD COLUMN nip TEXT NOT NULL DEFAULT '';" },
+	/* 21 the SBM as written: the legal basis a rate table names, and the
+	 * kind of uang_harian a session pays (a rate row keeps its kind in
+	 * its sub-key, "" for diklat as in every earlier table). */
+	{ 21,
+	  "ALTER TABLE rate_version ADD COLUMN dasar TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE claim_setting ADD COLUMN uang_harian TEXT NOT NULL DEFAULT 'diklat' "
+	  "  CHECK (uang_harian IN ('diklat', 'luar_kota', 'dalam_kota_8jam'));" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

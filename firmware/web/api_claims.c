@@ -575,8 +575,13 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 				   !(it == PB_ITEM_PENGINAPAN && !set.residential));
 		json_array_foreach(rates, i, o)
 			if (strcmp(json_string_value(json_object_get(o, "item")), pb_items[it].code) == 0 &&
-			    !pb_items[it].by_origin)
+			    !pb_items[it].by_origin &&
+			    strcmp(json_string_value(json_object_get(o, "origin")),
+				   pb_rate_variant(it, "", set.uang_harian)) == 0)
 				json_object_set(row, "rate", json_object_get(o, "amount"));
+		if (it == PB_ITEM_UANG_HARIAN)
+			json_object_set_new(row, "label", json_string(
+				pb_uang_harian_label(set.uang_harian)));
 		json_array_append_new(items, row);
 	}
 	json_array_foreach(rates, i, o)
@@ -588,12 +593,13 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 		json_array_append_new(modes, json_string(pb_claim_modes[i]));
 	json_decref(rates);
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
-		"{s:o, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:o, s:i, s:i, s:i}",
+		"{s:o, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:o, s:i, s:i, s:i, s:s}",
 		"session", pb_kegiatan_json(&k), "day", day, "province", province,
 		"rate_version", pb_rates_version(db), "meals_in_kind", set.meals_in_kind,
 		"residential", set.residential, "items", items, "origins", origins, "modes", modes,
 		"receipt_max_bytes", (int)r->web->cfg.receipt_max_bytes,
-		"absurd_factor", PB_CLAIM_ABSURD_FACTOR, "day_index", pb_att_day_index(&k, day)), NULL);
+		"absurd_factor", PB_CLAIM_ABSURD_FACTOR, "day_index", pb_att_day_index(&k, day),
+		"uang_harian", set.uang_harian), NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -791,10 +797,11 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 		return DB_ERR(r);
 	}
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
-		"{s:o, s:s?, s:b, s:{s:s, s:b, s:b}, s:s, s:o, s:o, s:o}",
+		"{s:o, s:s?, s:b, s:{s:s, s:b, s:b, s:s}, s:s, s:o, s:o, s:o}",
 		"session", pb_kegiatan_json(&k), "day", day, "locked", locked,
 		"settings", "province", set.province[0] ? set.province : r->web->cfg.claims_province,
 			"meals_in_kind", set.meals_in_kind, "residential", set.residential,
+			"uang_harian", set.uang_harian,
 		"centre", r->web->cfg.centre_name,
 		"claims", list, "totals", tot, "nominatif", nom), NULL);
 }
@@ -835,43 +842,55 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 	return pb_queue(r, MHD_HTTP_OK, resp);
 }
 
-/* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind,
- * residential} (staff, CSRF) */
+/* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind?,
+ * residential, uang_harian?} (staff, CSRF). Meals are given in kind by
+ * default in a residential session; the kind of uang_harian is kept when
+ * left out. */
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
 	struct pb_claim_setting s;
 	enum MHD_Result ret;
-	const json_t *prov, *meals, *res;
+	const json_t *prov, *meals, *res, *uh;
 	json_t *in;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
 	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
+	if (pb_claim_setting_get(pb_web_db(r->web), k.id, &s) != 0)
+		return DB_ERR(r);
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
-	memset(&s, 0, sizeof(s));
+	s.province[0] = '\0';
 	prov = json_object_get(in, "province");
 	meals = json_object_get(in, "meals_in_kind");
 	res = json_object_get(in, "residential");
+	uh = json_object_get(in, "uang_harian");
+	if (uh != NULL && !pb_uang_harian_kind_valid(json_string_value(uh))) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
+			   "Jenis uang harian: diklat, luar_kota atau dalam_kota_8jam");
+	}
+	if (uh != NULL)
+		snprintf(s.uang_harian, sizeof(s.uang_harian), "%s", json_string_value(uh));
 	if ((prov != NULL && !json_is_null(prov) &&
 	     (!json_is_string(prov) || (json_string_value(prov)[0] != '\0' &&
 	      pb_place_normalise(json_string_value(prov), s.province, sizeof(s.province)) != 0))) ||
-	    !json_is_boolean(meals) || !json_is_boolean(res)) {
+	    (meals != NULL && !json_is_boolean(meals)) || !json_is_boolean(res)) {
 		json_decref(in);
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
 			   "Isi provinsi (boleh kosong), meals_in_kind dan residential (true/false)");
 	}
-	s.meals_in_kind = json_is_true(meals);
 	s.residential = json_is_true(res);
+	s.meals_in_kind = meals != NULL ? json_is_true(meals) : s.residential;
 	json_decref(in);
 	if (pb_claim_setting_set(pb_web_db(r->web), &k, &s, who.name, r->client) != 0)
 		return DB_ERR(r);
-	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:b, s:b}",
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:b, s:b, s:s}",
 		"province", s.province, "meals_in_kind", s.meals_in_kind,
-		"residential", s.residential), NULL);
+		"residential", s.residential, "uang_harian", s.uang_harian), NULL);
 }
 
 /* POST /api/v1/rates (text/csv; admin, CSRF): a new rate table version */

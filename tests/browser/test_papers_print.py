@@ -19,6 +19,7 @@ from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD  # noqa: E402
+from claims_util import rates_csv  # noqa: E402
 from papers_util import OFFICIALS, approved_box  # noqa: E402
 from pbtest import Box  # noqa: E402
 
@@ -32,6 +33,7 @@ A4 = (595.28, 841.89)          # points
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember"]
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+DASAR = "PMK Nomor 39 Tahun 2024 tentang Standar Biaya Masukan Tahun Anggaran 2025"
 SIGNER = ("Siti Rahayu, S.Pd.", "198512122010012005", "19851212 201001 2 005")
 
 
@@ -46,6 +48,13 @@ def papers_box():
     try:
         cb = approved_box(make, N)
         cb.box.pbctl("user", "set", "fasil", "--name", SIGNER[0], "--nip", SIGNER[1])
+        # the same rates again, naming their legal basis: printed under the table
+        path = os.path.join(cb.box.dir, "sbm.csv")
+        lines = rates_csv().splitlines()
+        with open(path, "w") as f:
+            f.write("\r\n".join([lines[0] + ",dasar", lines[1] + "," + DASAR] +
+                                [ln + "," for ln in lines[2:]]) + "\r\n")
+        cb.box.pbctl("rates", "import", path)
         r = cb.staff.post(f"/api/v1/sessions/{cb.sid}/papers",
                           json={"nomor_surat": "800/417/BBGP.JATIM/2026", "waktu": "08.00-16.00"})
         assert r.status_code == 200
@@ -149,6 +158,7 @@ def test_papers_print_on_a4(browser, papers_box):
         for o in OFFICIALS:
             assert o in last
         assert "Setuju dibayar" in last and "Lunas dibayar" in last
+        assert "Dasar: " + DASAR in last
         assert "NIP 19800202 200501 2 002" in last        # the PPK's, grouped
 
         # daftar hadir: portrait, the long date, the columns on every page

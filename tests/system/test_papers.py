@@ -124,3 +124,68 @@ def test_session_paper_settings_over_defaults(make_box):
     assert db.execute("SELECT count(*) FROM audit WHERE action = 'papers.settings'"
                       ).fetchone()[0] == 2
     db.close()
+
+
+def test_sbm_kinds_konsumsi_and_dasar(make_box):
+    """Rate files in the SBM's own split; a file without kinds (the one
+    ClaimBox imports) keeps working and means uang_harian diklat."""
+    import os
+    from claims_util import PROVINCE, YEAR
+    cb = ClaimBox(make_box, n=3)
+    for i in range(3):
+        cb.check_in(i)
+    r = cb.claim(0, "uang_harian")
+    assert r.status_code == 201 and r.json()["amount"] == RATES["uang_harian"]
+    sbm = ("Tahun,Provinsi,Item,Jenis,Asal,Jumlah,Dasar\r\n"
+           f"{YEAR},{PROVINCE},uang_harian,diklat,,110000,PMK 32 Tahun 2025 tentang SBM\r\n"
+           f"{YEAR},{PROVINCE},uang_harian,luar_kota,,410000,\r\n"
+           f"{YEAR},{PROVINCE},uang_harian,dalam_kota_8jam,,160000,\r\n"
+           f"{YEAR},{PROVINCE},konsumsi,,,55000,\r\n"
+           f"{YEAR},{PROVINCE},penginapan,,,400000,\r\n"
+           f"{YEAR},{PROVINCE},transport,,Kota Malang,100000,\r\n")
+    path = os.path.join(cb.box.dir, "sbm.csv")
+    with open(path, "w") as f:
+        f.write(sbm)
+    cb.box.pbctl("rates", "import", path)
+    url = f"/api/v1/sessions/{cb.sid}/claim-settings"
+    # residential: meals are given in kind unless said otherwise
+    r = cb.staff.post(url, json={"residential": True, "uang_harian": "luar_kota"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"province": "", "meals_in_kind": True, "residential": True,
+                        "uang_harian": "luar_kota"}
+    opt = requests.get(cb.base + "/api/v1/claims/options", params={"session": cb.sid}).json()
+    items = {i["code"]: i for i in opt["items"]}
+    assert items["uang_harian"]["rate"] == 410000
+    assert items["uang_harian"]["label"] == "Uang harian luar kota"
+    assert items["uang_makan"]["offered"] is False and opt["uang_harian"] == "luar_kota"
+    r = cb.claim(1, "uang_harian")
+    assert r.status_code == 201 and r.json()["amount"] == 410000
+    r = cb.claim(1, "uang_makan")
+    assert r.status_code == 409 and err(r) == "meals_in_kind"
+    # the kind is kept when left out; a wrong one is refused and changes nothing
+    r = cb.staff.post(url, json={"residential": True, "meals_in_kind": False})
+    assert r.json()["uang_harian"] == "luar_kota" and r.json()["meals_in_kind"] is False
+    r = cb.staff.post(url, json={"residential": True, "uang_harian": "luar_negeri"})
+    assert r.status_code == 400 and err(r) == "bad_settings"
+    r = cb.claim(1, "uang_makan")
+    assert r.status_code == 201 and r.json()["amount"] == 55000      # konsumsi
+    cb.staff.post(url, json={"residential": False, "uang_harian": "dalam_kota_8jam"})
+    r = cb.claim(2, "uang_harian")
+    assert r.status_code == 201 and r.json()["amount"] == 160000
+    ids = [c["id"] for c in cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["claims"]]
+    cb.staff.post(f"/api/v1/sessions/{cb.sid}/claims/decisions",
+                  json={"ids": ids, "decision": "approve"})
+    nom = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]
+    assert nom["dasar"] == "PMK 32 Tahun 2025 tentang SBM"
+    assert nom["labels"]["uang_harian"] == "Uang harian dalam kota > 8 jam"
+    assert nom["totals"]["total"] == RATES["uang_harian"] + 410000 + 55000 + 160000
+    # an old file (no kind, no basis) still imports and means diklat again
+    old = os.path.join(cb.box.dir, "old.csv")
+    with open(old, "w") as f:
+        f.write(f"tahun,provinsi,item,asal,jumlah\r\n{YEAR},{PROVINCE},uang_harian,,99000\r\n")
+    cb.box.pbctl("rates", "import", old)
+    cb.staff.post(url, json={"residential": False, "uang_harian": "diklat"})
+    opt = requests.get(cb.base + "/api/v1/claims/options", params={"session": cb.sid}).json()
+    assert {i["code"]: i.get("rate") for i in opt["items"]}["uang_harian"] == 99000
+    nom = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]
+    assert nom["dasar"] == ""
