@@ -14,8 +14,8 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-static int load_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-			enum MHD_Result *ret)
+int pb_papers_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+		      enum MHD_Result *ret)
 {
 	int64_t id;
 	int rc;
@@ -45,7 +45,7 @@ enum MHD_Result pb_handle_papers(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (load_session(r, db, &k, &ret) != 0)
+	if (pb_papers_session(r, db, &k, &ret) != 0)
 		return ret;
 	settings = pb_paper_settings(db, k.id, &r->web->cfg);
 	signer = pb_staff_identity(db, who.name);
@@ -73,7 +73,7 @@ enum MHD_Result pb_handle_papers_set(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
-	if (load_session(r, db, &k, &ret) != 0)
+	if (pb_papers_session(r, db, &k, &ret) != 0)
 		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
