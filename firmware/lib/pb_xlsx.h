@@ -26,13 +26,4 @@ int pb_xlsx_write(const char *path, const char *tmpdir, const json_t *book);
  * *out (malloc'd) and *len. 0/-1. */
 int pb_xlsx_build(const char *tmpdir, const json_t *book, char **out, size_t *len);
 
-/* The books of the box's exports. nom: the nominatif JSON (rows with
- * payee fields merged by the caller when known); claims: the claims list
- * (lines with evidence "dpr" that are approved or paid go to a second
- * sheet); days: the day views of a session (one sheet a day); day: any
- * day view (its jp_totals). NULL on error. */
-json_t *pb_xlsx_claims_book(const json_t *nom, const json_t *claims, const json_t *payees);
-json_t *pb_xlsx_attendance_book(const json_t *days, const json_t *payees);
-json_t *pb_xlsx_jp_book(const json_t *day, const json_t *payees);
-
 #endif

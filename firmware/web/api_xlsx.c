@@ -10,6 +10,7 @@
 #include "pb_audit.h"
 #include "pb_claims.h"
 #include "pb_paper.h"
+#include "pb_rates.h"
 #include "pb_xlsx.h"
 
 #include <limits.h>
@@ -51,6 +52,171 @@ static int session_day(const struct pb_kegiatan *k, int i, char out[PB_DAY_LEN +
 	return strftime(out, PB_DAY_LEN + 1, "%Y-%m-%d", &tm) == PB_DAY_LEN ? 0 : -1;
 }
 
+/* The books: the nominatif (the statements of real cost, at-cost lines
+ * without a receipt that are approved or paid, on a second sheet), the day
+ * views a sheet a day, the JP per teacher. */
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+static const char *payee_of(const json_t *payees, const char *nuptk, const char *key)
+{
+	return jstr(json_object_get(payees, nuptk), key);
+}
+
+static json_t *sheet(const char *name, json_t *head, json_t *money, json_t *rows, json_t *sum)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "name", name, "head", head, "money",
+			 money, "rows", rows, "sum", sum, "sum_label", "JUMLAH");
+}
+
+static json_t *claims_book(const json_t *nom, const json_t *claims, const json_t *payees)
+{
+	json_t *head = json_pack("[s, s, s, s, s, s, s]", "No", "NUPTK", "NIP", "Nama",
+				 "Pangkat/Gol.", "Unit kerja/Sekolah", "Hari");
+	json_t *money = json_array(), *sum = json_array(), *rows = json_array();
+	json_t *dpr_rows = json_array(), *book = NULL, *labels = json_object_get(nom, "labels");
+	const json_t *r, *c;
+	size_t i, n = 0;
+
+	if (head == NULL || money == NULL || sum == NULL || rows == NULL || dpr_rows == NULL)
+		goto fail;
+	for (int it = 0; it < PB_ITEM_COUNT; it++) {
+		const char *l = jstr(labels, pb_items[it].code);
+		char title[128];
+		snprintf(title, sizeof(title), "%s (Rp)", l[0] ? l : pb_items[it].label_id);
+		json_array_append_new(money, json_integer(7 + it));
+		json_array_append_new(sum, json_integer(7 + it));
+		json_array_append_new(head, json_string(title));
+	}
+	json_array_append_new(money, json_integer(7 + PB_ITEM_COUNT));
+	json_array_append_new(sum, json_integer(7 + PB_ITEM_COUNT));
+	json_array_append_new(head, json_string("Jumlah (Rp)"));
+	json_array_append_new(head, json_string("Bank"));
+	json_array_append_new(head, json_string("Nomor rekening"));
+	json_array_append_new(head, json_string("Nama rekening"));
+	json_array_append_new(head, json_string("NPWP"));
+	json_array_foreach(json_object_get(nom, "rows"), i, r) {
+		const char *nu = jstr(r, "nuptk");
+		json_t *row = json_pack("[I, s, s, s, s, s, O]", (json_int_t)(i + 1), nu,
+					payee_of(payees, nu, "nip"), jstr(r, "name"),
+					payee_of(payees, nu, "pangkat"), jstr(r, "school"),
+					json_object_get(r, "days"));
+		if (row == NULL || json_array_append_new(rows, row) != 0)
+			goto fail;
+		for (int it = 0; it < PB_ITEM_COUNT; it++)
+			json_array_append_new(row, json_integer(json_integer_value(
+				json_object_get(json_object_get(r, "items"), pb_items[it].code))));
+		json_array_append_new(row, json_integer(json_integer_value(json_object_get(r, "total"))));
+		json_array_append_new(row, json_string(payee_of(payees, nu, "bank")));
+		json_array_append_new(row, json_string(payee_of(payees, nu, "rekening")));
+		json_array_append_new(row, json_string(payee_of(payees, nu, "nama_rekening")));
+		json_array_append_new(row, json_string(payee_of(payees, nu, "npwp")));
+	}
+	/* the statements of real cost: at-cost lines without a receipt */
+	json_array_foreach(claims, i, c) {
+		const char *st = jstr(c, "status");
+		json_t *row;
+		if (strcmp(jstr(c, "evidence"), "dpr") != 0 ||
+		    (strcmp(st, "approved") != 0 && strcmp(st, "paid") != 0))
+			continue;
+		row = json_pack("[I, s, s, s, s, s, I]", (json_int_t)++n, jstr(c, "nuptk"),
+				jstr(c, "name"), jstr(c, "day"), jstr(c, "item_label"), jstr(c, "origin"),
+				(json_int_t)json_integer_value(json_object_get(c, "amount")));
+		if (row == NULL || json_array_append_new(dpr_rows, row) != 0)
+			goto fail;
+	}
+	book = json_pack("[o, o]", sheet("Nominatif", head, money, rows, sum),
+			 sheet("Pengeluaran riil", json_pack("[s, s, s, s, s, s, s]", "No", "NUPTK",
+				"Nama", "Tanggal", "Uraian", "Asal", "Jumlah (Rp)"),
+			       json_pack("[i]", 6), dpr_rows, json_pack("[i]", 6)));
+	return book;
+fail:
+	json_decref(head);
+	json_decref(money);
+	json_decref(sum);
+	json_decref(rows);
+	json_decref(dpr_rows);
+	return NULL;
+}
+
+/* Status codes of the daftar hadir (any status the box reports). */
+static const char *status_label(const char *st)
+{
+	static const struct {
+		const char *status, *label;
+	} labels[] = {
+		{ "present", "H (Hadir)" }, { "late", "T (Terlambat)" }, { "excused", "I (Izin)" },
+		{ "sick", "S (Sakit)" }, { "absent", "A (Tidak hadir)" }, { "not_yet", "Belum hadir" },
+	};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(st, labels[i].status) == 0)
+			return labels[i].label;
+	return st;
+}
+
+static json_t *attendance_book(const json_t *days, const json_t *payees)
+{
+	json_t *book = json_array();
+	const json_t *d, *r;
+	size_t i, j;
+
+	if (book == NULL)
+		return NULL;
+	json_array_foreach(days, i, d) {
+		json_t *rows = json_array(), *s;
+		if (rows == NULL)
+			goto fail;
+		json_array_foreach(json_object_get(d, "rows"), j, r) {
+			const char *nu = jstr(r, "nuptk");
+			json_t *row = json_pack("[I, s, s, s, s, s, s, s]", (json_int_t)(j + 1), nu,
+				payee_of(payees, nu, "nip"), jstr(r, "name"),
+				payee_of(payees, nu, "pangkat"), jstr(r, "school"),
+				status_label(jstr(r, "status")), jstr(r, "time"));
+			if (row == NULL || json_array_append_new(rows, row) != 0) {
+				json_decref(rows);
+				goto fail;
+			}
+		}
+		s = sheet(jstr(d, "day"), json_pack("[s, s, s, s, s, s, s, s]", "No", "NUPTK", "NIP",
+			  "Nama", "Pangkat/Gol.", "Unit kerja/Sekolah", "Status", "Waktu"),
+			  json_array(), rows, json_array());
+		if (s == NULL || json_array_append_new(book, s) != 0)
+			goto fail;
+	}
+	return book;
+fail:
+	json_decref(book);
+	return NULL;
+}
+
+static json_t *jp_book(const json_t *day, const json_t *payees)
+{
+	json_t *rows = json_array();
+	const json_t *t;
+	size_t i;
+
+	if (rows == NULL)
+		return NULL;
+	json_array_foreach(json_object_get(day, "jp_totals"), i, t) {
+		const char *nu = jstr(t, "nuptk");
+		json_t *row = json_pack("[I, s, s, s, O, O]", (json_int_t)(i + 1), nu,
+					payee_of(payees, nu, "nip"), jstr(t, "name"),
+					json_object_get(t, "days_present"), json_object_get(t, "jp"));
+		if (row == NULL || json_array_append_new(rows, row) != 0) {
+			json_decref(rows);
+			return NULL;
+		}
+	}
+	return json_pack("[o]", sheet("Rekap JP", json_pack("[s, s, s, s, s, s]", "No", "NUPTK",
+		"NIP", "Nama", "Hari hadir", "Jumlah JP"), json_array(), rows, json_pack("[i, i]", 4, 5)));
+}
+
 static json_t *make_book(sqlite3 *db, const struct pb_kegiatan *k, enum book b,
 			 const json_t *payees)
 {
@@ -62,7 +228,7 @@ static json_t *make_book(sqlite3 *db, const struct pb_kegiatan *k, enum book b,
 		a = pb_claims_nominatif(db, k);
 		c = pb_claims_list(db, k->id, NULL, NULL);
 		if (a != NULL && c != NULL)
-			book = pb_xlsx_claims_book(a, c, payees);
+			book = claims_book(a, c, payees);
 		break;
 	case BOOK_ATTENDANCE:
 		days = json_array();
@@ -74,11 +240,11 @@ static json_t *make_book(sqlite3 *db, const struct pb_kegiatan *k, enum book b,
 			}
 		}
 		if (days != NULL)
-			book = pb_xlsx_attendance_book(days, payees);
+			book = attendance_book(days, payees);
 		break;
 	case BOOK_JP:
 		if (session_day(k, 0, day) == 0 && (a = pb_att_day(db, k, day)) != NULL)
-			book = pb_xlsx_jp_book(a, payees);
+			book = jp_book(a, payees);
 		break;
 	}
 	json_decref(a);
