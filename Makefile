@@ -73,12 +73,13 @@ WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
-# pb-hub links only the protocol, hash, range, manifest and sandbox modules of the box.
+# pb-hub links only the protocol, hash, range, manifest, sandbox and spreadsheet
+# (pb_xlsx, with pb_csv's formula rule) modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_mime.c pb_log.c pb_sandbox.c))
+               pb_manifest.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lpthread
+              -lsodium -lz -lseccomp -lxlsxwriter -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))

@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"  publish roster|rates [--centre ID] < JSON   publish for boxes to pull\n"
 		"  catalogue add DIR [--centre ID]    publish modules from a manifest folder\n"
 		"  paid CLAIM_ID [REFERENCE]          mark an approved claim paid\n"
-		"  export attendance|claims [--centre ID] [--session ID]   CSV on stdout\n"
+		"  export attendance|claims [--centre ID] [--session ID] [--xlsx FILE]\n"
+		"                                       CSV on stdout, or a spreadsheet\n"
 		"  verify [BOX_ID]                    recompute stored hash chains\n"
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
