@@ -215,6 +215,14 @@ def test_papers_page_without_login(browser, papers_box):
          "chosen session not drawn")
     assert f"session={cb.sid}" in d.current_url and "REKAPITULASI" in d.page_source
     assert d.find_element("css selector", "#doc-links a[aria-current=page]").text == "Rekap JP"
+    # the spreadsheets are offered beside the papers, and download with the login
+    hrefs = [a.get_attribute("href") for a in d.find_elements("css selector", "#xlsx-links a")]
+    assert [h.rsplit("/", 1)[1] for h in hrefs] == ["claims.xlsx", "attendance.xlsx", "jp.xlsx"]
+    got = d.execute_async_script(
+        "var done = arguments[1], x = new XMLHttpRequest(); x.open('GET', arguments[0]);"
+        "x.onload = function () { done([x.status, x.getResponseHeader('Content-Type')]); };"
+        "x.send();", hrefs[0])
+    assert got[0] == 200 and "spreadsheetml" in got[1]
     d.delete_all_cookies()
     d.get(cb.base + f"/cetak.html?session={cb.sid}&doc=nominatif")
     wait(d, lambda d: d.find_element("id", "login").is_displayed(), "no login hint")

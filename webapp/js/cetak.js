@@ -476,7 +476,23 @@
 		});
 	}
 
+	/* The same data as spreadsheets for the finance office. */
+	var XLSX = ["claims", "attendance", "jp"];
+
+	function xlsxLinks() {
+		var box = PB.$("xlsx-links");
+		PB.clear(box);
+		XLSX.forEach(function (x, i) {
+			box.appendChild(el("a", {href: "/api/v1/sessions/" + encodeURIComponent(q.session) +
+				"/" + x + ".xlsx", download: "", text: PB.t("cetak.xlsx." + x)}));
+			if (i < XLSX.length - 1)
+				box.appendChild(document.createTextNode(" · "));
+		});
+		PB.show(PB.$("xlsx"), true);
+	}
+
 	function links() {
+		xlsxLinks();
 		var box = PB.$("doc-links");
 		PB.clear(box);
 		DOCS.forEach(function (d, i) {
