@@ -321,6 +321,7 @@ int pb_payee_save(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	return rc;
 }
 
+/* The roster's payee rows, then the teachers' own accounts over them. */
 json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 {
 	sqlite3_stmt *st = NULL;
@@ -345,11 +346,126 @@ json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 	if (step != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "SELECT nuptk, bank, rekening, nama_rekening FROM claim_bank "
+			       "WHERE kegiatan_id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		st = NULL;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *nuptk = (const char *)sqlite3_column_text(st, 0);
+		json_t *p = json_object_get(out, nuptk), *was;
+		if (p == NULL) {
+			p = json_object();
+			for (int f = 0; p != NULL && f < PB_PAYEE_FIELDS; f++)
+				json_object_set_new(p, pb_payee_keys[f], json_string(""));
+			if (p == NULL || json_object_set_new(out, nuptk, p) != 0)
+				goto fail;
+		}
+		was = json_pack("{s:O, s:O, s:O}", "bank", json_object_get(p, "bank"), "rekening",
+				json_object_get(p, "rekening"), "nama_rekening",
+				json_object_get(p, "nama_rekening"));
+		if (was == NULL || json_object_set_new(p, "roster_bank", was) != 0 ||
+		    json_object_set_new(p, "bank_by_teacher", json_true()) != 0)
+			goto fail;
+		for (int c = 1; c <= 3; c++)
+			json_object_set_new(p, c == 1 ? "bank" : c == 2 ? "rekening" : "nama_rekening",
+					    json_string((const char *)sqlite3_column_text(st, c)));
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
 	return out;
 fail:
 	sqlite3_finalize(st);
 	json_decref(out);
 	return NULL;
+}
+
+const char *pb_payee_bank_set(sqlite3 *db, const struct pb_kegiatan *k, const char *nuptk,
+			      const char *bank, const char *rekening, const char *nama,
+			      const char *actor, const char *client, const char **msg)
+{
+	struct pb_payee p;
+	sqlite3_stmt *st = NULL;
+	int64_t kegiatan_id = k->id;
+	const char *session_uid = k->uid;
+	json_t *detail = NULL;
+	char *text = NULL;
+	const char *code;
+	char d[PB_PAPER_TEXT_MAX + 1];
+
+	memset(&p, 0, sizeof(p));
+	if (!pb_text_valid(bank, PB_PAPER_TEXT_MAX) || !pb_text_valid(rekening, PB_PAPER_TEXT_MAX) ||
+	    !pb_text_valid(nama, PB_PAPER_TEXT_MAX)) {
+		*msg = "Teks tidak sah atau terlalu panjang";
+		return "bad_text";
+	}
+	snprintf(p.f[PB_PAYEE_BANK], sizeof(p.f[0]), "%s", bank);
+	snprintf(p.f[PB_PAYEE_REKENING], sizeof(p.f[0]), "%s", rekening);
+	snprintf(p.f[PB_PAYEE_NAMA_REKENING], sizeof(p.f[0]), "%s", nama);
+	if ((code = pb_payee_check(&p, msg)) != NULL)
+		return code;
+	if (digits_only(rekening, d, sizeof(d)) != 0 || d[0] == '\0' || bank[0] == '\0' ||
+	    nama[0] == '\0') {
+		*msg = "Isi nama bank, nomor rekening dan nama pemilik rekening";
+		return "bank_incomplete";
+	}
+	if (pb_db_begin(db) != 0)
+		return "db";
+	if (sqlite3_prepare_v2(db, "INSERT INTO claim_bank(kegiatan_id, nuptk, bank, rekening, "
+			       "nama_rekening, wall_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+			       "ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET bank = excluded.bank, "
+			       "rekening = excluded.rekening, nama_rekening = excluded.nama_rekening, "
+			       "wall_ms = excluded.wall_ms", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, bank, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, nama, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, pb_clock_wall_ms());
+	/* the audit says who changed it ("peserta" or the staff member), not
+	 * the number; the retention purge
+	 * finds the NUPTK by the session_id */
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	detail = json_pack("{s:s, s:s}", "session_id", session_uid, "nuptk", nuptk);
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	if (text == NULL || pb_audit_add(db, actor, "claims.bank", text, client) != 0 ||
+	    pb_db_commit(db) != 0)
+		goto fail;
+	json_decref(detail);
+	free(text);
+	sqlite3_finalize(st);
+	return NULL;
+fail:
+	sqlite3_finalize(st);
+	json_decref(detail);
+	free(text);
+	pb_db_rollback(db);
+	return "db";
+}
+
+static const char *text_of(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+json_t *pb_payee_bank(sqlite3 *db, int64_t kegiatan_id, const char *nuptk)
+{
+	json_t *map = pb_payee_map(db, kegiatan_id), *p, *out;
+
+	if (map == NULL)
+		return NULL;
+	p = json_object_get(map, nuptk);
+	out = json_pack("{s:s, s:s, s:s, s:b}", "bank", text_of(p, "bank"),
+		"rekening", text_of(p, "rekening"), "nama_rekening", text_of(p, "nama_rekening"),
+		"by_teacher", json_is_true(json_object_get(p, "bank_by_teacher")));
+	json_decref(map);
+	return out;
 }
 
 /* ------------------------------------------------------------------ */

@@ -67,8 +67,22 @@ int pb_payee_save(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		  const struct pb_payee *p);
 
 /* The payee fields of a session's roster: {"<nuptk>": {"nip": ..., ...}}
- * for the rows that have them. NULL on error. */
+ * for the rows that have them. An account a teacher gave on the claim
+ * page replaces the roster's bank, rekening and nama_rekening; such a row
+ * has "bank_by_teacher": true and "roster_bank": {bank, rekening,
+ * nama_rekening} (what the roster said). NULL on error. */
 json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id);
+
+/* A teacher's own bank account for a session's claims (checked, kept,
+ * audited with actor: "peserta" or the staff member who entered it). NULL
+ * when stored, else an error code (and *msg); "db" on a database error. */
+const char *pb_payee_bank_set(sqlite3 *db, const struct pb_kegiatan *k, const char *nuptk,
+			      const char *bank, const char *rekening, const char *nama,
+			      const char *actor, const char *client, const char **msg);
+
+/* The account the papers will use for a teacher: {bank, rekening,
+ * nama_rekening, by_teacher}. NULL on error. */
+json_t *pb_payee_bank(sqlite3 *db, int64_t kegiatan_id, const char *nuptk);
 
 /* ---- staff identity ---- */
 

@@ -116,9 +116,12 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "SELECT count(*) FROM proxy_allow WHERE kegiatan_id = " KEGIATAN,
 	  "DELETE FROM proxy_allow WHERE kegiatan_id = " KEGIATAN },
 	{ "papers.payee", "roster_payee",
-	  "the roster's payee details: NIP, rank, position, NPWP, bank account",
-	  "SELECT count(*) FROM roster_payee WHERE kegiatan_id = " KEGIATAN,
-	  "DELETE FROM roster_payee WHERE kegiatan_id = " KEGIATAN },
+	  "the roster's payee details (NIP, rank, position, NPWP, bank account) and the "
+	  "accounts teachers gave on the claim page",
+	  "SELECT (SELECT count(*) FROM roster_payee WHERE kegiatan_id = " KEGIATAN ") + "
+	  "(SELECT count(*) FROM claim_bank WHERE kegiatan_id = " KEGIATAN ")",
+	  "DELETE FROM roster_payee WHERE kegiatan_id = " KEGIATAN ";"
+	  "DELETE FROM claim_bank WHERE kegiatan_id = " KEGIATAN },
 	{ "audit.personal", "audit",
 	  "names, NUPTK and signatures quoted in the audit log",
 	  "SELECT count(*) FROM audit WHERE json_valid(detail) AND "

@@ -3,7 +3,7 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention, 20-21 papers. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 20-22 papers. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -322,6 +322,18 @@ const struct pb_migration pb_migrations[] = {
 	  "ALTER TABLE rate_version ADD COLUMN dasar TEXT NOT NULL DEFAULT '';"
 	  "ALTER TABLE claim_setting ADD COLUMN uang_harian TEXT NOT NULL DEFAULT 'diklat' "
 	  "  CHECK (uang_harian IN ('diklat', 'luar_kota', 'dalam_kota_8jam'));" },
+	/* 22 the bank account a teacher gives or corrects on the claim page,
+	 * kept with their claims of the session (over the roster's). */
+	{ 22,
+	  "CREATE TABLE claim_bank ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  bank TEXT NOT NULL,"
+	  "  rekening TEXT NOT NULL,"
+	  "  nama_rekening TEXT NOT NULL,"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (kegiatan_id, nuptk)"
+	  ");" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

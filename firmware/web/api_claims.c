@@ -9,6 +9,7 @@
 #include "pb_db.h"
 #include "pb_hash.h"
 #include "pb_log.h"
+#include "pb_paper.h"
 #include "pb_rates.h"
 #include "pb_roster.h"
 #include "pb_sig.h"
@@ -482,54 +483,120 @@ static json_t *status_totals(const json_t *claims)
 
 /* GET /api/v1/claims?session=&nuptk= (the teacher with X-Checkin-Id or
  * ?checkin=, or staff) */
-enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
+/* The teacher's own check-in proves who asks (or a staff login when
+ * staff_ok and there is no proof): 0, or -1 with the answer in *ret. */
+static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan *k,
+			 const char *nuptk, const char *proof, int staff_ok, enum MHD_Result *ret)
 {
 	struct pb_login who;
+	sqlite3_stmt *st = NULL;
+	int ok = 0;
+
+	if (!pb_nuptk_valid(nuptk)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+		return -1;
+	}
+	if (proof == NULL && staff_ok)
+		return pb_require_staff(r, PB_NEED_STAFF, 0, &who, ret) ? 0 : -1;
+	if (!hex32_valid(proof)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
+			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, k->id);
+	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) ? 1 : 2;
+	sqlite3_finalize(st);
+	if (ok == 1)
+		return 0;
+	*ret = claim_error(r, ok == 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
+	return -1;
+}
+
+enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
+{
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	const char *nuptk = pb_query(r, "nuptk"), *proof = pb_header(r, PROOF_HEADER);
 	sqlite3 *db = pb_web_db(r->web);
-	sqlite3_stmt *st = NULL;
-	json_t *list, *tot;
-	int ok = 0;
+	json_t *list, *tot, *bank;
 
 	if (proof == NULL)
 		proof = pb_query(r, "checkin");
 	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
-	if (!pb_nuptk_valid(nuptk))
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
-	if (proof == NULL) {
-		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
-			return ret;
-	} else {
-		if (!hex32_valid(proof))
-			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
-				   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
-		if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-				       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK)
-			return DB_ERR(r);
-		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, k.id);
-		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			ok = sqlite3_column_int(st, 0) ? 1 : 2;
-		sqlite3_finalize(st);
-		if (ok == 0)
-			return claim_error(r, PB_CLAIM_BAD_PROOF, PB_PRICE_OK);
-		if (ok == 2)
-			return claim_error(r, PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
-	}
+	if (teacher_proof(r, db, &k, nuptk, proof, 1, &ret) != 0)
+		return ret;
 	list = pb_claims_list(db, k.id, nuptk, NULL);
-	if (list == NULL)
-		return DB_ERR(r);
-	tot = status_totals(list);
-	if (tot == NULL) {
+	tot = list != NULL ? status_totals(list) : NULL;
+	bank = tot != NULL ? pb_payee_bank(db, k.id, nuptk) : NULL;
+	if (bank == NULL) {
 		json_decref(list);
+		json_decref(tot);
 		return DB_ERR(r);
 	}
-	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:s, s:o, s:o}",
-		"session", (json_int_t)k.id, "nuptk", nuptk, "claims", list, "totals", tot), NULL);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:s, s:o, s:o, s:o}",
+		"session", (json_int_t)k.id, "nuptk", nuptk, "claims", list, "totals", tot,
+		"bank", bank), NULL);
+}
+
+/* POST /api/v1/claims/bank {session, nuptk, checkin, bank, rekening,
+ * nama_rekening}: the teacher gives or corrects the account they are paid
+ * into (staff, without checkin, for them); the papers use it over the
+ * roster's, marked. */
+enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	sqlite3 *db = pb_web_db(r->web);
+	const char *code, *msg = "", *bank, *rek, *nama, *nuptk, *proof;
+	char sid[32];
+	json_t *in, *out;
+
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	proof = json_string_value(json_object_get(in, "checkin"));
+	/* without the teacher's proof, staff enter it for them (+ CSRF) */
+	if (proof == NULL && !pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret)) {
+		json_decref(in);
+		return ret;
+	}
+	snprintf(sid, sizeof(sid), "%lld", (long long)json_integer_value(json_object_get(in, "session")));
+	nuptk = json_string_value(json_object_get(in, "nuptk"));
+	bank = json_string_value(json_object_get(in, "bank"));
+	rek = json_string_value(json_object_get(in, "rekening"));
+	nama = json_string_value(json_object_get(in, "nama_rekening"));
+	if (load_session(r, db, sid, &k, &ret) != 0 ||
+	    (proof != NULL && teacher_proof(r, db, &k, nuptk, proof, 0, &ret) != 0)) {
+		json_decref(in);
+		return ret;
+	}
+	if (!pb_nuptk_valid(nuptk)) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	}
+	if (bank == NULL || rek == NULL || nama == NULL) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bank_incomplete",
+			   "Isi nama bank, nomor rekening dan nama pemilik rekening");
+	}
+	code = pb_payee_bank_set(db, &k, nuptk, bank, rek, nama, proof != NULL ? "peserta" : who.name,
+				 r->client, &msg);
+	out = code == NULL ? pb_payee_bank(db, k.id, nuptk) : NULL;
+	json_decref(in);
+	if (code != NULL && strcmp(code, "db") == 0)
+		return DB_ERR(r);
+	if (code != NULL)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, code, msg);
+	return out != NULL ? pb_respond_json_with(r, MHD_HTTP_OK, out, NULL) : DB_ERR(r);
 }
 
 /* GET /api/v1/claims/options?session=[&day=]: what may be claimed and at

@@ -42,6 +42,7 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/claims", pb_handle_claims_teacher, 0 },
 	{ "GET", "/api/v1/claims/options", pb_handle_claim_options, 0 },
 	{ "POST", "/api/v1/claims/proof", pb_handle_claim_proof, ROUTE_BODY },
+	{ "POST", "/api/v1/claims/bank", pb_handle_claim_bank, ROUTE_BODY },
 	{ "POST", "/api/v1/claims/*/decision", pb_handle_claim_decision, ROUTE_BODY },
 	{ "GET", "/api/v1/claims/*/receipt", pb_handle_claim_receipt, 0 },
 	{ "GET", "/api/v1/claims/*/signature.svg", pb_handle_claim_signature, 0 },

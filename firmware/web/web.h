@@ -178,6 +178,7 @@ enum MHD_Result pb_handle_claim_signature(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
+enum MHD_Result pb_handle_claim_bank(struct pb_req *r);
 /* api_papers.c */
 enum MHD_Result pb_handle_papers(struct pb_req *r);
 enum MHD_Result pb_handle_papers_set(struct pb_req *r);

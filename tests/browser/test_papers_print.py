@@ -12,13 +12,14 @@ import sys
 import time
 
 import pytest
+import requests
 
 import test_checkin_browser as checkin_browser
 from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD  # noqa: E402
+from attendance_util import PASSWORD, nuptk  # noqa: E402
 from claims_util import rates_csv  # noqa: E402
 from papers_util import OFFICIALS, approved_box  # noqa: E402
 from pbtest import Box  # noqa: E402
@@ -55,6 +56,11 @@ def papers_box():
             f.write("\r\n".join([lines[0] + ",dasar", lines[1] + "," + DASAR] +
                                 [ln + "," for ln in lines[2:]]) + "\r\n")
         cb.box.pbctl("rates", "import", path)
+        # one teacher corrected their account on the claim page
+        r = requests.post(cb.base + "/api/v1/claims/bank", json={
+            "session": cb.sid, "nuptk": nuptk(4), "checkin": cb.proof[4], "bank": "BRI",
+            "rekening": "777000111", "nama_rekening": "Guru Nomor 4"}, timeout=30)
+        assert r.status_code == 200, r.text
         r = cb.staff.post(f"/api/v1/sessions/{cb.sid}/papers",
                           json={"nomor_surat": "800/417/BBGP.JATIM/2026", "waktu": "08.00-16.00"})
         assert r.status_code == 200
@@ -159,6 +165,8 @@ def test_papers_print_on_a4(browser, papers_box):
             assert o in last
         assert "Setuju dibayar" in last and "Lunas dibayar" in last
         assert "Dasar: " + DASAR in last
+        marked = [flat(t) for t in raws if "* BRI 777000111" in flat(t)]
+        assert len(marked) == 1 and "diperbaiki oleh peserta" in last
         assert "NIP 19800202 200501 2 002" in last        # the PPK's, grouped
 
         # daftar hadir: portrait, the long date, the columns on every page

@@ -189,3 +189,52 @@ def test_sbm_kinds_konsumsi_and_dasar(make_box):
     assert {i["code"]: i.get("rate") for i in opt["items"]}["uang_harian"] == 99000
     nom = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]
     assert nom["dasar"] == ""
+
+
+def test_teacher_gives_their_bank_account(make_box):
+    cb = ClaimBox(make_box, n=3, roster=payee_roster(3), extra=PAPERS_CONF)
+    proof = cb.check_in(1)
+    url = cb.base + "/api/v1/claims/bank"
+    body = {"session": cb.sid, "nuptk": nuptk(1), "checkin": proof, "bank": "BRI",
+            "rekening": "0021-01-000123-50-9", "nama_rekening": "Guru Nomor Satu"}
+    # the proof must be the teacher's own check-in
+    other = cb.check_in(2)
+    r = requests.post(url, json=dict(body, checkin=other), timeout=30)
+    assert r.status_code == 403 and err(r) == "other_teacher"
+    r = requests.post(url, json=dict(body, checkin=None), timeout=30)
+    assert r.status_code == 401
+    for bad, code in (({"rekening": "12AB"}, "bad_account"), ({"rekening": "1" * 21}, "bad_account"),
+                      ({"bank": ""}, "bank_incomplete"), ({"nama_rekening": "a\u0001"}, "bad_text")):
+        r = requests.post(url, json=dict(body, **bad), timeout=30)
+        assert r.status_code == 400 and err(r) == code, (bad, r.text)
+    before = cb.staff.get(f"/api/v1/sessions/{cb.sid}/papers").json()["payees"][nuptk(1)]
+    assert before["bank"] == "Bank Jatim" and "bank_by_teacher" not in before
+    r = requests.post(url, json=body, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"bank": "BRI", "rekening": "002101000123509",
+                        "nama_rekening": "Guru Nomor Satu", "by_teacher": True}
+    # the teacher's claims page shows it back
+    j = requests.get(cb.base + "/api/v1/claims", params={"session": cb.sid, "nuptk": nuptk(1)},
+                     headers={"X-Checkin-Id": proof}, timeout=30).json()
+    assert j["bank"]["rekening"] == "002101000123509"
+    # the facilitator sees it marked, with what the roster said
+    p = cb.staff.get(f"/api/v1/sessions/{cb.sid}/papers").json()["payees"]
+    assert p[nuptk(1)]["bank_by_teacher"] is True and p[nuptk(1)]["bank"] == "BRI"
+    assert p[nuptk(1)]["roster_bank"] == {"bank": "Bank Jatim", "rekening": "1234000001",
+                                          "nama_rekening": "Guru Nomor 1"}
+    assert p[nuptk(1)]["nip"] == "198001012005011001"          # the rest stays
+    assert "bank_by_teacher" not in p[nuptk(0)]
+    # staff may enter it for a teacher, with CSRF
+    r = cb.staff.post("/api/v1/claims/bank", csrf=False,
+                      json={"session": cb.sid, "nuptk": nuptk(0), "bank": "BNI", "rekening": "99",
+                            "nama_rekening": "Guru Nomor 0"})
+    assert r.status_code == 403
+    r = cb.staff.post("/api/v1/claims/bank", json={"session": cb.sid, "nuptk": nuptk(0),
+                      "bank": "BNI", "rekening": "99", "nama_rekening": "Guru Nomor 0"})
+    assert r.status_code == 200 and r.json()["by_teacher"] is True
+    db = cb.db()
+    assert sorted(db.execute("SELECT actor FROM audit WHERE action = 'claims.bank'").fetchall()) \
+        == [("fasil",), ("peserta",)]
+    assert db.execute("SELECT count(*) FROM audit WHERE action = 'claims.bank' AND "
+                      "detail LIKE '%0021%'").fetchone()[0] == 0   # no number in the log
+    db.close()

@@ -229,8 +229,10 @@
 		return (nom.labels && nom.labels[code]) || code;
 	}
 
+	/* The account paid into; "*" marks one the teacher gave or corrected on
+	 * the claim page (over the roster's), explained under the table. */
 	function account(py) {
-		var parts = [];
+		var parts = py.bank_by_teacher ? ["*"] : [];
 		if (py.bank)
 			parts.push(py.bank);
 		if (py.rekening)
@@ -282,6 +284,9 @@
 			if (last) {
 				kids.push(el("p", {class: "cetak-terbilang"}, [el("strong", {text: "Terbilang: "}),
 					el("em", {text: nom.totals.terbilang})]));
+				if (rows.some(function (r) { return payee(p, r.nuptk).bank_by_teacher; }))
+					kids.push(el("p", {class: "cetak-note", text: "* Rekening diisi atau " +
+						"diperbaiki oleh peserta di halaman klaim (bukan dari daftar peserta)."}));
 				if (p.dasar)
 					kids.push(el("p", {class: "cetak-note", text: "Dasar: " + p.dasar}));
 				kids.push(el("div", {class: "cetak-signs"}, [
