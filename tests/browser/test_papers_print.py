@@ -213,6 +213,32 @@ def test_papers_print_on_a4(browser, papers_box):
         set_viewport(d, *PHONE)
 
 
+def test_paper_settings_on_the_page(browser, papers_box):
+    d, cb = browser, papers_box
+    d.get(cb.base + f"/cetak.html?session={cb.sid}&doc=jp")
+    wait(d, lambda d: d.find_element("tag name", "body").get_attribute("data-ready") == "1",
+         "not drawn")
+    d.find_element("css selector", "#settings summary").click()
+    f = d.find_element("id", "set-tempat")
+    assert f.get_attribute("value") == "Malang"                    # the box.conf default
+    assert d.find_element("css selector", "label[for=set-ppk_nip]").text == "NIP PPK"
+    nip = d.find_element("id", "set-ppk_nip")
+    nip.clear()
+    nip.send_keys("123")
+    d.find_element("id", "settings-save").click()
+    wait(d, lambda d: "18" in d.find_element("id", "msg").text, "bad NIP accepted")
+    d.get_log("browser")
+    nip.clear()
+    nip.send_keys("19900101 201501 1 007")
+    f.clear()
+    f.send_keys("Kota Batu")
+    d.find_element("id", "settings-save").click()
+    wait(d, lambda d: "Kota Batu" in d.find_element("id", "paper").text, "not redrawn")
+    s = cb.staff.get(f"/api/v1/sessions/{cb.sid}/papers").json()["settings"]
+    assert s["tempat"] == "Kota Batu" and s["ppk_nip"] == "199001012015011007"
+    assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+
+
 def test_papers_page_without_login(browser, papers_box):
     d, cb = browser, papers_box
     # logged in, without a session in the address: choose one

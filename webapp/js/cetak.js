@@ -462,6 +462,7 @@
 		PB.api("GET", base + "/papers", null, function (err, p) {
 			if (err)
 				return fail(err);
+			drawSettings(p.settings);
 			if (q.doc === "hadir")
 				return loadDays(p, q.day ? [q.day] : sessionDays(p.session), 0, []);
 			if (q.doc === "jp")
@@ -511,6 +512,44 @@
 		});
 	}
 
+	/* The session's paper settings (place, organiser, officials). */
+	var SETTINGS = ["penyelenggara", "tempat", "waktu", "nomor_surat", "kepala_jabatan",
+		"kepala_nama", "kepala_nip", "ppk_nama", "ppk_nip", "bendahara_nama", "bendahara_nip"];
+	var settingsDrawn = false;
+
+	function drawSettings(values) {
+		var box = PB.$("settings-fields");
+		if (settingsDrawn)
+			return;
+		settingsDrawn = true;
+		PB.clear(box);
+		SETTINGS.forEach(function (k) {
+			box.appendChild(el("div", {class: "pb-field"}, [
+				el("label", {"for": "set-" + k, text: PB.t("cetak.set." + k)}),
+				el("input", {id: "set-" + k, type: "text", maxlength: "200", autocomplete: "off",
+					inputmode: /_nip$/.test(k) ? "numeric" : null, value: values[k] || ""})
+			]));
+		});
+		PB.show(PB.$("settings"), true);
+	}
+
+	function saveSettings(ev) {
+		var body = {};
+		ev.preventDefault();
+		SETTINGS.forEach(function (k) { body[k] = PB.$("set-" + k).value; });
+		PB.$("settings-save").disabled = true;
+		PB.api("POST", "/api/v1/sessions/" + encodeURIComponent(q.session) + "/papers", body,
+			function (err) {
+				PB.$("settings-save").disabled = false;
+				if (err) {
+					PB.$("msg").textContent = err.message;
+					return;
+				}
+				PB.$("msg").textContent = PB.t("cetak.saved");
+				load();
+			});
+	}
+
 	/* Without a session in the address: choose one of the box's sessions. */
 	function pickSession() {
 		PB.api("GET", "/api/v1/sessions", null, function (err, d) {
@@ -547,6 +586,12 @@
 			return pickSession();
 		links();
 		PB.$("print").addEventListener("click", function () { window.print(); });
-		load();
+		PB.$("settings-form").addEventListener("submit", saveSettings);
+		PB.api("GET", "/api/v1/me", null, function (err, d) {
+			if (err)
+				return fail(err);
+			PB.csrf = d.csrf;
+			load();
+		});
 	}});
 }());
