@@ -185,6 +185,14 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         with open(os.path.join(SCREENSHOTS, "claims-daftar-nominatif.pdf"), "wb") as f:
             f.write(base64.b64decode(pdf["data"]))
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        # the session says which kind of uang_harian it pays
+        d.find_element(By.CSS_SELECTOR, "#settings summary").click()
+        kind = Select(d.find_element(By.ID, "s-uang-harian"))
+        assert kind.first_selected_option.get_attribute("value") == "diklat"
+        kind.select_by_value("luar_kota")
+        d.find_element(By.CSS_SELECTOR, "#settings-form button[type=submit]").click()
+        wait(d, lambda d: cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()
+             ["settings"]["uang_harian"] == "luar_kota", "kind not saved")
         errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"
                   and "/api/v1/me - " not in e["message"]]
         assert errors == [], errors
