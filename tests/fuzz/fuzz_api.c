@@ -121,6 +121,13 @@ static const struct route ROUTES[] = {
 	{ "GET", "/index.html", NULL },
 	{ "GET", "/api/v1/admin/wifi", NULL },
 	{ "GET", "/admin/wifi/poster", NULL },
+	/* the papers: their data, a teacher's bank account, the spreadsheets */
+	{ "POST", "/api/v1/sessions/%S/papers", "application/json" },
+	{ "POST", "/api/v1/claims/bank", "application/json" },
+	{ "GET", "/api/v1/sessions/%S/papers", NULL },
+	{ "GET", "/api/v1/sessions/%S/claims.xlsx", NULL },
+	{ "GET", "/api/v1/sessions/%S/attendance.xlsx", NULL },
+	{ "GET", "/api/v1/sessions/%S/jp.xlsx", NULL },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
