@@ -94,7 +94,7 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb, FUZZ_LDFLAGS_NAME for link options).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
@@ -102,6 +102,8 @@ FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
 FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
 # sync: pb-sync's steps against a hub thread in the harness
 FUZZ_EXTRA_sync := $(filter-out firmware/sync/main.c,$(SYNC_SRC))
+# hub: what pb-hub reads of enrolments and office paths before the database
+FUZZ_EXTRA_hub := hub/request.c
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h))) firmware/web/server.c
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 

@@ -357,9 +357,9 @@ enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *re
 	if (hub_db_exec(pg, "BEGIN") != 0)
 		return HUB_PAID_ERROR;
 	params[0] = claim;
-	res = PQexecParams(pg, "SELECT b.centre_id FROM records r JOIN boxes b USING (box_id) "
-			   "WHERE r.type LIKE 'claim.%' AND r.payload_json->>'claim_id' = $1 "
-			   "LIMIT 1", 1, NULL, params, NULL, NULL, 0);
+	/* the centre of the box the claim belongs to (the first to use its id) */
+	res = PQexecParams(pg, "SELECT b.centre_id FROM claim_owners o JOIN boxes b USING (box_id) "
+			   "WHERE o.claim_id = $1", 1, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "paid") != 0)
 		goto fail;
 	if (PQntuples(res) != 1) {
@@ -442,18 +442,21 @@ static const char sql_attendance[] =
 	"coalesce(r.payload_json->>'name', ''), coalesce(r.payload_json->>'day', ''), "
 	"r.wall_ms, r.clock_source "
 	"FROM records r JOIN boxes b USING (box_id) "
-	"WHERE r.type LIKE 'attendance.%' AND ($1::text IS NULL OR b.centre_id = $1) "
+	"WHERE r.type LIKE 'attendance.%' AND r.refused IS NULL "
+	"AND ($1::text IS NULL OR b.centre_id = $1) "
 	"AND ($2::text IS NULL OR r.session_id = $2) "
 	"ORDER BY b.centre_id, 2, r.box_id, r.seq";
 
 /* The latest decision per claim (in the box's own order) that approves
- * it, with the submitted claim's details. */
+ * it, with the submitted claim's details from the same box. Records the
+ * hub refused (a claim id another box used first) are left out. */
 static const char sql_claims[] =
 	"WITH d AS (SELECT DISTINCT ON (payload_json->>'claim_id') box_id, seq, "
-	"  payload_json AS p FROM records WHERE type = 'claim.decision' "
+	"  payload_json AS p FROM records WHERE type = 'claim.decision' AND refused IS NULL "
 	"  ORDER BY payload_json->>'claim_id', box_id, seq DESC), "
-	"s AS (SELECT DISTINCT ON (payload_json->>'claim_id') payload_json AS p FROM records "
-	"  WHERE type = 'claim.submit' ORDER BY payload_json->>'claim_id', box_id, seq DESC) "
+	"s AS (SELECT DISTINCT ON (payload_json->>'claim_id') box_id, payload_json AS p "
+	"  FROM records WHERE type = 'claim.submit' AND refused IS NULL "
+	"  ORDER BY payload_json->>'claim_id', box_id, seq DESC) "
 	"SELECT b.centre_id, coalesce(d.p->>'session_id', s.p->>'session_id', ''), "
 	"d.p->>'claim_id', coalesce(s.p->>'nuptk', d.p->>'nuptk', ''), "
 	"coalesce(s.p->>'name', d.p->>'name', ''), coalesce(s.p->>'item', d.p->>'item', ''), "
@@ -463,11 +466,12 @@ static const char sql_claims[] =
 	 * kabupaten/kota the teacher came from, the activity's title */
 	"coalesce(s.p->>'origin', ''), coalesce(t.title, '') "
 	"FROM d JOIN boxes b USING (box_id) "
-	"LEFT JOIN s ON s.p->>'claim_id' = d.p->>'claim_id' "
-	"LEFT JOIN (SELECT DISTINCT ON (payload_json->>'id') payload_json->>'id' AS sid, "
-	"  payload_json->>'title' AS title FROM records WHERE type = 'attendance.session' "
-	"  ORDER BY payload_json->>'id', box_id, seq DESC) t "
-	"  ON t.sid = coalesce(d.p->>'session_id', s.p->>'session_id') "
+	"LEFT JOIN s ON s.p->>'claim_id' = d.p->>'claim_id' AND s.box_id = d.box_id "
+	"LEFT JOIN (SELECT DISTINCT ON (box_id, payload_json->>'id') box_id, "
+	"  payload_json->>'id' AS sid, payload_json->>'title' AS title FROM records "
+	"  WHERE type = 'attendance.session' AND refused IS NULL "
+	"  ORDER BY box_id, payload_json->>'id', seq DESC) t "
+	"  ON t.box_id = d.box_id AND t.sid = coalesce(d.p->>'session_id', s.p->>'session_id') "
 	"LEFT JOIN payments pay ON pay.claim_id = d.p->>'claim_id' "
 	"WHERE d.p->>'decision' IN ('approved', 'approve') "
 	"AND ($1::text IS NULL OR b.centre_id = $1) "

@@ -161,10 +161,12 @@ def test_refusals_store_nothing(boxes, hub):
     refused(post_batch(hub, aid, body, sign(key, body)), "broken_chain", 409)
     assert hub.count() == 10
 
-    # revoked: refused, and the box says so in its status
+    # revoked: refused before the body is read, like an unknown box (whether
+    # a box is revoked is told only to what it signed: enrolment, a GET), and
+    # the box says so in its status after enrolling again
     hub.cli("revoke", aid)
     body = make_body(aid, recs[10:])
-    refused(post_batch(hub, aid, body, sign(key, body)), "revoked", 403)
+    refused(post_batch(hub, aid, body, sign(key, body)), "unknown_box", 403)
     s = Sync(a).start(["-1"])
     assert s.daemon.proc.wait(timeout=60) == 1
     s.daemon.stop(expect_code=1)
