@@ -999,8 +999,11 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 	head[h++] = "Nama";
 	head[h++] = "Sekolah";
 	head[h++] = "Hari";
+	/* the session's own labels (its kind of uang_harian) */
 	for (int it = 0; it < PB_ITEM_COUNT; it++)
-		head[h++] = pb_items[it].label_id;
+		head[h++] = jstr(json_object_get(nom, "labels"), pb_items[it].code)[0] ?
+			    jstr(json_object_get(nom, "labels"), pb_items[it].code) :
+			    pb_items[it].label_id;
 	head[h++] = "Jumlah (Rp)";
 	head[h++] = "Tanda tangan";
 	head[h] = NULL;

@@ -179,6 +179,8 @@ def test_sbm_kinds_konsumsi_and_dasar(make_box):
     assert nom["dasar"] == "PMK 32 Tahun 2025 tentang SBM"
     assert nom["labels"]["uang_harian"] == "Uang harian dalam kota > 8 jam"
     assert nom["totals"]["total"] == RATES["uang_harian"] + 410000 + 55000 + 160000
+    head = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims.csv").text.splitlines()[0]
+    assert '"Uang harian dalam kota > 8 jam"' in head
     # an old file (no kind, no basis) still imports and means diklat again
     old = os.path.join(cb.box.dir, "old.csv")
     with open(old, "w") as f:
