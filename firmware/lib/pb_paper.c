@@ -118,14 +118,13 @@ fail:
 	return NULL;
 }
 
-const char *pb_paper_settings_check(const json_t *in, const char **msg)
+const char *pb_paper_settings_check(const json_t *in, char *msg, size_t len)
 {
-	static char why[128];
 	const char *key;
 	const json_t *v;
 
 	if (!json_is_object(in)) {
-		*msg = "Kirim pengaturan sebagai objek JSON";
+		snprintf(msg, len, "Kirim pengaturan sebagai objek JSON");
 		return "body";
 	}
 	json_object_foreach((json_t *)in, key, v) {
@@ -134,22 +133,20 @@ const char *pb_paper_settings_check(const json_t *in, const char **msg)
 			if (strcmp(key, settings[i].key) == 0)
 				break;
 		if (i == NSETTINGS) {
-			*msg = "Pengaturan tidak dikenal";
+			snprintf(msg, len, "Pengaturan tidak dikenal");
 			return key;
 		}
 		if (!json_is_string(v) || !pb_text_valid(json_string_value(v), PB_PAPER_TEXT_MAX)) {
-			snprintf(why, sizeof(why), "%s: teks paling banyak %d byte, tanpa karakter "
-				 "kendali", settings[i].label, PB_PAPER_TEXT_MAX);
-			*msg = why;
+			snprintf(msg, len, "%s: teks paling banyak %d byte, tanpa karakter kendali",
+				 settings[i].label, PB_PAPER_TEXT_MAX);
 			return settings[i].key;
 		}
 		if (settings[i].kind == SET_NIP) {
 			char nip[PB_PAPER_TEXT_MAX + 1];
 			if (digits_only(json_string_value(v), nip, sizeof(nip)) != 0 ||
 			    !pb_nip_valid(nip)) {
-				snprintf(why, sizeof(why), "%s harus %d angka (atau kosong)",
-					 settings[i].label, PB_NIP_DIGITS);
-				*msg = why;
+				snprintf(msg, len, "%s harus %d angka (atau kosong)", settings[i].label,
+					 PB_NIP_DIGITS);
 				return settings[i].key;
 			}
 		}

@@ -33,8 +33,9 @@ json_t *pb_paper_settings(sqlite3 *db, int64_t kegiatan_id, const struct pb_conf
 
 /* Check a request {"tempat": ..., "ppk_nip": ...} (keys may be left out:
  * they keep their stored value; "" clears one). NULL when fine, else the
- * first bad key (and *msg in Indonesian). */
-const char *pb_paper_settings_check(const json_t *in, const char **msg);
+ * first bad key (valid while in lives) and why, in Indonesian, in msg. */
+#define PB_PAPER_MSG_MAX 160
+const char *pb_paper_settings_check(const json_t *in, char *msg, size_t len);
 
 /* Store the keys of a checked request, audited. 0/-1. */
 int pb_paper_settings_set(sqlite3 *db, const struct pb_kegiatan *k, const json_t *in,

@@ -68,7 +68,8 @@ enum MHD_Result pb_handle_papers_set(struct pb_req *r)
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	sqlite3 *db = pb_web_db(r->web);
-	const char *bad, *msg = "";
+	const char *bad;
+	char msg[PB_PAPER_MSG_MAX];
 	json_t *in, *settings;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
@@ -77,7 +78,7 @@ enum MHD_Result pb_handle_papers_set(struct pb_req *r)
 		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
-	if ((bad = pb_paper_settings_check(in, &msg)) != NULL) {
+	if ((bad = pb_paper_settings_check(in, msg, sizeof(msg))) != NULL) {
 		json_t *e = json_pack("{s:s, s:s, s:s}", "error", "bad_setting", "message", msg,
 				      "field", bad);
 		json_decref(in);
