@@ -436,16 +436,28 @@ static void csv_field(FILE *f, const char *s, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
+/* Attendance records with their clock: when the hub received each, the
+ * day a held check-in was given later (attendance.dated), and whether its
+ * time runs backwards within its box's sequence (earlier than a record
+ * the box made before it). */
 static const char sql_attendance[] =
-	"SELECT b.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
+	"WITH r AS (SELECT r.*, b.centre_id, r.wall_ms < max(r.wall_ms) OVER (PARTITION BY "
+	"  r.box_id ORDER BY r.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS back "
+	"  FROM records r JOIN boxes b USING (box_id) "
+	"  WHERE ($1::text IS NULL OR b.centre_id = $1)) "
+	"SELECT r.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
 	"r.id, r.type, coalesce(r.payload_json->>'nuptk', ''), "
-	"coalesce(r.payload_json->>'name', ''), coalesce(r.payload_json->>'day', ''), "
-	"r.wall_ms, r.clock_source "
-	"FROM records r JOIN boxes b USING (box_id) "
-	"WHERE r.type LIKE 'attendance.%' AND r.refused IS NULL "
-	"AND ($1::text IS NULL OR b.centre_id = $1) "
+	"coalesce(r.payload_json->>'name', ''), "
+	"coalesce(d.day, r.payload_json->>'day', ''), "
+	"r.wall_ms, r.clock_source, "
+	"to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	"CASE WHEN r.back THEN 'yes' ELSE 'no' END "
+	"FROM r LEFT JOIN LATERAL (SELECT x.payload_json->>'day' AS day FROM records x "
+	"  WHERE x.box_id = r.box_id AND x.type = 'attendance.dated' AND x.refused IS NULL "
+	"  AND x.payload_json->>'id' = r.payload_json->>'id' ORDER BY x.seq DESC LIMIT 1) d ON true "
+	"WHERE r.type LIKE 'attendance.%' AND r.type <> 'attendance.dated' AND r.refused IS NULL "
 	"AND ($2::text IS NULL OR r.session_id = $2) "
-	"ORDER BY b.centre_id, 2, r.box_id, r.seq";
+	"ORDER BY r.centre_id, 2, r.box_id, r.seq";
 
 /* The latest decision per claim (in the box's own order) that approves
  * it, with the submitted claim's details from the same box. Records the
@@ -489,8 +501,8 @@ PGresult *hub_export_rows(PGconn *pg, const char *kind, const char *centre,
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
 		*head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
-			"wall_ms,clock_source";
-		*ncsv = 11;
+			"wall_ms,clock_source,received_at,time_backwards";
+		*ncsv = 13;
 	} else if (strcmp(kind, "claims") == 0) {
 		sql = sql_claims;
 		*head = "centre_id,session_id,claim_id,nuptk,name,item,amount_rp,paid";

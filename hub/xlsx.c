@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* columns of hub_export_rows("attendance"), as in its CSV */
+#define ATTENDANCE_COLUMNS 13
+
 /* columns of hub_export_rows("claims") */
 enum { C_CENTRE, C_SESSION, C_CLAIM, C_NUPTK, C_NAME, C_ITEM, C_AMOUNT, C_PAID, C_ORIGIN,
        C_TITLE };
@@ -112,7 +115,7 @@ static json_t *attendance_book(PGresult *res)
 
 	for (int i = 0; rows != NULL && i < n; i++) {
 		json_t *row = json_array();
-		for (int c = 0; row != NULL && c < 11; c++)
+		for (int c = 0; row != NULL && c < ATTENDANCE_COLUMNS; c++)
 			json_array_append_new(row, c == 3 || c == 9 ?
 				json_integer(strtoll(PQgetvalue(res, i, c), NULL, 10)) :
 				json_string(PQgetvalue(res, i, c)));
@@ -121,9 +124,10 @@ static json_t *attendance_book(PGresult *res)
 			return NULL;
 		}
 	}
-	return json_pack("[o]", sheet("Kehadiran", json_pack("[s, s, s, s, s, s, s, s, s, s, s]",
+	return json_pack("[o]", sheet("Kehadiran", json_pack("[s, s, s, s, s, s, s, s, s, s, s, s, s]",
 		"Pusat", "ID kegiatan", "Kotak", "Urutan", "ID catatan", "Jenis", "NUPTK", "Nama",
-		"Tanggal", "Waktu (ms)", "Sumber jam"), json_array(), rows, json_array()));
+		"Tanggal", "Waktu (ms)", "Sumber jam", "Diterima hub", "Jam mundur"), json_array(),
+		rows, json_array()));
 }
 
 int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char *session,
