@@ -436,6 +436,16 @@ static void csv_field(FILE *f, const char *s, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
+void hub_csv_rows(FILE *out, const char *head, PGresult *res)
+{
+	int cols = PQnfields(res);
+
+	fprintf(out, "%s\r\n", head);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < cols; c++)
+			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+}
+
 /* Attendance records with their clock: when the hub received each, the
  * day a held check-in was given later (attendance.dated), and whether its
  * time runs backwards within its box's sequence (earlier than a record
@@ -524,10 +534,14 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 {
 	const char *head;
 	int ncsv, unknown;
-	PGresult *res = hub_export_rows(pg, kind, centre, session, &head, &ncsv, &unknown);
+	PGresult *res;
 
+	if (strcmp(kind, "learning") == 0)
+		return hub_learning_export(pg, centre, session, NULL, NULL, out);
+	res = hub_export_rows(pg, kind, centre, session, &head, &ncsv, &unknown);
 	if (res == NULL)
 		return unknown ? -2 : -1;
+	/* the first ncsv columns: the rest are for the spreadsheet */
 	fprintf(out, "%s\r\n", head);
 	for (int i = 0; i < PQntuples(res); i++)
 		for (int c = 0; c < ncsv; c++)
@@ -539,15 +553,19 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 int hub_cmd_export(PGconn *pg, int argc, char **argv)
 {
 	const char *xlsx = opt(argc, argv, "--xlsx");
-	int rc = argc < 2 ? -2 : xlsx != NULL ?
-		hub_export_xlsx(pg, argv[1], opt(argc, argv, "--centre"),
-				opt(argc, argv, "--session"), xlsx) :
-		hub_export(pg, argv[1], opt(argc, argv, "--centre"),
-			   opt(argc, argv, "--session"), stdout);
+	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
+		 hub_learning_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
+				     opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"), stdout) :
+		 xlsx != NULL ?
+		 hub_export_xlsx(pg, argv[1], opt(argc, argv, "--centre"),
+				 opt(argc, argv, "--session"), xlsx) :
+		 hub_export(pg, argv[1], opt(argc, argv, "--centre"),
+			    opt(argc, argv, "--session"), stdout);
 
 	if (rc == -2)
-		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
-			"[--session ID] [--xlsx FILE]\n");
+		fprintf(stderr, "usage: pb-hub export attendance|claims|learning [--centre ID] "
+			"[--session ID] [--nuptk N] [--module ID] (the last two: learning) "
+			"[--xlsx FILE] (attendance, claims)\n");
 	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
 }
 
