@@ -36,7 +36,7 @@ SRCDIR   := $(abspath .)
 BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
-            libjpeg libpng
+            libjpeg libpng xlsxwriter
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -112,12 +112,13 @@ CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
-# worksheets) and sandbox modules of the box.
+# worksheets), sandbox and spreadsheet (pb_xlsx, with pb_csv's formula rule)
+# modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c))
+               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lpthread
+              -lsodium -lz -lseccomp -lxlsxwriter -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
@@ -265,7 +266,8 @@ DEB_BUILD := build-essential $(BUILD_DEPENDS) sqlite3 libpq-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium python3-pil \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
-             postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev
+             postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev \
+             python3-openpyxl
 DEB_BENCH := nginx-light wrk postgresql python3-cryptography
 DEB_FUZZ  := clang libclang-rt-14-dev
 
