@@ -67,6 +67,8 @@ static int one(const char *path, const struct stat *sb, int flag, struct FTW *ft
 
 	if (flag == FTW_SL || flag == FTW_SLN || (!S_ISDIR(sb->st_mode) && !S_ISREG(sb->st_mode)))
 		return 0;                 /* links and sockets: nothing to share */
+	if (ftw->level == 1 && strcmp(path + ftw->base, "lost+found") == 0)
+		return 0;                 /* e2fsck's, on the data partition */
 	if (flag == FTW_DNR || flag == FTW_NS) {
 		printf("%s: cannot be read\n", path);
 		walk.wrong++;
