@@ -214,7 +214,12 @@ enum MHD_Result pb_handle_health(struct pb_req *r)
 			 "schema", schema,
 			 "centre", r->web->cfg.centre_name,
 			 "uptime_s", (json_int_t)((pb_clock_mono_ms() - r->web->started_ms) / 1000));
-	if (body != NULL && !ok)
+	if (body != NULL && !ok) {
+		/* the API's error form too, so pages get the answer (common.js) */
+		json_object_set_new(body, "error", json_string("database_unavailable"));
+		json_object_set_new(body, "message", json_string(
+			"Basis data tidak dapat ditulis: kotak belum siap"));
 		json_object_set_new(body, "database_error", json_string(reason));
+	}
 	return pb_respond_json(r, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body);
 }
