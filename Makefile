@@ -30,8 +30,11 @@ CC       ?= cc
 PB_SOURCE_DIR ?= $(abspath .)
 PYTHON   := /usr/bin/python3
 SRCDIR   := $(abspath .)
+# The build's date: bounds how far a clock step may go (pb_clock.h).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp
+PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
+            libjpeg libpng
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -40,7 +43,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
-            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" -MMD -MP
+            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" \
+            -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
@@ -92,7 +96,8 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # Fuzzing harnesses, tests/fuzz/fuzz_NAME.c with seeds in tests/fuzz/corpus/NAME/.
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb, FUZZ_LDFLAGS_NAME for link options).
-FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables
+FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub \
+                  image
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
@@ -100,6 +105,8 @@ FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \
 FUZZ_LDFLAGS_api := -Wl,--wrap=pb_password_hash
 # sync: pb-sync's steps against a hub thread in the harness
 FUZZ_EXTRA_sync := $(filter-out firmware/sync/main.c,$(SYNC_SRC))
+# hub: what pb-hub reads of enrolments and office paths before the database
+FUZZ_EXTRA_hub := hub/request.c
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h))) firmware/web/server.c
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
@@ -215,8 +222,9 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
              libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev
-DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium \
+             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev libjpeg62-turbo-dev \
+             libpng-dev
+DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium python3-pil \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables libnetfilter-queue-dev

@@ -14,6 +14,7 @@ going to the hub, and the retention purge taking them off the box.
 Results print and go to build/bench/receipts.json."""
 import argparse
 import base64
+import io
 import os
 import sys
 import tempfile
@@ -28,6 +29,24 @@ from benchlib import save_result  # noqa: E402
 DAY_MS = 86400 * 1000
 
 
+def noise_side(kb):
+    """The side of a square of noise whose JPEG (quality 40) is about kb KB:
+    the box decodes every receipt and keeps a new JPEG of its pixels, so
+    each photo must be a real one, and a different one."""
+    side = 32
+    while len(noise_photo(side)) < kb * 1024 * 0.8 and side < 2000:
+        side += 8
+    return side
+
+
+def noise_photo(side):
+    from PIL import Image
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
+        out, "JPEG", quality=40)
+    return out.getvalue()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -39,7 +58,7 @@ def main():
     os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, a.build))
     from pbhub import Hub, Postgres, Sync, sync_section
     from pbtest import Box
-    from claims_util import JPEG, ClaimBox
+    from claims_util import ClaimBox
 
     res = {"teachers": a.teachers, "photo_bytes_each": a.kb * 1024}
     pg = Postgres().start()
@@ -51,10 +70,10 @@ def main():
                 token = hub.cli("token", "PB-BENCH").stdout.strip()
                 # the test box allows 64 KB receipts ([claims] receipt_max_bytes)
                 cb = ClaimBox(Box, n=a.teachers, extra=sync_section(hub.base, token))
-                pad = a.kb * 1024 - len(JPEG)
+                side = noise_side(a.kb)
                 for i in range(a.teachers):
                     cb.check_in(i, ip="127.0.0.%d" % (10 + i % 200))
-                    photo = JPEG + os.urandom(pad)
+                    photo = noise_photo(side)
                     r = cb.transport(i, 50000, evidence="receipt", receipt={
                         "type": "image/jpeg", "data": base64.b64encode(photo).decode()})
                     assert r.status_code == 201, r.text

@@ -109,7 +109,8 @@ class SimBox(pbhub.SimBox):
 
 
 def ingest(pg, tmp):
-    hub = Hub(pg, tmp, threads=A.threads)
+    # every simulated box comes from 127.0.0.1: no per-address connection limit
+    hub = Hub(pg, tmp, threads=A.threads, args=["-A", "0"])
     print(f"making {A.boxes} boxes x {A.records} records ...", flush=True)
     boxes = [SimBox(n, A.records, A.batch) for n in range(A.boxes)]
     hub.start()

@@ -357,9 +357,9 @@ enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *re
 	if (hub_db_exec(pg, "BEGIN") != 0)
 		return HUB_PAID_ERROR;
 	params[0] = claim;
-	res = PQexecParams(pg, "SELECT b.centre_id FROM records r JOIN boxes b USING (box_id) "
-			   "WHERE r.type LIKE 'claim.%' AND r.payload_json->>'claim_id' = $1 "
-			   "LIMIT 1", 1, NULL, params, NULL, NULL, 0);
+	/* the centre of the box the claim belongs to (the first to use its id) */
+	res = PQexecParams(pg, "SELECT b.centre_id FROM claim_owners o JOIN boxes b USING (box_id) "
+			   "WHERE o.claim_id = $1", 1, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "paid") != 0)
 		goto fail;
 	if (PQntuples(res) != 1) {
@@ -436,31 +436,46 @@ static void csv_field(FILE *f, const char *s, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
+/* Attendance records with their clock: when the hub received each, the
+ * day a held check-in was given later (attendance.dated), and whether its
+ * time runs backwards within its box's sequence (earlier than a record
+ * the box made before it). */
 static const char sql_attendance[] =
-	"SELECT b.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
+	"WITH r AS (SELECT r.*, b.centre_id, r.wall_ms < max(r.wall_ms) OVER (PARTITION BY "
+	"  r.box_id ORDER BY r.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS back "
+	"  FROM records r JOIN boxes b USING (box_id) "
+	"  WHERE ($1::text IS NULL OR b.centre_id = $1)) "
+	"SELECT r.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
 	"r.id, r.type, coalesce(r.payload_json->>'nuptk', ''), "
-	"coalesce(r.payload_json->>'name', ''), coalesce(r.payload_json->>'day', ''), "
-	"r.wall_ms, r.clock_source "
-	"FROM records r JOIN boxes b USING (box_id) "
-	"WHERE r.type LIKE 'attendance.%' AND ($1::text IS NULL OR b.centre_id = $1) "
+	"coalesce(r.payload_json->>'name', ''), "
+	"coalesce(d.day, r.payload_json->>'day', ''), "
+	"r.wall_ms, r.clock_source, "
+	"to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	"CASE WHEN r.back THEN 'yes' ELSE 'no' END "
+	"FROM r LEFT JOIN LATERAL (SELECT x.payload_json->>'day' AS day FROM records x "
+	"  WHERE x.box_id = r.box_id AND x.type = 'attendance.dated' AND x.refused IS NULL "
+	"  AND x.payload_json->>'id' = r.payload_json->>'id' ORDER BY x.seq DESC LIMIT 1) d ON true "
+	"WHERE r.type LIKE 'attendance.%' AND r.type <> 'attendance.dated' AND r.refused IS NULL "
 	"AND ($2::text IS NULL OR r.session_id = $2) "
-	"ORDER BY b.centre_id, 2, r.box_id, r.seq";
+	"ORDER BY r.centre_id, 2, r.box_id, r.seq";
 
 /* The latest decision per claim (in the box's own order) that approves
- * it, with the submitted claim's details. */
+ * it, with the submitted claim's details from the same box. Records the
+ * hub refused (a claim id another box used first) are left out. */
 static const char sql_claims[] =
 	"WITH d AS (SELECT DISTINCT ON (payload_json->>'claim_id') box_id, seq, "
-	"  payload_json AS p FROM records WHERE type = 'claim.decision' "
+	"  payload_json AS p FROM records WHERE type = 'claim.decision' AND refused IS NULL "
 	"  ORDER BY payload_json->>'claim_id', box_id, seq DESC), "
-	"s AS (SELECT DISTINCT ON (payload_json->>'claim_id') payload_json AS p FROM records "
-	"  WHERE type = 'claim.submit' ORDER BY payload_json->>'claim_id', box_id, seq DESC) "
+	"s AS (SELECT DISTINCT ON (payload_json->>'claim_id') box_id, payload_json AS p "
+	"  FROM records WHERE type = 'claim.submit' AND refused IS NULL "
+	"  ORDER BY payload_json->>'claim_id', box_id, seq DESC) "
 	"SELECT b.centre_id, coalesce(d.p->>'session_id', s.p->>'session_id', ''), "
 	"d.p->>'claim_id', coalesce(s.p->>'nuptk', d.p->>'nuptk', ''), "
 	"coalesce(s.p->>'name', d.p->>'name', ''), coalesce(s.p->>'item', d.p->>'item', ''), "
 	"coalesce(d.p->>'amount_rp', s.p->>'amount_rp', '0'), "
 	"CASE WHEN pay.claim_id IS NULL THEN 'no' ELSE 'yes' END "
 	"FROM d JOIN boxes b USING (box_id) "
-	"LEFT JOIN s ON s.p->>'claim_id' = d.p->>'claim_id' "
+	"LEFT JOIN s ON s.p->>'claim_id' = d.p->>'claim_id' AND s.box_id = d.box_id "
 	"LEFT JOIN payments pay ON pay.claim_id = d.p->>'claim_id' "
 	"WHERE d.p->>'decision' IN ('approved', 'approve') "
 	"AND ($1::text IS NULL OR b.centre_id = $1) "
@@ -478,7 +493,7 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
 		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
-		       "wall_ms,clock_source";
+		       "wall_ms,clock_source,received_at,time_backwards";
 	} else if (strcmp(kind, "claims") == 0) {
 		sql = sql_claims;
 		head = "centre_id,session_id,claim_id,nuptk,name,item,amount_rp,paid";

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -76,6 +77,19 @@ enum MHD_Result hub_unavailable(struct hub_req *r)
 	return hub_error(r, PB_PROTO_UNAVAILABLE, -1, "database unavailable");
 }
 
+enum pb_proto_err hub_auth_refused(struct hub_req *r, enum pb_proto_err e)
+{
+	/* Only an address that was already over its limit is told to wait:
+	 * the burst is all refusals, the next one is a 429. */
+	unsigned wait = hub_rate_peek(r->hub, HUB_RATE_UNAUTH, r->addr);
+
+	hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
+	if (wait == 0)
+		return e;
+	r->retry_after_s = hub_rate_peek(r->hub, HUB_RATE_UNAUTH, r->addr);
+	return PB_PROTO_RATE_LIMITED;
+}
+
 enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen)
 {
@@ -87,12 +101,10 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
 	PGresult *res;
 	enum pb_proto_err e = PB_PROTO_UNKNOWN_BOX;
 
-	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN) || sig == NULL || tm == NULL ||
-	    strlen(tm) > 32 || strlen(r->url) > HUB_PATH_MAX) {
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
-		return box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN) ?
-			PB_PROTO_UNKNOWN_BOX : PB_PROTO_BAD_SIGNATURE;
-	}
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return hub_auth_refused(r, PB_PROTO_UNKNOWN_BOX);
+	if (sig == NULL || tm == NULL || strlen(tm) > 32 || strlen(r->url) > HUB_PATH_MAX)
+		return hub_auth_refused(r, PB_PROTO_BAD_SIGNATURE);
 	params[0] = box;
 	res = PQexecParams(pg, "SELECT public_key, centre_id, revoked_at IS NOT NULL "
 			   "FROM boxes WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
@@ -102,13 +114,14 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
 	}
 	if (PQntuples(res) != 1)
 		goto out;
-	if (PQgetvalue(res, 0, 2)[0] == 't') {
-		e = PB_PROTO_REVOKED;
-		goto out;
-	}
 	if (pb_proto_get_message(box, r->url, tm, msg, sizeof(msg)) != 0 ||
 	    pb_proto_verify(PQgetvalue(res, 0, 0), msg, strlen(msg), sig) != 0) {
 		e = PB_PROTO_BAD_SIGNATURE;
+		goto out;
+	}
+	/* Signed by the box: only now may it learn that it is revoked. */
+	if (PQgetvalue(res, 0, 2)[0] == 't') {
+		e = PB_PROTO_REVOKED;
 		goto out;
 	}
 	snprintf(box_id, blen, "%s", box);
@@ -117,8 +130,8 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
 	e = r->retry_after_s > 0 ? PB_PROTO_RATE_LIMITED : PB_PROTO_OK;
 out:
 	PQclear(res);
-	if (e == PB_PROTO_UNKNOWN_BOX || e == PB_PROTO_REVOKED || e == PB_PROTO_BAD_SIGNATURE)
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
+	if (e == PB_PROTO_UNKNOWN_BOX || e == PB_PROTO_BAD_SIGNATURE)
+		e = hub_auth_refused(r, e);
 	return e;
 }
 
@@ -137,22 +150,156 @@ enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 	e = PB_PROTO_UNKNOWN_BOX;
 	if (PQntuples(res) != 1)
 		goto out;
+	e = PB_PROTO_BAD_SIGNATURE;
+	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0)
+		goto out;
+	/* Signed by the box: only now may it learn its state. */
 	if (last_seq != NULL)
 		*last_seq = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	e = PB_PROTO_REVOKED;
 	if (PQgetvalue(res, 0, 1)[0] == 't')
-		goto out;
-	e = PB_PROTO_BAD_SIGNATURE;
-	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0)
 		goto out;
 	/* The box is who it says: its own limit applies before any work. */
 	r->retry_after_s = hub_rate_box(r->hub, box);
 	e = r->retry_after_s > 0 ? PB_PROTO_RATE_LIMITED : PB_PROTO_OK;
 out:
 	PQclear(res);
-	if (e == PB_PROTO_UNKNOWN_BOX || e == PB_PROTO_REVOKED || e == PB_PROTO_BAD_SIGNATURE)
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
+	if (e == PB_PROTO_UNKNOWN_BOX || e == PB_PROTO_BAD_SIGNATURE)
+		e = hub_auth_refused(r, e);
 	return e;
+}
+
+/* Before a byte of an upload's body is read: its box is enrolled, not
+ * revoked, and within its own limit. An unknown and a revoked box get the
+ * same answer here: revocation is told only to what the box signed. */
+static enum pb_proto_err precheck_box(struct hub_req *r)
+{
+	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
+	const char *params[1] = { box };
+	enum pb_proto_err e = PB_PROTO_UNKNOWN_BOX;
+	PGresult *res;
+	PGconn *pg;
+	unsigned wait;
+
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return hub_auth_refused(r, PB_PROTO_UNKNOWN_BOX);
+	pg = hub_db_get(r->hub);
+	if (pg == NULL) {
+		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
+		return PB_PROTO_UNAVAILABLE;
+	}
+	res = PQexecParams(pg, "SELECT 1 FROM boxes WHERE box_id = $1 AND revoked_at IS NULL",
+			   1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "precheck: box") != 0)
+		e = PB_PROTO_INTERNAL;
+	else if (PQntuples(res) == 1)
+		e = PB_PROTO_OK;
+	PQclear(res);
+	hub_db_put(r->hub, pg);
+	if (e == PB_PROTO_UNKNOWN_BOX)
+		return hub_auth_refused(r, e);
+	if (e != PB_PROTO_OK)
+		return e;
+	wait = hub_rate_box_ready(r->hub, box);
+	if (wait > 0) {
+		r->retry_after_s = wait;
+		return PB_PROTO_RATE_LIMITED;
+	}
+	return PB_PROTO_OK;
+}
+
+/* Take n bytes from the body budget shared by all connections; -1 when
+ * they are not there. */
+static int budget_take(struct hub *h, size_t n)
+{
+	size_t held = __atomic_load_n(&h->body_held, __ATOMIC_RELAXED);
+
+	do {
+		if (held > h->body_budget || n > h->body_budget - held)
+			return -1;
+	} while (!__atomic_compare_exchange_n(&h->body_held, &held, held + n, 1,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static void budget_give(struct hub *h, size_t n)
+{
+	if (n > 0)
+		__atomic_sub_fetch(&h->body_held, n, __ATOMIC_ACQ_REL);
+}
+
+/* The bytes a request's body may bring: its Content-Length, the route's
+ * limit when it comes chunked, 0 without a body; -1 when unreadable. */
+static int declared_length(struct hub_req *r, size_t *out)
+{
+	const char *cl = hub_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long v;
+	char *end;
+
+	*out = 0;
+	if (cl == NULL) {
+		if (hub_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+			*out = r->body_max;
+		return 0;
+	}
+	if (cl[0] < '0' || cl[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)v;
+	return 0;
+}
+
+/* Everything decided from the headers, before any of the body is read:
+ * its size, the box of an upload, and room in the body budget. 0, or an
+ * answer was queued (*ret). */
+static int admit(struct hub_req *r, enum MHD_Result *ret)
+{
+	int upload = strcmp(r->method, "POST") == 0 &&
+		(strcmp(r->url, "/v1/batch") == 0 ||
+		 strncmp(r->url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0);
+	enum pb_proto_err e;
+	size_t want;
+
+	if (declared_length(r, &want) != 0) {
+		*ret = hub_error(r, PB_PROTO_MALFORMED, -1, "bad Content-Length");
+		return -1;
+	}
+	if (want > r->body_max) {
+		*ret = hub_error(r, PB_PROTO_TOO_LARGE, -1, "request body over the limit");
+		return -1;
+	}
+	if (upload && want > 0) {
+		e = precheck_box(r);
+		if (e != PB_PROTO_OK) {
+			*ret = hub_error(r, e, -1, NULL);
+			return -1;
+		}
+	}
+	if (want > 0 && budget_take(r->hub, want) != 0) {
+		r->retry_after_s = HUB_BUSY_RETRY_S;
+		*ret = hub_error(r, PB_PROTO_UNAVAILABLE, -1, "too many bodies in flight");
+		return -1;
+	}
+	r->body_reserved = want;
+	return 0;
+}
+
+/* A body that trickles in is dropped: 0 to go on, -1 to close. */
+static int body_pace(struct hub_req *r)
+{
+	int64_t now = hub_rate_now_ms(), past;
+
+	if (r->body_started_ms == 0)
+		r->body_started_ms = now;
+	past = now - r->body_started_ms - (int64_t)HUB_BODY_GRACE_S * 1000;
+	if (past <= 0 || (double)r->body_len >= (double)past * HUB_BODY_MIN_BPS / 1000.0)
+		return 0;
+	pb_info("%s %s from %s: body too slow (%zu bytes in %" PRId64 " ms), closed",
+		r->method, r->url, r->addr, r->body_len, now - r->body_started_ms);
+	return -1;
 }
 
 static void take_body(struct hub_req *r, const char *data, size_t len)
@@ -161,19 +308,23 @@ static void take_body(struct hub_req *r, const char *data, size_t len)
 
 	if (r->body_too_big)
 		return;
-	if (r->body_len + len > r->body_max) {
+	if (len > r->body_reserved - r->body_len) {
 		r->body_too_big = 1;
 		free(r->body);
 		r->body = NULL;
 		r->body_len = 0;
 		return;
 	}
-	nb = realloc(r->body, r->body_len + len + 1);
-	if (nb == NULL) {
-		r->body_too_big = 1;
-		return;
+	if (r->body == NULL) {
+		/* what the budget granted, in one piece: pages are only
+		 * touched as bytes come */
+		nb = malloc(r->body_reserved + 1);
+		if (nb == NULL) {
+			r->body_too_big = 1;
+			return;
+		}
+		r->body = nb;
 	}
-	r->body = nb;
 	memcpy(r->body + r->body_len, data, len);
 	r->body_len += len;
 	r->body[r->body_len] = '\0';
@@ -188,14 +339,12 @@ static enum MHD_Result route(struct hub_req *r)
 
 	if (get && strcmp(u, "/healthz") == 0)
 		return hub_json(r, MHD_HTTP_OK, "{\"status\":\"ok\"}");
-	/* An address that keeps failing to authenticate waits before any
-	 * work is done for it; so does one that keeps failing to enrol. Asking
-	 * again before the time is up counts as one more failure. */
-	if (hub_rate_peek(r->hub, HUB_RATE_UNAUTH, r->addr) > 0) {
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
-		wait = hub_rate_peek(r->hub, HUB_RATE_UNAUTH, r->addr);
-		return hub_too_many(r, wait, "too many refused requests from this address");
-	}
+	/* An address that keeps failing to authenticate is refused with 429
+	 * at its next failure (hub_auth_refused), not before: what passes its
+	 * signature or token check is served, so a box behind the same NAT as
+	 * a hostile device goes on. One that keeps failing to enrol waits
+	 * before any work is done for it; asking again before the time is up
+	 * counts as one more failure. */
 	if (post && strcmp(u, "/v1/enrol") == 0 &&
 	    hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr) > 0) {
 		hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
@@ -239,6 +388,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct hub_req *r = *con_cls;
+	enum MHD_Result ret;
 
 	(void)version;
 	if (r == NULL) {
@@ -260,9 +410,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			r->retry_after_s = 1;
 			return hub_error(r, PB_PROTO_UNAVAILABLE, -1, "starting");
 		}
+		/* An answer queued now is sent without reading the body. */
+		if (admit(r, &ret) != 0)
+			return ret;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		if (body_pace(r) != 0)
+			return MHD_NO;
 		take_body(r, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
@@ -281,6 +436,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (r != NULL) {
+		budget_give(r->hub, r->body_reserved);
 		free(r->body);
 		free(r);
 	}
@@ -368,6 +524,7 @@ int hub_serve(struct hub *h)
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key != NULL ? h->tls_key : "",
 		MHD_OPTION_THREAD_POOL_SIZE, h->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HUB_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->addr_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HUB_CONN_TIMEOUT_S,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);

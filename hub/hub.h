@@ -16,16 +16,29 @@
 #include <stdio.h>
 
 #include "pb_proto.h"
+#include "request.h"
 
 #define HUB_CONNINFO_MAX     1024
 #define HUB_THREADS_DEFAULT  4
 #define HUB_THREADS_MAX      64
 #define HUB_ENROL_BODY_MAX   4096
-#define HUB_CONN_TIMEOUT_S   120
+#define HUB_CONN_TIMEOUT_S   30     /* a connection silent this long is closed */
 #define HUB_MAX_CONNECTIONS  2000
+/* Bodies (http.c): every body's declared length is taken from a budget
+ * shared by all connections before a byte of it is read; over it, 503
+ * with Retry-After. -M MIB changes it. */
+#define HUB_BODY_BUDGET_MIB_DEFAULT 64
+#define HUB_BODY_BUDGET_MIB_MAX     4096
+#define HUB_BUSY_RETRY_S     5      /* Retry-After while the budget is spent */
+/* A body must keep coming: after HUB_BODY_GRACE_S it must average at least
+ * HUB_BODY_MIN_BPS bytes a second over the time past the grace. */
+#define HUB_BODY_GRACE_S     10
+#define HUB_BODY_MIN_BPS     1024
+/* Connections open at once from one client address (-A N, 0: no limit). */
+#define HUB_ADDR_CONNECTIONS_DEFAULT 64
+#define HUB_ADDR_CONNECTIONS_MAX     HUB_MAX_CONNECTIONS
 #define HUB_PATH_MAX         512
 #define HUB_PEM_MAX          (64 * 1024)
-#define HUB_CLAIM_ID_MAX     128
 #define HUB_REFERENCE_MAX    200
 /* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
 #define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
@@ -82,6 +95,10 @@ struct hub {
 
 	struct hub_rate_limit limits[HUB_RATE_KINDS];
 	struct hub_rate *rate;           /* the buckets, NULL: no limits */
+
+	size_t body_budget;              /* bytes of bodies held at once (-M) */
+	size_t body_held;                /* taken from it now (atomic) */
+	unsigned addr_connections;       /* per client address (-A), 0: no limit */
 };
 
 /* One HTTP request. */
@@ -93,6 +110,8 @@ struct hub_req {
 	char *body;
 	size_t body_len;
 	size_t body_max;
+	size_t body_reserved;            /* taken from the hub's body budget */
+	int64_t body_started_ms;         /* when the first byte of the body came */
 	int body_too_big;
 	char addr[HUB_ADDR_MAX];         /* the client's address */
 	unsigned retry_after_s;          /* > 0: answers carry Retry-After */
@@ -110,7 +129,12 @@ unsigned hub_rate_take(struct hub *h, enum hub_rate_kind kind, const char *key,
 		       unsigned *refused);   /* refusals in a row, NULL: not wanted */
 /* take for a box's own limit, warning when it keeps coming back early. */
 unsigned hub_rate_box(struct hub *h, const char *box);
+/* The same before a request is read (nothing taken: the box has not
+ * signed yet); a refusal counts as one in a row. */
+unsigned hub_rate_box_ready(struct hub *h, const char *box);
 unsigned hub_rate_peek(struct hub *h, enum hub_rate_kind kind, const char *key);
+/* The monotonic clock the buckets run on, in ms. */
+int64_t hub_rate_now_ms(void);
 /* A refused attempt: always costs a token. */
 void hub_rate_charge(struct hub *h, enum hub_rate_kind kind, const char *key);
 
@@ -151,15 +175,21 @@ enum MHD_Result hub_too_many(struct hub_req *r, unsigned seconds, const char *de
 /* 503 unavailable with Retry-After: the database cannot be reached. */
 enum MHD_Result hub_unavailable(struct hub_req *r);
 const char *hub_header(struct hub_req *r, const char *name);
+/* A refused authentication (box or office): charged to the client
+ * address's "unauth" limit; e, or PB_PROTO_RATE_LIMITED (r->retry_after_s
+ * set) once the address is over it. */
+enum pb_proto_err hub_auth_refused(struct hub_req *r, enum pb_proto_err e);
 /* Check the signed GET headers; on success fills box_id and centre_id.
- * A refusal is charged to the client address's "unauth" limit; success
- * takes a token of the box's limit (PB_PROTO_RATE_LIMITED, with
- * r->retry_after_s set, when there is none). */
+ * A refusal goes through hub_auth_refused; whether the box is revoked is
+ * told only to a request it signed. Success takes a token of the box's
+ * limit (PB_PROTO_RATE_LIMITED, with r->retry_after_s set, when there is
+ * none). */
 enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen);
 
 /* Check an upload's box (enrolled, not revoked) and its X-PB-Signature
- * over the exact body; last_seq (may be NULL) gets the box's highest seq. */
+ * over the exact body; last_seq (may be NULL) gets the box's highest seq
+ * once the signature is good (else it is left alone). */
 enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq);
 

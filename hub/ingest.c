@@ -9,35 +9,45 @@
 
 enum MHD_Result hub_enrol(struct hub_req *r)
 {
-	json_t *o = NULL;
-	json_error_t jerr;
-	const char *box, *pk, *token, *sig;
-	char msg[512], tok_hash[PB_SHA256_HEX_LEN + 1], out[256];
+	struct hub_enrol_req q;
+	const char *box = q.box_id, *pk = q.public_key;
+	char tok_hash[PB_SHA256_HEX_LEN + 1], out[256];
 	const char *params[4];
 	PGconn *pg = NULL;
 	PGresult *res = NULL;
-	enum pb_proto_err e = PB_PROTO_MALFORMED;
+	enum pb_proto_err e;
 	enum MHD_Result ret;
+	int known;
 
-	o = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, &jerr);
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s}", "box_id", &box, "public_key", &pk,
-			"token", &token, "signature", &sig) != 0 ||
-	    !pb_hex_valid(box, PB_PROTO_ID_LEN) ||
-	    !pb_hex_valid(pk, PB_PROTO_PK_HEX_LEN) ||
-	    strlen(token) == 0 || strlen(token) > PB_PROTO_TOKEN_MAX)
+	e = hub_enrol_read(r->body, r->body_len, &q);
+	if (e != PB_PROTO_OK)
 		goto fail;
-	if (pb_proto_enrol_message(box, pk, token, msg, sizeof(msg)) != 0 ||
-	    pb_proto_verify(pk, msg, strlen(msg), sig) != 0) {
-		e = PB_PROTO_BAD_SIGNATURE;
-		goto fail;
-	}
-	pb_sha256_hex(token, strlen(token), tok_hash);
+	pb_sha256_hex(q.token, strlen(q.token), tok_hash);
 	e = PB_PROTO_INTERNAL;
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
 		e = PB_PROTO_UNAVAILABLE;
 	if (pg == NULL || hub_db_exec(pg, "BEGIN") != 0)
 		goto fail;
+	/* The box first: a revoked box uses no token, and one enrolled
+	 * already keeps its centre whatever centre the token names. */
+	params[0] = box;
+	res = PQexecParams(pg, "SELECT public_key, centre_id, revoked_at IS NOT NULL FROM boxes "
+			   "WHERE box_id = $1 FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "enrol: box") != 0)
+		goto fail_tx;
+	known = PQntuples(res) == 1;
+	if (known && strcmp(PQgetvalue(res, 0, 0), pk) != 0) {
+		e = PB_PROTO_BOX_EXISTS;
+		goto fail_tx;
+	}
+	if (known && PQgetvalue(res, 0, 2)[0] == 't') {
+		e = PB_PROTO_REVOKED;        /* signed with the box's own key */
+		goto fail_tx;
+	}
+	if (known)
+		snprintf(out, sizeof(out), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
 	params[0] = tok_hash;
 	res = PQexecParams(pg, "SELECT centre_id, used_by FROM tokens WHERE token_sha256 = $1 "
 			   "FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
@@ -47,23 +57,12 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 		e = PB_PROTO_TOKEN_INVALID;
 		goto fail_tx;
 	}
-	snprintf(out, sizeof(out), "%s", PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 1), box) != 0) {
 		e = PB_PROTO_TOKEN_USED;
 		goto fail_tx;
 	}
-	PQclear(res);
-	params[0] = box;
-	res = PQexecParams(pg, "SELECT public_key FROM boxes WHERE box_id = $1", 1, NULL,
-			   params, NULL, NULL, 0);
-	if (hub_db_ok(res, PGRES_TUPLES_OK, "enrol: box") != 0)
-		goto fail_tx;
-	if (PQntuples(res) == 1) {
-		if (strcmp(PQgetvalue(res, 0, 0), pk) != 0) {
-			e = PB_PROTO_BOX_EXISTS;
-			goto fail_tx;
-		}
-	} else {
+	if (!known) {
+		snprintf(out, sizeof(out), "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 		params[0] = box;
 		params[1] = out;
@@ -91,7 +90,6 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 		free(text);
 		json_decref(a);
 	}
-	json_decref(o);
 	return ret;
 fail_tx:
 	hub_db_exec(pg, "ROLLBACK");
@@ -101,11 +99,9 @@ fail:
 	/* Guessing tokens, or trying keys, is throttled per address. */
 	if (e == PB_PROTO_UNAVAILABLE)
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
-	else if (e != PB_PROTO_INTERNAL)
+	else if (e != PB_PROTO_INTERNAL && e != PB_PROTO_REVOKED)
 		hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
-	ret = hub_error(r, e, -1, NULL);
-	json_decref(o);
-	return ret;
+	return hub_error(r, e, -1, NULL);
 }
 
 /* Keep the offered record for a human (its own transaction: the batch
@@ -283,14 +279,97 @@ out:
 	return rc;
 }
 
-static enum MHD_Result answer_ok(struct hub_req *r, int64_t acked, size_t stored,
-				 size_t dups)
-{
-	char text[128];
+/* Records the hub keeps for the chain but does not use (column
+ * "refused"), by code; each batch answer lists those of its range. */
+static const struct {
+	const char *code;
+	const char *message;
+} refusals[] = {
+	{ "id_reused", "Nomor catatan ini sudah dipakai catatan lain dari kotak ini; "
+		       "catatan ini disimpan tetapi tidak dipakai." },
+	{ "claim_taken", "Nomor klaim ini milik kotak lain; catatan ini disimpan tetapi "
+			 "tidak dipakai." },
+	{ NULL, NULL },
+};
 
-	snprintf(text, sizeof(text), "{\"acked\":%" PRId64 ",\"stored\":%zu,\"duplicates\":%zu}",
-		 acked, stored, dups);
-	return hub_json(r, MHD_HTTP_OK, text);
+/* Mark the stored records seq lo..hi of box that reuse an id: a record id
+ * the box used before, or a claim id another box used first (which
+ * becomes the claim's owner in claim_owners). 0 or -1. */
+static int mark_refused(PGconn *pg, const char *box, const char *lo, const char *hi)
+{
+	static const char *const sql[] = {
+		"UPDATE records r SET refused = 'id_reused' WHERE r.box_id = $1 "
+		"AND r.seq BETWEEN $2 AND $3 AND EXISTS (SELECT 1 FROM records o "
+		"WHERE o.box_id = $1 AND o.id = r.id AND o.seq < r.seq)",
+		"INSERT INTO claim_owners(claim_id, box_id) SELECT DISTINCT "
+		"payload_json->>'claim_id', $1 FROM records WHERE box_id = $1 "
+		"AND seq BETWEEN $2 AND $3 AND refused IS NULL AND type LIKE 'claim.%' "
+		"AND payload_json->>'claim_id' IS NOT NULL ON CONFLICT DO NOTHING",
+		"UPDATE records r SET refused = 'claim_taken' FROM claim_owners o "
+		"WHERE r.box_id = $1 AND r.seq BETWEEN $2 AND $3 AND r.refused IS NULL "
+		"AND r.type LIKE 'claim.%' AND o.claim_id = r.payload_json->>'claim_id' "
+		"AND o.box_id <> $1",
+	};
+	const char *params[3] = { box, lo, hi };
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		PGresult *res = PQexecParams(pg, sql[i], 3, NULL, params, NULL, NULL, 0);
+		int rc = hub_db_ok(res, PGRES_COMMAND_OK, "ingest: refusals");
+
+		PQclear(res);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The refused records among seq lo..hi, as the answer lists them; NULL on
+ * a database error. */
+static json_t *refused_list(PGconn *pg, const char *box, const char *lo, const char *hi)
+{
+	const char *params[3] = { box, lo, hi };
+	PGresult *res = PQexecParams(pg, "SELECT seq, id, refused FROM records WHERE box_id = $1 "
+				     "AND seq BETWEEN $2 AND $3 AND refused IS NOT NULL ORDER BY seq",
+				     3, NULL, params, NULL, NULL, 0);
+	json_t *list = NULL;
+
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: refused") != 0)
+		goto out;
+	list = json_array();
+	for (int i = 0; list != NULL && i < PQntuples(res); i++) {
+		const char *code = PQgetvalue(res, i, 2), *message = "";
+
+		for (int k = 0; refusals[k].code != NULL; k++)
+			if (strcmp(refusals[k].code, code) == 0)
+				message = refusals[k].message;
+		json_array_append_new(list, json_pack("{sI ss ss ss}", "seq",
+			(json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "id",
+			PQgetvalue(res, i, 1), "error", code, "message", message));
+	}
+out:
+	PQclear(res);
+	return list;
+}
+
+static enum MHD_Result answer_ok(struct hub_req *r, int64_t acked, size_t stored,
+				 size_t dups, json_t *refused)
+{
+	json_t *o = json_pack("{sI sI sI}", "acked", (json_int_t)acked, "stored",
+			      (json_int_t)stored, "duplicates", (json_int_t)dups);
+	char *text;
+	enum MHD_Result ret;
+
+	/* listed only when there are some */
+	if (o != NULL && json_array_size(refused) > 0)
+		json_object_set(o, "refused", refused);
+	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	if (text == NULL)
+		return MHD_NO;
+	ret = hub_json(r, MHD_HTTP_OK, text);
+	free(text);
+	return ret;
 }
 
 enum MHD_Result hub_ingest(struct hub_req *r)
@@ -307,12 +386,12 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	enum MHD_Result ret;
 	const struct pb_proto_record *conflict = NULL;
 	char conflict_hash[PB_SHA256_HEX_LEN + 1];
+	json_t *refused = NULL;
 
 	memset(&b, 0, sizeof(b));
-	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN)) {
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
-		return hub_error(r, PB_PROTO_UNKNOWN_BOX, -1, "no or bad " PB_PROTO_HDR_BOX);
-	}
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return hub_error(r, hub_auth_refused(r, PB_PROTO_UNKNOWN_BOX), -1,
+				 "no or bad " PB_PROTO_HDR_BOX);
 	if (r->body == NULL || r->body_len == 0)
 		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
 	pg = hub_db_get(r->hub);
@@ -397,6 +476,10 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 		if (insert_records(pg, box, &b.records[first_new], b.n - first_new) != 0)
 			goto fail_tx;
 		stored = b.n - first_new;
+		snprintf(lo, sizeof(lo), "%" PRId64, b.records[first_new].seq);
+		snprintf(hi, sizeof(hi), "%" PRId64, b.records[b.n - 1].seq);
+		if (mark_refused(pg, box, lo, hi) != 0)
+			goto fail_tx;
 		snprintf(lo, sizeof(lo), "%" PRId64, b.records[b.n - 1].seq);
 		params[1] = lo;
 		params[2] = b.records[b.n - 1].hash;
@@ -409,17 +492,26 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 		res = NULL;
 		last_seq = b.records[b.n - 1].seq;
 	}
-	if (hub_db_exec(pg, "COMMIT") != 0)
+	/* what of this batch the hub keeps without using, new or sent again */
+	snprintf(lo, sizeof(lo), "%" PRId64, b.records[0].seq);
+	snprintf(hi, sizeof(hi), "%" PRId64, b.records[b.n - 1].seq);
+	refused = refused_list(pg, box, lo, hi);
+	if (refused == NULL || hub_db_exec(pg, "COMMIT") != 0)
 		goto fail_tx;
 	hub_db_put(r->hub, pg);
 	if (stored > 0)
 		pb_info("box %s: stored %zu, now at %" PRId64, box, stored, last_seq);
-	ret = answer_ok(r, last_seq, stored, b.n - stored);
+	if (json_array_size(refused) > 0)
+		pb_warn("box %s: %zu records of seq %s..%s kept but refused (ids in use)", box,
+			json_array_size(refused), lo, hi);
+	ret = answer_ok(r, last_seq, stored, b.n - stored, refused);
+	json_decref(refused);
 	pb_proto_batch_free(&b);
 	return ret;
 fail_tx:
 	PQclear(res);
 	res = NULL;
+	json_decref(refused);
 	hub_db_exec(pg, "ROLLBACK");
 	if (conflict != NULL)
 		save_conflict(pg, box, conflict, conflict_hash);

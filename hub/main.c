@@ -1,7 +1,7 @@
 /* pb-hub: the upstream reference server for Pusat Belajar boxes.
  *
  *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]
- *          [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-n] [VERB …]
+ *          [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-n] [VERB …]
  *
  * Without a verb it serves HTTP; verbs do the office's work on the same
  * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
@@ -20,7 +20,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
 		"              [-C CERT.pem -K KEY.pem] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]…\n"
-		"              [-n] [VERB]\n"
+		"              [-M MIB] [-A N] [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
@@ -32,6 +32,10 @@ static void usage(FILE *f)
 		"  -L LIMIT      a rate limit, per process: box=%d/%d (requests of one box),\n"
 		"                enrol=%d/%d (refused enrolments per address), unauth=%d/%d\n"
 		"                (refused authentications per address); 0 turns one off\n"
+		"  -M MIB        bytes of request bodies held at once, all connections\n"
+		"                together (default %d); over it 503 with Retry-After\n"
+		"  -A N          connections open at once from one address (default %d,\n"
+		"                0: no limit)\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
 		"verbs:\n"
 		"  serve                              serve HTTP (the default)\n"
@@ -47,7 +51,7 @@ static void usage(FILE *f)
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
-		HUB_RATE_UNAUTH_BURST);
+		HUB_RATE_UNAUTH_BURST, HUB_BODY_BUDGET_MIB_DEFAULT, HUB_ADDR_CONNECTIONS_DEFAULT);
 }
 
 /* Read a small PEM file whole. */
@@ -109,10 +113,12 @@ int main(int argc, char **argv)
 	snprintf(h.listen_host, sizeof(h.listen_host), "127.0.0.1");
 	h.listen_port = 8780;
 	h.threads = HUB_THREADS_DEFAULT;
+	h.body_budget = (size_t)HUB_BODY_BUDGET_MIB_DEFAULT << 20;
+	h.addr_connections = HUB_ADDR_CONNECTIONS_DEFAULT;
 	hub_rate_defaults(&h);
 	const char *cert_path = NULL, *key_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:L:u:SnhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:L:M:A:u:SnhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -149,6 +155,25 @@ int main(int argc, char **argv)
 					"e.g. box=600/100\n");
 				return 2;
 			}
+			break;
+		case 'M':
+			errno = 0;
+			t = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || t < 1 || t > HUB_BODY_BUDGET_MIB_MAX) {
+				fprintf(stderr, "pb-hub: -M wants 1..%d (MiB)\n",
+					HUB_BODY_BUDGET_MIB_MAX);
+				return 2;
+			}
+			h.body_budget = (size_t)t << 20;
+			break;
+		case 'A':
+			errno = 0;
+			t = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || t > HUB_ADDR_CONNECTIONS_MAX) {
+				fprintf(stderr, "pb-hub: -A wants 0..%d\n", HUB_ADDR_CONNECTIONS_MAX);
+				return 2;
+			}
+			h.addr_connections = (unsigned)t;
 			break;
 		case 'C': cert_path = optarg; break;
 		case 'K': key_path = optarg; break;

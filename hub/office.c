@@ -205,26 +205,35 @@ static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *
 	return office_error(r, 500, "internal", "Kesalahan di hub.");
 }
 
-/* "boxes/BOX_ID/revoke": the box id, or NULL. */
-static const char *revoke_target(const char *rest, char *box, size_t len)
+static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
 {
-	static const char pre[] = "boxes/", suf[] = "/revoke";
-	size_t n = strlen(rest), id = n - (sizeof(pre) - 1) - (sizeof(suf) - 1);
+	int *bad = cls;
 
-	if (n < sizeof(pre) + sizeof(suf) - 1 || strncmp(rest, pre, sizeof(pre) - 1) != 0 ||
-	    strcmp(rest + n - (sizeof(suf) - 1), suf) != 0 || id >= len)
-		return NULL;
-	memcpy(box, rest + sizeof(pre) - 1, id);
-	box[id] = '\0';
-	return strchr(box, '/') == NULL ? box : NULL;
+	(void)kind;
+	if (!hub_text_ok(key) || (value != NULL && !hub_text_ok(value))) {
+		*bad = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* The path and every query argument are text: 1, else 0. */
+static int request_text_ok(struct hub_req *r, const char *rest)
+{
+	int bad = 0;
+
+	if (!hub_text_ok(rest))
+		return 0;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, arg_check, &bad);
+	return !bad;
 }
 
 enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 {
 	PGconn *pg = hub_db_get(r->hub);
 	enum MHD_Result ret;
-	size_t n = strlen(rest);
-	char who[128], box[PB_PROTO_ID_LEN + 2];
+	char who[128], box[PB_PROTO_ID_LEN + 2], claim[HUB_CLAIM_ID_MAX + 1];
 	enum office_auth auth;
 	int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
 
@@ -237,33 +246,30 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 		/* the database went away under us: not a wrong token */
 		ret = office_error(r, 500, "internal", "Kesalahan di hub.");
 	} else if (auth != OFFICE_AUTH_OK) {
-		hub_rate_charge(r->hub, HUB_RATE_UNAUTH, r->addr);
-		ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
-	} else if (get && strcmp(rest, "export/attendance.csv") == 0)
+		/* a refused token counts like a refused box signature */
+		if (hub_auth_refused(r, PB_PROTO_BAD_SIGNATURE) == PB_PROTO_RATE_LIMITED)
+			ret = office_error(r, 429, "rate_limited",
+					   pb_proto_err_message(PB_PROTO_RATE_LIMITED));
+		else
+			ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
+	} else if (!request_text_ok(r, rest))
+		ret = office_error(r, 400, "malformed",
+				   "Alamat atau parameter bukan teks UTF-8 yang sah.");
+	else if (get && strcmp(rest, "export/attendance.csv") == 0)
 		ret = export_csv(r, pg, "attendance");
 	else if (get && strcmp(rest, "export/claims.csv") == 0)
 		ret = export_csv(r, pg, "claims");
 	else if (get && strcmp(rest, "boxes") == 0)
 		ret = list_boxes(r, pg);
-	else if (post && revoke_target(rest, box, sizeof(box)) != NULL)
+	else if (post && hub_path_target(rest, "boxes/", "/revoke", box, sizeof(box)) == 0)
 		ret = office_revoke(r, pg, box, who);
-	else if (post && strncmp(rest, "claims/", 7) == 0 &&
-		 n > 12 && strcmp(rest + n - 5, "/paid") == 0 && n - 12 <= HUB_CLAIM_ID_MAX) {
-		char claim[HUB_CLAIM_ID_MAX + 1];
-		snprintf(claim, sizeof(claim), "%.*s", (int)(n - 12), rest + 7);
-		ret = strchr(claim, '/') != NULL ?
-			office_error(r, 404, "not_found", "Tidak ditemukan.") :
-			mark_paid(r, pg, claim);
-	} else if (strcmp(r->method, "GET") == 0 && strncmp(rest, "photos/", 7) == 0)
+	else if (post && hub_path_target(rest, "claims/", "/paid", claim, sizeof(claim)) == 0)
+		ret = mark_paid(r, pg, claim);
+	else if (get && strncmp(rest, "photos/", 7) == 0)
 		ret = hub_photo_get(r, pg, rest + 7, NULL);
-	else if (strcmp(r->method, "GET") == 0 && strncmp(rest, "claims/", 7) == 0 &&
-		 n > 15 && strcmp(rest + n - 8, "/receipt") == 0 && n - 15 <= HUB_CLAIM_ID_MAX) {
-		char claim[HUB_CLAIM_ID_MAX + 1];
-		snprintf(claim, sizeof(claim), "%.*s", (int)(n - 15), rest + 7);
-		ret = strchr(claim, '/') != NULL ?
-			office_error(r, 404, "not_found", "Tidak ditemukan.") :
-			hub_photo_get(r, pg, NULL, claim);
-	} else
+	else if (get && hub_path_target(rest, "claims/", "/receipt", claim, sizeof(claim)) == 0)
+		ret = hub_photo_get(r, pg, NULL, claim);
+	else
 		ret = office_error(r, 404, "not_found", "Tidak ditemukan.");
 	hub_db_put(r->hub, pg);
 	return ret;

@@ -90,10 +90,13 @@ enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
 
 	if (claim != NULL) {
 		params[0] = claim;
-		res = PQexecParams(pg, "SELECT p.mime, p.data, p.sha256 FROM records r JOIN photos p "
+		/* from the box the claim belongs to, its latest submit */
+		res = PQexecParams(pg, "SELECT p.mime, p.data, p.sha256 FROM claim_owners o "
+				   "JOIN records r ON r.box_id = o.box_id "
+				   "AND r.payload_json->>'claim_id' = o.claim_id JOIN photos p "
 				   "ON p.sha256 = r.payload_json->'evidence'->>'sha256' "
-				   "WHERE r.type = 'claim.submit' AND r.payload_json->>'claim_id' = $1 "
-				   "ORDER BY r.received_at DESC LIMIT 1", 1, NULL, params, NULL, NULL, 1);
+				   "WHERE o.claim_id = $1 AND r.type = 'claim.submit' AND r.refused IS NULL "
+				   "ORDER BY r.seq DESC LIMIT 1", 1, NULL, params, NULL, NULL, 1);
 	} else {
 		if (!pb_sha256_hex_valid(sha256))
 			return hub_office_error(r, 404, "not_found", "Foto tidak ditemukan.");

@@ -113,7 +113,7 @@ void hub_rate_free(struct hub *h)
 	h->rate = NULL;
 }
 
-static int64_t now_ms(void)
+int64_t hub_rate_now_ms(void)
 {
 	struct timespec ts;
 
@@ -165,7 +165,7 @@ static unsigned wait_s(const struct bucket *b, const struct hub_rate_limit *l)
 	return w < 1 ? 1 : w;
 }
 
-enum use_mode { USE_PEEK, USE_TAKE, USE_CHARGE };
+enum use_mode { USE_PEEK, USE_TAKE, USE_CHARGE, USE_PEEK_COUNT };
 
 /* Returns 0 when a token was there, else the seconds to wait. PEEK only
  * looks; TAKE takes a token when there is one; CHARGE always takes one
@@ -193,7 +193,7 @@ static unsigned use(struct hub *h, enum hub_rate_kind kind, const char *key,
 	memcpy(&id, out, sizeof(id));
 	if (id == 0)
 		id = 1;
-	now = now_ms();
+	now = hub_rate_now_ms();
 	pthread_mutex_lock(&h->rate->lock);
 	b = find(h->rate, l, id, now);
 	refill(b, l, now);
@@ -203,6 +203,8 @@ static unsigned use(struct hub *h, enum hub_rate_kind kind, const char *key,
 		b->tokens -= 1.0;
 	if (mode == USE_TAKE)
 		b->refused = w > 0 ? b->refused + 1 : 0;
+	if (mode == USE_PEEK_COUNT && w > 0)
+		b->refused++;
 	if (refused != NULL)
 		*refused = b->refused;
 	pthread_mutex_unlock(&h->rate->lock);
@@ -227,14 +229,26 @@ void hub_rate_charge(struct hub *h, enum hub_rate_kind kind, const char *key)
 	use(h, kind, key, USE_CHARGE, NULL);
 }
 
-unsigned hub_rate_box(struct hub *h, const char *box)
+/* A box that waits as long as Retry-After says always finds a token:
+ * one refused twice in a row came back too soon. */
+static unsigned box_refused(const char *box, unsigned refused, unsigned w)
 {
-	unsigned refused, w = hub_rate_take(h, HUB_RATE_BOX, box, &refused);
-
-	/* A box that waits as long as Retry-After says always finds a token:
-	 * one refused twice in a row came back too soon. */
 	if (refused > 1)
 		pb_warn("box %s came back before its Retry-After (%u refusals in a row)", box,
 			refused);
 	return w;
+}
+
+unsigned hub_rate_box(struct hub *h, const char *box)
+{
+	unsigned refused, w = hub_rate_take(h, HUB_RATE_BOX, box, &refused);
+
+	return box_refused(box, refused, w);
+}
+
+unsigned hub_rate_box_ready(struct hub *h, const char *box)
+{
+	unsigned refused = 0, w = use(h, HUB_RATE_BOX, box, USE_PEEK_COUNT, &refused);
+
+	return box_refused(box, refused, w);
 }

@@ -104,6 +104,26 @@ const struct hub_migration hub_migrations[] = {
 	  "  box_id text NOT NULL REFERENCES boxes(box_id),"
 	  "  received_at timestamptz NOT NULL DEFAULT now()"
 	  ");" },
+	{ 30,
+	  /* Ids belong to the box that sent them (docs/sync-protocol.md,
+	   * "Records the hub refuses"): a record id is unique per box, not
+	   * across boxes; a claim id belongs to the first box that used it.
+	   * A record that reuses an id is still stored, for the hash chain,
+	   * with the reason in "refused", and nothing reads it for the office. */
+	  "ALTER TABLE records DROP CONSTRAINT records_id_key;"
+	  "CREATE INDEX records_box_record ON records(box_id, id);"
+	  "ALTER TABLE records ADD COLUMN refused text;"
+	  "CREATE TABLE claim_owners ("
+	  "  claim_id text PRIMARY KEY,"
+	  "  box_id text NOT NULL REFERENCES boxes(box_id)"
+	  ");"
+	  "INSERT INTO claim_owners(claim_id, box_id) "
+	  "  SELECT DISTINCT ON (payload_json->>'claim_id') payload_json->>'claim_id', box_id "
+	  "  FROM records WHERE type LIKE 'claim.%' AND payload_json->>'claim_id' IS NOT NULL "
+	  "  ORDER BY payload_json->>'claim_id', received_at, box_id, seq;"
+	  "UPDATE records r SET refused = 'claim_taken' FROM claim_owners o "
+	  "  WHERE r.type LIKE 'claim.%' AND o.claim_id = r.payload_json->>'claim_id' "
+	  "  AND o.box_id <> r.box_id;" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));

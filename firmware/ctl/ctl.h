@@ -34,6 +34,7 @@ int cmd_claims(struct pb_ctl *c, int argc, char **argv);
 int ctl_demo_attendance(struct pb_ctl *c);
 int cmd_config_keys(struct pb_ctl *c, int argc, char **argv);
 int cmd_net(struct pb_ctl *c, int argc, char **argv);
+int cmd_clock(struct pb_ctl *c, int argc, char **argv);
 int cmd_sync(struct pb_ctl *c, int argc, char **argv);
 int cmd_enrol(struct pb_ctl *c, int argc, char **argv);
 int cmd_outbox(struct pb_ctl *c, int argc, char **argv);

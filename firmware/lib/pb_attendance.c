@@ -48,6 +48,192 @@ void pb_att_today(char out[PB_DAY_LEN + 1])
 	strftime(out, PB_DAY_LEN + 1, "%Y-%m-%d", &tm);
 }
 
+int pb_att_checkin_day(char out[PB_DAY_LEN + 1])
+{
+	if (pb_clock_source() != PB_CLOCK_UNSYNCED) {
+		pb_att_today(out);
+		return 0;
+	}
+	snprintf(out, PB_DAY_LEN + 1, "?%s", pb_clock_boot_id());
+	return 1;
+}
+
+static const char *const statuses[] = { "present", "late", "excused", "sick", "absent" };
+
+int pb_att_status_valid(const char *s)
+{
+	for (size_t i = 0; s != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (strcmp(s, statuses[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int pb_att_status_present(const char *s)
+{
+	return s != NULL && (strcmp(s, "present") == 0 || strcmp(s, "late") == 0);
+}
+
+int pb_att_is_late(const struct pb_kegiatan *k, int64_t wall_ms, unsigned late_after_min)
+{
+	struct tm tm;
+	int h, m;
+
+	if (strlen(k->start_time) != 5 || sscanf(k->start_time, "%2d:%2d", &h, &m) != 2)
+		return 0;
+	local_tm(wall_ms, &tm);
+	return tm.tm_hour * 60 + tm.tm_min > h * 60 + m + (int)late_after_min;
+}
+
+int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan ORDER BY id DESC LIMIT ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, max);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? n : -1;
+}
+
+int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1])
+{
+	size_t n = 0;
+
+	if (typed == NULL || strlen(typed) > PB_NUPTK_TYPED_MAX)
+		return -1;
+	for (; *typed; typed++) {
+		if (*typed < '0' || *typed > '9')
+			continue;
+		if (n == PB_NUPTK_LEN)
+			return -1;
+		out[n++] = *typed;
+	}
+	out[n] = '\0';
+	return n == PB_NUPTK_LEN ? 0 : -1;
+}
+
+int pb_att_day_held(const char *day)
+{
+	return day != NULL && day[0] == '?';
+}
+
+int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t mono_ms)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char held[PB_DAY_LEN + 1], day[PB_DAY_LEN + 1];
+	int n = 0, step;
+
+	snprintf(held, sizeof(held), "?%s", boot_id);
+	if (sqlite3_prepare_v2(db, "SELECT id, uid, mono_ms FROM attendance WHERE day = ?1 "
+			       "AND boot_id = ?2 ORDER BY id", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE attendance SET day = ?1, wall_ms = ?2, "
+			       "clock_source = 'confirmed' WHERE id = ?3", -1, &upd, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(sel, 1, held, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 2, boot_id, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		int64_t at = wall_ms - (mono_ms - sqlite3_column_int64(sel, 2));
+		struct tm tm;
+		json_t *p;
+
+		local_tm(at, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, day, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, at);
+		sqlite3_bind_int64(upd, 3, sqlite3_column_int64(sel, 0));
+		step = sqlite3_step(upd);
+		if (step == SQLITE_CONSTRAINT)
+			continue;                 /* that day has a check-in already */
+		if (step != SQLITE_DONE)
+			goto fail;
+		p = json_pack("{s:s, s:s, s:I, s:s, s:I}",
+			      "id", (const char *)sqlite3_column_text(sel, 1), "day", day,
+			      "wall_ms", (json_int_t)at, "boot_id", boot_id,
+			      "mono_ms", (json_int_t)sqlite3_column_int64(sel, 2));
+		if (pb_att_record(db, "attendance.dated", p, NULL, NULL) != 0)
+			goto fail;
+		n++;
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return n;
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return -1;
+}
+
+json_t *pb_att_clock_suspects(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+	int step;
+
+	if (out == NULL || sqlite3_prepare_v2(db,
+		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+		"  NULL, NULL, 'held' FROM attendance a JOIN kegiatan k ON k.id = a.kegiatan_id "
+		"  WHERE a.day LIKE '?%' "
+		"UNION ALL "
+		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+		"  s.step_ms, s.actor, 'stepped' FROM attendance a "
+		"  JOIN kegiatan k ON k.id = a.kegiatan_id "
+		"  JOIN clock_step s ON s.boot_id = a.boot_id AND a.mono_ms < s.mono_ms "
+		"  WHERE a.clock_source <> 'confirmed' AND a.day NOT LIKE '?%' "
+		"ORDER BY 6", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+			"id", (const char *)sqlite3_column_text(st, 0),
+			"session", (const char *)sqlite3_column_text(st, 1),
+			"nuptk", (const char *)sqlite3_column_text(st, 2),
+			"name", (const char *)sqlite3_column_text(st, 3),
+			"day", (const char *)sqlite3_column_text(st, 4),
+			"wall_ms", (json_int_t)sqlite3_column_int64(st, 5),
+			"boot_id", (const char *)sqlite3_column_text(st, 6),
+			"why", (const char *)sqlite3_column_text(st, 9));
+		if (o == NULL)
+			goto fail;
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			int64_t step_ms = sqlite3_column_int64(st, 7);
+			int64_t fixed = sqlite3_column_int64(st, 5) + step_ms;
+			struct tm tm;
+			char day[PB_DAY_LEN + 1];
+			local_tm(fixed, &tm);
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+			json_object_set_new(o, "step_ms", json_integer(step_ms));
+			json_object_set_new(o, "step_by",
+					    json_string((const char *)sqlite3_column_text(st, 8)));
+			json_object_set_new(o, "corrected_ms", json_integer(fixed));
+			json_object_set_new(o, "corrected_day", json_string(day));
+		}
+		json_array_append_new(out, o);
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return out;
+fail:
+	sqlite3_finalize(st);
+	json_decref(out);
+	return NULL;
+}
+
+/* HH:MM, 00:00 .. 23:59. */
+static int time_valid(const char *s)
+{
+	return strlen(s) == 5 && s[2] == ':' && isdigit((unsigned char)s[0]) &&
+	       isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[3]) &&
+	       isdigit((unsigned char)s[4]) && (s[0] - '0') * 10 + (s[1] - '0') < 24 &&
+	       s[3] < '6';
+}
+
 /* Two or four decimal digits, already checked to be digits. */
 static int digits(const char *s, int n)
 {
@@ -184,6 +370,7 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	const char *title = str_field(in, "title", NULL), *mode = str_field(in, "mode", "tatap_muka");
 	const char *kk = str_field(in, "kk", ""), *subject = str_field(in, "subject", "");
 	const char *start = str_field(in, "start_date", NULL);
+	const char *start_time = str_field(in, "start_time", "");
 	const json_t *fac = json_object_get(in, "facilitators"), *f;
 	char uid[PB_ID_HEX_LEN + 1], *facs = NULL;
 	unsigned char secret[PB_CODE_SECRET_LEN];
@@ -210,6 +397,8 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 		*bad = "days";
 	else if (!int_field(in, "jp_per_day", 1, PB_KEGIATAN_JP_MAX, &jp))
 		*bad = "jp_per_day";
+	else if (start_time == NULL || (start_time[0] != '\0' && !time_valid(start_time)))
+		*bad = "start_time";
 	else if (fac != NULL && (!json_is_array(fac) || json_array_size(fac) > PB_KEGIATAN_FAC_MAX))
 		*bad = "facilitators";
 	json_array_foreach(fac, i, f)
@@ -229,8 +418,9 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	pb_code_secret_new(secret);
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
-		"facilitators, code_secret, created_by, created_ms) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &st, NULL) != SQLITE_OK)
+		"facilitators, code_secret, created_by, created_ms, start_time) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &st, NULL)
+	    != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
@@ -244,12 +434,13 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	sqlite3_bind_blob(st, 10, secret, sizeof(secret), SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, pb_clock_wall_ms());
+	sqlite3_bind_text(st, 13, start_time, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
-	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:s}",
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:s}",
 			    "id", uid, "title", title, "mode", mode, "kk", kk, "subject", subject,
-			    "start_date", start, "days", days, "jp_per_day", jp,
+			    "start_date", start, "start_time", start_time, "days", days, "jp_per_day", jp,
 			    "facilitators", json_loads(facs, 0, NULL), "by", actor);
 	if (pb_att_record(db, "attendance.session", payload, actor, client) != 0)
 		goto out;
@@ -319,7 +510,7 @@ enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *
 }
 
 #define KEGIATAN_COLS "id, uid, title, mode, kk, subject, start_date, days, jp_per_day, " \
-		      "code_secret, facilitators"
+		      "code_secret, facilitators, start_time"
 
 static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
 {
@@ -335,6 +526,7 @@ static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
 	k->jp_per_day = sqlite3_column_int(st, 8);
 	if (sqlite3_column_bytes(st, 9) == PB_CODE_SECRET_LEN)
 		memcpy(k->secret, sqlite3_column_blob(st, 9), PB_CODE_SECRET_LEN);
+	col_text(k->start_time, sizeof(k->start_time), st, 11);
 }
 
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
@@ -362,10 +554,10 @@ json_t *pb_kegiatan_json(const struct pb_kegiatan *k)
 	char today[PB_DAY_LEN + 1];
 
 	pb_att_today(today);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
 			 "id", (json_int_t)k->id, "uid", k->uid, "title", k->title,
 			 "mode", k->mode, "kk", k->kk, "subject", k->subject,
-			 "start_date", k->start_date, "days", k->days,
+			 "start_date", k->start_date, "start_time", k->start_time, "days", k->days,
 			 "jp_per_day", k->jp_per_day, "today", pb_att_day_index(k, today) >= 0);
 }
 
@@ -435,7 +627,8 @@ int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day)
 }
 
 /* One attendance row as JSON (without the signature strokes). */
-#define ATT_COLS "id, uid, kegiatan_id, day, nuptk, kind, status, name, school, walk_in, " \
+#define ATT_COLS "id, uid, kegiatan_id, day, nuptk, kind, COALESCE(NULLIF(status_code, ''), status), " \
+		 "name, school, walk_in, " \
 		 "reason, actor, wall_ms, clock_source, boot_id, mono_ms, signature IS NOT NULL"
 
 static json_t *att_row_json(sqlite3_stmt *st)
@@ -564,7 +757,8 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
 		"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
-		"mono_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+		"mono_ms, status_code) "
+		"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
@@ -572,7 +766,9 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 	sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, nuptk, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, pb_att_status_present(status) ? "present" : "absent", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, school != NULL ? school : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, walk_in);
@@ -591,9 +787,10 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
-	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}",
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}",
 			    "id", uid, "session", kegiatan_uid, "day", day, "nuptk", nuptk,
-			    "status", status, "name", name, "school", school != NULL ? school : "",
+			    "status", status,
+			    "method", strcmp(kind, "checkin") == 0 ? "signature" : "facilitator", "name", name, "school", school != NULL ? school : "",
 			    "walk_in", walk_in, "reason", reason != NULL ? reason : "",
 			    "by", actor, "stamp", pb_att_stamp_json(&now),
 			    "signature", sig != NULL ? json_loads(sig, 0, NULL) : json_null());
@@ -689,7 +886,8 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 		snprintf(name, sizeof(name), "%s", c->name);
 		snprintf(school, sizeof(school), "%s", c->school != NULL ? c->school : "");
 	}
-	if (insert_event(db, c->kegiatan_id, kuid, c->day, c->nuptk, "checkin", "present", name,
+	if (insert_event(db, c->kegiatan_id, kuid, c->day, c->nuptk, "checkin",
+			 c->status != NULL ? c->status : "present", name,
 			 school, found == 1, c->signature, "", "peserta", c->client, c->device,
 			 &id) != 0)
 		goto out;
@@ -703,6 +901,38 @@ out:
 	if (pb_db_exec(db, "RELEASE checkin") != 0 && rc == PB_ATT_OK)
 		rc = PB_ATT_DB;
 	return rc;
+}
+
+enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c, char *name,
+					size_t nlen, char *school, size_t slen, int *walk_in,
+					json_t **existing)
+{
+	int64_t id;
+	int full = 0, found, locked;
+
+	*existing = NULL;
+	*walk_in = 0;
+	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, 1);
+	if (id < 0)
+		return PB_ATT_DB;
+	if (id > 0) {
+		*existing = att_by_id(db, id);
+		return *existing != NULL ? PB_ATT_EXISTING : PB_ATT_DB;
+	}
+	locked = pb_att_is_locked(db, c->kegiatan_id, c->day);
+	if (locked != 0)
+		return locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+	if (proxy_full(db, c, &full) != 0)
+		return PB_ATT_DB;
+	if (full)
+		return PB_ATT_TOO_MANY;
+	found = pb_att_roster_find(db, c->kegiatan_id, c->nuptk, name, nlen, school, slen);
+	if (found < 0)
+		return PB_ATT_DB;
+	if (found == 2)
+		return PB_ATT_WITHDRAWN;
+	*walk_in = found == 1;
+	return PB_ATT_OK;
 }
 
 static void run_batch(sqlite3 *db, struct checkin_job *batch)
@@ -922,7 +1152,8 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *res = NULL, *rows = json_array(), *totals = json_array();
-	int present = 0, not_yet = 0, walk_ins = 0, absent = 0, step, locked;
+	int present = 0, not_yet = 0, walk_ins = 0, absent = 0, late = 0, excused = 0, sick = 0;
+	int step, locked;
 
 	if (rows == NULL || totals == NULL)
 		goto fail;
@@ -937,7 +1168,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
 		"  UNION SELECT nuptk FROM latest) "
 		"SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
-		"  COALESCE(r.npsn, ''), a.status, a.kind, COALESCE(a.walk_in, 0), "
+		"  COALESCE(r.npsn, ''), COALESCE(NULLIF(a.status_code, ''), a.status), a.kind, COALESCE(a.walk_in, 0), "
 		"  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "
 		"FROM who w LEFT JOIN roster r ON r.kegiatan_id = ?1 AND r.nuptk = w.nuptk "
 		"LEFT JOIN latest l ON l.nuptk = w.nuptk LEFT JOIN attendance a ON a.id = l.id "
@@ -955,13 +1186,16 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 		if (status == NULL) {
 			status = "not_yet";
 			not_yet++;
-		} else if (strcmp(status, "present") == 0) {
+		} else if (pb_att_status_present(status)) {
 			present++;
+			late += strcmp(status, "late") == 0;
 			struct tm tm;
 			local_tm(sqlite3_column_int64(st, 7), &tm);
 			strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
 		} else {
-			absent++;
+			excused += strcmp(status, "excused") == 0;
+			sick += strcmp(status, "sick") == 0;
+			absent += strcmp(status, "absent") == 0;
 		}
 		walk_ins += walk_in;
 		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
@@ -976,8 +1210,16 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 			"reason", (const char *)sqlite3_column_text(st, 9));
 		if (o == NULL)
 			goto fail;
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		/* a signature shows only while the teacher counts as attending;
+		 * after a correction to absent it stays in the record, hidden */
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL && pb_att_status_present(status))
 			json_object_set_new(o, "checkin_id", json_integer(sqlite3_column_int64(st, 8)));
+		else if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+			json_object_set_new(o, "signature_hidden", json_true());
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(o, "method", json_string(
+				strcmp((const char *)sqlite3_column_text(st, 5), "checkin") == 0 ?
+				"signature" : "facilitator"));
 		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
 			json_object_set_new(o, "event_id", json_integer(sqlite3_column_int64(st, 10)));
 			json_object_set_new(o, "wall_ms", json_integer(sqlite3_column_int64(st, 7)));
@@ -1008,11 +1250,11 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 	if (step != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
-	res = json_pack("{s:o, s:s, s:i, s:b, s:o, s:{s:i, s:i, s:i, s:i}, s:o}",
+	res = json_pack("{s:o, s:s, s:i, s:b, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
 		"session", pb_kegiatan_json(k), "day", day, "day_index", pb_att_day_index(k, day),
 		"locked", locked, "rows", rows,
-		"counts", "present", present, "not_yet", not_yet, "absent", absent,
-		"walk_in", walk_ins, "jp_totals", totals);
+		"counts", "present", present, "late", late, "excused", excused, "sick", sick,
+		"absent", absent, "not_yet", not_yet, "walk_in", walk_ins, "jp_totals", totals);
 	return res;
 fail:
 	sqlite3_finalize(st);
@@ -1023,10 +1265,14 @@ fail:
 
 static const char *status_id(const char *s)
 {
-	if (strcmp(s, "present") == 0)
-		return "Hadir";
-	if (strcmp(s, "absent") == 0)
-		return "Tidak hadir";
+	static const char *const words[][2] = {
+		{ "present", "Hadir" }, { "late", "Terlambat" }, { "excused", "Izin" },
+		{ "sick", "Sakit" }, { "absent", "Tidak hadir" },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(s, words[i][0]) == 0)
+			return words[i][1];
 	return "Belum hadir";
 }
 

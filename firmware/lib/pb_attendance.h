@@ -28,6 +28,7 @@ struct pb_kegiatan {
 	char kk[2];
 	char subject[PB_ROSTER_TEXT_MAX + 1];
 	char start_date[PB_DAY_LEN + 1];
+	char start_time[6];          /* HH:MM the day starts ("" none): lateness */
 	int days;
 	int jp_per_day;
 	unsigned char secret[PB_CODE_SECRET_LEN];
@@ -49,8 +50,32 @@ enum pb_att_result {
 
 const char *pb_att_strerror(enum pb_att_result r);
 
+/* Attendance statuses as offices use them (H/T/I/S/A): present, late,
+ * excused (izin), sick (sakit), absent. present and late count as
+ * attended (JP); the others do not. */
+int pb_att_status_valid(const char *s);
+int pb_att_status_present(const char *s);
+/* 1 when wall_ms is more than late_after_min minutes past the session's
+ * start time on its day (never without a start time). */
+int pb_att_is_late(const struct pb_kegiatan *k, int64_t wall_ms, unsigned late_after_min);
+
 /* Today's local date as YYYY-MM-DD (from the box clock). */
 void pb_att_today(char out[PB_DAY_LEN + 1]);
+/* The day a check-in is filed under now: today, or while the clock is
+ * unconfirmed since boot a held day ("?" and the start of the boot id)
+ * that pb_att_date_held() turns into the real one. 1 when held. */
+int pb_att_checkin_day(char out[PB_DAY_LEN + 1]);
+/* 1 if day is a held day. */
+int pb_att_day_held(const char *day);
+/* Give the check-ins held in this boot their wall time and day, now that
+ * the clock reads wall_ms at mono_ms; inside the caller's transaction,
+ * with an attendance.dated record each. A check-in whose day already has
+ * one stays held (pbctl clock suspects lists it). Number dated, or -1. */
+int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t mono_ms);
+/* Records to review after clock steps (JSON array): check-ins still held,
+ * and records stamped in a boot before a step of that boot, with the time
+ * the step says they had. */
+json_t *pb_att_clock_suspects(sqlite3 *db);
 /* 1 if s is a real date YYYY-MM-DD. */
 int pb_att_day_valid(const char *s);
 /* The year of a valid YYYY-MM-DD, or -1. */
@@ -71,6 +96,8 @@ enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k);
 json_t *pb_kegiatan_json(const struct pb_kegiatan *k);
 json_t *pb_kegiatan_list(sqlite3 *db);
+/* Up to max session ids, newest first; how many, or -1. */
+int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max);
 
 /* Roster lookup for the check-in confirmation: 0 found, 1 not, 2 found
  * but withdrawn by the hub (docs/sync-protocol.md §5), -1 error. */
@@ -87,7 +114,21 @@ struct pb_checkin {
 	const char *client;
 	const char *device;
 	unsigned per_client_max;
+	const char *status;       /* present or late */
 };
+
+/* What a check-in would meet now, without writing (the lookup refuses
+ * before the signature): PB_ATT_OK with the roster's name and school, or
+ * *walk_in when the roster lacks this NUPTK; PB_ATT_EXISTING with the
+ * record in *existing; PB_ATT_LOCKED, PB_ATT_TOO_MANY, PB_ATT_WITHDRAWN. */
+enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c, char *name,
+					size_t nlen, char *school, size_t slen, int *walk_in,
+					json_t **existing);
+
+/* The 16 digits of a NUPTK as typed (spaces, dashes and other non-digits
+ * dropped); 0, or -1 when that is not 16 digits. */
+#define PB_NUPTK_TYPED_MAX 64      /* bytes of a NUPTK as typed */
+int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1]);
 
 /* Record a check-in. *out gets the record (new or existing) as JSON. */
 enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);

@@ -72,28 +72,59 @@ enum pb_price_result pb_claim_price(int item, int64_t rate, int has_claimed, int
 	return PB_PRICE_OK;
 }
 
-void pb_claim_why(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
-		  int capped, char *out, size_t len)
+void pb_claim_why_lang(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
+		       int capped, int en, char *out, size_t len)
 {
 	char r[40], c[40], p[40];
+	const char *label, *from = en ? " from " : " dari ";
 
 	if (item < 0 || item >= PB_ITEM_COUNT) {
 		snprintf(out, len, "?");
 		return;
 	}
+	label = en ? pb_items[item].label_en : pb_items[item].label_id;
 	pb_rupiah(rate, r, sizeof(r));
 	pb_rupiah(claimed, c, sizeof(c));
 	pb_rupiah(pay, p, sizeof(p));
+	if (origin == NULL || origin[0] == '\0')
+		origin = from = "";
 	if (!pb_items[item].at_cost)
-		snprintf(out, len, "%s: tarif tetap %s per hari", pb_items[item].label_id, r);
+		snprintf(out, len, en ? "%s: fixed rate %s per day" : "%s: tarif tetap %s per hari",
+			 label, r);
 	else if (capped)
-		snprintf(out, len, "%s%s%s: diminta %s, plafon %s, dibayar %s (dibatasi plafon)",
-			 pb_items[item].label_id, origin != NULL && origin[0] ? " dari " : "",
-			 origin != NULL ? origin : "", c, r, p);
+		snprintf(out, len, en ? "%s%s%s: asked %s, ceiling %s, paid %s (capped at the ceiling)" :
+			 "%s%s%s: diminta %s, plafon %s, dibayar %s (dibatasi plafon)",
+			 label, from, origin, c, r, p);
 	else
-		snprintf(out, len, "%s%s%s: diminta %s, plafon %s, dibayar sesuai biaya riil %s",
-			 pb_items[item].label_id, origin != NULL && origin[0] ? " dari " : "",
-			 origin != NULL ? origin : "", c, r, p);
+		snprintf(out, len, en ? "%s%s%s: asked %s, ceiling %s, paid the actual cost %s" :
+			 "%s%s%s: diminta %s, plafon %s, dibayar sesuai biaya riil %s",
+			 label, from, origin, c, r, p);
+}
+
+void pb_claim_why(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
+		  int capped, char *out, size_t len)
+{
+	pb_claim_why_lang(item, origin, rate, claimed, pay, capped, 0, out, len);
+}
+
+void pb_claims_why_en(json_t *claims)
+{
+	json_t *c;
+	size_t i;
+	char why[PB_CLAIM_WHY_MAX];
+
+	json_array_foreach(claims, i, c) {
+		const char *code = json_string_value(json_object_get(c, "item"));
+		int item = pb_item_from_code(code != NULL ? code : "");
+		pb_claim_why_lang(item, json_string_value(json_object_get(c, "origin")),
+				  json_integer_value(json_object_get(json_object_get(c, "rate"), "amount")),
+				  json_integer_value(json_object_get(c, "claimed")),
+				  json_integer_value(json_object_get(c, "amount")),
+				  json_is_true(json_object_get(c, "capped")), 1, why, sizeof(why));
+		json_object_set_new(c, "why", json_string(why));
+		if (item >= 0)
+			json_object_set_new(c, "item_label", json_string(pb_items[item].label_en));
+	}
 }
 
 const char *pb_receipt_sniff(const unsigned char *d, size_t len)
@@ -119,6 +150,7 @@ const char *pb_claim_strerror(enum pb_claim_result r)
 	case PB_CLAIM_NOT_RESIDENTIAL: return "the session is not residential";
 	case PB_CLAIM_PRICE:           return "the amount cannot be priced";
 	case PB_CLAIM_PAID:            return "already paid";
+	case PB_CLAIM_DECIDED:         return "already decided or withdrawn";
 	case PB_CLAIM_STORE:           return "the receipt cannot be stored";
 	case PB_CLAIM_DB:              return "database error";
 	}
@@ -165,6 +197,8 @@ static const char *status_of(const char *kind)
 		return "approved";
 	if (strcmp(kind, "reject") == 0)
 		return "rejected";
+	if (strcmp(kind, "withdraw") == 0)
+		return "withdrawn";
 	return "paid";
 }
 
@@ -422,7 +456,8 @@ static int64_t existing_claim(sqlite3 *db, int64_t kegiatan_id, const char *day,
 	int64_t id = -1;
 
 	if (sqlite3_prepare_v2(db, "SELECT id FROM claim WHERE kegiatan_id = ?1 AND day = ?2 "
-			       "AND nuptk = ?3 AND item = ?4", -1, &st, NULL) != SQLITE_OK)
+			       "AND nuptk = ?3 AND item = ?4 AND withdrawn = 0", -1, &st, NULL)
+	    != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -742,6 +777,11 @@ static enum pb_claim_result pb_claim_decide_locked(sqlite3 *db, int64_t kegiatan
 			rc = PB_CLAIM_PAID;
 			goto out;
 		}
+		if (strcmp(s.kind, "withdraw") == 0) {
+			*bad_id = ids[i];
+			rc = PB_CLAIM_DECIDED;
+			goto out;
+		}
 		if (strcmp(s.kind, kind) == 0 && strcmp(s.reason, reason != NULL ? reason : "") == 0)
 			continue;                      /* the same decision again: no event */
 		if (insert_event(db, s.id, s.uid, s.session_uid, kind, approve ? s.amount : 0,
@@ -1052,6 +1092,91 @@ enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int
 	pb_db_writer_lock();
 	rc = pb_claim_decide_locked(db, kegiatan_id, ids, n, approve, reason, actor, client, bad_id, out);
 	pb_db_writer_unlock();
+	return rc;
+}
+
+/* Whose check-in is the proof: 0 (and its NUPTK), 1 none in that session. */
+static int proof_nuptk(sqlite3 *db, int64_t kegiatan_id, const char *proof, char *nuptk,
+		       size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT nuptk FROM attendance WHERE uid = ?1 AND "
+			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, kegiatan_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		col_text(nuptk, len, st, 0);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum pb_claim_result withdraw_locked(sqlite3 *db, int64_t claim_id, const char *proof,
+					    const char *client)
+{
+	struct claim_state s;
+	sqlite3_stmt *st = NULL;
+	char who[PB_NUPTK_LEN + 1], owner[PB_NUPTK_LEN + 1] = "";
+	int found, locked;
+
+	found = claim_state(db, claim_id, NULL, &s);
+	if (found != 0)
+		return found < 0 ? PB_CLAIM_DB : PB_CLAIM_NOT_FOUND;
+	found = proof_nuptk(db, s.kegiatan_id, proof, who, sizeof(who));
+	if (found != 0)
+		return found < 0 ? PB_CLAIM_DB : PB_CLAIM_BAD_PROOF;
+	if (sqlite3_prepare_v2(db, "SELECT nuptk FROM claim WHERE id = ?1", -1, &st, NULL)
+	    != SQLITE_OK)
+		return PB_CLAIM_DB;
+	sqlite3_bind_int64(st, 1, s.id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		col_text(owner, sizeof(owner), st, 0);
+	sqlite3_finalize(st);
+	if (strcmp(owner, who) != 0)
+		return PB_CLAIM_OTHER_TEACHER;
+	if (strcmp(s.kind, "submit") != 0)
+		return strcmp(s.kind, "paid") == 0 ? PB_CLAIM_PAID : PB_CLAIM_DECIDED;
+	locked = pb_att_is_locked(db, s.kegiatan_id, s.day);
+	if (locked != 0)
+		return locked > 0 ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
+	if (sqlite3_prepare_v2(db, "UPDATE claim SET withdrawn = 1 WHERE id = ?1", -1, &st, NULL)
+	    != SQLITE_OK)
+		return PB_CLAIM_DB;
+	sqlite3_bind_int64(st, 1, s.id);
+	found = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (found != 0 || insert_event(db, s.id, s.uid, s.session_uid, "withdraw", 0,
+				       "ditarik oleh guru", "", "peserta", client,
+				       "claim.withdraw") != 0)
+		return PB_CLAIM_DB;
+	return PB_CLAIM_OK;
+}
+
+enum pb_claim_result pb_claim_withdraw(sqlite3 *db, int64_t claim_id, const char *checkin_uid,
+				       const char *client, json_t **out)
+{
+	enum pb_claim_result rc = PB_CLAIM_DB;
+
+	*out = NULL;
+	pb_db_writer_lock();
+	if (pb_db_begin(db) == 0) {
+		rc = withdraw_locked(db, claim_id, checkin_uid, client);
+		if (rc != PB_CLAIM_OK || pb_db_commit(db) != 0) {
+			pb_db_rollback(db);
+			if (rc == PB_CLAIM_OK)
+				rc = PB_CLAIM_DB;
+		}
+	}
+	pb_db_writer_unlock();
+	if (rc == PB_CLAIM_OK && pb_claim_get(db, claim_id, out) != 0)
+		rc = PB_CLAIM_DB;
 	return rc;
 }
 

@@ -74,11 +74,18 @@ enum pb_claim_result {
 	PB_CLAIM_NOT_RESIDENTIAL,  /* lodging only for residential sessions */
 	PB_CLAIM_PRICE,            /* see the pb_price_result */
 	PB_CLAIM_PAID,             /* already paid: no more decisions */
+	PB_CLAIM_DECIDED,          /* decided (or withdrawn) already: cannot be withdrawn */
 	PB_CLAIM_STORE,            /* the receipt could not be stored */
 	PB_CLAIM_DB,
 };
 
 const char *pb_claim_strerror(enum pb_claim_result r);
+
+/* The teacher withdraws a claim still only submitted (proof: their
+ * check-in id in that session); claim.withdraw goes upstream. The same item
+ * may be filed again that day. *out gets the claim. */
+enum pb_claim_result pb_claim_withdraw(sqlite3 *db, int64_t claim_id, const char *checkin_uid,
+				       const char *client, json_t **out);
 
 /* Stores the receipt photo once every check has passed (inside the
  * transaction); fills sha with the content store name. 0/-1. */
@@ -144,6 +151,11 @@ char *pb_claim_dpr_signature(sqlite3 *db, int64_t id);
 
 /* Claims of a session: all, or of one teacher (nuptk), or of one day,
  * with their status. */
+/* The explanation of a claim's amount in Indonesian (en = 0) or English. */
+void pb_claim_why_lang(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
+		       int capped, int en, char *out, size_t len);
+/* Rewrite "why" and "item_label" of listed claims in English. */
+void pb_claims_why_en(json_t *claims);
 json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, const char *day);
 
 /* The daftar nominatif of a session: approved (and paid) claims summed per

@@ -20,7 +20,28 @@ struct pb_stamp {
 	int64_t mono_ms;
 };
 
+/* The build's date (seconds since 1970), for the upper bound of a clock step;
+ * the Makefile passes the last commit's date. */
+#ifndef PB_BUILD_EPOCH
+#define PB_BUILD_EPOCH 1764892800LL                /* 2025-12-05 */
+#endif
+#define PB_CLOCK_MIN_MS   1577836800000LL          /* 2020-01-01: earlier is a clock never set */
+#define PB_CLOCK_SPAN_MS  (20LL * 366 * 86400 * 1000) /* the latest date: build date + 20 years */
+#define PB_CLOCK_SKEW_MAX_MS (PB_CLOCK_SPAN_MS)    /* bound of the PB_CLOCK_SKEW_MS test seam */
+
 const char *pb_clock_source_name(enum pb_clock_source s);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id), "unknown" without it. */
+const char *pb_clock_boot_id(void);
+
+/* The latest wall time a step may reach, and whether ms lies between
+ * PB_CLOCK_MIN_MS and it. */
+int64_t pb_clock_max_ms(void);
+int pb_clock_in_range(int64_t ms);
+
+/* CLOCK_REALTIME in ms, without the offset (PB_CLOCK_SKEW_MS in the
+ * environment shifts it, for tests). */
+int64_t pb_clock_raw_ms(void);
 
 /* Fill a stamp for now. */
 void pb_clock_now(struct pb_stamp *st);

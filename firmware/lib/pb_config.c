@@ -60,7 +60,11 @@ static const struct key_def keys[] = {
 	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
 	    "Bytes for a request line plus headers; larger gets 431"),
 	NUM("web", "max_body_bytes", max_body_bytes, 1024, 67108864, "2097152",
-	    "Bytes of a request body; larger gets 413"),
+	    "Bytes of a CSV file sent to the box (roster, rates); other requests have "
+	    "smaller limits of their own (docs/api.md); larger gets 413"),
+	NUM("web", "body_budget_bytes", body_budget_bytes, 65536, 1073741824, "16777216",
+	    "Bytes of request bodies held at once over all connections; a request that "
+	    "would go over gets 503 with Retry-After"),
 	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
 	    "Short host name of the box on its own network"),
 	{ "web", "seccomp", KEY_BOOL, offsetof(struct pb_config, seccomp), sizeof(int),
@@ -133,7 +137,12 @@ static const struct key_def keys[] = {
 	NUM("attendance", "session_max_s", session_max_s, 300, 604800, "43200",
 	    "Seconds after which a staff login ends in any case"),
 	NUM("attendance", "login_fail_max", login_fail_max, 1, 100, "5",
-	    "Failed logins to one account before it is locked"),
+	    "Failed logins to one account from one client address before that address is "
+	    "locked out of it (other addresses still log in)"),
+	NUM("attendance", "login_fail_max_account", login_fail_max_account, 1, 100000, "20",
+	    "Failed logins to one account from all addresses after which an address that "
+	    "failed on it waits out login_lockout_s (a right password from another address "
+	    "still logs in)"),
 	NUM("attendance", "login_fail_max_client", login_fail_max_client, 1, 1000, "20",
 	    "Failed logins from one client address before it is locked"),
 	NUM("attendance", "login_lockout_s", login_lockout_s, 1, 86400, "300",
@@ -142,11 +151,23 @@ static const struct key_def keys[] = {
 	    "Seconds between changes of the session code"),
 	NUM("attendance", "code_grace_s", code_grace_s, 0, 3600, "30",
 	    "Seconds the previous session code is still accepted after a change"),
+	NUM("attendance", "late_after", late_after, 0, 600, "15",
+	    "Minutes after a session's start time (start_time) from which a check-in is late (Terlambat)"),
+	NUM("attendance", "ticket_s", ticket_s, 60, 86400, "600",
+	    "Seconds a check-in ticket from a successful lookup stays valid (Lanjut to Hadir)"),
+	NUM("attendance", "code_fail_max", code_fail_max, 1, 1000, "10",
+	    "Wrong session codes one client address or one device may send in "
+	    "code_fail_window_s; more get 429 until the window ends"),
+	NUM("attendance", "code_fail_max_session", code_fail_max_session, 1, 1000000, "100",
+	    "Wrong session codes for one session in code_fail_window_s after which a phone "
+	    "that already sent a wrong one waits (a first try is always answered)"),
+	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
+	    "Seconds wrong session codes are counted in"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",
-	    "How a facilitator's browser time moves an unsynced clock forward: settime "
-	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off"),
+	    "How a staff browser or an admin moves an unconfirmed clock: settime "
+	    "(needs CAP_SYS_TIME), offset (an offset kept in the database) or off (never moved)"),
 	STR("gpio", "chip", gpio_chip, KEY_STR, "gpiochip0",
 	    "GPIO chip of the lights and the button (name, number, path or label)"),
 	NUM("gpio", "ready_line", gpio_ready_line, 0, 511, "17",
@@ -198,6 +219,9 @@ static const struct key_def keys[] = {
 	    "session may name another"),
 	NUM("claims", "receipt_max_bytes", receipt_max_bytes, 16384, 4194304, "524288",
 	    "Bytes of one receipt photo (the phone downscales it first); larger gets 413"),
+	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
+	    "Pixels (width x height) of one receipt photo, read from its header before it "
+	    "is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

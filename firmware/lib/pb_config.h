@@ -32,7 +32,8 @@ struct pb_config {
 	unsigned max_connections_per_ip;
 	unsigned connection_timeout;       /* seconds of inactivity */
 	unsigned max_header_bytes;         /* whole request head incl. URL */
-	unsigned max_body_bytes;           /* request body (JSON, CSV, photo) */
+	unsigned max_body_bytes;           /* request body (CSV files) */
+	unsigned body_budget_bytes;        /* request bodies held at once, in all */
 	char short_name[128];              /* the box's name on the hotspot */
 	int seccomp;                       /* install the system call filter */
 
@@ -73,12 +74,18 @@ struct pb_config {
 	/* [attendance] */
 	unsigned session_idle_s;           /* staff login ends after this idle time */
 	unsigned session_max_s;            /* staff login never lasts longer */
-	unsigned login_fail_max;           /* failed logins before an account locks */
+	unsigned login_fail_max;           /* failed logins to an account from one address */
+	unsigned login_fail_max_account;   /* ... from anywhere: then slowed down */
 	unsigned login_fail_max_client;    /* failed logins before a client address locks */
 	unsigned login_lockout_s;          /* how long a lock lasts */
 	unsigned code_period_s;            /* session code changes this often */
 	unsigned code_grace_s;             /* previous code still accepted this long */
+	unsigned code_fail_max;            /* wrong session codes per address or device */
+	unsigned code_fail_max_session;    /* ... per session, then one try per phone */
+	unsigned code_fail_window_s;       /* the window they are counted in */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
+	unsigned ticket_s;                 /* a lookup's ticket is valid this long */
+	unsigned late_after;               /* minutes after start_time: late */
 	char clock_adjust[16];             /* settime | offset | off */
 
 	/* [gpio]: pb-gpio, the status lights and the button */
@@ -108,6 +115,7 @@ struct pb_config {
 	/* [claims] */
 	char claims_province[PB_CONFIG_STR_LEN]; /* province of the rate table (SBM) */
 	unsigned receipt_max_bytes;        /* a receipt photo after downscaling */
+	unsigned receipt_max_pixels;       /* ... and its pixels, checked before decoding */
 
 	/* errors found while loading */
 	int nerrors;

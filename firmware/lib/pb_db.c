@@ -206,7 +206,8 @@ out:
 /* Which migrations a database holds is kept in schema_migration, one row
  * per applied number, so numbers may land out of order (4 before 3): each
  * missing one is applied by itself. A database made before that table
- * existed holds exactly 1 .. user_version (they were applied in order). */
+ * existed holds every migration up to user_version (they were applied in
+ * order; numbers are not consecutive, reserved ranges leave gaps). */
 static int migrations_table(sqlite3 *db, int have)
 {
 	sqlite3_stmt *st = NULL;
@@ -221,9 +222,11 @@ static int migrations_table(sqlite3 *db, int have)
 	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migration(version) VALUES (?1)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	for (int v = 1; v <= have; v++) {
+	for (int i = 0; i < pb_migrations_count; i++) {
+		if (pb_migrations[i].version > have)
+			continue;
 		sqlite3_reset(st);
-		sqlite3_bind_int(st, 1, v);
+		sqlite3_bind_int(st, 1, pb_migrations[i].version);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}

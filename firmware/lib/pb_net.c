@@ -545,6 +545,8 @@ int pb_wifi_qr_payload(const struct pb_config *cfg, char *out, size_t len)
 		return -1;
 	if (strcmp(cfg->wifi_security, "open") == 0)
 		n = snprintf(out, len, "WIFI:T:nopass;S:%s;;", ssid);
+	else if (cfg->wifi_passphrase[0] == '\0')      /* the phone asks for it */
+		n = snprintf(out, len, "WIFI:T:WPA;S:%s;;", ssid);
 	else
 		n = snprintf(out, len, "WIFI:T:WPA;S:%s;P:%s;;", ssid, pass);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
@@ -650,6 +652,8 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 	      "id=\"password\">", f);
 	if (open)
 		fputs("(tanpa kata sandi / no password)", f);
+	else if (cfg->wifi_passphrase[0] == '\0')
+		fputs("(tanyakan petugas / ask the staff)", f);
 	else
 		put_html(f, cfg->wifi_passphrase);
 	fputs("</dd><dt>Alamat <span class=\"en\">/ address</span></dt><dd id=\"address\">"
@@ -660,6 +664,9 @@ int pb_net_write_poster(const struct pb_config *cfg, FILE *f, int inline_css)
 	fputs("</dd></dl><h2>Cara bergabung</h2><ol>"
 	      "<li>Pindai kode QR dengan kamera, atau pilih jaringan di atas di "
 	      "pengaturan Wi-Fi. <span class=\"en\">Scan the code or pick the network.</span></li>"
+	      "<li id=\"mobile-data\">Matikan <b>data seluler</b> sebentar agar HP memakai Wi-Fi "
+	      "ini. <span class=\"en\">Switch mobile data off for a moment so that the phone "
+	      "uses this Wi-Fi.</span></li>"
 	      "<li>Halaman Pusat Belajar terbuka sendiri; ketuk <b>Lanjut</b>. "
 	      "<span class=\"en\">The box's page opens; tap Lanjut.</span></li>"
 	      "<li>Untuk mengunduh modul, buka browser (misalnya Chrome) di alamat di atas. "

@@ -153,6 +153,16 @@ static int already_filtered(void)
 	return mode == 2;
 }
 
+/* One argument comparison, every field set (libseccomp's SCMP_An macros
+ * leave datum_b out when it is not given, which clang warns about). */
+static struct scmp_arg_cmp arg_cmp(unsigned int arg, enum scmp_compare op, scmp_datum_t a,
+				   scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = op, .datum_a = a, .datum_b = b };
+
+	return c;
+}
+
 /* open/openat: any flags, or (read_only) none that writes or creates. */
 static int add_open(scmp_filter_ctx ctx, int read_only)
 {
@@ -166,10 +176,10 @@ static int add_open(scmp_filter_ctx ctx, int read_only)
 	}
 	if (nr_open != __NR_SCMP_ERROR &&
 	    (e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr_open, 1,
-				  SCMP_A1(SCMP_CMP_MASKED_EQ, writes, 0))) != 0)
+				  arg_cmp(1, SCMP_CMP_MASKED_EQ, writes, 0))) != 0)
 		goto fail;
 	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-				  SCMP_A2(SCMP_CMP_MASKED_EQ, writes, 0))) != 0)
+				  arg_cmp(2, SCMP_CMP_MASKED_EQ, writes, 0))) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -209,13 +219,13 @@ int pb_sandbox_enter_policy(const struct pb_sandbox_policy *p)
 #ifndef PB_SANDBOX_SANITIZER
 	/* New threads only: clone without CLONE_THREAD would be a new process. */
 	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-				  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) != 0) {
+				  arg_cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) != 0) {
 		pb_err("seccomp: clone rule: %s", strerror(-e));
 		goto out;
 	}
 	/* A thread naming itself (libmicrohttpd's workers, as they start). */
 	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				  SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME))) != 0) {
+				  arg_cmp(0, SCMP_CMP_EQ, PR_SET_NAME, 0))) != 0) {
 		pb_err("seccomp: prctl rule: %s", strerror(-e));
 		goto out;
 	}
@@ -223,7 +233,7 @@ int pb_sandbox_enter_policy(const struct pb_sandbox_policy *p)
 	/* New sockets only of the policy's families. */
 	for (size_t i = 0; i < p->n_families && i < PB_SANDBOX_FAMILIES_MAX; i++) {
 		if ((e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-					  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->families[i]))) != 0) {
+					  arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)p->families[i], 0))) != 0) {
 			pb_err("seccomp: socket rule: %s", strerror(-e));
 			goto out;
 		}

@@ -3,7 +3,8 @@
 /* Each migration is applied once, in order, inside a transaction, and bumps
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
- * 3 hotspot, 4 claims, 5 uplink, 6 retention. */
+ * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses,
+ * 13 claim withdrawal. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -291,6 +292,84 @@ const struct pb_migration pb_migrations[] = {
 	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
 	  "  CHECK (source IN ('local', 'hub'));"
 	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
+	/* 10 clock: every step of the box clock, so that records stamped
+	 * before it in the same boot can be listed for review. */
+	{ 10,
+	  "CREATE TABLE clock_step ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  mono_ms INTEGER NOT NULL,"
+	  "  from_ms INTEGER NOT NULL,"
+	  "  step_ms INTEGER NOT NULL,"
+	  "  actor TEXT NOT NULL"
+	  ");"
+	  "CREATE INDEX attendance_boot ON attendance(boot_id, mono_ms);" },
+	/* 11 check-in tickets: a successful lookup's promise that the check-in
+	 * may follow, bound to session, NUPTK, day and phone (pb_ticket.h). */
+	{ 11,
+	  "CREATE TABLE checkin_ticket ("
+	  "  hash TEXT PRIMARY KEY,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  nuptk TEXT NOT NULL,"
+	  "  day TEXT NOT NULL,"
+	  "  device TEXT NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  expires_mono INTEGER NOT NULL"
+	  ");" },
+	/* 12 statuses as offices use them: present, late, excused, sick,
+	 * absent (status keeps present/absent: what counts for JP); the time a
+	 * session's day starts, for lateness. */
+	{ 12,
+	  "ALTER TABLE attendance ADD COLUMN status_code TEXT NOT NULL DEFAULT '' "
+	  "  CHECK (status_code IN ('', 'present', 'late', 'excused', 'sick', 'absent'));"
+	  "ALTER TABLE kegiatan ADD COLUMN start_time TEXT NOT NULL DEFAULT '';" },
+	/* 13 a teacher withdraws an allowance claim while it is still only
+	 * submitted: a 'withdraw' event (events stay append-only: the table is
+	 * copied to widen its check), and the claim no longer blocks filing
+	 * the same item that day again. */
+	{ 13,
+	  "ALTER TABLE claim ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;"
+	  "DROP INDEX claim_one;"
+	  "CREATE UNIQUE INDEX claim_one ON claim(kegiatan_id, day, nuptk, item) "
+	  "  WHERE withdrawn = 0;"
+	  "CREATE TABLE claim_event_new ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  claim_id INTEGER NOT NULL REFERENCES claim(id),"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('submit', 'approve', 'reject', 'paid', "
+	  "    'withdraw')),"
+	  "  amount INTEGER NOT NULL DEFAULT 0 CHECK (typeof(amount) = 'integer' AND amount >= 0),"
+	  "  reason TEXT NOT NULL DEFAULT '',"
+	  "  ref TEXT NOT NULL DEFAULT '',"
+	  "  actor TEXT NOT NULL,"
+	  "  client TEXT NOT NULL DEFAULT '',"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  clock_source TEXT NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  mono_ms INTEGER NOT NULL"
+	  ");"
+	  "INSERT INTO claim_event_new SELECT * FROM claim_event;"
+	  "DROP TABLE claim_event;"
+	  "ALTER TABLE claim_event_new RENAME TO claim_event;"
+	  "CREATE INDEX claim_event_claim ON claim_event(claim_id, id);"
+	  "CREATE TRIGGER claim_event_no_update BEFORE UPDATE ON claim_event "
+	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
+	  "CREATE TRIGGER claim_event_no_delete BEFORE DELETE ON claim_event "
+	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;" },
+	/* 30 login failures are also counted per account and client address
+	 * together ('pair'): only this boot's counts are kept, so the table
+	 * is made anew. */
+	{ 30,
+	  "DROP TABLE login_failure;"
+	  "CREATE TABLE login_failure ("
+	  "  scope TEXT NOT NULL CHECK (scope IN ('account', 'client', 'pair')),"
+	  "  key TEXT NOT NULL,"
+	  "  fails INTEGER NOT NULL,"
+	  "  boot_id TEXT NOT NULL,"
+	  "  first_mono INTEGER NOT NULL,"
+	  "  locked_until INTEGER NOT NULL DEFAULT 0,"
+	  "  PRIMARY KEY (scope, key)"
+	  ");" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

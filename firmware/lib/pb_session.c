@@ -6,6 +6,7 @@
 #include "pb_ids.h"
 #include "pb_password.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -37,26 +38,47 @@ static void token_hash(const char *token, char out[PB_SHA256_HEX_LEN + 1])
 	pb_sha256_hex(token, strlen(token), out);
 }
 
-/* Remaining lock in seconds for one scope/key, 0 if not locked. */
-static unsigned locked_for(sqlite3 *db, const char *scope, const char *key,
-			   const char *boot, int64_t now, const struct pb_session_limits *lim)
+/* One scope/key's failures in this window, and the seconds left of its
+ * lock (0: not locked) and of its window. */
+struct failures {
+	unsigned fails;
+	unsigned locked_s;
+	unsigned window_s;
+};
+
+static int64_t secs_up(int64_t ms)
+{
+	return ms <= 0 ? 0 : (ms + 999) / 1000;
+}
+
+static int failures_of(sqlite3 *db, const char *scope, const char *key, const char *boot,
+		       int64_t now, const struct pb_session_limits *lim, struct failures *f)
 {
 	sqlite3_stmt *st = NULL;
-	unsigned left = 0;
+	int64_t window = (int64_t)lim->lockout_s * 1000;
+	int step;
 
-	if (sqlite3_prepare_v2(db, "SELECT locked_until FROM login_failure WHERE scope = ?1 "
-			       "AND key = ?2 AND boot_id = ?3", -1, &st, NULL) != SQLITE_OK)
-		return 0;
+	memset(f, 0, sizeof(*f));
+	if (sqlite3_prepare_v2(db, "SELECT fails, first_mono, locked_until FROM login_failure "
+			       "WHERE scope = ?1 AND key = ?2 AND boot_id = ?3", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, boot, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t until = sqlite3_column_int64(st, 0);
-		if (until > now && until - now <= (int64_t)lim->lockout_s * 1000)
-			left = (unsigned)((until - now + 999) / 1000);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(st, 1);
+		int64_t until = sqlite3_column_int64(st, 2);
+		if (now - first <= window) {
+			f->fails = (unsigned)sqlite3_column_int64(st, 0);
+			f->window_s = (unsigned)secs_up(first + window - now);
+		}
+		if (until > now && until - now <= window)
+			f->locked_s = (unsigned)secs_up(until - now);
 	}
 	sqlite3_finalize(st);
-	return left;
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }
 
 /* Count one failure; lock when the limit is reached. */
@@ -87,6 +109,26 @@ static int count_failure(sqlite3 *db, const char *scope, const char *key, unsign
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Give back a failure counted for an attempt that was right. */
+static int uncount_failure(sqlite3 *db, const char *scope, const char *key, unsigned max)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "UPDATE login_failure SET fails = fails - 1, locked_until = "
+			       "CASE WHEN fails - 1 >= ?3 THEN locked_until ELSE 0 END "
+			       "WHERE scope = ?1 AND key = ?2 AND fails > 0", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, max);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -160,6 +202,43 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
 }
 
+/* Before a password is checked, in one transaction: refuse a locked
+ * address or account-and-address, else count the attempt as a failure
+ * (pb_session_login gives it back when the password was right). Over
+ * fail_max_account failures to the account from anywhere, an address
+ * that already failed on it waits until its own window ends. */
+static enum pb_session_result admit(sqlite3 *db, const struct pb_session_limits *lim,
+				    const char *user, const char *client, const char *pair,
+				    const char *boot, int64_t now, unsigned *retry_s)
+{
+	struct failures p, c, a;
+	enum pb_session_result rc = PB_SESSION_DB;
+
+	if (pb_db_begin(db) != 0)
+		return PB_SESSION_DB;
+	if (forget_old(db, lim, boot, now) != 0 ||
+	    failures_of(db, "pair", pair, boot, now, lim, &p) != 0 ||
+	    failures_of(db, "client", client, boot, now, lim, &c) != 0 ||
+	    failures_of(db, "account", user, boot, now, lim, &a) != 0)
+		goto out;
+	if (a.fails >= lim->fail_max_account && p.fails > 0 && p.locked_s < p.window_s)
+		p.locked_s = p.window_s;
+	if (p.locked_s > 0 || c.locked_s > 0) {
+		*retry_s = p.locked_s > c.locked_s ? p.locked_s : c.locked_s;
+		rc = PB_SESSION_LOCKED;
+		goto out;
+	}
+	if (count_failure(db, "pair", pair, lim->fail_max_pair, boot, now, lim) != 0 ||
+	    count_failure(db, "client", client, lim->fail_max_client, boot, now, lim) != 0 ||
+	    count_failure(db, "account", user, UINT_MAX, boot, now, lim) != 0)
+		goto out;
+	if (pb_db_commit(db) == 0)
+		return PB_SESSION_OK;
+out:
+	pb_db_rollback(db);
+	return rc;
+}
+
 enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_limits *lim,
 					const char *user, const char *password,
 					const char *client, const char *old_token,
@@ -170,19 +249,17 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 	char boot[40], hash[PB_PASSWORD_HASH_LEN], th[PB_SHA256_HEX_LEN + 1];
 	unsigned char raw[PB_SESSION_TOKEN_BYTES];
 	int64_t now;
+	char pair[PB_SESSION_CLIENT_MAX + PB_SESSION_USER_MAX + 2];
 	int found = 0, disabled = 1, good;
-	unsigned a, c;
-	enum pb_session_result rc = PB_SESSION_DB;
+	enum pb_session_result rc = PB_SESSION_DB, lrc;
 
 	*retry_s = 0;
 	memset(who, 0, sizeof(*who));
 	boot_and_now(boot, &now);
-	a = locked_for(db, "account", user, boot, now, lim);
-	c = locked_for(db, "client", client, boot, now, lim);
-	if (a > 0 || c > 0) {
-		*retry_s = a > c ? a : c;
-		return PB_SESSION_LOCKED;
-	}
+	snprintf(pair, sizeof(pair), "%s %s", client, user);
+	lrc = admit(db, lim, user, client, pair, boot, now, retry_s);
+	if (lrc != PB_SESSION_OK)
+		return lrc;
 	if (sqlite3_prepare_v2(db, "SELECT id, name, role, kind, pw_hash, disabled FROM staff "
 			       "WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
 		return PB_SESSION_DB;
@@ -206,18 +283,15 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 	}
 	good = found && !disabled && pb_password_verify(hash, password) == 0;
 
+	if (!good) {
+		memset(who, 0, sizeof(*who));
+		return PB_SESSION_BAD_LOGIN;   /* admit() counted it already */
+	}
 	if (pb_db_begin(db) != 0)
 		return PB_SESSION_DB;
-	if (forget_old(db, lim, boot, now) != 0)
-		goto out;
-	if (!good) {
-		if (count_failure(db, "account", user, lim->fail_max_account, boot, now, lim) != 0 ||
-		    count_failure(db, "client", client, lim->fail_max_client, boot, now, lim) != 0)
-			goto out;
-		rc = PB_SESSION_BAD_LOGIN;
-		goto commit;
-	}
-	if (clear_failures(db, "account", user) != 0)
+	if (clear_failures(db, "pair", pair) != 0 ||
+	    uncount_failure(db, "client", client, lim->fail_max_client) != 0 ||
+	    uncount_failure(db, "account", user, UINT_MAX) != 0)
 		goto out;
 	if (old_token != NULL && old_token[0] != '\0' && pb_session_logout(db, old_token) != 0)
 		goto out;
@@ -241,7 +315,6 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 		goto out;
 	who->id = sqlite3_last_insert_rowid(db);
 	rc = PB_SESSION_OK;
-commit:
 	if (pb_db_commit(db) != 0)
 		rc = PB_SESSION_DB;
 out:

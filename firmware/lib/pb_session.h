@@ -2,8 +2,14 @@
  * only its SHA-256 is stored. Each login has a CSRF token that every
  * state-changing request must send back. Logins end after an idle time
  * and after an absolute time, both counted on the monotonic clock of
- * this boot. Repeated failures lock an account, and a client address,
- * for a while. */
+ * this boot. Repeated failures lock an account for the client address
+ * they come from, and a client address for every account, for a while;
+ * many failures to one account from many addresses slow it down to one
+ * try per address, but never lock its owner out: a right password from
+ * an address that has not failed still logs in. An attempt is counted
+ * (and the locks checked) in one transaction before the password is
+ * checked, and given back when it was right, so parallel attempts get no
+ * more tries than the limits. */
 #ifndef PB_SESSION_H
 #define PB_SESSION_H
 
@@ -15,12 +21,16 @@
 #define PB_SESSION_TOKEN_BYTES 32
 #define PB_SESSION_TOKEN_HEX   (PB_SESSION_TOKEN_BYTES * 2)
 #define PB_SESSION_CLIENT_MAX  64
+#define PB_SESSION_USER_MAX    256    /* bytes of a name tried at login */
 #define PB_SESSION_TOUCH_MS    30000  /* "last used" is written at most this often */
 
 struct pb_session_limits {
 	unsigned idle_s;              /* no request for this long ends a login */
 	unsigned max_s;               /* a login never lasts longer */
-	unsigned fail_max_account;    /* failures before an account is locked */
+	unsigned fail_max_pair;       /* failures to one account from one address
+				       * before that address is locked out of it */
+	unsigned fail_max_account;    /* failures to one account from anywhere after
+				       * which an address that failed on it waits */
 	unsigned fail_max_client;     /* failures before a client address is locked */
 	unsigned lockout_s;           /* how long a lock lasts (and the counting window) */
 };

@@ -187,12 +187,18 @@ static enum sync_result round_once(struct pb_sync *s)
 {
 	enum sync_result r;
 
-	r = sync_enrol(s);
-	if (r != SYNC_OK)
-		return r;
-	r = sync_upload(s);
-	if (r == SYNC_OK)
-		r = sync_photos(s);
+	for (int again = 0;; again++) {
+		r = sync_enrol(s);
+		if (r != SYNC_OK)
+			return r;
+		r = sync_upload(s);
+		if (r == SYNC_OK)
+			r = sync_photos(s);
+		/* An upload the hub cannot check yet gets "unknown box", also
+		 * from a revoked box; enrolling again, signed, tells which. */
+		if (r != SYNC_REFUSED || again > 0 || sync_meta_int(s, "sync.enrolled", 1) != 0)
+			break;
+	}
 	if (r != SYNC_OK)
 		return r;
 	sync_purge(s);           /* what the hub now holds may leave the box */

@@ -2,6 +2,7 @@
  * the hub has not acknowledged (docs/sync-protocol.md §4). */
 #include "sync.h"
 
+#include "pb_audit.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
@@ -90,6 +91,28 @@ static int answer_acked(json_t *ans, int64_t *acked)
 	return 0;
 }
 
+/* Records the hub acknowledged but keeps without using (an id in use,
+ * docs/sync-protocol.md §4): logged and noted in the audit log, since
+ * sending them again would change nothing. */
+static void note_refused(struct pb_sync *s, json_t *ans)
+{
+	json_t *list = json_object_get(ans, "refused"), *it;
+	char detail[PB_AUDIT_DETAIL_MAX];
+	size_t i;
+
+	json_array_foreach(list, i, it) {
+		const char *id = json_string_value(json_object_get(it, "id"));
+		const char *code = json_string_value(json_object_get(it, "error"));
+
+		snprintf(detail, sizeof(detail), "seq %" JSON_INTEGER_FORMAT " id %.64s: %.64s",
+			 json_integer_value(json_object_get(it, "seq")), id != NULL ? id : "?",
+			 code != NULL ? code : "?");
+		pb_warn("the hub keeps record %s but refused it", detail);
+		if (pb_audit_add(s->db, "hub", "sync.record_refused", detail, "") != 0)
+			pb_warn("cannot note the refusal in the audit log");
+	}
+}
+
 enum sync_result sync_enrol(struct pb_sync *s)
 {
 	char centre[128], token[PB_CONFIG_STR_LEN] = "";
@@ -164,6 +187,7 @@ enum sync_result sync_upload(struct pb_sync *s)
 			}
 			pb_debug("batch %" PRId64 "..%" PRId64 " (%zu bytes): hub holds up to %" PRId64,
 				 l.r[0].seq, l.r[used - 1].seq, len, acked);
+			note_refused(s, ans);
 			if (acked < l.r[0].seq) {
 				/* The hub holds less than the batch started from: it
 				 * will answer with a gap next time and we rewind. */
@@ -351,6 +375,8 @@ enum sync_result sync_photos(struct pb_sync *s)
 				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
+				if (e == PB_PROTO_UNKNOWN_BOX)
+					sync_meta_set_int(s, "sync.enrolled", 0);
 				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
 					return SYNC_REFUSED;
 				return sync_busy(s, st, "receipt photo");

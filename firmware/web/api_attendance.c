@@ -8,16 +8,21 @@
 #include "pb_clock.h"
 #include "pb_code.h"
 #include "pb_db.h"
+#include "pb_ids.h"
 #include "pb_log.h"
+#include "pb_net.h"
 #include "pb_outbox.h"
 #include "pb_roster.h"
 #include "pb_sig.h"
+#include "pb_ticket.h"
+#include "pb_timeset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEVICE_COOKIE "pb_dev"
+#define PB_CHECKIN_SESSIONS_MAX 200   /* sessions a typed code is tried against */
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
@@ -81,11 +86,14 @@ static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 		return ERR(r, MHD_HTTP_CONFLICT, "not_locked", "Hari ini belum dikunci");
 	case PB_ATT_TOO_MANY: {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "Perangkat ini sudah dipakai untuk terlalu banyak guru "
+		snprintf(msg, sizeof(msg), pb_req_en(r) ?
+			 "This device was used for too many teachers today. Ask the facilitator "
+			 "for permission (device address: %s)." :
+			 "Perangkat ini sudah dipakai untuk terlalu banyak guru "
 			 "hari ini. Minta izin fasilitator (alamat perangkat: %s).", r->client);
 		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
-			json_pack("{s:s, s:s, s:s}", "error", "too_many_from_device",
-				  "message", msg, "client", r->client), NULL);
+			json_pack("{s:s, s:s, s:s, s:s}", "error", "too_many_from_device",
+				  "message", msg, "client", r->client, "lang", PB_LANG(r)), NULL);
 	}
 	case PB_ATT_NAME_REQUIRED:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "name_required",
@@ -217,48 +225,178 @@ enum MHD_Result pb_handle_roster(struct pb_req *r)
 	}
 }
 
-/* GET /api/v1/sessions/{id}/code (staff) */
+/* GET /api/v1/sessions/{id}/code (staff): the current code, or
+ * {locked: true} and no code once today is locked (the projector stops). */
 enum MHD_Result pb_handle_code(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	char code[PB_CODE_DIGITS + 1];
+	char code[PB_CODE_DIGITS + 1], day[PB_DAY_LEN + 1];
 	int64_t mono = pb_clock_mono_ms();
 	unsigned period = r->web->cfg.code_period_s;
+	sqlite3 *db = pb_web_db(r->web);
+	int locked;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+		return ret;
+	if (load_kegiatan(r, db, &k, &ret) != 0)
+		return ret;
+	(void)pb_att_checkin_day(day);
+	locked = pb_att_is_locked(db, k.id, day);
+	if (locked != 0) {
+		sodium_memzero(k.secret, sizeof(k.secret));
+		return locked < 0 ? DB_ERR(r) : pb_respond_json_with(r, MHD_HTTP_OK,
+			json_pack("{s:b, s:s}", "locked", 1, "day", day), NULL);
+	}
+	pb_code_for(k.secret, pb_code_counter(mono, period), code);
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return pb_respond_json_with(r, MHD_HTTP_OK,
+		json_pack("{s:s, s:I, s:i, s:i, s:b}", "code", code,
+			  "ms_left", (json_int_t)pb_code_ms_left(mono, period),
+			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s,
+			  "locked", 0), NULL);
+}
+
+/* GET /api/v1/sessions/{id}/qr.svg (staff): a QR code of the check-in
+ * address with the session filled in, for the projector view. */
+enum MHD_Result pb_handle_session_qr(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	char url[PB_CHECKIN_URL_MAX];
+	char *svg;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
 	if (load_kegiatan(r, pb_web_db(r->web), &k, &ret) != 0)
 		return ret;
-	pb_code_for(k.secret, pb_code_counter(mono, period), code);
 	sodium_memzero(k.secret, sizeof(k.secret));
-	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:s, s:I, s:i, s:i}", "code", code,
-			  "ms_left", (json_int_t)pb_code_ms_left(mono, period),
-			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s), NULL);
+	if (pb_checkin_url(r->web, k.id, url, sizeof(url)) != 0 || (svg = pb_qr_svg(url)) == NULL)
+		return DB_ERR(r);
+	return pb_respond_buffer(r, MHD_HTTP_OK, "image/svg+xml", svg, strlen(svg), 1);
 }
 
-json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-			      char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len)
 {
-	json_t *in = pb_body_json(r, ret);
+	int n = snprintf(out, len, "http://%s/checkin.html?s=%lld", w->cfg.short_name,
+			 (long long)session);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* An error about one field of the check-in form: the page puts the
+ * message next to it. */
+static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *code,
+				 const char *field, const char *msg)
+{
+	return pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:s, s:s}", "error", code,
+							 "field", field, "message",
+							 pb_msg(r, code, msg), "lang",
+							 pb_msg_lang(r, code)), NULL);
+}
+
+/* The session whose current code `code` is, among the sessions held today
+ * (all of them while the day is held): the code picks the session. 0 and
+ * *k; otherwise the code's fate (expired / wrong) or -1 on an error. */
+static int session_by_code(struct pb_req *r, sqlite3 *db, const char *code, const char *day,
+			   struct pb_kegiatan *k, enum pb_code_check *fate)
+{
+	int64_t ids[PB_CHECKIN_SESSIONS_MAX];
+	int n = pb_kegiatan_ids(db, ids, PB_CHECKIN_SESSIONS_MAX), today = 0;
+	int64_t mono = pb_clock_mono_ms();
+
+	*fate = PB_CODE_WRONG;
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		enum pb_code_check cc;
+		if (pb_kegiatan_get(db, ids[i], k) != 0)
+			return -1;
+		if (!pb_att_day_held(day) && pb_att_day_index(k, day) < 0)
+			continue;
+		today++;
+		cc = pb_code_check(k->secret, code, mono, r->web->cfg.code_period_s,
+				   r->web->cfg.code_grace_s);
+		if (cc == PB_CODE_VALID)
+			return 0;
+		if (cc == PB_CODE_EXPIRED)
+			*fate = PB_CODE_EXPIRED;
+	}
+	sodium_memzero(k->secret, sizeof(k->secret));
+	return today == 0 ? 2 : 1;
+}
+
+static enum MHD_Result too_many_wrong(struct pb_req *r, unsigned wait)
+{
+	return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_wrong_codes",
+				"Terlalu banyak kode sesi yang salah. Tunggu sebentar, lalu "
+				"coba lagi dengan kode di layar fasilitator.", wait);
+}
+
+static enum MHD_Result code_refused(struct pb_req *r, enum pb_code_check cc)
+{
+	if (cc == PB_CODE_MALFORMED)
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_code", "code",
+				 "Kode sesi harus 6 angka");
+	if (cc == PB_CODE_EXPIRED)
+		return field_err(r, MHD_HTTP_FORBIDDEN, "code_expired", "code",
+				 "Kode sesi sudah kedaluwarsa: lihat kode baru di layar fasilitator");
+	return field_err(r, MHD_HTTP_FORBIDDEN, "wrong_code", "code",
+			 "Kode sesi salah: periksa lagi kode di layar fasilitator");
+}
+
+/* pb_checkin_common on a body already read (consumed). */
+static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, struct pb_kegiatan *k,
+				 char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+{
 	const json_t *sid;
-	const char *nuptk, *code;
+	const char *code, *dev;
+	char nuptk[PB_NUPTK_LEN + 1];
 	enum pb_code_check cc;
+	unsigned wait;
 	int rc;
 
-	if (in == NULL)
-		return NULL;
 	sid = json_object_get(in, "session");
-	nuptk = json_string_value(json_object_get(in, "nuptk"));
 	code = json_string_value(json_object_get(in, "code"));
-	if (!pb_nuptk_valid(nuptk)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_att_nuptk_typed(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
+		*ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
+				 "NUPTK harus 16 angka");
 		goto fail;
 	}
-	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Pilih kegiatan");
+	json_object_set_new(in, "nuptk", json_string(nuptk));
+	if (sid != NULL && (!json_is_integer(sid) || json_integer_value(sid) < 1)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Kegiatan tidak sah");
+		goto fail;
+	}
+	pb_timeset_refresh(db, r->web->cfg.clock_adjust);
+	(void)pb_att_checkin_day(day);
+	if (code == NULL || strlen(code) != PB_CODE_DIGITS ||
+	    strspn(code, "0123456789") != PB_CODE_DIGITS) {
+		*ret = code_refused(r, PB_CODE_MALFORMED);
+		goto fail;
+	}
+	dev = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
+	if (!pb_id_valid(dev))
+		dev = NULL;
+	if (sid == NULL) {                     /* the code picks the session */
+		/* wrong codes are counted as for one session: 0, all of the day's */
+		wait = pb_guard_code_try(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
+		if (wait != 0) {
+			*ret = too_many_wrong(r, wait);
+			goto fail;
+		}
+		rc = session_by_code(r, db, code, day, k, &cc);
+		if (rc != 1 || cc != PB_CODE_WRONG)
+			pb_guard_code_ok(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
+		if (rc == 0) {
+			json_object_set_new(in, "session", json_integer(k->id));
+			return in;
+		}
+		*ret = rc < 0 ? DB_ERR(r) : rc == 2 ?
+			ERR(r, MHD_HTTP_CONFLICT, "no_session_today",
+			    "Tidak ada kegiatan hari ini di kotak ini") : code_refused(r, cc);
 		goto fail;
 	}
 	rc = pb_kegiatan_get(db, json_integer_value(sid), k);
@@ -267,75 +405,161 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      : DB_ERR(r);
 		goto fail;
 	}
-	pb_att_today(day);
-	if (pb_att_day_index(k, day) < 0) {
+	if (!pb_att_day_held(day) && pb_att_day_index(k, day) < 0) {
 		*ret = ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
 			   "Kegiatan ini tidak berlangsung hari ini");
 		goto fail;
 	}
+	wait = pb_guard_code_try(r->web, r->client, dev, k->id);
+	if (wait != 0) {
+		*ret = too_many_wrong(r, wait);
+		goto fail;
+	}
 	cc = pb_code_check(k->secret, code, pb_clock_mono_ms(), r->web->cfg.code_period_s,
 			   r->web->cfg.code_grace_s);
-	switch (cc) {
-	case PB_CODE_VALID:
+	if (cc != PB_CODE_WRONG)         /* only a wrong code is a guess */
+		pb_guard_code_ok(r->web, r->client, dev, k->id);
+	if (cc == PB_CODE_VALID)
 		return in;
-	case PB_CODE_MALFORMED:
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_code", "Kode sesi harus 6 angka");
-		break;
-	case PB_CODE_EXPIRED:
-		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "code_expired",
-			   "Kode sesi sudah kedaluwarsa: lihat kode baru di layar fasilitator");
-		break;
-	case PB_CODE_WRONG:
-		*ret = ERR(r, MHD_HTTP_FORBIDDEN, "wrong_code", "Kode sesi salah");
-		break;
-	}
+	*ret = code_refused(r, cc);
 fail:
 	json_decref(in);
 	return NULL;
 }
 
-/* POST /api/v1/checkin/lookup {session, nuptk, code}: the masked name */
+json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			  char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
+{
+	json_t *in = pb_body_json(r, ret);
+
+	return in != NULL ? checkin_common_in(r, db, in, k, day, ret) : NULL;
+}
+
+/* The phone's pb_dev cookie, or a new id (*fresh) when it has none. */
+static void device_id(struct pb_req *r, char dev[PB_ID_HEX_LEN + 1], int *fresh)
+{
+	const char *c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
+
+	*fresh = !pb_id_valid(c);
+	if (*fresh)
+		pb_id_new(dev);
+	else
+		memcpy(dev, c, PB_ID_HEX_LEN + 1);
+}
+
+static void device_cookie(char *out, size_t len, const char *dev)
+{
+	snprintf(out, len, DEVICE_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
+		 dev, PB_DEVICE_COOKIE_MAX_AGE);
+}
+
+/* A NUPTK shown back in groups of four: "3273 0100 0000 0005". */
+static void nuptk_groups(const char *n, char out[PB_NUPTK_LEN + 4])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; n[i] != '\0' && i < PB_NUPTK_LEN; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = ' ';
+		out[o++] = n[i];
+	}
+	out[o] = '\0';
+}
+
+/* A lookup meeting a check-in that cannot succeed: refused now, before
+ * the signature. */
+static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, json_t *existing)
+{
+	char msg[200];
+	const char *t = json_string_value(json_object_get(existing, "time"));
+	enum MHD_Result ret;
+
+	if (ar != PB_ATT_EXISTING)
+		return att_error(r, ar);
+	snprintf(msg, sizeof(msg), pb_req_en(r) ?
+		 "You are already checked in today at %s. No need to fill in again." :
+		 "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu mengisi lagi.",
+		 t != NULL && t[0] != '\0' ? t : "-");
+	ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT,
+		json_pack("{s:s, s:s, s:s, s:s, s:O, s:O}", "error", "already_checked_in",
+			  "message", msg, "lang", PB_LANG(r), "time", t != NULL ? t : "",
+			  "uid", json_object_get(existing, "uid"),
+			  "session", json_object_get(existing, "session")), NULL);
+	json_decref(existing);
+	return ret;
+}
+
+/* POST /api/v1/checkin/lookup {nuptk, code, session?}: the session the
+ * code belongs to, the masked name (or the walk-in question with the NUPTK
+ * shown back), and a ticket for the check-in; refusals come here. */
 enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 {
 	struct pb_kegiatan k;
+	struct pb_checkin c;
+	struct pb_ticket t;
 	enum MHD_Result ret;
-	char day[PB_DAY_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
-	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
+	enum pb_att_result ar;
+	char day[PB_DAY_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1] = "", school[PB_ROSTER_TEXT_MAX + 1] = "";
+	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX], dev[PB_ID_HEX_LEN + 1], cookie[128];
+	char ticket[PB_TICKET_HEX + 1], groups[PB_NUPTK_LEN + 4];
 	sqlite3 *db = pb_web_db(r->web);
-	json_t *in;
-	int rc;
+	json_t *in, *existing = NULL, *out;
+	int walk_in = 0, fresh, rc;
 
 	if (db == NULL)
 		return DB_ERR(r);
 	in = pb_checkin_common(r, db, &k, day, &ret);
 	if (in == NULL)
 		return ret;
-	rc = pb_att_roster_find(db, k.id, json_string_value(json_object_get(in, "nuptk")),
-				name, sizeof(name), school, sizeof(school));
+	sodium_memzero(k.secret, sizeof(k.secret));
+	device_id(r, dev, &fresh);
+	memset(&c, 0, sizeof(c));
+	c.kegiatan_id = k.id;
+	c.day = day;
+	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
+	c.client = r->client;
+	c.device = dev;
+	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	ar = pb_att_checkin_check(db, &c, name, sizeof(name), school, sizeof(school), &walk_in,
+				  &existing);
+	if (ar != PB_ATT_OK) {
+		json_decref(in);
+		return lookup_refused(r, ar, existing);
+	}
+	t.kegiatan_id = k.id;
+	snprintf(t.nuptk, sizeof(t.nuptk), "%s", c.nuptk);
+	snprintf(t.day, sizeof(t.day), "%s", day);
+	nuptk_groups(c.nuptk, groups);
 	json_decref(in);
-	if (rc < 0)
+	pb_db_writer_lock();
+	rc = pb_ticket_issue(db, &t, dev, r->web->cfg.ticket_s, ticket);
+	pb_db_writer_unlock();
+	if (rc != 0)
 		return DB_ERR(r);
-	if (rc == 2)
-		return ERR(r, MHD_HTTP_CONFLICT, "withdrawn", WITHDRAWN_MESSAGE);
-	if (rc > 0)
-		return pb_respond_json_with(r, MHD_HTTP_OK,
-			json_pack("{s:b, s:s}", "walk_in", 1, "message",
-				  "NUPTK tidak ada di daftar peserta. Anda dapat hadir sebagai "
-				  "peserta tambahan (walk-in): isi nama dan sekolah."), NULL);
-	pb_mask_name(name, mname, sizeof(mname));
-	pb_mask_school(school, mschool, sizeof(mschool));
-	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:b, s:s, s:s}", "walk_in", 0, "name", mname, "school", mschool), NULL);
-}
-
-static int device_valid(const char *d)
-{
-	if (d == NULL || strlen(d) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
-			return 0;
-	return 1;
+	if (walk_in) {
+		out = json_pack("{s:b, s:s, s:s}", "walk_in", 1, "nuptk", groups, "message",
+				pb_req_en(r) ?
+				"The code matches this session, but this NUPTK is not on its roster. "
+				"Check the NUPTK; if it is right, you may attend as an extra "
+				"participant: enter your name and school." :
+				"Kode cocok dengan kegiatan ini, tetapi NUPTK ini tidak ada di daftar "
+				"pesertanya. Periksa NUPTK; bila benar, Anda dapat hadir sebagai "
+				"peserta tambahan: isi nama dan sekolah.");
+	} else {
+		pb_mask_name(name, mname, sizeof(mname));
+		pb_mask_school(school, mschool, sizeof(mschool));
+		out = json_pack("{s:b, s:s, s:s, s:s}", "walk_in", 0, "name", mname,
+				"school", mschool, "nuptk", groups);
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "session", json_integer(k.id));
+		json_object_set_new(out, "title", json_string(k.title));
+		json_object_set_new(out, "ticket", json_string(ticket));
+		json_object_set_new(out, "ticket_s", json_integer(r->web->cfg.ticket_s));
+	}
+	device_cookie(cookie, sizeof(cookie), dev);
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, fresh ?
+		(const char *const[]){ "Set-Cookie", cookie, NULL } : NULL);
 }
 
 /* What a phone gets back: the record with the name and school masked (the
@@ -351,7 +575,7 @@ static json_t *public_record(const json_t *rec, int existing)
 		return NULL;
 	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
 	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O}",
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O, s:b}",
 			 "id", json_object_get(rec, "id"), "uid", json_object_get(rec, "uid"),
 			 "session", json_object_get(rec, "session"),
 			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
@@ -359,10 +583,41 @@ static json_t *public_record(const json_t *rec, int existing)
 			 "existing", existing, "walk_in", json_object_get(rec, "walk_in"),
 			 "wall_ms", json_object_get(rec, "wall_ms"),
 			 "clock_source", json_object_get(rec, "clock_source"),
-			 "boot_id", json_object_get(rec, "boot_id"));
+			 "boot_id", json_object_get(rec, "boot_id"),
+			 "held", pb_att_day_held(json_string_value(json_object_get(rec, "day"))));
 }
 
-/* POST /api/v1/checkin {session, nuptk, code, signature, name?, school?} */
+/* The check-in's session, day and NUPTK from a lookup's ticket; the body
+ * gets "nuptk" and "session" like a check-in with a code. NULL with an
+ * error queued in *ret. */
+static json_t *checkin_by_ticket(struct pb_req *r, sqlite3 *db, json_t *in, const char *dev,
+				 struct pb_kegiatan *k, char day[PB_DAY_LEN + 1],
+				 enum MHD_Result *ret)
+{
+	struct pb_ticket t;
+	int rc;
+
+	rc = pb_ticket_find(db, json_string_value(json_object_get(in, "ticket")), dev, &t);
+	if (rc == 0)
+		rc = pb_kegiatan_get(db, t.kegiatan_id, k);
+	if (rc != 0) {
+		json_decref(in);
+		*ret = rc < 0 ? DB_ERR(r) :
+			ERR(r, MHD_HTTP_FORBIDDEN, "ticket_expired",
+			    "Waktu mengisi sudah habis. Tekan Lanjut lagi dengan kode di layar "
+			    "fasilitator.");
+		return NULL;
+	}
+	sodium_memzero(k->secret, sizeof(k->secret));
+	memcpy(day, t.day, sizeof(t.day));
+	if (pb_att_day_held(day))               /* the clock was confirmed since */
+		(void)pb_att_checkin_day(day);
+	json_object_set_new(in, "nuptk", json_string(t.nuptk));
+	json_object_set_new(in, "session", json_integer(k->id));
+	return in;
+}
+
+/* POST /api/v1/checkin {ticket | session?+nuptk+code, signature, name?, school?} */
 enum MHD_Result pb_handle_checkin(struct pb_req *r)
 {
 	struct pb_kegiatan k;
@@ -371,15 +626,21 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	enum pb_sig_result sr;
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1], dev[PB_ID_HEX_LEN + 1], cookie[128];
-	const char *devc = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
 	const char *name, *school;
 	char *sig = NULL;
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *in, *rec = NULL, *pub;
+	int fresh, ticket;
 
 	if (db == NULL)
 		return DB_ERR(r);
-	in = pb_checkin_common(r, db, &k, day, &ret);
+	device_id(r, dev, &fresh);
+	in = pb_body_json(r, &ret);
+	if (in == NULL)
+		return ret;
+	ticket = json_object_get(in, "ticket") != NULL;
+	in = ticket ? checkin_by_ticket(r, db, in, dev, &k, day, &ret) :
+		      checkin_common_in(r, db, in, &k, day, &ret);
 	if (in == NULL)
 		return ret;
 	sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
@@ -388,8 +649,9 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 		if (sr == PB_SIG_TOO_LARGE)
 			return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
 				   "Tanda tangan terlalu besar: hapus dan tanda tangani lagi");
-		return ERR(r, MHD_HTTP_BAD_REQUEST, sr == PB_SIG_EMPTY ? "no_signature" : "bad_signature",
-			   "Tanda tangan kosong atau tidak sah");
+		return field_err(r, MHD_HTTP_BAD_REQUEST,
+				 sr == PB_SIG_EMPTY ? "no_signature" : "bad_signature", "signature",
+				 "Tanda tangan kosong atau tidak sah");
 	}
 	name = json_string_value(json_object_get(in, "name"));
 	school = json_string_value(json_object_get(in, "school"));
@@ -397,12 +659,9 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	    (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX))) {
 		free(sig);
 		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_name", "name",
+				 "Nama atau sekolah tidak sah");
 	}
-	if (device_valid(devc))
-		memcpy(dev, devc, sizeof(dev));
-	else
-		pb_id_new(dev);
 	memset(&c, 0, sizeof(c));
 	c.kegiatan_id = k.id;
 	c.day = day;
@@ -413,15 +672,25 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	c.client = r->client;
 	c.device = dev;
 	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	c.status = !pb_att_day_held(day) && pb_att_is_late(&k, pb_clock_wall_ms(),
+							    r->web->cfg.late_after) ? "late" : "present";
 	ar = pb_att_checkin(db, &c, &rec);
 	free(sig);
+	if (ar == PB_ATT_OK && ticket) {
+		pb_db_writer_lock();
+		(void)pb_ticket_drop(db, json_string_value(json_object_get(in, "ticket")));
+		pb_db_writer_unlock();
+	}
 	json_decref(in);
+	if (ar == PB_ATT_NAME_REQUIRED)
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "name_required", "name",
+				 "NUPTK tidak ada di daftar peserta: isi nama dan sekolah "
+				 "(peserta tambahan)");
 	if (ar != PB_ATT_OK && ar != PB_ATT_EXISTING)
 		return att_error(r, ar);
 	pub = public_record(rec, ar == PB_ATT_EXISTING);
 	json_decref(rec);
-	snprintf(cookie, sizeof(cookie), DEVICE_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
-		 "Max-Age=%d", dev, PB_DEVICE_COOKIE_MAX_AGE);
+	device_cookie(cookie, sizeof(cookie), dev);
 	return pb_respond_json_with(r, ar == PB_ATT_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK, pub,
 				    (const char *const[]){ "Set-Cookie", cookie, NULL });
 }
@@ -455,9 +724,17 @@ enum MHD_Result pb_handle_attendance(struct pb_req *r)
 	enum MHD_Result ret;
 	char day[PB_DAY_LEN + 1];
 
+	json_t *out;
+	unsigned wrong, refused;
+
 	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
 		return ret;
-	return pb_respond_json_with(r, MHD_HTTP_OK, pb_att_day(pb_web_db(r->web), &k, day), NULL);
+	out = pb_att_day(pb_web_db(r->web), &k, day);
+	pb_guard_code_stats(k.id, &wrong, &refused);
+	if (out != NULL)
+		json_object_set_new(out, "wrong_codes", json_pack("{s:i, s:i}", "wrong", (int)wrong,
+								   "refused", (int)refused));
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* A day's list (or the session's JP totals) as a CSV download; audited,
@@ -511,7 +788,9 @@ enum MHD_Result pb_handle_jp_csv(struct pb_req *r)
 	return day_csv(r, 1);
 }
 
-/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason, day?, name?, school?} */
+/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason?, day?, name?, school?}:
+ * present/late without a reason is the facilitator's confirmation of a
+ * teacher who could not sign; excused, sick and absent need a reason. */
 enum MHD_Result pb_handle_mark(struct pb_req *r)
 {
 	struct pb_login who;
@@ -531,16 +810,20 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	school = json_string_value(json_object_get(in, "school"));
 	if (!pb_nuptk_valid(nuptk))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
-	else if (status == NULL || (strcmp(status, "present") != 0 && strcmp(status, "absent") != 0))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status", "Status harus present atau absent");
-	else if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
-			  "Tulis alasan (mis. tanda tangan di kertas, ponsel rusak)");
+	else if (!pb_att_status_valid(status))
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
+			  "Status harus present, late, excused, sick atau absent");
+	else if (reason != NULL && reason[0] != '\0' && !pb_text_valid(reason, PB_REASON_MAX))
+		ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_reason", "reason", "Alasan tidak sah");
+	else if (!pb_att_status_present(status) && (reason == NULL || reason[0] == '\0'))
+		ret = field_err(r, MHD_HTTP_BAD_REQUEST, "reason_required", "reason",
+				"Tulis alasan (mis. izin keluarga, sakit, tidak datang)");
 	else if ((name != NULL && !pb_text_valid(name, PB_ROSTER_TEXT_MAX)) ||
 		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
 	else {
-		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status, reason, name, school,
+		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status,
+				 reason != NULL ? reason : "", name, school,
 				 who.name, r->client, &out);
 		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :
 					att_error(r, ar);

@@ -8,6 +8,8 @@
 #include "pb_claims.h"
 #include "pb_db.h"
 #include "pb_hash.h"
+#include "pb_ids.h"
+#include "pb_image.h"
 #include "pb_log.h"
 #include "pb_rates.h"
 #include "pb_roster.h"
@@ -27,16 +29,6 @@
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
-
-static int hex32_valid(const char *s)
-{
-	if (s == NULL || strlen(s) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
 
 static int load_session(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
 			enum MHD_Result *ret)
@@ -111,6 +103,9 @@ static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
 	case PB_CLAIM_PAID:
 		return ERR(r, MHD_HTTP_CONFLICT, "already_paid",
 			   "Klaim sudah dibayar: keputusan tidak dapat diubah");
+	case PB_CLAIM_DECIDED:
+		return ERR(r, MHD_HTTP_CONFLICT, "not_withdrawable",
+			   "Klaim ini sudah diputuskan atau ditarik: tidak dapat ditarik lagi");
 	case PB_CLAIM_STORE:
 		return ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
 			   "Foto kuitansi tidak dapat disimpan");
@@ -199,7 +194,9 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 	const char *type = json_string_value(json_object_get(j, "type"));
 	const char *data = json_string_value(json_object_get(j, "data"));
 	const char *sniffed;
-	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0;
+	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0, clean_len;
+	unsigned char *clean;
+	enum pb_image_result ir;
 
 	if (type == NULL || data == NULL || strlen(type) > RECEIPT_TYPE_MAX) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_missing",
@@ -245,7 +242,27 @@ static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
 			   "Jenis foto yang disebut tidak sama dengan isinya");
 		return -1;
 	}
-	rc->mime = sniffed;
+	/* Decoded and stored anew: only its pixels are kept (no EXIF, no
+	 * GPS position, nothing crafted for the facilitator's browser). */
+	ir = pb_image_reencode(rc->data, rc->len, r->web->cfg.receipt_max_pixels, max, &clean,
+			       &clean_len);
+	if (ir == PB_IMAGE_TOO_MANY_PIXELS) {
+		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_many_pixels",
+			   "Foto kuitansi terlalu besar (piksel): ambil ulang dengan ukuran lebih "
+			   "kecil");
+		return -1;
+	}
+	if (ir != PB_IMAGE_OK) {
+		pb_info("receipt from %s: %s", r->client, pb_image_strerror(ir));
+		*ret = ir == PB_IMAGE_NO_MEMORY ? DB_ERR(r) :
+			ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_not_image",
+			    "Berkas kuitansi bukan foto JPEG atau PNG yang utuh");
+		return -1;
+	}
+	free(rc->data);
+	rc->data = clean;
+	rc->len = clean_len;
+	rc->mime = "image/jpeg";
 	rc->store = &r->web->store;
 	return 0;
 }
@@ -304,7 +321,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 			goto done;
 		c.actor = who.name;
-	} else if (!hex32_valid(proof)) {
+	} else if (!pb_id_valid(proof)) {
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 			  "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		goto done;
@@ -472,6 +489,8 @@ static json_t *status_totals(const json_t *claims)
 		int64_t a = json_integer_value(json_object_get(c, "amount"));
 		int64_t *acc = strcmp(s, "approved") == 0 ? &app : strcmp(s, "rejected") == 0 ? &rej :
 			       strcmp(s, "paid") == 0 ? &paid : &sub;
+		if (strcmp(s, "withdrawn") == 0)
+			continue;
 		if (__builtin_add_overflow(*acc, a, acc))
 			return NULL;
 	}
@@ -503,7 +522,7 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 			return ret;
 	} else {
-		if (!hex32_valid(proof))
+		if (!pb_id_valid(proof))
 			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
 				   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
@@ -521,6 +540,8 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 			return claim_error(r, PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
 	}
 	list = pb_claims_list(db, k.id, nuptk, NULL);
+	if (list != NULL && pb_req_en(r))
+		pb_claims_why_en(list);
 	if (list == NULL)
 		return DB_ERR(r);
 	tot = status_totals(list);
@@ -628,10 +649,12 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 		unsigned status = cr == PB_CLAIM_NOT_FOUND ? MHD_HTTP_NOT_FOUND : MHD_HTTP_CONFLICT;
 		snprintf(msg, sizeof(msg), "Klaim %lld: %s. Tidak ada keputusan yang disimpan.",
 			 (long long)bad, cr == PB_CLAIM_LOCKED ? "hari sudah dikunci" :
-			 cr == PB_CLAIM_PAID ? "sudah dibayar" : "tidak ditemukan di kegiatan ini");
+			 cr == PB_CLAIM_PAID ? "sudah dibayar" :
+			 cr == PB_CLAIM_DECIDED ? "sudah ditarik guru" : "tidak ditemukan di kegiatan ini");
 		ret = pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:I}",
 			"error", cr == PB_CLAIM_LOCKED ? "day_locked" : cr == PB_CLAIM_PAID ?
-				 "already_paid" : "not_found",
+				 "already_paid" : cr == PB_CLAIM_DECIDED ? "claim_withdrawn" :
+				 "not_found",
 			"message", msg, "claim", (json_int_t)bad), NULL);
 		return ret;
 	}
@@ -662,6 +685,38 @@ enum MHD_Result pb_handle_claim_decision(struct pb_req *r)
 	ret = decide(r, &who, kid, &id, 1, in);
 	json_decref(in);
 	return ret;
+}
+
+/* POST /api/v1/claims/{id}/withdraw {checkin} (the teacher, with the
+ * proof of their check-in): a claim still only submitted is taken back. */
+enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r)
+{
+	enum MHD_Result ret;
+	enum pb_claim_result cr;
+	const char *proof;
+	int64_t id;
+	json_t *in, *out = NULL;
+
+	if (pb_parse_id(r->params[0], &id) != 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Klaim tidak ditemukan");
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	proof = json_string_value(json_object_get(in, "checkin"));
+	if (!pb_id_valid(proof)) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+	}
+	cr = pb_claim_withdraw(pb_web_db(r->web), id, proof, r->client, &out);
+	json_decref(in);
+	if (cr != PB_CLAIM_OK)
+		return claim_error(r, cr, PB_PRICE_OK);
+	if (pb_req_en(r)) {
+		json_t *one = json_pack("[O]", out);
+		pb_claims_why_en(one);
+		json_decref(one);
+	}
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* POST /api/v1/sessions/{id}/claims/decisions {ids: [...], decision,
@@ -782,6 +837,8 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	if (pb_claim_setting_get(db, k.id, &set) != 0)
 		return DB_ERR(r);
 	list = pb_claims_list(db, k.id, nuptk, day);
+	if (list != NULL && pb_req_en(r))
+		pb_claims_why_en(list);
 	nom = pb_claims_nominatif(db, &k);
 	tot = list != NULL ? status_totals(list) : NULL;
 	if (list == NULL || nom == NULL || tot == NULL) {

@@ -7,16 +7,18 @@
 #include "pb_db.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
+#include "pb_timeset.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define SESSION_COOKIE "pb_sid"
-#define LOGIN_FIELD_MAX 256          /* bytes of a user name or password sent */
+#define LOGIN_FIELD_MAX PB_SESSION_USER_MAX  /* bytes of a user name or password sent */
 
 static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -24,7 +26,8 @@ static void limits(const struct pb_web *w, struct pb_session_limits *lim)
 {
 	lim->idle_s = w->cfg.session_idle_s;
 	lim->max_s = w->cfg.session_max_s;
-	lim->fail_max_account = w->cfg.login_fail_max;
+	lim->fail_max_pair = w->cfg.login_fail_max;
+	lim->fail_max_account = w->cfg.login_fail_max_account;
 	lim->fail_max_client = w->cfg.login_fail_max_client;
 	lim->lockout_s = w->cfg.login_lockout_s;
 }
@@ -51,6 +54,16 @@ enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *
 	return pb_queue(r, status, resp);
 }
 
+/* 1 if a Content-Type names JSON ("application/json", parameters allowed). */
+static int is_json_type(const char *ct)
+{
+	static const char json[] = "application/json";
+
+	return ct != NULL && strncasecmp(ct, json, sizeof(json) - 1) == 0 &&
+	       (ct[sizeof(json) - 1] == '\0' || ct[sizeof(json) - 1] == ';' ||
+		ct[sizeof(json) - 1] == ' ');
+}
+
 json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	json_t *j;
@@ -58,6 +71,12 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 	if (r->body == NULL || r->body_len == 0) {
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
 					"Data permintaan kosong");
+		return NULL;
+	}
+	if (!is_json_type(pb_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		/* a cross-site form can send text/plain, never this */
+		*ret = pb_respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_json",
+					"Data permintaan harus berjenis application/json");
 		return NULL;
 	}
 	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
@@ -123,99 +142,74 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 
 void pb_clock_restore(struct pb_web *w, sqlite3 *db)
 {
-	char v[32];
-
-	if (strcmp(w->cfg.clock_adjust, "offset") != 0)
-		return;
-	if (pb_db_meta_get(db, "clock.offset_ms", v, sizeof(v)) == 0) {
-		pb_clock_set_offset_ms(strtoll(v, NULL, 10));
-		pb_clock_set_source(PB_CLOCK_BROWSER);
-		pb_notice("clock: wall time offset %s ms from an earlier browser step", v);
-	}
+	(void)pb_timeset_restore(db, w->cfg.clock_adjust);
 }
 
-/* Move the box clock forward by step_ms. 0 on success. */
-static int clock_step(struct pb_web *w, sqlite3 *db, int64_t step_ms)
+/* The step a staff browser's time asks for: any direction while the clock
+ * is unconfirmed in this boot, forward only once a browser confirmed it,
+ * none over NTP or a real-time clock: from the warning threshold on.
+ * Smaller differences only confirm. */
+static int64_t browser_step(enum pb_clock_source src, int64_t diff)
 {
-	char v[32];
-
-	if (strcmp(w->cfg.clock_adjust, "settime") == 0) {
-		struct timespec ts;
-		int64_t ns;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ns = (int64_t)ts.tv_nsec + (step_ms % 1000) * 1000000;
-		ts.tv_sec += (time_t)(step_ms / 1000) + (time_t)(ns / 1000000000);
-		ts.tv_nsec = (long)(ns % 1000000000);
-		if (clock_settime(CLOCK_REALTIME, &ts) != 0) {
-			pb_warn("clock: cannot set the time (%s): give pb-web CAP_SYS_TIME or "
-				"set [attendance] clock_adjust = offset", strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(w->cfg.clock_adjust, "offset") == 0) {
-		int64_t off = pb_clock_offset_ms() + step_ms;
-		snprintf(v, sizeof(v), "%" PRId64, off);
-		if (pb_db_meta_set(db, "clock.offset_ms", v) != 0)
-			return -1;
-		pb_clock_set_offset_ms(off);
-		return 0;
-	}
-	return -1;
+	if (src == PB_CLOCK_UNSYNCED)
+		return diff > PB_CLOCK_WARN_MS || -diff > PB_CLOCK_WARN_MS ? diff : 0;
+	if (src == PB_CLOCK_BROWSER && diff > PB_CLOCK_WARN_MS)
+		return diff;
+	return 0;
 }
 
-/* Compare a staff browser's time with the box; step the box clock forward
- * when it is unsynced and the browser is ahead. Returns the clock report. */
+/* Compare a staff browser's time with the box: confirm an unconfirmed
+ * clock, step it when browser_step() says so, or (admin_set) set it to
+ * the browser's time. *rc_out gets the result of a refused change. */
 static json_t *clock_observe(struct pb_req *r, sqlite3 *db, const struct pb_login *who,
-			     const json_t *client_ms_j)
+			     const json_t *client_ms_j, int admin_set,
+			     enum pb_timeset_result *rc_out)
 {
-	int64_t client_ms, box_ms, diff, stepped = 0;
+	int64_t client_ms, box_ms, diff, step = 0, stepped = 0;
 	enum pb_clock_source src;
+	enum pb_timeset_result rc = PB_TIMESET_OK;
+	json_t *out;
 
+	pb_timeset_refresh(db, r->web->cfg.clock_adjust);
 	box_ms = pb_clock_wall_ms();
 	if (!json_is_integer(client_ms_j))
 		return json_pack("{s:I, s:s}", "box_ms", (json_int_t)box_ms,
 				 "source", pb_clock_source_name(pb_clock_source()));
 	client_ms = json_integer_value(client_ms_j);
+	if (!pb_clock_in_range(client_ms)) {
+		rc = PB_TIMESET_OUT_OF_RANGE;
+		diff = 0;
+		goto report;
+	}
 	pthread_mutex_lock(&clock_lock);
 	box_ms = pb_clock_wall_ms();
 	diff = client_ms - box_ms;
 	src = pb_clock_source();
-	if (src == PB_CLOCK_UNSYNCED && diff > PB_CLOCK_STEP_MIN_MS &&
-	    strcmp(r->web->cfg.clock_adjust, "off") != 0 && pb_db_begin(db) == 0) {
-		struct pb_stamp before;
-		json_t *p;
-		char *text = NULL;
-		pb_clock_now(&before);
-		if (clock_step(r->web, db, diff) == 0) {
-			p = json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s}",
-				      "from_ms", (json_int_t)before.wall_ms,
-				      "step_ms", (json_int_t)diff, "by", who->name,
-				      "method", r->web->cfg.clock_adjust,
-				      "boot_id", before.boot_id, "mono_ms", (json_int_t)before.mono_ms,
-				      "client", r->client);
-			text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-			json_decref(p);
-			pb_clock_set_source(PB_CLOCK_BROWSER);
-			if (text != NULL && pb_outbox_append(db, "box.clock_step", text, NULL, NULL) == 0 &&
-			    pb_audit_add(db, who->name, "box.clock_step", text, r->client) == 0 &&
-			    pb_db_commit(db) == 0) {
-				stepped = diff;
-				pb_notice("clock: moved forward %" PRId64 " ms from %s's browser",
-					  diff, who->name);
-			}
-			free(text);
-		}
-		pb_db_rollback(db);
-		box_ms = pb_clock_wall_ms();
-		diff = client_ms - box_ms;
+	step = admin_set ? diff : browser_step(src, diff);
+	if (step != 0 || src == PB_CLOCK_UNSYNCED || admin_set) {
+		rc = pb_timeset_apply(db, r->web->cfg.clock_adjust, step, who->name, r->client,
+				      admin_set ? "admin" : "staff browser");
+		if (rc == PB_TIMESET_OFF && step != 0 && !admin_set)   /* still confirm it */
+			rc = pb_timeset_apply(db, r->web->cfg.clock_adjust, 0, who->name,
+					      r->client, "staff browser");
+		else if (rc == PB_TIMESET_OK)
+			stepped = step;
 	}
+	box_ms = pb_clock_wall_ms();
+	diff = client_ms - box_ms;
 	pthread_mutex_unlock(&clock_lock);
-	return json_pack("{s:I, s:I, s:I, s:b, s:I, s:s}", "box_ms", (json_int_t)box_ms,
-			 "client_ms", (json_int_t)client_ms, "diff_ms", (json_int_t)diff,
-			 "warn", diff >= PB_CLOCK_WARN_MS || -diff >= PB_CLOCK_WARN_MS,
-			 "stepped_ms", (json_int_t)stepped,
-			 "source", pb_clock_source_name(pb_clock_source()));
+report:
+	*rc_out = rc;
+	out = json_pack("{s:I, s:I, s:I, s:b, s:I, s:s, s:b}", "box_ms", (json_int_t)box_ms,
+			"client_ms", (json_int_t)client_ms, "diff_ms", (json_int_t)diff,
+			"warn", rc != PB_TIMESET_OK || diff >= PB_CLOCK_WARN_MS ||
+				-diff >= PB_CLOCK_WARN_MS,
+			"stepped_ms", (json_int_t)stepped,
+			"source", pb_clock_source_name(pb_clock_source()),
+			"confirmed", pb_timeset_confirmed());
+	if (out != NULL && rc != PB_TIMESET_OK)
+		json_object_set_new(out, "refused", json_string(pb_timeset_strerror(rc)));
+	return out;
 }
 
 static json_t *login_json(const struct pb_login *who)
@@ -251,7 +245,7 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	enum MHD_Result ret;
 	json_t *in = pb_body_json(r, &ret), *out;
 	const char *user, *pw, *old;
-	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256], retry[16];
+	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256];
 	unsigned retry_s = 0;
 	enum pb_session_result sr;
 
@@ -275,12 +269,9 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	sr = pb_session_login(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
 	if (sr == PB_SESSION_LOCKED) {
 		json_decref(in);
-		snprintf(retry, sizeof(retry), "%u", retry_s);
-		return pb_respond_json_with(r, MHD_HTTP_TOO_MANY_REQUESTS,
-			json_pack("{s:s, s:s, s:i}", "error", "locked_out", "message",
-				  "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
-				  "retry_after_s", (int)retry_s),
-			(const char *const[]){ "Retry-After", retry, NULL });
+		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "locked_out",
+					"Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+					retry_s);
 	}
 	if (sr == PB_SESSION_BAD_LOGIN) {
 		(void)audit_now(db, pb_staff_name_valid(user) ? user : "?", "staff.login_failed",
@@ -296,9 +287,11 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	}
 	(void)audit_now(db, who.name, "staff.login", r->client);
 	out = login_json(&who);
-	if (out != NULL)
-		json_object_set_new(out, "clock",
-				    clock_observe(r, db, &who, json_object_get(in, "client_time_ms")));
+	if (out != NULL) {
+		enum pb_timeset_result tr;
+		json_object_set_new(out, "clock", clock_observe(r, db, &who,
+				    json_object_get(in, "client_time_ms"), 0, &tr));
+	}
 	json_decref(in);
 	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
 		 token);
@@ -338,12 +331,46 @@ enum MHD_Result pb_handle_me(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, login_json(&who), NULL);
 }
 
-/* POST /api/v1/clock {"client_time_ms"} (CSRF): compare clocks */
+/* The refusal of a clock change, in words for the admin. */
+static enum MHD_Result clock_refused(struct pb_req *r, enum pb_timeset_result tr)
+{
+	char msg[200], max[32];
+	time_t t = (time_t)(pb_clock_max_ms() / 1000);
+	struct tm tm;
+
+	switch (tr) {
+	case PB_TIMESET_OUT_OF_RANGE:
+		gmtime_r(&t, &tm);
+		strftime(max, sizeof(max), "%Y-%m-%d", &tm);
+		snprintf(msg, sizeof(msg), pb_req_en(r) ?
+			 "Time refused: it must be between 2020-01-01 and %s. Check your "
+			 "device's clock." :
+			 "Waktu ditolak: harus antara 2020-01-01 dan %s. Periksa jam perangkat Anda.",
+			 max);
+		return pb_respond_json_with(r, MHD_HTTP_BAD_REQUEST,
+			json_pack("{s:s, s:s, s:s}", "error", "time_out_of_range", "message", msg,
+				  "lang", PB_LANG(r)), NULL);
+	case PB_TIMESET_OFF:
+		return pb_respond_error(r, MHD_HTTP_CONFLICT, "clock_adjust_off",
+					"Jam kotak tidak boleh diubah ([attendance] clock_adjust = off)");
+	case PB_TIMESET_SYSTEM:
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "clock_settime",
+					"Jam sistem tidak dapat disetel (butuh CAP_SYS_TIME)");
+	default:
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Basis data tidak dapat ditulis");
+	}
+}
+
+/* POST /api/v1/clock {"client_time_ms", "confirm"?} (CSRF): compare clocks;
+ * with "confirm": true an admin sets the box clock to client_time_ms. */
 enum MHD_Result pb_handle_clock(struct pb_req *r)
 {
 	struct pb_login who;
 	enum MHD_Result ret;
+	enum pb_timeset_result tr = PB_TIMESET_OK;
 	json_t *in, *out;
+	int set;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
@@ -355,7 +382,23 @@ enum MHD_Result pb_handle_clock(struct pb_req *r)
 		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_time",
 					"client_time_ms harus bilangan bulat (milidetik)");
 	}
-	out = clock_observe(r, pb_web_db(r->web), &who, json_object_get(in, "client_time_ms"));
+	set = json_is_true(json_object_get(in, "confirm"));
+	if (set && strcmp(who.role, "admin") != 0) {
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_FORBIDDEN, "admin_only",
+					"Hanya admin yang boleh menyetel jam kotak");
+	}
+	if (set && pb_clock_source() == PB_CLOCK_NTP) {
+		json_decref(in);
+		return pb_respond_error(r, MHD_HTTP_CONFLICT, "clock_ntp",
+					"Jam kotak disetel oleh NTP dan tidak diubah dari peramban");
+	}
+	out = clock_observe(r, pb_web_db(r->web), &who, json_object_get(in, "client_time_ms"),
+			    set, &tr);
 	json_decref(in);
+	if (set && tr != PB_TIMESET_OK) {
+		json_decref(out);
+		return clock_refused(r, tr);
+	}
 	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }

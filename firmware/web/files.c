@@ -265,7 +265,7 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 		add_disposition(resp, info.name);
 	if (!keep || status != MHD_HTTP_OK)
 		return pb_queue(r, status, resp);
-	pb_add_security_headers(resp);
+	pb_add_sandbox_headers(resp);
 	ret = MHD_queue_response(r->conn, status, resp);
 	pb_debug("%s %s from %s: %u", r->method, r->url, r->client, status);
 	cache_keep(sha, version, resp);

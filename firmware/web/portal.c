@@ -340,9 +340,11 @@ enum MHD_Result pb_handle_portal_accept(struct pb_req *r)
 		"expires_ms", (json_int_t)exp, "mac", mac));
 }
 
-/* GET /portal: the portal page of the web app. */
+/* GET /portal: the portal page of the web app; after Lanjut
+ * (?lanjut=1, where the form's 303 lands) the page that says it worked,
+ * which needs no JavaScript. */
 enum MHD_Result pb_handle_portal_page(struct pb_req *r)
 {
-	r->url = "/portal.html";
+	r->url = pb_query(r, "lanjut") != NULL ? "/portal-ok.html" : "/portal.html";
 	return pb_handle_static(r);
 }

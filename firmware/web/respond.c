@@ -10,12 +10,32 @@
 	    "object-src 'self'; frame-src 'self'; frame-ancestors 'self'; "       \
 	    "base-uri 'none'; form-action 'self'"
 
-void pb_add_security_headers(struct MHD_Response *resp)
+/* Content from modules (and lessons) is not the box's own: a document
+ * served with it gets an opaque origin (no allow-same-origin, ever), so
+ * its scripts can neither read the box's storage nor send the staff's
+ * cookies (SameSite=Strict: an opaque origin is another site) nor read
+ * any API answer; they may run, inline too, for HTML5 lessons. */
+#define CSP_SANDBOX "sandbox allow-scripts allow-forms allow-popups allow-modals " \
+		    "allow-downloads; default-src 'self' 'unsafe-inline' data: blob:; " \
+		    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+
+static void add_common_security(struct MHD_Response *resp)
 {
-	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+void pb_add_sandbox_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP_SANDBOX);
+	add_common_security(resp);
+}
+
+void pb_add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	add_common_security(resp);
 }
 
 const char *pb_header(struct pb_req *r, const char *name)
@@ -89,7 +109,10 @@ enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response 
 		pb_err("%s %s: cannot create a response", r->method, r->url);
 		return MHD_NO;
 	}
-	pb_add_security_headers(resp);
+	if (r->route != NULL && (r->route->flags & ROUTE_SANDBOX))
+		pb_add_sandbox_headers(resp);
+	else
+		pb_add_security_headers(resp);
 	if (r->in_pool) {               /* the event loop queues it (server.c) */
 		if (r->answer != NULL)
 			MHD_destroy_response(r->answer);
@@ -197,7 +220,8 @@ enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body)
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message)
 {
-	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", message);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "error", code, "message", pb_msg(r, code, message),
+			      "lang", pb_msg_lang(r, code));
 
 	if (o == NULL)
 		return MHD_NO;
@@ -270,7 +294,8 @@ static enum MHD_Result unavailable(struct pb_req *r, const char *msg, size_t len
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+				PB_WEB_STR(PB_WEB_BUDGET_RETRY_S));
 	return pb_queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
 }
 
@@ -278,6 +303,28 @@ enum MHD_Result pb_respond_busy(struct pb_req *r)
 {
 	static const char msg[] =
 		"{\"error\":\"busy\",\"message\":\"Kotak sedang sibuk, coba lagi sebentar\"}";
+
+	return unavailable(r, msg, sizeof(msg) - 1);
+}
+
+enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *code,
+				 const char *message, unsigned retry_s)
+{
+	char retry[16];
+
+	snprintf(retry, sizeof(retry), "%u", retry_s);
+	return pb_respond_json_with(r, status,
+		json_pack("{s:s, s:s, s:s, s:i}", "error", code, "message", pb_msg(r, code, message),
+			  "lang", pb_msg_lang(r, code), "retry_after_s", (int)retry_s),
+		(const char *const[]){ "Retry-After", retry, NULL });
+}
+
+/* The bytes held for request bodies reached [web] body_budget_bytes. */
+enum MHD_Result pb_respond_body_budget(struct pb_req *r)
+{
+	static const char msg[] =
+		"{\"error\":\"busy\",\"message\":\"Kotak sedang menerima banyak data, coba "
+		"lagi sebentar\"}";
 
 	return unavailable(r, msg, sizeof(msg) - 1);
 }

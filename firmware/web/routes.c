@@ -1,16 +1,19 @@
 #include "web.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Every route pb-web answers. Order matters only where patterns overlap:
  * the first match wins. The static web app is the catch-all. Handlers run
  * in the pool (server.c) unless ROUTE_QUICK: mark only those that never
- * wait for a database write, a disk sync or long work. */
+ * wait for a database write, a disk sync or long work. A route with
+ * ROUTE_BODY takes a small JSON form, ROUTE_BODY_* more; any other route
+ * refuses a body. */
 const struct pb_route pb_routes[] = {
 	{ "GET", "/healthz", pb_handle_health, ROUTE_QUICK },
 	{ "GET", "/api/v1/modules", pb_handle_modules, ROUTE_QUICK },
 	{ "GET", "/api/v1/modules/*", pb_handle_module, ROUTE_QUICK },
-	{ "GET", "/f/*/*", pb_handle_file, ROUTE_QUICK },
+	{ "GET", "/f/*/*", pb_handle_file, ROUTE_QUICK | ROUTE_SANDBOX },
 	{ "GET", "/api/captive", pb_handle_captive_api, ROUTE_QUICK },
 	{ "GET", "/portal", pb_handle_portal_page, ROUTE_QUICK },
 	{ "GET", "/api/v1/portal", pb_handle_portal_info, ROUTE_QUICK },
@@ -24,10 +27,11 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/me", pb_handle_me, 0 },
 	{ "POST", "/api/v1/clock", pb_handle_clock, ROUTE_BODY },
 	{ "GET", "/api/v1/sessions", pb_handle_sessions_list, 0 },
-	{ "POST", "/api/v1/sessions", pb_handle_session_create, ROUTE_BODY },
+	{ "POST", "/api/v1/sessions", pb_handle_session_create, ROUTE_BODY_SIGNED },
 	{ "GET", "/api/v1/sessions/*", pb_handle_session_get, 0 },
-	{ "POST", "/api/v1/sessions/*/roster", pb_handle_roster, ROUTE_BODY },
+	{ "POST", "/api/v1/sessions/*/roster", pb_handle_roster, ROUTE_BODY_FILE },
 	{ "GET", "/api/v1/sessions/*/code", pb_handle_code, 0 },
+	{ "GET", "/api/v1/sessions/*/qr.svg", pb_handle_session_qr, 0 },
 	{ "GET", "/api/v1/sessions/*/attendance", pb_handle_attendance, 0 },
 	{ "GET", "/api/v1/sessions/*/attendance.csv", pb_handle_attendance_csv, 0 },
 	{ "GET", "/api/v1/sessions/*/jp.csv", pb_handle_jp_csv, 0 },
@@ -36,23 +40,39 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/sessions/*/unlock", pb_handle_unlock, ROUTE_BODY },
 	{ "POST", "/api/v1/sessions/*/allow", pb_handle_allow, ROUTE_BODY },
 	{ "POST", "/api/v1/checkin/lookup", pb_handle_checkin_lookup, ROUTE_BODY },
-	{ "POST", "/api/v1/checkin", pb_handle_checkin, ROUTE_BODY },
+	{ "POST", "/api/v1/checkin", pb_handle_checkin, ROUTE_BODY_SIGNED },
 	{ "GET", "/api/v1/attendance/*/signature.svg", pb_handle_signature, 0 },
-	{ "POST", "/api/v1/claims", pb_handle_claim_submit, ROUTE_BODY },
+	{ "POST", "/api/v1/claims", pb_handle_claim_submit, ROUTE_BODY_RECEIPT },
 	{ "GET", "/api/v1/claims", pb_handle_claims_teacher, 0 },
 	{ "GET", "/api/v1/claims/options", pb_handle_claim_options, 0 },
 	{ "POST", "/api/v1/claims/proof", pb_handle_claim_proof, ROUTE_BODY },
 	{ "POST", "/api/v1/claims/*/decision", pb_handle_claim_decision, ROUTE_BODY },
+	{ "POST", "/api/v1/claims/*/withdraw", pb_handle_claim_withdraw, ROUTE_BODY },
 	{ "GET", "/api/v1/claims/*/receipt", pb_handle_claim_receipt, 0 },
 	{ "GET", "/api/v1/claims/*/signature.svg", pb_handle_claim_signature, 0 },
 	{ "GET", "/api/v1/sessions/*/claims", pb_handle_session_claims, 0 },
 	{ "GET", "/api/v1/sessions/*/claims.csv", pb_handle_session_claims_csv, 0 },
-	{ "POST", "/api/v1/sessions/*/claims/decisions", pb_handle_claim_bulk, ROUTE_BODY },
+	{ "POST", "/api/v1/sessions/*/claims/decisions", pb_handle_claim_bulk, ROUTE_BODY_SIGNED },
 	{ "POST", "/api/v1/sessions/*/claim-settings", pb_handle_claim_settings, ROUTE_BODY },
-	{ "POST", "/api/v1/rates", pb_handle_rates, ROUTE_BODY },
+	{ "POST", "/api/v1/rates", pb_handle_rates, ROUTE_BODY_FILE },
 	{ "GET", "/", pb_handle_static, ROUTE_PREFIX | ROUTE_QUICK },
 	{ NULL, NULL, NULL, 0 },
 };
+
+size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg)
+{
+	size_t receipt_b64 = ((size_t)cfg->receipt_max_bytes + 2) / 3 * 4;
+
+	if (rt == NULL || !(rt->flags & ROUTE_BODY))
+		return 0;
+	if ((rt->flags & ROUTE_BODY_FILE) == ROUTE_BODY_FILE)
+		return cfg->max_body_bytes;
+	if ((rt->flags & ROUTE_BODY_RECEIPT) == ROUTE_BODY_RECEIPT)
+		return receipt_b64 + PB_WEB_SIGNED_BODY_MAX;
+	if ((rt->flags & ROUTE_BODY_SIGNED) == ROUTE_BODY_SIGNED)
+		return PB_WEB_SIGNED_BODY_MAX;
+	return PB_WEB_JSON_BODY_MAX;
+}
 
 /* Match url against pattern, capturing '*' segments into r->params. */
 static int match(const struct pb_route *rt, const char *url, struct pb_req *r)
@@ -95,7 +115,9 @@ const struct pb_route *pb_route_find(const char *method, const char *url,
 
 	*path_matched = 0;
 	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
-		if (!match(rt, url, NULL))
+		/* A path a route names answers only that route's methods (405
+		 * for others), not the web app's catch-all below it. */
+		if (!match(rt, url, NULL) || ((rt->flags & ROUTE_PREFIX) && *path_matched))
 			continue;
 		*path_matched = 1;
 		if (strcmp(rt->method, m) != 0)
@@ -104,4 +126,20 @@ const struct pb_route *pb_route_find(const char *method, const char *url,
 		return rt;
 	}
 	return NULL;
+}
+
+void pb_route_allow(const char *url, char *out, size_t len)
+{
+	int named = 0;
+
+	snprintf(out, len, "%s", "");
+	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
+		if (!match(rt, url, NULL) || ((rt->flags & ROUTE_PREFIX) && named))
+			continue;
+		named = 1;
+		if (strstr(out, rt->method) != NULL)
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s%s", out[0] ? ", " : "",
+			 rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	}
 }

@@ -12,7 +12,8 @@
 #include <sys/socket.h>
 
 /* Beyond what every server needs: SQLite (locks, sync, WAL, its -shm
- * file), receipt photos into the content store (a shard folder, then a
+ * file), receipt photos (decoded here by libjpeg-turbo and libpng, from
+ * memory into memory: nothing beyond what every server needs) into the content store (a shard folder, then a
  * rename from store/tmp: api_claims.c, pb_store_adopt), and bind for the
  * unix socket hostapd answers on (admin_wifi.c). */
 static const char *const allowed[] = {

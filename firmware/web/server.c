@@ -7,8 +7,10 @@
 
 #include <arpa/inet.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,13 +54,37 @@ static void client_text(struct MHD_Connection *c, char *out, size_t len)
 			  out, (socklen_t)len);
 }
 
+/* The memory budget for request bodies ([web] body_budget_bytes), shared
+ * by every connection: 0 if n more bytes fit (now counted for r), -1. */
+static int budget_take(struct pb_req *r, size_t n)
+{
+	struct pb_web *w = r->web;
+
+	if (__atomic_add_fetch(&w->body_bytes, n, __ATOMIC_RELAXED) > w->cfg.body_budget_bytes) {
+		__atomic_sub_fetch(&w->body_bytes, n, __ATOMIC_RELAXED);
+		return -1;
+	}
+	r->body_held += n;
+	return 0;
+}
+
+/* Free the body and give its bytes back to the budget. */
+static void body_drop(struct pb_req *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+	__atomic_sub_fetch(&r->web->body_bytes, r->body_held, __ATOMIC_RELAXED);
+	r->body_held = 0;
+}
+
 static void free_req(struct pb_req *r)
 {
 	if (r == NULL)
 		return;
 	if (r->answer != NULL)
 		MHD_destroy_response(r->answer);
-	free(r->body);
+	body_drop(r);
 	free(r);
 }
 
@@ -208,21 +234,30 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Add an upload chunk to the body, up to the configured limit. */
+/* Add an upload chunk to the body, up to the route's limit and within the
+ * memory budget (bytes announced by Content-Length were counted already). */
 static void take_body(struct pb_req *r, const char *data, size_t len)
 {
-	size_t max = r->web->cfg.max_body_bytes;
+	size_t need;
 	char *nb;
 
-	if (r->body_too_big)
+	if (r->body_too_big || r->body_over_budget)
 		return;
-	if (r->body_len + len > max) {
+	if (len > r->body_max - r->body_len) {
 		r->body_too_big = 1;
+		body_drop(r);
 		return;
 	}
-	nb = realloc(r->body, r->body_len + len + 1);
+	need = r->body_len + len + 1;
+	if (need > r->body_held && budget_take(r, need - r->body_held) != 0) {
+		r->body_over_budget = 1;
+		body_drop(r);
+		return;
+	}
+	nb = realloc(r->body, need);
 	if (nb == NULL) {
-		r->body_too_big = 1;
+		r->body_over_budget = 1;
+		body_drop(r);
 		return;
 	}
 	r->body = nb;
@@ -245,6 +280,69 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return MHD_http_unescape(s);
 }
 
+/* The raw request target, before libmicrohttpd splits its query: with
+ * more than PB_WEB_QUERY_PARAMS_MAX parameters the request is marked for
+ * 414, and the query is cut at its first '&' so that libmicrohttpd does
+ * not spend the connection's memory on the rest (it would then be left
+ * unable to answer at all until the connection timed out). The string is
+ * libmicrohttpd's own read buffer, writable, handed over as const. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct pb_req *r;
+	const char *q = strchr(uri, '?');
+	unsigned n = 0;
+
+	(void)c;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->web = cls;                  /* on_completed may get r without on_request */
+	if (q == NULL)
+		return r;
+	for (const char *p = q; *p; p++)
+		n += *p == '&';
+	if (n + 1 > PB_WEB_QUERY_PARAMS_MAX) {
+		r->too_many_params = 1;
+		*(char *)(uintptr_t)strchr(q, '&') = '\0';
+	}
+	return r;
+}
+
+/* Content-Length given more than once, or beside Transfer-Encoding: the
+ * body's end is ambiguous (a smuggled request behind a proxy). */
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	unsigned *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		n[0]++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		n[1]++;
+	return MHD_YES;
+}
+
+static int length_ambiguous(struct MHD_Connection *c)
+{
+	unsigned n[2] = { 0, 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, n);
+	return n[0] > 1 || (n[0] == 1 && n[1] > 0);
+}
+
+static enum MHD_Result method_not_allowed(struct pb_req *r)
+{
+	char allow[PB_WEB_ALLOW_MAX];
+
+	pb_route_allow(r->url, allow, sizeof(allow));
+	return pb_respond_json_with(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		json_pack("{s:s, s:s}", "error", "method_not_allowed", "message",
+			  "Metode tidak diizinkan"),
+		(const char *const[]){ MHD_HTTP_HEADER_ALLOW, allow, NULL });
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size,
@@ -256,8 +354,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	const char *cl;
 
 	(void)version;
-	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
+	if (r == NULL || r->conn == NULL) {       /* the first call (on_uri made r) */
+		if (r == NULL)
+			r = calloc(1, sizeof(*r));
 		if (r == NULL)
 			return MHD_NO;
 		r->web = w;
@@ -273,29 +372,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (__atomic_load_n(&w->open_connections, __ATOMIC_RELAXED) >
 		    (long)w->cfg.max_connections)
 			return pb_respond_busy(r);
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > w->cfg.max_body_bytes)
-			return pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-						"Data yang dikirim terlalu besar");
+		if (r->too_many_params)
+			return pb_respond_error(r, MHD_HTTP_URI_TOO_LONG, "too_many_params",
+						"Alamat memuat terlalu banyak parameter");
+		if (length_ambiguous(c))
+			return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_length",
+						"Panjang data permintaan tidak jelas");
 		if (pb_portal_foreign_host(r))      /* captive portal, before routing */
 			return pb_portal_answer(r);
 		r->route = pb_route_find(method, url, r, &path_matched);
 		if (r->route == NULL)
-			return path_matched ?
-				pb_respond_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-						 "method_not_allowed", "Metode tidak diizinkan") :
+			return path_matched ? method_not_allowed(r) :
 				pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 						 "Alamat tidak ditemukan");
+		/* The body's size is checked before a byte of it is held:
+		 * from Content-Length here, and chunk by chunk in take_body. */
+		r->body_max = pb_route_body_max(r->route, &w->cfg);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > r->body_max)
+			return r->body_max == 0 ?
+				pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "unexpected_body",
+						 "Permintaan ini tidak menerima data") :
+				pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+						 "Data yang dikirim terlalu besar");
+		if (cl != NULL && budget_take(r, (size_t)strtoull(cl, NULL, 10) + 1) != 0)
+			return pb_respond_body_budget(r);
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		if (r->route->flags & ROUTE_BODY)
-			take_body(r, upload_data, *upload_size);
-		else
-			r->body_too_big = 1;    /* a body where none belongs */
+		take_body(r, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->body_over_budget)
+		return pb_respond_body_budget(r);
 	if (r->body_too_big)
 		return (r->route->flags & ROUTE_BODY) ?
 			pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
@@ -384,6 +494,7 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, w,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_END);
 	if (w->mhd == NULL) {

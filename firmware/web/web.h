@@ -29,6 +29,22 @@
 /* Memory freed by the pool's handlers goes back to the system at most this
  * often (seconds), when the pool is idle. */
 #define PB_WEB_TRIM_EVERY_S  2
+/* Request bodies by route (struct pb_route.body): a JSON form, a JSON form
+ * carrying a signature (or a list of decisions), and what a receipt photo
+ * adds to its claim as base64 on top of that. CSV files take [web]
+ * max_body_bytes, receipts [claims] receipt_max_bytes. */
+#define PB_WEB_JSON_BODY_MAX   (8 * 1024)
+#define PB_WEB_SIGNED_BODY_MAX (96 * 1024)
+/* Seconds a client is told to wait (Retry-After) when the bytes held for
+ * request bodies reach [web] body_budget_bytes. */
+#define PB_WEB_BUDGET_RETRY_S  5
+/* Query parameters in one request: more gets 414 at once (libmicrohttpd
+ * would otherwise run out of its per-connection memory on them, and leave
+ * the connection hanging until its timeout). */
+#define PB_WEB_QUERY_PARAMS_MAX 64
+#define PB_WEB_ALLOW_MAX        64   /* bytes of an Allow header */
+#define PB_WEB_STR_(x) #x
+#define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as header text */
 
 struct pb_web {
 	struct pb_config cfg;
@@ -38,6 +54,8 @@ struct pb_web {
 	pthread_key_t db_key;            /* one SQLite handle per server thread */
 	int64_t started_ms;
 	long open_connections;           /* updated atomically */
+	size_t body_bytes;               /* held for request bodies (atomically),
+					  * at most [web] body_budget_bytes */
 	int serving;                     /* set (atomically) once confined: before
 					  * it, every request gets 503 "starting" */
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
@@ -58,7 +76,11 @@ struct pb_req {
 	int nparams;
 	char *body;                      /* request body, NUL-terminated */
 	size_t body_len;
+	size_t body_max;                 /* the route's limit */
+	size_t body_held;                /* counted in web->body_bytes */
 	int body_too_big;
+	int body_over_budget;
+	int too_many_params;             /* seen in the raw URI (server.c) */
 	/* A handler run in the pool (server.c) leaves its answer here; the
 	 * event loop queues it when the connection resumes. */
 	int in_pool;
@@ -71,9 +93,14 @@ struct pb_req {
 typedef enum MHD_Result (*pb_handler)(struct pb_req *r);
 
 enum pb_route_flags {
-	ROUTE_BODY = 1 << 0,             /* takes a request body */
+	ROUTE_BODY = 1 << 0,             /* takes a JSON form (PB_WEB_JSON_BODY_MAX) */
 	ROUTE_PREFIX = 1 << 1,           /* pattern matches any path below it */
 	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
+	ROUTE_SANDBOX = 1 << 6,          /* content not the box's own: pb_add_sandbox_headers */
+	/* Bodies larger than a JSON form (pb_route_body_max) */
+	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
+	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
+	ROUTE_BODY_FILE = ROUTE_BODY | 1 << 5,     /* [web] max_body_bytes: CSV imports */
 };
 
 struct pb_route {
@@ -87,6 +114,10 @@ struct pb_route {
 extern const struct pb_route pb_routes[];
 const struct pb_route *pb_route_find(const char *method, const char *url,
 				     struct pb_req *r, int *path_matched);
+/* The methods the routes of url answer, as an Allow header ("GET, HEAD"). */
+void pb_route_allow(const char *url, char *out, size_t len);
+/* Bytes of body the route takes: 0 without ROUTE_BODY. */
+size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg);
 
 /* server.c */
 int pb_server_start(struct pb_web *w);
@@ -96,6 +127,18 @@ sqlite3 *pb_web_db(struct pb_web *w);    /* this thread's handle, or NULL */
 /* respond.c */
 enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response *resp);
 enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body);
+/* lang.c: 1 when the request asks for English (?lang=en, or an
+ * Accept-Language whose first language is English). */
+int pb_req_en(struct pb_req *r);
+/* The message for an error code in the request's language: id, or its
+ * English text. */
+const char *pb_msg(struct pb_req *r, const char *code, const char *id);
+/* The language pb_msg answers for code: "en" or "id" (the "lang" of an
+ * error answer, so that a page shows only messages in its language). */
+const char *pb_msg_lang(struct pb_req *r, const char *code);
+/* The language of a message written for this request in both languages. */
+#define PB_LANG(r) (pb_req_en(r) ? "en" : "id")
+
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message);
 enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char *mime,
@@ -104,9 +147,17 @@ struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 					void *data, size_t len, int free_it);
 enum MHD_Result pb_respond_busy(struct pb_req *r);
 enum MHD_Result pb_respond_starting(struct pb_req *r);
+enum MHD_Result pb_respond_body_budget(struct pb_req *r);
+/* An error with "retry_after_s" and the Retry-After header (429, 503). */
+enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *code,
+				 const char *message, unsigned retry_s);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
-void pb_add_security_headers(struct MHD_Response *resp);
+void pb_add_security_headers(struct MHD_Response *resp);   /* the box's own pages */
+/* Module and lesson files: Content-Security-Policy: sandbox (scripts run,
+ * in an opaque origin, never with the staff's rights). pb_queue adds it
+ * on ROUTE_SANDBOX routes; a handler queueing by itself calls it. */
+void pb_add_sandbox_headers(struct MHD_Response *resp);
 int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
@@ -116,8 +167,8 @@ int pb_parse_id(const char *s, int64_t *out);
 int pb_etag_matches(const char *if_none_match, const char *etag);
 
 /* auth.c: staff logins, the "require staff + CSRF" gate, the clock step */
-#define PB_CLOCK_STEP_MIN_MS  (2 * 60 * 1000)   /* browser ahead by more: step forward */
-#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference */
+#define PB_CLOCK_WARN_MS      (5 * 60 * 1000)   /* staff pages warn from this difference,
+							  and a staff browser steps the clock */
 #define PB_DEVICE_COOKIE_MAX_AGE (400 * 24 * 3600)
 enum pb_staff_need {
 	PB_NEED_STAFF = 0,       /* fasilitator or admin */
@@ -160,6 +211,10 @@ enum MHD_Result pb_handle_lock(struct pb_req *r);
 enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
+enum MHD_Result pb_handle_session_qr(struct pb_req *r);
+/* The check-in address for one session (http://short_name/checkin.html?s=ID). */
+#define PB_CHECKIN_URL_MAX 200
+int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len);
 /* Staff only: the strokes load() finds for the id in the path, as SVG. */
 enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db, int64_t id));
 /* The common part of lookup, check-in and the claims proof: the body
@@ -170,6 +225,7 @@ json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 
 /* api_claims.c */
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
+enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r);
 enum MHD_Result pb_handle_claims_teacher(struct pb_req *r);
 enum MHD_Result pb_handle_claim_options(struct pb_req *r);
 enum MHD_Result pb_handle_claim_decision(struct pb_req *r);
@@ -209,6 +265,23 @@ enum MHD_Result pb_handle_portal_page(struct pb_req *r);
 /* admin_wifi.c */
 enum MHD_Result pb_handle_admin_wifi(struct pb_req *r);
 enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
+
+/* guard.c: wrong session codes per client address, device and session
+ * ([attendance] code_fail_max, code_fail_max_session, code_fail_window_s) */
+#define PB_GUARD_KEY_MAX      64     /* bytes of an address or device id */
+#define PB_GUARD_CLIENTS_MAX  1024   /* addresses (and devices) counted at once */
+#define PB_GUARD_SESSIONS_MAX 256    /* sessions counted at once */
+#define PB_GUARD_ANY_SESSION  0      /* a code typed without a session (the code picks it) */
+/* Before a code is checked: 0 (the attempt now counts as a wrong code),
+ * or the seconds this client must wait (answer 429). device may be NULL. */
+unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *device,
+			   int64_t session);
+/* The code was right (or no guess): give the attempt back. */
+void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device,
+		      int64_t session);
+/* Wrong codes and refused attempts for a session since pb-web started. */
+void pb_guard_code_stats(int64_t session, unsigned *wrong, unsigned *refused);
+void pb_guard_reset(void);               /* forget every count (harnesses) */
 
 /* sandbox.c: the seccomp filter for every thread ([web] seccomp); 0/-1 */
 int pb_sandbox_enter(void);

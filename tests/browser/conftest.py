@@ -72,3 +72,19 @@ def staff_login(d, box, user, password):
         d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
         WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "app-view").is_displayed())
     d.get_log("browser")
+
+
+def started_box(sections=""):
+    """A box with a facilitator account, started; and that facilitator
+    logged in over the API (tests/system/attendance_util.py)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "system"))
+    from attendance_util import Staff, add_staff
+    box = Box(sections=sections or None)
+    try:
+        box.start()
+        add_staff(box)
+        return box, Staff(box)
+    except BaseException:
+        box.close()
+        raise

@@ -14,7 +14,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import PHONE, SCREENSHOTS, set_viewport
 from pbtest import Box
@@ -87,15 +87,16 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         d.switch_to.new_window("window")
         set_viewport(d, *PHONE)
         d.get(box.base + "/checkin.html")
-        wait(d, lambda d: len(Select(d.find_element(By.ID, "session")).options) >= 1 and
-             d.find_element(By.ID, "session").get_attribute("value") == str(sid),
-             "today's session not offered")
+        wait(d, lambda d: d.find_element(By.ID, "nuptk").is_displayed(), "no check-in form")
         d.find_element(By.ID, "nuptk").send_keys(nuptk(1))
-        # a wrong code is refused with an Indonesian message on the page
+        # a wrong code is refused with an Indonesian message next to the code field
         d.find_element(By.ID, "code").send_keys("%06d" % ((int(code) + 1) % 1000000))
         d.find_element(By.ID, "lookup").click()
-        wait(d, lambda d: d.find_element(By.ID, "error").is_displayed() and
-             "Kode sesi salah" in d.find_element(By.ID, "error").text, "wrong code not refused")
+        wait(d, lambda d: d.find_element(By.ID, "code-error").is_displayed() and
+             "Kode sesi salah" in d.find_element(By.ID, "code-error").text,
+             "wrong code not refused")
+        assert d.find_element(By.ID, "code").get_attribute("aria-invalid") == "true"
+        assert d.switch_to.active_element.get_attribute("id") == "code"
         d.find_element(By.ID, "code").clear()
         d.find_element(By.ID, "code").send_keys(code)
         d.find_element(By.ID, "lookup").click()
@@ -105,7 +106,8 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         assert "Malang" not in who
         # submitting without a signature is refused on the page
         d.find_element(By.ID, "submit").click()
-        wait(d, lambda d: d.find_element(By.ID, "error").is_displayed(), "empty signature passed")
+        wait(d, lambda d: d.find_element(By.ID, "sign-error").is_displayed(),
+             "empty signature passed")
         draw_signature(d, d.find_element(By.ID, "pad"))
         shot(d, "phone-signed")
         d.find_element(By.ID, "submit").click()

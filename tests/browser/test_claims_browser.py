@@ -93,6 +93,11 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
              "no daily allowance button")
         assert "150.000" in d.find_element(By.ID, "flat-harian").text
         d.find_element(By.ID, "flat-harian").click()
+        # one confirmation, in the page
+        wait(d, lambda d: d.find_element(By.ID, "flat-confirm").is_displayed(), "no confirmation")
+        assert "150.000" in d.find_element(By.ID, "flat-question").text
+        assert d.switch_to.active_element.get_attribute("id") == "flat-yes"
+        d.find_element(By.ID, "flat-yes").click()
         wait(d, lambda d: "Uang harian" in d.find_element(By.ID, "mine-rows").text,
              "daily allowance claim not listed")
         # transport at cost above the ceiling: the page says what will be paid

@@ -576,6 +576,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 "Cookie: pb_sid=%s\r\n%s%s%s", token[who],
 			 (data[1] & 4) ? "" : "X-CSRF-Token: ", (data[1] & 4) ? "" : csrf[who],
 			 (data[1] & 4) ? "" : "\r\n");
+	pb_guard_reset();                      /* and the same counts of wrong codes */
 	before = sqlite3_total_changes64(db);
 	status = http(rt->method, path, rt->ctype, extra, b, blen, ans, sizeof(ans));
 	FUZZ_CHECK(status >= 100 && status <= 599);

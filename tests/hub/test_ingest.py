@@ -1,12 +1,17 @@
 """pb-hub against a real PostgreSQL and real boxes: enrolment, ingest
 exactly once, and every refusal of docs/sync-protocol.md §4 with nothing
 stored."""
+import csv
 import gzip
+import io
 import json
 import os
+import re
+import subprocess
 
 import requests
 
+from pbtest import binary
 from pbhub import (Sync, box_counts, box_key, box_records, make_body, post_batch, sign,
                   sync_section)
 
@@ -161,10 +166,12 @@ def test_refusals_store_nothing(boxes, hub):
     refused(post_batch(hub, aid, body, sign(key, body)), "broken_chain", 409)
     assert hub.count() == 10
 
-    # revoked: refused, and the box says so in its status
+    # revoked: refused before the body is read, like an unknown box (whether
+    # a box is revoked is told only to what it signed: enrolment, a GET), and
+    # the box says so in its status after enrolling again
     hub.cli("revoke", aid)
     body = make_body(aid, recs[10:])
-    refused(post_batch(hub, aid, body, sign(key, body)), "revoked", 403)
+    refused(post_batch(hub, aid, body, sign(key, body)), "unknown_box", 403)
     s = Sync(a).start(["-1"])
     assert s.daemon.proc.wait(timeout=60) == 1
     s.daemon.stop(expect_code=1)
@@ -336,3 +343,31 @@ def test_two_hubs_on_one_database(boxes, hub, pg, tmpdir_hub):
         assert "chain OK, 2000 records" in hub.cli("verify", bid).stdout
     finally:
         other.stop()
+
+
+def test_export_shows_clock_and_time_running_backwards(boxes, hub):
+    """A box whose clock was set back mid-sequence (PB_CLOCK_SKEW_MS shifts
+    the raw clock pbctl reads): its later record is flagged; a held
+    check-in dated afterwards is exported with that day."""
+    b = enrolled_box(boxes, hub)
+
+    def add(payload, type_="attendance.checkin", skew=0):
+        p = subprocess.run([binary("pbctl"), "-c", b.conf, "outbox", "add", type_,
+                            json.dumps(payload)], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, PB_CLOCK_SKEW_MS=str(skew)))
+        assert p.returncode == 0, p.stderr
+
+    add({"session_id": "S9", "id": "a1", "nuptk": "1", "name": "Ani", "day": "2026-01-01"})
+    add({"session_id": "S9", "id": "a2", "nuptk": "2", "name": "Budi", "day": "?c4ed8e5b"},
+        skew=-3600 * 1000)
+    add({"session_id": "S9", "id": "a2", "day": "2026-01-02"}, type_="attendance.dated")
+    s = Sync(b).start(["-1"])
+    assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
+    s.daemon.stop()
+    rows = list(csv.DictReader(io.StringIO(hub.cli("export", "attendance", "--session",
+                                                   "S9").stdout)))
+    assert [r["name"] for r in rows] == ["Ani", "Budi"]
+    assert [r["time_backwards"] for r in rows] == ["no", "yes"]
+    assert rows[1]["day"] == "2026-01-02" and rows[0]["day"] == "2026-01-01"
+    assert all(r["clock_source"] for r in rows)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["received_at"]) for r in rows)

@@ -77,7 +77,7 @@ def test_office_revokes_a_box_over_http(boxes, hub):
     key = box_key(a)
     body = make_body(aid, box_records(a, 6))
     r = post_batch(hub, aid, body, sign(key, body))
-    assert r.status_code == 403 and r.json()["error"] == "revoked", r.text
+    assert r.status_code == 403 and r.json()["error"] == "unknown_box", r.text
     r = signed_get(hub, a, "/v1/feed/rates", "?after=0")
     assert r.status_code == 403 and r.json()["error"] == "revoked"
     # the other box goes on as before

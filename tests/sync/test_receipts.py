@@ -3,7 +3,6 @@ PostgreSQL): receipt photos reach the hub and the finance office, and the
 retention purge takes a session's claims' personal data and photo files
 off the box once the hub holds them, leaving the daftar nominatif's
 totals as they were."""
-import hashlib
 import os
 import re
 import shutil
@@ -18,7 +17,8 @@ from pbtest import Daemon, binary
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from claims_util import JPEG, PNG, ClaimBox, checkin, nuptk, receipt, roster_csv  # noqa: E402
+from claims_util import (JPEG, PNG, ClaimBox, checkin, nuptk, receipt,  # noqa: E402
+                         roster_csv, stored_receipt)
 
 CENTRE = "PB-TEST-001"
 DAY_MS = 86400 * 1000
@@ -61,10 +61,12 @@ def later():
 
 def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     cb = claim_box(boxes, hub)
-    jpeg_sha = hashlib.sha256(JPEG).hexdigest()
-    png_sha = hashlib.sha256(PNG).hexdigest()
     c0 = filed(cb.transport(0, 75000, evidence="receipt", receipt=receipt(JPEG)))
-    filed(cb.transport(1, 40000, evidence="receipt", receipt=receipt(PNG, "image/png")))
+    c1 = filed(cb.transport(1, 40000, evidence="receipt", receipt=receipt(PNG, "image/png")))
+    # the box keeps each photo decoded and encoded anew as JPEG
+    jpeg_sha, _, _, jpeg = stored_receipt(cb, c0["id"])
+    png_sha, _, png_mime, png = stored_receipt(cb, c1["id"])
+    assert png_mime == "image/jpeg"
     filed(cb.transport(2, 60000))                       # the signed statement (DPR)
     for i in range(3):
         filed(cb.claim(i, "uang_harian"))
@@ -79,7 +81,7 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     assert box_counts(cb.box)[1] == 0
     assert hub.sql("SELECT string_agg(sha256 || ':' || size || ':' || mime, ',' ORDER BY "
                    "sha256) FROM photos") == ",".join(sorted(
-                       [f"{jpeg_sha}:{len(JPEG)}:image/jpeg", f"{png_sha}:{len(PNG)}:image/png"]))
+                       [f"{jpeg_sha}:{len(jpeg)}:image/jpeg", f"{png_sha}:{len(png)}:image/jpeg"]))
     with cb.db() as c:
         assert {s for (s,) in c.execute("SELECT sha256 FROM receipt_upload")} == \
             {jpeg_sha, png_sha}
@@ -92,11 +94,11 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     auth = {"Authorization": "Bearer " + tok}
     r = requests.get(hub.base + f"/v1/office/claims/{c0['uid']}/receipt", headers=auth,
                      timeout=30)
-    assert r.status_code == 200 and r.content == JPEG
+    assert r.status_code == 200 and r.content == jpeg
     assert r.headers["Content-Type"] == "image/jpeg"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     r = requests.get(hub.base + f"/v1/office/photos/{png_sha}", headers=auth, timeout=30)
-    assert r.status_code == 200 and r.content == PNG and r.headers["Content-Type"] == "image/png"
+    assert r.status_code == 200 and r.content == png and r.headers["Content-Type"] == "image/jpeg"
     r = requests.get(hub.base + f"/v1/office/photos/{png_sha}", timeout=30)
     assert r.status_code == 401 and r.json()["error"] == "unauthorized"
     r = requests.get(hub.base + "/v1/office/photos/" + "0" * 64, headers=auth, timeout=30)
@@ -112,13 +114,13 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     assert f"would purge session {uid}: claims.people — 6 row(s)" in out, out
     assert f"would purge session {uid}: claims.receipts — 2 row(s)" in out, out
     assert (f"would purge session {uid}: receipt photo files — 2 file(s), "
-            f"{len(JPEG) + len(PNG)} byte(s)") in out, out
-    assert f"would remove: 2 receipt photo file(s), {len(JPEG) + len(PNG)} byte(s)" in out
+            f"{len(jpeg) + len(png)} byte(s)") in out, out
+    assert f"would remove: 2 receipt photo file(s), {len(jpeg) + len(png)} byte(s)" in out
     assert os.path.exists(store_file(cb, jpeg_sha))     # a dry run changes nothing
 
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
     assert "purged: 1 session(s)" in out, out
-    assert f"removed: 2 receipt photo file(s), {len(JPEG) + len(PNG)} byte(s)" in out, out
+    assert f"removed: 2 receipt photo file(s), {len(jpeg) + len(png)} byte(s)" in out, out
     assert not os.path.exists(store_file(cb, jpeg_sha))
     assert not os.path.exists(store_file(cb, png_sha))
     with cb.db() as c:
@@ -132,7 +134,7 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
         # the same alias as the teacher's check-in: totals per teacher stay countable
         assert nu == alias[checkin_of[cid]]
     assert sorted(m for (_, _, _, _, _, _, m, _, e) in claims if e == "receipt") == \
-        ["image/jpeg", "image/png"]
+        ["image/jpeg", "image/jpeg"]                 # the PNG was kept as a JPEG
     for p in payloads:
         for secret in (jpeg_sha, png_sha, "Guru Nomor", nuptk(0), nuptk(1), nuptk(2)):
             assert secret not in p, p
@@ -143,13 +145,13 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     assert "0 session(s), 0 row(s)" in out and "removed: 0 receipt photo file(s)" in out
     # the office still has the photo
     r = requests.get(hub.base + f"/v1/office/photos/{jpeg_sha}", headers=auth, timeout=30)
-    assert r.status_code == 200 and r.content == JPEG
+    assert r.status_code == 200 and r.content == jpeg
 
 
 def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     cb = claim_box(boxes, hub, n=2)
-    sha = hashlib.sha256(JPEG).hexdigest()
-    filed(cb.transport(0, 50000, evidence="receipt", receipt=receipt(JPEG)))
+    sha, _, _, jpeg = stored_receipt(
+        cb, filed(cb.transport(0, 50000, evidence="receipt", receipt=receipt(JPEG)))["id"])
     approve_all(cb)
     uid = cb.staff.day(cb.sid)["session"]["uid"]
     path = store_file(cb, sha)
@@ -171,7 +173,7 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
 
     # mended: it goes up, and the purge can take it
     with open(path, "wb") as f:
-        f.write(JPEG)
+        f.write(jpeg)
     # teacher 0 files the same photo in a second session
     sid2 = cb.staff.create_session(title="Pelatihan lanjutan", days=1)
     assert cb.staff.roster(sid2, roster_csv(1)).status_code == 200
@@ -194,7 +196,7 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     assert os.path.exists(path)                           # session 2 still names it
     sync_once(cb.box)
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
-    assert f"removed: 1 receipt photo file(s), {len(JPEG)} byte(s)" in out, out
+    assert f"removed: 1 receipt photo file(s), {len(jpeg)} byte(s)" in out, out
     assert not os.path.exists(path)
 
 
@@ -245,7 +247,8 @@ def test_photo_upload_and_office_fetch_are_valgrind_clean(pg, tmpdir_hub, boxes)
     try:
         wait_for(lambda: "listening on" in hub.daemon.output(), 60, what="pb-hub under valgrind")
         cb = claim_box(boxes, hub, n=1)
-        filed(cb.transport(0, 50000, evidence="receipt", receipt=receipt(PNG, "image/png")))
+        sha, _, _, kept = stored_receipt(cb, filed(cb.transport(
+            0, 50000, evidence="receipt", receipt=receipt(PNG, "image/png")))["id"])
         sync_log = os.path.join(cb.box.dir, "vg-sync-photo.log")
         sync = Daemon([*VALGRIND, f"--log-file={sync_log}", binary("pb-sync"), "-c", cb.box.conf,
                        "-1"], os.path.join(cb.box.dir, "pb-sync.log"))
@@ -253,9 +256,9 @@ def test_photo_upload_and_office_fetch_are_valgrind_clean(pg, tmpdir_hub, boxes)
         sync.stop(expect_code=0)
         assert hub.sql("SELECT count(*) FROM photos") == "1"
         tok = hub.cli("office-token", "keuangan").stdout.strip()
-        r = requests.get(hub.base + "/v1/office/photos/" + hashlib.sha256(PNG).hexdigest(),
+        r = requests.get(hub.base + "/v1/office/photos/" + sha,
                          headers={"Authorization": "Bearer " + tok}, timeout=60)
-        assert r.status_code == 200 and r.content == PNG
+        assert r.status_code == 200 and r.content == kept
     finally:
         hub.stop()
     for log in (hub_log, sync_log):

@@ -2,6 +2,7 @@
 session with a roster, check-ins that give each teacher their proof
 (the check-in id), and claim requests over real HTTP."""
 import base64
+import io
 import os
 import sqlite3
 import sys
@@ -35,9 +36,29 @@ def rates_csv(year=YEAR):
     return "\r\n".join(lines) + "\r\n"
 
 
-# a small JPEG and PNG by their first bytes (the box checks magic and size)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x11" * 200
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200
+def photo(fmt, size=(64, 48), **save):
+    """A small real photo (a gradient) as JPEG or PNG bytes (Pillow)."""
+    from PIL import Image
+    img = Image.new("RGB", size)
+    img.putdata([(x * 4 % 256, y * 5 % 256, (x + y) % 256)
+                 for y in range(size[1]) for x in range(size[0])])
+    out = io.BytesIO()
+    img.save(out, fmt, **save)
+    return out.getvalue()
+
+
+# a small JPEG and PNG: the box decodes each and stores it as a new JPEG
+JPEG = photo("JPEG")
+PNG = photo("PNG")
+
+
+def stored_receipt(cb, claim_id):
+    """(sha256, size, mime, bytes) of the receipt the box stored for a claim."""
+    with cb.db() as c:
+        sha, size, mime = c.execute("SELECT receipt_sha256, receipt_size, receipt_mime "
+                                    "FROM claim WHERE id = ?", (claim_id,)).fetchone()
+    with open(os.path.join(cb.box.dir, "data", "store", sha[:2], sha), "rb") as f:
+        return sha, size, mime, f.read()
 
 
 def receipt(data=JPEG, mime="image/jpeg"):

@@ -109,7 +109,7 @@ def test_request_head_too_large(make_box):
 
 def test_body_too_large_and_unexpected_body(make_box):
     box = make_box(extra="max_body_bytes = 4096").start()
-    r = requests.post(box.base + "/api/v1/modules", data=b"x" * 10000)
+    r = requests.post(box.base + "/api/v1/rates", data=b"x" * 10000)
     assert r.status_code == 413
     assert r.json()["error"] == "too_large"
     r = requests.get(box.base + "/healthz", data=b"x" * 100)

@@ -1,11 +1,20 @@
-/* Check-in page (checkin.html): a teacher picks today's session, types
- * NUPTK and the session code, confirms the masked name, signs and is
- * checked in. ES5. */
+/* Check-in page (checkin.html): a teacher types NUPTK and the session code
+ * (the code picks the session), confirms the masked name (or, not on the
+ * roster, checks the NUPTK shown back before registering as a walk-in),
+ * signs and is checked in with the lookup's ticket. The phone remembers
+ * the NUPTK for the next day. ES5. */
 (function () {
 	"use strict";
 
 	var pad, found = null;           /* lookup answer */
-	var NUPTK_RE = /^[0-9]{16}$/, CODE_RE = /^[0-9]{6}$/;
+	var CODE_RE = /^[0-9]{6}$/, NUPTK_LEN = 16;
+	var STORE_ME = "pb.checkin.me";
+	/* which field a server error concerns, when it does not say */
+	var FIELD_OF = {bad_nuptk: "nuptk", bad_code: "code", wrong_code: "code",
+		code_expired: "code", ticket_expired: "code", name_required: "wname",
+		bad_name: "wname", no_signature: "sign", bad_signature: "sign",
+		signature_too_large: "sign"};
+	var FIELDS = ["nuptk", "code", "wname", "sign"];
 
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
@@ -13,67 +22,100 @@
 		e.textContent = text || "";
 		PB.show(e, !!text);
 	}
+	/* A message next to its field: the field is marked, focused and kept
+	 * in view above the on-screen keyboard; the message is announced. */
+	function fieldError(field, text) {
+		var msg = PB.$(field + "-error"), input = field === "sign" ? PB.$("pad") : PB.$(field);
+		msg.textContent = text;
+		PB.show(msg, true);
+		if (field !== "sign")
+			input.setAttribute("aria-invalid", "true");
+		if (input.focus && field !== "sign")
+			input.focus();
+		if (msg.scrollIntoView)
+			msg.scrollIntoView({block: "center"});
+	}
+	function clearErrors() {
+		var i;
+		error("");
+		for (i = 0; i < FIELDS.length; i++) {
+			PB.$(FIELDS[i] + "-error").textContent = "";
+			PB.show(PB.$(FIELDS[i] + "-error"), false);
+			if (FIELDS[i] !== "sign")
+				PB.$(FIELDS[i]).removeAttribute("aria-invalid");
+		}
+	}
+	function serverError(err, data) {
+		var f = data && data.field === "name" ? "wname" : data && data.field;
+		if (!f)
+			f = FIELD_OF[err.code];
+		if (f === "nuptk" || f === "code")
+			step("id");
+		if (f && PB.$(f + "-error"))
+			return fieldError(f, err.message);
+		error(err.message);
+	}
 	function step(name) {
 		PB.show(PB.$("step-id"), name === "id");
 		PB.show(PB.$("step-confirm"), name === "confirm");
 		PB.show(PB.$("step-done"), name === "done");
+		PB.show(PB.$("remembered"), name === "id" && !!me());
 	}
 
-	function loadSessions() {
-		var sel = PB.$("session");
-		PB.api("GET", "/api/v1/sessions", null, function (err, data) {
-			var i, n = 0, keep = sel.value;
-			if (err)
-				return error(err.message);
-			PB.clear(sel);
-			for (i = 0; i < data.sessions.length; i++) {
-				if (!data.sessions[i].today)
-					continue;
-				sel.appendChild(PB.el("option", {value: String(data.sessions[i].id)},
-						      data.sessions[i].title));
-				n++;
-			}
-			if (!n) {
-				sel.appendChild(PB.el("option", {value: ""}, PB.t("checkin.no_session")));
-				status(PB.t("checkin.no_session"));
-			}
-			if (keep)
-				sel.value = keep;
-		});
+	function digits(s) { return String(s).replace(/[^0-9]/g, ""); }
+
+	function me() {
+		var v = PB.store.get(STORE_ME), o = null;
+		try { o = v ? JSON.parse(v) : null; } catch (e) { o = null; }
+		return o && typeof o.nuptk === "string" && o.nuptk.length === NUPTK_LEN ? o : null;
 	}
 
-	function body() {
-		return {
-			session: parseInt(PB.$("session").value, 10),
-			nuptk: PB.$("nuptk").value.replace(/\s+/g, ""),
-			code: PB.$("code").value.replace(/\s+/g, "")
-		};
+	function showRemembered() {
+		var m = me();
+		if (m) {
+			PB.$("remembered-text").textContent = PB.t("checkin.remembered",
+				{name: m.name || "", nuptk: m.nuptk.substr(0, 4) + " \u2026 " + m.nuptk.substr(12)});
+			if (!PB.$("nuptk").value)
+				PB.$("nuptk").value = m.nuptk;
+		}
+		PB.show(PB.$("remembered"), !!m && !PB.$("step-id").hidden);
+	}
+
+	function forget() {
+		PB.store.set(STORE_ME, "");
+		PB.$("nuptk").value = "";
+		PB.show(PB.$("remembered"), false);
+		PB.$("nuptk").focus();
 	}
 
 	function lookup(ev) {
-		var b = body();
+		var b = {nuptk: digits(PB.$("nuptk").value), code: digits(PB.$("code").value)};
 		ev.preventDefault();
-		error("");
-		if (!b.session)
-			return error(PB.t("checkin.pick_session"));
-		if (!NUPTK_RE.test(b.nuptk)) {
-			PB.$("nuptk").focus();
-			return error(PB.t("checkin.bad_nuptk"));
-		}
-		if (!CODE_RE.test(b.code)) {
-			PB.$("code").focus();
-			return error(PB.t("checkin.bad_code"));
-		}
+		clearErrors();
+		if (b.nuptk.length !== NUPTK_LEN)
+			return fieldError("nuptk", PB.t("checkin.bad_nuptk"));
+		if (!CODE_RE.test(b.code))
+			return fieldError("code", PB.t("checkin.bad_code"));
 		status(PB.t("checkin.checking"));
+		PB.$("lookup").disabled = true;
 		PB.api("POST", "/api/v1/checkin/lookup", b, function (err, data) {
+			PB.$("lookup").disabled = false;
 			status("");
 			if (err)
-				return error(err.message);
+				return serverError(err, data);
 			found = data;
+			PB.$("session-title").textContent = PB.t("checkin.session_is", {title: data.title});
 			PB.$("who").textContent = data.walk_in ? "" :
 				data.name + (data.school ? ", " + data.school : "");
 			PB.show(PB.$("who"), !data.walk_in);
 			PB.show(PB.$("walkin"), !!data.walk_in);
+			PB.show(PB.$("walkin-check"), !!data.walk_in);
+			PB.show(PB.$("walkin-form"), false);
+			PB.show(PB.$("sign-part"), !data.walk_in);
+			if (data.walk_in) {
+				PB.$("walkin-message").textContent = data.message;
+				PB.$("walkin-echo").textContent = PB.t("checkin.walkin_echo", {nuptk: data.nuptk});
+			}
 			PB.$("confirm-heading").textContent = PB.t(data.walk_in ?
 				"checkin.walkin_heading" : "checkin.confirm_heading");
 			pad.clear();
@@ -82,30 +124,45 @@
 		});
 	}
 
+	function walkinYes() {
+		PB.show(PB.$("walkin-check"), false);
+		PB.show(PB.$("walkin-form"), true);
+		PB.show(PB.$("sign-part"), true);
+		PB.$("wname").focus();
+	}
+
+	function fixNuptk() {
+		found = null;
+		clearErrors();
+		step("id");
+		PB.$("nuptk").focus();
+		PB.$("nuptk").select();
+	}
+
 	function submit() {
-		var b = body();
-		error("");
-		if (pad.isEmpty())
-			return error(PB.t("checkin.sign_first"));
-		b.signature = pad.encode();
+		var b = {ticket: found ? found.ticket : ""};
+		clearErrors();
 		if (found && found.walk_in) {
 			b.name = PB.$("wname").value.replace(/^\s+|\s+$/g, "");
 			b.school = PB.$("wschool").value.replace(/^\s+|\s+$/g, "");
-			if (!b.name) {
-				PB.$("wname").focus();
-				return error(PB.t("checkin.name_first"));
-			}
+			if (!b.name)
+				return fieldError("wname", PB.t("checkin.name_first"));
 		}
+		if (pad.isEmpty())
+			return fieldError("sign", PB.t("checkin.sign_first"));
+		b.signature = pad.encode();
 		PB.$("submit").disabled = true;
 		status(PB.t("checkin.sending"));
 		PB.api("POST", "/api/v1/checkin", b, function (err, data, st) {
+			var n = digits(PB.$("nuptk").value);
 			PB.$("submit").disabled = false;
 			status("");
 			if (err)
-				return error(err.message);
+				return serverError(err, data);
 			/* the check-in id proves attendance on the claims page */
-			PB.store.set("pb.claims." + b.session + "." + b.nuptk, data.uid);
-			PB.store.set("pb.claims.last", b.session + "." + b.nuptk);
+			PB.store.set("pb.claims." + data.session + "." + n, data.uid);
+			PB.store.set("pb.claims.last", data.session + "." + n);
+			PB.store.set(STORE_ME, JSON.stringify({nuptk: n, name: data.name}));
 			PB.$("done-text").textContent = PB.t(st === 200 ? "checkin.done_again" :
 				"checkin.done", {name: data.name, time: data.time});
 			step("done");
@@ -115,24 +172,47 @@
 
 	function again() {
 		PB.$("nuptk").value = "";
+		PB.$("code").value = "";
 		found = null;
-		error("");
+		clearErrors();
 		step("id");
+		PB.show(PB.$("remembered"), false);
 		PB.$("nuptk").focus();
 	}
 
 	function setup() {
+		var i;
 		pad = PBSignature(PB.$("pad"));
 		PB.$("step-id").addEventListener("submit", lookup);
 		PB.$("clear").addEventListener("click", function () { pad.clear(); });
-		PB.$("back").addEventListener("click", function () { step("id"); error(""); });
+		PB.$("back").addEventListener("click", fixNuptk);
+		PB.$("walkin-fix").addEventListener("click", fixNuptk);
+		PB.$("walkin-yes").addEventListener("click", walkinYes);
+		PB.$("forget").addEventListener("click", forget);
 		PB.$("submit").addEventListener("click", submit);
 		PB.$("again").addEventListener("click", again);
+		for (i = 0; i < 2; i++)
+			PB.$(FIELDS[i]).addEventListener("input", clearErrors);
+	}
+
+	/* Opened from the projector's QR code (?s=ID): name the session; the
+	 * code still decides. */
+	function showSession() {
+		var s = /[?&]s=([0-9]+)/.exec(window.location.search);
+		if (!s)
+			return;
+		PB.api("GET", "/api/v1/sessions/" + s[1], null, function (err, k) {
+			if (!err && k && k.today) {
+				PB.$("from-qr").textContent = PB.t("checkin.session_is", {title: k.title});
+				PB.show(PB.$("from-qr"), true);
+			}
+		});
 	}
 
 	setup();
 	PB.init({page: "checkin", render: function () {
 		PB.title(PB.t("checkin.heading"));
-		loadSessions();
+		showRemembered();
+		showSession();
 	}});
 }());

@@ -62,15 +62,30 @@ var PB = (function () {
 	var TEXT_MAX = 262144;          /* longest text PB.getText accepts */
 
 	/* The header's menu: one line per page (its address and the key of its
-	 * name in common.json). It is shown once there are two pages or more. */
+	 * name in common.json). Teachers see theirs only; the staff pages show
+	 * the staff menu, reached through the footer's small "Masuk petugas". */
 	var NAV = [
 		{href: "/", key: "nav.modules"},
 		{href: "/checkin.html", key: "nav.checkin"},
-		{href: "/staff.html", key: "nav.staff"},
-		{href: "/klaim.html", key: "nav.claims"},
-		{href: "/klaim-staff.html", key: "nav.claims_staff"},
-		{href: "/admin-sync.html", key: "nav.sync"}
+		{href: "/klaim.html", key: "nav.claims"}
 	];
+	var STAFF_NAV = [
+		{href: "/staff.html", key: "nav.staff"},
+		{href: "/klaim-staff.html", key: "nav.claims_staff"},
+		{href: "/admin-wifi.html", key: "nav.wifi"},
+		{href: "/admin-sync.html", key: "nav.sync"},
+		{href: "/", key: "nav.modules"}
+	];
+
+	function navFor(path) {
+		var i;
+		if (path === "/proyektor.html")
+			return STAFF_NAV;
+		for (i = 0; i < STAFF_NAV.length; i++)
+			if (STAFF_NAV[i].href === path && path !== "/")
+				return STAFF_NAV;
+		return NAV;
+	}
 
 	var PB = {
 		lang: DEFAULT_LANG,
@@ -213,10 +228,13 @@ var PB = (function () {
 	};
 
 	/* ---- XHR ---- */
-	function failure(status, code, serverMessage) {
+	/* The page's own words for code; else the box's message when it is in
+	 * the page's language (the box follows Accept-Language and names its
+	 * language in "lang"), or quoted. */
+	function failure(status, code, serverMessage, serverLang) {
 		var key = "error." + code;
 		var message = PB.strings.hasOwnProperty(key) ? PB.t(key) :
-			(serverMessage && PB.lang === "id") ? serverMessage :
+			(serverMessage && (serverLang || "id") === PB.lang) ? serverMessage :
 			serverMessage ? PB.t("error.server", {message: serverMessage}) :
 			PB.t("error.http", {status: status});
 		return {status: status, code: code, message: message};
@@ -233,6 +251,8 @@ var PB = (function () {
 		}
 		xhr.open(method, url, true);
 		xhr.setRequestHeader("Accept", accept);
+		if (PB.lang)            /* the box answers messages in the page's language */
+			xhr.setRequestHeader("Accept-Language", PB.lang);
 		if (body !== null && body !== undefined)
 			xhr.setRequestHeader("Content-Type", "application/json");
 		if (PB.csrf && method !== "GET")   /* staff pages: the login's CSRF token */
@@ -266,7 +286,8 @@ var PB = (function () {
 				return callback(null, data, xhr.status);
 			}
 			if (data && typeof data.error === "string")
-				return callback(failure(xhr.status, data.error, data.message), data, xhr.status);
+				return callback(failure(xhr.status, data.error, data.message, data.lang),
+						data, xhr.status);
 			return callback(failure(xhr.status, "http_" + xhr.status), null, xhr.status);
 		});
 	};
@@ -349,8 +370,7 @@ var PB = (function () {
 				onclick: function () { PB.setLang(other); }
 			}, PB.t("lang.other"))
 		]));
-		if (NAV.length > 1)
-			h.appendChild(drawNav());
+		h.appendChild(drawNav());
 		if (PB.inPortalWindow())
 			h.appendChild(PB.el("div", {"class": "pb-portal", id: "pb-portal-banner", role: "note"},
 				PB.el("p", {"class": "pb-wrap"}, [
@@ -360,14 +380,15 @@ var PB = (function () {
 	}
 
 	function drawNav() {
-		var ul = PB.el("ul", {"class": "pb-wrap"}), here = window.location.pathname, i;
+		var ul = PB.el("ul", {"class": "pb-wrap"}), here = window.location.pathname, i, nav;
 		if (here === "/index.html")
 			here = "/";
-		for (i = 0; i < NAV.length; i++)
+		nav = navFor(here);
+		for (i = 0; i < nav.length; i++)
 			ul.appendChild(PB.el("li", null, PB.el("a", {
-				href: NAV[i].href,
-				"aria-current": NAV[i].href === here ? "page" : null
-			}, PB.t(NAV[i].key))));
+				href: nav[i].href,
+				"aria-current": nav[i].href === here ? "page" : null
+			}, PB.t(nav[i].key))));
 		return PB.el("nav", {"class": "pb-nav", "aria-label": PB.t("nav.label")}, ul);
 	}
 
@@ -381,9 +402,10 @@ var PB = (function () {
 				PB.t("footer.portal_hint") + " ",
 				PB.el("strong", {text: PB.t("footer.address")})
 			]),
-			PB.el("p", {"class": "pb-small"},
+			PB.el("p", {"class": "pb-small"}, [
 				PB.t("footer.about", {centre: PB.centre || PB.t("app.name"),
-						      version: PB.version || "?"}))
+						      version: PB.version || "?"}), " · ",
+				PB.el("a", {href: "/staff.html", id: "pb-staff-link"}, PB.t("footer.staff"))])
 		]));
 	}
 

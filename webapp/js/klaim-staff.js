@@ -20,6 +20,8 @@
 		me = d;
 		PB.csrf = d.csrf;
 		PB.$("who").textContent = PB.t("ks.logged_in_as", {user: d.user, role: d.role});
+		PB.show(PB.$("bulk"), d.role !== "admin");
+		PB.show(PB.$("admin-note"), d.role === "admin");
 		PB.show(PB.$("login-view"), false);
 		PB.show(PB.$("app-view"), true);
 		loadSessions();
@@ -110,18 +112,42 @@
 		return "";
 	}
 
+	/* The reason of a rejection asked in the row itself, not a browser prompt. */
+	function askReason(td, c) {
+		var id = "reject-reason-" + c.id, input, msg, send, cancel, form;
+		input = PB.el("input", {id: id, maxlength: "300", "aria-describedby": id + "-msg"});
+		msg = PB.el("p", {id: id + "-msg", "class": "att-field-error", "aria-live": "assertive",
+			hidden: "hidden"});
+		send = PB.el("button", {type: "submit", "class": "pb-btn"}, PB.t("ks.reject"));
+		cancel = PB.el("button", {type: "button", "class": "pb-btn",
+			onclick: function () { load(); }}, PB.t("ks.cancel"));
+		form = PB.el("form", {"class": "cl-reject"}, [PB.el("label", {"for": id},
+			PB.t("ks.reason_prompt")), input, msg, cancel, send]);
+		form.addEventListener("submit", function (ev) {
+			var r = input.value.replace(/^\s+|\s+$/g, "");
+			ev.preventDefault();
+			if (!r) {
+				msg.textContent = PB.t("ks.reason_first");
+				PB.show(msg, true);
+				input.setAttribute("aria-invalid", "true");
+				return input.focus();
+			}
+			decide([c.id], "reject", r);
+		});
+		PB.clear(td).appendChild(form);
+		input.focus();
+	}
+
+	/* Facilitators decide; an admin sets the box up and sees no buttons. */
 	function decisionButtons(c) {
-		return PB.el("td", null, [
-			PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
-				onclick: function () { decide([c.id], "approve", ""); }},
-				PB.t("ks.approve")),
-			PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
-				onclick: function () {
-					var r = window.prompt(PB.t("ks.reason_prompt"), "");
-					if (r !== null)
-						decide([c.id], "reject", r);
-				}}, PB.t("ks.reject"))
-		]);
+		var td = PB.el("td", null, null);
+		if (!me || me.role === "admin" || c.status === "withdrawn")
+			return td;
+		td.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+			onclick: function () { decide([c.id], "approve", ""); }}, PB.t("ks.approve")));
+		td.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+			onclick: function () { askReason(td, c); }}, PB.t("ks.reject")));
+		return td;
 	}
 
 	function drawQueue() {

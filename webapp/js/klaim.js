@@ -119,7 +119,8 @@
 
 	function claimed(code) {
 		for (var i = 0; i < mine.length; i++)
-			if (mine[i].item === code && mine[i].day === claimDay())
+			if (mine[i].item === code && mine[i].day === claimDay() &&
+			    mine[i].status !== "withdrawn")
 				return true;
 		return false;
 	}
@@ -164,21 +165,62 @@
 		}
 	}
 
+	/* "Klaim saya" as cards, status first: no table cut at 360 px. */
+	/* A claim still only submitted can be taken back, after one question. */
+	function withdrawButton(li, c) {
+		var b = PB.el("button", {type: "button", "class": "pb-btn cl-withdraw",
+			"data-claim": String(c.id)}, PB.t("klaim.withdraw"));
+		b.addEventListener("click", function () {
+			var yes = PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary"},
+				PB.t("klaim.withdraw_yes"));
+			var no = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("klaim.confirm_no"));
+			var q = PB.el("div", {"class": "cl-confirm", role: "group"}, [
+				PB.el("p", null, PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c),
+					day: c.day})), yes, no]);
+			error("");
+			status("");
+			li.replaceChild(q, b);
+			yes.focus();
+			no.addEventListener("click", function () {
+				li.replaceChild(b, q);
+				b.focus();
+			});
+			yes.addEventListener("click", function () {
+				yes.disabled = true;
+				PB.api("POST", "/api/v1/claims/" + c.id + "/withdraw", {checkin: me.checkin},
+				       function (err) {
+					if (err) {
+						yes.disabled = false;
+						return error(err.message);
+					}
+					status(PB.t("klaim.withdrawn", {item: PBClaims.itemLabel(c)}));
+					refresh();
+				});
+			});
+		});
+		return b;
+	}
+
 	function drawMine(list) {
-		var tb = PB.$("mine-rows"), i, c;
-		PB.clear(tb);
+		var ul = PB.$("mine-rows"), i, c, st, li;
+		PB.clear(ul);
 		for (i = 0; i < mine.length; i++) {
 			c = mine[i];
-			tb.appendChild(PB.el("tr", null, [
-				PB.el("td", null, c.day),
-				PB.el("td", null, [PBClaims.itemLabel(c),
-					PB.el("div", {"class": "cl-why"}, c.why)]),
-				PB.el("td", {"class": "cl-money"}, PBClaims.rp(c.amount)),
-				PBClaims.statusCell(c)
-			]));
+			st = PB.t("claims.status." + c.status);
+			if (c.status === "rejected" && c.decision && c.decision.reason)
+				st += " \u2014 " + PB.t("claims.reason", {reason: c.decision.reason});
+			li = PB.el("li", {"class": "cl-card cl-card-" + c.status}, [
+				PB.el("p", {"class": "cl-card-status cl-" + c.status}, st),
+				PB.el("p", {"class": "cl-card-item"}, [PBClaims.itemLabel(c), " \u00b7 ",
+					PB.el("span", {"class": "cl-money"}, PBClaims.rp(c.amount))]),
+				PB.el("p", {"class": "cl-why"}, c.day + (c.why ? " \u00b7 " + c.why : ""))
+			]);
+			if (c.status === "submitted")
+				li.appendChild(withdrawButton(li, c));
+			ul.appendChild(li);
 		}
 		if (!mine.length)
-			tb.appendChild(PB.el("tr", null, PB.el("td", {colspan: "4"}, PB.t("klaim.none"))));
+			ul.appendChild(PB.el("li", {"class": "cl-card"}, PB.t("klaim.none")));
 		PB.$("mine-total").textContent = PB.t("klaim.totals", {
 			submitted: PBClaims.rp(list.totals.submitted), approved: PBClaims.rp(list.totals.approved),
 			paid: PBClaims.rp(list.totals.paid)});
@@ -299,6 +341,27 @@
 		});
 	}
 
+	/* One confirmation before an allowance is filed (it cannot be taken
+	 * back by the teacher), asked in the page, not in a browser dialog. */
+	var asking = null;
+
+	function askFlat(code) {
+		var it = item(code);
+		error("");
+		status("");
+		asking = code;
+		PB.$("flat-question").textContent = PB.t("klaim.confirm_flat", {
+			item: PB.t("claims.item." + code), amount: PBClaims.rp(it ? it.rate : 0),
+			day: claimDay()});
+		PB.show(PB.$("flat-confirm"), true);
+		PB.$("flat-yes").focus();
+	}
+
+	function closeAsk() {
+		asking = null;
+		PB.show(PB.$("flat-confirm"), false);
+	}
+
 	function post(body) {
 		body.session = me.session;
 		body.nuptk = me.nuptk;
@@ -372,8 +435,19 @@
 		pad = PBSignature(PB.$("pad"));
 		PB.$("step-id").addEventListener("submit", open);
 		PB.$("cost-form").addEventListener("submit", sendCost);
-		PB.$("flat-harian").addEventListener("click", function () { post({item: "uang_harian"}); });
-		PB.$("flat-makan").addEventListener("click", function () { post({item: "uang_makan"}); });
+		PB.$("flat-harian").addEventListener("click", function () { askFlat("uang_harian"); });
+		PB.$("flat-makan").addEventListener("click", function () { askFlat("uang_makan"); });
+		PB.$("flat-yes").addEventListener("click", function () {
+			var code = asking;
+			closeAsk();
+			if (code)
+				post({item: code});
+		});
+		PB.$("flat-no").addEventListener("click", function () {
+			var code = asking;
+			closeAsk();
+			PB.$(code === "uang_makan" ? "flat-makan" : "flat-harian").focus();
+		});
 		PB.$("switch").addEventListener("click", function () {
 			me = null;
 			PB.show(PB.$("step-claims"), false);

@@ -6,7 +6,7 @@
 
 	var POLL_MS = 4000;              /* live list refresh */
 	var me = null, current = null, listTimer = null, codeTimer = null, listGen = 0;
-	var codeGen = 0;
+	var codeGen = 0, editing = null;   /* editing: the NUPTK whose reason is being typed */
 
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
@@ -113,6 +113,7 @@
 			if (err)
 				return error(err.message);
 			current = s;
+			PB.$("projector").setAttribute("href", "/proyektor.html" + PB.query({s: s.id}));
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
 				start: s.start_date, days: s.days, jp: s.jp_per_day});
@@ -137,6 +138,10 @@
 				if (err.status === 401)
 					return showLogin();
 				PB.$("code").textContent = "------";
+			} else if (c.locked) {
+				PB.$("code").textContent = "";
+				PB.$("code-left").textContent = PB.t("staff.code_locked");
+				wait = 30000;
 			} else {
 				PB.$("code").textContent = c.code;
 				PB.$("code-left").textContent = PB.t("staff.code_left",
@@ -173,12 +178,14 @@
 			PB.query({day: day()}));
 	}
 
+	var STATUS_CLASS = {present: "att-present", late: "att-present", excused: "att-absent",
+		sick: "att-absent", absent: "att-absent"};
+	/* one-tap marks per row; the away ones ask a reason inline */
+	var ROW_MARKS = ["present", "excused", "sick", "absent"];
+
 	function statusText(row) {
-		if (row.status === "present")
-			return PB.t("staff.present");
-		if (row.status === "absent")
-			return PB.t("staff.absent");
-		return PB.t("staff.not_yet");
+		return PB.t(STATUS_CLASS.hasOwnProperty(row.status) ? "staff." + row.status :
+			"staff.not_yet");
 	}
 
 	function drawTotals(day) {
@@ -192,21 +199,118 @@
 		}
 	}
 
+	/* Send one mark; done(err) after the list is refreshed. */
+	function sendMark(row, code, reason, done) {
+		var b = {day: day(), nuptk: row.nuptk, status: code};
+		if (reason)
+			b.reason = reason;
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", b, function (err) {
+			if (!err) {
+				editing = null;
+				status(PB.t("staff.marked_row", {name: row.name,
+					status: PB.t("staff." + b.status)}));
+				refreshList();
+			}
+			done(err);
+		});
+	}
+
+	/* The reason asked inline, in a row under the teacher's. */
+	function askReason(tr, row, st) {
+		var id = "reason-" + row.nuptk, input, msg, save, cancel, editor;
+		editing = row.nuptk;
+		input = PB.el("input", {id: id, type: "text", maxlength: "300",
+			"aria-describedby": id + "-msg"});
+		msg = PB.el("p", {id: id + "-msg", "class": "att-field-error", "aria-live": "assertive",
+			hidden: "hidden"});
+		save = PB.el("button", {type: "submit", "class": "pb-btn pb-btn-primary"},
+			PB.t("staff.mark"));
+		cancel = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("staff.cancel"));
+		editor = PB.el("tr", {"class": "att-reason-row pb-noprint"}, [PB.el("td", {colspan: "8"}, [
+			PB.el("form", {"class": "att-reason"}, [
+				PB.el("label", {"for": id}, PB.t("staff.reason_for", {name: row.name,
+					status: PB.t("staff." + st)})),
+				input, msg, PB.el("div", {"class": "pb-inline att-actions"}, [cancel, save])])])]);
+		editor.firstChild.firstChild.addEventListener("submit", function (ev) {
+			var reason = input.value.replace(/^\s+|\s+$/g, "");
+			ev.preventDefault();
+			if (!reason) {
+				msg.textContent = PB.t("staff.reason_first");
+				PB.show(msg, true);
+				input.setAttribute("aria-invalid", "true");
+				return input.focus();
+			}
+			save.disabled = true;
+			sendMark(row, st, reason, function (err) {
+				save.disabled = false;
+				if (err) {
+					msg.textContent = err.message;
+					PB.show(msg, true);
+					input.focus();
+				}
+			});
+		});
+		cancel.addEventListener("click", function () {
+			editing = null;
+			tr.parentNode.removeChild(editor);
+			refreshList();
+		});
+		tr.parentNode.insertBefore(editor, tr.nextSibling);
+		input.focus();
+	}
+
+	function markButtons(tr, row, locked) {
+		var out = [], i;
+		for (i = 0; i < ROW_MARKS.length; i++)
+			out.push((function (st) {
+				var b = PB.el("button", {type: "button", "class": "pb-btn att-mark-btn",
+					"data-mark": st, "aria-label": PB.t("staff." + st) + ": " + row.name},
+					PB.t("staff." + st));
+				b.disabled = !!locked;
+				b.addEventListener("click", function () {
+					if (editing)
+						return;
+					if (st === "present") {
+						b.disabled = true;
+						return sendMark(row, st, "", function (err) {
+							b.disabled = false;
+							if (err)
+								error(err.message);
+						});
+					}
+					askReason(tr, row, st);
+				});
+				return b;
+			}(ROW_MARKS[i])));
+		return PB.el("div", {"class": "att-marks"}, out);
+	}
+
+	/* Wrong session codes sent for this session (guessing shows here). */
+	function drawWrongCodes(w) {
+		var show = !!(w && (w.wrong > 0 || w.refused > 0));
+		PB.show(PB.$("wrong-codes"), show);
+		if (show)
+			PB.$("wrong-codes").textContent = PB.t("staff.wrong_codes", {wrong: w.wrong,
+				refused: w.refused});
+	}
+
 	function drawRows(day) {
-		var tb = PB.$("rows"), i, r, sig, st;
+		var tb = PB.$("rows"), i, r, sig, st, tr;
+		if (editing)           /* a reason is being typed: keep the list still */
+			return;
 		PB.clear(tb);
 		for (i = 0; i < day.rows.length; i++) {
 			r = day.rows[i];
 			sig = r.checkin_id ? PB.el("img", {src: "/api/v1/attendance/" + r.checkin_id +
 				"/signature.svg", alt: PB.t("staff.sign_alt", {name: r.name})}) :
+				r.signature_hidden ? null :
 				(r.via ? PB.el("span", {"class": "pb-small"}, r.reason) : null);
-			st = [PB.el("span", {"class": r.status === "present" ? "att-present" :
-				r.status === "absent" ? "att-absent" : ""}, statusText(r))];
+			st = [PB.el("span", {"class": STATUS_CLASS[r.status] || ""}, statusText(r))];
 			if (r.walk_in)
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.walk_in")));
 			if (r.via === "mark" || r.via === "correction")
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.via_" + r.via)));
-			tb.appendChild(PB.el("tr", null, [
+			tr = PB.el("tr", {"data-nuptk": r.nuptk}, [
 				PB.el("td", null, String(i + 1)),
 				PB.el("td", null, r.nuptk),
 				PB.el("td", null, r.name),
@@ -214,11 +318,14 @@
 				PB.el("td", null, st),
 				PB.el("td", null, r.time),
 				PB.el("td", null, sig)
-			]));
+			]);
+			tr.appendChild(PB.el("td", {"class": "pb-noprint"}, markButtons(tr, r, day.locked)));
+			tb.appendChild(tr);
 		}
 		PB.$("counts").textContent = PB.t("staff.counts", {present: day.counts.present,
 			not_yet: day.counts.not_yet, walk_in: day.counts.walk_in}) +
 			(day.locked ? " · " + PB.t("staff.locked") : "");
+		drawWrongCodes(day.wrong_codes);
 		PB.$("lock").disabled = !!day.locked;
 		PB.show(PB.$("unlock"), !!day.locked && me && me.role === "admin");
 		drawTotals(day);
@@ -261,6 +368,7 @@
 		PB.api("POST", "/api/v1/sessions", {
 			title: val("c-title"), mode: PB.$("c-mode").value, kk: PB.$("c-kk").value,
 			subject: val("c-subject"), start_date: PB.$("c-start").value,
+			start_time: PB.$("c-time").value,
 			days: parseInt(PB.$("c-days").value, 10), jp_per_day: parseInt(PB.$("c-jp").value, 10),
 			facilitators: me ? [me.user] : []
 		}, function (err, s) {

@@ -1,0 +1,191 @@
+/* Wrong session codes: how many one client address, one device and one
+ * session may send in [attendance] code_fail_window_s before they wait.
+ *
+ * The code of a session has 6 digits and about 1.5 of them are valid at a
+ * time, so unanswered guessing finds one in minutes. An address or a
+ * device that sent code_fail_max wrong codes in the window gets 429 with
+ * Retry-After until its window ends. Past code_fail_max_session wrong
+ * codes for one session (many addresses guessing), an address or device
+ * that already sent a wrong code in the window waits as well: a stranger
+ * can slow that session's check-in down to one try per phone, but a
+ * teacher who types the code right the first time still gets in.
+ *
+ * Check and count are one step under one lock: an attempt counts as a
+ * wrong code from the moment it is let through, and is given back when
+ * the code turns out right (or not a guess at all), so parallel requests
+ * never get more tries than the limit. The counts live in memory: a
+ * restart of pb-web starts them afresh. */
+#include "web.h"
+
+#include "pb_clock.h"
+#include "pb_log.h"
+
+#include <string.h>
+
+struct entry {
+	char key[PB_GUARD_KEY_MAX];
+	unsigned fails;                  /* in the window, attempts let through included */
+	int64_t since_ms;                /* the window's start (monotonic) */
+	int warned;                      /* its refusal was logged in this window */
+};
+
+struct session_entry {
+	int64_t id;
+	struct entry e;
+	unsigned wrong;                  /* wrong codes since pb-web started */
+	unsigned refused;                /* attempts answered 429 since then */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct entry clients[PB_GUARD_CLIENTS_MAX];
+	struct entry devices[PB_GUARD_CLIENTS_MAX];
+	struct session_entry sessions[PB_GUARD_SESSIONS_MAX];
+} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void expire(struct entry *e, int64_t now, int64_t window)
+{
+	if (e->fails != 0 && now - e->since_ms >= window) {
+		e->fails = 0;
+		e->warned = 0;
+	}
+}
+
+/* The entry for key: found, a free or expired one, else the one whose
+ * window is oldest. */
+static struct entry *find(struct entry *t, size_t n, const char *key, int64_t now,
+			  int64_t window)
+{
+	struct entry *spare = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].key, key) == 0) {
+			expire(&t[i], now, window);
+			return &t[i];
+		}
+		expire(&t[i], now, window);
+		if (spare == NULL || (spare->fails != 0 && (t[i].fails == 0 ||
+							     t[i].since_ms < spare->since_ms)))
+			spare = &t[i];
+	}
+	memset(spare, 0, sizeof(*spare));
+	snprintf(spare->key, sizeof(spare->key), "%s", key);
+	return spare;
+}
+
+static struct session_entry *find_session(int64_t id, int64_t now, int64_t window)
+{
+	struct session_entry *spare = NULL;
+
+	for (size_t i = 0; i < PB_GUARD_SESSIONS_MAX; i++) {
+		struct session_entry *s = &g.sessions[i];
+		if (s->id == id) {
+			expire(&s->e, now, window);
+			return s;
+		}
+		if (spare == NULL || s->id == 0 || (spare->id != 0 && s->e.since_ms < spare->e.since_ms))
+			spare = s;
+	}
+	memset(spare, 0, sizeof(*spare));
+	spare->id = id;
+	return spare;
+}
+
+static void count(struct entry *e, int64_t now)
+{
+	if (e == NULL)
+		return;
+	if (e->fails == 0)
+		e->since_ms = now;
+	e->fails++;
+}
+
+static void uncount(struct entry *e)
+{
+	if (e != NULL && e->fails > 0)
+		e->fails--;
+}
+
+static unsigned wait_s(const struct entry *e, int64_t now, int64_t window)
+{
+	int64_t left = e->since_ms + window - now;
+
+	return left < 1000 ? 1 : (unsigned)((left + 999) / 1000);
+}
+
+unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *device,
+			   int64_t session)
+{
+	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
+	unsigned max = w->cfg.code_fail_max, wait = 0;
+	struct entry *a, *d = NULL, *why = NULL;
+	struct session_entry *s;
+
+	pthread_mutex_lock(&g.lock);
+	a = find(g.clients, PB_GUARD_CLIENTS_MAX, client, now, window);
+	if (device != NULL && device[0] != '\0')
+		d = find(g.devices, PB_GUARD_CLIENTS_MAX, device, now, window);
+	s = find_session(session, now, window);
+	if (a->fails >= max)
+		why = a;
+	else if (d != NULL && d->fails >= max)
+		why = d;
+	else if (s->e.fails >= w->cfg.code_fail_max_session && a->fails > 0)
+		why = a;
+	else if (s->e.fails >= w->cfg.code_fail_max_session && d != NULL && d->fails > 0)
+		why = d;
+	if (why != NULL) {
+		wait = wait_s(why, now, window);
+		s->refused++;
+		if (!why->warned)
+			pb_warn("check-in: %s %s waits %u s after wrong session codes "
+				"(session %lld: %u wrong in the window)", why == a ? "client" : "device",
+				why->key, wait, (long long)session, s->e.fails);
+		why->warned = 1;
+	} else {
+		count(a, now);
+		count(d, now);
+		count(&s->e, now);
+		s->wrong++;
+	}
+	pthread_mutex_unlock(&g.lock);
+	return wait;
+}
+
+void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device, int64_t session)
+{
+	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
+	struct session_entry *s;
+
+	pthread_mutex_lock(&g.lock);
+	uncount(find(g.clients, PB_GUARD_CLIENTS_MAX, client, now, window));
+	if (device != NULL && device[0] != '\0')
+		uncount(find(g.devices, PB_GUARD_CLIENTS_MAX, device, now, window));
+	s = find_session(session, now, window);
+	uncount(&s->e);
+	if (s->wrong > 0)
+		s->wrong--;
+	pthread_mutex_unlock(&g.lock);
+}
+
+void pb_guard_code_stats(int64_t session, unsigned *wrong, unsigned *refused)
+{
+	*wrong = 0;
+	*refused = 0;
+	pthread_mutex_lock(&g.lock);
+	for (size_t i = 0; i < PB_GUARD_SESSIONS_MAX; i++)
+		if (g.sessions[i].id == session) {
+			*wrong = g.sessions[i].wrong;
+			*refused = g.sessions[i].refused;
+		}
+	pthread_mutex_unlock(&g.lock);
+}
+
+void pb_guard_reset(void)
+{
+	pthread_mutex_lock(&g.lock);
+	memset(g.clients, 0, sizeof(g.clients));
+	memset(g.devices, 0, sizeof(g.devices));
+	memset(g.sessions, 0, sizeof(g.sessions));
+	pthread_mutex_unlock(&g.lock);
+}

@@ -1,0 +1,187 @@
+"""A training day on a 360×640 phone in headless Chromium, as a teacher
+meets it: the code picks the session when two run on one day; a slow
+signer (longer than code_period_s + code_grace_s) is still checked in; a
+NUPTK typo is shown back before any walk-in registration; on day 2 the
+same phone fills the NUPTK in and "Bukan saya" clears it."""
+import os
+import sys
+import time
+
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import SCREENSHOTS, set_viewport, started_box
+from pbtest import Daemon, binary, wait_http
+from test_checkin_browser import draw_signature
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+from attendance_util import Staff, nuptk, roster_csv  # noqa: E402
+
+WAIT_S = 30
+PHONE = (360, 640)
+DAY_MS = 24 * 3600 * 1000
+# codes change every 2 s and an old one is refused at once
+FAST = "[attendance]\ncode_period_s = 2\ncode_grace_s = 0\n"
+
+
+def wait(d, cond, what):
+    return WebDriverWait(d, WAIT_S, ignored_exceptions=[StaleElementReferenceException]
+                         ).until(lambda drv: cond(drv), message=what)
+
+
+def visible(d, id_):
+    return d.find_element(By.ID, id_).is_displayed()
+
+
+def fill(d, n, code, shows="step-confirm"):
+    """Type NUPTK and code and tap Lanjut. code is a function giving the
+    current code: with codes this short-lived a loaded machine may type
+    past one, so a refused code is typed again (at most 5 times)."""
+    if n is not None:                  # None: as the page filled it in
+        e = d.find_element(By.ID, "nuptk")
+        e.clear()
+        e.send_keys(n)
+    for _ in range(5):
+        e = d.find_element(By.ID, "code")
+        e.clear()
+        e.send_keys(code())
+        d.find_element(By.ID, "lookup").click()
+        wait(d, lambda d: visible(d, shows) or visible(d, "code-error"), "no answer")
+        if visible(d, shows):
+            return
+    raise AssertionError("the code kept changing under the typing")
+
+
+def sign_and_send(d):
+    draw_signature(d, d.find_element(By.ID, "pad"))
+    d.find_element(By.ID, "submit").click()
+    wait(d, lambda d: visible(d, "step-done"), "check-in not done")
+    return d.find_element(By.ID, "done-text").text
+
+
+def open_page(d, box):
+    set_viewport(d, *PHONE)
+    d.get(box.base + "/checkin.html")
+    wait(d, lambda d: visible(d, "nuptk"), "no check-in form")
+
+
+def fits(d):
+    return d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+
+
+def test_two_sessions_slow_signer_typo_and_day_two(browser):
+    d = browser
+    box, st = started_box(FAST)
+    try:
+        a = st.create_session(title="Kelas Pagi")
+        b = st.create_session(title="Kelas Siang")
+        st.roster(a, roster_csv(3))
+        st.roster(b, roster_csv(3, start=10))
+        d.delete_all_cookies()
+        open_page(d, box)
+        d.execute_script("window.localStorage.clear()")
+        d.refresh()
+        wait(d, lambda d: visible(d, "nuptk"), "no check-in form")
+        assert not visible(d, "remembered")
+
+        # two sessions today: B's code picks B
+        fill(d, nuptk(10), lambda: st.code(b))
+        wait(d, lambda d: visible(d, "step-confirm"), "no confirm step")
+        assert "Kelas Siang" in d.find_element(By.ID, "session-title").text
+        assert d.find_element(By.ID, "who").text.startswith("Guru")
+        # a slow signer: the code changes (and the old one is refused) meanwhile
+        old = st.code(b)
+        time.sleep(4.5)          # longer than code_period_s + code_grace_s
+        assert st.code(b) != old
+        assert fits(d)
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-confirm-360.png"))
+        assert "tercatat hadir" in sign_and_send(d)
+        rows = {r["nuptk"]: r["status"] for r in st.day(b)["rows"]}
+        assert rows[nuptk(10)] == "present"
+        assert nuptk(10) not in {r["nuptk"] for r in st.day(a)["rows"]}
+
+        # another teacher on this phone types a NUPTK with a typo
+        d.find_element(By.ID, "again").click()
+        n = nuptk(1)
+        typo = n[:-1] + "7"
+        fill(d, typo[:4] + " " + typo[4:8] + "-" + typo[8:], lambda: st.code(a), "walkin-check")
+        wait(d, lambda d: visible(d, "walkin-check"), "no NUPTK check before walk-in")
+        echo = d.find_element(By.ID, "walkin-echo").text
+        assert "%s %s %s %s" % (typo[:4], typo[4:8], typo[8:12], typo[12:]) in echo
+        assert "tidak ada di daftar peserta" in d.find_element(By.ID, "walkin-message").text
+        assert not visible(d, "wname") and not visible(d, "pad")
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-walkin-echo-360.png"))
+        d.find_element(By.ID, "walkin-fix").click()
+        wait(d, lambda d: visible(d, "step-id"), "not back at the NUPTK")
+        assert d.switch_to.active_element.get_attribute("id") == "nuptk"
+        fill(d, n, lambda: st.code(a))
+        wait(d, lambda d: visible(d, "step-confirm") and visible(d, "who"), "no confirm step")
+        assert "Kelas Pagi" in d.find_element(By.ID, "session-title").text
+        assert "tercatat hadir" in sign_and_send(d)
+        assert {r["nuptk"]: r["status"] for r in st.day(a)["rows"]}[n] == "present"
+        assert not any(r["walk_in"] for r in st.day(a)["rows"])
+
+        # day 2: the box's clock is a day later (PB_CLOCK_SKEW_MS, see
+        # docs/attendance.md), the same phone opens the page
+        box.stop()
+        box.web = Daemon([binary("pb-web"), "-c", box.conf], os.path.join(box.dir, "web2.log"),
+                         env={"PB_CLOCK_SKEW_MS": str(DAY_MS)})
+        wait_http(box.base + "/healthz", proc=box.web.proc)
+        st = Staff(box)
+        open_page(d, box)
+        wait(d, lambda d: visible(d, "remembered"), "the phone forgot the teacher")
+        assert d.find_element(By.ID, "nuptk").get_attribute("value") == n
+        assert "Guru" in d.find_element(By.ID, "remembered-text").text
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-day2-360.png"))
+        # 6 digits and a signature
+        fill(d, None, lambda: st.code(a))
+        assert "tercatat hadir" in sign_and_send(d)
+        day2 = st.day(a)
+        assert day2["day_index"] == 1
+        assert {r["nuptk"]: r["status"] for r in day2["rows"]}[n] == "present"
+        # "Bukan saya" clears it, also after a reload
+        open_page(d, box)
+        wait(d, lambda d: visible(d, "remembered"), "not remembered")
+        d.find_element(By.ID, "forget").click()
+        assert d.find_element(By.ID, "nuptk").get_attribute("value") == ""
+        assert d.switch_to.active_element.get_attribute("id") == "nuptk"
+        d.refresh()
+        wait(d, lambda d: visible(d, "nuptk"), "no check-in form")
+        assert not visible(d, "remembered")
+        assert d.find_element(By.ID, "nuptk").get_attribute("value") == ""
+    finally:
+        set_viewport(d, 360, 740)
+        box.close()
+
+
+def test_errors_sit_next_to_their_field(browser):
+    d = browser
+    box, st = started_box(FAST)
+    try:
+        sid = st.create_session()
+        st.roster(sid, roster_csv(2))
+        open_page(d, box)
+        d.execute_script("window.localStorage.clear()")
+        fill(d, "3200 0000", lambda: "123456", "nuptk-error")
+        wait(d, lambda d: visible(d, "nuptk-error"), "short NUPTK not refused")
+        assert d.find_element(By.ID, "nuptk").get_attribute("aria-invalid") == "true"
+        assert d.switch_to.active_element.get_attribute("id") == "nuptk"
+        assert d.find_element(By.ID, "nuptk-error").get_attribute("aria-live") == "assertive"
+        assert "nuptk-error" in d.find_element(By.ID, "nuptk").get_attribute("aria-describedby")
+        # the message is in view, above the keyboard's half of the screen
+        top = d.execute_script("return document.getElementById('nuptk-error')"
+                               ".getBoundingClientRect().bottom")
+        assert 0 < top <= PHONE[1]
+        d.find_element(By.ID, "nuptk").clear()
+        d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
+        d.find_element(By.ID, "code").send_keys("%06d" % ((int(st.code(sid)) + 500000) % 1000000))
+        d.find_element(By.ID, "lookup").click()
+        wait(d, lambda d: visible(d, "code-error"), "wrong code not refused")
+        assert not visible(d, "nuptk-error")
+        assert d.switch_to.active_element.get_attribute("id") == "code"
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-code-error-360.png"))
+    finally:
+        set_viewport(d, 360, 740)
+        box.close()

@@ -1,0 +1,123 @@
+"""Claims at 360×640: the teacher's "Klaim saya" is a list of cards, status
+first ("Disetujui", "Ditolak — Alasan: …"), never a table cut short; the
+facilitator rejects with the reason typed in the row (no browser prompt);
+an admin sees the queue without decision buttons."""
+import os
+import sys
+
+from selenium.webdriver.common.by import By
+
+import test_checkin_browser as checkin_browser
+from conftest import SCREENSHOTS, set_viewport, staff_login
+from test_claims_browser import _Boxes, queue_rows
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+from attendance_util import PASSWORD  # noqa: E402
+from claims_util import ClaimBox, nuptk  # noqa: E402
+
+wait = checkin_browser.wait
+PHONE = (360, 640)
+NO_PROMPT = ("window.__prompts = 0; window.prompt = function () {"
+             " window.__prompts++; return 'dari prompt'; };")
+
+
+def test_cards_inline_reject_and_admin_without_buttons(browser):
+    d = browser
+    boxes = _Boxes()
+    try:
+        cb = ClaimBox(boxes, n=2, att="code_period_s = 600\ncode_grace_s = 600\n")
+        cb.check_in(0)
+        assert cb.claim(0, "uang_harian").status_code == 201
+        assert cb.transport(0, 40000).status_code == 201
+
+        # the facilitator rejects the transport with a reason typed in the row
+        set_viewport(d, 1024, 768, mobile=False)
+        staff_login(d, cb.box, "fasil", PASSWORD)
+        d.get(cb.base + "/klaim-staff.html")
+        wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
+             "queue not shown")
+        d.execute_script(NO_PROMPT)
+        row = [r for r in d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")
+               if "Transport" in r.text][0]
+        row.find_element(By.XPATH, ".//button[normalize-space()='Tolak']").click()
+        field = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#queue-rows form input"),
+                     "no reason field in the row")
+        assert d.switch_to.active_element == field
+        field.find_element(By.XPATH, "ancestor::form").find_element(
+            By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#queue-rows form .att-field-error")
+             .is_displayed(), "empty reason accepted")
+        field.send_keys("kuitansi tidak terbaca")
+        field.submit()
+        wait(d, lambda d: any("Transport" in t and "Ditolak" in t for t in queue_rows(d)),
+             "rejection not shown")
+        assert d.execute_script("return window.__prompts") == 0
+        row = [r for r in d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")
+               if "Uang harian" in r.text][0]
+        row.find_element(By.XPATH, ".//button[normalize-space()='Setujui']").click()
+        wait(d, lambda d: any("Uang harian" in t and "Disetujui" in t for t in queue_rows(d)),
+             "approval not shown")
+        d.find_element(By.ID, "logout").click()
+
+        # an admin sees the queue, without decision buttons
+        staff_login(d, cb.box, "admin1", PASSWORD)
+        d.get(cb.base + "/klaim-staff.html")
+        wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
+             "queue not shown to the admin")
+        assert not d.find_elements(By.CSS_SELECTOR, "#queue-rows button")
+        assert not d.find_element(By.ID, "bulk-approve").is_displayed()
+        assert d.find_element(By.ID, "admin-note").is_displayed()
+        d.find_element(By.ID, "logout").click()
+
+        # the teacher, on a 360 px phone: cards, status first
+        set_viewport(d, *PHONE)
+        d.get(cb.base + "/klaim.html")
+        wait(d, lambda d: d.find_element(By.ID, "session").get_attribute("value") == str(cb.sid),
+             "session not offered")
+        d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
+        d.find_element(By.ID, "code").send_keys(cb.staff.code(cb.sid))
+        d.find_element(By.ID, "open").click()
+        wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card")) == 2,
+             "no claim cards")
+        firsts = [c.find_element(By.CSS_SELECTOR, "p").text
+                  for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card")]
+        assert "Disetujui" in firsts
+        assert any(t.startswith("Ditolak \u2014") and "kuitansi tidak terbaca" in t
+                   for t in firsts), firsts
+        assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows table, table#mine")
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card"):
+            assert c.size["width"] <= PHONE[0]
+        d.save_screenshot(os.path.join(SCREENSHOTS, "claims-cards-360.png"))
+        # decided claims cannot be taken back
+        assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw")
+
+        # another teacher withdraws a claim still submitted, after one question
+        cb.check_in(1, ip="127.0.0.2")
+        assert cb.claim(1, "uang_harian").status_code == 201
+        d.find_element(By.ID, "switch").click()
+        wait(d, lambda d: d.find_element(By.ID, "nuptk").is_displayed(), "no teacher form")
+        d.find_element(By.ID, "nuptk").clear()
+        d.find_element(By.ID, "nuptk").send_keys(nuptk(1))
+        d.find_element(By.ID, "code").clear()
+        d.find_element(By.ID, "code").send_keys(cb.staff.code(cb.sid))
+        d.find_element(By.ID, "open").click()
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw"),
+             "no withdraw button on a submitted claim")
+        assert not d.find_element(By.ID, "flat-harian").is_displayed()
+        d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-withdraw").click()
+        yes = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-confirm "
+                                                               "button.pb-btn-primary"),
+                   "no question before withdrawing")
+        assert d.switch_to.active_element == yes
+        yes.click()
+        wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-card p").text
+             == "Ditarik", "withdrawn claim not shown")
+        # the allowance may be filed again
+        wait(d, lambda d: d.find_element(By.ID, "flat-harian").is_displayed(),
+             "the allowance is not offered again")
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    finally:
+        set_viewport(d, 360, 740)
+        boxes.close()

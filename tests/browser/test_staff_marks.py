@@ -1,0 +1,109 @@
+"""The facilitator's day view on a 360×640 phone: one-tap marks per row
+(Hadir / Izin / Sakit / Tidak hadir), the reason asked inline (the list
+holds still while it is typed), a correction to absent hiding the
+signature on screen and in print."""
+import os
+import sys
+import time
+
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+from attendance_util import PASSWORD, checkin, nuptk, roster_csv  # noqa: E402
+
+WAIT_S = 30
+
+
+def wait(d, cond, what):
+    return WebDriverWait(d, WAIT_S, ignored_exceptions=[StaleElementReferenceException]
+                         ).until(lambda drv: cond(drv), message=what)
+
+
+def row(d, n):
+    return d.find_element(By.CSS_SELECTOR, f'#rows tr[data-nuptk="{n}"]')
+
+
+def row_text(d, n):
+    """The status cell of the teacher's row (the buttons carry the words too)."""
+    return d.execute_script(
+        "var r = document.querySelector('#rows tr[data-nuptk=\"' + arguments[0] + '\"] "
+        "td:nth-child(5)'); return r ? r.textContent : '';", n)
+
+
+def tap(d, n, mark):
+    row(d, n).find_element(By.CSS_SELECTOR, f'button[data-mark="{mark}"]').click()
+
+
+def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
+    d = browser
+    box, api = started_box()
+    try:
+        sid = api.create_session(title="Diklat KK B")
+        api.roster(sid, roster_csv(3))
+        assert checkin(box, "127.0.0.71", sid, nuptk(0), api.code(sid))[0] == 201
+        set_viewport(d, 360, 640)
+        staff_login(d, box, "fasil", PASSWORD)
+        wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#rows tr")) == 3, "no rows")
+        wait(d, lambda d: d.execute_script(
+            "var i = document.querySelector('#rows img'); return !!i && i.complete"),
+            "no signature shown")
+        # each row has the four buttons, named with the teacher
+        b = row(d, nuptk(1)).find_elements(By.CSS_SELECTOR, "button[data-mark]")
+        assert [x.get_attribute("data-mark") for x in b] == ["present", "excused", "sick",
+                                                             "absent"]
+        assert "Guru Nomor 1" in b[0].get_attribute("aria-label")
+        assert min(x.size["height"] for x in b) >= 40          # a finger's size
+
+        # Hadir in one tap: the facilitator's confirmation, no 16-digit typing
+        assert row_text(d, nuptk(1)).startswith("Belum")
+        tap(d, nuptk(1), "present")
+        wait(d, lambda d: row_text(d, nuptk(1)).startswith("Hadir") and
+             "manual" in row_text(d, nuptk(1)),
+             "one-tap Hadir not shown")
+        r = {x["nuptk"]: x for x in api.day(sid)["rows"]}[nuptk(1)]
+        assert r["status"] == "present" and r["method"] == "facilitator"
+
+        # Izin asks the reason inline; the list holds still while it is typed
+        tap(d, nuptk(2), "excused")
+        field = wait(d, lambda d: d.find_element(By.ID, "reason-" + nuptk(2)), "no reason field")
+        assert d.switch_to.active_element.get_attribute("id") == "reason-" + nuptk(2)
+        field.find_element(By.XPATH, "ancestor::form").find_element(
+            By.CSS_SELECTOR, "button[type=submit]").click()
+        msg = d.find_element(By.ID, "reason-" + nuptk(2) + "-msg")
+        wait(d, lambda d: msg.is_displayed(), "empty reason accepted")
+        assert msg.get_attribute("aria-live") == "assertive"
+        field.send_keys("acara keluarga")
+        time.sleep(5)                 # longer than the list's refresh
+        assert d.find_element(By.ID, "reason-" + nuptk(2)).get_attribute("value") == \
+            "acara keluarga"
+        d.save_screenshot(os.path.join(SCREENSHOTS, "staff-marks-reason-360.png"))
+        field.submit()
+        wait(d, lambda d: row_text(d, nuptk(2)).startswith("Izin"), "Izin not shown")
+        assert not d.find_elements(By.ID, "reason-" + nuptk(2))
+
+        # a correction to absent hides the signature, on screen and in print
+        tap(d, nuptk(0), "absent")
+        f = wait(d, lambda d: d.find_element(By.ID, "reason-" + nuptk(0)), "no reason field")
+        f.send_keys("bukan orangnya")
+        f.submit()
+        wait(d, lambda d: row_text(d, nuptk(0)).startswith("Tidak hadir"), "absent not shown")
+        wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, "#rows img"), "signature shown")
+        # nothing sideways at 360 px but the list's own scroller
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+        d.save_screenshot(os.path.join(SCREENSHOTS, "staff-marks-360.png"))
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        assert not d.find_elements(By.CSS_SELECTOR, "#rows img")
+        assert not any(x.is_displayed() for x in
+                       d.find_elements(By.CSS_SELECTOR, "#rows button[data-mark]"))
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        day = api.day(sid)
+        assert {x["nuptk"]: x["status"] for x in day["rows"]} == {
+            nuptk(0): "absent", nuptk(1): "present", nuptk(2): "excused"}
+    finally:
+        set_viewport(d, 360, 740)
+        box.close()

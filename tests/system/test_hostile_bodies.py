@@ -1,0 +1,148 @@
+"""Request bodies from hostile phones: each route takes at most the body it
+reads (none on GET routes, a few KB on JSON forms such as
+/api/v1/portal/accept, the receipt size only on /api/v1/claims), checked from Content-Length before a byte is
+held and chunk by chunk; and the bytes held for bodies over all
+connections stay within [web] body_budget_bytes (503 with Retry-After).
+Memory is read from /proc/PID/status (VmHWM: the highest RSS)."""
+import socket
+import time
+
+import requests
+
+from pbtest import status_field
+
+MIB = 1024 * 1024
+
+
+def kib(pid, field):
+    return int(status_field(f"/proc/{pid}/status", field).split()[0])
+
+
+def open_upload(box, src, path, length, ctype="application/json", chunked=False):
+    s = socket.create_connection((box.host, box.port), timeout=30, source_address=(src, 0))
+    head = f"POST {path} HTTP/1.1\r\nHost: {box.host}:{box.port}\r\nContent-Type: {ctype}\r\n"
+    head += "Transfer-Encoding: chunked\r\n" if chunked else f"Content-Length: {length}\r\n"
+    s.sendall((head + "\r\n").encode())
+    return s
+
+
+def push(socks, total, chunk=64 * 1024):
+    """Send total bytes on every socket, round robin; a socket the server
+    closed (it answered early) is dropped from the round."""
+    sent = {id(s): 0 for s in socks}
+    live = list(socks)
+    data = b"x" * chunk
+    while live:
+        for s in list(live):
+            n = min(chunk, total - sent[id(s)])
+            try:
+                s.sendall(data[:n])
+            except OSError:
+                live.remove(s)
+                continue
+            sent[id(s)] += n
+            if sent[id(s)] >= total:
+                live.remove(s)
+
+
+def status_of(s, timeout=30):
+    s.settimeout(timeout)
+    try:
+        data = s.recv(4096)
+    except OSError:
+        return None, b""
+    if not data.startswith(b"HTTP/1.1 "):
+        return None, data
+    return int(data[9:12]), data
+
+
+def test_180_uploads_to_portal_accept_hold_no_memory(make_box):
+    """The attack that took pb-web to 363 MB: 3 addresses x 60 connections,
+    each sending ~2 MiB to a route that reads at most an empty JSON form."""
+    box = make_box(extra="max_connections_per_ip = 64").start()
+    pid = box.web.proc.pid
+    base_rss = kib(pid, "VmRSS")
+    socks = []
+    try:
+        for a in (2, 3, 4):
+            for _ in range(60):
+                socks.append(open_upload(box, f"127.0.0.{a}", "/api/v1/portal/accept",
+                                         2 * MIB - 1, ctype="application/x-www-form-urlencoded"))
+        push(socks, 2 * MIB - 1)
+        time.sleep(0.5)
+        statuses = [status_of(s)[0] for s in socks[:10]]
+        hwm = kib(pid, "VmHWM")
+        assert hwm - base_rss < 48 * 1024, f"pb-web grew from {base_rss} kB to {hwm} kB"
+        assert all(st == 413 for st in statuses), statuses
+    finally:
+        for s in socks:
+            s.close()
+    assert requests.get(box.base + "/healthz", timeout=30).status_code == 200
+
+
+def test_route_limits_from_content_length_and_while_streaming(make_box):
+    box = make_box().start()
+    # A JSON form route refuses a large announced body at once.
+    s = open_upload(box, "127.0.0.2", "/api/v1/login", 100 * 1024)
+    st, data = status_of(s)
+    s.close()
+    assert st == 413 and b"too_large" in data
+    # The same without Content-Length: refused while it streams in.
+    s = open_upload(box, "127.0.0.2", "/api/v1/checkin/lookup", 0, chunked=True)
+    try:
+        for _ in range(8):
+            s.sendall(b"%x\r\n%s\r\n" % (4096, b"x" * 4096))
+        s.sendall(b"0\r\n\r\n")
+    except OSError:
+        pass
+    st, data = status_of(s)
+    s.close()
+    assert st == 413, data
+    # A route that reads no body refuses one, also when it is announced.
+    s = socket.create_connection((box.host, box.port), timeout=30)
+    s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {box.host}:{box.port}\r\n"
+              "Content-Length: 1000000\r\n\r\n".encode())
+    st, data = status_of(s)
+    s.close()
+    assert st == 400 and b"unexpected_body" in data
+    # The portal's "Lanjut" (an empty JSON form) still works.
+    r = requests.post(box.base + "/api/v1/portal/accept", json={}, timeout=30)
+    assert r.status_code == 200, r.text
+    # A receipt-sized body is taken where receipts go (refused later for
+    # what it holds, not for its size).
+    r = requests.post(box.base + "/api/v1/claims", data=b"{" + b" " * 300000 + b"}",
+                      headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code != 413, r.text
+
+
+def test_body_budget_across_connections(make_box):
+    box = make_box(extra="body_budget_bytes = 1048576").start()
+    pid = box.web.proc.pid
+    base_rss = kib(pid, "VmRSS")
+    held = []
+    refused = []
+    try:
+        for i in range(12):
+            s = open_upload(box, f"127.0.0.{2 + i % 3}", "/api/v1/claims", 600000)
+            s.sendall(b"{" + b" " * 1000)
+            held.append(s)
+        # The first one fits in the budget and waits for the rest of its
+        # body; every later one is answered at once.
+        for s in held[1:]:
+            st, data = status_of(s)
+            assert st == 503, data
+            assert b"Retry-After: 5" in data
+            refused.append(s)
+        assert kib(pid, "VmHWM") - base_rss < 32 * 1024
+    finally:
+        for s in held:
+            s.close()
+    # Closed connections give their share back: a new upload fits.
+    deadline = time.time() + 30
+    while True:
+        r = requests.post(box.base + "/api/v1/claims", data=b"{" + b" " * 600000 + b"}",
+                          headers={"Content-Type": "application/json"}, timeout=30)
+        if r.status_code != 503 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert r.status_code != 503

@@ -1,0 +1,77 @@
+"""Malformed and cross-site requests: JSON routes take only
+Content-Type: application/json (a cross-site text/plain form gets 415);
+two Content-Length headers, or one beside Transfer-Encoding, get 400; a
+method a path does not answer (HEAD on a POST route) gets 405 with Allow;
+more than PB_WEB_QUERY_PARAMS_MAX (64) query parameters get 414 at once
+instead of a connection left hanging until its timeout."""
+import json
+import socket
+
+import requests
+
+from pbtest import Box  # noqa: F401
+
+
+def raw(box, head, body=b"", timeout=60):
+    s = socket.create_connection((box.host, box.port), timeout=timeout)
+    try:
+        s.sendall(head.replace("HOST", f"{box.host}:{box.port}").encode() + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    status = int(data[9:12]) if data.startswith(b"HTTP/1.1 ") else None
+    headers = {}
+    for line in data.split(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+        k, _, v = line.decode().partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return status, headers, data
+
+
+def test_hostile_request_shapes(make_box):
+    # a long idle timeout: a hanging connection would fail the test
+    box = make_box(extra="connection_timeout = 300").start()
+    login = json.dumps({"user": "x", "password": "y"})
+    for path in ("/api/v1/login", "/api/v1/checkin", "/api/v1/checkin/lookup",
+                 "/api/v1/claims", "/api/v1/claims/proof"):
+        r = requests.post(box.base + path, data=login, timeout=30,
+                          headers={"Content-Type": "text/plain"})
+        assert r.status_code == 415 and r.json()["error"] == "need_json", (path, r.text)
+    r = requests.post(box.base + "/api/v1/login", data=login, timeout=30,
+                      headers={"Content-Type": "application/json; charset=utf-8"})
+    assert r.status_code == 401, r.text
+
+    st, _, data = raw(box, "POST /api/v1/login HTTP/1.1\r\nHost: HOST\r\nContent-Type: "
+                      "application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n", b"{}")
+    assert st == 400 and b"bad_length" in data
+    st, _, data = raw(box, "POST /api/v1/login HTTP/1.1\r\nHost: HOST\r\nContent-Type: "
+                      "application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked"
+                      "\r\n\r\n", b"2\r\n{}\r\n0\r\n\r\n")
+    assert st == 400 and b"bad_length" in data
+
+    st, h, _ = raw(box, "HEAD /api/v1/login HTTP/1.1\r\nHost: HOST\r\n\r\n")
+    assert st == 405 and h["allow"] == "POST"
+    r = requests.get(box.base + "/api/v1/claims/proof", timeout=30)
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+    r = requests.post(box.base + "/healthz", timeout=30)
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+    r = requests.post(box.base + "/api/v1/claims?session=1", json={}, timeout=30)
+    assert r.status_code != 405
+    r = requests.delete(box.base + "/api/v1/claims", timeout=30)
+    assert r.status_code == 405 and r.headers["Allow"] == "POST, GET, HEAD"
+
+    for n in (65, 300, 600, 2000):
+        q = "&".join(f"a{i}" for i in range(n))
+        st, _, data = raw(box, f"GET /api/v1/modules?{q} HTTP/1.1\r\nHost: HOST\r\n\r\n")
+        assert st == 414 and b"too_many_params" in data, (n, data[:200])
+    # a target longer than [web] max_header_bytes: libmicrohttpd's own 414
+    q = "&".join(f"a{i}=1" for i in range(5000))
+    st, _, _ = raw(box, f"GET /api/v1/modules?{q} HTTP/1.1\r\nHost: HOST\r\n\r\n")
+    assert st == 414
+    q = "&".join(f"a{i}=1" for i in range(64))
+    assert requests.get(box.base + "/api/v1/modules?" + q, timeout=30).status_code == 200
+    assert box.web.alive()
