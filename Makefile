@@ -4,8 +4,8 @@
 #                at http://127.0.0.1:8080/
 #   make check   build, run the unit and system tests (no install, no image,
 #                normal build only: the quick loop)
-#   make test    install what is needed, build, run every test (also under
-#                ASan+UBSan)
+#   make test    install what is needed (Debian packages; axe-core from npm
+#                into build/node), build, run every test (also under ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
 #   make crashtest / fuzz / soak   longer proof runs (docs/reliability.md)
 #   make CROSS=aarch64-linux-gnu-   the box programs for arm64 (build/arm64/)
@@ -156,7 +156,7 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
+.PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
@@ -285,6 +285,20 @@ print-deps:
 deps-test: deps
 	@sh tests/install-deps.sh $(DEB_TEST)
 
+# axe-core, the accessibility rules the browser tests run on every page
+# (npm registry; the version and its hash are pinned in tests/browser/
+# package-lock.json). Installed into build/node once: later runs, offline
+# too, reuse it. Debian's npm only where no npm is on the machine (another
+# nodejs package may already bring one).
+AXE_JS := build/node/node_modules/axe-core/axe.min.js
+deps-node: $(AXE_JS)
+$(AXE_JS): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || sh tests/install-deps.sh nodejs npm
+	@mkdir -p build/node
+	cp tests/browser/package.json tests/browser/package-lock.json build/node/
+	cd build/node && npm ci --no-audit --no-fund --ignore-scripts
+	@test -f $@ && touch $@
+
 # arm64: cross compiler, qemu-user through binfmt_misc, and the :arm64 -dev
 # packages of every library in DEB_BUILD (image/deps-arm64.sh).
 # libpq-dev is left out: pb-hub is not built for the box, and its :arm64
@@ -351,7 +365,7 @@ check:
 	$(MAKE) all
 	$(PYTHON) tests/run.py --build $(BUILD) --only unit,system --no-asan
 
-test: deps-test
+test: deps-test deps-node
 	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
 	$(MAKE) image

@@ -18,6 +18,7 @@
 
 #define DEMO_PASSWORD_LEN 12
 #define DEMO_VIDEO "video-contoh.mp4"
+#define DEMO_CAPTIONS "video-contoh.id.vtt"     /* its Indonesian captions */
 
 struct demo_module {
 	const char *id, *title, *kk, *subject, *level, *desc;
@@ -183,7 +184,7 @@ static int demo_learning(json_t *mod, const char *demo_src, const char *id)
 /* Write the sample content and its manifest into usb/. */
 static int make_usb(const char *usb, const char *demo_src)
 {
-	char path[PATH_MAX], rel[PATH_MAX], name[PATH_MAX], video[PATH_MAX];
+	char path[PATH_MAX], rel[PATH_MAX], name[PATH_MAX], video[PATH_MAX], captions[PATH_MAX];
 	json_t *mods = json_array(), *root;
 	int rc = -1;
 
@@ -193,6 +194,12 @@ static int make_usb(const char *usb, const char *demo_src)
 	snprintf(path, sizeof(path), "%s/%s", usb, DEMO_VIDEO);
 	if (copy_file(video, path) != 0) {
 		fprintf(stderr, "pbctl: cannot copy the demo video %s\n", video);
+		goto out;
+	}
+	snprintf(captions, sizeof(captions), "%s/%s", demo_src, DEMO_CAPTIONS);
+	snprintf(path, sizeof(path), "%s/%s", usb, DEMO_CAPTIONS);
+	if (copy_file(captions, path) != 0) {
+		fprintf(stderr, "pbctl: cannot copy the demo captions %s\n", captions);
 		goto out;
 	}
 	for (size_t i = 0; i < NDEMO; i++) {
@@ -230,6 +237,11 @@ static int make_usb(const char *usb, const char *demo_src)
 		if (d->video) {
 			snprintf(name, sizeof(name), "Video - %s.mp4", d->title);
 			if ((fe = file_entry(usb, DEMO_VIDEO, name)) == NULL)
+				goto out;
+			json_array_append_new(files, fe);
+			/* named like the video plus ".id": the module page pairs them */
+			snprintf(name, sizeof(name), "Video - %s.id.vtt", d->title);
+			if ((fe = file_entry(usb, DEMO_CAPTIONS, name)) == NULL)
 				goto out;
 			json_array_append_new(files, fe);
 		}

@@ -22,6 +22,7 @@ static const struct {
 	{ "json", "application/json" },
 	{ "txt",  "text/plain; charset=utf-8" },
 	{ "csv",  "text/csv; charset=utf-8" },
+	{ "vtt",  "text/vtt; charset=utf-8" },
 	{ "svg",  "image/svg+xml" },
 	{ "png",  "image/png" },
 	{ "jpg",  "image/jpeg" },

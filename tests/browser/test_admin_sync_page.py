@@ -11,6 +11,7 @@ import sqlite3
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 from pbtest import Box
 
@@ -48,9 +49,13 @@ def test_admin_sync_page(browser):
         assert d.find_elements(By.CSS_SELECTOR, "a[href='/admin-sync.html']")
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         d.save_screenshot(os.path.join(SCREENSHOTS, "admin-sync.png"))
+        audit(d, "admin-sync")
         d.find_element(By.ID, "sync-now").click()
         assert sock.recv(64) == b"now"
         w.until(lambda drv: "dimulai" in drv.find_element(By.ID, "sync-status").text)
+        set_viewport(d, 1280, 800, mobile=False)
+        audit(d, "admin-sync, 1280 px", both_languages=False)
+        set_viewport(d, *PHONE)
         assert [e for e in d.get_log("browser") if e["level"] == "SEVERE"] == []
         assert not d.find_element(By.ID, "sync-ready").is_displayed()
         # writes cannot begin: the page says the box is not ready, and why

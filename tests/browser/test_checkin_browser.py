@@ -16,6 +16,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport
 from pbtest import Box
 
@@ -68,9 +69,10 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         assert api.roster(sid, csv_text).json()["accepted"] == 2
 
         # the facilitator logs in on the staff page (window 1, desktop width)
-        set_viewport(d, 1024, 768, mobile=False)
+        set_viewport(d, 1280, 800, mobile=False)
         d.get(box.base + "/staff.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
+        audit(d, "staff login")
         d.find_element(By.ID, "user").send_keys("fasil")
         d.find_element(By.ID, "password").send_keys(PASSWORD)
         d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
@@ -81,6 +83,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         # names with HTML come out as text
         assert HOSTILE in d.find_element(By.ID, "rows").text
         assert d.find_elements(By.CSS_SELECTOR, "#rows b") == []
+        audit(d, "staff page, 1280 px")
         staff_window = d.current_window_handle
 
         # the teacher checks in on a phone (window 2, 360 px)
@@ -88,6 +91,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         set_viewport(d, *PHONE)
         d.get(box.base + "/checkin.html")
         wait(d, lambda d: d.find_element(By.ID, "nuptk").is_displayed(), "no check-in form")
+        audit(d, "check-in")
         d.find_element(By.ID, "nuptk").send_keys(nuptk(1))
         # a wrong code is refused with an Indonesian message next to the code field
         d.find_element(By.ID, "code").send_keys("%06d" % ((int(code) + 1) % 1000000))
@@ -97,6 +101,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
              "wrong code not refused")
         assert d.find_element(By.ID, "code").get_attribute("aria-invalid") == "true"
         assert d.switch_to.active_element.get_attribute("id") == "code"
+        audit(d, "check-in, wrong code", both_languages=False)
         d.find_element(By.ID, "code").clear()
         d.find_element(By.ID, "code").send_keys(code)
         d.find_element(By.ID, "lookup").click()
@@ -104,6 +109,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         who = d.find_element(By.ID, "who").text
         assert who.startswith("<b>Budi</b> S\u2022\u2022\u2022\u2022") and "SMPN 2" in who
         assert "Malang" not in who
+        audit(d, "check-in after lookup")
         # submitting without a signature is refused on the page
         d.find_element(By.ID, "submit").click()
         wait(d, lambda d: d.find_element(By.ID, "sign-error").is_displayed(),
@@ -115,6 +121,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         assert "Budi" in d.find_element(By.ID, "done-text").text
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         shot(d, "phone-done")
+        audit(d, "check-in done")
         d.close()
 
         # the facilitator's list shows it without a reload, with the signature
@@ -144,7 +151,8 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         assert d.find_element(By.ID, "code").is_displayed()
         shot(d, "staff-phone")
-        set_viewport(d, 1024, 768, mobile=False)
+        audit(d, "staff page, 360 px")
+        set_viewport(d, 1280, 800, mobile=False)
 
         # the printed Daftar Hadir: A4, header, numbered rows, signature line
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})

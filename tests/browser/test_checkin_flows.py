@@ -11,6 +11,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import SCREENSHOTS, set_viewport, started_box
 from pbtest import Daemon, binary, wait_http
 from test_checkin_browser import draw_signature
@@ -113,6 +114,7 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
         assert "tidak ada di daftar peserta" in d.find_element(By.ID, "walkin-message").text
         assert not visible(d, "wname") and not visible(d, "pad")
         d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-walkin-echo-360.png"))
+        audit(d, "check-in, NUPTK not on the roster")
         d.find_element(By.ID, "walkin-fix").click()
         wait(d, lambda d: visible(d, "step-id"), "not back at the NUPTK")
         assert d.switch_to.active_element.get_attribute("id") == "nuptk"
@@ -135,6 +137,7 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
         assert d.find_element(By.ID, "nuptk").get_attribute("value") == n
         assert "Guru" in d.find_element(By.ID, "remembered-text").text
         d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-day2-360.png"))
+        audit(d, "check-in, teacher remembered")
         # 6 digits and a signature
         fill(d, None, lambda: st.code(a))
         assert "tercatat hadir" in sign_and_send(d)
@@ -182,6 +185,7 @@ def test_errors_sit_next_to_their_field(browser):
         assert not visible(d, "nuptk-error")
         assert d.switch_to.active_element.get_attribute("id") == "code"
         d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-code-error-360.png"))
+        audit(d, "check-in, errors beside the fields")
     finally:
         set_viewport(d, 360, 740)
         box.close()

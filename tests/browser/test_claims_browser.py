@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import test_checkin_browser as checkin_browser
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -86,12 +87,14 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         d.get(cb.base + "/klaim.html")
         wait(d, lambda d: d.find_element(By.ID, "session").get_attribute("value") == str(cb.sid),
              "session not offered")
+        audit(d, "claims")
         d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
         d.find_element(By.ID, "code").send_keys(code)
         d.find_element(By.ID, "open").click()
-        wait(d, lambda d: d.find_element(By.ID, "flat-harian").is_displayed(),
-             "no daily allowance button")
-        assert "150.000" in d.find_element(By.ID, "flat-harian").text
+        wait(d, lambda d: d.find_element(By.ID, "flat-harian").is_displayed() and
+             "150.000" in d.find_element(By.ID, "flat-harian").text,
+             "no daily allowance button with its rate")
+        audit(d, "claims, none yet")
         d.find_element(By.ID, "flat-harian").click()
         # one confirmation, in the page
         wait(d, lambda d: d.find_element(By.ID, "flat-confirm").is_displayed(), "no confirmation")
@@ -100,6 +103,11 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         d.find_element(By.ID, "flat-yes").click()
         wait(d, lambda d: "Uang harian" in d.find_element(By.ID, "mine-rows").text,
              "daily allowance claim not listed")
+        audit(d, "claims, one claimed")
+        d.find_element(By.ID, "ev-dpr").click()
+        wait(d, lambda d: d.find_element(By.ID, "dpr-box").is_displayed(), "no DPR form")
+        audit(d, "claims, DPR form open")
+        d.find_element(By.ID, "ev-receipt").click()
         # transport at cost above the ceiling: the page says what will be paid
         Select(d.find_element(By.ID, "origin")).select_by_value("KOTA MALANG")
         d.find_element(By.ID, "amount").send_keys("250000")
@@ -145,9 +153,10 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
 
         # the facilitator, on a laptop
         d.switch_to.new_window("window")
-        set_viewport(d, 1024, 768, mobile=False)
+        set_viewport(d, 1280, 800, mobile=False)
         d.get(cb.base + "/klaim-staff.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login notice")
+        audit(d, "claims staff, not logged in")
         d.find_element(By.CSS_SELECTOR, "#login-view a[href='/staff.html']").click()
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
         d.find_element(By.ID, "user").send_keys("fasil")
@@ -178,6 +187,10 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
              "Rp " + format(RATES["uang_harian"] + CEILINGS["KOTA MALANG"], ",").replace(",", "."),
              "nominatif total wrong")
         shot(d, "staff-queue")
+        audit(d, "claims staff, 1280 px")
+        set_viewport(d, *PHONE)
+        audit(d, "claims staff, 360 px")
+        set_viewport(d, 1280, 800, mobile=False)
 
         # the printed daftar nominatif
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
@@ -213,6 +226,7 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         wait(d, lambda d: d.find_element(By.ID, "mine-rows").text.count("Disetujui") == 2,
              "teacher does not see the approvals")
         shot(d, "phone-approved")
+        audit(d, "claims, approved")
         errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == [], errors
     finally:

@@ -8,6 +8,7 @@ import sys
 from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
+from a11y import audit
 from conftest import SCREENSHOTS, set_viewport, staff_login
 from test_claims_browser import _Boxes, queue_rows
 
@@ -90,6 +91,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card"):
             assert c.size["width"] <= PHONE[0]
         d.save_screenshot(os.path.join(SCREENSHOTS, "claims-cards-360.png"))
+        audit(d, "claims as cards")
         # decided claims cannot be taken back
         assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw")
 

@@ -8,6 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 from pbtest import Box
 
@@ -47,6 +48,7 @@ def test_portal_page(browser, hotspot_box):
     assert d.find_element(By.ID, "accept").text == "Lanjut"
     assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
     d.save_screenshot(os.path.join(SCREENSHOTS, "portal-360.png"))
+    audit(d, "portal")
     # English on request, Indonesian first
     d.find_element(By.ID, "pb-lang").click()
     wait(d).until(lambda drv: drv.find_element(By.TAG_NAME, "h1").text
@@ -58,6 +60,7 @@ def test_portal_page(browser, hotspot_box):
     wait(d).until(EC.visibility_of_element_located((By.ID, "portal-done")))
     assert not d.find_element(By.ID, "accept-form").is_displayed()
     assert console_errors(d) == []
+    audit(d, "portal after Lanjut")
 
 
 def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
@@ -68,6 +71,7 @@ def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
     wait(d).until(EC.visibility_of_element_located((By.ID, "wifi-login")))
     assert "Silakan masuk" in d.find_element(By.ID, "wifi-error").text
     d.get_log("browser")                       # the expected 401
+    audit(d, "admin-wifi, not logged in")
     staff_login(d, hotspot_box, "admin", ADMIN_PASSWORD)
     d.get(hotspot_box.base + "/admin-wifi.html")
     wait(d).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#wifi-phones tr"))
@@ -82,6 +86,12 @@ def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
     assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
     d.save_screenshot(os.path.join(SCREENSHOTS, "admin-wifi.png"))
     assert console_errors(d) == []
+    audit(d, "admin-wifi")
+    set_viewport(d, 1280, 800, mobile=False)
+    try:
+        audit(d, "admin-wifi, 1280 px", both_languages=False)
+    finally:
+        set_viewport(d, *PHONE)
 
 
 def test_poster_prints_with_its_qr_code(browser, hotspot_box):
@@ -96,5 +106,6 @@ def test_poster_prints_with_its_qr_code(browser, hotspot_box):
         assert d.find_element(By.ID, "password").text == "rahasia-guru-9"
         d.save_screenshot(os.path.join(SCREENSHOTS, "wifi-poster.png"))
         assert console_errors(d) == []
+        audit(d, "Wi-Fi poster", both_languages=False)
     finally:
         set_viewport(d, *PHONE)

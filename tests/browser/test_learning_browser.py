@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
 from test_claims_browser import _Boxes
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -74,6 +75,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
              "Progres saya not shown")
         assert "Tes dikerjakan: 0 dari 2" in d.find_element(By.ID, "summary").text
         shot(d, "progress")
+        audit(d, "learning, progress")
         # opening a module file from here marks it opened
         d.find_element(By.LINK_TEXT, "Materi.txt").click()
         wait(d, lambda d: "/f/" in d.current_url, "the file did not open")
@@ -87,6 +89,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         assert saved_answers(lb) == {"s1": '["b"]', "s2": '["a"]'}
         assert unlabelled(d) == []
         shot(d, "test")
+        audit(d, "learning, a test under way")
 
         # the Wi-Fi drops, the page is closed; later it is opened again
         d.get("about:blank")
@@ -107,6 +110,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         assert d.find_element(By.ID, "result-score").text == "Nilai 100"
         assert "4 dari 4 soal benar" in d.find_element(By.ID, "result-text").text
         shot(d, "result")
+        audit(d, "learning, test result")
         d.find_element(By.ID, "result-back").click()
         wait(d, lambda d: "Tes dikerjakan: 1 dari 2" in d.find_element(By.ID, "summary").text,
              "progress not updated")
@@ -137,6 +141,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         wait(d, lambda d: "Tidak ada lembar kerja" in d.find_element(By.ID, "queue").text,
              "review not saved")
         d.save_screenshot(os.path.join(SCREENSHOTS, "learning-results.png"))
+        audit(d, "learning results, 1024 px")
         assert unlabelled(d) == []
         d.close()
         d.switch_to.window(teacher_window)
@@ -150,6 +155,7 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         assert unlabelled(d) == []
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         shot(d, "worksheet-review")
+        audit(d, "learning results, worksheet review")
         severe = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == [], severe
     finally:

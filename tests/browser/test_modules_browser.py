@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport
 from pbtest import ROOT
 
@@ -117,6 +118,7 @@ def test_first_page_weight(browser, demo_box):
     assert wire_total <= FIRST_PAGE_MAX, f"first page weighs {wire_total} B"
     shot(d, "home-id")
     assert console_errors(d) == []
+    audit(d, "library")
 
 
 def test_language_switch_remembered(browser, demo_box):
@@ -228,6 +230,23 @@ def test_module_view(browser, demo_box):
         "var v = document.querySelector('#module-view video');"
         "return v.error === null && v.readyState >= 1 && v.duration > 0;"),
         "video metadata did not load in the page")
+    # Its captions (the module's .vtt named like the video, served as
+    # text/vtt) are a <track> the player loads and shows in Indonesian.
+    vtt = by_kind["text/vtt"]
+    assert vtt["name"] == video["name"][:-len(".mp4")] + ".id.vtt"
+    r = requests.get(urljoin(demo_box.base, vtt["url"]), timeout=10)
+    assert r.headers["Content-Type"].startswith("text/vtt") and r.text.startswith("WEBVTT")
+    track = d.find_element(By.CSS_SELECTOR, "#module-view video track")
+    assert track.get_attribute("kind") == "captions"
+    assert track.get_attribute("srclang") == "id"
+    assert track.get_attribute("label") == "Bahasa Indonesia"
+    assert urlparse(track.get_attribute("src")).path == urlparse(urljoin(demo_box.base, vtt["url"])).path
+    cues = wait(d, lambda d: d.execute_script(
+        "var t = document.querySelector('#module-view video').textTracks[0];"
+        "return t && t.mode === 'showing' && t.cues && t.cues.length ?"
+        " Array.prototype.map.call(t.cues, function (c) { return c.text; }) : null;"),
+        "captions did not load in the player")
+    assert len(cues) == r.text.count("-->") and cues[0].startswith("Selamat datang")
 
     pdf = by_kind["application/pdf"]
     opens = [a.get_attribute("href") for a in
@@ -254,6 +273,7 @@ def test_module_view(browser, demo_box):
         cd = r.headers.get("Content-Disposition", "")
         assert cd.startswith("attachment"), cd
     shot(d, "module")
+    audit(d, "module page")
 
     d.find_element(By.ID, "back").click()
     wait(d, lambda d: d.find_element(By.ID, "list-view").is_displayed(), "back did not work")
@@ -272,6 +292,7 @@ def test_wide_screen_shows_pdf_inline(browser, demo_box):
         assert f.get_attribute("title")
         assert f.is_displayed()
         shot(d, "module-wide")
+        audit(d, "module page, 1280 px")
     finally:
         set_viewport(d, *PHONE)
 
@@ -282,6 +303,7 @@ def test_unknown_module_and_english_errors(browser, demo_box):
     alert = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#module-view [role=alert]"),
                  "no error shown for an unknown module")[0]
     assert "tidak ada di kotak" in alert.text
+    audit(d, "unknown module", both_languages=False)
     # The console log is read (so the checks for no errors elsewhere mean something).
     assert any("404" in m for m in console_errors(d))
     d.find_element(By.ID, "pb-lang").click()
@@ -327,7 +349,8 @@ def test_portal_window_banner(browser, demo_box):
     does not, and the footer hint is there in both."""
     d = browser
     open_home(d, demo_box)
-    assert not d.find_elements(By.ID, "pb-portal-banner")
+    # The banner is in the page's header, shown only in such a window.
+    assert not d.find_element(By.ID, "pb-portal-banner").is_displayed()
     assert "http://belajar.lan" in d.find_element(By.ID, "pb-portal-hint").text
     real_ua = d.execute_script("return navigator.userAgent")
     d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": PORTAL_UA})
@@ -338,6 +361,7 @@ def test_portal_window_banner(browser, demo_box):
         assert "http://belajar.lan" in banner.text and "browser" in banner.text
         assert "http://belajar.lan" in d.find_element(By.ID, "pb-portal-hint").text
         shot(d, "portal")
+        audit(d, "library in the Wi-Fi sign-in window")
     finally:
         d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": real_ua})
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 import test_checkin_browser as checkin_browser
+from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -237,6 +238,7 @@ def test_paper_settings_on_the_page(browser, papers_box):
     s = cb.staff.get(f"/api/v1/sessions/{cb.sid}/papers").json()["settings"]
     assert s["tempat"] == "Kota Batu" and s["ppk_nip"] == "199001012015011007"
     assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    audit(d, "papers, settings saved")
 
 
 def test_papers_page_without_login(browser, papers_box):
@@ -244,6 +246,7 @@ def test_papers_page_without_login(browser, papers_box):
     # logged in, without a session in the address: choose one
     d.get(cb.base + "/cetak.html?doc=jp")
     wait(d, lambda d: d.find_element("id", "pick-form").is_displayed(), "no session picker")
+    audit(d, "papers, session picker")
     d.find_element("css selector", "#pick-form button[type=submit]").click()
     wait(d, lambda d: d.find_element("tag name", "body").get_attribute("data-ready") == "1",
          "chosen session not drawn")
@@ -260,5 +263,6 @@ def test_papers_page_without_login(browser, papers_box):
     d.delete_all_cookies()
     d.get(cb.base + f"/cetak.html?session={cb.sid}&doc=nominatif")
     wait(d, lambda d: d.find_element("id", "login").is_displayed(), "no login hint")
+    audit(d, "papers, not logged in")
     assert d.find_element("id", "paper").text == ""
     d.get_log("browser")

@@ -8,6 +8,7 @@ import os
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import SCREENSHOTS, set_viewport
 from pbtest import Box
 
@@ -33,6 +34,7 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
                                   ".getBoundingClientRect().bottom")
         assert 0 < bottom <= d.execute_script("return window.innerHeight"), bottom
         d.save_screenshot(os.path.join(SCREENSHOTS, "portal-signin-360x640.png"))
+        audit(d, "portal in the sign-in window")
         links = [a.get_attribute("pathname") for a in
                  d.find_elements(By.CSS_SELECTOR, "#pb-header a")]
         assert links and not set(links) & set(STAFF_PAGES), links

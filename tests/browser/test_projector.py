@@ -14,6 +14,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -80,6 +81,7 @@ def test_projector_code_qr_and_lock(browser):
         assert "Diklat Proyektor" in d.find_element(By.ID, "p-title").text
         assert "/checkin.html" in d.find_element(By.ID, "p-url").text
         d.save_screenshot(os.path.join(SCREENSHOTS, "projector-1280.png"))
+        audit(d, "projector")
         # the day is locked: the code stops
         assert api.post(f"/api/v1/sessions/{sid}/lock").status_code == 200
         assert api.get(f"/api/v1/sessions/{sid}/code").json() == {
@@ -87,6 +89,7 @@ def test_projector_code_qr_and_lock(browser):
         wait(d, lambda d: d.find_element(By.ID, "p-locked").is_displayed(), "lock not shown")
         assert d.find_element(By.ID, "p-code").text == ""
         d.save_screenshot(os.path.join(SCREENSHOTS, "projector-locked.png"))
+        audit(d, "projector, day locked")
 
         # the QR's address on a phone names the session
         set_viewport(d, 360, 640)

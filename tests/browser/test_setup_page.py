@@ -5,6 +5,8 @@ import time
 
 from selenium.webdriver.common.by import By
 
+from a11y import audit
+
 
 def wait_for(d, cond, what, timeout=15):
     end = time.time() + timeout
@@ -29,6 +31,7 @@ def test_setup_page(browser, demo_box):
     assert len(steps) == 3 and "pb-fleet write" in steps[1].text
     assert "PusatBelajar-Setup" in d.find_element(By.CSS_SELECTOR, ".pb-notice").text
     assert d.title.startswith("Penyiapan")
+    audit(d, "setup page")
     d.find_element(By.ID, "pb-lang").click()
     wait_for(d, lambda d: d.find_element(By.TAG_NAME, "h1").text == "This box is not set up yet",
              "English did not load")

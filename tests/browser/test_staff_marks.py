@@ -10,6 +10,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from a11y import audit
 from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -82,6 +83,7 @@ def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
         assert d.find_element(By.ID, "reason-" + nuptk(2)).get_attribute("value") == \
             "acara keluarga"
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-marks-reason-360.png"))
+        audit(d, "staff page, mark with a reason")
         field.submit()
         wait(d, lambda d: row_text(d, nuptk(2)).startswith("Izin"), "Izin not shown")
         assert not d.find_elements(By.ID, "reason-" + nuptk(2))
@@ -96,6 +98,7 @@ def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
         # nothing sideways at 360 px but the list's own scroller
         assert d.execute_script("return document.documentElement.scrollWidth") <= 360
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-marks-360.png"))
+        audit(d, "staff page, marks")
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         assert not d.find_elements(By.CSS_SELECTOR, "#rows img")
         assert not any(x.is_displayed() for x in

@@ -3,15 +3,19 @@
  * Plain ES5 + XMLHttpRequest (no build step, no CDN) so it runs on the
  * Android browsers of 2016. Load it first, then the page's own script:
  *   <script src="/js/common.js"></script><script src="/js/PAGE.js"></script>
- * and give the page <header id="pb-header"></header>, <main id="main">,
- * <footer id="pb-footer"></footer>.
+ * and give the page the header (brand, #pb-centre, the #pb-lang button,
+ * the menu, the hidden #pb-portal-banner: copy it from another page, with
+ * aria-current="page" on the page's own menu link), <main id="main"> and
+ * <footer id="pb-footer"></footer>. The header is in the HTML, not drawn
+ * here, so the page does not move once this script has run.
  *
  * Start and language
  *   PB.init({page: "modules", render: fn})
  *       loads /locale/<lang>/common.json and /locale/<lang>/<page>.json,
- *       the centre name from /healthz, draws header and footer, fills every
- *       [data-i18n] element, sets <html lang>, then calls render(). render()
- *       is called again after each language switch: draw from PB.t() there.
+ *       the centre name from /healthz, fills in the header, draws the
+ *       footer, fills every [data-i18n] element, sets <html lang>, then
+ *       calls render(). render() is called again after each language
+ *       switch: draw from PB.t() there.
  *   PB.lang                   current language, "id" (default) or "en";
  *                             the choice is kept in localStorage
  *   PB.setLang(lang)          switch (the header's button does this)
@@ -25,7 +29,6 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
- *   NAV (below)               the header's menu: add a line for a new page
  *
  * Server calls
  *   PB.api(method, url, body, function (err, data, status) {...})
@@ -60,34 +63,6 @@ var PB = (function () {
 	var STORE_LANG = "pb.lang";
 	var XHR_TIMEOUT_MS = 20000;
 	var TEXT_MAX = 262144;          /* longest text PB.getText accepts */
-
-	/* The header's menu: one line per page (its address and the key of its
-	 * name in common.json). Teachers see theirs only; the staff pages show
-	 * the staff menu, reached through the footer's small "Masuk petugas". */
-	var NAV = [
-		{href: "/", key: "nav.modules"},
-		{href: "/checkin.html", key: "nav.checkin"},
-		{href: "/klaim.html", key: "nav.claims"}
-	];
-	var STAFF_NAV = [
-		{href: "/staff.html", key: "nav.staff"},
-		{href: "/klaim-staff.html", key: "nav.claims_staff"},
-		{href: "/cetak.html", key: "nav.papers"},
-		{href: "/hasil-belajar.html", key: "nav.learning_staff"},
-		{href: "/admin-wifi.html", key: "nav.wifi"},
-		{href: "/admin-sync.html", key: "nav.sync"},
-		{href: "/", key: "nav.modules"}
-	];
-
-	function navFor(path) {
-		var i;
-		if (path === "/proyektor.html")
-			return STAFF_NAV;
-		for (i = 0; i < STAFF_NAV.length; i++)
-			if (STAFF_NAV[i].href === path && path !== "/")
-				return STAFF_NAV;
-		return NAV;
-	}
 
 	var PB = {
 		lang: DEFAULT_LANG,
@@ -356,42 +331,26 @@ var PB = (function () {
 		}
 	};
 
+	/* The header is the page's own markup (its text is filled from
+	 * data-i18n like the rest): only the centre's name, the language the
+	 * button offers, and the sign-in window's banner are set here. */
 	function drawHeader() {
-		var h = PB.$("pb-header"), other = PB.lang === "id" ? "en" : "id";
-		if (!h)
-			return;
-		h.className = "pb-header";
-		PB.clear(h).appendChild(PB.el("div", {"class": "pb-wrap pb-header-row"}, [
-			PB.el("a", {"class": "pb-brand", href: "/"}, [
-				PB.el("span", {"class": "pb-brand-name", text: PB.t("app.name")}),
-				PB.centre ? PB.el("span", {"class": "pb-centre", text: PB.centre}) : null
-			]),
-			PB.el("button", {
-				type: "button", "class": "pb-lang", id: "pb-lang", lang: other,
-				"aria-label": PB.t("lang.switch_label"),
-				onclick: function () { PB.setLang(other); }
-			}, PB.t("lang.other"))
-		]));
-		h.appendChild(drawNav());
-		if (PB.inPortalWindow())
-			h.appendChild(PB.el("div", {"class": "pb-portal", id: "pb-portal-banner", role: "note"},
-				PB.el("p", {"class": "pb-wrap"}, [
-					PB.t("portal.banner") + " ",
-					PB.el("strong", {text: PB.t("footer.address")})
-				])));
+		var centre = PB.$("pb-centre"), b = PB.$("pb-lang");
+		if (centre)
+			centre.textContent = PB.centre;
+		if (b)
+			b.setAttribute("lang", PB.lang === "id" ? "en" : "id");
 	}
 
-	function drawNav() {
-		var ul = PB.el("ul", {"class": "pb-wrap"}), here = window.location.pathname, i, nav;
-		if (here === "/index.html")
-			here = "/";
-		nav = navFor(here);
-		for (i = 0; i < nav.length; i++)
-			ul.appendChild(PB.el("li", null, PB.el("a", {
-				href: nav[i].href,
-				"aria-current": nav[i].href === here ? "page" : null
-			}, PB.t(nav[i].key))));
-		return PB.el("nav", {"class": "pb-nav", "aria-label": PB.t("nav.label")}, ul);
+	function startHeader() {
+		var b = PB.$("pb-lang"), banner = PB.$("pb-portal-banner");
+		if (b)
+			b.addEventListener("click", function () {
+				PB.setLang(PB.lang === "id" ? "en" : "id");
+			}, false);
+		/* before the first paint, so the page does not move down later */
+		if (banner)
+			PB.show(banner, PB.inPortalWindow());
 	}
 
 	function drawFooter() {
@@ -441,6 +400,7 @@ var PB = (function () {
 	PB.init = function (options) {
 		var pending = 2, lang = PB.store.get(STORE_LANG);
 		opts = options || {};
+		startHeader();
 		if (LANGS.indexOf(lang) < 0)
 			lang = DEFAULT_LANG;
 		function step() {

@@ -43,7 +43,29 @@
 			return "pdf";
 		if (m.indexOf("text/plain") === 0)
 			return "text";
+		if (m.indexOf("text/vtt") === 0)
+			return "captions";
 		return "other";
+	}
+
+	/* A video's captions are the module's WebVTT files named like it:
+	 * "Video X.mp4" has "Video X.vtt" or "Video X.LANG.vtt" (LANG: two or
+	 * three letters, default Indonesian). Returns <track> elements. */
+	function tracksFor(video, files) {
+		var stem = String(video.name).replace(/\.[^.\/]*$/, ""), out = [], i, m, lang;
+		for (i = 0; i < files.length; i++) {
+			if (kindOf(files[i]) !== "captions")
+				continue;
+			m = /^(.*?)(?:\.([a-z]{2,3}))?\.vtt$/i.exec(String(files[i].name));
+			if (!m || m[1] !== stem)
+				continue;
+			lang = (m[2] || "id").toLowerCase();
+			out.push(PB.el("track", {kind: "captions", src: files[i].url, srclang: lang,
+				label: PB.strings.hasOwnProperty("captions." + lang) ?
+					PB.t("captions." + lang) : lang,
+				"default": lang === PB.lang && !out.length}));
+		}
+		return out;
 	}
 
 	function downloadUrl(url) {
@@ -175,12 +197,13 @@
 	}
 
 	/* ---- one module ---- */
-	function fileBlock(file) {
+	function fileBlock(file, files) {
 		var kind = kindOf(file), size = PB.size(file.size), body = [], pre, media;
 		if (kind === "video" || kind === "audio") {
 			media = PB.el(kind, {controls: true, preload: "metadata", src: file.url,
 					     "class": "pb-media", "aria-label": file.name},
-				PB.el("p", {text: PB.t("file.video_unsupported")}));
+				tracksFor(file, files).concat(
+					PB.el("p", {text: PB.t("file.video_unsupported")})));
 			body.push(media);
 		} else if (kind === "pdf") {
 			body.push(PB.el("a", {"class": "pb-btn", href: file.url}, PB.t("file.open_pdf")));
@@ -188,7 +211,7 @@
 				body.push(PB.el("iframe", {"class": "pb-pdf", src: file.url,
 					title: PB.t("file.pdf_frame", {name: file.name})}));
 		} else if (kind === "text" && file.size <= TEXT_INLINE_MAX) {
-			pre = PB.el("pre", {"class": "pb-text", tabindex: "0",
+			pre = PB.el("pre", {"class": "pb-text", tabindex: "0", role: "region",
 				"aria-label": file.name}, PB.t("file.text_loading"));
 			body.push(pre);
 			PB.getText(file.url, function (err, text) {
@@ -245,7 +268,7 @@
 		else {
 			var ul = PB.el("ul", {"class": "pb-files"});
 			for (i = 0; i < files.length; i++)
-				ul.appendChild(fileBlock(files[i]));
+				ul.appendChild(fileBlock(files[i], files));
 			view.appendChild(ul);
 		}
 		if ((m.tests && m.tests.length) || (m.worksheets && m.worksheets.length)) {
