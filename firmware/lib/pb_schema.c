@@ -4,7 +4,7 @@
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
  * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses,
- * 13 claim withdrawal. */
+ * 13 claim withdrawal, 20-22 papers, 30 login failures per pair. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -356,6 +356,49 @@ const struct pb_migration pb_migrations[] = {
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
 	  "CREATE TRIGGER claim_event_no_delete BEFORE DELETE ON claim_event "
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;" },
+	/* 20 papers: what the printed papers need — the session's paper
+	 * settings (place, organiser, officials; a JSON object of texts),
+	 * the payee columns of the roster and a staff account's NIP (its full
+	 * name is display_name). */
+	{ 20,
+	  "CREATE TABLE paper_setting ("
+	  "  kegiatan_id INTEGER PRIMARY KEY REFERENCES kegiatan(id),"
+	  "  doc TEXT NOT NULL,"
+	  "  set_by TEXT NOT NULL,"
+	  "  wall_ms INTEGER NOT NULL"
+	  ");"
+	  "CREATE TABLE roster_payee ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  nuptk TEXT NOT NULL CHECK (length(nuptk) = 16),"
+	  "  nip TEXT NOT NULL DEFAULT '',"
+	  "  pangkat TEXT NOT NULL DEFAULT '',"
+	  "  jabatan TEXT NOT NULL DEFAULT '',"
+	  "  npwp TEXT NOT NULL DEFAULT '',"
+	  "  bank TEXT NOT NULL DEFAULT '',"
+	  "  rekening TEXT NOT NULL DEFAULT '',"
+	  "  nama_rekening TEXT NOT NULL DEFAULT '',"
+	  "  PRIMARY KEY (kegiatan_id, nuptk)"
+	  ");"
+	  "ALTER TABLE staff ADD COLUMN nip TEXT NOT NULL DEFAULT '';" },
+	/* 21 the SBM as written: the legal basis a rate table names, and the
+	 * kind of uang_harian a session pays (a rate row keeps its kind in
+	 * its sub-key, "" for diklat as in every earlier table). */
+	{ 21,
+	  "ALTER TABLE rate_version ADD COLUMN dasar TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE claim_setting ADD COLUMN uang_harian TEXT NOT NULL DEFAULT 'diklat' "
+	  "  CHECK (uang_harian IN ('diklat', 'luar_kota', 'dalam_kota_8jam'));" },
+	/* 22 the bank account a teacher gives or corrects on the claim page,
+	 * kept with their claims of the session (over the roster's). */
+	{ 22,
+	  "CREATE TABLE claim_bank ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  bank TEXT NOT NULL,"
+	  "  rekening TEXT NOT NULL,"
+	  "  nama_rekening TEXT NOT NULL,"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (kegiatan_id, nuptk)"
+	  ");" },
 	/* 30 login failures are also counted per account and client address
 	 * together ('pair'): only this boot's counts are kept, so the table
 	 * is made anew. */
@@ -370,6 +413,97 @@ const struct pb_migration pb_migrations[] = {
 	  "  locked_until INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (scope, key)"
 	  ");" },
+	/* 40 learning: the tests and worksheets of modules (from the
+	 * manifest; spec holds a test with its key and never leaves the box
+	 * towards a phone), teachers' attempts with the answers saved as they
+	 * go and the box's deadline (monotonic within the boot that started
+	 * the attempt, so a clock step does not move it; wall time after a
+	 * reboot), and progress per module activity. */
+	{ 40,
+	  "CREATE TABLE learning_test ("
+	  "  module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,"
+	  "  test_id TEXT NOT NULL,"
+	  "  pos INTEGER NOT NULL,"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('pre', 'post')),"
+	  "  title TEXT NOT NULL,"
+	  "  kkm INTEGER NOT NULL CHECK (kkm BETWEEN 0 AND 100),"
+	  "  time_limit_s INTEGER NOT NULL CHECK (time_limit_s >= 0),"
+	  "  attempts INTEGER NOT NULL CHECK (attempts >= 1),"
+	  "  nitems INTEGER NOT NULL CHECK (nitems >= 1),"
+	  "  spec TEXT NOT NULL,"
+	  "  PRIMARY KEY (module_id, test_id)"
+	  ");"
+	  "CREATE TABLE learning_worksheet ("
+	  "  module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,"
+	  "  ws_id TEXT NOT NULL,"
+	  "  pos INTEGER NOT NULL,"
+	  "  title TEXT NOT NULL,"
+	  "  instructions TEXT NOT NULL,"
+	  "  due TEXT NOT NULL DEFAULT '',"
+	  "  PRIMARY KEY (module_id, ws_id)"
+	  ");"
+	  "CREATE TABLE learning_attempt ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  test_id TEXT NOT NULL,"
+	  "  n INTEGER NOT NULL CHECK (n >= 1),"
+	  "  layout TEXT NOT NULL,"
+	  "  started_ms INTEGER NOT NULL,"
+	  "  deadline_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  boot_id TEXT NOT NULL DEFAULT '',"
+	  "  deadline_mono INTEGER NOT NULL DEFAULT 0,"
+	  "  finished_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  timed_out INTEGER NOT NULL DEFAULT 0,"
+	  "  correct INTEGER,"
+	  "  total INTEGER,"
+	  "  score INTEGER,"
+	  "  passed INTEGER,"
+	  "  UNIQUE (kegiatan_id, nuptk, module_id, test_id, n)"
+	  ");"
+	  "CREATE UNIQUE INDEX learning_attempt_open ON learning_attempt(kegiatan_id, nuptk, "
+	  "  module_id, test_id) WHERE finished_ms = 0;"
+	  "CREATE TABLE learning_answer ("
+	  "  attempt_id INTEGER NOT NULL REFERENCES learning_attempt(id) ON DELETE CASCADE,"
+	  "  item_id TEXT NOT NULL,"
+	  "  choice TEXT NOT NULL,"
+	  "  correct INTEGER,"
+	  "  saved_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (attempt_id, item_id)"
+	  ");"
+	  "CREATE TABLE learning_progress ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  activity TEXT NOT NULL,"
+	  "  state TEXT NOT NULL CHECK (state IN ('opened', 'done')),"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (kegiatan_id, nuptk, module_id, activity)"
+	  ");" },
+	/* 41 worksheets: a teacher's submission per worksheet and session
+	 * (resent until accepted: version counts), and its review. */
+	{ 41,
+	  "CREATE TABLE learning_submission ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  uid TEXT NOT NULL UNIQUE,"
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  module_id TEXT NOT NULL,"
+	  "  ws_id TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL CHECK (version >= 1),"
+	  "  text TEXT NOT NULL,"
+	  "  submitted_ms INTEGER NOT NULL,"
+	  "  status TEXT NOT NULL CHECK (status IN ('sent', 'revise', 'accepted')),"
+	  "  score INTEGER CHECK (score IS NULL OR score BETWEEN 0 AND 100),"
+	  "  comment TEXT NOT NULL DEFAULT '',"
+	  "  reviewer TEXT NOT NULL DEFAULT '',"
+	  "  reviewed_ms INTEGER NOT NULL DEFAULT 0,"
+	  "  UNIQUE (kegiatan_id, nuptk, module_id, ws_id)"
+	  ");"
+	  "CREATE INDEX learning_submission_queue ON learning_submission(kegiatan_id, status, "
+	  "  submitted_ms);" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

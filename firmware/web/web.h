@@ -60,6 +60,7 @@ struct pb_web {
 					  * it, every request gets 503 "starting" */
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
 	struct pb_pool *pool;            /* server.c: handlers that may wait */
+	struct pb_health *health;        /* health.c: the write probe */
 };
 
 /* One request, from the first callback to completion. */
@@ -234,8 +235,39 @@ enum MHD_Result pb_handle_claim_signature(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
+enum MHD_Result pb_handle_claim_bank(struct pb_req *r);
+/* api_papers.c */
+enum MHD_Result pb_handle_papers(struct pb_req *r);
+enum MHD_Result pb_handle_papers_set(struct pb_req *r);
+/* The session named by the route's first parameter (secret wiped): 0, or
+ * -1 with the error answer queued in *ret. */
+int pb_papers_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+		      enum MHD_Result *ret);
+/* api_xlsx.c */
+enum MHD_Result pb_handle_claims_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_attendance_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_jp_xlsx(struct pb_req *r);
 enum MHD_Result pb_handle_rates(struct pb_req *r);
 enum MHD_Result pb_handle_claim_proof(struct pb_req *r);
+
+/* api_learning.c */
+enum MHD_Result pb_handle_learning_module(struct pb_req *r);
+enum MHD_Result pb_handle_learning_progress(struct pb_req *r);
+enum MHD_Result pb_handle_learning_start(struct pb_req *r);
+enum MHD_Result pb_handle_learning_attempt(struct pb_req *r);
+enum MHD_Result pb_handle_learning_answer(struct pb_req *r);
+enum MHD_Result pb_handle_learning_finish(struct pb_req *r);
+enum MHD_Result pb_handle_learning_results(struct pb_req *r);
+enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
+enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
+enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
+enum MHD_Result pb_handle_learning_review(struct pb_req *r);
+
+/* health.c: the write probe behind /healthz (its own thread and
+ * connection; the first probe runs before pb_health_start returns) */
+struct pb_health;
+struct pb_health *pb_health_start(const char *db_path);
+void pb_health_stop(struct pb_health *h);
 
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);

@@ -35,21 +35,9 @@
 	}
 
 	function loadSessions() {
-		PB.api("GET", "/api/v1/sessions", null, function (err, d) {
-			var sel = PB.$("pick"), i, s, keep = sel.value;
+		PB.pickSession(PB.$("pick"), PB.t("ks.pick_none"), function (err) {
 			if (err)
 				return error(err.message);
-			PB.clear(sel);
-			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.pick_none")));
-			for (i = 0; i < d.sessions.length; i++) {
-				s = d.sessions[i];
-				sel.appendChild(PB.el("option", {value: String(s.id)},
-					s.title + " (" + s.start_date + ")"));
-			}
-			if (keep)
-				sel.value = keep;
-			else if (d.sessions.length === 1)
-				sel.value = String(d.sessions[0].id);
 			pick();
 		});
 	}
@@ -99,6 +87,7 @@
 		PB.$("s-province").value = data.settings.province || "";
 		PB.$("s-meals").checked = !!data.settings.meals_in_kind;
 		PB.$("s-residential").checked = !!data.settings.residential;
+		PB.$("s-uang-harian").value = data.settings.uang_harian || "diklat";
 		PB.show(PB.$("locked"), !!data.locked);
 	}
 
@@ -248,7 +237,8 @@
 		ev.preventDefault();
 		PB.api("POST", "/api/v1/sessions/" + session.id + "/claim-settings", {
 			province: val("s-province"), meals_in_kind: PB.$("s-meals").checked,
-			residential: PB.$("s-residential").checked}, function (err) {
+			residential: PB.$("s-residential").checked,
+			uang_harian: PB.$("s-uang-harian").value}, function (err) {
 			if (err)
 				return error(err.message);
 			status(PB.t("ks.saved"));
