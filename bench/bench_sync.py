@@ -8,7 +8,9 @@ with many boxes uploading at once against PostgreSQL, exactly once.
 1. Bytes: a real box (pbctl + pb-sync) uploads 1000 attendance records
    without signatures, then 200 with ~1.5 KB signatures, to a real pb-hub;
    pb-sync's own byte count (request bodies: gzipped batches) divided by the
-   records gives bytes per record and per signature.
+   records gives bytes per record and per signature. The same for 100
+   box.health reports made by pb-sync itself while the hub is down (each
+   run finds an hour of uptime gone by), then uploaded in one batch.
 2. Ingest: BOXES simulated boxes enrol with their own Ed25519 keys, each
    with RECORDS hash-chained records cut into gzipped, signed batches of
    BATCH made beforehand; then all boxes upload at once (one client thread
@@ -23,6 +25,7 @@ import http.client
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,6 +45,8 @@ def args():
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--fsync", choices=["on", "off"], default="on")
+    ap.add_argument("--health-only", action="store_true",
+                    help="only the bytes per box.health record")
     return ap.parse_args()
 
 
@@ -82,6 +87,35 @@ def bytes_per_record(pg, tmp):
     return {"bytes_per_record": round(out["plain"], 1),
             "bytes_per_signed_record": round(out["signed"], 1),
             "bytes_per_signature": round(out["signed"] - out["plain"], 1)}
+
+
+def bytes_per_health_record(pg, tmp, n=100):
+    hub = Hub(pg, tmp)                  # not started: the reports pile up
+    b = Box(sections=sync_section(hub.base, hub.cli("token", "PB-BENCH").stdout.strip(),
+                                  "batch_records = 500\nhealth_interval_s = 3600"))
+    try:
+        b.pbctl("init")
+        for _ in range(n):
+            with sqlite3.connect(b.db_path(), timeout=10) as c:
+                c.execute("INSERT OR REPLACE INTO box_meta(key, value) "
+                          "VALUES ('health.last', ?)", ("previous-boot 0",))
+            s = Sync(b).start(["-1"])
+            s.daemon.proc.wait(timeout=60)
+            s.daemon.stop(expect_code=1)
+        hub.start()
+        s = Sync(b).start(["-1"])
+        s.daemon.proc.wait(timeout=300)
+        s.daemon.stop()
+        with sqlite3.connect(b.db_path(), timeout=10) as c:
+            sent = c.execute("SELECT count(*) FROM outbox WHERE type = 'box.health' "
+                             "AND acked = 1").fetchone()[0]
+            raw = c.execute("SELECT avg(length(payload)) FROM outbox "
+                            "WHERE type = 'box.health'").fetchone()[0]
+        return {"health_records": sent, "health_payload_bytes": round(raw, 1),
+                "bytes_per_health_record": round(int(box_meta(b, "sync.bytes_up")) / sent, 1)}
+    finally:
+        b.close()
+        hub.stop()
 
 
 class SimBox(pbhub.SimBox):
@@ -152,6 +186,10 @@ def main():
     pg.start()
     try:
         res = {"fsync": A.fsync}
+        res.update(bytes_per_health_record(pg, tmp))
+        if A.health_only:
+            print(json.dumps(res), flush=True)
+            return 0
         res.update(bytes_per_record(pg, tmp))
         print(json.dumps(res), flush=True)
         res.update(ingest(pg, tmp))

@@ -198,6 +198,30 @@ enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);
 enum MHD_Result hub_ingest(struct hub_req *r);
+
+/* health.c: box.health reports (docs/hub.md#box-health). */
+#define HUB_HEALTH_TYPE            "box.health"
+#define HUB_HEALTH_SILENT_DAYS     3       /* ?silent_days=N: no report for longer */
+#define HUB_HEALTH_SILENT_DAYS_MAX 3650
+#define HUB_HEALTH_LOW_DISK_MB     1024    /* ?low_disk_mb=N: less free on the data partition */
+#define HUB_HEALTH_LOW_DISK_MB_MAX (1024 * 1024)
+#define HUB_HEALTH_VERSION_MAX     32      /* ?min_version=X.Y.Z */
+struct hub_health_opts {
+	unsigned silent_days;
+	unsigned low_disk_mb;
+	char min_version[HUB_HEALTH_VERSION_MAX + 1];   /* empty: the newest reported */
+};
+/* Keep the box.health records among the stored seq lo..hi of box (inside
+ * the ingest transaction). 0/-1. */
+int hub_health_ingest(PGconn *pg, const char *box, const char *lo, const char *hi);
+/* -1 on a bad ?silent_days, ?low_disk_mb or ?min_version. */
+int hub_health_opts_parse(struct hub_req *r, struct hub_health_opts *o);
+/* Add "health", "quiet_s" and "flags" to each box of the list; the limits
+ * used in *thresholds. 0/-1. */
+int hub_health_attach(PGconn *pg, json_t *boxes, const struct hub_health_opts *o,
+		      json_t **thresholds);
+/* Dotted version numbers: <0, 0, >0. */
+int hub_version_cmp(const char *a, const char *b);
 enum MHD_Result hub_feed(struct hub_req *r, const char *kind);
 enum MHD_Result hub_file(struct hub_req *r, const char *sha256);
 

@@ -478,7 +478,8 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 		stored = b.n - first_new;
 		snprintf(lo, sizeof(lo), "%" PRId64, b.records[first_new].seq);
 		snprintf(hi, sizeof(hi), "%" PRId64, b.records[b.n - 1].seq);
-		if (mark_refused(pg, box, lo, hi) != 0)
+		if (mark_refused(pg, box, lo, hi) != 0 ||
+		    hub_health_ingest(pg, box, lo, hi) != 0)
 			goto fail_tx;
 		snprintf(lo, sizeof(lo), "%" PRId64, b.records[b.n - 1].seq);
 		params[1] = lo;

@@ -8,7 +8,8 @@
  *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."}
  *   GET  /v1/office/claims/CLAIM_ID/receipt  the receipt photo (photos.c)
  *   GET  /v1/office/photos/SHA256            a receipt photo by its hash
- *   GET  /v1/office/boxes?centre=ID
+ *   GET  /v1/office/boxes?centre=ID&silent_days=N&low_disk_mb=N&min_version=V
+ *        with each box's last box.health report and flags (health.c)
  *   POST /v1/office/boxes/BOX_ID/revoke
  *
  * A refused token is charged to the client address's "unauth" limit. */
@@ -160,9 +161,13 @@ static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
 	const char *params[1] = {
 		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre")
 	};
-	json_t *list;
+	struct hub_health_opts ho;
+	json_t *list, *thresholds = NULL;
 	PGresult *res;
 
+	if (hub_health_opts_parse(r, &ho) != 0)
+		return office_error(r, 400, "malformed", "silent_days, low_disk_mb atau "
+				    "min_version tidak sah.");
 	res = PQexecParams(pg, "SELECT box_id, centre_id, last_seq, "
 			   "CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END, "
 			   "to_char(enrolled_at AT TIME ZONE 'UTC', " HUB_SQL_ISO "), "
@@ -182,7 +187,12 @@ static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
 			"state", PQgetvalue(res, i, 3), "enrolled_at", col_json(res, i, 4),
 			"revoked_at", col_json(res, i, 5), "last_upload_at", col_json(res, i, 6)));
 	PQclear(res);
-	return send_json(r, MHD_HTTP_OK, json_pack("{so}", "boxes", list));
+	if (hub_health_attach(pg, list, &ho, &thresholds) != 0) {
+		json_decref(list);
+		return office_error(r, 500, "internal", "Kesalahan di hub.");
+	}
+	return send_json(r, MHD_HTTP_OK, json_pack("{so so}", "boxes", list,
+						   "thresholds", thresholds));
 }
 
 static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *box,

@@ -193,6 +193,38 @@ const struct hub_migration hub_migrations[] = {
 	  "END $$;"
 	  "CREATE TRIGGER records_learning AFTER INSERT ON records FOR EACH ROW "
 	  "  WHEN (NEW.type LIKE 'learning.%') EXECUTE FUNCTION learning_from_record();" },
+	{ 60,
+	  /* box.health reports (docs/hub.md#box-health): every report, and the
+	   * latest per box for the office's box list. Fields a box left out or
+	   * sent in the wrong shape are NULL. */
+	  "CREATE TABLE box_health ("
+	  "  box_id text NOT NULL REFERENCES boxes(box_id),"
+	  "  seq bigint NOT NULL,"
+	  "  received_at timestamptz NOT NULL DEFAULT now(),"
+	  "  wall_ms bigint NOT NULL,"
+	  "  clock_source text NOT NULL,"
+	  "  version text,"
+	  "  uptime_s bigint,"
+	  "  boot_count bigint,"
+	  "  free_bytes bigint,"
+	  "  total_bytes bigint,"
+	  "  written_bytes bigint,"
+	  "  throttled bigint,"
+	  "  phones bigint,"
+	  "  backlog bigint,"
+	  "  last_error text,"
+	  "  last_error_ms bigint,"
+	  "  PRIMARY KEY (box_id, seq)"
+	  ");"
+	  "CREATE TABLE box_health_latest ("
+	  "  box_id text PRIMARY KEY REFERENCES boxes(box_id),"
+	  "  seq bigint NOT NULL,"
+	  "  FOREIGN KEY (box_id, seq) REFERENCES box_health(box_id, seq)"
+	  ");"
+	  /* a JSON number as bigint, NULL when it is not a whole number in range */
+	  "CREATE FUNCTION pb_json_bigint(j jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE AS "
+	  "$$ SELECT CASE WHEN jsonb_typeof(j) = 'number' AND j::text ~ '^-?[0-9]{1,18}$' "
+	  "THEN j::text::bigint END $$;" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));

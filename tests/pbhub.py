@@ -167,9 +167,11 @@ class Hub(Process):
 
 def sync_section(hub_url, token="", extra=""):
     """A [sync] section for a test box; extra holds "key = value" lines
-    that replace the defaults here."""
+    that replace the defaults here. box.health reports are off unless extra
+    sets health_interval_s (tests/sync/test_health.py), so the other tests
+    count only the records they make."""
     keys = {"hub_url": hub_url, "test_mode": "1", "enrol_token": token, "interval_s": "5",
-            "backoff_max_s": "5"}
+            "backoff_max_s": "5", "health_interval_s": "0"}
     for line in extra.splitlines():
         if "=" in line:
             k, v = line.split("=", 1)

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "pb_config.h"
+#include "pb_throttled.h"
 
 /* ---- patterns (pattern.c) ---- */
 
@@ -115,9 +116,6 @@ struct pb_status {
 	long throttled;               /* -1 unknown */
 };
 
-#define PB_THROTTLED_UNDERVOLT_NOW   0x1UL
-#define PB_THROTTLED_UNDERVOLT_SEEN  0x10000UL
-
 /* The states the three LEDs show (pure). */
 enum pb_light_state pb_state_ready(const struct pb_status *st, int64_t since_start_ms,
 				   unsigned startup_s);
@@ -125,9 +123,6 @@ enum pb_light_state pb_state_wifi(const struct pb_status *st);
 enum pb_light_state pb_state_sync(const struct pb_status *st);
 
 enum pb_sync_meta pb_sync_meta_parse(const char *s);
-
-/* Parse "0x50005", "50005" or "throttled=0x50005". Returns 0/-1. */
-int pb_throttled_parse(const char *text, unsigned long *out);
 
 enum pb_wifi_check { PB_WIFI_CHECK_HOSTAPD, PB_WIFI_CHECK_OPERSTATE, PB_WIFI_CHECK_NONE,
 		     PB_WIFI_CHECK_INVALID };

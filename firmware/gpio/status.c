@@ -72,28 +72,6 @@ enum pb_sync_meta pb_sync_meta_parse(const char *s)
 	return PB_SYNCM_UNKNOWN;
 }
 
-int pb_throttled_parse(const char *text, unsigned long *out)
-{
-	const char *p = text;
-	char *end;
-	unsigned long v;
-
-	if (strncmp(p, "throttled=", 10) == 0)
-		p += 10;
-	if (!isxdigit((unsigned char)*p))
-		return -1;
-	errno = 0;
-	v = strtoul(p, &end, 16);
-	if (errno != 0 || end == p)
-		return -1;
-	while (*end == '\n' || *end == ' ' || *end == '\r')
-		end++;
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* ---- readers ---- */
 
 static int read_small_file(const char *path, char *buf, size_t len)

@@ -132,6 +132,9 @@ static const struct key_def keys[] = {
 	NUM("sync", "purge_interval_h", sync_purge_interval_h, 0, 8760, "24",
 	    "Hours between pb-sync's own purges of what retention_days lets go, run after "
 	    "an upload (0: only by hand, pbctl purge)"),
+	NUM("sync", "health_interval_s", sync_health_interval_s, 0, 86400, "3600",
+	    "Seconds of uptime between box.health reports (one also goes with each "
+	    "upload of other records, at most one per round; 0: no reports)"),
 	NUM("attendance", "session_idle_s", session_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", session_max_s, 300, 604800, "43200",
@@ -211,7 +214,8 @@ static const struct key_def keys[] = {
 	    "Interface state file for operstate; empty: that of the [net] interface"),
 	STR("gpio", "throttled_path", gpio_throttled_path, KEY_PATH,
 	    "/sys/devices/platform/soc/soc:firmware/get_throttled",
-	    "Pi firmware's throttled flags (hex); missing: not shown"),
+	    "Pi firmware's throttled flags (hex), for the power light and box.health; "
+	    "missing: not shown, null in box.health"),
 	NUM("gpio", "sync_grace_s", gpio_sync_grace_s, 0, 86400, "3600",
 	    "Records younger than this may still wait while the sync LED shows solid"),
 	STR("claims", "province", claims_province, KEY_STR, "",

@@ -70,6 +70,7 @@ struct pb_config {
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */
 	unsigned sync_purge_interval_h;         /* pb-sync purges this often, 0: never */
+	unsigned sync_health_interval_s;        /* box.health every this much uptime, 0: none */
 
 	/* [attendance] */
 	unsigned session_idle_s;           /* staff login ends after this idle time */

@@ -191,6 +191,8 @@ static enum sync_result round_once(struct pb_sync *s)
 		r = sync_enrol(s);
 		if (r != SYNC_OK)
 			return r;
+		if (again == 0)
+			sync_health(s, 1);
 		r = sync_upload(s);
 		if (r == SYNC_OK)
 			r = sync_photos(s);
@@ -217,6 +219,7 @@ static int run(struct pb_sync *s, int once)
 	enum sync_result r;
 
 	while (!stop_flag) {
+		sync_health(s, 0);          /* hourly, also while offline */
 		if (!s->loopback_hub && !read_routes(sig)) {
 			sync_set_state(s, "offline");
 			sync_set_error(s, "no backhaul: no default route");
@@ -355,6 +358,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	s.hc.stop = &stop_flag;
+	sync_health_boot(&s);
 	s.loopback_hub = host_is_loopback(s.hc.base);
 	s.base_up = (uint64_t)sync_meta_int(&s, "sync.bytes_up", 0);
 	s.base_down = (uint64_t)sync_meta_int(&s, "sync.bytes_down", 0);

@@ -46,6 +46,7 @@ void sync_tick(void *arg)
 void sync_set_error(struct pb_sync *s, const char *words)
 {
 	meta_set(s, "sync.last_error", words);
+	sync_health_note_error(s, words);
 	if (words[0] != '\0')
 		pb_notice("%s", words);
 }

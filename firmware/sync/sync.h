@@ -67,6 +67,21 @@ enum sync_result sync_enrol(struct pb_sync *s);
 /* purge.c: retention, at most every [sync] purge_interval_h */
 void sync_purge(struct pb_sync *s);
 
+/* health.c: box.health reports (docs/sync-protocol.md) */
+#define PB_HEALTH_TYPE      "box.health"
+#define PB_HEALTH_ERR_MAX   120                     /* bytes of the last error kept */
+#define PB_HEALTH_PHONES_MS (24LL * 3600 * 1000)    /* "phones seen today": the last 24 h */
+/* Count this boot once per boot id (box_meta health.boots). */
+void sync_health_boot(struct pb_sync *s);
+/* Keep a non-empty error for the next report. */
+void sync_health_note_error(struct pb_sync *s, const char *words);
+/* The record's payload (malloc'd JSON), NULL on failure. */
+char *sync_health_build(struct pb_sync *s);
+/* Queue a report when due: every [sync] health_interval_s of uptime, or
+ * (uploading) when records other than reports wait and none does; never
+ * with health_interval_s = 0. 0/-1. */
+int sync_health(struct pb_sync *s, int uploading);
+
 /* download.c */
 enum sync_result sync_feeds(struct pb_sync *s);
 void sync_apply_inbox(struct pb_sync *s);

@@ -39,7 +39,7 @@ def test_office_revokes_a_box_over_http(boxes, hub):
     assert got[aid]["centre_id"] == "PB-TEST-001" and got[aid]["revoked_at"] is None
     assert got[aid]["last_upload_at"] is not None
     r = office(hub, token, "GET", "boxes", params={"centre": "PB-OTHER"})
-    assert r.json() == {"boxes": []}
+    assert r.json()["boxes"] == []
 
     # revoking: refused without a valid token, for an unknown box, once made it stays
     assert office(hub, None, "POST", f"boxes/{aid}/revoke").status_code == 401
