@@ -27,6 +27,8 @@ const char *pb_att_strerror(enum pb_att_result r)
 	case PB_ATT_NAME_REQUIRED: return "not on the roster: give a name";
 	case PB_ATT_NOT_TODAY:     return "the session does not run on that day";
 	case PB_ATT_WITHDRAWN:     return "withdrawn from the roster";
+	case PB_ATT_NOT_ON_ROSTER: return "participant number not on the roster";
+	case PB_ATT_NOT_NUPTK:     return "no NUPTK and no participant number on the roster";
 	case PB_ATT_BAD_INPUT:     return "bad input";
 	case PB_ATT_DB:            return "database error";
 	}
@@ -97,23 +99,6 @@ int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return step == SQLITE_DONE || step == SQLITE_ROW ? n : -1;
-}
-
-int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1])
-{
-	size_t n = 0;
-
-	if (typed == NULL || strlen(typed) > PB_NUPTK_TYPED_MAX)
-		return -1;
-	for (; *typed; typed++) {
-		if (*typed < '0' || *typed > '9')
-			continue;
-		if (n == PB_NUPTK_LEN)
-			return -1;
-		out[n++] = *typed;
-	}
-	out[n] = '\0';
-	return n == PB_NUPTK_LEN ? 0 : -1;
 }
 
 int pb_att_day_held(const char *day)
@@ -200,6 +185,7 @@ json_t *pb_att_clock_suspects(sqlite3 *db)
 			"why", (const char *)sqlite3_column_text(st, 9));
 		if (o == NULL)
 			goto fail;
+		pb_person_json(o, (const char *)sqlite3_column_text(st, 2));
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 			int64_t step_ms = sqlite3_column_int64(st, 7);
 			int64_t fixed = sqlite3_column_int64(st, 5) + step_ms;
@@ -635,10 +621,11 @@ static json_t *att_row_json(sqlite3_stmt *st)
 {
 	struct tm tm;
 	char hhmm[8];
+	json_t *o;
 
 	local_tm(sqlite3_column_int64(st, 12), &tm);
 	strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
-	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
+	o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
 			 "s:I, s:s, s:s, s:s, s:I, s:b}",
 		"id", (json_int_t)sqlite3_column_int64(st, 0),
 		"uid", (const char *)sqlite3_column_text(st, 1),
@@ -658,6 +645,8 @@ static json_t *att_row_json(sqlite3_stmt *st)
 		"boot_id", (const char *)sqlite3_column_text(st, 14),
 		"mono_ms", (json_int_t)sqlite3_column_int64(st, 15),
 		"signature", sqlite3_column_int(st, 16));
+	pb_person_json(o, (const char *)sqlite3_column_text(st, 4));
+	return o;
 }
 
 static json_t *att_by_id(sqlite3 *db, int64_t id)
@@ -794,6 +783,7 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 			    "walk_in", walk_in, "reason", reason != NULL ? reason : "",
 			    "by", actor, "stamp", pb_att_stamp_json(&now),
 			    "signature", sig != NULL ? json_loads(sig, 0, NULL) : json_null());
+	pb_person_json(payload, nuptk);
 	snprintf(type, sizeof(type), "attendance.%s", kind);
 	rc = pb_att_record(db, type, payload, strcmp(actor, "peserta") == 0 ? NULL : actor, client);
 out:
@@ -839,6 +829,17 @@ static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
 static struct checkin_job *queue_head, *queue_tail;
 static int queue_leader;
 
+/* A participant number the roster lacks: no walk-in by number. Digits
+ * only read as a NUPTK typed wrong. */
+static enum pb_att_result not_on_roster(const char *key)
+{
+	size_t i = 1;
+
+	while (key[i] >= '0' && key[i] <= '9')
+		i++;
+	return key[i] == '#' || key[i] == '\0' ? PB_ATT_NOT_NUPTK : PB_ATT_NOT_ON_ROSTER;
+}
+
 /* One check-in inside the batch's transaction. */
 static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, json_t **out)
 {
@@ -876,6 +877,10 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 		goto out;
 	if (found == 2) {                      /* not even as a walk-in */
 		rc = PB_ATT_WITHDRAWN;
+		goto out;
+	}
+	if (found == 1 && pb_person_is_peserta(c->nuptk)) {
+		rc = not_on_roster(c->nuptk);  /* numbers come from the roster only */
 		goto out;
 	}
 	if (found == 1) {
@@ -931,6 +936,8 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 		return PB_ATT_DB;
 	if (found == 2)
 		return PB_ATT_WITHDRAWN;
+	if (found == 1 && pb_person_is_peserta(c->nuptk))
+		return not_on_roster(c->nuptk);
 	*walk_in = found == 1;
 	return PB_ATT_OK;
 }
@@ -1210,6 +1217,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 			"reason", (const char *)sqlite3_column_text(st, 9));
 		if (o == NULL)
 			goto fail;
+		pb_person_json(o, (const char *)sqlite3_column_text(st, 0));
 		/* a signature shows only while the teacher counts as attending;
 		 * after a correction to absent it stays in the record, hidden */
 		if (sqlite3_column_type(st, 8) != SQLITE_NULL && pb_att_status_present(status))
@@ -1242,10 +1250,12 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 	sqlite3_bind_int64(st, 1, k->id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int d = sqlite3_column_int(st, 2);
-		json_array_append_new(totals, json_pack("{s:s, s:s, s:i, s:i}",
+		json_t *t = json_pack("{s:s, s:s, s:i, s:i}",
 			"nuptk", (const char *)sqlite3_column_text(st, 0),
 			"name", (const char *)sqlite3_column_text(st, 1),
-			"days_present", d, "jp", d * k->jp_per_day));
+			"days_present", d, "jp", d * k->jp_per_day);
+		pb_person_json(t, (const char *)sqlite3_column_text(st, 0));
+		json_array_append_new(totals, t);
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
@@ -1287,12 +1297,13 @@ char *pb_att_day_csv(const json_t *day, size_t *len)
 
 	if (f == NULL)
 		return NULL;
-	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Sekolah", "NPSN",
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "No Peserta", "Nama", "Sekolah", "NPSN",
 		"Status", "Waktu", "Cara", "Walk-in", "Alasan", NULL });
 	json_array_foreach(rows, i, r) {
 		snprintf(no, sizeof(no), "%zu", i + 1);
 		pb_csv_write_row(f, (const char *[]){ no,
 			jstr(r, "nuptk"),
+			jstr(r, "no_peserta"),
 			jstr(r, "name"),
 			jstr(r, "school"),
 			jstr(r, "npsn"),
@@ -1321,13 +1332,15 @@ char *pb_att_jp_csv(const json_t *day, size_t *len)
 
 	if (f == NULL)
 		return NULL;
-	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Hari hadir", "JP", NULL });
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "No Peserta", "Nama", "Hari hadir", "JP",
+		NULL });
 	json_array_foreach(json_object_get(day, "jp_totals"), i, t) {
 		snprintf(no, sizeof(no), "%zu", i + 1);
 		snprintf(days, sizeof(days), "%lld",
 			 (long long)json_integer_value(json_object_get(t, "days_present")));
 		snprintf(jp, sizeof(jp), "%lld", (long long)json_integer_value(json_object_get(t, "jp")));
-		pb_csv_write_row(f, (const char *[]){ no, jstr(t, "nuptk"), jstr(t, "name"), days, jp,
+		pb_csv_write_row(f, (const char *[]){ no, jstr(t, "nuptk"), jstr(t, "no_peserta"),
+			jstr(t, "name"), days, jp,
 						      NULL });
 	}
 	if (fclose(f) != 0) {

@@ -44,6 +44,8 @@ enum pb_att_result {
 	PB_ATT_NAME_REQUIRED,     /* not on the roster: a walk-in needs a name */
 	PB_ATT_NOT_TODAY,         /* the day is outside the session's days */
 	PB_ATT_WITHDRAWN,         /* the hub withdrew this teacher from the roster */
+	PB_ATT_NOT_ON_ROSTER,     /* a participant number the roster lacks (no walk-in) */
+	PB_ATT_NOT_NUPTK,         /* the same, all digits: most likely a NUPTK typo */
 	PB_ATT_BAD_INPUT,
 	PB_ATT_DB,
 };
@@ -124,11 +126,6 @@ struct pb_checkin {
 enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c, char *name,
 					size_t nlen, char *school, size_t slen, int *walk_in,
 					json_t **existing);
-
-/* The 16 digits of a NUPTK as typed (spaces, dashes and other non-digits
- * dropped); 0, or -1 when that is not 16 digits. */
-#define PB_NUPTK_TYPED_MAX 64      /* bytes of a NUPTK as typed */
-int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1]);
 
 /* Record a check-in. *out gets the record (new or existing) as JSON. */
 enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);

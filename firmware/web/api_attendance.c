@@ -76,6 +76,9 @@ static int pick_day(struct pb_req *r, const json_t *body, const struct pb_kegiat
 #define WITHDRAWN_MESSAGE "Nama Anda sudah ditarik dari daftar peserta kegiatan ini oleh " \
 	"penyelenggara, jadi tidak dapat presensi. Hubungi fasilitator bila ini keliru."
 
+static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *code,
+				 const char *field, const char *msg);
+
 static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 {
 	switch (ar) {
@@ -100,6 +103,14 @@ static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 			   "NUPTK tidak ada di daftar peserta: isi nama dan sekolah (peserta tambahan)");
 	case PB_ATT_WITHDRAWN:
 		return ERR(r, MHD_HTTP_CONFLICT, "withdrawn", WITHDRAWN_MESSAGE);
+	case PB_ATT_NOT_NUPTK:
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
+				 "NUPTK harus 16 angka (nomor ini juga bukan No Peserta di daftar "
+				 "kegiatan ini)");
+	case PB_ATT_NOT_ON_ROSTER:
+		return field_err(r, MHD_HTTP_NOT_FOUND, "peserta_not_on_roster", "nuptk",
+				 "No Peserta ini tidak ada di daftar peserta kegiatan ini: periksa "
+				 "lagi, atau isi NUPTK (16 angka)");
 	case PB_ATT_NOT_FOUND:
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Data tidak ditemukan");
 	case PB_ATT_BAD_INPUT:
@@ -353,16 +364,16 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 {
 	const json_t *sid;
 	const char *code, *dev;
-	char nuptk[PB_NUPTK_LEN + 1];
+	char nuptk[PB_NUPTK_LEN + 1];   /* a NUPTK or a participant-number key */
 	enum pb_code_check cc;
 	unsigned wait;
 	int rc;
 
 	sid = json_object_get(in, "session");
 	code = json_string_value(json_object_get(in, "code"));
-	if (pb_att_nuptk_typed(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
+	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
 		*ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
-				 "NUPTK harus 16 angka");
+				 "Isi NUPTK (16 angka) atau No Peserta");
 		goto fail;
 	}
 	json_object_set_new(in, "nuptk", json_string(nuptk));
@@ -453,11 +464,17 @@ static void device_cookie(char *out, size_t len, const char *dev)
 		 dev, PB_DEVICE_COOKIE_MAX_AGE);
 }
 
-/* A NUPTK shown back in groups of four: "3273 0100 0000 0005". */
+/* A NUPTK shown back in groups of four: "3273 0100 0000 0005"; a
+ * participant number as it is. */
 static void nuptk_groups(const char *n, char out[PB_NUPTK_LEN + 4])
 {
+	char nuptk[PB_NUPTK_LEN + 1];
 	size_t o = 0;
 
+	if (pb_person_is_peserta(n)) {
+		pb_person_split(n, nuptk, out);
+		return;
+	}
 	for (size_t i = 0; n[i] != '\0' && i < PB_NUPTK_LEN; i++) {
 		if (i > 0 && i % 4 == 0)
 			out[o++] = ' ';
@@ -797,7 +814,7 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	enum pb_att_result ar;
-	char day[PB_DAY_LEN + 1];
+	char day[PB_DAY_LEN + 1], key[PB_NUPTK_LEN + 1];
 	json_t *in = NULL, *out = NULL;
 	const char *nuptk, *status, *reason, *name, *school;
 
@@ -808,8 +825,8 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	reason = json_string_value(json_object_get(in, "reason"));
 	name = json_string_value(json_object_get(in, "name"));
 	school = json_string_value(json_object_get(in, "school"));
-	if (!pb_nuptk_valid(nuptk))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_person_key(nuptk, key) != 0)
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 	else if (!pb_att_status_valid(status))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
 			  "Status harus present, late, excused, sick atau absent");
@@ -822,7 +839,7 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
 	else {
-		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status,
+		ar = pb_att_mark(pb_web_db(r->web), &k, day, key, status,
 				 reason != NULL ? reason : "", name, school,
 				 who.name, r->client, &out);
 		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :

@@ -298,7 +298,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 	enum MHD_Result ret;
 	enum pb_claim_result cr;
 	enum pb_price_result pr = PB_PRICE_OK;
-	char day[PB_DAY_LEN + 1];
+	char day[PB_DAY_LEN + 1], key[PB_NUPTK_LEN + 1];
 	char *sig = NULL;
 	const char *proof, *evidence = "", *d;
 	const json_t *sid, *amount;
@@ -312,7 +312,8 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 	memset(&c, 0, sizeof(c));
 	proof = json_string_value(json_object_get(in, "checkin"));
 	sid = json_object_get(in, "session");
-	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
+	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), key) == 0)
+		c.nuptk = key;
 	c.item = pb_item_from_code(json_string_value(json_object_get(in, "item")));
 	amount = json_object_get(in, "amount");
 	d = json_string_value(json_object_get(in, "day"));
@@ -329,8 +330,8 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		c.checkin_uid = proof;
 		c.actor = "peserta";
 	}
-	if (!pb_nuptk_valid(c.nuptk)) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (c.nuptk == NULL) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 		goto done;
 	}
 	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
@@ -506,18 +507,19 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	const char *nuptk = pb_query(r, "nuptk"), *proof = pb_header(r, PROOF_HEADER);
+	const char *proof = pb_header(r, PROOF_HEADER);
+	char nuptk[PB_NUPTK_LEN + 1];
 	sqlite3 *db = pb_web_db(r->web);
 	sqlite3_stmt *st = NULL;
-	json_t *list, *tot;
+	json_t *list, *tot, *out;
 	int ok = 0;
 
 	if (proof == NULL)
 		proof = pb_query(r, "checkin");
 	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
-	if (!pb_nuptk_valid(nuptk))
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_person_key(pb_query(r, "nuptk"), nuptk) != 0)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 	if (proof == NULL) {
 		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 			return ret;
@@ -549,8 +551,10 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 		json_decref(list);
 		return DB_ERR(r);
 	}
-	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:s, s:o, s:o}",
-		"session", (json_int_t)k.id, "nuptk", nuptk, "claims", list, "totals", tot), NULL);
+	out = json_pack("{s:I, s:s, s:o, s:o}", "session", (json_int_t)k.id, "nuptk", nuptk,
+			"claims", list, "totals", tot);
+	pb_person_json(out, nuptk);
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* GET /api/v1/claims/options?session=[&day=]: what may be claimed and at
@@ -819,7 +823,8 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	struct pb_kegiatan k;
 	struct pb_claim_setting set;
 	enum MHD_Result ret;
-	const char *day = pb_query(r, "day"), *nuptk = pb_query(r, "nuptk");
+	const char *day = pb_query(r, "day"), *nuptk = NULL;
+	char key[PB_NUPTK_LEN + 1];
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *list, *nom, *tot;
 	int locked = 0;
@@ -830,8 +835,12 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 		return ret;
 	if (day != NULL && !pb_att_day_valid(day))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
-	if (nuptk != NULL && !pb_nuptk_valid(nuptk))
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_query(r, "nuptk") != NULL) {
+		if (pb_person_key(pb_query(r, "nuptk"), key) != 0)
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk",
+				   "Isi NUPTK (16 angka) atau No Peserta");
+		nuptk = key;
+	}
 	if (day != NULL && (locked = pb_att_is_locked(db, k.id, day)) < 0)
 		return DB_ERR(r);
 	if (pb_claim_setting_get(db, k.id, &set) != 0)

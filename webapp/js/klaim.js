@@ -8,7 +8,7 @@
 
 	var PHOTO_SIDES = [1280, 1024, 800, 640];   /* longest side tried, px */
 	var PHOTO_QUALITY = [0.7, 0.55, 0.4];        /* JPEG qualities tried */
-	var NUPTK_RE = /^[0-9]{16}$/, CODE_RE = /^[0-9]{6}$/, AMOUNT_RE = /^[0-9]{1,12}$/;
+	var CODE_RE = /^[0-9]{6}$/, AMOUNT_RE = /^[0-9]{1,12}$/;
 
 	var pad, me = null, options = null, mine = [], photo = null;
 
@@ -44,7 +44,7 @@
 
 	function open(ev) {
 		var session = parseInt(PB.$("session").value, 10);
-		var nuptk = PB.$("nuptk").value.replace(/\s+/g, "");
+		var nuptk = PB.person(PB.$("nuptk").value);
 		var code = PB.$("code").value.replace(/\s+/g, "");
 		var proof;
 		if (ev)
@@ -52,7 +52,7 @@
 		error("");
 		if (!session)
 			return error(PB.t("klaim.pick_session"));
-		if (!NUPTK_RE.test(nuptk)) {
+		if (!nuptk) {
 			PB.$("nuptk").focus();
 			return error(PB.t("klaim.bad_nuptk"));
 		}
@@ -79,7 +79,7 @@
 		PB.store.set("pb.claims.last", who.session + "." + who.nuptk);
 		PB.show(PB.$("step-id"), false);
 		PB.show(PB.$("step-claims"), true);
-		PB.$("who").textContent = (who.name ? who.name + " · " : "") + "NUPTK " + who.nuptk;
+		PB.$("who").textContent = (who.name ? who.name + " · " : "") + PB.personLabel(who.nuptk, true);
 		refresh();
 		PB.$("claims-heading").focus();
 	}
@@ -432,6 +432,7 @@
 
 	function setup() {
 		var last = (PB.store.get("pb.claims.last") || "").split(".");
+		last = [last[0], last.slice(1).join(".")];   /* a participant number may hold dots */
 		pad = PBSignature(PB.$("pad"));
 		PB.$("step-id").addEventListener("submit", open);
 		PB.$("cost-form").addEventListener("submit", sendCost);
@@ -463,7 +464,7 @@
 		PB.$("ev-receipt").addEventListener("change", evidenceChanged);
 		PB.$("photo").addEventListener("change", photoChanged);
 		PB.$("day").addEventListener("change", drawFlat);
-		if (last.length === 2 && NUPTK_RE.test(last[1]))
+		if (last[1] && PB.person(last[1]) === last[1])
 			PB.$("nuptk").value = last[1];
 		evidenceChanged();
 	}

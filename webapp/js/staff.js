@@ -188,12 +188,17 @@
 			"staff.not_yet");
 	}
 
+	/* A row's teacher: the NUPTK, or the participant number without one;
+	 * and how the NUPTK column reads. */
+	function who(r) { return r.nuptk || r.no_peserta; }
+	function idText(r) { return r.nuptk || PB.personLabel(r.no_peserta); }
+
 	function drawTotals(day) {
 		var tb = PB.$("jp-rows"), i, t;
 		PB.clear(tb);
 		for (i = 0; i < day.jp_totals.length; i++) {
 			t = day.jp_totals[i];
-			tb.appendChild(PB.el("tr", null, [PB.el("td", null, t.nuptk),
+			tb.appendChild(PB.el("tr", null, [PB.el("td", null, idText(t)),
 				PB.el("td", null, t.name), PB.el("td", null, String(t.days_present)),
 				PB.el("td", null, String(t.jp))]));
 		}
@@ -201,7 +206,7 @@
 
 	/* Send one mark; done(err) after the list is refreshed. */
 	function sendMark(row, code, reason, done) {
-		var b = {day: day(), nuptk: row.nuptk, status: code};
+		var b = {day: day(), nuptk: who(row), status: code};
 		if (reason)
 			b.reason = reason;
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", b, function (err) {
@@ -217,8 +222,8 @@
 
 	/* The reason asked inline, in a row under the teacher's. */
 	function askReason(tr, row, st) {
-		var id = "reason-" + row.nuptk, input, msg, save, cancel, editor;
-		editing = row.nuptk;
+		var id = "reason-" + who(row), input, msg, save, cancel, editor;
+		editing = who(row);
 		input = PB.el("input", {id: id, type: "text", maxlength: "300",
 			"aria-describedby": id + "-msg"});
 		msg = PB.el("p", {id: id + "-msg", "class": "att-field-error", "aria-live": "assertive",
@@ -310,9 +315,9 @@
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.walk_in")));
 			if (r.via === "mark" || r.via === "correction")
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.via_" + r.via)));
-			tr = PB.el("tr", {"data-nuptk": r.nuptk}, [
+			tr = PB.el("tr", {"data-nuptk": who(r)}, [
 				PB.el("td", null, String(i + 1)),
-				PB.el("td", null, r.nuptk),
+				PB.el("td", null, idText(r)),
 				PB.el("td", null, r.name),
 				PB.el("td", null, r.school),
 				PB.el("td", null, st),
@@ -450,7 +455,7 @@
 				l = data.lines[i];
 				if (l.status === "rejected")
 					ul.appendChild(PB.el("li", null, PB.t("staff.roster_line",
-						{line: l.line, nuptk: l.nuptk, message: l.message})));
+						{line: l.line, nuptk: l.nuptk || l.no_peserta, message: l.message})));
 			}
 			refreshList();
 		};
