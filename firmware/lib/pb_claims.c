@@ -419,8 +419,9 @@ static int proof_checkin(sqlite3 *db, int64_t kegiatan_id, const char *uid, int6
 	return rc;
 }
 
-/* Was the teacher present that day (the latest attendance event says
- * present)? 1 yes (name and school filled), 0 no, -1 error. */
+/* Was the teacher present that day (in any sitting, by the latest
+ * attendance event of each)? 1 yes (name and school filled), 0 no, -1
+ * error. */
 static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const char *nuptk,
 		    char *name, size_t nlen, char *school, size_t slen)
 {
@@ -431,7 +432,9 @@ static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const cha
 		"SELECT a.status, COALESCE(r.name, a.name), COALESCE(NULLIF(r.school, ''), "
 		"  NULLIF(a.school, ''), r.npsn, '') FROM attendance a "
 		"LEFT JOIN roster r ON r.kegiatan_id = a.kegiatan_id AND r.nuptk = a.nuptk "
-		"WHERE a.kegiatan_id = ?1 AND a.day = ?2 AND a.nuptk = ?3 ORDER BY a.id DESC LIMIT 1",
+		"WHERE a.id IN (SELECT MAX(id) FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 "
+		"  AND nuptk = ?3 GROUP BY sitting) "
+		"ORDER BY a.status = 'present' DESC, a.id DESC LIMIT 1",
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);

@@ -47,6 +47,7 @@ static const struct msg_en messages[] = {
 	{ "bad_session", "The session is not valid" },
 	{ "bad_settings", "Give the province (may be empty), meals_in_kind and residential (true/false)" },
 	{ "bad_signature", "The signature is empty or not valid" },
+	{ "bad_sitting", "This sitting is not one of the session's" },
 	{ "bad_status", "The status must be present, late, excused, sick or absent" },
 	{ "bad_subject", "The subject is not valid" },
 	{ "bad_time", "client_time_ms must be a whole number (milliseconds)" },
