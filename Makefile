@@ -76,9 +76,10 @@ WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
-# pb-hub links only the protocol, hash, range, manifest and sandbox modules of the box.
+# pb-hub links only the protocol, hash, range, manifest (with its tests and
+# worksheets) and sandbox modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_mime.c pb_log.c pb_sandbox.c))
+               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lseccomp -lpthread
@@ -327,6 +328,7 @@ bench: deps
 	$(PYTHON) bench/bench_checkin.py --build $(BUILD)
 	$(PYTHON) bench/bench_roster.py --build $(BUILD)
 	$(PYTHON) bench/bench_receipts.py --build $(BUILD)
+	$(PYTHON) bench/bench_learning.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)

@@ -436,6 +436,16 @@ static void csv_field(FILE *f, const char *s, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
+void hub_csv_rows(FILE *out, const char *head, PGresult *res)
+{
+	int cols = PQnfields(res);
+
+	fprintf(out, "%s\r\n", head);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < cols; c++)
+			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+}
+
 /* Attendance records with their clock: when the hub received each, the
  * day a held check-in was given later (attendance.dated), and whether its
  * time runs backwards within its box's sequence (earlier than a record
@@ -489,8 +499,9 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	const char *params[2] = { centre, session };
 	const char *sql, *head;
 	PGresult *res;
-	int cols;
 
+	if (strcmp(kind, "learning") == 0)
+		return hub_learning_export(pg, centre, session, NULL, NULL, out);
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
 		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,no_peserta,name,day,"
@@ -506,23 +517,22 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 		PQclear(res);
 		return -1;
 	}
-	fprintf(out, "%s\r\n", head);
-	cols = PQnfields(res);
-	for (int i = 0; i < PQntuples(res); i++)
-		for (int c = 0; c < cols; c++)
-			csv_field(out, PQgetvalue(res, i, c), c == cols - 1);
+	hub_csv_rows(out, head, res);
 	PQclear(res);
 	return 0;
 }
 
 int hub_cmd_export(PGconn *pg, int argc, char **argv)
 {
-	int rc = argc >= 2 ? hub_export(pg, argv[1], opt(argc, argv, "--centre"),
-					opt(argc, argv, "--session"), stdout) : -2;
+	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
+		 hub_learning_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
+				     opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"), stdout) :
+		 hub_export(pg, argv[1], opt(argc, argv, "--centre"),
+			    opt(argc, argv, "--session"), stdout);
 
 	if (rc == -2)
-		fprintf(stderr, "usage: pb-hub export attendance|claims [--centre ID] "
-			"[--session ID]\n");
+		fprintf(stderr, "usage: pb-hub export attendance|claims|learning [--centre ID] "
+			"[--session ID] [--nuptk N] [--module ID] (the last two: learning)\n");
 	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
 }
 

@@ -39,15 +39,21 @@ PGconn *hub_db_connect(const char *conninfo, char *err, size_t errlen)
 	return pg;
 }
 
-static int current_version(PGconn *pg, int *v)
+/* Whether migration VERSION is recorded: 1 yes, 0 no, -1 error. Each
+ * number is recorded on its own, so a number merged after a higher one is
+ * still applied to a hub that already has the higher one. */
+static int migration_applied(PGconn *pg, int version)
 {
-	PGresult *res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_version");
+	char num[16];
+	const char *params[1] = { num };
+	PGresult *res;
 	int rc = -1;
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		*v = atoi(PQgetvalue(res, 0, 0));
-		rc = 0;
-	}
+	snprintf(num, sizeof(num), "%d", version);
+	res = PQexecParams(pg, "SELECT 1 FROM schema_version WHERE version = $1::int", 1, NULL,
+			   params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		rc = PQntuples(res) > 0;
 	PQclear(res);
 	return rc;
 }
@@ -56,18 +62,24 @@ int hub_db_migrate(PGconn *pg, char *err, size_t errlen)
 {
 	PGresult *res;
 	char sql[64];
-	int v = 0, rc = -1;
+	int rc = -1;
 
 	res = PQexec(pg, "SELECT pg_advisory_lock(" HUB_MIGRATE_LOCK ")");
 	PQclear(res);
 	if (hub_db_exec(pg, "CREATE TABLE IF NOT EXISTS schema_version ("
 			    "version int PRIMARY KEY, applied_at timestamptz NOT NULL "
-			    "DEFAULT now())") != 0 || current_version(pg, &v) != 0) {
+			    "DEFAULT now())") != 0) {
 		snprintf(err, errlen, "cannot read schema_version: %s", PQerrorMessage(pg));
 		goto out;
 	}
 	for (int i = 0; i < hub_migrations_count; i++) {
-		if (hub_migrations[i].version <= v)
+		int applied = migration_applied(pg, hub_migrations[i].version);
+
+		if (applied < 0) {
+			snprintf(err, errlen, "cannot read schema_version: %s", PQerrorMessage(pg));
+			goto out;
+		}
+		if (applied)
 			continue;
 		if (hub_db_exec(pg, "BEGIN") != 0)
 			goto out;
@@ -98,20 +110,24 @@ out:
 
 int hub_db_schema_ok(PGconn *pg, char *err, size_t errlen)
 {
-	int v = 0;
 	PGresult *res = PQexec(pg, "SELECT to_regclass('schema_version') IS NOT NULL");
 	int have = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 		   PQgetvalue(res, 0, 0)[0] == 't';
 
 	PQclear(res);
-	if (!have || current_version(pg, &v) != 0) {
+	if (!have) {
 		snprintf(err, errlen, "the database has no hub schema: run pb-hub migrate");
 		return -1;
 	}
-	if (v != hub_migrations[hub_migrations_count - 1].version) {
-		snprintf(err, errlen, "schema version %d, this pb-hub needs %d: run pb-hub migrate",
-			 v, hub_migrations[hub_migrations_count - 1].version);
-		return -1;
+	for (int i = 0; i < hub_migrations_count; i++) {
+		int applied = migration_applied(pg, hub_migrations[i].version);
+
+		if (applied != 1) {
+			snprintf(err, errlen, "schema migration %d %s: run pb-hub migrate",
+				 hub_migrations[i].version,
+				 applied < 0 ? "cannot be read" : "is missing");
+			return -1;
+		}
 	}
 	return 0;
 }

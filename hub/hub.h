@@ -158,6 +158,8 @@ struct hub_migration {
 };
 extern const struct hub_migration hub_migrations[];
 extern const int hub_migrations_count;
+/* The highest migration number this pb-hub knows. */
+int hub_schema_top(void);
 
 /* sandbox.c: serving without privilege. Started as root, switch to user
  * (-u) for good; refuse root without it. 0 or -1 (logged). */
@@ -243,10 +245,16 @@ extern const struct hub_session_key hub_session_keys[];
 /* The session a record belongs to (borrowed from payload), or NULL. */
 const char *hub_session_of(const char *type, json_t *payload);
 
-/* CSV of "attendance" or "claims"; centre/session NULL: all. 0, -1 on a
- * database error, -2 for an unknown kind. */
+/* CSV of "attendance", "claims" or "learning"; centre/session NULL: all.
+ * 0, -1 on a database error, -2 for an unknown kind. */
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
 	       FILE *out);
+/* A header line, then every row of a query result as CSV (a field that
+ * begins with = + - @ tab or CR is neutralised for spreadsheets). */
+void hub_csv_rows(FILE *out, const char *head, PGresult *res);
+/* learning.c: scored test attempts as CSV, each filter NULL for all. 0/-1. */
+int hub_learning_export(PGconn *pg, const char *centre, const char *session,
+			const char *nuptk, const char *module, FILE *out);
 enum MHD_Result hub_office(struct hub_req *r, const char *rest);
 /* {"error", "message"} for the office routes. */
 enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,

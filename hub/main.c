@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"  catalogue add DIR [--centre ID]    publish modules from a manifest folder\n"
 		"  paid CLAIM_ID [REFERENCE]          mark an approved claim paid\n"
 		"  export attendance|claims [--centre ID] [--session ID]   CSV on stdout\n"
+		"  export learning [--centre ID] [--session ID] [--nuptk N] [--module ID]\n"
+		"                                   scored test attempts per teacher, CSV\n"
 		"  verify [BOX_ID]                    recompute stored hash chains\n"
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
@@ -244,8 +246,8 @@ int main(int argc, char **argv)
 		if (rc != 0)
 			fprintf(stderr, "pb-hub: %s\n", err);
 		else
-			printf("schema at version %d\n",
-			       hub_migrations[hub_migrations_count - 1].version);
+			printf("schema at version %d (%d migrations)\n", hub_schema_top(),
+			       hub_migrations_count);
 		goto out;
 	}
 	if (hub_db_schema_ok(pg, err, sizeof(err)) != 0) {

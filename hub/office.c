@@ -4,6 +4,7 @@
  *
  *   GET  /v1/office/export/attendance.csv?centre=ID&session=ID
  *   GET  /v1/office/export/claims.csv?centre=ID&session=ID
+ *   GET  /v1/office/export/learning.csv?centre=ID&session=ID
  *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."}
  *   GET  /v1/office/claims/CLAIM_ID/receipt  the receipt photo (photos.c)
  *   GET  /v1/office/photos/SHA256            a receipt photo by its hash
@@ -259,6 +260,8 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 		ret = export_csv(r, pg, "attendance");
 	else if (get && strcmp(rest, "export/claims.csv") == 0)
 		ret = export_csv(r, pg, "claims");
+	else if (get && strcmp(rest, "export/learning.csv") == 0)
+		ret = export_csv(r, pg, "learning");
 	else if (get && strcmp(rest, "boxes") == 0)
 		ret = list_boxes(r, pg);
 	else if (post && hub_path_target(rest, "boxes/", "/revoke", box, sizeof(box)) == 0)

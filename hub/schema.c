@@ -124,6 +124,85 @@ const struct hub_migration hub_migrations[] = {
 	  "UPDATE records r SET refused = 'claim_taken' FROM claim_owners o "
 	  "  WHERE r.type LIKE 'claim.%' AND o.claim_id = r.payload_json->>'claim_id' "
 	  "  AND o.box_id <> r.box_id;" },
+	{ 40,
+	  /* The learning loop per teacher, across centres: every scored test
+	   * attempt and every progress change the boxes send, kept once by
+	   * the record that brought it (filled by a trigger as records are
+	   * stored, so ingest stays one statement). Ids belong to the box that
+	   * sent them (30): a record or attempt id another box also uses is
+	   * another row; one a box reuses keeps its first. */
+	  "CREATE TABLE learning_attempts ("
+	  "  box_id text NOT NULL,"
+	  "  seq bigint NOT NULL,"
+	  "  record_id text NOT NULL,"
+	  "  attempt_id text NOT NULL,"
+	  "  session_id text,"
+	  "  nuptk text NOT NULL,"
+	  "  module_id text NOT NULL,"
+	  "  test_id text NOT NULL,"
+	  "  kind text NOT NULL,"
+	  "  n int NOT NULL,"
+	  "  score int NOT NULL,"
+	  "  correct int NOT NULL,"
+	  "  total int NOT NULL,"
+	  "  kkm int NOT NULL,"
+	  "  passed boolean NOT NULL,"
+	  "  timed_out boolean NOT NULL,"
+	  "  finished_ms bigint NOT NULL,"
+	  "  PRIMARY KEY (box_id, seq),"
+	  "  FOREIGN KEY (box_id, seq) REFERENCES records(box_id, seq),"
+	  "  UNIQUE (box_id, record_id),"
+	  "  UNIQUE (box_id, attempt_id)"
+	  ");"
+	  "CREATE INDEX learning_attempts_teacher ON learning_attempts(nuptk, module_id);"
+	  "CREATE INDEX learning_attempts_module ON learning_attempts(module_id, test_id);"
+	  "CREATE TABLE learning_progress ("
+	  "  box_id text NOT NULL,"
+	  "  seq bigint NOT NULL,"
+	  "  record_id text NOT NULL,"
+	  "  session_id text,"
+	  "  nuptk text NOT NULL,"
+	  "  module_id text NOT NULL,"
+	  "  activity text NOT NULL,"
+	  "  state text NOT NULL,"
+	  "  wall_ms bigint NOT NULL,"
+	  "  PRIMARY KEY (box_id, seq),"
+	  "  FOREIGN KEY (box_id, seq) REFERENCES records(box_id, seq),"
+	  "  UNIQUE (box_id, record_id)"
+	  ");"
+	  "CREATE INDEX learning_progress_teacher ON learning_progress(nuptk, module_id);"
+	  "CREATE FUNCTION learning_from_record() RETURNS trigger LANGUAGE plpgsql AS $$ "
+	  "DECLARE p jsonb := NEW.payload_json; "
+	  "BEGIN "
+	  "  IF jsonb_typeof(p) IS DISTINCT FROM 'object' THEN RETURN NEW; END IF; "
+	  "  IF NEW.type = 'learning.attempt' THEN "
+	  "    INSERT INTO learning_attempts VALUES (NEW.box_id, NEW.seq, NEW.id, "
+	  "      p->>'attempt', NEW.session_id, p->>'nuptk', p->>'module', p->>'test', p->>'kind', "
+	  "      (p->>'n')::int, (p->>'score')::int, (p->>'correct')::int, (p->>'total')::int, "
+	  "      (p->>'kkm')::int, (p->>'passed')::boolean, (p->>'timed_out')::boolean, "
+	  "      (p->>'finished_ms')::bigint) ON CONFLICT DO NOTHING; "
+	  "  ELSIF NEW.type = 'learning.progress' THEN "
+	  "    INSERT INTO learning_progress VALUES (NEW.box_id, NEW.seq, NEW.id, NEW.session_id, "
+	  "      p->>'nuptk', p->>'module', p->>'activity', p->>'state', (p->>'wall_ms')::bigint) "
+	  "      ON CONFLICT DO NOTHING; "
+	  "  END IF; "
+	  "  RETURN NEW; "
+	  "EXCEPTION WHEN others THEN "
+	  /* a malformed learning record is still stored as a record */
+	  "  RETURN NEW; "
+	  "END $$;"
+	  "CREATE TRIGGER records_learning AFTER INSERT ON records FOR EACH ROW "
+	  "  WHEN (NEW.type LIKE 'learning.%') EXECUTE FUNCTION learning_from_record();" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));
+
+int hub_schema_top(void)
+{
+	int top = 0;
+
+	for (int i = 0; i < hub_migrations_count; i++)
+		if (hub_migrations[i].version > top)
+			top = hub_migrations[i].version;
+	return top;
+}

@@ -158,6 +158,28 @@ static json_t *file_entry(const char *usb, const char *rel, const char *name)
 	return json_pack("{s:s, s:s, s:s}", "path", rel, "name", name, "sha256", hex);
 }
 
+/* The tests and worksheets of a demo module, from demo/belajar-ID.json
+ * when there is one: merged into its manifest entry. 0/-1. */
+static int demo_learning(json_t *mod, const char *demo_src, const char *id)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/belajar-%s.json", demo_src, id);
+	if (access(path, F_OK) != 0)
+		return 0;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		fprintf(stderr, "pbctl: %s: line %d: %s\n", path, jerr.line, jerr.text);
+		return -1;
+	}
+	rc = json_object_update(mod, doc);
+	json_decref(doc);
+	return rc;
+}
+
 /* Write the sample content and its manifest into usb/. */
 static int make_usb(const char *usb, const char *demo_src)
 {
@@ -182,7 +204,7 @@ static int make_usb(const char *usb, const char *demo_src)
 			"Kegiatan belajar 2: diskusikan hasilnya dengan fasilitator.",
 		};
 		char worksheet[1024];
-		json_t *files = json_array(), *fe;
+		json_t *files = json_array(), *fe, *mod;
 
 		snprintf(rel, sizeof(rel), "%s.pdf", d->id);
 		snprintf(path, sizeof(path), "%s/%s", usb, rel);
@@ -211,9 +233,14 @@ static int make_usb(const char *usb, const char *demo_src)
 				goto out;
 			json_array_append_new(files, fe);
 		}
-		json_array_append_new(mods, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+		mod = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
 			"id", d->id, "title", d->title, "kk", d->kk, "subject", d->subject,
-			"level", d->level, "description", d->desc, "files", files));
+			"level", d->level, "description", d->desc, "files", files);
+		if (mod == NULL || demo_learning(mod, demo_src, d->id) != 0) {
+			json_decref(mod);
+			goto out;
+		}
+		json_array_append_new(mods, mod);
 	}
 	root = json_pack("{s:i, s:O}", "format", 1, "modules", mods);
 	snprintf(path, sizeof(path), "%s/manifest.json", usb);

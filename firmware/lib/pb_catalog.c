@@ -2,6 +2,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_hash.h"
+#include "pb_learning.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,8 @@ static void module_digest(const struct pb_module *m, char out[PB_SHA256_HEX_LEN 
 		snprintf(num, sizeof(num), "%lld", (long long)m->files[i].size);
 		FIELD(num);
 	}
+	if (m->learning != NULL)
+		FIELD(m->learning);
 #undef FIELD
 	pb_sha256_final_hex(&h, out);
 }
@@ -149,6 +152,8 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (pb_learning_store(db, m->id, m->learning) != 0)
+		goto out;
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO box_meta(key, value) VALUES ('catalog.version', '1') "
 		"ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -258,10 +263,15 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 	json_object_set_new(res, "modules", mods);
 	json_object_set_new(res, "subjects", subjects);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+		json_t *learn = pb_learning_summary(db, col(st, 0));
+		json_t *m = learn == NULL ? NULL :
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O}",
 			"id", col(st, 0), "title", col(st, 1), "kk", col(st, 2),
 			"subject", col(st, 3), "level", col(st, 4),
-			"description", col(st, 5), "files", module_files(fst, col(st, 0)));
+			"description", col(st, 5), "files", module_files(fst, col(st, 0)),
+			"tests", json_object_get(learn, "tests"),
+			"worksheets", json_object_get(learn, "worksheets"));
+		json_decref(learn);
 		if (m == NULL)
 			goto fail;
 		json_array_append_new(mods, m);

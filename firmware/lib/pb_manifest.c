@@ -1,5 +1,6 @@
 #include "pb_manifest.h"
 #include "pb_hash.h"
+#include "pb_learnspec.h"
 #include "pb_mime.h"
 
 #include <jansson.h>
@@ -170,7 +171,7 @@ static void parse_file(struct pb_module *m, json_t *f, int idx)
 
 static void parse_module(struct pb_module *m, json_t *o)
 {
-	char kk[8];
+	char kk[8], lerr[PB_LEARN_ERR_LEN];
 	const char *e;
 	json_t *files, *f;
 	size_t i;
@@ -230,6 +231,8 @@ static void parse_module(struct pb_module *m, json_t *o)
 		if (m->error[0] != '\0')
 			return;
 	}
+	if (pb_learnspec_parse(o, &m->learning, lerr, sizeof(lerr)) != 0)
+		module_error(m, "%s%s", lerr, "");
 }
 
 int pb_manifest_parse(const char *json, size_t len, struct pb_manifest *m,
@@ -290,8 +293,10 @@ void pb_manifest_free(struct pb_manifest *m)
 {
 	if (m == NULL)
 		return;
-	for (int i = 0; i < m->nmodules; i++)
+	for (int i = 0; i < m->nmodules; i++) {
 		free(m->modules[i].files);
+		free(m->modules[i].learning);
+	}
 	free(m->modules);
 	m->modules = NULL;
 	m->nmodules = 0;

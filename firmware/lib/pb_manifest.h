@@ -34,6 +34,8 @@ struct pb_module {
 	char description[PB_MODULE_DESC_MAX * 4 + 1];
 	int nfiles;
 	struct pb_module_file *files;              /* nfiles entries */
+	char *learning;                            /* tests and worksheets as compact
+						    * JSON (pb_learnspec), or NULL */
 	char error[PB_MANIFEST_ERR_LEN];           /* non-empty: module is invalid */
 };
 

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The personal fields of record payloads. Totals (amounts, days, JP,
- * counts, decisions) are not personal and stay. */
+/* The personal fields of record payloads (text: what a teacher wrote in
+ * a worksheet). Totals (amounts, days, JP, counts, decisions, scores) are
+ * not personal and stay. */
 #define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
-		       "'$.photo', '$.phone', '$.school', '$.client', '$.evidence.sha256'"
+		       "'$.photo', '$.phone', '$.school', '$.client', '$.evidence.sha256', " \
+		       "'$.text'"
 
 #define HAS_PERSONAL(col) \
 	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
@@ -18,7 +20,8 @@
 	"json_type(" col ", '$.receipt_photo') IS NOT NULL OR json_type(" col ", '$.photo') " \
 	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
 	"json_type(" col ", '$.school') IS NOT NULL OR json_type(" col ", '$.client') IS NOT NULL " \
-	"OR json_type(" col ", '$.evidence.sha256') IS NOT NULL)"
+	"OR json_type(" col ", '$.evidence.sha256') IS NOT NULL OR " \
+	"json_type(" col ", '$.text') IS NOT NULL)"
 
 /* The session a record belongs to, by its type (the same table as the
  * hub's hub_session_keys): attendance records name it "session", the
@@ -111,6 +114,34 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "  GROUP BY receipt_sha256;"
 	  "UPDATE claim SET receipt_sha256 = NULL WHERE kegiatan_id = " KEGIATAN
 	  "  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256") },
+	/* Test attempts, progress and worksheet reviews keep their scores
+	 * under the teacher's alias from attendance.people (every teacher who
+	 * took a test checked in); the answers and worksheet texts go. A teacher without an alias (a
+	 * session whose attendance was purged before this rule) becomes
+	 * '#000000000000000'; rows that would then collide are dropped. */
+	{ "learning.people", "learning_attempt",
+	  "test answers and worksheet texts removed; attempts, progress and worksheet reviews: "
+	  "NUPTK replaced by the teacher's alias",
+	  "SELECT (SELECT count(*) FROM learning_attempt WHERE kegiatan_id = " KEGIATAN " AND "
+	  REAL_NUPTK ") + (SELECT count(*) FROM learning_answer WHERE attempt_id IN (SELECT id "
+	  "FROM learning_attempt WHERE kegiatan_id = " KEGIATAN ")) + (SELECT count(*) FROM "
+	  "learning_progress WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ") + (SELECT "
+	  "count(*) FROM learning_submission WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ")",
+	  "CREATE TEMP TABLE IF NOT EXISTS purge_alias(nuptk TEXT PRIMARY KEY, alias TEXT NOT NULL);"
+	  "DELETE FROM learning_answer WHERE attempt_id IN (SELECT id FROM learning_attempt "
+	  "  WHERE kegiatan_id = " KEGIATAN ");"
+	  "UPDATE OR IGNORE learning_attempt SET nuptk = coalesce((SELECT alias FROM "
+	  "  temp.purge_alias p WHERE p.nuptk = learning_attempt.nuptk), '#000000000000000') "
+	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "DELETE FROM learning_attempt WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "UPDATE OR IGNORE learning_progress SET nuptk = coalesce((SELECT alias FROM "
+	  "  temp.purge_alias p WHERE p.nuptk = learning_progress.nuptk), '#000000000000000') "
+	  "  WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "DELETE FROM learning_progress WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "UPDATE OR IGNORE learning_submission SET text = '', nuptk = coalesce((SELECT alias "
+	  "  FROM temp.purge_alias p WHERE p.nuptk = learning_submission.nuptk), "
+	  "  '#000000000000000') WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK ";"
+	  "DELETE FROM learning_submission WHERE kegiatan_id = " KEGIATAN " AND " REAL_NUPTK },
 	{ "attendance.devices", "proxy_allow",
 	  "device addresses allowed extra check-ins",
 	  "SELECT count(*) FROM proxy_allow WHERE kegiatan_id = " KEGIATAN,

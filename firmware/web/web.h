@@ -237,6 +237,18 @@ enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
 enum MHD_Result pb_handle_rates(struct pb_req *r);
 enum MHD_Result pb_handle_claim_proof(struct pb_req *r);
 
+/* api_learning.c */
+enum MHD_Result pb_handle_learning_module(struct pb_req *r);
+enum MHD_Result pb_handle_learning_progress(struct pb_req *r);
+enum MHD_Result pb_handle_learning_start(struct pb_req *r);
+enum MHD_Result pb_handle_learning_attempt(struct pb_req *r);
+enum MHD_Result pb_handle_learning_answer(struct pb_req *r);
+enum MHD_Result pb_handle_learning_finish(struct pb_req *r);
+enum MHD_Result pb_handle_learning_results(struct pb_req *r);
+enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
+enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
+enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
+enum MHD_Result pb_handle_learning_review(struct pb_req *r);
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);
 enum MHD_Result pb_handle_modules(struct pb_req *r);

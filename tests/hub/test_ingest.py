@@ -276,6 +276,16 @@ def test_check_and_migrations(pg, tmpdir_hub):
     assert hub("migrate").returncode == 0
     p = hub("-n")
     assert p.returncode == 0 and p.stdout.strip() == "configuration OK"
+    # Each number is recorded on its own: one missing (a migration merged
+    # after a higher one) is found by number, not hidden behind the highest.
+    db = f"mig_{os.getpid()}"
+    versions = [int(v) for v in pg.psql(db, "SELECT version FROM schema_version "
+                                            "ORDER BY 1").split()]
+    assert len(versions) > 2
+    gone = versions[len(versions) // 2]
+    pg.psql(db, f"DELETE FROM schema_version WHERE version = {gone}")
+    p = hub("-n")
+    assert p.returncode == 1 and f"schema migration {gone} is missing" in p.stderr
     p = subprocess.run([binary("pb-hub"), "-d", "host=/nonexistent dbname=x", "-n"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and p.stderr.startswith("pb-hub: ")

@@ -157,6 +157,20 @@ def walk():
         mods = requests.get(box.base + "/api/v1/modules", timeout=TIMEOUT).json()["modules"]
         ids["modules"] = mods[0]["id"]
         ids["file"] = mods[0]["files"][0]["url"]
+        # the demo's pre-test, started by the first teacher
+        learn = next(m for m in mods if m["tests"])
+        ids["modules"] = learn["id"]
+        r = requests.post(box.base + "/api/v1/learning/attempts", timeout=TIMEOUT, json={
+            "session": sid, "nuptk": teachers[0], "checkin": checkins[0]["uid"],
+            "module": learn["id"], "test": learn["tests"][0]["id"]})
+        assert r.status_code == 200, r.text
+        ids["attempts"] = r.json()["attempt"]
+        r = requests.post(box.base + "/api/v1/learning/worksheets", timeout=TIMEOUT, json={
+            "session": sid, "nuptk": teachers[0], "checkin": checkins[0]["uid"],
+            "module": learn["id"], "worksheet": learn["worksheets"][0]["id"],
+            "text": "Kisi-kisi lima butir soal"})
+        assert r.status_code == 200, r.text
+        ids["worksheets"] = r.json()["submission"]
         yield {"box": box, "pw": pw, "fas": fas, "adm": adm, "ids": ids, "sid": sid,
                "teacher": teachers[0], "proof": checkins[0]["uid"],
                "other_proof": checkins[1]["uid"]}
@@ -185,6 +199,9 @@ def fill(method, path, ids, missing=False):
 QUERIES = {
     ("GET", "/api/v1/claims"): lambda w: {"session": w["sid"], "nuptk": w["teacher"]},
     ("GET", "/api/v1/claims/options"): lambda w: {"session": w["sid"]},
+    ("GET", "/api/v1/learning/modules/{id}"): lambda w: {"session": w["sid"], "nuptk": w["teacher"]},
+    ("GET", "/api/v1/learning/attempts/{id}"): lambda w: {"session": w["sid"],
+                                                        "nuptk": w["teacher"]},
 }
 
 

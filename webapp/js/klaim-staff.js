@@ -35,21 +35,9 @@
 	}
 
 	function loadSessions() {
-		PB.api("GET", "/api/v1/sessions", null, function (err, d) {
-			var sel = PB.$("pick"), i, s, keep = sel.value;
+		PB.pickSession(PB.$("pick"), PB.t("ks.pick_none"), function (err) {
 			if (err)
 				return error(err.message);
-			PB.clear(sel);
-			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.pick_none")));
-			for (i = 0; i < d.sessions.length; i++) {
-				s = d.sessions[i];
-				sel.appendChild(PB.el("option", {value: String(s.id)},
-					s.title + " (" + s.start_date + ")"));
-			}
-			if (keep)
-				sel.value = keep;
-			else if (d.sessions.length === 1)
-				sel.value = String(d.sessions[0].id);
 			pick();
 		});
 	}

@@ -8,7 +8,7 @@
 
 	var PHOTO_SIDES = [1280, 1024, 800, 640];   /* longest side tried, px */
 	var PHOTO_QUALITY = [0.7, 0.55, 0.4];        /* JPEG qualities tried */
-	var CODE_RE = /^[0-9]{6}$/, AMOUNT_RE = /^[0-9]{1,12}$/;
+	var AMOUNT_RE = /^[0-9]{1,12}$/;
 
 	var pad, me = null, options = null, mine = [], photo = null;
 
@@ -18,65 +18,17 @@
 		e.textContent = text || "";
 		PB.show(e, !!text);
 	}
-	function key(session, nuptk) { return "pb.claims." + session + "." + nuptk; }
-
-	function loadSessions() {
-		PB.api("GET", "/api/v1/sessions", null, function (err, data) {
-			var sel = PB.$("session"), i, s, keep = sel.value;
-			if (err)
-				return error(err.message);
-			PB.clear(sel);
-			for (i = 0; i < data.sessions.length; i++) {
-				s = data.sessions[i];
-				sel.appendChild(PB.el("option", {value: String(s.id)},
-					s.title + " (" + s.start_date + ")"));
-			}
-			if (!data.sessions.length)
-				sel.appendChild(PB.el("option", {value: ""}, PB.t("klaim.no_session")));
-			if (!keep)
-				keep = (PB.store.get("pb.claims.last") || "").split(".")[0];
-			if (keep)
-				sel.value = keep;
-			if (!sel.value && sel.options.length)
-				sel.selectedIndex = 0;
-		});
-	}
+	function key(session, nuptk) { return PB.teacher.key(session, nuptk); }
 
 	function open(ev) {
-		var session = parseInt(PB.$("session").value, 10);
-		var nuptk = PB.person(PB.$("nuptk").value);
-		var code = PB.$("code").value.replace(/\s+/g, "");
-		var proof;
 		if (ev)
 			ev.preventDefault();
-		error("");
-		if (!session)
-			return error(PB.t("klaim.pick_session"));
-		if (!nuptk) {
-			PB.$("nuptk").focus();
-			return error(PB.t("klaim.bad_nuptk"));
-		}
-		proof = PB.store.get(key(session, nuptk));
-		if (proof && !code)
-			return start({session: session, nuptk: nuptk, checkin: proof});
-		if (!CODE_RE.test(code)) {
-			PB.$("code").focus();
-			return error(PB.t("klaim.need_code"));
-		}
-		status(PB.t("klaim.checking"));
-		PB.api("POST", "/api/v1/claims/proof", {session: session, nuptk: nuptk, code: code},
-		       function (err, data) {
-			status("");
-			if (err)
-				return error(err.message);
-			PB.store.set(key(session, nuptk), data.checkin);
-			start({session: session, nuptk: nuptk, checkin: data.checkin, name: data.name});
-		});
+		PB.teacher.open("klaim", status, error, start);
 	}
 
 	function start(who) {
 		me = who;
-		PB.store.set("pb.claims.last", who.session + "." + who.nuptk);
+		PB.teacher.remember(who.session, who.nuptk);
 		PB.show(PB.$("step-id"), false);
 		PB.show(PB.$("step-claims"), true);
 		PB.$("who").textContent = (who.name ? who.name + " · " : "") + PB.personLabel(who.nuptk, true);
@@ -431,8 +383,7 @@
 	}
 
 	function setup() {
-		var last = (PB.store.get("pb.claims.last") || "").split(".");
-		last = [last[0], last.slice(1).join(".")];   /* a participant number may hold dots */
+		var last = PB.teacher.last();
 		pad = PBSignature(PB.$("pad"));
 		PB.$("step-id").addEventListener("submit", open);
 		PB.$("cost-form").addEventListener("submit", sendCost);
@@ -464,7 +415,7 @@
 		PB.$("ev-receipt").addEventListener("change", evidenceChanged);
 		PB.$("photo").addEventListener("change", photoChanged);
 		PB.$("day").addEventListener("change", drawFlat);
-		if (last[1] && PB.person(last[1]) === last[1])
+		if (last.length)
 			PB.$("nuptk").value = last[1];
 		evidenceChanged();
 	}
@@ -472,7 +423,7 @@
 	setup();
 	PB.init({page: "klaim", render: function () {
 		PB.title(PB.t("klaim.heading"));
-		loadSessions();
+		PB.teacher.loadSessions("klaim", error);
 		if (me)
 			refresh();
 	}});

@@ -248,6 +248,14 @@
 				ul.appendChild(fileBlock(files[i]));
 			view.appendChild(ul);
 		}
+		if ((m.tests && m.tests.length) || (m.worksheets && m.worksheets.length)) {
+			view.appendChild(PB.el("h2", {text: PB.t("modules.learning_heading")}));
+			view.appendChild(PB.el("p", {text: PB.t("modules.learning_has", {
+				tests: (m.tests || []).length, worksheets: (m.worksheets || []).length})}));
+			view.appendChild(PB.el("p", null, PB.el("a", {"class": "pb-btn pb-btn-primary",
+				id: "learning-link", href: "/belajar.html#m=" + encodeURIComponent(m.id)},
+				PB.t("modules.learning_open"))));
+		}
 		PB.title(m.title);
 		return h;
 	}

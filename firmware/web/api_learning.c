@@ -1,0 +1,546 @@
+/* The learning loop over HTTP: a teacher (session + NUPTK + the check-in
+ * id as proof, like claims) sees "Progres saya", marks activities, takes
+ * tests (start/resume, one answer per request, finish); staff see the
+ * results of a session as JSON or CSV. No answer to a phone carries a key:
+ * pb_learning builds every view from the attempt's layout. */
+#include "web.h"
+
+#include "pb_audit.h"
+#include "pb_csv.h"
+#include "pb_db.h"
+#include "pb_hash.h"
+#include "pb_learning.h"
+#include "pb_manifest.h"
+#include "pb_roster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
+#define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
+		      "Basis data tidak dapat dibaca atau ditulis")
+
+/* The teacher of a request: "session" (id), "nuptk" and "checkin" from
+ * the body (POST) or the query (GET), the check-in id belonging to that
+ * NUPTK in that session. */
+struct learner_req {
+	struct pb_kegiatan k;
+	char nuptk[PB_NUPTK_LEN + 1];
+	struct pb_learner who;
+};
+
+static const char *field(struct pb_req *r, const json_t *in, const char *name, char *buf,
+			 size_t len)
+{
+	const json_t *v;
+
+	if (in == NULL)
+		return pb_query(r, name);
+	v = json_object_get(in, name);
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+#define PROOF_HEADER "X-Checkin-Id"
+
+/* A teacher proves who they are with their check-in id ("checkin" in the
+ * body of a POST; X-Checkin-Id or ?checkin= on a GET). Without one, staff
+ * may read (GET) a teacher's progress and attempts, never act for them. */
+static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learner_req *l,
+		   enum MHD_Result *ret)
+{
+	char num[24];
+	const char *sid = field(r, in, "session", num, sizeof(num));
+	const char *nuptk = field(r, in, "nuptk", NULL, 0);
+	const char *proof = in != NULL ? field(r, in, "checkin", NULL, 0) :
+			    pb_header(r, PROOF_HEADER);
+	struct pb_login staff;
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc, ok = 0;
+
+	if (in == NULL && proof == NULL)
+		proof = pb_query(r, "checkin");
+	if (proof == NULL) {
+		if (!pb_require_staff(r, PB_NEED_STAFF, in != NULL, &staff, ret))
+			return -1;
+		if (in != NULL) {
+			*ret = ERR(r, MHD_HTTP_FORBIDDEN, "teacher_only",
+				   "Hanya guru sendiri yang mengerjakan tes dan mencatat kemajuannya");
+			return -1;
+		}
+	}
+	if (db == NULL) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	if (sid == NULL || pb_parse_id(sid, &id) != 0 ||
+	    (rc = pb_kegiatan_get(db, id, &l->k)) > 0) {
+		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
+		return -1;
+	}
+	if (rc < 0) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	sodium_memzero(l->k.secret, sizeof(l->k.secret));
+	if (!pb_nuptk_valid(nuptk)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+		return -1;
+	}
+	if (proof != NULL && !pb_hex_valid(proof, PB_ID_HEX_LEN)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+		return -1;
+	}
+	if (proof != NULL) {
+		st = pb_db_stmt(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
+				"kegiatan_id = ?2 AND kind = 'checkin'");
+		if (st == NULL) {
+			*ret = DB_ERR(r);
+			return -1;
+		}
+		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, l->k.id);
+		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			ok = sqlite3_column_int(st, 0) ? 1 : 2;
+		pb_db_stmt_done(st);
+		if (ok != 1) {
+			*ret = ok == 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
+				"Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu")
+				       : ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
+				"Bukti hadir ini milik guru lain");
+			return -1;
+		}
+	}
+	snprintf(l->nuptk, sizeof(l->nuptk), "%s", nuptk);
+	l->who.kegiatan_id = l->k.id;
+	l->who.session_uid = l->k.uid;
+	l->who.nuptk = l->nuptk;
+	return 0;
+}
+
+/* The body of a teacher's POST with the teacher checked: the body, or
+ * NULL with an error queued in *ret. */
+static json_t *learner_body(struct pb_req *r, struct learner_req *l, enum MHD_Result *ret)
+{
+	json_t *in = pb_body_json(r, ret);
+
+	if (in != NULL && learner(r, pb_web_db(r->web), in, l, ret) != 0) {
+		json_decref(in);
+		in = NULL;
+	}
+	return in;
+}
+
+static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, json_t *view)
+{
+	switch (lr) {
+	case PB_LEARN_OK:
+		return pb_respond_json_with(r, MHD_HTTP_OK, view, NULL);
+	case PB_LEARN_TIME_UP:
+		json_decref(view);
+		return ERR(r, MHD_HTTP_CONFLICT, "time_up",
+			   "Waktu tes sudah habis: jawaban yang tersimpan sudah dinilai");
+	case PB_LEARN_NO_MODULE:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_module", "Modul tidak ditemukan");
+	case PB_LEARN_NO_TEST:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_test", "Tes tidak ditemukan di modul ini");
+	case PB_LEARN_NO_ATTEMPT:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_attempt", "Pengerjaan tes tidak ditemukan");
+	case PB_LEARN_NO_ATTEMPTS_LEFT:
+		return ERR(r, MHD_HTTP_CONFLICT, "no_attempts_left",
+			   "Kesempatan mengerjakan tes ini sudah habis");
+	case PB_LEARN_FINISHED:
+		return ERR(r, MHD_HTTP_CONFLICT, "attempt_finished",
+			   "Tes ini sudah selesai dan dinilai");
+	case PB_LEARN_BAD_ITEM:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_test_item", "Soal tidak ada dalam tes ini");
+	case PB_LEARN_BAD_CHOICE:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_choice",
+			   "Pilihan jawaban tidak sesuai dengan soal");
+	case PB_LEARN_BAD_ACTIVITY:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_activity", "Kegiatan belajar tidak dikenal");
+	case PB_LEARN_NO_WORKSHEET:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_worksheet",
+			   "Lembar kerja tidak ditemukan di modul ini");
+	case PB_LEARN_BAD_TEXT:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_text",
+			   "Isi jawaban lembar kerja (paling banyak 4000 huruf)");
+	case PB_LEARN_ACCEPTED:
+		return ERR(r, MHD_HTTP_CONFLICT, "worksheet_accepted",
+			   "Lembar kerja ini sudah diterima: tidak perlu dikirim lagi");
+	case PB_LEARN_NO_SUBMISSION:
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_submission",
+			   "Kiriman lembar kerja tidak ditemukan");
+	case PB_LEARN_BAD_REVIEW:
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_review",
+			   "Pilih perlu revisi atau diterima, dan beri nilai 0-100 atau komentar");
+	default:
+		return DB_ERR(r);
+	}
+}
+
+/* An id from the body (module, test, item): text of at most max bytes. */
+static const char *id_of(const json_t *in, const char *name, size_t max)
+{
+	const char *s = json_string_value(json_object_get(in, name));
+
+	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
+}
+
+/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin= */
+enum MHD_Result pb_handle_learning_module(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr;
+	json_t *out = NULL;
+
+	if (learner(r, pb_web_db(r->web), NULL, &l, &ret) != 0)
+		return ret;
+	lr = pb_learning_progress(pb_web_db(r->web), &l.who, r->params[0], &out);
+	return learn_answer(r, lr, out);
+}
+
+/* POST /api/v1/learning/modules/{id}/progress {session, nuptk, checkin,
+ * activity, state} */
+enum MHD_Result pb_handle_learning_progress(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr;
+	json_t *in;
+
+	if ((in = learner_body(r, &l, &ret)) == NULL)
+		return ret;
+	lr = pb_learning_mark(pb_web_db(r->web), &l.who, r->params[0],
+			      json_string_value(json_object_get(in, "activity")),
+			      json_string_value(json_object_get(in, "state")));
+	json_decref(in);
+	return learn_answer(r, lr, lr == PB_LEARN_OK ? json_pack("{s:b}", "saved", 1) : NULL);
+}
+
+/* POST /api/v1/learning/attempts {session, nuptk, checkin, module, test}:
+ * start, or resume the open attempt */
+enum MHD_Result pb_handle_learning_start(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr = PB_LEARN_NO_TEST;
+	const char *module, *test;
+	json_t *in, *view = NULL;
+
+	if ((in = learner_body(r, &l, &ret)) == NULL)
+		return ret;
+	module = id_of(in, "module", PB_MODULE_ID_MAX);
+	test = id_of(in, "test", PB_LEARN_ID_MAX);
+	if (module != NULL && test != NULL)
+		lr = pb_learning_start(pb_web_db(r->web), &l.who, module, test, &view);
+	json_decref(in);
+	return learn_answer(r, lr, view);
+}
+
+/* GET /api/v1/learning/attempts/{uid}?session=&nuptk=&checkin= */
+enum MHD_Result pb_handle_learning_attempt(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr;
+	json_t *view = NULL;
+
+	if (learner(r, pb_web_db(r->web), NULL, &l, &ret) != 0)
+		return ret;
+	lr = pb_learning_view(pb_web_db(r->web), &l.who, r->params[0], &view);
+	return learn_answer(r, lr, view);
+}
+
+/* POST /api/v1/learning/attempts/{uid}/answers {session, nuptk, checkin,
+ * item, choice: [option ids]} */
+enum MHD_Result pb_handle_learning_answer(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr = PB_LEARN_BAD_ITEM;
+	const char *item;
+	json_t *in, *view = NULL;
+
+	if ((in = learner_body(r, &l, &ret)) == NULL)
+		return ret;
+	item = id_of(in, "item", PB_LEARN_ID_MAX);
+	if (item != NULL)
+		lr = pb_learning_answer(pb_web_db(r->web), &l.who, r->params[0], item,
+					json_object_get(in, "choice"), &view);
+	json_decref(in);
+	return learn_answer(r, lr, view);
+}
+
+/* POST /api/v1/learning/attempts/{uid}/finish {session, nuptk, checkin} */
+enum MHD_Result pb_handle_learning_finish(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	json_t *in, *view = NULL;
+	enum pb_learn_result lr;
+
+	if ((in = learner_body(r, &l, &ret)) == NULL)
+		return ret;
+	json_decref(in);
+	lr = pb_learning_finish(pb_web_db(r->web), &l.who, r->params[0], &view);
+	return learn_answer(r, lr, view);
+}
+
+/* The session of a staff results request. */
+static int staff_session(struct pb_req *r, struct pb_login *who, struct pb_kegiatan *k,
+			 enum MHD_Result *ret)
+{
+	sqlite3 *db = pb_web_db(r->web);
+	int64_t id;
+	int rc;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 0, who, ret))
+		return -1;
+	if (db == NULL) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, k)) > 0) {
+		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
+		return -1;
+	}
+	sodium_memzero(k->secret, sizeof(k->secret));
+	if (rc < 0) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /api/v1/sessions/{id}/learning (staff) */
+enum MHD_Result pb_handle_learning_results(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	json_t *res;
+
+	if (staff_session(r, &who, &k, &ret) != 0)
+		return ret;
+	res = pb_learning_results(pb_web_db(r->web), k.id);
+	if (res == NULL)
+		return DB_ERR(r);
+	json_object_set_new(res, "session", pb_kegiatan_json(&k));
+	return pb_respond_json_with(r, MHD_HTTP_OK, res, NULL);
+}
+
+static int csv_score(const json_t *t, const char *kind, char *buf, size_t len)
+{
+	const json_t *s = json_object_get(t, kind);
+
+	if (!json_is_object(s))
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "%lld", (long long)json_integer_value(json_object_get(s, "score")));
+	return 0;
+}
+
+/* GET /api/v1/sessions/{id}/learning.csv (staff): one row per teacher and
+ * module (pre, post), then one per test item (how many missed it), then
+ * one per worksheet (by status, not sent, overdue). */
+enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
+{
+	static const char *const head[] = { "nuptk", "nama", "modul", "tes_awal", "tes_akhir",
+					    "kegiatan_selesai", NULL };
+	static const char *const ihead[] = { "modul", "tes", "jenis", "soal", "teks",
+					     "salah", "dikerjakan", NULL };
+	static const char *const whead[] = { "modul", "lembar_kerja", "batas", "menunggu",
+					     "perlu_revisi", "diterima", "belum_kirim",
+					     "terlambat", NULL };
+	struct pb_login who;
+	struct pb_kegiatan k;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char disp[96], pre[16], post[16], done[16], wrong[16], n[16], *csv = NULL;
+	size_t len = 0, i, j;
+	json_t *res, *t, *it;
+	FILE *f;
+	int bad = 0;
+
+	if (staff_session(r, &who, &k, &ret) != 0)
+		return ret;
+	res = pb_learning_results(pb_web_db(r->web), k.id);
+	if (res == NULL)
+		return DB_ERR(r);
+	f = open_memstream(&csv, &len);
+	if (f == NULL) {
+		json_decref(res);
+		return DB_ERR(r);
+	}
+	bad |= pb_csv_write_row(f, head);
+	json_array_foreach(json_object_get(res, "teachers"), i, t) {
+		const char *row[7];
+		csv_score(t, "pre", pre, sizeof(pre));
+		csv_score(t, "post", post, sizeof(post));
+		snprintf(done, sizeof(done), "%lld",
+			 (long long)json_integer_value(json_object_get(t, "done")));
+		row[0] = json_string_value(json_object_get(t, "nuptk"));
+		row[1] = json_string_value(json_object_get(t, "name"));
+		row[2] = json_string_value(json_object_get(t, "module"));
+		row[3] = pre;
+		row[4] = post;
+		row[5] = done;
+		row[6] = NULL;
+		bad |= pb_csv_write_row(f, row);
+	}
+	bad |= pb_csv_write_row(f, ihead);
+	json_array_foreach(json_object_get(res, "tests"), i, t)
+		json_array_foreach(json_object_get(t, "items"), j, it) {
+			const char *row[8];
+			snprintf(wrong, sizeof(wrong), "%lld",
+				 (long long)json_integer_value(json_object_get(it, "wrong")));
+			snprintf(n, sizeof(n), "%lld",
+				 (long long)json_integer_value(json_object_get(t, "attempts")));
+			row[0] = json_string_value(json_object_get(t, "module"));
+			row[1] = json_string_value(json_object_get(t, "test"));
+			row[2] = json_string_value(json_object_get(t, "kind"));
+			row[3] = json_string_value(json_object_get(it, "id"));
+			row[4] = json_string_value(json_object_get(it, "text"));
+			row[5] = wrong;
+			row[6] = n;
+			row[7] = NULL;
+			bad |= pb_csv_write_row(f, row);
+		}
+	bad |= pb_csv_write_row(f, whead);
+	json_array_foreach(json_object_get(res, "worksheets"), i, t) {
+		static const char *const keys[] = { "waiting", "revise", "accepted", "not_sent",
+						    "overdue" };
+		char num[5][16];
+		const char *row[9];
+		row[0] = json_string_value(json_object_get(t, "module"));
+		row[1] = json_string_value(json_object_get(t, "worksheet"));
+		row[2] = json_string_value(json_object_get(t, "due"));
+		for (j = 0; j < 5; j++) {
+			snprintf(num[j], sizeof(num[j]), "%lld",
+				 (long long)json_integer_value(json_object_get(t, keys[j])));
+			row[3 + j] = num[j];
+		}
+		row[8] = NULL;
+		bad |= pb_csv_write_row(f, row);
+	}
+	json_decref(res);
+	if (fclose(f) != 0 || bad) {
+		free(csv);
+		return DB_ERR(r);
+	}
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\"}", k.uid);
+	if (pb_audit_add(pb_web_db(r->web), who.name, "learning.export", disp, r->client) != 0) {
+		free(csv);
+		return DB_ERR(r);
+	}
+	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
+	if (resp == NULL)
+		return MHD_NO;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"hasil-belajar-%lld.csv\"",
+		 (long long)k.id);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
+/* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,
+ * worksheet, text}: send a worksheet, or send it again until accepted */
+enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
+{
+	struct learner_req l;
+	enum MHD_Result ret;
+	enum pb_learn_result lr = PB_LEARN_NO_WORKSHEET;
+	const char *module, *ws;
+	json_t *in, *out = NULL;
+
+	if ((in = learner_body(r, &l, &ret)) == NULL)
+		return ret;
+	module = id_of(in, "module", PB_MODULE_ID_MAX);
+	ws = id_of(in, "worksheet", PB_LEARN_ID_MAX);
+	if (module != NULL && ws != NULL)
+		lr = pb_learning_submit(pb_web_db(r->web), &l.who, module, ws,
+					json_string_value(json_object_get(in, "text")), &out);
+	json_decref(in);
+	return learn_answer(r, lr, out);
+}
+
+/* GET /api/v1/sessions/{id}/worksheets?module=&status= (staff): the
+ * review queue, oldest first */
+enum MHD_Result pb_handle_learning_queue(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	const char *status = pb_query(r, "status"), *module = pb_query(r, "module");
+	json_t *list;
+
+	if (staff_session(r, &who, &k, &ret) != 0)
+		return ret;
+	if (status != NULL && strcmp(status, "sent") != 0 && strcmp(status, "revise") != 0 &&
+	    strcmp(status, "accepted") != 0)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_queue_status",
+			   "Status harus sent, revise atau accepted");
+	list = pb_learning_queue(pb_web_db(r->web), k.id, module != NULL && module[0] ? module :
+				 NULL, status);
+	if (list == NULL)
+		return DB_ERR(r);
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:o}", "session",
+				    (json_int_t)k.id, "submissions", list), NULL);
+}
+
+/* POST /api/v1/sessions/{id}/worksheets/{uid}/review {status: "revise" |
+ * "accepted", score?: 0-100, comment} (fasilitator: mentors and pengampu
+ * are facilitator accounts of that kind) */
+enum MHD_Result pb_handle_learning_review(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	enum pb_learn_result lr;
+	const json_t *score;
+	const char *comment;
+	json_t *in, *out = NULL;
+	sqlite3 *db = pb_web_db(r->web);
+	int64_t id;
+	int rc;
+
+	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+		return ret;
+	if (strcmp(who.role, "fasilitator") != 0)
+		return ERR(r, MHD_HTTP_FORBIDDEN, "facilitator_only",
+			   "Hanya fasilitator, mentor atau pengampu yang menilai lembar kerja");
+	if (db == NULL)
+		return DB_ERR(r);
+	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, &k)) > 0)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
+	sodium_memzero(k.secret, sizeof(k.secret));
+	if (rc < 0)
+		return DB_ERR(r);
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	score = json_object_get(in, "score");
+	comment = json_string_value(json_object_get(in, "comment"));
+	if ((score != NULL && !json_is_null(score) && !json_is_integer(score)) ||
+	    (json_object_get(in, "comment") != NULL && comment == NULL)) {
+		json_decref(in);
+		return learn_answer(r, PB_LEARN_BAD_REVIEW, NULL);
+	}
+	lr = pb_learning_review(db, k.id, r->params[1],
+				json_string_value(json_object_get(in, "status")),
+				json_is_integer(score) ? (json_integer_value(score) < -1 ||
+				json_integer_value(score) > 100 ? -2 : (int)json_integer_value(score)) : -1,
+				comment != NULL ? comment : "", who.name, &out);
+	json_decref(in);
+	return learn_answer(r, lr, out);
+}

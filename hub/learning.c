@@ -1,0 +1,38 @@
+/* The learning loop at the hub: the attempts that boxes send (kept per
+ * teacher in learning_attempts by the trigger of schema 40) exported as
+ * CSV per teacher, module, session or centre; records the hub refused
+ * (schema 30) are left out. */
+#include "hub.h"
+
+#include <stdio.h>
+
+static const char sql_learning[] =
+	"SELECT b.centre_id, coalesce(a.session_id, ''), a.nuptk, a.module_id, a.test_id, "
+	"a.kind, a.n, a.score, a.correct, a.total, a.kkm, "
+	"CASE WHEN a.passed THEN 'yes' ELSE 'no' END, "
+	"CASE WHEN a.timed_out THEN 'yes' ELSE 'no' END, a.finished_ms, a.attempt_id, "
+	"a.box_id, a.record_id "
+	"FROM learning_attempts a JOIN boxes b USING (box_id) "
+	"JOIN records r ON r.box_id = a.box_id AND r.seq = a.seq "
+	"WHERE r.refused IS NULL AND ($1::text IS NULL OR b.centre_id = $1) "
+	"AND ($2::text IS NULL OR a.session_id = $2) "
+	"AND ($3::text IS NULL OR a.nuptk = $3) "
+	"AND ($4::text IS NULL OR a.module_id = $4) "
+	"ORDER BY a.nuptk, a.module_id, a.kind DESC, a.test_id, a.n, a.finished_ms";
+
+int hub_learning_export(PGconn *pg, const char *centre, const char *session,
+			const char *nuptk, const char *module, FILE *out)
+{
+	const char *params[4] = { centre, session, nuptk, module };
+	PGresult *res = PQexecParams(pg, sql_learning, 4, NULL, params, NULL, NULL, 0);
+
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "learning export") != 0) {
+		PQclear(res);
+		return -1;
+	}
+	hub_csv_rows(out, "centre_id,session_id,nuptk,module_id,test_id,kind,attempt,score,"
+		     "correct,total,kkm,passed,timed_out,finished_ms,attempt_id,box_id,record_id",
+		     res);
+	PQclear(res);
+	return 0;
+}

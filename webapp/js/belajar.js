@@ -1,0 +1,468 @@
+/* A teacher's progress in one module and its tests (belajar.html#m=ID):
+ * the teacher is known by session, NUPTK and the check-in id kept on this
+ * phone (or fetched again with the session code: teacher.js). Each
+ * answer is sent as it is chosen, so a closed page or a dropped Wi-Fi
+ * loses nothing; the open attempt is found again on return. The box keeps
+ * the time and scores; this page only shows them. ES5. */
+(function () {
+	"use strict";
+
+	var RETRY_MS = 4000;            /* resend unsaved answers this often */
+	var TICK_MS = 1000;
+
+	var moduleId = "", me = null, progress = null, attempt = null;
+	var pending = {}, retryTimer = null, tickTimer = null, deadline = 0, booted = false;
+
+	function status(text) { PB.$("status").textContent = text || ""; }
+	function error(text) {
+		var e = PB.$("error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
+	function attemptKey() { return "pb.learn." + moduleId; }
+
+	function step(id) {
+		var all = ["step-id", "step-progress", "step-test", "step-result"], i;
+		for (i = 0; i < all.length; i++)
+			PB.show(PB.$(all[i]), all[i] === id);
+		if (id !== "step-test")
+			stopTimers();
+	}
+
+	function who(extra) {
+		var b = {session: me.session, nuptk: me.nuptk, checkin: me.checkin}, k;
+		for (k in extra)
+			if (extra.hasOwnProperty(k))
+				b[k] = extra[k];
+		return b;
+	}
+
+	function moduleFromHash() {
+		var m = /(?:^|[#&])m=([a-z0-9._-]+)/.exec(location.hash || "");
+		return m ? m[1] : "";
+	}
+
+	/* ---- who is the teacher ---- */
+	function open(ev) {
+		if (ev)
+			ev.preventDefault();
+		PB.teacher.open("belajar", status, error, start);
+	}
+
+	function start(w) {
+		me = w;
+		PB.teacher.remember(w.session, w.nuptk);
+		var openAttempt = PB.store.get(attemptKey());
+		if (openAttempt)
+			return resume(openAttempt);
+		loadProgress(true);
+	}
+
+	function forget() {
+		if (me)
+			PB.store.set(PB.teacher.key(me.session, me.nuptk), "");
+		me = null;
+		step("step-id");
+	}
+
+	/* ---- Progres saya ---- */
+	function loadProgress(focus) {
+		status(PB.t("belajar.loading"));
+		PB.api("GET", "/api/v1/learning/modules/" + encodeURIComponent(moduleId) +
+		       PB.query({session: me.session, nuptk: me.nuptk, checkin: me.checkin}), null,
+		       function (err, data) {
+			status("");
+			if (err) {
+				if (err.code === "bad_proof" || err.code === "other_teacher")
+					forget();
+				return error(err.message);
+			}
+			error("");
+			progress = data;
+			drawProgress();
+			step("step-progress");
+			if (focus)
+				PB.focus(PB.$("progress-heading"));
+		});
+	}
+
+	function drawProgress() {
+		var s = progress.summary, ul, i, t, a, w, li;
+		PB.$("who").textContent = (me.name ? me.name + " · " : "") + "NUPTK " + me.nuptk;
+		ul = PB.clear(PB.$("summary"));
+		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_activities",
+			{done: s.activities_done, n: s.activities})}));
+		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_tests",
+			{done: s.tests_taken, n: s.tests})}));
+		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_worksheets",
+			{done: s.worksheets_sent, n: progress.worksheets.length})}));
+		ul.appendChild(PB.el("li", {text: PB.t("belajar.sum_feedback", {n: s.feedback})}));
+
+		ul = PB.clear(PB.$("tests"));
+		for (i = 0; i < progress.tests.length; i++) {
+			t = progress.tests[i];
+			li = PB.el("li", {"class": "pb-card"}, [
+				PB.el("h4", {text: t.title}),
+				PB.el("p", {"class": "pb-meta", text: PB.t(t.kind === "pre" ?
+					"belajar.kind_pre" : "belajar.kind_post") + " · " +
+					PB.tn("belajar.items", t.items) + " · KKM " + t.kkm +
+					(t.time_limit_s ? " · " + PB.t("belajar.minutes",
+						{n: Math.ceil(t.time_limit_s / 60)}) : "")}),
+				PB.el("p", {text: t.last ? PB.t("belajar.last_score",
+					{score: t.last.score}) + " " + PB.t(t.last.passed ?
+					"belajar.passed" : "belajar.not_passed") : PB.t("belajar.not_taken")}),
+				PB.el("p", {"class": "pb-meta", text: PB.t("belajar.attempts_left",
+					{left: t.left, n: t.attempts})})
+			]);
+			if (t.open || t.left > 0)
+				li.appendChild(PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary",
+					"data-test": t.id, onclick: startTest}, PB.t(t.open ?
+					"belajar.continue" : "belajar.start")));
+			else if (t.last)
+				li.appendChild(PB.el("button", {type: "button", "class": "pb-btn",
+					"data-attempt": t.last.attempt, onclick: showResult},
+					PB.t("belajar.see_result")));
+			ul.appendChild(li);
+		}
+		if (!progress.tests.length)
+			ul.appendChild(PB.el("li", {text: PB.t("belajar.no_tests")}));
+
+		ul = PB.clear(PB.$("activities"));
+		for (i = 0; i < progress.activities.length; i++) {
+			a = progress.activities[i];
+			li = PB.el("li", null, [
+				a.url ? PB.el("a", {href: a.url, "data-activity": a.activity,
+					"data-state": a.state, onclick: openFile}, a.name) :
+					PB.el("span", {text: a.name}),
+				PB.el("span", {text: " — " + PB.t("belajar.state_" + (a.state || "none"))})
+			]);
+			if (a.state !== "done")
+				li.appendChild(PB.el("div", null, PB.el("button", {type: "button",
+					"class": "pb-btn", "data-activity": a.activity, onclick: markDone},
+					PB.t("belajar.mark_done"))));
+			ul.appendChild(li);
+		}
+
+		ul = PB.clear(PB.$("worksheets"));
+		for (i = 0; i < progress.worksheets.length; i++)
+			ul.appendChild(worksheetBlock(progress.worksheets[i]));
+		if (!progress.worksheets.length)
+			ul.appendChild(PB.el("li", {text: PB.t("belajar.no_worksheets")}));
+	}
+
+	/* A worksheet: its task, what was sent and the mentor's review, and
+	 * the answer box until it is accepted. */
+	function worksheetBlock(w) {
+		var sub = w.submission, id = "ws-" + w.id, li, review = null;
+		li = PB.el("li", {"class": "pb-card", id: "worksheet-" + w.id}, [
+			PB.el("h4", {text: w.title}),
+			w.due ? PB.el("p", {"class": "pb-meta", text: PB.t("belajar.due", {date: w.due})}) :
+				null,
+			PB.el("p", {text: w.instructions}),
+			PB.el("p", {"class": "bl-ws-status", text: PB.t("belajar.ws_" +
+				(sub ? sub.status : "none"), {version: sub ? sub.version : 0})})
+		]);
+		if (sub && sub.reviewed_ms) {
+			review = [];
+			if (sub.score !== null)
+				review.push(PB.t("belajar.ws_score", {score: sub.score}));
+			if (sub.comment)
+				review.push(PB.t("belajar.ws_comment", {comment: sub.comment}));
+			li.appendChild(PB.el("p", {"class": "bl-review", text: review.join(" ")}));
+		}
+		if (sub && sub.status === "accepted")
+			return li;
+		li.appendChild(PB.el("div", {"class": "pb-field"}, [
+			PB.el("label", {"for": id, text: PB.t("belajar.ws_answer")}),
+			PB.el("textarea", {id: id, rows: "5", maxlength: "4000"})
+		]));
+		li.appendChild(PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary",
+			"data-worksheet": w.id, onclick: sendWorksheet},
+			PB.t(sub ? "belajar.ws_send_again" : "belajar.ws_send")));
+		if (sub)
+			li.getElementsByTagName("textarea")[0].value = sub.text;
+		return li;
+	}
+
+	function sendWorksheet(ev) {
+		var ws = ev.target.getAttribute("data-worksheet"), text = PB.$("ws-" + ws).value;
+		if (!text.replace(/\s+/g, "")) {
+			PB.$("ws-" + ws).focus();
+			return error(PB.t("belajar.ws_empty"));
+		}
+		status(PB.t("belajar.saving"));
+		PB.api("POST", "/api/v1/learning/worksheets", who({module: moduleId, worksheet: ws,
+		       text: text}), function (err) {
+			status("");
+			if (err)
+				return error(err.message);
+			error("");
+			status(PB.t("belajar.ws_sent_note"));
+			loadProgress(false);
+		});
+	}
+
+	/* Opening a module file marks it opened (not a step back from done),
+	 * then the file opens whatever the box answered. */
+	function openFile(ev) {
+		var link = ev.currentTarget, href = link.getAttribute("href");
+		if (link.getAttribute("data-state"))
+			return;
+		ev.preventDefault();
+		PB.api("POST", "/api/v1/learning/modules/" + encodeURIComponent(moduleId) + "/progress",
+		       who({activity: link.getAttribute("data-activity"), state: "opened"}),
+		       function () { location.href = href; });
+	}
+
+	function markDone(ev) {
+		var act = ev.target.getAttribute("data-activity");
+		PB.api("POST", "/api/v1/learning/modules/" + encodeURIComponent(moduleId) + "/progress",
+		       who({activity: act, state: "done"}), function (err) {
+			if (err)
+				return error(err.message);
+			loadProgress(false);
+		});
+	}
+
+	/* ---- a test ---- */
+	function startTest(ev) {
+		var test = ev.target.getAttribute("data-test");
+		status(PB.t("belajar.loading"));
+		PB.api("POST", "/api/v1/learning/attempts", who({module: moduleId, test: test}),
+		       function (err, data) {
+			status("");
+			if (err)
+				return error(err.message);
+			error("");
+			showAttempt(data);
+		});
+	}
+
+	function resume(uid) {
+		status(PB.t("belajar.loading"));
+		PB.api("GET", "/api/v1/learning/attempts/" + encodeURIComponent(uid) +
+		       PB.query({session: me.session, nuptk: me.nuptk, checkin: me.checkin}), null,
+		       function (err, data) {
+			status("");
+			if (err) {
+				PB.store.set(attemptKey(), "");
+				if (err.code === "bad_proof" || err.code === "other_teacher") {
+					forget();
+					return error(err.message);
+				}
+				return loadProgress(true);
+			}
+			if (data.finished) {
+				PB.store.set(attemptKey(), "");
+				return drawResult(data);
+			}
+			showAttempt(data);
+		});
+	}
+
+	function showAttempt(a) {
+		var form = PB.clear(PB.$("items")), i;
+		attempt = a;
+		pending = {};
+		if (a.finished) {
+			PB.store.set(attemptKey(), "");
+			return drawResult(a);
+		}
+		PB.store.set(attemptKey(), a.attempt);
+		PB.$("test-heading").textContent = a.title;
+		PB.$("test-meta").textContent = PB.t("belajar.attempt_n", {n: a.n, of: a.attempts}) +
+			" · KKM " + a.kkm;
+		PB.$("test-instructions").textContent = a.instructions || "";
+		for (i = 0; i < a.items.length; i++)
+			form.appendChild(itemBlock(a.items[i], i, a.answers[a.items[i].id] || []));
+		PB.$("saved").textContent = PB.t("belajar.saved_count",
+			{n: countAnswered(), total: a.items.length});
+		deadline = typeof a.remaining_ms === "number" ? new Date().getTime() + a.remaining_ms : 0;
+		tick();
+		if (deadline)
+			tickTimer = setInterval(tick, TICK_MS);
+		step("step-test");
+		PB.title(a.title);
+		PB.focus(PB.$("test-heading"));
+	}
+
+	function countAnswered() {
+		var n = 0, k;
+		for (k in attempt.answers)
+			if (attempt.answers.hasOwnProperty(k) && attempt.answers[k].length)
+				n++;
+		return n;
+	}
+
+	function itemBlock(item, idx, chosen) {
+		var multi = item.type === "multiple", opts = [], j, o, id, box;
+		for (j = 0; j < item.options.length; j++) {
+			o = item.options[j];
+			id = "i" + idx + "-" + j;
+			box = PB.el("input", {type: multi ? "checkbox" : "radio", id: id,
+				name: "item-" + item.id, value: o.id, "data-item": item.id,
+				onchange: choose});
+			box.checked = chosen.indexOf(o.id) >= 0;
+			opts.push(PB.el("div", {"class": "bl-option"}, [box,
+				PB.el("label", {"for": id, text: o.text})]));
+		}
+		return PB.el("fieldset", {"class": "bl-item", id: "item-" + item.id}, [
+			PB.el("legend", {text: (idx + 1) + ". " + item.text})
+		].concat(multi ? [PB.el("p", {"class": "pb-hint", text: PB.t("belajar.pick_all")})] : [])
+		 .concat(opts).concat([PB.el("p", {"class": "bl-item-status", id: "st-" + item.id})]));
+	}
+
+	function choose(ev) {
+		var item = ev.target.getAttribute("data-item"), boxes, choice = [], i;
+		boxes = PB.$("item-" + item).getElementsByTagName("input");
+		for (i = 0; i < boxes.length; i++)
+			if (boxes[i].checked)
+				choice.push(boxes[i].value);
+		send(item, choice);
+	}
+
+	function itemStatus(item, text, unsaved) {
+		var p = PB.$("st-" + item);
+		if (!p)
+			return;
+		p.textContent = text;
+		p.className = "bl-item-status" + (unsaved ? " bl-unsaved" : "");
+	}
+
+	function send(item, choice) {
+		var a = attempt;
+		pending[item] = choice;
+		itemStatus(item, PB.t("belajar.saving"), false);
+		PB.api("POST", "/api/v1/learning/attempts/" + encodeURIComponent(a.attempt) + "/answers",
+		       who({item: item, choice: choice}), function (err, data) {
+			if (attempt !== a || pending[item] !== choice)
+				return;             /* another attempt, or a newer choice on its way */
+			if (err) {
+				if (err.code === "time_up" || err.code === "attempt_finished")
+					return resume(a.attempt);
+				itemStatus(item, PB.t("belajar.unsaved"), true);
+				PB.$("saved").textContent = PB.t("belajar.unsaved_note");
+				if (!retryTimer)
+					retryTimer = setTimeout(retry, RETRY_MS);
+				return;
+			}
+			delete pending[item];
+			a.answers[item] = choice;
+			if (typeof data.remaining_ms === "number")
+				deadline = new Date().getTime() + data.remaining_ms;
+			itemStatus(item, PB.t("belajar.saved"), false);
+			PB.$("saved").textContent = PB.t("belajar.saved_count",
+				{n: countAnswered(), total: a.items.length});
+		});
+	}
+
+	function retry() {
+		var k;
+		retryTimer = null;
+		for (k in pending)
+			if (pending.hasOwnProperty(k))
+				send(k, pending[k]);
+	}
+
+	function tick() {
+		var left, m, s;
+		if (!deadline) {
+			PB.$("timer").textContent = "";
+			return;
+		}
+		left = Math.max(0, deadline - new Date().getTime());
+		m = Math.floor(left / 60000);
+		s = Math.floor(left / 1000) % 60;
+		PB.$("timer").textContent = PB.t("belajar.time_left",
+			{time: m + ":" + (s < 10 ? "0" : "") + s});
+		if (left === 0) {
+			stopTimers();
+			resume(attempt.attempt);   /* the box has scored it */
+		}
+	}
+
+	function stopTimers() {
+		if (tickTimer)
+			clearInterval(tickTimer);
+		if (retryTimer)
+			clearTimeout(retryTimer);
+		tickTimer = retryTimer = null;
+	}
+
+	function finish() {
+		var k;
+		for (k in pending)
+			if (pending.hasOwnProperty(k))
+				return error(PB.t("belajar.unsaved_note"));
+		if (countAnswered() < attempt.items.length &&
+		    !window.confirm(PB.t("belajar.confirm_unanswered")))
+			return;
+		status(PB.t("belajar.scoring"));
+		PB.api("POST", "/api/v1/learning/attempts/" + encodeURIComponent(attempt.attempt) +
+		       "/finish", who({}), function (err, data) {
+			status("");
+			if (err)
+				return error(err.message);
+			PB.store.set(attemptKey(), "");
+			drawResult(data);
+		});
+	}
+
+	function showResult(ev) {
+		resume(ev.target.getAttribute("data-attempt"));
+	}
+
+	function drawResult(a) {
+		var r = a.result, ol = PB.clear(PB.$("wrong-list")), i;
+		error("");
+		PB.$("result-heading").textContent = a.title;
+		PB.$("result-score").textContent = PB.t("belajar.score", {score: r.score});
+		PB.$("result-text").textContent = PB.t("belajar.correct_of",
+			{correct: r.correct, total: r.total}) + " " +
+			PB.t(r.passed ? "belajar.passed" : "belajar.not_passed") +
+			(r.timed_out ? " " + PB.t("belajar.timed_out") : "");
+		for (i = 0; r.wrong && i < r.wrong.length; i++)
+			ol.appendChild(PB.el("li", {text: r.wrong[i].text}));
+		PB.show(PB.$("result-wrong"), !!(r.wrong && r.wrong.length));
+		step("step-result");
+		PB.focus(PB.$("result-heading"));
+	}
+
+	/* After the strings load: who is on this phone, and where they were. */
+	function boot() {
+		var last = PB.teacher.last(), proof;
+		if (!moduleId)
+			return error(PB.t("belajar.no_module"));
+		PB.$("back").href = "/#/m/" + encodeURIComponent(moduleId);
+		PB.api("GET", "/api/v1/modules/" + encodeURIComponent(moduleId), null,
+		       function (err, m) {
+			if (!err)
+				PB.$("module-title").textContent = m.title;
+		});
+		proof = last.length === 2 ? PB.store.get(PB.teacher.key(last[0], last[1])) : "";
+		if (proof)
+			return start({session: parseInt(last[0], 10), nuptk: last[1], checkin: proof});
+		step("step-id");
+		if (last.length)
+			PB.$("nuptk").value = last[1];
+		PB.teacher.loadSessions("belajar", error);
+	}
+
+	function render() {
+		PB.title(PB.t("belajar.heading"));
+		if (!booted) {
+			booted = true;
+			return boot();
+		}
+		if (progress && !PB.$("step-progress").hidden)
+			drawProgress();
+	}
+
+	moduleId = moduleFromHash();
+	PB.$("step-id").addEventListener("submit", open);
+	PB.$("switch").addEventListener("click", forget);
+	PB.$("finish").addEventListener("click", finish);
+	PB.$("to-progress").addEventListener("click", function () { loadProgress(true); });
+	PB.$("result-back").addEventListener("click", function () { loadProgress(true); });
+	PB.init({page: "belajar", render: render});
+}());

@@ -1,0 +1,191 @@
+/* The results of a session for facilitators and mentors
+ * (hasil-belajar.html), with the login of the facilitator page: pre- and
+ * post-test per teacher, the items most teachers missed, completion,
+ * printable and as CSV; and the worksheets waiting for review, oldest
+ * first, each answered with "perlu revisi" or "diterima", a rubric score
+ * and a comment. ES5. */
+(function () {
+	"use strict";
+
+	var me = null, sessionId = "";
+
+	function status(text) { PB.$("status").textContent = text || ""; }
+	function error(text) {
+		var e = PB.$("error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
+
+	function loggedIn(d) {
+		me = d;
+		PB.csrf = d.csrf;
+		PB.$("who").textContent = PB.t("hb.logged_in_as", {user: d.user, role: d.role});
+		PB.show(PB.$("login-view"), false);
+		PB.show(PB.$("app-view"), true);
+		loadSessions();
+	}
+
+	function loadSessions() {
+		PB.pickSession(PB.$("pick"), PB.t("hb.pick_none"), function (err) {
+			if (err)
+				return error(err.message);
+			pick();
+		});
+	}
+
+	function pick() {
+		sessionId = PB.$("pick").value;
+		PB.show(PB.$("session-view"), !!sessionId);
+		if (!sessionId)
+			return;
+		PB.$("csv").href = "/api/v1/sessions/" + sessionId + "/learning.csv";
+		load();
+		loadQueue();
+	}
+
+	function score(s) { return s ? String(s.score) : "–"; }
+
+	function load() {
+		status(PB.t("hb.loading"));
+		PB.api("GET", "/api/v1/sessions/" + sessionId + "/learning", null, function (err, d) {
+			var rows = PB.clear(PB.$("teacher-rows")), i, t, pre = 0, post = 0, gain;
+			status("");
+			if (err)
+				return error(err.message);
+			error("");
+			PB.$("session-title").textContent = d.session.title;
+			for (i = 0; i < d.teachers.length; i++) {
+				t = d.teachers[i];
+				pre += t.pre ? 1 : 0;
+				post += t.post ? 1 : 0;
+				gain = t.pre && t.post ? t.post.score - t.pre.score : null;
+				rows.appendChild(PB.el("tr", null, [
+					PB.el("td", {text: (t.name || t.nuptk)}),
+					PB.el("td", {text: t.module}),
+					PB.el("td", {text: score(t.pre)}),
+					PB.el("td", {text: score(t.post)}),
+					PB.el("td", {text: gain === null ? "–" : (gain > 0 ? "+" : "") + gain}),
+					PB.el("td", {text: String(t.done)})
+				]));
+			}
+			if (!d.teachers.length)
+				rows.appendChild(PB.el("tr", null, PB.el("td", {colspan: "6",
+					text: PB.t("hb.no_results")})));
+			PB.$("completion").textContent = PB.t("hb.completion", {pre: pre, post: post});
+			drawTests(d.tests);
+			drawWorksheets(d.worksheets);
+		});
+	}
+
+	function drawWorksheets(list) {
+		var rows = PB.clear(PB.$("worksheet-rows")), i, w;
+		for (i = 0; i < list.length; i++) {
+			w = list[i];
+			rows.appendChild(PB.el("tr", null, [
+				PB.el("td", {text: w.title + (w.due ? " (" + w.due + ")" : "")}),
+				PB.el("td", {text: String(w.waiting)}),
+				PB.el("td", {text: String(w.revise)}),
+				PB.el("td", {text: String(w.accepted)}),
+				PB.el("td", {text: String(w.not_sent)}),
+				PB.el("td", {text: String(w.overdue)})
+			]));
+		}
+		if (!list.length)
+			rows.appendChild(PB.el("tr", null, PB.el("td", {colspan: "6",
+				text: PB.t("hb.no_worksheets")})));
+	}
+
+	function drawTests(tests) {
+		var box = PB.clear(PB.$("tests")), i, j, t, items, ol;
+		for (i = 0; i < tests.length; i++) {
+			t = tests[i];
+			items = t.items.slice(0).sort(function (a, b) { return b.wrong - a.wrong; });
+			ol = PB.el("ol");
+			for (j = 0; j < items.length; j++)
+				ol.appendChild(PB.el("li", {text: PB.t("hb.item_wrong", {text: items[j].text,
+					wrong: items[j].wrong, n: t.attempts})}));
+			box.appendChild(PB.el("div", {"class": "pb-card"}, [
+				PB.el("h4", {text: t.title + " (" + t.module + ")"}),
+				PB.el("p", {"class": "pb-meta", text: PB.t("hb.test_meta", {teachers: t.teachers,
+					attempts: t.attempts, passed: t.passed, mean: t.mean, kkm: t.kkm})}),
+				ol
+			]));
+		}
+	}
+
+	function loadQueue() {
+		var q = {module: PB.$("queue-module").value.replace(/\s+/g, "")};
+		PB.api("GET", "/api/v1/sessions/" + sessionId + "/worksheets" + PB.query(q), null,
+		       function (err, d) {
+			var ol = PB.clear(PB.$("queue")), i;
+			if (err)
+				return error(err.message);
+			for (i = 0; i < d.submissions.length; i++)
+				ol.appendChild(submissionBlock(d.submissions[i]));
+			if (!d.submissions.length)
+				ol.appendChild(PB.el("li", {text: PB.t("hb.queue_empty")}));
+		});
+	}
+
+	function submissionBlock(s) {
+		var id = s.submission, li;
+		li = PB.el("li", {id: "sub-" + id}, [
+			PB.el("p", null, PB.el("strong", {text: (s.name || s.nuptk) + " · " + s.title})),
+			PB.el("p", {"class": "pb-meta", text: PB.t("hb.sent_at", {version: s.version,
+				when: new Date(s.submitted_ms).toLocaleString()})}),
+			PB.el("p", {"class": "hb-text", text: s.text}),
+			PB.el("div", {"class": "pb-field"}, [
+				PB.el("label", {"for": "score-" + id, text: PB.t("hb.score_label")}),
+				PB.el("input", {id: "score-" + id, type: "number", min: "0", max: "100",
+					inputmode: "numeric"})
+			]),
+			PB.el("div", {"class": "pb-field"}, [
+				PB.el("label", {"for": "comment-" + id, text: PB.t("hb.comment_label")}),
+				PB.el("textarea", {id: "comment-" + id, rows: "3", maxlength: "1000"})
+			]),
+			PB.el("button", {type: "button", "class": "pb-btn", "data-id": id,
+				"data-status": "revise", onclick: review}, PB.t("hb.revise")),
+			PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary", "data-id": id,
+				"data-status": "accepted", onclick: review}, PB.t("hb.accept"))
+		]);
+		return li;
+	}
+
+	function review(ev) {
+		var id = ev.target.getAttribute("data-id"), body = {
+			status: ev.target.getAttribute("data-status"),
+			comment: PB.$("comment-" + id).value
+		}, sc = PB.$("score-" + id).value;
+		if (sc !== "") {
+			if (!/^[0-9]{1,3}$/.test(sc) || parseInt(sc, 10) > 100) {
+				PB.$("score-" + id).focus();
+				return error(PB.t("hb.bad_score"));
+			}
+			body.score = parseInt(sc, 10);
+		}
+		PB.api("POST", "/api/v1/sessions/" + sessionId + "/worksheets/" + id + "/review", body,
+		       function (err) {
+			if (err)
+				return error(err.message);
+			error("");
+			status(PB.t("hb.reviewed"));
+			loadQueue();
+		});
+	}
+
+	PB.$("pick").addEventListener("change", pick);
+	PB.$("print").addEventListener("click", function () { window.print(); });
+	PB.$("queue-module").addEventListener("change", loadQueue);
+	PB.init({page: "hasil-belajar", render: function () {
+		PB.title(PB.t("hb.heading"));
+		if (me)
+			return sessionId ? load() : null;
+		PB.api("GET", "/api/v1/me", null, function (err, d) {
+			if (err) {
+				PB.show(PB.$("login-view"), true);
+				return;
+			}
+			loggedIn(d);
+		});
+	}});
+}());

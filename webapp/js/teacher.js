@@ -1,0 +1,80 @@
+/* The teacher on this phone, for the pages teachers open without an
+ * account (klaim.html, belajar.html): the sessions to choose from and the
+ * proof of attendance, i.e. the check-in id the check-in page keeps on
+ * this phone, or one fetched again with the session code of the day. A
+ * page names its strings by a prefix (PREFIX.no_session, .pick_session,
+ * .bad_nuptk, .need_code, .checking) and has the fields #session, #nuptk
+ * (a NUPTK, or a participant number for a teacher without one: PB.person)
+ * and #code. ES5. */
+(function () {
+	"use strict";
+
+	var NUPTK_RE = /^[0-9]{16}$/, CODE_RE = /^[0-9]{6}$/;
+	var LAST = "pb.claims.last";
+
+	function key(session, nuptk) { return "pb.claims." + session + "." + nuptk; }
+
+	PB.teacher = {
+		NUPTK_RE: NUPTK_RE,
+		key: key,
+		/* The teacher last opened on this phone: [session, nuptk] or []
+		 * (a participant number may hold dots). */
+		last: function () {
+			var l = (PB.store.get(LAST) || "").split("."), n = l.slice(1).join(".");
+			return l.length >= 2 && n && PB.person(n) === n ? [l[0], n] : [];
+		},
+		remember: function (session, nuptk) { PB.store.set(LAST, session + "." + nuptk); },
+		/* Fill #session, keeping its choice or else the last one. */
+		loadSessions: function (prefix, error) {
+			PB.api("GET", "/api/v1/sessions", null, function (err, data) {
+				var sel = PB.$("session"), i, s, keep = sel.value;
+				if (err)
+					return error(err.message);
+				PB.clear(sel);
+				for (i = 0; i < data.sessions.length; i++) {
+					s = data.sessions[i];
+					sel.appendChild(PB.el("option", {value: String(s.id)},
+						s.title + " (" + s.start_date + ")"));
+				}
+				if (!data.sessions.length)
+					sel.appendChild(PB.el("option", {value: ""}, PB.t(prefix + ".no_session")));
+				if (!keep)
+					keep = PB.teacher.last()[0];
+				if (keep)
+					sel.value = keep;
+				if (!sel.value && sel.options.length)
+					sel.selectedIndex = 0;
+			});
+		},
+		/* The form's teacher: start({session, nuptk, checkin[, name]}) with
+		 * the proof kept on this phone, or fetched with the code. */
+		open: function (prefix, status, error, start) {
+			var session = parseInt(PB.$("session").value, 10);
+			var nuptk = PB.person(PB.$("nuptk").value);
+			var code = PB.$("code").value.replace(/\s+/g, ""), proof;
+			error("");
+			if (!session)
+				return error(PB.t(prefix + ".pick_session"));
+			if (!nuptk) {
+				PB.$("nuptk").focus();
+				return error(PB.t(prefix + ".bad_nuptk"));
+			}
+			proof = PB.store.get(key(session, nuptk));
+			if (proof && !code)
+				return start({session: session, nuptk: nuptk, checkin: proof});
+			if (!CODE_RE.test(code)) {
+				PB.$("code").focus();
+				return error(PB.t(prefix + ".need_code"));
+			}
+			status(PB.t(prefix + ".checking"));
+			PB.api("POST", "/api/v1/claims/proof", {session: session, nuptk: nuptk, code: code},
+			       function (err, data) {
+				status("");
+				if (err)
+					return error(err.message);
+				PB.store.set(key(session, nuptk), data.checkin);
+				start({session: session, nuptk: nuptk, checkin: data.checkin, name: data.name});
+			});
+		}
+	};
+}());
