@@ -2,6 +2,8 @@
 #
 #   make run     install what is needed, build, create the demo box, serve it
 #                at http://127.0.0.1:8080/
+#   make check   build, run the unit and system tests (no install, no image,
+#                normal build only: the quick loop)
 #   make test    install what is needed, build, run every test (also under
 #                ASan+UBSan)
 #   make bench   benchmarks: files against nginx, check-ins (not part of make test)
@@ -34,18 +36,41 @@ SRCDIR   := $(abspath .)
 BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
-            libjpeg libpng
+            libjpeg libpng xlsxwriter
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ifirmware/lib $(PKG_CFLAGS) \
-            -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" \
+
+# Debian's hardening flags for every build, native, cross and packaged:
+# CPPFLAGS, CFLAGS and LDFLAGS default to what dpkg-buildflags gives for the
+# target architecture with hardening=+all (-D_FORTIFY_SOURCE=2,
+# -fstack-protector-strong, -Wl,-z,relro,-z,now; gcc makes PIE by default),
+# plus, always, what Debian 12's dpkg does not add yet: -fstack-clash-protection.
+# (Control-flow protection is left out: Debian 12's own start files carry no
+# IBT marking, so the kernel would not enforce it.) debian/rules passes the
+# same from dpkg-buildflags. make CFLAGS="-O0 -g" builds for a
+# debugger; -D_FORTIFY_SOURCE is left out there (it needs optimisation) and
+# in SAN=1 / FUZZ=1 builds (the sanitizers check the same, better).
+DEB_ARCH := $(if $(CROSS),$(if $(filter aarch64%,$(TRIPLET)),arm64,$(TRIPLET)),$(shell dpkg --print-architecture 2>/dev/null))
+BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_HOST_ARCH=$(DEB_ARCH) dpkg-buildflags --get
+HARDEN   := -fstack-clash-protection
+ifeq ($(origin CPPFLAGS),undefined)
+CPPFLAGS := $(shell $(BUILDFLAGS) CPPFLAGS 2>/dev/null || echo -D_FORTIFY_SOURCE=2)
+endif
+ifeq ($(origin CFLAGS),undefined)
+CFLAGS   := $(shell $(BUILDFLAGS) CFLAGS 2>/dev/null || echo -O2 -g -fstack-protector-strong)
+endif
+ifeq ($(origin LDFLAGS),undefined)
+LDFLAGS  := $(shell $(BUILDFLAGS) LDFLAGS 2>/dev/null || echo -Wl,-z,relro -Wl,-z,now)
+endif
+NO_FORTIFY := $(or $(filter 1,$(SAN) $(FUZZ)),$(filter -O0,$(CFLAGS)),$(if $(filter -O%,$(CFLAGS)),,no -O))
+ALL_CPPFLAGS = $(if $(NO_FORTIFY),$(filter-out -D_FORTIFY_SOURCE%,$(CPPFLAGS)),$(CPPFLAGS))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) -Ifirmware/lib \
+            $(PKG_CFLAGS) -DPB_VERSION=\"$(VERSION)\" -DPB_SOURCE_DIR=\"$(PB_SOURCE_DIR)\" \
             -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
-LDFLAGS  ?=
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
 
@@ -59,6 +84,16 @@ endif
 ifeq ($(SAN),1)
 ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+# The compiler and flags a build folder was made with: objects are made
+# again when they change (new CFLAGS, hardening flags, a compiler update).
+# The build epoch, new with every commit, is left out: it would remake all.
+FLAGS_FILE := $(BUILD)/flags
+FLAGS_NOW   = $(CROSS)$(CC) $(filter-out -DPB_BUILD_EPOCH=%,$(ALL_CFLAGS)) $(ALL_LDFLAGS)
+ifeq ($(filter clean print-deps,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD) && printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$(FLAGS_FILE).new && \
+	{ cmp -s $(FLAGS_FILE).new $(FLAGS_FILE) && rm $(FLAGS_FILE).new || mv $(FLAGS_FILE).new $(FLAGS_FILE); })
 endif
 
 LIB_SRC  := $(wildcard firmware/lib/*.c)
@@ -77,12 +112,13 @@ CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
-# worksheets) and sandbox modules of the box.
+# worksheets), sandbox and spreadsheet (pb_xlsx, with pb_csv's formula rule)
+# modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c))
+               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lpthread
+              -lsodium -lz -lseccomp -lxlsxwriter -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
@@ -120,14 +156,14 @@ NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
 
-.PHONY: all deps deps-test run test bench clean config-doc crashtest fuzz fuzzers soak
-.PHONY: programs deps-arm64 deps-image test-arm64 package deb image
+.PHONY: all deps deps-test run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
+.PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
 
 programs: $(PROGRAMS)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -145,7 +181,7 @@ $(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
 $(BUILD)/pb-sync: $(SYNC_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/libpb.a $(LIBS)
 
-$(BUILD)/obj/hub/%.o: hub/%.c
+$(BUILD)/obj/hub/%.o: hub/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(HUB_CFLAGS) -c -o $@ $<
@@ -221,19 +257,30 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
          $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
-DEB_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 \
-             libjansson-dev libsodium-dev libcurl4-openssl-dev zlib1g-dev libinih-dev \
-             libqrencode-dev libpq-dev libgpiod-dev libseccomp-dev libjpeg62-turbo-dev \
-             libpng-dev
+# The build's come from debian/control (Build-Depends, without versions,
+# architectures and profiles; debhelper-compat is debhelper): add a library
+# there. Here only what is not part of the box package: pb-hub's libpq-dev,
+# the sqlite3 shell.
+BUILD_DEPENDS := $(shell sh tests/build-depends.sh)
+DEB_BUILD := build-essential $(BUILD_DEPENDS) sqlite3 libpq-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium python3-pil \
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
-             postgresql python3-cryptography iptables libnetfilter-queue-dev
+             postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev \
+             python3-openpyxl poppler-utils
 DEB_BENCH := nginx-light wrk postgresql python3-cryptography
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 deps:
 	@sh tests/install-deps.sh $(DEB_BUILD)
+
+# The package lists, one NAME=packages line each, and the pkg-config modules
+# linked (tests/system/test_install_list.py, test_packaging.py).
+DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_IMAGE DEB_DEB DEB_FUZZ DEB_SOAK
+print-deps:
+	@$(foreach v,$(DEB_LISTS),echo '$(v)=$($(v))';)
+	@echo 'PC_MODULES=$(PKGS) libgpiod libpq'
+	@echo 'HUB_PC_MODULES=libpq'
 
 deps-test: deps
 	@sh tests/install-deps.sh $(DEB_TEST)
@@ -247,13 +294,18 @@ DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt
              libcmocka-dev)
 DEB_IMAGE := debootstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
              systemd
+# make deb, and the package checks of tests/image (lintian, hardening-check)
+DEB_DEB   := dpkg-dev lintian devscripts
 ARM64    := CROSS=aarch64-linux-gnu- BUILD=build/arm64
 
 deps-arm64: deps
 	@sh image/deps-arm64.sh $(DEB_ARM64)
 
-deps-image: deps-arm64
+deps-image: deps-arm64 deps-deb
 	@sh tests/install-deps.sh $(DEB_IMAGE)
+
+deps-deb: deps
+	@sh tests/install-deps.sh $(DEB_DEB)
 
 # C unit tests and the pb-web system tests on the arm64 binaries, under
 # qemu-user. SQLite work runs ~18x slower emulated: ARM64_K selects tests
@@ -265,19 +317,24 @@ test-arm64: deps-arm64
 	PB_BUILD=$(abspath build/arm64) $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/system $(if $(ARM64_K),-k "$(ARM64_K)")
 
-# Debian packages (image/mkdeb.sh): build/pusat-belajar_VERSION_ARCH.deb,
-# built with PB_SOURCE_DIR empty so pbctl uses /usr/share/pusat-belajar.
-# Programs that run on the hub, not on the box, stay out.
-NOT_ON_BOX := pb-hub
-BOX_PROGRAMS = $(filter-out $(addprefix $(BUILD)/,$(NOT_ON_BOX)),$(PROGRAMS))
-DEB_ARCH = $(if $(CROSS),arm64,$(shell dpkg --print-architecture))
+# Debian packages (debian/, dpkg-buildpackage): build/pusat-belajar_VERSION_ARCH.deb
+# for this machine and, cross-built, for the box (arm64). Each is built in a
+# copy of the source tree under build/deb/ARCH/ (dpkg-buildpackage writes
+# next to the tree and cleans inside it). pb-hub runs on the hub: it is not
+# in the package (debian/pusat-belajar.install).
+DEB_ARCHES := $(shell dpkg --print-architecture 2>/dev/null) arm64
 
-package: $(BOX_PROGRAMS)
-	@sh image/mkdeb.sh $(DEB_ARCH) $(VERSION) build $(CROSS)strip $(BOX_PROGRAMS)
-
-deb: deps-arm64
-	$(MAKE) BUILD=build/deb/amd64 PB_SOURCE_DIR= package
-	$(MAKE) $(ARM64:build/arm64=build/deb/arm64) PB_SOURCE_DIR= package
+deb: deps-arm64 deps-deb
+	@set -e; for a in $(DEB_ARCHES); do \
+		rm -rf build/deb/$$a; mkdir -p build/deb/$$a/src; \
+		tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C build/deb/$$a/src; \
+		echo "  DEB $$a (build/deb/$$a/build.log)"; \
+		(cd build/deb/$$a/src && DEB_BUILD_OPTIONS=nocheck CC=$$(dpkg-architecture -a$$a \
+			-qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc dpkg-buildpackage -a $$a -b -uc -us) \
+			>build/deb/$$a/build.log 2>&1 || { tail -40 build/deb/$$a/build.log; exit 1; }; \
+		cp build/deb/$$a/pusat-belajar_$(VERSION)_$$a.deb build/; \
+		echo build/pusat-belajar_$(VERSION)_$$a.deb; \
+	done
 
 # The SD-card image (image/mkimage.sh): build/pusat-belajar.img.
 image: deps-image deb
@@ -287,6 +344,12 @@ run: deps
 	$(MAKE) $(PROGRAMS)
 	$(BUILD)/pbctl demo $(BUILD)/demo
 	exec $(BUILD)/pb-web -c $(BUILD)/demo/box.conf
+
+# The quick loop while changing code: no package installed, no image, the
+# normal build only (docs/development.md says when to run which).
+check:
+	$(MAKE) all
+	$(PYTHON) tests/run.py --build $(BUILD) --only unit,system --no-asan
 
 test: deps-test
 	$(MAKE) all

@@ -484,55 +484,89 @@ static const char sql_claims[] =
 	"coalesce(s.p->>'no_peserta', d.p->>'no_peserta', ''), "
 	"coalesce(s.p->>'name', d.p->>'name', ''), coalesce(s.p->>'item', d.p->>'item', ''), "
 	"coalesce(d.p->>'amount_rp', s.p->>'amount_rp', '0'), "
-	"CASE WHEN pay.claim_id IS NULL THEN 'no' ELSE 'yes' END "
+	"CASE WHEN pay.claim_id IS NULL THEN 'no' ELSE 'yes' END, "
+	/* beyond the CSV's columns, for the spreadsheet's summaries: the
+	 * kabupaten/kota the teacher came from, the activity's title */
+	"coalesce(s.p->>'origin', ''), coalesce(t.title, '') "
 	"FROM d JOIN boxes b USING (box_id) "
 	"LEFT JOIN s ON s.p->>'claim_id' = d.p->>'claim_id' AND s.box_id = d.box_id "
+	"LEFT JOIN (SELECT DISTINCT ON (box_id, payload_json->>'id') box_id, "
+	"  payload_json->>'id' AS sid, payload_json->>'title' AS title FROM records "
+	"  WHERE type = 'attendance.session' AND refused IS NULL "
+	"  ORDER BY box_id, payload_json->>'id', seq DESC) t "
+	"  ON t.box_id = d.box_id AND t.sid = coalesce(d.p->>'session_id', s.p->>'session_id') "
 	"LEFT JOIN payments pay ON pay.claim_id = d.p->>'claim_id' "
 	"WHERE d.p->>'decision' IN ('approved', 'approve') "
 	"AND ($1::text IS NULL OR b.centre_id = $1) "
 	"AND ($2::text IS NULL OR coalesce(d.p->>'session_id', s.p->>'session_id') = $2) "
 	"ORDER BY 1, 2, 3";
 
-int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
-	       FILE *out)
+PGresult *hub_export_rows(PGconn *pg, const char *kind, const char *centre,
+			  const char *session, const char **head, int *ncsv, int *unknown)
 {
 	const char *params[2] = { centre, session };
-	const char *sql, *head;
+	const char *sql;
 	PGresult *res;
 
-	if (strcmp(kind, "learning") == 0)
-		return hub_learning_export(pg, centre, session, NULL, NULL, out);
+	*unknown = 0;
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
-		head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,no_peserta,name,day,"
-		       "wall_ms,clock_source,received_at,time_backwards";
+		*head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,no_peserta,name,day,"
+			"wall_ms,clock_source,received_at,time_backwards";
+		*ncsv = 14;
 	} else if (strcmp(kind, "claims") == 0) {
 		sql = sql_claims;
-		head = "centre_id,session_id,claim_id,nuptk,no_peserta,name,item,amount_rp,paid";
+		*head = "centre_id,session_id,claim_id,nuptk,no_peserta,name,item,amount_rp,paid";
+		*ncsv = 9;
 	} else {
-		return -2;
+		*unknown = 1;
+		return NULL;
 	}
 	res = PQexecParams(pg, sql, 2, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "export") != 0) {
 		PQclear(res);
-		return -1;
+		return NULL;
 	}
-	hub_csv_rows(out, head, res);
+	return res;
+}
+
+int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
+	       FILE *out)
+{
+	const char *head;
+	int ncsv, unknown;
+	PGresult *res;
+
+	if (strcmp(kind, "learning") == 0)
+		return hub_learning_export(pg, centre, session, NULL, NULL, out);
+	res = hub_export_rows(pg, kind, centre, session, &head, &ncsv, &unknown);
+	if (res == NULL)
+		return unknown ? -2 : -1;
+	/* the first ncsv columns: the rest are for the spreadsheet */
+	fprintf(out, "%s\r\n", head);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < ncsv; c++)
+			csv_field(out, PQgetvalue(res, i, c), c == ncsv - 1);
 	PQclear(res);
 	return 0;
 }
 
 int hub_cmd_export(PGconn *pg, int argc, char **argv)
 {
+	const char *xlsx = opt(argc, argv, "--xlsx");
 	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
 		 hub_learning_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
 				     opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"), stdout) :
+		 xlsx != NULL ?
+		 hub_export_xlsx(pg, argv[1], opt(argc, argv, "--centre"),
+				 opt(argc, argv, "--session"), xlsx) :
 		 hub_export(pg, argv[1], opt(argc, argv, "--centre"),
 			    opt(argc, argv, "--session"), stdout);
 
 	if (rc == -2)
 		fprintf(stderr, "usage: pb-hub export attendance|claims|learning [--centre ID] "
-			"[--session ID] [--nuptk N] [--module ID] (the last two: learning)\n");
+			"[--session ID] [--nuptk N] [--module ID] (the last two: learning) "
+			"[--xlsx FILE] (attendance, claims)\n");
 	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
 }
 

@@ -245,6 +245,14 @@ extern const struct hub_session_key hub_session_keys[];
 /* The session a record belongs to (borrowed from payload), or NULL. */
 const char *hub_session_of(const char *type, json_t *payload);
 
+/* The rows of an export (PQclear them) and its CSV header, whose first
+ * ncsv columns the CSV carries; NULL on error (*unknown: no such kind). */
+PGresult *hub_export_rows(PGconn *pg, const char *kind, const char *centre,
+			  const char *session, const char **head, int *ncsv, int *unknown);
+/* The same as a spreadsheet in path (xlsx.c): claims with sheets by
+ * kabupaten/kota, by activity and by payment status. 0, -1, -2 unknown kind. */
+int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char *session,
+		    const char *path);
 /* CSV of "attendance", "claims" or "learning"; centre/session NULL: all.
  * 0, -1 on a database error, -2 for an unknown kind. */
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,

@@ -23,7 +23,10 @@ from pbtest import Daemon, binary, free_port, wait_http
 PG_BIN = "/usr/lib/postgresql/15/bin"
 PG_USER = "postgres"
 # pb-hub never serves as root: the tests run as root, so it switches to
-# this user once it listens (-u). Its files folder must be readable by it.
+# this user once it listens (-u). Its files folder must be readable by it;
+# its program may stay in the clone (started as root, it is already loaded
+# when it switches), unlike programs started as another user
+# (pbtest.copy_for_user).
 HUB_USER = "nobody"
 SERVE_AS = ["-u", HUB_USER] if os.geteuid() == 0 else []
 

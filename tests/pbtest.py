@@ -3,6 +3,7 @@
 They start the real binaries (from PB_BUILD, default build/) on loopback
 with a temporary data folder, and stop them afterwards."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,7 +37,8 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def write_config(folder, port, extra="", host="127.0.0.1", sections=None):
+def write_config(folder, port, extra="", host="127.0.0.1", sections=None,
+                 webapp=os.path.join(ROOT, "webapp")):
     """A box.conf for a test box. extra is appended to [web]; sections is
     appended at the end (more [sections])."""
     conf = os.path.join(folder, "box.conf")
@@ -44,7 +46,7 @@ def write_config(folder, port, extra="", host="127.0.0.1", sections=None):
         f.write(
             "[box]\ncentre_id = PB-TEST-001\ncentre_name = Pusat Belajar Uji\n"
             f"data_dir = {folder}/data\n\n"
-            f"[web]\nlisten = {host}:{port}\nwebapp_dir = {ROOT}/webapp\n{extra}\n"
+            f"[web]\nlisten = {host}:{port}\nwebapp_dir = {webapp}\n{extra}\n"
             + (sections or "")
         )
     return conf
@@ -56,6 +58,44 @@ def pbctl(conf, *args, input=None, check=True):
     if check and p.returncode != 0:
         raise AssertionError(f"pbctl {args} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p
+
+
+def user_folder(prefix):
+    """A new temp folder that any user may enter and read (0755), for what a
+    test runs as an unprivileged user. The caller removes it."""
+    folder = tempfile.mkdtemp(prefix=f"{prefix}-{os.getpid()}-")
+    os.chmod(folder, 0o755)
+    path = folder
+    while path != "/":
+        path = os.path.dirname(path)
+        assert os.stat(path).st_mode & 0o001, f"{path} is closed to other users: set TMPDIR"
+    return folder
+
+
+def copy_for_user(folder, *names, build=None):
+    """Copies, in FOLDER (from user_folder()), of what a test runs as an
+    unprivileged user: programs and libraries of the build (paths relative
+    to it, e.g. "pb-web", "tests/libfakegpiod.so") and "webapp", the web app.
+    The clone may sit where that user cannot go (under a 0700 home), so the
+    originals cannot be used. Sanitizer builds need nothing more: their
+    runtime is a system library. Returns the copies' paths, in order."""
+    out = []
+    for name in names:
+        src = os.path.join(ROOT, "webapp") if name == "webapp" else \
+            os.path.join(build or BUILD, name)
+        dst = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(dst), mode=0o755, exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy2(src, dst)
+        out.append(dst)
+    for dirpath, _, files in os.walk(folder):
+        os.chmod(dirpath, 0o755)
+        for f in files:
+            p = os.path.join(dirpath, f)
+            os.chmod(p, os.stat(p).st_mode | 0o444)
+    return out
 
 
 class Daemon:

@@ -3,7 +3,7 @@
 pytest suites under tests/ against the real binaries. Prints one closing
 line: 'N passed, N failed, N skipped'.
 
-  tests/run.py [--build build] [--only unit,system,...] [-k EXPR]
+  tests/run.py [--build build] [--only unit,system,...] [-k EXPR] [--no-asan]
 
 Suites: unit (cmocka), and each folder of tests/ holding test_*.py. The
 system suite runs twice, on build/ and on build/asan/; the others run on
@@ -83,6 +83,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--only", default="")
     ap.add_argument("-k", default="")
+    ap.add_argument("--no-asan", action="store_true",
+                    help="the normal build only, not also the sanitizer build (make check)")
     a = ap.parse_args()
     only = set(filter(None, a.only.split(",")))
     tally = {"passed": 0, "failed": 0, "skipped": 0}
@@ -90,7 +92,8 @@ def main():
 
     if not only or "unit" in only:
         run_unit(os.path.join(ROOT, a.build), tally)
-        run_unit(os.path.join(ROOT, asan), tally)
+        if not a.no_asan:
+            run_unit(os.path.join(ROOT, asan), tally)
     suites = [d for d in sorted(os.listdir(os.path.join(ROOT, "tests")))
               if glob.glob(os.path.join(ROOT, "tests", d, "test_*.py"))]
     suites.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
@@ -98,7 +101,7 @@ def main():
         if only and s not in only:
             continue
         run_pytest(s, a.build, tally, a.k)
-        if s in ASAN_SUITES:
+        if s in ASAN_SUITES and not a.no_asan:
             run_pytest(s, asan, tally, a.k)
     print(f"{tally['passed']} passed, {tally['failed']} failed, {tally['skipped']} skipped")
     return 1 if tally["failed"] else 0

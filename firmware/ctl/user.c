@@ -1,5 +1,6 @@
 #include "ctl.h"
 
+#include "pb_paper.h"
 #include "pb_password.h"
 #include "pb_staff.h"
 
@@ -29,24 +30,45 @@ static int user_list(struct pb_ctl *c)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT name, role, kind, disabled FROM staff "
-			       "ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, "SELECT name, role, kind, disabled, display_name, nip "
+			       "FROM staff ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		return 1;
 	while (sqlite3_step(st) == SQLITE_ROW)
-		printf("%s\t%s\t%s\t%s\n", sqlite3_column_text(st, 0),
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", sqlite3_column_text(st, 0),
 		       sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-		       sqlite3_column_int(st, 3) ? "nonaktif" : "aktif");
+		       sqlite3_column_int(st, 3) ? "nonaktif" : "aktif",
+		       sqlite3_column_text(st, 4), sqlite3_column_text(st, 5));
 	sqlite3_finalize(st);
 	return 0;
 }
 
-/* pbctl user add NAME --role R [--kind K]   (password on stdin)
+/* The full name and NIP the papers print (NULL leaves one as it is). */
+static int identity(struct pb_ctl *c, const char *login, const char *full, const char *nip)
+{
+	int rc;
+
+	if (full == NULL && nip == NULL)
+		return 0;
+	rc = pb_staff_identity_set(c->db, login, full, nip);
+	if (rc == 2)
+		fprintf(stderr, "pbctl: user %s: the full name is at most %d bytes of text and the "
+			"NIP 18 digits\n", login, PB_PAPER_TEXT_MAX);
+	else if (rc == 1)
+		fprintf(stderr, "pbctl: user %s: %s\n", login, pb_staff_strerror(PB_STAFF_NOT_FOUND));
+	else if (rc != 0)
+		fprintf(stderr, "pbctl: user %s: database error\n", login);
+	return rc == 0 ? 0 : 1;
+}
+
+/* pbctl user add NAME --role R [--kind K] [--name FULL] [--nip NIP]  (password on stdin)
+ * pbctl user set NAME [--name FULL] [--nip NIP]
  * pbctl user passwd NAME                    (password on stdin)
  * pbctl user disable NAME | enable NAME | list */
 int cmd_user(struct pb_ctl *c, int argc, char **argv)
 {
 	char pw[PB_PASSWORD_MAX + 2];
-	const char *role = NULL, *kind = "";
+	const char *role = NULL, *kind = "", *full = NULL, *nip = NULL;
+	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return user_list(c);
@@ -56,6 +78,10 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv)
 				role = argv[++i];
 			else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
 				kind = argv[++i];
+			else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+				full = argv[++i];
+			else if (strcmp(argv[i], "--nip") == 0 && i + 1 < argc)
+				nip = argv[++i];
 			else
 				goto usage;
 		}
@@ -63,8 +89,25 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv)
 			goto usage;
 		if (read_password(pw, sizeof(pw)) != 0)
 			return 1;
-		return report(pb_staff_add(c->db, argv[2], role, kind, pw), argv[2],
-			      "akun dibuat / account created");
+		rc = report(pb_staff_add(c->db, argv[2], role, kind, pw), argv[2],
+			    "akun dibuat / account created");
+		return rc != 0 ? rc : identity(c, argv[2], full, nip);
+	}
+	if (argc >= 3 && strcmp(argv[1], "set") == 0) {
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+				full = argv[++i];
+			else if (strcmp(argv[i], "--nip") == 0 && i + 1 < argc)
+				nip = argv[++i];
+			else
+				goto usage;
+		}
+		if (full == NULL && nip == NULL)
+			goto usage;
+		if (identity(c, argv[2], full, nip) != 0)
+			return 1;
+		printf("%s: nama lengkap / NIP disimpan / full name / NIP saved\n", argv[2]);
+		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0) {
 		if (read_password(pw, sizeof(pw)) != 0)
@@ -80,7 +123,9 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv)
 			      "akun diaktifkan / account enabled");
 usage:
 	fprintf(stderr, "usage: pbctl user add NAME --role admin|fasilitator "
-		"[--kind mentor|pengampu|instruktur] < password\n"
+		"[--kind mentor|pengampu|instruktur]\n"
+		"              [--name \"FULL NAME\"] [--nip NIP] < password\n"
+		"       pbctl user set NAME [--name \"FULL NAME\"] [--nip NIP]\n"
 		"       pbctl user passwd NAME < password\n"
 		"       pbctl user disable|enable NAME\n       pbctl user list\n");
 	return 2;

@@ -10,6 +10,7 @@
 #include "pb_outbox.h"
 #include "pb_proto.h"
 #include "pb_roster.h"
+#include "pb_terbilang.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,7 +335,8 @@ int pb_claim_setting_get(sqlite3 *db, int64_t kegiatan_id, struct pb_claim_setti
 	int rc = -1, step;
 
 	memset(s, 0, sizeof(*s));
-	if (sqlite3_prepare_v2(db, "SELECT province, meals_in_kind, residential FROM "
+	snprintf(s->uang_harian, sizeof(s->uang_harian), "%s", PB_UH_KIND_DEFAULT);
+	if (sqlite3_prepare_v2(db, "SELECT province, meals_in_kind, residential, uang_harian FROM "
 			       "claim_setting WHERE kegiatan_id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
@@ -343,6 +345,7 @@ int pb_claim_setting_get(sqlite3 *db, int64_t kegiatan_id, struct pb_claim_setti
 		col_text(s->province, sizeof(s->province), st, 0);
 		s->meals_in_kind = sqlite3_column_int(st, 1);
 		s->residential = sqlite3_column_int(st, 2);
+		col_text(s->uang_harian, sizeof(s->uang_harian), st, 3);
 		rc = 0;
 	} else if (step == SQLITE_DONE) {
 		rc = 0;
@@ -362,11 +365,13 @@ int pb_claim_setting_set(sqlite3 *db, const struct pb_kegiatan *k,
 	if (pb_db_begin(db) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(db, "INSERT INTO claim_setting(kegiatan_id, province, "
-			       "meals_in_kind, residential, set_by, wall_ms) VALUES (?1,?2,?3,?4,?5,?6) "
+			       "meals_in_kind, residential, set_by, wall_ms, uang_harian) "
+			       "VALUES (?1,?2,?3,?4,?5,?6,?7) "
 			       "ON CONFLICT(kegiatan_id) DO UPDATE SET province = excluded.province, "
 			       "meals_in_kind = excluded.meals_in_kind, residential = "
 			       "excluded.residential, set_by = excluded.set_by, wall_ms = "
-			       "excluded.wall_ms", -1, &st, NULL) != SQLITE_OK)
+			       "excluded.wall_ms, uang_harian = excluded.uang_harian",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, s->province, -1, SQLITE_STATIC);
@@ -374,11 +379,12 @@ int pb_claim_setting_set(sqlite3 *db, const struct pb_kegiatan *k,
 	sqlite3_bind_int(st, 4, s->residential != 0);
 	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now.wall_ms);
+	sqlite3_bind_text(st, 7, s->uang_harian, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	if (pb_att_record(db, "claim.settings", json_pack("{s:s, s:s, s:b, s:b, s:s, s:o}",
+	if (pb_att_record(db, "claim.settings", json_pack("{s:s, s:s, s:b, s:b, s:s, s:s, s:o}",
 		   "session", k->uid, "province", s->province, "meals_in_kind", s->meals_in_kind,
-		   "residential", s->residential, "by", actor,
+		   "residential", s->residential, "uang_harian", s->uang_harian, "by", actor,
 			"stamp", pb_att_stamp_json(&now)),
 		   actor, client) != 0)
 		goto out;
@@ -605,7 +611,8 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 		rc = PB_CLAIM_NO_RATE;
 		goto out;
 	}
-	found = pb_rate_find(db, pb_att_day_year(c->day), province, c->item, origin, &rate);
+	found = pb_rate_find(db, pb_att_day_year(c->day), province, c->item,
+			     c->item == PB_ITEM_UANG_HARIAN ? set.uang_harian : origin, &rate);
 	if (found != 0) {
 		rc = found > 0 ? PB_CLAIM_NO_RATE : PB_CLAIM_DB;
 		goto out;
@@ -909,6 +916,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 	int64_t items[PB_ITEM_COUNT] = { 0 }, total = 0, grand[PB_ITEM_COUNT] = { 0 }, gtotal = 0;
 	int64_t nclaims = 0;
 	char nuptk[PB_NUPTK_LEN + 1] = "", last_day[PB_DAY_LEN + 1] = "";
+	char words[PB_TERBILANG_LEN];
 	int step, ndays = 0;
 
 	if (rows == NULL)
@@ -933,7 +941,10 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			goto fail;
 		n = step == SQLITE_ROW ? col_str(st, 0) : "";
 		if (cur != NULL && (step == SQLITE_DONE || strcmp(n, nuptk) != 0)) {
-			json_t *it = json_object();
+			json_t *it;
+			if (pb_terbilang_rupiah(total, words, sizeof(words)) != 0)
+				goto fail;
+			it = json_object();
 			for (int i = 0; it != NULL && i < PB_ITEM_COUNT; i++) {
 				json_object_set_new(it, pb_items[i].code, json_integer(items[i]));
 				if (add_checked(&grand[i], items[i]) != 0)
@@ -943,6 +954,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 				goto fail;
 			json_object_set_new(cur, "items", it);
 			json_object_set_new(cur, "total", json_integer(total));
+			json_object_set_new(cur, "terbilang", json_string(words));
 			json_object_set_new(cur, "days", json_integer(ndays));
 			json_object_set_new(cur, "dates", days);
 			days = NULL;
@@ -983,9 +995,22 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			json_object_set_new(gt, pb_items[i].code, json_integer(grand[i]));
 			json_object_set_new(labels, pb_items[i].code, json_string(pb_items[i].label_id));
 		}
-		res = json_pack("{s:o, s:o, s:{s:o, s:I, s:I}, s:o}", "session", pb_kegiatan_json(k),
-				"rows", rows, "totals", "items", gt, "total", (json_int_t)gtotal,
-				"claims", (json_int_t)nclaims, "labels", labels);
+		struct pb_claim_setting set;
+		char dasar[PB_RATE_DASAR_MAX + 1];
+		if (pb_terbilang_rupiah(gtotal, words, sizeof(words)) != 0 ||
+		    pb_claim_setting_get(db, k->id, &set) != 0 ||
+		    pb_rates_dasar(db, dasar, sizeof(dasar)) != 0) {
+			json_decref(gt);
+			json_decref(labels);
+			goto fail;
+		}
+		/* the session's kind of uang_harian names its column */
+		json_object_set_new(labels, pb_items[PB_ITEM_UANG_HARIAN].code,
+				    json_string(pb_uang_harian_label(set.uang_harian)));
+		res = json_pack("{s:o, s:o, s:{s:o, s:I, s:I, s:s}, s:o, s:s, s:s}", "session",
+				pb_kegiatan_json(k), "rows", rows, "totals", "items", gt, "total",
+				(json_int_t)gtotal, "claims", (json_int_t)nclaims, "terbilang", words,
+				"labels", labels, "uang_harian", set.uang_harian, "dasar", dasar);
 	}
 	return res;
 fail:
@@ -1021,8 +1046,11 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 	head[h++] = "Nama";
 	head[h++] = "Sekolah";
 	head[h++] = "Hari";
+	/* the session's own labels (its kind of uang_harian) */
 	for (int it = 0; it < PB_ITEM_COUNT; it++)
-		head[h++] = pb_items[it].label_id;
+		head[h++] = jstr(json_object_get(nom, "labels"), pb_items[it].code)[0] ?
+			    jstr(json_object_get(nom, "labels"), pb_items[it].code) :
+			    pb_items[it].label_id;
 	head[h++] = "Jumlah (Rp)";
 	head[h++] = "Tanda tangan";
 	head[h] = NULL;

@@ -164,11 +164,13 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k);
 /* The same as CSV (malloc'd), formula-neutralised. */
 char *pb_claims_nominatif_csv(const json_t *nom, size_t *len);
 
-/* Per-session settings: province, meals given in kind, residential. */
+/* Per-session settings: province, meals given in kind, residential, the
+ * kind of uang_harian. */
 struct pb_claim_setting {
 	char province[PB_RATE_PLACE_MAX + 1];
 	int meals_in_kind;
 	int residential;
+	char uang_harian[24];      /* the kind paid: pb_uang_harian_kinds */
 };
 /* 0 (defaults when never set), -1 error. */
 int pb_claim_setting_get(sqlite3 *db, int64_t kegiatan_id, struct pb_claim_setting *s);

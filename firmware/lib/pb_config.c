@@ -222,6 +222,22 @@ static const struct key_def keys[] = {
 	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
 	    "Pixels (width x height) of one receipt photo, read from its header before it "
 	    "is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
+	STR("papers", "penyelenggara", paper_penyelenggara, KEY_STR, "",
+	    "Organiser printed at the top of every paper; a session may name another"),
+	STR("papers", "tempat", paper_tempat, KEY_STR, "",
+	    "Place (town) of the papers' place-and-date line; a session may name another"),
+	STR("papers", "kepala_jabatan", paper_kepala_jabatan, KEY_STR, "Kepala",
+	    "Title of the official in charge who signs \"Mengetahui\""),
+	STR("papers", "kepala_nama", paper_kepala_nama, KEY_STR, "",
+	    "Full name of the official in charge (Penanggung jawab / Kepala)"),
+	STR("papers", "kepala_nip", paper_kepala_nip, KEY_STR, "", "NIP of that official (18 digits)"),
+	STR("papers", "ppk_nama", paper_ppk_nama, KEY_STR, "",
+	    "Full name of the PPK (Pejabat Pembuat Komitmen) who approves payment"),
+	STR("papers", "ppk_nip", paper_ppk_nip, KEY_STR, "", "NIP of the PPK (18 digits)"),
+	STR("papers", "bendahara_nama", paper_bendahara_nama, KEY_STR, "",
+	    "Full name of the Bendahara Pengeluaran who pays"),
+	STR("papers", "bendahara_nip", paper_bendahara_nip, KEY_STR, "",
+	    "NIP of the Bendahara (18 digits)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

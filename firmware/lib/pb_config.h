@@ -117,6 +117,17 @@ struct pb_config {
 	unsigned receipt_max_bytes;        /* a receipt photo after downscaling */
 	unsigned receipt_max_pixels;       /* ... and its pixels, checked before decoding */
 
+	/* [papers]: defaults of the session paper settings (pb_paper) */
+	char paper_penyelenggara[PB_CONFIG_STR_LEN];
+	char paper_tempat[PB_CONFIG_STR_LEN];
+	char paper_kepala_jabatan[PB_CONFIG_STR_LEN];
+	char paper_kepala_nama[PB_CONFIG_STR_LEN];
+	char paper_kepala_nip[PB_CONFIG_STR_LEN];
+	char paper_ppk_nama[PB_CONFIG_STR_LEN];
+	char paper_ppk_nip[PB_CONFIG_STR_LEN];
+	char paper_bendahara_nama[PB_CONFIG_STR_LEN];
+	char paper_bendahara_nip[PB_CONFIG_STR_LEN];
+
 	/* errors found while loading */
 	int nerrors;
 	char errors[PB_CONFIG_ERRORS_MAX][PB_CONFIG_ERROR_LEN];

@@ -146,6 +146,13 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "device addresses allowed extra check-ins",
 	  "SELECT count(*) FROM proxy_allow WHERE kegiatan_id = " KEGIATAN,
 	  "DELETE FROM proxy_allow WHERE kegiatan_id = " KEGIATAN },
+	{ "papers.payee", "roster_payee",
+	  "the roster's payee details (NIP, rank, position, NPWP, bank account) and the "
+	  "accounts teachers gave on the claim page",
+	  "SELECT (SELECT count(*) FROM roster_payee WHERE kegiatan_id = " KEGIATAN ") + "
+	  "(SELECT count(*) FROM claim_bank WHERE kegiatan_id = " KEGIATAN ")",
+	  "DELETE FROM roster_payee WHERE kegiatan_id = " KEGIATAN ";"
+	  "DELETE FROM claim_bank WHERE kegiatan_id = " KEGIATAN },
 	{ "audit.personal", "audit",
 	  "names, NUPTK and signatures quoted in the audit log",
 	  "SELECT count(*) FROM audit WHERE json_valid(detail) AND "

@@ -9,6 +9,7 @@
 #include "pb_outbox.h"
 #include "pb_roster.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,37 @@ const struct pb_item_def pb_items[PB_ITEM_COUNT] = {
 	[PB_ITEM_PENGINAPAN] = { "penginapan", "Penginapan", "Lodging",
 				 1, 0, 0, PB_RATE_PENGINAPAN_MAX },
 };
+
+const char *const pb_uang_harian_kinds[] = { "diklat", "luar_kota", "dalam_kota_8jam", NULL };
+
+static const char *const uang_harian_labels[] = {
+	"Uang harian diklat", "Uang harian luar kota", "Uang harian dalam kota > 8 jam",
+};
+
+const char *pb_uang_harian_label(const char *kind)
+{
+	for (int i = 0; kind != NULL && pb_uang_harian_kinds[i] != NULL; i++)
+		if (strcmp(kind, pb_uang_harian_kinds[i]) == 0)
+			return uang_harian_labels[i];
+	return uang_harian_labels[0];
+}
+
+int pb_uang_harian_kind_valid(const char *kind)
+{
+	for (int i = 0; kind != NULL && pb_uang_harian_kinds[i] != NULL; i++)
+		if (strcmp(kind, pb_uang_harian_kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *pb_rate_variant(int item, const char *origin, const char *uh_kind)
+{
+	if (item != PB_ITEM_UANG_HARIAN)
+		return origin != NULL ? origin : "";
+	if (uh_kind == NULL || strcmp(uh_kind, PB_UH_KIND_DEFAULT) == 0)
+		return "";
+	return uh_kind;
+}
 
 int pb_item_from_code(const char *code)
 {
@@ -126,7 +158,8 @@ const char *pb_rates_strerror(enum pb_rates_result r)
 	return "unknown";
 }
 
-enum column { COL_NONE = 0, COL_YEAR, COL_PROVINCE, COL_ITEM, COL_ORIGIN, COL_AMOUNT };
+enum column { COL_NONE = 0, COL_YEAR, COL_PROVINCE, COL_ITEM, COL_ORIGIN, COL_AMOUNT, COL_KIND,
+	      COL_DASAR, COL_LAST = COL_DASAR };
 
 static const struct {
 	const char *name;
@@ -139,6 +172,8 @@ static const struct {
 	{ "kabupaten_kota", COL_ORIGIN }, { "kab/kota", COL_ORIGIN },
 	{ "jumlah", COL_AMOUNT }, { "besaran", COL_AMOUNT }, { "amount", COL_AMOUNT },
 	{ "rupiah", COL_AMOUNT },
+	{ "jenis", COL_KIND }, { "kind", COL_KIND }, { "jenis uang harian", COL_KIND },
+	{ "dasar", COL_DASAR }, { "dasar hukum", COL_DASAR }, { "basis", COL_DASAR },
 };
 
 static enum column header_column(const char *h)
@@ -190,11 +225,44 @@ static const char *amount_error(enum pb_amount_result r, const char **msg)
 	}
 }
 
+/* The legal basis a file names: every line that names one names the same.
+ * NULL, or an error code (and *msg). */
+static const char *check_dasar(const char *field, char *dasar, size_t len, const char **msg)
+{
+	char t[PB_RATE_DASAR_MAX + 2];
+	size_t n;
+
+	field += strspn(field, " ");
+	n = strlen(field);
+	while (n > 0 && field[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return NULL;
+	if (n >= len || n >= sizeof(t)) {
+		*msg = "Dasar terlalu panjang";
+		return "bad_dasar";
+	}
+	memcpy(t, field, n);
+	t[n] = '\0';
+	if (!pb_text_valid(t, PB_RATE_DASAR_MAX)) {
+		*msg = "Dasar bukan teks yang sah";
+		return "bad_dasar";
+	}
+	if (dasar[0] == '\0')
+		memcpy(dasar, t, n + 1);
+	else if (strcmp(dasar, t) != 0) {
+		*msg = "Satu berkas tarif hanya boleh menyebut satu dasar";
+		return "dasar_differs";
+	}
+	return NULL;
+}
+
 /* Check one data record; fills rw. Returns NULL or an error code. */
 static const char *check_record(const struct pb_csv_record *rec, const enum column *cols,
 				struct pb_rate_row *rw, const char **msg)
 {
-	const char *f[COL_AMOUNT + 1] = { 0 };
+	const char *f[COL_LAST + 1] = { 0 };
+	char kind[32];
 	int64_t year;
 	const char *code;
 	enum pb_amount_result ar;
@@ -214,10 +282,26 @@ static const char *check_record(const struct pb_csv_record *rec, const enum colu
 		*msg = "Provinsi kosong, terlalu panjang atau tidak sah";
 		return "bad_province";
 	}
-	rw->item = pb_item_from_code(f[COL_ITEM] != NULL ? f[COL_ITEM] : "");
+	/* the SBM calls the meal allowance of a training "konsumsi" too */
+	rw->item = f[COL_ITEM] != NULL && strcasecmp(f[COL_ITEM], "konsumsi") == 0 ?
+		   PB_ITEM_UANG_MAKAN : pb_item_from_code(f[COL_ITEM] != NULL ? f[COL_ITEM] : "");
 	if (rw->item < 0) {
-		*msg = "Item tidak dikenal: pakai uang_harian, uang_makan, transport atau penginapan";
+		*msg = "Item tidak dikenal: pakai uang_harian, uang_makan (konsumsi), transport atau "
+		       "penginapan";
 		return "unknown_item";
+	}
+	/* the kind of uang_harian (no kind: diklat, as in files made before kinds) */
+	snprintf(kind, sizeof(kind), "%s", f[COL_KIND] != NULL ? f[COL_KIND] + strspn(f[COL_KIND], " ") : "");
+	kind[strcspn(kind, " ")] = '\0';
+	for (char *k = kind; *k; k++)
+		*k = (char)tolower((unsigned char)*k);
+	if (rw->item != PB_ITEM_UANG_HARIAN && kind[0] != '\0') {
+		*msg = "Jenis hanya untuk uang_harian";
+		return "kind_not_allowed";
+	}
+	if (rw->item == PB_ITEM_UANG_HARIAN && kind[0] != '\0' && !pb_uang_harian_kind_valid(kind)) {
+		*msg = "Jenis uang harian: luar_kota, dalam_kota_8jam atau diklat";
+		return "bad_kind";
 	}
 	if (pb_items[rw->item].by_origin) {
 		if (pb_place_normalise(f[COL_ORIGIN], rw->origin, sizeof(rw->origin)) != 0) {
@@ -227,6 +311,9 @@ static const char *check_record(const struct pb_csv_record *rec, const enum colu
 	} else if (f[COL_ORIGIN] != NULL && f[COL_ORIGIN][strspn(f[COL_ORIGIN], " ")] != '\0') {
 		*msg = "Asal (kabupaten/kota) hanya untuk transport lokal";
 		return "origin_not_allowed";
+	} else if (rw->item == PB_ITEM_UANG_HARIAN) {
+		snprintf(rw->origin, sizeof(rw->origin), "%s",
+			 pb_rate_variant(rw->item, "", kind[0] ? kind : NULL));
 	}
 	code = NULL;
 	ar = pb_amount_parse(f[COL_AMOUNT], &rw->amount);
@@ -310,7 +397,8 @@ enum pb_rates_result pb_rates_parse(const char *csv, size_t len, struct pb_rate_
 	unsigned start;
 	json_t *lines = NULL;
 	enum pb_rates_result rc = PB_RATES_DB;
-	int have[COL_AMOUNT + 1] = { 0 };
+	int have[COL_LAST + 1] = { 0 }, dasar_col = -1;
+	char dasar[PB_RATE_DASAR_MAX + 1] = "";
 
 	*report = NULL;
 	if (rows_out != NULL)
@@ -338,6 +426,8 @@ enum pb_rates_result pb_rates_parse(const char *csv, size_t len, struct pb_rate_
 	for (int i = 0; i < PB_CSV_FIELDS_MAX; i++) {
 		cols[i] = i < rec.nfields ? header_column(rec.field[i]) : COL_NONE;
 		have[cols[i]] = 1;
+		if (cols[i] == COL_DASAR && dasar_col < 0)
+			dasar_col = i;
 	}
 	if (!have[COL_YEAR] || !have[COL_PROVINCE] || !have[COL_ITEM] || !have[COL_AMOUNT]) {
 		rc = PB_RATES_MISSING_COLUMN;
@@ -361,6 +451,8 @@ enum pb_rates_result pb_rates_parse(const char *csv, size_t len, struct pb_rate_
 			msg = csv_message(cr);
 		} else {
 			code = check_record(&rec, cols, &rows[n], &msg);
+			if (code == NULL && dasar_col >= 0 && dasar_col < rec.nfields)
+				code = check_dasar(rec.field[dasar_col], dasar, sizeof(dasar), &msg);
 		}
 		if (code != NULL) {
 			bad[n] = 1;
@@ -401,8 +493,8 @@ enum pb_rates_result pb_rates_parse(const char *csv, size_t len, struct pb_rate_
 		if (add_line(lines, badline[i], bad[i] ? badcode[i] : NULL, badmsg[i]) != 0)
 			goto out;
 	}
-	*report = json_pack("{s:I, s:I, s:O}", "accepted", (json_int_t)(n - nbad),
-			    "rejected", (json_int_t)nbad, "lines", lines);
+	*report = json_pack("{s:I, s:I, s:O, s:s}", "accepted", (json_int_t)(n - nbad),
+			    "rejected", (json_int_t)nbad, "lines", lines, "dasar", dasar);
 	if (*report == NULL)
 		goto out;
 	if (nbad > 0) {
@@ -423,6 +515,24 @@ out:
 	free(badline);
 	free(badcode);
 	free(badmsg);
+	return rc;
+}
+
+int pb_rates_dasar(sqlite3 *db, char *out, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT dasar FROM rate_version ORDER BY version DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		rc = 0;
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -465,9 +575,11 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 		goto out;
 	v++;
 	if (sqlite3_prepare_v2(db, "INSERT INTO rate_version(version, source, imported_by, rows, "
-			       "sha256, wall_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL)
-	    != SQLITE_OK)
+			       "sha256, wall_ms, dasar) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st,
+			       NULL) != SQLITE_OK)
 		goto out;
+	sqlite3_bind_text(st, 7, json_string_value(json_object_get(*report, "dasar")), -1,
+			  SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 1, v);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
@@ -524,6 +636,9 @@ int pb_rate_find(sqlite3 *db, int year, const char *province, int item, const ch
 		return 1;
 	if (pb_items[item].by_origin && pb_place_normalise(origin, orig, sizeof(orig)) != 0)
 		return 1;
+	if (item == PB_ITEM_UANG_HARIAN)
+		snprintf(orig, sizeof(orig), "%s", pb_rate_variant(item, "", origin != NULL &&
+			 origin[0] != '\0' ? origin : NULL));
 	if (sqlite3_prepare_v2(db, "SELECT id, version, amount FROM rate WHERE version = "
 			       "(SELECT MAX(version) FROM rate_version) AND year = ?1 AND "
 			       "province = ?2 AND item = ?3 AND origin = ?4", -1, &st, NULL)

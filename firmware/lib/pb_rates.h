@@ -48,6 +48,22 @@ struct pb_item_def {
 
 extern const struct pb_item_def pb_items[PB_ITEM_COUNT];
 
+/* The kinds of uang_harian in the SBM. A rate row keeps its kind in the
+ * row's sub-key (the column that holds the origin of transport rows):
+ * "" for diklat (also every uang_harian row of a file without a kind
+ * column), else the kind's code. A session says which kind it pays. */
+#define PB_UH_KIND_DEFAULT "diklat"
+extern const char *const pb_uang_harian_kinds[];   /* NULL-terminated */
+/* The Indonesian label of a kind ("Uang harian luar kota"). */
+const char *pb_uang_harian_label(const char *kind);
+/* 1 if kind is one of pb_uang_harian_kinds. */
+int pb_uang_harian_kind_valid(const char *kind);
+/* The rate row's sub-key for an item: the kind for uang_harian ("" for
+ * diklat), the origin otherwise. */
+const char *pb_rate_variant(int item, const char *origin, const char *uh_kind);
+
+#define PB_RATE_DASAR_MAX 300    /* bytes of a rate file's legal basis (dasar) */
+
 /* The item of a code (case-insensitive), or -1. */
 int pb_item_from_code(const char *code);
 
@@ -107,6 +123,9 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 
 /* The newest version, or 0 if no table was imported yet (-1: error). */
 int pb_rates_version(sqlite3 *db);
+/* The legal basis the newest table names (e.g. the PMK on that year's
+ * SBM), "" if none. 0/-1. */
+int pb_rates_dasar(sqlite3 *db, char *out, size_t len);
 
 struct pb_rate {
 	int64_t id;
@@ -115,7 +134,8 @@ struct pb_rate {
 };
 
 /* The rate of the newest version: 0 found, 1 none, -1 error. province
- * and origin are normalised first. */
+ * and origin are normalised first; for uang_harian, origin is the
+ * session's kind (pb_uang_harian_kinds; NULL or "" is diklat). */
 int pb_rate_find(sqlite3 *db, int year, const char *province, int item, const char *origin,
 		 struct pb_rate *out);
 

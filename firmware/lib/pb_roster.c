@@ -3,6 +3,7 @@
 #include "pb_clock.h"
 
 #include "pb_csv.h"
+#include "pb_paper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -562,6 +563,7 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 	struct pb_csv *c = NULL;
 	struct pb_csv_record rec;
 	enum column cols[PB_CSV_FIELDS_MAX];
+	int payee_cols[PB_CSV_FIELDS_MAX], have_payee = 0;
 	enum pb_csv_result cr;
 	enum pb_roster_result rc = PB_ROSTER_DB;
 	sqlite3_stmt *ins = NULL, *seen = NULL;
@@ -580,8 +582,13 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 		rc = PB_ROSTER_NO_HEADER;
 		goto out;
 	}
-	for (int i = 0; i < PB_CSV_FIELDS_MAX; i++)
+	for (int i = 0; i < PB_CSV_FIELDS_MAX; i++) {
 		cols[i] = i < rec.nfields ? header_column(rec.field[i]) : COL_NONE;
+		/* the optional payee columns (NIP, bank account...) of pb_paper */
+		payee_cols[i] = i < rec.nfields && cols[i] == COL_NONE ?
+				pb_payee_column(rec.field[i]) : -1;
+		have_payee |= payee_cols[i] >= 0;
+	}
 	for (int i = 0; i < rec.nfields; i++) {
 		have_nuptk |= cols[i] == COL_NUPTK || cols[i] == COL_PESERTA;
 		have_name |= cols[i] == COL_NAME;
@@ -600,6 +607,7 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 		goto out;
 	while ((cr = pb_csv_next(c, &rec)) != PB_CSV_END) {
 		struct row rw;
+		struct pb_payee payee;
 		const char *code, *msg = "";
 		int long_field = 0;
 
@@ -615,9 +623,14 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 			continue;
 		}
 		memset(&rw, 0, sizeof(rw));
+		memset(&payee, 0, sizeof(payee));
 		for (int i = 0; i < rec.nfields; i++) {
 			char *dst = NULL;
 			size_t sz = 0;
+			if (payee_cols[i] >= 0) {
+				dst = payee.f[payee_cols[i]];
+				sz = sizeof(payee.f[0]);
+			}
 			switch (cols[i]) {
 			case COL_NUPTK: dst = rw.nuptk; sz = sizeof(rw.nuptk); break;
 			case COL_PESERTA: dst = rw.peserta; sz = sizeof(rw.peserta); break;
@@ -634,6 +647,8 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 			trim(rec.field[i], dst, sz);
 		}
 		code = check_row(&rw, long_field, &msg);
+		if (code == NULL)
+			code = pb_payee_check(&payee, &msg);
 		if (code == NULL) {
 			sqlite3_reset(seen);
 			sqlite3_bind_text(seen, 1, rw.nuptk, -1, SQLITE_TRANSIENT);
@@ -650,7 +665,8 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 			continue;
 		}
 		bind_row(ins, kegiatan_id, &rw);
-		if (sqlite3_step(ins) != SQLITE_DONE)
+		if (sqlite3_step(ins) != SQLITE_DONE ||
+		    (have_payee && pb_payee_save(db, kegiatan_id, rw.nuptk, &payee) != 0))
 			goto out;
 		add_line(lines, rec.line, rw.nuptk, NULL, NULL);
 		accepted++;

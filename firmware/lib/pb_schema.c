@@ -4,7 +4,7 @@
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
  * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses,
- * 13 claim withdrawal. */
+ * 13 claim withdrawal, 20-22 papers, 30 login failures per pair. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -367,6 +367,49 @@ const struct pb_migration pb_migrations[] = {
 	  "DROP INDEX attendance_one_checkin;"
 	  "CREATE UNIQUE INDEX attendance_one_checkin ON attendance(kegiatan_id, day, nuptk, sitting) "
 	  "  WHERE kind = 'checkin';" },
+	/* 20 papers: what the printed papers need — the session's paper
+	 * settings (place, organiser, officials; a JSON object of texts),
+	 * the payee columns of the roster and a staff account's NIP (its full
+	 * name is display_name). */
+	{ 20,
+	  "CREATE TABLE paper_setting ("
+	  "  kegiatan_id INTEGER PRIMARY KEY REFERENCES kegiatan(id),"
+	  "  doc TEXT NOT NULL,"
+	  "  set_by TEXT NOT NULL,"
+	  "  wall_ms INTEGER NOT NULL"
+	  ");"
+	  "CREATE TABLE roster_payee ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  nuptk TEXT NOT NULL CHECK (length(nuptk) = 16),"
+	  "  nip TEXT NOT NULL DEFAULT '',"
+	  "  pangkat TEXT NOT NULL DEFAULT '',"
+	  "  jabatan TEXT NOT NULL DEFAULT '',"
+	  "  npwp TEXT NOT NULL DEFAULT '',"
+	  "  bank TEXT NOT NULL DEFAULT '',"
+	  "  rekening TEXT NOT NULL DEFAULT '',"
+	  "  nama_rekening TEXT NOT NULL DEFAULT '',"
+	  "  PRIMARY KEY (kegiatan_id, nuptk)"
+	  ");"
+	  "ALTER TABLE staff ADD COLUMN nip TEXT NOT NULL DEFAULT '';" },
+	/* 21 the SBM as written: the legal basis a rate table names, and the
+	 * kind of uang_harian a session pays (a rate row keeps its kind in
+	 * its sub-key, "" for diklat as in every earlier table). */
+	{ 21,
+	  "ALTER TABLE rate_version ADD COLUMN dasar TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE claim_setting ADD COLUMN uang_harian TEXT NOT NULL DEFAULT 'diklat' "
+	  "  CHECK (uang_harian IN ('diklat', 'luar_kota', 'dalam_kota_8jam'));" },
+	/* 22 the bank account a teacher gives or corrects on the claim page,
+	 * kept with their claims of the session (over the roster's). */
+	{ 22,
+	  "CREATE TABLE claim_bank ("
+	  "  kegiatan_id INTEGER NOT NULL REFERENCES kegiatan(id),"
+	  "  nuptk TEXT NOT NULL,"
+	  "  bank TEXT NOT NULL,"
+	  "  rekening TEXT NOT NULL,"
+	  "  nama_rekening TEXT NOT NULL,"
+	  "  wall_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (kegiatan_id, nuptk)"
+	  ");" },
 	/* 30 login failures are also counted per account and client address
 	 * together ('pair'): only this boot's counts are kept, so the table
 	 * is made anew. */

@@ -11,6 +11,7 @@
 #include "pb_ids.h"
 #include "pb_image.h"
 #include "pb_log.h"
+#include "pb_paper.h"
 #include "pb_rates.h"
 #include "pb_roster.h"
 #include "pb_sig.h"
@@ -502,59 +503,128 @@ static json_t *status_totals(const json_t *claims)
 
 /* GET /api/v1/claims?session=&nuptk= (the teacher with X-Checkin-Id or
  * ?checkin=, or staff) */
-enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
+/* The teacher's own check-in proves who asks (or a staff login when
+ * staff_ok and there is no proof); nuptk is a key (pb_person_key). 0, or
+ * -1 with the answer in *ret. */
+static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan *k,
+			 const char *nuptk, const char *proof, int staff_ok, enum MHD_Result *ret)
 {
 	struct pb_login who;
+	sqlite3_stmt *st = NULL;
+	int ok = 0;
+
+	if (!pb_person_valid(nuptk)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
+		return -1;
+	}
+	if (proof == NULL && staff_ok)
+		return pb_require_staff(r, PB_NEED_STAFF, 0, &who, ret) ? 0 : -1;
+	if (!pb_id_valid(proof)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
+			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
+			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, k->id);
+	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) ? 1 : 2;
+	sqlite3_finalize(st);
+	if (ok == 1)
+		return 0;
+	*ret = claim_error(r, ok == 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
+	return -1;
+}
+
+enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
+{
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	const char *proof = pb_header(r, PROOF_HEADER);
-	char nuptk[PB_NUPTK_LEN + 1];
+	char nuptk[PB_NUPTK_LEN + 1] = "";
 	sqlite3 *db = pb_web_db(r->web);
-	sqlite3_stmt *st = NULL;
-	json_t *list, *tot, *out;
-	int ok = 0;
+	json_t *list, *tot, *bank, *out;
 
 	if (proof == NULL)
 		proof = pb_query(r, "checkin");
 	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
-	if (pb_person_key(pb_query(r, "nuptk"), nuptk) != 0)
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
-	if (proof == NULL) {
-		if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
-			return ret;
-	} else {
-		if (!pb_id_valid(proof))
-			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
-				   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
-		if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-				       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK)
-			return DB_ERR(r);
-		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, k.id);
-		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			ok = sqlite3_column_int(st, 0) ? 1 : 2;
-		sqlite3_finalize(st);
-		if (ok == 0)
-			return claim_error(r, PB_CLAIM_BAD_PROOF, PB_PRICE_OK);
-		if (ok == 2)
-			return claim_error(r, PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
-	}
+	(void)pb_person_key(pb_query(r, "nuptk"), nuptk);      /* checked next */
+	if (teacher_proof(r, db, &k, nuptk, proof, 1, &ret) != 0)
+		return ret;
 	list = pb_claims_list(db, k.id, nuptk, NULL);
 	if (list != NULL && pb_req_en(r))
 		pb_claims_why_en(list);
-	if (list == NULL)
-		return DB_ERR(r);
-	tot = status_totals(list);
-	if (tot == NULL) {
+	tot = list != NULL ? status_totals(list) : NULL;
+	bank = tot != NULL ? pb_payee_bank(db, k.id, nuptk) : NULL;
+	if (bank == NULL) {
 		json_decref(list);
+		json_decref(tot);
 		return DB_ERR(r);
 	}
-	out = json_pack("{s:I, s:s, s:o, s:o}", "session", (json_int_t)k.id, "nuptk", nuptk,
-			"claims", list, "totals", tot);
+	out = json_pack("{s:I, s:s, s:o, s:o, s:o}", "session", (json_int_t)k.id, "nuptk", nuptk,
+			"claims", list, "totals", tot, "bank", bank);
 	pb_person_json(out, nuptk);
 	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
+}
+
+/* POST /api/v1/claims/bank {session, nuptk, checkin, bank, rekening,
+ * nama_rekening}: the teacher gives or corrects the account they are paid
+ * into (staff, without checkin, for them); the papers use it over the
+ * roster's, marked. */
+enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
+{
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	sqlite3 *db = pb_web_db(r->web);
+	const char *code, *msg = "", *bank, *rek, *nama, *nuptk, *proof;
+	char sid[32], key[PB_NUPTK_LEN + 1];
+	json_t *in, *out;
+
+	if ((in = pb_body_json(r, &ret)) == NULL)
+		return ret;
+	proof = json_string_value(json_object_get(in, "checkin"));
+	/* without the teacher's proof, staff enter it for them (+ CSRF) */
+	if (proof == NULL && !pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret)) {
+		json_decref(in);
+		return ret;
+	}
+	snprintf(sid, sizeof(sid), "%lld", (long long)json_integer_value(json_object_get(in, "session")));
+	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), key) != 0)
+		key[0] = '\0';                      /* refused below */
+	nuptk = key;
+	bank = json_string_value(json_object_get(in, "bank"));
+	rek = json_string_value(json_object_get(in, "rekening"));
+	nama = json_string_value(json_object_get(in, "nama_rekening"));
+	if (load_session(r, db, sid, &k, &ret) != 0 ||
+	    (proof != NULL && teacher_proof(r, db, &k, nuptk, proof, 0, &ret) != 0)) {
+		json_decref(in);
+		return ret;
+	}
+	if (!pb_person_valid(nuptk)) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
+	}
+	if (bank == NULL || rek == NULL || nama == NULL) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bank_incomplete",
+			   "Isi nama bank, nomor rekening dan nama pemilik rekening");
+	}
+	code = pb_payee_bank_set(db, &k, nuptk, bank, rek, nama, proof != NULL ? "peserta" : who.name,
+				 r->client, &msg);
+	out = code == NULL ? pb_payee_bank(db, k.id, nuptk) : NULL;
+	json_decref(in);
+	if (code != NULL && strcmp(code, "db") == 0)
+		return DB_ERR(r);
+	if (code != NULL)
+		return ERR(r, MHD_HTTP_BAD_REQUEST, code, msg);
+	return out != NULL ? pb_respond_json_with(r, MHD_HTTP_OK, out, NULL) : DB_ERR(r);
 }
 
 /* GET /api/v1/claims/options?session=[&day=]: what may be claimed and at
@@ -600,8 +670,13 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 				   !(it == PB_ITEM_PENGINAPAN && !set.residential));
 		json_array_foreach(rates, i, o)
 			if (strcmp(json_string_value(json_object_get(o, "item")), pb_items[it].code) == 0 &&
-			    !pb_items[it].by_origin)
+			    !pb_items[it].by_origin &&
+			    strcmp(json_string_value(json_object_get(o, "origin")),
+				   pb_rate_variant(it, "", set.uang_harian)) == 0)
 				json_object_set(row, "rate", json_object_get(o, "amount"));
+		if (it == PB_ITEM_UANG_HARIAN)
+			json_object_set_new(row, "label", json_string(
+				pb_uang_harian_label(set.uang_harian)));
 		json_array_append_new(items, row);
 	}
 	json_array_foreach(rates, i, o)
@@ -613,12 +688,13 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 		json_array_append_new(modes, json_string(pb_claim_modes[i]));
 	json_decref(rates);
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
-		"{s:o, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:o, s:i, s:i, s:i}",
+		"{s:o, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:o, s:i, s:i, s:i, s:s}",
 		"session", pb_kegiatan_json(&k), "day", day, "province", province,
 		"rate_version", pb_rates_version(db), "meals_in_kind", set.meals_in_kind,
 		"residential", set.residential, "items", items, "origins", origins, "modes", modes,
 		"receipt_max_bytes", (int)r->web->cfg.receipt_max_bytes,
-		"absurd_factor", PB_CLAIM_ABSURD_FACTOR, "day_index", pb_att_day_index(&k, day)), NULL);
+		"absurd_factor", PB_CLAIM_ABSURD_FACTOR, "day_index", pb_att_day_index(&k, day),
+		"uang_harian", set.uang_harian), NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -857,10 +933,11 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 		return DB_ERR(r);
 	}
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
-		"{s:o, s:s?, s:b, s:{s:s, s:b, s:b}, s:s, s:o, s:o, s:o}",
+		"{s:o, s:s?, s:b, s:{s:s, s:b, s:b, s:s}, s:s, s:o, s:o, s:o}",
 		"session", pb_kegiatan_json(&k), "day", day, "locked", locked,
 		"settings", "province", set.province[0] ? set.province : r->web->cfg.claims_province,
 			"meals_in_kind", set.meals_in_kind, "residential", set.residential,
+			"uang_harian", set.uang_harian,
 		"centre", r->web->cfg.centre_name,
 		"claims", list, "totals", tot, "nominatif", nom), NULL);
 }
@@ -901,43 +978,55 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 	return pb_queue(r, MHD_HTTP_OK, resp);
 }
 
-/* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind,
- * residential} (staff, CSRF) */
+/* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind?,
+ * residential, uang_harian?} (staff, CSRF). Meals are given in kind by
+ * default in a residential session; the kind of uang_harian is kept when
+ * left out. */
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
 	struct pb_claim_setting s;
 	enum MHD_Result ret;
-	const json_t *prov, *meals, *res;
+	const json_t *prov, *meals, *res, *uh;
 	json_t *in;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
 	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
+	if (pb_claim_setting_get(pb_web_db(r->web), k.id, &s) != 0)
+		return DB_ERR(r);
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
-	memset(&s, 0, sizeof(s));
+	s.province[0] = '\0';
 	prov = json_object_get(in, "province");
 	meals = json_object_get(in, "meals_in_kind");
 	res = json_object_get(in, "residential");
+	uh = json_object_get(in, "uang_harian");
+	if (uh != NULL && !pb_uang_harian_kind_valid(json_string_value(uh))) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
+			   "Jenis uang harian: diklat, luar_kota atau dalam_kota_8jam");
+	}
+	if (uh != NULL)
+		snprintf(s.uang_harian, sizeof(s.uang_harian), "%s", json_string_value(uh));
 	if ((prov != NULL && !json_is_null(prov) &&
 	     (!json_is_string(prov) || (json_string_value(prov)[0] != '\0' &&
 	      pb_place_normalise(json_string_value(prov), s.province, sizeof(s.province)) != 0))) ||
-	    !json_is_boolean(meals) || !json_is_boolean(res)) {
+	    (meals != NULL && !json_is_boolean(meals)) || !json_is_boolean(res)) {
 		json_decref(in);
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
 			   "Isi provinsi (boleh kosong), meals_in_kind dan residential (true/false)");
 	}
-	s.meals_in_kind = json_is_true(meals);
 	s.residential = json_is_true(res);
+	s.meals_in_kind = meals != NULL ? json_is_true(meals) : s.residential;
 	json_decref(in);
 	if (pb_claim_setting_set(pb_web_db(r->web), &k, &s, who.name, r->client) != 0)
 		return DB_ERR(r);
-	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:b, s:b}",
+	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:s, s:b, s:b, s:s}",
 		"province", s.province, "meals_in_kind", s.meals_in_kind,
-		"residential", s.residential), NULL);
+		"residential", s.residential, "uang_harian", s.uang_harian), NULL);
 }
 
 /* POST /api/v1/rates (text/csv; admin, CSRF): a new rate table version */

@@ -234,6 +234,18 @@ enum MHD_Result pb_handle_claim_signature(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims(struct pb_req *r);
 enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r);
 enum MHD_Result pb_handle_claim_settings(struct pb_req *r);
+enum MHD_Result pb_handle_claim_bank(struct pb_req *r);
+/* api_papers.c */
+enum MHD_Result pb_handle_papers(struct pb_req *r);
+enum MHD_Result pb_handle_papers_set(struct pb_req *r);
+/* The session named by the route's first parameter (secret wiped): 0, or
+ * -1 with the error answer queued in *ret. */
+int pb_papers_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+		      enum MHD_Result *ret);
+/* api_xlsx.c */
+enum MHD_Result pb_handle_claims_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_attendance_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_jp_xlsx(struct pb_req *r);
 enum MHD_Result pb_handle_rates(struct pb_req *r);
 enum MHD_Result pb_handle_claim_proof(struct pb_req *r);
 

@@ -124,6 +124,23 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         db.close()
         assert mime == "image/jpeg" and 0 < rsize <= 65536
         assert amount == CEILINGS["KOTA MALANG"] and capped == 1
+        # the teacher gives the account to be paid into (a wrong number first)
+        d.find_element(By.ID, "bank").send_keys("Bank Jatim")
+        d.find_element(By.ID, "rekening").send_keys("12-AB")
+        d.find_element(By.ID, "nama-rekening").send_keys("Guru Nomor 0")
+        d.find_element(By.ID, "bank-send").click()
+        wait(d, lambda d: d.find_element(By.ID, "error").is_displayed(), "bad account accepted")
+        assert "angka" in d.find_element(By.ID, "error").text
+        logged = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert all("/api/v1/claims/bank" in m and "400" in m for m in logged), logged
+        rek = d.find_element(By.ID, "rekening")
+        rek.clear()
+        rek.send_keys("0011 2233 44")
+        d.find_element(By.ID, "bank-send").click()
+        wait(d, lambda d: d.find_element(By.ID, "status").text == "Rekening tersimpan.",
+             "account not saved")
+        assert d.find_element(By.ID, "rekening").get_attribute("value") == "0011223344"
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         teacher_window = d.current_window_handle
 
         # the facilitator, on a laptop
@@ -173,6 +190,14 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         with open(os.path.join(SCREENSHOTS, "claims-daftar-nominatif.pdf"), "wb") as f:
             f.write(base64.b64decode(pdf["data"]))
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        # the session says which kind of uang_harian it pays
+        d.find_element(By.CSS_SELECTOR, "#settings summary").click()
+        kind = Select(d.find_element(By.ID, "s-uang-harian"))
+        assert kind.first_selected_option.get_attribute("value") == "diklat"
+        kind.select_by_value("luar_kota")
+        d.find_element(By.CSS_SELECTOR, "#settings-form button[type=submit]").click()
+        wait(d, lambda d: cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()
+             ["settings"]["uang_harian"] == "luar_kota", "kind not saved")
         errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"
                   and "/api/v1/me - " not in e["message"]]
         assert errors == [], errors

@@ -70,7 +70,8 @@ enum { WHO_NOBODY, WHO_FASIL, WHO_ADMIN };
 
 struct route {
 	const char *method;
-	const char *path;        /* %S: the session id, %C: the claim id, %H: the file */
+	const char *path;        /* %S: the session id, %C: the claim id, %H: the file,
+				  * %M: the module, %A: an attempt or worksheet id (1) */
 	const char *ctype;
 };
 
@@ -121,6 +122,21 @@ static const struct route ROUTES[] = {
 	{ "GET", "/index.html", NULL },
 	{ "GET", "/api/v1/admin/wifi", NULL },
 	{ "GET", "/admin/wifi/poster", NULL },
+	/* the papers: their data, a teacher's bank account, the spreadsheets */
+	{ "POST", "/api/v1/sessions/%S/papers", "application/json" },
+	{ "POST", "/api/v1/claims/bank", "application/json" },
+	{ "GET", "/api/v1/sessions/%S/papers", NULL },
+	{ "GET", "/api/v1/sessions/%S/claims.xlsx", NULL },
+	{ "GET", "/api/v1/sessions/%S/attendance.xlsx", NULL },
+	{ "GET", "/api/v1/sessions/%S/jp.xlsx", NULL },
+	{ "POST", "/api/v1/claims/%C/withdraw", "application/json" },
+	/* learning: progress, test attempts, worksheets */
+	{ "POST", "/api/v1/learning/modules/%M/progress", "application/json" },
+	{ "POST", "/api/v1/learning/attempts", "application/json" },
+	{ "POST", "/api/v1/learning/attempts/%A/answers", "application/json" },
+	{ "POST", "/api/v1/learning/attempts/%A/finish", "application/json" },
+	{ "POST", "/api/v1/learning/worksheets", "application/json" },
+	{ "POST", "/api/v1/sessions/%S/worksheets/%A/review", "application/json" },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
@@ -513,6 +529,10 @@ static void make_path(char *out, size_t cap, const struct route *rt, const char 
 			p += 2;
 		} else if (p[0] == '%' && p[1] == 'H') {
 			o += (size_t)snprintf(out + o, cap - o, "%s", file_sha);
+			p += 2;
+		} else if (p[0] == '%' && (p[1] == 'M' || p[1] == 'A')) {
+			/* the module the harness adds; an attempt id (the first one) */
+			o += (size_t)snprintf(out + o, cap - o, "%s", p[1] == 'M' ? "fuzz-modul-1" : "1");
 			p += 2;
 		} else {
 			out[o++] = *p++;

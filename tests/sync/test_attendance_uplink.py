@@ -136,6 +136,10 @@ def test_purge_after_the_session_ended_keeps_totals(boxes, hub):
     sid = st.create_session(days=2, jp=8)
     uid = st.day(sid)["session"]["uid"]
     assert st.roster(sid, roster_csv(3)).status_code == 200
+    # the papers' payee columns for one teacher (personal: they go too)
+    r = st.roster(sid, f"NUPTK,Nama,NIP,NPWP,Bank,Nomor Rekening\r\n{nuptk(0)},Guru Nomor 0,"
+                  "198001012005011001,012345678901000,Bank Jatim,1234567\r\n")
+    assert r.status_code == 200 and r.json()["accepted"] == 1
     code = st.code(sid)
     for i in (0, 1):
         s, j = checkin(b, "127.0.0.33", sid, nuptk(i), code)
@@ -150,8 +154,11 @@ def test_purge_after_the_session_ended_keeps_totals(boxes, hub):
     out = b.pbctl("purge", "--dry-run", "--as-of", str(now + 33 * DAY_MS)).stdout
     assert f"would purge session {uid}: attendance.people — 6 row(s)" in out, out
     assert f"would purge session {uid}: outbox.personal" in out
+    assert f"would purge session {uid}: papers.payee — 1 row(s)" in out, out
     out = b.pbctl("purge", "--as-of", str(now + 33 * DAY_MS)).stdout
     assert "purged: 1 session(s)" in out, out
+    with sqlite3.connect(b.db_path()) as c:
+        assert c.execute("SELECT count(*) FROM roster_payee").fetchone() == (0,)
 
     with sqlite3.connect(b.db_path()) as c:
         roster = c.execute("SELECT nuptk, name, npsn, school FROM roster").fetchall()

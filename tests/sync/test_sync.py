@@ -4,6 +4,7 @@ the feeds and a module file download cut three times."""
 import hashlib
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ import threading
 import time
 
 from pbhub import Sync, box_counts, box_meta, sync_section, wait_for
-from pbtest import Daemon, binary
+from pbtest import Daemon, copy_for_user, user_folder
 
 
 def publish_module(hub, tmpdir, module_id, size):
@@ -316,11 +317,15 @@ def test_runs_as_an_unprivileged_user(boxes, hub):
     subprocess.run(["chown", "-R", "nobody:nogroup", b.dir], check=True)
     os.chmod(b.dir, 0o755)
     s = Sync(b)
-    s.daemon = Daemon(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                       binary("pb-sync"), "-c", b.conf, "-1"],
-                      os.path.join(b.dir, "pb-sync.log"))
-    assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
-    s.daemon.stop()
+    build = user_folder("pbsync")       # nobody runs a copy: the clone may be out of its reach
+    try:
+        s.daemon = Daemon(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                           "--inh-caps=-all", *copy_for_user(build, "pb-sync"), "-c", b.conf,
+                           "-1"], os.path.join(b.dir, "pb-sync.log"))
+        assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
+        s.daemon.stop()
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
     assert box_counts(b) == (20, 0)
     key = os.path.join(b.dir, "data", "sync.key")
     assert os.stat(key).st_uid == int(subprocess.check_output(["id", "-u", "nobody"]))

@@ -123,9 +123,9 @@ def test_roster_checkin_marks_and_records(make_box):
 
 
 def test_claim_by_participant_number(make_box):
-    roster = ("NUPTK,Nama,No Peserta\r\n"
-              f"{nuptk(0)},Guru Nol,\r\n"
-              ",Rina Tanpa Nuptk,UKG-88\r\n")
+    roster = ("NUPTK,Nama,No Peserta,Bank,Nomor Rekening,Nama Rekening\r\n"
+              f"{nuptk(0)},Guru Nol,,,,\r\n"
+              ",Rina Tanpa Nuptk,UKG-88,BRI,0123-01-000001-50-1,Rina\r\n")
     cb = ClaimBox(make_box, roster=roster)
     code = cb.staff.code(cb.sid)
     s, j = post_from(cb.box, "127.0.0.61", "/api/v1/checkin",
@@ -157,6 +157,9 @@ def test_claim_by_participant_number(make_box):
     rows = list(csv.reader(io.StringIO(
         cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims.csv").content.decode())))
     assert rows[1][1:4] == ["", "UKG-88", "Rina Tanpa Nuptk"]
+    # the printed papers find the teacher's account by the same number
+    pay = cb.staff.get(f"/api/v1/sessions/{cb.sid}/papers").json()["payees"]
+    assert pay["UKG-88"]["bank"] == "BRI" and not any(k.startswith("#") for k in pay)
     # the claim record going upstream names the teacher by number
     (t, p), = outbox(cb.box, "claim.submit")
     assert p["nuptk"] == "" and p["no_peserta"] == "UKG-88" and p["name"] == "Rina Tanpa Nuptk"

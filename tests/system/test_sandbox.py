@@ -11,13 +11,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 
 import pytest
 import requests
 
-from pbtest import (BUILD, binary, free_port, start_unprivileged_with_socket, status_field,
-                    stop_clean, wait_http, write_config)
+from pbtest import (BUILD, binary, copy_for_user, free_port, start_unprivileged_with_socket,
+                    status_field, stop_clean, user_folder, wait_http, write_config)
 
 ASAN = "/asan" in BUILD
 
@@ -65,22 +64,23 @@ def test_new_process_is_refused():
 
 def test_socket_handed_over_to_an_unprivileged_pb_web():
     user = pwd.getpwnam("nobody")
-    tmp = tempfile.mkdtemp(prefix=f"pbsock-{os.getpid()}-")
+    tmp = user_folder("pbsock")
     lsock = socket.socket()
     proc = None
     try:
-        os.chmod(tmp, 0o755)
+        # nobody runs copies: the clone may be out of its reach
+        web, webapp = copy_for_user(tmp, "pb-web", "webapp")
         data = os.path.join(tmp, "data")
         os.mkdir(data)
         os.chown(data, user.pw_uid, user.pw_gid)
         # [web] listen names another port: the answer must come from the socket.
-        conf = write_config(tmp, free_port())
+        conf = write_config(tmp, free_port(), webapp=webapp)
         os.chmod(conf, 0o644)
         lsock.bind(("127.0.0.1", 0))
         lsock.listen(16)
         port = lsock.getsockname()[1]
         log = open(os.path.join(tmp, "log"), "w")
-        proc = start_unprivileged_with_socket(lsock, user, [binary("pb-web"), "-c", conf], log)
+        proc = start_unprivileged_with_socket(lsock, user, [web, "-c", conf], log)
         wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc)
         st = f"/proc/{proc.pid}/status"
         assert status_field(st, "Uid").split()[0] == str(user.pw_uid)

@@ -148,6 +148,51 @@ static void test_parse_bad_lines(void **state)
 	json_decref(rep);
 }
 
+/* The SBM's own split: kinds of uang_harian, konsumsi, the legal basis. */
+static void test_parse_kinds_and_dasar(void **state)
+{
+	const char *csv = "Tahun,Provinsi,Item,Jenis,Asal,Jumlah,Dasar\n"
+			  "2026,Jawa Timur,uang_harian,luar_kota,,410000,PMK 39 Tahun 2024\n" /* 2 */
+			  "2026,Jawa Timur,uang_harian,dalam_kota_8jam,,160000,\n"             /* 3 */
+			  "2026,Jawa Timur,uang_harian,,,110000,PMK 39 Tahun 2024\n"           /* 4 diklat */
+			  "2026,Jawa Timur,Konsumsi,,,50000,\n"                                /* 5 */
+			  "2026,Jawa Timur,transport,,Kota Batu,150000,\n";                   /* 6 */
+	const char *bad = "tahun,provinsi,item,jenis,jumlah,dasar\n"
+			  "2026,Jawa Timur,uang_harian,Diklat,110000,PMK A\n"     /* 2 ok, any case */
+			  "2026,Jawa Timur,uang_harian,diklat,120000,\n"          /* 3 duplicate of 2 */
+			  "2026,Jawa Timur,uang_harian,luar_negeri,1,\n"          /* 4 */
+			  "2026,Jawa Timur,uang_makan,luar_kota,50000,\n"         /* 5 */
+			  "2026,Jawa Timur,penginapan,,300000,PMK B\n";           /* 6 another basis */
+	struct pb_rate_row *rows = NULL;
+	size_t n = 0;
+	json_t *rep = NULL;
+	(void)state;
+	assert_int_equal(pb_rates_parse(csv, strlen(csv), &rows, &n, &rep), PB_RATES_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(rows[0].item, PB_ITEM_UANG_HARIAN);
+	assert_string_equal(rows[0].origin, "luar_kota");
+	assert_string_equal(rows[1].origin, "dalam_kota_8jam");
+	assert_string_equal(rows[2].origin, "");              /* diklat, as in older files */
+	assert_int_equal(rows[3].item, PB_ITEM_UANG_MAKAN);
+	assert_string_equal(rows[4].origin, "KOTA BATU");
+	assert_string_equal(json_string_value(json_object_get(rep, "dasar")), "PMK 39 Tahun 2024");
+	free(rows);
+	json_decref(rep);
+	rows = NULL;
+	assert_int_equal(pb_rates_parse(bad, strlen(bad), &rows, &n, &rep), PB_RATES_REJECTED);
+	assert_string_equal(line_error(rep, 2), "ok");
+	assert_string_equal(line_error(rep, 3), "duplicate");
+	assert_string_equal(line_error(rep, 4), "bad_kind");
+	assert_string_equal(line_error(rep, 5), "kind_not_allowed");
+	assert_string_equal(line_error(rep, 6), "dasar_differs");
+	json_decref(rep);
+	assert_string_equal(pb_rate_variant(PB_ITEM_UANG_HARIAN, "", "diklat"), "");
+	assert_string_equal(pb_rate_variant(PB_ITEM_UANG_HARIAN, "", "luar_kota"), "luar_kota");
+	assert_string_equal(pb_rate_variant(PB_ITEM_TRANSPORT, "KOTA BATU", "luar_kota"), "KOTA BATU");
+	assert_string_equal(pb_uang_harian_label("dalam_kota_8jam"), "Uang harian dalam kota > 8 jam");
+	assert_true(pb_uang_harian_kind_valid("luar_kota") && !pb_uang_harian_kind_valid("Luar_kota"));
+}
+
 static void test_parse_whole_file_errors(void **state)
 {
 	json_t *rep = NULL;
@@ -239,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_place_and_rupiah),
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad_lines),
+		cmocka_unit_test(test_parse_kinds_and_dasar),
 		cmocka_unit_test(test_parse_whole_file_errors),
 		cmocka_unit_test(test_price),
 		cmocka_unit_test(test_why_and_sniff),

@@ -72,6 +72,7 @@ var PB = (function () {
 	var STAFF_NAV = [
 		{href: "/staff.html", key: "nav.staff"},
 		{href: "/klaim-staff.html", key: "nav.claims_staff"},
+		{href: "/cetak.html", key: "nav.papers"},
 		{href: "/hasil-belajar.html", key: "nav.learning_staff"},
 		{href: "/admin-wifi.html", key: "nav.wifi"},
 		{href: "/admin-sync.html", key: "nav.sync"},

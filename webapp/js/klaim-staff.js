@@ -87,6 +87,7 @@
 		PB.$("s-province").value = data.settings.province || "";
 		PB.$("s-meals").checked = !!data.settings.meals_in_kind;
 		PB.$("s-residential").checked = !!data.settings.residential;
+		PB.$("s-uang-harian").value = data.settings.uang_harian || "diklat";
 		PB.show(PB.$("locked"), !!data.locked);
 	}
 
@@ -236,7 +237,8 @@
 		ev.preventDefault();
 		PB.api("POST", "/api/v1/sessions/" + session.id + "/claim-settings", {
 			province: val("s-province"), meals_in_kind: PB.$("s-meals").checked,
-			residential: PB.$("s-residential").checked}, function (err) {
+			residential: PB.$("s-residential").checked,
+			uang_harian: PB.$("s-uang-harian").value}, function (err) {
 			if (err)
 				return error(err.message);
 			status(PB.t("ks.saved"));

@@ -54,6 +54,7 @@
 				mine = list.claims;
 				drawMine(list);
 				drawFlat();
+				drawBank(list.bank);
 			});
 		});
 	}
@@ -382,11 +383,40 @@
 		post(body);
 	}
 
+	/* The account the teacher is paid into (the roster's, or their own). */
+	function drawBank(b) {
+		if (!b || document.activeElement === PB.$("bank") ||
+		    document.activeElement === PB.$("rekening") ||
+		    document.activeElement === PB.$("nama-rekening"))
+			return;
+		PB.$("bank").value = b.bank;
+		PB.$("rekening").value = b.rekening;
+		PB.$("nama-rekening").value = b.nama_rekening;
+	}
+
+	function sendBank(ev) {
+		ev.preventDefault();
+		status(PB.t("klaim.sending"));
+		PB.$("bank-send").disabled = true;
+		PB.api("POST", "/api/v1/claims/bank", {session: me.session, nuptk: me.nuptk,
+			checkin: me.checkin, bank: PB.$("bank").value, rekening: PB.$("rekening").value,
+			nama_rekening: PB.$("nama-rekening").value}, function (err, data) {
+			PB.$("bank-send").disabled = false;
+			status("");
+			if (err)
+				return error(err.message);
+			error("");
+			drawBank(data);
+			status(PB.t("klaim.bank_saved"));
+		});
+	}
+
 	function setup() {
 		var last = PB.teacher.last();
 		pad = PBSignature(PB.$("pad"));
 		PB.$("step-id").addEventListener("submit", open);
 		PB.$("cost-form").addEventListener("submit", sendCost);
+		PB.$("bank-form").addEventListener("submit", sendBank);
 		PB.$("flat-harian").addEventListener("click", function () { askFlat("uang_harian"); });
 		PB.$("flat-makan").addEventListener("click", function () { askFlat("uang_makan"); });
 		PB.$("flat-yes").addEventListener("click", function () {
