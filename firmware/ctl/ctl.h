@@ -40,6 +40,7 @@ int cmd_enrol(struct pb_ctl *c, int argc, char **argv);
 int cmd_outbox(struct pb_ctl *c, int argc, char **argv);
 int cmd_purge(struct pb_ctl *c, int argc, char **argv);
 int cmd_firstboot(struct pb_ctl *c, int argc, char **argv);
+int cmd_data(struct pb_ctl *c, int argc, char **argv);
 
 /* content.c: import a folder with manifest.json; report goes to out.
  * Returns 0 if everything was imported, 1 if something was refused,

@@ -34,6 +34,7 @@ static const struct verb verbs[] = {
 	{ "clock", cmd_clock, 1, "clock set ISO8601 | suspects  set the box clock; records to review" },
 	{ "purge", cmd_purge, 1, "purge [--dry-run] [--as-of MS]  remove personal data past retention" },
 	{ "firstboot", cmd_firstboot, 0, "firstboot BUNDLE          apply a provisioning bundle (pusat-belajar.json)" },
+	{ "data", cmd_data, 0, "data check | mend          the data folder's group and modes (mend: as root)" },
 	{ "config-keys", cmd_config_keys, 0, "config-keys               print every configuration key" },
 	{ NULL, NULL, 0, NULL },
 };

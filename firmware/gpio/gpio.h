@@ -190,6 +190,8 @@ struct pb_lines;
 /* Open the chip, request the LEDs as outputs (dark) and the button for
  * both edges. Returns NULL and logs on failure. */
 struct pb_lines *pb_lines_open(const struct pb_config *cfg);
+/* 0 when the configured chip can be opened now, else -1 with errno. */
+int pb_lines_chip_present(const struct pb_config *cfg);
 int pb_lines_set(struct pb_lines *l, enum pb_led led, int lit);
 int pb_lines_button_fd(const struct pb_lines *l);
 int pb_lines_button_level(struct pb_lines *l);       /* 1 pressed, -1 error */

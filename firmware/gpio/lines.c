@@ -32,6 +32,16 @@ static int bias_flag(const char *bias)
 	return 0;                                /* as-is */
 }
 
+int pb_lines_chip_present(const struct pb_config *cfg)
+{
+	struct gpiod_chip *chip = gpiod_chip_open_lookup(cfg->gpio_chip);
+
+	if (chip == NULL)
+		return -1;
+	gpiod_chip_close(chip);
+	return 0;
+}
+
 struct pb_lines *pb_lines_open(const struct pb_config *cfg)
 {
 	const unsigned offsets[PB_LED__COUNT] = { cfg->gpio_ready_line, cfg->gpio_wifi_line,

@@ -36,6 +36,9 @@
 #include <unistd.h>
 
 #define PB_GPIO_NOTIFY_DRAIN 64      /* bytes read from the status pipe at once */
+/* Without the configured GPIO chip (a board without one, an emulator),
+ * look for it again this often, in seconds. */
+#define PB_GPIO_CHIP_RETRY_S 30
 
 enum { FD_SIGNAL, FD_TIMER, FD_BUTTON, FD_STATUS, FD__COUNT };
 enum { CMD_SYNC, CMD_SHUTDOWN, CMD__COUNT };
@@ -322,6 +325,64 @@ static int loop(struct app *a)
 	}
 }
 
+/* Without the chip pb-gpio keeps running (so its unit does not fail) and
+ * says why: in the log once, in the unit's status, and looks again every
+ * PB_GPIO_CHIP_RETRY_S, or at once on SIGHUP. 1 when the chip is there, 0 on a stop signal, -1
+ * on an error. */
+static int wait_for_chip(struct app *a)
+{
+	struct pollfd p = { a->fd[FD_SIGNAL], POLLIN, 0 };
+	int64_t now, next_try, wait;
+	char status[PB_CONFIG_STR_LEN + 128];
+	struct signalfd_siginfo si;
+
+	if (pb_lines_chip_present(&a->cfg) == 0)
+		return 1;
+	pb_warn("no GPIO chip '%s' (%s): no lights and no button; looking for it again "
+		"every %d s", a->cfg.gpio_chip, strerror(errno), PB_GPIO_CHIP_RETRY_S);
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=waiting for GPIO chip %s: %s",
+		 a->cfg.gpio_chip, strerror(errno));
+	if (pb_notify(status) == PB_NOTIFY_ERROR)
+		pb_warn("%s: %s", pb_notify_strerror(PB_NOTIFY_ERROR), strerror(errno));
+	next_try = pb_gpio_now_ms() + PB_GPIO_CHIP_RETRY_S * 1000;
+	for (;;) {
+		now = pb_gpio_now_ms();
+		if (a->watchdog_ms > 0 && now >= a->watchdog_next) {
+			pb_notify("WATCHDOG=1");
+			a->watchdog_next = now + a->watchdog_ms;
+		}
+		if (now >= next_try) {
+			if (pb_lines_chip_present(&a->cfg) == 0) {
+				pb_notice("GPIO chip '%s' found", a->cfg.gpio_chip);
+				return 1;
+			}
+			pb_debug("still no GPIO chip '%s': %s", a->cfg.gpio_chip, strerror(errno));
+			next_try = now + PB_GPIO_CHIP_RETRY_S * 1000;
+		}
+		wait = next_try - now;
+		if (a->watchdog_ms > 0 && a->watchdog_next - now < wait)
+			wait = a->watchdog_next - now;
+		if (poll(&p, 1, (int)(wait > 0 ? wait : 0)) < 0 && errno != EINTR) {
+			pb_err("poll: %s", strerror(errno));
+			return -1;
+		}
+		if (!(p.revents & POLLIN))
+			continue;
+		if (read(a->fd[FD_SIGNAL], &si, sizeof(si)) != (ssize_t)sizeof(si)) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			pb_err("signalfd: %s", strerror(errno));
+			return -1;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			next_try = now;             /* look again now */
+		} else if (si.ssi_signo != SIGCHLD) {
+			pb_notice("stopping on signal %u", si.ssi_signo);
+			return 0;
+		}
+	}
+}
+
 static int setup_fds(struct app *a)
 {
 	sigset_t set;
@@ -406,6 +467,19 @@ int main(int argc, char **argv)
 		pb_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	/* With a systemd watchdog, ping at half its interval. */
+	a->watchdog_ms = (int64_t)(pb_notify_watchdog_usec() / 2000);
+	a->watchdog_next = pb_gpio_now_ms() + a->watchdog_ms;
+	switch (wait_for_chip(a)) {
+	case 1:
+		break;
+	case 0:
+		rc = 0;
+		pb_notify("STOPPING=1");
+		goto out;
+	default:
+		goto out;
+	}
 	a->lines = pb_lines_open(&a->cfg);
 	if (a->lines == NULL)
 		goto out;
@@ -433,8 +507,6 @@ int main(int argc, char **argv)
 		  a->cfg.gpio_button_line);
 	if (pb_notify("READY=1\nSTATUS=lights and button running") == PB_NOTIFY_ERROR)
 		pb_warn("%s: %s", pb_notify_strerror(PB_NOTIFY_ERROR), strerror(errno));
-	/* With a systemd watchdog, ping at half its interval. */
-	a->watchdog_ms = (int64_t)(pb_notify_watchdog_usec() / 2000);
 	a->watchdog_next = pb_gpio_now_ms() + a->watchdog_ms;
 	if (loop(a) == 0)
 		rc = 0;

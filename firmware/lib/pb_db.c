@@ -1,9 +1,14 @@
 #include "pb_db.h"
 #include "pb_schema.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
@@ -15,6 +20,64 @@ void pb_db_writer_lock(void)
 void pb_db_writer_unlock(void)
 {
 	pthread_mutex_unlock(&writer);
+}
+
+int pb_db_writer_lock_timed(long ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	return pthread_mutex_timedlock(&writer, &until) == 0 ? 0 : -1;
+}
+
+int pb_db_files_writable(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[4096];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		int n = snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(p) || lstat(p, &sb) != 0)
+			continue;
+		if (S_ISREG(sb.st_mode) && faccessat(AT_FDCWD, p, R_OK | W_OK, AT_EACCESS) == 0)
+			continue;
+		snprintf(err, errlen, "%s cannot be written by uid %u gid %u (owner %u, group %u, "
+			 "mode %04o): run `pbctl data mend` as root", p, (unsigned)geteuid(),
+			 (unsigned)getegid(), (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+			 (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* A new database file gets PB_DB_FILE_MODE whatever the umask (SQLite
+ * would make it 0644 less the umask, and its -wal and -shm after it). An
+ * empty file is an empty database to SQLite. */
+static int create_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, PB_DB_FILE_MODE);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, PB_DB_FILE_MODE) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 static void set_err(char *err, size_t errlen, const char *what, sqlite3 *db)
@@ -302,16 +365,23 @@ int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t err
 {
 	sqlite3 *db = NULL;
 	int oflags = SQLITE_OPEN_NOMUTEX;
-	int mode_ok = 0;
+	int mode_ok = 0, persist = 1;
 	sqlite3_stmt *st = NULL;
 
 	*out = NULL;
+	if ((flags & PB_DB_CREATE) && !(flags & PB_DB_READONLY) &&
+	    create_file(path, err, errlen) != 0)
+		return -1;
 	if (flags & PB_DB_READONLY)
 		oflags |= SQLITE_OPEN_READONLY;
 	else
 		oflags |= SQLITE_OPEN_READWRITE;
 	if (flags & PB_DB_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
+	/* SQLite opens a file it may not write read-only (or not at all) and
+	 * says so only at the first write, without naming it: say it now. */
+	if (!(flags & PB_DB_READONLY) && pb_db_files_writable(path, err, errlen) != 0)
+		return -1;
 	if (sqlite3_open_v2(path, &db, oflags, NULL) != SQLITE_OK) {
 		set_err(err, errlen, path, db);
 		goto fail;
@@ -329,6 +399,10 @@ int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t err
 		*out = db;
 		return 0;
 	}
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK) {
+		set_err(err, errlen, "keeping the WAL", db);
+		goto fail;
+	}
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW &&
 	    strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0)
@@ -336,6 +410,10 @@ int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t err
 	sqlite3_finalize(st);
 	if (!mode_ok) {
 		set_err(err, errlen, "switching to WAL", db);
+		goto fail;
+	}
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		snprintf(err, errlen, "%s is open read-only", path);
 		goto fail;
 	}
 	if (migrate(db, err, errlen) != 0)

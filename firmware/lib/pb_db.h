@@ -10,7 +10,17 @@
 #include <stdint.h>
 
 #define PB_DB_BUSY_TIMEOUT_MS 5000
-#define PB_DB_ERR_LEN 256
+#define PB_DB_ERR_LEN 512
+
+/* The database and its -wal and -shm files are shared by the box's
+ * programs through their common group (pb on the box, where the data
+ * folder is set-group-ID): each must be readable and writable by the
+ * group. SQLite gives -wal and -shm the database file's mode (and, run as
+ * root, its owner), so the database file is made with this mode whatever
+ * the umask, and read-write connections keep -wal and -shm when they
+ * close (SQLITE_FCNTL_PERSIST_WAL): they are made once, not by whichever
+ * program happens to open the database first after each start. */
+#define PB_DB_FILE_MODE 0660
 
 enum pb_db_open_flags {
 	PB_DB_CREATE   = 1 << 0,  /* create the file if it is missing */
@@ -18,7 +28,10 @@ enum pb_db_open_flags {
 	PB_DB_NOCHECK  = 1 << 2,  /* skip quick_check (second handles in one process) */
 };
 
-/* Open, set pragmas, check and migrate. Returns 0, or -1 with err set. */
+/* Open, set pragmas, check and migrate. Returns 0, or -1 with err set.
+ * A read-write open also fails when the database, its -wal or its -shm
+ * cannot be written by this process (err names the file, its owner and
+ * mode, and the mend: pbctl data mend). */
 int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen);
 void pb_db_close(sqlite3 *db);
 
@@ -44,11 +57,17 @@ void pb_db_rollback_nested(sqlite3 *db, const char *name, int own);
 sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql);
 void pb_db_stmt_done(sqlite3_stmt *st);
 
+/* 0 when this process may read and write path and its -wal and -shm
+ * (those that exist), else -1 with err naming the first that it may not. */
+int pb_db_files_writable(const char *path, char *err, size_t errlen);
+
 /* Writers of one process (check-ins, claims, decisions) queue on this
  * lock rather than in SQLite's busy handler, which sleeps in growing
  * steps and makes the slowest writer wait far longer than the write. */
 void pb_db_writer_lock(void);
 void pb_db_writer_unlock(void);
+/* The writer lock, waiting at most ms: 0 when taken, -1 when not. */
+int pb_db_writer_lock_timed(long ms);
 
 /* Key/value settings of the box (table box_meta). */
 int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len);

@@ -127,6 +127,11 @@ int main(int argc, char **argv)
 		goto out;
 	pb_portal_setup(w);
 	w->started_ms = pb_clock_mono_ms();
+	w->health = pb_health_start(w->db_path);
+	if (w->health == NULL) {
+		pb_err("cannot start the database probe: %s", strerror(errno));
+		goto out;
+	}
 	if (pb_server_start(w) != 0)
 		goto out;
 	if (w->cfg.seccomp && pb_sandbox_enter() != 0) {
@@ -160,6 +165,7 @@ int main(int argc, char **argv)
 	pb_server_stop(w);
 	rc = 0;
 out:
+	pb_health_stop(w->health);
 	free(w);
 	return rc;
 }

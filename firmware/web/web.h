@@ -60,6 +60,7 @@ struct pb_web {
 					  * it, every request gets 503 "starting" */
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
 	struct pb_pool *pool;            /* server.c: handlers that may wait */
+	struct pb_health *health;        /* health.c: the write probe */
 };
 
 /* One request, from the first callback to completion. */
@@ -261,6 +262,13 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
 enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
 enum MHD_Result pb_handle_learning_review(struct pb_req *r);
+
+/* health.c: the write probe behind /healthz (its own thread and
+ * connection; the first probe runs before pb_health_start returns) */
+struct pb_health;
+struct pb_health *pb_health_start(const char *db_path);
+void pb_health_stop(struct pb_health *h);
+
 /* handlers */
 enum MHD_Result pb_handle_health(struct pb_req *r);
 enum MHD_Result pb_handle_modules(struct pb_req *r);

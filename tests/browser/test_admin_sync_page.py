@@ -1,7 +1,9 @@
 """The admin's uplink page in headless Chromium at 360 px: the state in
 Indonesian from pb-sync's keys, the power warning from pb-gpio's key, and
 "Kirim sekarang" sending the wake datagram (received by a unix socket the
-test binds where pb-sync would). Screenshot: build/screenshots/."""
+test binds where pb-sync would), and "not ready" while /healthz says the
+database cannot be written (the test holds its write lock past the
+probe's limit). Screenshot: build/screenshots/."""
 import os
 import socket
 import sqlite3
@@ -50,6 +52,20 @@ def test_admin_sync_page(browser):
         assert sock.recv(64) == b"now"
         w.until(lambda drv: "dimulai" in drv.find_element(By.ID, "sync-status").text)
         assert [e for e in d.get_log("browser") if e["level"] == "SEVERE"] == []
+        assert not d.find_element(By.ID, "sync-ready").is_displayed()
+        # writes cannot begin: the page says the box is not ready, and why
+        lock = sqlite3.connect(b.db_path(), timeout=30, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            WebDriverWait(d, 60).until(
+                lambda drv: drv.find_element(By.ID, "sync-ready").is_displayed())
+            ready = d.find_element(By.ID, "sync-ready").text
+            assert "Kotak belum siap" in ready and "write" in ready, ready
+        finally:
+            lock.execute("COMMIT")
+            lock.close()
+        WebDriverWait(d, 60).until(
+            lambda drv: not drv.find_element(By.ID, "sync-ready").is_displayed())
     finally:
         if sock is not None:
             sock.close()

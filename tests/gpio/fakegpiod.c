@@ -27,7 +27,10 @@
  *                    No separators: the FIFO is readable exactly while an
  *                    edge waits, like the kernel's fd, which is this FIFO.
  *   lineN.lock       flock()ed while the line is requested (the EBUSY a
- *                    second process gets from the kernel). */
+ *                    second process gets from the kernel).
+ *   no-chip          while this file exists there is no chip at all: every
+ *                    open fails with ENOENT (a board without the chip, the
+ *                    emulated machine of the image test). */
 #include <errno.h>
 #include <fcntl.h>
 #include <gpiod.h>
@@ -113,6 +116,14 @@ static struct gpiod_chip *chip_new(void)
 	struct gpiod_chip *c = calloc(1, sizeof(*c));
 	unsigned n = env != NULL ? (unsigned)strtoul(env, NULL, 10) : FAKE_LINES_DEFAULT;
 
+	char gone[PATH_MAX];
+
+	snprintf(gone, sizeof(gone), "%s/no-chip", fake_dir());
+	if (access(gone, F_OK) == 0) {
+		free(c);
+		errno = ENOENT;
+		return NULL;
+	}
 	if (c == NULL)
 		return NULL;
 	if (n == 0 || n > FAKE_LINES_MAX)

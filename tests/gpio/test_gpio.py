@@ -638,3 +638,49 @@ def test_valgrind_clean(make_box):
     with open(vlog) as f:
         report = f.read()
     assert "ERROR SUMMARY" not in report or "ERROR SUMMARY: 0 errors" in report, report
+
+
+def test_without_a_chip_keeps_running_and_says_why(make_box, tmp_path):
+    """A board without the configured chip (the emulated machine of the
+    image test has none): pb-gpio does not fail its unit. It tells systemd
+    it is up with the reason as its status, logs the reason once, keeps
+    pinging the watchdog, and takes the chip when it appears (SIGHUP looks
+    at once; otherwise every PB_GPIO_CHIP_RETRY_S)."""
+    path = str(tmp_path / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(30)
+    b = make_box(start_web=False)
+    gdir = os.path.join(b.dir, "gpio")
+    os.makedirs(gdir)
+    nochip = os.path.join(gdir, "no-chip")
+    open(nochip, "w").close()
+    exe = os.path.join(BUILD, "pb-gpio")
+    preload = ":".join([*asan_runtime(exe), os.path.join(BUILD, "tests", "libfakegpiod.so")])
+    d = Daemon([exe, "-c", b.conf, "-d"], os.path.join(b.dir, "pb-gpio.log"),
+               env={"FAKEGPIOD_DIR": gdir, "LD_PRELOAD": preload, "NOTIFY_SOCKET": path,
+                    "WATCHDOG_USEC": "600000"})
+    try:
+        first = sock.recv(4096).decode()
+        assert first.startswith("READY=1"), first
+        assert "STATUS=waiting for GPIO chip gpiochip0" in first, first
+        pings = 0
+        while pings < 3:
+            m = sock.recv(4096).decode()
+            pings += m == "WATCHDOG=1"
+        assert d.alive()
+        out = d.output()
+        assert "no GPIO chip 'gpiochip0'" in out and out.count("no GPIO chip") == 1, out
+        log = os.path.join(gdir, "lines.log")
+        assert not os.path.exists(log) or "request-output" not in open(log).read()
+        # the chip appears; SIGHUP makes pb-gpio look now
+        os.unlink(nochip)
+        d.proc.send_signal(signal.SIGHUP)
+        end = time.time() + 30
+        while not (os.path.exists(log) and f"request-events {BUTTON}" in open(log).read()):
+            assert d.alive() and time.time() < end, d.output()
+            time.sleep(0.05)
+        assert "GPIO chip 'gpiochip0' found" in d.output()
+    finally:
+        d.stop()
+        sock.close()

@@ -150,6 +150,13 @@ def test_firstboot_runs_before_the_daemons():
         assert d + ".service" in before
     assert "firstboot /boot/firmware/pusat-belajar.json" in u["Service"]["ExecStart"][0]
     assert "/boot/firmware" in u["Service"]["ReadWritePaths"][0]
+    # every boot, before the daemons share the database: its group and
+    # modes put right as root; a failure is logged and provisioning goes on
+    assert u["Service"]["ExecStartPre"] == [
+        "-/usr/bin/pbctl -c /etc/pusat-belajar/box.conf data mend"]
+    assert u["Service"]["UMask"] == ["0007"]
+    for d in DAEMONS:
+        assert read_unit(d)["Service"]["UMask"] == ["0007"], d
 
 
 def test_hotspot_units_use_rendered_files():

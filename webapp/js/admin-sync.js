@@ -1,11 +1,12 @@
 /* Admin: the uplink to the hub (GET /api/v1/admin/sync, refreshed every
  * REFRESH_MS) and "send now" (POST /api/v1/admin/sync/now), plus the
- * power warning pb-gpio reports. */
+ * power warning pb-gpio reports and "not ready" when /healthz says the
+ * database cannot be written. */
 (function () {
 	"use strict";
 
 	var REFRESH_MS = 10000;
-	var sync = null, error = null, note = "";
+	var sync = null, error = null, note = "", notReady = null;
 
 	function text(id, value) {
 		PB.$(id).textContent = value;
@@ -25,6 +26,8 @@
 			text("sync-error", error.message);
 		PB.show(PB.$("sync-login"), !!error && (error.status === 401 || error.status === 403));
 		text("sync-status", note);
+		PB.show(PB.$("sync-ready"), notReady !== null);
+		text("sync-ready-reason", notReady || "");
 		PB.show(PB.$("sync-view"), !!s);
 		if (!s)
 			return;
@@ -43,6 +46,10 @@
 	}
 
 	function load() {
+		PB.api("GET", "/healthz", null, function (err, data, status) {
+			notReady = status === 503 ? (data && data.database_error) || "" : null;
+			render();
+		});
 		PB.api("GET", "/api/v1/admin/sync", null, function (err, data) {
 			error = err;
 			sync = err ? null : data;
