@@ -457,7 +457,7 @@ static const char sql_attendance[] =
 	"  WHERE ($1::text IS NULL OR b.centre_id = $1)) "
 	"SELECT r.centre_id, coalesce(r.session_id, ''), r.box_id, r.seq, "
 	"r.id, r.type, coalesce(r.payload_json->>'nuptk', ''), "
-	"coalesce(r.payload_json->>'name', ''), "
+	"coalesce(r.payload_json->>'no_peserta', ''), coalesce(r.payload_json->>'name', ''), "
 	"coalesce(d.day, r.payload_json->>'day', ''), "
 	"r.wall_ms, r.clock_source, "
 	"to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
@@ -481,6 +481,7 @@ static const char sql_claims[] =
 	"  ORDER BY payload_json->>'claim_id', box_id, seq DESC) "
 	"SELECT b.centre_id, coalesce(d.p->>'session_id', s.p->>'session_id', ''), "
 	"d.p->>'claim_id', coalesce(s.p->>'nuptk', d.p->>'nuptk', ''), "
+	"coalesce(s.p->>'no_peserta', d.p->>'no_peserta', ''), "
 	"coalesce(s.p->>'name', d.p->>'name', ''), coalesce(s.p->>'item', d.p->>'item', ''), "
 	"coalesce(d.p->>'amount_rp', s.p->>'amount_rp', '0'), "
 	"CASE WHEN pay.claim_id IS NULL THEN 'no' ELSE 'yes' END, "
@@ -510,13 +511,13 @@ PGresult *hub_export_rows(PGconn *pg, const char *kind, const char *centre,
 	*unknown = 0;
 	if (strcmp(kind, "attendance") == 0) {
 		sql = sql_attendance;
-		*head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,name,day,"
+		*head = "centre_id,session_id,box_id,seq,record_id,type,nuptk,no_peserta,name,day,"
 			"wall_ms,clock_source,received_at,time_backwards";
-		*ncsv = 13;
+		*ncsv = 14;
 	} else if (strcmp(kind, "claims") == 0) {
 		sql = sql_claims;
-		*head = "centre_id,session_id,claim_id,nuptk,name,item,amount_rp,paid";
-		*ncsv = 8;
+		*head = "centre_id,session_id,claim_id,nuptk,no_peserta,name,item,amount_rp,paid";
+		*ncsv = 9;
 	} else {
 		*unknown = 1;
 		return NULL;

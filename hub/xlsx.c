@@ -13,11 +13,11 @@
 #include <string.h>
 
 /* columns of hub_export_rows("attendance"), as in its CSV */
-#define ATTENDANCE_COLUMNS 13
+#define ATTENDANCE_COLUMNS 14
 
 /* columns of hub_export_rows("claims") */
-enum { C_CENTRE, C_SESSION, C_CLAIM, C_NUPTK, C_NAME, C_ITEM, C_AMOUNT, C_PAID, C_ORIGIN,
-       C_TITLE };
+enum { C_CENTRE, C_SESSION, C_CLAIM, C_NUPTK, C_NO_PESERTA, C_NAME, C_ITEM, C_AMOUNT, C_PAID,
+       C_ORIGIN, C_TITLE };
 
 static json_t *sheet(const char *name, json_t *head, json_t *money, json_t *rows, json_t *sum)
 {
@@ -73,10 +73,11 @@ static json_t *claims_book(PGresult *res)
 				     "(tanpa asal)";
 		json_int_t amount = strtoll(PQgetvalue(res, i, C_AMOUNT), NULL, 10);
 		char key[512];
-		json_t *row = json_pack("[s, s, s, s, s, s, s, s, I, s]",
+		json_t *row = json_pack("[s, s, s, s, s, s, s, s, s, I, s]",
 			PQgetvalue(res, i, C_CENTRE), PQgetvalue(res, i, C_TITLE),
 			PQgetvalue(res, i, C_SESSION), PQgetvalue(res, i, C_CLAIM),
-			PQgetvalue(res, i, C_NUPTK), PQgetvalue(res, i, C_NAME),
+			PQgetvalue(res, i, C_NUPTK), PQgetvalue(res, i, C_NO_PESERTA),
+			PQgetvalue(res, i, C_NAME),
 			PQgetvalue(res, i, C_ITEM), origin, amount, paid);
 		if (row == NULL || json_array_append_new(rows, row) != 0)
 			goto out;
@@ -89,10 +90,10 @@ static json_t *claims_book(PGresult *res)
 			goto out;
 	}
 	book = json_pack("[o, o, o, o]",
-		sheet("Klaim", json_pack("[s, s, s, s, s, s, s, s, s, s]", "Pusat", "Kegiatan",
-			"ID kegiatan", "ID klaim", "NUPTK", "Nama", "Item", "Kabupaten/kota asal",
-			"Jumlah (Rp)", "Status"), json_pack("[i]", 8), json_incref(rows),
-		      json_pack("[i]", 8)),
+		sheet("Klaim", json_pack("[s, s, s, s, s, s, s, s, s, s, s]", "Pusat", "Kegiatan",
+			"ID kegiatan", "ID klaim", "NUPTK", "No Peserta", "Nama", "Item",
+			"Kabupaten/kota asal", "Jumlah (Rp)", "Status"), json_pack("[i]", 9),
+		      json_incref(rows), json_pack("[i]", 9)),
 		sheet("Per kabupaten-kota", json_pack("[s, s, s]", "Kabupaten/kota asal", "Klaim",
 			"Jumlah (Rp)"), json_pack("[i]", 2), group_rows(by_origin), json_pack("[i, i]", 1, 2)),
 		sheet("Per kegiatan", json_pack("[s, s, s, s, s]", "Pusat", "Kegiatan", "ID kegiatan",
@@ -116,7 +117,7 @@ static json_t *attendance_book(PGresult *res)
 	for (int i = 0; rows != NULL && i < n; i++) {
 		json_t *row = json_array();
 		for (int c = 0; row != NULL && c < ATTENDANCE_COLUMNS; c++)
-			json_array_append_new(row, c == 3 || c == 9 ?
+			json_array_append_new(row, c == 3 || c == 10 ?
 				json_integer(strtoll(PQgetvalue(res, i, c), NULL, 10)) :
 				json_string(PQgetvalue(res, i, c)));
 		if (row == NULL || json_array_append_new(rows, row) != 0) {
@@ -124,8 +125,9 @@ static json_t *attendance_book(PGresult *res)
 			return NULL;
 		}
 	}
-	return json_pack("[o]", sheet("Kehadiran", json_pack("[s, s, s, s, s, s, s, s, s, s, s, s, s]",
-		"Pusat", "ID kegiatan", "Kotak", "Urutan", "ID catatan", "Jenis", "NUPTK", "Nama",
+	return json_pack("[o]", sheet("Kehadiran", json_pack("[s, s, s, s, s, s, s, s, s, s, s, s, s, s]",
+		"Pusat", "ID kegiatan", "Kotak", "Urutan", "ID catatan", "Jenis", "NUPTK", "No Peserta",
+		"Nama",
 		"Tanggal", "Waktu (ms)", "Sumber jam", "Diterima hub", "Jam mundur"), json_array(),
 		rows, json_array()));
 }

@@ -27,6 +27,8 @@ const char *pb_att_strerror(enum pb_att_result r)
 	case PB_ATT_NAME_REQUIRED: return "not on the roster: give a name";
 	case PB_ATT_NOT_TODAY:     return "the session does not run on that day";
 	case PB_ATT_WITHDRAWN:     return "withdrawn from the roster";
+	case PB_ATT_NOT_ON_ROSTER: return "participant number not on the roster";
+	case PB_ATT_NOT_NUPTK:     return "no NUPTK and no participant number on the roster";
 	case PB_ATT_BAD_INPUT:     return "bad input";
 	case PB_ATT_DB:            return "database error";
 	}
@@ -73,15 +75,49 @@ int pb_att_status_present(const char *s)
 	return s != NULL && (strcmp(s, "present") == 0 || strcmp(s, "late") == 0);
 }
 
-int pb_att_is_late(const struct pb_kegiatan *k, int64_t wall_ms, unsigned late_after_min)
+static int minute_of_day(int64_t wall_ms)
 {
 	struct tm tm;
-	int h, m;
 
-	if (strlen(k->start_time) != 5 || sscanf(k->start_time, "%2d:%2d", &h, &m) != 2)
-		return 0;
 	local_tm(wall_ms, &tm);
-	return tm.tm_hour * 60 + tm.tm_min > h * 60 + m + (int)late_after_min;
+	return tm.tm_hour * 60 + tm.tm_min;
+}
+
+int pb_att_sitting_now(const struct pb_kegiatan *k, int64_t wall_ms)
+{
+	int m = minute_of_day(wall_ms), n = 1;
+
+	if (k->nsittings == 0)
+		return 0;
+	for (int i = 0; i < k->nsittings; i++)          /* sorted by start */
+		if (k->sittings[i].start_min <= m)
+			n = i + 1;
+	return n;
+}
+
+int pb_att_sitting_valid(const struct pb_kegiatan *k, int n)
+{
+	return k->nsittings == 0 ? n == 0 : n >= 1 && n <= k->nsittings;
+}
+
+int pb_att_sitting_jp(const struct pb_kegiatan *k, int n)
+{
+	return n >= 1 && n <= k->nsittings ? k->sittings[n - 1].jp : k->jp_per_day;
+}
+
+/* Late: more than late_after_min past the start of the sitting (or of
+ * the day without sittings). */
+int pb_att_is_late(const struct pb_kegiatan *k, int64_t wall_ms, unsigned late_after_min)
+{
+	int h, m, start;
+
+	if (k->nsittings > 0)
+		start = k->sittings[pb_att_sitting_now(k, wall_ms) - 1].start_min;
+	else if (strlen(k->start_time) == 5 && sscanf(k->start_time, "%2d:%2d", &h, &m) == 2)
+		start = h * 60 + m;
+	else
+		return 0;
+	return minute_of_day(wall_ms) > start + (int)late_after_min;
 }
 
 int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
@@ -97,23 +133,6 @@ int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return step == SQLITE_DONE || step == SQLITE_ROW ? n : -1;
-}
-
-int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1])
-{
-	size_t n = 0;
-
-	if (typed == NULL || strlen(typed) > PB_NUPTK_TYPED_MAX)
-		return -1;
-	for (; *typed; typed++) {
-		if (*typed < '0' || *typed > '9')
-			continue;
-		if (n == PB_NUPTK_LEN)
-			return -1;
-		out[n++] = *typed;
-	}
-	out[n] = '\0';
-	return n == PB_NUPTK_LEN ? 0 : -1;
 }
 
 int pb_att_day_held(const char *day)
@@ -200,6 +219,7 @@ json_t *pb_att_clock_suspects(sqlite3 *db)
 			"why", (const char *)sqlite3_column_text(st, 9));
 		if (o == NULL)
 			goto fail;
+		pb_person_json(o, (const char *)sqlite3_column_text(st, 2));
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 			int64_t step_ms = sqlite3_column_int64(st, 7);
 			int64_t fixed = sqlite3_column_int64(st, 5) + step_ms;
@@ -232,6 +252,66 @@ static int time_valid(const char *s)
 	       isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[3]) &&
 	       isdigit((unsigned char)s[4]) && (s[0] - '0') * 10 + (s[1] - '0') < 24 &&
 	       s[3] < '6';
+}
+
+static int time_minutes(const char *s)
+{
+	return ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+}
+
+/* A session's sittings from JSON [{label?, start, end, jp}] into k:
+ * 0, or -1 when they are not 0 to PB_SITTINGS_MAX windows in order
+ * without overlap, each with 1 to PB_KEGIATAN_JP_MAX JP. */
+static int sittings_parse(const json_t *a, struct pb_kegiatan *k)
+{
+	const json_t *s;
+	size_t i;
+
+	k->nsittings = 0;
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > PB_SITTINGS_MAX)
+		return -1;
+	json_array_foreach(a, i, s) {
+		struct pb_sitting *t = &k->sittings[i];
+		const char *label = json_string_value(json_object_get(s, "label"));
+		const char *start = json_string_value(json_object_get(s, "start"));
+		const char *end = json_string_value(json_object_get(s, "end"));
+		const json_t *jp = json_object_get(s, "jp");
+
+		if (json_object_get(s, "label") != NULL && label == NULL)
+			return -1;
+		if (label != NULL && !pb_text_valid(label, PB_SITTING_LABEL_MAX))
+			return -1;
+		if (start == NULL || end == NULL || !time_valid(start) || !time_valid(end) ||
+		    !json_is_integer(jp) || json_integer_value(jp) < 1 ||
+		    json_integer_value(jp) > PB_KEGIATAN_JP_MAX)
+			return -1;
+		if (label != NULL && label[0] != '\0')
+			snprintf(t->label, sizeof(t->label), "%s", label);
+		else
+			snprintf(t->label, sizeof(t->label), "Sesi %zu", i + 1);
+		snprintf(t->start, sizeof(t->start), "%s", start);
+		snprintf(t->end, sizeof(t->end), "%s", end);
+		t->start_min = time_minutes(start);
+		t->end_min = time_minutes(end);
+		t->jp = (int)json_integer_value(jp);
+		if (t->end_min <= t->start_min || (i > 0 && t->start_min < t[-1].end_min))
+			return -1;
+		k->nsittings = (int)i + 1;
+	}
+	return 0;
+}
+
+static json_t *sittings_json(const struct pb_kegiatan *k)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a != NULL && i < k->nsittings; i++)
+		json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:s, s:i}", "no", i + 1,
+			"label", k->sittings[i].label, "start", k->sittings[i].start,
+			"end", k->sittings[i].end, "jp", k->sittings[i].jp));
+	return a;
 }
 
 /* Two or four decimal digits, already checked to be digits. */
@@ -372,7 +452,8 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	const char *start = str_field(in, "start_date", NULL);
 	const char *start_time = str_field(in, "start_time", "");
 	const json_t *fac = json_object_get(in, "facilitators"), *f;
-	char uid[PB_ID_HEX_LEN + 1], *facs = NULL;
+	char uid[PB_ID_HEX_LEN + 1], *facs = NULL, *sits = NULL;
+	struct pb_kegiatan ks;
 	unsigned char secret[PB_CODE_SECRET_LEN];
 	int days = 1, jp = 0;
 	size_t i;
@@ -401,6 +482,8 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 		*bad = "start_time";
 	else if (fac != NULL && (!json_is_array(fac) || json_array_size(fac) > PB_KEGIATAN_FAC_MAX))
 		*bad = "facilitators";
+	else if (sittings_parse(json_object_get(in, "sittings"), &ks) != 0)
+		*bad = "sittings";
 	json_array_foreach(fac, i, f)
 		if (*bad == NULL && (!json_is_string(f) ||
 				     !pb_text_valid(json_string_value(f), PB_ROSTER_TEXT_MAX)))
@@ -409,8 +492,11 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 		return PB_ATT_BAD_INPUT;
 
 	facs = fac != NULL ? json_dumps(fac, JSON_COMPACT) : strdup("[]");
-	if (facs == NULL)
-		return PB_ATT_DB;
+	payload = sittings_json(&ks);
+	sits = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
+	json_decref(payload);
+	if (facs == NULL || sits == NULL)
+		goto out;
 	if (given_uid != NULL)
 		snprintf(uid, sizeof(uid), "%s", given_uid);
 	else
@@ -418,8 +504,8 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	pb_code_secret_new(secret);
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
-		"facilitators, code_secret, created_by, created_ms, start_time) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &st, NULL)
+		"facilitators, code_secret, created_by, created_ms, start_time, sittings) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL)
 	    != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
@@ -435,13 +521,15 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	sqlite3_bind_text(st, 11, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, pb_clock_wall_ms());
 	sqlite3_bind_text(st, 13, start_time, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, sits, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
-	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:s}",
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:s, s:o}",
 			    "id", uid, "title", title, "mode", mode, "kk", kk, "subject", subject,
 			    "start_date", start, "start_time", start_time, "days", days, "jp_per_day", jp,
-			    "facilitators", json_loads(facs, 0, NULL), "by", actor);
+			    "facilitators", json_loads(facs, 0, NULL), "by", actor,
+			    "sittings", json_loads(sits, 0, NULL));
 	if (pb_att_record(db, "attendance.session", payload, actor, client) != 0)
 		goto out;
 	rc = PB_ATT_OK;
@@ -449,6 +537,7 @@ out:
 	sodium_memzero(secret, sizeof(secret));
 	sqlite3_finalize(st);
 	free(facs);
+	free(sits);
 	return rc;
 }
 
@@ -510,7 +599,7 @@ enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *
 }
 
 #define KEGIATAN_COLS "id, uid, title, mode, kk, subject, start_date, days, jp_per_day, " \
-		      "code_secret, facilitators, start_time"
+		      "code_secret, facilitators, start_time, sittings"
 
 static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
 {
@@ -527,6 +616,12 @@ static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
 	if (sqlite3_column_bytes(st, 9) == PB_CODE_SECRET_LEN)
 		memcpy(k->secret, sqlite3_column_blob(st, 9), PB_CODE_SECRET_LEN);
 	col_text(k->start_time, sizeof(k->start_time), st, 11);
+	{
+		json_t *a = json_loads((const char *)sqlite3_column_text(st, 12), 0, NULL);
+		if (sittings_parse(a, k) != 0)       /* stored checked: never */
+			k->nsittings = 0;
+		json_decref(a);
+	}
 }
 
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
@@ -554,11 +649,12 @@ json_t *pb_kegiatan_json(const struct pb_kegiatan *k)
 	char today[PB_DAY_LEN + 1];
 
 	pb_att_today(today);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b, s:o}",
 			 "id", (json_int_t)k->id, "uid", k->uid, "title", k->title,
 			 "mode", k->mode, "kk", k->kk, "subject", k->subject,
 			 "start_date", k->start_date, "start_time", k->start_time, "days", k->days,
-			 "jp_per_day", k->jp_per_day, "today", pb_att_day_index(k, today) >= 0);
+			 "jp_per_day", k->jp_per_day, "today", pb_att_day_index(k, today) >= 0,
+			 "sittings", sittings_json(k));
 }
 
 static json_t *kegiatan_row_json(sqlite3_stmt *st, void *ctx)
@@ -635,10 +731,11 @@ static json_t *att_row_json(sqlite3_stmt *st)
 {
 	struct tm tm;
 	char hhmm[8];
+	json_t *o;
 
 	local_tm(sqlite3_column_int64(st, 12), &tm);
 	strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
-	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
+	o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
 			 "s:I, s:s, s:s, s:s, s:I, s:b}",
 		"id", (json_int_t)sqlite3_column_int64(st, 0),
 		"uid", (const char *)sqlite3_column_text(st, 1),
@@ -658,6 +755,8 @@ static json_t *att_row_json(sqlite3_stmt *st)
 		"boot_id", (const char *)sqlite3_column_text(st, 14),
 		"mono_ms", (json_int_t)sqlite3_column_int64(st, 15),
 		"signature", sqlite3_column_int(st, 16));
+	pb_person_json(o, (const char *)sqlite3_column_text(st, 4));
+	return o;
 }
 
 static json_t *att_by_id(sqlite3 *db, int64_t id)
@@ -675,22 +774,24 @@ static json_t *att_by_id(sqlite3 *db, int64_t id)
 	return o;
 }
 
-/* Id of the check-in (kind checkin) or of the latest event; 0 if none. */
+/* Id of the check-in (kind checkin) or of the latest event of a sitting;
+ * 0 if none. */
 static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
-			  const char *nuptk, int checkin_only)
+			  const char *nuptk, int sitting, int checkin_only)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t id = -1;
 
 	if (sqlite3_prepare_v2(db, checkin_only ?
 		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
-		"AND kind = 'checkin'" :
+		"AND sitting = ?4 AND kind = 'checkin'" :
 		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
-		"ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		"AND sitting = ?4 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, sitting);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW: id = sqlite3_column_int64(st, 0); break;
 	case SQLITE_DONE: id = 0; break;
@@ -743,7 +844,7 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 			const char *day, const char *nuptk, const char *kind, const char *status,
 			const char *name, const char *school, int walk_in, const char *sig,
 			const char *reason, const char *actor, const char *client,
-			const char *device, int64_t *id)
+			const char *device, int sitting, int64_t *id)
 {
 	sqlite3_stmt *st = NULL;
 	struct pb_stamp now;
@@ -757,8 +858,8 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
 		"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
-		"mono_ms, status_code) "
-		"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+		"mono_ms, status_code, sitting) "
+		"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
@@ -769,6 +870,7 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 	sqlite3_bind_text(st, 6, pb_att_status_present(status) ? "present" : "absent", -1,
 			  SQLITE_STATIC);
 	sqlite3_bind_text(st, 19, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 20, sitting);
 	sqlite3_bind_text(st, 7, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, school != NULL ? school : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, walk_in);
@@ -794,6 +896,8 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 			    "walk_in", walk_in, "reason", reason != NULL ? reason : "",
 			    "by", actor, "stamp", pb_att_stamp_json(&now),
 			    "signature", sig != NULL ? json_loads(sig, 0, NULL) : json_null());
+	pb_person_json(payload, nuptk);
+	json_object_set_new(payload, "sitting", json_integer(sitting));
 	snprintf(type, sizeof(type), "attendance.%s", kind);
 	rc = pb_att_record(db, type, payload, strcmp(actor, "peserta") == 0 ? NULL : actor, client);
 out:
@@ -839,6 +943,17 @@ static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
 static struct checkin_job *queue_head, *queue_tail;
 static int queue_leader;
 
+/* A participant number the roster lacks: no walk-in by number. Digits
+ * only read as a NUPTK typed wrong. */
+static enum pb_att_result not_on_roster(const char *key)
+{
+	size_t i = 1;
+
+	while (key[i] >= '0' && key[i] <= '9')
+		i++;
+	return key[i] == '#' || key[i] == '\0' ? PB_ATT_NOT_NUPTK : PB_ATT_NOT_ON_ROSTER;
+}
+
 /* One check-in inside the batch's transaction. */
 static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, json_t **out)
 {
@@ -851,7 +966,7 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 	*out = NULL;
 	if (pb_db_exec(db, "SAVEPOINT checkin") != 0)
 		return PB_ATT_DB;
-	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, 1);
+	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, c->sitting, 1);
 	if (id < 0)
 		goto out;
 	if (id > 0) {
@@ -878,6 +993,10 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 		rc = PB_ATT_WITHDRAWN;
 		goto out;
 	}
+	if (found == 1 && pb_person_is_peserta(c->nuptk)) {
+		rc = not_on_roster(c->nuptk);  /* numbers come from the roster only */
+		goto out;
+	}
 	if (found == 1) {
 		if (c->name == NULL || c->name[0] == '\0') {
 			rc = PB_ATT_NAME_REQUIRED;
@@ -889,7 +1008,7 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 	if (insert_event(db, c->kegiatan_id, kuid, c->day, c->nuptk, "checkin",
 			 c->status != NULL ? c->status : "present", name,
 			 school, found == 1, c->signature, "", "peserta", c->client, c->device,
-			 &id) != 0)
+			 c->sitting, &id) != 0)
 		goto out;
 	*out = att_by_id(db, id);
 	if (*out == NULL)
@@ -912,7 +1031,7 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 
 	*existing = NULL;
 	*walk_in = 0;
-	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, 1);
+	id = find_event(db, c->kegiatan_id, c->day, c->nuptk, c->sitting, 1);
 	if (id < 0)
 		return PB_ATT_DB;
 	if (id > 0) {
@@ -931,6 +1050,8 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 		return PB_ATT_DB;
 	if (found == 2)
 		return PB_ATT_WITHDRAWN;
+	if (found == 1 && pb_person_is_peserta(c->nuptk))
+		return not_on_roster(c->nuptk);
 	*walk_in = found == 1;
 	return PB_ATT_OK;
 }
@@ -995,7 +1116,7 @@ enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_
 }
 
 enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
-			       const char *nuptk, const char *status, const char *reason,
+			       int sitting, const char *nuptk, const char *status, const char *reason,
 			       const char *name, const char *school, const char *actor,
 			       const char *client, json_t **out)
 {
@@ -1012,7 +1133,7 @@ enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const c
 		rc = locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
 		goto out;
 	}
-	prev = find_event(db, k->id, day, nuptk, 0);
+	prev = find_event(db, k->id, day, nuptk, sitting, 0);
 	found = pb_att_roster_find(db, k->id, nuptk, rname, sizeof(rname), rschool, sizeof(rschool));
 	if (prev < 0 || found < 0)
 		goto out;
@@ -1034,7 +1155,7 @@ enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const c
 		snprintf(rschool, sizeof(rschool), "%s", school != NULL ? school : "");
 	}
 	if (insert_event(db, k->id, k->uid, day, nuptk, prev > 0 ? "correction" : "mark", status,
-			 rname, rschool, found == 1, NULL, reason, actor, client, "", &id) != 0)
+			 rname, rschool, found == 1, NULL, reason, actor, client, "", sitting, &id) != 0)
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
@@ -1148,23 +1269,28 @@ out:
 	return rc;
 }
 
-json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
+json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, int sitting)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *res = NULL, *rows = json_array(), *totals = json_array();
+	json_t *res = NULL, *rows = json_array(), *totals = json_array(), *jps = json_array();
 	int present = 0, not_yet = 0, walk_ins = 0, absent = 0, late = 0, excused = 0, sick = 0;
 	int step, locked;
+	char *jp_text = NULL;
 
-	if (rows == NULL || totals == NULL)
+	for (int i = 0; jps != NULL && i < k->nsittings; i++)
+		json_array_append_new(jps, json_integer(k->sittings[i].jp));
+	jp_text = jps != NULL ? json_dumps(jps, JSON_COMPACT) : NULL;
+	json_decref(jps);
+	if (rows == NULL || totals == NULL || jp_text == NULL)
 		goto fail;
 	locked = pb_att_is_locked(db, k->id, day);
 	if (locked < 0)
 		goto fail;
 	if (sqlite3_prepare_v2(db,
 		"WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
-		"  WHERE kegiatan_id = ?1 AND day = ?2 GROUP BY nuptk), "
+		"  WHERE kegiatan_id = ?1 AND day = ?2 AND sitting = ?3 GROUP BY nuptk), "
 		"ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
-		"  AND day = ?2 AND kind = 'checkin'), "
+		"  AND day = ?2 AND sitting = ?3 AND kind = 'checkin'), "
 		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
 		"  UNION SELECT nuptk FROM latest) "
 		"SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
@@ -1177,6 +1303,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, sitting);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *status = (const char *)sqlite3_column_text(st, 4);
 		int walk_in = sqlite3_column_int(st, 6);
@@ -1210,6 +1337,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 			"reason", (const char *)sqlite3_column_text(st, 9));
 		if (o == NULL)
 			goto fail;
+		pb_person_json(o, (const char *)sqlite3_column_text(st, 0));
 		/* a signature shows only while the teacher counts as attending;
 		 * after a correction to absent it stays in the record, hidden */
 		if (sqlite3_column_type(st, 8) != SQLITE_NULL && pb_att_status_present(status))
@@ -1231,21 +1359,32 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 	if (step != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
-	/* JP per teacher over the whole session: days whose latest event says present */
+	/* JP per teacher over the whole session: the sittings (the days, without
+	 * sittings) whose latest event says present, each with its JP (?3:
+	 * the sittings' JP as a JSON array) */
 	if (sqlite3_prepare_v2(db,
 		"SELECT a.nuptk, COALESCE((SELECT name FROM roster WHERE kegiatan_id = ?1 "
-		"  AND nuptk = a.nuptk), a.name), COUNT(*) FROM attendance a "
+		"  AND nuptk = a.nuptk), a.name), COUNT(DISTINCT a.day), COUNT(*), "
+		"  SUM(CASE WHEN a.sitting = 0 THEN ?2 "
+		"    ELSE json_extract(?3, '$[' || (a.sitting - 1) || ']') END) FROM attendance a "
 		"JOIN (SELECT MAX(id) AS id FROM attendance WHERE kegiatan_id = ?1 "
-		"  GROUP BY day, nuptk) l ON a.id = l.id WHERE a.status = 'present' "
+		"  GROUP BY day, nuptk, sitting) l ON a.id = l.id WHERE a.status = 'present' "
 		"GROUP BY a.nuptk ORDER BY 2 COLLATE NOCASE", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
+	sqlite3_bind_int(st, 2, k->jp_per_day);
+	sqlite3_bind_text(st, 3, jp_text, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int d = sqlite3_column_int(st, 2);
-		json_array_append_new(totals, json_pack("{s:s, s:s, s:i, s:i}",
+		json_t *t = json_pack("{s:s, s:s, s:i, s:i}",
 			"nuptk", (const char *)sqlite3_column_text(st, 0),
 			"name", (const char *)sqlite3_column_text(st, 1),
-			"days_present", d, "jp", d * k->jp_per_day));
+			"days_present", d, "jp", sqlite3_column_int(st, 4));
+		if (t != NULL && k->nsittings > 0)
+			json_object_set_new(t, "sittings_present",
+					    json_integer(sqlite3_column_int(st, 3)));
+		pb_person_json(t, (const char *)sqlite3_column_text(st, 0));
+		json_array_append_new(totals, t);
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
@@ -1255,11 +1394,18 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day)
 		"locked", locked, "rows", rows,
 		"counts", "present", present, "late", late, "excused", excused, "sick", sick,
 		"absent", absent, "not_yet", not_yet, "walk_in", walk_ins, "jp_totals", totals);
+	if (res != NULL && k->nsittings > 0) {
+		json_object_set_new(res, "sitting", json_integer(sitting));
+		json_object_set_new(res, "sitting_label",
+				    json_string(k->sittings[sitting - 1].label));
+	}
+	free(jp_text);
 	return res;
 fail:
 	sqlite3_finalize(st);
 	json_decref(rows);
 	json_decref(totals);
+	free(jp_text);
 	return NULL;
 }
 
@@ -1287,12 +1433,13 @@ char *pb_att_day_csv(const json_t *day, size_t *len)
 
 	if (f == NULL)
 		return NULL;
-	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Sekolah", "NPSN",
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "No Peserta", "Nama", "Sekolah", "NPSN",
 		"Status", "Waktu", "Cara", "Walk-in", "Alasan", NULL });
 	json_array_foreach(rows, i, r) {
 		snprintf(no, sizeof(no), "%zu", i + 1);
 		pb_csv_write_row(f, (const char *[]){ no,
 			jstr(r, "nuptk"),
+			jstr(r, "no_peserta"),
 			jstr(r, "name"),
 			jstr(r, "school"),
 			jstr(r, "npsn"),
@@ -1321,13 +1468,15 @@ char *pb_att_jp_csv(const json_t *day, size_t *len)
 
 	if (f == NULL)
 		return NULL;
-	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "Nama", "Hari hadir", "JP", NULL });
+	pb_csv_write_row(f, (const char *[]){ "No", "NUPTK", "No Peserta", "Nama", "Hari hadir", "JP",
+		NULL });
 	json_array_foreach(json_object_get(day, "jp_totals"), i, t) {
 		snprintf(no, sizeof(no), "%zu", i + 1);
 		snprintf(days, sizeof(days), "%lld",
 			 (long long)json_integer_value(json_object_get(t, "days_present")));
 		snprintf(jp, sizeof(jp), "%lld", (long long)json_integer_value(json_object_get(t, "jp")));
-		pb_csv_write_row(f, (const char *[]){ no, jstr(t, "nuptk"), jstr(t, "name"), days, jp,
+		pb_csv_write_row(f, (const char *[]){ no, jstr(t, "nuptk"), jstr(t, "no_peserta"),
+			jstr(t, "name"), days, jp,
 						      NULL });
 	}
 	if (fclose(f) != 0) {

@@ -20,6 +20,17 @@
 #define PB_REASON_MAX         300     /* bytes of a mark's reason */
 #define PB_DAY_LEN            10      /* YYYY-MM-DD */
 
+#define PB_SITTINGS_MAX      8    /* sittings (sesi) in a session's day */
+#define PB_SITTING_LABEL_MAX 40   /* bytes of a sitting's label */
+
+/* One sitting of a day: minutes after midnight [start, end), its JP. */
+struct pb_sitting {
+	char label[PB_SITTING_LABEL_MAX + 1];
+	char start[6], end[6];       /* HH:MM */
+	int start_min, end_min;
+	int jp;
+};
+
 struct pb_kegiatan {
 	int64_t id;
 	char uid[PB_ID_HEX_LEN + 1];
@@ -31,8 +42,19 @@ struct pb_kegiatan {
 	char start_time[6];          /* HH:MM the day starts ("" none): lateness */
 	int days;
 	int jp_per_day;
+	int nsittings;               /* 0: the day is one sitting */
+	struct pb_sitting sittings[PB_SITTINGS_MAX];
 	unsigned char secret[PB_CODE_SECRET_LEN];
 };
+
+/* The sitting a check-in made at wall_ms belongs to: 0 without sittings;
+ * else the one whose window holds that time, before the first the first,
+ * between two or after the last the last one started. */
+int pb_att_sitting_now(const struct pb_kegiatan *k, int64_t wall_ms);
+/* 1 if n names a sitting of k (0 when k has none). */
+int pb_att_sitting_valid(const struct pb_kegiatan *k, int n);
+/* The JP a sitting counts (the day's JP for sitting 0). */
+int pb_att_sitting_jp(const struct pb_kegiatan *k, int n);
 
 enum pb_att_result {
 	PB_ATT_OK = 0,
@@ -44,6 +66,8 @@ enum pb_att_result {
 	PB_ATT_NAME_REQUIRED,     /* not on the roster: a walk-in needs a name */
 	PB_ATT_NOT_TODAY,         /* the day is outside the session's days */
 	PB_ATT_WITHDRAWN,         /* the hub withdrew this teacher from the roster */
+	PB_ATT_NOT_ON_ROSTER,     /* a participant number the roster lacks (no walk-in) */
+	PB_ATT_NOT_NUPTK,         /* the same, all digits: most likely a NUPTK typo */
 	PB_ATT_BAD_INPUT,
 	PB_ATT_DB,
 };
@@ -115,6 +139,7 @@ struct pb_checkin {
 	const char *device;
 	unsigned per_client_max;
 	const char *status;       /* present or late */
+	int sitting;              /* pb_att_sitting_now() */
 };
 
 /* What a check-in would meet now, without writing (the lookup refuses
@@ -125,18 +150,14 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 					size_t nlen, char *school, size_t slen, int *walk_in,
 					json_t **existing);
 
-/* The 16 digits of a NUPTK as typed (spaces, dashes and other non-digits
- * dropped); 0, or -1 when that is not 16 digits. */
-#define PB_NUPTK_TYPED_MAX 64      /* bytes of a NUPTK as typed */
-int pb_att_nuptk_typed(const char *typed, char out[PB_NUPTK_LEN + 1]);
-
 /* Record a check-in. *out gets the record (new or existing) as JSON. */
 enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);
 
-/* A facilitator's mark (status present|absent, with a reason); a new
- * event over an earlier one is a correction. */
+/* A facilitator's mark (status present|absent, with a reason) for one
+ * sitting (0 without sittings); a new event over an earlier one of the
+ * same sitting is a correction. */
 enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
-			       const char *nuptk, const char *status, const char *reason,
+			       int sitting, const char *nuptk, const char *status, const char *reason,
 			       const char *name, const char *school, const char *actor,
 			       const char *client, json_t **out);
 
@@ -150,8 +171,9 @@ enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const 
 				const char *client);
 int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day);
 
-/* The day view: rows of roster + events, counts, JP totals. */
-json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day);
+/* The day view of one sitting (0 without sittings): rows of roster +
+ * events, counts, JP totals over every day and sitting. */
+json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, int sitting);
 /* The same as CSV text (malloc'd), cells quoted and formula-neutralised. */
 char *pb_att_day_csv(const json_t *day, size_t *len);
 

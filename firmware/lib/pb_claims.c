@@ -240,6 +240,7 @@ static json_t *claim_row_json(sqlite3_stmt *st)
 		"by", col_str(st, 25));
 	if (o == NULL)
 		return NULL;
+	pb_person_json(o, col_str(st, 4));
 	if (sqlite3_column_type(st, 20) != SQLITE_NULL &&
 	    strcmp(col_str(st, 20), "submit") != 0)
 		json_object_set_new(o, "decision", json_pack("{s:s, s:s, s:s, s:I, s:s}",
@@ -424,8 +425,9 @@ static int proof_checkin(sqlite3 *db, int64_t kegiatan_id, const char *uid, int6
 	return rc;
 }
 
-/* Was the teacher present that day (the latest attendance event says
- * present)? 1 yes (name and school filled), 0 no, -1 error. */
+/* Was the teacher present that day (in any sitting, by the latest
+ * attendance event of each)? 1 yes (name and school filled), 0 no, -1
+ * error. */
 static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const char *nuptk,
 		    char *name, size_t nlen, char *school, size_t slen)
 {
@@ -436,7 +438,9 @@ static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const cha
 		"SELECT a.status, COALESCE(r.name, a.name), COALESCE(NULLIF(r.school, ''), "
 		"  NULLIF(a.school, ''), r.npsn, '') FROM attendance a "
 		"LEFT JOIN roster r ON r.kegiatan_id = a.kegiatan_id AND r.nuptk = a.nuptk "
-		"WHERE a.kegiatan_id = ?1 AND a.day = ?2 AND a.nuptk = ?3 ORDER BY a.id DESC LIMIT 1",
+		"WHERE a.id IN (SELECT MAX(id) FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 "
+		"  AND nuptk = ?3 GROUP BY sitting) "
+		"ORDER BY a.status = 'present' DESC, a.id DESC LIMIT 1",
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
@@ -689,6 +693,7 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 		"signature", c->dpr_signature != NULL ? json_loads(c->dpr_signature, 0, NULL) :
 			     json_null(),
 		"why", why, "by", c->actor, "stamp", pb_att_stamp_json(&now));
+	pb_person_json(payload, c->nuptk);
 	if (pb_att_record(db, "claim.submit", payload, peserta_null(c->actor), c->client) != 0)
 		goto out;
 	if (insert_event(db, id, uid, k.uid, "submit", pay, "", "", c->actor, c->client, NULL) != 0)
@@ -962,6 +967,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			snprintf(nuptk, sizeof(nuptk), "%s", n);
 			cur = json_pack("{s:s, s:s, s:s}", "nuptk", n, "name", col_str(st, 1),
 					"school", col_str(st, 2));
+			pb_person_json(cur, n);
 			days = json_array();
 			if (cur == NULL || days == NULL)
 				goto fail;
@@ -1029,13 +1035,14 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 	FILE *f = open_memstream(&buf, &blen);
 	const json_t *r, *tot = json_object_get(nom, "totals");
 	char no[16], days[16], amt[PB_ITEM_COUNT][24], total[24];
-	const char *head[PB_ITEM_COUNT + 8], *cells[PB_ITEM_COUNT + 8];
+	const char *head[PB_ITEM_COUNT + 9], *cells[PB_ITEM_COUNT + 9];
 	int h = 0;
 
 	if (f == NULL)
 		return NULL;
 	head[h++] = "No";
 	head[h++] = "NUPTK";
+	head[h++] = "No Peserta";
 	head[h++] = "Nama";
 	head[h++] = "Sekolah";
 	head[h++] = "Hari";
@@ -1055,6 +1062,7 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 			 (long long)json_integer_value(json_object_get(r, "days")));
 		cells[c++] = no;
 		cells[c++] = jstr(r, "nuptk");
+		cells[c++] = jstr(r, "no_peserta");
 		cells[c++] = jstr(r, "name");
 		cells[c++] = jstr(r, "school");
 		cells[c++] = days;
@@ -1072,6 +1080,7 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 	}
 	{
 		int c = 0;
+		cells[c++] = "";
 		cells[c++] = "";
 		cells[c++] = "";
 		cells[c++] = "JUMLAH";

@@ -318,7 +318,26 @@ int pb_payee_save(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	return rc;
 }
 
-/* The roster's payee rows, then the teachers' own accounts over them. */
+/* A teacher without a NUPTK is found by their participant number, as
+ * the attendance and claims answers name them (no_peserta). */
+static void rekey_peserta(json_t *map)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	char nuptk[PB_NUPTK_LEN + 1], num[PB_NO_PESERTA_MAX + 1];
+
+	json_object_foreach_safe(map, tmp, key, v) {
+		if (!pb_person_is_peserta(key))
+			continue;
+		pb_person_split(key, nuptk, num);
+		json_object_set(map, num, v);
+		json_object_del(map, key);
+	}
+}
+
+/* The roster's payee rows, then the teachers' own accounts over them
+ * (keyed by NUPTK, or by participant number without one). */
 json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 {
 	sqlite3_stmt *st = NULL;
@@ -372,6 +391,7 @@ json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 	if (step != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
+	rekey_peserta(out);
 	return out;
 fail:
 	sqlite3_finalize(st);
@@ -428,6 +448,7 @@ const char *pb_payee_bank_set(sqlite3 *db, const struct pb_kegiatan *k, const ch
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
 	detail = json_pack("{s:s, s:s}", "session_id", session_uid, "nuptk", nuptk);
+	pb_person_json(detail, nuptk);
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	if (text == NULL || pb_audit_add(db, actor, "claims.bank", text, client) != 0 ||
 	    pb_db_commit(db) != 0)

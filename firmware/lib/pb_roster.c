@@ -26,6 +26,122 @@ int pb_nuptk_valid(const char *s)
 	return digits(s, PB_NUPTK_LEN);
 }
 
+static int peserta_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '/' ||
+	       c == '-';
+}
+
+/* The participant number typed, upper case without spaces, into out. */
+static int peserta_typed(const char *typed, char out[PB_NO_PESERTA_MAX + 1])
+{
+	size_t n = 0;
+	char c;
+
+	for (; *typed; typed++) {
+		c = *typed;
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (!peserta_char(c) || n == PB_NO_PESERTA_MAX)
+			return -1;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+static int peserta_key(const char *typed, char key[PB_NUPTK_LEN + 1]);
+
+/* What people type between a NUPTK's digit groups */
+#define NUPTK_SEPARATORS " \t-."
+
+int pb_person_key(const char *typed, char key[PB_NUPTK_LEN + 1])
+{
+	size_t n = 0, i;
+
+	if (typed == NULL || strlen(typed) > PB_PERSON_TYPED_MAX)
+		return -1;
+	for (i = 0; typed[i] != '\0'; i++) {
+		if (strchr(NUPTK_SEPARATORS, typed[i]) != NULL)
+			continue;
+		if (typed[i] < '0' || typed[i] > '9' || n == PB_NUPTK_LEN) {
+			n = PB_NUPTK_LEN + 1;
+			break;
+		}
+		key[n++] = typed[i];
+	}
+	if (n == PB_NUPTK_LEN) {
+		key[n] = '\0';
+		return 0;
+	}
+	return peserta_key(typed, key);
+}
+
+static int peserta_key(const char *typed, char key[PB_NUPTK_LEN + 1])
+{
+	char num[PB_NO_PESERTA_MAX + 1];
+	size_t n;
+
+	if (peserta_typed(typed, num) != 0)
+		return -1;
+	key[0] = '#';
+	n = strlen(num);
+	memcpy(key + 1, num, n);
+	memset(key + 1 + n, '#', PB_NUPTK_LEN - 1 - n);
+	key[PB_NUPTK_LEN] = '\0';
+	return 0;
+}
+
+int pb_person_is_peserta(const char *key)
+{
+	size_t i = 1;
+
+	if (key == NULL || strlen(key) != PB_NUPTK_LEN || key[0] != '#')
+		return 0;
+	while (i < PB_NUPTK_LEN && peserta_char(key[i]))
+		i++;
+	if (i == 1)
+		return 0;
+	while (i < PB_NUPTK_LEN && key[i] == '#')
+		i++;
+	return i == PB_NUPTK_LEN;
+}
+
+int pb_person_valid(const char *key)
+{
+	return pb_nuptk_valid(key) || pb_person_is_peserta(key);
+}
+
+void pb_person_split(const char *key, char nuptk[PB_NUPTK_LEN + 1],
+		     char no_peserta[PB_NO_PESERTA_MAX + 1])
+{
+	size_t n = 0;
+
+	nuptk[0] = no_peserta[0] = '\0';
+	if (pb_person_is_peserta(key)) {
+		while (n < PB_NO_PESERTA_MAX && key[n + 1] != '#') {
+			no_peserta[n] = key[n + 1];
+			n++;
+		}
+		no_peserta[n] = '\0';
+	} else if (key != NULL) {
+		snprintf(nuptk, PB_NUPTK_LEN + 1, "%s", key);
+	}
+}
+
+void pb_person_json(json_t *o, const char *key)
+{
+	char nuptk[PB_NUPTK_LEN + 1], no_peserta[PB_NO_PESERTA_MAX + 1];
+
+	if (o == NULL)
+		return;
+	pb_person_split(key, nuptk, no_peserta);
+	json_object_set_new(o, "nuptk", json_string(nuptk));
+	json_object_set_new(o, "no_peserta", json_string(no_peserta));
+}
+
 static int npsn_valid(const char *s)
 {
 	return digits(s, PB_NPSN_LEN);
@@ -140,14 +256,14 @@ const char *pb_roster_strerror(enum pb_roster_result r)
 	switch (r) {
 	case PB_ROSTER_OK:             return "ok";
 	case PB_ROSTER_NO_HEADER:      return "no header line";
-	case PB_ROSTER_MISSING_COLUMN: return "the header needs NUPTK and Nama columns";
+	case PB_ROSTER_MISSING_COLUMN: return "the header needs NUPTK (or No Peserta) and Nama columns";
 	case PB_ROSTER_TOO_MANY_ROWS:  return "too many rows";
 	case PB_ROSTER_DB:             return "database error";
 	}
 	return "unknown";
 }
 
-enum column { COL_NONE, COL_NUPTK, COL_NAME, COL_NPSN, COL_SCHOOL, COL_SUBJECT };
+enum column { COL_NONE, COL_NUPTK, COL_NAME, COL_NPSN, COL_SCHOOL, COL_SUBJECT, COL_PESERTA };
 
 /* Header names, compared without case and surrounding spaces. */
 static const struct {
@@ -155,6 +271,8 @@ static const struct {
 	enum column col;
 } header_names[] = {
 	{ "nuptk", COL_NUPTK },
+	{ "no peserta", COL_PESERTA }, { "nomor peserta", COL_PESERTA },
+	{ "no. peserta", COL_PESERTA }, { "no_peserta", COL_PESERTA },
 	{ "nama", COL_NAME }, { "nama lengkap", COL_NAME }, { "nama peserta", COL_NAME },
 	{ "nama guru", COL_NAME }, { "name", COL_NAME },
 	{ "npsn", COL_NPSN }, { "npsn sekolah", COL_NPSN },
@@ -204,6 +322,8 @@ static void add_line(json_t *lines, unsigned line, const char *nuptk, const char
 
 	if (o == NULL)
 		return;
+	if (pb_person_is_peserta(nuptk))
+		pb_person_json(o, nuptk);
 	if (code != NULL) {
 		json_object_set_new(o, "error", json_string(code));
 		json_object_set_new(o, "message", json_string(message));
@@ -225,18 +345,25 @@ static const char *csv_message(enum pb_csv_result r)
 }
 
 struct row {
-	char nuptk[64], name[PB_ROSTER_TEXT_MAX + 1], npsn[32];
+	char nuptk[64], peserta[64], name[PB_ROSTER_TEXT_MAX + 1], npsn[32];
 	char school[PB_ROSTER_TEXT_MAX + 1], subject[PB_ROSTER_TEXT_MAX + 1];
 };
 
 /* Check one row: NULL if fine, else the error code (and *msg). */
-static const char *check_row(const struct row *rw, int long_field, const char **msg)
+/* A row without a NUPTK is keyed by its participant number. */
+static const char *check_row(struct row *rw, int long_field, const char **msg)
 {
 	if (long_field) {
 		*msg = "Isian terlalu panjang";
 		return "too_long";
 	}
-	if (!pb_nuptk_valid(rw->nuptk)) {
+	if (rw->nuptk[0] == '\0' && rw->peserta[0] != '\0') {
+		if (peserta_key(rw->peserta, rw->nuptk) != 0) {
+			*msg = "No Peserta harus 1 sampai 15 huruf, angka, titik, garis miring "
+			       "atau tanda hubung";
+			return "bad_no_peserta";
+		}
+	} else if (!pb_nuptk_valid(rw->nuptk)) {
 		*msg = "NUPTK harus tepat 16 angka";
 		return "bad_nuptk";
 	}
@@ -381,7 +508,10 @@ enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 		memset(&rw, 0, sizeof(rw));
 		if (json_is_true(json_object_get(p, "withdrawn"))) {
 			long_field = json_into(p, "nuptk", rw.nuptk, sizeof(rw.nuptk));
-			if (long_field || !pb_nuptk_valid(rw.nuptk)) {
+			long_field |= json_into(p, "no_peserta", rw.peserta, sizeof(rw.peserta));
+			if (!long_field && rw.nuptk[0] == '\0' && peserta_key(rw.peserta, rw.nuptk) != 0)
+				long_field = 1;
+			if (long_field || !pb_person_valid(rw.nuptk)) {
 				code = "bad_nuptk";
 				msg = "NUPTK harus tepat 16 angka";
 			} else {
@@ -398,6 +528,7 @@ enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 			continue;
 		}
 		long_field |= json_into(p, "nuptk", rw.nuptk, sizeof(rw.nuptk));
+		long_field |= json_into(p, "no_peserta", rw.peserta, sizeof(rw.peserta));
 		long_field |= json_into(p, "name", rw.name, sizeof(rw.name));
 		long_field |= json_into(p, "npsn", rw.npsn, sizeof(rw.npsn));
 		long_field |= json_into(p, "school", rw.school, sizeof(rw.school));
@@ -459,7 +590,7 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 		have_payee |= payee_cols[i] >= 0;
 	}
 	for (int i = 0; i < rec.nfields; i++) {
-		have_nuptk |= cols[i] == COL_NUPTK;
+		have_nuptk |= cols[i] == COL_NUPTK || cols[i] == COL_PESERTA;
 		have_name |= cols[i] == COL_NAME;
 	}
 	if (!have_nuptk || !have_name) {
@@ -502,6 +633,7 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 			}
 			switch (cols[i]) {
 			case COL_NUPTK: dst = rw.nuptk; sz = sizeof(rw.nuptk); break;
+			case COL_PESERTA: dst = rw.peserta; sz = sizeof(rw.peserta); break;
 			case COL_NAME: dst = rw.name; sz = sizeof(rw.name); break;
 			case COL_NPSN: dst = rw.npsn; sz = sizeof(rw.npsn); break;
 			case COL_SCHOOL: dst = rw.school; sz = sizeof(rw.school); break;
@@ -522,7 +654,9 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 			sqlite3_bind_text(seen, 1, rw.nuptk, -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(seen) != SQLITE_DONE) {
 				code = "duplicate";
-				msg = "NUPTK sudah ada di baris sebelumnya";
+				msg = pb_person_is_peserta(rw.nuptk) ?
+				      "No Peserta sudah ada di baris sebelumnya" :
+				      "NUPTK sudah ada di baris sebelumnya";
 			}
 		}
 		if (code != NULL) {

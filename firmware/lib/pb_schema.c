@@ -356,6 +356,17 @@ const struct pb_migration pb_migrations[] = {
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
 	  "CREATE TRIGGER claim_event_no_delete BEFORE DELETE ON claim_event "
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;" },
+	/* 14 sittings (sesi): a session's day may be held in several sittings,
+	 * each with its own time window and JP ('[]': the day is one sitting);
+	 * attendance events name their sitting (0: the whole day), one
+	 * check-in per teacher, day and sitting. */
+	{ 14,
+	  "ALTER TABLE kegiatan ADD COLUMN sittings TEXT NOT NULL DEFAULT '[]';"
+	  "ALTER TABLE attendance ADD COLUMN sitting INTEGER NOT NULL DEFAULT 0 "
+	  "  CHECK (sitting BETWEEN 0 AND 8);"
+	  "DROP INDEX attendance_one_checkin;"
+	  "CREATE UNIQUE INDEX attendance_one_checkin ON attendance(kegiatan_id, day, nuptk, sitting) "
+	  "  WHERE kind = 'checkin';" },
 	/* 20 papers: what the printed papers need — the session's paper
 	 * settings (place, organiser, officials; a JSON object of texts),
 	 * the payee columns of the roster and a staff account's NIP (its full

@@ -76,6 +76,9 @@ static int pick_day(struct pb_req *r, const json_t *body, const struct pb_kegiat
 #define WITHDRAWN_MESSAGE "Nama Anda sudah ditarik dari daftar peserta kegiatan ini oleh " \
 	"penyelenggara, jadi tidak dapat presensi. Hubungi fasilitator bila ini keliru."
 
+static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *code,
+				 const char *field, const char *msg);
+
 static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 {
 	switch (ar) {
@@ -100,6 +103,14 @@ static enum MHD_Result att_error(struct pb_req *r, enum pb_att_result ar)
 			   "NUPTK tidak ada di daftar peserta: isi nama dan sekolah (peserta tambahan)");
 	case PB_ATT_WITHDRAWN:
 		return ERR(r, MHD_HTTP_CONFLICT, "withdrawn", WITHDRAWN_MESSAGE);
+	case PB_ATT_NOT_NUPTK:
+		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
+				 "NUPTK harus 16 angka (nomor ini juga bukan No Peserta di daftar "
+				 "kegiatan ini)");
+	case PB_ATT_NOT_ON_ROSTER:
+		return field_err(r, MHD_HTTP_NOT_FOUND, "peserta_not_on_roster", "nuptk",
+				 "No Peserta ini tidak ada di daftar peserta kegiatan ini: periksa "
+				 "lagi, atau isi NUPTK (16 angka)");
 	case PB_ATT_NOT_FOUND:
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Data tidak ditemukan");
 	case PB_ATT_BAD_INPUT:
@@ -353,16 +364,16 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 {
 	const json_t *sid;
 	const char *code, *dev;
-	char nuptk[PB_NUPTK_LEN + 1];
+	char nuptk[PB_NUPTK_LEN + 1];   /* a NUPTK or a participant-number key */
 	enum pb_code_check cc;
 	unsigned wait;
 	int rc;
 
 	sid = json_object_get(in, "session");
 	code = json_string_value(json_object_get(in, "code"));
-	if (pb_att_nuptk_typed(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
+	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
 		*ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
-				 "NUPTK harus 16 angka");
+				 "Isi NUPTK (16 angka) atau No Peserta");
 		goto fail;
 	}
 	json_object_set_new(in, "nuptk", json_string(nuptk));
@@ -453,11 +464,17 @@ static void device_cookie(char *out, size_t len, const char *dev)
 		 dev, PB_DEVICE_COOKIE_MAX_AGE);
 }
 
-/* A NUPTK shown back in groups of four: "3273 0100 0000 0005". */
+/* A NUPTK shown back in groups of four: "3273 0100 0000 0005"; a
+ * participant number as it is. */
 static void nuptk_groups(const char *n, char out[PB_NUPTK_LEN + 4])
 {
+	char nuptk[PB_NUPTK_LEN + 1];
 	size_t o = 0;
 
+	if (pb_person_is_peserta(n)) {
+		pb_person_split(n, nuptk, out);
+		return;
+	}
 	for (size_t i = 0; n[i] != '\0' && i < PB_NUPTK_LEN; i++) {
 		if (i > 0 && i % 4 == 0)
 			out[o++] = ' ';
@@ -520,6 +537,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	c.client = r->client;
 	c.device = dev;
 	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	c.sitting = pb_att_sitting_now(&k, pb_clock_wall_ms());
 	ar = pb_att_checkin_check(db, &c, name, sizeof(name), school, sizeof(school), &walk_in,
 				  &existing);
 	if (ar != PB_ATT_OK) {
@@ -672,6 +690,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	c.client = r->client;
 	c.device = dev;
 	c.per_client_max = r->web->cfg.checkin_per_client_max;
+	c.sitting = pb_att_sitting_now(&k, pb_clock_wall_ms());
 	c.status = !pb_att_day_held(day) && pb_att_is_late(&k, pb_clock_wall_ms(),
 							    r->web->cfg.late_after) ? "late" : "present";
 	ar = pb_att_checkin(db, &c, &rec);
@@ -716,20 +735,46 @@ static int staff_day(struct pb_req *r, enum pb_staff_need need, int csrf, json_t
 	return 0;
 }
 
-/* GET /api/v1/sessions/{id}/attendance[?day=] (staff) */
+/* The sitting a staff request names (?sitting= or a body's "sitting"),
+ * by default the one of the present time; 0 without sittings. 0, or -1
+ * with the error answered. */
+static int sitting_of(struct pb_req *r, const struct pb_kegiatan *k, const json_t *body,
+		      int *sitting, enum MHD_Result *ret)
+{
+	const char *q = body == NULL ? pb_query(r, "sitting") : NULL;
+	const json_t *v = body != NULL ? json_object_get(body, "sitting") : NULL;
+	int ok = 1;
+
+	*sitting = pb_att_sitting_now(k, pb_clock_wall_ms());
+	if (q != NULL)
+		ok = strlen(q) == 1 && q[0] >= '0' && q[0] <= '9' &&
+		     pb_att_sitting_valid(k, *sitting = q[0] - '0');
+	else if (v != NULL)
+		ok = json_is_integer(v) && json_integer_value(v) >= 0 &&
+		     json_integer_value(v) <= PB_SITTINGS_MAX &&
+		     pb_att_sitting_valid(k, *sitting = (int)json_integer_value(v));
+	if (ok)
+		return 0;
+	*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_sitting", "Sesi ini tidak ada di kegiatan ini");
+	return -1;
+}
+
+/* GET /api/v1/sessions/{id}/attendance[?day=&sitting=] (staff) */
 enum MHD_Result pb_handle_attendance(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	char day[PB_DAY_LEN + 1];
-
 	json_t *out;
 	unsigned wrong, refused;
+	int sitting;
 
 	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
 		return ret;
-	out = pb_att_day(pb_web_db(r->web), &k, day);
+	if (sitting_of(r, &k, NULL, &sitting, &ret) != 0)
+		return ret;
+	out = pb_att_day(pb_web_db(r->web), &k, day, sitting);
 	pb_guard_code_stats(k.id, &wrong, &refused);
 	if (out != NULL)
 		json_object_set_new(out, "wrong_codes", json_pack("{s:i, s:i}", "wrong", (int)wrong,
@@ -749,16 +794,19 @@ static enum MHD_Result day_csv(struct pb_req *r, int jp)
 	json_t *d;
 	char *csv;
 	size_t len = 0;
+	int sitting;
 
 	if (staff_day(r, PB_NEED_STAFF, 0, NULL, &who, &k, day, &ret) != 0)
 		return ret;
-	d = pb_att_day(pb_web_db(r->web), &k, day);
+	if (sitting_of(r, &k, NULL, &sitting, &ret) != 0)
+		return ret;
+	d = pb_att_day(pb_web_db(r->web), &k, day, sitting);
 	csv = d == NULL ? NULL : jp ? pb_att_jp_csv(d, &len) : pb_att_day_csv(d, &len);
 	json_decref(d);
 	if (csv == NULL)
 		return DB_ERR(r);
-	snprintf(disp, sizeof(disp), "{\"session\":\"%s\",\"day\":\"%s\",\"what\":\"%s\"}",
-		 k.uid, day, jp ? "jp" : "day");
+	snprintf(disp, sizeof(disp), "{\"session\":\"%s\",\"day\":\"%s\",\"sitting\":%d,"
+		 "\"what\":\"%s\"}", k.uid, day, sitting, jp ? "jp" : "day");
 	if (pb_audit_add(pb_web_db(r->web), who.name, "attendance.export", disp, r->client) != 0) {
 		free(csv);
 		return DB_ERR(r);
@@ -768,6 +816,9 @@ static enum MHD_Result day_csv(struct pb_req *r, int jp)
 		return MHD_NO;
 	if (jp)
 		snprintf(disp, sizeof(disp), "attachment; filename=\"jp-%lld.csv\"", (long long)k.id);
+	else if (sitting > 0)
+		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s-sesi-%d.csv\"",
+			 (long long)k.id, day, sitting);
 	else
 		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s.csv\"",
 			 (long long)k.id, day);
@@ -788,7 +839,7 @@ enum MHD_Result pb_handle_jp_csv(struct pb_req *r)
 	return day_csv(r, 1);
 }
 
-/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason?, day?, name?, school?}:
+/* POST /api/v1/sessions/{id}/marks {nuptk, status, reason?, day?, sitting?, name?, school?}:
  * present/late without a reason is the facilitator's confirmation of a
  * teacher who could not sign; excused, sick and absent need a reason. */
 enum MHD_Result pb_handle_mark(struct pb_req *r)
@@ -797,19 +848,24 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	enum pb_att_result ar;
-	char day[PB_DAY_LEN + 1];
+	char day[PB_DAY_LEN + 1], key[PB_NUPTK_LEN + 1];
 	json_t *in = NULL, *out = NULL;
 	const char *nuptk, *status, *reason, *name, *school;
+	int sitting;
 
 	if (staff_day(r, PB_NEED_STAFF, 1, &in, &who, &k, day, &ret) != 0)
 		return ret;
+	if (sitting_of(r, &k, in, &sitting, &ret) != 0) {
+		json_decref(in);
+		return ret;
+	}
 	nuptk = json_string_value(json_object_get(in, "nuptk"));
 	status = json_string_value(json_object_get(in, "status"));
 	reason = json_string_value(json_object_get(in, "reason"));
 	name = json_string_value(json_object_get(in, "name"));
 	school = json_string_value(json_object_get(in, "school"));
-	if (!pb_nuptk_valid(nuptk))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_person_key(nuptk, key) != 0)
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 	else if (!pb_att_status_valid(status))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
 			  "Status harus present, late, excused, sick atau absent");
@@ -822,7 +878,7 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
 	else {
-		ar = pb_att_mark(pb_web_db(r->web), &k, day, nuptk, status,
+		ar = pb_att_mark(pb_web_db(r->web), &k, day, sitting, key, status,
 				 reason != NULL ? reason : "", name, school,
 				 who.name, r->client, &out);
 		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :

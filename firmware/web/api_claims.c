@@ -299,7 +299,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 	enum MHD_Result ret;
 	enum pb_claim_result cr;
 	enum pb_price_result pr = PB_PRICE_OK;
-	char day[PB_DAY_LEN + 1];
+	char day[PB_DAY_LEN + 1], key[PB_NUPTK_LEN + 1];
 	char *sig = NULL;
 	const char *proof, *evidence = "", *d;
 	const json_t *sid, *amount;
@@ -313,7 +313,8 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 	memset(&c, 0, sizeof(c));
 	proof = json_string_value(json_object_get(in, "checkin"));
 	sid = json_object_get(in, "session");
-	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
+	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), key) == 0)
+		c.nuptk = key;
 	c.item = pb_item_from_code(json_string_value(json_object_get(in, "item")));
 	amount = json_object_get(in, "amount");
 	d = json_string_value(json_object_get(in, "day"));
@@ -330,8 +331,8 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		c.checkin_uid = proof;
 		c.actor = "peserta";
 	}
-	if (!pb_nuptk_valid(c.nuptk)) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (c.nuptk == NULL) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 		goto done;
 	}
 	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
@@ -503,7 +504,8 @@ static json_t *status_totals(const json_t *claims)
 /* GET /api/v1/claims?session=&nuptk= (the teacher with X-Checkin-Id or
  * ?checkin=, or staff) */
 /* The teacher's own check-in proves who asks (or a staff login when
- * staff_ok and there is no proof): 0, or -1 with the answer in *ret. */
+ * staff_ok and there is no proof); nuptk is a key (pb_person_key). 0, or
+ * -1 with the answer in *ret. */
 static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan *k,
 			 const char *nuptk, const char *proof, int staff_ok, enum MHD_Result *ret)
 {
@@ -511,8 +513,8 @@ static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan
 	sqlite3_stmt *st = NULL;
 	int ok = 0;
 
-	if (!pb_nuptk_valid(nuptk)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (!pb_person_valid(nuptk)) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 		return -1;
 	}
 	if (proof == NULL && staff_ok)
@@ -543,14 +545,16 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 {
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	const char *nuptk = pb_query(r, "nuptk"), *proof = pb_header(r, PROOF_HEADER);
+	const char *proof = pb_header(r, PROOF_HEADER);
+	char nuptk[PB_NUPTK_LEN + 1] = "";
 	sqlite3 *db = pb_web_db(r->web);
-	json_t *list, *tot, *bank;
+	json_t *list, *tot, *bank, *out;
 
 	if (proof == NULL)
 		proof = pb_query(r, "checkin");
 	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
+	(void)pb_person_key(pb_query(r, "nuptk"), nuptk);      /* checked next */
 	if (teacher_proof(r, db, &k, nuptk, proof, 1, &ret) != 0)
 		return ret;
 	list = pb_claims_list(db, k.id, nuptk, NULL);
@@ -563,9 +567,10 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 		json_decref(tot);
 		return DB_ERR(r);
 	}
-	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:s, s:o, s:o, s:o}",
-		"session", (json_int_t)k.id, "nuptk", nuptk, "claims", list, "totals", tot,
-		"bank", bank), NULL);
+	out = json_pack("{s:I, s:s, s:o, s:o, s:o}", "session", (json_int_t)k.id, "nuptk", nuptk,
+			"claims", list, "totals", tot, "bank", bank);
+	pb_person_json(out, nuptk);
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* POST /api/v1/claims/bank {session, nuptk, checkin, bank, rekening,
@@ -579,7 +584,7 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
 	enum MHD_Result ret;
 	sqlite3 *db = pb_web_db(r->web);
 	const char *code, *msg = "", *bank, *rek, *nama, *nuptk, *proof;
-	char sid[32];
+	char sid[32], key[PB_NUPTK_LEN + 1];
 	json_t *in, *out;
 
 	if ((in = pb_body_json(r, &ret)) == NULL)
@@ -591,7 +596,9 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
 		return ret;
 	}
 	snprintf(sid, sizeof(sid), "%lld", (long long)json_integer_value(json_object_get(in, "session")));
-	nuptk = json_string_value(json_object_get(in, "nuptk"));
+	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), key) != 0)
+		key[0] = '\0';                      /* refused below */
+	nuptk = key;
 	bank = json_string_value(json_object_get(in, "bank"));
 	rek = json_string_value(json_object_get(in, "rekening"));
 	nama = json_string_value(json_object_get(in, "nama_rekening"));
@@ -600,9 +607,9 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
 		json_decref(in);
 		return ret;
 	}
-	if (!pb_nuptk_valid(nuptk)) {
+	if (!pb_person_valid(nuptk)) {
 		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
 	}
 	if (bank == NULL || rek == NULL || nama == NULL) {
 		json_decref(in);
@@ -892,7 +899,8 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	struct pb_kegiatan k;
 	struct pb_claim_setting set;
 	enum MHD_Result ret;
-	const char *day = pb_query(r, "day"), *nuptk = pb_query(r, "nuptk");
+	const char *day = pb_query(r, "day"), *nuptk = NULL;
+	char key[PB_NUPTK_LEN + 1];
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *list, *nom, *tot;
 	int locked = 0;
@@ -903,8 +911,12 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 		return ret;
 	if (day != NULL && !pb_att_day_valid(day))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
-	if (nuptk != NULL && !pb_nuptk_valid(nuptk))
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	if (pb_query(r, "nuptk") != NULL) {
+		if (pb_person_key(pb_query(r, "nuptk"), key) != 0)
+			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk",
+				   "Isi NUPTK (16 angka) atau No Peserta");
+		nuptk = key;
+	}
 	if (day != NULL && (locked = pb_att_is_locked(db, k.id, day)) < 0)
 		return DB_ERR(r);
 	if (pb_claim_setting_get(db, k.id, &set) != 0)

@@ -63,6 +63,15 @@ static const char *jstr(const json_t *o, const char *key)
 	return v != NULL ? v : "";
 }
 
+/* A row's teacher: the NUPTK, or the participant number without one (the
+ * payees are keyed the same way, pb_payee_map). */
+static const char *who(const json_t *r)
+{
+	const char *n = jstr(r, "nuptk");
+
+	return n[0] != '\0' ? n : jstr(r, "no_peserta");
+}
+
 static const char *payee_of(const json_t *payees, const char *nuptk, const char *key)
 {
 	return jstr(json_object_get(payees, nuptk), key);
@@ -101,7 +110,7 @@ static json_t *claims_book(const json_t *nom, const json_t *claims, const json_t
 	json_array_append_new(head, json_string("Nama rekening"));
 	json_array_append_new(head, json_string("NPWP"));
 	json_array_foreach(json_object_get(nom, "rows"), i, r) {
-		const char *nu = jstr(r, "nuptk");
+		const char *nu = who(r);
 		json_t *row = json_pack("[I, s, s, s, s, s, O]", (json_int_t)(i + 1), nu,
 					payee_of(payees, nu, "nip"), jstr(r, "name"),
 					payee_of(payees, nu, "pangkat"), jstr(r, "school"),
@@ -124,7 +133,7 @@ static json_t *claims_book(const json_t *nom, const json_t *claims, const json_t
 		if (strcmp(jstr(c, "evidence"), "dpr") != 0 ||
 		    (strcmp(st, "approved") != 0 && strcmp(st, "paid") != 0))
 			continue;
-		row = json_pack("[I, s, s, s, s, s, I]", (json_int_t)++n, jstr(c, "nuptk"),
+		row = json_pack("[I, s, s, s, s, s, I]", (json_int_t)++n, who(c),
 				jstr(c, "name"), jstr(c, "day"), jstr(c, "item_label"), jstr(c, "origin"),
 				(json_int_t)json_integer_value(json_object_get(c, "amount")));
 		if (row == NULL || json_array_append_new(dpr_rows, row) != 0)
@@ -173,7 +182,7 @@ static json_t *attendance_book(const json_t *days, const json_t *payees)
 		if (rows == NULL)
 			goto fail;
 		json_array_foreach(json_object_get(d, "rows"), j, r) {
-			const char *nu = jstr(r, "nuptk");
+			const char *nu = who(r);
 			json_t *row = json_pack("[I, s, s, s, s, s, s, s]", (json_int_t)(j + 1), nu,
 				payee_of(payees, nu, "nip"), jstr(r, "name"),
 				payee_of(payees, nu, "pangkat"), jstr(r, "school"),
@@ -183,7 +192,13 @@ static json_t *attendance_book(const json_t *days, const json_t *payees)
 				goto fail;
 			}
 		}
-		s = sheet(jstr(d, "day"), json_pack("[s, s, s, s, s, s, s, s]", "No", "NUPTK", "NIP",
+		char name[PB_DAY_LEN + 8];
+		if (json_integer_value(json_object_get(d, "sitting")) > 0)
+			snprintf(name, sizeof(name), "%s S%d", jstr(d, "day"),
+				 (int)json_integer_value(json_object_get(d, "sitting")));
+		else
+			snprintf(name, sizeof(name), "%s", jstr(d, "day"));
+		s = sheet(name, json_pack("[s, s, s, s, s, s, s, s]", "No", "NUPTK", "NIP",
 			  "Nama", "Pangkat/Gol.", "Unit kerja/Sekolah", "Status", "Waktu"),
 			  json_array(), rows, json_array());
 		if (s == NULL || json_array_append_new(book, s) != 0)
@@ -204,7 +219,7 @@ static json_t *jp_book(const json_t *day, const json_t *payees)
 	if (rows == NULL)
 		return NULL;
 	json_array_foreach(json_object_get(day, "jp_totals"), i, t) {
-		const char *nu = jstr(t, "nuptk");
+		const char *nu = who(t);
 		json_t *row = json_pack("[I, s, s, s, O, O]", (json_int_t)(i + 1), nu,
 					payee_of(payees, nu, "nip"), jstr(t, "name"),
 					json_object_get(t, "days_present"), json_object_get(t, "jp"));
@@ -232,18 +247,22 @@ static json_t *make_book(sqlite3 *db, const struct pb_kegiatan *k, enum book b,
 		break;
 	case BOOK_ATTENDANCE:
 		days = json_array();
-		for (int i = 0; days != NULL && i < k->days; i++) {
-			json_t *d = session_day(k, i, day) == 0 ? pb_att_day(db, k, day) : NULL;
-			if (d == NULL || json_array_append_new(days, d) != 0) {
-				json_decref(days);
-				return NULL;
+		/* a sheet a day, or a sheet a sitting of each day */
+		for (int i = 0; days != NULL && i < k->days; i++)
+			for (int s = k->nsittings > 0 ? 1 : 0; s <= k->nsittings; s++) {
+				json_t *d = session_day(k, i, day) == 0 ? pb_att_day(db, k, day, s) :
+					    NULL;
+				if (d == NULL || json_array_append_new(days, d) != 0) {
+					json_decref(days);
+					return NULL;
+				}
 			}
-		}
 		if (days != NULL)
 			book = attendance_book(days, payees);
 		break;
 	case BOOK_JP:
-		if (session_day(k, 0, day) == 0 && (a = pb_att_day(db, k, day)) != NULL)
+		if (session_day(k, 0, day) == 0 &&
+		    (a = pb_att_day(db, k, day, k->nsittings > 0 ? 1 : 0)) != NULL)
 			book = jp_book(a, payees);
 		break;
 	}

@@ -167,8 +167,9 @@ def test_errors_sit_next_to_their_field(browser):
         st.roster(sid, roster_csv(2))
         open_page(d, box)
         d.execute_script("window.localStorage.clear()")
-        fill(d, "3200 0000", lambda: "123456", "nuptk-error")
-        wait(d, lambda d: visible(d, "nuptk-error"), "short NUPTK not refused")
+        # 17 digits: no NUPTK, and too long for a participant number
+        fill(d, "3200 0000 0000 0000 1", lambda: "123456", "nuptk-error")
+        wait(d, lambda d: visible(d, "nuptk-error"), "long NUPTK not refused")
         assert d.find_element(By.ID, "nuptk").get_attribute("aria-invalid") == "true"
         assert d.switch_to.active_element.get_attribute("id") == "nuptk"
         assert d.find_element(By.ID, "nuptk-error").get_attribute("aria-live") == "assertive"

@@ -238,7 +238,7 @@ static int step_attendance(sqlite3 *db, int i, char *key)
 	}
 	if (i % 3 == 2) {                   /* the teacher before was absent after all */
 		snprintf(nuptk, sizeof(nuptk), "32%014d", i - 1);
-		r = pb_att_mark(db, &g_keg, g_day, nuptk, "absent", "sakit", "Peserta", "SD",
+		r = pb_att_mark(db, &g_keg, g_day, 0, nuptk, "absent", "sakit", "Peserta", "SD",
 				"uji", "", &rec);
 	} else {
 		r = att_checkin(db, i, &rec);

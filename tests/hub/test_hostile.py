@@ -302,8 +302,8 @@ def test_a_box_cannot_take_over_another_box_claim(hub):
 
     # the office's export shows the victim's claim, once, for its centre
     rows = [ln.split(",") for ln in hub.cli("export", "claims").stdout.splitlines()[1:]]
-    assert rows == [["PB-A", "S-1", claim, "3200000000000001", "Budi Santoso", "transport",
-                     "50000", "no"]], rows
+    assert rows == [["PB-A", "S-1", claim, "3200000000000001", "", "Budi Santoso",
+                     "transport", "50000", "no"]], rows
     att = hub.cli("export", "attendance").stdout
     assert "S-9" in att and len(att.splitlines()) == 2, att     # header + seq 3 (its own id)
     # marked paid: for the victim's centre; the receipt is the victim's photo

@@ -310,7 +310,7 @@ def test_office_exports_and_payments_over_http(boxes, hub):
     assert r.status_code == 401 and r.json()["error"] == "unauthorized"
     r = requests.get(url + "?centre=PB-TEST-001&session=S1", headers=auth, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
-    assert r.text.splitlines()[1] == "PB-TEST-001,S1,C7,1,,transport,45000,no"
+    assert r.text.splitlines()[1] == "PB-TEST-001,S1,C7,1,,,transport,45000,no"
     paid = hub.base + "/v1/office/claims/C7/paid"
     r = requests.post(paid, json={"reference": "TRF-9"}, headers=auth, timeout=10)
     assert r.status_code == 200, r.text

@@ -56,14 +56,14 @@ def test_claims_and_attendance_xlsx_across_centres(boxes, hub, tmp_path):
     assert wf.sheetnames == ["Klaim", "Per kabupaten-kota", "Per kegiatan",
                              "Per status pembayaran"]
     ws, vs = wf["Klaim"], wv["Klaim"]
-    assert ws.freeze_panes == "A2" and ws.cell(row=1, column=9).value == "Jumlah (Rp)"
+    assert ws.freeze_panes == "A2" and ws.cell(row=1, column=10).value == "Jumlah (Rp)"
     n = len(CLAIMS)
-    assert ws.cell(row=n + 2, column=9).value == f"=SUM(I2:I{n + 1})"
+    assert ws.cell(row=n + 2, column=10).value == f"=SUM(J2:J{n + 1})"
     total = sum(c[4] for c in CLAIMS)
-    assert vs.cell(row=n + 2, column=9).value == total == sum(int(r[6]) for r in rows)
-    assert "Rp" in ws.cell(row=2, column=9).number_format
+    assert vs.cell(row=n + 2, column=10).value == total == sum(int(r[7]) for r in rows)
+    assert "Rp" in ws.cell(row=2, column=10).number_format
     assert {vs.cell(row=r, column=2).value for r in range(2, n + 2)} == set(TITLES.values())
-    assert all(vs.cell(row=r, column=6).value == "'=Guru" for r in range(2, n + 2))
+    assert all(vs.cell(row=r, column=7).value == "'=Guru" for r in range(2, n + 2))
 
     def groups(name, key_cols):
         s = wv[name]
@@ -89,7 +89,7 @@ def test_claims_and_attendance_xlsx_across_centres(boxes, hub, tmp_path):
 
     # one centre only, and the attendance records
     hub.cli("export", "claims", "--centre", "PB-TEST-002", "--xlsx", str(path))
-    assert openpyxl.load_workbook(path, data_only=True)["Klaim"].cell(row=3, column=9).value \
+    assert openpyxl.load_workbook(path, data_only=True)["Klaim"].cell(row=3, column=10).value \
         == 60000
     att = tmp_path / "hadir.xlsx"
     hub.cli("export", "attendance", "--xlsx", str(att))
@@ -98,7 +98,7 @@ def test_claims_and_attendance_xlsx_across_centres(boxes, hub, tmp_path):
     assert ws.max_row == 1 + len(rows)
     checkins = [r for r in range(2, ws.max_row + 1)
                 if ws.cell(row=r, column=6).value == "attendance.checkin"]
-    assert len(checkins) == 6 and ws.cell(row=checkins[0], column=8).value == "Budi"
+    assert len(checkins) == 6 and ws.cell(row=checkins[0], column=9).value == "Budi"
     assert isinstance(ws.cell(row=2, column=4).value, int)
     p = hub.cli("export", "nothing", "--xlsx", str(att), check=False)
     assert p.returncode == 2

@@ -235,3 +235,28 @@ def test_roster_from_the_hub_withdraws_a_participant(boxes, hub):
     s, j = checkin(b, "127.0.0.37", sid, nuptk(10), st.code(sid))
     assert s == 201 and j["walk_in"] is False, j
     assert b.pbctl("outbox", "verify").stdout.strip() == "chain OK"
+
+
+def test_participant_number_from_the_hub_roster_to_the_export(boxes, hub):
+    """A teacher without a NUPTK: the office's roster names them by
+    participant number, they check in with it, and the office's export
+    shows the number in its own column (the NUPTK column empty)."""
+    doc = json.loads(roster_doc("S-HUB-003", [30]))
+    doc["participants"].append({"no_peserta": "ukg-2024/77", "name": "Rina Tanpa Nuptk",
+                                "school": "SDN 9 Kota Uji"})
+    doc["participants"].append({"no_peserta": "AB#1", "name": "Nomor Salah"})
+    hub.cli("publish", "roster", "--centre", CENTRE, input=json.dumps(doc))
+    b = box_with_web(boxes, hub)
+    sync_once(b)
+    st = Staff(b)
+    sid = [x for x in st.get("/api/v1/sessions").json()["sessions"]
+           if x["uid"] == "S-HUB-003"][0]["id"]
+    assert sorted((r["nuptk"], r["no_peserta"]) for r in st.day(sid)["rows"]) == \
+        [("", "UKG-2024/77"), (nuptk(30), "")]
+    s, j = checkin(b, "127.0.0.33", sid, "UKG-2024/77", st.code(sid))
+    assert s == 201 and j["walk_in"] is False, j
+    sync_once(b)
+    assert box_counts(b)[1] == 0
+    rows = [r for r in export(hub, "S-HUB-003") if r["type"] == "attendance.checkin"]
+    assert [(r["nuptk"], r["no_peserta"], r["name"]) for r in rows] == \
+        [("", "UKG-2024/77", "Rina Tanpa Nuptk")]

@@ -147,7 +147,7 @@ def test_training_day_over_a_bad_link(badlink, pg, tmpdir_hub, boxes):
     assert f"chain OK, {total} records" in hub.cli("verify", bid).stdout
     csv = hub.cli("export", "claims", "--session", "S-2026-11-28").stdout.strip().splitlines()
     assert len(csv) == TEACHERS + 1
-    assert sum(int(line.split(",")[6]) for line in csv[1:]) == \
+    assert sum(int(line.split(",")[7]) for line in csv[1:]) == \
         sum(45000 + 1000 * t for t in range(TEACHERS))
     print(f"\nbad link: route noticed after {noticed:.1f} s; "
           f"{total} records in {took:.0f} s, {cuts_mid_upload} of {CUTS} cuts "

@@ -261,8 +261,8 @@ def test_marks_lock_unlock_jp_csv(make_box):
     r = st.get(f"/api/v1/sessions/{sid}/jp.csv")
     assert r.status_code == 200
     rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[0] == ["No", "NUPTK", "Nama", "Hari hadir", "JP"]
-    assert rows[1][1:] == [nuptk(2), "<script>alert(1)</script>", "1", "6"]
+    assert rows[0] == ["No", "NUPTK", "No Peserta", "Nama", "Hari hadir", "JP"]
+    assert rows[1][1:] == [nuptk(2), "", "<script>alert(1)</script>", "1", "6"]
     # lock: 409 afterwards for check-ins and marks
     r = st.post(f"/api/v1/sessions/{sid}/lock")
     assert r.status_code == 200

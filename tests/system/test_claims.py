@@ -424,10 +424,11 @@ def test_nominatif_totals_over_many_rows(make_box):
     assert c.status_code == 200 and c.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(c.content.decode())))
     head, body, last = rows[0], rows[1:-1], rows[-1]
-    assert head[:5] == ["No", "NUPTK", "Nama", "Sekolah", "Hari"] and head[-1] == "Tanda tangan"
+    assert head[:6] == ["No", "NUPTK", "No Peserta", "Nama", "Sekolah", "Hari"]
+    assert head[-1] == "Tanda tangan"
     assert len(body) == n
     assert sum(int(r[-2]) for r in body) == want == int(last[-2])
-    assert any(r[2].startswith("'=HYPERLINK") for r in body)
+    assert any(r[3].startswith("'=HYPERLINK") for r in body)
     assert not any(r[2].startswith("=") for r in body)
     # JSON carries the names as data; the page escapes them
     assert any("<b>" in r["name"] for r in nom["rows"])

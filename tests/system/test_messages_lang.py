@@ -33,9 +33,9 @@ def test_errors_and_login_in_the_pages_language(make_box):
     assert r.json()["message"].startswith("Wrong session code")
     r = requests.post(url + "?lang=id", json=body, headers=EN, timeout=30)
     assert "Kode sesi salah" in r.json()["message"]
-    r = requests.post(url, json={"nuptk": "12", "code": wrong},
+    r = requests.post(url, json={"nuptk": "12#", "code": wrong},
                       headers={"Accept-Language": "id-ID,en;q=0.5"}, timeout=30)
-    assert r.json()["message"] == "NUPTK harus 16 angka"
+    assert r.json()["message"] == "Isi NUPTK (16 angka) atau No Peserta"
     # login errors
     login = box.base + "/api/v1/login"
     r = requests.post(login, json={"user": "fasil", "password": "salah-salah"}, headers=EN,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <cmocka.h>
@@ -17,6 +18,61 @@
 
 #define THREADS 12
 #define PER_THREAD 15
+
+/* Wall time of a local HH:MM today. */
+static int64_t at(int h, int m)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = 30;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static void sitting(struct pb_kegiatan *k, int i, int h0, int m0, int h1, int m1, int jp)
+{
+	k->sittings[i].start_min = h0 * 60 + m0;
+	k->sittings[i].end_min = h1 * 60 + m1;
+	k->sittings[i].jp = jp;
+	k->nsittings = i + 1;
+}
+
+/* The sitting of a check-in by the time of day; lateness from its start. */
+static void test_sittings(void **state)
+{
+	struct pb_kegiatan k;
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.jp_per_day = 8;
+	snprintf(k.start_time, sizeof(k.start_time), "%s", "07:30");
+	assert_int_equal(pb_att_sitting_now(&k, at(9, 0)), 0);      /* none: the day */
+	assert_true(pb_att_sitting_valid(&k, 0));
+	assert_false(pb_att_sitting_valid(&k, 1));
+	assert_int_equal(pb_att_sitting_jp(&k, 0), 8);
+	assert_true(pb_att_is_late(&k, at(9, 0), 15));
+	sitting(&k, 0, 8, 0, 10, 15, 3);
+	sitting(&k, 1, 10, 30, 12, 0, 2);
+	sitting(&k, 2, 13, 0, 15, 15, 3);
+	assert_int_equal(pb_att_sitting_now(&k, at(7, 0)), 1);      /* before the first */
+	assert_int_equal(pb_att_sitting_now(&k, at(8, 0)), 1);
+	assert_int_equal(pb_att_sitting_now(&k, at(10, 14)), 1);
+	assert_int_equal(pb_att_sitting_now(&k, at(10, 20)), 1);    /* a break: the last started */
+	assert_int_equal(pb_att_sitting_now(&k, at(10, 30)), 2);
+	assert_int_equal(pb_att_sitting_now(&k, at(14, 0)), 3);
+	assert_int_equal(pb_att_sitting_now(&k, at(22, 0)), 3);     /* after the last */
+	assert_false(pb_att_sitting_valid(&k, 0));
+	assert_true(pb_att_sitting_valid(&k, 3));
+	assert_false(pb_att_sitting_valid(&k, 4));
+	assert_int_equal(pb_att_sitting_jp(&k, 2), 2);
+	/* late from the sitting's own start, not the day's */
+	assert_false(pb_att_is_late(&k, at(10, 40), 15));
+	assert_true(pb_att_is_late(&k, at(10, 50), 15));
+	assert_false(pb_att_is_late(&k, at(13, 10), 15));
+}
 
 static void test_days(void **state)
 {
@@ -147,6 +203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_days),
+		cmocka_unit_test(test_sittings),
 		cmocka_unit_test(test_group_commit_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,42 @@ static void test_nuptk(void **state)
 	assert_false(pb_nuptk_valid(NULL));
 }
 
+/* A teacher's key: a NUPTK as typed, or a participant number. */
+static void test_person_key(void **state)
+{
+	char key[PB_NUPTK_LEN + 1], n[PB_NUPTK_LEN + 1], p[PB_NO_PESERTA_MAX + 1];
+	char long_typed[PB_PERSON_TYPED_MAX + 2];
+	(void)state;
+	assert_int_equal(pb_person_key("3273 0100-0000.0005", key), 0);
+	assert_string_equal(key, "3273010000000005");
+	assert_false(pb_person_is_peserta(key));
+	assert_int_equal(pb_person_key(" ppg-2024/ 0007", key), 0);
+	assert_string_equal(key, "#PPG-2024/0007##");
+	assert_true(pb_person_is_peserta(key) && pb_person_valid(key));
+	pb_person_split(key, n, p);
+	assert_string_equal(n, "");
+	assert_string_equal(p, "PPG-2024/0007");
+	assert_int_equal(pb_person_key("123456789012345", key), 0);   /* 15 characters */
+	assert_string_equal(key, "#123456789012345");
+	pb_person_split(key, n, p);
+	assert_string_equal(p, "123456789012345");
+	assert_int_equal(pb_person_key("1234567890ABCDEF", key), -1); /* 16 */
+	assert_int_equal(pb_person_key("AB#1", key), -1);
+	assert_int_equal(pb_person_key("A\xc3\x91", key), -1);
+	assert_int_equal(pb_person_key("", key), -1);
+	assert_int_equal(pb_person_key("  ", key), -1);
+	assert_int_equal(pb_person_key(NULL, key), -1);
+	memset(long_typed, ' ', sizeof(long_typed) - 2);
+	long_typed[sizeof(long_typed) - 2] = '1';
+	long_typed[sizeof(long_typed) - 1] = '\0';
+	assert_int_equal(pb_person_key(long_typed, key), -1);
+	/* keys that are neither */
+	assert_false(pb_person_valid("#ABC#D##########"));
+	assert_false(pb_person_valid("################"));
+	assert_false(pb_person_valid("#ABC"));
+	assert_false(pb_person_valid(NULL));
+}
+
 static void test_mask(void **state)
 {
 	char out[PB_MASK_MAX];
@@ -55,6 +91,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nuptk),
+		cmocka_unit_test(test_person_key),
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_text_valid),
 	};

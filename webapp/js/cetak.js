@@ -90,10 +90,14 @@
 	function payee(p, nuptk) {
 		return (p.payees && p.payees[nuptk]) || {};
 	}
+	/* A row's teacher: the NUPTK, or the participant number without one
+	 * (the payees are keyed the same way); and how it reads. */
+	function who(r) { return r.nuptk || r.no_peserta; }
+	function idText(r) { return r.nuptk || "No Peserta " + r.no_peserta; }
 
-	function idNumber(p, nuptk) {
-		var nip = payee(p, nuptk).nip;
-		return nip ? "NIP " + nipText(nip) : "NUPTK " + nuptk;
+	function idNumber(p, r) {
+		var nip = payee(p, who(r)).nip;
+		return nip ? "NIP " + nipText(nip) : r.nuptk ? "NUPTK " + r.nuptk : idText(r);
 	}
 
 	function head(p, title, lines) {
@@ -195,9 +199,9 @@
 		if (s.waktu)
 			lines.push(["Waktu", s.waktu]);
 		body = rows.map(function (r, i) {
-			var py = payee(p, r.nuptk);
+			var py = payee(p, who(r));
 			return el("tr", null, [td(String(i + 1), "num"), td(r.name),
-				td(py.nip ? nipText(py.nip) : r.nuptk), td(py.pangkat || ""), td(r.school),
+				td(py.nip ? nipText(py.nip) : idText(r)), td(py.pangkat || ""), td(r.school),
 				td(statusCode(r.status), "center"), td(r.time || ""), ttd(i + 1)]);
 		});
 		return page([
@@ -263,11 +267,11 @@
 			if (pg > 0)
 				body.push(sumRow("Jumlah pindahan", carried, carriedTotal, "cetak-carried"));
 			chunk.forEach(function (r, i) {
-				var n = pg * NOMINATIF_ROWS_PER_PAGE + i + 1, py = payee(p, r.nuptk);
+				var n = pg * NOMINATIF_ROWS_PER_PAGE + i + 1, py = payee(p, who(r));
 				ITEMS.forEach(function (c) { pageItems[c] += r.items[c] || 0; });
 				pageTotal += r.total;
 				body.push(el("tr", null, [td(String(n), "num"), td(r.name),
-					td(py.nip ? nipText(py.nip) : r.nuptk), td(py.pangkat || ""), td(String(r.days), "num")
+					td(py.nip ? nipText(py.nip) : idText(r)), td(py.pangkat || ""), td(String(r.days), "num")
 				].concat(ITEMS.map(function (c) { return td(rp(r.items[c]), "num"); }),
 					[td(rp(r.total), "num"), td(account(py)), ttd(n)])));
 			});
@@ -284,7 +288,7 @@
 			if (last) {
 				kids.push(el("p", {class: "cetak-terbilang"}, [el("strong", {text: "Terbilang: "}),
 					el("em", {text: nom.totals.terbilang})]));
-				if (rows.some(function (r) { return payee(p, r.nuptk).bank_by_teacher; }))
+				if (rows.some(function (r) { return payee(p, who(r)).bank_by_teacher; }))
 					kids.push(el("p", {class: "cetak-note", text: "* Rekening diisi atau " +
 						"diperbaiki oleh peserta di halaman klaim (bukan dari daftar peserta)."}));
 				if (p.dasar)
@@ -308,13 +312,13 @@
 		data.claims.forEach(function (c) {
 			if (c.evidence !== "dpr" || (c.status !== "approved" && c.status !== "paid"))
 				return;
-			if (q.nuptk && c.nuptk !== q.nuptk)
+			if (q.nuptk && who(c) !== q.nuptk)
 				return;
-			if (!by[c.nuptk]) {
-				by[c.nuptk] = [];
-				order.push(c.nuptk);
+			if (!by[who(c)]) {
+				by[who(c)] = [];
+				order.push(who(c));
 			}
-			by[c.nuptk].push(c);
+			by[who(c)].push(c);
 		});
 		return order.map(function (nuptk) {
 			var list = by[nuptk], py = payee(p, nuptk), total = 0, body;
@@ -360,8 +364,8 @@
 
 	function drawTerima(p, nom) {
 		var s = p.settings;
-		return nom.rows.filter(function (r) { return !q.nuptk || r.nuptk === q.nuptk; }).map(function (r) {
-			var py = payee(p, r.nuptk), body = [], n = 0;
+		return nom.rows.filter(function (r) { return !q.nuptk || who(r) === q.nuptk; }).map(function (r) {
+			var py = payee(p, who(r)), body = [], n = 0;
 			ITEMS.forEach(function (c) {
 				if (!r.items[c])
 					return;
@@ -377,7 +381,7 @@
 				table("cetak-terima", ["No", "Uraian", "Jumlah (Rp)"], body, [el("tr", {class: "cetak-total"}, [
 					el("td", {colspan: "2", class: "right", text: "JUMLAH"}), td(rp(r.total), "num")])]),
 				el("table", {class: "cetak-meta"}, [el("tbody", null, [
-					["Nama", r.name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : r.nuptk],
+					["Nama", r.name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : idText(r)],
 					["Pangkat/Gol.", py.pangkat || ""], ["Unit kerja", r.school],
 					["NPWP", py.npwp || ""], ["Rekening", account(py)]
 				].map(function (l) {
@@ -396,11 +400,11 @@
 
 	function drawJp(p, day) {
 		var school = {}, total = 0, body, s = p.settings;
-		day.rows.forEach(function (r) { school[r.nuptk] = r.school; });
+		day.rows.forEach(function (r) { school[who(r)] = r.school; });
 		body = day.jp_totals.map(function (t, i) {
 			total += t.jp;
-			return el("tr", null, [td(String(i + 1), "num"), td(t.name), td(idNumber(p, t.nuptk)),
-				td(school[t.nuptk] || ""), td(String(t.days_present), "num"), td(String(t.jp), "num")]);
+			return el("tr", null, [td(String(i + 1), "num"), td(t.name), td(idNumber(p, t)),
+				td(school[who(t)] || ""), td(String(t.days_present), "num"), td(String(t.jp), "num")]);
 		});
 		return [page([
 			head(p, "REKAPITULASI JAM PELAJARAN (JP) PESERTA",
@@ -442,7 +446,31 @@
 
 	function attendance(day, cb) {
 		PB.api("GET", "/api/v1/sessions/" + encodeURIComponent(q.session) + "/attendance" +
-			PB.query({day: day}), null, cb);
+			PB.query({day: day}), null, function (err, d) {
+			var list = d && d.session && d.session.sittings || [], rows = [];
+			/* a day of several sittings: every sitting's rows, each named by
+			 * its sitting ("sesi") for a page of its own */
+			function next(i) {
+				var t = list[i];
+				if (i >= list.length) {
+					d.rows = rows;
+					return cb(null, d);
+				}
+				PB.api("GET", "/api/v1/sessions/" + encodeURIComponent(q.session) +
+					"/attendance" + PB.query({day: day, sitting: t.no}), null, function (e2, s) {
+					if (e2)
+						return cb(e2);
+					s.rows.forEach(function (r) {
+						r.sesi = t.label + ", " + t.start + "\u2013" + t.end + ", " + t.jp + " JP";
+						rows.push(r);
+					});
+					next(i + 1);
+				});
+			}
+			if (err || !list.length)
+				return cb(err, d);
+			next(0);
+		});
 	}
 
 	function loadDays(p, days, i, acc) {

@@ -1,4 +1,5 @@
-/* Check-in page (checkin.html): a teacher types NUPTK and the session code
+/* Check-in page (checkin.html): a teacher types NUPTK (or, without one,
+ * the participant number from the roster) and the session code
  * (the code picks the session), confirms the masked name (or, not on the
  * roster, checks the NUPTK shown back before registering as a walk-in),
  * signs and is checked in with the lookup's ticket. The phone remembers
@@ -7,11 +8,11 @@
 	"use strict";
 
 	var pad, found = null;           /* lookup answer */
-	var CODE_RE = /^[0-9]{6}$/, NUPTK_LEN = 16;
+	var CODE_RE = /^[0-9]{6}$/;
 	var STORE_ME = "pb.checkin.me";
 	/* which field a server error concerns, when it does not say */
 	var FIELD_OF = {bad_nuptk: "nuptk", bad_code: "code", wrong_code: "code",
-		code_expired: "code", ticket_expired: "code", name_required: "wname",
+		peserta_not_on_roster: "nuptk", code_expired: "code", ticket_expired: "code", name_required: "wname",
 		bad_name: "wname", no_signature: "sign", bad_signature: "sign",
 		signature_too_large: "sign"};
 	var FIELDS = ["nuptk", "code", "wname", "sign"];
@@ -67,14 +68,14 @@
 	function me() {
 		var v = PB.store.get(STORE_ME), o = null;
 		try { o = v ? JSON.parse(v) : null; } catch (e) { o = null; }
-		return o && typeof o.nuptk === "string" && o.nuptk.length === NUPTK_LEN ? o : null;
+		return o && typeof o.nuptk === "string" && PB.person(o.nuptk) === o.nuptk && o.nuptk ? o : null;
 	}
 
 	function showRemembered() {
 		var m = me();
 		if (m) {
 			PB.$("remembered-text").textContent = PB.t("checkin.remembered",
-				{name: m.name || "", nuptk: m.nuptk.substr(0, 4) + " \u2026 " + m.nuptk.substr(12)});
+				{name: m.name || "", nuptk: PB.personLabel(m.nuptk)});
 			if (!PB.$("nuptk").value)
 				PB.$("nuptk").value = m.nuptk;
 		}
@@ -89,10 +90,10 @@
 	}
 
 	function lookup(ev) {
-		var b = {nuptk: digits(PB.$("nuptk").value), code: digits(PB.$("code").value)};
+		var b = {nuptk: PB.person(PB.$("nuptk").value), code: digits(PB.$("code").value)};
 		ev.preventDefault();
 		clearErrors();
-		if (b.nuptk.length !== NUPTK_LEN)
+		if (!b.nuptk)
 			return fieldError("nuptk", PB.t("checkin.bad_nuptk"));
 		if (!CODE_RE.test(b.code))
 			return fieldError("code", PB.t("checkin.bad_code"));
@@ -154,7 +155,7 @@
 		PB.$("submit").disabled = true;
 		status(PB.t("checkin.sending"));
 		PB.api("POST", "/api/v1/checkin", b, function (err, data, st) {
-			var n = digits(PB.$("nuptk").value);
+			var n = PB.person(PB.$("nuptk").value);
 			PB.$("submit").disabled = false;
 			status("");
 			if (err)

@@ -195,6 +195,23 @@ var PB = (function () {
 		document.title = (text ? text + " — " : "") + PB.t("app.name");
 	};
 
+	/* A teacher as typed: a NUPTK (16 digits once spaces, dashes and dots
+	 * are dropped) or, without one, a participant number (No Peserta: upper
+	 * case, no spaces, 1-15 of A-Z 0-9 . / -); "" if neither. The box
+	 * applies the same rule (pb_person_key). */
+	PB.person = function (s) {
+		var n = String(s).replace(/[\s.-]/g, ""), p = String(s).replace(/\s/g, "").toUpperCase();
+		if (/^[0-9]{16}$/.test(n))
+			return n;
+		return /^[A-Z0-9.\/-]{1,15}$/.test(p) ? p : "";
+	};
+	/* How a teacher's identity reads: "NUPTK 3273 … 0005" or "No Peserta X". */
+	PB.personLabel = function (n, full) {
+		if (/^[0-9]{16}$/.test(n))
+			return "NUPTK " + (full ? n : n.substr(0, 4) + " \u2026 " + n.substr(12));
+		return "No Peserta " + n;
+	};
+
 	PB.query = function (params) {
 		var parts = [], k;
 		for (k in params)

@@ -148,7 +148,7 @@
 				PB.el("td", null, PB.el("input", {type: "checkbox", "class": "pick-claim",
 					value: String(c.id), "aria-label": PB.t("ks.select", {name: c.name})})),
 				PB.el("td", null, [c.name, PB.el("div", {"class": "pb-small"},
-					c.nuptk + " · " + c.day)]),
+					(c.nuptk || PB.personLabel(c.no_peserta)) + " · " + c.day)]),
 				PB.el("td", null, [PBClaims.itemLabel(c), PB.el("div", {"class": "cl-why"}, c.why)]),
 				PB.el("td", {"class": "cl-money"}, PBClaims.rp(c.amount)),
 				PB.el("td", null, evidence(c)),
@@ -182,7 +182,7 @@
 		PB.clear(tb);
 		for (i = 0; i < nom.rows.length; i++) {
 			r = nom.rows[i];
-			cells = [PB.el("td", null, String(i + 1)), PB.el("td", null, r.nuptk),
+			cells = [PB.el("td", null, String(i + 1)), PB.el("td", null, r.nuptk || PB.personLabel(r.no_peserta)),
 				 PB.el("td", null, r.name), PB.el("td", null, r.school),
 				 PB.el("td", null, String(r.days))];
 			for (j = 0; j < ITEMS.length; j++)

@@ -31,7 +31,7 @@
 		PB.teacher.remember(who.session, who.nuptk);
 		PB.show(PB.$("step-id"), false);
 		PB.show(PB.$("step-claims"), true);
-		PB.$("who").textContent = (who.name ? who.name + " · " : "") + "NUPTK " + who.nuptk;
+		PB.$("who").textContent = (who.name ? who.name + " · " : "") + PB.personLabel(who.nuptk, true);
 		refresh();
 		PB.$("claims-heading").focus();
 	}

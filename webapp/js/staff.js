@@ -117,6 +117,7 @@
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
 				start: s.start_date, days: s.days, jp: s.jp_per_day});
+			setSittings(s);
 			setDay(s);
 			refreshCode();
 			refreshList();
@@ -171,9 +172,25 @@
 		dayChanged();
 	}
 
+	/* The sitting shown when the day has several ("" until the box names
+	 * the present one in its first answer). */
+	function sitting() { return PB.$("sitting").value; }
+
+	function setSittings(s) {
+		var sel = PB.$("sitting"), i, t, list = s.sittings || [];
+		PB.clear(sel);
+		for (i = 0; i < list.length; i++) {
+			t = list[i];
+			sel.appendChild(PB.el("option", {value: String(t.no)}, PB.t("staff.sitting_option",
+				{label: t.label, start: t.start, end: t.end, jp: t.jp})));
+		}
+		sel.value = "";
+		PB.show(PB.$("sitting-field"), list.length > 0);
+	}
+
 	function dayChanged() {
 		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
-			"/attendance.csv" + PB.query({day: day()}));
+			"/attendance.csv" + PB.query({day: day(), sitting: sitting()}));
 		PB.$("jp-csv").setAttribute("href", "/api/v1/sessions/" + current.id + "/jp.csv" +
 			PB.query({day: day()}));
 	}
@@ -188,12 +205,17 @@
 			"staff.not_yet");
 	}
 
+	/* A row's teacher: the NUPTK, or the participant number without one;
+	 * and how the NUPTK column reads. */
+	function who(r) { return r.nuptk || r.no_peserta; }
+	function idText(r) { return r.nuptk || PB.personLabel(r.no_peserta); }
+
 	function drawTotals(day) {
 		var tb = PB.$("jp-rows"), i, t;
 		PB.clear(tb);
 		for (i = 0; i < day.jp_totals.length; i++) {
 			t = day.jp_totals[i];
-			tb.appendChild(PB.el("tr", null, [PB.el("td", null, t.nuptk),
+			tb.appendChild(PB.el("tr", null, [PB.el("td", null, idText(t)),
 				PB.el("td", null, t.name), PB.el("td", null, String(t.days_present)),
 				PB.el("td", null, String(t.jp))]));
 		}
@@ -201,7 +223,9 @@
 
 	/* Send one mark; done(err) after the list is refreshed. */
 	function sendMark(row, code, reason, done) {
-		var b = {day: day(), nuptk: row.nuptk, status: code};
+		var b = {day: day(), nuptk: who(row), status: code};
+		if (sitting())
+			b.sitting = parseInt(sitting(), 10);
 		if (reason)
 			b.reason = reason;
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", b, function (err) {
@@ -217,8 +241,8 @@
 
 	/* The reason asked inline, in a row under the teacher's. */
 	function askReason(tr, row, st) {
-		var id = "reason-" + row.nuptk, input, msg, save, cancel, editor;
-		editing = row.nuptk;
+		var id = "reason-" + who(row), input, msg, save, cancel, editor;
+		editing = who(row);
 		input = PB.el("input", {id: id, type: "text", maxlength: "300",
 			"aria-describedby": id + "-msg"});
 		msg = PB.el("p", {id: id + "-msg", "class": "att-field-error", "aria-live": "assertive",
@@ -310,9 +334,9 @@
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.walk_in")));
 			if (r.via === "mark" || r.via === "correction")
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.via_" + r.via)));
-			tr = PB.el("tr", {"data-nuptk": r.nuptk}, [
+			tr = PB.el("tr", {"data-nuptk": who(r)}, [
 				PB.el("td", null, String(i + 1)),
-				PB.el("td", null, r.nuptk),
+				PB.el("td", null, idText(r)),
 				PB.el("td", null, r.name),
 				PB.el("td", null, r.school),
 				PB.el("td", null, st),
@@ -333,7 +357,8 @@
 		PB.$("p-session").textContent = day.session.title + " · KK " + (day.session.kk || "-") +
 			" · " + day.session.subject;
 		PB.$("p-date").textContent = PB.t("staff.print_date", {day: day.day,
-			n: day.day_index + 1, jp: day.session.jp_per_day});
+			n: day.day_index + 1, jp: day.session.jp_per_day}) +
+			(day.sitting_label ? " · " + day.sitting_label : "");
 		PB.$("p-fac").textContent = me ? me.user : "";
 	}
 
@@ -345,7 +370,8 @@
 		listTimer = null;
 		if (!current)
 			return;
-		PB.api("GET", "/api/v1/sessions/" + current.id + "/attendance" + PB.query({day: day()}), null, function (err, data) {
+		PB.api("GET", "/api/v1/sessions/" + current.id + "/attendance" + PB.query({day: day(),
+			sitting: sitting()}), null, function (err, data) {
 			if (gen !== listGen)
 				return;
 			if (err) {
@@ -356,22 +382,60 @@
 				else
 					status(err.message);
 			} else {
+				if (data.sitting && !sitting()) {
+					PB.$("sitting").value = String(data.sitting);
+					dayChanged();
+				}
 				drawRows(data);
 			}
 			listTimer = setTimeout(refreshList, POLL_MS);
 		});
 	}
 
+	/* Sittings as typed, one a line ("08.00-10.15 3"): a list for the box,
+	 * or null (the line is said) when a line is not of that form. */
+	var SITTING_RE = /^\s*(\d{1,2})[.:](\d{2})\s*[-\u2013]\s*(\d{1,2})[.:](\d{2})\s+(\d{1,2})\s*(jp)?\s*$/i;
+	function readSittings() {
+		var lines = PB.$("c-sittings").value.split("\n"), out = [], i, m, msg = PB.$("c-sittings-error");
+		function hhmm(h, mm) { return (h.length === 1 ? "0" + h : h) + ":" + mm; }
+		PB.show(msg, false);
+		PB.$("c-sittings").removeAttribute("aria-invalid");
+		for (i = 0; i < lines.length; i++) {
+			if (!/\S/.test(lines[i]))
+				continue;
+			m = SITTING_RE.exec(lines[i]);
+			if (!m) {
+				msg.textContent = PB.t("staff.sittings_bad", {line: lines[i]});
+				PB.show(msg, true);
+				PB.$("c-sittings").setAttribute("aria-invalid", "true");
+				PB.$("c-sittings").focus();
+				return null;
+			}
+			out.push({start: hhmm(m[1], m[2]), end: hhmm(m[3], m[4]), jp: parseInt(m[5], 10)});
+		}
+		return out;
+	}
+
 	function create(ev) {
+		var sittings;
 		ev.preventDefault();
 		error("");
+		sittings = readSittings();
+		if (!sittings)
+			return;
 		PB.api("POST", "/api/v1/sessions", {
 			title: val("c-title"), mode: PB.$("c-mode").value, kk: PB.$("c-kk").value,
 			subject: val("c-subject"), start_date: PB.$("c-start").value,
 			start_time: PB.$("c-time").value,
 			days: parseInt(PB.$("c-days").value, 10), jp_per_day: parseInt(PB.$("c-jp").value, 10),
-			facilitators: me ? [me.user] : []
-		}, function (err, s) {
+			facilitators: me ? [me.user] : [], sittings: sittings
+		}, function (err, s, st) {
+			if (err && st === 400 && s && s.field === "sittings") {
+				PB.$("c-sittings-error").textContent = PB.t("staff.sittings_refused");
+				PB.show(PB.$("c-sittings-error"), true);
+				PB.$("c-sittings").setAttribute("aria-invalid", "true");
+				return PB.$("c-sittings").focus();
+			}
 			if (err)
 				return error(err.message);
 			PB.$("create").removeAttribute("open");
@@ -384,7 +448,8 @@
 		ev.preventDefault();
 		error("");
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", {day: day(), nuptk: val("m-nuptk"),
-			status: PB.$("m-status").value, reason: val("m-reason"), name: val("m-name")},
+			status: PB.$("m-status").value, reason: val("m-reason"), name: val("m-name"),
+			sitting: sitting() ? parseInt(sitting(), 10) : undefined},
 			function (err) {
 				if (err)
 					return error(err.message);
@@ -450,7 +515,7 @@
 				l = data.lines[i];
 				if (l.status === "rejected")
 					ul.appendChild(PB.el("li", null, PB.t("staff.roster_line",
-						{line: l.line, nuptk: l.nuptk, message: l.message})));
+						{line: l.line, nuptk: l.nuptk || l.no_peserta, message: l.message})));
 			}
 			refreshList();
 		};
@@ -477,6 +542,10 @@
 		PB.$("logout").addEventListener("click", logout);
 		PB.$("pick").addEventListener("change", pick);
 		PB.$("day").addEventListener("change", function () {
+			dayChanged();
+			refreshList();
+		});
+		PB.$("sitting").addEventListener("change", function () {
 			dayChanged();
 			refreshList();
 		});

@@ -4,6 +4,7 @@
  * this phone, or one fetched again with the session code of the day. A
  * page names its strings by a prefix (PREFIX.no_session, .pick_session,
  * .bad_nuptk, .need_code, .checking) and has the fields #session, #nuptk
+ * (a NUPTK, or a participant number for a teacher without one: PB.person)
  * and #code. ES5. */
 (function () {
 	"use strict";
@@ -16,10 +17,11 @@
 	PB.teacher = {
 		NUPTK_RE: NUPTK_RE,
 		key: key,
-		/* The teacher last opened on this phone: [session, nuptk] or []. */
+		/* The teacher last opened on this phone: [session, nuptk] or []
+		 * (a participant number may hold dots). */
 		last: function () {
-			var l = (PB.store.get(LAST) || "").split(".");
-			return l.length === 2 && NUPTK_RE.test(l[1]) ? l : [];
+			var l = (PB.store.get(LAST) || "").split("."), n = l.slice(1).join(".");
+			return l.length >= 2 && n && PB.person(n) === n ? [l[0], n] : [];
 		},
 		remember: function (session, nuptk) { PB.store.set(LAST, session + "." + nuptk); },
 		/* Fill #session, keeping its choice or else the last one. */
@@ -48,12 +50,12 @@
 		 * the proof kept on this phone, or fetched with the code. */
 		open: function (prefix, status, error, start) {
 			var session = parseInt(PB.$("session").value, 10);
-			var nuptk = PB.$("nuptk").value.replace(/\s+/g, "");
+			var nuptk = PB.person(PB.$("nuptk").value);
 			var code = PB.$("code").value.replace(/\s+/g, ""), proof;
 			error("");
 			if (!session)
 				return error(PB.t(prefix + ".pick_session"));
-			if (!NUPTK_RE.test(nuptk)) {
+			if (!nuptk) {
 				PB.$("nuptk").focus();
 				return error(PB.t(prefix + ".bad_nuptk"));
 			}
