@@ -312,6 +312,7 @@ static int claims_setup(sqlite3 *db, char *key)
 	rep = NULL;
 	memset(&set, 0, sizeof(set));
 	snprintf(set.province, sizeof(set.province), "%s", CRASHSIM_PROVINCE);
+	snprintf(set.uang_harian, sizeof(set.uang_harian), "diklat");  /* the session's kind */
 	if (pb_claim_setting_set(db, &g_keg, &set, "uji", "") != 0)
 		goto fail;
 	snprintf(key, CRASHSIM_KEY_MAX, "k:%s", g_keg.uid);
