@@ -33,13 +33,18 @@ def test_office_revokes_a_box_over_http(boxes, hub):
     assert r.status_code == 401 and r.json()["error"] == "unauthorized"
     r = office(hub, token, "GET", "boxes")
     assert r.status_code == 200, r.text
-    got = {x["box_id"]: x for x in r.json()["boxes"]}
+    listed = r.json()
+    got = {x["box_id"]: x for x in listed["boxes"]}
     assert set(got) == {aid, bid}
     assert got[aid]["state"] == "active" and got[aid]["last_seq"] == 5
     assert got[aid]["centre_id"] == "PB-TEST-001" and got[aid]["revoked_at"] is None
     assert got[aid]["last_upload_at"] is not None
+    # the default thresholds (docs/hub.md); min_version: the newest any box reported
+    reported = [x["health"]["version"] for x in listed["boxes"] if x["health"]]
+    assert listed["thresholds"] == {"silent_days": 3, "low_disk_mb": 1024,
+                                    "min_version": max(reported, default="")}
     r = office(hub, token, "GET", "boxes", params={"centre": "PB-OTHER"})
-    assert r.json()["boxes"] == []
+    assert r.json() == {"boxes": [], "thresholds": listed["thresholds"]}
 
     # revoking: refused without a valid token, for an unknown box, once made it stays
     assert office(hub, None, "POST", f"boxes/{aid}/revoke").status_code == 401

@@ -145,7 +145,10 @@ def test_socket_handed_over_to_an_unprivileged_pb_hub(pg, tmpdir_hub):
         tok = h.cli("office-token", "keuangan").stdout.strip()
         r = requests.get(f"http://127.0.0.1:{port}/v1/office/boxes", timeout=30,
                          headers={"Authorization": "Bearer " + tok})
-        assert r.status_code == 200 and r.json()["boxes"] == [], r.text
+        # no box yet: an empty list and the default thresholds (docs/hub.md)
+        assert r.status_code == 200 and r.json() == {
+            "boxes": [], "thresholds": {"silent_days": 3, "low_disk_mb": 1024,
+                                        "min_version": ""}}, r.text
         out = stop_clean(proc, h.log)
         assert "socket handed over" in out, out
     finally:

@@ -18,7 +18,7 @@ from pbtest import Daemon, binary
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from claims_util import (JPEG, PNG, ClaimBox, checkin, nuptk, receipt,  # noqa: E402
-                         roster_csv, stored_receipt)
+                         kept_receipt, roster_csv)
 
 CENTRE = "PB-TEST-001"
 DAY_MS = 86400 * 1000
@@ -64,9 +64,8 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     c0 = filed(cb.transport(0, 75000, evidence="receipt", receipt=receipt(JPEG)))
     c1 = filed(cb.transport(1, 40000, evidence="receipt", receipt=receipt(PNG, "image/png")))
     # the box keeps each photo decoded and encoded anew as JPEG
-    jpeg_sha, _, _, jpeg = stored_receipt(cb, c0["id"])
-    png_sha, _, png_mime, png = stored_receipt(cb, c1["id"])
-    assert png_mime == "image/jpeg"
+    jpeg_sha, jpeg = kept_receipt(cb, c0["id"], JPEG)
+    png_sha, png = kept_receipt(cb, c1["id"], PNG)
     filed(cb.transport(2, 60000))                       # the signed statement (DPR)
     for i in range(3):
         filed(cb.claim(i, "uang_harian"))
@@ -150,8 +149,8 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
 
 def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     cb = claim_box(boxes, hub, n=2)
-    sha, _, _, jpeg = stored_receipt(
-        cb, filed(cb.transport(0, 50000, evidence="receipt", receipt=receipt(JPEG)))["id"])
+    sha, jpeg = kept_receipt(
+        cb, filed(cb.transport(0, 50000, evidence="receipt", receipt=receipt(JPEG)))["id"], JPEG)
     approve_all(cb)
     uid = cb.staff.day(cb.sid)["session"]["uid"]
     path = store_file(cb, sha)
@@ -247,8 +246,8 @@ def test_photo_upload_and_office_fetch_are_valgrind_clean(pg, tmpdir_hub, boxes)
     try:
         wait_for(lambda: "listening on" in hub.daemon.output(), 60, what="pb-hub under valgrind")
         cb = claim_box(boxes, hub, n=1)
-        sha, _, _, kept = stored_receipt(cb, filed(cb.transport(
-            0, 50000, evidence="receipt", receipt=receipt(PNG, "image/png")))["id"])
+        sha, kept = kept_receipt(cb, filed(cb.transport(
+            0, 50000, evidence="receipt", receipt=receipt(PNG, "image/png")))["id"], PNG)
         sync_log = os.path.join(cb.box.dir, "vg-sync-photo.log")
         sync = Daemon([*VALGRIND, f"--log-file={sync_log}", binary("pb-sync"), "-c", cb.box.conf,
                        "-1"], os.path.join(cb.box.dir, "pb-sync.log"))

@@ -2,6 +2,7 @@
 session with a roster, check-ins that give each teacher their proof
 (the check-in id), and claim requests over real HTTP."""
 import base64
+import hashlib
 import io
 import os
 import sqlite3
@@ -59,6 +60,25 @@ def stored_receipt(cb, claim_id):
                                     "FROM claim WHERE id = ?", (claim_id,)).fetchone()
     with open(os.path.join(cb.box.dir, "data", "store", sha[:2], sha), "rb") as f:
         return sha, size, mime, f.read()
+
+
+def kept_receipt(cb, claim_id, original):
+    """(sha256, bytes) of the receipt the box stored for a claim, checked:
+    a new JPEG, not the upload, made from the original's pixels at its
+    size, complete, hashed and sized as recorded, without EXIF."""
+    from PIL import Image
+    sha, size, mime, kept = stored_receipt(cb, claim_id)
+    assert hashlib.sha256(kept).hexdigest() == sha and size == len(kept), (sha, size)
+    assert mime == "image/jpeg" and kept != original
+    img = Image.open(io.BytesIO(kept))
+    img.load()                                    # decodes to its end: not cut short
+    src = Image.open(io.BytesIO(original)).convert("RGB")
+    assert img.format == "JPEG" and img.size == src.size
+    assert b"Exif" not in kept and not img.getexif()
+    mid = (src.size[0] // 2, src.size[1] // 2)
+    a, b = src.getpixel(mid), img.convert("RGB").getpixel(mid)
+    assert all(abs(x - y) < 24 for x, y in zip(a, b)), (a, b)       # a JPEG's loss aside
+    return sha, kept
 
 
 def receipt(data=JPEG, mime="image/jpeg"):

@@ -93,7 +93,9 @@ def test_unconfirmed_clock_steps_both_ways_then_only_forward(make_box):
     # but forward still: the box is 10 minutes behind, this browser 20 ahead
     ahead = now_ms() + 20 * MIN
     st = Staff(box, client_time_ms=ahead)
-    assert 29 * MIN < st.login["clock"]["stepped_ms"] < 31 * MIN
+    c = st.login["clock"]
+    assert 29 * MIN < c["stepped_ms"] < 31 * MIN
+    assert c["source"] == "browser" and c["warn"] is False
     sid = session(st, local_day(ahead))
     s, j = checkin(box, "127.0.0.51", sid, nuptk(0), st.code(sid))
     assert s == 201 and j["clock_source"] == "browser" and j["wall_ms"] >= ahead

@@ -12,7 +12,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pbtest import Daemon, binary, wait_http  # noqa: E402
-from claims_util import JPEG, ClaimBox, Staff, rates_csv, receipt, stored_receipt  # noqa: E402
+from claims_util import JPEG, ClaimBox, Staff, kept_receipt, rates_csv, receipt  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     shutil.which("valgrind") is None or "/asan" in os.environ.get("PB_BUILD", ""),
@@ -56,7 +56,7 @@ def test_claims_valgrind_clean(make_box, tmp_path):
     assert cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").status_code == 200
     assert cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims.csv").status_code == 200
     assert cb.staff.get(f"/api/v1/claims/{ids[1]}/receipt").content == \
-        stored_receipt(cb, ids[1])[3]
+        kept_receipt(cb, ids[1], JPEG)[1]
     assert requests.get(cb.base + f"/api/v1/claims?session={cb.sid}&nuptk=3200000000000000",
                         headers={"X-Checkin-Id": cb.proof[0]}).status_code == 200
     admin = Staff(cb.box, "admin1")

@@ -26,10 +26,15 @@ HEADERS = {
 # Sources a directive may name: only the box itself (and inline data).
 ALLOWED_SOURCES = {"'self'", "'none'", "data:", "blob:"}
 # Module files (/f/) run in a sandbox: an opaque origin, so inline script
-# there has no rights of the box's (HTML5 lessons need it).
+# there has no rights of the box's (HTML5 lessons need it). Never
+# allow-same-origin (nor top navigation): the flags are exactly these.
 SANDBOX_SOURCES = ALLOWED_SOURCES | {"'unsafe-inline'"}
 SANDBOX_FLAGS = {"allow-scripts", "allow-forms", "allow-popups", "allow-modals",
                  "allow-downloads"}
+# default-src: the box's own answers only 'self'; a sandboxed one adds
+# inline script and inline data, nothing from elsewhere (docs/api.md).
+DEFAULT_SRC = ["'self'"]
+SANDBOX_DEFAULT_SRC = ["'self'", "'unsafe-inline'", "data:", "blob:"]
 
 
 def check_headers(what, headers):
@@ -45,9 +50,12 @@ def check_headers(what, headers):
             directives[parts[0]] = parts[1:]
     sandboxed = "sandbox" in directives
     if sandboxed:
-        assert set(directives.pop("sandbox")) <= SANDBOX_FLAGS, f"{what}: {csp}"
+        flags = directives.pop("sandbox")
+        assert "allow-same-origin" not in flags, f"{what}: {csp}"
+        assert sorted(flags) == sorted(SANDBOX_FLAGS), f"{what}: {csp}"
     assert sandboxed == (" /f/" in what), f"{what}: {csp}"
-    assert directives.get("default-src", [None])[0] == "'self'", f"{what}: {csp}"
+    assert directives.get("default-src") == \
+        (SANDBOX_DEFAULT_SRC if sandboxed else DEFAULT_SRC), f"{what}: {csp}"
     assert directives.get("frame-ancestors") in (["'self'"], ["'none'"]), f"{what}: {csp}"
     for name, sources in directives.items():
         for s in sources:
