@@ -150,6 +150,8 @@ void hub_db_pool_free(struct hub *h);
 /* Run a statement; 0 if its status is the expected one, else -1 (logged). */
 int hub_db_ok(PGresult *res, ExecStatusType want, const char *what);
 int hub_db_exec(PGconn *pg, const char *sql);
+/* A nullable text column of a result as JSON: a string, or null. */
+json_t *hub_db_text(PGresult *res, int row, int c);
 
 /* schema.c: the numbered migrations. */
 struct hub_migration {
