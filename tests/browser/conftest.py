@@ -25,6 +25,18 @@ def demo_box():
     b.close()
 
 
+WAIT_S = 30          # generous: the machine may be shared and loaded
+
+
+def wait(driver, cond, what, timeout=WAIT_S):
+    """cond(driver) once it is true; fails with WHAT after timeout seconds.
+    Pages redraw their lists: elements found on the way may go stale."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]
+                         ).until(lambda d: cond(d), message=what)
+
+
 def set_viewport(driver, width, height, mobile=True):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
