@@ -86,6 +86,24 @@ def staff_login(d, box, user, password):
     d.get_log("browser")
 
 
+class Boxes:
+    """A make_box for the helpers of tests/system (ClaimBox, LearnBox) in a
+    browser test: each call makes a pbtest.Box and keeps it; close() closes
+    them all."""
+
+    def __init__(self):
+        self.boxes = []
+
+    def __call__(self, **kw):
+        b = Box(**kw)
+        self.boxes.append(b)
+        return b
+
+    def close(self):
+        for b in self.boxes:
+            b.close()
+
+
 def started_box(sections=""):
     """A box with a facilitator account, started; and that facilitator
     logged in over the API (tests/system/attendance_util.py)."""
