@@ -118,3 +118,42 @@ def started_box(sections=""):
     except BaseException:
         box.close()
         raise
+
+
+# Whatever of `main` lies past the viewport's right (or left) edge at the
+# current width, as "tag#id.class right" strings; elements inside an
+# ancestor matching `allowed` (a scroller kept on purpose) are left out.
+_OVERFLOW_JS = """
+var w = document.documentElement.clientWidth, allowed = arguments[0], out = [];
+var all = document.querySelectorAll('main *'), i, e, r;
+for (i = 0; i < all.length; i++) {
+    e = all[i];
+    if (allowed && e.closest(allowed))
+        continue;
+    r = e.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0)
+        continue;
+    if (r.right > w + 0.5 || r.left < -0.5)
+        out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                 (e.className && e.className.baseVal === undefined ? '.' + e.className : '') +
+                 ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+}
+return out;
+"""
+
+
+def overflowing(driver, allowed=None):
+    """Elements of main sticking out of the viewport sideways ([] when none)."""
+    return driver.execute_script(_OVERFLOW_JS, allowed)
+
+
+def assert_inside(driver, elements, what):
+    """Each element lies wholly within the viewport's width."""
+    w = driver.execute_script("return document.documentElement.clientWidth")
+    for e in elements:
+        r = driver.execute_script(
+            "var r = arguments[0].getBoundingClientRect();"
+            " return [r.left, r.right, r.width];", e)
+        assert r[2] > 0 and r[0] >= -0.5 and r[1] <= w + 0.5, \
+            f"{what}: {e.tag_name} '{e.text or e.get_attribute('id')}' at {r[0]:.0f}..{r[1]:.0f} " \
+            f"outside 0..{w}"
