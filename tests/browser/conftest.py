@@ -25,6 +25,18 @@ def demo_box():
     b.close()
 
 
+WAIT_S = 30          # generous: the machine may be shared and loaded
+
+
+def wait(driver, cond, what, timeout=WAIT_S):
+    """cond(driver) once it is true; fails with WHAT after timeout seconds.
+    Pages redraw their lists: elements found on the way may go stale."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]
+                         ).until(lambda d: cond(d), message=what)
+
+
 def set_viewport(driver, width, height, mobile=True):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
@@ -72,6 +84,24 @@ def staff_login(d, box, user, password):
         d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
         WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "app-view").is_displayed())
     d.get_log("browser")
+
+
+class Boxes:
+    """A make_box for the helpers of tests/system (ClaimBox, LearnBox) in a
+    browser test: each call makes a pbtest.Box and keeps it; close() closes
+    them all."""
+
+    def __init__(self):
+        self.boxes = []
+
+    def __call__(self, **kw):
+        b = Box(**kw)
+        self.boxes.append(b)
+        return b
+
+    def close(self):
+        for b in self.boxes:
+            b.close()
 
 
 def started_box(sections=""):

@@ -10,8 +10,8 @@ from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport, staff_login
-from test_claims_browser import _Boxes, queue_rows
+from conftest import SCREENSHOTS, Boxes, set_viewport, staff_login
+from test_claims_browser import queue_rows
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -26,7 +26,7 @@ NO_PROMPT = ("window.__prompts = 0; window.prompt = function () {"
 
 def test_cards_inline_reject_and_admin_without_buttons(browser):
     d = browser
-    boxes = _Boxes()
+    boxes = Boxes()
     try:
         cb = ClaimBox(boxes, n=2, att="code_period_s = 600\ncode_grace_s = 600\n")
         cb.check_in(0)

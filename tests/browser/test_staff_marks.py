@@ -7,23 +7,14 @@ import sys
 import time
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
+from conftest import SCREENSHOTS, set_viewport, staff_login, started_box, wait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD, checkin, nuptk, roster_csv  # noqa: E402
-
-WAIT_S = 30
-
-
-def wait(d, cond, what):
-    return WebDriverWait(d, WAIT_S, ignored_exceptions=[StaleElementReferenceException]
-                         ).until(lambda drv: cond(drv), message=what)
 
 
 def row(d, n):
