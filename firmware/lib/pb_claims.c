@@ -152,6 +152,7 @@ const char *pb_claim_strerror(enum pb_claim_result r)
 	case PB_CLAIM_PRICE:           return "the amount cannot be priced";
 	case PB_CLAIM_PAID:            return "already paid";
 	case PB_CLAIM_DECIDED:         return "already decided or withdrawn";
+	case PB_CLAIM_SUPERSEDED:      return "filed again after its rejection";
 	case PB_CLAIM_STORE:           return "the receipt cannot be stored";
 	case PB_CLAIM_DB:              return "database error";
 	}
@@ -284,7 +285,7 @@ json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, cons
 	if (sqlite3_prepare_v2(db, "SELECT " CLAIM_COLS CLAIM_FROM
 			       "WHERE c.kegiatan_id = ?1 AND (?2 IS NULL OR c.nuptk = ?2) "
 			       "AND (?3 IS NULL OR c.day = ?3) "
-			       "ORDER BY c.day, c.name COLLATE NOCASE, c.nuptk, c.item",
+			       "ORDER BY c.day, c.name COLLATE NOCASE, c.nuptk, c.item, c.id",
 			       -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return NULL;
@@ -458,27 +459,57 @@ static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const cha
 	return rc;
 }
 
-/* Id of the claim for this teacher, item and day; 0 none, -1 error. */
-static int64_t existing_claim(sqlite3 *db, int64_t kegiatan_id, const char *day,
-			      const char *nuptk, const char *item)
+/* A claim blocks another of the same teacher, item and day unless it was
+ * withdrawn or its latest decision is a rejection (the teacher may then
+ * file a corrected one). Both queries run inside the caller's write
+ * transaction, so two filings cannot both pass the check. */
+#define CLAIM_BLOCKS \
+	"c.withdrawn = 0 AND COALESCE((SELECT kind FROM claim_event WHERE claim_id = c.id " \
+	"ORDER BY id DESC LIMIT 1), 'submit') NOT IN ('reject', 'withdraw')"
+
+static int64_t first_id(sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t id = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT id FROM claim WHERE kegiatan_id = ?1 AND day = ?2 "
-			       "AND nuptk = ?3 AND item = ?4 AND withdrawn = 0", -1, &st, NULL)
-	    != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, item, -1, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW: id = sqlite3_column_int64(st, 0); break;
 	case SQLITE_DONE: id = 0; break;
 	}
 	sqlite3_finalize(st);
 	return id;
+}
+
+/* Id of the claim that blocks a new one for this teacher, item and day;
+ * 0 none, -1 error. */
+static int64_t existing_claim(sqlite3 *db, int64_t kegiatan_id, const char *day,
+			      const char *nuptk, const char *item)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT c.id FROM claim c WHERE c.kegiatan_id = ?1 "
+			       "AND c.day = ?2 AND c.nuptk = ?3 AND c.item = ?4 AND " CLAIM_BLOCKS
+			       " ORDER BY c.id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, item, -1, SQLITE_STATIC);
+	return first_id(st);
+}
+
+/* Id of another claim of the same teacher, item and day as claim_id that
+ * blocks it (one filed after it was rejected); 0 none, -1 error. */
+static int64_t rival_claim(sqlite3 *db, int64_t claim_id)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT c.id FROM claim o JOIN claim c ON "
+			       "c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
+			       "AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
+			       " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, claim_id);
+	return first_id(st);
 }
 
 static int insert_event(sqlite3 *db, int64_t claim_id, const char *claim_uid,
@@ -796,6 +827,16 @@ static enum pb_claim_result pb_claim_decide_locked(sqlite3 *db, int64_t kegiatan
 		}
 		if (strcmp(s.kind, kind) == 0 && strcmp(s.reason, reason != NULL ? reason : "") == 0)
 			continue;                      /* the same decision again: no event */
+		if (approve && strcmp(s.kind, "reject") == 0) {
+			/* approving a rejected claim the teacher has filed again
+			 * would pay the same item and day twice */
+			int64_t rival = rival_claim(db, s.id);
+			if (rival != 0) {
+				*bad_id = ids[i];
+				rc = rival > 0 ? PB_CLAIM_SUPERSEDED : PB_CLAIM_DB;
+				goto out;
+			}
+		}
 		if (insert_event(db, s.id, s.uid, s.session_uid, kind, approve ? s.amount : 0,
 				 reason, "", actor, client, "claim.decision") != 0)
 			goto out;

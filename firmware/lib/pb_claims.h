@@ -75,6 +75,7 @@ enum pb_claim_result {
 	PB_CLAIM_PRICE,            /* see the pb_price_result */
 	PB_CLAIM_PAID,             /* already paid: no more decisions */
 	PB_CLAIM_DECIDED,          /* decided (or withdrawn) already: cannot be withdrawn */
+	PB_CLAIM_SUPERSEDED,       /* rejected and filed again: the newer claim is decided */
 	PB_CLAIM_STORE,            /* the receipt could not be stored */
 	PB_CLAIM_DB,
 };

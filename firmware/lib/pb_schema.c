@@ -4,7 +4,8 @@
  * PRAGMA user_version to its number. Never edit a released migration: add a
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
  * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses,
- * 13 claim withdrawal, 20-22 papers, 30 login failures per pair. */
+ * 13 claim withdrawal, 20-22 papers, 30 login failures per pair, 70 claims
+ * filed again after a rejection. */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -515,6 +516,14 @@ const struct pb_migration pb_migrations[] = {
 	  ");"
 	  "CREATE INDEX learning_submission_queue ON learning_submission(kegiatan_id, status, "
 	  "  submitted_ms);" },
+	/* 70 a rejected claim no longer blocks filing the same item that day
+	 * again (a corrected receipt): whether a claim still blocks depends on
+	 * its latest event, which an index cannot see, so the one-claim rule
+	 * moves into pb_claims.c (checked inside the filing's write
+	 * transaction) and the index only finds the claims of a key. */
+	{ 70,
+	  "DROP INDEX claim_one;"
+	  "CREATE INDEX claim_key ON claim(kegiatan_id, day, nuptk, item);" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

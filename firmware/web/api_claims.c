@@ -107,6 +107,9 @@ static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
 	case PB_CLAIM_DECIDED:
 		return ERR(r, MHD_HTTP_CONFLICT, "not_withdrawable",
 			   "Klaim ini sudah diputuskan atau ditarik: tidak dapat ditarik lagi");
+	case PB_CLAIM_SUPERSEDED:
+		return ERR(r, MHD_HTTP_CONFLICT, "claim_superseded",
+			   "Guru sudah mengajukan klaim baru untuk hari dan jenis ini: putuskan klaim baru itu");
 	case PB_CLAIM_STORE:
 		return ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
 			   "Foto kuitansi tidak dapat disimpan");
@@ -730,11 +733,13 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 		snprintf(msg, sizeof(msg), "Klaim %lld: %s. Tidak ada keputusan yang disimpan.",
 			 (long long)bad, cr == PB_CLAIM_LOCKED ? "hari sudah dikunci" :
 			 cr == PB_CLAIM_PAID ? "sudah dibayar" :
-			 cr == PB_CLAIM_DECIDED ? "sudah ditarik guru" : "tidak ditemukan di kegiatan ini");
+			 cr == PB_CLAIM_DECIDED ? "sudah ditarik guru" :
+			 cr == PB_CLAIM_SUPERSEDED ? "guru sudah mengajukan klaim baru untuk hari dan "
+			 "jenis ini, putuskan klaim baru itu" : "tidak ditemukan di kegiatan ini");
 		ret = pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:I}",
 			"error", cr == PB_CLAIM_LOCKED ? "day_locked" : cr == PB_CLAIM_PAID ?
 				 "already_paid" : cr == PB_CLAIM_DECIDED ? "claim_withdrawn" :
-				 "not_found",
+				 cr == PB_CLAIM_SUPERSEDED ? "claim_superseded" : "not_found",
 			"message", msg, "claim", (json_int_t)bad), NULL);
 		return ret;
 	}

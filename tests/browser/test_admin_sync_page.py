@@ -1,5 +1,6 @@
 """The admin's uplink page in headless Chromium at 360 px: the state in
-Indonesian from pb-sync's keys, the power warning from pb-gpio's key, and
+Indonesian from pb-sync's keys (its English last error explained, the
+words kept as a detail; an unknown one and a busy database too), the power warning from pb-gpio's key, and
 "Kirim sekarang" sending the wake datagram (received by a unix socket the
 test binds where pb-sync would), and "not ready" while /healthz says the
 database cannot be written (the test holds its write lock past the
@@ -41,7 +42,21 @@ def test_admin_sync_page(browser):
         w = WebDriverWait(d, 15)
         w.until(lambda drv: drv.find_element(By.ID, "sync-view").is_displayed())
         assert "Tidak ada sambungan" in d.find_element(By.ID, "sync-state").text
-        assert d.find_element(By.ID, "sync-err").text == "hub not reachable"
+        # pb-sync's English words are explained in Indonesian and kept as a
+        # detail, folded away until asked for
+        assert d.find_element(By.ID, "sync-err-text").text == \
+            "Pusat tidak dapat dihubungi. Periksa sambungan internet; kotak akan mencoba lagi sendiri."
+        raw = d.find_element(By.ID, "sync-err-raw")
+        assert not raw.is_displayed() and raw.get_attribute("textContent") == "hub not reachable"
+        d.find_element(By.CSS_SELECTOR, "#sync-err-detail summary").click()
+        assert raw.is_displayed() and raw.text == "hub not reachable"
+        for words, says in (("cannot begin a write: database is locked", "Basis data kotak sedang sibuk"),
+                            ("something new went wrong", "Pengiriman gagal;")):
+            with sqlite3.connect(b.db_path()) as c:
+                c.execute("UPDATE box_meta SET value = ? WHERE key = 'sync.last_error'", (words,))
+            d.refresh()
+            w.until(lambda drv: drv.find_element(By.ID, "sync-err-text").text.startswith(says))
+            assert d.find_element(By.ID, "sync-err-raw").get_attribute("textContent") == words
         assert d.find_element(By.ID, "sync-last").text == "belum pernah"
         power = d.find_element(By.ID, "sync-power")
         assert power.is_displayed() and "Daya listrik kurang" in power.text

@@ -1,7 +1,8 @@
 """A training day on a 360×640 phone in headless Chromium, as a teacher
 meets it: the code picks the session when two run on one day; a slow
 signer (longer than code_period_s + code_grace_s) is still checked in; a
-NUPTK typo is shown back before any walk-in registration; on day 2 the
+NUPTK typo is shown back before any walk-in registration; checking in
+twice says so in view as good news; on day 2 the
 same phone fills the NUPTK in and "Bukan saya" clears it."""
 import os
 import sys
@@ -116,6 +117,21 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
         assert "tercatat hadir" in sign_and_send(d)
         assert {r["nuptk"]: r["status"] for r in st.day(a)["rows"]}[n] == "present"
         assert not any(r["walk_in"] for r in st.day(a)["rows"])
+
+        # the same teacher again: good news next to the NUPTK, in view at
+        # 360x640, focused (read out), not a red error
+        d.find_element(By.ID, "again").click()
+        fill(d, n, lambda: st.code(a), "nuptk-ok")
+        ok = d.find_element(By.ID, "nuptk-ok")
+        assert "sudah tercatat hadir" in ok.text, ok.text
+        assert not visible(d, "error") and not visible(d, "nuptk-error")
+        assert "att-field-ok" in ok.get_attribute("class") and ok.get_attribute("role") == "status"
+        assert d.switch_to.active_element == ok
+        assert d.execute_script("var r = arguments[0].getBoundingClientRect();"
+                                "return r.top >= 0 && r.bottom <= window.innerHeight;", ok)
+        assert fits(d)
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-already-360.png"))
+        audit(d, "check-in, already checked in")
 
         # day 2: the box's clock is a day later (PB_CLOCK_SKEW_MS, see
         # docs/attendance.md), the same phone opens the page

@@ -1,5 +1,6 @@
 """Claims at 360×640: the teacher's "Klaim saya" is a list of cards, status
-first ("Disetujui", "Ditolak — Alasan: …"), never a table cut short; the
+first ("Disetujui", "Ditolak — Alasan: …"), never a table cut short; a
+rejected claim offers the form again with its reason; the
 facilitator rejects with the reason typed in the row (no browser prompt);
 an admin sees the queue without decision buttons."""
 import os
@@ -103,6 +104,14 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         audit(d, "claims as cards")
         # decided claims cannot be taken back
         assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw")
+        # the rejected transport may be filed again: the form is offered,
+        # with the reason, and not "already claimed"
+        note = d.find_element(By.ID, "refile")
+        assert note.is_displayed() and "sebelumnya ditolak: kuitansi tidak terbaca" in note.text \
+            and "Anda dapat mengajukan lagi" in note.text, note.text
+        assert d.find_element(By.ID, "cost-form").is_displayed()
+        assert not d.find_element(By.ID, "cost-done").is_displayed()
+        assert not d.find_element(By.ID, "flat-harian").is_displayed()     # approved: not again
 
         # another teacher withdraws a claim still submitted, after one question
         cb.check_in(1, ip="127.0.0.2")

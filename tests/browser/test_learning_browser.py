@@ -6,6 +6,7 @@ worksheet sent from the phone, reviewed by a mentor, and the review seen
 on the next visit.
 Screenshots land in build/screenshots/learning-*."""
 import os
+import re
 import sqlite3
 import sys
 
@@ -134,6 +135,10 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         assert "100" in d.find_element(By.ID, "teacher-rows").text
         wait(d, lambda d: "Tiga lampu dirangkai seri" in d.find_element(By.ID, "queue").text,
              "worksheet not in the queue")
+        # when it was sent, written the Indonesian way (day/month, 24-hour
+        # with dots), not the browser's default "12/5/2026, 7:47:48 PM"
+        sent = d.find_element(By.CSS_SELECTOR, "#queue .pb-meta").text
+        assert re.search(r"^Kiriman ke-1, \d{1,2}/\d{1,2}/\d{4},? \d{2}\.\d{2}\.\d{2}$", sent), sent
         d.find_element(By.CSS_SELECTOR, "#queue input[type=number]").send_keys("70")
         d.find_element(By.CSS_SELECTOR, "#queue textarea").send_keys("Tambahkan gambar.")
         d.find_element(By.CSS_SELECTOR, "#queue button[data-status='revise']").click()

@@ -380,6 +380,68 @@ def test_decisions_csrf_roles_events_locks_paid(make_box):
     assert "chain OK" in cb.box.pbctl("outbox", "verify").stdout
 
 
+def test_rejected_claim_is_filed_again_and_only_the_new_one_pays(make_box):
+    """A rejected (or withdrawn) claim does not block a corrected one for the
+    same item and day; a submitted, approved or paid one still does. The new
+    claim is a new claim (own uid, own outbox record); the old one keeps its
+    rejection, may not be approved over the new one, and the nominatif pays
+    only the approved claim."""
+    import json as _json
+    cb = ClaimBox(make_box, n=2)
+    p0 = cb.check_in(0)
+    old = cb.transport(0, 40000)
+    assert old.status_code == 201, old.text
+    old = old.json()["id"]
+    # submitted: still blocks
+    r = cb.transport(0, 45000)
+    assert r.status_code == 409 and err(r) == "already_claimed"
+    assert cb.decide(old, "reject", "Kuitansi tidak terbaca").status_code == 200
+    before = cb.counts()
+    new = cb.transport(0, 45000)
+    assert new.status_code == 201, new.text
+    new = new.json()["id"]
+    assert new != old and cb.counts()[:3] == (before[0] + 1, before[1] + 1, before[2] + 1)
+    # the new one blocks a third, and the old one may not be approved over it
+    r = cb.transport(0, 46000)
+    assert r.status_code == 409 and err(r) == "already_claimed"
+    assert r.json()["claim"]["id"] == new
+    mid = cb.counts()
+    r = cb.decide(old, "approve")
+    assert r.status_code == 409 and err(r) == "claim_superseded"
+    r = cb.staff.post(f"/api/v1/sessions/{cb.sid}/claims/decisions",
+                      json={"ids": [new, old], "decision": "approve"})
+    assert r.status_code == 409 and err(r) == "claim_superseded" and r.json()["claim"] == old
+    assert cb.counts() == mid
+    assert cb.decide(new, "approve").status_code == 200
+    # approved: blocks
+    r = cb.transport(0, 47000)
+    assert r.status_code == 409 and err(r) == "already_claimed"
+    mine = requests.get(cb.base + f"/api/v1/claims?session={cb.sid}&nuptk={nuptk(0)}",
+                        headers={"X-Checkin-Id": p0}).json()
+    assert [(c["id"], c["status"], c["amount"]) for c in mine["claims"]] == \
+        [(old, "rejected", 40000), (new, "approved", 45000)]
+    assert mine["totals"]["approved"] == 45000
+    nom = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]
+    assert [(r["nuptk"], r["items"]["transport"], r["total"]) for r in nom["rows"]] == \
+        [(nuptk(0), 45000, 45000)]
+    db = cb.db()
+    uids = [u for (u,) in db.execute("SELECT uid FROM claim WHERE id IN (?, ?) ORDER BY id",
+                                     (old, new))]
+    sub = [_json.loads(x)["claim_id"] for (x,) in db.execute(
+        "SELECT payload FROM outbox WHERE type = 'claim.submit' ORDER BY seq")]
+    assert len(set(uids)) == 2 and sub == uids
+    db.close()
+    # paid: blocks; withdrawn: does not
+    cb.box.pbctl("claims", "paid", uids[1], "SP2D-0002")
+    r = cb.transport(0, 47000)
+    assert r.status_code == 409 and err(r) == "already_claimed"
+    h = cb.claim(0, "uang_harian").json()["id"]
+    r = requests.post(cb.base + f"/api/v1/claims/{h}/withdraw", json={"checkin": p0})
+    assert r.status_code == 200, r.text
+    assert cb.claim(0, "uang_harian").status_code == 201
+    assert "chain OK" in cb.box.pbctl("outbox", "verify").stdout
+
+
 def test_nominatif_totals_over_many_rows(make_box):
     n = 60
     lines = ["NUPTK,Nama,NPSN,Sekolah"]

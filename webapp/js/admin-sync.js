@@ -12,10 +12,41 @@
 		PB.$(id).textContent = value;
 	}
 
+	/* pb-sync's last error is English words for the technician: the page
+	 * explains it in the page's language, keyed by the words it contains
+	 * (first match wins; the most specific first), and keeps the words as
+	 * a detail. */
+	var ERRORS = [
+		["database is locked", "db_busy"], ["no backhaul", "no_backhaul"],
+		["hub name not found", "dns"], ["hub not reachable", "unreachable"],
+		["timed out", "slow"], ["certificate", "certificate"], ["no hub configured", "no_hub"],
+		["not enrolled", "not_enrolled"], ["no enrolment token", "not_enrolled"],
+		["enrolment failed", "enrol_failed"], ["hub busy", "hub_busy"],
+		["receipt photo refused", "receipt_refused"], ["broke off", "upload_broke"],
+		["download budget", "budget"], ["download failed", "download"],
+		["module file", "download"], ["range request", "download"],
+		["does not acknowledge", "no_ack"], ["hub refused", "hub_refused"],
+		["hub answered", "hub_refused"], ["cannot ", "local"]
+	];
+
+	function explain(raw) {
+		var low = String(raw).toLowerCase(), i;
+		for (i = 0; i < ERRORS.length; i++)
+			if (low.indexOf(ERRORS[i][0]) >= 0)
+				return PB.t("sync.err." + ERRORS[i][1]);
+		return PB.t("sync.err.other");
+	}
+
+	function lastError(raw) {
+		text("sync-err-text", raw ? explain(raw) : "\u2013");
+		text("sync-err-raw", raw || "");
+		PB.show(PB.$("sync-err-detail"), !!raw);
+	}
+
 	function when(ms) {
 		if (ms === null || ms === undefined)
 			return PB.t("sync.never");
-		return new Date(ms).toLocaleString(PB.lang === "id" ? "id-ID" : "en-GB");
+		return PB.dateTime(ms);
 	}
 
 	function render() {
@@ -37,7 +68,7 @@
 		text("sync-acked", PB.tn("sync.records", s.acknowledged));
 		text("sync-up", PB.size(s.bytes_up || 0));
 		text("sync-down", PB.size(s.bytes_down || 0));
-		text("sync-err", s.last_error || "–");
+		lastError(s.last_error);
 		text("sync-hub", s.hub || PB.t("sync.no_hub"));
 		PB.show(PB.$("sync-power"), !!(s.power && s.power.message));
 		if (s.power && s.power.message)

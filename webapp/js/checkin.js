@@ -36,9 +36,21 @@
 		if (msg.scrollIntoView)
 			msg.scrollIntoView({block: "center"});
 	}
+	/* Good news about the submitted NUPTK (already checked in today):
+	 * shown under it, in view, focused so it is read out. */
+	function fieldOk(field, text) {
+		var msg = PB.$(field + "-ok");
+		msg.textContent = text;
+		PB.show(msg, true);
+		if (msg.scrollIntoView)
+			msg.scrollIntoView({block: "center"});
+		msg.focus();
+	}
 	function clearErrors() {
 		var i;
 		error("");
+		PB.$("nuptk-ok").textContent = "";
+		PB.show(PB.$("nuptk-ok"), false);
 		for (i = 0; i < FIELDS.length; i++) {
 			PB.$(FIELDS[i] + "-error").textContent = "";
 			PB.show(PB.$(FIELDS[i] + "-error"), false);
@@ -48,6 +60,10 @@
 	}
 	function serverError(err, data) {
 		var f = data && data.field === "name" ? "wname" : data && data.field;
+		if (err.code === "already_checked_in") {
+			step("id");
+			return fieldOk("nuptk", err.message);
+		}
 		if (!f)
 			f = FIELD_OF[err.code];
 		if (f === "nuptk" || f === "code")

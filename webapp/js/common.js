@@ -120,6 +120,12 @@ var PB = (function () {
 		return s + " " + units[i];
 	};
 
+	/* A moment (ms since the epoch) as people of the page's language write
+	 * it: "5/12/2026, 19.47.48" in Indonesian, 24-hour in English too. */
+	PB.dateTime = function (ms) {
+		return new Date(ms).toLocaleString(PB.lang === "id" ? "id-ID" : "en-GB");
+	};
+
 	/* ---- DOM ---- */
 	PB.$ = function (id) { return document.getElementById(id); };
 

@@ -132,7 +132,7 @@
 		li = PB.el("li", {id: "sub-" + id}, [
 			PB.el("p", null, PB.el("strong", {text: (s.name || s.nuptk) + " · " + s.title})),
 			PB.el("p", {"class": "pb-meta", text: PB.t("hb.sent_at", {version: s.version,
-				when: new Date(s.submitted_ms).toLocaleString()})}),
+				when: PB.dateTime(s.submitted_ms)})}),
 			PB.el("p", {"class": "hb-text", text: s.text}),
 			PB.el("div", {"class": "pb-field"}, [
 				PB.el("label", {"for": "score-" + id, text: PB.t("hb.score_label")}),

@@ -70,12 +70,31 @@
 		return PB.$("day").value || options.day;
 	}
 
+	/* A withdrawn or rejected claim leaves the item open that day: the
+	 * teacher may file it again (a corrected receipt). */
 	function claimed(code) {
 		for (var i = 0; i < mine.length; i++)
 			if (mine[i].item === code && mine[i].day === claimDay() &&
-			    mine[i].status !== "withdrawn")
+			    mine[i].status !== "withdrawn" && mine[i].status !== "rejected")
 				return true;
 		return false;
+	}
+
+	/* The rejections the teacher may answer with a new claim that day,
+	 * newest first, one line per item. */
+	function drawRefile() {
+		var lines = [], seen = {}, i, c, r = PB.$("refile");
+		for (i = mine.length - 1; i >= 0; i--) {
+			c = mine[i];
+			if (c.day !== claimDay() || seen[c.item] || c.status === "withdrawn")
+				continue;
+			seen[c.item] = true;
+			if (c.status === "rejected" && !claimed(c.item))
+				lines.push(PB.t("klaim.refile", {item: PBClaims.itemLabel(c),
+					reason: c.decision && c.decision.reason ? c.decision.reason : "\u2014"}));
+		}
+		r.textContent = lines.join(" ");
+		PB.show(r, lines.length > 0);
 	}
 
 	/* The session's days up to today; today (or the last) chosen first. */
@@ -99,6 +118,7 @@
 			if (it && it.rate !== undefined)
 				b.textContent = PB.t("klaim.flat." + it.code, {amount: PBClaims.rp(it.rate)});
 		}
+		drawRefile();
 		drawCostDone();
 	}
 
