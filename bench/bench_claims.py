@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from bench_checkin import pct  # noqa: E402
+from benchlib import Boxes  # noqa: E402
 
 
 def timed(fn):
@@ -43,13 +44,7 @@ def main():
     os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, a.build))
     from claims_util import SIG, ClaimBox, nuptk
 
-    class Boxes(list):
-        def __call__(self, **kw):
-            from pbtest import Box
-            b = Box(extra="threads = 4\n", **kw)
-            self.append(b)
-            return b
-    boxes = Boxes()
+    boxes = Boxes(extra="threads = 4\n")
     try:
         cb = ClaimBox(boxes, n=a.teachers, att="code_period_s = 3600\ncode_grace_s = 3600\n")
         for i in range(a.teachers):

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from bench_checkin import pct  # noqa: E402
-from benchlib import save_result  # noqa: E402
+from benchlib import Boxes, save_result  # noqa: E402
 
 
 def items(n):
@@ -55,12 +55,6 @@ def main():
     from content_fixture import make_folder
     from learning_util import LearnBox, module_doc
 
-    class Boxes(list):
-        def __call__(self, **kw):
-            from pbtest import Box
-            b = Box(**kw)
-            self.append(b)
-            return b
     boxes = Boxes()
     tmp = tempfile.mkdtemp(prefix="pb-bench-learning-")
     try:

@@ -436,10 +436,8 @@ static void csv_field(FILE *f, const char *s, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
-void hub_csv_rows(FILE *out, const char *head, PGresult *res)
+void hub_csv_rows(FILE *out, const char *head, PGresult *res, int cols)
 {
-	int cols = PQnfields(res);
-
 	fprintf(out, "%s\r\n", head);
 	for (int i = 0; i < PQntuples(res); i++)
 		for (int c = 0; c < cols; c++)
@@ -543,10 +541,7 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	if (res == NULL)
 		return unknown ? -2 : -1;
 	/* the first ncsv columns: the rest are for the spreadsheet */
-	fprintf(out, "%s\r\n", head);
-	for (int i = 0; i < PQntuples(res); i++)
-		for (int c = 0; c < ncsv; c++)
-			csv_field(out, PQgetvalue(res, i, c), c == ncsv - 1);
+	hub_csv_rows(out, head, res, ncsv);
 	PQclear(res);
 	return 0;
 }

@@ -16,6 +16,11 @@ int hub_db_ok(PGresult *res, ExecStatusType want, const char *what)
 	return -1;
 }
 
+json_t *hub_db_text(PGresult *res, int row, int c)
+{
+	return PQgetisnull(res, row, c) ? json_null() : json_string(PQgetvalue(res, row, c));
+}
+
 int hub_db_exec(PGconn *pg, const char *sql)
 {
 	PGresult *res = PQexec(pg, sql);

@@ -102,11 +102,6 @@ int hub_health_opts_parse(struct hub_req *r, struct hub_health_opts *o)
 	return 0;
 }
 
-static json_t *text_or_null(PGresult *res, int row, int c)
-{
-	return PQgetisnull(res, row, c) ? json_null() : json_string(PQgetvalue(res, row, c));
-}
-
 static json_t *int_or_null(PGresult *res, int row, int c)
 {
 	return PQgetisnull(res, row, c) ? json_null() :
@@ -142,7 +137,7 @@ static json_t *report_json(PGresult *res, int i)
 	for (size_t k = 0; o != NULL && k < sizeof(report_fields) / sizeof(report_fields[0]); k++)
 		json_object_set_new(o, report_fields[k].name, report_fields[k].is_int ?
 				    int_or_null(res, i, report_fields[k].col) :
-				    text_or_null(res, i, report_fields[k].col));
+				    hub_db_text(res, i, report_fields[k].col));
 	return o;
 }
 

@@ -150,6 +150,8 @@ void hub_db_pool_free(struct hub *h);
 /* Run a statement; 0 if its status is the expected one, else -1 (logged). */
 int hub_db_ok(PGresult *res, ExecStatusType want, const char *what);
 int hub_db_exec(PGconn *pg, const char *sql);
+/* A nullable text column of a result as JSON: a string, or null. */
+json_t *hub_db_text(PGresult *res, int row, int c);
 
 /* schema.c: the numbered migrations. */
 struct hub_migration {
@@ -281,9 +283,10 @@ int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char
  * 0, -1 on a database error, -2 for an unknown kind. */
 int hub_export(PGconn *pg, const char *kind, const char *centre, const char *session,
 	       FILE *out);
-/* A header line, then every row of a query result as CSV (a field that
- * begins with = + - @ tab or CR is neutralised for spreadsheets). */
-void hub_csv_rows(FILE *out, const char *head, PGresult *res);
+/* A header line, then the first cols columns of every row of a query
+ * result as CSV (a field that begins with = + - @ tab or CR is
+ * neutralised for spreadsheets). */
+void hub_csv_rows(FILE *out, const char *head, PGresult *res, int cols);
 /* learning.c: scored test attempts as CSV, each filter NULL for all. 0/-1. */
 int hub_learning_export(PGconn *pg, const char *centre, const char *session,
 			const char *nuptk, const char *module, FILE *out);

@@ -32,7 +32,7 @@ int hub_learning_export(PGconn *pg, const char *centre, const char *session,
 	}
 	hub_csv_rows(out, "centre_id,session_id,nuptk,module_id,test_id,kind,attempt,score,"
 		     "correct,total,kkm,passed,timed_out,finished_ms,attempt_id,box_id,record_id",
-		     res);
+		     res, PQnfields(res));
 	PQclear(res);
 	return 0;
 }

@@ -150,12 +150,6 @@ static enum MHD_Result send_json(struct hub_req *r, unsigned status, json_t *o)
 	return ret;
 }
 
-/* A nullable text column as JSON. */
-static json_t *col_json(PGresult *res, int row, int c)
-{
-	return PQgetisnull(res, row, c) ? json_null() : json_string(PQgetvalue(res, row, c));
-}
-
 static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
 {
 	const char *params[1] = {
@@ -184,8 +178,8 @@ static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
 		json_array_append_new(list, json_pack("{ss ss sI ss so so so}",
 			"box_id", PQgetvalue(res, i, 0), "centre_id", PQgetvalue(res, i, 1),
 			"last_seq", (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10),
-			"state", PQgetvalue(res, i, 3), "enrolled_at", col_json(res, i, 4),
-			"revoked_at", col_json(res, i, 5), "last_upload_at", col_json(res, i, 6)));
+			"state", PQgetvalue(res, i, 3), "enrolled_at", hub_db_text(res, i, 4),
+			"revoked_at", hub_db_text(res, i, 5), "last_upload_at", hub_db_text(res, i, 6)));
 	PQclear(res);
 	if (hub_health_attach(pg, list, &ho, &thresholds) != 0) {
 		json_decref(list);

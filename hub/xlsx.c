@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* columns of hub_export_rows("attendance"), as in its CSV */
-#define ATTENDANCE_COLUMNS 14
-
 /* columns of hub_export_rows("claims") */
 enum { C_CENTRE, C_SESSION, C_CLAIM, C_NUPTK, C_NO_PESERTA, C_NAME, C_ITEM, C_AMOUNT, C_PAID,
        C_ORIGIN, C_TITLE };
@@ -109,14 +106,15 @@ out:
 	return book;
 }
 
-static json_t *attendance_book(PGresult *res)
+/* The attendance rows, their first cols columns (those of the CSV). */
+static json_t *attendance_book(PGresult *res, int cols)
 {
 	json_t *rows = json_array();
 	int n = PQntuples(res);
 
 	for (int i = 0; rows != NULL && i < n; i++) {
 		json_t *row = json_array();
-		for (int c = 0; row != NULL && c < ATTENDANCE_COLUMNS; c++)
+		for (int c = 0; row != NULL && c < cols; c++)
 			json_array_append_new(row, c == 3 || c == 10 ?
 				json_integer(strtoll(PQgetvalue(res, i, c), NULL, 10)) :
 				json_string(PQgetvalue(res, i, c)));
@@ -142,7 +140,7 @@ int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char
 
 	if (res == NULL)
 		return unknown ? -2 : -1;
-	book = strcmp(kind, "claims") == 0 ? claims_book(res) : attendance_book(res);
+	book = strcmp(kind, "claims") == 0 ? claims_book(res) : attendance_book(res, ncsv);
 	PQclear(res);
 	if (book == NULL)
 		return -1;

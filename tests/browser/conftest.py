@@ -25,6 +25,18 @@ def demo_box():
     b.close()
 
 
+WAIT_S = 30          # generous: the machine may be shared and loaded
+
+
+def wait(driver, cond, what, timeout=WAIT_S):
+    """cond(driver) once it is true; fails with WHAT after timeout seconds.
+    Pages redraw their lists: elements found on the way may go stale."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]
+                         ).until(lambda d: cond(d), message=what)
+
+
 def set_viewport(driver, width, height, mobile=True):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
@@ -74,6 +86,24 @@ def staff_login(d, box, user, password):
     d.get_log("browser")
 
 
+class Boxes:
+    """A make_box for the helpers of tests/system (ClaimBox, LearnBox) in a
+    browser test: each call makes a pbtest.Box and keeps it; close() closes
+    them all."""
+
+    def __init__(self):
+        self.boxes = []
+
+    def __call__(self, **kw):
+        b = Box(**kw)
+        self.boxes.append(b)
+        return b
+
+    def close(self):
+        for b in self.boxes:
+            b.close()
+
+
 def started_box(sections=""):
     """A box with a facilitator account, started; and that facilitator
     logged in over the API (tests/system/attendance_util.py)."""
@@ -88,3 +118,42 @@ def started_box(sections=""):
     except BaseException:
         box.close()
         raise
+
+
+# Whatever of `main` lies past the viewport's right (or left) edge at the
+# current width, as "tag#id.class right" strings; elements inside an
+# ancestor matching `allowed` (a scroller kept on purpose) are left out.
+_OVERFLOW_JS = """
+var w = document.documentElement.clientWidth, allowed = arguments[0], out = [];
+var all = document.querySelectorAll('main *'), i, e, r;
+for (i = 0; i < all.length; i++) {
+    e = all[i];
+    if (allowed && e.closest(allowed))
+        continue;
+    r = e.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0)
+        continue;
+    if (r.right > w + 0.5 || r.left < -0.5)
+        out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                 (e.className && e.className.baseVal === undefined ? '.' + e.className : '') +
+                 ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+}
+return out;
+"""
+
+
+def overflowing(driver, allowed=None):
+    """Elements of main sticking out of the viewport sideways ([] when none)."""
+    return driver.execute_script(_OVERFLOW_JS, allowed)
+
+
+def assert_inside(driver, elements, what):
+    """Each element lies wholly within the viewport's width."""
+    w = driver.execute_script("return document.documentElement.clientWidth")
+    for e in elements:
+        r = driver.execute_script(
+            "var r = arguments[0].getBoundingClientRect();"
+            " return [r.left, r.right, r.width];", e)
+        assert r[2] > 0 and r[0] >= -0.5 and r[1] <= w + 0.5, \
+            f"{what}: {e.tag_name} '{e.text or e.get_attribute('id')}' at {r[0]:.0f}..{r[1]:.0f} " \
+            f"outside 0..{w}"

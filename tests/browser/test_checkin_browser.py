@@ -12,26 +12,17 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport
+from conftest import PHONE, SCREENSHOTS, set_viewport, wait
 from pbtest import Box
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD, Staff, add_staff, nuptk  # noqa: E402
 
-WAIT_S = 30          # generous: the machine may be shared and loaded
 HOSTILE = "<b>Budi</b> Santoso"
-
-
-def wait(driver, cond, what, timeout=WAIT_S):
-    # the live list is redrawn every few seconds: found elements may go stale
-    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]
-                         ).until(lambda d: cond(d), message=what)
 
 
 def shot(driver, name):

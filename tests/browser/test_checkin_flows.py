@@ -7,12 +7,10 @@ import os
 import sys
 import time
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport, started_box
+from conftest import SCREENSHOTS, set_viewport, started_box, wait
 from pbtest import Daemon, binary, wait_http
 from test_checkin_browser import draw_signature
 
@@ -20,16 +18,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "system"))
 from attendance_util import Staff, nuptk, roster_csv  # noqa: E402
 
-WAIT_S = 30
 PHONE = (360, 640)
 DAY_MS = 24 * 3600 * 1000
 # codes change every 2 s and an old one is refused at once
 FAST = "[attendance]\ncode_period_s = 2\ncode_grace_s = 0\n"
-
-
-def wait(d, cond, what):
-    return WebDriverWait(d, WAIT_S, ignored_exceptions=[StaleElementReferenceException]
-                         ).until(lambda drv: cond(drv), message=what)
 
 
 def visible(d, id_):

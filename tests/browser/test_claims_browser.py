@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import Select
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport
+from conftest import PHONE, SCREENSHOTS, Boxes, set_viewport
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -56,24 +56,9 @@ def photo_png(path, w=2000, h=1500):
     return os.path.getsize(path)
 
 
-class _Boxes:
-    def __init__(self):
-        self.boxes = []
-
-    def __call__(self, **kw):
-        from pbtest import Box
-        b = Box(**kw)
-        self.boxes.append(b)
-        return b
-
-    def close(self):
-        for b in self.boxes:
-            b.close()
-
-
 def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
     d = browser
-    boxes = _Boxes()
+    boxes = Boxes()
     try:
         cb = ClaimBox(boxes, n=2, att="code_period_s = 600\ncode_grace_s = 600\n")
         cb.check_in(0)

@@ -9,8 +9,9 @@ from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport, staff_login
-from test_claims_browser import _Boxes, queue_rows
+from conftest import (SCREENSHOTS, Boxes, assert_inside, overflowing, set_viewport,
+                      staff_login)
+from test_claims_browser import queue_rows
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -25,20 +26,25 @@ NO_PROMPT = ("window.__prompts = 0; window.prompt = function () {"
 
 def test_cards_inline_reject_and_admin_without_buttons(browser):
     d = browser
-    boxes = _Boxes()
+    boxes = Boxes()
     try:
         cb = ClaimBox(boxes, n=2, att="code_period_s = 600\ncode_grace_s = 600\n")
         cb.check_in(0)
         assert cb.claim(0, "uang_harian").status_code == 201
         assert cb.transport(0, 40000).status_code == 201
 
-        # the facilitator rejects the transport with a reason typed in the row
-        set_viewport(d, 1024, 768, mobile=False)
+        # the facilitator, on a 360 px phone, rejects the transport with a
+        # reason typed in the row; the daftar nominatif keeps its own scroller
+        set_viewport(d, *PHONE)
         staff_login(d, cb.box, "fasil", PASSWORD)
         d.get(cb.base + "/klaim-staff.html")
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
              "queue not shown")
         d.execute_script(NO_PROMPT)
+        assert_inside(d, d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")[0]
+                      .find_elements(By.CSS_SELECTOR, "button"), "first row's decisions")
+        assert_inside(d, [d.find_element(By.ID, "bulk-reason")], "bulk reason")
+        assert overflowing(d, ".cl-nominatif .cl-scroll") == []
         row = [r for r in d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")
                if "Transport" in r.text][0]
         row.find_element(By.XPATH, ".//button[normalize-space()='Tolak']").click()
@@ -49,6 +55,9 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
             By.CSS_SELECTOR, "button[type=submit]").click()
         wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#queue-rows form .att-field-error")
              .is_displayed(), "empty reason accepted")
+        assert_inside(d, [field] + field.find_elements(By.XPATH, "ancestor::form//*[self::button"
+                      " or contains(@class, 'att-field-error')]"), "inline reject reason")
+        assert overflowing(d, ".cl-nominatif .cl-scroll") == []
         field.send_keys("kuitansi tidak terbaca")
         field.submit()
         wait(d, lambda d: any("Transport" in t and "Ditolak" in t for t in queue_rows(d)),

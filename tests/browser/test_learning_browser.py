@@ -12,9 +12,8 @@ import sys
 from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
-from test_claims_browser import _Boxes
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
+from conftest import PHONE, SCREENSHOTS, Boxes, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -56,7 +55,7 @@ def saved_answers(lb):
 
 def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path):
     d = browser
-    boxes = _Boxes()
+    boxes = Boxes()
     try:
         lb = LearnBox(boxes, tmp_path / "usb", n=1,
                       box={"att": "code_period_s = 600\ncode_grace_s = 600\n"})

@@ -16,14 +16,13 @@ import requests
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
+from conftest import PHONE, SCREENSHOTS, Boxes, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD, nuptk  # noqa: E402
 from claims_util import rates_csv  # noqa: E402
 from papers_util import OFFICIALS, approved_box  # noqa: E402
-from pbtest import Box  # noqa: E402
 
 wait = checkin_browser.wait
 N = 45
@@ -63,14 +62,9 @@ SIGNER = ("Siti Rahayu, S.Pd.", "198512122010012005", "19851212 201001 2 005")
 
 @pytest.fixture(scope="module")
 def papers_box():
-    boxes = []
-
-    def make(**kw):
-        b = Box(**kw)
-        boxes.append(b)
-        return b
+    boxes = Boxes()
     try:
-        cb = approved_box(make, N)
+        cb = approved_box(boxes, N)
         cb.box.pbctl("user", "set", "fasil", "--name", SIGNER[0], "--nip", SIGNER[1])
         # the same rates again, naming their legal basis: printed under the table
         path = os.path.join(cb.box.dir, "sbm.csv")
@@ -89,8 +83,7 @@ def papers_box():
         assert r.status_code == 200
         yield cb
     finally:
-        for b in boxes:
-            b.close()
+        boxes.close()
 
 
 def rp(n):

@@ -10,18 +10,14 @@ import sys
 
 import requests
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
+from conftest import SCREENSHOTS, set_viewport, staff_login, started_box, wait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD  # noqa: E402
-
-WAIT_S = 30
 
 
 class QRcode(ctypes.Structure):
@@ -41,11 +37,6 @@ def qr_modules(text):
     dark = {(x, y) for y in range(w) for x in range(w) if q.contents.data[y * w + x] & 1}
     lib.QRcode_free(q)
     return w, dark
-
-
-def wait(d, cond, what):
-    return WebDriverWait(d, WAIT_S, ignored_exceptions=[StaleElementReferenceException]
-                         ).until(lambda drv: cond(drv), message=what)
 
 
 def test_projector_code_qr_and_lock(browser):

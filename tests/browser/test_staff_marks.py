@@ -7,23 +7,15 @@ import sys
 import time
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport, staff_login, started_box
+from conftest import (SCREENSHOTS, assert_inside, overflowing, set_viewport, staff_login,
+                      started_box, wait)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD, checkin, nuptk, roster_csv  # noqa: E402
-
-WAIT_S = 30
-
-
-def wait(d, cond, what):
-    return WebDriverWait(d, WAIT_S, ignored_exceptions=[StaleElementReferenceException]
-                         ).until(lambda drv: cond(drv), message=what)
 
 
 def row(d, n):
@@ -60,6 +52,10 @@ def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
                                                              "absent"]
         assert "Guru Nomor 1" in b[0].get_attribute("aria-label")
         assert min(x.size["height"] for x in b) >= 40          # a finger's size
+        # on the phone the whole row is in view: the four buttons, nothing sideways
+        assert_inside(d, d.find_elements(By.CSS_SELECTOR, "#rows tr")[0]
+                      .find_elements(By.CSS_SELECTOR, "button[data-mark]"), "first row's marks")
+        assert overflowing(d) == []
 
         # Hadir in one tap: the facilitator's confirmation, no 16-digit typing
         assert row_text(d, nuptk(1)).startswith("Belum")
@@ -74,10 +70,14 @@ def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
         tap(d, nuptk(2), "excused")
         field = wait(d, lambda d: d.find_element(By.ID, "reason-" + nuptk(2)), "no reason field")
         assert d.switch_to.active_element.get_attribute("id") == "reason-" + nuptk(2)
+        assert_inside(d, [field] + field.find_elements(By.XPATH, "ancestor::form//button"),
+                      "inline reason")
         field.find_element(By.XPATH, "ancestor::form").find_element(
             By.CSS_SELECTOR, "button[type=submit]").click()
         msg = d.find_element(By.ID, "reason-" + nuptk(2) + "-msg")
         wait(d, lambda d: msg.is_displayed(), "empty reason accepted")
+        assert_inside(d, [msg], "reason error")
+        assert overflowing(d) == []
         assert msg.get_attribute("aria-live") == "assertive"
         field.send_keys("acara keluarga")
         time.sleep(5)                 # longer than the list's refresh

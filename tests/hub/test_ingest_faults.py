@@ -271,7 +271,10 @@ def test_pb_sync_waits_out_a_database_outage(boxes):
         b.pbctl("outbox", "add", "attendance.checkin", '{"session_id":"S1"}', "10")
         pg.stop_immediate()
         s = Sync(b).start()
-        wait_for(lambda: "database is unavailable" in (box_meta(b, "sync.last_error") or ""),
+        # pb-sync writes the error words during the round and its state
+        # once the round has returned: wait for both.
+        wait_for(lambda: "database is unavailable" in (box_meta(b, "sync.last_error") or "")
+                 and box_meta(b, "sync.state") == "error",
                  60, 0.1, what="the box to see the outage")
         assert box_meta(b, "sync.state") == "error"
         assert box_counts(b) == (10, 10)

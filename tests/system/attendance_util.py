@@ -3,6 +3,7 @@ with a roster, the current code, and check-ins from chosen client
 addresses (127.0.0.x) over real HTTP."""
 import http.client
 import json
+import sqlite3
 import time
 
 import requests
@@ -102,3 +103,13 @@ def checkin(box, ip, sid, n, code, sig=None, **extra):
     body = {"session": sid, "nuptk": n, "code": code, "signature": sig or SIG}
     body.update(extra)
     return post_from(box, ip, "/api/v1/checkin", body)
+
+
+def outbox_payloads(box, type_):
+    """The payloads of the box's outbox records of TYPE, oldest first."""
+    db = sqlite3.connect(box.db_path())
+    try:
+        return [json.loads(p) for (p,) in db.execute(
+            "SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (type_,))]
+    finally:
+        db.close()

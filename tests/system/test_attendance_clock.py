@@ -12,7 +12,6 @@ A reboot is a new boot id: pb-web runs in its own mount namespace with a
 file bound over /proc/sys/kernel/random/boot_id (needs root, as the
 network tests do)."""
 import datetime
-import json
 import os
 import sqlite3
 import subprocess
@@ -24,6 +23,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from attendance_util import Staff, add_staff, checkin, roster_csv, nuptk  # noqa: E402
+from attendance_util import outbox_payloads as outbox  # noqa: E402
 from pbtest import Daemon, binary, wait_http  # noqa: E402
 
 MIN = 60 * 1000
@@ -65,15 +65,6 @@ def session(st, start_day, days=2):
     sid = r.json()["id"]
     assert st.roster(sid, roster_csv(3)).status_code == 200
     return sid
-
-
-def outbox(box, type_):
-    db = sqlite3.connect(box.db_path())
-    try:
-        return [json.loads(p) for (p,) in db.execute(
-            "SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (type_,))]
-    finally:
-        db.close()
 
 
 def test_unconfirmed_clock_steps_both_ways_then_only_forward(make_box):

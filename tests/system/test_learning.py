@@ -7,13 +7,12 @@ in anything a phone receives."""
 import csv
 import io
 import json
-import sqlite3
 import threading
 import time
 
 import requests
 
-from attendance_util import Staff
+from attendance_util import Staff, outbox_payloads
 from learning_util import (MODULE, PRE_ITEMS, LearnBox, import_module, key_leaks, key_of,
                            make_folder, module_doc)
 
@@ -29,12 +28,7 @@ def assert_no_key(lb):
 
 
 def outbox(lb, kind):
-    db = sqlite3.connect(lb.box.db_path())
-    try:
-        return [json.loads(p) for (p,) in db.execute(
-            "SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (kind,))]
-    finally:
-        db.close()
+    return outbox_payloads(lb.box, kind)
 
 
 def test_catalogue_says_what_a_module_has_but_no_items_or_keys(make_box, tmp_path):

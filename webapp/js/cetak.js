@@ -105,15 +105,7 @@
 		return DAY_NAMES[ymd(day).getUTCDay()] + ", " + shortDate(day);
 	}
 
-	function sessionDays(s) {
-		var out = [], start = ymd(s.start_date).getTime(), i, d;
-		for (i = 0; i < s.days; i++) {
-			d = new Date(start + i * 86400000);
-			out.push(d.getUTCFullYear() + "-" + ("0" + (d.getUTCMonth() + 1)).slice(-2) + "-" +
-				("0" + d.getUTCDate()).slice(-2));
-		}
-		return out;
-	}
+	var sessionDays = PBClaims.days;
 
 	function period(s) {
 		var days = sessionDays(s);

@@ -1,5 +1,6 @@
 /* Shared by the claims pages (klaim.html, klaim-staff.html): rupiah
- * formatting and the status of a claim in words. ES5. */
+ * formatting and the status of a claim in words; the papers (cetak.html)
+ * take the session's days from here too. ES5. */
 var PBClaims = (function () {
 	"use strict";
 

@@ -104,14 +104,16 @@
 	/* The reason of a rejection asked in the row itself, not a browser prompt. */
 	function askReason(td, c) {
 		var id = "reject-reason-" + c.id, input, msg, send, cancel, form;
-		input = PB.el("input", {id: id, maxlength: "300", "aria-describedby": id + "-msg"});
+		input = PB.el("input", {id: id, type: "text", maxlength: "300",
+			"aria-describedby": id + "-msg"});
 		msg = PB.el("p", {id: id + "-msg", "class": "att-field-error", "aria-live": "assertive",
 			hidden: "hidden"});
 		send = PB.el("button", {type: "submit", "class": "pb-btn"}, PB.t("ks.reject"));
 		cancel = PB.el("button", {type: "button", "class": "pb-btn",
 			onclick: function () { load(); }}, PB.t("ks.cancel"));
 		form = PB.el("form", {"class": "cl-reject"}, [PB.el("label", {"for": id},
-			PB.t("ks.reason_prompt")), input, msg, cancel, send]);
+			PB.t("ks.reason_prompt")), input, msg,
+			PB.el("div", {"class": "cl-decide"}, [cancel, send])]);
 		form.addEventListener("submit", function (ev) {
 			var r = input.value.replace(/^\s+|\s+$/g, "");
 			ev.preventDefault();
@@ -129,13 +131,21 @@
 
 	/* Facilitators decide; an admin sets the box up and sees no buttons. */
 	function decisionButtons(c) {
-		var td = PB.el("td", null, null);
+		var td = PB.el("td", {"class": "cl-c-action"}, null), box;
 		if (!me || me.role === "admin" || c.status === "withdrawn")
 			return td;
-		td.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+		box = PB.el("div", {"class": "cl-decide"}, null);
+		td.appendChild(box);
+		box.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
 			onclick: function () { decide([c.id], "approve", ""); }}, PB.t("ks.approve")));
-		td.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+		box.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
 			onclick: function () { askReason(td, c); }}, PB.t("ks.reject")));
+		return td;
+	}
+
+	function statusCell(c) {
+		var td = PBClaims.statusCell(c);
+		td.className = "cl-c-status";
 		return td;
 	}
 
@@ -145,19 +155,23 @@
 		for (i = 0; i < data.claims.length; i++) {
 			c = data.claims[i];
 			tb.appendChild(PB.el("tr", {id: "claim-" + c.id}, [
-				PB.el("td", null, PB.el("input", {type: "checkbox", "class": "pick-claim",
-					value: String(c.id), "aria-label": PB.t("ks.select", {name: c.name})})),
-				PB.el("td", null, [c.name, PB.el("div", {"class": "pb-small"},
-					(c.nuptk || PB.personLabel(c.no_peserta)) + " · " + c.day)]),
-				PB.el("td", null, [PBClaims.itemLabel(c), PB.el("div", {"class": "cl-why"}, c.why)]),
-				PB.el("td", {"class": "cl-money"}, PBClaims.rp(c.amount)),
-				PB.el("td", null, evidence(c)),
-				PBClaims.statusCell(c),
+				PB.el("td", {"class": "cl-c-pick"}, PB.el("input", {type: "checkbox",
+					"class": "pick-claim", value: String(c.id),
+					"aria-label": PB.t("ks.select", {name: c.name})})),
+				PB.el("td", {"class": "cl-c-teacher"}, [PB.el("span", {"class": "cl-name"}, c.name),
+					PB.el("div", {"class": "pb-small"},
+						(c.nuptk || PB.personLabel(c.no_peserta)) + " · " + c.day)]),
+				PB.el("td", {"class": "cl-c-item"}, [PBClaims.itemLabel(c),
+					PB.el("div", {"class": "cl-why"}, c.why)]),
+				PB.el("td", {"class": "cl-money cl-c-amount"}, PBClaims.rp(c.amount)),
+				PB.el("td", {"class": "cl-c-evidence"}, evidence(c)),
+				statusCell(c),
 				decisionButtons(c)
 			]));
 		}
 		if (!data.claims.length)
-			tb.appendChild(PB.el("tr", null, PB.el("td", {colspan: "7"}, PB.t("ks.no_claims"))));
+			tb.appendChild(PB.el("tr", {"class": "cl-none"}, PB.el("td", {colspan: "7"},
+				PB.t("ks.no_claims"))));
 		PB.$("totals").textContent = PB.t("ks.totals", {
 			submitted: PBClaims.rp(data.totals.submitted), approved: PBClaims.rp(data.totals.approved),
 			rejected: PBClaims.rp(data.totals.rejected), paid: PBClaims.rp(data.totals.paid)});

@@ -210,6 +210,17 @@
 	function who(r) { return r.nuptk || r.no_peserta; }
 	function idText(r) { return r.nuptk || PB.personLabel(r.no_peserta); }
 
+	/* The same, in groups of four digits (spaced apart on a phone's card
+	 * only: the text and the printed list read as one number). */
+	function idGroups(r) {
+		var text = idText(r), out = [], i;
+		if (!/^\d{16}$/.test(text))
+			return text;
+		for (i = 0; i < 16; i += 4)
+			out.push(PB.el("span", {"class": "att-grp"}, text.slice(i, i + 4)));
+		return out;
+	}
+
 	function drawTotals(day) {
 		var tb = PB.$("jp-rows"), i, t;
 		PB.clear(tb);
@@ -335,15 +346,16 @@
 			if (r.via === "mark" || r.via === "correction")
 				st.push(" ", PB.el("span", {"class": "att-flag"}, PB.t("staff.via_" + r.via)));
 			tr = PB.el("tr", {"data-nuptk": who(r)}, [
-				PB.el("td", null, String(i + 1)),
-				PB.el("td", null, idText(r)),
-				PB.el("td", null, r.name),
-				PB.el("td", null, r.school),
-				PB.el("td", null, st),
-				PB.el("td", null, r.time),
-				PB.el("td", null, sig)
+				PB.el("td", {"class": "att-c-no"}, String(i + 1)),
+				PB.el("td", {"class": "att-c-id"}, idGroups(r)),
+				PB.el("td", {"class": "att-c-name"}, r.name),
+				PB.el("td", {"class": "att-c-school"}, r.school),
+				PB.el("td", {"class": "att-c-status"}, st),
+				PB.el("td", {"class": "att-c-time"}, r.time),
+				PB.el("td", {"class": "att-c-sign"}, sig)
 			]);
-			tr.appendChild(PB.el("td", {"class": "pb-noprint"}, markButtons(tr, r, day.locked)));
+			tr.appendChild(PB.el("td", {"class": "att-c-marks pb-noprint"},
+				markButtons(tr, r, day.locked)));
 			tb.appendChild(tr);
 		}
 		PB.$("counts").textContent = PB.t("staff.counts", {present: day.counts.present,
