@@ -27,9 +27,31 @@ from papers_util import OFFICIALS, approved_box  # noqa: E402
 wait = checkin_browser.wait
 N = 45
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PER_PAGE = int(re.search(r"NOMINATIF_ROWS_PER_PAGE = (\d+)",
-                         open(os.path.join(ROOT, "webapp", "js", "cetak.js")).read()).group(1))
-PAGES = -(-N // PER_PAGE)
+CETAK_JS = open(os.path.join(ROOT, "webapp", "js", "cetak.js")).read()
+
+
+def const(name):
+    return int(re.search(name + r" = (\d+)", CETAK_JS).group(1))
+
+
+def page_ranges(n, per, last):
+    """Where the papers cut n rows into pages: as few as hold at most per
+    rows a page and at most last on the last page (which also carries the
+    signatures), the rows shared out evenly."""
+    m = 1 if n <= last else 1 + -(-(n - last) // per)
+    on_last = min(last, -(-n // m))
+    rest, i, out = n - on_last, 0, []
+    for j in range(m - 1):
+        k = -(-rest // (m - 1 - j))
+        out.append((i, i + k))
+        i, rest = i + k, rest - k
+    return out + [(i, n)]
+
+
+NOM_PAGES = page_ranges(N, const("NOMINATIF_ROWS_PER_PAGE"), const("NOMINATIF_ROWS_LAST_PAGE"))
+HADIR_PAGES = page_ranges(N, const("HADIR_ROWS_PER_PAGE"), const("HADIR_ROWS_LAST_PAGE"))
+JP_PAGES = page_ranges(N, const("JP_ROWS_PER_PAGE"), const("JP_ROWS_LAST_PAGE"))
+PAGES = len(NOM_PAGES)
 A4 = (595.28, 841.89)          # points
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember"]
@@ -91,6 +113,7 @@ def print_pdf(d, cb, name, **query):
         f.write(base64.b64decode(pdf["data"]))
     errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
+    msg = d.find_element("id", "msg").text
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", path], capture_output=True,
                           text=True, check=True).stdout
     sizes = [tuple(float(x) for x in m) for m in
@@ -102,7 +125,15 @@ def print_pdf(d, cb, name, **query):
         for mode, out in ((["-layout"], texts), ([], raws)):
             out.append(subprocess.run(["pdftotext"] + mode + ["-f", str(i), "-l", str(i), path,
                                       "-"], capture_output=True, text=True, check=True).stdout)
+    # the page names the number of sheets the PDF has
+    assert f"{len(sizes)} halaman" in msg, (msg, len(sizes))
     return sizes, texts, raws
+
+
+def one_line(texts, name, number):
+    """The row of name has number whole on its line (pdftotext -layout)."""
+    lines = [ln for t in texts for ln in t.splitlines() if re.search(name + r"\s", ln)]
+    assert lines and number in lines[0], (name, number, lines)
 
 
 def portrait(sizes):
@@ -125,7 +156,7 @@ def test_papers_print_on_a4(browser, papers_box):
         # daftar nominatif: landscape A4, pages with headers and subtotals
         sizes, texts, raws = print_pdf(d, cb, "nominatif", doc="nominatif")
         assert all(abs(w - A4[1]) < 1 and abs(h - A4[0]) < 1 for w, h in sizes), sizes
-        assert PAGES > 1 and len(sizes) == PAGES, len(sizes)
+        assert len(sizes) == PAGES == 4, len(sizes)      # 45 teachers: 13 + 12 + 12 + 8
         heads = ["No", "Nama", "NIP/NUPTK", "Pangkat/Gol.", "Hari", "Jumlah (Rp)", "Rekening",
                  "Tanda tangan"] + [nom["labels"][c] + " (Rp)" for c in
                                     ("uang_harian", "uang_makan", "transport", "penginapan")]
@@ -135,7 +166,7 @@ def test_papers_print_on_a4(browser, papers_box):
             assert "DAFTAR NOMINATIF PEMBAYARAN" in f and f"Halaman {i + 1} dari {PAGES}" in f
             for h in heads:
                 assert has_head(f, h), (i, h)
-            rows = nom["rows"][PER_PAGE * i:PER_PAGE * (i + 1)]
+            rows = nom["rows"][NOM_PAGES[i][0]:NOM_PAGES[i][1]]
             for r in rows:
                 assert r["name"] in f and rp(r["total"]) in f
             assert "Bank Jatim" in f
@@ -162,11 +193,30 @@ def test_papers_print_on_a4(browser, papers_box):
         marked = [flat(t) for t in raws if "* BRI 777000111" in flat(t)]
         assert len(marked) == 1 and "diperbaiki oleh peserta" in last
         assert "NIP 19800202 200501 2 002" in last        # the PPK's, grouped
+        # a NUPTK in groups of four, never broken inside
+        one_line(texts, "Guru Nomor 0", "3200 0000 0000 0000")
+        one_line(texts, "Guru Nomor 9", "3200 0000 0000 0009")
+        # the signers' names stand on one line (the Bendahara's not lower)
+        names = [ln for ln in texts[-1].splitlines() if "Pejabat Komitmen" in ln]
+        assert names and all(o in names[0] for o in OFFICIALS), names
 
         # daftar hadir: portrait, the long date, the columns on every page
         day = cb.staff.day(cb.sid)["day"]
         sizes, texts, raws = print_pdf(d, cb, "hadir", doc="hadir", day=day)
-        assert portrait(sizes) and len(sizes) >= 2, sizes
+        assert portrait(sizes) and len(sizes) == len(HADIR_PAGES), sizes
+        # the check-in signatures print in the signature column, loaded
+        rows = cb.staff.day(cb.sid)["rows"]
+        signed = [r for r in rows if r.get("checkin_id")]
+        assert signed
+        loaded = d.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll('.cetak-hadir img'),"
+            " function (i) { return i.naturalWidth > 0 ? i.getAttribute('src') : ''; });")
+        assert sorted(loaded) == sorted(f"/api/v1/attendance/{r['checkin_id']}/signature.svg"
+                                        for r in signed)
+        one_line(texts, "Guru Nomor 0", "3200 0000 0000 0000")
+        for i, t in enumerate(raws):
+            assert f"Halaman {i + 1} dari {len(HADIR_PAGES)}" in flat(t)
+            assert ("Mengetahui" in t) == (i == len(raws) - 1)
         for t in raws:
             for h in ["No", "Nama", "NIP/NUPTK", "Pangkat/Gol.", "Unit kerja/Sekolah", "Status",
                       "Waktu", "Tanda tangan"]:
@@ -194,15 +244,35 @@ def test_papers_print_on_a4(browser, papers_box):
         f = flat(raws[0])
         assert "TANDA TERIMA" in f and who["terbilang"] in f and rp(who["total"]) in f
         assert all(o in f for o in OFFICIALS[1:]) and "Yang menerima" in f
+        # the NPWP as on the card (the box keeps its digits only)
+        i = int(who["nuptk"]) - int(nuptk(0))
+        assert "NPWP : 01.234.567.8-901.%03d" % i in flat(texts[0]), texts[0]
 
         # rekap JP
         jp = cb.staff.day(cb.sid)["jp_totals"]
         sizes, texts, raws = print_pdf(d, cb, "jp", doc="jp")
-        assert portrait(sizes)
+        assert portrait(sizes) and len(sizes) == len(JP_PAGES) > 1, sizes
         f = flat(" ".join(raws))
         assert "REKAPITULASI JAM PELAJARAN" in f and "Jumlah JP" in f
-        line = [ln for t in texts for ln in t.splitlines() if "JUMLAH" in ln][0]
-        assert line.split()[-1] == str(sum(x["jp"] for x in jp)) and len(jp) == N
+        running = 0
+        for i, t in enumerate(texts):
+            assert f"Halaman {i + 1} dari {len(JP_PAGES)}" in flat(raws[i])
+            page_sum = sum(x["jp"] for x in jp[JP_PAGES[i][0]:JP_PAGES[i][1]])
+            running += page_sum
+            line = [ln for ln in t.splitlines() if "Jumlah halaman ini" in ln][0]
+            assert line.split()[-1] == str(page_sum), line
+            total = [ln for ln in t.splitlines() if "JUMLAH" in ln]
+            upto = [ln for ln in t.splitlines() if "Jumlah s.d. halaman ini" in ln]
+            if i < len(texts) - 1:
+                # the grand total only on the last page, the running total before it
+                assert total == [] and "Mengetahui" not in t, i
+                assert upto[0].split()[-1] == str(running), upto
+            else:
+                assert upto == [] and "Mengetahui" in t
+                assert total[0].split()[-1] == str(sum(x["jp"] for x in jp)) == str(running)
+        assert len(jp) == N
+        one_line(texts, "Guru Nomor 0", "3200 0000 0000 0000")
+        assert "19800101 200501 1 001" in f
     finally:
         set_viewport(d, *PHONE)
 

@@ -8,7 +8,16 @@
 (function () {
 	"use strict";
 
-	var NOMINATIF_ROWS_PER_PAGE = 8;    /* rows of a landscape A4 page with signature space */
+	/* Rows of a page, and of the last page, which also carries the totals
+	 * in words and the signature blocks. Each paper is cut into pages here
+	 * (not by the browser) so every page has its own subtotal and number;
+	 * the row heights in cetak.css are what make these fit A4. */
+	var NOMINATIF_ROWS_PER_PAGE = 14;   /* landscape A4 */
+	var NOMINATIF_ROWS_LAST_PAGE = 8;
+	var HADIR_ROWS_PER_PAGE = 22;       /* portrait A4 */
+	var HADIR_ROWS_LAST_PAGE = 17;
+	var JP_ROWS_PER_PAGE = 34;          /* portrait A4 */
+	var JP_ROWS_LAST_PAGE = 26;
 	var DOCS = ["hadir", "nominatif", "dpr", "terima", "jp"];
 	var ITEMS = ["uang_harian", "uang_makan", "transport", "penginapan"];
 	/* attendance status codes as printed (any status the box reports) */
@@ -55,6 +64,33 @@
 		return s.slice(0, 8) + " " + s.slice(8, 14) + " " + s.slice(14, 15) + " " + s.slice(15);
 	}
 
+	/* NUPTK (16 digits) in groups of four, as read aloud */
+	function nuptkText(s) {
+		return /^[0-9]{16}$/.test(s || "") ? s.replace(/(\d{4})(?=\d)/g, "$1 ") : (s || "");
+	}
+
+	/* NPWP of 15 digits as on the card: 01.234.567.8-901.015 (16-digit ones are a NIK) */
+	function npwpText(s) {
+		var m = /^(\d{2})(\d{3})(\d{3})(\d)(\d{3})(\d{3})$/.exec(s || "");
+		return m ? m[1] + "." + m[2] + "." + m[3] + "." + m[4] + "-" + m[5] + "." + m[6] : (s || "");
+	}
+
+	/* Where a list of n rows is cut into pages: [start, end) of each. As
+	 * few pages as hold at most per rows a page and at most last on the
+	 * last page, the rows shared out evenly (no last page of one row). */
+	function pageRanges(n, per, last) {
+		var m = n <= last ? 1 : 1 + Math.ceil((n - last) / per), out = [], i = 0, j, k;
+		var onLast = Math.min(last, Math.ceil(n / m)), rest = n - onLast;
+		for (j = 0; j < m - 1; j++) {
+			k = Math.ceil(rest / (m - 1 - j));
+			out.push([i, i + k]);
+			i += k;
+			rest -= k;
+		}
+		out.push([i, n]);
+		return out;
+	}
+
 	function ymd(day) {
 		var p = String(day || "").split("-");
 		return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2]));
@@ -85,11 +121,23 @@
 	/* A row's teacher: the NUPTK, or the participant number without one
 	 * (the payees are keyed the same way); and how it reads. */
 	function who(r) { return r.nuptk || r.no_peserta; }
-	function idText(r) { return r.nuptk || "No Peserta " + r.no_peserta; }
+	function idText(r) { return r.nuptk ? nuptkText(r.nuptk) : "No Peserta " + r.no_peserta; }
 
-	function idNumber(p, r) {
-		var nip = payee(p, who(r)).nip;
-		return nip ? "NIP " + nipText(nip) : r.nuptk ? "NUPTK " + r.nuptk : idText(r);
+	/* A NIP/NUPTK cell: the number whole on one line; a NIP too long for
+	 * the column breaks only between its date and its number (two pieces
+	 * that never break inside). */
+	function idCell(p, r) {
+		var nip = payee(p, who(r)).nip, t;
+		if (nip && nip.length === 18) {
+			t = nipText(nip);
+			return el("td", {class: "cetak-id"}, [el("span", {class: "cetak-nowrap",
+				text: t.slice(0, 15)}), " ", el("span", {class: "cetak-nowrap", text: t.slice(16)})]);
+		}
+		return el("td", {class: "cetak-id"}, [el("span", {class: "cetak-nowrap", text: nip || idText(r)})]);
+	}
+
+	function pageNo(i, n) {
+		return el("p", {class: "cetak-pageno", text: "Halaman " + (i + 1) + " dari " + n});
 	}
 
 	function head(p, title, lines) {
@@ -112,12 +160,14 @@
 		return lines;
 	}
 
-	/* A signature block; dateLine (place and date) goes above it when given. */
+	/* A signature block; dateLine (place and date) goes above it when given.
+	 * Every block has the date and office lines (blank when none) so the
+	 * names of blocks side by side stand on one line. */
 	function sign(role, jabatan, name, nip, dateLine) {
 		return el("div", {class: "cetak-sign"}, [
-			dateLine ? el("p", {text: dateLine}) : null,
+			el("p", {text: dateLine || "\u00a0"}),
 			el("p", {text: role}),
-			jabatan ? el("p", {text: jabatan}) : null,
+			el("p", {text: jabatan || "\u00a0"}),
 			el("p", {class: "cetak-sign-space", "aria-hidden": "true", text: " "}),
 			el("p", {class: "cetak-sign-name", text: name || "(.................................)"}),
 			el("p", {text: "NIP " + (nip ? nipText(nip) : "..............................")})
@@ -141,7 +191,11 @@
 	function table(cls, headRow, rows, footRows) {
 		return el("table", {class: "cetak-table " + cls}, [
 			el("thead", null, [el("tr", null, headRow.map(function (h) {
-				return el("th", {scope: "col", text: h});
+				/* "Pangkat/Gol." may break after its slash in a narrow column */
+				var parts = h.split("/"), kids = [], i;
+				for (i = 0; i < parts.length; i++)
+					kids.push(i ? el("wbr") : null, parts[i] + (i < parts.length - 1 ? "/" : ""));
+				return el("th", {scope: "col"}, kids);
 			}))]),
 			el("tbody", null, rows),
 			footRows && footRows.length ? el("tfoot", null, footRows) : null
@@ -152,10 +206,13 @@
 		return el("td", {class: cls || null, text: text});
 	}
 
-	/* Signature cell: odd numbers on the left, even on the right, as on paper lists. */
-	function ttd(n) {
-		return el("td", {class: "cetak-ttd"}, [el("span", {class: n % 2 ? "ttd-l" : "ttd-r",
-			text: n + ". ........"})]);
+	/* Signature cell: odd numbers on the left, even on the right, as on
+	 * paper lists; the signature drawn at check-in when there is one. */
+	function ttd(n, checkinId, name) {
+		return el("td", {class: "cetak-ttd"}, [el("span", {class: n % 2 ? "ttd-l" : "ttd-r"},
+			checkinId ? [n + ". ", el("img", {class: "cetak-sig", alt: "Tanda tangan " + name,
+				src: "/api/v1/attendance/" + encodeURIComponent(checkinId) + "/signature.svg"})] :
+				n + ". ........")]);
 	}
 
 	/* ---- daftar hadir ---- */
@@ -183,29 +240,38 @@
 		return out.length ? out : [null];
 	}
 
-	function hadirPage(p, day, rows, sesi) {
-		var s = p.settings, lines = baseLines(p), body;
+	/* The pages of one day (or one sitting): the signatures of check-in
+	 * print in the signature column (the record of attendance), a numbered
+	 * line to sign on paper for a teacher without one (marked by the
+	 * facilitator, not yet arrived, or corrected to absent). */
+	function hadirPages(p, day, rows, sesi) {
+		var s = p.settings, lines = baseLines(p), ranges, out = [];
 		lines.push(["Hari, tanggal", longDate(day.day)]);
 		if (sesi !== null)
 			lines.push(["Sesi", String(sesi)]);
 		if (s.waktu)
 			lines.push(["Waktu", s.waktu]);
-		body = rows.map(function (r, i) {
-			var py = payee(p, who(r));
-			return el("tr", null, [td(String(i + 1), "num"), td(r.name),
-				td(py.nip ? nipText(py.nip) : idText(r)), td(py.pangkat || ""), td(r.school),
-				td(statusCode(r.status), "center"), td(r.time || ""), ttd(i + 1)]);
+		ranges = pageRanges(rows.length, HADIR_ROWS_PER_PAGE, HADIR_ROWS_LAST_PAGE);
+		ranges.forEach(function (rg, pg) {
+			var body = [], i, r, kids;
+			for (i = rg[0]; i < rg[1]; i++) {
+				r = rows[i];
+				body.push(el("tr", null, [td(String(i + 1), "num"), td(r.name), idCell(p, r),
+					td(payee(p, who(r)).pangkat || ""), td(r.school),
+					td(statusCode(r.status), "center"), td(r.time || "", "center"),
+					ttd(i + 1, r.checkin_id, r.name)]));
+			}
+			kids = [head(p, "DAFTAR HADIR PESERTA", lines), pageNo(pg, ranges.length),
+				table("cetak-hadir", ["No", "Nama", "NIP/NUPTK", "Pangkat/Gol.",
+					"Unit kerja/Sekolah", "Status", "Waktu", "Tanda tangan"], body)];
+			if (pg === ranges.length - 1)
+				kids.push(legend(), el("div", {class: "cetak-signs"}, [
+					sign("Mengetahui,", s.kepala_jabatan, s.kepala_nama, s.kepala_nip),
+					sign("Fasilitator,", "", p.signer.name, p.signer.nip, placeDate(p, day.day))
+				]));
+			out.push(page(kids));
 		});
-		return page([
-			head(p, "DAFTAR HADIR PESERTA", lines),
-			table("cetak-hadir", ["No", "Nama", "NIP/NUPTK", "Pangkat/Gol.", "Unit kerja/Sekolah",
-				"Status", "Waktu", "Tanda tangan"], body),
-			legend(),
-			el("div", {class: "cetak-signs"}, [
-				sign("Mengetahui,", s.kepala_jabatan, s.kepala_nama, s.kepala_nip),
-				sign("Fasilitator,", "", p.signer.name, p.signer.nip, placeDate(p, day.day))
-			])
-		]);
+		return out;
 	}
 
 	function drawHadir(p, days) {
@@ -213,7 +279,7 @@
 		days.forEach(function (d) {
 			sittings(d.rows).forEach(function (sesi) {
 				var rows = sesi === null ? d.rows : d.rows.filter(function (r) { return r.sesi === sesi; });
-				out.push(hadirPage(p, d, rows, sesi));
+				out = out.concat(hadirPages(p, d, rows, sesi));
 			});
 		});
 		return out;
@@ -245,25 +311,27 @@
 	}
 
 	function drawNominatif(p, nom) {
-		var rows = nom.rows, out = [], carried = {}, carriedTotal = 0, npages, pg, s = p.settings;
+		var rows = nom.rows, out = [], carried = {}, carriedTotal = 0, ranges, npages, pg;
+		var s = p.settings;
 		var headRow = ["No", "Nama", "NIP/NUPTK", "Pangkat/Gol.", "Hari"].concat(
 			ITEMS.map(function (c) { return itemLabel(nom, c) + " (Rp)"; }),
 			["Jumlah (Rp)", "Rekening", "Tanda tangan"]);
 		var lines = baseLines(p).concat([["Tanggal", period(p.session)]]);
 		ITEMS.forEach(function (c) { carried[c] = 0; });
-		npages = Math.max(1, Math.ceil(rows.length / NOMINATIF_ROWS_PER_PAGE));
+		ranges = pageRanges(rows.length, NOMINATIF_ROWS_PER_PAGE, NOMINATIF_ROWS_LAST_PAGE);
+		npages = ranges.length;
 		for (pg = 0; pg < npages; pg++) {
-			var chunk = rows.slice(pg * NOMINATIF_ROWS_PER_PAGE, (pg + 1) * NOMINATIF_ROWS_PER_PAGE);
+			var chunk = rows.slice(ranges[pg][0], ranges[pg][1]);
 			var pageItems = {}, pageTotal = 0, body = [], foot = [], last = pg === npages - 1, kids;
 			ITEMS.forEach(function (c) { pageItems[c] = 0; });
 			if (pg > 0)
 				body.push(sumRow("Jumlah pindahan", carried, carriedTotal, "cetak-carried"));
 			chunk.forEach(function (r, i) {
-				var n = pg * NOMINATIF_ROWS_PER_PAGE + i + 1, py = payee(p, who(r));
+				var n = ranges[pg][0] + i + 1, py = payee(p, who(r));
 				ITEMS.forEach(function (c) { pageItems[c] += r.items[c] || 0; });
 				pageTotal += r.total;
 				body.push(el("tr", null, [td(String(n), "num"), td(r.name),
-					td(py.nip ? nipText(py.nip) : idText(r)), td(py.pangkat || ""), td(String(r.days), "num")
+					idCell(p, r), td(py.pangkat || ""), td(String(r.days), "num")
 				].concat(ITEMS.map(function (c) { return td(rp(r.items[c]), "num"); }),
 					[td(rp(r.total), "num"), td(account(py)), ttd(n)])));
 			});
@@ -275,7 +343,7 @@
 			else
 				foot.push(sumRow("JUMLAH", nom.totals.items, nom.totals.total, "cetak-total"));
 			kids = [head(p, "DAFTAR NOMINATIF PEMBAYARAN", lines),
-				el("p", {class: "cetak-pageno", text: "Halaman " + (pg + 1) + " dari " + npages}),
+				pageNo(pg, npages),
 				table("cetak-nominatif", headRow, body, foot)];
 			if (last) {
 				kids.push(el("p", {class: "cetak-terbilang"}, [el("strong", {text: "Terbilang: "}),
@@ -316,14 +384,14 @@
 			var list = by[nuptk], py = payee(p, nuptk), total = 0, body;
 			body = list.map(function (c, i) {
 				total += c.amount;
-				return el("tr", null, [td(String(i + 1), "num"), td(c.item_label + (c.origin ?
+				return el("tr", null, [td(String(i + 1), "center"), td(c.item_label + (c.origin ?
 					" dari " + c.origin : "") + " (" + shortDate(c.day) + ")"), td(rp(c.amount), "num")]);
 			});
 			return page([
 				head(p, "DAFTAR PENGELUARAN RIIL", []),
 				el("p", {text: "Yang bertanda tangan di bawah ini:"}),
 				el("table", {class: "cetak-meta"}, [el("tbody", null, [
-					["Nama", list[0].name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : nuptk],
+					["Nama", list[0].name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : nuptkText(nuptk)],
 					["Jabatan", py.jabatan || ""], ["Unit kerja", list[0].school]
 				].map(function (l) {
 					return el("tr", null, [el("th", {scope: "row", text: l[0]}), el("td", {text: ": " + l[1]})]);
@@ -362,7 +430,7 @@
 				if (!r.items[c])
 					return;
 				n++;
-				body.push(el("tr", null, [td(String(n), "num"), td(itemLabel(nom, c)),
+				body.push(el("tr", null, [td(String(n), "center"), td(itemLabel(nom, c)),
 					td(rp(r.items[c]), "num")]));
 			});
 			return page([
@@ -375,7 +443,7 @@
 				el("table", {class: "cetak-meta"}, [el("tbody", null, [
 					["Nama", r.name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : idText(r)],
 					["Pangkat/Gol.", py.pangkat || ""], ["Unit kerja", r.school],
-					["NPWP", py.npwp || ""], ["Rekening", account(py)]
+					["NPWP", npwpText(py.npwp)], ["Rekening", account(py)]
 				].map(function (l) {
 					return el("tr", null, [el("th", {scope: "row", text: l[0]}), el("td", {text: ": " + l[1]})]);
 				}))]),
@@ -390,26 +458,47 @@
 
 	/* ---- rekap JP ---- */
 
+	function jpSum(label, n, cls) {
+		return el("tr", {class: cls}, [el("td", {colspan: "5", class: "right", text: label}),
+			td(String(n), "num")]);
+	}
+
+	/* Pages of the rekap JP, each with its own subtotal and the running
+	 * total; the grand total and the signatures on the last page only. */
 	function drawJp(p, day) {
-		var school = {}, total = 0, body, s = p.settings;
+		var school = {}, running = 0, s = p.settings, rows = day.jp_totals, ranges, out = [];
+		var lines = baseLines(p).concat([["Tanggal", period(p.session)],
+			["JP per hari", String(p.session.jp_per_day)]]);
 		day.rows.forEach(function (r) { school[who(r)] = r.school; });
-		body = day.jp_totals.map(function (t, i) {
-			total += t.jp;
-			return el("tr", null, [td(String(i + 1), "num"), td(t.name), td(idNumber(p, t)),
-				td(school[who(t)] || ""), td(String(t.days_present), "num"), td(String(t.jp), "num")]);
+		ranges = pageRanges(rows.length, JP_ROWS_PER_PAGE, JP_ROWS_LAST_PAGE);
+		ranges.forEach(function (rg, pg) {
+			var body = [], foot = [], sum = 0, i, t, last = pg === ranges.length - 1, kids;
+			for (i = rg[0]; i < rg[1]; i++) {
+				t = rows[i];
+				sum += t.jp;
+				body.push(el("tr", null, [td(String(i + 1), "num"), td(t.name), idCell(p, t),
+					td(school[who(t)] || ""), td(String(t.days_present), "num"),
+					td(String(t.jp), "num")]));
+			}
+			running += sum;
+			foot.push(jpSum("Jumlah halaman ini", sum, "cetak-pagesum"));
+			if (!last)
+				foot.push(jpSum("Jumlah s.d. halaman ini", running, "cetak-running"));
+			else if (ranges.length > 1)
+				foot.push(jpSum("JUMLAH", running, "cetak-total"));
+			else
+				foot = [jpSum("JUMLAH", running, "cetak-total")];
+			kids = [head(p, "REKAPITULASI JAM PELAJARAN (JP) PESERTA", lines), pageNo(pg, ranges.length),
+				table("cetak-jp", ["No", "Nama", "NIP/NUPTK", "Unit kerja/Sekolah", "Hari hadir",
+					"Jumlah JP"], body, foot)];
+			if (last)
+				kids.push(el("div", {class: "cetak-signs"}, [
+					sign("Mengetahui,", s.kepala_jabatan, s.kepala_nama, s.kepala_nip),
+					sign("Fasilitator,", "", p.signer.name, p.signer.nip, placeDate(p, lastDay(p)))
+				]));
+			out.push(page(kids));
 		});
-		return [page([
-			head(p, "REKAPITULASI JAM PELAJARAN (JP) PESERTA",
-				baseLines(p).concat([["Tanggal", period(p.session)],
-					["JP per hari", String(p.session.jp_per_day)]])),
-			table("cetak-jp", ["No", "Nama", "NIP/NUPTK", "Unit kerja/Sekolah", "Hari hadir", "Jumlah JP"],
-				body, [el("tr", {class: "cetak-total"}, [el("td", {colspan: "5", class: "right",
-					text: "JUMLAH"}), td(String(total), "num")])]),
-			el("div", {class: "cetak-signs"}, [
-				sign("Mengetahui,", s.kepala_jabatan, s.kepala_nama, s.kepala_nip),
-				sign("Fasilitator,", "", p.signer.name, p.signer.nip, placeDate(p, lastDay(p)))
-			])
-		])];
+		return out;
 	}
 
 	/* ---- loading ---- */
@@ -424,16 +513,29 @@
 	}
 
 	function show(nodes) {
-		var paper = PB.$("paper");
+		var paper = PB.$("paper"), imgs = paper.getElementsByTagName("img"), waiting = 1, i;
 		PB.clear(paper);
 		if (!nodes.length) {
 			PB.$("msg").textContent = PB.t("cetak.empty");
 			return;
 		}
 		nodes.forEach(function (n) { paper.appendChild(n); });
-		PB.$("msg").textContent = PB.t("cetak.ready", {pages: pages});
-		PB.show(PB.$("print"), true);
-		document.body.setAttribute("data-ready", "1");
+		/* ready (and printable) once the signatures drawn in it have loaded */
+		function ready() {
+			if (--waiting > 0)
+				return;
+			PB.$("msg").textContent = PB.t("cetak.ready", {pages: pages});
+			PB.show(PB.$("print"), true);
+			document.body.setAttribute("data-ready", "1");
+		}
+		for (i = 0; i < imgs.length; i++) {
+			if (imgs[i].complete)
+				continue;
+			waiting++;
+			imgs[i].addEventListener("load", ready);
+			imgs[i].addEventListener("error", ready);
+		}
+		ready();
 	}
 
 	function attendance(day, cb) {
