@@ -209,13 +209,19 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
  * that already failed on it waits until its own window ends. */
 static enum pb_session_result admit(sqlite3 *db, const struct pb_session_limits *lim,
 				    const char *user, const char *client, const char *pair,
-				    const char *boot, int64_t now, unsigned *retry_s)
+				    char boot[40], int64_t *nowp, unsigned *retry_s)
 {
 	struct failures p, c, a;
 	enum pb_session_result rc = PB_SESSION_DB;
+	int64_t now;
 
 	if (pb_db_begin(db) != 0)
 		return PB_SESSION_DB;
+	/* Read the clock under the write lock: attempts are then counted in
+	 * time order, and a lock set by the attempt before is never older
+	 * than this one's "now" (it would look like a lock from the future). */
+	boot_and_now(boot, nowp);
+	now = *nowp;
 	if (forget_old(db, lim, boot, now) != 0 ||
 	    failures_of(db, "pair", pair, boot, now, lim, &p) != 0 ||
 	    failures_of(db, "client", client, boot, now, lim, &c) != 0 ||
@@ -255,9 +261,8 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 
 	*retry_s = 0;
 	memset(who, 0, sizeof(*who));
-	boot_and_now(boot, &now);
 	snprintf(pair, sizeof(pair), "%s %s", client, user);
-	lrc = admit(db, lim, user, client, pair, boot, now, retry_s);
+	lrc = admit(db, lim, user, client, pair, boot, &now, retry_s);
 	if (lrc != PB_SESSION_OK)
 		return lrc;
 	if (sqlite3_prepare_v2(db, "SELECT id, name, role, kind, pw_hash, disabled FROM staff "
