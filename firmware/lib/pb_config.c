@@ -65,6 +65,15 @@ static const struct key_def keys[] = {
 	NUM("web", "body_budget_bytes", body_budget_bytes, 65536, 1073741824, "16777216",
 	    "Bytes of request bodies held at once over all connections; a request that "
 	    "would go over gets 503 with Retry-After"),
+	NUM("web", "body_budget_per_client_bytes", body_budget_per_client_bytes, 16384,
+	    1073741824, "4194304",
+	    "Bytes of body_budget_bytes one client address may hold at once; more gets 503 "
+	    "with Retry-After, so one phone cannot starve the others"),
+	NUM("web", "body_rate_grace_s", body_rate_grace_s, 1, 3600, "10",
+	    "Seconds a request body may take before body_min_rate applies"),
+	NUM("web", "body_min_rate", body_min_rate, 1, 1048576, "512",
+	    "Bytes per second a request body must average after body_rate_grace_s; "
+	    "a slower one is closed (half-sent bodies would hold the budget)"),
 	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
 	    "Short host name of the box on its own network"),
 	{ "web", "seccomp", KEY_BOOL, offsetof(struct pb_config, seccomp), sizeof(int),
@@ -164,6 +173,9 @@ static const struct key_def keys[] = {
 	NUM("attendance", "code_fail_max_session", code_fail_max_session, 1, 1000000, "100",
 	    "Wrong session codes for one session in code_fail_window_s after which a phone "
 	    "that already sent a wrong one waits (a first try is always answered)"),
+	NUM("attendance", "nuptk_miss_max", nuptk_miss_max, 1, 1000, "10",
+	    "NUPTKs without a check-in one client address or device may try with a right "
+	    "code in code_fail_window_s (claims proof); more get 429 until the window ends"),
 	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
 	    "Seconds wrong session codes are counted in"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",

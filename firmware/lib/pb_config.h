@@ -34,6 +34,9 @@ struct pb_config {
 	unsigned max_header_bytes;         /* whole request head incl. URL */
 	unsigned max_body_bytes;           /* request body (CSV files) */
 	unsigned body_budget_bytes;        /* request bodies held at once, in all */
+	unsigned body_budget_per_client_bytes; /* ... by one client address */
+	unsigned body_rate_grace_s;        /* a body may take this long, then */
+	unsigned body_min_rate;            /* ... must average this many bytes/s */
 	char short_name[128];              /* the box's name on the hotspot */
 	int seccomp;                       /* install the system call filter */
 
@@ -84,6 +87,7 @@ struct pb_config {
 	unsigned code_fail_max;            /* wrong session codes per address or device */
 	unsigned code_fail_max_session;    /* ... per session, then one try per phone */
 	unsigned code_fail_window_s;       /* the window they are counted in */
+	unsigned nuptk_miss_max;           /* NUPTKs without check-in per address or device */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	unsigned ticket_s;                 /* a lookup's ticket is valid this long */
 	unsigned late_after;               /* minutes after start_time: late */

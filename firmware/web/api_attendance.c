@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEVICE_COOKIE "pb_dev"
+#define DEVICE_COOKIE PB_DEVICE_COOKIE
 #define PB_CHECKIN_SESSIONS_MAX 200   /* sessions a typed code is tried against */
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
@@ -484,7 +484,9 @@ static void nuptk_groups(const char *n, char out[PB_NUPTK_LEN + 4])
 }
 
 /* A lookup meeting a check-in that cannot succeed: refused now, before
- * the signature. */
+ * the signature. An existing check-in is told by its time only: its id
+ * opens the teacher's claims, and is had only from POST
+ * /api/v1/claims/proof, where NUPTK guesses are counted (guard.c). */
 static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, json_t *existing)
 {
 	char msg[200];
@@ -498,9 +500,8 @@ static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, j
 		 "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu mengisi lagi.",
 		 t != NULL && t[0] != '\0' ? t : "-");
 	ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT,
-		json_pack("{s:s, s:s, s:s, s:s, s:O, s:O}", "error", "already_checked_in",
+		json_pack("{s:s, s:s, s:s, s:s, s:O}", "error", "already_checked_in",
 			  "message", msg, "lang", PB_LANG(r), "time", t != NULL ? t : "",
-			  "uid", json_object_get(existing, "uid"),
 			  "session", json_object_get(existing, "session")), NULL);
 	json_decref(existing);
 	return ret;
@@ -583,7 +584,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 /* What a phone gets back: the record with the name and school masked (the
  * full ones are for staff), its time and its clock stamp, and its uid: the
  * teacher's proof of attendance for claims (api_claims.c). */
-static json_t *public_record(const json_t *rec, int existing)
+static json_t *public_record(const json_t *rec, int existing, int with_uid)
 {
 	char mname[PB_MASK_MAX], mschool[PB_MASK_MAX];
 	const char *n = json_string_value(json_object_get(rec, "name"));
@@ -593,8 +594,9 @@ static json_t *public_record(const json_t *rec, int existing)
 		return NULL;
 	pb_mask_name(n != NULL ? n : "", mname, sizeof(mname));
 	pb_mask_school(s != NULL ? s : "", mschool, sizeof(mschool));
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O, s:b}",
-			 "id", json_object_get(rec, "id"), "uid", json_object_get(rec, "uid"),
+	return json_pack("{s:O, s:O*, s:O, s:O, s:O, s:O, s:s, s:s, s:b, s:O, s:O, s:O, s:O, s:b}",
+			 "id", json_object_get(rec, "id"),
+			 "uid", with_uid ? json_object_get(rec, "uid") : NULL,
 			 "session", json_object_get(rec, "session"),
 			 "day", json_object_get(rec, "day"), "time", json_object_get(rec, "time"),
 			 "status", json_object_get(rec, "status"), "name", mname, "school", mschool,
@@ -603,6 +605,26 @@ static json_t *public_record(const json_t *rec, int existing)
 			 "clock_source", json_object_get(rec, "clock_source"),
 			 "boot_id", json_object_get(rec, "boot_id"),
 			 "held", pb_att_day_held(json_string_value(json_object_get(rec, "day"))));
+}
+
+/* 1 if the check-in uid was made from this phone (its pb_dev): only then
+ * does a second check-in of the same teacher get its id back (a lost
+ * answer sent again); from another phone the code and a NUPTK would
+ * otherwise hand out the id that opens the teacher's claims. */
+static int made_here(sqlite3 *db, const char *uid, const char *dev)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (uid == NULL || dev == NULL || dev[0] == '\0' ||
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM attendance WHERE uid = ?1 AND device = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dev, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
 }
 
 /* The check-in's session, day and NUPTK from a lookup's ticket; the body
@@ -707,7 +729,8 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 				 "(peserta tambahan)");
 	if (ar != PB_ATT_OK && ar != PB_ATT_EXISTING)
 		return att_error(r, ar);
-	pub = public_record(rec, ar == PB_ATT_EXISTING);
+	pub = public_record(rec, ar == PB_ATT_EXISTING, ar == PB_ATT_OK ||
+			    made_here(db, json_string_value(json_object_get(rec, "uid")), dev));
 	json_decref(rec);
 	device_cookie(cookie, sizeof(cookie), dev);
 	return pb_respond_json_with(r, ar == PB_ATT_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK, pub,

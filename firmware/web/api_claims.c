@@ -449,6 +449,8 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 	sqlite3 *db = pb_web_db(r->web);
 	sqlite3_stmt *st = NULL;
 	json_t *in;
+	const char *dev;
+	unsigned wait;
 	int step;
 
 	if (db == NULL)
@@ -456,6 +458,14 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 	if ((in = pb_checkin_common(r, db, &k, day, &ret)) == NULL)
 		return ret;
 	sodium_memzero(k.secret, sizeof(k.secret));
+	dev = pb_guard_device(r);        /* NUPTKs without a check-in are counted */
+	wait = pb_guard_nuptk_try(r->web, r->client, dev);
+	if (wait != 0) {
+		json_decref(in);
+		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_nuptk_misses",
+					"Terlalu banyak NUPTK tanpa presensi. Tunggu sebentar, lalu "
+					"coba lagi dengan NUPTK Anda sendiri.", wait);
+	}
 	if (sqlite3_prepare_v2(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
 			       "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK) {
@@ -472,6 +482,8 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 	}
 	sqlite3_finalize(st);
 	json_decref(in);
+	if (step != SQLITE_DONE)         /* a hit (or no answer) is no miss */
+		pb_guard_nuptk_ok(r->web, r->client, dev);
 	if (step == SQLITE_DONE)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "no_checkin",
 			   "Anda belum mengisi daftar hadir kegiatan ini: presensi dulu");

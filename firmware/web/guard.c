@@ -14,10 +14,17 @@
  * wrong code from the moment it is let through, and is given back when
  * the code turns out right (or not a guess at all), so parallel requests
  * never get more tries than the limit. The counts live in memory: a
- * restart of pb-web starts them afresh. */
+ * restart of pb-web starts them afresh.
+ *
+ * NUPTKs without a check-in are counted the same way, in tables of their
+ * own ([attendance] nuptk_miss_max in code_fail_window_s): with the code
+ * on the projector, a stranger trying NUPTKs at the claims proof would
+ * otherwise collect teachers' check-in ids, which open their claims, bank
+ * details and learning. */
 #include "web.h"
 
 #include "pb_clock.h"
+#include "pb_ids.h"
 #include "pb_log.h"
 
 #include <string.h>
@@ -41,6 +48,8 @@ static struct {
 	struct entry clients[PB_GUARD_CLIENTS_MAX];
 	struct entry devices[PB_GUARD_CLIENTS_MAX];
 	struct session_entry sessions[PB_GUARD_SESSIONS_MAX];
+	struct entry miss_clients[PB_GUARD_CLIENTS_MAX];   /* NUPTKs without a check-in */
+	struct entry miss_devices[PB_GUARD_CLIENTS_MAX];
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void expire(struct entry *e, int64_t now, int64_t window)
@@ -168,6 +177,52 @@ void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device, 
 	pthread_mutex_unlock(&g.lock);
 }
 
+const char *pb_guard_device(struct pb_req *r)
+{
+	const char *dev = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, PB_DEVICE_COOKIE);
+
+	return pb_id_valid(dev) ? dev : NULL;
+}
+
+unsigned pb_guard_nuptk_try(struct pb_web *w, const char *client, const char *device)
+{
+	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
+	unsigned max = w->cfg.nuptk_miss_max, wait = 0;
+	struct entry *a, *d = NULL, *why = NULL;
+
+	pthread_mutex_lock(&g.lock);
+	a = find(g.miss_clients, PB_GUARD_CLIENTS_MAX, client, now, window);
+	if (device != NULL && device[0] != '\0')
+		d = find(g.miss_devices, PB_GUARD_CLIENTS_MAX, device, now, window);
+	if (a->fails >= max)
+		why = a;
+	else if (d != NULL && d->fails >= max)
+		why = d;
+	if (why != NULL) {
+		wait = wait_s(why, now, window);
+		if (!why->warned)
+			pb_warn("claims proof: %s %s waits %u s after %u NUPTKs without a check-in",
+				why == a ? "client" : "device", why->key, wait, why->fails);
+		why->warned = 1;
+	} else {
+		count(a, now);
+		count(d, now);
+	}
+	pthread_mutex_unlock(&g.lock);
+	return wait;
+}
+
+void pb_guard_nuptk_ok(struct pb_web *w, const char *client, const char *device)
+{
+	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
+
+	pthread_mutex_lock(&g.lock);
+	uncount(find(g.miss_clients, PB_GUARD_CLIENTS_MAX, client, now, window));
+	if (device != NULL && device[0] != '\0')
+		uncount(find(g.miss_devices, PB_GUARD_CLIENTS_MAX, device, now, window));
+	pthread_mutex_unlock(&g.lock);
+}
+
 void pb_guard_code_stats(int64_t session, unsigned *wrong, unsigned *refused)
 {
 	*wrong = 0;
@@ -187,5 +242,7 @@ void pb_guard_reset(void)
 	memset(g.clients, 0, sizeof(g.clients));
 	memset(g.devices, 0, sizeof(g.devices));
 	memset(g.sessions, 0, sizeof(g.sessions));
+	memset(g.miss_clients, 0, sizeof(g.miss_clients));
+	memset(g.miss_devices, 0, sizeof(g.miss_devices));
 	pthread_mutex_unlock(&g.lock);
 }

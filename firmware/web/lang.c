@@ -120,6 +120,7 @@ static const struct msg_en messages[] = {
 	{ "too_large", "The data sent is too large" },
 	{ "too_many_rows", "Too many lines in one file" },
 	{ "too_many_wrong_codes", "Too many wrong session codes. Wait a moment, then try again with the code on the facilitator's screen." },
+	{ "too_many_nuptk_misses", "Too many NUPTKs without a check-in. Wait a moment, then try again with your own NUPTK." },
 	{ "unexpected_body", "This request takes no data" },
 	{ "wake_failed", "pb-sync cannot be woken" },
 	{ "withdrawn", "The organisers withdrew you from this session's participants, so you cannot check in. Ask the facilitator if this is wrong." },

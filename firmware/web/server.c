@@ -54,14 +54,70 @@ static void client_text(struct MHD_Connection *c, char *out, size_t len)
 			  out, (socklen_t)len);
 }
 
+/* Bytes held for request bodies by one client address, at most [web]
+ * body_budget_per_client_bytes, so that one phone (or one attacker) cannot
+ * take the whole shared budget from the others. */
+struct client_hold {
+	char addr[sizeof(((struct pb_req *)0)->client)];
+	size_t held;                     /* 0: the slot is free */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct client_hold t[PB_WEB_BUDGET_CLIENTS_MAX];
+} holds = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Count n more bytes for addr: 0, or -1 over its share (or no free slot). */
+static int client_take(const char *addr, size_t n, size_t share)
+{
+	struct client_hold *h = NULL, *spare = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&holds.lock);
+	for (size_t i = 0; i < PB_WEB_BUDGET_CLIENTS_MAX && h == NULL; i++) {
+		if (holds.t[i].held != 0 && strcmp(holds.t[i].addr, addr) == 0)
+			h = &holds.t[i];
+		else if (holds.t[i].held == 0 && spare == NULL)
+			spare = &holds.t[i];
+	}
+	if (h == NULL && spare != NULL) {
+		h = spare;
+		snprintf(h->addr, sizeof(h->addr), "%s", addr);
+	}
+	if (h != NULL && n <= share && h->held <= share - n) {
+		h->held += n;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&holds.lock);
+	return rc;
+}
+
+static void client_give(const char *addr, size_t n)
+{
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&holds.lock);
+	for (size_t i = 0; i < PB_WEB_BUDGET_CLIENTS_MAX; i++)
+		if (holds.t[i].held != 0 && strcmp(holds.t[i].addr, addr) == 0) {
+			holds.t[i].held -= n < holds.t[i].held ? n : holds.t[i].held;
+			break;
+		}
+	pthread_mutex_unlock(&holds.lock);
+}
+
 /* The memory budget for request bodies ([web] body_budget_bytes), shared
- * by every connection: 0 if n more bytes fit (now counted for r), -1. */
+ * by every connection, and the client's share of it ([web]
+ * body_budget_per_client_bytes): 0 if n more bytes fit both (now counted
+ * for r), -1. */
 static int budget_take(struct pb_req *r, size_t n)
 {
 	struct pb_web *w = r->web;
 
+	if (client_take(r->client, n, w->cfg.body_budget_per_client_bytes) != 0)
+		return -1;
 	if (__atomic_add_fetch(&w->body_bytes, n, __ATOMIC_RELAXED) > w->cfg.body_budget_bytes) {
 		__atomic_sub_fetch(&w->body_bytes, n, __ATOMIC_RELAXED);
+		client_give(r->client, n);
 		return -1;
 	}
 	r->body_held += n;
@@ -75,7 +131,24 @@ static void body_drop(struct pb_req *r)
 	r->body = NULL;
 	r->body_len = 0;
 	__atomic_sub_fetch(&r->web->body_bytes, r->body_held, __ATOMIC_RELAXED);
+	client_give(r->client, r->body_held);
 	r->body_held = 0;
+}
+
+/* 1 when a body still coming has been slower than [web] body_min_rate on
+ * average once [web] body_rate_grace_s have passed since its headers: a
+ * half-sent body trickled a byte at a time would otherwise hold its share
+ * of the budget for as long as it likes (each byte restarts [web]
+ * connection_timeout). Checked as each piece arrives; a body that stops
+ * altogether is left to connection_timeout. */
+static int body_too_slow(const struct pb_req *r)
+{
+	const struct pb_config *cfg = &r->web->cfg;
+	int64_t took = pb_clock_mono_ms() - r->body_start_ms;
+
+	if (took <= (int64_t)cfg->body_rate_grace_s * 1000)
+		return 0;
+	return (int64_t)r->body_len * 1000 < (int64_t)cfg->body_min_rate * took;
 }
 
 static void free_req(struct pb_req *r)
@@ -395,11 +468,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 						 "Permintaan ini tidak menerima data") :
 				pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 						 "Data yang dikirim terlalu besar");
+		/* A staff route answers a stranger 401/403 before it takes a
+		 * byte of the body or of the budget. */
+		if (r->route->flags & ROUTE_STAFF) {
+			struct pb_login who;
+			enum MHD_Result ret;
+			enum pb_staff_need need = (r->route->flags & ROUTE_ADMIN) == ROUTE_ADMIN ?
+				PB_NEED_ADMIN : PB_NEED_STAFF;
+			if (!pb_require_staff(r, need, 1, &who, &ret))
+				return ret;
+		}
 		if (cl != NULL && budget_take(r, (size_t)strtoull(cl, NULL, 10) + 1) != 0)
 			return pb_respond_body_budget(r);
+		r->body_start_ms = pb_clock_mono_ms();
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
+		if (body_too_slow(r)) {
+			pb_info("http: %s %s from %s: body slower than %u bytes/s, closed",
+				r->method, r->url, r->client, w->cfg.body_min_rate);
+			return MHD_NO;
+		}
 		take_body(r, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;

@@ -38,6 +38,9 @@
 /* Seconds a client is told to wait (Retry-After) when the bytes held for
  * request bodies reach [web] body_budget_bytes. */
 #define PB_WEB_BUDGET_RETRY_S  5
+/* Client addresses holding request bodies at once, each counted against
+ * [web] body_budget_per_client_bytes; one more waits (503) for a slot. */
+#define PB_WEB_BUDGET_CLIENTS_MAX 1024
 /* Query parameters in one request: more gets 414 at once (libmicrohttpd
  * would otherwise run out of its per-connection memory on them, and leave
  * the connection hanging until its timeout). */
@@ -78,6 +81,7 @@ struct pb_req {
 	size_t body_len;
 	size_t body_max;                 /* the route's limit */
 	size_t body_held;                /* counted in web->body_bytes */
+	int64_t body_start_ms;           /* when its headers were read (monotonic) */
 	int body_too_big;
 	int body_over_budget;
 	int too_many_params;             /* seen in the raw URI (server.c) */
@@ -97,6 +101,11 @@ enum pb_route_flags {
 	ROUTE_PREFIX = 1 << 1,           /* pattern matches any path below it */
 	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
 	ROUTE_SANDBOX = 1 << 6,          /* content not the box's own: pb_add_sandbox_headers */
+	/* Needs a staff login and its CSRF token (pb_require_staff), checked
+	 * by server.c before a byte of the body is taken; the handler checks
+	 * again, and anything finer (fasilitator only). */
+	ROUTE_STAFF = 1 << 7,
+	ROUTE_ADMIN = ROUTE_STAFF | 1 << 8,        /* ... and the admin role */
 	/* Bodies larger than a JSON form (pb_route_body_max) */
 	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
 	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
@@ -292,7 +301,10 @@ enum MHD_Result pb_handle_admin_wifi(struct pb_req *r);
 enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
 
 /* guard.c: wrong session codes per client address, device and session
- * ([attendance] code_fail_max, code_fail_max_session, code_fail_window_s) */
+ * ([attendance] code_fail_max, code_fail_max_session, code_fail_window_s),
+ * and NUPTKs without a check-in tried with a right code per address and
+ * device ([attendance] nuptk_miss_max in the same window) */
+#define PB_DEVICE_COOKIE      "pb_dev"  /* a phone's lasting id (check-in) */
 #define PB_GUARD_KEY_MAX      64     /* bytes of an address or device id */
 #define PB_GUARD_CLIENTS_MAX  1024   /* addresses (and devices) counted at once */
 #define PB_GUARD_SESSIONS_MAX 256    /* sessions counted at once */
@@ -306,6 +318,13 @@ void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device,
 		      int64_t session);
 /* Wrong codes and refused attempts for a session since pb-web started. */
 void pb_guard_code_stats(int64_t session, unsigned *wrong, unsigned *refused);
+/* The phone's device id (cookie PB_DEVICE_COOKIE), or NULL. */
+const char *pb_guard_device(struct pb_req *r);
+/* Before a NUPTK is looked up: 0 (the attempt now counts as a miss), or
+ * the seconds this client must wait (answer 429). device may be NULL. */
+unsigned pb_guard_nuptk_try(struct pb_web *w, const char *client, const char *device);
+/* The NUPTK had a check-in: give the attempt back. */
+void pb_guard_nuptk_ok(struct pb_web *w, const char *client, const char *device);
 void pb_guard_reset(void);               /* forget every count (harnesses) */
 
 /* sandbox.c: the seccomp filter for every thread ([web] seccomp); 0/-1 */

@@ -99,10 +99,10 @@ def post_from(box, source_ip, path, body, cookie=None, timeout=30):
         c.close()
 
 
-def checkin(box, ip, sid, n, code, sig=None, **extra):
+def checkin(box, ip, sid, n, code, sig=None, cookie=None, **extra):
     body = {"session": sid, "nuptk": n, "code": code, "signature": sig or SIG}
     body.update(extra)
-    return post_from(box, ip, "/api/v1/checkin", body)
+    return post_from(box, ip, "/api/v1/checkin", body, cookie=cookie)
 
 
 def outbox_payloads(box, type_):

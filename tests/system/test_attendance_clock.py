@@ -128,14 +128,18 @@ def test_offset_is_not_trusted_after_a_reboot(make_box):
     quiet = Staff(box)
     assert quiet.login["clock"]["source"] == "unsynced"
     before = now_ms()
-    s, j = checkin(box, "127.0.0.52", sid, nuptk(0), quiet.code(sid))
+    phone = "pb_dev=" + "52" * 16
+    s, j = checkin(box, "127.0.0.52", sid, nuptk(0), quiet.code(sid), cookie=phone)
     after = now_ms()
     # held, not "already checked in" on day 1
     assert s == 201 and j["existing"] is False and j["clock_source"] == "unsynced", j
     assert j["held"] is True and j["day"].startswith("?")
     # lookup and check-in again while held: the same held record
-    s, j2 = checkin(box, "127.0.0.52", sid, nuptk(0), quiet.code(sid))
+    s, j2 = checkin(box, "127.0.0.52", sid, nuptk(0), quiet.code(sid), cookie=phone)
     assert s == 200 and j2["existing"] is True and j2["uid"] == j["uid"]
+    # from another phone: "already", but not the id that opens the claims
+    s, j3 = checkin(box, "127.0.0.53", sid, nuptk(0), quiet.code(sid))
+    assert s == 200 and j3["existing"] is True and "uid" not in j3, j3
     # the facilitator's login (right time) confirms: 20 hours forward
     st = Staff(box, client_time_ms=now_ms())
     c = st.login["clock"]

@@ -149,11 +149,115 @@ def test_body_budget_across_connections(make_box):
         for s in held:
             s.close()
     # Closed connections give their share back: a new upload fits.
+    assert_budget_back(box)
+
+
+def assert_budget_back(box, size=600000):
+    """Within 30 s a body of SIZE bytes is taken again (not 503)."""
     deadline = time.time() + 30
     while True:
-        r = requests.post(box.base + "/api/v1/claims", data=b"{" + b" " * 600000 + b"}",
+        r = requests.post(box.base + "/api/v1/claims", data=b"{" + b" " * size + b"}",
                           headers={"Content-Type": "application/json"}, timeout=30)
         if r.status_code != 503 or time.time() > deadline:
             break
         time.sleep(0.2)
-    assert r.status_code != 503
+    assert r.status_code != 503, r.text
+
+
+def test_staff_uploads_answer_strangers_before_the_body(make_box):
+    """Unauthenticated roster uploads (2 MiB CSV each, staff only) are
+    answered 401 from their headers, holding no budget, and a teacher's
+    lookup beside a flood of check-in bodies from one address still gets
+    through: that address holds at most [web] body_budget_per_client_bytes."""
+    box = make_box().start()
+    held = []
+    try:
+        for _ in range(7):
+            s = open_upload(box, "127.0.0.2", "/api/v1/sessions/1/roster", 2 * MIB,
+                            ctype="text/csv")
+            s.sendall(b"nuptk,nama\n")
+            held.append(s)
+        for s in held:
+            assert select.select([s], [], [], 30)[0], "a stranger's roster upload was held"
+            st, data = status_of(s)
+            assert st == 401 and b"login_required" in data, data
+        # A login's cookie without its CSRF token: 403 csrf, also at once.
+        from attendance_util import Staff, add_staff
+        add_staff(box)
+        staff = Staff(box)
+        s = socket.create_connection((box.host, box.port), timeout=30)
+        s.sendall(f"POST /api/v1/sessions/1/roster HTTP/1.1\r\nHost: {box.host}:{box.port}\r\n"
+                  f"Cookie: pb_sid={staff.s.cookies.get('pb_sid')}\r\n"
+                  f"Content-Type: text/csv\r\nContent-Length: {2 * MIB}\r\n\r\n".encode())
+        st, data = status_of(s)
+        s.close()
+        assert st == 403 and b"csrf" in data, data
+        for _ in range(40):
+            s = open_upload(box, "127.0.0.2", "/api/v1/checkin", 96 * 1024)
+            s.sendall(b"{")
+            held.append(s)
+        r = requests.post(box.base + "/api/v1/checkin/lookup",
+                          json={"nuptk": "3200000000000001", "code": "123456"}, timeout=30)
+        assert r.status_code != 503, r.text
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_one_client_holds_at_most_its_share(make_box):
+    box = make_box(extra="body_budget_per_client_bytes = 1048576").start()
+    held = []
+    try:
+        first = open_upload(box, "127.0.0.2", "/api/v1/claims", 600000)
+        first.sendall(b"{")
+        held.append(first)
+        time.sleep(0.5)
+        assert not select.select([first], [], [], 0.5)[0], "the first upload was answered"
+        second = open_upload(box, "127.0.0.2", "/api/v1/claims", 600000)
+        held.append(second)
+        st, data = status_of(second)
+        assert st == 503 and b"Retry-After: 5" in data, data
+        # Another phone still has the rest of the budget.
+        other = open_upload(box, "127.0.0.3", "/api/v1/claims", 600000)
+        other.sendall(b"{")
+        held.append(other)
+        assert not select.select([other], [], [], 1)[0], "another client's upload was answered"
+    finally:
+        for s in held:
+            s.close()
+    # Closed connections give the share back.
+    assert_budget_back(box)
+
+
+def test_trickled_body_is_closed(make_box):
+    """A body trickled a byte at a time (each byte restarting
+    connection_timeout) is closed once it falls below [web] body_min_rate
+    after body_rate_grace_s, and its budget comes back; a body sent at a
+    normal pace beside it is answered."""
+    box = make_box(extra="body_rate_grace_s = 2\nbody_min_rate = 100\n"
+                         "body_budget_per_client_bytes = 131072").start()
+    s = open_upload(box, "127.0.0.2", "/api/v1/checkin", 90 * 1024)
+    start = time.time()
+    closed = None
+    try:
+        while time.time() - start < 25:
+            try:
+                s.sendall(b" ")
+            except OSError:
+                closed = time.time() - start
+                break
+            if select.select([s], [], [], 0.5)[0]:
+                data = s.recv(4096)
+                assert not data.startswith(b"HTTP/1.1 2"), data
+                closed = time.time() - start
+                break
+    finally:
+        s.close()
+    # connection_timeout (30 s) would never end it: each byte restarts it.
+    assert closed is not None, "the trickled body was held for 25 s"
+    assert "slower than 100 bytes/s" in box.web.output()
+    # Its share (the client's whole one here) is free again.
+    r = post_json = requests.post(box.base + "/api/v1/checkin", data=b"{" + b" " * 90000 + b"}",
+                                  headers={"Content-Type": "application/json"}, timeout=30,
+                                  )
+    assert post_json.status_code != 503, r.text

@@ -10,7 +10,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from attendance_util import Staff, add_staff, nuptk, post_from, roster_csv  # noqa: E402
+from attendance_util import Staff, add_staff, checkin, nuptk, post_from, roster_csv  # noqa: E402
 
 ATT = ("[attendance]\ncode_fail_max = 5\ncode_fail_max_session = 20\n"
        "code_fail_window_s = 600\n")
@@ -83,3 +83,50 @@ def test_wrong_codes_are_limited(make_box):
     assert day["wrong_codes"]["wrong"] == 21
     assert day["wrong_codes"]["refused"] >= 25 + 2 + 1 + 1 + 1
     assert "client 127.0.0.2 waits" in box.web.output()
+
+
+def test_nuptk_tries_on_claims_proof_are_limited(make_box):
+    """With the right code (on the projector), NUPTKs without a check-in
+    count per address and per device ([attendance] nuptk_miss_max): past it
+    429 with Retry-After, so nobody collects teachers' check-in ids; a hit
+    does not count, and a teacher elsewhere still gets their proof."""
+    box = make_box(sections=ATT + "nuptk_miss_max = 4\n").start()
+    add_staff(box)
+    staff = Staff(box)
+    sid = staff.create_session()
+    assert staff.roster(sid, roster_csv(40)).status_code == 200
+    code = staff.code(sid)
+    st, j = checkin(box, "127.0.0.9", sid, nuptk(1), code)
+    assert st in (200, 201), j
+    uid = j["uid"]
+
+    def proof(ip, n, cookie=None):
+        return post_from(box, ip, "/api/v1/claims/proof",
+                         {"session": sid, "nuptk": nuptk(n), "code": staff.code(sid)},
+                         cookie=cookie)
+
+    # A hit is no miss: a teacher asking again and again is never limited.
+    for _ in range(6):
+        st, j = proof("127.0.0.2", 1)
+        assert st == 200 and j["checkin"] == uid, j
+    # 20 NUPTKs at once: exactly nuptk_miss_max are looked up.
+    with ThreadPoolExecutor(20) as ex:
+        res = list(ex.map(lambda n: proof("127.0.0.2", n), range(10, 30)))
+    statuses = sorted(st for st, _ in res)
+    assert statuses.count(404) == 4, statuses
+    assert statuses.count(429) == 16, statuses
+    # Past the limit even a NUPTK that has a check-in gets no id back.
+    st, j = proof("127.0.0.2", 1)
+    assert st == 429 and j["error"] == "too_many_nuptk_misses" and j["retry_after_s"] > 0, j
+    assert "checkin" not in j
+    # Per device: a phone that changes its address keeps its count.
+    cookie = "pb_dev=" + DEV
+    for i in range(4):
+        st, _ = proof(f"127.0.0.{3 + i}", 30 + i, cookie=cookie)
+        assert st == 404
+    st, j = proof("127.0.0.7", 1, cookie=cookie)
+    assert st == 429, j
+    # Another phone of the teacher's still gets the proof.
+    st, j = proof("127.0.0.8", 1)
+    assert st == 200 and j["checkin"] == uid
+    assert "waits" in box.web.output() and "NUPTKs without a check-in" in box.web.output()

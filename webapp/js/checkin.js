@@ -176,8 +176,10 @@
 			status("");
 			if (err)
 				return serverError(err, data);
-			/* the check-in id proves attendance on the claims page */
-			PB.store.set("pb.claims." + data.session + "." + n, data.uid);
+			/* the check-in id proves attendance on the claims page
+			 * (a check-in made on another phone is not handed out) */
+			if (data.uid)
+				PB.store.set("pb.claims." + data.session + "." + n, data.uid);
 			PB.store.set("pb.claims.last", data.session + "." + n);
 			PB.store.set(STORE_ME, JSON.stringify({nuptk: n, name: data.name}));
 			PB.$("done-text").textContent = PB.t(st === 200 ? "checkin.done_again" :
