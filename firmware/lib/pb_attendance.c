@@ -706,6 +706,30 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	return rc;
 }
 
+int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t *id,
+		      char nuptk[PB_NUPTK_LEN + 1])
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT id, nuptk FROM attendance WHERE uid = ?1 AND "
+				      "kegiatan_id = ?2 AND kind = 'checkin'");
+	int rc = -1, step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, kegiatan_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		if (id != NULL)
+			*id = sqlite3_column_int64(st, 0);
+		col_text(nuptk, PB_NUPTK_LEN + 1, st, 1);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	}
+	pb_db_stmt_done(st);
+	return rc;
+}
+
 int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day)
 {
 	sqlite3_stmt *st = NULL;

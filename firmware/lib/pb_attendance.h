@@ -128,6 +128,12 @@ int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max);
 int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		       char *name, size_t nlen, char *school, size_t slen);
 
+/* The check-in behind a proof (a check-in uid shown back by a teacher):
+ * 0 found, with its row id (id may be NULL) and NUPTK; 1 no check-in of
+ * that session has this uid; -1 error. */
+int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t *id,
+		      char nuptk[PB_NUPTK_LEN + 1]);
+
 struct pb_checkin {
 	int64_t kegiatan_id;
 	const char *day;

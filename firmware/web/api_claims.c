@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PROOF_HEADER "X-Checkin-Id"
 #define RECEIPT_TYPE_MAX 32      /* bytes of a declared image type */
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
@@ -510,8 +509,8 @@ static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan
 			 const char *nuptk, const char *proof, int staff_ok, enum MHD_Result *ret)
 {
 	struct pb_login who;
-	sqlite3_stmt *st = NULL;
-	int ok = 0;
+	char owner[PB_NUPTK_LEN + 1];
+	int found;
 
 	if (!pb_person_valid(nuptk)) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
@@ -524,20 +523,14 @@ static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan
 			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK) {
+	found = pb_att_checkin_of(db, k->id, proof, NULL, owner);
+	if (found < 0) {
 		*ret = DB_ERR(r);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, k->id);
-	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0) ? 1 : 2;
-	sqlite3_finalize(st);
-	if (ok == 1)
+	if (found == 0 && strcmp(owner, nuptk) == 0)
 		return 0;
-	*ret = claim_error(r, ok == 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
+	*ret = claim_error(r, found > 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
 	return -1;
 }
 
@@ -545,7 +538,7 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 {
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	const char *proof = pb_header(r, PROOF_HEADER);
+	const char *proof = pb_header(r, PB_PROOF_HEADER);
 	char nuptk[PB_NUPTK_LEN + 1] = "";
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *list, *tot, *bank, *out;

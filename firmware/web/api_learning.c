@@ -47,8 +47,6 @@ static const char *field(struct pb_req *r, const json_t *in, const char *name, c
 	return NULL;
 }
 
-#define PROOF_HEADER "X-Checkin-Id"
-
 /* A teacher proves who they are with their check-in id ("checkin" in the
  * body of a POST; X-Checkin-Id or ?checkin= on a GET). Without one, staff
  * may read (GET) a teacher's progress and attempts, never act for them. */
@@ -59,11 +57,11 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 	const char *sid = field(r, in, "session", num, sizeof(num));
 	const char *nuptk = field(r, in, "nuptk", NULL, 0);
 	const char *proof = in != NULL ? field(r, in, "checkin", NULL, 0) :
-			    pb_header(r, PROOF_HEADER);
+			    pb_header(r, PB_PROOF_HEADER);
 	struct pb_login staff;
-	sqlite3_stmt *st;
+	char owner[PB_NUPTK_LEN + 1];
 	int64_t id;
-	int rc, ok = 0;
+	int rc;
 
 	if (in == NULL && proof == NULL)
 		proof = pb_query(r, "checkin");
@@ -100,20 +98,13 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 		return -1;
 	}
 	if (proof != NULL) {
-		st = pb_db_stmt(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-				"kegiatan_id = ?2 AND kind = 'checkin'");
-		if (st == NULL) {
+		rc = pb_att_checkin_of(db, l->k.id, proof, NULL, owner);
+		if (rc < 0) {
 			*ret = DB_ERR(r);
 			return -1;
 		}
-		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, l->k.id);
-		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			ok = sqlite3_column_int(st, 0) ? 1 : 2;
-		pb_db_stmt_done(st);
-		if (ok != 1) {
-			*ret = ok == 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
+		if (rc > 0 || strcmp(owner, nuptk) != 0) {
+			*ret = rc > 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
 				"Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu")
 				       : ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
 				"Bukti hadir ini milik guru lain");

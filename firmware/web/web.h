@@ -161,6 +161,9 @@ void pb_add_sandbox_headers(struct MHD_Response *resp);
 int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
+/* The header a teacher's page sends its check-in id in, as proof of who
+ * asks (claims, learning). */
+#define PB_PROOF_HEADER "X-Checkin-Id"
 const char *pb_query(struct pb_req *r, const char *name);
 /* A decimal record id from a path or query (1 .. 10^15), 0/-1. */
 int pb_parse_id(const char *s, int64_t *out);
