@@ -100,13 +100,7 @@ static void *probe_main(void *arg)
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += PB_HEALTH_PROBE_EVERY_MS / 1000;
-		until.tv_nsec += (PB_HEALTH_PROBE_EVERY_MS % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		pb_clock_after(CLOCK_REALTIME, PB_HEALTH_PROBE_EVERY_MS, &until);
 		pthread_cond_timedwait(&h->wake, &h->lock, &until);
 		if (h->stopping)
 			break;
