@@ -788,7 +788,6 @@ static enum MHD_Result day_csv(struct pb_req *r, int jp)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char day[PB_DAY_LEN + 1], disp[128];
 	json_t *d;
@@ -811,20 +810,14 @@ static enum MHD_Result day_csv(struct pb_req *r, int jp)
 		free(csv);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
 	if (jp)
-		snprintf(disp, sizeof(disp), "attachment; filename=\"jp-%lld.csv\"", (long long)k.id);
+		snprintf(disp, sizeof(disp), "jp-%lld.csv", (long long)k.id);
 	else if (sitting > 0)
-		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s-sesi-%d.csv\"",
-			 (long long)k.id, day, sitting);
+		snprintf(disp, sizeof(disp), "daftar-hadir-%lld-%s-sesi-%d.csv", (long long)k.id, day,
+			 sitting);
 	else
-		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s.csv\"",
-			 (long long)k.id, day);
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+		snprintf(disp, sizeof(disp), "daftar-hadir-%lld-%s.csv", (long long)k.id, day);
+	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
 /* GET /api/v1/sessions/{id}/attendance.csv[?day=] (staff) */

@@ -940,7 +940,6 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char disp[96], *csv;
 	size_t len = 0;
@@ -961,14 +960,8 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 		free(csv);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-nominatif-%lld.csv\"",
-		 (long long)k.id);
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	snprintf(disp, sizeof(disp), "daftar-nominatif-%lld.csv", (long long)k.id);
+	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
 /* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind?,

@@ -356,7 +356,6 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 					     "terlambat", NULL };
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char disp[96], pre[16], post[16], done[16], wrong[16], n[16], *csv = NULL;
 	size_t len = 0, i, j;
@@ -435,14 +434,8 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 		free(csv);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"hasil-belajar-%lld.csv\"",
-		 (long long)k.id);
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	snprintf(disp, sizeof(disp), "hasil-belajar-%lld.csv", (long long)k.id);
+	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
 /* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,

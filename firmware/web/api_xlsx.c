@@ -276,7 +276,6 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	sqlite3 *db = pb_web_db(r->web);
 	char tmpdir[PATH_MAX], text[160];
@@ -306,14 +305,8 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 		free(data);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, PB_XLSX_MIME, data, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
-	snprintf(text, sizeof(text), "attachment; filename=\"%s-%lld.xlsx\"", books[b].file,
-		 (long long)k.id);
-	MHD_add_response_header(resp, "Content-Disposition", text);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	snprintf(text, sizeof(text), "%s-%lld.xlsx", books[b].file, (long long)k.id);
+	return pb_respond_download(r, PB_XLSX_MIME, data, len, text);
 }
 
 /* GET /api/v1/sessions/{id}/claims.xlsx (staff) */

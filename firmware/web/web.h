@@ -145,6 +145,10 @@ enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char 
 				  void *data, size_t len, int free_it);
 struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 					void *data, size_t len, int free_it);
+/* 200 with data (malloc'd, taken) as a file to save under filename,
+ * never cached (exports of personal data and money). */
+enum MHD_Result pb_respond_download(struct pb_req *r, const char *mime, void *data, size_t len,
+				    const char *filename);
 enum MHD_Result pb_respond_busy(struct pb_req *r);
 enum MHD_Result pb_respond_starting(struct pb_req *r);
 enum MHD_Result pb_respond_body_budget(struct pb_req *r);
