@@ -28,15 +28,19 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-/* Load the kegiatan named in the path (params[0]); on failure an error is
- * queued in *ret. */
-static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-			 enum MHD_Result *ret)
+/* The session whose id is sid, its secret kept (for its code); on failure
+ * an error is queued in *ret. */
+static int session_get(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+		       enum MHD_Result *ret)
 {
 	int64_t id;
 	int rc;
 
-	if (pb_parse_id(r->params[0], &id) != 0) {
+	if (db == NULL) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	if (pb_parse_id(sid, &id) != 0) {
 		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
 		return -1;
 	}
@@ -46,6 +50,22 @@ static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      : DB_ERR(r);
 		return -1;
 	}
+	return 0;
+}
+
+/* Load the kegiatan named in the path (params[0]), secret included. */
+static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			 enum MHD_Result *ret)
+{
+	return session_get(r, db, r->params[0], k, ret);
+}
+
+int pb_session_load(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+		    enum MHD_Result *ret)
+{
+	if (session_get(r, db, sid, k, ret) != 0)
+		return -1;
+	sodium_memzero(k->secret, sizeof(k->secret));
 	return 0;
 }
 

@@ -30,30 +30,6 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-static int load_session(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
-			enum MHD_Result *ret)
-{
-	int64_t id;
-	int rc;
-
-	if (db == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	if (pb_parse_id(sid, &id) != 0) {
-		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-		return -1;
-	}
-	rc = pb_kegiatan_get(db, id, k);
-	if (rc != 0) {
-		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
-			      : DB_ERR(r);
-		return -1;
-	}
-	sodium_memzero(k->secret, sizeof(k->secret));
-	return 0;
-}
-
 /* Only facilitators decide claims (admins set the box up). */
 static int require_facilitator(struct pb_req *r, struct pb_login *who, enum MHD_Result *ret)
 {
@@ -545,7 +521,7 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 
 	if (proof == NULL)
 		proof = pb_query(r, "checkin");
-	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
+	if (pb_session_load(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
 	(void)pb_person_key(pb_query(r, "nuptk"), nuptk);      /* checked next */
 	if (teacher_proof(r, db, &k, nuptk, proof, 1, &ret) != 0)
@@ -595,7 +571,7 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
 	bank = json_string_value(json_object_get(in, "bank"));
 	rek = json_string_value(json_object_get(in, "rekening"));
 	nama = json_string_value(json_object_get(in, "nama_rekening"));
-	if (load_session(r, db, sid, &k, &ret) != 0 ||
+	if (pb_session_load(r, db, sid, &k, &ret) != 0 ||
 	    (proof != NULL && teacher_proof(r, db, &k, nuptk, proof, 0, &ret) != 0)) {
 		json_decref(in);
 		return ret;
@@ -633,7 +609,7 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 	json_t *rates, *items, *origins, *modes, *o;
 	size_t i;
 
-	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
+	if (pb_session_load(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
 	if (d != NULL && !pb_att_day_valid(d))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
@@ -806,7 +782,7 @@ enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
 
 	if (!require_facilitator(r, &who, &ret))
 		return ret;
-	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
@@ -900,7 +876,7 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (load_session(r, db, r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
 	if (day != NULL && !pb_att_day_valid(day))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
@@ -947,7 +923,7 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
 	nom = pb_claims_nominatif(pb_web_db(r->web), &k);
 	csv = nom != NULL ? pb_claims_nominatif_csv(nom, &len) : NULL;
@@ -979,7 +955,7 @@ enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
-	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
 	if (pb_claim_setting_get(pb_web_db(r->web), k.id, &s) != 0)
 		return DB_ERR(r);

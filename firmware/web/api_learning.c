@@ -60,7 +60,6 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 			    pb_header(r, PB_PROOF_HEADER);
 	struct pb_login staff;
 	char owner[PB_NUPTK_LEN + 1];
-	int64_t id;
 	int rc;
 
 	if (in == NULL && proof == NULL)
@@ -74,20 +73,8 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 			return -1;
 		}
 	}
-	if (db == NULL) {
-		*ret = DB_ERR(r);
+	if (pb_session_load(r, db, sid, &l->k, ret) != 0)
 		return -1;
-	}
-	if (sid == NULL || pb_parse_id(sid, &id) != 0 ||
-	    (rc = pb_kegiatan_get(db, id, &l->k)) > 0) {
-		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-		return -1;
-	}
-	if (rc < 0) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	sodium_memzero(l->k.secret, sizeof(l->k.secret));
 	if (!pb_nuptk_valid(nuptk)) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
 		return -1;
@@ -292,26 +279,9 @@ enum MHD_Result pb_handle_learning_finish(struct pb_req *r)
 static int staff_session(struct pb_req *r, struct pb_login *who, struct pb_kegiatan *k,
 			 enum MHD_Result *ret)
 {
-	sqlite3 *db = pb_web_db(r->web);
-	int64_t id;
-	int rc;
-
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, who, ret))
 		return -1;
-	if (db == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, k)) > 0) {
-		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-		return -1;
-	}
-	sodium_memzero(k->secret, sizeof(k->secret));
-	if (rc < 0) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	return 0;
+	return pb_session_load(r, pb_web_db(r->web), r->params[0], k, ret);
 }
 
 /* GET /api/v1/sessions/{id}/learning (staff) */
@@ -496,21 +466,14 @@ enum MHD_Result pb_handle_learning_review(struct pb_req *r)
 	const char *comment;
 	json_t *in, *out = NULL;
 	sqlite3 *db = pb_web_db(r->web);
-	int64_t id;
-	int rc;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
 	if (strcmp(who.role, "fasilitator") != 0)
 		return ERR(r, MHD_HTTP_FORBIDDEN, "facilitator_only",
 			   "Hanya fasilitator, mentor atau pengampu yang menilai lembar kerja");
-	if (db == NULL)
-		return DB_ERR(r);
-	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, &k)) > 0)
-		return ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-	sodium_memzero(k.secret, sizeof(k.secret));
-	if (rc < 0)
-		return DB_ERR(r);
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
+		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
 	score = json_object_get(in, "score");

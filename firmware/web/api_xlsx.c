@@ -285,7 +285,7 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (pb_papers_session(r, db, &k, &ret) != 0)
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
 	payees = pb_payee_map(db, k.id);
 	book = payees != NULL ? make_book(db, &k, b, payees) : NULL;

@@ -211,6 +211,11 @@ enum MHD_Result pb_handle_code(struct pb_req *r);
 enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r);
 enum MHD_Result pb_handle_checkin(struct pb_req *r);
 enum MHD_Result pb_handle_attendance(struct pb_req *r);
+/* The session whose id is sid (a path parameter or query value), with its
+ * secret wiped: 0, or -1 with the error answer (404 no_session, or the
+ * database error) queued in *ret. */
+int pb_session_load(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+		    enum MHD_Result *ret);
 enum MHD_Result pb_handle_attendance_csv(struct pb_req *r);
 enum MHD_Result pb_handle_jp_csv(struct pb_req *r);
 enum MHD_Result pb_handle_mark(struct pb_req *r);
@@ -246,10 +251,6 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r);
 /* api_papers.c */
 enum MHD_Result pb_handle_papers(struct pb_req *r);
 enum MHD_Result pb_handle_papers_set(struct pb_req *r);
-/* The session named by the route's first parameter (secret wiped): 0, or
- * -1 with the error answer queued in *ret. */
-int pb_papers_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-		      enum MHD_Result *ret);
 /* api_xlsx.c */
 enum MHD_Result pb_handle_claims_xlsx(struct pb_req *r);
 enum MHD_Result pb_handle_attendance_xlsx(struct pb_req *r);
