@@ -60,14 +60,33 @@ int pb_att_checkin_day(char out[PB_DAY_LEN + 1])
 	return 1;
 }
 
-static const char *const statuses[] = { "present", "late", "excused", "sick", "absent" };
+static const struct {
+	const char *status, *code, *word;
+} statuses[] = {
+	{ "present", "H", "Hadir" }, { "late", "T", "Terlambat" }, { "excused", "I", "Izin" },
+	{ "sick", "S", "Sakit" }, { "absent", "A", "Tidak hadir" },
+};
+
+static int status_index(const char *s)
+{
+	for (size_t i = 0; s != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (strcmp(s, statuses[i].status) == 0)
+			return (int)i;
+	return -1;
+}
 
 int pb_att_status_valid(const char *s)
 {
-	for (size_t i = 0; s != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(s, statuses[i]) == 0)
-			return 1;
-	return 0;
+	return status_index(s) >= 0;
+}
+
+const char *pb_att_status_word(const char *s, const char **code)
+{
+	int i = status_index(s);
+
+	if (code != NULL)
+		*code = i >= 0 ? statuses[i].code : NULL;
+	return i >= 0 ? statuses[i].word : NULL;
 }
 
 int pb_att_status_present(const char *s)
@@ -1435,15 +1454,9 @@ fail:
 
 static const char *status_id(const char *s)
 {
-	static const char *const words[][2] = {
-		{ "present", "Hadir" }, { "late", "Terlambat" }, { "excused", "Izin" },
-		{ "sick", "Sakit" }, { "absent", "Tidak hadir" },
-	};
+	const char *w = pb_att_status_word(s, NULL);
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcmp(s, words[i][0]) == 0)
-			return words[i][1];
-	return "Belum hadir";
+	return w != NULL ? w : PB_ATT_NOT_YET_WORD;
 }
 
 char *pb_att_day_csv(const json_t *day, size_t *len)

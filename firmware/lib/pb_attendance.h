@@ -78,6 +78,10 @@ const char *pb_att_strerror(enum pb_att_result r);
  * excused (izin), sick (sakit), absent. present and late count as
  * attended (JP); the others do not. */
 int pb_att_status_valid(const char *s);
+/* A status in words ("Hadir", "Terlambat", ...) and, when code is not
+ * NULL, its letter ("H", "T", ...); NULL for what is not a status. */
+const char *pb_att_status_word(const char *s, const char **code);
+#define PB_ATT_NOT_YET_WORD "Belum hadir"   /* no check-in or mark yet */
 int pb_att_status_present(const char *s);
 /* 1 when wall_ms is more than late_after_min minutes past the session's
  * start time on its day (never without a start time). */
