@@ -643,13 +643,15 @@ static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
 	}
 }
 
+/* Nearly every request names a session (a check-in by code tries each of
+ * the day's): the statement comes from the connection's cache. */
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = db != NULL ?
+		pb_db_stmt(db, "SELECT " KEGIATAN_COLS " FROM kegiatan WHERE id = ?1") : NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -659,7 +661,7 @@ int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
