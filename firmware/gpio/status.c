@@ -339,16 +339,8 @@ static void *monitor_main(void *arg)
 			pb_warn("cannot wake the main loop: %s", strerror(errno));
 
 		next = next_health < next_status ? next_health : next_status;
-		clock_gettime(CLOCK_MONOTONIC, &until);
 		now = pb_clock_mono_ms();
-		if (next > now) {
-			until.tv_sec += (next - now) / 1000;
-			until.tv_nsec += (long)((next - now) % 1000) * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-		}
+		pb_clock_after(CLOCK_MONOTONIC, next > now ? next - now : 0, &until);
 		pthread_mutex_lock(&m->lock);
 		while (!m->stop && pthread_cond_timedwait(&m->wake, &m->lock, &until) == 0)
 			;

@@ -60,14 +60,33 @@ int pb_att_checkin_day(char out[PB_DAY_LEN + 1])
 	return 1;
 }
 
-static const char *const statuses[] = { "present", "late", "excused", "sick", "absent" };
+static const struct {
+	const char *status, *code, *word;
+} statuses[] = {
+	{ "present", "H", "Hadir" }, { "late", "T", "Terlambat" }, { "excused", "I", "Izin" },
+	{ "sick", "S", "Sakit" }, { "absent", "A", "Tidak hadir" },
+};
+
+static int status_index(const char *s)
+{
+	for (size_t i = 0; s != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (strcmp(s, statuses[i].status) == 0)
+			return (int)i;
+	return -1;
+}
 
 int pb_att_status_valid(const char *s)
 {
-	for (size_t i = 0; s != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(s, statuses[i]) == 0)
-			return 1;
-	return 0;
+	return status_index(s) >= 0;
+}
+
+const char *pb_att_status_word(const char *s, const char **code)
+{
+	int i = status_index(s);
+
+	if (code != NULL)
+		*code = i >= 0 ? statuses[i].code : NULL;
+	return i >= 0 ? statuses[i].word : NULL;
 }
 
 int pb_att_status_present(const char *s)
@@ -624,13 +643,15 @@ static void kegiatan_row(sqlite3_stmt *st, struct pb_kegiatan *k)
 	}
 }
 
+/* Nearly every request names a session (a check-in by code tries each of
+ * the day's): the statement comes from the connection's cache. */
 int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = db != NULL ?
+		pb_db_stmt(db, "SELECT " KEGIATAN_COLS " FROM kegiatan WHERE id = ?1") : NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -640,7 +661,7 @@ int pb_kegiatan_get(sqlite3 *db, int64_t id, struct pb_kegiatan *k)
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -703,6 +724,30 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		rc = 1;
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t *id,
+		      char nuptk[PB_NUPTK_LEN + 1])
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT id, nuptk FROM attendance WHERE uid = ?1 AND "
+				      "kegiatan_id = ?2 AND kind = 'checkin'");
+	int rc = -1, step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, kegiatan_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		if (id != NULL)
+			*id = sqlite3_column_int64(st, 0);
+		col_text(nuptk, PB_NUPTK_LEN + 1, st, 1);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	}
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -1411,15 +1456,9 @@ fail:
 
 static const char *status_id(const char *s)
 {
-	static const char *const words[][2] = {
-		{ "present", "Hadir" }, { "late", "Terlambat" }, { "excused", "Izin" },
-		{ "sick", "Sakit" }, { "absent", "Tidak hadir" },
-	};
+	const char *w = pb_att_status_word(s, NULL);
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcmp(s, words[i][0]) == 0)
-			return words[i][1];
-	return "Belum hadir";
+	return w != NULL ? w : PB_ATT_NOT_YET_WORD;
 }
 
 char *pb_att_day_csv(const json_t *day, size_t *len)

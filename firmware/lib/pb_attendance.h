@@ -78,6 +78,10 @@ const char *pb_att_strerror(enum pb_att_result r);
  * excused (izin), sick (sakit), absent. present and late count as
  * attended (JP); the others do not. */
 int pb_att_status_valid(const char *s);
+/* A status in words ("Hadir", "Terlambat", ...) and, when code is not
+ * NULL, its letter ("H", "T", ...); NULL for what is not a status. */
+const char *pb_att_status_word(const char *s, const char **code);
+#define PB_ATT_NOT_YET_WORD "Belum hadir"   /* no check-in or mark yet */
 int pb_att_status_present(const char *s);
 /* 1 when wall_ms is more than late_after_min minutes past the session's
  * start time on its day (never without a start time). */
@@ -127,6 +131,12 @@ int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max);
  * but withdrawn by the hub (docs/sync-protocol.md §5), -1 error. */
 int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		       char *name, size_t nlen, char *school, size_t slen);
+
+/* The check-in behind a proof (a check-in uid shown back by a teacher):
+ * 0 found, with its row id (id may be NULL) and NUPTK; 1 no check-in of
+ * that session has this uid; -1 error. */
+int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t *id,
+		      char nuptk[PB_NUPTK_LEN + 1]);
 
 struct pb_checkin {
 	int64_t kegiatan_id;

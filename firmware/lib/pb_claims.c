@@ -402,30 +402,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* Submitting */
 
-/* The check-in behind a proof: 0 found (nuptk filled), 1 not, -1 error. */
-static int proof_checkin(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t *id,
-			 char nuptk[PB_NUPTK_LEN + 1])
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	if (sqlite3_prepare_v2(db, "SELECT id, nuptk FROM attendance WHERE uid = ?1 AND "
-			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, kegiatan_id);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		col_text(nuptk, PB_NUPTK_LEN + 1, st, 1);
-		rc = 0;
-	} else if (step == SQLITE_DONE) {
-		rc = 1;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Was the teacher present that day (in any sitting, by the latest
  * attendance event of each)? 1 yes (name and school filled), 0 no, -1
  * error. */
@@ -591,7 +567,7 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 	}
 	sodium_memzero(k.secret, sizeof(k.secret));
 	if (c->checkin_uid != NULL) {
-		found = proof_checkin(db, k.id, c->checkin_uid, &checkin_id, pnuptk);
+		found = pb_att_checkin_of(db, k.id, c->checkin_uid, &checkin_id, pnuptk);
 		if (found != 0) {
 			rc = found > 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_DB;
 			goto out;
@@ -1173,29 +1149,6 @@ enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int
 	return rc;
 }
 
-/* Whose check-in is the proof: 0 (and its NUPTK), 1 none in that session. */
-static int proof_nuptk(sqlite3 *db, int64_t kegiatan_id, const char *proof, char *nuptk,
-		       size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	if (sqlite3_prepare_v2(db, "SELECT nuptk FROM attendance WHERE uid = ?1 AND "
-			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, kegiatan_id);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		col_text(nuptk, len, st, 0);
-		rc = 0;
-	} else if (step == SQLITE_DONE) {
-		rc = 1;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 static enum pb_claim_result withdraw_locked(sqlite3 *db, int64_t claim_id, const char *proof,
 					    const char *client)
 {
@@ -1207,7 +1160,7 @@ static enum pb_claim_result withdraw_locked(sqlite3 *db, int64_t claim_id, const
 	found = claim_state(db, claim_id, NULL, &s);
 	if (found != 0)
 		return found < 0 ? PB_CLAIM_DB : PB_CLAIM_NOT_FOUND;
-	found = proof_nuptk(db, s.kegiatan_id, proof, who, sizeof(who));
+	found = pb_att_checkin_of(db, s.kegiatan_id, proof, NULL, who);
 	if (found != 0)
 		return found < 0 ? PB_CLAIM_DB : PB_CLAIM_BAD_PROOF;
 	if (sqlite3_prepare_v2(db, "SELECT nuptk FROM claim WHERE id = ?1", -1, &st, NULL)

@@ -164,3 +164,14 @@ void pb_clock_now(struct pb_stamp *st)
 	st->source = detect_source();
 	memcpy(st->boot_id, boot_id, sizeof(st->boot_id));
 }
+
+void pb_clock_after(clockid_t clk, int64_t ms, struct timespec *ts)
+{
+	clock_gettime(clk, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}

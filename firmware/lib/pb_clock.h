@@ -5,6 +5,7 @@
 #define PB_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 enum pb_clock_source {
 	PB_CLOCK_UNSYNCED = 0,
@@ -49,6 +50,11 @@ void pb_clock_now(struct pb_stamp *st);
 /* Wall time in ms (CLOCK_REALTIME) and monotonic ms (CLOCK_BOOTTIME). */
 int64_t pb_clock_wall_ms(void);
 int64_t pb_clock_mono_ms(void);
+
+/* The time ms from now on clock clk (CLOCK_REALTIME for
+ * pthread_mutex_timedlock and a default condition variable), for a timed
+ * wait. */
+void pb_clock_after(clockid_t clk, int64_t ms, struct timespec *ts);
 
 /* Override the detected source (after the box set its clock from a
  * facilitator's browser). */

@@ -1,4 +1,5 @@
 #include "pb_db.h"
+#include "pb_clock.h"
 #include "pb_schema.h"
 
 #include <errno.h>
@@ -26,13 +27,7 @@ int pb_db_writer_lock_timed(long ms)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	pb_clock_after(CLOCK_REALTIME, ms, &until);
 	return pthread_mutex_timedlock(&writer, &until) == 0 ? 0 : -1;
 }
 

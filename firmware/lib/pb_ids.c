@@ -1,7 +1,7 @@
 #include "pb_ids.h"
+#include "pb_hash.h"
 
 #include <sodium.h>
-#include <string.h>
 
 void pb_id_new(char out[PB_ID_HEX_LEN + 1])
 {
@@ -13,12 +13,7 @@ void pb_id_new(char out[PB_ID_HEX_LEN + 1])
 
 int pb_id_valid(const char *s)
 {
-	if (s == NULL || strlen(s) != PB_ID_HEX_LEN)
-		return 0;
-	for (int i = 0; i < PB_ID_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
+	return pb_hex_valid(s, PB_ID_HEX_LEN);
 }
 
 void pb_password_generate(char *out, size_t len)

@@ -1,10 +1,10 @@
 #include "pb_learning_int.h"
 
+#include "pb_attendance.h"
 #include "pb_catalog.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_manifest.h"
-#include "pb_outbox.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -365,12 +365,8 @@ static int attempt_record(sqlite3 *db, const struct pb_learner *who, const struc
 			      "correct", a->correct, "total", a->total, "score", a->score,
 			      "kkm", integer(spec, "kkm"), "passed", a->passed,
 			      "answers", answers);
-	char *text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	int rc = text != NULL ? pb_outbox_append(db, "learning.attempt", text, NULL, NULL) : -1;
 
-	free(text);
-	json_decref(p);
-	return rc;
+	return pb_att_record(db, "learning.attempt", p, NULL, NULL);
 }
 
 /* Score an open attempt against the key, inside the caller's transaction. */
@@ -865,8 +861,7 @@ int pb_learn_progress_set(sqlite3 *db, const struct pb_learner *who, const char 
 				      "wall_ms = excluded.wall_ms WHERE state = 'opened' AND "
 				      "excluded.state = 'done'");
 	json_t *p;
-	char *text;
-	int step, changed, rc;
+	int step, changed;
 
 	if (st == NULL)
 		return -1;
@@ -886,12 +881,7 @@ int pb_learn_progress_set(sqlite3 *db, const struct pb_learner *who, const char 
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "session_id", who->session_uid,
 		      "nuptk", who->nuptk, "module", module_id, "activity", activity,
 		      "title", title, "state", state, "wall_ms", (json_int_t)now);
-	text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	rc = text != NULL && pb_outbox_append(db, "learning.progress", text, NULL, NULL) == 0 ?
-	     1 : -1;
-	free(text);
-	json_decref(p);
-	return rc;
+	return pb_att_record(db, "learning.progress", p, NULL, NULL) == 0 ? 1 : -1;
 }
 
 enum pb_learn_result pb_learning_mark(sqlite3 *db, const struct pb_learner *who,

@@ -1,9 +1,9 @@
 #include "pb_learning_int.h"
 
+#include "pb_attendance.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_manifest.h"
-#include "pb_outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +52,6 @@ static int submission_record(sqlite3 *db, const char *type, const char *session_
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS " FROM learning_submission s "
 				      "WHERE s.uid = ?1");
 	json_t *p = NULL;
-	char *text = NULL;
-	int rc = -1;
 
 	if (st == NULL)
 		return -1;
@@ -70,12 +68,7 @@ static int submission_record(sqlite3 *db, const char *type, const char *session_
 		}
 	}
 	pb_db_stmt_done(st);
-	text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (text != NULL)
-		rc = pb_outbox_append(db, type, text, NULL, NULL);
-	free(text);
-	json_decref(p);
-	return rc;
+	return pb_att_record(db, type, p, NULL, NULL);
 }
 
 /* One submission by uid. */

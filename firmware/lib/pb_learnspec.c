@@ -1,6 +1,7 @@
 #include "pb_learnspec.h"
 #include "pb_manifest.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,26 +23,7 @@ static int id_ok(const char *s)
  * required), else what is wrong. */
 static const char *text(json_t *o, const char *key, long max, int required, const char **val)
 {
-	json_t *v = json_object_get(o, key);
-	long chars;
-
-	*val = "";
-	if (v == NULL || json_is_null(v))
-		return required ? "is missing" : NULL;
-	if (!json_is_string(v))
-		return "is not text";
-	*val = json_string_value(v);
-	chars = pb_utf8_len(*val);
-	if (chars < 0 || strlen(*val) != json_string_length(v))
-		return "is not valid text";
-	if (required && chars == 0)
-		return "is empty";
-	if (chars > max)
-		return "is too long";
-	for (const char *c = *val; *c; c++)
-		if ((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t')
-			return "has control characters";
-	return NULL;
+	return pb_manifest_text(o, key, max, SIZE_MAX, required, val);
 }
 
 static const char *idtext(json_t *o, const char *key, const char **val)

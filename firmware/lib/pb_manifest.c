@@ -72,35 +72,41 @@ static int id_valid(const char *id)
 	return 1;
 }
 
+const char *pb_manifest_text(json_t *obj, const char *key, long max_chars, size_t max_bytes,
+			     int required, const char **val)
+{
+	json_t *v = json_object_get(obj, key);
+	long chars;
+
+	*val = "";
+	if (v == NULL || json_is_null(v))
+		return required ? "is missing" : NULL;
+	if (!json_is_string(v))
+		return "is not text";
+	*val = json_string_value(v);
+	chars = pb_utf8_len(*val);
+	if (chars < 0 || strlen(*val) != json_string_length(v))
+		return "is not valid text";
+	if (required && chars == 0)
+		return "is empty";
+	if (chars > max_chars || strlen(*val) > max_bytes)
+		return "is too long";
+	for (const char *c = *val; *c; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t')
+			return "has control characters";
+	return NULL;
+}
+
 /* Copy a string member with a character limit. Returns NULL or an error. */
 static const char *take_text(json_t *obj, const char *key, char *dst, size_t dstsize,
 			     long max_chars, int required)
 {
-	json_t *v = json_object_get(obj, key);
 	const char *s;
-	long chars;
+	const char *e = pb_manifest_text(obj, key, max_chars, dstsize - 1, required, &s);
 
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return "is missing";
-		dst[0] = '\0';
-		return NULL;
-	}
-	if (!json_is_string(v))
-		return "is not text";
-	s = json_string_value(v);
-	chars = pb_utf8_len(s);
-	if (chars < 0 || strlen(s) != json_string_length(v))
-		return "is not valid text";
-	if (required && chars == 0)
-		return "is empty";
-	if (chars > max_chars || strlen(s) >= dstsize)
-		return "is too long";
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t')
-			return "has control characters";
-	memcpy(dst, s, strlen(s) + 1);
-	return NULL;
+	if (e == NULL)
+		memcpy(dst, s, strlen(s) + 1);
+	return e;
 }
 
 static void module_error(struct pb_module *m, const char *fmt, const char *a,

@@ -3,6 +3,7 @@
 #ifndef PB_MANIFEST_H
 #define PB_MANIFEST_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,13 @@ void pb_manifest_free(struct pb_manifest *m);
 /* 1 if a relative path is safe inside a folder: no "..", no absolute,
  * no NUL, no backslash, no empty component. */
 int pb_manifest_path_safe(const char *path);
+
+/* A text member of a manifest object: NULL when fine (*val then points at
+ * it, "" when absent and not required), else what is wrong. At most
+ * max_chars characters and max_bytes bytes, valid UTF-8 without control
+ * characters but line breaks and tabs. */
+const char *pb_manifest_text(json_t *obj, const char *key, long max_chars, size_t max_bytes,
+			     int required, const char **val);
 
 /* Count UTF-8 characters; -1 if not valid UTF-8. */
 long pb_utf8_len(const char *s);

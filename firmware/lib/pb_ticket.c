@@ -9,11 +9,8 @@
 
 static int ticket_hash(const char *ticket, char out[PB_SHA256_HEX_LEN + 1])
 {
-	if (ticket == NULL || strlen(ticket) != PB_TICKET_HEX)
+	if (!pb_hex_valid(ticket, PB_TICKET_HEX))
 		return -1;
-	for (int i = 0; i < PB_TICKET_HEX; i++)
-		if (!((ticket[i] >= '0' && ticket[i] <= '9') || (ticket[i] >= 'a' && ticket[i] <= 'f')))
-			return -1;
 	pb_sha256_hex(ticket, PB_TICKET_HEX, out);
 	return 0;
 }

@@ -1,11 +1,9 @@
 #include "pb_timeset.h"
 
 #include "pb_attendance.h"
-#include "pb_audit.h"
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
-#include "pb_outbox.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -147,16 +145,11 @@ static int record(sqlite3 *db, const struct pb_stamp *before, const char *method
 			      "by", actor, "method", method, "boot_id", before->boot_id,
 			      "mono_ms", (json_int_t)before->mono_ms, "client", client,
 			      "why", why, "from_source", pb_clock_source_name(before->source));
-	char *text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	json_decref(p);
-	if (text == NULL)
+	if (pb_att_record(db, type, p, actor, client) != 0)
 		return -1;
-	if (pb_outbox_append(db, type, text, NULL, NULL) != 0 ||
-	    pb_audit_add(db, actor, type, text, client) != 0)
-		goto out;
 	if (step_ms != 0) {
 		if (sqlite3_prepare_v2(db, "INSERT INTO clock_step(boot_id, mono_ms, from_ms, "
 				       "step_ms, actor) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st,
@@ -173,7 +166,6 @@ static int record(sqlite3 *db, const struct pb_stamp *before, const char *method
 	rc = 0;
 out:
 	sqlite3_finalize(st);
-	free(text);
 	return rc;
 }
 

@@ -28,15 +28,19 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-/* Load the kegiatan named in the path (params[0]); on failure an error is
- * queued in *ret. */
-static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-			 enum MHD_Result *ret)
+/* The session whose id is sid, its secret kept (for its code); on failure
+ * an error is queued in *ret. */
+static int session_get(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+		       enum MHD_Result *ret)
 {
 	int64_t id;
 	int rc;
 
-	if (pb_parse_id(r->params[0], &id) != 0) {
+	if (db == NULL) {
+		*ret = DB_ERR(r);
+		return -1;
+	}
+	if (pb_parse_id(sid, &id) != 0) {
 		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
 		return -1;
 	}
@@ -46,6 +50,22 @@ static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			      : DB_ERR(r);
 		return -1;
 	}
+	return 0;
+}
+
+/* Load the kegiatan named in the path (params[0]), secret included. */
+static int load_kegiatan(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
+			 enum MHD_Result *ret)
+{
+	return session_get(r, db, r->params[0], k, ret);
+}
+
+int pb_session_load(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+		    enum MHD_Result *ret)
+{
+	if (session_get(r, db, sid, k, ret) != 0)
+		return -1;
+	sodium_memzero(k->secret, sizeof(k->secret));
 	return 0;
 }
 
@@ -811,7 +831,6 @@ static enum MHD_Result day_csv(struct pb_req *r, int jp)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char day[PB_DAY_LEN + 1], disp[128];
 	json_t *d;
@@ -834,20 +853,14 @@ static enum MHD_Result day_csv(struct pb_req *r, int jp)
 		free(csv);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
 	if (jp)
-		snprintf(disp, sizeof(disp), "attachment; filename=\"jp-%lld.csv\"", (long long)k.id);
+		snprintf(disp, sizeof(disp), "jp-%lld.csv", (long long)k.id);
 	else if (sitting > 0)
-		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s-sesi-%d.csv\"",
-			 (long long)k.id, day, sitting);
+		snprintf(disp, sizeof(disp), "daftar-hadir-%lld-%s-sesi-%d.csv", (long long)k.id, day,
+			 sitting);
 	else
-		snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-hadir-%lld-%s.csv\"",
-			 (long long)k.id, day);
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+		snprintf(disp, sizeof(disp), "daftar-hadir-%lld-%s.csv", (long long)k.id, day);
+	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
 /* GET /api/v1/sessions/{id}/attendance.csv[?day=] (staff) */

@@ -24,36 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PROOF_HEADER "X-Checkin-Id"
 #define RECEIPT_TYPE_MAX 32      /* bytes of a declared image type */
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
-
-static int load_session(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
-			enum MHD_Result *ret)
-{
-	int64_t id;
-	int rc;
-
-	if (db == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	if (pb_parse_id(sid, &id) != 0) {
-		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-		return -1;
-	}
-	rc = pb_kegiatan_get(db, id, k);
-	if (rc != 0) {
-		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
-			      : DB_ERR(r);
-		return -1;
-	}
-	sodium_memzero(k->secret, sizeof(k->secret));
-	return 0;
-}
 
 /* Only facilitators decide claims (admins set the box up). */
 static int require_facilitator(struct pb_req *r, struct pb_login *who, enum MHD_Result *ret)
@@ -525,8 +500,8 @@ static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan
 			 const char *nuptk, const char *proof, int staff_ok, enum MHD_Result *ret)
 {
 	struct pb_login who;
-	sqlite3_stmt *st = NULL;
-	int ok = 0;
+	char owner[PB_NUPTK_LEN + 1];
+	int found;
 
 	if (!pb_person_valid(nuptk)) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
@@ -539,20 +514,14 @@ static int teacher_proof(struct pb_req *r, sqlite3 *db, const struct pb_kegiatan
 			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-			       "kegiatan_id = ?2 AND kind = 'checkin'", -1, &st, NULL) != SQLITE_OK) {
+	found = pb_att_checkin_of(db, k->id, proof, NULL, owner);
+	if (found < 0) {
 		*ret = DB_ERR(r);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, k->id);
-	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0) ? 1 : 2;
-	sqlite3_finalize(st);
-	if (ok == 1)
+	if (found == 0 && strcmp(owner, nuptk) == 0)
 		return 0;
-	*ret = claim_error(r, ok == 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
+	*ret = claim_error(r, found > 0 ? PB_CLAIM_BAD_PROOF : PB_CLAIM_OTHER_TEACHER, PB_PRICE_OK);
 	return -1;
 }
 
@@ -560,14 +529,14 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
 {
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	const char *proof = pb_header(r, PROOF_HEADER);
+	const char *proof = pb_header(r, PB_PROOF_HEADER);
 	char nuptk[PB_NUPTK_LEN + 1] = "";
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *list, *tot, *bank, *out;
 
 	if (proof == NULL)
 		proof = pb_query(r, "checkin");
-	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
+	if (pb_session_load(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
 	(void)pb_person_key(pb_query(r, "nuptk"), nuptk);      /* checked next */
 	if (teacher_proof(r, db, &k, nuptk, proof, 1, &ret) != 0)
@@ -617,7 +586,7 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
 	bank = json_string_value(json_object_get(in, "bank"));
 	rek = json_string_value(json_object_get(in, "rekening"));
 	nama = json_string_value(json_object_get(in, "nama_rekening"));
-	if (load_session(r, db, sid, &k, &ret) != 0 ||
+	if (pb_session_load(r, db, sid, &k, &ret) != 0 ||
 	    (proof != NULL && teacher_proof(r, db, &k, nuptk, proof, 0, &ret) != 0)) {
 		json_decref(in);
 		return ret;
@@ -655,7 +624,7 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 	json_t *rates, *items, *origins, *modes, *o;
 	size_t i;
 
-	if (load_session(r, db, pb_query(r, "session"), &k, &ret) != 0)
+	if (pb_session_load(r, db, pb_query(r, "session"), &k, &ret) != 0)
 		return ret;
 	if (d != NULL && !pb_att_day_valid(d))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
@@ -830,7 +799,7 @@ enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
 
 	if (!require_facilitator(r, &who, &ret))
 		return ret;
-	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
@@ -924,7 +893,7 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (load_session(r, db, r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
 	if (day != NULL && !pb_att_day_valid(day))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
@@ -964,7 +933,6 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char disp[96], *csv;
 	size_t len = 0;
@@ -972,7 +940,7 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
 	nom = pb_claims_nominatif(pb_web_db(r->web), &k);
 	csv = nom != NULL ? pb_claims_nominatif_csv(nom, &len) : NULL;
@@ -985,14 +953,8 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 		free(csv);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"daftar-nominatif-%lld.csv\"",
-		 (long long)k.id);
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	snprintf(disp, sizeof(disp), "daftar-nominatif-%lld.csv", (long long)k.id);
+	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
 /* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind?,
@@ -1010,7 +972,7 @@ enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
-	if (load_session(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
 	if (pb_claim_setting_get(pb_web_db(r->web), k.id, &s) != 0)
 		return DB_ERR(r);

@@ -47,8 +47,6 @@ static const char *field(struct pb_req *r, const json_t *in, const char *name, c
 	return NULL;
 }
 
-#define PROOF_HEADER "X-Checkin-Id"
-
 /* A teacher proves who they are with their check-in id ("checkin" in the
  * body of a POST; X-Checkin-Id or ?checkin= on a GET). Without one, staff
  * may read (GET) a teacher's progress and attempts, never act for them. */
@@ -59,11 +57,10 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 	const char *sid = field(r, in, "session", num, sizeof(num));
 	const char *nuptk = field(r, in, "nuptk", NULL, 0);
 	const char *proof = in != NULL ? field(r, in, "checkin", NULL, 0) :
-			    pb_header(r, PROOF_HEADER);
+			    pb_header(r, PB_PROOF_HEADER);
 	struct pb_login staff;
-	sqlite3_stmt *st;
-	int64_t id;
-	int rc, ok = 0;
+	char owner[PB_NUPTK_LEN + 1];
+	int rc;
 
 	if (in == NULL && proof == NULL)
 		proof = pb_query(r, "checkin");
@@ -76,20 +73,8 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 			return -1;
 		}
 	}
-	if (db == NULL) {
-		*ret = DB_ERR(r);
+	if (pb_session_load(r, db, sid, &l->k, ret) != 0)
 		return -1;
-	}
-	if (sid == NULL || pb_parse_id(sid, &id) != 0 ||
-	    (rc = pb_kegiatan_get(db, id, &l->k)) > 0) {
-		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-		return -1;
-	}
-	if (rc < 0) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	sodium_memzero(l->k.secret, sizeof(l->k.secret));
 	if (!pb_nuptk_valid(nuptk)) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
 		return -1;
@@ -100,20 +85,13 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 		return -1;
 	}
 	if (proof != NULL) {
-		st = pb_db_stmt(db, "SELECT nuptk = ?3 FROM attendance WHERE uid = ?1 AND "
-				"kegiatan_id = ?2 AND kind = 'checkin'");
-		if (st == NULL) {
+		rc = pb_att_checkin_of(db, l->k.id, proof, NULL, owner);
+		if (rc < 0) {
 			*ret = DB_ERR(r);
 			return -1;
 		}
-		sqlite3_bind_text(st, 1, proof, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, l->k.id);
-		sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			ok = sqlite3_column_int(st, 0) ? 1 : 2;
-		pb_db_stmt_done(st);
-		if (ok != 1) {
-			*ret = ok == 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
+		if (rc > 0 || strcmp(owner, nuptk) != 0) {
+			*ret = rc > 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
 				"Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu")
 				       : ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
 				"Bukti hadir ini milik guru lain");
@@ -301,26 +279,9 @@ enum MHD_Result pb_handle_learning_finish(struct pb_req *r)
 static int staff_session(struct pb_req *r, struct pb_login *who, struct pb_kegiatan *k,
 			 enum MHD_Result *ret)
 {
-	sqlite3 *db = pb_web_db(r->web);
-	int64_t id;
-	int rc;
-
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, who, ret))
 		return -1;
-	if (db == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, k)) > 0) {
-		*ret = ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-		return -1;
-	}
-	sodium_memzero(k->secret, sizeof(k->secret));
-	if (rc < 0) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	return 0;
+	return pb_session_load(r, pb_web_db(r->web), r->params[0], k, ret);
 }
 
 /* GET /api/v1/sessions/{id}/learning (staff) */
@@ -365,7 +326,6 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 					     "terlambat", NULL };
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char disp[96], pre[16], post[16], done[16], wrong[16], n[16], *csv = NULL;
 	size_t len = 0, i, j;
@@ -444,14 +404,8 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 		free(csv);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, "text/csv; charset=utf-8", csv, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"hasil-belajar-%lld.csv\"",
-		 (long long)k.id);
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	snprintf(disp, sizeof(disp), "hasil-belajar-%lld.csv", (long long)k.id);
+	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
 /* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,
@@ -512,21 +466,14 @@ enum MHD_Result pb_handle_learning_review(struct pb_req *r)
 	const char *comment;
 	json_t *in, *out = NULL;
 	sqlite3 *db = pb_web_db(r->web);
-	int64_t id;
-	int rc;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
 	if (strcmp(who.role, "fasilitator") != 0)
 		return ERR(r, MHD_HTTP_FORBIDDEN, "facilitator_only",
 			   "Hanya fasilitator, mentor atau pengampu yang menilai lembar kerja");
-	if (db == NULL)
-		return DB_ERR(r);
-	if (pb_parse_id(r->params[0], &id) != 0 || (rc = pb_kegiatan_get(db, id, &k)) > 0)
-		return ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan");
-	sodium_memzero(k.secret, sizeof(k.secret));
-	if (rc < 0)
-		return DB_ERR(r);
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
+		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
 	score = json_object_get(in, "score");

@@ -7,32 +7,11 @@
 #include "pb_attendance.h"
 #include "pb_paper.h"
 
-#include <sodium.h>
 #include <string.h>
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
-
-int pb_papers_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-		      enum MHD_Result *ret)
-{
-	int64_t id;
-	int rc;
-
-	if (db == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	rc = pb_parse_id(r->params[0], &id) != 0 ? 1 : pb_kegiatan_get(db, id, k);
-	if (rc != 0) {
-		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
-			      : DB_ERR(r);
-		return -1;
-	}
-	sodium_memzero(k->secret, sizeof(k->secret));
-	return 0;
-}
 
 /* GET /api/v1/sessions/{id}/papers (staff) */
 enum MHD_Result pb_handle_papers(struct pb_req *r)
@@ -45,7 +24,7 @@ enum MHD_Result pb_handle_papers(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (pb_papers_session(r, db, &k, &ret) != 0)
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
 	settings = pb_paper_settings(db, k.id, &r->web->cfg);
 	signer = pb_staff_identity(db, who.name);
@@ -74,7 +53,7 @@ enum MHD_Result pb_handle_papers_set(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
-	if (pb_papers_session(r, db, &k, &ret) != 0)
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;

@@ -153,20 +153,18 @@ fail:
 	return NULL;
 }
 
-/* Status codes of the daftar hadir (any status the box reports). */
-static const char *status_label(const char *st)
-{
-	static const struct {
-		const char *status, *label;
-	} labels[] = {
-		{ "present", "H (Hadir)" }, { "late", "T (Terlambat)" }, { "excused", "I (Izin)" },
-		{ "sick", "S (Sakit)" }, { "absent", "A (Tidak hadir)" }, { "not_yet", "Belum hadir" },
-	};
+#define STATUS_LABEL_MAX 32       /* bytes of "H (Hadir)" and the like */
 
-	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-		if (strcmp(st, labels[i].status) == 0)
-			return labels[i].label;
-	return st;
+/* A status of the daftar hadir with its letter, "H (Hadir)" (any status
+ * the box reports). */
+static const char *status_label(const char *st, char out[STATUS_LABEL_MAX])
+{
+	const char *code, *word = pb_att_status_word(st, &code);
+
+	if (word == NULL)
+		return strcmp(st, "not_yet") == 0 ? PB_ATT_NOT_YET_WORD : st;
+	snprintf(out, STATUS_LABEL_MAX, "%s (%s)", code, word);
+	return out;
 }
 
 static json_t *attendance_book(const json_t *days, const json_t *payees)
@@ -183,10 +181,11 @@ static json_t *attendance_book(const json_t *days, const json_t *payees)
 			goto fail;
 		json_array_foreach(json_object_get(d, "rows"), j, r) {
 			const char *nu = who(r);
+			char label[STATUS_LABEL_MAX];
 			json_t *row = json_pack("[I, s, s, s, s, s, s, s]", (json_int_t)(j + 1), nu,
 				payee_of(payees, nu, "nip"), jstr(r, "name"),
 				payee_of(payees, nu, "pangkat"), jstr(r, "school"),
-				status_label(jstr(r, "status")), jstr(r, "time"));
+				status_label(jstr(r, "status"), label), jstr(r, "time"));
 			if (row == NULL || json_array_append_new(rows, row) != 0) {
 				json_decref(rows);
 				goto fail;
@@ -276,7 +275,6 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	sqlite3 *db = pb_web_db(r->web);
 	char tmpdir[PATH_MAX], text[160];
@@ -286,7 +284,7 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
-	if (pb_papers_session(r, db, &k, &ret) != 0)
+	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
 	payees = pb_payee_map(db, k.id);
 	book = payees != NULL ? make_book(db, &k, b, payees) : NULL;
@@ -306,14 +304,8 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 		free(data);
 		return DB_ERR(r);
 	}
-	resp = pb_buffer_response(r, PB_XLSX_MIME, data, len, 1);
-	if (resp == NULL)
-		return MHD_NO;
-	snprintf(text, sizeof(text), "attachment; filename=\"%s-%lld.xlsx\"", books[b].file,
-		 (long long)k.id);
-	MHD_add_response_header(resp, "Content-Disposition", text);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	snprintf(text, sizeof(text), "%s-%lld.xlsx", books[b].file, (long long)k.id);
+	return pb_respond_download(r, PB_XLSX_MIME, data, len, text);
 }
 
 /* GET /api/v1/sessions/{id}/claims.xlsx (staff) */

@@ -100,13 +100,7 @@ static void *probe_main(void *arg)
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += PB_HEALTH_PROBE_EVERY_MS / 1000;
-		until.tv_nsec += (PB_HEALTH_PROBE_EVERY_MS % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		pb_clock_after(CLOCK_REALTIME, PB_HEALTH_PROBE_EVERY_MS, &until);
 		pthread_cond_timedwait(&h->wake, &h->lock, &until);
 		if (h->stopping)
 			break;
@@ -197,16 +191,18 @@ enum MHD_Result pb_handle_health(struct pb_req *r)
 	json_t *body;
 
 	ok = health_db_ok(r->web->health, reason, sizeof(reason));
-	if (db != NULL &&
-	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
+	/* a read on the request's own connection, from its statement cache
+	 * (a monitor may ask often) */
+	if (db != NULL)
+		st = pb_db_stmt(db, "PRAGMA user_version");
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		schema = sqlite3_column_int(st, 0);
 	} else if (ok) {
 		ok = 0;
 		snprintf(reason, sizeof(reason), "cannot read: %s",
 			 db != NULL ? sqlite3_errmsg(db) : "no connection");
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	body = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I}",
 			 "status", ok ? "ok" : "error",
 			 "version", PB_VERSION,

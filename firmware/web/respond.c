@@ -195,6 +195,20 @@ enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char 
 	return pb_queue(r, status, pb_buffer_response(r, mime, data, len, free_it));
 }
 
+enum MHD_Result pb_respond_download(struct pb_req *r, const char *mime, void *data, size_t len,
+				    const char *filename)
+{
+	struct MHD_Response *resp = pb_buffer_response(r, mime, data, len, 1);
+	char disp[256];
+
+	if (resp == NULL)
+		return MHD_NO;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return pb_queue(r, MHD_HTTP_OK, resp);
+}
+
 enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body)
 {
 	char *text;

@@ -154,6 +154,10 @@ enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char 
 				  void *data, size_t len, int free_it);
 struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,
 					void *data, size_t len, int free_it);
+/* 200 with data (malloc'd, taken) as a file to save under filename,
+ * never cached (exports of personal data and money). */
+enum MHD_Result pb_respond_download(struct pb_req *r, const char *mime, void *data, size_t len,
+				    const char *filename);
 enum MHD_Result pb_respond_busy(struct pb_req *r);
 enum MHD_Result pb_respond_starting(struct pb_req *r);
 enum MHD_Result pb_respond_body_budget(struct pb_req *r);
@@ -170,6 +174,9 @@ void pb_add_sandbox_headers(struct MHD_Response *resp);
 int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
+/* The header a teacher's page sends its check-in id in, as proof of who
+ * asks (claims, learning). */
+#define PB_PROOF_HEADER "X-Checkin-Id"
 const char *pb_query(struct pb_req *r, const char *name);
 /* A decimal record id from a path or query (1 .. 10^15), 0/-1. */
 int pb_parse_id(const char *s, int64_t *out);
@@ -213,6 +220,11 @@ enum MHD_Result pb_handle_code(struct pb_req *r);
 enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r);
 enum MHD_Result pb_handle_checkin(struct pb_req *r);
 enum MHD_Result pb_handle_attendance(struct pb_req *r);
+/* The session whose id is sid (a path parameter or query value), with its
+ * secret wiped: 0, or -1 with the error answer (404 no_session, or the
+ * database error) queued in *ret. */
+int pb_session_load(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_kegiatan *k,
+		    enum MHD_Result *ret);
 enum MHD_Result pb_handle_attendance_csv(struct pb_req *r);
 enum MHD_Result pb_handle_jp_csv(struct pb_req *r);
 enum MHD_Result pb_handle_mark(struct pb_req *r);
@@ -248,10 +260,6 @@ enum MHD_Result pb_handle_claim_bank(struct pb_req *r);
 /* api_papers.c */
 enum MHD_Result pb_handle_papers(struct pb_req *r);
 enum MHD_Result pb_handle_papers_set(struct pb_req *r);
-/* The session named by the route's first parameter (secret wiped): 0, or
- * -1 with the error answer queued in *ret. */
-int pb_papers_session(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
-		      enum MHD_Result *ret);
 /* api_xlsx.c */
 enum MHD_Result pb_handle_claims_xlsx(struct pb_req *r);
 enum MHD_Result pb_handle_attendance_xlsx(struct pb_req *r);
