@@ -275,8 +275,12 @@ const char *hub_session_of(const char *type, json_t *payload);
  * ncsv columns the CSV carries; NULL on error (*unknown: no such kind). */
 PGresult *hub_export_rows(PGconn *pg, const char *kind, const char *centre,
 			  const char *session, const char **head, int *ncsv, int *unknown);
-/* The same as a spreadsheet in path (xlsx.c): claims with sheets by
- * kabupaten/kota, by activity and by payment status. 0, -1, -2 unknown kind. */
+/* The same as a workbook description for pb_xlsx (xlsx.c): claims with
+ * sheets by kabupaten/kota, by activity and by payment status; NULL on
+ * error (*unknown: no such kind, of "claims" and "attendance"). */
+json_t *hub_export_book(PGconn *pg, const char *kind, const char *centre,
+			const char *session, int *unknown);
+/* That book as a spreadsheet in path. 0, -1, -2 unknown kind. */
 int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char *session,
 		    const char *path);
 /* CSV of "attendance", "claims" or "learning"; centre/session NULL: all.
