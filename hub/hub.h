@@ -92,7 +92,8 @@ struct hub_xlsx_worker {
 
 enum hub_xlsx_result {
 	HUB_XLSX_OK = 0,
-	HUB_XLSX_TOO_LARGE,              /* the book's description is over book_max */
+	HUB_XLSX_TOO_LARGE,              /* the book's description is over book_max,
+					  * or a sheet over PB_XLSX_ROWS_MAX rows */
 	HUB_XLSX_FAILED,                 /* the worker could not write this book */
 	HUB_XLSX_BUSY,                   /* another export held it past HUB_XLSX_WAIT_S */
 	HUB_XLSX_GONE,                   /* no worker: until pb-hub starts again */

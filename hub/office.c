@@ -156,10 +156,10 @@ static enum MHD_Result export_xlsx(struct hub_req *r, PGconn *pg, const char *ki
 		pb_info("office: %s.xlsx, %zu bytes", kind, len);
 		return download(r, data, len, PB_XLSX_MIME, kind, "xlsx");
 	case HUB_XLSX_TOO_LARGE:
-		o = json_pack("{ss ss sI}", "error", "too_large", "message",
+		o = json_pack("{ss ss sI si}", "error", "too_large", "message",
 			      "Ekspor ini melebihi batas XLSX hub: persempit dengan ?centre= atau "
 			      "?session=, atau ambil CSV-nya.", "limit_bytes",
-			      (json_int_t)r->hub->xlsx.book_max);
+			      (json_int_t)r->hub->xlsx.book_max, "limit_rows", PB_XLSX_ROWS_MAX);
 		return send_json(r, 413, o);
 	case HUB_XLSX_BUSY:
 		r->retry_after_s = HUB_XLSX_BUSY_RETRY_S;

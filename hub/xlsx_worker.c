@@ -232,9 +232,9 @@ enum hub_xlsx_result hub_xlsx_worker_make(struct hub *h, const json_t *book, cha
 	*len = 0;
 	if (text == NULL)
 		return HUB_XLSX_FAILED;
-	if (strlen(text) > w->book_max) {
-		pb_warn("export: a book of %zu bytes, over the export worker's limit of %zu (-X)",
-			strlen(text), w->book_max);
+	if (strlen(text) > w->book_max || pb_xlsx_rows_over(book)) {
+		pb_warn("export: a book of %zu bytes, over the export worker's limit of %zu (-X), "
+			"or a sheet over %d rows", strlen(text), w->book_max, PB_XLSX_ROWS_MAX);
 		free(text);
 		return HUB_XLSX_TOO_LARGE;
 	}

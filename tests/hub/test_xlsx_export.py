@@ -237,6 +237,7 @@ def test_a_book_over_the_limit_is_refused_and_the_worker_cleans_up(boxes, pg, tm
         r = requests.get(url + "attendance.xlsx", headers=auth, timeout=120)
         assert r.status_code == 413, r.text
         assert r.json()["error"] == "too_large" and r.json()["limit_bytes"] == 1024
+        assert r.json()["limit_rows"] == 100000 and "CSV" in r.json()["message"]
         assert "-X" in hub.daemon.output()
         # still there for the next one
         assert requests.get(url + "claims.xlsx?centre=PB-NONE", headers=auth,
