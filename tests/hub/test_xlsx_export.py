@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 import requests
@@ -176,6 +177,14 @@ def test_the_same_books_over_http_from_the_export_worker(boxes, hub, tmp_path):
     hub.cli("export", "claims", "--xlsx", str(path))
     assert cells(openpyxl.load_workbook(io.BytesIO(r.content))) == \
         cells(openpyxl.load_workbook(path))
+
+    # pb-hub's threads take turns at the one worker: the same book for each
+    with ThreadPoolExecutor(4) as pool:
+        many = list(pool.map(lambda _: requests.get(url + "claims.xlsx", headers=auth,
+                                                    timeout=180), range(4)))
+    assert [m.status_code for m in many] == [200] * 4
+    assert all(cells(openpyxl.load_workbook(io.BytesIO(m.content))) ==
+               cells(openpyxl.load_workbook(path)) for m in many)
 
     # narrowed like the CSV: one centre, one session
     r = requests.get(url + "claims.xlsx?centre=PB-TEST-001&session=S1", headers=auth,
