@@ -197,6 +197,18 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
 enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq);
 
+/* Steps 4 to 7 of an upload (docs/sync-protocol.md §4) for a batch whose
+ * box and signature were checked: the same for HTTP and a USB stick.
+ * out->acked is the box's highest stored seq where known (else -1);
+ * out->refused (json_decref it) on success. */
+struct hub_ingest_result {
+	int64_t acked;
+	size_t stored, duplicates;
+	json_t *refused;
+};
+enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
+				   struct hub_ingest_result *out, char *why, size_t whylen);
+
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);
 enum MHD_Result hub_ingest(struct hub_req *r);
