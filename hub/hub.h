@@ -99,6 +99,11 @@ struct hub {
 	size_t body_budget;              /* bytes of bodies held at once (-M) */
 	size_t body_held;                /* taken from it now (atomic) */
 	unsigned addr_connections;       /* per client address (-A), 0: no limit */
+
+	/* -k: the hub's own Ed25519 key, signing the acknowledgements carried
+	 * back on USB sticks; its public half is given to boxes at enrolment */
+	int has_sign_key;
+	unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
 };
 
 /* One HTTP request. */

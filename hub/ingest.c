@@ -85,7 +85,14 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 	pb_notice("box %s enrolled for centre %s", box, out);
 	{
 		json_t *a = json_pack("{ss ss}", "box_id", box, "centre_id", out);
-		char *text = json_dumps(a, JSON_COMPACT);
+		char *text, hk[PB_PROTO_PK_HEX_LEN + 1];
+
+		/* the key the box will trust for acknowledgements on a stick */
+		if (r->hub->has_sign_key) {
+			pb_proto_public_hex(r->hub->sign_sk, hk);
+			json_object_set_new(a, "hub_key", json_string(hk));
+		}
+		text = json_dumps(a, JSON_COMPACT);
 		ret = hub_json(r, MHD_HTTP_OK, text != NULL ? text : "{}");
 		free(text);
 		json_decref(a);

@@ -78,6 +78,8 @@ enum sync_result sync_enrol(struct pb_sync *s)
 		return refused ? SYNC_REFUSED : sync_busy(s, s->hc.status, "enrolment");
 	}
 	pb_db_meta_set(s->db, "sync.centre", centre);
+	if (s->hc.hub_key[0] != '\0')
+		pb_db_meta_set(s->db, "sync.hub_key", s->hc.hub_key);
 	sync_meta_set_int(s, "sync.enrolled", 1);
 	pb_notice("enrolled at the hub for centre %s", centre);
 	return SYNC_OK;
