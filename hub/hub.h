@@ -2,8 +2,8 @@
  *
  * Stateless HTTP front (libmicrohttpd) over one PostgreSQL database
  * (libpq); any number of pb-hub processes may serve the same database.
- * Links only pb_proto, pb_hash, pb_range, pb_manifest, pb_mime, pb_log and
- * pb_sandbox of firmware/lib. */
+ * Links only pb_proto, pb_hash, pb_range, pb_manifest, pb_mime, pb_log,
+ * pb_sandbox and pb_carry of firmware/lib. */
 #ifndef PB_HUB_H
 #define PB_HUB_H
 
@@ -213,6 +213,9 @@ struct hub_ingest_result {
 };
 enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
 				   struct hub_ingest_result *out, char *why, size_t whylen);
+
+/* carry.c: pb-hub import DIR, batches carried on a USB stick (§10). */
+int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);

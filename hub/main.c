@@ -53,6 +53,8 @@ static void usage(FILE *f)
 		"  export learning [--centre ID] [--session ID] [--nuptk N] [--module ID]\n"
 		"                                   scored test attempts per teacher, CSV\n"
 		"  verify [BOX_ID]                    recompute stored hash chains\n"
+		"  import DIR                         (with -k) boxes' batches from a USB stick;\n"
+		"                                     writes each box's signed acknowledgement\n"
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
@@ -288,6 +290,8 @@ int main(int argc, char **argv)
 		rc = hub_cmd_boxes(pg, argc, argv);
 	else if (strcmp(verb, "conflicts") == 0)
 		rc = hub_cmd_conflicts(pg, argc, argv);
+	else if (strcmp(verb, "import") == 0)
+		rc = hub_cmd_import(&h, pg, argc, argv);
 	else if (strcmp(verb, "office-token") == 0)
 		rc = hub_cmd_office_token(pg, argc, argv);
 	else {
