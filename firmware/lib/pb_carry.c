@@ -92,6 +92,61 @@ fail:
 	return -1;
 }
 
+int pb_carry_copy(const char *src, const char *dir, const char *name, const char *sha256,
+		  int64_t *size)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX], got[PB_SHA256_HEX_LEN + 1];
+	unsigned char *buf = malloc(PB_CARRY_COPY_CHUNK);
+	struct pb_sha256 hs;
+	int in = -1, out = -1, rc = -1, saved;
+	int n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	int m = snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	ssize_t r;
+
+	*size = 0;
+	errno = ENAMETOOLONG;
+	if (buf == NULL || n < 0 || (size_t)n >= sizeof(tmp) || m < 0 || (size_t)m >= sizeof(dst))
+		goto out;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		goto out;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		goto out;
+	pb_sha256_init(&hs);
+	while ((r = read(in, buf, PB_CARRY_COPY_CHUNK)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || write(out, buf, (size_t)r) != r)
+			goto out;
+		pb_sha256_update(&hs, buf, (size_t)r);
+		*size += r;
+	}
+	pb_sha256_final_hex(&hs, got);
+	if (strcmp(got, sha256) != 0) {
+		rc = -2;
+		goto out;
+	}
+	if (fsync(out) != 0)
+		goto out;
+	r = close(out);
+	out = -1;
+	if (r != 0 || rename(tmp, dst) != 0)
+		goto out;
+	rc = fsync_dir(dir);
+out:
+	saved = errno;
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	if (rc != 0 && n > 0 && (size_t)n < sizeof(tmp))
+		unlink(tmp);
+	free(buf);
+	errno = saved;
+	return rc;
+}
+
 int pb_carry_read(const char *dir, const char *name, size_t max, char **out, size_t *len)
 {
 	char path[PATH_MAX];
