@@ -1,17 +1,20 @@
-/* pb-hub import DIR: boxes' outbox batches carried on a USB stick
- * (docs/sync-protocol.md §10). Each batch is checked and stored exactly
- * as an upload over HTTP (hub_ingest_batch); then an acknowledgement
- * signed with the hub's key (-k) goes back into each box's folder. */
+/* What a USB stick carries for the hub (docs/sync-protocol.md §10).
+ * pb-hub import DIR: boxes' outbox batches, each checked and stored
+ * exactly as an upload over HTTP (hub_ingest_batch); then an
+ * acknowledgement signed with the hub's key (-k) goes back into each
+ * box's folder. pb-hub export-content DIR: modules back to a centre. */
 #include "hub.h"
 
 #include "pb_carry.h"
 #include "pb_log.h"
+#include "pb_manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 struct import_totals {
@@ -217,4 +220,128 @@ int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv)
 	printf("imported: %zu box(es), %zu batch(es), %zu record(s) stored, %zu already held, "
 	       "%zu batch(es) refused\n", t.boxes, t.batches, t.stored, t.duplicates, t.refused);
 	return bad ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* pb-hub export-content DIR --centre ID: the modules published for a
+ * centre (its own and those for every centre), as a content folder the
+ * box installs with pbctl content import DIR (docs/content.md). */
+
+#define HUB_CONTENT_FILES "files"       /* DIR/files/SHA256 */
+
+/* One module's files into files_dir; its paths then name those copies.
+ * 0, or -1 (said on stderr). */
+static int export_module(struct hub *h, const char *files_dir, json_t *mod,
+			 size_t *nfiles, int64_t *bytes)
+{
+	const char *id = json_string_value(json_object_get(mod, "id"));
+	char src[PATH_MAX], dst[PATH_MAX], path[16 + PB_SHA256_HEX_LEN];
+	char got[PB_SHA256_HEX_LEN + 1];
+	json_t *files = json_object_get(mod, "files"), *f;
+	size_t i;
+
+	json_array_foreach(files, i, f) {
+		const char *sha = json_string_value(json_object_get(f, "sha256"));
+		const char *from = json_string_value(json_object_get(f, "path"));
+		const char *name = json_string_value(json_object_get(f, "name"));
+		struct stat sb;
+		int64_t size = 0;
+		int crc;
+
+		if (sha == NULL || from == NULL || hub_file_path(h, sha, src, sizeof(src)) != 0 ||
+		    snprintf(dst, sizeof(dst), "%s/%s", files_dir, sha) >= (int)sizeof(dst)) {
+			fprintf(stderr, "pb-hub: module %s: file %zu is malformed\n", id, i + 1);
+			return -1;
+		}
+		/* the name the box shows stays the published one */
+		if (name == NULL || name[0] == '\0') {
+			const char *slash = strrchr(from, '/');
+			json_object_set_new(f, "name", json_string(slash ? slash + 1 : from));
+		}
+		/* there whole from an earlier export: not written again */
+		if (stat(dst, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    pb_sha256_file(dst, got, &size) == 0 && strcmp(got, sha) == 0) {
+			pb_debug("%s: already on the stick", sha);
+		} else if ((crc = pb_carry_copy(src, files_dir, sha, sha, &size)) != 0) {
+			fprintf(stderr, "pb-hub: module %s: %s: missing or damaged in the hub's "
+				"files (%s)\n", id, sha, crc == -2 ? "its SHA-256 differs" :
+				strerror(errno));
+			return -1;
+		}
+		(*nfiles)++;
+		snprintf(path, sizeof(path), HUB_CONTENT_FILES "/%s", sha);
+		json_object_set_new(f, "path", json_string(path));
+		*bytes += size;
+	}
+	return 0;
+}
+
+int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv)
+{
+	const char *params[2];
+	char files_dir[PATH_MAX], limit[16];
+	PGresult *res = NULL;
+	json_t *mods = NULL, *root = NULL;
+	char *text = NULL;
+	size_t nfiles = 0;
+	int64_t bytes = 0;
+	int rc = 1, bad = 0;
+
+	if (argc != 4 || strcmp(argv[2], "--centre") != 0) {
+		fprintf(stderr, "usage: pb-hub export-content DIR --centre ID\n");
+		return 2;
+	}
+	if (snprintf(files_dir, sizeof(files_dir), "%s/" HUB_CONTENT_FILES, argv[1]) >=
+	    (int)sizeof(files_dir))
+		return 2;
+	if ((mkdir(argv[1], 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(files_dir, 0755) != 0 && errno != EEXIST)) {
+		fprintf(stderr, "pb-hub: cannot make %s: %s\n", files_dir, strerror(errno));
+		return 1;
+	}
+	/* the latest publication of each module for this centre */
+	snprintf(limit, sizeof(limit), "%d", PB_MANIFEST_MAX_MODULES + 1);
+	params[0] = argv[3];
+	params[1] = limit;
+	res = PQexecParams(pg, "SELECT doc::text FROM (SELECT DISTINCT ON (doc->>'id') doc "
+			   "FROM feed WHERE kind = 'catalogue' AND (centre_id IS NULL OR "
+			   "centre_id = $1) ORDER BY doc->>'id', cursor DESC) m LIMIT $2",
+			   2, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "export-content") != 0)
+		goto out;
+	if (PQntuples(res) > PB_MANIFEST_MAX_MODULES) {
+		fprintf(stderr, "pb-hub: more than %d modules for one folder\n",
+			PB_MANIFEST_MAX_MODULES);
+		goto out;
+	}
+	mods = json_array();
+	root = json_pack("{si sO}", "format", 1, "modules", mods);
+	if (root == NULL)
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *mod = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+
+		if (mod == NULL || export_module(h, files_dir, mod, &nfiles, &bytes) != 0)
+			bad = 1;
+		else
+			json_array_append(mods, mod);
+		json_decref(mod);
+	}
+	/* the manifest last: a stick pulled out before it holds no folder to install */
+	text = json_dumps(root, JSON_INDENT(1));
+	if (text == NULL || pb_carry_write(argv[1], "manifest.json", text, strlen(text)) != 0) {
+		fprintf(stderr, "pb-hub: cannot write %s/manifest.json: %s\n", argv[1],
+			strerror(errno));
+		goto out;
+	}
+	printf("%zu module(s), %zu file(s), %" PRId64 " bytes for centre %s in %s "
+	       "(on the box: pbctl content import %s)\n", json_array_size(mods), nfiles, bytes,
+	       argv[3], argv[1], argv[1]);
+	rc = bad;
+out:
+	free(text);
+	json_decref(root);
+	json_decref(mods);
+	PQclear(res);
+	return rc;
 }

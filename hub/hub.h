@@ -214,8 +214,10 @@ struct hub_ingest_result {
 enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
 				   struct hub_ingest_result *out, char *why, size_t whylen);
 
-/* carry.c: pb-hub import DIR, batches carried on a USB stick (§10). */
+/* carry.c: pb-hub import DIR, batches carried on a USB stick (§10), and
+ * export-content DIR --centre ID, modules carried back. */
 int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);

@@ -55,6 +55,8 @@ static void usage(FILE *f)
 		"  verify [BOX_ID]                    recompute stored hash chains\n"
 		"  import DIR                         (with -k) boxes' batches from a USB stick;\n"
 		"                                     writes each box's signed acknowledgement\n"
+		"  export-content DIR --centre ID     the centre's modules as a folder for\n"
+		"                                     pbctl content import DIR\n"
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
@@ -292,6 +294,8 @@ int main(int argc, char **argv)
 		rc = hub_cmd_conflicts(pg, argc, argv);
 	else if (strcmp(verb, "import") == 0)
 		rc = hub_cmd_import(&h, pg, argc, argv);
+	else if (strcmp(verb, "export-content") == 0)
+		rc = hub_cmd_export_content(&h, pg, argc, argv);
 	else if (strcmp(verb, "office-token") == 0)
 		rc = hub_cmd_office_token(pg, argc, argv);
 	else {

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
-from pbhub import Hub, box_counts, box_meta, sync_once, sync_section
+from pbhub import Hub, box_counts, box_meta, publish_module, sync_once, sync_section
 
 TEACHERS = 3
 
@@ -288,3 +288,49 @@ def test_hub_refuses_what_it_cannot_trust(boxes, khub, stick, pg, tmpdir_hub):
     # without the hub's key, import does not start
     p = khub.cli("import", stick, check=False)
     assert p.returncode == 2 and "-k" in p.stderr
+
+
+def modules_on(b):
+    with sqlite3.connect(b.db_path()) as c:
+        return dict(c.execute("SELECT id, source FROM modules"))
+
+
+def test_modules_come_back_on_a_stick(boxes, khub, stick, tmpdir_hub):
+    src = os.path.join(tmpdir_hub, "published")
+    os.mkdir(src)
+    mine = publish_module(khub, src, "kk-a-mat-1", 300 * 1024, "PB-TEST-001")
+    everyone = publish_module(khub, src, "kk-a-mat-2", 1000)
+    publish_module(khub, src, "kk-b-ipa-1", 1000, "PB-OTHER")
+    content = os.path.join(stick, "konten")
+    p = khub.cli("export-content", content, "--centre", "PB-TEST-001")
+    assert "2 module(s), 2 file(s)" in p.stdout, p.stdout
+    assert sorted(os.listdir(os.path.join(content, "files"))) == sorted([mine, everyone])
+
+    b = enrolled(boxes, khub)
+    p = b.pbctl("content", "import", content)
+    assert "2 baru" in p.stdout, p.stdout
+    assert modules_on(b) == {"kk-a-mat-1": "usb", "kk-a-mat-2": "usb"}
+    for sha in (mine, everyone):
+        with open(os.path.join(b.dir, "data", "store", sha[:2], sha), "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == sha
+    with sqlite3.connect(b.db_path()) as c:
+        assert c.execute("SELECT name FROM module_files WHERE sha256 = ?",
+                         (mine,)).fetchone() == ("video.mp4",)
+
+    # again, into the same folder: files already there are kept, nothing new
+    p = khub.cli("export-content", content, "--centre", "PB-TEST-001")
+    assert "2 module(s)" in p.stdout
+    assert "2 tidak berubah" in b.pbctl("content", "import", content).stdout
+
+    # a file damaged on the stick is refused by the box, the rest goes in
+    b2 = enrolled(boxes, khub)
+    with open(os.path.join(content, "files", mine), "r+b") as f:
+        f.seek(1000)
+        f.write(b"\xff\x00")
+    p = b2.pbctl("content", "import", content, check=False)
+    assert p.returncode == 1 and "hash mismatch" in p.stdout, p.stdout
+    assert modules_on(b2) == {"kk-a-mat-2": "usb"}
+    # exported again, the damaged copy is written anew
+    khub.cli("export-content", content, "--centre", "PB-TEST-001")
+    assert "1 baru" in b2.pbctl("content", "import", content).stdout
+    assert modules_on(b2) == {"kk-a-mat-1": "usb", "kk-a-mat-2": "usb"}
