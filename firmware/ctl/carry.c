@@ -9,6 +9,7 @@
 #include "pb_hubclient.h"
 #include "pb_outbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,22 +17,33 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Batch files an earlier export left that the new manifest does not
- * name: removed once the new manifest is in place. */
-static void drop_stale(const char *bdir, const struct pb_carry_manifest *old,
-		       const struct pb_carry_manifest *now)
+/* Once the new manifest is in place: batch files it does not name (an
+ * earlier export's, or those of one that failed) and temporary files a
+ * pulled stick left behind are removed. */
+static void drop_stale(const char *bdir, const struct pb_carry_manifest *now)
 {
 	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp = opendir(bdir);
 
-	for (size_t i = 0; i < old->n; i++) {
-		int kept = 0;
+	if (dp == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		size_t n = strlen(d->d_name);
+		int named = 0;
 
-		for (size_t k = 0; k < now->n && !kept; k++)
-			kept = strcmp(old->batches[i].file, now->batches[k].file) == 0;
-		if (!kept && snprintf(path, sizeof(path), "%s/%s", bdir, old->batches[i].file) <
+		if (n > 4 && d->d_name[0] == '.' && strcmp(d->d_name + n - 4, ".tmp") == 0)
+			named = 0;
+		else if (n > 6 && strcmp(d->d_name + n - 6, ".batch") == 0)
+			for (size_t k = 0; k < now->n && !named; k++)
+				named = strcmp(d->d_name, now->batches[k].file) == 0;
+		else
+			continue;
+		if (!named && snprintf(path, sizeof(path), "%s/%s", bdir, d->d_name) <
 		    (int)sizeof(path))
 			unlink(path);
 	}
+	closedir(dp);
 }
 
 /* One batch from l (as many records as fit), written and added to m;
@@ -72,23 +84,23 @@ out:
 
 static int outbox_export(struct pb_ctl *c, const char *dir)
 {
-	struct pb_carry_manifest m, old;
+	struct pb_carry_manifest m;
 	struct pb_outbox_loaded l;
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
-	char key[PATH_MAX], bdir[PATH_MAX], why[128], *text = NULL;
+	char key[PATH_MAX], bdir[PATH_MAX], *text = NULL;
 	int64_t after = -1, records = 0, first = 0;
-	size_t cap = 64, len;
+	size_t cap = 64;
 	int rc = 1;
 
 	memset(&m, 0, sizeof(m));
-	memset(&old, 0, sizeof(old));
 	memset(&l, 0, sizeof(l));
 	if (pb_box_id(c->db, m.box_id, sizeof(m.box_id)) != 0 ||
 	    pb_hubc_key_path(&c->cfg, key, sizeof(key)) != 0)
 		return 1;
 	if (pb_proto_key_load(key, sk) != 0) {
-		fprintf(stderr, "pbctl: kunci kotak %s tidak dapat dibaca (%s): daftarkan kotak "
-			"ke hub dulu (pbctl enrol)\n", key, strerror(errno));
+		fprintf(stderr, "pbctl: kunci kotak %s tidak dapat dibaca (%s): %s\n", key,
+			strerror(errno), errno == EACCES ? "jalankan sebagai root" :
+			"daftarkan kotak ke hub dulu (pbctl enrol)");
 		return 1;
 	}
 	if (pb_carry_box_dir_make(dir, m.box_id, bdir, sizeof(bdir)) != 0) {
@@ -96,10 +108,6 @@ static int outbox_export(struct pb_ctl *c, const char *dir)
 			m.box_id, strerror(errno));
 		goto out;
 	}
-	if (pb_carry_read(bdir, PB_CARRY_MANIFEST, PB_CARRY_MANIFEST_MAX, &text, &len) == 0)
-		pb_carry_manifest_parse(text, len, &old, why, sizeof(why));
-	free(text);
-	text = NULL;
 	m.made_ms = pb_clock_wall_ms();
 	m.batches = calloc(cap, sizeof(*m.batches));
 	if (m.batches == NULL)
@@ -139,7 +147,7 @@ static int outbox_export(struct pb_ctl *c, const char *dir)
 			strerror(errno));
 		goto out;
 	}
-	drop_stale(bdir, &old, &m);
+	drop_stale(bdir, &m);
 	if (m.n == 0)
 		printf("tidak ada catatan yang menunggu hub / nothing waiting: %s\n", bdir);
 	else
@@ -151,7 +159,6 @@ out:
 	free(text);
 	pb_outbox_loaded_free(&l);
 	pb_carry_manifest_free(&m);
-	pb_carry_manifest_free(&old);
 	return rc;
 }
 

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -334,3 +335,38 @@ def test_modules_come_back_on_a_stick(boxes, khub, stick, tmpdir_hub):
     khub.cli("export-content", content, "--centre", "PB-TEST-001")
     assert "1 baru" in b2.pbctl("content", "import", content).stdout
     assert modules_on(b2) == {"kk-a-mat-1": "usb", "kk-a-mat-2": "usb"}
+
+
+def test_export_needs_the_box_key(boxes, khub, stick):
+    b = boxes(sections=sync_section(khub.base))      # never enrolled: no key yet
+    b.pbctl("init")
+    training_day(b)
+    p = b.pbctl("outbox", "export", stick, check=False)
+    assert p.returncode == 1 and "pbctl enrol" in p.stderr, p.stderr
+    assert os.listdir(stick) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a small stick is a tmpfs mount")
+def test_full_stick_keeps_the_last_whole_export(boxes, khub, stick):
+    """The stick fills up mid-export: the export fails and says so, and
+    what the stick held before is still whole and imports."""
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "pbusb", stick], check=True)
+    try:
+        b = enrolled(boxes, khub)
+        bid = box_meta(b, "box_id")
+        total = training_day(b)
+        export(b, stick)
+        before = open(os.path.join(box_dir(b, stick), "manifest.json")).read()
+        # big records that do not compress do not fit
+        for _ in range(12):
+            b.pbctl("outbox", "add", "attendance.checkin",
+                    json.dumps({"session_id": "S-USB", "pad": os.urandom(16000).hex()}))
+        p = b.pbctl("outbox", "export", stick, check=False)
+        assert p.returncode == 1 and "No space left" in p.stderr, (p.stdout, p.stderr)
+        assert open(os.path.join(box_dir(b, stick), "manifest.json")).read() == before
+        assert not [f for f in os.listdir(box_dir(b, stick)) if f.startswith(".")]
+        p = hub_import(khub, stick)
+        assert f"{total} stored" in p.stdout
+        assert khub.count(bid) == total
+    finally:
+        subprocess.run(["umount", stick], check=True)
