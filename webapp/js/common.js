@@ -29,6 +29,12 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
+ *   PB.staffMenu(on)          the staff menu's staff-only entries shown
+ *                             (logged in) or hidden; init sets it from
+ *                             /api/v1/me on pages with that menu, the pages
+ *                             call it again on login and logout. Under
+ *                             600 px the staff menu is one "Menu" button
+ *                             (#pb-menu-btn, aria-expanded) opening the list.
  *
  * Server calls
  *   PB.api(method, url, body, function (err, data, status) {...})
@@ -374,7 +380,37 @@ var PB = (function () {
 		/* before the first paint, so the page does not move down later */
 		if (banner)
 			PB.show(banner, PB.inPortalWindow());
+		startMenu();
 	}
+
+	/* The staff menu's button (shown under 600 px by app.css): a
+	 * disclosure; Escape closes it and gives the focus back. */
+	function startMenu() {
+		var btn = PB.$("pb-menu-btn"), nav = PB.$("pb-nav");
+		function open(yes) {
+			btn.setAttribute("aria-expanded", yes ? "true" : "false");
+			nav.className = nav.className.replace(/ ?pb-menu-open/g, "") + (yes ? " pb-menu-open" : "");
+		}
+		if (!btn || !nav)
+			return;
+		btn.addEventListener("click", function () {
+			open(btn.getAttribute("aria-expanded") !== "true");
+		}, false);
+		nav.addEventListener("keydown", function (ev) {
+			if ((ev.key === "Escape" || ev.key === "Esc" || ev.keyCode === 27) &&
+			    btn.getAttribute("aria-expanded") === "true") {
+				open(false);
+				btn.focus();
+			}
+		}, false);
+		PB.api("GET", "/api/v1/me", null, function (err) { PB.staffMenu(!err); });
+	}
+
+	PB.staffMenu = function (on) {
+		var items = document.querySelectorAll(".pb-staff-only"), i;
+		for (i = 0; i < items.length; i++)
+			PB.show(items[i], !!on);
+	};
 
 	function drawFooter() {
 		var f = PB.$("pb-footer");

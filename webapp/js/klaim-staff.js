@@ -32,6 +32,7 @@
 		PB.csrf = "";
 		PB.show(PB.$("app-view"), false);
 		PB.show(PB.$("login-view"), true);
+		PB.staffMenu(false);
 	}
 
 	function loadSessions() {

@@ -38,6 +38,7 @@
 		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: data.user, role: data.role});
 		PB.show(PB.$("login-view"), false);
 		PB.show(PB.$("app-view"), true);
+		PB.staffMenu(true);
 		loadSessions();
 	}
 
@@ -47,6 +48,7 @@
 		stopTimers();
 		PB.show(PB.$("app-view"), false);
 		PB.show(PB.$("login-view"), true);
+		PB.staffMenu(false);
 	}
 
 	function login(ev) {
