@@ -3,7 +3,9 @@ first ("Disetujui", "Ditolak — Alasan: …"), never a table cut short; a
 rejected claim offers the form again with its reason; the
 facilitator rejects with the reason typed in the row (no browser prompt);
 an admin sees the queue without decision buttons."""
+import datetime
 import os
+import re
 import sys
 
 from selenium.webdriver.common.by import By
@@ -97,6 +99,23 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         assert any(t.startswith("Ditolak \u2014") and "kuitansi tidak terbaca" in t
                    for t in firsts), firsts
         assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows table, table#mine")
+        # the NUPTK in groups of four, days written out in Indonesian
+        n0 = nuptk(0)
+        assert d.find_element(By.ID, "who").text.endswith(
+            "NUPTK %s %s %s %s" % (n0[:4], n0[4:8], n0[8:12], n0[12:]))
+        opt = d.find_element(By.CSS_SELECTOR, "#day option:checked")
+        y, m, dd = (int(x) for x in opt.get_attribute("value").split("-"))
+        long_day = "%s, %d %s %d" % (
+            ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")[
+                datetime.date(y, m, dd).weekday()], dd,
+            ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")[m - 1], y)
+        assert opt.text == "Hari 1 (%s)" % long_day.rsplit(" ", 1)[0], opt.text
+        assert_inside(d, [d.find_element(By.ID, "day")], "day list")
+        whys = [c.text for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-why")]
+        assert whys and all(w.startswith(long_day) for w in whys), whys
+        assert not re.search(r"\d{4}-\d{2}-\d{2}",
+                             d.find_element(By.ID, "mine-rows").text)
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card"):
             assert c.size["width"] <= PHONE[0]
