@@ -46,17 +46,16 @@
 	function score(s) { return s ? String(s.score) : "–"; }
 
 	/* A cell of a row: a card's first line ("head"), its second ("sub"),
-	 * or a figure that carries its column's name, shown only where the
-	 * table is drawn as cards (under 600 px, hasil-belajar.css). */
+	 * or a figure that carries its column's name, shown above it where
+	 * the table is drawn as cards (under 600 px, app.css .pb-cards). */
 	function cell(kind, text) {
-		return PB.el("td", {"class": "hb-c-" + kind, text: text});
+		return PB.el("td", {"class": "pb-card-" + kind, text: text});
 	}
 	function figure(label, text) {
-		return PB.el("td", {"class": "hb-c-fig"}, [
-			PB.el("span", {"class": "hb-lbl", text: PB.t(label)}), text]);
+		return PB.el("td", {"class": "hb-fig", "data-label": PB.t(label), text: text});
 	}
 	function none(text) {
-		return PB.el("tr", null, PB.el("td", {"class": "hb-c-head", colspan: "6", text: text}));
+		return PB.el("tr", null, PB.el("td", {"class": "pb-card-head", colspan: "6", text: text}));
 	}
 
 	function load() {
