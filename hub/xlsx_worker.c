@@ -168,10 +168,13 @@ int hub_xlsx_worker_start(struct hub *h, int lfd)
 		close(sv[0]);
 		if (lfd >= 0)
 			close(lfd);
-		/* what it has no use for: the database's and the TLS key's secrets */
+		/* what it has no use for: the database's, the TLS key's and the
+		 * signing key's secrets */
 		sodium_memzero(h->conninfo, sizeof(h->conninfo));
 		if (h->tls_key != NULL)
 			sodium_memzero(h->tls_key, strlen(h->tls_key));
+		sodium_memzero(h->sign_sk, sizeof(h->sign_sk));
+		h->has_sign_key = 0;
 		/* A stop signal for the whole group reaches pb-hub, which then
 		 * closes its end: the worker ends there and removes its files. */
 		sigemptyset(&stop_set);
