@@ -11,7 +11,7 @@
 
 #include "pb_attendance.h"
 #include "pb_config.h"
-#include "pb_session.h"
+#include "pb_login.h"
 #include "pb_store.h"
 
 #define PB_WEB_MAX_PARAMS    4       /* '*' segments captured from a route */
