@@ -1144,9 +1144,7 @@ enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_
 			queue_tail = NULL;
 		j->next = NULL;
 		pthread_mutex_unlock(&queue_lock);
-		pb_db_writer_lock();               /* one writer with claims */
 		run_batch(db, batch);
-		pb_db_writer_unlock();
 		pthread_mutex_lock(&queue_lock);
 		for (j = batch; j != NULL; ) {
 			struct checkin_job *next = j->next;

@@ -536,8 +536,8 @@ out:
 	return rc;
 }
 
-static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
-					     enum pb_price_result *price)
+enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
+				     enum pb_price_result *price)
 {
 	struct pb_kegiatan k;
 	struct pb_claim_setting set;
@@ -764,9 +764,9 @@ static int claim_state(sqlite3 *db, int64_t id, const char *uid, struct claim_st
 	return rc;
 }
 
-static enum pb_claim_result pb_claim_decide_locked(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-					     size_t n, int approve, const char *reason, const char *actor,
-					     const char *client, int64_t *bad_id, json_t **out)
+enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
+				     size_t n, int approve, const char *reason, const char *actor,
+				     const char *client, int64_t *bad_id, json_t **out)
 {
 	const char *kind = approve ? "approve" : "reject";
 	struct claim_state s;
@@ -834,8 +834,8 @@ out:
 	return rc;
 }
 
-static enum pb_claim_result pb_claim_paid_locked(sqlite3 *db, const char *claim_uid, const char *ref,
-					   const char *actor, json_t **out)
+enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
+				   const char *actor, json_t **out)
 {
 	struct claim_state s;
 	enum pb_claim_result rc = PB_CLAIM_DB;
@@ -901,7 +901,7 @@ enum pb_inbox_result pb_claims_inbox_payment(sqlite3 *db, const json_t *doc, cha
 		snprintf(why, len, "payment names no claim of this box");
 		return PB_INBOX_REFUSED;
 	}
-	cr = pb_claim_paid_locked(db, claim, ref != NULL ? ref : "", "hub", &out);
+	cr = pb_claim_paid(db, claim, ref != NULL ? ref : "", "hub", &out);
 	json_decref(out);
 	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
 		return PB_INBOX_APPLIED;
@@ -1124,33 +1124,10 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 }
 
 /* ------------------------------------------------------------------ */
-/* The writers, queued on the writer lock of pb_db (with check-ins) */
+/* A teacher withdraws a claim */
 
-enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
-				     enum pb_price_result *price)
-{
-	enum pb_claim_result rc;
-
-	pb_db_writer_lock();
-	rc = pb_claim_submit_locked(db, c, out, price);
-	pb_db_writer_unlock();
-	return rc;
-}
-
-enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-				     size_t n, int approve, const char *reason, const char *actor,
-				     const char *client, int64_t *bad_id, json_t **out)
-{
-	enum pb_claim_result rc;
-
-	pb_db_writer_lock();
-	rc = pb_claim_decide_locked(db, kegiatan_id, ids, n, approve, reason, actor, client, bad_id, out);
-	pb_db_writer_unlock();
-	return rc;
-}
-
-static enum pb_claim_result withdraw_locked(sqlite3 *db, int64_t claim_id, const char *proof,
-					    const char *client)
+static enum pb_claim_result withdraw_in_tx(sqlite3 *db, int64_t claim_id, const char *proof,
+					   const char *client)
 {
 	struct claim_state s;
 	sqlite3_stmt *st = NULL;
@@ -1196,28 +1173,16 @@ enum pb_claim_result pb_claim_withdraw(sqlite3 *db, int64_t claim_id, const char
 	enum pb_claim_result rc = PB_CLAIM_DB;
 
 	*out = NULL;
-	pb_db_writer_lock();
 	if (pb_db_begin(db) == 0) {
-		rc = withdraw_locked(db, claim_id, checkin_uid, client);
+		rc = withdraw_in_tx(db, claim_id, checkin_uid, client);
 		if (rc != PB_CLAIM_OK || pb_db_commit(db) != 0) {
 			pb_db_rollback(db);
 			if (rc == PB_CLAIM_OK)
 				rc = PB_CLAIM_DB;
 		}
 	}
-	pb_db_writer_unlock();
 	if (rc == PB_CLAIM_OK && pb_claim_get(db, claim_id, out) != 0)
 		rc = PB_CLAIM_DB;
 	return rc;
 }
 
-enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
-				   const char *actor, json_t **out)
-{
-	enum pb_claim_result rc;
-
-	pb_db_writer_lock();
-	rc = pb_claim_paid_locked(db, claim_uid, ref, actor, out);
-	pb_db_writer_unlock();
-	return rc;
-}

@@ -383,7 +383,7 @@ enum pb_login_result pb_login_check(sqlite3 *db, const struct pb_login_limits *l
 			return PB_LOGIN_DB;
 		sqlite3_bind_int64(st, 1, who->id);
 		sqlite3_bind_int64(st, 2, now);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (pb_db_write_one(db, st) != 0)
 			rc = PB_LOGIN_DB;
 		sqlite3_finalize(st);
 	}
@@ -403,8 +403,7 @@ int pb_login_end(sqlite3 *db, const char *token)
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
+	rc = pb_db_write_one(db, st);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -570,9 +570,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	snprintf(t.day, sizeof(t.day), "%s", day);
 	nuptk_groups(c.nuptk, groups);
 	json_decref(in);
-	pb_db_writer_lock();
 	rc = pb_ticket_issue(db, &t, dev, r->web->cfg.ticket_s, ticket);
-	pb_db_writer_unlock();
 	if (rc != 0)
 		return DB_ERR(r);
 	if (walk_in) {
@@ -737,11 +735,8 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 							    r->web->cfg.late_after) ? "late" : "present";
 	ar = pb_att_checkin(db, &c, &rec);
 	free(sig);
-	if (ar == PB_ATT_OK && ticket) {
-		pb_db_writer_lock();
+	if (ar == PB_ATT_OK && ticket)
 		(void)pb_ticket_drop(db, json_string_value(json_object_get(in, "ticket")));
-		pb_db_writer_unlock();
-	}
 	json_decref(in);
 	if (ar == PB_ATT_NAME_REQUIRED)
 		return field_err(r, MHD_HTTP_BAD_REQUEST, "name_required", "name",
