@@ -967,26 +967,37 @@ static const char *kegiatan_uid(sqlite3 *db, int64_t id, char *out, size_t len)
 	return rc;
 }
 
-/* Group commit. Check-ins of one process queue here; whoever finds no
- * leader becomes it, takes the queue (up to PB_CHECKIN_BATCH_MAX) and
- * runs it in one transaction, each check-in inside its own savepoint, so
- * that one fsync makes a whole burst durable. Nobody is answered before
- * the COMMIT that holds their record. This also keeps writers out of
- * SQLite's busy handler, which sleeps in growing steps. */
 #define PB_CHECKIN_BATCH_MAX 64
 
-struct checkin_job {
+struct pb_checkin_job {
 	const struct pb_checkin *c;
 	json_t **out;
 	enum pb_att_result rc;
 	int done;
-	struct checkin_job *next;
+	struct pb_checkin_job *next;
 };
 
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
-static struct checkin_job *queue_head, *queue_tail;
-static int queue_leader;
+int pb_att_queue_init(struct pb_att_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (pthread_mutex_init(&q->lock, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&q->cond, NULL) != 0) {
+		pthread_mutex_destroy(&q->lock);
+		return -1;
+	}
+	q->ready = 1;
+	return 0;
+}
+
+void pb_att_queue_destroy(struct pb_att_queue *q)
+{
+	if (q == NULL || !q->ready)
+		return;
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	q->ready = 0;
+}
 
 /* A participant number the roster lacks: no walk-in by number. Digits
  * only read as a NUPTK typed wrong. */
@@ -1101,9 +1112,9 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 	return PB_ATT_OK;
 }
 
-static void run_batch(sqlite3 *db, struct checkin_job *batch)
+static void run_batch(sqlite3 *db, struct pb_checkin_job *batch)
 {
-	struct checkin_job *j;
+	struct pb_checkin_job *j;
 	int ok = pb_db_begin(db) == 0;
 
 	for (j = batch; ok && j != NULL; j = j->next)
@@ -1118,43 +1129,48 @@ static void run_batch(sqlite3 *db, struct checkin_job *batch)
 	}
 }
 
-enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out)
+enum pb_att_result pb_att_checkin(sqlite3 *db, struct pb_att_queue *q,
+				  const struct pb_checkin *c, json_t **out)
 {
-	struct checkin_job me = { c, out, PB_ATT_DB, 0, NULL }, *batch, *j;
+	struct pb_checkin_job me = { c, out, PB_ATT_DB, 0, NULL }, *batch, *j;
 	int n;
 
 	*out = NULL;
-	pthread_mutex_lock(&queue_lock);
-	if (queue_tail != NULL)
-		queue_tail->next = &me;
+	if (q == NULL) {
+		run_batch(db, &me);
+		return me.rc;
+	}
+	pthread_mutex_lock(&q->lock);
+	if (q->tail != NULL)
+		q->tail->next = &me;
 	else
-		queue_head = &me;
-	queue_tail = &me;
+		q->head = &me;
+	q->tail = &me;
 	while (!me.done) {
-		if (queue_leader || queue_head == NULL) {
-			pthread_cond_wait(&queue_cond, &queue_lock);
+		if (q->leader || q->head == NULL) {
+			pthread_cond_wait(&q->cond, &q->lock);
 			continue;
 		}
-		queue_leader = 1;
-		batch = queue_head;                    /* take up to a batch */
+		q->leader = 1;
+		batch = q->head;                       /* take up to a batch */
 		for (j = batch, n = 1; j->next != NULL && n < PB_CHECKIN_BATCH_MAX; n++)
 			j = j->next;
-		queue_head = j->next;
-		if (queue_head == NULL)
-			queue_tail = NULL;
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
 		j->next = NULL;
-		pthread_mutex_unlock(&queue_lock);
+		pthread_mutex_unlock(&q->lock);
 		run_batch(db, batch);
-		pthread_mutex_lock(&queue_lock);
+		pthread_mutex_lock(&q->lock);
 		for (j = batch; j != NULL; ) {
-			struct checkin_job *next = j->next;
+			struct pb_checkin_job *next = j->next;
 			j->done = 1;
 			j = next;
 		}
-		queue_leader = 0;
-		pthread_cond_broadcast(&queue_cond);
+		q->leader = 0;
+		pthread_cond_broadcast(&q->cond);
 	}
-	pthread_mutex_unlock(&queue_lock);
+	pthread_mutex_unlock(&q->lock);
 	return me.rc;
 }
 

@@ -5,6 +5,7 @@
 #define PB_ATTENDANCE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -160,8 +161,29 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 					size_t nlen, char *school, size_t slen, int *walk_in,
 					json_t **existing);
 
-/* Record a check-in. *out gets the record (new or existing) as JSON. */
-enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);
+/* The group commit of check-ins. Check-ins of one process queue on it;
+ * whoever finds no leader becomes it, takes the queue (up to
+ * PB_CHECKIN_BATCH_MAX) and runs it in one transaction, each check-in
+ * inside its own savepoint, so that one fsync makes a whole burst
+ * durable. Nobody is answered before the COMMIT that holds their record.
+ * Its owner (pb-web: struct pb_web) makes it once and ends it when no
+ * check-in can come any more. */
+struct pb_checkin_job;
+struct pb_att_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pb_checkin_job *head, *tail;
+	int leader;                      /* a thread is running a batch */
+	int ready;                       /* made by pb_att_queue_init */
+};
+int pb_att_queue_init(struct pb_att_queue *q);
+void pb_att_queue_destroy(struct pb_att_queue *q);   /* NULL-safe */
+
+/* Record a check-in, in the next batch of q (NULL: alone, for a program
+ * with one writing thread). *out gets the record (new or existing) as
+ * JSON. */
+enum pb_att_result pb_att_checkin(sqlite3 *db, struct pb_att_queue *q,
+				  const struct pb_checkin *c, json_t **out);
 
 /* A facilitator's mark (status present|absent, with a reason) for one
  * sitting (0 without sittings); a new event over an earlier one of the

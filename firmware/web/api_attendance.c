@@ -733,7 +733,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	c.sitting = pb_att_sitting_now(&k, pb_clock_wall_ms());
 	c.status = !pb_att_day_held(day) && pb_att_is_late(&k, pb_clock_wall_ms(),
 							    r->web->cfg.late_after) ? "late" : "present";
-	ar = pb_att_checkin(db, &c, &rec);
+	ar = pb_att_checkin(db, &r->web->checkin_queue, &c, &rec);
 	free(sig);
 	if (ar == PB_ATT_OK && ticket)
 		(void)pb_ticket_drop(db, json_string_value(json_object_get(in, "ticket")));

@@ -64,6 +64,7 @@ struct pb_web {
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
 	struct pb_pool *pool;            /* server.c: handlers that may wait */
 	struct pb_health *health;        /* health.c: the write probe */
+	struct pb_att_queue checkin_queue; /* the group commit of check-ins */
 };
 
 /* One request, from the first callback to completion. */

@@ -211,7 +211,7 @@ static enum pb_att_result att_checkin(sqlite3 *db, int t, json_t **rec)
 	c.client = "10.0.0.9";
 	c.device = "";
 	c.per_client_max = CRASHSIM_ACKS_MAX;
-	return pb_att_checkin(db, &c, rec);
+	return pb_att_checkin(db, NULL, &c, rec);
 }
 
 static int step_attendance(sqlite3 *db, int i, char *key)
