@@ -76,7 +76,7 @@ enum pb_price_result pb_claim_price(int item, int64_t rate, int has_claimed, int
 void pb_claim_why_lang(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
 		       int capped, int en, char *out, size_t len)
 {
-	char r[40], c[40], p[40];
+	char r[PB_RUPIAH_TEXT_MAX], c[PB_RUPIAH_TEXT_MAX], p[PB_RUPIAH_TEXT_MAX];
 	const char *label, *from = en ? " from " : " dari ";
 
 	if (item < 0 || item >= PB_ITEM_COUNT) {
@@ -298,7 +298,7 @@ json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, cons
 	return pb_rows_json(st, claim_row_cb, NULL);
 }
 
-int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65],
+int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[PB_SHA256_HEX_LEN + 1],
 		     char *mime, size_t mlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -545,7 +545,7 @@ enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, 
 	struct pb_stamp now;
 	sqlite3_stmt *st = NULL;
 	char pnuptk[PB_NUPTK_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
-	char origin[PB_RATE_PLACE_MAX + 1] = "", uid[PB_ID_HEX_LEN + 1], sha[65] = "";
+	char origin[PB_RATE_PLACE_MAX + 1] = "", uid[PB_ID_HEX_LEN + 1], sha[PB_SHA256_HEX_LEN + 1] = "";
 	char why[PB_CLAIM_WHY_MAX];
 	const char *province, *code;
 	int64_t checkin_id = 0, id, pay = 0;

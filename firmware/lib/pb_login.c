@@ -24,12 +24,12 @@ const char *pb_login_strerror(enum pb_login_result r)
 	return "unknown";
 }
 
-static void boot_and_now(char boot[40], int64_t *now)
+static void boot_and_now(char boot[PB_BOOT_ID_MAX + 1], int64_t *now)
 {
 	struct pb_stamp st;
 
 	pb_clock_now(&st);
-	memcpy(boot, st.boot_id, 40);
+	memcpy(boot, st.boot_id, sizeof(st.boot_id));
 	*now = st.mono_ms;
 }
 
@@ -209,7 +209,7 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
  * that already failed on it waits until its own window ends. */
 static enum pb_login_result admit(sqlite3 *db, const struct pb_login_limits *lim,
 				  const char *user, const char *client, const char *pair,
-				  char boot[40], int64_t *nowp, unsigned *retry_s)
+				  char boot[PB_BOOT_ID_MAX + 1], int64_t *nowp, unsigned *retry_s)
 {
 	struct failures p, c, a;
 	enum pb_login_result rc = PB_LOGIN_DB;
@@ -252,7 +252,7 @@ enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *l
 				    struct pb_login *who, unsigned *retry_s)
 {
 	sqlite3_stmt *st = NULL;
-	char boot[40], hash[PB_PASSWORD_HASH_LEN], th[PB_SHA256_HEX_LEN + 1];
+	char boot[PB_BOOT_ID_MAX + 1], hash[PB_PASSWORD_HASH_LEN], th[PB_SHA256_HEX_LEN + 1];
 	unsigned char raw[PB_LOGIN_TOKEN_BYTES];
 	int64_t now;
 	char pair[PB_LOGIN_CLIENT_MAX + PB_LOGIN_USER_MAX + 2];
@@ -337,7 +337,7 @@ enum pb_login_result pb_login_check(sqlite3 *db, const struct pb_login_limits *l
 				    const char *token, struct pb_login *who)
 {
 	sqlite3_stmt *st = NULL;
-	char boot[40], th[PB_SHA256_HEX_LEN + 1];
+	char boot[PB_BOOT_ID_MAX + 1], th[PB_SHA256_HEX_LEN + 1];
 	int64_t now, last = 0;
 	enum pb_login_result rc = PB_LOGIN_NONE;
 

@@ -123,7 +123,7 @@ struct receipt {
 };
 
 /* Write the photo into the content store (once all checks passed). */
-static int store_receipt(void *ctx, char sha[65])
+static int store_receipt(void *ctx, char sha[PB_SHA256_HEX_LEN + 1])
 {
 	struct receipt *rc = ctx;
 	char tmp[PATH_MAX], err[256];
@@ -836,7 +836,7 @@ enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
 	struct MHD_Response *resp;
 	struct stat sb;
 	enum MHD_Result ret;
-	char sha[65], mime[32], path[PATH_MAX];
+	char sha[PB_SHA256_HEX_LEN + 1], mime[32], path[PATH_MAX];
 	int64_t id, kid;
 	int fd, rc;
 
