@@ -119,12 +119,21 @@ struct pb_claim_req {
 enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
 				     enum pb_price_result *price);
 
-/* Approve (approve = 1) or reject a list of claims of one session, all or
- * nothing. On failure *bad_id names the claim that stopped it. *out gets
- * {"decided": [...claims...], "changed": n}. */
-enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-				     size_t n, int approve, const char *reason, const char *actor,
-				     const char *client, int64_t *bad_id, json_t **out);
+/* A facilitator's decision on a list of claims of one session. */
+struct pb_claim_decision {
+	int64_t kegiatan_id;
+	const int64_t *ids;
+	size_t n;
+	int approve;               /* 1 approve, 0 reject */
+	const char *reason;        /* may be NULL */
+	const char *actor;
+	const char *client;
+};
+
+/* Take decision d, all or nothing. On failure *bad_id names the claim
+ * that stopped it. *out gets {"decided": [...claims...], "changed": n}. */
+enum pb_claim_result pb_claim_decide(sqlite3 *db, const struct pb_claim_decision *d,
+				     int64_t *bad_id, json_t **out);
 
 /* Record a payment reported by upstream (by claim uid). */
 enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
