@@ -507,7 +507,7 @@ int pb_staff_identity_set(sqlite3 *db, const char *login, const char *full_name,
 		sqlite3_bind_text(st, 2, full_name, -1, SQLITE_STATIC);
 	if (nip != NULL)
 		sqlite3_bind_text(st, 3, d, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
+	if (pb_db_write_one(db, st) == 0)
 		rc = sqlite3_changes(db) == 1 ? 0 : 1;
 	sqlite3_finalize(st);
 	return rc;
