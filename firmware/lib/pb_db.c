@@ -126,9 +126,16 @@ int pb_db_exec(sqlite3 *db, const char *sql)
 
 int pb_db_begin(sqlite3 *db)
 {
-	int i = tx_slot(NULL);
+	int i;
 
-	if (db == NULL || i < 0 || tx_slot(db) >= 0)
+	if (db == NULL)
+		return -1;
+	/* A transaction SQLite ended by itself (an I/O error, a full disk)
+	 * that nobody rolled back still holds its count: give it back. */
+	if (tx_slot(db) >= 0 && sqlite3_get_autocommit(db))
+		tx_ended(db);
+	i = tx_slot(NULL);
+	if (i < 0 || tx_slot(db) >= 0)
 		return -1;
 	pb_db_writer_lock();
 	if (pb_db_exec(db, "BEGIN IMMEDIATE") != 0) {

@@ -216,6 +216,14 @@ static void test_lock_lasts_as_long_as_the_transaction(void **state)
 	assert_int_equal(others_can_write(), 1);
 	assert_int_equal(pb_db_count(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'c'"), 0);
 
+	/* a transaction that ended behind pb_db's back (as SQLite ends one
+	 * on an I/O error) is noticed at the next begin */
+	assert_int_equal(pb_db_begin(db), 0);
+	assert_int_equal(pb_db_exec(db, "ROLLBACK"), 0);
+	assert_int_equal(pb_db_begin(db), 0);
+	assert_int_equal(pb_db_commit(db), 0);
+	assert_int_equal(others_can_write(), 1);
+
 	/* closing a connection in a transaction gives its count back */
 	db2 = open_impatient(&d);
 	assert_non_null(db2);
