@@ -16,6 +16,7 @@ const char *pb_staff_strerror(enum pb_staff_result r)
 	case PB_STAFF_BAD_ROLE:     return "role must be admin or fasilitator";
 	case PB_STAFF_BAD_KIND:     return "kind must be mentor, pengampu or instruktur";
 	case PB_STAFF_BAD_PASSWORD: return "password must be 8-128 characters";
+	case PB_STAFF_BAD_IDENTITY: return "full name or NIP not valid";
 	case PB_STAFF_DB:           return "database error";
 	}
 	return "unknown";
