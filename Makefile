@@ -112,10 +112,11 @@ CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
-# worksheets), sandbox and spreadsheet (pb_xlsx, with pb_csv's formula rule)
-# modules of the box.
+# worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule) and
+# USB carry modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
-               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c))
+               pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
+               pb_carry.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lseccomp -lxlsxwriter -lpthread
@@ -134,7 +135,7 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb, FUZZ_LDFLAGS_NAME for link options).
 FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub \
-                  image
+                  image carry
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \

@@ -3,6 +3,7 @@
  * chain verification). */
 #include "hub.h"
 
+#include "pb_carry.h"
 #include "pb_log.h"
 #include "pb_manifest.h"
 
@@ -17,7 +18,6 @@
 
 #define HUB_TOKEN_BYTES     16
 #define HUB_PUBLISH_MAX     (16 * 1024 * 1024)
-#define HUB_COPY_CHUNK      (64 * 1024)
 
 /* --name VALUE options after the positional arguments. */
 static const char *opt(int argc, char **argv, const char *name)
@@ -213,50 +213,21 @@ out:
 /* Copy src into the hub's file folder under its SHA-256 (verified). */
 static int put_file(const struct hub *h, const char *src, const char *sha, int64_t *size)
 {
-	char dst[PATH_MAX], tmp[PATH_MAX + 8], shard[PATH_MAX], got[PB_SHA256_HEX_LEN + 1];
-	static unsigned char buf[HUB_COPY_CHUNK];
-	struct pb_sha256 hs;
-	int in, out = -1, rc = -1;
-	ssize_t n;
+	char shard[PATH_MAX];
+	int rc;
 
 	*size = 0;
-	if (hub_file_path(h, sha, dst, sizeof(dst)) != 0)
+	if (!pb_sha256_hex_valid(sha) ||
+	    snprintf(shard, sizeof(shard), "%s/%.2s", h->files_dir, sha) >= (int)sizeof(shard))
 		return -1;
-	snprintf(shard, sizeof(shard), "%s/%.2s", h->files_dir, sha);
 	if ((mkdir(h->files_dir, 0755) != 0 && errno != EEXIST) ||
 	    (mkdir(shard, 0755) != 0 && errno != EEXIST))
 		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.part", dst);
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -1;
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0)
-		goto done;
-	pb_sha256_init(&hs);
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		pb_sha256_update(&hs, buf, (size_t)n);
-		if (write(out, buf, (size_t)n) != n)
-			goto done;
-		*size += n;
-	}
-	if (n < 0 || fsync(out) != 0)
-		goto done;
-	pb_sha256_final_hex(&hs, got);
-	if (strcmp(got, sha) != 0) {
-		fprintf(stderr, "pb-hub: %s has SHA-256 %s, manifest says %s\n", src, got, sha);
-		goto done;
-	}
-	if (rename(tmp, dst) != 0)
-		goto done;
-	rc = 0;
-done:
-	if (out >= 0)
-		close(out);
-	close(in);
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
+	rc = pb_carry_copy(src, shard, sha, sha, size);
+	if (rc == -2)
+		fprintf(stderr, "pb-hub: %s does not have the SHA-256 its manifest says (%s)\n",
+			src, sha);
+	return rc == 0 ? 0 : -1;
 }
 
 int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv)

@@ -2,8 +2,8 @@
  *
  * Stateless HTTP front (libmicrohttpd) over one PostgreSQL database
  * (libpq); any number of pb-hub processes may serve the same database.
- * Links only pb_proto, pb_hash, pb_range, pb_manifest, pb_mime, pb_log and
- * pb_sandbox of firmware/lib. */
+ * Links only pb_proto, pb_hash, pb_range, pb_manifest, pb_mime, pb_log,
+ * pb_sandbox and pb_carry of firmware/lib. */
 #ifndef PB_HUB_H
 #define PB_HUB_H
 
@@ -99,6 +99,11 @@ struct hub {
 	size_t body_budget;              /* bytes of bodies held at once (-M) */
 	size_t body_held;                /* taken from it now (atomic) */
 	unsigned addr_connections;       /* per client address (-A), 0: no limit */
+
+	/* -k: the hub's own Ed25519 key, signing the acknowledgements carried
+	 * back on USB sticks; its public half is given to boxes at enrolment */
+	int has_sign_key;
+	unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
 };
 
 /* One HTTP request. */
@@ -196,6 +201,23 @@ enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size
  * once the signature is good (else it is left alone). */
 enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq);
+
+/* Steps 4 to 7 of an upload (docs/sync-protocol.md §4) for a batch whose
+ * box and signature were checked: the same for HTTP and a USB stick.
+ * out->acked is the box's highest stored seq where known (else -1);
+ * out->refused (json_decref it) on success. */
+struct hub_ingest_result {
+	int64_t acked;
+	size_t stored, duplicates;
+	json_t *refused;
+};
+enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
+				   struct hub_ingest_result *out, char *why, size_t whylen);
+
+/* carry.c: pb-hub import DIR, batches carried on a USB stick (§10), and
+ * export-content DIR --centre ID, modules carried back. */
+int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Handlers. */
 enum MHD_Result hub_enrol(struct hub_req *r);

@@ -85,7 +85,14 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 	pb_notice("box %s enrolled for centre %s", box, out);
 	{
 		json_t *a = json_pack("{ss ss}", "box_id", box, "centre_id", out);
-		char *text = json_dumps(a, JSON_COMPACT);
+		char *text, hk[PB_PROTO_PK_HEX_LEN + 1];
+
+		/* the key the box will trust for acknowledgements on a stick */
+		if (r->hub->has_sign_key) {
+			pb_proto_public_hex(r->hub->sign_sk, hk);
+			json_object_set_new(a, "hub_key", json_string(hk));
+		}
+		text = json_dumps(a, JSON_COMPACT);
 		ret = hub_json(r, MHD_HTTP_OK, text != NULL ? text : "{}");
 		free(text);
 		json_decref(a);
@@ -372,39 +379,25 @@ static enum MHD_Result answer_ok(struct hub_req *r, int64_t acked, size_t stored
 	return ret;
 }
 
-enum MHD_Result hub_ingest(struct hub_req *r)
+enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
+				   struct hub_ingest_result *out, char *why, size_t whylen)
 {
-	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
 	struct pb_proto_batch b;
-	char why[256] = "", last_hash[PB_SHA256_HEX_LEN + 1], lo[24], hi[24];
+	char last_hash[PB_SHA256_HEX_LEN + 1], lo[24], hi[24];
 	const char *params[3];
-	PGconn *pg = NULL;
 	PGresult *res = NULL;
-	int64_t last_seq = -1;
+	int64_t last_seq;
 	size_t first_new, stored = 0;
 	enum pb_proto_err e;
-	enum MHD_Result ret;
 	const struct pb_proto_record *conflict = NULL;
 	char conflict_hash[PB_SHA256_HEX_LEN + 1];
 	json_t *refused = NULL;
 
 	memset(&b, 0, sizeof(b));
-	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
-		return hub_error(r, hub_auth_refused(r, PB_PROTO_UNKNOWN_BOX), -1,
-				 "no or bad " PB_PROTO_HDR_BOX);
-	if (r->body == NULL || r->body_len == 0)
-		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
-	pg = hub_db_get(r->hub);
-	if (pg == NULL)
-		return hub_unavailable(r);
-
-	/* 2 and 3: the box and its signature over the exact body. */
-	e = hub_auth_body(r, pg, box, &last_seq);
-	if (e != PB_PROTO_OK)
-		goto fail;
-
+	memset(out, 0, sizeof(*out));
+	out->acked = -1;
 	/* 4 and 5: shape, box id, consecutive seqs, hashes, inner chain. */
-	e = pb_proto_batch_parse(r->body, r->body_len, box, &b, why, sizeof(why));
+	e = pb_proto_batch_parse(body, len, box, &b, why, whylen);
 	if (e != PB_PROTO_OK)
 		goto fail;
 
@@ -418,6 +411,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "ingest: lock") != 0 || PQntuples(res) != 1)
 		goto fail_tx;
 	last_seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->acked = last_seq;
 	snprintf(last_hash, sizeof(last_hash), "%s", PQgetvalue(res, 0, 1));
 	if (PQgetvalue(res, 0, 2)[0] == 't') {
 		e = PB_PROTO_REVOKED;
@@ -427,7 +421,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	res = NULL;
 
 	if (b.records[0].seq > last_seq + 1) {
-		snprintf(why, sizeof(why), "batch starts at %" PRId64 ", hub holds up to %" PRId64,
+		snprintf(why, whylen, "batch starts at %" PRId64 ", hub holds up to %" PRId64,
 			 b.records[0].seq, last_seq);
 		e = PB_PROTO_GAP;
 		goto fail_tx;
@@ -459,7 +453,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 		PQclear(res);
 		res = NULL;
 		if (conflict != NULL) {
-			snprintf(why, sizeof(why), "seq %" PRId64 " is stored with hash %.12s…, "
+			snprintf(why, whylen, "seq %" PRId64 " is stored with hash %.12s…, "
 				 "offered %.12s…", conflict->seq, conflict_hash, conflict->hash);
 			e = PB_PROTO_CONFLICT;
 			goto fail_tx;
@@ -468,7 +462,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	first_new = (size_t)(last_seq + 1 - b.records[0].seq);
 	if (first_new < b.n) {
 		if (strcmp(b.records[first_new].prev_hash, last_hash) != 0) {
-			snprintf(why, sizeof(why), "seq %" PRId64 " does not follow the stored hash",
+			snprintf(why, whylen, "seq %" PRId64 " does not follow the stored hash",
 				 b.records[first_new].seq);
 			e = PB_PROTO_BROKEN_CHAIN;
 			goto fail_tx;
@@ -499,16 +493,17 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	refused = refused_list(pg, box, lo, hi);
 	if (refused == NULL || hub_db_exec(pg, "COMMIT") != 0)
 		goto fail_tx;
-	hub_db_put(r->hub, pg);
 	if (stored > 0)
 		pb_info("box %s: stored %zu, now at %" PRId64, box, stored, last_seq);
 	if (json_array_size(refused) > 0)
 		pb_warn("box %s: %zu records of seq %s..%s kept but refused (ids in use)", box,
 			json_array_size(refused), lo, hi);
-	ret = answer_ok(r, last_seq, stored, b.n - stored, refused);
-	json_decref(refused);
+	out->acked = last_seq;
+	out->stored = stored;
+	out->duplicates = b.n - stored;
+	out->refused = refused;
 	pb_proto_batch_free(&b);
-	return ret;
+	return PB_PROTO_OK;
 fail_tx:
 	PQclear(res);
 	res = NULL;
@@ -518,8 +513,40 @@ fail_tx:
 		save_conflict(pg, box, conflict, conflict_hash);
 fail:
 	PQclear(res);
-	hub_db_put(r->hub, pg);
-	ret = hub_error(r, e, last_seq, why);
 	pb_proto_batch_free(&b);
+	return e;
+}
+
+enum MHD_Result hub_ingest(struct hub_req *r)
+{
+	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
+	struct hub_ingest_result got;
+	char why[256] = "";
+	PGconn *pg = NULL;
+	int64_t last_seq = -1;
+	enum pb_proto_err e;
+	enum MHD_Result ret;
+
+	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
+		return hub_error(r, hub_auth_refused(r, PB_PROTO_UNKNOWN_BOX), -1,
+				 "no or bad " PB_PROTO_HDR_BOX);
+	if (r->body == NULL || r->body_len == 0)
+		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
+	pg = hub_db_get(r->hub);
+	if (pg == NULL)
+		return hub_unavailable(r);
+
+	/* 2 and 3: the box and its signature over the exact body. */
+	e = hub_auth_body(r, pg, box, &last_seq);
+	if (e == PB_PROTO_OK) {
+		e = hub_ingest_batch(pg, box, r->body, r->body_len, &got, why, sizeof(why));
+		if (got.acked >= 0)
+			last_seq = got.acked;
+	}
+	hub_db_put(r->hub, pg);
+	if (e != PB_PROTO_OK)
+		return hub_error(r, e, last_seq, why);
+	ret = answer_ok(r, got.acked, got.stored, got.duplicates, got.refused);
+	json_decref(got.refused);
 	return ret;
 }

@@ -1,7 +1,7 @@
 /* pb-hub: the upstream reference server for Pusat Belajar boxes.
  *
  *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]
- *          [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-n] [VERB …]
+ *          [-k HUB.key] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-n] [VERB …]
  *
  * Without a verb it serves HTTP; verbs do the office's work on the same
  * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
@@ -19,13 +19,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
-		"              [-C CERT.pem -K KEY.pem] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]…\n"
-		"              [-M MIB] [-A N] [-n] [VERB]\n"
+		"              [-C CERT.pem -K KEY.pem] [-k HUB.key] [-u USER] [-S]\n"
+		"              [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
 		"  -t N          worker threads and database connections (default %d)\n"
 		"  -C, -K        serve HTTPS with this certificate chain and key (PEM)\n"
+		"  -k FILE       the hub's Ed25519 key (made when missing): signs the\n"
+		"                acknowledgements import writes; boxes learn it at enrolment\n"
 		"  -u USER       started as root: listen, read the key, then serve as USER\n"
 		"                (pb-hub never serves as root)\n"
 		"  -S            serve without the seccomp filter (debugging, valgrind)\n"
@@ -51,6 +53,10 @@ static void usage(FILE *f)
 		"  export learning [--centre ID] [--session ID] [--nuptk N] [--module ID]\n"
 		"                                   scored test attempts per teacher, CSV\n"
 		"  verify [BOX_ID]                    recompute stored hash chains\n"
+		"  import DIR                         (with -k) boxes' batches from a USB stick;\n"
+		"                                     writes each box's signed acknowledgement\n"
+		"  export-content DIR --centre ID     the centre's modules as a folder for\n"
+		"                                     pbctl content import DIR\n"
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
@@ -119,9 +125,9 @@ int main(int argc, char **argv)
 	h.body_budget = (size_t)HUB_BODY_BUDGET_MIB_DEFAULT << 20;
 	h.addr_connections = HUB_ADDR_CONNECTIONS_DEFAULT;
 	hub_rate_defaults(&h);
-	const char *cert_path = NULL, *key_path = NULL;
+	const char *cert_path = NULL, *key_path = NULL, *sign_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:L:M:A:u:SnhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:k:L:M:A:u:SnhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -180,6 +186,7 @@ int main(int argc, char **argv)
 			break;
 		case 'C': cert_path = optarg; break;
 		case 'K': key_path = optarg; break;
+		case 'k': sign_path = optarg; break;
 		case 'u': h.run_user = optarg; break;
 		case 'S': h.no_seccomp = 1; break;
 		case 'n': check = 1; break;
@@ -207,6 +214,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pb-hub: libsodium cannot start\n");
 		rc = 1;
 		goto out_tls;
+	}
+	/* read before serve drops privileges: made when missing */
+	if (sign_path != NULL) {
+		int made = 0;
+
+		if (pb_proto_key_load_or_create(sign_path, h.sign_sk, &made) != 0) {
+			fprintf(stderr, "pb-hub: -k %s: %s\n", sign_path, strerror(errno));
+			goto out_tls;
+		}
+		h.has_sign_key = 1;
+		if (made)
+			pb_notice("made the hub's signing key %s", sign_path);
 	}
 	if (h.conninfo[0] == '\0') {
 		fprintf(stderr, "pb-hub: no database: give -d CONNINFO or set PB_HUB_DB\n");
@@ -273,6 +292,10 @@ int main(int argc, char **argv)
 		rc = hub_cmd_boxes(pg, argc, argv);
 	else if (strcmp(verb, "conflicts") == 0)
 		rc = hub_cmd_conflicts(pg, argc, argv);
+	else if (strcmp(verb, "import") == 0)
+		rc = hub_cmd_import(&h, pg, argc, argv);
+	else if (strcmp(verb, "export-content") == 0)
+		rc = hub_cmd_export_content(&h, pg, argc, argv);
 	else if (strcmp(verb, "office-token") == 0)
 		rc = hub_cmd_office_token(pg, argc, argv);
 	else {
@@ -287,5 +310,6 @@ out_tls:
 		sodium_memzero(h.tls_key, strlen(h.tls_key));
 	free(h.tls_cert);
 	free(h.tls_key);
+	sodium_memzero(h.sign_sk, sizeof(h.sign_sk));
 	return rc;
 }

@@ -328,3 +328,20 @@ class SimBox:
                 break
             time.sleep(0.1)
         assert r.status == 200, text
+
+
+def publish_module(hub, tmpdir, module_id, size, centre=None):
+    """The office publishes a module with one file of random bytes (for
+    one centre, or for all); returns the file's SHA-256."""
+    mod = os.path.join(tmpdir, module_id)
+    os.makedirs(mod)
+    data = os.urandom(size)
+    with open(os.path.join(mod, "video.mp4"), "wb") as f:
+        f.write(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(mod, "manifest.json"), "w") as f:
+        json.dump({"format": 1, "modules": [{"id": module_id, "title": "Pecahan", "kk": "A",
+                   "subject": "Matematika", "level": "SD",
+                   "files": [{"path": "video.mp4", "sha256": sha}]}]}, f)
+    hub.cli("catalogue", "add", mod, *(["--centre", centre] if centre else []))
+    return sha

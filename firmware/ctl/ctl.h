@@ -38,6 +38,8 @@ int cmd_clock(struct pb_ctl *c, int argc, char **argv);
 int cmd_sync(struct pb_ctl *c, int argc, char **argv);
 int cmd_enrol(struct pb_ctl *c, int argc, char **argv);
 int cmd_outbox(struct pb_ctl *c, int argc, char **argv);
+/* carry.c: pbctl outbox export DIR | import-ack DIR (a USB stick). */
+int ctl_outbox_carry(struct pb_ctl *c, int argc, char **argv);
 int cmd_purge(struct pb_ctl *c, int argc, char **argv);
 int cmd_firstboot(struct pb_ctl *c, int argc, char **argv);
 int cmd_data(struct pb_ctl *c, int argc, char **argv);

@@ -1,4 +1,4 @@
-/* pbctl outbox add|verify|list and pbctl purge. */
+/* pbctl outbox add|verify (export|import-ack: carry.c) and pbctl purge. */
 #include "ctl.h"
 
 #include "pb_clock.h"
@@ -78,6 +78,8 @@ int cmd_outbox(struct pb_ctl *c, int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return outbox_add(c, argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "import-ack") == 0))
+		return ctl_outbox_carry(c, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
 		if (pb_outbox_verify(c->db, &bad) != 0) {
 			printf("chain BROKEN at seq %" PRId64 "\n", bad);
@@ -86,7 +88,8 @@ int cmd_outbox(struct pb_ctl *c, int argc, char **argv)
 		printf("chain OK\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: pbctl outbox add TYPE JSON [COUNT] | verify\n");
+	fprintf(stderr, "usage: pbctl outbox add TYPE JSON [COUNT] | verify | export DIR | "
+		"import-ack DIR\n");
 	return 2;
 }
 

@@ -152,6 +152,7 @@ int cmd_enrol(struct pb_ctl *c, int argc, char **argv)
 		goto out;
 	}
 	if (pb_db_meta_set(c->db, "sync.centre", centre) != 0 ||
+	    (hc.hub_key[0] != '\0' && pb_db_meta_set(c->db, "sync.hub_key", hc.hub_key) != 0) ||
 	    pb_db_meta_set(c->db, "sync.enrolled", "1") != 0)
 		goto out;
 	printf("terdaftar / enrolled: box %s, centre %s\n", box_id, centre);

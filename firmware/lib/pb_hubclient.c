@@ -394,7 +394,13 @@ int pb_hubc_enrol(struct pb_hubc *c, const char *token, char *centre_out, size_t
 	st = pb_hubc_post(c, "/v1/enrol", "application/json", body, strlen(body), NULL, &ans);
 	free(body);
 	if (st == 200 && json_is_string(json_object_get(ans, "centre_id"))) {
+		const char *hk = json_string_value(json_object_get(ans, "hub_key"));
+
 		snprintf(centre_out, clen, "%s", json_string_value(json_object_get(ans, "centre_id")));
+		c->hub_key[0] = '\0';
+		if (hk != NULL && strlen(hk) == PB_PROTO_PK_HEX_LEN &&
+		    pb_hex_valid(hk, PB_PROTO_PK_HEX_LEN))
+			memcpy(c->hub_key, hk, PB_PROTO_PK_HEX_LEN + 1);
 		rc = 0;
 	} else if (st > 0) {
 		pb_hubc_answer_error(c, st, ans);

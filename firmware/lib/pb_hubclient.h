@@ -36,6 +36,8 @@ struct pb_hubc {
 	long status;                   /* HTTP status of the last request */
 	unsigned retry_after_s;        /* its Retry-After in seconds, 0: none */
 	char err[PB_HUBC_ERR_LEN];     /* plain words when a request failed */
+	char hub_key[PB_PROTO_PK_HEX_LEN + 1];  /* the hub's signing key from its
+					 * enrolment answer, "" when it has none */
 	uint64_t bytes_up, bytes_down; /* running totals */
 };
 
@@ -67,7 +69,8 @@ long pb_hubc_get_json(struct pb_hubc *c, const char *path, const char *query,
 long pb_hubc_get_file(struct pb_hubc *c, const char *path, int fd, uint64_t offset,
 		      uint64_t max_bytes, uint64_t *got);
 
-/* Enrol with a one-time token. 0 enrolled (centre_out set), -1 with
+/* Enrol with a one-time token. 0 enrolled (centre_out set, and c->hub_key
+ * when the hub signs acknowledgements, §10), -1 with
  * c->err (and *refused = 1 when the hub said no, 0 when it was not reached). */
 int pb_hubc_enrol(struct pb_hubc *c, const char *token, char *centre_out, size_t clen,
 		  int *refused);

@@ -3,6 +3,7 @@
 #include "pb_proto.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int pb_box_id(sqlite3 *db, char *out, size_t len)
@@ -199,4 +200,112 @@ out:
 	if (rc != 0)
 		pb_db_rollback(db);
 	return rc;
+}
+
+void pb_outbox_loaded_free(struct pb_outbox_loaded *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->payloads[i]);
+	free(l->payloads);
+	free(l->r);
+	memset(l, 0, sizeof(*l));
+}
+
+static void col(char *dst, size_t size, sqlite3_stmt *st, int c)
+{
+	const unsigned char *v = sqlite3_column_text(st, c);
+
+	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
+}
+
+int pb_outbox_load(sqlite3 *db, int64_t after, size_t max, struct pb_outbox_loaded *l)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	memset(l, 0, sizeof(*l));
+	l->r = calloc(max, sizeof(*l->r));
+	l->payloads = calloc(max, sizeof(*l->payloads));
+	if (l->r == NULL || l->payloads == NULL)
+		goto out;
+	if (sqlite3_prepare_v2(db,
+		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
+		"prev_hash, hash FROM outbox WHERE seq > CASE WHEN ?2 >= 0 THEN ?2 ELSE "
+		"(SELECT min(seq) - 1 FROM outbox WHERE acked = 0) END ORDER BY seq LIMIT ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 2, after);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pb_proto_record *r = &l->r[l->n];
+		const unsigned char *p = sqlite3_column_text(st, 3);
+
+		r->seq = sqlite3_column_int64(st, 0);
+		col(r->id, sizeof(r->id), st, 1);
+		col(r->type, sizeof(r->type), st, 2);
+		l->payloads[l->n] = strdup(p != NULL ? (const char *)p : "");
+		if (l->payloads[l->n] == NULL)
+			goto out;
+		r->payload = l->payloads[l->n];
+		r->wall_ms = sqlite3_column_int64(st, 4);
+		col(r->clock_source, sizeof(r->clock_source), st, 5);
+		col(r->boot_id, sizeof(r->boot_id), st, 6);
+		r->mono_ms = sqlite3_column_int64(st, 7);
+		col(r->prev_hash, sizeof(r->prev_hash), st, 8);
+		col(r->hash, sizeof(r->hash), st, 9);
+		l->n++;
+	}
+	rc = step == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum pb_outbox_ack pb_outbox_ack_forward(sqlite3 *db, int64_t acked, const char *hash,
+					 int64_t wall_ms, int64_t *marked)
+{
+	sqlite3_stmt *q = NULL, *u = NULL;
+	enum pb_outbox_ack res = PB_OUTBOX_ACK_ERROR;
+	const unsigned char *stored;
+	int step;
+
+	*marked = 0;
+	if (pb_db_begin(db) != 0)
+		return PB_OUTBOX_ACK_ERROR;
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM outbox WHERE seq = ?1", -1, &q, NULL)
+	    != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
+			       "WHERE seq <= ?1 AND acked = 0", -1, &u, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(q, 1, acked);
+	step = sqlite3_step(q);
+	if (step == SQLITE_DONE) {
+		res = PB_OUTBOX_ACK_UNKNOWN;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	stored = sqlite3_column_text(q, 0);
+	if (stored == NULL || strcmp((const char *)stored, hash) != 0) {
+		res = PB_OUTBOX_ACK_OTHER;
+		goto out;
+	}
+	sqlite3_bind_int64(u, 1, acked);
+	sqlite3_bind_int64(u, 2, wall_ms);
+	if (sqlite3_step(u) != SQLITE_DONE)
+		goto out;
+	*marked = sqlite3_changes(db);
+	res = *marked > 0 ? PB_OUTBOX_ACK_DONE : PB_OUTBOX_ACK_ALREADY;
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	if (res == PB_OUTBOX_ACK_DONE || res == PB_OUTBOX_ACK_ALREADY) {
+		if (pb_db_commit(db) != 0)
+			res = PB_OUTBOX_ACK_ERROR;
+	}
+	if (res != PB_OUTBOX_ACK_DONE && res != PB_OUTBOX_ACK_ALREADY)
+		pb_db_rollback(db);
+	return res;
 }

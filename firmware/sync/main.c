@@ -221,8 +221,9 @@ static int run(struct pb_sync *s, int once)
 	while (!stop_flag) {
 		sync_health(s, 0);          /* hourly, also while offline */
 		if (!s->loopback_hub && !read_routes(sig)) {
-			sync_set_state(s, "offline");
+			/* the reason first: whoever sees the state finds it */
 			sync_set_error(s, "no backhaul: no default route");
+			sync_set_state(s, "offline");
 			if (once)
 				return 1;
 			wait_for(s, PB_SYNC_ROUTE_POLL_S, 0);
@@ -230,9 +231,9 @@ static int run(struct pb_sync *s, int once)
 		}
 		if (pb_hubc_probe(&s->hc) != 0) {
 			char words[PB_HUBC_ERR_LEN + 32];
-			sync_set_state(s, "offline");
 			snprintf(words, sizeof(words), "offline: %s", s->hc.err);
 			sync_set_error(s, words);
+			sync_set_state(s, "offline");
 			if (once)
 				return 1;
 			backoff = next_backoff(backoff, s->cfg.sync_backoff_max_s);

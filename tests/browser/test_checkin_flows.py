@@ -198,3 +198,46 @@ def test_errors_sit_next_to_their_field(browser):
     finally:
         set_viewport(d, 360, 740)
         box.close()
+
+
+def in_view(d, id_):
+    """The element lies wholly on the screen as it stands (no scrolling)."""
+    return d.execute_script(
+        "var r = document.getElementById(arguments[0]).getBoundingClientRect();"
+        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight"
+        " && r.left >= 0 && r.right <= document.documentElement.clientWidth;", id_)
+
+
+def test_sign_in_window_keeps_each_steps_action_in_view(browser):
+    """In the phone's Wi-Fi sign-in window (its banner shown) at 360x640,
+    "Lanjut" and then "Hadir" are on the screen without scrolling, and the
+    banner names the address it asks for right after asking."""
+    from test_portal_window import WEBVIEW_UA
+    d = browser
+    box, st = started_box(FAST)
+    ua = d.execute_script("return navigator.userAgent")
+    try:
+        sid = st.create_session()
+        st.roster(sid, roster_csv(2))
+        d.delete_all_cookies()
+        d.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": WEBVIEW_UA})
+        open_page(d, box)
+        d.execute_script("window.localStorage.clear()")
+        d.refresh()
+        wait(d, lambda d: visible(d, "nuptk") and visible(d, "pb-portal-banner"), "no banner")
+        banner = d.find_element(By.ID, "pb-portal-banner").text
+        assert banner.endswith("ketik http://belajar.lan"), banner
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-signin-360x640.png"))
+        assert in_view(d, "lookup"), "Lanjut below the fold"
+        audit(d, "check-in in the sign-in window")
+        fill(d, nuptk(0), lambda: st.code(sid))
+        wait(d, lambda d: in_view(d, "submit"), "Hadir below the fold")
+        assert not visible(d, "intro")
+        assert fits(d)
+        d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-signin-confirm-360x640.png"))
+        audit(d, "check-in confirm in the sign-in window", both_languages=False)
+        assert "tercatat hadir" in sign_and_send(d)
+    finally:
+        d.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": ua})
+        set_viewport(d, 360, 740)
+        box.close()

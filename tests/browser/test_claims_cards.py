@@ -3,7 +3,9 @@ first ("Disetujui", "Ditolak — Alasan: …"), never a table cut short; a
 rejected claim offers the form again with its reason; the
 facilitator rejects with the reason typed in the row (no browser prompt);
 an admin sees the queue without decision buttons."""
+import datetime
 import os
+import re
 import sys
 
 from selenium.webdriver.common.by import By
@@ -35,7 +37,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         assert cb.transport(0, 40000).status_code == 201
 
         # the facilitator, on a 360 px phone, rejects the transport with a
-        # reason typed in the row; the daftar nominatif keeps its own scroller
+        # reason typed in the row; the daftar nominatif is cards, nothing scrolls sideways
         set_viewport(d, *PHONE)
         staff_login(d, cb.box, "fasil", PASSWORD)
         d.get(cb.base + "/klaim-staff.html")
@@ -45,7 +47,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         assert_inside(d, d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")[0]
                       .find_elements(By.CSS_SELECTOR, "button"), "first row's decisions")
         assert_inside(d, [d.find_element(By.ID, "bulk-reason")], "bulk reason")
-        assert overflowing(d, ".cl-nominatif .cl-scroll") == []
+        assert overflowing(d) == []
         row = [r for r in d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")
                if "Transport" in r.text][0]
         row.find_element(By.XPATH, ".//button[normalize-space()='Tolak']").click()
@@ -58,7 +60,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
              .is_displayed(), "empty reason accepted")
         assert_inside(d, [field] + field.find_elements(By.XPATH, "ancestor::form//*[self::button"
                       " or contains(@class, 'att-field-error')]"), "inline reject reason")
-        assert overflowing(d, ".cl-nominatif .cl-scroll") == []
+        assert overflowing(d) == []
         field.send_keys("kuitansi tidak terbaca")
         field.submit()
         wait(d, lambda d: any("Transport" in t and "Ditolak" in t for t in queue_rows(d)),
@@ -69,6 +71,26 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         row.find_element(By.XPATH, ".//button[normalize-space()='Setujui']").click()
         wait(d, lambda d: any("Uang harian" in t and "Disetujui" in t for t in queue_rows(d)),
              "approval not shown")
+        # the approved claim in the daftar nominatif: a card, the NUPTK in
+        # groups, each figure under its column's name, all within 360 px
+        wait(d, lambda d: d.find_element(By.ID, "nom-total").text.endswith("150.000"),
+             "nominatif not updated")
+        assert overflowing(d) == []
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+        card = d.find_element(By.CSS_SELECTOR, "#nom-rows tr")
+        assert card.value_of_css_property("display") == "grid"
+        n0 = nuptk(0)
+        assert card.find_element(By.CSS_SELECTOR, ".cl-n-id").text == \
+            "%s %s %s %s" % (n0[:4], n0[4:8], n0[8:12], n0[12:])
+        shown = d.execute_script(
+            "return Array.prototype.map.call(arguments[0].querySelectorAll('td[data-label]'),"
+            " function (c) { return getComputedStyle(c, '::before').content + ' '"
+            " + c.textContent; });", card)
+        assert '"Jumlah" Rp 150.000' in shown and '"Hari" 1' in shown, shown
+        assert d.find_element(By.ID, "nom-total").get_attribute("textContent") == "Rp 150.000"
+        d.execute_script("arguments[0].scrollIntoView()", card)
+        d.save_screenshot(os.path.join(SCREENSHOTS, "claims-nominatif-cards-360.png"))
+        audit(d, "claims staff, nominatif cards", both_languages=False)
         d.find_element(By.ID, "logout").click()
 
         # an admin sees the queue, without decision buttons
@@ -97,6 +119,23 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         assert any(t.startswith("Ditolak \u2014") and "kuitansi tidak terbaca" in t
                    for t in firsts), firsts
         assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows table, table#mine")
+        # the NUPTK in groups of four, days written out in Indonesian
+        n0 = nuptk(0)
+        assert d.find_element(By.ID, "who").text.endswith(
+            "NUPTK %s %s %s %s" % (n0[:4], n0[4:8], n0[8:12], n0[12:]))
+        opt = d.find_element(By.CSS_SELECTOR, "#day option:checked")
+        y, m, dd = (int(x) for x in opt.get_attribute("value").split("-"))
+        long_day = "%s, %d %s %d" % (
+            ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")[
+                datetime.date(y, m, dd).weekday()], dd,
+            ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")[m - 1], y)
+        assert opt.text == "Hari 1 (%s)" % long_day.rsplit(" ", 1)[0], opt.text
+        assert_inside(d, [d.find_element(By.ID, "day")], "day list")
+        whys = [c.text for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-why")]
+        assert whys and all(w.startswith(long_day) for w in whys), whys
+        assert not re.search(r"\d{4}-\d{2}-\d{2}",
+                             d.find_element(By.ID, "mine-rows").text)
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         for c in d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card"):
             assert c.size["width"] <= PHONE[0]

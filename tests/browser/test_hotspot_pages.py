@@ -2,6 +2,7 @@
 the admin Wi-Fi view (phones from a lease file the test writes in dnsmasq's
 format) and the printable poster. Screenshots: build/screenshots/."""
 import os
+import re
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -84,6 +85,21 @@ def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
     first = d.find_element(By.CSS_SELECTOR, "#wifi-phones tr").text
     assert "hp-guru-0" in first and "10.42.0.30" in first and "aa:bb:cc:00:01:00" in first
     assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    # plain Indonesian labels; the technical word only in small print under
+    # them (.wifi-term) or in brackets after the plain words
+    labels = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".wifi-facts dt")]
+    assert labels == ["Nama Wi-Fi\nSSID", "Pemancar\nantarmuka radio",
+                      "Saluran\nkanal, channel", "Muat berapa HP\nkapasitas"], labels
+    plain = d.execute_script(
+        "var m = document.getElementById('main').cloneNode(true),"
+        " t = m.querySelectorAll('.wifi-term, .wifi-mac'), i;"
+        " for (i = 0; i < t.length; i++) t[i].parentNode.removeChild(t[i]);"
+        " document.body.appendChild(m); var s = m.innerText; m.parentNode.removeChild(m);"
+        " return s;")
+    plain = re.sub(r"\([^)]*\)", "", plain)
+    jargon = re.findall(r"(?i)\b(ssid|hostapd|dhcp|chipset|firmware|access point|radio|kanal|"
+                        r"channel|lease)\b|\bMAC\b|\bIP\b", plain)
+    assert jargon == [], (jargon, plain)
     d.save_screenshot(os.path.join(SCREENSHOTS, "admin-wifi.png"))
     assert console_errors(d) == []
     audit(d, "admin-wifi")

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, Boxes, set_viewport, staff_login
+from conftest import PHONE, SCREENSHOTS, Boxes, overflowing, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -139,6 +139,30 @@ def test_teacher_takes_a_pre_test_closes_the_page_and_finishes(browser, tmp_path
         # with dots), not the browser's default "12/5/2026, 7:47:48 PM"
         sent = d.find_element(By.CSS_SELECTOR, "#queue .pb-meta").text
         assert re.search(r"^Kiriman ke-1, \d{1,2}/\d{1,2}/\d{4},? \d{2}\.\d{2}\.\d{2}$", sent), sent
+        # on a 360 px phone the results are cards: nothing scrolls sideways,
+        # each figure under its column's name
+        set_viewport(d, 360, 740)
+        wait(d, lambda d: d.execute_script(
+            "return document.documentElement.scrollWidth") <= 360, "results wider than 360 px")
+        assert overflowing(d) == []
+        shown = ("return Array.prototype.map.call(document.querySelectorAll(arguments[0]),"
+                 " function (c) { var b = getComputedStyle(c, '::before').content;"
+                 " return (b === 'none' ? '' : b + ' ') + c.textContent; });")
+        cells = d.execute_script(shown, "#teacher-rows tr:first-child td")
+        assert cells[0] == "Guru Nomor 0" and cells[1] == MODULE, cells
+        assert cells[2] == '"Tes awal" 100', cells
+        ws = d.execute_script(shown, "#worksheet-rows tr:first-child td")
+        assert ws[1] == '"Menunggu" 1', ws
+        assert d.find_element(By.CSS_SELECTOR, "#teacher-rows tr").value_of_css_property(
+            "display") == "grid"
+        assert d.find_element(By.CSS_SELECTOR, "#teacher-rows td").value_of_css_property(
+            "border-top-width") == "0px"
+        assert not d.find_element(By.CSS_SELECTOR, "#teachers thead").is_displayed() or \
+            d.find_element(By.CSS_SELECTOR, "#teachers thead").size["width"] <= 1
+        d.save_screenshot(os.path.join(SCREENSHOTS, "learning-results-360.png"))
+        audit(d, "learning results, 360 px cards", both_languages=False)
+        set_viewport(d, 1024, 768, mobile=False)
+        assert d.execute_script(shown, "#teacher-rows tr:first-child td")[2] == "100"
         d.find_element(By.CSS_SELECTOR, "#queue input[type=number]").send_keys("70")
         d.find_element(By.CSS_SELECTOR, "#queue textarea").send_keys("Tambahkan gambar.")
         d.find_element(By.CSS_SELECTOR, "#queue button[data-status='revise']").click()

@@ -247,6 +247,11 @@ def test_module_view(browser, demo_box):
         " Array.prototype.map.call(t.cues, function (c) { return c.text; }) : null;"),
         "captions did not load in the player")
     assert len(cues) == r.text.count("-->") and cues[0].startswith("Selamat datang")
+    # ... and belong to the video: no card of their own among the files
+    names = [h.text for h in d.find_elements(By.CSS_SELECTOR, "#module-view .pb-file-name")]
+    assert vtt["name"] not in names and video["name"] in names, names
+    assert not d.find_elements(By.CSS_SELECTOR, "#module-view .pb-file-captions")
+    assert len(names) == len(m["files"]) - 1
 
     pdf = by_kind["application/pdf"]
     opens = [a.get_attribute("href") for a in
@@ -261,8 +266,9 @@ def test_module_view(browser, demo_box):
          .get_attribute("textContent") == want, "worksheet text not shown")
 
     downloads = d.find_elements(By.CSS_SELECTOR, "#module-view a.pb-download")
-    assert len(downloads) == len(m["files"])
-    for a, f in zip(downloads, m["files"]):
+    cards = [f for f in m["files"] if f is not vtt]       # the captions go with the video
+    assert len(downloads) == len(cards)
+    for a, f in zip(downloads, cards):
         href = a.get_attribute("href")
         assert "download=1" in urlparse(href).query
         assert a.text.startswith("Unduh ke HP (") and a.text.endswith(")")

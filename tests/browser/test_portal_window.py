@@ -40,6 +40,13 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
         assert links and not set(links) & set(STAFF_PAGES), links
         staff = d.find_element(By.ID, "pb-staff-link")
         assert staff.text == "Masuk petugas" and staff.get_attribute("pathname") == "/staff.html"
+        # Lanjut: the message points down to the address, which is below it
+        d.find_element(By.ID, "accept").click()
+        WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "portal-done").is_displayed())
+        assert "alamat di bawah ini" in d.find_element(By.ID, "portal-done").text
+        assert d.execute_script(
+            "return document.getElementById('portal-url').getBoundingClientRect().top >"
+            " document.getElementById('portal-done').getBoundingClientRect().bottom")
         # the staff pages carry the staff menu
         d.get(box.base + "/klaim-staff.html")
         WebDriverWait(d, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pb-nav a"))

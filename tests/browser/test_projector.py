@@ -73,6 +73,26 @@ def test_projector_code_qr_and_lock(browser):
         assert "/checkin.html" in d.find_element(By.ID, "p-url").text
         d.save_screenshot(os.path.join(SCREENSHOTS, "projector-1280.png"))
         audit(d, "projector")
+        # on a 360 px phone the address breaks between host and path, each whole
+        set_viewport(d, 360, 640)
+        d.get(box.base + f"/proyektor.html?s={sid}")
+        wait(d, lambda d: d.find_elements(By.ID, "p-url-path"), "no address")
+        parts = d.execute_script("""
+            var lh = parseFloat(getComputedStyle(document.getElementById('p-url')).lineHeight)
+                     || 1.5 * parseFloat(getComputedStyle(document.getElementById('p-url')).fontSize);
+            return ['p-url-host', 'p-url-path'].map(function (id) {
+                var r = document.getElementById(id).getBoundingClientRect();
+                return [document.getElementById(id).textContent, r.height / lh, r.left, r.right];
+            });""")
+        w = d.execute_script("return document.documentElement.clientWidth")
+        for text, lines, left, right in parts:
+            assert lines < 1.5 and left >= 0 and right <= w, (text, lines, left, right, w)
+        assert "".join(p[0] for p in parts) == d.find_element(By.ID, "p-url").text.replace("\n", "")
+        assert parts[1][0] == "/checkin.html"
+        d.save_screenshot(os.path.join(SCREENSHOTS, "projector-360.png"))
+        set_viewport(d, 1280, 720, mobile=False)
+        d.get(box.base + f"/proyektor.html?s={sid}")
+        wait(d, lambda d: d.find_element(By.ID, "p-code").text, "no code shown")
         # the day is locked: the code stops
         assert api.post(f"/api/v1/sessions/{sid}/lock").status_code == 200
         assert api.get(f"/api/v1/sessions/{sid}/code").json() == {

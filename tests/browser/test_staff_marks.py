@@ -156,7 +156,36 @@ def test_sittings_chosen_on_the_day_view(browser):
 
         # a session with sittings from the page's form; a line it cannot read is said
         d.find_element(By.CSS_SELECTOR, "#create summary").click()
+        # an empty form: Indonesian messages under each wrong field, the
+        # first focused, nothing sent (no browser bubbles: novalidate)
+        before = len(api.get("/api/v1/sessions").json()["sessions"])
+        days = d.find_element(By.ID, "c-days")
+        days.clear()
+        days.send_keys("0")
+        d.execute_script("document.getElementById('c-start').value = ''")
+        d.find_element(By.CSS_SELECTOR, "#create-form button[type=submit]").click()
+        wait(d, lambda d: d.find_element(By.ID, "c-title-error").is_displayed(), "no title error")
+        want = {"c-title": "Isi judul kegiatan.", "c-start": "Isi tanggal mulai.",
+                "c-days": "Jumlah hari: angka 1 sampai 60."}
+        for f, text in want.items():
+            e = d.find_element(By.ID, f)
+            assert d.find_element(By.ID, f + "-error").text == text
+            assert e.get_attribute("aria-invalid") == "true", f
+            assert f + "-error" in e.get_attribute("aria-describedby").split()
+        assert not d.find_element(By.ID, "c-jp-error").is_displayed()
+        assert d.find_element(By.ID, "c-jp").get_attribute("aria-invalid") is None
+        assert d.switch_to.active_element.get_attribute("id") == "c-title"
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+        d.save_screenshot(os.path.join(SCREENSHOTS, "staff-create-errors-360.png"))
+        audit(d, "new session, field errors", both_languages=False)
+        days.clear()
+        days.send_keys("1")
         d.find_element(By.ID, "c-title").send_keys("Diklat Dua Sesi")
+        d.find_element(By.CSS_SELECTOR, "#create-form button[type=submit]").click()
+        wait(d, lambda d: not d.find_element(By.ID, "c-title-error").is_displayed(), "kept")
+        assert d.switch_to.active_element.get_attribute("id") == "c-start"
+        assert d.find_element(By.ID, "c-days").get_attribute("aria-invalid") is None
+        assert len(api.get("/api/v1/sessions").json()["sessions"]) == before
         d.execute_script("document.getElementById('c-start').value = arguments[0]",
                          time.strftime("%Y-%m-%d"))
         box_ = d.find_element(By.ID, "c-sittings")

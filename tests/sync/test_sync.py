@@ -11,25 +11,8 @@ import subprocess
 import threading
 import time
 
-from pbhub import Sync, box_counts, box_meta, sync_section, wait_for
+from pbhub import Sync, box_counts, box_meta, publish_module, sync_section, wait_for
 from pbtest import Daemon, copy_for_user, user_folder
-
-
-def publish_module(hub, tmpdir, module_id, size):
-    """The office publishes a module with one file of random bytes;
-    returns the file's SHA-256."""
-    mod = os.path.join(tmpdir, module_id)
-    os.makedirs(mod)
-    data = os.urandom(size)
-    with open(os.path.join(mod, "video.mp4"), "wb") as f:
-        f.write(data)
-    sha = hashlib.sha256(data).hexdigest()
-    with open(os.path.join(mod, "manifest.json"), "w") as f:
-        json.dump({"format": 1, "modules": [{"id": module_id, "title": "Pecahan", "kk": "A",
-                   "subject": "Matematika", "level": "SD",
-                   "files": [{"path": "video.mp4", "sha256": sha}]}]}, f)
-    hub.cli("catalogue", "add", mod)
-    return sha
 
 
 def enrolled_box(boxes, hub, extra="", token=True):

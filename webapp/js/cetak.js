@@ -64,10 +64,7 @@
 		return s.slice(0, 8) + " " + s.slice(8, 14) + " " + s.slice(14, 15) + " " + s.slice(15);
 	}
 
-	/* NUPTK (16 digits) in groups of four, as read aloud */
-	function nuptkText(s) {
-		return /^[0-9]{16}$/.test(s || "") ? s.replace(/(\d{4})(?=\d)/g, "$1 ") : (s || "");
-	}
+	var nuptkText = PB.nuptkText;
 
 	/* NPWP of 15 digits as on the card: 01.234.567.8-901.015 (16-digit ones are a NIK) */
 	function npwpText(s) {

@@ -76,6 +76,7 @@
 		PB.show(PB.$("step-id"), name === "id");
 		PB.show(PB.$("step-confirm"), name === "confirm");
 		PB.show(PB.$("step-done"), name === "done");
+		PB.show(PB.$("intro"), name === "id");
 		PB.show(PB.$("remembered"), name === "id" && !!me());
 	}
 
@@ -138,6 +139,10 @@
 			pad.clear();
 			step("confirm");
 			PB.$("confirm-heading").focus();
+			/* the step from its heading down, so "Hadir" is in view on a
+			 * 360x640 phone even under the sign-in window's banner */
+			if (PB.$("confirm-heading").scrollIntoView)
+				PB.$("confirm-heading").scrollIntoView(true);
 		});
 	}
 

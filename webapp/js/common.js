@@ -29,6 +29,12 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
+ *   PB.staffMenu(on)          the staff menu's staff-only entries shown
+ *                             (logged in) or hidden; init sets it from
+ *                             /api/v1/me on pages with that menu, the pages
+ *                             call it again on login and logout. Under
+ *                             600 px the staff menu is one "Menu" button
+ *                             (#pb-menu-btn, aria-expanded) opening the list.
  *
  * Server calls
  *   PB.api(method, url, body, function (err, data, status) {...})
@@ -50,6 +56,10 @@
  *   PB.esc(s)                 HTML-escaped string, for the rare case a page
  *                             must build markup
  *   PB.size(bytes)            "955 B", "89 KB", "12,3 MB" in the language
+ *   PB.dateTime(ms)           a moment, PB.day("2026-12-05") a day written
+ *                             out ("Sabtu, 5 Desember 2026") in the language
+ *   PB.nuptkText(n)           a NUPTK in groups of four; PB.personLabel(n,
+ *                             full) "NUPTK 3200 … 0000" or "No Peserta X"
  *   PB.title(text)            document title "text — Pusat Belajar"
  *   PB.store.get(k)/set(k,v)  localStorage that never throws
  *
@@ -124,6 +134,20 @@ var PB = (function () {
 	 * it: "5/12/2026, 19.47.48" in Indonesian, 24-hour in English too. */
 	PB.dateTime = function (ms) {
 		return new Date(ms).toLocaleString(PB.lang === "id" ? "id-ID" : "en-GB");
+	};
+	/* A day as the box sends it (YYYY-MM-DD) written out in the page's
+	 * language: "Sabtu, 5 Desember 2026", "Saturday, 5 December 2026"
+	 * (without the year when noYear, for a narrow list); anything else as
+	 * it came. */
+	PB.day = function (ymd, noYear) {
+		var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || ""), o;
+		if (!m)
+			return ymd || "";
+		o = {weekday: "long", day: "numeric", month: "long", timeZone: "UTC"};
+		if (!noYear)
+			o.year = "numeric";
+		return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).toLocaleDateString(
+			PB.lang === "id" ? "id-ID" : "en-GB", o);
 	};
 
 	/* ---- DOM ---- */
@@ -214,8 +238,13 @@ var PB = (function () {
 	/* How a teacher's identity reads: "NUPTK 3273 … 0005" or "No Peserta X". */
 	PB.personLabel = function (n, full) {
 		if (/^[0-9]{16}$/.test(n))
-			return "NUPTK " + (full ? n : n.substr(0, 4) + " \u2026 " + n.substr(12));
+			return "NUPTK " + (full ? PB.nuptkText(n) : n.substr(0, 4) + " \u2026 " + n.substr(12));
 		return "No Peserta " + n;
+	};
+	/* A NUPTK (16 digits) in groups of four, as read aloud; anything else
+	 * as it came. */
+	PB.nuptkText = function (s) {
+		return /^[0-9]{16}$/.test(s || "") ? s.replace(/(\d{4})(?=\d)/g, "$1 ") : (s || "");
 	};
 
 	PB.query = function (params) {
@@ -374,7 +403,37 @@ var PB = (function () {
 		/* before the first paint, so the page does not move down later */
 		if (banner)
 			PB.show(banner, PB.inPortalWindow());
+		startMenu();
 	}
+
+	/* The staff menu's button (shown under 600 px by app.css): a
+	 * disclosure; Escape closes it and gives the focus back. */
+	function startMenu() {
+		var btn = PB.$("pb-menu-btn"), nav = PB.$("pb-nav");
+		function open(yes) {
+			btn.setAttribute("aria-expanded", yes ? "true" : "false");
+			nav.className = nav.className.replace(/ ?pb-menu-open/g, "") + (yes ? " pb-menu-open" : "");
+		}
+		if (!btn || !nav)
+			return;
+		btn.addEventListener("click", function () {
+			open(btn.getAttribute("aria-expanded") !== "true");
+		}, false);
+		nav.addEventListener("keydown", function (ev) {
+			if ((ev.key === "Escape" || ev.key === "Esc" || ev.keyCode === 27) &&
+			    btn.getAttribute("aria-expanded") === "true") {
+				open(false);
+				btn.focus();
+			}
+		}, false);
+		PB.api("GET", "/api/v1/me", null, function (err) { PB.staffMenu(!err); });
+	}
+
+	PB.staffMenu = function (on) {
+		var items = document.querySelectorAll(".pb-staff-only"), i;
+		for (i = 0; i < items.length; i++)
+			PB.show(items[i], !!on);
+	};
 
 	function drawFooter() {
 		var f = PB.$("pb-footer");

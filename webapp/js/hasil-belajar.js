@@ -45,6 +45,19 @@
 
 	function score(s) { return s ? String(s.score) : "–"; }
 
+	/* A cell of a row: a card's first line ("head"), its second ("sub"),
+	 * or a figure that carries its column's name, shown above it where
+	 * the table is drawn as cards (under 600 px, app.css .pb-cards). */
+	function cell(kind, text) {
+		return PB.el("td", {"class": "pb-card-" + kind, text: text});
+	}
+	function figure(label, text) {
+		return PB.el("td", {"class": "hb-fig", "data-label": PB.t(label), text: text});
+	}
+	function none(text) {
+		return PB.el("tr", null, PB.el("td", {"class": "pb-card-head", colspan: "6", text: text}));
+	}
+
 	function load() {
 		status(PB.t("hb.loading"));
 		PB.api("GET", "/api/v1/sessions/" + sessionId + "/learning", null, function (err, d) {
@@ -60,17 +73,16 @@
 				post += t.post ? 1 : 0;
 				gain = t.pre && t.post ? t.post.score - t.pre.score : null;
 				rows.appendChild(PB.el("tr", null, [
-					PB.el("td", {text: (t.name || t.nuptk)}),
-					PB.el("td", {text: t.module}),
-					PB.el("td", {text: score(t.pre)}),
-					PB.el("td", {text: score(t.post)}),
-					PB.el("td", {text: gain === null ? "–" : (gain > 0 ? "+" : "") + gain}),
-					PB.el("td", {text: String(t.done)})
+					cell("head", t.name || t.nuptk),
+					cell("sub", t.module),
+					figure("hb.col_pre", score(t.pre)),
+					figure("hb.col_post", score(t.post)),
+					figure("hb.col_gain", gain === null ? "–" : (gain > 0 ? "+" : "") + gain),
+					figure("hb.col_done", String(t.done))
 				]));
 			}
 			if (!d.teachers.length)
-				rows.appendChild(PB.el("tr", null, PB.el("td", {colspan: "6",
-					text: PB.t("hb.no_results")})));
+				rows.appendChild(none(PB.t("hb.no_results")));
 			PB.$("completion").textContent = PB.t("hb.completion", {pre: pre, post: post});
 			drawTests(d.tests);
 			drawWorksheets(d.worksheets);
@@ -82,17 +94,16 @@
 		for (i = 0; i < list.length; i++) {
 			w = list[i];
 			rows.appendChild(PB.el("tr", null, [
-				PB.el("td", {text: w.title + (w.due ? " (" + w.due + ")" : "")}),
-				PB.el("td", {text: String(w.waiting)}),
-				PB.el("td", {text: String(w.revise)}),
-				PB.el("td", {text: String(w.accepted)}),
-				PB.el("td", {text: String(w.not_sent)}),
-				PB.el("td", {text: String(w.overdue)})
+				cell("head", w.title + (w.due ? " (" + w.due + ")" : "")),
+				figure("hb.col_waiting", String(w.waiting)),
+				figure("hb.col_revise", String(w.revise)),
+				figure("hb.col_accepted", String(w.accepted)),
+				figure("hb.col_not_sent", String(w.not_sent)),
+				figure("hb.col_overdue", String(w.overdue))
 			]));
 		}
 		if (!list.length)
-			rows.appendChild(PB.el("tr", null, PB.el("td", {colspan: "6",
-				text: PB.t("hb.no_worksheets")})));
+			rows.appendChild(none(PB.t("hb.no_worksheets")));
 	}
 
 	function drawTests(tests) {

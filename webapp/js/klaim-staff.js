@@ -32,6 +32,7 @@
 		PB.csrf = "";
 		PB.show(PB.$("app-view"), false);
 		PB.show(PB.$("login-view"), true);
+		PB.staffMenu(false);
 	}
 
 	function loadSessions() {
@@ -194,22 +195,30 @@
 		cells.push(PB.el("th", {scope: "col", "class": "cl-sign"}, PB.t("ks.signature")));
 		head.appendChild(PB.el("tr", null, cells));
 		PB.clear(tb);
+		/* a figure carries its column's name (data-label): under 600 px
+		 * each row is a card and the name is shown above it (.pb-cards) */
+		function money(label, n, id) {
+			return PB.el("td", {"class": "cl-money", "data-label": label, id: id || null},
+				PBClaims.rp(n));
+		}
 		for (i = 0; i < nom.rows.length; i++) {
 			r = nom.rows[i];
-			cells = [PB.el("td", null, String(i + 1)), PB.el("td", null, r.nuptk || PB.personLabel(r.no_peserta)),
-				 PB.el("td", null, r.name), PB.el("td", null, r.school),
-				 PB.el("td", null, String(r.days))];
+			cells = [PB.el("td", {"class": "cl-n-no"}, String(i + 1)),
+				 PB.el("td", {"class": "pb-card-sub cl-n-id"}, r.nuptk ? PB.nuptkText(r.nuptk) : PB.personLabel(r.no_peserta)),
+				 PB.el("td", {"class": "pb-card-head"}, r.name),
+				 PB.el("td", {"class": "pb-card-sub"}, r.school),
+				 PB.el("td", {"data-label": PB.t("ks.days")}, String(r.days))];
 			for (j = 0; j < ITEMS.length; j++)
-				cells.push(PB.el("td", {"class": "cl-money"}, PBClaims.rp(r.items[ITEMS[j]])));
-			cells.push(PB.el("td", {"class": "cl-money"}, PBClaims.rp(r.total)));
+				cells.push(money(PB.t("claims.item." + ITEMS[j]), r.items[ITEMS[j]]));
+			cells.push(money(PB.t("ks.total"), r.total));
 			cells.push(PB.el("td", {"class": "cl-sign"}, ""));
 			tb.appendChild(PB.el("tr", null, cells));
 		}
-		cells = [PB.el("td", {colspan: "5"}, PB.t("ks.grand_total"))];
+		cells = [PB.el("td", {colspan: "5", "class": "pb-card-head"}, PB.t("ks.grand_total"))];
 		for (j = 0; j < ITEMS.length; j++)
-			cells.push(PB.el("td", {"class": "cl-money"}, PBClaims.rp(nom.totals.items[ITEMS[j]])));
-		cells.push(PB.el("td", {"class": "cl-money", id: "nom-total"}, PBClaims.rp(nom.totals.total)));
-		cells.push(PB.el("td", null, ""));
+			cells.push(money(PB.t("claims.item." + ITEMS[j]), nom.totals.items[ITEMS[j]]));
+		cells.push(money(PB.t("ks.total"), nom.totals.total, "nom-total"));
+		cells.push(PB.el("td", {"class": "cl-sign"}, ""));
 		tb.appendChild(PB.el("tr", {"class": "cl-total"}, cells));
 	}
 

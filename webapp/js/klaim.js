@@ -103,9 +103,9 @@
 		PB.clear(sel);
 		for (i = 0; i < list.length && list[i] <= options.day; i++)
 			sel.appendChild(PB.el("option", {value: list[i]},
-				PB.t("klaim.day_n", {n: i + 1, day: list[i]})));
+				PB.t("klaim.day_n", {n: i + 1, day: PB.day(list[i], true)})));
 		if (!sel.options.length)
-			sel.appendChild(PB.el("option", {value: options.day}, options.day));
+			sel.appendChild(PB.el("option", {value: options.day}, PB.day(options.day)));
 		sel.value = keep || sel.options[sel.options.length - 1].value;
 	}
 
@@ -149,7 +149,7 @@
 			var no = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("klaim.confirm_no"));
 			var q = PB.el("div", {"class": "cl-confirm", role: "group"}, [
 				PB.el("p", null, PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c),
-					day: c.day})), yes, no]);
+					day: PB.day(c.day)})), yes, no]);
 			error("");
 			status("");
 			li.replaceChild(q, b);
@@ -186,7 +186,7 @@
 				PB.el("p", {"class": "cl-card-status cl-" + c.status}, st),
 				PB.el("p", {"class": "cl-card-item"}, [PBClaims.itemLabel(c), " \u00b7 ",
 					PB.el("span", {"class": "cl-money"}, PBClaims.rp(c.amount))]),
-				PB.el("p", {"class": "cl-why"}, c.day + (c.why ? " \u00b7 " + c.why : ""))
+				PB.el("p", {"class": "cl-why"}, PB.day(c.day) + (c.why ? " \u00b7 " + c.why : ""))
 			]);
 			if (c.status === "submitted")
 				li.appendChild(withdrawButton(li, c));
@@ -325,7 +325,7 @@
 		asking = code;
 		PB.$("flat-question").textContent = PB.t("klaim.confirm_flat", {
 			item: PB.t("claims.item." + code), amount: PBClaims.rp(it ? it.rate : 0),
-			day: claimDay()});
+			day: PB.day(claimDay())});
 		PB.show(PB.$("flat-confirm"), true);
 		PB.$("flat-yes").focus();
 	}

@@ -52,19 +52,43 @@
 	 * "Video X.mp4" has "Video X.vtt" or "Video X.LANG.vtt" (LANG: two or
 	 * three letters, default Indonesian). Returns <track> elements. */
 	function tracksFor(video, files) {
-		var stem = String(video.name).replace(/\.[^.\/]*$/, ""), out = [], i, m, lang;
-		for (i = 0; i < files.length; i++) {
-			if (kindOf(files[i]) !== "captions")
-				continue;
-			m = /^(.*?)(?:\.([a-z]{2,3}))?\.vtt$/i.exec(String(files[i].name));
-			if (!m || m[1] !== stem)
-				continue;
-			lang = (m[2] || "id").toLowerCase();
-			out.push(PB.el("track", {kind: "captions", src: files[i].url, srclang: lang,
+		var found = captionsOf(video, files), out = [], i, lang;
+		for (i = 0; i < found.length; i++) {
+			lang = found[i].lang;
+			out.push(PB.el("track", {kind: "captions", src: found[i].file.url, srclang: lang,
 				label: PB.strings.hasOwnProperty("captions." + lang) ?
 					PB.t("captions." + lang) : lang,
 				"default": lang === PB.lang && !out.length}));
 		}
+		return out;
+	}
+	/* The captions files of one video or audio file: [{file, lang}]. */
+	function captionsOf(media, files) {
+		var stem = String(media.name).replace(/\.[^.\/]*$/, ""), out = [], i, m;
+		for (i = 0; i < files.length; i++) {
+			if (kindOf(files[i]) !== "captions")
+				continue;
+			m = /^(.*?)(?:\.([a-z]{2,3}))?\.vtt$/i.exec(String(files[i].name));
+			if (m && m[1] === stem)
+				out.push({file: files[i], lang: (m[2] || "id").toLowerCase()});
+		}
+		return out;
+	}
+	/* The files a module lists: captions go with their video (as its
+	 * tracks), not in the list; a captions file without one stays. */
+	function listed(files) {
+		var owned = [], out = [], i, j, c, k;
+		for (i = 0; i < files.length; i++) {
+			k = kindOf(files[i]);
+			if (k !== "video" && k !== "audio")
+				continue;
+			c = captionsOf(files[i], files);
+			for (j = 0; j < c.length; j++)
+				owned.push(c[j].file);
+		}
+		for (i = 0; i < files.length; i++)
+			if (owned.indexOf(files[i]) < 0)
+				out.push(files[i]);
 		return out;
 	}
 
@@ -132,9 +156,9 @@
 	}
 
 	function card(m) {
-		var kinds = [], i, k;
-		for (i = 0; i < (m.files || []).length; i++) {
-			k = PB.t("kind." + kindOf(m.files[i]));
+		var kinds = [], i, k, files = listed(m.files || []);
+		for (i = 0; i < files.length; i++) {
+			k = PB.t("kind." + kindOf(files[i]));
 			if (kinds.indexOf(k) < 0)
 				kinds.push(k);
 		}
@@ -145,7 +169,7 @@
 				" " + [m.subject, m.level].join(" · ")
 			]),
 			PB.el("span", {"class": "pb-meta"},
-				PB.tn("modules.files", (m.files || []).length) +
+				PB.tn("modules.files", files.length) +
 				(kinds.length ? ": " + kinds.join(", ") : ""))
 		]));
 	}
@@ -262,13 +286,13 @@
 		if (m.description)
 			view.appendChild(PB.el("p", {"class": "pb-lead", text: m.description}));
 		view.appendChild(PB.el("h2", {text: PB.t("modules.files_heading")}));
-		files = m.files || [];
+		files = listed(m.files || []);
 		if (!files.length)
 			view.appendChild(PB.el("p", {"class": "pb-empty", text: PB.t("modules.no_files")}));
 		else {
 			var ul = PB.el("ul", {"class": "pb-files"});
 			for (i = 0; i < files.length; i++)
-				ul.appendChild(fileBlock(files[i], files));
+				ul.appendChild(fileBlock(files[i], m.files));
 			view.appendChild(ul);
 		}
 		if ((m.tests && m.tests.length) || (m.worksheets && m.worksheets.length)) {

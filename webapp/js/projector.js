@@ -55,8 +55,13 @@
 			PB.$("p-title").textContent = s.title;
 			PB.title(s.title);
 		});
-		PB.$("p-url").textContent = PB.t("projector.url", {host: window.location.host}) +
-			"/checkin.html";
+		/* host and path each kept whole, a line break only between them */
+		PB.clear(PB.$("p-url"));
+		PB.$("p-url").appendChild(PB.el("span", {"class": "att-url-part", id: "p-url-host",
+			text: PB.t("projector.url", {host: window.location.host})}));
+		PB.$("p-url").appendChild(PB.el("wbr"));
+		PB.$("p-url").appendChild(PB.el("span", {"class": "att-url-part", id: "p-url-path",
+			text: "/checkin.html"}));
 		PB.$("p-qr").setAttribute("src", "/api/v1/sessions/" + sid + "/qr.svg");
 		PB.$("p-qr").setAttribute("alt", PB.t("projector.qr_alt"));
 		PB.show(PB.$("p-view"), true);

@@ -38,6 +38,7 @@
 		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: data.user, role: data.role});
 		PB.show(PB.$("login-view"), false);
 		PB.show(PB.$("app-view"), true);
+		PB.staffMenu(true);
 		loadSessions();
 	}
 
@@ -47,6 +48,7 @@
 		stopTimers();
 		PB.show(PB.$("app-view"), false);
 		PB.show(PB.$("login-view"), true);
+		PB.staffMenu(false);
 	}
 
 	function login(ev) {
@@ -404,22 +406,57 @@
 		});
 	}
 
+	/* The new-session form's messages, each under its field ("c-title"
+	 * and its "c-title-error"): text, or "" to clear it. */
+	function fieldError(id, text) {
+		var msg = PB.$(id + "-error");
+		msg.textContent = text || "";
+		PB.show(msg, !!text);
+		if (text)
+			PB.$(id).setAttribute("aria-invalid", "true");
+		else
+			PB.$(id).removeAttribute("aria-invalid");
+		return !text;
+	}
+	/* A whole number within the field's own min and max, or NaN. */
+	function wholeIn(id) {
+		var e = PB.$(id), v = e.value.replace(/^\s+|\s+$/g, "");
+		var n = /^[0-9]{1,4}$/.test(v) ? parseInt(v, 10) : NaN;
+		return n >= parseInt(e.getAttribute("min"), 10) && n <= parseInt(e.getAttribute("max"), 10) ? n : NaN;
+	}
+	/* Every field of the form checked, each fault said under its field;
+	 * the focus goes to the first. true when all are right. */
+	function checkCreate() {
+		var bad = [];
+		if (!fieldError("c-title", val("c-title") ? "" : PB.t("staff.title_missing")))
+			bad.push("c-title");
+		if (!fieldError("c-start", /^\d{4}-\d{2}-\d{2}$/.test(PB.$("c-start").value) ? "" :
+				PB.t("staff.start_missing")))
+			bad.push("c-start");
+		if (!fieldError("c-days", isNaN(wholeIn("c-days")) ? PB.t("staff.days_bad",
+				{max: PB.$("c-days").getAttribute("max")}) : ""))
+			bad.push("c-days");
+		if (!fieldError("c-jp", isNaN(wholeIn("c-jp")) ? PB.t("staff.jp_bad",
+				{max: PB.$("c-jp").getAttribute("max")}) : ""))
+			bad.push("c-jp");
+		if (bad.length)
+			PB.$(bad[0]).focus();
+		return !bad.length;
+	}
+
 	/* Sittings as typed, one a line ("08.00-10.15 3"): a list for the box,
 	 * or null (the line is said) when a line is not of that form. */
 	var SITTING_RE = /^\s*(\d{1,2})[.:](\d{2})\s*[-\u2013]\s*(\d{1,2})[.:](\d{2})\s+(\d{1,2})\s*(jp)?\s*$/i;
 	function readSittings() {
-		var lines = PB.$("c-sittings").value.split("\n"), out = [], i, m, msg = PB.$("c-sittings-error");
+		var lines = PB.$("c-sittings").value.split("\n"), out = [], i, m;
 		function hhmm(h, mm) { return (h.length === 1 ? "0" + h : h) + ":" + mm; }
-		PB.show(msg, false);
-		PB.$("c-sittings").removeAttribute("aria-invalid");
+		fieldError("c-sittings", "");
 		for (i = 0; i < lines.length; i++) {
 			if (!/\S/.test(lines[i]))
 				continue;
 			m = SITTING_RE.exec(lines[i]);
 			if (!m) {
-				msg.textContent = PB.t("staff.sittings_bad", {line: lines[i]});
-				PB.show(msg, true);
-				PB.$("c-sittings").setAttribute("aria-invalid", "true");
+				fieldError("c-sittings", PB.t("staff.sittings_bad", {line: lines[i]}));
 				PB.$("c-sittings").focus();
 				return null;
 			}
@@ -432,6 +469,8 @@
 		var sittings;
 		ev.preventDefault();
 		error("");
+		if (!checkCreate())
+			return;
 		sittings = readSittings();
 		if (!sittings)
 			return;
@@ -443,9 +482,7 @@
 			facilitators: me ? [me.user] : [], sittings: sittings
 		}, function (err, s, st) {
 			if (err && st === 400 && s && s.field === "sittings") {
-				PB.$("c-sittings-error").textContent = PB.t("staff.sittings_refused");
-				PB.show(PB.$("c-sittings-error"), true);
-				PB.$("c-sittings").setAttribute("aria-invalid", "true");
+				fieldError("c-sittings", PB.t("staff.sittings_refused"));
 				return PB.$("c-sittings").focus();
 			}
 			if (err)

@@ -1,0 +1,347 @@
+/* What a USB stick carries for the hub (docs/sync-protocol.md §10).
+ * pb-hub import DIR: boxes' outbox batches, each checked and stored
+ * exactly as an upload over HTTP (hub_ingest_batch); then an
+ * acknowledgement signed with the hub's key (-k) goes back into each
+ * box's folder. pb-hub export-content DIR: modules back to a centre. */
+#include "hub.h"
+
+#include "pb_carry.h"
+#include "pb_log.h"
+#include "pb_manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+struct import_totals {
+	size_t boxes, batches, stored, duplicates, refused;
+};
+
+/* The box as enrolled: its public key, or a refusal. */
+static enum pb_proto_err box_key(PGconn *pg, const char *box, char *pk, size_t pklen)
+{
+	const char *params[1] = { box };
+	PGresult *res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL FROM boxes "
+				     "WHERE box_id = $1", 1, NULL, params, NULL, NULL, 0);
+	enum pb_proto_err e = PB_PROTO_INTERNAL;
+
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "import: box") != 0)
+		goto out;
+	e = PB_PROTO_UNKNOWN_BOX;
+	if (PQntuples(res) != 1)
+		goto out;
+	e = PB_PROTO_REVOKED;
+	if (PQgetvalue(res, 0, 1)[0] == 't')
+		goto out;
+	snprintf(pk, pklen, "%s", PQgetvalue(res, 0, 0));
+	e = PB_PROTO_OK;
+out:
+	PQclear(res);
+	return e;
+}
+
+/* One batch file of the manifest: 0 stored or already held, -1 refused
+ * (said on stderr). */
+static int import_batch(PGconn *pg, const char *bdir, const char *box, const char *pk,
+			const struct pb_carry_batch *b, struct import_totals *t)
+{
+	struct hub_ingest_result got;
+	char sha[PB_SHA256_HEX_LEN + 1], why[256] = "", *body = NULL;
+	enum pb_proto_err e;
+	size_t len;
+
+	if (pb_carry_read(bdir, b->file, PB_PROTO_BATCH_GZ_MAX, &body, &len) != 0) {
+		fprintf(stderr, "pb-hub: box %s: %s: cannot read: %s\n", box, b->file,
+			errno == EFBIG ? "larger than a batch may be" : strerror(errno));
+		return -1;
+	}
+	pb_sha256_hex(body, len, sha);
+	if (strcmp(sha, b->sha256) != 0) {
+		e = PB_PROTO_BAD_HASH;
+		snprintf(why, sizeof(why), "the file is not the one the manifest names (altered "
+			 "or cut short on the stick)");
+	} else if (pb_proto_verify(pk, body, len, b->signature) != 0) {
+		e = PB_PROTO_BAD_SIGNATURE;
+		snprintf(why, sizeof(why), "not signed by the box's enrolled key");
+	} else {
+		e = hub_ingest_batch(pg, box, body, len, &got, why, sizeof(why));
+	}
+	free(body);
+	if (e != PB_PROTO_OK) {
+		fprintf(stderr, "pb-hub: box %s: %s (seq %" PRId64 "..%" PRId64 ") refused: %s: "
+			"%s%s%s\n", box, b->file, b->first, b->last, pb_proto_err_code(e),
+			pb_proto_err_words(e), why[0] ? ": " : "", why);
+		return -1;
+	}
+	printf("box %s: seq %" PRId64 "..%" PRId64 ": %zu stored, %zu already held\n", box,
+	       b->first, b->last, got.stored, got.duplicates);
+	if (json_array_size(got.refused) > 0)
+		printf("box %s: %zu record(s) kept but refused (ids in use, see pb-hub "
+		       "export)\n", box, json_array_size(got.refused));
+	json_decref(got.refused);
+	t->batches++;
+	t->stored += got.stored;
+	t->duplicates += got.duplicates;
+	return 0;
+}
+
+/* What the hub holds of box now, signed into the box's folder. 0/-1. */
+static int write_ack(struct hub *h, PGconn *pg, const char *bdir, const char *box)
+{
+	const char *params[1] = { box };
+	PGresult *res = PQexecParams(pg, "SELECT last_seq, last_hash FROM boxes WHERE box_id = $1",
+				     1, NULL, params, NULL, NULL, 0);
+	struct pb_carry_ack a;
+	struct timeval tv;
+	char *text = NULL;
+	int rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "import: ack") != 0 || PQntuples(res) != 1)
+		goto out;
+	snprintf(a.box_id, sizeof(a.box_id), "%s", box);
+	a.acked = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(a.hash, sizeof(a.hash), "%s", PQgetvalue(res, 0, 1));
+	gettimeofday(&tv, NULL);
+	a.made_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	text = pb_carry_ack_dump(&a, h->sign_sk);
+	if (text == NULL || pb_carry_write(bdir, PB_CARRY_ACK, text, strlen(text)) != 0) {
+		fprintf(stderr, "pb-hub: box %s: cannot write %s/" PB_CARRY_ACK ": %s\n", box, bdir,
+			strerror(errno));
+		goto out;
+	}
+	printf("box %s: acknowledgement written: the hub holds up to seq %" PRId64 "\n", box,
+	       a.acked);
+	rc = 0;
+out:
+	free(text);
+	PQclear(res);
+	return rc;
+}
+
+/* One box's folder: 0 all taken, -1 something refused. */
+static int import_box(struct hub *h, PGconn *pg, const char *dir, const char *box,
+		      struct import_totals *t)
+{
+	struct pb_carry_manifest m;
+	char bdir[PATH_MAX], pk[PB_PROTO_PK_HEX_LEN + 1], why[128] = "", *text = NULL;
+	enum pb_proto_err e;
+	size_t len;
+	int rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (pb_carry_box_dir(dir, box, bdir, sizeof(bdir)) != 0)
+		return -1;
+	t->boxes++;
+	if (pb_carry_read(bdir, PB_CARRY_MANIFEST, PB_CARRY_MANIFEST_MAX, &text, &len) != 0) {
+		fprintf(stderr, "pb-hub: box %s: no readable %s: %s\n", box, PB_CARRY_MANIFEST,
+			strerror(errno));
+		goto out;
+	}
+	if (pb_carry_manifest_parse(text, len, &m, why, sizeof(why)) != 0 ||
+	    strcmp(m.box_id, box) != 0) {
+		fprintf(stderr, "pb-hub: box %s: %s\n", box,
+			why[0] ? why : "the manifest names another box");
+		goto out;
+	}
+	e = box_key(pg, box, pk, sizeof(pk));
+	if (e != PB_PROTO_OK) {
+		fprintf(stderr, "pb-hub: box %s refused: %s: %s\n", box, pb_proto_err_code(e),
+			pb_proto_err_words(e));
+		t->refused += m.n;
+		goto out;
+	}
+	rc = 0;
+	for (size_t i = 0; i < m.n && rc == 0; i++) {
+		rc = import_batch(pg, bdir, box, pk, &m.batches[i], t);
+		if (rc != 0)
+			t->refused += m.n - i;     /* the later ones follow on from it */
+	}
+	if (write_ack(h, pg, bdir, box) != 0)
+		rc = -1;
+out:
+	free(text);
+	pb_carry_manifest_free(&m);
+	return rc;
+}
+
+int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv)
+{
+	struct import_totals t;
+	char top[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int bad = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (argc != 2) {
+		fprintf(stderr, "usage: pb-hub -k HUB.key import DIR\n");
+		return 2;
+	}
+	if (!h->has_sign_key) {
+		fprintf(stderr, "pb-hub: import needs the hub's key (-k FILE) to sign the "
+			"acknowledgements it writes back\n");
+		return 2;
+	}
+	if (snprintf(top, sizeof(top), "%s/" PB_CARRY_DIR, argv[1]) >= (int)sizeof(top))
+		return 2;
+	dp = opendir(top);
+	if (dp == NULL) {
+		fprintf(stderr, "pb-hub: %s: %s (nothing a box exported)\n", top, strerror(errno));
+		return 1;
+	}
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (strlen(d->d_name) != PB_PROTO_ID_LEN ||
+		    !pb_hex_valid(d->d_name, PB_PROTO_ID_LEN)) {
+			fprintf(stderr, "pb-hub: %s/%s is not a box's folder: skipped\n", top,
+				d->d_name);
+			continue;
+		}
+		if (t.boxes >= PB_CARRY_BOXES_MAX) {
+			fprintf(stderr, "pb-hub: more than %d box folders: the rest are left\n",
+				PB_CARRY_BOXES_MAX);
+			bad = 1;
+			break;
+		}
+		if (import_box(h, pg, argv[1], d->d_name, &t) != 0)
+			bad = 1;
+	}
+	closedir(dp);
+	if (t.boxes == 0) {
+		fprintf(stderr, "pb-hub: no box's folder in %s\n", top);
+		return 1;
+	}
+	printf("imported: %zu box(es), %zu batch(es), %zu record(s) stored, %zu already held, "
+	       "%zu batch(es) refused\n", t.boxes, t.batches, t.stored, t.duplicates, t.refused);
+	return bad ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* pb-hub export-content DIR --centre ID: the modules published for a
+ * centre (its own and those for every centre), as a content folder the
+ * box installs with pbctl content import DIR (docs/content.md). */
+
+#define HUB_CONTENT_FILES "files"       /* DIR/files/SHA256 */
+
+/* One module's files into files_dir; its paths then name those copies.
+ * 0, or -1 (said on stderr). */
+static int export_module(struct hub *h, const char *files_dir, json_t *mod,
+			 size_t *nfiles, int64_t *bytes)
+{
+	const char *id = json_string_value(json_object_get(mod, "id"));
+	char src[PATH_MAX], dst[PATH_MAX], path[16 + PB_SHA256_HEX_LEN];
+	char got[PB_SHA256_HEX_LEN + 1];
+	json_t *files = json_object_get(mod, "files"), *f;
+	size_t i;
+
+	json_array_foreach(files, i, f) {
+		const char *sha = json_string_value(json_object_get(f, "sha256"));
+		const char *from = json_string_value(json_object_get(f, "path"));
+		const char *name = json_string_value(json_object_get(f, "name"));
+		struct stat sb;
+		int64_t size = 0;
+		int crc;
+
+		if (sha == NULL || from == NULL || hub_file_path(h, sha, src, sizeof(src)) != 0 ||
+		    snprintf(dst, sizeof(dst), "%s/%s", files_dir, sha) >= (int)sizeof(dst)) {
+			fprintf(stderr, "pb-hub: module %s: file %zu is malformed\n", id, i + 1);
+			return -1;
+		}
+		/* the name the box shows stays the published one */
+		if (name == NULL || name[0] == '\0') {
+			const char *slash = strrchr(from, '/');
+			json_object_set_new(f, "name", json_string(slash ? slash + 1 : from));
+		}
+		/* there whole from an earlier export: not written again */
+		if (stat(dst, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    pb_sha256_file(dst, got, &size) == 0 && strcmp(got, sha) == 0) {
+			pb_debug("%s: already on the stick", sha);
+		} else if ((crc = pb_carry_copy(src, files_dir, sha, sha, &size)) != 0) {
+			fprintf(stderr, "pb-hub: module %s: %s: missing or damaged in the hub's "
+				"files (%s)\n", id, sha, crc == -2 ? "its SHA-256 differs" :
+				strerror(errno));
+			return -1;
+		}
+		(*nfiles)++;
+		snprintf(path, sizeof(path), HUB_CONTENT_FILES "/%s", sha);
+		json_object_set_new(f, "path", json_string(path));
+		*bytes += size;
+	}
+	return 0;
+}
+
+int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv)
+{
+	const char *params[2];
+	char files_dir[PATH_MAX], limit[16];
+	PGresult *res = NULL;
+	json_t *mods = NULL, *root = NULL;
+	char *text = NULL;
+	size_t nfiles = 0;
+	int64_t bytes = 0;
+	int rc = 1, bad = 0;
+
+	if (argc != 4 || strcmp(argv[2], "--centre") != 0) {
+		fprintf(stderr, "usage: pb-hub export-content DIR --centre ID\n");
+		return 2;
+	}
+	if (snprintf(files_dir, sizeof(files_dir), "%s/" HUB_CONTENT_FILES, argv[1]) >=
+	    (int)sizeof(files_dir))
+		return 2;
+	if ((mkdir(argv[1], 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(files_dir, 0755) != 0 && errno != EEXIST)) {
+		fprintf(stderr, "pb-hub: cannot make %s: %s\n", files_dir, strerror(errno));
+		return 1;
+	}
+	/* the latest publication of each module for this centre */
+	snprintf(limit, sizeof(limit), "%d", PB_MANIFEST_MAX_MODULES + 1);
+	params[0] = argv[3];
+	params[1] = limit;
+	res = PQexecParams(pg, "SELECT doc::text FROM (SELECT DISTINCT ON (doc->>'id') doc "
+			   "FROM feed WHERE kind = 'catalogue' AND (centre_id IS NULL OR "
+			   "centre_id = $1) ORDER BY doc->>'id', cursor DESC) m LIMIT $2",
+			   2, NULL, params, NULL, NULL, 0);
+	if (hub_db_ok(res, PGRES_TUPLES_OK, "export-content") != 0)
+		goto out;
+	if (PQntuples(res) > PB_MANIFEST_MAX_MODULES) {
+		fprintf(stderr, "pb-hub: more than %d modules for one folder\n",
+			PB_MANIFEST_MAX_MODULES);
+		goto out;
+	}
+	mods = json_array();
+	root = json_pack("{si sO}", "format", 1, "modules", mods);
+	if (root == NULL)
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *mod = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+
+		if (mod == NULL || export_module(h, files_dir, mod, &nfiles, &bytes) != 0)
+			bad = 1;
+		else
+			json_array_append(mods, mod);
+		json_decref(mod);
+	}
+	/* the manifest last: a stick pulled out before it holds no folder to install */
+	text = json_dumps(root, JSON_INDENT(1));
+	if (text == NULL || pb_carry_write(argv[1], "manifest.json", text, strlen(text)) != 0) {
+		fprintf(stderr, "pb-hub: cannot write %s/manifest.json: %s\n", argv[1],
+			strerror(errno));
+		goto out;
+	}
+	printf("%zu module(s), %zu file(s), %" PRId64 " bytes for centre %s in %s "
+	       "(on the box: pbctl content import %s)\n", json_array_size(mods), nfiles, bytes,
+	       argv[3], argv[1], argv[1]);
+	rc = bad;
+out:
+	free(text);
+	json_decref(root);
+	json_decref(mods);
+	PQclear(res);
+	return rc;
+}
