@@ -311,7 +311,7 @@ static int photo_confirmed(struct pb_sync *s, const char *sha, size_t len)
 		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
 		sqlite3_bind_int64(st, 3, pb_clock_wall_ms());
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		rc = pb_db_write_one(s->db, st);
 	}
 	sqlite3_finalize(st);
 	return rc;
