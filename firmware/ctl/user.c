@@ -45,19 +45,17 @@ static int user_list(struct pb_ctl *c)
 /* The full name and NIP the papers print (NULL leaves one as it is). */
 static int identity(struct pb_ctl *c, const char *login, const char *full, const char *nip)
 {
-	int rc;
+	enum pb_staff_result rc;
 
 	if (full == NULL && nip == NULL)
 		return 0;
 	rc = pb_staff_identity_set(c->db, login, full, nip);
-	if (rc == 2)
+	if (rc == PB_STAFF_BAD_IDENTITY)
 		fprintf(stderr, "pbctl: user %s: the full name is at most %d bytes of text and the "
 			"NIP 18 digits\n", login, PB_PAPER_TEXT_MAX);
-	else if (rc == 1)
-		fprintf(stderr, "pbctl: user %s: %s\n", login, pb_staff_strerror(PB_STAFF_NOT_FOUND));
-	else if (rc != 0)
-		fprintf(stderr, "pbctl: user %s: database error\n", login);
-	return rc == 0 ? 0 : 1;
+	else if (rc != PB_STAFF_OK)
+		fprintf(stderr, "pbctl: user %s: %s\n", login, pb_staff_strerror(rc));
+	return rc == PB_STAFF_OK ? 0 : 1;
 }
 
 /* pbctl user add NAME --role R [--kind K] [--name FULL] [--nip NIP]  (password on stdin)

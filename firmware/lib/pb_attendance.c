@@ -751,18 +751,20 @@ int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t
 	return rc;
 }
 
-int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day)
+enum pb_day_lock pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
+	enum pb_day_lock rc;
+	int step;
 
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2",
 			       -1, &st, NULL) != SQLITE_OK)
-		return -1;
+		return PB_DAY_LOCK_ERROR;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
-	rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+	rc = step == SQLITE_ROW ? PB_DAY_LOCKED : step == SQLITE_DONE ? PB_DAY_OPEN :
+	     PB_DAY_LOCK_ERROR;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -885,12 +887,29 @@ out:
 	return rc;
 }
 
-static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_uid,
-			const char *day, const char *nuptk, const char *kind, const char *status,
-			const char *name, const char *school, int walk_in, const char *sig,
-			const char *reason, const char *actor, const char *client,
-			const char *device, int sitting, int64_t *id)
+/* One attendance event as insert_event stores it. */
+struct att_event {
+	int64_t kegiatan_id;
+	const char *kegiatan_uid;
+	const char *day;
+	const char *nuptk;
+	const char *kind;         /* checkin | mark | correction */
+	const char *status;       /* pb_att_status_valid */
+	const char *name;
+	const char *school;       /* may be NULL */
+	int walk_in;
+	const char *signature;    /* canonical strokes; NULL for a facilitator's mark */
+	const char *reason;       /* may be NULL */
+	const char *actor;        /* "peserta" or a staff name */
+	const char *client;       /* may be NULL */
+	const char *device;       /* may be NULL */
+	int sitting;
+};
+
+static int insert_event(sqlite3 *db, const struct att_event *e, int64_t *id)
 {
+	const char *school = e->school != NULL ? e->school : "";
+	const char *reason = e->reason != NULL ? e->reason : "";
 	sqlite3_stmt *st = NULL;
 	struct pb_stamp now;
 	char uid[PB_ID_HEX_LEN + 1];
@@ -908,25 +927,25 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, kegiatan_id);
-	sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, nuptk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, pb_att_status_present(status) ? "present" : "absent", -1,
+	sqlite3_bind_int64(st, 2, e->kegiatan_id);
+	sqlite3_bind_text(st, 3, e->day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->nuptk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, pb_att_status_present(e->status) ? "present" : "absent", -1,
 			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 19, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 20, sitting);
-	sqlite3_bind_text(st, 7, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, school != NULL ? school : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, walk_in);
-	if (sig != NULL)
-		sqlite3_bind_text(st, 10, sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, e->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 20, e->sitting);
+	sqlite3_bind_text(st, 7, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, school, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, e->walk_in);
+	if (e->signature != NULL)
+		sqlite3_bind_text(st, 10, e->signature, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 10);
-	sqlite3_bind_text(st, 11, reason != NULL ? reason : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, client != NULL ? client : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 14, device != NULL ? device : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, e->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, e->client != NULL ? e->client : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, e->device != NULL ? e->device : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, now.wall_ms);
 	sqlite3_bind_text(st, 16, pb_clock_source_name(now.source), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, now.boot_id, -1, SQLITE_STATIC);
@@ -935,16 +954,19 @@ static int insert_event(sqlite3 *db, int64_t kegiatan_id, const char *kegiatan_u
 		goto out;
 	*id = sqlite3_last_insert_rowid(db);
 	payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}",
-			    "id", uid, "session", kegiatan_uid, "day", day, "nuptk", nuptk,
-			    "status", status,
-			    "method", strcmp(kind, "checkin") == 0 ? "signature" : "facilitator", "name", name, "school", school != NULL ? school : "",
-			    "walk_in", walk_in, "reason", reason != NULL ? reason : "",
-			    "by", actor, "stamp", pb_att_stamp_json(&now),
-			    "signature", sig != NULL ? json_loads(sig, 0, NULL) : json_null());
-	pb_person_json(payload, nuptk);
-	json_object_set_new(payload, "sitting", json_integer(sitting));
-	snprintf(type, sizeof(type), "attendance.%s", kind);
-	rc = pb_att_record(db, type, payload, strcmp(actor, "peserta") == 0 ? NULL : actor, client);
+			    "id", uid, "session", e->kegiatan_uid, "day", e->day, "nuptk", e->nuptk,
+			    "status", e->status,
+			    "method", strcmp(e->kind, "checkin") == 0 ? "signature" : "facilitator",
+			    "name", e->name, "school", school,
+			    "walk_in", e->walk_in, "reason", reason,
+			    "by", e->actor, "stamp", pb_att_stamp_json(&now),
+			    "signature", e->signature != NULL ? json_loads(e->signature, 0, NULL) :
+			    json_null());
+	pb_person_json(payload, e->nuptk);
+	json_object_set_new(payload, "sitting", json_integer(e->sitting));
+	snprintf(type, sizeof(type), "attendance.%s", e->kind);
+	rc = pb_att_record(db, type, payload, strcmp(e->actor, "peserta") == 0 ? NULL : e->actor,
+			   e->client);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -967,26 +989,37 @@ static const char *kegiatan_uid(sqlite3 *db, int64_t id, char *out, size_t len)
 	return rc;
 }
 
-/* Group commit. Check-ins of one process queue here; whoever finds no
- * leader becomes it, takes the queue (up to PB_CHECKIN_BATCH_MAX) and
- * runs it in one transaction, each check-in inside its own savepoint, so
- * that one fsync makes a whole burst durable. Nobody is answered before
- * the COMMIT that holds their record. This also keeps writers out of
- * SQLite's busy handler, which sleeps in growing steps. */
 #define PB_CHECKIN_BATCH_MAX 64
 
-struct checkin_job {
+struct pb_checkin_job {
 	const struct pb_checkin *c;
 	json_t **out;
 	enum pb_att_result rc;
 	int done;
-	struct checkin_job *next;
+	struct pb_checkin_job *next;
 };
 
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
-static struct checkin_job *queue_head, *queue_tail;
-static int queue_leader;
+int pb_att_queue_init(struct pb_att_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (pthread_mutex_init(&q->lock, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&q->cond, NULL) != 0) {
+		pthread_mutex_destroy(&q->lock);
+		return -1;
+	}
+	q->ready = 1;
+	return 0;
+}
+
+void pb_att_queue_destroy(struct pb_att_queue *q)
+{
+	if (q == NULL || !q->ready)
+		return;
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	q->ready = 0;
+}
 
 /* A participant number the roster lacks: no walk-in by number. Digits
  * only read as a NUPTK typed wrong. */
@@ -1004,8 +1037,10 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 {
 	char name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
 	char kuid[PB_ID_HEX_LEN + 1];
+	struct att_event ev;
 	int64_t id;
-	int full = 0, found, locked;
+	enum pb_day_lock locked;
+	int full = 0, found;
 	enum pb_att_result rc = PB_ATT_DB;
 
 	*out = NULL;
@@ -1020,8 +1055,8 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 		goto out;
 	}
 	locked = pb_att_is_locked(db, c->kegiatan_id, c->day);
-	if (locked != 0) {
-		rc = locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+	if (locked != PB_DAY_OPEN) {
+		rc = locked == PB_DAY_LOCKED ? PB_ATT_LOCKED : PB_ATT_DB;
 		goto out;
 	}
 	if (proxy_full(db, c, &full) != 0)
@@ -1050,10 +1085,15 @@ static enum pb_att_result checkin_one(sqlite3 *db, const struct pb_checkin *c, j
 		snprintf(name, sizeof(name), "%s", c->name);
 		snprintf(school, sizeof(school), "%s", c->school != NULL ? c->school : "");
 	}
-	if (insert_event(db, c->kegiatan_id, kuid, c->day, c->nuptk, "checkin",
-			 c->status != NULL ? c->status : "present", name,
-			 school, found == 1, c->signature, "", "peserta", c->client, c->device,
-			 c->sitting, &id) != 0)
+	ev = (struct att_event){
+		.kegiatan_id = c->kegiatan_id, .kegiatan_uid = kuid, .day = c->day,
+		.nuptk = c->nuptk, .kind = "checkin",
+		.status = c->status != NULL ? c->status : "present",
+		.name = name, .school = school, .walk_in = found == 1,
+		.signature = c->signature, .actor = "peserta", .client = c->client,
+		.device = c->device, .sitting = c->sitting,
+	};
+	if (insert_event(db, &ev, &id) != 0)
 		goto out;
 	*out = att_by_id(db, id);
 	if (*out == NULL)
@@ -1072,7 +1112,8 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 					json_t **existing)
 {
 	int64_t id;
-	int full = 0, found, locked;
+	enum pb_day_lock locked;
+	int full = 0, found;
 
 	*existing = NULL;
 	*walk_in = 0;
@@ -1084,8 +1125,8 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 		return *existing != NULL ? PB_ATT_EXISTING : PB_ATT_DB;
 	}
 	locked = pb_att_is_locked(db, c->kegiatan_id, c->day);
-	if (locked != 0)
-		return locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+	if (locked != PB_DAY_OPEN)
+		return locked == PB_DAY_LOCKED ? PB_ATT_LOCKED : PB_ATT_DB;
 	if (proxy_full(db, c, &full) != 0)
 		return PB_ATT_DB;
 	if (full)
@@ -1101,9 +1142,9 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 	return PB_ATT_OK;
 }
 
-static void run_batch(sqlite3 *db, struct checkin_job *batch)
+static void run_batch(sqlite3 *db, struct pb_checkin_job *batch)
 {
-	struct checkin_job *j;
+	struct pb_checkin_job *j;
 	int ok = pb_db_begin(db) == 0;
 
 	for (j = batch; ok && j != NULL; j = j->next)
@@ -1118,68 +1159,72 @@ static void run_batch(sqlite3 *db, struct checkin_job *batch)
 	}
 }
 
-enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out)
+enum pb_att_result pb_att_checkin(sqlite3 *db, struct pb_att_queue *q,
+				  const struct pb_checkin *c, json_t **out)
 {
-	struct checkin_job me = { c, out, PB_ATT_DB, 0, NULL }, *batch, *j;
+	struct pb_checkin_job me = { c, out, PB_ATT_DB, 0, NULL }, *batch, *j;
 	int n;
 
 	*out = NULL;
-	pthread_mutex_lock(&queue_lock);
-	if (queue_tail != NULL)
-		queue_tail->next = &me;
+	if (q == NULL) {
+		run_batch(db, &me);
+		return me.rc;
+	}
+	pthread_mutex_lock(&q->lock);
+	if (q->tail != NULL)
+		q->tail->next = &me;
 	else
-		queue_head = &me;
-	queue_tail = &me;
+		q->head = &me;
+	q->tail = &me;
 	while (!me.done) {
-		if (queue_leader || queue_head == NULL) {
-			pthread_cond_wait(&queue_cond, &queue_lock);
+		if (q->leader || q->head == NULL) {
+			pthread_cond_wait(&q->cond, &q->lock);
 			continue;
 		}
-		queue_leader = 1;
-		batch = queue_head;                    /* take up to a batch */
+		q->leader = 1;
+		batch = q->head;                       /* take up to a batch */
 		for (j = batch, n = 1; j->next != NULL && n < PB_CHECKIN_BATCH_MAX; n++)
 			j = j->next;
-		queue_head = j->next;
-		if (queue_head == NULL)
-			queue_tail = NULL;
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
 		j->next = NULL;
-		pthread_mutex_unlock(&queue_lock);
-		pb_db_writer_lock();               /* one writer with claims */
+		pthread_mutex_unlock(&q->lock);
 		run_batch(db, batch);
-		pb_db_writer_unlock();
-		pthread_mutex_lock(&queue_lock);
+		pthread_mutex_lock(&q->lock);
 		for (j = batch; j != NULL; ) {
-			struct checkin_job *next = j->next;
+			struct pb_checkin_job *next = j->next;
 			j->done = 1;
 			j = next;
 		}
-		queue_leader = 0;
-		pthread_cond_broadcast(&queue_cond);
+		q->leader = 0;
+		pthread_cond_broadcast(&q->cond);
 	}
-	pthread_mutex_unlock(&queue_lock);
+	pthread_mutex_unlock(&q->lock);
 	return me.rc;
 }
 
-enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
-			       int sitting, const char *nuptk, const char *status, const char *reason,
-			       const char *name, const char *school, const char *actor,
-			       const char *client, json_t **out)
+enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k,
+			       const struct pb_mark *m, json_t **out)
 {
 	char rname[PB_ROSTER_TEXT_MAX + 1], rschool[PB_ROSTER_TEXT_MAX + 1];
+	struct att_event ev;
 	int64_t prev, id;
-	int found, locked;
+	enum pb_day_lock locked;
+	int found;
 	enum pb_att_result rc = PB_ATT_DB;
 
 	*out = NULL;
 	if (pb_db_begin(db) != 0)
 		return PB_ATT_DB;
-	locked = pb_att_is_locked(db, k->id, day);
-	if (locked != 0) {
-		rc = locked > 0 ? PB_ATT_LOCKED : PB_ATT_DB;
+	locked = pb_att_is_locked(db, k->id, m->day);
+	if (locked != PB_DAY_OPEN) {
+		rc = locked == PB_DAY_LOCKED ? PB_ATT_LOCKED : PB_ATT_DB;
 		goto out;
 	}
-	prev = find_event(db, k->id, day, nuptk, sitting, 0);
-	found = pb_att_roster_find(db, k->id, nuptk, rname, sizeof(rname), rschool, sizeof(rschool));
+	prev = find_event(db, k->id, m->day, m->nuptk, m->sitting, 0);
+	found = pb_att_roster_find(db, k->id, m->nuptk, rname, sizeof(rname), rschool,
+				   sizeof(rschool));
 	if (prev < 0 || found < 0)
 		goto out;
 	if (found == 2)                         /* a facilitator may still mark them */
@@ -1192,15 +1237,20 @@ enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const c
 		snprintf(rschool, sizeof(rschool), "%s", jstr(p, "school"));
 		json_decref(p);
 	} else if (found == 1) {
-		if (name == NULL || name[0] == '\0') {
+		if (m->name == NULL || m->name[0] == '\0') {
 			rc = PB_ATT_NAME_REQUIRED;
 			goto out;
 		}
-		snprintf(rname, sizeof(rname), "%s", name);
-		snprintf(rschool, sizeof(rschool), "%s", school != NULL ? school : "");
+		snprintf(rname, sizeof(rname), "%s", m->name);
+		snprintf(rschool, sizeof(rschool), "%s", m->school != NULL ? m->school : "");
 	}
-	if (insert_event(db, k->id, k->uid, day, nuptk, prev > 0 ? "correction" : "mark", status,
-			 rname, rschool, found == 1, NULL, reason, actor, client, "", sitting, &id) != 0)
+	ev = (struct att_event){
+		.kegiatan_id = k->id, .kegiatan_uid = k->uid, .day = m->day, .nuptk = m->nuptk,
+		.kind = prev > 0 ? "correction" : "mark", .status = m->status,
+		.name = rname, .school = rschool, .walk_in = found == 1, .reason = m->reason,
+		.actor = m->actor, .client = m->client, .device = "", .sitting = m->sitting,
+	};
+	if (insert_event(db, &ev, &id) != 0)
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
@@ -1216,20 +1266,20 @@ static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
 				      const char *actor, const char *client)
 {
 	sqlite3_stmt *st = NULL;
-	int locked;
+	enum pb_day_lock locked;
 	json_t *payload;
 	enum pb_att_result rc = PB_ATT_DB;
 
 	if (pb_db_begin(db) != 0)
 		return PB_ATT_DB;
 	locked = pb_att_is_locked(db, k->id, day);
-	if (locked < 0)
+	if (locked == PB_DAY_LOCK_ERROR)
 		goto out;
-	if (lock && locked) {
+	if (lock && locked == PB_DAY_LOCKED) {
 		rc = PB_ATT_LOCKED;
 		goto out;
 	}
-	if (!lock && !locked) {
+	if (!lock && locked == PB_DAY_OPEN) {
 		rc = PB_ATT_NOT_LOCKED;
 		goto out;
 	}
@@ -1319,7 +1369,8 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	sqlite3_stmt *st = NULL;
 	json_t *res = NULL, *rows = json_array(), *totals = json_array(), *jps = json_array();
 	int present = 0, not_yet = 0, walk_ins = 0, absent = 0, late = 0, excused = 0, sick = 0;
-	int step, locked;
+	enum pb_day_lock locked;
+	int step;
 	char *jp_text = NULL;
 
 	for (int i = 0; jps != NULL && i < k->nsittings; i++)
@@ -1329,7 +1380,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	if (rows == NULL || totals == NULL || jp_text == NULL)
 		goto fail;
 	locked = pb_att_is_locked(db, k->id, day);
-	if (locked < 0)
+	if (locked == PB_DAY_LOCK_ERROR)
 		goto fail;
 	if (sqlite3_prepare_v2(db,
 		"WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
@@ -1436,7 +1487,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	sqlite3_finalize(st);
 	res = json_pack("{s:o, s:s, s:i, s:b, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
 		"session", pb_kegiatan_json(k), "day", day, "day_index", pb_att_day_index(k, day),
-		"locked", locked, "rows", rows,
+		"locked", locked == PB_DAY_LOCKED, "rows", rows,
 		"counts", "present", present, "late", late, "excused", excused, "sick", sick,
 		"absent", absent, "not_yet", not_yet, "walk_in", walk_ins, "jp_totals", totals);
 	if (res != NULL && k->nsittings > 0) {

@@ -5,6 +5,7 @@
 #define PB_ATTENDANCE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -160,16 +161,46 @@ enum pb_att_result pb_att_checkin_check(sqlite3 *db, const struct pb_checkin *c,
 					size_t nlen, char *school, size_t slen, int *walk_in,
 					json_t **existing);
 
-/* Record a check-in. *out gets the record (new or existing) as JSON. */
-enum pb_att_result pb_att_checkin(sqlite3 *db, const struct pb_checkin *c, json_t **out);
+/* The group commit of check-ins. Check-ins of one process queue on it;
+ * whoever finds no leader becomes it, takes the queue (up to
+ * PB_CHECKIN_BATCH_MAX) and runs it in one transaction, each check-in
+ * inside its own savepoint, so that one fsync makes a whole burst
+ * durable. Nobody is answered before the COMMIT that holds their record.
+ * Its owner (pb-web: struct pb_web) makes it once and ends it when no
+ * check-in can come any more. */
+struct pb_checkin_job;
+struct pb_att_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pb_checkin_job *head, *tail;
+	int leader;                      /* a thread is running a batch */
+	int ready;                       /* made by pb_att_queue_init */
+};
+int pb_att_queue_init(struct pb_att_queue *q);
+void pb_att_queue_destroy(struct pb_att_queue *q);   /* NULL-safe */
+
+/* Record a check-in, in the next batch of q (NULL: alone, for a program
+ * with one writing thread). *out gets the record (new or existing) as
+ * JSON. */
+enum pb_att_result pb_att_checkin(sqlite3 *db, struct pb_att_queue *q,
+				  const struct pb_checkin *c, json_t **out);
 
 /* A facilitator's mark (status present|absent, with a reason) for one
  * sitting (0 without sittings); a new event over an earlier one of the
  * same sitting is a correction. */
-enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
-			       int sitting, const char *nuptk, const char *status, const char *reason,
-			       const char *name, const char *school, const char *actor,
-			       const char *client, json_t **out);
+struct pb_mark {
+	const char *day;
+	int sitting;
+	const char *nuptk;        /* or a participant number (pb_person_key) */
+	const char *status;       /* pb_att_status_valid */
+	const char *reason;       /* may be NULL */
+	const char *name;         /* walk-ins only (may be NULL) */
+	const char *school;       /* walk-ins only (may be NULL) */
+	const char *actor;        /* the staff member */
+	const char *client;
+};
+enum pb_att_result pb_att_mark(sqlite3 *db, const struct pb_kegiatan *k,
+			       const struct pb_mark *m, json_t **out);
 
 enum pb_att_result pb_att_lock(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
 			       const char *actor, const char *client);
@@ -179,7 +210,13 @@ enum pb_att_result pb_att_unlock(sqlite3 *db, const struct pb_kegiatan *k, const
 enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const char *day,
 				const char *for_client, unsigned extra, const char *actor,
 				const char *client);
-int pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day);
+/* Whether a day of a session is locked (pb_att_lock). */
+enum pb_day_lock {
+	PB_DAY_LOCK_ERROR = -1,   /* the database could not say */
+	PB_DAY_OPEN = 0,
+	PB_DAY_LOCKED = 1,
+};
+enum pb_day_lock pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day);
 
 /* The day view of one sitting (0 without sittings): rows of roster +
  * events, counts, JP totals over every day and sitting. */

@@ -1,6 +1,7 @@
 #include "pb_audit.h"
 
 #include "pb_clock.h"
+#include "pb_db.h"
 
 #include <string.h>
 
@@ -21,8 +22,7 @@ int pb_audit_add(sqlite3 *db, const char *actor, const char *action, const char 
 			  (int)(dlen > PB_AUDIT_DETAIL_MAX ? PB_AUDIT_DETAIL_MAX : dlen),
 			  SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, client != NULL ? client : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
+	rc = pb_db_write_one(db, st);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -76,7 +76,7 @@ enum pb_price_result pb_claim_price(int item, int64_t rate, int has_claimed, int
 void pb_claim_why_lang(int item, const char *origin, int64_t rate, int64_t claimed, int64_t pay,
 		       int capped, int en, char *out, size_t len)
 {
-	char r[40], c[40], p[40];
+	char r[PB_RUPIAH_TEXT_MAX], c[PB_RUPIAH_TEXT_MAX], p[PB_RUPIAH_TEXT_MAX];
 	const char *label, *from = en ? " from " : " dari ";
 
 	if (item < 0 || item >= PB_ITEM_COUNT) {
@@ -298,7 +298,7 @@ json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, cons
 	return pb_rows_json(st, claim_row_cb, NULL);
 }
 
-int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65],
+int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[PB_SHA256_HEX_LEN + 1],
 		     char *mime, size_t mlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -488,11 +488,24 @@ static int64_t rival_claim(sqlite3 *db, int64_t claim_id)
 	return first_id(st);
 }
 
-static int insert_event(sqlite3 *db, int64_t claim_id, const char *claim_uid,
-			const char *session_uid, const char *kind, int64_t amount,
-			const char *reason, const char *ref, const char *actor,
-			const char *client, const char *type)
+/* One event of a claim's chain as insert_event stores it. */
+struct claim_event {
+	int64_t claim_id;
+	const char *claim_uid;
+	const char *session_uid;
+	const char *kind;         /* submit | approve | reject | paid | withdraw */
+	int64_t amount;           /* rupiah */
+	const char *reason;       /* may be NULL */
+	const char *ref;          /* a payment's reference; may be NULL */
+	const char *actor;
+	const char *client;       /* may be NULL */
+	const char *type;         /* the outbox record's type; NULL: none */
+};
+
+static int insert_event(sqlite3 *db, const struct claim_event *e)
 {
+	const char *reason = e->reason != NULL ? e->reason : "";
+	const char *ref = e->ref != NULL ? e->ref : "";
 	sqlite3_stmt *st = NULL;
 	struct pb_stamp now;
 	char uid[PB_ID_HEX_LEN + 1];
@@ -506,29 +519,29 @@ static int insert_event(sqlite3 *db, int64_t claim_id, const char *claim_uid,
 	    != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, claim_id);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, amount);
-	sqlite3_bind_text(st, 5, reason != NULL ? reason : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ref != NULL ? ref : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, client != NULL ? client : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->claim_id);
+	sqlite3_bind_text(st, 3, e->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, e->amount);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, e->client != NULL ? e->client : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now.wall_ms);
 	sqlite3_bind_text(st, 10, pb_clock_source_name(now.source), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, now.boot_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, now.mono_ms);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	if (type != NULL)
+	if (e->type != NULL)
 		/* claim_id, session_id, amount_rp: the names pb-hub reads */
-		rc = pb_att_record(db, type, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
+		rc = pb_att_record(db, e->type, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
 			"s:s, s:s, s:s, s:o}",
-			"id", uid, "claim", claim_uid, "claim_id", claim_uid, "session", session_uid,
-			"session_id", session_uid, "decision", kind, "amount", (json_int_t)amount,
-			"amount_rp", (json_int_t)amount, "reason", reason != NULL ? reason : "",
-			"ref", ref != NULL ? ref : "", "by", actor,
+			"id", uid, "claim", e->claim_uid, "claim_id", e->claim_uid,
+			"session", e->session_uid, "session_id", e->session_uid, "decision", e->kind,
+			"amount", (json_int_t)e->amount, "amount_rp", (json_int_t)e->amount,
+			"reason", reason, "ref", ref, "by", e->actor,
 			"stamp", pb_att_stamp_json(&now)),
-			actor, client);
+			e->actor, e->client);
 	else
 		rc = 0;
 out:
@@ -536,8 +549,8 @@ out:
 	return rc;
 }
 
-static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
-					     enum pb_price_result *price)
+enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
+				     enum pb_price_result *price)
 {
 	struct pb_kegiatan k;
 	struct pb_claim_setting set;
@@ -545,11 +558,13 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 	struct pb_stamp now;
 	sqlite3_stmt *st = NULL;
 	char pnuptk[PB_NUPTK_LEN + 1], name[PB_ROSTER_TEXT_MAX + 1], school[PB_ROSTER_TEXT_MAX + 1];
-	char origin[PB_RATE_PLACE_MAX + 1] = "", uid[PB_ID_HEX_LEN + 1], sha[65] = "";
+	char origin[PB_RATE_PLACE_MAX + 1] = "", uid[PB_ID_HEX_LEN + 1];
+	char sha[PB_SHA256_HEX_LEN + 1] = "";
 	char why[PB_CLAIM_WHY_MAX];
 	const char *province, *code;
 	int64_t checkin_id = 0, id, pay = 0;
-	int capped = 0, found, rc_i;
+	enum pb_day_lock locked;
+	int capped = 0, found;
 	enum pb_claim_result rc = PB_CLAIM_DB;
 	json_t *payload, *evidence;
 
@@ -593,9 +608,9 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 		rc = pb_claim_get(db, id, out) == 0 ? PB_CLAIM_EXISTING : PB_CLAIM_DB;
 		goto out;
 	}
-	rc_i = pb_att_is_locked(db, k.id, c->day);
-	if (rc_i != 0) {
-		rc = rc_i > 0 ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
+	locked = pb_att_is_locked(db, k.id, c->day);
+	if (locked != PB_DAY_OPEN) {
+		rc = locked == PB_DAY_LOCKED ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
 		goto out;
 	}
 	if (pb_claim_setting_get(db, k.id, &set) != 0)
@@ -703,7 +718,9 @@ static enum pb_claim_result pb_claim_submit_locked(sqlite3 *db, const struct pb_
 	pb_person_json(payload, c->nuptk);
 	if (pb_att_record(db, "claim.submit", payload, peserta_null(c->actor), c->client) != 0)
 		goto out;
-	if (insert_event(db, id, uid, k.uid, "submit", pay, "", "", c->actor, c->client, NULL) != 0)
+	if (insert_event(db, &(struct claim_event){
+			.claim_id = id, .claim_uid = uid, .session_uid = k.uid, .kind = "submit",
+			.amount = pay, .actor = c->actor, .client = c->client }) != 0)
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
@@ -764,66 +781,70 @@ static int claim_state(sqlite3 *db, int64_t id, const char *uid, struct claim_st
 	return rc;
 }
 
-static enum pb_claim_result pb_claim_decide_locked(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-					     size_t n, int approve, const char *reason, const char *actor,
-					     const char *client, int64_t *bad_id, json_t **out)
+enum pb_claim_result pb_claim_decide(sqlite3 *db, const struct pb_claim_decision *d,
+				     int64_t *bad_id, json_t **out)
 {
-	const char *kind = approve ? "approve" : "reject";
+	const char *kind = d->approve ? "approve" : "reject";
+	const char *reason = d->reason != NULL ? d->reason : "";
 	struct claim_state s;
 	json_t *decided = NULL;
 	enum pb_claim_result rc = PB_CLAIM_DB;
-	int changed = 0, found, locked;
+	enum pb_day_lock locked;
+	int changed = 0, found;
 
 	*out = NULL;
 	*bad_id = 0;
 	if (pb_db_begin(db) != 0)
 		return PB_CLAIM_DB;
-	for (size_t i = 0; i < n; i++) {
-		found = claim_state(db, ids[i], NULL, &s);
-		if (found != 0 || s.kegiatan_id != kegiatan_id) {
-			*bad_id = ids[i];
+	for (size_t i = 0; i < d->n; i++) {
+		found = claim_state(db, d->ids[i], NULL, &s);
+		if (found != 0 || s.kegiatan_id != d->kegiatan_id) {
+			*bad_id = d->ids[i];
 			rc = found < 0 ? PB_CLAIM_DB : PB_CLAIM_NOT_FOUND;
 			goto out;
 		}
 		locked = pb_att_is_locked(db, s.kegiatan_id, s.day);
-		if (locked != 0) {
-			*bad_id = ids[i];
-			rc = locked > 0 ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
+		if (locked != PB_DAY_OPEN) {
+			*bad_id = d->ids[i];
+			rc = locked == PB_DAY_LOCKED ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
 			goto out;
 		}
 		if (strcmp(s.kind, "paid") == 0) {
-			*bad_id = ids[i];
+			*bad_id = d->ids[i];
 			rc = PB_CLAIM_PAID;
 			goto out;
 		}
 		if (strcmp(s.kind, "withdraw") == 0) {
-			*bad_id = ids[i];
+			*bad_id = d->ids[i];
 			rc = PB_CLAIM_DECIDED;
 			goto out;
 		}
-		if (strcmp(s.kind, kind) == 0 && strcmp(s.reason, reason != NULL ? reason : "") == 0)
+		if (strcmp(s.kind, kind) == 0 && strcmp(s.reason, reason) == 0)
 			continue;                      /* the same decision again: no event */
-		if (approve && strcmp(s.kind, "reject") == 0) {
+		if (d->approve && strcmp(s.kind, "reject") == 0) {
 			/* approving a rejected claim the teacher has filed again
 			 * would pay the same item and day twice */
 			int64_t rival = rival_claim(db, s.id);
 			if (rival != 0) {
-				*bad_id = ids[i];
+				*bad_id = d->ids[i];
 				rc = rival > 0 ? PB_CLAIM_SUPERSEDED : PB_CLAIM_DB;
 				goto out;
 			}
 		}
-		if (insert_event(db, s.id, s.uid, s.session_uid, kind, approve ? s.amount : 0,
-				 reason, "", actor, client, "claim.decision") != 0)
+		if (insert_event(db, &(struct claim_event){
+				.claim_id = s.id, .claim_uid = s.uid, .session_uid = s.session_uid,
+				.kind = kind, .amount = d->approve ? s.amount : 0, .reason = reason,
+				.actor = d->actor, .client = d->client,
+				.type = "claim.decision" }) != 0)
 			goto out;
 		changed++;
 	}
 	if (pb_db_commit(db) != 0)
 		goto out;
 	decided = json_array();
-	for (size_t i = 0; decided != NULL && i < n; i++) {
+	for (size_t i = 0; decided != NULL && i < d->n; i++) {
 		json_t *o = NULL;
-		if (pb_claim_get(db, ids[i], &o) == 0)
+		if (pb_claim_get(db, d->ids[i], &o) == 0)
 			json_array_append_new(decided, o);
 	}
 	*out = json_pack("{s:o, s:i}", "decided", decided != NULL ? decided : json_array(),
@@ -834,8 +855,8 @@ out:
 	return rc;
 }
 
-static enum pb_claim_result pb_claim_paid_locked(sqlite3 *db, const char *claim_uid, const char *ref,
-					   const char *actor, json_t **out)
+enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
+				   const char *actor, json_t **out)
 {
 	struct claim_state s;
 	enum pb_claim_result rc = PB_CLAIM_DB;
@@ -857,8 +878,11 @@ static enum pb_claim_result pb_claim_paid_locked(sqlite3 *db, const char *claim_
 		rc = PB_CLAIM_NOT_FOUND;
 		goto out;
 	}
-	if (insert_event(db, s.id, s.uid, s.session_uid, "paid", s.amount, "", ref, actor, "",
-			 "claim.paid") != 0 || pb_db_commit_nested(db, "claim_paid", own) != 0)
+	if (insert_event(db, &(struct claim_event){
+			.claim_id = s.id, .claim_uid = s.uid, .session_uid = s.session_uid,
+			.kind = "paid", .amount = s.amount, .ref = ref, .actor = actor,
+			.type = "claim.paid" }) != 0 ||
+	    pb_db_commit_nested(db, "claim_paid", own) != 0)
 		goto out;
 	return pb_claim_get(db, s.id, out) == 0 ? PB_CLAIM_OK : PB_CLAIM_DB;
 out:
@@ -901,7 +925,7 @@ enum pb_inbox_result pb_claims_inbox_payment(sqlite3 *db, const json_t *doc, cha
 		snprintf(why, len, "payment names no claim of this box");
 		return PB_INBOX_REFUSED;
 	}
-	cr = pb_claim_paid_locked(db, claim, ref != NULL ? ref : "", "hub", &out);
+	cr = pb_claim_paid(db, claim, ref != NULL ? ref : "", "hub", &out);
 	json_decref(out);
 	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
 		return PB_INBOX_APPLIED;
@@ -1124,38 +1148,16 @@ char *pb_claims_nominatif_csv(const json_t *nom, size_t *len)
 }
 
 /* ------------------------------------------------------------------ */
-/* The writers, queued on the writer lock of pb_db (with check-ins) */
+/* A teacher withdraws a claim */
 
-enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
-				     enum pb_price_result *price)
-{
-	enum pb_claim_result rc;
-
-	pb_db_writer_lock();
-	rc = pb_claim_submit_locked(db, c, out, price);
-	pb_db_writer_unlock();
-	return rc;
-}
-
-enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-				     size_t n, int approve, const char *reason, const char *actor,
-				     const char *client, int64_t *bad_id, json_t **out)
-{
-	enum pb_claim_result rc;
-
-	pb_db_writer_lock();
-	rc = pb_claim_decide_locked(db, kegiatan_id, ids, n, approve, reason, actor, client, bad_id, out);
-	pb_db_writer_unlock();
-	return rc;
-}
-
-static enum pb_claim_result withdraw_locked(sqlite3 *db, int64_t claim_id, const char *proof,
-					    const char *client)
+static enum pb_claim_result withdraw_in_tx(sqlite3 *db, int64_t claim_id, const char *proof,
+					   const char *client)
 {
 	struct claim_state s;
 	sqlite3_stmt *st = NULL;
 	char who[PB_NUPTK_LEN + 1], owner[PB_NUPTK_LEN + 1] = "";
-	int found, locked;
+	enum pb_day_lock locked;
+	int found;
 
 	found = claim_state(db, claim_id, NULL, &s);
 	if (found != 0)
@@ -1175,17 +1177,18 @@ static enum pb_claim_result withdraw_locked(sqlite3 *db, int64_t claim_id, const
 	if (strcmp(s.kind, "submit") != 0)
 		return strcmp(s.kind, "paid") == 0 ? PB_CLAIM_PAID : PB_CLAIM_DECIDED;
 	locked = pb_att_is_locked(db, s.kegiatan_id, s.day);
-	if (locked != 0)
-		return locked > 0 ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
+	if (locked != PB_DAY_OPEN)
+		return locked == PB_DAY_LOCKED ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
 	if (sqlite3_prepare_v2(db, "UPDATE claim SET withdrawn = 1 WHERE id = ?1", -1, &st, NULL)
 	    != SQLITE_OK)
 		return PB_CLAIM_DB;
 	sqlite3_bind_int64(st, 1, s.id);
 	found = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
-	if (found != 0 || insert_event(db, s.id, s.uid, s.session_uid, "withdraw", 0,
-				       "ditarik oleh guru", "", "peserta", client,
-				       "claim.withdraw") != 0)
+	if (found != 0 || insert_event(db, &(struct claim_event){
+			.claim_id = s.id, .claim_uid = s.uid, .session_uid = s.session_uid,
+			.kind = "withdraw", .reason = "ditarik oleh guru", .actor = "peserta",
+			.client = client, .type = "claim.withdraw" }) != 0)
 		return PB_CLAIM_DB;
 	return PB_CLAIM_OK;
 }
@@ -1196,28 +1199,16 @@ enum pb_claim_result pb_claim_withdraw(sqlite3 *db, int64_t claim_id, const char
 	enum pb_claim_result rc = PB_CLAIM_DB;
 
 	*out = NULL;
-	pb_db_writer_lock();
 	if (pb_db_begin(db) == 0) {
-		rc = withdraw_locked(db, claim_id, checkin_uid, client);
+		rc = withdraw_in_tx(db, claim_id, checkin_uid, client);
 		if (rc != PB_CLAIM_OK || pb_db_commit(db) != 0) {
 			pb_db_rollback(db);
 			if (rc == PB_CLAIM_OK)
 				rc = PB_CLAIM_DB;
 		}
 	}
-	pb_db_writer_unlock();
 	if (rc == PB_CLAIM_OK && pb_claim_get(db, claim_id, out) != 0)
 		rc = PB_CLAIM_DB;
 	return rc;
 }
 
-enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
-				   const char *actor, json_t **out)
-{
-	enum pb_claim_result rc;
-
-	pb_db_writer_lock();
-	rc = pb_claim_paid_locked(db, claim_uid, ref, actor, out);
-	pb_db_writer_unlock();
-	return rc;
-}

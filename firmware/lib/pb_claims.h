@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "pb_attendance.h"
+#include "pb_hash.h"
 #include "pb_inbox.h"
 #include "pb_rates.h"
 
@@ -90,7 +91,7 @@ enum pb_claim_result pb_claim_withdraw(sqlite3 *db, int64_t claim_id, const char
 
 /* Stores the receipt photo once every check has passed (inside the
  * transaction); fills sha with the content store name. 0/-1. */
-typedef int (*pb_receipt_store_fn)(void *ctx, char sha[65]);
+typedef int (*pb_receipt_store_fn)(void *ctx, char sha[PB_SHA256_HEX_LEN + 1]);
 
 struct pb_claim_req {
 	int64_t kegiatan_id;
@@ -118,12 +119,21 @@ struct pb_claim_req {
 enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
 				     enum pb_price_result *price);
 
-/* Approve (approve = 1) or reject a list of claims of one session, all or
- * nothing. On failure *bad_id names the claim that stopped it. *out gets
- * {"decided": [...claims...], "changed": n}. */
-enum pb_claim_result pb_claim_decide(sqlite3 *db, int64_t kegiatan_id, const int64_t *ids,
-				     size_t n, int approve, const char *reason, const char *actor,
-				     const char *client, int64_t *bad_id, json_t **out);
+/* A facilitator's decision on a list of claims of one session. */
+struct pb_claim_decision {
+	int64_t kegiatan_id;
+	const int64_t *ids;
+	size_t n;
+	int approve;               /* 1 approve, 0 reject */
+	const char *reason;        /* may be NULL */
+	const char *actor;
+	const char *client;
+};
+
+/* Take decision d, all or nothing. On failure *bad_id names the claim
+ * that stopped it. *out gets {"decided": [...claims...], "changed": n}. */
+enum pb_claim_result pb_claim_decide(sqlite3 *db, const struct pb_claim_decision *d,
+				     int64_t *bad_id, json_t **out);
 
 /* Record a payment reported by upstream (by claim uid). */
 enum pb_claim_result pb_claim_paid(sqlite3 *db, const char *claim_uid, const char *ref,
@@ -143,7 +153,7 @@ enum pb_inbox_result pb_claims_inbox_payment(sqlite3 *db, const json_t *doc, cha
 int pb_claim_get(sqlite3 *db, int64_t id, json_t **out);
 
 /* The kegiatan id and receipt of a claim: 0 found, 1 not, -1 error. */
-int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[65],
+int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[PB_SHA256_HEX_LEN + 1],
 		     char *mime, size_t mlen);
 
 /* The signed statement of real cost (canonical strokes, malloc'd) of a

@@ -11,7 +11,7 @@
 #define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
 
 static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
-static char boot_id[40] = "unknown";
+static char boot_id[PB_BOOT_ID_MAX + 1] = "unknown";
 static int source_override = -1;
 static int64_t wall_offset_ms;
 static int64_t raw_skew_ms;

@@ -14,10 +14,12 @@ enum pb_clock_source {
 	PB_CLOCK_BROWSER,
 };
 
+#define PB_BOOT_ID_MAX 39  /* bytes of a boot id (the kernel's is a 36-byte UUID), without NUL */
+
 struct pb_stamp {
 	int64_t wall_ms;
 	enum pb_clock_source source;
-	char boot_id[40];
+	char boot_id[PB_BOOT_ID_MAX + 1];
 	int64_t mono_ms;
 };
 

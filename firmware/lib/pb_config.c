@@ -144,9 +144,9 @@ static const struct key_def keys[] = {
 	NUM("sync", "health_interval_s", sync_health_interval_s, 0, 86400, "3600",
 	    "Seconds of uptime between box.health reports (one also goes with each "
 	    "upload of other records, at most one per round; 0: no reports)"),
-	NUM("attendance", "session_idle_s", session_idle_s, 60, 86400, "1800",
+	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
-	NUM("attendance", "session_max_s", session_max_s, 300, 604800, "43200",
+	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",
 	    "Seconds after which a staff login ends in any case"),
 	NUM("attendance", "login_fail_max", login_fail_max, 1, 100, "5",
 	    "Failed logins to one account from one client address before that address is "

@@ -76,8 +76,8 @@ struct pb_config {
 	unsigned sync_health_interval_s;        /* box.health every this much uptime, 0: none */
 
 	/* [attendance] */
-	unsigned session_idle_s;           /* staff login ends after this idle time */
-	unsigned session_max_s;            /* staff login never lasts longer */
+	unsigned login_idle_s;             /* staff login ends after this idle time */
+	unsigned login_max_s;              /* staff login never lasts longer */
 	unsigned login_fail_max;           /* failed logins to an account from one address */
 	unsigned login_fail_max_account;   /* ... from anywhere: then slowed down */
 	unsigned login_fail_max_client;    /* failed logins before a client address locks */

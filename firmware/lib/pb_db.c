@@ -11,24 +11,61 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The writer lock: one mutex per process. A thread may take it again
+ * while it holds it (writer_depth counts how often), so a transaction
+ * begun inside a section that already holds it does not wait on itself.
+ * tx_db lists the connections of this thread whose transaction (begun by
+ * pb_db_begin) holds one count of it, given back when that transaction
+ * ends. */
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local unsigned writer_depth;
+static _Thread_local sqlite3 *tx_db[PB_DB_TX_PER_THREAD_MAX];
 
 void pb_db_writer_lock(void)
 {
-	pthread_mutex_lock(&writer);
+	if (writer_depth++ == 0)
+		pthread_mutex_lock(&writer);
 }
 
 void pb_db_writer_unlock(void)
 {
-	pthread_mutex_unlock(&writer);
+	if (writer_depth > 0 && --writer_depth == 0)
+		pthread_mutex_unlock(&writer);
 }
 
 int pb_db_writer_lock_timed(long ms)
 {
 	struct timespec until;
 
+	if (writer_depth > 0) {
+		writer_depth++;
+		return 0;
+	}
 	pb_clock_after(CLOCK_REALTIME, ms, &until);
-	return pthread_mutex_timedlock(&writer, &until) == 0 ? 0 : -1;
+	if (pthread_mutex_timedlock(&writer, &until) != 0)
+		return -1;
+	writer_depth = 1;
+	return 0;
+}
+
+/* The slot of db in tx_db (NULL: a free one), or -1. */
+static int tx_slot(const sqlite3 *db)
+{
+	for (int i = 0; i < PB_DB_TX_PER_THREAD_MAX; i++)
+		if (tx_db[i] == db)
+			return i;
+	return -1;
+}
+
+/* The transaction of db has ended: give back the count it held. */
+static void tx_ended(const sqlite3 *db)
+{
+	int i = db != NULL ? tx_slot(db) : -1;
+
+	if (i < 0)
+		return;
+	tx_db[i] = NULL;
+	pb_db_writer_unlock();
 }
 
 int pb_db_files_writable(const char *path, char *err, size_t errlen)
@@ -89,18 +126,57 @@ int pb_db_exec(sqlite3 *db, const char *sql)
 
 int pb_db_begin(sqlite3 *db)
 {
-	return pb_db_exec(db, "BEGIN IMMEDIATE");
+	int i;
+
+	if (db == NULL)
+		return -1;
+	/* A transaction SQLite ended by itself (an I/O error, a full disk)
+	 * that nobody rolled back still holds its count: give it back. */
+	if (tx_slot(db) >= 0 && sqlite3_get_autocommit(db))
+		tx_ended(db);
+	i = tx_slot(NULL);
+	if (i < 0 || tx_slot(db) >= 0)
+		return -1;
+	pb_db_writer_lock();
+	if (pb_db_exec(db, "BEGIN IMMEDIATE") != 0) {
+		pb_db_writer_unlock();
+		return -1;
+	}
+	tx_db[i] = db;
+	return 0;
 }
 
 int pb_db_commit(sqlite3 *db)
 {
-	return pb_db_exec(db, "COMMIT");
+	if (pb_db_exec(db, "COMMIT") == 0) {
+		tx_ended(db);
+		return 0;
+	}
+	pb_db_rollback(db);
+	return -1;
 }
 
 void pb_db_rollback(sqlite3 *db)
 {
 	if (db != NULL && !sqlite3_get_autocommit(db))
 		(void)pb_db_exec(db, "ROLLBACK");
+	tx_ended(db);
+}
+
+int pb_db_write_one(sqlite3 *db, sqlite3_stmt *st)
+{
+	int alone = sqlite3_get_autocommit(db) != 0, rc;
+
+	if (alone && pb_db_begin(db) != 0)
+		return -1;
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(st);
+	if (!alone)
+		return rc;
+	if (rc == 0)
+		return pb_db_commit(db);
+	pb_db_rollback(db);
+	return -1;
 }
 
 /* name is a constant identifier chosen by the caller, never input */
@@ -451,6 +527,7 @@ void pb_db_close(sqlite3 *db)
 
 	if (db == NULL)
 		return;
+	pb_db_rollback(db);
 	while ((st = sqlite3_next_stmt(db, NULL)) != NULL)
 		sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -489,8 +566,7 @@ int pb_db_meta_set(sqlite3 *db, const char *key, const char *value)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
+	rc = pb_db_write_one(db, st);
 out:
 	sqlite3_finalize(st);
 	return rc;

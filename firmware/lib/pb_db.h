@@ -40,9 +40,26 @@ int pb_db_schema_version(void);
 
 /* Small helpers over prepared statements. */
 int pb_db_exec(sqlite3 *db, const char *sql);            /* constant SQL only */
-int pb_db_begin(sqlite3 *db);                             /* BEGIN IMMEDIATE */
+
+/* The one way to write: pb_db_begin takes the process's writer lock
+ * (pb_db_writer_lock), then BEGIN IMMEDIATE; the transaction ends with
+ * pb_db_commit or pb_db_rollback, which give the lock back. So the
+ * writers of one process queue on the mutex, in order, instead of
+ * sleeping in SQLite's busy handler; other processes (pbctl, pb-sync)
+ * are still ordered by SQLite's file lock and the busy timeout. A COMMIT
+ * that fails rolls back: either way the transaction has ended. Every
+ * write, even of one statement, goes through a transaction begun here.
+ * pb_db_rollback without a transaction does nothing, so a cleanup path
+ * may always call it. */
+#define PB_DB_TX_PER_THREAD_MAX 4  /* connections of one thread in a write at once */
+int pb_db_begin(sqlite3 *db);
 int pb_db_commit(sqlite3 *db);
 void pb_db_rollback(sqlite3 *db);
+/* One prepared write statement run to its end as a change of its own:
+ * between pb_db_begin and pb_db_commit when no transaction is open, as
+ * part of the caller's transaction when one is. 0, or -1 (rolled back
+ * when it was alone). st is reset, not finalized. */
+int pb_db_write_one(sqlite3 *db, sqlite3_stmt *st);
 /* A change that may run alone or inside a caller's transaction: outside
  * one it is BEGIN IMMEDIATE / COMMIT, inside one a SAVEPOINT named name.
  * *own remembers which. */
@@ -53,7 +70,12 @@ void pb_db_rollback_nested(sqlite3 *db, const char *name, int own);
 /* A prepared statement from the connection's own cache (made with
  * SQLITE_PREPARE_PERSISTENT the first time, found again by its SQL text).
  * Never finalize it: call pb_db_stmt_done() when finished, which resets it
- * and so ends its read. NULL on error. */
+ * and so ends its read. NULL on error. The rule: the library functions
+ * that run on nearly every request of their kind (pb_kegiatan_get,
+ * pb_att_checkin_of, pb_catalog_file, pb_catalog_version, and the
+ * learning module, whose pages poll) take their statements from here;
+ * everything else, and pb-web's own files (firmware/web), prepares and
+ * finalizes. */
 sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql);
 void pb_db_stmt_done(sqlite3_stmt *st);
 
@@ -61,9 +83,11 @@ void pb_db_stmt_done(sqlite3_stmt *st);
  * (those that exist), else -1 with err naming the first that it may not. */
 int pb_db_files_writable(const char *path, char *err, size_t errlen);
 
-/* Writers of one process (check-ins, claims, decisions) queue on this
- * lock rather than in SQLite's busy handler, which sleeps in growing
- * steps and makes the slowest writer wait far longer than the write. */
+/* The writer lock that pb_db_begin takes. Writers of one process queue
+ * on it rather than in SQLite's busy handler, which sleeps in growing
+ * steps and makes the slowest writer wait far longer than the write. A
+ * thread that holds it may take it again; each take needs its unlock.
+ * Take it directly only to hold writers back without writing (a probe). */
 void pb_db_writer_lock(void);
 void pb_db_writer_unlock(void);
 /* The writer lock, waiting at most ms: 0 when taken, -1 when not. */

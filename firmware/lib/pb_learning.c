@@ -560,26 +560,12 @@ fail:
 	return NULL;
 }
 
-
-
-/* Begin a write: the process's writer lock, then BEGIN IMMEDIATE. */
-int pb_learn_write_begin(sqlite3 *db)
-{
-	pb_db_writer_lock();
-	if (pb_db_begin(db) != 0) {
-		pb_db_writer_unlock();
-		return -1;
-	}
-	return 0;
-}
-
 enum pb_learn_result pb_learn_write_end(sqlite3 *db, enum pb_learn_result r)
 {
 	if ((r == PB_LEARN_OK || r == PB_LEARN_TIME_UP) && pb_db_commit(db) != 0)
 		r = PB_LEARN_DB;
 	if (r != PB_LEARN_OK && r != PB_LEARN_TIME_UP)
 		pb_db_rollback(db);
-	pb_db_writer_unlock();
 	return r;
 }
 
@@ -600,7 +586,7 @@ enum pb_learn_result pb_learning_start(sqlite3 *db, const struct pb_learner *who
 	memset(&a, 0, sizeof(a));
 	pb_clock_now(&clk);
 	now = clk.wall_ms;
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	rc = test_load(db, module_id, test_id, &t);
 	if (rc != 0) {
@@ -715,7 +701,7 @@ enum pb_learn_result pb_learning_view(sqlite3 *db, const struct pb_learner *who,
 
 	*view = NULL;
 	pb_clock_now(&now);
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	r = pb_learn_write_end(db, open_attempt(db, who, attempt_uid, &a, &t, &now));
 	if (r == PB_LEARN_TIME_UP)
@@ -772,7 +758,7 @@ enum pb_learn_result pb_learning_answer(sqlite3 *db, const struct pb_learner *wh
 
 	*view = NULL;
 	pb_clock_now(&now);
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	r = open_attempt(db, who, attempt_uid, &a, &t, &now);
 	if (r != PB_LEARN_OK)
@@ -831,7 +817,7 @@ enum pb_learn_result pb_learning_finish(sqlite3 *db, const struct pb_learner *wh
 
 	*view = NULL;
 	pb_clock_now(&now);
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	r = open_attempt(db, who, attempt_uid, &a, &t, &now);
 	if (r == PB_LEARN_OK && a.finished_ms == 0 && finalize(db, who, &a, &t, 0, now.wall_ms) != 0)
@@ -901,7 +887,7 @@ enum pb_learn_result pb_learning_mark(sqlite3 *db, const struct pb_learner *who,
 	pos = strtol(activity + 5, &end, 10);
 	if (end == activity + 5 || *end != '\0' || pos < 0 || pos >= PB_MODULE_MAX_FILES)
 		return PB_LEARN_BAD_ACTIVITY;
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	step = pb_learn_one_text(db, "SELECT name FROM module_files WHERE module_id = ?1 AND pos = ?2",
 			module_id, NULL, pos, name, sizeof(name));

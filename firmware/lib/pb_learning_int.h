@@ -30,9 +30,8 @@ static inline const char *col(sqlite3_stmt *st, int i)
  * to out), 1 none, -1. */
 int pb_learn_one_text(sqlite3 *db, const char *sql, const char *a, const char *b, int64_t n,
 		      char *out, size_t len);
-/* A write: the process's writer lock, then BEGIN IMMEDIATE; the end
- * commits on PB_LEARN_OK and PB_LEARN_TIME_UP, else rolls back. */
-int pb_learn_write_begin(sqlite3 *db);
+/* The end of a write begun with pb_db_begin: commits on PB_LEARN_OK and
+ * PB_LEARN_TIME_UP, else rolls back. */
 enum pb_learn_result pb_learn_write_end(sqlite3 *db, enum pb_learn_result r);
 /* Set an activity's state ("done" is never taken back to "opened") and
  * record a change upstream, inside the caller's transaction. 1 changed,

@@ -101,7 +101,7 @@ enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *wh
 	*out = NULL;
 	if (!text_ok(text, PB_LEARN_ANSWER_TEXT_MAX, 0))
 		return PB_LEARN_BAD_TEXT;
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	step = pb_learn_one_text(db, "SELECT title FROM learning_worksheet WHERE module_id = ?1 AND "
 			"ws_id = ?2", module_id, ws_id, 0, title, sizeof(title));
@@ -179,7 +179,7 @@ enum pb_learn_result pb_learning_review(sqlite3 *db, int64_t kegiatan_id, const 
 	    score < -1 || score > 100 || !text_ok(comment, PB_LEARN_COMMENT_MAX, 1) ||
 	    (score < 0 && comment[0] == '\0'))
 		return PB_LEARN_BAD_REVIEW;
-	if (pb_learn_write_begin(db) != 0)
+	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	step = pb_learn_one_text(db, "SELECT k.uid FROM learning_submission s JOIN kegiatan k ON "
 			"k.id = s.kegiatan_id WHERE s.uid = ?1 AND s.kegiatan_id = ?2", uid, NULL,

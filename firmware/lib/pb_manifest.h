@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pb_hash.h"
+
 #define PB_MANIFEST_MAX_BYTES   (4 * 1024 * 1024)
 #define PB_MANIFEST_MAX_MODULES 2000
 #define PB_MODULE_MAX_FILES     64
@@ -21,7 +23,7 @@
 struct pb_module_file {
 	char path[PB_FILE_PATH_MAX + 1];   /* relative to the manifest's folder */
 	char name[PB_FILE_PATH_MAX + 1];   /* name shown and used for download */
-	char sha256[65];
+	char sha256[PB_SHA256_HEX_LEN + 1];
 	char mime[128];
 	int64_t size;                      /* -1 when the manifest does not say */
 };

@@ -489,26 +489,26 @@ json_t *pb_payee_bank(sqlite3 *db, int64_t kegiatan_id, const char *nuptk)
 /* ------------------------------------------------------------------ */
 /* Staff identity */
 
-int pb_staff_identity_set(sqlite3 *db, const char *login, const char *full_name,
-			  const char *nip)
+enum pb_staff_result pb_staff_identity_set(sqlite3 *db, const char *login,
+					    const char *full_name, const char *nip)
 {
 	sqlite3_stmt *st = NULL;
 	char d[PB_PAPER_TEXT_MAX + 1] = "";
-	int rc = -1;
+	enum pb_staff_result rc = PB_STAFF_DB;
 
 	if ((full_name != NULL && !pb_text_valid(full_name, PB_PAPER_TEXT_MAX)) ||
 	    (nip != NULL && (digits_only(nip, d, sizeof(d)) != 0 || !pb_nip_valid(d))))
-		return 2;
+		return PB_STAFF_BAD_IDENTITY;
 	if (sqlite3_prepare_v2(db, "UPDATE staff SET display_name = coalesce(?2, display_name), "
 			       "nip = coalesce(?3, nip) WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-		return -1;
+		return PB_STAFF_DB;
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
 	if (full_name != NULL)
 		sqlite3_bind_text(st, 2, full_name, -1, SQLITE_STATIC);
 	if (nip != NULL)
 		sqlite3_bind_text(st, 3, d, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = sqlite3_changes(db) == 1 ? 0 : 1;
+	if (pb_db_write_one(db, st) == 0)
+		rc = sqlite3_changes(db) == 1 ? PB_STAFF_OK : PB_STAFF_NOT_FOUND;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -87,10 +87,10 @@ json_t *pb_payee_bank(sqlite3 *db, int64_t kegiatan_id, const char *nuptk);
 
 /* ---- staff identity ---- */
 
-/* Set a staff account's full name and NIP (NULL leaves one as it is).
- * 0, 1 no such account, 2 bad value, -1 database error. */
-int pb_staff_identity_set(sqlite3 *db, const char *login, const char *full_name,
-			  const char *nip);
+/* Set a staff account's full name and NIP (NULL leaves one as it is):
+ * PB_STAFF_OK, PB_STAFF_NOT_FOUND, PB_STAFF_BAD_IDENTITY or PB_STAFF_DB. */
+enum pb_staff_result pb_staff_identity_set(sqlite3 *db, const char *login,
+					    const char *full_name, const char *nip);
 
 /* {"name": full name ("" when none is set: never the login), "nip": ...},
  * or NULL. */

@@ -85,6 +85,7 @@ enum pb_amount_result pb_amount_parse(const char *s, int64_t *out);
 int pb_place_normalise(const char *in, char *out, size_t len);
 
 /* "Rp 1.234.567" (Indonesian thousands separator). */
+#define PB_RUPIAH_TEXT_MAX 40  /* room for "Rp" and any int64_t grouped in thousands */
 void pb_rupiah(int64_t v, char *out, size_t len);
 
 struct pb_rate_row {

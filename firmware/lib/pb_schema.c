@@ -67,7 +67,7 @@ const struct pb_migration pb_migrations[] = {
 	  "  detail TEXT NOT NULL DEFAULT '',"
 	  "  client TEXT NOT NULL DEFAULT ''"
 	  ");" },
-	/* 2: attendance — staff login sessions, training sessions (kegiatan),
+	/* 2: attendance — staff logins, training sessions (kegiatan),
 	 * rosters, check-in events, day locks. Events are never updated. */
 	{ 2,
 	  "CREATE TABLE staff_login ("

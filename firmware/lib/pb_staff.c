@@ -1,6 +1,7 @@
 #include "pb_staff.h"
 
 #include "pb_clock.h"
+#include "pb_db.h"
 #include "pb_password.h"
 
 #include <string.h>
@@ -15,6 +16,7 @@ const char *pb_staff_strerror(enum pb_staff_result r)
 	case PB_STAFF_BAD_ROLE:     return "role must be admin or fasilitator";
 	case PB_STAFF_BAD_KIND:     return "kind must be mentor, pengampu or instruktur";
 	case PB_STAFF_BAD_PASSWORD: return "password must be 8-128 characters";
+	case PB_STAFF_BAD_IDENTITY: return "full name or NIP not valid";
 	case PB_STAFF_DB:           return "database error";
 	}
 	return "unknown";
@@ -39,16 +41,28 @@ static int password_ok(const char *pw)
 	return n >= PB_PASSWORD_MIN && n <= PB_PASSWORD_MAX;
 }
 
+/* One change of an account, as a transaction of its own when the caller
+ * has none (pb_db_begin: the one write path). */
 static enum pb_staff_result run(sqlite3 *db, sqlite3_stmt *st)
 {
-	int step = sqlite3_step(st);
+	int alone = sqlite3_get_autocommit(db) != 0, step, changes;
 
-	sqlite3_finalize(st);
-	if (step == SQLITE_CONSTRAINT_UNIQUE || step == SQLITE_CONSTRAINT)
-		return PB_STAFF_EXISTS;
-	if (step != SQLITE_DONE)
+	if (alone && pb_db_begin(db) != 0) {
+		sqlite3_finalize(st);
 		return PB_STAFF_DB;
-	return sqlite3_changes(db) > 0 ? PB_STAFF_OK : PB_STAFF_NOT_FOUND;
+	}
+	step = sqlite3_step(st);
+	changes = sqlite3_changes(db);
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		if (alone)
+			pb_db_rollback(db);
+		return step == SQLITE_CONSTRAINT_UNIQUE || step == SQLITE_CONSTRAINT ?
+		       PB_STAFF_EXISTS : PB_STAFF_DB;
+	}
+	if (alone && pb_db_commit(db) != 0)
+		return PB_STAFF_DB;
+	return changes > 0 ? PB_STAFF_OK : PB_STAFF_NOT_FOUND;
 }
 
 enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *role,

@@ -15,6 +15,7 @@ enum pb_staff_result {
 	PB_STAFF_BAD_ROLE,
 	PB_STAFF_BAD_KIND,
 	PB_STAFF_BAD_PASSWORD,
+	PB_STAFF_BAD_IDENTITY,    /* full name or NIP (pb_staff_identity_set) */
 	PB_STAFF_DB,
 };
 

@@ -26,6 +26,7 @@ const char *pb_store_strerror(enum pb_store_result r)
  * pb-web (receipt photos), pb-sync (module files, the purge) and pbctl
  * can each add and remove files in folders another one made. */
 #define PB_STORE_DIR_MODE 0770
+#define PB_STORE_TMP_NAME_BYTES 8  /* random bytes in the name of a file being written */
 
 /* 0 when path is a folder now (*made says if it is new), -1 on error. */
 static int store_mkdir(const char *path, int *made)
@@ -158,8 +159,8 @@ int pb_store_drop_part(const struct pb_store *s, const char *hex)
 
 int pb_store_tmp_path(const struct pb_store *s, char *out, size_t len)
 {
-	unsigned char rnd[8];
-	char hex[17];
+	unsigned char rnd[PB_STORE_TMP_NAME_BYTES];
+	char hex[PB_STORE_TMP_NAME_BYTES * 2 + 1];
 	int n;
 
 	randombytes_buf(rnd, sizeof(rnd));

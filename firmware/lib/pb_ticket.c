@@ -1,6 +1,7 @@
 #include "pb_ticket.h"
 
 #include "pb_clock.h"
+#include "pb_db.h"
 #include "pb_hash.h"
 
 #include <sodium.h>
@@ -27,11 +28,11 @@ int pb_ticket_issue(sqlite3 *db, const struct pb_ticket *t, const char *device, 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(out, PB_TICKET_HEX + 1, raw, sizeof(raw));
 	sodium_memzero(raw, sizeof(raw));
-	if (ticket_hash(out, hash) != 0)
+	if (ticket_hash(out, hash) != 0 || pb_db_begin(db) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(db, "DELETE FROM checkin_ticket WHERE expires_mono < ?1 "
 			       "OR boot_id <> ?2", -1, &st, NULL) != SQLITE_OK)
-		return -1;
+		goto out;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, pb_clock_boot_id(), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -40,7 +41,7 @@ int pb_ticket_issue(sqlite3 *db, const struct pb_ticket *t, const char *device, 
 	if (sqlite3_prepare_v2(db, "INSERT INTO checkin_ticket(hash, kegiatan_id, nuptk, day, "
 			       "device, boot_id, expires_mono) VALUES (?1,?2,?3,?4,?5,?6,?7)",
 			       -1, &st, NULL) != SQLITE_OK)
-		return -1;
+		goto out;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t->kegiatan_id);
 	sqlite3_bind_text(st, 3, t->nuptk, -1, SQLITE_STATIC);
@@ -52,6 +53,10 @@ int pb_ticket_issue(sqlite3 *db, const struct pb_ticket *t, const char *device, 
 		rc = 0;
 out:
 	sqlite3_finalize(st);
+	if (rc == 0 && pb_db_commit(db) != 0)
+		rc = -1;
+	if (rc != 0)
+		pb_db_rollback(db);
 	return rc;
 }
 
@@ -96,8 +101,7 @@ int pb_ticket_drop(sqlite3 *db, const char *ticket)
 	    != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
+	rc = pb_db_write_one(db, st);
 	sqlite3_finalize(st);
 	return rc;
 }

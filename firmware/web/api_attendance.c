@@ -267,7 +267,7 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 	int64_t mono = pb_clock_mono_ms();
 	unsigned period = r->web->cfg.code_period_s;
 	sqlite3 *db = pb_web_db(r->web);
-	int locked;
+	enum pb_day_lock locked;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
@@ -275,9 +275,9 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 		return ret;
 	(void)pb_att_checkin_day(day);
 	locked = pb_att_is_locked(db, k.id, day);
-	if (locked != 0) {
+	if (locked != PB_DAY_OPEN) {
 		sodium_memzero(k.secret, sizeof(k.secret));
-		return locked < 0 ? DB_ERR(r) : pb_respond_json_with(r, MHD_HTTP_OK,
+		return locked == PB_DAY_LOCK_ERROR ? DB_ERR(r) : pb_respond_json_with(r, MHD_HTTP_OK,
 			json_pack("{s:b, s:s}", "locked", 1, "day", day), NULL);
 	}
 	pb_code_for(k.secret, pb_code_counter(mono, period), code);
@@ -570,9 +570,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	snprintf(t.day, sizeof(t.day), "%s", day);
 	nuptk_groups(c.nuptk, groups);
 	json_decref(in);
-	pb_db_writer_lock();
 	rc = pb_ticket_issue(db, &t, dev, r->web->cfg.ticket_s, ticket);
-	pb_db_writer_unlock();
 	if (rc != 0)
 		return DB_ERR(r);
 	if (walk_in) {
@@ -735,13 +733,10 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 	c.sitting = pb_att_sitting_now(&k, pb_clock_wall_ms());
 	c.status = !pb_att_day_held(day) && pb_att_is_late(&k, pb_clock_wall_ms(),
 							    r->web->cfg.late_after) ? "late" : "present";
-	ar = pb_att_checkin(db, &c, &rec);
+	ar = pb_att_checkin(db, &r->web->checkin_queue, &c, &rec);
 	free(sig);
-	if (ar == PB_ATT_OK && ticket) {
-		pb_db_writer_lock();
+	if (ar == PB_ATT_OK && ticket)
 		(void)pb_ticket_drop(db, json_string_value(json_object_get(in, "ticket")));
-		pb_db_writer_unlock();
-	}
 	json_decref(in);
 	if (ar == PB_ATT_NAME_REQUIRED)
 		return field_err(r, MHD_HTTP_BAD_REQUEST, "name_required", "name",
@@ -914,9 +909,12 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
 		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
 	else {
-		ar = pb_att_mark(pb_web_db(r->web), &k, day, sitting, key, status,
-				 reason != NULL ? reason : "", name, school,
-				 who.name, r->client, &out);
+		struct pb_mark m = {
+			.day = day, .sitting = sitting, .nuptk = key, .status = status,
+			.reason = reason, .name = name, .school = school,
+			.actor = who.name, .client = r->client,
+		};
+		ar = pb_att_mark(pb_web_db(r->web), &k, &m, &out);
 		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :
 					att_error(r, ar);
 	}

@@ -123,7 +123,7 @@ struct receipt {
 };
 
 /* Write the photo into the content store (once all checks passed). */
-static int store_receipt(void *ctx, char sha[65])
+static int store_receipt(void *ctx, char sha[PB_SHA256_HEX_LEN + 1])
 {
 	struct receipt *rc = ctx;
 	char tmp[PATH_MAX], err[256];
@@ -689,6 +689,7 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 {
 	const char *decision = json_string_value(json_object_get(in, "decision"));
 	const char *reason = json_string_value(json_object_get(in, "reason"));
+	struct pb_claim_decision d;
 	enum pb_claim_result cr;
 	int64_t bad = 0;
 	json_t *out = NULL;
@@ -703,8 +704,11 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 	if (!approve && (reason == NULL || reason[0] == '\0'))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
 			   "Tulis alasan penolakan agar guru mengerti");
-	cr = pb_claim_decide(pb_web_db(r->web), kegiatan_id, ids, n, approve,
-			     reason != NULL ? reason : "", who->name, r->client, &bad, &out);
+	d = (struct pb_claim_decision){
+		.kegiatan_id = kegiatan_id, .ids = ids, .n = n, .approve = approve,
+		.reason = reason, .actor = who->name, .client = r->client,
+	};
+	cr = pb_claim_decide(pb_web_db(r->web), &d, &bad, &out);
 	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
 		return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 	if (bad > 0 && cr != PB_CLAIM_DB) {
@@ -836,7 +840,7 @@ enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
 	struct MHD_Response *resp;
 	struct stat sb;
 	enum MHD_Result ret;
-	char sha[65], mime[32], path[PATH_MAX];
+	char sha[PB_SHA256_HEX_LEN + 1], mime[32], path[PATH_MAX];
 	int64_t id, kid;
 	int fd, rc;
 
@@ -889,7 +893,7 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	char key[PB_NUPTK_LEN + 1];
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *list, *nom, *tot;
-	int locked = 0;
+	enum pb_day_lock locked = PB_DAY_OPEN;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
@@ -903,7 +907,7 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 				   "Isi NUPTK (16 angka) atau No Peserta");
 		nuptk = key;
 	}
-	if (day != NULL && (locked = pb_att_is_locked(db, k.id, day)) < 0)
+	if (day != NULL && (locked = pb_att_is_locked(db, k.id, day)) == PB_DAY_LOCK_ERROR)
 		return DB_ERR(r);
 	if (pb_claim_setting_get(db, k.id, &set) != 0)
 		return DB_ERR(r);
@@ -920,7 +924,7 @@ enum MHD_Result pb_handle_session_claims(struct pb_req *r)
 	}
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
 		"{s:o, s:s?, s:b, s:{s:s, s:b, s:b, s:s}, s:s, s:o, s:o, s:o}",
-		"session", pb_kegiatan_json(&k), "day", day, "locked", locked,
+		"session", pb_kegiatan_json(&k), "day", day, "locked", locked == PB_DAY_LOCKED,
 		"settings", "province", set.province[0] ? set.province : r->web->cfg.claims_province,
 			"meals_in_kind", set.meals_in_kind, "residential", set.residential,
 			"uang_harian", set.uang_harian,

@@ -17,15 +17,15 @@
 #include <strings.h>
 #include <time.h>
 
-#define SESSION_COOKIE "pb_sid"
-#define LOGIN_FIELD_MAX PB_SESSION_USER_MAX  /* bytes of a user name or password sent */
+#define LOGIN_COOKIE "pb_sid"
+#define LOGIN_FIELD_MAX PB_LOGIN_USER_MAX  /* bytes of a user name or password sent */
 
 static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void limits(const struct pb_web *w, struct pb_session_limits *lim)
+static void limits(const struct pb_web *w, struct pb_login_limits *lim)
 {
-	lim->idle_s = w->cfg.session_idle_s;
-	lim->max_s = w->cfg.session_max_s;
+	lim->idle_s = w->cfg.login_idle_s;
+	lim->max_s = w->cfg.login_max_s;
 	lim->fail_max_pair = w->cfg.login_fail_max;
 	lim->fail_max_account = w->cfg.login_fail_max_account;
 	lim->fail_max_client = w->cfg.login_fail_max_client;
@@ -105,10 +105,10 @@ static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
 int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		     struct pb_login *who, enum MHD_Result *ret)
 {
-	struct pb_session_limits lim;
+	struct pb_login_limits lim;
 	sqlite3 *db = pb_web_db(r->web);
-	const char *tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
-	enum pb_session_result sr;
+	const char *tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, LOGIN_COOKIE);
+	enum pb_login_result sr;
 
 	if (db == NULL) {
 		*ret = pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
@@ -116,18 +116,18 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		return 0;
 	}
 	limits(r->web, &lim);
-	sr = pb_session_check(db, &lim, tok, who);
-	if (sr == PB_SESSION_DB) {
+	sr = pb_login_check(db, &lim, tok, who);
+	if (sr == PB_LOGIN_DB) {
 		*ret = pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
 					"Basis data tidak dapat dibaca");
 		return 0;
 	}
-	if (sr != PB_SESSION_OK) {
+	if (sr != PB_LOGIN_OK) {
 		*ret = deny(r, MHD_HTTP_UNAUTHORIZED, "login_required",
 					"Silakan masuk sebagai fasilitator atau admin");
 		return 0;
 	}
-	if (need_csrf && !pb_session_csrf_ok(who, pb_header(r, "X-CSRF-Token"))) {
+	if (need_csrf && !pb_login_csrf_ok(who, pb_header(r, "X-CSRF-Token"))) {
 		*ret = pb_respond_error(r, MHD_HTTP_FORBIDDEN, "csrf",
 					"Token keamanan (CSRF) tidak ada atau salah: muat ulang halaman");
 		return 0;
@@ -239,15 +239,15 @@ static int audit_now(sqlite3 *db, const char *actor, const char *action, const c
 /* POST /api/v1/login {"user", "password", "client_time_ms"?} */
 enum MHD_Result pb_handle_login(struct pb_req *r)
 {
-	struct pb_session_limits lim;
+	struct pb_login_limits lim;
 	struct pb_login who;
 	sqlite3 *db = pb_web_db(r->web);
 	enum MHD_Result ret;
 	json_t *in = pb_body_json(r, &ret), *out;
 	const char *user, *pw, *old;
-	char token[PB_SESSION_TOKEN_HEX + 1], cookie[256];
+	char token[PB_LOGIN_TOKEN_HEX + 1], cookie[256];
 	unsigned retry_s = 0;
-	enum pb_session_result sr;
+	enum pb_login_result sr;
 
 	if (in == NULL)
 		return ret;
@@ -265,22 +265,22 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 					"Isi nama pengguna dan kata sandi");
 	}
 	limits(r->web, &lim);
-	old = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
-	sr = pb_session_login(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
-	if (sr == PB_SESSION_LOCKED) {
+	old = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, LOGIN_COOKIE);
+	sr = pb_login_start(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
+	if (sr == PB_LOGIN_LOCKED) {
 		json_decref(in);
 		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "locked_out",
 					"Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
 					retry_s);
 	}
-	if (sr == PB_SESSION_BAD_LOGIN) {
+	if (sr == PB_LOGIN_REFUSED) {
 		(void)audit_now(db, pb_staff_name_valid(user) ? user : "?", "staff.login_failed",
 				r->client);
 		json_decref(in);
 		return pb_respond_error(r, MHD_HTTP_UNAUTHORIZED, "bad_login",
 					"Nama pengguna atau kata sandi salah");
 	}
-	if (sr != PB_SESSION_OK) {
+	if (sr != PB_LOGIN_OK) {
 		json_decref(in);
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
 					"Basis data tidak dapat ditulis");
@@ -293,7 +293,7 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 				    json_object_get(in, "client_time_ms"), 0, &tr));
 	}
 	json_decref(in);
-	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
+	snprintf(cookie, sizeof(cookie), LOGIN_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
 		 token);
 	sodium_memzero(token, sizeof(token));
 	return pb_respond_json_with(r, MHD_HTTP_OK, out,
@@ -310,13 +310,13 @@ enum MHD_Result pb_handle_logout(struct pb_req *r)
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
 	db = pb_web_db(r->web);
-	if (pb_session_logout(db, MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
-							      SESSION_COOKIE)) != 0)
+	if (pb_login_end(db, MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+							  LOGIN_COOKIE)) != 0)
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
 					"Basis data tidak dapat ditulis");
 	(void)audit_now(db, who.name, "staff.logout", r->client);
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1),
-		(const char *const[]){ "Set-Cookie", SESSION_COOKIE "=; Path=/; HttpOnly; "
+		(const char *const[]){ "Set-Cookie", LOGIN_COOKIE "=; Path=/; HttpOnly; "
 				       "SameSite=Strict; Max-Age=0", NULL });
 }
 

@@ -99,6 +99,10 @@ int main(int argc, char **argv)
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return 1;
+	if (pb_att_queue_init(&w->checkin_queue) != 0) {
+		pb_err("cannot make the check-in queue");
+		goto out;
+	}
 	if (pb_config_load(&w->cfg, conf) != 0) {
 		pb_config_print_errors(&w->cfg, stderr);
 		goto out;
@@ -166,6 +170,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	pb_health_stop(w->health);
+	pb_att_queue_destroy(&w->checkin_queue);
 	free(w);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "web.h"
 
 #include "pb_clock.h"
+#include "pb_db.h"
 #include "pb_net.h"
 #include "pb_log.h"
 
@@ -297,9 +298,13 @@ static int store_acceptance(sqlite3 *db, const char *ip, const char *mac, int64_
 	sqlite3_bind_text(ins, 2, mac, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(ins, 3, now);
 	sqlite3_bind_int64(ins, 4, exp);
-	if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(ins) != SQLITE_DONE)
+	if (pb_db_begin(db) != 0)
 		goto out;
-	rc = 0;
+	if (sqlite3_step(del) == SQLITE_DONE && sqlite3_step(ins) == SQLITE_DONE &&
+	    pb_db_commit(db) == 0)
+		rc = 0;
+	else
+		pb_db_rollback(db);
 out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(ins);

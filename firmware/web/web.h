@@ -11,7 +11,7 @@
 
 #include "pb_attendance.h"
 #include "pb_config.h"
-#include "pb_session.h"
+#include "pb_login.h"
 #include "pb_store.h"
 
 #define PB_WEB_MAX_PARAMS    4       /* '*' segments captured from a route */
@@ -64,6 +64,7 @@ struct pb_web {
 	char portal_page[PB_WEB_PORTAL_PAGE_MAX]; /* where the portal sends phones */
 	struct pb_pool *pool;            /* server.c: handlers that may wait */
 	struct pb_health *health;        /* health.c: the write probe */
+	struct pb_att_queue checkin_queue; /* the group commit of check-ins */
 };
 
 /* One request, from the first callback to completion. */

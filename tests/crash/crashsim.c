@@ -211,7 +211,7 @@ static enum pb_att_result att_checkin(sqlite3 *db, int t, json_t **rec)
 	c.client = "10.0.0.9";
 	c.device = "";
 	c.per_client_max = CRASHSIM_ACKS_MAX;
-	return pb_att_checkin(db, &c, rec);
+	return pb_att_checkin(db, NULL, &c, rec);
 }
 
 static int step_attendance(sqlite3 *db, int i, char *key)
@@ -238,8 +238,11 @@ static int step_attendance(sqlite3 *db, int i, char *key)
 	}
 	if (i % 3 == 2) {                   /* the teacher before was absent after all */
 		snprintf(nuptk, sizeof(nuptk), "32%014d", i - 1);
-		r = pb_att_mark(db, &g_keg, g_day, 0, nuptk, "absent", "sakit", "Peserta", "SD",
-				"uji", "", &rec);
+		struct pb_mark m = {
+			.day = g_day, .nuptk = nuptk, .status = "absent", .reason = "sakit",
+			.name = "Peserta", .school = "SD", .actor = "uji", .client = "",
+		};
+		r = pb_att_mark(db, &g_keg, &m, &rec);
 	} else {
 		r = att_checkin(db, i, &rec);
 	}
@@ -432,8 +435,10 @@ static int claims_decide(sqlite3 *db, char *key)
 	}
 	if (!approve)
 		snprintf(reason, sizeof(reason), "alasan %d", (int)(wl_rnd() % 4));
-	r = pb_claim_decide(db, g_keg.id, ids, n, approve, reason, "fasilitator", "10.0.0.2",
-			    &bad, &out);
+	r = pb_claim_decide(db, &(struct pb_claim_decision){
+			.kegiatan_id = g_keg.id, .ids = ids, .n = n, .approve = approve,
+			.reason = reason, .actor = "fasilitator", .client = "10.0.0.2" },
+			&bad, &out);
 	json_decref(out);
 	if (r != PB_CLAIM_OK && r != PB_CLAIM_UNCHANGED)
 		return -1;

@@ -105,8 +105,9 @@ static void setup(void)
 			 json_string_value(json_object_get(claim, "uid")));
 		json_decref(claim);
 	}
-	FUZZ_CHECK(pb_claim_decide(db, kid, &claim_id, 1, 1, "", "fasil", "10.0.0.2", &bad,
-				   &out) == PB_CLAIM_OK);
+	FUZZ_CHECK(pb_claim_decide(db, &(struct pb_claim_decision){
+			.kegiatan_id = kid, .ids = &claim_id, .n = 1, .approve = 1,
+			.actor = "fasil", .client = "10.0.0.2" }, &bad, &out) == PB_CLAIM_OK);
 	json_decref(out);
 	FUZZ_CHECK(strlen(claim_uid) == PB_ID_HEX_LEN);
 	pristine = fuzzdb_snapshot(db);

@@ -129,7 +129,7 @@ static inline void fuzzdb_checkin(sqlite3 *db, int64_t kid, const char *day, con
 	c.client = "10.0.0.2";
 	c.device = "0123456789abcdef0123456789abcdef";
 	c.per_client_max = 10;
-	FUZZ_CHECK(pb_att_checkin(db, &c, &out) == PB_ATT_OK);
+	FUZZ_CHECK(pb_att_checkin(db, NULL, &c, &out) == PB_ATT_OK);
 	free(canon);
 	FUZZ_CHECK(json_is_string(json_object_get(out, "uid")));
 	snprintf(uid, PB_ID_HEX_LEN + 1, "%s", json_string_value(json_object_get(out, "uid")));

@@ -100,6 +100,7 @@ static void test_days(void **state)
 
 struct worker {
 	const char *path;
+	struct pb_att_queue *queue;
 	int64_t kid;
 	const char *day;
 	int n;
@@ -134,7 +135,7 @@ static void *work(void *arg)
 		c.client = client;
 		c.device = "";
 		c.per_client_max = 1000;
-		r = pb_att_checkin(db, &c, &out);
+		r = pb_att_checkin(db, w->queue, &c, &out);
 		if (r == PB_ATT_OK)
 			w->ok++;
 		else if (r == PB_ATT_EXISTING)
@@ -157,6 +158,7 @@ static void test_group_commit_threads(void **state)
 	int64_t kid = 0, bad_seq = 0, rows = 0;
 	pthread_t th[THREADS];
 	struct worker w[THREADS];
+	struct pb_att_queue queue;
 	sqlite3_stmt *st = NULL;
 	(void)state;
 
@@ -169,9 +171,11 @@ static void test_group_commit_threads(void **state)
 		       "jp_per_day", 8);
 	assert_int_equal(pb_kegiatan_create(db, in, "uji", "", &kid, &bad), PB_ATT_OK);
 	json_decref(in);
+	assert_int_equal(pb_att_queue_init(&queue), 0);
 	for (int i = 0; i < THREADS; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].path = dbpath;
+		w[i].queue = &queue;
 		w[i].kid = kid;
 		w[i].day = day;
 		w[i].n = i;
@@ -183,6 +187,7 @@ static void test_group_commit_threads(void **state)
 		assert_int_equal(w[i].ok, PER_THREAD);
 		assert_int_equal(w[i].existing, PER_THREAD);
 	}
+	pb_att_queue_destroy(&queue);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM attendance", -1, &st, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);

@@ -1,4 +1,4 @@
-/* pb_session: staff logins. A login gives a random token (the cookie);
+/* pb_login: staff logins. A login gives a random token (the cookie);
  * only its SHA-256 is stored. Each login has a CSRF token that every
  * state-changing request must send back. Logins end after an idle time
  * and after an absolute time, both counted on the monotonic clock of
@@ -10,21 +10,21 @@
  * (and the locks checked) in one transaction before the password is
  * checked, and given back when it was right, so parallel attempts get no
  * more tries than the limits. */
-#ifndef PB_SESSION_H
-#define PB_SESSION_H
+#ifndef PB_LOGIN_H
+#define PB_LOGIN_H
 
 #include <sqlite3.h>
 #include <stdint.h>
 
 #include "pb_staff.h"
 
-#define PB_SESSION_TOKEN_BYTES 32
-#define PB_SESSION_TOKEN_HEX   (PB_SESSION_TOKEN_BYTES * 2)
-#define PB_SESSION_CLIENT_MAX  64
-#define PB_SESSION_USER_MAX    256    /* bytes of a name tried at login */
-#define PB_SESSION_TOUCH_MS    30000  /* "last used" is written at most this often */
+#define PB_LOGIN_TOKEN_BYTES 32
+#define PB_LOGIN_TOKEN_HEX   (PB_LOGIN_TOKEN_BYTES * 2)
+#define PB_LOGIN_CLIENT_MAX  64
+#define PB_LOGIN_USER_MAX    256    /* bytes of a name tried at login */
+#define PB_LOGIN_TOUCH_MS    30000  /* "last used" is written at most this often */
 
-struct pb_session_limits {
+struct pb_login_limits {
 	unsigned idle_s;              /* no request for this long ends a login */
 	unsigned max_s;               /* a login never lasts longer */
 	unsigned fail_max_pair;       /* failures to one account from one address
@@ -41,37 +41,37 @@ struct pb_login {
 	char name[PB_STAFF_NAME_MAX + 1];
 	char role[16];
 	char kind[16];
-	char csrf[PB_SESSION_TOKEN_HEX + 1];
+	char csrf[PB_LOGIN_TOKEN_HEX + 1];
 };
 
-enum pb_session_result {
-	PB_SESSION_OK = 0,
-	PB_SESSION_NONE,              /* no such login, or it expired */
-	PB_SESSION_BAD_LOGIN,         /* wrong name or password, or disabled */
-	PB_SESSION_LOCKED,            /* too many failures: wait */
-	PB_SESSION_DB,
+enum pb_login_result {
+	PB_LOGIN_OK = 0,
+	PB_LOGIN_NONE,           /* no such login, or it expired */
+	PB_LOGIN_REFUSED,        /* wrong name or password, or disabled */
+	PB_LOGIN_LOCKED,         /* too many failures: wait */
+	PB_LOGIN_DB,
 };
 
-const char *pb_session_strerror(enum pb_session_result r);
+const char *pb_login_strerror(enum pb_login_result r);
 
 /* Check the password and start a login. On success token gets the cookie
- * value and *who the account. On PB_SESSION_LOCKED *retry_s says how long
+ * value and *who the account. On PB_LOGIN_LOCKED *retry_s says how long
  * to wait. old_token (may be NULL) is ended first: a login always gets a
  * fresh token. */
-enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_limits *lim,
-					const char *user, const char *password,
-					const char *client, const char *old_token,
-					char token[PB_SESSION_TOKEN_HEX + 1],
-					struct pb_login *who, unsigned *retry_s);
+enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *lim,
+				    const char *user, const char *password,
+				    const char *client, const char *old_token,
+				    char token[PB_LOGIN_TOKEN_HEX + 1],
+				    struct pb_login *who, unsigned *retry_s);
 
 /* Find the login of a token and mark it used now. */
-enum pb_session_result pb_session_check(sqlite3 *db, const struct pb_session_limits *lim,
-					const char *token, struct pb_login *who);
+enum pb_login_result pb_login_check(sqlite3 *db, const struct pb_login_limits *lim,
+				    const char *token, struct pb_login *who);
 
 /* End a login. */
-int pb_session_logout(sqlite3 *db, const char *token);
+int pb_login_end(sqlite3 *db, const char *token);
 
 /* 1 if the CSRF token sent matches the login's. */
-int pb_session_csrf_ok(const struct pb_login *who, const char *sent);
+int pb_login_csrf_ok(const struct pb_login *who, const char *sent);
 
 #endif

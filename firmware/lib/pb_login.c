@@ -1,4 +1,4 @@
-#include "pb_session.h"
+#include "pb_login.h"
 
 #include "pb_clock.h"
 #include "pb_db.h"
@@ -12,24 +12,24 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *pb_session_strerror(enum pb_session_result r)
+const char *pb_login_strerror(enum pb_login_result r)
 {
 	switch (r) {
-	case PB_SESSION_OK:        return "ok";
-	case PB_SESSION_NONE:      return "not logged in or login expired";
-	case PB_SESSION_BAD_LOGIN: return "wrong name or password";
-	case PB_SESSION_LOCKED:    return "too many failed logins";
-	case PB_SESSION_DB:        return "database error";
+	case PB_LOGIN_OK:        return "ok";
+	case PB_LOGIN_NONE:      return "not logged in or login expired";
+	case PB_LOGIN_REFUSED:   return "wrong name or password";
+	case PB_LOGIN_LOCKED:    return "too many failed logins";
+	case PB_LOGIN_DB:        return "database error";
 	}
 	return "unknown";
 }
 
-static void boot_and_now(char boot[40], int64_t *now)
+static void boot_and_now(char boot[PB_BOOT_ID_MAX + 1], int64_t *now)
 {
 	struct pb_stamp st;
 
 	pb_clock_now(&st);
-	memcpy(boot, st.boot_id, 40);
+	memcpy(boot, st.boot_id, sizeof(st.boot_id));
 	*now = st.mono_ms;
 }
 
@@ -52,7 +52,7 @@ static int64_t secs_up(int64_t ms)
 }
 
 static int failures_of(sqlite3 *db, const char *scope, const char *key, const char *boot,
-		       int64_t now, const struct pb_session_limits *lim, struct failures *f)
+		       int64_t now, const struct pb_login_limits *lim, struct failures *f)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t window = (int64_t)lim->lockout_s * 1000;
@@ -83,7 +83,7 @@ static int failures_of(sqlite3 *db, const char *scope, const char *key, const ch
 
 /* Count one failure; lock when the limit is reached. */
 static int count_failure(sqlite3 *db, const char *scope, const char *key, unsigned max,
-			 const char *boot, int64_t now, const struct pb_session_limits *lim)
+			 const char *boot, int64_t now, const struct pb_login_limits *lim)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -150,7 +150,7 @@ static int clear_failures(sqlite3 *db, const char *scope, const char *key)
 }
 
 /* Drop logins and failure counts that can no longer matter. */
-static int forget_old(sqlite3 *db, const struct pb_session_limits *lim, const char *boot,
+static int forget_old(sqlite3 *db, const struct pb_login_limits *lim, const char *boot,
 		      int64_t now)
 {
 	sqlite3_stmt *st = NULL;
@@ -204,19 +204,19 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 
 /* Before a password is checked, in one transaction: refuse a locked
  * address or account-and-address, else count the attempt as a failure
- * (pb_session_login gives it back when the password was right). Over
+ * (pb_login_start gives it back when the password was right). Over
  * fail_max_account failures to the account from anywhere, an address
  * that already failed on it waits until its own window ends. */
-static enum pb_session_result admit(sqlite3 *db, const struct pb_session_limits *lim,
-				    const char *user, const char *client, const char *pair,
-				    char boot[40], int64_t *nowp, unsigned *retry_s)
+static enum pb_login_result admit(sqlite3 *db, const struct pb_login_limits *lim,
+				  const char *user, const char *client, const char *pair,
+				  char boot[PB_BOOT_ID_MAX + 1], int64_t *nowp, unsigned *retry_s)
 {
 	struct failures p, c, a;
-	enum pb_session_result rc = PB_SESSION_DB;
+	enum pb_login_result rc = PB_LOGIN_DB;
 	int64_t now;
 
 	if (pb_db_begin(db) != 0)
-		return PB_SESSION_DB;
+		return PB_LOGIN_DB;
 	/* Read the clock under the write lock: attempts are then counted in
 	 * time order, and a lock set by the attempt before is never older
 	 * than this one's "now" (it would look like a lock from the future). */
@@ -231,7 +231,7 @@ static enum pb_session_result admit(sqlite3 *db, const struct pb_session_limits 
 		p.locked_s = p.window_s;
 	if (p.locked_s > 0 || c.locked_s > 0) {
 		*retry_s = p.locked_s > c.locked_s ? p.locked_s : c.locked_s;
-		rc = PB_SESSION_LOCKED;
+		rc = PB_LOGIN_LOCKED;
 		goto out;
 	}
 	if (count_failure(db, "pair", pair, lim->fail_max_pair, boot, now, lim) != 0 ||
@@ -239,35 +239,35 @@ static enum pb_session_result admit(sqlite3 *db, const struct pb_session_limits 
 	    count_failure(db, "account", user, UINT_MAX, boot, now, lim) != 0)
 		goto out;
 	if (pb_db_commit(db) == 0)
-		return PB_SESSION_OK;
+		return PB_LOGIN_OK;
 out:
 	pb_db_rollback(db);
 	return rc;
 }
 
-enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_limits *lim,
-					const char *user, const char *password,
-					const char *client, const char *old_token,
-					char token[PB_SESSION_TOKEN_HEX + 1],
-					struct pb_login *who, unsigned *retry_s)
+enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *lim,
+				    const char *user, const char *password,
+				    const char *client, const char *old_token,
+				    char token[PB_LOGIN_TOKEN_HEX + 1],
+				    struct pb_login *who, unsigned *retry_s)
 {
 	sqlite3_stmt *st = NULL;
-	char boot[40], hash[PB_PASSWORD_HASH_LEN], th[PB_SHA256_HEX_LEN + 1];
-	unsigned char raw[PB_SESSION_TOKEN_BYTES];
+	char boot[PB_BOOT_ID_MAX + 1], hash[PB_PASSWORD_HASH_LEN], th[PB_SHA256_HEX_LEN + 1];
+	unsigned char raw[PB_LOGIN_TOKEN_BYTES];
 	int64_t now;
-	char pair[PB_SESSION_CLIENT_MAX + PB_SESSION_USER_MAX + 2];
+	char pair[PB_LOGIN_CLIENT_MAX + PB_LOGIN_USER_MAX + 2];
 	int found = 0, disabled = 1, good;
-	enum pb_session_result rc = PB_SESSION_DB, lrc;
+	enum pb_login_result rc = PB_LOGIN_DB, lrc;
 
 	*retry_s = 0;
 	memset(who, 0, sizeof(*who));
 	snprintf(pair, sizeof(pair), "%s %s", client, user);
 	lrc = admit(db, lim, user, client, pair, boot, &now, retry_s);
-	if (lrc != PB_SESSION_OK)
+	if (lrc != PB_LOGIN_OK)
 		return lrc;
 	if (sqlite3_prepare_v2(db, "SELECT id, name, role, kind, pw_hash, disabled FROM staff "
 			       "WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-		return PB_SESSION_DB;
+		return PB_LOGIN_DB;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		found = 1;
@@ -290,18 +290,18 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 
 	if (!good) {
 		memset(who, 0, sizeof(*who));
-		return PB_SESSION_BAD_LOGIN;   /* admit() counted it already */
+		return PB_LOGIN_REFUSED;   /* admit() counted it already */
 	}
 	if (pb_db_begin(db) != 0)
-		return PB_SESSION_DB;
+		return PB_LOGIN_DB;
 	if (clear_failures(db, "pair", pair) != 0 ||
 	    uncount_failure(db, "client", client, lim->fail_max_client) != 0 ||
 	    uncount_failure(db, "account", user, UINT_MAX) != 0)
 		goto out;
-	if (old_token != NULL && old_token[0] != '\0' && pb_session_logout(db, old_token) != 0)
+	if (old_token != NULL && old_token[0] != '\0' && pb_login_end(db, old_token) != 0)
 		goto out;
 	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(token, PB_SESSION_TOKEN_HEX + 1, raw, sizeof(raw));
+	sodium_bin2hex(token, PB_LOGIN_TOKEN_HEX + 1, raw, sizeof(raw));
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(who->csrf, sizeof(who->csrf), raw, sizeof(raw));
 	sodium_memzero(raw, sizeof(raw));
@@ -319,31 +319,31 @@ enum pb_session_result pb_session_login(sqlite3 *db, const struct pb_session_lim
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	who->id = sqlite3_last_insert_rowid(db);
-	rc = PB_SESSION_OK;
+	rc = PB_LOGIN_OK;
 	if (pb_db_commit(db) != 0)
-		rc = PB_SESSION_DB;
+		rc = PB_LOGIN_DB;
 out:
 	sqlite3_finalize(st);
-	if (rc == PB_SESSION_DB)
+	if (rc == PB_LOGIN_DB)
 		pb_db_rollback(db);
-	if (rc != PB_SESSION_OK) {
+	if (rc != PB_LOGIN_OK) {
 		memset(who, 0, sizeof(*who));
 		token[0] = '\0';
 	}
 	return rc;
 }
 
-enum pb_session_result pb_session_check(sqlite3 *db, const struct pb_session_limits *lim,
-					const char *token, struct pb_login *who)
+enum pb_login_result pb_login_check(sqlite3 *db, const struct pb_login_limits *lim,
+				    const char *token, struct pb_login *who)
 {
 	sqlite3_stmt *st = NULL;
-	char boot[40], th[PB_SHA256_HEX_LEN + 1];
+	char boot[PB_BOOT_ID_MAX + 1], th[PB_SHA256_HEX_LEN + 1];
 	int64_t now, last = 0;
-	enum pb_session_result rc = PB_SESSION_NONE;
+	enum pb_login_result rc = PB_LOGIN_NONE;
 
 	memset(who, 0, sizeof(*who));
-	if (token == NULL || strlen(token) != PB_SESSION_TOKEN_HEX)
-		return PB_SESSION_NONE;
+	if (token == NULL || strlen(token) != PB_LOGIN_TOKEN_HEX)
+		return PB_LOGIN_NONE;
 	boot_and_now(boot, &now);
 	token_hash(token, th);
 	if (sqlite3_prepare_v2(db,
@@ -352,7 +352,7 @@ enum pb_session_result pb_session_check(sqlite3 *db, const struct pb_session_lim
 		"WHERE l.token_hash = ?1 AND l.boot_id = ?3 AND s.disabled = 0 "
 		"AND ?2 - l.last_mono <= ?4 AND ?2 - l.created_mono <= ?5 AND ?2 >= l.last_mono",
 		-1, &st, NULL) != SQLITE_OK)
-		return PB_SESSION_DB;
+		return PB_LOGIN_DB;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, boot, -1, SQLITE_STATIC);
@@ -367,32 +367,32 @@ enum pb_session_result pb_session_check(sqlite3 *db, const struct pb_session_lim
 		copy_text(who->role, sizeof(who->role), st, 4);
 		copy_text(who->kind, sizeof(who->kind), st, 5);
 		last = sqlite3_column_int64(st, 6);
-		rc = PB_SESSION_OK;
+		rc = PB_LOGIN_OK;
 		break;
 	case SQLITE_DONE:
 		break;
 	default:
-		rc = PB_SESSION_DB;
+		rc = PB_LOGIN_DB;
 	}
 	sqlite3_finalize(st);
-	/* Mark it used, but write (and fsync) at most every PB_SESSION_TOUCH_MS:
+	/* Mark it used, but write (and fsync) at most every PB_LOGIN_TOUCH_MS:
 	 * a facilitator's page polls every few seconds. */
-	if (rc == PB_SESSION_OK && now - last > PB_SESSION_TOUCH_MS) {
+	if (rc == PB_LOGIN_OK && now - last > PB_LOGIN_TOUCH_MS) {
 		if (sqlite3_prepare_v2(db, "UPDATE staff_login SET last_mono = ?2 WHERE id = ?1",
 				       -1, &st, NULL) != SQLITE_OK)
-			return PB_SESSION_DB;
+			return PB_LOGIN_DB;
 		sqlite3_bind_int64(st, 1, who->id);
 		sqlite3_bind_int64(st, 2, now);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = PB_SESSION_DB;
+		if (pb_db_write_one(db, st) != 0)
+			rc = PB_LOGIN_DB;
 		sqlite3_finalize(st);
 	}
-	if (rc != PB_SESSION_OK)
+	if (rc != PB_LOGIN_OK)
 		memset(who, 0, sizeof(*who));
 	return rc;
 }
 
-int pb_session_logout(sqlite3 *db, const char *token)
+int pb_login_end(sqlite3 *db, const char *token)
 {
 	sqlite3_stmt *st = NULL;
 	char th[PB_SHA256_HEX_LEN + 1];
@@ -403,16 +403,15 @@ int pb_session_logout(sqlite3 *db, const char *token)
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
+	rc = pb_db_write_one(db, st);
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int pb_session_csrf_ok(const struct pb_login *who, const char *sent)
+int pb_login_csrf_ok(const struct pb_login *who, const char *sent)
 {
-	if (sent == NULL || strlen(sent) != PB_SESSION_TOKEN_HEX ||
-	    strlen(who->csrf) != PB_SESSION_TOKEN_HEX)
+	if (sent == NULL || strlen(sent) != PB_LOGIN_TOKEN_HEX ||
+	    strlen(who->csrf) != PB_LOGIN_TOKEN_HEX)
 		return 0;
-	return sodium_memcmp(who->csrf, sent, PB_SESSION_TOKEN_HEX) == 0;
+	return sodium_memcmp(who->csrf, sent, PB_LOGIN_TOKEN_HEX) == 0;
 }
