@@ -491,6 +491,9 @@ int hub_serve(struct hub *h)
 		close(lfd);
 		return -1;
 	}
+	/* Before any database connection, thread or filter; without it
+	 * pb-hub serves all but the XLSX routes. */
+	hub_xlsx_worker_start(h, lfd);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	h->nconn = h->threads;
@@ -554,6 +557,7 @@ fail:
 	if (lfd >= 0)
 		close(lfd);
 	hub_db_pool_free(h);
+	hub_xlsx_worker_stop(h);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 	hub_rate_free(h);

@@ -72,6 +72,33 @@ struct hub_rate_limit {
 
 struct hub_rate;
 
+/* The export worker (xlsx_worker.c): a process started before the filter
+ * that writes the office's XLSX files for pb-hub, which may write none.
+ * A book's description (JSON) goes to it and the file's bytes come back,
+ * each after its length; one request at a time, under lock. */
+#define HUB_XLSX_BOOK_KIB_DEFAULT (64 * 1024)  /* -X KIB: largest book description */
+#define HUB_XLSX_BOOK_KIB_MAX     (1024 * 1024)
+#define HUB_XLSX_FILE_MAX   (256u << 20)   /* largest XLSX the worker may send back */
+#define HUB_XLSX_WAIT_S     60      /* waiting for another request's turn: then 503 busy */
+#define HUB_XLSX_TIMEOUT_S  300     /* the worker silent this long is given up for good */
+#define HUB_XLSX_BUSY_RETRY_S 10    /* Retry-After while another export runs */
+
+struct hub_xlsx_worker {
+	pthread_mutex_t lock;
+	int fd;                          /* pb-hub's end, -1: none or given up */
+	int pid;                         /* the worker, 0: none */
+	size_t book_max;                 /* bytes of a book's description (-X) */
+};
+
+enum hub_xlsx_result {
+	HUB_XLSX_OK = 0,
+	HUB_XLSX_TOO_LARGE,              /* the book's description is over book_max,
+					  * or a sheet over PB_XLSX_ROWS_MAX rows */
+	HUB_XLSX_FAILED,                 /* the worker could not write this book */
+	HUB_XLSX_BUSY,                   /* another export held it past HUB_XLSX_WAIT_S */
+	HUB_XLSX_GONE,                   /* no worker: until pb-hub starts again */
+};
+
 struct hub {
 	char conninfo[HUB_CONNINFO_MAX];
 	char files_dir[PATH_MAX];
@@ -104,6 +131,7 @@ struct hub {
 	 * back on USB sticks; its public half is given to boxes at enrolment */
 	int has_sign_key;
 	unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
+	struct hub_xlsx_worker xlsx;     /* the export worker */
 };
 
 /* One HTTP request. */
@@ -173,6 +201,18 @@ int hub_schema_top(void);
 int hub_run_as(const char *user);
 /* The seccomp filter on every thread (TSYNC); 0 or -1 (logged). */
 int hub_sandbox_enter(void);
+/* The export worker's own filter: files, no new sockets. 0 or -1 (logged). */
+int hub_sandbox_enter_worker(void);
+
+/* xlsx_worker.c: start the export worker (after the switch to -u USER,
+ * before any database connection, thread or filter; lfd, the listening
+ * socket, is closed in it). 0, or -1 (logged: XLSX is then unavailable). */
+int hub_xlsx_worker_start(struct hub *h, int lfd);
+/* The book as an XLSX file: *out (malloc'd) and *len on HUB_XLSX_OK. */
+enum hub_xlsx_result hub_xlsx_worker_make(struct hub *h, const json_t *book, char **out,
+					  size_t *len);
+/* Close pb-hub's end (the worker then cleans up and exits) and reap it. */
+void hub_xlsx_worker_stop(struct hub *h);
 
 /* http.c: the server and response helpers. */
 int hub_serve(struct hub *h);
@@ -297,8 +337,12 @@ const char *hub_session_of(const char *type, json_t *payload);
  * ncsv columns the CSV carries; NULL on error (*unknown: no such kind). */
 PGresult *hub_export_rows(PGconn *pg, const char *kind, const char *centre,
 			  const char *session, const char **head, int *ncsv, int *unknown);
-/* The same as a spreadsheet in path (xlsx.c): claims with sheets by
- * kabupaten/kota, by activity and by payment status. 0, -1, -2 unknown kind. */
+/* The same as a workbook description for pb_xlsx (xlsx.c): claims with
+ * sheets by kabupaten/kota, by activity and by payment status; NULL on
+ * error (*unknown: no such kind, of "claims" and "attendance"). */
+json_t *hub_export_book(PGconn *pg, const char *kind, const char *centre,
+			const char *session, int *unknown);
+/* That book as a spreadsheet in path. 0, -1, -2 unknown kind. */
 int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char *session,
 		    const char *path);
 /* CSV of "attendance", "claims" or "learning"; centre/session NULL: all.

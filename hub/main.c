@@ -1,7 +1,8 @@
 /* pb-hub: the upstream reference server for Pusat Belajar boxes.
  *
  *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]
- *          [-k HUB.key] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-n] [VERB …]
+ *          [-k HUB.key] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N]
+ *          [-X KIB] [-n] [VERB …]
  *
  * Without a verb it serves HTTP; verbs do the office's work on the same
  * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
@@ -20,7 +21,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
 		"              [-C CERT.pem -K KEY.pem] [-k HUB.key] [-u USER] [-S]\n"
-		"              [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-n] [VERB]\n"
+		"              [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-X KIB] [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 		"                together (default %d); over it 503 with Retry-After\n"
 		"  -A N          connections open at once from one address (default %d,\n"
 		"                0: no limit)\n"
+		"  -X KIB        largest workbook the export worker takes for an XLSX\n"
+		"                route, as its JSON description (default %d)\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
 		"verbs:\n"
 		"  serve                              serve HTTP (the default)\n"
@@ -60,7 +63,8 @@ static void usage(FILE *f)
 		"  office-token NAME                  a login for the office's HTTP routes\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
-		HUB_RATE_UNAUTH_BURST, HUB_BODY_BUDGET_MIB_DEFAULT, HUB_ADDR_CONNECTIONS_DEFAULT);
+		HUB_RATE_UNAUTH_BURST, HUB_BODY_BUDGET_MIB_DEFAULT, HUB_ADDR_CONNECTIONS_DEFAULT,
+		HUB_XLSX_BOOK_KIB_DEFAULT);
 }
 
 /* Read a small PEM file whole. */
@@ -105,6 +109,21 @@ static int set_listen(struct hub *h, const char *v)
 	return 0;
 }
 
+/* The number of option -opt: lo..hi, else -1 (said, with its unit). */
+static int number_opt(int opt, const char *v, unsigned long lo, unsigned long hi,
+		      const char *unit, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno == 0 && v[0] >= '0' && v[0] <= '9' && *end == '\0' && *out >= lo &&
+	    *out <= hi)
+		return 0;
+	fprintf(stderr, "pb-hub: -%c wants %lu..%lu%s\n", opt, lo, hi, unit);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct hub h;
@@ -113,7 +132,6 @@ int main(int argc, char **argv)
 	PGconn *pg = NULL;
 	int opt, check = 0, rc = 1;
 	unsigned long t;
-	char *end;
 
 	pb_log_init("pb-hub");
 	snprintf(h.conninfo, sizeof(h.conninfo), "%s",
@@ -124,10 +142,11 @@ int main(int argc, char **argv)
 	h.threads = HUB_THREADS_DEFAULT;
 	h.body_budget = (size_t)HUB_BODY_BUDGET_MIB_DEFAULT << 20;
 	h.addr_connections = HUB_ADDR_CONNECTIONS_DEFAULT;
+	h.xlsx.book_max = (size_t)HUB_XLSX_BOOK_KIB_DEFAULT << 10;
 	hub_rate_defaults(&h);
 	const char *cert_path = NULL, *key_path = NULL, *sign_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:k:L:M:A:u:SnhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:k:L:M:A:X:u:SnhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -150,12 +169,8 @@ int main(int argc, char **argv)
 			snprintf(h.files_dir, sizeof(h.files_dir), "%s", optarg);
 			break;
 		case 't':
-			errno = 0;
-			t = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || t < 1 || t > HUB_THREADS_MAX) {
-				fprintf(stderr, "pb-hub: -t wants 1..%d\n", HUB_THREADS_MAX);
+			if (number_opt(opt, optarg, 1, HUB_THREADS_MAX, "", &t) != 0)
 				return 2;
-			}
 			h.threads = (unsigned)t;
 			break;
 		case 'L':
@@ -166,23 +181,19 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'M':
-			errno = 0;
-			t = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || t < 1 || t > HUB_BODY_BUDGET_MIB_MAX) {
-				fprintf(stderr, "pb-hub: -M wants 1..%d (MiB)\n",
-					HUB_BODY_BUDGET_MIB_MAX);
+			if (number_opt(opt, optarg, 1, HUB_BODY_BUDGET_MIB_MAX, " (MiB)", &t) != 0)
 				return 2;
-			}
 			h.body_budget = (size_t)t << 20;
 			break;
 		case 'A':
-			errno = 0;
-			t = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || t > HUB_ADDR_CONNECTIONS_MAX) {
-				fprintf(stderr, "pb-hub: -A wants 0..%d\n", HUB_ADDR_CONNECTIONS_MAX);
+			if (number_opt(opt, optarg, 0, HUB_ADDR_CONNECTIONS_MAX, "", &t) != 0)
 				return 2;
-			}
 			h.addr_connections = (unsigned)t;
+			break;
+		case 'X':
+			if (number_opt(opt, optarg, 1, HUB_XLSX_BOOK_KIB_MAX, " (KiB)", &t) != 0)
+				return 2;
+			h.xlsx.book_max = (size_t)t << 10;
 			break;
 		case 'C': cert_path = optarg; break;
 		case 'K': key_path = optarg; break;

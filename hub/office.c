@@ -5,6 +5,10 @@
  *   GET  /v1/office/export/attendance.csv?centre=ID&session=ID
  *   GET  /v1/office/export/claims.csv?centre=ID&session=ID
  *   GET  /v1/office/export/learning.csv?centre=ID&session=ID
+ *   GET  /v1/office/export/attendance.xlsx?centre=ID&session=ID
+ *   GET  /v1/office/export/claims.xlsx?centre=ID&session=ID
+ *        the same as spreadsheets, claims with sheets by kabupaten/kota,
+ *        activity and payment status (xlsx.c, written by xlsx_worker.c)
  *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."}
  *   GET  /v1/office/claims/CLAIM_ID/receipt  the receipt photo (photos.c)
  *   GET  /v1/office/photos/SHA256            a receipt photo by its hash
@@ -16,6 +20,7 @@
 #include "hub.h"
 
 #include "pb_log.h"
+#include "pb_xlsx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,16 +78,49 @@ enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char 
 	return office_error(r, status, code, message);
 }
 
+static enum MHD_Result send_json(struct hub_req *r, unsigned status, json_t *o)
+{
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(o);
+	if (text == NULL)
+		return office_error(r, 500, "internal", "Kesalahan di hub.");
+	ret = hub_json(r, status, text);
+	free(text);
+	return ret;
+}
+
+/* An export as a download (buf is taken): the same headers for each. */
+static enum MHD_Result download(struct hub_req *r, char *buf, size_t len, const char *type,
+				const char *kind, const char *ext)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf,
+								    MHD_RESPMEM_MUST_FREE);
+	char disp[96];
+	enum MHD_Result ret;
+
+	if (resp == NULL) {
+		free(buf);
+		return MHD_NO;
+	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.%s\"", kind, ext);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result export_csv(struct hub_req *r, PGconn *pg, const char *kind)
 {
 	const char *centre = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre");
 	const char *session = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 							  "session");
-	struct MHD_Response *resp;
-	char *buf = NULL, disp[96];
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	enum MHD_Result ret;
 	int rc;
 
 	if (f == NULL)
@@ -93,18 +131,49 @@ static enum MHD_Result export_csv(struct hub_req *r, PGconn *pg, const char *kin
 		free(buf);
 		return office_error(r, 500, "internal", "Kesalahan di hub.");
 	}
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(buf);
-		return MHD_NO;
+	return download(r, buf, len, "text/csv; charset=utf-8", kind, "csv");
+}
+
+/* GET /v1/office/export/KIND.xlsx: the book the verb writes
+ * (hub_export_book), written by the export worker. */
+static enum MHD_Result export_xlsx(struct hub_req *r, PGconn *pg, const char *kind)
+{
+	const char *centre = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre");
+	const char *session = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+							  "session");
+	int unknown;
+	json_t *book = hub_export_book(pg, kind, centre, session, &unknown), *o;
+	char *data = NULL;
+	size_t len = 0;
+	enum hub_xlsx_result x;
+
+	if (book == NULL)
+		return office_error(r, 500, "internal", "Kesalahan di hub.");
+	x = hub_xlsx_worker_make(r->hub, book, &data, &len);
+	json_decref(book);
+	switch (x) {
+	case HUB_XLSX_OK:
+		pb_info("office: %s.xlsx, %zu bytes", kind, len);
+		return download(r, data, len, PB_XLSX_MIME, kind, "xlsx");
+	case HUB_XLSX_TOO_LARGE:
+		o = json_pack("{ss ss sI si}", "error", "too_large", "message",
+			      "Ekspor ini melebihi batas XLSX hub: persempit dengan ?centre= atau "
+			      "?session=, atau ambil CSV-nya.", "limit_bytes",
+			      (json_int_t)r->hub->xlsx.book_max, "limit_rows", PB_XLSX_ROWS_MAX);
+		return send_json(r, 413, o);
+	case HUB_XLSX_BUSY:
+		r->retry_after_s = HUB_XLSX_BUSY_RETRY_S;
+		return office_error(r, 503, "busy", "Ekspor XLSX lain sedang dibuat; coba lagi "
+				    "sebentar lagi.");
+	case HUB_XLSX_GONE:
+		pb_warn("office: %s.xlsx refused: the export worker is gone", kind);
+		return office_error(r, 503, "xlsx_unavailable", "Pembuat XLSX di hub berhenti: "
+				    "XLSX tidak tersedia sampai pb-hub dijalankan ulang. CSV tetap "
+				    "tersedia.");
+	case HUB_XLSX_FAILED:
+		break;
 	}
-	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.csv\"", kind);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return office_error(r, 500, "xlsx", "Berkas spreadsheet tidak dapat dibuat.");
 }
 
 static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *claim)
@@ -134,19 +203,6 @@ static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *clai
 		break;
 	}
 	ret = office_error(r, 500, "internal", "Kesalahan di hub.");
-	return ret;
-}
-
-static enum MHD_Result send_json(struct hub_req *r, unsigned status, json_t *o)
-{
-	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-	enum MHD_Result ret;
-
-	json_decref(o);
-	if (text == NULL)
-		return office_error(r, 500, "internal", "Kesalahan di hub.");
-	ret = hub_json(r, status, text);
-	free(text);
 	return ret;
 }
 
@@ -264,6 +320,10 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 		ret = export_csv(r, pg, "attendance");
 	else if (get && strcmp(rest, "export/claims.csv") == 0)
 		ret = export_csv(r, pg, "claims");
+	else if (get && strcmp(rest, "export/attendance.xlsx") == 0)
+		ret = export_xlsx(r, pg, "attendance");
+	else if (get && strcmp(rest, "export/claims.xlsx") == 0)
+		ret = export_xlsx(r, pg, "claims");
 	else if (get && strcmp(rest, "export/learning.csv") == 0)
 		ret = export_csv(r, pg, "learning");
 	else if (get && strcmp(rest, "boxes") == 0)

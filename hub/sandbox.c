@@ -1,7 +1,8 @@
 /* pb-hub serving without privilege: the user it switches to when started
  * as root (-u USER), and the seccomp filter it installs once serving (on
- * unless -S). The filter is built by pb_sandbox (firmware/lib/pb_sandbox.c,
- * shared with pb-web) from the table below. */
+ * unless -S), and the export worker's own filter. The filters are built by
+ * pb_sandbox (firmware/lib/pb_sandbox.c, shared with pb-web) from the
+ * tables below. */
 #include "hub.h"
 
 #include "pb_log.h"
@@ -19,9 +20,20 @@
  * records at once (a database named by host name), and getdents64, with
  * which GSSAPI lists /etc/gss/mech.d before a TCP connection. Nothing that
  * writes a file: pb-hub keeps everything in PostgreSQL and only reads
- * module files (-f DIR) while serving. */
+ * module files (-f DIR) while serving; its export worker writes the XLSX. */
 static const char *const allowed[] = {
 	"sendmmsg", "getdents64",
+	"wait4",        /* reaping its export worker (xlsx_worker.c) */
+};
+
+/* The export worker writes the office's XLSX files in its own directory:
+ * libxlsxwriter's temporary files (made, then unlinked at once), the
+ * workbook (read back, then unlinked), the directory removed at the end.
+ * A seccomp filter cannot read a path, so it cannot keep the worker's
+ * writes inside that directory: that is left to the user's file rights
+ * (and PrivateTmp=, ProtectSystem=strict under systemd). */
+static const char *const worker_allowed[] = {
+	"unlink", "unlinkat", "rmdir", "ftruncate", "fsync", "fdatasync",
 };
 
 int hub_sandbox_enter(void)
@@ -38,6 +50,21 @@ int hub_sandbox_enter(void)
 	};
 
 	return pb_sandbox_enter_policy(&hub);
+}
+
+int hub_sandbox_enter_worker(void)
+{
+	/* No family: no new socket at all, so no network and no database;
+	 * only the socket pair to pb-hub it was started with. */
+	const struct pb_sandbox_policy worker = {
+		.program = "pb-hub export worker",
+		.allowed = worker_allowed,
+		.n_allowed = sizeof(worker_allowed) / sizeof(worker_allowed[0]),
+		.n_families = 0,
+		.read_only = 0,
+	};
+
+	return pb_sandbox_enter_policy(&worker);
 }
 
 int hub_run_as(const char *user)

@@ -1,9 +1,10 @@
 /* The office's exports as spreadsheets (pb_xlsx, libxlsxwriter): `pb-hub
  * export claims|attendance --xlsx FILE`. Claims across centres get, besides
  * the list, one sheet each by kabupaten/kota (where the teacher came
- * from), by activity and by payment status, with SUM formulas. Written by
- * the operator's verb: the server itself runs with a read-only filter and
- * writes no files. */
+ * from), by activity and by payment status, with SUM formulas. The book
+ * is made here once (hub_export_book) and written two ways: to a file by
+ * the operator's verb, and over HTTP by the export worker (xlsx_worker.c),
+ * since the server itself runs under a filter that writes no files. */
 #include "hub.h"
 
 #include "pb_log.h"
@@ -130,20 +131,30 @@ static json_t *attendance_book(PGresult *res, int cols)
 		rows, json_array()));
 }
 
+json_t *hub_export_book(PGconn *pg, const char *kind, const char *centre,
+			const char *session, int *unknown)
+{
+	const char *head;
+	int ncsv;
+	PGresult *res;
+	json_t *book;
+
+	res = hub_export_rows(pg, kind, centre, session, &head, &ncsv, unknown);
+	if (res == NULL)
+		return NULL;
+	book = strcmp(kind, "claims") == 0 ? claims_book(res) : attendance_book(res, ncsv);
+	PQclear(res);
+	return book;
+}
+
 int hub_export_xlsx(PGconn *pg, const char *kind, const char *centre, const char *session,
 		    const char *path)
 {
-	const char *head;
-	int ncsv, unknown, rc;
-	PGresult *res = hub_export_rows(pg, kind, centre, session, &head, &ncsv, &unknown);
-	json_t *book;
+	int unknown, rc;
+	json_t *book = hub_export_book(pg, kind, centre, session, &unknown);
 
-	if (res == NULL)
-		return unknown ? -2 : -1;
-	book = strcmp(kind, "claims") == 0 ? claims_book(res) : attendance_book(res, ncsv);
-	PQclear(res);
 	if (book == NULL)
-		return -1;
+		return unknown ? -2 : -1;
 	rc = pb_xlsx_write(path, NULL, book);
 	json_decref(book);
 	if (rc == 0)

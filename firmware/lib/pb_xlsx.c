@@ -123,6 +123,17 @@ static int write_sheet(lxw_workbook *wb, const json_t *sh, lxw_format *bold, lxw
 	return 0;
 }
 
+int pb_xlsx_rows_over(const json_t *book)
+{
+	const json_t *sh;
+	size_t i;
+
+	json_array_foreach(book, i, sh)
+		if (json_array_size(json_object_get(sh, "rows")) > PB_XLSX_ROWS_MAX)
+			return 1;
+	return 0;
+}
+
 int pb_xlsx_write(const char *path, const char *tmpdir, const json_t *book)
 {
 	lxw_workbook_options opt = { .constant_memory = 0, .tmpdir = (char *)tmpdir,

@@ -18,6 +18,10 @@
 #define PB_XLSX_ROWS_MAX    100000 /* rows of one sheet */
 #define PB_XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+/* 1 when a sheet of the book has more than PB_XLSX_ROWS_MAX rows (it
+ * would not be written), else 0. */
+int pb_xlsx_rows_over(const json_t *book);
+
 /* Write the book to path (libxlsxwriter's temporary files in tmpdir, or
  * the system's when NULL). 0/-1 (the reason logged). */
 int pb_xlsx_write(const char *path, const char *tmpdir, const json_t *book);

@@ -116,6 +116,12 @@ PROBES = [
     ("execve", -signal.SIGSYS, ""),        # running a program kills the process
     pytest.param("fork", 0, REFUSED, marks=pytest.mark.skipif(
         ASAN, reason="sanitizer builds allow clone for LeakSanitizer")),
+    # the export worker's filter (hub/xlsx_worker.c): files yes, sockets no
+    ("worker:allowed", 0, "ok"),
+    ("worker:write", 1, "opened"),          # its XLSX files
+    ("worker:tcp", 1, REFUSED),             # no database, no network
+    ("worker:socket", 0, REFUSED),
+    ("worker:execve", -signal.SIGSYS, ""),
 ]
 
 

@@ -6,6 +6,8 @@
  *
  *   hub-sandbox-probe write     open a file for writing: exits 0 on EPERM
  *   hub-sandbox-probe tcp       a new TCP socket (libpq's): exits 0 if made
+ *   hub-sandbox-probe worker:CALL  the same under the export worker's filter
+ *                               (hub_sandbox_enter_worker) instead
  *
  *   sandbox-probe allowed   read a file and the clock: exits 0
  *   sandbox-probe socket    socket(AF_PACKET): prints the errno, exits 0 on EPERM
@@ -14,8 +16,8 @@
  *                           on EPERM (sanitizer builds allow it: LeakSanitizer) */
 #ifdef PB_PROBE_HUB
 int hub_sandbox_enter(void);    /* hub/sandbox.c */
-#define probe_enter hub_sandbox_enter
-#define PROBE_CALLS "allowed|socket|execve|fork|write|tcp"
+int hub_sandbox_enter_worker(void);
+#define PROBE_CALLS "[worker:]allowed|socket|execve|fork|write|tcp"
 #else
 #include "web.h"
 #define probe_enter pb_sandbox_enter
@@ -43,6 +45,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sandbox-probe %s\n", PROBE_CALLS);
 		return 2;
 	}
+#ifdef PB_PROBE_HUB
+	int (*probe_enter)(void) = hub_sandbox_enter;
+
+	if (strncmp(argv[1], "worker:", 7) == 0) {
+		probe_enter = hub_sandbox_enter_worker;
+		argv[1] += 7;
+	}
+#endif
 	if (probe_enter() != 0) {
 		fprintf(stderr, "sandbox-probe: cannot install the filter\n");
 		return 3;
@@ -81,8 +91,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "write") == 0) {
 		fd = open("/tmp/sandbox-probe-never-written", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 		printf("write: %s\n", fd < 0 ? strerror(errno) : "opened");
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			unlink("/tmp/sandbox-probe-never-written");
+		}
 		return fd < 0 && errno == EPERM ? 0 : 1;
 	}
 	if (strcmp(argv[1], "tcp") == 0) {
