@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "system"))
 from attendance_util import PASSWORD, add_staff  # noqa: E402
 from a11y import audit  # noqa: E402
-from conftest import PHONE, SCREENSHOTS, overflowing, set_viewport, started_box, wait  # noqa: E402
+from conftest import (PHONE, SCREENSHOTS, fill_login, overflowing, set_viewport,  # noqa: E402
+                      started_box, wait)
 
 # Every page with the login form, and the element that shows it.
 FORM_PAGES = ["staff.html", "klaim-staff.html", "hasil-belajar.html", "cetak.html",
@@ -29,9 +30,7 @@ def login_error(d, page, user, password):
     d.get(d.base + "/" + page)
     wait(d, lambda d: d.find_elements(By.ID, "login-form")
          and d.find_element(By.ID, "login-form").is_displayed(), f"no login form on {page}")
-    d.find_element(By.ID, "user").send_keys(user)
-    d.find_element(By.ID, "password").send_keys(password)
-    d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    fill_login(d, user, password)
     wait(d, lambda d: d.find_element(By.ID, "login-error").is_displayed(), f"no error on {page}")
     assert d.find_element(By.ID, "login-error").get_attribute("role") == "alert"
     assert d.find_element(By.ID, "password").get_attribute("value") == ""
@@ -75,9 +74,7 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
         # one login, on the claims page
         d.get(box.base + "/klaim-staff.html")
         wait(d, lambda d: d.find_element(By.ID, "login-form").is_displayed(), "no login form")
-        d.find_element(By.ID, "user").send_keys("fasil")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+        fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: d.find_element(By.ID, "app-view").is_displayed(), "login failed")
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#pick option")) == 3,
              "sessions not listed")
