@@ -67,6 +67,7 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
                 assert text == BAD_LOGIN, (page, text)
             else:
                 assert text.startswith(LOCKED_OUT), (page, text)
+                assert re.search(r"dalam \d+ menit", text), text    # login_lockout_s
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-login-locked-360.png"))
         audit(d, "staff login, locked out", both_languages=False)
         d.get_log("browser")      # the refused logins are logged by Chromium

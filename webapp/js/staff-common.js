@@ -9,7 +9,7 @@
  *       opens the staff menu and calls onLogin(me, false). Not logged in:
  *       shows #login with the login form drawn in its #pb-login (user,
  *       password, the box's error in Indonesian: wrong password, too many
- *       tries); a good login calls onLogin(data, true) (data.clock is the
+ *       tries and the minutes to wait); a good login calls onLogin(data, true) (data.clock is the
  *       clock check of /api/v1/login). Call it from PB.init's render: it
  *       redraws the form's text after a language switch.
  *   PB.staff.me            who is logged in (null when nobody)
@@ -99,10 +99,12 @@
 		loginError("");
 		PB.api("POST", "/api/v1/login", {user: PB.$("user").value.replace(/^\s+|\s+$/g, ""),
 			password: pw.value, client_time_ms: new Date().getTime()}, function (err, data) {
+			var wait = err && data && data.retry_after_s > 0 ?
+				Math.ceil(data.retry_after_s / 60) : 0;
 			pw.value = "";
 			if (err) {
-				loginError(err.message);
-				return PB.focus(pw);
+				loginError(err.message + (wait ? " " + PB.t("login.retry_min", {min: wait}) : ""));
+				return pw.focus();
 			}
 			loggedIn(data, true);
 		});
