@@ -280,6 +280,34 @@ out:
 	return rc;
 }
 
+int pb_html5_install(sqlite3 *db, const struct pb_store *s, const char *zip_sha, char *err,
+		     size_t errlen)
+{
+	struct pb_html5_index idx = { 0, NULL };
+	char zip[PATH_MAX];
+	int rc = -1;
+
+	err[0] = '\0';
+	if (pb_store_path(s, zip_sha, zip, sizeof(zip)) != 0) {
+		snprintf(err, errlen, "not a SHA-256: %s", zip_sha);
+		return -1;
+	}
+	if (pb_html5_unpack(s, zip, &idx, err, errlen) != 0)
+		return -1;
+	if (pb_db_begin(db) != 0)
+		goto out;
+	if (pb_html5_index_store(db, zip_sha, &idx) != 0 || pb_db_commit(db) != 0) {
+		pb_db_rollback(db);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+	pb_html5_free(&idx);
+	return rc;
+}
+
 int pb_html5_index_store(sqlite3 *db, const char *zip_sha, const struct pb_html5_index *idx)
 {
 	sqlite3_stmt *st = NULL;

@@ -29,6 +29,7 @@
 #define PB_HTML5_MAX_RATIO       100
 #define PB_HTML5_RATIO_FLOOR     (1024 * 1024)
 #define PB_HTML5_MIME_MAX        128
+#define PB_HTML5_INSTALL_MAX     16   /* lessons pb-sync unpacks in one round */
 
 struct pb_html5_entry {
 	char path[PB_HTML5_PATH_MAX + 1];
@@ -55,6 +56,12 @@ int pb_html5_unpack(const struct pb_store *s, const char *zip_path, struct pb_ht
 		    char *err, size_t errlen);
 
 void pb_html5_free(struct pb_html5_index *idx);
+
+/* A lesson that reached the store after its module entered the
+ * catalogue (from the hub): unpack the zip zip_sha and keep its index in
+ * its own transaction. 0, or -1 with err set (nothing kept). */
+int pb_html5_install(sqlite3 *db, const struct pb_store *s, const char *zip_sha, char *err,
+		     size_t errlen);
 
 /* Replace the index of the lesson zip_sha in the database (inside the
  * caller's transaction). 0/-1. */
