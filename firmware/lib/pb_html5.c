@@ -61,12 +61,19 @@ static const char *entry_problem(zip_t *z, zip_uint64_t i, const zip_stat_t *st,
 	    !zip_compression_method_supported(st->comp_method, 0))
 		return "cara kompresi tidak dikenal / unknown compression method";
 	len = strlen(st->name);
-	if (len > 0 && st->name[len - 1] == '/') {
-		*skip = 1;
-		return st->size == 0 ? NULL : "folder berisi data / a folder with data";
-	}
 	if (len > PB_HTML5_PATH_MAX)
 		return "nama terlalu panjang / name too long";
+	if (len > 0 && st->name[len - 1] == '/') {
+		/* a folder: nothing to copy, but its name follows the rules too */
+		char dir[PB_HTML5_PATH_MAX + 1];
+
+		memcpy(dir, st->name, len - 1);
+		dir[len - 1] = '\0';
+		*skip = 1;
+		if (!pb_manifest_path_safe(dir))
+			return "nama tidak aman (.., /, \\) / unsafe name";
+		return st->size == 0 ? NULL : "folder berisi data / a folder with data";
+	}
 	if (!pb_manifest_path_safe(st->name) || pb_utf8_len(st->name) < 0)
 		return "nama tidak aman (.., /, \\) / unsafe name";
 	if (st->size > (zip_uint64_t)PB_HTML5_MAX_ENTRY_BYTES)

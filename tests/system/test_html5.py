@@ -95,6 +95,8 @@ def hostile(kind):
         z.writestr("index.html", index)
         if kind == "dotdot":
             z.writestr(zinfo("../../luar.html"), b"<p>di luar</p>")
+        elif kind == "dotdir":
+            z.writestr(zinfo("css/../../luar/"), b"")
         elif kind == "absolute":
             z.writestr(zinfo("/etc/pb-luar.html"), b"<p>mutlak</p>")
         elif kind == "symlink":
@@ -158,6 +160,7 @@ def patch(data, name, size=None, crc=None):
 
 CASES = [
     ("dotdot", "nama tidak aman"),
+    ("dotdir", "nama tidak aman"),
     ("absolute", "nama tidak aman"),
     ("symlink", "tautan simbolik"),
     ("many", "lebih dari 2000 entri"),
