@@ -202,3 +202,22 @@ def test_unknown_file_kind_refuses_the_module(box, tmp_path):
     mpath.write_text(mpath.read_text().replace('"html5"', '"scorm"'))
     p = box.pbctl("content", "import", str(folder), check=False)
     assert p.returncode == 1 and "kind 'scorm' is not \"html5\"" in p.stdout, p.stdout
+
+
+def test_progres_saya_opens_the_lesson(make_box, tmp_path):
+    from attendance_util import nuptk
+    from claims_util import ClaimBox
+    cb = ClaimBox(make_box, n=1, rates=False)
+    sha = write_module(str(tmp_path / "usb"), lesson_zip(),
+                       extra_files=[("materi.txt", b"Materi pecahan\n")])
+    cb.box.pbctl("content", "import", str(tmp_path / "usb"))
+    who = {"session": cb.sid, "nuptk": nuptk(0), "checkin": cb.check_in(0)}
+    url = cb.base + "/api/v1/learning/modules/" + MODULE
+    acts = requests.get(url, params=who, timeout=30).json()["activities"]
+    assert [a["url"] for a in acts] == [f"/h/{sha}/index.html",
+                                        acts[1]["url"]] and acts[1]["url"].startswith("/f/")
+    r = requests.post(url + "/progress", json=dict(who, activity="file:0", state="done"),
+                      timeout=30)
+    assert r.status_code == 200, r.text
+    acts = requests.get(url, params=who, timeout=30).json()["activities"]
+    assert acts[0]["state"] == "done"
