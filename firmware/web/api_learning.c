@@ -75,8 +75,11 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 	}
 	if (pb_session_load(r, db, sid, &l->k, ret) != 0)
 		return -1;
-	/* a NUPTK, or the roster's participant number as check-in takes it */
-	if (pb_person_key(nuptk, key) != 0) {
+	/* a NUPTK, or the roster's participant number as check-in takes it,
+	 * or the key the staff's lists give for one (#NUMBER##…) */
+	if (pb_person_is_peserta(nuptk))
+		snprintf(key, sizeof(key), "%s", nuptk);
+	else if (pb_person_key(nuptk, key) != 0) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk",
 			   "NUPTK harus tepat 16 angka, atau isi No Peserta dari daftar peserta");
 		return -1;

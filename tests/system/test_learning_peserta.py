@@ -66,6 +66,14 @@ def test_learning_routes_take_the_participant_number(make_box, tmp_path):
     assert (s["tests_taken"], s["activities_done"], s["worksheets_sent"]) == (1, 1, 1), s
     assert key_leaks(p.text, PRE_ITEMS) == []
 
+    # staff see the teacher in the results and open their progress with the key given there
+    res = cb.staff.get("/api/v1/sessions/%d/learning" % cb.sid).json()["teachers"]
+    sari = [t for t in res if t["name"] == "Sari Tanpa Nuptk"]
+    assert len(sari) == 1 and sari[0]["pre"]["score"] == 25, res
+    r = cb.staff.get("/api/v1/learning/modules/" + MODULE,
+                     params={"session": cb.sid, "nuptk": sari[0]["nuptk"]})
+    assert r.status_code == 200 and r.json()["summary"]["tests_taken"] == 1, r.text
+
     # this proof with another teacher's number, or a number nobody has
     r = requests.get(base + "/api/v1/learning/modules/" + MODULE, params=who("A.17"),
                      timeout=60)
