@@ -1,4 +1,5 @@
 #include "pb_config.h"
+#include "pb_learning.h"
 #include "pb_net.h"
 
 #include <arpa/inet.h>
@@ -238,6 +239,9 @@ static const struct key_def keys[] = {
 	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
 	    "Pixels (width x height) of one receipt photo, read from its header before it "
 	    "is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
+	NUM("learning", "worksheet_photos_max", worksheet_photos_max, 0, PB_LEARN_PHOTOS_MAX, "3",
+	    "Photos a teacher may add to one worksheet (each checked like a receipt photo: "
+	    "[claims] receipt_max_bytes and receipt_max_pixels); 0: text only"),
 	STR("papers", "penyelenggara", paper_penyelenggara, KEY_STR, "",
 	    "Organiser printed at the top of every paper; a session may name another"),
 	STR("papers", "tempat", paper_tempat, KEY_STR, "",
