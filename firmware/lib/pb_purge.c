@@ -12,7 +12,7 @@
  * not personal and stay. */
 #define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
 		       "'$.photo', '$.phone', '$.school', '$.client', '$.evidence.sha256', " \
-		       "'$.text'"
+		       "'$.text', '$.photos'"
 
 #define HAS_PERSONAL(col) \
 	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
@@ -21,7 +21,7 @@
 	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
 	"json_type(" col ", '$.school') IS NOT NULL OR json_type(" col ", '$.client') IS NOT NULL " \
 	"OR json_type(" col ", '$.evidence.sha256') IS NOT NULL OR " \
-	"json_type(" col ", '$.text') IS NOT NULL)"
+	"json_type(" col ", '$.text') IS NOT NULL OR json_type(" col ", '$.photos') IS NOT NULL)"
 
 /* The session a record belongs to, by its type (the same table as the
  * hub's hub_session_keys): attendance records name it "session", the
@@ -114,6 +114,18 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "  GROUP BY receipt_sha256;"
 	  "UPDATE claim SET receipt_sha256 = NULL WHERE kegiatan_id = " KEGIATAN
 	  "  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256") },
+	/* Worksheet photos leave as receipt photos do, once the hub holds
+	 * them: the reference goes and the file is queued in store_purge.
+	 * Before learning.people, whose submissions the photos name. */
+	{ "learning.photos", "learning_photo",
+	  "worksheet photos the hub holds: the reference, and the file in the content store",
+	  "SELECT count(*) FROM learning_photo WHERE submission IN (SELECT uid FROM "
+	  "learning_submission WHERE kegiatan_id = " KEGIATAN ") AND " CONFIRMED("sha256"),
+	  "INSERT OR IGNORE INTO store_purge(sha256, size, queued_ms) SELECT sha256, max(size), "
+	  "  ?2 FROM learning_photo WHERE submission IN (SELECT uid FROM learning_submission "
+	  "  WHERE kegiatan_id = " KEGIATAN ") AND " CONFIRMED("sha256") " GROUP BY sha256;"
+	  "DELETE FROM learning_photo WHERE submission IN (SELECT uid FROM learning_submission "
+	  "  WHERE kegiatan_id = " KEGIATAN ") AND " CONFIRMED("sha256") },
 	/* Test attempts, progress and worksheet reviews keep their scores
 	 * under the teacher's alias from attendance.people (every teacher who
 	 * took a test checked in); the answers and worksheet texts go. A teacher without an alias (a
@@ -304,7 +316,8 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 	if (sqlite3_prepare_v2(db, "SELECT sha256, size FROM store_purge ORDER BY sha256 LIMIT 1",
 			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM claim WHERE receipt_sha256 = ?1) "
-			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1)", -1, &ref,
+			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1) + (SELECT "
+			       "count(*) FROM learning_photo WHERE sha256 = ?1)", -1, &ref,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "DELETE FROM store_purge WHERE sha256 = ?1", -1, &del, NULL)
 	    != SQLITE_OK)
