@@ -177,7 +177,8 @@ static const char *id_of(const json_t *in, const char *name, size_t max)
 	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
 }
 
-/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin= */
+/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin=: with
+ * photos_max and photo_max_bytes for the worksheets' photos */
 enum MHD_Result pb_handle_learning_module(struct pb_req *r)
 {
 	struct learner_req l;
@@ -188,6 +189,13 @@ enum MHD_Result pb_handle_learning_module(struct pb_req *r)
 	if (learner(r, pb_web_db(r->web), NULL, &l, &ret) != 0)
 		return ret;
 	lr = pb_learning_progress(pb_web_db(r->web), &l.who, r->params[0], &out);
+	if (lr == PB_LEARN_OK) {
+		/* what the page may send with a worksheet */
+		json_object_set_new(out, "photos_max",
+				    json_integer(r->web->cfg.worksheet_photos_max));
+		json_object_set_new(out, "photo_max_bytes",
+				    json_integer(r->web->cfg.receipt_max_bytes));
+	}
 	return learn_answer(r, lr, out);
 }
 
