@@ -42,7 +42,9 @@ def test_worksheet_photos_reach_the_hub_once_and_are_named_and_purged(boxes, hub
                                                                 "image/png")])
     assert r.status_code == 200, r.text
     first = [p["sha256"] for p in r.json()["photos"]]
+    assert "2 worksheet photo(s) not yet held by the hub" in lb.box.pbctl("sync", "status").stdout
     sync_once(lb.box)
+    assert "0 worksheet photo(s) not yet held" in lb.box.pbctl("sync", "status").stdout
     assert box_counts(lb.box)[1] == 0
     # sent again after a review, one photo: a new file, the old ones stay once
     rv = "/api/v1/sessions/%d/worksheets/%s/review" % (lb.sid, r.json()["submission"])
