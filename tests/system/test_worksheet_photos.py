@@ -116,7 +116,23 @@ def test_worksheet_photos_stored_anew_limited_replaced_and_shown(make_box, tmp_p
     assert new not in first
     assert fasil.get(photo_url(sub["submission"], 1)).content == stored(lb, new)
     assert fasil.get(photo_url(sub["submission"], 2)).status_code == 404
+    # the route takes [learning] worksheet_photos_max photos of nearly
+    # receipt_max_bytes each: far more than a signed form's 96 KB
+    noisy = []
+    for _ in range(3):
+        out = io.BytesIO()
+        Image.frombytes("RGB", (250, 250), os.urandom(250 * 250 * 3)).save(out, "JPEG",
+                                                                           quality=90)
+        noisy.append(out.getvalue())
+    assert all(50000 < len(n) <= 65536 for n in noisy), [len(n) for n in noisy]
+    rv2 = fasil.post(rv, json={"status": "revise", "comment": "Lagi"})
+    assert rv2.status_code == 200
+    r = t0.post(LK, module=MODULE, worksheet="lk1", text="Tiga foto",
+                photos=[pic(n) for n in noisy])
+    assert len(r.request.body) > 3 * 65536 and r.status_code == 200, r.text
+    assert [p["n"] for p in r.json()["photos"]] == [1, 2, 3]
+    big = [p["sha256"] for p in r.json()["photos"]]
     # upstream: each version names its own photos by hash
     sent = [x for x in outbox_payloads(lb.box, "learning.worksheet")
             if x["nuptk"] == t0.nuptk]
-    assert [[p["sha256"] for p in x["photos"]] for x in sent] == [first, [new]]
+    assert [[p["sha256"] for p in x["photos"]] for x in sent] == [first, [new], big]
