@@ -1,6 +1,7 @@
 """Photos on a worksheet (LK) in a real Chromium: on a 360 px phone a
 teacher adds photos with "Tambah foto" (the file picker; selenium gives it
-a path), sees previews, removes one before sending, sends (the page makes
+a path), sees previews, is told a fourth is one too many, removes two
+before sending, sends (the page makes
 each photo a smaller JPEG first); a facilitator sees the photo in the
 review queue and asks for a revision; the teacher sees the review and the
 thumbnail of the photo sent. axe-core checks each step in both languages.
@@ -65,9 +66,17 @@ def test_teacher_sends_a_worksheet_with_a_photo_facilitator_sees_it(browser, tmp
         assert overflowing(d) == []
         shot(d, "lk-photo-previews")
         audit(d, "worksheet photos, previews")
-        d.find_element(By.XPATH, "//button[text()='Hapus foto 1']").click()
-        wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#previews-lk1 li")) == 1,
-             "photo not removed")
+        # a third fits ([learning] worksheet_photos_max = 3), a fourth is refused
+        d.find_element(By.ID, "photo-lk1").send_keys(pictures[0])
+        wait(d, lambda d: loaded_images(d, "#previews-lk1 img") == 3, "third photo not taken")
+        d.find_element(By.ID, "photo-lk1").send_keys(pictures[1])
+        wait(d, lambda d: "Paling banyak 3 foto" in d.find_element(By.ID, "ws-msg-lk1").text,
+             "a fourth photo not refused in the card")
+        assert len(d.find_elements(By.CSS_SELECTOR, "#previews-lk1 li")) == 3
+        for left in (2, 1):
+            d.find_element(By.XPATH, "//button[text()='Hapus foto 1']").click()
+            wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#previews-lk1 li")) == left,
+                 "photo not removed")
         # no text yet: said in the card, in Indonesian, nothing lost
         d.find_element(By.CSS_SELECTOR, "button[data-worksheet='lk1']").click()
         wait(d, lambda d: "Tulis jawaban" in d.find_element(By.ID, "ws-msg-lk1").text,
