@@ -280,22 +280,30 @@ static int64_t count_of(sqlite3 *db, const char *sql, const char *session, int64
 	return n;
 }
 
-/* The receipt photo files of a session that would leave the store (the
- * hub holds them, no record outside the session names them), and the
- * photos kept because the hub has not confirmed them yet. */
+/* The photos a session's records name (receipts, worksheets): hash and
+ * size, one row per naming record. */
+#define SESSION_PHOTOS \
+	"(SELECT receipt_sha256 AS sha, coalesce(receipt_size, 0) AS size FROM claim " \
+	"  WHERE kegiatan_id = " KEGIATAN " AND receipt_sha256 IS NOT NULL UNION ALL " \
+	"  SELECT p.sha256, p.size FROM learning_photo p JOIN learning_submission s ON " \
+	"  s.uid = p.submission WHERE s.kegiatan_id = " KEGIATAN ")"
+
+/* The photo files of a session that would leave the store (the hub holds
+ * them, no record outside the session names them), and the photos kept
+ * because the hub has not confirmed them yet. */
 static int photo_figures(sqlite3 *db, const char *session, int64_t *files, int64_t *bytes,
 			 int64_t *held)
 {
 	*files = count_of(db,
-		"SELECT count(*), coalesce(sum(size), 0) FROM (SELECT receipt_sha256 AS sha, "
-		"  max(coalesce(receipt_size, 0)) AS size FROM claim WHERE kegiatan_id = " KEGIATAN
-		"  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256")
-		"  GROUP BY receipt_sha256) WHERE sha NOT IN (SELECT receipt_sha256 FROM claim "
+		"SELECT count(*), coalesce(sum(size), 0) FROM (SELECT sha, max(size) AS size FROM "
+		SESSION_PHOTOS " WHERE " CONFIRMED("sha") " GROUP BY sha) "
+		"  WHERE sha NOT IN (SELECT receipt_sha256 FROM claim "
 		"  WHERE receipt_sha256 IS NOT NULL AND kegiatan_id != " KEGIATAN ") "
+		"  AND sha NOT IN (SELECT p.sha256 FROM learning_photo p JOIN learning_submission s "
+		"  ON s.uid = p.submission WHERE s.kegiatan_id != " KEGIATAN ") "
 		"  AND sha NOT IN (SELECT sha256 FROM module_files)", session, bytes);
 	*held = count_of(db,
-		"SELECT count(DISTINCT receipt_sha256) FROM claim WHERE kegiatan_id = " KEGIATAN
-		"  AND receipt_sha256 IS NOT NULL AND NOT " CONFIRMED("receipt_sha256"),
+		"SELECT count(DISTINCT sha) FROM " SESSION_PHOTOS " WHERE NOT " CONFIRMED("sha"),
 		session, NULL);
 	return *files < 0 || *held < 0 ? -1 : 0;
 }
@@ -354,7 +362,7 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 		if (refs == 0) {
 			int r = pb_store_remove(store, sha);
 			if (r < 0) {
-				fprintf(out, "cannot remove receipt photo %s from the content store: %s "
+				fprintf(out, "cannot remove photo %s from the content store: %s "
 					"(kept for the next run)\n", sha, strerror(errno));
 				pb_db_rollback(db);
 				break;
@@ -396,12 +404,12 @@ static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int d
 		if (photo_figures(db, session, &files, &bytes, &held) != 0)
 			return -1;
 		if (held > 0)
-			fprintf(out, "%s session %s: %" PRId64 " receipt photo(s) kept: the hub has "
+			fprintf(out, "%s session %s: %" PRId64 " photo(s) kept: the hub has "
 				"not confirmed them yet\n", dry_run ? "would keep" : "kept", session,
 				held);
 		rep->held += held;
 		if (dry_run && files > 0) {
-			fprintf(out, "would purge session %s: receipt photo files — %" PRId64
+			fprintf(out, "would purge session %s: photo files — %" PRId64
 				" file(s), %" PRId64 " byte(s) leave the content store\n", session,
 				files, bytes);
 			rep->files += files;
@@ -486,7 +494,7 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 		if (files < 0)
 			goto out;
 		if (files > 0)
-			fprintf(out, "would remove %" PRId64 " receipt photo file(s), %" PRId64
+			fprintf(out, "would remove %" PRId64 " photo file(s), %" PRId64
 				" byte(s) left queued by an earlier purge\n", files, bytes);
 		rep->files += files;
 		rep->file_bytes += bytes;

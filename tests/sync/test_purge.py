@@ -122,10 +122,10 @@ def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
         c.execute("INSERT INTO module_files(module_id, pos, name, sha256, size, mime) "
                   "VALUES ('m1', 0, 'x.jpg', ?, ?, 'image/jpeg')", shas[1])
     out = b.pbctl("purge", "--dry-run").stdout
-    assert f"would remove: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert f"would remove: 1 photo file(s), {shas[0][1]} byte(s)" in out, out
     assert "left queued by an earlier purge" in out
     out = b.pbctl("purge").stdout
-    assert f"removed: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert f"removed: 1 photo file(s), {shas[0][1]} byte(s)" in out, out
     assert not os.path.exists(os.path.join(store, shas[0][0][:2], shas[0][0]))
     assert os.path.exists(os.path.join(store, shas[1][0][:2], shas[1][0]))
     with sqlite3.connect(b.db_path()) as c:

@@ -82,8 +82,12 @@ def test_worksheet_photos_reach_the_hub_once_and_are_named_and_purged(boxes, hub
     store = os.path.join(lb.box.dir, "data", "store")
     assert all(os.path.exists(os.path.join(store, s[:2], s)) for s in shas)
     later = str(int(time.time() * 1000) + 3 * 86400 * 1000)
+    out = lb.box.pbctl("purge", "--dry-run", "--as-of", later).stdout
+    size = sum(os.path.getsize(os.path.join(store, s[:2], s)) for s in shas)
+    assert f"would remove: 3 photo file(s), {size} byte(s); 0 photo(s) kept" in out, out
     out = lb.box.pbctl("purge", "--as-of", later).stdout
     assert "learning.photos — 3 row(s)" in out, out
+    assert f"removed: 3 photo file(s), {size} byte(s)" in out, out
     assert not any(os.path.exists(os.path.join(store, s[:2], s)) for s in shas), out
     db = sqlite3.connect(lb.box.db_path())
     try:
