@@ -1,7 +1,7 @@
 """Photos on a worksheet (LK) in a real Chromium: on a 360 px phone a
 teacher adds photos with "Tambah foto" (the file picker; selenium gives it
 a path), sees previews, is told a fourth is one too many, removes two
-before sending, sends (the page makes
+before sending, sends with progress shown (the page makes
 each photo a smaller JPEG first); a facilitator sees the photo in the
 review queue and asks for a revision; the teacher sees the review and the
 thumbnail of the photo sent. axe-core checks each step in both languages.
@@ -83,11 +83,19 @@ def test_teacher_sends_a_worksheet_with_a_photo_facilitator_sees_it(browser, tmp
              "empty text not refused in the card")
         assert len(d.find_elements(By.CSS_SELECTOR, "#previews-lk1 li")) == 1
         d.find_element(By.ID, "ws-lk1").send_keys("Rangkaian seri, gambar di foto.")
+        # every message the card shows while sending, kept for the check below
+        d.execute_script(
+            "window.said = []; new MutationObserver(function () {"
+            " var m = document.getElementById('ws-msg-lk1');"
+            " if (m && m.textContent) window.said.push(m.textContent); })"
+            ".observe(document.body, {subtree: true, childList: true, characterData: true});")
         d.find_element(By.CSS_SELECTOR, "button[data-worksheet='lk1']").click()
         wait(d, lambda d: "menunggu penilaian" in d.find_element(By.ID, "worksheet-lk1").text,
              "worksheet not sent")
         wait(d, lambda d: loaded_images(d, "#worksheet-lk1 .bl-thumb") == 1,
              "the sent photo is not shown to its teacher")
+        said = d.execute_script("return window.said")
+        assert "Mengirim… 0%" in said and "Mengirim… 100%" in said, said
         sent = outbox_payloads(lb.box, "learning.worksheet")
         assert len(sent) == 1 and len(sent[0]["photos"]) == 1
         assert sent[0]["photos"][0]["mime"] == "image/jpeg"
