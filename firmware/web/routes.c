@@ -24,7 +24,7 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/admin/sync", pb_handle_admin_sync, 0 },
 	{ "POST", "/api/v1/admin/sync/now", pb_handle_admin_sync_now, ROUTE_BODY | ROUTE_ADMIN },
 	{ "POST", "/api/v1/login", pb_handle_login, ROUTE_BODY },
-	{ "POST", "/api/v1/logout", pb_handle_logout, ROUTE_BODY | ROUTE_STAFF },
+	{ "POST", "/api/v1/logout", pb_handle_logout, ROUTE_BODY | ROUTE_LOGIN },
 	{ "GET", "/api/v1/me", pb_handle_me, 0 },
 	{ "POST", "/api/v1/clock", pb_handle_clock, ROUTE_BODY | ROUTE_STAFF },
 	{ "GET", "/api/v1/sessions", pb_handle_sessions_list, 0 },
@@ -72,7 +72,8 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/sessions/*/learning.csv", pb_handle_learning_results_csv, 0 },
 	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY_SIGNED },
 	{ "GET", "/api/v1/sessions/*/worksheets", pb_handle_learning_queue, 0 },
-	{ "POST", "/api/v1/sessions/*/worksheets/*/review", pb_handle_learning_review, ROUTE_BODY | ROUTE_STAFF },
+	{ "GET", "/api/v1/worksheets", pb_handle_learning_queue_all, 0 },
+	{ "POST", "/api/v1/sessions/*/worksheets/*/review", pb_handle_learning_review, ROUTE_BODY | ROUTE_LOGIN },
 	{ "GET", "/", pb_handle_static, ROUTE_PREFIX | ROUTE_QUICK },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -326,9 +326,11 @@ def test_learning_pages_strings_exist_in_both_languages():
             used |= {"belajar.ws_" + s for s in ("none", "sent", "revise", "accepted")}
             # a teacher meets every code but the staff ones
             used |= {"error." + c for c in codes - {"bad_queue_status", "facilitator_only",
-                                                    "bad_review", "no_submission"}}
+                                                    "bad_review", "no_submission",
+                                                    "not_assigned"}}
         else:
-            used |= {"error." + c for c in ("bad_review", "facilitator_only", "no_submission")}
+            used |= {"error." + c for c in ("bad_review", "facilitator_only", "no_submission",
+                                            "not_assigned")}
         for lang in ("id", "en"):
             assert sorted(k for k in used if k not in strings[lang]) == [], (page, lang)
 

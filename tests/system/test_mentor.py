@@ -1,0 +1,276 @@
+"""The mentor role through pb-web over real HTTP: a mentor account logs in
+like staff, is assigned to sessions or modules with pbctl, sees and
+reviews only the worksheets of what it is assigned to, reads the learning
+results of its sessions only, and is refused every facilitator thing
+(403 mentor_not_allowed). The review queue across sessions: oldest first,
+filtered by session and module, overdue worksheets marked. A facilitator
+account of kind mentor from before the role existed becomes a mentor."""
+import sqlite3
+
+import pytest
+import requests
+
+from attendance_util import PASSWORD, Staff, checkin, nuptk, roster_csv
+from learning_util import MODULE, LearnBox, make_folder, module_doc
+
+OTHER = "kk-b-ipa-magnet"          # a second module, its worksheet long past due
+OUTSIDE_DAY = "1999-01-01"         # never a session day: nothing could change anyway
+
+
+def mentor(box, name, *assign):
+    box.pbctl("user", "add", name, "--role", "mentor", input=PASSWORD + "\n")
+    for a in assign:
+        box.pbctl("user", "assign", name, *a)
+    return Staff(box, name)
+
+
+def send(box, sid, i, proof, module, text):
+    r = requests.post(box.base + "/api/v1/learning/worksheets", timeout=60, json={
+        "session": sid, "nuptk": nuptk(i), "checkin": proof, "module": module,
+        "worksheet": "lk1", "text": text})
+    assert r.status_code == 200, r.text
+    return r.json()["submission"]
+
+
+@pytest.fixture
+def world(make_box, tmp_path):
+    """Session A (lb.sid) and session B, modules MODULE and OTHER; in A
+    teacher 0 sends MODULE's worksheet, teacher 1 OTHER's; in B teacher 0
+    MODULE's. Mentor m_sess is assigned to session A, m_mod to OTHER."""
+    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    other = module_doc()
+    other.update(id=OTHER, title="Kemagnetan")
+    other["worksheets"][0]["due"] = "2020-01-31"
+    make_folder(str(tmp_path / "usb2"), [module_doc(), other])
+    lb.box.pbctl("content", "import", str(tmp_path / "usb2"))
+    sid_b = lb.staff.create_session(title="Pelatihan Guru IPA KK B", days=2)
+    assert lb.staff.roster(sid_b, roster_csv(2)).status_code == 200
+    st, j = checkin(lb.box, "127.0.0.1", sid_b, nuptk(0), lb.staff.code(sid_b))
+    assert st in (200, 201), j
+    subs = {
+        "a0": send(lb.box, lb.sid, 0, lb.proof[0], MODULE, "Sesi A, modul listrik"),
+        "a1": send(lb.box, lb.sid, 1, lb.proof[1], OTHER, "Sesi A, modul magnet"),
+        "b0": send(lb.box, sid_b, 0, j["uid"], MODULE, "Sesi B, modul listrik"),
+    }
+    m_sess = mentor(lb.box, "mentor.sesi", ("--session", str(lb.sid)))
+    m_mod = mentor(lb.box, "mentor.modul", ("--module", OTHER))
+    return {"lb": lb, "box": lb.box, "a": lb.sid, "b": sid_b, "subs": subs,
+            "m_sess": m_sess, "m_mod": m_mod, "fas": lb.staff}
+
+
+def queue(who, **params):
+    r = who.get("/api/v1/worksheets", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["submissions"]
+
+
+def test_mentor_logs_in_and_sees_its_assignments(world):
+    m = world["m_sess"]
+    assert (m.login["role"], m.login["user"]) == ("mentor", "mentor.sesi")
+    me = m.get("/api/v1/me").json()
+    assert me["role"] == "mentor"
+    assert me["assignments"] == {"sessions": [world["a"]], "modules": []}
+    assert world["m_mod"].get("/api/v1/me").json()["assignments"] == \
+        {"sessions": [], "modules": [OTHER]}
+    assert "assignments" not in world["fas"].get("/api/v1/me").json()
+    lines = world["box"].pbctl("user", "list").stdout.splitlines()
+    assert any(x.startswith("mentor.sesi\tmentor\t") for x in lines), lines
+    # logout works for a mentor (its own login)
+    r = m.post("/api/v1/logout", json={})
+    assert r.status_code == 200, r.text
+    assert m.get("/api/v1/me").status_code == 401
+
+
+def test_assign_refuses_what_it_cannot_do(world):
+    box = world["box"]
+    for args, words in [
+            (("user", "assign", "fasil", "--session", str(world["a"])), "not a mentor"),
+            (("user", "assign", "mentor.sesi", "--session", "999999"), "no such session"),
+            (("user", "assign", "mentor.sesi", "--session", "abc"), "session id"),
+            (("user", "assign", "mentor.sesi", "--module", "tidak-ada"), "no such module"),
+            (("user", "assign", "siapa", "--module", OTHER), "no such account"),
+            (("user", "unassign", "mentor.modul", "--module", MODULE), "not assigned")]:
+        p = box.pbctl(*args, check=False)
+        assert p.returncode != 0 and words in p.stderr, (args, p.stderr)
+    p = box.pbctl("user", "assign", "mentor.sesi", "--sesi", "1", check=False)
+    assert p.returncode == 2 and "assign|unassign" in p.stderr
+    # assigning twice is one assignment; unassigning takes it away
+    box.pbctl("user", "assign", "mentor.modul", "--module", OTHER)
+    m = world["m_mod"]
+    assert m.get("/api/v1/me").json()["assignments"]["modules"] == [OTHER]
+    box.pbctl("user", "unassign", "mentor.modul", "--module", OTHER)
+    assert m.get("/api/v1/me").json()["assignments"]["modules"] == []
+    assert queue(m) == []
+
+
+def test_queue_is_scoped_to_assignments_oldest_first_with_filters(world):
+    s, a, b = world["subs"], world["a"], world["b"]
+    # a facilitator: everything, oldest first, with session and overdue marked
+    q = queue(world["fas"])
+    assert [x["submission"] for x in q] == [s["a0"], s["a1"], s["b0"]]
+    assert [x["session"] for x in q] == [a, a, b]
+    assert [x["submitted_ms"] for x in q] == sorted(x["submitted_ms"] for x in q)
+    assert [(x["due"], x["overdue"]) for x in q] == \
+        [("2030-01-31", False), ("2020-01-31", True), ("2030-01-31", False)]
+    assert [x["submission"] for x in queue(world["fas"], session=b)] == [s["b0"]]
+    assert [x["submission"] for x in queue(world["fas"], module=MODULE)] == [s["a0"], s["b0"]]
+    assert [x["submission"] for x in queue(world["fas"], session=a, module=OTHER)] == [s["a1"]]
+    r = world["fas"].get("/api/v1/worksheets", params={"session": "999999"})
+    assert r.status_code == 404, r.text
+    r = world["fas"].get("/api/v1/worksheets", params={"status": "x"})
+    assert r.status_code == 400 and r.json()["error"] == "bad_queue_status"
+    # the session mentor: both of session A, none of B
+    assert [x["submission"] for x in queue(world["m_sess"])] == [s["a0"], s["a1"]]
+    assert queue(world["m_sess"], session=b) == []
+    assert [x["submission"] for x in queue(world["m_sess"], module=OTHER)] == [s["a1"]]
+    # the module mentor: OTHER's worksheets only, in any session
+    assert [x["submission"] for x in queue(world["m_mod"])] == [s["a1"]]
+    r = world["m_mod"].get("/api/v1/sessions/%d/worksheets" % a)
+    assert r.status_code == 200 and [x["submission"] for x in r.json()["submissions"]] == [s["a1"]]
+    r = world["m_sess"].get("/api/v1/sessions/%d/worksheets" % b)
+    assert r.status_code == 200 and r.json()["submissions"] == []
+
+
+def test_mentor_reviews_only_what_it_is_assigned_to(world):
+    s, a, b, box = world["subs"], world["a"], world["b"], world["box"]
+
+    def review(who, sid, sub, **body):
+        return who.post("/api/v1/sessions/%d/worksheets/%s/review" % (sid, sub), json=body)
+
+    r = review(world["m_mod"], a, s["a0"], status="accepted", score=90)
+    assert r.status_code == 403 and r.json()["error"] == "not_assigned", r.text
+    r = review(world["m_sess"], b, s["b0"], status="accepted", score=90)
+    assert r.status_code == 403 and r.json()["error"] == "not_assigned", r.text
+    r = review(world["m_sess"], a, s["a0"], status="revise", score=55,
+               comment="Lengkapi gambar rangkaian.")
+    assert r.status_code == 200 and r.json()["status"] == "revise", r.text
+    r = review(world["m_mod"], a, s["a1"], status="accepted", score=88)
+    assert r.status_code == 200 and r.json()["score"] == 88, r.text
+    r = world["m_mod"].post("/api/v1/sessions/%d/worksheets/%s/review" % (a, s["a1"]),
+                            csrf=False, json={"status": "accepted"})
+    assert r.status_code == 403 and r.json()["error"] == "csrf"
+    # the teacher sees the review; upstream names the mentor
+    rows = sqlite3.connect(box.db_path()).execute(
+        "SELECT uid, status, score, reviewer FROM learning_submission ORDER BY id").fetchall()
+    assert rows == [(s["a0"], "revise", 55, "mentor.sesi"), (s["a1"], "accepted", 88, "mentor.modul"),
+                    (s["b0"], "sent", None, "")]
+    # a facilitator still reviews anything; an admin still does not
+    r = review(world["fas"], b, s["b0"], status="accepted", score=70)
+    assert r.status_code == 200, r.text
+    box.pbctl("user", "add", "adm2", "--role", "admin", input=PASSWORD + "\n")
+    r = review(Staff(box, "adm2"), a, s["a0"], status="accepted")
+    assert r.status_code == 403 and r.json()["error"] == "facilitator_only"
+
+
+def test_mentor_reads_results_of_its_sessions_only(world):
+    a, b = world["a"], world["b"]
+    ms, mm = world["m_sess"], world["m_mod"]
+    for path in ("/api/v1/sessions/%d/learning", "/api/v1/sessions/%d/learning.csv"):
+        assert ms.get(path % a).status_code == 200
+        for who, sid in ((ms, b), (mm, a), (mm, b)):
+            r = who.get(path % sid)
+            assert r.status_code == 403 and r.json()["error"] == "not_assigned", (path, r.text)
+    full = world["fas"].get("/api/v1/sessions/%d/learning" % a).json()
+    assert ms.get("/api/v1/sessions/%d/learning" % a).json() == full
+
+
+# Facilitator things, each refused to a mentor before anything happens.
+REFUSED = [
+    ("POST", "/api/v1/sessions/{a}/marks", {"day": OUTSIDE_DAY, "nuptk": nuptk(0)}),
+    ("POST", "/api/v1/sessions/{a}/lock", {"day": OUTSIDE_DAY}),
+    ("POST", "/api/v1/sessions/{a}/allow", {"day": OUTSIDE_DAY}),
+    ("POST", "/api/v1/claims/1/decision", {"decision": "approved"}),
+    ("POST", "/api/v1/sessions/{a}/claims/decisions", {"decisions": []}),
+    ("POST", "/api/v1/sessions/{a}/claim-settings", {}),
+    ("POST", "/api/v1/sessions/{a}/roster", None),
+    ("POST", "/api/v1/sessions/{a}/papers", {}),
+    ("POST", "/api/v1/sessions", {"title": "x"}),
+    ("POST", "/api/v1/clock", {"client_time_ms": 1}),
+    ("GET", "/api/v1/sessions/{a}/papers", None),
+    ("GET", "/api/v1/sessions/{a}/attendance", None),
+    ("GET", "/api/v1/sessions/{a}/attendance.csv", None),
+    ("GET", "/api/v1/sessions/{a}/code", None),
+    ("GET", "/api/v1/sessions/{a}/claims", None),
+    ("GET", "/api/v1/sessions/{a}/claims.xlsx", None),
+    ("GET", "/api/v1/learning/modules/" + MODULE, None),
+]
+
+
+def test_mentor_is_refused_every_facilitator_thing(world):
+    m, a, box = world["m_sess"], world["a"], world["box"]
+    db = sqlite3.connect(box.db_path())
+    before = db.execute("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM roster), "
+                        "(SELECT count(*) FROM kegiatan)").fetchone()
+    for method, path, body in REFUSED:
+        url = path.format(a=a)
+        if method == "GET":
+            params = {"session": a, "nuptk": nuptk(0)} if "learning/modules" in url else None
+            r = m.get(url, params=params)
+        elif body is None:
+            r = m.post(url, data=b"nuptk,nama\n", headers={"Content-Type": "text/csv"})
+        else:
+            r = m.post(url, json=body)
+        assert r.status_code == 403 and r.json()["error"] == "mentor_not_allowed", \
+            (method, url, r.status_code, r.text)
+        assert "mentor" in r.json()["message"]
+    for method, path in [("POST", "/api/v1/rates"), ("POST", "/api/v1/sessions/%d/unlock" % a),
+                         ("GET", "/api/v1/admin/wifi")]:
+        r = m.s.request(method, box.base + path, headers={"X-CSRF-Token": m.csrf},
+                        json={} if method == "POST" else None, timeout=30)
+        assert r.status_code == 403 and r.json()["error"] == "admin_only", (path, r.text)
+    after = db.execute("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM roster), "
+                       "(SELECT count(*) FROM kegiatan)").fetchone()
+    assert after == before
+    # the same requests from the facilitator get past the gate
+    r = world["fas"].get("/api/v1/sessions/%d/attendance" % a)
+    assert r.status_code == 200
+
+
+def test_mentor_login_does_not_set_the_clock(world):
+    r = requests.post(world["box"].base + "/api/v1/login", timeout=30, json={
+        "user": "mentor.sesi", "password": PASSWORD, "client_time_ms": 4102444800000})
+    assert r.status_code == 200, r.text
+    clock = r.json()["clock"]
+    assert "client_ms" not in clock and "stepped_ms" not in clock
+
+
+def test_facilitator_of_kind_mentor_becomes_a_mentor(make_box):
+    """A database from before the role: migration 85 turns a facilitator
+    account of kind mentor into a mentor, keeps the others as they were,
+    and its password still works."""
+    box = make_box()
+    box.pbctl("user", "add", "lama", "--role", "fasilitator", "--kind", "mentor",
+              input=PASSWORD + "\n")
+    box.pbctl("user", "add", "fasil", "--role", "fasilitator", "--kind", "instruktur",
+              input=PASSWORD + "\n")
+    db = sqlite3.connect(box.db_path())
+    db.executescript("""
+        PRAGMA foreign_keys = OFF;
+        BEGIN;
+        DROP TABLE mentor_assignment;
+        CREATE TABLE staff_old (
+          id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+          display_name TEXT NOT NULL DEFAULT '',
+          role TEXT NOT NULL CHECK (role IN ('admin', 'fasilitator')),
+          kind TEXT NOT NULL DEFAULT '', pw_hash TEXT NOT NULL,
+          disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
+          nip TEXT NOT NULL DEFAULT '');
+        INSERT INTO staff_old SELECT id, name, display_name,
+          CASE role WHEN 'mentor' THEN 'fasilitator' ELSE role END, kind, pw_hash, disabled,
+          created_at, nip FROM staff;
+        DROP TABLE staff;
+        ALTER TABLE staff_old RENAME TO staff;
+        DELETE FROM schema_migration WHERE version = 85;
+        COMMIT;
+    """)
+    assert db.execute("SELECT name, role, kind FROM staff ORDER BY name").fetchall() == \
+        [("fasil", "fasilitator", "instruktur"), ("lama", "fasilitator", "mentor")]
+    db.close()
+    out = box.pbctl("user", "list").stdout.splitlines()
+    assert [tuple(x.split("\t")[:3]) for x in out] == \
+        [("fasil", "fasilitator", "instruktur"), ("lama", "mentor", "mentor")]
+    box.start()
+    m = Staff(box, "lama")
+    assert m.login["role"] == "mentor"
+    r = m.get("/api/v1/sessions/1/attendance")
+    assert r.status_code == 403 and r.json()["error"] == "mentor_not_allowed"
