@@ -321,100 +321,62 @@ enum MHD_Result pb_handle_learning_results(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, res, NULL);
 }
 
-static int csv_score(const json_t *t, const char *kind, char *buf, size_t len)
+/* One row of the book as CSV: numbers written out. */
+static int csv_row(FILE *f, const json_t *row)
 {
-	const json_t *s = json_object_get(t, kind);
+	const char *cells[PB_LEARN_BOOK_COLS_MAX + 1];
+	char num[PB_LEARN_BOOK_COLS_MAX][24];
+	const json_t *c;
+	size_t i;
 
-	if (!json_is_object(s))
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%lld", (long long)json_integer_value(json_object_get(s, "score")));
-	return 0;
+	if (json_array_size(row) > PB_LEARN_BOOK_COLS_MAX)
+		return -1;
+	json_array_foreach(row, i, c) {
+		if (json_is_integer(c)) {
+			snprintf(num[i], sizeof(num[i]), "%lld", (long long)json_integer_value(c));
+			cells[i] = num[i];
+		} else {
+			cells[i] = json_string_value(c) != NULL ? json_string_value(c) : "";
+		}
+	}
+	cells[json_array_size(row)] = NULL;
+	return pb_csv_write_row(f, cells);
 }
 
-/* GET /api/v1/sessions/{id}/learning.csv (staff): one row per teacher and
- * module (pre, post), then one per test item (how many missed it), then
- * one per worksheet (by status, not sent, overdue). */
+/* GET /api/v1/sessions/{id}/learning.csv (staff, mentor of the session):
+ * the sheets of the results book one after the other, each under its
+ * column names: per teacher and module (pre, post, activities done of
+ * how many, worksheets overdue), per test item (how many missed it), per
+ * worksheet (by status, not sent, overdue). */
 enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 {
-	static const char *const head[] = { "nuptk", "nama", "modul", "tes_awal", "tes_akhir",
-					    "kegiatan_selesai", NULL };
-	static const char *const ihead[] = { "modul", "tes", "jenis", "soal", "teks",
-					     "salah", "dikerjakan", NULL };
-	static const char *const whead[] = { "modul", "lembar_kerja", "batas", "menunggu",
-					     "perlu_revisi", "diterima", "belum_kirim",
-					     "terlambat", NULL };
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	char disp[96], pre[16], post[16], done[16], wrong[16], n[16], *csv = NULL;
+	char disp[96], *csv = NULL;
 	size_t len = 0, i, j;
-	json_t *res, *t, *it;
+	json_t *res, *book, *sh, *row;
 	FILE *f;
 	int bad = 0;
 
 	if (staff_session(r, &who, &k, 1, &ret) != 0)
 		return ret;
 	res = pb_learning_results(pb_web_db(r->web), k.id);
-	if (res == NULL)
+	book = res != NULL ? pb_learning_book(res) : NULL;
+	json_decref(res);
+	if (book == NULL)
 		return DB_ERR(r);
 	f = open_memstream(&csv, &len);
 	if (f == NULL) {
-		json_decref(res);
+		json_decref(book);
 		return DB_ERR(r);
 	}
-	bad |= pb_csv_write_row(f, head);
-	json_array_foreach(json_object_get(res, "teachers"), i, t) {
-		const char *row[7];
-		csv_score(t, "pre", pre, sizeof(pre));
-		csv_score(t, "post", post, sizeof(post));
-		snprintf(done, sizeof(done), "%lld",
-			 (long long)json_integer_value(json_object_get(t, "done")));
-		row[0] = json_string_value(json_object_get(t, "nuptk"));
-		row[1] = json_string_value(json_object_get(t, "name"));
-		row[2] = json_string_value(json_object_get(t, "module"));
-		row[3] = pre;
-		row[4] = post;
-		row[5] = done;
-		row[6] = NULL;
-		bad |= pb_csv_write_row(f, row);
+	json_array_foreach(book, i, sh) {
+		bad |= csv_row(f, json_object_get(sh, "keys"));
+		json_array_foreach(json_object_get(sh, "rows"), j, row)
+			bad |= csv_row(f, row);
 	}
-	bad |= pb_csv_write_row(f, ihead);
-	json_array_foreach(json_object_get(res, "tests"), i, t)
-		json_array_foreach(json_object_get(t, "items"), j, it) {
-			const char *row[8];
-			snprintf(wrong, sizeof(wrong), "%lld",
-				 (long long)json_integer_value(json_object_get(it, "wrong")));
-			snprintf(n, sizeof(n), "%lld",
-				 (long long)json_integer_value(json_object_get(t, "attempts")));
-			row[0] = json_string_value(json_object_get(t, "module"));
-			row[1] = json_string_value(json_object_get(t, "test"));
-			row[2] = json_string_value(json_object_get(t, "kind"));
-			row[3] = json_string_value(json_object_get(it, "id"));
-			row[4] = json_string_value(json_object_get(it, "text"));
-			row[5] = wrong;
-			row[6] = n;
-			row[7] = NULL;
-			bad |= pb_csv_write_row(f, row);
-		}
-	bad |= pb_csv_write_row(f, whead);
-	json_array_foreach(json_object_get(res, "worksheets"), i, t) {
-		static const char *const keys[] = { "waiting", "revise", "accepted", "not_sent",
-						    "overdue" };
-		char num[5][16];
-		const char *row[9];
-		row[0] = json_string_value(json_object_get(t, "module"));
-		row[1] = json_string_value(json_object_get(t, "worksheet"));
-		row[2] = json_string_value(json_object_get(t, "due"));
-		for (j = 0; j < 5; j++) {
-			snprintf(num[j], sizeof(num[j]), "%lld",
-				 (long long)json_integer_value(json_object_get(t, keys[j])));
-			row[3 + j] = num[j];
-		}
-		row[8] = NULL;
-		bad |= pb_csv_write_row(f, row);
-	}
-	json_decref(res);
+	json_decref(book);
 	if (fclose(f) != 0 || bad) {
 		free(csv);
 		return DB_ERR(r);

@@ -70,6 +70,7 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/learning/attempts/*/finish", pb_handle_learning_finish, ROUTE_BODY },
 	{ "GET", "/api/v1/sessions/*/learning", pb_handle_learning_results, 0 },
 	{ "GET", "/api/v1/sessions/*/learning.csv", pb_handle_learning_results_csv, 0 },
+	{ "GET", "/api/v1/sessions/*/learning.xlsx", pb_handle_learning_xlsx, 0 },
 	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY_SIGNED },
 	{ "GET", "/api/v1/sessions/*/worksheets", pb_handle_learning_queue, 0 },
 	{ "GET", "/api/v1/worksheets", pb_handle_learning_queue_all, 0 },

@@ -274,3 +274,67 @@ def test_facilitator_of_kind_mentor_becomes_a_mentor(make_box):
     assert m.login["role"] == "mentor"
     r = m.get("/api/v1/sessions/1/attendance")
     assert r.status_code == 403 and r.json()["error"] == "mentor_not_allowed"
+
+
+def test_results_completion_overdue_and_the_xlsx_equal_the_json(world):
+    """Teacher 0 of session A opens and finishes MODULE's first file, takes
+    its pre-test, and takes OTHER's pre-test without sending OTHER's
+    worksheet (long past due). The JSON, the CSV and the XLSX (opened with
+    openpyxl) carry the same figures; a mentor of the session gets the
+    XLSX, a mentor of another one does not."""
+    import csv
+    import io
+
+    import openpyxl
+    lb, a = world["lb"], world["a"]
+    t0 = lb.teacher(0)
+    r = t0.post("/api/v1/learning/modules/%s/progress" % MODULE, activity="file:0", state="done")
+    assert r.status_code == 200, r.text
+    for module in (MODULE, OTHER):
+        r = t0.post("/api/v1/learning/attempts", module=module, test="awal")
+        assert r.status_code == 200, r.text
+        assert t0.post("/api/v1/learning/attempts/%s/finish" % r.json()["attempt"]) \
+            .status_code == 200
+    res = world["m_sess"].get("/api/v1/sessions/%d/learning" % a).json()
+    rows = {(x["module"]): x for x in res["teachers"] if x["nuptk"] == nuptk(0)}
+    # MODULE: file:0, test:awal and its worksheet (sent) done of 2 files, 2 tests, 1 worksheet
+    assert (rows[MODULE]["done"], rows[MODULE]["activities"], rows[MODULE]["overdue"]) == (3, 5, 0)
+    # OTHER: test:awal done; its worksheet past due and not sent by teacher 0
+    assert (rows[OTHER]["done"], rows[OTHER]["activities"], rows[OTHER]["overdue"]) == (1, 5, 1)
+
+    x = world["m_sess"].get("/api/v1/sessions/%d/learning.xlsx" % a)
+    assert x.status_code == 200, x.text
+    assert x.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "hasil-belajar-%d.xlsx" % a in x.headers["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(x.content))
+    assert wb.sheetnames == ["Guru", "Soal", "Lembar kerja"]
+    guru = [list(r) for r in wb["Guru"].iter_rows(values_only=True)]
+    assert guru[0] == ["NUPTK", "Nama", "Modul", "Tes awal", "Tes akhir", "Kegiatan selesai",
+                       "Jumlah kegiatan", "LK terlambat"]
+
+    def blank(v):
+        return "" if v is None else v
+    want = [[t["nuptk"], t["name"], t["module"], t["pre"]["score"] if t["pre"] else "",
+             t["post"]["score"] if t["post"] else "", t["done"], t["activities"], t["overdue"]]
+            for t in res["teachers"]]
+    assert [[blank(v) for v in r] for r in guru[1:]] == want
+    soal = [list(r) for r in wb["Soal"].iter_rows(values_only=True)][1:]
+    assert soal == [[t["module"], t["test"], t["kind"], i["id"], i["text"], i["wrong"],
+                     t["attempts"]] for t in res["tests"] for i in t["items"]]
+    lk = [list(r) for r in wb["Lembar kerja"].iter_rows(values_only=True)][1:]
+    assert lk == [[w["module"], w["worksheet"], w["due"], w["waiting"], w["revise"],
+                   w["accepted"], w["not_sent"], w["overdue"]] for w in res["worksheets"]]
+    assert [OTHER, "lk1", "2020-01-31", 1, 0, 0, 1, 1] in lk
+    # the CSV: the same rows, as text
+    c = list(csv.reader(io.StringIO(world["m_sess"].get(
+        "/api/v1/sessions/%d/learning.csv" % a).text)))
+    for r in want:
+        assert [str(v) for v in r] in c
+    # refused to a mentor of another session and to a module-only mentor
+    r = world["m_mod"].get("/api/v1/sessions/%d/learning.xlsx" % a)
+    assert r.status_code == 403 and r.json()["error"] == "not_assigned"
+    r = requests.get(world["box"].base + "/api/v1/sessions/%d/learning.xlsx" % a, timeout=30)
+    assert r.status_code == 401
+    # the office's other books stay facilitator things
+    r = world["m_sess"].get("/api/v1/sessions/%d/jp.xlsx" % a)
+    assert r.status_code == 403 and r.json()["error"] == "mentor_not_allowed"
