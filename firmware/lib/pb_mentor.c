@@ -174,6 +174,36 @@ fail:
 	return NULL;
 }
 
+json_t *pb_mentor_list(sqlite3 *db)
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT id, name, kind, disabled FROM staff "
+				      "WHERE role = 'mentor' ORDER BY name");
+	json_t *list = json_array(), *one;
+	int step;
+
+	if (st == NULL || list == NULL)
+		goto fail;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		one = pb_mentor_assignments(db, sqlite3_column_int64(st, 0));
+		if (one == NULL)
+			break;
+		json_object_set_new(one, "user", json_string((const char *)sqlite3_column_text(st, 1)));
+		json_object_set_new(one, "kind", json_string((const char *)sqlite3_column_text(st, 2)));
+		json_object_set_new(one, "disabled", json_boolean(sqlite3_column_int(st, 3)));
+		json_array_append_new(list, one);
+	}
+	pb_db_stmt_done(st);
+	if (step != SQLITE_DONE) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+fail:
+	pb_db_stmt_done(st);
+	json_decref(list);
+	return NULL;
+}
+
 int pb_mentor_has_session(sqlite3 *db, int64_t staff_id, int64_t kegiatan_id)
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT count(*) FROM mentor_assignment "

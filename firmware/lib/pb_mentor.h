@@ -32,6 +32,10 @@ enum pb_mentor_result pb_mentor_assign(sqlite3 *db, const char *name, int64_t ke
 /* {sessions: [id...], modules: [id...]} of the mentor, or NULL. */
 json_t *pb_mentor_assignments(sqlite3 *db, int64_t staff_id);
 
+/* Every mentor account, by name: [{user, kind, disabled, sessions,
+ * modules}], or NULL. */
+json_t *pb_mentor_list(sqlite3 *db);
+
 /* 1 if the mentor is assigned to the session itself, 0 if not, -1. */
 int pb_mentor_has_session(sqlite3 *db, int64_t staff_id, int64_t kegiatan_id);
 

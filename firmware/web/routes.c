@@ -23,6 +23,8 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
 	{ "GET", "/api/v1/admin/sync", pb_handle_admin_sync, 0 },
 	{ "POST", "/api/v1/admin/sync/now", pb_handle_admin_sync_now, ROUTE_BODY | ROUTE_ADMIN },
+	{ "GET", "/api/v1/admin/mentors", pb_handle_admin_mentors, 0 },
+	{ "POST", "/api/v1/admin/mentors/assign", pb_handle_admin_mentor_assign, ROUTE_BODY | ROUTE_ADMIN },
 	{ "POST", "/api/v1/login", pb_handle_login, ROUTE_BODY },
 	{ "POST", "/api/v1/logout", pb_handle_logout, ROUTE_BODY | ROUTE_LOGIN },
 	{ "GET", "/api/v1/me", pb_handle_me, 0 },

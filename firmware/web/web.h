@@ -289,6 +289,8 @@ enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue_all(struct pb_req *r);
 enum MHD_Result pb_handle_learning_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_admin_mentors(struct pb_req *r);
+enum MHD_Result pb_handle_admin_mentor_assign(struct pb_req *r);
 enum MHD_Result pb_handle_learning_review(struct pb_req *r);
 
 /* health.c: the write probe behind /healthz (its own thread and

@@ -338,3 +338,47 @@ def test_results_completion_overdue_and_the_xlsx_equal_the_json(world):
     # the office's other books stay facilitator things
     r = world["m_sess"].get("/api/v1/sessions/%d/jp.xlsx" % a)
     assert r.status_code == 403 and r.json()["error"] == "mentor_not_allowed"
+
+
+def test_admin_assigns_mentors_over_http(world):
+    box, a, b = world["box"], world["a"], world["b"]
+    box.pbctl("user", "add", "kepala", "--role", "admin", input=PASSWORD + "\n")
+    adm = Staff(box, "kepala")
+    r = adm.get("/api/v1/admin/mentors")
+    assert r.status_code == 200, r.text
+    assert r.json()["mentors"] == [
+        {"user": "mentor.modul", "kind": "", "disabled": False, "sessions": [],
+         "modules": [OTHER]},
+        {"user": "mentor.sesi", "kind": "", "disabled": False, "sessions": [a], "modules": []}]
+    go = "/api/v1/admin/mentors/assign"
+    r = adm.post(go, json={"user": "mentor.modul", "session": b})
+    assert r.status_code == 200, r.text
+    assert [m["sessions"] for m in r.json()["mentors"]] == [[b], [a]]
+    # the new assignment counts at once: session B's worksheet is now its to review
+    q = [x["submission"] for x in queue(world["m_mod"])]
+    assert q == [world["subs"]["a1"], world["subs"]["b0"]]
+    for body, status, code in [
+            ({"user": "mentor.modul"}, 400, "bad_assignment"),
+            ({"user": "mentor.modul", "session": a, "module": OTHER}, 400, "bad_assignment"),
+            ({"user": "mentor.modul", "session": "1"}, 400, "bad_assignment"),
+            ({"user": "mentor.modul", "session": 0}, 400, "bad_assignment"),
+            ({"user": "Bukan Nama", "module": OTHER}, 400, "bad_assignment"),
+            ({"user": "siapa", "module": OTHER}, 404, "no_account"),
+            ({"user": "fasil", "module": OTHER}, 409, "not_mentor"),
+            ({"user": "mentor.modul", "session": 999999}, 404, "no_session"),
+            ({"user": "mentor.modul", "module": "tidak-ada"}, 404, "no_module"),
+            ({"user": "mentor.modul", "module": MODULE, "remove": True}, 404, "not_assigned")]:
+        r = adm.post(go, json=body)
+        assert (r.status_code, r.json()["error"]) == (status, code), (body, r.text)
+    r = adm.post(go, json={"user": "mentor.modul", "session": b, "remove": True})
+    assert r.status_code == 200 and r.json()["mentors"][0]["sessions"] == []
+    assert [x["submission"] for x in queue(world["m_mod"])] == [world["subs"]["a1"]]
+    audit = sqlite3.connect(box.db_path()).execute(
+        "SELECT actor, detail FROM audit WHERE action = 'mentor.assign' ORDER BY id").fetchall()
+    assert [x[0] for x in audit] == ["kepala", "kepala"] and '"remove":true' in audit[1][1]
+    # a facilitator and a mentor may not
+    for who in (world["fas"], world["m_sess"]):
+        r = who.post(go, json={"user": "mentor.sesi", "session": b})
+        assert r.status_code == 403 and r.json()["error"] == "admin_only"
+        assert who.get("/api/v1/admin/mentors").json()["error"] == "admin_only"
+    assert world["m_sess"].get("/api/v1/me").json()["assignments"]["sessions"] == [a]
