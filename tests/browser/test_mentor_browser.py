@@ -66,6 +66,12 @@ def test_mentor_reviews_its_queue_and_prints_the_results(browser, tmp_path):
                    d.find_elements(By.CSS_SELECTOR, "#pick option")]
         assert options == ["", str(lb.sid)], options
         assert "(mentor)" in d.find_element(By.ID, "who").text
+        # the menu offers a mentor only what it may open
+        wait(d, lambda d: d.execute_script(
+            "return Array.prototype.filter.call(document.querySelectorAll('.pb-staff-only'),"
+            " function (li) { return !li.hidden; }).map(function (li) {"
+            " return li.querySelector('a').getAttribute('href'); });") ==
+             ["/hasil-belajar.html"], "the mentor's menu offers more than the results")
         wait(d, lambda d: "Rangkaian seri dengan dua lampu" in d.find_element(By.ID, "queue").text,
              "worksheet not in the queue")
         assert "Jawaban dari kegiatan lain" not in d.find_element(By.ID, "queue").text
