@@ -136,3 +136,43 @@ def test_mentor_reviews_its_queue_and_prints_the_results(browser, tmp_path):
     finally:
         set_viewport(d, *PHONE)
         boxes.close()
+
+
+def test_admin_assigns_a_mentor_on_the_results_page(browser, tmp_path):
+    """An admin on a 360 px phone ticks a mentor for the session picked;
+    the box records the assignment, and unticking takes it back."""
+    from conftest import staff_login
+    d = browser
+    boxes = Boxes()
+    try:
+        lb = LearnBox(boxes, tmp_path / "usb", n=1)
+        lb.box.pbctl("user", "add", "sari", "--role", "mentor", "--kind", "pengampu",
+                     input=PASSWORD + "\n")
+        set_viewport(d, *PHONE)
+        staff_login(d, lb.box, "admin1", PASSWORD)
+        d.get(lb.base + "/hasil-belajar.html")
+        wait(d, lambda d: d.find_element(By.ID, "mentor-view").is_displayed(), "no mentor list")
+        box = d.find_element(By.ID, "mentor-0")
+        assert d.find_element(By.CSS_SELECTOR, "label[for='mentor-0']").text == "sari (pengampu)"
+        assert not box.is_selected()
+        d.find_element(By.CSS_SELECTOR, "label[for='mentor-0']").click()
+        wait(d, lambda d: d.find_element(By.ID, "status").text == "Tugas mentor disimpan.",
+             "assignment not saved")
+
+        def assigned():
+            db = sqlite3.connect(lb.box.db_path())
+            try:
+                return db.execute("SELECT kegiatan_id FROM mentor_assignment").fetchall()
+            finally:
+                db.close()
+        assert assigned() == [(lb.sid,)]
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        audit(d, "results page, an admin assigning mentors, 360 px", both_languages=False)
+        d.find_element(By.CSS_SELECTOR, "label[for='mentor-0']").click()
+        wait(d, lambda d: assigned() == [], "unassignment not saved")
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        assert not d.find_element(By.ID, "mentor-view").is_displayed()
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    finally:
+        set_viewport(d, *PHONE)
+        boxes.close()

@@ -64,6 +64,44 @@
 		PB.$("xlsx").href = "/api/v1/sessions/" + sessionId + "/learning.xlsx";
 		load();
 		loadQueue();
+		if (me.role === "admin")
+			loadMentors();
+	}
+
+	/* An admin assigns mentors to the session picked: a box per mentor. */
+	function loadMentors() {
+		PB.api("GET", "/api/v1/admin/mentors", null, function (err, d) {
+			var ul = PB.clear(PB.$("mentor-list")), i, m, id;
+			if (err)
+				return error(err.message);
+			PB.show(PB.$("mentor-view"), true);
+			for (i = 0; i < d.mentors.length; i++) {
+				m = d.mentors[i];
+				id = "mentor-" + i;
+				ul.appendChild(PB.el("li", null, [
+					PB.el("input", {id: id, type: "checkbox", "data-user": m.user,
+						checked: m.sessions.indexOf(Number(sessionId)) >= 0,
+						onchange: assign}),
+					PB.el("label", {"for": id, text: m.user + (m.kind ? " (" + m.kind + ")" : "") +
+						(m.disabled ? " — " + PB.t("hb.mentor_disabled") : "")})
+				]));
+			}
+			if (!d.mentors.length)
+				ul.appendChild(PB.el("li", {text: PB.t("hb.mentors_none")}));
+		});
+	}
+
+	function assign(ev) {
+		var box = ev.target;
+		PB.api("POST", "/api/v1/admin/mentors/assign", {user: box.getAttribute("data-user"),
+			session: Number(sessionId), remove: !box.checked}, function (err) {
+			if (err) {
+				box.checked = !box.checked;
+				return error(err.message);
+			}
+			error("");
+			status(PB.t("hb.mentor_saved"));
+		});
 	}
 
 	function score(s) { return s ? String(s.score) : "–"; }
