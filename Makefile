@@ -36,7 +36,7 @@ SRCDIR   := $(abspath .)
 BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
-            libjpeg libpng xlsxwriter
+            libjpeg libpng xlsxwriter libzip
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -135,7 +135,7 @@ CRASH_WRAP := -Wl,--wrap=open,--wrap=write,--wrap=fsync,--wrap=close,--wrap=rena
 # A new harness is one word here (plus FUZZ_EXTRA_NAME if it needs sources
 # outside libpb, FUZZ_LDFLAGS_NAME for link options).
 FUZZ_HARNESSES := range manifest config webpath fileurl csv sig batch api inbox sync tables hub \
-                  image carry
+                  image carry html5
 FUZZ_EXTRA_webpath := firmware/web/webpath.c
 # api: pb-web's handlers and request path (server.c is included by the harness)
 FUZZ_EXTRA_api := $(filter-out firmware/web/main.c firmware/web/server.c \

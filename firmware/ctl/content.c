@@ -1,6 +1,7 @@
 #include "ctl.h"
 
 #include "pb_catalog.h"
+#include "pb_html5.h"
 #include "pb_manifest.h"
 
 #include <errno.h>
@@ -43,6 +44,38 @@ struct import_tally {
 	int copied, present, failed;
 };
 
+/* Unpack the lesson zip f (already in the store) into the store and keep
+ * its index in f->html5; if refused, the zip leaves the store again when
+ * this import put it there (zip_added). 0/-1, said on out. */
+static int import_lesson(struct pb_ctl *c, struct pb_module_file *f, int zip_added, FILE *out)
+{
+	char zip[PATH_MAX], err[256];
+	struct pb_html5_index *idx = calloc(1, sizeof(*idx));
+
+	if (idx == NULL || pb_store_path(&c->store, f->sha256, zip, sizeof(zip)) != 0 ||
+	    pb_html5_unpack(&c->store, zip, idx, err, sizeof(err)) != 0) {
+		fprintf(out, "  ! %s: DITOLAK / REFUSED: pelajaran HTML5 / HTML5 lesson: %s\n",
+			f->path, idx != NULL ? err : "memori habis / out of memory");
+		free(idx);
+		if (zip_added)
+			(void)pb_store_remove(&c->store, f->sha256);
+		return -1;
+	}
+	fprintf(out, "    pelajaran HTML5 / HTML5 lesson: %d berkas / files\n", idx->n);
+	f->html5 = idx;
+	return 0;
+}
+
+/* The lesson indexes import_lesson made for m. */
+static void free_lessons(struct pb_module *m)
+{
+	for (int i = 0; i < m->nfiles; i++) {
+		pb_html5_free(m->files[i].html5);
+		free(m->files[i].html5);
+		m->files[i].html5 = NULL;
+	}
+}
+
 /* Copy one module's files in; 0 when all are in the store. */
 static int import_files(struct pb_ctl *c, const char *dir, struct pb_module *m,
 			struct import_tally *t, FILE *out)
@@ -69,6 +102,12 @@ static int import_files(struct pb_ctl *c, const char *dir, struct pb_module *m,
 			fprintf(out, "  %c %s  %lld B  %s\n", r == PB_STORE_ADDED ? '+' : '=',
 				f->path, (long long)size,
 				r == PB_STORE_ADDED ? "disalin / copied" : "sudah ada / present");
+			if (strcmp(f->kind, PB_HTML5_KIND) == 0 &&
+			    import_lesson(c, f, r == PB_STORE_ADDED, out) != 0) {
+				t->failed++;
+				ok = 0;
+				continue;
+			}
 			if (r == PB_STORE_ADDED)
 				t->copied++;
 			else
@@ -120,14 +159,17 @@ int ctl_content_import(struct pb_ctl *c, const char *dir, FILE *out)
 			m->subject, m->level);
 		if (import_files(c, dir, m, &t, out) != 0) {
 			fprintf(out, "modul %s: DITOLAK / REFUSED: berkas gagal\n", m->id);
+			free_lessons(m);
 			t.refused++;
 			continue;
 		}
 		if (pb_catalog_upsert(c->db, m, "usb", &ch) != 0) {
 			fprintf(out, "modul %s: GAGAL: basis data: %s\n", m->id, sqlite3_errmsg(c->db));
+			free_lessons(m);
 			t.refused++;
 			continue;
 		}
+		free_lessons(m);
 		if (ch == PB_CATALOG_ADDED)
 			t.added++;
 		else if (ch == PB_CATALOG_UPDATED)

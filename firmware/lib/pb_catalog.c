@@ -2,6 +2,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_hash.h"
+#include "pb_html5.h"
 #include "pb_learning.h"
 
 #include <stdio.h>
@@ -56,6 +57,8 @@ static void module_digest(const struct pb_module *m, char out[PB_SHA256_HEX_LEN 
 		FIELD(m->files[i].mime);
 		snprintf(num, sizeof(num), "%lld", (long long)m->files[i].size);
 		FIELD(num);
+		if (m->files[i].kind[0] != '\0')      /* older digests stay as they were */
+			FIELD(m->files[i].kind);
 	}
 	if (m->learning != NULL)
 		FIELD(m->learning);
@@ -136,8 +139,8 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 	sqlite3_finalize(st);
 	st = NULL;
 	if (sqlite3_prepare_v2(db,
-		"INSERT INTO module_files(module_id, pos, name, sha256, size, mime) "
-		"VALUES (?1,?2,?3,?4,?5,?6)", -1, &st, NULL) != SQLITE_OK)
+		"INSERT INTO module_files(module_id, pos, name, sha256, size, mime, kind) "
+		"VALUES (?1,?2,?3,?4,?5,?6,?7)", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	for (int i = 0; i < m->nfiles; i++) {
 		sqlite3_reset(st);
@@ -147,9 +150,14 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 		sqlite3_bind_text(st, 4, m->files[i].sha256, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, m->files[i].size);
 		sqlite3_bind_text(st, 6, m->files[i].mime, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, m->files[i].kind, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
+	for (int i = 0; i < m->nfiles; i++)
+		if (m->files[i].html5 != NULL &&
+		    pb_html5_index_store(db, m->files[i].sha256, m->files[i].html5) != 0)
+			goto out;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (pb_learning_store(db, m->id, m->learning) != 0)
@@ -178,7 +186,7 @@ static const char *col(sqlite3_stmt *st, int i)
 
 static json_t *module_files(sqlite3_stmt *fst, const char *id)
 {
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *f;
 	char url[PB_FILE_URL_MAX];
 
 	sqlite3_reset(fst);
@@ -186,9 +194,16 @@ static json_t *module_files(sqlite3_stmt *fst, const char *id)
 	while (arr != NULL && sqlite3_step(fst) == SQLITE_ROW) {
 		if (pb_catalog_file_url(col(fst, 1), col(fst, 0), url, sizeof(url)) != 0)
 			continue;
-		json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, s:s}",
+		f = json_pack("{s:s, s:I, s:s, s:s, s:s}",
 			"name", col(fst, 0), "size", (json_int_t)sqlite3_column_int64(fst, 2),
-			"sha256", col(fst, 1), "mime", col(fst, 3), "url", url));
+			"sha256", col(fst, 1), "mime", col(fst, 3), "url", url);
+		/* a lesson opens at its index page, under its own prefix */
+		if (f != NULL && strcmp(col(fst, 4), PB_HTML5_KIND) == 0 &&
+		    pb_html5_url(col(fst, 1), url, sizeof(url)) == 0) {
+			json_object_set_new(f, "kind", json_string(PB_HTML5_KIND));
+			json_object_set_new(f, "lesson_url", json_string(url));
+		}
+		json_array_append_new(arr, f);
 	}
 	return arr;
 }
@@ -239,7 +254,7 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 	    sqlite3_prepare_v2(db, "SELECT count(*) FROM modules " CATALOG_WHERE,
 		-1, &cst, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-		"SELECT name, sha256, size, mime FROM module_files WHERE module_id = ?1 "
+		"SELECT name, sha256, size, mime, kind FROM module_files WHERE module_id = ?1 "
 		"ORDER BY pos", -1, &fst, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 		"SELECT DISTINCT subject FROM modules ORDER BY subject", -1, &sst,

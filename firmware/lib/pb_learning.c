@@ -4,6 +4,7 @@
 #include "pb_catalog.h"
 #include "pb_clock.h"
 #include "pb_db.h"
+#include "pb_html5.h"
 #include "pb_manifest.h"
 
 #include <sodium.h>
@@ -918,8 +919,8 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 		json_decref(tests);
 		return step > 0 ? PB_LEARN_NO_MODULE : PB_LEARN_DB;
 	}
-	st = pb_db_stmt(db, "SELECT 'file:' || f.pos, f.name, coalesce(p.state, ''), f.sha256 "
-			"FROM module_files f LEFT JOIN learning_progress p ON "
+	st = pb_db_stmt(db, "SELECT 'file:' || f.pos, f.name, coalesce(p.state, ''), f.sha256, "
+			"f.kind FROM module_files f LEFT JOIN learning_progress p ON "
 			"p.kegiatan_id = ?2 AND p.nuptk = ?3 AND p.module_id = f.module_id AND "
 			"p.activity = 'file:' || f.pos WHERE f.module_id = ?1 ORDER BY f.pos");
 	if (st == NULL)
@@ -929,7 +930,10 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 	sqlite3_bind_text(st, 3, who->nuptk, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		done += strcmp(col(st, 2), "done") == 0;
-		if (pb_catalog_file_url(col(st, 3), col(st, 1), url, sizeof(url)) != 0)
+		/* an HTML5 lesson opens at its page, not as a zip to download */
+		if (strcmp(col(st, 4), PB_HTML5_KIND) == 0 ?
+		    pb_html5_url(col(st, 3), url, sizeof(url)) != 0 :
+		    pb_catalog_file_url(col(st, 3), col(st, 1), url, sizeof(url)) != 0)
 			url[0] = '\0';
 		json_array_append_new(acts, json_pack("{s:s, s:s, s:s, s:s}", "activity", col(st, 0),
 			"name", col(st, 1), "state", col(st, 2), "url", url));

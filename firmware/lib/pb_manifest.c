@@ -163,6 +163,14 @@ static void parse_file(struct pb_module *m, json_t *f, int idx)
 	}
 	if (mf->mime[0] == '\0')
 		snprintf(mf->mime, sizeof(mf->mime), "%s", pb_mime_for_name(mf->name));
+	if ((e = take_text(f, "kind", mf->kind, sizeof(mf->kind), PB_FILE_KIND_MAX, 0))) {
+		module_error(m, "%s.kind %s", where, e);
+		return;
+	}
+	if (mf->kind[0] != '\0' && strcmp(mf->kind, PB_FILE_KIND_HTML5) != 0) {
+		module_error(m, "%s: kind '%s' is not \"" PB_FILE_KIND_HTML5 "\"", where, mf->kind);
+		return;
+	}
 	mf->size = -1;
 	size = json_object_get(f, "size");
 	if (size != NULL) {

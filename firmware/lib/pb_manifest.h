@@ -19,6 +19,10 @@
 #define PB_MODULE_DESC_MAX      1000
 #define PB_FILE_PATH_MAX        255
 #define PB_MANIFEST_ERR_LEN     200
+#define PB_FILE_KIND_MAX        8
+#define PB_FILE_KIND_HTML5      "html5"   /* a lesson zip (pb_html5) */
+
+struct pb_html5_index;
 
 struct pb_module_file {
 	char path[PB_FILE_PATH_MAX + 1];   /* relative to the manifest's folder */
@@ -26,6 +30,9 @@ struct pb_module_file {
 	char sha256[PB_SHA256_HEX_LEN + 1];
 	char mime[128];
 	int64_t size;                      /* -1 when the manifest does not say */
+	char kind[PB_FILE_KIND_MAX + 1];   /* "" or "html5": a lesson zip (pb_html5) */
+	struct pb_html5_index *html5;      /* its index once unpacked, else NULL;
+					    * owned by whoever unpacked it */
 };
 
 struct pb_module {

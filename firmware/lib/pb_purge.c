@@ -280,7 +280,8 @@ static int photo_figures(sqlite3 *db, const char *session, int64_t *files, int64
 		"  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256")
 		"  GROUP BY receipt_sha256) WHERE sha NOT IN (SELECT receipt_sha256 FROM claim "
 		"  WHERE receipt_sha256 IS NOT NULL AND kegiatan_id != " KEGIATAN ") "
-		"  AND sha NOT IN (SELECT sha256 FROM module_files)", session, bytes);
+		"  AND sha NOT IN (SELECT sha256 FROM module_files) "
+		"  AND sha NOT IN (SELECT sha256 FROM html5_entry)", session, bytes);
 	*held = count_of(db,
 		"SELECT count(DISTINCT receipt_sha256) FROM claim WHERE kegiatan_id = " KEGIATAN
 		"  AND receipt_sha256 IS NOT NULL AND NOT " CONFIRMED("receipt_sha256"),
@@ -289,7 +290,8 @@ static int photo_figures(sqlite3 *db, const char *session, int64_t *files, int64
 }
 
 /* Delete the files queued in store_purge that no record names any more
- * (a claim of another session, or a module file, may share the hash).
+ * (a claim of another session, a module file or a file of an HTML5
+ * lesson may share the hash).
  * Each under the write lock, so pb-web cannot file the same photo again
  * between the check and the unlink. A file that cannot be removed stays
  * queued for the next run. */
@@ -304,7 +306,8 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 	if (sqlite3_prepare_v2(db, "SELECT sha256, size FROM store_purge ORDER BY sha256 LIMIT 1",
 			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM claim WHERE receipt_sha256 = ?1) "
-			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1)", -1, &ref,
+			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1) "
+			       "+ (SELECT count(*) FROM html5_entry WHERE sha256 = ?1)", -1, &ref,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "DELETE FROM store_purge WHERE sha256 = ?1", -1, &del, NULL)
 	    != SQLITE_OK)
@@ -469,7 +472,8 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 		int64_t bytes = 0, files = count_of(db,
 			"SELECT count(*), coalesce(sum(size), 0) FROM store_purge WHERE sha256 NOT IN "
 			"(SELECT receipt_sha256 FROM claim WHERE receipt_sha256 IS NOT NULL) AND sha256 "
-			"NOT IN (SELECT sha256 FROM module_files)", NULL, &bytes);
+			"NOT IN (SELECT sha256 FROM module_files) AND sha256 NOT IN "
+			"(SELECT sha256 FROM html5_entry)", NULL, &bytes);
 		if (files < 0)
 			goto out;
 		if (files > 0)

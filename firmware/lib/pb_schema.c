@@ -558,6 +558,21 @@ const struct pb_migration pb_migrations[] = {
 	{ 70,
 	  "DROP INDEX claim_one;"
 	  "CREATE INDEX claim_key ON claim(kegiatan_id, day, nuptk, item);" },
+	/* 90 HTML5 lessons: a module file may be a lesson zip (kind
+	 * 'html5'), unpacked into the content store at import; its index
+	 * names each file inside by path (pb_html5). Keyed by the zip's hash:
+	 * the same zip in two modules has one index. */
+	{ 90,
+	  "ALTER TABLE module_files ADD COLUMN kind TEXT NOT NULL DEFAULT '';"
+	  "CREATE TABLE html5_entry ("
+	  "  zip_sha256 TEXT NOT NULL CHECK (length(zip_sha256) = 64),"
+	  "  path TEXT NOT NULL,"
+	  "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	  "  size INTEGER NOT NULL CHECK (size >= 0),"
+	  "  mime TEXT NOT NULL,"
+	  "  PRIMARY KEY (zip_sha256, path)"
+	  ") WITHOUT ROWID;"
+	  "CREATE INDEX html5_entry_sha ON html5_entry(sha256);" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

@@ -7,6 +7,7 @@
 #include "pb_inbox.h"
 #include "pb_clock.h"
 #include "pb_db.h"
+#include "pb_html5.h"
 #include "pb_log.h"
 #include "pb_manifest.h"
 
@@ -273,6 +274,38 @@ static enum sync_result fetch_file(struct pb_sync *s, const char *sha, int64_t s
 	return SYNC_OK;
 }
 
+/* HTML5 lessons whose zip is in the store but not unpacked yet (it came
+ * after its module): unpacked here, a few a round. A zip the checks
+ * refuse stays a plain file of its module; the lesson is not served. */
+static void sync_lessons(struct pb_sync *s)
+{
+	char shas[PB_HTML5_INSTALL_MAX][PB_SHA256_HEX_LEN + 1], err[256];
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT f.sha256 FROM module_files f "
+			       "WHERE f.kind = '" PB_HTML5_KIND "' AND NOT EXISTS (SELECT 1 FROM "
+			       "html5_entry e WHERE e.zip_sha256 = f.sha256) LIMIT ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(st, 1, PB_HTML5_INSTALL_MAX);
+	while (n < PB_HTML5_INSTALL_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(st, 0);
+		if (h != NULL && pb_sha256_hex_valid((const char *)h))
+			memcpy(shas[n++], h, PB_SHA256_HEX_LEN + 1);
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; i < n && !*s->stop; i++) {
+		if (!pb_store_has(&s->store, shas[i], -1))
+			continue;
+		err[0] = '\0';
+		if (pb_html5_install(s->db, &s->store, shas[i], err, sizeof(err)) != 0)
+			pb_warn("HTML5 lesson %.12s… refused: %s", shas[i], err);
+		else
+			pb_info("HTML5 lesson %.12s… unpacked", shas[i]);
+	}
+}
+
 enum sync_result sync_files(struct pb_sync *s)
 {
 	sqlite3_stmt *st = NULL;
@@ -304,6 +337,7 @@ enum sync_result sync_files(struct pb_sync *s)
 		}
 	}
 	sqlite3_finalize(st);
+	sync_lessons(s);
 	if (budget_hit && res == SYNC_OK)
 		sync_set_error(s, "daily download budget for module files used up; "
 			       "the rest comes tomorrow");

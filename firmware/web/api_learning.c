@@ -60,7 +60,7 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 	const char *proof = in != NULL ? field(r, in, "checkin", NULL, 0) :
 			    pb_header(r, PB_PROOF_HEADER);
 	struct pb_login staff;
-	char owner[PB_NUPTK_LEN + 1];
+	char owner[PB_NUPTK_LEN + 1], key[PB_NUPTK_LEN + 1];
 	int rc;
 
 	if (in == NULL && proof == NULL)
@@ -76,8 +76,13 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 	}
 	if (pb_session_load(r, db, sid, &l->k, ret) != 0)
 		return -1;
-	if (!pb_nuptk_valid(nuptk)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "NUPTK harus tepat 16 angka");
+	/* a NUPTK, or the roster's participant number as check-in takes it,
+	 * or the key the staff's lists give for one (#NUMBER##…) */
+	if (pb_person_is_peserta(nuptk))
+		snprintf(key, sizeof(key), "%s", nuptk);
+	else if (pb_person_key(nuptk, key) != 0) {
+		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk",
+			   "NUPTK harus tepat 16 angka, atau isi No Peserta dari daftar peserta");
 		return -1;
 	}
 	if (proof != NULL && !pb_hex_valid(proof, PB_ID_HEX_LEN)) {
@@ -91,7 +96,7 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 			*ret = DB_ERR(r);
 			return -1;
 		}
-		if (rc > 0 || strcmp(owner, nuptk) != 0) {
+		if (rc > 0 || strcmp(owner, key) != 0) {
 			*ret = rc > 0 ? ERR(r, MHD_HTTP_FORBIDDEN, "bad_proof",
 				"Bukti hadir tidak dikenal untuk kegiatan ini: lakukan presensi dulu")
 				       : ERR(r, MHD_HTTP_FORBIDDEN, "other_teacher",
@@ -99,7 +104,7 @@ static int learner(struct pb_req *r, sqlite3 *db, const json_t *in, struct learn
 			return -1;
 		}
 	}
-	snprintf(l->nuptk, sizeof(l->nuptk), "%s", nuptk);
+	snprintf(l->nuptk, sizeof(l->nuptk), "%s", key);
 	l->who.kegiatan_id = l->k.id;
 	l->who.session_uid = l->k.uid;
 	l->who.nuptk = l->nuptk;

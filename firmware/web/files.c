@@ -3,6 +3,7 @@
 #include "pb_catalog.h"
 #include "pb_clock.h"
 #include "pb_hash.h"
+#include "pb_html5.h"
 #include "pb_log.h"
 #include "pb_range.h"
 
@@ -164,44 +165,21 @@ static void add_disposition(struct MHD_Response *resp, const char *name)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, value);
 }
 
-/* GET|HEAD /f/{sha256}/{name} */
-enum MHD_Result pb_handle_file(struct pb_req *r)
+/* Answer with the store object sha as mime: whole, a range, or 304;
+ * dl_name: as a download of that name. version >= 0: a whole-file answer
+ * is kept (pb_handle_file) at that catalogue version. */
+static enum MHD_Result send_stored(struct pb_req *r, const char *sha, const char *mime,
+				   const char *dl_name, int64_t version)
 {
-	const char *sha = r->params[0];
-	struct pb_file_info info;
 	struct pb_range_set rs;
 	struct MHD_Response *resp;
 	struct stat sb;
 	char path[PATH_MAX], etag[PB_SHA256_HEX_LEN + 3], crange[96];
-	const char *range, *if_range, *dl;
-	sqlite3 *db;
-	int fd, rc, use_range, hit, keep;
-	int64_t version;
+	const char *range = pb_header(r, MHD_HTTP_HEADER_RANGE), *if_range;
+	int fd, use_range;
 	enum MHD_Result ret;
 	unsigned status = MHD_HTTP_OK;
 
-	if (!pb_sha256_hex_valid(sha))
-		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
-	db = pb_web_db(r->web);
-	if (db == NULL)
-		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
-					"Basis data tidak tersedia");
-	/* Only plain whole-file requests use the kept answers, and only in an
-	 * event loop (ROUTE_QUICK): they are queued here, not through pb_queue. */
-	range = pb_header(r, MHD_HTTP_HEADER_RANGE);
-	dl = pb_query(r, "download");
-	keep = !r->in_pool && range == NULL && (dl == NULL || strcmp(dl, "1") != 0) &&
-	       pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH) == NULL;
-	version = keep ? catalogue_version(db) : -1;
-	ret = cache_queue(r, sha, version, &hit);
-	if (hit)
-		return ret;
-	rc = pb_catalog_file(db, sha, &info);
-	if (rc < 0)
-		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
-					"Katalog tidak dapat dibaca");
-	if (rc > 0)
-		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
 	snprintf(etag, sizeof(etag), "\"%s\"", sha);
 
 	if (pb_etag_matches(pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
@@ -260,14 +238,95 @@ enum MHD_Result pb_handle_file(struct pb_req *r)
 	}
 	if (status == MHD_HTTP_PARTIAL_CONTENT)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
-	add_common(resp, etag, info.mime);
-	if (dl != NULL && strcmp(dl, "1") == 0)
-		add_disposition(resp, info.name);
-	if (!keep || status != MHD_HTTP_OK)
+	add_common(resp, etag, mime);
+	if (dl_name != NULL)
+		add_disposition(resp, dl_name);
+	if (version < 0 || status != MHD_HTTP_OK)
 		return pb_queue(r, status, resp);
 	pb_add_sandbox_headers(resp);
 	ret = MHD_queue_response(r->conn, status, resp);
 	pb_debug("%s %s from %s: %u", r->method, r->url, r->client, status);
 	cache_keep(sha, version, resp);
 	return ret;
+}
+
+/* The database for a store request naming sha: NULL with the answer
+ * queued in *ret when sha is not a hash or there is no database. */
+static sqlite3 *store_db(struct pb_req *r, const char *sha, enum MHD_Result *ret)
+{
+	sqlite3 *db;
+
+	if (!pb_sha256_hex_valid(sha)) {
+		*ret = pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+		return NULL;
+	}
+	db = pb_web_db(r->web);
+	if (db == NULL)
+		*ret = pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
+					"Basis data tidak tersedia");
+	return db;
+}
+
+/* GET|HEAD /f/{sha256}/{name} */
+enum MHD_Result pb_handle_file(struct pb_req *r)
+{
+	const char *sha = r->params[0];
+	struct pb_file_info info;
+	const char *range, *dl;
+	sqlite3 *db;
+	int rc, hit, keep;
+	int64_t version;
+	enum MHD_Result ret;
+
+	if ((db = store_db(r, sha, &ret)) == NULL)
+		return ret;
+	/* Only plain whole-file requests use the kept answers, and only in an
+	 * event loop (ROUTE_QUICK): they are queued here, not through pb_queue. */
+	range = pb_header(r, MHD_HTTP_HEADER_RANGE);
+	dl = pb_query(r, "download");
+	keep = !r->in_pool && range == NULL && (dl == NULL || strcmp(dl, "1") != 0) &&
+	       pb_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH) == NULL;
+	version = keep ? catalogue_version(db) : -1;
+	ret = cache_queue(r, sha, version, &hit);
+	if (hit)
+		return ret;
+	rc = pb_catalog_file(db, sha, &info);
+	if (rc < 0)
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Katalog tidak dapat dibaca");
+	if (rc > 0)
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+	return send_stored(r, sha, info.mime, dl != NULL && strcmp(dl, "1") == 0 ? info.name : NULL,
+			   keep ? version : -1);
+}
+
+/* GET|HEAD /h/{zip sha256}/{path inside the zip}: a file of an HTML5
+ * lesson, by a path its index names; a folder means its index.html.
+ * Relative links inside the lesson stay under the prefix. */
+enum MHD_Result pb_handle_lesson(struct pb_req *r)
+{
+	const char *p = r->url + strlen(PB_HTML5_URL_PREFIX), *slash;
+	char sha[PB_SHA256_HEX_LEN + 1], path[PB_HTML5_PATH_MAX + sizeof(PB_HTML5_INDEX_PAGE)];
+	struct pb_html5_hit hit;
+	enum MHD_Result ret;
+	sqlite3 *db;
+	int rc;
+
+	slash = strchr(p, '/');
+	if (slash == NULL || slash - p != PB_SHA256_HEX_LEN ||
+	    strlen(slash + 1) > PB_HTML5_PATH_MAX)
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+	memcpy(sha, p, PB_SHA256_HEX_LEN);
+	sha[PB_SHA256_HEX_LEN] = '\0';
+	snprintf(path, sizeof(path), "%s%s", slash + 1,
+		 (slash[1] == '\0' || slash[strlen(slash) - 1] == '/') ? PB_HTML5_INDEX_PAGE : "");
+	if ((db = store_db(r, sha, &ret)) == NULL)
+		return ret;
+	rc = pb_html5_lookup(db, sha, path, &hit);
+	if (rc < 0)
+		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+					"Katalog tidak dapat dibaca");
+	if (rc > 0)
+		return pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas tidak ditemukan");
+	return send_stored(r, hit.sha256, hit.mime, NULL, -1);
 }

@@ -15,6 +15,7 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/modules", pb_handle_modules, ROUTE_QUICK },
 	{ "GET", "/api/v1/modules/*", pb_handle_module, ROUTE_QUICK },
 	{ "GET", "/f/*/*", pb_handle_file, ROUTE_QUICK | ROUTE_SANDBOX },
+	{ "GET", "/h/", pb_handle_lesson, ROUTE_PREFIX | ROUTE_QUICK | ROUTE_SANDBOX },
 	{ "GET", "/api/captive", pb_handle_captive_api, ROUTE_QUICK },
 	{ "GET", "/portal", pb_handle_portal_page, ROUTE_QUICK },
 	{ "GET", "/api/v1/portal", pb_handle_portal_info, ROUTE_QUICK },

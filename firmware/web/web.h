@@ -305,6 +305,7 @@ enum MHD_Result pb_handle_modules(struct pb_req *r);
 void pb_modules_cache_free(void);
 enum MHD_Result pb_handle_module(struct pb_req *r);
 enum MHD_Result pb_handle_file(struct pb_req *r);
+enum MHD_Result pb_handle_lesson(struct pb_req *r);
 void pb_files_cache_free(void);
 enum MHD_Result pb_handle_static(struct pb_req *r);
 

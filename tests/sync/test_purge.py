@@ -103,13 +103,14 @@ def test_unset_clock_does_not_purge_early(boxes, hub):
 def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
     """A purge commits before it deletes files: files queued in store_purge
     by a run that stopped in between (power cut) go at the next run, unless
-    something names the hash again (here a module file with the same
-    bytes)."""
+    something names the hash again (here a module file, and a file of an
+    HTML5 lesson, with the same bytes)."""
     b = boxes()
     b.pbctl("init")
     store = os.path.join(b.dir, "data", "store")
     shas = []
-    for data in (b"\xff\xd8\xff" + b"a" * 500, b"\xff\xd8\xff" + b"b" * 700):
+    for data in (b"\xff\xd8\xff" + b"a" * 500, b"\xff\xd8\xff" + b"b" * 700,
+                 b"\xff\xd8\xff" + b"c" * 900):
         sha = hashlib.sha256(data).hexdigest()
         os.makedirs(os.path.join(store, sha[:2]), exist_ok=True)
         with open(os.path.join(store, sha[:2], sha), "wb") as f:
@@ -121,13 +122,16 @@ def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
                   "VALUES ('m1', 'Modul', 'A', 'IPA', 'SD', 1)")
         c.execute("INSERT INTO module_files(module_id, pos, name, sha256, size, mime) "
                   "VALUES ('m1', 0, 'x.jpg', ?, ?, 'image/jpeg')", shas[1])
+        c.execute("INSERT INTO html5_entry(zip_sha256, path, sha256, size, mime) "
+                  "VALUES (?, 'img/x.jpg', ?, ?, 'image/jpeg')", ("e" * 64,) + shas[2])
     out = b.pbctl("purge", "--dry-run").stdout
     assert f"would remove: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
     assert "left queued by an earlier purge" in out
     out = b.pbctl("purge").stdout
     assert f"removed: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
     assert not os.path.exists(os.path.join(store, shas[0][0][:2], shas[0][0]))
-    assert os.path.exists(os.path.join(store, shas[1][0][:2], shas[1][0]))
+    for kept in shas[1:]:
+        assert os.path.exists(os.path.join(store, kept[0][:2], kept[0]))
     with sqlite3.connect(b.db_path()) as c:
         assert c.execute("SELECT count(*) FROM store_purge").fetchone()[0] == 0
 

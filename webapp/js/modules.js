@@ -35,6 +35,8 @@
 
 	function kindOf(file) {
 		var m = String(file.mime || "");
+		if (file.kind === "html5" && file.lesson_url)
+			return "lesson";
 		if (m.indexOf("video/") === 0)
 			return "video";
 		if (m.indexOf("audio/") === 0)
@@ -229,6 +231,10 @@
 				tracksFor(file, files).concat(
 					PB.el("p", {text: PB.t("file.video_unsupported")})));
 			body.push(media);
+		} else if (kind === "lesson") {
+			/* its own prefix (/h/...), sandboxed like every module file */
+			body.push(PB.el("a", {"class": "pb-btn pb-lesson", href: file.lesson_url},
+				PB.t("file.open_lesson")));
 		} else if (kind === "pdf") {
 			body.push(PB.el("a", {"class": "pb-btn", href: file.url}, PB.t("file.open_pdf")));
 			if (window.matchMedia && window.matchMedia(WIDE_QUERY).matches)
