@@ -261,6 +261,8 @@ def test_facilitator_of_kind_mentor_becomes_a_mentor(make_box):
         DROP TABLE staff;
         ALTER TABLE staff_old RENAME TO staff;
         DELETE FROM schema_migration WHERE version = 85;
+        INSERT INTO staff_login(token_hash, staff_id, csrf, boot_id, created_mono, last_mono,
+          client) SELECT 'x', id, 'y', 'b', 1, 1, '127.0.0.1' FROM staff WHERE name = 'lama';
         COMMIT;
     """)
     assert db.execute("SELECT name, role, kind FROM staff ORDER BY name").fetchall() == \
@@ -269,6 +271,12 @@ def test_facilitator_of_kind_mentor_becomes_a_mentor(make_box):
     out = box.pbctl("user", "list").stdout.splitlines()
     assert [tuple(x.split("\t")[:3]) for x in out] == \
         [("fasil", "fasilitator", "instruktur"), ("lama", "mentor", "mentor")]
+    # a login in progress survives the rebuilt table, still the same account's
+    db = sqlite3.connect(box.db_path())
+    assert db.execute("SELECT s.name, s.role FROM staff_login l JOIN staff s ON "
+                      "s.id = l.staff_id WHERE l.token_hash = 'x'").fetchall() == [("lama", "mentor")]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
     box.start()
     m = Staff(box, "lama")
     assert m.login["role"] == "mentor"
