@@ -127,10 +127,16 @@ int pb_learning_photo(sqlite3 *db, const char *uid, int n, int64_t *kegiatan_id,
 enum pb_learn_result pb_learning_review(sqlite3 *db, int64_t kegiatan_id, const char *uid,
 					const char *status, int score, const char *comment,
 					const char *reviewer, json_t **out);
-/* The review queue of a session, oldest first: status NULL = waiting
- * ("sent"), module NULL = all. */
-json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_id,
-			  const char *status);
+/* Which submissions a review queue holds. */
+struct pb_learn_queue_filter {
+	int64_t kegiatan_id;      /* a session, 0 = every session */
+	const char *module_id;    /* NULL = every module */
+	const char *status;       /* NULL = waiting ("sent") */
+	int64_t mentor_id;        /* > 0: only what this mentor is assigned to */
+};
+/* The review queue, oldest first; each row with its session, the
+ * worksheet's due date and overdue (due passed, not accepted). */
+json_t *pb_learning_queue(sqlite3 *db, const struct pb_learn_queue_filter *f);
 /* This teacher's submission of each worksheet of a module, by worksheet
  * id ({} when none). */
 json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
@@ -141,5 +147,11 @@ json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
  * how many of the roster have not (overdue past its due date). NULL on
  * error. */
 json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id);
+/* The same results as a book (pb_xlsx.h): sheets "Guru" (per teacher and
+ * module: pre, post, activities done of how many, worksheets overdue),
+ * "Soal" (per test item: missed by how many) and "Lembar kerja"; each
+ * sheet's "keys" are its column names in the CSV. NULL on error. */
+#define PB_LEARN_BOOK_COLS_MAX 8    /* columns of a sheet of the book */
+json_t *pb_learning_book(const json_t *results);
 
 #endif

@@ -274,33 +274,45 @@ out:
 	return r;
 }
 
-json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_id,
-			  const char *status)
+json_t *pb_learning_queue(sqlite3 *db, const struct pb_learn_queue_filter *f)
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS ", coalesce(r.name, ''), "
-				      "coalesce(w.title, '') FROM learning_submission s "
+				      "coalesce(w.title, ''), s.kegiatan_id, coalesce(w.due, '') "
+				      "FROM learning_submission s "
 				      "LEFT JOIN roster r ON r.kegiatan_id = s.kegiatan_id AND "
 				      "r.nuptk = s.nuptk LEFT JOIN learning_worksheet w ON "
 				      "w.module_id = s.module_id AND w.ws_id = s.ws_id "
-				      "WHERE s.kegiatan_id = ?1 AND (?2 IS NULL OR s.module_id = ?2) "
-				      "AND s.status = ?3 ORDER BY s.submitted_ms, s.id LIMIT ?4");
+				      "WHERE (?1 = 0 OR s.kegiatan_id = ?1) AND "
+				      "(?2 IS NULL OR s.module_id = ?2) AND s.status = ?3 AND "
+				      "(?5 = 0 OR EXISTS (SELECT 1 FROM mentor_assignment m WHERE "
+				      "m.staff_id = ?5 AND (m.kegiatan_id = s.kegiatan_id OR "
+				      "m.module_id = s.module_id))) "
+				      "ORDER BY s.submitted_ms, s.id LIMIT ?4");
+	char today[PB_DAY_LEN + 1];
 	json_t *list = json_array(), *s;
 	int step;
 
 	if (st == NULL || list == NULL)
 		return pb_learn_give_up(st, list);
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	if (module_id != NULL)
-		sqlite3_bind_text(st, 2, module_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, status != NULL ? status : "sent", -1, SQLITE_STATIC);
+	pb_att_today(today);
+	sqlite3_bind_int64(st, 1, f->kegiatan_id);
+	if (f->module_id != NULL)
+		sqlite3_bind_text(st, 2, f->module_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->status != NULL ? f->status : "sent", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, PB_LEARN_QUEUE_MAX);
+	sqlite3_bind_int64(st, 5, f->mentor_id > 0 ? f->mentor_id : 0);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *due = col(st, 15);
 		s = submission_row(st);
 		if (s == NULL)
 			continue;
 		json_object_set_new(s, "nuptk", json_string(col(st, 11)));
 		json_object_set_new(s, "name", json_string(col(st, 12)));
 		json_object_set_new(s, "title", json_string(col(st, 13)));
+		json_object_set_new(s, "session", json_integer(sqlite3_column_int64(st, 14)));
+		json_object_set_new(s, "due", json_string(due));
+		json_object_set_new(s, "overdue", json_boolean(due[0] != '\0' &&
+				    strcmp(due, today) < 0 && strcmp(col(st, 6), "accepted") != 0));
 		if (add_photos(db, s) != 0)
 			step = SQLITE_ERROR;
 		json_array_append_new(list, s);

@@ -3,6 +3,7 @@
 #define PB_WEB_H
 
 #include <jansson.h>
+#include <string.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -107,12 +108,13 @@ enum pb_route_flags {
 	 * again, and anything finer (fasilitator only). */
 	ROUTE_STAFF = 1 << 7,
 	ROUTE_ADMIN = ROUTE_STAFF | 1 << 8,        /* ... and the admin role */
+	ROUTE_LOGIN = ROUTE_STAFF | 1 << 9,        /* ... a mentor too (PB_NEED_LOGIN) */
 	/* Bodies larger than a JSON form (pb_route_body_max) */
 	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
 	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
 	ROUTE_BODY_FILE = ROUTE_BODY | 1 << 5,     /* [web] max_body_bytes: CSV imports */
 	/* [learning] worksheet_photos_max receipts' worth in base64 plus that */
-	ROUTE_BODY_WORKSHEET = ROUTE_BODY | 1 << 9,
+	ROUTE_BODY_WORKSHEET = ROUTE_BODY | 1 << 10,
 };
 
 struct pb_route {
@@ -190,9 +192,15 @@ int pb_etag_matches(const char *if_none_match, const char *etag);
 							  and a staff browser steps the clock */
 #define PB_DEVICE_COOKIE_MAX_AGE (400 * 24 * 3600)
 enum pb_staff_need {
-	PB_NEED_STAFF = 0,       /* fasilitator or admin */
+	PB_NEED_STAFF = 0,       /* fasilitator or admin: a mentor gets 403 mentor_not_allowed */
 	PB_NEED_ADMIN,
+	PB_NEED_LOGIN,           /* any staff login, a mentor too: its own login,
+				  * worksheet reviews and learning results (the
+				  * handler narrows a mentor to its assignments,
+				  * pb_mentor.h) */
 };
+/* A mentor's login: the handler limits what it sees to its assignments. */
+#define PB_IS_MENTOR(who) (strcmp((who)->role, "mentor") == 0)
 /* 1 if the request comes from a logged-in staff member with the role (and,
  * if need_csrf, the login's X-CSRF-Token); else 0 with an error response
  * already queued in *ret. */
@@ -304,6 +312,10 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
 enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
 enum MHD_Result pb_handle_learning_photo(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
+enum MHD_Result pb_handle_learning_queue_all(struct pb_req *r);
+enum MHD_Result pb_handle_learning_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_admin_mentors(struct pb_req *r);
+enum MHD_Result pb_handle_admin_mentor_assign(struct pb_req *r);
 enum MHD_Result pb_handle_learning_review(struct pb_req *r);
 
 /* health.c: the write probe behind /healthz (its own thread and

@@ -2,8 +2,9 @@
 text and photos, each decoded and stored anew as a JPEG without its EXIF
 (a phone's GPS position) like a receipt; too many, too large or too many
 pixels are refused with a clear error and nothing changes; sending again
-replaces the photos; a reviewer sees them (each view audited), the teacher
-sees their own by their proof, nobody else does; the record upstream
+replaces the photos; a reviewer sees them (each view audited), a mentor
+only those it is assigned to, the teacher their own by their proof,
+nobody else; the record upstream
 names each photo by its hash."""
 import base64
 import hashlib
@@ -20,6 +21,7 @@ from attendance_util import outbox_payloads  # noqa: E402
 from claims_util import photo  # noqa: E402
 from learning_util import MODULE, LearnBox  # noqa: E402
 from test_hostile_receipts import gps_jpeg, png_claiming  # noqa: E402
+from test_mentor import mentor  # noqa: E402
 
 LK = "/api/v1/learning/worksheets"
 
@@ -103,6 +105,12 @@ def test_worksheet_photos_stored_anew_limited_replaced_and_shown(make_box, tmp_p
     assert requests.get(lb.base + photo_url(sub["submission"], 1),
                         timeout=30).status_code == 401
     assert fasil.get(photo_url(sub["submission"], 3)).status_code == 404
+    # a mentor sees the photos of what it may review, no other
+    mine = mentor(lb.box, "mentor.lk", ("--session", str(lb.sid)))
+    assert mine.get(photo_url(sub["submission"], 1)).content == stored(lb, first[0])
+    stranger = mentor(lb.box, "mentor.lain")           # assigned to nothing
+    r = stranger.get(photo_url(sub["submission"], 1))
+    assert r.status_code == 403 and r.json()["error"] == "not_assigned"
 
     # reviewed, sent again with one new photo: it replaces both
     rv = "/api/v1/sessions/%d/worksheets/%s/review" % (lb.sid, sub["submission"])

@@ -29,8 +29,10 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
- *   PB.staffMenu(on)          the staff menu's staff-only entries shown
- *                             (logged in) or hidden; init sets it from
+ *   PB.staffMenu(on, role)    the staff menu's staff-only entries shown
+ *                             (logged in) or hidden; a mentor (role
+ *                             "mentor") gets only the results page's
+ *                             entry, the rest is refused to it; init sets it from
  *                             /api/v1/me on pages with that menu, the pages
  *                             call it again on login and logout. Under
  *                             600 px the staff menu is one "Menu" button
@@ -475,13 +477,18 @@ var PB = (function () {
 				btn.focus();
 			}
 		}, false);
-		PB.api("GET", "/api/v1/me", null, function (err) { PB.staffMenu(!err); });
+		PB.api("GET", "/api/v1/me", null, function (err, d) {
+			PB.staffMenu(!err, d && d.role);
+		});
 	}
 
-	PB.staffMenu = function (on) {
-		var items = document.querySelectorAll(".pb-staff-only"), i;
-		for (i = 0; i < items.length; i++)
-			PB.show(items[i], !!on);
+	PB.staffMenu = function (on, role) {
+		var items = document.querySelectorAll(".pb-staff-only"), i, a;
+		for (i = 0; i < items.length; i++) {
+			a = items[i].querySelector("a");
+			PB.show(items[i], !!on && (role !== "mentor" ||
+				(!!a && a.getAttribute("href") === "/hasil-belajar.html")));
+		}
 	};
 
 	function drawFooter() {

@@ -33,6 +33,11 @@
 	}
 
 	function loggedIn(data) {
+		if (data.role === "mentor") {
+			/* a mentor reviews worksheets and reads results: its page */
+			window.location.replace("/hasil-belajar.html");
+			return;
+		}
 		me = data;
 		PB.csrf = data.csrf;
 		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: data.user, role: data.role});
