@@ -558,6 +558,20 @@ const struct pb_migration pb_migrations[] = {
 	{ 70,
 	  "DROP INDEX claim_one;"
 	  "CREATE INDEX claim_key ON claim(kegiatan_id, day, nuptk, item);" },
+	/* 80 worksheet photos: encoded anew like receipts and kept in the
+	 * content store by hash, per version of a submission (a version sent
+	 * upstream names its own; the latest is what reviewers see). */
+	{ 80,
+	  "CREATE TABLE learning_photo ("
+	  "  submission TEXT NOT NULL REFERENCES learning_submission(uid),"
+	  "  version INTEGER NOT NULL CHECK (version >= 1),"
+	  "  n INTEGER NOT NULL CHECK (n >= 1),"
+	  "  sha256 TEXT NOT NULL,"
+	  "  mime TEXT NOT NULL,"
+	  "  size INTEGER NOT NULL,"
+	  "  PRIMARY KEY (submission, version, n)"
+	  ");"
+	  "CREATE INDEX learning_photo_sha ON learning_photo(sha256);" },
 	/* 90 HTML5 lessons: a module file may be a lesson zip (kind
 	 * 'html5'), unpacked into the content store at import; its index
 	 * names each file inside by path (pb_html5). Keyed by the zip's hash:

@@ -231,14 +231,16 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Receipt photos (docs/sync-protocol.md §4b) */
+/* Receipt and worksheet photos (docs/sync-protocol.md §4b) */
 
 struct photo {
 	char sha[PB_SHA256_HEX_LEN + 1];
 	char mime[32];
 };
 
-/* Photos named by claims that the hub has not confirmed, oldest first. */
+/* Photos named by claims (first) and by worksheets that the hub has not
+ * confirmed, oldest first. receipt_upload holds every confirmed photo,
+ * whichever record names it. */
 static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_t max,
 			  size_t *n)
 {
@@ -247,9 +249,11 @@ static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_
 
 	*n = 0;
 	if (sqlite3_prepare_v2(s->db,
-		"SELECT receipt_sha256, min(receipt_mime) FROM claim WHERE receipt_sha256 IS NOT NULL "
-		"AND receipt_sha256 NOT IN (SELECT sha256 FROM receipt_upload) "
-		"GROUP BY receipt_sha256 ORDER BY min(id) LIMIT ?1 OFFSET ?2", -1, &st, NULL)
+		"SELECT sha, min(mime) FROM (SELECT receipt_sha256 AS sha, receipt_mime AS mime, "
+		"0 AS kind, id AS ord FROM claim WHERE receipt_sha256 IS NOT NULL UNION ALL "
+		"SELECT sha256, mime, 1, rowid FROM learning_photo) "
+		"WHERE sha NOT IN (SELECT sha256 FROM receipt_upload) "
+		"GROUP BY sha ORDER BY min(kind), min(ord) LIMIT ?1 OFFSET ?2", -1, &st, NULL)
 	    != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
@@ -329,7 +333,7 @@ enum sync_result sync_photos(struct pb_sync *s)
 	/* sent photos leave the pending list, skipped ones stay at its head */
 	while (!*s->stop) {
 		if (photos_pending(s, skipped, p, PB_SYNC_PHOTO_BATCH, &n) != 0) {
-			sync_set_error(s, "cannot read the claims' receipt photos");
+			sync_set_error(s, "cannot read the photos to upload");
 			return SYNC_ERROR;
 		}
 		for (size_t i = 0; i < n && !*s->stop; i++) {
@@ -341,7 +345,7 @@ enum sync_result sync_photos(struct pb_sync *s)
 				pb_sha256_hex(body, len, got);
 			if (body == NULL || strcmp(got, p[i].sha) != 0) {
 				/* never confirmed, so never purged: a person can look */
-				pb_warn("receipt photo %s is missing or damaged in the content store",
+				pb_warn("photo %s is missing or damaged in the content store",
 					p[i].sha);
 				free(body);
 				skipped++;
@@ -366,20 +370,20 @@ enum sync_result sync_photos(struct pb_sync *s)
 				if (e == PB_PROTO_BAD_HASH || e == PB_PROTO_MALFORMED ||
 				    e == PB_PROTO_TOO_LARGE) {
 					/* this photo only: the others and the downloads go on */
-					pb_warn("receipt photo %s: %s", p[i].sha, s->hc.err);
+					pb_warn("photo %s: %s", p[i].sha, s->hc.err);
 					json_decref(ans);
 					ans = NULL;
 					skipped++;
 					continue;
 				}
-				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
+				snprintf(words, sizeof(words), "photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
 				if (e == PB_PROTO_UNKNOWN_BOX)
 					sync_meta_set_int(s, "sync.enrolled", 0);
 				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
 					return SYNC_REFUSED;
-				return sync_busy(s, st, "receipt photo");
+				return sync_busy(s, st, "photo");
 			}
 			json_decref(ans);
 			ans = NULL;
@@ -393,6 +397,6 @@ enum sync_result sync_photos(struct pb_sync *s)
 			break;                 /* that was the last of them */
 	}
 	if (sent > 0)
-		pb_info("%zu receipt photo(s) now held by the hub", sent);
+		pb_info("%zu photo(s) now held by the hub", sent);
 	return *s->stop ? SYNC_STOPPED : SYNC_OK;
 }

@@ -164,6 +164,9 @@ static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, j
 	case PB_LEARN_NO_SUBMISSION:
 		return ERR(r, MHD_HTTP_NOT_FOUND, "no_submission",
 			   "Kiriman lembar kerja tidak ditemukan");
+	case PB_LEARN_TOO_MANY_PHOTOS:
+		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_photos",
+			   "Terlalu banyak foto untuk satu lembar kerja");
 	case PB_LEARN_BAD_REVIEW:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_review",
 			   "Pilih perlu revisi atau diterima, dan beri nilai 0-100 atau komentar");
@@ -180,7 +183,8 @@ static const char *id_of(const json_t *in, const char *name, size_t max)
 	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
 }
 
-/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin= */
+/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin=: with
+ * photos_max and photo_max_bytes for the worksheets' photos */
 enum MHD_Result pb_handle_learning_module(struct pb_req *r)
 {
 	struct learner_req l;
@@ -191,6 +195,13 @@ enum MHD_Result pb_handle_learning_module(struct pb_req *r)
 	if (learner(r, pb_web_db(r->web), NULL, &l, &ret) != 0)
 		return ret;
 	lr = pb_learning_progress(pb_web_db(r->web), &l.who, r->params[0], &out);
+	if (lr == PB_LEARN_OK) {
+		/* what the page may send with a worksheet */
+		json_object_set_new(out, "photos_max",
+				    json_integer(r->web->cfg.worksheet_photos_max));
+		json_object_set_new(out, "photo_max_bytes",
+				    json_integer(r->web->cfg.receipt_max_bytes));
+	}
 	return learn_answer(r, lr, out);
 }
 
@@ -395,25 +406,109 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
+/* The photo i of a worksheet into the content store (pb_learn_sheet). */
+static int store_nth(void *ctx, size_t i, char sha[PB_SHA256_HEX_LEN + 1])
+{
+	return pb_photo_store(&((struct pb_photo *)ctx)[i], sha);
+}
+
 /* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,
- * worksheet, text}: send a worksheet, or send it again until accepted */
+ * worksheet, text, photos?: [{type, data: base64}]}: send a worksheet,
+ * or send it again (its photos replaced) until accepted */
 enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
 {
 	struct learner_req l;
+	struct pb_photo photos[PB_LEARN_PHOTOS_MAX];
+	struct pb_learn_sheet sheet;
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_NO_WORKSHEET;
-	const char *module, *ws;
+	const json_t *list;
 	json_t *in, *out = NULL;
+	char words[96];
+	size_t n = 0;
 
+	memset(photos, 0, sizeof(photos));
+	memset(&sheet, 0, sizeof(sheet));
 	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	module = id_of(in, "module", PB_MODULE_ID_MAX);
-	ws = id_of(in, "worksheet", PB_LEARN_ID_MAX);
-	if (module != NULL && ws != NULL)
-		lr = pb_learning_submit(pb_web_db(r->web), &l.who, module, ws,
-					json_string_value(json_object_get(in, "text")), &out);
+	list = json_object_get(in, "photos");
+	if (list != NULL && !json_is_array(list)) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_photos", "Foto harus berupa daftar");
+		goto done;
+	}
+	if (json_array_size(list) > r->web->cfg.worksheet_photos_max) {
+		snprintf(words, sizeof(words), "Paling banyak %u foto untuk satu lembar kerja",
+			 r->web->cfg.worksheet_photos_max);
+		ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_photos", words);
+		goto done;
+	}
+	for (n = 0; n < json_array_size(list); n++) {
+		if (pb_photo_take(r, json_array_get(list, n), PB_PHOTO_WORKSHEET, &photos[n],
+				  &ret) != 0) {
+			n++;
+			goto done;
+		}
+		sheet.photo_mime[n] = photos[n].mime;
+		sheet.photo_size[n] = (int64_t)photos[n].len;
+	}
+	sheet.module_id = id_of(in, "module", PB_MODULE_ID_MAX);
+	sheet.ws_id = id_of(in, "worksheet", PB_LEARN_ID_MAX);
+	sheet.text = json_string_value(json_object_get(in, "text"));
+	sheet.n_photos = n;
+	sheet.store = store_nth;
+	sheet.store_ctx = photos;
+	if (sheet.module_id != NULL && sheet.ws_id != NULL)
+		lr = pb_learning_submit(pb_web_db(r->web), &l.who, &sheet, &out);
+	ret = learn_answer(r, lr, out);
+done:
+	for (size_t i = 0; i < n; i++)
+		pb_photo_free(&photos[i]);
 	json_decref(in);
-	return learn_answer(r, lr, out);
+	return ret;
+}
+
+/* GET /api/v1/learning/worksheets/{uid}/photos/{n}: staff, a mentor
+ * assigned to it (never under /f/, each view audited like a receipt's),
+ * or the teacher who sent it by their proof (X-Checkin-Id, with
+ * ?session=&nuptk=) */
+enum MHD_Result pb_handle_learning_photo(struct pb_req *r)
+{
+	struct learner_req l;
+	struct pb_login who;
+	enum MHD_Result ret;
+	char sha[PB_SHA256_HEX_LEN + 1], mime[32], owner[PB_NUPTK_LEN + 1], audit[96];
+	int64_t kid, n;
+	int rc, teacher = pb_header(r, PB_PROOF_HEADER) != NULL || pb_query(r, "checkin") != NULL;
+	sqlite3 *db = pb_web_db(r->web);
+
+	if (teacher) {
+		if (learner(r, db, NULL, &l, &ret) != 0)
+			return ret;
+	} else if (!pb_require_staff(r, PB_NEED_LOGIN, 0, &who, &ret)) {
+		return ret;
+	}
+	if (!pb_hex_valid(r->params[0], PB_ID_HEX_LEN) || pb_parse_id(r->params[1], &n) != 0 ||
+	    n > PB_LEARN_PHOTOS_MAX)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Foto lembar kerja tidak ditemukan");
+	rc = pb_learning_photo(db, r->params[0], (int)n, &kid, owner, sha, mime, sizeof(mime));
+	if (rc < 0)
+		return DB_ERR(r);
+	/* another teacher's photo is as absent as one that never was */
+	if (rc > 0 || (teacher && (kid != l.k.id || strcmp(owner, l.nuptk) != 0)))
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Foto lembar kerja tidak ditemukan");
+	if (!teacher && PB_IS_MENTOR(&who)) {
+		/* a mentor sees what it may review: its sessions and modules */
+		rc = pb_mentor_has_submission(db, who.staff_id, kid, r->params[0]);
+		if (rc != 1)
+			return rc < 0 ? DB_ERR(r) : not_assigned(r);
+	}
+	if (!teacher) {
+		snprintf(audit, sizeof(audit), "{\"submission\":\"%s\",\"photo\":%d}",
+			 r->params[0], (int)n);
+		if (pb_audit_add(db, who.name, "learning.photo_view", audit, r->client) != 0)
+			return DB_ERR(r);
+	}
+	return pb_respond_photo(r, sha, mime, "Berkas foto lembar kerja hilang dari kotak");
 }
 
 static enum MHD_Result queue_answer(struct pb_req *r, const struct pb_login *who,

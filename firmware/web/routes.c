@@ -74,7 +74,8 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/api/v1/sessions/*/learning", pb_handle_learning_results, 0 },
 	{ "GET", "/api/v1/sessions/*/learning.csv", pb_handle_learning_results_csv, 0 },
 	{ "GET", "/api/v1/sessions/*/learning.xlsx", pb_handle_learning_xlsx, 0 },
-	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY_SIGNED },
+	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY_WORKSHEET },
+	{ "GET", "/api/v1/learning/worksheets/*/photos/*", pb_handle_learning_photo, 0 },
 	{ "GET", "/api/v1/sessions/*/worksheets", pb_handle_learning_queue, 0 },
 	{ "GET", "/api/v1/worksheets", pb_handle_learning_queue_all, 0 },
 	{ "POST", "/api/v1/sessions/*/worksheets/*/review", pb_handle_learning_review, ROUTE_BODY | ROUTE_LOGIN },
@@ -92,6 +93,8 @@ size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg)
 		return cfg->max_body_bytes;
 	if ((rt->flags & ROUTE_BODY_RECEIPT) == ROUTE_BODY_RECEIPT)
 		return receipt_b64 + PB_WEB_SIGNED_BODY_MAX;
+	if ((rt->flags & ROUTE_BODY_WORKSHEET) == ROUTE_BODY_WORKSHEET)
+		return receipt_b64 * cfg->worksheet_photos_max + PB_WEB_SIGNED_BODY_MAX;
 	if ((rt->flags & ROUTE_BODY_SIGNED) == ROUTE_BODY_SIGNED)
 		return PB_WEB_SIGNED_BODY_MAX;
 	return PB_WEB_JSON_BODY_MAX;

@@ -113,6 +113,8 @@ enum pb_route_flags {
 	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
 	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
 	ROUTE_BODY_FILE = ROUTE_BODY | 1 << 5,     /* [web] max_body_bytes: CSV imports */
+	/* [learning] worksheet_photos_max receipts' worth in base64 plus that */
+	ROUTE_BODY_WORKSHEET = ROUTE_BODY | 1 << 10,
 };
 
 struct pb_route {
@@ -253,6 +255,28 @@ enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db
 json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			  char day[PB_DAY_LEN + 1], enum MHD_Result *ret);
 
+/* photo.c: photos from phones (claim receipts, worksheet photos). */
+enum pb_photo_kind { PB_PHOTO_RECEIPT, PB_PHOTO_WORKSHEET };
+struct pb_photo {
+	struct pb_store *store;
+	unsigned char *data;             /* the JPEG encoded anew (malloc'd) */
+	size_t len;
+	const char *mime;
+	char sha[PB_SHA256_HEX_LEN + 1];
+};
+/* Check {"type", "data": base64} against [claims] receipt_max_bytes and
+ * receipt_max_pixels and encode it anew (pb_image): 0, or -1 with a
+ * refusal in the words of that kind of photo queued in *ret. */
+int pb_photo_take(struct pb_req *r, const json_t *j, enum pb_photo_kind kind,
+		  struct pb_photo *p, enum MHD_Result *ret);
+/* Write a taken photo (ctx) into the content store: 0 (sha set) or -1. */
+int pb_photo_store(void *ctx, char sha[PB_SHA256_HEX_LEN + 1]);
+void pb_photo_free(struct pb_photo *p);
+/* 200 with the store's file of that hash, never cached; 404 (missing:
+ * the message) when the store has lost it. */
+enum MHD_Result pb_respond_photo(struct pb_req *r, const char *sha, const char *mime,
+				 const char *missing);
+
 /* api_claims.c */
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
 enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r);
@@ -286,6 +310,7 @@ enum MHD_Result pb_handle_learning_finish(struct pb_req *r);
 enum MHD_Result pb_handle_learning_results(struct pb_req *r);
 enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
 enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
+enum MHD_Result pb_handle_learning_photo(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue_all(struct pb_req *r);
 enum MHD_Result pb_handle_learning_xlsx(struct pb_req *r);

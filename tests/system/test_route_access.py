@@ -177,9 +177,10 @@ def walk():
         r = requests.post(box.base + "/api/v1/learning/worksheets", timeout=TIMEOUT, json={
             "session": sid, "nuptk": teachers[0], "checkin": checkins[0]["uid"],
             "module": learn["id"], "worksheet": learn["worksheets"][0]["id"],
-            "text": "Kisi-kisi lima butir soal"})
+            "text": "Kisi-kisi lima butir soal", "photos": [receipt(JPEG)]})
         assert r.status_code == 200, r.text
         ids["worksheets"] = r.json()["submission"]
+        ids["photos"] = "1"
         yield {"box": box, "pw": pw, "fas": fas, "adm": adm, "men": men, "ids": ids, "sid": sid,
                "teacher": teachers[0], "proof": checkins[0]["uid"],
                "other_proof": checkins[1]["uid"]}
@@ -213,6 +214,8 @@ QUERIES = {
     ("GET", "/api/v1/learning/modules/{id}"): lambda w: {"session": w["sid"], "nuptk": w["teacher"]},
     ("GET", "/api/v1/learning/attempts/{id}"): lambda w: {"session": w["sid"],
                                                         "nuptk": w["teacher"]},
+    ("GET", "/api/v1/learning/worksheets/{id}/photos/{n}"): lambda w: {"session": w["sid"],
+                                                                     "nuptk": w["teacher"]},
 }
 
 

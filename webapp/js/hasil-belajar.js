@@ -203,6 +203,23 @@
 		});
 	}
 
+	/* The photos sent with it (each opened view is in the audit log), as
+	 * thumbnails that open the photo itself. */
+	function photos(s) {
+		var ul, i, url;
+		if (!s.photos || !s.photos.length)
+			return null;
+		ul = PB.el("ul", {"class": "hb-photos"});
+		for (i = 0; i < s.photos.length; i++) {
+			url = "/api/v1/learning/worksheets/" + encodeURIComponent(s.submission) + "/photos/" +
+				s.photos[i].n;
+			ul.appendChild(PB.el("li", null, PB.el("a", {href: url, target: "_blank",
+				rel: "noopener"}, PB.el("img", {src: url, "class": "hb-thumb",
+				alt: PB.t("hb.photo_alt", {n: s.photos[i].n, name: s.name || s.nuptk})}))));
+		}
+		return ul;
+	}
+
 	function submissionBlock(s) {
 		var id = s.submission, li;
 		li = PB.el("li", {id: "sub-" + id}, [
@@ -212,6 +229,7 @@
 			s.overdue ? PB.el("p", {"class": "hb-overdue", text: PB.t("hb.overdue",
 				{due: s.due})}) : null,
 			PB.el("p", {"class": "hb-text", text: s.text}),
+			photos(s),
 			PB.el("div", {"class": "pb-field"}, [
 				PB.el("label", {"for": "score-" + id, text: PB.t("hb.score_label")}),
 				PB.el("input", {id: "score-" + id, type: "number", min: "0", max: "100",
