@@ -16,69 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct loaded {
-	size_t n;
-	struct pb_proto_record *r;
-	char **payloads;
-};
-
-static void loaded_free(struct loaded *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->payloads[i]);
-	free(l->payloads);
-	free(l->r);
-	memset(l, 0, sizeof(*l));
-}
-
 static void col(char *dst, size_t size, sqlite3_stmt *st, int c)
 {
 	const unsigned char *v = sqlite3_column_text(st, c);
 
 	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
-}
-
-/* The first unacknowledged records, in order. */
-static int load_pending(struct pb_sync *s, struct loaded *l)
-{
-	sqlite3_stmt *st = NULL;
-	size_t max = s->cfg.sync_batch_records;
-	int rc = -1, step;
-
-	memset(l, 0, sizeof(*l));
-	l->r = calloc(max, sizeof(*l->r));
-	l->payloads = calloc(max, sizeof(*l->payloads));
-	if (l->r == NULL || l->payloads == NULL)
-		goto out;
-	if (sqlite3_prepare_v2(s->db,
-		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
-		"prev_hash, hash FROM outbox WHERE seq >= (SELECT min(seq) FROM outbox "
-		"WHERE acked = 0) ORDER BY seq LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct pb_proto_record *r = &l->r[l->n];
-		const unsigned char *p = sqlite3_column_text(st, 3);
-
-		r->seq = sqlite3_column_int64(st, 0);
-		col(r->id, sizeof(r->id), st, 1);
-		col(r->type, sizeof(r->type), st, 2);
-		l->payloads[l->n] = strdup(p != NULL ? (const char *)p : "");
-		if (l->payloads[l->n] == NULL)
-			goto out;
-		r->payload = l->payloads[l->n];
-		r->wall_ms = sqlite3_column_int64(st, 4);
-		col(r->clock_source, sizeof(r->clock_source), st, 5);
-		col(r->boot_id, sizeof(r->boot_id), st, 6);
-		r->mono_ms = sqlite3_column_int64(st, 7);
-		col(r->prev_hash, sizeof(r->prev_hash), st, 8);
-		col(r->hash, sizeof(r->hash), st, 9);
-		l->n++;
-	}
-	rc = step == SQLITE_DONE ? 0 : -1;
-out:
-	sqlite3_finalize(st);
-	return rc;
 }
 
 static int answer_acked(json_t *ans, int64_t *acked)
@@ -143,7 +85,7 @@ enum sync_result sync_enrol(struct pb_sync *s)
 
 enum sync_result sync_upload(struct pb_sync *s)
 {
-	struct loaded l;
+	struct pb_outbox_loaded l;
 	unsigned char *body = NULL;
 	size_t len, used;
 	char sig[PB_PROTO_SIG_HEX_LEN + 1], words[PB_HUBC_ERR_LEN + 64];
@@ -155,7 +97,7 @@ enum sync_result sync_upload(struct pb_sync *s)
 
 	memset(&l, 0, sizeof(l));
 	while (!*s->stop) {
-		if (load_pending(s, &l) != 0) {
+		if (pb_outbox_load(s->db, -1, s->cfg.sync_batch_records, &l) != 0) {
 			sync_set_error(s, "cannot read the outbox");
 			goto out;
 		}
@@ -220,13 +162,13 @@ enum sync_result sync_upload(struct pb_sync *s)
 		}
 		json_decref(ans);
 		ans = NULL;
-		loaded_free(&l);
+		pb_outbox_loaded_free(&l);
 	}
 	res = SYNC_STOPPED;
 out:
 	free(body);
 	json_decref(ans);
-	loaded_free(&l);
+	pb_outbox_loaded_free(&l);
 	return res;
 }
 
