@@ -508,6 +508,8 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 
 	if (strcmp(kind, "learning") == 0)
 		return hub_learning_export(pg, centre, session, NULL, NULL, out);
+	if (strcmp(kind, "worksheets") == 0)
+		return hub_worksheets_export(pg, centre, session, NULL, NULL, out);
 	res = hub_export_rows(pg, kind, centre, session, &head, &ncsv, &unknown);
 	if (res == NULL)
 		return unknown ? -2 : -1;
@@ -523,6 +525,10 @@ int hub_cmd_export(PGconn *pg, int argc, char **argv)
 	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
 		 hub_learning_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
 				     opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"), stdout) :
+		 strcmp(argv[1], "worksheets") == 0 ?
+		 hub_worksheets_export(pg, opt(argc, argv, "--centre"), opt(argc, argv, "--session"),
+				       opt(argc, argv, "--nuptk"), opt(argc, argv, "--module"),
+				       stdout) :
 		 xlsx != NULL ?
 		 hub_export_xlsx(pg, argv[1], opt(argc, argv, "--centre"),
 				 opt(argc, argv, "--session"), xlsx) :
@@ -530,8 +536,8 @@ int hub_cmd_export(PGconn *pg, int argc, char **argv)
 			    opt(argc, argv, "--session"), stdout);
 
 	if (rc == -2)
-		fprintf(stderr, "usage: pb-hub export attendance|claims|learning [--centre ID] "
-			"[--session ID] [--nuptk N] [--module ID] (the last two: learning) "
+		fprintf(stderr, "usage: pb-hub export attendance|claims|learning|worksheets [--centre ID] "
+			"[--session ID] [--nuptk N] [--module ID] (the last two: learning, worksheets) "
 			"[--xlsx FILE] (attendance, claims)\n");
 	return rc == 0 ? 0 : (rc == -2 ? 2 : 1);
 }

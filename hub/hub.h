@@ -356,6 +356,10 @@ void hub_csv_rows(FILE *out, const char *head, PGresult *res, int cols);
 /* learning.c: scored test attempts as CSV, each filter NULL for all. 0/-1. */
 int hub_learning_export(PGconn *pg, const char *centre, const char *session,
 			const char *nuptk, const char *module, FILE *out);
+/* Each worksheet sending, with the photos its record names (SHA-256s,
+ * space separated) and how many of them the hub holds. 0/-1. */
+int hub_worksheets_export(PGconn *pg, const char *centre, const char *session,
+			  const char *nuptk, const char *module, FILE *out);
 enum MHD_Result hub_office(struct hub_req *r, const char *rest);
 /* {"error", "message"} for the office routes. */
 enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,

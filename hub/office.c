@@ -5,13 +5,15 @@
  *   GET  /v1/office/export/attendance.csv?centre=ID&session=ID
  *   GET  /v1/office/export/claims.csv?centre=ID&session=ID
  *   GET  /v1/office/export/learning.csv?centre=ID&session=ID
+ *   GET  /v1/office/export/worksheets.csv?centre=ID&session=ID
+ *        worksheet sendings and the photos they name (learning.c)
  *   GET  /v1/office/export/attendance.xlsx?centre=ID&session=ID
  *   GET  /v1/office/export/claims.xlsx?centre=ID&session=ID
  *        the same as spreadsheets, claims with sheets by kabupaten/kota,
  *        activity and payment status (xlsx.c, written by xlsx_worker.c)
  *   POST /v1/office/claims/CLAIM_ID/paid   {"reference": "..."}
  *   GET  /v1/office/claims/CLAIM_ID/receipt  the receipt photo (photos.c)
- *   GET  /v1/office/photos/SHA256            a receipt photo by its hash
+ *   GET  /v1/office/photos/SHA256            a receipt or worksheet photo by its hash
  *   GET  /v1/office/boxes?centre=ID&silent_days=N&low_disk_mb=N&min_version=V
  *        with each box's last box.health report and flags (health.c)
  *   POST /v1/office/boxes/BOX_ID/revoke
@@ -326,6 +328,8 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 		ret = export_xlsx(r, pg, "claims");
 	else if (get && strcmp(rest, "export/learning.csv") == 0)
 		ret = export_csv(r, pg, "learning");
+	else if (get && strcmp(rest, "export/worksheets.csv") == 0)
+		ret = export_csv(r, pg, "worksheets");
 	else if (get && strcmp(rest, "boxes") == 0)
 		ret = list_boxes(r, pg);
 	else if (post && hub_path_target(rest, "boxes/", "/revoke", box, sizeof(box)) == 0)

@@ -98,11 +98,10 @@ static int check_facilitators(const char *path, json_t *arr)
 				"role and password\n", path, i);
 			return -1;
 		}
-		if (!pb_staff_name_valid(name) || (strcmp(role, "admin") != 0 &&
-						   strcmp(role, "fasilitator") != 0) ||
+		if (!pb_staff_name_valid(name) || !pb_staff_role_valid(role) ||
 		    strlen(pw) < PB_PASSWORD_MIN || strlen(pw) > PB_PASSWORD_MAX) {
 			fprintf(stderr, "pbctl firstboot: %s: facilitators[%zu] (%s): bad name, "
-				"role (admin|fasilitator) or password (%d-%d characters)\n",
+				"role (admin|fasilitator|mentor) or password (%d-%d characters)\n",
 				path, i, name, PB_PASSWORD_MIN, PB_PASSWORD_MAX);
 			return -1;
 		}

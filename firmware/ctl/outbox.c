@@ -124,7 +124,7 @@ int cmd_purge(struct pb_ctl *c, int argc, char **argv)
 	printf("%s: %d session(s), %" PRId64 " row(s) (retention %u days, only what the hub "
 	       "acknowledged)\n", dry ? "would purge" : "purged", rep.sessions, rep.rows,
 	       c->cfg.sync_retention_days);
-	printf("%s: %" PRId64 " receipt photo file(s), %" PRId64 " byte(s); %" PRId64
+	printf("%s: %" PRId64 " photo file(s), %" PRId64 " byte(s); %" PRId64
 	       " photo(s) kept until the hub confirms them\n",
 	       dry ? "would remove" : "removed", rep.files, rep.file_bytes, rep.held);
 	return 0;

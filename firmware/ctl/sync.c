@@ -63,6 +63,9 @@ static int status(struct pb_ctl *c)
 	printf("photos:       %lld receipt photo(s) not yet held by the hub\n", ctl_count(c->db,
 	       "SELECT count(DISTINCT receipt_sha256) FROM claim WHERE receipt_sha256 IS NOT NULL "
 	       "AND receipt_sha256 NOT IN (SELECT sha256 FROM receipt_upload)"));
+	printf("              %lld worksheet photo(s) not yet held by the hub\n", ctl_count(c->db,
+	       "SELECT count(DISTINCT sha256) FROM learning_photo WHERE sha256 NOT IN "
+	       "(SELECT sha256 FROM receipt_upload)"));
 	printf("bytes up:     %s\n", up);
 	printf("bytes down:   %s\n", down);
 	printf("last error:   %s\n", err);

@@ -1,9 +1,11 @@
 #include "ctl.h"
 
+#include "pb_mentor.h"
 #include "pb_paper.h"
 #include "pb_password.h"
 #include "pb_staff.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int report(enum pb_staff_result r, const char *name, const char *done)
@@ -58,9 +60,38 @@ static int identity(struct pb_ctl *c, const char *login, const char *full, const
 	return rc == PB_STAFF_OK ? 0 : 1;
 }
 
+/* pbctl user assign|unassign NAME --session ID | --module SLUG */
+static int user_assign(struct pb_ctl *c, char **argv)
+{
+	int remove = strcmp(argv[1], "unassign") == 0;
+	long long sid = 0;
+	char *end = NULL;
+	enum pb_mentor_result r;
+
+	if (strcmp(argv[3], "--session") == 0) {
+		sid = strtoll(argv[4], &end, 10);
+		if (end == argv[4] || *end != '\0' || sid <= 0) {
+			fprintf(stderr, "pbctl: user %s: session must be a session id (pbctl session "
+				"list)\n", argv[2]);
+			return 2;
+		}
+	} else if (strcmp(argv[3], "--module") != 0) {
+		return -1;
+	}
+	r = pb_mentor_assign(c->db, argv[2], sid, sid > 0 ? NULL : argv[4], remove);
+	if (r != PB_MENTOR_OK) {
+		fprintf(stderr, "pbctl: user %s: %s\n", argv[2], pb_mentor_strerror(r));
+		return 1;
+	}
+	printf("%s: %s %s %s\n", argv[2], remove ? "tugas dilepas / unassigned from" :
+	       "ditugaskan ke / assigned to", sid > 0 ? "session" : "module", argv[4]);
+	return 0;
+}
+
 /* pbctl user add NAME --role R [--kind K] [--name FULL] [--nip NIP]  (password on stdin)
  * pbctl user set NAME [--name FULL] [--nip NIP]
  * pbctl user passwd NAME                    (password on stdin)
+ * pbctl user assign|unassign NAME --session ID | --module SLUG
  * pbctl user disable NAME | enable NAME | list */
 int cmd_user(struct pb_ctl *c, int argc, char **argv)
 {
@@ -107,6 +138,12 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv)
 		printf("%s: nama lengkap / NIP disimpan / full name / NIP saved\n", argv[2]);
 		return 0;
 	}
+	if (argc == 5 && (strcmp(argv[1], "assign") == 0 || strcmp(argv[1], "unassign") == 0)) {
+		rc = user_assign(c, argv);
+		if (rc >= 0)
+			return rc;
+		goto usage;
+	}
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0) {
 		if (read_password(pw, sizeof(pw)) != 0)
 			return 1;
@@ -120,11 +157,12 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv)
 		return report(pb_staff_set_disabled(c->db, argv[2], 0), argv[2],
 			      "akun diaktifkan / account enabled");
 usage:
-	fprintf(stderr, "usage: pbctl user add NAME --role admin|fasilitator "
+	fprintf(stderr, "usage: pbctl user add NAME --role admin|fasilitator|mentor "
 		"[--kind mentor|pengampu|instruktur]\n"
 		"              [--name \"FULL NAME\"] [--nip NIP] < password\n"
 		"       pbctl user set NAME [--name \"FULL NAME\"] [--nip NIP]\n"
 		"       pbctl user passwd NAME < password\n"
+		"       pbctl user assign|unassign NAME --session ID | --module SLUG\n"
 		"       pbctl user disable|enable NAME\n       pbctl user list\n");
 	return 2;
 }

@@ -1,4 +1,5 @@
 #include "pb_config.h"
+#include "pb_learning.h"
 #include "pb_net.h"
 
 #include <arpa/inet.h>
@@ -234,10 +235,14 @@ static const struct key_def keys[] = {
 	    "Province whose rates (SBM) price claims, as written in the rate table; a "
 	    "session may name another"),
 	NUM("claims", "receipt_max_bytes", receipt_max_bytes, 16384, 4194304, "524288",
-	    "Bytes of one receipt photo (the phone downscales it first); larger gets 413"),
+	    "Bytes of one receipt or worksheet photo (the phone downscales it first); "
+	    "larger gets 413"),
 	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
-	    "Pixels (width x height) of one receipt photo, read from its header before it "
-	    "is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
+	    "Pixels (width x height) of one receipt or worksheet photo, read from its header "
+	    "before it is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
+	NUM("learning", "worksheet_photos_max", worksheet_photos_max, 0, PB_LEARN_PHOTOS_MAX, "3",
+	    "Photos a teacher may add to one worksheet (each checked like a receipt photo: "
+	    "[claims] receipt_max_bytes and receipt_max_pixels); 0: text only"),
 	STR("papers", "penyelenggara", paper_penyelenggara, KEY_STR, "",
 	    "Organiser printed at the top of every paper; a session may name another"),
 	STR("papers", "tempat", paper_tempat, KEY_STR, "",

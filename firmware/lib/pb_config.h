@@ -122,6 +122,9 @@ struct pb_config {
 	unsigned receipt_max_bytes;        /* a receipt photo after downscaling */
 	unsigned receipt_max_pixels;       /* ... and its pixels, checked before decoding */
 
+	/* [learning] */
+	unsigned worksheet_photos_max;     /* photos with one worksheet submission */
+
 	/* [papers]: defaults of the session paper settings (pb_paper) */
 	char paper_penyelenggara[PB_CONFIG_STR_LEN];
 	char paper_tempat[PB_CONFIG_STR_LEN];

@@ -1,6 +1,6 @@
-/* pb_image: photos from phones (receipts), decoded with libjpeg-turbo and
- * libpng and encoded anew as a plain JPEG. Nothing of the input but its
- * pixels survives: no EXIF (a phone's GPS position), no comments, no
+/* pb_image: photos from phones (receipts, worksheets), decoded with
+ * libjpeg-turbo and libpng and encoded anew as a plain JPEG. Nothing of
+ * the input but its pixels survives: no EXIF (a phone's GPS position), no comments, no
  * extra chunks, no crafted structure for a browser to parse later. */
 #ifndef PB_IMAGE_H
 #define PB_IMAGE_H

@@ -13,8 +13,10 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "pb_hash.h"
 #include "pb_ids.h"
 #include "pb_learnspec.h"
+#include "pb_roster.h"
 
 #define PB_LEARN_ACTIVITY_MAX 80     /* bytes of an activity name */
 /* A deadline is met by answers that arrive up to this late (the request
@@ -37,6 +39,7 @@ enum pb_learn_result {
 	PB_LEARN_ACCEPTED,       /* the worksheet was accepted: no more sending */
 	PB_LEARN_NO_SUBMISSION,
 	PB_LEARN_BAD_REVIEW,     /* status, score or comment not acceptable */
+	PB_LEARN_TOO_MANY_PHOTOS,
 	PB_LEARN_DB,
 };
 
@@ -88,20 +91,52 @@ enum pb_learn_result pb_learning_progress(sqlite3 *db, const struct pb_learner *
 #define PB_LEARN_COMMENT_MAX     1000    /* characters of a review comment */
 #define PB_LEARN_QUEUE_MAX       500     /* submissions in one queue answer */
 
-/* Send (or send again, until accepted) the text of a worksheet. *out:
- * the submission as the teacher sees it. */
+/* Photos of one worksheet submission: [learning] worksheet_photos_max
+ * takes at most this many. */
+#define PB_LEARN_PHOTOS_MAX      10
+
+/* A worksheet as sent: the text and its photos (already checked and
+ * encoded anew by the caller). store writes photo i into the content
+ * store once every check has passed, inside the write transaction, and
+ * sets its hash. */
+struct pb_learn_sheet {
+	const char *module_id;
+	const char *ws_id;
+	const char *text;
+	size_t n_photos;
+	const char *photo_mime[PB_LEARN_PHOTOS_MAX];
+	int64_t photo_size[PB_LEARN_PHOTOS_MAX];
+	int (*store)(void *ctx, size_t i, char sha[PB_SHA256_HEX_LEN + 1]);
+	void *store_ctx;
+};
+
+/* Send (or send again, until accepted) a worksheet; sending again
+ * replaces the text and the photos (each version keeps its own, as the
+ * records upstream name them). *out: the submission as the teacher sees
+ * it, "photos": [{n, sha256, mime, size}] of its latest version. */
 enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *who,
-					const char *module_id, const char *ws_id,
-					const char *text, json_t **out);
+					const struct pb_learn_sheet *sheet, json_t **out);
+/* The photo n (1-based) of a submission's latest version: 0 found (sha
+ * and mime set, *kegiatan_id and owner, the teacher's NUPTK, too), 1
+ * none, -1 error. */
+int pb_learning_photo(sqlite3 *db, const char *uid, int n, int64_t *kegiatan_id,
+		      char owner[PB_NUPTK_LEN + 1], char sha[PB_SHA256_HEX_LEN + 1],
+		      char *mime, size_t mime_len);
 /* A mentor's review: status "revise" (perlu revisi) or "accepted"
  * (diterima), a rubric score 0-100 or -1, a comment. */
 enum pb_learn_result pb_learning_review(sqlite3 *db, int64_t kegiatan_id, const char *uid,
 					const char *status, int score, const char *comment,
 					const char *reviewer, json_t **out);
-/* The review queue of a session, oldest first: status NULL = waiting
- * ("sent"), module NULL = all. */
-json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_id,
-			  const char *status);
+/* Which submissions a review queue holds. */
+struct pb_learn_queue_filter {
+	int64_t kegiatan_id;      /* a session, 0 = every session */
+	const char *module_id;    /* NULL = every module */
+	const char *status;       /* NULL = waiting ("sent") */
+	int64_t mentor_id;        /* > 0: only what this mentor is assigned to */
+};
+/* The review queue, oldest first; each row with its session, the
+ * worksheet's due date and overdue (due passed, not accepted). */
+json_t *pb_learning_queue(sqlite3 *db, const struct pb_learn_queue_filter *f);
 /* This teacher's submission of each worksheet of a module, by worksheet
  * id ({} when none). */
 json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
@@ -112,5 +147,11 @@ json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
  * how many of the roster have not (overdue past its due date). NULL on
  * error. */
 json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id);
+/* The same results as a book (pb_xlsx.h): sheets "Guru" (per teacher and
+ * module: pre, post, activities done of how many, worksheets overdue),
+ * "Soal" (per test item: missed by how many) and "Lembar kerja"; each
+ * sheet's "keys" are its column names in the CSV. NULL on error. */
+#define PB_LEARN_BOOK_COLS_MAX 8    /* columns of a sheet of the book */
+json_t *pb_learning_book(const json_t *results);
 
 #endif

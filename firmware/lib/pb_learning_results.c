@@ -54,28 +54,42 @@ json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id)
 {
 	sqlite3_stmt *st;
 	json_t *teachers = json_array(), *tests = json_array(), *row = NULL, *cur = NULL, *sheets;
+	char today[PB_DAY_LEN + 1];
 	int step;
 
 	if (teachers == NULL || tests == NULL)
 		goto fail;
-	/* per teacher and module: the last scored pre and post attempt */
+	/* per teacher and module: the last scored pre and post attempt, the
+	 * activities done of the module's (its files, tests and worksheets,
+	 * each marked done as the teacher goes), its worksheets past due and
+	 * not sent */
 	st = pb_db_stmt(db, "SELECT a.nuptk, coalesce(r.name, ''), a.module_id, t.kind, a.score, "
 			"a.passed, (SELECT count(*) FROM learning_progress p WHERE p.kegiatan_id = "
 			"a.kegiatan_id AND p.nuptk = a.nuptk AND p.module_id = a.module_id AND "
-			"p.state = 'done') FROM learning_attempt a "
+			"p.state = 'done'), "
+			"(SELECT count(*) FROM module_files f WHERE f.module_id = a.module_id) + "
+			"(SELECT count(*) FROM learning_test x WHERE x.module_id = a.module_id) + "
+			"(SELECT count(*) FROM learning_worksheet v WHERE v.module_id = a.module_id), "
+			"(SELECT count(*) FROM learning_worksheet w WHERE w.module_id = a.module_id AND "
+			"w.due != '' AND w.due < ?2 AND NOT EXISTS (SELECT 1 FROM learning_submission s "
+			"WHERE s.kegiatan_id = a.kegiatan_id AND s.nuptk = a.nuptk AND "
+			"s.module_id = w.module_id AND s.ws_id = w.ws_id)) FROM learning_attempt a "
 			"JOIN learning_test t ON t.module_id = a.module_id AND t.test_id = a.test_id "
 			"LEFT JOIN roster r ON r.kegiatan_id = a.kegiatan_id AND r.nuptk = a.nuptk "
 			"WHERE a.kegiatan_id = ?1 AND a.finished_ms > 0 "
 			"ORDER BY a.nuptk, a.module_id, a.finished_ms, a.id");
 	if (st == NULL)
 		goto fail;
+	pb_att_today(today);
 	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cur == NULL || strcmp(str(cur, "nuptk"), col(st, 0)) != 0 ||
 		    strcmp(str(cur, "module"), col(st, 2)) != 0) {
-			cur = json_pack("{s:s, s:s, s:s, s:n, s:n, s:i}", "nuptk", col(st, 0),
-					"name", col(st, 1), "module", col(st, 2), "pre", "post",
-					"done", sqlite3_column_int(st, 6));
+			cur = json_pack("{s:s, s:s, s:s, s:n, s:n, s:i, s:i, s:i}", "nuptk",
+					col(st, 0), "name", col(st, 1), "module", col(st, 2), "pre",
+					"post", "done", sqlite3_column_int(st, 6), "activities",
+					sqlite3_column_int(st, 7), "overdue", sqlite3_column_int(st, 8));
 			if (cur == NULL)
 				break;
 			json_array_append_new(teachers, cur);
@@ -143,3 +157,72 @@ fail:
 	return NULL;
 }
 
+
+/* One sheet of the book: XLSX column titles, CSV column names (keys). */
+static json_t *book_sheet(const char *name, json_t *head, json_t *keys, json_t *rows)
+{
+	return json_pack("{s:s, s:o, s:o, s:[], s:o, s:[]}", "name", name, "head", head,
+			 "keys", keys, "money", "rows", rows, "sum");
+}
+
+static json_t *score_cell(const json_t *t, const char *kind)
+{
+	const json_t *s = json_object_get(t, kind);
+
+	return json_is_object(s) ? json_integer(integer(s, "score")) : json_string("");
+}
+
+/* Append a fresh row (NULL: out of memory) to a list: 0/-1. */
+static int add(json_t *list, json_t *row)
+{
+	return row != NULL && json_array_append_new(list, row) == 0 ? 0 : -1;
+}
+
+json_t *pb_learning_book(const json_t *res)
+{
+	json_t *teachers = json_array(), *items = json_array(), *sheets = json_array();
+	const json_t *t, *it;
+	size_t i, j;
+
+	if (teachers == NULL || items == NULL || sheets == NULL)
+		goto fail;
+	json_array_foreach(json_object_get(res, "teachers"), i, t)
+		if (add(teachers, json_pack("[s, s, s, o, o, i, i, i]", str(t, "nuptk"),
+			str(t, "name"), str(t, "module"), score_cell(t, "pre"), score_cell(t, "post"),
+			integer(t, "done"), integer(t, "activities"), integer(t, "overdue"))) != 0)
+			goto fail;
+	json_array_foreach(json_object_get(res, "tests"), i, t)
+		json_array_foreach(json_object_get(t, "items"), j, it)
+			if (add(items, json_pack("[s, s, s, s, s, i, i]", str(t, "module"),
+				str(t, "test"), str(t, "kind"), str(it, "id"), str(it, "text"),
+				integer(it, "wrong"), integer(t, "attempts"))) != 0)
+				goto fail;
+	json_array_foreach(json_object_get(res, "worksheets"), i, t)
+		if (add(sheets, json_pack("[s, s, s, i, i, i, i, i]", str(t, "module"),
+			str(t, "worksheet"), str(t, "due"), integer(t, "waiting"),
+			integer(t, "revise"), integer(t, "accepted"), integer(t, "not_sent"),
+			integer(t, "overdue"))) != 0)
+			goto fail;
+	return json_pack("[o, o, o]",
+		book_sheet("Guru", json_pack("[s, s, s, s, s, s, s, s]", "NUPTK", "Nama", "Modul",
+			   "Tes awal", "Tes akhir", "Kegiatan selesai", "Jumlah kegiatan",
+			   "LK terlambat"),
+			   json_pack("[s, s, s, s, s, s, s, s]", "nuptk", "nama", "modul", "tes_awal",
+			   "tes_akhir", "kegiatan_selesai", "kegiatan_total", "lk_terlambat"),
+			   teachers),
+		book_sheet("Soal", json_pack("[s, s, s, s, s, s, s]", "Modul", "Tes", "Jenis", "Soal",
+			   "Teks", "Salah", "Dikerjakan"),
+			   json_pack("[s, s, s, s, s, s, s]", "modul", "tes", "jenis", "soal", "teks",
+			   "salah", "dikerjakan"), items),
+		book_sheet("Lembar kerja", json_pack("[s, s, s, s, s, s, s, s]", "Modul",
+			   "Lembar kerja", "Batas", "Menunggu", "Perlu revisi", "Diterima",
+			   "Belum kirim", "Terlambat"),
+			   json_pack("[s, s, s, s, s, s, s, s]", "modul", "lembar_kerja", "batas",
+			   "menunggu", "perlu_revisi", "diterima", "belum_kirim", "terlambat"),
+			   sheets));
+fail:
+	json_decref(teachers);
+	json_decref(items);
+	json_decref(sheets);
+	return NULL;
+}

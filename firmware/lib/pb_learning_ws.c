@@ -45,6 +45,30 @@ static json_t *submission_row(sqlite3_stmt *st)
 	return s;
 }
 
+/* The photos of a submission's version as "photos" of s (its
+ * "submission" and "version"): 0 or -1. */
+static int add_photos(sqlite3 *db, json_t *s)
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT n, sha256, mime, size FROM learning_photo "
+				      "WHERE submission = ?1 AND version = ?2 ORDER BY n");
+	json_t *list = json_array();
+	int step;
+
+	if (st == NULL || list == NULL || s == NULL) {
+		pb_learn_give_up(st, list);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, str(s, "submission"), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, integer(s, "version"));
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:I}",
+			"n", sqlite3_column_int(st, 0), "sha256", col(st, 1), "mime", col(st, 2),
+			"size", (json_int_t)sqlite3_column_int64(st, 3)));
+	pb_db_stmt_done(st);
+	json_object_set_new(s, "photos", list);
+	return step == SQLITE_DONE ? 0 : -1;
+}
+
 /* The record of a change to a submission, upstream. */
 static int submission_record(sqlite3 *db, const char *type, const char *session_uid,
 			     const char *uid)
@@ -68,6 +92,11 @@ static int submission_record(sqlite3 *db, const char *type, const char *session_
 		}
 	}
 	pb_db_stmt_done(st);
+	/* a worksheet names its photos: their files follow (pb-sync) */
+	if (p != NULL && strcmp(type, "learning.worksheet") == 0 && add_photos(db, p) != 0) {
+		json_decref(p);
+		return -1;
+	}
 	return pb_att_record(db, type, p, NULL, NULL);
 }
 
@@ -84,13 +113,45 @@ static json_t *submission_get(sqlite3 *db, const char *uid)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		s = submission_row(st);
 	pb_db_stmt_done(st);
+	if (s != NULL && add_photos(db, s) != 0) {
+		json_decref(s);
+		s = NULL;
+	}
 	return s;
 }
 
-enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *who,
-					const char *module_id, const char *ws_id,
-					const char *text, json_t **out)
+/* Store the sheet's photos and name them under this version. */
+static int photos_put(sqlite3 *db, const char *uid, const struct pb_learn_sheet *sheet)
 {
+	sqlite3_stmt *st;
+	char sha[PB_SHA256_HEX_LEN + 1];
+	int step;
+
+	for (size_t i = 0; i < sheet->n_photos; i++) {
+		if (sheet->store == NULL || sheet->store(sheet->store_ctx, i, sha) != 0)
+			return -1;
+		st = pb_db_stmt(db, "INSERT INTO learning_photo(submission, version, n, sha256, "
+				"mime, size) SELECT uid, version, ?2, ?3, ?4, ?5 FROM "
+				"learning_submission WHERE uid = ?1");
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)i + 1);
+		sqlite3_bind_text(st, 3, sha, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, sheet->photo_mime[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, sheet->photo_size[i]);
+		step = sqlite3_step(st);
+		pb_db_stmt_done(st);
+		if (step != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *who,
+					const struct pb_learn_sheet *sheet, json_t **out)
+{
+	const char *module_id = sheet->module_id, *ws_id = sheet->ws_id, *text = sheet->text;
 	sqlite3_stmt *st;
 	char uid[PB_ID_HEX_LEN + 1] = "", status[16] = "", activity[PB_LEARN_ACTIVITY_MAX];
 	char title[PB_LEARN_TITLE_MAX * 4 + 1] = "";
@@ -101,6 +162,8 @@ enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *wh
 	*out = NULL;
 	if (!text_ok(text, PB_LEARN_ANSWER_TEXT_MAX, 0))
 		return PB_LEARN_BAD_TEXT;
+	if (sheet->n_photos > PB_LEARN_PHOTOS_MAX)
+		return PB_LEARN_TOO_MANY_PHOTOS;
 	if (pb_db_begin(db) != 0)
 		return PB_LEARN_DB;
 	step = pb_learn_one_text(db, "SELECT title FROM learning_worksheet WHERE module_id = ?1 AND "
@@ -151,7 +214,7 @@ enum pb_learn_result pb_learning_submit(sqlite3 *db, const struct pb_learner *wh
 	sqlite3_bind_int64(st, 7, now);
 	step = sqlite3_step(st);
 	pb_db_stmt_done(st);
-	if (step != SQLITE_DONE)
+	if (step != SQLITE_DONE || photos_put(db, uid, sheet) != 0)
 		goto out;
 	snprintf(activity, sizeof(activity), "worksheet:%s", ws_id);
 	if (submission_record(db, "learning.worksheet", who->session_uid, uid) != 0 ||
@@ -211,34 +274,50 @@ out:
 	return r;
 }
 
-json_t *pb_learning_queue(sqlite3 *db, int64_t kegiatan_id, const char *module_id,
-			  const char *status)
+json_t *pb_learning_queue(sqlite3 *db, const struct pb_learn_queue_filter *f)
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS ", coalesce(r.name, ''), "
-				      "coalesce(w.title, '') FROM learning_submission s "
+				      "coalesce(w.title, ''), s.kegiatan_id, coalesce(w.due, '') "
+				      "FROM learning_submission s "
 				      "LEFT JOIN roster r ON r.kegiatan_id = s.kegiatan_id AND "
 				      "r.nuptk = s.nuptk LEFT JOIN learning_worksheet w ON "
 				      "w.module_id = s.module_id AND w.ws_id = s.ws_id "
-				      "WHERE s.kegiatan_id = ?1 AND (?2 IS NULL OR s.module_id = ?2) "
-				      "AND s.status = ?3 ORDER BY s.submitted_ms, s.id LIMIT ?4");
+				      "WHERE (?1 = 0 OR s.kegiatan_id = ?1) AND "
+				      "(?2 IS NULL OR s.module_id = ?2) AND s.status = ?3 AND "
+				      "(?5 = 0 OR EXISTS (SELECT 1 FROM mentor_assignment m WHERE "
+				      "m.staff_id = ?5 AND (m.kegiatan_id = s.kegiatan_id OR "
+				      "m.module_id = s.module_id))) "
+				      "ORDER BY s.submitted_ms, s.id LIMIT ?4");
+	char today[PB_DAY_LEN + 1];
 	json_t *list = json_array(), *s;
 	int step;
 
 	if (st == NULL || list == NULL)
 		return pb_learn_give_up(st, list);
-	sqlite3_bind_int64(st, 1, kegiatan_id);
-	if (module_id != NULL)
-		sqlite3_bind_text(st, 2, module_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, status != NULL ? status : "sent", -1, SQLITE_STATIC);
+	pb_att_today(today);
+	sqlite3_bind_int64(st, 1, f->kegiatan_id);
+	if (f->module_id != NULL)
+		sqlite3_bind_text(st, 2, f->module_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->status != NULL ? f->status : "sent", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, PB_LEARN_QUEUE_MAX);
+	sqlite3_bind_int64(st, 5, f->mentor_id > 0 ? f->mentor_id : 0);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *due = col(st, 15);
 		s = submission_row(st);
 		if (s == NULL)
 			continue;
 		json_object_set_new(s, "nuptk", json_string(col(st, 11)));
 		json_object_set_new(s, "name", json_string(col(st, 12)));
 		json_object_set_new(s, "title", json_string(col(st, 13)));
+		json_object_set_new(s, "session", json_integer(sqlite3_column_int64(st, 14)));
+		json_object_set_new(s, "due", json_string(due));
+		json_object_set_new(s, "overdue", json_boolean(due[0] != '\0' &&
+				    strcmp(due, today) < 0 && strcmp(col(st, 6), "accepted") != 0));
+		if (add_photos(db, s) != 0)
+			step = SQLITE_ERROR;
 		json_array_append_new(list, s);
+		if (step == SQLITE_ERROR)
+			break;
 	}
 	pb_db_stmt_done(st);
 	if (step != SQLITE_DONE) {
@@ -261,12 +340,45 @@ json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
 	sqlite3_bind_int64(st, 1, who->kegiatan_id);
 	sqlite3_bind_text(st, 2, who->nuptk, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, module_id, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(by, col(st, 2), submission_row(st));
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *s = submission_row(st);
+
+		if (add_photos(db, s) != 0) {
+			json_decref(s);
+			step = SQLITE_ERROR;
+			break;
+		}
+		json_object_set_new(by, col(st, 2), s);
+	}
 	pb_db_stmt_done(st);
 	if (step != SQLITE_DONE) {
 		json_decref(by);
 		return NULL;
 	}
 	return by;
+}
+
+int pb_learning_photo(sqlite3 *db, const char *uid, int n, int64_t *kegiatan_id,
+		      char owner[PB_NUPTK_LEN + 1], char sha[PB_SHA256_HEX_LEN + 1],
+		      char *mime, size_t mime_len)
+{
+	sqlite3_stmt *st = pb_db_stmt(db, "SELECT s.kegiatan_id, s.nuptk, p.sha256, p.mime "
+				      "FROM learning_submission s JOIN learning_photo p ON "
+				      "p.submission = s.uid AND p.version = s.version "
+				      "WHERE s.uid = ?1 AND p.n = ?2");
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, n);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*kegiatan_id = sqlite3_column_int64(st, 0);
+		snprintf(owner, PB_NUPTK_LEN + 1, "%s", col(st, 1));
+		snprintf(sha, PB_SHA256_HEX_LEN + 1, "%s", col(st, 2));
+		snprintf(mime, mime_len, "%s", col(st, 3));
+	}
+	pb_db_stmt_done(st);
+	return step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? 1 : -1;
 }

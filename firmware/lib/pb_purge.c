@@ -12,7 +12,7 @@
  * not personal and stay. */
 #define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
 		       "'$.photo', '$.phone', '$.school', '$.client', '$.evidence.sha256', " \
-		       "'$.text'"
+		       "'$.text', '$.photos'"
 
 #define HAS_PERSONAL(col) \
 	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
@@ -21,7 +21,7 @@
 	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
 	"json_type(" col ", '$.school') IS NOT NULL OR json_type(" col ", '$.client') IS NOT NULL " \
 	"OR json_type(" col ", '$.evidence.sha256') IS NOT NULL OR " \
-	"json_type(" col ", '$.text') IS NOT NULL)"
+	"json_type(" col ", '$.text') IS NOT NULL OR json_type(" col ", '$.photos') IS NOT NULL)"
 
 /* The session a record belongs to, by its type (the same table as the
  * hub's hub_session_keys): attendance records name it "session", the
@@ -114,6 +114,18 @@ const struct pb_purge_rule pb_purge_rules[] = {
 	  "  GROUP BY receipt_sha256;"
 	  "UPDATE claim SET receipt_sha256 = NULL WHERE kegiatan_id = " KEGIATAN
 	  "  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256") },
+	/* Worksheet photos leave as receipt photos do, once the hub holds
+	 * them: the reference goes and the file is queued in store_purge.
+	 * Before learning.people, whose submissions the photos name. */
+	{ "learning.photos", "learning_photo",
+	  "worksheet photos the hub holds: the reference, and the file in the content store",
+	  "SELECT count(*) FROM learning_photo WHERE submission IN (SELECT uid FROM "
+	  "learning_submission WHERE kegiatan_id = " KEGIATAN ") AND " CONFIRMED("sha256"),
+	  "INSERT OR IGNORE INTO store_purge(sha256, size, queued_ms) SELECT sha256, max(size), "
+	  "  ?2 FROM learning_photo WHERE submission IN (SELECT uid FROM learning_submission "
+	  "  WHERE kegiatan_id = " KEGIATAN ") AND " CONFIRMED("sha256") " GROUP BY sha256;"
+	  "DELETE FROM learning_photo WHERE submission IN (SELECT uid FROM learning_submission "
+	  "  WHERE kegiatan_id = " KEGIATAN ") AND " CONFIRMED("sha256") },
 	/* Test attempts, progress and worksheet reviews keep their scores
 	 * under the teacher's alias from attendance.people (every teacher who
 	 * took a test checked in); the answers and worksheet texts go. A teacher without an alias (a
@@ -268,23 +280,31 @@ static int64_t count_of(sqlite3 *db, const char *sql, const char *session, int64
 	return n;
 }
 
-/* The receipt photo files of a session that would leave the store (the
- * hub holds them, no record outside the session names them), and the
- * photos kept because the hub has not confirmed them yet. */
+/* The photos a session's records name (receipts, worksheets): hash and
+ * size, one row per naming record. */
+#define SESSION_PHOTOS \
+	"(SELECT receipt_sha256 AS sha, coalesce(receipt_size, 0) AS size FROM claim " \
+	"  WHERE kegiatan_id = " KEGIATAN " AND receipt_sha256 IS NOT NULL UNION ALL " \
+	"  SELECT p.sha256, p.size FROM learning_photo p JOIN learning_submission s ON " \
+	"  s.uid = p.submission WHERE s.kegiatan_id = " KEGIATAN ")"
+
+/* The photo files of a session that would leave the store (the hub holds
+ * them, no record outside the session names them), and the photos kept
+ * because the hub has not confirmed them yet. */
 static int photo_figures(sqlite3 *db, const char *session, int64_t *files, int64_t *bytes,
 			 int64_t *held)
 {
 	*files = count_of(db,
-		"SELECT count(*), coalesce(sum(size), 0) FROM (SELECT receipt_sha256 AS sha, "
-		"  max(coalesce(receipt_size, 0)) AS size FROM claim WHERE kegiatan_id = " KEGIATAN
-		"  AND receipt_sha256 IS NOT NULL AND " CONFIRMED("receipt_sha256")
-		"  GROUP BY receipt_sha256) WHERE sha NOT IN (SELECT receipt_sha256 FROM claim "
+		"SELECT count(*), coalesce(sum(size), 0) FROM (SELECT sha, max(size) AS size FROM "
+		SESSION_PHOTOS " WHERE " CONFIRMED("sha") " GROUP BY sha) "
+		"  WHERE sha NOT IN (SELECT receipt_sha256 FROM claim "
 		"  WHERE receipt_sha256 IS NOT NULL AND kegiatan_id != " KEGIATAN ") "
+		"  AND sha NOT IN (SELECT p.sha256 FROM learning_photo p JOIN learning_submission s "
+		"  ON s.uid = p.submission WHERE s.kegiatan_id != " KEGIATAN ") "
 		"  AND sha NOT IN (SELECT sha256 FROM module_files) "
 		"  AND sha NOT IN (SELECT sha256 FROM html5_entry)", session, bytes);
 	*held = count_of(db,
-		"SELECT count(DISTINCT receipt_sha256) FROM claim WHERE kegiatan_id = " KEGIATAN
-		"  AND receipt_sha256 IS NOT NULL AND NOT " CONFIRMED("receipt_sha256"),
+		"SELECT count(DISTINCT sha) FROM " SESSION_PHOTOS " WHERE NOT " CONFIRMED("sha"),
 		session, NULL);
 	return *files < 0 || *held < 0 ? -1 : 0;
 }
@@ -307,7 +327,8 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM claim WHERE receipt_sha256 = ?1) "
 			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1) "
-			       "+ (SELECT count(*) FROM html5_entry WHERE sha256 = ?1)", -1, &ref,
+			       "+ (SELECT count(*) FROM html5_entry WHERE sha256 = ?1) + (SELECT "
+			       "count(*) FROM learning_photo WHERE sha256 = ?1)", -1, &ref,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "DELETE FROM store_purge WHERE sha256 = ?1", -1, &del, NULL)
 	    != SQLITE_OK)
@@ -344,7 +365,7 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 		if (refs == 0) {
 			int r = pb_store_remove(store, sha);
 			if (r < 0) {
-				fprintf(out, "cannot remove receipt photo %s from the content store: %s "
+				fprintf(out, "cannot remove photo %s from the content store: %s "
 					"(kept for the next run)\n", sha, strerror(errno));
 				pb_db_rollback(db);
 				break;
@@ -386,12 +407,12 @@ static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int d
 		if (photo_figures(db, session, &files, &bytes, &held) != 0)
 			return -1;
 		if (held > 0)
-			fprintf(out, "%s session %s: %" PRId64 " receipt photo(s) kept: the hub has "
+			fprintf(out, "%s session %s: %" PRId64 " photo(s) kept: the hub has "
 				"not confirmed them yet\n", dry_run ? "would keep" : "kept", session,
 				held);
 		rep->held += held;
 		if (dry_run && files > 0) {
-			fprintf(out, "would purge session %s: receipt photo files — %" PRId64
+			fprintf(out, "would purge session %s: photo files — %" PRId64
 				" file(s), %" PRId64 " byte(s) leave the content store\n", session,
 				files, bytes);
 			rep->files += files;
@@ -477,7 +498,7 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 		if (files < 0)
 			goto out;
 		if (files > 0)
-			fprintf(out, "would remove %" PRId64 " receipt photo file(s), %" PRId64
+			fprintf(out, "would remove %" PRId64 " photo file(s), %" PRId64
 				" byte(s) left queued by an earlier purge\n", files, bytes);
 		rep->files += files;
 		rep->file_bytes += bytes;

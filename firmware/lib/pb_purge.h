@@ -35,9 +35,9 @@ extern const struct pb_purge_rule pb_purge_rules[];
 struct pb_purge_report {
 	int sessions;              /* sessions due */
 	int64_t rows;              /* rows changed (or that would be) */
-	int64_t files;             /* receipt photo files deleted (or that would be) */
+	int64_t files;             /* photo files (receipts, worksheets) deleted (or that would be) */
 	int64_t file_bytes;        /* their bytes */
-	int64_t held;              /* receipt photos kept: the hub has not confirmed them */
+	int64_t held;              /* photos kept: the hub has not confirmed them */
 };
 
 /* Purge (or with dry_run only report) every session due as of now_ms with

@@ -516,6 +516,40 @@ const struct pb_migration pb_migrations[] = {
 	  ");"
 	  "CREATE INDEX learning_submission_queue ON learning_submission(kegiatan_id, status, "
 	  "  submitted_ms);" },
+	/* 85 mentors: a staff role of its own (a mentor reviews worksheets and
+	 * reads learning results of what it is assigned to, nothing else).
+	 * SQLite cannot change a CHECK, so staff is made anew; accounts that
+	 * were facilitators of kind mentor become mentors, and logins in
+	 * progress are kept. A mentor is assigned to sessions or modules. */
+	{ 85,
+	  "CREATE TEMP TABLE staff_login_keep AS SELECT * FROM staff_login;"
+	  "CREATE TABLE staff_new ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  name TEXT NOT NULL UNIQUE,"
+	  "  display_name TEXT NOT NULL DEFAULT '',"
+	  "  role TEXT NOT NULL CHECK (role IN ('admin', 'fasilitator', 'mentor')),"
+	  "  kind TEXT NOT NULL DEFAULT '',"
+	  "  pw_hash TEXT NOT NULL,"
+	  "  disabled INTEGER NOT NULL DEFAULT 0,"
+	  "  created_at INTEGER NOT NULL,"
+	  "  nip TEXT NOT NULL DEFAULT ''"
+	  ");"
+	  "INSERT INTO staff_new(id, name, display_name, role, kind, pw_hash, disabled, "
+	  "  created_at, nip) SELECT id, name, display_name, CASE WHEN role = 'fasilitator' "
+	  "  AND kind = 'mentor' THEN 'mentor' ELSE role END, kind, pw_hash, disabled, "
+	  "  created_at, nip FROM staff;"
+	  "DROP TABLE staff;"
+	  "ALTER TABLE staff_new RENAME TO staff;"
+	  "INSERT INTO staff_login SELECT * FROM staff_login_keep;"
+	  "DROP TABLE staff_login_keep;"
+	  "CREATE TABLE mentor_assignment ("
+	  "  staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,"
+	  "  kegiatan_id INTEGER REFERENCES kegiatan(id) ON DELETE CASCADE,"
+	  "  module_id TEXT,"
+	  "  CHECK ((kegiatan_id IS NULL) <> (module_id IS NULL))"
+	  ");"
+	  "CREATE UNIQUE INDEX mentor_assignment_one ON mentor_assignment(staff_id, "
+	  "  coalesce(kegiatan_id, 0), coalesce(module_id, ''));" },
 	/* 70 a rejected claim no longer blocks filing the same item that day
 	 * again (a corrected receipt): whether a claim still blocks depends on
 	 * its latest event, which an index cannot see, so the one-claim rule
@@ -524,6 +558,20 @@ const struct pb_migration pb_migrations[] = {
 	{ 70,
 	  "DROP INDEX claim_one;"
 	  "CREATE INDEX claim_key ON claim(kegiatan_id, day, nuptk, item);" },
+	/* 80 worksheet photos: encoded anew like receipts and kept in the
+	 * content store by hash, per version of a submission (a version sent
+	 * upstream names its own; the latest is what reviewers see). */
+	{ 80,
+	  "CREATE TABLE learning_photo ("
+	  "  submission TEXT NOT NULL REFERENCES learning_submission(uid),"
+	  "  version INTEGER NOT NULL CHECK (version >= 1),"
+	  "  n INTEGER NOT NULL CHECK (n >= 1),"
+	  "  sha256 TEXT NOT NULL,"
+	  "  mime TEXT NOT NULL,"
+	  "  size INTEGER NOT NULL,"
+	  "  PRIMARY KEY (submission, version, n)"
+	  ");"
+	  "CREATE INDEX learning_photo_sha ON learning_photo(sha256);" },
 	/* 90 HTML5 lessons: a module file may be a lesson zip (kind
 	 * 'html5'), unpacked into the content store at import; its index
 	 * names each file inside by path (pb_html5). Keyed by the zip's hash:

@@ -13,7 +13,7 @@ const char *pb_staff_strerror(enum pb_staff_result r)
 	case PB_STAFF_EXISTS:       return "an account with this name exists";
 	case PB_STAFF_NOT_FOUND:    return "no such account";
 	case PB_STAFF_BAD_NAME:     return "name must be 1-32 of a-z, 0-9, '.', '_', '-'";
-	case PB_STAFF_BAD_ROLE:     return "role must be admin or fasilitator";
+	case PB_STAFF_BAD_ROLE:     return "role must be admin, fasilitator or mentor";
 	case PB_STAFF_BAD_KIND:     return "kind must be mentor, pengampu or instruktur";
 	case PB_STAFF_BAD_PASSWORD: return "password must be 8-128 characters";
 	case PB_STAFF_BAD_IDENTITY: return "full name or NIP not valid";
@@ -33,6 +33,12 @@ int pb_staff_name_valid(const char *name)
 		      name[i] == '.' || name[i] == '_' || name[i] == '-'))
 			return 0;
 	return 1;
+}
+
+int pb_staff_role_valid(const char *role)
+{
+	return strcmp(role, "admin") == 0 || strcmp(role, "fasilitator") == 0 ||
+	       strcmp(role, "mentor") == 0;
 }
 
 static int password_ok(const char *pw)
@@ -73,7 +79,7 @@ enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *rol
 
 	if (!pb_staff_name_valid(name))
 		return PB_STAFF_BAD_NAME;
-	if (strcmp(role, "admin") != 0 && strcmp(role, "fasilitator") != 0)
+	if (!pb_staff_role_valid(role))
 		return PB_STAFF_BAD_ROLE;
 	if (kind[0] != '\0' && strcmp(kind, "mentor") != 0 &&
 	    strcmp(kind, "pengampu") != 0 && strcmp(kind, "instruktur") != 0)

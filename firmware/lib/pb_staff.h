@@ -1,4 +1,4 @@
-/* pb_staff: staff accounts (admin, fasilitator) in the box database. */
+/* pb_staff: staff accounts (admin, fasilitator, mentor) in the box database. */
 #ifndef PB_STAFF_H
 #define PB_STAFF_H
 
@@ -21,13 +21,15 @@ enum pb_staff_result {
 
 const char *pb_staff_strerror(enum pb_staff_result r);
 
-/* role: admin | fasilitator; kind (fasilitator only, may be ""):
- * mentor | pengampu | instruktur */
+/* role: admin | fasilitator | mentor (reviews worksheets and reads the
+ * learning results of the sessions and modules assigned to it, see
+ * pb_mentor.h); kind (may be ""): mentor | pengampu | instruktur */
 enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *role,
 				  const char *kind, const char *password);
 enum pb_staff_result pb_staff_passwd(sqlite3 *db, const char *name, const char *password);
 enum pb_staff_result pb_staff_set_disabled(sqlite3 *db, const char *name, int disabled);
 
 int pb_staff_name_valid(const char *name);
+int pb_staff_role_valid(const char *role);
 
 #endif

@@ -34,8 +34,8 @@ void sync_purge(struct pb_sync *s)
 	}
 	sync_meta_set_int(s, PURGE_LAST_KEY, now);
 	if (rep.sessions > 0 || rep.held > 0)
-		pb_notice("purge: %d session(s), %" PRId64 " row(s), %" PRId64 " receipt "
-			  "photo file(s) (%" PRId64 " bytes) removed; %" PRId64 " photo(s) kept "
+		pb_notice("purge: %d session(s), %" PRId64 " row(s), %" PRId64 " photo "
+			  "file(s) (%" PRId64 " bytes) removed; %" PRId64 " photo(s) kept "
 			  "until the hub confirms them", rep.sessions, rep.rows, rep.files,
 			  rep.file_bytes, rep.held);
 }

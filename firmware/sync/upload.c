@@ -16,69 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct loaded {
-	size_t n;
-	struct pb_proto_record *r;
-	char **payloads;
-};
-
-static void loaded_free(struct loaded *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->payloads[i]);
-	free(l->payloads);
-	free(l->r);
-	memset(l, 0, sizeof(*l));
-}
-
 static void col(char *dst, size_t size, sqlite3_stmt *st, int c)
 {
 	const unsigned char *v = sqlite3_column_text(st, c);
 
 	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
-}
-
-/* The first unacknowledged records, in order. */
-static int load_pending(struct pb_sync *s, struct loaded *l)
-{
-	sqlite3_stmt *st = NULL;
-	size_t max = s->cfg.sync_batch_records;
-	int rc = -1, step;
-
-	memset(l, 0, sizeof(*l));
-	l->r = calloc(max, sizeof(*l->r));
-	l->payloads = calloc(max, sizeof(*l->payloads));
-	if (l->r == NULL || l->payloads == NULL)
-		goto out;
-	if (sqlite3_prepare_v2(s->db,
-		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
-		"prev_hash, hash FROM outbox WHERE seq >= (SELECT min(seq) FROM outbox "
-		"WHERE acked = 0) ORDER BY seq LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct pb_proto_record *r = &l->r[l->n];
-		const unsigned char *p = sqlite3_column_text(st, 3);
-
-		r->seq = sqlite3_column_int64(st, 0);
-		col(r->id, sizeof(r->id), st, 1);
-		col(r->type, sizeof(r->type), st, 2);
-		l->payloads[l->n] = strdup(p != NULL ? (const char *)p : "");
-		if (l->payloads[l->n] == NULL)
-			goto out;
-		r->payload = l->payloads[l->n];
-		r->wall_ms = sqlite3_column_int64(st, 4);
-		col(r->clock_source, sizeof(r->clock_source), st, 5);
-		col(r->boot_id, sizeof(r->boot_id), st, 6);
-		r->mono_ms = sqlite3_column_int64(st, 7);
-		col(r->prev_hash, sizeof(r->prev_hash), st, 8);
-		col(r->hash, sizeof(r->hash), st, 9);
-		l->n++;
-	}
-	rc = step == SQLITE_DONE ? 0 : -1;
-out:
-	sqlite3_finalize(st);
-	return rc;
 }
 
 static int answer_acked(json_t *ans, int64_t *acked)
@@ -143,7 +85,7 @@ enum sync_result sync_enrol(struct pb_sync *s)
 
 enum sync_result sync_upload(struct pb_sync *s)
 {
-	struct loaded l;
+	struct pb_outbox_loaded l;
 	unsigned char *body = NULL;
 	size_t len, used;
 	char sig[PB_PROTO_SIG_HEX_LEN + 1], words[PB_HUBC_ERR_LEN + 64];
@@ -155,7 +97,7 @@ enum sync_result sync_upload(struct pb_sync *s)
 
 	memset(&l, 0, sizeof(l));
 	while (!*s->stop) {
-		if (load_pending(s, &l) != 0) {
+		if (pb_outbox_load(s->db, -1, s->cfg.sync_batch_records, &l) != 0) {
 			sync_set_error(s, "cannot read the outbox");
 			goto out;
 		}
@@ -220,25 +162,27 @@ enum sync_result sync_upload(struct pb_sync *s)
 		}
 		json_decref(ans);
 		ans = NULL;
-		loaded_free(&l);
+		pb_outbox_loaded_free(&l);
 	}
 	res = SYNC_STOPPED;
 out:
 	free(body);
 	json_decref(ans);
-	loaded_free(&l);
+	pb_outbox_loaded_free(&l);
 	return res;
 }
 
 /* ------------------------------------------------------------------ */
-/* Receipt photos (docs/sync-protocol.md §4b) */
+/* Receipt and worksheet photos (docs/sync-protocol.md §4b) */
 
 struct photo {
 	char sha[PB_SHA256_HEX_LEN + 1];
 	char mime[32];
 };
 
-/* Photos named by claims that the hub has not confirmed, oldest first. */
+/* Photos named by claims (first) and by worksheets that the hub has not
+ * confirmed, oldest first. receipt_upload holds every confirmed photo,
+ * whichever record names it. */
 static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_t max,
 			  size_t *n)
 {
@@ -247,9 +191,11 @@ static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_
 
 	*n = 0;
 	if (sqlite3_prepare_v2(s->db,
-		"SELECT receipt_sha256, min(receipt_mime) FROM claim WHERE receipt_sha256 IS NOT NULL "
-		"AND receipt_sha256 NOT IN (SELECT sha256 FROM receipt_upload) "
-		"GROUP BY receipt_sha256 ORDER BY min(id) LIMIT ?1 OFFSET ?2", -1, &st, NULL)
+		"SELECT sha, min(mime) FROM (SELECT receipt_sha256 AS sha, receipt_mime AS mime, "
+		"0 AS kind, id AS ord FROM claim WHERE receipt_sha256 IS NOT NULL UNION ALL "
+		"SELECT sha256, mime, 1, rowid FROM learning_photo) "
+		"WHERE sha NOT IN (SELECT sha256 FROM receipt_upload) "
+		"GROUP BY sha ORDER BY min(kind), min(ord) LIMIT ?1 OFFSET ?2", -1, &st, NULL)
 	    != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
@@ -329,7 +275,7 @@ enum sync_result sync_photos(struct pb_sync *s)
 	/* sent photos leave the pending list, skipped ones stay at its head */
 	while (!*s->stop) {
 		if (photos_pending(s, skipped, p, PB_SYNC_PHOTO_BATCH, &n) != 0) {
-			sync_set_error(s, "cannot read the claims' receipt photos");
+			sync_set_error(s, "cannot read the photos to upload");
 			return SYNC_ERROR;
 		}
 		for (size_t i = 0; i < n && !*s->stop; i++) {
@@ -341,7 +287,7 @@ enum sync_result sync_photos(struct pb_sync *s)
 				pb_sha256_hex(body, len, got);
 			if (body == NULL || strcmp(got, p[i].sha) != 0) {
 				/* never confirmed, so never purged: a person can look */
-				pb_warn("receipt photo %s is missing or damaged in the content store",
+				pb_warn("photo %s is missing or damaged in the content store",
 					p[i].sha);
 				free(body);
 				skipped++;
@@ -366,20 +312,20 @@ enum sync_result sync_photos(struct pb_sync *s)
 				if (e == PB_PROTO_BAD_HASH || e == PB_PROTO_MALFORMED ||
 				    e == PB_PROTO_TOO_LARGE) {
 					/* this photo only: the others and the downloads go on */
-					pb_warn("receipt photo %s: %s", p[i].sha, s->hc.err);
+					pb_warn("photo %s: %s", p[i].sha, s->hc.err);
 					json_decref(ans);
 					ans = NULL;
 					skipped++;
 					continue;
 				}
-				snprintf(words, sizeof(words), "receipt photo refused: %s", s->hc.err);
+				snprintf(words, sizeof(words), "photo refused: %s", s->hc.err);
 				sync_set_error(s, words);
 				json_decref(ans);
 				if (e == PB_PROTO_UNKNOWN_BOX)
 					sync_meta_set_int(s, "sync.enrolled", 0);
 				if (e == PB_PROTO_REVOKED || e == PB_PROTO_UNKNOWN_BOX)
 					return SYNC_REFUSED;
-				return sync_busy(s, st, "receipt photo");
+				return sync_busy(s, st, "photo");
 			}
 			json_decref(ans);
 			ans = NULL;
@@ -393,6 +339,6 @@ enum sync_result sync_photos(struct pb_sync *s)
 			break;                 /* that was the last of them */
 	}
 	if (sent > 0)
-		pb_info("%zu receipt photo(s) now held by the hub", sent);
+		pb_info("%zu photo(s) now held by the hub", sent);
 	return *s->stop ? SYNC_STOPPED : SYNC_OK;
 }

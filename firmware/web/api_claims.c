@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RECEIPT_TYPE_MAX 32      /* bytes of a declared image type */
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
@@ -113,140 +112,6 @@ static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
 }
 
 /* ------------------------------------------------------------------ */
-/* Receipt photos */
-
-struct receipt {
-	struct pb_store *store;
-	unsigned char *data;
-	size_t len;
-	const char *mime;
-};
-
-/* Write the photo into the content store (once all checks passed). */
-static int store_receipt(void *ctx, char sha[PB_SHA256_HEX_LEN + 1])
-{
-	struct receipt *rc = ctx;
-	char tmp[PATH_MAX], err[256];
-	enum pb_store_result sr;
-	size_t off = 0;
-	int fd;
-
-	pb_sha256_hex(rc->data, rc->len, sha);
-	if (pb_store_has(rc->store, sha, (int64_t)rc->len))
-		return 0;
-	if (pb_store_tmp_path(rc->store, tmp, sizeof(tmp)) != 0)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		pb_err("receipt: cannot write %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (off < rc->len) {
-		ssize_t w = write(fd, rc->data + off, rc->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			pb_err("receipt: write failed: %s", strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	sr = pb_store_adopt(rc->store, tmp, sha, err, sizeof(err));
-	if (sr != PB_STORE_ADDED && sr != PB_STORE_PRESENT) {
-		pb_err("receipt: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Decode and check {"type": "image/jpeg", "data": base64}. 0, or -1
- * with an error queued. */
-static int take_receipt(struct pb_req *r, const json_t *j, struct receipt *rc,
-			enum MHD_Result *ret)
-{
-	const char *type = json_string_value(json_object_get(j, "type"));
-	const char *data = json_string_value(json_object_get(j, "data"));
-	const char *sniffed;
-	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0, clean_len;
-	unsigned char *clean;
-	enum pb_image_result ir;
-
-	if (type == NULL || data == NULL || strlen(type) > RECEIPT_TYPE_MAX) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_missing",
-			   "Lampirkan foto kuitansi (jenis dan isi)");
-		return -1;
-	}
-	if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0) {
-		*ret = ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_type",
-			   "Foto kuitansi harus JPEG atau PNG");
-		return -1;
-	}
-	dlen = strlen(data);
-	if (dlen / 4 * 3 > max + 3) {
-		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_large",
-			   "Foto kuitansi terlalu besar: ambil ulang dengan ukuran lebih kecil");
-		return -1;
-	}
-	rc->data = malloc(dlen / 4 * 3 + 3);
-	if (rc->data == NULL) {
-		*ret = DB_ERR(r);
-		return -1;
-	}
-	if (sodium_base642bin(rc->data, dlen / 4 * 3 + 3, data, dlen, NULL, &bin_len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "receipt_encoding",
-			   "Isi foto kuitansi bukan base64 yang sah");
-		return -1;
-	}
-	rc->len = bin_len;
-	if (rc->len > max) {
-		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_large",
-			   "Foto kuitansi terlalu besar: ambil ulang dengan ukuran lebih kecil");
-		return -1;
-	}
-	sniffed = rc->len >= PB_RECEIPT_MIN_BYTES ? pb_receipt_sniff(rc->data, rc->len) : NULL;
-	if (sniffed == NULL) {
-		*ret = ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_not_image",
-			   "Berkas kuitansi bukan foto JPEG atau PNG");
-		return -1;
-	}
-	if (strcmp(sniffed, type) != 0) {
-		*ret = ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_type_mismatch",
-			   "Jenis foto yang disebut tidak sama dengan isinya");
-		return -1;
-	}
-	/* Decoded and stored anew: only its pixels are kept (no EXIF, no
-	 * GPS position, nothing crafted for the facilitator's browser). */
-	ir = pb_image_reencode(rc->data, rc->len, r->web->cfg.receipt_max_pixels, max, &clean,
-			       &clean_len);
-	if (ir == PB_IMAGE_TOO_MANY_PIXELS) {
-		*ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "receipt_too_many_pixels",
-			   "Foto kuitansi terlalu besar (piksel): ambil ulang dengan ukuran lebih "
-			   "kecil");
-		return -1;
-	}
-	if (ir != PB_IMAGE_OK) {
-		pb_info("receipt from %s: %s", r->client, pb_image_strerror(ir));
-		*ret = ir == PB_IMAGE_NO_MEMORY ? DB_ERR(r) :
-			ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "receipt_not_image",
-			    "Berkas kuitansi bukan foto JPEG atau PNG yang utuh");
-		return -1;
-	}
-	free(rc->data);
-	rc->data = clean;
-	rc->len = clean_len;
-	rc->mime = "image/jpeg";
-	rc->store = &r->web->store;
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* POST /api/v1/claims */
 
 /* Amount of an at-cost item: a JSON integer. 0, or -1 with an error. */
@@ -273,7 +138,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 {
 	struct pb_claim_req c;
 	struct pb_login who;
-	struct receipt rc = { 0 };
+	struct pb_photo rc = { 0 };
 	enum MHD_Result ret;
 	enum pb_claim_result cr;
 	enum pb_price_result pr = PB_PRICE_OK;
@@ -364,9 +229,10 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		}
 		evidence = json_string_value(json_object_get(in, "evidence"));
 		if (evidence != NULL && strcmp(evidence, "receipt") == 0) {
-			if (take_receipt(r, json_object_get(in, "receipt"), &rc, &ret) != 0)
+			if (pb_photo_take(r, json_object_get(in, "receipt"), PB_PHOTO_RECEIPT, &rc,
+					  &ret) != 0)
 				goto done;
-			c.store = store_receipt;
+			c.store = pb_photo_store;
 			c.store_ctx = &rc;
 			c.receipt_mime = rc.mime;
 			c.receipt_size = (int64_t)rc.len;
@@ -407,7 +273,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		ret = claim_error(r, cr, pr);
 done:
 	free(sig);
-	free(rc.data);
+	pb_photo_free(&rc);
 	json_decref(in);
 	return ret;
 }
@@ -837,12 +703,10 @@ enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
 enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
 {
 	struct pb_login who;
-	struct MHD_Response *resp;
-	struct stat sb;
 	enum MHD_Result ret;
-	char sha[PB_SHA256_HEX_LEN + 1], mime[32], path[PATH_MAX];
+	char sha[PB_SHA256_HEX_LEN + 1], mime[32], path[64];
 	int64_t id, kid;
-	int fd, rc;
+	int rc;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
@@ -855,21 +719,7 @@ enum MHD_Result pb_handle_claim_receipt(struct pb_req *r)
 	snprintf(path, sizeof(path), "{\"claim\":%lld}", (long long)id);
 	if (pb_audit_add(pb_web_db(r->web), who.name, "claims.receipt_view", path, r->client) != 0)
 		return DB_ERR(r);
-	if (pb_store_path(&r->web->store, sha, path, sizeof(path)) != 0 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Berkas kuitansi hilang dari kotak");
-	if (fstat(fd, &sb) != 0) {
-		close(fd);
-		return DB_ERR(r);
-	}
-	resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
-	if (resp == NULL) {
-		close(fd);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, mime);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
-	return pb_queue(r, MHD_HTTP_OK, resp);
+	return pb_respond_photo(r, sha, mime, "Berkas kuitansi hilang dari kotak");
 }
 
 /* GET /api/v1/claims/{id}/signature.svg (staff): the signed statement

@@ -11,6 +11,7 @@
 #include "pb_hash.h"
 #include "pb_learning.h"
 #include "pb_manifest.h"
+#include "pb_mentor.h"
 #include "pb_roster.h"
 
 #include <stdio.h>
@@ -163,6 +164,9 @@ static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, j
 	case PB_LEARN_NO_SUBMISSION:
 		return ERR(r, MHD_HTTP_NOT_FOUND, "no_submission",
 			   "Kiriman lembar kerja tidak ditemukan");
+	case PB_LEARN_TOO_MANY_PHOTOS:
+		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_photos",
+			   "Terlalu banyak foto untuk satu lembar kerja");
 	case PB_LEARN_BAD_REVIEW:
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_review",
 			   "Pilih perlu revisi atau diterima, dan beri nilai 0-100 atau komentar");
@@ -179,7 +183,8 @@ static const char *id_of(const json_t *in, const char *name, size_t max)
 	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
 }
 
-/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin= */
+/* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin=: with
+ * photos_max and photo_max_bytes for the worksheets' photos */
 enum MHD_Result pb_handle_learning_module(struct pb_req *r)
 {
 	struct learner_req l;
@@ -190,6 +195,13 @@ enum MHD_Result pb_handle_learning_module(struct pb_req *r)
 	if (learner(r, pb_web_db(r->web), NULL, &l, &ret) != 0)
 		return ret;
 	lr = pb_learning_progress(pb_web_db(r->web), &l.who, r->params[0], &out);
+	if (lr == PB_LEARN_OK) {
+		/* what the page may send with a worksheet */
+		json_object_set_new(out, "photos_max",
+				    json_integer(r->web->cfg.worksheet_photos_max));
+		json_object_set_new(out, "photo_max_bytes",
+				    json_integer(r->web->cfg.receipt_max_bytes));
+	}
 	return learn_answer(r, lr, out);
 }
 
@@ -280,13 +292,32 @@ enum MHD_Result pb_handle_learning_finish(struct pb_req *r)
 	return learn_answer(r, lr, view);
 }
 
-/* The session of a staff results request. */
-static int staff_session(struct pb_req *r, struct pb_login *who, struct pb_kegiatan *k,
-			 enum MHD_Result *ret)
+static enum MHD_Result not_assigned(struct pb_req *r)
 {
-	if (!pb_require_staff(r, PB_NEED_STAFF, 0, who, ret))
+	return ERR(r, MHD_HTTP_FORBIDDEN, "not_assigned",
+		   "Mentor tidak ditugaskan ke kegiatan atau modul ini");
+}
+
+/* The session of a staff request on learning: facilitators and admins
+ * any, a mentor one it is assigned to (whole: results) or any (queue: the
+ * query narrows it to its assignments). */
+static int staff_session(struct pb_req *r, struct pb_login *who, struct pb_kegiatan *k,
+			 int whole, enum MHD_Result *ret)
+{
+	int has;
+
+	if (!pb_require_staff(r, PB_NEED_LOGIN, 0, who, ret))
 		return -1;
-	return pb_session_load(r, pb_web_db(r->web), r->params[0], k, ret);
+	if (pb_session_load(r, pb_web_db(r->web), r->params[0], k, ret) != 0)
+		return -1;
+	if (!whole || !PB_IS_MENTOR(who))
+		return 0;
+	has = pb_mentor_has_session(pb_web_db(r->web), who->staff_id, k->id);
+	if (has != 1) {
+		*ret = has < 0 ? DB_ERR(r) : not_assigned(r);
+		return -1;
+	}
+	return 0;
 }
 
 /* GET /api/v1/sessions/{id}/learning (staff) */
@@ -297,7 +328,7 @@ enum MHD_Result pb_handle_learning_results(struct pb_req *r)
 	enum MHD_Result ret;
 	json_t *res;
 
-	if (staff_session(r, &who, &k, &ret) != 0)
+	if (staff_session(r, &who, &k, 1, &ret) != 0)
 		return ret;
 	res = pb_learning_results(pb_web_db(r->web), k.id);
 	if (res == NULL)
@@ -306,100 +337,62 @@ enum MHD_Result pb_handle_learning_results(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, res, NULL);
 }
 
-static int csv_score(const json_t *t, const char *kind, char *buf, size_t len)
+/* One row of the book as CSV: numbers written out. */
+static int csv_row(FILE *f, const json_t *row)
 {
-	const json_t *s = json_object_get(t, kind);
+	const char *cells[PB_LEARN_BOOK_COLS_MAX + 1];
+	char num[PB_LEARN_BOOK_COLS_MAX][24];
+	const json_t *c;
+	size_t i;
 
-	if (!json_is_object(s))
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%lld", (long long)json_integer_value(json_object_get(s, "score")));
-	return 0;
+	if (json_array_size(row) > PB_LEARN_BOOK_COLS_MAX)
+		return -1;
+	json_array_foreach(row, i, c) {
+		if (json_is_integer(c)) {
+			snprintf(num[i], sizeof(num[i]), "%lld", (long long)json_integer_value(c));
+			cells[i] = num[i];
+		} else {
+			cells[i] = json_string_value(c) != NULL ? json_string_value(c) : "";
+		}
+	}
+	cells[json_array_size(row)] = NULL;
+	return pb_csv_write_row(f, cells);
 }
 
-/* GET /api/v1/sessions/{id}/learning.csv (staff): one row per teacher and
- * module (pre, post), then one per test item (how many missed it), then
- * one per worksheet (by status, not sent, overdue). */
+/* GET /api/v1/sessions/{id}/learning.csv (staff, mentor of the session):
+ * the sheets of the results book one after the other, each under its
+ * column names: per teacher and module (pre, post, activities done of
+ * how many, worksheets overdue), per test item (how many missed it), per
+ * worksheet (by status, not sent, overdue). */
 enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 {
-	static const char *const head[] = { "nuptk", "nama", "modul", "tes_awal", "tes_akhir",
-					    "kegiatan_selesai", NULL };
-	static const char *const ihead[] = { "modul", "tes", "jenis", "soal", "teks",
-					     "salah", "dikerjakan", NULL };
-	static const char *const whead[] = { "modul", "lembar_kerja", "batas", "menunggu",
-					     "perlu_revisi", "diterima", "belum_kirim",
-					     "terlambat", NULL };
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	char disp[96], pre[16], post[16], done[16], wrong[16], n[16], *csv = NULL;
+	char disp[96], *csv = NULL;
 	size_t len = 0, i, j;
-	json_t *res, *t, *it;
+	json_t *res, *book, *sh, *row;
 	FILE *f;
 	int bad = 0;
 
-	if (staff_session(r, &who, &k, &ret) != 0)
+	if (staff_session(r, &who, &k, 1, &ret) != 0)
 		return ret;
 	res = pb_learning_results(pb_web_db(r->web), k.id);
-	if (res == NULL)
+	book = res != NULL ? pb_learning_book(res) : NULL;
+	json_decref(res);
+	if (book == NULL)
 		return DB_ERR(r);
 	f = open_memstream(&csv, &len);
 	if (f == NULL) {
-		json_decref(res);
+		json_decref(book);
 		return DB_ERR(r);
 	}
-	bad |= pb_csv_write_row(f, head);
-	json_array_foreach(json_object_get(res, "teachers"), i, t) {
-		const char *row[7];
-		csv_score(t, "pre", pre, sizeof(pre));
-		csv_score(t, "post", post, sizeof(post));
-		snprintf(done, sizeof(done), "%lld",
-			 (long long)json_integer_value(json_object_get(t, "done")));
-		row[0] = json_string_value(json_object_get(t, "nuptk"));
-		row[1] = json_string_value(json_object_get(t, "name"));
-		row[2] = json_string_value(json_object_get(t, "module"));
-		row[3] = pre;
-		row[4] = post;
-		row[5] = done;
-		row[6] = NULL;
-		bad |= pb_csv_write_row(f, row);
+	json_array_foreach(book, i, sh) {
+		bad |= csv_row(f, json_object_get(sh, "keys"));
+		json_array_foreach(json_object_get(sh, "rows"), j, row)
+			bad |= csv_row(f, row);
 	}
-	bad |= pb_csv_write_row(f, ihead);
-	json_array_foreach(json_object_get(res, "tests"), i, t)
-		json_array_foreach(json_object_get(t, "items"), j, it) {
-			const char *row[8];
-			snprintf(wrong, sizeof(wrong), "%lld",
-				 (long long)json_integer_value(json_object_get(it, "wrong")));
-			snprintf(n, sizeof(n), "%lld",
-				 (long long)json_integer_value(json_object_get(t, "attempts")));
-			row[0] = json_string_value(json_object_get(t, "module"));
-			row[1] = json_string_value(json_object_get(t, "test"));
-			row[2] = json_string_value(json_object_get(t, "kind"));
-			row[3] = json_string_value(json_object_get(it, "id"));
-			row[4] = json_string_value(json_object_get(it, "text"));
-			row[5] = wrong;
-			row[6] = n;
-			row[7] = NULL;
-			bad |= pb_csv_write_row(f, row);
-		}
-	bad |= pb_csv_write_row(f, whead);
-	json_array_foreach(json_object_get(res, "worksheets"), i, t) {
-		static const char *const keys[] = { "waiting", "revise", "accepted", "not_sent",
-						    "overdue" };
-		char num[5][16];
-		const char *row[9];
-		row[0] = json_string_value(json_object_get(t, "module"));
-		row[1] = json_string_value(json_object_get(t, "worksheet"));
-		row[2] = json_string_value(json_object_get(t, "due"));
-		for (j = 0; j < 5; j++) {
-			snprintf(num[j], sizeof(num[j]), "%lld",
-				 (long long)json_integer_value(json_object_get(t, keys[j])));
-			row[3 + j] = num[j];
-		}
-		row[8] = NULL;
-		bad |= pb_csv_write_row(f, row);
-	}
-	json_decref(res);
+	json_decref(book);
 	if (fclose(f) != 0 || bad) {
 		free(csv);
 		return DB_ERR(r);
@@ -413,54 +406,171 @@ enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r)
 	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
+/* The photo i of a worksheet into the content store (pb_learn_sheet). */
+static int store_nth(void *ctx, size_t i, char sha[PB_SHA256_HEX_LEN + 1])
+{
+	return pb_photo_store(&((struct pb_photo *)ctx)[i], sha);
+}
+
 /* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,
- * worksheet, text}: send a worksheet, or send it again until accepted */
+ * worksheet, text, photos?: [{type, data: base64}]}: send a worksheet,
+ * or send it again (its photos replaced) until accepted */
 enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
 {
 	struct learner_req l;
+	struct pb_photo photos[PB_LEARN_PHOTOS_MAX];
+	struct pb_learn_sheet sheet;
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_NO_WORKSHEET;
-	const char *module, *ws;
+	const json_t *list;
 	json_t *in, *out = NULL;
+	char words[96];
+	size_t n = 0;
 
+	memset(photos, 0, sizeof(photos));
+	memset(&sheet, 0, sizeof(sheet));
 	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	module = id_of(in, "module", PB_MODULE_ID_MAX);
-	ws = id_of(in, "worksheet", PB_LEARN_ID_MAX);
-	if (module != NULL && ws != NULL)
-		lr = pb_learning_submit(pb_web_db(r->web), &l.who, module, ws,
-					json_string_value(json_object_get(in, "text")), &out);
+	list = json_object_get(in, "photos");
+	if (list != NULL && !json_is_array(list)) {
+		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_photos", "Foto harus berupa daftar");
+		goto done;
+	}
+	if (json_array_size(list) > r->web->cfg.worksheet_photos_max) {
+		snprintf(words, sizeof(words), "Paling banyak %u foto untuk satu lembar kerja",
+			 r->web->cfg.worksheet_photos_max);
+		ret = ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_photos", words);
+		goto done;
+	}
+	for (n = 0; n < json_array_size(list); n++) {
+		if (pb_photo_take(r, json_array_get(list, n), PB_PHOTO_WORKSHEET, &photos[n],
+				  &ret) != 0) {
+			n++;
+			goto done;
+		}
+		sheet.photo_mime[n] = photos[n].mime;
+		sheet.photo_size[n] = (int64_t)photos[n].len;
+	}
+	sheet.module_id = id_of(in, "module", PB_MODULE_ID_MAX);
+	sheet.ws_id = id_of(in, "worksheet", PB_LEARN_ID_MAX);
+	sheet.text = json_string_value(json_object_get(in, "text"));
+	sheet.n_photos = n;
+	sheet.store = store_nth;
+	sheet.store_ctx = photos;
+	if (sheet.module_id != NULL && sheet.ws_id != NULL)
+		lr = pb_learning_submit(pb_web_db(r->web), &l.who, &sheet, &out);
+	ret = learn_answer(r, lr, out);
+done:
+	for (size_t i = 0; i < n; i++)
+		pb_photo_free(&photos[i]);
 	json_decref(in);
-	return learn_answer(r, lr, out);
+	return ret;
 }
 
-/* GET /api/v1/sessions/{id}/worksheets?module=&status= (staff): the
- * review queue, oldest first */
-enum MHD_Result pb_handle_learning_queue(struct pb_req *r)
+/* GET /api/v1/learning/worksheets/{uid}/photos/{n}: staff, a mentor
+ * assigned to it (never under /f/, each view audited like a receipt's),
+ * or the teacher who sent it by their proof (X-Checkin-Id, with
+ * ?session=&nuptk=) */
+enum MHD_Result pb_handle_learning_photo(struct pb_req *r)
 {
+	struct learner_req l;
 	struct pb_login who;
-	struct pb_kegiatan k;
 	enum MHD_Result ret;
+	char sha[PB_SHA256_HEX_LEN + 1], mime[32], owner[PB_NUPTK_LEN + 1], audit[96];
+	int64_t kid, n;
+	int rc, teacher = pb_header(r, PB_PROOF_HEADER) != NULL || pb_query(r, "checkin") != NULL;
+	sqlite3 *db = pb_web_db(r->web);
+
+	if (teacher) {
+		if (learner(r, db, NULL, &l, &ret) != 0)
+			return ret;
+	} else if (!pb_require_staff(r, PB_NEED_LOGIN, 0, &who, &ret)) {
+		return ret;
+	}
+	if (!pb_hex_valid(r->params[0], PB_ID_HEX_LEN) || pb_parse_id(r->params[1], &n) != 0 ||
+	    n > PB_LEARN_PHOTOS_MAX)
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Foto lembar kerja tidak ditemukan");
+	rc = pb_learning_photo(db, r->params[0], (int)n, &kid, owner, sha, mime, sizeof(mime));
+	if (rc < 0)
+		return DB_ERR(r);
+	/* another teacher's photo is as absent as one that never was */
+	if (rc > 0 || (teacher && (kid != l.k.id || strcmp(owner, l.nuptk) != 0)))
+		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Foto lembar kerja tidak ditemukan");
+	if (!teacher && PB_IS_MENTOR(&who)) {
+		/* a mentor sees what it may review: its sessions and modules */
+		rc = pb_mentor_has_submission(db, who.staff_id, kid, r->params[0]);
+		if (rc != 1)
+			return rc < 0 ? DB_ERR(r) : not_assigned(r);
+	}
+	if (!teacher) {
+		snprintf(audit, sizeof(audit), "{\"submission\":\"%s\",\"photo\":%d}",
+			 r->params[0], (int)n);
+		if (pb_audit_add(db, who.name, "learning.photo_view", audit, r->client) != 0)
+			return DB_ERR(r);
+	}
+	return pb_respond_photo(r, sha, mime, "Berkas foto lembar kerja hilang dari kotak");
+}
+
+static enum MHD_Result queue_answer(struct pb_req *r, const struct pb_login *who,
+				    struct pb_learn_queue_filter *f)
+{
 	const char *status = pb_query(r, "status"), *module = pb_query(r, "module");
 	json_t *list;
 
-	if (staff_session(r, &who, &k, &ret) != 0)
-		return ret;
 	if (status != NULL && strcmp(status, "sent") != 0 && strcmp(status, "revise") != 0 &&
 	    strcmp(status, "accepted") != 0)
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_queue_status",
 			   "Status harus sent, revise atau accepted");
-	list = pb_learning_queue(pb_web_db(r->web), k.id, module != NULL && module[0] ? module :
-				 NULL, status);
+	f->module_id = module != NULL && module[0] ? module : NULL;
+	f->status = status;
+	f->mentor_id = PB_IS_MENTOR(who) ? who->staff_id : 0;
+	list = pb_learning_queue(pb_web_db(r->web), f);
 	if (list == NULL)
 		return DB_ERR(r);
-	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:I, s:o}", "session",
-				    (json_int_t)k.id, "submissions", list), NULL);
+	return pb_respond_json_with(r, MHD_HTTP_OK, f->kegiatan_id > 0 ?
+				    json_pack("{s:I, s:o}", "session", (json_int_t)f->kegiatan_id,
+					      "submissions", list) :
+				    json_pack("{s:o}", "submissions", list), NULL);
+}
+
+/* GET /api/v1/sessions/{id}/worksheets?module=&status= (staff, mentor:
+ * what it is assigned to): the review queue of a session, oldest first */
+enum MHD_Result pb_handle_learning_queue(struct pb_req *r)
+{
+	struct pb_learn_queue_filter f = { 0 };
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+
+	if (staff_session(r, &who, &k, 0, &ret) != 0)
+		return ret;
+	f.kegiatan_id = k.id;
+	return queue_answer(r, &who, &f);
+}
+
+/* GET /api/v1/worksheets?session=&module=&status= (staff, mentor: what it
+ * is assigned to): the review queue across sessions, oldest first */
+enum MHD_Result pb_handle_learning_queue_all(struct pb_req *r)
+{
+	struct pb_learn_queue_filter f = { 0 };
+	struct pb_login who;
+	struct pb_kegiatan k;
+	enum MHD_Result ret;
+	const char *sid = pb_query(r, "session");
+
+	if (!pb_require_staff(r, PB_NEED_LOGIN, 0, &who, &ret))
+		return ret;
+	if (sid != NULL && sid[0] != '\0') {
+		if (pb_session_load(r, pb_web_db(r->web), sid, &k, &ret) != 0)
+			return ret;
+		f.kegiatan_id = k.id;
+	}
+	return queue_answer(r, &who, &f);
 }
 
 /* POST /api/v1/sessions/{id}/worksheets/{uid}/review {status: "revise" |
- * "accepted", score?: 0-100, comment} (fasilitator: mentors and pengampu
- * are facilitator accounts of that kind) */
+ * "accepted", score?: 0-100, comment} (a facilitator, or a mentor assigned
+ * to the session or the worksheet's module) */
 enum MHD_Result pb_handle_learning_review(struct pb_req *r)
 {
 	struct pb_login who;
@@ -472,13 +582,18 @@ enum MHD_Result pb_handle_learning_review(struct pb_req *r)
 	json_t *in, *out = NULL;
 	sqlite3 *db = pb_web_db(r->web);
 
-	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+	if (!pb_require_staff(r, PB_NEED_LOGIN, 1, &who, &ret))
 		return ret;
-	if (strcmp(who.role, "fasilitator") != 0)
+	if (strcmp(who.role, "fasilitator") != 0 && !PB_IS_MENTOR(&who))
 		return ERR(r, MHD_HTTP_FORBIDDEN, "facilitator_only",
 			   "Hanya fasilitator, mentor atau pengampu yang menilai lembar kerja");
 	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
+	if (PB_IS_MENTOR(&who)) {
+		int has = pb_mentor_has_submission(db, who.staff_id, k.id, r->params[1]);
+		if (has != 1)
+			return has < 0 ? DB_ERR(r) : not_assigned(r);
+	}
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
 	score = json_object_get(in, "score");

@@ -1,7 +1,8 @@
 /* Spreadsheet exports of a session for the finance office (pb_xlsx):
  * GET /api/v1/sessions/{id}/claims.xlsx (the nominatif; the statements of
  * real cost on a second sheet), /attendance.xlsx (one sheet a day) and
- * /jp.xlsx. Staff only; audited like the CSVs, since personal data and
+ * /jp.xlsx, staff only; and /learning.xlsx (the learning results, also for
+ * a mentor of the session). Audited like the CSVs, since personal data and
  * money leave the box. libxlsxwriter writes into the store's tmp folder
  * (the only place pb-web writes files); the file is read back and
  * removed before the answer goes out. */
@@ -9,6 +10,8 @@
 #include "pb_attendance.h"
 #include "pb_audit.h"
 #include "pb_claims.h"
+#include "pb_learning.h"
+#include "pb_mentor.h"
 #include "pb_paper.h"
 #include "pb_rates.h"
 #include "pb_xlsx.h"
@@ -23,15 +26,17 @@
 #define DB_ERR(r) ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", \
 		      "Basis data tidak dapat dibaca atau ditulis")
 
-enum book { BOOK_CLAIMS, BOOK_ATTENDANCE, BOOK_JP };
+enum book { BOOK_CLAIMS, BOOK_ATTENDANCE, BOOK_JP, BOOK_LEARNING };
 
 static const struct {
 	const char *file;         /* download name: FILE-ID.xlsx */
 	const char *audit;        /* audit action */
+	int mentor;               /* a mentor assigned to the session may have it */
 } books[] = {
-	[BOOK_CLAIMS] = { "daftar-nominatif", "claims.export" },
-	[BOOK_ATTENDANCE] = { "daftar-hadir", "attendance.export" },
-	[BOOK_JP] = { "rekap-jp", "attendance.export" },
+	[BOOK_CLAIMS] = { "daftar-nominatif", "claims.export", 0 },
+	[BOOK_ATTENDANCE] = { "daftar-hadir", "attendance.export", 0 },
+	[BOOK_JP] = { "rekap-jp", "attendance.export", 0 },
+	[BOOK_LEARNING] = { "hasil-belajar", "learning.export", 1 },
 };
 
 /* Day i of the session as YYYY-MM-DD. */
@@ -264,6 +269,10 @@ static json_t *make_book(sqlite3 *db, const struct pb_kegiatan *k, enum book b,
 		    (a = pb_att_day(db, k, day, k->nsittings > 0 ? 1 : 0)) != NULL)
 			book = jp_book(a, payees);
 		break;
+	case BOOK_LEARNING:
+		if ((a = pb_learning_results(db, k->id)) != NULL)
+			book = pb_learning_book(a);
+		break;
 	}
 	json_decref(a);
 	json_decref(c);
@@ -282,10 +291,16 @@ static enum MHD_Result xlsx(struct pb_req *r, enum book b)
 	char *data = NULL;
 	size_t len = 0;
 
-	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+	if (!pb_require_staff(r, books[b].mentor ? PB_NEED_LOGIN : PB_NEED_STAFF, 0, &who, &ret))
 		return ret;
 	if (pb_session_load(r, db, r->params[0], &k, &ret) != 0)
 		return ret;
+	if (PB_IS_MENTOR(&who)) {
+		int has = pb_mentor_has_session(db, who.staff_id, k.id);
+		if (has != 1)
+			return has < 0 ? DB_ERR(r) : ERR(r, MHD_HTTP_FORBIDDEN, "not_assigned",
+				"Mentor tidak ditugaskan ke kegiatan atau modul ini");
+	}
 	payees = pb_payee_map(db, k.id);
 	book = payees != NULL ? make_book(db, &k, b, payees) : NULL;
 	json_decref(payees);
@@ -324,4 +339,11 @@ enum MHD_Result pb_handle_attendance_xlsx(struct pb_req *r)
 enum MHD_Result pb_handle_jp_xlsx(struct pb_req *r)
 {
 	return xlsx(r, BOOK_JP);
+}
+
+/* GET /api/v1/sessions/{id}/learning.xlsx (staff, mentor of the session):
+ * the figures of /learning and /learning.csv (pb_learning_book) */
+enum MHD_Result pb_handle_learning_xlsx(struct pb_req *r)
+{
+	return xlsx(r, BOOK_LEARNING);
 }

@@ -6,6 +6,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_mentor.h"
 #include "pb_outbox.h"
 #include "pb_timeset.h"
 
@@ -135,6 +136,12 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 	if (need == PB_NEED_ADMIN && strcmp(who->role, "admin") != 0) {
 		*ret = deny(r, MHD_HTTP_FORBIDDEN, "admin_only",
 					"Hanya admin yang boleh melakukan ini");
+		return 0;
+	}
+	if (need == PB_NEED_STAFF && PB_IS_MENTOR(who)) {
+		*ret = deny(r, MHD_HTTP_FORBIDDEN, "mentor_not_allowed",
+			    "Akun mentor hanya menilai lembar kerja dan melihat hasil belajar "
+			    "yang ditugaskan kepadanya");
 		return 0;
 	}
 	return 1;
@@ -289,8 +296,9 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	out = login_json(&who);
 	if (out != NULL) {
 		enum pb_timeset_result tr;
-		json_object_set_new(out, "clock", clock_observe(r, db, &who,
-				    json_object_get(in, "client_time_ms"), 0, &tr));
+		/* a mentor's browser never sets the box's clock: it only hears it */
+		json_object_set_new(out, "clock", clock_observe(r, db, &who, PB_IS_MENTOR(&who) ?
+				    NULL : json_object_get(in, "client_time_ms"), 0, &tr));
 	}
 	json_decref(in);
 	snprintf(cookie, sizeof(cookie), LOGIN_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
@@ -307,7 +315,7 @@ enum MHD_Result pb_handle_logout(struct pb_req *r)
 	enum MHD_Result ret;
 	sqlite3 *db;
 
-	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
+	if (!pb_require_staff(r, PB_NEED_LOGIN, 1, &who, &ret))
 		return ret;
 	db = pb_web_db(r->web);
 	if (pb_login_end(db, MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
@@ -326,9 +334,21 @@ enum MHD_Result pb_handle_me(struct pb_req *r)
 	struct pb_login who;
 	enum MHD_Result ret;
 
-	if (!pb_require_staff(r, PB_NEED_STAFF, 0, &who, &ret))
+	json_t *out, *mine;
+
+	if (!pb_require_staff(r, PB_NEED_LOGIN, 0, &who, &ret))
 		return ret;
-	return pb_respond_json_with(r, MHD_HTTP_OK, login_json(&who), NULL);
+	out = login_json(&who);
+	if (out != NULL && PB_IS_MENTOR(&who)) {
+		mine = pb_mentor_assignments(pb_web_db(r->web), who.staff_id);
+		if (mine == NULL) {
+			json_decref(out);
+			return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
+						"Basis data tidak dapat dibaca");
+		}
+		json_object_set_new(out, "assignments", mine);
+	}
+	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
 /* The refusal of a clock change, in words for the admin. */

@@ -24,8 +24,10 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
 	{ "GET", "/api/v1/admin/sync", pb_handle_admin_sync, 0 },
 	{ "POST", "/api/v1/admin/sync/now", pb_handle_admin_sync_now, ROUTE_BODY | ROUTE_ADMIN },
+	{ "GET", "/api/v1/admin/mentors", pb_handle_admin_mentors, 0 },
+	{ "POST", "/api/v1/admin/mentors/assign", pb_handle_admin_mentor_assign, ROUTE_BODY | ROUTE_ADMIN },
 	{ "POST", "/api/v1/login", pb_handle_login, ROUTE_BODY },
-	{ "POST", "/api/v1/logout", pb_handle_logout, ROUTE_BODY | ROUTE_STAFF },
+	{ "POST", "/api/v1/logout", pb_handle_logout, ROUTE_BODY | ROUTE_LOGIN },
 	{ "GET", "/api/v1/me", pb_handle_me, 0 },
 	{ "POST", "/api/v1/clock", pb_handle_clock, ROUTE_BODY | ROUTE_STAFF },
 	{ "GET", "/api/v1/sessions", pb_handle_sessions_list, 0 },
@@ -71,9 +73,12 @@ const struct pb_route pb_routes[] = {
 	{ "POST", "/api/v1/learning/attempts/*/finish", pb_handle_learning_finish, ROUTE_BODY },
 	{ "GET", "/api/v1/sessions/*/learning", pb_handle_learning_results, 0 },
 	{ "GET", "/api/v1/sessions/*/learning.csv", pb_handle_learning_results_csv, 0 },
-	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY_SIGNED },
+	{ "GET", "/api/v1/sessions/*/learning.xlsx", pb_handle_learning_xlsx, 0 },
+	{ "POST", "/api/v1/learning/worksheets", pb_handle_learning_submit, ROUTE_BODY_WORKSHEET },
+	{ "GET", "/api/v1/learning/worksheets/*/photos/*", pb_handle_learning_photo, 0 },
 	{ "GET", "/api/v1/sessions/*/worksheets", pb_handle_learning_queue, 0 },
-	{ "POST", "/api/v1/sessions/*/worksheets/*/review", pb_handle_learning_review, ROUTE_BODY | ROUTE_STAFF },
+	{ "GET", "/api/v1/worksheets", pb_handle_learning_queue_all, 0 },
+	{ "POST", "/api/v1/sessions/*/worksheets/*/review", pb_handle_learning_review, ROUTE_BODY | ROUTE_LOGIN },
 	{ "GET", "/", pb_handle_static, ROUTE_PREFIX | ROUTE_QUICK },
 	{ NULL, NULL, NULL, 0 },
 };
@@ -88,6 +93,8 @@ size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg)
 		return cfg->max_body_bytes;
 	if ((rt->flags & ROUTE_BODY_RECEIPT) == ROUTE_BODY_RECEIPT)
 		return receipt_b64 + PB_WEB_SIGNED_BODY_MAX;
+	if ((rt->flags & ROUTE_BODY_WORKSHEET) == ROUTE_BODY_WORKSHEET)
+		return receipt_b64 * cfg->worksheet_photos_max + PB_WEB_SIGNED_BODY_MAX;
 	if ((rt->flags & ROUTE_BODY_SIGNED) == ROUTE_BODY_SIGNED)
 		return PB_WEB_SIGNED_BODY_MAX;
 	return PB_WEB_JSON_BODY_MAX;

@@ -474,7 +474,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			struct pb_login who;
 			enum MHD_Result ret;
 			enum pb_staff_need need = (r->route->flags & ROUTE_ADMIN) == ROUTE_ADMIN ?
-				PB_NEED_ADMIN : PB_NEED_STAFF;
+				PB_NEED_ADMIN : (r->route->flags & ROUTE_LOGIN) == ROUTE_LOGIN ?
+				PB_NEED_LOGIN : PB_NEED_STAFF;
 			if (!pb_require_staff(r, need, 1, &who, &ret))
 				return ret;
 		}

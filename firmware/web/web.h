@@ -3,6 +3,7 @@
 #define PB_WEB_H
 
 #include <jansson.h>
+#include <string.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -107,10 +108,13 @@ enum pb_route_flags {
 	 * again, and anything finer (fasilitator only). */
 	ROUTE_STAFF = 1 << 7,
 	ROUTE_ADMIN = ROUTE_STAFF | 1 << 8,        /* ... and the admin role */
+	ROUTE_LOGIN = ROUTE_STAFF | 1 << 9,        /* ... a mentor too (PB_NEED_LOGIN) */
 	/* Bodies larger than a JSON form (pb_route_body_max) */
 	ROUTE_BODY_SIGNED = ROUTE_BODY | 1 << 3,   /* PB_WEB_SIGNED_BODY_MAX */
 	ROUTE_BODY_RECEIPT = ROUTE_BODY | 1 << 4,  /* a receipt in base64 plus that */
 	ROUTE_BODY_FILE = ROUTE_BODY | 1 << 5,     /* [web] max_body_bytes: CSV imports */
+	/* [learning] worksheet_photos_max receipts' worth in base64 plus that */
+	ROUTE_BODY_WORKSHEET = ROUTE_BODY | 1 << 10,
 };
 
 struct pb_route {
@@ -188,9 +192,15 @@ int pb_etag_matches(const char *if_none_match, const char *etag);
 							  and a staff browser steps the clock */
 #define PB_DEVICE_COOKIE_MAX_AGE (400 * 24 * 3600)
 enum pb_staff_need {
-	PB_NEED_STAFF = 0,       /* fasilitator or admin */
+	PB_NEED_STAFF = 0,       /* fasilitator or admin: a mentor gets 403 mentor_not_allowed */
 	PB_NEED_ADMIN,
+	PB_NEED_LOGIN,           /* any staff login, a mentor too: its own login,
+				  * worksheet reviews and learning results (the
+				  * handler narrows a mentor to its assignments,
+				  * pb_mentor.h) */
 };
+/* A mentor's login: the handler limits what it sees to its assignments. */
+#define PB_IS_MENTOR(who) (strcmp((who)->role, "mentor") == 0)
 /* 1 if the request comes from a logged-in staff member with the role (and,
  * if need_csrf, the login's X-CSRF-Token); else 0 with an error response
  * already queued in *ret. */
@@ -245,6 +255,28 @@ enum MHD_Result pb_respond_signature(struct pb_req *r, char *(*load)(sqlite3 *db
 json_t *pb_checkin_common(struct pb_req *r, sqlite3 *db, struct pb_kegiatan *k,
 			  char day[PB_DAY_LEN + 1], enum MHD_Result *ret);
 
+/* photo.c: photos from phones (claim receipts, worksheet photos). */
+enum pb_photo_kind { PB_PHOTO_RECEIPT, PB_PHOTO_WORKSHEET };
+struct pb_photo {
+	struct pb_store *store;
+	unsigned char *data;             /* the JPEG encoded anew (malloc'd) */
+	size_t len;
+	const char *mime;
+	char sha[PB_SHA256_HEX_LEN + 1];
+};
+/* Check {"type", "data": base64} against [claims] receipt_max_bytes and
+ * receipt_max_pixels and encode it anew (pb_image): 0, or -1 with a
+ * refusal in the words of that kind of photo queued in *ret. */
+int pb_photo_take(struct pb_req *r, const json_t *j, enum pb_photo_kind kind,
+		  struct pb_photo *p, enum MHD_Result *ret);
+/* Write a taken photo (ctx) into the content store: 0 (sha set) or -1. */
+int pb_photo_store(void *ctx, char sha[PB_SHA256_HEX_LEN + 1]);
+void pb_photo_free(struct pb_photo *p);
+/* 200 with the store's file of that hash, never cached; 404 (missing:
+ * the message) when the store has lost it. */
+enum MHD_Result pb_respond_photo(struct pb_req *r, const char *sha, const char *mime,
+				 const char *missing);
+
 /* api_claims.c */
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r);
 enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r);
@@ -278,7 +310,12 @@ enum MHD_Result pb_handle_learning_finish(struct pb_req *r);
 enum MHD_Result pb_handle_learning_results(struct pb_req *r);
 enum MHD_Result pb_handle_learning_results_csv(struct pb_req *r);
 enum MHD_Result pb_handle_learning_submit(struct pb_req *r);
+enum MHD_Result pb_handle_learning_photo(struct pb_req *r);
 enum MHD_Result pb_handle_learning_queue(struct pb_req *r);
+enum MHD_Result pb_handle_learning_queue_all(struct pb_req *r);
+enum MHD_Result pb_handle_learning_xlsx(struct pb_req *r);
+enum MHD_Result pb_handle_admin_mentors(struct pb_req *r);
+enum MHD_Result pb_handle_admin_mentor_assign(struct pb_req *r);
 enum MHD_Result pb_handle_learning_review(struct pb_req *r);
 
 /* health.c: the write probe behind /healthz (its own thread and

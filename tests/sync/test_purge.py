@@ -125,10 +125,10 @@ def test_photo_files_queued_by_an_interrupted_purge_go_next_time(boxes):
         c.execute("INSERT INTO html5_entry(zip_sha256, path, sha256, size, mime) "
                   "VALUES (?, 'img/x.jpg', ?, ?, 'image/jpeg')", ("e" * 64,) + shas[2])
     out = b.pbctl("purge", "--dry-run").stdout
-    assert f"would remove: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert f"would remove: 1 photo file(s), {shas[0][1]} byte(s)" in out, out
     assert "left queued by an earlier purge" in out
     out = b.pbctl("purge").stdout
-    assert f"removed: 1 receipt photo file(s), {shas[0][1]} byte(s)" in out, out
+    assert f"removed: 1 photo file(s), {shas[0][1]} byte(s)" in out, out
     assert not os.path.exists(os.path.join(store, shas[0][0][:2], shas[0][0]))
     for kept in shas[1:]:
         assert os.path.exists(os.path.join(store, kept[0][:2], kept[0]))

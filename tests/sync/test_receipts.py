@@ -112,14 +112,14 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     out = cb.box.pbctl("purge", "--dry-run", "--as-of", later()).stdout
     assert f"would purge session {uid}: claims.people — 6 row(s)" in out, out
     assert f"would purge session {uid}: claims.receipts — 2 row(s)" in out, out
-    assert (f"would purge session {uid}: receipt photo files — 2 file(s), "
+    assert (f"would purge session {uid}: photo files — 2 file(s), "
             f"{len(jpeg) + len(png)} byte(s)") in out, out
-    assert f"would remove: 2 receipt photo file(s), {len(jpeg) + len(png)} byte(s)" in out
+    assert f"would remove: 2 photo file(s), {len(jpeg) + len(png)} byte(s)" in out
     assert os.path.exists(store_file(cb, jpeg_sha))     # a dry run changes nothing
 
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
     assert "purged: 1 session(s)" in out, out
-    assert f"removed: 2 receipt photo file(s), {len(jpeg) + len(png)} byte(s)" in out, out
+    assert f"removed: 2 photo file(s), {len(jpeg) + len(png)} byte(s)" in out, out
     assert not os.path.exists(store_file(cb, jpeg_sha))
     assert not os.path.exists(store_file(cb, png_sha))
     with cb.db() as c:
@@ -141,7 +141,7 @@ def test_photos_reach_the_office_and_leave_the_box_after_retention(boxes, hub):
     assert nominatif(cb) == before
     assert cb.box.pbctl("outbox", "verify").stdout.strip() == "chain OK"
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
-    assert "0 session(s), 0 row(s)" in out and "removed: 0 receipt photo file(s)" in out
+    assert "0 session(s), 0 row(s)" in out and "removed: 0 photo file(s)" in out
     # the office still has the photo
     r = requests.get(hub.base + f"/v1/office/photos/{jpeg_sha}", headers=auth, timeout=30)
     assert r.status_code == 200 and r.content == jpeg
@@ -162,8 +162,8 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     assert box_counts(cb.box)[1] == 0
     assert hub.sql("SELECT count(*) FROM photos") == "0"
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
-    assert f"kept session {uid}: 1 receipt photo(s) kept: the hub has not confirmed" in out, out
-    assert "removed: 0 receipt photo file(s), 0 byte(s); 1 photo(s) kept" in out, out
+    assert f"kept session {uid}: 1 photo(s) kept: the hub has not confirmed" in out, out
+    assert "removed: 0 photo file(s), 0 byte(s); 1 photo(s) kept" in out, out
     assert os.path.exists(path)
     with cb.db() as c:
         assert c.execute("SELECT receipt_sha256 FROM claim").fetchone()[0] == sha
@@ -189,13 +189,13 @@ def test_photo_stays_until_the_hub_has_it_and_no_one_else_names_it(boxes, hub):
     assert cb.decide(c2["id"], "approve").status_code == 200
     out = cb.box.pbctl("purge", "--dry-run", "--as-of", later()).stdout
     assert f"would purge session {uid}: claims.receipts — 1 row(s)" in out, out
-    assert "would remove: 0 receipt photo file(s)" in out, out
+    assert "would remove: 0 photo file(s)" in out, out
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
-    assert "removed: 0 receipt photo file(s)" in out, out
+    assert "removed: 0 photo file(s)" in out, out
     assert os.path.exists(path)                           # session 2 still names it
     sync_once(cb.box)
     out = cb.box.pbctl("purge", "--as-of", later()).stdout
-    assert f"removed: 1 receipt photo file(s), {len(jpeg)} byte(s)" in out, out
+    assert f"removed: 1 photo file(s), {len(jpeg)} byte(s)" in out, out
     assert not os.path.exists(path)
 
 

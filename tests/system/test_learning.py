@@ -240,6 +240,8 @@ def test_progress_marks_and_results_for_staff(make_box, tmp_path):
     res = st.get("/api/v1/sessions/%d/learning" % lb.sid).json()
     me = [x for x in res["teachers"] if x["nuptk"] == t.nuptk][0]
     assert me["pre"]["score"] == 50 and me["post"]["score"] == 100 and me["done"] == 3
+    # completion: 3 done of the module's 2 files, 2 tests and a worksheet (not due yet)
+    assert (me["activities"], me["overdue"]) == (5, 0)
     other = [x for x in res["teachers"] if x["nuptk"] == lb.teacher(2).nuptk][0]
     assert other["post"] is None and other["pre"]["score"] == 0
     pre = [x for x in res["tests"] if x["test"] == "awal"][0]
@@ -250,8 +252,9 @@ def test_progress_marks_and_results_for_staff(make_box, tmp_path):
     c = st.get("/api/v1/sessions/%d/learning.csv" % lb.sid)
     assert c.status_code == 200 and c.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(c.text)))
-    assert rows[0] == ["nuptk", "nama", "modul", "tes_awal", "tes_akhir", "kegiatan_selesai"]
-    assert [t.nuptk, "Guru Nomor 0", MODULE, "50", "100", "3"] in rows
+    assert rows[0] == ["nuptk", "nama", "modul", "tes_awal", "tes_akhir", "kegiatan_selesai",
+                       "kegiatan_total", "lk_terlambat"]
+    assert [t.nuptk, "Guru Nomor 0", MODULE, "50", "100", "3", "5", "0"] in rows
     assert ["modul", "tes", "jenis", "soal", "teks", "salah", "dikerjakan"] in rows
     assert [MODULE, "awal", "pre", "s1", PRE_ITEMS[0]["text"], "2", "3"] in rows
     assert_no_key(lb)
@@ -326,9 +329,11 @@ def test_learning_pages_strings_exist_in_both_languages():
             used |= {"belajar.ws_" + s for s in ("none", "sent", "revise", "accepted")}
             # a teacher meets every code but the staff ones
             used |= {"error." + c for c in codes - {"bad_queue_status", "facilitator_only",
-                                                    "bad_review", "no_submission"}}
+                                                    "bad_review", "no_submission",
+                                                    "not_assigned"}}
         else:
-            used |= {"error." + c for c in ("bad_review", "facilitator_only", "no_submission")}
+            used |= {"error." + c for c in ("bad_review", "facilitator_only", "no_submission",
+                                            "not_assigned")}
         for lang in ("id", "en"):
             assert sorted(k for k in used if k not in strings[lang]) == [], (page, lang)
 

@@ -1,19 +1,22 @@
 """Route-access walk: every route pb-web has answers as docs/api.md says.
 
 The table "Access per route" in docs/api.md gives each route its access
-(publik, peserta, staf, fasilitator, admin, "+ CSRF"). This test checks that
+(publik, peserta, mentor, penilai, staf, fasilitator, admin, "+ CSRF"). This
+test checks that
 the table and the route table in firmware/web/routes.c name the same routes
 (an undocumented route, or a documented one pb-web does not have, fails),
 then calls every route on a real demo box (`pbctl demo`: its session of
-today, roster, rates and accounts) without a login, as the demo facilitator
-and as the demo admin, logging in through POST /api/v1/login, and checks:
+today, roster, rates and accounts) without a login, as the demo facilitator,
+as the demo admin and as a mentor assigned to that session, logging in
+through POST /api/v1/login, and checks:
 
 - publik: never refused for want of a login;
 - every other route: 401 login_required without a login, also for an id
   that does not exist (the gate comes before any lookup);
 - "+ CSRF": 403 csrf when logged in but without X-CSRF-Token;
-- admin: 403 admin_only for a facilitator; fasilitator: 403
-  facilitator_only for an admin;
+- admin: 403 admin_only for a facilitator and a mentor; fasilitator: 403
+  facilitator_only for an admin; staf, fasilitator and a staff member's
+  view of a peserta route: 403 mentor_not_allowed for a mentor;
 - peserta: a teacher with the uid of their own check-in gets through
   without a login;
 - and whoever the table admits gets past the gate (the request itself may
@@ -35,8 +38,10 @@ from pbtest import ROOT, Box
 
 API_MD = os.path.join(ROOT, "docs", "api.md")
 ROUTES_C = os.path.join(ROOT, "firmware", "web", "routes.c")
-LEVELS = ("publik", "peserta", "staf", "fasilitator", "admin")
-AUTH_ERRORS = ("login_required", "csrf", "admin_only", "facilitator_only")
+LEVELS = ("publik", "peserta", "mentor", "penilai", "staf", "fasilitator", "admin")
+AUTH_ERRORS = ("login_required", "csrf", "admin_only", "facilitator_only", "mentor_not_allowed",
+               "not_assigned")
+MENTOR_PW = "rahasia-mentor-1"
 MISSING_ID = "999999"
 OUTSIDE_DAY = "1999-01-01"      # never a session day: day routes stop at 409
 TIMEOUT = 30
@@ -128,9 +133,13 @@ def walk():
         box.start()
         fas = Login(box, *pw["fasilitator"])
         adm = Login(box, *pw["admin"])
-        assert (fas.role, adm.role) == ("fasilitator", "admin")
         sessions = requests.get(box.base + "/api/v1/sessions", timeout=TIMEOUT).json()
         sid = next(s["id"] for s in sessions["sessions"] if s["today"])
+        box.pbctl("user", "add", "mentor", "--role", "mentor", input=MENTOR_PW + "\n")
+        box.pbctl("user", "assign", "mentor", "--session", str(sid))
+        pw["mentor"] = ("mentor", MENTOR_PW)
+        men = Login(box, *pw["mentor"])
+        assert (fas.role, adm.role, men.role) == ("fasilitator", "admin", "mentor")
         rows = fas.s.get(f"{box.base}/api/v1/sessions/{sid}/attendance", timeout=TIMEOUT).json()["rows"]
         teachers = [r["nuptk"] for r in rows[:2]]
         # the code as the facilitator's screen gets it
@@ -168,10 +177,11 @@ def walk():
         r = requests.post(box.base + "/api/v1/learning/worksheets", timeout=TIMEOUT, json={
             "session": sid, "nuptk": teachers[0], "checkin": checkins[0]["uid"],
             "module": learn["id"], "worksheet": learn["worksheets"][0]["id"],
-            "text": "Kisi-kisi lima butir soal"})
+            "text": "Kisi-kisi lima butir soal", "photos": [receipt(JPEG)]})
         assert r.status_code == 200, r.text
         ids["worksheets"] = r.json()["submission"]
-        yield {"box": box, "pw": pw, "fas": fas, "adm": adm, "ids": ids, "sid": sid,
+        ids["photos"] = "1"
+        yield {"box": box, "pw": pw, "fas": fas, "adm": adm, "men": men, "ids": ids, "sid": sid,
                "teacher": teachers[0], "proof": checkins[0]["uid"],
                "other_proof": checkins[1]["uid"]}
     finally:
@@ -204,6 +214,8 @@ QUERIES = {
     ("GET", "/api/v1/learning/modules/{id}"): lambda w: {"session": w["sid"], "nuptk": w["teacher"]},
     ("GET", "/api/v1/learning/attempts/{id}"): lambda w: {"session": w["sid"],
                                                         "nuptk": w["teacher"]},
+    ("GET", "/api/v1/learning/worksheets/{id}/photos/{n}"): lambda w: {"session": w["sid"],
+                                                                     "nuptk": w["teacher"]},
 }
 
 
@@ -259,11 +271,12 @@ def test_route_access(walk, route):
     method, path = route
     level, csrf = doc_access()[route]
     w = walk
-    fas, adm = w["fas"], w["adm"]
+    fas, adm, men = w["fas"], w["adm"], w["men"]
     if (method, path) == ("POST", "/api/v1/logout"):
         # a login of its own, so the walk's logins live on
         fas = Login(w["box"], *w["pw"]["fasilitator"])
         adm = Login(w["box"], *w["pw"]["admin"])
+        men = Login(w["box"], *w["pw"]["mentor"])
     found = []
 
     def expect(ok, what, r):
@@ -288,7 +301,7 @@ def test_route_access(walk, route):
         expect(r.status_code == 403 and error_code(r) == "other_teacher",
                "another teacher's check-in uid: must be 403 other_teacher", r)
     if csrf:
-        for who in (fas, adm):
+        for who in (fas, adm, men):
             r = call(w, method, path, who=who, csrf=False)
             expect(r.status_code == 403 and error_code(r) == "csrf",
                    f"{who.role} without X-CSRF-Token: must be 403 csrf", r)
@@ -296,15 +309,21 @@ def test_route_access(walk, route):
         expect(r.status_code == 403 and error_code(r) == "csrf",
                "fasilitator with the admin's token: must be 403 csrf", r)
     if level == "admin":
-        r = call(w, method, path, who=fas)
-        expect(r.status_code == 403 and error_code(r) == "admin_only",
-               "fasilitator: must be 403 admin_only", r)
-    if level == "fasilitator":
+        for who in (fas, men):
+            r = call(w, method, path, who=who)
+            expect(r.status_code == 403 and error_code(r) == "admin_only",
+                   f"{who.role}: must be 403 admin_only", r)
+    if level in ("fasilitator", "penilai"):
         r = call(w, method, path, who=adm)
         expect(r.status_code == 403 and error_code(r) == "facilitator_only",
                "admin: must be 403 facilitator_only", r)
-    allowed = {"publik": (fas, adm), "peserta": (fas, adm), "staf": (fas, adm),
-               "fasilitator": (fas,), "admin": (adm,)}[level]
+    if level in ("peserta", "staf", "fasilitator"):
+        r = call(w, method, path, who=men)
+        expect(r.status_code == 403 and error_code(r) == "mentor_not_allowed",
+               "mentor: must be 403 mentor_not_allowed", r)
+    allowed = {"publik": (fas, adm, men), "peserta": (fas, adm), "mentor": (fas, adm, men),
+               "penilai": (fas, men), "staf": (fas, adm), "fasilitator": (fas,),
+               "admin": (adm,)}[level]
     for who in allowed:
         r = call(w, method, path, who=who)
         expect(admitted(r), f"{who.role}: must be let through", r)

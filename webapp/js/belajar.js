@@ -150,10 +150,11 @@
 			ul.appendChild(PB.el("li", {text: PB.t("belajar.no_worksheets")}));
 	}
 
-	/* A worksheet: its task, what was sent and the mentor's review, and
-	 * the answer box until it is accepted. */
+	/* A worksheet: its task, what was sent (text and photos) and the
+	 * mentor's review, and the answer box with photos until it is
+	 * accepted. */
 	function worksheetBlock(w) {
-		var sub = w.submission, id = "ws-" + w.id, li, review = null;
+		var sub = w.submission, id = "ws-" + w.id, li, review = null, max = progress.photos_max;
 		li = PB.el("li", {"class": "pb-card", id: "worksheet-" + w.id}, [
 			PB.el("h4", {text: w.title}),
 			w.due ? PB.el("p", {"class": "pb-meta", text: PB.t("belajar.due", {date: w.due})}) :
@@ -170,35 +171,139 @@
 				review.push(PB.t("belajar.ws_comment", {comment: sub.comment}));
 			li.appendChild(PB.el("p", {"class": "bl-review", text: review.join(" ")}));
 		}
+		if (sub && sub.photos && sub.photos.length)
+			li.appendChild(sentPhotos(sub));
 		if (sub && sub.status === "accepted")
 			return li;
 		li.appendChild(PB.el("div", {"class": "pb-field"}, [
 			PB.el("label", {"for": id, text: PB.t("belajar.ws_answer")}),
 			PB.el("textarea", {id: id, rows: "5", maxlength: "4000"})
 		]));
+		if (max > 0)
+			li.appendChild(PB.el("div", {"class": "pb-field"}, [
+				PB.el("label", {"for": "photo-" + w.id, text: PB.t("belajar.photo_add")}),
+				PB.el("input", {id: "photo-" + w.id, type: "file", accept: "image/*",
+					multiple: "multiple", "data-photo-of": w.id,
+					"aria-describedby": "photo-hint-" + w.id, onchange: photoChosen}),
+				PB.el("p", {id: "photo-hint-" + w.id, "class": "pb-hint", text:
+					PB.t("belajar.photo_hint", {max: max}) + (sub && sub.photos &&
+					sub.photos.length ? " " + PB.t("belajar.photos_replace") : "")}),
+				PB.el("ul", {id: "previews-" + w.id, "class": "bl-photos"})
+			]));
 		li.appendChild(PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary",
 			"data-worksheet": w.id, onclick: sendWorksheet},
 			PB.t(sub ? "belajar.ws_send_again" : "belajar.ws_send")));
+		/* said next to the button: on a phone the page's own status line
+		 * is far above */
+		li.appendChild(PB.el("p", {id: "ws-msg-" + w.id, "class": "bl-ws-msg", role: "status",
+			"aria-live": "polite"}));
 		if (sub)
 			li.getElementsByTagName("textarea")[0].value = sub.text;
+		if (max > 0)
+			drawPreviews(w.id, li);
 		return li;
 	}
 
+	/* The photos this teacher sent (the latest version), as thumbnails
+	 * that open the photo itself; the proof rides in the address as it
+	 * does for every GET of this page. */
+	function sentPhotos(sub) {
+		var ul = PB.el("ul", {"class": "bl-photos"}), i, url;
+		for (i = 0; i < sub.photos.length; i++) {
+			url = "/api/v1/learning/worksheets/" + encodeURIComponent(sub.submission) +
+				"/photos/" + sub.photos[i].n + PB.query({session: me.session,
+				nuptk: me.nuptk, checkin: me.checkin});
+			ul.appendChild(PB.el("li", null, PB.el("a", {href: url, target: "_blank",
+				rel: "noopener"}, PB.el("img", {src: url, "class": "bl-thumb",
+				alt: PB.t("belajar.photo_sent_alt", {n: sub.photos[i].n})}))));
+		}
+		return PB.el("div", null, [PB.el("p", {text: PB.t("belajar.photos_sent")}), ul]);
+	}
+
+	/* Progress or an error for one worksheet, in its card. */
+	function say(ws, text, bad) {
+		var p = PB.$("ws-msg-" + ws);
+		if (!p)
+			return bad ? error(text) : status(text);
+		p.textContent = text || "";
+		p.className = "bl-ws-msg" + (bad ? " bl-bad" : "");
+	}
+
+	/* Photos chosen but not sent yet, per worksheet: kept across redraws
+	 * of the page and after a refused sending, so nothing is lost. */
+	var chosen = {};
+
+	function drawPreviews(ws, root) {
+		var ul = root ? root.querySelector("#previews-" + ws) : PB.$("previews-" + ws), i,
+			list = chosen[ws] || [];
+		if (!ul)
+			return;
+		PB.clear(ul);
+		for (i = 0; i < list.length; i++)
+			ul.appendChild(PB.el("li", null, [
+				PB.el("img", {"class": "bl-thumb", src: "data:image/jpeg;base64," +
+					list[i].data, alt: PB.t("belajar.photo_alt", {n: i + 1})}),
+				PB.el("button", {type: "button", "class": "pb-btn", "data-photo-of": ws,
+					"data-index": String(i), onclick: removePhoto},
+					PB.t("belajar.photo_remove", {n: i + 1}))
+			]));
+	}
+
+	function photoChosen(ev) {
+		var input = ev.target, ws = input.getAttribute("data-photo-of"), files = [], i;
+		for (i = 0; input.files && i < input.files.length; i++)
+			files.push(input.files[i]);
+		input.value = "";
+		chosen[ws] = chosen[ws] || [];
+		(function next() {
+			var f = files.shift();
+			if (!f)
+				return say(ws, "");
+			if (chosen[ws].length >= progress.photos_max)
+				return say(ws, PB.t("belajar.photo_too_many", {max: progress.photos_max}), true);
+			say(ws, PB.t("belajar.photo_working"));
+			PB.downscale(f, progress.photo_max_bytes, function (err, p) {
+				if (err)
+					return say(ws, err === "unreadable" ? PB.t("belajar.photo_unreadable") :
+						   err === "not_image" ? PB.t("belajar.photo_not_image") :
+						   PB.t("belajar.photo_too_large"), true);
+				chosen[ws].push(p);
+				drawPreviews(ws);
+				next();
+			});
+		})();
+	}
+
+	function removePhoto(ev) {
+		var ws = ev.target.getAttribute("data-photo-of");
+		chosen[ws].splice(parseInt(ev.target.getAttribute("data-index"), 10), 1);
+		drawPreviews(ws);
+		PB.$("photo-" + ws).focus();
+	}
+
 	function sendWorksheet(ev) {
-		var ws = ev.target.getAttribute("data-worksheet"), text = PB.$("ws-" + ws).value;
+		var button = ev.target, ws = button.getAttribute("data-worksheet"),
+			text = PB.$("ws-" + ws).value, photos = [], list = chosen[ws] || [], i;
 		if (!text.replace(/\s+/g, "")) {
 			PB.$("ws-" + ws).focus();
-			return error(PB.t("belajar.ws_empty"));
+			return say(ws, PB.t("belajar.ws_empty"), true);
 		}
-		status(PB.t("belajar.saving"));
+		for (i = 0; i < list.length; i++)
+			photos.push({type: list[i].type, data: list[i].data});
+		button.disabled = true;
+		say(ws, photos.length ? PB.t("belajar.sending", {pct: 0}) : PB.t("belajar.saving"));
 		PB.api("POST", "/api/v1/learning/worksheets", who({module: moduleId, worksheet: ws,
-		       text: text}), function (err) {
-			status("");
+		       text: text, photos: photos}), function (err) {
+			button.disabled = false;
 			if (err)
-				return error(err.message);
+				return say(ws, err.message, true);
+			chosen[ws] = [];
 			error("");
 			status(PB.t("belajar.ws_sent_note"));
 			loadProgress(false);
+		}, function (share) {
+			if (photos.length)
+				say(ws, PB.t("belajar.sending", {pct: Math.round(share * 100)}));
 		});
 	}
 

@@ -29,19 +29,26 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
- *   PB.staffMenu(on)          the staff menu's staff-only entries shown
- *                             (logged in) or hidden; init sets it from
+ *   PB.staffMenu(on, role)    the staff menu's staff-only entries shown
+ *                             (logged in) or hidden; a mentor (role
+ *                             "mentor") gets only the results page's
+ *                             entry, the rest is refused to it; init sets it from
  *                             /api/v1/me on pages with that menu, the pages
  *                             call it again on login and logout. Under
  *                             600 px the staff menu is one "Menu" button
  *                             (#pb-menu-btn, aria-expanded) opening the list.
  *
  * Server calls
- *   PB.api(method, url, body, function (err, data, status) {...})
+ *   PB.api(method, url, body, function (err, data, status) {...}, progress)
  *       JSON over XMLHttpRequest; body (an object) is sent as JSON. On
  *       failure err = {status, code, message}: message is readable in the
  *       current language (locale key "error.<code>" if there is one, else
- *       the server's Indonesian message, else a generic one).
+ *       the server's Indonesian message, else a generic one). progress
+ *       (optional): called with the share of the body sent, 0..1.
+ *   PB.downscale(file, maxBytes, function (err, photo) {...})
+ *       a photo the user chose, drawn smaller until it is a JPEG of at
+ *       most maxBytes: photo = {type, data (base64), bytes, width, height};
+ *       err "unreadable", "not_image" or "too_large" (the page words it)
  *   PB.getText(url, function (err, text) {...})   a text file
  *   PB.query({a: 1, b: ""})   "?a=1" (empty values left out)
  *   PB.csrf                   set by staff pages after login: sent as
@@ -269,7 +276,7 @@ var PB = (function () {
 		return {status: status, code: code, message: message};
 	}
 
-	function request(method, url, body, accept, done) {
+	function request(method, url, body, accept, done, progress) {
 		var xhr = new XMLHttpRequest(), finished = false;
 
 		function finish(err, xhrOk) {
@@ -287,6 +294,11 @@ var PB = (function () {
 		if (PB.csrf && method !== "GET")   /* staff pages: the login's CSRF token */
 			xhr.setRequestHeader("X-CSRF-Token", PB.csrf);
 		try { xhr.timeout = XHR_TIMEOUT_MS; } catch (e) { /* not settable on old engines */ }
+		if (progress && xhr.upload)
+			xhr.upload.onprogress = function (ev) {
+				if (ev.lengthComputable && ev.total > 0)
+					progress(ev.loaded / ev.total);
+			};
 		xhr.ontimeout = function () { finish(failure(0, "timeout")); };
 		xhr.onerror = function () { finish(failure(0, "network")); };
 		xhr.onreadystatechange = function () {
@@ -299,7 +311,7 @@ var PB = (function () {
 		xhr.send(body === null || body === undefined ? null : JSON.stringify(body));
 	}
 
-	PB.api = function (method, url, body, callback) {
+	PB.api = function (method, url, body, callback, progress) {
 		request(method, url, body, "application/json", function (err, xhr) {
 			var data = null;
 			if (err)
@@ -318,7 +330,46 @@ var PB = (function () {
 				return callback(failure(xhr.status, data.error, data.message, data.lang),
 						data, xhr.status);
 			return callback(failure(xhr.status, "http_" + xhr.status), null, xhr.status);
-		});
+		}, progress);
+	};
+
+	/* Photos from phones: drawn on a canvas (which also turns them
+	 * upright and leaves their EXIF behind) at the largest of these sides
+	 * and qualities that fits the box's limit. */
+	var PHOTO_SIDES = [1280, 1024, 800, 640];   /* longest side tried, px */
+	var PHOTO_QUALITY = [0.7, 0.55, 0.4];        /* JPEG qualities tried */
+
+	PB.downscale = function (file, maxBytes, done) {
+		var reader = new FileReader();
+		reader.onerror = function () { done("unreadable"); };
+		reader.onload = function () {
+			var img = new Image();
+			img.onerror = function () { done("not_image"); };
+			img.onload = function () {
+				var canvas = document.createElement("canvas"), s, q, k, w, h, url, b64, bytes;
+				for (s = 0; s < PHOTO_SIDES.length; s++) {
+					k = Math.min(1, PHOTO_SIDES[s] / Math.max(img.width, img.height));
+					w = Math.max(1, Math.round(img.width * k));
+					h = Math.max(1, Math.round(img.height * k));
+					canvas.width = w;
+					canvas.height = h;
+					canvas.getContext("2d").drawImage(img, 0, 0, w, h);
+					for (q = 0; q < PHOTO_QUALITY.length; q++) {
+						url = canvas.toDataURL("image/jpeg", PHOTO_QUALITY[q]);
+						if (url.indexOf("data:image/jpeg;base64,") !== 0)
+							return done("not_image");
+						b64 = url.substring(url.indexOf(",") + 1);
+						bytes = Math.floor(b64.length * 3 / 4);
+						if (bytes <= maxBytes)
+							return done(null, {type: "image/jpeg", data: b64, bytes: bytes,
+									   width: w, height: h});
+					}
+				}
+				done("too_large");
+			};
+			img.src = reader.result;
+		};
+		reader.readAsDataURL(file);
 	};
 
 	PB.getText = function (url, callback) {
@@ -426,13 +477,18 @@ var PB = (function () {
 				btn.focus();
 			}
 		}, false);
-		PB.api("GET", "/api/v1/me", null, function (err) { PB.staffMenu(!err); });
+		PB.api("GET", "/api/v1/me", null, function (err, d) {
+			PB.staffMenu(!err, d && d.role);
+		});
 	}
 
-	PB.staffMenu = function (on) {
-		var items = document.querySelectorAll(".pb-staff-only"), i;
-		for (i = 0; i < items.length; i++)
-			PB.show(items[i], !!on);
+	PB.staffMenu = function (on, role) {
+		var items = document.querySelectorAll(".pb-staff-only"), i, a;
+		for (i = 0; i < items.length; i++) {
+			a = items[i].querySelector("a");
+			PB.show(items[i], !!on && (role !== "mentor" ||
+				(!!a && a.getAttribute("href") === "/hasil-belajar.html")));
+		}
 	};
 
 	function drawFooter() {

@@ -1,9 +1,11 @@
 /* The results of a session for facilitators and mentors
  * (hasil-belajar.html), with the staff login (staff-common.js): pre- and
- * post-test per teacher, the items most teachers missed, completion,
- * printable and as CSV; and the worksheets waiting for review, oldest
- * first, each answered with "perlu revisi" or "diterima", a rubric score
- * and a comment. ES5. */
+ * post-test per teacher, the items most teachers missed, completion and
+ * overdue worksheets, printable and as CSV or XLSX; and the worksheets
+ * waiting for review, oldest first (overdue ones marked), each answered
+ * with "perlu revisi" or "diterima", a rubric score and a comment. A
+ * mentor picks among its sessions and sees only what it is assigned to
+ * (the box decides). ES5. */
 (function () {
 	"use strict";
 
@@ -26,8 +28,30 @@
 		PB.staff.pickSession(PB.$("pick"), PB.t("hb.pick_none"), function (err) {
 			if (err)
 				return error(err.message);
+			if (me.assignments) {
+				onlyAssigned(PB.$("pick"), me.assignments);
+				PB.staff.remember(PB.$("pick").value);
+			}
 			pick();
 		});
+	}
+
+	/* A mentor assigned to sessions only: the picker offers those (one is
+	 * picked at once). Assigned to modules, it offers every session: the
+	 * queue holds the module's worksheets of each. */
+	function onlyAssigned(sel, mine) {
+		var i, keep = [], opt;
+		if (mine.modules.length)
+			return;
+		for (i = 0; i < mine.sessions.length; i++)
+			keep.push(String(mine.sessions[i]));
+		for (i = sel.options.length - 1; i > 0; i--) {
+			opt = sel.options[i];
+			if (keep.indexOf(opt.value) < 0)
+				sel.removeChild(opt);
+		}
+		if (!sel.value && sel.options.length === 2)
+			sel.value = sel.options[1].value;
 	}
 
 	function pick() {
@@ -36,8 +60,47 @@
 		if (!sessionId)
 			return;
 		PB.$("csv").href = "/api/v1/sessions/" + sessionId + "/learning.csv";
+		PB.$("xlsx").href = "/api/v1/sessions/" + sessionId + "/learning.xlsx";
 		load();
 		loadQueue();
+		if (me.role === "admin")
+			loadMentors();
+	}
+
+	/* An admin assigns mentors to the session picked: a box per mentor. */
+	function loadMentors() {
+		PB.api("GET", "/api/v1/admin/mentors", null, function (err, d) {
+			var ul = PB.clear(PB.$("mentor-list")), i, m, id;
+			if (err)
+				return error(err.message);
+			PB.show(PB.$("mentor-view"), true);
+			for (i = 0; i < d.mentors.length; i++) {
+				m = d.mentors[i];
+				id = "mentor-" + i;
+				ul.appendChild(PB.el("li", null, [
+					PB.el("input", {id: id, type: "checkbox", "data-user": m.user,
+						checked: m.sessions.indexOf(Number(sessionId)) >= 0,
+						onchange: assign}),
+					PB.el("label", {"for": id, text: m.user + (m.kind ? " (" + m.kind + ")" : "") +
+						(m.disabled ? " — " + PB.t("hb.mentor_disabled") : "")})
+				]));
+			}
+			if (!d.mentors.length)
+				ul.appendChild(PB.el("li", {text: PB.t("hb.mentors_none")}));
+		});
+	}
+
+	function assign(ev) {
+		var box = ev.target;
+		PB.api("POST", "/api/v1/admin/mentors/assign", {user: box.getAttribute("data-user"),
+			session: Number(sessionId), remove: !box.checked}, function (err) {
+			if (err) {
+				box.checked = !box.checked;
+				return error(err.message);
+			}
+			error("");
+			status(PB.t("hb.mentor_saved"));
+		});
 	}
 
 	function score(s) { return s ? String(s.score) : "–"; }
@@ -52,10 +115,11 @@
 		return PB.el("td", {"class": "hb-fig", "data-label": PB.t(label), text: text});
 	}
 	function none(text) {
-		return PB.el("tr", null, PB.el("td", {"class": "pb-card-head", colspan: "6", text: text}));
+		return PB.el("tr", null, PB.el("td", {"class": "pb-card-head", colspan: "7", text: text}));
 	}
 
-	function load() {
+	/* The results; then (may be absent) once they are drawn. */
+	function load(then) {
 		status(PB.t("hb.loading"));
 		PB.api("GET", "/api/v1/sessions/" + sessionId + "/learning", null, function (err, d) {
 			var rows = PB.clear(PB.$("teacher-rows")), i, t, pre = 0, post = 0, gain;
@@ -75,7 +139,8 @@
 					figure("hb.col_pre", score(t.pre)),
 					figure("hb.col_post", score(t.post)),
 					figure("hb.col_gain", gain === null ? "–" : (gain > 0 ? "+" : "") + gain),
-					figure("hb.col_done", String(t.done))
+					figure("hb.col_done", PB.t("hb.done_of", {done: t.done, n: t.activities})),
+					figure("hb.col_ws_overdue", String(t.overdue))
 				]));
 			}
 			if (!d.teachers.length)
@@ -83,6 +148,8 @@
 			PB.$("completion").textContent = PB.t("hb.completion", {pre: pre, post: post});
 			drawTests(d.tests);
 			drawWorksheets(d.worksheets);
+			if (then)
+				then();
 		});
 	}
 
@@ -122,8 +189,8 @@
 	}
 
 	function loadQueue() {
-		var q = {module: PB.$("queue-module").value.replace(/\s+/g, "")};
-		PB.api("GET", "/api/v1/sessions/" + sessionId + "/worksheets" + PB.query(q), null,
+		var q = {session: sessionId, module: PB.$("queue-module").value.replace(/\s+/g, "")};
+		PB.api("GET", "/api/v1/worksheets" + PB.query(q), null,
 		       function (err, d) {
 			var ol = PB.clear(PB.$("queue")), i;
 			if (err)
@@ -135,13 +202,33 @@
 		});
 	}
 
+	/* The photos sent with it (each opened view is in the audit log), as
+	 * thumbnails that open the photo itself. */
+	function photos(s) {
+		var ul, i, url;
+		if (!s.photos || !s.photos.length)
+			return null;
+		ul = PB.el("ul", {"class": "hb-photos"});
+		for (i = 0; i < s.photos.length; i++) {
+			url = "/api/v1/learning/worksheets/" + encodeURIComponent(s.submission) + "/photos/" +
+				s.photos[i].n;
+			ul.appendChild(PB.el("li", null, PB.el("a", {href: url, target: "_blank",
+				rel: "noopener"}, PB.el("img", {src: url, "class": "hb-thumb",
+				alt: PB.t("hb.photo_alt", {n: s.photos[i].n, name: s.name || s.nuptk})}))));
+		}
+		return ul;
+	}
+
 	function submissionBlock(s) {
 		var id = s.submission, li;
 		li = PB.el("li", {id: "sub-" + id}, [
 			PB.el("p", null, PB.el("strong", {text: (s.name || s.nuptk) + " · " + s.title})),
 			PB.el("p", {"class": "pb-meta", text: PB.t("hb.sent_at", {version: s.version,
 				when: PB.dateTime(s.submitted_ms)})}),
+			s.overdue ? PB.el("p", {"class": "hb-overdue", text: PB.t("hb.overdue",
+				{due: s.due})}) : null,
 			PB.el("p", {"class": "hb-text", text: s.text}),
+			photos(s),
 			PB.el("div", {"class": "pb-field"}, [
 				PB.el("label", {"for": "score-" + id, text: PB.t("hb.score_label")}),
 				PB.el("input", {id: "score-" + id, type: "number", min: "0", max: "100",
@@ -176,8 +263,8 @@
 			if (err)
 				return error(err.message);
 			error("");
-			status(PB.t("hb.reviewed"));
 			loadQueue();
+			load(function () { status(PB.t("hb.reviewed")); });
 		});
 	}
 

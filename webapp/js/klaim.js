@@ -6,8 +6,6 @@
 (function () {
 	"use strict";
 
-	var PHOTO_SIDES = [1280, 1024, 800, 640];   /* longest side tried, px */
-	var PHOTO_QUALITY = [0.7, 0.55, 0.4];        /* JPEG qualities tried */
 	var AMOUNT_RE = /^[0-9]{1,12}$/;
 
 	var pad, me = null, options = null, mine = [], photo = null;
@@ -262,40 +260,6 @@
 		PB.show(PB.$("receipt-box"), !dpr);
 	}
 
-	/* Downscale a photo to a JPEG under the box's limit. */
-	function downscale(file, maxBytes, done) {
-		var reader = new FileReader();
-		reader.onerror = function () { done(PB.t("klaim.photo_unreadable")); };
-		reader.onload = function () {
-			var img = new Image();
-			img.onerror = function () { done(PB.t("klaim.photo_not_image")); };
-			img.onload = function () {
-				var canvas = document.createElement("canvas"), s, q, k, w, h, url, b64, bytes;
-				for (s = 0; s < PHOTO_SIDES.length; s++) {
-					k = Math.min(1, PHOTO_SIDES[s] / Math.max(img.width, img.height));
-					w = Math.max(1, Math.round(img.width * k));
-					h = Math.max(1, Math.round(img.height * k));
-					canvas.width = w;
-					canvas.height = h;
-					canvas.getContext("2d").drawImage(img, 0, 0, w, h);
-					for (q = 0; q < PHOTO_QUALITY.length; q++) {
-						url = canvas.toDataURL("image/jpeg", PHOTO_QUALITY[q]);
-						if (url.indexOf("data:image/jpeg;base64,") !== 0)
-							return done(PB.t("klaim.photo_not_image"));
-						b64 = url.substring(url.indexOf(",") + 1);
-						bytes = Math.floor(b64.length * 3 / 4);
-						if (bytes <= maxBytes)
-							return done(null, {type: "image/jpeg", data: b64, bytes: bytes,
-									   width: w, height: h});
-					}
-				}
-				done(PB.t("klaim.photo_too_large"));
-			};
-			img.src = reader.result;
-		};
-		reader.readAsDataURL(file);
-	}
-
 	function photoChanged() {
 		var f = PB.$("photo").files && PB.$("photo").files[0];
 		photo = null;
@@ -303,10 +267,12 @@
 		if (!f)
 			return;
 		PB.$("photo-info").textContent = PB.t("klaim.photo_working");
-		downscale(f, options ? options.receipt_max_bytes : 524288, function (err, p) {
+		PB.downscale(f, options ? options.receipt_max_bytes : 524288, function (err, p) {
 			if (err) {
 				PB.$("photo-info").textContent = "";
-				return error(err);
+				return error(err === "unreadable" ? PB.t("klaim.photo_unreadable") :
+					     err === "not_image" ? PB.t("klaim.photo_not_image") :
+					     PB.t("klaim.photo_too_large"));
 			}
 			photo = p;
 			PB.$("photo-info").textContent = PB.t("klaim.photo_ready",

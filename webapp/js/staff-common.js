@@ -79,7 +79,7 @@
 		PB.csrf = me.csrf;
 		view(opts.login, false);
 		view(opts.app, true);
-		PB.staffMenu(true);
+		PB.staffMenu(true, me.role);
 		opts.onLogin(me, fresh);
 	}
 

@@ -33,6 +33,11 @@
 	}
 
 	function loggedIn(data, fresh) {
+		if (data.role === "mentor") {
+			/* a mentor reviews worksheets and reads results: its page */
+			window.location.replace("/hasil-belajar.html");
+			return;
+		}
 		me = data;
 		if (fresh)
 			clockWarn(data.clock);
