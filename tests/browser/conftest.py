@@ -79,11 +79,18 @@ def staff_login(d, box, user, password):
     WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "login-view").is_displayed()
                                or drv.find_element(By.ID, "app-view").is_displayed())
     if d.find_element(By.ID, "login-view").is_displayed():
-        d.find_element(By.ID, "user").send_keys(user)
-        d.find_element(By.ID, "password").send_keys(password)
-        d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+        fill_login(d, user, password)
         WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "app-view").is_displayed())
     d.get_log("browser")
+
+
+def fill_login(d, user, password):
+    """Type into the staff login form of the page shown (any staff page draws
+    it: webapp/js/staff-common.js) and send it."""
+    from selenium.webdriver.common.by import By
+    d.find_element(By.ID, "user").send_keys(user)
+    d.find_element(By.ID, "password").send_keys(password)
+    d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
 
 
 class Boxes:

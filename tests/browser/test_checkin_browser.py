@@ -15,7 +15,7 @@ from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport, wait
+from conftest import fill_login, PHONE, SCREENSHOTS, set_viewport, wait
 from pbtest import Box
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -64,9 +64,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         d.get(box.base + "/staff.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
         audit(d, "staff login")
-        d.find_element(By.ID, "user").send_keys("fasil")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+        fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: d.find_element(By.ID, "code").text.isdigit(), "no session code shown")
         code = d.find_element(By.ID, "code").text
         rows = d.find_elements(By.CSS_SELECTOR, "#rows tr")

@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import Select
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, Boxes, set_viewport
+from conftest import fill_login, PHONE, SCREENSHOTS, Boxes, set_viewport
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -140,15 +140,10 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         d.switch_to.new_window("window")
         set_viewport(d, 1280, 800, mobile=False)
         d.get(cb.base + "/klaim-staff.html")
-        wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login notice")
-        audit(d, "claims staff, not logged in")
-        d.find_element(By.CSS_SELECTOR, "#login-view a[href='/staff.html']").click()
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
-        d.find_element(By.ID, "user").send_keys("fasil")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+        audit(d, "claims staff, not logged in")
+        fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: d.find_element(By.ID, "app-view").is_displayed(), "login failed")
-        d.get(cb.base + "/klaim-staff.html")
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
              "queue not shown")
         assert d.find_elements(By.LINK_TEXT, "Lihat kuitansi")

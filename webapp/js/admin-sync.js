@@ -98,12 +98,10 @@
 		});
 	}
 
-	PB.init({page: "admin-sync", render: render});
+	PB.init({page: "admin-sync", render: function () {
+		PB.staff.start({login: "sync-login", app: null, onLogin: load, onLogout: load});
+		render();
+	}});
 	PB.$("sync-now").onclick = now;
-	PB.api("GET", "/api/v1/me", null, function (err, me) {
-		if (!err)
-			PB.csrf = me.csrf;
-		load();
-	});
 	setInterval(load, REFRESH_MS);
 }());

@@ -60,7 +60,9 @@
 		});
 	}
 
-	PB.init({page: "admin-wifi", render: render});
-	load();
+	PB.init({page: "admin-wifi", render: function () {
+		PB.staff.start({login: "wifi-login", app: null, onLogin: load, onLogout: load});
+		render();
+	}});
 	setInterval(load, REFRESH_MS);
 }());

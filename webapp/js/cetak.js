@@ -671,21 +671,20 @@
 
 	/* Without a session in the address: choose one of the box's sessions. */
 	function pickSession() {
-		PB.api("GET", "/api/v1/sessions", null, function (err, d) {
-			var sel = PB.$("pick");
+		PB.staff.pickSession(PB.$("pick"), null, function (err) {
+			var n = PB.$("pick").options.length;
 			if (err)
 				return fail(err);
-			PB.clear(sel);
-			d.sessions.forEach(function (s) {
-				sel.appendChild(el("option", {value: String(s.id)}, s.title + " (" + s.start_date + ")"));
-			});
-			PB.$("msg").textContent = d.sessions.length ? "" : PB.t("cetak.no_session");
-			PB.show(PB.$("pick-form"), d.sessions.length > 0);
+			PB.$("msg").textContent = n ? "" : PB.t("cetak.no_session");
+			PB.show(PB.$("pick-form"), n > 0);
 		});
-		PB.$("pick-form").addEventListener("submit", function (e) {
-			e.preventDefault();
-			window.location.href = "/cetak.html" + PB.query({session: PB.$("pick").value, doc: q.doc});
-		});
+	}
+
+	function loggedIn() {
+		if (!q.session)
+			return pickSession();
+		PB.staff.remember(q.session);
+		load();
 	}
 
 	var started = false;
@@ -693,24 +692,25 @@
 	parseQuery();
 	if (DOCS.indexOf(q.doc) < 0)
 		q.doc = "nominatif";
+	if (!/^[0-9]+$/.test(q.session || ""))
+		q.session = "";
 	PB.init({page: "cetak", render: function () {
 		PB.title(PB.t("cetak.doc." + q.doc));
-		if (started) {
+		if (started && q.session)
+			links();
+		if (!started) {
+			started = true;
 			if (q.session)
 				links();
-			return;
+			PB.$("print").addEventListener("click", function () { window.print(); });
+			PB.$("settings-form").addEventListener("submit", saveSettings);
+			PB.$("pick-form").addEventListener("submit", function (e) {
+				e.preventDefault();
+				window.location.href = "/cetak.html" + PB.query({session: PB.$("pick").value, doc: q.doc});
+			});
 		}
-		started = true;
-		if (!q.session || !/^[0-9]+$/.test(q.session))
-			return pickSession();
-		links();
-		PB.$("print").addEventListener("click", function () { window.print(); });
-		PB.$("settings-form").addEventListener("submit", saveSettings);
-		PB.api("GET", "/api/v1/me", null, function (err, d) {
-			if (err)
-				return fail(err);
-			PB.csrf = d.csrf;
-			load();
-		});
+		PB.staff.start({login: "login", app: null, onLogin: loggedIn, onLogout: function () {
+			PB.$("msg").textContent = "";
+		}});
 	}});
 }());

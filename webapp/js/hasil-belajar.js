@@ -1,5 +1,5 @@
 /* The results of a session for facilitators and mentors
- * (hasil-belajar.html), with the login of the facilitator page: pre- and
+ * (hasil-belajar.html), with the staff login (staff-common.js): pre- and
  * post-test per teacher, the items most teachers missed, completion and
  * overdue worksheets, printable and as CSV or XLSX; and the worksheets
  * waiting for review, oldest first (overdue ones marked), each answered
@@ -20,19 +20,18 @@
 
 	function loggedIn(d) {
 		me = d;
-		PB.csrf = d.csrf;
 		PB.$("who").textContent = PB.t("hb.logged_in_as", {user: d.user, role: d.role});
-		PB.show(PB.$("login-view"), false);
-		PB.show(PB.$("app-view"), true);
 		loadSessions();
 	}
 
 	function loadSessions() {
-		PB.pickSession(PB.$("pick"), PB.t("hb.pick_none"), function (err) {
+		PB.staff.pickSession(PB.$("pick"), PB.t("hb.pick_none"), function (err) {
 			if (err)
 				return error(err.message);
-			if (me.assignments)
+			if (me.assignments) {
 				onlyAssigned(PB.$("pick"), me.assignments);
+				PB.staff.remember(PB.$("pick").value);
+			}
 			pick();
 		});
 	}
@@ -274,14 +273,8 @@
 	PB.$("queue-module").addEventListener("change", loadQueue);
 	PB.init({page: "hasil-belajar", render: function () {
 		PB.title(PB.t("hb.heading"));
-		if (me)
-			return sessionId ? load() : null;
-		PB.api("GET", "/api/v1/me", null, function (err, d) {
-			if (err) {
-				PB.show(PB.$("login-view"), true);
-				return;
-			}
-			loggedIn(d);
-		});
+		if (me && sessionId)
+			load();
+		PB.staff.start({onLogin: loggedIn, onLogout: function () { me = null; }});
 	}});
 }());

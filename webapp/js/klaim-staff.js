@@ -18,25 +18,14 @@
 
 	function loggedIn(d) {
 		me = d;
-		PB.csrf = d.csrf;
 		PB.$("who").textContent = PB.t("ks.logged_in_as", {user: d.user, role: d.role});
 		PB.show(PB.$("bulk"), d.role !== "admin");
 		PB.show(PB.$("admin-note"), d.role === "admin");
-		PB.show(PB.$("login-view"), false);
-		PB.show(PB.$("app-view"), true);
 		loadSessions();
 	}
 
-	function showLogin() {
-		me = null;
-		PB.csrf = "";
-		PB.show(PB.$("app-view"), false);
-		PB.show(PB.$("login-view"), true);
-		PB.staffMenu(false);
-	}
-
 	function loadSessions() {
-		PB.pickSession(PB.$("pick"), PB.t("ks.pick_none"), function (err) {
+		PB.staff.pickSession(PB.$("pick"), PB.t("ks.pick_none"), function (err) {
 			if (err)
 				return error(err.message);
 			pick();
@@ -270,9 +259,7 @@
 	}
 
 	function setup() {
-		PB.$("logout").addEventListener("click", function () {
-			PB.api("POST", "/api/v1/logout", null, function () { showLogin(); });
-		});
+		PB.$("logout").addEventListener("click", PB.staff.logout);
 		PB.$("pick").addEventListener("change", pick);
 		PB.$("day").addEventListener("change", load);
 		PB.$("bulk-approve").addEventListener("click", function () { bulk("approve"); });
@@ -290,11 +277,7 @@
 	PB.init({page: "klaim-staff", render: function () {
 		PB.title(PB.t("ks.heading"));
 		if (me)
-			return load();
-		PB.api("GET", "/api/v1/me", null, function (err, d) {
-			if (err)
-				return showLogin();
-			loggedIn(d);
-		});
+			load();
+		PB.staff.start({onLogin: loggedIn, onLogout: function () { me = null; }});
 	}});
 }());

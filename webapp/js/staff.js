@@ -32,69 +32,27 @@
 		       function (err, data) { if (!err) clockWarn(data); });
 	}
 
-	function loggedIn(data) {
+	function loggedIn(data, fresh) {
 		if (data.role === "mentor") {
 			/* a mentor reviews worksheets and reads results: its page */
 			window.location.replace("/hasil-belajar.html");
 			return;
 		}
 		me = data;
-		PB.csrf = data.csrf;
+		if (fresh)
+			clockWarn(data.clock);
+		else
+			checkClock();
 		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: data.user, role: data.role});
-		PB.show(PB.$("login-view"), false);
-		PB.show(PB.$("app-view"), true);
-		PB.staffMenu(true);
 		loadSessions();
 	}
 
-	function showLogin() {
-		me = null;
-		PB.csrf = "";
-		stopTimers();
-		PB.show(PB.$("app-view"), false);
-		PB.show(PB.$("login-view"), true);
-		PB.staffMenu(false);
-	}
-
-	function login(ev) {
-		ev.preventDefault();
-		error("");
-		PB.api("POST", "/api/v1/login", {user: val("user"), password: PB.$("password").value,
-			client_time_ms: new Date().getTime()}, function (err, data) {
-			PB.$("password").value = "";
-			if (err)
-				return error(err.message);
-			clockWarn(data.clock);
-			loggedIn(data);
-		});
-	}
-
-	function logout() {
-		PB.api("POST", "/api/v1/logout", null, function () { showLogin(); });
-	}
-
 	function loadSessions(selectId) {
-		PB.api("GET", "/api/v1/sessions", null, function (err, data) {
-			var sel = PB.$("pick"), i, s;
+		if (selectId)
+			PB.staff.remember(selectId);
+		PB.staff.pickSession(PB.$("pick"), PB.t("staff.pick_none"), function (err) {
 			if (err)
 				return error(err.message);
-			PB.clear(sel);
-			sel.appendChild(PB.el("option", {value: ""}, PB.t("staff.pick_none")));
-			for (i = 0; i < data.sessions.length; i++) {
-				s = data.sessions[i];
-				sel.appendChild(PB.el("option", {value: String(s.id)},
-					s.title + " (" + s.start_date + (s.today ? ", " + PB.t("staff.today") : "") + ")"));
-			}
-			if (selectId)
-				sel.value = String(selectId);
-			else if (current)
-				sel.value = String(current.id);
-			else if (data.sessions.length)
-				for (i = 0; i < data.sessions.length; i++)
-					if (data.sessions[i].today) {
-						sel.value = String(data.sessions[i].id);
-						break;
-					}
 			pick();
 		});
 	}
@@ -592,8 +550,7 @@
 	}
 
 	function setup() {
-		PB.$("login-form").addEventListener("submit", login);
-		PB.$("logout").addEventListener("click", logout);
+		PB.$("logout").addEventListener("click", PB.staff.logout);
 		PB.$("pick").addEventListener("change", pick);
 		PB.$("day").addEventListener("change", function () {
 			dayChanged();
@@ -618,12 +575,10 @@
 	PB.init({page: "staff", render: function () {
 		PB.title(PB.t("staff.heading"));
 		if (me)
-			return loadSessions();
-		PB.api("GET", "/api/v1/me", null, function (err, data) {
-			if (err)
-				return showLogin();
-			loggedIn(data);
-			checkClock();
-		});
+			loadSessions();
+		PB.staff.start({onLogin: loggedIn, onLogout: function () {
+			me = null;
+			stopTimers();
+		}});
 	}});
 }());

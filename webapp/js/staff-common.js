@@ -1,0 +1,191 @@
+/* The staff pages' login and session picker, one copy for every staff page
+ * (staff.html, klaim-staff.html, hasil-belajar.html, cetak.html). Load it
+ * after common.js. ES5.
+ *
+ * Login
+ *   PB.staff.start({login: "login-view", app: "app-view",
+ *                   onLogin: function (me, fresh) {...}, onLogout: fn})
+ *       asks /api/v1/me; logged in: sets PB.csrf, hides #login, shows #app,
+ *       opens the staff menu and calls onLogin(me, false). Not logged in:
+ *       shows #login with the login form drawn in its #pb-login (user,
+ *       password, the box's error in Indonesian: wrong password, too many
+ *       tries and the minutes to wait); a good login calls onLogin(data, true) (data.clock is the
+ *       clock check of /api/v1/login). Call it from PB.init's render: it
+ *       redraws the form's text after a language switch.
+ *   PB.staff.me            who is logged in (null when nobody)
+ *   PB.staff.logout()      log out, show the login form, call onLogout
+ *
+ * Session picker (the training session the staff work on)
+ *   PB.staff.pickSession(select, noneText, then)
+ *       fills the <select> with the box's sessions ("today" marked), a first
+ *       option noneText (none when noneText is null), and chooses: the
+ *       ?session= of the address, else the one chosen last on any staff
+ *       page of this browser, else the one already chosen, else today's,
+ *       else the only one. then(err) once drawn.
+ *   PB.staff.remember(id)  keep the choice: in localStorage for the other
+ *       staff pages and in this page's address (?session=ID). The picker
+ *       calls it on change; pages that choose otherwise call it too.
+ *   PB.staff.querySession()   the ?session= of the address ("" if none)
+ */
+(function () {
+	"use strict";
+
+	var STORE_SESSION = "pb.staff.session";
+	var opts = null;
+
+	PB.staff = {me: null};
+
+	function field(id, label, type, auto) {
+		return PB.el("div", {"class": "pb-field"}, [
+			PB.el("label", {"for": id, text: PB.t(label)}),
+			PB.el("input", {id: id, name: id, type: type, autocomplete: auto,
+				autocapitalize: "none", required: "required"})
+		]);
+	}
+
+	function loginError(text) {
+		var e = PB.$("login-error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
+
+	/* The form, drawn once; its text again after a language switch. */
+	function drawForm() {
+		var box = PB.$("pb-login"), form = PB.$("login-form"), user, keep;
+		if (!box)
+			return;
+		user = PB.$("user");
+		keep = user ? user.value : "";
+		form = PB.el("form", {id: "login-form", "class": "att-form"}, [
+			PB.el("p", {id: "login-error", "class": "pb-error", role: "alert", hidden: true}),
+			field("user", "login.user", "text", "username"),
+			field("password", "login.password", "password", "current-password"),
+			PB.el("button", {type: "submit", "class": "pb-btn pb-btn-primary",
+				text: PB.t("login.submit")})
+		]);
+		form.addEventListener("submit", submit, false);
+		PB.clear(box).appendChild(form);
+		PB.$("user").value = keep;
+	}
+
+	function view(id, on) {
+		var e = id ? PB.$(id) : null;
+		if (e)
+			PB.show(e, on);
+	}
+
+	function loggedIn(me, fresh) {
+		PB.staff.me = me;
+		PB.csrf = me.csrf;
+		view(opts.login, false);
+		view(opts.app, true);
+		PB.staffMenu(true, me.role);
+		opts.onLogin(me, fresh);
+	}
+
+	function showLogin() {
+		PB.staff.me = null;
+		PB.csrf = "";
+		view(opts.app, false);
+		view(opts.login, true);
+		PB.staffMenu(false);
+		if (opts.onLogout)
+			opts.onLogout();
+	}
+
+	function submit(ev) {
+		var pw = PB.$("password");
+		ev.preventDefault();
+		loginError("");
+		PB.api("POST", "/api/v1/login", {user: PB.$("user").value.replace(/^\s+|\s+$/g, ""),
+			password: pw.value, client_time_ms: new Date().getTime()}, function (err, data) {
+			var wait = err && data && data.retry_after_s > 0 ?
+				Math.ceil(data.retry_after_s / 60) : 0;
+			pw.value = "";
+			if (err) {
+				loginError(err.message + (wait ? " " + PB.t("login.retry_min", {min: wait}) : ""));
+				return pw.focus();
+			}
+			loggedIn(data, true);
+		});
+	}
+
+	PB.staff.start = function (o) {
+		var first = !opts;
+		opts = {login: o.login || "login-view", app: o.app === undefined ? "app-view" : o.app,
+			onLogin: o.onLogin, onLogout: o.onLogout};
+		drawForm();
+		if (!first)
+			return;
+		PB.api("GET", "/api/v1/me", null, function (err, me) {
+			if (err)
+				return showLogin();
+			loggedIn(me, false);
+		});
+	};
+
+	PB.staff.logout = function () {
+		PB.api("POST", "/api/v1/logout", null, function () { showLogin(); });
+	};
+
+	PB.staff.querySession = function () {
+		var m = /[?&]session=([0-9]+)(&|$)/.exec(window.location.search);
+		return m ? m[1] : "";
+	};
+
+	PB.staff.remember = function (id) {
+		var search = window.location.search.replace(/^\?/, "").split("&"), out = [], i;
+		id = String(id || "");
+		if (id)
+			PB.store.set(STORE_SESSION, id);
+		if (!window.history || !window.history.replaceState)
+			return;
+		for (i = 0; i < search.length; i++)
+			if (search[i] && search[i].indexOf("session=") !== 0)
+				out.push(search[i]);
+		if (id)
+			out.unshift("session=" + encodeURIComponent(id));
+		window.history.replaceState(null, "", window.location.pathname +
+			(out.length ? "?" + out.join("&") : "") + window.location.hash);
+	};
+
+	function has(sel, v) {
+		var i;
+		for (i = 0; v && i < sel.options.length; i++)
+			if (sel.options[i].value === v)
+				return true;
+		return false;
+	}
+
+	PB.staff.pickSession = function (sel, noneText, then) {
+		if (!sel.getAttribute("data-pb-pick")) {
+			sel.setAttribute("data-pb-pick", "1");
+			sel.addEventListener("change", function () { PB.staff.remember(sel.value); }, false);
+		}
+		PB.api("GET", "/api/v1/sessions", null, function (err, d) {
+			var i, s, keep = sel.value, today = "", list = d ? d.sessions : [];
+			var want = [PB.staff.querySession(), PB.store.get(STORE_SESSION), keep];
+			if (err)
+				return then(err);
+			PB.clear(sel);
+			if (noneText !== null)
+				sel.appendChild(PB.el("option", {value: ""}, noneText));
+			for (i = 0; i < list.length; i++) {
+				s = list[i];
+				if (s.today && !today)
+					today = String(s.id);
+				sel.appendChild(PB.el("option", {value: String(s.id)},
+					s.title + " (" + s.start_date + (s.today ? ", " + PB.t("pick.today") : "") + ")"));
+			}
+			want.push(today, list.length === 1 ? String(list[0].id) : "");
+			for (i = 0; i < want.length; i++)
+				if (has(sel, want[i])) {
+					sel.value = want[i];
+					break;
+				}
+			if (sel.value)
+				PB.staff.remember(sel.value);
+			then(null);
+		});
+	};
+}());
