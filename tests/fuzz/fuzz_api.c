@@ -137,6 +137,11 @@ static const struct route ROUTES[] = {
 	{ "POST", "/api/v1/learning/attempts/%A/finish", "application/json" },
 	{ "POST", "/api/v1/learning/worksheets", "application/json" },
 	{ "POST", "/api/v1/sessions/%S/worksheets/%A/review", "application/json" },
+	/* mentors: their assignments, the queue over sessions, worksheet photos */
+	{ "POST", "/api/v1/admin/mentors/assign", "application/json" },
+	{ "GET", "/api/v1/admin/mentors", NULL },
+	{ "GET", "/api/v1/worksheets", NULL },
+	{ "GET", "/api/v1/learning/worksheets/%A/photos/1", NULL },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
@@ -403,6 +408,10 @@ static void setup(void)
 	FUZZ_CHECK(mhd != NULL);
 	__atomic_store_n(&web.serving, 1, __ATOMIC_RELEASE);  /* as main.c once confined */
 
+	/* The box's clock counts as set (as after NTP), whatever the host's
+	 * kernel says of its own synchronisation: otherwise the check-ins
+	 * below are held for an unconfirmed clock and the claims refused. */
+	pb_clock_set_source(PB_CLOCK_NTP);
 	login(WHO_FASIL, "fasil", "fasilitator");
 	login(WHO_ADMIN, "admin", "admin");
 	pb_att_today(today);
