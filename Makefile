@@ -36,7 +36,7 @@ SRCDIR   := $(abspath .)
 BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
-            libjpeg libpng xlsxwriter libzip
+            libjpeg libpng xlsxwriter libzip libzstd
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -116,10 +116,10 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 # USB carry modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c))
+               pb_carry.c pb_pack.c pb_pack_dict.c pb_sig.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lxlsxwriter -lpthread
+              -lsodium -lz -lzstd -lseccomp -lxlsxwriter -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
@@ -211,7 +211,7 @@ $(FAKEGPIOD): tests/gpio/fakegpiod.c
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka -lm
 
 # Power-cut simulator (docs/reliability.md).
 $(BUILD)/tests/crashsim: $(CRASH_SRC) $(wildcard tests/crash/*.h) $(BUILD)/libpb.a

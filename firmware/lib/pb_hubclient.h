@@ -38,7 +38,9 @@ struct pb_hubc {
 	char err[PB_HUBC_ERR_LEN];     /* plain words when a request failed */
 	char hub_key[PB_PROTO_PK_HEX_LEN + 1];  /* the hub's signing key from its
 					 * enrolment answer, "" when it has none */
-	uint64_t bytes_up, bytes_down; /* running totals */
+	uint64_t bytes_up, bytes_down; /* running totals, bodies and HTTP headers */
+	uint64_t last_up;              /* what the last request sent, the same way */
+	uint64_t hdr_up, hdr_down;     /* header bytes of the request under way */
 };
 
 /* Set up from the config; the key is loaded (or made) at keypath.

@@ -243,7 +243,7 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 					  "Centang pernyataan Daftar Pengeluaran Riil");
 				goto done;
 			}
-			sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
+			sr = pb_sig_store(json_object_get(in, "signature"), &sig);
 			if (sr != PB_SIG_OK) {
 				ret = sr == PB_SIG_TOO_LARGE ?
 					ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
