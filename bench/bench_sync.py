@@ -47,6 +47,10 @@ def args():
     ap.add_argument("--fsync", choices=["on", "off"], default="on")
     ap.add_argument("--health-only", action="store_true",
                     help="only the bytes per box.health record")
+    ap.add_argument("--day-only", action="store_true",
+                    help="only the training day's bytes (and the bad link with --badlink)")
+    ap.add_argument("--badlink", action="store_true",
+                    help="also the training day over the bad link (root, network namespaces)")
     return ap.parse_args()
 
 
@@ -54,9 +58,11 @@ A = args()
 os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, A.build))
 
 import pbhub  # noqa: E402
-from pbhub import Hub, Postgres, Sync, box_meta, signature_strokes, sync_section  # noqa: E402
+from pbhub import (Hub, Postgres, Sync, box_counts, box_meta, signature_strokes,  # noqa: E402
+                   sync_section)
 from pbtest import Box  # noqa: E402
 from benchlib import save_result  # noqa: E402
+from uplink_day import TrainingDay  # noqa: E402
 
 
 def bytes_per_record(pg, tmp):
@@ -87,6 +93,72 @@ def bytes_per_record(pg, tmp):
     return {"bytes_per_record": round(out["plain"], 1),
             "bytes_per_signed_record": round(out["signed"], 1),
             "bytes_per_signature": round(out["signed"] - out["plain"], 1)}
+
+
+def training_day_bytes(pg, tmp):
+    """A realistic training day (tests/uplink_day.py) made through pb-web and
+    uploaded by pb-sync: once phase by phase (the bytes of each kind of
+    record, as a box that syncs during the day sends them) and once as one
+    upload at the end of the day. Bytes are pb-sync's own count of what its
+    batch requests sent (box_meta sync.bytes_batches): bodies and HTTP request
+    headers."""
+    hub = Hub(pg, tmp).start()
+    boxes, out = [], {}
+
+    def make(**kw):
+        b = Box(**kw)
+        boxes.append(b)
+        return b
+
+    def upload(b):
+        total, pending = box_counts(b)
+        before = int(box_meta(b, "sync.bytes_batches") or 0)
+        s = Sync(b).start(["-1"])
+        assert s.daemon.proc.wait(timeout=300) == 0, s.daemon.output()
+        s.daemon.stop()
+        assert box_counts(b) == (total, 0)
+        return int(box_meta(b, "sync.bytes_batches")) - before, pending
+
+    def token():
+        return hub.cli("token", "PB-BENCH").stdout.strip()
+
+    try:
+        # phase by phase
+        day = TrainingDay(make, sync_section(hub.base, token()))
+        kinds = {}
+        kinds["setup"] = upload(day.box)
+        day.checkins()
+        kinds["checkin_signed"] = upload(day.box)
+        day.file_claims()
+        kinds["claim"] = upload(day.box)
+        day.decide()
+        kinds["decision"] = upload(day.box)
+        for k, (b, n) in kinds.items():
+            out[f"day_bytes_per_{k}"] = round(b / n, 1)
+            out[f"day_records_{k}"] = n
+        total_b = sum(b for b, _ in kinds.values())
+        total_n = sum(n for _, n in kinds.values())
+        out["day_bytes_per_record_phased"] = round(total_b / total_n, 1)
+        out["bytes_per_signed_checkin"] = out["day_bytes_per_checkin_signed"]
+        # the whole day in one upload
+        day = TrainingDay(make, sync_section(hub.base, token()))
+        day.checkins()
+        day.file_claims()
+        day.decide()
+        b, n = upload(day.box)
+        out["day_records"] = n
+        out["day_bytes"] = b
+        out["day_bytes_per_record"] = round(b / n, 1)
+        with sqlite3.connect(day.box.db_path(), timeout=10) as c:
+            out["day_stored_payload_bytes_per_record"] = round(c.execute(
+                "SELECT avg(length(payload)) FROM outbox").fetchone()[0], 1)
+        verify = hub.cli("verify", check=False)
+        out["day_chains_verify"] = verify.returncode == 0
+    finally:
+        for b in boxes:
+            b.close()
+        hub.stop()
+    return out
 
 
 def bytes_per_health_record(pg, tmp, n=100):
@@ -186,6 +258,11 @@ def main():
     pg.start()
     try:
         res = {"fsync": A.fsync}
+        if A.day_only:
+            res.update(training_day_bytes(pg, tmp))
+            print(json.dumps(res, indent=1), flush=True)
+            save_result(A.build, "sync", res)
+            return 0
         res.update(bytes_per_health_record(pg, tmp))
         if A.health_only:
             print(json.dumps(res), flush=True)
