@@ -231,7 +231,7 @@ int pb_hubc_probe(struct pb_hubc *c)
 
 	snprintf(url, sizeof(url), "%s/healthz", c->base);
 	common_opts(c, url);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)PB_HUBC_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)PB_HUBC_PROBE_TIMEOUT_S);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, mem_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &m);
 	st = perform(c);
