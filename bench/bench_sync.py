@@ -3,11 +3,12 @@
 with many boxes uploading at once against PostgreSQL, exactly once.
 
   bench/bench_sync.py [--build build] [--boxes 200] [--records 2500] [--batch 500]
-                      [--threads 8] [--fsync on|off]
+                      [--threads 8] [--fsync on|off] [--day-only] [--badlink]
 
 1. Bytes: a real box (pbctl + pb-sync) uploads 1000 attendance records
    without signatures, then 200 with ~1.5 KB signatures, to a real pb-hub;
-   pb-sync's own byte count (request bodies: gzipped batches) divided by the
+   pb-sync's own byte count of its batches (sync.bytes_batches: packed
+   bodies and HTTP request headers) divided by the
    records gives bytes per record and per signature. The same for 100
    box.health reports made by pb-sync itself while the hub is down (each
    run finds an hour of uptime gone by), then uploaded in one batch.
@@ -18,6 +19,14 @@ with many boxes uploading at once against PostgreSQL, exactly once.
    workers. Rate = records / wall time from the first request to the last
    acknowledgement. Afterwards the hub must hold every record exactly once
    and every chain must verify.
+3. A training day (tests/uplink_day.py) made through pb-web — the setup
+   records, 40 check-ins with finger signatures of ~180 points, 120 claims
+   (80 signed on the DPR), 120 decisions — uploaded phase by phase and in
+   one go: bytes on the wire per record by kind and per signed check-in,
+   HTTP request headers included (--day-only: just this).
+4. With --badlink (root): that day over 64 kbit/s, 600 ms round trip, 5 %
+   loss, the link cut 10 times: seconds from the default route appearing to
+   pb-sync noticing it, and to the last acknowledgement.
 Results print and go to build/bench/sync.json. The peer figure for the
 ingest is PostgreSQL's own: the same rows copied by one INSERT … SELECT."""
 import argparse
@@ -63,6 +72,7 @@ from pbhub import (Hub, Postgres, Sync, box_counts, box_meta, signature_strokes,
 from pbtest import Box  # noqa: E402
 from benchlib import save_result  # noqa: E402
 from uplink_day import TrainingDay  # noqa: E402
+import badlink  # noqa: E402
 
 
 def bytes_per_record(pg, tmp):
@@ -85,7 +95,7 @@ def bytes_per_record(pg, tmp):
                 s = Sync(b).start(["-1"])
                 s.daemon.proc.wait(timeout=300)
                 s.daemon.stop()
-                out[label] = int(box_meta(b, "sync.bytes_up")) / n
+                out[label] = int(box_meta(b, "sync.bytes_batches")) / n
             finally:
                 b.close()
     finally:
@@ -161,6 +171,41 @@ def training_day_bytes(pg, tmp):
     return out
 
 
+def training_day_badlink(pg, tmp, cuts=10):
+    """The same day over the bad link (tests/badlink.py: 64 kbit/s, 600 ms
+    round trip, 5 % loss both ways), the link cut `cuts` times while it goes
+    up: seconds from the default route appearing to pb-sync noticing it and
+    to the last acknowledgement, by the box's own stamps."""
+    if not badlink.available():
+        return {"badlink": "skipped: needs root and build/tests/pb-nfq-delay"}
+    boxes = []
+
+    def make(**kw):
+        b = Box(**kw)
+        boxes.append(b)
+        return b
+
+    with badlink.namespaces(tmp) as link:
+        hub = badlink.hub_behind(link, pg, tmp)
+        try:
+            day = TrainingDay(make, sync_section(badlink.hub_url(link),
+                                                 hub.cli("token", "PB-BENCH").stdout.strip()))
+            day.checkins()
+            day.file_claims()
+            day.decide()
+            link.enrol(day.box)
+            noticed, took, mid = badlink.day_over_link(link, day.box, cuts)
+            n = box_counts(day.box)[0]
+            ok = hub.count(box_meta(day.box, "box_id")) == n
+        finally:
+            for b in boxes:
+                b.close()
+            hub.stop()
+    return {"badlink_records": n, "badlink_cuts": cuts, "badlink_cuts_while_pending": mid,
+            "badlink_route_noticed_s": round(noticed, 2),
+            "badlink_route_to_last_ack_s": round(took, 1), "badlink_exactly_once": ok}
+
+
 def bytes_per_health_record(pg, tmp, n=100):
     hub = Hub(pg, tmp)                  # not started: the reports pile up
     b = Box(sections=sync_section(hub.base, hub.cli("token", "PB-BENCH").stdout.strip(),
@@ -184,7 +229,8 @@ def bytes_per_health_record(pg, tmp, n=100):
             raw = c.execute("SELECT avg(length(payload)) FROM outbox "
                             "WHERE type = 'box.health'").fetchone()[0]
         return {"health_records": sent, "health_payload_bytes": round(raw, 1),
-                "bytes_per_health_record": round(int(box_meta(b, "sync.bytes_up")) / sent, 1)}
+                "bytes_per_health_record": round(int(box_meta(b, "sync.bytes_batches")) / sent,
+                                                 1)}
     finally:
         b.close()
         hub.stop()
@@ -260,6 +306,8 @@ def main():
         res = {"fsync": A.fsync}
         if A.day_only:
             res.update(training_day_bytes(pg, tmp))
+            if A.badlink:
+                res.update(training_day_badlink(pg, tmp))
             print(json.dumps(res, indent=1), flush=True)
             save_result(A.build, "sync", res)
             return 0
@@ -268,6 +316,9 @@ def main():
             print(json.dumps(res), flush=True)
             return 0
         res.update(bytes_per_record(pg, tmp))
+        res.update(training_day_bytes(pg, tmp))
+        if A.badlink:
+            res.update(training_day_badlink(pg, tmp))
         print(json.dumps(res), flush=True)
         res.update(ingest(pg, tmp))
     finally:
