@@ -131,7 +131,8 @@ static const struct key_def keys[] = {
 	NUM("sync", "batch_bytes", sync_batch_bytes, 4096, 2097152, "262144",
 	    "Compressed bytes of one upload batch at most"),
 	NUM("sync", "daily_budget_mb", sync_daily_budget_mb, 0, 1000000, "500",
-	    "MB of module files downloaded per UTC day (0: no limit); uploads are never limited"),
+	    "MB of module files and software releases downloaded per UTC day (0: no limit); "
+	    "uploads are never limited"),
 	NUM("sync", "backoff_max_s", sync_backoff_max_s, 5, 900, "900",
 	    "Longest wait between tries while the hub is unreachable"),
 	NUM("sync", "interval_s", sync_interval_s, 5, 86400, "300",
@@ -145,6 +146,10 @@ static const struct key_def keys[] = {
 	NUM("sync", "health_interval_s", sync_health_interval_s, 0, 86400, "3600",
 	    "Seconds of uptime between box.health reports (one also goes with each "
 	    "upload of other records, at most one per round; 0: no reports)"),
+	STR("update", "release_key", update_release_key, KEY_STR, "",
+	    "Public half of the release key (64 hex digits, as pb-hub release key prints it): "
+	    "the only key whose software releases this box downloads and installs; "
+	    "empty: no updates (docs/updates.md)"),
 	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",

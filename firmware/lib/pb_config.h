@@ -68,12 +68,14 @@ struct pb_config {
 	char sync_enrol_token[PB_CONFIG_STR_LEN];
 	unsigned sync_batch_records;
 	unsigned sync_batch_bytes;              /* compressed bytes per batch */
-	unsigned sync_daily_budget_mb;          /* module files per UTC day, 0: none */
+	unsigned sync_daily_budget_mb;          /* module files and releases per UTC day, 0: none */
 	unsigned sync_backoff_max_s;
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */
 	unsigned sync_purge_interval_h;         /* pb-sync purges this often, 0: never */
 	unsigned sync_health_interval_s;        /* box.health every this much uptime, 0: none */
+	/* [update] */
+	char update_release_key[PB_CONFIG_STR_LEN]; /* Ed25519 public key, hex; empty: no updates */
 
 	/* [attendance] */
 	unsigned login_idle_s;             /* staff login ends after this idle time */

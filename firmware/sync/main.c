@@ -209,7 +209,10 @@ static enum sync_result round_once(struct pb_sync *s)
 	if (r != SYNC_OK)
 		return r;
 	sync_mark_success(s);
-	return sync_files(s);
+	r = sync_files(s);
+	if (r == SYNC_OK)
+		r = sync_release(s);
+	return r;
 }
 
 static int run(struct pb_sync *s, int once)
