@@ -150,6 +150,20 @@ static const struct key_def keys[] = {
 	    "Public half of the release key (64 hex digits, as pb-hub release key prints it): "
 	    "the only key whose software releases this box downloads and installs; "
 	    "empty: no updates (docs/updates.md)"),
+	STR("update", "boot_dir", update_boot_dir, KEY_PATH, "/boot/firmware",
+	    "The Raspberry Pi's boot partition, where pbctl update writes pb-slot.txt and "
+	    "the command lines of both roots"),
+	STR("update", "root_a", update_root_a, KEY_PATH, "/run/pb-root/a",
+	    "Where root partition A (PBROOTA) is mounted, read-only but while an update is "
+	    "installed into it"),
+	STR("update", "root_b", update_root_b, KEY_PATH, "/run/pb-root/b",
+	    "Where root partition B (PBROOTB) is mounted, likewise"),
+	STR("update", "cmdline", update_cmdline, KEY_PATH, "/proc/cmdline",
+	    "The running kernel's command line: its root=LABEL= says which root booted"),
+	NUM("update", "commit_wait_s", update_commit_wait_s, 10, 3600, "300",
+	    "Seconds a newly booted root has to pass its checks (pb-web's /healthz, and "
+	    "pb-sync reaching the hub unless there is no backhaul) before the box goes "
+	    "back to the old root"),
 	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",
@@ -503,6 +517,21 @@ int pb_config_load(struct pb_config *cfg, const char *path)
 		add_error(cfg, 0, "[attendance] clock_adjust = '%s': expected settime, offset or off",
 			  cfg->clock_adjust);
 	return cfg->nerrors == 0 ? 0 : -1;
+}
+
+int pb_config_health_url(const struct pb_config *cfg, char *out, size_t len)
+{
+	const char *host = cfg->listen_host;
+	int n, v6;
+
+	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	v6 = strchr(host, ':') != NULL;
+	n = snprintf(out, len, "http://%s%s%s:%u/healthz", v6 ? "[" : "", host, v6 ? "]" : "",
+		     cfg->listen_port);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
 int pb_config_db_path(const struct pb_config *cfg, char *out, size_t len)
