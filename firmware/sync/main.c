@@ -333,6 +333,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pb-sync: cannot read ca_file %s\n", s.cfg.sync_ca_file);
 			goto out;
 		}
+		if (s.cfg.update_release_key[0] != '\0' &&
+		    !pb_hex_valid(s.cfg.update_release_key, PB_PROTO_PK_HEX_LEN)) {
+			fprintf(stderr, "pb-sync: [update] release_key must be the 64 hex digits "
+				"pb-hub release key prints\n");
+			goto out;
+		}
 		printf("configuration OK\n");
 		rc = 0;
 		goto out;

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 
 from pbhub import Sync, box_meta, sync_section
+from pbtest import binary
 
 VERSION = "99.1.0"        # newer than any build of this tree
 
@@ -148,6 +149,11 @@ def test_release_signed_by_another_key_is_refused(boxes, hub, tmpdir_hub):
     assert "signature" in box_meta(b, "update.error")
     # the hub's own signature key is not the release key either: a box
     # enrolled with it trusts no release it signs unless configured so
+    # a key that is not 64 hex digits is named by pb-sync -n
+    bad = box_with_key(boxes, hub, "not-a-key")
+    p = subprocess.run([binary("pb-sync"), "-c", bad.conf, "-n"], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 1 and "release_key" in p.stderr
     b2 = box_with_key(boxes, hub, "0" * 64)
     rc, log = one_round(b2)
     assert box_meta(b2, "update.state") == "refused"
