@@ -182,8 +182,20 @@ static int check(struct update_ctx *u)
 	return 0;
 }
 
+/* 1 when dir is the top of a file system of its own (another device
+ * than its parent folder). */
+static int mount_point(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct stat a, b;
+
+	if (snprintf(parent, sizeof(parent), "%s/..", dir) >= (int)sizeof(parent))
+		return 0;
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
 /* Remount a root mount point rw or ro; a folder that is no mount point
- * (a development layout) is left as it is. */
+ * (a development layout, [update] roots_mounted = no) is left as it is. */
 static int remount(const char *dir, int rw)
 {
 	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_NOATIME | (rw ? 0 : MS_RDONLY), NULL) == 0)
@@ -270,6 +282,10 @@ static int apply(struct update_ctx *u)
 		return 1;
 	}
 	target = pb_slot_other(u->booted);
+	if (c->cfg.update_roots_mounted && !mount_point(root_of(c, target))) {
+		fprintf(stderr, "pbctl: %s is not a mounted root partition\n", root_of(c, target));
+		return 1;
+	}
 	if (pb_slot_prepare(boot) != 0) {
 		fprintf(stderr, "pbctl: cannot write the command lines into %s: %s\n", boot,
 			strerror(errno));

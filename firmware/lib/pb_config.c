@@ -160,6 +160,10 @@ static const struct key_def keys[] = {
 	    "Where root partition B (PBROOTB) is mounted, likewise"),
 	STR("update", "cmdline", update_cmdline, KEY_PATH, "/proc/cmdline",
 	    "The running kernel's command line: its root=LABEL= says which root booted"),
+	{ "update", "roots_mounted", KEY_BOOL, offsetof(struct pb_config, update_roots_mounted),
+	  sizeof(int), 0, 0, "yes", "root_a and root_b must be mount points of their own "
+	  "(no: plain folders, a development layout; an update would otherwise fill the "
+	  "folder's file system)" },
 	NUM("update", "commit_wait_s", update_commit_wait_s, 10, 3600, "300",
 	    "Seconds a newly booted root has to pass its checks (pb-web's /healthz, and "
 	    "pb-sync reaching the hub unless there is no backhaul) before the box goes "

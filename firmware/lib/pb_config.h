@@ -81,6 +81,7 @@ struct pb_config {
 	char update_root_b[PATH_MAX];            /* where root B is mounted */
 	char update_cmdline[PATH_MAX];           /* the running kernel's command line */
 	unsigned update_commit_wait_s;           /* a new root proves itself within this */
+	int update_roots_mounted;                /* root_a/root_b must be mount points */
 
 	/* [attendance] */
 	unsigned login_idle_s;             /* staff login ends after this idle time */

@@ -84,7 +84,8 @@ def ab_box(boxes, hub, tmp, pk, wait_s=10):
     tok = hub.cli("token", "PB-TEST-001").stdout.strip()
     box = boxes(sections=sync_section(hub.base, tok) +
                 f"[update]\nrelease_key = {pk}\nboot_dir = {boot}\nroot_a = {a}\n"
-                f"root_b = {b}\ncmdline = {cmdline}\ncommit_wait_s = {wait_s}\n")
+                f"root_b = {b}\nroots_mounted = no\ncmdline = {cmdline}\n"
+                f"commit_wait_s = {wait_s}\n")
     box.pbctl("init")
     assert firmware_boot(boot, False, cmdline) == "A"
     return box, boot, a, b, cmdline
@@ -127,6 +128,14 @@ def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
                 c.execute("INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) "
                           f"SELECT id, date('now', 'localtime', '{d}'), 'admin', 0 "
                           "FROM kegiatan")
+        # root B must be a partition of its own unless the layout says not
+        conf = open(box.conf).read()
+        with open(box.conf, "w") as f:
+            f.write(conf.replace("roots_mounted = no", "roots_mounted = yes"))
+        p = box.pbctl("update", "apply", "--no-reboot", check=False)
+        assert p.returncode == 1 and "not a mounted root partition" in p.stderr
+        with open(box.conf, "w") as f:
+            f.write(conf)
         out = box.pbctl("update", "apply", "--no-reboot").stdout
         assert f"release {VERSION} installed into root B" in out
         assert installed(b) and not installed(a)                 # the running root untouched
