@@ -6,7 +6,7 @@
 #                normal build only: the quick loop)
 #   make test    install what is needed (Debian packages; axe-core from npm
 #                into build/node), build, run every test (also under ASan+UBSan)
-#   make bench   benchmarks: files against nginx, check-ins (not part of make test)
+#   make bench   benchmarks: files against nginx, check-ins, a Pi-sized budget (not part of make test)
 #   make crashtest / fuzz / soak   longer proof runs (docs/reliability.md)
 #   make CROSS=aarch64-linux-gnu-   the box programs for arm64 (build/arm64/)
 #   make test-arm64   unit and pb-web system tests on them under qemu-user
@@ -414,6 +414,7 @@ bench: deps
 	$(PYTHON) bench/bench_roster.py --build $(BUILD)
 	$(PYTHON) bench/bench_receipts.py --build $(BUILD)
 	$(PYTHON) bench/bench_learning.py --build $(BUILD)
+	$(PYTHON) bench/bench_pi.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)

@@ -357,7 +357,10 @@ def main():
     if not a.no_cgroup:
         wall_here, per_cpu_s = sysbench(a.calibrate_s)
         share = a.pi_events / per_cpu_s
-        budget = CpuBudget(share, a.period_ms * 1000)
+        try:
+            budget = CpuBudget(share, a.period_ms * 1000)
+        except OSError as e:
+            sys.exit(f"cannot make a CPU cgroup ({e}): run as root, or --no-cgroup")
         inside, _ = sysbench(a.calibrate_s, budget.wrap([]))
         result["calibration"] = {
             "pi4_sysbench_events_per_s": a.pi_events,
