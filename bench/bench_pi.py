@@ -6,6 +6,7 @@ browses the library.
   bench/bench_pi.py [--build build] [--sync-ms 5] [--period-ms 10]
                     [--arrival-s 60] [--phones 40] [--class-size 40]
                     [--burst-rounds 5] [--pi-events 1477.83] [--no-cgroup]
+                    [--think 2,10] [--web 'file_map_max = 0']
 
 The budget: a CPU cgroup whose quota is calibrated with `sysbench cpu`
 (primes up to 10000, one thread), for which a Raspberry Pi 4 core is
@@ -31,14 +32,17 @@ Under that budget:
 - burst: the same phones all check in at the same moment, --burst-rounds
   times (new teachers each round);
 - all the while a class of --class-size phones (127.0.40.x) browses the
-  library (catalogue, then a module file of 200 KB to 1 MB, then a pause of
-  0.5-3 s, on kept-alive connections), and /healthz is asked every 200 ms
-  from its own address.
+  library (catalogue, then a module file of 200 KB to 1 MB, then --think
+  2-10 s of reading, on kept-alive connections: some 25-30 Mbit/s in all,
+  about what the Pi's own Wi-Fi carries), and /healthz is asked every
+  200 ms from its own address. The class and the prober run in processes
+  of their own, so their reading does not delay the phones' clocks.
 
 Prints p50/p99 of each and writes build/bench/pi.json."""
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -228,15 +232,20 @@ def burst(box, sid, code, sig, phones, rounds, first_teacher):
     return lat, bad
 
 
-class Background:
-    """A class browsing the library, and /healthz asked every 200 ms;
-    latencies collected per phase."""
+PHASES = ("warmup", "arrivals", "burst", "after")
 
-    def __init__(self, box, size, files, rng):
-        self.box, self.size, self.files = box, size, files
-        self.rng = random.Random(rng.random())
-        self.stop = threading.Event()
-        self.phase = "warmup"
+
+class Background:
+    """A class browsing the library (SIZE students), or /healthz asked every
+    200 ms (PROBER); latencies collected per phase. Each runs in a process
+    of its own: the threads of one Python process share one interpreter
+    lock, and forty students reading files would otherwise delay the
+    phones' and the prober's clocks."""
+
+    def __init__(self, box, size, files, phase, prober, stop, think_s):
+        self.box, self.size, self.files, self.prober_too = box, size, files, prober
+        self.think_s = think_s
+        self.phase, self.stop = phase, stop
         self.lock = threading.Lock()
         self.healthz = {}
         self.browse = {}
@@ -246,7 +255,7 @@ class Background:
 
     def note(self, table, ms):
         with self.lock:
-            table.setdefault(self.phase, []).append(ms)
+            table.setdefault(PHASES[self.phase.value], []).append(ms)
 
     def get(self, c, path):
         t0 = time.perf_counter()
@@ -279,7 +288,7 @@ class Background:
                 if c is not None:
                     c.close()
                 c = None
-            self.stop.wait(rng.uniform(0.5, 3.0))
+            self.stop.wait(rng.uniform(*self.think_s))
         if c is not None:
             c.close()
 
@@ -297,17 +306,51 @@ class Background:
                     self.errors += 1
             self.stop.wait(max(0.0, t_next - time.monotonic()))
 
-    def start(self):
+    def run(self, out):
+        """In the child process: until stop, then the figures into OUT."""
         self.threads = [threading.Thread(target=self.student, args=(i,))
                         for i in range(self.size)]
-        self.threads.append(threading.Thread(target=self.prober))
+        if self.prober_too:
+            self.threads.append(threading.Thread(target=self.prober))
         for t in self.threads:
             t.start()
+        for t in self.threads:
+            t.join()
+        out.put({"healthz": self.healthz, "browse": self.browse, "errors": self.errors,
+                 "bytes": self.bytes})
+
+
+class Backgrounds:
+    """The class and the prober, each in a forked process."""
+
+    def __init__(self, box, size, files, think_s):
+        ctx = multiprocessing.get_context("fork")
+        self.phase = ctx.Value("i", 0)
+        self.stop = ctx.Event()
+        self.out = ctx.Queue()
+        self.procs = [ctx.Process(target=Background(box, n, files, self.phase, pr,
+                                                    self.stop, think_s).run, args=(self.out,))
+                      for n, pr in ((size, False), (0, True))]
+        self.healthz, self.browse, self.errors, self.bytes = {}, {}, 0, 0
+
+    def start(self):
+        for p in self.procs:
+            p.start()
+
+    def set_phase(self, name):
+        self.phase.value = PHASES.index(name)
 
     def close(self):
         self.stop.set()
-        for t in self.threads:
-            t.join()
+        for _ in self.procs:
+            r = self.out.get(timeout=300)
+            for table in ("healthz", "browse"):
+                for ph, v in r[table].items():
+                    getattr(self, table).setdefault(ph, []).extend(v)
+            self.errors += r["errors"]
+            self.bytes += r["bytes"]
+        for p in self.procs:
+            p.join(timeout=60)
 
 
 def library(box, tmp):
@@ -334,9 +377,13 @@ def main():
     ap.add_argument("--phones", type=int, default=40)
     ap.add_argument("--class-size", type=int, default=40)
     ap.add_argument("--burst-rounds", type=int, default=5)
+    ap.add_argument("--think", default="2,10",
+                    help="seconds a student reads before the next file: min,max")
     ap.add_argument("--pi-events", type=float, default=PI_EVENTS_PER_S,
                     help="sysbench cpu events/s of the target core")
     ap.add_argument("--calibrate-s", type=int, default=5)
+    ap.add_argument("--web", default="",
+                    help="more [web] settings for pb-web, e.g. 'file_map_max = 0'")
     ap.add_argument("--no-cgroup", action="store_true",
                     help="no CPU budget (only the sync latency)")
     a = ap.parse_args()
@@ -350,8 +397,10 @@ def main():
     if not shutil.which("sysbench") and not a.no_cgroup:
         sys.exit("bench needs sysbench (make bench installs it)")
 
+    think = tuple(float(x) for x in a.think.split(","))
     rng = random.Random(11)
-    result = {"load1_start": os.getloadavg()[0], "sync_ms": a.sync_ms,
+    result = {"load1_start": os.getloadavg()[0], "sync_ms": a.sync_ms, "web": a.web,
+              "think_s": think,
               "phones": a.phones, "class_size": a.class_size}
     budget = None
     if not a.no_cgroup:
@@ -374,7 +423,8 @@ def main():
               f"sysbench inside: {inside:.0f} events/s", flush=True)
 
     sig = signature()
-    box = pbtest.Box(extra="threads = 4\nmax_connections_per_ip = 64\n",
+    box = pbtest.Box(extra="threads = 4\nmax_connections_per_ip = 64\n" +
+                     a.web.replace(";", "\n") + "\n",
                      sections="[attendance]\ncheckin_per_client_max = 100000\n"
                               "code_period_s = 3600\ncode_grace_s = 3600\n")
     tmp = tempfile.mkdtemp(prefix="pbbench-pi-")
@@ -403,20 +453,20 @@ def main():
         if status != 201:
             sys.exit(f"a check-in answered {status}: see {box.dir}/pb-web.log")
 
-        bg = Background(box, a.class_size, files, rng)
+        bg = Backgrounds(box, a.class_size, files, think)
         bg.start()
         time.sleep(3)
-        bg.phase = "arrivals"
+        bg.set_phase("arrivals")
         load0 = os.getloadavg()[0]
         lat, bad = arrivals(box, sid, code, sig, a.phones, a.arrival_s, 0, rng)
         result["arrivals"] = dict(summary(lat), errors=len(bad), load1=load0,
                                   error_statuses=sorted(set(bad)))
-        bg.phase = "burst"
+        bg.set_phase("burst")
         load0 = os.getloadavg()[0]
         lat, bad = burst(box, sid, code, sig, a.phones, a.burst_rounds, a.phones)
         result["burst"] = dict(summary(lat), errors=len(bad), load1=load0,
                                error_statuses=sorted(set(bad)))
-        bg.phase = "after"
+        bg.set_phase("after")
         time.sleep(2)
         bg.close()
         result["healthz"] = {ph: summary(v) for ph, v in bg.healthz.items()}
