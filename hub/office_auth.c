@@ -33,7 +33,7 @@
 
 #define OFFICE_TOKEN_BYTES 32
 #define OFFICE_TOKEN_HEX   (OFFICE_TOKEN_BYTES * 2)
-#define OFFICE_PAIR_MAX    (HUB_ADDR_MAX + HUB_OFFICE_NAME_MAX + 2)
+#define OFFICE_PAIR_MAX    (HUB_ADDR_MAX + HUB_OFFICE_FIELD_MAX + 2)
 #define OFFICE_GEN_LEN     16     /* characters of a generated password */
 /* The key of the advisory lock that orders login attempts. */
 #define OFFICE_LOGIN_LOCK  "7201"
