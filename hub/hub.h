@@ -108,6 +108,10 @@ enum hub_xlsx_result {
 #define HUB_OFFICE_LIST_MAX   5000    /* rows of a list page */
 #define HUB_OFFICE_NOTE_MAX   500     /* bytes of a conflict's note */
 #define HUB_OFFICE_PAGE_MAX   (1024 * 1024)  /* bytes of one of the pages' files */
+/* A stick's pb-outbox/ uploaded as a zip: bigger sticks go through
+ * pb-hub import DIR. Taken from the body budget (-M) like every body. */
+#define HUB_OFFICE_IMPORT_MAX (32u << 20)
+#define HUB_OFFICE_IMPORT_ENTRIES_MAX 100000   /* files and folders in that zip */
 
 /* -O NAME=N: the logins' lifetimes and the wrong-password locks. */
 struct hub_office_limits {
@@ -300,6 +304,17 @@ enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body
 /* carry.c: pb-hub import DIR, batches carried on a USB stick (§10), and
  * export-content DIR --centre ID, modules carried back. */
 int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv);
+struct pb_carry_batch;
+/* The box as enrolled: its public key into pk, or a refusal. */
+enum pb_proto_err hub_carry_box_key(PGconn *pg, const char *box, char *pk, size_t pklen);
+/* One carried batch (body: its file's bytes): the manifest's SHA-256 and
+ * the box's signature checked, then stored as an upload. */
+enum pb_proto_err hub_carry_batch(PGconn *pg, const char *box, const char *pk,
+				  const struct pb_carry_batch *b, const char *body, size_t len,
+				  struct hub_ingest_result *got, char *why, size_t whylen);
+/* What the hub holds of box now, as the text of its signed ack.json
+ * (malloc'd; needs -k), or NULL; *acked the highest seq it holds. */
+char *hub_carry_ack(struct hub *h, PGconn *pg, const char *box, int64_t *acked);
 int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Handlers. */
@@ -449,6 +464,15 @@ int hub_cmd_user(PGconn *pg, int argc, char **argv);
  * may still be read). 0, or -1 (logged: the pages are then not served). */
 int hub_office_web_load(struct hub *h);
 void hub_office_web_free(struct hub *h);
+/* An answer (o is taken) with the pages' security headers and the
+ * cookie if any; an error {"error", "message"} the same way. */
+enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, const char *cookie);
+enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *code,
+			     const char *message);
+/* office_import.c: POST /v1/kantor/import, a zip of a USB stick's
+ * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
+enum MHD_Result hub_office_import(struct hub_req *r, PGconn *pg,
+				  const struct hub_office_who *w, const char *id);
 /* The body limit of url when it is one of these routes, else 0. */
 size_t hub_office_web_body_max(const char *url);
 /* 1 when r is one of these routes (the answer is in *ret), else 0. */

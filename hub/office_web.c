@@ -14,6 +14,8 @@
  *   GET  /v1/kantor/conflicts              records offered twice, differently
  *   POST /v1/kantor/conflicts/ID/resolve   {"note"} (kantor-admin, CSRF)
  *   GET  /v1/kantor/export/NAME            the exports of /v1/office/export/
+ *   POST /v1/kantor/import                 a zip of a USB stick's pb-outbox/
+ *                                          (kantor-admin, CSRF; office_import.c)
  *
  * The CSRF rule is the box's: a state-changing request sends the login's
  * token as X-CSRF-Token, and a body as application/json (which a form of
@@ -118,6 +120,8 @@ void hub_office_web_free(struct hub *h)
 
 size_t hub_office_web_body_max(const char *url)
 {
+	if (strcmp(url, KANTOR_PREFIX "import") == 0)
+		return HUB_OFFICE_IMPORT_MAX;
 	return strncmp(url, KANTOR_PREFIX, strlen(KANTOR_PREFIX)) == 0 ? HUB_OFFICE_BODY_MAX : 0;
 }
 
@@ -129,9 +133,7 @@ static void security_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Referrer-Policy", PB_WEBHDR_REFERRER);
 }
 
-/* An answer (o is taken) with the security headers, and the cookie if
- * any. */
-static enum MHD_Result reply(struct hub_req *r, unsigned status, json_t *o, const char *cookie)
+enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, const char *cookie)
 {
 	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	struct MHD_Response *resp;
@@ -161,13 +163,17 @@ static enum MHD_Result reply(struct hub_req *r, unsigned status, json_t *o, cons
 	return ret;
 }
 
-static enum MHD_Result fail(struct hub_req *r, unsigned status, const char *code,
-			    const char *message)
+enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *code,
+			     const char *message)
 {
 	if (status >= 500 || status == 429)
 		pb_info("%s %s: %s", r->method, r->url, code);
-	return reply(r, status, json_pack("{ss ss}", "error", code, "message", message), NULL);
+	return hub_web_reply(r, status, json_pack("{ss ss}", "error", code, "message", message),
+			     NULL);
 }
+
+#define reply hub_web_reply
+#define fail hub_web_fail
 
 static enum MHD_Result internal(struct hub_req *r)
 {
@@ -717,6 +723,7 @@ static const struct kantor_route {
 	{ "GET", "conflicts", NULL, NEED_LOGIN, h_conflicts },
 	{ "POST", "conflicts/", "/resolve", NEED_ADMIN, h_resolve },
 	{ "GET", "export/", NULL, NEED_LOGIN, h_export },
+	{ "POST", "import", NULL, NEED_ADMIN, hub_office_import },
 };
 
 /* 1 when rest is the route's path (its id in id), else 0. */

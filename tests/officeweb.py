@@ -3,6 +3,7 @@ the pages (-w webapp), office accounts made with `pb-hub user`, and
 several boxes' data carried to it by pb-sync, the real upload path.
 Shared by tests/hub/test_office_web.py and tests/browser/test_office_browser.py."""
 import os
+import zipfile
 
 import requests
 
@@ -98,3 +99,32 @@ class Office:
         headers = {"X-CSRF-Token": self.csrf} if csrf and self.csrf else {}
         return self.s.post(self.hub.base + API + path, json=body, headers=headers,
                            timeout=60, **kw)
+
+
+def zip_folder(folder, out):
+    """A USB stick's folder as the zip the office sends (names relative to
+    it: pb-outbox/BOX_ID/...); its bytes."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for base, _dirs, files in os.walk(folder):
+            for f in files:
+                path = os.path.join(base, f)
+                z.write(path, os.path.relpath(path, folder))
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def offline_box(boxes, hub, centre):
+    """A box enrolled once, whose link then never works: its records go on sticks."""
+    b = boxes(sections=sync_section(hub.base, hub.cli("token", centre).stdout.strip()))
+    b.pbctl("init")
+    b.pbctl("enrol")
+    return b
+
+
+def stick_of(box, folder, nuptk, day, n):
+    """n check-ins on box, exported (pbctl outbox export) to the stick folder."""
+    box.pbctl("outbox", "add", "attendance.checkin",
+              '{"session":"S5","nuptk":"%s","day":"%s"}' % (nuptk, day), str(n))
+    os.mkdir(folder)
+    box.pbctl("outbox", "export", folder)
+    return folder

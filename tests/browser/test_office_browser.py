@@ -1,12 +1,15 @@
 """The programme office's page on pb-hub (kantor.html) in headless Chromium,
 at 360 px and at 1280 px, over a throwaway PostgreSQL holding two boxes'
 data uploaded by pb-sync: a wrong password said in Indonesian, the login,
-every section, revoking a box after its confirmation, marking two claims
+every section, a USB stick's outbox sent as a zip (its signed
+acknowledgement offered back), revoking a box after its confirmation, marking two claims
 paid in bulk (they leave the approved list, the paid list names who did
 it), a kantor account that sees no such buttons, an export downloaded with
 the login's cookie, and axe-core on each state in both languages.
 Screenshots: build/screenshots/."""
+import json
 import os
+import urllib.parse
 
 import requests
 from selenium.webdriver.common.by import By
@@ -14,7 +17,7 @@ from selenium.webdriver.support.ui import Select
 
 from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, wait
-from officeweb import add_user, fill, office_hub
+from officeweb import add_user, fill, office_hub, offline_box, stick_of, zip_folder
 from uplink_fixtures import boxes, pg, tmpdir_hub  # noqa: F401  (fixtures)
 
 LAPTOP = (1280, 800)
@@ -97,7 +100,7 @@ def walk(d, hub, made, size, label):
 
 def test_office_page_at_360_and_1280(browser, boxes, pg, tmpdir_hub):  # noqa: F811
     d = browser
-    hub = office_hub(pg, tmpdir_hub)
+    hub = office_hub(pg, tmpdir_hub, args=["-k", os.path.join(tmpdir_hub, "hub.key")])
     try:
         made = fill(boxes, hub)
         add_user(hub, "bendahara", "kantor-admin", ADMIN_PW)
@@ -129,6 +132,23 @@ def test_office_page_at_360_and_1280(browser, boxes, pg, tmpdir_hub):  # noqa: F
         assert d.find_element(By.ID, "k-claims-list").text.count("bendahara") == 2
         assert hub.sql("SELECT count(*) FROM payments WHERE paid_by = 'bendahara'") == "2"
 
+        # a stick from a centre without internet, zipped, sent from the page
+        u = offline_box(boxes, hub, "PB-USB-03")
+        stick = stick_of(u, os.path.join(tmpdir_hub, "stick"), "1231231231231231",
+                         "2026-11-20", 4)
+        zpath = os.path.join(tmpdir_hub, "stick.zip")
+        zip_folder(stick, zpath)
+        tab(d, "import")
+        d.find_element(By.ID, "k-import-file").send_keys(zpath)
+        d.find_element(By.ID, "k-import-btn").click()
+        wait(d, lambda drv: "4 catatan baru" in drv.find_element(By.ID, "k-import-result").text,
+             "the stick's result")
+        ack = d.find_element(By.CSS_SELECTOR, "a.k-ack")
+        assert ack.get_attribute("download") == "ack.json"
+        doc = json.loads(urllib.parse.unquote(ack.get_attribute("href").split(",", 1)[1]))
+        assert doc["acked"] == 4
+        audit(d, "office import 360")
+
         # revoke the NTT box, after saying yes to the question
         tab(d, "boxes")
         ntt = hub.sql("SELECT box_id FROM boxes WHERE centre_id = 'PB-NTT-02'")
@@ -153,13 +173,14 @@ def test_office_page_at_360_and_1280(browser, boxes, pg, tmpdir_hub):  # noqa: F
         # kantor: reads everything, is offered no revoke, pay or resolve
         login(d, hub, "staf", STAFF_PW)
         wait(d, lambda drv: shown(drv, "k-app"), "the kantor view")
-        wait(d, lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#k-boxes-list tbody tr")) == 2,
-             "two boxes")
+        wait(d, lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#k-boxes-list tbody tr")) == 3,
+             "three boxes, the stick's too")
         assert not d.find_elements(By.CSS_SELECTOR, ".k-revoke")
         tab(d, "claims")
         wait(d, lambda drv: "Maria Ndun" in drv.find_element(By.ID, "k-claims-list").text,
              "the approved claim")
         assert not d.find_elements(By.CSS_SELECTOR, ".k-pick") and not shown(d, "k-pay")
+        assert not shown(d, "k-tab-import")
         # English too
         d.find_element(By.ID, "pb-lang").click()
         wait(d, lambda drv: drv.find_element(By.ID, "k-tab-claims").text == "Claims", "English")

@@ -10,7 +10,8 @@ import json
 
 import requests
 
-from officeweb import API, CLAIMS, Office, add_user, fill, office_hub
+from officeweb import API, Office, add_user, fill, office_hub, offline_box, stick_of, \
+    zip_folder
 from pbhub import box_key, box_records, make_body, post_batch, record_hash, sign
 from test_ingest import box_id
 
@@ -244,4 +245,76 @@ def test_secure_cookie_over_tls(pg, tmpdir_hub):
         assert json.loads(r.text)["role"] == "kantor"
     finally:
         print(hub.daemon.output() if hub.daemon else "")   # shown when the test fails
+        hub.stop()
+
+
+def test_stick_uploaded_from_the_page(boxes, pg, tmpdir_hub):
+    """A stick's pb-outbox/ zipped and sent from the page: stored once,
+    the signed acknowledgement back to the box, a damaged batch refused."""
+    import os
+    import zipfile
+    from pbhub import box_counts
+    key = os.path.join(tmpdir_hub, "hub.key")
+    hub = office_hub(pg, tmpdir_hub, args=["-k", key])
+    try:
+        admin_pw = add_user(hub, "bendahara", "kantor-admin", "rahasia-bendahara-1")
+        add_user(hub, "staf", "kantor", "rahasia-staf-0001")
+        b = offline_box(boxes, hub, "PB-USB-01")
+        bid = box_id(b)
+        stick = stick_of(b, os.path.join(tmpdir_hub, "stick"), "1111222233334444",
+                         "2026-11-02", 5)
+        data = zip_folder(stick, os.path.join(tmpdir_hub, "stick.zip"))
+
+        def send(o, body, ctype="application/zip", csrf=True):
+            h = {"Content-Type": ctype}
+            if csrf:
+                h["X-CSRF-Token"] = o.csrf
+            return o.s.post(hub.base + API + "import", data=body, headers=h, timeout=120)
+
+        staf, admin = Office(hub), Office(hub)
+        assert staf.login("staf", "rahasia-staf-0001").status_code == 200
+        assert admin.login("bendahara", admin_pw).status_code == 200
+        assert send(staf, data).json()["error"] == "admin_only"
+        assert send(admin, data, csrf=False).json()["error"] == "csrf"
+        assert send(admin, data, ctype="text/plain").status_code == 415
+        assert send(admin, b"PK\x03\x04 not a zip").json()["error"] == "bad_zip"
+        assert hub.count() == 0
+
+        r = send(admin, data)
+        assert r.status_code == 200, r.text
+        one = r.json()["boxes"][0]
+        assert (one["box_id"], one["stored"], one["duplicates"], one["refused"]) == \
+            (bid, 5, 0, 0) and "error" not in one
+        assert one["ack_path"] == f"pb-outbox/{bid}/ack.json" and one["acked"] == 5
+        assert hub.count(bid) == 5
+        # the same stick again: nothing twice
+        again = send(admin, data).json()["boxes"][0]
+        assert (again["stored"], again["duplicates"]) == (0, 5)
+        assert hub.count(bid) == 5
+        # the acknowledgement, carried back, is taken by the box
+        with open(os.path.join(stick, one["ack_path"]), "w") as f:
+            f.write(one["ack"])
+        b.pbctl("outbox", "import-ack", stick)
+        assert box_counts(b)[1] == 0
+        # a batch altered on the stick is refused and named; nothing of it is stored
+        stick2 = stick_of(b, os.path.join(tmpdir_hub, "stick2"), "5555666677778888",
+                          "2026-11-03", 2)
+        bad = os.path.join(tmpdir_hub, "bad.zip")
+        with zipfile.ZipFile(bad, "w") as z:
+            for base, _dirs, files in os.walk(stick2):
+                for f in files:
+                    path = os.path.join(base, f)
+                    with open(path, "rb") as fh:
+                        content = fh.read()
+                    if f != "manifest.json":
+                        content = content[:-1] + bytes([content[-1] ^ 1])
+                    z.writestr(os.path.relpath(path, stick2), content)
+        with open(bad, "rb") as f:
+            r = send(admin, f.read())
+        one = r.json()["boxes"][0]
+        assert one["refused"] == 1 and "bad_hash" in one["error"], one
+        assert hub.count(bid) == 5
+        assert hub.sql("SELECT count(*) FROM office_audit WHERE action = 'outbox.import'") == "3"
+    finally:
+        print(hub.daemon.output() if hub.daemon else "")
         hub.stop()

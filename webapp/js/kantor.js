@@ -1,13 +1,15 @@
 /* The programme office's page on the hub (served by pb-hub -w, not by the
  * box): log in with an office account, then boxes and their health,
  * activities with attendance and JP, claims by status with "mark paid" in
- * bulk, the exports, and the conflicts. Revoking, paying and resolving
- * are for kantor-admin; the hub checks every one of them again. */
+ * bulk, the exports, the conflicts, and a USB stick's outbox sent as a
+ * zip. Revoking, paying, resolving and importing are for kantor-admin;
+ * the hub checks every one of them again. */
 (function () {
 	"use strict";
 
 	var API = "/v1/kantor/";
-	var TABS = ["boxes", "activities", "claims", "exports", "conflicts"];
+	var TABS = ["boxes", "activities", "claims", "exports", "conflicts", "import"];
+	var IMPORT_MAX = 32 * 1024 * 1024;    /* HUB_OFFICE_IMPORT_MAX */
 	var EXPORTS = ["claims.csv", "claims.xlsx", "attendance.csv", "attendance.xlsx",
 		       "learning.csv", "worksheets.csv"];
 	var me = null, tab = "boxes", claims = [], confirming = null, drawn = {};
@@ -344,10 +346,68 @@
 		});
 	}
 
+	/* ---- a USB stick's outbox, zipped ---- */
+
+	function drawImport(d) {
+		var list = PB.clear(PB.$("k-import-result")), rows = [], i, b, text;
+		if (!d)
+			return;
+		for (i = 0; i < d.boxes.length; i++) {
+			b = d.boxes[i];
+			text = PB.t("kantor.import_box", {stored: b.stored, duplicates: b.duplicates,
+							   refused: b.refused});
+			rows.push([short(b.box_id), text + (b.error ? " — " + b.error : ""),
+				   b.ack ? PB.el("a", {href: "data:application/json;charset=utf-8," +
+					encodeURIComponent(b.ack), download: "ack.json",
+					"class": "k-ack"}, PB.t("kantor.import_ack", {path: b.ack_path})) : "–"]);
+		}
+		list.appendChild(table(["kantor.col_box", "kantor.import_result", "kantor.import_ack_col"],
+				       rows, PB.t("kantor.import_heading")));
+	}
+
+	/* The zip as it is (not JSON), with the upload's progress. */
+	function sendImport() {
+		var file = PB.$("k-import-file").files[0], bar = PB.$("k-import-progress"),
+		    btn = PB.$("k-import-btn"), xhr;
+		error("");
+		if (!file)
+			return error(PB.t("kantor.import_choose"));
+		if (file.size > IMPORT_MAX)
+			return error(PB.t("kantor.import_too_large"));
+		xhr = new XMLHttpRequest();
+		xhr.open("POST", API + "import", true);
+		xhr.setRequestHeader("Content-Type", "application/zip");
+		xhr.setRequestHeader("X-CSRF-Token", PB.csrf);
+		if (xhr.upload)
+			xhr.upload.onprogress = function (ev) {
+				if (ev.lengthComputable && ev.total > 0)
+					bar.value = Math.round(100 * ev.loaded / ev.total);
+			};
+		xhr.onreadystatechange = function () {
+			var d = null;
+			if (xhr.readyState !== 4)
+				return;
+			btn.disabled = false;
+			PB.show(bar, false);
+			status("");
+			try { d = JSON.parse(xhr.responseText); } catch (e) { d = null; }
+			if (xhr.status === 200 && d)
+				return drawImport(d);
+			failed({status: xhr.status, message: d && d.error &&
+				PB.strings.hasOwnProperty("error." + d.error) ? PB.t("error." + d.error) :
+				(d && d.message) || PB.t("error.http", {status: xhr.status})});
+		};
+		btn.disabled = true;
+		bar.value = 0;
+		PB.show(bar, true);
+		status(PB.t("kantor.import_sending"));
+		xhr.send(file);
+	}
+
 	/* ---- tabs, login ---- */
 
 	var loaders = {boxes: loadBoxes, activities: loadActivities, claims: loadClaims,
-		       exports: drawExports, conflicts: loadConflicts};
+		       exports: drawExports, conflicts: loadConflicts, import: function () {}};
 
 	function show(name) {
 		var i;
@@ -367,6 +427,9 @@
 			role: PB.t(d.role === "kantor-admin" ? "kantor.role_admin" : "kantor.role_kantor")});
 		PB.show(PB.$("k-login"), false);
 		PB.show(PB.$("k-app"), true);
+		PB.show(PB.$("k-tab-import"), isAdmin());
+		if (tab === "import" && !isAdmin())
+			tab = "boxes";
 		show(tab);
 	}
 
@@ -427,6 +490,7 @@
 		PB.$("k-claims-load").addEventListener("click", function () { loadClaims(); }, false);
 		PB.$("k-claims-status").addEventListener("change", function () { loadClaims(); }, false);
 		PB.$("k-pay-btn").addEventListener("click", markPaid, false);
+		PB.$("k-import-btn").addEventListener("click", sendImport, false);
 		PB.$("k-exp-centre").addEventListener("input", drawExports, false);
 		PB.$("k-exp-session").addEventListener("input", drawExports, false);
 		for (i = 0; i < TABS.length; i++)
