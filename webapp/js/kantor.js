@@ -83,6 +83,13 @@
 		return PB.el("p", {"class": "pb-meta", text: PB.t(key)});
 	}
 
+	/* A list the hub cut at its limit says so under the table. */
+	function limited(list, n, limit) {
+		if (limit && n >= limit)
+			list.appendChild(PB.el("p", {"class": "pb-notice", role: "note",
+				text: PB.t("kantor.limited", {n: limit})}));
+	}
+
 	/* ---- boxes ---- */
 
 	function flagText(flags) {
@@ -180,6 +187,7 @@
 			"kantor.col_start", "kantor.col_days", "kantor.col_jp_day", "kantor.col_people",
 			"kantor.col_person_days", "kantor.col_jp_total"], rows,
 			PB.t("kantor.activities_heading")) : empty("kantor.no_activities"));
+		limited(list, rows.length, d.limit);
 	}
 
 	function loadActivities() {
@@ -236,6 +244,7 @@
 		list.appendChild(rows.length ? table(["kantor.col_claim", "kantor.col_centre",
 			"kantor.col_activity", "kantor.col_item", "kantor.col_amount", "kantor.col_status"],
 			rows, PB.t("kantor.claims_heading")) : empty("kantor.no_claims"));
+		limited(list, rows.length, d.limit);
 		PB.show(PB.$("k-pay"), isAdmin() && PB.$("k-claims-status").value === "approved" &&
 			claims.length > 0);
 		countChosen();
@@ -334,6 +343,7 @@
 		list.appendChild(rows.length ? table(["kantor.col_record", "kantor.col_at",
 			"kantor.col_hashes", "kantor.col_state"], rows, PB.t("kantor.conflicts_heading")) :
 			empty("kantor.no_conflicts"));
+		limited(list, rows.length, d.limit);
 	}
 
 	function loadConflicts() {
