@@ -217,6 +217,21 @@ def test_lockout_after_wrong_passwords(pg, tmpdir_hub):
         assert o.login("bendahara", pw).status_code == 401
         assert o.login("bendahara", "kata-sandi-baru-22").status_code == 200
         assert hub.sql("SELECT count(*) FROM office_audit WHERE action = 'login_failed'") == "7"
+        # a login idle past idle_s, or older than max_s, is over (the clock is
+        # PostgreSQL's: the test moves the login's times back instead of waiting)
+        for col, ago in (("last_at", "31 minutes"), ("created_at", "13 hours")):
+            s = Office(hub)
+            assert s.login("staf", "rahasia-staf-0001").status_code == 200
+            assert s.get("me").status_code == 200
+            hub.sql(f"UPDATE office_sessions SET {col} = {col} - interval '{ago}' "
+                    f"WHERE token_sha256 = encode(sha256('{s.s.cookies['pb_kantor']}'::bytea), "
+                    f"'hex')")
+            r = s.get("me")
+            assert r.status_code == 401 and r.json()["error"] == "login_required", col
+        # a guessed cookie is no login
+        g = Office(hub)
+        g.s.cookies.set("pb_kantor", "0" * 64)
+        assert g.get("boxes").status_code == 401
         # the limits are checked
         bad = hub.cli("-O", "fail_max=0", "migrate", check=False)
         assert bad.returncode == 2 and "-O wants" in bad.stderr
