@@ -172,12 +172,9 @@ enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *cod
 			     NULL);
 }
 
-#define reply hub_web_reply
-#define fail hub_web_fail
-
 static enum MHD_Result internal(struct hub_req *r)
 {
-	return fail(r, 500, "internal", "Kesalahan di hub.");
+	return hub_web_fail(r, 500, "internal", "Kesalahan di hub.");
 }
 
 static const char *arg(struct hub_req *r, const char *name)
@@ -202,14 +199,16 @@ static json_t *body_json(struct hub_req *r, enum MHD_Result *ret)
 	    (ct[sizeof(json) - 1] != '\0' && ct[sizeof(json) - 1] != ';' &&
 	     ct[sizeof(json) - 1] != ' ')) {
 		/* a cross-site form can send text/plain, never this */
-		*ret = fail(r, 415, "need_json", "Data permintaan harus berjenis application/json.");
+		*ret = hub_web_fail(r, 415, "need_json",
+				    "Data permintaan harus berjenis application/json.");
 		return NULL;
 	}
 	j = r->body != NULL ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL)
 			    : NULL;
 	if (!json_is_object(j)) {
 		json_decref(j);
-		*ret = fail(r, 400, "bad_json", "Data permintaan bukan objek JSON yang sah.");
+		*ret = hub_web_fail(r, 400, "bad_json",
+				    "Data permintaan bukan objek JSON yang sah.");
 		return NULL;
 	}
 	return j;
@@ -252,7 +251,8 @@ static enum MHD_Result h_login(struct hub_req *r, PGconn *pg, const struct hub_o
 	if (user == NULL || pw == NULL || user[0] == '\0' ||
 	    strlen(user) > HUB_OFFICE_FIELD_MAX || strlen(pw) > HUB_OFFICE_FIELD_MAX) {
 		json_decref(in);
-		return fail(r, 400, "bad_login_request", "Isi nama pengguna dan kata sandi.");
+		return hub_web_fail(r, 400, "bad_login_request",
+				    "Isi nama pengguna dan kata sandi.");
 	}
 	lr = hub_office_login_start(pg, &r->hub->office, user, pw, r->addr, cookie_token(r),
 				    token, &who, &retry_s);
@@ -260,7 +260,7 @@ static enum MHD_Result h_login(struct hub_req *r, PGconn *pg, const struct hub_o
 		pb_notice("office login %s from %s: locked out", user, r->addr);
 		json_decref(in);
 		r->retry_after_s = retry_s;
-		return fail(r, 429, "locked_out",
+		return hub_web_fail(r, 429, "locked_out",
 			    "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.");
 	}
 	if (lr == HUB_OFFICE_LOGIN_REFUSED) {
@@ -270,9 +270,9 @@ static enum MHD_Result h_login(struct hub_req *r, PGconn *pg, const struct hub_o
 		json_decref(in);
 		/* counted like a refused token of the office routes */
 		if (hub_auth_refused(r, PB_PROTO_BAD_SIGNATURE) == PB_PROTO_RATE_LIMITED)
-			return fail(r, 429, "rate_limited",
+			return hub_web_fail(r, 429, "rate_limited",
 				    pb_proto_err_message(PB_PROTO_RATE_LIMITED));
-		return fail(r, 401, "bad_login", "Nama pengguna atau kata sandi salah.");
+		return hub_web_fail(r, 401, "bad_login", "Nama pengguna atau kata sandi salah.");
 	}
 	json_decref(in);
 	if (lr != HUB_OFFICE_LOGIN_OK)
@@ -281,7 +281,7 @@ static enum MHD_Result h_login(struct hub_req *r, PGconn *pg, const struct hub_o
 	snprintf(cookie, sizeof(cookie), KANTOR_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
 		 token, r->hub->tls_cert != NULL ? "; Secure" : "");
 	sodium_memzero(token, sizeof(token));
-	ret = reply(r, 200, who_json(&who), cookie);
+	ret = hub_web_reply(r, 200, who_json(&who), cookie);
 	sodium_memzero(cookie, sizeof(cookie));
 	return ret;
 }
@@ -297,7 +297,7 @@ static enum MHD_Result h_logout(struct hub_req *r, PGconn *pg, const struct hub_
 	(void)hub_office_audit(pg, w->name, "logout", "", r->addr);
 	snprintf(cookie, sizeof(cookie), KANTOR_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; "
 		 "Max-Age=0%s", r->hub->tls_cert != NULL ? "; Secure" : "");
-	return reply(r, 200, json_pack("{sb}", "ok", 1), cookie);
+	return hub_web_reply(r, 200, json_pack("{sb}", "ok", 1), cookie);
 }
 
 static enum MHD_Result h_me(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
@@ -305,7 +305,7 @@ static enum MHD_Result h_me(struct hub_req *r, PGconn *pg, const struct hub_offi
 {
 	(void)pg;
 	(void)id;
-	return reply(r, 200, who_json(w), NULL);
+	return hub_web_reply(r, 200, who_json(w), NULL);
 }
 
 static enum MHD_Result h_boxes(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
@@ -330,20 +330,20 @@ static enum MHD_Result h_revoke(struct hub_req *r, PGconn *pg, const struct hub_
 	confirm = json_string_value(json_object_get(in, "confirm"));
 	if (confirm == NULL || strcmp(confirm, box) != 0) {
 		json_decref(in);
-		return fail(r, 400, "confirm", "Konfirmasi: kirim nomor kotak yang dicabut "
+		return hub_web_fail(r, 400, "confirm", "Konfirmasi: kirim nomor kotak yang dicabut "
 			    "sebagai \"confirm\".");
 	}
 	json_decref(in);
 	v = hub_revoke_box(pg, box, at, sizeof(at));
 	if (v == HUB_REVOKE_UNKNOWN)
-		return fail(r, 404, "unknown_box", "Kotak ini tidak terdaftar di hub.");
+		return hub_web_fail(r, 404, "unknown_box", "Kotak ini tidak terdaftar di hub.");
 	if (v != HUB_REVOKE_OK && v != HUB_REVOKE_ALREADY)
 		return internal(r);
 	if (v == HUB_REVOKE_OK) {
 		pb_notice("box %s revoked by office account %s", box, w->name);
 		(void)hub_office_audit(pg, w->name, "box.revoke", box, r->addr);
 	}
-	return reply(r, 200, json_pack("{ss ss ss sb}", "box_id", box, "state", "revoked",
+	return hub_web_reply(r, 200, json_pack("{ss ss ss sb}", "box_id", box, "state", "revoked",
 				       "revoked_at", at, "already", v == HUB_REVOKE_ALREADY), NULL);
 }
 
@@ -404,10 +404,11 @@ static enum MHD_Result h_activities(struct hub_req *r, PGconn *pg,
 			"people", (json_int_t)strtoll(PQgetvalue(res, i, 7), NULL, 10),
 			"person_days", (json_int_t)days,
 			/* JP earned: each person-day present at the day's JP */
-			"jp_total", PQgetisnull(res, i, 6) ? json_null() : json_integer(jp * days)));
+			"jp_total", PQgetisnull(res, i, 6) ? json_null()
+							   : json_integer(jp * days)));
 	}
 	PQclear(res);
-	return reply(r, 200, json_pack("{so si}", "activities", list, "limit",
+	return hub_web_reply(r, 200, json_pack("{so si}", "activities", list, "limit",
 				       HUB_OFFICE_LIST_MAX), NULL);
 }
 
@@ -463,7 +464,8 @@ static enum MHD_Result h_claims(struct hub_req *r, PGconn *pg, const struct hub_
 	for (size_t i = 0; i < sizeof(claim_states) / sizeof(claim_states[0]) && !ok; i++)
 		ok = strcmp(params[1], claim_states[i]) == 0;
 	if (!ok)
-		return fail(r, 400, "bad_status", "status: submitted, approved, rejected atau paid.");
+		return hub_web_fail(r, 400, "bad_status",
+				    "status: submitted, approved, rejected atau paid.");
 	res = PQexecParams(pg, sql_claims, 2, NULL, params, NULL, NULL, 0);
 	cnt = PQexecParams(pg, sql_claim_counts, 1, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "office: claims") != 0 ||
@@ -492,8 +494,8 @@ static enum MHD_Result h_claims(struct hub_req *r, PGconn *pg, const struct hub_
 			"amount_rp", (json_int_t)strtoll(PQgetvalue(cnt, i, 2), NULL, 10)));
 	PQclear(res);
 	PQclear(cnt);
-	return reply(r, 200, json_pack("{so so si}", "claims", list, "counts", counts, "limit",
-				       HUB_OFFICE_LIST_MAX), NULL);
+	return hub_web_reply(r, 200, json_pack("{so so si}", "claims", list, "counts", counts,
+					       "limit", HUB_OFFICE_LIST_MAX), NULL);
 }
 
 enum claim_state {
@@ -573,7 +575,7 @@ static enum MHD_Result h_paid(struct hub_req *r, PGconn *pg, const struct hub_of
 	    strlen(reference) > HUB_REFERENCE_MAX || !json_is_array(claims) ||
 	    json_array_size(claims) == 0 || json_array_size(claims) > HUB_OFFICE_BULK_MAX) {
 		json_decref(in);
-		return reply(r, 400, json_pack("{ss ss si si}", "error", "bad_paid_request",
+		return hub_web_reply(r, 400, json_pack("{ss ss si si}", "error", "bad_paid_request",
 			"message", "Kirim \"claims\": daftar nomor klaim (paling banyak "
 			KANTOR_XSTR(HUB_OFFICE_BULK_MAX) "), dan \"reference\" (teks, paling panjang "
 			KANTOR_XSTR(HUB_REFERENCE_MAX) ").", "max_claims", HUB_OFFICE_BULK_MAX,
@@ -584,7 +586,7 @@ static enum MHD_Result h_paid(struct hub_req *r, PGconn *pg, const struct hub_of
 		    json_string_length(v) > HUB_CLAIM_ID_MAX ||
 		    strlen(json_string_value(v)) != json_string_length(v)) {
 			json_decref(in);
-			return fail(r, 400, "bad_paid_request", "Nomor klaim tidak sah.");
+			return hub_web_fail(r, 400, "bad_paid_request", "Nomor klaim tidak sah.");
 		}
 	}
 	results = json_array();
@@ -601,7 +603,7 @@ static enum MHD_Result h_paid(struct hub_req *r, PGconn *pg, const struct hub_of
 	}
 	out = json_pack("{so so}", "results", results, "tally", tally);
 	json_decref(in);
-	return reply(r, 200, out, NULL);
+	return hub_web_reply(r, 200, out, NULL);
 }
 
 static enum MHD_Result h_conflicts(struct hub_req *r, PGconn *pg,
@@ -633,7 +635,7 @@ static enum MHD_Result h_conflicts(struct hub_req *r, PGconn *pg,
 			"resolved_by", hub_db_text(res, i, 8), "note", hub_db_text(res, i, 9),
 			"offered_bytes", (json_int_t)strtoll(PQgetvalue(res, i, 10), NULL, 10)));
 	PQclear(res);
-	return reply(r, 200, json_pack("{so si}", "conflicts", list, "limit",
+	return hub_web_reply(r, 200, json_pack("{so si}", "conflicts", list, "limit",
 				       HUB_OFFICE_LIST_MAX), NULL);
 }
 
@@ -647,13 +649,13 @@ static enum MHD_Result h_resolve(struct hub_req *r, PGconn *pg,
 	int changed;
 
 	if (strlen(id) > KANTOR_CONFLICT_ID_MAX || strspn(id, "0123456789") != strlen(id))
-		return fail(r, 404, "unknown_conflict", "Konflik ini tidak ada.");
+		return hub_web_fail(r, 404, "unknown_conflict", "Konflik ini tidak ada.");
 	in = body_json(r, &ret);
 	if (in == NULL)
 		return ret;
 	if (json_unpack(in, "{s?s}", "note", &note) != 0 || strlen(note) > HUB_OFFICE_NOTE_MAX) {
 		json_decref(in);
-		return fail(r, 400, "bad_note", "Catatan harus teks, paling panjang "
+		return hub_web_fail(r, 400, "bad_note", "Catatan harus teks, paling panjang "
 			    KANTOR_XSTR(HUB_OFFICE_NOTE_MAX) " byte.");
 	}
 	params[0] = id;
@@ -685,11 +687,12 @@ static enum MHD_Result h_resolve(struct hub_req *r, PGconn *pg,
 		PQclear(res);
 		if (changed < 0)
 			return internal(r);
-		return changed == 0 ? fail(r, 404, "unknown_conflict", "Konflik ini tidak ada.")
-			: fail(r, 409, "already_resolved", "Konflik ini sudah diselesaikan.");
+		if (changed == 0)
+			return hub_web_fail(r, 404, "unknown_conflict", "Konflik ini tidak ada.");
+		return hub_web_fail(r, 409, "already_resolved", "Konflik ini sudah diselesaikan.");
 	}
-	return reply(r, 200, json_pack("{ss ss}", "status", "resolved", "resolved_by", w->name),
-		     NULL);
+	return hub_web_reply(r, 200, json_pack("{ss ss}", "status", "resolved", "resolved_by",
+					       w->name), NULL);
 }
 
 static enum MHD_Result h_export(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
@@ -700,7 +703,7 @@ static enum MHD_Result h_export(struct hub_req *r, PGconn *pg, const struct hub_
 	(void)w;
 	if (hub_office_export(r, pg, name, &ret))
 		return ret;
-	return fail(r, 404, "not_found", "Tidak ditemukan.");
+	return hub_web_fail(r, 404, "not_found", "Tidak ditemukan.");
 }
 
 /* path is prefix exactly (suffix NULL, prefix not ending in '/'), prefix
@@ -757,16 +760,17 @@ static int allowed(struct hub_req *r, PGconn *pg, enum kantor_need need,
 		return 0;
 	}
 	if (lr != HUB_OFFICE_LOGIN_OK) {
-		*ret = fail(r, 401, "login_required", "Silakan masuk dengan akun kantor.");
+		*ret = hub_web_fail(r, 401, "login_required", "Silakan masuk dengan akun kantor.");
 		return 0;
 	}
 	if (need >= NEED_CSRF && !hub_office_csrf_ok(who, hub_header(r, "X-CSRF-Token"))) {
-		*ret = fail(r, 403, "csrf", "Token keamanan (CSRF) tidak ada atau salah: muat "
-			    "ulang halaman.");
+		*ret = hub_web_fail(r, 403, "csrf", "Token keamanan (CSRF) tidak ada atau salah: "
+				    "muat ulang halaman.");
 		return 0;
 	}
 	if (need == NEED_ADMIN && strcmp(who->role, "kantor-admin") != 0) {
-		*ret = fail(r, 403, "admin_only", "Hanya akun kantor-admin yang boleh melakukan ini.");
+		*ret = hub_web_fail(r, 403, "admin_only",
+				    "Hanya akun kantor-admin yang boleh melakukan ini.");
 		return 0;
 	}
 	return 1;
@@ -783,7 +787,8 @@ static enum MHD_Result api(struct hub_req *r, const char *rest)
 
 	memset(&who, 0, sizeof(who));
 	if (!hub_office_text_ok(r, rest))
-		return fail(r, 400, "malformed", "Alamat atau parameter bukan teks UTF-8 yang sah.");
+		return hub_web_fail(r, 400, "malformed",
+				    "Alamat atau parameter bukan teks UTF-8 yang sah.");
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && rt == NULL; i++) {
 		if (!path_match(&routes[i], rest, id, sizeof(id)))
 			continue;
@@ -793,13 +798,14 @@ static enum MHD_Result api(struct hub_req *r, const char *rest)
 		else
 			other_method = 1;
 	}
+	if (rt == NULL && other_method)
+		return hub_web_fail(r, 405, "method", "Metode ini tidak dipakai di sini.");
 	if (rt == NULL)
-		return other_method ? fail(r, 405, "method", "Metode ini tidak dipakai di sini.")
-				    : fail(r, 404, "not_found", "Tidak ditemukan.");
+		return hub_web_fail(r, 404, "not_found", "Tidak ditemukan.");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL) {
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
-		return fail(r, 503, "unavailable", "Basis data hub tidak tersedia.");
+		return hub_web_fail(r, 503, "unavailable", "Basis data hub tidak tersedia.");
 	}
 	if (allowed(r, pg, rt->need, &who, &ret))
 		ret = rt->fn(r, pg, &who, id);

@@ -51,6 +51,8 @@ def test_pages_and_roles_and_paid_exactly_once(boxes, pg, tmpdir_hub):
             r = anon.get(path)
             assert r.status_code == 401 and r.json()["error"] == "login_required", path
         assert anon.post("claims/paid", {"claims": ["C1"]}).status_code == 401
+        assert anon.get("claims/paid").status_code == 405
+        assert anon.get("nothing").status_code == 404
 
         # wrong passwords: 401; the right one: a cookie that scripts cannot read
         assert anon.login("bendahara", "salah-sekali").status_code == 401
