@@ -234,6 +234,11 @@ def test_lockout_after_wrong_passwords(pg, tmpdir_hub):
         g = Office(hub)
         g.s.cookies.set("pb_kantor", "0" * 64)
         assert g.get("boxes").status_code == 401
+        # -n checks that the pages can be read
+        from officeweb import WEBAPP
+        assert hub.cli("-w", WEBAPP, "-n").stdout.strip() == "configuration OK"
+        bad = hub.cli("-w", WEBAPP + "/nothing", "-n", check=False)
+        assert bad.returncode == 1 and "cannot be read" in bad.stderr
         # the limits are checked
         bad = hub.cli("-O", "fail_max=0", "migrate", check=False)
         assert bad.returncode == 2 and "-O wants" in bad.stderr
