@@ -52,6 +52,13 @@ def test_pages_and_roles_and_paid_exactly_once(boxes, pg, tmpdir_hub):
             assert r.status_code == 401 and r.json()["error"] == "login_required", path
         assert anon.post("claims/paid", {"claims": ["C1"]}).status_code == 401
         assert anon.get("claims/paid").status_code == 405
+        # every answer of the page's routes carries the same headers as the page
+        for r in (anon.get("boxes"), anon.get("nothing"), anon.login("x", "y"),
+                  requests.get(hub.base + "/locale/id/kantor.json", timeout=10)):
+            assert r.headers["Content-Security-Policy"] == \
+                requests.get(hub.base + "/", timeout=10).headers["Content-Security-Policy"]
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+            assert r.headers["Referrer-Policy"] == "no-referrer"
         assert anon.get("nothing").status_code == 404
 
         # wrong passwords: 401; the right one: a cookie that scripts cannot read
