@@ -71,6 +71,9 @@ def walk(d, hub, made, size, label):
          "two boxes")
     text = d.find_element(By.ID, "k-boxes-list").text
     assert "PB-JATIM-01" in text and "PB-NTT-02" in text
+    # no box reported a version yet: no version is called old
+    assert d.find_element(By.ID, "k-boxes-thresholds").text == (
+        "Ditandai: diam lebih dari 3 hari, ruang kosong kurang dari 1024 MB, tegangan kurang.")
     no_page_overflow(d, f"boxes {label}")
     audit(d, f"office boxes {label}")
     d.save_screenshot(os.path.join(SCREENSHOTS, f"office-boxes-{label}.png"))

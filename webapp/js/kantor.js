@@ -127,9 +127,11 @@
 		drawn.boxes = d;
 		if (!d)
 			return;
-		PB.$("k-boxes-thresholds").textContent = PB.t("kantor.thresholds", {
+		/* before any box reported its version, there is no old one */
+		PB.$("k-boxes-thresholds").textContent = PB.t(d.thresholds.min_version ?
+			"kantor.thresholds" : "kantor.thresholds_no_version", {
 			days: d.thresholds.silent_days, mb: d.thresholds.low_disk_mb,
-			version: d.thresholds.min_version || "–"});
+			version: d.thresholds.min_version});
 		for (i = 0; i < d.boxes.length; i++) {
 			b = d.boxes[i];
 			h = b.health || {};
