@@ -269,6 +269,20 @@ const struct hub_migration hub_migrations[] = {
 	  "ALTER TABLE conflicts ADD COLUMN resolved_at timestamptz;"
 	  "ALTER TABLE conflicts ADD COLUMN resolved_by text;"
 	  "ALTER TABLE conflicts ADD COLUMN note text;" },
+	{ 110,
+	  /* Box software releases (docs/updates.md): the signed manifest as it
+	   * was signed, one row per version; the feed's "release" kind
+	   * carries the same manifest and signature to the boxes. */
+	  "CREATE TABLE releases ("
+	  "  version text PRIMARY KEY,"
+	  "  manifest text NOT NULL,"
+	  "  signature text NOT NULL,"
+	  "  public_key text NOT NULL,"
+	  "  created_at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  "ALTER TABLE feed DROP CONSTRAINT feed_kind_check;"
+	  "ALTER TABLE feed ADD CONSTRAINT feed_kind_check "
+	  "  CHECK (kind IN ('roster','rates','payments','catalogue','release'));" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));
