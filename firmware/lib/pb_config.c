@@ -145,6 +145,9 @@ static const struct key_def keys[] = {
 	NUM("sync", "health_interval_s", sync_health_interval_s, 0, 86400, "3600",
 	    "Seconds of uptime between box.health reports (one also goes with each "
 	    "upload of other records, at most one per round; 0: no reports)"),
+	STR("sync", "usb_dir", sync_usb_dir, KEY_PATH, "/media/pb-usb",
+	    "Where a USB stick is mounted (pb-usb-mount); the admin page's export and import "
+	    "work there only while a file system is mounted on it"),
 	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",
