@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
-from pbhub import Sync, sync_section
+from pbhub import Sync, sync_section, wait_for
 from pbtest import Box, free_port
 
 PASSWORD = "rahasia-admin-1"
@@ -67,6 +67,8 @@ def test_flashdisk_page(browser):
                     json.dumps({"session_id": "S-FD", "day": 1, "nuptk": str(3200 + n)}))
         b.start()
         sync = Sync(b).start()
+        wait_for(lambda: os.path.exists(os.path.join(b.dir, "data", "run", "sync-wake.sock")),
+                 timeout=60, what="pb-sync's wake socket")
         set_viewport(d, *PHONE)
         staff_login(d, b, "admin", PASSWORD)
         d.get(b.base + "/flashdisk.html")

@@ -46,19 +46,31 @@ def stick(tmpdir_hub):
         subprocess.run(["umount", m], check=False)
 
 
-def offline_box(boxes, khub, stick_dir):
-    """Enrolled while the link worked once; then the hub's server goes
-    away (its database and CLI stay: the office). pb-web and pb-sync run."""
-    b = boxes(sections=sync_section(khub.base, khub.cli("token", CENTRE).stdout.strip(),
-                                    extra=f"usb_dir = {stick_dir}"))
-    b.pbctl("init")
-    b.pbctl("enrol")
-    add_staff(b, "admin", "admin")
-    add_staff(b, "fasil")
-    khub.stop()
-    b.start()
-    b.sync = Sync(b).start()
-    return b
+@pytest.fixture
+def offline_box(boxes, khub):
+    """A box enrolled while the link worked once; then the hub's server
+    goes away (its database and CLI stay: the office). pb-web and pb-sync
+    run, and are stopped after the test."""
+    started = []
+
+    def make(stick_dir):
+        b = boxes(sections=sync_section(khub.base, khub.cli("token", CENTRE).stdout.strip(),
+                                        extra=f"usb_dir = {stick_dir}"))
+        b.pbctl("init")
+        b.pbctl("enrol")
+        add_staff(b, "admin", "admin")
+        add_staff(b, "fasil")
+        khub.stop()
+        b.start()
+        b.sync = Sync(b).start()
+        started.append(b.sync)
+        # the page's jobs need pb-sync listening: it says so (503) otherwise
+        wait_for(lambda: os.path.exists(os.path.join(b.dir, "data", "run", "sync-wake.sock")),
+                 timeout=60, what="pb-sync's wake socket")
+        return b
+    yield make
+    for s in started:
+        s.stop()
 
 
 def training_day(b, first=0):
@@ -88,8 +100,8 @@ def hub_count(khub, bid):
     return int(khub.sql(f"SELECT count(*) FROM records WHERE box_id = '{bid}'"))
 
 
-def test_page_carries_records_there_and_back(boxes, khub, stick, tmpdir_hub):
-    b = offline_box(boxes, khub, stick.dir)
+def test_page_carries_records_there_and_back(offline_box, khub, stick):
+    b = offline_box(stick.dir)
     bid = box_meta(b, "box_id")
     training_day(b)
 
@@ -168,12 +180,12 @@ def test_page_carries_records_there_and_back(boxes, khub, stick, tmpdir_hub):
     assert acts == ["usb.export", "usb.import", "usb.export", "usb.import", "usb.import"]
 
 
-def test_modules_from_the_stick_listed_and_removed(boxes, khub, stick, tmpdir_hub):
+def test_modules_from_the_stick_listed_and_removed(offline_box, khub, stick, tmpdir_hub):
     src = os.path.join(tmpdir_hub, "published")
     os.mkdir(src)
     big = publish_module(khub, src, "kk-a-mat-1", 200 * 1024, CENTRE)
     small = publish_module(khub, src, "kk-a-mat-2", 3000)
-    b = offline_box(boxes, khub, stick.dir)
+    b = offline_box(stick.dir)
     adm = Staff(b, "admin")
     stick.mount()
     # no acknowledgement and no modules yet: a clear failure
@@ -217,8 +229,8 @@ def test_modules_from_the_stick_listed_and_removed(boxes, khub, stick, tmpdir_hu
     assert requests.get(b.base + "/api/v1/modules/kk-a-mat-1", timeout=30).status_code == 404
 
 
-def test_full_stick_said_plainly(boxes, khub, stick):
-    b = offline_box(boxes, khub, stick.dir)
+def test_full_stick_said_plainly(offline_box, stick):
+    b = offline_box(stick.dir)
     adm = Staff(b, "admin")
     stick.mount("96k")
     for _ in range(12):
@@ -230,3 +242,9 @@ def test_full_stick_said_plainly(boxes, khub, stick):
     # the next job may start: the failed one is closed
     job = run_job(adm, "import")
     assert job["state"] == "failed" and job["error"] == "nothing_to_import", job
+    # pb-sync stopped: said at once, and the job does not stay open
+    b.sync.stop()
+    r = adm.post("/api/v1/admin/usb/export", json={})
+    assert r.status_code == 503 and r.json()["error"] == "sync_not_running", r.text
+    job = adm.get("/api/v1/admin/usb").json()["job"]
+    assert job["state"] == "failed" and job["error"] == "sync_not_running", job
