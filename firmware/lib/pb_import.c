@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MANIFEST_NAME PB_IMPORT_MANIFEST
-
 static char *read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -135,7 +133,7 @@ int pb_import_folder(sqlite3 *db, const struct pb_store *st, const char *dir, FI
 	size_t len = 0;
 
 	memset(&t, 0, sizeof(t));
-	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST_NAME);
+	snprintf(path, sizeof(path), "%s/%s", dir, PB_IMPORT_MANIFEST);
 	json = read_file(path, PB_MANIFEST_MAX_BYTES, &len, err, sizeof(err));
 	if (json == NULL) {
 		fprintf(out, "GAGAL: %s\n", err);
