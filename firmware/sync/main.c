@@ -352,6 +352,8 @@ int main(int argc, char **argv)
 		pb_err("cannot open the content store %s", store);
 		goto out;
 	}
+	s.store.tick = sync_tick;       /* a big module file from a USB stick */
+	s.store.tick_arg = &s;
 	if (pb_box_id(s.db, s.box_id, sizeof(s.box_id)) != 0) {
 		pb_err("the database has no box id");
 		goto out;
