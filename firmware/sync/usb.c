@@ -25,7 +25,6 @@ struct job_progress {
 	struct pb_sync *s;
 	int64_t id;
 	int64_t base;          /* steps done before this part */
-	int64_t extra;         /* steps still to come after it */
 };
 
 static void export_progress(void *arg, int64_t done, int64_t total)
@@ -41,7 +40,7 @@ static void import_progress(void *arg, int done, int total)
 {
 	struct job_progress *p = arg;
 
-	export_progress(arg, p->base + done, p->base + total + p->extra);
+	export_progress(arg, p->base + done, p->base + total);
 }
 
 static void finish(struct pb_sync *s, int64_t id, const char *code, const char *message,
@@ -56,7 +55,7 @@ static void finish(struct pb_sync *s, int64_t id, const char *code, const char *
 
 static void run_export(struct pb_sync *s, int64_t id)
 {
-	struct job_progress p = { s, id, 0, 0 };
+	struct job_progress p = { s, id, 0 };
 	struct pb_stick_export rep;
 	enum pb_stick_err e;
 	char words[PB_USB_MESSAGE_MAX];
@@ -117,7 +116,7 @@ static const char *import_ack(struct pb_sync *s, char *msg, size_t len)
 
 static void run_import(struct pb_sync *s, int64_t id)
 {
-	struct job_progress p = { s, id, 0, 0 };
+	struct job_progress p = { s, id, 0 };
 	struct pb_import_tally t;
 	char content[PATH_MAX], ackdir[PATH_MAX];
 	char msg[PB_USB_MESSAGE_MAX] = "";

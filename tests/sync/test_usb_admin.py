@@ -173,11 +173,26 @@ def test_page_carries_records_there_and_back(offline_box, khub, stick):
     assert job["state"] == "done" and "sudah tercatat" in job["message"], job
     assert box_counts(b) == (t, u)
 
+    # a forged acknowledgement (one more record than the hub holds) changes nothing
+    training_day(b, 2 * TEACHERS)
+    ack_path = os.path.join(stick.dir, "pb-outbox", bid, "ack.json")
+    with open(ack_path) as f:
+        forged = json.load(f)
+    forged["acked"] = box_counts(b)[0]
+    with open(ack_path, "w") as f:
+        json.dump(forged, f)
+    before = box_counts(b)
+    job = run_job(adm, "import")
+    assert job["state"] == "failed" and job["error"] == "ack_refused", job
+    assert "ditolak" in job["message"]
+    assert box_counts(b) == before
+
     # one job at a time; the audit names who asked
     with sqlite3.connect(b.db_path(), timeout=10) as c:
         acts = [a for (a,) in c.execute("SELECT action FROM audit WHERE actor = 'admin' AND "
                                         "action LIKE 'usb.%' ORDER BY id")]
-    assert acts == ["usb.export", "usb.import", "usb.export", "usb.import", "usb.import"]
+    assert acts == ["usb.export", "usb.import", "usb.export", "usb.import", "usb.import",
+                    "usb.import"]
 
 
 def test_modules_from_the_stick_listed_and_removed(offline_box, khub, stick, tmpdir_hub):
