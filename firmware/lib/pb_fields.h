@@ -15,7 +15,15 @@
 #define PB_FIELDS_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stddef.h>
+
+/* The largest JSON integer: an int field bounded only below. */
+#if JSON_INTEGER_IS_LONG_LONG
+#define PB_FIELD_INT_MAX LLONG_MAX
+#else
+#define PB_FIELD_INT_MAX LONG_MAX
+#endif
 
 /* What a field is, and the C type its value is stored as. */
 enum pb_field_type {

@@ -79,6 +79,13 @@ int pb_person_key(const char *typed, char key[PB_NUPTK_LEN + 1])
 	return peserta_key(typed, key);
 }
 
+int pb_person_typed_valid(const char *typed)
+{
+	char key[PB_NUPTK_LEN + 1];
+
+	return pb_person_key(typed, key) == 0;
+}
+
 static int peserta_key(const char *typed, char key[PB_NUPTK_LEN + 1])
 {
 	char num[PB_NO_PESERTA_MAX + 1];
