@@ -58,12 +58,11 @@ static int type_ok(enum pb_field_type t, const json_t *v)
 	}
 }
 
-/* 1 if the present value v fits f (items of an array included). */
+/* 1 if the present value v fits f, not looking into an array's items. */
 static int value_ok(const struct pb_field *f, const json_t *v)
 {
-	const json_t *it;
 	const char *s;
-	size_t len, i;
+	size_t len;
 
 	if (!type_ok(f->type, v))
 		return 0;
@@ -81,16 +80,30 @@ static int value_ok(const struct pb_field *f, const json_t *v)
 		return f->valid == NULL || f->valid(s);
 	case PB_FT_INT:
 		return in_bounds(f, json_integer_value(v));
+	case PB_FT_BOOL:
+		return in_bounds(f, json_is_true(v));
 	case PB_FT_ARRAY:
-		if (!in_bounds(f, (json_int_t)json_array_size(v)))
-			return 0;
-		json_array_foreach(v, i, it)
-			if (f->item != NULL && !value_ok(f->item, it))
-				return 0;
-		return 1;
+		return in_bounds(f, (json_int_t)json_array_size(v));
 	default:
 		return 1;
 	}
+}
+
+/* The error of the present value v of f, or NULL: an array's first bad
+ * item answers with the item's error when it has one. */
+static const struct pb_field_error *value_error(const struct pb_field *f, const json_t *v)
+{
+	const json_t *it;
+	size_t i;
+
+	if (!value_ok(f, v))
+		return &f->bad;
+	if (f->type != PB_FT_ARRAY || f->item == NULL)
+		return NULL;
+	json_array_foreach(v, i, it)
+		if (!value_ok(f->item, it))
+			return f->item->bad.code != NULL ? &f->item->bad : &f->bad;
+	return NULL;
 }
 
 static void store(const struct pb_field *f, const json_t *v, void *out)
@@ -140,7 +153,7 @@ static const struct pb_field_error *field_error(const struct pb_field *f, const 
 	if (v == NULL)
 		return !(f->flags & PB_F_REQUIRED) ? NULL :
 		       f->missing.code != NULL ? &f->missing : &f->bad;
-	return value_ok(f, v) ? NULL : &f->bad;
+	return value_error(f, v);
 }
 
 int pb_fields_check(const struct pb_fields *t, const json_t *obj, void *out,

@@ -30,7 +30,7 @@ enum pb_field_type {
 	PB_FT_STRING,   /* const char * (borrowed from the JSON, valid while it lives) */
 	PB_FT_ENUM,     /* const char *, one of .choices */
 	PB_FT_INT,      /* json_int_t */
-	PB_FT_BOOL,     /* int, 0 or 1 */
+	PB_FT_BOOL,     /* int, 0 or 1 (bounds 1..1: must be true) */
 	PB_FT_ARRAY,    /* const json_t *; each item checked against .item */
 	PB_FT_OBJECT,   /* const json_t * */
 	PB_FT_ANY,      /* const json_t *: present, any type (checked elsewhere) */
@@ -74,7 +74,9 @@ struct pb_field {
 	enum pb_field_chars chars;        /* PB_FT_STRING */
 	const char *const *choices;       /* PB_FT_ENUM: NULL-terminated */
 	int (*valid)(const char *s);      /* PB_FT_STRING/ENUM: a check of its own (1 ok) */
-	const struct pb_field *item;      /* PB_FT_ARRAY: each item (name unused) */
+	/* PB_FT_ARRAY: each item (name, flags, offset unused); a bad item
+	 * answers the item's .bad, or the array's when that has no code */
+	const struct pb_field *item;
 	size_t offset;                    /* where the value goes, or PB_FIELD_NOWHERE */
 	struct pb_field_error bad;        /* present but not right */
 	struct pb_field_error missing;    /* required and absent; code NULL: .bad */

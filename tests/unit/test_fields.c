@@ -28,6 +28,7 @@ static int not_bob(const char *s)
 static const char *const colors[] = { "red", "green", NULL };
 static const struct pb_field positive = {
 	.type = PB_FT_INT, .min = 1, .max = 1000000,
+	.bad = { 400, "bad_id", "Nomor tidak sah", NULL },
 };
 
 static const struct pb_field form_fields[] = {
@@ -177,9 +178,10 @@ static void test_numbers_and_lists(void **state)
 	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"ids\":[]}", &f, NULL), "bad_ids");
 	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"ids\":[1,2,3,4]}", &f, NULL),
 			    "bad_ids");
-	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"ids\":[1,0]}", &f, NULL), "bad_ids");
+	/* a bad item answers with the item's own error */
+	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"ids\":[1,0]}", &f, NULL), "bad_id");
 	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"ids\":[1,\"2\"]}", &f, NULL),
-			    "bad_ids");
+			    "bad_id");
 	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"ids\":{}}", &f, NULL), "bad_ids");
 	assert_string_equal(check(&form_table, "{" OK_NUPTK ",\"photo\":[]}", &f, NULL),
 			    "bad_photo");
@@ -205,9 +207,11 @@ static void test_extra_policy(void **state)
 		  .bad = { 400, "bad_a", "A", NULL } },
 		{ .name = "b", .type = PB_FT_BOOL, .offset = PB_FIELD_NOWHERE,
 		  .bad = { 400, "bad_b", "B", NULL } },
+		{ .name = "c", .type = PB_FT_BOOL, .min = 1, .max = 1, .offset = PB_FIELD_NOWHERE,
+		  .bad = { 400, "bad_c", "C", NULL } },
 	};
 	static const struct pb_fields strict = {
-		two, 2, PB_EXTRA_REFUSE, { 400, "unknown_field", "Isian tidak dikenal", NULL }
+		two, 3, PB_EXTRA_REFUSE, { 400, "unknown_field", "Isian tidak dikenal", NULL }
 	};
 	static const struct pb_fields lax = PB_FIELDS(two);
 	struct form f;
@@ -220,6 +224,9 @@ static void test_extra_policy(void **state)
 	assert_string_equal(name, "zzz");
 	/* a bad listed field is answered before an unknown one */
 	assert_string_equal(check(&strict, "{\"zzz\":2,\"b\":0}", &f, NULL), "bad_b");
+	/* a bool bounded 1..1 must be true */
+	assert_null(check(&strict, "{\"c\":true}", &f, NULL));
+	assert_string_equal(check(&strict, "{\"c\":false}", &f, NULL), "bad_c");
 	/* PB_FIELD_NOWHERE stores nothing */
 	assert_int_equal(f.count, 42);
 }
