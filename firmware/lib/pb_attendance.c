@@ -144,13 +144,12 @@ int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
 	sqlite3_stmt *st = NULL;
 	int n = 0, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan ORDER BY id DESC LIMIT ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT id FROM kegiatan ORDER BY id DESC LIMIT ?1")) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, max);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW && n < max)
 		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return step == SQLITE_DONE || step == SQLITE_ROW ? n : -1;
 }
 
@@ -166,10 +165,10 @@ int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t 
 	int n = 0, step;
 
 	snprintf(held, sizeof(held), "?%s", boot_id);
-	if (sqlite3_prepare_v2(db, "SELECT id, uid, mono_ms FROM attendance WHERE day = ?1 "
-			       "AND boot_id = ?2 ORDER BY id", -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE attendance SET day = ?1, wall_ms = ?2, "
-			       "clock_source = 'confirmed' WHERE id = ?3", -1, &upd, NULL) != SQLITE_OK)
+	if ((sel = pb_db_stmt(db, "SELECT id, uid, mono_ms FROM attendance WHERE day = ?1 "
+				  "AND boot_id = ?2 ORDER BY id")) == NULL ||
+	    (upd = pb_db_stmt(db, "UPDATE attendance SET day = ?1, wall_ms = ?2, "
+				  "clock_source = 'confirmed' WHERE id = ?3")) == NULL)
 		goto fail;
 	sqlite3_bind_text(sel, 1, held, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 2, boot_id, -1, SQLITE_STATIC);
@@ -199,12 +198,12 @@ int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t 
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	pb_db_stmt_done(sel);
+	pb_db_stmt_done(upd);
 	return n;
 fail:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	pb_db_stmt_done(sel);
+	pb_db_stmt_done(upd);
 	return -1;
 }
 
@@ -214,17 +213,17 @@ json_t *pb_att_clock_suspects(sqlite3 *db)
 	json_t *out = json_array();
 	int step;
 
-	if (out == NULL || sqlite3_prepare_v2(db,
-		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
-		"  NULL, NULL, 'held' FROM attendance a JOIN kegiatan k ON k.id = a.kegiatan_id "
-		"  WHERE a.day LIKE '?%' "
-		"UNION ALL "
-		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
-		"  s.step_ms, s.actor, 'stepped' FROM attendance a "
-		"  JOIN kegiatan k ON k.id = a.kegiatan_id "
-		"  JOIN clock_step s ON s.boot_id = a.boot_id AND a.mono_ms < s.mono_ms "
-		"  WHERE a.clock_source <> 'confirmed' AND a.day NOT LIKE '?%' "
-		"ORDER BY 6", -1, &st, NULL) != SQLITE_OK)
+	if (out == NULL || (st = pb_db_stmt(db,
+			"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+			"  NULL, NULL, 'held' FROM attendance a JOIN kegiatan k ON k.id = a.kegiatan_id "
+			"  WHERE a.day LIKE '?%' "
+			"UNION ALL "
+			"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+			"  s.step_ms, s.actor, 'stepped' FROM attendance a "
+			"  JOIN kegiatan k ON k.id = a.kegiatan_id "
+			"  JOIN clock_step s ON s.boot_id = a.boot_id AND a.mono_ms < s.mono_ms "
+			"  WHERE a.clock_source <> 'confirmed' AND a.day NOT LIKE '?%' "
+			"ORDER BY 6")) == NULL)
 		goto fail;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
@@ -256,10 +255,10 @@ json_t *pb_att_clock_suspects(sqlite3 *db)
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return out;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(out);
 	return NULL;
 }
@@ -521,11 +520,10 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	else
 		pb_id_new(uid);
 	pb_code_secret_new(secret);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
-		"facilitators, code_secret, created_by, created_ms, start_time, sittings) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
+			"facilitators, code_secret, created_by, created_ms, start_time, sittings) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
@@ -554,7 +552,7 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	rc = PB_ATT_OK;
 out:
 	sodium_memzero(secret, sizeof(secret));
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	free(facs);
 	free(sits);
 	return rc;
@@ -602,14 +600,13 @@ enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *
 		*bad = "session";
 		return PB_ATT_BAD_INPUT;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan WHERE uid = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT id FROM kegiatan WHERE uid = ?1")) == NULL)
 		return PB_ATT_DB;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (step == SQLITE_ROW)
 		return PB_ATT_EXISTING;
 	if (step != SQLITE_DONE)
@@ -694,9 +691,9 @@ json_t *pb_kegiatan_list(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan "
-			       "ORDER BY start_date DESC, id DESC", -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if ((st = pb_db_stmt(db, "SELECT " KEGIATAN_COLS " FROM kegiatan "
+				 "ORDER BY start_date DESC, id DESC")) == NULL) {
+		pb_db_stmt_done(st);
 		return NULL;
 	}
 	return pb_rows_json(st, kegiatan_row_json, NULL);
@@ -708,8 +705,8 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT name, school, npsn, withdrawn_ms FROM roster "
-			       "WHERE kegiatan_id = ?1 AND nuptk = ?2", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT name, school, npsn, withdrawn_ms FROM roster "
+				 "WHERE kegiatan_id = ?1 AND nuptk = ?2")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
@@ -723,7 +720,7 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -731,7 +728,7 @@ int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t
 		      char nuptk[PB_NUPTK_LEN + 1])
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT id, nuptk FROM attendance WHERE uid = ?1 AND "
-				      "kegiatan_id = ?2 AND kind = 'checkin'");
+					  "kegiatan_id = ?2 AND kind = 'checkin'");
 	int rc = -1, step;
 
 	if (st == NULL)
@@ -757,15 +754,14 @@ enum pb_day_lock pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *
 	enum pb_day_lock rc;
 	int step;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT 1 FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2")) == NULL)
 		return PB_DAY_LOCK_ERROR;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	rc = step == SQLITE_ROW ? PB_DAY_LOCKED : step == SQLITE_DONE ? PB_DAY_OPEN :
 	     PB_DAY_LOCK_ERROR;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -811,13 +807,12 @@ static json_t *att_by_id(sqlite3 *db, int64_t id)
 	sqlite3_stmt *st = NULL;
 	json_t *o = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT " ATT_COLS " FROM attendance WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT " ATT_COLS " FROM attendance WHERE id = ?1")) == NULL)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		o = att_row_json(st);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return o;
 }
 
@@ -829,11 +824,11 @@ static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
 	sqlite3_stmt *st = NULL;
 	int64_t id = -1;
 
-	if (sqlite3_prepare_v2(db, checkin_only ?
-		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
-		"AND sitting = ?4 AND kind = 'checkin'" :
-		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
-		"AND sitting = ?4 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, checkin_only ?
+				 "SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
+				 "AND sitting = ?4 AND kind = 'checkin'" :
+				 "SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
+				 "AND sitting = ?4 ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -843,7 +838,7 @@ static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
 	case SQLITE_ROW: id = sqlite3_column_int64(st, 0); break;
 	case SQLITE_DONE: id = 0; break;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return id;
 }
 
@@ -857,22 +852,20 @@ static int proxy_full(sqlite3 *db, const struct pb_checkin *c, int *full)
 	int rc = -1;
 	int64_t limit = c->per_client_max;
 
-	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(extra), 0) FROM proxy_allow "
-			       "WHERE day = ?1 AND client = ?2", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT COALESCE(SUM(extra), 0) FROM proxy_allow "
+				 "WHERE day = ?1 AND client = ?2")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	limit += sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db,
-		"SELECT COUNT(*) FROM ("
-		"SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE day = ?1 "
-		"  AND client = ?2 AND kind = 'checkin' LIMIT ?4) "
-		"UNION SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE ?3 <> '' "
-		"  AND day = ?1 AND device = ?3 AND kind = 'checkin' LIMIT ?4))",
-		-1, &st, NULL) != SQLITE_OK)
+	pb_db_stmt_done(st);
+	if ((st = pb_db_stmt(db, "SELECT COUNT(*) FROM ("
+				 "SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE day = ?1 "
+				 "  AND client = ?2 AND kind = 'checkin' LIMIT ?4) "
+				 "UNION SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE ?3 <> '' "
+				 "  AND day = ?1 AND device = ?3 AND kind = 'checkin' LIMIT ?4))")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
@@ -883,7 +876,7 @@ static int proxy_full(sqlite3 *db, const struct pb_checkin *c, int *full)
 		rc = 0;
 	}
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -919,12 +912,11 @@ static int insert_event(sqlite3 *db, const struct att_event *e, int64_t *id)
 
 	pb_clock_now(&now);
 	pb_id_new(uid);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
-		"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
-		"mono_ms, status_code, sitting) "
-		"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
+			"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
+			"mono_ms, status_code, sitting) "
+			"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, e->kegiatan_id);
@@ -968,7 +960,7 @@ static int insert_event(sqlite3 *db, const struct att_event *e, int64_t *id)
 	rc = pb_att_record(db, type, payload, strcmp(e->actor, "peserta") == 0 ? NULL : e->actor,
 			   e->client);
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -977,15 +969,14 @@ static const char *kegiatan_uid(sqlite3 *db, int64_t id, char *out, size_t len)
 	sqlite3_stmt *st = NULL;
 	const char *rc = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT uid FROM kegiatan WHERE id = ?1", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT uid FROM kegiatan WHERE id = ?1")) == NULL)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		col_text(out, len, st, 0);
 		rc = out;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -1283,10 +1274,9 @@ static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
 		rc = PB_ATT_NOT_LOCKED;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, lock ?
-		"INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) VALUES (?1, ?2, ?3, ?4)" :
-		"DELETE FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, lock ?
+				 "INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) VALUES (?1, ?2, ?3, ?4)" :
+				 "DELETE FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -1307,10 +1297,10 @@ static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return PB_ATT_OK;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	pb_db_rollback(db);
 	return rc;
 }
@@ -1337,11 +1327,10 @@ enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const 
 
 	if (pb_db_begin(db) != 0)
 		return PB_ATT_DB;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO proxy_allow(kegiatan_id, day, client, extra, allowed_by) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kegiatan_id, day, client) DO UPDATE SET "
-		"extra = extra + excluded.extra, allowed_by = excluded.allowed_by",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO proxy_allow(kegiatan_id, day, client, extra, allowed_by) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kegiatan_id, day, client) DO UPDATE SET "
+			"extra = extra + excluded.extra, allowed_by = excluded.allowed_by")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -1358,7 +1347,7 @@ enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const 
 		goto out;
 	rc = PB_ATT_OK;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc != PB_ATT_OK)
 		pb_db_rollback(db);
 	return rc;
@@ -1382,20 +1371,19 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	locked = pb_att_is_locked(db, k->id, day);
 	if (locked == PB_DAY_LOCK_ERROR)
 		goto fail;
-	if (sqlite3_prepare_v2(db,
-		"WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
-		"  WHERE kegiatan_id = ?1 AND day = ?2 AND sitting = ?3 GROUP BY nuptk), "
-		"ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
-		"  AND day = ?2 AND sitting = ?3 AND kind = 'checkin'), "
-		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
-		"  UNION SELECT nuptk FROM latest) "
-		"SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
-		"  COALESCE(r.npsn, ''), COALESCE(NULLIF(a.status_code, ''), a.status), a.kind, COALESCE(a.walk_in, 0), "
-		"  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "
-		"FROM who w LEFT JOIN roster r ON r.kegiatan_id = ?1 AND r.nuptk = w.nuptk "
-		"LEFT JOIN latest l ON l.nuptk = w.nuptk LEFT JOIN attendance a ON a.id = l.id "
-		"LEFT JOIN ci ON ci.nuptk = w.nuptk "
-		"ORDER BY COALESCE(r.name, a.name) COLLATE NOCASE, w.nuptk", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
+				 "  WHERE kegiatan_id = ?1 AND day = ?2 AND sitting = ?3 GROUP BY nuptk), "
+				 "ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
+				 "  AND day = ?2 AND sitting = ?3 AND kind = 'checkin'), "
+				 "who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
+				 "  UNION SELECT nuptk FROM latest) "
+				 "SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
+				 "  COALESCE(r.npsn, ''), COALESCE(NULLIF(a.status_code, ''), a.status), a.kind, COALESCE(a.walk_in, 0), "
+				 "  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "
+				 "FROM who w LEFT JOIN roster r ON r.kegiatan_id = ?1 AND r.nuptk = w.nuptk "
+				 "LEFT JOIN latest l ON l.nuptk = w.nuptk LEFT JOIN attendance a ON a.id = l.id "
+				 "LEFT JOIN ci ON ci.nuptk = w.nuptk "
+				 "ORDER BY COALESCE(r.name, a.name) COLLATE NOCASE, w.nuptk")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -1454,18 +1442,18 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	/* JP per teacher over the whole session: the sittings (the days, without
 	 * sittings) whose latest event says present, each with its JP (?3:
 	 * the sittings' JP as a JSON array) */
-	if (sqlite3_prepare_v2(db,
-		"SELECT a.nuptk, COALESCE((SELECT name FROM roster WHERE kegiatan_id = ?1 "
-		"  AND nuptk = a.nuptk), a.name), COUNT(DISTINCT a.day), COUNT(*), "
-		"  SUM(CASE WHEN a.sitting = 0 THEN ?2 "
-		"    ELSE json_extract(?3, '$[' || (a.sitting - 1) || ']') END) FROM attendance a "
-		"JOIN (SELECT MAX(id) AS id FROM attendance WHERE kegiatan_id = ?1 "
-		"  GROUP BY day, nuptk, sitting) l ON a.id = l.id WHERE a.status = 'present' "
-		"GROUP BY a.nuptk ORDER BY 2 COLLATE NOCASE", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT a.nuptk, COALESCE((SELECT name FROM roster WHERE kegiatan_id = ?1 "
+			"  AND nuptk = a.nuptk), a.name), COUNT(DISTINCT a.day), COUNT(*), "
+			"  SUM(CASE WHEN a.sitting = 0 THEN ?2 "
+			"    ELSE json_extract(?3, '$[' || (a.sitting - 1) || ']') END) FROM attendance a "
+			"JOIN (SELECT MAX(id) AS id FROM attendance WHERE kegiatan_id = ?1 "
+			"  GROUP BY day, nuptk, sitting) l ON a.id = l.id WHERE a.status = 'present' "
+			"GROUP BY a.nuptk ORDER BY 2 COLLATE NOCASE")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_int(st, 2, k->jp_per_day);
@@ -1484,7 +1472,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	res = json_pack("{s:o, s:s, s:i, s:b, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
 		"session", pb_kegiatan_json(k), "day", day, "day_index", pb_att_day_index(k, day),
 		"locked", locked == PB_DAY_LOCKED, "rows", rows,
@@ -1498,7 +1486,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	free(jp_text);
 	return res;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(rows);
 	json_decref(totals);
 	free(jp_text);

@@ -666,13 +666,12 @@ static int made_here(sqlite3 *db, const char *uid, const char *dev)
 	int found = 0;
 
 	if (uid == NULL || dev == NULL || dev[0] == '\0' ||
-	    sqlite3_prepare_v2(db, "SELECT 1 FROM attendance WHERE uid = ?1 AND device = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	    (st = pb_db_stmt(db, "SELECT 1 FROM attendance WHERE uid = ?1 AND device = ?2")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, dev, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return found;
 }
 

@@ -353,9 +353,8 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 					"Terlalu banyak NUPTK tanpa presensi. Tunggu sebentar, lalu "
 					"coba lagi dengan NUPTK Anda sendiri.", wait);
 	}
-	if (sqlite3_prepare_v2(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
-			       "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = pb_db_stmt(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
+				 "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1")) == NULL) {
 		json_decref(in);
 		return DB_ERR(r);
 	}
@@ -367,7 +366,7 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 		snprintf(uid, sizeof(uid), "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(in);
 	if (step != SQLITE_DONE)         /* a hit (or no answer) is no miss */
 		pb_guard_nuptk_ok(r->web, r->client, dev);
