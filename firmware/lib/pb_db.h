@@ -73,7 +73,7 @@ void pb_db_rollback_nested(sqlite3 *db, const char *name, int own);
  * which resets it and so ends its read. NULL on error. The rule: every
  * statement whose SQL is fixed in the code comes from here, in the library
  * and in the programs (bench/stmt_cache.c: a cached read costs about a
- * quarter of preparing it each time, and under half with every statement
+ * fifth of preparing it each time, and about half with every statement
  * of the library cached). Prepared per call are only what runs once per
  * connection (pragmas and migrations while pb_db_open opens it) and SQL
  * not fixed in the code (pb_purge's rule scripts of several statements):
