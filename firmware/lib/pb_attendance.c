@@ -4,6 +4,7 @@
 #include "pb_clock.h"
 #include "pb_csv.h"
 #include "pb_db.h"
+#include "pb_fields.h"
 #include "pb_rows.h"
 #include "pb_outbox.h"
 #include "pb_sig.h"
@@ -407,25 +408,6 @@ static void col_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
 }
 
-static const char *str_field(const json_t *in, const char *key, const char *def)
-{
-	const json_t *v = json_object_get(in, key);
-
-	if (v == NULL || json_is_null(v))
-		return def;
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int int_field(const json_t *in, const char *key, int lo, int hi, int *out)
-{
-	const json_t *v = json_object_get(in, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return 0;
-	*out = (int)json_integer_value(v);
-	return 1;
-}
-
 int pb_att_record(sqlite3 *db, const char *type, json_t *payload, const char *actor,
 		  const char *client)
 {
@@ -459,55 +441,110 @@ json_t *pb_att_stamp_json(const struct pb_stamp *s)
 			 "mono_ms", (json_int_t)s->mono_ms);
 }
 
+/* A session's fields as sent (pb-web) or adopted (the hub): absent or
+ * null ones keep the defaults kegiatan_insert sets. The field that fails
+ * is answered by its name; the facilitators' names are checked after the
+ * sittings, as they always were. */
+struct kegiatan_form {
+	const char *title;
+	const char *mode;
+	const char *kk;
+	const char *subject;
+	const char *start_date;
+	json_int_t days;
+	json_int_t jp_per_day;
+	const char *start_time;
+	const json_t *facilitators;
+};
+
+static int kk_valid(const char *s)
+{
+	return s[0] == '\0' || (s[0] >= 'A' && s[0] <= 'J');
+}
+
+static int start_time_valid(const char *s)
+{
+	return s[0] == '\0' || time_valid(s);
+}
+
+static const char *const kegiatan_modes[] = { "tatap_muka", "daring_kombinasi", "in_on_in", NULL };
+#define KEGIATAN_FIELD(json, t, member) \
+	.name = json, .type = t, .offset = offsetof(struct kegiatan_form, member)
+static const struct pb_field kegiatan_fields[] = {
+	{ KEGIATAN_FIELD("title", PB_FT_STRING, title), .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_KEGIATAN_TITLE_MAX, .chars = PB_FC_TEXT },
+	{ KEGIATAN_FIELD("mode", PB_FT_ENUM, mode), .flags = PB_F_NULL_IS_ABSENT,
+	  .choices = kegiatan_modes },
+	{ KEGIATAN_FIELD("kk", PB_FT_STRING, kk), .flags = PB_F_NULL_IS_ABSENT, .max = 1,
+	  .valid = kk_valid },
+	{ KEGIATAN_FIELD("subject", PB_FT_STRING, subject), .flags = PB_F_NULL_IS_ABSENT,
+	  .max = PB_ROSTER_TEXT_MAX, .chars = PB_FC_TEXT },
+	{ KEGIATAN_FIELD("start_date", PB_FT_STRING, start_date), .flags = PB_F_REQUIRED,
+	  .valid = pb_att_day_valid },
+	{ KEGIATAN_FIELD("days", PB_FT_INT, days), .min = 1, .max = PB_KEGIATAN_DAYS_MAX },
+	{ KEGIATAN_FIELD("jp_per_day", PB_FT_INT, jp_per_day), .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_KEGIATAN_JP_MAX },
+	{ KEGIATAN_FIELD("start_time", PB_FT_STRING, start_time), .flags = PB_F_NULL_IS_ABSENT,
+	  .valid = start_time_valid },
+	{ KEGIATAN_FIELD("facilitators", PB_FT_ARRAY, facilitators), .max = PB_KEGIATAN_FAC_MAX },
+};
+static const struct pb_fields kegiatan_table = PB_FIELDS(kegiatan_fields);
+
+static const struct pb_field facilitator_name = {
+	.type = PB_FT_STRING, .max = PB_ROSTER_TEXT_MAX, .chars = PB_FC_TEXT,
+};
+static const struct pb_field facilitator_fields[] = {
+	{ KEGIATAN_FIELD("facilitators", PB_FT_ARRAY, facilitators), .item = &facilitator_name },
+};
+static const struct pb_fields facilitator_table = PB_FIELDS(facilitator_fields);
+
+/* The fields of in checked (*bad names the first that fails) into f and
+ * the sittings into ks: 0, or -1. */
+static int kegiatan_take(const json_t *in, struct kegiatan_form *f, struct pb_kegiatan *ks,
+			 const char **bad)
+{
+	const struct pb_field_error *e;
+
+	*f = (struct kegiatan_form){ .mode = "tatap_muka", .kk = "", .subject = "",
+				     .days = 1, .start_time = "" };
+	if (pb_fields_check(&kegiatan_table, in, f, &e, bad) != 0)
+		return -1;
+	if (sittings_parse(json_object_get(in, "sittings"), ks) != 0) {
+		*bad = "sittings";
+		return -1;
+	}
+	return pb_fields_check(&facilitator_table, in, NULL, &e, bad);
+}
+
 /* Insert a kegiatan inside the caller's transaction; uid NULL makes a
  * new one. */
 static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const char *given_uid,
 					  const char *actor, const char *client, int64_t *id,
 					  const char **bad)
 {
-	const char *title = str_field(in, "title", NULL), *mode = str_field(in, "mode", "tatap_muka");
-	const char *kk = str_field(in, "kk", ""), *subject = str_field(in, "subject", "");
-	const char *start = str_field(in, "start_date", NULL);
-	const char *start_time = str_field(in, "start_time", "");
-	const json_t *fac = json_object_get(in, "facilitators"), *f;
+	struct kegiatan_form f;
+	const char *title, *mode, *kk, *subject, *start, *start_time;
+	const json_t *fac;
 	char uid[PB_ID_HEX_LEN + 1], *facs = NULL, *sits = NULL;
 	struct pb_kegiatan ks;
 	unsigned char secret[PB_CODE_SECRET_LEN];
-	int days = 1, jp = 0;
-	size_t i;
+	int days, jp;
 	sqlite3_stmt *st = NULL;
 	json_t *payload;
 	enum pb_att_result rc = PB_ATT_DB;
 
 	*bad = NULL;
-	if (title == NULL || title[0] == '\0' || !pb_text_valid(title, PB_KEGIATAN_TITLE_MAX))
-		*bad = "title";
-	else if (mode == NULL || (strcmp(mode, "tatap_muka") != 0 &&
-		 strcmp(mode, "daring_kombinasi") != 0 && strcmp(mode, "in_on_in") != 0))
-		*bad = "mode";
-	else if (kk == NULL || (kk[0] != '\0' && (kk[1] != '\0' || kk[0] < 'A' || kk[0] > 'J')))
-		*bad = "kk";
-	else if (subject == NULL || !pb_text_valid(subject, PB_ROSTER_TEXT_MAX))
-		*bad = "subject";
-	else if (!pb_att_day_valid(start))
-		*bad = "start_date";
-	else if (json_object_get(in, "days") != NULL &&
-		 !int_field(in, "days", 1, PB_KEGIATAN_DAYS_MAX, &days))
-		*bad = "days";
-	else if (!int_field(in, "jp_per_day", 1, PB_KEGIATAN_JP_MAX, &jp))
-		*bad = "jp_per_day";
-	else if (start_time == NULL || (start_time[0] != '\0' && !time_valid(start_time)))
-		*bad = "start_time";
-	else if (fac != NULL && (!json_is_array(fac) || json_array_size(fac) > PB_KEGIATAN_FAC_MAX))
-		*bad = "facilitators";
-	else if (sittings_parse(json_object_get(in, "sittings"), &ks) != 0)
-		*bad = "sittings";
-	json_array_foreach(fac, i, f)
-		if (*bad == NULL && (!json_is_string(f) ||
-				     !pb_text_valid(json_string_value(f), PB_ROSTER_TEXT_MAX)))
-			*bad = "facilitators";
-	if (*bad != NULL)
+	if (kegiatan_take(in, &f, &ks, bad) != 0)
 		return PB_ATT_BAD_INPUT;
+	title = f.title;
+	mode = f.mode;
+	kk = f.kk;
+	subject = f.subject;
+	start = f.start_date;
+	start_time = f.start_time;
+	days = (int)f.days;
+	jp = (int)f.jp_per_day;
+	fac = f.facilitators;
 
 	facs = fac != NULL ? json_dumps(fac, JSON_COMPACT) : strdup("[]");
 	payload = sittings_json(&ks);
