@@ -100,7 +100,8 @@ struct pb_fields {
 /* Check obj (a JSON object) against t in table order. 0 with every
  * present value stored into out (absent fields leave out as the caller
  * set it: that is the default), or -1 with the first failure's error in
- * *err and its JSON name in *name (name may be NULL). out may be NULL
+ * *err and its JSON name in *name (name may be NULL; an unknown member's
+ * name is its key in obj, valid while obj lives). out may be NULL
  * (check only). NULL or a non-object has every field absent. */
 int pb_fields_check(const struct pb_fields *t, const json_t *obj, void *out,
 		    const struct pb_field_error **err, const char **name);
