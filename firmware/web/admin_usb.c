@@ -19,8 +19,8 @@
 #include "pb_usb.h"
 #include "pb_wake.h"
 
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/statvfs.h>
 
 #define ERR(r, st, code, msg) pb_respond_error(r, st, code, msg)
@@ -130,10 +130,23 @@ enum MHD_Result pb_handle_admin_modules(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, list, NULL);
 }
 
+/* {"id": the module to remove} */
+struct remove_form {
+	const char *id;
+};
+
+static const struct pb_field remove_fields[] = {
+	{ .name = "id", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_MODULE_ID_MAX, .offset = offsetof(struct remove_form, id),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_module", "Pilih modul yang akan dihapus", "id" } },
+};
+static const struct pb_fields remove_table = PB_FIELDS(remove_fields);
+
 enum MHD_Result pb_handle_admin_module_remove(struct pb_req *r)
 {
 	struct pb_login who;
 	enum MHD_Result ret;
+	struct remove_form f = { 0 };
 	const char *id;
 	char *detail = NULL;
 	int64_t uses = 0, freed = 0;
@@ -144,13 +157,9 @@ enum MHD_Result pb_handle_admin_module_remove(struct pb_req *r)
 
 	if (!pb_require_staff(r, PB_NEED_ADMIN, 1, &who, &ret))
 		return ret;
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	if ((in = pb_body_fields(r, &remove_table, &f, &ret)) == NULL)
 		return ret;
-	id = json_string_value(json_object_get(in, "id"));
-	if (id == NULL || id[0] == '\0' || strlen(id) > PB_MODULE_ID_MAX) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_module", "Pilih modul yang akan dihapus");
-	}
+	id = f.id;
 	m = pb_modules_remove(pb_web_db(r->web), &r->web->store, id, pb_clock_wall_ms(),
 			      &uses, &freed);
 	switch (m) {

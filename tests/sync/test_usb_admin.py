@@ -229,7 +229,11 @@ def test_modules_from_the_stick_listed_and_removed(offline_box, khub, stick, tmp
     assert r.status_code == 409 and r.json()["error"] == "module_in_use", r.text
     assert requests.get(b.base + "/api/v1/modules/kk-a-mat-2", timeout=30).status_code == 200
     r = adm.post("/api/v1/admin/modules/remove", json={"id": "nope"})
-    assert r.status_code == 404
+    assert r.status_code == 404 and r.json()["error"] == "unknown_module"
+    for bad in ({}, {"id": 5}, {"id": ""}, {"id": "x" * 65}):
+        r = adm.post("/api/v1/admin/modules/remove", json=bad)
+        assert r.status_code == 400 and r.json()["error"] == "bad_module", (bad, r.text)
+        assert r.json()["field"] == "id"
     r = adm.post("/api/v1/admin/modules/remove", json={"id": "kk-a-mat-1"}, csrf=False)
     assert r.status_code == 403
 
