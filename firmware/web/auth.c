@@ -69,7 +69,7 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	json_t *j;
 
-	if (r->body == NULL || r->body_len == 0) {
+	if (r->body.data == NULL || r->body.len == 0) {
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
 					"Data permintaan kosong");
 		return NULL;
@@ -80,7 +80,7 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 					"Data permintaan harus berjenis application/json");
 		return NULL;
 	}
-	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_json",
