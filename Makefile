@@ -113,10 +113,10 @@ SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
 # worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule) and
-# USB carry modules of the box.
+# USB carry modules of the box, and the HTTP layer.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c))
+               pb_carry.c pb_http.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lseccomp -lxlsxwriter -lpthread
