@@ -303,16 +303,16 @@ enum MHD_Result hub_feed(struct pb_req *r, const char *kind);
 enum MHD_Result hub_file(struct pb_req *r, const char *sha256);
 
 /* admin.c: the command-line verbs; each returns an exit code. */
-int hub_cmd_token(PGconn *pg, int argc, char **argv);
-int hub_cmd_revoke(PGconn *pg, int argc, char **argv);
-int hub_cmd_publish(PGconn *pg, int argc, char **argv);
+int hub_cmd_token(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_revoke(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv);
 int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv);
-int hub_cmd_paid(PGconn *pg, int argc, char **argv);
-int hub_cmd_export(PGconn *pg, int argc, char **argv);
-int hub_cmd_verify(PGconn *pg, int argc, char **argv);
-int hub_cmd_boxes(PGconn *pg, int argc, char **argv);
-int hub_cmd_conflicts(PGconn *pg, int argc, char **argv);
-int hub_cmd_office_token(PGconn *pg, int argc, char **argv);
+int hub_cmd_paid(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_export(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_verify(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_boxes(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_conflicts(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_office_token(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Shared by the verbs and the office's HTTP routes (office.c). */
 enum hub_paid_result {
