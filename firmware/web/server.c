@@ -397,13 +397,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* A staff route answers a stranger 401/403 before it takes a
 		 * byte of the body or of the budget. */
 		if (r->route->flags & ROUTE_STAFF) {
-			struct pb_login who;
 			enum MHD_Result ret;
 			enum pb_staff_need need = (r->route->flags & ROUTE_ADMIN) == ROUTE_ADMIN ?
 				PB_NEED_ADMIN : (r->route->flags & ROUTE_LOGIN) == ROUTE_LOGIN ?
 				PB_NEED_LOGIN : PB_NEED_STAFF;
-			if (!pb_require_staff(r, need, 1, &who, &ret))
+			if (!pb_require_staff(r, need, 1, &r->login, &ret))
 				return ret;
+			r->login_checked = 1;   /* the handler's pb_require_staff uses it */
 		}
 		if (cl != NULL && budget_take(r, (size_t)strtoull(cl, NULL, 10) + 1) != 0)
 			return pb_respond_body_budget(r);

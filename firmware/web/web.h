@@ -76,6 +76,10 @@ struct pb_req {
 	pb_http_params params;           /* the route's '*' segments */
 	struct pb_http_body body;        /* up to the route's limit (pb_route_body_max) */
 	size_t body_held;                /* counted in web->body_bytes */
+	/* ROUTE_STAFF: the login (and its CSRF token) server.c checked before
+	 * the body; pb_require_staff takes it from here. */
+	struct pb_login login;
+	int login_checked;
 	int too_many_params;             /* seen in the raw URI (server.c) */
 	/* A handler run in the pool (server.c) leaves its answer here; the
 	 * event loop queues it when the connection resumes. */
@@ -94,8 +98,9 @@ enum pb_route_flags {
 	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
 	ROUTE_SANDBOX = 1 << 6,          /* content not the box's own: pb_http_sandbox_headers */
 	/* Needs a staff login and its CSRF token (pb_require_staff), checked
-	 * by server.c before a byte of the body is taken; the handler checks
-	 * again, and anything finer (fasilitator only). */
+	 * by server.c before a byte of the body is taken and kept in the
+	 * request (r->login); the handler's pb_require_staff takes it from
+	 * there, and checks anything finer (fasilitator only). */
 	ROUTE_STAFF = 1 << 7,
 	ROUTE_ADMIN = ROUTE_STAFF | 1 << 8,        /* ... and the admin role */
 	ROUTE_LOGIN = ROUTE_STAFF | 1 << 9,        /* ... a mentor too (PB_NEED_LOGIN) */
@@ -182,7 +187,8 @@ enum pb_staff_need {
 #define PB_IS_MENTOR(who) (strcmp((who)->role, "mentor") == 0)
 /* 1 if the request comes from a logged-in staff member with the role (and,
  * if need_csrf, the login's X-CSRF-Token); else 0 with an error response
- * already queued in *ret. */
+ * already queued in *ret. On a ROUTE_STAFF route the login was checked
+ * (with its token) before the body, and is not asked for again. */
 int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		     struct pb_login *who, enum MHD_Result *ret);
 /* JSON response with extra headers: pairs of name, value, then NULL. */
