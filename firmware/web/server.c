@@ -337,8 +337,7 @@ static enum MHD_Result method_not_allowed(struct pb_req *r)
 
 	pb_http_route_allow(pb_web_routes, r->url, allow, sizeof(allow));
 	return pb_respond_json_with(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-		json_pack("{s:s, s:s}", "error", "method_not_allowed", "message",
-			  "Metode tidak diizinkan"),
+		pb_http_error_object("method_not_allowed", "Metode tidak diizinkan"),
 		(const char *const[]){ MHD_HTTP_HEADER_ALLOW, allow, NULL });
 }
 
