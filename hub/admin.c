@@ -28,7 +28,7 @@ static const char *opt(int argc, char **argv, const char *name)
 	return NULL;
 }
 
-static int ident_ok(const char *s)
+int hub_ident_ok(const char *s)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 64)
 		return 0;
@@ -64,7 +64,7 @@ int hub_cmd_token(struct hub *h, PGconn *pg, int argc, char **argv)
 	char token[HUB_TOKEN_BYTES * 2 + 1];
 
 	(void)h;
-	if (argc < 2 || !ident_ok(argv[1])) {
+	if (argc < 2 || !hub_ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub token CENTRE_ID [--bundle]\n");
 		return 2;
 	}
@@ -175,7 +175,7 @@ int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "usage: pb-hub publish roster|rates [--centre ID] < JSON\n");
 		return 2;
 	}
-	if (centre != NULL && !ident_ok(centre)) {
+	if (centre != NULL && !hub_ident_ok(centre)) {
 		fprintf(stderr, "pb-hub: bad centre id\n");
 		return 2;
 	}
@@ -213,8 +213,7 @@ out:
 	return rc;
 }
 
-/* Copy src into the hub's file folder under its SHA-256 (verified). */
-static int put_file(const struct hub *h, const char *src, const char *sha, int64_t *size)
+int hub_put_file(const struct hub *h, const char *src, const char *sha, int64_t *size)
 {
 	char shard[PATH_MAX];
 	int rc;
@@ -281,7 +280,7 @@ int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv)
 			const struct pb_module_file *mf = &m.modules[i].files[f];
 
 			snprintf(src, sizeof(src), "%s/%s", argv[2], mf->path);
-			if (put_file(h, src, mf->sha256, &size) != 0) {
+			if (hub_put_file(h, src, mf->sha256, &size) != 0) {
 				fprintf(stderr, "pb-hub: cannot store %s\n", src);
 				ok = 0;
 				break;
@@ -317,9 +316,10 @@ const char *hub_paid_strerror(enum hub_paid_result r)
 	return "unknown";
 }
 
-enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference)
+enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference,
+				   const char *by)
 {
-	const char *params[3];
+	const char *params[4];
 	char centre[128];
 	PGresult *res = NULL;
 	json_t *doc;
@@ -344,9 +344,10 @@ enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *re
 	PQclear(res);
 	params[1] = centre;
 	params[2] = reference;
-	res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference) "
-			   "VALUES ($1, $2, $3) ON CONFLICT (claim_id) DO NOTHING",
-			   3, NULL, params, NULL, NULL, 0);
+	params[3] = by;
+	res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference, paid_by) "
+			   "VALUES ($1, $2, $3, $4) ON CONFLICT (claim_id) DO NOTHING",
+			   4, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_COMMAND_OK, "paid") != 0)
 		goto fail;
 	if (strcmp(PQcmdTuples(res), "1") != 0) {
@@ -355,6 +356,9 @@ enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *re
 	}
 	PQclear(res);
 	res = NULL;
+	/* an office account's payment is audited in the same transaction */
+	if (by != NULL && hub_office_audit(pg, by, "claim.paid", claim, NULL) != 0)
+		goto fail;
 	doc = json_pack("{ss ss sI ss}", "claim_id", claim, "status", "paid", "paid_at_ms",
 			(json_int_t)((int64_t)time(NULL) * 1000), "reference", reference);
 	if (feed_add(pg, "payments", centre, doc) != 0) {
@@ -380,7 +384,7 @@ int hub_cmd_paid(struct hub *h, PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "usage: pb-hub paid CLAIM_ID [REFERENCE]\n");
 		return 2;
 	}
-	r = hub_mark_paid(pg, argv[1], argc >= 3 ? argv[2] : "");
+	r = hub_mark_paid(pg, argv[1], argc >= 3 ? argv[2] : "", NULL);
 	if (r != HUB_PAID_OK) {
 		fprintf(stderr, "pb-hub: claim %s: %s\n", argv[1], hub_paid_strerror(r));
 		return r == HUB_PAID_BAD ? 2 : 1;
@@ -554,7 +558,7 @@ int hub_cmd_office_token(struct hub *h, PGconn *pg, int argc, char **argv)
 	char token[HUB_TOKEN_BYTES * 2 + 1];
 
 	(void)h;
-	if (argc < 2 || !ident_ok(argv[1])) {
+	if (argc < 2 || !hub_ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub office-token NAME\n");
 		return 2;
 	}

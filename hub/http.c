@@ -374,6 +374,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->route = pb_http_route_find(hub_http_routes, method, url, r->params,
 					      &path_matched);
 		r->body_max = hub_body_max(r->route);
+		if (r->route == NULL && hub_office_web_body_max(url) > 0)
+			r->body_max = hub_office_web_body_max(url);   /* office_web.c */
 		pb_http_client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
 		/* Nothing is served before pb-hub is confined (hub_serve). */
@@ -395,9 +397,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->body.too_big || r->body.no_room)
 		return hub_error(r, PB_PROTO_TOO_LARGE, -1, "request body over the limit");
-	if (r->route == NULL)
-		return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
-	return r->route->fn(r);
+	if (r->route != NULL)
+		return r->route->fn(r);
+	/* the office's page and its /v1/kantor/ routes (office_web.c) */
+	if (hub_office_web_route(r, &ret))
+		return ret;
+	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -1,6 +1,8 @@
 /* The HTTP layer shared by pb-web and pb-hub (pb_http.h). */
 #include "pb_http.h"
 
+#include "pb_webhdr.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -8,9 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define CSP "default-src 'self'; img-src 'self' data: blob:; media-src 'self'; " \
-	    "object-src 'self'; frame-src 'self'; frame-ancestors 'self'; "       \
-	    "base-uri 'none'; form-action 'self'"
+#define CSP PB_WEBHDR_CSP
 
 /* Content from modules (and lessons) is not the box's own: a document
  * served with it gets an opaque origin (no allow-same-origin, ever), so
@@ -240,9 +240,9 @@ json_t *pb_http_error_object(const char *code, const char *message)
 
 static void add_common_security(struct MHD_Response *resp)
 {
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Content-Type-Options", PB_WEBHDR_NOSNIFF);
+	MHD_add_response_header(resp, "X-Frame-Options", PB_WEBHDR_FRAMES);
+	MHD_add_response_header(resp, "Referrer-Policy", PB_WEBHDR_REFERRER);
 }
 
 void pb_http_sandbox_headers(struct MHD_Response *resp)
