@@ -19,8 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "system"))
 from attendance_util import PASSWORD, today  # noqa: E402
 
-STAFF_PAGES = ["staff.html", "klaim-staff.html", "hasil-belajar.html", "cetak.html",
-               "admin-sync.html", "admin-wifi.html"]
+STAFF_PAGES = ["petugas.html", "klaim-petugas.html", "hasil-belajar.html", "cetak.html",
+               "admin-sinkron.html", "admin-pemancar.html"]
 
 # Counts the page's requests to /api/v1/me as they are opened (before any
 # answer), from before the page's first script: a test-only hook in the
@@ -83,7 +83,7 @@ def test_each_staff_page_asks_who_is_logged_in_once(browser):
             assert me_requests(d, page, logged_in=False) == 1, page
         d.get_log("browser")              # the 401s of /api/v1/me, logged by Chromium
 
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-form").is_displayed(), "no login form")
         fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: d.find_element(By.ID, "app-view").is_displayed(), "login failed")
@@ -125,9 +125,9 @@ def test_session_picker_writes_days_out_in_the_language(browser):
         d.base = box.base
         d.delete_all_cookies()
         set_viewport(d, *PHONE)
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         d.execute_script("localStorage.clear()")
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-form").is_displayed(), "no login form")
         fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#pick option")) == 3,
@@ -155,7 +155,7 @@ def test_session_picker_writes_days_out_in_the_language(browser):
             d.save_screenshot(os.path.join(SCREENSHOTS, f"staff-picker-days-{lang}-360.png"))
 
         # a page opened in English draws them in English from the start
-        d.get(box.base + "/klaim-staff.html")
+        d.get(box.base + "/klaim-petugas.html")
         wait(d, lambda d: {v: t for v, t in options(d) if v} == expect("en"),
              f"klaim-staff picker: {options(d)}")
         d.find_element(By.ID, "pb-lang").click()

@@ -528,7 +528,7 @@ var PB = (function () {
 			PB.el("p", {"class": "pb-small"}, [
 				PB.t("footer.about", {centre: PB.centre || PB.t("app.name"),
 						      version: PB.version || "?"}), " · ",
-				PB.el("a", {href: "/staff.html", id: "pb-staff-link"}, PB.t("footer.staff"))])
+				PB.el("a", {href: "/petugas.html", id: "pb-staff-link"}, PB.t("footer.staff"))])
 		]));
 	}
 

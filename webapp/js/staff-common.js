@@ -1,5 +1,5 @@
 /* The staff pages' login and session picker, one copy for every staff page
- * (staff.html, klaim-staff.html, hasil-belajar.html, cetak.html). Load it
+ * (petugas.html, klaim-petugas.html, hasil-belajar.html, cetak.html). Load it
  * after common.js. ES5.
  *
  * Login
