@@ -215,10 +215,10 @@ static int spawn(struct hub *h, int ctl)
 /* The keeper: pb-hub may not fork once filtered, so this process, forked
  * before, starts each worker for it. It holds no secret, no database and
  * no listening socket, only its pair to pb-hub, on which each request is
- * {pid of the worker to reap (0: none), 1 if that one went silent, 1 for a
- * new worker (0: stop)}; it answers with the new worker. It has no filter of its own, since it must
- * fork: the workers install theirs. It ends when pb-hub closes its end,
- * once its workers have. */
+ * {pid of the worker to reap (0: none), 1 if that one went silent, 1 for
+ * a new worker (0: stop)}; it answers with the new worker. It has no
+ * filter of its own, since it must fork: the workers install theirs. It
+ * ends when pb-hub says stop or closes its end, once its workers have. */
 static void keeper_main(struct hub *h, int ctl)
 {
 	int32_t req[KEEPER_REQ_LEN];
