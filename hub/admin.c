@@ -210,8 +210,7 @@ out:
 	return rc;
 }
 
-/* Copy src into the hub's file folder under its SHA-256 (verified). */
-static int put_file(const struct hub *h, const char *src, const char *sha, int64_t *size)
+int hub_put_file(const struct hub *h, const char *src, const char *sha, int64_t *size)
 {
 	char shard[PATH_MAX];
 	int rc;
@@ -278,7 +277,7 @@ int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv)
 			const struct pb_module_file *mf = &m.modules[i].files[f];
 
 			snprintf(src, sizeof(src), "%s/%s", argv[2], mf->path);
-			if (put_file(h, src, mf->sha256, &size) != 0) {
+			if (hub_put_file(h, src, mf->sha256, &size) != 0) {
 				fprintf(stderr, "pb-hub: cannot store %s\n", src);
 				ok = 0;
 				break;

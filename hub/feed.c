@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const kinds[] = { "roster", "rates", "payments", "catalogue", NULL };
+/* "release": box software releases (release.c); its answer holds the
+ * latest release after the cursor only, since a box installs the newest. */
+static const char *const kinds[] = { "roster", "rates", "payments", "catalogue", "release",
+				     NULL };
 
 static int kind_valid(const char *k)
 {
@@ -84,9 +87,14 @@ enum MHD_Result hub_feed(struct hub_req *r, const char *kind)
 	params[1] = centre;
 	params[2] = after;
 	params[3] = limit;
-	res = PQexecParams(pg, "SELECT cursor, doc::text FROM feed WHERE kind = $1 AND "
-			   "(centre_id IS NULL OR centre_id = $2) AND cursor > $3 "
-			   "ORDER BY cursor LIMIT $4", 4, NULL, params, NULL, NULL, 0);
+	if (strcmp(kind, "release") == 0)
+		res = PQexecParams(pg, "SELECT cursor, doc::text FROM feed WHERE kind = $1 AND "
+				   "(centre_id IS NULL OR centre_id = $2) AND cursor > $3 "
+				   "ORDER BY cursor DESC LIMIT 1", 3, NULL, params, NULL, NULL, 0);
+	else
+		res = PQexecParams(pg, "SELECT cursor, doc::text FROM feed WHERE kind = $1 AND "
+				   "(centre_id IS NULL OR centre_id = $2) AND cursor > $3 "
+				   "ORDER BY cursor LIMIT $4", 4, NULL, params, NULL, NULL, 0);
 	hub_db_put(r->hub, pg);
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "feed") != 0) {
 		PQclear(res);

@@ -3,6 +3,7 @@
  * shown with flags in the office's box list. */
 #include "hub.h"
 
+#include "pb_release.h"
 #include "pb_throttled.h"
 
 #include <errno.h>
@@ -39,22 +40,7 @@ int hub_health_ingest(PGconn *pg, const char *box, const char *lo, const char *h
 
 int hub_version_cmp(const char *a, const char *b)
 {
-	while (*a != '\0' || *b != '\0') {
-		char *ea, *eb;
-		unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
-
-		if (x != y)
-			return x < y ? -1 : 1;
-		a = *ea == '.' ? ea + 1 : ea;
-		b = *eb == '.' ? eb + 1 : eb;
-		if (ea == a && eb == b)          /* neither is a number: stop here */
-			break;
-		if (*a != '\0' && (*a < '0' || *a > '9'))
-			a += strlen(a);
-		if (*b != '\0' && (*b < '0' || *b > '9'))
-			b += strlen(b);
-	}
-	return 0;
+	return pb_release_version_cmp(a, b);
 }
 
 static int version_ok(const char *v)

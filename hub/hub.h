@@ -384,5 +384,13 @@ enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
 /* Path of a module file in the hub's file folder (same layout as the
  * box's content store: DIR/ab/abcdef…). */
 int hub_file_path(const struct hub *h, const char *sha256, char *out, size_t len);
+/* Copy src into the hub's file folder under its SHA-256, checked on the
+ * way (admin.c). 0/-1 (said on stderr when the hash differs). */
+int hub_put_file(const struct hub *h, const char *src, const char *sha, int64_t *size);
+
+/* release.c: box software releases (docs/updates.md). "release key FILE"
+ * needs no database; "release add|list" do. Each returns an exit code. */
+int hub_cmd_release_key(int argc, char **argv);
+int hub_cmd_release(struct hub *h, PGconn *pg, int argc, char **argv);
 
 #endif

@@ -60,7 +60,12 @@ static void usage(FILE *f)
 		"                                     writes each box's signed acknowledgement\n"
 		"  export-content DIR --centre ID     the centre's modules as a folder for\n"
 		"                                     pbctl content import DIR\n"
-		"  office-token NAME                  a login for the office's HTTP routes\n",
+		"  office-token NAME                  a login for the office's HTTP routes\n"
+		"  release key FILE                   make the release key (Ed25519), print\n"
+		"                                     its public half for the boxes\n"
+		"  release add FILE.deb… --key FILE --version V --notes TEXT\n"
+		"                                     publish a signed box software release\n"
+		"  release list                       the releases published\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
 		HUB_RATE_UNAUTH_BURST, HUB_BODY_BUDGET_MIB_DEFAULT, HUB_ADDR_CONNECTIONS_DEFAULT,
@@ -238,6 +243,12 @@ int main(int argc, char **argv)
 		if (made)
 			pb_notice("made the hub's signing key %s", sign_path);
 	}
+	/* a release key is made without the database */
+	if (strcmp(verb, "release") == 0 && optind + 1 < argc &&
+	    strcmp(argv[optind + 1], "key") == 0) {
+		rc = hub_cmd_release_key(argc - optind, argv + optind);
+		goto out_tls;
+	}
 	if (h.conninfo[0] == '\0') {
 		fprintf(stderr, "pb-hub: no database: give -d CONNINFO or set PB_HUB_DB\n");
 		rc = 2;
@@ -307,6 +318,8 @@ int main(int argc, char **argv)
 		rc = hub_cmd_import(&h, pg, argc, argv);
 	else if (strcmp(verb, "export-content") == 0)
 		rc = hub_cmd_export_content(&h, pg, argc, argv);
+	else if (strcmp(verb, "release") == 0)
+		rc = hub_cmd_release(&h, pg, argc, argv);
 	else if (strcmp(verb, "office-token") == 0)
 		rc = hub_cmd_office_token(pg, argc, argv);
 	else {

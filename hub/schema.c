@@ -225,6 +225,20 @@ const struct hub_migration hub_migrations[] = {
 	  "CREATE FUNCTION pb_json_bigint(j jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE AS "
 	  "$$ SELECT CASE WHEN jsonb_typeof(j) = 'number' AND j::text ~ '^-?[0-9]{1,18}$' "
 	  "THEN j::text::bigint END $$;" },
+	{ 110,
+	  /* Box software releases (docs/updates.md): the signed manifest as it
+	   * was signed, one row per version; the feed's "release" kind
+	   * carries the same manifest and signature to the boxes. */
+	  "CREATE TABLE releases ("
+	  "  version text PRIMARY KEY,"
+	  "  manifest text NOT NULL,"
+	  "  signature text NOT NULL,"
+	  "  public_key text NOT NULL,"
+	  "  created_at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  "ALTER TABLE feed DROP CONSTRAINT feed_kind_check;"
+	  "ALTER TABLE feed ADD CONSTRAINT feed_kind_check "
+	  "  CHECK (kind IN ('roster','rates','payments','catalogue','release'));" },
 };
 
 const int hub_migrations_count = (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0]));

@@ -43,6 +43,8 @@ int ctl_outbox_carry(struct pb_ctl *c, int argc, char **argv);
 int cmd_purge(struct pb_ctl *c, int argc, char **argv);
 int cmd_firstboot(struct pb_ctl *c, int argc, char **argv);
 int cmd_data(struct pb_ctl *c, int argc, char **argv);
+/* update.c: software releases into the other root (docs/updates.md). */
+int cmd_update(struct pb_ctl *c, int argc, char **argv);
 
 /* content.c: import a folder with manifest.json; report goes to out.
  * Returns 0 if everything was imported, 1 if something was refused,

@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
 	{ "purge", cmd_purge, 1, "purge [--dry-run] [--as-of MS]  remove personal data past retention" },
 	{ "firstboot", cmd_firstboot, 0, "firstboot BUNDLE          apply a provisioning bundle (pusat-belajar.json)" },
 	{ "data", cmd_data, 0, "data check | mend          the data folder's group and modes (mend: as root)" },
+	{ "update", cmd_update, 1, "update status | check | apply [--force] | commit | rollback  signed software releases, A/B roots" },
 	{ "config-keys", cmd_config_keys, 0, "config-keys               print every configuration key" },
 	{ NULL, NULL, 0, NULL },
 };

@@ -355,20 +355,11 @@ static void *monitor_main(void *arg)
 
 static int health_url(const struct pb_config *cfg, char *out, size_t len)
 {
-	const char *host = cfg->listen_host;
-	int n, v6;
+	int n;
 
-	if (cfg->gpio_health_url[0] != '\0') {
-		n = snprintf(out, len, "%s", cfg->gpio_health_url);
-		return (n < 0 || (size_t)n >= len) ? -1 : 0;
-	}
-	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
-		host = "127.0.0.1";
-	else if (strcmp(host, "::") == 0)
-		host = "::1";
-	v6 = strchr(host, ':') != NULL;
-	n = snprintf(out, len, "http://%s%s%s:%u/healthz", v6 ? "[" : "", host, v6 ? "]" : "",
-		     cfg->listen_port);
+	if (cfg->gpio_health_url[0] == '\0')
+		return pb_config_health_url(cfg, out, len);
+	n = snprintf(out, len, "%s", cfg->gpio_health_url);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 

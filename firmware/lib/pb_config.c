@@ -131,7 +131,8 @@ static const struct key_def keys[] = {
 	NUM("sync", "batch_bytes", sync_batch_bytes, 4096, 2097152, "262144",
 	    "Compressed bytes of one upload batch at most"),
 	NUM("sync", "daily_budget_mb", sync_daily_budget_mb, 0, 1000000, "500",
-	    "MB of module files downloaded per UTC day (0: no limit); uploads are never limited"),
+	    "MB of module files and software releases downloaded per UTC day (0: no limit); "
+	    "uploads are never limited"),
 	NUM("sync", "backoff_max_s", sync_backoff_max_s, 5, 900, "900",
 	    "Longest wait between tries while the hub is unreachable"),
 	NUM("sync", "interval_s", sync_interval_s, 5, 86400, "300",
@@ -145,6 +146,28 @@ static const struct key_def keys[] = {
 	NUM("sync", "health_interval_s", sync_health_interval_s, 0, 86400, "3600",
 	    "Seconds of uptime between box.health reports (one also goes with each "
 	    "upload of other records, at most one per round; 0: no reports)"),
+	STR("update", "release_key", update_release_key, KEY_STR, "",
+	    "Public half of the release key (64 hex digits, as pb-hub release key prints it): "
+	    "the only key whose software releases this box downloads and installs; "
+	    "empty: no updates (docs/updates.md)"),
+	STR("update", "boot_dir", update_boot_dir, KEY_PATH, "/boot/firmware",
+	    "The Raspberry Pi's boot partition, where pbctl update writes pb-slot.txt and "
+	    "the command lines of both roots"),
+	STR("update", "root_a", update_root_a, KEY_PATH, "/run/pb-root/a",
+	    "Where root partition A (PBROOTA) is mounted, read-only but while an update is "
+	    "installed into it"),
+	STR("update", "root_b", update_root_b, KEY_PATH, "/run/pb-root/b",
+	    "Where root partition B (PBROOTB) is mounted, likewise"),
+	STR("update", "cmdline", update_cmdline, KEY_PATH, "/proc/cmdline",
+	    "The running kernel's command line: its root=LABEL= says which root booted"),
+	{ "update", "roots_mounted", KEY_BOOL, offsetof(struct pb_config, update_roots_mounted),
+	  sizeof(int), 0, 0, "yes", "root_a and root_b must be mount points of their own "
+	  "(no: plain folders, a development layout; an update would otherwise fill the "
+	  "folder's file system)" },
+	NUM("update", "commit_wait_s", update_commit_wait_s, 10, 3600, "300",
+	    "Seconds a newly booted root has to pass its checks (pb-web's /healthz, and "
+	    "pb-sync reaching the hub unless there is no backhaul) before the box goes "
+	    "back to the old root"),
 	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",
@@ -498,6 +521,21 @@ int pb_config_load(struct pb_config *cfg, const char *path)
 		add_error(cfg, 0, "[attendance] clock_adjust = '%s': expected settime, offset or off",
 			  cfg->clock_adjust);
 	return cfg->nerrors == 0 ? 0 : -1;
+}
+
+int pb_config_health_url(const struct pb_config *cfg, char *out, size_t len)
+{
+	const char *host = cfg->listen_host;
+	int n, v6;
+
+	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	v6 = strchr(host, ':') != NULL;
+	n = snprintf(out, len, "http://%s%s%s:%u/healthz", v6 ? "[" : "", host, v6 ? "]" : "",
+		     cfg->listen_port);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
 int pb_config_db_path(const struct pb_config *cfg, char *out, size_t len)

@@ -68,12 +68,20 @@ struct pb_config {
 	char sync_enrol_token[PB_CONFIG_STR_LEN];
 	unsigned sync_batch_records;
 	unsigned sync_batch_bytes;              /* compressed bytes per batch */
-	unsigned sync_daily_budget_mb;          /* module files per UTC day, 0: none */
+	unsigned sync_daily_budget_mb;          /* module files and releases per UTC day, 0: none */
 	unsigned sync_backoff_max_s;
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */
 	unsigned sync_purge_interval_h;         /* pb-sync purges this often, 0: never */
 	unsigned sync_health_interval_s;        /* box.health every this much uptime, 0: none */
+	/* [update] */
+	char update_release_key[PB_CONFIG_STR_LEN]; /* Ed25519 public key, hex; empty: no updates */
+	char update_boot_dir[PATH_MAX];          /* the Pi's boot partition */
+	char update_root_a[PATH_MAX];            /* where root A is mounted */
+	char update_root_b[PATH_MAX];            /* where root B is mounted */
+	char update_cmdline[PATH_MAX];           /* the running kernel's command line */
+	unsigned update_commit_wait_s;           /* a new root proves itself within this */
+	int update_roots_mounted;                /* root_a/root_b must be mount points */
 
 	/* [attendance] */
 	unsigned login_idle_s;             /* staff login ends after this idle time */
@@ -147,6 +155,9 @@ void pb_config_defaults(struct pb_config *cfg);
 /* Defaults, then the file. Returns 0, or -1 with cfg->errors filled. */
 int pb_config_load(struct pb_config *cfg, const char *path);
 
+/* http://HOST:PORT/healthz of pb-web on this box (a wildcard listen
+ * address as loopback). 0, or -1 when too long. */
+int pb_config_health_url(const struct pb_config *cfg, char *out, size_t len);
 /* Parse "HOST:PORT" (or "[v6]:PORT") into listen_host/listen_port. */
 int pb_config_set_listen(struct pb_config *cfg, const char *value);
 

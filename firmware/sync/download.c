@@ -186,8 +186,7 @@ enum sync_result sync_feeds(struct pb_sync *s)
 	return *s->stop ? SYNC_STOPPED : SYNC_OK;
 }
 
-/* Bytes of module files still allowed today (UTC); UINT64_MAX: no budget. */
-static uint64_t budget_left(struct pb_sync *s, int64_t *day)
+uint64_t sync_budget_left(struct pb_sync *s, int64_t *day)
 {
 	uint64_t budget = (uint64_t)s->cfg.sync_daily_budget_mb * 1024 * 1024;
 	int64_t used;
@@ -203,7 +202,7 @@ static uint64_t budget_left(struct pb_sync *s, int64_t *day)
 	return (uint64_t)used >= budget ? 0 : budget - (uint64_t)used;
 }
 
-static void budget_spend(struct pb_sync *s, uint64_t n)
+void sync_budget_spend(struct pb_sync *s, uint64_t n)
 {
 	if (s->cfg.sync_daily_budget_mb == 0 || n == 0)
 		return;
@@ -211,62 +210,72 @@ static void budget_spend(struct pb_sync *s, uint64_t n)
 			  (int64_t)n);
 }
 
+enum sync_result sync_fetch_part(struct pb_sync *s, const char *url, int fd, const char *part,
+				 uint64_t *off, uint64_t size, const char *what, int *budget_hit)
+{
+	char words[PB_HUBC_ERR_LEN + PB_SYNC_WHAT_MAX + 64];
+	uint64_t want = size - *off, left, got = 0;
+	int64_t day;
+	long st;
+
+	left = sync_budget_left(s, &day);
+	if (want > left) {
+		want = left;
+		*budget_hit = 1;
+	}
+	if (want == 0)
+		return SYNC_OK;
+	st = pb_hubc_get_file(&s->hc, url, fd, *off, want, &got);
+	sync_budget_spend(s, got);
+	sync_save_bytes(s);
+	if (st == 200 && *off > 0) {
+		/* The whole file came instead of the range asked for: what was
+		 * appended does not continue the part; start again. */
+		if (truncate(part, 0) != 0)
+			pb_warn("cannot truncate %s", part);
+		sync_set_error(s, "hub ignored the Range request; downloading the file again");
+		return SYNC_ERROR;
+	}
+	*off += got;
+	if (st != 200 && st != 206) {
+		if (st == 416 && truncate(part, 0) == 0)
+			return SYNC_ERROR;
+		snprintf(words, sizeof(words), "%s stopped at %" PRIu64 " of %" PRIu64
+			 " bytes: %s", what, *off, size, s->hc.err);
+		sync_set_error(s, words);
+		return *s->stop ? SYNC_STOPPED : sync_busy(s, st, what);
+	}
+	return SYNC_OK;
+}
+
 /* One file: resume into store/tmp/SHA.part, verify, adopt. */
 static enum sync_result fetch_file(struct pb_sync *s, const char *sha, int64_t size,
 				   int *budget_hit)
 {
-	char part[PATH_MAX], path[96], err[256], words[PB_HUBC_ERR_LEN + 128];
-	uint64_t off = 0, want, left, got = 0;
-	int64_t day;
-	long st;
-	int fd;
+	char part[PATH_MAX], url[96], err[256], what[PB_SYNC_WHAT_MAX];
+	char words[PB_SYNC_WHAT_MAX + 300];
+	uint64_t off = 0;
 	enum pb_store_result r;
+	enum sync_result res;
+	int fd;
 
 	if (pb_store_part_open(&s->store, sha, size, part, sizeof(part), &fd, &off) != 0) {
 		sync_set_error(s, "cannot write into the content store");
 		return SYNC_ERROR;
 	}
-	want = (uint64_t)size - off;
-	left = budget_left(s, &day);
-	if (want > left) {
-		want = left;
-		*budget_hit = 1;
-	}
-	if (want > 0) {
-		snprintf(path, sizeof(path), "/v1/files/%s", sha);
-		st = pb_hubc_get_file(&s->hc, path, fd, off, want, &got);
-		budget_spend(s, got);
-		sync_save_bytes(s);
-		if (st == 200 && off > 0) {
-			/* The whole file came instead of the range asked for: what was
-			 * appended does not continue the part; start again. */
-			close(fd);
-			if (truncate(part, 0) != 0)
-				pb_warn("cannot truncate %s", part);
-			sync_set_error(s, "hub ignored the Range request; downloading the file again");
-			return SYNC_ERROR;
-		}
-		off += got;
-		if (st != 200 && st != 206) {
-			close(fd);
-			if (st == 416 && truncate(part, 0) == 0)
-				return SYNC_ERROR;
-			snprintf(words, sizeof(words), "module file %.12s… stopped at %" PRIu64
-				 " of %" PRId64 " bytes: %s", sha, off, size, s->hc.err);
-			sync_set_error(s, words);
-			return *s->stop ? SYNC_STOPPED : sync_busy(s, st, "module file");
-		}
-	}
-	if (fsync(fd) != 0) {
+	snprintf(url, sizeof(url), "/v1/files/%s", sha);
+	snprintf(what, sizeof(what), "module file %.12s…", sha);
+	res = sync_fetch_part(s, url, fd, part, &off, (uint64_t)size, what, budget_hit);
+	if (res != SYNC_OK || fsync(fd) != 0) {
 		close(fd);
-		return SYNC_ERROR;
+		return res != SYNC_OK ? res : SYNC_ERROR;
 	}
 	close(fd);
 	if (off < (uint64_t)size)
 		return SYNC_OK;                 /* budget: the rest another day */
 	r = pb_store_adopt(&s->store, part, sha, err, sizeof(err));
 	if (r != PB_STORE_ADDED) {
-		snprintf(words, sizeof(words), "module file %.12s… refused: %s", sha, err);
+		snprintf(words, sizeof(words), "%s refused: %s", what, err);
 		sync_set_error(s, words);
 		return SYNC_ERROR;
 	}

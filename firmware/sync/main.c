@@ -209,7 +209,10 @@ static enum sync_result round_once(struct pb_sync *s)
 	if (r != SYNC_OK)
 		return r;
 	sync_mark_success(s);
-	return sync_files(s);
+	r = sync_files(s);
+	if (r == SYNC_OK)
+		r = sync_release(s);
+	return r;
 }
 
 static int run(struct pb_sync *s, int once)
@@ -328,6 +331,12 @@ int main(int argc, char **argv)
 		}
 		if (s.cfg.sync_ca_file[0] != '\0' && access(s.cfg.sync_ca_file, R_OK) != 0) {
 			fprintf(stderr, "pb-sync: cannot read ca_file %s\n", s.cfg.sync_ca_file);
+			goto out;
+		}
+		if (s.cfg.update_release_key[0] != '\0' &&
+		    !pb_hex_valid(s.cfg.update_release_key, PB_PROTO_PK_HEX_LEN)) {
+			fprintf(stderr, "pb-sync: [update] release_key must be the 64 hex digits "
+				"pb-hub release key prints\n");
 			goto out;
 		}
 		printf("configuration OK\n");

@@ -86,5 +86,23 @@ int sync_health(struct pb_sync *s, int uploading);
 enum sync_result sync_feeds(struct pb_sync *s);
 void sync_apply_inbox(struct pb_sync *s);
 enum sync_result sync_files(struct pb_sync *s);
+/* The daily byte budget of downloads (module files and releases): bytes
+ * still allowed today (UTC), UINT64_MAX when there is no budget; and
+ * what a transfer spent of it. */
+uint64_t sync_budget_left(struct pb_sync *s, int64_t *day);
+void sync_budget_spend(struct pb_sync *s, uint64_t n);
+/* Resume the download of url into fd (opened O_APPEND on the file part,
+ * holding *off of its size bytes) within the budget; *off gets what the
+ * part holds after. SYNC_OK also when the budget ended it (*budget_hit
+ * set); what names the file in sync.last_error. */
+#define PB_SYNC_WHAT_MAX 200
+enum sync_result sync_fetch_part(struct pb_sync *s, const char *url, int fd, const char *part,
+				 uint64_t *off, uint64_t size, const char *what, int *budget_hit);
+
+/* release.c: the latest software release from the hub's feed, its
+ * signature checked with [update] release_key before anything else, its
+ * .deb files resumed within the budget and checked by SHA-256 into
+ * DATA/update (docs/updates.md). SYNC_OK also when there is no key. */
+enum sync_result sync_release(struct pb_sync *s);
 
 #endif

@@ -88,6 +88,17 @@ static json_t *power_json(sqlite3 *db)
 			 "message", msg);
 }
 
+/* The running version and the software update pb-sync and pbctl update
+ * report in box_meta update.* (docs/updates.md). */
+static json_t *software_json(sqlite3 *db)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "version", PB_VERSION,
+			 "available", meta_text(db, "update.available"),
+			 "state", meta_text(db, "update.state"),
+			 "pending", meta_text(db, "update.pending"),
+			 "error", meta_text(db, "update.error"));
+}
+
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r)
 {
 	struct pb_login who;
@@ -107,7 +118,7 @@ enum MHD_Result pb_handle_admin_sync(struct pb_req *r)
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",
 					"Basis data tidak dapat dibaca");
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack(
-		"{s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o}",
+		"{s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
 		"hub", r->web->cfg.sync_hub_url,
 		"state", state[0] != '\0' ? state : "never",
 		"message", state_message(state),
@@ -117,7 +128,8 @@ enum MHD_Result pb_handle_admin_sync(struct pb_req *r)
 		"bytes_up", meta_int(db, "sync.bytes_up"),
 		"bytes_down", meta_int(db, "sync.bytes_down"),
 		"last_error", meta_text(db, "sync.last_error"),
-		"power", power_json(db)), NULL);
+		"power", power_json(db),
+		"software", software_json(db)), NULL);
 }
 
 enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r)

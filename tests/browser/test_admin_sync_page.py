@@ -1,6 +1,6 @@
 """The admin's uplink page in headless Chromium at 360 px: the state in
 Indonesian from pb-sync's keys (its English last error explained, the
-words kept as a detail; an unknown one and a busy database too), the power warning from pb-gpio's key, and
+words kept as a detail; an unknown one and a busy database too), the power warning from pb-gpio's key, the version and the update waiting, and
 "Kirim sekarang" sending the wake datagram (received by a unix socket the
 test binds where pb-sync would), and "not ready" while /healthz says the
 database cannot be written (the test holds its write lock past the
@@ -28,7 +28,8 @@ def test_admin_sync_page(browser):
         b.pbctl("user", "add", "admin", "--role", "admin", input=PASSWORD + "\n")
         with sqlite3.connect(b.db_path()) as c:
             for k, v in (("sync.state", "offline"), ("sync.last_error", "hub not reachable"),
-                         ("sync.bytes_up", "2048"), ("power.throttled", "0x50005")):
+                         ("sync.bytes_up", "2048"), ("power.throttled", "0x50005"),
+                         ("update.available", "9.1.0"), ("update.state", "ready")):
                 c.execute("INSERT OR REPLACE INTO box_meta(key, value) VALUES (?, ?)", (k, v))
         run = os.path.join(b.dir, "data", "run")
         os.makedirs(run, exist_ok=True)
@@ -58,6 +59,11 @@ def test_admin_sync_page(browser):
             w.until(lambda drv: drv.find_element(By.ID, "sync-err-text").text.startswith(says))
             assert d.find_element(By.ID, "sync-err-raw").get_attribute("textContent") == words
         assert d.find_element(By.ID, "sync-last").text == "belum pernah"
+        # the version running and the update waiting (docs/updates.md)
+        version = open(os.path.join(os.path.dirname(__file__), "..", "..", "VERSION")).read()
+        assert d.find_element(By.ID, "sync-version").text == version.strip()
+        upd = d.find_element(By.ID, "sync-update").text
+        assert "9.1.0" in upd and "pbctl update apply" in upd, upd
         power = d.find_element(By.ID, "sync-power")
         assert power.is_displayed() and "Daya listrik kurang" in power.text
         # the menu links the page

@@ -48,6 +48,14 @@ def test_admin_sync_status_and_wake(box):
     assert j["pending"] == pending - 1 and j["acknowledged"] == 1
     assert j["power"]["undervoltage_now"] is True and j["power"]["since_boot"] is True
     assert "Daya listrik kurang" in j["power"]["message"]
+    # the software: the version running, and no update until pb-sync has one
+    sw = j["software"]
+    assert sw["version"] == open(os.path.join(os.path.dirname(__file__), "..", "..",
+                                              "VERSION")).read().strip()
+    assert sw["available"] is None and sw["state"] is None
+    set_meta(box, update_available="9.1.0", update_state="ready")
+    sw = adm.get("/api/v1/admin/sync").json()["software"]
+    assert (sw["available"], sw["state"], sw["pending"]) == ("9.1.0", "ready", None)
     set_meta(box, power_throttled="0x50000")
     p = adm.get("/api/v1/admin/sync").json()["power"]
     assert p["undervoltage_now"] is False and p["since_boot"] is True

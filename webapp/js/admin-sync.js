@@ -23,6 +23,8 @@
 		["not enrolled", "not_enrolled"], ["no enrolment token", "not_enrolled"],
 		["enrolment failed", "enrol_failed"], ["hub busy", "hub_busy"],
 		["receipt photo refused", "receipt_refused"], ["broke off", "upload_broke"],
+		["release refused", "release_refused"], ["release file", "download"],
+		["release feed", "download"], ["sha-256", "download"],
 		["download budget", "budget"], ["download failed", "download"],
 		["module file", "download"], ["range request", "download"],
 		["does not acknowledge", "no_ack"], ["hub refused", "hub_refused"],
@@ -49,6 +51,18 @@
 		return PB.dateTime(ms);
 	}
 
+	/* The version running and the update waiting (update.state). */
+	var UPDATE_STATES = ["downloading", "ready", "installing", "installed", "committed",
+		"failed", "refused", "rolled back"];
+
+	function software(sw) {
+		var st = sw.state || "", key = "sync.update_none";
+		text("sync-version", sw.version || "\u2013");
+		if (UPDATE_STATES.indexOf(st) >= 0)
+			key = "sync.update_" + st.replace(" ", "_");
+		text("sync-update", PB.t(key, {v: sw.available || ""}));
+	}
+
 	function render() {
 		var s = sync;
 		PB.title(PB.t("sync.title"));
@@ -70,6 +84,7 @@
 		text("sync-down", PB.size(s.bytes_down || 0));
 		lastError(s.last_error);
 		text("sync-hub", s.hub || PB.t("sync.no_hub"));
+		software(s.software || {});
 		PB.show(PB.$("sync-power"), !!(s.power && s.power.message));
 		if (s.power && s.power.message)
 			text("sync-power-text", PB.t(s.power.undervoltage_now || s.power.throttled_now ?

@@ -1,0 +1,497 @@
+/* pbctl update status | check | apply | commit | rollback: installing a
+ * signed release into the other root and booting it once (docs/updates.md).
+ *
+ * apply: the release pb-sync verified (checked again here: signature and
+ * every .deb's SHA-256), not while a session day is open (unlocked) unless
+ * --force; the running root's files are copied into the other root (cp -a
+ * of its read-only mount), the .debs installed there with dpkg --root,
+ * then pb-slot.txt names the other root for the next tryboot only and the
+ * box reboots with the one-shot flag (systemctl reboot '0 tryboot').
+ * commit (pb-update-commit.service, after each boot): on a root that is on
+ * trial, make it the committed root once pb-web answers /healthz and
+ * pb-sync reached the hub since this boot (or, with no backhaul, the local
+ * self-test: /healthz and the database's quick_check) within
+ * [update] commit_wait_s; otherwise clear the trial and reboot: the
+ * firmware then boots the committed root again. The data partition is
+ * never written by any of this but for box_meta's update.* keys. */
+#include "ctl.h"
+
+#include "pb_attendance.h"
+#include "pb_clock.h"
+#include "pb_db.h"
+#include "pb_slot.h"
+#include "pb_update.h"
+#include "pb_wake.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UPDATE_POLL_S      2         /* between health checks while committing */
+#define UPDATE_HTTP_TIMEOUT_S 5
+#define UPDATE_ARGS_MAX    (PB_RELEASE_DEBS_MAX + 16)
+
+extern char **environ;
+
+struct update_ctx {
+	struct pb_ctl *c;
+	char dir[PATH_MAX];
+	struct pb_release r;
+	enum pb_slot booted, committed, trial;
+	int no_reboot, force;
+};
+
+static void meta_set(struct pb_ctl *c, const char *key, const char *value)
+{
+	if (pb_db_meta_set(c->db, key, value) != 0)
+		fprintf(stderr, "pbctl: cannot write %s\n", key);
+}
+
+static void meta_get(struct pb_ctl *c, const char *key, char *out, size_t len)
+{
+	if (pb_db_meta_get(c->db, key, out, len) != 0)
+		out[0] = '\0';
+}
+
+/* Run argv (PATH searched) and wait: its exit status, or -1. */
+static int run(char *const argv[])
+{
+	pid_t pid;
+	int st;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static enum pb_slot booted_slot(struct pb_ctl *c)
+{
+	size_t len;
+	char *text = ctl_read_file(c->cfg.update_cmdline, PB_SLOT_CMDLINE_MAX, &len);
+	enum pb_slot s = text != NULL ? pb_slot_of_cmdline(text) : PB_SLOT_NONE;
+
+	free(text);
+	return s;
+}
+
+static const char *root_of(struct pb_ctl *c, enum pb_slot s)
+{
+	return s == PB_SLOT_B ? c->cfg.update_root_b : c->cfg.update_root_a;
+}
+
+static int load(struct update_ctx *u)
+{
+	u->booted = booted_slot(u->c);
+	if (pb_slot_read(u->c->cfg.update_boot_dir, &u->committed, &u->trial) != 0) {
+		u->committed = u->booted;
+		u->trial = PB_SLOT_NONE;
+	}
+	return pb_update_dir(&u->c->cfg, u->dir, sizeof(u->dir));
+}
+
+/* The kept release, its signature and every .deb's SHA-256 checked now:
+ * 0 ready, 1 not (said on stderr). */
+static int verified(struct update_ctx *u)
+{
+	char err[PB_RELEASE_ERR_LEN];
+	int rc = pb_update_load(u->dir, u->c->cfg.update_release_key, &u->r, err, sizeof(err));
+
+	if (rc == 1) {
+		fprintf(stderr, "pbctl: no release downloaded (%s)\n",
+			u->c->cfg.update_release_key[0] ? "pb-sync fetches it from the hub"
+							  : "[update] release_key is not set");
+		return 1;
+	}
+	if (rc != 0 || pb_update_complete(u->dir, &u->r, 1, err, sizeof(err)) != 1) {
+		fprintf(stderr, "pbctl: release %s: %s\n", u->r.version[0] ? u->r.version : "?",
+			err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Sessions whose span holds today and whose day is not locked. */
+static int open_days(struct pb_ctl *c, FILE *out)
+{
+	sqlite3_stmt *st = NULL;
+	char today[PB_DAY_LEN + 1];
+	int n = 0;
+
+	pb_att_today(today);
+	if (sqlite3_prepare_v2(c->db, "SELECT k.uid, k.title FROM kegiatan k WHERE ?1 >= "
+			       "k.start_date AND ?1 < date(k.start_date, '+' || k.days || ' days') "
+			       "AND NOT EXISTS (SELECT 1 FROM day_lock d WHERE d.kegiatan_id = k.id "
+			       "AND d.day = ?1)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (out != NULL)
+			fprintf(out, "  %s  %s\n", sqlite3_column_text(st, 0),
+				sqlite3_column_text(st, 1));
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int status(struct update_ctx *u)
+{
+	char avail[64], state[32], err[512], pending[96], done[64];
+	struct pb_ctl *c = u->c;
+
+	meta_get(c, "update.available", avail, sizeof(avail));
+	meta_get(c, "update.state", state, sizeof(state));
+	meta_get(c, "update.error", err, sizeof(err));
+	meta_get(c, "update.pending", pending, sizeof(pending));
+	meta_get(c, "update.committed", done, sizeof(done));
+	printf("installed:  %s\n", PB_VERSION);
+	printf("booted:     root %c\n", pb_slot_name(u->booted));
+	printf("committed:  root %c%s\n", pb_slot_name(u->committed),
+	       u->trial != PB_SLOT_NONE ? " (the next tryboot tries the other)" : "");
+	printf("release:    %s%s%s\n", avail[0] ? avail : "none", state[0] ? " " : "", state);
+	printf("pending:    %s\n", pending[0] ? pending : "none");
+	if (done[0])
+		printf("last:       %s\n", done);
+	if (err[0])
+		printf("error:      %s\n", err);
+	return 0;
+}
+
+static int check(struct update_ctx *u)
+{
+	if (pb_sync_wake(u->c->cfg.data_dir) == PB_WAKE_OK)
+		printf("pb-sync woken: it asks the hub for a newer release now\n");
+	if (verified(u) != 0)
+		return 1;
+	if (pb_release_version_cmp(u->r.version, PB_VERSION) <= 0) {
+		printf("release %s is installed already\n", u->r.version);
+		return 0;
+	}
+	printf("release %s: signature and SHA-256 verified (%d .deb); pbctl update apply "
+	       "installs it\nnotes: %s\n", u->r.version, u->r.ndebs, u->r.notes);
+	return 0;
+}
+
+/* 1 when dir is the top of a file system of its own (another device
+ * than its parent folder). */
+static int mount_point(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct stat a, b;
+
+	if (snprintf(parent, sizeof(parent), "%s/..", dir) >= (int)sizeof(parent))
+		return 0;
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* Remount a root mount point rw or ro; a folder that is no mount point
+ * (a development layout, [update] roots_mounted = no) is left as it is. */
+static int remount(const char *dir, int rw)
+{
+	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_NOATIME | (rw ? 0 : MS_RDONLY), NULL) == 0)
+		return 0;
+	return errno == EINVAL ? 0 : -1;
+}
+
+static int reboot_now(int tryboot)
+{
+	char *argv_try[] = { "systemctl", "reboot", "0 tryboot", NULL };
+	char *argv_plain[] = { "systemctl", "reboot", NULL };
+
+	printf("rebooting%s\n", tryboot ? " with the one-shot tryboot flag" : "");
+	fflush(stdout);
+	return run(tryboot ? argv_try : argv_plain) == 0 ? 0 : 1;
+}
+
+/* Copy the running root into dst and install the release's .debs there. */
+static int install(struct update_ctx *u, const char *src, const char *dst)
+{
+	char from[PATH_MAX + 8], root_opt[PATH_MAX + 16];
+	char debs[PB_RELEASE_DEBS_MAX][PATH_MAX];
+	char *argv[UPDATE_ARGS_MAX];
+	int n = 0;
+
+	snprintf(from, sizeof(from), "%s/.", src);
+	{
+		char *wipe[] = { "find", (char *)dst, "-xdev", "-mindepth", "1", "-delete", NULL };
+		char *copy[] = { "cp", "-a", "--one-file-system", from, (char *)dst, NULL };
+
+		if (run(wipe) != 0 || run(copy) != 0) {
+			fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
+			return -1;
+		}
+	}
+	snprintf(root_opt, sizeof(root_opt), "--root=%s", dst);
+	argv[n++] = "dpkg";
+	argv[n++] = root_opt;
+	argv[n++] = "--force-confdef";
+	argv[n++] = "--force-confold";
+	argv[n++] = "-i";
+	for (int i = 0; i < u->r.ndebs; i++) {
+		snprintf(debs[i], sizeof(debs[i]), "%s/%s", u->dir, u->r.debs[i].name);
+		argv[n++] = debs[i];
+	}
+	argv[n] = NULL;
+	setenv("DEBIAN_FRONTEND", "noninteractive", 1);
+	if (run(argv) != 0) {
+		fprintf(stderr, "pbctl: dpkg could not install release %s into %s\n",
+			u->r.version, dst);
+		return -1;
+	}
+	return 0;
+}
+
+static int apply(struct update_ctx *u)
+{
+	struct pb_ctl *c = u->c;
+	const char *boot = c->cfg.update_boot_dir;
+	enum pb_slot target;
+	char words[128];
+	int open, rc;
+
+	if (!u->force && (open = open_days(c, NULL)) != 0) {
+		fprintf(stderr, "pbctl: a session day is open (not locked): the update waits "
+			"until it is locked, or give --force\n");
+		open_days(c, stderr);
+		return open < 0 ? 1 : 3;
+	}
+	if (verified(u) != 0)
+		return 1;
+	if (pb_release_version_cmp(u->r.version, PB_VERSION) <= 0) {
+		printf("release %s is installed already\n", u->r.version);
+		return 0;
+	}
+	if (u->booted == PB_SLOT_NONE) {
+		fprintf(stderr, "pbctl: %s names neither root=LABEL=PBROOTA nor PBROOTB: "
+			"cannot tell which root runs\n", c->cfg.update_cmdline);
+		return 1;
+	}
+	if (u->committed != u->booted) {
+		fprintf(stderr, "pbctl: root %c runs on trial: commit or roll back first\n",
+			pb_slot_name(u->booted));
+		return 1;
+	}
+	target = pb_slot_other(u->booted);
+	if (c->cfg.update_roots_mounted && !mount_point(root_of(c, target))) {
+		fprintf(stderr, "pbctl: %s is not a mounted root partition\n", root_of(c, target));
+		return 1;
+	}
+	if (pb_slot_prepare(boot) != 0) {
+		fprintf(stderr, "pbctl: cannot write the command lines into %s: %s\n", boot,
+			strerror(errno));
+		return 1;
+	}
+	/* no trial may point at a root being rewritten */
+	if (u->trial != PB_SLOT_NONE && pb_slot_write(boot, u->booted, PB_SLOT_NONE) != 0)
+		return 1;
+	meta_set(c, "update.state", "installing");
+	printf("installing release %s into root %c…\n", u->r.version, pb_slot_name(target));
+	fflush(stdout);
+	if (remount(root_of(c, target), 1) != 0) {
+		fprintf(stderr, "pbctl: cannot mount %s writable: %s\n", root_of(c, target),
+			strerror(errno));
+		return 1;
+	}
+	rc = install(u, root_of(c, u->booted), root_of(c, target));
+	sync();
+	if (remount(root_of(c, target), 0) != 0)
+		fprintf(stderr, "pbctl: cannot mount %s read-only again\n", root_of(c, target));
+	if (rc != 0) {
+		meta_set(c, "update.state", "ready");
+		meta_set(c, "update.error", "installing into the other root failed");
+		return 1;
+	}
+	if (pb_slot_write(boot, u->booted, target) != 0) {
+		fprintf(stderr, "pbctl: cannot write %s/%s: %s\n", boot, PB_SLOT_FILE,
+			strerror(errno));
+		return 1;
+	}
+	snprintf(words, sizeof(words), "%s on root %c", u->r.version, pb_slot_name(target));
+	meta_set(c, "update.pending", words);
+	meta_set(c, "update.state", "installed");
+	meta_set(c, "update.error", "");
+	printf("release %s installed into root %c: the next tryboot starts it once\n",
+	       u->r.version, pb_slot_name(target));
+	return u->no_reboot ? 0 : reboot_now(1);
+}
+
+static size_t discard(void *p, size_t size, size_t n, void *user)
+{
+	(void)p;
+	(void)user;
+	return size * n;
+}
+
+static int web_healthy(struct pb_ctl *c)
+{
+	char url[PB_CONFIG_STR_LEN];
+	CURL *h;
+	long code = 0;
+
+	if (pb_config_health_url(&c->cfg, url, sizeof(url)) != 0 || (h = curl_easy_init()) == NULL)
+		return 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)UPDATE_HTTP_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(h);
+	return code == 200;
+}
+
+/* The hub reached since this boot, or no backhaul and the database whole. */
+static int uplink_or_selftest(struct pb_ctl *c, const char **how)
+{
+	char v[32];
+	struct timespec ts;
+	int64_t boot_ms;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	boot_ms = pb_clock_wall_ms() - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	meta_get(c, "sync.last_success_ms", v, sizeof(v));
+	if (c->cfg.sync_hub_url[0] != '\0' && v[0] != '\0' && strtoll(v, NULL, 10) >= boot_ms) {
+		*how = "pb-sync reached the hub";
+		return 1;
+	}
+	meta_get(c, "sync.state", v, sizeof(v));
+	if (c->cfg.sync_hub_url[0] == '\0' || strcmp(v, "offline") == 0) {
+		sqlite3_stmt *st = NULL;
+		int ok = sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL) ==
+			 SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+			 strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+		sqlite3_finalize(st);
+		*how = "no backhaul: local self-test (the database's quick_check)";
+		return ok;
+	}
+	return 0;
+}
+
+static int commit(struct update_ctx *u)
+{
+	struct pb_ctl *c = u->c;
+	char pending[96], words[256];
+	const char *how = "";
+	int64_t end;
+
+	meta_get(c, "update.pending", pending, sizeof(pending));
+	if (u->booted == PB_SLOT_NONE || u->booted == u->committed) {
+		if (pending[0] != '\0' && u->trial == PB_SLOT_NONE) {
+			/* the firmware came back to the committed root */
+			snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
+				 pending, pb_slot_name(u->booted));
+			meta_set(c, "update.error", words);
+			meta_set(c, "update.pending", "");
+			meta_set(c, "update.state", "failed");
+			printf("%s\n", words);
+			return 0;
+		}
+		printf("root %c is committed: nothing on trial\n", pb_slot_name(u->booted));
+		return 0;
+	}
+	printf("root %c runs on trial: checking pb-web and the uplink (up to %u s)\n",
+	       pb_slot_name(u->booted), c->cfg.update_commit_wait_s);
+	fflush(stdout);
+	end = pb_clock_mono_ms() + (int64_t)c->cfg.update_commit_wait_s * 1000;
+	for (;;) {
+		if (web_healthy(c) && uplink_or_selftest(c, &how)) {
+			if (pb_slot_write(c->cfg.update_boot_dir, u->booted, PB_SLOT_NONE) != 0) {
+				fprintf(stderr, "pbctl: cannot commit root %c: %s\n",
+					pb_slot_name(u->booted), strerror(errno));
+				return 1;
+			}
+			snprintf(words, sizeof(words), "%s committed (%s)", PB_VERSION, how);
+			meta_set(c, "update.committed", words);
+			meta_set(c, "update.pending", "");
+			meta_set(c, "update.state", "committed");
+			meta_set(c, "update.error", "");
+			printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
+			return 0;
+		}
+		if (pb_clock_mono_ms() >= end)
+			break;
+		sleep(UPDATE_POLL_S);
+	}
+	snprintf(words, sizeof(words), "%s on root %c failed its checks within %u s: back to "
+		 "root %c", PB_VERSION, pb_slot_name(u->booted), c->cfg.update_commit_wait_s,
+		 pb_slot_name(u->committed));
+	fprintf(stderr, "pbctl: %s\n", words);
+	meta_set(c, "update.error", words);
+	meta_set(c, "update.pending", "");
+	meta_set(c, "update.state", "failed");
+	/* the trial ends here: also a reboot that is not ours boots the old root */
+	if (pb_slot_write(c->cfg.update_boot_dir, u->committed, PB_SLOT_NONE) != 0)
+		return 1;
+	return u->no_reboot ? 1 : (reboot_now(0), 1);
+}
+
+static int rollback(struct update_ctx *u)
+{
+	struct pb_ctl *c = u->c;
+	enum pb_slot to = pb_slot_other(u->booted);
+	char probe[PATH_MAX];
+	struct stat sb;
+
+	if (u->booted == PB_SLOT_NONE) {
+		fprintf(stderr, "pbctl: cannot tell which root runs (%s)\n", c->cfg.update_cmdline);
+		return 1;
+	}
+	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
+	if (stat(probe, &sb) != 0 || pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
+		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
+			pb_slot_name(to));
+		return 1;
+	}
+	if (pb_slot_write(c->cfg.update_boot_dir, to, PB_SLOT_NONE) != 0) {
+		fprintf(stderr, "pbctl: cannot write %s: %s\n", c->cfg.update_boot_dir,
+			strerror(errno));
+		return 1;
+	}
+	meta_set(c, "update.pending", "");
+	meta_set(c, "update.state", "rolled back");
+	printf("root %c committed again: the next boot starts it\n", pb_slot_name(to));
+	return u->no_reboot ? 0 : reboot_now(0);
+}
+
+int cmd_update(struct pb_ctl *c, int argc, char **argv)
+{
+	static struct update_ctx u;
+	const char *verb = argc >= 2 ? argv[1] : "";
+
+	memset(&u, 0, sizeof(u));
+	u.c = c;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			u.force = 1;
+		else if (strcmp(argv[i], "--no-reboot") == 0)
+			u.no_reboot = 1;
+		else
+			goto usage;
+	}
+	if (load(&u) != 0)
+		return 1;
+	if (strcmp(verb, "status") == 0)
+		return status(&u);
+	if (strcmp(verb, "check") == 0)
+		return check(&u);
+	if (strcmp(verb, "apply") == 0)
+		return apply(&u);
+	if (strcmp(verb, "commit") == 0)
+		return commit(&u);
+	if (strcmp(verb, "rollback") == 0)
+		return rollback(&u);
+usage:
+	fprintf(stderr, "usage: pbctl update status | check | apply [--force] [--no-reboot] | "
+		"commit [--no-reboot] | rollback [--no-reboot]\n");
+	return 2;
+}

@@ -1,0 +1,210 @@
+"""pbctl update apply | commit | rollback on the A/B roots, outside the
+emulator: the roots are folders and the boot partition a folder holding
+the files the Raspberry Pi firmware reads (autoboot.txt, config.txt and its
+include pb-slot.txt, the cmdline files). The firmware cannot run here, so
+firmware_boot() plays its part from those same files and the tryboot flag:
+it picks the command line, whose root=LABEL= becomes the "running" root
+(the [update] cmdline file stands for /proc/cmdline). The release comes
+from the real pb-hub through the real pb-sync; dpkg installs it. The qemu
+boot of an A/B image is not done here (docs/updates.md says what is left)."""
+import os
+import re
+import sqlite3
+import subprocess
+import time
+
+from pbhub import sync_section
+from pbtest import binary
+from test_release import VERSION, make_deb, one_round, release_key
+
+FIRMWARE_CONFIG = "arm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n" \
+                  "include pb-slot.txt\n"
+CMDLINE = "console=serial0,115200 root=LABEL=PBROOTA ro rootfstype=ext4 rootwait\n"
+
+
+def firmware_config_lines(boot, name, seen=()):
+    """config.txt with its includes expanded, as the firmware reads it."""
+    path = os.path.join(boot, name)
+    if name in seen or not os.path.exists(path):
+        return []
+    out = []
+    for line in open(path).read().splitlines():
+        line = line.strip()
+        if line.startswith("include "):
+            out += firmware_config_lines(boot, line.split(None, 1)[1], seen + (name,))
+        elif line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def firmware_boot(boot, tryboot, cmdline_file):
+    """The firmware's choice of a root: autoboot.txt must say tryboot_a_b=1
+    (else a tryboot would read tryboot.txt, which the box has not); then
+    config.txt's filters: [all] applies always, [tryboot] only with the
+    one-shot flag, [none] never; the last cmdline= that applies wins,
+    cmdline.txt when none does. Writes the chosen command line where
+    pbctl reads the running one; returns 'A' or 'B'."""
+    auto = open(os.path.join(boot, "autoboot.txt")).read()
+    assert re.search(r"^tryboot_a_b=1$", auto, re.M)
+    cmdline, applies = "cmdline.txt", True
+    for line in firmware_config_lines(boot, "config.txt"):
+        if line.startswith("["):
+            applies = line == "[all]" or (line == "[tryboot]" and tryboot)
+        elif applies and line.startswith("cmdline="):
+            cmdline = line.split("=", 1)[1]
+    text = open(os.path.join(boot, cmdline)).read()
+    with open(cmdline_file, "w") as f:
+        f.write(text)
+    m = re.search(r"(?:^| )root=LABEL=PBROOT([AB])(?: |$)", text.strip())
+    assert m, text
+    return m.group(1)
+
+
+def layout(tmp):
+    boot, a, b = (os.path.join(tmp, n) for n in ("boot", "rootA", "rootB"))
+    for d in (boot, b, os.path.join(a, "var/lib/dpkg/info"), os.path.join(a, "var/lib/dpkg/updates"),
+              os.path.join(a, "etc")):
+        os.makedirs(d, exist_ok=True)
+    for f in ("status", "available"):
+        open(os.path.join(a, "var/lib/dpkg", f), "w").close()
+    with open(os.path.join(a, "etc", "system-of"), "w") as f:
+        f.write("A\n")
+    with open(os.path.join(boot, "autoboot.txt"), "w") as f:
+        f.write("[all]\ntryboot_a_b=1\nboot_partition=1\n")
+    with open(os.path.join(boot, "config.txt"), "w") as f:
+        f.write(FIRMWARE_CONFIG)
+    with open(os.path.join(boot, "cmdline.txt"), "w") as f:
+        f.write(CMDLINE)
+    cmdline = os.path.join(tmp, "proc-cmdline")
+    return boot, a, b, cmdline
+
+
+def ab_box(boxes, hub, tmp, pk, wait_s=10):
+    boot, a, b, cmdline = layout(tmp)
+    tok = hub.cli("token", "PB-TEST-001").stdout.strip()
+    box = boxes(sections=sync_section(hub.base, tok) +
+                f"[update]\nrelease_key = {pk}\nboot_dir = {boot}\nroot_a = {a}\n"
+                f"root_b = {b}\nroots_mounted = no\ncmdline = {cmdline}\n"
+                f"commit_wait_s = {wait_s}\n")
+    box.pbctl("init")
+    assert firmware_boot(boot, False, cmdline) == "A"
+    return box, boot, a, b, cmdline
+
+
+def publish(hub, tmp):
+    key, pk = release_key(hub, tmp)
+    deb = make_deb(tmp, "pb-update-probe", 4096, arch="all")
+    hub.cli("release", "add", deb, "--key", key, "--version", VERSION, "--notes", "uji")
+    return pk
+
+
+def installed(root, package="pb-update-probe"):
+    status = open(os.path.join(root, "var/lib/dpkg/status")).read()
+    return f"Package: {package}\nStatus: install ok installed" in status
+
+
+def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
+    pk = publish(hub, tmpdir_hub)
+    box, boot, a, b, cmdline = ab_box(boxes, hub, tmpdir_hub, pk)
+    rc, log = one_round(box)
+    assert rc == 0, log
+    st = box.pbctl("update", "status").stdout
+    assert "booted:     root A" in st and f"release:    {VERSION} ready" in st, st
+    assert f"release {VERSION}: signature and SHA-256 verified" in \
+        box.pbctl("update", "check").stdout
+    box.start()
+    try:
+        # a session day that is open holds the update back; locked, it goes
+        with sqlite3.connect(box.db_path()) as c:
+            c.execute("INSERT INTO kegiatan(uid, title, mode, start_date, days, jp_per_day, "
+                      "code_secret, created_by, created_ms) VALUES ('K1', 'Pelatihan', "
+                      "'tatap_muka', date('now', 'localtime', '-1 day'), 3, 8, x'00', "
+                      "'admin', 0)")
+        p = box.pbctl("update", "apply", "--no-reboot", check=False)
+        assert p.returncode == 3 and "session day is open" in p.stderr and "K1" in p.stderr
+        assert not os.path.exists(os.path.join(b, "etc"))        # nothing written
+        with sqlite3.connect(box.db_path()) as c:
+            for d in ("-1 day", "+0 day", "+1 day"):
+                c.execute("INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) "
+                          f"SELECT id, date('now', 'localtime', '{d}'), 'admin', 0 "
+                          "FROM kegiatan")
+        # root B must be a partition of its own unless the layout says not
+        conf = open(box.conf).read()
+        with open(box.conf, "w") as f:
+            f.write(conf.replace("roots_mounted = no", "roots_mounted = yes"))
+        p = box.pbctl("update", "apply", "--no-reboot", check=False)
+        assert p.returncode == 1 and "not a mounted root partition" in p.stderr
+        with open(box.conf, "w") as f:
+            f.write(conf)
+        out = box.pbctl("update", "apply", "--no-reboot").stdout
+        assert f"release {VERSION} installed into root B" in out
+        assert installed(b) and not installed(a)                 # the running root untouched
+        assert open(os.path.join(b, "etc", "system-of")).read() == "A\n"   # a copy of A
+        # a boot without the tryboot flag (a power cut now) still starts A
+        assert firmware_boot(boot, False, cmdline) == "A"
+        assert box.pbctl("update", "commit", "--no-reboot").returncode == 0
+        # the one-shot tryboot starts B; pb-web answers and pb-sync reaches the hub
+        assert firmware_boot(boot, True, cmdline) == "B"
+        assert "root B" in box.pbctl("update", "status").stdout
+        rc, log = one_round(box)
+        assert rc == 0, log
+        out = box.pbctl("update", "commit", "--no-reboot").stdout
+        assert "root B committed: pb-sync reached the hub" in out, out
+        # from now on every boot, tryboot or not, starts B
+        assert firmware_boot(boot, False, cmdline) == "B"
+        assert firmware_boot(boot, True, cmdline) == "B"
+        assert "PBROOTB" in open(os.path.join(boot, "cmdline.txt")).read()
+        st = box.pbctl("update", "status").stdout
+        assert "committed:  root B" in st and "pending:    none" in st, st
+        # and back by hand: rollback commits A again
+        assert "root A committed again" in box.pbctl("update", "rollback",
+                                                     "--no-reboot").stdout
+        assert firmware_boot(boot, False, cmdline) == "A"
+    finally:
+        box.stop()
+
+
+def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
+    pk = publish(hub, tmpdir_hub)
+    box, boot, a, b, cmdline = ab_box(boxes, hub, tmpdir_hub, pk)
+    rc, log = one_round(box)
+    assert rc == 0, log
+    box.pbctl("update", "apply", "--no-reboot")
+    assert firmware_boot(boot, True, cmdline) == "B"
+    # pb-web of the new root does not answer /healthz (not started here)
+    p = box.pbctl("update", "commit", "--no-reboot", check=False)
+    assert p.returncode == 1 and "failed its checks" in p.stderr and "back to root A" in p.stderr
+    # the trial is over: the next boot (the commit step reboots) starts A,
+    # even were the tryboot flag set again by mistake
+    assert firmware_boot(boot, False, cmdline) == "A"
+    assert firmware_boot(boot, True, cmdline) == "A"
+    box.pbctl("update", "commit", "--no-reboot")
+    st = box.pbctl("update", "status").stdout
+    assert "booted:     root A" in st and "committed:  root A" in st, st
+    assert "failed its checks" in st
+
+
+def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
+    """A power cut while the other root is written (the apply killed): both
+    a normal boot and a tryboot still start root A, and apply runs again."""
+    pk = publish(hub, tmpdir_hub)
+    box, boot, a, b, cmdline = ab_box(boxes, hub, tmpdir_hub, pk)
+    rc, log = one_round(box)
+    assert rc == 0, log
+    # a big file makes the copy long enough to be cut
+    with open(os.path.join(a, "big"), "wb") as f:
+        f.write(os.urandom(64 << 20))
+    p = subprocess.Popen([binary("pbctl"), "-c", box.conf, "update", "apply", "--no-reboot"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    for _ in range(600):
+        if os.path.exists(os.path.join(b, "big")):
+            break
+        time.sleep(0.05)
+    os.killpg(p.pid, 9)              # pbctl and the cp it runs, all at once
+    p.wait()
+    assert firmware_boot(boot, False, cmdline) == "A"
+    assert firmware_boot(boot, True, cmdline) == "A"
+    out = box.pbctl("update", "apply", "--no-reboot").stdout
+    assert f"release {VERSION} installed into root B" in out
+    assert firmware_boot(boot, True, cmdline) == "B"
