@@ -112,14 +112,15 @@ CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
-# worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule) and
-# USB carry modules of the box.
+# worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
+# USB carry, release (pb_release) and password (pb_password, pb_ids: the
+# office's accounts) modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c pb_release.c))
+               pb_carry.c pb_release.c pb_ids.c pb_password.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lxlsxwriter -lpthread
+              -lsodium -lz -lseccomp -lxlsxwriter -lzip -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
