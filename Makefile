@@ -221,6 +221,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
 
+# The statement cache against preparing per call (docs/architecture.md).
+$(BUILD)/bench/stmt-cache: bench/stmt_cache.c $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS)
+
 # Power-cut simulator (docs/reliability.md).
 $(BUILD)/tests/crashsim: $(CRASH_SRC) $(wildcard tests/crash/*.h) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
@@ -408,7 +414,8 @@ soak: deps-test
 
 bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)
-	$(MAKE) $(PROGRAMS) $(HUB)
+	$(MAKE) $(PROGRAMS) $(HUB) $(BUILD)/bench/stmt-cache
+	$(BUILD)/bench/stmt-cache
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
 	$(PYTHON) bench/bench_sync.py --build $(BUILD)
 	$(PYTHON) bench/bench_checkin.py --build $(BUILD)

@@ -12,6 +12,7 @@
 
 #include "pb_attendance.h"
 #include "pb_config.h"
+#include "pb_fields.h"
 #include "pb_login.h"
 #include "pb_store.h"
 
@@ -211,6 +212,17 @@ enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *
 				     const char *const *headers);
 /* The request body as a JSON object, or NULL with an error queued in *ret. */
 json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret);
+/* fields.c: bodies checked against a field table (pb_fields.h). The
+ * answer for a failed field: its error, with "field" when it names one. */
+enum MHD_Result pb_respond_field(struct pb_req *r, const struct pb_field_error *e);
+/* in checked against t, values into out: 0, or -1 with the first failing
+ * field's answer queued in *ret. */
+int pb_fields_take(struct pb_req *r, const json_t *in, const struct pb_fields *t, void *out,
+		   enum MHD_Result *ret);
+/* pb_body_json, then pb_fields_take: the body (the caller's), or NULL
+ * with the answer queued in *ret. */
+json_t *pb_body_fields(struct pb_req *r, const struct pb_fields *t, void *out,
+		       enum MHD_Result *ret);
 /* Load the clock offset kept by [attendance] clock_adjust = offset. */
 void pb_clock_restore(struct pb_web *w, sqlite3 *db);
 enum MHD_Result pb_handle_login(struct pb_req *r);
