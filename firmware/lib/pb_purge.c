@@ -392,6 +392,12 @@ out:
 	return rc;
 }
 
+int pb_purge_store(sqlite3 *db, const struct pb_store *store, FILE *out,
+		   struct pb_purge_report *rep)
+{
+	return purge_files(db, store, out, rep);
+}
+
 /* One session: every rule, in one transaction. */
 static int purge_session(sqlite3 *db, const char *session, int64_t now_ms, int dry_run,
 			 FILE *out, int64_t *rows, struct pb_purge_report *rep)

@@ -233,6 +233,12 @@ enum MHD_Result pb_handle_clock(struct pb_req *r);
 /* admin_sync.c */
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r);
 enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r);
+/* admin_usb.c: the USB stick's jobs and the installed modules */
+enum MHD_Result pb_handle_admin_usb(struct pb_req *r);
+enum MHD_Result pb_handle_admin_usb_export(struct pb_req *r);
+enum MHD_Result pb_handle_admin_usb_import(struct pb_req *r);
+enum MHD_Result pb_handle_admin_modules(struct pb_req *r);
+enum MHD_Result pb_handle_admin_module_remove(struct pb_req *r);
 
 /* api_attendance.c */
 enum MHD_Result pb_handle_sessions_list(struct pb_req *r);

@@ -142,6 +142,12 @@ static const struct route ROUTES[] = {
 	{ "GET", "/api/v1/admin/mentors", NULL },
 	{ "GET", "/api/v1/worksheets", NULL },
 	{ "GET", "/api/v1/learning/worksheets/%A/photos/1", NULL },
+	/* the USB stick's jobs and the modules (admin) */
+	{ "POST", "/api/v1/admin/usb/export", "application/json" },
+	{ "POST", "/api/v1/admin/usb/import", "application/json" },
+	{ "POST", "/api/v1/admin/modules/remove", "application/json" },
+	{ "GET", "/api/v1/admin/usb", NULL },
+	{ "GET", "/api/v1/admin/modules", NULL },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
