@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from attendance_util import PASSWORD, today  # noqa: E402
 
 STAFF_PAGES = ["petugas.html", "klaim-petugas.html", "hasil-belajar.html", "cetak.html",
-               "admin-sinkron.html", "admin-pemancar.html"]
+               "admin-sinkron.html", "admin-pemancar.html", "flashdisk.html"]
 
 # Counts the page's requests to /api/v1/me as they are opened (before any
 # answer), from before the page's first script: a test-only hook in the
