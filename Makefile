@@ -114,10 +114,10 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
 # worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
 # USB carry, release (pb_release) and password (pb_password, pb_ids: the
-# office's accounts) modules of the box.
+# office's accounts) modules of the box, and the HTTP layer (pb_http).
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c pb_release.c pb_ids.c pb_password.c))
+               pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lseccomp -lxlsxwriter -lzip -lpthread

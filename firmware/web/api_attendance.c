@@ -243,11 +243,11 @@ enum MHD_Result pb_handle_roster(struct pb_req *r)
 	if (ct == NULL || strncmp(ct, "text/csv", 8) != 0)
 		return ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_csv",
 			   "Kirim daftar peserta sebagai text/csv");
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_body", "Berkas CSV kosong");
 	if (pb_db_begin(db) != 0)
 		return DB_ERR(r);
-	rr = pb_roster_import(db, k.id, r->body, r->body_len, &report);
+	rr = pb_roster_import(db, k.id, r->body.data, r->body.len, &report);
 	if (rr == PB_ROSTER_OK) {
 		snprintf(detail, sizeof(detail), "{\"session\":\"%s\",\"accepted\":%lld,\"rejected\":%lld}",
 			 k.uid, (long long)json_integer_value(json_object_get(report, "accepted")),
@@ -1012,7 +1012,7 @@ static enum MHD_Result lock_route(struct pb_req *r, int lock)
 
 	/* a lock may come without a body: then it is today */
 	if (staff_day(r, lock ? PB_NEED_STAFF : PB_NEED_ADMIN, 1,
-		      lock && r->body_len == 0 ? NULL : &in, &who, &k, day, &ret) != 0)
+		      lock && r->body.len == 0 ? NULL : &in, &who, &k, day, &ret) != 0)
 		return ret;
 	if (!lock && pb_fields_take(r, in, &unlock_table, &reason, &ret) != 0) {
 		json_decref(in);

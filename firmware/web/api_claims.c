@@ -983,11 +983,11 @@ enum MHD_Result pb_handle_rates(struct pb_req *r)
 	if (ct == NULL || strncmp(ct, "text/csv", 8) != 0)
 		return ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_csv",
 			   "Kirim tabel tarif sebagai text/csv");
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_body", "Berkas CSV kosong");
-	if (r->body_len > PB_RATE_FILE_MAX)
+	if (r->body.len > PB_RATE_FILE_MAX)
 		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "Berkas tarif terlalu besar");
-	rr = pb_rates_import(pb_web_db(r->web), r->body, r->body_len, "api", who.name, r->client,
+	rr = pb_rates_import(pb_web_db(r->web), r->body.data, r->body.len, "api", who.name, r->client,
 			     &version, &report);
 	switch (rr) {
 	case PB_RATES_OK:

@@ -69,7 +69,7 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	json_t *j;
 
-	if (r->body == NULL || r->body_len == 0) {
+	if (r->body.data == NULL || r->body.len == 0) {
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
 					"Data permintaan kosong");
 		return NULL;
@@ -80,7 +80,7 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 					"Data permintaan harus berjenis application/json");
 		return NULL;
 	}
-	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_json",
@@ -103,8 +103,10 @@ static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
 	return pb_respond_error(r, status, code, message);
 }
 
-int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
-		     struct pb_login *who, enum MHD_Result *ret)
+/* The request's staff login, with its CSRF token if need_csrf: 1, else 0
+ * with the refusal queued in *ret. */
+static int login_of(struct pb_req *r, int need_csrf, struct pb_login *who,
+		    enum MHD_Result *ret)
 {
 	struct pb_login_limits lim;
 	sqlite3 *db = pb_web_db(r->web);
@@ -133,6 +135,18 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 					"Token keamanan (CSRF) tidak ada atau salah: muat ulang halaman");
 		return 0;
 	}
+	return 1;
+}
+
+int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
+		     struct pb_login *who, enum MHD_Result *ret)
+{
+	/* A staff route's login and CSRF token were checked by server.c
+	 * before the body came (r->login): not asked of the database again. */
+	if (r->login_checked)
+		*who = r->login;
+	else if (!login_of(r, need_csrf, who, ret))
+		return 0;
 	if (need == PB_NEED_ADMIN && strcmp(who->role, "admin") != 0) {
 		*ret = deny(r, MHD_HTTP_FORBIDDEN, "admin_only",
 					"Hanya admin yang boleh melakukan ini");
