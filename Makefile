@@ -36,7 +36,7 @@ SRCDIR   := $(abspath .)
 BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
 
 PKGS     := libmicrohttpd sqlite3 jansson libsodium zlib inih libcurl libqrencode libseccomp \
-            libjpeg libpng xlsxwriter libzip
+            libjpeg libpng xlsxwriter libzip libzstd
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -113,14 +113,16 @@ SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
 # worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
-# USB carry, release (pb_release) and password (pb_password, pb_ids: the
-# office's accounts) modules of the box, and the HTTP layer (pb_http).
+# USB carry, release (pb_release), password (pb_password, pb_ids: the
+# office's accounts), packed batch (pb_pack) and signature (pb_sig) modules
+# of the box, and the HTTP layer (pb_http).
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c))
+               pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c pb_pack.c \
+               pb_pack_dict.c pb_sig.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lxlsxwriter -lzip -lpthread
+              -lsodium -lz -lzstd -lseccomp -lxlsxwriter -lzip -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
@@ -219,7 +221,7 @@ $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka -lm
 
 # The statement cache against preparing per call (docs/architecture.md).
 $(BUILD)/bench/stmt-cache: bench/stmt_cache.c $(BUILD)/libpb.a

@@ -3,11 +3,12 @@
 with many boxes uploading at once against PostgreSQL, exactly once.
 
   bench/bench_sync.py [--build build] [--boxes 200] [--records 2500] [--batch 500]
-                      [--threads 8] [--fsync on|off]
+                      [--threads 8] [--fsync on|off] [--day-only] [--badlink]
 
 1. Bytes: a real box (pbctl + pb-sync) uploads 1000 attendance records
    without signatures, then 200 with ~1.5 KB signatures, to a real pb-hub;
-   pb-sync's own byte count (request bodies: gzipped batches) divided by the
+   pb-sync's own byte count of its batches (sync.bytes_batches: packed
+   bodies and HTTP request headers) divided by the
    records gives bytes per record and per signature. The same for 100
    box.health reports made by pb-sync itself while the hub is down (each
    run finds an hour of uptime gone by), then uploaded in one batch.
@@ -18,6 +19,14 @@ with many boxes uploading at once against PostgreSQL, exactly once.
    workers. Rate = records / wall time from the first request to the last
    acknowledgement. Afterwards the hub must hold every record exactly once
    and every chain must verify.
+3. A training day (tests/uplink_day.py) made through pb-web — the setup
+   records, 40 check-ins with finger signatures of ~180 points, 120 claims
+   (80 signed on the DPR), 120 decisions — uploaded phase by phase and in
+   one go: bytes on the wire per record by kind and per signed check-in,
+   HTTP request headers included (--day-only: just this).
+4. With --badlink (root): that day over 64 kbit/s, 600 ms round trip, 5 %
+   loss, the link cut 10 times: seconds from the default route appearing to
+   pb-sync noticing it, and to the last acknowledgement.
 Results print and go to build/bench/sync.json. The peer figure for the
 ingest is PostgreSQL's own: the same rows copied by one INSERT … SELECT."""
 import argparse
@@ -47,6 +56,10 @@ def args():
     ap.add_argument("--fsync", choices=["on", "off"], default="on")
     ap.add_argument("--health-only", action="store_true",
                     help="only the bytes per box.health record")
+    ap.add_argument("--day-only", action="store_true",
+                    help="only the training day's bytes (and the bad link with --badlink)")
+    ap.add_argument("--badlink", action="store_true",
+                    help="also the training day over the bad link (root, network namespaces)")
     return ap.parse_args()
 
 
@@ -54,9 +67,12 @@ A = args()
 os.environ["PB_BUILD"] = os.path.abspath(os.path.join(ROOT, A.build))
 
 import pbhub  # noqa: E402
-from pbhub import Hub, Postgres, Sync, box_meta, signature_strokes, sync_section  # noqa: E402
+from pbhub import (Hub, Postgres, Sync, box_counts, box_meta, signature_strokes,  # noqa: E402
+                   sync_section)
 from pbtest import Box  # noqa: E402
 from benchlib import save_result  # noqa: E402
+from uplink_day import TrainingDay  # noqa: E402
+import badlink  # noqa: E402
 
 
 def bytes_per_record(pg, tmp):
@@ -79,7 +95,7 @@ def bytes_per_record(pg, tmp):
                 s = Sync(b).start(["-1"])
                 s.daemon.proc.wait(timeout=300)
                 s.daemon.stop()
-                out[label] = int(box_meta(b, "sync.bytes_up")) / n
+                out[label] = int(box_meta(b, "sync.bytes_batches")) / n
             finally:
                 b.close()
     finally:
@@ -87,6 +103,107 @@ def bytes_per_record(pg, tmp):
     return {"bytes_per_record": round(out["plain"], 1),
             "bytes_per_signed_record": round(out["signed"], 1),
             "bytes_per_signature": round(out["signed"] - out["plain"], 1)}
+
+
+def training_day_bytes(pg, tmp):
+    """A realistic training day (tests/uplink_day.py) made through pb-web and
+    uploaded by pb-sync: once phase by phase (the bytes of each kind of
+    record, as a box that syncs during the day sends them) and once as one
+    upload at the end of the day. Bytes are pb-sync's own count of what its
+    batch requests sent (box_meta sync.bytes_batches): bodies and HTTP request
+    headers."""
+    hub = Hub(pg, tmp).start()
+    boxes, out = [], {}
+
+    def make(**kw):
+        b = Box(**kw)
+        boxes.append(b)
+        return b
+
+    def upload(b):
+        total, pending = box_counts(b)
+        before = int(box_meta(b, "sync.bytes_batches") or 0)
+        s = Sync(b).start(["-1"])
+        assert s.daemon.proc.wait(timeout=300) == 0, s.daemon.output()
+        s.daemon.stop()
+        assert box_counts(b) == (total, 0)
+        return int(box_meta(b, "sync.bytes_batches")) - before, pending
+
+    def token():
+        return hub.cli("token", "PB-BENCH").stdout.strip()
+
+    try:
+        # phase by phase
+        day = TrainingDay(make, sync_section(hub.base, token()))
+        kinds = {}
+        kinds["setup"] = upload(day.box)
+        day.checkins()
+        kinds["checkin_signed"] = upload(day.box)
+        day.file_claims()
+        kinds["claim"] = upload(day.box)
+        day.decide()
+        kinds["decision"] = upload(day.box)
+        for k, (b, n) in kinds.items():
+            out[f"day_bytes_per_{k}"] = round(b / n, 1)
+            out[f"day_records_{k}"] = n
+        total_b = sum(b for b, _ in kinds.values())
+        total_n = sum(n for _, n in kinds.values())
+        out["day_bytes_per_record_phased"] = round(total_b / total_n, 1)
+        out["bytes_per_signed_checkin"] = out["day_bytes_per_checkin_signed"]
+        # the whole day in one upload
+        day = TrainingDay(make, sync_section(hub.base, token()))
+        day.checkins()
+        day.file_claims()
+        day.decide()
+        b, n = upload(day.box)
+        out["day_records"] = n
+        out["day_bytes"] = b
+        out["day_bytes_per_record"] = round(b / n, 1)
+        with sqlite3.connect(day.box.db_path(), timeout=10) as c:
+            out["day_stored_payload_bytes_per_record"] = round(c.execute(
+                "SELECT avg(length(payload)) FROM outbox").fetchone()[0], 1)
+        verify = hub.cli("verify", check=False)
+        out["day_chains_verify"] = verify.returncode == 0
+    finally:
+        for b in boxes:
+            b.close()
+        hub.stop()
+    return out
+
+
+def training_day_badlink(pg, tmp, cuts=10):
+    """The same day over the bad link (tests/badlink.py: 64 kbit/s, 600 ms
+    round trip, 5 % loss both ways), the link cut `cuts` times while it goes
+    up: seconds from the default route appearing to pb-sync noticing it and
+    to the last acknowledgement, by the box's own stamps."""
+    if not badlink.available():
+        return {"badlink": "skipped: needs root and build/tests/pb-nfq-delay"}
+    boxes = []
+
+    def make(**kw):
+        b = Box(**kw)
+        boxes.append(b)
+        return b
+
+    with badlink.namespaces(tmp) as link:
+        hub = badlink.hub_behind(link, pg, tmp)
+        try:
+            day = TrainingDay(make, sync_section(badlink.hub_url(link),
+                                                 hub.cli("token", "PB-BENCH").stdout.strip()))
+            day.checkins()
+            day.file_claims()
+            day.decide()
+            link.enrol(day.box)
+            noticed, took, mid = badlink.day_over_link(link, day.box, cuts)
+            n = box_counts(day.box)[0]
+            ok = hub.count(box_meta(day.box, "box_id")) == n
+        finally:
+            for b in boxes:
+                b.close()
+            hub.stop()
+    return {"badlink_records": n, "badlink_cuts": cuts, "badlink_cuts_while_pending": mid,
+            "badlink_route_noticed_s": round(noticed, 2),
+            "badlink_route_to_last_ack_s": round(took, 1), "badlink_exactly_once": ok}
 
 
 def bytes_per_health_record(pg, tmp, n=100):
@@ -112,7 +229,8 @@ def bytes_per_health_record(pg, tmp, n=100):
             raw = c.execute("SELECT avg(length(payload)) FROM outbox "
                             "WHERE type = 'box.health'").fetchone()[0]
         return {"health_records": sent, "health_payload_bytes": round(raw, 1),
-                "bytes_per_health_record": round(int(box_meta(b, "sync.bytes_up")) / sent, 1)}
+                "bytes_per_health_record": round(int(box_meta(b, "sync.bytes_batches")) / sent,
+                                                 1)}
     finally:
         b.close()
         hub.stop()
@@ -186,11 +304,21 @@ def main():
     pg.start()
     try:
         res = {"fsync": A.fsync}
+        if A.day_only:
+            res.update(training_day_bytes(pg, tmp))
+            if A.badlink:
+                res.update(training_day_badlink(pg, tmp))
+            print(json.dumps(res, indent=1), flush=True)
+            save_result(A.build, "sync", res)
+            return 0
         res.update(bytes_per_health_record(pg, tmp))
         if A.health_only:
             print(json.dumps(res), flush=True)
             return 0
         res.update(bytes_per_record(pg, tmp))
+        res.update(training_day_bytes(pg, tmp))
+        if A.badlink:
+            res.update(training_day_badlink(pg, tmp))
         print(json.dumps(res), flush=True)
         res.update(ingest(pg, tmp))
     finally:

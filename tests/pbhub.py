@@ -239,6 +239,39 @@ def signature_strokes(rng):
     return "M" + " L".join(pts)
 
 
+def finger_signature(rng, points=180, w=300, h=150):
+    """A signature as the check-in page's pad sends it ({w, h, s}, webapp/js/
+    signature.js): a few strokes drawn by a finger, sampled like pointer
+    events (2 units apart at least), each a smooth curve whose heading
+    turns a little from one sample to the next."""
+    import math
+    strokes, left = [], points
+    n_strokes = rng.randint(2, 4)
+    for k in range(n_strokes):
+        want = left if k == n_strokes - 1 else \
+            rng.randint(points // (2 * n_strokes), points // n_strokes)
+        left -= want
+        x, y = rng.uniform(30, w - 30), rng.uniform(30, h - 30)
+        heading, turn = rng.uniform(0, 2 * math.pi), 0.0
+        pts = [(round(x), round(y))]
+        while len(pts) < want:
+            turn = max(-0.45, min(0.45, turn + rng.gauss(0, 0.12)))
+            heading += turn
+            step = rng.uniform(2.5, 5.0)
+            x, y = x + step * math.cos(heading), y + step * math.sin(heading)
+            if not (4 < x < w - 4 and 4 < y < h - 4):      # turn back from the edge
+                heading += math.pi
+                x, y = min(w - 4, max(4, x)), min(h - 4, max(4, y))
+            p = (round(x), round(y))
+            if abs(p[0] - pts[-1][0]) >= 2 or abs(p[1] - pts[-1][1]) >= 2:
+                pts.append(p)
+        flat = [pts[0][0], pts[0][1]]
+        for a, b in zip(pts, pts[1:]):
+            flat += [b[0] - a[0], b[1] - a[1]]
+        strokes.append(flat)
+    return {"w": w, "h": h, "s": strokes}
+
+
 # ---- batches made like a box makes them (docs/sync-protocol.md §4) ----
 
 def box_records(box, first=1, limit=1000):

@@ -128,6 +128,21 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 	return (c->stop != NULL && *c->stop) ? 1 : 0;
 }
 
+/* Counts the HTTP header bytes each way (libcurl reports them only
+ * through its debug hook; nothing is printed). */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+	struct pb_hubc *c = ud;
+
+	(void)h;
+	(void)data;
+	if (type == CURLINFO_HEADER_OUT)
+		c->hdr_up += size;
+	else if (type == CURLINFO_HEADER_IN)
+		c->hdr_down += size;
+	return 0;
+}
+
 /* Options every request shares: TLS pinning, timeouts, abort on stop. */
 static void common_opts(struct pb_hubc *c, const char *url)
 {
@@ -150,18 +165,21 @@ static void common_opts(struct pb_hubc *c, const char *url)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "pb-sync/" PB_VERSION);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	/* no User-Agent: every byte counts on a 64 kbit/s link, and the hub
+	 * knows the box by its signed headers */
 }
 
 /* Perform, count bytes, turn failures into plain words. */
 static long perform(struct pb_hubc *c)
 {
 	CURLcode rc;
-	curl_off_t up = 0, down = 0;
-
-	curl_off_t ra = 0;
+	curl_off_t up = 0, down = 0, ra = 0;
 
 	c->status = -1;
+	c->hdr_up = c->hdr_down = 0;
 	rc = curl_easy_perform(c->curl);
 	/* 429 and 503 answers say how long to wait (seconds or a date). */
 	if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
@@ -170,8 +188,10 @@ static long perform(struct pb_hubc *c)
 							 : (unsigned)ra;
 	curl_easy_getinfo(c->curl, CURLINFO_SIZE_UPLOAD_T, &up);
 	curl_easy_getinfo(c->curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
-	c->bytes_up += (uint64_t)up;
-	c->bytes_down += (uint64_t)down;
+	/* bodies and HTTP headers both ways */
+	c->last_up = (uint64_t)up + c->hdr_up;
+	c->bytes_up += c->last_up;
+	c->bytes_down += (uint64_t)down + c->hdr_down;
 	if (rc != CURLE_OK) {
 		switch (rc) {
 		case CURLE_COULDNT_RESOLVE_HOST:
@@ -211,7 +231,7 @@ int pb_hubc_probe(struct pb_hubc *c)
 
 	snprintf(url, sizeof(url), "%s/healthz", c->base);
 	common_opts(c, url);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)PB_HUBC_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)PB_HUBC_PROBE_TIMEOUT_S);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, mem_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &m);
 	st = perform(c);
@@ -245,6 +265,7 @@ long pb_hubc_post(struct pb_hubc *c, const char *path, const char *ctype,
 	hdrs = curl_slist_append(hdrs, hdr_ct);
 	hdrs = curl_slist_append(hdrs, hdr_box);
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = curl_slist_append(hdrs, "Accept:");
 	if (sig != NULL) {
 		snprintf(hdr_sig, sizeof(hdr_sig), PB_PROTO_HDR_SIG ": %s", sig);
 		hdrs = curl_slist_append(hdrs, hdr_sig);

@@ -13,7 +13,11 @@
 #include "pb_config.h"
 #include "pb_proto.h"
 
-#define PB_HUBC_CONNECT_TIMEOUT_S 10     /* also the reachability probe */
+#define PB_HUBC_CONNECT_TIMEOUT_S 10
+/* The reachability probe: two round trips and a lost packet on a 600 ms
+ * satellite or rural link; a probe caught by a cut fails soon and the
+ * link's return (a route event) starts the next. */
+#define PB_HUBC_PROBE_TIMEOUT_S   4
 #define PB_HUBC_LOW_SPEED_BPS     16     /* slower than this … */
 #define PB_HUBC_LOW_SPEED_S       60     /* … for this long: give up */
 #define PB_HUBC_ANSWER_MAX        (8 * 1024 * 1024)
@@ -38,7 +42,9 @@ struct pb_hubc {
 	char err[PB_HUBC_ERR_LEN];     /* plain words when a request failed */
 	char hub_key[PB_PROTO_PK_HEX_LEN + 1];  /* the hub's signing key from its
 					 * enrolment answer, "" when it has none */
-	uint64_t bytes_up, bytes_down; /* running totals */
+	uint64_t bytes_up, bytes_down; /* running totals, bodies and HTTP headers */
+	uint64_t last_up;              /* what the last request sent, the same way */
+	uint64_t hdr_up, hdr_down;     /* header bytes of the request under way */
 };
 
 /* Set up from the config; the key is loaded (or made) at keypath.
@@ -50,7 +56,7 @@ void pb_hubc_free(struct pb_hubc *c);
 /* Path of the key file inside data_dir. */
 int pb_hubc_key_path(const struct pb_config *cfg, char *out, size_t len);
 
-/* GET /healthz within PB_HUBC_CONNECT_TIMEOUT_S. 0 reachable, -1 not. */
+/* GET /healthz within PB_HUBC_PROBE_TIMEOUT_S. 0 reachable, -1 not. */
 int pb_hubc_probe(struct pb_hubc *c);
 
 /* POST a JSON or batch body; the answer (JSON, any status) in *answer.

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pb_pack.h"
+
 struct err_row {
 	const char *code;
 	unsigned http;
@@ -296,26 +298,33 @@ out:
 	return rc;
 }
 
-int pb_proto_batch_build(const char *box_id, const struct pb_proto_record *records,
-			 size_t n, size_t gz_max, unsigned char **body, size_t *body_len,
-			 size_t *used)
+int pb_proto_batch_fit(pb_proto_build_fn build, const char *box_id,
+		       const struct pb_proto_record *records, size_t n, size_t max,
+		       unsigned char **body, size_t *body_len, size_t *used)
 {
 	*body = NULL;
 	if (n == 0)
 		return -1;
 	for (;;) {
-		if (build_n(box_id, records, n, body, body_len) != 0)
+		if (build(box_id, records, n, body, body_len) != 0)
 			return -1;
-		if (*body_len <= gz_max || n == 1)
+		if (*body_len <= max || n == 1)
 			break;
 		free(*body);
 		*body = NULL;
 		/* Shrink in proportion, and always by at least one record. */
-		size_t next = (size_t)((double)n * (double)gz_max / (double)*body_len * 0.95);
+		size_t next = (size_t)((double)n * (double)max / (double)*body_len * 0.95);
 		n = (next >= n) ? n - 1 : (next == 0 ? 1 : next);
 	}
 	*used = n;
 	return 0;
+}
+
+int pb_proto_batch_build(const char *box_id, const struct pb_proto_record *records,
+			 size_t n, size_t gz_max, unsigned char **body, size_t *body_len,
+			 size_t *used)
+{
+	return pb_proto_batch_fit(build_n, box_id, records, n, gz_max, body, body_len, used);
 }
 
 void pb_proto_batch_free(struct pb_proto_batch *b)
@@ -327,14 +336,81 @@ void pb_proto_batch_free(struct pb_proto_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+enum pb_proto_err pb_proto_batch_open(struct pb_proto_batch *b, const char *text, size_t len,
+				      int version, const char *box_id, const char *key, char *why,
+				      size_t whylen)
+{
+	json_error_t jerr;
+	json_t *v, *arr;
+
+	b->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (b->root == NULL) {
+		snprintf(why, whylen, "JSON: %s", jerr.text);
+		return PB_PROTO_MALFORMED;
+	}
+	v = json_object_get(b->root, "v");
+	arr = json_object_get(b->root, key);
+	if (!json_is_integer(v) || json_integer_value(v) != version) {
+		snprintf(why, whylen, "version is not %d", version);
+		return PB_PROTO_MALFORMED;
+	}
+	v = json_object_get(b->root, "box_id");
+	if (!json_is_string(v)) {
+		snprintf(why, whylen, "no box_id");
+		return PB_PROTO_MALFORMED;
+	}
+	if (strcmp(json_string_value(v), box_id) != 0) {
+		snprintf(why, whylen, "box_id %.40s", json_string_value(v));
+		return PB_PROTO_BOX_MISMATCH;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		snprintf(why, whylen, "no records");
+		return PB_PROTO_MALFORMED;
+	}
+	if (json_array_size(arr) > PB_PROTO_BATCH_RECORDS_MAX) {
+		snprintf(why, whylen, "%zu records", json_array_size(arr));
+		return PB_PROTO_TOO_LARGE;
+	}
+	b->n = json_array_size(arr);
+	b->records = calloc(b->n, sizeof(*b->records));
+	return b->records != NULL ? PB_PROTO_OK : PB_PROTO_INTERNAL;
+}
+
+/* A version 1 body: gzipped JSON with every field of every record. */
+static enum pb_proto_err parse_v1(const void *body, size_t len, const char *box_id,
+				  struct pb_proto_batch *b, char *why, size_t whylen)
+{
+	char *text = NULL;
+	size_t tlen;
+	json_t *arr;
+	enum pb_proto_err e = PB_PROTO_MALFORMED;
+
+	if (pb_proto_gunzip(body, len, PB_PROTO_BATCH_JSON_MAX, &text, &tlen) != 0) {
+		snprintf(why, whylen, "not gzip, or more than %d bytes inflated",
+			 PB_PROTO_BATCH_JSON_MAX);
+		goto out;
+	}
+	e = pb_proto_batch_open(b, text, tlen, PB_PROTO_VERSION, box_id, "records", why, whylen);
+	if (e != PB_PROTO_OK)
+		goto out;
+	e = PB_PROTO_MALFORMED;
+	arr = json_object_get(b->root, "records");
+	for (size_t i = 0; i < b->n; i++)
+		if (pb_proto_record_from_json(json_array_get(arr, i), &b->records[i]) != 0) {
+			snprintf(why, whylen, "record %zu: missing or bad field", i);
+			goto out;
+		}
+	e = PB_PROTO_OK;
+out:
+	free(text);
+	return e;
+}
+
 enum pb_proto_err pb_proto_batch_parse(const void *body, size_t len, const char *box_id,
 				       struct pb_proto_batch *b, char *why, size_t whylen)
 {
-	char *text = NULL, want[PB_SHA256_HEX_LEN + 1];
-	size_t tlen;
-	json_t *arr, *v;
-	json_error_t jerr;
-	enum pb_proto_err e = PB_PROTO_MALFORMED;
+	char want[PB_SHA256_HEX_LEN + 1];
+	enum pb_proto_err e;
 
 	memset(b, 0, sizeof(*b));
 	why[0] = '\0';
@@ -342,54 +418,13 @@ enum pb_proto_err pb_proto_batch_parse(const void *body, size_t len, const char 
 		snprintf(why, whylen, "body of %zu bytes", len);
 		return PB_PROTO_TOO_LARGE;
 	}
-	if (pb_proto_gunzip(body, len, PB_PROTO_BATCH_JSON_MAX, &text, &tlen) != 0) {
-		snprintf(why, whylen, "not gzip, or more than %d bytes inflated",
-			 PB_PROTO_BATCH_JSON_MAX);
+	e = pb_pack_is(body, len) ? pb_pack_parse(body, len, box_id, b, why, whylen) :
+				    parse_v1(body, len, box_id, b, why, whylen);
+	if (e != PB_PROTO_OK)
 		goto out;
-	}
-	b->root = json_loadb(text, tlen, JSON_REJECT_DUPLICATES, &jerr);
-	if (b->root == NULL) {
-		snprintf(why, whylen, "JSON: %s", jerr.text);
-		goto out;
-	}
-	v = json_object_get(b->root, "v");
-	if (!json_is_integer(v) || json_integer_value(v) != PB_PROTO_VERSION) {
-		snprintf(why, whylen, "version is not %d", PB_PROTO_VERSION);
-		goto out;
-	}
-	v = json_object_get(b->root, "box_id");
-	if (!json_is_string(v)) {
-		snprintf(why, whylen, "no box_id");
-		goto out;
-	}
-	if (strcmp(json_string_value(v), box_id) != 0) {
-		snprintf(why, whylen, "box_id %.40s", json_string_value(v));
-		e = PB_PROTO_BOX_MISMATCH;
-		goto out;
-	}
-	arr = json_object_get(b->root, "records");
-	if (!json_is_array(arr) || json_array_size(arr) == 0) {
-		snprintf(why, whylen, "no records");
-		goto out;
-	}
-	if (json_array_size(arr) > PB_PROTO_BATCH_RECORDS_MAX) {
-		snprintf(why, whylen, "%zu records", json_array_size(arr));
-		e = PB_PROTO_TOO_LARGE;
-		goto out;
-	}
-	b->n = json_array_size(arr);
-	b->records = calloc(b->n, sizeof(*b->records));
-	if (b->records == NULL) {
-		e = PB_PROTO_INTERNAL;
-		goto out;
-	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct pb_proto_record *r = &b->records[i];
 
-		if (pb_proto_record_from_json(json_array_get(arr, i), r) != 0) {
-			snprintf(why, whylen, "record %zu: missing or bad field", i);
-			goto out;
-		}
 		if (i > 0 && r->seq != b->records[i - 1].seq + 1) {
 			snprintf(why, whylen, "seq %" PRId64 " follows %" PRId64, r->seq,
 				 b->records[i - 1].seq);
@@ -413,9 +448,7 @@ enum pb_proto_err pb_proto_batch_parse(const void *body, size_t len, const char 
 			goto out;
 		}
 	}
-	e = PB_PROTO_OK;
 out:
-	free(text);
 	if (e != PB_PROTO_OK)
 		pb_proto_batch_free(b);
 	return e;

@@ -1,5 +1,6 @@
 /* pb_proto: the uplink protocol shared by pb-sync (box) and pb-hub:
- * record hashes, batches (gzipped JSON), Ed25519 keys and signatures.
+ * record hashes, batches (gzipped JSON; the packed version 2 is pb_pack.h),
+ * Ed25519 keys and signatures.
  * docs/sync-protocol.md is the specification. No database, no I/O but the
  * key file. */
 #ifndef PB_PROTO_H
@@ -102,6 +103,15 @@ int pb_proto_batch_build(const char *box_id, const struct pb_proto_record *recor
 			 size_t n, size_t gz_max, unsigned char **body, size_t *body_len,
 			 size_t *used);
 
+/* Build a body with build from as many of records[0..n) as fit in max
+ * bytes (at least one; fewer in proportion until it fits); *used says how
+ * many. Shared by both batch versions. Returns 0 or -1. */
+typedef int (*pb_proto_build_fn)(const char *box_id, const struct pb_proto_record *records,
+				 size_t n, unsigned char **body, size_t *body_len);
+int pb_proto_batch_fit(pb_proto_build_fn build, const char *box_id,
+		       const struct pb_proto_record *records, size_t n, size_t max,
+		       unsigned char **body, size_t *body_len, size_t *used);
+
 /* A decoded batch: records in order; payloads borrow from root. */
 struct pb_proto_batch {
 	json_t *root;
@@ -109,7 +119,16 @@ struct pb_proto_batch {
 	struct pb_proto_record *records;
 };
 
-/* Inflate, parse and check a batch body: shape, box id, consecutive seqs,
+/* For both batch versions: b->root parsed from the JSON text; its "v" is
+ * version and its "box_id" is box_id; the array under key holds
+ * 1..PB_PROTO_BATCH_RECORDS_MAX records, for which b->records is
+ * allocated (zeroed) and b->n set. */
+enum pb_proto_err pb_proto_batch_open(struct pb_proto_batch *b, const char *text, size_t len,
+				      int version, const char *box_id, const char *key, char *why,
+				      size_t whylen);
+
+/* Inflate, parse and check a batch body, version 1 (gzip) or 2 (packed,
+ * pb_pack.h, told by its first bytes): shape, box id, consecutive seqs,
  * hashes and the chain inside the batch (§4 steps 4 and 5). */
 enum pb_proto_err pb_proto_batch_parse(const void *body, size_t len, const char *box_id,
 				       struct pb_proto_batch *b, char *why, size_t whylen);

@@ -29,44 +29,12 @@
 #include <unistd.h>
 
 #define PB_SYNC_DEFAULT_CONFIG "/etc/pusat-belajar/box.conf"
-/* /proc/self/… stays visible under systemd's ProcSubset=pid. */
-#define PB_SYNC_ROUTE_FILE     "/proc/self/net/route"
-#define PB_SYNC_ROUTE_MAX      (64 * 1024)
-
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-/* The routing table's fingerprint, and whether it has a default route. */
-static int read_routes(char sig[PB_SYNC_ROUTE_SIG_LEN + 1])
-{
-	static char buf[PB_SYNC_ROUTE_MAX];
-	FILE *f = fopen(PB_SYNC_ROUTE_FILE, "r");
-	char line[512], ifname[32];
-	unsigned long dest, gw, flags, mask;
-	size_t len = 0;
-	int has_default = 0;
-
-	sig[0] = '\0';
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strlen(line);
-		if (len + n < sizeof(buf)) {
-			memcpy(buf + len, line, n);
-			len += n;
-		}
-		if (sscanf(line, "%31s %lx %lx %lx %*s %*s %*s %lx", ifname, &dest, &gw, &flags,
-			   &mask) == 5 && dest == 0 && mask == 0 && (flags & 1))
-			has_default = 1;
-	}
-	fclose(f);
-	pb_sha256_hex(buf, len, sig);
-	return has_default;
 }
 
 static int host_is_loopback(const char *url)
@@ -118,34 +86,45 @@ static void drain_wake(struct pb_sync *s)
 enum wait_end { WAIT_TIMEOUT, WAIT_WOKEN, WAIT_ROUTE, WAIT_STOP };
 
 /* Sleep up to seconds; end early on a wake datagram, on a change of the
- * routing table (when watch_routes) or on a signal. */
+ * routing table or of a link (when watch_routes) or on a signal. Route
+ * and link changes come as rtnetlink events; without them the table is
+ * read again every PB_SYNC_ROUTE_POLL_S. */
 static enum wait_end wait_for(struct pb_sync *s, unsigned seconds, int watch_routes)
 {
 	char before[PB_SYNC_ROUTE_SIG_LEN + 1], now[PB_SYNC_ROUTE_SIG_LEN + 1];
 	int64_t end = pb_clock_mono_ms() + (int64_t)seconds * 1000;
-	struct pollfd p = { s->wake_fd, POLLIN, 0 };
+	struct pollfd p[2] = { { s->wake_fd, POLLIN, 0 }, { s->route_fd, POLLIN, 0 } };
+	nfds_t n = s->route_fd >= 0 ? 2 : 1;
 
-	read_routes(before);
+	sync_read_routes(before);
 	while (!stop_flag) {
 		int64_t left = end - pb_clock_mono_ms();
-		int slice;
+		int slice, ready, event = 0;
 
 		if (left <= 0)
 			return WAIT_TIMEOUT;
 		sync_tick(s);
-		slice = (int)(left < PB_SYNC_ROUTE_POLL_S * 1000 ? left : PB_SYNC_ROUTE_POLL_S * 1000);
+		slice = (int)(left < INT32_MAX ? left : INT32_MAX);
+		if (n == 1 && watch_routes && slice > PB_SYNC_ROUTE_POLL_S * 1000)
+			slice = PB_SYNC_ROUTE_POLL_S * 1000;
 		if (s->watchdog_ms > 0 && slice > s->watchdog_ms)
 			slice = (int)s->watchdog_ms;
-		if (poll(&p, 1, slice) > 0 && (p.revents & POLLIN)) {
+		ready = poll(p, n, slice);
+		if (ready > 0 && (p[0].revents & POLLIN)) {
 			drain_wake(s);
 			sync_usb_jobs(s);      /* a stick job first: the page waits for it */
 			return WAIT_WOKEN;
 		}
-		if (watch_routes) {
-			read_routes(now);
-			if (strcmp(now, before) != 0)
-				return WAIT_ROUTE;
-		}
+		if (ready > 0 && n == 2 && (p[1].revents & POLLIN))
+			event = sync_routes_event(s);      /* read even when not watching */
+		if (!watch_routes || (n == 2 && !event))
+			continue;
+		/* a link back up ends a backoff: the hub may be there again */
+		if (event)
+			return WAIT_ROUTE;
+		sync_read_routes(now);
+		if (strcmp(now, before) != 0)
+			return WAIT_ROUTE;
 	}
 	return WAIT_STOP;
 }
@@ -222,19 +201,27 @@ static int run(struct pb_sync *s, int once)
 {
 	char sig[PB_SYNC_ROUTE_SIG_LEN + 1];
 	unsigned backoff = 0;
+	int routeless = 0;
 	enum sync_result r;
 
 	while (!stop_flag) {
 		sync_usb_jobs(s);           /* asked for during the last round */
 		sync_health(s, 0);          /* hourly, also while offline */
-		if (!s->loopback_hub && !read_routes(sig)) {
+		if (!s->loopback_hub && !sync_read_routes(sig)) {
 			/* the reason first: whoever sees the state finds it */
 			sync_set_error(s, "no backhaul: no default route");
 			sync_set_state(s, "offline");
+			routeless = 1;
 			if (once)
 				return 1;
-			wait_for(s, PB_SYNC_ROUTE_POLL_S, 0);
+			wait_for(s, s->route_fd >= 0 ? PB_SYNC_ROUTE_IDLE_S : PB_SYNC_ROUTE_POLL_S, 1);
 			continue;
+		}
+		if (routeless) {
+			/* when the backhaul was noticed, for whoever measures it */
+			sync_meta_set_int(s, "sync.route_seen_ms", pb_clock_wall_ms());
+			pb_info("backhaul: a default route appeared");
+			routeless = 0;
 		}
 		if (pb_hubc_probe(&s->hc) != 0) {
 			char words[PB_HUBC_ERR_LEN + 32];
@@ -321,6 +308,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s.wake_fd = -1;
+	s.route_fd = -1;
 	s.stop = &stop_flag;
 	if (check) {
 		/* Check the uplink settings without touching the key. */
@@ -384,6 +372,9 @@ int main(int argc, char **argv)
 		pb_err("cannot open the wake socket in %s/run: %s", s.cfg.data_dir, strerror(errno));
 		goto out;
 	}
+	if (!s.loopback_hub && sync_routes_open(&s) != 0)
+		pb_warn("no route events (%s): reading the routing table every %d s",
+			strerror(errno), PB_SYNC_ROUTE_POLL_S);
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = on_signal;     /* no SA_RESTART: poll returns at once */
 	sigaction(SIGTERM, &act, NULL);
@@ -400,6 +391,7 @@ int main(int argc, char **argv)
 	pb_notify("STOPPING=1");
 	pb_notice("stopped");
 out:
+	sync_routes_close(&s);
 	if (s.wake_fd >= 0) {
 		close(s.wake_fd);
 		unlink(s.wake_path);

@@ -10,8 +10,10 @@
 #include "pb_hubclient.h"
 #include "pb_store.h"
 
-#define PB_SYNC_PROBE_TIMEOUT_S  PB_HUBC_CONNECT_TIMEOUT_S
-#define PB_SYNC_ROUTE_POLL_S     5      /* re-read the routing table */
+#define PB_SYNC_PROBE_TIMEOUT_S  PB_HUBC_PROBE_TIMEOUT_S
+#define PB_SYNC_ROUTE_POLL_S     5      /* re-read the routing table (no rtnetlink) */
+#define PB_SYNC_ROUTE_IDLE_S     60     /* offline with rtnetlink: look anyway */
+#define PB_SYNC_NETLINK_BUF      8192
 #define PB_SYNC_BACKOFF_MIN_S    2
 #define PB_SYNC_REWINDS_MAX      3      /* gap answers in one round */
 #define PB_SYNC_FEED_PAGES_MAX   100    /* feed pages in one round */
@@ -33,6 +35,7 @@ struct pb_sync {
 	struct pb_hubc hc;
 	char box_id[PB_PROTO_ID_LEN + 1];
 	int wake_fd;
+	int route_fd;                  /* rtnetlink route and link events, -1: none */
 	char wake_path[PATH_MAX];
 	int loopback_hub;
 	uint64_t base_up, base_down;   /* totals before this run */
@@ -55,6 +58,15 @@ void sync_tick(void *arg);
 /* SYNC_WAIT when the last answer (HTTP status st) asks to come back
  * later, with sync.last_error saying so; else SYNC_ERROR. */
 enum sync_result sync_busy(struct pb_sync *s, long st, const char *what);
+
+/* routes.c: 1 when there is a default route; sig is the table's
+ * fingerprint. */
+int sync_read_routes(char sig[PB_SYNC_ROUTE_SIG_LEN + 1]);
+/* Subscribe to route and link changes (s->route_fd); -1 without. */
+int sync_routes_open(struct pb_sync *s);
+void sync_routes_close(struct pb_sync *s);
+/* Read what is pending on s->route_fd: 1 when a route or link changed. */
+int sync_routes_event(struct pb_sync *s);
 
 /* upload.c */
 enum sync_result sync_upload(struct pb_sync *s);

@@ -1,4 +1,4 @@
-/* Upload: the outbox in signed, gzipped batches from the first record
+/* Upload: the outbox in signed, packed batches from the first record
  * the hub has not acknowledged (docs/sync-protocol.md §4). */
 #include "sync.h"
 
@@ -7,6 +7,7 @@
 #include "pb_db.h"
 #include "pb_log.h"
 #include "pb_outbox.h"
+#include "pb_pack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,14 +107,17 @@ enum sync_result sync_upload(struct pb_sync *s)
 			goto out;
 		}
 		sync_set_state(s, "uploading");
-		if (pb_proto_batch_build(s->box_id, l.r, l.n, s->cfg.sync_batch_bytes, &body,
-					 &len, &used) != 0) {
+		if (pb_pack_build(s->box_id, l.r, l.n, s->cfg.sync_batch_bytes, &body, &len,
+				  &used) != 0) {
 			sync_set_error(s, "cannot build a batch");
 			goto out;
 		}
 		pb_proto_sign(s->hc.sk, body, len, sig);
-		st = pb_hubc_post(&s->hc, "/v1/batch", PB_PROTO_BATCH_MIME, body, len, sig, &ans);
+		st = pb_hubc_post(&s->hc, "/v1/batch", PB_PACK_MIME, body, len, sig, &ans);
 		sync_save_bytes(s);
+		/* what the records cost on the wire, retries included */
+		sync_meta_set_int(s, "sync.bytes_batches", sync_meta_int(s, "sync.bytes_batches", 0) +
+				  (int64_t)s->hc.last_up);
 		free(body);
 		body = NULL;
 		if (st < 0) {

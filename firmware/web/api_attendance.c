@@ -753,7 +753,7 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 		      checkin_common_in(r, db, in, &k, day, &ret);
 	if (in == NULL)
 		return ret;
-	sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
+	sr = pb_sig_store(json_object_get(in, "signature"), &sig);
 	if (sr != PB_SIG_OK) {
 		json_decref(in);
 		if (sr == PB_SIG_TOO_LARGE)

@@ -231,7 +231,7 @@ static int take_evidence(struct pb_req *r, const json_t *in, const struct claim_
 	}
 	if (pb_fields_take(r, in, &dpr_table, NULL, ret) != 0)
 		return -1;
-	sr = pb_sig_validate(json_object_get(in, "signature"), sig);
+	sr = pb_sig_store(json_object_get(in, "signature"), sig);
 	if (sr != PB_SIG_OK) {
 		*ret = sr == PB_SIG_TOO_LARGE ?
 			ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
