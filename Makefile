@@ -6,7 +6,7 @@
 #                normal build only: the quick loop)
 #   make test    install what is needed (Debian packages; axe-core from npm
 #                into build/node), build, run every test (also under ASan+UBSan)
-#   make bench   benchmarks: files against nginx, check-ins (not part of make test)
+#   make bench   benchmarks: files against nginx, check-ins, a Pi-sized budget (not part of make test)
 #   make crashtest / fuzz / soak   longer proof runs (docs/reliability.md)
 #   make CROSS=aarch64-linux-gnu-   the box programs for arm64 (build/arm64/)
 #   make test-arm64   unit and pb-web system tests on them under qemu-user
@@ -112,20 +112,23 @@ CTL_OBJ  := $(call obj,$(CTL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
-# worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule) and
-# USB carry modules of the box.
+# worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
+# USB carry, release (pb_release) and password (pb_password, pb_ids: the
+# office's accounts) modules of the box.
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c pb_release.c))
+               pb_carry.c pb_release.c pb_ids.c pb_password.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
-              -lsodium -lz -lseccomp -lxlsxwriter -lpthread
+              -lsodium -lz -lseccomp -lxlsxwriter -lzip -lpthread
 GPIO_OBJ := $(call obj,$(GPIO_SRC))
 # pb-gpio without main() and the lines, for its unit test
 GPIO_UNIT_OBJ := $(filter-out %/main.o %/lines.o,$(GPIO_OBJ))
 GPIO_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod 2>/dev/null)
 # The libgpiod v1 stand-in the GPIO tests preload (this machine has no chip)
 FAKEGPIOD := $(BUILD)/tests/libfakegpiod.so
+# SD-card-like sync latency for bench/bench_pi.py (LD_PRELOAD into pb-web).
+SLOWSYNC := $(BUILD)/tests/libpbslowsync.so
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 CRASH_SRC := $(wildcard tests/crash/*.c)
 # The store's file calls go through tests/crash/crashfs.c in crashsim only.
@@ -155,7 +158,7 @@ HUB_PROBE := $(if $(CROSS),,$(BUILD)/tests/hub-sandbox-probe)
 # Test tools: the packet delay of the bad-link test (needs libnetfilter-queue).
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
-TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD))
+TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
 
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
@@ -208,6 +211,11 @@ $(FAKEGPIOD): tests/gpio/fakegpiod.c
 	@echo "  SO  $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $<
 
+$(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
+	@mkdir -p $(dir $@)
+	@echo "  SO  $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -Itests/crash -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -lsqlite3
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
@@ -255,7 +263,7 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZ
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 
 -include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
-         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d)
+         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d) $(SLOWSYNC:.so=.d)
 
 # Debian packages the build and the tests need; installed only when missing.
 # The build's come from debian/control (Build-Depends, without versions,
@@ -269,7 +277,7 @@ DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium pyth
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev \
              python3-openpyxl poppler-utils
-DEB_BENCH := nginx-light wrk postgresql python3-cryptography
+DEB_BENCH := nginx-light wrk postgresql python3-cryptography sysbench linux-perf
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 deps:
@@ -407,6 +415,7 @@ bench: deps
 	$(PYTHON) bench/bench_roster.py --build $(BUILD)
 	$(PYTHON) bench/bench_receipts.py --build $(BUILD)
 	$(PYTHON) bench/bench_learning.py --build $(BUILD)
+	$(PYTHON) bench/bench_pi.py --build $(BUILD)
 
 config-doc: $(BUILD)/pbctl
 	$(PYTHON) tests/update_config_doc.py $(BUILD)

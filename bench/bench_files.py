@@ -1,22 +1,42 @@
 #!/usr/bin/python3
 """File-serving benchmark: pb-web against nginx, same files, same run.
 
-  bench/bench_files.py [--build build] [--seconds 10]
+  bench/bench_files.py [--build build] [--seconds 3] [--rounds 3]
+                       [--sizes 20K,200K,1M,50M] [--conns 32,200]
+                       [--modes keepalive,close] [--perf CASE]
 
-Serves a 50 MB video, a 20 KB file and the catalogue JSON from both servers
-on loopback and measures them with wrk (large file: 16 connections; small
-requests: 64 connections), then pb-web's resident memory idle and under 200
-connections. Prints the figures and the pb-web/nginx ratios, and writes
-them to build/bench/files.json.
+Serves 20 KB, 200 KB, 1 MB and 50 MB files from both servers on loopback
+(pb-web with its configured threads, nginx with 2 workers and sendfile) and
+measures each case with wrk: every size at every connection count, with
+kept-alive connections and with `Connection: close` (a new connection per
+request). The two servers are measured interleaved, case by case, round
+after round (their order swapped every round), so a change in the machine's
+load hits both alike; the ratio pb-web/nginx is taken within each round and
+reported as median with its spread (min..max over the rounds), each
+measurement with the load average it ran under. 50 MB files are compared in
+bytes per second (a 50 MB request may not finish inside a short run), the
+others in requests per second.
 
 Besides throughput it reports each server's CPU time per request (user +
-system, from /proc, over the wrk run): on a machine shared with other work
-the throughput ratio moves with the load, the CPU cost per request much
-less."""
+system, from /proc, over the wrk run): on a shared machine it moves much
+less with the load than throughput does.
+
+A second pb-web runs alongside with `file_map_max = 0` (every file by
+sendfile, as before mapped answers): its ratios are reported as
+*_sendfile, so the change is measured in the same run (--no-sendfile-box
+leaves it out).
+
+--perf CASE (e.g. 200K-32-keepalive) records each pb-web with
+`perf record -g` during its runs of that case and writes the top of
+`perf report` to build/bench/files-perf-NAME.txt.
+
+Run the whole bench under one `nice` so both servers and wrk get the same
+priority. Writes build/bench/files.json."""
 import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,25 +51,28 @@ import requests  # noqa: E402
 
 from content_fixture import make_folder  # noqa: E402
 import pbtest  # noqa: E402
-from benchlib import save_result  # noqa: E402
+from benchlib import ROOT, save_result  # noqa: E402
+
+NGINX_WORKERS = 2
+SIZES = {"20K": 20 << 10, "200K": 200 << 10, "1M": 1 << 20, "50M": 50 << 20}
 
 NGINX_CONF = """
 daemon off;
 user root;
 master_process on;
 worker_processes {workers};
+worker_rlimit_nofile 8192;
 pid {dir}/nginx.pid;
 error_log {dir}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
+events {{ worker_connections 2048; }}
 http {{
     access_log off;
     sendfile on;
     tcp_nopush on;
     keepalive_requests 100000;
-    types {{ video/mp4 mp4; application/json json; application/octet-stream bin; }}
+    types {{ application/octet-stream bin; }}
     server {{
         listen 127.0.0.1:{port};
-        location = /api/v1/modules {{ default_type application/json; alias {dir}/catalogue.json; }}
         location ~ "^/f/([0-9a-f]{{2}})([0-9a-f]{{62}})/" {{
             default_type application/octet-stream;
             alias {store}/$1/$1$2;
@@ -59,9 +82,12 @@ http {{
 """
 
 
-def wrk(url, conns, seconds, threads=2):
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
-                          "--latency", url], capture_output=True, text=True).stdout
+def wrk(url, conns, seconds, close=False, threads=2):
+    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
+           "--timeout", "30s", url]
+    if close:
+        cmd[1:1] = ["-H", "Connection: close"]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     m = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", out)
@@ -101,109 +127,223 @@ def nginx_pids(master):
     return pids
 
 
-def measured(url, conns, seconds, pids):
-    """wrk's figures plus the server's CPU microseconds per request."""
+def measured(url, conns, seconds, close, pids):
+    """wrk's figures plus the server's CPU microseconds per request and
+    the load average (1 min) when the run started."""
+    load = os.getloadavg()[0]
     before = cpu_s(pids)
-    r = wrk(url, conns, seconds)
+    r = wrk(url, conns, seconds, close)
     r["cpu_us_per_req"] = (cpu_s(pids) - before) * 1e6 / max(1, r["requests"])
+    r["load1"] = load
     return r
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS"):
+    """Resident KiB; RssAnon leaves out the mapped store files' pages,
+    which are the page cache, shared and dropped first."""
     with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        return int(re.search(field + r":\s+(\d+)", f.read()).group(1))
+
+
+class Perf:
+    """perf record -g on one process, started and stopped around runs."""
+
+    def __init__(self, pid, data):
+        self.pid, self.data, self.proc, self.n = pid, data, None, 0
+
+    def start(self):
+        out = f"{self.data}.{self.n}"
+        self.n += 1
+        self.proc = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "999",
+                                      "-p", str(self.pid), "-o", out],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.3)
+
+    def stop(self):
+        self.proc.send_signal(2)
+        self.proc.wait(timeout=60)
+        self.proc = None
+
+    def report(self, path):
+        parts = []
+        for i in range(self.n):
+            src = f"{self.data}.{i}"
+            if not os.path.exists(src):
+                continue
+            for args in (["--no-children", "--sort", "dso,symbol"], ["--sort", "symbol"]):
+                parts.append(subprocess.run(
+                    ["perf", "report", "-i", src, "--stdio", "-g", "none",
+                     "--percent-limit", "0.7"] + args,
+                    capture_output=True, text=True).stdout)
+        with open(path, "w") as f:
+            f.write("\n".join(parts))
+
+
+def spread(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sizes", default="20K,200K,1M,50M")
+    ap.add_argument("--conns", default="32,200")
+    ap.add_argument("--modes", default="keepalive,close")
+    ap.add_argument("--no-sendfile-box", dest="sendfile_too", action="store_false",
+                    help="skip the second pb-web with file_map_max = 0")
+    ap.add_argument("--perf", default="", help="case to profile, e.g. 200K-32-keepalive")
     a = ap.parse_args()
     os.environ["PB_BUILD"] = os.path.abspath(a.build)
     pbtest.BUILD = os.environ["PB_BUILD"]
     if not shutil.which("wrk") or not shutil.which("nginx"):
         sys.exit("bench needs wrk and nginx (make bench installs them)")
+    sizes = a.sizes.split(",")
+    conns = [int(c) for c in a.conns.split(",")]
+    modes = a.modes.split(",")
 
-    box = pbtest.Box(extra="max_connections_per_ip = 1000\nmax_connections = 2000\n" + os.environ.get("PB_BENCH_WEB", ""))
+    web = "max_connections_per_ip = 1000\nmax_connections = 2000\n" + \
+        os.environ.get("PB_BENCH_WEB", "")
+    box = pbtest.Box(extra=web)
+    # The same pb-web with every file on sendfile (file_map_max = 0): the
+    # way it served files before mapped answers, measured in the same run.
+    sfbox = pbtest.Box(extra=web + "file_map_max = 0\n") if a.sendfile_too else None
     tmp = tempfile.mkdtemp(prefix="pbbench-")
     nginx = None
     try:
         usb = os.path.join(tmp, "usb")
         make_folder(usb, [{"id": "bench", "title": "Bench", "kk": "A", "subject": "IPA",
-                           "level": "SMP", "files": [("video.mp4", os.urandom(50 << 20), None),
-                                                     ("small.bin", os.urandom(20 << 10), None)]}])
-        box.pbctl("content", "import", usb)
-        box.start()
+                           "level": "SMP",
+                           "files": [(f"f{s}.bin", os.urandom(SIZES[s]), None)
+                                     for s in sizes]}])
+        for b in (box, sfbox):
+            if b is not None:
+                b.pbctl("content", "import", usb)
+                b.start()
         cat = requests.get(box.base + "/api/v1/modules").json()
         urls = {f["name"]: f["url"] for m in cat["modules"] for f in m["files"]}
-        with open(os.path.join(tmp, "catalogue.json"), "w") as f:
-            f.write(requests.get(box.base + "/api/v1/modules").text)
         nport = pbtest.free_port()
         with open(os.path.join(tmp, "nginx.conf"), "w") as f:
-            f.write(NGINX_CONF.format(dir=tmp, port=nport, workers=box_threads(),
+            f.write(NGINX_CONF.format(dir=tmp, port=nport, workers=NGINX_WORKERS,
                                       store=os.path.join(box.dir, "data", "store")))
         nginx = subprocess.Popen(["nginx", "-c", os.path.join(tmp, "nginx.conf")])
         nbase = f"http://127.0.0.1:{nport}"
-        pbtest.wait_http(nbase + "/api/v1/modules")
-        for u in urls.values():
-            assert requests.get(nbase + u).content == requests.get(box.base + u).content
-
-        cases = [("large file 50 MB, 16 conns", urls["video.mp4"], 16),
-                 ("small file 20 KB, 64 conns", urls["small.bin"], 64),
-                 ("catalogue JSON, 64 conns", "/api/v1/modules", 64)]
-        results = {"cases": []}
+        pbtest.wait_http(nbase + urls[f"f{sizes[0]}.bin"])
         pid = box.web.proc.pid
-        results["rss_idle_kb"] = rss_kb(pid)
-        npids = nginx_pids(nginx.pid)
-        for name, path, conns in cases:
-            p = measured(box.base + path, conns, a.seconds, [pid])
-            n = measured(nbase + path, conns, a.seconds, npids)
-            key = "bytes_per_s" if "large" in name else "rps"
-            results["cases"].append({"case": name, "pb_web": p, "nginx": n,
-                                     "ratio": p[key] / n[key], "metric": key,
-                                     "cpu_ratio": n["cpu_us_per_req"] /
-                                     max(1e-9, p["cpu_us_per_req"])})
+        servers = [("pb_web", box.base, [pid])]
+        if sfbox is not None:
+            servers.append(("pb_web_sendfile", sfbox.base, [sfbox.web.proc.pid]))
+        servers.append(("nginx", nbase, nginx_pids(nginx.pid)))
+        for u in urls.values():
+            want = requests.get(nbase + u).content
+            for _, base, _ in servers:
+                assert requests.get(base + u).content == want
+        perf = {name: Perf(pids[0], os.path.join(tmp, f"perf-{name}.data"))
+                for name, _, pids in servers[:-1]} if a.perf else {}
+
+        cases = [(s, c, m) for s in sizes for c in conns for m in modes]
+        runs = {f"{s}-{c}-{m}": {name: [] for name, _, _ in servers} for s, c, m in cases}
+        results = {"rss_idle_kb": rss_kb(pid), "rss_anon_idle_kb": rss_kb(pid, "RssAnon"),
+                   "cpus": os.cpu_count(),
+                   "nginx_workers": NGINX_WORKERS, "seconds": a.seconds,
+                   "rounds": a.rounds, "cases": []}
+        for rnd in range(a.rounds):
+            for s, c, m in cases:
+                key = f"{s}-{c}-{m}"
+                path = urls[f"f{s}.bin"]
+                # each server goes first, middle and last in turn
+                k = rnd % len(servers)
+                for name, base, pids in servers[k:] + servers[:k]:
+                    profiling = name in perf and key == a.perf
+                    if profiling:
+                        perf[name].start()
+                    runs[key][name].append(measured(base + path, c, a.seconds,
+                                                    m == "close", pids))
+                    if profiling:
+                        perf[name].stop()
+                print(f"round {rnd + 1}/{a.rounds} {key}: " +
+                      ", ".join(f"{name} {runs[key][name][-1]['rps']:.0f} req/s"
+                                for name, _, _ in servers) +
+                      f", load {runs[key]['nginx'][-1]['load1']:.1f}", flush=True)
+
+        for s, c, m in cases:
+            key = f"{s}-{c}-{m}"
+            metric = "bytes_per_s" if SIZES[s] >= (8 << 20) else "rps"
+            n = runs[key]["nginx"]
+            case = {"case": key, "size": s, "conns": c, "mode": m, "metric": metric,
+                    "nginx": spread([x[metric] for x in n]),
+                    "load1": spread([x["load1"] for r in runs[key].values() for x in r]),
+                    "errors": sum(x["non2xx"] for r in runs[key].values() for x in r),
+                    "runs": runs[key]}
+            for name, _, _ in servers[:-1]:
+                p = runs[key][name]
+                sfx = name[len("pb_web"):]
+                case[name] = spread([x[metric] for x in p])
+                case["ratio" + sfx] = spread([pp[metric] / max(1e-9, nn[metric])
+                                              for pp, nn in zip(p, n)])
+                case["cpu_ratio" + sfx] = spread(
+                    [nn["cpu_us_per_req"] / max(1e-9, pp["cpu_us_per_req"])
+                     for pp, nn in zip(p, n)])
+            results["cases"].append(case)
+
         # Memory under 200 connections.
-        peak = [0]
+        peak = [0, 0]
         stop = threading.Event()
 
         def sample():
             while not stop.is_set():
                 peak[0] = max(peak[0], rss_kb(pid))
+                peak[1] = max(peak[1], rss_kb(pid, "RssAnon"))
                 time.sleep(0.1)
         t = threading.Thread(target=sample)
         t.start()
-        under = wrk(box.base + urls["small.bin"], 200, max(5, a.seconds // 2))
+        wrk(box.base + urls[f"f{sizes[0]}.bin"], 200, max(3, a.seconds))
         stop.set()
         t.join()
         results["rss_200_conns_kb"] = peak[0]
-        results["rps_200_conns"] = under["rps"]
+        results["rss_anon_200_conns_kb"] = peak[1]
         results["rss_after_kb"] = rss_kb(pid)
-        results["cpus"] = os.cpu_count()
+        results["rss_anon_after_kb"] = rss_kb(pid, "RssAnon")
 
-        print(f"{'case':34} {'pb-web':>14} {'nginx':>14} {'ratio':>7}   "
-              f"{'CPU µs/req pb-web':>17} {'nginx':>6} {'ratio':>6}")
+        print(f"\n{'case':22} {'pb-web':>13} {'nginx':>13} {'ratio (min..max)':>20}  "
+              f"{'CPU ratio':>9}  {'load':>9}  {'sendfile only: ratio':>20}  {'CPU':>5}")
         for c in results["cases"]:
-            unit = (lambda v: f"{v / (1 << 20):9.1f} MiB/s") if c["metric"] == "bytes_per_s" \
-                else (lambda v: f"{v:10.0f} req/s")
-            print(f"{c['case']:34} {unit(c['pb_web'][c['metric']]):>14} "
-                  f"{unit(c['nginx'][c['metric']]):>14} {c['ratio']:7.2f}   "
-                  f"{c['pb_web']['cpu_us_per_req']:17.1f} {c['nginx']['cpu_us_per_req']:6.1f} "
-                  f"{c['cpu_ratio']:6.2f}")
+            def unit(v, c=c):
+                if c["metric"] == "bytes_per_s":
+                    return f"{v / (1 << 20):8.0f} MiB/s"
+                return f"{v:8.0f} req/s"
+            r = c["ratio"]
+            print(f"{c['case']:22} {unit(c['pb_web']['median']):>13} "
+                  f"{unit(c['nginx']['median']):>13} "
+                  f"{r['median']:6.2f} ({r['min']:.2f}..{r['max']:.2f})  "
+                  f"{c['cpu_ratio']['median']:9.2f}  "
+                  f"{c['load1']['min']:4.1f}-{c['load1']['max']:.1f}" +
+                  (f"  {c['ratio_sendfile']['median']:6.2f} "
+                   f"({c['ratio_sendfile']['min']:.2f}..{c['ratio_sendfile']['max']:.2f})"
+                   f"  {c['cpu_ratio_sendfile']['median']:5.2f}"
+                   if "ratio_sendfile" in c else ""))
         print(f"pb-web RSS idle {results['rss_idle_kb'] / 1024:.1f} MiB, "
               f"peak under 200 connections {results['rss_200_conns_kb'] / 1024:.1f} MiB, "
-              f"after {results['rss_after_kb'] / 1024:.1f} MiB")
-        save_result(a.build, "files", results)
+              f"after {results['rss_after_kb'] / 1024:.1f} MiB; of it anonymous (not "
+              f"mapped files): {results['rss_anon_idle_kb'] / 1024:.1f}, "
+              f"{results['rss_anon_200_conns_kb'] / 1024:.1f}, "
+              f"{results['rss_anon_after_kb'] / 1024:.1f} MiB")
+        for name, pf in perf.items():
+            out = os.path.join(ROOT, a.build, "bench", f"files-perf-{name}.txt")
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            pf.report(out)
+            results.setdefault("perf_reports", {})[name] = out
+            print(f"perf report of {name} during {a.perf}: {out}")
+        print("written to", save_result(a.build, "files", results))
     finally:
         if nginx is not None:
             nginx.terminate()
             nginx.wait()
         box.close()
+        if sfbox is not None:
+            sfbox.close()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def box_threads():
-    return 2
 
 
 if __name__ == "__main__":

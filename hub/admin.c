@@ -28,7 +28,7 @@ static const char *opt(int argc, char **argv, const char *name)
 	return NULL;
 }
 
-static int ident_ok(const char *s)
+int hub_ident_ok(const char *s)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 64)
 		return 0;
@@ -63,7 +63,7 @@ int hub_cmd_token(PGconn *pg, int argc, char **argv)
 {
 	char token[HUB_TOKEN_BYTES * 2 + 1];
 
-	if (argc < 2 || !ident_ok(argv[1])) {
+	if (argc < 2 || !hub_ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub token CENTRE_ID [--bundle]\n");
 		return 2;
 	}
@@ -172,7 +172,7 @@ int hub_cmd_publish(PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "usage: pb-hub publish roster|rates [--centre ID] < JSON\n");
 		return 2;
 	}
-	if (centre != NULL && !ident_ok(centre)) {
+	if (centre != NULL && !hub_ident_ok(centre)) {
 		fprintf(stderr, "pb-hub: bad centre id\n");
 		return 2;
 	}
@@ -313,9 +313,10 @@ const char *hub_paid_strerror(enum hub_paid_result r)
 	return "unknown";
 }
 
-enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference)
+enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference,
+				   const char *by)
 {
-	const char *params[3];
+	const char *params[4];
 	char centre[128];
 	PGresult *res = NULL;
 	json_t *doc;
@@ -340,9 +341,10 @@ enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *re
 	PQclear(res);
 	params[1] = centre;
 	params[2] = reference;
-	res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference) "
-			   "VALUES ($1, $2, $3) ON CONFLICT (claim_id) DO NOTHING",
-			   3, NULL, params, NULL, NULL, 0);
+	params[3] = by;
+	res = PQexecParams(pg, "INSERT INTO payments(claim_id, centre_id, reference, paid_by) "
+			   "VALUES ($1, $2, $3, $4) ON CONFLICT (claim_id) DO NOTHING",
+			   4, NULL, params, NULL, NULL, 0);
 	if (hub_db_ok(res, PGRES_COMMAND_OK, "paid") != 0)
 		goto fail;
 	if (strcmp(PQcmdTuples(res), "1") != 0) {
@@ -351,6 +353,9 @@ enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *re
 	}
 	PQclear(res);
 	res = NULL;
+	/* an office account's payment is audited in the same transaction */
+	if (by != NULL && hub_office_audit(pg, by, "claim.paid", claim, NULL) != 0)
+		goto fail;
 	doc = json_pack("{ss ss sI ss}", "claim_id", claim, "status", "paid", "paid_at_ms",
 			(json_int_t)((int64_t)time(NULL) * 1000), "reference", reference);
 	if (feed_add(pg, "payments", centre, doc) != 0) {
@@ -375,7 +380,7 @@ int hub_cmd_paid(PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "usage: pb-hub paid CLAIM_ID [REFERENCE]\n");
 		return 2;
 	}
-	r = hub_mark_paid(pg, argv[1], argc >= 3 ? argv[2] : "");
+	r = hub_mark_paid(pg, argv[1], argc >= 3 ? argv[2] : "", NULL);
 	if (r != HUB_PAID_OK) {
 		fprintf(stderr, "pb-hub: claim %s: %s\n", argv[1], hub_paid_strerror(r));
 		return r == HUB_PAID_BAD ? 2 : 1;
@@ -547,7 +552,7 @@ int hub_cmd_office_token(PGconn *pg, int argc, char **argv)
 {
 	char token[HUB_TOKEN_BYTES * 2 + 1];
 
-	if (argc < 2 || !ident_ok(argv[1])) {
+	if (argc < 2 || !hub_ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub office-token NAME\n");
 		return 2;
 	}

@@ -21,8 +21,7 @@ struct import_totals {
 	size_t boxes, batches, stored, duplicates, refused;
 };
 
-/* The box as enrolled: its public key, or a refusal. */
-static enum pb_proto_err box_key(PGconn *pg, const char *box, char *pk, size_t pklen)
+enum pb_proto_err hub_carry_box_key(PGconn *pg, const char *box, char *pk, size_t pklen)
 {
 	const char *params[1] = { box };
 	PGresult *res = PQexecParams(pg, "SELECT public_key, revoked_at IS NOT NULL FROM boxes "
@@ -44,13 +43,32 @@ out:
 	return e;
 }
 
+enum pb_proto_err hub_carry_batch(PGconn *pg, const char *box, const char *pk,
+				  const struct pb_carry_batch *b, const char *body, size_t len,
+				  struct hub_ingest_result *got, char *why, size_t whylen)
+{
+	char sha[PB_SHA256_HEX_LEN + 1];
+
+	pb_sha256_hex(body, len, sha);
+	if (strcmp(sha, b->sha256) != 0) {
+		snprintf(why, whylen, "the file is not the one the manifest names (altered "
+			 "or cut short on the stick)");
+		return PB_PROTO_BAD_HASH;
+	}
+	if (pb_proto_verify(pk, body, len, b->signature) != 0) {
+		snprintf(why, whylen, "not signed by the box's enrolled key");
+		return PB_PROTO_BAD_SIGNATURE;
+	}
+	return hub_ingest_batch(pg, box, body, len, got, why, whylen);
+}
+
 /* One batch file of the manifest: 0 stored or already held, -1 refused
  * (said on stderr). */
 static int import_batch(PGconn *pg, const char *bdir, const char *box, const char *pk,
 			const struct pb_carry_batch *b, struct import_totals *t)
 {
 	struct hub_ingest_result got;
-	char sha[PB_SHA256_HEX_LEN + 1], why[256] = "", *body = NULL;
+	char why[256] = "", *body = NULL;
 	enum pb_proto_err e;
 	size_t len;
 
@@ -59,17 +77,7 @@ static int import_batch(PGconn *pg, const char *bdir, const char *box, const cha
 			errno == EFBIG ? "larger than a batch may be" : strerror(errno));
 		return -1;
 	}
-	pb_sha256_hex(body, len, sha);
-	if (strcmp(sha, b->sha256) != 0) {
-		e = PB_PROTO_BAD_HASH;
-		snprintf(why, sizeof(why), "the file is not the one the manifest names (altered "
-			 "or cut short on the stick)");
-	} else if (pb_proto_verify(pk, body, len, b->signature) != 0) {
-		e = PB_PROTO_BAD_SIGNATURE;
-		snprintf(why, sizeof(why), "not signed by the box's enrolled key");
-	} else {
-		e = hub_ingest_batch(pg, box, body, len, &got, why, sizeof(why));
-	}
+	e = hub_carry_batch(pg, box, pk, b, body, len, &got, why, sizeof(why));
 	free(body);
 	if (e != PB_PROTO_OK) {
 		fprintf(stderr, "pb-hub: box %s: %s (seq %" PRId64 "..%" PRId64 ") refused: %s: "
@@ -89,8 +97,7 @@ static int import_batch(PGconn *pg, const char *bdir, const char *box, const cha
 	return 0;
 }
 
-/* What the hub holds of box now, signed into the box's folder. 0/-1. */
-static int write_ack(struct hub *h, PGconn *pg, const char *bdir, const char *box)
+char *hub_carry_ack(struct hub *h, PGconn *pg, const char *box, int64_t *acked)
 {
 	const char *params[1] = { box };
 	PGresult *res = PQexecParams(pg, "SELECT last_seq, last_hash FROM boxes WHERE box_id = $1",
@@ -98,7 +105,6 @@ static int write_ack(struct hub *h, PGconn *pg, const char *bdir, const char *bo
 	struct pb_carry_ack a;
 	struct timeval tv;
 	char *text = NULL;
-	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "import: ack") != 0 || PQntuples(res) != 1)
@@ -109,17 +115,29 @@ static int write_ack(struct hub *h, PGconn *pg, const char *bdir, const char *bo
 	gettimeofday(&tv, NULL);
 	a.made_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	text = pb_carry_ack_dump(&a, h->sign_sk);
+	*acked = a.acked;
+out:
+	PQclear(res);
+	return text;
+}
+
+/* What the hub holds of box now, signed into the box's folder. 0/-1. */
+static int write_ack(struct hub *h, PGconn *pg, const char *bdir, const char *box)
+{
+	int64_t acked = 0;
+	char *text = hub_carry_ack(h, pg, box, &acked);
+	int rc = -1;
+
 	if (text == NULL || pb_carry_write(bdir, PB_CARRY_ACK, text, strlen(text)) != 0) {
 		fprintf(stderr, "pb-hub: box %s: cannot write %s/" PB_CARRY_ACK ": %s\n", box, bdir,
 			strerror(errno));
 		goto out;
 	}
 	printf("box %s: acknowledgement written: the hub holds up to seq %" PRId64 "\n", box,
-	       a.acked);
+	       acked);
 	rc = 0;
 out:
 	free(text);
-	PQclear(res);
 	return rc;
 }
 
@@ -148,7 +166,7 @@ static int import_box(struct hub *h, PGconn *pg, const char *dir, const char *bo
 			why[0] ? why : "the manifest names another box");
 		goto out;
 	}
-	e = box_key(pg, box, pk, sizeof(pk));
+	e = hub_carry_box_key(pg, box, pk, sizeof(pk));
 	if (e != PB_PROTO_OK) {
 		fprintf(stderr, "pb-hub: box %s refused: %s: %s\n", box, pb_proto_err_code(e),
 			pb_proto_err_words(e));

@@ -336,6 +336,7 @@ static enum MHD_Result route(struct hub_req *r)
 	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 	int post = strcmp(r->method, "POST") == 0;
 	unsigned wait;
+	enum MHD_Result ret;
 
 	if (get && strcmp(u, "/healthz") == 0)
 		return hub_json(r, MHD_HTTP_OK, "{\"status\":\"ok\"}");
@@ -363,6 +364,8 @@ static enum MHD_Result route(struct hub_req *r)
 		return hub_file(r, u + 10);
 	if ((get || post) && strncmp(u, "/v1/office/", 11) == 0)
 		return hub_office(r, u + 11);
+	if (hub_office_web_route(r, &ret))
+		return ret;
 	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
 }
 
@@ -403,6 +406,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							    : HUB_ENROL_BODY_MAX;
 		if (strncmp(url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
 			r->body_max = PB_PROTO_PHOTO_MAX;
+		if (hub_office_web_body_max(url) > 0)
+			r->body_max = hub_office_web_body_max(url);
 		client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
 		/* Nothing is served before pb-hub is confined (hub_serve). */

@@ -99,6 +99,48 @@ enum hub_xlsx_result {
 	HUB_XLSX_GONE,                   /* no worker: until pb-hub starts again */
 };
 
+/* The office's web view (office_auth.c, office_web.c; docs/hub.md). */
+#define HUB_OFFICE_NAME_MAX   64      /* an office account's name */
+#define HUB_OFFICE_TOKEN_MAX  64      /* a login cookie's value */
+#define HUB_OFFICE_FIELD_MAX  256     /* bytes of a name or password sent to log in */
+#define HUB_OFFICE_BODY_MAX   (64 * 1024)   /* a /v1/kantor/ request's body */
+#define HUB_OFFICE_BULK_MAX   500     /* claims marked paid in one request */
+#define HUB_OFFICE_LIST_MAX   5000    /* rows of a list page */
+#define HUB_OFFICE_NOTE_MAX   500     /* bytes of a conflict's note */
+#define HUB_OFFICE_PAGE_MAX   (1024 * 1024)  /* bytes of one of the pages' files */
+/* A stick's pb-outbox/ uploaded as a zip: bigger sticks go through
+ * pb-hub import DIR. Taken from the body budget (-M) like every body. */
+#define HUB_OFFICE_IMPORT_MAX (32u << 20)
+#define HUB_OFFICE_IMPORT_ENTRIES_MAX 100000   /* files and folders in that zip */
+
+/* -O NAME=N: the logins' lifetimes and the wrong-password locks. */
+struct hub_office_limits {
+	unsigned idle_s;              /* no request for this long ends a login */
+	unsigned max_s;               /* a login never lasts longer */
+	unsigned fail_max_pair;       /* "fail_max": failures to one account from one
+				       * address before it is locked out of it */
+	unsigned fail_max_account;    /* failures to one account from anywhere after
+				       * which an address that failed on it waits */
+	unsigned fail_max_client;     /* failures before an address is locked out */
+	unsigned lockout_s;           /* how long a lock lasts (and the counting window) */
+};
+
+struct hub_office_who {
+	char name[HUB_OFFICE_NAME_MAX + 1];
+	char role[16];
+	char csrf[HUB_OFFICE_TOKEN_MAX + 1];
+};
+
+enum hub_office_login {
+	HUB_OFFICE_LOGIN_OK = 0,
+	HUB_OFFICE_LOGIN_NONE,        /* no such login, or it ended */
+	HUB_OFFICE_LOGIN_REFUSED,     /* wrong name or password, or disabled */
+	HUB_OFFICE_LOGIN_LOCKED,      /* too many failures: wait */
+	HUB_OFFICE_LOGIN_DB,
+};
+
+struct hub_web_file;
+
 struct hub {
 	char conninfo[HUB_CONNINFO_MAX];
 	char files_dir[PATH_MAX];
@@ -132,6 +174,11 @@ struct hub {
 	int has_sign_key;
 	unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
 	struct hub_xlsx_worker xlsx;     /* the export worker */
+
+	struct hub_office_limits office; /* -O */
+	const char *web_dir;             /* -w: the office's pages (NULL: none) */
+	struct hub_web_file *web_files;  /* read from it before serving */
+	size_t nweb_files;
 };
 
 /* One HTTP request. */
@@ -257,6 +304,17 @@ enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body
 /* carry.c: pb-hub import DIR, batches carried on a USB stick (§10), and
  * export-content DIR --centre ID, modules carried back. */
 int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv);
+struct pb_carry_batch;
+/* The box as enrolled: its public key into pk, or a refusal. */
+enum pb_proto_err hub_carry_box_key(PGconn *pg, const char *box, char *pk, size_t pklen);
+/* One carried batch (body: its file's bytes): the manifest's SHA-256 and
+ * the box's signature checked, then stored as an upload. */
+enum pb_proto_err hub_carry_batch(PGconn *pg, const char *box, const char *pk,
+				  const struct pb_carry_batch *b, const char *body, size_t len,
+				  struct hub_ingest_result *got, char *why, size_t whylen);
+/* What the hub holds of box now, as the text of its signed ack.json
+ * (malloc'd; needs -k), or NULL; *acked the highest seq it holds. */
+char *hub_carry_ack(struct hub *h, PGconn *pg, const char *box, int64_t *acked);
 int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Handlers. */
@@ -290,6 +348,9 @@ enum MHD_Result hub_feed(struct hub_req *r, const char *kind);
 enum MHD_Result hub_file(struct hub_req *r, const char *sha256);
 
 /* admin.c: the command-line verbs; each returns an exit code. */
+/* A centre id or a name of a token or an office account: 1 to 64 of
+ * A-Z a-z 0-9 . _ - (HUB_OFFICE_NAME_MAX). */
+int hub_ident_ok(const char *s);
 int hub_cmd_token(PGconn *pg, int argc, char **argv);
 int hub_cmd_revoke(PGconn *pg, int argc, char **argv);
 int hub_cmd_publish(PGconn *pg, int argc, char **argv);
@@ -319,7 +380,10 @@ enum hub_revoke_result {
 };
 enum hub_revoke_result hub_revoke_box(PGconn *pg, const char *box, char *at, size_t atlen);
 const char *hub_revoke_strerror(enum hub_revoke_result r);
-enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference);
+/* by: the office account that marks it (kept and audited), NULL for a
+ * verb or a token. */
+enum hub_paid_result hub_mark_paid(PGconn *pg, const char *claim, const char *reference,
+				   const char *by);
 const char *hub_paid_strerror(enum hub_paid_result r);
 /* Which payload key names the session, by record type prefix (the
  * first match wins; "session_id" when none does). Kept in the records'
@@ -361,9 +425,58 @@ int hub_learning_export(PGconn *pg, const char *centre, const char *session,
 int hub_worksheets_export(PGconn *pg, const char *centre, const char *session,
 			  const char *nuptk, const char *module, FILE *out);
 enum MHD_Result hub_office(struct hub_req *r, const char *rest);
+/* GET .../export/NAME (attendance.csv, claims.xlsx…): 1 and the answer
+ * in *ret when NAME is an export, else 0. */
+int hub_office_export(struct hub_req *r, PGconn *pg, const char *name, enum MHD_Result *ret);
+/* 1 when rest and every query argument of r are text (hub_text_ok). */
+int hub_office_text_ok(struct hub_req *r, const char *rest);
+/* The boxes with their health, as GET /v1/office/boxes answers. */
+enum MHD_Result hub_office_boxes(struct hub_req *r, PGconn *pg);
 /* {"error", "message"} for the office routes. */
 enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,
 				 const char *message);
+
+/* office_auth.c: office accounts and their logins. */
+void hub_office_defaults(struct hub_office_limits *l);
+/* "NAME=N" of -O; -1 for an unknown name or a value out of its range. */
+int hub_office_set(struct hub_office_limits *l, const char *spec);
+int hub_office_role_ok(const char *role);
+/* Check the password and start a login: token gets the cookie's value.
+ * old_token (may be NULL) ends first. *retry_s on HUB_OFFICE_LOGIN_LOCKED. */
+enum hub_office_login hub_office_login_start(PGconn *pg, const struct hub_office_limits *lim,
+					     const char *user, const char *password,
+					     const char *client, const char *old_token,
+					     char token[HUB_OFFICE_TOKEN_MAX + 1],
+					     struct hub_office_who *who, unsigned *retry_s);
+/* The login of a cookie's token, marked used now. */
+enum hub_office_login hub_office_login_check(PGconn *pg, const struct hub_office_limits *lim,
+					     const char *token, struct hub_office_who *who);
+int hub_office_login_end(PGconn *pg, const char *token);
+/* 1 when sent is the login's CSRF token. */
+int hub_office_csrf_ok(const struct hub_office_who *who, const char *sent);
+/* A row of office_audit (in the caller's transaction, if any). 0/-1. */
+int hub_office_audit(PGconn *pg, const char *actor, const char *action, const char *target,
+		     const char *client);
+int hub_cmd_user(PGconn *pg, int argc, char **argv);
+
+/* office_web.c: the office's pages and their JSON routes under /v1/kantor/.
+ * Read the pages' files from h->web_dir (before serving, while the files
+ * may still be read). 0, or -1 (logged: the pages are then not served). */
+int hub_office_web_load(struct hub *h);
+void hub_office_web_free(struct hub *h);
+/* An answer (o is taken) with the pages' security headers and the
+ * cookie if any; an error {"error", "message"} the same way. */
+enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, const char *cookie);
+enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *code,
+			     const char *message);
+/* office_import.c: POST /v1/kantor/import, a zip of a USB stick's
+ * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
+enum MHD_Result hub_office_import(struct hub_req *r, PGconn *pg,
+				  const struct hub_office_who *w, const char *id);
+/* The body limit of url when it is one of these routes, else 0. */
+size_t hub_office_web_body_max(const char *url);
+/* 1 when r is one of these routes (the answer is in *ret), else 0. */
+int hub_office_web_route(struct hub_req *r, enum MHD_Result *ret);
 
 /* photos.c: receipt photos uploaded by boxes (POST /v1/photos/SHA256),
  * and served to the office by hash or by claim id (claim != NULL). */

@@ -2,7 +2,7 @@
  *
  *   pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]
  *          [-k HUB.key] [-u USER] [-S] [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N]
- *          [-X KIB] [-n] [VERB …]
+ *          [-X KIB] [-w DIR] [-O NAME=N]… [-n] [VERB …]
  *
  * Without a verb it serves HTTP; verbs do the office's work on the same
  * database. CONNINFO is a libpq connection string (default: $PB_HUB_DB). */
@@ -18,10 +18,14 @@
 
 static void usage(FILE *f)
 {
+	struct hub_office_limits d;
+
+	hub_office_defaults(&d);
 	fprintf(f,
 		"usage: pb-hub [-d CONNINFO] [-l HOST:PORT] [-f FILES_DIR] [-t THREADS]\n"
 		"              [-C CERT.pem -K KEY.pem] [-k HUB.key] [-u USER] [-S]\n"
-		"              [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-X KIB] [-n] [VERB]\n"
+		"              [-L NAME=PER_MIN[/BURST]]… [-M MIB] [-A N] [-X KIB]\n"
+		"              [-w DIR] [-O NAME=N]… [-n] [VERB]\n"
 		"  -d CONNINFO   PostgreSQL connection string (default $PB_HUB_DB)\n"
 		"  -l HOST:PORT  listen address (default 127.0.0.1:8780)\n"
 		"  -f DIR        module files by SHA-256 (default ./hub-files)\n"
@@ -41,6 +45,11 @@ static void usage(FILE *f)
 		"                0: no limit)\n"
 		"  -X KIB        largest workbook the export worker takes for an XLSX\n"
 		"                route, as its JSON description (default %d)\n"
+		"  -w DIR        serve the office's pages (kantor.html) from this web app\n"
+		"                folder, read once at start (default: none)\n"
+		"  -O NAME=N     office logins: idle_s=%u max_s=%u (lifetimes), fail_max=%u\n"
+		"                (wrong passwords per address and account), fail_max_client=%u,\n"
+		"                fail_max_account=%u, lockout_s=%u\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
 		"verbs:\n"
 		"  serve                              serve HTTP (the default)\n"
@@ -65,11 +74,16 @@ static void usage(FILE *f)
 		"                                     its public half for the boxes\n"
 		"  release add FILE.deb… --key FILE --version V --notes TEXT\n"
 		"                                     publish a signed box software release\n"
-		"  release list                       the releases published\n",
+		"  release list                       the releases published\n"
+		"  user add NAME --role kantor|kantor-admin [--generate]\n"
+		"  user passwd NAME [--generate] | disable NAME | enable NAME\n"
+		"  user role NAME ROLE | list       the office's accounts for its pages\n"
+		"                                     (password on stdin, or --generate prints one)\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
 		HUB_RATE_UNAUTH_BURST, HUB_BODY_BUDGET_MIB_DEFAULT, HUB_ADDR_CONNECTIONS_DEFAULT,
-		HUB_XLSX_BOOK_KIB_DEFAULT);
+		HUB_XLSX_BOOK_KIB_DEFAULT, d.idle_s, d.max_s, d.fail_max_pair, d.fail_max_client,
+		d.fail_max_account, d.lockout_s);
 }
 
 /* Read a small PEM file whole. */
@@ -149,9 +163,10 @@ int main(int argc, char **argv)
 	h.addr_connections = HUB_ADDR_CONNECTIONS_DEFAULT;
 	h.xlsx.book_max = (size_t)HUB_XLSX_BOOK_KIB_DEFAULT << 10;
 	hub_rate_defaults(&h);
+	hub_office_defaults(&h.office);
 	const char *cert_path = NULL, *key_path = NULL, *sign_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:k:L:M:A:X:u:SnhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:k:L:M:A:X:u:w:O:SnhV")) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {
@@ -200,6 +215,15 @@ int main(int argc, char **argv)
 				return 2;
 			h.xlsx.book_max = (size_t)t << 10;
 			break;
+		case 'O':
+			if (hub_office_set(&h.office, optarg) != 0) {
+				fprintf(stderr, "pb-hub: -O wants idle_s|max_s|fail_max|"
+					"fail_max_client|fail_max_account|lockout_s=N in range "
+					"(pb-hub -h)\n");
+				return 2;
+			}
+			break;
+		case 'w': h.web_dir = optarg; break;
 		case 'C': cert_path = optarg; break;
 		case 'K': key_path = optarg; break;
 		case 'k': sign_path = optarg; break;
@@ -263,6 +287,12 @@ int main(int argc, char **argv)
 				"files folder is not readable");
 			goto out;
 		}
+		if (hub_office_web_load(&h) != 0) {
+			fprintf(stderr, "pb-hub: -w %s: the office's pages cannot be read\n",
+				h.web_dir);
+			goto out;
+		}
+		hub_office_web_free(&h);
 		if (h.run_user != NULL && getpwnam(h.run_user) == NULL) {
 			fprintf(stderr, "pb-hub: -u %s: no such user\n", h.run_user);
 			goto out;
@@ -272,7 +302,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(verb, "serve") == 0) {
+		/* read while every file may still be: serving may drop to -u */
+		if (hub_office_web_load(&h) != 0)
+			goto out_tls;
 		rc = hub_serve(&h) == 0 ? 0 : 1;
+		hub_office_web_free(&h);
 		goto out_tls;
 	}
 
@@ -322,6 +356,8 @@ int main(int argc, char **argv)
 		rc = hub_cmd_release(&h, pg, argc, argv);
 	else if (strcmp(verb, "office-token") == 0)
 		rc = hub_cmd_office_token(pg, argc, argv);
+	else if (strcmp(verb, "user") == 0)
+		rc = hub_cmd_user(pg, argc, argv);
 	else {
 		fprintf(stderr, "pb-hub: unknown verb '%s'\n", verb);
 		usage(stderr);

@@ -178,6 +178,32 @@ static enum MHD_Result export_xlsx(struct hub_req *r, PGconn *pg, const char *ki
 	return office_error(r, 500, "xlsx", "Berkas spreadsheet tidak dapat dibuat.");
 }
 
+/* The exports by name, for the token routes and the office's pages. */
+static const struct {
+	const char *name;
+	const char *kind;
+	int xlsx;
+} exports[] = {
+	{ "attendance.csv", "attendance", 0 },
+	{ "claims.csv", "claims", 0 },
+	{ "learning.csv", "learning", 0 },
+	{ "worksheets.csv", "worksheets", 0 },
+	{ "attendance.xlsx", "attendance", 1 },
+	{ "claims.xlsx", "claims", 1 },
+};
+
+int hub_office_export(struct hub_req *r, PGconn *pg, const char *name, enum MHD_Result *ret)
+{
+	for (size_t i = 0; i < sizeof(exports) / sizeof(exports[0]); i++) {
+		if (strcmp(name, exports[i].name) != 0)
+			continue;
+		*ret = exports[i].xlsx ? export_xlsx(r, pg, exports[i].kind)
+				       : export_csv(r, pg, exports[i].kind);
+		return 1;
+	}
+	return 0;
+}
+
 static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *claim)
 {
 	json_t *body = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
@@ -189,7 +215,7 @@ static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *clai
 		json_decref(body);
 		return office_error(r, 400, "malformed", "\"reference\" harus berupa teks.");
 	}
-	p = hub_mark_paid(pg, claim, reference);
+	p = hub_mark_paid(pg, claim, reference, NULL);
 	json_decref(body);
 	switch (p) {
 	case HUB_PAID_OK:
@@ -208,7 +234,7 @@ static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *clai
 	return ret;
 }
 
-static enum MHD_Result list_boxes(struct hub_req *r, PGconn *pg)
+enum MHD_Result hub_office_boxes(struct hub_req *r, PGconn *pg)
 {
 	const char *params[1] = {
 		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre")
@@ -281,8 +307,7 @@ static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* The path and every query argument are text: 1, else 0. */
-static int request_text_ok(struct hub_req *r, const char *rest)
+int hub_office_text_ok(struct hub_req *r, const char *rest)
 {
 	int bad = 0;
 
@@ -315,23 +340,14 @@ enum MHD_Result hub_office(struct hub_req *r, const char *rest)
 					   pb_proto_err_message(PB_PROTO_RATE_LIMITED));
 		else
 			ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
-	} else if (!request_text_ok(r, rest))
+	} else if (!hub_office_text_ok(r, rest))
 		ret = office_error(r, 400, "malformed",
 				   "Alamat atau parameter bukan teks UTF-8 yang sah.");
-	else if (get && strcmp(rest, "export/attendance.csv") == 0)
-		ret = export_csv(r, pg, "attendance");
-	else if (get && strcmp(rest, "export/claims.csv") == 0)
-		ret = export_csv(r, pg, "claims");
-	else if (get && strcmp(rest, "export/attendance.xlsx") == 0)
-		ret = export_xlsx(r, pg, "attendance");
-	else if (get && strcmp(rest, "export/claims.xlsx") == 0)
-		ret = export_xlsx(r, pg, "claims");
-	else if (get && strcmp(rest, "export/learning.csv") == 0)
-		ret = export_csv(r, pg, "learning");
-	else if (get && strcmp(rest, "export/worksheets.csv") == 0)
-		ret = export_csv(r, pg, "worksheets");
+	else if (get && strncmp(rest, "export/", 7) == 0 &&
+		 hub_office_export(r, pg, rest + 7, &ret))
+		;
 	else if (get && strcmp(rest, "boxes") == 0)
-		ret = list_boxes(r, pg);
+		ret = hub_office_boxes(r, pg);
 	else if (post && hub_path_target(rest, "boxes/", "/revoke", box, sizeof(box)) == 0)
 		ret = office_revoke(r, pg, box, who);
 	else if (post && hub_path_target(rest, "claims/", "/paid", claim, sizeof(claim)) == 0)

@@ -225,6 +225,50 @@ const struct hub_migration hub_migrations[] = {
 	  "CREATE FUNCTION pb_json_bigint(j jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE AS "
 	  "$$ SELECT CASE WHEN jsonb_typeof(j) = 'number' AND j::text ~ '^-?[0-9]{1,18}$' "
 	  "THEN j::text::bigint END $$;" },
+	{ 100,
+	  /* The office's web view (docs/hub.md#the-offices-web-view): its
+	   * accounts (argon2id), their logins (only the cookie's SHA-256 is
+	   * kept), the failures that lock an address or an account out, and
+	   * what each account did. */
+	  "CREATE TABLE office_users ("
+	  "  name text PRIMARY KEY,"
+	  "  role text NOT NULL CHECK (role IN ('kantor', 'kantor-admin')),"
+	  "  pw_hash text NOT NULL,"
+	  "  disabled boolean NOT NULL DEFAULT false,"
+	  "  created_at timestamptz NOT NULL DEFAULT now(),"
+	  "  changed_at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  "CREATE TABLE office_sessions ("
+	  "  token_sha256 text PRIMARY KEY,"
+	  "  name text NOT NULL REFERENCES office_users(name),"
+	  "  csrf text NOT NULL,"
+	  "  client text NOT NULL,"
+	  "  created_at timestamptz NOT NULL DEFAULT now(),"
+	  "  last_at timestamptz NOT NULL DEFAULT now()"
+	  ");"
+	  "CREATE INDEX office_sessions_name ON office_sessions(name);"
+	  "CREATE TABLE office_login_failures ("
+	  "  scope text NOT NULL CHECK (scope IN ('pair', 'client', 'account')),"
+	  "  key text NOT NULL,"
+	  "  fails int NOT NULL,"
+	  "  first_at timestamptz NOT NULL,"
+	  "  locked_until timestamptz,"
+	  "  PRIMARY KEY (scope, key)"
+	  ");"
+	  "CREATE TABLE office_audit ("
+	  "  id bigserial PRIMARY KEY,"
+	  "  at timestamptz NOT NULL DEFAULT now(),"
+	  "  actor text NOT NULL,"
+	  "  action text NOT NULL,"
+	  "  target text NOT NULL DEFAULT '',"
+	  "  client text NOT NULL DEFAULT ''"
+	  ");"
+	  /* who marked a claim paid (NULL: a verb or the token API) */
+	  "ALTER TABLE payments ADD COLUMN paid_by text;"
+	  /* a conflict someone looked at, and what they said */
+	  "ALTER TABLE conflicts ADD COLUMN resolved_at timestamptz;"
+	  "ALTER TABLE conflicts ADD COLUMN resolved_by text;"
+	  "ALTER TABLE conflicts ADD COLUMN note text;" },
 	{ 110,
 	  /* Box software releases (docs/updates.md): the signed manifest as it
 	   * was signed, one row per version; the feed's "release" kind

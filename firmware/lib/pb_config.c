@@ -60,6 +60,9 @@ static const struct key_def keys[] = {
 	    "Seconds a connection may stay idle before it is closed"),
 	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
 	    "Bytes for a request line plus headers; larger gets 431"),
+	NUM("web", "file_map_max", file_map_max, 0, 16777216, "524288",
+	    "Bytes up to which a whole module file is sent from a memory mapping (headers "
+	    "and body in one write) rather than by sendfile; 0: always sendfile"),
 	NUM("web", "max_body_bytes", max_body_bytes, 1024, 67108864, "2097152",
 	    "Bytes of a CSV file sent to the box (roster, rates); other requests have "
 	    "smaller limits of their own (docs/api.md); larger gets 413"),

@@ -32,6 +32,7 @@ struct pb_config {
 	unsigned max_connections_per_ip;
 	unsigned connection_timeout;       /* seconds of inactivity */
 	unsigned max_header_bytes;         /* whole request head incl. URL */
+	unsigned file_map_max;             /* whole files up to this go out mapped */
 	unsigned max_body_bytes;           /* request body (CSV files) */
 	unsigned body_budget_bytes;        /* request bodies held at once, in all */
 	unsigned body_budget_per_client_bytes; /* ... by one client address */

@@ -1,14 +1,13 @@
 #include "web.h"
 
 #include "pb_log.h"
+#include "pb_webhdr.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#define CSP "default-src 'self'; img-src 'self' data: blob:; media-src 'self'; " \
-	    "object-src 'self'; frame-src 'self'; frame-ancestors 'self'; "       \
-	    "base-uri 'none'; form-action 'self'"
+#define CSP PB_WEBHDR_CSP
 
 /* Content from modules (and lessons) is not the box's own: a document
  * served with it gets an opaque origin (no allow-same-origin, ever), so
@@ -21,9 +20,9 @@
 
 static void add_common_security(struct MHD_Response *resp)
 {
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Content-Type-Options", PB_WEBHDR_NOSNIFF);
+	MHD_add_response_header(resp, "X-Frame-Options", PB_WEBHDR_FRAMES);
+	MHD_add_response_header(resp, "Referrer-Policy", PB_WEBHDR_REFERRER);
 }
 
 void pb_add_sandbox_headers(struct MHD_Response *resp)

@@ -141,6 +141,8 @@ def test_every_page_carries_its_header():
             text = f.read()
         if 'id="pb-header"' not in text:
             continue
+        if name == "kantor.html":           # the office's page, served by pb-hub: no box menu
+            continue
         h = Header()
         h.feed(text)
         missing = {"pb-centre", "pb-lang", "pb-portal-banner"} - h.ids

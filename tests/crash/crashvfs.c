@@ -171,17 +171,13 @@ static struct rec *rec_for(const char *path)
 /* ---- file methods ---- */
 
 #define REAL(f) (((struct cfile *)(void *)(f))->real)
+#include "vfswrap.h"
 #define REC(f)  (((struct cfile *)(void *)(f))->rec)
 
 static int c_close(sqlite3_file *f)
 {
 	int rc = REAL(f)->pMethods ? REAL(f)->pMethods->xClose(REAL(f)) : SQLITE_OK;
 	return rc;
-}
-
-static int c_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), buf, amt, off);
 }
 
 static int c_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
@@ -223,39 +219,6 @@ static int c_sync(sqlite3_file *f, int flags)
 	return SQLITE_OK;
 }
 
-static int c_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-
-static int c_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
-static int c_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
-static int c_check(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-static int c_fcntl(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-static int c_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
-static int c_devchar(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-static int c_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, pp);
-}
-static int c_shm_lock(sqlite3_file *f, int off, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
-}
-static void c_shm_barrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
-static int c_shm_unmap(sqlite3_file *f, int del)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
 static int c_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
 {
 	*pp = NULL;        /* no memory-mapped I/O: every read goes through xRead */
@@ -273,9 +236,9 @@ static int c_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods g_methods = {
-	3, c_close, c_read, c_write, c_truncate, c_sync, c_size, c_lock, c_unlock,
-	c_check, c_fcntl, c_sector, c_devchar, c_shm_map, c_shm_lock, c_shm_barrier,
-	c_shm_unmap, c_fetch, c_unfetch,
+	3, c_close, w_read, c_write, c_truncate, c_sync, w_size, w_lock, w_unlock,
+	w_check, w_fcntl, w_sector, w_devchar, w_shm_map, w_shm_lock, w_shm_barrier,
+	w_shm_unmap, c_fetch, c_unfetch,
 };
 
 /* ---- VFS methods ---- */
@@ -322,64 +285,13 @@ static int v_delete(sqlite3_vfs *vfs, const char *name, int dirsync)
 	return g_base->xDelete(g_base, name, dirsync);
 }
 
-static int v_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
-{
-	(void)vfs;
-	return g_base->xAccess(g_base, name, flags, out);
-}
-
-static int v_full(sqlite3_vfs *vfs, const char *name, int n, char *out)
-{
-	(void)vfs;
-	return g_base->xFullPathname(g_base, name, n, out);
-}
-
-static void *v_dlopen(sqlite3_vfs *v, const char *p) { (void)v; return g_base->xDlOpen(g_base, p); }
-static void v_dlerror(sqlite3_vfs *v, int n, char *o) { (void)v; g_base->xDlError(g_base, n, o); }
-static void (*v_dlsym(sqlite3_vfs *v, void *h, const char *s))(void)
-{
-	(void)v;
-	return g_base->xDlSym(g_base, h, s);
-}
-static void v_dlclose(sqlite3_vfs *v, void *h) { (void)v; g_base->xDlClose(g_base, h); }
-static int v_random(sqlite3_vfs *v, int n, char *o) { (void)v; return g_base->xRandomness(g_base, n, o); }
-static int v_sleep(sqlite3_vfs *v, int us) { (void)v; return g_base->xSleep(g_base, us); }
-static int v_time(sqlite3_vfs *v, double *t) { (void)v; return g_base->xCurrentTime(g_base, t); }
-static int v_lasterr(sqlite3_vfs *v, int n, char *o)
-{
-	(void)v;
-	return g_base->xGetLastError(g_base, n, o);
-}
-static int v_time64(sqlite3_vfs *v, sqlite3_int64 *t)
-{
-	(void)v;
-	return g_base->xCurrentTimeInt64(g_base, t);
-}
-
 int crashvfs_register(void)
 {
 	if (g_base == NULL)
 		g_base = sqlite3_vfs_find("unix");
 	if (g_base == NULL)
 		return -1;
-	memset(&g_vfs, 0, sizeof(g_vfs));
-	g_vfs.iVersion = 2;
-	g_vfs.szOsFile = (int)sizeof(struct cfile) + g_base->szOsFile;
-	g_vfs.mxPathname = g_base->mxPathname;
-	g_vfs.zName = CRASHVFS_NAME;
-	g_vfs.xOpen = v_open;
-	g_vfs.xDelete = v_delete;
-	g_vfs.xAccess = v_access;
-	g_vfs.xFullPathname = v_full;
-	g_vfs.xDlOpen = v_dlopen;
-	g_vfs.xDlError = v_dlerror;
-	g_vfs.xDlSym = v_dlsym;
-	g_vfs.xDlClose = v_dlclose;
-	g_vfs.xRandomness = v_random;
-	g_vfs.xSleep = v_sleep;
-	g_vfs.xCurrentTime = v_time;
-	g_vfs.xGetLastError = v_lasterr;
-	g_vfs.xCurrentTimeInt64 = v_time64;
+	vfswrap_fill(&g_vfs, CRASHVFS_NAME, (int)sizeof(struct cfile), v_open, v_delete);
 	return sqlite3_vfs_register(&g_vfs, 1) == SQLITE_OK ? 0 : -1;
 }
 
