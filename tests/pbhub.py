@@ -347,18 +347,13 @@ def publish_module(hub, tmpdir, module_id, size, centre=None):
     return sha
 
 
-def make_deb(folder, name, payload_bytes, version="99.1.0", arch="arm64", files=None):
+def make_deb(folder, name, payload_bytes, version="99.1.0", arch="arm64"):
     """A real (tiny) Debian package for a software release
     (docs/updates.md): /usr/share/NAME/blob with payload_bytes of random
-    data, uncompressed so its size is what the test asks; files: more
-    {absolute path: text} to install."""
+    data, uncompressed so its size is what the test asks."""
     root = os.path.join(folder, name + "-root")
     os.makedirs(os.path.join(root, "DEBIAN"))
     os.makedirs(os.path.join(root, "usr", "share", name))
-    for path, text in (files or {}).items():
-        os.makedirs(os.path.dirname(root + path), exist_ok=True)
-        with open(root + path, "w") as f:
-            f.write(text)
     with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
         f.write(f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
                 "Maintainer: Test <t@example.org>\nDescription: test package\n")
