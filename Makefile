@@ -114,10 +114,10 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
 # worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
 # USB carry, release (pb_release) and password (pb_password, pb_ids: the
-# office's accounts) modules of the box.
+# office's accounts) modules of the box, and the HTTP layer (pb_http).
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
-               pb_carry.c pb_release.c pb_ids.c pb_password.c))
+               pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lseccomp -lxlsxwriter -lzip -lpthread
@@ -220,6 +220,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka
+
+# The statement cache against preparing per call (docs/architecture.md).
+$(BUILD)/bench/stmt-cache: bench/stmt_cache.c $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS)
 
 # Power-cut simulator (docs/reliability.md).
 $(BUILD)/tests/crashsim: $(CRASH_SRC) $(wildcard tests/crash/*.h) $(BUILD)/libpb.a
@@ -408,7 +414,8 @@ soak: deps-test
 
 bench: deps
 	@sh tests/install-deps.sh $(DEB_BENCH)
-	$(MAKE) $(PROGRAMS) $(HUB)
+	$(MAKE) $(PROGRAMS) $(HUB) $(BUILD)/bench/stmt-cache
+	$(BUILD)/bench/stmt-cache
 	$(PYTHON) bench/bench_files.py --build $(BUILD)
 	$(PYTHON) bench/bench_sync.py --build $(BUILD)
 	$(PYTHON) bench/bench_checkin.py --build $(BUILD)

@@ -59,10 +59,11 @@ static int new_token(PGconn *pg, const char *sql, const char *owner,
 	return rc;
 }
 
-int hub_cmd_token(PGconn *pg, int argc, char **argv)
+int hub_cmd_token(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	char token[HUB_TOKEN_BYTES * 2 + 1];
 
+	(void)h;
 	if (argc < 2 || !hub_ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub token CENTRE_ID [--bundle]\n");
 		return 2;
@@ -121,11 +122,12 @@ out:
 	return r;
 }
 
-int hub_cmd_revoke(PGconn *pg, int argc, char **argv)
+int hub_cmd_revoke(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	char at[64];
 	enum hub_revoke_result r;
 
+	(void)h;
 	if (argc < 2) {
 		fprintf(stderr, "usage: pb-hub revoke BOX_ID\n");
 		return 2;
@@ -160,7 +162,7 @@ static int feed_add(PGconn *pg, const char *kind, const char *centre, json_t *do
 	return rc;
 }
 
-int hub_cmd_publish(PGconn *pg, int argc, char **argv)
+int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	const char *centre = opt(argc, argv, "--centre");
 	json_error_t jerr;
@@ -168,6 +170,7 @@ int hub_cmd_publish(PGconn *pg, int argc, char **argv)
 	size_t n = 0;
 	int rc = 1;
 
+	(void)h;
 	if (argc < 2 || (strcmp(argv[1], "roster") != 0 && strcmp(argv[1], "rates") != 0)) {
 		fprintf(stderr, "usage: pb-hub publish roster|rates [--centre ID] < JSON\n");
 		return 2;
@@ -372,10 +375,11 @@ fail:
 	return r;
 }
 
-int hub_cmd_paid(PGconn *pg, int argc, char **argv)
+int hub_cmd_paid(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	enum hub_paid_result r;
 
+	(void)h;
 	if (argc < 2) {
 		fprintf(stderr, "usage: pb-hub paid CLAIM_ID [REFERENCE]\n");
 		return 2;
@@ -523,7 +527,7 @@ int hub_export(PGconn *pg, const char *kind, const char *centre, const char *ses
 	return 0;
 }
 
-int hub_cmd_export(PGconn *pg, int argc, char **argv)
+int hub_cmd_export(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	const char *xlsx = opt(argc, argv, "--xlsx");
 	int rc = argc < 2 ? -2 : strcmp(argv[1], "learning") == 0 ?
@@ -539,6 +543,7 @@ int hub_cmd_export(PGconn *pg, int argc, char **argv)
 		 hub_export(pg, argv[1], opt(argc, argv, "--centre"),
 			    opt(argc, argv, "--session"), stdout);
 
+	(void)h;
 	if (rc == -2)
 		fprintf(stderr, "usage: pb-hub export attendance|claims|learning|worksheets [--centre ID] "
 			"[--session ID] [--nuptk N] [--module ID] (the last two: learning, worksheets) "
@@ -548,10 +553,11 @@ int hub_cmd_export(PGconn *pg, int argc, char **argv)
 
 /* An office login: a random bearer token, of which only the SHA-256 is
  * kept. */
-int hub_cmd_office_token(PGconn *pg, int argc, char **argv)
+int hub_cmd_office_token(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	char token[HUB_TOKEN_BYTES * 2 + 1];
 
+	(void)h;
 	if (argc < 2 || !hub_ident_ok(argv[1])) {
 		fprintf(stderr, "usage: pb-hub office-token NAME\n");
 		return 2;
@@ -607,11 +613,12 @@ static int verify_box(PGconn *pg, const char *box, int64_t *count, int64_t *bad)
 	return rc;
 }
 
-int hub_cmd_verify(PGconn *pg, int argc, char **argv)
+int hub_cmd_verify(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	PGresult *res;
 	int failed = 0;
 
+	(void)h;
 	res = argc >= 2 ? PQexecParams(pg, "SELECT box_id FROM boxes WHERE box_id = $1", 1, NULL,
 				       (const char *const *)&argv[1], NULL, NULL, 0)
 			: PQexec(pg, "SELECT box_id FROM boxes ORDER BY box_id");
@@ -654,8 +661,9 @@ static int print_rows(PGconn *pg, const char *sql)
 	return 0;
 }
 
-int hub_cmd_boxes(PGconn *pg, int argc, char **argv)
+int hub_cmd_boxes(struct hub *h, PGconn *pg, int argc, char **argv)
 {
+	(void)h;
 	(void)argc;
 	(void)argv;
 	return print_rows(pg, "SELECT box_id, centre_id, last_seq, "
@@ -663,8 +671,9 @@ int hub_cmd_boxes(PGconn *pg, int argc, char **argv)
 			  "FROM boxes ORDER BY centre_id, box_id");
 }
 
-int hub_cmd_conflicts(PGconn *pg, int argc, char **argv)
+int hub_cmd_conflicts(struct hub *h, PGconn *pg, int argc, char **argv)
 {
+	(void)h;
 	(void)argc;
 	(void)argv;
 	return print_rows(pg, "SELECT id, box_id, seq, stored_hash, offered_hash, at "

@@ -36,21 +36,17 @@ int hub_file_path(const struct hub *h, const char *sha256, char *out, size_t len
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
-static enum MHD_Result not_modified(struct hub_req *r, const char *etag)
+static enum MHD_Result not_modified(struct pb_req *r, const char *etag)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL,
 								     MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret;
 
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_NOT_MODIFIED, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	if (resp != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	return pb_http_queue(r->conn, MHD_HTTP_NOT_MODIFIED, resp);
 }
 
-enum MHD_Result hub_feed(struct hub_req *r, const char *kind)
+enum MHD_Result hub_feed(struct pb_req *r, const char *kind)
 {
 	const char *after_s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
 	const char *inm = hub_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -120,34 +116,26 @@ enum MHD_Result hub_feed(struct hub_req *r, const char *kind)
 			"doc", doc != NULL ? doc : json_object()));
 	}
 	PQclear(res);
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	text = pb_http_json_text(o, 0);
 	if (text == NULL)
 		return MHD_NO;
 	{
-		struct MHD_Response *resp = MHD_create_response_from_buffer(
-			strlen(text), text, MHD_RESPMEM_MUST_FREE);
-		if (resp == NULL) {
-			free(text);
-			return MHD_NO;
-		}
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					"application/json; charset=utf-8");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-		ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-		MHD_destroy_response(resp);
+		struct MHD_Response *resp = pb_http_response(text, strlen(text),
+			MHD_RESPMEM_MUST_FREE, "application/json; charset=utf-8", 0);
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+		ret = pb_http_queue(r->conn, MHD_HTTP_OK, resp);
 	}
 	return ret;
 }
 
-enum MHD_Result hub_file(struct hub_req *r, const char *sha256)
+enum MHD_Result hub_file(struct pb_req *r, const char *sha256)
 {
 	char box[PB_PROTO_ID_LEN + 1], centre[128], path[PATH_MAX], crange[96];
 	struct pb_range_set rs;
 	struct MHD_Response *resp;
 	struct stat sb;
 	enum pb_proto_err e;
-	enum MHD_Result ret;
 	unsigned status = MHD_HTTP_OK;
 	PGconn *pg;
 	int fd;
@@ -175,9 +163,7 @@ enum MHD_Result hub_file(struct hub_req *r, const char *sha256)
 			return MHD_NO;
 		snprintf(crange, sizeof(crange), "bytes */%lld", (long long)sb.st_size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
-		ret = MHD_queue_response(r->conn, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
-		MHD_destroy_response(resp);
-		return ret;
+		return pb_http_queue(r->conn, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
 	}
 	if (rs.kind == PB_RANGE_SINGLE) {
 		resp = MHD_create_response_from_fd_at_offset64(rs.r[0].last - rs.r[0].first + 1,
@@ -196,7 +182,5 @@ enum MHD_Result hub_file(struct hub_req *r, const char *sha256)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return pb_http_queue(r->conn, status, resp);
 }

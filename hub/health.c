@@ -52,7 +52,7 @@ static int version_ok(const char *v)
 	return strspn(v, "0123456789.") == n;
 }
 
-static int arg_uint(struct hub_req *r, const char *name, unsigned lo, unsigned hi,
+static int arg_uint(struct pb_req *r, const char *name, unsigned lo, unsigned hi,
 		    unsigned *out)
 {
 	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -69,7 +69,7 @@ static int arg_uint(struct hub_req *r, const char *name, unsigned lo, unsigned h
 	return 0;
 }
 
-int hub_health_opts_parse(struct hub_req *r, struct hub_health_opts *o)
+int hub_health_opts_parse(struct pb_req *r, struct hub_health_opts *o)
 {
 	const char *mv = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 						     "min_version");

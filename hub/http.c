@@ -3,10 +3,8 @@
 #include "pb_log.h"
 #include "pb_sandbox.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,37 +12,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-const char *hub_header(struct hub_req *r, const char *name)
+const char *hub_header(struct pb_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-enum MHD_Result hub_json(struct hub_req *r, unsigned status, const char *text)
+enum MHD_Result hub_json(struct pb_req *r, unsigned status, const char *text)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
+	struct MHD_Response *resp = pb_http_response((void *)(uintptr_t)text, strlen(text),
+		MHD_RESPMEM_MUST_COPY, "application/json; charset=utf-8", 1);
 
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (r->retry_after_s > 0) {
-		char ra[16];
-		snprintf(ra, sizeof(ra), "%u", r->retry_after_s);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
-	}
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	if (resp != NULL && r->retry_after_s > 0)
+		pb_http_retry_after(resp, r->retry_after_s);
+	return pb_http_queue(r->conn, status, resp);
 }
 
-enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
+enum MHD_Result hub_error(struct pb_req *r, enum pb_proto_err e, int64_t acked,
 			  const char *detail)
 {
-	json_t *o = json_pack("{ss ss}", "error", pb_proto_err_code(e),
-			      "message", pb_proto_err_message(e));
+	json_t *o = pb_http_error_object(pb_proto_err_code(e), pb_proto_err_message(e));
 	char *text;
 	enum MHD_Result ret;
 
@@ -54,8 +40,7 @@ enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
 		json_object_set_new(o, "acked", json_integer(acked));
 	if (detail != NULL && detail[0] != '\0')
 		json_object_set_new(o, "detail", json_string(detail));
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	text = pb_http_json_text(o, 0);
 	if (text == NULL)
 		return MHD_NO;
 	pb_info("%s %s: %s%s%s", r->method, r->url, pb_proto_err_code(e),
@@ -65,19 +50,19 @@ enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
 	return ret;
 }
 
-enum MHD_Result hub_too_many(struct hub_req *r, unsigned seconds, const char *detail)
+enum MHD_Result hub_too_many(struct pb_req *r, unsigned seconds, const char *detail)
 {
 	r->retry_after_s = seconds;
 	return hub_error(r, PB_PROTO_RATE_LIMITED, -1, detail);
 }
 
-enum MHD_Result hub_unavailable(struct hub_req *r)
+enum MHD_Result hub_unavailable(struct pb_req *r)
 {
 	r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
 	return hub_error(r, PB_PROTO_UNAVAILABLE, -1, "database unavailable");
 }
 
-enum pb_proto_err hub_auth_refused(struct hub_req *r, enum pb_proto_err e)
+enum pb_proto_err hub_auth_refused(struct pb_req *r, enum pb_proto_err e)
 {
 	/* Only an address that was already over its limit is told to wait:
 	 * the burst is all refusals, the next one is a 429. */
@@ -90,7 +75,7 @@ enum pb_proto_err hub_auth_refused(struct hub_req *r, enum pb_proto_err e)
 	return PB_PROTO_RATE_LIMITED;
 }
 
-enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
+enum pb_proto_err hub_auth_get(struct pb_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen)
 {
 	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
@@ -135,7 +120,7 @@ out:
 	return e;
 }
 
-enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
+enum pb_proto_err hub_auth_body(struct pb_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq)
 {
 	const char *sig = hub_header(r, PB_PROTO_HDR_SIG);
@@ -151,7 +136,7 @@ enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
 	if (PQntuples(res) != 1)
 		goto out;
 	e = PB_PROTO_BAD_SIGNATURE;
-	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body, r->body_len, sig) != 0)
+	if (sig == NULL || pb_proto_verify(PQgetvalue(res, 0, 0), r->body.data, r->body.len, sig) != 0)
 		goto out;
 	/* Signed by the box: only now may it learn its state. */
 	if (last_seq != NULL)
@@ -172,7 +157,7 @@ out:
 /* Before a byte of an upload's body is read: its box is enrolled, not
  * revoked, and within its own limit. An unknown and a revoked box get the
  * same answer here: revocation is told only to what the box signed. */
-static enum pb_proto_err precheck_box(struct hub_req *r)
+static enum pb_proto_err precheck_box(struct pb_req *r)
 {
 	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
 	const char *params[1] = { box };
@@ -230,7 +215,7 @@ static void budget_give(struct hub *h, size_t n)
 
 /* The bytes a request's body may bring: its Content-Length, the route's
  * limit when it comes chunked, 0 without a body; -1 when unreadable. */
-static int declared_length(struct hub_req *r, size_t *out)
+static int declared_length(struct pb_req *r, size_t *out)
 {
 	const char *cl = hub_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long v;
@@ -255,11 +240,9 @@ static int declared_length(struct hub_req *r, size_t *out)
 /* Everything decided from the headers, before any of the body is read:
  * its size, the box of an upload, and room in the body budget. 0, or an
  * answer was queued (*ret). */
-static int admit(struct hub_req *r, enum MHD_Result *ret)
+static int admit(struct pb_req *r, enum MHD_Result *ret)
 {
-	int upload = strcmp(r->method, "POST") == 0 &&
-		(strcmp(r->url, "/v1/batch") == 0 ||
-		 strncmp(r->url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0);
+	int upload = r->route != NULL && (r->route->flags & HUB_ROUTE_UPLOAD);
 	enum pb_proto_err e;
 	size_t want;
 
@@ -284,114 +267,100 @@ static int admit(struct hub_req *r, enum MHD_Result *ret)
 		return -1;
 	}
 	r->body_reserved = want;
+	r->body.max = want;
 	return 0;
 }
 
 /* A body that trickles in is dropped: 0 to go on, -1 to close. */
-static int body_pace(struct hub_req *r)
+static int body_pace(struct pb_req *r)
 {
-	int64_t now = hub_rate_now_ms(), past;
+	int64_t now = hub_rate_now_ms();
 
-	if (r->body_started_ms == 0)
-		r->body_started_ms = now;
-	past = now - r->body_started_ms - (int64_t)HUB_BODY_GRACE_S * 1000;
-	if (past <= 0 || (double)r->body_len >= (double)past * HUB_BODY_MIN_BPS / 1000.0)
+	if (r->body.start_ms == 0)
+		r->body.start_ms = now;
+	if (!pb_http_body_slow(&r->body, now, HUB_BODY_GRACE_S, HUB_BODY_MIN_BPS))
 		return 0;
 	pb_info("%s %s from %s: body too slow (%zu bytes in %" PRId64 " ms), closed",
-		r->method, r->url, r->addr, r->body_len, now - r->body_started_ms);
+		r->method, r->url, r->addr, r->body.len, now - r->body.start_ms);
 	return -1;
 }
 
-static void take_body(struct hub_req *r, const char *data, size_t len)
+static enum MHD_Result healthz(struct pb_req *r)
 {
-	char *nb;
-
-	if (r->body_too_big)
-		return;
-	if (len > r->body_reserved - r->body_len) {
-		r->body_too_big = 1;
-		free(r->body);
-		r->body = NULL;
-		r->body_len = 0;
-		return;
-	}
-	if (r->body == NULL) {
-		/* what the budget granted, in one piece: pages are only
-		 * touched as bytes come */
-		nb = malloc(r->body_reserved + 1);
-		if (nb == NULL) {
-			r->body_too_big = 1;
-			return;
-		}
-		r->body = nb;
-	}
-	memcpy(r->body + r->body_len, data, len);
-	r->body_len += len;
-	r->body[r->body_len] = '\0';
+	return hub_json(r, MHD_HTTP_OK, "{\"status\":\"ok\"}");
 }
 
-static enum MHD_Result route(struct hub_req *r)
+/* An address that keeps failing to authenticate is refused with 429 at
+ * its next failure (hub_auth_refused), not before: what passes its
+ * signature or token check is served, so a box behind the same NAT as a
+ * hostile device goes on. One that keeps failing to enrol waits before
+ * any work is done for it; asking again before the time is up counts as
+ * one more failure. */
+static enum MHD_Result enrol(struct pb_req *r)
 {
-	const char *u = r->url;
-	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-	int post = strcmp(r->method, "POST") == 0;
 	unsigned wait;
-	enum MHD_Result ret;
 
-	if (get && strcmp(u, "/healthz") == 0)
-		return hub_json(r, MHD_HTTP_OK, "{\"status\":\"ok\"}");
-	/* An address that keeps failing to authenticate is refused with 429
-	 * at its next failure (hub_auth_refused), not before: what passes its
-	 * signature or token check is served, so a box behind the same NAT as
-	 * a hostile device goes on. One that keeps failing to enrol waits
-	 * before any work is done for it; asking again before the time is up
-	 * counts as one more failure. */
-	if (post && strcmp(u, "/v1/enrol") == 0 &&
-	    hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr) > 0) {
-		hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
-		wait = hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr);
-		return hub_too_many(r, wait, "too many refused enrolments from this address");
-	}
-	if (post && strcmp(u, "/v1/enrol") == 0)
+	if (hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr) == 0)
 		return hub_enrol(r);
-	if (post && strcmp(u, "/v1/batch") == 0)
-		return hub_ingest(r);
-	if (post && strncmp(u, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
-		return hub_photo_put(r, u + strlen(PB_PROTO_PHOTO_PATH));
-	if (get && strncmp(u, "/v1/feed/", 9) == 0)
-		return hub_feed(r, u + 9);
-	if (get && strncmp(u, "/v1/files/", 10) == 0)
-		return hub_file(r, u + 10);
-	if ((get || post) && strncmp(u, "/v1/office/", 11) == 0)
-		return hub_office(r, u + 11);
-	if (hub_office_web_route(r, &ret))
-		return ret;
-	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
+	hub_rate_charge(r->hub, HUB_RATE_ENROL, r->addr);
+	wait = hub_rate_peek(r->hub, HUB_RATE_ENROL, r->addr);
+	return hub_too_many(r, wait, "too many refused enrolments from this address");
 }
 
-/* The peer's address as text ("?" when unknown), the key of the
- * per-address limits. */
-static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
+/* The prefix routes: their handlers take what follows the prefix. */
+static enum MHD_Result photo_put(struct pb_req *r)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	return hub_photo_put(r, pb_http_rest(r->route, r->url));
+}
 
-	snprintf(out, len, "?");
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			  out, (socklen_t)len);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)len);
+static enum MHD_Result feed(struct pb_req *r)
+{
+	return hub_feed(r, pb_http_rest(r->route, r->url));
+}
+
+static enum MHD_Result file(struct pb_req *r)
+{
+	return hub_file(r, pb_http_rest(r->route, r->url));
+}
+
+static enum MHD_Result office(struct pb_req *r)
+{
+	return hub_office(r, pb_http_rest(r->route, r->url));
+}
+
+/* Every route pb-hub answers (docs/hub.md); the first match wins. Another
+ * method on a path, or a path of none, is 404 not_found. */
+const struct pb_http_route hub_routes[] = {
+	{ "GET", "/healthz", healthz, 0 },
+	{ "POST", "/v1/enrol", enrol, 0 },
+	{ "POST", "/v1/batch", hub_ingest, HUB_ROUTE_UPLOAD | HUB_ROUTE_BODY_BATCH },
+	{ "POST", PB_PROTO_PHOTO_PATH, photo_put,
+	  PB_HTTP_PREFIX | HUB_ROUTE_UPLOAD | HUB_ROUTE_BODY_PHOTO },
+	{ "GET", "/v1/feed/", feed, PB_HTTP_PREFIX },
+	{ "GET", "/v1/files/", file, PB_HTTP_PREFIX },
+	{ "GET", "/v1/office/", office, PB_HTTP_PREFIX },
+	{ "POST", "/v1/office/", office, PB_HTTP_PREFIX },
+	{ NULL, NULL, NULL, 0 },
+};
+
+pb_http_routes hub_http_routes = { hub_routes, NULL };
+
+size_t hub_body_max(const struct pb_http_route *rt)
+{
+	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_BATCH))
+		return PB_PROTO_BATCH_GZ_MAX;
+	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_PHOTO))
+		return PB_PROTO_PHOTO_MAX;
+	return HUB_ENROL_BODY_MAX;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
 {
-	struct hub_req *r = *con_cls;
+	struct pb_req *r = *con_cls;
 	enum MHD_Result ret;
+	int path_matched;
 
 	(void)version;
 	if (r == NULL) {
@@ -402,13 +371,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = method;
 		r->url = url;
-		r->body_max = strcmp(url, "/v1/batch") == 0 ? PB_PROTO_BATCH_GZ_MAX
-							    : HUB_ENROL_BODY_MAX;
-		if (strncmp(url, PB_PROTO_PHOTO_PATH, strlen(PB_PROTO_PHOTO_PATH)) == 0)
-			r->body_max = PB_PROTO_PHOTO_MAX;
-		if (hub_office_web_body_max(url) > 0)
-			r->body_max = hub_office_web_body_max(url);
-		client_addr(conn, r->addr, sizeof(r->addr));
+		r->route = pb_http_route_find(hub_http_routes, method, url, r->params,
+					      &path_matched);
+		r->body_max = hub_body_max(r->route);
+		if (r->route == NULL && hub_office_web_body_max(url) > 0)
+			r->body_max = hub_office_web_body_max(url);   /* office_web.c */
+		pb_http_client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
 		/* Nothing is served before pb-hub is confined (hub_serve). */
 		if (!__atomic_load_n(&r->hub->serving, __ATOMIC_ACQUIRE)) {
@@ -423,26 +391,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size > 0) {
 		if (body_pace(r) != 0)
 			return MHD_NO;
-		take_body(r, upload_data, *upload_size);
+		pb_http_body_add(&r->body, upload_data, *upload_size, NULL, NULL);
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->body_too_big)
+	if (r->body.too_big || r->body.no_room)
 		return hub_error(r, PB_PROTO_TOO_LARGE, -1, "request body over the limit");
-	return route(r);
+	if (r->route != NULL)
+		return r->route->fn(r);
+	/* the office's page and its /v1/kantor/ routes (office_web.c) */
+	if (hub_office_web_route(r, &ret))
+		return ret;
+	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct hub_req *r = *con_cls;
+	struct pb_req *r = *con_cls;
 
 	(void)cls;
 	(void)c;
 	(void)toe;
 	if (r != NULL) {
 		budget_give(r->hub, r->body_reserved);
-		free(r->body);
+		pb_http_body_drop(&r->body);
 		free(r);
 	}
 	*con_cls = NULL;
@@ -535,6 +508,7 @@ int hub_serve(struct hub *h)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->addr_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HUB_CONN_TIMEOUT_S,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, pb_http_unescape, NULL,
 		MHD_OPTION_END);
 	lfd = -1;                       /* MHD's now, closed by MHD_stop_daemon */
 	if (h->mhd == NULL) {

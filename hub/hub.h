@@ -3,7 +3,8 @@
  * Stateless HTTP front (libmicrohttpd) over one PostgreSQL database
  * (libpq); any number of pb-hub processes may serve the same database.
  * Links only pb_proto, pb_hash, pb_range, pb_manifest, pb_mime, pb_log,
- * pb_sandbox and pb_carry of firmware/lib. */
+ * pb_sandbox, pb_carry and pb_http (the HTTP layer pb-web shares) of
+ * firmware/lib. */
 #ifndef PB_HUB_H
 #define PB_HUB_H
 
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pb_http.h"
 #include "pb_proto.h"
 #include "request.h"
 
@@ -42,7 +44,6 @@
 #define HUB_REFERENCE_MAX    200
 /* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
 #define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
-#define HUB_ADDR_MAX         64     /* a client address as text */
 #define HUB_UNAVAILABLE_RETRY_S 5   /* Retry-After while the database is down */
 
 /* Rate limits (ratelimit.c, docs/hub.md): requests per minute and burst,
@@ -182,18 +183,17 @@ struct hub {
 };
 
 /* One HTTP request. */
-struct hub_req {
+struct pb_req {
 	struct hub *hub;
 	struct MHD_Connection *conn;
+	const struct pb_http_route *route;     /* NULL: none (404) */
 	const char *method;
 	const char *url;
-	char *body;
-	size_t body_len;
-	size_t body_max;
+	pb_http_params params;           /* the route's '*' segments */
+	struct pb_http_body body;        /* body.max: what the budget granted */
+	size_t body_max;                 /* the route's limit (hub_body_max) */
 	size_t body_reserved;            /* taken from the hub's body budget */
-	int64_t body_started_ms;         /* when the first byte of the body came */
-	int body_too_big;
-	char addr[HUB_ADDR_MAX];         /* the client's address */
+	char addr[PB_HTTP_ADDR_MAX];     /* the client's address */
 	unsigned retry_after_s;          /* > 0: answers carry Retry-After */
 };
 
@@ -261,32 +261,45 @@ enum hub_xlsx_result hub_xlsx_worker_make(struct hub *h, const json_t *book, cha
 /* Close pb-hub's end (the worker then cleans up and exits) and reap it. */
 void hub_xlsx_worker_stop(struct hub *h);
 
-/* http.c: the server and response helpers. */
+/* http.c: the server, its routes and response helpers. */
 int hub_serve(struct hub *h);
-enum MHD_Result hub_json(struct hub_req *r, unsigned status, const char *text);
-enum MHD_Result hub_error(struct hub_req *r, enum pb_proto_err e, int64_t acked,
+/* pb-hub's route flags (struct pb_http_route.flags), beside PB_HTTP_PREFIX:
+ * the body a route takes (hub_body_max: HUB_ENROL_BODY_MAX without one of
+ * these), and an upload whose box is checked before its body is read. */
+enum hub_route_flags {
+	HUB_ROUTE_BODY_BATCH = 1 << 0,   /* PB_PROTO_BATCH_GZ_MAX */
+	HUB_ROUTE_BODY_PHOTO = 1 << 1,   /* PB_PROTO_PHOTO_MAX */
+	HUB_ROUTE_UPLOAD = 1 << 2,       /* a box's upload (precheck_box) */
+};
+/* The route table, and the tables pb-hub answers in order (hub_routes
+ * first, then any other NULL-terminated table added to the list). */
+extern const struct pb_http_route hub_routes[];
+extern pb_http_routes hub_http_routes;
+size_t hub_body_max(const struct pb_http_route *rt);
+enum MHD_Result hub_json(struct pb_req *r, unsigned status, const char *text);
+enum MHD_Result hub_error(struct pb_req *r, enum pb_proto_err e, int64_t acked,
 			  const char *detail);
 /* 429 rate_limited with Retry-After: seconds. */
-enum MHD_Result hub_too_many(struct hub_req *r, unsigned seconds, const char *detail);
+enum MHD_Result hub_too_many(struct pb_req *r, unsigned seconds, const char *detail);
 /* 503 unavailable with Retry-After: the database cannot be reached. */
-enum MHD_Result hub_unavailable(struct hub_req *r);
-const char *hub_header(struct hub_req *r, const char *name);
+enum MHD_Result hub_unavailable(struct pb_req *r);
+const char *hub_header(struct pb_req *r, const char *name);
 /* A refused authentication (box or office): charged to the client
  * address's "unauth" limit; e, or PB_PROTO_RATE_LIMITED (r->retry_after_s
  * set) once the address is over it. */
-enum pb_proto_err hub_auth_refused(struct hub_req *r, enum pb_proto_err e);
+enum pb_proto_err hub_auth_refused(struct pb_req *r, enum pb_proto_err e);
 /* Check the signed GET headers; on success fills box_id and centre_id.
  * A refusal goes through hub_auth_refused; whether the box is revoked is
  * told only to a request it signed. Success takes a token of the box's
  * limit (PB_PROTO_RATE_LIMITED, with r->retry_after_s set, when there is
  * none). */
-enum pb_proto_err hub_auth_get(struct hub_req *r, PGconn *pg, char *box_id, size_t blen,
+enum pb_proto_err hub_auth_get(struct pb_req *r, PGconn *pg, char *box_id, size_t blen,
 			       char *centre_id, size_t clen);
 
 /* Check an upload's box (enrolled, not revoked) and its X-PB-Signature
  * over the exact body; last_seq (may be NULL) gets the box's highest seq
  * once the signature is good (else it is left alone). */
-enum pb_proto_err hub_auth_body(struct hub_req *r, PGconn *pg, const char *box,
+enum pb_proto_err hub_auth_body(struct pb_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq);
 
 /* Steps 4 to 7 of an upload (docs/sync-protocol.md §4) for a batch whose
@@ -318,8 +331,8 @@ char *hub_carry_ack(struct hub *h, PGconn *pg, const char *box, int64_t *acked);
 int hub_cmd_export_content(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Handlers. */
-enum MHD_Result hub_enrol(struct hub_req *r);
-enum MHD_Result hub_ingest(struct hub_req *r);
+enum MHD_Result hub_enrol(struct pb_req *r);
+enum MHD_Result hub_ingest(struct pb_req *r);
 
 /* health.c: box.health reports (docs/hub.md#box-health). */
 #define HUB_HEALTH_TYPE            "box.health"
@@ -337,30 +350,30 @@ struct hub_health_opts {
  * the ingest transaction). 0/-1. */
 int hub_health_ingest(PGconn *pg, const char *box, const char *lo, const char *hi);
 /* -1 on a bad ?silent_days, ?low_disk_mb or ?min_version. */
-int hub_health_opts_parse(struct hub_req *r, struct hub_health_opts *o);
+int hub_health_opts_parse(struct pb_req *r, struct hub_health_opts *o);
 /* Add "health", "quiet_s" and "flags" to each box of the list; the limits
  * used in *thresholds. 0/-1. */
 int hub_health_attach(PGconn *pg, json_t *boxes, const struct hub_health_opts *o,
 		      json_t **thresholds);
 /* Dotted version numbers: <0, 0, >0. */
 int hub_version_cmp(const char *a, const char *b);
-enum MHD_Result hub_feed(struct hub_req *r, const char *kind);
-enum MHD_Result hub_file(struct hub_req *r, const char *sha256);
+enum MHD_Result hub_feed(struct pb_req *r, const char *kind);
+enum MHD_Result hub_file(struct pb_req *r, const char *sha256);
 
 /* admin.c: the command-line verbs; each returns an exit code. */
 /* A centre id or a name of a token or an office account: 1 to 64 of
  * A-Z a-z 0-9 . _ - (HUB_OFFICE_NAME_MAX). */
 int hub_ident_ok(const char *s);
-int hub_cmd_token(PGconn *pg, int argc, char **argv);
-int hub_cmd_revoke(PGconn *pg, int argc, char **argv);
-int hub_cmd_publish(PGconn *pg, int argc, char **argv);
+int hub_cmd_token(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_revoke(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv);
 int hub_cmd_catalogue(struct hub *h, PGconn *pg, int argc, char **argv);
-int hub_cmd_paid(PGconn *pg, int argc, char **argv);
-int hub_cmd_export(PGconn *pg, int argc, char **argv);
-int hub_cmd_verify(PGconn *pg, int argc, char **argv);
-int hub_cmd_boxes(PGconn *pg, int argc, char **argv);
-int hub_cmd_conflicts(PGconn *pg, int argc, char **argv);
-int hub_cmd_office_token(PGconn *pg, int argc, char **argv);
+int hub_cmd_paid(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_export(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_verify(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_boxes(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_conflicts(struct hub *h, PGconn *pg, int argc, char **argv);
+int hub_cmd_office_token(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* Shared by the verbs and the office's HTTP routes (office.c). */
 enum hub_paid_result {
@@ -424,16 +437,16 @@ int hub_learning_export(PGconn *pg, const char *centre, const char *session,
  * space separated) and how many of them the hub holds. 0/-1. */
 int hub_worksheets_export(PGconn *pg, const char *centre, const char *session,
 			  const char *nuptk, const char *module, FILE *out);
-enum MHD_Result hub_office(struct hub_req *r, const char *rest);
+enum MHD_Result hub_office(struct pb_req *r, const char *rest);
 /* GET .../export/NAME (attendance.csv, claims.xlsx…): 1 and the answer
  * in *ret when NAME is an export, else 0. */
-int hub_office_export(struct hub_req *r, PGconn *pg, const char *name, enum MHD_Result *ret);
+int hub_office_export(struct pb_req *r, PGconn *pg, const char *name, enum MHD_Result *ret);
 /* 1 when rest and every query argument of r are text (hub_text_ok). */
-int hub_office_text_ok(struct hub_req *r, const char *rest);
+int hub_office_text_ok(struct pb_req *r, const char *rest);
 /* The boxes with their health, as GET /v1/office/boxes answers. */
-enum MHD_Result hub_office_boxes(struct hub_req *r, PGconn *pg);
+enum MHD_Result hub_office_boxes(struct pb_req *r, PGconn *pg);
 /* {"error", "message"} for the office routes. */
-enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,
+enum MHD_Result hub_office_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message);
 
 /* office_auth.c: office accounts and their logins. */
@@ -457,7 +470,7 @@ int hub_office_csrf_ok(const struct hub_office_who *who, const char *sent);
 /* A row of office_audit (in the caller's transaction, if any). 0/-1. */
 int hub_office_audit(PGconn *pg, const char *actor, const char *action, const char *target,
 		     const char *client);
-int hub_cmd_user(PGconn *pg, int argc, char **argv);
+int hub_cmd_user(struct hub *h, PGconn *pg, int argc, char **argv);
 
 /* office_web.c: the office's pages and their JSON routes under /v1/kantor/.
  * Read the pages' files from h->web_dir (before serving, while the files
@@ -466,22 +479,22 @@ int hub_office_web_load(struct hub *h);
 void hub_office_web_free(struct hub *h);
 /* An answer (o is taken) with the pages' security headers and the
  * cookie if any; an error {"error", "message"} the same way. */
-enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, const char *cookie);
-enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *code,
+enum MHD_Result hub_web_reply(struct pb_req *r, unsigned status, json_t *o, const char *cookie);
+enum MHD_Result hub_web_fail(struct pb_req *r, unsigned status, const char *code,
 			     const char *message);
 /* office_import.c: POST /v1/kantor/import, a zip of a USB stick's
  * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
-enum MHD_Result hub_office_import(struct hub_req *r, PGconn *pg,
+enum MHD_Result hub_office_import(struct pb_req *r, PGconn *pg,
 				  const struct hub_office_who *w, const char *id);
 /* The body limit of url when it is one of these routes, else 0. */
 size_t hub_office_web_body_max(const char *url);
 /* 1 when r is one of these routes (the answer is in *ret), else 0. */
-int hub_office_web_route(struct hub_req *r, enum MHD_Result *ret);
+int hub_office_web_route(struct pb_req *r, enum MHD_Result *ret);
 
 /* photos.c: receipt photos uploaded by boxes (POST /v1/photos/SHA256),
  * and served to the office by hash or by claim id (claim != NULL). */
-enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256);
-enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
+enum MHD_Result hub_photo_put(struct pb_req *r, const char *sha256);
+enum MHD_Result hub_photo_get(struct pb_req *r, PGconn *pg, const char *sha256,
 			      const char *claim);
 
 /* Path of a module file in the hub's file folder (same layout as the

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum MHD_Result hub_enrol(struct hub_req *r)
+enum MHD_Result hub_enrol(struct pb_req *r)
 {
 	struct hub_enrol_req q;
 	const char *box = q.box_id, *pk = q.public_key;
@@ -19,7 +19,7 @@ enum MHD_Result hub_enrol(struct hub_req *r)
 	enum MHD_Result ret;
 	int known;
 
-	e = hub_enrol_read(r->body, r->body_len, &q);
+	e = hub_enrol_read(r->body.data, r->body.len, &q);
 	if (e != PB_PROTO_OK)
 		goto fail;
 	pb_sha256_hex(q.token, strlen(q.token), tok_hash);
@@ -358,7 +358,7 @@ out:
 	return list;
 }
 
-static enum MHD_Result answer_ok(struct hub_req *r, int64_t acked, size_t stored,
+static enum MHD_Result answer_ok(struct pb_req *r, int64_t acked, size_t stored,
 				 size_t dups, json_t *refused)
 {
 	json_t *o = json_pack("{sI sI sI}", "acked", (json_int_t)acked, "stored",
@@ -517,7 +517,7 @@ fail:
 	return e;
 }
 
-enum MHD_Result hub_ingest(struct hub_req *r)
+enum MHD_Result hub_ingest(struct pb_req *r)
 {
 	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
 	struct hub_ingest_result got;
@@ -530,7 +530,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
 		return hub_error(r, hub_auth_refused(r, PB_PROTO_UNKNOWN_BOX), -1,
 				 "no or bad " PB_PROTO_HDR_BOX);
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
@@ -539,7 +539,7 @@ enum MHD_Result hub_ingest(struct hub_req *r)
 	/* 2 and 3: the box and its signature over the exact body. */
 	e = hub_auth_body(r, pg, box, &last_seq);
 	if (e == PB_PROTO_OK) {
-		e = hub_ingest_batch(pg, box, r->body, r->body_len, &got, why, sizeof(why));
+		e = hub_ingest_batch(pg, box, r->body.data, r->body.len, &got, why, sizeof(why));
 		if (got.acked >= 0)
 			last_seq = got.acked;
 	}

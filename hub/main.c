@@ -16,6 +16,99 @@
 #include <string.h>
 #include <unistd.h>
 
+static int cmd_serve(struct hub *h, PGconn *pg, int argc, char **argv)
+{
+	int rc;
+
+	(void)pg;
+	(void)argc;
+	(void)argv;
+	/* read while every file may still be: serving may drop to -u */
+	if (hub_office_web_load(h) != 0)
+		return 1;
+	rc = hub_serve(h) == 0 ? 0 : 1;
+	hub_office_web_free(h);
+	return rc;
+}
+
+static int cmd_migrate(struct hub *h, PGconn *pg, int argc, char **argv)
+{
+	char err[512];
+
+	(void)h;
+	(void)argc;
+	(void)argv;
+	if (hub_db_migrate(pg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pb-hub: %s\n", err);
+		return 1;
+	}
+	printf("schema at version %d (%d migrations)\n", hub_schema_top(), hub_migrations_count);
+	return 0;
+}
+
+/* What a verb needs before it runs. */
+enum hub_verb_needs {
+	HUB_VERB_NOTHING = 0,            /* serve: connects on its own, after -u */
+	HUB_VERB_DB,                     /* a connection (migrate) */
+	HUB_VERB_SCHEMA,                 /* a connection to a schema at this pb-hub's version */
+};
+
+/* The verbs, in the order usage lists them; each returns an exit code. */
+struct hub_verb {
+	const char *name;
+	int (*fn)(struct hub *h, PGconn *pg, int argc, char **argv);
+	enum hub_verb_needs needs;
+	const char *help;
+};
+
+static const struct hub_verb hub_verbs[] = {
+	{ "serve", cmd_serve, HUB_VERB_NOTHING,
+	  "serve                              serve HTTP (the default)" },
+	{ "migrate", cmd_migrate, HUB_VERB_DB,
+	  "migrate                            create or update the schema" },
+	{ "token", hub_cmd_token, HUB_VERB_SCHEMA,
+	  "token CENTRE_ID [--bundle]         make a one-time enrolment token (as bundle JSON)" },
+	{ "revoke", hub_cmd_revoke, HUB_VERB_SCHEMA,
+	  "revoke BOX_ID                      refuse a box from now on" },
+	{ "boxes", hub_cmd_boxes, HUB_VERB_SCHEMA,
+	  "boxes                              list boxes" },
+	{ "conflicts", hub_cmd_conflicts, HUB_VERB_SCHEMA,
+	  "conflicts                          list conflicts" },
+	{ "publish", hub_cmd_publish, HUB_VERB_SCHEMA,
+	  "publish roster|rates [--centre ID] < JSON   publish for boxes to pull" },
+	{ "catalogue", hub_cmd_catalogue, HUB_VERB_SCHEMA,
+	  "catalogue add DIR [--centre ID]    publish modules from a manifest folder" },
+	{ "paid", hub_cmd_paid, HUB_VERB_SCHEMA,
+	  "paid CLAIM_ID [REFERENCE]          mark an approved claim paid" },
+	{ "export", hub_cmd_export, HUB_VERB_SCHEMA,
+	  "export attendance|claims [--centre ID] [--session ID] [--xlsx FILE]\n"
+	  "                                       CSV on stdout, or a spreadsheet\n"
+	  "  export learning [--centre ID] [--session ID] [--nuptk N] [--module ID]\n"
+	  "                                   scored test attempts per teacher, CSV" },
+	{ "verify", hub_cmd_verify, HUB_VERB_SCHEMA,
+	  "verify [BOX_ID]                    recompute stored hash chains" },
+	{ "import", hub_cmd_import, HUB_VERB_SCHEMA,
+	  "import DIR                         (with -k) boxes' batches from a USB stick;\n"
+	  "                                     writes each box's signed acknowledgement" },
+	{ "export-content", hub_cmd_export_content, HUB_VERB_SCHEMA,
+	  "export-content DIR --centre ID     the centre's modules as a folder for\n"
+	  "                                     pbctl content import DIR" },
+	{ "office-token", hub_cmd_office_token, HUB_VERB_SCHEMA,
+	  "office-token NAME                  a login for the office's HTTP routes" },
+	{ "release", hub_cmd_release, HUB_VERB_SCHEMA,      /* "release key" is made earlier */
+	  "release key FILE                   make the release key (Ed25519), print\n"
+	  "                                     its public half for the boxes\n"
+	  "  release add FILE.deb… --key FILE --version V --notes TEXT\n"
+	  "                                     publish a signed box software release\n"
+	  "  release list                       the releases published" },
+	{ "user", hub_cmd_user, HUB_VERB_SCHEMA,
+	  "user add NAME --role kantor|kantor-admin [--generate]\n"
+	  "  user passwd NAME [--generate] | disable NAME | enable NAME\n"
+	  "  user role NAME ROLE | list       the office's accounts for its pages\n"
+	  "                                     (password on stdin, or --generate prints one)" },
+	{ NULL, NULL, HUB_VERB_NOTHING, NULL },
+};
+
 static void usage(FILE *f)
 {
 	struct hub_office_limits d;
@@ -51,39 +144,14 @@ static void usage(FILE *f)
 		"                (wrong passwords per address and account), fail_max_client=%u,\n"
 		"                fail_max_account=%u, lockout_s=%u\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
-		"verbs:\n"
-		"  serve                              serve HTTP (the default)\n"
-		"  migrate                            create or update the schema\n"
-		"  token CENTRE_ID [--bundle]         make a one-time enrolment token (as bundle JSON)\n"
-		"  revoke BOX_ID                      refuse a box from now on\n"
-		"  boxes | conflicts                  list boxes, list conflicts\n"
-		"  publish roster|rates [--centre ID] < JSON   publish for boxes to pull\n"
-		"  catalogue add DIR [--centre ID]    publish modules from a manifest folder\n"
-		"  paid CLAIM_ID [REFERENCE]          mark an approved claim paid\n"
-		"  export attendance|claims [--centre ID] [--session ID] [--xlsx FILE]\n"
-		"                                       CSV on stdout, or a spreadsheet\n"
-		"  export learning [--centre ID] [--session ID] [--nuptk N] [--module ID]\n"
-		"                                   scored test attempts per teacher, CSV\n"
-		"  verify [BOX_ID]                    recompute stored hash chains\n"
-		"  import DIR                         (with -k) boxes' batches from a USB stick;\n"
-		"                                     writes each box's signed acknowledgement\n"
-		"  export-content DIR --centre ID     the centre's modules as a folder for\n"
-		"                                     pbctl content import DIR\n"
-		"  office-token NAME                  a login for the office's HTTP routes\n"
-		"  release key FILE                   make the release key (Ed25519), print\n"
-		"                                     its public half for the boxes\n"
-		"  release add FILE.deb… --key FILE --version V --notes TEXT\n"
-		"                                     publish a signed box software release\n"
-		"  release list                       the releases published\n"
-		"  user add NAME --role kantor|kantor-admin [--generate]\n"
-		"  user passwd NAME [--generate] | disable NAME | enable NAME\n"
-		"  user role NAME ROLE | list       the office's accounts for its pages\n"
-		"                                     (password on stdin, or --generate prints one)\n",
+		"verbs:\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
 		HUB_RATE_UNAUTH_BURST, HUB_BODY_BUDGET_MIB_DEFAULT, HUB_ADDR_CONNECTIONS_DEFAULT,
 		HUB_XLSX_BOOK_KIB_DEFAULT, d.idle_s, d.max_s, d.fail_max_pair, d.fail_max_client,
 		d.fail_max_account, d.lockout_s);
+	for (const struct hub_verb *v = hub_verbs; v->name != NULL; v++)
+		fprintf(f, "  %s\n", v->help);
 }
 
 /* Read a small PEM file whole. */
@@ -147,6 +215,7 @@ int main(int argc, char **argv)
 {
 	static struct hub h;
 	const char *verb = "serve";
+	const struct hub_verb *v;
 	char err[512];
 	PGconn *pg = NULL;
 	int opt, check = 0, rc = 1;
@@ -301,68 +370,26 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (strcmp(verb, "serve") == 0) {
-		/* read while every file may still be: serving may drop to -u */
-		if (hub_office_web_load(&h) != 0)
-			goto out_tls;
-		rc = hub_serve(&h) == 0 ? 0 : 1;
-		hub_office_web_free(&h);
-		goto out_tls;
-	}
-
-	pg = hub_db_connect(h.conninfo, err, sizeof(err));
-	if (pg == NULL) {
-		fprintf(stderr, "pb-hub: database: %s\n", err);
-		goto out_tls;
-	}
-	argc -= optind;
-	argv += optind;
-	if (strcmp(verb, "migrate") == 0) {
-		rc = hub_db_migrate(pg, err, sizeof(err)) == 0 ? 0 : 1;
-		if (rc != 0)
-			fprintf(stderr, "pb-hub: %s\n", err);
-		else
-			printf("schema at version %d (%d migrations)\n", hub_schema_top(),
-			       hub_migrations_count);
-		goto out;
-	}
-	if (hub_db_schema_ok(pg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "pb-hub: %s\n", err);
-		goto out;
-	}
-	if (strcmp(verb, "token") == 0)
-		rc = hub_cmd_token(pg, argc, argv);
-	else if (strcmp(verb, "revoke") == 0)
-		rc = hub_cmd_revoke(pg, argc, argv);
-	else if (strcmp(verb, "publish") == 0)
-		rc = hub_cmd_publish(pg, argc, argv);
-	else if (strcmp(verb, "catalogue") == 0)
-		rc = hub_cmd_catalogue(&h, pg, argc, argv);
-	else if (strcmp(verb, "paid") == 0)
-		rc = hub_cmd_paid(pg, argc, argv);
-	else if (strcmp(verb, "export") == 0)
-		rc = hub_cmd_export(pg, argc, argv);
-	else if (strcmp(verb, "verify") == 0)
-		rc = hub_cmd_verify(pg, argc, argv);
-	else if (strcmp(verb, "boxes") == 0)
-		rc = hub_cmd_boxes(pg, argc, argv);
-	else if (strcmp(verb, "conflicts") == 0)
-		rc = hub_cmd_conflicts(pg, argc, argv);
-	else if (strcmp(verb, "import") == 0)
-		rc = hub_cmd_import(&h, pg, argc, argv);
-	else if (strcmp(verb, "export-content") == 0)
-		rc = hub_cmd_export_content(&h, pg, argc, argv);
-	else if (strcmp(verb, "release") == 0)
-		rc = hub_cmd_release(&h, pg, argc, argv);
-	else if (strcmp(verb, "office-token") == 0)
-		rc = hub_cmd_office_token(pg, argc, argv);
-	else if (strcmp(verb, "user") == 0)
-		rc = hub_cmd_user(pg, argc, argv);
-	else {
+	for (v = hub_verbs; v->name != NULL && strcmp(v->name, verb) != 0; v++)
+		;
+	if (v->name == NULL) {
 		fprintf(stderr, "pb-hub: unknown verb '%s'\n", verb);
 		usage(stderr);
 		rc = 2;
+		goto out_tls;
 	}
+	if (v->needs != HUB_VERB_NOTHING) {
+		pg = hub_db_connect(h.conninfo, err, sizeof(err));
+		if (pg == NULL) {
+			fprintf(stderr, "pb-hub: database: %s\n", err);
+			goto out_tls;
+		}
+	}
+	if (v->needs == HUB_VERB_SCHEMA && hub_db_schema_ok(pg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pb-hub: %s\n", err);
+		goto out;
+	}
+	rc = v->fn(&h, pg, argc - optind, argv + optind);
 out:
 	PQfinish(pg);
 out_tls:

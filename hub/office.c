@@ -36,7 +36,7 @@ enum office_auth {
 };
 
 /* Check the office token; on success its name is in who. */
-static enum office_auth office_allowed(struct hub_req *r, PGconn *pg, char *who, size_t wlen)
+static enum office_auth office_allowed(struct pb_req *r, PGconn *pg, char *who, size_t wlen)
 {
 	const char *auth = hub_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	char hash[PB_SHA256_HEX_LEN + 1];
@@ -62,30 +62,27 @@ static enum office_auth office_allowed(struct hub_req *r, PGconn *pg, char *who,
 	return a;
 }
 
-static enum MHD_Result office_error(struct hub_req *r, unsigned status, const char *code,
+static enum MHD_Result office_error(struct pb_req *r, unsigned status, const char *code,
 				    const char *message)
 {
-	json_t *o = json_pack("{ss ss}", "error", code, "message", message);
-	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = pb_http_json_text(pb_http_error_object(code, message), 0);
 	enum MHD_Result ret = hub_json(r, status, text != NULL ? text : "{}");
 
 	free(text);
-	json_decref(o);
 	return ret;
 }
 
-enum MHD_Result hub_office_error(struct hub_req *r, unsigned status, const char *code,
+enum MHD_Result hub_office_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message)
 {
 	return office_error(r, status, code, message);
 }
 
-static enum MHD_Result send_json(struct hub_req *r, unsigned status, json_t *o)
+static enum MHD_Result send_json(struct pb_req *r, unsigned status, json_t *o)
 {
-	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = pb_http_json_text(o, 0);
 	enum MHD_Result ret;
 
-	json_decref(o);
 	if (text == NULL)
 		return office_error(r, 500, "internal", "Kesalahan di hub.");
 	ret = hub_json(r, status, text);
@@ -94,28 +91,20 @@ static enum MHD_Result send_json(struct hub_req *r, unsigned status, json_t *o)
 }
 
 /* An export as a download (buf is taken): the same headers for each. */
-static enum MHD_Result download(struct hub_req *r, char *buf, size_t len, const char *type,
+static enum MHD_Result download(struct pb_req *r, char *buf, size_t len, const char *type,
 				const char *kind, const char *ext)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf,
-								    MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = pb_http_response(buf, len, MHD_RESPMEM_MUST_FREE, type, 1);
 	char disp[96];
-	enum MHD_Result ret;
 
-	if (resp == NULL) {
-		free(buf);
+	if (resp == NULL)
 		return MHD_NO;
-	}
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.%s\"", kind, ext);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return pb_http_queue(r->conn, MHD_HTTP_OK, resp);
 }
 
-static enum MHD_Result export_csv(struct hub_req *r, PGconn *pg, const char *kind)
+static enum MHD_Result export_csv(struct pb_req *r, PGconn *pg, const char *kind)
 {
 	const char *centre = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre");
 	const char *session = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
@@ -138,7 +127,7 @@ static enum MHD_Result export_csv(struct hub_req *r, PGconn *pg, const char *kin
 
 /* GET /v1/office/export/KIND.xlsx: the book the verb writes
  * (hub_export_book), written by the export worker. */
-static enum MHD_Result export_xlsx(struct hub_req *r, PGconn *pg, const char *kind)
+static enum MHD_Result export_xlsx(struct pb_req *r, PGconn *pg, const char *kind)
 {
 	const char *centre = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre");
 	const char *session = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
@@ -192,7 +181,7 @@ static const struct {
 	{ "claims.xlsx", "claims", 1 },
 };
 
-int hub_office_export(struct hub_req *r, PGconn *pg, const char *name, enum MHD_Result *ret)
+int hub_office_export(struct pb_req *r, PGconn *pg, const char *name, enum MHD_Result *ret)
 {
 	for (size_t i = 0; i < sizeof(exports) / sizeof(exports[0]); i++) {
 		if (strcmp(name, exports[i].name) != 0)
@@ -204,9 +193,9 @@ int hub_office_export(struct hub_req *r, PGconn *pg, const char *name, enum MHD_
 	return 0;
 }
 
-static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *claim)
+static enum MHD_Result mark_paid(struct pb_req *r, PGconn *pg, const char *claim)
 {
-	json_t *body = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
+	json_t *body = json_loadb(r->body.data != NULL ? r->body.data : "", r->body.len, 0, NULL);
 	const char *reference = "";
 	enum hub_paid_result p;
 	enum MHD_Result ret;
@@ -234,7 +223,7 @@ static enum MHD_Result mark_paid(struct hub_req *r, PGconn *pg, const char *clai
 	return ret;
 }
 
-enum MHD_Result hub_office_boxes(struct hub_req *r, PGconn *pg)
+enum MHD_Result hub_office_boxes(struct pb_req *r, PGconn *pg)
 {
 	const char *params[1] = {
 		MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "centre")
@@ -273,7 +262,7 @@ enum MHD_Result hub_office_boxes(struct hub_req *r, PGconn *pg)
 						   "thresholds", thresholds));
 }
 
-static enum MHD_Result office_revoke(struct hub_req *r, PGconn *pg, const char *box,
+static enum MHD_Result office_revoke(struct pb_req *r, PGconn *pg, const char *box,
 				     const char *who)
 {
 	char at[64];
@@ -307,7 +296,7 @@ static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-int hub_office_text_ok(struct hub_req *r, const char *rest)
+int hub_office_text_ok(struct pb_req *r, const char *rest)
 {
 	int bad = 0;
 
@@ -317,7 +306,7 @@ int hub_office_text_ok(struct hub_req *r, const char *rest)
 	return !bad;
 }
 
-enum MHD_Result hub_office(struct hub_req *r, const char *rest)
+enum MHD_Result hub_office(struct pb_req *r, const char *rest)
 {
 	PGconn *pg = hub_db_get(r->hub);
 	enum MHD_Result ret;

@@ -33,7 +33,7 @@
 
 #define OFFICE_TOKEN_BYTES 32
 #define OFFICE_TOKEN_HEX   (OFFICE_TOKEN_BYTES * 2)
-#define OFFICE_PAIR_MAX    (HUB_ADDR_MAX + HUB_OFFICE_FIELD_MAX + 2)
+#define OFFICE_PAIR_MAX    (PB_HTTP_ADDR_MAX + HUB_OFFICE_FIELD_MAX + 2)
 #define OFFICE_GEN_LEN     16     /* characters of a generated password */
 /* The key of the advisory lock that orders login attempts. */
 #define OFFICE_LOGIN_LOCK  "7201"
@@ -501,12 +501,13 @@ static int has_flag(int argc, char **argv, int from, const char *flag)
 	return 0;
 }
 
-int hub_cmd_user(PGconn *pg, int argc, char **argv)
+int hub_cmd_user(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	char pw[PB_PASSWORD_MAX + 2], hash[PB_PASSWORD_HASH_LEN];
 	const char *role = NULL, *params[3];
 	int generate, rc = 2;
 
+	(void)h;
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return user_list(pg);
 	if (argc < 3 || !hub_ident_ok(argv[2]))

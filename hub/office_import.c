@@ -161,7 +161,7 @@ static int manifest_entry(const char *name, char *prefix, size_t plen, char *box
 	return 1;
 }
 
-enum MHD_Result hub_office_import(struct hub_req *r, PGconn *pg,
+enum MHD_Result hub_office_import(struct pb_req *r, PGconn *pg,
 				  const struct hub_office_who *w, const char *id)
 {
 	const char *ct = hub_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -180,10 +180,10 @@ enum MHD_Result hub_office_import(struct hub_req *r, PGconn *pg,
 	if (!r->hub->has_sign_key)
 		return hub_web_fail(r, 503, "no_hub_key", "Hub ini berjalan tanpa kuncinya (-k): "
 				    "tanda terima untuk flashdisk tidak dapat dibuat.");
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return hub_web_fail(r, 400, "no_body", "Berkas zip kosong.");
 	zip_error_init(&ze);
-	src = zip_source_buffer_create(r->body, r->body_len, 0, &ze);
+	src = zip_source_buffer_create(r->body.data, r->body.len, 0, &ze);
 	za = src != NULL ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
 	if (za == NULL) {
 		zip_source_free(src);

@@ -24,7 +24,6 @@
 #include "hub.h"
 
 #include "pb_log.h"
-#include "pb_webhdr.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -125,15 +124,7 @@ size_t hub_office_web_body_max(const char *url)
 	return strncmp(url, KANTOR_PREFIX, strlen(KANTOR_PREFIX)) == 0 ? HUB_OFFICE_BODY_MAX : 0;
 }
 
-static void security_headers(struct MHD_Response *resp)
-{
-	MHD_add_response_header(resp, "Content-Security-Policy", PB_WEBHDR_CSP);
-	MHD_add_response_header(resp, "X-Content-Type-Options", PB_WEBHDR_NOSNIFF);
-	MHD_add_response_header(resp, "X-Frame-Options", PB_WEBHDR_FRAMES);
-	MHD_add_response_header(resp, "Referrer-Policy", PB_WEBHDR_REFERRER);
-}
-
-enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, const char *cookie)
+enum MHD_Result hub_web_reply(struct pb_req *r, unsigned status, json_t *o, const char *cookie)
 {
 	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	struct MHD_Response *resp;
@@ -151,7 +142,7 @@ enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, con
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/json; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	security_headers(resp);
+	pb_http_security_headers(resp);
 	if (cookie != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	if (r->retry_after_s > 0) {
@@ -163,7 +154,7 @@ enum MHD_Result hub_web_reply(struct hub_req *r, unsigned status, json_t *o, con
 	return ret;
 }
 
-enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *code,
+enum MHD_Result hub_web_fail(struct pb_req *r, unsigned status, const char *code,
 			     const char *message)
 {
 	if (status >= 500 || status == 429)
@@ -172,24 +163,24 @@ enum MHD_Result hub_web_fail(struct hub_req *r, unsigned status, const char *cod
 			     NULL);
 }
 
-static enum MHD_Result internal(struct hub_req *r)
+static enum MHD_Result internal(struct pb_req *r)
 {
 	return hub_web_fail(r, 500, "internal", "Kesalahan di hub.");
 }
 
-static const char *arg(struct hub_req *r, const char *name)
+static const char *arg(struct pb_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static const char *cookie_token(struct hub_req *r)
+static const char *cookie_token(struct pb_req *r)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, KANTOR_COOKIE);
 }
 
 /* The request's JSON object: NULL and an answer queued in *ret when it is
  * not application/json or not an object. */
-static json_t *body_json(struct hub_req *r, enum MHD_Result *ret)
+static json_t *body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	static const char json[] = "application/json";
 	const char *ct = hub_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -203,7 +194,7 @@ static json_t *body_json(struct hub_req *r, enum MHD_Result *ret)
 				    "Data permintaan harus berjenis application/json.");
 		return NULL;
 	}
-	j = r->body != NULL ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL)
+	j = r->body.data != NULL ? json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL)
 			    : NULL;
 	if (!json_is_object(j)) {
 		json_decref(j);
@@ -221,7 +212,7 @@ static json_t *who_json(const struct hub_office_who *w)
 
 /* ---- the routes ---- */
 
-typedef enum MHD_Result (*kantor_fn)(struct hub_req *r, PGconn *pg,
+typedef enum MHD_Result (*kantor_fn)(struct pb_req *r, PGconn *pg,
 				     const struct hub_office_who *w, const char *id);
 
 enum kantor_need {
@@ -231,7 +222,7 @@ enum kantor_need {
 	NEED_ADMIN,      /* kantor-admin, with its CSRF token */
 };
 
-static enum MHD_Result h_login(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_login(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 			       const char *id)
 {
 	struct hub_office_who who;
@@ -286,7 +277,7 @@ static enum MHD_Result h_login(struct hub_req *r, PGconn *pg, const struct hub_o
 	return ret;
 }
 
-static enum MHD_Result h_logout(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_logout(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 				const char *id)
 {
 	char cookie[128];
@@ -300,7 +291,7 @@ static enum MHD_Result h_logout(struct hub_req *r, PGconn *pg, const struct hub_
 	return hub_web_reply(r, 200, json_pack("{sb}", "ok", 1), cookie);
 }
 
-static enum MHD_Result h_me(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_me(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 			    const char *id)
 {
 	(void)pg;
@@ -308,7 +299,7 @@ static enum MHD_Result h_me(struct hub_req *r, PGconn *pg, const struct hub_offi
 	return hub_web_reply(r, 200, who_json(w), NULL);
 }
 
-static enum MHD_Result h_boxes(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_boxes(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 			       const char *id)
 {
 	(void)w;
@@ -316,7 +307,7 @@ static enum MHD_Result h_boxes(struct hub_req *r, PGconn *pg, const struct hub_o
 	return hub_office_boxes(r, pg);
 }
 
-static enum MHD_Result h_revoke(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_revoke(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 				const char *box)
 {
 	enum MHD_Result ret;
@@ -377,7 +368,7 @@ static json_t *nullable_int(PGresult *res, int row, int col)
 		: json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
 }
 
-static enum MHD_Result h_activities(struct hub_req *r, PGconn *pg,
+static enum MHD_Result h_activities(struct pb_req *r, PGconn *pg,
 				    const struct hub_office_who *w, const char *id)
 {
 	const char *params[1] = { arg(r, "centre") };
@@ -451,7 +442,7 @@ static const char sql_claim_counts[] =
 
 static const char *const claim_states[] = { "submitted", "approved", "rejected", "paid" };
 
-static enum MHD_Result h_claims(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_claims(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 				const char *id)
 {
 	const char *params[2] = { arg(r, "centre"), arg(r, "status") };
@@ -559,7 +550,7 @@ static const char *paid_one(PGconn *pg, const char *claim, const char *reference
 	return "error";
 }
 
-static enum MHD_Result h_paid(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_paid(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 			      const char *id)
 {
 	enum MHD_Result ret;
@@ -606,7 +597,7 @@ static enum MHD_Result h_paid(struct hub_req *r, PGconn *pg, const struct hub_of
 	return hub_web_reply(r, 200, out, NULL);
 }
 
-static enum MHD_Result h_conflicts(struct hub_req *r, PGconn *pg,
+static enum MHD_Result h_conflicts(struct pb_req *r, PGconn *pg,
 				   const struct hub_office_who *w, const char *id)
 {
 	PGresult *res;
@@ -639,7 +630,7 @@ static enum MHD_Result h_conflicts(struct hub_req *r, PGconn *pg,
 				       HUB_OFFICE_LIST_MAX), NULL);
 }
 
-static enum MHD_Result h_resolve(struct hub_req *r, PGconn *pg,
+static enum MHD_Result h_resolve(struct pb_req *r, PGconn *pg,
 				 const struct hub_office_who *w, const char *id)
 {
 	enum MHD_Result ret;
@@ -695,7 +686,7 @@ static enum MHD_Result h_resolve(struct hub_req *r, PGconn *pg,
 					       w->name), NULL);
 }
 
-static enum MHD_Result h_export(struct hub_req *r, PGconn *pg, const struct hub_office_who *w,
+static enum MHD_Result h_export(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 				const char *name)
 {
 	enum MHD_Result ret;
@@ -747,7 +738,7 @@ static int path_match(const struct kantor_route *rt, const char *rest, char *id,
 }
 
 /* Who may: 1 (who filled), else 0 with the refusal in *ret. */
-static int allowed(struct hub_req *r, PGconn *pg, enum kantor_need need,
+static int allowed(struct pb_req *r, PGconn *pg, enum kantor_need need,
 		   struct hub_office_who *who, enum MHD_Result *ret)
 {
 	enum hub_office_login lr;
@@ -776,7 +767,7 @@ static int allowed(struct hub_req *r, PGconn *pg, enum kantor_need need,
 	return 1;
 }
 
-static enum MHD_Result api(struct hub_req *r, const char *rest)
+static enum MHD_Result api(struct pb_req *r, const char *rest)
 {
 	struct hub_office_who who;
 	char id[HUB_CLAIM_ID_MAX + 1];
@@ -813,7 +804,7 @@ static enum MHD_Result api(struct hub_req *r, const char *rest)
 	return ret;
 }
 
-static enum MHD_Result page(struct hub_req *r, size_t i)
+static enum MHD_Result page(struct pb_req *r, size_t i)
 {
 	const struct hub_web_file *f = &r->hub->web_files[i];
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
@@ -824,13 +815,13 @@ static enum MHD_Result page(struct hub_req *r, size_t i)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, web_files[i].type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	security_headers(resp);
+	pb_http_security_headers(resp);
 	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-int hub_office_web_route(struct hub_req *r, enum MHD_Result *ret)
+int hub_office_web_route(struct pb_req *r, enum MHD_Result *ret)
 {
 	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 

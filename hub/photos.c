@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
+enum MHD_Result hub_photo_put(struct pb_req *r, const char *sha256)
 {
 	const char *box = hub_header(r, PB_PROTO_HDR_BOX);
 	char got[PB_SHA256_HEX_LEN + 1], size[24], text[160];
@@ -31,7 +31,7 @@ enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
 		return hub_error(r, PB_PROTO_NOT_FOUND, -1, "not a SHA-256");
 	if (box == NULL || !pb_hex_valid(box, PB_PROTO_ID_LEN))
 		return hub_error(r, PB_PROTO_UNKNOWN_BOX, -1, "no or bad " PB_PROTO_HDR_BOX);
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return hub_error(r, PB_PROTO_MALFORMED, -1, "empty body");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL)
@@ -39,25 +39,25 @@ enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
 	e = hub_auth_body(r, pg, box, NULL);
 	if (e != PB_PROTO_OK)
 		goto fail;
-	pb_sha256_hex(r->body, r->body_len, got);
+	pb_sha256_hex(r->body.data, r->body.len, got);
 	if (strcmp(got, sha256) != 0) {
 		e = PB_PROTO_BAD_HASH;
 		detail = "the photo does not hash to its name";
 		goto fail;
 	}
-	mime = pb_proto_photo_mime((const unsigned char *)r->body, r->body_len);
+	mime = pb_proto_photo_mime((const unsigned char *)r->body.data, r->body.len);
 	if (mime == NULL) {
 		e = PB_PROTO_MALFORMED;
 		detail = "not a JPEG or PNG image";
 		goto fail;
 	}
-	snprintf(size, sizeof(size), "%zu", r->body_len);
+	snprintf(size, sizeof(size), "%zu", r->body.len);
 	params[0] = sha256;
 	params[1] = mime;
 	params[2] = size;
-	params[3] = r->body;
+	params[3] = r->body.data;
 	params[4] = box;
-	lengths[3] = (int)r->body_len;
+	lengths[3] = (int)r->body.len;
 	formats[3] = 1;                           /* the bytes as they are */
 	res = PQexecParams(pg, "INSERT INTO photos(sha256, mime, size, data, box_id) "
 			   "VALUES ($1, $2, $3::bigint, $4::bytea, $5) ON CONFLICT (sha256) DO NOTHING",
@@ -68,9 +68,9 @@ enum MHD_Result hub_photo_put(struct hub_req *r, const char *sha256)
 	PQclear(res);
 	hub_db_put(r->hub, pg);
 	if (fresh)
-		pb_info("photo %s (%zu bytes) from box %s", sha256, r->body_len, box);
+		pb_info("photo %s (%zu bytes) from box %s", sha256, r->body.len, box);
 	snprintf(text, sizeof(text), "{\"sha256\":\"%s\",\"size\":%zu,\"stored\":\"%s\"}", sha256,
-		 r->body_len, fresh ? "new" : "present");
+		 r->body.len, fresh ? "new" : "present");
 	return hub_json(r, MHD_HTTP_OK, text);
 fail:
 	PQclear(res);
@@ -80,13 +80,12 @@ fail:
 
 /* The photo with this hash, or (claim != NULL) the photo a claim's
  * submit record names as its evidence. 404 when the hub has none. */
-enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
+enum MHD_Result hub_photo_get(struct pb_req *r, PGconn *pg, const char *sha256,
 			      const char *claim)
 {
 	const char *params[1];
 	struct MHD_Response *resp;
 	PGresult *res;
-	enum MHD_Result ret;
 
 	if (claim != NULL) {
 		params[0] = claim;
@@ -132,7 +131,5 @@ enum MHD_Result hub_photo_get(struct hub_req *r, PGconn *pg, const char *sha256,
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "inline");
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return pb_http_queue(r->conn, MHD_HTTP_OK, resp);
 }

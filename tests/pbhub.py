@@ -330,6 +330,21 @@ class SimBox:
         assert r.status == 200, text
 
 
+def carried_day(b, first, teachers):
+    """A training day's check-ins and approved claims, as the box's outbox
+    records (pbctl outbox add); returns how many."""
+    for t in range(first, first + teachers):
+        nuptk = f"{3200000000000000 + t}"
+        b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
+            {"session_id": "S-USB", "day": 1, "nuptk": nuptk, "name": f"Guru {t}", "jp": 8}))
+        b.pbctl("outbox", "add", "claim.submit", json.dumps(
+            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "nuptk": nuptk,
+             "item": "transport", "amount_rp": 50000 + t}))
+        b.pbctl("outbox", "add", "claim.decision", json.dumps(
+            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "decision": "approved"}))
+    return 3 * teachers
+
+
 def publish_module(hub, tmpdir, module_id, size, centre=None):
     """The office publishes a module with one file of random bytes (for
     one centre, or for all); returns the file's SHA-256."""

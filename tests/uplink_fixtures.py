@@ -40,3 +40,14 @@ def boxes():
     yield make
     for b in made:
         b.close()
+
+
+@pytest.fixture
+def khub(pg, tmpdir_hub):
+    """pb-hub serving with its signing key (-k): it signs the
+    acknowledgements it writes to a USB stick."""
+    key = os.path.join(tmpdir_hub, "hub.key")
+    h = Hub(pg, tmpdir_hub, args=["-k", key]).start()
+    h.key = key
+    yield h
+    h.stop()

@@ -134,10 +134,10 @@ static int open_days(struct pb_ctl *c, FILE *out)
 	int n = 0;
 
 	pb_att_today(today);
-	if (sqlite3_prepare_v2(c->db, "SELECT k.uid, k.title FROM kegiatan k WHERE ?1 >= "
-			       "k.start_date AND ?1 < date(k.start_date, '+' || k.days || ' days') "
-			       "AND NOT EXISTS (SELECT 1 FROM day_lock d WHERE d.kegiatan_id = k.id "
-			       "AND d.day = ?1)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(c->db, "SELECT k.uid, k.title FROM kegiatan k WHERE ?1 >= "
+			     "k.start_date AND ?1 < date(k.start_date, '+' || k.days || ' days') "
+			     "AND NOT EXISTS (SELECT 1 FROM day_lock d WHERE d.kegiatan_id = k.id "
+			     "AND d.day = ?1)")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -146,7 +146,7 @@ static int open_days(struct pb_ctl *c, FILE *out)
 				sqlite3_column_text(st, 1));
 		n++;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return n;
 }
 
@@ -373,10 +373,10 @@ static int uplink_or_selftest(struct pb_ctl *c, const char **how)
 	meta_get(c, "sync.state", v, sizeof(v));
 	if (c->cfg.sync_hub_url[0] == '\0' || strcmp(v, "offline") == 0) {
 		sqlite3_stmt *st = NULL;
-		int ok = sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL) ==
-			 SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+		int ok = (st = pb_db_stmt(c->db, "PRAGMA quick_check")) != NULL &&
+			 sqlite3_step(st) == SQLITE_ROW &&
 			 strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-		sqlite3_finalize(st);
+		pb_db_stmt_done(st);
 		*how = "no backhaul: local self-test (the database's quick_check)";
 		return ok;
 	}

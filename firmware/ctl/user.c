@@ -1,4 +1,5 @@
 #include "ctl.h"
+#include "pb_db.h"
 
 #include "pb_mentor.h"
 #include "pb_paper.h"
@@ -32,15 +33,15 @@ static int user_list(struct pb_ctl *c)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT name, role, kind, disabled, display_name, nip "
-			       "FROM staff ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(c->db, "SELECT name, role, kind, disabled, display_name, nip "
+				    "FROM staff ORDER BY name")) == NULL)
 		return 1;
 	while (sqlite3_step(st) == SQLITE_ROW)
 		printf("%s\t%s\t%s\t%s\t%s\t%s\n", sqlite3_column_text(st, 0),
 		       sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
 		       sqlite3_column_int(st, 3) ? "nonaktif" : "aktif",
 		       sqlite3_column_text(st, 4), sqlite3_column_text(st, 5));
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return 0;
 }
 

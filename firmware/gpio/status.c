@@ -230,11 +230,9 @@ static int query_outbox(struct pb_monitor *m)
 	int rc = -1;
 	int64_t cutoff = pb_clock_wall_ms() - (int64_t)m->cfg->gpio_sync_grace_s * 1000;
 
-	if (sqlite3_prepare_v2(m->db,
-			"SELECT count(*) FILTER (WHERE acked = 0 AND wall_ms < ?1),"
-			" count(*) FILTER (WHERE acked = 0 AND wall_ms >= ?1),"
-			" count(*) FILTER (WHERE acked <> 0) FROM outbox",
-			-1, &q, NULL) != SQLITE_OK)
+	if ((q = pb_db_stmt(m->db, "SELECT count(*) FILTER (WHERE acked = 0 AND wall_ms < ?1),"
+				   " count(*) FILTER (WHERE acked = 0 AND wall_ms >= ?1),"
+				   " count(*) FILTER (WHERE acked <> 0) FROM outbox")) == NULL)
 		goto out;
 	sqlite3_bind_int64(q, 1, cutoff);
 	if (sqlite3_step(q) != SQLITE_ROW)
@@ -244,7 +242,7 @@ static int query_outbox(struct pb_monitor *m)
 	m->st.acked = sqlite3_column_int64(q, 2);
 	rc = 0;
 out:
-	sqlite3_finalize(q);
+	pb_db_stmt_done(q);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #include "pb_clock.h"
 #include "pb_csv.h"
 #include "pb_db.h"
+#include "pb_fields.h"
 #include "pb_rows.h"
 #include "pb_outbox.h"
 #include "pb_sig.h"
@@ -144,13 +145,12 @@ int pb_kegiatan_ids(sqlite3 *db, int64_t *ids, int max)
 	sqlite3_stmt *st = NULL;
 	int n = 0, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan ORDER BY id DESC LIMIT ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT id FROM kegiatan ORDER BY id DESC LIMIT ?1")) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, max);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW && n < max)
 		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return step == SQLITE_DONE || step == SQLITE_ROW ? n : -1;
 }
 
@@ -166,10 +166,10 @@ int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t 
 	int n = 0, step;
 
 	snprintf(held, sizeof(held), "?%s", boot_id);
-	if (sqlite3_prepare_v2(db, "SELECT id, uid, mono_ms FROM attendance WHERE day = ?1 "
-			       "AND boot_id = ?2 ORDER BY id", -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE attendance SET day = ?1, wall_ms = ?2, "
-			       "clock_source = 'confirmed' WHERE id = ?3", -1, &upd, NULL) != SQLITE_OK)
+	if ((sel = pb_db_stmt(db, "SELECT id, uid, mono_ms FROM attendance WHERE day = ?1 "
+				  "AND boot_id = ?2 ORDER BY id")) == NULL ||
+	    (upd = pb_db_stmt(db, "UPDATE attendance SET day = ?1, wall_ms = ?2, "
+				  "clock_source = 'confirmed' WHERE id = ?3")) == NULL)
 		goto fail;
 	sqlite3_bind_text(sel, 1, held, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 2, boot_id, -1, SQLITE_STATIC);
@@ -199,12 +199,12 @@ int pb_att_date_held(sqlite3 *db, const char *boot_id, int64_t wall_ms, int64_t 
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	pb_db_stmt_done(sel);
+	pb_db_stmt_done(upd);
 	return n;
 fail:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	pb_db_stmt_done(sel);
+	pb_db_stmt_done(upd);
 	return -1;
 }
 
@@ -214,17 +214,17 @@ json_t *pb_att_clock_suspects(sqlite3 *db)
 	json_t *out = json_array();
 	int step;
 
-	if (out == NULL || sqlite3_prepare_v2(db,
-		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
-		"  NULL, NULL, 'held' FROM attendance a JOIN kegiatan k ON k.id = a.kegiatan_id "
-		"  WHERE a.day LIKE '?%' "
-		"UNION ALL "
-		"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
-		"  s.step_ms, s.actor, 'stepped' FROM attendance a "
-		"  JOIN kegiatan k ON k.id = a.kegiatan_id "
-		"  JOIN clock_step s ON s.boot_id = a.boot_id AND a.mono_ms < s.mono_ms "
-		"  WHERE a.clock_source <> 'confirmed' AND a.day NOT LIKE '?%' "
-		"ORDER BY 6", -1, &st, NULL) != SQLITE_OK)
+	if (out == NULL || (st = pb_db_stmt(db,
+			"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+			"  NULL, NULL, 'held' FROM attendance a JOIN kegiatan k ON k.id = a.kegiatan_id "
+			"  WHERE a.day LIKE '?%' "
+			"UNION ALL "
+			"SELECT a.uid, k.uid, a.nuptk, a.name, a.day, a.wall_ms, a.boot_id, "
+			"  s.step_ms, s.actor, 'stepped' FROM attendance a "
+			"  JOIN kegiatan k ON k.id = a.kegiatan_id "
+			"  JOIN clock_step s ON s.boot_id = a.boot_id AND a.mono_ms < s.mono_ms "
+			"  WHERE a.clock_source <> 'confirmed' AND a.day NOT LIKE '?%' "
+			"ORDER BY 6")) == NULL)
 		goto fail;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
@@ -256,10 +256,10 @@ json_t *pb_att_clock_suspects(sqlite3 *db)
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return out;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(out);
 	return NULL;
 }
@@ -408,25 +408,6 @@ static void col_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	snprintf(dst, size, "%s", v != NULL ? (const char *)v : "");
 }
 
-static const char *str_field(const json_t *in, const char *key, const char *def)
-{
-	const json_t *v = json_object_get(in, key);
-
-	if (v == NULL || json_is_null(v))
-		return def;
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int int_field(const json_t *in, const char *key, int lo, int hi, int *out)
-{
-	const json_t *v = json_object_get(in, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return 0;
-	*out = (int)json_integer_value(v);
-	return 1;
-}
-
 int pb_att_record(sqlite3 *db, const char *type, json_t *payload, const char *actor,
 		  const char *client)
 {
@@ -460,55 +441,110 @@ json_t *pb_att_stamp_json(const struct pb_stamp *s)
 			 "mono_ms", (json_int_t)s->mono_ms);
 }
 
+/* A session's fields as sent (pb-web) or adopted (the hub): absent or
+ * null ones keep the defaults kegiatan_insert sets. The field that fails
+ * is answered by its name; the facilitators' names are checked after the
+ * sittings, as they always were. */
+struct kegiatan_form {
+	const char *title;
+	const char *mode;
+	const char *kk;
+	const char *subject;
+	const char *start_date;
+	json_int_t days;
+	json_int_t jp_per_day;
+	const char *start_time;
+	const json_t *facilitators;
+};
+
+static int kk_valid(const char *s)
+{
+	return s[0] == '\0' || (s[0] >= 'A' && s[0] <= 'J');
+}
+
+static int start_time_valid(const char *s)
+{
+	return s[0] == '\0' || time_valid(s);
+}
+
+static const char *const kegiatan_modes[] = { "tatap_muka", "daring_kombinasi", "in_on_in", NULL };
+#define KEGIATAN_FIELD(json, t, member) \
+	.name = json, .type = t, .offset = offsetof(struct kegiatan_form, member)
+static const struct pb_field kegiatan_fields[] = {
+	{ KEGIATAN_FIELD("title", PB_FT_STRING, title), .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_KEGIATAN_TITLE_MAX, .chars = PB_FC_TEXT },
+	{ KEGIATAN_FIELD("mode", PB_FT_ENUM, mode), .flags = PB_F_NULL_IS_ABSENT,
+	  .choices = kegiatan_modes },
+	{ KEGIATAN_FIELD("kk", PB_FT_STRING, kk), .flags = PB_F_NULL_IS_ABSENT, .max = 1,
+	  .valid = kk_valid },
+	{ KEGIATAN_FIELD("subject", PB_FT_STRING, subject), .flags = PB_F_NULL_IS_ABSENT,
+	  .max = PB_ROSTER_TEXT_MAX, .chars = PB_FC_TEXT },
+	{ KEGIATAN_FIELD("start_date", PB_FT_STRING, start_date), .flags = PB_F_REQUIRED,
+	  .valid = pb_att_day_valid },
+	{ KEGIATAN_FIELD("days", PB_FT_INT, days), .min = 1, .max = PB_KEGIATAN_DAYS_MAX },
+	{ KEGIATAN_FIELD("jp_per_day", PB_FT_INT, jp_per_day), .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_KEGIATAN_JP_MAX },
+	{ KEGIATAN_FIELD("start_time", PB_FT_STRING, start_time), .flags = PB_F_NULL_IS_ABSENT,
+	  .valid = start_time_valid },
+	{ KEGIATAN_FIELD("facilitators", PB_FT_ARRAY, facilitators), .max = PB_KEGIATAN_FAC_MAX },
+};
+static const struct pb_fields kegiatan_table = PB_FIELDS(kegiatan_fields);
+
+static const struct pb_field facilitator_name = {
+	.type = PB_FT_STRING, .max = PB_ROSTER_TEXT_MAX, .chars = PB_FC_TEXT,
+};
+static const struct pb_field facilitator_fields[] = {
+	{ KEGIATAN_FIELD("facilitators", PB_FT_ARRAY, facilitators), .item = &facilitator_name },
+};
+static const struct pb_fields facilitator_table = PB_FIELDS(facilitator_fields);
+
+/* The fields of in checked (*bad names the first that fails) into f and
+ * the sittings into ks: 0, or -1. */
+static int kegiatan_take(const json_t *in, struct kegiatan_form *f, struct pb_kegiatan *ks,
+			 const char **bad)
+{
+	const struct pb_field_error *e;
+
+	*f = (struct kegiatan_form){ .mode = "tatap_muka", .kk = "", .subject = "",
+				     .days = 1, .start_time = "" };
+	if (pb_fields_check(&kegiatan_table, in, f, &e, bad) != 0)
+		return -1;
+	if (sittings_parse(json_object_get(in, "sittings"), ks) != 0) {
+		*bad = "sittings";
+		return -1;
+	}
+	return pb_fields_check(&facilitator_table, in, NULL, &e, bad);
+}
+
 /* Insert a kegiatan inside the caller's transaction; uid NULL makes a
  * new one. */
 static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const char *given_uid,
 					  const char *actor, const char *client, int64_t *id,
 					  const char **bad)
 {
-	const char *title = str_field(in, "title", NULL), *mode = str_field(in, "mode", "tatap_muka");
-	const char *kk = str_field(in, "kk", ""), *subject = str_field(in, "subject", "");
-	const char *start = str_field(in, "start_date", NULL);
-	const char *start_time = str_field(in, "start_time", "");
-	const json_t *fac = json_object_get(in, "facilitators"), *f;
+	struct kegiatan_form f;
+	const char *title, *mode, *kk, *subject, *start, *start_time;
+	const json_t *fac;
 	char uid[PB_ID_HEX_LEN + 1], *facs = NULL, *sits = NULL;
 	struct pb_kegiatan ks;
 	unsigned char secret[PB_CODE_SECRET_LEN];
-	int days = 1, jp = 0;
-	size_t i;
+	int days, jp;
 	sqlite3_stmt *st = NULL;
 	json_t *payload;
 	enum pb_att_result rc = PB_ATT_DB;
 
 	*bad = NULL;
-	if (title == NULL || title[0] == '\0' || !pb_text_valid(title, PB_KEGIATAN_TITLE_MAX))
-		*bad = "title";
-	else if (mode == NULL || (strcmp(mode, "tatap_muka") != 0 &&
-		 strcmp(mode, "daring_kombinasi") != 0 && strcmp(mode, "in_on_in") != 0))
-		*bad = "mode";
-	else if (kk == NULL || (kk[0] != '\0' && (kk[1] != '\0' || kk[0] < 'A' || kk[0] > 'J')))
-		*bad = "kk";
-	else if (subject == NULL || !pb_text_valid(subject, PB_ROSTER_TEXT_MAX))
-		*bad = "subject";
-	else if (!pb_att_day_valid(start))
-		*bad = "start_date";
-	else if (json_object_get(in, "days") != NULL &&
-		 !int_field(in, "days", 1, PB_KEGIATAN_DAYS_MAX, &days))
-		*bad = "days";
-	else if (!int_field(in, "jp_per_day", 1, PB_KEGIATAN_JP_MAX, &jp))
-		*bad = "jp_per_day";
-	else if (start_time == NULL || (start_time[0] != '\0' && !time_valid(start_time)))
-		*bad = "start_time";
-	else if (fac != NULL && (!json_is_array(fac) || json_array_size(fac) > PB_KEGIATAN_FAC_MAX))
-		*bad = "facilitators";
-	else if (sittings_parse(json_object_get(in, "sittings"), &ks) != 0)
-		*bad = "sittings";
-	json_array_foreach(fac, i, f)
-		if (*bad == NULL && (!json_is_string(f) ||
-				     !pb_text_valid(json_string_value(f), PB_ROSTER_TEXT_MAX)))
-			*bad = "facilitators";
-	if (*bad != NULL)
+	if (kegiatan_take(in, &f, &ks, bad) != 0)
 		return PB_ATT_BAD_INPUT;
+	title = f.title;
+	mode = f.mode;
+	kk = f.kk;
+	subject = f.subject;
+	start = f.start_date;
+	start_time = f.start_time;
+	days = (int)f.days;
+	jp = (int)f.jp_per_day;
+	fac = f.facilitators;
 
 	facs = fac != NULL ? json_dumps(fac, JSON_COMPACT) : strdup("[]");
 	payload = sittings_json(&ks);
@@ -521,11 +557,10 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	else
 		pb_id_new(uid);
 	pb_code_secret_new(secret);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
-		"facilitators, code_secret, created_by, created_ms, start_time, sittings) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO kegiatan(uid, title, mode, kk, subject, start_date, days, jp_per_day, "
+			"facilitators, code_secret, created_by, created_ms, start_time, sittings) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
@@ -554,7 +589,7 @@ static enum pb_att_result kegiatan_insert(sqlite3 *db, const json_t *in, const c
 	rc = PB_ATT_OK;
 out:
 	sodium_memzero(secret, sizeof(secret));
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	free(facs);
 	free(sits);
 	return rc;
@@ -602,14 +637,13 @@ enum pb_att_result pb_kegiatan_adopt(sqlite3 *db, const json_t *in, const char *
 		*bad = "session";
 		return PB_ATT_BAD_INPUT;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT id FROM kegiatan WHERE uid = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT id FROM kegiatan WHERE uid = ?1")) == NULL)
 		return PB_ATT_DB;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (step == SQLITE_ROW)
 		return PB_ATT_EXISTING;
 	if (step != SQLITE_DONE)
@@ -694,9 +728,9 @@ json_t *pb_kegiatan_list(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT " KEGIATAN_COLS " FROM kegiatan "
-			       "ORDER BY start_date DESC, id DESC", -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if ((st = pb_db_stmt(db, "SELECT " KEGIATAN_COLS " FROM kegiatan "
+				 "ORDER BY start_date DESC, id DESC")) == NULL) {
+		pb_db_stmt_done(st);
 		return NULL;
 	}
 	return pb_rows_json(st, kegiatan_row_json, NULL);
@@ -708,8 +742,8 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT name, school, npsn, withdrawn_ms FROM roster "
-			       "WHERE kegiatan_id = ?1 AND nuptk = ?2", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT name, school, npsn, withdrawn_ms FROM roster "
+				 "WHERE kegiatan_id = ?1 AND nuptk = ?2")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
@@ -723,7 +757,7 @@ int pb_att_roster_find(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -731,7 +765,7 @@ int pb_att_checkin_of(sqlite3 *db, int64_t kegiatan_id, const char *uid, int64_t
 		      char nuptk[PB_NUPTK_LEN + 1])
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT id, nuptk FROM attendance WHERE uid = ?1 AND "
-				      "kegiatan_id = ?2 AND kind = 'checkin'");
+					  "kegiatan_id = ?2 AND kind = 'checkin'");
 	int rc = -1, step;
 
 	if (st == NULL)
@@ -757,15 +791,14 @@ enum pb_day_lock pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *
 	enum pb_day_lock rc;
 	int step;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT 1 FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2")) == NULL)
 		return PB_DAY_LOCK_ERROR;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	rc = step == SQLITE_ROW ? PB_DAY_LOCKED : step == SQLITE_DONE ? PB_DAY_OPEN :
 	     PB_DAY_LOCK_ERROR;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -811,13 +844,12 @@ static json_t *att_by_id(sqlite3 *db, int64_t id)
 	sqlite3_stmt *st = NULL;
 	json_t *o = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT " ATT_COLS " FROM attendance WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT " ATT_COLS " FROM attendance WHERE id = ?1")) == NULL)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		o = att_row_json(st);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return o;
 }
 
@@ -829,11 +861,11 @@ static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
 	sqlite3_stmt *st = NULL;
 	int64_t id = -1;
 
-	if (sqlite3_prepare_v2(db, checkin_only ?
-		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
-		"AND sitting = ?4 AND kind = 'checkin'" :
-		"SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
-		"AND sitting = ?4 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, checkin_only ?
+				 "SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
+				 "AND sitting = ?4 AND kind = 'checkin'" :
+				 "SELECT id FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 AND nuptk = ?3 "
+				 "AND sitting = ?4 ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -843,7 +875,7 @@ static int64_t find_event(sqlite3 *db, int64_t kegiatan_id, const char *day,
 	case SQLITE_ROW: id = sqlite3_column_int64(st, 0); break;
 	case SQLITE_DONE: id = 0; break;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return id;
 }
 
@@ -857,22 +889,20 @@ static int proxy_full(sqlite3 *db, const struct pb_checkin *c, int *full)
 	int rc = -1;
 	int64_t limit = c->per_client_max;
 
-	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(extra), 0) FROM proxy_allow "
-			       "WHERE day = ?1 AND client = ?2", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT COALESCE(SUM(extra), 0) FROM proxy_allow "
+				 "WHERE day = ?1 AND client = ?2")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	limit += sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db,
-		"SELECT COUNT(*) FROM ("
-		"SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE day = ?1 "
-		"  AND client = ?2 AND kind = 'checkin' LIMIT ?4) "
-		"UNION SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE ?3 <> '' "
-		"  AND day = ?1 AND device = ?3 AND kind = 'checkin' LIMIT ?4))",
-		-1, &st, NULL) != SQLITE_OK)
+	pb_db_stmt_done(st);
+	if ((st = pb_db_stmt(db, "SELECT COUNT(*) FROM ("
+				 "SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE day = ?1 "
+				 "  AND client = ?2 AND kind = 'checkin' LIMIT ?4) "
+				 "UNION SELECT nuptk FROM (SELECT DISTINCT nuptk FROM attendance WHERE ?3 <> '' "
+				 "  AND day = ?1 AND device = ?3 AND kind = 'checkin' LIMIT ?4))")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, c->day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->client, -1, SQLITE_STATIC);
@@ -883,7 +913,7 @@ static int proxy_full(sqlite3 *db, const struct pb_checkin *c, int *full)
 		rc = 0;
 	}
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -919,12 +949,11 @@ static int insert_event(sqlite3 *db, const struct att_event *e, int64_t *id)
 
 	pb_clock_now(&now);
 	pb_id_new(uid);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
-		"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
-		"mono_ms, status_code, sitting) "
-		"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO attendance(uid, kegiatan_id, day, nuptk, kind, status, name, school, "
+			"walk_in, signature, reason, actor, client, device, wall_ms, clock_source, boot_id, "
+			"mono_ms, status_code, sitting) "
+			"VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, e->kegiatan_id);
@@ -968,7 +997,7 @@ static int insert_event(sqlite3 *db, const struct att_event *e, int64_t *id)
 	rc = pb_att_record(db, type, payload, strcmp(e->actor, "peserta") == 0 ? NULL : e->actor,
 			   e->client);
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -977,15 +1006,14 @@ static const char *kegiatan_uid(sqlite3 *db, int64_t id, char *out, size_t len)
 	sqlite3_stmt *st = NULL;
 	const char *rc = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT uid FROM kegiatan WHERE id = ?1", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT uid FROM kegiatan WHERE id = ?1")) == NULL)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		col_text(out, len, st, 0);
 		rc = out;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -1283,10 +1311,9 @@ static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
 		rc = PB_ATT_NOT_LOCKED;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, lock ?
-		"INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) VALUES (?1, ?2, ?3, ?4)" :
-		"DELETE FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, lock ?
+				 "INSERT INTO day_lock(kegiatan_id, day, locked_by, wall_ms) VALUES (?1, ?2, ?3, ?4)" :
+				 "DELETE FROM day_lock WHERE kegiatan_id = ?1 AND day = ?2")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -1307,10 +1334,10 @@ static enum pb_att_result lock_change(sqlite3 *db, const struct pb_kegiatan *k,
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return PB_ATT_OK;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	pb_db_rollback(db);
 	return rc;
 }
@@ -1337,11 +1364,10 @@ enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const 
 
 	if (pb_db_begin(db) != 0)
 		return PB_ATT_DB;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO proxy_allow(kegiatan_id, day, client, extra, allowed_by) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kegiatan_id, day, client) DO UPDATE SET "
-		"extra = extra + excluded.extra, allowed_by = excluded.allowed_by",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO proxy_allow(kegiatan_id, day, client, extra, allowed_by) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kegiatan_id, day, client) DO UPDATE SET "
+			"extra = extra + excluded.extra, allowed_by = excluded.allowed_by")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -1358,7 +1384,7 @@ enum pb_att_result pb_att_allow(sqlite3 *db, const struct pb_kegiatan *k, const 
 		goto out;
 	rc = PB_ATT_OK;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc != PB_ATT_OK)
 		pb_db_rollback(db);
 	return rc;
@@ -1382,20 +1408,19 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	locked = pb_att_is_locked(db, k->id, day);
 	if (locked == PB_DAY_LOCK_ERROR)
 		goto fail;
-	if (sqlite3_prepare_v2(db,
-		"WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
-		"  WHERE kegiatan_id = ?1 AND day = ?2 AND sitting = ?3 GROUP BY nuptk), "
-		"ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
-		"  AND day = ?2 AND sitting = ?3 AND kind = 'checkin'), "
-		"who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
-		"  UNION SELECT nuptk FROM latest) "
-		"SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
-		"  COALESCE(r.npsn, ''), COALESCE(NULLIF(a.status_code, ''), a.status), a.kind, COALESCE(a.walk_in, 0), "
-		"  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "
-		"FROM who w LEFT JOIN roster r ON r.kegiatan_id = ?1 AND r.nuptk = w.nuptk "
-		"LEFT JOIN latest l ON l.nuptk = w.nuptk LEFT JOIN attendance a ON a.id = l.id "
-		"LEFT JOIN ci ON ci.nuptk = w.nuptk "
-		"ORDER BY COALESCE(r.name, a.name) COLLATE NOCASE, w.nuptk", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "WITH latest AS (SELECT nuptk, MAX(id) AS id FROM attendance "
+				 "  WHERE kegiatan_id = ?1 AND day = ?2 AND sitting = ?3 GROUP BY nuptk), "
+				 "ci AS (SELECT nuptk, id, wall_ms FROM attendance WHERE kegiatan_id = ?1 "
+				 "  AND day = ?2 AND sitting = ?3 AND kind = 'checkin'), "
+				 "who AS (SELECT nuptk FROM roster WHERE kegiatan_id = ?1 AND withdrawn_ms = 0 "
+				 "  UNION SELECT nuptk FROM latest) "
+				 "SELECT w.nuptk, COALESCE(r.name, a.name), COALESCE(r.school, a.school, ''), "
+				 "  COALESCE(r.npsn, ''), COALESCE(NULLIF(a.status_code, ''), a.status), a.kind, COALESCE(a.walk_in, 0), "
+				 "  COALESCE(ci.wall_ms, a.wall_ms), ci.id, COALESCE(a.reason, ''), a.id, a.clock_source "
+				 "FROM who w LEFT JOIN roster r ON r.kegiatan_id = ?1 AND r.nuptk = w.nuptk "
+				 "LEFT JOIN latest l ON l.nuptk = w.nuptk LEFT JOIN attendance a ON a.id = l.id "
+				 "LEFT JOIN ci ON ci.nuptk = w.nuptk "
+				 "ORDER BY COALESCE(r.name, a.name) COLLATE NOCASE, w.nuptk")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -1454,18 +1479,18 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	/* JP per teacher over the whole session: the sittings (the days, without
 	 * sittings) whose latest event says present, each with its JP (?3:
 	 * the sittings' JP as a JSON array) */
-	if (sqlite3_prepare_v2(db,
-		"SELECT a.nuptk, COALESCE((SELECT name FROM roster WHERE kegiatan_id = ?1 "
-		"  AND nuptk = a.nuptk), a.name), COUNT(DISTINCT a.day), COUNT(*), "
-		"  SUM(CASE WHEN a.sitting = 0 THEN ?2 "
-		"    ELSE json_extract(?3, '$[' || (a.sitting - 1) || ']') END) FROM attendance a "
-		"JOIN (SELECT MAX(id) AS id FROM attendance WHERE kegiatan_id = ?1 "
-		"  GROUP BY day, nuptk, sitting) l ON a.id = l.id WHERE a.status = 'present' "
-		"GROUP BY a.nuptk ORDER BY 2 COLLATE NOCASE", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT a.nuptk, COALESCE((SELECT name FROM roster WHERE kegiatan_id = ?1 "
+			"  AND nuptk = a.nuptk), a.name), COUNT(DISTINCT a.day), COUNT(*), "
+			"  SUM(CASE WHEN a.sitting = 0 THEN ?2 "
+			"    ELSE json_extract(?3, '$[' || (a.sitting - 1) || ']') END) FROM attendance a "
+			"JOIN (SELECT MAX(id) AS id FROM attendance WHERE kegiatan_id = ?1 "
+			"  GROUP BY day, nuptk, sitting) l ON a.id = l.id WHERE a.status = 'present' "
+			"GROUP BY a.nuptk ORDER BY 2 COLLATE NOCASE")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_int(st, 2, k->jp_per_day);
@@ -1484,7 +1509,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	res = json_pack("{s:o, s:s, s:i, s:b, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
 		"session", pb_kegiatan_json(k), "day", day, "day_index", pb_att_day_index(k, day),
 		"locked", locked == PB_DAY_LOCKED, "rows", rows,
@@ -1498,7 +1523,7 @@ json_t *pb_att_day(sqlite3 *db, const struct pb_kegiatan *k, const char *day, in
 	free(jp_text);
 	return res;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(rows);
 	json_decref(totals);
 	free(jp_text);

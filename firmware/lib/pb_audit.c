@@ -12,8 +12,8 @@ int pb_audit_add(sqlite3 *db, const char *actor, const char *action, const char 
 	int rc = -1;
 	size_t dlen = detail != NULL ? strlen(detail) : 0;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO audit(at_ms, actor, action, detail, client) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO audit(at_ms, actor, action, detail, client) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, pb_clock_wall_ms());
 	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
@@ -23,6 +23,6 @@ int pb_audit_add(sqlite3 *db, const char *actor, const char *action, const char 
 			  SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, client != NULL ? client : "", -1, SQLITE_STATIC);
 	rc = pb_db_write_one(db, st);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }

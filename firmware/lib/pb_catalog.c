@@ -72,8 +72,7 @@ static int stored_digest(sqlite3 *db, const char *id, char out[PB_SHA256_HEX_LEN
 	int rc = -1, step;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT digest FROM modules WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT digest FROM modules WHERE id = ?1")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
@@ -85,7 +84,7 @@ static int stored_digest(sqlite3 *db, const char *id, char out[PB_SHA256_HEX_LEN
 		rc = 0;
 	}
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -108,14 +107,13 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 		rc = 0;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO modules(id, title, kk, subject, level, description, source, "
-		"digest, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) "
-		"ON CONFLICT(id) DO UPDATE SET title=excluded.title, kk=excluded.kk, "
-		"subject=excluded.subject, level=excluded.level, "
-		"description=excluded.description, source=excluded.source, "
-		"digest=excluded.digest, updated_at=excluded.updated_at",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO modules(id, title, kk, subject, level, description, source, "
+			"digest, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+			"ON CONFLICT(id) DO UPDATE SET title=excluded.title, kk=excluded.kk, "
+			"subject=excluded.subject, level=excluded.level, "
+			"description=excluded.description, source=excluded.source, "
+			"digest=excluded.digest, updated_at=excluded.updated_at")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->title, -1, SQLITE_STATIC);
@@ -128,19 +126,18 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 	sqlite3_bind_int64(st, 9, pb_clock_wall_ms() / 1000);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "DELETE FROM module_files WHERE module_id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM module_files WHERE module_id = ?1")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO module_files(module_id, pos, name, sha256, size, mime, kind) "
-		"VALUES (?1,?2,?3,?4,?5,?6,?7)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO module_files(module_id, pos, name, sha256, size, mime, kind) "
+			"VALUES (?1,?2,?3,?4,?5,?6,?7)")) == NULL)
 		goto out;
 	for (int i = 0; i < m->nfiles; i++) {
 		sqlite3_reset(st);
@@ -158,19 +155,19 @@ int pb_catalog_upsert(sqlite3 *db, const struct pb_module *m, const char *source
 		if (m->files[i].html5 != NULL &&
 		    pb_html5_index_store(db, m->files[i].sha256, m->files[i].html5) != 0)
 			goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
 	if (pb_learning_store(db, m->id, m->learning) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO box_meta(key, value) VALUES ('catalog.version', '1') "
-		"ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-		-1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO box_meta(key, value) VALUES ('catalog.version', '1') "
+			"ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")) == NULL ||
+	    sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	*change = exists ? PB_CATALOG_UPDATED : PB_CATALOG_ADDED;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc == 0 && pb_db_commit(db) != 0)
 		rc = -1;
 	if (rc != 0)
@@ -247,18 +244,14 @@ json_t *pb_catalog_query(sqlite3 *db, const struct pb_catalog_filter *f)
 		like[o++] = '%';
 		like[o] = '\0';
 	}
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, title, kk, subject, level, description FROM modules "
-		CATALOG_WHERE "ORDER BY kk, subject, title LIMIT ?5 OFFSET ?6",
-		-1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM modules " CATALOG_WHERE,
-		-1, &cst, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"SELECT name, sha256, size, mime, kind FROM module_files WHERE module_id = ?1 "
-		"ORDER BY pos", -1, &fst, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"SELECT DISTINCT subject FROM modules ORDER BY subject", -1, &sst,
-		NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT id, title, kk, subject, level, description FROM modules "
+			CATALOG_WHERE "ORDER BY kk, subject, title LIMIT ?5 OFFSET ?6")) == NULL ||
+	    (cst = pb_db_stmt(db, "SELECT count(*) FROM modules " CATALOG_WHERE)) == NULL ||
+	    (fst = pb_db_stmt(db,
+			    "SELECT name, sha256, size, mime, kind FROM module_files WHERE module_id = ?1 "
+			    "ORDER BY pos")) == NULL ||
+	    (sst = pb_db_stmt(db, "SELECT DISTINCT subject FROM modules ORDER BY subject")) == NULL)
 		goto fail;
 	bind_filter(st, f, like);
 	bind_filter(cst, f, like);
@@ -304,10 +297,10 @@ fail:
 	json_decref(res);
 	res = NULL;
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(fst);
-	sqlite3_finalize(sst);
-	sqlite3_finalize(cst);
+	pb_db_stmt_done(st);
+	pb_db_stmt_done(fst);
+	pb_db_stmt_done(sst);
+	pb_db_stmt_done(cst);
 	return res;
 }
 
@@ -317,7 +310,7 @@ int pb_catalog_file(sqlite3 *db, const char *sha256, struct pb_file_info *out)
 	int rc = -1, step;
 
 	st = pb_db_stmt(db, "SELECT name, mime, size FROM module_files "
-			"WHERE sha256 = ?1 LIMIT 1");
+			    "WHERE sha256 = ?1 LIMIT 1");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
@@ -337,7 +330,7 @@ int pb_catalog_file(sqlite3 *db, const char *sha256, struct pb_file_info *out)
 int64_t pb_catalog_version(sqlite3 *db)
 {
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT CAST(value AS INTEGER) FROM box_meta "
-				      "WHERE key = 'catalog.version'");
+					  "WHERE key = 'catalog.version'");
 	int64_t v = -1;
 	int step;
 

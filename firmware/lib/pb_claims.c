@@ -257,8 +257,7 @@ int pb_claim_get(sqlite3 *db, int64_t id, json_t **out)
 	int rc = -1, step;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT " CLAIM_COLS CLAIM_FROM "WHERE c.id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT " CLAIM_COLS CLAIM_FROM "WHERE c.id = ?1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -268,7 +267,7 @@ int pb_claim_get(sqlite3 *db, int64_t id, json_t **out)
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -282,12 +281,11 @@ json_t *pb_claims_list(sqlite3 *db, int64_t kegiatan_id, const char *nuptk, cons
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT " CLAIM_COLS CLAIM_FROM
-			       "WHERE c.kegiatan_id = ?1 AND (?2 IS NULL OR c.nuptk = ?2) "
-			       "AND (?3 IS NULL OR c.day = ?3) "
-			       "ORDER BY c.day, c.name COLLATE NOCASE, c.nuptk, c.item, c.id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if ((st = pb_db_stmt(db, "SELECT " CLAIM_COLS CLAIM_FROM
+				 "WHERE c.kegiatan_id = ?1 AND (?2 IS NULL OR c.nuptk = ?2) "
+				 "AND (?3 IS NULL OR c.day = ?3) "
+				 "ORDER BY c.day, c.name COLLATE NOCASE, c.nuptk, c.item, c.id")) == NULL) {
+		pb_db_stmt_done(st);
 		return NULL;
 	}
 	sqlite3_bind_int64(st, 1, kegiatan_id);
@@ -304,9 +302,8 @@ int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[PB_
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT kegiatan_id, receipt_sha256, receipt_mime FROM claim "
-			       "WHERE id = ?1 AND receipt_sha256 IS NOT NULL", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT kegiatan_id, receipt_sha256, receipt_mime FROM claim "
+				 "WHERE id = ?1 AND receipt_sha256 IS NOT NULL")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -318,7 +315,7 @@ int pb_claim_receipt(sqlite3 *db, int64_t id, int64_t *kegiatan_id, char sha[PB_
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -337,8 +334,9 @@ int pb_claim_setting_get(sqlite3 *db, int64_t kegiatan_id, struct pb_claim_setti
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->uang_harian, sizeof(s->uang_harian), "%s", PB_UH_KIND_DEFAULT);
-	if (sqlite3_prepare_v2(db, "SELECT province, meals_in_kind, residential, uang_harian FROM "
-			       "claim_setting WHERE kegiatan_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT province, meals_in_kind, residential, uang_harian FROM "
+			"claim_setting WHERE kegiatan_id = ?1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	step = sqlite3_step(st);
@@ -351,7 +349,7 @@ int pb_claim_setting_get(sqlite3 *db, int64_t kegiatan_id, struct pb_claim_setti
 	} else if (step == SQLITE_DONE) {
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -365,14 +363,13 @@ int pb_claim_setting_set(sqlite3 *db, const struct pb_kegiatan *k,
 	pb_clock_now(&now);
 	if (pb_db_begin(db) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "INSERT INTO claim_setting(kegiatan_id, province, "
-			       "meals_in_kind, residential, set_by, wall_ms, uang_harian) "
-			       "VALUES (?1,?2,?3,?4,?5,?6,?7) "
-			       "ON CONFLICT(kegiatan_id) DO UPDATE SET province = excluded.province, "
-			       "meals_in_kind = excluded.meals_in_kind, residential = "
-			       "excluded.residential, set_by = excluded.set_by, wall_ms = "
-			       "excluded.wall_ms, uang_harian = excluded.uang_harian",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO claim_setting(kegiatan_id, province, "
+				 "meals_in_kind, residential, set_by, wall_ms, uang_harian) "
+				 "VALUES (?1,?2,?3,?4,?5,?6,?7) "
+				 "ON CONFLICT(kegiatan_id) DO UPDATE SET province = excluded.province, "
+				 "meals_in_kind = excluded.meals_in_kind, residential = "
+				 "excluded.residential, set_by = excluded.set_by, wall_ms = "
+				 "excluded.wall_ms, uang_harian = excluded.uang_harian")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, s->province, -1, SQLITE_STATIC);
@@ -393,7 +390,7 @@ int pb_claim_setting_set(sqlite3 *db, const struct pb_kegiatan *k,
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc != 0)
 		pb_db_rollback(db);
 	return rc;
@@ -411,14 +408,13 @@ static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const cha
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT a.status, COALESCE(r.name, a.name), COALESCE(NULLIF(r.school, ''), "
-		"  NULLIF(a.school, ''), r.npsn, '') FROM attendance a "
-		"LEFT JOIN roster r ON r.kegiatan_id = a.kegiatan_id AND r.nuptk = a.nuptk "
-		"WHERE a.id IN (SELECT MAX(id) FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 "
-		"  AND nuptk = ?3 GROUP BY sitting) "
-		"ORDER BY a.status = 'present' DESC, a.id DESC LIMIT 1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT a.status, COALESCE(r.name, a.name), COALESCE(NULLIF(r.school, ''), "
+			"  NULLIF(a.school, ''), r.npsn, '') FROM attendance a "
+			"LEFT JOIN roster r ON r.kegiatan_id = a.kegiatan_id AND r.nuptk = a.nuptk "
+			"WHERE a.id IN (SELECT MAX(id) FROM attendance WHERE kegiatan_id = ?1 AND day = ?2 "
+			"  AND nuptk = ?3 GROUP BY sitting) "
+			"ORDER BY a.status = 'present' DESC, a.id DESC LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -431,7 +427,7 @@ static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const cha
 	} else if (step == SQLITE_DONE) {
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -451,7 +447,7 @@ static int64_t first_id(sqlite3_stmt *st)
 	case SQLITE_ROW: id = sqlite3_column_int64(st, 0); break;
 	case SQLITE_DONE: id = 0; break;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return id;
 }
 
@@ -462,9 +458,9 @@ static int64_t existing_claim(sqlite3 *db, int64_t kegiatan_id, const char *day,
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT c.id FROM claim c WHERE c.kegiatan_id = ?1 "
-			       "AND c.day = ?2 AND c.nuptk = ?3 AND c.item = ?4 AND " CLAIM_BLOCKS
-			       " ORDER BY c.id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT c.id FROM claim c WHERE c.kegiatan_id = ?1 "
+				 "AND c.day = ?2 AND c.nuptk = ?3 AND c.item = ?4 AND " CLAIM_BLOCKS
+				 " ORDER BY c.id DESC LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
@@ -479,10 +475,10 @@ static int64_t rival_claim(sqlite3 *db, int64_t claim_id)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT c.id FROM claim o JOIN claim c ON "
-			       "c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
-			       "AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
-			       " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT c.id FROM claim o JOIN claim c ON "
+				 "c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
+				 "AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
+				 " LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, claim_id);
 	return first_id(st);
@@ -513,10 +509,9 @@ static int insert_event(sqlite3 *db, const struct claim_event *e)
 
 	pb_clock_now(&now);
 	pb_id_new(uid);
-	if (sqlite3_prepare_v2(db, "INSERT INTO claim_event(uid, claim_id, kind, amount, reason, "
-			       "ref, actor, client, wall_ms, clock_source, boot_id, mono_ms) "
-			       "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO claim_event(uid, claim_id, kind, amount, reason, "
+				 "ref, actor, client, wall_ms, clock_source, boot_id, mono_ms) "
+				 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, e->claim_id);
@@ -545,7 +540,7 @@ static int insert_event(sqlite3 *db, const struct claim_event *e)
 	else
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -650,13 +645,12 @@ enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, 
 	}
 	pb_clock_now(&now);
 	pb_id_new(uid);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO claim(uid, kegiatan_id, day, nuptk, item, name, school, mode, origin, "
-		"claimed, amount, capped, rate_id, rate_version, rate_amount, evidence, "
-		"receipt_sha256, receipt_mime, receipt_size, dpr_signature, checkin_id, actor, client, "
-		"wall_ms, clock_source, boot_id, mono_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-		"?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO claim(uid, kegiatan_id, day, nuptk, item, name, school, mode, origin, "
+			"claimed, amount, capped, rate_id, rate_version, rate_amount, evidence, "
+			"receipt_sha256, receipt_mime, receipt_size, dpr_signature, checkin_id, actor, client, "
+			"wall_ms, clock_source, boot_id, mono_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+			"?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, k.id);
@@ -724,10 +718,10 @@ enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, 
 		goto out;
 	if (pb_db_commit(db) != 0)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return pb_claim_get(db, id, out) == 0 ? PB_CLAIM_OK : PB_CLAIM_DB;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	pb_db_rollback(db);
 	return rc;
 }
@@ -752,12 +746,11 @@ static int claim_state(sqlite3 *db, int64_t id, const char *uid, struct claim_st
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT c.id, c.uid, k.uid, c.kegiatan_id, c.day, c.amount, e.kind, e.reason "
-		"FROM claim c JOIN kegiatan k ON k.id = c.kegiatan_id "
-		"JOIN claim_event e ON e.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id) "
-		"WHERE (?1 IS NOT NULL AND c.id = ?1) OR (?2 IS NOT NULL AND c.uid = ?2)",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT c.id, c.uid, k.uid, c.kegiatan_id, c.day, c.amount, e.kind, e.reason "
+			"FROM claim c JOIN kegiatan k ON k.id = c.kegiatan_id "
+			"JOIN claim_event e ON e.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id) "
+			"WHERE (?1 IS NOT NULL AND c.id = ?1) OR (?2 IS NOT NULL AND c.uid = ?2)")) == NULL)
 		return -1;
 	if (uid == NULL)
 		sqlite3_bind_int64(st, 1, id);
@@ -777,7 +770,7 @@ static int claim_state(sqlite3 *db, int64_t id, const char *uid, struct claim_st
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -963,15 +956,14 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 	if (rows == NULL)
 		return NULL;
 	/* approved or paid claims with the amount of their latest approve event */
-	if (sqlite3_prepare_v2(db,
-		"SELECT c.nuptk, c.name, c.school, c.day, c.item, a.amount FROM claim c "
-		"JOIN claim_event l ON l.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id) "
-		"JOIN claim_event a ON a.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id "
-		"  AND kind = 'approve') "
-		"WHERE c.kegiatan_id = ?1 AND l.kind IN ('approve', 'paid') "
-		/* one row per teacher even if the roster renamed them between claims */
-		"ORDER BY (MIN(c.name) OVER (PARTITION BY c.nuptk)) COLLATE NOCASE, c.nuptk, c.day",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT c.nuptk, c.name, c.school, c.day, c.item, a.amount FROM claim c "
+			"JOIN claim_event l ON l.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id) "
+			"JOIN claim_event a ON a.id = (SELECT MAX(id) FROM claim_event WHERE claim_id = c.id "
+			"  AND kind = 'approve') "
+			"WHERE c.kegiatan_id = ?1 AND l.kind IN ('approve', 'paid') "
+			/* one row per teacher even if the roster renamed them between claims */
+			"ORDER BY (MIN(c.name) OVER (PARTITION BY c.nuptk)) COLLATE NOCASE, c.nuptk, c.day")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, k->id);
 	for (;;) {
@@ -1028,7 +1020,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 			goto fail;
 		nclaims++;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
 	{
 		json_t *gt = json_object(), *labels = json_object();
@@ -1055,7 +1047,7 @@ json_t *pb_claims_nominatif(sqlite3 *db, const struct pb_kegiatan *k)
 	}
 	return res;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(cur);
 	json_decref(days);
 	json_decref(rows);
@@ -1165,13 +1157,12 @@ static enum pb_claim_result withdraw_in_tx(sqlite3 *db, int64_t claim_id, const 
 	found = pb_att_checkin_of(db, s.kegiatan_id, proof, NULL, who);
 	if (found != 0)
 		return found < 0 ? PB_CLAIM_DB : PB_CLAIM_BAD_PROOF;
-	if (sqlite3_prepare_v2(db, "SELECT nuptk FROM claim WHERE id = ?1", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT nuptk FROM claim WHERE id = ?1")) == NULL)
 		return PB_CLAIM_DB;
 	sqlite3_bind_int64(st, 1, s.id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		col_text(owner, sizeof(owner), st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (strcmp(owner, who) != 0)
 		return PB_CLAIM_OTHER_TEACHER;
 	if (strcmp(s.kind, "submit") != 0)
@@ -1179,12 +1170,11 @@ static enum pb_claim_result withdraw_in_tx(sqlite3 *db, int64_t claim_id, const 
 	locked = pb_att_is_locked(db, s.kegiatan_id, s.day);
 	if (locked != PB_DAY_OPEN)
 		return locked == PB_DAY_LOCKED ? PB_CLAIM_LOCKED : PB_CLAIM_DB;
-	if (sqlite3_prepare_v2(db, "UPDATE claim SET withdrawn = 1 WHERE id = ?1", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "UPDATE claim SET withdrawn = 1 WHERE id = ?1")) == NULL)
 		return PB_CLAIM_DB;
 	sqlite3_bind_int64(st, 1, s.id);
 	found = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (found != 0 || insert_event(db, &(struct claim_event){
 			.claim_id = s.id, .claim_uid = s.uid, .session_uid = s.session_uid,
 			.kind = "withdraw", .reason = "ditarik oleh guru", .actor = "peserta",

@@ -149,6 +149,9 @@ static const struct key_def keys[] = {
 	NUM("sync", "health_interval_s", sync_health_interval_s, 0, 86400, "3600",
 	    "Seconds of uptime between box.health reports (one also goes with each "
 	    "upload of other records, at most one per round; 0: no reports)"),
+	STR("sync", "usb_dir", sync_usb_dir, KEY_PATH, "/media/pb-usb",
+	    "Where a USB stick is mounted (pb-usb-mount); the admin page's export and import "
+	    "work there only while a file system is mounted on it"),
 	STR("update", "release_key", update_release_key, KEY_STR, "",
 	    "Public half of the release key (64 hex digits, as pb-hub release key prints it): "
 	    "the only key whose software releases this box downloads and installs; "

@@ -75,6 +75,7 @@ struct pb_config {
 	unsigned sync_retention_days;           /* personal data after upload */
 	unsigned sync_purge_interval_h;         /* pb-sync purges this often, 0: never */
 	unsigned sync_health_interval_s;        /* box.health every this much uptime, 0: none */
+	char sync_usb_dir[PATH_MAX];            /* a USB stick's mount point */
 	/* [update] */
 	char update_release_key[PB_CONFIG_STR_LEN]; /* Ed25519 public key, hex; empty: no updates */
 	char update_boot_dir[PATH_MAX];          /* the Pi's boot partition */

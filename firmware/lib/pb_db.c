@@ -539,8 +539,7 @@ int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len)
 	int rc = -1;
 	const unsigned char *v;
 
-	if (sqlite3_prepare_v2(db, "SELECT value FROM box_meta WHERE key = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT value FROM box_meta WHERE key = ?1")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
@@ -551,7 +550,7 @@ int pb_db_meta_get(sqlite3 *db, const char *key, char *out, size_t len)
 	memcpy(out, v, strlen((const char *)v) + 1);
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -560,15 +559,15 @@ int pb_db_meta_set(sqlite3 *db, const char *key, const char *value)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO box_meta(key, value) VALUES (?1, ?2) "
-			       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO box_meta(key, value) VALUES (?1, ?2) "
+			"ON CONFLICT(key) DO UPDATE SET value = excluded.value")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	rc = pb_db_write_one(db, st);
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -578,13 +577,13 @@ char *pb_db_text_by_id(sqlite3 *db, const char *sql, int64_t id)
 	const unsigned char *text;
 	char *out = NULL;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, sql)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW && (text = sqlite3_column_text(st, 0)) != NULL)
 		out = strdup((const char *)text);
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return out;
 }
 
@@ -593,9 +592,9 @@ long long pb_db_count(sqlite3 *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 	long long n = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	if ((st = pb_db_stmt(db, sql)) != NULL &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return n;
 }

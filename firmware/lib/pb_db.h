@@ -69,13 +69,15 @@ void pb_db_rollback_nested(sqlite3 *db, const char *name, int own);
 
 /* A prepared statement from the connection's own cache (made with
  * SQLITE_PREPARE_PERSISTENT the first time, found again by its SQL text).
- * Never finalize it: call pb_db_stmt_done() when finished, which resets it
- * and so ends its read. NULL on error. The rule: the library functions
- * that run on nearly every request of their kind (pb_kegiatan_get,
- * pb_att_checkin_of, pb_catalog_file, pb_catalog_version, and the
- * learning module, whose pages poll) take their statements from here;
- * everything else, and pb-web's own files (firmware/web), prepares and
- * finalizes. */
+ * Never finalize it: call pb_db_stmt_done() when finished, on every path,
+ * which resets it and so ends its read. NULL on error. The rule: every
+ * statement whose SQL is fixed in the code comes from here, in the library
+ * and in the programs (bench/stmt_cache.c: a cached read costs about a
+ * fifth of preparing it each time, and about half with every statement
+ * of the library cached). Prepared per call are only what runs once per
+ * connection (pragmas and migrations while pb_db_open opens it) and SQL
+ * not fixed in the code (pb_purge's rule scripts of several statements):
+ * caching those would only hold memory. */
 sqlite3_stmt *pb_db_stmt(sqlite3 *db, const char *sql);
 void pb_db_stmt_done(sqlite3_stmt *st);
 

@@ -320,16 +320,16 @@ int pb_html5_index_store(sqlite3 *db, const char *zip_sha, const struct pb_html5
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM html5_entry WHERE zip_sha256 = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM html5_entry WHERE zip_sha256 = ?1")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, zip_sha, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT INTO html5_entry(zip_sha256, path, sha256, size, mime) "
-			       "VALUES (?1,?2,?3,?4,?5)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO html5_entry(zip_sha256, path, sha256, size, mime) "
+			"VALUES (?1,?2,?3,?4,?5)")) == NULL)
 		goto out;
 	for (int i = 0; i < idx->n; i++) {
 		sqlite3_reset(st);
@@ -343,7 +343,7 @@ int pb_html5_index_store(sqlite3 *db, const char *zip_sha, const struct pb_html5
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 

@@ -70,14 +70,14 @@ static int mark(sqlite3 *db, const char *kind, int64_t cursor, int applied)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "UPDATE sync_inbox SET applied = ?3 WHERE kind = ?1 AND "
-			       "cursor = ?2", -1, &st, NULL) == SQLITE_OK) {
+	if ((st = pb_db_stmt(db, "UPDATE sync_inbox SET applied = ?3 WHERE kind = ?1 AND "
+				 "cursor = ?2")) != NULL) {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, cursor);
 		sqlite3_bind_int(st, 3, applied);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -132,9 +132,9 @@ int pb_inbox_apply(sqlite3 *db, struct pb_inbox_report *rep)
 			char *docs[PB_INBOX_BATCH];
 			int n = 0, step, rc = 0;
 
-			if (sqlite3_prepare_v2(db, "SELECT cursor, doc FROM sync_inbox WHERE kind = ?1 "
-					       "AND applied = 0 ORDER BY cursor LIMIT ?2", -1, &st,
-					       NULL) != SQLITE_OK)
+			if ((st = pb_db_stmt(db,
+					"SELECT cursor, doc FROM sync_inbox WHERE kind = ?1 "
+					"AND applied = 0 ORDER BY cursor LIMIT ?2")) == NULL)
 				return -1;
 			sqlite3_bind_text(st, 1, rule->kind, -1, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, PB_INBOX_BATCH);
@@ -147,7 +147,7 @@ int pb_inbox_apply(sqlite3 *db, struct pb_inbox_report *rep)
 				}
 				n++;
 			}
-			sqlite3_finalize(st);
+			pb_db_stmt_done(st);
 			if (step != SQLITE_DONE)
 				rc = -1;
 			for (int i = 0; i < n; i++) {

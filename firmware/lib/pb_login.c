@@ -59,9 +59,8 @@ static int failures_of(sqlite3 *db, const char *scope, const char *key, const ch
 	int step;
 
 	memset(f, 0, sizeof(*f));
-	if (sqlite3_prepare_v2(db, "SELECT fails, first_mono, locked_until FROM login_failure "
-			       "WHERE scope = ?1 AND key = ?2 AND boot_id = ?3", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT fails, first_mono, locked_until FROM login_failure "
+				 "WHERE scope = ?1 AND key = ?2 AND boot_id = ?3")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -77,7 +76,7 @@ static int failures_of(sqlite3 *db, const char *scope, const char *key, const ch
 		if (until > now && until - now <= window)
 			f->locked_s = (unsigned)secs_up(until - now);
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }
 
@@ -89,16 +88,16 @@ static int count_failure(sqlite3 *db, const char *scope, const char *key, unsign
 	int rc = -1;
 	int64_t window = (int64_t)lim->lockout_s * 1000;
 
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO login_failure(scope, key, fails, boot_id, first_mono, locked_until) "
-		"VALUES (?1, ?2, 1, ?3, ?4, CASE WHEN ?5 <= 1 THEN ?4 + ?6 ELSE 0 END) "
-		"ON CONFLICT(scope, key) DO UPDATE SET "
-		"fails = CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 THEN 1 ELSE fails + 1 END, "
-		"first_mono = CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 THEN ?4 "
-		"  ELSE first_mono END, "
-		"locked_until = CASE WHEN (CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 "
-		"  THEN 1 ELSE fails + 1 END) >= ?5 THEN ?4 + ?6 ELSE 0 END, "
-		"boot_id = ?3", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO login_failure(scope, key, fails, boot_id, first_mono, locked_until) "
+			"VALUES (?1, ?2, 1, ?3, ?4, CASE WHEN ?5 <= 1 THEN ?4 + ?6 ELSE 0 END) "
+			"ON CONFLICT(scope, key) DO UPDATE SET "
+			"fails = CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 THEN 1 ELSE fails + 1 END, "
+			"first_mono = CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 THEN ?4 "
+			"  ELSE first_mono END, "
+			"locked_until = CASE WHEN (CASE WHEN boot_id <> ?3 OR ?4 - first_mono > ?6 "
+			"  THEN 1 ELSE fails + 1 END) >= ?5 THEN ?4 + ?6 ELSE 0 END, "
+			"boot_id = ?3")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -109,7 +108,7 @@ static int count_failure(sqlite3 *db, const char *scope, const char *key, unsign
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -119,17 +118,16 @@ static int uncount_failure(sqlite3 *db, const char *scope, const char *key, unsi
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "UPDATE login_failure SET fails = fails - 1, locked_until = "
-			       "CASE WHEN fails - 1 >= ?3 THEN locked_until ELSE 0 END "
-			       "WHERE scope = ?1 AND key = ?2 AND fails > 0", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "UPDATE login_failure SET fails = fails - 1, locked_until = "
+				 "CASE WHEN fails - 1 >= ?3 THEN locked_until ELSE 0 END "
+				 "WHERE scope = ?1 AND key = ?2 AND fails > 0")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, max);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -138,14 +136,13 @@ static int clear_failures(sqlite3 *db, const char *scope, const char *key)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM login_failure WHERE scope = ?1 AND key = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM login_failure WHERE scope = ?1 AND key = ?2")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -156,9 +153,8 @@ static int forget_old(sqlite3 *db, const struct pb_login_limits *lim, const char
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM staff_login WHERE boot_id <> ?1 "
-			       "OR ?2 - last_mono > ?3 OR ?2 - created_mono > ?4",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM staff_login WHERE boot_id <> ?1 "
+				 "OR ?2 - last_mono > ?3 OR ?2 - created_mono > ?4")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -166,10 +162,9 @@ static int forget_old(sqlite3 *db, const struct pb_login_limits *lim, const char
 	sqlite3_bind_int64(st, 4, (int64_t)lim->max_s * 1000);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "DELETE FROM login_failure WHERE boot_id <> ?1 "
-			       "OR (?2 - first_mono > ?3 AND locked_until < ?2)",
-			       -1, &st, NULL) != SQLITE_OK)
+	pb_db_stmt_done(st);
+	if ((st = pb_db_stmt(db, "DELETE FROM login_failure WHERE boot_id <> ?1 "
+				 "OR (?2 - first_mono > ?3 AND locked_until < ?2)")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, boot, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -177,7 +172,7 @@ static int forget_old(sqlite3 *db, const struct pb_login_limits *lim, const char
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -265,8 +260,8 @@ enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *l
 	lrc = admit(db, lim, user, client, pair, boot, &now, retry_s);
 	if (lrc != PB_LOGIN_OK)
 		return lrc;
-	if (sqlite3_prepare_v2(db, "SELECT id, name, role, kind, pw_hash, disabled FROM staff "
-			       "WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT id, name, role, kind, pw_hash, disabled FROM staff "
+				 "WHERE name = ?1")) == NULL)
 		return PB_LOGIN_DB;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -278,7 +273,7 @@ enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *l
 		copy_text(hash, sizeof(hash), st, 4);
 		disabled = sqlite3_column_int(st, 5);
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
 	/* The password is checked (slowly) outside any transaction. */
 	if (!found) {
@@ -306,9 +301,8 @@ enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *l
 	sodium_bin2hex(who->csrf, sizeof(who->csrf), raw, sizeof(raw));
 	sodium_memzero(raw, sizeof(raw));
 	token_hash(token, th);
-	if (sqlite3_prepare_v2(db, "INSERT INTO staff_login(token_hash, staff_id, csrf, boot_id, "
-			       "created_mono, last_mono, client) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO staff_login(token_hash, staff_id, csrf, boot_id, "
+				 "created_mono, last_mono, client) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, who->staff_id);
@@ -323,7 +317,7 @@ enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *l
 	if (pb_db_commit(db) != 0)
 		rc = PB_LOGIN_DB;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc == PB_LOGIN_DB)
 		pb_db_rollback(db);
 	if (rc != PB_LOGIN_OK) {
@@ -346,12 +340,11 @@ enum pb_login_result pb_login_check(sqlite3 *db, const struct pb_login_limits *l
 		return PB_LOGIN_NONE;
 	boot_and_now(boot, &now);
 	token_hash(token, th);
-	if (sqlite3_prepare_v2(db,
-		"SELECT l.id, l.staff_id, l.csrf, s.name, s.role, s.kind, l.last_mono "
-		"FROM staff_login l JOIN staff s ON s.id = l.staff_id "
-		"WHERE l.token_hash = ?1 AND l.boot_id = ?3 AND s.disabled = 0 "
-		"AND ?2 - l.last_mono <= ?4 AND ?2 - l.created_mono <= ?5 AND ?2 >= l.last_mono",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT l.id, l.staff_id, l.csrf, s.name, s.role, s.kind, l.last_mono "
+			"FROM staff_login l JOIN staff s ON s.id = l.staff_id "
+			"WHERE l.token_hash = ?1 AND l.boot_id = ?3 AND s.disabled = 0 "
+			"AND ?2 - l.last_mono <= ?4 AND ?2 - l.created_mono <= ?5 AND ?2 >= l.last_mono")) == NULL)
 		return PB_LOGIN_DB;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -374,18 +367,17 @@ enum pb_login_result pb_login_check(sqlite3 *db, const struct pb_login_limits *l
 	default:
 		rc = PB_LOGIN_DB;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	/* Mark it used, but write (and fsync) at most every PB_LOGIN_TOUCH_MS:
 	 * a facilitator's page polls every few seconds. */
 	if (rc == PB_LOGIN_OK && now - last > PB_LOGIN_TOUCH_MS) {
-		if (sqlite3_prepare_v2(db, "UPDATE staff_login SET last_mono = ?2 WHERE id = ?1",
-				       -1, &st, NULL) != SQLITE_OK)
+		if ((st = pb_db_stmt(db, "UPDATE staff_login SET last_mono = ?2 WHERE id = ?1")) == NULL)
 			return PB_LOGIN_DB;
 		sqlite3_bind_int64(st, 1, who->id);
 		sqlite3_bind_int64(st, 2, now);
 		if (pb_db_write_one(db, st) != 0)
 			rc = PB_LOGIN_DB;
-		sqlite3_finalize(st);
+		pb_db_stmt_done(st);
 	}
 	if (rc != PB_LOGIN_OK)
 		memset(who, 0, sizeof(*who));
@@ -399,12 +391,11 @@ int pb_login_end(sqlite3 *db, const char *token)
 	int rc = -1;
 
 	token_hash(token, th);
-	if (sqlite3_prepare_v2(db, "DELETE FROM staff_login WHERE token_hash = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM staff_login WHERE token_hash = ?1")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
 	rc = pb_db_write_one(db, st);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 

@@ -35,8 +35,7 @@ static int last_link(sqlite3 *db, int64_t *seq, char prev[PB_SHA256_HEX_LEN + 1]
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM outbox ORDER BY seq DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT seq, hash FROM outbox ORDER BY seq DESC LIMIT 1")) == NULL)
 		goto out;
 	step = sqlite3_step(st);
 	if (step == SQLITE_DONE) {
@@ -52,7 +51,7 @@ static int last_link(sqlite3 *db, int64_t *seq, char prev[PB_SHA256_HEX_LEN + 1]
 		rc = 0;
 	}
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -78,10 +77,9 @@ int pb_outbox_append(sqlite3 *db, const char *type, const char *payload,
 	pb_clock_now(&e.stamp);
 	pb_outbox_hash(box_id, &e, e.hash);
 
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO outbox(seq, id, type, payload, wall_ms, clock_source, "
-		"boot_id, mono_ms, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO outbox(seq, id, type, payload, wall_ms, clock_source, "
+			"boot_id, mono_ms, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, e.seq);
 	sqlite3_bind_text(st, 2, e.id, -1, SQLITE_STATIC);
@@ -101,7 +99,7 @@ int pb_outbox_append(sqlite3 *db, const char *type, const char *payload,
 		memcpy(id_out, e.id, sizeof(e.id));
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -136,9 +134,9 @@ int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq)
 	if (pb_box_id(db, box_id, sizeof(box_id)) != 0)
 		return -1;
 	memcpy(prev, PB_OUTBOX_GENESIS, sizeof(prev));
-	if (sqlite3_prepare_v2(db,
-		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
-		"prev_hash, hash, purged_ms FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
+			"prev_hash, hash, purged_ms FROM outbox ORDER BY seq")) == NULL)
 		return -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof(e));
@@ -172,7 +170,7 @@ int pb_outbox_verify(sqlite3 *db, int64_t *bad_seq)
 	if (step == SQLITE_DONE)
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -183,10 +181,9 @@ int pb_outbox_set_acked(sqlite3 *db, int64_t acked, int64_t wall_ms)
 
 	if (pb_db_begin(db) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
-			       "WHERE seq <= ?1 AND acked = 0", -1, &a, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE outbox SET acked = 0 WHERE seq > ?1 AND acked = 1",
-			       -1, &b, NULL) != SQLITE_OK)
+	if ((a = pb_db_stmt(db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
+				"WHERE seq <= ?1 AND acked = 0")) == NULL ||
+	    (b = pb_db_stmt(db, "UPDATE outbox SET acked = 0 WHERE seq > ?1 AND acked = 1")) == NULL)
 		goto out;
 	sqlite3_bind_int64(a, 1, acked);
 	sqlite3_bind_int64(a, 2, wall_ms);
@@ -195,8 +192,8 @@ int pb_outbox_set_acked(sqlite3 *db, int64_t acked, int64_t wall_ms)
 		goto out;
 	rc = pb_db_commit(db);
 out:
-	sqlite3_finalize(a);
-	sqlite3_finalize(b);
+	pb_db_stmt_done(a);
+	pb_db_stmt_done(b);
 	if (rc != 0)
 		pb_db_rollback(db);
 	return rc;
@@ -230,11 +227,10 @@ int pb_outbox_load(sqlite3 *db, int64_t after, size_t max, struct pb_outbox_load
 	l->payloads = calloc(max, sizeof(*l->payloads));
 	if (l->r == NULL || l->payloads == NULL)
 		goto out;
-	if (sqlite3_prepare_v2(db,
-		"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
-		"prev_hash, hash FROM outbox WHERE seq > CASE WHEN ?2 >= 0 THEN ?2 ELSE "
-		"(SELECT min(seq) - 1 FROM outbox WHERE acked = 0) END ORDER BY seq LIMIT ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT seq, id, type, payload, wall_ms, clock_source, boot_id, mono_ms, "
+			"prev_hash, hash FROM outbox WHERE seq > CASE WHEN ?2 >= 0 THEN ?2 ELSE "
+			"(SELECT min(seq) - 1 FROM outbox WHERE acked = 0) END ORDER BY seq LIMIT ?1")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
 	sqlite3_bind_int64(st, 2, after);
@@ -259,7 +255,7 @@ int pb_outbox_load(sqlite3 *db, int64_t after, size_t max, struct pb_outbox_load
 	}
 	rc = step == SQLITE_DONE ? 0 : -1;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -274,10 +270,9 @@ enum pb_outbox_ack pb_outbox_ack_forward(sqlite3 *db, int64_t acked, const char 
 	*marked = 0;
 	if (pb_db_begin(db) != 0)
 		return PB_OUTBOX_ACK_ERROR;
-	if (sqlite3_prepare_v2(db, "SELECT hash FROM outbox WHERE seq = ?1", -1, &q, NULL)
-	    != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
-			       "WHERE seq <= ?1 AND acked = 0", -1, &u, NULL) != SQLITE_OK)
+	if ((q = pb_db_stmt(db, "SELECT hash FROM outbox WHERE seq = ?1")) == NULL ||
+	    (u = pb_db_stmt(db, "UPDATE outbox SET acked = 1, acked_ms = ?2 "
+				"WHERE seq <= ?1 AND acked = 0")) == NULL)
 		goto out;
 	sqlite3_bind_int64(q, 1, acked);
 	step = sqlite3_step(q);
@@ -299,8 +294,8 @@ enum pb_outbox_ack pb_outbox_ack_forward(sqlite3 *db, int64_t acked, const char 
 	*marked = sqlite3_changes(db);
 	res = *marked > 0 ? PB_OUTBOX_ACK_DONE : PB_OUTBOX_ACK_ALREADY;
 out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(u);
+	pb_db_stmt_done(q);
+	pb_db_stmt_done(u);
 	if (res == PB_OUTBOX_ACK_DONE || res == PB_OUTBOX_ACK_ALREADY) {
 		if (pb_db_commit(db) != 0)
 			res = PB_OUTBOX_ACK_ERROR;

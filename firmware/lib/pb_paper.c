@@ -94,8 +94,7 @@ json_t *pb_paper_settings(sqlite3 *db, int64_t kegiatan_id, const struct pb_conf
 		if (json_object_set_new(out, settings[i].key, json_string(def)) != 0)
 			goto fail;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT doc FROM paper_setting WHERE kegiatan_id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT doc FROM paper_setting WHERE kegiatan_id = ?1")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	step = sqlite3_step(st);
@@ -109,11 +108,11 @@ json_t *pb_paper_settings(sqlite3 *db, int64_t kegiatan_id, const struct pb_conf
 				json_object_set(out, settings[i].key, v);
 		}
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(stored);
 	return out;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(out);
 	return NULL;
 }
@@ -166,8 +165,7 @@ int pb_paper_settings_set(sqlite3 *db, const struct pb_kegiatan *k, const json_t
 
 	if (pb_db_begin(db) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "SELECT doc FROM paper_setting WHERE kegiatan_id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT doc FROM paper_setting WHERE kegiatan_id = ?1")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	step = sqlite3_step(st);
@@ -175,7 +173,7 @@ int pb_paper_settings_set(sqlite3 *db, const struct pb_kegiatan *k, const json_t
 		doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	else if (step != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
 	if (doc == NULL && (doc = json_object()) == NULL)
 		goto out;
@@ -189,11 +187,10 @@ int pb_paper_settings_set(sqlite3 *db, const struct pb_kegiatan *k, const json_t
 	}
 	text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
 	if (text == NULL ||
-	    sqlite3_prepare_v2(db, "INSERT INTO paper_setting(kegiatan_id, doc, set_by, wall_ms) "
-			       "VALUES (?1, ?2, ?3, ?4) "
-			       "ON CONFLICT(kegiatan_id) DO UPDATE SET doc = excluded.doc, "
-			       "set_by = excluded.set_by, wall_ms = excluded.wall_ms",
-			       -1, &st, NULL) != SQLITE_OK)
+	    (st = pb_db_stmt(db, "INSERT INTO paper_setting(kegiatan_id, doc, set_by, wall_ms) "
+				 "VALUES (?1, ?2, ?3, ?4) "
+				 "ON CONFLICT(kegiatan_id) DO UPDATE SET doc = excluded.doc, "
+				 "set_by = excluded.set_by, wall_ms = excluded.wall_ms")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, k->id);
 	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
@@ -207,7 +204,7 @@ int pb_paper_settings_set(sqlite3 *db, const struct pb_kegiatan *k, const json_t
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	free(text);
 	json_decref(doc);
 	if (rc != 0)
@@ -293,13 +290,13 @@ int pb_payee_save(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO roster_payee(kegiatan_id, nuptk, nip, pangkat, jabatan, npwp, bank, "
-		"rekening, nama_rekening) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-		"ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET nip = excluded.nip, "
-		"pangkat = excluded.pangkat, jabatan = excluded.jabatan, npwp = excluded.npwp, "
-		"bank = excluded.bank, rekening = excluded.rekening, "
-		"nama_rekening = excluded.nama_rekening", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO roster_payee(kegiatan_id, nuptk, nip, pangkat, jabatan, npwp, bank, "
+			"rekening, nama_rekening) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+			"ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET nip = excluded.nip, "
+			"pangkat = excluded.pangkat, jabatan = excluded.jabatan, npwp = excluded.npwp, "
+			"bank = excluded.bank, rekening = excluded.rekening, "
+			"nama_rekening = excluded.nama_rekening")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
@@ -314,7 +311,7 @@ int pb_payee_save(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	}
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -344,9 +341,9 @@ json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 	json_t *out = json_object();
 	int step;
 
-	if (out == NULL || sqlite3_prepare_v2(db,
-		"SELECT nuptk, nip, pangkat, jabatan, npwp, bank, rekening, nama_rekening "
-		"FROM roster_payee WHERE kegiatan_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (out == NULL || (st = pb_db_stmt(db,
+			"SELECT nuptk, nip, pangkat, jabatan, npwp, bank, rekening, nama_rekening "
+			"FROM roster_payee WHERE kegiatan_id = ?1")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -361,9 +358,9 @@ json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "SELECT nuptk, bank, rekening, nama_rekening FROM claim_bank "
-			       "WHERE kegiatan_id = ?1", -1, &st, NULL) != SQLITE_OK) {
+	pb_db_stmt_done(st);
+	if ((st = pb_db_stmt(db, "SELECT nuptk, bank, rekening, nama_rekening FROM claim_bank "
+				 "WHERE kegiatan_id = ?1")) == NULL) {
 		st = NULL;
 		goto fail;
 	}
@@ -390,11 +387,11 @@ json_t *pb_payee_map(sqlite3 *db, int64_t kegiatan_id)
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	rekey_peserta(out);
 	return out;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(out);
 	return NULL;
 }
@@ -430,11 +427,11 @@ const char *pb_payee_bank_set(sqlite3 *db, const struct pb_kegiatan *k, const ch
 	}
 	if (pb_db_begin(db) != 0)
 		return "db";
-	if (sqlite3_prepare_v2(db, "INSERT INTO claim_bank(kegiatan_id, nuptk, bank, rekening, "
-			       "nama_rekening, wall_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-			       "ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET bank = excluded.bank, "
-			       "rekening = excluded.rekening, nama_rekening = excluded.nama_rekening, "
-			       "wall_ms = excluded.wall_ms", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO claim_bank(kegiatan_id, nuptk, bank, rekening, "
+				 "nama_rekening, wall_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+				 "ON CONFLICT(kegiatan_id, nuptk) DO UPDATE SET bank = excluded.bank, "
+				 "rekening = excluded.rekening, nama_rekening = excluded.nama_rekening, "
+				 "wall_ms = excluded.wall_ms")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
@@ -455,10 +452,10 @@ const char *pb_payee_bank_set(sqlite3 *db, const struct pb_kegiatan *k, const ch
 		goto fail;
 	json_decref(detail);
 	free(text);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return NULL;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(detail);
 	free(text);
 	pb_db_rollback(db);
@@ -499,8 +496,8 @@ enum pb_staff_result pb_staff_identity_set(sqlite3 *db, const char *login,
 	if ((full_name != NULL && !pb_text_valid(full_name, PB_PAPER_TEXT_MAX)) ||
 	    (nip != NULL && (digits_only(nip, d, sizeof(d)) != 0 || !pb_nip_valid(d))))
 		return PB_STAFF_BAD_IDENTITY;
-	if (sqlite3_prepare_v2(db, "UPDATE staff SET display_name = coalesce(?2, display_name), "
-			       "nip = coalesce(?3, nip) WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "UPDATE staff SET display_name = coalesce(?2, display_name), "
+				 "nip = coalesce(?3, nip) WHERE name = ?1")) == NULL)
 		return PB_STAFF_DB;
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
 	if (full_name != NULL)
@@ -509,7 +506,7 @@ enum pb_staff_result pb_staff_identity_set(sqlite3 *db, const char *login,
 		sqlite3_bind_text(st, 3, d, -1, SQLITE_STATIC);
 	if (pb_db_write_one(db, st) == 0)
 		rc = sqlite3_changes(db) == 1 ? PB_STAFF_OK : PB_STAFF_NOT_FOUND;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -518,12 +515,12 @@ json_t *pb_staff_identity(sqlite3 *db, const char *login)
 	sqlite3_stmt *st = NULL;
 	json_t *out = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT display_name, nip FROM staff WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT display_name, nip FROM staff WHERE name = ?1")) == NULL)
 		return NULL;
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		out = json_pack("{s:s, s:s}", "name", (const char *)sqlite3_column_text(st, 0),
 				"nip", (const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return out;
 }

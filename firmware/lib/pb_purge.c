@@ -180,12 +180,12 @@ static int table_exists(sqlite3 *db, const char *name)
 	sqlite3_stmt *st = NULL;
 	int yes = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-			       "name = ?1", -1, &st, NULL) == SQLITE_OK) {
+	if ((st = pb_db_stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+				 "name = ?1")) != NULL) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		yes = sqlite3_step(st) == SQLITE_ROW;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return yes;
 }
 
@@ -221,12 +221,12 @@ static int64_t run_rule(sqlite3 *db, const struct pb_purge_rule *r, const char *
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(db, r->count_sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, r->count_sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (n > 0 && purge && exec_all(db, r->purge_sql, session, now_ms) != 0)
 		return -1;
 	return n;
@@ -238,26 +238,26 @@ static int log_purge(sqlite3 *db, int64_t now_ms, const char *session, const cha
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO purge_log(at_ms, session_id, rule, rows) "
-			       "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) == SQLITE_OK) {
+	if ((st = pb_db_stmt(db, "INSERT INTO purge_log(at_ms, session_id, rule, rows) "
+				 "VALUES (?1, ?2, ?3, ?4)")) != NULL) {
 		sqlite3_bind_int64(st, 1, now_ms);
 		sqlite3_bind_text(st, 2, session, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, rows);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc == 0) {
 		char detail[PB_PURGE_SESSION_MAX + 96];
 		snprintf(detail, sizeof(detail), "session %s: %s, %" PRId64 " rows", session,
 			 rule, rows);
-		if (sqlite3_prepare_v2(db, "INSERT INTO audit(at_ms, actor, action, detail) "
-				       "VALUES (?1, 'pbctl', 'purge', ?2)", -1, &st, NULL) == SQLITE_OK) {
+		if ((st = pb_db_stmt(db, "INSERT INTO audit(at_ms, actor, action, detail) "
+					 "VALUES (?1, 'pbctl', 'purge', ?2)")) != NULL) {
 			sqlite3_bind_int64(st, 1, now_ms);
 			sqlite3_bind_text(st, 2, detail, -1, SQLITE_TRANSIENT);
 			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 		}
-		sqlite3_finalize(st);
+		pb_db_stmt_done(st);
 	}
 	return rc;
 }
@@ -268,7 +268,7 @@ static int64_t count_of(sqlite3 *db, const char *sql, const char *session, int64
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -276,7 +276,7 @@ static int64_t count_of(sqlite3 *db, const char *sql, const char *session, int64
 		if (second != NULL)
 			*second = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return n;
 }
 
@@ -323,15 +323,13 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 
 	if (store == NULL)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT sha256, size FROM store_purge ORDER BY sha256 LIMIT 1",
-			       -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM claim WHERE receipt_sha256 = ?1) "
-			       "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1) "
-			       "+ (SELECT count(*) FROM html5_entry WHERE sha256 = ?1) + (SELECT "
-			       "count(*) FROM learning_photo WHERE sha256 = ?1)", -1, &ref,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "DELETE FROM store_purge WHERE sha256 = ?1", -1, &del, NULL)
-	    != SQLITE_OK)
+	if ((q = pb_db_stmt(db, "SELECT sha256, size FROM store_purge ORDER BY sha256 LIMIT 1")) == NULL ||
+	    (ref = pb_db_stmt(db,
+			    "SELECT (SELECT count(*) FROM claim WHERE receipt_sha256 = ?1) "
+			    "+ (SELECT count(*) FROM module_files WHERE sha256 = ?1) "
+			    "+ (SELECT count(*) FROM html5_entry WHERE sha256 = ?1) + (SELECT "
+			    "count(*) FROM learning_photo WHERE sha256 = ?1)")) == NULL ||
+	    (del = pb_db_stmt(db, "DELETE FROM store_purge WHERE sha256 = ?1")) == NULL)
 		goto out;
 	for (int i = 0; i < PB_PURGE_FILES_MAX; i++) {
 		char sha[PB_SHA256_HEX_LEN + 1];
@@ -387,10 +385,16 @@ static int purge_files(sqlite3 *db, const struct pb_store *store, FILE *out,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(ref);
-	sqlite3_finalize(del);
+	pb_db_stmt_done(q);
+	pb_db_stmt_done(ref);
+	pb_db_stmt_done(del);
 	return rc;
+}
+
+int pb_purge_store(sqlite3 *db, const struct pb_store *store, FILE *out,
+		   struct pb_purge_report *rep)
+{
+	return purge_files(db, store, out, rep);
 }
 
 /* One session: every rule, in one transaction. */
@@ -453,13 +457,12 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 	 * (start date + days, UTC midnight) longer than the retention ago. The
 	 * acknowledgement time guards against records stamped by a clock that
 	 * was not set (a Pi without RTC may start in 1970). */
-	if (sqlite3_prepare_v2(db,
-		"SELECT " SESSION_OF("type", "payload") " AS sid FROM outbox "
-		"WHERE json_valid(payload) AND sid IS NOT NULL "
-		"GROUP BY sid HAVING sum(acked = 0) = 0 AND max(max(wall_ms), max(acked_ms)) < ?1 "
-		"AND coalesce((SELECT strftime('%s', start_date, '+' || days || ' days') * 1000 "
-		"  FROM kegiatan WHERE uid = sid), 0) < ?1 "
-		"ORDER BY sid", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT " SESSION_OF("type", "payload") " AS sid FROM outbox "
+				 "WHERE json_valid(payload) AND sid IS NOT NULL "
+				 "GROUP BY sid HAVING sum(acked = 0) = 0 AND max(max(wall_ms), max(acked_ms)) < ?1 "
+				 "AND coalesce((SELECT strftime('%s', start_date, '+' || days || ' days') * 1000 "
+				 "  FROM kegiatan WHERE uid = sid), 0) < ?1 "
+				 "ORDER BY sid")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, cutoff);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -478,7 +481,7 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 	}
 	if (step != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
 	for (int i = 0; i < n; i++) {
 		int64_t rows;
@@ -508,7 +511,7 @@ int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	free(sessions);
 	return rc;
 }

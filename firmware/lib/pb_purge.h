@@ -47,4 +47,9 @@ struct pb_purge_report {
 int pb_purge_run(sqlite3 *db, const struct pb_store *store, int64_t now_ms,
 		 unsigned retention_days, int dry_run, FILE *out, struct pb_purge_report *rep);
 
+/* Only the files queued in store_purge that nothing names any more (also
+ * those a module's removal queued): deleted, counted in rep. 0/-1. */
+int pb_purge_store(sqlite3 *db, const struct pb_store *store, FILE *out,
+		   struct pb_purge_report *rep);
+
 #endif

@@ -524,15 +524,14 @@ int pb_rates_dasar(sqlite3 *db, char *out, size_t len)
 	int rc = -1, step;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT dasar FROM rate_version ORDER BY version DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT dasar FROM rate_version ORDER BY version DESC LIMIT 1")) == NULL)
 		return -1;
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	if (step == SQLITE_ROW || step == SQLITE_DONE)
 		rc = 0;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -541,12 +540,11 @@ int pb_rates_version(sqlite3 *db)
 	sqlite3_stmt *st = NULL;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM rate_version",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT COALESCE(MAX(version), 0) FROM rate_version")) == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return v;
 }
 
@@ -574,9 +572,8 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 	if (v < 0)
 		goto out;
 	v++;
-	if (sqlite3_prepare_v2(db, "INSERT INTO rate_version(version, source, imported_by, rows, "
-			       "sha256, wall_ms, dasar) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO rate_version(version, source, imported_by, rows, "
+				 "sha256, wall_ms, dasar) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 7, json_string_value(json_object_get(*report, "dasar")), -1,
 			  SQLITE_TRANSIENT);
@@ -588,9 +585,10 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 	sqlite3_bind_int64(st, 6, pb_clock_wall_ms());
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "INSERT INTO rate(version, year, province, item, origin, amount) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
+	pb_db_stmt_done(st);
+	if ((st = pb_db_stmt(db,
+			"INSERT INTO rate(version, year, province, item, origin, amount) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
 		st = NULL;
 		goto out;
 	}
@@ -616,7 +614,7 @@ enum pb_rates_result pb_rates_import(sqlite3 *db, const char *csv, size_t len,
 	*version = v;
 	rc = PB_RATES_OK;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc != PB_RATES_OK)
 		pb_db_rollback_nested(db, "rates_import", own);
 	free(rows);
@@ -639,10 +637,9 @@ int pb_rate_find(sqlite3 *db, int year, const char *province, int item, const ch
 	if (item == PB_ITEM_UANG_HARIAN)
 		snprintf(orig, sizeof(orig), "%s", pb_rate_variant(item, "", origin != NULL &&
 			 origin[0] != '\0' ? origin : NULL));
-	if (sqlite3_prepare_v2(db, "SELECT id, version, amount FROM rate WHERE version = "
-			       "(SELECT MAX(version) FROM rate_version) AND year = ?1 AND "
-			       "province = ?2 AND item = ?3 AND origin = ?4", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT id, version, amount FROM rate WHERE version = "
+				 "(SELECT MAX(version) FROM rate_version) AND year = ?1 AND "
+				 "province = ?2 AND item = ?3 AND origin = ?4")) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, year);
 	sqlite3_bind_text(st, 2, prov, -1, SQLITE_STATIC);
@@ -657,7 +654,7 @@ int pb_rate_find(sqlite3 *db, int year, const char *province, int item, const ch
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -679,10 +676,10 @@ json_t *pb_rates_list(sqlite3 *db, int year, const char *province)
 
 	if (pb_place_normalise(province, prov, sizeof(prov)) != 0)
 		return json_array();
-	if (sqlite3_prepare_v2(db, "SELECT id, item, origin, amount, version FROM rate WHERE "
-			       "version = (SELECT MAX(version) FROM rate_version) AND year = ?1 "
-			       "AND province = ?2 ORDER BY item, origin", -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if ((st = pb_db_stmt(db, "SELECT id, item, origin, amount, version FROM rate WHERE "
+				 "version = (SELECT MAX(version) FROM rate_version) AND year = ?1 "
+				 "AND province = ?2 ORDER BY item, origin")) == NULL) {
+		pb_db_stmt_done(st);
 		return NULL;
 	}
 	sqlite3_bind_int(st, 1, year);

@@ -1,4 +1,5 @@
 #include "pb_roster.h"
+#include "pb_db.h"
 
 #include "pb_clock.h"
 
@@ -77,6 +78,13 @@ int pb_person_key(const char *typed, char key[PB_NUPTK_LEN + 1])
 		return 0;
 	}
 	return peserta_key(typed, key);
+}
+
+int pb_person_typed_valid(const char *typed)
+{
+	char key[PB_NUPTK_LEN + 1];
+
+	return pb_person_key(typed, key) == 0;
 }
 
 static int peserta_key(const char *typed, char key[PB_NUPTK_LEN + 1])
@@ -434,11 +442,10 @@ static const char *withdraw(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	int step;
 
 	*db_error = 1;
-	if (sqlite3_prepare_v2(db,
-		"SELECT source, (SELECT count(*) FROM attendance a WHERE a.kegiatan_id = ?1 "
-		"  AND a.nuptk = ?2) + (SELECT count(*) FROM claim c WHERE c.kegiatan_id = ?1 "
-		"  AND c.nuptk = ?2) FROM roster WHERE kegiatan_id = ?1 AND nuptk = ?2",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db,
+			"SELECT source, (SELECT count(*) FROM attendance a WHERE a.kegiatan_id = ?1 "
+			"  AND a.nuptk = ?2) + (SELECT count(*) FROM claim c WHERE c.kegiatan_id = ?1 "
+			"  AND c.nuptk = ?2) FROM roster WHERE kegiatan_id = ?1 AND nuptk = ?2")) == NULL)
 		return "db";
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
@@ -456,11 +463,12 @@ static const char *withdraw(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 		code = "has_records";
 		*msg = "Peserta ini sudah hadir atau punya klaim: tidak ditarik";
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	st = NULL;
 	if (code == NULL) {
-		if (sqlite3_prepare_v2(db, "UPDATE roster SET withdrawn_ms = ?3 WHERE kegiatan_id = ?1 "
-				       "AND nuptk = ?2 AND withdrawn_ms = 0", -1, &st, NULL) != SQLITE_OK) {
+		if ((st = pb_db_stmt(db,
+				"UPDATE roster SET withdrawn_ms = ?3 WHERE kegiatan_id = ?1 "
+				"AND nuptk = ?2 AND withdrawn_ms = 0")) == NULL) {
 			code = "db";
 			goto out;
 		}
@@ -474,7 +482,7 @@ static const char *withdraw(sqlite3 *db, int64_t kegiatan_id, const char *nuptk,
 	}
 	*db_error = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return code;
 }
 
@@ -498,7 +506,7 @@ enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 		rc = PB_ROSTER_TOO_MANY_ROWS;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, ROSTER_UPSERT_HUB, -1, &ins, NULL) != SQLITE_OK)
+	if ((ins = pb_db_stmt(db, ROSTER_UPSERT_HUB)) == NULL)
 		goto out;
 	json_array_foreach(people, i, p) {
 		struct row rw;
@@ -546,7 +554,7 @@ enum pb_roster_result pb_roster_import_json(sqlite3 *db, int64_t kegiatan_id,
 	}
 	rc = PB_ROSTER_OK;
 out:
-	sqlite3_finalize(ins);
+	pb_db_stmt_done(ins);
 	if (rc == PB_ROSTER_OK)
 		*report = json_pack("{s:i, s:i, s:i, s:O}", "accepted", (json_int_t)accepted,
 				    "rejected", (json_int_t)rejected, "withdrawn",
@@ -597,13 +605,12 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 		rc = PB_ROSTER_MISSING_COLUMN;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, ROSTER_UPSERT, -1, &ins, NULL) != SQLITE_OK)
+	if ((ins = pb_db_stmt(db, ROSTER_UPSERT)) == NULL)
 		goto out;
 	/* NUPTKs seen earlier in this file, to report duplicates */
 	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS roster_seen(nuptk TEXT PRIMARY KEY);"
 			 "DELETE FROM temp.roster_seen", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO temp.roster_seen(nuptk) VALUES (?1)",
-			       -1, &seen, NULL) != SQLITE_OK)
+	    (seen = pb_db_stmt(db, "INSERT INTO temp.roster_seen(nuptk) VALUES (?1)")) == NULL)
 		goto out;
 	while ((cr = pb_csv_next(c, &rec)) != PB_CSV_END) {
 		struct row rw;
@@ -673,8 +680,8 @@ enum pb_roster_result pb_roster_import(sqlite3 *db, int64_t kegiatan_id,
 	}
 	rc = PB_ROSTER_OK;
 out:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(seen);
+	pb_db_stmt_done(ins);
+	pb_db_stmt_done(seen);
 	(void)sqlite3_exec(db, "DROP TABLE IF EXISTS temp.roster_seen", NULL, NULL, NULL);
 	free(c);
 	if (rc == PB_ROSTER_OK)

@@ -29,6 +29,8 @@ int pb_nuptk_valid(const char *s);
  * dots are dropped are a NUPTK; anything else must be a participant number. 0 or
  * -1 when it is neither. */
 int pb_person_key(const char *typed, char key[PB_NUPTK_LEN + 1]);
+/* 1 if typed has a key (a field table's check, pb_fields.h). */
+int pb_person_typed_valid(const char *typed);
 /* 1 if key is a participant-number key. */
 int pb_person_is_peserta(const char *key);
 /* 1 if key is a NUPTK or a participant-number key. */

@@ -1,4 +1,5 @@
 #include "pb_rows.h"
+#include "pb_db.h"
 
 json_t *pb_rows_json(sqlite3_stmt *st, pb_row_fn row, void *ctx)
 {
@@ -18,10 +19,10 @@ json_t *pb_rows_json(sqlite3_stmt *st, pb_row_fn row, void *ctx)
 	}
 	if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return arr;
 fail:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(arr);
 	return NULL;
 }

@@ -587,6 +587,24 @@ const struct pb_migration pb_migrations[] = {
 	  "  PRIMARY KEY (zip_sha256, path)"
 	  ") WITHOUT ROWID;"
 	  "CREATE INDEX html5_entry_sha ON html5_entry(sha256);" },
+	/* 120 USB stick jobs: the admin page asks (pb-web), pb-sync, which
+	 * holds the box key, does the work and writes its progress (pb_usbjob). */
+	{ 120,
+	  "CREATE TABLE usb_job ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('export', 'import')),"
+	  "  state TEXT NOT NULL DEFAULT 'queued' "
+	  "    CHECK (state IN ('queued', 'running', 'done', 'failed')),"
+	  "  done INTEGER NOT NULL DEFAULT 0,"
+	  "  total INTEGER NOT NULL DEFAULT 0,"
+	  "  error TEXT NOT NULL DEFAULT '',"
+	  "  message TEXT NOT NULL DEFAULT '',"
+	  "  detail TEXT NOT NULL DEFAULT '',"
+	  "  requested_by TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  finished_ms INTEGER NOT NULL DEFAULT 0"
+	  ");"
+	  "CREATE INDEX usb_job_open ON usb_job(state) WHERE state IN ('queued', 'running');" },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

@@ -54,12 +54,12 @@ static enum pb_staff_result run(sqlite3 *db, sqlite3_stmt *st)
 	int alone = sqlite3_get_autocommit(db) != 0, step, changes;
 
 	if (alone && pb_db_begin(db) != 0) {
-		sqlite3_finalize(st);
+		pb_db_stmt_done(st);
 		return PB_STAFF_DB;
 	}
 	step = sqlite3_step(st);
 	changes = sqlite3_changes(db);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (step != SQLITE_DONE) {
 		if (alone)
 			pb_db_rollback(db);
@@ -88,8 +88,8 @@ enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *rol
 		return PB_STAFF_BAD_PASSWORD;
 	if (pb_password_hash(password, hash) != 0)
 		return PB_STAFF_DB;
-	if (sqlite3_prepare_v2(db, "INSERT INTO staff(name, role, kind, pw_hash, created_at) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "INSERT INTO staff(name, role, kind, pw_hash, created_at) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
 		return PB_STAFF_DB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
@@ -108,8 +108,7 @@ enum pb_staff_result pb_staff_passwd(sqlite3 *db, const char *name, const char *
 		return PB_STAFF_BAD_PASSWORD;
 	if (pb_password_hash(password, hash) != 0)
 		return PB_STAFF_DB;
-	if (sqlite3_prepare_v2(db, "UPDATE staff SET pw_hash = ?1 WHERE name = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "UPDATE staff SET pw_hash = ?1 WHERE name = ?2")) == NULL)
 		return PB_STAFF_DB;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -120,8 +119,7 @@ enum pb_staff_result pb_staff_set_disabled(sqlite3 *db, const char *name, int di
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "UPDATE staff SET disabled = ?1 WHERE name = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "UPDATE staff SET disabled = ?1 WHERE name = ?2")) == NULL)
 		return PB_STAFF_DB;
 	sqlite3_bind_int(st, 1, disabled ? 1 : 0);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);

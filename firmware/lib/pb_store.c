@@ -61,6 +61,8 @@ int pb_store_open(struct pb_store *s, const char *dir)
 	if (strlen(dir) >= sizeof(s->dir))
 		return -1;
 	memcpy(s->dir, dir, strlen(dir) + 1);
+	s->tick = NULL;
+	s->tick_arg = NULL;
 	n = snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -1;
@@ -270,6 +272,8 @@ enum pb_store_result pb_store_import(const struct pb_store *s, const char *src,
 			off += w;
 		}
 		total += n;
+		if (s->tick != NULL)
+			s->tick(s->tick_arg);
 	}
 	if (n < 0) {
 		snprintf(err, errlen, "read failed on %s: %s", src, strerror(errno));

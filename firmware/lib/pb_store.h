@@ -14,6 +14,10 @@
 
 struct pb_store {
 	char dir[PATH_MAX];
+	/* Called after each chunk a long import copies (pb-sync pings its
+	 * watchdog), NULL for none; pb_store_open clears it. */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 enum pb_store_result {

@@ -30,17 +30,16 @@ int pb_ticket_issue(sqlite3 *db, const struct pb_ticket *t, const char *device, 
 	sodium_memzero(raw, sizeof(raw));
 	if (ticket_hash(out, hash) != 0 || pb_db_begin(db) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "DELETE FROM checkin_ticket WHERE expires_mono < ?1 "
-			       "OR boot_id <> ?2", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM checkin_ticket WHERE expires_mono < ?1 "
+				 "OR boot_id <> ?2")) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, pb_clock_boot_id(), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "INSERT INTO checkin_ticket(hash, kegiatan_id, nuptk, day, "
-			       "device, boot_id, expires_mono) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-			       -1, &st, NULL) != SQLITE_OK)
+	pb_db_stmt_done(st);
+	if ((st = pb_db_stmt(db, "INSERT INTO checkin_ticket(hash, kegiatan_id, nuptk, day, "
+				 "device, boot_id, expires_mono) VALUES (?1,?2,?3,?4,?5,?6,?7)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t->kegiatan_id);
@@ -52,7 +51,7 @@ int pb_ticket_issue(sqlite3 *db, const struct pb_ticket *t, const char *device, 
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc == 0 && pb_db_commit(db) != 0)
 		rc = -1;
 	if (rc != 0)
@@ -68,9 +67,9 @@ int pb_ticket_find(sqlite3 *db, const char *ticket, const char *device, struct p
 
 	if (ticket_hash(ticket, hash) != 0 || device == NULL)
 		return 1;
-	if (sqlite3_prepare_v2(db, "SELECT kegiatan_id, nuptk, day FROM checkin_ticket "
-			       "WHERE hash = ?1 AND device = ?2 AND boot_id = ?3 "
-			       "AND expires_mono >= ?4", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "SELECT kegiatan_id, nuptk, day FROM checkin_ticket "
+				 "WHERE hash = ?1 AND device = ?2 AND boot_id = ?3 "
+				 "AND expires_mono >= ?4")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
@@ -85,7 +84,7 @@ int pb_ticket_find(sqlite3 *db, const char *ticket, const char *device, struct p
 	} else if (step == SQLITE_DONE) {
 		rc = 1;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 
@@ -97,11 +96,10 @@ int pb_ticket_drop(sqlite3 *db, const char *ticket)
 
 	if (ticket_hash(ticket, hash) != 0)
 		return 0;
-	if (sqlite3_prepare_v2(db, "DELETE FROM checkin_ticket WHERE hash = ?1", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(db, "DELETE FROM checkin_ticket WHERE hash = ?1")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	rc = pb_db_write_one(db, st);
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }

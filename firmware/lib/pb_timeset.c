@@ -151,9 +151,8 @@ static int record(sqlite3 *db, const struct pb_stamp *before, const char *method
 	if (pb_att_record(db, type, p, actor, client) != 0)
 		return -1;
 	if (step_ms != 0) {
-		if (sqlite3_prepare_v2(db, "INSERT INTO clock_step(boot_id, mono_ms, from_ms, "
-				       "step_ms, actor) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st,
-				       NULL) != SQLITE_OK)
+		if ((st = pb_db_stmt(db, "INSERT INTO clock_step(boot_id, mono_ms, from_ms, "
+					 "step_ms, actor) VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
 			goto out;
 		sqlite3_bind_text(st, 1, before->boot_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, before->mono_ms);
@@ -165,7 +164,7 @@ static int record(sqlite3 *db, const struct pb_stamp *before, const char *method
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 

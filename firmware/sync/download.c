@@ -73,8 +73,8 @@ static int store_items(struct pb_sync *s, const char *kind, json_t *items, int64
 
 	if (pb_db_begin(s->db) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO sync_inbox(kind, cursor, doc, "
-			       "received_ms) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(s->db, "INSERT OR IGNORE INTO sync_inbox(kind, cursor, doc, "
+				    "received_ms) VALUES (?1, ?2, ?3, ?4)")) == NULL)
 		goto out;
 	json_array_foreach(items, i, it) {
 		char *doc = json_dumps(json_object_get(it, "doc"), JSON_COMPACT);
@@ -100,7 +100,7 @@ static int store_items(struct pb_sync *s, const char *kind, json_t *items, int64
 		goto out;
 	rc = pb_db_commit(s->db);
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	if (rc != 0)
 		pb_db_rollback(s->db);
 	return rc;
@@ -292,10 +292,9 @@ static void sync_lessons(struct pb_sync *s)
 	sqlite3_stmt *st = NULL;
 	int n = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT f.sha256 FROM module_files f "
-			       "WHERE f.kind = '" PB_HTML5_KIND "' AND NOT EXISTS (SELECT 1 FROM "
-			       "html5_entry e WHERE e.zip_sha256 = f.sha256) LIMIT ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(s->db, "SELECT DISTINCT f.sha256 FROM module_files f "
+				    "WHERE f.kind = '" PB_HTML5_KIND "' AND NOT EXISTS (SELECT 1 FROM "
+				    "html5_entry e WHERE e.zip_sha256 = f.sha256) LIMIT ?1")) == NULL)
 		return;
 	sqlite3_bind_int(st, 1, PB_HTML5_INSTALL_MAX);
 	while (n < PB_HTML5_INSTALL_MAX && sqlite3_step(st) == SQLITE_ROW) {
@@ -303,7 +302,7 @@ static void sync_lessons(struct pb_sync *s)
 		if (h != NULL && pb_sha256_hex_valid((const char *)h))
 			memcpy(shas[n++], h, PB_SHA256_HEX_LEN + 1);
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	for (int i = 0; i < n && !*s->stop; i++) {
 		if (!pb_store_has(&s->store, shas[i], -1))
 			continue;
@@ -322,9 +321,9 @@ enum sync_result sync_files(struct pb_sync *s)
 	int budget_hit = 0, step;
 	char sha[PB_SHA256_HEX_LEN + 1];
 
-	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT f.sha256, f.size FROM module_files f "
-			       "JOIN modules m ON m.id = f.module_id WHERE m.source = 'hub' "
-			       "ORDER BY f.size", -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(s->db, "SELECT DISTINCT f.sha256, f.size FROM module_files f "
+				    "JOIN modules m ON m.id = f.module_id WHERE m.source = 'hub' "
+				    "ORDER BY f.size")) == NULL)
 		return SYNC_ERROR;
 	while (!*s->stop && !budget_hit && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *h = sqlite3_column_text(st, 0);
@@ -345,7 +344,7 @@ enum sync_result sync_files(struct pb_sync *s)
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	sync_lessons(s);
 	if (budget_hit && res == SYNC_OK)
 		sync_set_error(s, "daily download budget for module files used up; "

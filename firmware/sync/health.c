@@ -98,7 +98,7 @@ static int count_query(sqlite3 *db, const char *sql, int64_t arg, int64_t out[2]
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = pb_db_stmt(db, sql)) == NULL)
 		goto out;
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, arg);
@@ -108,7 +108,7 @@ static int count_query(sqlite3 *db, const char *sql, int64_t arg, int64_t out[2]
 	out[1] = sqlite3_column_count(st) > 1 ? sqlite3_column_int64(st, 1) : 0;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 

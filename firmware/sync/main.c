@@ -6,6 +6,7 @@
  * The loop: wait for a backhaul (a default route and a hub that answers),
  * upload first, then download; back off with jitter while the hub is
  * unreachable; wake at once on a datagram to <data_dir>/run/sync-wake.sock.
+ * Woken, it first does the USB stick jobs the admin page queued (usb.c).
  * It runs as its own unprivileged user; it never spins while offline. */
 #include "sync.h"
 
@@ -14,6 +15,7 @@
 #include "pb_log.h"
 #include "pb_notify.h"
 #include "pb_outbox.h"
+#include "pb_usb.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -136,6 +138,7 @@ static enum wait_end wait_for(struct pb_sync *s, unsigned seconds, int watch_rou
 			slice = (int)s->watchdog_ms;
 		if (poll(&p, 1, slice) > 0 && (p.revents & POLLIN)) {
 			drain_wake(s);
+			sync_usb_jobs(s);      /* a stick job first: the page waits for it */
 			return WAIT_WOKEN;
 		}
 		if (watch_routes) {
@@ -222,6 +225,7 @@ static int run(struct pb_sync *s, int once)
 	enum sync_result r;
 
 	while (!stop_flag) {
+		sync_usb_jobs(s);           /* asked for during the last round */
 		sync_health(s, 0);          /* hourly, also while offline */
 		if (!s->loopback_hub && !read_routes(sig)) {
 			/* the reason first: whoever sees the state finds it */
@@ -357,6 +361,8 @@ int main(int argc, char **argv)
 		pb_err("cannot open the content store %s", store);
 		goto out;
 	}
+	s.store.tick = sync_tick;       /* a big module file from a USB stick */
+	s.store.tick_arg = &s;
 	if (pb_box_id(s.db, s.box_id, sizeof(s.box_id)) != 0) {
 		pb_err("the database has no box id");
 		goto out;
@@ -369,6 +375,8 @@ int main(int argc, char **argv)
 	}
 	s.hc.stop = &stop_flag;
 	sync_health_boot(&s);
+	if (pb_usb_interrupted(s.db, pb_clock_wall_ms()) != 0)
+		pb_warn("cannot close the usb jobs left running: %s", sqlite3_errmsg(s.db));
 	s.loopback_hub = host_is_loopback(s.hc.base);
 	s.base_up = (uint64_t)sync_meta_int(&s, "sync.bytes_up", 0);
 	s.base_down = (uint64_t)sync_meta_int(&s, "sync.bytes_down", 0);

@@ -82,6 +82,9 @@ char *sync_health_build(struct pb_sync *s);
  * with health_interval_s = 0. 0/-1. */
 int sync_health(struct pb_sync *s, int uploading);
 
+/* usb.c: the admin page's USB stick jobs (pb_usb), all that are queued */
+void sync_usb_jobs(struct pb_sync *s);
+
 /* download.c */
 enum sync_result sync_feeds(struct pb_sync *s);
 void sync_apply_inbox(struct pb_sync *s);

@@ -190,13 +190,12 @@ static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_
 	int step;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(s->db,
-		"SELECT sha, min(mime) FROM (SELECT receipt_sha256 AS sha, receipt_mime AS mime, "
-		"0 AS kind, id AS ord FROM claim WHERE receipt_sha256 IS NOT NULL UNION ALL "
-		"SELECT sha256, mime, 1, rowid FROM learning_photo) "
-		"WHERE sha NOT IN (SELECT sha256 FROM receipt_upload) "
-		"GROUP BY sha ORDER BY min(kind), min(ord) LIMIT ?1 OFFSET ?2", -1, &st, NULL)
-	    != SQLITE_OK)
+	if ((st = pb_db_stmt(s->db,
+			"SELECT sha, min(mime) FROM (SELECT receipt_sha256 AS sha, receipt_mime AS mime, "
+			"0 AS kind, id AS ord FROM claim WHERE receipt_sha256 IS NOT NULL UNION ALL "
+			"SELECT sha256, mime, 1, rowid FROM learning_photo) "
+			"WHERE sha NOT IN (SELECT sha256 FROM receipt_upload) "
+			"GROUP BY sha ORDER BY min(kind), min(ord) LIMIT ?1 OFFSET ?2")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)skip);
@@ -205,7 +204,7 @@ static int photos_pending(struct pb_sync *s, size_t skip, struct photo *p, size_
 		col(p[*n].mime, sizeof(p[*n].mime), st, 1);
 		(*n)++;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return step == SQLITE_DONE || step == SQLITE_ROW ? 0 : -1;
 }
 
@@ -252,14 +251,14 @@ static int photo_confirmed(struct pb_sync *s, const char *sha, size_t len)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO receipt_upload(sha256, size, "
-			       "confirmed_ms) VALUES (?1, ?2, ?3)", -1, &st, NULL) == SQLITE_OK) {
+	if ((st = pb_db_stmt(s->db, "INSERT OR REPLACE INTO receipt_upload(sha256, size, "
+				    "confirmed_ms) VALUES (?1, ?2, ?3)")) != NULL) {
 		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
 		sqlite3_bind_int64(st, 3, pb_clock_wall_ms());
 		rc = pb_db_write_one(s->db, st);
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return rc;
 }
 

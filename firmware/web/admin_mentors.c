@@ -54,6 +54,31 @@ static enum MHD_Result assign_refused(struct pb_req *r, enum pb_mentor_result m)
 	return ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", "Basis data tidak dapat ditulis");
 }
 
+/* An assignment: the mentor's login, and a session or a module (one of
+ * them: checked after the table, with the same answer). A module or
+ * remove of another type is as if absent. */
+struct assign_form {
+	const char *user;
+	json_int_t session;             /* 0: none */
+	const char *module;
+	int remove;
+};
+
+#define ASSIGN_ERROR { MHD_HTTP_BAD_REQUEST, "bad_assignment", \
+	"Isi nama akun mentor, dan kegiatan (nomor) atau modul, salah satu", NULL }
+static const struct pb_field assign_fields[] = {
+	{ .name = "user", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .valid = pb_staff_name_valid,
+	  .offset = offsetof(struct assign_form, user), .bad = ASSIGN_ERROR },
+	{ .name = "session", .type = PB_FT_INT, .min = 1, .max = PB_FIELD_INT_MAX,
+	  .offset = offsetof(struct assign_form, session), .bad = ASSIGN_ERROR },
+	{ .name = "module", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT, .min = 1,
+	  .max = PB_MODULE_ID_MAX, .offset = offsetof(struct assign_form, module),
+	  .bad = ASSIGN_ERROR },
+	{ .name = "remove", .type = PB_FT_BOOL, .flags = PB_F_OTHER_IS_ABSENT,
+	  .offset = offsetof(struct assign_form, remove) },
+};
+static const struct pb_fields assign_table = PB_FIELDS(assign_fields);
+
 /* POST /api/v1/admin/mentors/assign {user, session: id | module: slug,
  * remove?: true} (admin + CSRF) */
 enum MHD_Result pb_handle_admin_mentor_assign(struct pb_req *r)
@@ -61,41 +86,29 @@ enum MHD_Result pb_handle_admin_mentor_assign(struct pb_req *r)
 	struct pb_login who;
 	enum MHD_Result ret;
 	enum pb_mentor_result m;
-	const json_t *sid;
-	const char *user, *module;
+	struct assign_form f = { 0 };
 	char detail[160];
-	int remove;
 	json_t *in;
 
 	if (!pb_require_staff(r, PB_NEED_ADMIN, 1, &who, &ret))
 		return ret;
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	if ((in = pb_body_fields(r, &assign_table, &f, &ret)) == NULL)
 		return ret;
-	user = json_string_value(json_object_get(in, "user"));
-	sid = json_object_get(in, "session");
-	module = json_string_value(json_object_get(in, "module"));
-	remove = json_is_true(json_object_get(in, "remove"));
-	if (user == NULL || !pb_staff_name_valid(user) ||
-	    (json_is_integer(sid) == (module != NULL)) ||
-	    (sid != NULL && !json_is_integer(sid)) ||
-	    (json_is_integer(sid) && json_integer_value(sid) <= 0) ||
-	    (module != NULL && (module[0] == '\0' || strlen(module) > PB_MODULE_ID_MAX))) {
+	if ((f.session != 0) == (f.module != NULL)) {
 		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_assignment",
-			   "Isi nama akun mentor, dan kegiatan (nomor) atau modul, salah satu");
+		return pb_respond_field(r, &assign_fields[0].bad);
 	}
-	m = pb_mentor_assign(pb_web_db(r->web), user, json_is_integer(sid) ?
-			     (int64_t)json_integer_value(sid) : 0, module, remove);
+	m = pb_mentor_assign(pb_web_db(r->web), f.user, f.session, f.module, f.remove);
 	if (m != PB_MENTOR_OK) {
 		json_decref(in);
 		return assign_refused(r, m);
 	}
-	if (json_is_integer(sid))
+	if (f.session != 0)
 		snprintf(detail, sizeof(detail), "{\"user\":\"%s\",\"session\":%lld,\"remove\":%s}",
-			 user, (long long)json_integer_value(sid), remove ? "true" : "false");
+			 f.user, (long long)f.session, f.remove ? "true" : "false");
 	else
 		snprintf(detail, sizeof(detail), "{\"user\":\"%s\",\"module\":\"%s\",\"remove\":%s}",
-			 user, module, remove ? "true" : "false");
+			 f.user, f.module, f.remove ? "true" : "false");
 	json_decref(in);
 	if (pb_audit_add(pb_web_db(r->web), who.name, "mentor.assign", detail, r->client) != 0)
 		return ERR(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "database",

@@ -8,6 +8,7 @@
  * Access: these answers carry the Wi-Fi password and the phones' addresses:
  * an admin login only (docs/hotspot.md). */
 #include "web.h"
+#include "pb_db.h"
 
 #include "pb_clock.h"
 #include "pb_net.h"
@@ -108,13 +109,13 @@ static int portal_accepted(sqlite3 *db, const char *ip, int64_t now)
 	sqlite3_stmt *st = NULL;
 	int ok = 0;
 
-	if (db != NULL && sqlite3_prepare_v2(db, "SELECT 1 FROM portal_clients "
-		"WHERE ip = ?1 AND expires_ms > ?2", -1, &st, NULL) == SQLITE_OK) {
+	if (db != NULL && (st = pb_db_stmt(db, "SELECT 1 FROM portal_clients "
+					       "WHERE ip = ?1 AND expires_ms > ?2")) != NULL) {
 		sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
 		ok = sqlite3_step(st) == SQLITE_ROW;
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return ok;
 }
 

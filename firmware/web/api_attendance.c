@@ -69,21 +69,43 @@ int pb_session_load(struct pb_req *r, sqlite3 *db, const char *sid, struct pb_ke
 	return 0;
 }
 
+/* A staff body's "day" (a value of another type is today's), and its
+ * "sitting" (checked against the session after). */
+struct day_form {
+	const char *day;
+	json_int_t sitting;
+};
+
+static const struct pb_field day_fields[] = {
+	{ .name = "day", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .valid = pb_att_day_valid, .offset = offsetof(struct day_form, day),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD", NULL } },
+};
+static const struct pb_fields day_table = PB_FIELDS(day_fields);
+
+static const struct pb_field sitting_fields[] = {
+	{ .name = "sitting", .type = PB_FT_INT, .min = 0, .max = PB_SITTINGS_MAX,
+	  .offset = offsetof(struct day_form, sitting),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_sitting", "Sesi ini tidak ada di kegiatan ini",
+		   NULL } },
+};
+static const struct pb_fields sitting_table = PB_FIELDS(sitting_fields);
+
 /* The day asked for (query ?day= or body "day"), default today. */
 static int pick_day(struct pb_req *r, const json_t *body, const struct pb_kegiatan *k,
 		    char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
 {
-	const char *d = pb_query(r, "day");
+	struct day_form f = { .day = pb_query(r, "day") };
 
-	if (d == NULL && body != NULL)
-		d = json_string_value(json_object_get(body, "day"));
-	if (d == NULL) {
+	if (f.day == NULL && body != NULL && pb_fields_take(r, body, &day_table, &f, ret) != 0)
+		return -1;
+	if (f.day == NULL) {
 		pb_att_today(day);
-	} else if (!pb_att_day_valid(d)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
+	} else if (!pb_att_day_valid(f.day)) {            /* the query's */
+		*ret = pb_respond_field(r, &day_fields[0].bad);
 		return -1;
 	} else {
-		memcpy(day, d, PB_DAY_LEN + 1);
+		memcpy(day, f.day, PB_DAY_LEN + 1);
 	}
 	if (pb_att_day_index(k, day) < 0) {
 		*ret = ERR(r, MHD_HTTP_CONFLICT, "not_session_day",
@@ -221,11 +243,11 @@ enum MHD_Result pb_handle_roster(struct pb_req *r)
 	if (ct == NULL || strncmp(ct, "text/csv", 8) != 0)
 		return ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_csv",
 			   "Kirim daftar peserta sebagai text/csv");
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_body", "Berkas CSV kosong");
 	if (pb_db_begin(db) != 0)
 		return DB_ERR(r);
-	rr = pb_roster_import(db, k.id, r->body, r->body_len, &report);
+	rr = pb_roster_import(db, k.id, r->body.data, r->body.len, &report);
 	if (rr == PB_ROSTER_OK) {
 		snprintf(detail, sizeof(detail), "{\"session\":\"%s\",\"accepted\":%lld,\"rejected\":%lld}",
 			 k.uid, (long long)json_integer_value(json_object_get(report, "accepted")),
@@ -322,10 +344,9 @@ int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t le
 static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *code,
 				 const char *field, const char *msg)
 {
-	return pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:s, s:s}", "error", code,
-							 "field", field, "message",
-							 pb_msg(r, code, msg), "lang",
-							 pb_msg_lang(r, code)), NULL);
+	const struct pb_field_error e = { status, code, msg, field };
+
+	return pb_respond_field(r, &e);
 }
 
 /* The session whose current code `code` is, among the sessions held today
@@ -378,40 +399,50 @@ static enum MHD_Result code_refused(struct pb_req *r, enum pb_code_check cc)
 			 "Kode sesi salah: periksa lagi kode di layar fasilitator");
 }
 
+/* The body of a lookup, a check-in with a code and a claims proof;
+ * without a session, the code picks it. */
+struct checkin_form {
+	const char *nuptk;              /* a NUPTK or participant number as typed */
+	json_int_t session;             /* 0: none given */
+	const char *code;
+};
+
+static const struct pb_field checkin_fields[] = {
+	{ .name = "nuptk", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .valid = pb_person_typed_valid, .offset = offsetof(struct checkin_form, nuptk),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta",
+		   "nuptk" } },
+	{ .name = "session", .type = PB_FT_INT, .min = 1, .max = PB_FIELD_INT_MAX,
+	  .offset = offsetof(struct checkin_form, session),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_session", "Kegiatan tidak sah", NULL } },
+	{ .name = "code", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = PB_CODE_DIGITS,
+	  .max = PB_CODE_DIGITS, .chars = PB_FC_DIGITS, .offset = offsetof(struct checkin_form, code),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_code", "Kode sesi harus 6 angka", "code" } },
+};
+static const struct pb_fields checkin_table = PB_FIELDS(checkin_fields);
+
 /* pb_checkin_common on a body already read (consumed). */
 static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, struct pb_kegiatan *k,
 				 char day[PB_DAY_LEN + 1], enum MHD_Result *ret)
 {
-	const json_t *sid;
+	struct checkin_form f = { 0 };
 	const char *code, *dev;
 	char nuptk[PB_NUPTK_LEN + 1];   /* a NUPTK or a participant-number key */
 	enum pb_code_check cc;
 	unsigned wait;
 	int rc;
 
-	sid = json_object_get(in, "session");
-	code = json_string_value(json_object_get(in, "code"));
-	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), nuptk) != 0) {
-		*ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "nuptk",
-				 "Isi NUPTK (16 angka) atau No Peserta");
+	if (pb_fields_take(r, in, &checkin_table, &f, ret) != 0)
 		goto fail;
-	}
-	json_object_set_new(in, "nuptk", json_string(nuptk));
-	if (sid != NULL && (!json_is_integer(sid) || json_integer_value(sid) < 1)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Kegiatan tidak sah");
-		goto fail;
-	}
+	code = f.code;
+	(void)pb_person_key(f.nuptk, nuptk);
+	json_object_set_new(in, "nuptk", json_string(nuptk));   /* f.nuptk is gone */
 	pb_timeset_refresh(db, r->web->cfg.clock_adjust);
 	(void)pb_att_checkin_day(day);
-	if (code == NULL || strlen(code) != PB_CODE_DIGITS ||
-	    strspn(code, "0123456789") != PB_CODE_DIGITS) {
-		*ret = code_refused(r, PB_CODE_MALFORMED);
-		goto fail;
-	}
 	dev = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE);
 	if (!pb_id_valid(dev))
 		dev = NULL;
-	if (sid == NULL) {                     /* the code picks the session */
+	if (f.session == 0) {                  /* the code picks the session */
 		/* wrong codes are counted as for one session: 0, all of the day's */
 		wait = pb_guard_code_try(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
 		if (wait != 0) {
@@ -430,7 +461,7 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 			    "Tidak ada kegiatan hari ini di kotak ini") : code_refused(r, cc);
 		goto fail;
 	}
-	rc = pb_kegiatan_get(db, json_integer_value(sid), k);
+	rc = pb_kegiatan_get(db, f.session, k);
 	if (rc != 0) {
 		*ret = rc > 0 ? ERR(r, MHD_HTTP_NOT_FOUND, "no_session", "Kegiatan tidak ditemukan")
 			      : DB_ERR(r);
@@ -635,13 +666,12 @@ static int made_here(sqlite3 *db, const char *uid, const char *dev)
 	int found = 0;
 
 	if (uid == NULL || dev == NULL || dev[0] == '\0' ||
-	    sqlite3_prepare_v2(db, "SELECT 1 FROM attendance WHERE uid = ?1 AND device = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	    (st = pb_db_stmt(db, "SELECT 1 FROM attendance WHERE uid = ?1 AND device = ?2")) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, dev, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return found;
 }
 
@@ -675,16 +705,38 @@ static json_t *checkin_by_ticket(struct pb_req *r, sqlite3 *db, json_t *in, cons
 	return in;
 }
 
+/* A walk-in's name and school (read leniently: a value of another type
+ * is as if absent), in the check-in form (the page marks "name") or a
+ * staff mark. */
+struct names_form {
+	const char *name;
+	const char *school;
+};
+
+#define NAMES_FIELDS(bad_error) \
+	{ .name = "name", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT, \
+	  .max = PB_ROSTER_TEXT_MAX, .chars = PB_FC_TEXT, \
+	  .offset = offsetof(struct names_form, name), .bad = bad_error }, \
+	{ .name = "school", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT, \
+	  .max = PB_ROSTER_TEXT_MAX, .chars = PB_FC_TEXT, \
+	  .offset = offsetof(struct names_form, school), .bad = bad_error }
+
+static const struct pb_field checkin_names_fields[] = {
+	NAMES_FIELDS(((struct pb_field_error){ MHD_HTTP_BAD_REQUEST, "bad_name",
+					       "Nama atau sekolah tidak sah", "name" })),
+};
+static const struct pb_fields checkin_names = PB_FIELDS(checkin_names_fields);
+
 /* POST /api/v1/checkin {ticket | session?+nuptk+code, signature, name?, school?} */
 enum MHD_Result pb_handle_checkin(struct pb_req *r)
 {
 	struct pb_kegiatan k;
 	struct pb_checkin c;
+	struct names_form nf = { 0 };
 	enum MHD_Result ret;
 	enum pb_sig_result sr;
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1], dev[PB_ID_HEX_LEN + 1], cookie[128];
-	const char *name, *school;
 	char *sig = NULL;
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *in, *rec = NULL, *pub;
@@ -711,21 +763,17 @@ enum MHD_Result pb_handle_checkin(struct pb_req *r)
 				 sr == PB_SIG_EMPTY ? "no_signature" : "bad_signature", "signature",
 				 "Tanda tangan kosong atau tidak sah");
 	}
-	name = json_string_value(json_object_get(in, "name"));
-	school = json_string_value(json_object_get(in, "school"));
-	if ((name != NULL && !pb_text_valid(name, PB_ROSTER_TEXT_MAX)) ||
-	    (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX))) {
+	if (pb_fields_take(r, in, &checkin_names, &nf, &ret) != 0) {
 		free(sig);
 		json_decref(in);
-		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_name", "name",
-				 "Nama atau sekolah tidak sah");
+		return ret;
 	}
 	memset(&c, 0, sizeof(c));
 	c.kegiatan_id = k.id;
 	c.day = day;
 	c.nuptk = json_string_value(json_object_get(in, "nuptk"));
-	c.name = name;
-	c.school = school;
+	c.name = nf.name;
+	c.school = nf.school;
 	c.signature = sig;
 	c.client = r->client;
 	c.device = dev;
@@ -780,20 +828,20 @@ static int sitting_of(struct pb_req *r, const struct pb_kegiatan *k, const json_
 		      int *sitting, enum MHD_Result *ret)
 {
 	const char *q = body == NULL ? pb_query(r, "sitting") : NULL;
-	const json_t *v = body != NULL ? json_object_get(body, "sitting") : NULL;
+	struct day_form f = { .sitting = -1 };
 	int ok = 1;
 
 	*sitting = pb_att_sitting_now(k, pb_clock_wall_ms());
 	if (q != NULL)
 		ok = strlen(q) == 1 && q[0] >= '0' && q[0] <= '9' &&
 		     pb_att_sitting_valid(k, *sitting = q[0] - '0');
-	else if (v != NULL)
-		ok = json_is_integer(v) && json_integer_value(v) >= 0 &&
-		     json_integer_value(v) <= PB_SITTINGS_MAX &&
-		     pb_att_sitting_valid(k, *sitting = (int)json_integer_value(v));
+	else if (body != NULL && pb_fields_take(r, body, &sitting_table, &f, ret) != 0)
+		return -1;
+	else if (f.sitting >= 0)
+		ok = pb_att_sitting_valid(k, *sitting = (int)f.sitting);
 	if (ok)
 		return 0;
-	*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_sitting", "Sesi ini tidak ada di kegiatan ini");
+	*ret = pb_respond_field(r, &sitting_fields[0].bad);
 	return -1;
 }
 
@@ -870,6 +918,34 @@ enum MHD_Result pb_handle_jp_csv(struct pb_req *r)
 	return day_csv(r, 1);
 }
 
+/* A staff mark; name and school come after the reason rule. */
+struct mark_form {
+	const char *nuptk;
+	const char *status;
+	const char *reason;
+};
+
+static const struct pb_field mark_fields[] = {
+	{ .name = "nuptk", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .valid = pb_person_typed_valid, .offset = offsetof(struct mark_form, nuptk),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta",
+		   NULL } },
+	{ .name = "status", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .valid = pb_att_status_valid, .offset = offsetof(struct mark_form, status),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_status",
+		   "Status harus present, late, excused, sick atau absent", NULL } },
+	{ .name = "reason", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .max = PB_REASON_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct mark_form, reason),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_reason", "Alasan tidak sah", "reason" } },
+};
+static const struct pb_fields mark_table = PB_FIELDS(mark_fields);
+
+static const struct pb_field mark_names_fields[] = {
+	NAMES_FIELDS(((struct pb_field_error){ MHD_HTTP_BAD_REQUEST, "bad_name",
+					       "Nama atau sekolah tidak sah", NULL })),
+};
+static const struct pb_fields mark_names = PB_FIELDS(mark_names_fields);
+
 /* POST /api/v1/sessions/{id}/marks {nuptk, status, reason?, day?, sitting?, name?, school?}:
  * present/late without a reason is the facilitator's confirmation of a
  * teacher who could not sign; excused, sick and absent need a reason. */
@@ -881,7 +957,9 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1], key[PB_NUPTK_LEN + 1];
 	json_t *in = NULL, *out = NULL;
-	const char *nuptk, *status, *reason, *name, *school;
+	struct mark_form f = { 0 };
+	struct names_form nf = { 0 };
+	struct pb_mark m;
 	int sitting;
 
 	if (staff_day(r, PB_NEED_STAFF, 1, &in, &who, &k, day, &ret) != 0)
@@ -890,37 +968,36 @@ enum MHD_Result pb_handle_mark(struct pb_req *r)
 		json_decref(in);
 		return ret;
 	}
-	nuptk = json_string_value(json_object_get(in, "nuptk"));
-	status = json_string_value(json_object_get(in, "status"));
-	reason = json_string_value(json_object_get(in, "reason"));
-	name = json_string_value(json_object_get(in, "name"));
-	school = json_string_value(json_object_get(in, "school"));
-	if (pb_person_key(nuptk, key) != 0)
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
-	else if (!pb_att_status_valid(status))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_status",
-			  "Status harus present, late, excused, sick atau absent");
-	else if (reason != NULL && reason[0] != '\0' && !pb_text_valid(reason, PB_REASON_MAX))
-		ret = field_err(r, MHD_HTTP_BAD_REQUEST, "bad_reason", "reason", "Alasan tidak sah");
-	else if (!pb_att_status_present(status) && (reason == NULL || reason[0] == '\0'))
+	if (pb_fields_take(r, in, &mark_table, &f, &ret) != 0)
+		goto done;
+	if (!pb_att_status_present(f.status) && (f.reason == NULL || f.reason[0] == '\0')) {
 		ret = field_err(r, MHD_HTTP_BAD_REQUEST, "reason_required", "reason",
 				"Tulis alasan (mis. izin keluarga, sakit, tidak datang)");
-	else if ((name != NULL && !pb_text_valid(name, PB_ROSTER_TEXT_MAX)) ||
-		 (school != NULL && !pb_text_valid(school, PB_ROSTER_TEXT_MAX)))
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_name", "Nama atau sekolah tidak sah");
-	else {
-		struct pb_mark m = {
-			.day = day, .sitting = sitting, .nuptk = key, .status = status,
-			.reason = reason, .name = name, .school = school,
-			.actor = who.name, .client = r->client,
-		};
-		ar = pb_att_mark(pb_web_db(r->web), &k, &m, &out);
-		ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :
-					att_error(r, ar);
+		goto done;
 	}
+	if (pb_fields_take(r, in, &mark_names, &nf, &ret) != 0)
+		goto done;
+	(void)pb_person_key(f.nuptk, key);            /* the table checked it has one */
+	m = (struct pb_mark){
+		.day = day, .sitting = sitting, .nuptk = key, .status = f.status,
+		.reason = f.reason, .name = nf.name, .school = nf.school,
+		.actor = who.name, .client = r->client,
+	};
+	ar = pb_att_mark(pb_web_db(r->web), &k, &m, &out);
+	ret = ar == PB_ATT_OK ? pb_respond_json_with(r, MHD_HTTP_CREATED, out, NULL) :
+				att_error(r, ar);
+done:
 	json_decref(in);
 	return ret;
 }
+
+/* An unlock's reason (the only field: stored as a const char *). */
+static const struct pb_field unlock_fields[] = {
+	{ .name = "reason", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_REASON_MAX, .chars = PB_FC_TEXT, .offset = 0,
+	  .bad = { MHD_HTTP_BAD_REQUEST, "reason_required", "Tulis alasan membuka kunci", NULL } },
+};
+static const struct pb_fields unlock_table = PB_FIELDS(unlock_fields);
 
 /* Lock (staff) or unlock (admin, with a reason) one day. */
 static enum MHD_Result lock_route(struct pb_req *r, int lock)
@@ -935,15 +1012,11 @@ static enum MHD_Result lock_route(struct pb_req *r, int lock)
 
 	/* a lock may come without a body: then it is today */
 	if (staff_day(r, lock ? PB_NEED_STAFF : PB_NEED_ADMIN, 1,
-		      lock && r->body_len == 0 ? NULL : &in, &who, &k, day, &ret) != 0)
+		      lock && r->body.len == 0 ? NULL : &in, &who, &k, day, &ret) != 0)
 		return ret;
-	if (!lock) {
-		reason = json_string_value(json_object_get(in, "reason"));
-		if (reason == NULL || reason[0] == '\0' || !pb_text_valid(reason, PB_REASON_MAX)) {
-			json_decref(in);
-			return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
-				   "Tulis alasan membuka kunci");
-		}
+	if (!lock && pb_fields_take(r, in, &unlock_table, &reason, &ret) != 0) {
+		json_decref(in);
+		return ret;
 	}
 	ar = lock ? pb_att_lock(pb_web_db(r->web), &k, day, who.name, r->client) :
 		    pb_att_unlock(pb_web_db(r->web), &k, day, reason, who.name, r->client);
@@ -966,6 +1039,25 @@ enum MHD_Result pb_handle_unlock(struct pb_req *r)
 	return lock_route(r, 0);
 }
 
+/* More check-ins a phone (its address, as the refusal showed it) may make today. */
+#define ALLOW_EXTRA_MAX 100
+#define ALLOW_ERROR { MHD_HTTP_BAD_REQUEST, "bad_allow", \
+		      "Isi alamat perangkat dan jumlah tambahan (1-" PB_WEB_STR(ALLOW_EXTRA_MAX) ")", \
+		      NULL }
+struct allow_form {
+	const char *client;
+	json_int_t extra;
+};
+
+static const struct pb_field allow_fields[] = {
+	{ .name = "client", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = sizeof(((struct pb_req *)0)->client) - 1, .chars = PB_FC_TEXT,
+	  .offset = offsetof(struct allow_form, client), .bad = ALLOW_ERROR },
+	{ .name = "extra", .type = PB_FT_INT, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = ALLOW_EXTRA_MAX, .offset = offsetof(struct allow_form, extra), .bad = ALLOW_ERROR },
+};
+static const struct pb_fields allow_table = PB_FIELDS(allow_fields);
+
 /* POST /api/v1/sessions/{id}/allow {client, extra} (staff, CSRF): let one
  * phone check in more teachers today (anti-proxy exception). */
 enum MHD_Result pb_handle_allow(struct pb_req *r)
@@ -976,22 +1068,16 @@ enum MHD_Result pb_handle_allow(struct pb_req *r)
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1];
 	json_t *in = NULL;
-	const char *client;
-	const json_t *extra;
+	struct allow_form f = { 0 };
 
 	if (staff_day(r, PB_NEED_STAFF, 1, &in, &who, &k, day, &ret) != 0)
 		return ret;
-	client = json_string_value(json_object_get(in, "client"));
-	extra = json_object_get(in, "extra");
-	if (client == NULL || client[0] == '\0' || strlen(client) >= sizeof(r->client) ||
-	    !pb_text_valid(client, sizeof(r->client) - 1) || !json_is_integer(extra) ||
-	    json_integer_value(extra) < 1 || json_integer_value(extra) > 100) {
+	if (pb_fields_take(r, in, &allow_table, &f, &ret) != 0) {
 		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_allow",
-			   "Isi alamat perangkat dan jumlah tambahan (1-100)");
+		return ret;
 	}
-	ar = pb_att_allow(pb_web_db(r->web), &k, day, client, (unsigned)json_integer_value(extra),
-			  who.name, r->client);
+	ar = pb_att_allow(pb_web_db(r->web), &k, day, f.client, (unsigned)f.extra, who.name,
+			  r->client);
 	json_decref(in);
 	if (ar != PB_ATT_OK)
 		return att_error(r, ar);

@@ -114,29 +114,140 @@ static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
 /* ------------------------------------------------------------------ */
 /* POST /api/v1/claims */
 
-/* Amount of an at-cost item: a JSON integer. 0, or -1 with an error. */
-static int take_amount(struct pb_req *r, const json_t *v, int64_t *out, enum MHD_Result *ret)
+/* A claim's body, checked in steps: the proof (or a staff login), then
+ * who, where, what and when, then by the item: the amount, the transport's
+ * mode and origin, the evidence and the DPR's confirmation. */
+struct claim_form {
+	const char *checkin;        /* the teacher's proof; NULL: staff file it */
+	const char *nuptk;
+	json_int_t session;
+	const char *item;
+	const char *day;            /* NULL: today */
+	json_int_t amount;
+	const char *mode;
+	const char *origin;
+	const char *evidence;
+	int dpr_confirm;
+};
+
+#define CLAIM_ERROR(code, msg) { MHD_HTTP_BAD_REQUEST, code, msg, NULL }
+#define PROOF_FORMAT_ERROR CLAIM_ERROR("bad_proof_format", \
+	"Bukti hadir (ID check-in) harus 32 huruf heksadesimal")
+
+static int item_code_valid(const char *s)
 {
-	if (!json_is_integer(v)) {
-		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_not_integer",
-			   "Jumlah harus bilangan bulat rupiah (tanpa titik, koma atau desimal)");
-		return -1;
-	}
-	*out = json_integer_value(v);
-	if (*out < 0) {
+	return pb_item_from_code(s) >= 0;
+}
+
+static const struct pb_field claim_proof_fields[] = {
+	{ .name = "checkin", .type = PB_FT_STRING, .valid = pb_id_valid,
+	  .offset = offsetof(struct claim_form, checkin), .bad = PROOF_FORMAT_ERROR },
+};
+static const struct pb_fields claim_proof_table = PB_FIELDS(claim_proof_fields);
+
+static const struct pb_field claim_fields[] = {
+	{ .name = "nuptk", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .valid = pb_person_typed_valid, .offset = offsetof(struct claim_form, nuptk),
+	  .bad = CLAIM_ERROR("bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta") },
+	{ .name = "session", .type = PB_FT_INT, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_FIELD_INT_MAX, .offset = offsetof(struct claim_form, session),
+	  .bad = CLAIM_ERROR("bad_session", "Pilih kegiatan") },
+	{ .name = "item", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .valid = item_code_valid,
+	  .offset = offsetof(struct claim_form, item),
+	  .bad = CLAIM_ERROR("bad_item",
+			     "Jenis klaim harus uang_harian, uang_makan, transport atau penginapan") },
+	{ .name = "day", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .valid = pb_att_day_valid, .offset = offsetof(struct claim_form, day),
+	  .bad = CLAIM_ERROR("bad_day", "Tanggal harus berbentuk YYYY-MM-DD") },
+};
+static const struct pb_fields claim_table = PB_FIELDS(claim_fields);
+
+/* An at-cost item: the amount in whole rupiah (its sign is checked after). */
+static const struct pb_field at_cost_fields[] = {
+	{ .name = "amount", .type = PB_FT_INT, .flags = PB_F_REQUIRED,
+	  .offset = offsetof(struct claim_form, amount),
+	  .bad = CLAIM_ERROR("amount_not_integer",
+			     "Jumlah harus bilangan bulat rupiah (tanpa titik, koma atau desimal)"),
+	  .missing = CLAIM_ERROR("amount_required", "Isi jumlah biaya riil dalam rupiah") },
+};
+static const struct pb_fields at_cost_table = PB_FIELDS(at_cost_fields);
+
+static const struct pb_field transport_fields[] = {
+	{ .name = "mode", .type = PB_FT_ENUM, .flags = PB_F_REQUIRED, .choices = pb_claim_modes,
+	  .offset = offsetof(struct claim_form, mode),
+	  .bad = CLAIM_ERROR("bad_mode", "Pilih moda transport dari daftar") },
+	{ .name = "origin", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_RATE_PLACE_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct claim_form, origin),
+	  .bad = CLAIM_ERROR("bad_origin", "Pilih asal (kabupaten/kota)") },
+};
+static const struct pb_fields transport_table = PB_FIELDS(transport_fields);
+
+static const char *const evidence_kinds[] = { "receipt", "dpr", NULL };
+static const struct pb_field evidence_fields[] = {
+	{ .name = "evidence", .type = PB_FT_ENUM, .flags = PB_F_REQUIRED, .choices = evidence_kinds,
+	  .offset = offsetof(struct claim_form, evidence),
+	  .bad = CLAIM_ERROR("evidence_required",
+			     "Lampirkan foto kuitansi atau tanda tangani Daftar Pengeluaran Riil") },
+};
+static const struct pb_fields evidence_table = PB_FIELDS(evidence_fields);
+
+static const struct pb_field dpr_fields[] = {
+	{ .name = "dpr_confirm", .type = PB_FT_BOOL, .flags = PB_F_REQUIRED, .min = 1, .max = 1,
+	  .offset = offsetof(struct claim_form, dpr_confirm),
+	  .bad = CLAIM_ERROR("dpr_unconfirmed", "Centang pernyataan Daftar Pengeluaran Riil") },
+};
+static const struct pb_fields dpr_table = PB_FIELDS(dpr_fields);
+
+/* The amount of an at-cost item, taken by at_cost_table: more than zero.
+ * 0, or -1 with an error. */
+static int amount_positive(struct pb_req *r, json_int_t amount, enum MHD_Result *ret)
+{
+	if (amount < 0) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_negative", "Jumlah tidak boleh negatif");
 		return -1;
 	}
-	if (*out == 0) {
+	if (amount == 0) {
 		*ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_zero", "Jumlah tidak boleh nol");
 		return -1;
 	}
 	return 0;
 }
 
+/* The evidence of an at-cost item: a receipt photo, or the DPR signed. */
+static int take_evidence(struct pb_req *r, const json_t *in, const struct claim_form *f,
+			 struct pb_claim_req *c, struct pb_photo *rc, char **sig,
+			 enum MHD_Result *ret)
+{
+	enum pb_sig_result sr;
+
+	if (strcmp(f->evidence, "receipt") == 0) {
+		if (pb_photo_take(r, json_object_get(in, "receipt"), PB_PHOTO_RECEIPT, rc, ret) != 0)
+			return -1;
+		c->store = pb_photo_store;
+		c->store_ctx = rc;
+		c->receipt_mime = rc->mime;
+		c->receipt_size = (int64_t)rc->len;
+		return 0;
+	}
+	if (pb_fields_take(r, in, &dpr_table, NULL, ret) != 0)
+		return -1;
+	sr = pb_sig_validate(json_object_get(in, "signature"), sig);
+	if (sr != PB_SIG_OK) {
+		*ret = sr == PB_SIG_TOO_LARGE ?
+			ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
+			    "Tanda tangan terlalu besar: hapus dan tanda tangani lagi") :
+			ERR(r, MHD_HTTP_BAD_REQUEST, "bad_signature",
+			    "Tanda tangan kosong atau tidak sah");
+		return -1;
+	}
+	c->dpr_signature = *sig;
+	return 0;
+}
+
 enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 {
 	struct pb_claim_req c;
+	struct claim_form f = { 0 };
 	struct pb_login who;
 	struct pb_photo rc = { 0 };
 	enum MHD_Result ret;
@@ -144,122 +255,57 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 	enum pb_price_result pr = PB_PRICE_OK;
 	char day[PB_DAY_LEN + 1], key[PB_NUPTK_LEN + 1];
 	char *sig = NULL;
-	const char *proof, *evidence = "", *d;
-	const json_t *sid, *amount;
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *in, *out = NULL;
 
 	if (db == NULL)
 		return DB_ERR(r);
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	if ((in = pb_body_fields(r, &claim_proof_table, &f, &ret)) == NULL)
 		return ret;
 	memset(&c, 0, sizeof(c));
-	proof = json_string_value(json_object_get(in, "checkin"));
-	sid = json_object_get(in, "session");
-	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), key) == 0)
-		c.nuptk = key;
-	c.item = pb_item_from_code(json_string_value(json_object_get(in, "item")));
-	amount = json_object_get(in, "amount");
-	d = json_string_value(json_object_get(in, "day"));
-	if (json_object_get(in, "checkin") == NULL) {
+	if (f.checkin == NULL) {
 		/* staff file for a teacher (paper fallback) */
 		if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 			goto done;
 		c.actor = who.name;
-	} else if (!pb_id_valid(proof)) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
-			  "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
-		goto done;
 	} else {
-		c.checkin_uid = proof;
+		c.checkin_uid = f.checkin;
 		c.actor = "peserta";
 	}
-	if (c.nuptk == NULL) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
+	if (pb_fields_take(r, in, &claim_table, &f, &ret) != 0)
 		goto done;
-	}
-	if (!json_is_integer(sid) || json_integer_value(sid) < 1) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_session", "Pilih kegiatan");
-		goto done;
-	}
-	if (c.item < 0) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_item",
-			  "Jenis klaim harus uang_harian, uang_makan, transport atau penginapan");
-		goto done;
-	}
-	if (d == NULL) {
+	(void)pb_person_key(f.nuptk, key);
+	c.nuptk = key;
+	c.item = pb_item_from_code(f.item);
+	if (f.day == NULL)
 		pb_att_today(day);
-	} else if (!pb_att_day_valid(d)) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_day", "Tanggal harus berbentuk YYYY-MM-DD");
-		goto done;
-	} else {
-		memcpy(day, d, PB_DAY_LEN + 1);
-	}
+	else
+		memcpy(day, f.day, PB_DAY_LEN + 1);
 	c.day = day;
-	c.kegiatan_id = json_integer_value(sid);
+	c.kegiatan_id = f.session;
 	if (!pb_items[c.item].at_cost) {
-		if (amount != NULL || json_object_get(in, "evidence") != NULL) {
+		if (json_object_get(in, "amount") != NULL || json_object_get(in, "evidence") != NULL) {
 			ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_computed",
 				  "Jumlah item ini dihitung kotak dari tarif, jangan diisi");
 			goto done;
 		}
 	} else {
-		if (amount == NULL) {
-			ret = ERR(r, MHD_HTTP_BAD_REQUEST, "amount_required",
-				  "Isi jumlah biaya riil dalam rupiah");
+		if (pb_fields_take(r, in, &at_cost_table, &f, &ret) != 0 ||
+		    amount_positive(r, f.amount, &ret) != 0)
 			goto done;
-		}
-		if (take_amount(r, amount, &c.amount, &ret) != 0)
-			goto done;
+		c.amount = f.amount;
 		c.has_amount = 1;
 		if (c.item == PB_ITEM_TRANSPORT) {
-			c.mode = json_string_value(json_object_get(in, "mode"));
-			c.origin = json_string_value(json_object_get(in, "origin"));
-			if (!pb_claim_mode_valid(c.mode)) {
-				ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_mode",
-					  "Pilih moda transport dari daftar");
+			if (pb_fields_take(r, in, &transport_table, &f, &ret) != 0)
 				goto done;
-			}
-			if (c.origin == NULL || !pb_text_valid(c.origin, PB_RATE_PLACE_MAX) ||
-			    c.origin[0] == '\0') {
-				ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_origin",
-					  "Pilih asal (kabupaten/kota)");
-				goto done;
-			}
+			c.mode = f.mode;
+			c.origin = f.origin;
 		}
-		evidence = json_string_value(json_object_get(in, "evidence"));
-		if (evidence != NULL && strcmp(evidence, "receipt") == 0) {
-			if (pb_photo_take(r, json_object_get(in, "receipt"), PB_PHOTO_RECEIPT, &rc,
-					  &ret) != 0)
-				goto done;
-			c.store = pb_photo_store;
-			c.store_ctx = &rc;
-			c.receipt_mime = rc.mime;
-			c.receipt_size = (int64_t)rc.len;
-		} else if (evidence != NULL && strcmp(evidence, "dpr") == 0) {
-			enum pb_sig_result sr;
-			if (!json_is_true(json_object_get(in, "dpr_confirm"))) {
-				ret = ERR(r, MHD_HTTP_BAD_REQUEST, "dpr_unconfirmed",
-					  "Centang pernyataan Daftar Pengeluaran Riil");
-				goto done;
-			}
-			sr = pb_sig_validate(json_object_get(in, "signature"), &sig);
-			if (sr != PB_SIG_OK) {
-				ret = sr == PB_SIG_TOO_LARGE ?
-					ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "signature_too_large",
-					    "Tanda tangan terlalu besar: hapus dan tanda tangani lagi") :
-					ERR(r, MHD_HTTP_BAD_REQUEST, "bad_signature",
-					    "Tanda tangan kosong atau tidak sah");
-				goto done;
-			}
-			c.dpr_signature = sig;
-		} else {
-			ret = ERR(r, MHD_HTTP_BAD_REQUEST, "evidence_required",
-				  "Lampirkan foto kuitansi atau tanda tangani Daftar Pengeluaran Riil");
+		if (pb_fields_take(r, in, &evidence_table, &f, &ret) != 0 ||
+		    take_evidence(r, in, &f, &c, &rc, &sig, &ret) != 0)
 			goto done;
-		}
 	}
-	c.evidence = evidence != NULL ? evidence : "";
+	c.evidence = f.evidence != NULL ? f.evidence : "";
 	c.default_province = r->web->cfg.claims_province;
 	c.client = r->client;
 	cr = pb_claim_submit(db, &c, &out, &pr);
@@ -307,9 +353,8 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 					"Terlalu banyak NUPTK tanpa presensi. Tunggu sebentar, lalu "
 					"coba lagi dengan NUPTK Anda sendiri.", wait);
 	}
-	if (sqlite3_prepare_v2(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
-			       "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = pb_db_stmt(db, "SELECT uid, name FROM attendance WHERE kegiatan_id = ?1 AND "
+				 "nuptk = ?2 AND kind = 'checkin' ORDER BY id DESC LIMIT 1")) == NULL) {
 		json_decref(in);
 		return DB_ERR(r);
 	}
@@ -321,7 +366,7 @@ enum MHD_Result pb_handle_claim_proof(struct pb_req *r)
 		snprintf(uid, sizeof(uid), "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	json_decref(in);
 	if (step != SQLITE_DONE)         /* a hit (or no answer) is no miss */
 		pb_guard_nuptk_ok(r->web, r->client, dev);
@@ -427,48 +472,75 @@ enum MHD_Result pb_handle_claims_teacher(struct pb_req *r)
  * nama_rekening}: the teacher gives or corrects the account they are paid
  * into (staff, without checkin, for them); the papers use it over the
  * roster's, marked. */
+/* The account a teacher is paid into. Who and which session are read
+ * leniently (a value of another type is no proof, session 0: refused by
+ * the session and proof checks); the NUPTK and the account are checked
+ * after them. pb_payee_bank_set checks the account's words. */
+struct bank_form {
+	const char *checkin;
+	json_int_t session;
+	const char *nuptk;
+	const char *bank;
+	const char *rekening;
+	const char *nama;
+};
+
+#define BANK_INCOMPLETE CLAIM_ERROR("bank_incomplete", \
+	"Isi nama bank, nomor rekening dan nama pemilik rekening")
+#define BANK_TEXT(json, member) \
+	{ .name = json, .type = PB_FT_STRING, .flags = PB_F_REQUIRED | PB_F_OTHER_IS_ABSENT, \
+	  .offset = offsetof(struct bank_form, member), .bad = BANK_INCOMPLETE }
+
+static const struct pb_field bank_who_fields[] = {
+	{ .name = "checkin", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .offset = offsetof(struct bank_form, checkin) },
+	{ .name = "session", .type = PB_FT_INT, .flags = PB_F_OTHER_IS_ABSENT,
+	  .offset = offsetof(struct bank_form, session) },
+	{ .name = "nuptk", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .offset = offsetof(struct bank_form, nuptk) },
+};
+static const struct pb_fields bank_who_table = PB_FIELDS(bank_who_fields);
+
+static const struct pb_field bank_fields[] = {
+	{ .name = "nuptk", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .valid = pb_person_typed_valid, .offset = PB_FIELD_NOWHERE,
+	  .bad = CLAIM_ERROR("bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta") },
+	BANK_TEXT("bank", bank),
+	BANK_TEXT("rekening", rekening),
+	BANK_TEXT("nama_rekening", nama),
+};
+static const struct pb_fields bank_table = PB_FIELDS(bank_fields);
+
 enum MHD_Result pb_handle_claim_bank(struct pb_req *r)
 {
 	struct pb_login who;
 	struct pb_kegiatan k;
+	struct bank_form f = { 0 };
 	enum MHD_Result ret;
 	sqlite3 *db = pb_web_db(r->web);
-	const char *code, *msg = "", *bank, *rek, *nama, *nuptk, *proof;
+	const char *code, *msg = "";
 	char sid[32], key[PB_NUPTK_LEN + 1];
 	json_t *in, *out;
 
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	if ((in = pb_body_fields(r, &bank_who_table, &f, &ret)) == NULL)
 		return ret;
-	proof = json_string_value(json_object_get(in, "checkin"));
 	/* without the teacher's proof, staff enter it for them (+ CSRF) */
-	if (proof == NULL && !pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret)) {
+	if (f.checkin == NULL && !pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret)) {
 		json_decref(in);
 		return ret;
 	}
-	snprintf(sid, sizeof(sid), "%lld", (long long)json_integer_value(json_object_get(in, "session")));
-	if (pb_person_key(json_string_value(json_object_get(in, "nuptk")), key) != 0)
+	snprintf(sid, sizeof(sid), "%lld", (long long)f.session);
+	if (pb_person_key(f.nuptk, key) != 0)
 		key[0] = '\0';                      /* refused below */
-	nuptk = key;
-	bank = json_string_value(json_object_get(in, "bank"));
-	rek = json_string_value(json_object_get(in, "rekening"));
-	nama = json_string_value(json_object_get(in, "nama_rekening"));
 	if (pb_session_load(r, db, sid, &k, &ret) != 0 ||
-	    (proof != NULL && teacher_proof(r, db, &k, nuptk, proof, 0, &ret) != 0)) {
+	    (f.checkin != NULL && teacher_proof(r, db, &k, key, f.checkin, 0, &ret) != 0) ||
+	    pb_fields_take(r, in, &bank_table, &f, &ret) != 0) {
 		json_decref(in);
 		return ret;
 	}
-	if (!pb_person_valid(nuptk)) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_nuptk", "Isi NUPTK (16 angka) atau No Peserta");
-	}
-	if (bank == NULL || rek == NULL || nama == NULL) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bank_incomplete",
-			   "Isi nama bank, nomor rekening dan nama pemilik rekening");
-	}
-	code = pb_payee_bank_set(db, &k, nuptk, bank, rek, nama, proof != NULL ? "peserta" : who.name,
-				 r->client, &msg);
-	out = code == NULL ? pb_payee_bank(db, k.id, nuptk) : NULL;
+	code = pb_payee_bank_set(db, &k, key, f.bank, f.rekening, f.nama,
+				 f.checkin != NULL ? "peserta" : who.name, r->client, &msg);
+	out = code == NULL ? pb_payee_bank(db, k.id, key) : NULL;
 	json_decref(in);
 	if (code != NULL && strcmp(code, "db") == 0)
 		return DB_ERR(r);
@@ -550,23 +622,41 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 /* ------------------------------------------------------------------ */
 /* Decisions */
 
+/* A decision on one claim or many (the reason is read leniently: a value
+ * of another type is none). */
+struct decision_form {
+	const char *decision;
+	const char *reason;
+};
+
+static const char *const decisions[] = { "approve", "reject", NULL };
+static const struct pb_field decision_fields[] = {
+	{ .name = "decision", .type = PB_FT_ENUM, .flags = PB_F_REQUIRED, .choices = decisions,
+	  .offset = offsetof(struct decision_form, decision),
+	  .bad = CLAIM_ERROR("bad_decision", "Keputusan harus approve (setuju) atau reject (tolak)") },
+	{ .name = "reason", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .max = PB_CLAIM_REASON_MAX, .chars = PB_FC_TEXT,
+	  .offset = offsetof(struct decision_form, reason),
+	  .bad = CLAIM_ERROR("bad_reason", "Alasan terlalu panjang atau tidak sah") },
+};
+static const struct pb_fields decision_table = PB_FIELDS(decision_fields);
+
 static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int64_t kegiatan_id,
 			      const int64_t *ids, size_t n, const json_t *in)
 {
-	const char *decision = json_string_value(json_object_get(in, "decision"));
-	const char *reason = json_string_value(json_object_get(in, "reason"));
+	struct decision_form f = { 0 };
+	const char *reason;
 	struct pb_claim_decision d;
 	enum pb_claim_result cr;
+	enum MHD_Result ret;
 	int64_t bad = 0;
 	json_t *out = NULL;
 	int approve;
 
-	if (decision == NULL || (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0))
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_decision",
-			   "Keputusan harus approve (setuju) atau reject (tolak)");
-	approve = strcmp(decision, "approve") == 0;
-	if (reason != NULL && !pb_text_valid(reason, PB_CLAIM_REASON_MAX))
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_reason", "Alasan terlalu panjang atau tidak sah");
+	if (pb_fields_take(r, in, &decision_table, &f, &ret) != 0)
+		return ret;
+	approve = strcmp(f.decision, "approve") == 0;
+	reason = f.reason;
 	if (!approve && (reason == NULL || reason[0] == '\0'))
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "reason_required",
 			   "Tulis alasan penolakan agar guru mengerti");
@@ -578,7 +668,6 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
 		return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 	if (bad > 0 && cr != PB_CLAIM_DB) {
-		enum MHD_Result ret;
 		char msg[160];
 		unsigned status = cr == PB_CLAIM_NOT_FOUND ? MHD_HTTP_NOT_FOUND : MHD_HTTP_CONFLICT;
 		snprintf(msg, sizeof(msg), "Klaim %lld: %s. Tidak ada keputusan yang disimpan.",
@@ -623,26 +712,27 @@ enum MHD_Result pb_handle_claim_decision(struct pb_req *r)
 	return ret;
 }
 
+/* A withdrawal's only field, the teacher's proof (a const char *). */
+static const struct pb_field withdraw_fields[] = {
+	{ .name = "checkin", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .valid = pb_id_valid,
+	  .offset = 0, .bad = PROOF_FORMAT_ERROR },
+};
+static const struct pb_fields withdraw_table = PB_FIELDS(withdraw_fields);
+
 /* POST /api/v1/claims/{id}/withdraw {checkin} (the teacher, with the
  * proof of their check-in): a claim still only submitted is taken back. */
 enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r)
 {
 	enum MHD_Result ret;
 	enum pb_claim_result cr;
-	const char *proof;
+	const char *proof = NULL;
 	int64_t id;
 	json_t *in, *out = NULL;
 
 	if (pb_parse_id(r->params[0], &id) != 0)
 		return ERR(r, MHD_HTTP_NOT_FOUND, "not_found", "Klaim tidak ditemukan");
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	if ((in = pb_body_fields(r, &withdraw_table, &proof, &ret)) == NULL)
 		return ret;
-	proof = json_string_value(json_object_get(in, "checkin"));
-	if (!pb_id_valid(proof)) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_proof_format",
-			   "Bukti hadir (ID check-in) harus 32 huruf heksadesimal");
-	}
 	cr = pb_claim_withdraw(pb_web_db(r->web), id, proof, r->client, &out);
 	json_decref(in);
 	if (cr != PB_CLAIM_OK)
@@ -655,6 +745,19 @@ enum MHD_Result pb_handle_claim_withdraw(struct pb_req *r)
 	return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 }
 
+/* The claims a bulk decision is on (a const json_t *), then decision_table. */
+static const struct pb_field claim_id_item = {
+	.type = PB_FT_INT, .min = 1, .max = PB_FIELD_INT_MAX,
+	.bad = CLAIM_ERROR("bad_ids", "Nomor klaim tidak sah"),
+};
+static const struct pb_field bulk_fields[] = {
+	{ .name = "ids", .type = PB_FT_ARRAY, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_CLAIM_BULK_MAX, .item = &claim_id_item, .offset = 0,
+	  .bad = CLAIM_ERROR("bad_ids", "Pilih 1 sampai " PB_WEB_STR(PB_CLAIM_BULK_MAX)
+			     " klaim (ids: daftar nomor klaim)") },
+};
+static const struct pb_fields bulk_table = PB_FIELDS(bulk_fields);
+
 /* POST /api/v1/sessions/{id}/claims/decisions {ids: [...], decision,
  * reason} (fasilitator, CSRF): all or nothing */
 enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
@@ -663,7 +766,7 @@ enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	int64_t *ids = NULL;
-	const json_t *arr, *v;
+	const json_t *arr = NULL, *v;
 	json_t *in;
 	size_t i, n;
 
@@ -671,28 +774,16 @@ enum MHD_Result pb_handle_claim_bulk(struct pb_req *r)
 		return ret;
 	if (pb_session_load(r, pb_web_db(r->web), r->params[0], &k, &ret) != 0)
 		return ret;
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	if ((in = pb_body_fields(r, &bulk_table, &arr, &ret)) == NULL)
 		return ret;
-	arr = json_object_get(in, "ids");
 	n = json_array_size(arr);
-	if (!json_is_array(arr) || n == 0 || n > PB_CLAIM_BULK_MAX) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_ids",
-			   "Pilih 1 sampai 500 klaim (ids: daftar nomor klaim)");
-	}
 	ids = calloc(n, sizeof(*ids));
 	if (ids == NULL) {
 		json_decref(in);
 		return DB_ERR(r);
 	}
-	json_array_foreach(arr, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1) {
-			free(ids);
-			json_decref(in);
-			return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_ids", "Nomor klaim tidak sah");
-		}
+	json_array_foreach(arr, i, v)
 		ids[i] = json_integer_value(v);
-	}
 	ret = decide(r, &who, k.id, ids, n, in);
 	free(ids);
 	json_decref(in);
@@ -811,6 +902,32 @@ enum MHD_Result pb_handle_session_claims_csv(struct pb_req *r)
 	return pb_respond_download(r, "text/csv; charset=utf-8", csv, len, disp);
 }
 
+/* A session's claim settings. The kind of uang_harian is checked first
+ * (its own message); the province (empty or null: none) is normalised
+ * after the table, with the same answer as the other fields. */
+struct settings_form {
+	const char *uang_harian;
+	const char *province;
+	int meals_in_kind;               /* -1: absent */
+	int residential;
+};
+
+#define SETTINGS_ERROR CLAIM_ERROR("bad_settings", \
+	"Isi provinsi (boleh kosong), meals_in_kind dan residential (true/false)")
+static const struct pb_field settings_fields[] = {
+	{ .name = "uang_harian", .type = PB_FT_ENUM, .choices = pb_uang_harian_kinds,
+	  .offset = offsetof(struct settings_form, uang_harian),
+	  .bad = CLAIM_ERROR("bad_settings",
+			     "Jenis uang harian: diklat, luar_kota atau dalam_kota_8jam") },
+	{ .name = "province", .type = PB_FT_STRING, .flags = PB_F_NULL_IS_ABSENT,
+	  .offset = offsetof(struct settings_form, province), .bad = SETTINGS_ERROR },
+	{ .name = "meals_in_kind", .type = PB_FT_BOOL,
+	  .offset = offsetof(struct settings_form, meals_in_kind), .bad = SETTINGS_ERROR },
+	{ .name = "residential", .type = PB_FT_BOOL, .flags = PB_F_REQUIRED,
+	  .offset = offsetof(struct settings_form, residential), .bad = SETTINGS_ERROR },
+};
+static const struct pb_fields settings_table = PB_FIELDS(settings_fields);
+
 /* POST /api/v1/sessions/{id}/claim-settings {province?, meals_in_kind?,
  * residential, uang_harian?} (staff, CSRF). Meals are given in kind by
  * default in a residential session; the kind of uang_harian is kept when
@@ -820,8 +937,8 @@ enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
 	struct pb_login who;
 	struct pb_kegiatan k;
 	struct pb_claim_setting s;
+	struct settings_form f = { 0 };
 	enum MHD_Result ret;
-	const json_t *prov, *meals, *res, *uh;
 	json_t *in;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
@@ -830,30 +947,19 @@ enum MHD_Result pb_handle_claim_settings(struct pb_req *r)
 		return ret;
 	if (pb_claim_setting_get(pb_web_db(r->web), k.id, &s) != 0)
 		return DB_ERR(r);
-	if ((in = pb_body_json(r, &ret)) == NULL)
+	f.meals_in_kind = -1;                  /* absent: as residential */
+	if ((in = pb_body_fields(r, &settings_table, &f, &ret)) == NULL)
 		return ret;
 	s.province[0] = '\0';
-	prov = json_object_get(in, "province");
-	meals = json_object_get(in, "meals_in_kind");
-	res = json_object_get(in, "residential");
-	uh = json_object_get(in, "uang_harian");
-	if (uh != NULL && !pb_uang_harian_kind_valid(json_string_value(uh))) {
+	if (f.uang_harian != NULL)
+		snprintf(s.uang_harian, sizeof(s.uang_harian), "%s", f.uang_harian);
+	if (f.province != NULL && f.province[0] != '\0' &&
+	    pb_place_normalise(f.province, s.province, sizeof(s.province)) != 0) {
 		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
-			   "Jenis uang harian: diklat, luar_kota atau dalam_kota_8jam");
+		return pb_respond_field(r, &settings_fields[1].bad);
 	}
-	if (uh != NULL)
-		snprintf(s.uang_harian, sizeof(s.uang_harian), "%s", json_string_value(uh));
-	if ((prov != NULL && !json_is_null(prov) &&
-	     (!json_is_string(prov) || (json_string_value(prov)[0] != '\0' &&
-	      pb_place_normalise(json_string_value(prov), s.province, sizeof(s.province)) != 0))) ||
-	    (meals != NULL && !json_is_boolean(meals)) || !json_is_boolean(res)) {
-		json_decref(in);
-		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_settings",
-			   "Isi provinsi (boleh kosong), meals_in_kind dan residential (true/false)");
-	}
-	s.residential = json_is_true(res);
-	s.meals_in_kind = meals != NULL ? json_is_true(meals) : s.residential;
+	s.residential = f.residential;
+	s.meals_in_kind = f.meals_in_kind >= 0 ? f.meals_in_kind : s.residential;
 	json_decref(in);
 	if (pb_claim_setting_set(pb_web_db(r->web), &k, &s, who.name, r->client) != 0)
 		return DB_ERR(r);
@@ -877,11 +983,11 @@ enum MHD_Result pb_handle_rates(struct pb_req *r)
 	if (ct == NULL || strncmp(ct, "text/csv", 8) != 0)
 		return ERR(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "need_csv",
 			   "Kirim tabel tarif sebagai text/csv");
-	if (r->body == NULL || r->body_len == 0)
+	if (r->body.data == NULL || r->body.len == 0)
 		return ERR(r, MHD_HTTP_BAD_REQUEST, "no_body", "Berkas CSV kosong");
-	if (r->body_len > PB_RATE_FILE_MAX)
+	if (r->body.len > PB_RATE_FILE_MAX)
 		return ERR(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "Berkas tarif terlalu besar");
-	rr = pb_rates_import(pb_web_db(r->web), r->body, r->body_len, "api", who.name, r->client,
+	rr = pb_rates_import(pb_web_db(r->web), r->body.data, r->body.len, "api", who.name, r->client,
 			     &version, &report);
 	switch (rr) {
 	case PB_RATES_OK:

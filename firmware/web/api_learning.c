@@ -175,12 +175,39 @@ static enum MHD_Result learn_answer(struct pb_req *r, enum pb_learn_result lr, j
 	}
 }
 
-/* An id from the body (module, test, item): text of at most max bytes. */
-static const char *id_of(const json_t *in, const char *name, size_t max)
-{
-	const char *s = json_string_value(json_object_get(in, name));
+/* The ids a teacher's POST names (module, test, item, worksheet): text
+ * of 1 to max bytes. A missing or bad one is answered as not found, by
+ * what the route would have looked up (learn_answer), so the tables carry
+ * no error of their own. */
+struct ids_form {
+	const char *module;
+	const char *test;
+	const char *item;
+	const char *worksheet;
+};
 
-	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
+#define ID_FIELD(json, member, max_len) \
+	{ .name = json, .type = PB_FT_STRING, .flags = PB_F_REQUIRED | PB_F_OTHER_IS_ABSENT, \
+	  .min = 1, .max = max_len, .offset = offsetof(struct ids_form, member) }
+static const struct pb_field start_fields[] = {
+	ID_FIELD("module", module, PB_MODULE_ID_MAX),
+	ID_FIELD("test", test, PB_LEARN_ID_MAX),
+};
+static const struct pb_fields start_table = PB_FIELDS(start_fields);
+static const struct pb_field answer_fields[] = { ID_FIELD("item", item, PB_LEARN_ID_MAX) };
+static const struct pb_fields answer_table = PB_FIELDS(answer_fields);
+static const struct pb_field sheet_fields[] = {
+	ID_FIELD("module", module, PB_MODULE_ID_MAX),
+	ID_FIELD("worksheet", worksheet, PB_LEARN_ID_MAX),
+};
+static const struct pb_fields sheet_table = PB_FIELDS(sheet_fields);
+
+/* 1 if in names the ids of t (stored in f). */
+static int ids_of(const json_t *in, const struct pb_fields *t, struct ids_form *f)
+{
+	const struct pb_field_error *e;
+
+	return pb_fields_check(t, in, f, &e, NULL) == 0;
 }
 
 /* GET /api/v1/learning/modules/{id}?session=&nuptk=&checkin=: with
@@ -230,15 +257,13 @@ enum MHD_Result pb_handle_learning_start(struct pb_req *r)
 	struct learner_req l;
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_NO_TEST;
-	const char *module, *test;
+	struct ids_form f = { 0 };
 	json_t *in, *view = NULL;
 
 	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	module = id_of(in, "module", PB_MODULE_ID_MAX);
-	test = id_of(in, "test", PB_LEARN_ID_MAX);
-	if (module != NULL && test != NULL)
-		lr = pb_learning_start(pb_web_db(r->web), &l.who, module, test, &view);
+	if (ids_of(in, &start_table, &f))
+		lr = pb_learning_start(pb_web_db(r->web), &l.who, f.module, f.test, &view);
 	json_decref(in);
 	return learn_answer(r, lr, view);
 }
@@ -264,14 +289,13 @@ enum MHD_Result pb_handle_learning_answer(struct pb_req *r)
 	struct learner_req l;
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_BAD_ITEM;
-	const char *item;
+	struct ids_form f = { 0 };
 	json_t *in, *view = NULL;
 
 	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	item = id_of(in, "item", PB_LEARN_ID_MAX);
-	if (item != NULL)
-		lr = pb_learning_answer(pb_web_db(r->web), &l.who, r->params[0], item,
+	if (ids_of(in, &answer_table, &f))
+		lr = pb_learning_answer(pb_web_db(r->web), &l.who, r->params[0], f.item,
 					json_object_get(in, "choice"), &view);
 	json_decref(in);
 	return learn_answer(r, lr, view);
@@ -412,6 +436,13 @@ static int store_nth(void *ctx, size_t i, char sha[PB_SHA256_HEX_LEN + 1])
 	return pb_photo_store(&((struct pb_photo *)ctx)[i], sha);
 }
 
+/* A worksheet's photos (a const json_t *): each is taken by pb_photo_take. */
+static const struct pb_field photos_fields[] = {
+	{ .name = "photos", .type = PB_FT_ARRAY, .offset = 0,
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_photos", "Foto harus berupa daftar", NULL } },
+};
+static const struct pb_fields photos_table = PB_FIELDS(photos_fields);
+
 /* POST /api/v1/learning/worksheets {session, nuptk, checkin, module,
  * worksheet, text, photos?: [{type, data: base64}]}: send a worksheet,
  * or send it again (its photos replaced) until accepted */
@@ -422,7 +453,8 @@ enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
 	struct pb_learn_sheet sheet;
 	enum MHD_Result ret;
 	enum pb_learn_result lr = PB_LEARN_NO_WORKSHEET;
-	const json_t *list;
+	struct ids_form ids = { 0 };
+	const json_t *list = NULL;
 	json_t *in, *out = NULL;
 	char words[96];
 	size_t n = 0;
@@ -431,11 +463,9 @@ enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
 	memset(&sheet, 0, sizeof(sheet));
 	if ((in = learner_body(r, &l, &ret)) == NULL)
 		return ret;
-	list = json_object_get(in, "photos");
-	if (list != NULL && !json_is_array(list)) {
-		ret = ERR(r, MHD_HTTP_BAD_REQUEST, "bad_photos", "Foto harus berupa daftar");
+	if (pb_fields_take(r, in, &photos_table, &list, &ret) != 0)
 		goto done;
-	}
+	/* a bound from the configuration, with its own status */
 	if (json_array_size(list) > r->web->cfg.worksheet_photos_max) {
 		snprintf(words, sizeof(words), "Paling banyak %u foto untuk satu lembar kerja",
 			 r->web->cfg.worksheet_photos_max);
@@ -451,14 +481,15 @@ enum MHD_Result pb_handle_learning_submit(struct pb_req *r)
 		sheet.photo_mime[n] = photos[n].mime;
 		sheet.photo_size[n] = (int64_t)photos[n].len;
 	}
-	sheet.module_id = id_of(in, "module", PB_MODULE_ID_MAX);
-	sheet.ws_id = id_of(in, "worksheet", PB_LEARN_ID_MAX);
-	sheet.text = json_string_value(json_object_get(in, "text"));
+	sheet.text = json_string_value(json_object_get(in, "text"));   /* the library checks it */
 	sheet.n_photos = n;
 	sheet.store = store_nth;
 	sheet.store_ctx = photos;
-	if (sheet.module_id != NULL && sheet.ws_id != NULL)
+	if (ids_of(in, &sheet_table, &ids)) {
+		sheet.module_id = ids.module;
+		sheet.ws_id = ids.worksheet;
 		lr = pb_learning_submit(pb_web_db(r->web), &l.who, &sheet, &out);
+	}
 	ret = learn_answer(r, lr, out);
 done:
 	for (size_t i = 0; i < n; i++)
@@ -568,6 +599,24 @@ enum MHD_Result pb_handle_learning_queue_all(struct pb_req *r)
 	return queue_answer(r, &who, &f);
 }
 
+/* A review: the status (the library checks it; another type is none),
+ * the score (null: none; out of 0-100 refused by the library) and the
+ * comment. A failure is the library's bad_review (learn_answer). */
+struct review_form {
+	const char *status;
+	json_int_t score;               /* -1: none */
+	const char *comment;
+};
+
+static const struct pb_field review_fields[] = {
+	{ .name = "score", .type = PB_FT_INT, .flags = PB_F_NULL_IS_ABSENT,
+	  .offset = offsetof(struct review_form, score) },
+	{ .name = "comment", .type = PB_FT_STRING, .offset = offsetof(struct review_form, comment) },
+	{ .name = "status", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .offset = offsetof(struct review_form, status) },
+};
+static const struct pb_fields review_table = PB_FIELDS(review_fields);
+
 /* POST /api/v1/sessions/{id}/worksheets/{uid}/review {status: "revise" |
  * "accepted", score?: 0-100, comment} (a facilitator, or a mentor assigned
  * to the session or the worksheet's module) */
@@ -577,8 +626,8 @@ enum MHD_Result pb_handle_learning_review(struct pb_req *r)
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
 	enum pb_learn_result lr;
-	const json_t *score;
-	const char *comment;
+	struct review_form f = { .score = -1, .comment = "" };
+	const struct pb_field_error *e;
 	json_t *in, *out = NULL;
 	sqlite3 *db = pb_web_db(r->web);
 
@@ -596,18 +645,13 @@ enum MHD_Result pb_handle_learning_review(struct pb_req *r)
 	}
 	if ((in = pb_body_json(r, &ret)) == NULL)
 		return ret;
-	score = json_object_get(in, "score");
-	comment = json_string_value(json_object_get(in, "comment"));
-	if ((score != NULL && !json_is_null(score) && !json_is_integer(score)) ||
-	    (json_object_get(in, "comment") != NULL && comment == NULL)) {
+	if (pb_fields_check(&review_table, in, &f, &e, NULL) != 0) {
 		json_decref(in);
 		return learn_answer(r, PB_LEARN_BAD_REVIEW, NULL);
 	}
-	lr = pb_learning_review(db, k.id, r->params[1],
-				json_string_value(json_object_get(in, "status")),
-				json_is_integer(score) ? (json_integer_value(score) < -1 ||
-				json_integer_value(score) > 100 ? -2 : (int)json_integer_value(score)) : -1,
-				comment != NULL ? comment : "", who.name, &out);
+	lr = pb_learning_review(db, k.id, r->params[1], f.status,
+				f.score < -1 || f.score > 100 ? -2 : (int)f.score, f.comment,
+				who.name, &out);
 	json_decref(in);
 	return learn_answer(r, lr, out);
 }

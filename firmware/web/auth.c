@@ -69,7 +69,7 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 {
 	json_t *j;
 
-	if (r->body == NULL || r->body_len == 0) {
+	if (r->body.data == NULL || r->body.len == 0) {
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "no_body",
 					"Data permintaan kosong");
 		return NULL;
@@ -80,7 +80,7 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 					"Data permintaan harus berjenis application/json");
 		return NULL;
 	}
-	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		*ret = pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_json",
@@ -103,8 +103,10 @@ static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
 	return pb_respond_error(r, status, code, message);
 }
 
-int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
-		     struct pb_login *who, enum MHD_Result *ret)
+/* The request's staff login, with its CSRF token if need_csrf: 1, else 0
+ * with the refusal queued in *ret. */
+static int login_of(struct pb_req *r, int need_csrf, struct pb_login *who,
+		    enum MHD_Result *ret)
 {
 	struct pb_login_limits lim;
 	sqlite3 *db = pb_web_db(r->web);
@@ -133,6 +135,18 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 					"Token keamanan (CSRF) tidak ada atau salah: muat ulang halaman");
 		return 0;
 	}
+	return 1;
+}
+
+int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
+		     struct pb_login *who, enum MHD_Result *ret)
+{
+	/* A staff route's login and CSRF token were checked by server.c
+	 * before the body came (r->login): not asked of the database again. */
+	if (r->login_checked)
+		*who = r->login;
+	else if (!login_of(r, need_csrf, who, ret))
+		return 0;
 	if (need == PB_NEED_ADMIN && strcmp(who->role, "admin") != 0) {
 		*ret = deny(r, MHD_HTTP_FORBIDDEN, "admin_only",
 					"Hanya admin yang boleh melakukan ini");
@@ -243,6 +257,22 @@ static int audit_now(sqlite3 *db, const char *actor, const char *action, const c
 	return rc;
 }
 
+/* A login's user name and password, each at most LOGIN_FIELD_MAX bytes. */
+struct login_form {
+	const char *user;
+	const char *password;
+};
+
+#define LOGIN_REQUEST_ERROR { MHD_HTTP_BAD_REQUEST, "bad_login_request", \
+	"Isi nama pengguna dan kata sandi", NULL }
+static const struct pb_field login_fields[] = {
+	{ .name = "user", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .max = LOGIN_FIELD_MAX,
+	  .offset = offsetof(struct login_form, user), .bad = LOGIN_REQUEST_ERROR },
+	{ .name = "password", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .max = LOGIN_FIELD_MAX,
+	  .offset = offsetof(struct login_form, password), .bad = LOGIN_REQUEST_ERROR },
+};
+static const struct pb_fields login_table = PB_FIELDS(login_fields);
+
 /* POST /api/v1/login {"user", "password", "client_time_ms"?} */
 enum MHD_Result pb_handle_login(struct pb_req *r)
 {
@@ -251,6 +281,7 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 	sqlite3 *db = pb_web_db(r->web);
 	enum MHD_Result ret;
 	json_t *in = pb_body_json(r, &ret), *out;
+	struct login_form f = { 0 };
 	const char *user, *pw, *old;
 	char token[PB_LOGIN_TOKEN_HEX + 1], cookie[256];
 	unsigned retry_s = 0;
@@ -263,14 +294,12 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database",
 					"Basis data tidak tersedia");
 	}
-	user = json_string_value(json_object_get(in, "user"));
-	pw = json_string_value(json_object_get(in, "password"));
-	if (user == NULL || pw == NULL || strlen(user) > LOGIN_FIELD_MAX ||
-	    strlen(pw) > LOGIN_FIELD_MAX) {
+	if (pb_fields_take(r, in, &login_table, &f, &ret) != 0) {
 		json_decref(in);
-		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_login_request",
-					"Isi nama pengguna dan kata sandi");
+		return ret;
 	}
+	user = f.user;
+	pw = f.password;
 	limits(r->web, &lim);
 	old = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, LOGIN_COOKIE);
 	sr = pb_login_start(db, &lim, user, pw, r->client, old, token, &who, &retry_s);
@@ -382,6 +411,23 @@ static enum MHD_Result clock_refused(struct pb_req *r, enum pb_timeset_result tr
 	}
 }
 
+/* A clock comparison: the browser's time, and an admin's confirmation
+ * (a value of another type than true/false is no confirmation). */
+struct clock_form {
+	json_int_t client_time_ms;
+	int confirm;
+};
+
+static const struct pb_field clock_fields[] = {
+	{ .name = "client_time_ms", .type = PB_FT_INT, .flags = PB_F_REQUIRED,
+	  .offset = offsetof(struct clock_form, client_time_ms),
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_time", "client_time_ms harus bilangan bulat (milidetik)",
+		   NULL } },
+	{ .name = "confirm", .type = PB_FT_BOOL, .flags = PB_F_OTHER_IS_ABSENT,
+	  .offset = offsetof(struct clock_form, confirm) },
+};
+static const struct pb_fields clock_table = PB_FIELDS(clock_fields);
+
 /* POST /api/v1/clock {"client_time_ms", "confirm"?} (CSRF): compare clocks;
  * with "confirm": true an admin sets the box clock to client_time_ms. */
 enum MHD_Result pb_handle_clock(struct pb_req *r)
@@ -389,20 +435,16 @@ enum MHD_Result pb_handle_clock(struct pb_req *r)
 	struct pb_login who;
 	enum MHD_Result ret;
 	enum pb_timeset_result tr = PB_TIMESET_OK;
+	struct clock_form f = { 0 };
 	json_t *in, *out;
 	int set;
 
 	if (!pb_require_staff(r, PB_NEED_STAFF, 1, &who, &ret))
 		return ret;
-	in = pb_body_json(r, &ret);
+	in = pb_body_fields(r, &clock_table, &f, &ret);
 	if (in == NULL)
 		return ret;
-	if (!json_is_integer(json_object_get(in, "client_time_ms"))) {
-		json_decref(in);
-		return pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_time",
-					"client_time_ms harus bilangan bulat (milidetik)");
-	}
-	set = json_is_true(json_object_get(in, "confirm"));
+	set = f.confirm;
 	if (set && strcmp(who.role, "admin") != 0) {
 		json_decref(in);
 		return pb_respond_error(r, MHD_HTTP_FORBIDDEN, "admin_only",

@@ -299,7 +299,7 @@ static enum MHD_Result send_stored(struct pb_req *r, const char *sha, const char
 		add_disposition(resp, dl_name);
 	if (version < 0 || status != MHD_HTTP_OK)
 		return pb_queue(r, status, resp);
-	pb_add_sandbox_headers(resp);
+	pb_http_sandbox_headers(resp);
 	ret = MHD_queue_response(r->conn, status, resp);
 	pb_debug("%s %s from %s: %u", r->method, r->url, r->client, status);
 	cache_keep(sha, version, resp);

@@ -192,7 +192,7 @@ enum MHD_Result pb_handle_health(struct pb_req *r)
 
 	ok = health_db_ok(r->web->health, reason, sizeof(reason));
 	/* a read on the request's own connection */
-	if (db != NULL && sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	if (db != NULL && (st = pb_db_stmt(db, "PRAGMA user_version")) == NULL)
 		st = NULL;
 	if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		schema = sqlite3_column_int(st, 0);
@@ -201,7 +201,7 @@ enum MHD_Result pb_handle_health(struct pb_req *r)
 		snprintf(reason, sizeof(reason), "cannot read: %s",
 			 db != NULL ? sqlite3_errmsg(db) : "no connection");
 	}
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	body = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I}",
 			 "status", ok ? "ok" : "error",
 			 "version", PB_VERSION,

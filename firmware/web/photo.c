@@ -70,18 +70,35 @@ static int refuse(struct pb_req *r, enum pb_photo_kind kind, enum photo_refusal 
 	return -1;
 }
 
+/* A photo's declared type and base64 data; a failure answers in the
+ * words of the photo's kind (R_MISSING), so the table's errors are unset. */
+struct photo_form {
+	const char *type;
+	const char *data;
+};
+
+static const struct pb_field photo_fields[] = {
+	{ .name = "type", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .max = PHOTO_TYPE_MAX,
+	  .offset = offsetof(struct photo_form, type) },
+	{ .name = "data", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .offset = offsetof(struct photo_form, data) },
+};
+static const struct pb_fields photo_table = PB_FIELDS(photo_fields);
+
 int pb_photo_take(struct pb_req *r, const json_t *j, enum pb_photo_kind kind,
 		  struct pb_photo *p, enum MHD_Result *ret)
 {
-	const char *type = json_string_value(json_object_get(j, "type"));
-	const char *data = json_string_value(json_object_get(j, "data"));
-	const char *sniffed;
+	struct photo_form f = { 0 };
+	const struct pb_field_error *e;
+	const char *type, *data, *sniffed;
 	size_t max = r->web->cfg.receipt_max_bytes, dlen, bin_len = 0, clean_len;
 	unsigned char *clean;
 	enum pb_image_result ir;
 
-	if (type == NULL || data == NULL || strlen(type) > PHOTO_TYPE_MAX)
+	if (pb_fields_check(&photo_table, j, &f, &e, NULL) != 0)
 		return refuse(r, kind, R_MISSING, MHD_HTTP_BAD_REQUEST, ret);
+	type = f.type;
+	data = f.data;
 	if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0)
 		return refuse(r, kind, R_TYPE, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, ret);
 	dlen = strlen(data);

@@ -148,9 +148,8 @@ static int accepted(struct pb_req *r, int64_t *expires_ms)
 	int ok = 0;
 
 	*expires_ms = 0;
-	if (db == NULL || sqlite3_prepare_v2(db,
-		"SELECT mac, expires_ms FROM portal_clients WHERE ip = ?1 AND expires_ms > ?2",
-		-1, &st, NULL) != SQLITE_OK)
+	if (db == NULL || (st = pb_db_stmt(db,
+			"SELECT mac, expires_ms FROM portal_clients WHERE ip = ?1 AND expires_ms > ?2")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, client_key(r), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, pb_clock_wall_ms());
@@ -164,7 +163,7 @@ static int accepted(struct pb_req *r, int64_t *expires_ms)
 	if (ok)
 		*expires_ms = sqlite3_column_int64(st, 1);
 out:
-	sqlite3_finalize(st);
+	pb_db_stmt_done(st);
 	return ok;
 }
 
@@ -285,13 +284,12 @@ static int store_acceptance(sqlite3 *db, const char *ip, const char *mac, int64_
 	sqlite3_stmt *del = NULL, *ins = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM portal_clients WHERE expires_ms <= ?1",
-			       -1, &del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"INSERT INTO portal_clients(ip, mac, accepted_ms, expires_ms) "
-		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(ip) DO UPDATE SET "
-		"mac = excluded.mac, accepted_ms = excluded.accepted_ms, "
-		"expires_ms = excluded.expires_ms", -1, &ins, NULL) != SQLITE_OK)
+	if ((del = pb_db_stmt(db, "DELETE FROM portal_clients WHERE expires_ms <= ?1")) == NULL ||
+	    (ins = pb_db_stmt(db,
+			    "INSERT INTO portal_clients(ip, mac, accepted_ms, expires_ms) "
+			    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(ip) DO UPDATE SET "
+			    "mac = excluded.mac, accepted_ms = excluded.accepted_ms, "
+			    "expires_ms = excluded.expires_ms")) == NULL)
 		goto out;
 	sqlite3_bind_int64(del, 1, now);
 	sqlite3_bind_text(ins, 1, ip, -1, SQLITE_STATIC);
@@ -306,8 +304,8 @@ static int store_acceptance(sqlite3 *db, const char *ip, const char *mac, int64_
 	else
 		pb_db_rollback(db);
 out:
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
+	pb_db_stmt_done(del);
+	pb_db_stmt_done(ins);
 	return rc;
 }
 

@@ -1,41 +1,10 @@
 #include "web.h"
 
 #include "pb_log.h"
-#include "pb_webhdr.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-
-#define CSP PB_WEBHDR_CSP
-
-/* Content from modules (and lessons) is not the box's own: a document
- * served with it gets an opaque origin (no allow-same-origin, ever), so
- * its scripts can neither read the box's storage nor send the staff's
- * cookies (SameSite=Strict: an opaque origin is another site) nor read
- * any API answer; they may run, inline too, for HTML5 lessons. */
-#define CSP_SANDBOX "sandbox allow-scripts allow-forms allow-popups allow-modals " \
-		    "allow-downloads; default-src 'self' 'unsafe-inline' data: blob:; " \
-		    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-
-static void add_common_security(struct MHD_Response *resp)
-{
-	MHD_add_response_header(resp, "X-Content-Type-Options", PB_WEBHDR_NOSNIFF);
-	MHD_add_response_header(resp, "X-Frame-Options", PB_WEBHDR_FRAMES);
-	MHD_add_response_header(resp, "Referrer-Policy", PB_WEBHDR_REFERRER);
-}
-
-void pb_add_sandbox_headers(struct MHD_Response *resp)
-{
-	MHD_add_response_header(resp, "Content-Security-Policy", CSP_SANDBOX);
-	add_common_security(resp);
-}
-
-void pb_add_security_headers(struct MHD_Response *resp)
-{
-	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
-	add_common_security(resp);
-}
 
 const char *pb_header(struct pb_req *r, const char *name)
 {
@@ -109,9 +78,9 @@ enum MHD_Result pb_queue(struct pb_req *r, unsigned status, struct MHD_Response 
 		return MHD_NO;
 	}
 	if (r->route != NULL && (r->route->flags & ROUTE_SANDBOX))
-		pb_add_sandbox_headers(resp);
+		pb_http_sandbox_headers(resp);
 	else
-		pb_add_security_headers(resp);
+		pb_http_security_headers(resp);
 	if (r->in_pool) {               /* the event loop queues it (server.c) */
 		if (r->answer != NULL)
 			MHD_destroy_response(r->answer);
@@ -211,33 +180,28 @@ enum MHD_Result pb_respond_download(struct pb_req *r, const char *mime, void *da
 enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body)
 {
 	char *text;
-	struct MHD_Response *resp;
 
 	if (body == NULL)
 		return pb_respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
 					"Terjadi kesalahan di kotak");
-	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(body);
+	text = pb_http_json_text(body, 1);
 	if (text == NULL)
 		return MHD_NO;
 	if (status < 300 || status == 304)
 		return pb_respond_buffer(r, status, "application/json", text, strlen(text), 1);
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return pb_queue(r, status, resp);
+	return pb_queue(r, status, pb_http_response(text, strlen(text), MHD_RESPMEM_MUST_FREE,
+						    "application/json", 1));
 }
 
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s}", "error", code, "message", pb_msg(r, code, message),
-			      "lang", pb_msg_lang(r, code));
+	json_t *o = pb_http_error_object(code, pb_msg(r, code, message));
 
-	if (o == NULL)
+	if (o == NULL || json_object_set_new(o, "lang", json_string(pb_msg_lang(r, code))) != 0) {
+		json_decref(o);
 		return MHD_NO;
+	}
 	return pb_respond_json(r, status, o);
 }
 
@@ -296,19 +260,17 @@ enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 	return pb_respond_buffer(r, status, "text/html; charset=utf-8", page, (size_t)n, 1);
 }
 
-/* 503 for a client over the connection limit; the connection is closed. */
-/* 503 with a constant JSON body; the client is told to come back. */
+/* 503 with a constant JSON body; the client is told to come back, and the
+ * connection is closed. */
 static enum MHD_Result unavailable(struct pb_req *r, const char *msg, size_t len)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		len, (void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = pb_http_response((void *)(uintptr_t)msg, len,
+						     MHD_RESPMEM_PERSISTENT, "application/json", 0);
 
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
-				PB_WEB_STR(PB_WEB_BUDGET_RETRY_S));
+	pb_http_retry_after(resp, PB_WEB_BUDGET_RETRY_S);
 	return pb_queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
 }
 

@@ -1,8 +1,5 @@
 #include "web.h"
 
-#include <stdio.h>
-#include <string.h>
-
 /* Every route pb-web answers. Order matters only where patterns overlap:
  * the first match wins. The static web app is the catch-all. Handlers run
  * in the pool (server.c) unless ROUTE_QUICK: mark only those that never
@@ -10,7 +7,7 @@
  * ROUTE_BODY takes a small JSON form, ROUTE_BODY_* more; any other route
  * refuses a body. ROUTE_STAFF / ROUTE_ADMIN mark the POST routes that need
  * a staff login (docs/api.md): a stranger gets 401 before the body. */
-const struct pb_route pb_routes[] = {
+const struct pb_http_route pb_routes[] = {
 	{ "GET", "/healthz", pb_handle_health, ROUTE_QUICK },
 	{ "GET", "/api/v1/modules", pb_handle_modules, ROUTE_QUICK },
 	{ "GET", "/api/v1/modules/*", pb_handle_module, ROUTE_QUICK },
@@ -24,6 +21,11 @@ const struct pb_route pb_routes[] = {
 	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
 	{ "GET", "/api/v1/admin/sync", pb_handle_admin_sync, 0 },
 	{ "POST", "/api/v1/admin/sync/now", pb_handle_admin_sync_now, ROUTE_BODY | ROUTE_ADMIN },
+	{ "GET", "/api/v1/admin/usb", pb_handle_admin_usb, 0 },
+	{ "POST", "/api/v1/admin/usb/export", pb_handle_admin_usb_export, ROUTE_BODY | ROUTE_ADMIN },
+	{ "POST", "/api/v1/admin/usb/import", pb_handle_admin_usb_import, ROUTE_BODY | ROUTE_ADMIN },
+	{ "GET", "/api/v1/admin/modules", pb_handle_admin_modules, 0 },
+	{ "POST", "/api/v1/admin/modules/remove", pb_handle_admin_module_remove, ROUTE_BODY | ROUTE_ADMIN },
 	{ "GET", "/api/v1/admin/mentors", pb_handle_admin_mentors, 0 },
 	{ "POST", "/api/v1/admin/mentors/assign", pb_handle_admin_mentor_assign, ROUTE_BODY | ROUTE_ADMIN },
 	{ "POST", "/api/v1/login", pb_handle_login, ROUTE_BODY },
@@ -83,7 +85,10 @@ const struct pb_route pb_routes[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 
-size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg)
+/* The tables pb-web answers, in order (pb_http_route_find). */
+pb_http_routes pb_web_routes = { pb_routes, NULL };
+
+size_t pb_route_body_max(const struct pb_http_route *rt, const struct pb_config *cfg)
 {
 	size_t receipt_b64 = ((size_t)cfg->receipt_max_bytes + 2) / 3 * 4;
 
@@ -98,74 +103,4 @@ size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg)
 	if ((rt->flags & ROUTE_BODY_SIGNED) == ROUTE_BODY_SIGNED)
 		return PB_WEB_SIGNED_BODY_MAX;
 	return PB_WEB_JSON_BODY_MAX;
-}
-
-/* Match url against pattern, capturing '*' segments into r->params. */
-static int match(const struct pb_route *rt, const char *url, struct pb_req *r)
-{
-	const char *p = rt->pattern, *u = url;
-	int n = 0;
-
-	if (rt->flags & ROUTE_PREFIX)
-		return strncmp(url, p, strlen(p)) == 0;
-	while (*p && *u) {
-		if (*p == '*') {
-			size_t len = strcspn(u, "/");
-			if (len == 0 || len >= PB_WEB_SEGMENT_MAX || n >= PB_WEB_MAX_PARAMS)
-				return 0;
-			if (r != NULL) {
-				memcpy(r->params[n], u, len);
-				r->params[n][len] = '\0';
-			}
-			n++;
-			u += len;
-			p++;
-			continue;
-		}
-		if (*p != *u)
-			return 0;
-		p++;
-		u++;
-	}
-	if (*p != '\0' || *u != '\0')
-		return 0;
-	if (r != NULL)
-		r->nparams = n;
-	return 1;
-}
-
-const struct pb_route *pb_route_find(const char *method, const char *url,
-				     struct pb_req *r, int *path_matched)
-{
-	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
-
-	*path_matched = 0;
-	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
-		/* A path a route names answers only that route's methods (405
-		 * for others), not the web app's catch-all below it. */
-		if (!match(rt, url, NULL) || ((rt->flags & ROUTE_PREFIX) && *path_matched))
-			continue;
-		*path_matched = 1;
-		if (strcmp(rt->method, m) != 0)
-			continue;
-		match(rt, url, r);
-		return rt;
-	}
-	return NULL;
-}
-
-void pb_route_allow(const char *url, char *out, size_t len)
-{
-	int named = 0;
-
-	snprintf(out, len, "%s", "");
-	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
-		if (!match(rt, url, NULL) || ((rt->flags & ROUTE_PREFIX) && named))
-			continue;
-		named = 1;
-		if (strstr(out, rt->method) != NULL)
-			continue;
-		snprintf(out + strlen(out), len - strlen(out), "%s%s%s", out[0] ? ", " : "",
-			 rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
-	}
 }

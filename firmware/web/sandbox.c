@@ -14,11 +14,13 @@
 /* Beyond what every server needs: SQLite (locks, sync, WAL, its -shm
  * file), receipt photos (decoded here by libjpeg-turbo and libpng, from
  * memory into memory: nothing beyond what every server needs) into the content store (a shard folder, then a
- * rename from store/tmp: api_claims.c, pb_store_adopt), and bind for the
- * unix socket hostapd answers on (admin_wifi.c). */
+ * rename from store/tmp: api_claims.c, pb_store_adopt), bind for the
+ * unix socket hostapd answers on (admin_wifi.c), and statfs for the free
+ * space of the data partition and the USB stick (admin_usb.c). */
 static const char *const allowed[] = {
 	"pwrite64", "bind", "flock", "fsync", "fdatasync", "ftruncate", "unlink",
 	"unlinkat", "fchmod", "mkdir", "mkdirat", "rename", "renameat", "renameat2",
+	"statfs", "fstatfs",
 };
 
 int pb_sandbox_enter(void)

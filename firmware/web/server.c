@@ -5,7 +5,6 @@
 #include "pb_log.h"
 #include "pb_sandbox.h"
 
-#include <arpa/inet.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,23 +34,6 @@ sqlite3 *pb_web_db(struct pb_web *w)
 		return NULL;
 	}
 	return db;
-}
-
-static void client_text(struct MHD_Connection *c, char *out, size_t len)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
-
-	snprintf(out, len, "?");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			  out, (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)len);
 }
 
 /* Bytes held for request bodies by one client address, at most [web]
@@ -124,31 +106,21 @@ static int budget_take(struct pb_req *r, size_t n)
 	return 0;
 }
 
+/* pb_http_hold_fn: the body is about to hold total bytes. */
+static int body_hold(void *ctx, size_t total)
+{
+	struct pb_req *r = ctx;
+
+	return total <= r->body_held ? 0 : budget_take(r, total - r->body_held);
+}
+
 /* Free the body and give its bytes back to the budget. */
 static void body_drop(struct pb_req *r)
 {
-	free(r->body);
-	r->body = NULL;
-	r->body_len = 0;
+	pb_http_body_drop(&r->body);
 	__atomic_sub_fetch(&r->web->body_bytes, r->body_held, __ATOMIC_RELAXED);
 	client_give(r->client, r->body_held);
 	r->body_held = 0;
-}
-
-/* 1 when a body still coming has been slower than [web] body_min_rate on
- * average once [web] body_rate_grace_s have passed since its headers: a
- * half-sent body trickled a byte at a time would otherwise hold its share
- * of the budget for as long as it likes (each byte restarts [web]
- * connection_timeout). Checked as each piece arrives; a body that stops
- * altogether is left to connection_timeout. */
-static int body_too_slow(const struct pb_req *r)
-{
-	const struct pb_config *cfg = &r->web->cfg;
-	int64_t took = pb_clock_mono_ms() - r->body_start_ms;
-
-	if (took <= (int64_t)cfg->body_rate_grace_s * 1000)
-		return 0;
-	return (int64_t)r->body_len * 1000 < (int64_t)cfg->body_min_rate * took;
 }
 
 static void free_req(struct pb_req *r)
@@ -307,52 +279,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Add an upload chunk to the body, up to the route's limit and within the
- * memory budget (bytes announced by Content-Length were counted already). */
-static void take_body(struct pb_req *r, const char *data, size_t len)
-{
-	size_t need;
-	char *nb;
-
-	if (r->body_too_big || r->body_over_budget)
-		return;
-	if (len > r->body_max - r->body_len) {
-		r->body_too_big = 1;
-		body_drop(r);
-		return;
-	}
-	need = r->body_len + len + 1;
-	if (need > r->body_held && budget_take(r, need - r->body_held) != 0) {
-		r->body_over_budget = 1;
-		body_drop(r);
-		return;
-	}
-	nb = realloc(r->body, need);
-	if (nb == NULL) {
-		r->body_over_budget = 1;
-		body_drop(r);
-		return;
-	}
-	r->body = nb;
-	memcpy(r->body + r->body_len, data, len);
-	r->body_len += len;
-	r->body[r->body_len] = '\0';
-}
-
-/* Decode %XX in the path and the query values, but never into a NUL: a
- * URL holding %00 is left as it came (with its '%'), so no route and no
- * file name matches it, rather than a C string that ends early and names
- * another file ("/app.css%00.txt" would be "/app.css"). */
-static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
-{
-	(void)cls;
-	(void)c;
-	for (const char *p = s; (p = strchr(p, '%')) != NULL; p++)
-		if (p[1] == '0' && p[2] == '0')
-			return strlen(s);
-	return MHD_http_unescape(s);
-}
-
 /* The raw request target, before libmicrohttpd splits its query: with
  * more than PB_WEB_QUERY_PARAMS_MAX parameters the request is marked for
  * 414, and the query is cut at its first '&' so that libmicrohttpd does
@@ -407,12 +333,11 @@ static int length_ambiguous(struct MHD_Connection *c)
 
 static enum MHD_Result method_not_allowed(struct pb_req *r)
 {
-	char allow[PB_WEB_ALLOW_MAX];
+	char allow[PB_HTTP_ALLOW_MAX];
 
-	pb_route_allow(r->url, allow, sizeof(allow));
+	pb_http_route_allow(pb_web_routes, r->url, allow, sizeof(allow));
 	return pb_respond_json_with(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-		json_pack("{s:s, s:s}", "error", "method_not_allowed", "message",
-			  "Metode tidak diizinkan"),
+		pb_http_error_object("method_not_allowed", "Metode tidak diizinkan"),
 		(const char *const[]){ MHD_HTTP_HEADER_ALLOW, allow, NULL });
 }
 
@@ -437,7 +362,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->method = method;
 		r->url = url;
 		r->is_head = strcmp(method, "HEAD") == 0;
-		client_text(c, r->client, sizeof(r->client));
+		pb_http_client_addr(c, r->client, sizeof(r->client));
 		*con_cls = r;
 		/* Nothing is served before pb-web is confined (main.c). */
 		if (!__atomic_load_n(&w->serving, __ATOMIC_ACQUIRE))
@@ -453,17 +378,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 						"Panjang data permintaan tidak jelas");
 		if (pb_portal_foreign_host(r))      /* captive portal, before routing */
 			return pb_portal_answer(r);
-		r->route = pb_route_find(method, url, r, &path_matched);
+		r->route = pb_http_route_find(pb_web_routes, method, url, r->params, &path_matched);
 		if (r->route == NULL)
 			return path_matched ? method_not_allowed(r) :
 				pb_respond_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 						 "Alamat tidak ditemukan");
 		/* The body's size is checked before a byte of it is held:
-		 * from Content-Length here, and chunk by chunk in take_body. */
-		r->body_max = pb_route_body_max(r->route, &w->cfg);
+		 * from Content-Length here, and chunk by chunk in pb_http_body_add. */
+		r->body.max = pb_route_body_max(r->route, &w->cfg);
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > r->body_max)
-			return r->body_max == 0 ?
+		if (cl != NULL && strtoull(cl, NULL, 10) > r->body.max)
+			return r->body.max == 0 ?
 				pb_respond_error(r, MHD_HTTP_BAD_REQUEST, "unexpected_body",
 						 "Permintaan ini tidak menerima data") :
 				pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
@@ -471,32 +396,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* A staff route answers a stranger 401/403 before it takes a
 		 * byte of the body or of the budget. */
 		if (r->route->flags & ROUTE_STAFF) {
-			struct pb_login who;
 			enum MHD_Result ret;
 			enum pb_staff_need need = (r->route->flags & ROUTE_ADMIN) == ROUTE_ADMIN ?
 				PB_NEED_ADMIN : (r->route->flags & ROUTE_LOGIN) == ROUTE_LOGIN ?
 				PB_NEED_LOGIN : PB_NEED_STAFF;
-			if (!pb_require_staff(r, need, 1, &who, &ret))
+			if (!pb_require_staff(r, need, 1, &r->login, &ret))
 				return ret;
+			r->login_checked = 1;   /* the handler's pb_require_staff uses it */
 		}
 		if (cl != NULL && budget_take(r, (size_t)strtoull(cl, NULL, 10) + 1) != 0)
 			return pb_respond_body_budget(r);
-		r->body_start_ms = pb_clock_mono_ms();
+		r->body.start_ms = pb_clock_mono_ms();
 		return MHD_YES;
 	}
+	/* A half-sent body trickled a byte at a time would otherwise hold its
+	 * share of the budget for as long as it likes (each byte restarts
+	 * [web] connection_timeout): checked as each piece arrives; a body
+	 * that stops altogether is left to connection_timeout. */
 	if (*upload_size != 0) {
-		if (body_too_slow(r)) {
+		if (pb_http_body_slow(&r->body, pb_clock_mono_ms(), w->cfg.body_rate_grace_s,
+				      w->cfg.body_min_rate)) {
 			pb_info("http: %s %s from %s: body slower than %u bytes/s, closed",
 				r->method, r->url, r->client, w->cfg.body_min_rate);
 			return MHD_NO;
 		}
-		take_body(r, upload_data, *upload_size);
+		/* up to the route's limit and within the memory budget (bytes
+		 * announced by Content-Length were counted already) */
+		if (pb_http_body_add(&r->body, upload_data, *upload_size, body_hold, r) != 0)
+			body_drop(r);
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->body_over_budget)
+	if (r->body.no_room)
 		return pb_respond_body_budget(r);
-	if (r->body_too_big)
+	if (r->body.too_big)
 		return (r->route->flags & ROUTE_BODY) ?
 			pb_respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
 					 "Data yang dikirim terlalu besar") :
@@ -583,7 +516,7 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)w->cfg.max_header_bytes,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape, w,
+		MHD_OPTION_UNESCAPE_CALLBACK, pb_http_unescape, w,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_END);

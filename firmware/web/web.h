@@ -12,11 +12,11 @@
 
 #include "pb_attendance.h"
 #include "pb_config.h"
+#include "pb_fields.h"
+#include "pb_http.h"
 #include "pb_login.h"
 #include "pb_store.h"
 
-#define PB_WEB_MAX_PARAMS    4       /* '*' segments captured from a route */
-#define PB_WEB_SEGMENT_MAX   256     /* bytes of one captured segment */
 #define PB_WEB_STATIC_MAX    (1024 * 1024)  /* web app files served from memory */
 #define PB_WEB_STATIC_PATH_MAX 200   /* bytes of a web app path */
 #define PB_WEB_GZIP_MIN      1024    /* smaller bodies are sent as they are */
@@ -30,7 +30,7 @@
 /* Memory freed by the pool's handlers goes back to the system at most this
  * often (seconds), when the pool is idle. */
 #define PB_WEB_TRIM_EVERY_S  2
-/* Request bodies by route (struct pb_route.body): a JSON form, a JSON form
+/* Request bodies by route (the route's flags): a JSON form, a JSON form
  * carrying a signature (or a list of decisions), and what a receipt photo
  * adds to its claim as base64 on top of that. CSV files take [web]
  * max_body_bytes, receipts [claims] receipt_max_bytes. */
@@ -46,9 +46,8 @@
  * would otherwise run out of its per-connection memory on them, and leave
  * the connection hanging until its timeout). */
 #define PB_WEB_QUERY_PARAMS_MAX 64
-#define PB_WEB_ALLOW_MAX        64   /* bytes of an Allow header */
 #define PB_WEB_STR_(x) #x
-#define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as header text */
+#define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as text */
 
 struct pb_web {
 	struct pb_config cfg;
@@ -72,20 +71,18 @@ struct pb_web {
 struct pb_req {
 	struct pb_web *web;
 	struct MHD_Connection *conn;
-	const struct pb_route *route;
+	const struct pb_http_route *route;
 	const char *method;
 	const char *url;
-	char client[64];                 /* client address as text */
+	char client[PB_HTTP_ADDR_MAX];   /* client address as text */
 	int is_head;
-	char params[PB_WEB_MAX_PARAMS][PB_WEB_SEGMENT_MAX];
-	int nparams;
-	char *body;                      /* request body, NUL-terminated */
-	size_t body_len;
-	size_t body_max;                 /* the route's limit */
+	pb_http_params params;           /* the route's '*' segments */
+	struct pb_http_body body;        /* up to the route's limit (pb_route_body_max) */
 	size_t body_held;                /* counted in web->body_bytes */
-	int64_t body_start_ms;           /* when its headers were read (monotonic) */
-	int body_too_big;
-	int body_over_budget;
+	/* ROUTE_STAFF: the login (and its CSRF token) server.c checked before
+	 * the body; pb_require_staff takes it from here. */
+	struct pb_login login;
+	int login_checked;
 	int too_many_params;             /* seen in the raw URI (server.c) */
 	/* A handler run in the pool (server.c) leaves its answer here; the
 	 * event loop queues it when the connection resumes. */
@@ -96,16 +93,17 @@ struct pb_req {
 	struct pb_req *pool_next;
 };
 
-typedef enum MHD_Result (*pb_handler)(struct pb_req *r);
-
+/* pb-web's route flags (struct pb_http_route.flags), beside the layer's
+ * PB_HTTP_PREFIX. */
 enum pb_route_flags {
 	ROUTE_BODY = 1 << 0,             /* takes a JSON form (PB_WEB_JSON_BODY_MAX) */
-	ROUTE_PREFIX = 1 << 1,           /* pattern matches any path below it */
+	ROUTE_PREFIX = PB_HTTP_PREFIX,   /* pattern matches any path below it */
 	ROUTE_QUICK = 1 << 2,            /* never waits: run in the event loop, not the pool */
-	ROUTE_SANDBOX = 1 << 6,          /* content not the box's own: pb_add_sandbox_headers */
+	ROUTE_SANDBOX = 1 << 6,          /* content not the box's own: pb_http_sandbox_headers */
 	/* Needs a staff login and its CSRF token (pb_require_staff), checked
-	 * by server.c before a byte of the body is taken; the handler checks
-	 * again, and anything finer (fasilitator only). */
+	 * by server.c before a byte of the body is taken and kept in the
+	 * request (r->login); the handler's pb_require_staff takes it from
+	 * there, and checks anything finer (fasilitator only). */
 	ROUTE_STAFF = 1 << 7,
 	ROUTE_ADMIN = ROUTE_STAFF | 1 << 8,        /* ... and the admin role */
 	ROUTE_LOGIN = ROUTE_STAFF | 1 << 9,        /* ... a mentor too (PB_NEED_LOGIN) */
@@ -117,21 +115,12 @@ enum pb_route_flags {
 	ROUTE_BODY_WORKSHEET = ROUTE_BODY | 1 << 10,
 };
 
-struct pb_route {
-	const char *method;              /* "GET" also answers HEAD */
-	const char *pattern;             /* '*' matches one path segment */
-	pb_handler fn;
-	unsigned flags;
-};
-
-/* routes.c */
-extern const struct pb_route pb_routes[];
-const struct pb_route *pb_route_find(const char *method, const char *url,
-				     struct pb_req *r, int *path_matched);
-/* The methods the routes of url answer, as an Allow header ("GET, HEAD"). */
-void pb_route_allow(const char *url, char *out, size_t len);
+/* routes.c: pb-web's route table, and the tables it answers (pb_routes
+ * first, then any other NULL-terminated table a part of pb-web adds). */
+extern const struct pb_http_route pb_routes[];
+extern pb_http_routes pb_web_routes;
 /* Bytes of body the route takes: 0 without ROUTE_BODY. */
-size_t pb_route_body_max(const struct pb_route *rt, const struct pb_config *cfg);
+size_t pb_route_body_max(const struct pb_http_route *rt, const struct pb_config *cfg);
 
 /* server.c */
 int pb_server_start(struct pb_web *w);
@@ -171,11 +160,9 @@ enum MHD_Result pb_respond_retry(struct pb_req *r, unsigned status, const char *
 				 const char *message, unsigned retry_s);
 enum MHD_Result pb_respond_page_error(struct pb_req *r, unsigned status,
 				      const char *title, const char *text);
-void pb_add_security_headers(struct MHD_Response *resp);   /* the box's own pages */
-/* Module and lesson files: Content-Security-Policy: sandbox (scripts run,
- * in an opaque origin, never with the staff's rights). pb_queue adds it
- * on ROUTE_SANDBOX routes; a handler queueing by itself calls it. */
-void pb_add_sandbox_headers(struct MHD_Response *resp);
+/* pb_queue adds pb_http_security_headers, or pb_http_sandbox_headers on
+ * ROUTE_SANDBOX routes (module and lesson files); a handler queueing by
+ * itself adds them itself. */
 int pb_accepts_gzip(struct pb_req *r);
 void *pb_gzip(const void *in, size_t len, size_t *out_len);   /* malloc'd or NULL */
 const char *pb_header(struct pb_req *r, const char *name);
@@ -203,7 +190,8 @@ enum pb_staff_need {
 #define PB_IS_MENTOR(who) (strcmp((who)->role, "mentor") == 0)
 /* 1 if the request comes from a logged-in staff member with the role (and,
  * if need_csrf, the login's X-CSRF-Token); else 0 with an error response
- * already queued in *ret. */
+ * already queued in *ret. On a ROUTE_STAFF route the login was checked
+ * (with its token) before the body, and is not asked for again. */
 int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 		     struct pb_login *who, enum MHD_Result *ret);
 /* JSON response with extra headers: pairs of name, value, then NULL. */
@@ -211,6 +199,17 @@ enum MHD_Result pb_respond_json_with(struct pb_req *r, unsigned status, json_t *
 				     const char *const *headers);
 /* The request body as a JSON object, or NULL with an error queued in *ret. */
 json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret);
+/* fields.c: bodies checked against a field table (pb_fields.h). The
+ * answer for a failed field: its error, with "field" when it names one. */
+enum MHD_Result pb_respond_field(struct pb_req *r, const struct pb_field_error *e);
+/* in checked against t, values into out: 0, or -1 with the first failing
+ * field's answer queued in *ret. */
+int pb_fields_take(struct pb_req *r, const json_t *in, const struct pb_fields *t, void *out,
+		   enum MHD_Result *ret);
+/* pb_body_json, then pb_fields_take: the body (the caller's), or NULL
+ * with the answer queued in *ret. */
+json_t *pb_body_fields(struct pb_req *r, const struct pb_fields *t, void *out,
+		       enum MHD_Result *ret);
 /* Load the clock offset kept by [attendance] clock_adjust = offset. */
 void pb_clock_restore(struct pb_web *w, sqlite3 *db);
 enum MHD_Result pb_handle_login(struct pb_req *r);
@@ -221,6 +220,12 @@ enum MHD_Result pb_handle_clock(struct pb_req *r);
 /* admin_sync.c */
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r);
 enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r);
+/* admin_usb.c: the USB stick's jobs and the installed modules */
+enum MHD_Result pb_handle_admin_usb(struct pb_req *r);
+enum MHD_Result pb_handle_admin_usb_export(struct pb_req *r);
+enum MHD_Result pb_handle_admin_usb_import(struct pb_req *r);
+enum MHD_Result pb_handle_admin_modules(struct pb_req *r);
+enum MHD_Result pb_handle_admin_module_remove(struct pb_req *r);
 
 /* api_attendance.c */
 enum MHD_Result pb_handle_sessions_list(struct pb_req *r);

@@ -31,8 +31,9 @@
  * itself is still crypto_pwhash_str_verify. */
 #include "fuzzdb.h"
 
-/* pb-web's request path itself (static functions): on_request, take_body,
- * unescape, on_completed, on_connection, pb_web_db. */
+/* pb-web's request path itself (static functions): on_request,
+ * on_completed, on_connection, pb_web_db (the body and the path's
+ * decoding through pb_http). */
 #include "server.c"
 
 #include "pb_attendance.h"
@@ -44,6 +45,7 @@
 #include "pb_password.h"
 #include "pb_staff.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -142,6 +144,12 @@ static const struct route ROUTES[] = {
 	{ "GET", "/api/v1/admin/mentors", NULL },
 	{ "GET", "/api/v1/worksheets", NULL },
 	{ "GET", "/api/v1/learning/worksheets/%A/photos/1", NULL },
+	/* the USB stick's jobs and the modules (admin) */
+	{ "POST", "/api/v1/admin/usb/export", "application/json" },
+	{ "POST", "/api/v1/admin/usb/import", "application/json" },
+	{ "POST", "/api/v1/admin/modules/remove", "application/json" },
+	{ "GET", "/api/v1/admin/usb", NULL },
+	{ "GET", "/api/v1/admin/modules", NULL },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
@@ -290,7 +298,7 @@ static void login(int who, const char *user, const char *role)
 /* ROUTES[] and pb-web's own table agree (routes.c). */
 static void check_routes(void)
 {
-	struct pb_req r;
+	pb_http_params params;
 	int matched;
 
 	for (size_t i = 0; i < NROUTES; i++) {
@@ -305,7 +313,8 @@ static void check_routes(void)
 				path[o++] = *p;
 			}
 		path[o] = '\0';
-		const struct pb_route *rt = pb_route_find(ROUTES[i].method, path, &r, &matched);
+		const struct pb_http_route *rt = pb_http_route_find(pb_web_routes, ROUTES[i].method,
+								     path, params, &matched);
 		/* only the web app's own pages may land on the catch-all */
 		if (rt == NULL || ((rt->flags & ROUTE_PREFIX) && strcmp(path, "/") != 0 &&
 				   strstr(path, ".html") == NULL)) {
@@ -314,7 +323,7 @@ static void check_routes(void)
 			abort();
 		}
 	}
-	for (const struct pb_route *rt = pb_routes; rt->method != NULL; rt++) {
+	for (const struct pb_http_route *rt = pb_routes; rt->method != NULL; rt++) {
 		int found = 0;
 		if (!(rt->flags & ROUTE_BODY))
 			continue;
@@ -402,7 +411,7 @@ static void setup(void)
 	mhd = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, &web,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)web.cfg.max_header_bytes,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &web,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape, &web,
+		MHD_OPTION_UNESCAPE_CALLBACK, pb_http_unescape, &web,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &web,
 		MHD_OPTION_END);
 	FUZZ_CHECK(mhd != NULL);

@@ -389,3 +389,29 @@ def test_office_query_not_utf8_is_400(hub):
     r = requests.get(f"{hub.base}/v1/office/export/claims.csv?centre=PB-%C3%A9", headers=auth,
                      timeout=10)
     assert r.status_code == 200
+
+
+def test_routes_a_nul_in_the_path_and_unknown_verbs(hub):
+    """pb-hub's route table (hub/http.c on pb_http): a %00 in a path is never
+    decoded into an early end of it, another method on a named path is
+    404, HEAD is answered as GET; an unknown verb is refused before any
+    database work."""
+    token = hub.cli("office-token", "keuangan").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{hub.base}/v1/office/boxes", headers=auth,
+                        timeout=10).status_code == 200
+    # decoded, "boxes%00x" would end at "boxes" and list the boxes
+    for path in ("boxes%00x", "boxes%00", "export/claims.csv%00.txt"):
+        r = requests.get(f"{hub.base}/v1/office/{path}", headers=auth, timeout=10)
+        assert r.status_code == 404 and r.json()["error"] == "not_found", (path, r.text)
+    r = requests.get(f"{hub.base}/healthz%00", timeout=10)
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    for method, path in (("POST", "/healthz"), ("GET", "/v1/batch"), ("PUT", "/v1/enrol"),
+                         ("DELETE", "/v1/office/boxes"), ("GET", "/v1/photos/" + "0" * 64)):
+        r = requests.request(method, hub.base + path, timeout=10)
+        assert r.status_code == 404 and r.json()["error"] == "not_found", (method, path, r.text)
+    r = requests.head(f"{hub.base}/healthz", timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+    p = hub.cli("no-such-verb", check=False)
+    assert p.returncode == 2 and "unknown verb 'no-such-verb'" in p.stderr
+    assert "office-token NAME" in p.stderr          # the usage, from the verb table

@@ -130,7 +130,8 @@ def test_daemon_hardening(name):
     assert s["User"] == [name.replace("pb-web", "pb")]
     assert s["NoNewPrivileges"] == ["yes"]
     assert s["ProtectSystem"] == ["strict"]
-    assert s["ReadWritePaths"] == ["/var/lib/pb"]
+    # pb-sync also writes the USB stick mounted under /media (pb-usb@.service)
+    assert s["ReadWritePaths"] == ["/var/lib/pb"] + (["-/media"] if name == "pb-sync" else [])
     assert s["PrivateTmp"] == ["yes"]
     assert "@system-service" in s["SystemCallFilter"]
     assert "RestrictAddressFamilies" in s

@@ -15,19 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
-from pbhub import Hub, box_counts, box_meta, publish_module, sync_once, sync_section
+from pbhub import (Hub, box_counts, box_meta, carried_day, publish_module, sync_once,
+                   sync_section)
 
 TEACHERS = 3
-
-
-@pytest.fixture
-def khub(pg, tmpdir_hub):
-    """pb-hub serving with its signing key (-k)."""
-    key = os.path.join(tmpdir_hub, "hub.key")
-    h = Hub(pg, tmpdir_hub, args=["-k", key]).start()
-    h.key = key
-    yield h
-    h.stop()
 
 
 @pytest.fixture
@@ -52,17 +43,7 @@ def enrolled(boxes, h):
 
 
 def training_day(b, first=0):
-    """Check-ins and approved claims, as the box's outbox records."""
-    for t in range(first, first + TEACHERS):
-        nuptk = f"{3200000000000000 + t}"
-        b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
-            {"session_id": "S-USB", "day": 1, "nuptk": nuptk, "name": f"Guru {t}", "jp": 8}))
-        b.pbctl("outbox", "add", "claim.submit", json.dumps(
-            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "nuptk": nuptk,
-             "item": "transport", "amount_rp": 50000 + t}))
-        b.pbctl("outbox", "add", "claim.decision", json.dumps(
-            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "decision": "approved"}))
-    return 3 * TEACHERS
+    return carried_day(b, first, TEACHERS)
 
 
 def export(b, d):

@@ -43,7 +43,7 @@ def test_every_unit_is_packaged_and_enabled_by_debhelper():
         assert any(glob.fnmatch.fnmatch(f"image/systemd/{u}", g) for g in globs), \
             f"{u} is not installed by debian/pusat-belajar.install"
     rules = read("debian", "rules")
-    handled = re.findall(r"\b(pb-[\w-]+\.(?:service|path|socket|timer))\b", rules)
+    handled = re.findall(r"\b(pb-[\w@-]+\.(?:service|path|socket|timer))\b", rules)
     assert sorted(set(handled)) == units, \
         "debian/rules' dh_installsystemd lines must name exactly the units of image/systemd/"
     assert len(handled) == len(set(handled)), "a unit named twice in debian/rules"

@@ -2,7 +2,8 @@
  * on the writer lock that pb_db_begin takes (so none of them meets
  * SQLITE_BUSY, even with no busy timeout at all); the lock is held
  * exactly as long as the transaction; savepoints inside a transaction
- * and a cleanup rollback without one leave it alone. */
+ * and a cleanup rollback without one leave it alone. The library's
+ * statements come from the connection's cache and are given back reset. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "pb_attendance.h"
+#include "pb_audit.h"
 #include "pb_db.h"
+
+#include <jansson.h>
 
 #define THREADS 6
 #define ROUNDS 40
@@ -237,11 +242,76 @@ static void test_lock_lasts_as_long_as_the_transaction(void **state)
 	dbdir_remove(&d);
 }
 
+/* Statements on the connection: how many, and how many still busy (a
+ * read left open: a statement taken and not given back). */
+static int statements(sqlite3 *db, int *busy)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	*busy = 0;
+	while ((st = sqlite3_next_stmt(db, st)) != NULL) {
+		n++;
+		*busy += sqlite3_stmt_busy(st) != 0;
+	}
+	return n;
+}
+
+/* One round of library calls that read and write, each run of which
+ * should take its statements from the cache. */
+static void library_round(sqlite3 *db)
+{
+	json_t *in = json_pack("{s:s, s:s, s:i}", "title", "Diklat", "start_date", "2026-12-01",
+			       "jp_per_day", 8);
+	struct pb_kegiatan k;
+	const char *bad = NULL;
+	char value[16];
+	int64_t id = 0;
+	json_t *list;
+
+	assert_non_null(in);
+	assert_int_equal(pb_db_meta_set(db, "test.key", "v"), 0);
+	assert_int_equal(pb_db_meta_get(db, "test.key", value, sizeof(value)), 0);
+	assert_string_equal(value, "v");
+	assert_int_equal(pb_audit_add(db, "admin", "test", "{}", "127.0.0.1"), 0);
+	assert_int_equal(pb_kegiatan_create(db, in, "admin", "127.0.0.1", &id, &bad), PB_ATT_OK);
+	assert_int_equal(pb_kegiatan_get(db, id, &k), 0);
+	assert_string_equal(k.title, "Diklat");
+	list = pb_kegiatan_list(db);
+	assert_non_null(list);
+	assert_true(json_array_size(list) >= 1);
+	json_decref(list);
+	json_decref(in);
+}
+
+static void test_statements_come_from_the_cache(void **state)
+{
+	struct dbdir d;
+	sqlite3 *db;
+	int first, busy;
+
+	(void)state;
+	dbdir_make(&d);
+	db = open_impatient(&d);
+	assert_non_null(db);
+	library_round(db);
+	first = statements(db, &busy);
+	assert_true(first > 0);                  /* kept on the connection */
+	assert_int_equal(busy, 0);               /* and every one given back */
+	library_round(db);
+	library_round(db);
+	assert_int_equal(statements(db, &busy), first);   /* found again, none made anew */
+	assert_int_equal(busy, 0);
+	pb_db_close(db);                         /* finalizes them (ASan: no leak) */
+	dbdir_remove(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writers_queue_in_process),
 		cmocka_unit_test(test_lock_lasts_as_long_as_the_transaction),
+		cmocka_unit_test(test_statements_come_from_the_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
