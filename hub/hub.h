@@ -83,11 +83,18 @@ struct hub_rate;
 #define HUB_XLSX_WAIT_S     60      /* waiting for another request's turn: then 503 busy */
 #define HUB_XLSX_TIMEOUT_S  300     /* the worker silent this long is given up for good */
 #define HUB_XLSX_BUSY_RETRY_S 10    /* Retry-After while another export runs */
+#define HUB_XLSX_STARTS_MAX  5      /* workers started (the first too) in ... */
+#define HUB_XLSX_STARTS_WINDOW_S 60 /* ... this long; past it XLSX answers 503 */
 
 struct hub_xlsx_worker {
 	pthread_mutex_t lock;
 	int fd;                          /* pb-hub's end, -1: none or given up */
 	int pid;                         /* the worker, 0: none */
+	int silent;                      /* the one given up went silent */
+	int ctl;                         /* pb-hub's end to the keeper, -1: gone */
+	int keeper;                      /* the keeper that starts workers, 0: none */
+	long window_start;               /* CLOCK_MONOTONIC s: the starts counted since */
+	int starts;
 	size_t book_max;                 /* bytes of a book's description (-X) */
 };
 
@@ -97,7 +104,8 @@ enum hub_xlsx_result {
 					  * or a sheet over PB_XLSX_ROWS_MAX rows */
 	HUB_XLSX_FAILED,                 /* the worker could not write this book */
 	HUB_XLSX_BUSY,                   /* another export held it past HUB_XLSX_WAIT_S */
-	HUB_XLSX_GONE,                   /* no worker: until pb-hub starts again */
+	HUB_XLSX_GONE,                   /* no worker: its keeper is gone, or too many
+					  * were started of late (HUB_XLSX_STARTS_MAX) */
 };
 
 /* The office's web view (office_auth.c, office_web.c; docs/hub.md). */
@@ -251,14 +259,16 @@ int hub_sandbox_enter(void);
 /* The export worker's own filter: files, no new sockets. 0 or -1 (logged). */
 int hub_sandbox_enter_worker(void);
 
-/* xlsx_worker.c: start the export worker (after the switch to -u USER,
- * before any database connection, thread or filter; lfd, the listening
- * socket, is closed in it). 0, or -1 (logged: XLSX is then unavailable). */
+/* xlsx_worker.c: start the export worker's keeper and its first worker
+ * (after the switch to -u USER, before any database connection, thread
+ * or filter; lfd, the listening socket, is closed in them). A worker that
+ * dies is replaced at the next XLSX request. 0, or -1 (logged). */
 int hub_xlsx_worker_start(struct hub *h, int lfd);
 /* The book as an XLSX file: *out (malloc'd) and *len on HUB_XLSX_OK. */
 enum hub_xlsx_result hub_xlsx_worker_make(struct hub *h, const json_t *book, char **out,
 					  size_t *len);
-/* Close pb-hub's end (the worker then cleans up and exits) and reap it. */
+/* Close pb-hub's ends (the worker then cleans up and exits, then the
+ * keeper) and reap the keeper. */
 void hub_xlsx_worker_stop(struct hub *h);
 
 /* http.c: the server, its routes and response helpers. */

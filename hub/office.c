@@ -157,10 +157,11 @@ static enum MHD_Result export_xlsx(struct pb_req *r, PGconn *pg, const char *kin
 		return office_error(r, 503, "busy", "Ekspor XLSX lain sedang dibuat; coba lagi "
 				    "sebentar lagi.");
 	case HUB_XLSX_GONE:
-		pb_warn("office: %s.xlsx refused: the export worker is gone", kind);
-		return office_error(r, 503, "xlsx_unavailable", "Pembuat XLSX di hub berhenti: "
-				    "XLSX tidak tersedia sampai pb-hub dijalankan ulang. CSV tetap "
-				    "tersedia.");
+		pb_warn("office: %s.xlsx refused: no export worker", kind);
+		r->retry_after_s = HUB_XLSX_STARTS_WINDOW_S;
+		return office_error(r, 503, "xlsx_unavailable", "Pembuat XLSX di hub berhenti "
+				    "berulang kali: coba lagi sebentar lagi; bila tetap begini, "
+				    "jalankan ulang pb-hub. CSV tetap tersedia.");
 	case HUB_XLSX_FAILED:
 		break;
 	}

@@ -2,11 +2,12 @@
  *
  * pb-hub serves under a filter that opens no file for writing, and
  * libxlsxwriter (1.1.4, Debian 12) writes a workbook only to a file, with
- * its own temporary files beside it. So pb-hub starts one small process
- * for that, connected by a socket pair: once it runs as its own user, and
- * before it connects to the database, starts a thread or installs its
- * filter. The worker holds no database connection and no listening
- * socket, may open no new socket (its own filter,
+ * its own temporary files beside it. So a small process does that,
+ * connected by a socket pair. pb-hub's filter lets it start no process, so
+ * once it runs as its own user, and before it connects to the database,
+ * starts a thread or installs its filter, it forks a keeper that starts
+ * each worker for it. The worker holds no database connection and no
+ * listening socket, may open no new socket (its own filter,
  * hub_sandbox_enter_worker), and writes only in a directory it makes for
  * itself (mode 0700) and removes when pb-hub closes its end.
  *
@@ -15,10 +16,10 @@
  * length (at most HUB_XLSX_FILE_MAX; 0 unless written), then the file.
  * pb-hub's threads take turns under a lock.
  *
- * pb-hub's filter lets it start no process, so a worker that dies (or
- * stays silent for HUB_XLSX_TIMEOUT_S) is not replaced: the XLSX routes
- * answer 503 until pb-hub is started again, and everything else goes on.
- * A worker killed outright leaves its directory behind. */
+ * A worker that dies (or stays silent for HUB_XLSX_TIMEOUT_S) is replaced
+ * at the next request, at most HUB_XLSX_STARTS_MAX a minute; past that, or
+ * with the keeper gone, the XLSX routes answer 503 and everything else
+ * goes on. A worker killed outright leaves its directory behind. */
 #include "hub.h"
 
 #include "pb_log.h"
@@ -38,6 +39,10 @@
 #include <unistd.h>
 
 #define WORKER_NAME "pb-hub-xlsx"        /* its name in ps and /proc/PID/comm */
+#define KEEPER_NAME "pb-hub-xlsx-kp"     /* the keeper's (15 characters at most) */
+
+/* A request to the keeper: int32 members */
+enum { KEEPER_REAP, KEEPER_SILENT, KEEPER_MORE, KEEPER_REQ_LEN };
 
 /* Move n bytes over fd (out: send, else receive), waiting at most
  * timeout_ms for each step (-1: for ever). 0, or -1 with errno
@@ -140,6 +145,175 @@ out:
 	exit(rc);
 }
 
+/* The keeper's answer to pb-hub: a new worker's pid (0: none) and, beside
+ * it, the worker's end of their socket pair. */
+static int send_worker(int ctl, int32_t pid, int fd)
+{
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } c;
+	struct iovec iov = { .iov_base = &pid, .iov_len = sizeof(pid) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (fd >= 0) {
+		memset(&c, 0, sizeof(c));
+		m.msg_control = c.buf;
+		m.msg_controllen = sizeof(c.buf);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(ctl, &m, MSG_NOSIGNAL) == (ssize_t)sizeof(pid) ? 0 : -1;
+}
+
+/* Reap a worker that ended (or, told it went silent, end it first) and
+ * say how it ended. */
+static void reap(int32_t pid, int silent)
+{
+	int st = 0;
+
+	if (pid <= 0)
+		return;
+	if (silent)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &st, 0) != pid)
+		return;
+	if (WIFSIGNALED(st))
+		pb_err("export worker (pid %d) was killed by signal %d", (int)pid, WTERMSIG(st));
+	else
+		pb_err("export worker (pid %d) ended with status %d", (int)pid, WEXITSTATUS(st));
+}
+
+/* A new worker, forked from the keeper: its end of a new socket pair is
+ * sent to pb-hub with its pid. 0, or -1 when the keeper cannot go on. */
+static int spawn(struct hub *h, int ctl)
+{
+	int sv[2], rc;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		pb_err("export worker: no socket pair: %s", strerror(errno));
+		return send_worker(ctl, 0, -1);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(ctl);
+		close(sv[0]);
+		prctl(PR_SET_NAME, WORKER_NAME, 0, 0, 0);
+		worker_main(h, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0)
+		pb_err("export worker: cannot start it: %s", strerror(errno));
+	rc = send_worker(ctl, pid < 0 ? 0 : (int32_t)pid, pid < 0 ? -1 : sv[0]);
+	close(sv[0]);
+	return rc;
+}
+
+/* The keeper: pb-hub may not fork once filtered, so this process, forked
+ * before, starts each worker for it. It holds no secret, no database and
+ * no listening socket, only its pair to pb-hub, on which each request is
+ * {pid of the worker to reap (0: none), 1 if that one went silent, 1 for
+ * a new worker (0: stop)}; it answers with the new worker. It has no
+ * filter of its own, since it must fork: the workers install theirs. It
+ * ends when pb-hub says stop or closes its end, once its workers have. */
+static void keeper_main(struct hub *h, int ctl)
+{
+	int32_t req[KEEPER_REQ_LEN];
+
+	while (xfer(ctl, req, sizeof(req), 0, -1) == 0) {
+		reap(req[KEEPER_REAP], req[KEEPER_SILENT]);
+		if (!req[KEEPER_MORE] || spawn(h, ctl) != 0)
+			break;
+	}
+	close(ctl);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	exit(0);
+}
+
+/* The keeper's answer (keeper side: send_worker): *pid and the worker's
+ * end in *fd (-1 with none). 0, or -1 when the keeper is gone. */
+static int recv_worker(int ctl, int32_t *pid, int *fd)
+{
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } c;
+	struct iovec iov = { .iov_base = pid, .iov_len = sizeof(*pid) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+	struct cmsghdr *cm;
+	ssize_t k;
+
+	*fd = -1;
+	*pid = 0;
+	do
+		k = poll(&pfd, 1, HUB_XLSX_WAIT_S * 1000);
+	while (k < 0 && errno == EINTR);
+	if (k <= 0)
+		return -1;
+	do
+		k = recvmsg(ctl, &m, MSG_CMSG_CLOEXEC);
+	while (k < 0 && errno == EINTR);
+	if (k != (ssize_t)sizeof(*pid))
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return 0;
+}
+
+/* Ask the keeper for a worker in place of the last one (which it reaps),
+ * at most HUB_XLSX_STARTS_MAX in HUB_XLSX_STARTS_WINDOW_S, so a book that
+ * kills every worker cannot keep it forking. Under the lock, or before
+ * any thread. 0, or -1 (logged). */
+static int restart(struct hub_xlsx_worker *w)
+{
+	int32_t req[KEEPER_REQ_LEN] = { 0 }, pid;
+	struct timespec now;
+	int fd;
+
+	if (w->ctl < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (w->starts == 0 || now.tv_sec - w->window_start >= HUB_XLSX_STARTS_WINDOW_S) {
+		w->window_start = now.tv_sec;
+		w->starts = 0;
+	}
+	if (w->starts >= HUB_XLSX_STARTS_MAX) {
+		pb_warn("export worker: %d started in %d s, the most allowed "
+			"(HUB_XLSX_STARTS_MAX); XLSX exports wait", HUB_XLSX_STARTS_MAX,
+			HUB_XLSX_STARTS_WINDOW_S);
+		return -1;
+	}
+	w->starts++;
+	req[KEEPER_REAP] = w->pid;
+	req[KEEPER_SILENT] = w->silent;
+	req[KEEPER_MORE] = 1;
+	if (xfer(w->ctl, req, sizeof(req), 1, HUB_XLSX_WAIT_S * 1000) != 0 ||
+	    recv_worker(w->ctl, &pid, &fd) != 0) {
+		pb_err("export worker: its keeper (pid %d) is gone; XLSX exports are unavailable "
+		       "until pb-hub starts again", w->keeper);
+		close(w->ctl);
+		w->ctl = -1;
+		return -1;
+	}
+	w->pid = 0;
+	w->silent = 0;
+	if (fd < 0)
+		return -1;              /* the keeper said why */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+		pb_err("export worker: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	w->fd = fd;
+	w->pid = pid;
+	return 0;
+}
+
 int hub_xlsx_worker_start(struct hub *h, int lfd)
 {
 	struct hub_xlsx_worker *w = &h->xlsx;
@@ -148,8 +322,11 @@ int hub_xlsx_worker_start(struct hub *h, int lfd)
 	pid_t pid;
 
 	pthread_mutex_init(&w->lock, NULL);
-	w->fd = -1;
-	w->pid = 0;
+	w->fd = w->ctl = -1;
+	w->pid = w->keeper = 0;
+	w->silent = 0;
+	w->window_start = 0;
+	w->starts = 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		pb_err("export worker: no socket pair: %s; XLSX exports are unavailable",
 		       strerror(errno));
@@ -158,7 +335,7 @@ int hub_xlsx_worker_start(struct hub *h, int lfd)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		pb_err("export worker: cannot start it: %s; XLSX exports are unavailable",
+		pb_err("export worker: cannot start its keeper: %s; XLSX exports are unavailable",
 		       strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
@@ -168,57 +345,40 @@ int hub_xlsx_worker_start(struct hub *h, int lfd)
 		close(sv[0]);
 		if (lfd >= 0)
 			close(lfd);
-		/* what it has no use for: the database's, the TLS key's and the
-		 * signing key's secrets */
+		/* what it and its workers have no use for: the database's, the
+		 * TLS key's and the signing key's secrets */
 		sodium_memzero(h->conninfo, sizeof(h->conninfo));
 		if (h->tls_key != NULL)
 			sodium_memzero(h->tls_key, strlen(h->tls_key));
 		sodium_memzero(h->sign_sk, sizeof(h->sign_sk));
 		h->has_sign_key = 0;
 		/* A stop signal for the whole group reaches pb-hub, which then
-		 * closes its end: the worker ends there and removes its files. */
+		 * closes its ends: the worker ends there and removes its files,
+		 * then the keeper. */
 		sigemptyset(&stop_set);
 		sigaddset(&stop_set, SIGTERM);
 		sigaddset(&stop_set, SIGINT);
 		sigaddset(&stop_set, SIGHUP);
 		sigprocmask(SIG_BLOCK, &stop_set, NULL);
-		prctl(PR_SET_NAME, WORKER_NAME, 0, 0, 0);
-		worker_main(h, sv[1]);
+		prctl(PR_SET_NAME, KEEPER_NAME, 0, 0, 0);
+		keeper_main(h, sv[1]);
 	}
 	close(sv[1]);
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
-		pb_err("export worker: %s", strerror(errno));
-		close(sv[0]);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	w->fd = sv[0];
-	w->pid = pid;
-	return 0;
+	w->ctl = sv[0];
+	w->keeper = pid;
+	return restart(w);
 }
 
-/* The worker is no longer usable: say why, close, reap it when it ended.
- * Called under the lock. */
+/* The worker is no longer usable: say why and close; the keeper reaps it
+ * (ended it first when it went silent) as it starts the next. Called
+ * under the lock. */
 static void give_up(struct hub_xlsx_worker *w, int err)
 {
-	int st = 0;
-	pid_t r;
-
+	pb_err("export worker (pid %d): %s; another is started for the next XLSX", w->pid,
+	       err ? strerror(err) : "closed its end");
 	close(w->fd);
 	w->fd = -1;
-	/* one that closed its end is ending; a silent one may be stuck */
-	r = waitpid(w->pid, &st, err == ETIMEDOUT ? WNOHANG : 0);
-	if (r == w->pid && WIFSIGNALED(st))
-		pb_err("export worker (pid %d) was killed by signal %d; XLSX exports are "
-		       "unavailable until pb-hub starts again", w->pid, WTERMSIG(st));
-	else if (r == w->pid)
-		pb_err("export worker (pid %d) ended with status %d; XLSX exports are "
-		       "unavailable until pb-hub starts again", w->pid, WEXITSTATUS(st));
-	else
-		pb_err("export worker (pid %d): %s; XLSX exports are unavailable until pb-hub "
-		       "starts again", w->pid, err ? strerror(err) : "closed its end");
-	if (r == w->pid)
-		w->pid = 0;
+	w->silent = err == ETIMEDOUT;
 }
 
 enum hub_xlsx_result hub_xlsx_worker_make(struct hub *h, const json_t *book, char **out,
@@ -248,13 +408,20 @@ enum hub_xlsx_result hub_xlsx_worker_make(struct hub *h, const json_t *book, cha
 		free(text);
 		return HUB_XLSX_BUSY;
 	}
-	if (w->fd < 0)
+	if (w->fd < 0 && restart(w) != 0)
 		goto out;
-	if (xfer(w->fd, &n, sizeof(n), 1, t) != 0 || xfer(w->fd, text, n, 1, t) != 0 ||
-	    xfer(w->fd, head, sizeof(head), 0, t) != 0 ||
-	    (head[0] == 0 && (head[1] == 0 || head[1] > HUB_XLSX_FILE_MAX))) {
-		give_up(w, errno);
-		goto out;
+	/* A worker that ended since the last book is found here: one more
+	 * try with a new one. One that fell silent is not tried again. */
+	for (int tries = 0;; tries++) {
+		int err;
+		if (xfer(w->fd, &n, sizeof(n), 1, t) == 0 && xfer(w->fd, text, n, 1, t) == 0 &&
+		    xfer(w->fd, head, sizeof(head), 0, t) == 0 &&
+		    (head[0] != 0 || (head[1] > 0 && head[1] <= HUB_XLSX_FILE_MAX)))
+			break;
+		err = errno;
+		give_up(w, err);
+		if (tries > 0 || err == ETIMEDOUT || restart(w) != 0)
+			goto out;
 	}
 	res = HUB_XLSX_FAILED;
 	if (head[0] != 0)
@@ -279,13 +446,24 @@ out:
 void hub_xlsx_worker_stop(struct hub *h)
 {
 	struct hub_xlsx_worker *w = &h->xlsx;
+	int32_t req[KEEPER_REQ_LEN] = { 0 };
 
-	/* closing its end ends it; one given up as silent is not waited for */
-	if (w->pid > 0)
-		waitpid(w->pid, NULL, w->fd >= 0 ? (close(w->fd), 0) : WNOHANG);
-	else if (w->fd >= 0)
+	/* closing its end ends the worker; the keeper reaps it, ends one
+	 * given up as silent, and ends in turn */
+	if (w->fd >= 0)
 		close(w->fd);
-	w->fd = -1;
-	w->pid = 0;
+	else
+		req[KEEPER_REAP] = w->pid;
+	req[KEEPER_SILENT] = w->silent;
+	if (w->ctl >= 0) {
+		if (xfer(w->ctl, req, sizeof(req), 1, HUB_XLSX_WAIT_S * 1000) != 0)
+			pb_warn("export worker: its keeper (pid %d) did not take the stop: %s",
+				w->keeper, strerror(errno));
+		close(w->ctl);
+	}
+	if (w->keeper > 0)
+		waitpid(w->keeper, NULL, 0);
+	w->fd = w->ctl = -1;
+	w->pid = w->keeper = 0;
 	pthread_mutex_destroy(&w->lock);
 }

@@ -376,8 +376,8 @@ int cmd_demo(struct pb_ctl *c, int argc, char **argv)
 	       "   alamat:       http://%s:%u/\n"
 	       "   fasilitator:  nama fasilitator  kata sandi %s\n"
 	       "   admin:        nama admin        kata sandi %s\n"
-	       "   daftar hadir: http://%s:%u/checkin.html, fasilitator: /staff.html\n"
-	       "   klaim:        http://%s:%u/klaim.html, persetujuan: /klaim-staff.html\n",
+	       "   daftar hadir: http://%s:%u/presensi.html, fasilitator: /petugas.html\n"
+	       "   klaim:        http://%s:%u/klaim.html, persetujuan: /klaim-petugas.html\n",
 	       conf, c->cfg.listen_host, c->cfg.listen_port, fpw, apw,
 	       c->cfg.listen_host, c->cfg.listen_port, c->cfg.listen_host, c->cfg.listen_port);
 	return 0;

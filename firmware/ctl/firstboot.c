@@ -523,7 +523,7 @@ static int setup_mode(struct pb_ctl *c)
 		return 1;
 	}
 	j = json_pack("{s:s, s:s, s:s}", "mode", "setup", "ssid", FB_SETUP_SSID,
-		      "page", "/setup.html");
+		      "page", "/penyiapan.html");
 	rc = provision_path(c, "setup.json", path, sizeof(path)) == 0 && j != NULL &&
 	     write_json(path, j, 0644) == 0 ? 0 : 1;
 	json_decref(j);

@@ -356,10 +356,9 @@ static int same_set(const json_t *a, const json_t *b)
 static int attempt_record(sqlite3 *db, const struct pb_learner *who, const struct attempt *a,
 			  const json_t *spec, json_t *answers)
 {
-	json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:b, s:i, s:i, "
+	json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:b, s:i, s:i, "
 			      "s:i, s:i, s:b, s:O}",
-			      "session_id", who->session_uid, "nuptk", who->nuptk,
-			      "attempt", a->uid, "module", a->module, "test", a->test,
+			      "session_id", who->session_uid, "attempt", a->uid, "module", a->module, "test", a->test,
 			      "kind", str(spec, "kind"), "n", a->n,
 			      "started_ms", (json_int_t)a->started_ms,
 			      "finished_ms", (json_int_t)a->finished_ms, "timed_out", a->timed_out,
@@ -367,7 +366,19 @@ static int attempt_record(sqlite3 *db, const struct pb_learner *who, const struc
 			      "kkm", integer(spec, "kkm"), "passed", a->passed,
 			      "answers", answers);
 
-	return pb_att_record(db, "learning.attempt", p, NULL, NULL);
+	return pb_learn_record(db, "learning.attempt", p, who->nuptk);
+}
+
+int pb_learn_record(sqlite3 *db, const char *type, json_t *p, const char *person)
+{
+	char nuptk[PB_NUPTK_LEN + 1], no_peserta[PB_NO_PESERTA_MAX + 1];
+
+	if (p != NULL) {
+		pb_person_split(person, nuptk, no_peserta);
+		json_object_set_new(p, "nuptk", json_string(person));
+		json_object_set_new(p, "no_peserta", json_string(no_peserta));
+	}
+	return pb_att_record(db, type, p, NULL, NULL);
 }
 
 /* Score an open attempt against the key, inside the caller's transaction. */
@@ -865,10 +876,10 @@ int pb_learn_progress_set(sqlite3 *db, const struct pb_learner *who, const char 
 		return -1;
 	if (!changed)
 		return 0;
-	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "session_id", who->session_uid,
-		      "nuptk", who->nuptk, "module", module_id, "activity", activity,
+	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "session_id", who->session_uid,
+		      "module", module_id, "activity", activity,
 		      "title", title, "state", state, "wall_ms", (json_int_t)now);
-	return pb_att_record(db, "learning.progress", p, NULL, NULL) == 0 ? 1 : -1;
+	return pb_learn_record(db, "learning.progress", p, who->nuptk) == 0 ? 1 : -1;
 }
 
 enum pb_learn_result pb_learning_mark(sqlite3 *db, const struct pb_learner *who,

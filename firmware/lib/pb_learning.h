@@ -148,10 +148,11 @@ json_t *pb_learning_submissions(sqlite3 *db, const struct pb_learner *who,
  * error. */
 json_t *pb_learning_results(sqlite3 *db, int64_t kegiatan_id);
 /* The same results as a book (pb_xlsx.h): sheets "Guru" (per teacher and
- * module: pre, post, activities done of how many, worksheets overdue),
+ * module: NUPTK or No Peserta, pre, post, activities done of how many,
+ * worksheets overdue),
  * "Soal" (per test item: missed by how many) and "Lembar kerja"; each
  * sheet's "keys" are its column names in the CSV. NULL on error. */
-#define PB_LEARN_BOOK_COLS_MAX 8    /* columns of a sheet of the book */
+#define PB_LEARN_BOOK_COLS_MAX 9    /* columns of a sheet of the book */
 json_t *pb_learning_book(const json_t *results);
 
 #endif

@@ -39,6 +39,12 @@ enum pb_learn_result pb_learn_write_end(sqlite3 *db, enum pb_learn_result r);
 int pb_learn_progress_set(sqlite3 *db, const struct pb_learner *who, const char *module_id,
 			  const char *activity, const char *title, const char *state,
 			  int64_t now);
+/* Append a learning record for the teacher `person` (the box's person
+ * key) to the outbox, inside the caller's transaction: p gets "nuptk",
+ * the key (the hub keeps a teacher's results together by it), and
+ * "no_peserta", the participant number of a teacher known by one ("" for
+ * a NUPTK), as claims name them. Takes p (NULL: -1). 0 or -1. */
+int pb_learn_record(sqlite3 *db, const char *type, json_t *p, const char *person);
 /* A list query that could not start: the statement back, the JSON freed;
  * NULL. */
 json_t *pb_learn_give_up(sqlite3_stmt *st, json_t *j);

@@ -186,11 +186,15 @@ json_t *pb_learning_book(const json_t *res)
 
 	if (teachers == NULL || items == NULL || sheets == NULL)
 		goto fail;
-	json_array_foreach(json_object_get(res, "teachers"), i, t)
-		if (add(teachers, json_pack("[s, s, s, o, o, i, i, i]", str(t, "nuptk"),
+	json_array_foreach(json_object_get(res, "teachers"), i, t) {
+		/* "nuptk" is the box's key: a NUPTK, or a participant number */
+		char nuptk[PB_NUPTK_LEN + 1], no_peserta[PB_NO_PESERTA_MAX + 1];
+		pb_person_split(str(t, "nuptk"), nuptk, no_peserta);
+		if (add(teachers, json_pack("[s, s, s, s, o, o, i, i, i]", nuptk, no_peserta,
 			str(t, "name"), str(t, "module"), score_cell(t, "pre"), score_cell(t, "post"),
 			integer(t, "done"), integer(t, "activities"), integer(t, "overdue"))) != 0)
 			goto fail;
+	}
 	json_array_foreach(json_object_get(res, "tests"), i, t)
 		json_array_foreach(json_object_get(t, "items"), j, it)
 			if (add(items, json_pack("[s, s, s, s, s, i, i]", str(t, "module"),
@@ -204,11 +208,12 @@ json_t *pb_learning_book(const json_t *res)
 			integer(t, "overdue"))) != 0)
 			goto fail;
 	return json_pack("[o, o, o]",
-		book_sheet("Guru", json_pack("[s, s, s, s, s, s, s, s]", "NUPTK", "Nama", "Modul",
-			   "Tes awal", "Tes akhir", "Kegiatan selesai", "Jumlah kegiatan",
-			   "LK terlambat"),
-			   json_pack("[s, s, s, s, s, s, s, s]", "nuptk", "nama", "modul", "tes_awal",
-			   "tes_akhir", "kegiatan_selesai", "kegiatan_total", "lk_terlambat"),
+		book_sheet("Guru", json_pack("[s, s, s, s, s, s, s, s, s]", "NUPTK", "No Peserta",
+			   "Nama", "Modul", "Tes awal", "Tes akhir", "Kegiatan selesai",
+			   "Jumlah kegiatan", "LK terlambat"),
+			   json_pack("[s, s, s, s, s, s, s, s, s]", "nuptk", "no_peserta", "nama",
+			   "modul", "tes_awal", "tes_akhir", "kegiatan_selesai", "kegiatan_total",
+			   "lk_terlambat"),
 			   teachers),
 		book_sheet("Soal", json_pack("[s, s, s, s, s, s, s]", "Modul", "Tes", "Jenis", "Soal",
 			   "Teks", "Salah", "Dikerjakan"),

@@ -76,6 +76,7 @@ static int submission_record(sqlite3 *db, const char *type, const char *session_
 	sqlite3_stmt *st = pb_db_stmt(db, "SELECT " SUBMISSION_COLS " FROM learning_submission s "
 				      "WHERE s.uid = ?1");
 	json_t *p = NULL;
+	char person[PB_NUPTK_LEN + 1] = "";
 
 	if (st == NULL)
 		return -1;
@@ -84,7 +85,7 @@ static int submission_record(sqlite3 *db, const char *type, const char *session_
 		p = submission_row(st);
 		if (p != NULL) {
 			json_object_set_new(p, "session_id", json_string(session_uid));
-			json_object_set_new(p, "nuptk", json_string(col(st, 11)));
+			snprintf(person, sizeof(person), "%s", col(st, 11));
 			if (strcmp(type, "learning.review") == 0) {
 				json_object_set_new(p, "reviewer", json_string(col(st, 9)));
 				json_object_del(p, "text");
@@ -97,7 +98,7 @@ static int submission_record(sqlite3 *db, const char *type, const char *session_
 		json_decref(p);
 		return -1;
 	}
-	return pb_att_record(db, type, p, NULL, NULL);
+	return pb_learn_record(db, type, p, person);
 }
 
 /* One submission by uid. */

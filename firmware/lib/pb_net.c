@@ -145,7 +145,7 @@ enum pb_provision pb_net_provision(struct pb_config *cfg, char *page, size_t pag
 			goto bad;
 		if (page[0] != '/' || strcspn(page, " \t\r\n\"<>\\") != strlen(page)) {
 			snprintf(why, sizeof(why), "\"page\" must be a path on the box, like "
-				 "/setup.html");
+				 "/penyiapan.html");
 			goto bad;
 		}
 		if (strcmp(cfg->wifi_passphrase, def->wifi_passphrase) == 0)

@@ -10,12 +10,13 @@
 /* The personal fields of record payloads (text: what a teacher wrote in
  * a worksheet). Totals (amounts, days, JP, counts, decisions, scores) are
  * not personal and stay. */
-#define PERSONAL_PATHS "'$.name', '$.nuptk', '$.signature', '$.receipt_photo', " \
+#define PERSONAL_PATHS "'$.name', '$.nuptk', '$.no_peserta', '$.signature', '$.receipt_photo', " \
 		       "'$.photo', '$.phone', '$.school', '$.client', '$.evidence.sha256', " \
 		       "'$.text', '$.photos'"
 
 #define HAS_PERSONAL(col) \
 	"(json_type(" col ", '$.name') IS NOT NULL OR json_type(" col ", '$.nuptk') IS NOT NULL " \
+	"OR json_type(" col ", '$.no_peserta') IS NOT NULL " \
 	"OR json_type(" col ", '$.signature') IS NOT NULL OR " \
 	"json_type(" col ", '$.receipt_photo') IS NOT NULL OR json_type(" col ", '$.photo') " \
 	"IS NOT NULL OR json_type(" col ", '$.phone') IS NOT NULL OR " \
@@ -45,7 +46,7 @@
  * before each session. */
 const struct pb_purge_rule pb_purge_rules[] = {
 	{ "outbox.personal", "outbox",
-	  "names, NUPTK, signatures and photos inside acknowledged outbox records",
+	  "names, NUPTK, No Peserta, signatures and photos inside acknowledged outbox records",
 	  "SELECT count(*) FROM outbox WHERE json_valid(payload) AND "
 	  SESSION_OF("type", "payload") " = ?1 AND purged_ms = 0 AND " HAS_PERSONAL("payload"),
 	  "UPDATE outbox SET payload = json_remove(payload, " PERSONAL_PATHS "), "

@@ -333,7 +333,7 @@ enum MHD_Result pb_handle_session_qr(struct pb_req *r)
 
 int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len)
 {
-	int n = snprintf(out, len, "http://%s/checkin.html?s=%lld", w->cfg.short_name,
+	int n = snprintf(out, len, "http://%s/presensi.html?s=%lld", w->cfg.short_name,
 			 (long long)session);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;

@@ -348,6 +348,6 @@ enum MHD_Result pb_handle_portal_accept(struct pb_req *r)
  * which needs no JavaScript. */
 enum MHD_Result pb_handle_portal_page(struct pb_req *r)
 {
-	r->url = pb_query(r, "lanjut") != NULL ? "/portal-ok.html" : "/portal.html";
+	r->url = pb_query(r, "lanjut") != NULL ? "/portal-lanjut.html" : "/portal.html";
 	return pb_handle_static(r);
 }

@@ -24,13 +24,15 @@ enum MHD_Result pb_handle_static(struct pb_req *r)
 {
 	const char *rel = r->url + 1;
 	char path[PATH_MAX], etag[64];
-	const char *mime;
+	const char *mime, *now = pb_redirect_find(rel);
 	struct stat sb;
 	char *buf = NULL;
 	struct MHD_Response *resp;
 	ssize_t got;
 	int fd, n;
 
+	if (now != NULL)
+		return pb_redirect_answer(r, now);
 	if (*rel == '\0')
 		rel = "index.html";
 	if (!pb_static_path_ok(rel))

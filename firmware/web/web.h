@@ -249,7 +249,7 @@ enum MHD_Result pb_handle_unlock(struct pb_req *r);
 enum MHD_Result pb_handle_allow(struct pb_req *r);
 enum MHD_Result pb_handle_signature(struct pb_req *r);
 enum MHD_Result pb_handle_session_qr(struct pb_req *r);
-/* The check-in address for one session (http://short_name/checkin.html?s=ID). */
+/* The check-in address for one session (http://short_name/presensi.html?s=ID). */
 #define PB_CHECKIN_URL_MAX 200
 int pb_checkin_url(const struct pb_web *w, int64_t session, char *out, size_t len);
 /* Staff only: the strokes load() finds for the id in the path, as SVG. */
@@ -338,6 +338,11 @@ enum MHD_Result pb_handle_file(struct pb_req *r);
 enum MHD_Result pb_handle_lesson(struct pb_req *r);
 void pb_files_cache_free(void);
 enum MHD_Result pb_handle_static(struct pb_req *r);
+/* redirect.c: the new name of a page renamed (rel: below the web app,
+ * no leading '/'), NULL for any other path; and its 301 answer, the query
+ * string kept. */
+const char *pb_redirect_find(const char *rel);
+enum MHD_Result pb_redirect_answer(struct pb_req *r, const char *now);
 
 /* portal.c: the captive portal. The hook runs before routing: requests
  * for a Host that is not the box are answered by pb_portal_answer. */

@@ -75,7 +75,7 @@ def staff_login(d, box, user, password):
     login (401) is logged by Chromium: that log is read and dropped here."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    d.get(box.base + "/staff.html")
+    d.get(box.base + "/petugas.html")
     WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "login-view").is_displayed()
                                or drv.find_element(By.ID, "app-view").is_displayed())
     if d.find_element(By.ID, "login-view").is_displayed():

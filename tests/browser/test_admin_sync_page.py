@@ -39,7 +39,7 @@ def test_admin_sync_page(browser):
         b.start()
         set_viewport(d, *PHONE)
         staff_login(d, b, "admin", PASSWORD)
-        d.get(b.base + "/admin-sync.html")
+        d.get(b.base + "/admin-sinkron.html")
         w = WebDriverWait(d, 15)
         w.until(lambda drv: drv.find_element(By.ID, "sync-view").is_displayed())
         assert "Tidak ada sambungan" in d.find_element(By.ID, "sync-state").text
@@ -67,7 +67,7 @@ def test_admin_sync_page(browser):
         power = d.find_element(By.ID, "sync-power")
         assert power.is_displayed() and "Daya listrik kurang" in power.text
         # the menu links the page
-        assert d.find_elements(By.CSS_SELECTOR, "a[href='/admin-sync.html']")
+        assert d.find_elements(By.CSS_SELECTOR, "a[href='/admin-sinkron.html']")
         assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         d.save_screenshot(os.path.join(SCREENSHOTS, "admin-sync.png"))
         audit(d, "admin-sync")

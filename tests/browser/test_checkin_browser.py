@@ -61,7 +61,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
 
         # the facilitator logs in on the staff page (window 1, desktop width)
         set_viewport(d, 1280, 800, mobile=False)
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
         audit(d, "staff login")
         fill_login(d, "fasil", PASSWORD)
@@ -78,7 +78,7 @@ def test_checkin_with_drawn_signature_and_daftar_hadir(browser):
         # the teacher checks in on a phone (window 2, 360 px)
         d.switch_to.new_window("window")
         set_viewport(d, *PHONE)
-        d.get(box.base + "/checkin.html")
+        d.get(box.base + "/presensi.html")
         wait(d, lambda d: d.find_element(By.ID, "nuptk").is_displayed(), "no check-in form")
         audit(d, "check-in")
         d.find_element(By.ID, "nuptk").send_keys(nuptk(1))

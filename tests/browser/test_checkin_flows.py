@@ -57,7 +57,7 @@ def sign_and_send(d):
 
 def open_page(d, box):
     set_viewport(d, *PHONE)
-    d.get(box.base + "/checkin.html")
+    d.get(box.base + "/presensi.html")
     wait(d, lambda d: visible(d, "nuptk"), "no check-in form")
 
 

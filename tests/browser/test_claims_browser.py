@@ -139,7 +139,7 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
         # the facilitator, on a laptop
         d.switch_to.new_window("window")
         set_viewport(d, 1280, 800, mobile=False)
-        d.get(cb.base + "/klaim-staff.html")
+        d.get(cb.base + "/klaim-petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
         audit(d, "claims staff, not logged in")
         fill_login(d, "fasil", PASSWORD)

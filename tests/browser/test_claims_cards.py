@@ -40,7 +40,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         # reason typed in the row; the daftar nominatif is cards, nothing scrolls sideways
         set_viewport(d, *PHONE)
         staff_login(d, cb.box, "fasil", PASSWORD)
-        d.get(cb.base + "/klaim-staff.html")
+        d.get(cb.base + "/klaim-petugas.html")
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
              "queue not shown")
         d.execute_script(NO_PROMPT)
@@ -95,7 +95,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
 
         # an admin sees the queue, without decision buttons
         staff_login(d, cb.box, "admin1", PASSWORD)
-        d.get(cb.base + "/klaim-staff.html")
+        d.get(cb.base + "/klaim-petugas.html")
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
              "queue not shown to the admin")
         assert not d.find_elements(By.CSS_SELECTOR, "#queue-rows button")

@@ -68,13 +68,13 @@ def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
     d = browser
     set_viewport(d, *PHONE)
     # without a login the page says so and links to the login
-    d.get(hotspot_box.base + "/admin-wifi.html")
+    d.get(hotspot_box.base + "/admin-pemancar.html")
     wait(d).until(EC.visibility_of_element_located((By.ID, "wifi-login")))
     assert "Silakan masuk" in d.find_element(By.ID, "wifi-error").text
     d.get_log("browser")                       # the expected 401
     audit(d, "admin-wifi, not logged in")
     staff_login(d, hotspot_box, "admin", ADMIN_PASSWORD)
-    d.get(hotspot_box.base + "/admin-wifi.html")
+    d.get(hotspot_box.base + "/admin-pemancar.html")
     wait(d).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#wifi-phones tr"))
                   == PHONES)
     assert d.find_element(By.ID, "wifi-ssid").text == "PB Uji"

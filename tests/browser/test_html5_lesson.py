@@ -52,7 +52,7 @@ def test_lesson_opens_from_the_module_page_sandboxed(browser, tmp_path):
         assert d.current_url == f"{box.base}/h/{sha}/bab/dua.html"
         d.get_log("browser")
         # the box's own page, same browser: the login is still there
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         assert "fasil" in d.execute_script(
             "var x = new XMLHttpRequest(); x.open('GET', '/api/v1/me', false); x.send();"
             "return x.status + ' ' + x.responseText;")

@@ -67,14 +67,14 @@ PAGES = [
         "var p = document.querySelector('#module-view pre.pb-text');"
         "return !!p && p.textContent.length > 40;")),
     ("portal", "/portal", lambda d: d.find_element(By.ID, "portal-ip").text.startswith("http")),
-    ("check-in", "/checkin.html", anything),
+    ("check-in", "/presensi.html", anything),
     ("claims", "/klaim.html", anything),
 ]
 
 
 def test_measurement_sees_a_header_drawn_late(slow_network, demo_box):
     d = slow_network
-    d.get(demo_box.base + "/checkin.html")
+    d.get(demo_box.base + "/presensi.html")
     settle(d, anything, "check-in page did not load")
     before, _ = layout_shift(d)
     # What common.js did before: fill an empty header once the strings came.
@@ -134,7 +134,7 @@ def test_every_page_carries_its_header():
 
     folder = os.path.join(ROOT, "webapp")
     pages = sorted(n for n in os.listdir(folder) if n.endswith(".html"))
-    assert "index.html" in pages and "checkin.html" in pages
+    assert "index.html" in pages and "presensi.html" in pages
     problems = []
     for name in pages:
         with open(os.path.join(folder, name), encoding="utf-8") as f:

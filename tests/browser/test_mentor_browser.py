@@ -54,7 +54,7 @@ def test_mentor_reviews_its_queue_and_prints_the_results(browser, tmp_path):
         lb.box.pbctl("user", "assign", "sari", "--session", str(lb.sid))
 
         set_viewport(d, *PHONE)
-        d.get(lb.base + "/staff.html")
+        d.get(lb.base + "/petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login form")
         fill_login(d, "sari", PASSWORD)
         # a mentor's page is the results page: its one session picked at once

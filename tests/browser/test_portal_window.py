@@ -14,7 +14,7 @@ from pbtest import Box
 
 WEBVIEW_UA = ("Mozilla/5.0 (Linux; Android 11; SM-A125F Build/RP1A.200720.012; wv) "
               "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36")
-STAFF_PAGES = ("/staff.html", "/klaim-staff.html", "/admin-sync.html", "/admin-wifi.html")
+STAFF_PAGES = ("/petugas.html", "/klaim-petugas.html", "/admin-sinkron.html", "/admin-pemancar.html")
 
 
 def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
@@ -39,7 +39,7 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
                  d.find_elements(By.CSS_SELECTOR, "#pb-header a")]
         assert links and not set(links) & set(STAFF_PAGES), links
         staff = d.find_element(By.ID, "pb-staff-link")
-        assert staff.text == "Masuk petugas" and staff.get_attribute("pathname") == "/staff.html"
+        assert staff.text == "Masuk petugas" and staff.get_attribute("pathname") == "/petugas.html"
         # Lanjut: the message points down to the address, which is below it
         d.find_element(By.ID, "accept").click()
         WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "portal-done").is_displayed())
@@ -48,10 +48,10 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
             "return document.getElementById('portal-url').getBoundingClientRect().top >"
             " document.getElementById('portal-done').getBoundingClientRect().bottom")
         # the staff pages carry the staff menu
-        d.get(box.base + "/klaim-staff.html")
+        d.get(box.base + "/klaim-petugas.html")
         WebDriverWait(d, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pb-nav a"))
         nav = [a.get_attribute("pathname") for a in d.find_elements(By.CSS_SELECTOR, ".pb-nav a")]
-        assert "/staff.html" in nav and "/klaim-staff.html" in nav
+        assert "/petugas.html" in nav and "/klaim-petugas.html" in nav
 
         # without JavaScript
         d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})

@@ -49,7 +49,7 @@ def test_projector_code_qr_and_lock(browser):
         assert svg.status_code == 200 and svg.headers["Content-Type"].startswith("image/svg")
         side = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg.text).group(1))
         got = {(int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg.text)}
-        w, dark = qr_modules(f"http://belajar.lan/checkin.html?s={sid}")
+        w, dark = qr_modules(f"http://belajar.lan/presensi.html?s={sid}")
         quiet = (side - w) // 2
         assert {(x - quiet, y - quiet) for x, y in got} == dark
         assert requests.get(box.base + f"/api/v1/sessions/{sid}/qr.svg",
@@ -70,7 +70,7 @@ def test_projector_code_qr_and_lock(browser):
             "var i = document.getElementById('p-qr'); return i.complete && i.naturalWidth > 0"),
             "QR not loaded")
         assert "Diklat Proyektor" in d.find_element(By.ID, "p-title").text
-        assert "/checkin.html" in d.find_element(By.ID, "p-url").text
+        assert "/presensi.html" in d.find_element(By.ID, "p-url").text
         d.save_screenshot(os.path.join(SCREENSHOTS, "projector-1280.png"))
         audit(d, "projector")
         # on a 360 px phone the address breaks between host and path, each whole
@@ -88,7 +88,7 @@ def test_projector_code_qr_and_lock(browser):
         for text, lines, left, right in parts:
             assert lines < 1.5 and left >= 0 and right <= w, (text, lines, left, right, w)
         assert "".join(p[0] for p in parts) == d.find_element(By.ID, "p-url").text.replace("\n", "")
-        assert parts[1][0] == "/checkin.html"
+        assert parts[1][0] == "/presensi.html"
         d.save_screenshot(os.path.join(SCREENSHOTS, "projector-360.png"))
         set_viewport(d, 1280, 720, mobile=False)
         d.get(box.base + f"/proyektor.html?s={sid}")
@@ -104,7 +104,7 @@ def test_projector_code_qr_and_lock(browser):
 
         # the QR's address on a phone names the session
         set_viewport(d, 360, 640)
-        d.get(box.base + f"/checkin.html?s={sid}")
+        d.get(box.base + f"/presensi.html?s={sid}")
         wait(d, lambda d: d.find_element(By.ID, "from-qr").is_displayed(), "session not named")
         assert "Diklat Proyektor" in d.find_element(By.ID, "from-qr").text
     finally:

@@ -23,7 +23,7 @@ def wait_for(d, cond, what, timeout=15):
 def test_setup_page(browser, demo_box):
     d = browser
     d.execute_script("try { localStorage.removeItem('pb.lang'); } catch (e) {}")
-    d.get(demo_box.base + "/setup.html")
+    d.get(demo_box.base + "/penyiapan.html")
     wait_for(d, lambda d: d.find_element(By.CSS_SELECTOR, ".pb-header .pb-centre").text,
              "the header was not drawn")
     assert d.find_element(By.TAG_NAME, "h1").text == "Kotak ini belum diatur"

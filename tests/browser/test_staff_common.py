@@ -19,8 +19,8 @@ from conftest import (PHONE, SCREENSHOTS, fill_login, overflowing, set_viewport,
                       started_box, wait)
 
 # Every page with the login form, and the element that shows it.
-FORM_PAGES = ["staff.html", "klaim-staff.html", "hasil-belajar.html", "cetak.html",
-              "admin-sync.html", "admin-wifi.html"]
+FORM_PAGES = ["petugas.html", "klaim-petugas.html", "hasil-belajar.html", "cetak.html",
+              "admin-sinkron.html", "admin-pemancar.html"]
 FAIL_MAX = 4                     # login_fail_max set below
 BAD_LOGIN = "Nama pengguna atau kata sandi salah"
 LOCKED_OUT = "Terlalu banyak percobaan masuk yang gagal"
@@ -73,7 +73,7 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
         d.get_log("browser")      # the refused logins are logged by Chromium
 
         # one login, on the claims page
-        d.get(box.base + "/klaim-staff.html")
+        d.get(box.base + "/klaim-petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-form").is_displayed(), "no login form")
         fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: d.find_element(By.ID, "app-view").is_displayed(), "login failed")
@@ -89,9 +89,9 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
              "the choice is not in the address")
 
         # the other staff pages: still logged in, on the same session
-        for page in ["hasil-belajar.html", "staff.html", "klaim-staff.html"]:
+        for page in ["hasil-belajar.html", "petugas.html", "klaim-petugas.html"]:
             assert chosen(d, page) == (second, second), page
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "s-title").text == title[second],
              "staff page not on the chosen session")
         d.get(box.base + "/cetak.html")
@@ -102,11 +102,11 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
         d.get(box.base + "/hasil-belajar.html?session=" + first)
         wait(d, lambda d: d.find_element(By.ID, "pick").get_attribute("value") == first,
              "the address's session not chosen")
-        assert chosen(d, "klaim-staff.html") == (first, first)
+        assert chosen(d, "klaim-petugas.html") == (first, first)
         d.get(box.base + "/cetak.html?session=" + first + "&doc=nominatif")
         wait(d, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
              or title[first] in d.find_element(By.ID, "paper").text, "paper not drawn")
-        assert chosen(d, "staff.html") == (first, first)
+        assert chosen(d, "petugas.html") == (first, first)
         assert overflowing(d) == []
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-common-360.png"))
 

@@ -16,8 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "system"))
 from attendance_util import PASSWORD  # noqa: E402
 
-STAFF_ONLY = {"/klaim-staff.html", "/cetak.html", "/hasil-belajar.html", "/admin-wifi.html",
-              "/admin-sync.html"}
+STAFF_ONLY = {"/klaim-petugas.html", "/cetak.html", "/hasil-belajar.html", "/admin-pemancar.html",
+              "/admin-sinkron.html"}
 
 
 def shown_links(d):
@@ -35,7 +35,7 @@ def test_staff_menu_one_row_staff_entries_only_logged_in(browser):
     try:
         d.delete_all_cookies()
         set_viewport(d, 360, 640)
-        d.get(box.base + "/klaim-staff.html")
+        d.get(box.base + "/klaim-petugas.html")
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login")
         btn = d.find_element(By.ID, "pb-menu-btn")
         assert btn.is_displayed() and btn.text == "Menu"
@@ -47,11 +47,11 @@ def test_staff_menu_one_row_staff_entries_only_logged_in(browser):
         btn.send_keys(Keys.ENTER)
         wait(d, lambda d: btn.get_attribute("aria-expanded") == "true", "menu did not open")
         links = shown_links(d)
-        assert links == ["/staff.html", "/"], links
+        assert links == ["/petugas.html", "/"], links
         assert overflowing(d) == []
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-menu-logged-out-360.png"))
         audit(d, "staff menu open, logged out", both_languages=False)
-        d.find_element(By.CSS_SELECTOR, "#pb-nav a[href='/staff.html']").send_keys(Keys.ESCAPE)
+        d.find_element(By.CSS_SELECTOR, "#pb-nav a[href='/petugas.html']").send_keys(Keys.ESCAPE)
         wait(d, lambda d: btn.get_attribute("aria-expanded") == "false", "Escape did not close")
         assert d.switch_to.active_element == btn
         assert shown_links(d) == []
@@ -72,7 +72,7 @@ def test_staff_menu_one_row_staff_entries_only_logged_in(browser):
 
         # a wide screen: the links in a row, no button
         set_viewport(d, 1024, 700, mobile=False)
-        d.get(box.base + "/staff.html")
+        d.get(box.base + "/petugas.html")
         wait(d, lambda d: STAFF_ONLY <= set(shown_links(d)), "wide menu lacks staff entries")
         assert not d.find_element(By.ID, "pb-menu-btn").is_displayed()
         assert nav_height(d) <= 56
@@ -80,7 +80,7 @@ def test_staff_menu_one_row_staff_entries_only_logged_in(browser):
         # logging out hides the staff entries again
         d.find_element(By.ID, "logout").click()
         wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "not logged out")
-        assert shown_links(d) == ["/staff.html", "/"]
+        assert shown_links(d) == ["/petugas.html", "/"]
 
         # the projector view carries no menu
         set_viewport(d, 360, 640)

@@ -177,8 +177,8 @@ def test_no_bundle_means_setup_mode(root):
     assert p.returncode == 0, p.stderr
     assert "PusatBelajar-Setup" in p.stdout
     setup = json.load(open(os.path.join(root.data, "provision", "setup.json")))
-    assert setup == {"mode": "setup", "ssid": "PusatBelajar-Setup", "page": "/setup.html"}
-    assert os.path.exists(os.path.join(ROOT, "webapp", "setup.html"))
+    assert setup == {"mode": "setup", "ssid": "PusatBelajar-Setup", "page": "/penyiapan.html"}
+    assert os.path.exists(os.path.join(ROOT, "webapp", "penyiapan.html"))
     # A bundle later ends setup mode.
     root.put(good_bundle())
     assert root.firstboot().returncode == 0

@@ -89,7 +89,7 @@ def test_root_partition(img):
     assert "Storage=volatile" in journald and "RuntimeMaxUse=" in journald
     for path in ["/usr/bin/pb-web", "/usr/bin/pbctl", "/usr/sbin/hostapd", "/usr/sbin/dnsmasq",
                  "/usr/sbin/fake-hwclock", "/usr/share/pusat-belajar/webapp/index.html",
-                 "/usr/share/pusat-belajar/webapp/setup.html",
+                 "/usr/share/pusat-belajar/webapp/penyiapan.html",
                  "/lib/systemd/system/pb-web.service", "/usr/lib/pusat-belajar/pb-grow-data",
                  "/etc/systemd/system/multi-user.target.wants/pb-web.service",
                  "/etc/systemd/system/multi-user.target.wants/pb-firstboot.service",

@@ -17,19 +17,20 @@ from pbhub import box_counts, sync_once, sync_section
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
+from attendance_util import checkin, nuptk  # noqa: E402
 from learning_util import MODULE, PRE_ITEMS, LearnBox, key_of  # noqa: E402
 
 CENTRE = "PB-TEST-001"
 
 
-def enrolled(boxes, hub, tmp_path, n, sync_extra=""):
+def enrolled(boxes, hub, tmp_path, n, sync_extra="", roster=None):
     """A LearnBox enrolled with the hub (pbctl init before pb-web starts)."""
     def launch(b):
         b.pbctl("init")
         b.start()
     return LearnBox(boxes, tmp_path / "usb", n=n, box={
         "extra": sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip(), sync_extra),
-        "launch": launch})
+        "launch": launch, "roster": roster})
 
 
 def export(hub, *args):
@@ -88,6 +89,57 @@ def test_attempts_reach_the_hub_once_and_export_per_teacher_and_module(boxes, hu
     assert 0 < size < 2048
 
 
+def test_a_teacher_known_by_no_peserta_reaches_the_hub_by_that_number(boxes, hub, tmp_path):
+    """A teacher without a NUPTK (the roster's No Peserta) finishes a test,
+    marks progress and sends a worksheet: the records carry the number as
+    no_peserta (claims name such a teacher the same way), and the hub's
+    exports show it in their No Peserta column with the NUPTK column empty,
+    never the box's internal key; the number filters them."""
+    roster = ("NUPTK;Nama;No Peserta;Sekolah\r\n"
+              f"{nuptk(0)};Guru Ber NUPTK;;SMPN 1 Kota Uji\r\n"
+              ";Sari Tanpa Nuptk;PPG-2024/0007;SDN 3 Kota Uji\r\n")
+    lb = enrolled(boxes, hub, tmp_path, 1, roster=roster)
+    st, c = checkin(lb.box, "127.0.0.61", lb.sid, "ppg-2024/0007", lb.staff.code(lb.sid))
+    assert st == 201, c
+    sari = lb.teacher(0)
+    sari.nuptk, sari.proof = "ppg-2024 / 0007", c["uid"]      # typed as people type it
+    guru = lb.teacher(0)
+    key = key_of(PRE_ITEMS)
+    for t, item in ((sari, "s1"), (guru, "m1")):
+        a = t.start("awal").json()["attempt"]
+        assert t.answer(a, item, key[item]).status_code == 200
+        assert t.finish(a).status_code == 200
+    assert sari.post("/api/v1/learning/worksheets", module=MODULE, worksheet="lk1",
+                     text="Rancangan percobaan").status_code in (200, 201)
+    sync_once(lb.box)
+    assert box_counts(lb.box)[1] == 0
+
+    rows = export(hub)
+    assert sorted((r["nuptk"], r["no_peserta"], r["test_id"]) for r in rows) == \
+        sorted([("", "PPG-2024/0007", "awal"), (nuptk(0), "", "awal")])
+    mine = export(hub, "--nuptk", "PPG-2024/0007")
+    assert [(r["nuptk"], r["no_peserta"]) for r in mine] == [("", "PPG-2024/0007")]
+    assert [r["nuptk"] for r in export(hub, "--nuptk", nuptk(0))] == [nuptk(0)]
+    ws = list(csv.DictReader(io.StringIO(hub.cli("export", "worksheets", "--centre",
+                                                 CENTRE).stdout)))
+    assert [(r["nuptk"], r["no_peserta"], r["worksheet_id"]) for r in ws] == \
+        [("", "PPG-2024/0007", "lk1")]
+    # the office's CSV over HTTP says the same, and nowhere the box's key
+    tok = hub.cli("office-token", "pengampu").stdout.strip()
+    for name in ("learning.csv", "worksheets.csv"):
+        r = requests.get(hub.base + "/v1/office/export/" + name, params={"centre": CENTRE},
+                         headers={"Authorization": "Bearer " + tok}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert "PPG-2024/0007" in r.text and "#PPG" not in r.text, r.text
+    # every learning record upstream names her by the number
+    got = hub.sql("SELECT DISTINCT type || ' ' || (payload_json->>'no_peserta') FROM records "
+                  "WHERE type LIKE 'learning.%' AND payload_json->>'no_peserta' <> '' "
+                  "ORDER BY 1").split("\n")
+    assert [g.strip() for g in got if g.strip()] == [
+        "learning.attempt PPG-2024/0007", "learning.progress PPG-2024/0007",
+        "learning.worksheet PPG-2024/0007"], got
+
+
 def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tmp_path):
     lb = enrolled(boxes, hub, tmp_path, 2, "retention_days = 1")
     key = key_of(PRE_ITEMS)
@@ -119,7 +171,8 @@ def test_retention_purge_takes_answers_and_nuptk_and_keeps_scores(boxes, hub, tm
         assert db.execute("SELECT count(*) FROM learning_progress WHERE nuptk GLOB '[0-9]*'"
                           ).fetchone()[0] == 0
         for (p,) in db.execute("SELECT payload FROM outbox WHERE type LIKE 'learning.%'"):
-            assert "nuptk" not in json.loads(p) and "Bu Sri" not in p
+            assert "nuptk" not in json.loads(p) and "no_peserta" not in json.loads(p)
+            assert "Bu Sri" not in p
         assert db.execute("SELECT text, nuptk GLOB '#*' FROM learning_submission").fetchall() \
             == [("", 1)]
     finally:

@@ -94,7 +94,8 @@ def test_hub_and_sync_are_valgrind_clean(pg, tmpdir_hub, boxes):
     finally:
         sync.stop(expect_code=0)
         hub.stop()
-    for log, processes in ((hub_log, 2), (sync_log, 1)):
+    # pb-hub, its export keeper and the worker the keeper started
+    for log, processes in ((hub_log, 3), (sync_log, 1)):
         text = open(log).read()
         summaries = re.findall(r"ERROR SUMMARY: (\d+) errors", text)
         assert summaries == ["0"] * processes, text[-3000:]

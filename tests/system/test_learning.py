@@ -252,9 +252,9 @@ def test_progress_marks_and_results_for_staff(make_box, tmp_path):
     c = st.get("/api/v1/sessions/%d/learning.csv" % lb.sid)
     assert c.status_code == 200 and c.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(c.text)))
-    assert rows[0] == ["nuptk", "nama", "modul", "tes_awal", "tes_akhir", "kegiatan_selesai",
-                       "kegiatan_total", "lk_terlambat"]
-    assert [t.nuptk, "Guru Nomor 0", MODULE, "50", "100", "3", "5", "0"] in rows
+    assert rows[0] == ["nuptk", "no_peserta", "nama", "modul", "tes_awal", "tes_akhir",
+                       "kegiatan_selesai", "kegiatan_total", "lk_terlambat"]
+    assert [t.nuptk, "", "Guru Nomor 0", MODULE, "50", "100", "3", "5", "0"] in rows
     assert ["modul", "tes", "jenis", "soal", "teks", "salah", "dikerjakan"] in rows
     assert [MODULE, "awal", "pre", "s1", PRE_ITEMS[0]["text"], "2", "3"] in rows
     assert_no_key(lb)

@@ -3,10 +3,14 @@ Peserta) and the check-in proof, uses the learning routes as one with a
 NUPTK does: "Progres saya", a test attempt (start, answer, resume, finish),
 progress marks and a worksheet, over real HTTP on a started box. The
 number is typed as people type it (lower case, spaces); someone else's
-number with this proof is refused."""
+number with this proof is refused. The session's results (CSV, XLSX) name
+her by the number."""
+import csv
+import io
 import os
 import sys
 
+import openpyxl
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -73,6 +77,20 @@ def test_learning_routes_take_the_participant_number(make_box, tmp_path):
     r = cb.staff.get("/api/v1/learning/modules/" + MODULE,
                      params={"session": cb.sid, "nuptk": sari[0]["nuptk"]})
     assert r.status_code == 200 and r.json()["summary"]["tests_taken"] == 1, r.text
+
+    # the results' CSV and XLSX name her by the number, with the NUPTK column empty
+    rows = list(csv.reader(io.StringIO(
+        cb.staff.get("/api/v1/sessions/%d/learning.csv" % cb.sid).text)))
+    assert rows[0][:3] == ["nuptk", "no_peserta", "nama"]
+    assert [r[:3] for r in rows if "Sari Tanpa Nuptk" in r] == [["", "PPG-2024/0007",
+                                                                   "Sari Tanpa Nuptk"]]
+    x = cb.staff.get("/api/v1/sessions/%d/learning.xlsx" % cb.sid)
+    assert x.status_code == 200, x.text
+    guru = [list(r) for r in openpyxl.load_workbook(io.BytesIO(x.content))["Guru"].iter_rows(
+        values_only=True)]
+    assert guru[0][:3] == ["NUPTK", "No Peserta", "Nama"]
+    assert [r[:3] for r in guru if "Sari Tanpa Nuptk" in r] == [[None, "PPG-2024/0007",
+                                                                   "Sari Tanpa Nuptk"]]
 
     # this proof with another teacher's number, or a number nobody has
     r = requests.get(base + "/api/v1/learning/modules/" + MODULE, params=who("A.17"),

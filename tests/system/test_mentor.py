@@ -317,12 +317,12 @@ def test_results_completion_overdue_and_the_xlsx_equal_the_json(world):
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
     assert wb.sheetnames == ["Guru", "Soal", "Lembar kerja"]
     guru = [list(r) for r in wb["Guru"].iter_rows(values_only=True)]
-    assert guru[0] == ["NUPTK", "Nama", "Modul", "Tes awal", "Tes akhir", "Kegiatan selesai",
-                       "Jumlah kegiatan", "LK terlambat"]
+    assert guru[0] == ["NUPTK", "No Peserta", "Nama", "Modul", "Tes awal", "Tes akhir",
+                       "Kegiatan selesai", "Jumlah kegiatan", "LK terlambat"]
 
     def blank(v):
         return "" if v is None else v
-    want = [[t["nuptk"], t["name"], t["module"], t["pre"]["score"] if t["pre"] else "",
+    want = [[t["nuptk"], "", t["name"], t["module"], t["pre"]["score"] if t["pre"] else "",
              t["post"]["score"] if t["post"] else "", t["done"], t["activities"], t["overdue"]]
             for t in res["teachers"]]
     assert [[blank(v) for v in r] for r in guru[1:]] == want

@@ -389,11 +389,11 @@ def test_setup_mode_sends_phones_to_the_setup_page(make_box):
     hotspot is the open setup network and the portal is its setup page."""
     b = make_box(sections="[net]\naddress = 10.42.0.1\n")
     provision(b, "setup.json", {"mode": "setup", "ssid": "PusatBelajar-Setup",
-                                "page": "/setup.html"})
+                                "page": "/penyiapan.html"})
     b.start()
     r = get(b, "connectivitycheck.gstatic.com", "/generate_204")
-    assert r.headers["Location"] == f"http://10.42.0.1:{b.port}/setup.html"
-    assert captive(b)["user-portal-url"] == f"http://10.42.0.1:{b.port}/setup.html"
+    assert r.headers["Location"] == f"http://10.42.0.1:{b.port}/penyiapan.html"
+    assert captive(b)["user-portal-url"] == f"http://10.42.0.1:{b.port}/penyiapan.html"
     w = admin(b).get(b.base + "/api/v1/admin/wifi", timeout=10).json()
     assert (w["ssid"], w["security"]) == ("PusatBelajar-Setup", "open")
     out = os.path.join(b.dir, "net")

@@ -389,7 +389,7 @@ static void test_provision(void **state)
 
 	/* never provisioned: the open setup network and its page */
 	provision_file(dir, "setup.json", "{\"mode\": \"setup\", \"ssid\": "
-		       "\"PusatBelajar-Setup\", \"page\": \"/setup.html\"}");
+		       "\"PusatBelajar-Setup\", \"page\": \"/penyiapan.html\"}");
 	snprintf(text, sizeof(text), "[box]\ndata_dir = %s\n", dir);
 	assert_int_equal(strict(text, "passphrase is not set"), 1);  /* box.conf alone */
 	assert_int_equal(load(text, cfg), 0);
@@ -397,7 +397,7 @@ static void test_provision(void **state)
 			 PB_PROVISION_SETUP);
 	assert_string_equal(cfg->wifi_ssid, "PusatBelajar-Setup");
 	assert_string_equal(cfg->wifi_security, "open");
-	assert_string_equal(page, "/setup.html");
+	assert_string_equal(page, "/penyiapan.html");
 	unlink(path);
 	provision_file(dir, "setup.json", "{\"mode\": \"setup\", \"page\": "
 		       "\"http://evil.example/\"}");

@@ -1,4 +1,4 @@
-/* Check-in page (checkin.html): a teacher types NUPTK (or, without one,
+/* Check-in page (presensi.html): a teacher types NUPTK (or, without one,
  * the participant number from the roster) and the session code
  * (the code picks the session), confirms the masked name (or, not on the
  * roster, checks the NUPTK shown back before registering as a walk-in),

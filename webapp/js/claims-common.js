@@ -1,4 +1,4 @@
-/* Shared by the claims pages (klaim.html, klaim-staff.html): rupiah
+/* Shared by the claims pages (klaim.html, klaim-petugas.html): rupiah
  * formatting and the status of a claim in words; the papers (cetak.html)
  * take the session's days from here too. ES5. */
 var PBClaims = (function () {

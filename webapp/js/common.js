@@ -33,10 +33,13 @@
  *                             (logged in) or hidden; a mentor (role
  *                             "mentor") gets only the results page's
  *                             entry, the rest is refused to it; init sets it from
- *                             /api/v1/me on pages with that menu, the pages
+ *                             PB.me() on pages with that menu, the pages
  *                             call it again on login and logout. Under
  *                             600 px the staff menu is one "Menu" button
  *                             (#pb-menu-btn, aria-expanded) opening the list.
+ *   PB.me(function (err, me) {...})   who was logged in when the page
+ *                             loaded: /api/v1/me is asked once per page and
+ *                             every caller gets that one answer
  *
  * Server calls
  *   PB.api(method, url, body, function (err, data, status) {...}, progress)
@@ -89,6 +92,7 @@ var PB = (function () {
 	};
 	var cache = {};                 /* lang -> merged strings */
 	var opts = {page: "", render: null};
+	var me = {asked: false, done: false, waiting: [], err: null, data: null};
 
 	/* ---- storage ---- */
 	PB.store = {
@@ -477,10 +481,30 @@ var PB = (function () {
 				btn.focus();
 			}
 		}, false);
-		PB.api("GET", "/api/v1/me", null, function (err, d) {
+		PB.me(function (err, d) {
 			PB.staffMenu(!err, d && d.role);
 		});
 	}
+
+	/* /api/v1/me, asked once per page load: the menu and the staff login
+	 * (staff-common.js) both need it, and each caller gets the one answer. */
+	PB.me = function (cb) {
+		if (me.done)
+			return cb(me.err, me.data);
+		me.waiting.push(cb);
+		if (me.asked)
+			return;
+		me.asked = true;
+		PB.api("GET", "/api/v1/me", null, function (err, d) {
+			var w = me.waiting, i;
+			me.done = true;
+			me.err = err;
+			me.data = d;
+			me.waiting = [];
+			for (i = 0; i < w.length; i++)
+				w[i](err, d);
+		});
+	};
 
 	PB.staffMenu = function (on, role) {
 		var items = document.querySelectorAll(".pb-staff-only"), i, a;
@@ -504,7 +528,7 @@ var PB = (function () {
 			PB.el("p", {"class": "pb-small"}, [
 				PB.t("footer.about", {centre: PB.centre || PB.t("app.name"),
 						      version: PB.version || "?"}), " · ",
-				PB.el("a", {href: "/staff.html", id: "pb-staff-link"}, PB.t("footer.staff"))])
+				PB.el("a", {href: "/petugas.html", id: "pb-staff-link"}, PB.t("footer.staff"))])
 		]));
 	}
 

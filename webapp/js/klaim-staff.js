@@ -1,5 +1,5 @@
-/* Facilitator's claims page (klaim-staff.html), with the login of the
- * facilitator page (staff.html): pick a session and day, see the queue,
+/* Facilitator's claims page (klaim-petugas.html), with the login of the
+ * facilitator page (petugas.html): pick a session and day, see the queue,
  * approve or reject claims singly or in bulk, set the session's claim
  * settings, and print or download the daftar nominatif. ES5. */
 (function () {

@@ -61,7 +61,7 @@
 			text: PB.t("projector.url", {host: window.location.host})}));
 		PB.$("p-url").appendChild(PB.el("wbr"));
 		PB.$("p-url").appendChild(PB.el("span", {"class": "att-url-part", id: "p-url-path",
-			text: "/checkin.html"}));
+			text: "/presensi.html"}));
 		PB.$("p-qr").setAttribute("src", "/api/v1/sessions/" + sid + "/qr.svg");
 		PB.$("p-qr").setAttribute("alt", PB.t("projector.qr_alt"));
 		PB.show(PB.$("p-view"), true);

@@ -1,4 +1,4 @@
-/* setup.html: shown on the open PusatBelajar-Setup network of a box that
+/* penyiapan.html: shown on the open PusatBelajar-Setup network of a box that
  * started without a provisioning bundle. Static text only. */
 (function () {
 	"use strict";

@@ -1,23 +1,25 @@
 /* The staff pages' login and session picker, one copy for every staff page
- * (staff.html, klaim-staff.html, hasil-belajar.html, cetak.html). Load it
+ * (petugas.html, klaim-petugas.html, hasil-belajar.html, cetak.html). Load it
  * after common.js. ES5.
  *
  * Login
  *   PB.staff.start({login: "login-view", app: "app-view",
  *                   onLogin: function (me, fresh) {...}, onLogout: fn})
- *       asks /api/v1/me; logged in: sets PB.csrf, hides #login, shows #app,
+ *       asks PB.me() (the page's one /api/v1/me); logged in: sets PB.csrf,
+ *       hides #login, shows #app,
  *       opens the staff menu and calls onLogin(me, false). Not logged in:
  *       shows #login with the login form drawn in its #pb-login (user,
  *       password, the box's error in Indonesian: wrong password, too many
  *       tries and the minutes to wait); a good login calls onLogin(data, true) (data.clock is the
  *       clock check of /api/v1/login). Call it from PB.init's render: it
- *       redraws the form's text after a language switch.
+ *       redraws the form's text and the picker's days after a language switch.
  *   PB.staff.me            who is logged in (null when nobody)
  *   PB.staff.logout()      log out, show the login form, call onLogout
  *
  * Session picker (the training session the staff work on)
  *   PB.staff.pickSession(select, noneText, then)
- *       fills the <select> with the box's sessions ("today" marked), a first
+ *       fills the <select> with the box's sessions, each with its first day
+ *       written out ("Sabtu, 5 Desember 2026 — hari ini"), a first
  *       option noneText (none when noneText is null), and chooses: the
  *       ?session= of the address, else the one chosen last on any staff
  *       page of this browser, else the one already chosen, else today's,
@@ -32,6 +34,7 @@
 
 	var STORE_SESSION = "pb.staff.session";
 	var opts = null;
+	var picked = null;              /* {sel, list}: the picker's sessions */
 
 	PB.staff = {me: null};
 
@@ -116,8 +119,8 @@
 			onLogin: o.onLogin, onLogout: o.onLogout};
 		drawForm();
 		if (!first)
-			return;
-		PB.api("GET", "/api/v1/me", null, function (err, me) {
+			return relabel();
+		PB.me(function (err, me) {
 			if (err)
 				return showLogin();
 			loggedIn(me, false);
@@ -157,6 +160,24 @@
 		return false;
 	}
 
+	/* "Diklat (Sabtu, 5 Desember 2026 \u2014 hari ini)" in the language */
+	function label(s) {
+		return s.title + " (" + PB.day(s.start_date) +
+			(s.today ? " \u2014 " + PB.t("pick.today") : "") + ")";
+	}
+
+	/* after a language switch: the picker's sessions in the new language */
+	function relabel() {
+		var i, o;
+		if (!picked)
+			return;
+		for (i = 0; i < picked.list.length; i++) {
+			o = picked.sel.querySelector("option[value=\"" + picked.list[i].id + "\"]");
+			if (o)
+				o.textContent = label(picked.list[i]);
+		}
+	}
+
 	PB.staff.pickSession = function (sel, noneText, then) {
 		if (!sel.getAttribute("data-pb-pick")) {
 			sel.setAttribute("data-pb-pick", "1");
@@ -168,14 +189,14 @@
 			if (err)
 				return then(err);
 			PB.clear(sel);
+			picked = {sel: sel, list: list};
 			if (noneText !== null)
 				sel.appendChild(PB.el("option", {value: ""}, noneText));
 			for (i = 0; i < list.length; i++) {
 				s = list[i];
 				if (s.today && !today)
 					today = String(s.id);
-				sel.appendChild(PB.el("option", {value: String(s.id)},
-					s.title + " (" + s.start_date + (s.today ? ", " + PB.t("pick.today") : "") + ")"));
+				sel.appendChild(PB.el("option", {value: String(s.id)}, label(s)));
 			}
 			want.push(today, list.length === 1 ? String(list[0].id) : "");
 			for (i = 0; i < want.length; i++)

@@ -1,4 +1,4 @@
-/* Facilitator page (staff.html): login, sessions, roster import, the big
+/* Facilitator page (petugas.html): login, sessions, roster import, the big
  * rotating code, the live list (polled), manual marks, lock, CSV and the
  * printed Daftar Hadir. ES5. */
 (function () {
