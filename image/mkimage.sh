@@ -2,13 +2,16 @@
 # image/mkimage.sh DEB OUT.img
 #
 # The SD-card image: Debian's arm64 root file system (image/rootfs.sh,
-# cached), the box package DEB installed in it, then three partitions made
-# in a plain file without loop devices:
-#   1 PBBOOT  FAT32  /boot/firmware   Pi firmware, kernel, initrd, config.txt,
-#                                     cmdline.txt; the provisioning bundle goes here
-#   2 PBROOT  ext4   /                mounted read-only
-#   3 PBDATA  ext4   /var/lib/pb      the box's data and box.conf; grows to fill
-#                                     the card on first boot
+# cached), the box package DEB installed in it, then four primary partitions
+# made in a plain file without loop devices:
+#   1 PBBOOT   FAT32  /boot/firmware   Pi firmware, kernel, initrd, config.txt,
+#                                      the A/B boot files (docs/updates.md); the
+#                                      provisioning bundle goes here
+#   2 PBROOTA  ext4   / (and /run/pb-root/a)  the system, mounted read-only
+#   3 PBROOTB  ext4   /run/pb-root/b   empty, as large as A: pbctl update apply
+#                                      copies the running root into it
+#   4 PBDATA   ext4   /var/lib/pb      the box's data and box.conf; grows to fill
+#                                      the card on first boot
 # Logs live in RAM (volatile journal, capped). Needs root.
 set -eu
 
@@ -24,7 +27,7 @@ DATA_MIB=64             # data partition as shipped; grows on first boot
 ROOT_SPARE_PCT=15       # free space left in the read-only root
 FIRST_SECTOR=8192       # 4 MiB alignment, as SD cards like it
 JOURNAL_MAX=16M         # RuntimeMaxUse of the in-RAM journal
-CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOT ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait"
+CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait"
 
 t0=$(date +%s)
 tarball=${PB_ROOTFS_TARBALL:-$(sh "$here/rootfs.sh" "$build/cache" | tail -1)}
@@ -76,11 +79,15 @@ cleanup
 
 # ---- read-only root, data partition, logs in RAM ---------------------------
 cat >"$root/etc/fstab" <<'EOF'
-# Pusat Belajar box: partitions by label, the same on the Pi (mmcblk0p1-3)
-# and in the emulated boot test (vda1-3).
-LABEL=PBROOT  /               ext4   ro,noatime,errors=remount-ro  0 1
+# Pusat Belajar box: partitions by label, the same on the Pi (mmcblk0p1-4)
+# and in the emulated boot test (vda1-4). The root (/) is not listed: the
+# initramfs mounts it read-only from the kernel command line's
+# root=LABEL=PBROOTA or PBROOTB, so both roots carry this same file.
+# Both roots are also mounted read-only where pbctl update looks for them.
 LABEL=PBBOOT  /boot/firmware  vfat   rw,noatime,umask=0077,flush   0 2
 LABEL=PBDATA  /var/lib/pb     ext4   rw,noatime,nodev,nosuid       0 2
+LABEL=PBROOTA /run/pb-root/a  ext4   ro,noatime,nofail             0 0
+LABEL=PBROOTB /run/pb-root/b  ext4   ro,noatime,nofail             0 0
 tmpfs         /tmp            tmpfs  nosuid,nodev,mode=1777,size=64m  0 0
 tmpfs         /var/tmp        tmpfs  nosuid,nodev,mode=1777,size=16m  0 0
 tmpfs         /var/log        tmpfs  nosuid,nodev,mode=0755,size=32m  0 0
@@ -108,13 +115,24 @@ echo 'FILE=/var/lib/pb/system/fake-hwclock.data' >"$root/etc/default/fake-hwcloc
 mkdir -p "$root/etc/systemd/system/fake-hwclock.service.d"
 printf '[Unit]\nRequiresMountsFor=/var/lib/pb\n' \
 	>"$root/etc/systemd/system/fake-hwclock.service.d/pusat-belajar.conf"
-# Later kernel updates keep the same command line.
-echo 'ROOTPART=LABEL=PBROOT' >"$root/etc/default/raspi-firmware"
+# Later kernel updates keep root A's command line (cmdline.txt, the
+# firmware's fallback); pbctl update keeps cmdline-a.txt/-b.txt.
+echo 'ROOTPART=LABEL=PBROOTA' >"$root/etc/default/raspi-firmware"
 
 # Split the tree: boot files, data, and the root with empty mount points.
 mkdir -p "$work/boot" "$work/data"
 mv "$root/boot/firmware/"* "$work/boot/"
+# A/B roots (docs/updates.md, firmware/lib/pb_slot.c): with tryboot_a_b=1
+# a tryboot reads config.txt too, whose [tryboot] filter in pb-slot.txt
+# then names the root on trial; [all] names the committed root.
 echo "$CMDLINE" >"$work/boot/cmdline.txt"
+echo "$CMDLINE" >"$work/boot/cmdline-a.txt"
+echo "$CMDLINE" | sed 's/root=LABEL=PBROOTA/root=LABEL=PBROOTB/' >"$work/boot/cmdline-b.txt"
+printf '[all]\ntryboot_a_b=1\nboot_partition=1\n' >"$work/boot/autoboot.txt"
+printf '# The root the Pi firmware boots (pbctl update; docs/updates.md).\n[all]\ncmdline=cmdline-a.txt\n' \
+	>"$work/boot/pb-slot.txt"
+grep -q '^include pb-slot.txt$' "$work/boot/config.txt" ||
+	printf '\n[all]\ninclude pb-slot.txt\n' >>"$work/boot/config.txt"
 if [ -e "$root/var/lib/pb" ]; then
 	cp -a "$root/var/lib/pb/." "$work/data/"
 	rm -rf "$root/var/lib/pb"
@@ -143,7 +161,8 @@ boot_start=$FIRST_SECTOR
 boot_size=$(( BOOT_MIB * 2048 ))
 root_start=$(( boot_start + boot_size ))
 root_size=$(( root_mib * 2048 ))
-data_start=$(( root_start + root_size ))
+rootb_start=$(( root_start + root_size ))
+data_start=$(( rootb_start + root_size ))
 data_size=$(( DATA_MIB * 2048 ))
 total=$(( data_start + data_size ))
 
@@ -154,13 +173,16 @@ label: dos
 unit: sectors
 start=$boot_start, size=$boot_size, type=c, bootable
 start=$root_start, size=$root_size, type=83
+start=$rootb_start, size=$root_size, type=83
 start=$data_start, size=$data_size, type=83
 EOF
 
 mformat -i "$out.tmp@@$(( boot_start * 512 ))" -F -v PBBOOT \
 	-T $boot_size -h 64 -s 32 -H $boot_start ::
 mcopy -i "$out.tmp@@$(( boot_start * 512 ))" -s -p -Q "$work/boot/"* ::/
-mkfs.ext4 -q -F -L PBROOT -E offset=$(( root_start * 512 )) -d "$root" \
+mkfs.ext4 -q -F -L PBROOTA -E offset=$(( root_start * 512 )) -d "$root" \
+	"$out.tmp" $(( root_size / 2 ))k
+mkfs.ext4 -q -F -L PBROOTB -E offset=$(( rootb_start * 512 )) \
 	"$out.tmp" $(( root_size / 2 ))k
 mkfs.ext4 -q -F -L PBDATA -E offset=$(( data_start * 512 )) -d "$work/data" \
 	"$out.tmp" $(( data_size / 2 ))k
@@ -171,4 +193,4 @@ for f in "uid $pbuid" "gid $pbgid" "mode 042770"; do
 done
 mv "$out.tmp" "$out"
 rm -rf "$work"
-echo "mkimage: $out ($(( total / 2048 )) MiB: boot $BOOT_MIB, root $root_mib, data $DATA_MIB) in $(( $(date +%s) - t0 ))s" >&2
+echo "mkimage: $out ($(( total / 2048 )) MiB: boot $BOOT_MIB, roots 2 x $root_mib, data $DATA_MIB) in $(( $(date +%s) - t0 ))s" >&2

@@ -74,14 +74,20 @@ static int run(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The running root from the kernel's command line. /proc/cmdline says
+ * its size is 0: read what is there, up to the limit, whatever stat says. */
 static enum pb_slot booted_slot(struct pb_ctl *c)
 {
-	size_t len;
-	char *text = ctl_read_file(c->cfg.update_cmdline, PB_SLOT_CMDLINE_MAX, &len);
-	enum pb_slot s = text != NULL ? pb_slot_of_cmdline(text) : PB_SLOT_NONE;
+	char text[PB_SLOT_CMDLINE_MAX + 1];
+	FILE *f = fopen(c->cfg.update_cmdline, "r");
+	size_t n = 0;
 
-	free(text);
-	return s;
+	if (f == NULL)
+		return PB_SLOT_NONE;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return pb_slot_of_cmdline(text);
 }
 
 static const char *root_of(struct pb_ctl *c, enum pb_slot s)

@@ -6,9 +6,13 @@ import re
 import os
 import subprocess
 
+import pifirmware
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 IMAGE = os.path.join(ROOT, "build", "pusat-belajar.img")
 SECTOR = 512
+# The card's partitions (image/mkimage.sh): boot, root A, root B, data.
+BOOT, ROOT_A, ROOT_B, DATA = 1, 2, 3, 4
 
 
 def partitions(img):
@@ -33,6 +37,12 @@ def mdir(img):
 def mtype(img, name):
     p = subprocess.run(["mtype", "-i", fat(img), "::/" + name], capture_output=True, text=True)
     return p.stdout if p.returncode == 0 else None
+
+
+def firmware_cmdline(img, tryboot=False):
+    """(file, text) of the kernel command line the Pi firmware would use,
+    read from the card's boot partition (tests/pifirmware.py)."""
+    return pifirmware.choose_cmdline(lambda name: mtype(img, name), tryboot)
 
 
 def mput(img, local, name):

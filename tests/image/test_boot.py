@@ -20,8 +20,9 @@ the database and `pbctl outbox verify` passes; the next boot must write
 again. The cuts take about a minute and a half each on an idle machine.
 
 The Pi's own boot firmware does not run here (virt machine, not a Pi): the
-kernel command line is the image's cmdline.txt with the serial console
-renamed. What only the running box can say (mount options, where
+test plays its part (tests/pifirmware.py) from the files it reads on the
+card's boot partition (autoboot.txt, config.txt with pb-slot.txt, the
+cmdline file they name), with the serial console renamed. What only the running box can say (mount options, where
 /var/lib/pb lives, failed units) is printed to the serial console by a
 boot-report unit the test adds to its copy of the image (test-only; the
 image as built has no such unit)."""
@@ -39,8 +40,8 @@ import time
 import pytest
 import requests
 
-from imagetools import (IMAGE, SECTOR, debugfs, ext4_cat, ext4_stat, ext4_stats, mdir, mget,
-                        mput, mtype, offset, partitions)
+from imagetools import (DATA, IMAGE, ROOT_A, SECTOR, debugfs, ext4_cat, ext4_stat, ext4_stats,
+                        firmware_cmdline, mdir, mget, mput, mtype, offset, partitions)
 from pbtest import binary, free_port
 
 BOOT_TIMEOUT_S = 420     # kernel ~21 s + userspace ~40 s measured; room for a busy machine
@@ -119,8 +120,11 @@ WantedBy=multi-user.target
 """
 
 
-def kernel_cmdline(img):
-    args = [a for a in mtype(img, "cmdline.txt").split() if not a.startswith("console=")]
+def kernel_cmdline(img, tryboot=False):
+    """The command line the Pi firmware would pass, from the card's boot
+    partition, with the virt machine's serial console."""
+    _, text = firmware_cmdline(img, tryboot)
+    args = [a for a in text.split() if not a.startswith("console=")]
     return " ".join(["console=ttyAMA0"] + args)
 
 
@@ -138,7 +142,6 @@ class Card:
         self.initrd = os.path.join(tmp, "initrd.img")
         mget(self.img, [n for n in names if n.startswith("vmlinuz-")][0], self.kernel)
         mget(self.img, [n for n in names if n.startswith("initrd.img-")][0], self.initrd)
-        self.cmdline = kernel_cmdline(self.img)
         self.boots = 0
 
     def add_report_unit(self):
@@ -149,7 +152,7 @@ class Card:
         for cmd in ["write %s /etc/systemd/system/pb-boot-report.service" % unit,
                     "symlink /etc/systemd/system/multi-user.target.wants/pb-boot-report.service "
                     "/etc/systemd/system/pb-boot-report.service"]:
-            out, err = debugfs(self.img, 2, cmd, write=True)
+            out, err = debugfs(self.img, ROOT_A, cmd, write=True)
             assert "rror" not in err, err
 
     def order_pb_web_after_pb_sync(self):
@@ -158,26 +161,29 @@ class Card:
             f.write(WEB_AFTER_SYNC)
         for cmd in ["mkdir /etc/systemd/system/pb-web.service.d",
                     "write %s /etc/systemd/system/pb-web.service.d/after-sync.conf" % dropin]:
-            out, err = debugfs(self.img, 2, cmd, write=True)
+            out, err = debugfs(self.img, ROOT_A, cmd, write=True)
             assert "rror" not in err, err
 
     def add_conf(self, text):
         """Append text to box.conf on the data partition (root:pb 0640)."""
         local = os.path.join(self.tmp, "box.conf")
         with open(local, "w") as f:
-            f.write(ext4_cat(self.img, 3, "/etc/box.conf") + text)
-        gid = ext4_stat(self.img, 3, "/etc")["gid"]
+            f.write(ext4_cat(self.img, DATA, "/etc/box.conf") + text)
+        gid = ext4_stat(self.img, DATA, "/etc")["gid"]
         for cmd in ["rm /etc/box.conf", f"write {local} /etc/box.conf",
                     "set_inode_field /etc/box.conf uid 0",
                     f"set_inode_field /etc/box.conf gid {gid}",
                     "set_inode_field /etc/box.conf mode 0100640"]:
-            out, err = debugfs(self.img, 3, cmd, write=True)
+            out, err = debugfs(self.img, DATA, cmd, write=True)
             assert "rror" not in err, (cmd, err)
 
-    def boot(self):
+    def boot(self, tryboot=False):
+        """Power on; tryboot: the one-shot flag a reboot '0 tryboot' leaves
+        for the firmware's next start."""
         if getattr(self, "proc", None) is not None:
             self.kill()                  # a failed earlier test left it running
         self.boots += 1
+        self.cmdline = kernel_cmdline(self.img, tryboot)
         self.port = free_port()
         self.console = os.path.join(self.tmp, f"console-{self.boots}.log")
         self.monitor = os.path.join(self.tmp, "monitor.sock")
@@ -326,11 +332,11 @@ def nuptk(i):
     return "%016d" % (3200000000000000 + i)
 
 
-@pytest.fixture(scope="module")
-def card():
+def cards(prefix):
+    """For a fixture: a Card in a fresh folder, stopped and removed after."""
     if not os.path.exists(IMAGE):
         pytest.fail(f"{IMAGE} is missing: run make image")
-    tmp = tempfile.mkdtemp(prefix=f"pb-boot-{os.getpid()}-")
+    tmp = tempfile.mkdtemp(prefix=f"{prefix}-{os.getpid()}-")
     c = Card(tmp)
     try:
         yield c
@@ -338,6 +344,11 @@ def card():
         if getattr(c, "proc", None) is not None:
             c.kill()
         shutil.rmtree(tmp)
+
+
+@pytest.fixture(scope="module")
+def card():
+    yield from cards("pb-boot")
 
 
 def fat_bytes(img):
@@ -355,8 +366,8 @@ def test_first_boot_applies_the_bundle(card):
     card.add_report_unit()
     card.order_pb_web_after_pb_sync()
     card.add_conf(CONF_EXTRA)
-    root_before = ext4_stats(card.img, 2)
-    data_size_before = partitions(card.img)["partitions"][2]["size"]
+    root_before = ext4_stats(card.img, ROOT_A)
+    data_size_before = partitions(card.img)["partitions"][DATA - 1]["size"]
 
     card.boot()
     health = card.healthz()
@@ -368,7 +379,7 @@ def test_first_boot_applies_the_bundle(card):
     card.datakib = int(rep["datakib"])
     assert rep["root"].split(",")[0] == "ro"
     assert rep["data"].split()[1] == "ext4" and rep["datalabel"] == "PBDATA"
-    assert re.match(r"/dev/vda3$", rep["data"].split()[0])
+    assert re.match(r"/dev/vda4$", rep["data"].split()[0])
     assert rep["log"] == "tmpfs"
     assert rep["journal"].split() == ["/run/log/journal"]     # in RAM only
     assert rep["boots"] == "1"
@@ -404,16 +415,16 @@ def test_first_boot_applies_the_bundle(card):
     raw = fat_bytes(card.img)
     for name, secret in SECRETS.items():
         assert secret.encode() not in raw, f"the {name} is still on the FAT partition"
-    root_after = ext4_stats(card.img, 2)
+    root_after = ext4_stats(card.img, ROOT_A)
     for k in ["Last write time", "Mount count", "Filesystem state"]:
         assert root_after[k] == root_before[k], (k, root_before[k], root_after[k])
     # The data partition grew to the end of the (larger) card.
-    p3 = partitions(card.img)["partitions"][2]
-    assert p3["size"] > data_size_before
-    assert p3["start"] + p3["size"] == os.path.getsize(card.img) // SECTOR
-    stats = ext4_stats(card.img, 3)
+    p4 = partitions(card.img)["partitions"][DATA - 1]
+    assert p4["size"] > data_size_before
+    assert p4["start"] + p4["size"] == os.path.getsize(card.img) // SECTOR
+    stats = ext4_stats(card.img, DATA)
     assert int(stats["Block count"]) * int(stats["Block size"]) > data_size_before * SECTOR
-    out, _ = debugfs(card.img, 3, "ls /provision")
+    out, _ = debugfs(card.img, DATA, "ls /provision")
     assert "bundle.json" in out
 
 
@@ -442,7 +453,7 @@ def test_box_key_made_on_the_box(card):
     has none (test_image.py)."""
     if card.boots < 1:
         pytest.skip("needs the first boot")
-    out, _ = debugfs(card.img, 2, "stat /usr/bin/pb-sync")
+    out, _ = debugfs(card.img, ROOT_A, "stat /usr/bin/pb-sync")
     if "Inode:" not in out:
         pytest.skip("pb-sync is not built on this tree yet: no key to check")
     text = card.console_text()
@@ -543,7 +554,7 @@ FSCK_AFTER_CUT_OK = re.compile(
 
 
 def data_partition_copy(card):
-    p = partitions(card.img)["partitions"][2]
+    p = partitions(card.img)["partitions"][DATA - 1]
     copy = os.path.join(card.tmp, "data.part")
     subprocess.run(["dd", f"if={card.img}", f"of={copy}", "bs=4M", "status=none",
                     "iflag=skip_bytes,count_bytes", "conv=sparse",
@@ -590,7 +601,7 @@ def check_after_cut(card, acked):
 
 def assert_clean_fsck(card):
     """After a clean power-off the data partition needs nothing at all."""
-    p = subprocess.run(["e2fsck", "-fn", f"{card.img}?offset={offset(card.img, 3)}"],
+    p = subprocess.run(["e2fsck", "-fn", f"{card.img}?offset={offset(card.img, DATA)}"],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
 

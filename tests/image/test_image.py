@@ -12,8 +12,9 @@ import tempfile
 
 import pytest
 
-from imagetools import (IMAGE, debugfs, ext4_cat, ext4_exists, ext4_label, ext4_stat,
-                        mdir, mtype, partitions, rdump)
+from imagetools import (DATA, IMAGE, ROOT_A, ROOT_B, debugfs, ext4_cat, ext4_exists,
+                        ext4_label, ext4_stat, ext4_stats, firmware_cmdline, mdir, mtype,
+                        partitions, rdump)
 
 WAIT_S = 120  # pb-web under qemu-user: SQLite work is ~18x slower
 
@@ -29,14 +30,17 @@ def test_partition_table(img):
     t = partitions(img)
     assert t["label"] == "dos"
     p = t["partitions"]
-    assert [x["type"] for x in p] == ["c", "83", "83"]
+    # boot, root A, root B, data: the four primary partitions of MBR
+    assert [x["type"] for x in p] == ["c", "83", "83", "83"]
     assert p[0]["start"] == 8192 and p[0].get("bootable")
     for x in p:
         assert x["start"] % 2048 == 0 and x["size"] % 2048 == 0    # 1 MiB aligned
-    assert p[0]["start"] + p[0]["size"] <= p[1]["start"]
-    assert p[1]["start"] + p[1]["size"] <= p[2]["start"]
+    for a, b in zip(p, p[1:]):
+        assert a["start"] + a["size"] <= b["start"]
+    # Root B takes a copy of root A at each update: as large as A.
+    assert p[ROOT_A - 1]["size"] == p[ROOT_B - 1]["size"]
     # The data partition is last: first boot grows it to the end of the card.
-    assert p[2]["start"] + p[2]["size"] == os.path.getsize(img) // 512
+    assert p[DATA - 1]["start"] + p[DATA - 1]["size"] == os.path.getsize(img) // 512
 
 
 def test_boot_partition(img):
@@ -49,8 +53,19 @@ def test_boot_partition(img):
     assert kernels and initrds
     assert "pusat-belajar.json" not in names          # no bundle in the image itself
     cmdline = mtype(img, "cmdline.txt").split()
-    assert "root=LABEL=PBROOT" in cmdline and "ro" in cmdline and "rw" not in cmdline
+    assert "root=LABEL=PBROOTA" in cmdline and "ro" in cmdline and "rw" not in cmdline
+    # The A/B boot files as pbctl update reads and writes them (pb_slot.c):
+    # the firmware starts root A, with or without the tryboot flag.
+    assert re.search(r"^\[all\]\ntryboot_a_b=1\n", mtype(img, "autoboot.txt"))
+    assert mtype(img, "cmdline-a.txt").split() == cmdline
+    assert mtype(img, "cmdline-b.txt").split() == [
+        "root=LABEL=PBROOTB" if w == "root=LABEL=PBROOTA" else w for w in cmdline]
+    assert firmware_cmdline(img, tryboot=False)[0] == "cmdline-a.txt"
+    assert firmware_cmdline(img, tryboot=True)[0] == "cmdline-a.txt"
+    assert "[tryboot]" not in mtype(img, "pb-slot.txt")
     config = mtype(img, "config.txt")
+    # the include comes last, under [all], so no model filter hides it
+    assert re.search(r"\[all\]\ninclude pb-slot.txt\n$", config), config
     assert re.search(r"initramfs\s+" + re.escape(initrds[0]), config), config
     assert re.search(r"kernel=" + re.escape(kernels[0]), config), config
     label = subprocess.run(["mlabel", "-s", "-i", f"{img}@@{8192 * 512}", "::"],
@@ -59,14 +74,18 @@ def test_boot_partition(img):
 
 
 def test_root_partition(img):
-    assert ext4_label(img, 2) == "PBROOT"
-    fstab = ext4_cat(img, 2, "/etc/fstab")
-    assert re.search(r"^LABEL=PBROOT\s+/\s+ext4\s+ro[,\s]", fstab, re.M)
+    assert ext4_label(img, ROOT_A) == "PBROOTA"
+    fstab = ext4_cat(img, ROOT_A, "/etc/fstab")
+    # / comes from the command line (either root); both roots read-only
+    # where pbctl update looks for them ([update] root_a, root_b)
+    assert not re.search(r"^\S+\s+/\s", fstab, re.M), fstab
+    assert re.search(r"^LABEL=PBROOTA\s+/run/pb-root/a\s+ext4\s+ro[,\s]", fstab, re.M)
+    assert re.search(r"^LABEL=PBROOTB\s+/run/pb-root/b\s+ext4\s+ro[,\s]", fstab, re.M)
     assert re.search(r"^LABEL=PBDATA\s+/var/lib/pb\s+ext4\s", fstab, re.M)
     assert re.search(r"^LABEL=PBBOOT\s+/boot/firmware\s+vfat\s", fstab, re.M)
     assert re.search(r"^tmpfs\s+/var/log\s+tmpfs", fstab, re.M)
     assert "x-systemd.device-timeout" not in fstab
-    journald = ext4_cat(img, 2, "/etc/systemd/journald.conf.d/pusat-belajar.conf")
+    journald = ext4_cat(img, ROOT_A, "/etc/systemd/journald.conf.d/pusat-belajar.conf")
     assert "Storage=volatile" in journald and "RuntimeMaxUse=" in journald
     for path in ["/usr/bin/pb-web", "/usr/bin/pbctl", "/usr/sbin/hostapd", "/usr/sbin/dnsmasq",
                  "/usr/sbin/fake-hwclock", "/usr/share/pusat-belajar/webapp/index.html",
@@ -75,37 +94,46 @@ def test_root_partition(img):
                  "/etc/systemd/system/multi-user.target.wants/pb-web.service",
                  "/etc/systemd/system/multi-user.target.wants/pb-firstboot.service",
                  "/lib/firmware/brcm/brcmfmac43455-sdio.bin"]:
-        assert ext4_exists(img, 2, path), path
-    st = ext4_stat(img, 2, "/etc/pusat-belajar/box.conf")
+        assert ext4_exists(img, ROOT_A, path), path
+    st = ext4_stat(img, ROOT_A, "/etc/pusat-belajar/box.conf")
     assert st["type"] == "symlink"
-    out, _ = debugfs(img, 2, "stat /etc/systemd/system/hostapd.service")
+    out, _ = debugfs(img, ROOT_A, "stat /etc/systemd/system/hostapd.service")
     assert "/dev/null" in out                          # Debian's own unit is masked
-    assert ext4_stat(img, 2, "/etc/machine-id")["size"] == 0
+    assert ext4_stat(img, ROOT_A, "/etc/machine-id")["size"] == 0
     # The mount point is empty: the data lives on PBDATA.
-    out, _ = debugfs(img, 2, "ls /var/lib/pb")
+    out, _ = debugfs(img, ROOT_A, "ls /var/lib/pb")
     assert set(out.split()) - {".", ".."} == set() or all(
         tok.isdigit() or tok in (".", "..") or tok.startswith("(") for tok in out.split())
 
 
+def test_root_b_is_empty(img):
+    """Root B ships empty (no system to roll back to until an update)."""
+    assert ext4_label(img, ROOT_B) == "PBROOTB"
+    out, _ = debugfs(img, ROOT_B, "ls -p /")
+    names = {line.split("/")[5] for line in out.splitlines() if line.count("/") >= 6}
+    assert names <= {".", "..", "lost+found"}, names
+    assert ext4_stats(img, ROOT_B)["Filesystem state"] == "clean"
+
+
 def test_no_secret_in_image(img):
     # No account can log in with a password (root included).
-    for line in ext4_cat(img, 2, "/etc/shadow").splitlines():
+    for line in ext4_cat(img, ROOT_A, "/etc/shadow").splitlines():
         name, pw = line.split(":")[:2]
         assert pw in ("*", "!", "!*") or pw.startswith("!"), name
     for path in ["/etc/ssh", "/var/lib/pb/sync"]:
-        assert not ext4_exists(img, 2, path), path
-    out, _ = debugfs(img, 3, "ls -p /")
+        assert not ext4_exists(img, ROOT_A, path), path
+    out, _ = debugfs(img, DATA, "ls -p /")
     names = [f.split("/")[5] for f in out.split("\n") if f.count("/") >= 6]
     assert not [n for n in names if re.search(r"key|token|secret|\.pem", n)], names
-    assert not ext4_exists(img, 3, "/provision")
+    assert not ext4_exists(img, DATA, "/provision")
 
 
 def test_data_partition(img):
-    assert ext4_label(img, 3) == "PBDATA"
-    conf = ext4_cat(img, 3, "/etc/box.conf")
+    assert ext4_label(img, DATA) == "PBDATA"
+    conf = ext4_cat(img, DATA, "/etc/box.conf")
     assert "centre_id = PB-BELUM-DIATUR" in conf and "data_dir = /var/lib/pb" in conf
-    root = ext4_stat(img, 3, "/")
-    conf_st = ext4_stat(img, 3, "/etc/box.conf")
+    root = ext4_stat(img, DATA, "/")
+    conf_st = ext4_stat(img, DATA, "/etc/box.conf")
     assert root["uid"] != 0 and root["mode"] & 0o7777 == 0o2770   # pb:pb, setgid
     assert conf_st["uid"] == 0 and conf_st["gid"] == root["gid"]
     assert conf_st["mode"] & 0o777 == 0o640
@@ -117,8 +145,8 @@ def rootfs(img):
     with debugfs into a temp folder (a chroot for qemu-user)."""
     d = tempfile.mkdtemp(prefix=f"pb-imgroot-{os.getpid()}-")
     try:
-        rdump(img, 2, "/", d)
-        rdump(img, 3, "/", os.path.join(d, "var", "lib", "pb"))
+        rdump(img, ROOT_A, "/", d)
+        rdump(img, DATA, "/", os.path.join(d, "var", "lib", "pb"))
         yield d
     finally:
         shutil.rmtree(d)

@@ -9,27 +9,10 @@ import os
 import sqlite3
 import subprocess
 
-from pbhub import Sync, box_meta, sync_section
+from pbhub import Sync, box_meta, make_deb, sync_section
 from pbtest import binary
 
 VERSION = "99.1.0"        # newer than any build of this tree
-
-
-def make_deb(folder, name, payload_bytes, version="99.1.0", arch="arm64"):
-    """A real (tiny) Debian package with payload_bytes of random data,
-    uncompressed so its size is what the test asks."""
-    root = os.path.join(folder, name + "-root")
-    os.makedirs(os.path.join(root, "DEBIAN"))
-    os.makedirs(os.path.join(root, "usr", "share", name))
-    with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
-        f.write(f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
-                "Maintainer: Test <t@example.org>\nDescription: test package\n")
-    with open(os.path.join(root, "usr", "share", name, "blob"), "wb") as f:
-        f.write(os.urandom(payload_bytes))
-    deb = os.path.join(folder, f"{name}_{version}_{arch}.deb")
-    subprocess.run(["dpkg-deb", "-Znone", "--root-owner-group", "--build", root, deb],
-                   check=True, capture_output=True)
-    return deb
 
 
 def release_key(hub, folder, name="release.key"):

@@ -2,62 +2,39 @@
 emulator: the roots are folders and the boot partition a folder holding
 the files the Raspberry Pi firmware reads (autoboot.txt, config.txt and its
 include pb-slot.txt, the cmdline files). The firmware cannot run here, so
-firmware_boot() plays its part from those same files and the tryboot flag:
+firmware_boot() plays its part from those same files and the tryboot flag
+(tests/pifirmware.py):
 it picks the command line, whose root=LABEL= becomes the "running" root
 (the [update] cmdline file stands for /proc/cmdline). The release comes
 from the real pb-hub through the real pb-sync; dpkg installs it. The qemu
-boot of an A/B image is not done here (docs/updates.md says what is left)."""
+boot of the A/B image is tests/image/test_update_qemu.py."""
 import os
-import re
 import sqlite3
 import subprocess
 import time
 
-from pbhub import sync_section
+import pifirmware
+from pbhub import make_deb, sync_section
 from pbtest import binary
-from test_release import VERSION, make_deb, one_round, release_key
+from test_release import VERSION, one_round, release_key
 
 FIRMWARE_CONFIG = "arm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n" \
                   "include pb-slot.txt\n"
 CMDLINE = "console=serial0,115200 root=LABEL=PBROOTA ro rootfstype=ext4 rootwait\n"
 
 
-def firmware_config_lines(boot, name, seen=()):
-    """config.txt with its includes expanded, as the firmware reads it."""
-    path = os.path.join(boot, name)
-    if name in seen or not os.path.exists(path):
-        return []
-    out = []
-    for line in open(path).read().splitlines():
-        line = line.strip()
-        if line.startswith("include "):
-            out += firmware_config_lines(boot, line.split(None, 1)[1], seen + (name,))
-        elif line and not line.startswith("#"):
-            out.append(line)
-    return out
-
-
 def firmware_boot(boot, tryboot, cmdline_file):
-    """The firmware's choice of a root: autoboot.txt must say tryboot_a_b=1
-    (else a tryboot would read tryboot.txt, which the box has not); then
-    config.txt's filters: [all] applies always, [tryboot] only with the
-    one-shot flag, [none] never; the last cmdline= that applies wins,
-    cmdline.txt when none does. Writes the chosen command line where
-    pbctl reads the running one; returns 'A' or 'B'."""
-    auto = open(os.path.join(boot, "autoboot.txt")).read()
-    assert re.search(r"^tryboot_a_b=1$", auto, re.M)
-    cmdline, applies = "cmdline.txt", True
-    for line in firmware_config_lines(boot, "config.txt"):
-        if line.startswith("["):
-            applies = line == "[all]" or (line == "[tryboot]" and tryboot)
-        elif applies and line.startswith("cmdline="):
-            cmdline = line.split("=", 1)[1]
-    text = open(os.path.join(boot, cmdline)).read()
+    """The firmware's choice of a root (tests/pifirmware.py) from the boot
+    folder's files. Writes the chosen command line where pbctl reads the
+    running one; returns 'A' or 'B'."""
+    def read(name):
+        path = os.path.join(boot, name)
+        return open(path).read() if os.path.exists(path) else None
+
+    _, text = pifirmware.choose_cmdline(read, tryboot)
     with open(cmdline_file, "w") as f:
         f.write(text)
-    m = re.search(r"(?:^| )root=LABEL=PBROOT([AB])(?: |$)", text.strip())
-    assert m, text
-    return m.group(1)
+    return pifirmware.root_of(text)
 
 
 def layout(tmp):
