@@ -323,13 +323,9 @@ static enum MHD_Result file(struct pb_req *r)
 	return hub_file(r, pb_http_rest(r->route, r->url));
 }
 
-static enum MHD_Result office(struct pb_req *r)
-{
-	return hub_office(r, pb_http_rest(r->route, r->url));
-}
-
-/* Every route pb-hub answers (docs/hub.md); the first match wins. Another
- * method on a path, or a path of none, is 404 not_found. */
+/* pb-hub's own routes (docs/hub.md); the first match wins. Another method
+ * on a path, or a path of none, is 404 not_found, unless the route that
+ * names the path answers that itself (HUB_ROUTE_OWN_REFUSAL: the office's). */
 const struct pb_http_route hub_routes[] = {
 	{ "GET", "/healthz", healthz, 0 },
 	{ "POST", "/v1/enrol", enrol, 0 },
@@ -338,12 +334,10 @@ const struct pb_http_route hub_routes[] = {
 	  PB_HTTP_PREFIX | HUB_ROUTE_UPLOAD | HUB_ROUTE_BODY_PHOTO },
 	{ "GET", "/v1/feed/", feed, PB_HTTP_PREFIX },
 	{ "GET", "/v1/files/", file, PB_HTTP_PREFIX },
-	{ "GET", "/v1/office/", office, PB_HTTP_PREFIX },
-	{ "POST", "/v1/office/", office, PB_HTTP_PREFIX },
 	{ NULL, NULL, NULL, 0 },
 };
 
-pb_http_routes hub_http_routes = { hub_routes, NULL };
+pb_http_routes hub_http_routes = { hub_routes, hub_office_routes, hub_office_web_routes, NULL };
 
 size_t hub_body_max(const struct pb_http_route *rt)
 {
@@ -351,6 +345,10 @@ size_t hub_body_max(const struct pb_http_route *rt)
 		return PB_PROTO_BATCH_GZ_MAX;
 	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_PHOTO))
 		return PB_PROTO_PHOTO_MAX;
+	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_OFFICE))
+		return HUB_OFFICE_BODY_MAX;
+	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_IMPORT))
+		return HUB_OFFICE_IMPORT_MAX;
 	return HUB_ENROL_BODY_MAX;
 }
 
@@ -373,9 +371,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->url = url;
 		r->route = pb_http_route_find(hub_http_routes, method, url, r->params,
 					      &path_matched);
+		if (r->route == NULL && path_matched) {
+			/* named for another method: its route may answer that */
+			r->route = pb_http_route_named(hub_http_routes, url, r->params);
+			if (r->route != NULL && (r->route->flags & HUB_ROUTE_OWN_REFUSAL))
+				r->other_method = 1;
+			else
+				r->route = NULL;
+		}
 		r->body_max = hub_body_max(r->route);
-		if (r->route == NULL && hub_office_web_body_max(url) > 0)
-			r->body_max = hub_office_web_body_max(url);   /* office_web.c */
 		pb_http_client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
 		/* Nothing is served before pb-hub is confined (hub_serve). */
@@ -399,9 +403,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return hub_error(r, PB_PROTO_TOO_LARGE, -1, "request body over the limit");
 	if (r->route != NULL)
 		return r->route->fn(r);
-	/* the office's page and its /v1/kantor/ routes (office_web.c) */
-	if (hub_office_web_route(r, &ret))
-		return ret;
 	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
 }
 

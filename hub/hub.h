@@ -203,6 +203,7 @@ struct pb_req {
 	size_t body_reserved;            /* taken from the hub's body budget */
 	char addr[PB_HTTP_ADDR_MAX];     /* the client's address */
 	unsigned retry_after_s;          /* > 0: answers carry Retry-After */
+	int other_method;                /* route names the path for another method */
 };
 
 /* ratelimit.c: token buckets in this process's memory. */
@@ -280,10 +281,18 @@ enum hub_route_flags {
 	HUB_ROUTE_BODY_BATCH = 1 << 0,   /* PB_PROTO_BATCH_GZ_MAX */
 	HUB_ROUTE_BODY_PHOTO = 1 << 1,   /* PB_PROTO_PHOTO_MAX */
 	HUB_ROUTE_UPLOAD = 1 << 2,       /* a box's upload (precheck_box) */
+	HUB_ROUTE_BODY_OFFICE = 1 << 3,  /* HUB_OFFICE_BODY_MAX */
+	HUB_ROUTE_BODY_IMPORT = 1 << 4,  /* HUB_OFFICE_IMPORT_MAX */
+	/* the handler also answers its path asked with another method
+	 * (other_method set): its own 404 or 405, after its own checks */
+	HUB_ROUTE_OWN_REFUSAL = 1 << 5,
 };
 /* The route table, and the tables pb-hub answers in order (hub_routes
- * first, then any other NULL-terminated table added to the list). */
+ * first, then the office token's, hub_office_routes in office.c, then the
+ * office pages', hub_office_web_routes in office_web.c). */
 extern const struct pb_http_route hub_routes[];
+extern const struct pb_http_route hub_office_routes[];
+extern const struct pb_http_route hub_office_web_routes[];
 extern pb_http_routes hub_http_routes;
 size_t hub_body_max(const struct pb_http_route *rt);
 enum MHD_Result hub_json(struct pb_req *r, unsigned status, const char *text);
@@ -447,7 +456,6 @@ int hub_learning_export(PGconn *pg, const char *centre, const char *session,
  * space separated) and how many of them the hub holds. 0/-1. */
 int hub_worksheets_export(PGconn *pg, const char *centre, const char *session,
 			  const char *nuptk, const char *module, FILE *out);
-enum MHD_Result hub_office(struct pb_req *r, const char *rest);
 /* GET .../export/NAME (attendance.csv, claims.xlsx…): 1 and the answer
  * in *ret when NAME is an export, else 0. */
 int hub_office_export(struct pb_req *r, PGconn *pg, const char *name, enum MHD_Result *ret);
@@ -496,10 +504,6 @@ enum MHD_Result hub_web_fail(struct pb_req *r, unsigned status, const char *code
  * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
 enum MHD_Result hub_office_import(struct pb_req *r, PGconn *pg,
 				  const struct hub_office_who *w, const char *id);
-/* The body limit of url when it is one of these routes, else 0. */
-size_t hub_office_web_body_max(const char *url);
-/* 1 when r is one of these routes (the answer is in *ret), else 0. */
-int hub_office_web_route(struct pb_req *r, enum MHD_Result *ret);
 
 /* photos.c: receipt photos uploaded by boxes (POST /v1/photos/SHA256),
  * and served to the office by hash or by claim id (claim != NULL). */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #define OFFICE_BEARER "Bearer "
+#define OFFICE_PREFIX "/v1/office/"
 
 enum office_auth {
 	OFFICE_AUTH_OK = 0,
@@ -307,14 +308,25 @@ int hub_office_text_ok(struct pb_req *r, const char *rest)
 	return !bad;
 }
 
-enum MHD_Result hub_office(struct pb_req *r, const char *rest)
-{
-	PGconn *pg = hub_db_get(r->hub);
-	enum MHD_Result ret;
-	char who[128], box[PB_PROTO_ID_LEN + 2], claim[HUB_CLAIM_ID_MAX + 1];
-	enum office_auth auth;
-	int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
+typedef enum MHD_Result (*office_fn)(struct pb_req *r, PGconn *pg, const char *who);
 
+/* Every /v1/office/ route: the database, then the token (a refused one
+ * before any 404, so the routes are not told to who has none), then the
+ * path and arguments as text, then the route's handler. A path the table
+ * names for another method, or a HEAD, is 404 once the token passed; a
+ * method other than GET and POST is 404 before it is asked (hub_error). */
+static enum MHD_Result office_call(struct pb_req *r, office_fn fn)
+{
+	int head = strcmp(r->method, "HEAD") == 0;
+	PGconn *pg;
+	enum MHD_Result ret;
+	char who[128];
+	enum office_auth auth;
+
+	if (r->other_method && strcmp(r->method, "GET") != 0 && strcmp(r->method, "POST") != 0 &&
+	    !head)
+		return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);
+	pg = hub_db_get(r->hub);
 	if (pg == NULL) {
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
 		return office_error(r, 503, "unavailable", "Basis data hub tidak tersedia.");
@@ -330,24 +342,111 @@ enum MHD_Result hub_office(struct pb_req *r, const char *rest)
 					   pb_proto_err_message(PB_PROTO_RATE_LIMITED));
 		else
 			ret = office_error(r, 401, "unauthorized", "Token kantor tidak sah.");
-	} else if (!hub_office_text_ok(r, rest))
+	} else if (!hub_office_text_ok(r, r->url + strlen(OFFICE_PREFIX)))
 		ret = office_error(r, 400, "malformed",
 				   "Alamat atau parameter bukan teks UTF-8 yang sah.");
-	else if (get && strncmp(rest, "export/", 7) == 0 &&
-		 hub_office_export(r, pg, rest + 7, &ret))
-		;
-	else if (get && strcmp(rest, "boxes") == 0)
-		ret = hub_office_boxes(r, pg);
-	else if (post && hub_path_target(rest, "boxes/", "/revoke", box, sizeof(box)) == 0)
-		ret = office_revoke(r, pg, box, who);
-	else if (post && hub_path_target(rest, "claims/", "/paid", claim, sizeof(claim)) == 0)
-		ret = mark_paid(r, pg, claim);
-	else if (get && strncmp(rest, "photos/", 7) == 0)
-		ret = hub_photo_get(r, pg, rest + 7, NULL);
-	else if (get && hub_path_target(rest, "claims/", "/receipt", claim, sizeof(claim)) == 0)
-		ret = hub_photo_get(r, pg, NULL, claim);
-	else
+	else if (r->other_method || head || fn == NULL)
 		ret = office_error(r, 404, "not_found", "Tidak ditemukan.");
+	else
+		ret = fn(r, pg, who);
 	hub_db_put(r->hub, pg);
 	return ret;
 }
+
+static enum MHD_Result not_found(struct pb_req *r)
+{
+	return office_error(r, 404, "not_found", "Tidak ditemukan.");
+}
+
+static enum MHD_Result do_export(struct pb_req *r, PGconn *pg, const char *who)
+{
+	enum MHD_Result ret;
+
+	(void)who;
+	return hub_office_export(r, pg, r->params[0], &ret) ? ret : not_found(r);
+}
+
+static enum MHD_Result do_boxes(struct pb_req *r, PGconn *pg, const char *who)
+{
+	(void)who;
+	return hub_office_boxes(r, pg);
+}
+
+static enum MHD_Result do_revoke(struct pb_req *r, PGconn *pg, const char *who)
+{
+	if (!hub_path_id_ok(r->params[0], PB_PROTO_ID_LEN + 1))
+		return not_found(r);
+	return office_revoke(r, pg, r->params[0], who);
+}
+
+static enum MHD_Result do_paid(struct pb_req *r, PGconn *pg, const char *who)
+{
+	(void)who;
+	if (!hub_path_id_ok(r->params[0], HUB_CLAIM_ID_MAX))
+		return not_found(r);
+	return mark_paid(r, pg, r->params[0]);
+}
+
+static enum MHD_Result do_receipt(struct pb_req *r, PGconn *pg, const char *who)
+{
+	(void)who;
+	if (!hub_path_id_ok(r->params[0], HUB_CLAIM_ID_MAX))
+		return not_found(r);
+	return hub_photo_get(r, pg, NULL, r->params[0]);
+}
+
+static enum MHD_Result do_photo(struct pb_req *r, PGconn *pg, const char *who)
+{
+	(void)who;
+	return hub_photo_get(r, pg, pb_http_rest(r->route, r->url), NULL);
+}
+
+static enum MHD_Result export(struct pb_req *r)
+{
+	return office_call(r, do_export);
+}
+
+static enum MHD_Result boxes(struct pb_req *r)
+{
+	return office_call(r, do_boxes);
+}
+
+static enum MHD_Result revoke_box(struct pb_req *r)
+{
+	return office_call(r, do_revoke);
+}
+
+static enum MHD_Result paid(struct pb_req *r)
+{
+	return office_call(r, do_paid);
+}
+
+static enum MHD_Result receipt(struct pb_req *r)
+{
+	return office_call(r, do_receipt);
+}
+
+static enum MHD_Result photo(struct pb_req *r)
+{
+	return office_call(r, do_photo);
+}
+
+static enum MHD_Result none(struct pb_req *r)
+{
+	return office_call(r, NULL);
+}
+
+/* The routes of the office token, in pb-hub's list after hub_routes. The
+ * two prefix rows take every other path below /v1/office/: 404 once the
+ * token passed. */
+const struct pb_http_route hub_office_routes[] = {
+	{ "GET", OFFICE_PREFIX "export/*", export, HUB_ROUTE_OWN_REFUSAL },
+	{ "GET", OFFICE_PREFIX "boxes", boxes, HUB_ROUTE_OWN_REFUSAL },
+	{ "POST", OFFICE_PREFIX "boxes/*/revoke", revoke_box, HUB_ROUTE_OWN_REFUSAL },
+	{ "POST", OFFICE_PREFIX "claims/*/paid", paid, HUB_ROUTE_OWN_REFUSAL },
+	{ "GET", OFFICE_PREFIX "claims/*/receipt", receipt, HUB_ROUTE_OWN_REFUSAL },
+	{ "GET", OFFICE_PREFIX "photos/", photo, PB_HTTP_PREFIX | HUB_ROUTE_OWN_REFUSAL },
+	{ "GET", OFFICE_PREFIX, none, PB_HTTP_PREFIX | HUB_ROUTE_OWN_REFUSAL },
+	{ "POST", OFFICE_PREFIX, none, PB_HTTP_PREFIX | HUB_ROUTE_OWN_REFUSAL },
+	{ NULL, NULL, NULL, 0 },
+};

@@ -19,8 +19,8 @@
  *
  * The CSRF rule is the box's: a state-changing request sends the login's
  * token as X-CSRF-Token, and a body as application/json (which a form of
- * another site cannot send). The routes are a table; pb-hub's dispatcher
- * calls hub_office_web_route() once. */
+ * another site cannot send). The routes are a table, hub_office_web_routes,
+ * in the list pb-hub answers. */
 #include "hub.h"
 
 #include "pb_log.h"
@@ -117,19 +117,12 @@ void hub_office_web_free(struct hub *h)
 	h->nweb_files = 0;
 }
 
-size_t hub_office_web_body_max(const char *url)
-{
-	if (strcmp(url, KANTOR_PREFIX "import") == 0)
-		return HUB_OFFICE_IMPORT_MAX;
-	return strncmp(url, KANTOR_PREFIX, strlen(KANTOR_PREFIX)) == 0 ? HUB_OFFICE_BODY_MAX : 0;
-}
-
 enum MHD_Result hub_web_reply(struct pb_req *r, unsigned status, json_t *o, const char *cookie)
 {
 	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char ra[16];
+	char ra[16], allow[PB_HTTP_ALLOW_MAX];
 
 	json_decref(o);
 	if (text == NULL)
@@ -148,6 +141,10 @@ enum MHD_Result hub_web_reply(struct pb_req *r, unsigned status, json_t *o, cons
 	if (r->retry_after_s > 0) {
 		snprintf(ra, sizeof(ra), "%u", r->retry_after_s);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+		pb_http_route_allow(hub_http_routes, r->url, allow, sizeof(allow));
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	}
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
@@ -697,46 +694,6 @@ static enum MHD_Result h_export(struct pb_req *r, PGconn *pg, const struct hub_o
 	return hub_web_fail(r, 404, "not_found", "Tidak ditemukan.");
 }
 
-/* path is prefix exactly (suffix NULL, prefix not ending in '/'), prefix
- * and an id (suffix NULL, prefix ending in '/'), or prefix ID suffix. */
-static const struct kantor_route {
-	const char *method;
-	const char *prefix;
-	const char *suffix;
-	enum kantor_need need;
-	kantor_fn fn;
-} routes[] = {
-	{ "POST", "login", NULL, NEED_NONE, h_login },
-	{ "POST", "logout", NULL, NEED_CSRF, h_logout },
-	{ "GET", "me", NULL, NEED_LOGIN, h_me },
-	{ "GET", "boxes", NULL, NEED_LOGIN, h_boxes },
-	{ "POST", "boxes/", "/revoke", NEED_ADMIN, h_revoke },
-	{ "GET", "activities", NULL, NEED_LOGIN, h_activities },
-	{ "GET", "claims", NULL, NEED_LOGIN, h_claims },
-	{ "POST", "claims/paid", NULL, NEED_ADMIN, h_paid },
-	{ "GET", "conflicts", NULL, NEED_LOGIN, h_conflicts },
-	{ "POST", "conflicts/", "/resolve", NEED_ADMIN, h_resolve },
-	{ "GET", "export/", NULL, NEED_LOGIN, h_export },
-	{ "POST", "import", NULL, NEED_ADMIN, hub_office_import },
-};
-
-/* 1 when rest is the route's path (its id in id), else 0. */
-static int path_match(const struct kantor_route *rt, const char *rest, char *id, size_t idlen)
-{
-	size_t pl = strlen(rt->prefix);
-
-	id[0] = '\0';
-	if (rt->suffix != NULL)
-		return hub_path_target(rest, rt->prefix, rt->suffix, id, idlen) == 0;
-	if (rt->prefix[pl - 1] != '/')
-		return strcmp(rest, rt->prefix) == 0;
-	if (strncmp(rest, rt->prefix, pl) != 0 || rest[pl] == '\0' ||
-	    strchr(rest + pl, '/') != NULL || strlen(rest + pl) >= idlen)
-		return 0;
-	snprintf(id, idlen, "%s", rest + pl);
-	return 1;
-}
-
 /* Who may: 1 (who filled), else 0 with the refusal in *ret. */
 static int allowed(struct pb_req *r, PGconn *pg, enum kantor_need need,
 		   struct hub_office_who *who, enum MHD_Result *ret)
@@ -767,41 +724,99 @@ static int allowed(struct pb_req *r, PGconn *pg, enum kantor_need need,
 	return 1;
 }
 
-static enum MHD_Result api(struct pb_req *r, const char *rest)
+/* Every /v1/kantor/ route: the path and arguments as text, then the
+ * route (an id of at most HUB_CLAIM_ID_MAX bytes; a path the table names
+ * for another method is 405 with Allow, one it does not name 404), then
+ * the database, the login and the route's handler. */
+static enum MHD_Result kantor(struct pb_req *r, enum kantor_need need, kantor_fn fn)
 {
 	struct hub_office_who who;
-	char id[HUB_CLAIM_ID_MAX + 1];
-	const struct kantor_route *rt = NULL;
-	int other_method = 0, head = strcmp(r->method, "HEAD") == 0;
+	const char *id = strchr(r->route->pattern, '*') != NULL ? r->params[0] : "";
 	enum MHD_Result ret;
 	PGconn *pg;
 
 	memset(&who, 0, sizeof(who));
-	if (!hub_office_text_ok(r, rest))
+	if (!hub_office_text_ok(r, r->url + strlen(KANTOR_PREFIX)))
 		return hub_web_fail(r, 400, "malformed",
 				    "Alamat atau parameter bukan teks UTF-8 yang sah.");
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && rt == NULL; i++) {
-		if (!path_match(&routes[i], rest, id, sizeof(id)))
-			continue;
-		if (strcmp(r->method, routes[i].method) == 0 ||
-		    (head && strcmp(routes[i].method, "GET") == 0))
-			rt = &routes[i];
-		else
-			other_method = 1;
-	}
-	if (rt == NULL && other_method)
-		return hub_web_fail(r, 405, "method", "Metode ini tidak dipakai di sini.");
-	if (rt == NULL)
+	if (fn == NULL || !hub_path_id_ok(id, HUB_CLAIM_ID_MAX))
 		return hub_web_fail(r, 404, "not_found", "Tidak ditemukan.");
+	if (r->other_method)
+		return hub_web_fail(r, 405, "method", "Metode ini tidak dipakai di sini.");
 	pg = hub_db_get(r->hub);
 	if (pg == NULL) {
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
 		return hub_web_fail(r, 503, "unavailable", "Basis data hub tidak tersedia.");
 	}
-	if (allowed(r, pg, rt->need, &who, &ret))
-		ret = rt->fn(r, pg, &who, id);
+	if (allowed(r, pg, need, &who, &ret))
+		ret = fn(r, pg, &who, id);
 	hub_db_put(r->hub, pg);
 	return ret;
+}
+
+static enum MHD_Result login(struct pb_req *r)
+{
+	return kantor(r, NEED_NONE, h_login);
+}
+
+static enum MHD_Result logout(struct pb_req *r)
+{
+	return kantor(r, NEED_CSRF, h_logout);
+}
+
+static enum MHD_Result me(struct pb_req *r)
+{
+	return kantor(r, NEED_LOGIN, h_me);
+}
+
+static enum MHD_Result boxes(struct pb_req *r)
+{
+	return kantor(r, NEED_LOGIN, h_boxes);
+}
+
+static enum MHD_Result revoke_box(struct pb_req *r)
+{
+	return kantor(r, NEED_ADMIN, h_revoke);
+}
+
+static enum MHD_Result activities(struct pb_req *r)
+{
+	return kantor(r, NEED_LOGIN, h_activities);
+}
+
+static enum MHD_Result claims(struct pb_req *r)
+{
+	return kantor(r, NEED_LOGIN, h_claims);
+}
+
+static enum MHD_Result paid(struct pb_req *r)
+{
+	return kantor(r, NEED_ADMIN, h_paid);
+}
+
+static enum MHD_Result conflicts(struct pb_req *r)
+{
+	return kantor(r, NEED_LOGIN, h_conflicts);
+}
+
+static enum MHD_Result resolve(struct pb_req *r)
+{
+	return kantor(r, NEED_ADMIN, h_resolve);
+}
+
+static enum MHD_Result export(struct pb_req *r)
+{
+	return kantor(r, NEED_LOGIN, h_export);
+}
+
+static enum MHD_Result import(struct pb_req *r)
+{
+	return kantor(r, NEED_ADMIN, hub_office_import);
+}
+
+static enum MHD_Result none(struct pb_req *r)
+{
+	return kantor(r, NEED_NONE, NULL);
 }
 
 static enum MHD_Result page(struct pb_req *r, size_t i)
@@ -821,21 +836,44 @@ static enum MHD_Result page(struct pb_req *r, size_t i)
 	return ret;
 }
 
-int hub_office_web_route(struct pb_req *r, enum MHD_Result *ret)
+static enum MHD_Result file(struct pb_req *r)
 {
-	int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-
-	if (strncmp(r->url, KANTOR_PREFIX, strlen(KANTOR_PREFIX)) == 0) {
-		*ret = api(r, r->url + strlen(KANTOR_PREFIX));
-		return 1;
-	}
-	if (!get || r->hub->web_files == NULL)
-		return 0;
-	for (size_t i = 0; i < NWEB; i++) {
-		if (strcmp(r->url, web_files[i].url) == 0) {
-			*ret = page(r, i);
-			return 1;
-		}
-	}
-	return 0;
+	for (size_t i = 0; r->hub->web_files != NULL && i < NWEB; i++)
+		if (strcmp(r->url, web_files[i].url) == 0)
+			return page(r, i);
+	return hub_error(r, PB_PROTO_NOT_FOUND, -1, NULL);     /* served without -w */
 }
+
+#define KANTOR(method, path, fn, flags) \
+	{ method, KANTOR_PREFIX path, fn, HUB_ROUTE_OWN_REFUSAL | (flags) }
+
+/* The office's routes, in pb-hub's list after hub_routes; the two prefix
+ * rows take every other path below /v1/kantor/ (404, 405 for another
+ * method, as kantor() says), the pages are GET only. */
+const struct pb_http_route hub_office_web_routes[] = {
+	KANTOR("POST", "login", login, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "logout", logout, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("GET", "me", me, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("GET", "boxes", boxes, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "boxes/*/revoke", revoke_box, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("GET", "activities", activities, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("GET", "claims", claims, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "claims/paid", paid, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("GET", "conflicts", conflicts, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "conflicts/*/resolve", resolve, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("GET", "export/*", export, HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "import", import, HUB_ROUTE_BODY_IMPORT),
+	KANTOR("GET", "", none, PB_HTTP_PREFIX | HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "", none, PB_HTTP_PREFIX | HUB_ROUTE_BODY_OFFICE),
+	{ "GET", "/", file, 0 },
+	{ "GET", "/kantor.html", file, 0 },
+	{ "GET", "/app.css", file, 0 },
+	{ "GET", "/css/kantor.css", file, 0 },
+	{ "GET", "/js/common.js", file, 0 },
+	{ "GET", "/js/kantor.js", file, 0 },
+	{ "GET", "/locale/id/common.json", file, 0 },
+	{ "GET", "/locale/en/common.json", file, 0 },
+	{ "GET", "/locale/id/kantor.json", file, 0 },
+	{ "GET", "/locale/en/kantor.json", file, 0 },
+	{ NULL, NULL, NULL, 0 },
+};

@@ -32,19 +32,9 @@ out:
 	return e;
 }
 
-int hub_path_target(const char *rest, const char *prefix, const char *suffix, char *out,
-		    size_t outlen)
+int hub_path_id_ok(const char *id, size_t max)
 {
-	size_t n = strlen(rest), pn = strlen(prefix), sn = strlen(suffix), id;
-
-	if (n <= pn + sn || strncmp(rest, prefix, pn) != 0 || strcmp(rest + n - sn, suffix) != 0)
-		return -1;
-	id = n - pn - sn;
-	if (id >= outlen || memchr(rest + pn, '/', id) != NULL)
-		return -1;
-	memcpy(out, rest + pn, id);
-	out[id] = '\0';
-	return hub_text_ok(out) ? 0 : -1;
+	return strlen(id) <= max && hub_text_ok(id);
 }
 
 int hub_text_ok(const char *s)

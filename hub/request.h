@@ -23,11 +23,9 @@ struct hub_enrol_req {
  * string) or PB_PROTO_BAD_SIGNATURE; q is filled only on PB_PROTO_OK. */
 enum pb_proto_err hub_enrol_read(const char *body, size_t len, struct hub_enrol_req *q);
 
-/* rest = prefix ID suffix: ID into out (shorter than outlen), 0; -1 when
- * rest has another form, the ID is empty, too long, holds a '/' or is not
- * text (hub_text_ok). */
-int hub_path_target(const char *rest, const char *prefix, const char *suffix, char *out,
-		    size_t outlen);
+/* 1 when id, a '*' segment of a route's path (pb_http_route_find: not
+ * empty, no '/'), is at most max bytes and text (hub_text_ok), else 0. */
+int hub_path_id_ok(const char *id, size_t max);
 
 /* 1 when s is UTF-8 as strictly as PostgreSQL and jansson take it (no
  * overlong forms, no surrogates), else 0. */

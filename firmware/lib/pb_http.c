@@ -87,6 +87,20 @@ const struct pb_http_route *pb_http_route_find(pb_http_routes tables, const char
 	return NULL;
 }
 
+const struct pb_http_route *pb_http_route_named(pb_http_routes tables, const char *url,
+						pb_http_params params)
+{
+	const char *named = NULL;
+
+	for (size_t t = 0; tables[t] != NULL; t++)
+		for (const struct pb_http_route *rt = tables[t]; rt->method != NULL; rt++)
+			if (answers(rt, url, &named)) {
+				match(rt, url, params);
+				return rt;
+			}
+	return NULL;
+}
+
 const char *pb_http_rest(const struct pb_http_route *rt, const char *url)
 {
 	return url + strlen(rt->pattern);

@@ -51,6 +51,12 @@ typedef char pb_http_params[PB_HTTP_PARAMS_MAX][PB_HTTP_SEGMENT_MAX];
 const struct pb_http_route *pb_http_route_find(pb_http_routes tables, const char *method,
 					       const char *url, pb_http_params params,
 					       int *path_matched);
+/* The first route that names url, whatever its method, its '*' segments
+ * in params (may be NULL); NULL when none. When pb_http_route_find found
+ * none for the request's method, the route a program may ask how to
+ * refuse it. */
+const struct pb_http_route *pb_http_route_named(pb_http_routes tables, const char *url,
+						pb_http_params params);
 /* What follows a prefix route's pattern in url. */
 const char *pb_http_rest(const struct pb_http_route *rt, const char *url);
 /* The methods the routes of url answer, as an Allow header ("GET, HEAD"). */

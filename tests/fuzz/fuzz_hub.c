@@ -2,24 +2,34 @@
  * (hub/request.c). The first byte picks: even, the rest is the body of
  * POST /v1/enrol; odd, the rest is an office path (after /v1/office/).
  * An enrolment it takes must carry well-formed ids and a signature that
- * verifies; an id it takes from a path must be the exact middle of that
- * path, short enough, without '/', and text PostgreSQL takes. */
+ * verifies; an id its route rows take from a path must be the exact
+ * middle of that path, one segment, and one the hub keeps short enough
+ * and text PostgreSQL takes. */
 #include "fuzz.h"
 
 #include "../../hub/request.h"
+#include "pb_http.h"
 #include "pb_manifest.h"
 
+#include <stdio.h>
 #include <string.h>
 
-/* The office paths with an id in them (hub/office.c), and the room for it. */
-static const struct {
-	const char *prefix, *suffix;
-	size_t room;
-} targets[] = {
-	{ "boxes/", "/revoke", PB_PROTO_ID_LEN + 2 },
-	{ "claims/", "/paid", HUB_CLAIM_ID_MAX + 1 },
-	{ "claims/", "/receipt", HUB_CLAIM_ID_MAX + 1 },
+static enum MHD_Result any(struct pb_req *r)
+{
+	(void)r;
+	return MHD_YES;
+}
+
+/* The office paths with an id in them (hub/office.c), as its route rows,
+ * and the most bytes the hub takes for the id. */
+static const struct pb_http_route rows[] = {
+	{ "POST", "/v1/office/boxes/*/revoke", any, 0 },
+	{ "POST", "/v1/office/claims/*/paid", any, 0 },
+	{ "GET", "/v1/office/claims/*/receipt", any, 0 },
+	{ NULL, NULL, NULL, 0 },
 };
+static const size_t id_max[] = { PB_PROTO_ID_LEN + 1, HUB_CLAIM_ID_MAX, HUB_CLAIM_ID_MAX };
+static pb_http_routes tables = { rows, NULL };
 
 static void enrol(const char *body, size_t len)
 {
@@ -38,22 +48,34 @@ static void enrol(const char *body, size_t len)
 
 static void office(const char *rest)
 {
-	char id[256];
+	char url[PB_HTTP_SEGMENT_MAX * 4];
+	pb_http_params p;
+	const struct pb_http_route *rt;
+	const char *star, *tail;
+	size_t pn, i;
+	int named;
 
 	/* what the hub takes as text is UTF-8 by the box's own reading too */
 	if (hub_text_ok(rest))
 		FUZZ_CHECK(pb_utf8_len(rest) >= 0);
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		size_t pn = strlen(targets[i].prefix);
-
-		if (hub_path_target(rest, targets[i].prefix, targets[i].suffix, id,
-				    targets[i].room) != 0)
+	if ((size_t)snprintf(url, sizeof(url), "/v1/office/%s", rest) >= sizeof(url))
+		return;
+	for (i = 0; rows[i].method != NULL; i++) {
+		rt = pb_http_route_find(tables, rows[i].method, url, p, &named);
+		if (rt != &rows[i])
 			continue;
-		FUZZ_CHECK(id[0] != '\0' && strlen(id) < targets[i].room);
-		FUZZ_CHECK(strchr(id, '/') == NULL && hub_text_ok(id));
-		FUZZ_CHECK(strncmp(rest, targets[i].prefix, pn) == 0);
-		FUZZ_CHECK(strncmp(rest + pn, id, strlen(id)) == 0);
-		FUZZ_CHECK(strcmp(rest + pn + strlen(id), targets[i].suffix) == 0);
+		/* the id is the exact middle of the path, one segment */
+		star = strchr(rt->pattern, '*');
+		pn = (size_t)(star - rt->pattern);
+		tail = star + 1;
+		FUZZ_CHECK(p[0][0] != '\0' && strchr(p[0], '/') == NULL);
+		FUZZ_CHECK(strlen(p[0]) < PB_HTTP_SEGMENT_MAX);
+		FUZZ_CHECK(strncmp(url, rt->pattern, pn) == 0);
+		FUZZ_CHECK(strncmp(url + pn, p[0], strlen(p[0])) == 0);
+		FUZZ_CHECK(strcmp(url + pn + strlen(p[0]), tail) == 0);
+		/* one the hub takes is short enough and text */
+		if (hub_path_id_ok(p[0], id_max[i]))
+			FUZZ_CHECK(strlen(p[0]) <= id_max[i] && hub_text_ok(p[0]));
 	}
 }
 

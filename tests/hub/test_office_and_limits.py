@@ -53,6 +53,17 @@ def test_office_revokes_a_box_over_http(boxes, hub):
     r = office(hub, token, "POST", f"boxes/{'0' * 32}/revoke")
     assert r.status_code == 404 and r.json()["error"] == "unknown_box" and r.json()["message"]
     assert office(hub, token, "POST", "boxes/x/y/revoke").status_code == 404
+    # another method on a named path: the token first (401), then 404; a
+    # method the office routes never take is 404 before any token; an id
+    # longer than a box's or a claim's is 404, not looked up
+    assert office(hub, None, "GET", f"boxes/{aid}/revoke").status_code == 401
+    assert office(hub, None, "PUT", "boxes").json()["error"] == "not_found"
+    assert office(hub, token, "HEAD", "boxes").status_code == 404
+    r = office(hub, token, "POST", f"boxes/{'0' * 34}/revoke")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = office(hub, token, "POST", f"claims/{'c' * 129}/paid", json={})
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert office(hub, token, "GET", "photos/a/b").json()["message"] == "Foto tidak ditemukan."
     assert hub.sql("SELECT count(*) FROM boxes WHERE revoked_at IS NOT NULL") == "0"
     r = office(hub, token, "POST", f"boxes/{aid}/revoke")
     assert r.status_code == 200, r.text

@@ -51,7 +51,19 @@ def test_pages_and_roles_and_paid_exactly_once(boxes, pg, tmpdir_hub):
             r = anon.get(path)
             assert r.status_code == 401 and r.json()["error"] == "login_required", path
         assert anon.post("claims/paid", {"claims": ["C1"]}).status_code == 401
-        assert anon.get("claims/paid").status_code == 405
+        r = anon.get("claims/paid")
+        assert r.status_code == 405 and r.headers["Allow"] == "POST"
+        # another method: 405 with what the path takes, 404 on a path of none
+        # or with an id over 128 bytes, before any login; the pages are GET only
+        r = anon.s.put(hub.base + API + "boxes", timeout=10)
+        assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+        assert anon.s.put(hub.base + API + "nothing", timeout=10).status_code == 404
+        assert anon.get("boxes/%s/revoke" % ("b" * 129)).status_code == 404
+        assert anon.get("boxes/%s/revoke" % ("b" * 128)).status_code == 405
+        assert anon.post("conflicts/%s/resolve" % ("9" * 129), {}).status_code == 404
+        assert anon.post("conflicts/9/resolve", {}).status_code == 401
+        r = requests.post(hub.base + "/kantor.html", timeout=10)
+        assert r.status_code == 404 and r.json()["error"] == "not_found"
         # every answer of the page's routes carries the same headers as the page
         for r in (anon.get("boxes"), anon.get("nothing"), anon.login("x", "y"),
                   requests.get(hub.base + "/locale/id/kantor.json", timeout=10)):

@@ -119,6 +119,27 @@ static void test_named_path_is_405_not_catch_all(void **state)
 	assert_int_equal(named, 0);
 }
 
+static void test_route_named(void **state)
+{
+	pb_http_params p;
+
+	(void)state;
+	/* the first route naming a path, whatever its method */
+	assert_ptr_equal(pb_http_route_named(tables, "/healthz", NULL), &table[0]);
+	assert_ptr_equal(pb_http_route_named(tables, "/items/7/parts/2", p), &table[2]);
+	assert_string_equal(p[0], "7");
+	assert_string_equal(p[1], "2");
+	/* a prefix route names what no other pattern named before it */
+	assert_ptr_equal(pb_http_route_named(tables, "/office/x/y", NULL), &table[3]);
+	assert_ptr_equal(pb_http_route_named(tables, "/h/lesson/index.html", NULL), &table[5]);
+	assert_ptr_equal(pb_http_route_named(tables, "/elsewhere", NULL), &table[6]);
+	/* the catch-all "/" answers "/more" first: the later table's exact
+	 * route is not the one that names it */
+	assert_ptr_equal(pb_http_route_named(tables, "/more", NULL), &table[6]);
+	/* no route names a path outside "/" */
+	assert_null(pb_http_route_named(tables, "nothing", NULL));
+}
+
 static int held;
 
 static int hold(void *ctx, size_t total)
@@ -212,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_exact_and_segments),
 		cmocka_unit_test(test_segment_limit),
 		cmocka_unit_test(test_named_path_is_405_not_catch_all),
+		cmocka_unit_test(test_route_named),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_body_slow),
 		cmocka_unit_test(test_unescape),
