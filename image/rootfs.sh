@@ -25,7 +25,8 @@ hostapd,dnsmasq,fake-hwclock,fdisk,e2fsprogs,dosfstools,adduser,\
 ca-certificates,wireless-regdb,iw,sqlite3,initramfs-tools,zstd,\
 firmware-brcm80211,\
 libmicrohttpd12,libsqlite3-0,libjansson4,libsodium23,libcurl4,zlib1g,\
-libinih1,libgpiod2,libqrencode4,libjpeg62-turbo,libpng16-16,libxlsxwriter4,libzip4
+libinih1,libgpiod2,libqrencode4,libjpeg62-turbo,libpng16-16,libxlsxwriter4,libzip4,\
+libzstd1
 # Installed afterwards in the chroot, with /boot/firmware mounted and the
 # initramfs built once at the end.
 LATE="linux-image-arm64 raspi-firmware systemd-resolved"
