@@ -330,7 +330,9 @@ enum pb_proto_err hub_auth_body(struct pb_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq);
 
 /* Steps 4 to 7 of an upload (docs/sync-protocol.md §4) for a batch whose
- * box and signature were checked: the same for HTTP and a USB stick.
+ * box and signature were checked: the same for HTTP and a USB stick,
+ * whose manifest names the batch's seqs first..last (0, 0: not named;
+ * a batch holding others is refused, PB_PROTO_MALFORMED).
  * out->acked is the box's highest stored seq where known (else -1);
  * out->refused (json_decref it) on success. */
 struct hub_ingest_result {
@@ -339,6 +341,7 @@ struct hub_ingest_result {
 	json_t *refused;
 };
 enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
+				   int64_t first, int64_t last,
 				   struct hub_ingest_result *out, char *why, size_t whylen);
 
 /* carry.c: pb-hub import DIR, batches carried on a USB stick (§10), and
