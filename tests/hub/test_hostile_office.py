@@ -171,3 +171,52 @@ def test_floods_of_half_sent_office_bodies(pg, tmpdir_hub):
         close_all(socks)
         print(hub.daemon.output() if hub.daemon else "")   # shown when the test fails
         hub.stop()
+
+
+def login_from(hub, src, user, password):
+    """An office login from address src: (status, error code, Retry-After)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=60, source_address=(src, 0))
+    try:
+        c.request("POST", API + "login", json.dumps({"user": user, "password": password}),
+                  {"Content-Type": "application/json"})
+        r = c.getresponse()
+        j = json.loads(r.read() or b"{}")
+        return r.status, j.get("error"), r.getheader("Retry-After")
+    finally:
+        c.close()
+
+
+def test_office_login_guessing_with_the_default_limits(pg, tmpdir_hub):
+    """The defaults (-O fail_max=5 per address and account, fail_max_client=20
+    per address, fail_max_account=20 per account, lockout_s=300), and an
+    attacker changing addresses: past the account's 20 each address gets
+    one wrong password and then waits; the right password from an address
+    that has not failed logs in."""
+    hub = office_hub(pg, tmpdir_hub)
+    try:
+        pw = add_user(hub, "bendahara", "kantor-admin", "rahasia-bendahara-1")
+        bad = "salah-salah-salah"
+        # 5 per address and account
+        for _ in range(5):
+            assert login_from(hub, "127.0.2.1", "bendahara", bad)[:2] == (401, "bad_login")
+        st, err, retry = login_from(hub, "127.0.2.1", "bendahara", pw)
+        assert (st, err) == (429, "locked_out") and 290 <= int(retry) <= 300
+        # 20 per address over all accounts (names that do not exist too)
+        for i in range(20):
+            assert login_from(hub, "127.0.2.2", f"orang{i}", bad)[0] == 401
+        assert login_from(hub, "127.0.2.2", "bendahara", pw)[:2] == (429, "locked_out")
+        # 20 per account from anywhere: 5 so far, 15 more from three addresses
+        for a in (3, 4, 5):
+            for _ in range(5):
+                assert login_from(hub, f"127.0.2.{a}", "bendahara", bad)[0] == 401
+        # the attacker steps through fresh addresses: one guess each
+        for a in range(10, 30):
+            ip = f"127.0.2.{a}"
+            assert login_from(hub, ip, "bendahara", bad)[0] == 401
+            st, err, retry = login_from(hub, ip, "bendahara", pw)
+            assert (st, err) == (429, "locked_out") and 290 <= int(retry) <= 300, (ip, st)
+        assert login_from(hub, "127.0.2.99", "bendahara", pw)[0] == 200
+    finally:
+        print(hub.daemon.output() if hub.daemon else "")
+        hub.stop()
