@@ -115,11 +115,11 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 # worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
 # USB carry, release (pb_release), password (pb_password, pb_ids: the
 # office's accounts), packed batch (pb_pack) and signature (pb_sig) modules
-# of the box, and the HTTP layer (pb_http).
+# of the box, the field tables (pb_fields, pb_text) and the HTTP layer (pb_http).
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
                pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c pb_pack.c \
-               pb_pack_dict.c pb_sig.c))
+               pb_pack_dict.c pb_sig.c pb_fields.c pb_text.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lzstd -lseccomp -lxlsxwriter -lzip -lpthread
