@@ -218,10 +218,15 @@ $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 	@echo "  SO  $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -Itests/crash -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -lsqlite3
 
+# Link options of one unit test, UNIT_LDFLAGS_NAME. test_password counts
+# libsodium's password verifies (tests/unit/test_password.c).
+UNIT_LDFLAGS_test_password := -Wl,--wrap=crypto_pwhash_str_verify
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka -lm
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka -lm \
+		$(UNIT_LDFLAGS_$*)
 
 # The statement cache against preparing per call (docs/architecture.md).
 $(BUILD)/bench/stmt-cache: bench/stmt_cache.c $(BUILD)/libpb.a
