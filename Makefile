@@ -165,7 +165,8 @@ TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
 
-all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
+all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe \
+     $(BUILD)/bench/stmt-cache
 
 programs: $(PROGRAMS)
 
