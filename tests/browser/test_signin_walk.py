@@ -13,7 +13,8 @@ SecurityError), drops downloads, and is used with a finger or a keyboard.
   with its focus ring;
 - after a night's reboot, before the facilitator has confirmed the box's
   clock, a check-in is taken but shows no (wrong) hour; once the clock is
-  confirmed the hour shown is the right one."""
+  confirmed the hour shown is the right one;
+- the staff pages' Cetak, which cannot print there, says where it can."""
 import glob
 import json
 import os
@@ -26,14 +27,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from a11y import audit
-from conftest import SCREENSHOTS, overflowing, set_viewport, wait
+from conftest import SCREENSHOTS, overflowing, set_viewport, staff_login, started_box, wait
 from pbtest import ROOT, Box
 from test_checkin_flows import fill, sign_and_send, visible
 from test_portal_window import WEBVIEW_UA
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import Staff, add_staff, nuptk, roster_csv  # noqa: E402
+from attendance_util import PASSWORD, Staff, add_staff, nuptk, roster_csv  # noqa: E402
 from test_attendance_clock import HOUR, OFFSET, now_ms, start  # noqa: E402
 
 SIGNIN = (360, 640)
@@ -236,6 +237,56 @@ def test_check_in_before_the_clock_is_confirmed(browser):
         wait(d, lambda d: "pukul" in d.find_element(By.ID, "nuptk-ok").text, "no hour")
         told = re.search(r"pukul (\d\d:\d\d)", d.find_element(By.ID, "nuptk-ok").text).group(1)
         assert told != wrong and told == row["time"], (told, row)
+    finally:
+        w.close()
+        box.close()
+
+
+PRINTS_JS = ("window.printed = 0; window.print = function () { window.printed++; };")
+
+
+def test_print_buttons_in_the_sign_in_window(browser):
+    """A facilitator who signed in from the portal's "Masuk petugas" link
+    presses Cetak: the sign-in window cannot print, so instead of a button
+    that does nothing it says, next to the button, where printing works."""
+    d = browser
+    box, st = started_box()
+    sid = st.create_session()
+    st.roster(sid, roster_csv(2))
+    w = SignInWindow(d, None)
+    try:
+        staff_login(d, box, "fasil", PASSWORD)
+        for page, ready in ((f"/petugas.html?session={sid}", "print"),
+                            (f"/klaim-petugas.html?session={sid}", "print"),
+                            (f"/cetak.html?session={sid}&doc=hadir", "print"),
+                            (f"/hasil-belajar.html?session={sid}", "print")):
+            d.get(box.base + page)
+            wait(d, lambda d: d.find_element(By.ID, ready).is_displayed(), f"{page}: no Cetak")
+            d.execute_script(PRINTS_JS)
+            d.find_element(By.ID, "print").click()
+            wait(d, lambda d: d.find_elements(By.ID, "print-portal"), f"{page}: nothing said")
+            note = d.find_element(By.ID, "print-portal")
+            assert note.get_attribute("role") == "alert"
+            assert "tidak bisa mencetak" in note.text and "http://belajar.lan" in note.text
+            r = d.execute_script("var r = arguments[0].getBoundingClientRect();"
+                                 " return [r.top, r.bottom];", note)
+            assert 0 <= r[0] and r[1] <= SIGNIN[1] + 1, (page, r)
+            assert d.execute_script("return window.printed") == 0
+            assert overflowing(d, "#paper") == [], page
+            audit(d, page + ", print refused in the sign-in window", both_languages=False)
+        d.save_screenshot(os.path.join(SCREENSHOTS, "signin-print-refused.png"))
+        # a real browser prints as before
+        w.close()
+        w = SignInWindow(d, None)
+        d.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": w.ua.replace(
+            "HeadlessChrome", "Chrome")})
+        staff_login(d, box, "fasil", PASSWORD)
+        d.get(box.base + f"/petugas.html?session={sid}")
+        wait(d, lambda d: d.find_element(By.ID, "print").is_displayed(), "no Cetak")
+        d.execute_script(PRINTS_JS)
+        d.find_element(By.ID, "print").click()
+        assert d.execute_script("return window.printed") == 1
+        assert d.find_elements(By.ID, "print-portal") == []
     finally:
         w.close()
         box.close()

@@ -702,7 +702,7 @@
 			started = true;
 			if (q.session)
 				links();
-			PB.$("print").addEventListener("click", function () { window.print(); });
+			PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
 			PB.$("settings-form").addEventListener("submit", saveSettings);
 			PB.$("pick-form").addEventListener("submit", function (e) {
 				e.preventDefault();

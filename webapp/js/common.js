@@ -29,6 +29,8 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
+ *   PB.print(button)          print the page; in a sign-in window, which
+ *                             cannot print, say so beside the button instead
  *   PB.staffMenu(on, role)    the staff menu's staff-only entries shown
  *                             (logged in) or hidden; a mentor (role
  *                             "mentor") gets only the results page's
@@ -271,6 +273,22 @@ var PB = (function () {
 		var ua = navigator.userAgent || "";
 		return /; wv\)|CaptiveNetworkSupport|CaptivePortalLogin/.test(ua) ||
 			(/(iPhone|iPad)/.test(ua) && !/Safari/.test(ua));
+	};
+
+	/* window.print() does nothing in a sign-in window: the button would
+	 * seem dead. There a notice right after its row of buttons (announced)
+	 * says where printing works. */
+	PB.print = function (button) {
+		var id = button.id + "-portal", note = PB.$(id), row = button.parentNode;
+		if (!PB.inPortalWindow())
+			return window.print();
+		if (!note) {
+			note = PB.el("p", {id: id, "class": "pb-notice pb-noprint", role: "alert"});
+			row.parentNode.insertBefore(note, row.nextSibling);
+		}
+		note.textContent = PB.t("print.portal", {address: PB.t("footer.address")});
+		if (note.scrollIntoView)
+			note.scrollIntoView({block: "nearest"});
 	};
 
 	PB.title = function (text) {
