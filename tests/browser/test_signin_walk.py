@@ -14,7 +14,9 @@ SecurityError), drops downloads, and is used with a finger or a keyboard.
 - after a night's reboot, before the facilitator has confirmed the box's
   clock, a check-in is taken but shows no (wrong) hour; once the clock is
   confirmed the hour shown is the right one;
-- the staff pages' Cetak, which cannot print there, says where it can."""
+- the staff pages' Cetak, which cannot print there, says where it can;
+- the claims and progress forms tell a mistake beside the form, and the
+  progress page takes a participant number as the others do."""
 import glob
 import json
 import os
@@ -34,7 +36,7 @@ from test_portal_window import WEBVIEW_UA
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD, Staff, add_staff, nuptk, roster_csv  # noqa: E402
+from attendance_util import PASSWORD, SIG, Staff, add_staff, nuptk, post_from, roster_csv  # noqa: E402
 from test_attendance_clock import HOUR, OFFSET, now_ms, start  # noqa: E402
 
 SIGNIN = (360, 640)
@@ -287,6 +289,76 @@ def test_print_buttons_in_the_sign_in_window(browser):
         d.find_element(By.ID, "print").click()
         assert d.execute_script("return window.printed") == 1
         assert d.find_elements(By.ID, "print-portal") == []
+    finally:
+        w.close()
+        box.close()
+
+
+def error_beside(d, field, what):
+    """The form's error is shown under its button, within the sign-in
+    window's height, announced, and the field it concerns is marked and
+    focused."""
+    wait(d, lambda d: visible(d, "id-error"), f"{what}: no error")
+    e = d.find_element(By.ID, "id-error")
+    r = d.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom];", e)
+    assert 0 <= r[0] and r[1] <= SIGNIN[1] + 1, (what, r)
+    assert e.get_attribute("role") == "alert"
+    assert d.find_element(By.ID, field).get_attribute("aria-invalid") == "true", what
+    assert d.switch_to.active_element.get_attribute("id") == field, what
+    assert "id-error" in d.find_element(By.ID, field).get_attribute("aria-describedby")
+    return e.text
+
+
+def test_claim_and_progress_forms_at_360(browser):
+    """The claims and "Progres saya" forms at 360×640: a mistake is told
+    beside the form, not below the fold; a teacher without a NUPTK types
+    the participant number into the progress page as into the others."""
+    d = browser
+    box = Box()
+    box.demo()
+    box.start()
+    w = SignInWindow(d, None)
+    try:
+        add_staff(box)
+        st = Staff(box)
+        sid = st.create_session()
+        r = st.roster(sid, "NUPTK,Nama,No Peserta,Sekolah\r\n"
+                           f"{nuptk(0)},Guru Nol,,SMPN 1\r\n,Rina Tanpa Nuptk,UKG-88,SDN 9\r\n")
+        assert r.status_code == 200, r.text
+        d.get(box.base + "/klaim.html")
+        wait(d, lambda d: visible(d, "nuptk") and d.find_elements(
+            By.CSS_SELECTOR, f"#session option[value='{sid}']"), "no claim form")
+        d.find_element(By.ID, "session").send_keys(Keys.HOME)
+        d.find_element(By.ID, "open").click()
+        assert "NUPTK" in error_beside(d, "nuptk", "claims without NUPTK")
+        d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
+        d.find_element(By.ID, "code").send_keys("%06d" % ((int(st.code(sid)) + 500000) % 1000000))
+        d.find_element(By.ID, "code").send_keys(Keys.ENTER)
+        assert "salah" in error_beside(d, "code", "claims with a wrong code")
+        assert d.find_element(By.ID, "nuptk").get_attribute("aria-invalid") is None
+        d.save_screenshot(os.path.join(SCREENSHOTS, "signin-claims-wrong-code.png"))
+        audit(d, "claims, wrong code in the sign-in window")
+
+        # the participant number, typed as people do, opens "Progres saya"
+        mod = st.get("/api/v1/modules").json()["modules"][0]["id"]
+        s, j = post_from(box, "127.0.0.71", "/api/v1/checkin", {
+            "session": sid, "nuptk": "UKG-88", "code": st.code(sid), "signature": SIG})
+        assert s == 201, j
+        d.get(box.base + "/belajar.html#m=" + mod)
+        wait(d, lambda d: visible(d, "nuptk") and d.find_elements(
+            By.CSS_SELECTOR, f"#session option[value='{sid}']"), "no progress form")
+        d.find_element(By.ID, "open").click()
+        assert "No Peserta" in error_beside(d, "nuptk", "progress without NUPTK")
+        # a phone shows its letters keyboard for it, as on the check-in page
+        field = d.find_element(By.ID, "nuptk")
+        assert field.get_attribute("inputmode") in (None, "", "text")
+        assert "No Peserta" in d.find_element(By.CSS_SELECTOR, "label[for=nuptk]").text
+        field.send_keys("ukg-88")
+        assert d.find_element(By.ID, "nuptk").get_attribute("value") == "ukg-88"
+        d.find_element(By.ID, "code").send_keys(st.code(sid))
+        d.find_element(By.ID, "open").click()
+        wait(d, lambda d: visible(d, "step-progress"), "the participant number was refused")
+        assert overflowing(d) == []
     finally:
         w.close()
         box.close()
