@@ -1,7 +1,7 @@
 /* The module browser (index.html): search, filter by Kelompok Kompetensi
  * and subject, and a module view at #/m/ID that plays video, opens PDFs,
  * shows worksheets and offers every file for download (in a Wi-Fi sign-in
- * window, which drops downloads, says where to go instead). Uses PB from
+ * window, which often drops downloads, also says where they work). Uses PB from
  * common.js; strings in locale/<lang>/modules.json. ES5 only. */
 (function () {
 	"use strict";
@@ -251,17 +251,16 @@
 		} else {
 			body.push(PB.el("a", {"class": "pb-btn", href: file.url}, PB.t("file.open")));
 		}
-		/* a sign-in window drops downloads without a word: say where they work */
+		body.push(PB.el("a", {
+			"class": "pb-btn pb-btn-primary pb-download",
+			href: downloadUrl(file.url), download: file.name,
+			"aria-label": PB.t("file.download_label", {size: size, name: file.name})
+		}, PB.t("file.download", {size: size})));
+		/* many sign-in windows drop a download without a word: say, by the
+		 * button, where downloading works */
 		if (PB.inPortalWindow())
 			body.push(PB.el("p", {"class": "pb-hint pb-download-portal",
-				text: PB.t("file.download_portal", {size: size,
-					address: PB.t("footer.address")})}));
-		else
-			body.push(PB.el("a", {
-				"class": "pb-btn pb-btn-primary pb-download",
-				href: downloadUrl(file.url), download: file.name,
-				"aria-label": PB.t("file.download_label", {size: size, name: file.name})
-			}, PB.t("file.download", {size: size})));
+				text: PB.t("file.download_portal", {address: PB.t("footer.address")})}));
 		return PB.el("li", {"class": "pb-file pb-file-" + kind}, [
 			PB.el("h3", {"class": "pb-file-name", text: file.name}),
 			PB.el("p", {"class": "pb-meta", text: PB.t("kind." + kind) + " · " + size}),
