@@ -46,6 +46,14 @@ NO_STORAGE = {  # as an Android WebView without DOM storage, and as a refusing o
     "refused": "Object.defineProperty(window, 'localStorage', {configurable: true,"
                " get: function () { throw new DOMException('denied', 'SecurityError'); }});",
 }
+# counts the page's requests not yet answered (its own callbacks run on
+# "load", before "loadend": a request made from one is counted first)
+PENDING = ("(function () { var send = XMLHttpRequest.prototype.send; window.pbPending = 0;"
+           " XMLHttpRequest.prototype.send = function () {"
+           " window.pbPending++;"
+           " this.addEventListener('loadend', function () { window.pbPending--; });"
+           " try { return send.apply(this, arguments); }"
+           " catch (e) { window.pbPending--; throw e; } }; })();")
 TEACHER_PAGES = ("/portal", "/presensi.html", "/", "/klaim.html", "/belajar.html",
                  "/portal-lanjut.html")
 STAFF_PAGES = ("/petugas.html", "/klaim-petugas.html", "/admin-sinkron.html",
@@ -169,14 +177,17 @@ def test_pages_in_the_sign_in_window(browser):
     box.start()
     keys = keys_of_locales()
     w = SignInWindow(d, "refused")
+    counter = d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                {"source": PENDING})["identifier"]
     try:
         for page in TEACHER_PAGES + STAFF_PAGES:
             d.get(box.base + page)
+            # drawn in its language, and the page's own requests answered
             wait(d, lambda d: d.execute_script(
                 "return document.documentElement.lang !== '' &&"
                 " !!document.getElementById('pb-lang') &&"
-                " document.getElementById('pb-lang').textContent !== ''"), f"{page} not drawn")
-            time.sleep(0.3)           # the page's own requests
+                " document.getElementById('pb-lang').textContent !== '' &&"
+                " window.pbPending === 0"), f"{page} not drawn")
             for lng in ("id", "en"):
                 if lang(d) != lng:
                     d.find_element(By.ID, "pb-lang").click()
@@ -202,6 +213,7 @@ def test_pages_in_the_sign_in_window(browser):
             d.find_element(By.ID, "pb-lang").click()       # back to Indonesian
             wait(d, lambda d: lang(d) == "id", f"{page}: not back to id")
     finally:
+        d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": counter})
         w.close()
         box.close()
 
@@ -365,3 +377,4 @@ def test_claim_and_progress_forms_at_360(browser):
     finally:
         w.close()
         box.close()
+
