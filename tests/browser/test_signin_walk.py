@@ -378,3 +378,58 @@ def test_claim_and_progress_forms_at_360(browser):
         w.close()
         box.close()
 
+
+STORE_COOKIES_MAX = 8             # common.js STORE_COOKIES_MAX
+STORE_COOKIE_BYTES_MAX = 768      # common.js STORE_COOKIE_BYTES_MAX
+STATUS_OF = ("var x = new XMLHttpRequest(); x.open('GET', '/healthz', false); x.send();"
+             " return x.status;")
+
+
+def test_many_stored_keys_keep_the_cookie_header_small(browser):
+    """Without DOM storage every key kept is a cookie sent with every
+    request: a phone shared through a training keeps a proof per teacher.
+    The pbs. cookies stay within their count and bytes, the oldest going
+    first and the language kept, so a box with the smallest [web]
+    max_header_bytes still answers (a header too big gets 431, shown at
+    the end); proofs last a day, the language a training."""
+    d = browser
+    box = Box(extra="max_header_bytes = 4096\n")
+    box.start()
+    w = SignInWindow(d, "null")
+    try:
+        d.get(box.base + "/presensi.html")
+        wait(d, lambda d: lang(d) == "id", "no page")
+        d.find_element(By.ID, "pb-lang").click()
+        wait(d, lambda d: lang(d) == "en", "no English")
+        uid = "0123456789abcdef0123456789abcdef"
+        d.execute_script("for (var i = 0; i < 200; i++)"
+                         " PB.store.set('pb.claims.1.' + (3200000000000000 + i), arguments[0]);",
+                         uid)
+        d.execute_script("for (var i = 0; i < 10; i++)"
+                         " PB.store.set('pb.learn.' + i, new Array(201).join('x'));")
+        d.execute_script("PB.store.set('pb.big', new Array(1001).join('y'));")
+        pbs = [c for c in d.execute_script("return document.cookie").split("; ")
+               if c.startswith("pbs.")]
+        assert len(pbs) <= STORE_COOKIES_MAX, pbs
+        assert sum(len(c) + 2 for c in pbs) <= STORE_COOKIE_BYTES_MAX, pbs
+        got = d.execute_script(
+            "return [PB.store.get('pb.lang'), PB.store.get('pb.learn.9'),"
+            " PB.store.get('pb.learn.0'), PB.store.get('pb.claims.1.3200000000000000'),"
+            " PB.store.get('pb.big')]")
+        assert got == ["en", "x" * 200, None, None, None], got
+        assert d.execute_script(STATUS_OF) == 200
+        d.get(box.base + "/klaim.html")
+        wait(d, lambda d: lang(d) == "en", "the language was lost on the next page")
+        now = time.time()
+        ages = {c["name"]: c["expires"] - now
+                for c in d.execute_cdp_cmd("Network.getCookies", {"urls": [box.base]})["cookies"]
+                if c["name"].startswith("pbs.")}
+        assert ages.pop("pbs.pb.lang") > 20 * 86400, ages
+        assert ages and all(0 < a <= 86400 for a in ages.values()), ages
+        # what the limit spares: the same box refuses a Cookie header too big
+        d.execute_script("for (var i = 0; i < 5; i++) document.cookie = 'big' + i + '='"
+                         " + new Array(1001).join('z') + '; path=/';")
+        assert d.execute_script(STATUS_OF) == 431
+    finally:
+        w.close()
+        box.close()
