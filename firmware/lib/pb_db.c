@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The migrations this program knows. Under PB_TEST_HOOKS (tests only, see
  * the Makefile) a test may set another list that stands for a newer
@@ -30,7 +31,6 @@ void pb_db_test_migrations(const struct pb_migration *list, int count)
 #define KNOWN pb_migrations
 #define KNOWN_COUNT pb_migrations_count
 #endif
-#include <unistd.h>
 
 /* The writer lock: one mutex per process. A thread may take it again
  * while it holds it (writer_depth counts how often), so a transaction
