@@ -155,7 +155,7 @@ static int open_days(struct pb_ctl *c, FILE *out)
 
 static int status(struct update_ctx *u)
 {
-	char avail[64], state[32], err[512], pending[96], done[64];
+	char avail[64], state[32], err[512], pending[96], done[256];
 	struct pb_ctl *c = u->c;
 
 	meta_get(c, "update.available", avail, sizeof(avail));
@@ -310,6 +310,7 @@ static int apply(struct update_ctx *u)
 	/* no trial may point at a root being rewritten */
 	if (u->trial != PB_SLOT_NONE && pb_slot_write(boot, u->booted, PB_SLOT_NONE) != 0)
 		return 1;
+	meta_set(c, "update.available", u->r.version);
 	meta_set(c, "update.state", "installing");
 	printf("installing release %s into root %c…\n", u->r.version, pb_slot_name(target));
 	fflush(stdout);

@@ -152,6 +152,7 @@ def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
         assert "PBROOTB" in open(os.path.join(boot, "cmdline.txt")).read()
         st = box.pbctl("update", "status").stdout
         assert "committed:  root B" in st and "pending:    none" in st, st
+        assert f"last:       {VERSION} committed (pb-sync reached the hub)" in st, st
         # and back by hand: rollback commits A again
         assert "root A committed again" in box.pbctl("update", "rollback",
                                                      "--no-reboot").stdout
