@@ -115,11 +115,11 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 # worksheets), sandbox, spreadsheet (pb_xlsx, with pb_csv's formula rule),
 # USB carry, release (pb_release), password (pb_password, pb_ids: the
 # office's accounts), packed batch (pb_pack) and signature (pb_sig) modules
-# of the box, and the HTTP layer (pb_http).
+# of the box, the field tables (pb_fields, pb_text) and the HTTP layer (pb_http).
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
                pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c pb_pack.c \
-               pb_pack_dict.c pb_sig.c))
+               pb_pack_dict.c pb_sig.c pb_fields.c pb_text.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lzstd -lseccomp -lxlsxwriter -lzip -lpthread
@@ -165,7 +165,8 @@ TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
 
-all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe
+all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe \
+     $(BUILD)/bench/stmt-cache
 
 programs: $(PROGRAMS)
 
@@ -218,10 +219,15 @@ $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 	@echo "  SO  $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -Itests/crash -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -lsqlite3
 
+# Link options of one unit test, UNIT_LDFLAGS_NAME. test_password counts
+# libsodium's password verifies (tests/unit/test_password.c).
+UNIT_LDFLAGS_test_password := -Wl,--wrap=crypto_pwhash_str_verify
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka -lm
+	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS) -lcmocka -lm \
+		$(UNIT_LDFLAGS_$*)
 
 # The statement cache against preparing per call (docs/architecture.md).
 $(BUILD)/bench/stmt-cache: bench/stmt_cache.c $(BUILD)/libpb.a

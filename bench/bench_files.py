@@ -4,6 +4,7 @@
   bench/bench_files.py [--build build] [--seconds 3] [--rounds 3]
                        [--sizes 20K,200K,1M,50M] [--conns 32,200]
                        [--modes keepalive,close] [--perf CASE]
+                       [--variant NAME='web lines']...
 
 Serves 20 KB, 200 KB, 1 MB and 50 MB files from both servers on loopback
 (pb-web with its configured threads, nginx with 2 workers and sendfile) and
@@ -26,7 +27,21 @@ sendfile, as before mapped answers): its ratios are reported as
 *_sendfile, so the change is measured in the same run (--no-sendfile-box
 leaves it out).
 
---perf CASE (e.g. 200K-32-keepalive) records each pb-web with
+--variant NAME='threads = 2' runs one more pb-web with those [web] lines
+added (repeatable; reported as *_NAME), to compare settings in one run.
+
+Each run also counts the server's voluntary context switches per request
+(summed over its threads from /proc; "ctx/req"): each is a thread going
+to sleep to be woken for the next event, what a server pays besides its
+own instructions, and unlike preemptions it does not move with the load (this machine's VM has no hardware counters
+for perf stat -e instructions).
+
+--syscalls counts each server's system calls per request during every
+run with `perf stat` on the syscall tracepoints (all of them, and
+sendfile, sendmsg/writev, setsockopt, epoll_wait, accept4 by name):
+counts, unlike times, do not move with the machine's load.
+
+--perf CASE (e.g. 200K-32-keepalive) records each server (nginx too) with
 `perf record -g` during its runs of that case and writes the top of
 `perf report` to build/bench/files-perf-NAME.txt.
 
@@ -113,6 +128,57 @@ def cpu_s(pids):
     return total / tick
 
 
+def ctx_switches(pids, kind="voluntary"):
+    """Context switches of every thread of PIDS: voluntary (the thread
+    waited: a wake-up per event) or nonvoluntary (preempted: that moves
+    with the machine's load)."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                continue
+            total += sum(int(v) for v in re.findall(kind + r"_ctxt_switches:\s+(\d+)", text))
+    return total
+
+
+SYSCALLS = ["raw_syscalls:sys_enter", "syscalls:sys_enter_sendfile64",
+            "syscalls:sys_enter_sendmsg", "syscalls:sys_enter_writev",
+            "syscalls:sys_enter_setsockopt", "syscalls:sys_enter_epoll_wait",
+            "syscalls:sys_enter_accept4"]
+
+
+class SyscallCount:
+    """perf stat on the syscall tracepoints of a server's processes."""
+
+    def __init__(self, pids, out):
+        self.out = out
+        self.proc = subprocess.Popen(
+            ["perf", "stat", "-x", ",", "-o", out, "-e", ",".join(SYSCALLS),
+             "-p", ",".join(map(str, pids))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+
+    def stop(self):
+        """{syscall name: count} since the start."""
+        self.proc.send_signal(2)
+        self.proc.wait(timeout=60)
+        counts = {}
+        with open(self.out) as f:
+            for line in f:
+                parts = line.strip().split(",")
+                if len(parts) > 2 and parts[0].isdigit():
+                    name = parts[2].split(":")[1].replace("sys_enter_", "")
+                    counts["all" if name == "sys_enter" else name] = int(parts[0])
+        return counts
+
+
 def nginx_pids(master):
     """nginx's master and its workers."""
     pids = [master]
@@ -127,13 +193,21 @@ def nginx_pids(master):
     return pids
 
 
-def measured(url, conns, seconds, close, pids):
-    """wrk's figures plus the server's CPU microseconds per request and
-    the load average (1 min) when the run started."""
+def measured(url, conns, seconds, close, pids, syscalls=None):
+    """wrk's figures plus the server's CPU microseconds and context
+    switches per request (and system calls, with SYSCALLS a scratch
+    file) and the load average (1 min) when the run started."""
     load = os.getloadavg()[0]
-    before = cpu_s(pids)
+    count = SyscallCount(pids, syscalls) if syscalls else None
+    before, ctx = cpu_s(pids), ctx_switches(pids)
+    pre = ctx_switches(pids, "nonvoluntary")
     r = wrk(url, conns, seconds, close)
     r["cpu_us_per_req"] = (cpu_s(pids) - before) * 1e6 / max(1, r["requests"])
+    r["ctx_per_req"] = (ctx_switches(pids) - ctx) / max(1, r["requests"])
+    r["preempt_per_req"] = (ctx_switches(pids, "nonvoluntary") - pre) / max(1, r["requests"])
+    if count is not None:
+        r["syscalls_per_req"] = {k: v / max(1, r["requests"])
+                                 for k, v in count.stop().items()}
     r["load1"] = load
     return r
 
@@ -146,16 +220,16 @@ def rss_kb(pid, field="VmRSS"):
 
 
 class Perf:
-    """perf record -g on one process, started and stopped around runs."""
+    """perf record -g on a server's processes, started and stopped around runs."""
 
-    def __init__(self, pid, data):
-        self.pid, self.data, self.proc, self.n = pid, data, None, 0
+    def __init__(self, pids, data):
+        self.pids, self.data, self.proc, self.n = pids, data, None, 0
 
     def start(self):
         out = f"{self.data}.{self.n}"
         self.n += 1
         self.proc = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "999",
-                                      "-p", str(self.pid), "-o", out],
+                                      "-p", ",".join(map(str, self.pids)), "-o", out],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(0.3)
 
@@ -193,7 +267,11 @@ def main():
     ap.add_argument("--modes", default="keepalive,close")
     ap.add_argument("--no-sendfile-box", dest="sendfile_too", action="store_false",
                     help="skip the second pb-web with file_map_max = 0")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME='web lines': one more pb-web with those [web] lines")
     ap.add_argument("--perf", default="", help="case to profile, e.g. 200K-32-keepalive")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count system calls per request (perf stat)")
     a = ap.parse_args()
     os.environ["PB_BUILD"] = os.path.abspath(a.build)
     pbtest.BUILD = os.environ["PB_BUILD"]
@@ -208,7 +286,12 @@ def main():
     box = pbtest.Box(extra=web)
     # The same pb-web with every file on sendfile (file_map_max = 0): the
     # way it served files before mapped answers, measured in the same run.
-    sfbox = pbtest.Box(extra=web + "file_map_max = 0\n") if a.sendfile_too else None
+    boxes = {"pb_web": box}
+    if a.sendfile_too:
+        boxes["pb_web_sendfile"] = pbtest.Box(extra=web + "file_map_max = 0\n")
+    for v in a.variant:
+        name, lines = v.split("=", 1)
+        boxes["pb_web_" + name] = pbtest.Box(extra=web + lines.replace(";", "\n") + "\n")
     tmp = tempfile.mkdtemp(prefix="pbbench-")
     nginx = None
     try:
@@ -217,10 +300,9 @@ def main():
                            "level": "SMP",
                            "files": [(f"f{s}.bin", os.urandom(SIZES[s]), None)
                                      for s in sizes]}])
-        for b in (box, sfbox):
-            if b is not None:
-                b.pbctl("content", "import", usb)
-                b.start()
+        for b in boxes.values():
+            b.pbctl("content", "import", usb)
+            b.start()
         cat = requests.get(box.base + "/api/v1/modules").json()
         urls = {f["name"]: f["url"] for m in cat["modules"] for f in m["files"]}
         nport = pbtest.free_port()
@@ -231,16 +313,14 @@ def main():
         nbase = f"http://127.0.0.1:{nport}"
         pbtest.wait_http(nbase + urls[f"f{sizes[0]}.bin"])
         pid = box.web.proc.pid
-        servers = [("pb_web", box.base, [pid])]
-        if sfbox is not None:
-            servers.append(("pb_web_sendfile", sfbox.base, [sfbox.web.proc.pid]))
+        servers = [(name, b.base, [b.web.proc.pid]) for name, b in boxes.items()]
         servers.append(("nginx", nbase, nginx_pids(nginx.pid)))
         for u in urls.values():
             want = requests.get(nbase + u).content
             for _, base, _ in servers:
                 assert requests.get(base + u).content == want
-        perf = {name: Perf(pids[0], os.path.join(tmp, f"perf-{name}.data"))
-                for name, _, pids in servers[:-1]} if a.perf else {}
+        perf = {name: Perf(pids, os.path.join(tmp, f"perf-{name}.data"))
+                for name, _, pids in servers} if a.perf else {}
 
         cases = [(s, c, m) for s in sizes for c in conns for m in modes]
         runs = {f"{s}-{c}-{m}": {name: [] for name, _, _ in servers} for s, c, m in cases}
@@ -258,8 +338,9 @@ def main():
                     profiling = name in perf and key == a.perf
                     if profiling:
                         perf[name].start()
-                    runs[key][name].append(measured(base + path, c, a.seconds,
-                                                    m == "close", pids))
+                    runs[key][name].append(measured(
+                        base + path, c, a.seconds, m == "close", pids,
+                        os.path.join(tmp, "syscalls.txt") if a.syscalls else None))
                     if profiling:
                         perf[name].stop()
                 print(f"round {rnd + 1}/{a.rounds} {key}: " +
@@ -285,6 +366,14 @@ def main():
                 case["cpu_ratio" + sfx] = spread(
                     [nn["cpu_us_per_req"] / max(1e-9, pp["cpu_us_per_req"])
                      for pp, nn in zip(p, n)])
+                case["ctx_per_req" + sfx] = spread([x["ctx_per_req"] for x in p])
+            case["ctx_per_req_nginx"] = spread([x["ctx_per_req"] for x in n])
+            if a.syscalls:
+                case["syscalls_per_req"] = {
+                    name: {k: statistics.median(x["syscalls_per_req"].get(k, 0)
+                                                for x in runs[key][name])
+                           for k in runs[key][name][0]["syscalls_per_req"]}
+                    for name, _, _ in servers}
             results["cases"].append(case)
 
         # Memory under 200 connections.
@@ -306,8 +395,10 @@ def main():
         results["rss_after_kb"] = rss_kb(pid)
         results["rss_anon_after_kb"] = rss_kb(pid, "RssAnon")
 
+        others = [name[len("pb_web"):] for name, _, _ in servers[1:-1]]
         print(f"\n{'case':22} {'pb-web':>13} {'nginx':>13} {'ratio (min..max)':>20}  "
-              f"{'CPU ratio':>9}  {'load':>9}  {'sendfile only: ratio':>20}  {'CPU':>5}")
+              f"{'CPU ratio':>9}  {'ctx/req':>11}  {'load':>9}" +
+              "".join(f"  {o[1:] + ': ratio':>20}  {'CPU':>5}  {'ctx/req':>7}" for o in others))
         for c in results["cases"]:
             def unit(v, c=c):
                 if c["metric"] == "bytes_per_s":
@@ -318,11 +409,16 @@ def main():
                   f"{unit(c['nginx']['median']):>13} "
                   f"{r['median']:6.2f} ({r['min']:.2f}..{r['max']:.2f})  "
                   f"{c['cpu_ratio']['median']:9.2f}  "
+                  f"{c['ctx_per_req']['median']:5.2f}/{c['ctx_per_req_nginx']['median']:<5.2f} "
                   f"{c['load1']['min']:4.1f}-{c['load1']['max']:.1f}" +
-                  (f"  {c['ratio_sendfile']['median']:6.2f} "
-                   f"({c['ratio_sendfile']['min']:.2f}..{c['ratio_sendfile']['max']:.2f})"
-                   f"  {c['cpu_ratio_sendfile']['median']:5.2f}"
-                   if "ratio_sendfile" in c else ""))
+                  "".join(f"  {c['ratio' + o]['median']:6.2f} "
+                          f"({c['ratio' + o]['min']:.2f}..{c['ratio' + o]['max']:.2f})"
+                          f"  {c['cpu_ratio' + o]['median']:5.2f}"
+                          f"  {c['ctx_per_req' + o]['median']:7.2f}" for o in others))
+        for c in results["cases"]:
+            for name, counts in c.get("syscalls_per_req", {}).items():
+                print(f"{c['case']:22} {name:20} system calls per request: " +
+                      ", ".join(f"{k} {v:.2f}" for k, v in counts.items()))
         print(f"pb-web RSS idle {results['rss_idle_kb'] / 1024:.1f} MiB, "
               f"peak under 200 connections {results['rss_200_conns_kb'] / 1024:.1f} MiB, "
               f"after {results['rss_after_kb'] / 1024:.1f} MiB; of it anonymous (not "
@@ -340,9 +436,8 @@ def main():
         if nginx is not None:
             nginx.terminate()
             nginx.wait()
-        box.close()
-        if sfbox is not None:
-            sfbox.close()
+        for b in boxes.values():
+            b.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

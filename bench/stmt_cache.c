@@ -10,9 +10,12 @@
  * The modes run interleaved, round after round, and each reports its best
  * round: on a loaded machine, read the ratios, not the times.
  *
- *   build/bench/stmt-cache [rounds] [calls per round] */
+ *   build/bench/stmt-cache [rounds] [calls per round]
+ * (1..PB_BENCH_ROUNDS_MAX rounds, 1..PB_BENCH_CALLS_MAX calls: anything
+ * else is said and exits 2). */
 #include "pb_db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,10 @@
 
 #define PB_BENCH_OTHER_STMTS 180   /* about the library's count of distinct statements */
 #define PB_BENCH_SQL_MAX     200
+#define PB_BENCH_ROUNDS_MAX  10000
+#define PB_BENCH_CALLS_MAX   10000000
+#define PB_BENCH_ROUNDS      20     /* without arguments */
+#define PB_BENCH_CALLS       2000
 
 static const char *const reads[] = {
 	"SELECT id, uid, title, mode, kk, subject, start_date, days, jp_per_day, code_secret, "
@@ -78,17 +85,44 @@ static double round_of(sqlite3 *db, sqlite3 *full, enum mode m, size_t s, int ca
 	return (now_ns() - t0) / calls;
 }
 
+/* The count argument text as a number lo..hi in *out: 0, or -1 (said). */
+static int count_arg(const char *what, const char *text, long lo, long hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno != 0 || text[0] < '0' || text[0] > '9' || *end != '\0' || v < lo ||
+	    v > hi) {
+		fprintf(stderr, "stmt-cache: %s wants a whole number %ld..%ld, not \"%s\"\n"
+			"usage: stmt-cache [rounds] [calls per round]\n", what, lo, hi, text);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/pb-stmt-bench.XXXXXX", path[256], sql[PB_BENCH_SQL_MAX];
 	char err[PB_DB_ERR_LEN];
-	int rounds = argc > 1 ? atoi(argv[1]) : 20, calls = argc > 2 ? atoi(argv[2]) : 2000;
+	int rounds = PB_BENCH_ROUNDS, calls = PB_BENCH_CALLS;
 	double best[MODES][NREADS];
 	sqlite3 *db = NULL, *full = NULL;
 	int rc = 1;
 
-	if (rounds < 1 || calls < 1 || mkdtemp(dir) == NULL)
+	if (argc > 3 ||
+	    (argc > 1 && count_arg("rounds", argv[1], 1, PB_BENCH_ROUNDS_MAX, &rounds) != 0) ||
+	    (argc > 2 && count_arg("calls per round", argv[2], 1, PB_BENCH_CALLS_MAX, &calls) != 0)) {
+		if (argc > 3)
+			fprintf(stderr, "usage: stmt-cache [rounds] [calls per round]\n");
 		return 2;
+	}
+	if (mkdtemp(dir) == NULL) {
+		perror("stmt-cache: mkdtemp");
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/box.db", dir);
 	if (pb_db_open(path, PB_DB_CREATE, &db, err, sizeof(err)) != 0 ||
 	    pb_db_open(path, PB_DB_NOCHECK, &full, err, sizeof(err)) != 0) {

@@ -4,12 +4,14 @@
 #include "hub.h"
 
 #include "pb_carry.h"
+#include "pb_fields.h"
 #include "pb_log.h"
 #include "pb_manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,11 +164,36 @@ static int feed_add(PGconn *pg, const char *kind, const char *centre, json_t *do
 	return rc;
 }
 
+#define ADMIN_STR(x) #x
+#define ADMIN_XSTR(x) ADMIN_STR(x)
+
+/* What publish reads: one document, or a list of them as "items" (the
+ * documents' own members are the boxes' to check: pb_roster, pb_rates). */
+struct publish_doc {
+	const json_t *items;
+};
+
+static const struct pb_field publish_item = {
+	.name = "", .type = PB_FT_OBJECT,
+	.bad = { 0, "bad_item", "each item of the list is a JSON object", NULL },
+};
+
+static const struct pb_field publish_fields[] = {
+	{ .name = "items", .type = PB_FT_ARRAY, .flags = PB_F_REQUIRED, .min = 0,
+	  .max = HUB_PUBLISH_ITEMS_MAX, .item = &publish_item,
+	  .offset = offsetof(struct publish_doc, items),
+	  .bad = { 0, "too_many_items", "at most " ADMIN_XSTR(HUB_PUBLISH_ITEMS_MAX)
+		   " items in one list", NULL } },
+};
+static const struct pb_fields publish_table = PB_FIELDS(publish_fields);
+
 int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv)
 {
 	const char *centre = opt(argc, argv, "--centre");
+	const struct pb_field_error *e;
+	struct publish_doc pd = { 0 };
 	json_error_t jerr;
-	json_t *doc;
+	json_t *doc, *list = NULL;
 	size_t n = 0;
 	int rc = 1;
 
@@ -184,14 +211,19 @@ int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "pb-hub: stdin is not a JSON object or array: %s\n", jerr.text);
 		goto out;
 	}
+	if (json_is_array(doc) && (list = json_pack("{sO}", "items", doc)) == NULL)
+		goto out;
+	if (list != NULL && pb_fields_check(&publish_table, list, &pd, &e, NULL) != 0) {
+		fprintf(stderr, "pb-hub: nothing published: %s (%s)\n", e->message, e->code);
+		goto out;
+	}
 	if (hub_db_exec(pg, "BEGIN") != 0)
 		goto out;
 	if (json_is_array(doc)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(doc, i, v) {
-			if (!json_is_object(v) || feed_add(pg, argv[1], centre, v) != 0) {
-				fprintf(stderr, "pb-hub: item %zu is not an object\n", i);
+		json_array_foreach(pd.items, i, v) {
+			if (feed_add(pg, argv[1], centre, v) != 0) {
 				hub_db_exec(pg, "ROLLBACK");
 				goto out;
 			}
@@ -209,6 +241,7 @@ int hub_cmd_publish(struct hub *h, PGconn *pg, int argc, char **argv)
 	printf("%zu %s item(s) published\n", n, argv[1]);
 	rc = 0;
 out:
+	json_decref(list);
 	json_decref(doc);
 	return rc;
 }

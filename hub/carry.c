@@ -6,12 +6,14 @@
 #include "hub.h"
 
 #include "pb_carry.h"
+#include "pb_fields.h"
 #include "pb_log.h"
 #include "pb_manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -246,29 +248,92 @@ int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv)
  * box installs with pbctl content import DIR (docs/content.md). */
 
 #define HUB_CONTENT_FILES "files"       /* DIR/files/SHA256 */
+#define CARRY_STR(x) #x
+#define CARRY_XSTR(x) CARRY_STR(x)
 
-/* One module's files into files_dir; its paths then name those copies.
- * 0, or -1 (said on stderr). */
+/* What the stick's manifest takes of a published module (the rest of
+ * its members go along as they are): the catalogue's rows were checked by
+ * pb_manifest when published, these tables check them again as read. */
+struct module_doc {
+	const char *id;
+	const json_t *files;
+};
+
+static const struct pb_field module_file_item = {
+	.name = "", .type = PB_FT_OBJECT,
+	.bad = { 0, "bad_file", "each file is an object", NULL },
+};
+
+static const struct pb_field module_fields[] = {
+	{ .name = "id", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_MODULE_ID_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct module_doc, id),
+	  .bad = { 0, "bad_module", "an id of 1 to " CARRY_XSTR(PB_MODULE_ID_MAX) " bytes", NULL } },
+	{ .name = "files", .type = PB_FT_ARRAY, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_MODULE_MAX_FILES, .item = &module_file_item,
+	  .offset = offsetof(struct module_doc, files),
+	  .bad = { 0, "bad_module", "a list of 1 to " CARRY_XSTR(PB_MODULE_MAX_FILES) " files",
+		   NULL } },
+};
+static const struct pb_fields module_table = PB_FIELDS(module_fields);
+
+struct file_doc {
+	const char *sha256, *path, *name;
+};
+
+static const struct pb_field file_fields[] = {
+	{ .name = "sha256", .type = PB_FT_STRING, .flags = PB_F_REQUIRED,
+	  .min = PB_SHA256_HEX_LEN, .max = PB_SHA256_HEX_LEN, .chars = PB_FC_HEX,
+	  .offset = offsetof(struct file_doc, sha256),
+	  .bad = { 0, "bad_file", "a SHA-256 in lower-case hex", NULL } },
+	{ .name = "path", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = PB_FILE_PATH_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct file_doc, path),
+	  .bad = { 0, "bad_file", "a path of 1 to " CARRY_XSTR(PB_FILE_PATH_MAX) " bytes", NULL } },
+	/* no name (or not text): the path's last part, as before */
+	{ .name = "name", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
+	  .max = PB_FILE_PATH_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct file_doc, name),
+	  .bad = { 0, "bad_file", "a name of at most " CARRY_XSTR(PB_FILE_PATH_MAX) " bytes",
+		   NULL } },
+};
+static const struct pb_fields file_table = PB_FIELDS(file_fields);
+
+/* One module's files into files_dir; its paths then name those copies,
+ * and *nfiles and *bytes count them. 0, or -1 (said on stderr; a module
+ * left off counts none of its files). */
 static int export_module(struct hub *h, const char *files_dir, json_t *mod,
 			 size_t *nfiles, int64_t *bytes)
 {
-	const char *id = json_string_value(json_object_get(mod, "id"));
+	struct module_doc m = { 0 };
+	const struct pb_field_error *e;
+	const char *field;
 	char src[PATH_MAX], dst[PATH_MAX], path[16 + PB_SHA256_HEX_LEN];
 	char got[PB_SHA256_HEX_LEN + 1];
-	json_t *files = json_object_get(mod, "files"), *f;
-	size_t i;
+	json_t *f;
+	size_t i, n = 0;
+	int64_t total = 0;
 
-	json_array_foreach(files, i, f) {
-		const char *sha = json_string_value(json_object_get(f, "sha256"));
-		const char *from = json_string_value(json_object_get(f, "path"));
-		const char *name = json_string_value(json_object_get(f, "name"));
+	if (pb_fields_check(&module_table, mod, &m, &e, &field) != 0) {
+		fprintf(stderr, "pb-hub: a published module is malformed: %s: %s (%s)\n", field,
+			e->message, e->code);
+		return -1;
+	}
+	json_array_foreach(m.files, i, f) {
+		struct file_doc fd = { 0 };
+		const char *sha, *from, *name;
 		struct stat sb;
 		int64_t size = 0;
 		int crc;
 
-		if (sha == NULL || from == NULL || hub_file_path(h, sha, src, sizeof(src)) != 0 ||
+		if (pb_fields_check(&file_table, f, &fd, &e, &field) != 0) {
+			fprintf(stderr, "pb-hub: module %s: file %zu is malformed: %s: %s (%s)\n",
+				m.id, i + 1, field, e->message, e->code);
+			return -1;
+		}
+		sha = fd.sha256;
+		from = fd.path;
+		name = fd.name;
+		if (hub_file_path(h, sha, src, sizeof(src)) != 0 ||
 		    snprintf(dst, sizeof(dst), "%s/%s", files_dir, sha) >= (int)sizeof(dst)) {
-			fprintf(stderr, "pb-hub: module %s: file %zu is malformed\n", id, i + 1);
+			fprintf(stderr, "pb-hub: module %s: file %zu is malformed\n", m.id, i + 1);
 			return -1;
 		}
 		/* the name the box shows stays the published one */
@@ -282,15 +347,17 @@ static int export_module(struct hub *h, const char *files_dir, json_t *mod,
 			pb_debug("%s: already on the stick", sha);
 		} else if ((crc = pb_carry_copy(src, files_dir, sha, sha, &size)) != 0) {
 			fprintf(stderr, "pb-hub: module %s: %s: missing or damaged in the hub's "
-				"files (%s)\n", id, sha, crc == -2 ? "its SHA-256 differs" :
+				"files (%s)\n", m.id, sha, crc == -2 ? "its SHA-256 differs" :
 				strerror(errno));
 			return -1;
 		}
-		(*nfiles)++;
+		n++;
 		snprintf(path, sizeof(path), HUB_CONTENT_FILES "/%s", sha);
 		json_object_set_new(f, "path", json_string(path));
-		*bytes += size;
+		total += size;
 	}
+	*nfiles += n;
+	*bytes += total;
 	return 0;
 }
 

@@ -42,6 +42,7 @@
 #define HUB_PATH_MAX         512
 #define HUB_PEM_MAX          (64 * 1024)
 #define HUB_REFERENCE_MAX    200
+#define HUB_PUBLISH_ITEMS_MAX 10000  /* documents in one list given to pb-hub publish */
 /* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
 #define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 #define HUB_UNAVAILABLE_RETRY_S 5   /* Retry-After while the database is down */

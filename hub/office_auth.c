@@ -258,20 +258,6 @@ out:
 	return rc;
 }
 
-/* A hash to check passwords against when the account does not exist, so
- * that a wrong name costs as long as a wrong password. */
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static char dummy_hash[PB_PASSWORD_HASH_LEN];
-
-static void make_dummy(void)
-{
-	char pw[OFFICE_GEN_LEN + 1];
-
-	pb_password_generate(pw, OFFICE_GEN_LEN);
-	if (pb_password_hash(pw, dummy_hash) != 0)
-		dummy_hash[0] = '\0';
-}
-
 static void random_hex(char out[OFFICE_TOKEN_HEX + 1])
 {
 	unsigned char raw[OFFICE_TOKEN_BYTES];
@@ -315,13 +301,10 @@ enum hub_office_login hub_office_login_start(PGconn *pg, const struct hub_office
 		disabled = PQgetvalue(res, 0, 2)[0] == 't';
 	}
 	PQclear(res);
-	/* The password is checked (slowly) outside any transaction. */
-	if (!found) {
-		pthread_once(&dummy_once, make_dummy);
-		if (dummy_hash[0] != '\0')
-			(void)pb_password_verify(dummy_hash, password);
-	}
-	good = found && !disabled && pb_password_verify(hash, password) == 0;
+	/* The password is checked (slowly) outside any transaction, and
+	 * always: an unknown or disabled account costs what a wrong password
+	 * does, and is refused after. */
+	good = pb_password_verify_or_burn(found ? hash : NULL, password) == 0 && !disabled;
 	if (!good) {
 		memset(who, 0, sizeof(*who));
 		return HUB_OFFICE_LOGIN_REFUSED;   /* admit() counted it already */

@@ -17,15 +17,21 @@
  *   POST /v1/kantor/import                 a zip of a USB stick's pb-outbox/
  *                                          (kantor-admin, CSRF; office_import.c)
  *
+ * Each body is checked by a field table (pb_fields.h): a member missing,
+ * of another type, out of its bounds or not listed answers 400 with the
+ * route's error code, its Indonesian message and the member as "field".
+ *
  * The CSRF rule is the box's: a state-changing request sends the login's
  * token as X-CSRF-Token, and a body as application/json (which a form of
  * another site cannot send). The routes are a table, hub_office_web_routes,
  * in the list pb-hub answers. */
 #include "hub.h"
 
+#include "pb_fields.h"
 #include "pb_log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -202,6 +208,30 @@ static json_t *body_json(struct pb_req *r, enum MHD_Result *ret)
 	return j;
 }
 
+/* The request's JSON object checked against t, its values stored in out:
+ * NULL and the answer queued in *ret when it is not JSON or a member
+ * fails (the table's error, the member as "field", and the members of
+ * more, which may be NULL, for the page to say the limits). */
+static json_t *body_fields(struct pb_req *r, const struct pb_fields *t, void *out,
+			   json_t *more, enum MHD_Result *ret)
+{
+	const struct pb_field_error *e;
+	const char *name = NULL;
+	json_t *in = body_json(r, ret), *answer;
+
+	if (in != NULL && pb_fields_check(t, in, out, &e, &name) != 0) {
+		answer = json_pack("{ss ss ss}", "error", e->code, "message", e->message,
+				   "field", name != NULL ? name : "");
+		if (answer != NULL && more != NULL)
+			json_object_update(answer, more);
+		*ret = answer != NULL ? hub_web_reply(r, e->status, answer, NULL) : internal(r);
+		json_decref(in);
+		in = NULL;
+	}
+	json_decref(more);
+	return in;
+}
+
 static json_t *who_json(const struct hub_office_who *w)
 {
 	return json_pack("{ss ss ss}", "user", w->name, "role", w->role, "csrf", w->csrf);
@@ -219,12 +249,34 @@ enum kantor_need {
 	NEED_ADMIN,      /* kantor-admin, with its CSRF token */
 };
 
+#define LOGIN_BAD { 400, "bad_login_request", "Isi nama pengguna dan kata sandi.", NULL }
+#define LOGIN_EXTRA { 400, "bad_login_request", \
+		      "Kirim hanya nama pengguna (user) dan kata sandi (password).", NULL }
+
+struct login_body {
+	const char *user, *password;
+};
+
+static const struct pb_field login_fields[] = {
+	{ .name = "user", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = HUB_OFFICE_FIELD_MAX, .chars = PB_FC_TEXT,
+	  .offset = offsetof(struct login_body, user), .bad = LOGIN_BAD },
+	{ .name = "password", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 0,
+	  .max = HUB_OFFICE_FIELD_MAX, .offset = offsetof(struct login_body, password),
+	  .bad = LOGIN_BAD },
+};
+static const struct pb_fields login_table = {
+	login_fields, sizeof(login_fields) / sizeof(login_fields[0]), PB_EXTRA_REFUSE,
+	LOGIN_EXTRA
+};
+
 static enum MHD_Result h_login(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 			       const char *id)
 {
 	struct hub_office_who who;
+	struct login_body b = { 0 };
 	enum MHD_Result ret;
-	json_t *in = body_json(r, &ret);
+	json_t *in = body_fields(r, &login_table, &b, NULL, &ret);
 	const char *user, *pw;
 	char token[HUB_OFFICE_TOKEN_MAX + 1], cookie[HUB_OFFICE_TOKEN_MAX + 96];
 	unsigned retry_s = 0;
@@ -234,14 +286,8 @@ static enum MHD_Result h_login(struct pb_req *r, PGconn *pg, const struct hub_of
 	(void)id;
 	if (in == NULL)
 		return ret;
-	user = json_string_value(json_object_get(in, "user"));
-	pw = json_string_value(json_object_get(in, "password"));
-	if (user == NULL || pw == NULL || user[0] == '\0' ||
-	    strlen(user) > HUB_OFFICE_FIELD_MAX || strlen(pw) > HUB_OFFICE_FIELD_MAX) {
-		json_decref(in);
-		return hub_web_fail(r, 400, "bad_login_request",
-				    "Isi nama pengguna dan kata sandi.");
-	}
+	user = b.user;
+	pw = b.password;
 	lr = hub_office_login_start(pg, &r->hub->office, user, pw, r->addr, cookie_token(r),
 				    token, &who, &retry_s);
 	if (lr == HUB_OFFICE_LOGIN_LOCKED) {
@@ -304,22 +350,38 @@ static enum MHD_Result h_boxes(struct pb_req *r, PGconn *pg, const struct hub_of
 	return hub_office_boxes(r, pg);
 }
 
+#define REVOKE_MESSAGE "Konfirmasi: kirim nomor kotak yang dicabut sebagai \"confirm\"."
+
+struct revoke_body {
+	const char *confirm;
+};
+
+static const struct pb_field revoke_fields[] = {
+	{ .name = "confirm", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = HUB_CLAIM_ID_MAX, .offset = offsetof(struct revoke_body, confirm),
+	  .bad = { 400, "confirm", REVOKE_MESSAGE, NULL } },
+};
+static const struct pb_fields revoke_table = {
+	revoke_fields, sizeof(revoke_fields) / sizeof(revoke_fields[0]), PB_EXTRA_REFUSE,
+	{ 400, "confirm", "Kirim hanya \"confirm\": nomor kotak yang dicabut.", NULL }
+};
+
 static enum MHD_Result h_revoke(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 				const char *box)
 {
 	enum MHD_Result ret;
-	json_t *in = body_json(r, &ret);
-	const char *confirm;
+	struct revoke_body b = { 0 };
+	json_t *in = body_fields(r, &revoke_table, &b, NULL, &ret);
 	char at[64];
 	enum hub_revoke_result v;
 
 	if (in == NULL)
 		return ret;
-	confirm = json_string_value(json_object_get(in, "confirm"));
-	if (confirm == NULL || strcmp(confirm, box) != 0) {
+	/* the box named again, as the path names it: a rule between the two */
+	if (strcmp(b.confirm, box) != 0) {
 		json_decref(in);
-		return hub_web_fail(r, 400, "confirm", "Konfirmasi: kirim nomor kotak yang dicabut "
-			    "sebagai \"confirm\".");
+		return hub_web_reply(r, 400, json_pack("{ss ss ss}", "error", "confirm",
+				     "message", REVOKE_MESSAGE, "field", "confirm"), NULL);
 	}
 	json_decref(in);
 	v = hub_revoke_box(pg, box, at, sizeof(at));
@@ -547,40 +609,49 @@ static const char *paid_one(PGconn *pg, const char *claim, const char *reference
 	return "error";
 }
 
+#define PAID_BAD { 400, "bad_paid_request", "Kirim \"claims\": daftar nomor klaim (paling " \
+	"banyak " KANTOR_XSTR(HUB_OFFICE_BULK_MAX) "), dan \"reference\" (teks, paling panjang " \
+	KANTOR_XSTR(HUB_REFERENCE_MAX) ").", NULL }
+
+struct paid_body {
+	const json_t *claims;
+	const char *reference;
+};
+
+static const struct pb_field paid_claim_id = {
+	.name = "", .type = PB_FT_STRING, .min = 1, .max = HUB_CLAIM_ID_MAX, .chars = PB_FC_TEXT,
+	.bad = { 400, "bad_paid_request", "Nomor klaim tidak sah.", NULL },
+};
+
+static const struct pb_field paid_fields[] = {
+	{ .name = "claims", .type = PB_FT_ARRAY, .flags = PB_F_REQUIRED, .min = 1,
+	  .max = HUB_OFFICE_BULK_MAX, .item = &paid_claim_id,
+	  .offset = offsetof(struct paid_body, claims), .bad = PAID_BAD },
+	{ .name = "reference", .type = PB_FT_STRING, .max = HUB_REFERENCE_MAX,
+	  .chars = PB_FC_TEXT, .offset = offsetof(struct paid_body, reference), .bad = PAID_BAD },
+};
+static const struct pb_fields paid_table = {
+	paid_fields, sizeof(paid_fields) / sizeof(paid_fields[0]), PB_EXTRA_REFUSE, PAID_BAD
+};
+
 static enum MHD_Result h_paid(struct pb_req *r, PGconn *pg, const struct hub_office_who *w,
 			      const char *id)
 {
 	enum MHD_Result ret;
-	json_t *in = body_json(r, &ret), *claims, *out, *results, *v, *tally;
-	const char *reference = "", *res;
+	struct paid_body b = { .reference = "" };
+	json_t *in, *out, *results, *v, *tally;
+	const char *res;
 	size_t i;
 
 	(void)id;
+	in = body_fields(r, &paid_table, &b, json_pack("{si si}", "max_claims",
+			 HUB_OFFICE_BULK_MAX, "reference_max", HUB_REFERENCE_MAX), &ret);
 	if (in == NULL)
 		return ret;
-	claims = json_object_get(in, "claims");
-	if (json_unpack(in, "{s?s}", "reference", &reference) != 0 ||
-	    strlen(reference) > HUB_REFERENCE_MAX || !json_is_array(claims) ||
-	    json_array_size(claims) == 0 || json_array_size(claims) > HUB_OFFICE_BULK_MAX) {
-		json_decref(in);
-		return hub_web_reply(r, 400, json_pack("{ss ss si si}", "error", "bad_paid_request",
-			"message", "Kirim \"claims\": daftar nomor klaim (paling banyak "
-			KANTOR_XSTR(HUB_OFFICE_BULK_MAX) "), dan \"reference\" (teks, paling panjang "
-			KANTOR_XSTR(HUB_REFERENCE_MAX) ").", "max_claims", HUB_OFFICE_BULK_MAX,
-			"reference_max", HUB_REFERENCE_MAX), NULL);
-	}
-	json_array_foreach(claims, i, v) {
-		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    json_string_length(v) > HUB_CLAIM_ID_MAX ||
-		    strlen(json_string_value(v)) != json_string_length(v)) {
-			json_decref(in);
-			return hub_web_fail(r, 400, "bad_paid_request", "Nomor klaim tidak sah.");
-		}
-	}
 	results = json_array();
 	tally = json_object();
-	json_array_foreach(claims, i, v) {
-		res = paid_one(pg, json_string_value(v), reference, w->name);
+	json_array_foreach(b.claims, i, v) {
+		res = paid_one(pg, json_string_value(v), b.reference, w->name);
 		json_array_append_new(results, json_pack("{ss ss}", "claim_id",
 							 json_string_value(v), "result", res));
 		json_object_set_new(tally, res, json_integer(
@@ -627,28 +698,40 @@ static enum MHD_Result h_conflicts(struct pb_req *r, PGconn *pg,
 				       HUB_OFFICE_LIST_MAX), NULL);
 }
 
+#define NOTE_BAD { 400, "bad_note", "Catatan harus teks, paling panjang " \
+	KANTOR_XSTR(HUB_OFFICE_NOTE_MAX) " byte.", NULL }
+
+struct resolve_body {
+	const char *note;
+};
+
+static const struct pb_field resolve_fields[] = {
+	{ .name = "note", .type = PB_FT_STRING, .max = HUB_OFFICE_NOTE_MAX, .chars = PB_FC_TEXT,
+	  .offset = offsetof(struct resolve_body, note), .bad = NOTE_BAD },
+};
+static const struct pb_fields resolve_table = {
+	resolve_fields, sizeof(resolve_fields) / sizeof(resolve_fields[0]), PB_EXTRA_REFUSE,
+	{ 400, "bad_note", "Kirim hanya \"note\": catatan penyelesaian.", NULL }
+};
+
 static enum MHD_Result h_resolve(struct pb_req *r, PGconn *pg,
 				 const struct hub_office_who *w, const char *id)
 {
 	enum MHD_Result ret;
+	struct resolve_body b = { .note = "" };
 	json_t *in;
-	const char *note = "", *params[3];
+	const char *params[3];
 	PGresult *res;
 	int changed;
 
 	if (strlen(id) > KANTOR_CONFLICT_ID_MAX || strspn(id, "0123456789") != strlen(id))
 		return hub_web_fail(r, 404, "unknown_conflict", "Konflik ini tidak ada.");
-	in = body_json(r, &ret);
+	in = body_fields(r, &resolve_table, &b, NULL, &ret);
 	if (in == NULL)
 		return ret;
-	if (json_unpack(in, "{s?s}", "note", &note) != 0 || strlen(note) > HUB_OFFICE_NOTE_MAX) {
-		json_decref(in);
-		return hub_web_fail(r, 400, "bad_note", "Catatan harus teks, paling panjang "
-			    KANTOR_XSTR(HUB_OFFICE_NOTE_MAX) " byte.");
-	}
 	params[0] = id;
 	params[1] = w->name;
-	params[2] = note;
+	params[2] = b.note;
 	if (hub_db_exec(pg, "BEGIN") != 0) {
 		json_decref(in);
 		return internal(r);

@@ -50,8 +50,9 @@ static const struct key_def keys[] = {
 	  "Address and port pb-web listens on (pb-web -l overrides)" },
 	STR("web", "webapp_dir", webapp_dir, KEY_PATH,
 	    "/usr/share/pusat-belajar/webapp", "Folder of the static web app"),
-	NUM("web", "threads", threads, 1, 64, "4",
-	    "Worker threads, each with its own event loop"),
+	NUM("web", "threads", threads, 0, 64, "0",
+	    "Worker threads, each with its own event loop; 0: one per CPU core (more "
+	    "threads than cores only add wake-ups and context switches)"),
 	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
 	    "Open connections in total; more get 503 busy"),
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,

@@ -1,7 +1,7 @@
 /* Field tables (pb_fields.h): one walk over a JSON object. */
 #include "pb_fields.h"
 
-#include "pb_roster.h"
+#include "pb_text.h"
 
 #include <string.h>
 

@@ -3,11 +3,9 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_hash.h"
-#include "pb_ids.h"
 #include "pb_password.h"
 
 #include <limits.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -176,20 +174,6 @@ out:
 	return rc;
 }
 
-/* A hash to check passwords against when the account does not exist, so
- * that a wrong name costs as long as a wrong password. */
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static char dummy_hash[PB_PASSWORD_HASH_LEN];
-
-static void make_dummy(void)
-{
-	char pw[24];
-
-	pb_password_generate(pw, 16);
-	if (pb_password_hash(pw, dummy_hash) != 0)
-		dummy_hash[0] = '\0';
-}
-
 static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
@@ -275,13 +259,10 @@ enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *l
 	}
 	pb_db_stmt_done(st);
 	st = NULL;
-	/* The password is checked (slowly) outside any transaction. */
-	if (!found) {
-		pthread_once(&dummy_once, make_dummy);
-		if (dummy_hash[0] != '\0')
-			(void)pb_password_verify(dummy_hash, password);
-	}
-	good = found && !disabled && pb_password_verify(hash, password) == 0;
+	/* The password is checked (slowly) outside any transaction, and
+	 * always: an unknown or disabled account costs what a wrong password
+	 * does, and is refused after. */
+	good = pb_password_verify_or_burn(found ? hash : NULL, password) == 0 && !disabled;
 
 	if (!good) {
 		memset(who, 0, sizeof(*who));

@@ -1,6 +1,12 @@
 #include "pb_password.h"
 
+#include "pb_ids.h"
+
+#include <pthread.h>
 #include <string.h>
+
+/* Letters of the random password behind the dummy hash. */
+#define PB_PASSWORD_DUMMY_LEN 16
 
 int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN])
 {
@@ -12,4 +18,28 @@ int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN])
 int pb_password_verify(const char *hash, const char *password)
 {
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? 0 : -1;
+}
+
+/* The hash checked when the account does not exist, made on first use. */
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[PB_PASSWORD_HASH_LEN];
+
+static void make_dummy(void)
+{
+	char pw[PB_PASSWORD_DUMMY_LEN + 1];
+
+	pb_password_generate(pw, PB_PASSWORD_DUMMY_LEN);
+	if (pb_password_hash(pw, dummy_hash) != 0)
+		dummy_hash[0] = '\0';
+	sodium_memzero(pw, sizeof(pw));
+}
+
+int pb_password_verify_or_burn(const char *hash, const char *password)
+{
+	if (hash != NULL)
+		return pb_password_verify(hash, password);
+	pthread_once(&dummy_once, make_dummy);
+	if (dummy_hash[0] != '\0')
+		(void)pb_password_verify(dummy_hash, password);
+	return -1;
 }

@@ -15,4 +15,12 @@ int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN]);
 /* 0 if the password matches the stored hash, -1 otherwise. */
 int pb_password_verify(const char *hash, const char *password);
 
+/* The login's check, the same cost whoever asks: one argon2id verify of
+ * password against hash, the account's stored hash, or when hash is NULL
+ * (no such account) against a hash of a random password made once, so a
+ * wrong name takes as long as a wrong password. 0 only if hash is not
+ * NULL and matches. The caller decides after it (a disabled account is
+ * refused once its password was checked like any other), never instead. */
+int pb_password_verify_or_burn(const char *hash, const char *password);
+
 #endif

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pb_text.h"   /* pb_text_valid, which the checks here use */
+
 #define PB_NUPTK_LEN       16
 #define PB_NPSN_LEN        8
 #define PB_ROSTER_ROWS_MAX 2000   /* data lines in one import */
@@ -41,9 +43,6 @@ void pb_person_split(const char *key, char nuptk[PB_NUPTK_LEN + 1],
 		     char no_peserta[PB_NO_PESERTA_MAX + 1]);
 /* Set "nuptk" and "no_peserta" of o from a key. */
 void pb_person_json(json_t *o, const char *key);
-
-/* 1 if s is valid UTF-8 without control characters, at most max bytes. */
-int pb_text_valid(const char *s, size_t max);
 
 /* "Budi Santoso" -> "Budi S••••"; "SMPN 2 Kota Malang" -> "SMPN 2 …". */
 void pb_mask_name(const char *name, char *out, size_t len);

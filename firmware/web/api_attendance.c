@@ -537,7 +537,8 @@ static void nuptk_groups(const char *n, char out[PB_NUPTK_LEN + 4])
 /* A lookup meeting a check-in that cannot succeed: refused now, before
  * the signature. An existing check-in is told by its time only: its id
  * opens the teacher's claims, and is had only from POST
- * /api/v1/claims/proof, where NUPTK guesses are counted (guard.c). */
+ * /api/v1/claims/proof, where NUPTK guesses are counted (guard.c). A held
+ * one (the clock not confirmed since boot) has no time to tell yet. */
 static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, json_t *existing)
 {
 	char msg[200];
@@ -546,10 +547,17 @@ static enum MHD_Result lookup_refused(struct pb_req *r, enum pb_att_result ar, j
 
 	if (ar != PB_ATT_EXISTING)
 		return att_error(r, ar);
-	snprintf(msg, sizeof(msg), pb_req_en(r) ?
-		 "You are already checked in today at %s. No need to fill in again." :
-		 "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu mengisi lagi.",
-		 t != NULL && t[0] != '\0' ? t : "-");
+	if (pb_att_day_held(json_string_value(json_object_get(existing, "day"))) ||
+	    (t != NULL && t[0] == '\0'))
+		t = NULL;
+	if (t == NULL)
+		snprintf(msg, sizeof(msg), "%s", pb_req_en(r) ?
+			 "You are already checked in today. No need to fill in again." :
+			 "Anda sudah tercatat hadir hari ini. Tidak perlu mengisi lagi.");
+	else
+		snprintf(msg, sizeof(msg), pb_req_en(r) ?
+			 "You are already checked in today at %s. No need to fill in again." :
+			 "Anda sudah tercatat hadir hari ini pukul %s. Tidak perlu mengisi lagi.", t);
 	ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT,
 		json_pack("{s:s, s:s, s:s, s:s, s:O}", "error", "already_checked_in",
 			  "message", msg, "lang", PB_LANG(r), "time", t != NULL ? t : "",

@@ -473,6 +473,24 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	pb_info("http: %s", line);
 }
 
+/* The event-loop threads for [web] threads: 0 means one per online CPU
+ * core, as many as can run at once (at most PB_WEB_THREADS_AUTO_MAX). */
+#define PB_WEB_THREADS_AUTO_MAX 64
+
+static unsigned event_threads(const struct pb_web *w)
+{
+	long n = w->cfg.threads;
+
+	if (n <= 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		if (n < 1)
+			n = 1;
+		if (n > PB_WEB_THREADS_AUTO_MAX)
+			n = PB_WEB_THREADS_AUTO_MAX;
+	}
+	return (unsigned)n;
+}
+
 int pb_server_start(struct pb_web *w)
 {
 	struct sockaddr_storage ss;
@@ -480,6 +498,7 @@ int pb_server_start(struct pb_web *w)
 	struct MHD_OptionItem where[2] = { { MHD_OPTION_END, 0, NULL },
 					   { MHD_OPTION_END, 0, NULL } };
 	int family, lfd;
+	unsigned threads = event_threads(w);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 			 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
@@ -509,7 +528,7 @@ int pb_server_start(struct pb_web *w)
 		on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
 		MHD_OPTION_ARRAY, where,
-		MHD_OPTION_THREAD_POOL_SIZE, w->cfg.threads,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections + PB_WEB_CONN_HEADROOM,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->cfg.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, w->cfg.connection_timeout,
@@ -528,6 +547,7 @@ int pb_server_start(struct pb_web *w)
 		pthread_key_delete(w->db_key);
 		return -1;
 	}
+	pb_info("serving with %u event-loop threads", threads);
 	return 0;
 }
 

@@ -20,9 +20,9 @@ from conftest import PHONE, SCREENSHOTS, Boxes, set_viewport, staff_login
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD, nuptk  # noqa: E402
-from claims_util import rates_csv  # noqa: E402
-from papers_util import OFFICIALS, approved_box  # noqa: E402
+from attendance_util import PASSWORD, SIG, nuptk, post_from  # noqa: E402
+from claims_util import RATES, ClaimBox, rates_csv  # noqa: E402
+from papers_util import OFFICIALS, PAPERS_CONF, approved_box  # noqa: E402
 
 wait = checkin_browser.wait
 N = 45
@@ -329,3 +329,56 @@ def test_papers_page_without_login(browser, papers_box):
     audit(d, "papers, not logged in")
     assert d.find_element("id", "paper").text == ""
     d.get_log("browser")
+
+
+def test_papers_of_a_teacher_without_nuptk(browser):
+    """A teacher on the roster by participant number only: every paper the
+    finance office reads names them "No Peserta …" (never a bare number
+    under NIP/NUPTK), with the amounts, the total in words and the date in
+    Indonesian."""
+    d = browser
+    boxes = Boxes()
+    roster = ("NUPTK,Nama,No Peserta,Sekolah,Bank,Nomor Rekening,Nama Rekening\r\n"
+              f"{nuptk(0)},Guru Nol,,SMPN 1 Malang,,,\r\n"
+              ",Rina Tanpa Nuptk,UKG-88,SDN 9 Malang,BRI,0123-01-000001-50-1,Rina\r\n")
+    try:
+        cb = ClaimBox(boxes, roster=roster, extra=PAPERS_CONF)
+        s, j = post_from(cb.box, "127.0.0.61", "/api/v1/checkin", {
+            "session": cb.sid, "nuptk": "UKG-88", "code": cb.staff.code(cb.sid),
+            "signature": SIG})
+        assert s == 201, j
+        ids = []
+        for body in ({"item": "uang_harian"},
+                     {"item": "transport", "mode": "angkutan_umum", "origin": "Kabupaten Malang",
+                      "amount": 35000, "evidence": "dpr", "dpr_confirm": True,
+                      "signature": SIG}):
+            r = requests.post(cb.base + "/api/v1/claims", timeout=30, json=dict(
+                body, session=cb.sid, nuptk="UKG-88", checkin=j["uid"]))
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        r = cb.staff.post(f"/api/v1/sessions/{cb.sid}/claims/decisions",
+                          json={"ids": ids, "decision": "approve"})
+        assert r.status_code == 200, r.text
+        row, = cb.staff.get(f"/api/v1/sessions/{cb.sid}/claims").json()["nominatif"]["rows"]
+        assert row["total"] == RATES["uang_harian"] + 35000
+        staff_login(d, cb.box, "fasil", PASSWORD)
+        set_viewport(d, *PHONE)
+        dated = r"Malang, \d{1,2} (%s) \d{4}" % "|".join(MONTHS)
+        papers = {}
+        for doc, q in (("dpr", {"nuptk": "UKG-88"}), ("terima", {"nuptk": "UKG-88"}),
+                       ("nominatif", {}), ("hadir", {"day": cb.staff.day(cb.sid)["day"]})):
+            sizes, texts, raws = print_pdf(d, cb, "nopeserta-" + doc, doc=doc, **q)
+            papers[doc] = flat(" ".join(raws))
+            assert "Rina Tanpa Nuptk" in papers[doc], doc
+            assert "No Peserta UKG-88" in papers[doc], (doc, papers[doc])
+            assert re.search(dated, papers[doc]), (doc, papers[doc])
+        assert "NIP/NUPTK : UKG-88" not in papers["dpr"]
+        assert rp(35000) in papers["dpr"] and "KABUPATEN MALANG" in papers["dpr"].upper()
+        assert row["terbilang"] in papers["terima"] and rp(row["total"]) in papers["terima"]
+        assert rp(row["total"]) in papers["nominatif"] and row["terbilang"] in papers["nominatif"]
+        # the check-in signature prints in the daftar hadir
+        assert d.execute_script(
+            "return Array.prototype.filter.call(document.querySelectorAll('.cetak-hadir img'),"
+            " function (i) { return i.naturalWidth > 0; }).length") == 1
+    finally:
+        boxes.close()

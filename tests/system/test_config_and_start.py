@@ -74,3 +74,24 @@ def test_damaged_database_is_refused(tmp_path):
 def test_sigterm_stops_cleanly(box):
     assert requests.get(box.base + "/healthz").status_code == 200
     box.stop()        # asserts exit code 0 and no sanitizer report
+
+
+def test_event_threads_follow_the_cores():
+    """[web] threads = 0 (the default) runs one event loop per online core:
+    the same box with two threads more than that runs exactly two more
+    threads, and says how many it serves with."""
+    cores = os.cpu_count()
+    counts = {}
+    for threads in (0, cores + 2):
+        b = Box(extra=f"threads = {threads}\n")
+        try:
+            b.start()
+            assert requests.get(b.base + "/healthz", timeout=30).status_code == 200
+            counts[threads] = len(os.listdir(f"/proc/{b.web.proc.pid}/task"))
+            b.stop()
+            want = cores if threads == 0 else threads
+            with open(os.path.join(b.dir, "pb-web.log")) as f:
+                assert f"serving with {want} event-loop threads" in f.read()
+        finally:
+            b.close()
+    assert counts[cores + 2] - counts[0] == 2, counts

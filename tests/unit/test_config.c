@@ -67,12 +67,12 @@ static void test_errors_name_lines(void **state)
 	struct pb_config *cfg = calloc(1, sizeof(*cfg));
 	char want[96];
 	(void)state;
-	assert_int_equal(load("[box]\nlanguage = fr\n[web]\nthreads = 0\nbogus = 1\n"
+	assert_int_equal(load("[box]\nlanguage = fr\n[web]\nthreads = 65\nbogus = 1\n"
 			      "listen = nowhere\n[nosuch]\nx = 1\n", cfg), -1);
 	assert_int_equal(cfg->nerrors, 5);
 	snprintf(want, sizeof(want), "%s:2: [box] language", path);
 	has_error(cfg, want);
-	snprintf(want, sizeof(want), "%s:4: [web] threads = '0': out of range", path);
+	snprintf(want, sizeof(want), "%s:4: [web] threads = '65': out of range", path);
 	has_error(cfg, want);
 	snprintf(want, sizeof(want), "%s:5: unknown key 'bogus'", path);
 	has_error(cfg, want);

@@ -388,7 +388,7 @@
 				head(p, "DAFTAR PENGELUARAN RIIL", []),
 				el("p", {text: "Yang bertanda tangan di bawah ini:"}),
 				el("table", {class: "cetak-meta"}, [el("tbody", null, [
-					["Nama", list[0].name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : nuptkText(nuptk)],
+					["Nama", list[0].name], ["NIP/NUPTK", py.nip ? nipText(py.nip) : idText(list[0])],
 					["Jabatan", py.jabatan || ""], ["Unit kerja", list[0].school]
 				].map(function (l) {
 					return el("tr", null, [el("th", {scope: "row", text: l[0]}), el("td", {text: ": " + l[1]})]);
@@ -702,7 +702,7 @@
 			started = true;
 			if (q.session)
 				links();
-			PB.$("print").addEventListener("click", function () { window.print(); });
+			PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
 			PB.$("settings-form").addEventListener("submit", saveSettings);
 			PB.$("pick-form").addEventListener("submit", function (e) {
 				e.preventDefault();

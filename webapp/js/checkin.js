@@ -187,8 +187,11 @@
 				PB.store.set("pb.claims." + data.session + "." + n, data.uid);
 			PB.store.set("pb.claims.last", data.session + "." + n);
 			PB.store.set(STORE_ME, JSON.stringify({nuptk: n, name: data.name}));
-			PB.$("done-text").textContent = PB.t(st === 200 ? "checkin.done_again" :
-				"checkin.done", {name: data.name, time: data.time});
+			/* held: the box's clock is not yet confirmed since it started,
+			 * so its time of day may be wrong and is not shown */
+			PB.$("done-text").textContent = PB.t(data.held ? "checkin.done_held" :
+				st === 200 ? "checkin.done_again" : "checkin.done",
+				{name: data.name, time: data.time});
 			step("done");
 			PB.$("done-heading").focus();
 		});

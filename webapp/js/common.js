@@ -29,6 +29,8 @@
  *   PB.inPortalWindow()       true in a phone's Wi-Fi sign-in window (a guess
  *                             from the user agent); the header then tells
  *                             the user to open http://belajar.lan in a browser
+ *   PB.print(button)          print the page; in a sign-in window, which
+ *                             cannot print, say so beside the button instead
  *   PB.staffMenu(on, role)    the staff menu's staff-only entries shown
  *                             (logged in) or hidden; a mentor (role
  *                             "mentor") gets only the results page's
@@ -71,7 +73,10 @@
  *   PB.nuptkText(n)           a NUPTK in groups of four; PB.personLabel(n,
  *                             full) "NUPTK 3200 … 0000" or "No Peserta X"
  *   PB.title(text)            document title "text — Pusat Belajar"
- *   PB.store.get(k)/set(k,v)  localStorage that never throws
+ *   PB.store.get(k)/set(k,v)  localStorage that never throws; where there
+ *                             is none (a sign-in window without DOM storage)
+ *                             a cookie of this box, so that the language and
+ *                             the teacher's check-in reach the next page
  *
  * Printing: app.css hides .pb-noprint, header and footer under @media print.
  */
@@ -83,6 +88,8 @@ var PB = (function () {
 	var STORE_LANG = "pb.lang";
 	var XHR_TIMEOUT_MS = 20000;
 	var TEXT_MAX = 262144;          /* longest text PB.getText accepts */
+	var STORE_COOKIE_PREFIX = "pbs.";
+	var STORE_COOKIE_MAX_AGE_S = 30 * 24 * 3600;    /* as long as a training runs */
 
 	var PB = {
 		lang: DEFAULT_LANG,
@@ -95,12 +102,48 @@ var PB = (function () {
 	var me = {asked: false, done: false, waiting: [], err: null, data: null};
 
 	/* ---- storage ---- */
+	/* localStorage if it can be written, else null (Android WebViews
+	 * without DOM storage have none; some private modes refuse it). */
+	var local;
+	function localStore() {
+		if (local === undefined) {
+			try {
+				local = window.localStorage;
+				local.setItem("pb.probe", "1");
+				local.removeItem("pb.probe");
+			} catch (e) {
+				local = null;
+			}
+		}
+		return local;
+	}
+	function cookieGet(k) {
+		var name = STORE_COOKIE_PREFIX + encodeURIComponent(k) + "=";
+		var all = document.cookie ? document.cookie.split("; ") : [], i;
+		for (i = 0; i < all.length; i++)
+			if (all[i].indexOf(name) === 0) {
+				try { return decodeURIComponent(all[i].substring(name.length)); } catch (e) { return null; }
+			}
+		return null;
+	}
+	function cookieSet(k, v) {
+		document.cookie = STORE_COOKIE_PREFIX + encodeURIComponent(k) + "=" +
+			encodeURIComponent(v) + "; path=/; SameSite=Strict; max-age=" +
+			(v === "" ? 0 : STORE_COOKIE_MAX_AGE_S);
+	}
 	PB.store = {
 		get: function (k) {
-			try { return window.localStorage.getItem(k); } catch (e) { return null; }
+			var s = localStore();
+			try { return s ? s.getItem(k) : cookieGet(k); } catch (e) { return null; }
 		},
 		set: function (k, v) {
-			try { window.localStorage.setItem(k, v); } catch (e) { /* private mode */ }
+			var s = localStore();
+			try {
+				if (s)
+					s.setItem(k, v);
+				else
+					cookieSet(k, v);
+			} catch (e) { /* full, or no cookies either */ }
 		}
 	};
 
@@ -230,6 +273,22 @@ var PB = (function () {
 		var ua = navigator.userAgent || "";
 		return /; wv\)|CaptiveNetworkSupport|CaptivePortalLogin/.test(ua) ||
 			(/(iPhone|iPad)/.test(ua) && !/Safari/.test(ua));
+	};
+
+	/* window.print() does nothing in a sign-in window: the button would
+	 * seem dead. There a notice right after its row of buttons (announced)
+	 * says where printing works. */
+	PB.print = function (button) {
+		var id = button.id + "-portal", note = PB.$(id), row = button.parentNode;
+		if (!PB.inPortalWindow())
+			return window.print();
+		if (!note) {
+			note = PB.el("p", {id: id, "class": "pb-notice pb-noprint", role: "alert"});
+			row.parentNode.insertBefore(note, row.nextSibling);
+		}
+		note.textContent = PB.t("print.portal", {address: PB.t("footer.address")});
+		if (note.scrollIntoView)
+			note.scrollIntoView({block: "nearest"});
 	};
 
 	PB.title = function (text) {

@@ -269,7 +269,7 @@
 	}
 
 	PB.$("pick").addEventListener("change", pick);
-	PB.$("print").addEventListener("click", function () { window.print(); });
+	PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
 	PB.$("queue-module").addEventListener("change", loadQueue);
 	PB.init({page: "hasil-belajar", render: function () {
 		PB.title(PB.t("hb.heading"));

@@ -265,7 +265,7 @@
 		PB.$("bulk-approve").addEventListener("click", function () { bulk("approve"); });
 		PB.$("bulk-reject").addEventListener("click", function () { bulk("reject"); });
 		PB.$("settings-form").addEventListener("submit", saveSettings);
-		PB.$("print").addEventListener("click", function () { window.print(); });
+		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
 		PB.$("all").addEventListener("change", function () {
 			var boxes = document.querySelectorAll(".pick-claim"), i;
 			for (i = 0; i < boxes.length; i++)

@@ -1,6 +1,7 @@
 /* The module browser (index.html): search, filter by Kelompok Kompetensi
  * and subject, and a module view at #/m/ID that plays video, opens PDFs,
- * shows worksheets and offers every file for download. Uses PB from
+ * shows worksheets and offers every file for download (in a Wi-Fi sign-in
+ * window, which often drops downloads, also says where they work). Uses PB from
  * common.js; strings in locale/<lang>/modules.json. ES5 only. */
 (function () {
 	"use strict";
@@ -255,6 +256,11 @@
 			href: downloadUrl(file.url), download: file.name,
 			"aria-label": PB.t("file.download_label", {size: size, name: file.name})
 		}, PB.t("file.download", {size: size})));
+		/* many sign-in windows drop a download without a word: say, by the
+		 * button, where downloading works */
+		if (PB.inPortalWindow())
+			body.push(PB.el("p", {"class": "pb-hint pb-download-portal",
+				text: PB.t("file.download_portal", {address: PB.t("footer.address")})}));
 		return PB.el("li", {"class": "pb-file pb-file-" + kind}, [
 			PB.el("h3", {"class": "pb-file-name", text: file.name}),
 			PB.el("p", {"class": "pb-meta", text: PB.t("kind." + kind) + " · " + size}),

@@ -566,7 +566,7 @@
 		PB.$("lock").addEventListener("click", lock);
 		PB.$("unlock").addEventListener("click", unlock);
 		PB.$("allow-form").addEventListener("submit", allow);
-		PB.$("print").addEventListener("click", function () { window.print(); });
+		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
 		PB.$("c-start").value = new Date(new Date().getTime() -
 			new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 	}

@@ -5,7 +5,7 @@
  * page names its strings by a prefix (PREFIX.no_session, .pick_session,
  * .bad_nuptk, .need_code, .checking) and has the fields #session, #nuptk
  * (a NUPTK, or a participant number for a teacher without one: PB.person)
- * and #code. ES5. */
+ * and #code, and #id-error under the form's button. ES5. */
 (function () {
 	"use strict";
 
@@ -13,6 +13,32 @@
 	var LAST = "pb.claims.last";
 
 	function key(session, nuptk) { return "pb.claims." + session + "." + nuptk; }
+
+	/* An error of the form: under its button (#id-error, in view and
+	 * announced), the field it concerns marked and focused; "" clears. */
+	function idError(field, text) {
+		var e = PB.$("id-error"), f = ["session", "nuptk", "code"], i;
+		for (i = 0; i < f.length; i++)
+			PB.$(f[i]).removeAttribute("aria-invalid");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+		if (!text)
+			return;
+		if (field) {
+			PB.$(field).setAttribute("aria-invalid", "true");
+			PB.$(field).focus();
+		}
+		if (e.scrollIntoView)
+			e.scrollIntoView({block: "nearest"});
+	}
+	/* The field a refusal of POST /api/v1/claims/proof is about, if any. */
+	function fieldOf(err, data) {
+		if (data && (data.field === "nuptk" || data.field === "code"))
+			return data.field;
+		if (/code/.test(err.code || ""))
+			return "code";
+		return /nuptk|checkin/.test(err.code || "") ? "nuptk" : "";
+	}
 
 	PB.teacher = {
 		NUPTK_RE: NUPTK_RE,
@@ -53,25 +79,22 @@
 			var nuptk = PB.person(PB.$("nuptk").value);
 			var code = PB.$("code").value.replace(/\s+/g, ""), proof;
 			error("");
+			idError("", "");
 			if (!session)
-				return error(PB.t(prefix + ".pick_session"));
-			if (!nuptk) {
-				PB.$("nuptk").focus();
-				return error(PB.t(prefix + ".bad_nuptk"));
-			}
+				return idError("session", PB.t(prefix + ".pick_session"));
+			if (!nuptk)
+				return idError("nuptk", PB.t(prefix + ".bad_nuptk"));
 			proof = PB.store.get(key(session, nuptk));
 			if (proof && !code)
 				return start({session: session, nuptk: nuptk, checkin: proof});
-			if (!CODE_RE.test(code)) {
-				PB.$("code").focus();
-				return error(PB.t(prefix + ".need_code"));
-			}
+			if (!CODE_RE.test(code))
+				return idError("code", PB.t(prefix + ".need_code"));
 			status(PB.t(prefix + ".checking"));
 			PB.api("POST", "/api/v1/claims/proof", {session: session, nuptk: nuptk, code: code},
 			       function (err, data) {
 				status("");
 				if (err)
-					return error(err.message);
+					return idError(fieldOf(err, data), err.message);
 				PB.store.set(key(session, nuptk), data.checkin);
 				start({session: session, nuptk: nuptk, checkin: data.checkin, name: data.name});
 			});
