@@ -161,6 +161,7 @@ HUB_PROBE := $(if $(CROSS),,$(BUILD)/tests/hub-sandbox-probe)
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
+TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next)
 
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
@@ -218,6 +219,31 @@ $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 	@mkdir -p $(dir $@)
 	@echo "  SO  $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -Itests/crash -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -lsqlite3
+
+# pb_db.o once more with its test hook (pb_db_test_migrations), linked
+# ahead of libpb.a only into test programs: the schema compatibility unit
+# test, and pb-web-next, the real pb-web standing for a newer release that
+# adds one migration (tests/schema/next.c, tests/sync/test_update_ab.py).
+HOOK_DB_OBJ := $(BUILD)/obj-hooks/firmware/lib/pb_db.o
+
+$(HOOK_DB_OBJ): firmware/lib/pb_db.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (test hook)"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -c -o $@ $<
+
+$(BUILD)/tests/test_schema_compat: tests/unit/test_schema_compat.c $(HOOK_DB_OBJ) $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -MF $@.dep $(ALL_LDFLAGS) -o $@ $< \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
+
+$(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
+		$(BUILD)/libpb.a
+	@echo "  LD  $@"
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
+
+$(BUILD)/obj/tests/schema/next.o: ALL_CFLAGS += -DPB_TEST_HOOKS
 
 # Link options of one unit test, UNIT_LDFLAGS_NAME. test_password counts
 # libsodium's password verifies (tests/unit/test_password.c).
@@ -277,7 +303,8 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZ
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 
 -include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
-         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d) $(SLOWSYNC:.so=.d)
+         $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d) $(SLOWSYNC:.so=.d) $(HOOK_DB_OBJ:.o=.d) \
+         $(BUILD)/obj/tests/schema/next.d
 
 # Debian packages the build and the tests need; installed only when missing.
 # The build's come from debian/control (Build-Depends, without versions,

@@ -61,7 +61,7 @@ enum pb_proto_err hub_carry_batch(PGconn *pg, const char *box, const char *pk,
 		snprintf(why, whylen, "not signed by the box's enrolled key");
 		return PB_PROTO_BAD_SIGNATURE;
 	}
-	return hub_ingest_batch(pg, box, body, len, got, why, whylen);
+	return hub_ingest_batch(pg, box, body, len, b->first, b->last, got, why, whylen);
 }
 
 /* One batch file of the manifest: 0 stored or already held, -1 refused

@@ -238,7 +238,8 @@ static int declared_length(struct pb_req *r, size_t *out)
 }
 
 /* Everything decided from the headers, before any of the body is read:
- * its size, the box of an upload, and room in the body budget. 0, or an
+ * its size, the box of an upload, the office login of an office route,
+ * and room in the body budget. 0, or an
  * answer was queued (*ret). */
 static int admit(struct pb_req *r, enum MHD_Result *ret)
 {
@@ -261,6 +262,8 @@ static int admit(struct pb_req *r, enum MHD_Result *ret)
 			return -1;
 		}
 	}
+	if (want > 0 && hub_office_web_admit(r, ret) != 0)
+		return -1;
 	if (want > 0 && budget_take(r->hub, want) != 0) {
 		r->retry_after_s = HUB_BUSY_RETRY_S;
 		*ret = hub_error(r, PB_PROTO_UNAVAILABLE, -1, "too many bodies in flight");
@@ -349,6 +352,8 @@ size_t hub_body_max(const struct pb_http_route *rt)
 		return HUB_OFFICE_BODY_MAX;
 	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_IMPORT))
 		return HUB_OFFICE_IMPORT_MAX;
+	if (rt != NULL && (rt->flags & HUB_ROUTE_BODY_LOGIN))
+		return HUB_OFFICE_LOGIN_BODY_MAX;
 	return HUB_ENROL_BODY_MAX;
 }
 
@@ -379,7 +384,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			else
 				r->route = NULL;
 		}
-		r->body_max = hub_body_max(r->route);
+		/* another method's request takes no route's body: it is refused */
+		r->body_max = hub_body_max(r->other_method ? NULL : r->route);
 		pb_http_client_addr(conn, r->addr, sizeof(r->addr));
 		*con_cls = r;
 		/* Nothing is served before pb-hub is confined (hub_serve). */

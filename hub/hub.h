@@ -114,6 +114,7 @@ enum hub_xlsx_result {
 #define HUB_OFFICE_TOKEN_MAX  64      /* a login cookie's value */
 #define HUB_OFFICE_FIELD_MAX  256     /* bytes of a name or password sent to log in */
 #define HUB_OFFICE_BODY_MAX   (64 * 1024)   /* a /v1/kantor/ request's body */
+#define HUB_OFFICE_LOGIN_BODY_MAX (4 * 1024) /* .../login's: two fields, escaped */
 #define HUB_OFFICE_BULK_MAX   500     /* claims marked paid in one request */
 #define HUB_OFFICE_LIST_MAX   5000    /* rows of a list page */
 #define HUB_OFFICE_NOTE_MAX   500     /* bytes of a conflict's note */
@@ -287,6 +288,13 @@ enum hub_route_flags {
 	/* the handler also answers its path asked with another method
 	 * (other_method set): its own 404 or 405, after its own checks */
 	HUB_ROUTE_OWN_REFUSAL = 1 << 5,
+	/* an office login's route: the login each needs (office_web.c),
+	 * checked from the headers before a byte of its body is read or
+	 * taken from the budget (hub_office_web_admit) */
+	HUB_ROUTE_OFFICE_LOGIN = 1 << 6, /* any office account */
+	HUB_ROUTE_OFFICE_CSRF = 1 << 7,  /* ... with its CSRF token */
+	HUB_ROUTE_OFFICE_ADMIN = 1 << 8, /* kantor-admin, with its CSRF token */
+	HUB_ROUTE_BODY_LOGIN = 1 << 9,   /* HUB_OFFICE_LOGIN_BODY_MAX */
 };
 /* The route table, and the tables pb-hub answers in order (hub_routes
  * first, then the office token's, hub_office_routes in office.c, then the
@@ -323,7 +331,9 @@ enum pb_proto_err hub_auth_body(struct pb_req *r, PGconn *pg, const char *box,
 				int64_t *last_seq);
 
 /* Steps 4 to 7 of an upload (docs/sync-protocol.md §4) for a batch whose
- * box and signature were checked: the same for HTTP and a USB stick.
+ * box and signature were checked: the same for HTTP and a USB stick,
+ * whose manifest names the batch's seqs first..last (0, 0: not named;
+ * a batch holding others is refused, PB_PROTO_MALFORMED).
  * out->acked is the box's highest stored seq where known (else -1);
  * out->refused (json_decref it) on success. */
 struct hub_ingest_result {
@@ -332,6 +342,7 @@ struct hub_ingest_result {
 	json_t *refused;
 };
 enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
+				   int64_t first, int64_t last,
 				   struct hub_ingest_result *out, char *why, size_t whylen);
 
 /* carry.c: pb-hub import DIR, batches carried on a USB stick (§10), and
@@ -503,6 +514,9 @@ enum MHD_Result hub_web_fail(struct pb_req *r, unsigned status, const char *code
 			     const char *message);
 /* office_import.c: POST /v1/kantor/import, a zip of a USB stick's
  * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
+/* Before the body of an office route that needs a login: 0 to read it,
+ * -1 when an answer was queued (401, 403 csrf or admin_only, 503). */
+int hub_office_web_admit(struct pb_req *r, enum MHD_Result *ret);
 enum MHD_Result hub_office_import(struct pb_req *r, PGconn *pg,
 				  const struct hub_office_who *w, const char *id);
 

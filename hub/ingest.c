@@ -380,6 +380,7 @@ static enum MHD_Result answer_ok(struct pb_req *r, int64_t acked, size_t stored,
 }
 
 enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body, size_t len,
+				   int64_t first, int64_t last,
 				   struct hub_ingest_result *out, char *why, size_t whylen)
 {
 	struct pb_proto_batch b;
@@ -400,6 +401,13 @@ enum pb_proto_err hub_ingest_batch(PGconn *pg, const char *box, const void *body
 	e = pb_proto_batch_parse(body, len, box, &b, why, whylen);
 	if (e != PB_PROTO_OK)
 		goto fail;
+	if (first != 0 && (b.records[0].seq != first || b.records[b.n - 1].seq != last)) {
+		snprintf(why, whylen, "the manifest says seq %" PRId64 "..%" PRId64 ", the batch "
+			 "holds %" PRId64 "..%" PRId64, first, last, b.records[0].seq,
+			 b.records[b.n - 1].seq);
+		e = PB_PROTO_MALFORMED;
+		goto fail;
+	}
 
 	/* 6: against what is stored, under the box's row lock. */
 	e = PB_PROTO_INTERNAL;
@@ -539,7 +547,8 @@ enum MHD_Result hub_ingest(struct pb_req *r)
 	/* 2 and 3: the box and its signature over the exact body. */
 	e = hub_auth_body(r, pg, box, &last_seq);
 	if (e == PB_PROTO_OK) {
-		e = hub_ingest_batch(pg, box, r->body.data, r->body.len, &got, why, sizeof(why));
+		e = hub_ingest_batch(pg, box, r->body.data, r->body.len, 0, 0, &got, why,
+				     sizeof(why));
 		if (got.acked >= 0)
 			last_seq = got.acked;
 	}

@@ -807,25 +807,74 @@ static int allowed(struct pb_req *r, PGconn *pg, enum kantor_need need,
 	return 1;
 }
 
+/* What a path is refused before its login: not UTF-8 (400), a route the
+ * table does not name or an id longer than HUB_CLAIM_ID_MAX (404),
+ * another method (405). 1 with the answer queued (*ret), else 0. */
+static int path_refused(struct pb_req *r, int known, enum MHD_Result *ret)
+{
+	const char *id = strchr(r->route->pattern, '*') != NULL ? r->params[0] : "";
+
+	if (!hub_office_text_ok(r, r->url + strlen(KANTOR_PREFIX)))
+		*ret = hub_web_fail(r, 400, "malformed",
+				    "Alamat atau parameter bukan teks UTF-8 yang sah.");
+	else if (!known || !hub_path_id_ok(id, HUB_CLAIM_ID_MAX))
+		*ret = hub_web_fail(r, 404, "not_found", "Tidak ditemukan.");
+	else if (r->other_method)
+		*ret = hub_web_fail(r, 405, "method", "Metode ini tidak dipakai di sini.");
+	else
+		return 0;
+	return 1;
+}
+
+/* The login a route needs, from its row's flags. */
+static enum kantor_need route_need(const struct pb_http_route *rt)
+{
+	if (rt->flags & HUB_ROUTE_OFFICE_ADMIN)
+		return NEED_ADMIN;
+	if (rt->flags & HUB_ROUTE_OFFICE_CSRF)
+		return NEED_CSRF;
+	if (rt->flags & HUB_ROUTE_OFFICE_LOGIN)
+		return NEED_LOGIN;
+	return NEED_NONE;
+}
+
+int hub_office_web_admit(struct pb_req *r, enum MHD_Result *ret)
+{
+	struct hub_office_who who;
+	PGconn *pg;
+	int ok;
+
+	if (r->route == NULL || route_need(r->route) == NEED_NONE)
+		return 0;
+	if (path_refused(r, 1, ret))
+		return -1;
+	pg = hub_db_get(r->hub);
+	if (pg == NULL) {
+		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
+		*ret = hub_web_fail(r, 503, "unavailable", "Basis data hub tidak tersedia.");
+		return -1;
+	}
+	memset(&who, 0, sizeof(who));
+	ok = allowed(r, pg, route_need(r->route), &who, ret);
+	hub_db_put(r->hub, pg);
+	return ok ? 0 : -1;
+}
+
 /* Every /v1/kantor/ route: the path and arguments as text, then the
  * route (an id of at most HUB_CLAIM_ID_MAX bytes; a path the table names
  * for another method is 405 with Allow, one it does not name 404), then
  * the database, the login and the route's handler. */
-static enum MHD_Result kantor(struct pb_req *r, enum kantor_need need, kantor_fn fn)
+static enum MHD_Result kantor(struct pb_req *r, kantor_fn fn)
 {
-	struct hub_office_who who;
+	enum kantor_need need = route_need(r->route);
 	const char *id = strchr(r->route->pattern, '*') != NULL ? r->params[0] : "";
+	struct hub_office_who who;
 	enum MHD_Result ret;
 	PGconn *pg;
 
 	memset(&who, 0, sizeof(who));
-	if (!hub_office_text_ok(r, r->url + strlen(KANTOR_PREFIX)))
-		return hub_web_fail(r, 400, "malformed",
-				    "Alamat atau parameter bukan teks UTF-8 yang sah.");
-	if (fn == NULL || !hub_path_id_ok(id, HUB_CLAIM_ID_MAX))
-		return hub_web_fail(r, 404, "not_found", "Tidak ditemukan.");
-	if (r->other_method)
-		return hub_web_fail(r, 405, "method", "Metode ini tidak dipakai di sini.");
+	if (path_refused(r, fn != NULL, &ret))
+		return ret;
 	pg = hub_db_get(r->hub);
 	if (pg == NULL) {
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
@@ -839,67 +888,67 @@ static enum MHD_Result kantor(struct pb_req *r, enum kantor_need need, kantor_fn
 
 static enum MHD_Result login(struct pb_req *r)
 {
-	return kantor(r, NEED_NONE, h_login);
+	return kantor(r, h_login);
 }
 
 static enum MHD_Result logout(struct pb_req *r)
 {
-	return kantor(r, NEED_CSRF, h_logout);
+	return kantor(r, h_logout);
 }
 
 static enum MHD_Result me(struct pb_req *r)
 {
-	return kantor(r, NEED_LOGIN, h_me);
+	return kantor(r, h_me);
 }
 
 static enum MHD_Result boxes(struct pb_req *r)
 {
-	return kantor(r, NEED_LOGIN, h_boxes);
+	return kantor(r, h_boxes);
 }
 
 static enum MHD_Result revoke_box(struct pb_req *r)
 {
-	return kantor(r, NEED_ADMIN, h_revoke);
+	return kantor(r, h_revoke);
 }
 
 static enum MHD_Result activities(struct pb_req *r)
 {
-	return kantor(r, NEED_LOGIN, h_activities);
+	return kantor(r, h_activities);
 }
 
 static enum MHD_Result claims(struct pb_req *r)
 {
-	return kantor(r, NEED_LOGIN, h_claims);
+	return kantor(r, h_claims);
 }
 
 static enum MHD_Result paid(struct pb_req *r)
 {
-	return kantor(r, NEED_ADMIN, h_paid);
+	return kantor(r, h_paid);
 }
 
 static enum MHD_Result conflicts(struct pb_req *r)
 {
-	return kantor(r, NEED_LOGIN, h_conflicts);
+	return kantor(r, h_conflicts);
 }
 
 static enum MHD_Result resolve(struct pb_req *r)
 {
-	return kantor(r, NEED_ADMIN, h_resolve);
+	return kantor(r, h_resolve);
 }
 
 static enum MHD_Result export(struct pb_req *r)
 {
-	return kantor(r, NEED_LOGIN, h_export);
+	return kantor(r, h_export);
 }
 
 static enum MHD_Result import(struct pb_req *r)
 {
-	return kantor(r, NEED_ADMIN, hub_office_import);
+	return kantor(r, hub_office_import);
 }
 
 static enum MHD_Result none(struct pb_req *r)
 {
-	return kantor(r, NEED_NONE, NULL);
+	return kantor(r, NULL);
 }
 
 static enum MHD_Result page(struct pb_req *r, size_t i)
@@ -934,20 +983,20 @@ static enum MHD_Result file(struct pb_req *r)
  * rows take every other path below /v1/kantor/ (404, 405 for another
  * method, as kantor() says), the pages are GET only. */
 const struct pb_http_route hub_office_web_routes[] = {
-	KANTOR("POST", "login", login, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("POST", "logout", logout, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("GET", "me", me, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("GET", "boxes", boxes, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("POST", "boxes/*/revoke", revoke_box, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("GET", "activities", activities, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("GET", "claims", claims, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("POST", "claims/paid", paid, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("GET", "conflicts", conflicts, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("POST", "conflicts/*/resolve", resolve, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("GET", "export/*", export, HUB_ROUTE_BODY_OFFICE),
-	KANTOR("POST", "import", import, HUB_ROUTE_BODY_IMPORT),
-	KANTOR("GET", "", none, PB_HTTP_PREFIX | HUB_ROUTE_BODY_OFFICE),
-	KANTOR("POST", "", none, PB_HTTP_PREFIX | HUB_ROUTE_BODY_OFFICE),
+	KANTOR("POST", "login", login, HUB_ROUTE_BODY_LOGIN),
+	KANTOR("POST", "logout", logout, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_CSRF),
+	KANTOR("GET", "me", me, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_LOGIN),
+	KANTOR("GET", "boxes", boxes, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_LOGIN),
+	KANTOR("POST", "boxes/*/revoke", revoke_box, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_ADMIN),
+	KANTOR("GET", "activities", activities, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_LOGIN),
+	KANTOR("GET", "claims", claims, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_LOGIN),
+	KANTOR("POST", "claims/paid", paid, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_ADMIN),
+	KANTOR("GET", "conflicts", conflicts, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_LOGIN),
+	KANTOR("POST", "conflicts/*/resolve", resolve, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_ADMIN),
+	KANTOR("GET", "export/*", export, HUB_ROUTE_BODY_OFFICE | HUB_ROUTE_OFFICE_LOGIN),
+	KANTOR("POST", "import", import, HUB_ROUTE_BODY_IMPORT | HUB_ROUTE_OFFICE_ADMIN),
+	KANTOR("GET", "", none, PB_HTTP_PREFIX | HUB_ROUTE_BODY_LOGIN),
+	KANTOR("POST", "", none, PB_HTTP_PREFIX | HUB_ROUTE_BODY_LOGIN),
 	{ "GET", "/", file, 0 },
 	{ "GET", "/kantor.html", file, 0 },
 	{ "GET", "/app.css", file, 0 },

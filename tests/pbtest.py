@@ -212,8 +212,9 @@ class Box:
         self.base = f"http://{host}:{self.port}"
         self.web = None
 
-    def start(self):
-        self.web = Daemon([binary("pb-web"), "-c", self.conf],
+    def start(self, program="pb-web"):
+        """pb-web, or another build of it (a path under the build folder)."""
+        self.web = Daemon([binary(program), "-c", self.conf],
                           os.path.join(self.dir, "pb-web.log"))
         wait_http(self.base + "/healthz", proc=self.web.proc)
         return self

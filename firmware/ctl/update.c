@@ -155,7 +155,7 @@ static int open_days(struct pb_ctl *c, FILE *out)
 
 static int status(struct update_ctx *u)
 {
-	char avail[64], state[32], err[512], pending[96], done[256];
+	char avail[64], state[32], err[512], pending[96], done[256], newer[128];
 	struct pb_ctl *c = u->c;
 
 	meta_get(c, "update.available", avail, sizeof(avail));
@@ -173,6 +173,8 @@ static int status(struct update_ctx *u)
 		printf("last:       %s\n", done);
 	if (err[0])
 		printf("error:      %s\n", err);
+	if (pb_db_newer_migrations(c->db, newer, sizeof(newer)) > 0)
+		printf("database:   migration %s of a newer version (safe for this one)\n", newer);
 	return 0;
 }
 

@@ -1,15 +1,36 @@
 #include "pb_db.h"
 #include "pb_clock.h"
+#include "pb_log.h"
 #include "pb_schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The migrations this program knows. Under PB_TEST_HOOKS (tests only, see
+ * the Makefile) a test may set another list that stands for a newer
+ * program's (pb_db_test_migrations). */
+#ifdef PB_TEST_HOOKS
+static const struct pb_migration *test_list;
+static int test_count;
+
+void pb_db_test_migrations(const struct pb_migration *list, int count)
+{
+	test_list = list;
+	test_count = count;
+}
+#define KNOWN (test_list != NULL ? test_list : pb_migrations)
+#define KNOWN_COUNT (test_list != NULL ? test_count : pb_migrations_count)
+#else
+#define KNOWN pb_migrations
+#define KNOWN_COUNT pb_migrations_count
+#endif
 
 /* The writer lock: one mutex per process. A thread may take it again
  * while it holds it (writer_depth counts how often), so a transaction
@@ -212,9 +233,9 @@ int pb_db_schema_version(void)
 {
 	int v = 0;
 
-	for (int i = 0; i < pb_migrations_count; i++)
-		if (pb_migrations[i].version > v)
-			v = pb_migrations[i].version;
+	for (int i = 0; i < KNOWN_COUNT; i++)
+		if (KNOWN[i].version > v)
+			v = KNOWN[i].version;
 	return v;
 }
 
@@ -225,10 +246,10 @@ static const struct pb_migration *next_migration(int after)
 {
 	const struct pb_migration *best = NULL;
 
-	for (int i = 0; i < pb_migrations_count; i++)
-		if (pb_migrations[i].version > after &&
-		    (best == NULL || pb_migrations[i].version < best->version))
-			best = &pb_migrations[i];
+	for (int i = 0; i < KNOWN_COUNT; i++)
+		if (KNOWN[i].version > after &&
+		    (best == NULL || KNOWN[i].version < best->version))
+			best = &KNOWN[i];
 	return best;
 }
 
@@ -278,26 +299,63 @@ out:
  * per applied number, so numbers may land out of order (4 before 3): each
  * missing one is applied by itself. A database made before that table
  * existed holds every migration up to user_version (they were applied in
- * order; numbers are not consecutive, reserved ranges leave gaps). */
+ * order; numbers are not consecutive, reserved ranges leave gaps).
+ * older_ok is the migration's mark (pb_schema.h), written by the program
+ * that applied it, so that an older program, which does not know that
+ * migration, can tell whether it may still use the database. Rows written
+ * before the column existed get the marks this program knows; a number it
+ * does not know keeps 0, not safe. */
+#define SCHEMA_MIGRATION_SQL "CREATE TABLE IF NOT EXISTS schema_migration (" \
+	"version INTEGER PRIMARY KEY, older_ok INTEGER NOT NULL DEFAULT 0)"
+
+static int older_ok(const struct pb_migration *m)
+{
+	return m->compat == PB_MIGRATION_OLDER_OK;
+}
+
+/* 1 if schema_migration has its older_ok column, 0 if not (or no table). */
+static int marks_recorded(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(db, "SELECT older_ok FROM schema_migration LIMIT 0", -1,
+				    &st, NULL) == SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Inside the caller's transaction: the table, its marks column, and the
+ * rows of a database older than either. */
 static int migrations_table(sqlite3 *db, int have)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = -1, n = 0;
+	int rc = -1, n = 0, marks;
 
-	if (pb_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration ("
-			   "version INTEGER PRIMARY KEY)") != 0 ||
-	    pragma_int(db, "SELECT COUNT(*) FROM schema_migration", &n) != 0)
+	if (pb_db_exec(db, SCHEMA_MIGRATION_SQL) != 0)
 		return -1;
-	if (n > 0 || have == 0)
+	marks = marks_recorded(db);
+	if (!marks && pb_db_exec(db, "ALTER TABLE schema_migration ADD COLUMN "
+				 "older_ok INTEGER NOT NULL DEFAULT 0") != 0)
+		return -1;
+	if (pragma_int(db, "SELECT COUNT(*) FROM schema_migration", &n) != 0)
+		return -1;
+	if (!marks && n > 0) {
+		if (sqlite3_prepare_v2(db, "UPDATE schema_migration SET older_ok = ?2 "
+				       "WHERE version = ?1", -1, &st, NULL) != SQLITE_OK)
+			return -1;
+	} else if (n == 0 && have > 0) {
+		if (sqlite3_prepare_v2(db, "INSERT INTO schema_migration(version, older_ok) "
+				       "VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+			return -1;
+	} else {
 		return 0;
-	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migration(version) VALUES (?1)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	for (int i = 0; i < pb_migrations_count; i++) {
-		if (pb_migrations[i].version > have)
+	}
+	for (int i = 0; i < KNOWN_COUNT; i++) {
+		if (n == 0 && KNOWN[i].version > have)
 			continue;
 		sqlite3_reset(st);
-		sqlite3_bind_int(st, 1, pb_migrations[i].version);
+		sqlite3_bind_int(st, 1, KNOWN[i].version);
+		sqlite3_bind_int(st, 2, older_ok(&KNOWN[i]));
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
@@ -307,26 +365,57 @@ out:
 	return rc;
 }
 
-/* 1 if every applied migration is one this build knows, 0 if not. */
-static int migrations_known(sqlite3 *db, int *unknown)
+static int known_migration(int v)
+{
+	for (int i = 0; i < KNOWN_COUNT; i++)
+		if (KNOWN[i].version == v)
+			return 1;
+	return 0;
+}
+
+/* The applied migrations this build does not know, left there by a newer
+ * program (this one was gone back to, docs/updates.md): 0 when each is
+ * marked safe for older programs (each logged), -1 with err naming the
+ * first that is not. */
+static atomic_int newer_told;
+
+static int migrations_unknown(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int ok = 1;
+	int rc = -1, marks = marks_recorded(db), step, told = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_migration", -1, &st, NULL)
-	    != SQLITE_OK)
-		return 0;
-	while (ok && sqlite3_step(st) == SQLITE_ROW) {
-		int v = sqlite3_column_int(st, 0), found = 0;
-		for (int i = 0; i < pb_migrations_count; i++)
-			found |= pb_migrations[i].version == v;
-		if (!found) {
-			*unknown = v;
-			ok = 0;
-		}
+	if (sqlite3_prepare_v2(db, marks ? "SELECT version, older_ok FROM schema_migration "
+			       "ORDER BY version" : "SELECT version, 0 FROM schema_migration "
+			       "ORDER BY version", -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, "reading applied migrations", db);
+		return -1;
 	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int v = sqlite3_column_int(st, 0);
+
+		if (known_migration(v))
+			continue;
+		if (sqlite3_column_int(st, 1) != 1) {
+			snprintf(err, errlen, "database has migration %d of a newer version, "
+				 "marked as one older programs may not use: install that version "
+				 "(or a later one) again", v);
+			goto out;
+		}
+		if (atomic_load(&newer_told) == 0)
+			pb_log(LOG_NOTICE, "database has migration %d of a newer version, "
+			       "marked safe for older programs: using it as it is", v);
+		told = 1;
+	}
+	if (told)
+		atomic_store(&newer_told, 1);   /* once a process, not at every open */
+	if (step != SQLITE_DONE) {
+		set_err(err, errlen, "reading applied migrations", db);
+		goto out;
+	}
+	rc = 0;
+out:
 	sqlite3_finalize(st);
-	return ok;
+	return rc;
 }
 
 /* 1 if migration v is recorded as applied, 0 if not, -1 on error. */
@@ -348,38 +437,40 @@ static int migration_applied(sqlite3 *db, int v)
 /* 1 if every migration this build knows is recorded as applied. */
 static int migrations_all_applied(sqlite3 *db)
 {
-	for (int i = 0; i < pb_migrations_count; i++)
-		if (migration_applied(db, pb_migrations[i].version) != 1)
+	for (int i = 0; i < KNOWN_COUNT; i++)
+		if (migration_applied(db, KNOWN[i].version) != 1)
 			return 0;
 	return 1;
 }
 
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	int have = 0, applied, top, unknown = 0, done;
+	int have = 0, applied, top, done;
 	char sql[80];
 
 	if (pragma_int(db, "PRAGMA user_version", &have) != 0) {
 		set_err(err, errlen, "reading user_version", db);
 		return -1;
 	}
-	if (have > pb_db_schema_version()) {
+	/* A newer program records each number it applied (and its mark):
+	 * without that record a higher user_version cannot be judged. */
+	if (have > pb_db_schema_version() && migration_applied(db, have) != 1) {
 		snprintf(err, errlen, "database schema %d is newer than this "
 			 "program (%d): install the newer version", have,
 			 pb_db_schema_version());
 		return -1;
 	}
-	for (int i = 0; i < pb_migrations_count; i++)
-		for (int j = i + 1; j < pb_migrations_count; j++)
-			if (pb_migrations[i].version == pb_migrations[j].version) {
+	for (int i = 0; i < KNOWN_COUNT; i++)
+		for (int j = i + 1; j < KNOWN_COUNT; j++)
+			if (KNOWN[i].version == KNOWN[j].version) {
 				snprintf(err, errlen, "two schema migrations are numbered %d",
-					 pb_migrations[i].version);
+					 KNOWN[i].version);
 				return -1;
 			}
 	/* The usual open (every one after the first): nothing to apply, found
 	 * with reads alone, so opening a handle never waits for the write
 	 * lock another connection holds. */
-	done = have > 0 && migrations_all_applied(db);
+	done = have > 0 && migrations_all_applied(db) && marks_recorded(db);
 	if (have > 0) {
 		if (!done && (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
 			      pb_db_commit(db) != 0)) {
@@ -387,11 +478,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			pb_db_rollback(db);
 			return -1;
 		}
-		if (!migrations_known(db, &unknown)) {
-			snprintf(err, errlen, "database has migration %d that this program does "
-				 "not know: install the newer version", unknown);
+		if (migrations_unknown(db, err, errlen) != 0)
 			return -1;
-		}
 	}
 	if (done)
 		return 0;
@@ -420,8 +508,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			pb_db_rollback(db);
 			return -1;
 		}
-		snprintf(sql, sizeof(sql), "INSERT INTO schema_migration(version) VALUES (%d)",
-			 m->version);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migration(version, older_ok) "
+			 "VALUES (%d, %d)", m->version, older_ok(m));
 		if (pb_db_exec(db, sql) != 0 || pb_db_commit(db) != 0) {
 			set_err(err, errlen, "committing migration", db);
 			pb_db_rollback(db);
@@ -430,6 +518,31 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		have = top;
 	}
 	return 0;
+}
+
+int pb_db_newer_migrations(sqlite3 *db, char *out, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	size_t used = 0;
+	int n = 0, step;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_migration ORDER BY version", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int v = sqlite3_column_int(st, 0), w;
+
+		if (known_migration(v))
+			continue;
+		w = snprintf(out + used, len - used, "%s%d", n > 0 ? ", " : "", v);
+		if (w < 0 || (size_t)w >= len - used)
+			break;                          /* the list is cut: still a count */
+		used += (size_t)w;
+		n++;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? n : -1;
 }
 
 int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)

@@ -38,6 +38,19 @@ void pb_db_close(sqlite3 *db);
 /* Schema version this build knows (the highest migration). */
 int pb_db_schema_version(void);
 
+/* The applied migrations this program does not know (a newer version's,
+ * each marked safe for older programs, or pb_db_open had refused), as
+ * "189, 190" in out: their count, or -1. */
+int pb_db_newer_migrations(sqlite3 *db, char *out, size_t len);
+
+#ifdef PB_TEST_HOOKS
+struct pb_migration;
+/* Tests only (built with PB_TEST_HOOKS, never into the box's programs):
+ * the migrations pb_db_open knows from now on, standing for another
+ * program's; NULL gives back this program's own (pb_schema.c). */
+void pb_db_test_migrations(const struct pb_migration *list, int count);
+#endif
+
 /* Small helpers over prepared statements. */
 int pb_db_exec(sqlite3 *db, const char *sql);            /* constant SQL only */
 

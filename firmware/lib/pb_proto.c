@@ -62,8 +62,9 @@ static const struct err_row errs[] = {
 				     "Terlalu banyak permintaan; coba lagi setelah waktu tunggu.",
 				     "too many requests, the hub asked to wait" },
 	[PB_PROTO_UNAVAILABLE]   = { "unavailable", 503,
-				     "Basis data hub sedang tidak tersedia; coba lagi nanti.",
-				     "hub database unavailable" },
+				     "Hub sedang sibuk atau basis datanya tidak tersedia; coba lagi "
+				     "sebentar lagi.",
+				     "hub busy or its database unavailable" },
 };
 
 #define NERRS (sizeof(errs) / sizeof(errs[0]))

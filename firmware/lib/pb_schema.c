@@ -5,7 +5,19 @@
  * new one. Version numbers by feature: 1 foundation, 2 attendance,
  * 3 hotspot, 4 claims, 5 uplink, 6 retention, 10 clock steps, 11 check-in tickets, 12 statuses,
  * 13 claim withdrawal, 20-22 papers, 30 login failures per pair, 70 claims
- * filed again after a rejection. */
+ * filed again after a rejection.
+ *
+ * Each carries its mark for programs that do not know it (pb_schema.h):
+ * PB_MIGRATION_OLDER_OK only when it is additive by the checklist in
+ * docs/development.md ("Migrations"), PB_MIGRATION_NEWER_ONLY otherwise.
+ * The marks of the migrations below were given when the marks came in:
+ * OLDER_OK for the new tables, new plain indexes and new columns with a
+ * default that leave the meaning of existing rows alone (2, 3, 4, 10, 11,
+ * 12, 20, 40, 41, 80, 120); NEWER_ONLY for the foundation and for what
+ * rebuilds a table, drops or changes a unique index, or changes what
+ * rows mean to the code that reads them (purged payloads, withdrawn
+ * roster rows, the kind of uang_harian, the bank account of a claim,
+ * lesson zips). */
 const struct pb_migration pb_migrations[] = {
 	{ 1,
 	  "CREATE TABLE box_meta ("
@@ -66,7 +78,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  action TEXT NOT NULL,"
 	  "  detail TEXT NOT NULL DEFAULT '',"
 	  "  client TEXT NOT NULL DEFAULT ''"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 2: attendance — staff logins, training sessions (kegiatan),
 	 * rosters, check-in events, day locks. Events are never updated. */
 	{ 2,
@@ -153,7 +166,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  extra INTEGER NOT NULL CHECK (extra > 0),"
 	  "  allowed_by TEXT NOT NULL,"
 	  "  PRIMARY KEY (kegiatan_id, day, client)"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_OLDER_OK },
 	/* 3 hotspot: phones that tapped "Lanjut" on the captive portal, by
 	 * address (and MAC from the DHCP lease when known), until expires_ms. */
 	{ 3,
@@ -162,7 +176,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  mac TEXT NOT NULL DEFAULT '',"
 	  "  accepted_ms INTEGER NOT NULL,"
 	  "  expires_ms INTEGER NOT NULL"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_OLDER_OK },
 	/* 4: claims — the rate table (SBM) in versions, per-session claim
 	 * settings, claims and their append-only events (submit, approve,
 	 * reject, paid). Money is INTEGER rupiah. */
@@ -251,7 +266,8 @@ const struct pb_migration pb_migrations[] = {
 	  "CREATE TRIGGER claim_no_update BEFORE UPDATE OF id, uid, kegiatan_id, day, item, "
 	  "  mode, origin, claimed, amount, capped, rate_id, rate_version, rate_amount, evidence, "
 	  "  receipt_mime, receipt_size, checkin_id, actor, wall_ms, clock_source, boot_id, mono_ms "
-	  "  ON claim BEGIN SELECT RAISE(ABORT, 'claims are append-only'); END;" },
+	  "  ON claim BEGIN SELECT RAISE(ABORT, 'claims are append-only'); END;",
+	  PB_MIGRATION_OLDER_OK },
 	/* 5 uplink: what the hub sent down, and which outbox payloads were
 	 * purged of personal data after acknowledgement and retention. */
 	{ 5,
@@ -274,7 +290,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  session_id TEXT NOT NULL,"
 	  "  rule TEXT NOT NULL,"
 	  "  rows INTEGER NOT NULL"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 6 retention: receipt photos the hub confirmed it holds (pb-sync
 	 * uploads the others; the purge removes only confirmed ones), photo
 	 * files the purge took out of use and deletes once committed, and
@@ -292,7 +309,8 @@ const struct pb_migration pb_migrations[] = {
 	  ");"
 	  "ALTER TABLE roster ADD COLUMN source TEXT NOT NULL DEFAULT 'local' "
 	  "  CHECK (source IN ('local', 'hub'));"
-	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;" },
+	  "ALTER TABLE roster ADD COLUMN withdrawn_ms INTEGER NOT NULL DEFAULT 0;",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 10 clock: every step of the box clock, so that records stamped
 	 * before it in the same boot can be listed for review. */
 	{ 10,
@@ -304,7 +322,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  step_ms INTEGER NOT NULL,"
 	  "  actor TEXT NOT NULL"
 	  ");"
-	  "CREATE INDEX attendance_boot ON attendance(boot_id, mono_ms);" },
+	  "CREATE INDEX attendance_boot ON attendance(boot_id, mono_ms);",
+	  PB_MIGRATION_OLDER_OK },
 	/* 11 check-in tickets: a successful lookup's promise that the check-in
 	 * may follow, bound to session, NUPTK, day and phone (pb_ticket.h). */
 	{ 11,
@@ -316,14 +335,16 @@ const struct pb_migration pb_migrations[] = {
 	  "  device TEXT NOT NULL,"
 	  "  boot_id TEXT NOT NULL,"
 	  "  expires_mono INTEGER NOT NULL"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_OLDER_OK },
 	/* 12 statuses as offices use them: present, late, excused, sick,
 	 * absent (status keeps present/absent: what counts for JP); the time a
 	 * session's day starts, for lateness. */
 	{ 12,
 	  "ALTER TABLE attendance ADD COLUMN status_code TEXT NOT NULL DEFAULT '' "
 	  "  CHECK (status_code IN ('', 'present', 'late', 'excused', 'sick', 'absent'));"
-	  "ALTER TABLE kegiatan ADD COLUMN start_time TEXT NOT NULL DEFAULT '';" },
+	  "ALTER TABLE kegiatan ADD COLUMN start_time TEXT NOT NULL DEFAULT '';",
+	  PB_MIGRATION_OLDER_OK },
 	/* 13 a teacher withdraws an allowance claim while it is still only
 	 * submitted: a 'withdraw' event (events stay append-only: the table is
 	 * copied to widen its check), and the claim no longer blocks filing
@@ -356,7 +377,8 @@ const struct pb_migration pb_migrations[] = {
 	  "CREATE TRIGGER claim_event_no_update BEFORE UPDATE ON claim_event "
 	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;"
 	  "CREATE TRIGGER claim_event_no_delete BEFORE DELETE ON claim_event "
-	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;" },
+	  "  BEGIN SELECT RAISE(ABORT, 'claim events are append-only'); END;",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 14 sittings (sesi): a session's day may be held in several sittings,
 	 * each with its own time window and JP ('[]': the day is one sitting);
 	 * attendance events name their sitting (0: the whole day), one
@@ -367,7 +389,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  CHECK (sitting BETWEEN 0 AND 8);"
 	  "DROP INDEX attendance_one_checkin;"
 	  "CREATE UNIQUE INDEX attendance_one_checkin ON attendance(kegiatan_id, day, nuptk, sitting) "
-	  "  WHERE kind = 'checkin';" },
+	  "  WHERE kind = 'checkin';",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 20 papers: what the printed papers need — the session's paper
 	 * settings (place, organiser, officials; a JSON object of texts),
 	 * the payee columns of the roster and a staff account's NIP (its full
@@ -391,14 +414,16 @@ const struct pb_migration pb_migrations[] = {
 	  "  nama_rekening TEXT NOT NULL DEFAULT '',"
 	  "  PRIMARY KEY (kegiatan_id, nuptk)"
 	  ");"
-	  "ALTER TABLE staff ADD COLUMN nip TEXT NOT NULL DEFAULT '';" },
+	  "ALTER TABLE staff ADD COLUMN nip TEXT NOT NULL DEFAULT '';",
+	  PB_MIGRATION_OLDER_OK },
 	/* 21 the SBM as written: the legal basis a rate table names, and the
 	 * kind of uang_harian a session pays (a rate row keeps its kind in
 	 * its sub-key, "" for diklat as in every earlier table). */
 	{ 21,
 	  "ALTER TABLE rate_version ADD COLUMN dasar TEXT NOT NULL DEFAULT '';"
 	  "ALTER TABLE claim_setting ADD COLUMN uang_harian TEXT NOT NULL DEFAULT 'diklat' "
-	  "  CHECK (uang_harian IN ('diklat', 'luar_kota', 'dalam_kota_8jam'));" },
+	  "  CHECK (uang_harian IN ('diklat', 'luar_kota', 'dalam_kota_8jam'));",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 22 the bank account a teacher gives or corrects on the claim page,
 	 * kept with their claims of the session (over the roster's). */
 	{ 22,
@@ -410,7 +435,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  nama_rekening TEXT NOT NULL,"
 	  "  wall_ms INTEGER NOT NULL,"
 	  "  PRIMARY KEY (kegiatan_id, nuptk)"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 30 login failures are also counted per account and client address
 	 * together ('pair'): only this boot's counts are kept, so the table
 	 * is made anew. */
@@ -424,7 +450,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  first_mono INTEGER NOT NULL,"
 	  "  locked_until INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (scope, key)"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 40 learning: the tests and worksheets of modules (from the
 	 * manifest; spec holds a test with its key and never leaves the box
 	 * towards a phone), teachers' attempts with the answers saved as they
@@ -493,7 +520,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  state TEXT NOT NULL CHECK (state IN ('opened', 'done')),"
 	  "  wall_ms INTEGER NOT NULL,"
 	  "  PRIMARY KEY (kegiatan_id, nuptk, module_id, activity)"
-	  ");" },
+	  ");",
+	  PB_MIGRATION_OLDER_OK },
 	/* 41 worksheets: a teacher's submission per worksheet and session
 	 * (resent until accepted: version counts), and its review. */
 	{ 41,
@@ -515,7 +543,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  UNIQUE (kegiatan_id, nuptk, module_id, ws_id)"
 	  ");"
 	  "CREATE INDEX learning_submission_queue ON learning_submission(kegiatan_id, status, "
-	  "  submitted_ms);" },
+	  "  submitted_ms);",
+	  PB_MIGRATION_OLDER_OK },
 	/* 85 mentors: a staff role of its own (a mentor reviews worksheets and
 	 * reads learning results of what it is assigned to, nothing else).
 	 * SQLite cannot change a CHECK, so staff is made anew; accounts that
@@ -549,7 +578,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  CHECK ((kegiatan_id IS NULL) <> (module_id IS NULL))"
 	  ");"
 	  "CREATE UNIQUE INDEX mentor_assignment_one ON mentor_assignment(staff_id, "
-	  "  coalesce(kegiatan_id, 0), coalesce(module_id, ''));" },
+	  "  coalesce(kegiatan_id, 0), coalesce(module_id, ''));",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 70 a rejected claim no longer blocks filing the same item that day
 	 * again (a corrected receipt): whether a claim still blocks depends on
 	 * its latest event, which an index cannot see, so the one-claim rule
@@ -557,7 +587,8 @@ const struct pb_migration pb_migrations[] = {
 	 * transaction) and the index only finds the claims of a key. */
 	{ 70,
 	  "DROP INDEX claim_one;"
-	  "CREATE INDEX claim_key ON claim(kegiatan_id, day, nuptk, item);" },
+	  "CREATE INDEX claim_key ON claim(kegiatan_id, day, nuptk, item);",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 80 worksheet photos: encoded anew like receipts and kept in the
 	 * content store by hash, per version of a submission (a version sent
 	 * upstream names its own; the latest is what reviewers see). */
@@ -571,7 +602,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  size INTEGER NOT NULL,"
 	  "  PRIMARY KEY (submission, version, n)"
 	  ");"
-	  "CREATE INDEX learning_photo_sha ON learning_photo(sha256);" },
+	  "CREATE INDEX learning_photo_sha ON learning_photo(sha256);",
+	  PB_MIGRATION_OLDER_OK },
 	/* 90 HTML5 lessons: a module file may be a lesson zip (kind
 	 * 'html5'), unpacked into the content store at import; its index
 	 * names each file inside by path (pb_html5). Keyed by the zip's hash:
@@ -586,7 +618,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  mime TEXT NOT NULL,"
 	  "  PRIMARY KEY (zip_sha256, path)"
 	  ") WITHOUT ROWID;"
-	  "CREATE INDEX html5_entry_sha ON html5_entry(sha256);" },
+	  "CREATE INDEX html5_entry_sha ON html5_entry(sha256);",
+	  PB_MIGRATION_NEWER_ONLY },
 	/* 120 USB stick jobs: the admin page asks (pb-web), pb-sync, which
 	 * holds the box key, does the work and writes its progress (pb_usbjob). */
 	{ 120,
@@ -604,7 +637,8 @@ const struct pb_migration pb_migrations[] = {
 	  "  created_ms INTEGER NOT NULL,"
 	  "  finished_ms INTEGER NOT NULL DEFAULT 0"
 	  ");"
-	  "CREATE INDEX usb_job_open ON usb_job(state) WHERE state IN ('queued', 'running');" },
+	  "CREATE INDEX usb_job_open ON usb_job(state) WHERE state IN ('queued', 'running');",
+	  PB_MIGRATION_OLDER_OK },
 };
 
 const int pb_migrations_count = (int)(sizeof(pb_migrations) / sizeof(pb_migrations[0]));

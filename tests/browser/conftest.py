@@ -76,11 +76,11 @@ def staff_login(d, box, user, password):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     d.get(box.base + "/petugas.html")
-    WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "login-view").is_displayed()
+    WebDriverWait(d, WAIT_S).until(lambda drv: drv.find_element(By.ID, "login-view").is_displayed()
                                or drv.find_element(By.ID, "app-view").is_displayed())
     if d.find_element(By.ID, "login-view").is_displayed():
         fill_login(d, user, password)
-        WebDriverWait(d, 15).until(lambda drv: drv.find_element(By.ID, "app-view").is_displayed())
+        WebDriverWait(d, WAIT_S).until(lambda drv: drv.find_element(By.ID, "app-view").is_displayed())
     d.get_log("browser")
 
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
+from conftest import PHONE, SCREENSHOTS, WAIT_S, set_viewport, staff_login
 from pbtest import Box
 
 PASSWORD = "rahasia-admin-1"
@@ -40,7 +40,7 @@ def test_admin_sync_page(browser):
         set_viewport(d, *PHONE)
         staff_login(d, b, "admin", PASSWORD)
         d.get(b.base + "/admin-sinkron.html")
-        w = WebDriverWait(d, 15)
+        w = WebDriverWait(d, WAIT_S)
         w.until(lambda drv: drv.find_element(By.ID, "sync-view").is_displayed())
         assert "Tidak ada sambungan" in d.find_element(By.ID, "sync-state").text
         # pb-sync's English words are explained in Indonesian and kept as a

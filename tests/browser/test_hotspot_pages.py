@@ -10,7 +10,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, set_viewport, staff_login
+from conftest import PHONE, SCREENSHOTS, WAIT_S, set_viewport, staff_login
 from pbtest import Box
 
 PHONES = 7          # of 8 on the onboard radio: the admin page warns
@@ -36,7 +36,7 @@ def console_errors(d):
 
 
 def wait(d):
-    return WebDriverWait(d, 15)
+    return WebDriverWait(d, WAIT_S)
 
 
 def test_portal_page(browser, hotspot_box):

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
-from conftest import SCREENSHOTS, set_viewport
+from conftest import SCREENSHOTS, WAIT_S, set_viewport
 from pbtest import Box
 
 WEBVIEW_UA = ("Mozilla/5.0 (Linux; Android 11; SM-A125F Build/RP1A.200720.012; wv) "
@@ -28,8 +28,8 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
         set_viewport(d, 360, 640)
         d.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": WEBVIEW_UA})
         d.get(box.base + "/portal")
-        WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "pb-portal-banner"))
-        WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "pb-staff-link"))
+        WebDriverWait(d, WAIT_S).until(lambda d: d.find_element(By.ID, "pb-portal-banner"))
+        WebDriverWait(d, WAIT_S).until(lambda d: d.find_element(By.ID, "pb-staff-link"))
         bottom = d.execute_script("return document.getElementById('accept')"
                                   ".getBoundingClientRect().bottom")
         assert 0 < bottom <= d.execute_script("return window.innerHeight"), bottom
@@ -42,14 +42,14 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
         assert staff.text == "Masuk petugas" and staff.get_attribute("pathname") == "/petugas.html"
         # Lanjut: the message points down to the address, which is below it
         d.find_element(By.ID, "accept").click()
-        WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "portal-done").is_displayed())
+        WebDriverWait(d, WAIT_S).until(lambda d: d.find_element(By.ID, "portal-done").is_displayed())
         assert "alamat di bawah ini" in d.find_element(By.ID, "portal-done").text
         assert d.execute_script(
             "return document.getElementById('portal-url').getBoundingClientRect().top >"
             " document.getElementById('portal-done').getBoundingClientRect().bottom")
         # the staff pages carry the staff menu
         d.get(box.base + "/klaim-petugas.html")
-        WebDriverWait(d, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pb-nav a"))
+        WebDriverWait(d, WAIT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pb-nav a"))
         nav = [a.get_attribute("pathname") for a in d.find_elements(By.CSS_SELECTOR, ".pb-nav a")]
         assert "/petugas.html" in nav and "/klaim-petugas.html" in nav
 
@@ -57,7 +57,7 @@ def test_sign_in_window_lanjut_no_staff_links_and_no_js(browser):
         d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
         d.get(box.base + "/portal")
         d.find_element(By.ID, "accept").click()
-        WebDriverWait(d, 15).until(lambda d: "lanjut=1" in d.current_url)
+        WebDriverWait(d, WAIT_S).until(lambda d: "lanjut=1" in d.current_url)
         assert d.find_element(By.TAG_NAME, "h1").text == "Tersambung"
         assert "Berhasil" in d.find_element(By.CSS_SELECTOR, ".portal-done").text
         lib = d.find_element(By.ID, "portal-library")

@@ -47,11 +47,15 @@ def test_one_tap_marks_inline_reason_and_hidden_signature(browser):
             "var i = document.querySelector('#rows img'); return !!i && i.complete"),
             "no signature shown")
         # each row has the four buttons, named with the teacher
-        b = row(d, nuptk(1)).find_elements(By.CSS_SELECTOR, "button[data-mark]")
-        assert [x.get_attribute("data-mark") for x in b] == ["present", "excused", "sick",
-                                                             "absent"]
-        assert "Guru Nomor 1" in b[0].get_attribute("aria-label")
-        assert min(x.size["height"] for x in b) >= 40          # a finger's size
+        # (read in one go: the day view redraws its rows while it refreshes)
+        b = d.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll("
+            "'#rows tr[data-nuptk=\"' + arguments[0] + '\"] button[data-mark]'), function (x) {"
+            " return [x.getAttribute('data-mark'), x.getAttribute('aria-label'),"
+            " x.getBoundingClientRect().height]; });", nuptk(1))
+        assert [x[0] for x in b] == ["present", "excused", "sick", "absent"]
+        assert "Guru Nomor 1" in b[0][1]
+        assert min(x[2] for x in b) >= 40                      # a finger's size
         # on the phone the whole row is in view: the four buttons, nothing sideways
         assert_inside(d, d.find_elements(By.CSS_SELECTOR, "#rows tr")[0]
                       .find_elements(By.CSS_SELECTOR, "button[data-mark]"), "first row's marks")

@@ -49,6 +49,9 @@ def test_daemon_wakes_uploads_and_reports(boxes, hub):
         out = b.pbctl("sync", "now").stdout
         assert "woken" in out
         wait_for(lambda: all_acked(b, 15), 30, what="upload after wake-up")
+        # the round goes on after the last acknowledgement (photos, the
+        # feed): it is over when the state is back to idle
+        wait_for(lambda: box_meta(b, "sync.state") == "idle", 30, what="idle again")
         st = b.pbctl("sync", "status").stdout
         assert "state:        idle" in st and "pending:      0" in st, st
         assert int(box_meta(b, "sync.bytes_up")) > 0

@@ -7,16 +7,22 @@ firmware_boot() plays its part from those same files and the tryboot flag
 it picks the command line, whose root=LABEL= becomes the "running" root
 (the [update] cmdline file stands for /proc/cmdline). The release comes
 from the real pb-hub through the real pb-sync; dpkg installs it. The qemu
-boot of the A/B image is tests/image/test_update_qemu.py."""
+boot of the A/B image is tests/image/test_update_qemu.py. A release whose
+pb-web adds a migration is played by build/tests/pb-web-next (tests/schema/next.c)."""
 import os
 import sqlite3
 import subprocess
+import sys
 import time
 
 import pifirmware
 from pbhub import make_deb, sync_section
 from pbtest import binary
 from test_release import VERSION, one_round, release_key
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "system"))
+from attendance_util import Staff, add_staff  # noqa: E402
 
 FIRMWARE_CONFIG = "arm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n" \
                   "include pb-slot.txt\n"
@@ -161,18 +167,24 @@ def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
         box.stop()
 
 
-def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
-    """The trial fails; the failed release stays on the data partition but
-    is not installed again (by a sync round or a plain apply) until a newer
-    release comes."""
-    key, pk = release_key(hub, tmpdir_hub)
-    deb = make_deb(tmpdir_hub, "pb-update-probe", 4096, arch="all")
-    hub.cli("release", "add", deb, "--key", key, "--version", VERSION, "--notes", "uji")
-    box, boot, a, b, cmdline = ab_box(boxes, hub, tmpdir_hub, pk)
+def tried_on_b(boxes, hub, tmp):
+    """A box whose release is installed into root B and tryboot started
+    there: box, boot folder, command-line file."""
+    pk = publish(hub, tmp)
+    box, boot, a, b, cmdline = ab_box(boxes, hub, tmp, pk)
     rc, log = one_round(box)
     assert rc == 0, log
     box.pbctl("update", "apply", "--no-reboot")
     assert firmware_boot(boot, True, cmdline) == "B"
+    return box, boot, cmdline
+
+
+def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
+    """The trial fails; the failed release stays on the data partition but
+    is not installed again (by a sync round or a plain apply) until a newer
+    release comes."""
+    box, boot, cmdline = tried_on_b(boxes, hub, tmpdir_hub)
+    key = os.path.join(tmpdir_hub, "release.key")          # publish()'s
     # pb-web of the new root does not answer /healthz (not started here)
     p = box.pbctl("update", "commit", "--no-reboot", check=False)
     assert p.returncode == 1 and "failed its checks" in p.stderr and "back to root A" in p.stderr
@@ -240,3 +252,48 @@ def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
     out = box.pbctl("update", "apply", "--no-reboot").stdout
     assert f"release {VERSION} installed into root B" in out
     assert firmware_boot(boot, True, cmdline) == "B"
+
+
+def test_going_back_after_a_safe_migration_keeps_the_records(boxes, hub, tmpdir_hub):
+    """The release's pb-web (pb-web-next: the real one with migration 189,
+    marked safe for older programs) starts on root B and records are made
+    there; then its checks fail and root A comes back. Root A's pb-web,
+    which does not know 189, opens the database, answers /healthz and
+    serves the records made on B; its pb-sync sends them up."""
+    box, boot, cmdline = tried_on_b(boxes, hub, tmpdir_hub)
+    box.start("tests/pb-web-next")
+    try:
+        add_staff(box)
+        sid = Staff(box).create_session(title="Pelatihan di root B")
+    finally:
+        box.stop()
+    with sqlite3.connect(box.db_path()) as c:
+        assert c.execute("PRAGMA user_version").fetchone() == (189,)
+        assert c.execute("SELECT older_ok FROM schema_migration "
+                         "WHERE version = 189").fetchone() == (1,)
+        made_on_b = c.execute("SELECT COUNT(*) FROM outbox WHERE acked = 0").fetchone()[0]
+    assert made_on_b >= 1
+    # the release's pb-web no longer answers: the check fails, back to A
+    p = box.pbctl("update", "commit", "--no-reboot", check=False)
+    assert p.returncode == 1 and "back to root A" in p.stderr, p.stderr
+    assert firmware_boot(boot, False, cmdline) == "A"
+    box.start()                                   # waits for /healthz 200
+    try:
+        r = Staff(box).get("/api/v1/sessions")
+        assert r.status_code == 200 and "Pelatihan di root B" in r.text, r.text
+        assert Staff(box).get(f"/api/v1/sessions/{sid}/code").status_code == 200
+        assert "migration 189 of a newer version" in box.web.output()
+        st = box.pbctl("update", "status").stdout
+        assert "booted:     root A" in st and "database:   migration 189 of a newer" in st, st
+    finally:
+        box.stop()
+    rc, log = one_round(box)
+    assert rc == 0, log
+    with sqlite3.connect(box.db_path()) as c:
+        assert c.execute("SELECT COUNT(*) FROM outbox WHERE acked = 0").fetchone() == (0,)
+    # the release again later: 189 is there already and is not applied twice
+    box.start("tests/pb-web-next")
+    box.stop()
+    with sqlite3.connect(box.db_path()) as c:
+        assert c.execute("SELECT COUNT(*) FROM schema_migration "
+                         "WHERE version = 189").fetchone() == (1,)

@@ -51,3 +51,31 @@ def test_a_stranger_cannot_lock_the_facilitator_out(make_box):
     # and the right password from an address that has not failed works.
     st, j = login(box, "127.0.0.7", GOOD)
     assert st == 200, j
+
+
+def test_a_phone_changing_its_address_gets_one_guess_per_address(make_box):
+    """The box knows phones on the hotspot by their addresses, and a phone
+    can change its own. Past login_fail_max_account each address gets one
+    wrong password on the account and then waits out login_lockout_s: a
+    phone stepping through the hotspot's addresses makes at most one guess
+    per address per lockout (10.42.0.0/24: 253 per 300 s by default), and
+    the facilitator's right password from an address that has not failed
+    still logs in."""
+    box = make_box(sections=ATT).start()
+    add_staff(box)
+    answered = 0
+    for a in range(10, 13):                   # 12 failures: the account's limit
+        for _ in range(4):
+            assert login(box, f"127.0.1.{a}", BAD)[0] == 401
+            answered += 1
+    for a in range(20, 45):                   # the phone steps through 25 addresses
+        ip = f"127.0.1.{a}"
+        assert login(box, ip, BAD)[0] == 401
+        answered += 1
+        for body in (BAD, GOOD):              # then that address waits, right or wrong
+            st, j = login(box, ip, body)
+            assert st == 429 and j["error"] == "locked_out", (ip, st, j)
+            assert 590 <= j["retry_after_s"] <= 600, j
+    assert answered == 12 + 25
+    st, j = login(box, "127.0.1.99", GOOD)
+    assert st == 200, j

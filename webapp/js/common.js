@@ -330,13 +330,41 @@ var PB = (function () {
 	/* The page's own words for code; else the box's message when it is in
 	 * the page's language (the box follows Accept-Language and names its
 	 * language in "lang"), or quoted. */
+	function worded(f) {
+		var key = "error." + f.code;
+		return PB.strings.hasOwnProperty(key) ? PB.t(key) :
+			(f.server && (f.serverLang || "id") === PB.lang) ? f.server :
+			f.server ? PB.t("error.server", {message: f.server}) :
+			PB.t("error.http", {status: f.status});
+	}
+
 	function failure(status, code, serverMessage, serverLang) {
-		var key = "error." + code;
-		var message = PB.strings.hasOwnProperty(key) ? PB.t(key) :
-			(serverMessage && (serverLang || "id") === PB.lang) ? serverMessage :
-			serverMessage ? PB.t("error.server", {message: serverMessage}) :
-			PB.t("error.http", {status: status});
-		return {status: status, code: code, message: message};
+		var f = {status: status, code: code, server: serverMessage, serverLang: serverLang};
+		f.message = worded(f);
+		return f;
+	}
+
+	/* A failure that comes before the page's strings (the first request
+	 * of a page races them) waits for them: its message is then words in
+	 * the page's language, not a key. The strings' own requests and the
+	 * start's /healthz (PB.init waits for both) are not held. */
+	var wordedYet = false, held = [];
+
+	function whenWorded(err, answer) {
+		if (!err || wordedYet)
+			return answer();
+		held.push(function () {
+			err.message = worded(err);
+			answer();
+		});
+	}
+
+	function wordHeld() {
+		var w = held, i;
+		wordedYet = true;
+		held = [];
+		for (i = 0; i < w.length; i++)
+			w[i]();
 	}
 
 	function request(method, url, body, accept, done, progress) {
@@ -374,11 +402,15 @@ var PB = (function () {
 		xhr.send(body === null || body === undefined ? null : JSON.stringify(body));
 	}
 
-	PB.api = function (method, url, body, callback, progress) {
+	/* early: answered at once, also before the strings (see whenWorded) */
+	function api(method, url, body, callback, progress, early) {
+		var answer = early ? callback : function (err, data, status) {
+			whenWorded(err, function () { callback(err, data, status); });
+		};
 		request(method, url, body, "application/json", function (err, xhr) {
 			var data = null;
 			if (err)
-				return callback(err, null, err.status);
+				return answer(err, null, err.status);
 			try {
 				data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
 			} catch (e) {
@@ -386,14 +418,18 @@ var PB = (function () {
 			}
 			if (xhr.status >= 200 && xhr.status < 300) {
 				if (data === null && xhr.status !== 204)
-					return callback(failure(xhr.status, "bad_json"), null, xhr.status);
-				return callback(null, data, xhr.status);
+					return answer(failure(xhr.status, "bad_json"), null, xhr.status);
+				return answer(null, data, xhr.status);
 			}
 			if (data && typeof data.error === "string")
-				return callback(failure(xhr.status, data.error, data.message, data.lang),
+				return answer(failure(xhr.status, data.error, data.message, data.lang),
 						data, xhr.status);
-			return callback(failure(xhr.status, "http_" + xhr.status), null, xhr.status);
+			return answer(failure(xhr.status, "http_" + xhr.status), null, xhr.status);
 		}, progress);
+	}
+
+	PB.api = function (method, url, body, callback, progress) {
+		api(method, url, body, callback, progress, false);
 	};
 
 	/* Photos from phones: drawn on a canvas (which also turns them
@@ -436,14 +472,17 @@ var PB = (function () {
 	};
 
 	PB.getText = function (url, callback) {
+		function answer(err, text) {
+			whenWorded(err, function () { callback(err, text); });
+		}
 		request("GET", url, null, "text/plain, */*", function (err, xhr) {
 			if (err)
-				return callback(err, null);
+				return answer(err, null);
 			if (xhr.status < 200 || xhr.status >= 300)
-				return callback(failure(xhr.status, "http_" + xhr.status), null);
+				return answer(failure(xhr.status, "http_" + xhr.status), null);
 			if (xhr.responseText.length > TEXT_MAX)
-				return callback(failure(xhr.status, "text_too_large"), null);
-			callback(null, xhr.responseText);
+				return answer(failure(xhr.status, "text_too_large"), null);
+			answer(null, xhr.responseText);
 		});
 	};
 
@@ -465,7 +504,7 @@ var PB = (function () {
 			files.push(opts.page);
 		left = files.length;
 		function one(name) {
-			PB.api("GET", "/locale/" + lang + "/" + name + ".json", null, function (err, data) {
+			api("GET", "/locale/" + lang + "/" + name + ".json", null, function (err, data) {
 				if (err || !data || typeof data !== "object")
 					failed = true;
 				else
@@ -476,7 +515,7 @@ var PB = (function () {
 					return done(null);
 				cache[lang] = merge(merge({}, got.common), got[opts.page] || {});
 				done(cache[lang]);
-			});
+			}, null, true);
 		}
 		for (i = 0; i < files.length; i++)
 			one(files[i]);
@@ -600,6 +639,7 @@ var PB = (function () {
 		PB.i18n(document);
 		if (opts.render)
 			opts.render();
+		wordHeld();
 	}
 
 	PB.setLang = function (lang, done) {
@@ -628,13 +668,13 @@ var PB = (function () {
 			if (--pending === 0)
 				PB.setLang(lang, function () {});
 		}
-		PB.api("GET", "/healthz", null, function (err, h) {
+		api("GET", "/healthz", null, function (err, h) {
 			if (!err && h) {
 				PB.centre = h.centre || "";
 				PB.version = h.version || "";
 			}
 			step();
-		});
+		}, null, true);
 		loadStrings(lang, function () { step(); });
 	};
 
