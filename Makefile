@@ -164,7 +164,8 @@ TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
 TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next)
 
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
-.PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image
+.PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image rootfs
+.PHONY: test-trees test-tree-rootfs test-tree-normal test-tree-asan test-tree-deb
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe \
      $(BUILD)/bench/stmt-cache
@@ -400,9 +401,15 @@ deb: deps-arm64 deps-deb
 		echo build/pusat-belajar_$(VERSION)_$$a.deb; \
 	done
 
-# The SD-card image (image/mkimage.sh): build/pusat-belajar.img.
-image: deps-image deb
-	sh image/mkimage.sh build/pusat-belajar_$(VERSION)_arm64.deb build/pusat-belajar.img
+# The SD-card image (image/mkimage.sh): build/pusat-belajar.img. Debian's
+# root file system (image/rootfs.sh: debootstrap, cached in build/cache) is
+# a step of its own so that make -j builds it while the packages compile.
+MKIMAGE = sh image/mkimage.sh build/pusat-belajar_$(VERSION)_arm64.deb build/pusat-belajar.img
+image: deps-image deb rootfs
+	$(MKIMAGE)
+
+rootfs: deps-image
+	@sh image/rootfs.sh build/cache >/dev/null
 
 run: deps
 	$(MAKE) $(PROGRAMS)
@@ -415,11 +422,30 @@ check:
 	$(MAKE) all
 	$(PYTHON) tests/run.py --build $(BUILD) --only unit,system --no-asan
 
-test: deps-test deps-node
+# make test: the packages installed one list after another (-j1: apt-get
+# allows one at a time); then Debian's root file system for the image, the
+# normal tree, the ASan tree and the two packages built at once (what make
+# image does, its steps started in the order of the longest first), the
+# image made of them; then the suites, LANES at a time (tests/run.py
+# --lanes). TEST_JOBS is one more than the cores: debootstrap holds a job
+# while it mostly waits on the mirror.
+TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+LANES     ?= 2
+test:
+	$(MAKE) -j1 deps-test deps-node deps-image
+	$(MAKE) -j$(TEST_JOBS) test-trees
+	$(PYTHON) tests/run.py --build $(BUILD) --lanes $(LANES)
+
+test-trees: test-tree-rootfs test-tree-normal test-tree-asan test-tree-deb
+	$(MKIMAGE)
+test-tree-rootfs:
+	$(MAKE) rootfs
+test-tree-normal:
 	$(MAKE) all
+test-tree-asan:
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
-	$(MAKE) image
-	$(PYTHON) tests/run.py --build $(BUILD)
+test-tree-deb:
+	$(MAKE) deb
 
 # Power cuts at many more points than make test (docs/reliability.md).
 CRASH_CUTS  ?= 5000

@@ -395,13 +395,18 @@ def publish_module(hub, tmpdir, module_id, size, centre=None):
     return sha
 
 
-def make_deb(folder, name, payload_bytes, version="99.1.0", arch="arm64"):
+def make_deb(folder, name, payload_bytes, version="99.1.0", arch="arm64", files=None):
     """A real (tiny) Debian package for a software release
     (docs/updates.md): /usr/share/NAME/blob with payload_bytes of random
-    data, uncompressed so its size is what the test asks."""
+    data, uncompressed so its size is what the test asks, and files
+    ({path below /: text}) besides."""
     root = os.path.join(folder, name + "-root")
     os.makedirs(os.path.join(root, "DEBIAN"))
     os.makedirs(os.path.join(root, "usr", "share", name))
+    for path, text in (files or {}).items():
+        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+        with open(os.path.join(root, path), "w") as f:
+            f.write(text)
     with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
         f.write(f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
                 "Maintainer: Test <t@example.org>\nDescription: test package\n")

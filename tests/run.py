@@ -4,28 +4,54 @@ pytest suites under tests/ against the real binaries. Prints one closing
 line: 'N passed, N failed, N skipped'.
 
   tests/run.py [--build build] [--only unit,system,...] [-k EXPR] [--no-asan]
+               [--lanes N]
 
 Suites: unit (cmocka), and each folder of tests/ holding test_*.py. The
-system suite runs twice, on build/ and on build/asan/; the others run on
-build/ only (they are slower: namespaces, browser, images)."""
+system, hub and sync suites run twice, on build/ and on build/asan/; the
+others run on build/ only (they are slower: namespaces, browser, images).
+
+--lanes N (default 2) runs N suites at a time: much of a suite's time is
+spent waiting (qemu boots, daemons starting, timeouts), so a second lane
+uses what the first leaves idle. Suites are handed to the lanes longest
+first (the image suite, then browser, sync, ...); each suite's output is
+kept in build/.../pytest-SUITE.log and printed whole when it ends.
+--lanes 1 runs them one after another in the fixed order, output as it
+comes. The suites run at once share nothing: every test picks free ports,
+names its network namespaces, interfaces and folders after its pid and
+starts its own PostgreSQL, dnsmasq and Chromium."""
 import argparse
 import glob
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
 import time
+import traceback
 import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
 # Suites that also run against the sanitizer build.
 ASAN_SUITES = {"system", "hub", "sync"}
-# Order: fast and basic first.
+# Order with one lane: fast and basic first.
 ORDER = ["system", "hub", "sync", "net", "gpio", "image", "browser"]
+# Order with more lanes: longest first (quiet 2-core machine: image ~530 s,
+# browser ~240 s, sync ~100 s on either build, system ~90 s, hub ~70 s,
+# gpio ~60 s, reliability ~45 s, net ~20 s), so the last suites to start are
+# short and the lanes end close together. Folders not named here come
+# after these, the unit tests last.
+LANE_ORDER = ["image", "browser", "sync", "system", "hub", "gpio", "reliability", "net"]
+# Printing from the lanes: one suite's output at a time.
+OUT_LOCK = threading.Lock()
 
 
-def run_unit(build, tally):
+def say_now(text):
+    print(text, flush=True)
+
+
+def run_unit(build, tally, say=say_now):
     bins = sorted(glob.glob(os.path.join(build, "tests", "test_*")))
     for b in bins:
         if not os.access(b, os.X_OK) or b.endswith(".d"):
@@ -38,18 +64,28 @@ def run_unit(build, tally):
         failed = sum(int(n) for n in re.findall(r"\[  FAILED  \] (\d+) test", out))
         if p.returncode != 0 and failed == 0:
             failed = 1
-            print(out)
+            say(out)
         if failed:
-            print(out)
+            say(out)
+        add(tally, passed, failed, 0)
+        say(f"unit {os.path.relpath(b, ROOT)}: {passed} passed, {failed} failed "
+            f"({time.time() - t0:.1f}s)")
+
+
+def add(tally, passed, failed, skipped):
+    with OUT_LOCK:
         tally["passed"] += passed
         tally["failed"] += failed
-        print(f"unit {os.path.relpath(b, ROOT)}: {passed} passed, {failed} failed "
-              f"({time.time() - t0:.1f}s)", flush=True)
+        tally["skipped"] += skipped
 
 
-def run_pytest(suite, build, tally, kexpr):
+def run_pytest(suite, build, tally, kexpr, say=None):
+    """One suite on one build. say=None: its output goes straight to this
+    terminal; otherwise to build/pytest-SUITE.log, given to say() whole at
+    the end."""
     folder = os.path.join(ROOT, "tests", suite)
     xml = os.path.join(ROOT, build, f"pytest-{suite}.xml")
+    log = os.path.join(ROOT, build, f"pytest-{suite}.log")
     os.makedirs(os.path.dirname(xml), exist_ok=True)
     cmd = [PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE",
            f"--junitxml={xml}", folder]
@@ -57,8 +93,16 @@ def run_pytest(suite, build, tally, kexpr):
         cmd += ["-k", kexpr]
     env = dict(os.environ, PB_BUILD=os.path.join(ROOT, build), PYTHONDONTWRITEBYTECODE="1")
     t0 = time.time()
-    print(f"== {suite} on {build}", flush=True)
-    p = subprocess.run(cmd, env=env, cwd=ROOT)
+    head = f"== {suite} on {build}"
+    if say is None:
+        print(head, flush=True)
+        p = subprocess.run(cmd, env=env, cwd=ROOT)
+    else:
+        with open(log, "w") as f:
+            p = subprocess.run(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=f, stderr=subprocess.STDOUT)
+        with open(log, errors="replace") as f:
+            head += "\n" + f.read().rstrip("\n")
     passed = failed = skipped = 0
     if os.path.exists(xml):
         root = ET.parse(xml).getroot()
@@ -71,11 +115,47 @@ def run_pytest(suite, build, tally, kexpr):
             skipped += s
     if p.returncode not in (0, 5) and failed == 0:
         failed = 1
-    tally["passed"] += passed
-    tally["failed"] += failed
-    tally["skipped"] += skipped
-    print(f"{suite} on {build}: {passed} passed, {failed} failed, {skipped} skipped "
-          f"({time.time() - t0:.0f}s)", flush=True)
+    add(tally, passed, failed, skipped)
+    tail = (f"{suite} on {build}: {passed} passed, {failed} failed, {skipped} skipped "
+            f"({time.time() - t0:.0f}s)")
+    if say is None:
+        print(tail, flush=True)
+    else:
+        say(head + "\n" + tail)
+
+
+def run_lanes(jobs, lanes, tally):
+    """Run jobs (name, fn(say)) on LANES threads, longest first as listed;
+    each job's lines are printed together when it ends."""
+    todo = queue.Queue()
+    for j in jobs:
+        todo.put(j)
+    t0 = time.time()
+
+    def lane(n):
+        while True:
+            try:
+                name, fn = todo.get_nowait()
+            except queue.Empty:
+                return
+            with OUT_LOCK:
+                print(f"-- lane {n}: {name} started at {time.time() - t0:.0f}s", flush=True)
+            lines = []
+            try:
+                fn(lines.append)
+            except Exception:           # a crash of this runner counts as a failure
+                lines.append(traceback.format_exc())
+                add(tally, 0, 1, 0)
+            finally:
+                with OUT_LOCK:
+                    print("\n".join(lines), flush=True)
+                    print(f"-- lane {n}: {name} ended at {time.time() - t0:.0f}s", flush=True)
+
+    threads = [threading.Thread(target=lane, args=(n + 1,)) for n in range(lanes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def main():
@@ -85,24 +165,39 @@ def main():
     ap.add_argument("-k", default="")
     ap.add_argument("--no-asan", action="store_true",
                     help="the normal build only, not also the sanitizer build (make check)")
+    ap.add_argument("--lanes", type=int, default=2,
+                    help="suites run at a time (1: one after another, in the fixed order)")
     a = ap.parse_args()
+    if a.lanes < 1:
+        ap.error("--lanes must be 1 or more")
     only = set(filter(None, a.only.split(",")))
     tally = {"passed": 0, "failed": 0, "skipped": 0}
     asan = os.path.join(a.build, "asan")
 
-    if not only or "unit" in only:
-        run_unit(os.path.join(ROOT, a.build), tally)
-        if not a.no_asan:
-            run_unit(os.path.join(ROOT, asan), tally)
+    builds = [a.build] + ([] if a.no_asan else [asan])
     suites = [d for d in sorted(os.listdir(os.path.join(ROOT, "tests")))
-              if glob.glob(os.path.join(ROOT, "tests", d, "test_*.py"))]
-    suites.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
-    for s in suites:
-        if only and s not in only:
-            continue
-        run_pytest(s, a.build, tally, a.k)
-        if s in ASAN_SUITES and not a.no_asan:
-            run_pytest(s, asan, tally, a.k)
+              if glob.glob(os.path.join(ROOT, "tests", d, "test_*.py"))
+              and (not only or d in only)]
+    if a.lanes == 1:
+        if not only or "unit" in only:
+            for b in builds:
+                run_unit(os.path.join(ROOT, b), tally)
+        suites.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
+        for s in suites:
+            for b in builds if s in ASAN_SUITES else builds[:1]:
+                run_pytest(s, b, tally, a.k)
+    else:
+        suites.sort(key=lambda s: LANE_ORDER.index(s) if s in LANE_ORDER else len(LANE_ORDER))
+        jobs = []
+        for s in suites:
+            for b in builds if s in ASAN_SUITES else builds[:1]:
+                jobs.append((f"{s} on {b}",
+                             lambda say, s=s, b=b: run_pytest(s, b, tally, a.k, say)))
+        if not only or "unit" in only:
+            for b in builds:
+                jobs.append((f"unit on {b}",
+                             lambda say, b=b: run_unit(os.path.join(ROOT, b), tally, say)))
+        run_lanes(jobs, a.lanes, tally)
     print(f"{tally['passed']} passed, {tally['failed']} failed, {tally['skipped']} skipped")
     return 1 if tally["failed"] else 0
 

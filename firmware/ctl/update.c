@@ -12,8 +12,11 @@
  * pb-sync reached the hub since this boot (or, with no backhaul, the local
  * self-test: /healthz and the database's quick_check) within
  * [update] commit_wait_s; otherwise clear the trial and reboot: the
- * firmware then boots the committed root again. The data partition is
- * never written by any of this but for box_meta's update.* keys. */
+ * firmware then boots the committed root again, update.error names the
+ * release and update.failed keeps it: apply refuses it without --retry
+ * until a newer one comes. A commit removes the downloaded release from
+ * DATA/update. The data partition is never written by any of this but
+ * for that folder and box_meta's update.* keys. */
 #include "ctl.h"
 
 #include "pb_attendance.h"
@@ -45,7 +48,7 @@ struct update_ctx {
 	char dir[PATH_MAX];
 	struct pb_release r;
 	enum pb_slot booted, committed, trial;
-	int no_reboot, force;
+	int no_reboot, force, retry;
 };
 
 static void meta_set(struct pb_ctl *c, const char *key, const char *value)
@@ -152,7 +155,7 @@ static int open_days(struct pb_ctl *c, FILE *out)
 
 static int status(struct update_ctx *u)
 {
-	char avail[64], state[32], err[512], pending[96], done[64], newer[128];
+	char avail[64], state[32], err[512], pending[96], done[256], newer[128];
 	struct pb_ctl *c = u->c;
 
 	meta_get(c, "update.available", avail, sizeof(avail));
@@ -279,6 +282,13 @@ static int apply(struct update_ctx *u)
 		printf("release %s is installed already\n", u->r.version);
 		return 0;
 	}
+	meta_get(c, "update.failed", words, sizeof(words));
+	if (!u->retry && strcmp(words, u->r.version) == 0) {
+		fprintf(stderr, "pbctl: release %s failed its trial (pbctl update status): it is "
+			"not installed again until a newer release comes, or give --retry\n",
+			u->r.version);
+		return 1;
+	}
 	if (u->booted == PB_SLOT_NONE) {
 		fprintf(stderr, "pbctl: %s names neither root=LABEL=PBROOTA nor PBROOTB: "
 			"cannot tell which root runs\n", c->cfg.update_cmdline);
@@ -302,6 +312,7 @@ static int apply(struct update_ctx *u)
 	/* no trial may point at a root being rewritten */
 	if (u->trial != PB_SLOT_NONE && pb_slot_write(boot, u->booted, PB_SLOT_NONE) != 0)
 		return 1;
+	meta_set(c, "update.available", u->r.version);
 	meta_set(c, "update.state", "installing");
 	printf("installing release %s into root %c…\n", u->r.version, pb_slot_name(target));
 	fflush(stdout);
@@ -385,20 +396,51 @@ static int uplink_or_selftest(struct pb_ctl *c, const char **how)
 	return 0;
 }
 
+/* The release on trial: the version update.pending names ("1.2.0 on
+ * root B"), else this software's. */
+static void trial_version(struct pb_ctl *c, char *out, size_t len)
+{
+	meta_get(c, "update.pending", out, len);
+	out[strcspn(out, " ")] = '\0';
+	if (out[0] == '\0')
+		snprintf(out, len, "%s", PB_VERSION);
+}
+
+/* On the committed root: an apply that a power cut or reset stopped
+ * leaves update.state "installing"; say so, and that apply starts again. */
+static void install_cut(struct update_ctx *u)
+{
+	char state[32], version[64], words[256];
+
+	meta_get(u->c, "update.state", state, sizeof(state));
+	if (strcmp(state, "installing") != 0)
+		return;
+	meta_get(u->c, "update.available", version, sizeof(version));
+	snprintf(words, sizeof(words), "installing %s into root %c did not finish (power cut "
+		 "or reset): pbctl update apply starts it afresh", version,
+		 pb_slot_name(pb_slot_other(u->booted)));
+	meta_set(u->c, "update.state", "ready");
+	meta_set(u->c, "update.error", words);
+	printf("%s\n", words);
+}
+
 static int commit(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
-	char pending[96], words[256];
+	char pending[96], version[96], words[256];
 	const char *how = "";
 	int64_t end;
 
 	meta_get(c, "update.pending", pending, sizeof(pending));
 	if (u->booted == PB_SLOT_NONE || u->booted == u->committed) {
+		install_cut(u);
 		if (pending[0] != '\0' && u->trial == PB_SLOT_NONE) {
 			/* the firmware came back to the committed root */
 			snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
 				 pending, pb_slot_name(u->booted));
+			trial_version(c, version, sizeof(version));
 			meta_set(c, "update.error", words);
+			meta_set(c, "update.failed", version);
 			meta_set(c, "update.pending", "");
 			meta_set(c, "update.state", "failed");
 			printf("%s\n", words);
@@ -407,6 +449,7 @@ static int commit(struct update_ctx *u)
 		printf("root %c is committed: nothing on trial\n", pb_slot_name(u->booted));
 		return 0;
 	}
+	trial_version(c, version, sizeof(version));
 	printf("root %c runs on trial: checking pb-web and the uplink (up to %u s)\n",
 	       pb_slot_name(u->booted), c->cfg.update_commit_wait_s);
 	fflush(stdout);
@@ -418,12 +461,17 @@ static int commit(struct update_ctx *u)
 					pb_slot_name(u->booted), strerror(errno));
 				return 1;
 			}
-			snprintf(words, sizeof(words), "%s committed (%s)", PB_VERSION, how);
+			snprintf(words, sizeof(words), "%s committed (%s)", version, how);
 			meta_set(c, "update.committed", words);
 			meta_set(c, "update.pending", "");
 			meta_set(c, "update.state", "committed");
 			meta_set(c, "update.error", "");
+			meta_set(c, "update.failed", "");
 			printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
+			/* installed for good: the downloaded .debs are not needed again */
+			if (pb_update_clear(u->dir) != 0)
+				fprintf(stderr, "pbctl: cannot empty %s: %s\n", u->dir,
+					strerror(errno));
 			return 0;
 		}
 		if (pb_clock_mono_ms() >= end)
@@ -431,10 +479,11 @@ static int commit(struct update_ctx *u)
 		sleep(UPDATE_POLL_S);
 	}
 	snprintf(words, sizeof(words), "%s on root %c failed its checks within %u s: back to "
-		 "root %c", PB_VERSION, pb_slot_name(u->booted), c->cfg.update_commit_wait_s,
+		 "root %c", version, pb_slot_name(u->booted), c->cfg.update_commit_wait_s,
 		 pb_slot_name(u->committed));
 	fprintf(stderr, "pbctl: %s\n", words);
 	meta_set(c, "update.error", words);
+	meta_set(c, "update.failed", version);
 	meta_set(c, "update.pending", "");
 	meta_set(c, "update.state", "failed");
 	/* the trial ends here: also a reboot that is not ours boots the old root */
@@ -481,6 +530,8 @@ int cmd_update(struct pb_ctl *c, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
 			u.force = 1;
+		else if (strcmp(argv[i], "--retry") == 0)
+			u.retry = 1;
 		else if (strcmp(argv[i], "--no-reboot") == 0)
 			u.no_reboot = 1;
 		else
@@ -499,7 +550,7 @@ int cmd_update(struct pb_ctl *c, int argc, char **argv)
 	if (strcmp(verb, "rollback") == 0)
 		return rollback(&u);
 usage:
-	fprintf(stderr, "usage: pbctl update status | check | apply [--force] [--no-reboot] | "
+	fprintf(stderr, "usage: pbctl update status | check | apply [--force] [--retry] [--no-reboot] | "
 		"commit [--no-reboot] | rollback [--no-reboot]\n");
 	return 2;
 }

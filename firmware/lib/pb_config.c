@@ -134,11 +134,23 @@ static const struct key_def keys[] = {
 	    "Records in one upload batch at most"),
 	NUM("sync", "batch_bytes", sync_batch_bytes, 4096, 2097152, "262144",
 	    "Compressed bytes of one upload batch at most"),
+	NUM("sync", "batch_start_bytes", sync_batch_start_bytes, 4096, 2097152, "8192",
+	    "Compressed bytes of an upload's first batch at most; each batch the hub "
+	    "acknowledges lets the next be twice as big, up to batch_bytes"),
 	NUM("sync", "daily_budget_mb", sync_daily_budget_mb, 0, 1000000, "500",
 	    "MB of module files and software releases downloaded per UTC day (0: no limit); "
 	    "uploads are never limited"),
 	NUM("sync", "backoff_max_s", sync_backoff_max_s, 5, 900, "900",
 	    "Longest wait between tries while the hub is unreachable"),
+	NUM("sync", "probe_timeout_s", sync_probe_timeout_s, 2, 120, "20",
+	    "Seconds pb-sync gives the hub to answer its reachability check before it backs "
+	    "off; over a link that drops now and then the check goes on through the drops "
+	    "and its connection then carries the upload"),
+	NUM("sync", "rto_max_ms", sync_rto_max_ms, 1000, 120000, "120000",
+	    "Longest wait of TCP's retransmission timer on the connection to the hub, in ms "
+	    "(Linux 6.15 or later; 120000 is the kernel's own): lower, a link back after a cut "
+	    "carries data again sooner, but the kernel also gives a silent connection up "
+	    "sooner (15 tries)"),
 	NUM("sync", "interval_s", sync_interval_s, 5, 86400, "300",
 	    "Seconds between sync rounds when the link is up"),
 	NUM("sync", "retention_days", sync_retention_days, 1, 3650, "30",

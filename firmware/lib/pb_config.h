@@ -69,8 +69,11 @@ struct pb_config {
 	char sync_enrol_token[PB_CONFIG_STR_LEN];
 	unsigned sync_batch_records;
 	unsigned sync_batch_bytes;              /* compressed bytes per batch */
+	unsigned sync_batch_start_bytes;        /* the first batch of an upload */
 	unsigned sync_daily_budget_mb;          /* module files and releases per UTC day, 0: none */
 	unsigned sync_backoff_max_s;
+	unsigned sync_probe_timeout_s;          /* the hub's /healthz answers within this */
+	unsigned sync_rto_max_ms;               /* TCP retransmission wait at most (Linux >= 6.15) */
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */
 	unsigned sync_purge_interval_h;         /* pb-sync purges this often, 0: never */

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,8 @@ int pb_hubc_init(struct pb_hubc *c, const struct pb_config *cfg, const char *box
 	snprintf(c->ca_file, sizeof(c->ca_file), "%s", cfg->sync_ca_file);
 	snprintf(c->pinned_key, sizeof(c->pinned_key), "%s", cfg->sync_pinned_key);
 	c->test_mode = (int)cfg->sync_test_mode;
+	c->rto_max_ms = cfg->sync_rto_max_ms;
+	c->probe_timeout_s = cfg->sync_probe_timeout_s;
 	snprintf(c->box_id, sizeof(c->box_id), "%s", box_id);
 	if (pb_proto_key_load_or_create(keypath, c->sk, &created) != 0) {
 		snprintf(c->err, sizeof(c->err), "cannot read or make the key %s: %s", keypath,
@@ -143,6 +147,16 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
 	return 0;
 }
 
+/* Each new connection: resends after a cut come within rto_max_ms. */
+static int on_socket(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	struct pb_hubc *c = ud;
+
+	(void)purpose;
+	pb_proto_tcp_short_retransmits(fd, c->rto_max_ms);
+	return CURL_SOCKOPT_OK;
+}
+
 /* Options every request shares: TLS pinning, timeouts, abort on stop. */
 static void common_opts(struct pb_hubc *c, const char *url)
 {
@@ -168,8 +182,34 @@ static void common_opts(struct pb_hubc *c, const char *url)
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	c->why[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->why);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, c);
 	/* no User-Agent: every byte counts on a 64 kbit/s link, and the hub
 	 * knows the box by its signed headers */
+}
+
+/* TCP retransmissions so far on the connection the last transfer used
+ * and kept, 0 when it is gone. */
+static unsigned retransmissions(CURL *h)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return 0;
+	return ti.tcpi_total_retrans;
+}
+
+static long ms_of(CURL *h, CURLINFO what)
+{
+	curl_off_t us = 0;
+
+	return curl_easy_getinfo(h, what, &us) == CURLE_OK ? (long)(us / 1000) : 0;
 }
 
 /* Perform, count bytes, turn failures into plain words. */
@@ -181,6 +221,10 @@ static long perform(struct pb_hubc *c)
 	c->status = -1;
 	c->hdr_up = c->hdr_down = 0;
 	rc = curl_easy_perform(c->curl);
+	c->retrans = retransmissions(c->curl);
+	c->t_connect_ms = ms_of(c->curl, CURLINFO_CONNECT_TIME_T);
+	c->t_first_ms = ms_of(c->curl, CURLINFO_STARTTRANSFER_TIME_T);
+	c->t_total_ms = ms_of(c->curl, CURLINFO_TOTAL_TIME_T);
 	/* 429 and 503 answers say how long to wait (seconds or a date). */
 	if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
 		ra = 0;
@@ -214,7 +258,7 @@ static long perform(struct pb_hubc *c)
 			break;
 		default:
 			snprintf(c->err, sizeof(c->err), "transfer failed: %s",
-				 curl_easy_strerror(rc));
+				 c->why[0] != '\0' ? c->why : curl_easy_strerror(rc));
 		}
 		return -1;
 	}
@@ -231,7 +275,7 @@ int pb_hubc_probe(struct pb_hubc *c)
 
 	snprintf(url, sizeof(url), "%s/healthz", c->base);
 	common_opts(c, url);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)PB_HUBC_PROBE_TIMEOUT_S);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)c->probe_timeout_s);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, mem_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &m);
 	st = perform(c);

@@ -14,10 +14,6 @@
 #include "pb_proto.h"
 
 #define PB_HUBC_CONNECT_TIMEOUT_S 10
-/* The reachability probe: two round trips and a lost packet on a 600 ms
- * satellite or rural link; a probe caught by a cut fails soon and the
- * link's return (a route event) starts the next. */
-#define PB_HUBC_PROBE_TIMEOUT_S   4
 #define PB_HUBC_LOW_SPEED_BPS     16     /* slower than this … */
 #define PB_HUBC_LOW_SPEED_S       60     /* … for this long: give up */
 #define PB_HUBC_ANSWER_MAX        (8 * 1024 * 1024)
@@ -37,9 +33,17 @@ struct pb_hubc {
 	volatile sig_atomic_t *stop;   /* set: transfers abort */
 	void (*tick)(void *arg);       /* called while a transfer runs (watchdog) */
 	void *tick_arg;
+	unsigned rto_max_ms;           /* [sync] rto_max_ms */
+	unsigned probe_timeout_s;      /* [sync] probe_timeout_s */
+	/* the last request, for the log: ms to connected, to the first answer
+	 * byte, in all; TCP retransmissions on its connection so far (0 when
+	 * the connection is gone) */
+	long t_connect_ms, t_first_ms, t_total_ms;
+	unsigned retrans;
 	long status;                   /* HTTP status of the last request */
 	unsigned retry_after_s;        /* its Retry-After in seconds, 0: none */
 	char err[PB_HUBC_ERR_LEN];     /* plain words when a request failed */
+	char why[CURL_ERROR_SIZE];     /* libcurl's own words for it */
 	char hub_key[PB_PROTO_PK_HEX_LEN + 1];  /* the hub's signing key from its
 					 * enrolment answer, "" when it has none */
 	uint64_t bytes_up, bytes_down; /* running totals, bodies and HTTP headers */
@@ -56,7 +60,7 @@ void pb_hubc_free(struct pb_hubc *c);
 /* Path of the key file inside data_dir. */
 int pb_hubc_key_path(const struct pb_config *cfg, char *out, size_t len);
 
-/* GET /healthz within PB_HUBC_PROBE_TIMEOUT_S. 0 reachable, -1 not. */
+/* GET /healthz within probe_timeout_s. 0 reachable, -1 not. */
 int pb_hubc_probe(struct pb_hubc *c);
 
 /* POST a JSON or batch body; the answer (JSON, any status) in *answer.

@@ -3,12 +3,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+/* Linux 6.15's cap on TCP's retransmission timer (linux/tcp.h), not yet
+ * in every C library's headers. */
+#ifndef TCP_RTO_MAX_MS
+#define TCP_RTO_MAX_MS 44
+#endif
 
 #include "pb_pack.h"
 
@@ -557,4 +566,12 @@ const char *pb_proto_photo_mime(const unsigned char *d, size_t len)
 	if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
 		return "image/png";
 	return NULL;
+}
+
+void pb_proto_tcp_short_retransmits(int fd, unsigned rto_max_ms)
+{
+	int one = 1, ms = (int)rto_max_ms;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_RTO_MAX_MS, &ms, sizeof(ms));
 }

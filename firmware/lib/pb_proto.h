@@ -158,4 +158,13 @@ int pb_proto_enrol_message(const char *box_id, const char *pk_hex, const char *t
 int pb_proto_get_message(const char *box_id, const char *path, const char *time,
 			 char *out, size_t len);
 
+/* For a box↔hub TCP socket on links that drop for a second or two: lost
+ * bytes are resent
+ * linearly rather than with doubling waits while few packets are in
+ * flight (TCP_THIN_LINEAR_TIMEOUTS), and never more than rto_max_ms after
+ * the last try (TCP_RTO_MAX_MS, Linux 6.15 or later, 1000..120000; an
+ * older kernel refuses it and keeps its own 120 s). Best effort: nothing
+ * fails without them. */
+void pb_proto_tcp_short_retransmits(int fd, unsigned rto_max_ms);
+
 #endif

@@ -56,12 +56,32 @@ static int belongs(const struct pb_release *r, const char *name)
 	return 0;
 }
 
+/* Remove every file of dir but those of keep (NULL: every file). */
+static int remove_others(const char *dir, const struct pb_release *keep)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = -1;
+
+	if (d == NULL)
+		return errno == ENOENT && keep == NULL ? 0 : -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || (keep != NULL && belongs(keep, e->d_name)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    unlink(path) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
 int pb_update_keep(const char *dir, const json_t *doc, const struct pb_release *r)
 {
 	char *text = json_dumps(doc, JSON_COMPACT);
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = NULL;
 	int rc = -1;
 
 	if (text == NULL)
@@ -70,22 +90,15 @@ int pb_update_keep(const char *dir, const json_t *doc, const struct pb_release *
 		goto out;
 	if (pb_carry_write(dir, PB_UPDATE_RELEASE_FILE, text, strlen(text)) != 0)
 		goto out;
-	d = opendir(dir);
-	if (d == NULL)
-		goto out;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || belongs(r, e->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-		    unlink(path) != 0)
-			goto out;
-	}
-	rc = 0;
+	rc = remove_others(dir, r);
 out:
-	if (d != NULL)
-		closedir(d);
 	free(text);
 	return rc;
+}
+
+int pb_update_clear(const char *dir)
+{
+	return remove_others(dir, NULL);
 }
 
 int pb_update_complete(const char *dir, const struct pb_release *r, int rehash, char *err,

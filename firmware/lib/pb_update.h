@@ -27,6 +27,9 @@ int pb_update_load(const char *dir, const char *pk_hex, struct pb_release *r, ch
 /* Keep doc (already checked into r) as the release of dir, made when
  * missing, and remove every file of another release. 0/-1 (errno). */
 int pb_update_keep(const char *dir, const json_t *doc, const struct pb_release *r);
+/* Remove the kept release and its files (once it is installed and
+ * committed): 0/-1 (errno); a missing dir is empty. */
+int pb_update_clear(const char *dir);
 /* 1 when every .deb of r is in dir whole: its size, and its SHA-256 when
  * rehash (else trusted from when it was placed); 0 with err naming the
  * first that is not; -1 with err on a read error. */

@@ -225,6 +225,8 @@ static int run(struct pb_sync *s, int once)
 		}
 		if (pb_hubc_probe(&s->hc) != 0) {
 			char words[PB_HUBC_ERR_LEN + 32];
+			pb_info("probe: connected after %ld ms, %ld ms in all: %s",
+				s->hc.t_connect_ms, s->hc.t_total_ms, s->hc.err);
 			snprintf(words, sizeof(words), "offline: %s", s->hc.err);
 			sync_set_error(s, words);
 			sync_set_state(s, "offline");

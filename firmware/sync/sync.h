@@ -10,7 +10,6 @@
 #include "pb_hubclient.h"
 #include "pb_store.h"
 
-#define PB_SYNC_PROBE_TIMEOUT_S  PB_HUBC_PROBE_TIMEOUT_S
 #define PB_SYNC_ROUTE_POLL_S     5      /* re-read the routing table (no rtnetlink) */
 #define PB_SYNC_ROUTE_IDLE_S     60     /* offline with rtnetlink: look anyway */
 #define PB_SYNC_NETLINK_BUF      8192

@@ -94,6 +94,13 @@ enum sync_result sync_upload(struct pb_sync *s)
 	int64_t acked;
 	long st;
 	int rewinds = 0;
+	/* Batches start small and double with each one acknowledged, up to
+	 * batch_bytes: on a link that drops now and then no body trickles so
+	 * long that the hub's slow-body guard (10 s, then 1 KiB/s) closes it
+	 * and all of it has to go again; on a good link a backlog soon goes
+	 * up in big batches. */
+	size_t cap = s->cfg.sync_batch_start_bytes < s->cfg.sync_batch_bytes ?
+		     s->cfg.sync_batch_start_bytes : s->cfg.sync_batch_bytes;
 	enum sync_result res = SYNC_ERROR;
 
 	memset(&l, 0, sizeof(l));
@@ -107,8 +114,7 @@ enum sync_result sync_upload(struct pb_sync *s)
 			goto out;
 		}
 		sync_set_state(s, "uploading");
-		if (pb_pack_build(s->box_id, l.r, l.n, s->cfg.sync_batch_bytes, &body, &len,
-				  &used) != 0) {
+		if (pb_pack_build(s->box_id, l.r, l.n, cap, &body, &len, &used) != 0) {
 			sync_set_error(s, "cannot build a batch");
 			goto out;
 		}
@@ -120,6 +126,11 @@ enum sync_result sync_upload(struct pb_sync *s)
 				  (int64_t)s->hc.last_up);
 		free(body);
 		body = NULL;
+		/* each try, for whoever looks at where the seconds of a bad link go */
+		pb_info("batch %" PRId64 "..%" PRId64 ", %zu B: connected after %ld ms, answer "
+			"after %ld ms, %ld ms in all, %u TCP retransmissions: %s",
+			l.r[0].seq, l.r[used - 1].seq, len, s->hc.t_connect_ms, s->hc.t_first_ms,
+			s->hc.t_total_ms, s->hc.retrans, st < 0 ? s->hc.err : "answered");
 		if (st < 0) {
 			snprintf(words, sizeof(words), "upload broke off: %s", s->hc.err);
 			sync_set_error(s, words);
@@ -131,8 +142,9 @@ enum sync_result sync_upload(struct pb_sync *s)
 				sync_set_error(s, "cannot record the acknowledgement");
 				goto out;
 			}
-			pb_debug("batch %" PRId64 "..%" PRId64 " (%zu bytes): hub holds up to %" PRId64,
-				 l.r[0].seq, l.r[used - 1].seq, len, acked);
+			pb_debug("batch %" PRId64 "..%" PRId64 ": hub holds up to %" PRId64,
+				 l.r[0].seq, l.r[used - 1].seq, acked);
+			cap = cap * 2 < s->cfg.sync_batch_bytes ? cap * 2 : s->cfg.sync_batch_bytes;
 			note_refused(s, ans);
 			if (acked < l.r[0].seq) {
 				/* The hub holds less than the batch started from: it

@@ -166,9 +166,16 @@ class Card:
 
     def add_conf(self, text):
         """Append text to box.conf on the data partition (root:pb 0640)."""
+        self.write_conf(self.conf() + text)
+
+    def conf(self):
+        return ext4_cat(self.img, DATA, "/etc/box.conf")
+
+    def write_conf(self, text):
+        """box.conf on the data partition becomes text (root:pb 0640)."""
         local = os.path.join(self.tmp, "box.conf")
         with open(local, "w") as f:
-            f.write(ext4_cat(self.img, DATA, "/etc/box.conf") + text)
+            f.write(text)
         gid = ext4_stat(self.img, DATA, "/etc")["gid"]
         for cmd in ["rm /etc/box.conf", f"write {local} /etc/box.conf",
                     "set_inode_field /etc/box.conf uid 0",

@@ -1,11 +1,26 @@
-"""A software update of the built image, end to end under
-qemu-system-aarch64 (docs/updates.md): a release published and signed on
-a real pb-hub is put on the card's data partition as pb-sync leaves it
-(update/release.json and the .deb), `pbctl update apply` runs on the
-booted box (root A), copies root A into root B, installs the .deb there
-with dpkg and reboots with the one-shot tryboot flag; the new root B
-boots, pb-update-commit.service commits it, and the next cold boot stays
-on root B.
+"""Software updates of the built image, end to end under
+qemu-system-aarch64 (docs/updates.md), in one chain of boots on one copy
+of the card (every boot costs about a minute of CPU):
+
+1. root A runs `pbctl update apply` for release 99.1.0 (put on the card's
+   data partition as pb-sync leaves it: update/release.json and the .deb,
+   signed on a real pb-hub): root A is copied into root B, the .deb
+   installed there with dpkg, and the box reboots with the one-shot
+   tryboot flag; root B boots, pb-update-commit.service commits it and
+   removes the downloaded release; the next cold boot stays on root B.
+2. On that cold boot root B applies release 99.2.0 into root A. Its
+   package ships a drop-in for pb-web's unit whose ExecStart names a
+   program the release forgot to ship (a packaging mistake): on root A
+   systemd cannot start pb-web (203/EXEC), /healthz never answers, and
+   pb-update-commit gives up after [update] commit_wait_s (lowered for
+   this boot through box.conf on the data partition) and reboots; the
+   next boot, without the flag, is root B again, serving, with
+   update.error naming 99.2.0.
+3. On that boot root B applies release 99.3.0 and the power is cut (qemu
+   killed) while the apply copies root B into root A: the next boot is
+   root B, serving, with the data partition whole (the database's
+   quick_check, the count of boots kept on it, the downloaded release),
+   and its apply runs to the end and asks for the tryboot.
 
 The Pi's boot firmware cannot run under qemu's virt machine, so the test
 plays its part (tests/pifirmware.py) from the files the firmware reads on
@@ -18,10 +33,13 @@ runs with -no-reboot, so a reboot ends the process and the test starts
 the next boot). The flag counts for that one start only.
 
 What pbctl prints on the box reaches the test through a test-only unit
-added to the card's root A (the image as built has none): it reports the
-mounts, the probe package's file and `pbctl update status`, and runs
-`pbctl update apply` once when the test left a flag file on the data
-partition."""
+added to the card's root A (the image as built has none; apply copies it
+into root B with the rest): it reports the mounts, the release packages
+installed, the data partition and `pbctl update status`, and runs `pbctl
+update apply` while the count in a flag file the test leaves on the data
+partition lasts (one apply per boot; counted down before it runs, so an
+apply cut by the power runs again on the next boot without the test
+writing to a data partition the cut left unclean)."""
 import json
 import os
 import re
@@ -29,16 +47,24 @@ import subprocess
 import time
 
 import pytest
+import requests
 
 from imagetools import (DATA, ROOT_A, ROOT_B, debugfs, ext4_stat, ext4_stats,
                         firmware_cmdline, mtype)
 from pbhub import make_deb
-from test_boot import BOOT_TIMEOUT_S, cards
+from test_boot import BOOT_TIMEOUT_S, BOX_NAME, cards
 
 VERSION = "99.1.0"            # newer than any build of this tree
 PROBE = "pb-update-probe"     # the release's package (a small file of random bytes)
+BAD = "99.2.0"                # a release whose pb-web cannot start
+BAD_PKG = "pb-web-tuning"     # its package: a drop-in for pb-web.service
+BAD_DROPIN = ("[Service]\nExecStart=\n"
+              "ExecStart=/usr/lib/pusat-belajar/pb-web-tuned -c /etc/pusat-belajar/box.conf\n")
+GOOD = "99.3.0"               # the release whose apply the power cut stops
 COMMIT_WAIT_S = 180           # [update] commit_wait_s: room for pb-web under emulation
+FAIL_WAIT_S = 30              # commit_wait_s for the trial that fails
 APPLY_TIMEOUT_S = 1800        # copying the running root into the other, emulated
+CUT_AFTER_S = 20              # into the copy when the power goes
 DRIVER_UNIT = r"""[Unit]
 Description=Update test driver (test-only)
 After=pb-update-commit.service pb-web.service pb-firstboot.service pb-grow-data.service
@@ -46,17 +72,24 @@ After=pb-update-commit.service pb-web.service pb-firstboot.service pb-grow-data.
 [Service]
 Type=oneshot
 StandardOutput=journal+console
-ExecStart=/bin/sh -c 'echo "PBU root=$(findmnt -no SOURCE,OPTIONS / | tr " " ",")"; \
+ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; sync; \
+ echo "PBU root=$(findmnt -no SOURCE,OPTIONS / | tr " " ",")"; \
  echo "PBU cmdline=$(cat /proc/cmdline)"; \
  echo "PBU roota=$(findmnt -no SOURCE,OPTIONS /run/pb-root/a | tr " " ",")"; \
  echo "PBU rootb=$(findmnt -no SOURCE,OPTIONS /run/pb-root/b | tr " " ",")"; \
  echo "PBU probe=$(dpkg-query -W pb-update-probe 2>/dev/null | cut -f2)"; \
+ echo "PBU tuning=$(dpkg-query -W pb-web-tuning 2>/dev/null | cut -f2)"; \
  echo "PBU commit=$(systemctl show -p ActiveState,Result pb-update-commit.service | tr "\n" " ")"; \
+ echo "PBU boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
+ echo "PBU dbcheck=$(sqlite3 /var/lib/pb/pb.db "PRAGMA quick_check" 2>&1)"; \
+ echo "PBU updatedir=$(ls /var/lib/pb/update | tr "\n" " ")"; \
  journalctl -b -u pb-update-commit -o cat --no-pager | sed "s/^/PBLOG commit: /"; \
  pbctl -c /etc/pusat-belajar/box.conf update status 2>&1 | sed "s/^/PBSTATUS /"; \
- if [ -e /var/lib/pb/system/test-apply ]; then rm -f /var/lib/pb/system/test-apply; sync; \
+ if [ -s /var/lib/pb/system/test-apply ]; then n=$$(cat /var/lib/pb/system/test-apply); \
+  if [ "$$n" -gt 1 ]; then echo $$((n - 1)) > /var/lib/pb/system/test-apply; \
+  else rm -f /var/lib/pb/system/test-apply; fi; sync; \
   echo PBU-APPLY; \
-  pbctl -c /etc/pusat-belajar/box.conf update apply 2>&1 | sed "s/^/PBAPPLY /"; fi; \
+  pbctl -c /etc/pusat-belajar/box.conf update apply 2>&1 | sed -u "s/^/PBAPPLY /"; fi; \
  echo PBU-END'
 
 [Install]
@@ -64,13 +97,13 @@ WantedBy=multi-user.target
 """
 
 
-def publish(hub, card, version, name):
+def publish(hub, card, version, name, files=None):
     """A release as the hub signs it: (public key, release.json text, .deb)."""
     key = os.path.join(card.tmp, "release.key")
     pk = hub.cli("release", "key", key).stdout.strip()
     folder = os.path.join(card.tmp, version)
     os.makedirs(folder)
-    deb = make_deb(folder, name, 4096, version=version, arch="all")
+    deb = make_deb(folder, name, 4096, version=version, arch="all", files=files)
     hub.cli("release", "add", deb, "--key", key, "--version", version, "--notes", "uji qemu")
     doc = hub.sql("SELECT json_build_object('manifest', manifest, 'signature', signature) "
                   f"FROM releases WHERE version = '{version}'")
@@ -84,22 +117,35 @@ def debugfs_ok(img, part, cmds):
         assert "rror" not in err, (cmd, err)
 
 
-def put_release(card, doc, deb):
-    """DATA/update as pb-sync leaves it once a release is verified, and the
-    flag for the driver unit to run pbctl update apply once."""
+def update_files(card):
+    """The names in DATA/update, read from the powered-off card."""
+    out, err = debugfs(card.img, DATA, "ls -l /update")
+    return sorted(line.split()[-1] for line in out.splitlines()
+                  if line.split() and line.split()[-1] not in (".", ".."))
+
+
+def put_release(card, doc, deb, applies=1):
+    """DATA/update as pb-sync leaves it once a release is verified (the
+    files of an older one removed), and the count of applies for the
+    driver unit."""
     rel = os.path.join(card.tmp, "release.json")
     with open(rel, "w") as f:
         f.write(doc)
     gid = ext4_stat(card.img, DATA, "/")["gid"]
     uid = ext4_stat(card.img, DATA, "/")["uid"]
     flag = os.path.join(card.tmp, "test-apply")
-    open(flag, "w").close()
+    with open(flag, "w") as f:
+        f.write(f"{applies}\n")
     name = os.path.basename(deb)
-    cmds = ["mkdir /update", f"write {rel} /update/release.json",
-            f"write {deb} /update/{name}", f"write {flag} /system/test-apply"]
+    old = update_files(card) if ext4_stat(card.img, DATA, "/update") else None
+    cmds = ["mkdir /update"] if old is None else [f"rm /update/{n}" for n in old]
+    cmds += [f"write {rel} /update/release.json", f"write {deb} /update/{name}",
+             "rm /system/test-apply", f"write {flag} /system/test-apply"]
     for path in ("/update", "/update/release.json", f"/update/{name}"):
         cmds += [f"set_inode_field {path} uid {uid}", f"set_inode_field {path} gid {gid}"]
-    debugfs_ok(card.img, DATA, cmds)
+    for cmd in cmds:
+        out, err = debugfs(card.img, DATA, cmd, write=True)
+        assert "rror" not in err or cmd == "rm /system/test-apply", (cmd, err)
 
 
 def add_driver_unit(card):
@@ -141,27 +187,62 @@ def wait_exit(card, timeout):
         raise AssertionError("the box did not reboot:\n" + card.console_text()[-4000:])
 
 
-def assert_b_committed(card):
-    """The boot files name root B with and without the tryboot flag."""
-    assert firmware_cmdline(card.img, tryboot=False)[0] == "cmdline-b.txt"
-    assert firmware_cmdline(card.img, tryboot=True)[0] == "cmdline-b.txt"
-    assert "root=LABEL=PBROOTB" in mtype(card.img, "cmdline.txt").split()
+def assert_committed(card, slot):
+    """The boot files name root slot with and without the tryboot flag."""
+    name = f"cmdline-{slot.lower()}.txt"
+    assert firmware_cmdline(card.img, tryboot=False)[0] == name
+    assert firmware_cmdline(card.img, tryboot=True)[0] == name
+    assert f"root=LABEL=PBROOT{slot}" in mtype(card.img, "cmdline.txt").split()
 
 
-def cold_boot_on_b(card):
-    """A boot without the flag: root B with the first release serves."""
+def cold_boot_on_b(card, until="PBU-END"):
+    """A boot without the flag: root B with the first release serves (the
+    report until the driver ends, or starts an apply)."""
     card.boot()
     health = card.healthz()
     assert health["status"] == "ok", health
-    rep = report(wait_console(card, "PBU-END", BOOT_TIMEOUT_S))
+    rep = report(wait_console(card, until, BOOT_TIMEOUT_S))
     assert rep["root"].startswith("/dev/vda3,ro"), rep
-    assert rep["probe"] == VERSION, rep
+    assert rep["probe"] == VERSION and rep["tuning"] == "", rep
+    assert rep["dbcheck"] == "ok", rep
     return rep
+
+
+def applied(card, version, target, t0, what):
+    """Wait for the apply the driver runs to reboot the box asking for the
+    tryboot of target."""
+    wait_exit(card, APPLY_TIMEOUT_S)
+    text = card.console_text()
+    assert f"release {version} installed into root {target}" in report(text)["apply"], \
+        text[-4000:]
+    assert re.search(r"Restarting system with command '0 tryboot'", text), text[-3000:]
+    print(f"{what}: {time.time() - t0:.0f}s")
+
+
+def no_healthz_until_exit(card, timeout):
+    """Poll /healthz until the box reboots by itself: the number of 200s."""
+    end, ok = time.time() + timeout, 0
+    while card.proc.poll() is None:
+        if time.time() > end:
+            card.kill()
+            raise AssertionError("the box did not reboot:\n" + card.console_text()[-4000:])
+        try:
+            r = requests.get(f"http://127.0.0.1:{card.port}/healthz", timeout=5,
+                             headers={"Host": BOX_NAME})
+            ok += r.status_code == 200
+        except requests.RequestException:
+            pass
+        time.sleep(2)
+    return ok
 
 
 @pytest.fixture(scope="module")
 def card():
-    yield from cards("pb-update")
+    made = cards("pb-update")
+    c = next(made)
+    c.stage = 0               # how far the chain of boots got
+    yield c
+    next(made, None)
 
 
 def test_update_boots_new_root_commits_and_stays(card, hub):
@@ -184,12 +265,7 @@ def test_update_boots_new_root_commits_and_stays(card, hub):
     assert rep["probe"] == ""                      # not installed in root A
     assert "booted:     root A" in rep["status"] and "committed:  root A" in rep["status"], \
         rep["status"]
-    wait_exit(card, APPLY_TIMEOUT_S)
-    text = card.console_text()
-    apply_out = report(text)["apply"]
-    assert f"release {VERSION} installed into root B" in apply_out, text[-4000:]
-    assert re.search(r"Restarting system with command '0 tryboot'", text), text[-3000:]
-    print(f"boot 1 and apply: {time.time() - t0:.0f}s")
+    applied(card, VERSION, "B", t0, "boot 1 and apply")
     # the running root was never written; the files name B for the tryboot only
     root_a_after = ext4_stats(card.img, ROOT_A)
     for k in ["Last write time", "Filesystem state"]:
@@ -213,13 +289,91 @@ def test_update_boots_new_root_commits_and_stays(card, hub):
         rep["status"]
     card.poweroff()
     print(f"boot 2 (tryboot, commit): {time.time() - t0:.0f}s")
-    # committed: without the flag (every later boot) the firmware picks B
-    assert_b_committed(card)
+    # committed: without the flag (every later boot) the firmware picks B;
+    # the downloaded release is gone from the data partition
+    assert_committed(card, "B")
+    assert update_files(card) == []
+    card.stage = 1
 
-    # boot 3, a cold start: root B again, nothing on trial
+
+def test_update_whose_web_fails_returns_to_the_old_root(card, hub):
+    """Boot 3 (cold: root B stays) applies a release whose pb-web cannot
+    start into root A; boot 4 (its tryboot) gives up and reboots; boot 5
+    is root B, serving, and says which release failed."""
+    assert card.stage == 1, "the first update did not finish"
+    t0 = time.time()
+    pk, doc, deb = publish(hub, card, BAD, BAD_PKG, files={
+        "lib/systemd/system/pb-web.service.d/50-tuning.conf": BAD_DROPIN})
+    conf = card.conf()
+    assert f"commit_wait_s = {COMMIT_WAIT_S}\n" in conf
+    card.write_conf(conf.replace(f"commit_wait_s = {COMMIT_WAIT_S}\n",
+                                 f"commit_wait_s = {FAIL_WAIT_S}\n"))
+    put_release(card, doc, deb)
+
+    # boot 3, a cold start: root B again, nothing on trial; it applies
+    rep = cold_boot_on_b(card, "PBU-APPLY")
+    assert "root B is committed: nothing on trial" in rep["commitlog"], rep["commitlog"]
+    applied(card, BAD, "A", t0, "boot 3 (cold on B) and apply into A")
+    assert firmware_cmdline(card.img, tryboot=False)[0] == "cmdline-b.txt"
+    assert firmware_cmdline(card.img, tryboot=True)[0] == "cmdline-a.txt"
+
+    # boot 4, the tryboot: root A with the release, whose pb-web never
+    # answers; the commit step gives up and reboots without the flag
+    card.boot(tryboot=True)
+    assert "root=LABEL=PBROOTA" in card.cmdline.split()
+    served = no_healthz_until_exit(card, 2 * BOOT_TIMEOUT_S + FAIL_WAIT_S)
+    text = card.console_text()
+    assert served == 0, text[-3000:]
+    assert re.search(r"reboot: Restarting system\r?$", text, re.M), text[-3000:]
+    assert "with command '0 tryboot'" not in text
+    print(f"boot 4 (tryboot of A, checks failed): {time.time() - t0:.0f}s")
+    assert_committed(card, "B")
+
+    # boot 5: root B, serving; the failure is on record, naming the release
     rep = cold_boot_on_b(card)
     assert "root B is committed: nothing on trial" in rep["commitlog"], rep["commitlog"]
-    assert rep["apply"] == ""
+    assert f"error:      {BAD} on root A failed its checks within {FAIL_WAIT_S} s: " \
+           "back to root B" in rep["status"], rep["status"]
+    assert f"release:    {BAD} failed" in rep["status"], rep["status"]
     card.poweroff()
-    print(f"update end to end, three boots: {time.time() - t0:.0f}s")
+    print(f"boot 5 (back on B): {time.time() - t0:.0f}s")
+    card.stage = 2
 
+
+def test_power_cut_mid_install_keeps_the_old_root(card, hub):
+    """Boot 6 (root B) applies a newer release into root A and the power
+    goes mid-copy; boot 7 is root B, serving, its data whole, and applies
+    the release to the end."""
+    assert card.stage == 2, "the failed update did not finish"
+    t0 = time.time()
+    pk, doc, deb = publish(hub, card, GOOD, PROBE)
+    put_release(card, doc, deb, applies=2)     # the second for the boot after the cut
+    assert update_files(card) == sorted(["release.json", os.path.basename(deb)])
+
+    # boot 6: the apply starts copying root B into root A; then the cut
+    rep = cold_boot_on_b(card, "PBU-APPLY")
+    wait_console(card, f"PBAPPLY installing release {GOOD} into root A", APPLY_TIMEOUT_S)
+    time.sleep(CUT_AFTER_S)
+    text = card.console_text()
+    assert "installed into root A" not in text, "the copy ended before the cut"
+    card.kill()
+    boots = int(rep["boots"])
+    print(f"boot 6 (apply cut): {time.time() - t0:.0f}s")
+    # the boot files never named root A: any start, flag or not, is root B
+    assert_committed(card, "B")
+
+    # boot 7: root B serves with its data whole, and the apply runs again
+    card.boot()
+    health = card.healthz()
+    assert health["status"] == "ok", health
+    rep = report(wait_console(card, "PBU-APPLY", BOOT_TIMEOUT_S))
+    assert rep["root"].startswith("/dev/vda3,ro"), rep
+    assert rep["dbcheck"] == "ok" and int(rep["boots"]) == boots + 1, rep
+    assert rep["updatedir"].split() == sorted(["release.json", os.path.basename(deb)]), rep
+    assert f"installing {GOOD} into root A did not finish" in rep["commitlog"], \
+        rep["commitlog"]
+    assert f"release:    {GOOD} ready" in rep["status"], rep["status"]
+    applied(card, GOOD, "A", t0, "boot 7 and apply")
+    assert firmware_cmdline(card.img, tryboot=False)[0] == "cmdline-b.txt"
+    assert firmware_cmdline(card.img, tryboot=True)[0] == "cmdline-a.txt"
+    assert "Inode:" in debugfs(card.img, ROOT_A, f"stat /usr/share/{PROBE}/blob")[0]

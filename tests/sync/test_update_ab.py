@@ -81,6 +81,17 @@ def publish(hub, tmp):
     return pk
 
 
+def meta(box, key):
+    with sqlite3.connect(box.db_path()) as c:
+        row = c.execute("SELECT value FROM box_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def update_files(box):
+    d = os.path.join(box.dir, "data", "update")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
 def installed(root, package="pb-update-probe"):
     status = open(os.path.join(root, "var/lib/dpkg/status")).read()
     return f"Package: {package}\nStatus: install ok installed" in status
@@ -131,14 +142,23 @@ def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
         assert "root B" in box.pbctl("update", "status").stdout
         rc, log = one_round(box)
         assert rc == 0, log
+        assert "pb-update-probe_99.1.0_all.deb" in update_files(box)
         out = box.pbctl("update", "commit", "--no-reboot").stdout
         assert "root B committed: pb-sync reached the hub" in out, out
+        # installed for good: the downloaded release is removed, and the
+        # next round does not fetch it again
+        assert update_files(box) == []
+        assert meta(box, "update.committed").startswith(f"{VERSION} committed")
+        rc, log = one_round(box)
+        assert rc == 0, log
+        assert update_files(box) == [] and meta(box, "update.state") == "committed"
         # from now on every boot, tryboot or not, starts B
         assert firmware_boot(boot, False, cmdline) == "B"
         assert firmware_boot(boot, True, cmdline) == "B"
         assert "PBROOTB" in open(os.path.join(boot, "cmdline.txt")).read()
         st = box.pbctl("update", "status").stdout
         assert "committed:  root B" in st and "pending:    none" in st, st
+        assert f"last:       {VERSION} committed (pb-sync reached the hub)" in st, st
         # and back by hand: rollback commits A again
         assert "root A committed again" in box.pbctl("update", "rollback",
                                                      "--no-reboot").stdout
@@ -160,10 +180,15 @@ def tried_on_b(boxes, hub, tmp):
 
 
 def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
+    """The trial fails; the failed release stays on the data partition but
+    is not installed again (by a sync round or a plain apply) until a newer
+    release comes."""
     box, boot, cmdline = tried_on_b(boxes, hub, tmpdir_hub)
+    key = os.path.join(tmpdir_hub, "release.key")          # publish()'s
     # pb-web of the new root does not answer /healthz (not started here)
     p = box.pbctl("update", "commit", "--no-reboot", check=False)
     assert p.returncode == 1 and "failed its checks" in p.stderr and "back to root A" in p.stderr
+    assert p.stderr.startswith(f"pbctl: {VERSION} on root B failed its checks"), p.stderr
     # the trial is over: the next boot (the commit step reboots) starts A,
     # even were the tryboot flag set again by mistake
     assert firmware_boot(boot, False, cmdline) == "A"
@@ -171,7 +196,31 @@ def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
     box.pbctl("update", "commit", "--no-reboot")
     st = box.pbctl("update", "status").stdout
     assert "booted:     root A" in st and "committed:  root A" in st, st
-    assert "failed its checks" in st
+    assert f"error:      {VERSION} on root B failed its checks" in st, st
+    assert f"release:    {VERSION} failed" in st, st
+    # not retried: a sync round leaves it failed (nothing fetched again)...
+    files = update_files(box)
+    assert f"pb-update-probe_{VERSION}_all.deb" in files
+    rc, log = one_round(box)
+    assert rc == 0, log
+    assert update_files(box) == files and meta(box, "update.state") == "failed"
+    # ...and apply refuses it, unless told to try it again
+    p = box.pbctl("update", "apply", "--no-reboot", check=False)
+    assert p.returncode == 1 and f"release {VERSION} failed its trial" in p.stderr, p.stderr
+    assert firmware_boot(boot, True, cmdline) == "A"
+    # a newer release replaces it and is installed
+    newer = "99.2.0"
+    folder = os.path.join(tmpdir_hub, newer)
+    os.makedirs(folder)
+    deb = make_deb(folder, "pb-update-probe", 4096, version=newer, arch="all")
+    hub.cli("release", "add", deb, "--key", key, "--version", newer, "--notes", "perbaikan")
+    rc, log = one_round(box)
+    assert rc == 0, log
+    assert meta(box, "update.state") == "ready"
+    assert update_files(box) == sorted(["release.json", f"pb-update-probe_{newer}_all.deb"])
+    out = box.pbctl("update", "apply", "--no-reboot").stdout
+    assert f"release {newer} installed into root B" in out, out
+    assert firmware_boot(boot, True, cmdline) == "B"
 
 
 def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
@@ -195,6 +244,11 @@ def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
     p.wait()
     assert firmware_boot(boot, False, cmdline) == "A"
     assert firmware_boot(boot, True, cmdline) == "A"
+    # the commit step of the next boot says the install was cut off
+    out = box.pbctl("update", "commit", "--no-reboot").stdout
+    assert f"installing {VERSION} into root B did not finish" in out, out
+    st = box.pbctl("update", "status").stdout
+    assert f"release:    {VERSION} ready" in st and "did not finish" in st, st
     out = box.pbctl("update", "apply", "--no-reboot").stdout
     assert f"release {VERSION} installed into root B" in out
     assert firmware_boot(boot, True, cmdline) == "B"
