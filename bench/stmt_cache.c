@@ -12,10 +12,12 @@
  *
  *   build/bench/stmt-cache [rounds] [calls per round]
  * (1..PB_BENCH_ROUNDS_MAX rounds, 1..PB_BENCH_CALLS_MAX calls: anything
- * else is said and exits 2). */
+ * else is said and exits 2). Its scratch folder is made in $TMPDIR (an
+ * absolute path, else /tmp) and removed after. */
 #include "pb_db.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +107,8 @@ static int count_arg(const char *what, const char *text, long lo, long hi, int *
 
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/pb-stmt-bench.XXXXXX", path[256], sql[PB_BENCH_SQL_MAX];
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], path[PATH_MAX + 16], file[PATH_MAX + 32], sql[PB_BENCH_SQL_MAX];
 	char err[PB_DB_ERR_LEN];
 	int rounds = PB_BENCH_ROUNDS, calls = PB_BENCH_CALLS;
 	double best[MODES][NREADS];
@@ -119,8 +122,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: stmt-cache [rounds] [calls per round]\n");
 		return 2;
 	}
+	/* $TMPDIR as the other tools take it: absolute and short enough */
+	snprintf(dir, sizeof(dir), "%s/pb-stmt-bench.XXXXXX",
+		 tmp != NULL && tmp[0] == '/' && strlen(tmp) < PATH_MAX - 32 ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
-		perror("stmt-cache: mkdtemp");
+		fprintf(stderr, "stmt-cache: cannot make %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/box.db", dir);
@@ -162,8 +168,8 @@ out:
 	pb_db_close(full);
 	pb_db_close(db);
 	for (size_t i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++) {
-		snprintf(sql, sizeof(sql), "%s%s", path, db_files[i]);
-		unlink(sql);
+		snprintf(file, sizeof(file), "%s%s", path, db_files[i]);
+		unlink(file);
 	}
 	rmdir(dir);
 	return rc;

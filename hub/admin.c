@@ -164,9 +164,6 @@ static int feed_add(PGconn *pg, const char *kind, const char *centre, json_t *do
 	return rc;
 }
 
-#define ADMIN_STR(x) #x
-#define ADMIN_XSTR(x) ADMIN_STR(x)
-
 /* What publish reads: one document, or a list of them as "items" (the
  * documents' own members are the boxes' to check: pb_roster, pb_rates). */
 struct publish_doc {
@@ -182,7 +179,7 @@ static const struct pb_field publish_fields[] = {
 	{ .name = "items", .type = PB_FT_ARRAY, .flags = PB_F_REQUIRED, .min = 0,
 	  .max = HUB_PUBLISH_ITEMS_MAX, .item = &publish_item,
 	  .offset = offsetof(struct publish_doc, items),
-	  .bad = { 0, "too_many_items", "at most " ADMIN_XSTR(HUB_PUBLISH_ITEMS_MAX)
+	  .bad = { 0, "too_many_items", "at most " HUB_XSTR(HUB_PUBLISH_ITEMS_MAX)
 		   " items in one list", NULL } },
 };
 static const struct pb_fields publish_table = PB_FIELDS(publish_fields);

@@ -248,8 +248,6 @@ int hub_cmd_import(struct hub *h, PGconn *pg, int argc, char **argv)
  * box installs with pbctl content import DIR (docs/content.md). */
 
 #define HUB_CONTENT_FILES "files"       /* DIR/files/SHA256 */
-#define CARRY_STR(x) #x
-#define CARRY_XSTR(x) CARRY_STR(x)
 
 /* What the stick's manifest takes of a published module (the rest of
  * its members go along as they are): the catalogue's rows were checked by
@@ -267,11 +265,11 @@ static const struct pb_field module_file_item = {
 static const struct pb_field module_fields[] = {
 	{ .name = "id", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
 	  .max = PB_MODULE_ID_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct module_doc, id),
-	  .bad = { 0, "bad_module", "an id of 1 to " CARRY_XSTR(PB_MODULE_ID_MAX) " bytes", NULL } },
+	  .bad = { 0, "bad_module", "an id of 1 to " HUB_XSTR(PB_MODULE_ID_MAX) " bytes", NULL } },
 	{ .name = "files", .type = PB_FT_ARRAY, .flags = PB_F_REQUIRED, .min = 1,
 	  .max = PB_MODULE_MAX_FILES, .item = &module_file_item,
 	  .offset = offsetof(struct module_doc, files),
-	  .bad = { 0, "bad_module", "a list of 1 to " CARRY_XSTR(PB_MODULE_MAX_FILES) " files",
+	  .bad = { 0, "bad_module", "a list of 1 to " HUB_XSTR(PB_MODULE_MAX_FILES) " files",
 		   NULL } },
 };
 static const struct pb_fields module_table = PB_FIELDS(module_fields);
@@ -287,11 +285,11 @@ static const struct pb_field file_fields[] = {
 	  .bad = { 0, "bad_file", "a SHA-256 in lower-case hex", NULL } },
 	{ .name = "path", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = 1,
 	  .max = PB_FILE_PATH_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct file_doc, path),
-	  .bad = { 0, "bad_file", "a path of 1 to " CARRY_XSTR(PB_FILE_PATH_MAX) " bytes", NULL } },
+	  .bad = { 0, "bad_file", "a path of 1 to " HUB_XSTR(PB_FILE_PATH_MAX) " bytes", NULL } },
 	/* no name (or not text): the path's last part, as before */
 	{ .name = "name", .type = PB_FT_STRING, .flags = PB_F_OTHER_IS_ABSENT,
 	  .max = PB_FILE_PATH_MAX, .chars = PB_FC_TEXT, .offset = offsetof(struct file_doc, name),
-	  .bad = { 0, "bad_file", "a name of at most " CARRY_XSTR(PB_FILE_PATH_MAX) " bytes",
+	  .bad = { 0, "bad_file", "a name of at most " HUB_XSTR(PB_FILE_PATH_MAX) " bytes",
 		   NULL } },
 };
 static const struct pb_fields file_table = PB_FIELDS(file_fields);

@@ -20,6 +20,11 @@
 #include "pb_proto.h"
 #include "request.h"
 
+/* A limit's value as a string literal, for messages and SQL: "at most "
+ * HUB_XSTR(HUB_OFFICE_LIST_MAX) */
+#define HUB_STR(x)  #x
+#define HUB_XSTR(x) HUB_STR(x)
+
 #define HUB_CONNINFO_MAX     1024
 #define HUB_THREADS_DEFAULT  4
 #define HUB_THREADS_MAX      64
@@ -512,11 +517,11 @@ void hub_office_web_free(struct hub *h);
 enum MHD_Result hub_web_reply(struct pb_req *r, unsigned status, json_t *o, const char *cookie);
 enum MHD_Result hub_web_fail(struct pb_req *r, unsigned status, const char *code,
 			     const char *message);
-/* office_import.c: POST /v1/kantor/import, a zip of a USB stick's
- * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
 /* Before the body of an office route that needs a login: 0 to read it,
  * -1 when an answer was queued (401, 403 csrf or admin_only, 503). */
 int hub_office_web_admit(struct pb_req *r, enum MHD_Result *ret);
+/* office_import.c: POST /v1/kantor/import, a zip of a USB stick's
+ * pb-outbox/ folder, taken as pb-hub import DIR takes it. */
 enum MHD_Result hub_office_import(struct pb_req *r, PGconn *pg,
 				  const struct hub_office_who *w, const char *id);
 

@@ -39,8 +39,6 @@
 #define KANTOR_PREFIX  "/v1/kantor/"
 #define KANTOR_COOKIE  "pb_kantor"
 #define KANTOR_CONFLICT_ID_MAX 18   /* digits of a conflict's id */
-#define KANTOR_STR(x) #x
-#define KANTOR_XSTR(x) KANTOR_STR(x)
 
 struct hub_web_file {
 	char *data;
@@ -419,7 +417,7 @@ static const char sql_activities[] =
 	"FROM s JOIN boxes b USING (box_id) "
 	"LEFT JOIN a ON a.box_id = s.box_id AND a.session_id = s.p->>'id' "
 	"WHERE ($1::text IS NULL OR b.centre_id = $1) "
-	"ORDER BY 1, 5 DESC, 3 LIMIT " KANTOR_XSTR(HUB_OFFICE_LIST_MAX);
+	"ORDER BY 1, 5 DESC, 3 LIMIT " HUB_XSTR(HUB_OFFICE_LIST_MAX);
 
 static json_t *nullable_int(PGresult *res, int row, int col)
 {
@@ -493,7 +491,7 @@ static const char sql_claims[] =
 	SQL_CLAIMS_CTE
 	"SELECT centre_id, box_id, claim_id, session_id, name, nuptk, item, amount_rp, status, "
 	"reference, paid_by, paid_at FROM c WHERE ($2::text IS NULL OR status = $2) "
-	"ORDER BY centre_id, session_id, claim_id LIMIT " KANTOR_XSTR(HUB_OFFICE_LIST_MAX);
+	"ORDER BY centre_id, session_id, claim_id LIMIT " HUB_XSTR(HUB_OFFICE_LIST_MAX);
 
 static const char sql_claim_counts[] =
 	SQL_CLAIMS_CTE
@@ -610,8 +608,8 @@ static const char *paid_one(PGconn *pg, const char *claim, const char *reference
 }
 
 #define PAID_BAD { 400, "bad_paid_request", "Kirim \"claims\": daftar nomor klaim (paling " \
-	"banyak " KANTOR_XSTR(HUB_OFFICE_BULK_MAX) "), dan \"reference\" (teks, paling panjang " \
-	KANTOR_XSTR(HUB_REFERENCE_MAX) ").", NULL }
+	"banyak " HUB_XSTR(HUB_OFFICE_BULK_MAX) "), dan \"reference\" (teks, paling panjang " \
+	HUB_XSTR(HUB_REFERENCE_MAX) ").", NULL }
 
 struct paid_body {
 	const json_t *claims;
@@ -678,7 +676,7 @@ static enum MHD_Result h_conflicts(struct pb_req *r, PGconn *pg,
 		     "to_char(c.resolved_at AT TIME ZONE 'UTC', " HUB_SQL_ISO "), c.resolved_by, "
 		     "c.note, length(c.offered) FROM conflicts c LEFT JOIN boxes b USING (box_id) "
 		     "ORDER BY c.resolved_at IS NOT NULL, c.id DESC LIMIT "
-		     KANTOR_XSTR(HUB_OFFICE_LIST_MAX));
+		     HUB_XSTR(HUB_OFFICE_LIST_MAX));
 	if (hub_db_ok(res, PGRES_TUPLES_OK, "office: conflicts") != 0) {
 		PQclear(res);
 		return internal(r);
@@ -699,7 +697,7 @@ static enum MHD_Result h_conflicts(struct pb_req *r, PGconn *pg,
 }
 
 #define NOTE_BAD { 400, "bad_note", "Catatan harus teks, paling panjang " \
-	KANTOR_XSTR(HUB_OFFICE_NOTE_MAX) " byte.", NULL }
+	HUB_XSTR(HUB_OFFICE_NOTE_MAX) " byte.", NULL }
 
 struct resolve_body {
 	const char *note;

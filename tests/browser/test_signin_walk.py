@@ -46,6 +46,14 @@ NO_STORAGE = {  # as an Android WebView without DOM storage, and as a refusing o
     "refused": "Object.defineProperty(window, 'localStorage', {configurable: true,"
                " get: function () { throw new DOMException('denied', 'SecurityError'); }});",
 }
+# counts the page's requests not yet answered (its own callbacks run on
+# "load", before "loadend": a request made from one is counted first)
+PENDING = ("(function () { var send = XMLHttpRequest.prototype.send; window.pbPending = 0;"
+           " XMLHttpRequest.prototype.send = function () {"
+           " window.pbPending++;"
+           " this.addEventListener('loadend', function () { window.pbPending--; });"
+           " try { return send.apply(this, arguments); }"
+           " catch (e) { window.pbPending--; throw e; } }; })();")
 TEACHER_PAGES = ("/portal", "/presensi.html", "/", "/klaim.html", "/belajar.html",
                  "/portal-lanjut.html")
 STAFF_PAGES = ("/petugas.html", "/klaim-petugas.html", "/admin-sinkron.html",
@@ -169,14 +177,17 @@ def test_pages_in_the_sign_in_window(browser):
     box.start()
     keys = keys_of_locales()
     w = SignInWindow(d, "refused")
+    counter = d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                {"source": PENDING})["identifier"]
     try:
         for page in TEACHER_PAGES + STAFF_PAGES:
             d.get(box.base + page)
+            # drawn in its language, and the page's own requests answered
             wait(d, lambda d: d.execute_script(
                 "return document.documentElement.lang !== '' &&"
                 " !!document.getElementById('pb-lang') &&"
-                " document.getElementById('pb-lang').textContent !== ''"), f"{page} not drawn")
-            time.sleep(0.3)           # the page's own requests
+                " document.getElementById('pb-lang').textContent !== '' &&"
+                " window.pbPending === 0"), f"{page} not drawn")
             for lng in ("id", "en"):
                 if lang(d) != lng:
                     d.find_element(By.ID, "pb-lang").click()
@@ -202,6 +213,7 @@ def test_pages_in_the_sign_in_window(browser):
             d.find_element(By.ID, "pb-lang").click()       # back to Indonesian
             wait(d, lambda d: lang(d) == "id", f"{page}: not back to id")
     finally:
+        d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": counter})
         w.close()
         box.close()
 
@@ -362,6 +374,62 @@ def test_claim_and_progress_forms_at_360(browser):
         d.find_element(By.ID, "open").click()
         wait(d, lambda d: visible(d, "step-progress"), "the participant number was refused")
         assert overflowing(d) == []
+    finally:
+        w.close()
+        box.close()
+
+
+STORE_COOKIES_MAX = 8             # common.js STORE_COOKIES_MAX
+STORE_COOKIE_BYTES_MAX = 768      # common.js STORE_COOKIE_BYTES_MAX
+STATUS_OF = ("var x = new XMLHttpRequest(); x.open('GET', '/healthz', false); x.send();"
+             " return x.status;")
+
+
+def test_many_stored_keys_keep_the_cookie_header_small(browser):
+    """Without DOM storage every key kept is a cookie sent with every
+    request: a phone shared through a training keeps a proof per teacher.
+    The pbs. cookies stay within their count and bytes, the oldest going
+    first and the language kept, so a box with the smallest [web]
+    max_header_bytes still answers (a header too big gets 431, shown at
+    the end); proofs last a day, the language a training."""
+    d = browser
+    box = Box(extra="max_header_bytes = 4096\n")
+    box.start()
+    w = SignInWindow(d, "null")
+    try:
+        d.get(box.base + "/presensi.html")
+        wait(d, lambda d: lang(d) == "id", "no page")
+        d.find_element(By.ID, "pb-lang").click()
+        wait(d, lambda d: lang(d) == "en", "no English")
+        uid = "0123456789abcdef0123456789abcdef"
+        d.execute_script("for (var i = 0; i < 200; i++)"
+                         " PB.store.set('pb.claims.1.' + (3200000000000000 + i), arguments[0]);",
+                         uid)
+        d.execute_script("for (var i = 0; i < 10; i++)"
+                         " PB.store.set('pb.learn.' + i, new Array(201).join('x'));")
+        d.execute_script("PB.store.set('pb.big', new Array(1001).join('y'));")
+        pbs = [c for c in d.execute_script("return document.cookie").split("; ")
+               if c.startswith("pbs.")]
+        assert len(pbs) <= STORE_COOKIES_MAX, pbs
+        assert sum(len(c) + 2 for c in pbs) <= STORE_COOKIE_BYTES_MAX, pbs
+        got = d.execute_script(
+            "return [PB.store.get('pb.lang'), PB.store.get('pb.learn.9'),"
+            " PB.store.get('pb.learn.0'), PB.store.get('pb.claims.1.3200000000000000'),"
+            " PB.store.get('pb.big')]")
+        assert got == ["en", "x" * 200, None, None, None], got
+        assert d.execute_script(STATUS_OF) == 200
+        d.get(box.base + "/klaim.html")
+        wait(d, lambda d: lang(d) == "en", "the language was lost on the next page")
+        now = time.time()
+        ages = {c["name"]: c["expires"] - now
+                for c in d.execute_cdp_cmd("Network.getCookies", {"urls": [box.base]})["cookies"]
+                if c["name"].startswith("pbs.")}
+        assert ages.pop("pbs.pb.lang") > 20 * 86400, ages
+        assert ages and all(0 < a <= 86400 for a in ages.values()), ages
+        # what the limit spares: the same box refuses a Cookie header too big
+        d.execute_script("for (var i = 0; i < 5; i++) document.cookie = 'big' + i + '='"
+                         " + new Array(1001).join('z') + '; path=/';")
+        assert d.execute_script(STATUS_OF) == 431
     finally:
         w.close()
         box.close()

