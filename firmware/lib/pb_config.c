@@ -60,7 +60,9 @@ static const struct key_def keys[] = {
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
 	    "Seconds a connection may stay idle before it is closed"),
 	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
-	    "Bytes for a request line plus headers; larger gets 431"),
+	    "Bytes of a request head: the request line, each header as \"Name: value\" "
+	    "CRLF, and the blank line; at most 64 header lines and 64 cookies. More gets "
+	    "431 header_too_large. Each connection may hold twice this plus 14 KiB"),
 	NUM("web", "file_map_max", file_map_max, 0, 16777216, "524288",
 	    "Bytes up to which a whole module file is sent from a memory mapping (headers "
 	    "and body in one write) rather than by sendfile; 0: always sendfile"),

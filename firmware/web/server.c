@@ -296,6 +296,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (r == NULL)
 		return NULL;
 	r->web = cls;                  /* on_completed may get r without on_request */
+	r->target_len = strlen(uri);
 	if (q == NULL)
 		return r;
 	for (const char *p = q; *p; p++)
@@ -331,6 +332,45 @@ static int length_ambiguous(struct MHD_Connection *c)
 	return n[0] > 1 || (n[0] == 1 && n[1] > 0);
 }
 
+/* The request head as [web] max_header_bytes counts it: the request line,
+ * each header line as "Name: value" CRLF, and the blank line; and its
+ * header lines and cookies, which cost libmicrohttpd memory of their own. */
+struct head_size {
+	size_t bytes;
+	unsigned lines;
+	unsigned cookies;
+};
+
+static enum MHD_Result count_head(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct head_size *h = cls;
+
+	if (kind == MHD_COOKIE_KIND) {
+		h->cookies++;
+		return MHD_YES;
+	}
+	h->bytes += strlen(key) + 2 + (value != NULL ? strlen(value) : 0) + 2;
+	h->lines++;
+	return MHD_YES;
+}
+
+/* 0: the head is within the limits; else the status to answer: 414 when
+ * the request line alone is too long, 431 otherwise. */
+static unsigned head_over_limit(const struct pb_req *r, const char *version)
+{
+	struct head_size h = { 0, 0, 0 };
+	size_t max = r->web->cfg.max_header_bytes;
+
+	h.bytes = strlen(r->method) + 1 + r->target_len + 1 + strlen(version) + 2 + 2;
+	if (h.bytes > max)
+		return MHD_HTTP_URI_TOO_LONG;
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND | MHD_COOKIE_KIND, count_head, &h);
+	if (h.bytes > max || h.lines > PB_WEB_HEADER_LINES_MAX || h.cookies > PB_WEB_COOKIES_MAX)
+		return MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+	return 0;
+}
+
 static enum MHD_Result method_not_allowed(struct pb_req *r)
 {
 	char allow[PB_HTTP_ALLOW_MAX];
@@ -351,7 +391,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	int path_matched;
 	const char *cl;
 
-	(void)version;
 	if (r == NULL || r->conn == NULL) {       /* the first call (on_uri made r) */
 		if (r == NULL)
 			r = calloc(1, sizeof(*r));
@@ -364,6 +403,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->is_head = strcmp(method, "HEAD") == 0;
 		pb_http_client_addr(c, r->client, sizeof(r->client));
 		*con_cls = r;
+		switch (head_over_limit(r, version)) {
+		case 0:
+			break;
+		case MHD_HTTP_URI_TOO_LONG:
+			return pb_respond_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long",
+						"Alamat terlalu panjang");
+		default:
+			return pb_respond_error(r, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+						"header_too_large",
+						"Kepala permintaan terlalu besar");
+		}
 		/* Nothing is served before pb-web is confined (main.c). */
 		if (!__atomic_load_n(&w->serving, __ATOMIC_ACQUIRE))
 			return pb_respond_starting(r);
@@ -532,7 +582,8 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections + PB_WEB_CONN_HEADROOM,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->cfg.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, w->cfg.connection_timeout,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)w->cfg.max_header_bytes,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		PB_WEB_CONN_MEMORY(w->cfg.max_header_bytes),
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
 		MHD_OPTION_UNESCAPE_CALLBACK, pb_http_unescape, w,

@@ -46,6 +46,25 @@
  * would otherwise run out of its per-connection memory on them, and leave
  * the connection hanging until its timeout). */
 #define PB_WEB_QUERY_PARAMS_MAX 64
+/* libmicrohttpd keeps, in one block of memory per connection, the request
+ * head, a copy of its Cookie header, its bookkeeping for each header line
+ * and each cookie (about 56 bytes each) and the answer's head; when the
+ * answer's head does not fit it closes the connection with no answer at
+ * all. The block is twice [web] max_header_bytes (the head and the cookie
+ * copy) plus PB_WEB_HEAD_MARGIN: bookkeeping for PB_WEB_HEADER_LINES_MAX
+ * lines and PB_WEB_COOKIES_MAX cookies, and the largest answer head pb-web
+ * sends (a redirect's Location of up to 4 KiB, redirect.c, with the
+ * security headers). So every head within those limits is answered, and
+ * one over them gets pb-web's own 431 (docs/configuration.md, "Request
+ * heads"). */
+#define PB_WEB_HEADER_LINES_MAX 64
+#define PB_WEB_COOKIES_MAX      64
+#define PB_WEB_HEAD_MARGIN \
+	((PB_WEB_HEADER_LINES_MAX + PB_WEB_COOKIES_MAX) * 64 + 6 * 1024)
+/* The block, rounded up to whole pages as libmicrohttpd rounds the larger
+ * ones itself, so that the size set is the size used. */
+#define PB_WEB_CONN_MEMORY(max_header_bytes) \
+	((2 * (size_t)(max_header_bytes) + PB_WEB_HEAD_MARGIN + 4095) & ~(size_t)4095)
 #define PB_WEB_STR_(x) #x
 #define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as text */
 
@@ -84,6 +103,7 @@ struct pb_req {
 	struct pb_login login;
 	int login_checked;
 	int too_many_params;             /* seen in the raw URI (server.c) */
+	size_t target_len;               /* bytes of the raw request target */
 	/* A handler run in the pool (server.c) leaves its answer here; the
 	 * event loop queues it when the connection resumes. */
 	int in_pool;

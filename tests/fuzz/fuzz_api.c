@@ -409,7 +409,8 @@ static void setup(void)
 	FUZZ_CHECK(pthread_key_create(&web.db_key, close_thread_db) == 0);
 	fuzzdb_no_sync(pb_web_db(&web));
 	mhd = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, &web,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)web.cfg.max_header_bytes,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		PB_WEB_CONN_MEMORY(web.cfg.max_header_bytes),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &web,
 		MHD_OPTION_UNESCAPE_CALLBACK, pb_http_unescape, &web,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, &web,
