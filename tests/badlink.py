@@ -3,7 +3,15 @@ purpose on both sides, as a rural backhaul is: 64 kbit/s (tbf), 5 % of
 packets lost (nft numgen) and 300 ms held per direction (NFQUEUE +
 build/tests/pb-nfq-delay), ~600 ms round trip. Names carry the pid; down()
 removes everything. Needs root. Used by tests/sync/test_badlink.py and
-bench/bench_sync.py --badlink."""
+bench/bench_sync.py --badlink.
+
+A cut drops every packet on the wire silently, as a broken backhaul does:
+each side's input from the veth is dropped both before the delay queue
+(sent during the cut) and after it (in flight when the cut began). Neither
+end's own interface or routes change, so neither kernel learns of the cut:
+taking the hub's interface down instead made the hub's SYN-ACK retries fail
+locally, the kernel then forgot the half-open connection, and the box's
+request after the cut was answered with a reset no real cut gives."""
 import contextlib
 import os
 import subprocess
@@ -15,6 +23,11 @@ DELAY = os.path.join(BUILD, "tests", "pb-nfq-delay")
 
 def sh(*cmd):
     subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+
+
+def nft(ns, rules):
+    subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules, text=True,
+                   check=True, capture_output=True, timeout=30)
 
 
 def available():
@@ -41,14 +54,16 @@ class BadLink:
             sh("ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", ifname)
             sh("ip", "-n", ns, "link", "set", "lo", "up")
             sh("ip", "-n", ns, "link", "set", ifname, "up")
+            nft(ns, f"table inet pbcut {{\n"
+                    f" chain wire {{ type filter hook input priority -10; }}\n"
+                    f" chain held {{ type filter hook input priority 10; }}\n}}\n")
             if not self.bad:
                 continue
             sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", ifname, "root", "tbf",
                "rate", "64kbit", "burst", "1600", "limit", "30000")
             rules = (f"table inet pbloss {{\n chain in {{\n type filter hook input priority 0;\n"
                      f" iifname \"{ifname}\" numgen random mod 100 < 5 counter drop\n }}\n}}\n")
-            subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules,
-                           text=True, check=True, capture_output=True)
+            nft(ns, rules)
             sh("ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-i", ifname, "-j",
                "NFQUEUE", "--queue-num", "7", "--queue-bypass")
             self.delays.append(Daemon(["ip", "netns", "exec", ns, DELAY, "7", "300"],
@@ -75,7 +90,13 @@ class BadLink:
             self.route(False)
 
     def cut(self, down):
-        sh("ip", "-n", self.hub_ns, "link", "set", self.hub_if, "down" if down else "up")
+        """Cut the wire (down) or mend it: both sides' input from the veth
+        dropped or let through again, nothing else touched."""
+        for ns, ifname in ((self.hub_ns, self.hub_if), (self.box_ns, self.box_if)):
+            rules = "".join(f"flush chain inet pbcut {c}\n" +
+                            (f"add rule inet pbcut {c} iifname \"{ifname}\" drop\n" if down else "")
+                            for c in ("wire", "held"))
+            nft(ns, rules)
 
     def down(self):
         for d in self.delays:

@@ -59,3 +59,70 @@ def test_training_day_over_a_bad_link(badlink, pg, tmpdir_hub, boxes):
     print(f"\nbad link: route noticed after {noticed:.1f} s; {total} records acknowledged "
           f"{took:.0f} s after the route appeared, {cuts_mid} of {CUTS} cuts while records "
           f"were pending, {box_meta(b, 'sync.bytes_batches')} bytes of batches")
+
+
+RECEIVE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 9))
+s.settimeout(60)
+print("ready", flush=True)
+while True:
+    m = s.recv(100).decode()
+    print(m, flush=True)
+    if m == "after":
+        break
+"""
+
+SEND = """
+import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), (sys.argv[1], 9))
+"""
+
+CONNECT = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], 9), timeout=2)
+    print("connected")
+except socket.timeout:
+    print("timed out")
+except OSError as e:
+    print(e)
+"""
+
+
+def test_a_cut_drops_packets_silently(tmp_path):
+    """A cut of the emulated backhaul behaves as a real one: the hub's own
+    stack still has its route and sends without error, what it sends is
+    lost, a connection tried during the cut gets no reset (it times out),
+    and traffic flows again once the cut ends."""
+    import os
+    import subprocess
+    import sys
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces)")
+
+    def run(ns, code, *args):
+        return subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", code, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    with namespaces(str(tmp_path), bad=False) as link:
+        rx = subprocess.Popen(["ip", "netns", "exec", link.box_ns, sys.executable, "-c",
+                               RECEIVE, link.box_ip], stdout=subprocess.PIPE, text=True)
+        try:
+            assert rx.stdout.readline().strip() == "ready"
+            link.cut(True)
+            route = subprocess.run(["ip", "-n", link.hub_ns, "route", "get", link.box_ip],
+                                   capture_output=True, text=True, timeout=30)
+            assert route.returncode == 0, route.stderr
+            sent = run(link.hub_ns, SEND, link.box_ip, "during")
+            assert sent.returncode == 0, sent.stderr
+            assert run(link.box_ns, CONNECT, link.hub_ip).stdout.strip() == "timed out"
+            link.cut(False)
+            sent = run(link.hub_ns, SEND, link.box_ip, "after")
+            assert sent.returncode == 0, sent.stderr
+            got = rx.communicate(timeout=60)[0].split()
+        finally:
+            rx.kill()
+            rx.wait()
+    assert got == ["after"]
