@@ -64,10 +64,12 @@ static const struct key_def keys[] = {
 	    "64", "Open connections from one client address"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
 	    "Seconds a connection may stay idle before it is closed"),
-	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
+	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "8192",
 	    "Bytes of a request head: the request line, each header as \"Name: value\" "
 	    "CRLF, and the blank line; at most 64 header lines and 64 cookies. More gets "
-	    "431 header_too_large. Each connection may hold twice this plus 14 KiB"),
+	    "431 header_too_large. Each connection may hold twice this plus 14 KiB; up to "
+	    "9216 that stays within 32 KiB, which libmicrohttpd takes from malloc, above it "
+	    "maps fresh pages for every new connection (slower with Connection: close)"),
 	NUM("web", "file_map_max", file_map_max, 0, 16777216, "524288",
 	    "Bytes up to which a whole module file is sent from a memory mapping (headers "
 	    "and body in one write) rather than by sendfile; 0: always sendfile"),
