@@ -29,8 +29,8 @@ leaves it out).
 
 --variant NAME='threads = 2' runs one more pb-web with those [web] lines
 added (repeatable; reported as *_NAME), to compare settings in one run;
-e.g. --variant 'shared=listen_per_thread = no' sets the event loops with
-a listening socket each (the default) against loops sharing one socket.
+e.g. --variant 'reuseport=listen_per_thread = yes' sets event loops with
+a listening socket each against loops sharing one (the default).
 
 Each run also counts the server's voluntary context switches per request
 (summed over its threads from /proc; "ctx/req"): each is a thread going

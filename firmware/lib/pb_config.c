@@ -54,10 +54,11 @@ static const struct key_def keys[] = {
 	    "Worker threads, each with its own event loop; 0: one per CPU core (more "
 	    "threads than cores only add wake-ups and context switches)"),
 	{ "web", "listen_per_thread", KEY_BOOL, offsetof(struct pb_config, listen_per_thread),
-	  sizeof(int), 0, 0, "yes", "Each event loop listens on a socket of its own "
-	  "(SO_REUSEPORT): the kernel hands each new connection to one loop, which alone "
-	  "wakes; no: one socket shared by all loops, each woken by every connection. "
-	  "A socket handed over by systemd is always shared" },
+	  sizeof(int), 0, 0, "no", "yes: each event loop listens on a socket of its own "
+	  "(SO_REUSEPORT) and the kernel hands each new connection to one loop, which alone "
+	  "wakes, but a busy loop's connections wait for it; no: one socket shared by all "
+	  "loops, each woken by every connection, the first free one accepts. A socket "
+	  "handed over by systemd is always shared" },
 	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
 	    "Open connections in total; more get 503 busy"),
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,

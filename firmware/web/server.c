@@ -575,7 +575,7 @@ static struct MHD_Daemon *start_daemon(struct pb_web *w, unsigned flags,
 		MHD_OPTION_END);
 }
 
-/* With [web] listen_per_thread each event loop is a daemon with a socket
+/* With [web] listen_per_thread = yes each event loop is a daemon with a socket
  * of its own, all bound to the listening address with SO_REUSEPORT
  * (libmicrohttpd sets it for MHD_OPTION_LISTENING_ADDRESS_REUSE): the
  * kernel queues each new connection on one socket, and only that loop
@@ -584,7 +584,9 @@ static struct MHD_Daemon *start_daemon(struct pb_web *w, unsigned flags,
  * every connection.) The kernel picks the socket by the connection's
  * addresses, so the loops' shares are uneven: each daemon may accept its
  * share of [web] max_connections plus PB_WEB_CONN_HEADROOM, and the total
- * over max_connections still gets 503 (on_request). */
+ * over max_connections still gets 503 (on_request). Not the default: no
+ * loop takes over another's queue, and connections hashed to a busy loop
+ * wait for it (docs/performance.md). */
 static int start_daemons(struct pb_web *w, unsigned flags, struct MHD_OptionItem *where,
 			 struct sockaddr_storage *ss, int shared, unsigned loops)
 {

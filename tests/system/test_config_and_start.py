@@ -146,9 +146,9 @@ def listening_sockets(pid, port):
 
 
 def test_each_event_loop_listens_on_its_own_socket():
-    """[web] listen_per_thread = yes (the default): every event loop has a
-    listening socket of its own on the one port, and all of them serve;
-    no: one socket shared by all the loops."""
+    """[web] listen_per_thread = yes: every event loop has a listening
+    socket of its own on the one port, and all of them serve; no (the
+    default): one socket shared by all the loops."""
     for setting, want in (("yes", 3), ("no", 1)):
         b = Box(extra=f"threads = 3\nlisten_per_thread = {setting}\n")
         try:

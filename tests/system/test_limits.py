@@ -70,8 +70,8 @@ def test_300_idle_connections_do_not_stop_healthz(make_box):
 
 
 # Four event loops, so that one client's connections land on several: with
-# a listening socket per loop (the default) each loop is a libmicrohttpd
-# daemon of its own, and the limits must hold over all of them.
+# a listening socket per loop each loop is a libmicrohttpd daemon of its
+# own, and the limits must hold over all of them.
 LOOPS = ["threads = 4\nlisten_per_thread = yes\n",
          "threads = 4\nlisten_per_thread = no\n"]
 
