@@ -211,6 +211,11 @@ struct pb_req {
 	char addr[PB_HTTP_ADDR_MAX];     /* the client's address */
 	unsigned retry_after_s;          /* > 0: answers carry Retry-After */
 	int other_method;                /* route names the path for another method */
+	/* An office route with a body: the login (and its CSRF token and role)
+	 * hub_office_web_admit checked from the headers, before the body; the
+	 * route's handler takes it from here instead of asking again. */
+	struct hub_office_who office;
+	int office_admitted;
 };
 
 /* ratelimit.c: token buckets in this process's memory. */

@@ -13,7 +13,7 @@ import socket
 
 import requests
 
-from officeweb import API, Office, add_user, office_hub
+from officeweb import API, add_user, admin_and_staf, office_hub
 from pbtest import BUILD
 from test_hostile import MIB, new_box, post, read_status, records, vm
 
@@ -83,11 +83,7 @@ def test_floods_of_half_sent_office_bodies(pg, tmpdir_hub):
     hub = office_hub(pg, tmpdir_hub)
     socks = []
     try:
-        pw_admin = add_user(hub, "bendahara", "kantor-admin", "rahasia-bendahara-1")
-        pw_staf = add_user(hub, "staf", "kantor", "rahasia-staf-0001")
-        admin, staf = Office(hub), Office(hub)
-        assert admin.login("bendahara", pw_admin).status_code == 200
-        assert staf.login("staf", pw_staf).status_code == 200
+        admin, staf = admin_and_staf(hub)
         box = new_box(hub, "PB-A")
         pid = hub.daemon.proc.pid
         idle = vm(pid, "VmRSS")
