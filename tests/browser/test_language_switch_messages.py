@@ -2,7 +2,8 @@
 (id <-> en) on a 360x640 phone: the messages already on the page are said
 again in the new language, not left in the old one. Check-in: a field
 error of the page, a wrong code refused by the box, the confirm step and
-"checked in". Claims: the amount hint and the "claim submitted" line."""
+"checked in". Claims: the amount hint, the "claim submitted" line and the
+session's first day in the session list."""
 from selenium.webdriver.common.by import By
 
 from conftest import Boxes, set_viewport, wait
@@ -10,6 +11,7 @@ from test_checkin_browser import draw_signature
 from test_checkin_flows import fill, visible
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -82,6 +84,10 @@ def test_claim_messages_follow_the_language(browser):
         d.refresh()
         wait(d, lambda d: d.find_element(By.ID, "session").get_attribute("value") == str(cb.sid),
              "session not offered")
+        # the session's first day written out, as on the staff pages, not "2026-12-05"
+        option = d.find_element(By.CSS_SELECTOR, "#session option:checked").text
+        assert re.search(r"\((Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d{1,2} \w+ \d{4}\)$",
+                         option), option
         d.find_element(By.ID, "nuptk").send_keys(nuptk(1))
         d.find_element(By.ID, "code").send_keys(cb.staff.code(cb.sid))
         d.find_element(By.ID, "open").click()
@@ -95,5 +101,10 @@ def test_claim_messages_follow_the_language(browser):
         wait(d, lambda d: "digits only" in text(d, "preview"), "the amount hint stayed Indonesian")
         assert "Klaim diajukan" not in text(d, "status"), text(d, "status")
         wait(d, lambda d: "Daily training allowance" in text(d, "mine-rows"), "list not in English")
+        wait(d, lambda d: re.search(r"\((Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), "
+                                    r"\d{1,2} \w+ \d{4}\)$",
+                                    d.find_element(By.CSS_SELECTOR, "#session option:checked")
+                                    .get_attribute("textContent")),   # the form is folded away
+             "session's day not in English")
     finally:
         boxes.close()
