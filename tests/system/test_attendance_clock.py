@@ -20,6 +20,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from attendance_util import Staff, add_staff, checkin, roster_csv, nuptk  # noqa: E402
@@ -268,6 +269,9 @@ def test_claim_of_a_held_checkin_says_wait_for_the_clock(make_box):
     r = cb.claim(0, "uang_harian", proof=proof)
     assert r.status_code == 409 and r.json()["error"] == "checkin_held", r.text
     assert "jam kotak belum dipastikan" in r.json()["message"]
+    r = requests.post(cb.base + "/api/v1/claims?lang=en", timeout=30, json={
+        "session": cb.sid, "nuptk": nuptk(0), "item": "uang_harian", "checkin": proof})
+    assert r.status_code == 409 and "clock is not yet confirmed" in r.json()["message"], r.text
     # a teacher with no check-in at all is still "not present"
     r = cb.staff.post("/api/v1/claims", json={"session": cb.sid, "nuptk": nuptk(1),
                                               "item": "uang_harian"})
