@@ -18,6 +18,10 @@ import subprocess
 from test_hostile import MIB, new_box, post, records, vm
 
 JSON_MAX = 32 * 1024 * 1024          # PB_PROTO_BATCH_JSON_MAX
+# pb-hub's peak growth allowed: the inflated text (32 MiB; 109 MiB under
+# ASan, whose quarantine keeps what inflating freed), far below the 2.5 GB
+# a parse took
+GREW_MAX = 160 * MIB
 
 
 def bomb(version, box_id):
@@ -59,7 +63,7 @@ def test_value_bombs_are_refused_before_parsing(hub, tmp_path):
                        (v2, "application/vnd.pb-batch+zstd")):
         st, j = send(hub, b, body, mime)
         grew = vm(pid, "VmHWM") - before
-        assert grew < 100 * MIB, f"pb-hub grew by {grew / MIB:.0f} MiB ({st} {j})"
+        assert grew < GREW_MAX, f"pb-hub grew by {grew / MIB:.0f} MiB ({st} {j})"
         assert st == 413 and j["error"] == "too_large" and "JSON values" in j["detail"], j
     # nothing is lost for the honest: the box's next batch is stored
     st, j, _ = post(hub, b, records(b, [("checkin", {"n": 1}), ("checkin", {"n": 2})]))
