@@ -53,16 +53,24 @@ static const struct key_def keys[] = {
 	NUM("web", "threads", threads, 0, 64, "0",
 	    "Worker threads, each with its own event loop; 0: one per CPU core (more "
 	    "threads than cores only add wake-ups and context switches)"),
+	{ "web", "listen_per_thread", KEY_BOOL, offsetof(struct pb_config, listen_per_thread),
+	  sizeof(int), 0, 0, "no", "yes: each event loop listens on a socket of its own "
+	  "(SO_REUSEPORT) and the kernel hands each new connection to one loop, which alone "
+	  "wakes, but a busy loop's connections wait for it; no: one socket shared by all "
+	  "loops, each woken by every connection, the first free one accepts. A socket "
+	  "handed over by systemd is always shared" },
 	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
 	    "Open connections in total; more get 503 busy"),
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
 	    "64", "Open connections from one client address"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
 	    "Seconds a connection may stay idle before it is closed"),
-	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
+	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "8192",
 	    "Bytes of a request head: the request line, each header as \"Name: value\" "
 	    "CRLF, and the blank line; at most 64 header lines and 64 cookies. More gets "
-	    "431 header_too_large. Each connection may hold twice this plus 14 KiB"),
+	    "431 header_too_large. Each connection may hold twice this plus 14 KiB; up to "
+	    "9216 that stays within 32 KiB, which libmicrohttpd takes from malloc, above it "
+	    "maps fresh pages for every new connection (slower with Connection: close)"),
 	NUM("web", "file_map_max", file_map_max, 0, 16777216, "524288",
 	    "Bytes up to which a whole module file is sent from a memory mapping (headers "
 	    "and body in one write) rather than by sendfile; 0: always sendfile"),

@@ -28,6 +28,7 @@ struct pb_config {
 	unsigned listen_port;
 	char webapp_dir[PATH_MAX];
 	unsigned threads;
+	int listen_per_thread;             /* a listening socket per event loop */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned connection_timeout;       /* seconds of inactivity */
