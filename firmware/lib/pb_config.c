@@ -408,6 +408,8 @@ static int set_path(struct pb_config *cfg, char *dst, size_t size, const char *v
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+static const char OUT_OF_RANGE[] = "out of range";
+
 /* Apply one value. Returns NULL or a message saying what is wrong. */
 static const char *apply(struct pb_config *cfg, const struct key_def *k,
 			 const char *value)
@@ -440,7 +442,7 @@ static const char *apply(struct pb_config *cfg, const struct key_def *k,
 		if (errno != 0 || *end != '\0')
 			return "not a whole number";
 		if (v < k->min || v > k->max)
-			return "out of range";
+			return OUT_OF_RANGE;
 		*(unsigned *)(void *)field = (unsigned)v;
 		return NULL;
 	case KEY_LISTEN:
@@ -511,7 +513,10 @@ static int on_value(void *user, const char *section, const char *name,
 				  section, name);
 		st->seen[i] = 1;
 		err = apply(st->cfg, &keys[i], value);
-		if (err != NULL)
+		if (err == OUT_OF_RANGE)   /* the operator needs the bounds to mend it */
+			add_error(st->cfg, st->line, "[%s] %s = '%s': %s (%lu to %lu)",
+				  section, name, value, err, keys[i].min, keys[i].max);
+		else if (err != NULL)
 			add_error(st->cfg, st->line, "[%s] %s = '%s': %s",
 				  section, name, value, err);
 		return 1;

@@ -60,6 +60,8 @@ static const struct msg_en messages[] = {
 	{ "bad_test_item", "This question is not in the test" },
 	{ "bad_text", "Write the worksheet answer (at most 4000 characters)" },
 	{ "bad_time", "client_time_ms must be a whole number (milliseconds)" },
+	{ "checkin_held", "Your attendance is recorded, but the box clock is not yet confirmed: "
+			  "you can claim once the facilitator opens the facilitator page" },
 	{ "claim_superseded", "The teacher has filed a new claim for this item and day: decide that newer claim" },
 	{ "clock_adjust_off", "The box clock may not be changed ([attendance] clock_adjust = off)" },
 	{ "clock_ntp", "The box clock is set by NTP and is not changed from a browser" },

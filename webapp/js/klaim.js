@@ -439,6 +439,11 @@
 	setup();
 	PB.init({page: "klaim", render: function () {
 		PB.title(PB.t("klaim.heading"));
+		/* a message of the other language goes: the page says it again in
+		 * this one (the preview) or the next action does (status, error) */
+		status("");
+		error("");
+		preview();
 		PB.teacher.loadSessions("klaim", error);
 		if (me)
 			refresh();

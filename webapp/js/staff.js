@@ -429,7 +429,7 @@
 	}
 
 	function create(ev) {
-		var sittings;
+		var sittings, button = PB.$("create-form").querySelector("button[type=submit]");
 		ev.preventDefault();
 		error("");
 		if (!checkCreate())
@@ -437,6 +437,9 @@
 		sittings = readSittings();
 		if (!sittings)
 			return;
+		/* a second tap while the first is on its way would make the
+		 * session twice, and split the day's check-ins between the two */
+		button.disabled = true;
 		PB.api("POST", "/api/v1/sessions", {
 			title: val("c-title"), mode: PB.$("c-mode").value, kk: PB.$("c-kk").value,
 			subject: val("c-subject"), start_date: PB.$("c-start").value,
@@ -444,6 +447,7 @@
 			days: parseInt(PB.$("c-days").value, 10), jp_per_day: parseInt(PB.$("c-jp").value, 10),
 			facilitators: me ? [me.user] : [], sittings: sittings
 		}, function (err, s, st) {
+			button.disabled = false;
 			if (err && st === 400 && s && s.field === "sittings") {
 				fieldError("c-sittings", PB.t("staff.sittings_refused"));
 				return PB.$("c-sittings").focus();
