@@ -28,8 +28,7 @@
 	}
 
 	function checkClock() {
-		PB.api("POST", "/api/v1/clock", {client_time_ms: new Date().getTime()},
-		       function (err, data) { if (!err) clockWarn(data); });
+		PB.staff.confirmClock(function (err, data) { if (!err) clockWarn(data); });
 	}
 
 	function loggedIn(data, fresh) {
