@@ -143,7 +143,7 @@
 			var yes = PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary"},
 				PB.t("klaim.withdraw_yes"));
 			var no = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("klaim.confirm_no"));
-			var q = PB.el("div", {"class": "cl-confirm", role: "group"}, [
+			var q = PB.el("div", {"class": "pb-confirm", role: "group"}, [
 				PB.el("p", null, PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c),
 					day: PB.day(c.day)})), yes, no]);
 			error("");
