@@ -318,7 +318,7 @@ DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium pyth
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev \
-             python3-openpyxl poppler-utils
+             python3-openpyxl poppler-utils zstd
 DEB_BENCH := nginx-light wrk postgresql python3-cryptography sysbench linux-perf
 DEB_FUZZ  := clang libclang-rt-14-dev
 
