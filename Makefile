@@ -119,7 +119,7 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
                pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c pb_pack.c \
-               pb_pack_dict.c pb_sig.c pb_fields.c pb_text.c))
+               pb_pack_dict.c pb_sig.c pb_fields.c pb_text.c pb_opts.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lzstd -lseccomp -lxlsxwriter -lzip -lpthread

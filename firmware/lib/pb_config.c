@@ -202,6 +202,10 @@ static const struct key_def keys[] = {
 	    "Seconds a newly booted root has to pass its checks (pb-web's /healthz, and "
 	    "pb-sync reaching the hub unless there is no backhaul) before the box goes "
 	    "back to the old root"),
+	STR("update", "apply_request", update_apply_request, KEY_PATH, "/run/pb-update/apply",
+	    "The file pb-web creates when the admin asks to install the downloaded release; "
+	    "pb-update-apply.path (the image) sees it and runs pbctl update apply as root. "
+	    "Its folder must exist and be writable by pb-web"),
 	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",

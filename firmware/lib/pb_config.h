@@ -88,6 +88,7 @@ struct pb_config {
 	char update_root_b[PATH_MAX];            /* where root B is mounted */
 	char update_cmdline[PATH_MAX];           /* the running kernel's command line */
 	unsigned update_commit_wait_s;           /* a new root proves itself within this */
+	char update_apply_request[PATH_MAX];     /* pb-web asks for an install here */
 	int update_roots_mounted;                /* root_a/root_b must be mount points */
 
 	/* [attendance] */

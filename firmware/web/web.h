@@ -264,6 +264,9 @@ enum MHD_Result pb_handle_clock(struct pb_req *r);
 /* admin_sync.c */
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r);
 enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r);
+enum MHD_Result pb_handle_admin_update_apply(struct pb_req *r);
+/* 1 while the admin's install request waits for pb-update-apply (admin_update.c). */
+int pb_update_apply_requested(const struct pb_config *cfg);
 /* admin_usb.c: the USB stick's jobs and the installed modules */
 enum MHD_Result pb_handle_admin_usb(struct pb_req *r);
 enum MHD_Result pb_handle_admin_usb_export(struct pb_req *r);
