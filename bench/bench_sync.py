@@ -216,7 +216,13 @@ def training_day_badlink(pg, tmp, cuts=10):
             "badlink_cuts_while_pending": mid,
             "badlink_route_noticed_s": round(noticed, 2),
             "badlink_route_to_last_ack_s": round(took, 1), "badlink_exactly_once": ok,
-            "badlink_load_1min": round(os.getloadavg()[0], 2)}
+            "badlink_load_1min": round(os.getloadavg()[0], 2),
+            # the link emulator's own faults: packets it dropped or passed
+            # undelayed, and how late it let them go (both sides)
+            "badlink_tool_unintended": badlink.unintended(link),
+            "badlink_tool_late_max_ms": max((r or {}).get("late_max_ms", -1)
+                                            for r in link.tool),
+            "badlink_tool_late": sum((r or {}).get("late", 0) for r in link.tool)}
 
 
 def training_day_badlink_runs(pg, tmp, runs):

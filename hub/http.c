@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -485,6 +487,12 @@ int hub_serve(struct hub *h)
 	lfd = listen_socket(h, &family);
 	if (lfd < 0)
 		return -1;
+	/* Every accepted connection inherits it: an answer lost in a cut of a
+	 * box's backhaul is sent again at the same interval for the first few
+	 * tries (a thin stream: under 4 segments in flight) rather than at
+	 * doubling ones, so it is not left waiting long after the link is back. */
+	if (setsockopt(lfd, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, &(int){ 1 }, sizeof(int)) != 0)
+		pb_warn("no linear retransmission timeouts for thin streams: %s", strerror(errno));
 	if (hub_run_as(h->run_user) != 0) {
 		close(lfd);
 		return -1;

@@ -14,6 +14,7 @@ locally, the kernel then forgot the half-open connection, and the box's
 request after the cut was answered with a reset no real cut gives."""
 import contextlib
 import os
+import re
 import subprocess
 
 from pbtest import BUILD, Daemon
@@ -43,6 +44,7 @@ class BadLink:
         net = pid % 250
         self.box_ip, self.hub_ip = f"10.214.{net}.1", f"10.214.{net}.2"
         self.delays = []
+        self.tool = []          # each delay tool's exit report, after down()
 
     def up(self, tmp):
         sh("ip", "netns", "add", self.box_ns)
@@ -101,8 +103,33 @@ class BadLink:
     def down(self):
         for d in self.delays:
             d.stop(expect_code=None)
+            self.tool.append(tool_report(d.output()))
+            if os.environ.get("PB_NFQ_TRACE") == "1":
+                print(d.argv[3], d.output())
+        self.delays = []
         for ns in (self.box_ns, self.hub_ns):
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
+
+
+def tool_report(log):
+    """pb-nfq-delay's exit line as numbers: packets, dropped (by the kernel:
+    queue full or not delivered to the tool), undelayed, late_max_ms, late
+    (over its LATE_MS); None when it printed none."""
+    m = re.search(r"(\d+) packets, unintended: (\d+) dropped .*?, (\d+) undelayed; "
+                  r"late: (\d+) ms at most, (\d+) over", log)
+    if m is None:
+        return None
+    return dict(zip(("packets", "dropped", "undelayed", "late_max_ms", "late"),
+                    map(int, m.groups())))
+
+
+def unintended(link):
+    """What the delay tools did that a real link would not: packets dropped
+    or passed undelayed, summed over both sides (None when a tool gave no
+    report)."""
+    if not link.tool or None in link.tool:
+        return None
+    return sum(r["dropped"] + r["undelayed"] for r in link.tool)
 
 
 @contextlib.contextmanager
@@ -152,9 +179,13 @@ def day_over_link(link, box, cuts, cut_s=1.0):
         assert box_counts(box) == (total, total)
         t0_ms = time.time() * 1000
         link.route(True)           # as a DHCP client or modem would add it
+        if os.environ.get("PB_SHOW_SYNC_LOG"):
+            print(f"route added at {t0_ms:.0f}")
         wait_for(lambda: box_meta(box, "sync.route_seen_ms"), 90, what="route noticed")
         for _ in range(cuts):
             pending = box_counts(box)[1]
+            if os.environ.get("PB_SHOW_SYNC_LOG"):
+                print(f"cut at {time.time() * 1000:.0f}")
             link.cut(True)
             time.sleep(cut_s)
             link.cut(False)

@@ -156,6 +156,11 @@ static const struct key_def keys[] = {
 	    "Seconds pb-sync gives the hub to answer its reachability check before it backs "
 	    "off; over a link that drops now and then the check goes on through the drops "
 	    "and its connection then carries the upload"),
+	NUM("sync", "batch_probes", sync_batch_probes, 0, 1, "1",
+	    "1: once a default route appears and records wait, no separate reachability "
+	    "check goes first: the first batch, one TCP segment (1 KiB compressed), is the "
+	    "check, the hub's answer proves it is there, and the next batch starts at "
+	    "batch_start_bytes. 0: GET /healthz first"),
 	NUM("sync", "rto_max_ms", sync_rto_max_ms, 1000, 120000, "120000",
 	    "Longest wait of TCP's retransmission timer on the connection to the hub, in ms "
 	    "(Linux 6.15 or later; 120000 is the kernel's own): lower, a link back after a cut "

@@ -74,6 +74,7 @@ struct pb_config {
 	unsigned sync_daily_budget_mb;          /* module files and releases per UTC day, 0: none */
 	unsigned sync_backoff_max_s;
 	unsigned sync_probe_timeout_s;          /* the hub's /healthz answers within this */
+	unsigned sync_batch_probes;             /* first batch after a new route checks reachability */
 	unsigned sync_rto_max_ms;               /* TCP retransmission wait at most (Linux >= 6.15) */
 	unsigned sync_interval_s;               /* between rounds when all is well */
 	unsigned sync_retention_days;           /* personal data after upload */

@@ -198,14 +198,29 @@ static enum sync_result round_once(struct pb_sync *s)
 	return r;
 }
 
+/* 1 when records wait in the outbox (0 also when it cannot be read: the
+ * round will say why). */
+static int records_waiting(struct pb_sync *s)
+{
+	struct pb_outbox_loaded l;
+	int n;
+
+	memset(&l, 0, sizeof(l));
+	n = pb_outbox_load(s->db, -1, 1, &l) == 0 && l.n > 0;
+	pb_outbox_loaded_free(&l);
+	return n;
+}
+
 static int run(struct pb_sync *s, int once)
 {
-	char sig[PB_SYNC_ROUTE_SIG_LEN + 1];
+	char sig[PB_SYNC_ROUTE_SIG_LEN + 1], words[PB_HUBC_ERR_LEN + 32];
 	unsigned backoff = 0;
 	int routeless = 0;
 	enum sync_result r;
 
 	while (!stop_flag) {
+		int unreachable = 0;
+
 		sync_usb_jobs(s);           /* asked for during the last round */
 		sync_health(s, 0);          /* hourly, also while offline */
 		if (!s->loopback_hub && !sync_read_routes(sig)) {
@@ -223,11 +238,28 @@ static int run(struct pb_sync *s, int once)
 			sync_meta_set_int(s, "sync.route_seen_ms", pb_clock_wall_ms());
 			pb_info("backhaul: a default route appeared");
 			routeless = 0;
+			/* the next round's first batch is the reachability check
+			 * ([sync] batch_probes), until the hub answers */
+			s->batch_probes = s->cfg.sync_batch_probes && records_waiting(s);
 		}
-		if (pb_hubc_probe(&s->hc) != 0) {
-			char words[PB_HUBC_ERR_LEN + 32];
+		if (s->batch_probes) {
+			pb_info("records wait: the first batch checks that the hub is there");
+		} else if (pb_hubc_probe(&s->hc) == 0) {
+			pb_info("probe: connected after %ld ms, %ld ms in all: hub there",
+				s->hc.t_connect_ms, s->hc.t_total_ms);
+		} else {
 			pb_info("probe: connected after %ld ms, %ld ms in all: %s",
 				s->hc.t_connect_ms, s->hc.t_total_ms, s->hc.err);
+			unreachable = 1;
+		}
+		if (!unreachable) {
+			r = round_once(s);
+			sync_save_bytes(s);
+			/* a batch that was the check and got no answer: the check
+			 * failed (the batch goes again, again without a check) */
+			unreachable = s->batch_probes && r == SYNC_ERROR && s->hc.status < 0;
+		}
+		if (unreachable) {
 			snprintf(words, sizeof(words), "offline: %s", s->hc.err);
 			sync_set_error(s, words);
 			sync_set_state(s, "offline");
@@ -237,8 +269,7 @@ static int run(struct pb_sync *s, int once)
 			wait_for(s, jitter(backoff), 1);
 			continue;
 		}
-		r = round_once(s);
-		sync_save_bytes(s);
+		s->batch_probes = 0;
 		switch (r) {
 		case SYNC_OK:
 			backoff = 0;

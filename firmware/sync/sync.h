@@ -18,6 +18,11 @@
 #define PB_SYNC_FEED_PAGES_MAX   100    /* feed pages in one round */
 #define PB_SYNC_PHOTO_BATCH      50     /* receipt photos read per query */
 #define PB_SYNC_ROUTE_SIG_LEN    PB_SHA256_HEX_LEN
+/* A first batch that is also the reachability check ([sync] batch_probes)
+ * holds at most this many compressed bytes: with its ~300 B of headers it
+ * fits one TCP segment, no more to lose in a drop than the check it
+ * replaces. */
+#define PB_SYNC_PROBE_BATCH_BYTES 1024
 
 enum sync_result {
 	SYNC_OK = 0,
@@ -40,6 +45,7 @@ struct pb_sync {
 	uint64_t base_up, base_down;   /* totals before this run */
 	int64_t watchdog_ms;           /* ping the service manager this often, 0: never */
 	int64_t last_ping_ms;
+	int batch_probes;              /* the next upload's first batch is the check */
 	unsigned feeds_done;           /* bit k: feed k fetched since the last full round */
 	volatile sig_atomic_t *stop;
 };

@@ -99,8 +99,11 @@ enum sync_result sync_upload(struct pb_sync *s)
 	 * long that the hub's slow-body guard (10 s, then 1 KiB/s) closes it
 	 * and all of it has to go again; on a good link a backlog soon goes
 	 * up in big batches. */
-	size_t cap = s->cfg.sync_batch_start_bytes < s->cfg.sync_batch_bytes ?
-		     s->cfg.sync_batch_start_bytes : s->cfg.sync_batch_bytes;
+	size_t start = s->cfg.sync_batch_start_bytes < s->cfg.sync_batch_bytes ?
+		       s->cfg.sync_batch_start_bytes : s->cfg.sync_batch_bytes;
+	/* the check's batch is one segment; the next starts at start */
+	size_t cap = s->batch_probes && start > PB_SYNC_PROBE_BATCH_BYTES ?
+		     PB_SYNC_PROBE_BATCH_BYTES : start;
 	enum sync_result res = SYNC_ERROR;
 
 	memset(&l, 0, sizeof(l));
@@ -144,7 +147,13 @@ enum sync_result sync_upload(struct pb_sync *s)
 			}
 			pb_debug("batch %" PRId64 "..%" PRId64 ": hub holds up to %" PRId64,
 				 l.r[0].seq, l.r[used - 1].seq, acked);
-			cap = cap * 2 < s->cfg.sync_batch_bytes ? cap * 2 : s->cfg.sync_batch_bytes;
+			if (s->batch_probes)
+				cap = start;        /* the hub is there */
+			else if (cap * 2 < s->cfg.sync_batch_bytes)
+				cap *= 2;
+			else
+				cap = s->cfg.sync_batch_bytes;
+			s->batch_probes = 0;
 			note_refused(s, ans);
 			if (acked < l.r[0].seq) {
 				/* The hub holds less than the batch started from: it

@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from badlink import available, day_over_link, hub_behind, hub_url, namespaces
+from badlink import available, day_over_link, hub_behind, hub_url, namespaces, unintended
 from pbhub import box_counts, box_meta, sync_section
 from pbtest import BUILD
 from uplink_day import TrainingDay
@@ -56,9 +56,16 @@ def test_training_day_over_a_bad_link(badlink, pg, tmpdir_hub, boxes):
     assert len(rows) == 3 * TEACHERS
     assert sum(int(r["amount_rp"]) for r in rows) == \
         sum(30000 + 1000 * t + 350000 + 150000 for t in range(TEACHERS))
+    # the link was as bad as asked and no worse: the delay tools dropped
+    # nothing and let nothing skip the delay (their exit reports)
+    badlink.down()
+    assert len(badlink.tool) == 2 and all(r and r["packets"] > 0 for r in badlink.tool), \
+        badlink.tool
+    assert unintended(badlink) == 0, badlink.tool
     print(f"\nbad link: route noticed after {noticed:.1f} s; {total} records acknowledged "
           f"{took:.0f} s after the route appeared, {cuts_mid} of {CUTS} cuts while records "
-          f"were pending, {box_meta(b, 'sync.bytes_batches')} bytes of batches")
+          f"were pending, {box_meta(b, 'sync.bytes_batches')} bytes of batches; delay tools: "
+          f"{badlink.tool}")
 
 
 RECEIVE = """
