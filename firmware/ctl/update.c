@@ -3,8 +3,9 @@
  *
  * apply: the release pb-sync verified (checked again here: signature and
  * every .deb's SHA-256), not while a session day is open (unlocked) unless
- * --force; the running root's files are copied into the other root (cp -a
- * of its read-only mount), the .debs installed there with dpkg --root,
+ * --force; the other root is made a copy of the running root's read-only
+ * mount (rootcopy.c: only what differs is written), the .debs installed
+ * there with dpkg --root,
  * then pb-slot.txt names the other root for the next tryboot only and the
  * box reboots with the one-shot flag (systemctl reboot '0 tryboot').
  * commit (pb-update-commit.service, after each boot): on a root that is on
@@ -25,6 +26,7 @@
 #include "pb_slot.h"
 #include "pb_update.h"
 #include "pb_wake.h"
+#include "rootcopy.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -224,24 +226,22 @@ static int reboot_now(int tryboot)
 	return run(tryboot ? argv_try : argv_plain) == 0 ? 0 : 1;
 }
 
-/* Copy the running root into dst and install the release's .debs there. */
+/* Make dst a copy of the running root (only what differs is written) and install the release's .debs there. */
 static int install(struct update_ctx *u, const char *src, const char *dst)
 {
-	char from[PATH_MAX + 8], root_opt[PATH_MAX + 16];
+	struct rootcopy_stats st;
+	char root_opt[PATH_MAX + 16];
 	char debs[PB_RELEASE_DEBS_MAX][PATH_MAX];
 	char *argv[UPDATE_ARGS_MAX];
 	int n = 0;
 
-	snprintf(from, sizeof(from), "%s/.", src);
-	{
-		char *wipe[] = { "find", (char *)dst, "-xdev", "-mindepth", "1", "-delete", NULL };
-		char *copy[] = { "cp", "-a", "--one-file-system", from, (char *)dst, NULL };
-
-		if (run(wipe) != 0 || run(copy) != 0) {
-			fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
-			return -1;
-		}
+	if (rootcopy_mirror(src, dst, &st, stderr) != 0) {
+		fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
+		return -1;
 	}
+	printf("root copied: %lu entries written (%llu bytes), %lu unchanged, %lu with metadata "
+	       "set, %lu removed\n", st.written, st.bytes, st.kept, st.fixed, st.removed);
+	fflush(stdout);
 	snprintf(root_opt, sizeof(root_opt), "--root=%s", dst);
 	argv[n++] = "dpkg";
 	argv[n++] = root_opt;

@@ -17,7 +17,8 @@ of the card (every boot costs about a minute of CPU):
    next boot, without the flag, is root B again, serving, with
    update.error naming 99.2.0.
 3. On that boot root B applies release 99.3.0 and the power is cut (qemu
-   killed) while the apply copies root B into root A: the next boot is
+   killed) while the apply writes root A (the copy of root B's changes, or
+   dpkg): the next boot is
    root B, serving, with the data partition whole (the database's
    quick_check, the count of boots kept on it, the downloaded release),
    and its apply runs to the end and asks for the tryboot.
@@ -64,7 +65,9 @@ GOOD = "99.3.0"               # the release whose apply the power cut stops
 COMMIT_WAIT_S = 180           # [update] commit_wait_s: room for pb-web under emulation
 FAIL_WAIT_S = 30              # commit_wait_s for the trial that fails
 APPLY_TIMEOUT_S = 1800        # copying the running root into the other, emulated
-CUT_AFTER_S = 20              # into the copy when the power goes
+CUT_AFTER_S = 0               # the cut as soon as the apply starts: root A
+                              # holds the older system, so the copy writes only
+                              # what differs and, with dpkg, ends within seconds
 DRIVER_UNIT = r"""[Unit]
 Description=Update test driver (test-only)
 After=pb-update-commit.service pb-web.service pb-firstboot.service pb-grow-data.service
@@ -350,12 +353,12 @@ def test_power_cut_mid_install_keeps_the_old_root(card, hub):
     put_release(card, doc, deb, applies=2)     # the second for the boot after the cut
     assert update_files(card) == sorted(["release.json", os.path.basename(deb)])
 
-    # boot 6: the apply starts copying root B into root A; then the cut
+    # boot 6: the apply starts writing root A; then the cut
     rep = cold_boot_on_b(card, "PBU-APPLY")
     wait_console(card, f"PBAPPLY installing release {GOOD} into root A", APPLY_TIMEOUT_S)
     time.sleep(CUT_AFTER_S)
     text = card.console_text()
-    assert "installed into root A" not in text, "the copy ended before the cut"
+    assert "installed into root A" not in text, "the apply ended before the cut"
     card.kill()
     boots = int(rep["boots"])
     print(f"boot 6 (apply cut): {time.time() - t0:.0f}s")

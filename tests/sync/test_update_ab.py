@@ -236,11 +236,11 @@ def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
     p = subprocess.Popen([binary("pbctl"), "-c", box.conf, "update", "apply", "--no-reboot"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
-    for _ in range(600):
-        if os.path.exists(os.path.join(b, "big")):
+    for _ in range(600):             # the copy writes it under a temporary name
+        if os.path.exists(os.path.join(b, ".pb-rootcopy.tmp")):
             break
         time.sleep(0.05)
-    os.killpg(p.pid, 9)              # pbctl and the cp it runs, all at once
+    os.killpg(p.pid, 9)              # pbctl and what it runs, all at once
     p.wait()
     assert firmware_boot(boot, False, cmdline) == "A"
     assert firmware_boot(boot, True, cmdline) == "A"
