@@ -9,7 +9,13 @@
  * removed, before its folder's new entries are written. Hard links between
  * files are kept. Folders on another file system than src's top are made
  * but not entered (as cp --one-file-system does). The result equals a
- * copy into an empty folder; nothing in src is ever written. */
+ * copy into an empty folder; nothing in src is ever written.
+ *
+ * Files are not synced one by one (one sync() at the end): a cut could
+ * leave one with its new size and mtime but not all its blocks. So a mark
+ * at dst's top says "being written" from before the copy until the
+ * install into dst is on disk, and a copy that finds it writes every file
+ * again. */
 #include "rootcopy.h"
 
 #include <dirent.h>
@@ -25,6 +31,7 @@
 #define ROOTCOPY_BUF_LEN   (256 * 1024)
 #define ROOTCOPY_XATTR_MAX (64 * 1024)   /* an entry's xattr names, or one value */
 #define ROOTCOPY_TMP       ".pb-rootcopy.tmp"
+#define ROOTCOPY_MARK      ".pb-rootcopy.unfinished"
 
 struct link_seen {
 	dev_t dev;
@@ -34,6 +41,8 @@ struct link_seen {
 
 struct rc {
 	dev_t dev;
+	const char *top;          /* dst, where the mark is */
+	int full;
 	struct rootcopy_stats *st;
 	FILE *err;
 	char *buf;
@@ -220,6 +229,8 @@ static int same_content(struct rc *r, const char *s, const char *d, const struct
 	char a[PATH_MAX], b[PATH_MAX];
 	ssize_t na, nb;
 
+	if (r->full)
+		return 0;
 	switch (ss->st_mode & S_IFMT) {
 	case S_IFREG:
 		if (ss->st_nlink > 1 && (l = link_find(r, ss)) != NULL)
@@ -239,7 +250,7 @@ static int same_content(struct rc *r, const char *s, const char *d, const struct
 	}
 }
 
-/* Content of s into the new file tmp, with s's metadata, on disk. */
+/* Content of s into the new file tmp, with s's metadata. */
 static int copy_file(struct rc *r, const char *s, const char *tmp, const struct stat *ss)
 {
 	int in = -1, out = -1, rc = -1;
@@ -267,10 +278,6 @@ static int copy_file(struct rc *r, const char *s, const char *tmp, const struct 
 	}
 	if (meta(r, s, tmp, ss, 1) < 0)
 		goto out;
-	if (fsync(out) != 0) {
-		fail(r, "cannot write", tmp);
-		goto out;
-	}
 	rc = 0;
 out:
 	if (in >= 0)
@@ -387,7 +394,8 @@ static int walk(struct rc *r, const char *s, const char *d)
 	if ((dir = opendir(d)) == NULL)
 		return fail(r, "cannot read", d);
 	while (rc == 0 && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (d == r->top && strcmp(e->d_name, ROOTCOPY_MARK) == 0))
 			continue;
 		if (join(dp, d, e->d_name) != 0 || (s != NULL && join(sp, s, e->d_name) != 0))
 			rc = fail(r, "cannot name", d);
@@ -401,7 +409,8 @@ static int walk(struct rc *r, const char *s, const char *d)
 	if ((dir = opendir(s)) == NULL)
 		return fail(r, "cannot read", s);
 	while (rc == 0 && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (d == r->top && strcmp(e->d_name, ROOTCOPY_MARK) == 0))
 			continue;
 		if (join(sp, s, e->d_name) != 0 || join(dp, d, e->d_name) != 0)
 			rc = fail(r, "cannot name", s);
@@ -414,9 +423,64 @@ static int walk(struct rc *r, const char *s, const char *d)
 	return rc;
 }
 
-int rootcopy_mirror(const char *src, const char *dst, struct rootcopy_stats *st, FILE *err)
+/* The mark's path, and dst's folder opened: its fd, or -1. */
+static int mark_path(const char *dst, char *path)
 {
-	struct rc r = { .st = st, .err = err };
+	if (join(path, dst, ROOTCOPY_MARK) != 0)
+		return -1;
+	return open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int rootcopy_begin(const char *dst, FILE *err)
+{
+	char path[PATH_MAX];
+	int dir = mark_path(dst, path), fd = -1, rc = -1;
+
+	if (dir < 0)
+		goto out;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		rc = errno == EEXIST ? 1 : -1;
+		goto out;
+	}
+	if (fsync(fd) == 0 && fsync(dir) == 0)
+		rc = 0;
+out:
+	if (rc < 0)
+		fprintf(err, "pbctl: cannot mark %s as being written: %s\n", dst, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (dir >= 0)
+		close(dir);
+	return rc;
+}
+
+int rootcopy_unfinished(const char *dst)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return join(path, dst, ROOTCOPY_MARK) != 0 || lstat(path, &st) == 0;
+}
+
+int rootcopy_end(const char *dst, FILE *err)
+{
+	char path[PATH_MAX];
+	int dir, rc = -1;
+
+	sync();
+	if ((dir = mark_path(dst, path)) >= 0 && unlink(path) == 0 && fsync(dir) == 0)
+		rc = 0;
+	else
+		fprintf(err, "pbctl: cannot mark %s as whole: %s\n", dst, strerror(errno));
+	if (dir >= 0)
+		close(dir);
+	return rc;
+}
+
+int rootcopy_mirror(const char *src, const char *dst, int full, struct rootcopy_stats *st,
+		    FILE *err)
+{
+	struct rc r = { .st = st, .err = err, .top = dst, .full = full };
 	struct stat ss, ds;
 	int rc = -1;
 

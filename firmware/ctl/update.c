@@ -226,16 +226,22 @@ static int reboot_now(int tryboot)
 	return run(tryboot ? argv_try : argv_plain) == 0 ? 0 : 1;
 }
 
-/* Make dst a copy of the running root (only what differs is written) and install the release's .debs there. */
+/* Make dst a copy of the running root (only what differs is written) and
+ * install the release's .debs there; dst stays marked unfinished until
+ * all of it is on disk. */
 static int install(struct update_ctx *u, const char *src, const char *dst)
 {
 	struct rootcopy_stats st;
 	char root_opt[PATH_MAX + 16];
 	char debs[PB_RELEASE_DEBS_MAX][PATH_MAX];
 	char *argv[UPDATE_ARGS_MAX];
-	int n = 0;
+	int n = 0, cut;
 
-	if (rootcopy_mirror(src, dst, &st, stderr) != 0) {
+	if ((cut = rootcopy_begin(dst, stderr)) < 0)
+		return -1;
+	if (cut)
+		printf("the last install into %s was cut: every file is written again\n", dst);
+	if (rootcopy_mirror(src, dst, cut, &st, stderr) != 0) {
 		fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
 		return -1;
 	}
@@ -259,7 +265,7 @@ static int install(struct update_ctx *u, const char *src, const char *dst)
 			u->r.version, dst);
 		return -1;
 	}
-	return 0;
+	return rootcopy_end(dst, stderr);
 }
 
 static int apply(struct update_ctx *u)
@@ -504,7 +510,8 @@ static int rollback(struct update_ctx *u)
 		return 1;
 	}
 	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
-	if (stat(probe, &sb) != 0 || pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
+	if (stat(probe, &sb) != 0 || rootcopy_unfinished(root_of(c, to)) ||
+	    pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
 		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
 			pb_slot_name(to));
 		return 1;
