@@ -3,7 +3,7 @@
  * The other root normally holds the previous system already, so only what
  * differs is written: an entry whose type, size, mtime, link count, link
  * target or device number differs is made anew under a temporary name in
- * its folder (content, owner, mode, xattrs, times, fsync for a file) and
+ * its folder (content, owner, mode, xattrs, times) and
  * renamed over the old one; an equal entry only gets its owner, mode,
  * xattrs and times set where they differ; an entry src does not hold is
  * removed, before its folder's new entries are written. Hard links between
