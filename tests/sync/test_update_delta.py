@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import time
 
@@ -77,6 +78,11 @@ def write(path, data, mtime=1_600_000_000):
     os.utime(path, (mtime, mtime))
 
 
+def set_capability(path):
+    """cap_net_bind_service, effective (a chown clears it)."""
+    os.setxattr(path, "security.capability", struct.pack("<5I", 0x02000001, 1 << 10, 0, 0, 0))
+
+
 def populate(a):
     t = os.path.join(a, "opt", "t")
     for i in range(10):
@@ -94,6 +100,7 @@ def populate(a):
     if ROOT:
         os.mknod(os.path.join(t, "null"), 0o666 | stat.S_IFCHR, os.makedev(1, 3))
         os.chown(os.path.join(t, "d2", "f2"), 1234, 5678)
+        set_capability(os.path.join(t, "d6", "f6"))
     extra = os.environ.get("PB_DELTA_TREE")
     if extra:
         subprocess.run(["cp", "-a", extra, os.path.join(a, "big")], check=True)
@@ -123,6 +130,7 @@ def change(a):
     os.chmod(os.path.join(t, "ro"), 0o555)
     if ROOT:
         os.chown(os.path.join(t, "d6", "f6"), 1234, 5678)                     # metadata only
+        set_capability(os.path.join(t, "d6", "f6"))      # the chown cleared it
     new = {"d1/f1", "d1/f2", "ln", "d7/f7", "d7/f7/inside", "d0/f0", "hl1", "d1/hl2",
            "d9/hl3", "ro/x", "new"} | {f"new/n{j}" for j in range(5)}
     gone = {"d3", "d4/f4"} | {f"d3/f{j}" for j in range(40)}
