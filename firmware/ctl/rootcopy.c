@@ -256,7 +256,11 @@ static int copy_file(struct rc *r, const char *s, const char *tmp, const struct 
 	int in = -1, out = -1, rc = -1;
 	ssize_t n;
 
-	if ((in = open(s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	/* src's atime left as it is, as a read-only mount does */
+	in = open(s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+	if (in < 0 && errno == EPERM)
+		in = open(s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0) {
 		fail(r, "cannot read", s);
 		goto out;
 	}
