@@ -3,7 +3,7 @@
  * The other root normally holds the previous system already, so only what
  * differs is written: an entry whose type, size, mtime, link count, link
  * target or device number differs is made anew under a temporary name in
- * its folder (content, owner, mode, xattrs, times) and
+ * its folder (content with its holes, owner, mode, xattrs, times) and
  * renamed over the old one; an equal entry only gets its owner, mode,
  * xattrs and times set where they differ; an entry src does not hold is
  * removed, before its folder's new entries are written. Hard links between
@@ -268,16 +268,36 @@ static int copy_file(struct rc *r, const char *s, const char *tmp, const struct 
 		fail(r, "cannot create", tmp);
 		goto out;
 	}
-	while ((n = read(in, r->buf, ROOTCOPY_BUF_LEN)) > 0) {
-		for (ssize_t off = 0, w; off < n; off += w)
-			if ((w = write(out, r->buf + off, (size_t)(n - off))) < 0) {
-				fail(r, "cannot write", tmp);
+	/* the data extents only: a hole stays a hole, as cp -a keeps it */
+	for (off_t data = 0, hole; (data = lseek(in, data, SEEK_DATA)) >= 0; data = hole) {
+		if ((hole = lseek(in, data, SEEK_HOLE)) < 0 || lseek(in, data, SEEK_SET) < 0 ||
+		    lseek(out, data, SEEK_SET) < 0) {
+			fail(r, "cannot seek in", s);
+			goto out;
+		}
+		for (off_t left = hole - data; left > 0; left -= n) {
+			size_t len = left < ROOTCOPY_BUF_LEN ? (size_t)left : ROOTCOPY_BUF_LEN;
+
+			if ((n = read(in, r->buf, len)) <= 0) {
+				if (n == 0)
+					errno = EIO;    /* shorter than its extents said */
+				fail(r, "cannot read", s);
 				goto out;
 			}
-		r->st->bytes += (unsigned long long)n;
+			for (ssize_t off = 0, w; off < n; off += w)
+				if ((w = write(out, r->buf + off, (size_t)(n - off))) < 0) {
+					fail(r, "cannot write", tmp);
+					goto out;
+				}
+			r->st->bytes += (unsigned long long)n;
+		}
 	}
-	if (n < 0) {
+	if (errno != ENXIO) {           /* ENXIO: no data past the last extent */
 		fail(r, "cannot read", s);
+		goto out;
+	}
+	if (ftruncate(out, ss->st_size) != 0) {   /* a hole at the end */
+		fail(r, "cannot write", tmp);
 		goto out;
 	}
 	if (meta(r, s, tmp, ss, 1) < 0)
