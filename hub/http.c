@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -421,6 +422,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (r != NULL) {
+		__atomic_store_n(&r->hub->freed, 1, __ATOMIC_RELAXED);
 		budget_give(r->hub, r->body_reserved);
 		pb_http_body_drop(&r->body);
 		free(r);
@@ -454,6 +456,22 @@ static int listen_socket(struct hub *h, int *family)
 		return -1;
 	}
 	return fd;
+}
+
+/* Wait for one of stop's signals; meanwhile, every HUB_TRIM_EVERY_S, give
+ * back the memory requests ended since the last time freed. */
+static int wait_for_stop(struct hub *h, const sigset_t *stop)
+{
+	const struct timespec every = { .tv_sec = HUB_TRIM_EVERY_S };
+	int sig;
+
+	for (;;) {
+		sig = sigtimedwait(stop, NULL, &every);
+		if (sig > 0)
+			return sig;
+		if (errno == EAGAIN && __atomic_exchange_n(&h->freed, 0, __ATOMIC_RELAXED))
+			malloc_trim(0);
+	}
 }
 
 int hub_serve(struct hub *h)
@@ -533,8 +551,7 @@ int hub_serve(struct hub *h)
 	pb_notice("listening on %s:%u (%s) with %u threads%s", h->listen_host, h->listen_port,
 		  h->tls_cert != NULL ? "https" : "http", h->threads,
 		  h->no_seccomp ? ", no seccomp filter (-S)" : ", seccomp filter on");
-	while (sigwait(&stop_set, &sig) != 0)
-		;
+	sig = wait_for_stop(h, &stop_set);
 	pb_info("signal %d: stopping", sig);
 	MHD_stop_daemon(h->mhd);
 	pb_notice("stopped");

@@ -51,6 +51,12 @@
 /* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
 #define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 #define HUB_UNAVAILABLE_RETRY_S 5   /* Retry-After while the database is down */
+/* Memory freed by requests is given back to the system (malloc_trim) at
+ * most this often, once requests ended since the last time: glibc keeps
+ * freed blocks between live ones (each connection's buffers, a few KB
+ * used of 32 KB each) resident otherwise, and a flood of connections left
+ * pb-hub holding 2.5 times its idle memory (docs/hub.md). */
+#define HUB_TRIM_EVERY_S     2
 
 /* Rate limits (ratelimit.c, docs/hub.md): requests per minute and burst,
  * per process. -L NAME=PER_MIN[/BURST] changes one; PER_MIN 0 turns it off. */
@@ -183,6 +189,7 @@ struct hub {
 
 	size_t body_budget;              /* bytes of bodies held at once (-M) */
 	size_t body_held;                /* taken from it now (atomic) */
+	int freed;                       /* requests ended since the last trim (atomic) */
 	unsigned addr_connections;       /* per client address (-A), 0: no limit */
 
 	/* -k: the hub's own Ed25519 key, signing the acknowledgements carried
@@ -211,6 +218,11 @@ struct pb_req {
 	char addr[PB_HTTP_ADDR_MAX];     /* the client's address */
 	unsigned retry_after_s;          /* > 0: answers carry Retry-After */
 	int other_method;                /* route names the path for another method */
+	/* An office route with a body: the login (and its CSRF token and role)
+	 * hub_office_web_admit checked from the headers, before the body; the
+	 * route's handler takes it from here instead of asking again. */
+	struct hub_office_who office;
+	int office_admitted;
 };
 
 /* ratelimit.c: token buckets in this process's memory. */

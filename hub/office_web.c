@@ -838,7 +838,6 @@ static enum kantor_need route_need(const struct pb_http_route *rt)
 
 int hub_office_web_admit(struct pb_req *r, enum MHD_Result *ret)
 {
-	struct hub_office_who who;
 	PGconn *pg;
 	int ok;
 
@@ -852,16 +851,19 @@ int hub_office_web_admit(struct pb_req *r, enum MHD_Result *ret)
 		*ret = hub_web_fail(r, 503, "unavailable", "Basis data hub tidak tersedia.");
 		return -1;
 	}
-	memset(&who, 0, sizeof(who));
-	ok = allowed(r, pg, route_need(r->route), &who, ret);
+	ok = allowed(r, pg, route_need(r->route), &r->office, ret);
 	hub_db_put(r->hub, pg);
+	r->office_admitted = ok;
 	return ok ? 0 : -1;
 }
 
 /* Every /v1/kantor/ route: the path and arguments as text, then the
  * route (an id of at most HUB_CLAIM_ID_MAX bytes; a path the table names
  * for another method is 405 with Allow, one it does not name 404), then
- * the database, the login and the route's handler. */
+ * the database, the login and the route's handler. The login of a request
+ * with a body was checked (and its last_at moved) from its headers by
+ * hub_office_web_admit: it is taken from r->office, not read again, so
+ * each request reads and touches its login once. */
 static enum MHD_Result kantor(struct pb_req *r, kantor_fn fn)
 {
 	enum kantor_need need = route_need(r->route);
@@ -878,7 +880,9 @@ static enum MHD_Result kantor(struct pb_req *r, kantor_fn fn)
 		r->retry_after_s = HUB_UNAVAILABLE_RETRY_S;
 		return hub_web_fail(r, 503, "unavailable", "Basis data hub tidak tersedia.");
 	}
-	if (allowed(r, pg, need, &who, &ret))
+	if (r->office_admitted)
+		who = r->office;
+	if (r->office_admitted || allowed(r, pg, need, &who, &ret))
 		ret = fn(r, pg, &who, id);
 	hub_db_put(r->hub, pg);
 	return ret;

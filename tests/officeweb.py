@@ -1,7 +1,7 @@
 """The office's web view on pb-hub (hub/office_web.c): a hub that serves
 the pages (-w webapp), office accounts made with `pb-hub user`, and
 several boxes' data carried to it by pb-sync, the real upload path.
-Shared by tests/hub/test_office_web.py and tests/browser/test_office_browser.py."""
+Shared by tests/hub/ and tests/browser/test_office_browser.py."""
 import os
 import zipfile
 
@@ -39,6 +39,20 @@ def add_user(hub, name, role, password):
     p = hub.cli("user", "add", name, "--role", role, input=password + "\n")
     assert "office account" in p.stderr
     return password
+
+
+STAF_PASSWORD = "rahasia-staf-0001"
+
+
+def admin_and_staf(hub):
+    """Two office accounts, logged in: bendahara (kantor-admin) and staf
+    (kantor, password STAF_PASSWORD)."""
+    pw_admin = add_user(hub, "bendahara", "kantor-admin", "rahasia-bendahara-1")
+    add_user(hub, "staf", "kantor", STAF_PASSWORD)
+    admin, staf = Office(hub), Office(hub)
+    assert admin.login("bendahara", pw_admin).status_code == 200
+    assert staf.login("staf", STAF_PASSWORD).status_code == 200
+    return admin, staf
 
 
 def fill(boxes, hub):

@@ -22,7 +22,7 @@ static const struct verb verbs[] = {
 	{ "init", cmd_init, 1, "init                      create the database and store" },
 	{ "status", cmd_status, 1, "status                    what the box holds" },
 	{ "content", cmd_content, 1, "content import DIR | list  module files from a folder or USB stick" },
-	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] | passwd NAME | assign NAME --session ID|--module M | disable NAME | list" },
+	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] [--name TEXT] [--nip NIP] | set NAME [--name TEXT] [--nip NIP] | passwd NAME | assign|unassign NAME --session ID|--module M | disable NAME | enable NAME | list" },
 	{ "roster", cmd_roster, 1, "roster import SESSION FILE.csv  participants of a session" },
 	{ "rates", cmd_rates, 1, "rates import FILE.csv      a new version of the rate table (SBM)" },
 	{ "claims", cmd_claims, 1, "claims paid CLAIM_UID REF | apply  a payment; the hub's rates and payments" },
@@ -35,7 +35,7 @@ static const struct verb verbs[] = {
 	{ "purge", cmd_purge, 1, "purge [--dry-run] [--as-of MS]  remove personal data past retention" },
 	{ "firstboot", cmd_firstboot, 0, "firstboot BUNDLE          apply a provisioning bundle (pusat-belajar.json)" },
 	{ "data", cmd_data, 0, "data check | mend          the data folder's group and modes (mend: as root)" },
-	{ "update", cmd_update, 1, "update status | check | apply [--force] | commit | rollback  signed software releases, A/B roots" },
+	{ "update", cmd_update, 1, "update status | check | apply [--force] [--retry] [--no-reboot] | commit|rollback [--no-reboot]  signed software releases, A/B roots" },
 	{ "config-keys", cmd_config_keys, 0, "config-keys               print every configuration key" },
 	{ NULL, NULL, 0, NULL },
 };

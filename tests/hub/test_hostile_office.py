@@ -9,11 +9,11 @@ Real pb-hub and PostgreSQL on loopback; 127.0.0.x addresses stand for
 different clients (at most -A, 64 by default, connections each)."""
 import json
 import select
-import socket
 
 import requests
 
-from officeweb import API, Office, add_user, office_hub
+from floods import Flood, close_all
+from officeweb import API, add_user, admin_and_staf, office_hub
 from pbtest import BUILD
 from test_hostile import MIB, new_box, post, read_status, records, vm
 
@@ -21,36 +21,22 @@ IMPORT_MAX = 32 * MIB         # HUB_OFFICE_IMPORT_MAX
 OFFICE_BODY_MAX = 64 * 1024   # HUB_OFFICE_BODY_MAX
 LOGIN_BODY_MAX = 4 * 1024     # HUB_OFFICE_LOGIN_BODY_MAX
 BUDGET = 64 * MIB             # -M default (HUB_BODY_BUDGET_MIB_DEFAULT)
-ADDRESSES = [2]               # the next 127.0.0.x a flood starts at
-PER_ADDRESS = 60              # under -A (HUB_ADDR_CONNECTIONS_DEFAULT 64)
+FLOOD = Flood(per_address=60)  # under -A (HUB_ADDR_CONNECTIONS_DEFAULT 64)
 # ASan keeps up to quarantine_size_mb (256 MiB by default) of freed memory
 # before reusing it: the sanitizer build's bounds add it.
 SAN_SLACK = 256 * MIB if "/asan" in BUILD else 0
 
 
 def half_sent(hub, n, method, path, length, cookie=None, csrf=None):
-    """n connections over fresh 127.0.0.x addresses (PER_ADDRESS each: the
-    connections of the flood before may not all be closed yet), each sending
-    the headers of a body of LENGTH bytes and its first 16 bytes."""
-    socks = []
-    first = ADDRESSES[0]
-    ADDRESSES[0] += (n + PER_ADDRESS - 1) // PER_ADDRESS
-    assert ADDRESSES[0] < 255
-    for i in range(n):
-        s = socket.create_connection(("127.0.0.1", hub.port), timeout=60,
-                                     source_address=(f"127.0.0.{first + i // PER_ADDRESS}", 0))
-        head = (f"{method} {API}{path} HTTP/1.1\r\nHost: hub\r\n"
-                f"Content-Type: application/zip\r\nContent-Length: {length}\r\n")
-        if cookie:
-            head += f"Cookie: pb_kantor={cookie}\r\n"
-        if csrf:
-            head += f"X-CSRF-Token: {csrf}\r\n"
-        try:
-            s.sendall((head + "\r\n").encode() + b"PK\x03\x04" + b"\0" * 12)
-        except OSError:
-            pass                  # answered and closed already: fine
-        socks.append(s)
-    return socks
+    """n connections announcing a body of LENGTH bytes and sending its
+    first 16 bytes."""
+    head = (f"{method} {API}{path} HTTP/1.1\r\nHost: hub\r\n"
+            f"Content-Type: application/zip\r\nContent-Length: {length}\r\n")
+    if cookie:
+        head += f"Cookie: pb_kantor={cookie}\r\n"
+    if csrf:
+        head += f"X-CSRF-Token: {csrf}\r\n"
+    return FLOOD.half_sent("127.0.0.1", hub.port, n, head, b"PK\x03\x04" + b"\0" * 12)
 
 
 def answers(socks):
@@ -74,20 +60,11 @@ def honest_client_served(hub, box):
     assert status == 200, j
 
 
-def close_all(socks):
-    for s in socks:
-        s.close()
-
-
 def test_floods_of_half_sent_office_bodies(pg, tmpdir_hub):
     hub = office_hub(pg, tmpdir_hub)
     socks = []
     try:
-        pw_admin = add_user(hub, "bendahara", "kantor-admin", "rahasia-bendahara-1")
-        pw_staf = add_user(hub, "staf", "kantor", "rahasia-staf-0001")
-        admin, staf = Office(hub), Office(hub)
-        assert admin.login("bendahara", pw_admin).status_code == 200
-        assert staf.login("staf", pw_staf).status_code == 200
+        admin, staf = admin_and_staf(hub)
         box = new_box(hub, "PB-A")
         pid = hub.daemon.proc.pid
         idle = vm(pid, "VmRSS")

@@ -8,17 +8,15 @@ PB_WEB_JSON_BODY_MAX (8 KiB) and held within [web] body_budget_bytes and
 body_budget_per_client_bytes. /healthz answers throughout, and the memory
 comes back after. Memory from /proc/PID/status; 127.0.0.x addresses stand
 for different phones (at most [web] max_connections_per_ip each)."""
-import socket
-
 import requests
 
 from attendance_util import Staff, add_staff
+from floods import Flood, close_all
 from pbtest import BUILD
 from test_hostile_bodies import MIB, kib, status_of
 
 JSON_BODY_MAX = 8 * 1024      # PB_WEB_JSON_BODY_MAX
-ADDRESSES = [2]               # the next 127.0.0.x a flood starts at
-PER_ADDRESS = 60              # under max_connections_per_ip (64)
+FLOOD = Flood(per_address=60)  # under max_connections_per_ip (64)
 # ASan keeps up to quarantine_size_mb (256 MiB by default) of freed memory
 # before reusing it: the sanitizer build's bounds add it.
 SAN_SLACK_KIB = 256 * 1024 if "/asan" in BUILD else 0
@@ -28,36 +26,18 @@ GETS = ("/api/v1/admin/usb", "/api/v1/admin/modules")
 
 
 def half_sent(box, n, method, path, length, staff=None):
-    """n connections over fresh 127.0.0.x addresses (PER_ADDRESS each: the
-    connections of the flood before may not all be closed yet), each sending
-    the headers of a body of LENGTH bytes and its first byte."""
-    socks = []
-    first = ADDRESSES[0]
-    ADDRESSES[0] += (n + PER_ADDRESS - 1) // PER_ADDRESS
-    assert ADDRESSES[0] < 255
-    for i in range(n):
-        s = socket.create_connection((box.host, box.port), timeout=30,
-                                     source_address=(f"127.0.0.{first + i // PER_ADDRESS}", 0))
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {box.host}:{box.port}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {length}\r\n")
-        if staff is not None:
-            head += (f"Cookie: pb_sid={staff.s.cookies.get('pb_sid')}\r\n"
-                     f"X-CSRF-Token: {staff.csrf}\r\n")
-        try:
-            s.sendall((head + "\r\n").encode() + b"{")
-        except OSError:
-            pass                  # answered and closed already
-        socks.append(s)
-    return socks
+    """n connections announcing a body of LENGTH bytes and sending its
+    first byte."""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: {box.host}:{box.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n")
+    if staff is not None:
+        head += (f"Cookie: pb_sid={staff.s.cookies.get('pb_sid')}\r\n"
+                 f"X-CSRF-Token: {staff.csrf}\r\n")
+    return FLOOD.half_sent(box.host, box.port, n, head, b"{")
 
 
 def statuses(socks):
     return [status_of(s)[0] for s in socks]
-
-
-def close_all(socks):
-    for s in socks:
-        s.close()
 
 
 def healthy(box):
