@@ -119,7 +119,7 @@ HUB_OBJ  := $(call obj,$(HUB_SRC))
 HUB_LIB_OBJ := $(call obj,$(addprefix firmware/lib/,pb_proto.c pb_hash.c pb_range.c \
                pb_manifest.c pb_learnspec.c pb_mime.c pb_log.c pb_sandbox.c pb_xlsx.c pb_csv.c \
                pb_carry.c pb_release.c pb_ids.c pb_password.c pb_http.c pb_pack.c \
-               pb_pack_dict.c pb_sig.c pb_fields.c pb_text.c))
+               pb_pack_dict.c pb_sig.c pb_fields.c pb_text.c pb_opts.c))
 HUB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 HUB_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lmicrohttpd -ljansson \
               -lsodium -lz -lzstd -lseccomp -lxlsxwriter -lzip -lpthread
@@ -318,7 +318,7 @@ DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium pyth
              chromium chromium-driver node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev \
-             python3-openpyxl poppler-utils
+             python3-openpyxl poppler-utils zstd
 DEB_BENCH := nginx-light wrk postgresql python3-cryptography sysbench linux-perf
 DEB_FUZZ  := clang libclang-rt-14-dev
 

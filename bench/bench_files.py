@@ -28,7 +28,9 @@ sendfile, as before mapped answers): its ratios are reported as
 leaves it out).
 
 --variant NAME='threads = 2' runs one more pb-web with those [web] lines
-added (repeatable; reported as *_NAME), to compare settings in one run.
+added (repeatable; reported as *_NAME), to compare settings in one run;
+e.g. --variant 'reuseport=listen_per_thread = yes' sets event loops with
+a listening socket each against loops sharing one (the default).
 
 Each run also counts the server's voluntary context switches per request
 (summed over its threads from /proc; "ctx/req"): each is a thread going

@@ -158,11 +158,10 @@ int hub_health_attach(PGconn *pg, json_t *boxes, const struct hub_health_opts *o
 		"SELECT b.box_id, extract(epoch FROM now() - coalesce(h.received_at, "
 		"b.last_upload_at, b.enrolled_at))::bigint, b.revoked_at IS NOT NULL, "
 		"to_char(h.received_at AT TIME ZONE 'UTC', " HUB_SQL_ISO "), "
-		"to_char(to_timestamp(h.wall_ms / 1000.0) AT TIME ZONE 'UTC', " HUB_SQL_ISO "), "
+		HUB_SQL_MS_ISO("h.wall_ms") ", "
 		"h.clock_source, h.version, h.uptime_s, h.boot_count, h.free_bytes, "
 		"h.total_bytes, h.written_bytes, h.throttled, h.phones, h.backlog, h.last_error, "
-		"to_char(to_timestamp(h.last_error_ms / 1000.0) AT TIME ZONE 'UTC', "
-		HUB_SQL_ISO ") "
+		HUB_SQL_MS_ISO("h.last_error_ms") " "
 		"FROM boxes b LEFT JOIN box_health_latest l USING (box_id) "
 		"LEFT JOIN box_health h ON h.box_id = l.box_id AND h.seq = l.seq");
 	size_t k;

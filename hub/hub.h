@@ -50,6 +50,14 @@
 #define HUB_PUBLISH_ITEMS_MAX 10000  /* documents in one list given to pb-hub publish */
 /* to_char() format of time stamps in JSON answers: UTC, ISO 8601. */
 #define HUB_SQL_ISO          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
+/* A box's clock reading in ms (a bigint column), as HUB_SQL_ISO text; NULL
+ * outside 1970 .. 9999 (HUB_SQL_MS_MAX): a box may send any int64, and
+ * PostgreSQL's timestamps end in 294276, where to_timestamp() is an error
+ * that would fail the whole answer. */
+#define HUB_SQL_MS_MAX       "253402300799999"
+#define HUB_SQL_MS_ISO(col) \
+	"to_char(to_timestamp(CASE WHEN " col " BETWEEN 0 AND " HUB_SQL_MS_MAX " THEN " col \
+	" END / 1000.0) AT TIME ZONE 'UTC', " HUB_SQL_ISO ")"
 #define HUB_UNAVAILABLE_RETRY_S 5   /* Retry-After while the database is down */
 /* Memory freed by requests is given back to the system (malloc_trim) at
  * most this often, once requests ended since the last time: glibc keeps

@@ -76,7 +76,7 @@ static const char sql_worksheets[] =
 	"AND ($2::text IS NULL OR r.session_id = $2) "
 	"AND " PERSON_IS_3("r.payload_json->>'nuptk'")
 	"AND ($4::text IS NULL OR r.payload_json->>'module' = $4) "
-	"ORDER BY 3, 4, 5, 6, (r.payload_json->>'version')::int, r.box_id, r.seq";
+	"ORDER BY 3, 4, 5, 6, pb_json_bigint(r.payload_json->'version'), r.box_id, r.seq";
 
 int hub_worksheets_export(PGconn *pg, const char *centre, const char *session,
 			  const char *nuptk, const char *module, FILE *out)

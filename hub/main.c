@@ -9,6 +9,7 @@
 #include "hub.h"
 
 #include "pb_log.h"
+#include "pb_opts.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -144,6 +145,8 @@ static void usage(FILE *f)
 		"                (wrong passwords per address and account), fail_max_client=%u,\n"
 		"                fail_max_account=%u, lockout_s=%u\n"
 		"  -n            check the settings and the database, print \"configuration OK\"\n"
+		"  -V, --version print the version\n"
+		"  -h, --help    print this help\n"
 		"verbs:\n",
 		HUB_THREADS_DEFAULT, HUB_RATE_BOX_PER_MIN, HUB_RATE_BOX_BURST,
 		HUB_RATE_ENROL_PER_MIN, HUB_RATE_ENROL_BURST, HUB_RATE_UNAUTH_PER_MIN,
@@ -235,7 +238,8 @@ int main(int argc, char **argv)
 	hub_office_defaults(&h.office);
 	const char *cert_path = NULL, *key_path = NULL, *sign_path = NULL;
 
-	while ((opt = getopt(argc, argv, "+d:l:f:t:C:K:k:L:M:A:X:u:w:O:SnhV")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:l:f:t:C:K:k:L:M:A:X:u:w:O:SnhV", pb_opts_long,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(h.conninfo)) {

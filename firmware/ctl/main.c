@@ -3,6 +3,7 @@
 
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_opts.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -43,7 +44,10 @@ static const struct verb verbs[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pbctl [-c FILE] VERB …\n  -c FILE  box configuration "
-		"(default %s)\nverbs:\n", PBCTL_DEFAULT_CONFIG);
+		"(default %s)\n"
+		"  -V, --version  print the version\n"
+		"  -h, --help     print this help\n"
+		"verbs:\n", PBCTL_DEFAULT_CONFIG);
 	for (const struct verb *v = verbs; v->name != NULL; v++)
 		fprintf(f, "  %s\n", v->help);
 }
@@ -130,7 +134,7 @@ int main(int argc, char **argv)
 	pb_log_init("pbctl");
 	memset(&c, 0, sizeof(c));
 	c.config_path = getenv("PB_CONFIG") ? getenv("PB_CONFIG") : PBCTL_DEFAULT_CONFIG;
-	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:hV", pb_opts_long, NULL)) != -1) {
 		switch (opt) {
 		case 'c': c.config_path = optarg; break;
 		case 'V': printf("pbctl %s\n", PB_VERSION); return 0;

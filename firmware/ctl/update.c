@@ -42,6 +42,7 @@
 #define UPDATE_POLL_S      2         /* between health checks while committing */
 #define UPDATE_HTTP_TIMEOUT_S 5
 #define UPDATE_ARGS_MAX    (PB_RELEASE_DEBS_MAX + 16)
+#define UPDATE_WORDS_MAX   256       /* a sentence for update.error */
 
 extern char **environ;
 
@@ -131,27 +132,31 @@ static int verified(struct update_ctx *u)
 	return 0;
 }
 
-/* Sessions whose span holds today and whose day is not locked. */
-static int open_days(struct pb_ctl *c, FILE *out)
+/* Sessions whose span holds today and whose day is not locked: their
+ * count (listed on out, and their titles into words), or -1. */
+static int open_days(struct pb_ctl *c, FILE *out, char *words, size_t len)
 {
-	sqlite3_stmt *st = NULL;
 	char today[PB_DAY_LEN + 1];
-	int n = 0;
+	json_t *days, *d;
+	size_t i, used = 0;
+	int n;
 
 	pb_att_today(today);
-	if ((st = pb_db_stmt(c->db, "SELECT k.uid, k.title FROM kegiatan k WHERE ?1 >= "
-			     "k.start_date AND ?1 < date(k.start_date, '+' || k.days || ' days') "
-			     "AND NOT EXISTS (SELECT 1 FROM day_lock d WHERE d.kegiatan_id = k.id "
-			     "AND d.day = ?1)")) == NULL)
+	if ((days = pb_att_open_days(c->db, today)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (out != NULL)
-			fprintf(out, "  %s  %s\n", sqlite3_column_text(st, 0),
-				sqlite3_column_text(st, 1));
-		n++;
+	words[0] = '\0';
+	json_array_foreach(days, i, d) {
+		const char *title = json_string_value(json_object_get(d, "title"));
+
+		fprintf(out, "  %s  %s\n", json_string_value(json_object_get(d, "uid")), title);
+		if (used < len) {
+			int w = snprintf(words + used, len - used, "%s%s", i ? ", " : "", title);
+
+			used += w > 0 ? (size_t)w : 0;
+		}
 	}
-	pb_db_stmt_done(st);
+	n = (int)json_array_size(days);
+	json_decref(days);
 	return n;
 }
 
@@ -273,17 +278,22 @@ static int apply(struct update_ctx *u)
 	struct pb_ctl *c = u->c;
 	const char *boot = c->cfg.update_boot_dir;
 	enum pb_slot target;
-	char words[128];
+	char words[UPDATE_WORDS_MAX], titles[UPDATE_WORDS_MAX];
 	int open, rc;
 
-	if (!u->force && (open = open_days(c, NULL)) != 0) {
+	if (!u->force && (open = open_days(c, stderr, titles, sizeof(titles))) != 0) {
 		fprintf(stderr, "pbctl: a session day is open (not locked): the update waits "
 			"until it is locked, or give --force\n");
-		open_days(c, stderr);
+		/* said where the admin's page shows it (an install it asked for) */
+		snprintf(words, sizeof(words), "the update waits: a session day is open "
+			 "(not locked): %s", open < 0 ? "the database could not say" : titles);
+		meta_set(c, "update.error", words);
 		return open < 0 ? 1 : 3;
 	}
-	if (verified(u) != 0)
+	if (verified(u) != 0) {
+		meta_set(c, "update.error", "the release no longer verifies (pbctl update check)");
 		return 1;
+	}
 	if (pb_release_version_cmp(u->r.version, PB_VERSION) <= 0) {
 		printf("release %s is installed already\n", u->r.version);
 		return 0;
@@ -298,21 +308,25 @@ static int apply(struct update_ctx *u)
 	if (u->booted == PB_SLOT_NONE) {
 		fprintf(stderr, "pbctl: %s names neither root=LABEL=PBROOTA nor PBROOTB: "
 			"cannot tell which root runs\n", c->cfg.update_cmdline);
+		meta_set(c, "update.error", "cannot tell which root runs");
 		return 1;
 	}
 	if (u->committed != u->booted) {
 		fprintf(stderr, "pbctl: root %c runs on trial: commit or roll back first\n",
 			pb_slot_name(u->booted));
+		meta_set(c, "update.error", "a root runs on trial: commit or roll back first");
 		return 1;
 	}
 	target = pb_slot_other(u->booted);
 	if (c->cfg.update_roots_mounted && !mount_point(root_of(c, target))) {
 		fprintf(stderr, "pbctl: %s is not a mounted root partition\n", root_of(c, target));
+		meta_set(c, "update.error", "the other root is not a mounted root partition");
 		return 1;
 	}
 	if (pb_slot_prepare(boot) != 0) {
 		fprintf(stderr, "pbctl: cannot write the command lines into %s: %s\n", boot,
 			strerror(errno));
+		meta_set(c, "update.error", "cannot write the boot partition");
 		return 1;
 	}
 	/* no trial may point at a root being rewritten */
@@ -325,6 +339,8 @@ static int apply(struct update_ctx *u)
 	if (remount(root_of(c, target), 1) != 0) {
 		fprintf(stderr, "pbctl: cannot mount %s writable: %s\n", root_of(c, target),
 			strerror(errno));
+		meta_set(c, "update.state", "ready");
+		meta_set(c, "update.error", "cannot mount the other root writable");
 		return 1;
 	}
 	rc = install(u, root_of(c, u->booted), root_of(c, target));

@@ -22,6 +22,7 @@
 
 #include "pb_log.h"
 #include "pb_notify.h"
+#include "pb_opts.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -72,7 +73,8 @@ static void usage(FILE *f)
 		"  -c FILE  box configuration (INI, section [gpio])\n"
 		"  -n       check the configuration, print \"configuration OK\", exit\n"
 		"  -d       debug logging (every LED state and button event)\n"
-		"  -V       print the version\n");
+		"  -V, --version  print the version\n"
+		"  -h, --help     print this help\n");
 }
 
 /* Checks beyond the key table: values only pb-gpio interprets. */
@@ -425,7 +427,7 @@ int main(int argc, char **argv)
 	int check_only = 0, curl_started = 0, opt, level, rc = 1;
 
 	pb_log_init("pb-gpio");
-	while ((opt = getopt(argc, argv, "c:ndVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:ndVh", pb_opts_long, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check_only = 1; break;

@@ -802,6 +802,34 @@ enum pb_day_lock pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *
 	return rc;
 }
 
+json_t *pb_att_open_days(sqlite3 *db, const char *day)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+	int step = SQLITE_ERROR;
+
+	if (out == NULL || (st = pb_db_stmt(db, "SELECT k.uid, k.title FROM kegiatan k WHERE "
+			"?1 >= k.start_date AND ?1 < date(k.start_date, '+' || k.days || ' days') "
+			"AND NOT EXISTS (SELECT 1 FROM day_lock d WHERE d.kegiatan_id = k.id "
+			"AND d.day = ?1) ORDER BY k.start_date, k.id")) == NULL)
+		goto done;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(out, json_pack("{s:s, s:s}",
+				"uid", (const char *)sqlite3_column_text(st, 0),
+				"title", (const char *)sqlite3_column_text(st, 1))) != 0) {
+			step = SQLITE_ERROR;
+			break;
+		}
+done:
+	pb_db_stmt_done(st);
+	if (step != SQLITE_DONE) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* One attendance row as JSON (without the signature strokes). */
 #define ATT_COLS "id, uid, kegiatan_id, day, nuptk, kind, COALESCE(NULLIF(status_code, ''), status), " \
 		 "name, school, walk_in, " \

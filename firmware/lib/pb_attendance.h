@@ -217,6 +217,10 @@ enum pb_day_lock {
 	PB_DAY_LOCKED = 1,
 };
 enum pb_day_lock pb_att_is_locked(sqlite3 *db, int64_t kegiatan_id, const char *day);
+/* The sessions whose span holds day and whose day is not locked (what a
+ * software update waits for, docs/updates.md): an array of {"uid",
+ * "title"}, or NULL when the database could not say. */
+json_t *pb_att_open_days(sqlite3 *db, const char *day);
 
 /* The day view of one sitting (0 without sittings): rows of roster +
  * events, counts, JP totals over every day and sitting. */

@@ -267,12 +267,18 @@ int pb_carry_manifest_parse(const char *text, size_t len, struct pb_carry_manife
 			    char *why, size_t whylen)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *list, *it;
+	json_t *root = NULL, *list, *it;
 	int64_t v = 0;
-	size_t i;
+	size_t i, marks = pb_proto_json_marks(text, len);
 	int rc = -1;
 
 	memset(m, 0, sizeof(*m));
+	if (marks > PB_CARRY_MANIFEST_MARKS_MAX) {
+		snprintf(why, whylen, "manifest holds %zu JSON values and members (at most %d)",
+			 marks, PB_CARRY_MANIFEST_MARKS_MAX);
+		return -1;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		snprintf(why, whylen, "manifest is not JSON: %s", jerr.text);
 		return -1;

@@ -19,6 +19,10 @@
 #define PB_CARRY_MANIFEST_MAX (4 * 1024 * 1024)
 #define PB_CARRY_ACK_MAX      4096
 #define PB_CARRY_BATCHES_MAX  20000             /* batches in one manifest */
+/* Separators (pb_proto_json_marks) a manifest may hold: 11 a batch (its
+ * object of five members and the comma before it) and a few for the
+ * rest. Counted before parsing: 4 MiB of "{}," would take jansson 320 MB. */
+#define PB_CARRY_MANIFEST_MARKS_MAX (PB_CARRY_BATCHES_MAX * 11 + 64)
 #define PB_CARRY_BOXES_MAX    1000              /* box folders on one stick */
 #define PB_CARRY_NAME_MAX     64                /* a batch file's name */
 

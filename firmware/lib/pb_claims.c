@@ -144,6 +144,7 @@ const char *pb_claim_strerror(enum pb_claim_result r)
 	case PB_CLAIM_OTHER_TEACHER:   return "the check-in belongs to another teacher";
 	case PB_CLAIM_NOT_SESSION_DAY: return "not a day of the session";
 	case PB_CLAIM_NOT_ATTENDED:    return "not present that day";
+	case PB_CLAIM_HELD:            return "the check-in waits for the clock to be confirmed";
 	case PB_CLAIM_LOCKED:          return "the day is locked";
 	case PB_CLAIM_NO_PROVINCE:     return "no province set for pricing";
 	case PB_CLAIM_NO_RATE:         return "no rate for this claim";
@@ -431,6 +432,28 @@ static int attended(sqlite3 *db, int64_t kegiatan_id, const char *day, const cha
 	return rc;
 }
 
+/* 1 if the teacher has a check-in of this session held without a date
+ * (the box's clock was unconfirmed: pb_att_day_held), 0 if not, -1. */
+static int held_checkin(sqlite3 *db, int64_t kegiatan_id, const char *nuptk)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if ((st = pb_db_stmt(db,
+			"SELECT 1 FROM attendance WHERE kegiatan_id = ?1 AND nuptk = ?2 "
+			"AND substr(day, 1, 1) = '?' LIMIT 1")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, kegiatan_id);
+	sqlite3_bind_text(st, 2, nuptk, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		rc = 1;
+	else if (step == SQLITE_DONE)
+		rc = 0;
+	pb_db_stmt_done(st);
+	return rc;
+}
+
 /* A claim blocks another of the same teacher, item and day unless it was
  * withdrawn or its latest decision is a rejection (the teacher may then
  * file a corrected one). Both queries run inside the caller's write
@@ -592,10 +615,13 @@ enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, 
 		goto out;
 	}
 	found = attended(db, k.id, c->day, c->nuptk, name, sizeof(name), school, sizeof(school));
-	if (found <= 0) {
-		rc = found == 0 ? PB_CLAIM_NOT_ATTENDED : PB_CLAIM_DB;
+	if (found == 0) {  /* told "tercatat hadir" but not dated yet: say so */
+		found = held_checkin(db, k.id, c->nuptk);
+		rc = found == 0 ? PB_CLAIM_NOT_ATTENDED : found > 0 ? PB_CLAIM_HELD : PB_CLAIM_DB;
 		goto out;
 	}
+	if (found < 0)
+		goto out;
 	id = existing_claim(db, k.id, c->day, c->nuptk, code);
 	if (id < 0)
 		goto out;

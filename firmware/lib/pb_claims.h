@@ -68,6 +68,7 @@ enum pb_claim_result {
 	PB_CLAIM_OTHER_TEACHER,    /* the check-in belongs to another NUPTK */
 	PB_CLAIM_NOT_SESSION_DAY,
 	PB_CLAIM_NOT_ATTENDED,     /* the teacher was not present that day */
+	PB_CLAIM_HELD,             /* checked in while the clock was unconfirmed: no date yet */
 	PB_CLAIM_LOCKED,           /* the day is locked */
 	PB_CLAIM_NO_PROVINCE,      /* neither the session nor the box names a province */
 	PB_CLAIM_NO_RATE,          /* the rate table has no row for it */

@@ -53,16 +53,24 @@ static const struct key_def keys[] = {
 	NUM("web", "threads", threads, 0, 64, "0",
 	    "Worker threads, each with its own event loop; 0: one per CPU core (more "
 	    "threads than cores only add wake-ups and context switches)"),
+	{ "web", "listen_per_thread", KEY_BOOL, offsetof(struct pb_config, listen_per_thread),
+	  sizeof(int), 0, 0, "no", "yes: each event loop listens on a socket of its own "
+	  "(SO_REUSEPORT) and the kernel hands each new connection to one loop, which alone "
+	  "wakes, but a busy loop's connections wait for it; no: one socket shared by all "
+	  "loops, each woken by every connection, the first free one accepts. A socket "
+	  "handed over by systemd is always shared" },
 	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
 	    "Open connections in total; more get 503 busy"),
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
 	    "64", "Open connections from one client address"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
 	    "Seconds a connection may stay idle before it is closed"),
-	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "16384",
+	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "8192",
 	    "Bytes of a request head: the request line, each header as \"Name: value\" "
 	    "CRLF, and the blank line; at most 64 header lines and 64 cookies. More gets "
-	    "431 header_too_large. Each connection may hold twice this plus 14 KiB"),
+	    "431 header_too_large. Each connection may hold twice this plus 14 KiB; up to "
+	    "9216 that stays within 32 KiB, which libmicrohttpd takes from malloc, above it "
+	    "maps fresh pages for every new connection (slower with Connection: close)"),
 	NUM("web", "file_map_max", file_map_max, 0, 16777216, "524288",
 	    "Bytes up to which a whole module file is sent from a memory mapping (headers "
 	    "and body in one write) rather than by sendfile; 0: always sendfile"),
@@ -189,6 +197,10 @@ static const struct key_def keys[] = {
 	    "Seconds a newly booted root has to pass its checks (pb-web's /healthz, and "
 	    "pb-sync reaching the hub unless there is no backhaul) before the box goes "
 	    "back to the old root"),
+	STR("update", "apply_request", update_apply_request, KEY_PATH, "/run/pb-update/apply",
+	    "The file pb-web creates when the admin asks to install the downloaded release; "
+	    "pb-update-apply.path (the image) sees it and runs pbctl update apply as root. "
+	    "Its folder must exist and be writable by pb-web"),
 	NUM("attendance", "session_idle_s", login_idle_s, 60, 86400, "1800",
 	    "Seconds without a request after which a staff login ends"),
 	NUM("attendance", "session_max_s", login_max_s, 300, 604800, "43200",
@@ -396,6 +408,8 @@ static int set_path(struct pb_config *cfg, char *dst, size_t size, const char *v
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+static const char OUT_OF_RANGE[] = "out of range";
+
 /* Apply one value. Returns NULL or a message saying what is wrong. */
 static const char *apply(struct pb_config *cfg, const struct key_def *k,
 			 const char *value)
@@ -428,7 +442,7 @@ static const char *apply(struct pb_config *cfg, const struct key_def *k,
 		if (errno != 0 || *end != '\0')
 			return "not a whole number";
 		if (v < k->min || v > k->max)
-			return "out of range";
+			return OUT_OF_RANGE;
 		*(unsigned *)(void *)field = (unsigned)v;
 		return NULL;
 	case KEY_LISTEN:
@@ -499,7 +513,10 @@ static int on_value(void *user, const char *section, const char *name,
 				  section, name);
 		st->seen[i] = 1;
 		err = apply(st->cfg, &keys[i], value);
-		if (err != NULL)
+		if (err == OUT_OF_RANGE)   /* the operator needs the bounds to mend it */
+			add_error(st->cfg, st->line, "[%s] %s = '%s': %s (%lu to %lu)",
+				  section, name, value, err, keys[i].min, keys[i].max);
+		else if (err != NULL)
 			add_error(st->cfg, st->line, "[%s] %s = '%s': %s",
 				  section, name, value, err);
 		return 1;

@@ -28,6 +28,7 @@ struct pb_config {
 	unsigned listen_port;
 	char webapp_dir[PATH_MAX];
 	unsigned threads;
+	int listen_per_thread;             /* a listening socket per event loop */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned connection_timeout;       /* seconds of inactivity */
@@ -86,6 +87,7 @@ struct pb_config {
 	char update_root_b[PATH_MAX];            /* where root B is mounted */
 	char update_cmdline[PATH_MAX];           /* the running kernel's command line */
 	unsigned update_commit_wait_s;           /* a new root proves itself within this */
+	char update_apply_request[PATH_MAX];     /* pb-web asks for an install here */
 	int update_roots_mounted;                /* root_a/root_b must be mount points */
 
 	/* [attendance] */

@@ -45,6 +45,17 @@ out:
 	return text;
 }
 
+/* The separators of o as sent (pb_proto_json_marks); SIZE_MAX when it
+ * cannot be written. */
+static size_t marks(const json_t *o)
+{
+	char *t = json_dumps(o, JSON_COMPACT);
+	size_t n = t != NULL ? pb_proto_json_marks(t, strlen(t)) : SIZE_MAX;
+
+	free(t);
+	return n;
+}
+
 /* A payload as it travels: the object when unpacking it gives back the
  * exact text, else the text. A signature it holds goes to *sig (malloc'd)
  * and its place says SIG_MARK. */
@@ -65,6 +76,8 @@ static json_t *payload_packed(const char *text, char **sig)
 		if (*sig != NULL)
 			json_object_set_new(o, SIG_KEY, json_string(SIG_MARK));
 	}
+	if (marks(o) > PB_PACK_PAYLOAD_MARKS_MAX)
+		goto text;
 	back = payload_text(o, *sig);
 	if (back != NULL && strcmp(back, text) == 0) {
 		free(back);

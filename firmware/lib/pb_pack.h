@@ -29,6 +29,10 @@
 #define PB_PACK_MAGIC_LEN   4
 #define PB_PACK_LEVEL       19            /* zstd level: small bodies, slow links */
 #define PB_PACK_MIME        "application/vnd.pb-batch+zstd"
+/* A payload of more separators than this (its signature packed apart)
+ * travels as its text: with it a batch stays within
+ * PB_PROTO_BATCH_MARKS_MAX whatever its records hold. */
+#define PB_PACK_PAYLOAD_MARKS_MAX 160
 
 /* Build a packed batch from records[0..n) of box_id: as many records as
  * fit in max bytes (at least one); *used says how many. 0 or -1. */

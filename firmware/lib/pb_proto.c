@@ -346,13 +346,41 @@ void pb_proto_batch_free(struct pb_proto_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+size_t pb_proto_json_marks(const char *text, size_t len)
+{
+	size_t n = 0;
+	int in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[' || c == ',' || c == ':') {
+			n++;
+		}
+	}
+	return n;
+}
+
 enum pb_proto_err pb_proto_batch_open(struct pb_proto_batch *b, const char *text, size_t len,
 				      int version, const char *box_id, const char *key, char *why,
 				      size_t whylen)
 {
 	json_error_t jerr;
 	json_t *v, *arr;
+	size_t marks = pb_proto_json_marks(text, len);
 
+	if (marks > PB_PROTO_BATCH_MARKS_MAX) {
+		snprintf(why, whylen, "%zu JSON values and members (at most %d)", marks,
+			 PB_PROTO_BATCH_MARKS_MAX);
+		return PB_PROTO_TOO_LARGE;
+	}
 	b->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (b->root == NULL) {
 		snprintf(why, whylen, "JSON: %s", jerr.text);

@@ -22,6 +22,12 @@
 #define PB_PROTO_BATCH_RECORDS_MAX 5000
 #define PB_PROTO_BATCH_GZ_MAX      (2 * 1024 * 1024)    /* compressed body */
 #define PB_PROTO_BATCH_JSON_MAX    (32 * 1024 * 1024)   /* after inflating */
+/* Separators (pb_proto_json_marks) in a batch's JSON text: jansson spends
+ * 100 to 250 bytes on each value, so 32 MiB of "{}," would take 2.5 GB;
+ * this keeps a parse near 150 MB. A box's batch holds at most
+ * PB_PROTO_BATCH_RECORDS_MAX records of 21 (version 1) or 8 plus
+ * PB_PACK_PAYLOAD_MARKS_MAX (version 2) separators. */
+#define PB_PROTO_BATCH_MARKS_MAX   1000000
 #define PB_PROTO_FEED_ITEMS_MAX    500
 #define PB_PROTO_TOKEN_MAX         128
 #define PB_PROTO_PK_HEX_LEN        (crypto_sign_PUBLICKEYBYTES * 2)
@@ -119,7 +125,12 @@ struct pb_proto_batch {
 	struct pb_proto_record *records;
 };
 
-/* For both batch versions: b->root parsed from the JSON text; its "v" is
+/* How many '{', '[', ',' and ':' stand outside strings in a JSON text:
+ * a bound on its values and members, known before parsing it. */
+size_t pb_proto_json_marks(const char *text, size_t len);
+
+/* For both batch versions: b->root parsed from the JSON text (refused as
+ * PB_PROTO_TOO_LARGE past PB_PROTO_BATCH_MARKS_MAX, unparsed); its "v" is
  * version and its "box_id" is box_id; the array under key holds
  * 1..PB_PROTO_BATCH_RECORDS_MAX records, for which b->records is
  * allocated (zeroed) and b->n set. */

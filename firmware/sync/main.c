@@ -14,6 +14,7 @@
 #include "pb_db.h"
 #include "pb_log.h"
 #include "pb_notify.h"
+#include "pb_opts.h"
 #include "pb_outbox.h"
 #include "pb_usb.h"
 
@@ -278,7 +279,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: pb-sync [-c FILE] [-n] [-1]\n"
 		"  -c FILE  box configuration (default %s)\n"
 		"  -n       check the configuration, print \"configuration OK\"\n"
-		"  -1       one round, then exit (0 when everything went up and down)\n",
+		"  -1       one round, then exit (0 when everything went up and down)\n"
+		"  -V, --version  print the version\n"
+		"  -h, --help     print this help\n",
 		PB_SYNC_DEFAULT_CONFIG);
 }
 
@@ -291,7 +294,7 @@ int main(int argc, char **argv)
 	int opt, check = 0, once = 0, rc = 1;
 
 	pb_log_init("pb-sync");
-	while ((opt = getopt(argc, argv, "c:n1hV")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:n1hV", pb_opts_long, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check = 1; break;

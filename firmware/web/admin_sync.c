@@ -89,14 +89,16 @@ static json_t *power_json(sqlite3 *db)
 }
 
 /* The running version and the software update pb-sync and pbctl update
- * report in box_meta update.* (docs/updates.md). */
-static json_t *software_json(sqlite3 *db)
+ * report in box_meta update.* (docs/updates.md); apply_requested while the
+ * admin's install request waits to be taken up (admin_update.c). */
+static json_t *software_json(struct pb_req *r, sqlite3 *db)
 {
-	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "version", PB_VERSION,
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}", "version", PB_VERSION,
 			 "available", meta_text(db, "update.available"),
 			 "state", meta_text(db, "update.state"),
 			 "pending", meta_text(db, "update.pending"),
-			 "error", meta_text(db, "update.error"));
+			 "error", meta_text(db, "update.error"),
+			 "apply_requested", pb_update_apply_requested(&r->web->cfg));
 }
 
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r)
@@ -129,7 +131,7 @@ enum MHD_Result pb_handle_admin_sync(struct pb_req *r)
 		"bytes_down", meta_int(db, "sync.bytes_down"),
 		"last_error", meta_text(db, "sync.last_error"),
 		"power", power_json(db),
-		"software", software_json(db)), NULL);
+		"software", software_json(r, db)), NULL);
 }
 
 enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r)

@@ -60,6 +60,10 @@ static enum MHD_Result claim_error(struct pb_req *r, enum pb_claim_result cr,
 	case PB_CLAIM_NOT_ATTENDED:
 		return ERR(r, MHD_HTTP_CONFLICT, "not_attended",
 			   "Anda tidak tercatat hadir pada hari itu: klaim hanya untuk hari hadir");
+	case PB_CLAIM_HELD:
+		return ERR(r, MHD_HTTP_CONFLICT, "checkin_held",
+			   "Kehadiran Anda tercatat, tetapi jam kotak belum dipastikan: klaim dapat "
+			   "diajukan setelah fasilitator membuka halaman fasilitator");
 	case PB_CLAIM_LOCKED:
 		return ERR(r, MHD_HTTP_CONFLICT, "day_locked",
 			   "Hari ini sudah dikunci fasilitator: klaim tidak dapat diubah");

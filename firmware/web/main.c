@@ -6,6 +6,7 @@
 #include "pb_db.h"
 #include "pb_log.h"
 #include "pb_notify.h"
+#include "pb_opts.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 		"  -n            check the configuration, print \"configuration OK\", exit\n"
 		"  -l ADDR:PORT  listen here instead of [web] listen\n"
 		"  -d            debug logging (one line per request)\n"
-		"  -V            print the version\n");
+		"  -V, --version print the version\n"
+		"  -h, --help    print this help\n");
 }
 
 static int check_webapp(const struct pb_config *cfg)
@@ -77,7 +79,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	pb_log_init("pb-web");
-	while ((opt = getopt(argc, argv, "c:nl:dVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:nl:dVh", pb_opts_long, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check_only = 1; break;

@@ -21,6 +21,7 @@ const struct pb_http_route pb_routes[] = {
 	{ "GET", "/admin/wifi/poster", pb_handle_admin_wifi_poster, 0 },
 	{ "GET", "/api/v1/admin/sync", pb_handle_admin_sync, 0 },
 	{ "POST", "/api/v1/admin/sync/now", pb_handle_admin_sync_now, ROUTE_BODY | ROUTE_ADMIN },
+	{ "POST", "/api/v1/admin/update/apply", pb_handle_admin_update_apply, ROUTE_BODY | ROUTE_ADMIN },
 	{ "GET", "/api/v1/admin/usb", pb_handle_admin_usb, 0 },
 	{ "POST", "/api/v1/admin/usb/export", pb_handle_admin_usb_export, ROUTE_BODY | ROUTE_ADMIN },
 	{ "POST", "/api/v1/admin/usb/import", pb_handle_admin_usb_import, ROUTE_BODY | ROUTE_ADMIN },

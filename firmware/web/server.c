@@ -6,6 +6,7 @@
 #include "pb_sandbox.h"
 
 #include <malloc.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	const char *cl;
 
 	if (r == NULL || r->conn == NULL) {       /* the first call (on_uri made r) */
+		if (pb_conn_refused(c))           /* over its address's limit */
+			return MHD_NO;
 		if (r == NULL)
 			r = calloc(1, sizeof(*r));
 		if (r == NULL)
@@ -500,18 +503,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 /* Count open connections, so a client over [web] max_connections gets a
- * quick 503 instead of waiting in the listen queue. */
+ * quick 503 instead of waiting in the listen queue, and those of each
+ * client address ([web] max_connections_per_ip, conncount.c). */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct pb_web *w = cls;
 
-	(void)c;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		__atomic_add_fetch(&w->open_connections, 1, __ATOMIC_RELAXED);
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		pb_conn_started(&w->conn_count, c, socket_context);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		__atomic_sub_fetch(&w->open_connections, 1, __ATOMIC_RELAXED);
+		pb_conn_closed(&w->conn_count, socket_context);
+	}
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -524,9 +529,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* The event-loop threads for [web] threads: 0 means one per online CPU
- * core, as many as can run at once (at most PB_WEB_THREADS_AUTO_MAX). */
-#define PB_WEB_THREADS_AUTO_MAX 64
-
+ * core, as many as can run at once (at most PB_WEB_LOOPS_MAX). */
 static unsigned event_threads(const struct pb_web *w)
 {
 	long n = w->cfg.threads;
@@ -535,52 +538,32 @@ static unsigned event_threads(const struct pb_web *w)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 		if (n < 1)
 			n = 1;
-		if (n > PB_WEB_THREADS_AUTO_MAX)
-			n = PB_WEB_THREADS_AUTO_MAX;
 	}
+	if (n > PB_WEB_LOOPS_MAX)
+		n = PB_WEB_LOOPS_MAX;
 	return (unsigned)n;
 }
 
-int pb_server_start(struct pb_web *w)
+/* One libmicrohttpd daemon listening where `where` says, with `pool` event
+ * loops sharing its socket (1: its own single loop), accepting at most
+ * `limit` connections. Per-address limits are pb-web's own (conncount.c),
+ * the same over every daemon. */
+static struct MHD_Daemon *start_daemon(struct pb_web *w, unsigned flags,
+				       const struct MHD_OptionItem *where, unsigned pool,
+				       unsigned limit)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	struct MHD_OptionItem where[2] = { { MHD_OPTION_END, 0, NULL },
-					   { MHD_OPTION_END, 0, NULL } };
-	int family, lfd;
-	unsigned threads = event_threads(w);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+	struct MHD_OptionItem opts[3] = { where[0], { MHD_OPTION_END, 0, NULL },
+					  { MHD_OPTION_END, 0, NULL } };
 
-	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
-		return -1;
-	lfd = pb_listen_inherited(&family);
-	if (lfd < 0 && pb_listen_address(w->cfg.listen_host, w->cfg.listen_port, &ss, &sslen,
-					   &family) != 0)
-		return -1;
-	if (lfd >= 0) {
-		pb_notice("serving the socket handed over (fd %d), not [web] listen", lfd);
-		where[0].option = MHD_OPTION_LISTEN_SOCKET;
-		where[0].value = lfd;
-	} else {
-		where[0].option = MHD_OPTION_SOCK_ADDR;
-		where[0].ptr_value = &ss;
+	if (pool > 1) {          /* 1 would only make libmicrohttpd warn */
+		opts[1].option = MHD_OPTION_THREAD_POOL_SIZE;
+		opts[1].value = pool;
 	}
-	if (family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	w->pool = pool_start();
-	if (w->pool == NULL) {
-		pb_err("cannot start the handler threads");
-		pthread_key_delete(w->db_key);
-		return -1;
-	}
-	w->mhd = MHD_start_daemon(flags, (uint16_t)w->cfg.listen_port, NULL, NULL,
-		on_request, w,
+	return MHD_start_daemon(flags, (uint16_t)w->cfg.listen_port,
+		pb_conn_accept, &w->conn_count, on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
-		MHD_OPTION_ARRAY, where,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections + PB_WEB_CONN_HEADROOM,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->cfg.max_connections_per_ip,
+		MHD_OPTION_ARRAY, opts,
+		MHD_OPTION_CONNECTION_LIMIT, limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, w->cfg.connection_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		PB_WEB_CONN_MEMORY(w->cfg.max_header_bytes),
@@ -590,28 +573,120 @@ int pb_server_start(struct pb_web *w)
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_END);
-	if (w->mhd == NULL) {
-		pb_err("cannot listen on %s:%u (in use, or no permission?)",
-		       w->cfg.listen_host, w->cfg.listen_port);
-		pool_stop(w->pool);
-		w->pool = NULL;
+}
+
+/* With [web] listen_per_thread = yes each event loop is a daemon with a socket
+ * of its own, all bound to the listening address with SO_REUSEPORT
+ * (libmicrohttpd sets it for MHD_OPTION_LISTENING_ADDRESS_REUSE): the
+ * kernel queues each new connection on one socket, and only that loop
+ * wakes. (A pool sharing one socket has it in every loop's epoll set, and
+ * libmicrohttpd 0.9.75 does not use EPOLLEXCLUSIVE: every loop wakes for
+ * every connection.) The kernel picks the socket by the connection's
+ * addresses, so the loops' shares are uneven: each daemon may accept its
+ * share of [web] max_connections plus PB_WEB_CONN_HEADROOM, and the total
+ * over max_connections still gets 503 (on_request). Not the default: no
+ * loop takes over another's queue, and connections hashed to a busy loop
+ * wait for it (docs/performance.md). */
+static int start_daemons(struct pb_web *w, unsigned flags, struct MHD_OptionItem *where,
+			 struct sockaddr_storage *ss, int shared, unsigned loops)
+{
+	unsigned i, n = shared ? 1 : loops;
+	unsigned limit = shared ? w->cfg.max_connections + PB_WEB_CONN_HEADROOM :
+		(w->cfg.max_connections + loops - 1) / loops + PB_WEB_CONN_HEADROOM;
+
+	for (i = 0; i < n; i++) {
+		w->mhd[i] = start_daemon(w, flags, where, shared ? loops : 1, limit);
+		if (w->mhd[i] == NULL)
+			return -1;
+		w->n_mhd = i + 1;
+		if (i == 0 && n > 1 && w->cfg.listen_port == 0) {
+			/* port 0: the others join the port the first was given */
+			const union MHD_DaemonInfo *di =
+				MHD_get_daemon_info(w->mhd[0], MHD_DAEMON_INFO_BIND_PORT);
+			if (di == NULL || di->port == 0)
+				return -1;
+			if (ss->ss_family == AF_INET6)
+				((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(di->port);
+			else
+				((struct sockaddr_in *)(void *)ss)->sin_port = htons(di->port);
+		}
+	}
+	return 0;
+}
+
+static void stop_daemons(struct pb_web *w)
+{
+	while (w->n_mhd > 0) {
+		w->n_mhd--;
+		MHD_stop_daemon(w->mhd[w->n_mhd]);
+		w->mhd[w->n_mhd] = NULL;
+	}
+}
+
+int pb_server_start(struct pb_web *w)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct MHD_OptionItem where[1] = { { MHD_OPTION_END, 0, NULL } };
+	int family, lfd;
+	unsigned threads = event_threads(w);
+	int shared = !w->cfg.listen_per_thread || threads == 1;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+
+	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
+		return -1;
+	if (pb_conn_count_init(&w->conn_count, w->cfg.max_connections_per_ip) != 0) {
 		pthread_key_delete(w->db_key);
 		return -1;
 	}
-	pb_info("serving with %u event-loop threads", threads);
+	lfd = pb_listen_inherited(&family);
+	if (lfd < 0 && pb_listen_address(w->cfg.listen_host, w->cfg.listen_port, &ss, &sslen,
+					   &family) != 0)
+		goto fail;
+	if (lfd >= 0) {
+		pb_notice("serving the socket handed over (fd %d), not [web] listen", lfd);
+		where[0].option = MHD_OPTION_LISTEN_SOCKET;
+		where[0].value = lfd;
+		shared = 1;                  /* one socket: the loops share it */
+	} else {
+		where[0].option = MHD_OPTION_SOCK_ADDR;
+		where[0].ptr_value = &ss;
+	}
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	w->pool = pool_start();
+	if (w->pool == NULL) {
+		pb_err("cannot start the handler threads");
+		goto fail;
+	}
+	if (start_daemons(w, flags, where, &ss, shared, threads) != 0) {
+		pb_err("cannot listen on %s:%u (in use, or no permission?)",
+		       w->cfg.listen_host, w->cfg.listen_port);
+		stop_daemons(w);
+		pool_stop(w->pool);
+		w->pool = NULL;
+		goto fail;
+	}
+	pb_info("serving with %u event-loop threads, %s", threads,
+		shared ? "sharing one listening socket" : "a listening socket each");
 	return 0;
+fail:
+	pb_conn_count_free(&w->conn_count);
+	pthread_key_delete(w->db_key);
+	return -1;
 }
 
 void pb_server_stop(struct pb_web *w)
 {
-	if (w->mhd == NULL)
+	if (w->n_mhd == 0)
 		return;
 	/* First the pool: every suspended connection is resumed before
 	 * MHD_stop_daemon, which must find none. */
 	pool_stop(w->pool);
 	w->pool = NULL;
-	MHD_stop_daemon(w->mhd);
-	w->mhd = NULL;
+	stop_daemons(w);
+	pb_conn_count_free(&w->conn_count);
 	pb_modules_cache_free();
 	pb_files_cache_free();
 	pthread_key_delete(w->db_key);

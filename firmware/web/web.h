@@ -68,11 +68,35 @@
 #define PB_WEB_STR_(x) #x
 #define PB_WEB_STR(x)  PB_WEB_STR_(x)            /* a limit as text */
 
+/* Event loops at most: [web] threads, or one per online core. */
+#define PB_WEB_LOOPS_MAX 64
+
+/* Open connections per client address over every event loop (conncount.c). */
+struct pb_conn_count {
+	pthread_mutex_t lock;
+	void *root;                      /* tsearch tree of addresses */
+	unsigned per_addr_max;           /* [web] max_connections_per_ip */
+};
+
+int pb_conn_count_init(struct pb_conn_count *cc, unsigned per_addr_max);
+void pb_conn_count_free(struct pb_conn_count *cc);
+/* libmicrohttpd's accept policy: MHD_NO for an address at its limit. */
+enum MHD_Result pb_conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* From the connection notification: count it, or mark it refused. */
+void pb_conn_started(struct pb_conn_count *cc, struct MHD_Connection *c, void **socket_context);
+void pb_conn_closed(struct pb_conn_count *cc, void **socket_context);
+/* Was this connection found over the limit once started? Close it. */
+int pb_conn_refused(struct MHD_Connection *c);
+
 struct pb_web {
 	struct pb_config cfg;
 	char db_path[PATH_MAX];
 	struct pb_store store;
-	struct MHD_Daemon *mhd;
+	/* The libmicrohttpd daemons: one per event loop, each with its own
+	 * listening socket, or one with a pool of loops sharing one socket. */
+	struct MHD_Daemon *mhd[PB_WEB_LOOPS_MAX];
+	unsigned n_mhd;
+	struct pb_conn_count conn_count;
 	pthread_key_t db_key;            /* one SQLite handle per server thread */
 	int64_t started_ms;
 	long open_connections;           /* updated atomically */
@@ -240,6 +264,9 @@ enum MHD_Result pb_handle_clock(struct pb_req *r);
 /* admin_sync.c */
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r);
 enum MHD_Result pb_handle_admin_sync_now(struct pb_req *r);
+enum MHD_Result pb_handle_admin_update_apply(struct pb_req *r);
+/* 1 while the admin's install request waits for pb-update-apply (admin_update.c). */
+int pb_update_apply_requested(const struct pb_config *cfg);
 /* admin_usb.c: the USB stick's jobs and the installed modules */
 enum MHD_Result pb_handle_admin_usb(struct pb_req *r);
 enum MHD_Result pb_handle_admin_usb_export(struct pb_req *r);

@@ -63,7 +63,8 @@ def test_admin_sync_page(browser):
         version = open(os.path.join(os.path.dirname(__file__), "..", "..", "VERSION")).read()
         assert d.find_element(By.ID, "sync-version").text == version.strip()
         upd = d.find_element(By.ID, "sync-update").text
-        assert "9.1.0" in upd and "pbctl update apply" in upd, upd
+        assert "9.1.0" in upd and "Pasang sekarang" in upd, upd
+        assert d.find_element(By.ID, "sync-apply-btn").is_displayed()
         power = d.find_element(By.ID, "sync-power")
         assert power.is_displayed() and "Daya listrik kurang" in power.text
         # the menu links the page

@@ -166,7 +166,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
              "no withdraw button on a submitted claim")
         assert not d.find_element(By.ID, "flat-harian").is_displayed()
         d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-withdraw").click()
-        yes = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-confirm "
+        yes = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .pb-confirm "
                                                                "button.pb-btn-primary"),
                    "no question before withdrawing")
         assert d.switch_to.active_element == yes

@@ -335,11 +335,12 @@ def test_papers_of_a_teacher_without_nuptk(browser):
     """A teacher on the roster by participant number only: every paper the
     finance office reads names them "No Peserta …" (never a bare number
     under NIP/NUPTK), with the amounts, the total in words and the date in
-    Indonesian."""
+    Indonesian. The daftar hadir keeps a school's long word ("Muhammadiyah")
+    whole in its column."""
     d = browser
     boxes = Boxes()
     roster = ("NUPTK,Nama,No Peserta,Sekolah,Bank,Nomor Rekening,Nama Rekening\r\n"
-              f"{nuptk(0)},Guru Nol,,SMPN 1 Malang,,,\r\n"
+              f"{nuptk(0)},Guru Nol,,SMP Muhammadiyah 1 Malang,,,\r\n"
               ",Rina Tanpa Nuptk,UKG-88,SDN 9 Malang,BRI,0123-01-000001-50-1,Rina\r\n")
     try:
         cb = ClaimBox(boxes, roster=roster, extra=PAPERS_CONF)
@@ -372,6 +373,7 @@ def test_papers_of_a_teacher_without_nuptk(browser):
             assert "Rina Tanpa Nuptk" in papers[doc], doc
             assert "No Peserta UKG-88" in papers[doc], (doc, papers[doc])
             assert re.search(dated, papers[doc]), (doc, papers[doc])
+        assert "SMP Muhammadiyah 1 Malang" in papers["hadir"], papers["hadir"]
         assert "NIP/NUPTK : UKG-88" not in papers["dpr"]
         assert rp(35000) in papers["dpr"] and "KABUPATEN MALANG" in papers["dpr"].upper()
         assert row["terbilang"] in papers["terima"] and rp(row["total"]) in papers["terima"]

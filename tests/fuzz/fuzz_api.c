@@ -170,6 +170,7 @@ static void cleanup(void)
 	if (mhd != NULL)
 		MHD_stop_daemon(mhd);
 	mhd = NULL;
+	pb_conn_count_free(&web.conn_count);
 	pb_modules_cache_free();
 	pb_files_cache_free();
 	sqlite3_close(pristine);
@@ -407,6 +408,7 @@ static void setup(void)
 	pb_db_close(db);
 	FUZZ_CHECK(pb_store_open(&web.store, path) == 0);
 	FUZZ_CHECK(pthread_key_create(&web.db_key, close_thread_db) == 0);
+	FUZZ_CHECK(pb_conn_count_init(&web.conn_count, web.cfg.max_connections_per_ip) == 0);
 	fuzzdb_no_sync(pb_web_db(&web));
 	mhd = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, &web,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,

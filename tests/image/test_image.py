@@ -93,6 +93,10 @@ def test_root_partition(img):
                  "/lib/systemd/system/pb-web.service", "/usr/lib/pusat-belajar/pb-grow-data",
                  "/etc/systemd/system/multi-user.target.wants/pb-web.service",
                  "/etc/systemd/system/multi-user.target.wants/pb-firstboot.service",
+                 # the admin's "Pasang sekarang" (tests/image/test_units.py: what
+                 # the path unit watches and what the service runs)
+                 "/etc/systemd/system/multi-user.target.wants/pb-update-apply.path",
+                 "/lib/systemd/system/pb-update-apply.service",
                  "/lib/firmware/brcm/brcmfmac43455-sdio.bin"]:
         assert ext4_exists(img, ROOT_A, path), path
     st = ext4_stat(img, ROOT_A, "/etc/pusat-belajar/box.conf")

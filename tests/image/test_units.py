@@ -10,8 +10,11 @@ pb-gpio before they are merged) is stood in for by a script, said so below."""
 import glob
 import os
 import re
+import shlex
 import shutil
+import sqlite3
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -24,15 +27,15 @@ DAEMONS = ["pb-web", "pb-sync", "pb-gpio"]
 MAX_EXPOSURE = 2.5
 
 
-def unit_path(name):
-    return os.path.join(ROOT, "image", "systemd", name + ".service")
+def unit_path(name, kind="service"):
+    return os.path.join(ROOT, "image", "systemd", name + "." + kind)
 
 
-def read_unit(name):
+def read_unit(name, kind="service"):
     """The unit's keys as {section: {key: [values]}} (keys repeat)."""
     out = {}
     section = None
-    with open(unit_path(name)) as f:
+    with open(unit_path(name, kind)) as f:
         for line in f:
             line = line.strip()
             if not line or line.startswith("#"):
@@ -166,3 +169,79 @@ def test_hotspot_units_use_rendered_files():
     assert net["Service"]["Environment"] == ["PB_NET_DIR=/run/pb-net"]
     assert "/run/pb-net/hostapd.conf" in read_unit("pb-hostapd")["Service"]["ExecStart"][0]
     assert "/run/pb-net/dnsmasq.conf" in read_unit("pb-dnsmasq")["Service"]["ExecStart"][0]
+
+
+def apply_request_default():
+    """[update] apply_request as pb-web reads it on the image: the image's
+    box.conf does not set it, so the default of the key table (the row
+    make config-doc writes from firmware/lib/pb_config.c)."""
+    conf = open(os.path.join(ROOT, "image", "box.conf")).read()
+    assert not re.search(r"^\s*apply_request\s*=", conf, re.M)
+    doc = open(os.path.join(ROOT, "docs", "configuration.md")).read()
+    m = re.search(r"^\| \[update\] \| `apply_request` \| path \| `([^`]+)` \|", doc, re.M)
+    assert m, "docs/configuration.md has no [update] apply_request row"
+    return m.group(1)
+
+
+def test_update_apply_units_watch_what_pb_web_writes():
+    """The admin's "Install now": pb-web (user pb) creates the request in
+    its RuntimeDirectory, the path unit watches that very file, and the
+    root service removes it and runs pbctl update apply. systemd is not
+    PID 1 here, so the path unit itself cannot be fired: these are the
+    units' own keys (systemd-analyze verify checks them above)."""
+    request = apply_request_default()
+    web = read_unit("pb-web")["Service"]
+    assert web["User"] == ["pb"]
+    folder = os.path.dirname(request)
+    assert folder.startswith("/run/")
+    assert web["RuntimeDirectory"] == [folder[len("/run/"):]]
+    assert web["RuntimeDirectoryMode"] == ["0750"]
+
+    path = read_unit("pb-update-apply", "path")
+    assert path["Path"]["PathExists"] == [request]
+    assert path["Path"]["Unit"] == ["pb-update-apply.service"]
+    assert path["Install"]["WantedBy"] == ["multi-user.target"]
+
+    svc = read_unit("pb-update-apply")["Service"]
+    assert "User" not in svc and "DynamicUser" not in svc      # root: it mounts, dpkg, reboots
+    assert svc["Type"] == ["oneshot"]
+    assert svc["ExecStartPre"] == [f"/bin/rm -f {request}"]
+    # no --force (an open day waits) and no --retry (a failed trial stays failed)
+    assert svc["ExecStart"] == ["/usr/bin/pbctl -c /etc/pusat-belajar/box.conf update apply"]
+
+    # enabled when the package is installed, like pb-poweroff.path
+    rules = open(os.path.join(ROOT, "debian", "rules")).read()
+    block = rules[rules.index("override_dh_installsystemd:"):]
+    assert "pb-update-apply.path" in block and "pb-update-apply.service" in block
+
+
+def test_update_apply_service_lines_against_a_data_dir(tmp_path):
+    """A stand-in for the path unit firing (no systemd as PID 1 here): the
+    service's own ExecStartPre and ExecStart lines, run as written but for
+    the configuration and request paths pointed at a test box, with this
+    build's pbctl. With today's demo session open, apply waits (exit 3),
+    the request is gone (one request, one try) and update.error says why,
+    where the admin's page reads it."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from pbtest import Box
+    box = Box(sections=f"[update]\napply_request = {tmp_path}/apply\n")
+    try:
+        box.demo()
+        request = tmp_path / "apply"
+        request.write_text("9.1.0\n")
+        svc = read_unit("pb-update-apply")["Service"]
+        results = []
+        for line in svc["ExecStartPre"] + svc["ExecStart"]:
+            line = line.replace(apply_request_default(), str(request))
+            line = line.replace("/etc/pusat-belajar/box.conf", box.conf)
+            line = line.replace("/usr/bin/pbctl", os.path.join(BUILD, "pbctl"))
+            results.append(subprocess.run(shlex.split(line), capture_output=True, text=True,
+                                          timeout=120))
+        assert results[0].returncode == 0 and not request.exists()
+        assert results[1].returncode == 3, results[1].stderr
+        assert "session day is open" in results[1].stderr
+        with sqlite3.connect(box.db_path(), timeout=10) as c:
+            err = c.execute("SELECT value FROM box_meta WHERE key = 'update.error'").fetchone()
+        assert err and "session day is open" in err[0]
+    finally:
+        box.close()

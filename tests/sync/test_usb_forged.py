@@ -2,7 +2,8 @@
 office's page (POST /v1/kantor/import): batches signed by one box in
 another box's folder, a batch signed by a box that claims another box's
 id, a manifest that lies about a batch's seqs, file names that climb out
-of the folder, a zip and a gzip bomb, the same batch twice. Each is
+of the folder, a zip and a gzip bomb, a manifest of 4 MiB of "{},", the
+same batch twice. Each is
 refused by name, and nothing of it is stored. Real pbctl exports, pb-hub
 and PostgreSQL (tests/sync/test_usb.py has the honest stick, altered
 bytes, unknown and revoked boxes, forged acknowledgements)."""
@@ -13,13 +14,15 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import time
 import zipfile
 
 import requests
 
 from officeweb import API, WEBAPP, Office, add_user
 from pbhub import Hub, box_key, box_meta, box_records, sign
-from pbtest import BUILD
+from pbtest import BUILD, binary
 from test_usb import box_dir, enrolled, export, hub_import, training_day
 
 MIB = 1024 * 1024
@@ -131,6 +134,45 @@ def test_forged_sticks_store_nothing(boxes, khub, tmpdir_hub):
     assert khub.count(aid) == total
     assert khub.count(bid) == 0
 
+
+def test_a_manifest_of_empty_objects_is_refused_unparsed(boxes, khub, tmpdir_hub):
+    """4 MiB of "{}," in a manifest (within PB_CARRY_MANIFEST_MAX) took
+    `pb-hub import` to a peak of 321 MiB while jansson parsed it (and the
+    stick was imported, the extra key ignored); the separators are now
+    counted first (PB_CARRY_MANIFEST_MARKS_MAX): refused, peak 56 MiB."""
+    a = enrolled(boxes, khub)
+    training_day(a)
+    s = fresh_stick(tmpdir_hub, "bomb", a)
+    man = json.dumps(manifest_of(box_dir(a, s)))[:-1]
+    pad = ',"x":[' + "{}," * ((4 * MIB - len(man) - 4096) // 3) + "{}]}"
+    with open(os.path.join(box_dir(a, s), "manifest.json"), "w") as f:
+        f.write(man + pad)
+    log = os.path.join(tmpdir_hub, "bomb.log")
+    with open(log, "w") as f:
+        p = subprocess.Popen([binary("pb-hub"), "-d", khub.conn, "-f", khub.files,
+                              "-k", khub.key, "import", s], stdout=f, stderr=f)
+        peak = hub_peak(p)
+    with open(log) as f:
+        text = f.read()
+    assert p.returncode == 1 and "JSON values" in text, text
+    assert khub.count(box_meta(a, "box_id")) == 0
+    assert peak < (96 * 1024 + SAN_SLACK_KIB) * 1024, peak
+
+
+def hub_peak(p):
+    """pb-hub's VmHWM (bytes), read while it runs: its rusage would count
+    the pytest process it was forked from."""
+    peak = 0
+    while p.poll() is None:
+        try:
+            with open(f"/proc/{p.pid}/status") as f:
+                st = dict(line.split(":", 1) for line in f)
+            if st["Name"].strip() == "pb-hub":
+                peak = max(peak, int(st["VmHWM"].split()[0]) * 1024)
+        except (OSError, KeyError, ValueError):
+            pass
+        time.sleep(0.005)
+    return peak
 
 def zipped(folder):
     out = io.BytesIO()

@@ -22,6 +22,14 @@ def nuptk(i):
 SIG = {"w": 300, "h": 150, "s": [[20, 100, 10, -5, 10, -5, 12, 3, 15, 8], [150, 60, 5, 5]]}
 
 
+def set_meta(box, **kv):
+    """box_meta keys as pb-sync and pbctl write them (update_state: update.state)."""
+    with sqlite3.connect(box.db_path(), timeout=10) as c:
+        for k, v in kv.items():
+            c.execute("INSERT INTO box_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                      "UPDATE SET value = excluded.value", (k.replace("_", ".", 1), v))
+
+
 def add_staff(box, name="fasil", role="fasilitator"):
     box.pbctl("user", "add", name, "--role", role, input=PASSWORD + "\n")
 

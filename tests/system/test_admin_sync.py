@@ -9,14 +9,7 @@ import sqlite3
 
 import requests
 
-from attendance_util import Staff, add_staff
-
-
-def set_meta(box, **kv):
-    with sqlite3.connect(box.db_path(), timeout=10) as c:
-        for k, v in kv.items():
-            c.execute("INSERT INTO box_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
-                      "UPDATE SET value = excluded.value", (k.replace("_", ".", 1), v))
+from attendance_util import Staff, add_staff, set_meta
 
 
 def test_admin_sync_status_and_wake(box):

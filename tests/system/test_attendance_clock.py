@@ -20,6 +20,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from attendance_util import Staff, add_staff, checkin, roster_csv, nuptk  # noqa: E402
@@ -254,3 +255,27 @@ def test_synced_clock_is_not_moved(make_box):
     r = Staff(box, "admin").post("/api/v1/clock", json={"client_time_ms": now_ms() - HOUR,
                                                          "confirm": True})
     assert r.status_code == 409 and r.json()["error"] == "clock_ntp"
+
+
+def test_claim_of_a_held_checkin_says_wait_for_the_clock(make_box):
+    """A teacher checked in before any staff browser confirmed the clock was
+    told "tercatat hadir"; the claim page then must not say "not present":
+    it says the clock waits for the facilitator, and once the facilitator's
+    login confirms the clock the same claim goes through."""
+    from claims_util import ClaimBox
+    cb = ClaimBox(make_box, n=2, extra=OFFSET, launch=lambda b: start(b, "unsynced"))
+    assert cb.staff.login["clock"]["source"] == "unsynced"
+    proof = cb.check_in(0)
+    r = cb.claim(0, "uang_harian", proof=proof)
+    assert r.status_code == 409 and r.json()["error"] == "checkin_held", r.text
+    assert "jam kotak belum dipastikan" in r.json()["message"]
+    r = requests.post(cb.base + "/api/v1/claims?lang=en", timeout=30, json={
+        "session": cb.sid, "nuptk": nuptk(0), "item": "uang_harian", "checkin": proof})
+    assert r.status_code == 409 and "clock is not yet confirmed" in r.json()["message"], r.text
+    # a teacher with no check-in at all is still "not present"
+    r = cb.staff.post("/api/v1/claims", json={"session": cb.sid, "nuptk": nuptk(1),
+                                              "item": "uang_harian"})
+    assert r.status_code == 409 and r.json()["error"] == "not_attended", r.text
+    assert Staff(cb.box, client_time_ms=now_ms()).login["clock"]["confirmed"] is True
+    r = cb.claim(0, "uang_harian", proof=proof)
+    assert r.status_code == 201, r.text

@@ -122,3 +122,49 @@ def test_event_threads_follow_the_cores():
         finally:
             b.close()
     assert counts == {0: cores, cores + 2: cores + 2}, counts
+
+
+def listening_sockets(pid, port):
+    """The sockets of process pid listening on TCP port `port`."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    found = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                cols = row.split()
+                if (cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port
+                        and cols[9] in inodes):
+                    found += 1
+    return found
+
+
+def test_each_event_loop_listens_on_its_own_socket():
+    """[web] listen_per_thread = yes: every event loop has a listening
+    socket of its own on the one port, and all of them serve; no (the
+    default): one socket shared by all the loops."""
+    for setting, want in (("yes", 3), ("no", 1)):
+        b = Box(extra=f"threads = 3\nlisten_per_thread = {setting}\n")
+        try:
+            b.start()
+            assert requests.get(b.base + "/healthz", timeout=30).status_code == 200
+            assert event_loops(b.web.proc.pid) == 3
+            assert listening_sockets(b.web.proc.pid, b.port) == want, setting
+            # new connections (each from another source port) all served,
+            # whichever socket the kernel queues them on
+            for _ in range(30):
+                assert requests.get(b.base + "/healthz", timeout=30,
+                                    headers={"Connection": "close"}).status_code == 200
+            b.stop()
+            with open(os.path.join(b.dir, "pb-web.log")) as f:
+                log = f.read()
+            assert ("a listening socket each" if want > 1 else
+                    "sharing one listening socket") in log
+        finally:
+            b.close()

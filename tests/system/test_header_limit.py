@@ -90,7 +90,7 @@ def check(box, limit, head, seen, cookies=0):
     seen.add(status)
 
 
-@pytest.mark.parametrize("limit", [4096, 16384])
+@pytest.mark.parametrize("limit", [4096, 8192, 16384])
 def test_every_head_size_is_served_or_431(make_box, limit):
     box = make_box(extra=f"max_header_bytes = {limit}\nmax_connections_per_ip = 1000\n"
                          "connection_timeout = 120").start()

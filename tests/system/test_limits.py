@@ -5,6 +5,7 @@ import http.client
 import socket
 import time
 
+import pytest
 import requests
 
 
@@ -68,8 +69,16 @@ def test_300_idle_connections_do_not_stop_healthz(make_box):
             s.close()
 
 
-def test_per_client_limit(make_box):
-    box = make_box(extra="max_connections_per_ip = 5").start()
+# Four event loops, so that one client's connections land on several: with
+# a listening socket per loop each loop is a libmicrohttpd daemon of its
+# own, and the limits must hold over all of them.
+LOOPS = ["threads = 4\nlisten_per_thread = yes\n",
+         "threads = 4\nlisten_per_thread = no\n"]
+
+
+@pytest.mark.parametrize("loops", LOOPS, ids=["socket-per-loop", "shared-socket"])
+def test_per_client_limit(make_box, loops):
+    box = make_box(extra=loops + "max_connections_per_ip = 5").start()
     held = [served_connection(box, "127.0.0.2") for _ in range(5)]
     try:
         extra = connect(box, "127.0.0.2")
@@ -84,8 +93,9 @@ def test_per_client_limit(make_box):
     assert healthz_from(box, "127.0.0.2") == 200
 
 
-def test_total_connection_limit(make_box):
-    box = make_box(extra="max_connections = 20\nmax_connections_per_ip = 20").start()
+@pytest.mark.parametrize("loops", LOOPS, ids=["socket-per-loop", "shared-socket"])
+def test_total_connection_limit(make_box, loops):
+    box = make_box(extra=loops + "max_connections = 20\nmax_connections_per_ip = 20").start()
     held = [served_connection(box, f"127.0.0.{2 + i // 10}") for i in range(20)]
     try:
         extra = connect(box, "127.0.0.9")

@@ -65,14 +65,14 @@ static void test_values_and_relative_paths(void **state)
 static void test_errors_name_lines(void **state)
 {
 	struct pb_config *cfg = calloc(1, sizeof(*cfg));
-	char want[96];
+	char want[160];
 	(void)state;
 	assert_int_equal(load("[box]\nlanguage = fr\n[web]\nthreads = 65\nbogus = 1\n"
 			      "listen = nowhere\n[nosuch]\nx = 1\n", cfg), -1);
 	assert_int_equal(cfg->nerrors, 5);
 	snprintf(want, sizeof(want), "%s:2: [box] language", path);
 	has_error(cfg, want);
-	snprintf(want, sizeof(want), "%s:4: [web] threads = '65': out of range", path);
+	snprintf(want, sizeof(want), "%s:4: [web] threads = '65': out of range (0 to 64)", path);
 	has_error(cfg, want);
 	snprintf(want, sizeof(want), "%s:5: unknown key 'bogus'", path);
 	has_error(cfg, want);

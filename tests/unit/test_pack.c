@@ -147,11 +147,63 @@ static void test_pack_bad_head(void **state)
 	free(body);
 }
 
+/* Separators are counted outside strings only, escaped quotes included. */
+static void test_json_marks(void **state)
+{
+	const char t[] = "{\"a,b:[{\":[1,2],\"q\\\"{,\":\"\\\\\",\"z\":{}}";
+
+	(void)state;
+	/* { : [ , , : , : { */
+	assert_int_equal(pb_proto_json_marks(t, strlen(t)), 9);
+	assert_int_equal(pb_proto_json_marks("\"[,{:\"", 6), 0);
+}
+
+/* The most records a batch may hold, each with a payload of many values
+ * (or just within PB_PACK_PAYLOAD_MARKS_MAX): the hub reads the box's
+ * batch whole, within PB_PROTO_BATCH_MARKS_MAX. */
+static void test_pack_many_values(void **state)
+{
+	static struct pb_proto_record r[PB_PROTO_BATCH_RECORDS_MAX];
+	static char big[8192], small[1024];
+	struct pb_proto_batch b;
+	unsigned char *body;
+	size_t len, used, at;
+	char why[256];
+
+	(void)state;
+	at = (size_t)snprintf(big, sizeof(big), "{\"a\":[0");
+	for (int i = 0; i < 2000; i++)
+		at += (size_t)snprintf(big + at, sizeof(big) - at, ",0");
+	snprintf(big + at, sizeof(big) - at, "]}");
+	at = (size_t)snprintf(small, sizeof(small), "{\"a\":[0");
+	while (pb_proto_json_marks(small, at) < PB_PACK_PAYLOAD_MARKS_MAX)
+		at += (size_t)snprintf(small + at, sizeof(small) - at, ",0");
+	snprintf(small + at, sizeof(small) - at, "]}");
+	assert_int_equal(pb_proto_json_marks(small, strlen(small)), PB_PACK_PAYLOAD_MARKS_MAX);
+	chain(r, PB_PROTO_BATCH_RECORDS_MAX, 1, PB_PROTO_GENESIS);
+	for (size_t i = 0; i < PB_PROTO_BATCH_RECORDS_MAX; i++) {
+		r[i].payload = i % 2 ? big : small;
+		memcpy(r[i].prev_hash, i == 0 ? PB_PROTO_GENESIS : r[i - 1].hash,
+		       PB_SHA256_HEX_LEN + 1);
+		pb_proto_record_hash(box, &r[i], r[i].hash);
+	}
+	assert_int_equal(pb_pack_build(box, r, PB_PROTO_BATCH_RECORDS_MAX, PB_PROTO_BATCH_GZ_MAX,
+				       &body, &len, &used), 0);
+	assert_int_equal(used, PB_PROTO_BATCH_RECORDS_MAX);
+	assert_int_equal(pb_proto_batch_parse(body, len, box, &b, why, sizeof(why)), PB_PROTO_OK);
+	assert_string_equal(b.records[0].payload, small);
+	assert_string_equal(b.records[PB_PROTO_BATCH_RECORDS_MAX - 1].payload, big);
+	pb_proto_batch_free(&b);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack_round_trip),
 		cmocka_unit_test(test_pack_bad_head),
+		cmocka_unit_test(test_json_marks),
+		cmocka_unit_test(test_pack_many_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
 /* Admin: the uplink to the hub (GET /api/v1/admin/sync, refreshed every
  * REFRESH_MS) and "send now" (POST /api/v1/admin/sync/now), plus the
  * power warning pb-gpio reports and "not ready" when /healthz says the
- * database cannot be written. */
+ * database cannot be written; and the software: "Pasang sekarang" asks,
+ * after a confirmation, for the downloaded release to be installed (POST
+ * /api/v1/admin/update/apply), then the page follows the install. */
 (function () {
 	"use strict";
 
 	var REFRESH_MS = 10000;
 	var sync = null, error = null, note = "", notReady = null;
+	var asking = false, applied = false, applyNote = "";
 
 	function text(id, value) {
 		PB.$(id).textContent = value;
@@ -31,16 +34,17 @@
 		["hub answered", "hub_refused"], ["cannot ", "local"]
 	];
 
-	function explain(raw) {
+	/* The words of table (prefix + key) for raw; prefix + "other" else. */
+	function explain(raw, table, prefix) {
 		var low = String(raw).toLowerCase(), i;
-		for (i = 0; i < ERRORS.length; i++)
-			if (low.indexOf(ERRORS[i][0]) >= 0)
-				return PB.t("sync.err." + ERRORS[i][1]);
-		return PB.t("sync.err.other");
+		for (i = 0; i < table.length; i++)
+			if (low.indexOf(table[i][0]) >= 0)
+				return PB.t(prefix + table[i][1]);
+		return PB.t(prefix + "other");
 	}
 
 	function lastError(raw) {
-		text("sync-err-text", raw ? explain(raw) : "\u2013");
+		text("sync-err-text", raw ? explain(raw, ERRORS, "sync.err.") : "\u2013");
 		text("sync-err-raw", raw || "");
 		PB.show(PB.$("sync-err-detail"), !!raw);
 	}
@@ -55,12 +59,39 @@
 	var UPDATE_STATES = ["downloading", "ready", "installing", "installed", "committed",
 		"failed", "refused", "rolled back"];
 
+	/* pbctl update's English words in update.error, explained like
+	 * pb-sync's (first match wins), the words kept as a detail. */
+	var UPDATE_ERRORS = [
+		["session day is open", "day_open"], ["failed its checks", "trial"],
+		["did not finish", "unfinished"], ["no longer verifies", "verify"]
+	];
+
 	function software(sw) {
 		var st = sw.state || "", key = "sync.update_none";
+		var asked = !!sw.apply_requested || st === "installing";
+		var ready = st === "ready" && !asked;
+		var showErr = !!sw.error && (st === "ready" || st === "failed") && !asked;
 		text("sync-version", sw.version || "\u2013");
 		if (UPDATE_STATES.indexOf(st) >= 0)
 			key = "sync.update_" + st.replace(" ", "_");
+		if (asked)
+			key = "sync.update_installing";
 		text("sync-update", PB.t(key, {v: sw.available || ""}));
+		PB.show(PB.$("sync-update-err-label"), showErr);
+		PB.show(PB.$("sync-update-err"), showErr);
+		text("sync-update-err-text", showErr ? explain(sw.error, UPDATE_ERRORS, "sync.update_err.") : "");
+		text("sync-update-err-raw", showErr ? sw.error : "");
+		if (!ready)
+			asking = false;
+		PB.show(PB.$("sync-apply"), ready);
+		PB.show(PB.$("sync-apply-btn"), !asking);
+		PB.show(PB.$("sync-apply-confirm"), asking);
+		text("sync-apply-ask", asking ? PB.t("sync.apply_ask", {v: sw.available || ""}) : "");
+		if (ready && applied) {  /* asked, then apply did not install: its note says why */
+			applied = false;
+			applyNote = "";
+		}
+		text("sync-apply-status", applyNote);
 	}
 
 	function render() {
@@ -113,10 +144,49 @@
 		});
 	}
 
+	function askApply() {
+		asking = true;
+		applyNote = "";
+		render();
+		PB.$("sync-apply-confirm").focus();
+	}
+
+	function apply() {
+		asking = false;
+		applyNote = PB.t("sync.apply_sending");
+		render();
+		PB.api("POST", "/api/v1/admin/update/apply", {}, function (err, data) {
+			var names = [], i;
+			if (err && err.code === "update_day_open" && data && data.sessions) {
+				for (i = 0; i < data.sessions.length; i++)
+					names.push(data.sessions[i].title);
+				applyNote = PB.t("sync.apply_day_open", {message: err.message,
+					sessions: names.join(", ")});
+			} else if (err) {
+				applyNote = err.message;
+			} else {
+				applied = true;
+				applyNote = PB.t("sync.apply_asked", {v: data.version});
+				if (sync && sync.software)
+					sync.software.apply_requested = true;
+			}
+			render();
+			PB.focus(PB.$("sync-apply-status"));
+			load();
+		});
+	}
+
 	PB.init({page: "admin-sync", render: function () {
 		PB.staff.start({login: "sync-login", app: null, onLogin: load, onLogout: load});
 		render();
 	}});
 	PB.$("sync-now").onclick = now;
+	PB.$("sync-apply-btn").onclick = askApply;
+	PB.$("sync-apply-yes").onclick = apply;
+	PB.$("sync-apply-no").onclick = function () {
+		asking = false;
+		render();
+		PB.$("sync-apply-btn").focus();
+	};
 	setInterval(load, REFRESH_MS);
 }());

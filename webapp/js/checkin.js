@@ -17,17 +17,44 @@
 		signature_too_large: "sign"};
 	var FIELDS = ["nuptk", "code", "wname", "sign"];
 
+	/* What the page said from its strings, by element id: [key, params],
+	 * said again in the other language when the language is switched. */
+	var said = {};
+
+	function say(id, key, params) {
+		said[id] = [key, params];
+		PB.$(id).textContent = PB.t(key, params);
+	}
+	/* A box's answer: the page's own words for its code when it has them
+	 * (so they follow the language), else the box's message as it came. */
+	function sayFailure(id, err) {
+		if (PB.strings.hasOwnProperty("error." + err.code))
+			return say(id, "error." + err.code);
+		delete said[id];
+		PB.$(id).textContent = err.message;
+	}
+	function sayAgain() {
+		var id;
+		for (id in said)
+			if (said.hasOwnProperty(id))
+				PB.$(id).textContent = PB.t(said[id][0], said[id][1]);
+	}
+
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
 		var e = PB.$("error");
+		delete said.error;
 		e.textContent = text || "";
 		PB.show(e, !!text);
 	}
 	/* A message next to its field: the field is marked, focused and kept
 	 * in view above the on-screen keyboard; the message is announced. */
-	function fieldError(field, text) {
+	function fieldError(field, key, err) {
 		var msg = PB.$(field + "-error"), input = field === "sign" ? PB.$("pad") : PB.$(field);
-		msg.textContent = text;
+		if (err)
+			sayFailure(field + "-error", err);
+		else
+			say(field + "-error", key);
 		PB.show(msg, true);
 		if (field !== "sign")
 			input.setAttribute("aria-invalid", "true");
@@ -38,9 +65,9 @@
 	}
 	/* Good news about the submitted NUPTK (already checked in today):
 	 * shown under it, in view, focused so it is read out. */
-	function fieldOk(field, text) {
+	function fieldOk(field, err) {
 		var msg = PB.$(field + "-ok");
-		msg.textContent = text;
+		sayFailure(field + "-ok", err);
 		PB.show(msg, true);
 		if (msg.scrollIntoView)
 			msg.scrollIntoView({block: "center"});
@@ -49,9 +76,11 @@
 	function clearErrors() {
 		var i;
 		error("");
+		delete said["nuptk-ok"];
 		PB.$("nuptk-ok").textContent = "";
 		PB.show(PB.$("nuptk-ok"), false);
 		for (i = 0; i < FIELDS.length; i++) {
+			delete said[FIELDS[i] + "-error"];
 			PB.$(FIELDS[i] + "-error").textContent = "";
 			PB.show(PB.$(FIELDS[i] + "-error"), false);
 			if (FIELDS[i] !== "sign")
@@ -62,15 +91,16 @@
 		var f = data && data.field === "name" ? "wname" : data && data.field;
 		if (err.code === "already_checked_in") {
 			step("id");
-			return fieldOk("nuptk", err.message);
+			return fieldOk("nuptk", err);
 		}
 		if (!f)
 			f = FIELD_OF[err.code];
 		if (f === "nuptk" || f === "code")
 			step("id");
 		if (f && PB.$(f + "-error"))
-			return fieldError(f, err.message);
-		error(err.message);
+			return fieldError(f, null, err);
+		sayFailure("error", err);
+		PB.show(PB.$("error"), true);
 	}
 	function step(name) {
 		PB.show(PB.$("step-id"), name === "id");
@@ -111,9 +141,9 @@
 		ev.preventDefault();
 		clearErrors();
 		if (!b.nuptk)
-			return fieldError("nuptk", PB.t("checkin.bad_nuptk"));
+			return fieldError("nuptk", "checkin.bad_nuptk");
 		if (!CODE_RE.test(b.code))
-			return fieldError("code", PB.t("checkin.bad_code"));
+			return fieldError("code", "checkin.bad_code");
 		status(PB.t("checkin.checking"));
 		PB.$("lookup").disabled = true;
 		PB.api("POST", "/api/v1/checkin/lookup", b, function (err, data) {
@@ -122,7 +152,7 @@
 			if (err)
 				return serverError(err, data);
 			found = data;
-			PB.$("session-title").textContent = PB.t("checkin.session_is", {title: data.title});
+			say("session-title", "checkin.session_is", {title: data.title});
 			PB.$("who").textContent = data.walk_in ? "" :
 				data.name + (data.school ? ", " + data.school : "");
 			PB.show(PB.$("who"), !data.walk_in);
@@ -132,10 +162,9 @@
 			PB.show(PB.$("sign-part"), !data.walk_in);
 			if (data.walk_in) {
 				PB.$("walkin-message").textContent = data.message;
-				PB.$("walkin-echo").textContent = PB.t("checkin.walkin_echo", {nuptk: data.nuptk});
+				say("walkin-echo", "checkin.walkin_echo", {nuptk: data.nuptk});
 			}
-			PB.$("confirm-heading").textContent = PB.t(data.walk_in ?
-				"checkin.walkin_heading" : "checkin.confirm_heading");
+			say("confirm-heading", data.walk_in ? "checkin.walkin_heading" : "checkin.confirm_heading");
 			pad.clear();
 			step("confirm");
 			PB.$("confirm-heading").focus();
@@ -168,10 +197,10 @@
 			b.name = PB.$("wname").value.replace(/^\s+|\s+$/g, "");
 			b.school = PB.$("wschool").value.replace(/^\s+|\s+$/g, "");
 			if (!b.name)
-				return fieldError("wname", PB.t("checkin.name_first"));
+				return fieldError("wname", "checkin.name_first");
 		}
 		if (pad.isEmpty())
-			return fieldError("sign", PB.t("checkin.sign_first"));
+			return fieldError("sign", "checkin.sign_first");
 		b.signature = pad.encode();
 		PB.$("submit").disabled = true;
 		status(PB.t("checkin.sending"));
@@ -189,7 +218,7 @@
 			PB.store.set(STORE_ME, JSON.stringify({nuptk: n, name: data.name}));
 			/* held: the box's clock is not yet confirmed since it started,
 			 * so its time of day may be wrong and is not shown */
-			PB.$("done-text").textContent = PB.t(data.held ? "checkin.done_held" :
+			say("done-text", data.held ? "checkin.done_held" :
 				st === 200 ? "checkin.done_again" : "checkin.done",
 				{name: data.name, time: data.time});
 			step("done");
@@ -241,5 +270,6 @@
 		PB.title(PB.t("checkin.heading"));
 		showRemembered();
 		showSession();
+		sayAgain();
 	}});
 }());

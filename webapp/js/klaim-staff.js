@@ -119,6 +119,11 @@
 		input.focus();
 	}
 
+	/* The claim a row's controls act on, in words: {name, item, day}. */
+	function whose(c) {
+		return {name: c.name, item: PBClaims.itemLabel(c), day: PB.day(c.day)};
+	}
+
 	/* Facilitators decide; an admin sets the box up and sees no buttons. */
 	function decisionButtons(c) {
 		var td = PB.el("td", {"class": "cl-c-action"}, null), box;
@@ -126,9 +131,13 @@
 			return td;
 		box = PB.el("div", {"class": "cl-decide"}, null);
 		td.appendChild(box);
+		/* named with the teacher and the item: a screen reader's list of
+		 * buttons is not a column of "Setujui" */
 		box.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+			"aria-label": PB.t("ks.approve_label", whose(c)),
 			onclick: function () { decide([c.id], "approve", ""); }}, PB.t("ks.approve")));
 		box.appendChild(PB.el("button", {type: "button", "class": "pb-btn", "data-id": String(c.id),
+			"aria-label": PB.t("ks.reject_label", whose(c)),
 			onclick: function () { askReason(td, c); }}, PB.t("ks.reject")));
 		return td;
 	}
@@ -147,7 +156,7 @@
 			tb.appendChild(PB.el("tr", {id: "claim-" + c.id}, [
 				PB.el("td", {"class": "cl-c-pick"}, PB.el("input", {type: "checkbox",
 					"class": "pick-claim", value: String(c.id),
-					"aria-label": PB.t("ks.select", {name: c.name})})),
+					"aria-label": PB.t("ks.select", whose(c))})),
 				PB.el("td", {"class": "cl-c-teacher"}, [PB.el("span", {"class": "cl-name"}, c.name),
 					PB.el("div", {"class": "pb-small"},
 						(c.nuptk || PB.personLabel(c.no_peserta)) + " · " + c.day)]),

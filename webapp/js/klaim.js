@@ -6,8 +6,6 @@
 (function () {
 	"use strict";
 
-	var AMOUNT_RE = /^[0-9]{1,12}$/;
-
 	var pad, me = null, options = null, mine = [], photo = null;
 
 	function status(text) { PB.$("status").textContent = text || ""; }
@@ -145,7 +143,7 @@
 			var yes = PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary"},
 				PB.t("klaim.withdraw_yes"));
 			var no = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("klaim.confirm_no"));
-			var q = PB.el("div", {"class": "cl-confirm", role: "group"}, [
+			var q = PB.el("div", {"class": "pb-confirm", role: "group"}, [
 				PB.el("p", null, PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c),
 					day: PB.day(c.day)})), yes, no]);
 			error("");
@@ -233,12 +231,12 @@
 
 	/* What will be paid, and why, before sending. */
 	function preview() {
-		var a = PB.$("amount").value.replace(/\s+/g, ""), c = ceiling(), p = PB.$("preview"), n;
-		if (!AMOUNT_RE.test(a) || c === null) {
-			p.textContent = a && !AMOUNT_RE.test(a) ? PB.t("klaim.amount_digits") : "";
+		var a = PB.$("amount").value, c = ceiling(), p = PB.$("preview"),
+		    n = PBClaims.parseRupiah(a);
+		if (n === null || c === null) {
+			p.textContent = /\S/.test(a) && n === null ? PB.t("klaim.amount_digits") : "";
 			return;
 		}
-		n = parseInt(a, 10);
 		if (n > c * options.absurd_factor)
 			p.textContent = PB.t("klaim.preview_absurd", {ceiling: PBClaims.rp(c)});
 		else if (n > c)
@@ -332,14 +330,14 @@
 	}
 
 	function sendCost(ev) {
-		var a = PB.$("amount").value.replace(/\s+/g, ""), it = PB.$("item").value, body;
+		var a = PBClaims.parseRupiah(PB.$("amount").value), it = PB.$("item").value, body;
 		ev.preventDefault();
 		error("");
-		if (!AMOUNT_RE.test(a) || parseInt(a, 10) < 1) {
+		if (a === null || a < 1) {
 			PB.$("amount").focus();
 			return error(PB.t("klaim.amount_digits"));
 		}
-		body = {item: it, amount: parseInt(a, 10)};
+		body = {item: it, amount: a};
 		if (it === "transport") {
 			if (!PB.$("origin").value) {
 				PB.$("origin").focus();
@@ -439,6 +437,11 @@
 	setup();
 	PB.init({page: "klaim", render: function () {
 		PB.title(PB.t("klaim.heading"));
+		/* a message of the other language goes: the page says it again in
+		 * this one (the preview) or the next action does (status, error) */
+		status("");
+		error("");
+		preview();
 		PB.teacher.loadSessions("klaim", error);
 		if (me)
 			refresh();

@@ -1,10 +1,11 @@
 /* Projector view (proyektor.html?s=ID): the session's code in big digits
  * with a countdown, and a QR code of the check-in address with the session
- * filled in. The code stops once the day is locked. Staff only. ES5. */
+ * filled in. The code stops once the day is locked. Staff only; opening it
+ * confirms the box's clock with this browser's time (staff-common.js). ES5. */
 (function () {
 	"use strict";
 
-	var sid = null, left = 0, tick = null, poll = null;
+	var sid = null, left = 0, tick = null, poll = null, clockAsked = false;
 
 	function param(name) {
 		var m = new RegExp("[?&]" + name + "=([0-9]+)").exec(window.location.search);
@@ -46,6 +47,12 @@
 	}
 
 	function start() {
+		/* a facilitator may come here first after the box's reboot: this
+		 * browser's time confirms the box's clock, as the staff page's does */
+		if (!clockAsked) {
+			clockAsked = true;
+			PB.staff.confirmClock();
+		}
 		sid = param("s");
 		if (!sid)
 			return PB.show(PB.$("p-login"), true);

@@ -1,5 +1,6 @@
 /* The staff pages' login and session picker, one copy for every staff page
- * (petugas.html, klaim-petugas.html, hasil-belajar.html, cetak.html). Load it
+ * (petugas.html, klaim-petugas.html, hasil-belajar.html, cetak.html; the
+ * projector, proyektor.html, for the clock only). Load it
  * after common.js. ES5.
  *
  * Login
@@ -15,6 +16,9 @@
  *       redraws the form's text and the picker's days after a language switch.
  *   PB.staff.me            who is logged in (null when nobody)
  *   PB.staff.logout()      log out, show the login form, call onLogout
+ *   PB.staff.confirmClock(then)  POST /api/v1/clock with this browser's
+ *       time (the CSRF token from PB.me() if the page has none yet);
+ *       then(err, clock), optional
  *
  * Session picker (the training session the staff work on)
  *   PB.staff.pickSession(select, noneText, then)
@@ -124,6 +128,25 @@
 			if (err)
 				return showLogin();
 			loggedIn(me, false);
+		});
+	};
+
+	/* The box's clock compared with this browser's, which confirms it after
+	 * a reboot (check-ins are held until then: docs/attendance.md). A page
+	 * that did not log in through PB.staff.start (the projector) takes the
+	 * CSRF token from PB.me(). then(err, clock) is optional. */
+	PB.staff.confirmClock = function (then) {
+		function post() {
+			PB.api("POST", "/api/v1/clock", {client_time_ms: new Date().getTime()},
+			       function (err, data) { if (then) then(err, data); });
+		}
+		if (PB.csrf)
+			return post();
+		PB.me(function (err, me) {
+			if (err || !me.csrf)
+				return then && then(err || {status: 401});
+			PB.csrf = me.csrf;
+			post();
 		});
 	};
 

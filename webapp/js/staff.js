@@ -28,8 +28,7 @@
 	}
 
 	function checkClock() {
-		PB.api("POST", "/api/v1/clock", {client_time_ms: new Date().getTime()},
-		       function (err, data) { if (!err) clockWarn(data); });
+		PB.staff.confirmClock(function (err, data) { if (!err) clockWarn(data); });
 	}
 
 	function loggedIn(data, fresh) {
@@ -70,6 +69,7 @@
 	function pick() {
 		var id = PB.$("pick").value;
 		stopTimers();
+		closeLock(false);
 		current = null;
 		PB.show(PB.$("session-view"), !!id);
 		if (!id)
@@ -154,6 +154,7 @@
 	}
 
 	function dayChanged() {
+		closeLock(false);     /* the question was about the day shown before */
 		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
 			"/attendance.csv" + PB.query({day: day(), sitting: sitting()}));
 		PB.$("jp-csv").setAttribute("href", "/api/v1/sessions/" + current.id + "/jp.csv" +
@@ -429,7 +430,7 @@
 	}
 
 	function create(ev) {
-		var sittings;
+		var sittings, button = PB.$("create-form").querySelector("button[type=submit]");
 		ev.preventDefault();
 		error("");
 		if (!checkCreate())
@@ -437,6 +438,9 @@
 		sittings = readSittings();
 		if (!sittings)
 			return;
+		/* a second tap while the first is on its way would make the
+		 * session twice, and split the day's check-ins between the two */
+		button.disabled = true;
 		PB.api("POST", "/api/v1/sessions", {
 			title: val("c-title"), mode: PB.$("c-mode").value, kk: PB.$("c-kk").value,
 			subject: val("c-subject"), start_date: PB.$("c-start").value,
@@ -444,6 +448,7 @@
 			days: parseInt(PB.$("c-days").value, 10), jp_per_day: parseInt(PB.$("c-jp").value, 10),
 			facilitators: me ? [me.user] : [], sittings: sittings
 		}, function (err, s, st) {
+			button.disabled = false;
 			if (err && st === 400 && s && s.field === "sittings") {
 				fieldError("c-sittings", PB.t("staff.sittings_refused"));
 				return PB.$("c-sittings").focus();
@@ -471,9 +476,25 @@
 			});
 	}
 
+	/* Locking asks once, in the page: the phone's sign-in window may drop a
+	 * browser confirm() box without a word. */
 	function lock() {
-		if (!window.confirm(PB.t("staff.lock_confirm")))
+		error("");
+		PB.show(PB.$("lock-confirm"), true);
+		PB.$("lock-question").focus();
+	}
+
+	function closeLock(back) {
+		if (PB.$("lock-confirm").hidden)
 			return;
+		PB.show(PB.$("lock-confirm"), false);
+		if (back)
+			PB.$("lock").focus();
+	}
+
+	function lockYes() {
+		closeLock(false);
+		PB.$("status").focus();
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", {day: day()}, function (err) {
 			if (err)
 				return error(err.message);
@@ -564,6 +585,12 @@
 		PB.$("mark-form").addEventListener("submit", mark);
 		PB.$("roster-form").addEventListener("submit", roster);
 		PB.$("lock").addEventListener("click", lock);
+		PB.$("lock-yes").addEventListener("click", lockYes);
+		PB.$("lock-no").addEventListener("click", function () { closeLock(true); });
+		PB.$("lock-confirm").addEventListener("keydown", function (ev) {
+			if (ev.key === "Escape" || ev.keyCode === 27)
+				closeLock(true);
+		});
 		PB.$("unlock").addEventListener("click", unlock);
 		PB.$("allow-form").addEventListener("submit", allow);
 		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });

@@ -50,7 +50,8 @@
 			return l.length >= 2 && n && PB.person(n) === n ? [l[0], n] : [];
 		},
 		remember: function (session, nuptk) { PB.store.set(LAST, session + "." + nuptk); },
-		/* Fill #session, keeping its choice or else the last one. */
+		/* Fill #session, keeping its choice or else the last one; each
+		 * session with its first day written out in the language. */
 		loadSessions: function (prefix, error) {
 			PB.api("GET", "/api/v1/sessions", null, function (err, data) {
 				var sel = PB.$("session"), i, s, keep = sel.value;
@@ -60,7 +61,7 @@
 				for (i = 0; i < data.sessions.length; i++) {
 					s = data.sessions[i];
 					sel.appendChild(PB.el("option", {value: String(s.id)},
-						s.title + " (" + s.start_date + ")"));
+						s.title + " (" + PB.day(s.start_date) + ")"));
 				}
 				if (!data.sessions.length)
 					sel.appendChild(PB.el("option", {value: ""}, PB.t(prefix + ".no_session")));
