@@ -3,8 +3,9 @@
  *
  * apply: the release pb-sync verified (checked again here: signature and
  * every .deb's SHA-256), not while a session day is open (unlocked) unless
- * --force; the running root's files are copied into the other root (cp -a
- * of its read-only mount), the .debs installed there with dpkg --root,
+ * --force; the other root is made a copy of the running root's read-only
+ * mount (rootcopy.c: only what differs is written), the .debs installed
+ * there with dpkg --root,
  * then pb-slot.txt names the other root for the next tryboot only and the
  * box reboots with the one-shot flag (systemctl reboot '0 tryboot').
  * commit (pb-update-commit.service, after each boot): on a root that is on
@@ -25,6 +26,7 @@
 #include "pb_slot.h"
 #include "pb_update.h"
 #include "pb_wake.h"
+#include "rootcopy.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -229,24 +231,28 @@ static int reboot_now(int tryboot)
 	return run(tryboot ? argv_try : argv_plain) == 0 ? 0 : 1;
 }
 
-/* Copy the running root into dst and install the release's .debs there. */
+/* Make dst a copy of the running root (only what differs is written) and
+ * install the release's .debs there; dst stays marked unfinished until
+ * all of it is on disk. */
 static int install(struct update_ctx *u, const char *src, const char *dst)
 {
-	char from[PATH_MAX + 8], root_opt[PATH_MAX + 16];
+	struct rootcopy_stats st;
+	char root_opt[PATH_MAX + 16];
 	char debs[PB_RELEASE_DEBS_MAX][PATH_MAX];
 	char *argv[UPDATE_ARGS_MAX];
-	int n = 0;
+	int n = 0, cut;
 
-	snprintf(from, sizeof(from), "%s/.", src);
-	{
-		char *wipe[] = { "find", (char *)dst, "-xdev", "-mindepth", "1", "-delete", NULL };
-		char *copy[] = { "cp", "-a", "--one-file-system", from, (char *)dst, NULL };
-
-		if (run(wipe) != 0 || run(copy) != 0) {
-			fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
-			return -1;
-		}
+	if ((cut = rootcopy_begin(dst, stderr)) < 0)
+		return -1;
+	if (cut)
+		printf("the last install into %s was cut: every file is written again\n", dst);
+	if (rootcopy_mirror(src, dst, cut, &st, stderr) != 0) {
+		fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
+		return -1;
 	}
+	printf("root copied: %lu entries written (%llu bytes), %lu unchanged, %lu with metadata "
+	       "set, %lu removed\n", st.written, st.bytes, st.kept, st.fixed, st.removed);
+	fflush(stdout);
 	snprintf(root_opt, sizeof(root_opt), "--root=%s", dst);
 	argv[n++] = "dpkg";
 	argv[n++] = root_opt;
@@ -264,7 +270,7 @@ static int install(struct update_ctx *u, const char *src, const char *dst)
 			u->r.version, dst);
 		return -1;
 	}
-	return 0;
+	return rootcopy_end(dst, stderr);
 }
 
 static int apply(struct update_ctx *u)
@@ -520,7 +526,8 @@ static int rollback(struct update_ctx *u)
 		return 1;
 	}
 	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
-	if (stat(probe, &sb) != 0 || pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
+	if (stat(probe, &sb) != 0 || rootcopy_unfinished(root_of(c, to)) ||
+	    pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
 		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
 			pb_slot_name(to));
 		return 1;

@@ -17,10 +17,17 @@ of the card (every boot costs about a minute of CPU):
    next boot, without the flag, is root B again, serving, with
    update.error naming 99.2.0.
 3. On that boot root B applies release 99.3.0 and the power is cut (qemu
-   killed) while the apply copies root B into root A: the next boot is
-   root B, serving, with the data partition whole (the database's
+   killed) in the middle of the copy into root A: root B holds a folder of
+   BULK_FILES files root A lacks (written into it with debugfs while the
+   card is off: a system that changed much since root A was written), and
+   the driver unit says on the console once root A is marked unfinished
+   and holds some of them but not all; qemu is killed then, before the
+   copy's end is printed. Root A keeps the mark on the card. The next boot
+   is root B, serving, with the data partition whole (the database's
    quick_check, the count of boots kept on it, the downloaded release),
-   and its apply runs to the end and asks for the tryboot.
+   and its apply finds the mark, writes every file of root A again, runs
+   to the end and asks for the tryboot; root A then holds every file of
+   the folder and no mark.
 
 The Pi's boot firmware cannot run under qemu's virt machine, so the test
 plays its part (tests/pifirmware.py) from the files the firmware reads on
@@ -43,14 +50,15 @@ writing to a data partition the cut left unclean)."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 
 import pytest
 import requests
 
-from imagetools import (DATA, ROOT_A, ROOT_B, debugfs, ext4_stat, ext4_stats,
-                        firmware_cmdline, mtype)
+from imagetools import (DATA, ROOT_A, ROOT_B, SECTOR, debugfs, ext4_cat, ext4_exists,
+                        ext4_stat, ext4_stats, firmware_cmdline, mtype, offset, partitions)
 from pbhub import make_deb
 from test_boot import BOOT_TIMEOUT_S, BOX_NAME, cards
 
@@ -64,7 +72,10 @@ GOOD = "99.3.0"               # the release whose apply the power cut stops
 COMMIT_WAIT_S = 180           # [update] commit_wait_s: room for pb-web under emulation
 FAIL_WAIT_S = 30              # commit_wait_s for the trial that fails
 APPLY_TIMEOUT_S = 1800        # copying the running root into the other, emulated
-CUT_AFTER_S = 20              # into the copy when the power goes
+BULK_FILES = 3000             # files root A lacks: a copy long enough to be cut in
+BULK_LEN = 16 * 1024          # bytes of each (48 MiB in all, room on both roots)
+BULK_DIR = "/opt/pb-bulk"
+MARK = "/.pb-rootcopy.unfinished"  # firmware/ctl/rootcopy.c: root being written
 DRIVER_UNIT = r"""[Unit]
 Description=Update test driver (test-only)
 After=pb-update-commit.service pb-web.service pb-firstboot.service pb-grow-data.service
@@ -85,6 +96,11 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; sync; \
  echo "PBU updatedir=$(ls /var/lib/pb/update | tr "\n" " ")"; \
  journalctl -b -u pb-update-commit -o cat --no-pager | sed "s/^/PBLOG commit: /"; \
  pbctl -c /etc/pusat-belajar/box.conf update status 2>&1 | sed "s/^/PBSTATUS /"; \
+ if [ -s /var/lib/pb/system/test-cut ]; then d=$$(cat /var/lib/pb/system/test-cut); \
+  rm -f /var/lib/pb/system/test-cut; sync; \
+  ( until [ -e /run/pb-root/$$d/.pb-rootcopy.unfinished ] && \
+     n=$$(ls /run/pb-root/$$d/opt/pb-bulk 2>/dev/null | wc -l) && [ "$$n" -gt 0 ]; do \
+     sleep 0.1; done; echo "PBU-MIDCOPY root $$d marked, bulk files=$$n" ) & fi; \
  if [ -s /var/lib/pb/system/test-apply ]; then n=$$(cat /var/lib/pb/system/test-apply); \
   if [ "$$n" -gt 1 ]; then echo $$((n - 1)) > /var/lib/pb/system/test-apply; \
   else rm -f /var/lib/pb/system/test-apply; fi; sync; \
@@ -159,7 +175,7 @@ def add_driver_unit(card):
         "/etc/systemd/system/pb-test-update.service"])
 
 
-def wait_console(card, marker, timeout):
+def wait_console(card, marker, timeout, every=1):
     end = time.time() + timeout
     while time.time() < end:
         text = card.console_text()
@@ -167,8 +183,58 @@ def wait_console(card, marker, timeout):
             return text
         if card.proc.poll() is not None:
             raise card.exited()
-        time.sleep(1)
+        time.sleep(every)
     raise AssertionError(f"no {marker} on the console:\n" + card.console_text()[-4000:])
+
+
+def bulk_bytes(i):
+    return f"{i:05d}".encode() * (BULK_LEN // 5) + b"\n" * (BULK_LEN % 5)
+
+
+def add_bulk(card, part):
+    """BULK_FILES files under BULK_DIR of the powered-off card's root part,
+    in one run of debugfs."""
+    folder = os.path.join(card.tmp, "bulk")
+    os.makedirs(folder)
+    cmds = [f"mkdir {BULK_DIR}"]
+    for i in range(BULK_FILES):
+        local = os.path.join(folder, f"f{i:05d}")
+        with open(local, "wb") as f:
+            f.write(bulk_bytes(i))
+        cmds.append(f"write {local} {BULK_DIR}/f{i:05d}")
+    script = os.path.join(card.tmp, "bulk.debugfs")
+    with open(script, "w") as f:
+        f.write("\n".join(cmds) + "\n")
+    p = subprocess.run(["debugfs", "-w", "-f", script, f"{card.img}?offset={offset(card.img, part)}"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0 and "rror" not in p.stderr, p.stderr[-2000:]
+    shutil.rmtree(folder)
+    assert len(bulk_names(card, part)) == BULK_FILES
+
+
+def bulk_names(card, part):
+    out, err = debugfs(card.img, part, f"ls {BULK_DIR}")
+    return [n for n in out.split() if re.fullmatch(r"f\d{5}", n)]
+
+
+def after_replay(card, part, cmds):
+    """debugfs's answers to cmds on a copy of partition part whose journal
+    was replayed, as the kernel does when it mounts it (debugfs alone reads
+    only the blocks the journal was written back to; the card itself is
+    left for the box)."""
+    p = partitions(card.img)["partitions"][part - 1]
+    copy = os.path.join(card.tmp, "replayed.part")
+    subprocess.run(["dd", f"if={card.img}", f"of={copy}", "bs=4M", "status=none",
+                    "iflag=skip_bytes,count_bytes", "conv=sparse",
+                    f"skip={p['start'] * SECTOR}", f"count={p['size'] * SECTOR}"], check=True)
+    try:
+        r = subprocess.run(["e2fsck", "-y", "-E", "journal_only", copy], capture_output=True,
+                           text=True, timeout=600)
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+        return [subprocess.run(["debugfs", "-R", cmd, copy], capture_output=True, text=True,
+                               timeout=300).stdout for cmd in cmds]
+    finally:
+        os.unlink(copy)
 
 
 def report(text):
@@ -216,7 +282,8 @@ def applied(card, version, target, t0, what):
     assert f"release {version} installed into root {target}" in report(text)["apply"], \
         text[-4000:]
     assert re.search(r"Restarting system with command '0 tryboot'", text), text[-3000:]
-    print(f"{what}: {time.time() - t0:.0f}s")
+    copied = re.search(r"root copied: .*?\r?$", report(text)["apply"], re.M)
+    print(f"{what}: {time.time() - t0:.0f}s ({copied.group(0) if copied else 'no copy'})")
 
 
 def no_healthz_until_exit(card, timeout):
@@ -343,23 +410,37 @@ def test_update_whose_web_fails_returns_to_the_old_root(card, hub):
 def test_power_cut_mid_install_keeps_the_old_root(card, hub):
     """Boot 6 (root B) applies a newer release into root A and the power
     goes mid-copy; boot 7 is root B, serving, its data whole, and applies
-    the release to the end."""
+    the release to the end, writing every file of root A again."""
     assert card.stage == 2, "the failed update did not finish"
     t0 = time.time()
     pk, doc, deb = publish(hub, card, GOOD, PROBE)
     put_release(card, doc, deb, applies=2)     # the second for the boot after the cut
     assert update_files(card) == sorted(["release.json", os.path.basename(deb)])
+    # root B differs from root A in many files, and the driver says when
+    # the copy into root A is under way
+    add_bulk(card, ROOT_B)
+    flag = os.path.join(card.tmp, "test-cut")
+    with open(flag, "w") as f:
+        f.write("a\n")
+    debugfs_ok(card.img, DATA, [f"write {flag} /system/test-cut"])
 
-    # boot 6: the apply starts copying root B into root A; then the cut
+    # boot 6: the apply marks root A and starts writing the folder; then the cut
     rep = cold_boot_on_b(card, "PBU-APPLY")
-    wait_console(card, f"PBAPPLY installing release {GOOD} into root A", APPLY_TIMEOUT_S)
-    time.sleep(CUT_AFTER_S)
-    text = card.console_text()
-    assert "installed into root A" not in text, "the copy ended before the cut"
+    wait_console(card, "PBU-MIDCOPY", APPLY_TIMEOUT_S, every=0.1)
     card.kill()
+    text = card.console_text()
+    seen = int(re.search(r"PBU-MIDCOPY root a marked, bulk files=(\d+)", text).group(1))
+    assert 0 < seen < BULK_FILES, seen
+    assert "root copied" not in text and "installed into root A" not in text, \
+        "the copy ended before the cut"
     boots = int(rep["boots"])
-    print(f"boot 6 (apply cut): {time.time() - t0:.0f}s")
+    print(f"boot 6 (apply cut with {seen} of {BULK_FILES} files in root A): "
+          f"{time.time() - t0:.0f}s")
+    # the mark went to the card before the copy: root A says it is unfinished;
     # the boot files never named root A: any start, flag or not, is root B
+    mark, bulk = after_replay(card, ROOT_A, [f"stat {MARK}", f"ls {BULK_DIR}"])
+    assert "Inode:" in mark, mark
+    assert len(re.findall(r"\bf\d{5}\b", bulk)) < BULK_FILES
     assert_committed(card, "B")
 
     # boot 7: root B serves with its data whole, and the apply runs again
@@ -374,6 +455,16 @@ def test_power_cut_mid_install_keeps_the_old_root(card, hub):
         rep["commitlog"]
     assert f"release:    {GOOD} ready" in rep["status"], rep["status"]
     applied(card, GOOD, "A", t0, "boot 7 and apply")
+    done = report(card.console_text())["apply"]
+    assert "the last install into /run/pb-root/a was cut: every file is written again" \
+        in done, done
+    written = int(re.search(r"root copied: (\d+) entries written", done).group(1))
+    assert written > BULK_FILES, done
     assert firmware_cmdline(card.img, tryboot=False)[0] == "cmdline-b.txt"
     assert firmware_cmdline(card.img, tryboot=True)[0] == "cmdline-a.txt"
     assert "Inode:" in debugfs(card.img, ROOT_A, f"stat /usr/share/{PROBE}/blob")[0]
+    # root A whole: every file of the folder, no mark
+    assert not ext4_exists(card.img, ROOT_A, MARK)
+    assert len(bulk_names(card, ROOT_A)) == BULK_FILES
+    for i in (0, seen - 1, BULK_FILES - 1):
+        assert ext4_cat(card.img, ROOT_A, f"{BULK_DIR}/f{i:05d}").encode() == bulk_bytes(i)

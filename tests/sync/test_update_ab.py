@@ -223,6 +223,37 @@ def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
     assert firmware_boot(boot, True, cmdline) == "B"
 
 
+BULK_FILES = 5000              # new files in root A: a copy that lasts long enough to cut
+
+
+def cut_mid_copy(box, a, b):
+    """Apply with many new files in root A, killed (a power cut) once root B
+    holds some of them but not all: mid-copy, before dpkg. Returns what
+    pbctl printed."""
+    bulk = os.path.join(a, "opt", "bulk")
+    os.makedirs(bulk)
+    for i in range(BULK_FILES):
+        with open(os.path.join(bulk, f"f{i:05d}"), "wb") as f:
+            f.write(i.to_bytes(4, "little") * 256)
+    p = subprocess.Popen([binary("pbctl"), "-c", box.conf, "update", "apply", "--no-reboot"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    there = os.path.join(b, "opt", "bulk")
+    for _ in range(60000):
+        if os.path.isdir(there) and len(os.listdir(there)) > 10 or p.poll() is not None:
+            break
+        time.sleep(0.001)
+    os.killpg(p.pid, 9)              # pbctl and what it runs, all at once
+    out, err = p.communicate()
+    assert p.returncode == -9 and "root copied" not in out, (out, err)
+    assert len(os.listdir(there)) < BULK_FILES
+    for name in os.listdir(there):   # a file is whole under its name, or not there
+        assert name == ".pb-rootcopy.tmp" or \
+            open(os.path.join(there, name), "rb").read() == \
+            open(os.path.join(bulk, name), "rb").read(), name
+    return out
+
+
 def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
     """A power cut while the other root is written (the apply killed): both
     a normal boot and a tryboot still start root A, and apply runs again."""
@@ -230,18 +261,7 @@ def test_power_cut_mid_install_keeps_the_old_root(boxes, hub, tmpdir_hub):
     box, boot, a, b, cmdline = ab_box(boxes, hub, tmpdir_hub, pk)
     rc, log = one_round(box)
     assert rc == 0, log
-    # a big file makes the copy long enough to be cut
-    with open(os.path.join(a, "big"), "wb") as f:
-        f.write(os.urandom(64 << 20))
-    p = subprocess.Popen([binary("pbctl"), "-c", box.conf, "update", "apply", "--no-reboot"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
-    for _ in range(600):
-        if os.path.exists(os.path.join(b, "big")):
-            break
-        time.sleep(0.05)
-    os.killpg(p.pid, 9)              # pbctl and the cp it runs, all at once
-    p.wait()
+    cut_mid_copy(box, a, b)
     assert firmware_boot(boot, False, cmdline) == "A"
     assert firmware_boot(boot, True, cmdline) == "A"
     # the commit step of the next boot says the install was cut off
