@@ -96,9 +96,9 @@ def test_claim_messages_follow_the_language(browser):
         d.find_element(By.ID, "flat-yes").click()
         wait(d, lambda d: text(d, "status").startswith("Klaim diajukan"), "no 'submitted' line")
         d.find_element(By.ID, "amount").send_keys("25rb")
-        wait(d, lambda d: "angka saja" in text(d, "preview"), "no amount hint")
+        wait(d, lambda d: "tanpa sen" in text(d, "preview"), "no amount hint")
         switch(d, "en")
-        wait(d, lambda d: "digits only" in text(d, "preview"), "the amount hint stayed Indonesian")
+        wait(d, lambda d: "whole rupiah" in text(d, "preview"), "the amount hint stayed Indonesian")
         assert "Klaim diajukan" not in text(d, "status"), text(d, "status")
         wait(d, lambda d: "Daily training allowance" in text(d, "mine-rows"), "list not in English")
         wait(d, lambda d: re.search(r"\((Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), "
