@@ -150,6 +150,8 @@ static const struct route ROUTES[] = {
 	{ "POST", "/api/v1/admin/modules/remove", "application/json" },
 	{ "GET", "/api/v1/admin/usb", NULL },
 	{ "GET", "/api/v1/admin/modules", NULL },
+	/* installing a downloaded release (admin; last, so the seeds above keep their routes) */
+	{ "POST", "/api/v1/admin/update/apply", "application/json" },
 };
 #define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
@@ -397,6 +399,8 @@ static void setup(void)
 	 * nothing of the machine running the harness is read */
 	snprintf(web.cfg.net_lease_file, sizeof(web.cfg.net_lease_file), "%s/leases", dir);
 	snprintf(web.cfg.net_hostapd_ctrl, sizeof(web.cfg.net_hostapd_ctrl), "%s/hostapd", dir);
+	/* an install request lands in the harness's folder, not /run */
+	snprintf(web.cfg.update_apply_request, sizeof(web.cfg.update_apply_request), "%s/apply", dir);
 	f = fopen(web.cfg.net_lease_file, "w");
 	FUZZ_CHECK(f != NULL);
 	fprintf(f, "%lld 02:00:00:00:00:01 127.0.0.1 ponsel-guru 01:02:00:00:00:00:01\n",
