@@ -407,6 +407,13 @@ static int entry(struct rc *r, const char *s, const char *d, const char *dir,
 
 /* Folder d made to hold what folder s holds (nothing when s is NULL: a
  * mount point): first what s lacks removed, then each entry of s made equal. */
+/* "." and "..", and the target's own mark at its top: never copied or removed. */
+static int skipped(const struct rc *r, const char *d, const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	       (d == r->top && strcmp(name, ROOTCOPY_MARK) == 0);
+}
+
 static int walk(struct rc *r, const char *s, const char *d)
 {
 	char sp[PATH_MAX], dp[PATH_MAX];
@@ -418,8 +425,7 @@ static int walk(struct rc *r, const char *s, const char *d)
 	if ((dir = opendir(d)) == NULL)
 		return fail(r, "cannot read", d);
 	while (rc == 0 && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    (d == r->top && strcmp(e->d_name, ROOTCOPY_MARK) == 0))
+		if (skipped(r, d, e->d_name))
 			continue;
 		if (join(dp, d, e->d_name) != 0 || (s != NULL && join(sp, s, e->d_name) != 0))
 			rc = fail(r, "cannot name", d);
@@ -433,8 +439,7 @@ static int walk(struct rc *r, const char *s, const char *d)
 	if ((dir = opendir(s)) == NULL)
 		return fail(r, "cannot read", s);
 	while (rc == 0 && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    (d == r->top && strcmp(e->d_name, ROOTCOPY_MARK) == 0))
+		if (skipped(r, d, e->d_name))
 			continue;
 		if (join(sp, s, e->d_name) != 0 || join(dp, d, e->d_name) != 0)
 			rc = fail(r, "cannot name", s);

@@ -48,6 +48,7 @@
 #define LATE_MS         20               /* released later than this: counted */
 #define RT_PRIORITY     10               /* SCHED_FIFO priority asked for */
 #define TRACE_COPY      60               /* IPv4 + TCP header bytes copied */
+#define DELAY_MS_MAX    60000            /* the longest one-way delay taken */
 #define PROC_QUEUES     "/proc/net/netfilter/nfnetlink_queue"
 
 struct held {
@@ -179,6 +180,20 @@ static void report(unsigned num)
 		LATE_MS, known ? "" : " (kernel counters unreadable)");
 }
 
+/* ARG as a whole decimal number within LO..HI, or -1. */
+static int number(const char *arg, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[RECV_BUF];
@@ -187,14 +202,19 @@ int main(int argc, char **argv)
 	struct sched_param sp;
 	struct pollfd p;
 	unsigned num;
+	long qn, dl;
 	int fd, rc = 1;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: pb-nfq-delay QUEUE_NUM DELAY_MS\n");
 		return 2;
 	}
-	num = (unsigned)atoi(argv[1]);
-	delay_ms = atol(argv[2]);
+	if (number(argv[1], 0, 65535, &qn) != 0 || number(argv[2], 0, DELAY_MS_MAX, &dl) != 0) {
+		fprintf(stderr, "pb-nfq-delay: QUEUE_NUM 0-65535, DELAY_MS 0-%d\n", DELAY_MS_MAX);
+		return 2;
+	}
+	num = (unsigned)qn;
+	delay_ms = dl;
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = on_signal;
 	sigaction(SIGTERM, &act, NULL);
