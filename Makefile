@@ -239,6 +239,14 @@ $(BUILD)/tests/test_schema_compat: tests/unit/test_schema_compat.c $(HOOK_DB_OBJ
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -MF $@.dep $(ALL_LDFLAGS) -o $@ $< \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
 
+# The held migration applied under the power-cut VFS (tests/crash/crashvfs.c).
+$(BUILD)/tests/test_schema_hold: tests/unit/test_schema_hold.c tests/crash/crashvfs.c \
+		$(wildcard tests/crash/*.h) $(HOOK_DB_OBJ) $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -Itests/crash -MF $@.dep $(ALL_LDFLAGS) -o $@ \
+		$< tests/crash/crashvfs.c $(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
+
 $(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
 		$(BUILD)/libpb.a
 	@echo "  LD  $@"
