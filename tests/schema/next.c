@@ -4,11 +4,13 @@
  * table and a new column with a default). With PB_NEXT_NEWER_ONLY=1 in the
  * environment the release also carries 188, marked newer only (it fills a
  * table from the sessions), which is held back while the release is on
- * trial. tests/sync/test_update_ab.py goes back from it to the real
+ * trial; with PB_NEXT_NEWER_ONLY=fails that 188 fails on a database that
+ * holds a session. tests/sync/test_update_ab.py goes back from it to the real
  * pb-web, or commits it. 188 and 189 are in the range reserved for the
  * schema compatibility work and are never used by a real migration. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pb_db.h"
 #include "pb_schema.h"
@@ -40,10 +42,17 @@ __attribute__((constructor)) static void next_schema(void)
 		"ALTER TABLE kegiatan ADD COLUMN next_colour TEXT NOT NULL DEFAULT '';",
 		PB_MIGRATION_OLDER_OK,
 	};
-	if (held != NULL && held[0] == '1')
+	if (held != NULL && strcmp(held, "1") == 0)
 		next_list[n++] = (struct pb_migration){
 			NEXT_HELD_VERSION,
 			"CREATE TABLE next_held (uid TEXT PRIMARY KEY);"
+			"INSERT INTO next_held(uid) SELECT uid FROM kegiatan;",
+			PB_MIGRATION_NEWER_ONLY,
+		};
+	else if (held != NULL && strcmp(held, "fails") == 0)
+		next_list[n++] = (struct pb_migration){   /* refused once a session exists */
+			NEXT_HELD_VERSION,
+			"CREATE TABLE next_held (uid TEXT PRIMARY KEY CHECK (uid = ''));"
 			"INSERT INTO next_held(uid) SELECT uid FROM kegiatan;",
 			PB_MIGRATION_NEWER_ONLY,
 		};

@@ -26,7 +26,7 @@ from test_release import VERSION, one_round, release_key
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import Staff, add_staff, nuptk, roster_csv  # noqa: E402
+from attendance_util import Staff, add_staff, nuptk, roster_csv, set_meta  # noqa: E402
 from claims_util import ATT, CLAIMS, SIG, checkin, rates_csv  # noqa: E402
 
 FIRMWARE_CONFIG = "arm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n" \
@@ -359,12 +359,12 @@ def applied(box, version):
                          (version,)).fetchone()
 
 
-def trial_with_records(boxes, hub, tmp, monkeypatch):
+def trial_with_records(boxes, hub, tmp, monkeypatch, held="1"):
     """Root B on trial runs the release (pb-web-next and pbctl-next with 188
     marked newer only, and 189 above it); on it a session is made, a teacher
     checks in with a signature and files a claim. Returns the box (pb-web-next
     still serving), its boot folder, command-line file and the session."""
-    monkeypatch.setenv("PB_NEXT_NEWER_ONLY", "1")
+    monkeypatch.setenv("PB_NEXT_NEWER_ONLY", held)
     box, boot, cmdline = tried_on_b(boxes, hub, tmp, sections=ATT + CLAIMS)
     box.start("tests/pb-web-next")
     add_staff(box)
@@ -455,3 +455,70 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
     # which is what root A's programs would say
     p = box.pbctl("status", check=False)
     assert p.returncode != 0 and "migration 188" in p.stderr, (p.stdout, p.stderr)
+
+
+def test_held_migration_that_fails_on_the_data_fails_the_trial(boxes, hub, tmpdir_hub,
+                                                              monkeypatch):
+    """Commit tries the held migrations on a copy of the database first: one
+    that fails on this box's data fails the trial while going back is still
+    possible, instead of committing a root whose next start could not open
+    the database. Root A serves every record."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch,
+                                                 held="fails")
+    try:
+        rc, log = one_round(box)
+        assert rc == 0, log
+        made = records(box)
+        p = next_ctl(box, "update", "commit", "--no-reboot", check=False)
+    finally:
+        box.stop()
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert "migration 188, 189 held back during the trial does not apply to this box's " \
+        "database" in p.stderr and "back to root A" in p.stderr, p.stderr
+    assert meta(box, "update.state") == "failed" and not meta(box, "update.no_return")
+    assert applied(box, 188) is None and kept(records(box), made)
+    assert not os.path.exists(os.path.join(box.dir, "data", "update",
+                                           "migration-rehearsal.db"))
+    assert firmware_boot(boot, False, cmdline) == "A"
+    box.start()                                   # root A's pb-web serves it all
+    try:
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()
+
+
+def test_power_cut_after_the_commit_is_written_finishes_it(boxes, hub, tmpdir_hub,
+                                                          monkeypatch):
+    """A power cut right after commit wrote pb-slot.txt (root B committed),
+    before it recorded the commit and applied the held migration: the box
+    is left with the files as pb_slot_write leaves them and update.state
+    still "installed". The next boot is root B; its pb-web still holds 188
+    back, and the commit step finishes the commit and applies it."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
+    box.stop()
+    made = records(box)
+    # what commit wrote before the cut: the migration's name, then the boot files
+    set_meta(box, update_no_return="188")
+    with open(os.path.join(boot, "cmdline-b.txt")) as f:
+        line = f.read()
+    with open(os.path.join(boot, "cmdline.txt"), "w") as f:
+        f.write(line)
+    with open(os.path.join(boot, "pb-slot.txt"), "w") as f:
+        f.write("# The root the Pi firmware boots (pbctl update; docs/updates.md).\n"
+                "[all]\ncmdline=cmdline-b.txt\n")
+    assert firmware_boot(boot, False, cmdline) == "B"             # a cold boot
+    assert meta(box, "update.state") == "installed"
+    box.start("tests/pb-web-next")
+    try:
+        assert applied(box, 188) is None                          # still held
+        out = next_ctl(box, "update", "commit", "--no-reboot").stdout
+        assert "root B committed: its checks passed before a power cut" in out, out
+        assert "migration 188, 189 applied (held back during the trial)" in out, out
+        assert applied(box, 188) == (0,) and kept(records(box), made)
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()
+    assert meta(box, "update.state") == "committed" and meta(box, "update.pending") == ""
+    assert meta(box, "update.committed").startswith(f"{VERSION} committed")
+    p = next_ctl(box, "update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and "migration 188" in p.stderr, p.stderr
