@@ -393,8 +393,8 @@ static int apply(struct update_ctx *u)
 		return 1;
 	}
 	snprintf(words, sizeof(words), "%s on root %c", u->r.version, pb_slot_name(target));
-	meta_set(c, "update.pending", words);
-	meta_set(c, PB_UPDATE_STATE_KEY, PB_UPDATE_STATE_TRIAL);   /* holds newer-only migrations */
+	meta_set(c, PB_UPDATE_TRIAL_KEY, words);      /* on trial: newer-only migrations wait */
+	meta_set(c, "update.state", "installed");
 	meta_set(c, "update.error", "");
 	printf("release %s installed into root %c: the next tryboot starts it once\n",
 	       u->r.version, pb_slot_name(target));
@@ -493,8 +493,8 @@ static int committed(struct update_ctx *u, const char *version, const char *how)
 
 	snprintf(words, sizeof(words), "%s committed (%s)", version, how);
 	meta_set(c, "update.committed", words);
-	meta_set(c, "update.pending", "");
-	meta_set(c, PB_UPDATE_STATE_KEY, "committed");      /* the hold ends */
+	meta_set(c, PB_UPDATE_TRIAL_KEY, "");               /* the hold ends */
+	meta_set(c, "update.state", "committed");
 	meta_set(c, "update.error", "");
 	meta_set(c, "update.failed", "");
 	printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
@@ -516,18 +516,15 @@ static int committed(struct update_ctx *u, const char *version, const char *how)
 }
 
 /* 1 when the running root was committed from its trial but the power went
- * before the commit was recorded: it is still "installed", and
- * update.pending names this root. */
+ * before the commit was recorded: update.pending still names this root. */
 static int commit_cut(struct update_ctx *u, const char *pending)
 {
-	char state[32], mine[16];
+	char mine[16];
 	size_t n = strlen(pending), m;
 
-	meta_get(u->c, PB_UPDATE_STATE_KEY, state, sizeof(state));
 	snprintf(mine, sizeof(mine), " on root %c", pb_slot_name(u->booted));
 	m = strlen(mine);
-	return u->booted != PB_SLOT_NONE && u->trial == PB_SLOT_NONE &&
-	       strcmp(state, PB_UPDATE_STATE_TRIAL) == 0 && n > m &&
+	return u->booted != PB_SLOT_NONE && u->trial == PB_SLOT_NONE && n > m &&
 	       strcmp(pending + n - m, mine) == 0;
 }
 
@@ -564,7 +561,7 @@ static int rehearse_held(struct update_ctx *u, char *words, size_t len)
 	}
 	/* the copy is no longer on trial: its next open applies what was held */
 	if (pb_db_open(copy, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0 ||
-	    pb_db_meta_set(db, PB_UPDATE_STATE_KEY, "rehearsal") != 0)
+	    pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "") != 0)
 		goto out;
 	pb_db_close(db);
 	db = NULL;

@@ -452,16 +452,15 @@ static int migrations_all_applied(sqlite3 *db, int below)
 
 static atomic_int held_told;
 
-/* 1 while box_meta says a release is on trial (PB_UPDATE_STATE_TRIAL). */
+/* 1 while box_meta names a release on trial (PB_UPDATE_TRIAL_KEY). */
 static int on_trial(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
 	int trial = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT value = ?2 FROM box_meta WHERE key = ?1", -1, &st,
+	if (sqlite3_prepare_v2(db, "SELECT value <> '' FROM box_meta WHERE key = ?1", -1, &st,
 			       NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, PB_UPDATE_STATE_KEY, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, PB_UPDATE_STATE_TRIAL, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, PB_UPDATE_TRIAL_KEY, -1, SQLITE_STATIC);
 		trial = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
 	}
 	sqlite3_finalize(st);

@@ -136,7 +136,7 @@ static int history(int64_t cut, int64_t *len)
 	pb_db_test_migrations(NULL, 0);                  /* the committed root */
 	if (pb_db_open(path, PB_DB_CREATE, &db, err, sizeof(err)) != 0 ||
 	    add_records(db, 0, ROWS_BEFORE) != 0 ||
-	    pb_db_meta_set(db, PB_UPDATE_STATE_KEY, PB_UPDATE_STATE_TRIAL) != 0)
+	    pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "1.2.0 on root B") != 0)
 		goto out;
 	pb_db_close(db);
 	db = NULL;
@@ -144,7 +144,7 @@ static int history(int64_t cut, int64_t *len)
 	if (pb_db_open(path, 0, &db, err, sizeof(err)) != 0 ||
 	    pb_db_migration_applied(db, HELD_VERSION) != 0 ||
 	    add_records(db, ROWS_BEFORE, ROWS_TRIAL) != 0 ||
-	    pb_db_meta_set(db, PB_UPDATE_STATE_KEY, "committed") != 0)
+	    pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "") != 0)
 		goto out;
 	pb_db_close(db);
 	db = NULL;
