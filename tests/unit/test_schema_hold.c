@@ -197,7 +197,7 @@ static int judge(const char *out, int64_t cut)
 	if (pb_outbox_verify(db, &bad) != 0)
 		fail_msg("cut at %lld: the outbox chain breaks at %lld", (long long)cut,
 			 (long long)bad);
-	sqlite3_close(db);
+	pb_db_close(db);                    /* also the statements pb_outbox_verify keeps */
 	db = NULL;
 
 	/* the release's next open finishes what the cut stopped, keeping all */
