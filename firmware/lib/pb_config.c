@@ -240,6 +240,12 @@ static const struct key_def keys[] = {
 	    "code in code_fail_window_s (claims proof); more get 429 until the window ends"),
 	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
 	    "Seconds wrong session codes are counted in"),
+	NUM("attendance", "code_long_after", code_long_after, 1, 1000000, "100",
+	    "Wrong session codes from all phones in code_fail_window_s after which session "
+	    "codes have 9 digits instead of 6 (guessing from many addresses)"),
+	NUM("attendance", "code_long_s", code_long_s, 60, 604800, "43200",
+	    "Seconds session codes keep 9 digits once code_long_after was reached "
+	    "(a restart of pb-web returns to 6)"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",

@@ -103,6 +103,8 @@ struct pb_config {
 	unsigned code_fail_max;            /* wrong session codes per address or device */
 	unsigned code_fail_max_session;    /* ... per session, then one try per phone */
 	unsigned code_fail_window_s;       /* the window they are counted in */
+	unsigned code_long_after;          /* ... box-wide, then long codes */
+	unsigned code_long_s;              /* for this long */
 	unsigned nuptk_miss_max;           /* NUPTKs without check-in per address or device */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	unsigned ticket_s;                 /* a lookup's ticket is valid this long */

@@ -10,6 +10,16 @@
  * can slow that session's check-in down to one try per phone, but a
  * teacher who types the code right the first time still gets in.
  *
+ * That still leaves one try per address per window, and a phone can take
+ * every address of the hotspot's network (a new MAC for each DHCP lease,
+ * or addresses set by hand): about 350 tries in 300 s on a /24, 5 % of
+ * finding a 6-digit code in a day of 8 hours. So past code_long_after
+ * wrong codes box-wide in the window, the box shows and takes
+ * PB_CODE_LONG_DIGITS codes for code_long_s: the same tries then find one
+ * a thousand times less often, and a teacher who types the code on the
+ * screen still gets in at once. A code of the other length is no guess:
+ * it is answered (code_longer) without counting.
+ *
  * Check and count are one step under one lock: an attempt counts as a
  * wrong code from the moment it is let through, and is given back when
  * the code turns out right (or not a guess at all), so parallel requests
@@ -24,6 +34,7 @@
 #include "web.h"
 
 #include "pb_clock.h"
+#include "pb_code.h"
 #include "pb_ids.h"
 #include "pb_log.h"
 
@@ -50,6 +61,8 @@ static struct {
 	struct session_entry sessions[PB_GUARD_SESSIONS_MAX];
 	struct entry miss_clients[PB_GUARD_CLIENTS_MAX];   /* NUPTKs without a check-in */
 	struct entry miss_devices[PB_GUARD_CLIENTS_MAX];
+	struct entry box;                /* wrong codes box-wide */
+	int64_t long_until_ms;           /* long codes until then (monotonic), 0: none */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void expire(struct entry *e, int64_t now, int64_t window)
@@ -122,8 +135,39 @@ static unsigned wait_s(const struct entry *e, int64_t now, int64_t window)
 	return left < 1000 ? 1 : (unsigned)((left + 999) / 1000);
 }
 
+/* Under g.lock: the length of codes at now. */
+static unsigned digits_at(int64_t now)
+{
+	return g.long_until_ms != 0 && now < g.long_until_ms ? PB_CODE_LONG_DIGITS : PB_CODE_DIGITS;
+}
+
+/* Under g.lock: one more wrong code box-wide; past code_long_after in the
+ * window, long codes for code_long_s from now. */
+static void count_box(struct pb_web *w, int64_t now, int64_t window)
+{
+	expire(&g.box, now, window);
+	count(&g.box, now);
+	if (g.box.fails < w->cfg.code_long_after || digits_at(now) == PB_CODE_LONG_DIGITS)
+		return;
+	g.long_until_ms = now + (int64_t)w->cfg.code_long_s * 1000;
+	pb_warn("check-in: %u wrong session codes in %u s from all phones: codes have %u digits "
+		"for the next %u s", g.box.fails, w->cfg.code_fail_window_s, PB_CODE_LONG_DIGITS,
+		w->cfg.code_long_s);
+}
+
+unsigned pb_guard_code_digits(struct pb_web *w)
+{
+	unsigned d;
+
+	(void)w;
+	pthread_mutex_lock(&g.lock);
+	d = digits_at(pb_clock_mono_ms());
+	pthread_mutex_unlock(&g.lock);
+	return d;
+}
+
 unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *device,
-			   int64_t session)
+			   int64_t session, unsigned *digits)
 {
 	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
 	unsigned max = w->cfg.code_fail_max, wait = 0;
@@ -131,6 +175,7 @@ unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *dev
 	struct session_entry *s;
 
 	pthread_mutex_lock(&g.lock);
+	*digits = digits_at(now);
 	a = find(g.clients, PB_GUARD_CLIENTS_MAX, client, now, window);
 	if (device != NULL && device[0] != '\0')
 		d = find(g.devices, PB_GUARD_CLIENTS_MAX, device, now, window);
@@ -156,6 +201,7 @@ unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *dev
 		count(d, now);
 		count(&s->e, now);
 		s->wrong++;
+		count_box(w, now, window);
 	}
 	pthread_mutex_unlock(&g.lock);
 	return wait;
@@ -174,6 +220,8 @@ void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device, 
 	uncount(&s->e);
 	if (s->wrong > 0)
 		s->wrong--;
+	expire(&g.box, now, window);
+	uncount(&g.box);
 	pthread_mutex_unlock(&g.lock);
 }
 
@@ -244,5 +292,7 @@ void pb_guard_reset(void)
 	memset(g.sessions, 0, sizeof(g.sessions));
 	memset(g.miss_clients, 0, sizeof(g.miss_clients));
 	memset(g.miss_devices, 0, sizeof(g.miss_devices));
+	memset(&g.box, 0, sizeof(g.box));
+	g.long_until_ms = 0;
 	pthread_mutex_unlock(&g.lock);
 }

@@ -67,6 +67,7 @@ static const struct msg_en messages[] = {
 	{ "clock_ntp", "The box clock is set by NTP and is not changed from a browser" },
 	{ "clock_settime", "The system clock cannot be set (needs CAP_SYS_TIME)" },
 	{ "code_expired", "The session code has expired: look at the new code on the facilitator's screen" },
+	{ "code_longer", "The session code now has 9 digits: type the new code on the facilitator's screen" },
 	{ "csrf", "The security token (CSRF) is missing or wrong: reload the page" },
 	{ "database", "The box's database cannot be read or written" },
 	{ "day_locked", "The facilitator has locked today's attendance list" },

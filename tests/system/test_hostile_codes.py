@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from attendance_util import Staff, add_staff, checkin, nuptk, post_from, roster_csv  # noqa: E402
+from test_hostile_bodies import kib  # noqa: E402
 
 ATT = ("[attendance]\ncode_fail_max = 5\ncode_fail_max_session = 20\n"
        "code_fail_window_s = 600\n")
@@ -130,3 +131,71 @@ def test_nuptk_tries_on_claims_proof_are_limited(make_box):
     st, j = proof("127.0.0.8", 1)
     assert st == 200 and j["checkin"] == uid
     assert "waits" in box.web.output() and "NUPTKs without a check-in" in box.web.output()
+
+
+def test_guessing_from_every_address_lengthens_the_code(make_box):
+    """A phone that takes a new address for every few guesses (a new MAC
+    per DHCP lease, or addresses set by hand) gets code_fail_max tries on
+    each, then one per fresh address. Past [attendance] code_long_after
+    wrong codes from all phones the box shows and takes 9-digit codes
+    (code_long_s): no more 6-digit guess is checked, a 6-digit code is
+    answered code_longer without counting, and a teacher who types the
+    code on the screen gets in at once, with or without the session."""
+    box = make_box(sections="[attendance]\ncode_fail_max = 3\ncode_fail_max_session = 10\n"
+                   "code_long_after = 30\ncode_fail_window_s = 600\n").start()
+    add_staff(box)
+    staff = Staff(box)
+    sid = staff.create_session()
+    assert staff.roster(sid, roster_csv(5)).status_code == 200
+    short = staff.code(sid)
+    assert len(short) == 6
+    pid = box.web.proc.pid
+    idle = kib(pid, "VmRSS")
+
+    # The attacker: 80 addresses, each guessing until it is told to wait,
+    # four phones' worth at a time; every guess is a different code.
+    guess = iter(range(100000, 999999))
+    seen = {"wrong": 0, "longer": 0, "wait": 0}
+
+    def attack(ip):
+        for _ in range(5):
+            g = next(guess)
+            while f"{g:06d}" == short:
+                g = next(guess)
+            st, j = lookup(box, ip, sid, f"{g:06d}")
+            if st == 429:
+                seen["wait"] += 1
+                return
+            assert st == 403, (st, j)
+            seen["wrong" if j["error"] == "wrong_code" else "longer"] += 1
+            assert j["error"] in ("wrong_code", "code_longer"), j
+    with ThreadPoolExecutor(4) as ex:
+        list(ex.map(attack, [f"127.0.{2 + i // 200}.{1 + i % 200}" for i in range(80)]))
+    during = kib(pid, "VmRSS")
+    # Exactly code_long_after 6-digit guesses were checked, not ~90.
+    assert seen["wrong"] == 30, seen
+    assert seen["longer"] > 0, seen
+    long = staff.code(sid)
+    r = staff.get(f"/api/v1/sessions/{sid}/code")
+    assert len(long) == 9 and r.json()["digits"] == 9, r.text
+    assert "codes have 9 digits" in box.web.output()
+
+    # A 6-digit code, even the one on the screen a minute ago, is no guess.
+    st, j = lookup(box, "127.0.9.1", sid, short)
+    assert st == 403 and j["error"] == "code_longer" and j["field"] == "code", j
+    # A teacher at a fresh address types the code on the screen: in at once,
+    st, j = lookup(box, "127.0.9.1", sid, staff.code(sid))
+    assert st == 200, j
+    # and the code picks the session as before.
+    st, j = post_from(box, "127.0.9.2", "/api/v1/checkin/lookup",
+                      {"nuptk": nuptk(2), "code": staff.code(sid)})
+    assert st == 200 and j["session"] == sid, j
+    st, j = checkin(box, "127.0.9.2", sid, nuptk(2), staff.code(sid))
+    assert st == 201, j
+    # 9-digit guesses count as before: a fresh address gets one.
+    bad = "000000000" if staff.code(sid) != "000000000" else "111111111"
+    assert lookup(box, "127.0.9.3", sid, bad)[0] == 403
+    assert lookup(box, "127.0.9.3", sid, bad)[0] == 429
+    after = kib(pid, "VmRSS")
+    print(f"pb-web VmRSS idle {idle} kB, during {during} kB, after {after} kB; "
+          f"VmHWM {kib(pid, 'VmHWM')} kB; guesses {seen}")
