@@ -120,8 +120,14 @@ static const struct key_def keys[] = {
 	    "First address handed to phones"),
 	STR("net", "dhcp_end", net_dhcp_end, KEY_IDENT, "10.42.0.250",
 	    "Last address handed to phones"),
-	NUM("net", "lease_minutes", net_lease_minutes, 2, 10080, "240",
-	    "DHCP lease time"),
+	NUM("net", "lease_minutes", net_lease_minutes, 2, 10080, "30",
+	    "DHCP lease time; with dhcp_station_per_min it bounds the leases one phone "
+	    "can hold (phones renew at half of it)"),
+	NUM("net", "dhcp_station_burst", net_dhcp_station_burst, 4, 1000, "10",
+	    "DHCP packets one Wi-Fi station may send to the box at once (dhcp-guard.nft)"),
+	NUM("net", "dhcp_station_per_min", net_dhcp_station_per_min, 1, 1000, "1",
+	    "DHCP packets a minute one station may send past dhcp_station_burst; a phone "
+	    "inventing clients holds about this times lease_minutes leases"),
 	STR("net", "sharing", net_sharing, KEY_IDENT, "off",
 	    "on: phones may reach the internet through the backhaul (NAT); off: only the box"),
 	STR("net", "lease_file", net_lease_file, KEY_PATH, "/run/pb-net/dnsmasq.leases",

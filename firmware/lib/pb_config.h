@@ -58,6 +58,8 @@ struct pb_config {
 	char net_dhcp_start[64];
 	char net_dhcp_end[64];
 	unsigned net_lease_minutes;
+	unsigned net_dhcp_station_burst;   /* DHCP packets one station may send at once */
+	unsigned net_dhcp_station_per_min; /* ... then this many a minute */
 	char net_sharing[8];               /* off | on */
 	char net_lease_file[PATH_MAX];
 	char net_hostapd_ctrl[PATH_MAX];
