@@ -252,6 +252,9 @@ static const struct key_def keys[] = {
 	NUM("attendance", "code_long_s", code_long_s, 60, 604800, "43200",
 	    "Seconds session codes keep 9 digits once code_long_after was reached "
 	    "(a restart of pb-web returns to 6)"),
+	NUM("attendance", "lookup_max", lookup_max, 1, 100000, "30",
+	    "Check-in lookups with a right code (each makes a ticket) one client address may "
+	    "ask for in code_fail_window_s; more get 429 until the window ends"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",

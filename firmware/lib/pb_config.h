@@ -107,6 +107,7 @@ struct pb_config {
 	unsigned code_fail_window_s;       /* the window they are counted in */
 	unsigned code_long_after;          /* ... box-wide, then long codes */
 	unsigned code_long_s;              /* for this long */
+	unsigned lookup_max;               /* check-in tickets per address in the window */
 	unsigned nuptk_miss_max;           /* NUPTKs without check-in per address or device */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	unsigned ticket_s;                 /* a lookup's ticket is valid this long */

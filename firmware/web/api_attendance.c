@@ -602,6 +602,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *in, *existing = NULL, *out;
 	int walk_in = 0, fresh, rc;
+	unsigned wait;
 
 	if (db == NULL)
 		return DB_ERR(r);
@@ -609,6 +610,12 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	if (in == NULL)
 		return ret;
 	sodium_memzero(k.secret, sizeof(k.secret));
+	if ((wait = pb_guard_lookup_try(r->web, r->client)) != 0) {
+		json_decref(in);
+		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_lookups",
+					"Terlalu banyak pencarian dari HP ini. Tunggu sebentar, "
+					"lalu coba lagi.", wait);
+	}
 	device_id(r, dev, &fresh);
 	memset(&c, 0, sizeof(c));
 	c.kegiatan_id = k.id;

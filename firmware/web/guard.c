@@ -30,7 +30,13 @@
  * own ([attendance] nuptk_miss_max in code_fail_window_s): with the code
  * on the projector, a stranger trying NUPTKs at the claims proof would
  * otherwise collect teachers' check-in ids, which open their claims, bank
- * details and learning. */
+ * details and learning.
+ *
+ * Lookups that pass the code make a check-in ticket, a row written to the
+ * database and kept ticket_s: one address may make [attendance] lookup_max
+ * of them in code_fail_window_s (a teacher needs one or two), so a phone
+ * with the code on the projector cannot fill the database or wear the SD
+ * card with them. */
 #include "web.h"
 
 #include "pb_clock.h"
@@ -61,6 +67,7 @@ static struct {
 	struct session_entry sessions[PB_GUARD_SESSIONS_MAX];
 	struct entry miss_clients[PB_GUARD_CLIENTS_MAX];   /* NUPTKs without a check-in */
 	struct entry miss_devices[PB_GUARD_CLIENTS_MAX];
+	struct entry lookups[PB_GUARD_CLIENTS_MAX];        /* tickets made */
 	struct entry box;                /* wrong codes box-wide */
 	int64_t long_until_ms;           /* long codes until then (monotonic), 0: none */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -271,6 +278,27 @@ void pb_guard_nuptk_ok(struct pb_web *w, const char *client, const char *device)
 	pthread_mutex_unlock(&g.lock);
 }
 
+unsigned pb_guard_lookup_try(struct pb_web *w, const char *client)
+{
+	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
+	unsigned wait = 0;
+	struct entry *a;
+
+	pthread_mutex_lock(&g.lock);
+	a = find(g.lookups, PB_GUARD_CLIENTS_MAX, client, now, window);
+	if (a->fails >= w->cfg.lookup_max) {
+		wait = wait_s(a, now, window);
+		if (!a->warned)
+			pb_warn("check-in: client %s waits %u s after %u lookups", a->key, wait,
+				a->fails);
+		a->warned = 1;
+	} else {
+		count(a, now);
+	}
+	pthread_mutex_unlock(&g.lock);
+	return wait;
+}
+
 void pb_guard_code_stats(int64_t session, unsigned *wrong, unsigned *refused)
 {
 	*wrong = 0;
@@ -292,6 +320,7 @@ void pb_guard_reset(void)
 	memset(g.sessions, 0, sizeof(g.sessions));
 	memset(g.miss_clients, 0, sizeof(g.miss_clients));
 	memset(g.miss_devices, 0, sizeof(g.miss_devices));
+	memset(g.lookups, 0, sizeof(g.lookups));
 	memset(&g.box, 0, sizeof(g.box));
 	g.long_until_ms = 0;
 	pthread_mutex_unlock(&g.lock);

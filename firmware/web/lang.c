@@ -132,6 +132,7 @@ static const struct msg_en messages[] = {
 	{ "ticket_expired", "Your time to fill in ran out. Tap Next again with the code on the facilitator's screen." },
 	{ "time_up", "The time for this test is over: the saved answers have been scored" },
 	{ "too_large", "The data sent is too large" },
+	{ "too_many_lookups", "Too many lookups from this phone. Wait a moment, then try again." },
 	{ "too_many_nuptk_misses", "Too many NUPTKs without a check-in. Wait a moment, then try again with your own NUPTK." },
 	{ "too_many_photos", "Too many photos for one worksheet" },
 	{ "too_many_rows", "Too many lines in one file" },

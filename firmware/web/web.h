@@ -435,6 +435,9 @@ const char *pb_guard_device(struct pb_req *r);
 unsigned pb_guard_nuptk_try(struct pb_web *w, const char *client, const char *device);
 /* The NUPTK had a check-in: give the attempt back. */
 void pb_guard_nuptk_ok(struct pb_web *w, const char *client, const char *device);
+/* Before a lookup makes a ticket: 0 (counted), or the seconds this client
+ * must wait ([attendance] lookup_max in code_fail_window_s; answer 429). */
+unsigned pb_guard_lookup_try(struct pb_web *w, const char *client);
 void pb_guard_reset(void);               /* forget every count (harnesses) */
 
 /* sandbox.c: the seccomp filter for every thread ([web] seccomp); 0/-1 */

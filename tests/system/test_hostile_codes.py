@@ -6,6 +6,7 @@ Retry-After). A session under attack slows down to one try per phone but
 never locks out a teacher who types the right code; the day view shows
 the count and the log names the guessing address."""
 import os
+import sqlite3
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -199,3 +200,39 @@ def test_guessing_from_every_address_lengthens_the_code(make_box):
     after = kib(pid, "VmRSS")
     print(f"pb-web VmRSS idle {idle} kB, during {during} kB, after {after} kB; "
           f"VmHWM {kib(pid, 'VmHWM')} kB; guesses {seen}")
+
+
+def test_lookups_with_the_right_code_are_limited(make_box):
+    """With the code on the projector, every lookup made a check-in ticket,
+    a row written to the database (synchronous, on the SD card) for
+    ticket_s, with no limit: one phone filled the table as fast as pb-web
+    answered. Now one address gets [attendance] lookup_max tickets in
+    code_fail_window_s, then 429 too_many_lookups with Retry-After; other
+    phones still look up and check in."""
+    box = make_box(sections="[attendance]\nlookup_max = 12\n").start()
+    add_staff(box)
+    staff = Staff(box)
+    sid = staff.create_session()
+    assert staff.roster(sid, roster_csv(5)).status_code == 200
+    code = staff.code(sid)
+    pid = box.web.proc.pid
+    idle = kib(pid, "VmRSS")
+
+    def look(n):
+        return post_from(box, "127.0.4.1", "/api/v1/checkin/lookup",
+                         {"session": sid, "nuptk": f"32{n:014d}", "code": code})
+    with ThreadPoolExecutor(8) as ex:
+        res = list(ex.map(look, range(1000, 1200)))
+    during = kib(pid, "VmRSS")
+    statuses = sorted(st for st, _ in res)
+    assert statuses.count(200) == 12, statuses
+    assert statuses.count(429) == 188, statuses
+    refused = [j for st, j in res if st == 429][0]
+    assert refused["error"] == "too_many_lookups" and refused["retry_after_s"] > 0, refused
+    with sqlite3.connect(box.db_path(), timeout=10) as db:
+        assert db.execute("SELECT count(*) FROM checkin_ticket").fetchone()[0] == 12
+    # Another phone is not held back.
+    st, j = checkin(box, "127.0.4.2", sid, nuptk(1), staff.code(sid))
+    assert st == 201, j
+    assert "client 127.0.4.1 waits" in box.web.output()
+    print(f"pb-web VmRSS idle {idle} kB, during {during} kB, after {kib(pid, 'VmRSS')} kB")
