@@ -247,11 +247,11 @@ static const struct key_def keys[] = {
 	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
 	    "Seconds wrong session codes are counted in"),
 	NUM("attendance", "code_long_after", code_long_after, 1, 1000000, "100",
-	    "Wrong session codes from all phones in code_fail_window_s after which session "
+	    "Wrong session codes from all phones within code_long_s after which session "
 	    "codes have 9 digits instead of 6 (guessing from many addresses)"),
 	NUM("attendance", "code_long_s", code_long_s, 60, 604800, "43200",
-	    "Seconds session codes keep 9 digits once code_long_after was reached "
-	    "(a restart of pb-web returns to 6)"),
+	    "Seconds wrong codes are counted in for code_long_after, and that session codes "
+	    "then keep 9 digits (a restart of pb-web returns to 6)"),
 	NUM("attendance", "lookup_max", lookup_max, 1, 100000, "30",
 	    "Check-in lookups with a right code (each makes a ticket) one client address may "
 	    "ask for in code_fail_window_s; more get 429 until the window ends"),

@@ -14,7 +14,8 @@
  * every address of the hotspot's network (a new MAC for each DHCP lease,
  * or addresses set by hand): about 350 tries in 300 s on a /24, 5 % of
  * finding a 6-digit code in a day of 8 hours. So past code_long_after
- * wrong codes box-wide in the window, the box shows and takes
+ * wrong codes box-wide within code_long_s (hours, so that keeping under
+ * it per window gains little), the box shows and takes
  * PB_CODE_LONG_DIGITS codes for code_long_s: the same tries then find one
  * a thousand times less often, and a teacher who types the code on the
  * screen still gets in at once. A code of the other length is no guess:
@@ -148,17 +149,24 @@ static unsigned digits_at(int64_t now)
 	return g.long_until_ms != 0 && now < g.long_until_ms ? PB_CODE_LONG_DIGITS : PB_CODE_DIGITS;
 }
 
-/* Under g.lock: one more wrong code box-wide; past code_long_after in the
- * window, long codes for code_long_s from now. */
-static void count_box(struct pb_web *w, int64_t now, int64_t window)
+/* The box-wide count's window, code_long_s: a guesser who keeps under
+ * code_long_after per code_fail_window_s still meets it. */
+static int64_t box_window(const struct pb_web *w)
 {
-	expire(&g.box, now, window);
+	return (int64_t)w->cfg.code_long_s * 1000;
+}
+
+/* Under g.lock: one more wrong code box-wide; past code_long_after within
+ * code_long_s, long codes for code_long_s from now. */
+static void count_box(struct pb_web *w, int64_t now)
+{
+	expire(&g.box, now, box_window(w));
 	count(&g.box, now);
 	if (g.box.fails < w->cfg.code_long_after || digits_at(now) == PB_CODE_LONG_DIGITS)
 		return;
-	g.long_until_ms = now + (int64_t)w->cfg.code_long_s * 1000;
-	pb_warn("check-in: %u wrong session codes in %u s from all phones: codes have %u digits "
-		"for the next %u s", g.box.fails, w->cfg.code_fail_window_s, PB_CODE_LONG_DIGITS,
+	g.long_until_ms = now + box_window(w);
+	pb_warn("check-in: %u wrong session codes from all phones within %u s: codes have %u "
+		"digits for the next %u s", g.box.fails, w->cfg.code_long_s, PB_CODE_LONG_DIGITS,
 		w->cfg.code_long_s);
 }
 
@@ -208,7 +216,7 @@ unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *dev
 		count(d, now);
 		count(&s->e, now);
 		s->wrong++;
-		count_box(w, now, window);
+		count_box(w, now);
 	}
 	pthread_mutex_unlock(&g.lock);
 	return wait;
@@ -227,7 +235,7 @@ void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device, 
 	uncount(&s->e);
 	if (s->wrong > 0)
 		s->wrong--;
-	expire(&g.box, now, window);
+	expire(&g.box, now, box_window(w));
 	uncount(&g.box);
 	pthread_mutex_unlock(&g.lock);
 }

@@ -421,7 +421,7 @@ unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *dev
 			   int64_t session, unsigned *digits);
 /* The length session codes have now: PB_CODE_DIGITS, or PB_CODE_LONG_DIGITS
  * for [attendance] code_long_s after code_long_after wrong codes box-wide
- * in code_fail_window_s. */
+ * within code_long_s. */
 unsigned pb_guard_code_digits(struct pb_web *w);
 /* The code was right (or no guess): give the attempt back. */
 void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device,

@@ -8,6 +8,7 @@ the count and the log names the guessing address."""
 import os
 import sqlite3
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +27,16 @@ def wrong(code):
 def lookup(box, ip, sid, code, cookie=None):
     return post_from(box, ip, "/api/v1/checkin/lookup",
                      {"session": sid, "nuptk": nuptk(1), "code": code}, cookie=cookie)
+
+
+def session_box(make_box, sections):
+    """A started box with staff, one session and a roster of five."""
+    box = make_box(sections=sections).start()
+    add_staff(box)
+    staff = Staff(box)
+    sid = staff.create_session()
+    assert staff.roster(sid, roster_csv(5)).status_code == 200
+    return box, staff, sid
 
 
 def test_wrong_codes_are_limited(make_box):
@@ -142,12 +153,9 @@ def test_guessing_from_every_address_lengthens_the_code(make_box):
     (code_long_s): no more 6-digit guess is checked, a 6-digit code is
     answered code_longer without counting, and a teacher who types the
     code on the screen gets in at once, with or without the session."""
-    box = make_box(sections="[attendance]\ncode_fail_max = 3\ncode_fail_max_session = 10\n"
-                   "code_long_after = 30\ncode_fail_window_s = 600\n").start()
-    add_staff(box)
-    staff = Staff(box)
-    sid = staff.create_session()
-    assert staff.roster(sid, roster_csv(5)).status_code == 200
+    box, staff, sid = session_box(
+        make_box, "[attendance]\ncode_fail_max = 3\ncode_fail_max_session = 10\n"
+        "code_long_after = 30\ncode_fail_window_s = 600\n")
     short = staff.code(sid)
     assert len(short) == 6
     pid = box.web.proc.pid
@@ -202,6 +210,27 @@ def test_guessing_from_every_address_lengthens_the_code(make_box):
           f"VmHWM {kib(pid, 'VmHWM')} kB; guesses {seen}")
 
 
+def test_a_slow_guesser_still_meets_the_long_codes(make_box):
+    """Wrong codes are counted box-wide over code_long_s, not over the short
+    window of the per-address limits: a guesser who keeps under
+    code_long_after in each code_fail_window_s gets long codes all the same."""
+    box, staff, sid = session_box(
+        make_box, "[attendance]\ncode_fail_max = 3\ncode_fail_max_session = 10\n"
+        "code_long_after = 25\ncode_fail_window_s = 10\n")
+
+    def guesses(first, n):
+        for i in range(n):
+            st, j = lookup(box, f"127.0.5.{first + i}", sid, wrong(staff.code(sid)))
+            assert st == 403 and j["error"] == "wrong_code", j
+    guesses(1, 20)
+    assert len(staff.code(sid)) == 6
+    time.sleep(11)                       # every short window is over
+    guesses(101, 5)
+    assert len(staff.code(sid)) == 9
+    st, j = lookup(box, "127.0.5.200", sid, staff.code(sid))
+    assert st == 200, j
+
+
 def test_lookups_with_the_right_code_are_limited(make_box):
     """With the code on the projector, every lookup made a check-in ticket,
     a row written to the database (synchronous, on the SD card) for
@@ -209,11 +238,8 @@ def test_lookups_with_the_right_code_are_limited(make_box):
     answered. Now one address gets [attendance] lookup_max tickets in
     code_fail_window_s, then 429 too_many_lookups with Retry-After; other
     phones still look up and check in."""
-    box = make_box(sections="[attendance]\nlookup_max = 12\n").start()
-    add_staff(box)
-    staff = Staff(box)
-    sid = staff.create_session()
-    assert staff.roster(sid, roster_csv(5)).status_code == 200
+    box, staff, sid = session_box(
+        make_box, "[attendance]\nlookup_max = 12\n")
     code = staff.code(sid)
     pid = box.web.proc.pid
     idle = kib(pid, "VmRSS")
