@@ -244,6 +244,9 @@ static const struct key_def keys[] = {
 	NUM("attendance", "nuptk_miss_max", nuptk_miss_max, 1, 1000, "10",
 	    "NUPTKs without a check-in one client address or device may try with a right "
 	    "code in code_fail_window_s (claims proof); more get 429 until the window ends"),
+	NUM("attendance", "nuptk_miss_max_box", nuptk_miss_max_box, 1, 1000000, "100",
+	    "NUPTKs without a check-in from all phones in code_fail_window_s after which a "
+	    "phone that already sent one waits (a first try is always answered)"),
 	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
 	    "Seconds wrong session codes are counted in"),
 	NUM("attendance", "code_long_after", code_long_after, 1, 1000000, "100",

@@ -109,6 +109,7 @@ struct pb_config {
 	unsigned code_long_s;              /* for this long */
 	unsigned lookup_max;               /* check-in tickets per address in the window */
 	unsigned nuptk_miss_max;           /* NUPTKs without check-in per address or device */
+	unsigned nuptk_miss_max_box;       /* ... from all phones, then one try per phone */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	unsigned ticket_s;                 /* a lookup's ticket is valid this long */
 	unsigned late_after;               /* minutes after start_time: late */

@@ -31,7 +31,11 @@
  * own ([attendance] nuptk_miss_max in code_fail_window_s): with the code
  * on the projector, a stranger trying NUPTKs at the claims proof would
  * otherwise collect teachers' check-in ids, which open their claims, bank
- * details and learning.
+ * details and learning. Past nuptk_miss_max_box misses from all phones in
+ * the window, an address or device that already missed waits as well:
+ * stepping through the hotspot's addresses then gives one try per
+ * address, not nuptk_miss_max; a hit is never counted, so a teacher asking
+ * for their own proof gets it.
  *
  * Lookups that pass the code make a check-in ticket, a row written to the
  * database and kept ticket_s: one address may make [attendance] lookup_max
@@ -69,6 +73,7 @@ static struct {
 	struct entry miss_clients[PB_GUARD_CLIENTS_MAX];   /* NUPTKs without a check-in */
 	struct entry miss_devices[PB_GUARD_CLIENTS_MAX];
 	struct entry lookups[PB_GUARD_CLIENTS_MAX];        /* tickets made */
+	struct entry miss_box;           /* NUPTKs without a check-in, box-wide */
 	struct entry box;                /* wrong codes box-wide */
 	int64_t long_until_ms;           /* long codes until then (monotonic), 0: none */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -252,14 +257,17 @@ unsigned pb_guard_nuptk_try(struct pb_web *w, const char *client, const char *de
 	int64_t now = pb_clock_mono_ms(), window = (int64_t)w->cfg.code_fail_window_s * 1000;
 	unsigned max = w->cfg.nuptk_miss_max, wait = 0;
 	struct entry *a, *d = NULL, *why = NULL;
+	int spent;
 
 	pthread_mutex_lock(&g.lock);
 	a = find(g.miss_clients, PB_GUARD_CLIENTS_MAX, client, now, window);
 	if (device != NULL && device[0] != '\0')
 		d = find(g.miss_devices, PB_GUARD_CLIENTS_MAX, device, now, window);
-	if (a->fails >= max)
+	expire(&g.miss_box, now, window);
+	spent = g.miss_box.fails >= w->cfg.nuptk_miss_max_box;
+	if (a->fails >= max || (spent && a->fails > 0))
 		why = a;
-	else if (d != NULL && d->fails >= max)
+	else if (d != NULL && (d->fails >= max || (spent && d->fails > 0)))
 		why = d;
 	if (why != NULL) {
 		wait = wait_s(why, now, window);
@@ -270,6 +278,7 @@ unsigned pb_guard_nuptk_try(struct pb_web *w, const char *client, const char *de
 	} else {
 		count(a, now);
 		count(d, now);
+		count(&g.miss_box, now);
 	}
 	pthread_mutex_unlock(&g.lock);
 	return wait;
@@ -283,6 +292,8 @@ void pb_guard_nuptk_ok(struct pb_web *w, const char *client, const char *device)
 	uncount(find(g.miss_clients, PB_GUARD_CLIENTS_MAX, client, now, window));
 	if (device != NULL && device[0] != '\0')
 		uncount(find(g.miss_devices, PB_GUARD_CLIENTS_MAX, device, now, window));
+	expire(&g.miss_box, now, window);
+	uncount(&g.miss_box);
 	pthread_mutex_unlock(&g.lock);
 }
 
@@ -329,6 +340,7 @@ void pb_guard_reset(void)
 	memset(g.miss_clients, 0, sizeof(g.miss_clients));
 	memset(g.miss_devices, 0, sizeof(g.miss_devices));
 	memset(g.lookups, 0, sizeof(g.lookups));
+	memset(&g.miss_box, 0, sizeof(g.miss_box));
 	memset(&g.box, 0, sizeof(g.box));
 	g.long_until_ms = 0;
 	pthread_mutex_unlock(&g.lock);

@@ -262,3 +262,36 @@ def test_lookups_with_the_right_code_are_limited(make_box):
     assert st == 201, j
     assert "client 127.0.4.1 waits" in box.web.output()
     print(f"pb-web VmRSS idle {idle} kB, during {during} kB, after {kib(pid, 'VmRSS')} kB")
+
+
+def test_nuptk_tries_from_every_address_are_limited(make_box):
+    """With the code on the projector, a phone stepping through addresses
+    got nuptk_miss_max NUPTK tries on each at the claims proof (on a /24
+    with the defaults about 2,500 per 300 s). Past [attendance]
+    nuptk_miss_max_box misses from all phones, an address that already
+    missed waits: one try per fresh address; a teacher's own NUPTK (a hit)
+    still gets the proof."""
+    box, staff, sid = session_box(
+        make_box, "[attendance]\nnuptk_miss_max = 4\nnuptk_miss_max_box = 10\n"
+        "code_fail_window_s = 600\n")
+    st, j = checkin(box, "127.0.7.200", sid, nuptk(1), staff.code(sid))
+    assert st == 201, j
+    uid = j["uid"]
+
+    def proof(ip, n):
+        return post_from(box, ip, "/api/v1/claims/proof",
+                         {"session": sid, "nuptk": nuptk(n), "code": staff.code(sid)})
+    seen = []
+    for a in range(1, 21):
+        for n in range(4):
+            st, j = proof(f"127.0.7.{a}", 100 + 4 * a + n)
+            seen.append(st)
+            if st == 429:
+                assert j["error"] == "too_many_nuptk_misses" and j["retry_after_s"] > 0, j
+                break
+            assert st == 404, j
+    # 4 + 4 + 2 (the budget), then one on each of the 17 other addresses: not 80.
+    assert seen.count(404) == 10 + 17, seen
+    # The teacher, at an address that has not missed, gets the proof.
+    st, j = proof("127.0.7.201", 1)
+    assert st == 200 and j["checkin"] == uid, j
