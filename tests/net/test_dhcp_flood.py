@@ -38,7 +38,7 @@ def start_dnsmasq(lab, out, name):
 def load_guard(lab, out):
     """pb-dnsmasq.service's nft line, as written but for the folder."""
     unit = open(os.path.join(ROOT, "image", "systemd", "pb-dnsmasq.service")).read()
-    lines = [ln.split("=", 1)[1] for ln in unit.splitlines()
+    lines = [ln.split("=", 1)[1].lstrip("-") for ln in unit.splitlines()
              if ln.startswith("ExecStartPre=") and "/nft " in ln]
     assert len(lines) == 1, unit
     run(lab.in_box(*shlex.split(lines[0].replace("/run/pb-net", out))))
