@@ -277,6 +277,9 @@ static int install(struct update_ctx *u, const char *src, const char *dst)
 
 	if ((cut = rootcopy_begin(dst, stderr)) < 0)
 		return -1;
+	/* dst is marked unfinished (rollback refuses it) and no longer holds
+	 * the system that could not go back: the guard has done its part */
+	meta_set(u->c, "update.no_return", "");
 	if (cut)
 		printf("the last install into %s was cut: every file is written again\n", dst);
 	if (rootcopy_mirror(src, dst, cut, &st, stderr) != 0) {
@@ -367,8 +370,6 @@ static int apply(struct update_ctx *u)
 		return 1;
 	meta_set(c, "update.available", u->r.version);
 	meta_set(c, "update.state", "installing");
-	/* the other root no longer holds the system that could not go back */
-	meta_set(c, "update.no_return", "");
 	printf("installing release %s into root %c…\n", u->r.version, pb_slot_name(target));
 	fflush(stdout);
 	if (remount(root_of(c, target), 1) != 0) {
@@ -489,19 +490,29 @@ static int committed(struct update_ctx *u, const char *version, const char *how)
 	struct pb_ctl *c = u->c;
 	char words[256], held[UPDATE_HELD_MAX], dbp[PATH_MAX], err[PB_DB_ERR_LEN];
 	sqlite3 *db = NULL;
-	int rc = 0;
+	int rc = 0, left;
 
 	snprintf(words, sizeof(words), "%s committed (%s)", version, how);
 	meta_set(c, "update.committed", words);
-	meta_set(c, PB_UPDATE_TRIAL_KEY, "");               /* the hold ends */
 	meta_set(c, "update.state", "committed");
 	meta_set(c, "update.error", "");
 	meta_set(c, "update.failed", "");
 	printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
+	if (pb_db_meta_set(c->db, PB_UPDATE_TRIAL_KEY, "") != 0) {     /* the hold ends */
+		fprintf(stderr, "pbctl: cannot record the end of the trial: the held migrations "
+			"stay held until the next commit step\n");
+		return 1;
+	}
 	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) > 0) {
 		/* pb_db_open applies what it no longer holds back */
-		if (pb_config_db_path(&c->cfg, dbp, sizeof(dbp)) != 0 ||
-		    pb_db_open(dbp, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0) {
+		err[0] = '\0';
+		if (pb_config_db_path(&c->cfg, dbp, sizeof(dbp)) != 0)
+			snprintf(err, sizeof(err), "data_dir path too long");
+		else if (pb_db_open(dbp, PB_DB_NOCHECK, &db, err, sizeof(err)) == 0 &&
+			 (left = pb_db_held_migrations(db, 0, err, sizeof(err))) != 0)
+			snprintf(err, sizeof(err), left < 0 ? "cannot count them" :
+				 "%d still not applied", left);
+		if (err[0] != '\0') {
 			fprintf(stderr, "pbctl: migration %s: %s\n", held, err);
 			rc = 1;
 		} else {
@@ -591,6 +602,35 @@ out:
 
 static int back(struct update_ctx *u, const char *words);
 
+/* On the committed root, update.pending still naming a release: its
+ * trial ended, and only now, with the trial root stopped, does the hold
+ * end. Failed (the check said why) or rolled back by hand, the record
+ * stays; else the firmware came back by itself (a reset, a hang). */
+static int trial_closed(struct update_ctx *u, const char *pending)
+{
+	struct pb_ctl *c = u->c;
+	char state[32], version[96], words[256];
+
+	meta_get(c, "update.state", state, sizeof(state));
+	if (strcmp(state, "failed") != 0 && strcmp(state, "rolled back") != 0) {
+		snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
+			 pending, pb_slot_name(u->booted));
+		trial_version(c, version, sizeof(version));
+		meta_set(c, "update.error", words);
+		meta_set(c, "update.failed", version);
+		meta_set(c, "update.state", "failed");
+		printf("%s\n", words);
+	} else {
+		printf("root %c is committed: the trial of %s ended (%s)\n",
+		       pb_slot_name(u->booted), pending, state);
+	}
+	if (pb_db_meta_set(c->db, "update.pending", "") != 0) {
+		fprintf(stderr, "pbctl: cannot record the end of the trial\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int commit(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
@@ -606,18 +646,8 @@ static int commit(struct update_ctx *u)
 			trial_version(c, version, sizeof(version));
 			return committed(u, version, "its checks passed before a power cut");
 		}
-		if (pending[0] != '\0' && u->trial == PB_SLOT_NONE) {
-			/* the firmware came back to the committed root */
-			snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
-				 pending, pb_slot_name(u->booted));
-			trial_version(c, version, sizeof(version));
-			meta_set(c, "update.error", words);
-			meta_set(c, "update.failed", version);
-			meta_set(c, "update.pending", "");
-			meta_set(c, "update.state", "failed");
-			printf("%s\n", words);
-			return 0;
-		}
+		if (pending[0] != '\0' && u->trial == PB_SLOT_NONE)
+			return trial_closed(u, pending);
 		printf("root %c is committed: nothing on trial\n", pb_slot_name(u->booted));
 		return 0;
 	}
@@ -663,7 +693,9 @@ static int back(struct update_ctx *u, const char *words)
 	fprintf(stderr, "pbctl: %s\n", words);
 	meta_set(c, "update.error", words);
 	meta_set(c, "update.failed", version);
-	meta_set(c, "update.pending", "");
+	/* update.pending stays: the trial release's programs that open the
+	 * database before the reboot still hold its newer-only migrations
+	 * back; the commit step of the old root empties it */
 	meta_set(c, "update.state", "failed");
 	/* the trial ends here: also a reboot that is not ours boots the old root */
 	if (pb_slot_write(c->cfg.update_boot_dir, u->committed, PB_SLOT_NONE) != 0)
@@ -671,15 +703,44 @@ static int back(struct update_ctx *u, const char *words)
 	return u->no_reboot ? 1 : (reboot_now(0), 1);
 }
 
+/* 1 when the other root holds a release that was never committed (armed
+ * for a trial, on one whose end was not recorded yet, or failed since the
+ * last commit), with words naming it. */
+static int untried(struct update_ctx *u, char *words, size_t len)
+{
+	char pending[96], failed[64], state[32];
+	char other = pb_slot_name(pb_slot_other(u->booted));
+
+	meta_get(u->c, "update.pending", pending, sizeof(pending));
+	meta_get(u->c, "update.failed", failed, sizeof(failed));
+	meta_get(u->c, "update.state", state, sizeof(state));
+	if (u->trial != PB_SLOT_NONE)
+		snprintf(words, len, "root %c is armed for a trial, never committed", other);
+	else if (pending[0] != '\0')
+		snprintf(words, len, "the trial of %s has not ended yet (pbctl update commit "
+			 "ends it)", pending);
+	else if (failed[0] != '\0' || strcmp(state, "failed") == 0)
+		snprintf(words, len, "root %c holds release %s, which failed its trial and was "
+			 "never committed", other, failed[0] ? failed : "?");
+	else
+		return 0;
+	return 1;
+}
+
 static int rollback(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
 	enum pb_slot to = pb_slot_other(u->booted);
-	char probe[PATH_MAX], held[UPDATE_HELD_MAX];
+	char probe[PATH_MAX], held[UPDATE_HELD_MAX], words[256], version[96];
 	struct stat sb;
 
 	if (u->booted == PB_SLOT_NONE) {
 		fprintf(stderr, "pbctl: cannot tell which root runs (%s)\n", c->cfg.update_cmdline);
+		return 1;
+	}
+	if (u->booted == u->committed && untried(u, words, sizeof(words))) {
+		fprintf(stderr, "pbctl: %s: rollback goes only to a root that was committed\n",
+			words);
 		return 1;
 	}
 	meta_get(c, "update.no_return", held, sizeof(held));
@@ -702,7 +763,13 @@ static int rollback(struct update_ctx *u)
 			strerror(errno));
 		return 1;
 	}
-	meta_set(c, "update.pending", "");
+	/* from a trial root update.pending stays (the hold with it) until
+	 * the committed root's commit step, and the release is not tried
+	 * again by itself; from a committed one update.pending is empty */
+	if (u->booted != u->committed) {
+		trial_version(c, version, sizeof(version));
+		meta_set(c, "update.failed", version);
+	}
 	meta_set(c, "update.state", "rolled back");
 	printf("root %c committed again: the next boot starts it\n", pb_slot_name(to));
 	return u->no_reboot ? 0 : reboot_now(0);
