@@ -775,6 +775,11 @@ static int rollback(struct update_ctx *u)
 	return u->no_reboot ? 0 : reboot_now(0);
 }
 
+int ctl_update_unmigrated(int argc, char **argv)
+{
+	return argc >= 2 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "rollback") == 0);
+}
+
 int cmd_update(struct pb_ctl *c, int argc, char **argv)
 {
 	static struct update_ctx u;

@@ -669,7 +669,7 @@ int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t err
 		snprintf(err, errlen, "%s is open read-only", path);
 		goto fail;
 	}
-	if (migrate(db, err, errlen) != 0)
+	if (!(flags & PB_DB_NOMIGRATE) && migrate(db, err, errlen) != 0)
 		goto fail;
 	*out = db;
 	return 0;

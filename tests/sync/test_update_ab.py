@@ -612,3 +612,28 @@ def test_rollback_from_the_trial_root_keeps_the_hold(boxes, hub, tmpdir_hub, mon
     p = box.pbctl("update", "rollback", "--no-reboot", check=False)
     assert p.returncode == 1 and f"root B holds release {VERSION}" in p.stderr, p.stderr
     assert firmware_boot(boot, False, cmdline) == "A"
+
+
+def test_update_status_and_rollback_open_without_migrating(boxes, hub, tmpdir_hub, monkeypatch):
+    """A held migration that fails once nothing holds it back (here: the
+    record of the trial lost) stops every open that would apply it: pbctl
+    status refuses, but pbctl update status and rollback, which apply no
+    migration, still tell and go back to root A, which reads the data."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch,
+                                                 held="fails")
+    box.stop()
+    set_meta(box, update_pending="")
+    p = next_ctl(box, "status", check=False)
+    assert p.returncode != 0 and "migration 188" in p.stderr, (p.stdout, p.stderr)
+    st = next_ctl(box, "update", "status").stdout
+    assert "booted:     root B" in st and "committed:  root A" in st, st
+    out = next_ctl(box, "update", "rollback", "--no-reboot").stdout
+    assert "root A committed again" in out, out
+    assert applied(box, 188) is None
+    assert firmware_boot(boot, False, cmdline) == "A"
+    assert box.pbctl("status", check=False).returncode == 0
+    box.start()
+    try:
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()
