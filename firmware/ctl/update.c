@@ -49,7 +49,7 @@
 #define UPDATE_ARGS_MAX    (PB_RELEASE_DEBS_MAX + 16)
 #define UPDATE_WORDS_MAX   256       /* a sentence for update.error */
 #define UPDATE_HELD_MAX    128       /* "205, 206": the held migrations named */
-#define UPDATE_REHEARSAL   "migration-rehearsal.db"   /* in DATA/update */
+#define UPDATE_REHEARSAL   "migration-rehearsal.db"   /* in DATA: pb-sync empties DATA/update */
 
 extern char **environ;
 
@@ -539,34 +539,61 @@ static int commit_cut(struct update_ctx *u, const char *pending)
 	       strcmp(pending + n - m, mine) == 0;
 }
 
-/* The migrations held back during the trial, applied first to a copy of
- * the database (DATA/update, removed after): 0 when there are none or
- * they apply, -1 with words saying why not (the trial then fails, while
- * going back is still possible). */
-static int rehearse_held(struct update_ctx *u, char *words, size_t len)
+/* Remove the copy the held migrations are tried on (DATA/UPDATE_REHEARSAL
+ * and its -wal, -shm), also one a power cut left: 0, or -1 when its path
+ * does not fit. */
+static int rehearsal_remove(struct pb_ctl *c, char *copy, size_t len)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm" };
-	struct pb_ctl *c = u->c;
-	char held[UPDATE_HELD_MAX], copy[PATH_MAX + 32], file[PATH_MAX + 40], err[PB_DB_ERR_LEN];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = -1, left;
+	char file[PATH_MAX + 40];
 
-	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) <= 0)
-		return 0;
-	snprintf(copy, sizeof(copy), "%s/" UPDATE_REHEARSAL, u->dir);
+	if (snprintf(copy, len, "%s/" UPDATE_REHEARSAL, c->cfg.data_dir) >= (int)len)
+		return -1;
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(file, sizeof(file), "%s%s", copy, suffix[i]);
-		unlink(file);
+		if (unlink(file) != 0 && errno != ENOENT)
+			fprintf(stderr, "pbctl: cannot remove %s: %s\n", file, strerror(errno));
 	}
+	return 0;
+}
+
+/* 1 when the last error of db was a full disk. */
+static int disk_full(sqlite3 *db)
+{
+	int e = sqlite3_system_errno(db);
+
+	return (sqlite3_errcode(db) & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT;
+}
+
+/* The migrations held back during the trial, applied first to a copy of
+ * the database (DATA/UPDATE_REHEARSAL, removed after): 0 when there are
+ * none or they apply, REHEARSAL_FAILED with words saying why not (the
+ * trial then fails, while going back is still possible), REHEARSAL_NO_SPACE
+ * when the data partition cannot hold the copy (the release is not to
+ * blame). */
+enum rehearsal { REHEARSAL_OK = 0, REHEARSAL_FAILED = -1, REHEARSAL_NO_SPACE = -2 };
+
+static enum rehearsal rehearse_held(struct update_ctx *u, char *words, size_t len)
+{
+	struct pb_ctl *c = u->c;
+	char held[UPDATE_HELD_MAX], copy[PATH_MAX + 32], err[PB_DB_ERR_LEN];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	enum rehearsal rc = REHEARSAL_FAILED;
+	int left;
+
+	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) <= 0)
+		return REHEARSAL_OK;
 	err[0] = '\0';
-	if (mkdir(u->dir, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, sizeof(err), "%s: %s", u->dir, strerror(errno));
+	if (rehearsal_remove(c, copy, sizeof(copy)) != 0) {
+		snprintf(err, sizeof(err), "data_dir path too long");
 		goto out;
 	}
 	if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, copy, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_DONE) {
+		if (disk_full(c->db))
+			rc = REHEARSAL_NO_SPACE;
 		snprintf(err, sizeof(err), "copying the database: %s", sqlite3_errmsg(c->db));
 		goto out;
 	}
@@ -585,18 +612,19 @@ static int rehearse_held(struct update_ctx *u, char *words, size_t len)
 	}
 	printf("migration %s held back during the trial: it applies to a copy of the "
 	       "database\n", held);
-	rc = 0;
+	rc = REHEARSAL_OK;
 out:
-	if (rc != 0)
+	if (rc == REHEARSAL_NO_SPACE)
+		snprintf(words, len, "no space on the data partition for a copy of the database "
+			 "to try migration %s on (%s): the trial goes on; free space and run "
+			 "pbctl update commit again", held, err);
+	else if (rc != REHEARSAL_OK)
 		snprintf(words, len, "migration %s held back during the trial does not apply to "
 			 "this box's database (%s): back to root %c", held, err,
 			 pb_slot_name(u->committed));
 	sqlite3_finalize(st);
 	pb_db_close(db);
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(file, sizeof(file), "%s%s", copy, suffix[i]);
-		unlink(file);
-	}
+	rehearsal_remove(c, copy, sizeof(copy));
 	return rc;
 }
 
@@ -612,7 +640,12 @@ static int trial_closed(struct update_ctx *u, const char *pending)
 	char state[32], version[96], words[256];
 
 	meta_get(c, "update.state", state, sizeof(state));
-	if (strcmp(state, "failed") != 0 && strcmp(state, "rolled back") != 0) {
+	if (strcmp(state, "no space") == 0) {
+		/* not the release's fault: it may be applied again */
+		printf("root %c is committed: the trial of %s ended (no space for the copy of "
+		       "the database)\n", pb_slot_name(u->booted), pending);
+		meta_set(c, "update.state", "ready");
+	} else if (strcmp(state, "failed") != 0 && strcmp(state, "rolled back") != 0) {
 		snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
 			 pending, pb_slot_name(u->booted));
 		trial_version(c, version, sizeof(version));
@@ -634,10 +667,12 @@ static int trial_closed(struct update_ctx *u, const char *pending)
 static int commit(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
-	char pending[96], version[96], words[256], held[UPDATE_HELD_MAX];
+	char pending[96], version[96], words[256], held[UPDATE_HELD_MAX], copy[PATH_MAX + 32];
 	const char *how = "";
 	int64_t end;
 
+	/* a copy a power cut left in the middle of a rehearsal */
+	rehearsal_remove(c, copy, sizeof(copy));
 	meta_get(c, "update.pending", pending, sizeof(pending));
 	if (u->booted == PB_SLOT_NONE || u->booted == u->committed) {
 		install_cut(u);
@@ -658,7 +693,15 @@ static int commit(struct update_ctx *u)
 	end = pb_clock_mono_ms() + (int64_t)c->cfg.update_commit_wait_s * 1000;
 	for (;;) {
 		if (web_healthy(c) && uplink_or_selftest(c, &how)) {
-			if (rehearse_held(u, words, sizeof(words)) != 0)
+			enum rehearsal r = rehearse_held(u, words, sizeof(words));
+
+			if (r == REHEARSAL_NO_SPACE) {
+				fprintf(stderr, "pbctl: %s\n", words);
+				meta_set(c, "update.error", words);
+				meta_set(c, "update.state", "no space");
+				return 1;
+			}
+			if (r != REHEARSAL_OK)
 				return back(u, words);
 			/* named before the commit: never applied without the name */
 			if (pb_db_held_migrations(c->db, 1, held, sizeof(held)) < 0 ||

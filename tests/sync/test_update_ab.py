@@ -449,8 +449,7 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
         with sqlite3.connect(box.db_path()) as c:
             uid = c.execute("SELECT uid FROM kegiatan").fetchone()[0]
             assert c.execute("SELECT uid FROM next_held").fetchall() == [(uid,)]
-        assert not os.path.exists(os.path.join(box.dir, "data", "update",
-                                               "migration-rehearsal.db"))
+        assert not os.path.exists(os.path.join(box.dir, "data", "migration-rehearsal.db"))
         # the release's pb-web goes on serving on the migrated database
         staff = Staff(box)
         assert nuptk(0) in json.dumps(staff.day(sid))
@@ -506,8 +505,7 @@ def test_held_migration_that_fails_on_the_data_fails_the_trial(boxes, hub, tmpdi
         "database" in p.stderr and "back to root A" in p.stderr, p.stderr
     assert meta(box, "update.state") == "failed" and not meta(box, "update.no_return")
     assert applied(box, 188) is None and kept(records(box), made)
-    assert not os.path.exists(os.path.join(box.dir, "data", "update",
-                                           "migration-rehearsal.db"))
+    assert not os.path.exists(os.path.join(box.dir, "data", "migration-rehearsal.db"))
     assert firmware_boot(boot, False, cmdline) == "A"
     box.start()                                   # root A's pb-web serves it all
     try:
@@ -537,11 +535,17 @@ def test_power_cut_after_the_commit_is_written_finishes_it(boxes, hub, tmpdir_hu
                 "[all]\ncmdline=cmdline-b.txt\n")
     assert firmware_boot(boot, False, cmdline) == "B"             # a cold boot
     assert meta(box, "update.state") == "installed"
+    # and a copy of the database a cut rehearsal left behind
+    rehearsal = os.path.join(box.dir, "data", "migration-rehearsal.db")
+    for suffix in ("", "-wal"):
+        with open(rehearsal + suffix, "wb") as f:
+            f.write(b"cut")
     box.start("tests/pb-web-next")
     try:
         assert applied(box, 188) is None                          # still held
         out = next_ctl(box, "update", "commit", "--no-reboot").stdout
         assert "root B committed: its checks passed before a power cut" in out, out
+        assert not os.path.exists(rehearsal) and not os.path.exists(rehearsal + "-wal")
         assert "migration 188, 189 applied (held back during the trial)" in out, out
         assert applied(box, 188) == (0,) and kept(records(box), made)
         assert nuptk(0) in json.dumps(Staff(box).day(sid))
