@@ -781,6 +781,12 @@ static int rollback(struct update_ctx *u)
 		fprintf(stderr, "pbctl: cannot tell which root runs (%s)\n", c->cfg.update_cmdline);
 		return 1;
 	}
+	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
+	if (stat(probe, &sb) != 0 || rootcopy_unfinished(root_of(c, to))) {
+		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
+			pb_slot_name(to));
+		return 1;
+	}
 	if (u->booted == u->committed && untried(u, words, sizeof(words))) {
 		fprintf(stderr, "pbctl: %s: rollback goes only to a root that was committed\n",
 			words);
@@ -794,11 +800,9 @@ static int rollback(struct update_ctx *u)
 			pb_slot_name(u->booted));
 		return 1;
 	}
-	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
-	if (stat(probe, &sb) != 0 || rootcopy_unfinished(root_of(c, to)) ||
-	    pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
-		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
-			pb_slot_name(to));
+	if (pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
+		fprintf(stderr, "pbctl: cannot write the command lines into %s: %s\n",
+			c->cfg.update_boot_dir, strerror(errno));
 		return 1;
 	}
 	if (pb_slot_write(c->cfg.update_boot_dir, to, PB_SLOT_NONE) != 0) {
