@@ -319,6 +319,12 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT, json_pack("{s:s, s:s, s:o}",
 			"error", "already_claimed", "message",
 			"Klaim ini sudah diajukan untuk hari itu", "claim", out), NULL);
+	else if (cr == PB_CLAIM_ELSEWHERE)
+		ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT, json_pack("{s:s, s:s, s:s, s:o}",
+			"error", "claimed_elsewhere", "message", pb_msg(r, "claimed_elsewhere",
+			"Klaim jenis ini untuk hari itu sudah diajukan di kegiatan lain: satu hari "
+			"dibayar sekali"), "lang", pb_msg_lang(r, "claimed_elsewhere"), "claim", out),
+			NULL);
 	else
 		ret = claim_error(r, cr, pr);
 done:
