@@ -71,6 +71,12 @@
 		stopTimers();
 		closeLock(false);
 		current = null;
+		/* what was typed for the session shown before is not for this one:
+		 * a roster pasted under the old one would join this roster */
+		PB.$("roster-form").reset();
+		PB.clear(PB.$("r-report"));
+		PB.$("mark-form").reset();
+		PB.$("allow-form").reset();
 		PB.show(PB.$("session-view"), !!id);
 		if (!id)
 			return;
@@ -121,9 +127,15 @@
 	/* The day shown: one of the session's days, today when it runs today. */
 	function day() { return PB.$("day").value; }
 
+	/* This device's date, as YYYY-MM-DD. */
+	function todayIso() {
+		var now = new Date();
+		return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+	}
+
 	function setDay(s) {
 		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
-		var today = PB.$("c-start").value, pick = "";
+		var today = todayIso(), pick = "";
 		PB.clear(sel);
 		for (i = 0; i < s.days; i++) {
 			d = new Date(start.getTime() + i * 86400000);
@@ -456,6 +468,8 @@
 			if (err)
 				return error(err.message);
 			PB.$("create").removeAttribute("open");
+			PB.$("create-form").reset();        /* the next session starts blank */
+			PB.$("c-start").value = todayIso();
 			status(PB.t("staff.created", {title: s.title}));
 			loadSessions(s.id);
 		});
@@ -594,8 +608,7 @@
 		PB.$("unlock").addEventListener("click", unlock);
 		PB.$("allow-form").addEventListener("submit", allow);
 		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
-		PB.$("c-start").value = new Date(new Date().getTime() -
-			new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+		PB.$("c-start").value = todayIso();
 	}
 
 	setup();
