@@ -63,7 +63,7 @@
 		       function (err, d) {
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				return error(err.message);
 			}
 			data = d;

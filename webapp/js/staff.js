@@ -108,7 +108,7 @@
 				return;
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				PB.$("code").textContent = "------";
 			} else if (c.locked) {
 				PB.$("code").textContent = "";
@@ -366,7 +366,7 @@
 				return;
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				if (err.code !== "not_session_day")
 					error(err.message);
 				else
