@@ -4,7 +4,8 @@ new session starts blank after the first is made, and what was typed or
 reported for one session (the pasted roster, its import report, the
 manual mark, the phone allowance) is gone once another is picked, so the
 afternoon roster holds the afternoon teachers only. The day shown is
-today's even when a date was typed in the new-session form and not sent."""
+today's even when a date was typed in the new-session form and not sent,
+and dates read in Indonesian words ("Minggu, 6 Desember 2026")."""
 import datetime
 import os
 import sys
@@ -14,6 +15,7 @@ from selenium.webdriver.support.ui import Select
 
 from a11y import audit
 from conftest import PHONE, SCREENSHOTS, set_viewport, started_box, staff_login, wait
+from test_papers_print import DAYS, MONTHS
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -56,6 +58,13 @@ def test_morning_and_afternoon_set_up_one_after_the_other(browser):
         set_viewport(d, *PHONE)
         staff_login(d, box, "fasil", PASSWORD)
         create(d, "IPA KK B pagi", "08:00")
+        # the day written out in Indonesian, as on the papers
+        today = datetime.date.today()
+        long_day = "%s, %d %s %d" % (DAYS[today.weekday()], today.day, MONTHS[today.month - 1],
+                                     today.year)
+        assert "mulai " + long_day in d.find_element(By.ID, "s-meta").text
+        assert Select(d.find_element(By.ID, "day")).first_selected_option.text == \
+            "Hari ke-1 (%s)" % long_day
         am = int(d.execute_script("return new URLSearchParams(location.search).get('session')"))
         report = paste_roster(d, roster(100, ["Ani Pagi", "Budi Pagi", "Sri Dua Sesi"]))
         assert report.startswith("3 baris diterima"), report

@@ -87,7 +87,7 @@
 			PB.$("projector").setAttribute("href", "/proyektor.html" + PB.query({s: s.id}));
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
-				start: s.start_date, days: s.days, jp: s.jp_per_day});
+				start: PB.day(s.start_date), days: s.days, jp: s.jp_per_day});
 			setSittings(s);
 			setDay(s);
 			refreshCode();
@@ -141,7 +141,7 @@
 			d = new Date(start.getTime() + i * 86400000);
 			iso = d.toISOString().slice(0, 10);
 			sel.appendChild(PB.el("option", {value: iso},
-				PB.t("staff.day_n", {n: i + 1, day: iso})));
+				PB.t("staff.day_n", {n: i + 1, day: PB.day(iso)})));
 			if (iso === today || (!pick && i === 0))
 				pick = iso;
 		}
