@@ -69,7 +69,7 @@
 	function pick() {
 		var id = PB.$("pick").value;
 		stopTimers();
-		closeLock(false);
+		closeAsks();
 		current = null;
 		/* what was typed for the session shown before is not for this one:
 		 * a roster pasted under the old one would join this roster */
@@ -166,7 +166,7 @@
 	}
 
 	function dayChanged() {
-		closeLock(false);     /* the question was about the day shown before */
+		closeAsks();     /* the question was about the day shown before */
 		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
 			"/attendance.csv" + PB.query({day: day(), sitting: sitting()}));
 		PB.$("jp-csv").setAttribute("href", "/api/v1/sessions/" + current.id + "/jp.csv" +
@@ -490,24 +490,11 @@
 			});
 	}
 
-	/* Locking asks once, in the page: the phone's sign-in window may drop a
-	 * browser confirm() box without a word. */
-	function lock() {
-		error("");
-		PB.show(PB.$("lock-confirm"), true);
-		PB.$("lock-question").focus();
-	}
-
-	function closeLock(back) {
-		if (PB.$("lock-confirm").hidden)
-			return;
-		PB.show(PB.$("lock-confirm"), false);
-		if (back)
-			PB.$("lock").focus();
-	}
+	/* Locking and unlocking ask in the page (PB.ask): the phone's sign-in
+	 * window may drop a browser confirm() or prompt() box without a word. */
+	var lockAsk, unlockAsk;
 
 	function lockYes() {
-		closeLock(false);
 		PB.$("status").focus();
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", {day: day()}, function (err) {
 			if (err)
@@ -517,17 +504,34 @@
 		});
 	}
 
-	function unlock() {
-		var reason = window.prompt(PB.t("staff.unlock_reason"));
-		if (!reason)
-			return;
-		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock", {day: day(), reason: reason},
-		       function (err) {
+	/* The reason the box requires, within the box's PB_REASON_MAX bytes,
+	 * which the field's maxlength carries (in characters: a longer
+	 * reason in UTF-8 is caught here). */
+	function unlockProblem(value) {
+		var max = PB.$("unlock-reason").maxLength;
+		value = value.replace(/^\s+|\s+$/g, "");
+		if (!value)
+			return PB.t("staff.unlock_reason_empty");
+		if (max > 0 && PB.utf8Bytes(value) > max)
+			return PB.t("staff.unlock_reason_long", {max: max});
+		return "";
+	}
+
+	function unlockYes(reason) {
+		PB.$("status").focus();
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock",
+		       {day: day(), reason: reason.replace(/^\s+|\s+$/g, "")}, function (err) {
 				if (err)
 					return error(err.message);
+				PB.$("unlock-reason").value = "";
 				status(PB.t("staff.unlocked"));
 				refreshList();
 			});
+	}
+
+	function closeAsks() {
+		lockAsk.close(false);
+		unlockAsk.close(false);
 	}
 
 	function allow(ev) {
@@ -598,14 +602,21 @@
 		PB.$("create-form").addEventListener("submit", create);
 		PB.$("mark-form").addEventListener("submit", mark);
 		PB.$("roster-form").addEventListener("submit", roster);
-		PB.$("lock").addEventListener("click", lock);
-		PB.$("lock-yes").addEventListener("click", lockYes);
-		PB.$("lock-no").addEventListener("click", function () { closeLock(true); });
-		PB.$("lock-confirm").addEventListener("keydown", function (ev) {
-			if (ev.key === "Escape" || ev.keyCode === 27)
-				closeLock(true);
+		lockAsk = PB.ask({box: "lock-confirm", question: "lock-question", yes: "lock-yes",
+			no: "lock-no", onYes: lockYes});
+		unlockAsk = PB.ask({box: "unlock-confirm", question: "unlock-question",
+			yes: "unlock-yes", no: "unlock-no", field: "unlock-reason", error: "unlock-error",
+			check: unlockProblem, onYes: unlockYes});
+		PB.$("lock").addEventListener("click", function () {
+			error("");
+			unlockAsk.close(false);
+			lockAsk.open(PB.$("lock"));
 		});
-		PB.$("unlock").addEventListener("click", unlock);
+		PB.$("unlock").addEventListener("click", function () {
+			error("");
+			lockAsk.close(false);
+			unlockAsk.open(PB.$("unlock"), PB.t("staff.unlock_confirm", {day: PB.day(day())}));
+		});
 		PB.$("allow-form").addEventListener("submit", allow);
 		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
 		PB.$("c-start").value = todayIso();
