@@ -508,15 +508,23 @@ static int64_t existing_claim(sqlite3 *db, int64_t kegiatan_id, const char *day,
 }
 
 /* Id of another claim of the same teacher, item and day as claim_id that
- * blocks it (one filed after it was rejected); 0 none, -1 error. */
-static int64_t rival_claim(sqlite3 *db, int64_t claim_id)
+ * blocks it: in its session, one filed after it was rejected; elsewhere
+ * (another session of the box), one approved or paid, which approving this
+ * one would pay twice (both filed before a day was paid once across
+ * sessions). 0 none, -1 error. */
+static int64_t rival_claim(sqlite3 *db, int64_t claim_id, int elsewhere)
 {
 	sqlite3_stmt *st = NULL;
 
-	if ((st = pb_db_stmt(db, "SELECT c.id FROM claim o JOIN claim c ON "
-				 "c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
-				 "AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
-				 " LIMIT 1")) == NULL)
+	if ((st = pb_db_stmt(db, elsewhere ?
+			"SELECT c.id FROM claim o JOIN claim c ON c.kegiatan_id <> o.kegiatan_id "
+			"AND c.day = o.day AND c.nuptk = o.nuptk AND c.item = o.item WHERE o.id = ?1 "
+			"AND c.withdrawn = 0 AND (SELECT kind FROM claim_event WHERE claim_id = c.id "
+			"ORDER BY id DESC LIMIT 1) IN ('approve', 'paid') LIMIT 1" :
+			"SELECT c.id FROM claim o JOIN claim c ON "
+			"c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
+			"AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
+			" LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, claim_id);
 	return first_id(st);
@@ -859,10 +867,18 @@ enum pb_claim_result pb_claim_decide(sqlite3 *db, const struct pb_claim_decision
 		if (d->approve && strcmp(s.kind, "reject") == 0) {
 			/* approving a rejected claim the teacher has filed again
 			 * would pay the same item and day twice */
-			int64_t rival = rival_claim(db, s.id);
+			int64_t rival = rival_claim(db, s.id, 0);
 			if (rival != 0) {
 				*bad_id = d->ids[i];
 				rc = rival > 0 ? PB_CLAIM_SUPERSEDED : PB_CLAIM_DB;
+				goto out;
+			}
+		}
+		if (d->approve) {
+			int64_t rival = rival_claim(db, s.id, 1);
+			if (rival != 0) {
+				*bad_id = d->ids[i];
+				rc = rival > 0 ? PB_CLAIM_ELSEWHERE : PB_CLAIM_DB;
 				goto out;
 			}
 		}

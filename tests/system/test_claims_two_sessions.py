@@ -79,3 +79,43 @@ def test_one_day_paid_once_across_sessions(make_box):
         paid += sum(1 for c in r.json()["claims"] if c["nuptk"] == nuptk(0) and
                     c["item"] == "uang_harian" and c["status"] == "submitted")
     assert paid == 1
+
+
+def test_claims_filed_twice_before_are_approved_once(make_box):
+    """Claims of one teacher, item and day in two sessions filed before the
+    box refused the second (an older release): once one is approved, the
+    other cannot be, only rejected."""
+    cb = ClaimBox(make_box, n=2)
+    afternoon = cb.staff.create_session(title="Pelatihan IPA KK B, siang", days=2)
+    assert cb.staff.roster(afternoon, roster_csv(1)).json()["accepted"] == 1
+    am = cb.check_in(0)
+    first = requests.post(cb.base + "/api/v1/claims", json={
+        "session": cb.sid, "nuptk": nuptk(0), "checkin": am, "item": "uang_harian"}, timeout=30)
+    assert first.status_code == 201, first.text
+    # the older release's second claim, in the afternoon session
+    with cb.db() as c:
+        cols = [r[1] for r in c.execute("PRAGMA table_info(claim)") if r[1] != "id"]
+        picked = ["'%s'" % ("ab" * 16) if n == "uid" else str(afternoon) if n == "kegiatan_id"
+                  else "NULL" if n == "checkin_id" else n for n in cols]
+        c.execute("INSERT INTO claim(%s) SELECT %s FROM claim WHERE id = ?" %
+                  (", ".join(cols), ", ".join(picked)), (first.json()["id"],))
+        twin = c.execute("SELECT id FROM claim WHERE uid = ?", ("ab" * 16,)).fetchone()[0]
+        cols = [r[1] for r in c.execute("PRAGMA table_info(claim_event)") if r[1] != "id"]
+        picked = [str(twin) if n == "claim_id" else "'%s'" % ("cd" * 16) if n == "uid" else n
+                  for n in cols]
+        c.execute("INSERT INTO claim_event(%s) SELECT %s FROM claim_event WHERE claim_id = ?" %
+                  (", ".join(cols), ", ".join(picked)), (first.json()["id"],))
+
+    assert cb.decide(first.json()["id"], "approve").status_code == 200
+    r = cb.decide(twin, "approve")
+    assert r.status_code == 409 and err(r) == "claimed_elsewhere", r.text
+    assert "kegiatan lain" in r.json()["message"] and r.json()["claim"] == twin
+    # the bulk route refuses it the same way, and saves nothing
+    r = cb.staff.post(f"/api/v1/sessions/{afternoon}/claims/decisions",
+                      json={"ids": [twin], "decision": "approve"})
+    assert r.status_code == 409 and err(r) == "claimed_elsewhere", r.text
+    rows = cb.staff.get(f"/api/v1/sessions/{afternoon}/claims").json()["claims"]
+    assert [c["status"] for c in rows if c["id"] == twin] == ["submitted"]
+    # rejecting it is the way out
+    r = cb.decide(twin, "reject", reason="sudah dibayar di kegiatan pagi")
+    assert r.status_code == 200, r.text
