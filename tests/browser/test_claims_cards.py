@@ -100,6 +100,8 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         d.save_screenshot(os.path.join(SCREENSHOTS, "claims-nominatif-cards-360.png"))
         audit(d, "claims staff, nominatif cards", both_languages=False)
         d.find_element(By.ID, "logout").click()
+        # the next page must not load before the box has ended the session
+        wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "not logged out")
 
         # an admin sees the queue, without decision buttons
         staff_login(d, cb.box, "admin1", PASSWORD)
@@ -110,6 +112,8 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         assert not d.find_element(By.ID, "bulk-approve").is_displayed()
         assert d.find_element(By.ID, "admin-note").is_displayed()
         d.find_element(By.ID, "logout").click()
+        # the next page must not load before the box has ended the session
+        wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "not logged out")
 
         # the teacher, on a 360 px phone: cards, status first
         set_viewport(d, *PHONE)

@@ -40,7 +40,7 @@
 				PB.show(PB.$("p-locked"), true);
 				return;            /* no more codes: stop asking */
 			} else {
-				PB.$("p-code").textContent = c.code.substr(0, 3) + " " + c.code.substr(3);
+				PB.$("p-code").textContent = c.code.replace(/([0-9]{3})(?=[0-9])/g, "$1 ");
 				left = c.ms_left;
 				showLeft();
 				wait = Math.min(5000, c.ms_left + 200);
