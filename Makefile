@@ -161,7 +161,7 @@ HUB_PROBE := $(if $(CROSS),,$(BUILD)/tests/hub-sandbox-probe)
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
-TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next)
+TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next $(BUILD)/tests/pbctl-next)
 
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image rootfs
@@ -223,8 +223,9 @@ $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 
 # pb_db.o once more with its test hook (pb_db_test_migrations), linked
 # ahead of libpb.a only into test programs: the schema compatibility unit
-# test, and pb-web-next, the real pb-web standing for a newer release that
-# adds one migration (tests/schema/next.c, tests/sync/test_update_ab.py).
+# tests, and pb-web-next and pbctl-next, the real pb-web and pbctl standing
+# for a newer release that adds migrations (tests/schema/next.c,
+# tests/sync/test_update_ab.py).
 HOOK_DB_OBJ := $(BUILD)/obj-hooks/firmware/lib/pb_db.o
 
 $(HOOK_DB_OBJ): firmware/lib/pb_db.c $(FLAGS_FILE)
@@ -238,10 +239,24 @@ $(BUILD)/tests/test_schema_compat: tests/unit/test_schema_compat.c $(HOOK_DB_OBJ
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -MF $@.dep $(ALL_LDFLAGS) -o $@ $< \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
 
+# The held migration applied under the power-cut VFS (tests/crash/crashvfs.c).
+$(BUILD)/tests/test_schema_hold: tests/unit/test_schema_hold.c tests/crash/crashvfs.c \
+		$(wildcard tests/crash/*.h) $(HOOK_DB_OBJ) $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -Itests/crash -MF $@.dep $(ALL_LDFLAGS) -o $@ \
+		$< tests/crash/crashvfs.c $(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
+
 $(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
 		$(BUILD)/libpb.a
 	@echo "  LD  $@"
 	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
+
+$(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
+		$(BUILD)/libpb.a
+	@echo "  LD  $@"
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
 $(BUILD)/obj/tests/schema/next.o: ALL_CFLAGS += -DPB_TEST_HOOKS

@@ -21,7 +21,7 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
 # Installed by debootstrap (comma-separated).
 INCLUDE=systemd-sysv,udev,kmod,iproute2,systemd-timesyncd,\
-hostapd,dnsmasq,fake-hwclock,fdisk,e2fsprogs,dosfstools,adduser,\
+hostapd,dnsmasq,nftables,fake-hwclock,fdisk,e2fsprogs,dosfstools,adduser,\
 ca-certificates,wireless-regdb,iw,sqlite3,initramfs-tools,zstd,\
 firmware-brcm80211,\
 libmicrohttpd12,libsqlite3-0,libjansson4,libsodium23,libcurl4,zlib1g,\

@@ -230,8 +230,8 @@ static int net_render(struct pb_ctl *c, int argc, char **argv)
 	}
 	if (load_strict(c) != 0 || render(c, dir) != 0)
 		return 1;
-	printf("%s: %s%s, 10-pb-ap.network, 20-pb-uplink.network (%s radio, %u phones)\n",
-	       dir, pb_net_radio(&c->cfg) == PB_RADIO_EXTERNAL ? "" : "hostapd.conf, ",
+	printf("%s: %s%s, dhcp-guard.nft, 10-pb-ap.network, 20-pb-uplink.network "
+	       "(%s radio, %u phones)\n", dir, pb_net_radio(&c->cfg) == PB_RADIO_EXTERNAL ? "" : "hostapd.conf, ",
 	       "dnsmasq.conf", pb_net_radio_name(pb_net_radio(&c->cfg)),
 	       pb_net_capacity(&c->cfg));
 	return 0;

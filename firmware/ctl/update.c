@@ -18,8 +18,13 @@
  * until a newer one comes. Run on the committed root while a trial is
  * still pending (the new root hung or panicked and a watchdog, the boot
  * deadline or the power brought the box back), it ends the trial the
- * same way. A commit removes the downloaded release from DATA/update. The data partition is never written by any of this but
- * for that folder and box_meta's update.* keys. */
+ * same way. A commit removes the downloaded release from
+ * DATA/update. The data partition is never written by any of this but
+ * for that folder and box_meta's update.* keys, and for the migrations
+ * marked newer only that the release holds back while on trial (pb_db.h):
+ * commit tries them first on a copy of the database, then names them in
+ * update.no_return (rollback refuses to go back to a root that cannot read
+ * them), commits the root, and only then applies them. */
 #include "ctl.h"
 
 #include "pb_attendance.h"
@@ -32,6 +37,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +51,8 @@
 #define UPDATE_HTTP_TIMEOUT_S 5
 #define UPDATE_ARGS_MAX    (PB_RELEASE_DEBS_MAX + 16)
 #define UPDATE_WORDS_MAX   256       /* a sentence for update.error */
+#define UPDATE_HELD_MAX    128       /* "205, 206": the held migrations named */
+#define UPDATE_REHEARSAL   "migration-rehearsal.db"   /* in DATA/update */
 
 extern char **environ;
 
@@ -162,6 +170,25 @@ static int open_days(struct pb_ctl *c, FILE *out, char *words, size_t len)
 	return n;
 }
 
+/* 1 when one of the migrations listed ("205, 206", update.no_return) is
+ * applied: the root that was committed before cannot read the database. */
+static int no_return(struct pb_ctl *c, const char *list)
+{
+	const char *p = list;
+	char *end;
+
+	while (*p != '\0') {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (v > 0 && v <= INT_MAX && pb_db_migration_applied(c->db, (int)v) == 1)
+			return 1;
+		p = end + strspn(end, ", ");
+	}
+	return 0;
+}
+
 static int status(struct update_ctx *u)
 {
 	char avail[64], state[32], err[512], pending[96], done[256], newer[128];
@@ -184,6 +211,13 @@ static int status(struct update_ctx *u)
 		printf("error:      %s\n", err);
 	if (pb_db_newer_migrations(c->db, newer, sizeof(newer)) > 0)
 		printf("database:   migration %s of a newer version (safe for this one)\n", newer);
+	if (pb_db_held_migrations(c->db, 0, newer, sizeof(newer)) > 0)
+		printf("database:   migration %s held back until this release is committed\n",
+		       newer);
+	meta_get(c, "update.no_return", done, sizeof(done));
+	if (no_return(c, done))
+		printf("no return:  migration %s (newer only) is applied: root %c cannot read the "
+		       "database\n", done, pb_slot_name(pb_slot_other(u->booted)));
 	return 0;
 }
 
@@ -336,6 +370,8 @@ static int apply(struct update_ctx *u)
 		return 1;
 	meta_set(c, "update.available", u->r.version);
 	meta_set(c, "update.state", "installing");
+	/* the other root no longer holds the system that could not go back */
+	meta_set(c, "update.no_return", "");
 	printf("installing release %s into root %c…\n", u->r.version, pb_slot_name(target));
 	fflush(stdout);
 	if (remount(root_of(c, target), 1) != 0) {
@@ -360,7 +396,7 @@ static int apply(struct update_ctx *u)
 		return 1;
 	}
 	snprintf(words, sizeof(words), "%s on root %c", u->r.version, pb_slot_name(target));
-	meta_set(c, "update.pending", words);
+	meta_set(c, PB_UPDATE_TRIAL_KEY, words);      /* on trial: newer-only migrations wait */
 	meta_set(c, "update.state", "installed");
 	meta_set(c, "update.error", "");
 	printf("release %s installed into root %c: the next tryboot starts it once\n",
@@ -448,16 +484,131 @@ static void install_cut(struct update_ctx *u)
 	printf("%s\n", words);
 }
 
+/* The trial root was committed (pb-slot.txt names it): record it, apply
+ * the migrations held back while it was on trial, and remove the
+ * downloaded release. */
+static int committed(struct update_ctx *u, const char *version, const char *how)
+{
+	struct pb_ctl *c = u->c;
+	char words[256], held[UPDATE_HELD_MAX], dbp[PATH_MAX], err[PB_DB_ERR_LEN];
+	sqlite3 *db = NULL;
+	int rc = 0;
+
+	snprintf(words, sizeof(words), "%s committed (%s)", version, how);
+	meta_set(c, "update.committed", words);
+	meta_set(c, PB_UPDATE_TRIAL_KEY, "");               /* the hold ends */
+	meta_set(c, "update.state", "committed");
+	meta_set(c, "update.error", "");
+	meta_set(c, "update.failed", "");
+	printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
+	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) > 0) {
+		/* pb_db_open applies what it no longer holds back */
+		if (pb_config_db_path(&c->cfg, dbp, sizeof(dbp)) != 0 ||
+		    pb_db_open(dbp, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0) {
+			fprintf(stderr, "pbctl: migration %s: %s\n", held, err);
+			rc = 1;
+		} else {
+			printf("migration %s applied (held back during the trial)\n", held);
+		}
+		pb_db_close(db);
+	}
+	/* installed for good: the downloaded .debs are not needed again */
+	if (pb_update_clear(u->dir) != 0)
+		fprintf(stderr, "pbctl: cannot empty %s: %s\n", u->dir, strerror(errno));
+	return rc;
+}
+
+/* 1 when the running root was committed from its trial but the power went
+ * before the commit was recorded: update.pending still names this root. */
+static int commit_cut(struct update_ctx *u, const char *pending)
+{
+	char mine[16];
+	size_t n = strlen(pending), m;
+
+	snprintf(mine, sizeof(mine), " on root %c", pb_slot_name(u->booted));
+	m = strlen(mine);
+	return u->booted != PB_SLOT_NONE && u->trial == PB_SLOT_NONE && n > m &&
+	       strcmp(pending + n - m, mine) == 0;
+}
+
+/* The migrations held back during the trial, applied first to a copy of
+ * the database (DATA/update, removed after): 0 when there are none or
+ * they apply, -1 with words saying why not (the trial then fails, while
+ * going back is still possible). */
+static int rehearse_held(struct update_ctx *u, char *words, size_t len)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	struct pb_ctl *c = u->c;
+	char held[UPDATE_HELD_MAX], copy[PATH_MAX + 32], file[PATH_MAX + 40], err[PB_DB_ERR_LEN];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1, left;
+
+	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) <= 0)
+		return 0;
+	snprintf(copy, sizeof(copy), "%s/" UPDATE_REHEARSAL, u->dir);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(file, sizeof(file), "%s%s", copy, suffix[i]);
+		unlink(file);
+	}
+	err[0] = '\0';
+	if (mkdir(u->dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, sizeof(err), "%s: %s", u->dir, strerror(errno));
+		goto out;
+	}
+	if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, copy, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, sizeof(err), "copying the database: %s", sqlite3_errmsg(c->db));
+		goto out;
+	}
+	/* the copy is no longer on trial: its next open applies what was held */
+	if (pb_db_open(copy, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0 ||
+	    pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "") != 0)
+		goto out;
+	pb_db_close(db);
+	db = NULL;
+	if (pb_db_open(copy, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0 ||
+	    pb_db_quick_check(db, err, sizeof(err)) != 0)
+		goto out;
+	if ((left = pb_db_held_migrations(db, 0, err, sizeof(err))) != 0) {
+		snprintf(err, sizeof(err), "%d not applied", left);
+		goto out;
+	}
+	printf("migration %s held back during the trial: it applies to a copy of the "
+	       "database\n", held);
+	rc = 0;
+out:
+	if (rc != 0)
+		snprintf(words, len, "migration %s held back during the trial does not apply to "
+			 "this box's database (%s): back to root %c", held, err,
+			 pb_slot_name(u->committed));
+	sqlite3_finalize(st);
+	pb_db_close(db);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(file, sizeof(file), "%s%s", copy, suffix[i]);
+		unlink(file);
+	}
+	return rc;
+}
+
+static int back(struct update_ctx *u, const char *words);
+
 static int commit(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
-	char pending[96], version[96], words[256];
+	char pending[96], version[96], words[256], held[UPDATE_HELD_MAX];
 	const char *how = "";
 	int64_t end;
 
 	meta_get(c, "update.pending", pending, sizeof(pending));
 	if (u->booted == PB_SLOT_NONE || u->booted == u->committed) {
 		install_cut(u);
+		if (commit_cut(u, pending)) {
+			/* the root was committed, the record of it was cut off */
+			trial_version(c, version, sizeof(version));
+			return committed(u, version, "its checks passed before a power cut");
+		}
 		if (pending[0] != '\0' && u->booted != PB_SLOT_NONE) {
 			/* the firmware came back to the committed root before the
 			 * trial's own check decided: the new root hung or panicked
@@ -491,23 +642,20 @@ static int commit(struct update_ctx *u)
 	end = pb_clock_mono_ms() + (int64_t)c->cfg.update_commit_wait_s * 1000;
 	for (;;) {
 		if (web_healthy(c) && uplink_or_selftest(c, &how)) {
+			if (rehearse_held(u, words, sizeof(words)) != 0)
+				return back(u, words);
+			/* named before the commit: never applied without the name */
+			if (pb_db_held_migrations(c->db, 1, held, sizeof(held)) < 0 ||
+			    pb_db_meta_set(c->db, "update.no_return", held) != 0) {
+				fprintf(stderr, "pbctl: cannot record the held migrations\n");
+				return 1;
+			}
 			if (pb_slot_write(c->cfg.update_boot_dir, u->booted, PB_SLOT_NONE) != 0) {
 				fprintf(stderr, "pbctl: cannot commit root %c: %s\n",
 					pb_slot_name(u->booted), strerror(errno));
 				return 1;
 			}
-			snprintf(words, sizeof(words), "%s committed (%s)", version, how);
-			meta_set(c, "update.committed", words);
-			meta_set(c, "update.pending", "");
-			meta_set(c, "update.state", "committed");
-			meta_set(c, "update.error", "");
-			meta_set(c, "update.failed", "");
-			printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
-			/* installed for good: the downloaded .debs are not needed again */
-			if (pb_update_clear(u->dir) != 0)
-				fprintf(stderr, "pbctl: cannot empty %s: %s\n", u->dir,
-					strerror(errno));
-			return 0;
+			return committed(u, version, how);
 		}
 		if (pb_clock_mono_ms() >= end)
 			break;
@@ -516,6 +664,16 @@ static int commit(struct update_ctx *u)
 	snprintf(words, sizeof(words), "%s on root %c failed its checks within %u s: back to "
 		 "root %c", version, pb_slot_name(u->booted), c->cfg.update_commit_wait_s,
 		 pb_slot_name(u->committed));
+	return back(u, words);
+}
+
+/* The trial failed (words say why): the committed root boots next. */
+static int back(struct update_ctx *u, const char *words)
+{
+	struct pb_ctl *c = u->c;
+	char version[96];
+
+	trial_version(c, version, sizeof(version));
 	fprintf(stderr, "pbctl: %s\n", words);
 	meta_set(c, "update.error", words);
 	meta_set(c, "update.failed", version);
@@ -531,11 +689,19 @@ static int rollback(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
 	enum pb_slot to = pb_slot_other(u->booted);
-	char probe[PATH_MAX];
+	char probe[PATH_MAX], held[UPDATE_HELD_MAX];
 	struct stat sb;
 
 	if (u->booted == PB_SLOT_NONE) {
 		fprintf(stderr, "pbctl: cannot tell which root runs (%s)\n", c->cfg.update_cmdline);
+		return 1;
+	}
+	meta_get(c, "update.no_return", held, sizeof(held));
+	if (no_return(c, held)) {
+		fprintf(stderr, "pbctl: root %c cannot read the database: migration %s, marked newer "
+			"only, was applied when root %c was committed; its software would refuse "
+			"to serve. Install a newer release instead\n", pb_slot_name(to), held,
+			pb_slot_name(u->booted));
 		return 1;
 	}
 	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));

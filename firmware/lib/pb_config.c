@@ -120,8 +120,14 @@ static const struct key_def keys[] = {
 	    "First address handed to phones"),
 	STR("net", "dhcp_end", net_dhcp_end, KEY_IDENT, "10.42.0.250",
 	    "Last address handed to phones"),
-	NUM("net", "lease_minutes", net_lease_minutes, 2, 10080, "240",
-	    "DHCP lease time"),
+	NUM("net", "lease_minutes", net_lease_minutes, 2, 10080, "30",
+	    "DHCP lease time; with dhcp_station_per_min it bounds the leases one phone "
+	    "can hold (phones renew at half of it)"),
+	NUM("net", "dhcp_station_burst", net_dhcp_station_burst, 4, 1000, "10",
+	    "DHCP packets one Wi-Fi station may send to the box at once (dhcp-guard.nft)"),
+	NUM("net", "dhcp_station_per_min", net_dhcp_station_per_min, 1, 1000, "1",
+	    "DHCP packets a minute one station may send past dhcp_station_burst; a phone "
+	    "inventing clients holds about this times lease_minutes leases"),
 	STR("net", "sharing", net_sharing, KEY_IDENT, "off",
 	    "on: phones may reach the internet through the backhaul (NAT); off: only the box"),
 	STR("net", "lease_file", net_lease_file, KEY_PATH, "/run/pb-net/dnsmasq.leases",
@@ -238,8 +244,20 @@ static const struct key_def keys[] = {
 	NUM("attendance", "nuptk_miss_max", nuptk_miss_max, 1, 1000, "10",
 	    "NUPTKs without a check-in one client address or device may try with a right "
 	    "code in code_fail_window_s (claims proof); more get 429 until the window ends"),
+	NUM("attendance", "nuptk_miss_max_box", nuptk_miss_max_box, 1, 1000000, "100",
+	    "NUPTKs without a check-in from all phones in code_fail_window_s after which a "
+	    "phone that already sent one waits (a first try is always answered)"),
 	NUM("attendance", "code_fail_window_s", code_fail_window_s, 10, 86400, "300",
 	    "Seconds wrong session codes are counted in"),
+	NUM("attendance", "code_long_after", code_long_after, 1, 1000000, "100",
+	    "Wrong session codes from all phones within code_long_s after which session "
+	    "codes have 9 digits instead of 6 (guessing from many addresses)"),
+	NUM("attendance", "code_long_s", code_long_s, 60, 604800, "43200",
+	    "Seconds wrong codes are counted in for code_long_after, and that session codes "
+	    "then keep 9 digits (a restart of pb-web returns to 6)"),
+	NUM("attendance", "lookup_max", lookup_max, 1, 100000, "30",
+	    "Check-in lookups with a right code (each makes a ticket) one client address may "
+	    "ask for in code_fail_window_s; more get 429 until the window ends"),
 	NUM("attendance", "checkin_per_client_max", checkin_per_client_max, 1, 100000, "3",
 	    "Different teachers one phone (address or device) may check in per day"),
 	STR("attendance", "clock_adjust", clock_adjust, KEY_IDENT, "settime",

@@ -58,6 +58,8 @@ struct pb_config {
 	char net_dhcp_start[64];
 	char net_dhcp_end[64];
 	unsigned net_lease_minutes;
+	unsigned net_dhcp_station_burst;   /* DHCP packets one station may send at once */
+	unsigned net_dhcp_station_per_min; /* ... then this many a minute */
 	char net_sharing[8];               /* off | on */
 	char net_lease_file[PATH_MAX];
 	char net_hostapd_ctrl[PATH_MAX];
@@ -103,7 +105,11 @@ struct pb_config {
 	unsigned code_fail_max;            /* wrong session codes per address or device */
 	unsigned code_fail_max_session;    /* ... per session, then one try per phone */
 	unsigned code_fail_window_s;       /* the window they are counted in */
+	unsigned code_long_after;          /* ... box-wide, then long codes */
+	unsigned code_long_s;              /* for this long */
+	unsigned lookup_max;               /* check-in tickets per address in the window */
 	unsigned nuptk_miss_max;           /* NUPTKs without check-in per address or device */
+	unsigned nuptk_miss_max_box;       /* ... from all phones, then one try per phone */
 	unsigned checkin_per_client_max;   /* teachers one phone may check in per day */
 	unsigned ticket_s;                 /* a lookup's ticket is valid this long */
 	unsigned late_after;               /* minutes after start_time: late */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -434,18 +435,83 @@ static int migration_applied(sqlite3 *db, int v)
 	return rc;
 }
 
-/* 1 if every migration this build knows is recorded as applied. */
-static int migrations_all_applied(sqlite3 *db)
+int pb_db_migration_applied(sqlite3 *db, int v)
+{
+	return migration_applied(db, v);
+}
+
+/* 1 if every migration this build knows numbered below `below` is
+ * recorded as applied. */
+static int migrations_all_applied(sqlite3 *db, int below)
 {
 	for (int i = 0; i < KNOWN_COUNT; i++)
-		if (migration_applied(db, KNOWN[i].version) != 1)
+		if (KNOWN[i].version < below && migration_applied(db, KNOWN[i].version) != 1)
 			return 0;
 	return 1;
 }
 
+static atomic_int held_told;
+
+/* 1 while box_meta names a release on trial (PB_UPDATE_TRIAL_KEY). */
+static int on_trial(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int trial = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value <> '' FROM box_meta WHERE key = ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, PB_UPDATE_TRIAL_KEY, -1, SQLITE_STATIC);
+		trial = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	}
+	sqlite3_finalize(st);
+	return trial;
+}
+
+/* The number from which migrations wait (the smallest one marked newer
+ * only that the database does not hold yet), INT_MAX when none waits: no
+ * release on trial, or a database without migrations (a new one, which no
+ * older root has used). */
+static int held_from(sqlite3 *db, int have)
+{
+	int from = INT_MAX;
+
+	if (have == 0 || !on_trial(db))
+		return INT_MAX;
+	for (int i = 0; i < KNOWN_COUNT; i++)
+		if (KNOWN[i].compat == PB_MIGRATION_NEWER_ONLY && KNOWN[i].version < from &&
+		    migration_applied(db, KNOWN[i].version) == 0)
+			from = KNOWN[i].version;
+	if (from != INT_MAX && atomic_exchange(&held_told, 1) == 0)
+		pb_log(LOG_NOTICE, "migration %d is marked newer only: it and every later one "
+		       "wait until the release on trial is committed", from);
+	return from;
+}
+
+int pb_db_held_migrations(sqlite3 *db, int newer_only, char *out, size_t len)
+{
+	size_t used = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	for (const struct pb_migration *m = next_migration(0); m != NULL;
+	     m = next_migration(m->version)) {
+		int applied = migration_applied(db, m->version), w;
+
+		if (applied < 0)
+			return -1;
+		if (applied || (newer_only && m->compat != PB_MIGRATION_NEWER_ONLY))
+			continue;
+		w = snprintf(out + used, len - used, "%s%d", n > 0 ? ", " : "", m->version);
+		if (w > 0 && (size_t)w < len - used)
+			used += (size_t)w;              /* else the list is cut: still a count */
+		n++;
+	}
+	return n;
+}
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	int have = 0, applied, top, done;
+	int have = 0, applied, top, done, from;
 	char sql[80];
 
 	if (pragma_int(db, "PRAGMA user_version", &have) != 0) {
@@ -470,7 +536,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	/* The usual open (every one after the first): nothing to apply, found
 	 * with reads alone, so opening a handle never waits for the write
 	 * lock another connection holds. */
-	done = have > 0 && migrations_all_applied(db) && marks_recorded(db);
+	done = have > 0 && marks_recorded(db) &&
+	       migrations_all_applied(db, held_from(db, have));
 	if (have > 0) {
 		if (!done && (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
 			      pb_db_commit(db) != 0)) {
@@ -483,8 +550,10 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 	if (done)
 		return 0;
-	/* every number not yet applied, smallest first, also below user_version */
-	for (const struct pb_migration *m = next_migration(0); m != NULL;
+	from = held_from(db, have);
+	/* every number not yet applied, smallest first, also below user_version,
+	 * up to the first one held back */
+	for (const struct pb_migration *m = next_migration(0); m != NULL && m->version < from;
 	     m = next_migration(m->version)) {
 		if (pb_db_begin(db) != 0) {
 			set_err(err, errlen, "starting migration", db);

@@ -43,6 +43,29 @@ int pb_db_schema_version(void);
  * "189, 190" in out: their count, or -1. */
 int pb_db_newer_migrations(sqlite3 *db, char *out, size_t len);
 
+/* A release installed into the other root and not yet committed nor given
+ * up is on trial (docs/updates.md): pbctl update apply names it in
+ * box_meta's update.pending ("1.2.0 on root B"); commit, a failed check
+ * and rollback empty it (pb-sync, which writes update.state as releases
+ * come, never touches it). While it is set, pb_db_open applies to a
+ * database that holds migrations already none marked newer only
+ * (PB_MIGRATION_NEWER_ONLY) that is not applied yet, nor any numbered
+ * above the first such one (a later migration may build on it): the root
+ * gone back to could not read them. The next pb_db_open once it is empty
+ * applies what was held. The data partition says it, not the boot
+ * partition, so every program (sandboxed or not, of either root) reads
+ * the same answer. */
+#define PB_UPDATE_TRIAL_KEY "update.pending"
+
+/* The migrations this program knows that the database does not hold yet
+ * (held back while a release is on trial), as "205, 206" in out; only those
+ * marked newer only when newer_only: their count, or -1. */
+int pb_db_held_migrations(sqlite3 *db, int newer_only, char *out, size_t len);
+
+/* 1 when migration v is recorded as applied in the database, 0 when not,
+ * -1 on an error. */
+int pb_db_migration_applied(sqlite3 *db, int v);
+
 #ifdef PB_TEST_HOOKS
 struct pb_migration;
 /* Tests only (built with PB_TEST_HOOKS, never into the box's programs):

@@ -427,6 +427,26 @@ int pb_net_write_dnsmasq(const struct pb_config *cfg, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
+int pb_net_write_dhcp_guard(const struct pb_config *cfg, FILE *f)
+{
+	header(cfg, f, "nftables: the DHCP guard");
+	fprintf(f, "# Loaded by pb-dnsmasq.service before dnsmasq starts (nft -f). One\n"
+		"# station may send %u DHCP packets, then %u a minute: a phone making up\n"
+		"# client addresses holds about %u leases (lease_minutes %u), not the pool.\n",
+		cfg->net_dhcp_station_burst, cfg->net_dhcp_station_per_min,
+		cfg->net_dhcp_station_per_min * cfg->net_lease_minutes, cfg->net_lease_minutes);
+	fprintf(f, "table inet pb_dhcp\ndelete table inet pb_dhcp\n"
+		"table inet pb_dhcp {\n"
+		"\tset stations {\n\t\ttype ether_addr\n\t\tflags dynamic, timeout\n"
+		"\t\ttimeout %um\n\t\tsize %u\n\t}\n"
+		"\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\tiifname \"%s\" udp dport 67 update @stations "
+		"{ ether saddr limit rate over %u/minute burst %u packets } counter drop\n"
+		"\t}\n}\n", cfg->net_lease_minutes, PB_NET_DHCP_STATIONS_MAX, pb_net_ap_interface(cfg),
+		cfg->net_dhcp_station_per_min, cfg->net_dhcp_station_burst);
+	return ferror(f) ? -1 : 0;
+}
+
 static int write_networkd(const struct pb_config *cfg, FILE *ap, FILE *up)
 {
 	header(cfg, ap, "systemd-networkd: the phones' side");
@@ -446,13 +466,14 @@ static int write_networkd(const struct pb_config *cfg, FILE *ap, FILE *up)
 }
 
 /* What pb_net_render writes, in order. */
-enum { OUT_HOSTAPD, OUT_DNSMASQ, OUT_AP, OUT_UPLINK, OUT_COUNT };
+enum { OUT_HOSTAPD, OUT_DNSMASQ, OUT_GUARD, OUT_AP, OUT_UPLINK, OUT_COUNT };
 static const struct {
 	const char *name;
 	mode_t mode;
 } outputs[OUT_COUNT] = {
 	{ "hostapd.conf", 0640 },          /* the passphrase is in it: root and pb only */
 	{ "dnsmasq.conf", 0644 },
+	{ "dhcp-guard.nft", 0644 },
 	{ "10-pb-ap.network", 0644 },
 	{ "20-pb-uplink.network", 0644 },
 };
@@ -487,6 +508,7 @@ int pb_net_render(const struct pb_config *cfg, const char *dir)
 	}
 	if ((hostapd && pb_net_write_hostapd(cfg, f[OUT_HOSTAPD]) != 0) ||
 	    pb_net_write_dnsmasq(cfg, f[OUT_DNSMASQ]) != 0 ||
+	    pb_net_write_dhcp_guard(cfg, f[OUT_GUARD]) != 0 ||
 	    write_networkd(cfg, f[OUT_AP], f[OUT_UPLINK]) != 0)
 		goto out;
 	for (i = 0; i < OUT_COUNT; i++) {

@@ -22,6 +22,7 @@
 #define PB_RADIO_EXTERNAL_DEFAULT 64
 /* The admin page warns from this share of the capacity (percent). */
 #define PB_RADIO_WARN_PERCENT    80
+#define PB_NET_DHCP_STATIONS_MAX 4096 /* stations the DHCP guard keeps a rate for */
 /* RFC 8908 API path and the portal page, both on the box itself. */
 #define PB_CAPTIVE_API_PATH      "/api/captive"
 #define PB_PORTAL_PATH           "/portal"
@@ -83,6 +84,13 @@ int pb_net_box_url(const struct pb_config *cfg, char *out, size_t len);
 int pb_net_render(const struct pb_config *cfg, const char *dir);
 int pb_net_write_hostapd(const struct pb_config *cfg, FILE *f);
 int pb_net_write_dnsmasq(const struct pb_config *cfg, FILE *f);
+/* The DHCP guard (nftables): DHCP packets to the box on the phones' side
+ * are limited per sending station (its Ethernet source address, which a
+ * Wi-Fi station cannot change without associating anew) to
+ * [net] dhcp_station_burst, then dhcp_station_per_min a minute. One phone
+ * inventing client addresses then holds at most about
+ * dhcp_station_per_min * lease_minutes leases, not the whole pool. */
+int pb_net_write_dhcp_guard(const struct pb_config *cfg, FILE *f);
 
 /* The Wi-Fi join payload WIFI:T:WPA;S:…;P:…;; with \ ; , : " escaped. */
 int pb_wifi_qr_payload(const struct pb_config *cfg, char *out, size_t len);

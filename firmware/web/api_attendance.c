@@ -285,9 +285,9 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 	struct pb_login who;
 	struct pb_kegiatan k;
 	enum MHD_Result ret;
-	char code[PB_CODE_DIGITS + 1], day[PB_DAY_LEN + 1];
+	char code[PB_CODE_DIGITS_MAX + 1], day[PB_DAY_LEN + 1];
 	int64_t mono = pb_clock_mono_ms();
-	unsigned period = r->web->cfg.code_period_s;
+	unsigned period = r->web->cfg.code_period_s, digits = pb_guard_code_digits(r->web);
 	sqlite3 *db = pb_web_db(r->web);
 	enum pb_day_lock locked;
 
@@ -302,13 +302,13 @@ enum MHD_Result pb_handle_code(struct pb_req *r)
 		return locked == PB_DAY_LOCK_ERROR ? DB_ERR(r) : pb_respond_json_with(r, MHD_HTTP_OK,
 			json_pack("{s:b, s:s}", "locked", 1, "day", day), NULL);
 	}
-	pb_code_for(k.secret, pb_code_counter(mono, period), code);
+	pb_code_for(k.secret, pb_code_counter(mono, period), digits, code);
 	sodium_memzero(k.secret, sizeof(k.secret));
 	return pb_respond_json_with(r, MHD_HTTP_OK,
-		json_pack("{s:s, s:I, s:i, s:i, s:b}", "code", code,
+		json_pack("{s:s, s:I, s:i, s:i, s:b, s:i}", "code", code,
 			  "ms_left", (json_int_t)pb_code_ms_left(mono, period),
 			  "period_s", (int)period, "grace_s", (int)r->web->cfg.code_grace_s,
-			  "locked", 0), NULL);
+			  "locked", 0, "digits", (int)digits), NULL);
 }
 
 /* GET /api/v1/sessions/{id}/qr.svg (staff): a QR code of the check-in
@@ -352,8 +352,8 @@ static enum MHD_Result field_err(struct pb_req *r, unsigned status, const char *
 /* The session whose current code `code` is, among the sessions held today
  * (all of them while the day is held): the code picks the session. 0 and
  * *k; otherwise the code's fate (expired / wrong) or -1 on an error. */
-static int session_by_code(struct pb_req *r, sqlite3 *db, const char *code, const char *day,
-			   struct pb_kegiatan *k, enum pb_code_check *fate)
+static int session_by_code(struct pb_req *r, sqlite3 *db, const char *code, unsigned digits,
+			   const char *day, struct pb_kegiatan *k, enum pb_code_check *fate)
 {
 	int64_t ids[PB_CHECKIN_SESSIONS_MAX];
 	int n = pb_kegiatan_ids(db, ids, PB_CHECKIN_SESSIONS_MAX), today = 0;
@@ -370,7 +370,7 @@ static int session_by_code(struct pb_req *r, sqlite3 *db, const char *code, cons
 			continue;
 		today++;
 		cc = pb_code_check(k->secret, code, mono, r->web->cfg.code_period_s,
-				   r->web->cfg.code_grace_s);
+				   r->web->cfg.code_grace_s, digits);
 		if (cc == PB_CODE_VALID)
 			return 0;
 		if (cc == PB_CODE_EXPIRED)
@@ -399,6 +399,16 @@ static enum MHD_Result code_refused(struct pb_req *r, enum pb_code_check cc)
 			 "Kode sesi salah: periksa lagi kode di layar fasilitator");
 }
 
+/* A code of the other length than the box shows now: no guess, not
+ * counted. Long codes: the teacher still has a short one in mind. */
+static enum MHD_Result code_length_refused(struct pb_req *r, unsigned digits)
+{
+	if (digits == PB_CODE_LONG_DIGITS)
+		return field_err(r, MHD_HTTP_FORBIDDEN, "code_longer", "code",
+				 "Kode sesi sekarang 9 angka: ketik kode baru di layar fasilitator");
+	return code_refused(r, PB_CODE_MALFORMED);
+}
+
 /* The body of a lookup, a check-in with a code and a claims proof;
  * without a session, the code picks it. */
 struct checkin_form {
@@ -416,7 +426,7 @@ static const struct pb_field checkin_fields[] = {
 	  .offset = offsetof(struct checkin_form, session),
 	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_session", "Kegiatan tidak sah", NULL } },
 	{ .name = "code", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = PB_CODE_DIGITS,
-	  .max = PB_CODE_DIGITS, .chars = PB_FC_DIGITS, .offset = offsetof(struct checkin_form, code),
+	  .max = PB_CODE_DIGITS_MAX, .chars = PB_FC_DIGITS, .offset = offsetof(struct checkin_form, code),
 	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_code", "Kode sesi harus 6 angka", "code" } },
 };
 static const struct pb_fields checkin_table = PB_FIELDS(checkin_fields);
@@ -429,7 +439,7 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 	const char *code, *dev;
 	char nuptk[PB_NUPTK_LEN + 1];   /* a NUPTK or a participant-number key */
 	enum pb_code_check cc;
-	unsigned wait;
+	unsigned wait, digits;
 	int rc;
 
 	if (pb_fields_take(r, in, &checkin_table, &f, ret) != 0)
@@ -444,12 +454,17 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 		dev = NULL;
 	if (f.session == 0) {                  /* the code picks the session */
 		/* wrong codes are counted as for one session: 0, all of the day's */
-		wait = pb_guard_code_try(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
+		wait = pb_guard_code_try(r->web, r->client, dev, PB_GUARD_ANY_SESSION, &digits);
 		if (wait != 0) {
 			*ret = too_many_wrong(r, wait);
 			goto fail;
 		}
-		rc = session_by_code(r, db, code, day, k, &cc);
+		if (strlen(code) != digits) {
+			pb_guard_code_ok(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
+			*ret = code_length_refused(r, digits);
+			goto fail;
+		}
+		rc = session_by_code(r, db, code, digits, day, k, &cc);
 		if (rc != 1 || cc != PB_CODE_WRONG)
 			pb_guard_code_ok(r->web, r->client, dev, PB_GUARD_ANY_SESSION);
 		if (rc == 0) {
@@ -472,13 +487,18 @@ static json_t *checkin_common_in(struct pb_req *r, sqlite3 *db, json_t *in, stru
 			   "Kegiatan ini tidak berlangsung hari ini");
 		goto fail;
 	}
-	wait = pb_guard_code_try(r->web, r->client, dev, k->id);
+	wait = pb_guard_code_try(r->web, r->client, dev, k->id, &digits);
 	if (wait != 0) {
 		*ret = too_many_wrong(r, wait);
 		goto fail;
 	}
+	if (strlen(code) != digits) {
+		pb_guard_code_ok(r->web, r->client, dev, k->id);
+		*ret = code_length_refused(r, digits);
+		goto fail;
+	}
 	cc = pb_code_check(k->secret, code, pb_clock_mono_ms(), r->web->cfg.code_period_s,
-			   r->web->cfg.code_grace_s);
+			   r->web->cfg.code_grace_s, digits);
 	if (cc != PB_CODE_WRONG)         /* only a wrong code is a guess */
 		pb_guard_code_ok(r->web, r->client, dev, k->id);
 	if (cc == PB_CODE_VALID)
@@ -582,6 +602,7 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	sqlite3 *db = pb_web_db(r->web);
 	json_t *in, *existing = NULL, *out;
 	int walk_in = 0, fresh, rc;
+	unsigned wait;
 
 	if (db == NULL)
 		return DB_ERR(r);
@@ -589,6 +610,12 @@ enum MHD_Result pb_handle_checkin_lookup(struct pb_req *r)
 	if (in == NULL)
 		return ret;
 	sodium_memzero(k.secret, sizeof(k.secret));
+	if ((wait = pb_guard_lookup_try(r->web, r->client)) != 0) {
+		json_decref(in);
+		return pb_respond_retry(r, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_lookups",
+					"Terlalu banyak pencarian dari HP ini. Tunggu sebentar, "
+					"lalu coba lagi.", wait);
+	}
 	device_id(r, dev, &fresh);
 	memset(&c, 0, sizeof(c));
 	c.kegiatan_id = k.id;

@@ -406,6 +406,7 @@ enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
 
 /* guard.c: wrong session codes per client address, device and session
  * ([attendance] code_fail_max, code_fail_max_session, code_fail_window_s),
+ * and box-wide (code_long_after: long codes for code_long_s),
  * and NUPTKs without a check-in tried with a right code per address and
  * device ([attendance] nuptk_miss_max in the same window) */
 #define PB_DEVICE_COOKIE      "pb_dev"  /* a phone's lasting id (check-in) */
@@ -414,9 +415,14 @@ enum MHD_Result pb_handle_admin_wifi_poster(struct pb_req *r);
 #define PB_GUARD_SESSIONS_MAX 256    /* sessions counted at once */
 #define PB_GUARD_ANY_SESSION  0      /* a code typed without a session (the code picks it) */
 /* Before a code is checked: 0 (the attempt now counts as a wrong code),
- * or the seconds this client must wait (answer 429). device may be NULL. */
+ * or the seconds this client must wait (answer 429). device may be NULL.
+ * *digits gets the length codes have for this attempt. */
 unsigned pb_guard_code_try(struct pb_web *w, const char *client, const char *device,
-			   int64_t session);
+			   int64_t session, unsigned *digits);
+/* The length session codes have now: PB_CODE_DIGITS, or PB_CODE_LONG_DIGITS
+ * for [attendance] code_long_s after code_long_after wrong codes box-wide
+ * within code_long_s. */
+unsigned pb_guard_code_digits(struct pb_web *w);
 /* The code was right (or no guess): give the attempt back. */
 void pb_guard_code_ok(struct pb_web *w, const char *client, const char *device,
 		      int64_t session);
@@ -429,6 +435,9 @@ const char *pb_guard_device(struct pb_req *r);
 unsigned pb_guard_nuptk_try(struct pb_web *w, const char *client, const char *device);
 /* The NUPTK had a check-in: give the attempt back. */
 void pb_guard_nuptk_ok(struct pb_web *w, const char *client, const char *device);
+/* Before a lookup makes a ticket: 0 (counted), or the seconds this client
+ * must wait ([attendance] lookup_max in code_fail_window_s; answer 429). */
+unsigned pb_guard_lookup_try(struct pb_web *w, const char *client);
 void pb_guard_reset(void);               /* forget every count (harnesses) */
 
 /* sandbox.c: the seccomp filter for every thread ([web] seccomp); 0/-1 */

@@ -315,6 +315,11 @@ void crashvfs_reset(int64_t cut_at)
 	g_cut_at = cut_at;
 }
 
+void crashvfs_cut_after(int64_t n)
+{
+	g_cut_at = n < 0 ? -1 : g_ops + n;
+}
+
 int64_t crashvfs_ops(void) { return g_ops; }
 int crashvfs_tick(void) { return tick(); }
 int crashvfs_cut(void) { return g_cut; }

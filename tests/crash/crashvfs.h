@@ -32,6 +32,11 @@ void crashvfs_unregister(void);
  * cut_at < 0: never cut. */
 void crashvfs_reset(int64_t cut_at);
 
+/* Keep the files and the count, and cut the power once n more operations
+ * happened (n < 0: never): a cut placed inside one step of a run whose
+ * earlier steps vary in length. */
+void crashvfs_cut_after(int64_t n);
+
 /* Count one operation of another layer (crashfs) on the same clock:
  * 0 to go on, -1 once the power is gone. */
 int crashvfs_tick(void);

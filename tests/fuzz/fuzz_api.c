@@ -449,11 +449,11 @@ static void setup(void)
 	json_decref(setup_call(WHO_ADMIN, "/api/v1/rates", "text/csv", body, 201));
 	add_module(dir);
 	for (int i = 1; i <= 2; i++) {
-		char code[PB_CODE_DIGITS + 1];
+		char code[PB_CODE_DIGITS_MAX + 1];
 		struct pb_kegiatan k;
 		FUZZ_CHECK(pb_kegiatan_get(pb_web_db(&web), session_id, &k) == 0);
 		pb_code_for(k.secret, pb_code_counter(pb_clock_mono_ms(), web.cfg.code_period_s),
-			    code);
+			    pb_guard_code_digits(&web), code);
 		snprintf(body, sizeof(body), "{\"session\":%lld,\"nuptk\":\"320000000000000%d\","
 			 "\"code\":\"%s\",\"signature\":{\"w\":300,\"h\":150,"
 			 "\"s\":[[20,100,10,-5,10,-5]]}}", (long long)session_id, i, code);
@@ -579,7 +579,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char ans[ANSWER_MAX], body[REQ_MAX], extra[EXTRA_MAX], lines[EXTRA_MAX];
 	static const char *const names[] = { "@CODE@", "@TODAY@", "@CHECKIN@", NULL };
-	char path[QUERY_MAX + 512], code[PB_CODE_DIGITS + 1], today[PB_DAY_LEN + 1];
+	char path[QUERY_MAX + 512], code[PB_CODE_DIGITS_MAX + 1], today[PB_DAY_LEN + 1];
 	const char *vals[] = { code, today, checkin_uid };
 	unsigned char after[FUZZDB_DIGEST_LEN];
 	const struct route *rt;
@@ -601,7 +601,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	db = pb_web_db(&web);
 	FUZZ_CHECK(db != NULL);
 	FUZZ_CHECK(pb_kegiatan_get(db, session_id, &k) == 0);
-	pb_code_for(k.secret, pb_code_counter(pb_clock_mono_ms(), web.cfg.code_period_s), code);
+	pb_code_for(k.secret, pb_code_counter(pb_clock_mono_ms(), web.cfg.code_period_s),
+		    pb_guard_code_digits(&web), code);
 	pb_att_today(today);
 	blen = fuzzdb_fill(body, sizeof(body), data + 2, size - 2, names, vals);
 	b = body;

@@ -625,7 +625,7 @@ def main():
     port = free_port()
     # 40 source addresses stand for 200 phones: each may check in many teachers.
     conf = write_config(tmp, port, "max_connections = 1000\nmax_connections_per_ip = 64\n",
-                        sections="[attendance]\ncheckin_per_client_max = 100000\n\n"
+                        sections="[attendance]\ncheckin_per_client_max = 100000\nlookup_max = 100000\n\n"
                                  "[claims]\nprovince = Jawa Timur\n")
     usb = os.path.join(tmp, "usb")
     hashes = make_folder(usb, lib.modules())

@@ -8,7 +8,10 @@ it picks the command line, whose root=LABEL= becomes the "running" root
 (the [update] cmdline file stands for /proc/cmdline). The release comes
 from the real pb-hub through the real pb-sync; dpkg installs it. The qemu
 boot of the A/B image is tests/image/test_update_qemu.py. A release whose
-pb-web adds a migration is played by build/tests/pb-web-next (tests/schema/next.c)."""
+pb-web adds a migration is played by build/tests/pb-web-next and its pbctl
+by build/tests/pbctl-next (tests/schema/next.c); with PB_NEXT_NEWER_ONLY=1
+the release also carries a migration marked newer only."""
+import json
 import os
 import sqlite3
 import subprocess
@@ -16,13 +19,15 @@ import sys
 import time
 
 import pifirmware
+import requests
 from pbhub import make_deb, sync_section
 from pbtest import binary
 from test_release import VERSION, one_round, release_key
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import Staff, add_staff  # noqa: E402
+from attendance_util import Staff, add_staff, nuptk, roster_csv, set_meta  # noqa: E402
+from claims_util import ATT, CLAIMS, SIG, checkin, rates_csv  # noqa: E402
 
 FIRMWARE_CONFIG = "arm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n" \
                   "include pb-slot.txt\n"
@@ -62,13 +67,13 @@ def layout(tmp):
     return boot, a, b, cmdline
 
 
-def ab_box(boxes, hub, tmp, pk, wait_s=10):
+def ab_box(boxes, hub, tmp, pk, wait_s=10, sections=""):
     boot, a, b, cmdline = layout(tmp)
     tok = hub.cli("token", "PB-TEST-001").stdout.strip()
     box = boxes(sections=sync_section(hub.base, tok) +
                 f"[update]\nrelease_key = {pk}\nboot_dir = {boot}\nroot_a = {a}\n"
                 f"root_b = {b}\nroots_mounted = no\ncmdline = {cmdline}\n"
-                f"commit_wait_s = {wait_s}\n")
+                f"commit_wait_s = {wait_s}\n" + sections)
     box.pbctl("init")
     assert firmware_boot(boot, False, cmdline) == "A"
     return box, boot, a, b, cmdline
@@ -166,11 +171,11 @@ def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
         box.stop()
 
 
-def tried_on_b(boxes, hub, tmp):
+def tried_on_b(boxes, hub, tmp, sections=""):
     """A box whose release is installed into root B and tryboot started
     there: box, boot folder, command-line file."""
     pk = publish(hub, tmp)
-    box, boot, a, b, cmdline = ab_box(boxes, hub, tmp, pk)
+    box, boot, a, b, cmdline = ab_box(boxes, hub, tmp, pk, sections=sections)
     rc, log = one_round(box)
     assert rc == 0, log
     box.pbctl("update", "apply", "--no-reboot")
@@ -340,3 +345,203 @@ def test_going_back_after_a_safe_migration_keeps_the_records(boxes, hub, tmpdir_
     with sqlite3.connect(box.db_path()) as c:
         assert c.execute("SELECT COUNT(*) FROM schema_migration "
                          "WHERE version = 189").fetchone() == (1,)
+
+
+def next_ctl(box, *args, check=True):
+    """The release's own pbctl (pbctl-next: it knows the release's migrations)."""
+    p = subprocess.run([binary("tests/pbctl-next"), "-c", box.conf, *args],
+                       capture_output=True, text=True, timeout=120)
+    assert not check or p.returncode == 0, (args, p.returncode, p.stdout, p.stderr)
+    return p
+
+
+def records(box):
+    """What the box holds that must never be lost: the session, the
+    check-ins with their signatures, the claims with their events, the
+    outbox (every record that goes upstream: later ones may follow)."""
+    with sqlite3.connect(box.db_path()) as c:
+        return {
+            "sessions": c.execute("SELECT uid, title FROM kegiatan ORDER BY uid").fetchall(),
+            "checkins": c.execute("SELECT uid, nuptk, signature FROM attendance "
+                                  "ORDER BY uid").fetchall(),
+            "claims": c.execute("SELECT uid, nuptk, item, amount FROM claim "
+                                "ORDER BY uid").fetchall(),
+            "claim_events": c.execute("SELECT COUNT(*) FROM claim_event").fetchone()[0],
+            "outbox": c.execute("SELECT id, hash FROM outbox ORDER BY seq").fetchall(),
+        }
+
+
+def kept(now, made):
+    """Every record made is still there, the outbox's as its first part."""
+    return {**now, "outbox": now["outbox"][:len(made["outbox"])]} == made
+
+
+def applied(box, version):
+    with sqlite3.connect(box.db_path()) as c:
+        return c.execute("SELECT older_ok FROM schema_migration WHERE version = ?",
+                         (version,)).fetchone()
+
+
+def trial_with_records(boxes, hub, tmp, monkeypatch, held="1"):
+    """Root B on trial runs the release (pb-web-next and pbctl-next with 188
+    marked newer only, and 189 above it); on it a session is made, a teacher
+    checks in with a signature and files a claim. Returns the box (pb-web-next
+    still serving), its boot folder, command-line file and the session."""
+    monkeypatch.setenv("PB_NEXT_NEWER_ONLY", held)
+    box, boot, cmdline = tried_on_b(boxes, hub, tmp, sections=ATT + CLAIMS)
+    box.start("tests/pb-web-next")
+    add_staff(box)
+    staff = Staff(box)
+    sid = staff.create_session(title="Pelatihan di root B")
+    assert staff.roster(sid, roster_csv(2)).status_code == 200
+    rates = os.path.join(box.dir, "rates.csv")
+    with open(rates, "w") as f:
+        f.write(rates_csv())
+    next_ctl(box, "rates", "import", rates)
+    st, j = checkin(box, "127.0.0.41", sid, nuptk(0), staff.code(sid), sig=SIG)
+    assert st == 201, j
+    r = requests.post(box.base + "/api/v1/claims", timeout=30, json={
+        "session": sid, "nuptk": nuptk(0), "item": "uang_harian", "checkin": j["uid"]})
+    assert r.status_code == 201, r.text
+    # held back: 188 (newer only) and 189 above it; the release serves without them
+    assert applied(box, 188) is None and applied(box, 189) is None
+    st = next_ctl(box, "update", "status").stdout
+    assert "database:   migration 188, 189 held back until this release is committed" in st, st
+    assert "migration 188 is marked newer only" in box.web.output()
+    return box, boot, cmdline, sid
+
+
+def test_failed_trial_with_a_newer_only_migration_keeps_the_records(boxes, hub, tmpdir_hub,
+                                                                     monkeypatch):
+    """The release's migration marked newer only is held back on trial; the
+    trial fails and root A's pb-web, which could not read a database that
+    held it, serves every record made on B, and pb-sync sends them up."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
+    box.stop()
+    made = records(box)
+    assert made["checkins"] and made["claims"] and made["checkins"][0][2]   # a signature
+    p = next_ctl(box, "update", "commit", "--no-reboot", check=False)
+    assert p.returncode == 1 and "back to root A" in p.stderr, p.stderr
+    assert firmware_boot(boot, False, cmdline) == "A"
+    box.start()                                   # root A's pb-web: /healthz 200
+    try:
+        staff = Staff(box)
+        day = staff.day(sid)
+        assert day["session"]["title"] == "Pelatihan di root B", day
+        assert nuptk(0) in json.dumps(day), day
+        r = staff.get(f"/api/v1/sessions/{sid}/claims")
+        assert r.status_code == 200 and "uang_harian" in r.text, r.text
+        assert "newer version" not in box.web.output()
+    finally:
+        box.stop()
+    assert kept(records(box), made)
+    rc, log = one_round(box)
+    assert rc == 0, log
+    with sqlite3.connect(box.db_path()) as c:
+        assert c.execute("SELECT COUNT(*) FROM outbox WHERE acked = 0").fetchone() == (0,)
+    assert applied(box, 188) is None
+
+
+def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monkeypatch):
+    """The trial passes: commit first tries the held migrations on a copy,
+    names 188 as the one root A cannot read, commits root B, then applies
+    188 and 189 over every record, which stay; rollback to root A is then
+    refused, since root A's programs would refuse the database."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
+    try:
+        rc, log = one_round(box)
+        assert rc == 0, log
+        made = records(box)
+        out = next_ctl(box, "update", "commit", "--no-reboot").stdout
+        assert "migration 188, 189 held back during the trial: it applies to a copy" in out, out
+        assert "root B committed: pb-sync reached the hub" in out, out
+        assert "migration 188, 189 applied (held back during the trial)" in out, out
+        assert applied(box, 188) == (0,) and applied(box, 189) == (1,)
+        assert kept(records(box), made)
+        with sqlite3.connect(box.db_path()) as c:
+            uid = c.execute("SELECT uid FROM kegiatan").fetchone()[0]
+            assert c.execute("SELECT uid FROM next_held").fetchall() == [(uid,)]
+        assert not os.path.exists(os.path.join(box.dir, "data", "update",
+                                               "migration-rehearsal.db"))
+        # the release's pb-web goes on serving on the migrated database
+        staff = Staff(box)
+        assert nuptk(0) in json.dumps(staff.day(sid))
+    finally:
+        box.stop()
+    assert firmware_boot(boot, False, cmdline) == "B"
+    st = next_ctl(box, "update", "status").stdout
+    assert "no return:  migration 188 (newer only) is applied: root A cannot read" in st, st
+    p = next_ctl(box, "update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and "root A cannot read the database: migration 188" in p.stderr, \
+        p.stderr
+    assert firmware_boot(boot, False, cmdline) == "B"
+    # which is what root A's programs would say
+    p = box.pbctl("status", check=False)
+    assert p.returncode != 0 and "migration 188" in p.stderr, (p.stdout, p.stderr)
+
+
+def test_held_migration_that_fails_on_the_data_fails_the_trial(boxes, hub, tmpdir_hub,
+                                                              monkeypatch):
+    """Commit tries the held migrations on a copy of the database first: one
+    that fails on this box's data fails the trial while going back is still
+    possible, instead of committing a root whose next start could not open
+    the database. Root A serves every record."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch,
+                                                 held="fails")
+    try:
+        rc, log = one_round(box)
+        assert rc == 0, log
+        made = records(box)
+        p = next_ctl(box, "update", "commit", "--no-reboot", check=False)
+    finally:
+        box.stop()
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert "migration 188, 189 held back during the trial does not apply to this box's " \
+        "database" in p.stderr and "back to root A" in p.stderr, p.stderr
+    assert meta(box, "update.state") == "failed" and not meta(box, "update.no_return")
+    assert applied(box, 188) is None and kept(records(box), made)
+    assert not os.path.exists(os.path.join(box.dir, "data", "update",
+                                           "migration-rehearsal.db"))
+    assert firmware_boot(boot, False, cmdline) == "A"
+    box.start()                                   # root A's pb-web serves it all
+    try:
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()
+
+
+def test_power_cut_after_the_commit_is_written_finishes_it(boxes, hub, tmpdir_hub,
+                                                          monkeypatch):
+    """A power cut right after commit wrote pb-slot.txt (root B committed),
+    before it recorded the commit and applied the held migration: the box
+    is left with the files as pb_slot_write leaves them and update.state
+    still "installed". The next boot is root B; its pb-web still holds 188
+    back, and the commit step finishes the commit and applies it."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
+    box.stop()
+    made = records(box)
+    # what commit wrote before the cut: the migration's name, then the boot files
+    set_meta(box, update_no_return="188")
+    with open(os.path.join(boot, "cmdline-b.txt")) as f:
+        line = f.read()
+    with open(os.path.join(boot, "cmdline.txt"), "w") as f:
+        f.write(line)
+    with open(os.path.join(boot, "pb-slot.txt"), "w") as f:
+        f.write("# The root the Pi firmware boots (pbctl update; docs/updates.md).\n"
+                "[all]\ncmdline=cmdline-b.txt\n")
+    assert firmware_boot(boot, False, cmdline) == "B"             # a cold boot
+    assert meta(box, "update.state") == "installed"
+    box.start("tests/pb-web-next")
+    try:
+        assert applied(box, 188) is None                          # still held
+        out = next_ctl(box, "update", "commit", "--no-reboot").stdout
+        assert "root B committed: its checks passed before a power cut" in out, out
+        assert "migration 188, 189 applied (held back during the trial)" in out, out
+        assert applied(box, 188) == (0,) and kept(records(box), made)
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()
+    assert meta(box, "update.state") == "committed" and meta(box, "update.pending") == ""
+    assert meta(box, "update.committed").startswith(f"{VERSION} committed")
+    p = next_ctl(box, "update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and "migration 188" in p.stderr, p.stderr

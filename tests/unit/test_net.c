@@ -296,6 +296,14 @@ static void test_render_files_and_sharing(void **state)
 	slurp(dir, "hostapd.conf", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\nwpa_passphrase=12345678\n"));
 	slurp(dir, "dnsmasq.conf", buf, sizeof(buf));
+	assert_non_null(strstr(buf, ",30m\n"));                /* lease_minutes */
+	/* the DHCP guard: per station on the phones' side, named limits */
+	slurp(dir, "dhcp-guard.nft", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\ndelete table inet pb_dhcp\n"));
+	assert_non_null(strstr(buf, "iifname \"wlan0\" udp dport 67 update @stations "
+				    "{ ether saddr limit rate over 1/minute burst 10 packets } "
+				    "counter drop\n"));
+	assert_non_null(strstr(buf, "\t\ttimeout 30m\n"));
 	unlink(path);
 	/* sharing on, external access point: no hostapd.conf, NAT on the AP side */
 	assert_int_equal(load("[wifi]\nradio = external\nsecurity = open\n"
@@ -311,6 +319,8 @@ static void test_render_files_and_sharing(void **state)
 	assert_non_null(strstr(buf, "\nName=usb0\n"));
 	slurp(dir, "dnsmasq.conf", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\ninterface=eth0\n"));
+	slurp(dir, "dhcp-guard.nft", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "iifname \"eth0\" udp dport 67"));
 	assert_int_equal(rmdir(dir), 0);                  /* nothing else was written */
 	unlink(path);
 	free(cfg);

@@ -5,8 +5,10 @@
  * refused, naming the migration, when one is not (docs/updates.md, going
  * back after a schema change). The newer program is this one with a
  * longer migration list, set through pb_db_test_migrations: the real
- * pb_db_open does the work both times. Numbers 185-189 are reserved for
- * this work and used by no real migration. */
+ * pb_db_open does the work both times. A migration marked newer only is
+ * held back while a release is on trial and applied once it is committed.
+ * Numbers 185-189 are reserved for this work and used by no real
+ * migration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +100,23 @@ static int recorded_mark(sqlite3 *db, int v)
 	return mark;
 }
 
+/* A session (kegiatan) with this uid, written as the programs write. */
+static void add_session(sqlite3 *db, const char *uid)
+{
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(pb_db_begin(db), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO kegiatan(uid, title, mode, "
+					    "start_date, days, jp_per_day, code_secret, created_by, "
+					    "created_ms) VALUES (?1, 'Pelatihan', 'tatap_muka', "
+					    "'2026-01-05', 2, 8, x'00', 'admin', 0)", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(pb_db_commit(db), 0);
+}
+
 static void open_ok(sqlite3 **db)
 {
 	char err[PB_DB_ERR_LEN];
@@ -187,12 +206,7 @@ static void test_newer_safe_migration_opens(void **state)
 	assert_int_equal(pb_db_newer_migrations(db, text, sizeof(text)), 1);
 	assert_string_equal(text, "189");
 	/* it writes as before: the new column's default fills in */
-	assert_int_equal(pb_db_begin(db), 0);
-	assert_int_equal(pb_db_exec(db, "INSERT INTO kegiatan(uid, title, mode, start_date, "
-				    "days, jp_per_day, code_secret, created_by, created_ms) VALUES "
-				    "('K1', 'Pelatihan', 'tatap_muka', '2026-01-05', 2, 8, x'00', "
-				    "'admin', 0)"), 0);
-	assert_int_equal(pb_db_commit(db), 0);
+	add_session(db, "K1");
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM kegiatan WHERE uid = 'K1' AND "
 				   "newer_colour = ''"), 1);
 	pb_db_close(db);
@@ -238,6 +252,96 @@ static void test_newer_unsafe_migration_refused(void **state)
 	remove_db();
 }
 
+/* While a release is on trial (update.pending names it) a migration
+ * marked newer only is held back, and every one numbered above it; those
+ * below are applied. The older program keeps reading the database, with
+ * what was written during the trial; once the release is committed the
+ * next open applies what was held, over those records too. */
+static void test_newer_only_held_during_trial(void **state)
+{
+	static const struct pb_migration release[] = {
+		{ 185, "CREATE TABLE trial_note (id INTEGER PRIMARY KEY);", PB_MIGRATION_OLDER_OK },
+		{ 188, "CREATE TABLE held_note (id INTEGER PRIMARY KEY, kegiatan_uid TEXT NOT NULL);"
+		       "INSERT INTO held_note(kegiatan_uid) SELECT uid FROM kegiatan;",
+		  PB_MIGRATION_NEWER_ONLY },
+		/* builds on 188: held with it */
+		{ 189, "ALTER TABLE held_note ADD COLUMN colour TEXT NOT NULL DEFAULT '';",
+		  PB_MIGRATION_OLDER_OK },
+	};
+	char text[64], err[PB_DB_ERR_LEN];
+	sqlite3 *db;
+
+	(void)state;
+	open_ok(&db);                       /* the committed root's database */
+	assert_int_equal(pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "1.2.0 on root B"), 0);
+	pb_db_close(db);
+
+	newer(release, 3);                  /* the release starts on trial */
+	open_ok(&db);
+	assert_int_equal(recorded_mark(db, 185), 1);
+	assert_int_equal(recorded_mark(db, 188), -1);
+	assert_int_equal(recorded_mark(db, 189), -1);
+	assert_int_equal(pb_db_migration_applied(db, 188), 0);
+	assert_int_equal(pb_db_held_migrations(db, 0, text, sizeof(text)), 2);
+	assert_string_equal(text, "188, 189");
+	assert_int_equal(pb_db_held_migrations(db, 1, text, sizeof(text)), 1);
+	assert_string_equal(text, "188");
+	/* a record made during the trial */
+	add_session(db, "K-TRIAL");
+	pb_db_close(db);
+	open_ok(&db);                       /* opened again on trial: still held */
+	assert_int_equal(pb_db_migration_applied(db, 188), 0);
+	pb_db_close(db);
+
+	pb_db_test_migrations(NULL, 0);     /* the trial fails: back to the older program */
+	open_ok(&db);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM kegiatan WHERE uid = 'K-TRIAL'"), 1);
+	assert_int_equal(pb_db_newer_migrations(db, text, sizeof(text)), 1);
+	assert_string_equal(text, "185");
+	pb_db_close(db);
+
+	newer(release, 3);                  /* tried again, and committed */
+	open_ok(&db);
+	assert_int_equal(pb_db_migration_applied(db, 188), 0);
+	/* what pb-sync writes as releases come does not end the hold */
+	assert_int_equal(pb_db_meta_set(db, "update.state", "downloading"), 0);
+	pb_db_close(db);
+	open_ok(&db);
+	assert_int_equal(pb_db_migration_applied(db, 188), 0);
+	assert_int_equal(pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, ""), 0);
+	pb_db_close(db);
+	open_ok(&db);
+	assert_int_equal(recorded_mark(db, 188), 0);
+	assert_int_equal(recorded_mark(db, 189), 1);
+	assert_int_equal(pb_db_held_migrations(db, 0, text, sizeof(text)), 0);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM held_note WHERE "
+				   "kegiatan_uid = 'K-TRIAL' AND colour = ''"), 1);
+	pb_db_close(db);
+
+	/* from now on the older program refuses it, as without the hold */
+	pb_db_test_migrations(NULL, 0);
+	err[0] = '\0';
+	assert_int_equal(pb_db_open(path, 0, &db, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "migration 188"));
+	remove_db();
+}
+
+/* A new database is made whole whatever the state: no older root used it. */
+static void test_new_database_not_held(void **state)
+{
+	static const struct pb_migration release[] = {
+		{ 188, "CREATE TABLE held_note (id INTEGER PRIMARY KEY);", PB_MIGRATION_NEWER_ONLY },
+	};
+	sqlite3 *db;
+
+	(void)state;
+	newer(release, 1);
+	open_ok(&db);
+	assert_int_equal(pb_db_migration_applied(db, 188), 1);
+	pb_db_close(db);
+	remove_db();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +349,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_marks_given_on_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_safe_migration_opens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_unsafe_migration_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_only_held_during_trial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_database_not_held, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

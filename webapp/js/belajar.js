@@ -12,6 +12,8 @@
 
 	var moduleId = "", me = null, progress = null, attempt = null;
 	var pending = {}, retryTimer = null, tickTimer = null, deadline = 0, booted = false;
+	var finishAsk = null;           /* the question before a test goes with blanks */
+	var sendingTest = false;        /* a test's answers are on their way */
 
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
@@ -23,6 +25,7 @@
 
 	function step(id) {
 		var all = ["step-id", "step-progress", "step-test", "step-result"], i;
+		finishAsk.close(false);
 		for (i = 0; i < all.length; i++)
 			PB.show(PB.$(all[i]), all[i] === id);
 		if (id !== "step-test")
@@ -494,17 +497,36 @@
 		tickTimer = retryTimer = null;
 	}
 
+	/* Questions left unanswered are asked about in the page (PB.ask): the
+	 * phone's sign-in window may drop a browser confirm() box without a word. */
 	function finish() {
+		var left = attempt.items.length - countAnswered();
+		if (!unsaved() && left > 0)
+			return finishAsk.open(PB.$("finish"), PB.tn("belajar.confirm_unanswered", left,
+				{total: attempt.items.length}));
+		sendTest();
+	}
+
+	function unsaved() {
 		var k;
 		for (k in pending)
 			if (pending.hasOwnProperty(k))
-				return error(PB.t("belajar.unsaved_note"));
-		if (countAnswered() < attempt.items.length &&
-		    !window.confirm(PB.t("belajar.confirm_unanswered")))
+				return true;
+		return false;
+	}
+
+	function sendTest() {
+		if (sendingTest)        /* one answer to the box at a time */
 			return;
+		if (unsaved())
+			return error(PB.t("belajar.unsaved_note"));
+		sendingTest = true;
+		PB.$("finish").disabled = true;
 		status(PB.t("belajar.scoring"));
 		PB.api("POST", "/api/v1/learning/attempts/" + encodeURIComponent(attempt.attempt) +
 		       "/finish", who({}), function (err, data) {
+			sendingTest = false;
+			PB.$("finish").disabled = false;
 			status("");
 			if (err)
 				return error(err.message);
@@ -566,6 +588,8 @@
 	moduleId = moduleFromHash();
 	PB.$("step-id").addEventListener("submit", open);
 	PB.$("switch").addEventListener("click", forget);
+	finishAsk = PB.ask({box: "finish-confirm", question: "finish-question", yes: "finish-yes",
+		no: "finish-no", onYes: sendTest});
 	PB.$("finish").addEventListener("click", finish);
 	PB.$("to-progress").addEventListener("click", function () { loadProgress(true); });
 	PB.$("result-back").addEventListener("click", function () { loadProgress(true); });

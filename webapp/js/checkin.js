@@ -8,10 +8,10 @@
 	"use strict";
 
 	var pad, found = null;           /* lookup answer */
-	var CODE_RE = /^[0-9]{6}$/;
+	var CODE_RE = /^[0-9]{6}([0-9]{3})?$/;
 	var STORE_ME = "pb.checkin.me";
 	/* which field a server error concerns, when it does not say */
-	var FIELD_OF = {bad_nuptk: "nuptk", bad_code: "code", wrong_code: "code",
+	var FIELD_OF = {bad_nuptk: "nuptk", bad_code: "code", wrong_code: "code", code_longer: "code",
 		peserta_not_on_roster: "nuptk", code_expired: "code", ticket_expired: "code", name_required: "wname",
 		bad_name: "wname", no_signature: "sign", bad_signature: "sign",
 		signature_too_large: "sign"};

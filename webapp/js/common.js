@@ -65,6 +65,25 @@
  *       "hidden"/"disabled" booleans, the rest are attributes. children: a
  *       string, a node, or an array of them (null skipped).
  *   PB.$(id)  PB.clear(node)  PB.show(node, bool)  PB.focus(node)
+ *   PB.ask({box, question, yes, no, field, error, check, onYes})
+ *       a question asked in the page instead of the browser's confirm()
+ *       or prompt(), which a phone's Wi-Fi sign-in window may drop without
+ *       a word (they answer "no" at once there). The ids name a hidden
+ *       block of the page's HTML: <div id=box class="pb-confirm"
+ *       role="group" aria-labelledby=question hidden> holding the question
+ *       (<p id=question tabindex="-1" aria-live="polite">), optionally a
+ *       labelled <input id=field> and its <p id=error class="pb-notice
+ *       pb-error" role="alert" hidden>, and the yes and no buttons. Wires
+ *       them once and returns {open(from, text), close(giveBack)}: open
+ *       shows it (text, if given, replaces the question) and moves the
+ *       focus to the field, else the question; no and Escape close it and
+ *       give the focus back to from. Yes calls check(value) first, if
+ *       given: a text it returns is shown in error, the field keeps what
+ *       was typed and the focus; otherwise it closes and calls
+ *       onYes(value) (value: the field's, or undefined). Enter in the
+ *       field is yes.
+ *   PB.utf8Bytes(s)           bytes of s in UTF-8 (the box's text limits
+ *                             count bytes, a field's maxlength characters)
  *   PB.esc(s)                 HTML-escaped string, for the rare case a page
  *                             must build markup
  *   PB.size(bytes)            "955 B", "89 KB", "12,3 MB" in the language
@@ -290,6 +309,80 @@ var PB = (function () {
 		if (!node.hasAttribute("tabindex"))
 			node.setAttribute("tabindex", "-1");
 		try { node.focus(); } catch (e) { /* old browsers */ }
+	};
+
+	function isKey(ev, name, code) {
+		return ev.key === name || (name === "Escape" && ev.key === "Esc") || ev.keyCode === code;
+	}
+
+	PB.ask = function (o) {
+		var box = PB.$(o.box), question = PB.$(o.question), field = o.field ? PB.$(o.field) : null,
+			err = o.error ? PB.$(o.error) : null, back = null;
+		function say(text) {
+			if (!err)
+				return;
+			PB.show(err, !!text);      /* shown first: the alert is read when its text comes */
+			err.textContent = text;
+			if (field && text)
+				field.setAttribute("aria-invalid", "true");
+			else if (field)
+				field.removeAttribute("aria-invalid");
+		}
+		function close(giveBack) {
+			if (box.hidden)
+				return;
+			PB.show(box, false);
+			say("");
+			if (giveBack && back)
+				back.focus();
+		}
+		function yes() {
+			var value, problem;
+			if (box.hidden)         /* a second Enter or tap after the first closed it */
+				return;
+			value = field ? field.value : undefined;
+			problem = o.check ? o.check(value) : "";
+			if (problem) {
+				say(problem);
+				field.focus();
+				return;
+			}
+			close(false);
+			o.onYes(value);
+		}
+		PB.$(o.yes).addEventListener("click", yes, false);
+		PB.$(o.no).addEventListener("click", function () { close(true); }, false);
+		box.addEventListener("keydown", function (ev) {
+			if (isKey(ev, "Escape", 27)) {
+				ev.preventDefault();
+				close(true);
+			} else if (field && ev.target === field && isKey(ev, "Enter", 13)) {
+				ev.preventDefault();
+				yes();
+			}
+		}, false);
+		return {
+			open: function (from, text) {
+				back = from || null;
+				if (text)
+					question.textContent = text;
+				say("");
+				PB.show(box, true);
+				if (field)
+					field.focus();
+				else
+					PB.focus(question);
+			},
+			close: close
+		};
+	};
+
+	PB.utf8Bytes = function (s) {
+		try {
+			return unescape(encodeURIComponent(String(s))).length;
+		} catch (e) {           /* a lone surrogate: at most three bytes each */
+			return String(s).length * 3;
+		}
 	};
 
 	function append(node, c) {
@@ -635,8 +728,7 @@ var PB = (function () {
 			open(btn.getAttribute("aria-expanded") !== "true");
 		}, false);
 		nav.addEventListener("keydown", function (ev) {
-			if ((ev.key === "Escape" || ev.key === "Esc" || ev.keyCode === 27) &&
-			    btn.getAttribute("aria-expanded") === "true") {
+			if (isKey(ev, "Escape", 27) && btn.getAttribute("aria-expanded") === "true") {
 				open(false);
 				btn.focus();
 			}

@@ -34,10 +34,13 @@
 				tick = null;
 				PB.$("p-code").textContent = "";
 				PB.$("p-left").textContent = "";
+				/* no more check-ins: the room is no longer told how */
+				PB.show(PB.$("p-join"), false);
+				PB.show(PB.$("p-step2"), false);
 				PB.show(PB.$("p-locked"), true);
 				return;            /* no more codes: stop asking */
 			} else {
-				PB.$("p-code").textContent = c.code.substr(0, 3) + " " + c.code.substr(3);
+				PB.$("p-code").textContent = c.code.replace(/([0-9]{3})(?=[0-9])/g, "$1 ");
 				left = c.ms_left;
 				showLeft();
 				wait = Math.min(5000, c.ms_left + 200);

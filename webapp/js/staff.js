@@ -69,8 +69,14 @@
 	function pick() {
 		var id = PB.$("pick").value;
 		stopTimers();
-		closeLock(false);
+		closeAsks();
 		current = null;
+		/* what was typed for the session shown before is not for this one:
+		 * a roster pasted under the old one would join this roster */
+		PB.$("roster-form").reset();
+		PB.clear(PB.$("r-report"));
+		PB.$("mark-form").reset();
+		PB.$("allow-form").reset();
 		PB.show(PB.$("session-view"), !!id);
 		if (!id)
 			return;
@@ -81,7 +87,7 @@
 			PB.$("projector").setAttribute("href", "/proyektor.html" + PB.query({s: s.id}));
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
-				start: s.start_date, days: s.days, jp: s.jp_per_day});
+				start: PB.day(s.start_date), days: s.days, jp: s.jp_per_day});
 			setSittings(s);
 			setDay(s);
 			refreshCode();
@@ -102,7 +108,7 @@
 				return;
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				PB.$("code").textContent = "------";
 			} else if (c.locked) {
 				PB.$("code").textContent = "";
@@ -121,15 +127,21 @@
 	/* The day shown: one of the session's days, today when it runs today. */
 	function day() { return PB.$("day").value; }
 
+	/* This device's date, as YYYY-MM-DD. */
+	function todayIso() {
+		var now = new Date();
+		return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+	}
+
 	function setDay(s) {
 		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
-		var today = PB.$("c-start").value, pick = "";
+		var today = todayIso(), pick = "";
 		PB.clear(sel);
 		for (i = 0; i < s.days; i++) {
 			d = new Date(start.getTime() + i * 86400000);
 			iso = d.toISOString().slice(0, 10);
 			sel.appendChild(PB.el("option", {value: iso},
-				PB.t("staff.day_n", {n: i + 1, day: iso})));
+				PB.t("staff.day_n", {n: i + 1, day: PB.day(iso)})));
 			if (iso === today || (!pick && i === 0))
 				pick = iso;
 		}
@@ -154,7 +166,7 @@
 	}
 
 	function dayChanged() {
-		closeLock(false);     /* the question was about the day shown before */
+		closeAsks();     /* the question was about the day shown before */
 		PB.$("csv").setAttribute("href", "/api/v1/sessions/" + current.id +
 			"/attendance.csv" + PB.query({day: day(), sitting: sitting()}));
 		PB.$("jp-csv").setAttribute("href", "/api/v1/sessions/" + current.id + "/jp.csv" +
@@ -354,7 +366,7 @@
 				return;
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				if (err.code !== "not_session_day")
 					error(err.message);
 				else
@@ -456,6 +468,8 @@
 			if (err)
 				return error(err.message);
 			PB.$("create").removeAttribute("open");
+			PB.$("create-form").reset();        /* the next session starts blank */
+			PB.$("c-start").value = todayIso();
 			status(PB.t("staff.created", {title: s.title}));
 			loadSessions(s.id);
 		});
@@ -476,24 +490,11 @@
 			});
 	}
 
-	/* Locking asks once, in the page: the phone's sign-in window may drop a
-	 * browser confirm() box without a word. */
-	function lock() {
-		error("");
-		PB.show(PB.$("lock-confirm"), true);
-		PB.$("lock-question").focus();
-	}
-
-	function closeLock(back) {
-		if (PB.$("lock-confirm").hidden)
-			return;
-		PB.show(PB.$("lock-confirm"), false);
-		if (back)
-			PB.$("lock").focus();
-	}
+	/* Locking and unlocking ask in the page (PB.ask): the phone's sign-in
+	 * window may drop a browser confirm() or prompt() box without a word. */
+	var lockAsk, unlockAsk;
 
 	function lockYes() {
-		closeLock(false);
 		PB.$("status").focus();
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", {day: day()}, function (err) {
 			if (err)
@@ -503,17 +504,34 @@
 		});
 	}
 
-	function unlock() {
-		var reason = window.prompt(PB.t("staff.unlock_reason"));
-		if (!reason)
-			return;
-		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock", {day: day(), reason: reason},
-		       function (err) {
+	/* The reason the box requires, within the box's PB_REASON_MAX bytes,
+	 * which the field's maxlength carries (in characters: a longer
+	 * reason in UTF-8 is caught here). */
+	function unlockProblem(value) {
+		var max = PB.$("unlock-reason").maxLength;
+		value = value.replace(/^\s+|\s+$/g, "");
+		if (!value)
+			return PB.t("staff.unlock_reason_empty");
+		if (max > 0 && PB.utf8Bytes(value) > max)
+			return PB.t("staff.unlock_reason_long", {max: max});
+		return "";
+	}
+
+	function unlockYes(reason) {
+		PB.$("status").focus();
+		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock",
+		       {day: day(), reason: reason.replace(/^\s+|\s+$/g, "")}, function (err) {
 				if (err)
 					return error(err.message);
+				PB.$("unlock-reason").value = "";
 				status(PB.t("staff.unlocked"));
 				refreshList();
 			});
+	}
+
+	function closeAsks() {
+		lockAsk.close(false);
+		unlockAsk.close(false);
 	}
 
 	function allow(ev) {
@@ -584,18 +602,24 @@
 		PB.$("create-form").addEventListener("submit", create);
 		PB.$("mark-form").addEventListener("submit", mark);
 		PB.$("roster-form").addEventListener("submit", roster);
-		PB.$("lock").addEventListener("click", lock);
-		PB.$("lock-yes").addEventListener("click", lockYes);
-		PB.$("lock-no").addEventListener("click", function () { closeLock(true); });
-		PB.$("lock-confirm").addEventListener("keydown", function (ev) {
-			if (ev.key === "Escape" || ev.keyCode === 27)
-				closeLock(true);
+		lockAsk = PB.ask({box: "lock-confirm", question: "lock-question", yes: "lock-yes",
+			no: "lock-no", onYes: lockYes});
+		unlockAsk = PB.ask({box: "unlock-confirm", question: "unlock-question",
+			yes: "unlock-yes", no: "unlock-no", field: "unlock-reason", error: "unlock-error",
+			check: unlockProblem, onYes: unlockYes});
+		PB.$("lock").addEventListener("click", function () {
+			error("");
+			unlockAsk.close(false);
+			lockAsk.open(PB.$("lock"));
 		});
-		PB.$("unlock").addEventListener("click", unlock);
+		PB.$("unlock").addEventListener("click", function () {
+			error("");
+			lockAsk.close(false);
+			unlockAsk.open(PB.$("unlock"), PB.t("staff.unlock_confirm", {day: PB.day(day())}));
+		});
 		PB.$("allow-form").addEventListener("submit", allow);
 		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
-		PB.$("c-start").value = new Date(new Date().getTime() -
-			new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+		PB.$("c-start").value = todayIso();
 	}
 
 	setup();

@@ -9,7 +9,7 @@
 (function () {
 	"use strict";
 
-	var NUPTK_RE = /^[0-9]{16}$/, CODE_RE = /^[0-9]{6}$/;
+	var NUPTK_RE = /^[0-9]{16}$/, CODE_RE = /^[0-9]{6}([0-9]{3})?$/;
 	var LAST = "pb.claims.last";
 
 	function key(session, nuptk) { return "pb.claims." + session + "." + nuptk; }
