@@ -15,7 +15,10 @@
  * [update] commit_wait_s; otherwise clear the trial and reboot: the
  * firmware then boots the committed root again, update.error names the
  * release and update.failed keeps it: apply refuses it without --retry
- * until a newer one comes. A commit removes the downloaded release from
+ * until a newer one comes. Run on the committed root while a trial is
+ * still pending (the new root hung or panicked and a watchdog, the boot
+ * deadline or the power brought the box back), it ends the trial the
+ * same way. A commit removes the downloaded release from
  * DATA/update. The data partition is never written by any of this but
  * for that folder and box_meta's update.* keys, and for the migrations
  * marked newer only that the release holds back while on trial (pb_db.h):
@@ -606,10 +609,21 @@ static int commit(struct update_ctx *u)
 			trial_version(c, version, sizeof(version));
 			return committed(u, version, "its checks passed before a power cut");
 		}
-		if (pending[0] != '\0' && u->trial == PB_SLOT_NONE) {
-			/* the firmware came back to the committed root */
-			snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
-				 pending, pb_slot_name(u->booted));
+		if (pending[0] != '\0' && u->booted != PB_SLOT_NONE) {
+			/* the firmware came back to the committed root before the
+			 * trial's own check decided: the new root hung or panicked
+			 * and was reset (watchdog, boot deadline, power), or the
+			 * power went before it started. The one-shot flag is spent;
+			 * the trial ends here. */
+			snprintf(words, sizeof(words), "%s did not reach its checks (it hung, was "
+				 "reset or lost power first): back on root %c", pending,
+				 pb_slot_name(u->booted));
+			if (u->trial != PB_SLOT_NONE &&
+			    pb_slot_write(c->cfg.update_boot_dir, u->booted, PB_SLOT_NONE) != 0) {
+				fprintf(stderr, "pbctl: cannot end the trial in %s: %s\n",
+					c->cfg.update_boot_dir, strerror(errno));
+				return 1;
+			}
 			trial_version(c, version, sizeof(version));
 			meta_set(c, "update.error", words);
 			meta_set(c, "update.failed", version);
