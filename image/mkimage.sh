@@ -27,7 +27,9 @@ DATA_MIB=64             # data partition as shipped; grows on first boot
 ROOT_SPARE_PCT=15       # free space left in the read-only root
 FIRST_SECTOR=8192       # 4 MiB alignment, as SD cards like it
 JOURNAL_MAX=16M         # RuntimeMaxUse of the in-RAM journal
-CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait"
+PANIC_S=10              # a kernel panic reboots after this long (panic=)
+WATCHDOG_S=15           # systemd pets the hardware watchdog; the Pi's allows ~15 s at most
+CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait panic=$PANIC_S"
 
 t0=$(date +%s)
 tarball=${PB_ROOTFS_TARBALL:-$(sh "$here/rootfs.sh" "$build/cache" | tail -1)}
@@ -103,6 +105,14 @@ Storage=volatile
 RuntimeMaxUse=$JOURNAL_MAX
 RuntimeMaxFileSize=4M
 ForwardToSyslog=no
+EOF
+# A hung kernel or PID 1 resets the box: systemd arms the hardware
+# watchdog (bcm2835-wdt on the Pi) and pets it. A root on trial that hangs
+# so comes back in the committed root (docs/updates.md).
+mkdir -p "$root/etc/systemd/system.conf.d"
+cat >"$root/etc/systemd/system.conf.d/pusat-belajar.conf" <<EOF
+[Manager]
+RuntimeWatchdogSec=${WATCHDOG_S}s
 EOF
 echo pusat-belajar >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tpusat-belajar belajar.lan\n::1\tlocalhost\n' \

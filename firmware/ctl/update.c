@@ -15,7 +15,10 @@
  * [update] commit_wait_s; otherwise clear the trial and reboot: the
  * firmware then boots the committed root again, update.error names the
  * release and update.failed keeps it: apply refuses it without --retry
- * until a newer one comes. A commit removes the downloaded release from
+ * until a newer one comes. Run on the committed root while a trial is
+ * still pending (the new root hung or panicked and a watchdog, the boot
+ * deadline or the power brought the box back), it ends the trial the
+ * same way. A commit removes the downloaded release from
  * DATA/update. The data partition is never written by any of this but
  * for that folder and box_meta's update.* keys, and for the migrations
  * marked newer only that the release holds back while on trial (pb_db.h):
@@ -633,12 +636,21 @@ static int back(struct update_ctx *u, const char *words);
 /* On the committed root, update.pending still naming a release: its
  * trial ended, and only now, with the trial root stopped, does the hold
  * end. Failed (the check said why) or rolled back by hand, the record
- * stays; else the firmware came back by itself (a reset, a hang). */
+ * stays; else the firmware came back before the trial's own check
+ * decided: the new root hung or panicked and was reset (watchdog, boot
+ * deadline, power), or the power went before it started. The one-shot
+ * flag is spent; the trial ends here. */
 static int trial_closed(struct update_ctx *u, const char *pending)
 {
 	struct pb_ctl *c = u->c;
 	char state[32], version[96], words[256];
 
+	if (u->trial != PB_SLOT_NONE &&
+	    pb_slot_write(c->cfg.update_boot_dir, u->booted, PB_SLOT_NONE) != 0) {
+		fprintf(stderr, "pbctl: cannot end the trial in %s: %s\n",
+			c->cfg.update_boot_dir, strerror(errno));
+		return 1;
+	}
 	meta_get(c, "update.state", state, sizeof(state));
 	if (strcmp(state, "no space") == 0) {
 		/* not the release's fault: it may be applied again */
@@ -646,8 +658,9 @@ static int trial_closed(struct update_ctx *u, const char *pending)
 		       "the database)\n", pb_slot_name(u->booted), pending);
 		meta_set(c, "update.state", "ready");
 	} else if (strcmp(state, "failed") != 0 && strcmp(state, "rolled back") != 0) {
-		snprintf(words, sizeof(words), "%s did not prove itself: back on root %c",
-			 pending, pb_slot_name(u->booted));
+		snprintf(words, sizeof(words), "%s did not reach its checks (it hung, was "
+			 "reset or lost power first): back on root %c", pending,
+			 pb_slot_name(u->booted));
 		trial_version(c, version, sizeof(version));
 		meta_set(c, "update.error", words);
 		meta_set(c, "update.failed", version);
@@ -681,7 +694,7 @@ static int commit(struct update_ctx *u)
 			trial_version(c, version, sizeof(version));
 			return committed(u, version, "its checks passed before a power cut");
 		}
-		if (pending[0] != '\0' && u->trial == PB_SLOT_NONE)
+		if (pending[0] != '\0' && u->booted != PB_SLOT_NONE)
 			return trial_closed(u, pending);
 		printf("root %c is committed: nothing on trial\n", pb_slot_name(u->booted));
 		return 0;

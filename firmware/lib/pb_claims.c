@@ -138,6 +138,7 @@ const char *pb_claim_strerror(enum pb_claim_result r)
 	switch (r) {
 	case PB_CLAIM_OK:              return "ok";
 	case PB_CLAIM_EXISTING:        return "already claimed";
+	case PB_CLAIM_ELSEWHERE:       return "already claimed in another session";
 	case PB_CLAIM_UNCHANGED:       return "decision unchanged";
 	case PB_CLAIM_NOT_FOUND:       return "not found";
 	case PB_CLAIM_BAD_PROOF:       return "not a check-in of this session";
@@ -475,33 +476,55 @@ static int64_t first_id(sqlite3_stmt *st)
 }
 
 /* Id of the claim that blocks a new one for this teacher, item and day;
- * 0 none, -1 error. */
+ * 0 none, -1 error. A claim in another session of the box blocks it too
+ * (a teacher in a morning and an afternoon session: one day is paid once);
+ * *elsewhere says so. This session's claim comes first. */
 static int64_t existing_claim(sqlite3 *db, int64_t kegiatan_id, const char *day,
-			      const char *nuptk, const char *item)
+			      const char *nuptk, const char *item, int *elsewhere)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t id = -1;
 
-	if ((st = pb_db_stmt(db, "SELECT c.id FROM claim c WHERE c.kegiatan_id = ?1 "
-				 "AND c.day = ?2 AND c.nuptk = ?3 AND c.item = ?4 AND " CLAIM_BLOCKS
-				 " ORDER BY c.id DESC LIMIT 1")) == NULL)
+	*elsewhere = 0;
+	if ((st = pb_db_stmt(db, "SELECT c.id, c.kegiatan_id <> ?1 FROM claim c WHERE "
+				 "c.day = ?2 AND c.nuptk = ?3 AND c.item = ?4 AND " CLAIM_BLOCKS
+				 " ORDER BY c.kegiatan_id <> ?1, c.id DESC LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, kegiatan_id);
 	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, nuptk, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, item, -1, SQLITE_STATIC);
-	return first_id(st);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		id = sqlite3_column_int64(st, 0);
+		*elsewhere = sqlite3_column_int(st, 1);
+		break;
+	case SQLITE_DONE:
+		id = 0;
+		break;
+	}
+	pb_db_stmt_done(st);
+	return id;
 }
 
 /* Id of another claim of the same teacher, item and day as claim_id that
- * blocks it (one filed after it was rejected); 0 none, -1 error. */
-static int64_t rival_claim(sqlite3 *db, int64_t claim_id)
+ * blocks it: in its session, one filed after it was rejected; elsewhere
+ * (another session of the box), one approved or paid, which approving this
+ * one would pay twice (both filed before a day was paid once across
+ * sessions). 0 none, -1 error. */
+static int64_t rival_claim(sqlite3 *db, int64_t claim_id, int elsewhere)
 {
 	sqlite3_stmt *st = NULL;
 
-	if ((st = pb_db_stmt(db, "SELECT c.id FROM claim o JOIN claim c ON "
-				 "c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
-				 "AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
-				 " LIMIT 1")) == NULL)
+	if ((st = pb_db_stmt(db, elsewhere ?
+			"SELECT c.id FROM claim o JOIN claim c ON c.kegiatan_id <> o.kegiatan_id "
+			"AND c.day = o.day AND c.nuptk = o.nuptk AND c.item = o.item WHERE o.id = ?1 "
+			"AND c.withdrawn = 0 AND (SELECT kind FROM claim_event WHERE claim_id = c.id "
+			"ORDER BY id DESC LIMIT 1) IN ('approve', 'paid') LIMIT 1" :
+			"SELECT c.id FROM claim o JOIN claim c ON "
+			"c.kegiatan_id = o.kegiatan_id AND c.day = o.day AND c.nuptk = o.nuptk "
+			"AND c.item = o.item AND c.id <> o.id WHERE o.id = ?1 AND " CLAIM_BLOCKS
+			" LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, claim_id);
 	return first_id(st);
@@ -582,7 +605,7 @@ enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, 
 	const char *province, *code;
 	int64_t checkin_id = 0, id, pay = 0;
 	enum pb_day_lock locked;
-	int capped = 0, found;
+	int capped = 0, found, elsewhere;
 	enum pb_claim_result rc = PB_CLAIM_DB;
 	json_t *payload, *evidence;
 
@@ -622,11 +645,12 @@ enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, 
 	}
 	if (found < 0)
 		goto out;
-	id = existing_claim(db, k.id, c->day, c->nuptk, code);
+	id = existing_claim(db, k.id, c->day, c->nuptk, code, &elsewhere);
 	if (id < 0)
 		goto out;
 	if (id > 0) {
-		rc = pb_claim_get(db, id, out) == 0 ? PB_CLAIM_EXISTING : PB_CLAIM_DB;
+		rc = pb_claim_get(db, id, out) != 0 ? PB_CLAIM_DB :
+		     elsewhere ? PB_CLAIM_ELSEWHERE : PB_CLAIM_EXISTING;
 		goto out;
 	}
 	locked = pb_att_is_locked(db, k.id, c->day);
@@ -843,10 +867,18 @@ enum pb_claim_result pb_claim_decide(sqlite3 *db, const struct pb_claim_decision
 		if (d->approve && strcmp(s.kind, "reject") == 0) {
 			/* approving a rejected claim the teacher has filed again
 			 * would pay the same item and day twice */
-			int64_t rival = rival_claim(db, s.id);
+			int64_t rival = rival_claim(db, s.id, 0);
 			if (rival != 0) {
 				*bad_id = d->ids[i];
 				rc = rival > 0 ? PB_CLAIM_SUPERSEDED : PB_CLAIM_DB;
+				goto out;
+			}
+		}
+		if (d->approve) {
+			int64_t rival = rival_claim(db, s.id, 1);
+			if (rival != 0) {
+				*bad_id = d->ids[i];
+				rc = rival > 0 ? PB_CLAIM_ELSEWHERE : PB_CLAIM_DB;
 				goto out;
 			}
 		}

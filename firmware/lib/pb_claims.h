@@ -62,6 +62,7 @@ const char *pb_receipt_sniff(const unsigned char *data, size_t len);
 enum pb_claim_result {
 	PB_CLAIM_OK = 0,
 	PB_CLAIM_EXISTING,         /* same teacher, item and day: the existing claim */
+	PB_CLAIM_ELSEWHERE,        /* same teacher, item and day in another session: that claim */
 	PB_CLAIM_UNCHANGED,        /* a decision equal to the current one */
 	PB_CLAIM_NOT_FOUND,
 	PB_CLAIM_BAD_PROOF,        /* the check-in id is not a check-in of this session */
@@ -115,7 +116,8 @@ struct pb_claim_req {
 	const char *client;
 };
 
-/* File a claim. *out gets the claim as JSON (new or existing). On
+/* File a claim. *out gets the claim as JSON (new, existing, or the one of
+ * another session on PB_CLAIM_ELSEWHERE). On
  * PB_CLAIM_PRICE, *price says why. */
 enum pb_claim_result pb_claim_submit(sqlite3 *db, const struct pb_claim_req *c, json_t **out,
 				     enum pb_price_result *price);

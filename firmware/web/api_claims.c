@@ -319,6 +319,12 @@ enum MHD_Result pb_handle_claim_submit(struct pb_req *r)
 		ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT, json_pack("{s:s, s:s, s:o}",
 			"error", "already_claimed", "message",
 			"Klaim ini sudah diajukan untuk hari itu", "claim", out), NULL);
+	else if (cr == PB_CLAIM_ELSEWHERE)
+		ret = pb_respond_json_with(r, MHD_HTTP_CONFLICT, json_pack("{s:s, s:s, s:s, s:o}",
+			"error", "claimed_elsewhere", "message", pb_msg(r, "claimed_elsewhere",
+			"Klaim jenis ini untuk hari itu sudah diajukan di kegiatan lain: satu hari "
+			"dibayar sekali"), "lang", pb_msg_lang(r, "claimed_elsewhere"), "claim", out),
+			NULL);
 	else
 		ret = claim_error(r, cr, pr);
 done:
@@ -626,6 +632,40 @@ enum MHD_Result pb_handle_claim_options(struct pb_req *r)
 /* ------------------------------------------------------------------ */
 /* Decisions */
 
+/* Why a decision on one of the claims was refused: its error code and the
+ * Indonesian words for the message. */
+static void decision_refused(enum pb_claim_result cr, const char **code, const char **why)
+{
+	switch (cr) {
+	case PB_CLAIM_LOCKED:
+		*code = "day_locked";
+		*why = "hari sudah dikunci";
+		break;
+	case PB_CLAIM_PAID:
+		*code = "already_paid";
+		*why = "sudah dibayar";
+		break;
+	case PB_CLAIM_DECIDED:
+		*code = "claim_withdrawn";
+		*why = "sudah ditarik guru";
+		break;
+	case PB_CLAIM_SUPERSEDED:
+		*code = "claim_superseded";
+		*why = "guru sudah mengajukan klaim baru untuk hari dan jenis ini, putuskan klaim "
+		       "baru itu";
+		break;
+	case PB_CLAIM_ELSEWHERE:
+		*code = "claimed_elsewhere";
+		*why = "item hari itu sudah disetujui untuk guru ini di kegiatan lain (satu hari "
+		       "dibayar sekali), tolak klaim ini";
+		break;
+	default:
+		*code = "not_found";
+		*why = "tidak ditemukan di kegiatan ini";
+		break;
+	}
+}
+
 /* A decision on one claim or many (the reason is read leniently: a value
  * of another type is none). */
 struct decision_form {
@@ -672,19 +712,14 @@ static enum MHD_Result decide(struct pb_req *r, const struct pb_login *who, int6
 	if (cr == PB_CLAIM_OK || cr == PB_CLAIM_UNCHANGED)
 		return pb_respond_json_with(r, MHD_HTTP_OK, out, NULL);
 	if (bad > 0 && cr != PB_CLAIM_DB) {
-		char msg[160];
+		char msg[256];
+		const char *code, *why;
 		unsigned status = cr == PB_CLAIM_NOT_FOUND ? MHD_HTTP_NOT_FOUND : MHD_HTTP_CONFLICT;
+		decision_refused(cr, &code, &why);
 		snprintf(msg, sizeof(msg), "Klaim %lld: %s. Tidak ada keputusan yang disimpan.",
-			 (long long)bad, cr == PB_CLAIM_LOCKED ? "hari sudah dikunci" :
-			 cr == PB_CLAIM_PAID ? "sudah dibayar" :
-			 cr == PB_CLAIM_DECIDED ? "sudah ditarik guru" :
-			 cr == PB_CLAIM_SUPERSEDED ? "guru sudah mengajukan klaim baru untuk hari dan "
-			 "jenis ini, putuskan klaim baru itu" : "tidak ditemukan di kegiatan ini");
+			 (long long)bad, why);
 		ret = pb_respond_json_with(r, status, json_pack("{s:s, s:s, s:I}",
-			"error", cr == PB_CLAIM_LOCKED ? "day_locked" : cr == PB_CLAIM_PAID ?
-				 "already_paid" : cr == PB_CLAIM_DECIDED ? "claim_withdrawn" :
-				 cr == PB_CLAIM_SUPERSEDED ? "claim_superseded" : "not_found",
-			"message", msg, "claim", (json_int_t)bad), NULL);
+			"error", code, "message", msg, "claim", (json_int_t)bad), NULL);
 		return ret;
 	}
 	return claim_error(r, cr, PB_PRICE_OK);

@@ -63,6 +63,7 @@ static const struct msg_en messages[] = {
 	{ "checkin_held", "Your attendance is recorded, but the box clock is not yet confirmed: "
 			  "you can claim once the facilitator opens the facilitator page" },
 	{ "claim_superseded", "The teacher has filed a new claim for this item and day: decide that newer claim" },
+	{ "claimed_elsewhere", "This item for that day was already claimed in another session: a day is paid once" },
 	{ "clock_adjust_off", "The box clock may not be changed ([attendance] clock_adjust = off)" },
 	{ "clock_ntp", "The box clock is set by NTP and is not changed from a browser" },
 	{ "clock_settime", "The system clock cannot be set (needs CAP_SYS_TIME)" },

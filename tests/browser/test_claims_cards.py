@@ -15,6 +15,7 @@ from a11y import audit
 from conftest import (SCREENSHOTS, Boxes, assert_inside, overflowing, set_viewport,
                       staff_login)
 from test_claims_browser import queue_rows
+from test_papers_print import DAYS, MONTHS
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -44,6 +45,13 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")) == 2,
              "queue not shown")
         d.execute_script(NO_PROMPT)
+        # who and when as the office reads them: NUPTK in groups of four, the
+        # day written out in Indonesian
+        n0, today = nuptk(0), datetime.date.today()
+        assert d.find_element(By.CSS_SELECTOR, "#queue-rows tr .cl-c-teacher .pb-small").text == \
+            "%s %s %s %s · %s, %d %s %d" % (n0[:4], n0[4:8], n0[8:12], n0[12:],
+                                           DAYS[today.weekday()], today.day,
+                                           MONTHS[today.month - 1], today.year)
         assert_inside(d, d.find_elements(By.CSS_SELECTOR, "#queue-rows tr")[0]
                       .find_elements(By.CSS_SELECTOR, "button"), "first row's decisions")
         assert_inside(d, [d.find_element(By.ID, "bulk-reason")], "bulk reason")

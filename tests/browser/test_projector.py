@@ -99,6 +99,10 @@ def test_projector_code_qr_and_lock(browser):
             "locked": True, "day": api.day(sid)["day"]}
         wait(d, lambda d: d.find_element(By.ID, "p-locked").is_displayed(), "lock not shown")
         assert d.find_element(By.ID, "p-code").text == ""
+        # nor is the room told how to check in any more
+        for gone in ("p-join", "p-qr", "p-url", "p-step2"):
+            assert not d.find_element(By.ID, gone).is_displayed(), gone
+        assert d.find_element(By.ID, "p-title").text == "Diklat Proyektor"
         d.save_screenshot(os.path.join(SCREENSHOTS, "projector-locked.png"))
         audit(d, "projector, day locked")
 

@@ -54,6 +54,10 @@ def test_boot_partition(img):
     assert "pusat-belajar.json" not in names          # no bundle in the image itself
     cmdline = mtype(img, "cmdline.txt").split()
     assert "root=LABEL=PBROOTA" in cmdline and "ro" in cmdline and "rw" not in cmdline
+    # a kernel panic reboots by itself: the tryboot flag is one-shot, so a
+    # new root on trial that panics comes back in the committed root
+    panic = [w for w in cmdline if w.startswith("panic=")]
+    assert len(panic) == 1 and int(panic[0].split("=")[1]) > 0, cmdline
     # The A/B boot files as pbctl update reads and writes them (pb_slot.c):
     # the firmware starts root A, with or without the tryboot flag.
     assert re.search(r"^\[all\]\ntryboot_a_b=1\n", mtype(img, "autoboot.txt"))
@@ -87,6 +91,14 @@ def test_root_partition(img):
     assert "x-systemd.device-timeout" not in fstab
     journald = ext4_cat(img, ROOT_A, "/etc/systemd/journald.conf.d/pusat-belajar.conf")
     assert "Storage=volatile" in journald and "RuntimeMaxUse=" in journald
+    # A hung kernel or PID 1 resets the box through the Pi's watchdog
+    # (bcm2835-wdt, whose longest timeout is about 15 s). qemu's virt
+    # machine has no such device, so test_update_qemu.py only sees that
+    # systemd read the setting; here: the image carries it.
+    manager = ext4_cat(img, ROOT_A, "/etc/systemd/system.conf.d/pusat-belajar.conf")
+    assert re.search(r"^\[Manager\]$", manager, re.M), manager
+    m = re.search(r"^RuntimeWatchdogSec=(\d+)s$", manager, re.M)
+    assert m and 0 < int(m.group(1)) <= 15, manager
     for path in ["/usr/bin/pb-web", "/usr/bin/pbctl", "/usr/sbin/hostapd", "/usr/sbin/dnsmasq",
                  "/usr/sbin/fake-hwclock", "/usr/share/pusat-belajar/webapp/index.html",
                  "/usr/share/pusat-belajar/webapp/penyiapan.html",
@@ -97,6 +109,10 @@ def test_root_partition(img):
                  # the path unit watches and what the service runs)
                  "/etc/systemd/system/multi-user.target.wants/pb-update-apply.path",
                  "/lib/systemd/system/pb-update-apply.service",
+                 # the boot deadline of a root on trial
+                 "/etc/systemd/system/timers.target.wants/pb-update-deadline.timer",
+                 "/lib/systemd/system/pb-update-deadline.service",
+                 "/usr/lib/pusat-belajar/pb-update-deadline",
                  "/lib/firmware/brcm/brcmfmac43455-sdio.bin"]:
         assert ext4_exists(img, ROOT_A, path), path
     st = ext4_stat(img, ROOT_A, "/etc/pusat-belajar/box.conf")

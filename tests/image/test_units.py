@@ -21,7 +21,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNITS = sorted(glob.glob(os.path.join(ROOT, "image", "systemd", "*.service")) +
-               glob.glob(os.path.join(ROOT, "image", "systemd", "*.path")))
+               glob.glob(os.path.join(ROOT, "image", "systemd", "*.path")) +
+               glob.glob(os.path.join(ROOT, "image", "systemd", "*.timer")))
 BUILD = os.path.abspath(os.environ.get("PB_BUILD", os.path.join(ROOT, "build")))
 DAEMONS = ["pb-web", "pb-sync", "pb-gpio"]
 MAX_EXPOSURE = 2.5
@@ -245,3 +246,78 @@ def test_update_apply_service_lines_against_a_data_dir(tmp_path):
         assert err and "session day is open" in err[0]
     finally:
         box.close()
+
+
+DEADLINE = os.path.join(ROOT, "image", "firstboot", "pb-update-deadline")
+# A stand-in for systemctl (systemd is not PID 1 here): `show` answers the
+# state of pb-update-commit.service from the file "commit-states" (one line
+# a call, the last one kept; a line "committed" stands for the check
+# committing: cmdline.txt then names the running root), `reboot` is noted.
+FAKE_SYSTEMCTL = """#!/bin/sh
+d=$(dirname "$0")
+echo "$*" >> "$d/calls"
+case "$1" in
+show) n=$(wc -l < "$d/calls"); s=$(sed -n "${n}p" "$d/commit-states"); \
+      [ -n "$s" ] || s=$(tail -n 1 "$d/commit-states"); \
+      if [ "$s" = committed ]; then cp "$d/proc-cmdline" "$d/boot/cmdline.txt"; s=active; fi; \
+      echo "$s";;
+reboot) echo reboot >> "$d/rebooted";;
+esac
+"""
+
+
+def test_update_deadline_units():
+    """The boot deadline of a root on trial: a timer from boot on, enabled
+    by the package, whose service runs the script as root with the boot
+    partition and the kernel's command line."""
+    timer = read_unit("pb-update-deadline", "timer")
+    m = re.fullmatch(r"(\d+)min", timer["Timer"]["OnBootSec"][0])
+    # longer than a boot plus the check's default wait ([update] commit_wait_s, 300 s)
+    assert m and int(m.group(1)) * 60 > 300 + 120, timer
+    assert timer["Install"]["WantedBy"] == ["timers.target"]
+    svc = read_unit("pb-update-deadline")
+    assert svc["Service"]["Type"] == ["oneshot"] and "User" not in svc["Service"]
+    assert svc["Service"]["ExecStart"] == [
+        "/usr/lib/pusat-belajar/pb-update-deadline /boot/firmware /proc/cmdline"]
+    assert svc["Unit"]["ConditionPathExists"] == ["/boot/firmware/pb-slot.txt"]
+    rules = open(os.path.join(ROOT, "debian", "rules")).read()
+    block = rules[rules.index("override_dh_installsystemd:"):]
+    assert "pb-update-deadline.timer" in block
+
+
+@pytest.mark.parametrize("running,committed,states,reboots", [
+    ("B", "A", ["inactive"], True),               # the check never started: hung before it
+    ("B", "A", ["failed"], True),                 # the check broke without deciding
+    ("B", "A", ["activating", "activating", "committed"], False),   # it ran late, and committed
+    ("B", "A", ["activating", "failed"], True),   # it ran late, and gave up without a reboot
+    ("B", "B", ["active"], False),                # committed root: nothing to do
+    ("A", "A", ["inactive"], False),
+    ("B", None, ["inactive"], False),             # no A/B boot files: cannot tell, leave it
+])
+def test_update_deadline_reboots_only_a_root_left_on_trial(tmp_path, running, committed,
+                                                             states, reboots):
+    """The script itself, with a stand-in for systemctl (said above)."""
+    bindir = tmp_path
+    (bindir / "systemctl").write_text(FAKE_SYSTEMCTL)
+    (bindir / "systemctl").chmod(0o755)
+    (bindir / "commit-states").write_text("\n".join(states) + "\n")
+    boot = bindir / "boot"
+    boot.mkdir()
+    line = "console=serial0,115200 root=LABEL=PBROOT{} ro rootfstype=ext4 panic=10\n"
+    (bindir / "proc-cmdline").write_text(line.format(running))
+    if committed:
+        (boot / "cmdline.txt").write_text(line.format(committed))
+    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", PB_DEADLINE_POLL_S="0.01")
+    p = subprocess.run([DEADLINE, str(boot), str(bindir / "proc-cmdline")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert (bindir / "rebooted").exists() == reboots, (p.stdout, p.stderr)
+    if reboots:
+        assert f"PBROOT{running} runs on trial and was not committed by its deadline: " \
+               f"rebooting into PBROOT{committed}" in p.stdout, p.stdout
+        # it waited for the check while that ran
+        calls = (bindir / "calls").read_text().splitlines()
+        assert calls[-1] == "reboot"
+        assert len(calls) - 1 == len(states), calls
+    else:
+        assert "nothing to do" in p.stdout, p.stdout

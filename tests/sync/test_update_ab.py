@@ -140,9 +140,8 @@ def test_update_boots_new_root_once_then_commits(boxes, hub, tmpdir_hub):
         assert f"release {VERSION} installed into root B" in out
         assert installed(b) and not installed(a)                 # the running root untouched
         assert open(os.path.join(b, "etc", "system-of")).read() == "A\n"   # a copy of A
-        # a boot without the tryboot flag (a power cut now) still starts A
+        # a boot without the tryboot flag still starts A
         assert firmware_boot(boot, False, cmdline) == "A"
-        assert box.pbctl("update", "commit", "--no-reboot").returncode == 0
         # the one-shot tryboot starts B; pb-web answers and pb-sync reaches the hub
         assert firmware_boot(boot, True, cmdline) == "B"
         assert "root B" in box.pbctl("update", "status").stdout
@@ -235,6 +234,30 @@ def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
     p = box.pbctl("update", "rollback", "--no-reboot", check=False)
     assert p.returncode == 1 and "root B is armed for a trial" in p.stderr, p.stderr
     assert firmware_boot(boot, True, cmdline) == "B"
+
+
+def test_trial_that_never_reaches_its_check_fails_on_the_old_root(boxes, hub, tmpdir_hub):
+    """Root B on trial hangs before pb-update-commit runs (a panic, a boot
+    stuck, pbctl broken): the hardware watchdog, the boot deadline
+    (pb-update-deadline.timer) or the power resets it, and without the
+    spent one-shot flag the firmware starts root A, whose commit step ends
+    the trial and says so."""
+    box, boot, cmdline = tried_on_b(boxes, hub, tmpdir_hub)
+    # nothing ran on B; the reset: no flag, the committed root
+    assert firmware_boot(boot, False, cmdline) == "A"
+    out = box.pbctl("update", "commit", "--no-reboot").stdout
+    assert f"{VERSION} on root B did not reach its checks" in out and "back on root A" in out, out
+    assert meta(box, "update.state") == "failed" and meta(box, "update.failed") == VERSION
+    assert meta(box, "update.pending") == ""
+    # the trial is over: a tryboot set again by mistake starts A too
+    assert firmware_boot(boot, True, cmdline) == "A"
+    st = box.pbctl("update", "status").stdout
+    assert "committed:  root A" in st and "next tryboot" not in st, st
+    assert f"error:      {VERSION} on root B did not reach its checks" in st, st
+    # said once: the next boot is a plain one on the committed root
+    assert "nothing on trial" in box.pbctl("update", "commit", "--no-reboot").stdout
+    p = box.pbctl("update", "apply", "--no-reboot", check=False)
+    assert p.returncode == 1 and f"release {VERSION} failed its trial" in p.stderr, p.stderr
 
 
 BULK_FILES = 5000              # new files in root A: a copy that lasts long enough to cut

@@ -13,6 +13,7 @@
 	var moduleId = "", me = null, progress = null, attempt = null;
 	var pending = {}, retryTimer = null, tickTimer = null, deadline = 0, booted = false;
 	var finishAsk = null;           /* the question before a test goes with blanks */
+	var sendingTest = false;        /* a test's answers are on their way */
 
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
@@ -515,11 +516,17 @@
 	}
 
 	function sendTest() {
+		if (sendingTest)        /* one answer to the box at a time */
+			return;
 		if (unsaved())
 			return error(PB.t("belajar.unsaved_note"));
+		sendingTest = true;
+		PB.$("finish").disabled = true;
 		status(PB.t("belajar.scoring"));
 		PB.api("POST", "/api/v1/learning/attempts/" + encodeURIComponent(attempt.attempt) +
 		       "/finish", who({}), function (err, data) {
+			sendingTest = false;
+			PB.$("finish").disabled = false;
 			status("");
 			if (err)
 				return error(err.message);

@@ -337,7 +337,11 @@ var PB = (function () {
 				back.focus();
 		}
 		function yes() {
-			var value = field ? field.value : undefined, problem = o.check ? o.check(value) : "";
+			var value, problem;
+			if (box.hidden)         /* a second Enter or tap after the first closed it */
+				return;
+			value = field ? field.value : undefined;
+			problem = o.check ? o.check(value) : "";
 			if (problem) {
 				say(problem);
 				field.focus();

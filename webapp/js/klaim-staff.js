@@ -47,7 +47,7 @@
 			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.all_days")));
 			for (i = 0; i < list.length; i++)
 				sel.appendChild(PB.el("option", {value: list[i]},
-					PB.t("ks.day_n", {n: i + 1, day: list[i]})));
+					PB.t("ks.day_n", {n: i + 1, day: PB.day(list[i])})));
 			if (keep && list.indexOf(keep) >= 0)
 				sel.value = keep;
 			PB.$("csv").setAttribute("href", "/api/v1/sessions/" + id + "/claims.csv");
@@ -63,7 +63,7 @@
 		       function (err, d) {
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				return error(err.message);
 			}
 			data = d;
@@ -159,7 +159,8 @@
 					"aria-label": PB.t("ks.select", whose(c))})),
 				PB.el("td", {"class": "cl-c-teacher"}, [PB.el("span", {"class": "cl-name"}, c.name),
 					PB.el("div", {"class": "pb-small"},
-						(c.nuptk || PB.personLabel(c.no_peserta)) + " · " + c.day)]),
+						(c.nuptk ? PB.nuptkText(c.nuptk) : PB.personLabel(c.no_peserta)) +
+						" · " + PB.day(c.day))]),
 				PB.el("td", {"class": "cl-c-item"}, [PBClaims.itemLabel(c),
 					PB.el("div", {"class": "cl-why"}, c.why)]),
 				PB.el("td", {"class": "cl-money cl-c-amount"}, PBClaims.rp(c.amount)),
@@ -180,7 +181,7 @@
 		var nom = data.nominatif, head = PB.$("nom-head"), tb = PB.$("nom-rows"), i, j, r, cells;
 		PB.$("p-centre").textContent = data.centre;
 		PB.$("p-session").textContent = PB.t("ks.print_session", {title: session.title,
-			start: session.start_date, days: session.days});
+			start: PB.day(session.start_date), days: session.days});
 		PB.$("p-fac").textContent = me ? me.user : "";
 		PB.clear(head);
 		cells = [PB.el("th", {scope: "col"}, PB.t("ks.no")), PB.el("th", {scope: "col"}, "NUPTK"),

@@ -14,6 +14,13 @@
 		e.textContent = text || "";
 		PB.show(e, !!text);
 	}
+	/* A refused allowance is said beside its buttons, where the teacher
+	 * tapped, not at the foot of the page. */
+	function flatError(text) {
+		var e = PB.$("flat-error");
+		e.textContent = text || "";
+		PB.show(e, !!text);
+	}
 	function key(session, nuptk) { return PB.teacher.key(session, nuptk); }
 
 	function open(ev) {
@@ -285,6 +292,7 @@
 	function askFlat(code) {
 		var it = item(code);
 		error("");
+		flatError("");
 		status("");
 		asking = code;
 		PB.$("flat-question").textContent = PB.t("klaim.confirm_flat", {
@@ -309,9 +317,14 @@
 		PB.api("POST", "/api/v1/claims", body, function (err, data) {
 			PB.$("send").disabled = false;
 			status("");
+			if (err && body.amount === undefined) {
+				flatError(err.message);
+				return PB.$(body.item === "uang_makan" ? "flat-makan" : "flat-harian").focus();
+			}
 			if (err)
 				return error(err.message);
 			error("");
+			flatError("");
 			status(PB.t("klaim.sent", {amount: PBClaims.rp(data.amount), why: data.why}));
 			refresh();
 			if (body.amount !== undefined)
@@ -416,6 +429,7 @@
 		});
 		PB.$("switch").addEventListener("click", function () {
 			me = null;
+			flatError("");
 			PB.show(PB.$("step-claims"), false);
 			PB.show(PB.$("step-id"), true);
 			PB.$("nuptk").value = "";
@@ -428,7 +442,10 @@
 		PB.$("ev-dpr").addEventListener("change", evidenceChanged);
 		PB.$("ev-receipt").addEventListener("change", evidenceChanged);
 		PB.$("photo").addEventListener("change", photoChanged);
-		PB.$("day").addEventListener("change", drawFlat);
+		PB.$("day").addEventListener("change", function () {
+			flatError("");
+			drawFlat();
+		});
 		if (last.length)
 			PB.$("nuptk").value = last[1];
 		evidenceChanged();

@@ -34,6 +34,9 @@
 				tick = null;
 				PB.$("p-code").textContent = "";
 				PB.$("p-left").textContent = "";
+				/* no more check-ins: the room is no longer told how */
+				PB.show(PB.$("p-join"), false);
+				PB.show(PB.$("p-step2"), false);
 				PB.show(PB.$("p-locked"), true);
 				return;            /* no more codes: stop asking */
 			} else {

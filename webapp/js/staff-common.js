@@ -16,6 +16,8 @@
  *       redraws the form's text and the picker's days after a language switch.
  *   PB.staff.me            who is logged in (null when nobody)
  *   PB.staff.logout()      log out, show the login form, call onLogout
+ *   PB.staff.showLogin()   the box answered 401 (the login ended: idle,
+ *       too old, or the box restarted): show the login form, call onLogout
  *   PB.staff.confirmClock(then)  POST /api/v1/clock with this browser's
  *       time (the CSRF token from PB.me() if the page has none yet);
  *       then(err, clock), optional
@@ -148,6 +150,11 @@
 			PB.csrf = me.csrf;
 			post();
 		});
+	};
+
+	PB.staff.showLogin = function () {
+		showLogin();
+		loginError(PB.t("login.ended"));
 	};
 
 	PB.staff.logout = function () {

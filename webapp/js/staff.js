@@ -71,6 +71,12 @@
 		stopTimers();
 		closeAsks();
 		current = null;
+		/* what was typed for the session shown before is not for this one:
+		 * a roster pasted under the old one would join this roster */
+		PB.$("roster-form").reset();
+		PB.clear(PB.$("r-report"));
+		PB.$("mark-form").reset();
+		PB.$("allow-form").reset();
 		PB.show(PB.$("session-view"), !!id);
 		if (!id)
 			return;
@@ -81,7 +87,7 @@
 			PB.$("projector").setAttribute("href", "/proyektor.html" + PB.query({s: s.id}));
 			PB.$("s-title").textContent = s.title;
 			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
-				start: s.start_date, days: s.days, jp: s.jp_per_day});
+				start: PB.day(s.start_date), days: s.days, jp: s.jp_per_day});
 			setSittings(s);
 			setDay(s);
 			refreshCode();
@@ -102,7 +108,7 @@
 				return;
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				PB.$("code").textContent = "------";
 			} else if (c.locked) {
 				PB.$("code").textContent = "";
@@ -121,15 +127,21 @@
 	/* The day shown: one of the session's days, today when it runs today. */
 	function day() { return PB.$("day").value; }
 
+	/* This device's date, as YYYY-MM-DD. */
+	function todayIso() {
+		var now = new Date();
+		return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+	}
+
 	function setDay(s) {
 		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
-		var today = PB.$("c-start").value, pick = "";
+		var today = todayIso(), pick = "";
 		PB.clear(sel);
 		for (i = 0; i < s.days; i++) {
 			d = new Date(start.getTime() + i * 86400000);
 			iso = d.toISOString().slice(0, 10);
 			sel.appendChild(PB.el("option", {value: iso},
-				PB.t("staff.day_n", {n: i + 1, day: iso})));
+				PB.t("staff.day_n", {n: i + 1, day: PB.day(iso)})));
 			if (iso === today || (!pick && i === 0))
 				pick = iso;
 		}
@@ -354,7 +366,7 @@
 				return;
 			if (err) {
 				if (err.status === 401)
-					return showLogin();
+					return PB.staff.showLogin();
 				if (err.code !== "not_session_day")
 					error(err.message);
 				else
@@ -456,6 +468,8 @@
 			if (err)
 				return error(err.message);
 			PB.$("create").removeAttribute("open");
+			PB.$("create-form").reset();        /* the next session starts blank */
+			PB.$("c-start").value = todayIso();
 			status(PB.t("staff.created", {title: s.title}));
 			loadSessions(s.id);
 		});
@@ -605,8 +619,7 @@
 		});
 		PB.$("allow-form").addEventListener("submit", allow);
 		PB.$("print").addEventListener("click", function () { PB.print(PB.$("print")); });
-		PB.$("c-start").value = new Date(new Date().getTime() -
-			new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+		PB.$("c-start").value = todayIso();
 	}
 
 	setup();
