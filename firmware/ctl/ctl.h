@@ -12,6 +12,7 @@
 
 struct pb_ctl {
 	const char *config_path;
+	int db_flags;           /* pb_db_open flags besides PB_DB_CREATE */
 	struct pb_config cfg;
 	sqlite3 *db;
 	struct pb_store store;
@@ -38,6 +39,9 @@ int cmd_clock(struct pb_ctl *c, int argc, char **argv);
 int cmd_sync(struct pb_ctl *c, int argc, char **argv);
 int cmd_enrol(struct pb_ctl *c, int argc, char **argv);
 int cmd_outbox(struct pb_ctl *c, int argc, char **argv);
+/* 1 when this update action must also work on a database that no migration
+ * is applied to (one that fails would stop every open): status, rollback. */
+int ctl_update_unmigrated(int argc, char **argv);
 /* carry.c: pbctl outbox export DIR | import-ack DIR (a USB stick). */
 int ctl_outbox_carry(struct pb_ctl *c, int argc, char **argv);
 int cmd_purge(struct pb_ctl *c, int argc, char **argv);

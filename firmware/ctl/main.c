@@ -69,7 +69,7 @@ int ctl_open(struct pb_ctl *c)
 		fprintf(stderr, "pbctl: data_dir path too long\n");
 		return -1;
 	}
-	if (pb_db_open(dbp, PB_DB_CREATE, &c->db, err, sizeof(err)) != 0) {
+	if (pb_db_open(dbp, PB_DB_CREATE | c->db_flags, &c->db, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pbctl: %s: %s\n", dbp, err);
 		return -1;
 	}
@@ -158,6 +158,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (v->fn == cmd_update && ctl_update_unmigrated(argc - optind, argv + optind))
+		c.db_flags = PB_DB_NOMIGRATE;
 	if (v->needs_box && ctl_open(&c) != 0) {
 		ctl_close(&c);
 		return 1;

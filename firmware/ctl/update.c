@@ -52,7 +52,7 @@
 #define UPDATE_ARGS_MAX    (PB_RELEASE_DEBS_MAX + 16)
 #define UPDATE_WORDS_MAX   256       /* a sentence for update.error */
 #define UPDATE_HELD_MAX    128       /* "205, 206": the held migrations named */
-#define UPDATE_REHEARSAL   "migration-rehearsal.db"   /* in DATA/update */
+#define UPDATE_REHEARSAL   "migration-rehearsal.db"   /* in DATA: pb-sync empties DATA/update */
 
 extern char **environ;
 
@@ -280,6 +280,9 @@ static int install(struct update_ctx *u, const char *src, const char *dst)
 
 	if ((cut = rootcopy_begin(dst, stderr)) < 0)
 		return -1;
+	/* dst is marked unfinished (rollback refuses it) and no longer holds
+	 * the system that could not go back: the guard has done its part */
+	meta_set(u->c, "update.no_return", "");
 	if (cut)
 		printf("the last install into %s was cut: every file is written again\n", dst);
 	if (rootcopy_mirror(src, dst, cut, &st, stderr) != 0) {
@@ -370,8 +373,6 @@ static int apply(struct update_ctx *u)
 		return 1;
 	meta_set(c, "update.available", u->r.version);
 	meta_set(c, "update.state", "installing");
-	/* the other root no longer holds the system that could not go back */
-	meta_set(c, "update.no_return", "");
 	printf("installing release %s into root %c…\n", u->r.version, pb_slot_name(target));
 	fflush(stdout);
 	if (remount(root_of(c, target), 1) != 0) {
@@ -492,19 +493,29 @@ static int committed(struct update_ctx *u, const char *version, const char *how)
 	struct pb_ctl *c = u->c;
 	char words[256], held[UPDATE_HELD_MAX], dbp[PATH_MAX], err[PB_DB_ERR_LEN];
 	sqlite3 *db = NULL;
-	int rc = 0;
+	int rc = 0, left;
 
 	snprintf(words, sizeof(words), "%s committed (%s)", version, how);
 	meta_set(c, "update.committed", words);
-	meta_set(c, PB_UPDATE_TRIAL_KEY, "");               /* the hold ends */
 	meta_set(c, "update.state", "committed");
 	meta_set(c, "update.error", "");
 	meta_set(c, "update.failed", "");
 	printf("root %c committed: %s\n", pb_slot_name(u->booted), how);
+	if (pb_db_meta_set(c->db, PB_UPDATE_TRIAL_KEY, "") != 0) {     /* the hold ends */
+		fprintf(stderr, "pbctl: cannot record the end of the trial: the held migrations "
+			"stay held until the next commit step\n");
+		return 1;
+	}
 	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) > 0) {
 		/* pb_db_open applies what it no longer holds back */
-		if (pb_config_db_path(&c->cfg, dbp, sizeof(dbp)) != 0 ||
-		    pb_db_open(dbp, PB_DB_NOCHECK, &db, err, sizeof(err)) != 0) {
+		err[0] = '\0';
+		if (pb_config_db_path(&c->cfg, dbp, sizeof(dbp)) != 0)
+			snprintf(err, sizeof(err), "data_dir path too long");
+		else if (pb_db_open(dbp, PB_DB_NOCHECK, &db, err, sizeof(err)) == 0 &&
+			 (left = pb_db_held_migrations(db, 0, err, sizeof(err))) != 0)
+			snprintf(err, sizeof(err), left < 0 ? "cannot count them" :
+				 "%d still not applied", left);
+		if (err[0] != '\0') {
 			fprintf(stderr, "pbctl: migration %s: %s\n", held, err);
 			rc = 1;
 		} else {
@@ -531,34 +542,61 @@ static int commit_cut(struct update_ctx *u, const char *pending)
 	       strcmp(pending + n - m, mine) == 0;
 }
 
-/* The migrations held back during the trial, applied first to a copy of
- * the database (DATA/update, removed after): 0 when there are none or
- * they apply, -1 with words saying why not (the trial then fails, while
- * going back is still possible). */
-static int rehearse_held(struct update_ctx *u, char *words, size_t len)
+/* Remove the copy the held migrations are tried on (DATA/UPDATE_REHEARSAL
+ * and its -wal, -shm), also one a power cut left: 0, or -1 when its path
+ * does not fit. */
+static int rehearsal_remove(struct pb_ctl *c, char *copy, size_t len)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm" };
-	struct pb_ctl *c = u->c;
-	char held[UPDATE_HELD_MAX], copy[PATH_MAX + 32], file[PATH_MAX + 40], err[PB_DB_ERR_LEN];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = -1, left;
+	char file[PATH_MAX + 40];
 
-	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) <= 0)
-		return 0;
-	snprintf(copy, sizeof(copy), "%s/" UPDATE_REHEARSAL, u->dir);
+	if (snprintf(copy, len, "%s/" UPDATE_REHEARSAL, c->cfg.data_dir) >= (int)len)
+		return -1;
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(file, sizeof(file), "%s%s", copy, suffix[i]);
-		unlink(file);
+		if (unlink(file) != 0 && errno != ENOENT)
+			fprintf(stderr, "pbctl: cannot remove %s: %s\n", file, strerror(errno));
 	}
+	return 0;
+}
+
+/* 1 when the last error of db was a full disk. */
+static int disk_full(sqlite3 *db)
+{
+	int e = sqlite3_system_errno(db);
+
+	return (sqlite3_errcode(db) & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT;
+}
+
+/* The migrations held back during the trial, applied first to a copy of
+ * the database (DATA/UPDATE_REHEARSAL, removed after): 0 when there are
+ * none or they apply, REHEARSAL_FAILED with words saying why not (the
+ * trial then fails, while going back is still possible), REHEARSAL_NO_SPACE
+ * when the data partition cannot hold the copy (the release is not to
+ * blame). */
+enum rehearsal { REHEARSAL_OK = 0, REHEARSAL_FAILED = -1, REHEARSAL_NO_SPACE = -2 };
+
+static enum rehearsal rehearse_held(struct update_ctx *u, char *words, size_t len)
+{
+	struct pb_ctl *c = u->c;
+	char held[UPDATE_HELD_MAX], copy[PATH_MAX + 32], err[PB_DB_ERR_LEN];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	enum rehearsal rc = REHEARSAL_FAILED;
+	int left;
+
+	if (pb_db_held_migrations(c->db, 0, held, sizeof(held)) <= 0)
+		return REHEARSAL_OK;
 	err[0] = '\0';
-	if (mkdir(u->dir, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, sizeof(err), "%s: %s", u->dir, strerror(errno));
+	if (rehearsal_remove(c, copy, sizeof(copy)) != 0) {
+		snprintf(err, sizeof(err), "data_dir path too long");
 		goto out;
 	}
 	if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, copy, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_DONE) {
+		if (disk_full(c->db))
+			rc = REHEARSAL_NO_SPACE;
 		snprintf(err, sizeof(err), "copying the database: %s", sqlite3_errmsg(c->db));
 		goto out;
 	}
@@ -577,30 +615,77 @@ static int rehearse_held(struct update_ctx *u, char *words, size_t len)
 	}
 	printf("migration %s held back during the trial: it applies to a copy of the "
 	       "database\n", held);
-	rc = 0;
+	rc = REHEARSAL_OK;
 out:
-	if (rc != 0)
+	if (rc == REHEARSAL_NO_SPACE)
+		snprintf(words, len, "no space on the data partition for a copy of the database "
+			 "to try migration %s on (%s): the trial goes on; free space and run "
+			 "pbctl update commit again", held, err);
+	else if (rc != REHEARSAL_OK)
 		snprintf(words, len, "migration %s held back during the trial does not apply to "
 			 "this box's database (%s): back to root %c", held, err,
 			 pb_slot_name(u->committed));
 	sqlite3_finalize(st);
 	pb_db_close(db);
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(file, sizeof(file), "%s%s", copy, suffix[i]);
-		unlink(file);
-	}
+	rehearsal_remove(c, copy, sizeof(copy));
 	return rc;
 }
 
 static int back(struct update_ctx *u, const char *words);
 
+/* On the committed root, update.pending still naming a release: its
+ * trial ended, and only now, with the trial root stopped, does the hold
+ * end. Failed (the check said why) or rolled back by hand, the record
+ * stays; else the firmware came back before the trial's own check
+ * decided: the new root hung or panicked and was reset (watchdog, boot
+ * deadline, power), or the power went before it started. The one-shot
+ * flag is spent; the trial ends here. */
+static int trial_closed(struct update_ctx *u, const char *pending)
+{
+	struct pb_ctl *c = u->c;
+	char state[32], version[96], words[256];
+
+	if (u->trial != PB_SLOT_NONE &&
+	    pb_slot_write(c->cfg.update_boot_dir, u->booted, PB_SLOT_NONE) != 0) {
+		fprintf(stderr, "pbctl: cannot end the trial in %s: %s\n",
+			c->cfg.update_boot_dir, strerror(errno));
+		return 1;
+	}
+	meta_get(c, "update.state", state, sizeof(state));
+	if (strcmp(state, "no space") == 0) {
+		/* not the release's fault: it may be applied again */
+		printf("root %c is committed: the trial of %s ended (no space for the copy of "
+		       "the database)\n", pb_slot_name(u->booted), pending);
+		meta_set(c, "update.state", "ready");
+	} else if (strcmp(state, "failed") != 0 && strcmp(state, "rolled back") != 0) {
+		snprintf(words, sizeof(words), "%s did not reach its checks (it hung, was "
+			 "reset or lost power first): back on root %c", pending,
+			 pb_slot_name(u->booted));
+		trial_version(c, version, sizeof(version));
+		meta_set(c, "update.error", words);
+		meta_set(c, "update.failed", version);
+		meta_set(c, "update.state", "failed");
+		printf("%s\n", words);
+	} else {
+		printf("root %c is committed: the trial of %s ended (%s)\n",
+		       pb_slot_name(u->booted), pending, state);
+	}
+	if (pb_db_meta_set(c->db, "update.pending", "") != 0) {
+		fprintf(stderr, "pbctl: cannot record the end of the trial\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int commit(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
-	char pending[96], version[96], words[256], held[UPDATE_HELD_MAX];
+	char pending[96], version[96], words[256], held[UPDATE_HELD_MAX], copy[PATH_MAX + 32];
 	const char *how = "";
 	int64_t end;
 
+	/* a copy a power cut left in the middle of a rehearsal */
+	rehearsal_remove(c, copy, sizeof(copy));
 	meta_get(c, "update.pending", pending, sizeof(pending));
 	if (u->booted == PB_SLOT_NONE || u->booted == u->committed) {
 		install_cut(u);
@@ -609,29 +694,8 @@ static int commit(struct update_ctx *u)
 			trial_version(c, version, sizeof(version));
 			return committed(u, version, "its checks passed before a power cut");
 		}
-		if (pending[0] != '\0' && u->booted != PB_SLOT_NONE) {
-			/* the firmware came back to the committed root before the
-			 * trial's own check decided: the new root hung or panicked
-			 * and was reset (watchdog, boot deadline, power), or the
-			 * power went before it started. The one-shot flag is spent;
-			 * the trial ends here. */
-			snprintf(words, sizeof(words), "%s did not reach its checks (it hung, was "
-				 "reset or lost power first): back on root %c", pending,
-				 pb_slot_name(u->booted));
-			if (u->trial != PB_SLOT_NONE &&
-			    pb_slot_write(c->cfg.update_boot_dir, u->booted, PB_SLOT_NONE) != 0) {
-				fprintf(stderr, "pbctl: cannot end the trial in %s: %s\n",
-					c->cfg.update_boot_dir, strerror(errno));
-				return 1;
-			}
-			trial_version(c, version, sizeof(version));
-			meta_set(c, "update.error", words);
-			meta_set(c, "update.failed", version);
-			meta_set(c, "update.pending", "");
-			meta_set(c, "update.state", "failed");
-			printf("%s\n", words);
-			return 0;
-		}
+		if (pending[0] != '\0' && u->booted != PB_SLOT_NONE)
+			return trial_closed(u, pending);
 		printf("root %c is committed: nothing on trial\n", pb_slot_name(u->booted));
 		return 0;
 	}
@@ -642,7 +706,15 @@ static int commit(struct update_ctx *u)
 	end = pb_clock_mono_ms() + (int64_t)c->cfg.update_commit_wait_s * 1000;
 	for (;;) {
 		if (web_healthy(c) && uplink_or_selftest(c, &how)) {
-			if (rehearse_held(u, words, sizeof(words)) != 0)
+			enum rehearsal r = rehearse_held(u, words, sizeof(words));
+
+			if (r == REHEARSAL_NO_SPACE) {
+				fprintf(stderr, "pbctl: %s\n", words);
+				meta_set(c, "update.error", words);
+				meta_set(c, "update.state", "no space");
+				return 1;
+			}
+			if (r != REHEARSAL_OK)
 				return back(u, words);
 			/* named before the commit: never applied without the name */
 			if (pb_db_held_migrations(c->db, 1, held, sizeof(held)) < 0 ||
@@ -677,7 +749,9 @@ static int back(struct update_ctx *u, const char *words)
 	fprintf(stderr, "pbctl: %s\n", words);
 	meta_set(c, "update.error", words);
 	meta_set(c, "update.failed", version);
-	meta_set(c, "update.pending", "");
+	/* update.pending stays: the trial release's programs that open the
+	 * database before the reboot still hold its newer-only migrations
+	 * back; the commit step of the old root empties it */
 	meta_set(c, "update.state", "failed");
 	/* the trial ends here: also a reboot that is not ours boots the old root */
 	if (pb_slot_write(c->cfg.update_boot_dir, u->committed, PB_SLOT_NONE) != 0)
@@ -685,15 +759,50 @@ static int back(struct update_ctx *u, const char *words)
 	return u->no_reboot ? 1 : (reboot_now(0), 1);
 }
 
+/* 1 when the other root holds a release that was never committed (armed
+ * for a trial, on one whose end was not recorded yet, or failed since the
+ * last commit), with words naming it. */
+static int untried(struct update_ctx *u, char *words, size_t len)
+{
+	char pending[96], failed[64], state[32];
+	char other = pb_slot_name(pb_slot_other(u->booted));
+
+	meta_get(u->c, "update.pending", pending, sizeof(pending));
+	meta_get(u->c, "update.failed", failed, sizeof(failed));
+	meta_get(u->c, "update.state", state, sizeof(state));
+	if (u->trial != PB_SLOT_NONE)
+		snprintf(words, len, "root %c is armed for a trial, never committed", other);
+	else if (pending[0] != '\0')
+		snprintf(words, len, "the trial of %s has not ended yet (pbctl update commit "
+			 "ends it)", pending);
+	else if (failed[0] != '\0' || strcmp(state, "failed") == 0)
+		snprintf(words, len, "root %c holds release %s, which failed its trial and was "
+			 "never committed", other, failed[0] ? failed : "?");
+	else
+		return 0;
+	return 1;
+}
+
 static int rollback(struct update_ctx *u)
 {
 	struct pb_ctl *c = u->c;
 	enum pb_slot to = pb_slot_other(u->booted);
-	char probe[PATH_MAX], held[UPDATE_HELD_MAX];
+	char probe[PATH_MAX], held[UPDATE_HELD_MAX], words[256], version[96];
 	struct stat sb;
 
 	if (u->booted == PB_SLOT_NONE) {
 		fprintf(stderr, "pbctl: cannot tell which root runs (%s)\n", c->cfg.update_cmdline);
+		return 1;
+	}
+	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
+	if (stat(probe, &sb) != 0 || rootcopy_unfinished(root_of(c, to))) {
+		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
+			pb_slot_name(to));
+		return 1;
+	}
+	if (u->booted == u->committed && untried(u, words, sizeof(words))) {
+		fprintf(stderr, "pbctl: %s: rollback goes only to a root that was committed\n",
+			words);
 		return 1;
 	}
 	meta_get(c, "update.no_return", held, sizeof(held));
@@ -704,11 +813,9 @@ static int rollback(struct update_ctx *u)
 			pb_slot_name(u->booted));
 		return 1;
 	}
-	snprintf(probe, sizeof(probe), "%s/var/lib/dpkg/status", root_of(c, to));
-	if (stat(probe, &sb) != 0 || rootcopy_unfinished(root_of(c, to)) ||
-	    pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
-		fprintf(stderr, "pbctl: root %c holds no system to go back to\n",
-			pb_slot_name(to));
+	if (pb_slot_prepare(c->cfg.update_boot_dir) != 0) {
+		fprintf(stderr, "pbctl: cannot write the command lines into %s: %s\n",
+			c->cfg.update_boot_dir, strerror(errno));
 		return 1;
 	}
 	if (pb_slot_write(c->cfg.update_boot_dir, to, PB_SLOT_NONE) != 0) {
@@ -716,10 +823,21 @@ static int rollback(struct update_ctx *u)
 			strerror(errno));
 		return 1;
 	}
-	meta_set(c, "update.pending", "");
+	/* from a trial root update.pending stays (the hold with it) until
+	 * the committed root's commit step, and the release is not tried
+	 * again by itself; from a committed one update.pending is empty */
+	if (u->booted != u->committed) {
+		trial_version(c, version, sizeof(version));
+		meta_set(c, "update.failed", version);
+	}
 	meta_set(c, "update.state", "rolled back");
 	printf("root %c committed again: the next boot starts it\n", pb_slot_name(to));
 	return u->no_reboot ? 0 : reboot_now(0);
+}
+
+int ctl_update_unmigrated(int argc, char **argv)
+{
+	return argc >= 2 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "rollback") == 0);
 }
 
 int cmd_update(struct pb_ctl *c, int argc, char **argv)

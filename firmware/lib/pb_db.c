@@ -452,16 +452,19 @@ static int migrations_all_applied(sqlite3 *db, int below)
 
 static atomic_int held_told;
 
-/* 1 while box_meta names a release on trial (PB_UPDATE_TRIAL_KEY). */
+/* 1 while box_meta names a release on trial (PB_UPDATE_TRIAL_KEY), 0 if
+ * not, -1 when it cannot be read. */
 static int on_trial(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
-	int trial = 0;
+	int trial = -1, step;
 
 	if (sqlite3_prepare_v2(db, "SELECT value <> '' FROM box_meta WHERE key = ?1", -1, &st,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, PB_UPDATE_TRIAL_KEY, -1, SQLITE_STATIC);
-		trial = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+		step = sqlite3_step(st);
+		trial = step == SQLITE_ROW ? sqlite3_column_int(st, 0) == 1 :
+			step == SQLITE_DONE ? 0 : -1;
 	}
 	sqlite3_finalize(st);
 	return trial;
@@ -470,16 +473,20 @@ static int on_trial(sqlite3 *db)
 /* The number from which migrations wait (the smallest one marked newer
  * only that the database does not hold yet), INT_MAX when none waits: no
  * release on trial, or a database without migrations (a new one, which no
- * older root has used). */
+ * older root has used); -1 when whether a release is on trial cannot be
+ * read. A migration whose record cannot be read counts as not applied:
+ * held rather than applied by mistake. */
 static int held_from(sqlite3 *db, int have)
 {
-	int from = INT_MAX;
+	int from = INT_MAX, trial;
 
-	if (have == 0 || !on_trial(db))
+	if (have == 0)
 		return INT_MAX;
+	if ((trial = on_trial(db)) <= 0)
+		return trial < 0 ? -1 : INT_MAX;
 	for (int i = 0; i < KNOWN_COUNT; i++)
 		if (KNOWN[i].compat == PB_MIGRATION_NEWER_ONLY && KNOWN[i].version < from &&
-		    migration_applied(db, KNOWN[i].version) == 0)
+		    migration_applied(db, KNOWN[i].version) != 1)
 			from = KNOWN[i].version;
 	if (from != INT_MAX && atomic_exchange(&held_told, 1) == 0)
 		pb_log(LOG_NOTICE, "migration %d is marked newer only: it and every later one "
@@ -536,8 +543,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	/* The usual open (every one after the first): nothing to apply, found
 	 * with reads alone, so opening a handle never waits for the write
 	 * lock another connection holds. */
-	done = have > 0 && marks_recorded(db) &&
-	       migrations_all_applied(db, held_from(db, have));
+	from = held_from(db, have);
+	done = have > 0 && from >= 0 && marks_recorded(db) && migrations_all_applied(db, from);
 	if (have > 0) {
 		if (!done && (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
 			      pb_db_commit(db) != 0)) {
@@ -550,7 +557,10 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 	if (done)
 		return 0;
-	from = held_from(db, have);
+	if ((from = held_from(db, have)) < 0) {
+		set_err(err, errlen, "reading whether a release is on trial", db);
+		return -1;
+	}
 	/* every number not yet applied, smallest first, also below user_version,
 	 * up to the first one held back */
 	for (const struct pb_migration *m = next_migration(0); m != NULL && m->version < from;
@@ -669,7 +679,7 @@ int pb_db_open(const char *path, int flags, sqlite3 **out, char *err, size_t err
 		snprintf(err, errlen, "%s is open read-only", path);
 		goto fail;
 	}
-	if (migrate(db, err, errlen) != 0)
+	if (!(flags & PB_DB_NOMIGRATE) && migrate(db, err, errlen) != 0)
 		goto fail;
 	*out = db;
 	return 0;

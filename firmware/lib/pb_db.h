@@ -26,9 +26,10 @@ enum pb_db_open_flags {
 	PB_DB_CREATE   = 1 << 0,  /* create the file if it is missing */
 	PB_DB_READONLY = 1 << 1,
 	PB_DB_NOCHECK  = 1 << 2,  /* skip quick_check (second handles in one process) */
+	PB_DB_NOMIGRATE = 1 << 3, /* apply no migration: the way out when one fails */
 };
 
-/* Open, set pragmas, check and migrate. Returns 0, or -1 with err set.
+/* Open, set pragmas, check and migrate (unless PB_DB_NOMIGRATE). Returns 0, or -1 with err set.
  * A read-write open also fails when the database, its -wal or its -shm
  * cannot be written by this process (err names the file, its owner and
  * mode, and the mend: pbctl data mend). */

@@ -13,6 +13,7 @@ by build/tests/pbctl-next (tests/schema/next.c); with PB_NEXT_NEWER_ONLY=1
 the release also carries a migration marked newer only."""
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -212,6 +213,11 @@ def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
     p = box.pbctl("update", "apply", "--no-reboot", check=False)
     assert p.returncode == 1 and f"release {VERSION} failed its trial" in p.stderr, p.stderr
     assert firmware_boot(boot, True, cmdline) == "A"
+    # nor does rollback switch into the root that holds it, never committed
+    p = box.pbctl("update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and f"root B holds release {VERSION}, which failed its trial" \
+        in p.stderr, p.stderr
+    assert firmware_boot(boot, False, cmdline) == "A"
     # a newer release replaces it and is installed
     newer = "99.2.0"
     folder = os.path.join(tmpdir_hub, newer)
@@ -224,6 +230,9 @@ def test_update_whose_web_fails_returns_to_old_root(boxes, hub, tmpdir_hub):
     assert update_files(box) == sorted(["release.json", f"pb-update-probe_{newer}_all.deb"])
     out = box.pbctl("update", "apply", "--no-reboot").stdout
     assert f"release {newer} installed into root B" in out, out
+    # armed for its trial: rollback would skip it
+    p = box.pbctl("update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and "root B is armed for a trial" in p.stderr, p.stderr
     assert firmware_boot(boot, True, cmdline) == "B"
 
 
@@ -452,6 +461,8 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
         rc, log = one_round(box)
         assert rc == 0, log
         made = records(box)
+        saved = os.path.join(tmpdir_hub, "release-files")
+        shutil.copytree(os.path.join(box.dir, "data", "update"), saved)
         out = next_ctl(box, "update", "commit", "--no-reboot").stdout
         assert "migration 188, 189 held back during the trial: it applies to a copy" in out, out
         assert "root B committed: pb-sync reached the hub" in out, out
@@ -461,8 +472,7 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
         with sqlite3.connect(box.db_path()) as c:
             uid = c.execute("SELECT uid FROM kegiatan").fetchone()[0]
             assert c.execute("SELECT uid FROM next_held").fetchall() == [(uid,)]
-        assert not os.path.exists(os.path.join(box.dir, "data", "update",
-                                               "migration-rehearsal.db"))
+        assert not os.path.exists(os.path.join(box.dir, "data", "migration-rehearsal.db"))
         # the release's pb-web goes on serving on the migrated database
         staff = Staff(box)
         assert nuptk(0) in json.dumps(staff.day(sid))
@@ -478,6 +488,24 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
     # which is what root A's programs would say
     p = box.pbctl("status", check=False)
     assert p.returncode != 0 and "migration 188" in p.stderr, (p.stdout, p.stderr)
+    # an apply that stops before it marks root A as being written (here:
+    # root A cannot be mounted writable) leaves root A the old system, and
+    # the guard with it
+    # (the release's files as pb-sync left them: root A's pb-sync cannot
+    # open this database any more)
+    shutil.copytree(saved, os.path.join(box.dir, "data", "update"), dirs_exist_ok=True)
+    a = os.path.join(tmpdir_hub, "rootA")
+    os.rename(a, a + ".away")
+    try:
+        p = next_ctl(box, "update", "apply", "--force", "--no-reboot", check=False)
+    finally:
+        os.rename(a + ".away", a)
+    assert p.returncode == 1 and "cannot mount" in p.stderr, p.stderr
+    assert meta(box, "update.no_return") == "188"
+    p = next_ctl(box, "update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and "root A cannot read the database: migration 188" in p.stderr, \
+        p.stderr
+    assert firmware_boot(boot, False, cmdline) == "B"
 
 
 def test_held_migration_that_fails_on_the_data_fails_the_trial(boxes, hub, tmpdir_hub,
@@ -500,8 +528,7 @@ def test_held_migration_that_fails_on_the_data_fails_the_trial(boxes, hub, tmpdi
         "database" in p.stderr and "back to root A" in p.stderr, p.stderr
     assert meta(box, "update.state") == "failed" and not meta(box, "update.no_return")
     assert applied(box, 188) is None and kept(records(box), made)
-    assert not os.path.exists(os.path.join(box.dir, "data", "update",
-                                           "migration-rehearsal.db"))
+    assert not os.path.exists(os.path.join(box.dir, "data", "migration-rehearsal.db"))
     assert firmware_boot(boot, False, cmdline) == "A"
     box.start()                                   # root A's pb-web serves it all
     try:
@@ -531,11 +558,17 @@ def test_power_cut_after_the_commit_is_written_finishes_it(boxes, hub, tmpdir_hu
                 "[all]\ncmdline=cmdline-b.txt\n")
     assert firmware_boot(boot, False, cmdline) == "B"             # a cold boot
     assert meta(box, "update.state") == "installed"
+    # and a copy of the database a cut rehearsal left behind
+    rehearsal = os.path.join(box.dir, "data", "migration-rehearsal.db")
+    for suffix in ("", "-wal"):
+        with open(rehearsal + suffix, "wb") as f:
+            f.write(b"cut")
     box.start("tests/pb-web-next")
     try:
         assert applied(box, 188) is None                          # still held
         out = next_ctl(box, "update", "commit", "--no-reboot").stdout
         assert "root B committed: its checks passed before a power cut" in out, out
+        assert not os.path.exists(rehearsal) and not os.path.exists(rehearsal + "-wal")
         assert "migration 188, 189 applied (held back during the trial)" in out, out
         assert applied(box, 188) == (0,) and kept(records(box), made)
         assert nuptk(0) in json.dumps(Staff(box).day(sid))
@@ -545,3 +578,89 @@ def test_power_cut_after_the_commit_is_written_finishes_it(boxes, hub, tmpdir_hu
     assert meta(box, "update.committed").startswith(f"{VERSION} committed")
     p = next_ctl(box, "update", "rollback", "--no-reboot", check=False)
     assert p.returncode == 1 and "migration 188" in p.stderr, p.stderr
+
+
+def test_leaving_a_trial_keeps_the_hold_until_the_old_root_runs(boxes, hub, tmpdir_hub,
+                                                                monkeypatch):
+    """A failed check and a rollback from the trial root both leave root B
+    running until the reboot: every program of the release that opens the
+    database meanwhile (pb-web restarting, any pbctl, or for good with
+    --no-reboot) still holds 188 back, so root A reads the data. Root A's
+    commit step ends the hold, keeping why the trial failed; rollback from
+    root A does not switch into root B, which was never committed."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
+    box.stop()
+    p = next_ctl(box, "update", "commit", "--no-reboot", check=False)
+    assert p.returncode == 1 and "back to root A" in p.stderr, p.stderr
+    assert meta(box, "update.pending") == f"{VERSION} on root B"
+    # still on root B, before the reboot: the release opens the database
+    st = next_ctl(box, "update", "status").stdout
+    assert "database:   migration 188, 189 held back" in st, st
+    box.start("tests/pb-web-next")
+    try:
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()
+    assert applied(box, 188) is None and applied(box, 189) is None
+    assert firmware_boot(boot, False, cmdline) == "A"
+    # the trial's end not recorded yet: rollback waits for the commit step
+    p = box.pbctl("update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and "has not ended yet" in p.stderr, p.stderr
+    out = box.pbctl("update", "commit", "--no-reboot").stdout
+    assert f"the trial of {VERSION} on root B ended (failed)" in out, out
+    assert meta(box, "update.pending") == "" and meta(box, "update.state") == "failed"
+    assert meta(box, "update.error").startswith(f"{VERSION} on root B failed its checks")
+    assert box.pbctl("status", check=False).returncode == 0
+    # root B holds the release that failed: no rollback into it
+    p = box.pbctl("update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and f"root B holds release {VERSION}, which failed its trial" \
+        in p.stderr, p.stderr
+    assert firmware_boot(boot, False, cmdline) == "A"
+    assert firmware_boot(boot, True, cmdline) == "A"
+    assert applied(box, 188) is None
+
+
+def test_rollback_from_the_trial_root_keeps_the_hold(boxes, hub, tmpdir_hub, monkeypatch):
+    """Rollback run on the trial root commits root A again; until root A
+    runs the release's programs still hold 188 back."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
+    box.stop()
+    out = next_ctl(box, "update", "rollback", "--no-reboot").stdout
+    assert "root A committed again" in out, out
+    assert meta(box, "update.pending") == f"{VERSION} on root B"
+    next_ctl(box, "update", "status")
+    assert applied(box, 188) is None
+    assert firmware_boot(boot, False, cmdline) == "A"
+    out = box.pbctl("update", "commit", "--no-reboot").stdout
+    assert "ended (rolled back)" in out, out
+    assert meta(box, "update.pending") == "" and meta(box, "update.state") == "rolled back"
+    assert box.pbctl("status", check=False).returncode == 0
+    # nor does a rollback from root A go into root B, never committed
+    p = box.pbctl("update", "rollback", "--no-reboot", check=False)
+    assert p.returncode == 1 and f"root B holds release {VERSION}" in p.stderr, p.stderr
+    assert firmware_boot(boot, False, cmdline) == "A"
+
+
+def test_update_status_and_rollback_open_without_migrating(boxes, hub, tmpdir_hub, monkeypatch):
+    """A held migration that fails once nothing holds it back (here: the
+    record of the trial lost) stops every open that would apply it: pbctl
+    status refuses, but pbctl update status and rollback, which apply no
+    migration, still tell and go back to root A, which reads the data."""
+    box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch,
+                                                 held="fails")
+    box.stop()
+    set_meta(box, update_pending="")
+    p = next_ctl(box, "status", check=False)
+    assert p.returncode != 0 and "migration 188" in p.stderr, (p.stdout, p.stderr)
+    st = next_ctl(box, "update", "status").stdout
+    assert "booted:     root B" in st and "committed:  root A" in st, st
+    out = next_ctl(box, "update", "rollback", "--no-reboot").stdout
+    assert "root A committed again" in out, out
+    assert applied(box, 188) is None
+    assert firmware_boot(boot, False, cmdline) == "A"
+    assert box.pbctl("status", check=False).returncode == 0
+    box.start()
+    try:
+        assert nuptk(0) in json.dumps(Staff(box).day(sid))
+    finally:
+        box.stop()

@@ -326,6 +326,32 @@ static void test_newer_only_held_during_trial(void **state)
 	remove_db();
 }
 
+/* Whether a release is on trial cannot be read (here: box_meta's column
+ * renamed): the open fails, saying why, and applies nothing marked newer
+ * only, rather than count it as "not on trial". */
+static void test_unreadable_trial_fails_closed(void **state)
+{
+	static const struct pb_migration release[] = {
+		{ 188, "CREATE TABLE held_note (id INTEGER PRIMARY KEY);", PB_MIGRATION_NEWER_ONLY },
+	};
+	char err[PB_DB_ERR_LEN];
+	sqlite3 *db;
+
+	(void)state;
+	open_ok(&db);
+	assert_int_equal(pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "1.2.0 on root B"), 0);
+	assert_int_equal(pb_db_exec(db, "ALTER TABLE box_meta RENAME COLUMN value TO gone"), 0);
+	pb_db_close(db);
+
+	newer(release, 1);
+	err[0] = '\0';
+	assert_int_equal(pb_db_open(path, 0, &db, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "on trial"));
+	assert_int_equal(pb_db_open(path, PB_DB_NOMIGRATE, &db, err, sizeof(err)), 0);
+	assert_int_equal(pb_db_migration_applied(db, 188), 0);
+	pb_db_close(db);
+}
+
 /* A new database is made whole whatever the state: no older root used it. */
 static void test_new_database_not_held(void **state)
 {
@@ -351,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_unsafe_migration_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_only_held_during_trial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_database_not_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_trial_fails_closed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
