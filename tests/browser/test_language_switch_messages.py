@@ -47,9 +47,12 @@ def test_checkin_messages_follow_the_language(browser):
         d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
         d.find_element(By.ID, "code").send_keys("12345")
         d.find_element(By.ID, "lookup").click()
-        wait(d, lambda d: text(d, "code-error") == "Kode sesi harus 6 angka.", "no code error")
+        wait(d, lambda d: text(d, "code-error") ==
+             "Kode sesi harus 6 angka (9 angka bila layar fasilitator menunjukkan 9).",
+             "no code error")
         switch(d, "en")
-        assert text(d, "code-error") == "The session code must be 6 digits."
+        assert text(d, "code-error") == \
+            "The session code must be 6 digits (9 when the facilitator's screen shows 9)."
         # the box refuses a wrong code: in English, then in Indonesian
         wrong = "000000" if cb.staff.code(cb.sid) != "000000" else "111111"
         fill(d, None, lambda: wrong, "code-error")
