@@ -122,7 +122,9 @@ def test_external_access_point_renders_dnsmasq_only(tmp):
     conf = box_config(tmp, wifi="radio = external\nsecurity = open\n")
     p = pbctl(conf, "net", "render", out)
     assert sorted(os.listdir(out)) == ["10-pb-ap.network", "20-pb-uplink.network",
-                                       "dnsmasq.conf"], p.stdout
+                                       "dhcp-guard.nft", "dnsmasq.conf"], p.stdout
+    with open(os.path.join(out, "dhcp-guard.nft")) as f:    # the guard on the same port
+        assert '"eth0"' in f.read()
     assert conf_value(os.path.join(out, "dnsmasq.conf"), "interface") == "eth0"
     with open(os.path.join(out, "20-pb-uplink.network")) as f:
         assert "Name=usb0" in f.read()
