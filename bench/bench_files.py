@@ -43,6 +43,20 @@ run with `perf stat` on the syscall tracepoints (all of them, and
 sendfile, sendmsg/writev, setsockopt, epoll_wait, accept4 by name):
 counts, unlike times, do not move with the machine's load.
 
+Where a request's time goes besides the server's own CPU, per request
+for each server (a table after the ratios, and "per_req" in the JSON):
+TCP segments sent (OutSegs; on loopback the client's ACKs count too) and
+of them with data (TCPOrigDataSent), resent segments and tail loss probes,
+zero-window advertisements (the client's receive buffer full), wrk's own
+CPU time and voluntary context switches (its rusage), the share of the
+machine's CPU left idle during the run, and for kept-alive connections
+the share of the server's sending time held back by the client's receive
+window or by the server's send buffer (ss -i, sampled near the end of the
+run). The TCP counters are those of the network namespace: run the bench
+in one of its own (ip netns exec) so that nothing else is counted. On
+loopback the client's read and ACK also transmit what the server had
+queued, so wrk's CPU includes part of the sending: compare the sum.
+
 --perf CASE (e.g. 200K-32-keepalive) records each server (nginx too) with
 `perf record -g` during its runs of that case and writes the top of
 `perf report` to build/bench/files-perf-NAME.txt.
@@ -104,7 +118,12 @@ def wrk(url, conns, seconds, close=False, threads=2):
            "--timeout", "30s", url]
     if close:
         cmd[1:1] = ["-H", "Connection: close"]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    # wait4, not run(): the rusage of wrk itself, the client's CPU time
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    proc.stdout.close()
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     m = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", out)
@@ -113,7 +132,55 @@ def wrk(url, conns, seconds, close=False, threads=2):
     sock = re.search(r"Socket errors: (.*)", out)
     return {"rps": rps, "requests": total, "bytes_per_s": float(m.group(1)) * mult,
             "non2xx": int(errors.group(1)) if errors else 0,
-            "socket_errors": sock.group(1) if sock else ""}
+            "socket_errors": sock.group(1) if sock else "",
+            "wrk_cpu_s": ru.ru_utime + ru.ru_stime, "wrk_ctx": ru.ru_nvcsw}
+
+
+def send_limits(port):
+    """What held back the server's open connections on PORT, summed over
+    them, from the kernel's per-connection timers (ss -i): ms busy sending,
+    and of it ms limited by the receiver's window (the client not reading
+    fast enough) and by the server's own send buffer."""
+    out = subprocess.run(["ss", "-tinH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    total = {"conns": 0, "busy_ms": 0, "rwnd_limited_ms": 0, "sndbuf_limited_ms": 0}
+    for m in re.finditer(r"busy:(\d+)ms(?: rwnd_limited:(\d+)ms)?[^\n]*?"
+                         r"(?: sndbuf_limited:(\d+)ms)?", out):
+        total["conns"] += 1
+        total["busy_ms"] += int(m.group(1))
+        total["rwnd_limited_ms"] += int(m.group(2) or 0)
+        total["sndbuf_limited_ms"] += int(m.group(3) or 0)
+    return total
+
+
+def tcp_counts():
+    """Every TCP counter of this network namespace so far (Tcp and TcpExt of
+    /proc/net/snmp and /proc/net/netstat): on loopback the server's and the
+    client's sides alike. OutSegs are the segments sent, TCPOrigDataSent
+    those carrying new data (the rest are ACKs, SYN, FIN)."""
+    counts = {}
+    for path, table in (("/proc/net/snmp", "Tcp:"), ("/proc/net/netstat", "TcpExt:")):
+        with open(path) as f:
+            rows = [line.split() for line in f if line.startswith(table)]
+        for name, value in zip(rows[0][1:], rows[1][1:]):
+            if name != "MaxConn" and not name.startswith("Rto") and name != "CurrEstab":
+                counts[name] = int(value)
+    return counts
+
+
+def cpu_idle():
+    """(idle, total) jiffies of all CPUs so far (idle includes iowait)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[3] + v[4], sum(v[:8])
+
+
+# Per request, median over the rounds, for each server: TCP segments sent
+# on loopback (both directions) and of them with data, the server's and
+# wrk's CPU microseconds, and the share of the machine's CPU left idle.
+PER_REQ = ("segs_per_req", "data_segs_per_req", "retrans_per_req", "loss_probes_per_req",
+           "zero_window_per_req", "cpu_us_per_req", "wrk_cpu_us_per_req", "wrk_ctx_per_req",
+           "idle", "rwnd_limited", "sndbuf_limited")
 
 
 def cpu_s(pids):
@@ -203,7 +270,34 @@ def measured(url, conns, seconds, close, pids, syscalls=None):
     count = SyscallCount(pids, syscalls) if syscalls else None
     before, ctx = cpu_s(pids), ctx_switches(pids)
     pre = ctx_switches(pids, "nonvoluntary")
+    segs, idle = tcp_counts(), cpu_idle()
+    limits = {}
+    if not close:     # kept-alive connections live as long as the run: sample near its end
+        port = int(url.split(":")[2].split("/")[0])
+        timer = threading.Timer(max(0.5, seconds - 0.3),
+                                lambda: limits.update(send_limits(port)))
+        timer.start()
     r = wrk(url, conns, seconds, close)
+    segs2, idle2 = tcp_counts(), cpu_idle()
+    n = max(1, r["requests"])
+    tcp = {k: (segs2[k] - segs[k]) / n for k in segs2 if segs2[k] != segs.get(k)}
+    r["tcp_per_req"] = tcp
+    r["segs_per_req"] = tcp.get("OutSegs", 0)
+    r["data_segs_per_req"] = tcp.get("TCPOrigDataSent", 0)
+    r["retrans_per_req"] = tcp.get("RetransSegs", 0)
+    # a receiver (wrk) with a full buffer; the sender's probes and
+    # timer-driven resends (tail loss probes) while it waits for ACKs
+    r["zero_window_per_req"] = tcp.get("TCPToZeroWindowAdv", 0)
+    r["loss_probes_per_req"] = tcp.get("TCPLossProbes", 0)
+    r["wrk_cpu_us_per_req"] = r["wrk_cpu_s"] * 1e6 / n
+    r["idle"] = (idle2[0] - idle[0]) / max(1, idle2[1] - idle[1])
+    r["wrk_ctx_per_req"] = r["wrk_ctx"] / n
+    if not close:
+        timer.join()
+        r["send_limits"] = limits
+        busy = max(1, limits.get("busy_ms", 0))
+        r["rwnd_limited"] = limits.get("rwnd_limited_ms", 0) / busy
+        r["sndbuf_limited"] = limits.get("sndbuf_limited_ms", 0) / busy
     r["cpu_us_per_req"] = (cpu_s(pids) - before) * 1e6 / max(1, r["requests"])
     r["ctx_per_req"] = (ctx_switches(pids) - ctx) / max(1, r["requests"])
     r["preempt_per_req"] = (ctx_switches(pids, "nonvoluntary") - pre) / max(1, r["requests"])
@@ -326,7 +420,10 @@ def main():
 
         cases = [(s, c, m) for s in sizes for c in conns for m in modes]
         runs = {f"{s}-{c}-{m}": {name: [] for name, _, _ in servers} for s, c, m in cases}
+        with open("/proc/sys/net/ipv4/tcp_congestion_control") as f:
+            congestion = f.read().strip()
         results = {"rss_idle_kb": rss_kb(pid), "rss_anon_idle_kb": rss_kb(pid, "RssAnon"),
+                   "tcp_congestion_control": congestion,
                    "cpus": os.cpu_count(),
                    "nginx_workers": NGINX_WORKERS, "seconds": a.seconds,
                    "rounds": a.rounds, "cases": []}
@@ -370,6 +467,11 @@ def main():
                      for pp, nn in zip(p, n)])
                 case["ctx_per_req" + sfx] = spread([x["ctx_per_req"] for x in p])
             case["ctx_per_req_nginx"] = spread([x["ctx_per_req"] for x in n])
+            # per server: where the time of a request goes besides its own CPU
+            case["per_req"] = {
+                name: {k: statistics.median(x.get(k, 0) for x in runs[key][name])
+                       for k in PER_REQ}
+                for name, _, _ in servers}
             if a.syscalls:
                 case["syscalls_per_req"] = {
                     name: {k: statistics.median(x["syscalls_per_req"].get(k, 0)
@@ -417,10 +519,24 @@ def main():
                           f"({c['ratio' + o]['min']:.2f}..{c['ratio' + o]['max']:.2f})"
                           f"  {c['cpu_ratio' + o]['median']:5.2f}"
                           f"  {c['ctx_per_req' + o]['median']:7.2f}" for o in others))
+        print(f"\n{'case':22} {'server':20} {'segments/req':>12} {'with data':>9} "
+              f"{'retrans':>7} {'TLP':>6} {'0-window':>8} {'server us/req':>13} "
+              f"{'wrk us/req':>10} {'wrk ctx':>7} {'idle':>5} {'rwnd-lim':>8} {'sndbuf-lim':>10}")
+        for c in results["cases"]:
+            for name, v in c["per_req"].items():
+                print(f"{c['case']:22} {name:20} {v['segs_per_req']:12.2f} "
+                      f"{v['data_segs_per_req']:9.2f} {v['retrans_per_req']:7.3f} "
+                      f"{v['loss_probes_per_req']:6.3f} {v['zero_window_per_req']:8.3f} "
+                      f"{v['cpu_us_per_req']:13.1f} {v['wrk_cpu_us_per_req']:10.1f} "
+                      f"{v['wrk_ctx_per_req']:7.2f} {v['idle'] * 100:4.0f}% "
+                      + (f"{v['rwnd_limited'] * 100:7.0f}% {v['sndbuf_limited'] * 100:9.0f}%"
+                         if c["mode"] == "keepalive" else ""))
         for c in results["cases"]:
             for name, counts in c.get("syscalls_per_req", {}).items():
                 print(f"{c['case']:22} {name:20} system calls per request: " +
                       ", ".join(f"{k} {v:.2f}" for k, v in counts.items()))
+        print(f"TCP congestion control: {congestion} (segments and wrk counted over "
+              f"the network namespace the bench runs in)")
         print(f"pb-web RSS idle {results['rss_idle_kb'] / 1024:.1f} MiB, "
               f"peak under 200 connections {results['rss_200_conns_kb'] / 1024:.1f} MiB, "
               f"after {results['rss_after_kb'] / 1024:.1f} MiB; of it anonymous (not "
