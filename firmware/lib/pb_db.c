@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -438,6 +439,23 @@ static int migration_applied(sqlite3 *db, int v)
 int pb_db_migration_applied(sqlite3 *db, int v)
 {
 	return migration_applied(db, v);
+}
+
+int pb_db_any_applied(sqlite3 *db, const char *list)
+{
+	const char *p = list;
+	char *end;
+
+	while (*p != '\0') {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (v > 0 && v <= INT_MAX && migration_applied(db, (int)v) == 1)
+			return 1;
+		p = end + strspn(end, ", ");
+	}
+	return 0;
 }
 
 /* 1 if every migration this build knows numbered below `below` is
