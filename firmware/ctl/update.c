@@ -170,25 +170,6 @@ static int open_days(struct pb_ctl *c, FILE *out, char *words, size_t len)
 	return n;
 }
 
-/* 1 when one of the migrations listed ("205, 206", update.no_return) is
- * applied: the root that was committed before cannot read the database. */
-static int no_return(struct pb_ctl *c, const char *list)
-{
-	const char *p = list;
-	char *end;
-
-	while (*p != '\0') {
-		long v = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (v > 0 && v <= INT_MAX && pb_db_migration_applied(c->db, (int)v) == 1)
-			return 1;
-		p = end + strspn(end, ", ");
-	}
-	return 0;
-}
-
 static int status(struct update_ctx *u)
 {
 	char avail[64], state[32], err[512], pending[96], done[256], newer[128];
@@ -215,7 +196,7 @@ static int status(struct update_ctx *u)
 		printf("database:   migration %s held back until this release is committed\n",
 		       newer);
 	meta_get(c, "update.no_return", done, sizeof(done));
-	if (no_return(c, done))
+	if (pb_db_any_applied(c->db, done) == 1)
 		printf("no return:  migration %s (newer only) is applied: root %c cannot read the "
 		       "database\n", done, pb_slot_name(pb_slot_other(u->booted)));
 	return 0;
@@ -806,7 +787,7 @@ static int rollback(struct update_ctx *u)
 		return 1;
 	}
 	meta_get(c, "update.no_return", held, sizeof(held));
-	if (no_return(c, held)) {
+	if (pb_db_any_applied(c->db, held) == 1) {
 		fprintf(stderr, "pbctl: root %c cannot read the database: migration %s, marked newer "
 			"only, was applied when root %c was committed; its software would refuse "
 			"to serve. Install a newer release instead\n", pb_slot_name(to), held,

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -440,6 +441,23 @@ int pb_db_migration_applied(sqlite3 *db, int v)
 	return migration_applied(db, v);
 }
 
+int pb_db_any_applied(sqlite3 *db, const char *list)
+{
+	const char *p = list;
+	char *end;
+
+	while (*p != '\0') {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (v > 0 && v <= INT_MAX && migration_applied(db, (int)v) == 1)
+			return 1;
+		p = end + strspn(end, ", ");
+	}
+	return 0;
+}
+
 /* 1 if every migration this build knows numbered below `below` is
  * recorded as applied. */
 static int migrations_all_applied(sqlite3 *db, int below)
@@ -472,23 +490,26 @@ static int on_trial(sqlite3 *db)
 
 /* The number from which migrations wait (the smallest one marked newer
  * only that the database does not hold yet), INT_MAX when none waits: no
- * release on trial, or a database without migrations (a new one, which no
- * older root has used); -1 when whether a release is on trial cannot be
- * read. A migration whose record cannot be read counts as not applied:
- * held rather than applied by mistake. */
+ * such migration, no release on trial, or a database without migrations
+ * (a new one, which no older root has used); -1 when whether a release is
+ * on trial cannot be read. A migration whose record cannot be read counts
+ * as not applied: held rather than applied by mistake. The migration list
+ * comes first, so box_meta is read only when some migration could wait. */
 static int held_from(sqlite3 *db, int have)
 {
 	int from = INT_MAX, trial;
 
 	if (have == 0)
 		return INT_MAX;
-	if ((trial = on_trial(db)) <= 0)
-		return trial < 0 ? -1 : INT_MAX;
 	for (int i = 0; i < KNOWN_COUNT; i++)
 		if (KNOWN[i].compat == PB_MIGRATION_NEWER_ONLY && KNOWN[i].version < from &&
 		    migration_applied(db, KNOWN[i].version) != 1)
 			from = KNOWN[i].version;
-	if (from != INT_MAX && atomic_exchange(&held_told, 1) == 0)
+	if (from == INT_MAX)
+		return INT_MAX;
+	if ((trial = on_trial(db)) <= 0)
+		return trial < 0 ? -1 : INT_MAX;
+	if (atomic_exchange(&held_told, 1) == 0)
 		pb_log(LOG_NOTICE, "migration %d is marked newer only: it and every later one "
 		       "wait until the release on trial is committed", from);
 	return from;
@@ -542,9 +563,11 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			}
 	/* The usual open (every one after the first): nothing to apply, found
 	 * with reads alone, so opening a handle never waits for the write
-	 * lock another connection holds. */
-	from = held_from(db, have);
-	done = have > 0 && from >= 0 && marks_recorded(db) && migrations_all_applied(db, from);
+	 * lock another connection holds. With every known migration applied
+	 * none can wait, and whether a release is on trial is not read. */
+	done = have > 0 && marks_recorded(db) && migrations_all_applied(db, INT_MAX);
+	if (!done && have > 0 && (from = held_from(db, have)) >= 0)
+		done = marks_recorded(db) && migrations_all_applied(db, from);
 	if (have > 0) {
 		if (!done && (pb_db_begin(db) != 0 || migrations_table(db, have) != 0 ||
 			      pb_db_commit(db) != 0)) {

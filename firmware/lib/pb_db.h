@@ -67,6 +67,12 @@ int pb_db_held_migrations(sqlite3 *db, int newer_only, char *out, size_t len);
  * -1 on an error. */
 int pb_db_migration_applied(sqlite3 *db, int v);
 
+/* 1 when one of the migrations listed ("205, 206", as update.no_return
+ * names them) is recorded as applied: the root committed before cannot
+ * read the database. 0 when none is (or the list is empty); a record that
+ * cannot be read counts as not applied. */
+int pb_db_any_applied(sqlite3 *db, const char *list);
+
 #ifdef PB_TEST_HOOKS
 struct pb_migration;
 /* Tests only (built with PB_TEST_HOOKS, never into the box's programs):

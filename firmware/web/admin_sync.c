@@ -88,17 +88,43 @@ static json_t *power_json(sqlite3 *db)
 			 "message", msg);
 }
 
+/* The migrations this program knows that the database does not hold yet,
+ * held back while a release is on trial ("188, 189", as pbctl update
+ * status names them), or null when none is. */
+static json_t *held_json(sqlite3 *db)
+{
+	char list[META_TEXT_MAX];
+
+	return pb_db_held_migrations(db, 0, list, sizeof(list)) > 0 ? json_string(list) :
+		json_null();
+}
+
+/* The migrations marked newer only that the commit applied (update.no_return)
+ * once one of them is: the root before cannot read the database and
+ * rollback refuses. Null before that. */
+static json_t *no_return_json(sqlite3 *db)
+{
+	char list[META_TEXT_MAX];
+
+	if (pb_db_meta_get(db, "update.no_return", list, sizeof(list)) != 0 ||
+	    pb_db_any_applied(db, list) != 1)
+		return json_null();
+	return json_string(list);
+}
+
 /* The running version and the software update pb-sync and pbctl update
  * report in box_meta update.* (docs/updates.md); apply_requested while the
  * admin's install request waits to be taken up (admin_update.c). */
 static json_t *software_json(struct pb_req *r, sqlite3 *db)
 {
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}", "version", PB_VERSION,
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "version", PB_VERSION,
 			 "available", meta_text(db, "update.available"),
 			 "state", meta_text(db, "update.state"),
 			 "pending", meta_text(db, "update.pending"),
 			 "error", meta_text(db, "update.error"),
-			 "apply_requested", pb_update_apply_requested(&r->web->cfg));
+			 "apply_requested", pb_update_apply_requested(&r->web->cfg),
+			 "held", held_json(db),
+			 "no_return", no_return_json(db));
 }
 
 enum MHD_Result pb_handle_admin_sync(struct pb_req *r)

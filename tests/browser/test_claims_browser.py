@@ -11,6 +11,7 @@ import sys
 import zlib
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 import test_checkin_browser as checkin_browser
@@ -81,10 +82,24 @@ def test_teacher_claims_with_photo_facilitator_approves_nominatif(browser):
              "no daily allowance button with its rate")
         audit(d, "claims, none yet")
         d.find_element(By.ID, "flat-harian").click()
-        # one confirmation, in the page
+        # one confirmation, in the page (PB.ask), the focus on the question;
+        # Batal and Escape file nothing and give the focus back to the button
         wait(d, lambda d: d.find_element(By.ID, "flat-confirm").is_displayed(), "no confirmation")
         assert "150.000" in d.find_element(By.ID, "flat-question").text
-        assert d.switch_to.active_element.get_attribute("id") == "flat-yes"
+        assert d.switch_to.active_element.get_attribute("id") == "flat-question"
+        d.find_element(By.ID, "flat-no").click()
+        wait(d, lambda d: not d.find_element(By.ID, "flat-confirm").is_displayed(),
+             "Batal left the question")
+        assert d.switch_to.active_element.get_attribute("id") == "flat-harian"
+        d.find_element(By.ID, "flat-harian").click()
+        wait(d, lambda d: d.find_element(By.ID, "flat-confirm").is_displayed(), "no confirmation")
+        d.switch_to.active_element.send_keys(Keys.ESCAPE)
+        wait(d, lambda d: not d.find_element(By.ID, "flat-confirm").is_displayed(),
+             "Escape left the question")
+        assert d.switch_to.active_element.get_attribute("id") == "flat-harian"
+        assert "Uang harian" not in d.find_element(By.ID, "mine-rows").text
+        d.find_element(By.ID, "flat-harian").click()
+        wait(d, lambda d: d.find_element(By.ID, "flat-confirm").is_displayed(), "no confirmation")
         d.find_element(By.ID, "flat-yes").click()
         wait(d, lambda d: "Uang harian" in d.find_element(By.ID, "mine-rows").text,
              "daily allowance claim not listed")

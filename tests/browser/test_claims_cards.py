@@ -9,6 +9,7 @@ import re
 import sys
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
@@ -177,11 +178,31 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw"),
              "no withdraw button on a submitted claim")
         assert not d.find_element(By.ID, "flat-harian").is_displayed()
-        d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-withdraw").click()
+        # the question in its card (PB.ask), the focus on it; Batal and
+        # Escape withdraw nothing and give the focus back to the button
+        withdraw = d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-withdraw")
+        for leave in ("Batal", "Escape"):
+            withdraw.click()
+            yes = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .pb-confirm "
+                                                                   "button.pb-btn-primary"),
+                       "no question before withdrawing")
+            assert yes.is_displayed() and yes.text == "Ya, tarik"
+            assert d.switch_to.active_element.get_attribute("id") == "withdraw-question"
+            assert "Tarik klaim Uang harian" in \
+                d.find_element(By.ID, "withdraw-question").text
+            assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+            if leave == "Batal":
+                d.find_element(By.ID, "withdraw-no").click()
+            else:
+                d.switch_to.active_element.send_keys(Keys.ESCAPE)
+            wait(d, lambda d: not yes.is_displayed(), f"{leave} left the question")
+            assert d.switch_to.active_element == withdraw
+            assert "Ditarik" not in d.find_element(By.ID, "mine-rows").text
+        withdraw.click()
         yes = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .pb-confirm "
                                                                "button.pb-btn-primary"),
                    "no question before withdrawing")
-        assert d.switch_to.active_element == yes
+        wait(d, lambda d: yes.is_displayed(), "no question before withdrawing")
         yes.click()
         wait(d, lambda d: d.find_element(By.CSS_SELECTOR, "#mine-rows .cl-card p").text
              == "Ditarik", "withdrawn claim not shown")

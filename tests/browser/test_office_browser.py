@@ -13,6 +13,7 @@ import urllib.parse
 
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from a11y import audit
@@ -157,9 +158,24 @@ def test_office_page_at_360_and_1280(browser, boxes, pg, tmpdir_hub):  # noqa: F
         ntt = hub.sql("SELECT box_id FROM boxes WHERE centre_id = 'PB-NTT-02'")
         btn = d.find_element(By.CSS_SELECTOR, f".k-revoke[data-box='{ntt}']")
         d.execute_script("arguments[0].scrollIntoView({block: 'center'})", btn)
+        # asked in the page (PB.ask), in the box's cell, the focus on the
+        # question; Batal and Escape revoke nothing and give the focus back
+        for leave in ("Batal", "Escape"):
+            btn.click()
+            wait(d, lambda drv: shown(drv, "k-revoke-yes"), "the confirmation")
+            assert d.switch_to.active_element.get_attribute("id") == "k-revoke-question"
+            if leave == "Batal":
+                d.find_element(By.ID, "k-revoke-no").click()
+            else:
+                d.switch_to.active_element.send_keys(Keys.ESCAPE)
+            wait(d, lambda drv: not shown(drv, "k-revoke-yes"), f"{leave} left the question")
+            assert d.switch_to.active_element == btn
         btn.click()
         wait(d, lambda drv: shown(drv, "k-revoke-yes"), "the confirmation")
-        assert "PB-NTT-02" in d.find_element(By.CLASS_NAME, "k-confirm").text
+        ask = d.find_element(By.CLASS_NAME, "k-confirm")
+        assert "PB-NTT-02" in ask.text
+        assert ask.find_element(By.XPATH, "ancestor::td") is not None      # in the box's row
+        assert d.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         assert hub.sql("SELECT count(*) FROM boxes WHERE revoked_at IS NOT NULL") == "0"
         audit(d, "office revoke question 360")
         d.find_element(By.ID, "k-revoke-yes").click()

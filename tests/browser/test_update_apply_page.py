@@ -1,6 +1,7 @@
 """The admin installs a downloaded release from /admin-sinkron.html in
 headless Chromium at 360 px: "Pasang sekarang" appears only while a
-release is ready, asks to confirm (Batal asks nothing), an open session
+release is ready, asks to confirm in the page (Batal and Escape ask
+nothing and give the focus back), an open session
 day is named and installs nothing, and once asked the page says the
 version is being installed and the request file pb-update-apply.path
 watches on the image is there (here in a folder of the test's). The
@@ -11,6 +12,7 @@ import os
 import sqlite3
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y import audit
@@ -66,14 +68,22 @@ def test_install_from_the_admin_page(browser, tmp_path):
         assert "menyala ulang" in warn and "versi lama" in warn and "hari kegiatan" in warn
         assert overflowing(d) == []
 
-        # it asks first; Batal asks nothing
+        # it asks first, in the page (PB.ask), the focus on the question;
+        # Batal and Escape ask nothing and give the focus back to the button
         btn.click()
         w.until(lambda drv: shown(drv, "sync-apply-confirm"))
         assert "9.1.0" in d.find_element(By.ID, "sync-apply-ask").text
-        assert d.switch_to.active_element.get_attribute("id") == "sync-apply-confirm"
+        assert d.switch_to.active_element.get_attribute("id") == "sync-apply-ask"
+        assert overflowing(d) == []
         d.save_screenshot(os.path.join(SCREENSHOTS, "admin-update-confirm.png"))
         d.find_element(By.ID, "sync-apply-no").click()
         w.until(lambda drv: not shown(drv, "sync-apply-confirm"))
+        assert d.switch_to.active_element.get_attribute("id") == "sync-apply-btn"
+        btn.click()
+        w.until(lambda drv: shown(drv, "sync-apply-confirm"))
+        d.switch_to.active_element.send_keys(Keys.ESCAPE)
+        w.until(lambda drv: not shown(drv, "sync-apply-confirm"))
+        assert d.switch_to.active_element.get_attribute("id") == "sync-apply-btn"
         assert os.listdir(run) == []
 
         # a session day open today: named, nothing asked

@@ -455,11 +455,17 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
     """The trial passes: commit first tries the held migrations on a copy,
     names 188 as the one root A cannot read, commits root B, then applies
     188 and 189 over every record, which stay; rollback to root A is then
-    refused, since root A's programs would refuse the database."""
+    refused, since root A's programs would refuse the database. The admin
+    page's GET /api/v1/admin/sync says both: held, then no return."""
     box, boot, cmdline, sid = trial_with_records(boxes, hub, tmpdir_hub, monkeypatch)
     try:
         rc, log = one_round(box)
         assert rc == 0, log
+        # the admin page's source says what pbctl update status says
+        add_staff(box, "kepala", "admin")
+        admin = Staff(box, "kepala")
+        sw = admin.get("/api/v1/admin/sync").json()["software"]
+        assert (sw["held"], sw["no_return"]) == ("188, 189", None), sw
         made = records(box)
         saved = os.path.join(tmpdir_hub, "release-files")
         shutil.copytree(os.path.join(box.dir, "data", "update"), saved)
@@ -476,6 +482,9 @@ def test_committed_trial_applies_the_held_migration(boxes, hub, tmpdir_hub, monk
         # the release's pb-web goes on serving on the migrated database
         staff = Staff(box)
         assert nuptk(0) in json.dumps(staff.day(sid))
+        # nothing held any more, and no going back
+        sw = admin.get("/api/v1/admin/sync").json()["software"]
+        assert (sw["held"], sw["no_return"]) == (None, "188"), sw
     finally:
         box.stop()
     assert firmware_boot(boot, False, cmdline) == "B"

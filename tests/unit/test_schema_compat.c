@@ -6,7 +6,8 @@
  * back after a schema change). The newer program is this one with a
  * longer migration list, set through pb_db_test_migrations: the real
  * pb_db_open does the work both times. A migration marked newer only is
- * held back while a release is on trial and applied once it is committed.
+ * held back while a release is on trial and applied once it is committed;
+ * the usual open, with nothing to hold, does not ask whether one is.
  * Numbers 185-189 are reserved for this work and used by no real
  * migration. */
 #include <setjmp.h>
@@ -54,6 +55,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	pb_db_test_migrations(NULL, 0);
+	sqlite3_reset_auto_extension();     /* the trace of a test that failed midway */
 	remove_db();
 	rmdir(dir);
 	return 0;
@@ -352,6 +354,83 @@ static void test_unreadable_trial_fails_closed(void **state)
 	pb_db_close(db);
 }
 
+/* Statements SQLite ran on every connection opened since count_reset:
+ * all of them, and those reading box_meta. SQLite's own tracing, set on
+ * each new connection by its automatic extension hook, sees what
+ * pb_db_open runs before it returns the handle. */
+static int traced_all, traced_meta;
+
+static int count_statement(unsigned mask, void *ctx, void *stmt, void *sql)
+{
+	(void)mask;
+	(void)ctx;
+	(void)stmt;
+	traced_all++;
+	if (strstr((const char *)sql, "box_meta") != NULL)
+		traced_meta++;
+	return 0;
+}
+
+static int trace_connection(sqlite3 *db, char **msg, const struct sqlite3_api_routines *api)
+{
+	(void)msg;
+	(void)api;
+	return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_statement, NULL);
+}
+
+static void count_reset(void)
+{
+	traced_all = 0;
+	traced_meta = 0;
+}
+
+/* The usual open, every migration applied, does not read box_meta to ask
+ * whether a release is on trial, even while one is: no migration could
+ * wait. Nor does one that applies only migrations safe for older
+ * programs. One with a migration marked newer only to apply still asks,
+ * and holds it back. */
+static void test_usual_open_reads_no_trial(void **state)
+{
+	static const struct pb_migration safe[] = {
+		{ 185, "CREATE TABLE trial_note (id INTEGER PRIMARY KEY);", PB_MIGRATION_OLDER_OK },
+	};
+	static const struct pb_migration held[] = {
+		{ 185, "CREATE TABLE trial_note (id INTEGER PRIMARY KEY);", PB_MIGRATION_OLDER_OK },
+		{ 188, "CREATE TABLE held_note (id INTEGER PRIMARY KEY);", PB_MIGRATION_NEWER_ONLY },
+	};
+	sqlite3 *db;
+
+	(void)state;
+	open_ok(&db);
+	assert_int_equal(pb_db_meta_set(db, PB_UPDATE_TRIAL_KEY, "1.2.0 on root B"), 0);
+	pb_db_close(db);
+	assert_int_equal(sqlite3_auto_extension((void (*)(void))trace_connection), SQLITE_OK);
+
+	count_reset();
+	open_ok(&db);
+	pb_db_close(db);
+	printf("usual open: %d statements, %d of them on box_meta\n", traced_all, traced_meta);
+	assert_true(traced_all > 0);                /* the trace sees the open */
+	assert_int_equal(traced_meta, 0);
+
+	newer(safe, 1);
+	count_reset();
+	open_ok(&db);
+	assert_int_equal(traced_meta, 0);
+	assert_int_equal(pb_db_migration_applied(db, 185), 1);
+	pb_db_close(db);
+
+	newer(held, 2);
+	count_reset();
+	open_ok(&db);
+	assert_true(traced_meta > 0);
+	assert_int_equal(pb_db_migration_applied(db, 188), 0);
+	pb_db_close(db);
+
+	assert_int_equal(sqlite3_cancel_auto_extension((void (*)(void))trace_connection), 1);
+	remove_db();
+}
+
 /* A new database is made whole whatever the state: no older root used it. */
 static void test_new_database_not_held(void **state)
 {
@@ -378,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_only_held_during_trial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_database_not_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_trial_fails_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usual_open_reads_no_trial, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,14 +2,16 @@
  * REFRESH_MS) and "send now" (POST /api/v1/admin/sync/now), plus the
  * power warning pb-gpio reports and "not ready" when /healthz says the
  * database cannot be written; and the software: "Pasang sekarang" asks,
- * after a confirmation, for the downloaded release to be installed (POST
- * /api/v1/admin/update/apply), then the page follows the install. */
+ * after a question in the page (PB.ask), for the downloaded release to be
+ * installed (POST /api/v1/admin/update/apply), then the page follows the
+ * install; the migrations held back during a trial and, once a commit
+ * applied one marked newer only, that the box cannot go back. */
 (function () {
 	"use strict";
 
 	var REFRESH_MS = 10000;
 	var sync = null, error = null, note = "", notReady = null;
-	var asking = false, applied = false, applyNote = "";
+	var applyAsk = null, applied = false, applyNote = "";
 
 	function text(id, value) {
 		PB.$(id).textContent = value;
@@ -82,16 +84,20 @@
 		text("sync-update-err-text", showErr ? explain(sw.error, UPDATE_ERRORS, "sync.update_err.") : "");
 		text("sync-update-err-raw", showErr ? sw.error : "");
 		if (!ready)
-			asking = false;
+			applyAsk.close(false);
 		PB.show(PB.$("sync-apply"), ready);
-		PB.show(PB.$("sync-apply-btn"), !asking);
-		PB.show(PB.$("sync-apply-confirm"), asking);
-		text("sync-apply-ask", asking ? PB.t("sync.apply_ask", {v: sw.available || ""}) : "");
+		if (!PB.$("sync-apply-confirm").hidden)      /* the words follow the language */
+			text("sync-apply-ask", PB.t("sync.apply_ask", {v: sw.available || ""}));
 		if (ready && applied) {  /* asked, then apply did not install: its note says why */
 			applied = false;
 			applyNote = "";
 		}
 		text("sync-apply-status", applyNote);
+		PB.show(PB.$("sync-held-label"), !!sw.held);
+		PB.show(PB.$("sync-held"), !!sw.held);
+		text("sync-held", sw.held ? PB.t("sync.held", {list: sw.held}) : "");
+		PB.show(PB.$("sync-no-return"), !!sw.no_return);
+		text("sync-no-return-text", sw.no_return ? PB.t("sync.no_return", {list: sw.no_return}) : "");
 	}
 
 	function render() {
@@ -145,14 +151,13 @@
 	}
 
 	function askApply() {
-		asking = true;
 		applyNote = "";
 		render();
-		PB.$("sync-apply-confirm").focus();
+		applyAsk.open(PB.$("sync-apply-btn"), PB.t("sync.apply_ask",
+			{v: (sync && sync.software && sync.software.available) || ""}));
 	}
 
 	function apply() {
-		asking = false;
 		applyNote = PB.t("sync.apply_sending");
 		render();
 		PB.api("POST", "/api/v1/admin/update/apply", {}, function (err, data) {
@@ -176,17 +181,13 @@
 		});
 	}
 
+	applyAsk = PB.ask({box: "sync-apply-confirm", question: "sync-apply-ask",
+		yes: "sync-apply-yes", no: "sync-apply-no", onYes: apply});
 	PB.init({page: "admin-sync", render: function () {
 		PB.staff.start({login: "sync-login", app: null, onLogin: load, onLogout: load});
 		render();
 	}});
 	PB.$("sync-now").onclick = now;
 	PB.$("sync-apply-btn").onclick = askApply;
-	PB.$("sync-apply-yes").onclick = apply;
-	PB.$("sync-apply-no").onclick = function () {
-		asking = false;
-		render();
-		PB.$("sync-apply-btn").focus();
-	};
 	setInterval(load, REFRESH_MS);
 }());

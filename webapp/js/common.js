@@ -77,7 +77,8 @@
  *       them once and returns {open(from, text), close(giveBack)}: open
  *       shows it (text, if given, replaces the question) and moves the
  *       focus to the field, else the question; no and Escape close it and
- *       give the focus back to from. Yes calls check(value) first, if
+ *       give the focus back to from (a node, or a function that finds it
+ *       then, for a button the page may have drawn again meanwhile). Yes calls check(value) first, if
  *       given: a text it returns is shown in error, the field keeps what
  *       was typed and the focus; otherwise it closes and calls
  *       onYes(value) (value: the field's, or undefined). Enter in the
@@ -329,12 +330,14 @@ var PB = (function () {
 				field.removeAttribute("aria-invalid");
 		}
 		function close(giveBack) {
+			var to;
 			if (box.hidden)
 				return;
 			PB.show(box, false);
 			say("");
-			if (giveBack && back)
-				back.focus();
+			to = typeof back === "function" ? back() : back;
+			if (giveBack && to)
+				to.focus();
 		}
 		function yes() {
 			var value, problem;

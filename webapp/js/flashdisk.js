@@ -3,12 +3,13 @@
  * POST /api/v1/admin/usb/export | import (pb-sync does the work and
  * writes done/total, polled every JOB_MS while a job runs, else every
  * IDLE_MS for the stick coming and going), GET /api/v1/admin/modules and
- * POST /api/v1/admin/modules/remove after an inline confirmation. */
+ * POST /api/v1/admin/modules/remove after a question asked in the page
+ * (PB.ask; Batal and Escape give the focus back to the module's button). */
 (function () {
 	"use strict";
 
 	var JOB_MS = 1000, IDLE_MS = 5000;
-	var usb = null, mods = null, error = null, modNote = "", asking = null;
+	var usb = null, mods = null, error = null, modNote = "", asking = null, removeAsk = null;
 	var timer = null;
 
 	function text(id, value) {
@@ -113,10 +114,12 @@
 			if (!modNote && mods.modules.length === 0)
 				text("fd-mod-status", PB.t("fd.no_modules"));
 		}
-		PB.show(PB.$("fd-confirm"), !!asking);
-		if (asking)
-			text("fd-confirm-text", PB.t("fd.remove_ask", {title: asking.title,
-				size: PB.size(asking.bytes)}));
+		if (asking && !PB.$("fd-confirm").hidden)     /* the words follow the language */
+			text("fd-confirm-text", askWords(asking));
+	}
+
+	function askWords(m) {
+		return PB.t("fd.remove_ask", {title: m.title, size: PB.size(m.bytes)});
 	}
 
 	function schedule() {
@@ -167,16 +170,28 @@
 		});
 	}
 
+	/* The module's remove button as drawn now: the rows are drawn anew at
+	 * every poll. */
+	function removeButton(m) {
+		var all = PB.$("fd-mod-rows").querySelectorAll("button.fd-remove"), i;
+		for (i = 0; i < all.length; i++)
+			if (all[i].getAttribute("data-id") === m.id)
+				return all[i];
+		return null;
+	}
+
 	function ask(m) {
 		asking = m;
 		modNote = "";
 		render();
-		PB.$("fd-confirm").focus();
+		removeAsk.open(function () { return removeButton(m); }, askWords(m));
 	}
 
 	function remove() {
 		var m = asking;
 		asking = null;
+		if (!m)
+			return;
 		PB.api("POST", "/api/v1/admin/modules/remove", {id: m.id}, function (err, data) {
 			modNote = err ? err.message : PB.t("fd.removed", {title: m.title,
 				size: PB.size(data.freed_bytes)});
@@ -191,15 +206,12 @@
 		loadModules();
 	}
 
+	removeAsk = PB.ask({box: "fd-confirm", question: "fd-confirm-text", yes: "fd-confirm-yes",
+		no: "fd-confirm-no", onYes: remove});
 	PB.init({page: "flashdisk", render: function () {
 		PB.staff.start({login: "fd-login", app: null, onLogin: loggedIn, onLogout: loggedIn});
 		render();
 	}});
 	PB.$("fd-export").onclick = function () { start("export"); };
 	PB.$("fd-import").onclick = function () { start("import"); };
-	PB.$("fd-confirm-yes").onclick = remove;
-	PB.$("fd-confirm-no").onclick = function () {
-		asking = null;
-		render();
-	};
 }());

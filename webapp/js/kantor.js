@@ -12,7 +12,7 @@
 	var IMPORT_MAX = 32 * 1024 * 1024;    /* HUB_OFFICE_IMPORT_MAX */
 	var EXPORTS = ["claims.csv", "claims.xlsx", "attendance.csv", "attendance.xlsx",
 		       "learning.csv", "worksheets.csv"];
-	var me = null, tab = "boxes", claims = [], confirming = null, drawn = {};
+	var me = null, tab = "boxes", claims = [], confirming = null, drawn = {}, revokeAsk = null;
 
 	function isAdmin() {
 		return !!me && me.role === "kantor-admin";
@@ -99,32 +99,70 @@
 		return out.length ? out.join(", ") : PB.t("kantor.flag_none");
 	}
 
+	/* Revoking asks first, in the page (PB.ask), inside the box's cell: the
+	 * page's one k-revoke-confirm block, moved there. Drawing the boxes
+	 * again (another language) moves it to the box's new cell, its words in
+	 * the language; it closes when that box is no longer offered. Batal and
+	 * Escape give the focus back to the box's Cabut button. */
+	function revokeButton(id) {
+		var all = PB.$("k-boxes-list").querySelectorAll("button.k-revoke"), i;
+		for (i = 0; i < all.length; i++)
+			if (all[i].getAttribute("data-box") === id)
+				return all[i];
+		return null;
+	}
+
+	function revokeWords(b) {
+		return PB.t("kantor.revoke_confirm", {box: short(b.box_id), centre: b.centre_id});
+	}
+
+	function askRevoke(b, cell) {
+		confirming = b.box_id;
+		cell.appendChild(PB.$("k-revoke-confirm"));
+		revokeAsk.open(function () { return revokeButton(b.box_id); }, revokeWords(b));
+	}
+
+	/* The block back after the list, still open or not. */
+	function parkRevoke() {
+		var home = PB.$("k-boxes-list");
+		home.parentNode.insertBefore(PB.$("k-revoke-confirm"), home.nextSibling);
+	}
+
 	function revokeCell(b) {
+		var cell;
 		if (b.state === "revoked")
 			return PB.t("kantor.revoked_at", {at: when(b.revoked_at)});
 		if (!isAdmin())
 			return PB.t("kantor.state_active");
-		if (confirming === b.box_id)
-			return PB.el("span", {"class": "k-confirm"}, [
-				PB.el("span", {text: PB.t("kantor.revoke_confirm", {box: short(b.box_id),
-					centre: b.centre_id})}), " ",
-				PB.el("button", {type: "button", "class": "pb-btn k-danger",
-					id: "k-revoke-yes", onclick: function () { revoke(b.box_id); }},
-					PB.t("kantor.revoke_yes")), " ",
-				PB.el("button", {type: "button", "class": "pb-btn",
-					onclick: function () { confirming = null; loadBoxes(); }},
-					PB.t("kantor.cancel"))]);
-		return PB.el("button", {type: "button", "class": "pb-btn k-revoke",
-			"data-box": b.box_id, onclick: function () {
-				confirming = b.box_id;
-				drawBoxes(drawn.boxes);
-				PB.focus(PB.$("k-revoke-yes"));
-			}}, PB.t("kantor.revoke"));
+		cell = PB.el("div", {"class": "k-revoke-cell"});
+		cell.appendChild(PB.el("button", {type: "button", "class": "pb-btn k-revoke",
+			"data-box": b.box_id, onclick: function () { askRevoke(b, cell); }},
+			PB.t("kantor.revoke")));
+		if (confirming === b.box_id) {
+			PB.$("k-revoke-question").textContent = revokeWords(b);
+			cell.appendChild(PB.$("k-revoke-confirm"));
+		}
+		return cell;
+	}
+
+	/* 1 when box id is listed in d and may still be revoked. */
+	function revokeOffered(d, id) {
+		var i;
+		for (i = 0; id && i < d.boxes.length; i++)
+			if (d.boxes[i].box_id === id)
+				return d.boxes[i].state !== "revoked";
+		return false;
 	}
 
 	function drawBoxes(d) {
-		var list = PB.clear(PB.$("k-boxes-list")), rows = [], i, b, h;
+		var list, rows = [], i, b, h;
+		parkRevoke();
+		list = PB.clear(PB.$("k-boxes-list"));
 		drawn.boxes = d;
+		if (!d || !isAdmin() || !revokeOffered(d, confirming)) {
+			revokeAsk.close(false);
+			confirming = null;
+		}
 		if (!d)
 			return;
 		/* before any box reported its version, there is no old one */
@@ -154,11 +192,14 @@
 		});
 	}
 
-	function revoke(box) {
+	function revoke() {
+		var box = confirming;
+		confirming = null;
+		if (!box)
+			return;
 		status(PB.t("kantor.working"));
 		PB.api("POST", API + "boxes/" + encodeURIComponent(box) + "/revoke", {confirm: box},
 		       function (err) {
-			confirming = null;
 			if (err) {
 				status("");
 				return failed(err);
@@ -520,6 +561,8 @@
 		});
 	}
 
+	revokeAsk = PB.ask({box: "k-revoke-confirm", question: "k-revoke-question",
+		yes: "k-revoke-yes", no: "k-revoke-no", onYes: revoke});
 	PB.init({page: "kantor", render: render});
 	start();
 }());

@@ -142,43 +142,57 @@
 	}
 
 	/* "Klaim saya" as cards, status first: no table cut at 360 px. */
-	/* A claim still only submitted can be taken back, after one question. */
+	/* A claim still only submitted can be taken back, after one question
+	 * asked in the page (PB.ask) inside its card: the page's one
+	 * withdraw-confirm block, moved there. Drawing the cards again moves it
+	 * to the claim's new card, its words in the language; it closes when
+	 * the claim can no longer be withdrawn. Batal and Escape give the focus
+	 * back to the card's button. */
+	var withdrawAsk = null, withdrawing = null;
+
+	function withdrawWords(c) {
+		return PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c), day: PB.day(c.day)});
+	}
+
+	/* The claim's withdraw button as drawn now. */
+	function withdrawButtonOf(id) {
+		var all = PB.$("mine-rows").querySelectorAll("button.cl-withdraw"), i;
+		for (i = 0; i < all.length; i++)
+			if (all[i].getAttribute("data-claim") === String(id))
+				return all[i];
+		return null;
+	}
+
 	function withdrawButton(li, c) {
 		var b = PB.el("button", {type: "button", "class": "pb-btn cl-withdraw",
 			"data-claim": String(c.id)}, PB.t("klaim.withdraw"));
 		b.addEventListener("click", function () {
-			var yes = PB.el("button", {type: "button", "class": "pb-btn pb-btn-primary"},
-				PB.t("klaim.withdraw_yes"));
-			var no = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("klaim.confirm_no"));
-			var q = PB.el("div", {"class": "pb-confirm", role: "group"}, [
-				PB.el("p", null, PB.t("klaim.withdraw_confirm", {item: PBClaims.itemLabel(c),
-					day: PB.day(c.day)})), yes, no]);
 			error("");
 			status("");
-			li.replaceChild(q, b);
-			yes.focus();
-			no.addEventListener("click", function () {
-				li.replaceChild(b, q);
-				b.focus();
-			});
-			yes.addEventListener("click", function () {
-				yes.disabled = true;
-				PB.api("POST", "/api/v1/claims/" + c.id + "/withdraw", {checkin: me.checkin},
-				       function (err) {
-					if (err) {
-						yes.disabled = false;
-						return error(err.message);
-					}
-					status(PB.t("klaim.withdrawn", {item: PBClaims.itemLabel(c)}));
-					refresh();
-				});
-			});
+			withdrawing = c;
+			li.appendChild(PB.$("withdraw-confirm"));
+			withdrawAsk.open(function () { return withdrawButtonOf(c.id); }, withdrawWords(c));
 		});
 		return b;
 	}
 
+	function withdraw() {
+		var c = withdrawing;
+		withdrawing = null;
+		if (!c)
+			return;
+		PB.api("POST", "/api/v1/claims/" + c.id + "/withdraw", {checkin: me.checkin},
+		       function (err) {
+			if (err)
+				return error(err.message);
+			status(PB.t("klaim.withdrawn", {item: PBClaims.itemLabel(c)}));
+			refresh();
+		});
+	}
+
 	function drawMine(list) {
-		var ul = PB.$("mine-rows"), i, c, st, li;
+		var ul = PB.$("mine-rows"), q = PB.$("withdraw-confirm"), asked = null, i, c, st, li;
+		ul.parentNode.insertBefore(q, ul.nextSibling);    /* out of the cards it clears */
 		PB.clear(ul);
 		for (i = 0; i < mine.length; i++) {
 			c = mine[i];
@@ -193,7 +207,16 @@
 			]);
 			if (c.status === "submitted")
 				li.appendChild(withdrawButton(li, c));
+			if (c.status === "submitted" && withdrawing && withdrawing.id === c.id) {
+				asked = withdrawing = c;
+				PB.$("withdraw-question").textContent = withdrawWords(c);
+				li.appendChild(q);
+			}
 			ul.appendChild(li);
+		}
+		if (!asked) {
+			withdrawAsk.close(false);
+			withdrawing = null;
 		}
 		if (!mine.length)
 			ul.appendChild(PB.el("li", {"class": "cl-card"}, PB.t("klaim.none")));
@@ -286,8 +309,9 @@
 	}
 
 	/* One confirmation before an allowance is filed (it cannot be taken
-	 * back by the teacher), asked in the page, not in a browser dialog. */
-	var asking = null;
+	 * back by the teacher), asked in the page (PB.ask), not in a browser
+	 * dialog; Batal and Escape give the focus back to its button. */
+	var flatAsk = null, asking = null;
 
 	function askFlat(code) {
 		var it = item(code);
@@ -295,16 +319,9 @@
 		flatError("");
 		status("");
 		asking = code;
-		PB.$("flat-question").textContent = PB.t("klaim.confirm_flat", {
-			item: PB.t("claims.item." + code), amount: PBClaims.rp(it ? it.rate : 0),
-			day: PB.day(claimDay())});
-		PB.show(PB.$("flat-confirm"), true);
-		PB.$("flat-yes").focus();
-	}
-
-	function closeAsk() {
-		asking = null;
-		PB.show(PB.$("flat-confirm"), false);
+		flatAsk.open(PB.$(code === "uang_makan" ? "flat-makan" : "flat-harian"),
+			PB.t("klaim.confirm_flat", {item: PB.t("claims.item." + code),
+				amount: PBClaims.rp(it ? it.rate : 0), day: PB.day(claimDay())}));
 	}
 
 	function post(body) {
@@ -416,17 +433,15 @@
 		PB.$("bank-form").addEventListener("submit", sendBank);
 		PB.$("flat-harian").addEventListener("click", function () { askFlat("uang_harian"); });
 		PB.$("flat-makan").addEventListener("click", function () { askFlat("uang_makan"); });
-		PB.$("flat-yes").addEventListener("click", function () {
-			var code = asking;
-			closeAsk();
-			if (code)
-				post({item: code});
-		});
-		PB.$("flat-no").addEventListener("click", function () {
-			var code = asking;
-			closeAsk();
-			PB.$(code === "uang_makan" ? "flat-makan" : "flat-harian").focus();
-		});
+		flatAsk = PB.ask({box: "flat-confirm", question: "flat-question", yes: "flat-yes",
+			no: "flat-no", onYes: function () {
+				var code = asking;
+				asking = null;
+				if (code)
+					post({item: code});
+			}});
+		withdrawAsk = PB.ask({box: "withdraw-confirm", question: "withdraw-question",
+			yes: "withdraw-yes", no: "withdraw-no", onYes: withdraw});
 		PB.$("switch").addEventListener("click", function () {
 			me = null;
 			flatError("");
