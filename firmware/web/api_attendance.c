@@ -17,6 +17,7 @@
 #include "pb_ticket.h"
 #include "pb_timeset.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1093,6 +1094,19 @@ static const struct pb_field allow_fields[] = {
 };
 static const struct pb_fields allow_table = PB_FIELDS(allow_fields);
 
+/* A phone's address as the box writes it for a request (IPv4 or IPv6,
+ * inet_ntop's spelling), so an allowance is for an address a phone can
+ * have: 0, or -1 when IN is no address at all (a typing slip). */
+static int allow_address(const char *in, char *out, size_t len)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	int af = strchr(in, ':') != NULL ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, in, a) != 1 || inet_ntop(af, a, out, (socklen_t)len) == NULL)
+		return -1;
+	return 0;
+}
+
 /* POST /api/v1/sessions/{id}/allow {client, extra} (staff, CSRF): let one
  * phone check in more teachers today (anti-proxy exception). */
 enum MHD_Result pb_handle_allow(struct pb_req *r)
@@ -1102,6 +1116,7 @@ enum MHD_Result pb_handle_allow(struct pb_req *r)
 	enum MHD_Result ret;
 	enum pb_att_result ar;
 	char day[PB_DAY_LEN + 1];
+	char addr[sizeof(r->client)];
 	json_t *in = NULL;
 	struct allow_form f = { 0 };
 
@@ -1111,9 +1126,15 @@ enum MHD_Result pb_handle_allow(struct pb_req *r)
 		json_decref(in);
 		return ret;
 	}
-	ar = pb_att_allow(pb_web_db(r->web), &k, day, f.client, (unsigned)f.extra, who.name,
-			  r->client);
+	if (allow_address(f.client, addr, sizeof(addr)) != 0) {
+		json_decref(in);
+		return ERR(r, MHD_HTTP_BAD_REQUEST, "bad_address",
+			   "Alamat HP tidak dikenali: tulis persis seperti di layar HP yang ditolak, "
+			   "mis. 10.42.0.23");
+	}
 	json_decref(in);
+	ar = pb_att_allow(pb_web_db(r->web), &k, day, addr, (unsigned)f.extra, who.name,
+			  r->client);
 	if (ar != PB_ATT_OK)
 		return att_error(r, ar);
 	return pb_respond_json_with(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1), NULL);

@@ -26,6 +26,7 @@ static const struct msg_en messages[] = {
 	{ "amount_zero", "The amount cannot be zero" },
 	{ "attempt_finished", "This test is already finished and scored" },
 	{ "bad_activity", "Unknown learning activity" },
+	{ "bad_address", "Unknown phone address: type it exactly as the refused phone shows it, e.g. 10.42.0.23" },
 	{ "bad_allow", "Give the device address and how many more teachers (1-100)" },
 	{ "bad_choice", "The answer does not fit the question" },
 	{ "bad_code", "The session code must be 6 digits" },

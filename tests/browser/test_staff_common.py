@@ -67,7 +67,10 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
                 assert text == BAD_LOGIN, (page, text)
             else:
                 assert text.startswith(LOCKED_OUT), (page, text)
-                assert re.search(r"dalam \d+ menit", text), text    # login_lockout_s
+                # said once, with the minutes (login_lockout_s), not "try
+                # again later" followed by "can be tried again in 5 minutes"
+                assert re.fullmatch(LOCKED_OUT + r"\. Bisa dicoba lagi dalam \d+ menit\.",
+                                    text), text
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-login-locked-360.png"))
         audit(d, "staff login, locked out", both_languages=False)
         d.get_log("browser")      # the refused logins are logged by Chromium
@@ -97,6 +100,10 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
         d.get(box.base + "/cetak.html")
         wait(d, lambda d: d.find_element(By.ID, "pick-form").is_displayed(), "no picker")
         assert d.find_element(By.ID, "pick").get_attribute("value") == second
+        # nothing open yet: no list of papers hanging after its label, and
+        # the tab named after the page, not after a paper
+        assert not d.find_element(By.ID, "docs").is_displayed()
+        assert d.title.startswith("Cetak berkas"), d.title
 
         # a session in the address wins, and is the choice from then on
         d.get(box.base + "/hasil-belajar.html?session=" + first)
@@ -106,6 +113,8 @@ def test_one_login_and_one_session_choice_across_staff_pages(browser):
         d.get(box.base + "/cetak.html?session=" + first + "&doc=nominatif")
         wait(d, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
              or title[first] in d.find_element(By.ID, "paper").text, "paper not drawn")
+        assert d.find_element(By.ID, "docs").is_displayed()
+        assert d.title.startswith("Daftar nominatif"), d.title
         assert chosen(d, "petugas.html") == (first, first)
         assert overflowing(d) == []
         d.save_screenshot(os.path.join(SCREENSHOTS, "staff-common-360.png"))

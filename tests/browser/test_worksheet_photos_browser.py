@@ -16,11 +16,12 @@ from a11y import audit
 from conftest import PHONE, SCREENSHOTS, Boxes, overflowing, set_viewport, staff_login
 from test_claims_browser import photo_png
 from test_learning_browser import shot, unlabelled
+from test_learning_switch_keeps import open_progress
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD, outbox_payloads  # noqa: E402
-from learning_util import MODULE, LearnBox, nuptk  # noqa: E402
+from learning_util import MODULE, LearnBox  # noqa: E402
 
 wait = checkin_browser.wait
 
@@ -42,14 +43,7 @@ def test_teacher_sends_a_worksheet_with_a_photo_facilitator_sees_it(browser, tmp
         for i, p in enumerate(pictures):
             photo_png(p, 1600 + 200 * i, 1200)
         set_viewport(d, *PHONE)
-        d.get(lb.base + "/belajar.html#m=" + MODULE)
-        wait(d, lambda d: d.find_element(By.ID, "session").get_attribute("value") == str(lb.sid),
-             "session not offered")
-        d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
-        d.find_element(By.ID, "code").send_keys(lb.staff.code(lb.sid))
-        d.find_element(By.ID, "open").click()
-        wait(d, lambda d: d.find_element(By.ID, "step-progress").is_displayed(),
-             "Progres saya not shown")
+        open_progress(d, lb)
         picker = d.find_element(By.ID, "photo-lk1")
         assert picker.get_attribute("accept") == "image/*"
         label = d.find_element(By.CSS_SELECTOR, "label[for='photo-lk1']").text

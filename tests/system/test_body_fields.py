@@ -5,6 +5,7 @@ wrong characters, not in the list) and the order in which they are
 checked. These answers are the routes' contract with the web app; the
 checks are field tables (firmware/lib/pb_fields.h)."""
 import os
+import sqlite3
 import sys
 
 import requests
@@ -83,7 +84,7 @@ def test_session_fields_answer_by_name_in_order(make_box):
 
 
 def test_staff_forms_answer_as_before(make_box):
-    _, st, sid = staff_box(make_box)
+    box, st, sid = staff_box(make_box)
     marks = f"/api/v1/sessions/{sid}/marks"
     cases = [
         ({"status": "present"}, (400, "bad_nuptk", None)),
@@ -115,6 +116,19 @@ def test_staff_forms_answer_as_before(make_box):
                  {"client": "x" * 64, "extra": 1}, {"extra": 1}):
         assert answer(st.post(allow, json=body)) == (400, "bad_allow", None), body
     assert st.post(allow, json={"client": "10.0.0.2", "extra": 100}).status_code == 200
+    # an address no phone can have (a typing slip) is refused, not allowed
+    # in vain; an IPv6 one is kept as the box writes a phone's address
+    for client in ("bukan-ip", "10.42.0", "10.42.0.256", "10.42.0.23 x", "fe80::1::2"):
+        r = st.post(allow, json={"client": client, "extra": 1})
+        assert answer(r) == (400, "bad_address", None), (client, r.text)
+        assert r.json()["message"].startswith("Alamat HP tidak dikenali"), r.text
+    assert st.post(allow, json={"client": "FE80:0:0::1", "extra": 1}).status_code == 200
+    db = sqlite3.connect(box.db_path())
+    try:
+        kept = [row[0] for row in db.execute("SELECT client FROM proxy_allow")]
+    finally:
+        db.close()
+    assert "fe80::1" in kept and "bukan-ip" not in kept, kept
     # the claims a bulk decision is on: the list, then each id
     bulk = f"/api/v1/sessions/{sid}/claims/decisions"
     for ids, msg in (([], "Pilih 1 sampai 500"), (list(range(1, 502)), "Pilih 1 sampai 500"),

@@ -14,6 +14,9 @@
 	var pending = {}, retryTimer = null, tickTimer = null, deadline = 0, booted = false;
 	var finishAsk = null;           /* the question before a test goes with blanks */
 	var sendingTest = false;        /* a test's answers are on their way */
+	var itemState = {};             /* item id -> [string key, unsaved] under it */
+	var savedNote = false;          /* the "not saved yet" line instead of the count */
+	var result = null;              /* the finished attempt shown */
 
 	function status(text) { PB.$("status").textContent = text || ""; }
 	function error(text) {
@@ -160,7 +163,7 @@
 		var sub = w.submission, id = "ws-" + w.id, li, review = null, max = progress.photos_max;
 		li = PB.el("li", {"class": "pb-card", id: "worksheet-" + w.id}, [
 			PB.el("h4", {text: w.title}),
-			w.due ? PB.el("p", {"class": "pb-meta", text: PB.t("belajar.due", {date: w.due})}) :
+			w.due ? PB.el("p", {"class": "pb-meta", text: PB.t("belajar.due", {date: PB.day(w.due)})}) :
 				null,
 			PB.el("p", {text: w.instructions}),
 			PB.el("p", {"class": "bl-ws-status", text: PB.t("belajar.ws_" +
@@ -180,7 +183,8 @@
 			return li;
 		li.appendChild(PB.el("div", {"class": "pb-field"}, [
 			PB.el("label", {"for": id, text: PB.t("belajar.ws_answer")}),
-			PB.el("textarea", {id: id, rows: "5", maxlength: "4000"})
+			PB.el("textarea", {id: id, rows: "5", maxlength: "4000",
+				"data-worksheet": w.id, oninput: keepDraft})
 		]));
 		if (max > 0)
 			li.appendChild(PB.el("div", {"class": "pb-field"}, [
@@ -200,8 +204,9 @@
 		 * is far above */
 		li.appendChild(PB.el("p", {id: "ws-msg-" + w.id, "class": "bl-ws-msg", role: "status",
 			"aria-live": "polite"}));
-		if (sub)
-			li.getElementsByTagName("textarea")[0].value = sub.text;
+		if (drafts.hasOwnProperty(w.id) || sub)
+			li.getElementsByTagName("textarea")[0].value =
+				drafts.hasOwnProperty(w.id) ? drafts[w.id] : sub.text;
 		if (max > 0)
 			drawPreviews(w.id, li);
 		return li;
@@ -232,9 +237,14 @@
 		p.className = "bl-ws-msg" + (bad ? " bl-bad" : "");
 	}
 
-	/* Photos chosen but not sent yet, per worksheet: kept across redraws
-	 * of the page and after a refused sending, so nothing is lost. */
-	var chosen = {};
+	/* Photos chosen and answers typed but not sent yet, per worksheet:
+	 * kept across redraws of the page (another activity marked done, the
+	 * language switched) and after a refused sending, so nothing is lost. */
+	var chosen = {}, drafts = {};
+
+	function keepDraft(ev) {
+		drafts[ev.target.getAttribute("data-worksheet")] = ev.target.value;
+	}
 
 	function drawPreviews(ws, root) {
 		var ul = root ? root.querySelector("#previews-" + ws) : PB.$("previews-" + ws), i,
@@ -301,6 +311,7 @@
 			if (err)
 				return say(ws, err.message, true);
 			chosen[ws] = [];
+			delete drafts[ws];
 			error("");
 			status(PB.t("belajar.ws_sent_note"));
 			loadProgress(false);
@@ -377,14 +388,13 @@
 			return drawResult(a);
 		}
 		PB.store.set(attemptKey(), a.attempt);
+		itemState = {};
+		savedNote = false;
 		PB.$("test-heading").textContent = a.title;
-		PB.$("test-meta").textContent = PB.t("belajar.attempt_n", {n: a.n, of: a.attempts}) +
-			" · KKM " + a.kkm;
 		PB.$("test-instructions").textContent = a.instructions || "";
 		for (i = 0; i < a.items.length; i++)
 			form.appendChild(itemBlock(a.items[i], i, a.answers[a.items[i].id] || []));
-		PB.$("saved").textContent = PB.t("belajar.saved_count",
-			{n: countAnswered(), total: a.items.length});
+		testTexts();
 		deadline = typeof a.remaining_ms === "number" ? new Date().getTime() + a.remaining_ms : 0;
 		tick();
 		if (deadline)
@@ -392,6 +402,26 @@
 		step("step-test");
 		PB.title(a.title);
 		PB.focus(PB.$("test-heading"));
+	}
+
+	/* The test's own lines in the page's language (again after a switch). */
+	function testTexts() {
+		var a = attempt, k, left;
+		PB.$("test-meta").textContent = PB.t("belajar.attempt_n", {n: a.n, of: a.attempts}) +
+			" · KKM " + a.kkm;
+		for (k in itemState)
+			if (itemState.hasOwnProperty(k))
+				itemStatus(k, itemState[k][0], itemState[k][1]);
+		drawSaved();
+		left = a.items.length - countAnswered();
+		if (!PB.$("finish-confirm").hidden && left > 0)
+			PB.$("finish-question").textContent = PB.tn("belajar.confirm_unanswered", left,
+				{total: a.items.length});
+	}
+
+	function drawSaved() {
+		PB.$("saved").textContent = savedNote ? PB.t("belajar.unsaved_note") :
+			PB.t("belajar.saved_count", {n: countAnswered(), total: attempt.items.length});
 	}
 
 	function countAnswered() {
@@ -416,7 +446,8 @@
 		}
 		return PB.el("fieldset", {"class": "bl-item", id: "item-" + item.id}, [
 			PB.el("legend", {text: (idx + 1) + ". " + item.text})
-		].concat(multi ? [PB.el("p", {"class": "pb-hint", text: PB.t("belajar.pick_all")})] : [])
+		].concat(multi ? [PB.el("p", {"class": "pb-hint", "data-i18n": "belajar.pick_all",
+			text: PB.t("belajar.pick_all")})] : [])
 		 .concat(opts).concat([PB.el("p", {"class": "bl-item-status", id: "st-" + item.id})]));
 	}
 
@@ -429,18 +460,20 @@
 		send(item, choice);
 	}
 
-	function itemStatus(item, text, unsaved) {
+	/* Under a question: key names its string ("belajar.saved"). */
+	function itemStatus(item, key, unsaved) {
 		var p = PB.$("st-" + item);
+		itemState[item] = [key, unsaved];
 		if (!p)
 			return;
-		p.textContent = text;
+		p.textContent = PB.t(key);
 		p.className = "bl-item-status" + (unsaved ? " bl-unsaved" : "");
 	}
 
 	function send(item, choice) {
 		var a = attempt;
 		pending[item] = choice;
-		itemStatus(item, PB.t("belajar.saving"), false);
+		itemStatus(item, "belajar.saving", false);
 		PB.api("POST", "/api/v1/learning/attempts/" + encodeURIComponent(a.attempt) + "/answers",
 		       who({item: item, choice: choice}), function (err, data) {
 			if (attempt !== a || pending[item] !== choice)
@@ -448,8 +481,9 @@
 			if (err) {
 				if (err.code === "time_up" || err.code === "attempt_finished")
 					return resume(a.attempt);
-				itemStatus(item, PB.t("belajar.unsaved"), true);
-				PB.$("saved").textContent = PB.t("belajar.unsaved_note");
+				itemStatus(item, "belajar.unsaved", true);
+				savedNote = true;
+				drawSaved();
 				if (!retryTimer)
 					retryTimer = setTimeout(retry, RETRY_MS);
 				return;
@@ -458,9 +492,9 @@
 			a.answers[item] = choice;
 			if (typeof data.remaining_ms === "number")
 				deadline = new Date().getTime() + data.remaining_ms;
-			itemStatus(item, PB.t("belajar.saved"), false);
-			PB.$("saved").textContent = PB.t("belajar.saved_count",
-				{n: countAnswered(), total: a.items.length});
+			itemStatus(item, "belajar.saved", false);
+			savedNote = false;
+			drawSaved();
 		});
 	}
 
@@ -540,8 +574,16 @@
 	}
 
 	function drawResult(a) {
-		var r = a.result, ol = PB.clear(PB.$("wrong-list")), i;
 		error("");
+		result = a;
+		resultTexts();
+		step("step-result");
+		PB.focus(PB.$("result-heading"));
+	}
+
+	/* The result in the page's language (again after a switch). */
+	function resultTexts() {
+		var a = result, r = a.result, ol = PB.clear(PB.$("wrong-list")), i;
 		PB.$("result-heading").textContent = a.title;
 		PB.$("result-score").textContent = PB.t("belajar.score", {score: r.score});
 		PB.$("result-text").textContent = PB.t("belajar.correct_of",
@@ -551,8 +593,6 @@
 		for (i = 0; r.wrong && i < r.wrong.length; i++)
 			ol.appendChild(PB.el("li", {text: r.wrong[i].text}));
 		PB.show(PB.$("result-wrong"), !!(r.wrong && r.wrong.length));
-		step("step-result");
-		PB.focus(PB.$("result-heading"));
 	}
 
 	/* After the strings load: who is on this phone, and where they were. */
@@ -583,6 +623,10 @@
 		}
 		if (progress && !PB.$("step-progress").hidden)
 			drawProgress();
+		if (attempt && !PB.$("step-test").hidden)
+			testTexts();
+		if (result && !PB.$("step-result").hidden)
+			resultTexts();
 	}
 
 	moduleId = moduleFromHash();

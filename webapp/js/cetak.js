@@ -620,6 +620,7 @@
 		xlsxLinks();
 		var box = PB.$("doc-links");
 		PB.clear(box);
+		PB.show(PB.$("docs"), true);
 		DOCS.forEach(function (d, i) {
 			var attrs = {href: "/cetak.html" + PB.query({session: q.session, doc: d}),
 				text: PB.t("cetak.doc." + d)};
@@ -695,7 +696,8 @@
 	if (!/^[0-9]+$/.test(q.session || ""))
 		q.session = "";
 	PB.init({page: "cetak", render: function () {
-		PB.title(PB.t("cetak.doc." + q.doc));
+		/* no session yet: the picker, not a paper */
+		PB.title(PB.t(q.session ? "cetak.doc." + q.doc : "cetak.heading"));
 		if (started && q.session)
 			links();
 		if (!started) {

@@ -112,7 +112,8 @@
 				Math.ceil(data.retry_after_s / 60) : 0;
 			pw.value = "";
 			if (err) {
-				loginError(err.message + (wait ? " " + PB.t("login.retry_min", {min: wait}) : ""));
+				/* the box's "try again later", with the minutes when known */
+				loginError(wait ? PB.t("login.locked_min", {min: wait}) : err.message);
 				return pw.focus();
 			}
 			loggedIn(data, true);

@@ -566,7 +566,8 @@
 				l = data.lines[i];
 				if (l.status === "rejected")
 					ul.appendChild(PB.el("li", null, PB.t("staff.roster_line",
-						{line: l.line, nuptk: l.nuptk || l.no_peserta, message: l.message})));
+						{line: l.line, nuptk: l.nuptk || l.no_peserta || "\u2013",
+						 message: l.message})));
 			}
 			refreshList();
 		};
