@@ -6,7 +6,9 @@ every other one keeps its inode), removes what root A no longer holds, and
 leaves root B equal to root A (and to a cp -a of it) in content, type,
 mode, owner, mtime, symlink target, device number, xattrs and hard links,
 apart from what dpkg installed. A cut mid-copy leaves root A for every
-boot and a new apply finishes the copy.
+boot and a new apply finishes the copy, writing every file again, and
+takes the mark away (tests/image/test_update_qemu.py proves on the
+emulated card that the mark outlasts a real power cut and the next boot).
 
 PB_DELTA_TREE=/some/folder adds a copy of that folder to root A (a
 realistic root, e.g. /usr/lib) and prints the figures of both applies."""
@@ -273,5 +275,6 @@ def test_cut_mid_delta_copy_then_apply_again(boxes, hub, tmpdir_hub):
     files = [p for p in entries(a) if not skipped(p) and not os.path.isdir(os.path.join(a, p))]
     after = inodes(b)
     assert [p for p in files if before.get(p) == after[p]] == []
+    assert not os.path.exists(os.path.join(b, ".pb-rootcopy.unfinished"))   # B is whole
     assert firmware_boot(boot, True, cmdline) == "B"
     same_as_full_copy(a, b, tmpdir_hub)
