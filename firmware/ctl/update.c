@@ -264,8 +264,10 @@ static int install(struct update_ctx *u, const char *src, const char *dst)
 	/* dst is marked unfinished (rollback refuses it) and no longer holds
 	 * the system that could not go back: the guard has done its part */
 	meta_set(u->c, "update.no_return", "");
-	if (cut)
+	if (cut) {
 		printf("the last install into %s was cut: every file is written again\n", dst);
+		fflush(stdout); /* said before the copy, which takes minutes */
+	}
 	if (rootcopy_mirror(src, dst, cut, &st, stderr) != 0) {
 		fprintf(stderr, "pbctl: cannot copy root %s into %s\n", src, dst);
 		return -1;
