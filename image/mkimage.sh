@@ -5,7 +5,8 @@
 # cached), the box package DEB installed in it, then four primary partitions
 # made in a plain file without loop devices:
 #   1 PBBOOT   FAT32  /boot/firmware   Pi firmware, kernel, initrd, config.txt,
-#                                      the A/B boot files (docs/updates.md); the
+#                                      the A/B boot files and each root's kernel
+#                                      in slot-a/, slot-b/ (docs/updates.md); the
 #                                      provisioning bundle goes here
 #   2 PBROOTA  ext4   / (and /run/pb-root/a)  the system, mounted read-only
 #   3 PBROOTB  ext4   /run/pb-root/b   empty, as large as A: pbctl update apply
@@ -139,8 +140,25 @@ echo "$CMDLINE" >"$work/boot/cmdline.txt"
 echo "$CMDLINE" >"$work/boot/cmdline-a.txt"
 echo "$CMDLINE" | sed 's/root=LABEL=PBROOTA/root=LABEL=PBROOTB/' >"$work/boot/cmdline-b.txt"
 printf '[all]\ntryboot_a_b=1\nboot_partition=1\n' >"$work/boot/autoboot.txt"
-printf '# The root the Pi firmware boots (pbctl update; docs/updates.md).\n[all]\ncmdline=cmdline-a.txt\n' \
-	>"$work/boot/pb-slot.txt"
+# Each root boots its own kernel (firmware/lib/pb_slot_kernel.c): the
+# firmware loads the kernel, initramfs, device trees and command line from
+# the folder os_prefix= names. Root A's goes into slot-a/ as pbctl update
+# fills a folder (the kernel /vmlinuz links to, else the newest); slot-b/
+# comes with the first update. The files at the top stay: the firmware's
+# own fallback should a folder lack the kernel or the board's device tree.
+kernel=$(readlink "$root/vmlinuz" 2>/dev/null || true)
+kver=${kernel##*/vmlinuz-}
+kver=${kver#vmlinuz-}
+[ -n "$kver" ] && [ -f "$root/boot/vmlinuz-$kver" ] ||
+	kver=$(ls "$root/boot" | sed -n 's/^vmlinuz-//p' | grep -v '\.dpkg-' | sort -V | tail -1)
+mkdir "$work/boot/slot-a"
+cp "$root/usr/lib/linux-image-$kver/broadcom/"*.dtb "$work/boot/slot-a/"
+cp "$root/boot/initrd.img-$kver" "$work/boot/slot-a/initrd.img"
+cp "$work/boot/cmdline-a.txt" "$work/boot/slot-a/cmdline-a.txt"
+cp "$root/boot/vmlinuz-$kver" "$work/boot/slot-a/vmlinuz"
+printf '%s\n' '# The root the Pi firmware boots (pbctl update; docs/updates.md).' '[all]' \
+	'os_prefix=slot-a/' 'kernel=vmlinuz' 'initramfs initrd.img followkernel' \
+	'cmdline=cmdline-a.txt' >"$work/boot/pb-slot.txt"
 grep -q '^include pb-slot.txt$' "$work/boot/config.txt" ||
 	printf '\n[all]\ninclude pb-slot.txt\n' >>"$work/boot/config.txt"
 if [ -e "$root/var/lib/pb" ]; then

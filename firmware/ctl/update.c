@@ -31,6 +31,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_slot.h"
+#include "pb_slot_kernel.h"
 #include "pb_update.h"
 #include "pb_wake.h"
 #include "rootcopy.h"
@@ -248,10 +249,38 @@ static int reboot_now(int tryboot)
 	return run(tryboot ? argv_try : argv_plain) == 0 ? 0 : 1;
 }
 
-/* Make dst a copy of the running root (only what differs is written) and
- * install the release's .debs there; dst stays marked unfinished until
- * all of it is on disk. */
-static int install(struct update_ctx *u, const char *src, const char *dst)
+/* The kernel of the root just written into its slot's folder on the boot
+ * partition (while the root is still marked unfinished). 0/-1. */
+static int install_kernel(struct update_ctx *u, enum pb_slot target, const char *dst)
+{
+	const char *boot = u->c->cfg.update_boot_dir;
+	char version[PB_SLOT_VERSION_MAX];
+	int k = pb_slot_kernel_write(boot, target, dst, version, sizeof(version));
+
+	if (k < 0) {
+		fprintf(stderr, "pbctl: cannot write the kernel of %s into %s/%s: %s\n", dst, boot,
+			pb_slot_prefix(target), strerror(errno));
+		return -1;
+	}
+	if (k == 0 && pb_slot_has_kernel(boot, u->booted)) {
+		fprintf(stderr, "pbctl: %s holds no kernel (boot/vmlinuz-*): root %c could not "
+			"start with a kernel of its own\n", dst, pb_slot_name(target));
+		return -1;
+	}
+	if (k > 0)
+		printf("kernel %s of root %c written into %s/%s\n", version, pb_slot_name(target),
+		       boot, pb_slot_prefix(target));
+	else
+		printf("root %c holds no kernel: it starts with the kernel at the top of %s\n",
+		       pb_slot_name(target), boot);
+	fflush(stdout);
+	return 0;
+}
+
+/* Make dst a copy of the running root (only what differs is written),
+ * install the release's .debs there and its kernel into the target slot's
+ * folder; dst stays marked unfinished until all of it is on disk. */
+static int install(struct update_ctx *u, enum pb_slot target, const char *src, const char *dst)
 {
 	struct rootcopy_stats st;
 	char root_opt[PATH_MAX + 16];
@@ -292,6 +321,8 @@ static int install(struct update_ctx *u, const char *src, const char *dst)
 			u->r.version, dst);
 		return -1;
 	}
+	if (install_kernel(u, target, dst) != 0)
+		return -1;
 	return rootcopy_end(dst, stderr);
 }
 
@@ -365,7 +396,7 @@ static int apply(struct update_ctx *u)
 		meta_set(c, "update.error", "cannot mount the other root writable");
 		return 1;
 	}
-	rc = install(u, root_of(c, u->booted), root_of(c, target));
+	rc = install(u, target, root_of(c, u->booted), root_of(c, target));
 	sync();
 	if (remount(root_of(c, target), 0) != 0)
 		fprintf(stderr, "pbctl: cannot mount %s read-only again\n", root_of(c, target));

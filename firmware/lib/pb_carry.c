@@ -38,7 +38,7 @@ int pb_carry_box_dir_make(const char *dir, const char *box_id, char *out, size_t
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
+int pb_carry_sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
@@ -82,7 +82,7 @@ int pb_carry_write(const char *dir, const char *name, const void *data, size_t l
 	fd = -1;
 	if (rename(tmp, dst) != 0)
 		goto fail;
-	return fsync_dir(dir);
+	return pb_carry_sync_dir(dir);
 fail:
 	saved = errno;
 	if (fd >= 0)
@@ -123,7 +123,7 @@ int pb_carry_copy(const char *src, const char *dir, const char *name, const char
 		*size += r;
 	}
 	pb_sha256_final_hex(&hs, got);
-	if (strcmp(got, sha256) != 0) {
+	if (sha256 != NULL && strcmp(got, sha256) != 0) {
 		rc = -2;
 		goto out;
 	}
@@ -133,7 +133,7 @@ int pb_carry_copy(const char *src, const char *dir, const char *name, const char
 	out = -1;
 	if (r != 0 || rename(tmp, dst) != 0)
 		goto out;
-	rc = fsync_dir(dir);
+	rc = pb_carry_sync_dir(dir);
 out:
 	saved = errno;
 	if (out >= 0)

@@ -35,11 +35,14 @@ int pb_carry_box_dir_make(const char *dir, const char *box_id, char *out, size_t
  * rename, fsync of the folder. 0/-1 (errno). */
 int pb_carry_write(const char *dir, const char *name, const void *data, size_t len);
 /* Copy the file src to dir/name the same way, checking on the way that
- * its bytes hash to sha256; *size gets its length. 0, -1 (errno), or -2
- * when the SHA-256 differs (nothing is left at dir/name). */
+ * its bytes hash to sha256 (NULL: no check); *size gets its length. 0,
+ * -1 (errno), or -2 when the SHA-256 differs (nothing is left at
+ * dir/name). */
 #define PB_CARRY_COPY_CHUNK (64 * 1024)
 int pb_carry_copy(const char *src, const char *dir, const char *name, const char *sha256,
 		  int64_t *size);
+/* fsync a folder, so that its renames and removals are on disk. 0/-1. */
+int pb_carry_sync_dir(const char *dir);
 /* Read a regular file (not through a symlink) of at most max bytes,
  * NUL-terminated, malloc'd. 0/-1 (errno; EFBIG when larger). */
 int pb_carry_read(const char *dir, const char *name, size_t max, char **out, size_t *len);

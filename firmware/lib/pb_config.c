@@ -191,8 +191,8 @@ static const struct key_def keys[] = {
 	    "the only key whose software releases this box downloads and installs; "
 	    "empty: no updates (docs/updates.md)"),
 	STR("update", "boot_dir", update_boot_dir, KEY_PATH, "/boot/firmware",
-	    "The Raspberry Pi's boot partition, where pbctl update writes pb-slot.txt and "
-	    "the command lines of both roots"),
+	    "The Raspberry Pi's boot partition, where pbctl update writes pb-slot.txt, "
+	    "the command lines of both roots and each root's kernel (slot-a/, slot-b/)"),
 	STR("update", "root_a", update_root_a, KEY_PATH, "/run/pb-root/a",
 	    "Where root partition A (PBROOTA) is mounted, read-only but while an update is "
 	    "installed into it"),

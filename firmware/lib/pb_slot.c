@@ -2,6 +2,7 @@
 #include "pb_slot.h"
 
 #include "pb_carry.h"
+#include "pb_slot_kernel.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ enum pb_slot pb_slot_of_cmdline(const char *cmdline)
 	return PB_SLOT_NONE;
 }
 
-static const char *cmdline_name(enum pb_slot s)
+const char *pb_slot_cmdline_name(enum pb_slot s)
 {
 	return s == PB_SLOT_B ? "cmdline-b.txt" : "cmdline-a.txt";
 }
@@ -100,7 +101,7 @@ static int make_cmdline(const char *boot_dir, enum pb_slot s)
 		errno = E2BIG;
 		return -1;
 	}
-	rc = pb_carry_write(boot_dir, cmdline_name(s), out, (size_t)n);
+	rc = pb_carry_write(boot_dir, pb_slot_cmdline_name(s), out, (size_t)n);
 	return rc;
 }
 
@@ -110,7 +111,7 @@ int pb_slot_prepare(const char *boot_dir)
 	size_t len;
 
 	for (enum pb_slot s = PB_SLOT_A; s <= PB_SLOT_B; s++) {
-		if (pb_carry_read(boot_dir, cmdline_name(s), PB_SLOT_CMDLINE_MAX, &text,
+		if (pb_carry_read(boot_dir, pb_slot_cmdline_name(s), PB_SLOT_CMDLINE_MAX, &text,
 				  &len) == 0) {
 			free(text);
 			text = NULL;
@@ -122,30 +123,59 @@ int pb_slot_prepare(const char *boot_dir)
 	return 0;
 }
 
+/* One section's lines: the slot's folder when it holds its kernel (then
+ * its kernel and initramfs by the folder's names) and its command line.
+ * A slot without one after a section that named a folder (reset) is
+ * refused: it would load that folder's kernel. */
+static int section(char *out, size_t size, const char *boot_dir, enum pb_slot s, int reset,
+		   int *foldered)
+{
+	*foldered = pb_slot_has_kernel(boot_dir, s);
+	if (!*foldered && reset) {
+		/* the top files' names are config.txt's (Debian's), which
+		 * pb-slot.txt does not know to set them back */
+		errno = ENOENT;
+		return -1;
+	}
+	if (*foldered)
+		return snprintf(out, size, "os_prefix=%s\nkernel=" PB_SLOT_KERNEL "\ninitramfs "
+				PB_SLOT_INITRD " followkernel\ncmdline=%s\n", pb_slot_prefix(s),
+				pb_slot_cmdline_name(s));
+	return snprintf(out, size, "cmdline=%s\n", pb_slot_cmdline_name(s));
+}
+
 int pb_slot_write(const char *boot_dir, enum pb_slot committed, enum pb_slot trial)
 {
 	enum pb_slot was, was_trial;
-	char text[256], *line = NULL;
+	char text[1024], *line = NULL;
 	size_t len;
-	int n;
+	int n, m, foldered, unused;
 
+	n = snprintf(text, sizeof(text),
+		     "# The root the Pi firmware boots (pbctl update; docs/updates.md).\n[all]\n");
+	m = section(text + n, sizeof(text) - (size_t)n, boot_dir, committed, 0, &foldered);
+	if (m < 0)
+		return -1;
+	n += m;
+	if (trial != PB_SLOT_NONE) {
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "# one boot of the updated root, by reboot '0 tryboot'\n[tryboot]\n");
+		m = section(text + n, sizeof(text) - (size_t)n, boot_dir, trial, foldered, &unused);
+		if (m < 0)
+			return -1;
+		n += m;
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "[all]\n");
+	}
 	if (pb_slot_read(boot_dir, &was, &was_trial) != 0 || was != committed) {
 		/* the fallback first: should the rename of pb-slot.txt be lost,
 		 * the firmware boots the slot being committed */
-		if (pb_carry_read(boot_dir, cmdline_name(committed), PB_SLOT_CMDLINE_MAX, &line,
-				  &len) != 0)
+		if (pb_carry_read(boot_dir, pb_slot_cmdline_name(committed), PB_SLOT_CMDLINE_MAX,
+				  &line, &len) != 0)
 			return -1;
-		n = pb_carry_write(boot_dir, "cmdline.txt", line, len);
+		m = pb_carry_write(boot_dir, "cmdline.txt", line, len);
 		free(line);
-		if (n != 0)
+		if (m != 0)
 			return -1;
 	}
-	n = snprintf(text, sizeof(text),
-		     "# The root the Pi firmware boots (pbctl update; docs/updates.md).\n"
-		     "[all]\ncmdline=%s\n", cmdline_name(committed));
-	if (trial != PB_SLOT_NONE)
-		n += snprintf(text + n, sizeof(text) - (size_t)n,
-			      "# one boot of the updated root, by reboot '0 tryboot'\n"
-			      "[tryboot]\ncmdline=%s\n[all]\n", cmdline_name(trial));
-	return pb_carry_write(boot_dir, PB_SLOT_FILE, text, strlen(text));
+	return pb_carry_write(boot_dir, PB_SLOT_FILE, text, (size_t)n);
 }

@@ -7,7 +7,10 @@
  *   config.txt    ends with "include pb-slot.txt"
  *   pb-slot.txt   [all] cmdline=cmdline-a.txt (the committed root) and,
  *                 while an update is on trial, [tryboot]
- *                 cmdline=cmdline-b.txt (the new root, for one boot)
+ *                 cmdline=cmdline-b.txt (the new root, for one boot);
+ *                 each with os_prefix=slot-a/ (slot-b/), kernel= and
+ *                 initramfs while that slot's folder holds its kernel
+ *                 (pb_slot_kernel.h)
  *   cmdline-a.txt, cmdline-b.txt  the kernel command line of each root
  *                 (root=LABEL=PBROOTA / PBROOTB)
  *   cmdline.txt   a copy of the committed root's: what the firmware uses
@@ -37,12 +40,17 @@ enum pb_slot pb_slot_of_cmdline(const char *cmdline);
 /* The slot boot_dir/pb-slot.txt commits ([all] section), and the one on
  * trial ([tryboot] section, PB_SLOT_NONE when none). 0/-1 (unreadable). */
 int pb_slot_read(const char *boot_dir, enum pb_slot *committed, enum pb_slot *trial);
+/* "cmdline-a.txt" or "cmdline-b.txt". */
+const char *pb_slot_cmdline_name(enum pb_slot s);
 /* Make cmdline-a.txt and cmdline-b.txt from cmdline.txt (its root=
  * replaced) where missing. 0/-1 (errno). */
 int pb_slot_prepare(const char *boot_dir);
 /* Write pb-slot.txt: committed, and trial for the next tryboot
- * (PB_SLOT_NONE: none); when the committed slot changes, cmdline.txt
- * first becomes its command line. 0/-1 (errno). */
+ * (PB_SLOT_NONE: none), each by its folder while that holds its kernel;
+ * when the committed slot changes, cmdline.txt first becomes its command
+ * line. A trial without a folder after a committed slot with one is
+ * refused (ENOENT): its kernel would be the committed root's. 0/-1
+ * (errno). */
 int pb_slot_write(const char *boot_dir, enum pb_slot committed, enum pb_slot trial);
 
 #endif

@@ -29,9 +29,11 @@ def fat(img):
     return f"{img}@@{offset(img, 1)}"
 
 
-def mdir(img):
-    p = subprocess.run(["mdir", "-b", "-i", fat(img), "::/"], capture_output=True, text=True)
-    return [os.path.basename(line.strip()) for line in p.stdout.splitlines() if line.strip()]
+def mdir(img, folder=""):
+    p = subprocess.run(["mdir", "-b", "-i", fat(img), "::/" + folder], capture_output=True,
+                       text=True)
+    return [os.path.basename(line.strip().rstrip("/")) for line in p.stdout.splitlines()
+            if line.strip()]
 
 
 def mtype(img, name):
@@ -39,10 +41,24 @@ def mtype(img, name):
     return p.stdout if p.returncode == 0 else None
 
 
+def mexists(img, name):
+    p = subprocess.run(["mdir", "-b", "-i", fat(img), "::/" + name], capture_output=True,
+                       text=True)
+    return p.returncode == 0 and p.stdout.strip() != ""
+
+
+def firmware_choice(img, tryboot=False):
+    """What the Pi firmware would load from the card's boot partition
+    (tests/pifirmware.py): os_prefix, kernel, initrd, command line."""
+    return pifirmware.choose(lambda name: mtype(img, name), tryboot,
+                             lambda name: mexists(img, name))
+
+
 def firmware_cmdline(img, tryboot=False):
     """(file, text) of the kernel command line the Pi firmware would use,
     read from the card's boot partition (tests/pifirmware.py)."""
-    return pifirmware.choose_cmdline(lambda name: mtype(img, name), tryboot)
+    got = firmware_choice(img, tryboot)
+    return got["cmdline"], got["text"]
 
 
 def mput(img, local, name):

@@ -24,7 +24,8 @@ The cuts take about a minute and a half each on an idle machine.
 The Pi's own boot firmware does not run here (virt machine, not a Pi): the
 test plays its part (tests/pifirmware.py) from the files it reads on the
 card's boot partition (autoboot.txt, config.txt with pb-slot.txt, the
-cmdline file they name), with the serial console renamed. What only the running box can say (mount options, where
+cmdline file they name, and the kernel and initrd under their os_prefix:
+qemu's -kernel and -initrd), with the serial console renamed. What only the running box can say (mount options, where
 /var/lib/pb lives, failed units) is printed to the serial console by a
 boot-report unit the test adds to its copy of the image (test-only; the
 image as built has no such unit)."""
@@ -43,7 +44,8 @@ import pytest
 import requests
 
 from imagetools import (DATA, IMAGE, ROOT_A, SECTOR, debugfs, ext4_cat, ext4_stat, ext4_stats,
-                        firmware_cmdline, mdir, mget, mput, mtype, offset, partitions)
+                        firmware_choice, firmware_cmdline, mdir, mget, mput, mtype, offset,
+                        partitions)
 from pbtest import binary, free_port
 
 BOOT_TIMEOUT_S = 420     # kernel ~21 s + userspace ~40 s measured; room for a busy machine
@@ -123,10 +125,10 @@ WantedBy=multi-user.target
 """
 
 
-def kernel_cmdline(img, tryboot=False):
+def kernel_cmdline(img, tryboot=False, text=None):
     """The command line the Pi firmware would pass, from the card's boot
     partition, with the virt machine's serial console."""
-    _, text = firmware_cmdline(img, tryboot)
+    text = text if text is not None else firmware_cmdline(img, tryboot)[1]
     args = [a for a in text.split() if not a.startswith("console=")]
     return " ".join(["console=ttyAMA0"] + args)
 
@@ -140,11 +142,8 @@ class Card:
         subprocess.run(["cp", "--sparse=always", IMAGE, self.img], check=True)
         with open(self.img, "r+b") as f:
             f.truncate(os.path.getsize(IMAGE) + GROW_MIB * 1024 * 1024)
-        names = mdir(self.img)
         self.kernel = os.path.join(tmp, "vmlinuz")
         self.initrd = os.path.join(tmp, "initrd.img")
-        mget(self.img, [n for n in names if n.startswith("vmlinuz-")][0], self.kernel)
-        mget(self.img, [n for n in names if n.startswith("initrd.img-")][0], self.initrd)
         self.boots = 0
 
     def add_report_unit(self):
@@ -193,7 +192,12 @@ class Card:
         if getattr(self, "proc", None) is not None:
             self.kill()                  # a failed earlier test left it running
         self.boots += 1
-        self.cmdline = kernel_cmdline(self.img, tryboot)
+        # the kernel and initrd the firmware loads (under os_prefix: the
+        # folder of the root it starts), as qemu's -kernel and -initrd
+        self.firmware = firmware_choice(self.img, tryboot)
+        mget(self.img, self.firmware["kernel"], self.kernel)
+        mget(self.img, self.firmware["initrd"], self.initrd)
+        self.cmdline = kernel_cmdline(self.img, tryboot, self.firmware["text"])
         self.port = free_port()
         self.console = os.path.join(self.tmp, f"console-{self.boots}.log")
         self.monitor = os.path.join(self.tmp, "monitor.sock")

@@ -13,8 +13,8 @@ import tempfile
 import pytest
 
 from imagetools import (DATA, IMAGE, ROOT_A, ROOT_B, debugfs, ext4_cat, ext4_exists,
-                        ext4_label, ext4_stat, ext4_stats, firmware_cmdline, mdir, mtype,
-                        partitions, rdump)
+                        ext4_label, ext4_stat, ext4_stats, firmware_choice, firmware_cmdline,
+                        mdir, mget, mtype, partitions, rdump)
 
 WAIT_S = 120  # pb-web under qemu-user: SQLite work is ~18x slower
 
@@ -75,6 +75,38 @@ def test_boot_partition(img):
     label = subprocess.run(["mlabel", "-s", "-i", f"{img}@@{8192 * 512}", "::"],
                            capture_output=True, text=True).stdout
     assert "PBBOOT" in label
+
+
+def test_each_root_boots_its_own_kernel(img, tmp_path):
+    """Root A's kernel, initramfs, device trees and command line in slot-a/
+    (firmware/lib/pb_slot_kernel.c), which pb-slot.txt names by os_prefix=:
+    the firmware loads them with and without the tryboot flag. slot-b/ comes
+    with the first update; the files at the top stay as the fallback."""
+    names = mdir(img)
+    assert "slot-a" in names and "slot-b" not in names
+    slot = mdir(img, "slot-a")
+    for want in ["vmlinuz", "initrd.img", "cmdline-a.txt", "bcm2711-rpi-4-b.dtb",
+                 "bcm2837-rpi-3-b.dtb", "bcm2837-rpi-3-b-plus.dtb"]:
+        assert want in slot, (want, slot)
+    assert mtype(img, "slot-a/cmdline-a.txt") == mtype(img, "cmdline-a.txt")
+    slot_txt = mtype(img, "pb-slot.txt")
+    assert "[all]\nos_prefix=slot-a/\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n" \
+        "cmdline=cmdline-a.txt\n" in slot_txt, slot_txt
+    for tryboot in (False, True):
+        got = firmware_choice(img, tryboot)
+        assert (got["prefix"], got["kernel"], got["initrd"], got["cmdline_file"]) == \
+            ("slot-a/", "slot-a/vmlinuz", "slot-a/initrd.img", "slot-a/cmdline-a.txt"), got
+    # the same kernel and initramfs as root A's /boot and as the top files
+    kernel = [n for n in names if n.startswith("vmlinuz-")][0]
+    version = kernel[len("vmlinuz-"):]
+    for top, in_slot, in_root in [(kernel, "vmlinuz", f"/boot/{kernel}"),
+                                  (f"initrd.img-{version}", "initrd.img",
+                                   f"/boot/initrd.img-{version}")]:
+        mget(img, top, str(tmp_path / "top"))
+        mget(img, f"slot-a/{in_slot}", str(tmp_path / "slot"))
+        debugfs(img, ROOT_A, f"dump {in_root} {tmp_path / 'root'}")
+        data = (tmp_path / "slot").read_bytes()
+        assert data == (tmp_path / "top").read_bytes() == (tmp_path / "root").read_bytes()
 
 
 def test_root_partition(img):

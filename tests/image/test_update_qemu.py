@@ -43,6 +43,11 @@ plays its part (tests/pifirmware.py) from the files the firmware reads on
 the card's FAT partition, read with mtools without mounting: autoboot.txt
 (tryboot_a_b=1), config.txt with its `include pb-slot.txt`, and the
 cmdline file they name; its root=LABEL= goes into qemu's -append. The
+kernel and initrd qemu gets (-kernel, -initrd) are those the firmware
+loads under os_prefix: the folder of the root it starts (slot-a/,
+slot-b/), which apply fills from the new root's /boot. The release here
+carries the same kernel build as root A, so the test checks which file
+qemu was given and that slot-b/ holds root B's own kernel. The
 tryboot flag is what the box asked for when it rebooted: the kernel's
 "Restarting system with command '0 tryboot'" on the serial console (qemu
 runs with -no-reboot, so a reboot ends the process and the test starts
@@ -70,8 +75,9 @@ import time
 
 import pytest
 
-from imagetools import (DATA, ROOT_A, ROOT_B, SECTOR, debugfs, ext4_stat, ext4_stats,
-                        firmware_cmdline, mtype, offset, partitions)
+from imagetools import (DATA, ROOT_A, ROOT_B, SECTOR, debugfs,
+                        ext4_stat, ext4_stats, firmware_choice, firmware_cmdline, mget, mtype,
+                        offset, partitions)
 from pbhub import make_deb
 from test_boot import BOOT_TIMEOUT_S, SECRETS, BoxApi, cards
 
@@ -321,11 +327,27 @@ def wait_exit(card, timeout):
 
 
 def assert_committed(card, slot):
-    """The boot files name root slot with and without the tryboot flag."""
+    """The boot files name root slot, and its kernel, with and without the
+    tryboot flag."""
     name = f"cmdline-{slot.lower()}.txt"
-    assert firmware_cmdline(card.img, tryboot=False)[0] == name
-    assert firmware_cmdline(card.img, tryboot=True)[0] == name
+    for tryboot in (False, True):
+        got = firmware_choice(card.img, tryboot)
+        assert (got["cmdline"], got["kernel"]) == (name, f"slot-{slot.lower()}/vmlinuz"), got
     assert f"root=LABEL=PBROOT{slot}" in mtype(card.img, "cmdline.txt").split()
+
+
+def same_kernel_in_slot(card, part, slot):
+    """slot-SLOT/vmlinuz and initrd.img on the FAT are the root's own
+    /boot/vmlinuz-VERSION and initrd.img-VERSION."""
+    out, _ = debugfs(card.img, part, "ls -p /boot")
+    kernel = re.search(r"/(vmlinuz-[^/]+)/", out).group(1)
+    version = kernel[len("vmlinuz-"):]
+    for in_slot, in_root in (("vmlinuz", kernel), ("initrd.img", f"initrd.img-{version}")):
+        mine, theirs = (os.path.join(card.tmp, n) for n in ("slot-file", "root-file"))
+        mget(card.img, f"slot-{slot}/{in_slot}", mine)
+        debugfs(card.img, part, f"dump /boot/{in_root} {theirs}")
+        with open(mine, "rb") as f, open(theirs, "rb") as g:
+            assert f.read() == g.read(), in_slot
 
 
 def cold_boot_on_b(card, until="PBU-END"):
@@ -377,6 +399,7 @@ def test_update_boots_new_root_commits_and_stays(card, hub):
     # the apply; the reboot then asks for the one-shot tryboot
     assert firmware_cmdline(card.img, tryboot=False)[0] == "cmdline-a.txt"
     card.boot()
+    assert card.firmware["kernel"] == "slot-a/vmlinuz", card.firmware
     text = wait_console(card, "PBU-READY", BOOT_TIMEOUT_S)
     rep = report(text)
     assert rep["root"].startswith("/dev/vda2,ro"), rep
@@ -425,9 +448,14 @@ def test_update_boots_new_root_commits_and_stays(card, hub):
     assert firmware_cmdline(card.img, tryboot=True)[0] == "cmdline-b.txt"
     assert "Inode:" in debugfs(card.img, ROOT_B, f"stat /usr/share/{PROBE}/blob")[0]
     assert "Inode:" not in debugfs(card.img, ROOT_A, f"stat /usr/share/{PROBE}/blob")[0]
+    # root B's own kernel (here the same build as A's) went into slot-b/
+    same_kernel_in_slot(card, ROOT_B, "b")
 
-    # boot 2, the tryboot: root B, on trial, commits itself
+    # boot 2, the tryboot: root B, on trial, commits itself, started by
+    # the firmware with the kernel, initrd and command line of slot-b/
     card.boot(tryboot=True)
+    assert (card.firmware["kernel"], card.firmware["initrd"], card.firmware["cmdline_file"]) \
+        == ("slot-b/vmlinuz", "slot-b/initrd.img", "slot-b/cmdline-b.txt"), card.firmware
     health = card.healthz()
     assert health["status"] == "ok", health
     rep = report(wait_console(card, "PBU-END", BOOT_TIMEOUT_S + COMMIT_WAIT_S))
@@ -473,6 +501,7 @@ def test_update_that_hangs_before_its_check_returns_by_itself(card, hub):
     # boot 4, the tryboot: root A with the release; its check never
     # starts, and the deadline reboots it without the flag
     card.boot(tryboot=True)
+    assert card.firmware["kernel"] == "slot-a/vmlinuz", card.firmware
     assert "root=LABEL=PBROOTA" in card.cmdline.split()
     hang_s, end = None, time.time() + DEADLINE_WAIT_S
     while card.proc.poll() is None and time.time() < end:

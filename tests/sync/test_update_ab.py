@@ -64,6 +64,9 @@ def layout(tmp):
         f.write(FIRMWARE_CONFIG)
     with open(os.path.join(boot, "cmdline.txt"), "w") as f:
         f.write(CMDLINE)
+    for name in ("vmlinuz", "initrd.img"):        # the kernel config.txt names
+        with open(os.path.join(boot, name), "w") as f:
+            f.write(name + "\n")
     cmdline = os.path.join(tmp, "proc-cmdline")
     return boot, a, b, cmdline
 

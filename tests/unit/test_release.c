@@ -1,5 +1,6 @@
 /* Unit tests: release manifests and their signature (pb_release), and the
  * A/B root choice in the boot files (pb_slot). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pb_release.h"
 #include "pb_slot.h"
+#include "pb_slot_kernel.h"
 
 static void test_versions(void **state)
 {
@@ -183,6 +186,62 @@ static void test_slots(void **state)
 	rmdir(dir);
 }
 
+/* The kernel a root boots with: the one its /vmlinuz link names, else its
+ * newest; pb-slot.txt names a slot's folder only while it holds its kernel. */
+static void test_slot_kernels(void **state)
+{
+	char dir[] = "/tmp/pb-slot-kernel-XXXXXX", sub[600], ver[PB_SLOT_VERSION_MAX];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pb_slot_root_kernel(dir, ver, sizeof(ver)), 0);   /* no /boot */
+	snprintf(sub, sizeof(sub), "%s/boot", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(pb_slot_root_kernel(dir, ver, sizeof(ver)), 0);   /* no kernel */
+	put(sub, "vmlinuz-6.1.0-9-arm64", "k9");
+	put(sub, "vmlinuz-6.1.0-10-arm64", "k10");
+	put(sub, "vmlinuz-6.1.0-11-arm64.dpkg-tmp", "half");
+	assert_int_equal(pb_slot_root_kernel(dir, ver, sizeof(ver)), 1);
+	assert_string_equal(ver, "6.1.0-10-arm64");                        /* the newest */
+	snprintf(sub, sizeof(sub), "%s/vmlinuz", dir);
+	assert_int_equal(symlink("boot/vmlinuz-6.1.0-9-arm64", sub), 0);
+	assert_int_equal(pb_slot_root_kernel(dir, ver, sizeof(ver)), 1);
+	assert_string_equal(ver, "6.1.0-9-arm64");                         /* the linked */
+	assert_int_equal(pb_slot_root_kernel(dir, ver, 4), -1);             /* too long */
+
+	/* the boot partition: a folder only while it holds its kernel */
+	put(dir, "cmdline.txt", "console=serial0 root=LABEL=PBROOTA ro\n");
+	assert_int_equal(pb_slot_prepare(dir), 0);
+	assert_int_equal(pb_slot_write(dir, PB_SLOT_A, PB_SLOT_B), 0);
+	assert_string_equal(get(dir, PB_SLOT_FILE),
+			    "# The root the Pi firmware boots (pbctl update; docs/updates.md).\n"
+			    "[all]\ncmdline=cmdline-a.txt\n"
+			    "# one boot of the updated root, by reboot '0 tryboot'\n"
+			    "[tryboot]\ncmdline=cmdline-b.txt\n[all]\n");
+	snprintf(sub, sizeof(sub), "%s/slot-b", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(pb_slot_has_kernel(dir, PB_SLOT_B), 0);
+	put(sub, PB_SLOT_KERNEL, "k");
+	assert_int_equal(pb_slot_has_kernel(dir, PB_SLOT_B), 1);
+	assert_int_equal(pb_slot_write(dir, PB_SLOT_A, PB_SLOT_B), 0);
+	assert_non_null(strstr(get(dir, PB_SLOT_FILE),
+			       "[tryboot]\nos_prefix=slot-b/\nkernel=vmlinuz\n"
+			       "initramfs initrd.img followkernel\ncmdline=cmdline-b.txt\n[all]\n"));
+	assert_int_equal(pb_slot_write(dir, PB_SLOT_B, PB_SLOT_NONE), 0);
+	assert_string_equal(get(dir, PB_SLOT_FILE),
+			    "# The root the Pi firmware boots (pbctl update; docs/updates.md).\n"
+			    "[all]\nos_prefix=slot-b/\nkernel=vmlinuz\n"
+			    "initramfs initrd.img followkernel\ncmdline=cmdline-b.txt\n");
+	/* a trial without a kernel of its own after a folder: refused, unchanged */
+	errno = 0;
+	assert_int_equal(pb_slot_write(dir, PB_SLOT_B, PB_SLOT_A), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(get(dir, PB_SLOT_FILE), "[all]\nos_prefix=slot-b/"));
+	assert_null(strstr(get(dir, PB_SLOT_FILE), "[tryboot]"));
+	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
+	assert_int_equal(system(sub), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_signed_manifest),
 		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_slot_kernels),
 	};
 	if (sodium_init() < 0)
 		return 1;
