@@ -348,8 +348,11 @@ print-deps:
 	@echo 'PC_MODULES=$(PKGS) libgpiod libpq'
 	@echo 'HUB_PC_MODULES=libpq'
 
+# The bench, soak and fuzz lists too: tests/system/test_install_list.py
+# checks every program the tests and benches run against every list, and can
+# do so only for packages installed on the machine.
 deps-test: deps
-	@sh tests/install-deps.sh $(DEB_TEST)
+	@sh tests/install-deps.sh $(DEB_TEST) $(DEB_BENCH) $(DEB_SOAK) $(DEB_FUZZ)
 
 # axe-core, the accessibility rules the browser tests run on every page
 # (npm registry; the version and its hash are pinned in tests/browser/
