@@ -165,7 +165,7 @@ TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next $(BUILD)/tests/pbctl-nex
 
 .PHONY: all deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image rootfs
-.PHONY: test-trees test-tree-rootfs test-tree-normal test-tree-asan test-tree-deb
+.PHONY: test-image test-tree-rootfs test-tree-normal test-tree-asan test-tree-deb
 
 all: $(PROGRAMS) $(HUB) $(HUB_PROBE) $(UNIT_BIN) $(TEST_TOOLS) $(BUILD)/tests/crashsim $(FUZZ_REPLAY) $(BUILD)/tests/sandbox-probe \
      $(BUILD)/bench/stmt-cache
@@ -441,20 +441,21 @@ check:
 	$(PYTHON) tests/run.py --build $(BUILD) --only unit,system --no-asan
 
 # make test: the packages installed one list after another (-j1: apt-get
-# allows one at a time); then Debian's root file system for the image, the
-# normal tree, the ASan tree and the two packages built at once (what make
-# image does, its steps started in the order of the longest first), the
-# image made of them; then the suites, LANES at a time (tests/run.py
-# --lanes). TEST_JOBS is one more than the cores: debootstrap holds a job
-# while it mostly waits on the mirror.
+# allows one at a time); then tests/run.py starts the image (Debian's root
+# file system, the two packages, the image made of them: test-image) in the
+# background, builds the normal and the ASan tree, and runs the suites,
+# LANES at a time, the image suite once its image is there (tests/run.py
+# --image-build, --trees, --lanes). TEST_JOBS is one more than the cores:
+# debootstrap holds a job while it mostly waits on the mirror.
 TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 LANES     ?= 2
 test:
 	$(MAKE) -j1 deps-test deps-node deps-image
-	$(MAKE) -j$(TEST_JOBS) test-trees
-	$(PYTHON) tests/run.py --build $(BUILD) --lanes $(LANES)
+	$(PYTHON) tests/run.py --build $(BUILD) --lanes $(LANES) \
+		--image-build "$(MAKE) -j$(TEST_JOBS) test-image" \
+		--trees "$(MAKE) -j$(TEST_JOBS) test-tree-normal test-tree-asan"
 
-test-trees: test-tree-rootfs test-tree-normal test-tree-asan test-tree-deb
+test-image: test-tree-rootfs test-tree-deb
 	$(MKIMAGE)
 test-tree-rootfs:
 	$(MAKE) rootfs

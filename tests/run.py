@@ -4,7 +4,7 @@ pytest suites under tests/ against the real binaries. Prints one closing
 line: 'N passed, N failed, N skipped'.
 
   tests/run.py [--build build] [--only unit,system,...] [-k EXPR] [--no-asan]
-               [--lanes N]
+               [--lanes N] [--image-build CMD] [--trees CMD]
 
 Suites: unit (cmocka), and each folder of tests/ holding test_*.py. The
 system, hub and sync suites run twice, on build/ and on build/asan/; the
@@ -18,7 +18,15 @@ kept in build/.../pytest-SUITE.log and printed whole when it ends.
 --lanes 1 runs them one after another in the fixed order, output as it
 comes. The suites run at once share nothing: every test picks free ports,
 names its network namespaces, interfaces and folders after its pid and
-starts its own PostgreSQL, dnsmasq and Chromium."""
+starts its own PostgreSQL, dnsmasq and Chromium.
+
+--image-build CMD (make test: the packages and the SD image) is started at
+once, in the background, with its output in build/image-build.log; the
+image suite waits for it and the other suites run meanwhile (the build
+spends much of its time on Debian's mirror and in qemu-user). If it fails,
+the image suite counts as one failure and the log's end is printed. --trees CMD
+(make test: the normal and the ASan build) runs after it has started and
+before any suite: the two builds share the machine."""
 import argparse
 import glob
 import os
@@ -79,6 +87,16 @@ def add(tally, passed, failed, skipped):
         tally["skipped"] += skipped
 
 
+def run_counted(cmd, **kw):
+    """Run cmd; (exit code, processor seconds it and the children it waited
+    for used). The lanes share the machine: a suite's processor time says
+    what it costs the other lane."""
+    p = subprocess.Popen(cmd, **kw)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, ru.ru_utime + ru.ru_stime
+
+
 def run_pytest(suite, build, tally, kexpr, say=None):
     """One suite on one build. say=None: its output goes straight to this
     terminal; otherwise to build/pytest-SUITE.log, given to say() whole at
@@ -96,11 +114,11 @@ def run_pytest(suite, build, tally, kexpr, say=None):
     head = f"== {suite} on {build}"
     if say is None:
         print(head, flush=True)
-        p = subprocess.run(cmd, env=env, cwd=ROOT)
+        rc, cpu = run_counted(cmd, env=env, cwd=ROOT)
     else:
         with open(log, "w") as f:
-            p = subprocess.run(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=f, stderr=subprocess.STDOUT)
+            rc, cpu = run_counted(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=f, stderr=subprocess.STDOUT)
         with open(log, errors="replace") as f:
             head += "\n" + f.read().rstrip("\n")
     passed = failed = skipped = 0
@@ -113,15 +131,46 @@ def run_pytest(suite, build, tally, kexpr, say=None):
             passed += n - f - s
             failed += f
             skipped += s
-    if p.returncode not in (0, 5) and failed == 0:
+    if rc not in (0, 5) and failed == 0:
         failed = 1
     add(tally, passed, failed, skipped)
     tail = (f"{suite} on {build}: {passed} passed, {failed} failed, {skipped} skipped "
-            f"({time.time() - t0:.0f}s)")
+            f"({time.time() - t0:.0f}s, processor {cpu:.0f}s)")
     if say is None:
         print(tail, flush=True)
     else:
         say(head + "\n" + tail)
+
+
+class Background:
+    """A command run at once on a thread of its own (the image build);
+    wait() gives its exit code."""
+
+    def __init__(self, cmd, log):
+        self.cmd, self.log, self.rc = cmd, log, None
+        self.t0 = time.time()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        os.makedirs(os.path.dirname(self.log), exist_ok=True)
+        with open(self.log, "w") as f:
+            self.rc = subprocess.run(self.cmd, shell=True, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                     stdout=f, stderr=subprocess.STDOUT).returncode
+        self.seconds = time.time() - self.t0
+
+    def wait(self, tally, say):
+        """0 when the command succeeded; otherwise counts one failure,
+        gives say() the log's end and returns -1."""
+        self.thread.join()
+        if self.rc == 0:
+            say(f"image build: {self.cmd} ({self.seconds:.0f}s, {os.path.relpath(self.log, ROOT)})")
+            return 0
+        with open(self.log, errors="replace") as f:
+            tail = f.read()[-4000:]
+        say(f"{tail}\nimage build failed (exit {self.rc}): {self.cmd}")
+        add(tally, 0, 1, 0)
+        return -1
 
 
 def run_lanes(jobs, lanes, tally):
@@ -167,6 +216,10 @@ def main():
                     help="the normal build only, not also the sanitizer build (make check)")
     ap.add_argument("--lanes", type=int, default=2,
                     help="suites run at a time (1: one after another, in the fixed order)")
+    ap.add_argument("--image-build", default="",
+                    help="command that builds the image, started at once; the image suite waits")
+    ap.add_argument("--trees", default="",
+                    help="command that builds what the suites run against, before any suite")
     a = ap.parse_args()
     if a.lanes < 1:
         ap.error("--lanes must be 1 or more")
@@ -178,6 +231,24 @@ def main():
     suites = [d for d in sorted(os.listdir(os.path.join(ROOT, "tests")))
               if glob.glob(os.path.join(ROOT, "tests", d, "test_*.py"))
               and (not only or d in only)]
+    image_build = None
+    if a.image_build and "image" in suites:
+        image_build = Background(a.image_build, os.path.join(ROOT, a.build, "image-build.log"))
+
+    if a.trees:
+        t = time.time()
+        print(f"trees: {a.trees}", flush=True)
+        if subprocess.run(a.trees, shell=True, cwd=ROOT).returncode != 0:
+            print("the trees did not build: no suite run", flush=True)
+            return 1
+        print(f"trees built ({time.time() - t:.0f}s)", flush=True)
+
+    def run_suite(s, b, say=None):
+        if s == "image" and image_build is not None:
+            if image_build.wait(tally, say or say_now) != 0:
+                return
+        run_pytest(s, b, tally, a.k, say)
+
     if a.lanes == 1:
         if not only or "unit" in only:
             for b in builds:
@@ -185,14 +256,14 @@ def main():
         suites.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
         for s in suites:
             for b in builds if s in ASAN_SUITES else builds[:1]:
-                run_pytest(s, b, tally, a.k)
+                run_suite(s, b)
     else:
         suites.sort(key=lambda s: LANE_ORDER.index(s) if s in LANE_ORDER else len(LANE_ORDER))
         jobs = []
         for s in suites:
             for b in builds if s in ASAN_SUITES else builds[:1]:
                 jobs.append((f"{s} on {b}",
-                             lambda say, s=s, b=b: run_pytest(s, b, tally, a.k, say)))
+                             lambda say, s=s, b=b: run_suite(s, b, say)))
         if not only or "unit" in only:
             for b in builds:
                 jobs.append((f"unit on {b}",
