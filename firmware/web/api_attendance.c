@@ -388,11 +388,16 @@ static enum MHD_Result too_many_wrong(struct pb_req *r, unsigned wait)
 				"coba lagi dengan kode di layar fasilitator.", wait);
 }
 
+/* A code of no accepted length: both lengths named, since the box shows
+ * long codes while wrong ones pour in (web/guard.c). */
+#define BAD_CODE_MSG "Kode sesi harus " PB_WEB_STR(PB_CODE_DIGITS) " atau " \
+	PB_WEB_STR(PB_CODE_LONG_DIGITS) " angka, seperti di layar fasilitator"
+
 static enum MHD_Result code_refused(struct pb_req *r, enum pb_code_check cc)
 {
 	if (cc == PB_CODE_MALFORMED)
 		return field_err(r, MHD_HTTP_BAD_REQUEST, "bad_code", "code",
-				 "Kode sesi harus 6 angka");
+				 BAD_CODE_MSG);
 	if (cc == PB_CODE_EXPIRED)
 		return field_err(r, MHD_HTTP_FORBIDDEN, "code_expired", "code",
 				 "Kode sesi sudah kedaluwarsa: lihat kode baru di layar fasilitator");
@@ -428,7 +433,7 @@ static const struct pb_field checkin_fields[] = {
 	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_session", "Kegiatan tidak sah", NULL } },
 	{ .name = "code", .type = PB_FT_STRING, .flags = PB_F_REQUIRED, .min = PB_CODE_DIGITS,
 	  .max = PB_CODE_DIGITS_MAX, .chars = PB_FC_DIGITS, .offset = offsetof(struct checkin_form, code),
-	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_code", "Kode sesi harus 6 angka", "code" } },
+	  .bad = { MHD_HTTP_BAD_REQUEST, "bad_code", BAD_CODE_MSG, "code" } },
 };
 static const struct pb_fields checkin_table = PB_FIELDS(checkin_fields);
 

@@ -3,6 +3,7 @@
  * language is English; the web app sends the page's language). One
  * English text per error code; the Indonesian ones stay at their call. */
 #include "web.h"
+#include "pb_code.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@ static const struct msg_en messages[] = {
 	{ "bad_address", "Unknown phone address: type it exactly as the refused phone shows it, e.g. 10.42.0.23" },
 	{ "bad_allow", "Give the device address and how many more teachers (1-100)" },
 	{ "bad_choice", "The answer does not fit the question" },
-	{ "bad_code", "The session code must be 6 digits" },
+	{ "bad_code", "The session code must be " PB_WEB_STR(PB_CODE_DIGITS) " or "
+	  PB_WEB_STR(PB_CODE_LONG_DIGITS) " digits, as on the facilitator's screen" },
 	{ "bad_day", "The date must be YYYY-MM-DD" },
 	{ "bad_decision", "The decision must be approve or reject" },
 	{ "bad_ids", "Choose 1 to 500 claims (ids: a list of claim numbers)" },

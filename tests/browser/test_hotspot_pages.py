@@ -70,7 +70,7 @@ def test_admin_wifi_page_warns_near_capacity(browser, hotspot_box):
     # without a login the page says so and links to the login
     d.get(hotspot_box.base + "/admin-pemancar.html")
     wait(d).until(EC.visibility_of_element_located((By.ID, "wifi-login")))
-    assert "Silakan masuk" in d.find_element(By.ID, "wifi-error").text
+    assert "silakan masuk" in d.find_element(By.ID, "wifi-login").text
     d.get_log("browser")                       # the expected 401
     audit(d, "admin-wifi, not logged in")
     staff_login(d, hotspot_box, "admin", ADMIN_PASSWORD)

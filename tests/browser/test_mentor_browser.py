@@ -120,9 +120,16 @@ def test_mentor_reviews_its_queue_and_prints_the_results(browser, tmp_path):
         for words in ("Hasil belajar", "Tes awal dan tes akhir per guru", "Guru Nomor 0",
                       MODULE, "1 dari 5", "LK terlambat", "Soal yang paling banyak salah"):
             assert words in text, (words, text[:2000])
-        # the worksheet row: waiting 0, revise 0, accepted 1, not sent 1, overdue 0
-        assert re.search(r"LK 1 Rangkaian Seri \(2030-01-31\)\s+0\s+0\s+1\s+1\s+0\s*$", text,
-                         re.M), text
+        # the worksheet row: its due date written out, then waiting 0, revise 0,
+        # accepted 1, not sent 1, overdue 0 (the title may wrap in print: its
+        # figures then stand between the lines of the date)
+        row = re.search(r"LK 1 Rangkaian Seri \(Kamis,(.*?)2030\)([^\n]*)", text, re.S)
+        assert row, text
+        words = (row.group(1) + row.group(2)).split()
+        assert [w for w in words if not w.isdigit()] == ["Januari"], text
+        figures = [w for w in words if w.isdigit()]
+        figures.remove("31")
+        assert figures == ["0", "0", "1", "1", "0"], text
         for words in ("Lembar kerja menunggu penilaian", "Unduh CSV", "Pilih kegiatan",
                       "Penilaian tersimpan"):
             assert words not in text, (words, text[:2000])

@@ -64,8 +64,9 @@ def me_requests(d, page, logged_in):
                               d.find_elements(By.CSS_SELECTOR, ".pb-staff-only")),
              f"{page}: staff menu not opened")
     else:
-        wait(d, lambda d: d.find_elements(By.ID, "login-form")
-             and d.find_element(By.ID, "login-form").is_displayed(), f"{page}: no login form")
+        # the login form, or the Wi-Fi page's link to it
+        wait(d, lambda d: any(e.is_displayed() for e in d.find_elements(
+             By.CSS_SELECTOR, "#login-form, #wifi-login-link")), f"{page}: no login form")
     return d.execute_script("return window.__pbMe")
 
 

@@ -1,5 +1,8 @@
 /* Admin: the Wi-Fi radio, its capacity and the phones on it, from
- * GET /api/v1/admin/wifi, refreshed every REFRESH_MS. */
+ * GET /api/v1/admin/wifi, refreshed every REFRESH_MS. Logged out (401)
+ * the page says only that, in its language, with a link to the login on
+ * the Facilitator page that comes back here (petugas.html?kembali=); a
+ * facilitator (403) is told the page is the admin's. */
 (function () {
 	"use strict";
 
@@ -24,11 +27,17 @@
 
 	function render() {
 		var w = wifi, meter = PB.$("wifi-meter"), rows = PB.$("wifi-phones"), i, pct;
+		var refused = !!error && (error.status === 401 || error.status === 403);
 		PB.title(PB.t("wifi.title"));
-		PB.show(PB.$("wifi-error"), !!error);
-		if (error)
+		PB.show(PB.$("wifi-error"), !!error && !refused);
+		if (error && !refused)
 			text("wifi-error", error.message);
-		PB.show(PB.$("wifi-login"), !!error && (error.status === 401 || error.status === 403));
+		PB.show(PB.$("wifi-login"), refused);
+		if (refused)
+			text("wifi-login-text", error.status === 403 && PB.staff.me ?
+			     PB.t("wifi.admin_only", {user: PB.staff.me.user, role: PB.staff.me.role}) :
+			     PB.t("wifi.login"));
+		PB.show(PB.$("wifi-view"), !!w);
 		if (!w)
 			return;
 		pct = Math.min(100, Math.round(w.count * 100 / Math.max(1, w.capacity)));

@@ -32,9 +32,11 @@
  *   PB.print(button)          print the page; in a sign-in window, which
  *                             cannot print, say so beside the button instead
  *   PB.staffMenu(on, role)    the staff menu's staff-only entries shown
- *                             (logged in) or hidden; a mentor (role
- *                             "mentor") gets only the results page's
- *                             entry, the rest is refused to it; init sets it from
+ *                             (logged in) or hidden; each role gets only
+ *                             the pages the box lets it open (MENU_PAGES:
+ *                             a facilitator not the admin's Wi-Fi, Kirim
+ *                             data and Flashdisk, a mentor only the
+ *                             results page); init sets it from
  *                             PB.me() on pages with that menu, the pages
  *                             call it again on login and logout. Under
  *                             600 px the staff menu is one "Menu" button
@@ -761,12 +763,22 @@ var PB = (function () {
 		});
 	};
 
+	/* The staff pages each role may open, as the box decides
+	 * (pb_require_staff answers 403 to the others): the menu lists only
+	 * these; null: all of them. */
+	var MENU_PAGES = {
+		admin: null,
+		fasilitator: ["/klaim-petugas.html", "/cetak.html", "/hasil-belajar.html"],
+		mentor: ["/hasil-belajar.html"]
+	};
+
 	PB.staffMenu = function (on, role) {
 		var items = document.querySelectorAll(".pb-staff-only"), i, a;
+		var pages = MENU_PAGES.hasOwnProperty(role) ? MENU_PAGES[role] : [];
 		for (i = 0; i < items.length; i++) {
 			a = items[i].querySelector("a");
-			PB.show(items[i], !!on && (role !== "mentor" ||
-				(!!a && a.getAttribute("href") === "/hasil-belajar.html")));
+			PB.show(items[i], !!on && (!pages ||
+				(!!a && pages.indexOf(a.getAttribute("href")) >= 0)));
 		}
 	};
 

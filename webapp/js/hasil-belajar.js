@@ -158,7 +158,7 @@
 		for (i = 0; i < list.length; i++) {
 			w = list[i];
 			rows.appendChild(PB.el("tr", null, [
-				cell("head", w.title + (w.due ? " (" + w.due + ")" : "")),
+				cell("head", w.title + (w.due ? " (" + PB.day(w.due) + ")" : "")),
 				figure("hb.col_waiting", String(w.waiting)),
 				figure("hb.col_revise", String(w.revise)),
 				figure("hb.col_accepted", String(w.accepted)),
@@ -226,7 +226,7 @@
 			PB.el("p", {"class": "pb-meta", text: PB.t("hb.sent_at", {version: s.version,
 				when: PB.dateTime(s.submitted_ms)})}),
 			s.overdue ? PB.el("p", {"class": "hb-overdue", text: PB.t("hb.overdue",
-				{due: s.due})}) : null,
+				{due: PB.day(s.due)})}) : null,
 			PB.el("p", {"class": "hb-text", text: s.text}),
 			photos(s),
 			PB.el("div", {"class": "pb-field"}, [

@@ -1,6 +1,7 @@
 /* Facilitator page (petugas.html): login, sessions, roster import, the big
  * rotating code, the live list (polled), manual marks, lock, CSV and the
- * printed Daftar Hadir. ES5. */
+ * printed Daftar Hadir. A login here from a page that sent the user to log
+ * in (?kembali=/PAGE.html) goes back to that page. ES5. */
 (function () {
 	"use strict";
 
@@ -31,10 +32,26 @@
 		PB.staff.confirmClock(function (err, data) { if (!err) clockWarn(data); });
 	}
 
+	/* The page that sent here to log in (?kembali=/admin-pemancar.html):
+	 * a page of this box only, never another site; "" when none. */
+	function backTo() {
+		var m = /[?&]kembali=([^&#]*)/.exec(window.location.search), page = "";
+		try {
+			page = m ? decodeURIComponent(m[1]) : "";
+		} catch (e) {
+			page = "";
+		}
+		return /^\/[a-z0-9-]+\.html$/.test(page) ? page : "";
+	}
+
 	function loggedIn(data, fresh) {
 		if (data.role === "mentor") {
 			/* a mentor reviews worksheets and reads results: its page */
 			window.location.replace("/hasil-belajar.html");
+			return;
+		}
+		if (fresh && backTo()) {
+			window.location.replace(backTo());
 			return;
 		}
 		me = data;
