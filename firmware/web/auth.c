@@ -91,22 +91,41 @@ json_t *pb_body_json(struct pb_req *r, enum MHD_Result *ret)
 }
 
 /* A refusal: JSON for the API, an Indonesian page for a browser opening
- * the address itself (Accept: text/html…, e.g. the Wi-Fi poster). */
-static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
-			    const char *message)
+ * the address itself (Accept: text/html…, e.g. the Wi-Fi poster). The
+ * English of the JSON message is lang.c's text for key. */
+static enum MHD_Result deny_as(struct pb_req *r, unsigned status, const char *code,
+			       const char *key, const char *message)
 {
 	const char *accept = pb_header(r, MHD_HTTP_HEADER_ACCEPT);
 
 	if (accept != NULL && strncmp(accept, "text/html", 9) == 0)
 		return pb_respond_page_error(r, status, status == MHD_HTTP_UNAUTHORIZED ?
 					     "Silakan masuk" : "Tidak diizinkan", message);
-	return pb_respond_error(r, status, code, message);
+	return pb_respond_error_as(r, status, code, key, message);
+}
+
+static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
+			    const char *message)
+{
+	return deny_as(r, status, code, code, message);
+}
+
+/* 401 login_required, naming who may log in to the route: the admin on an
+ * admin route (the need its route flags or its handler give), else a
+ * facilitator or the admin. */
+static enum MHD_Result login_required(struct pb_req *r, enum pb_staff_need need)
+{
+	if (need == PB_NEED_ADMIN)
+		return deny_as(r, MHD_HTTP_UNAUTHORIZED, "login_required", "login_required.admin",
+			       "Silakan masuk sebagai admin");
+	return deny(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+		    "Silakan masuk sebagai fasilitator atau admin");
 }
 
 /* The request's staff login, with its CSRF token if need_csrf: 1, else 0
- * with the refusal queued in *ret. */
-static int login_of(struct pb_req *r, int need_csrf, struct pb_login *who,
-		    enum MHD_Result *ret)
+ * with the refusal queued in *ret (naming who may log in for need). */
+static int login_of(struct pb_req *r, enum pb_staff_need need, int need_csrf,
+		    struct pb_login *who, enum MHD_Result *ret)
 {
 	struct pb_login_limits lim;
 	sqlite3 *db = pb_web_db(r->web);
@@ -126,8 +145,7 @@ static int login_of(struct pb_req *r, int need_csrf, struct pb_login *who,
 		return 0;
 	}
 	if (sr != PB_LOGIN_OK) {
-		*ret = deny(r, MHD_HTTP_UNAUTHORIZED, "login_required",
-					"Silakan masuk sebagai fasilitator atau admin");
+		*ret = login_required(r, need);
 		return 0;
 	}
 	if (need_csrf && !pb_login_csrf_ok(who, pb_header(r, "X-CSRF-Token"))) {
@@ -145,7 +163,7 @@ int pb_require_staff(struct pb_req *r, enum pb_staff_need need, int need_csrf,
 	 * before the body came (r->login): not asked of the database again. */
 	if (r->login_checked)
 		*who = r->login;
-	else if (!login_of(r, need_csrf, who, ret))
+	else if (!login_of(r, need, need_csrf, who, ret))
 		return 0;
 	if (need == PB_NEED_ADMIN && strcmp(who->role, "admin") != 0) {
 		*ret = deny(r, MHD_HTTP_FORBIDDEN, "admin_only",

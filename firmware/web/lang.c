@@ -1,7 +1,8 @@
 /* The language of the server's messages: Indonesian first, English when
  * the page asks for it (?lang=en, or an Accept-Language whose first
  * language is English; the web app sends the page's language). One
- * English text per error code; the Indonesian ones stay at their call. */
+ * English text per error code (or per code.variant, where a code's words
+ * differ by route); the Indonesian ones stay at their call. */
 #include "web.h"
 #include "pb_code.h"
 
@@ -83,6 +84,7 @@ static const struct msg_en messages[] = {
 	{ "io", "The file cannot be read" },
 	{ "locked_out", "Too many failed logins. Try again later." },
 	{ "login_required", "Please log in as a facilitator or admin" },
+	{ "login_required.admin", "Please log in as the admin" },
 	{ "meals_in_kind", "Meals are provided by the organisers: no meal allowance is paid" },
 	{ "method_not_allowed", "Method not allowed" },
 	{ "missing_column", "The header line lacks a required column" },

@@ -193,16 +193,22 @@ enum MHD_Result pb_respond_json(struct pb_req *r, unsigned status, json_t *body)
 						    "application/json", 1));
 }
 
-enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
-				 const char *message)
+enum MHD_Result pb_respond_error_as(struct pb_req *r, unsigned status, const char *code,
+				    const char *key, const char *message)
 {
-	json_t *o = pb_http_error_object(code, pb_msg(r, code, message));
+	json_t *o = pb_http_error_object(code, pb_msg(r, key, message));
 
-	if (o == NULL || json_object_set_new(o, "lang", json_string(pb_msg_lang(r, code))) != 0) {
+	if (o == NULL || json_object_set_new(o, "lang", json_string(pb_msg_lang(r, key))) != 0) {
 		json_decref(o);
 		return MHD_NO;
 	}
 	return pb_respond_json(r, status, o);
+}
+
+enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
+				 const char *message)
+{
+	return pb_respond_error_as(r, status, code, code, message);
 }
 
 /* Escape text for HTML. Returns a malloc'd string. */

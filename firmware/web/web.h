@@ -188,6 +188,10 @@ const char *pb_msg_lang(struct pb_req *r, const char *code);
 
 enum MHD_Result pb_respond_error(struct pb_req *r, unsigned status, const char *code,
 				 const char *message);
+/* The same with the English of lang.c's key ("login_required.admin"), for
+ * a code whose words differ by route. */
+enum MHD_Result pb_respond_error_as(struct pb_req *r, unsigned status, const char *code,
+				    const char *key, const char *message);
 enum MHD_Result pb_respond_buffer(struct pb_req *r, unsigned status, const char *mime,
 				  void *data, size_t len, int free_it);
 struct MHD_Response *pb_buffer_response(struct pb_req *r, const char *mime,

@@ -18,11 +18,10 @@ from a11y import audit  # noqa: E402
 from conftest import (PHONE, SCREENSHOTS, fill_login, overflowing, set_viewport,  # noqa: E402
                       started_box, wait)
 
-# Every page with the login form, and the element that shows it (the Wi-Fi
-# page, admin-pemancar.html, links to the login instead).
-FORM_PAGES = ["petugas.html", "klaim-petugas.html", "hasil-belajar.html", "cetak.html",
-              "admin-sinkron.html"]
-FAIL_MAX = 4                     # login_fail_max set below
+# Every page with the login form, and the element that shows it (the
+# admin-only pages link to the login instead: test_admin_pages_refused.py).
+FORM_PAGES = ["petugas.html", "klaim-petugas.html", "hasil-belajar.html", "cetak.html"]
+FAIL_MAX = 3                     # login_fail_max set below: the last page is locked out
 BAD_LOGIN = "Nama pengguna atau kata sandi salah"
 LOCKED_OUT = "Terlalu banyak percobaan masuk yang gagal"
 

@@ -64,9 +64,10 @@ def me_requests(d, page, logged_in):
                               d.find_elements(By.CSS_SELECTOR, ".pb-staff-only")),
              f"{page}: staff menu not opened")
     else:
-        # the login form, or the Wi-Fi page's link to it
+        # the login form, or an admin-only page's link to it
         wait(d, lambda d: any(e.is_displayed() for e in d.find_elements(
-             By.CSS_SELECTOR, "#login-form, #wifi-login-link")), f"{page}: no login form")
+             By.CSS_SELECTOR, "#login-form, #wifi-login-link, #sync-login-link, #fd-login-link")),
+             f"{page}: no login form")
     return d.execute_script("return window.__pbMe")
 
 

@@ -5,7 +5,8 @@
  * after a question in the page (PB.ask), for the downloaded release to be
  * installed (POST /api/v1/admin/update/apply), then the page follows the
  * install; the migrations held back during a trial and, once a commit
- * applied one marked newer only, that the box cannot go back. */
+ * applied one marked newer only, that the box cannot go back. Refused
+ * (logged out, or not the admin) the page says only that (PB.adminOnly). */
 (function () {
 	"use strict";
 
@@ -101,16 +102,16 @@
 	}
 
 	function render() {
-		var s = sync;
+		var s = sync, refused = PB.adminOnly("sync-login", error);
 		PB.title(PB.t("sync.title"));
-		PB.show(PB.$("sync-error"), !!error);
-		if (error)
+		PB.show(PB.$("sync-error"), !!error && !refused);
+		if (error && !refused)
 			text("sync-error", error.message);
-		PB.show(PB.$("sync-login"), !!error && (error.status === 401 || error.status === 403));
 		text("sync-status", note);
-		PB.show(PB.$("sync-ready"), notReady !== null);
+		PB.show(PB.$("sync-ready"), notReady !== null && !refused);
 		text("sync-ready-reason", notReady || "");
 		PB.show(PB.$("sync-view"), !!s);
+		PB.show(PB.$("sync-power"), !!(s && s.power && s.power.message));
 		if (!s)
 			return;
 		text("sync-state", PB.t("sync.state_" + s.state));
@@ -122,7 +123,6 @@
 		lastError(s.last_error);
 		text("sync-hub", s.hub || PB.t("sync.no_hub"));
 		software(s.software || {});
-		PB.show(PB.$("sync-power"), !!(s.power && s.power.message));
 		if (s.power && s.power.message)
 			text("sync-power-text", PB.t(s.power.undervoltage_now || s.power.throttled_now ?
 				"sync.power_now" : "sync.power_boot"));
@@ -184,7 +184,7 @@
 	applyAsk = PB.ask({box: "sync-apply-confirm", question: "sync-apply-ask",
 		yes: "sync-apply-yes", no: "sync-apply-no", onYes: apply});
 	PB.init({page: "admin-sync", render: function () {
-		PB.staff.start({login: "sync-login", app: null, onLogin: load, onLogout: load});
+		PB.staff.start({login: null, app: null, onLogin: load, onLogout: load});
 		render();
 	}});
 	PB.$("sync-now").onclick = now;

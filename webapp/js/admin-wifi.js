@@ -1,8 +1,6 @@
 /* Admin: the Wi-Fi radio, its capacity and the phones on it, from
- * GET /api/v1/admin/wifi, refreshed every REFRESH_MS. Logged out (401)
- * the page says only that, in its language, with a link to the login on
- * the Facilitator page that comes back here (petugas.html?kembali=); a
- * facilitator (403) is told the page is the admin's. */
+ * GET /api/v1/admin/wifi, refreshed every REFRESH_MS. Refused (logged
+ * out, or not the admin) the page says only that (PB.adminOnly). */
 (function () {
 	"use strict";
 
@@ -27,16 +25,11 @@
 
 	function render() {
 		var w = wifi, meter = PB.$("wifi-meter"), rows = PB.$("wifi-phones"), i, pct;
-		var refused = !!error && (error.status === 401 || error.status === 403);
+		var refused = PB.adminOnly("wifi-login", error);
 		PB.title(PB.t("wifi.title"));
 		PB.show(PB.$("wifi-error"), !!error && !refused);
 		if (error && !refused)
 			text("wifi-error", error.message);
-		PB.show(PB.$("wifi-login"), refused);
-		if (refused)
-			text("wifi-login-text", error.status === 403 && PB.staff.me ?
-			     PB.t("wifi.admin_only", {user: PB.staff.me.user, role: PB.staff.me.role}) :
-			     PB.t("wifi.login"));
 		PB.show(PB.$("wifi-view"), !!w);
 		if (!w)
 			return;
@@ -70,7 +63,7 @@
 	}
 
 	PB.init({page: "admin-wifi", render: function () {
-		PB.staff.start({login: "wifi-login", app: null, onLogin: load, onLogout: load});
+		PB.staff.start({login: null, app: null, onLogin: load, onLogout: load});
 		render();
 	}});
 	setInterval(load, REFRESH_MS);

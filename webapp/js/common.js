@@ -41,6 +41,18 @@
  *                             call it again on login and logout. Under
  *                             600 px the staff menu is one "Menu" button
  *                             (#pb-menu-btn, aria-expanded) opening the list.
+ *   PB.adminOnly(id, err)     on an admin-only page (MENU_PAGES: Wi-Fi,
+ *                             Kirim data, Flashdisk) whose admin API
+ *                             answered err: when the box refused (401, or
+ *                             403 admin_only) the page's <div id=id
+ *                             class="pb-notice" hidden> says only, in the
+ *                             page's language, that the page is the
+ *                             admin's: logged out "log in first", a
+ *                             facilitator "you are logged in as ...", with
+ *                             a link (#id-link) to the login on the
+ *                             Facilitator page that comes back here
+ *                             (petugas.html?kembali=); returns true then,
+ *                             and the page shows nothing else
  *   PB.me(function (err, me) {...})   who was logged in when the page
  *                             loaded: /api/v1/me is asked once per page and
  *                             every caller gets that one answer
@@ -780,6 +792,29 @@ var PB = (function () {
 			PB.show(items[i], !!on && (!pages ||
 				(!!a && pages.indexOf(a.getAttribute("href")) >= 0)));
 		}
+	};
+
+	PB.adminOnly = function (id, err) {
+		var box = PB.$(id), link = PB.$(id + "-link"), me = PB.staff && PB.staff.me;
+		var refused = !!err && (err.status === 401 ||
+					(err.status === 403 && err.code === "admin_only"));
+		if (!box)
+			return refused;
+		PB.show(box, refused);
+		if (!refused)
+			return false;
+		if (!link) {            /* drawn once: a redraw keeps the focus */
+			link = PB.el("a", {id: id + "-link", "class": "pb-btn pb-btn-primary",
+				href: "/petugas.html?kembali=" +
+				encodeURIComponent(window.location.pathname)});
+			PB.clear(box).appendChild(PB.el("p", {id: id + "-text"}));
+			box.appendChild(PB.el("p", null, link));
+		}
+		PB.$(id + "-text").textContent = err.status === 403 && me ?
+			PB.t("admin_only.logged_in", {user: me.user, role: me.role}) :
+			PB.t("admin_only.login");
+		link.textContent = PB.t("admin_only.link");
+		return true;
 	};
 
 	function drawFooter() {

@@ -4,7 +4,9 @@
  * writes done/total, polled every JOB_MS while a job runs, else every
  * IDLE_MS for the stick coming and going), GET /api/v1/admin/modules and
  * POST /api/v1/admin/modules/remove after a question asked in the page
- * (PB.ask; Batal and Escape give the focus back to the module's button). */
+ * (PB.ask; Batal and Escape give the focus back to the module's button).
+ * Refused (logged out, or not the admin) the page says only that
+ * (PB.adminOnly). */
 (function () {
 	"use strict";
 
@@ -89,11 +91,11 @@
 
 	function render() {
 		var i, rows = PB.$("fd-mod-rows"), job = usb && usb.job, busy = running(job);
+		var refused = PB.adminOnly("fd-login", error);
 		PB.title(PB.t("fd.title"));
-		PB.show(PB.$("fd-error"), !!error);
-		if (error)
+		PB.show(PB.$("fd-error"), !!error && !refused);
+		if (error && !refused)
 			text("fd-error", error.message);
-		PB.show(PB.$("fd-login"), !!error && (error.status === 401 || error.status === 403));
 		PB.show(PB.$("fd-view"), !!usb);
 		if (!usb)
 			return;
@@ -209,7 +211,7 @@
 	removeAsk = PB.ask({box: "fd-confirm", question: "fd-confirm-text", yes: "fd-confirm-yes",
 		no: "fd-confirm-no", onYes: remove});
 	PB.init({page: "flashdisk", render: function () {
-		PB.staff.start({login: "fd-login", app: null, onLogin: loggedIn, onLogout: loggedIn});
+		PB.staff.start({login: null, app: null, onLogin: loggedIn, onLogout: loggedIn});
 		render();
 	}});
 	PB.$("fd-export").onclick = function () { start("export"); };

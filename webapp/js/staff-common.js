@@ -14,6 +14,8 @@
  *       tries and the minutes to wait); a good login calls onLogin(data, true) (data.clock is the
  *       clock check of /api/v1/login). Call it from PB.init's render: it
  *       redraws the form's text and the picker's days after a language switch.
+ *       login: null (the admin-only pages, which say themselves who may
+ *       open them: PB.adminOnly) shows no form; app: null shows no view.
  *   PB.staff.me            who is logged in (null when nobody)
  *   PB.staff.logout()      log out, show the login form, call onLogout
  *   PB.staff.showLogin()   the box answered 401 (the login ended: idle,
@@ -122,7 +124,7 @@
 
 	PB.staff.start = function (o) {
 		var first = !opts;
-		opts = {login: o.login || "login-view", app: o.app === undefined ? "app-view" : o.app,
+		opts = {login: o.login === undefined ? "login-view" : o.login, app: o.app === undefined ? "app-view" : o.app,
 			onLogin: o.onLogin, onLogout: o.onLogout};
 		drawForm();
 		if (!first)
