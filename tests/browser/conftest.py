@@ -1,5 +1,6 @@
 """Browser suite: a real pb-web with the demo modules, driven by Debian's
-headless Chromium through chromedriver (one browser for the whole module)."""
+headless Chromium through chromedriver (one Chromium for the whole run,
+made as fresh as a new one for each test module)."""
 import os
 import shutil
 import sys
@@ -42,31 +43,119 @@ def set_viewport(driver, width, height, mobile=True):
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
 
-@pytest.fixture(scope="module")
-def browser():
+# Flags that spare CPU without changing what a page does: no GPU, no
+# extensions, no background traffic to Google (sync, translation, component
+# and field-trial updates, crash reports), no sound.
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-extensions",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-breakpad", "--disable-features=Translate,OptimizationHints,MediaRouter",
+    "--no-first-run", "--no-default-browser-check", "--mute-audio",
+    "--disable-dev-shm-usage", f"--window-size={PHONE[0]},{PHONE[1]}")
+
+
+def _chromium(profile):
+    """A new Chromium whose get() notes each origin opened, so that the
+    origin's storage can be wiped when the next test module begins."""
+    from urllib.parse import urlsplit
+
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    class Chromium(webdriver.Chrome):
+        def get(self, url):
+            u = urlsplit(url)
+            if u.scheme in ("http", "https") and u.netloc:
+                self.origins.add(f"{u.scheme}://{u.netloc}")
+            return super().get(url)
+
+    o = webdriver.ChromeOptions()
+    o.binary_location = CHROMIUM
+    for a in CHROMIUM_FLAGS + (f"--user-data-dir={profile}",):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = Chromium(service=Service(CHROMEDRIVER), options=o)
+    d.origins = set()
+    return d
+
+
+def _fresh_window(d):
+    """Make the browser as a new one would be for the next test module: one
+    new window (the old windows go, and with them every per-window setting a
+    module made over DevTools: viewport, emulated media, user agent, network
+    conditions, disabled scripts, scripts run on each new document), no
+    cookies, no cache, nothing stored by any origin opened so far, no
+    browser log left over, the timeouts a new session has."""
+    from urllib.parse import urlsplit
+    for h in d.window_handles:
+        d.switch_to.window(h)
+        u = urlsplit(d.current_url)
+        if u.scheme in ("http", "https") and u.netloc:
+            d.origins.add(f"{u.scheme}://{u.netloc}")
+    old = d.window_handles
+    d.switch_to.new_window("window")
+    fresh = d.current_window_handle
+    for h in old:
+        d.switch_to.window(h)
+        d.close()
+    d.switch_to.window(fresh)
+    d.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    d.execute_cdp_cmd("Network.clearBrowserCache", {})
+    for origin in sorted(d.origins):
+        d.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+    assert d.get_cookies() == []
+    d.get_log("browser")
+
+
+def _ready(d):
+    d.implicitly_wait(0)
+    d.set_script_timeout(30)
+    d.set_page_load_timeout(30)
+    d.set_window_rect(width=PHONE[0], height=PHONE[1])
+    set_viewport(d, *PHONE)
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def _chromium_session():
+    """One Chromium for the whole run (starting one takes seconds of CPU):
+    a list holding it, or a new one if a module left it unusable."""
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         pytest.fail("chromium and chromium-driver are not installed (make deps-test)")
     profile = tempfile.mkdtemp(prefix=f"pbtest-chromium-{os.getpid()}-")
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-              f"--user-data-dir={profile}", f"--window-size={PHONE[0]},{PHONE[1]}"):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
+    held = []
     try:
-        d.set_page_load_timeout(30)
-        set_viewport(d, *PHONE)
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        yield d
+        yield held, profile
     finally:
-        d.quit()
+        for d in held:
+            d.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium_session):
+    """The browser for one test module: Chromium at the phone's size, as
+    fresh as a new one (see _fresh_window); a new Chromium if the old one
+    cannot be made so."""
+    held, profile = _chromium_session
+    d = held[0] if held else None
+    if d is not None:
+        try:
+            _fresh_window(d)
+        except Exception:       # a dialog left open, a crashed tab: start anew
+            held.clear()
+            try:
+                d.quit()
+            except Exception:
+                pass
+            shutil.rmtree(profile, ignore_errors=True)
+            os.makedirs(profile)
+            d = None
+    if d is None:
+        d = _chromium(profile)
+        held.append(d)
+    _ready(d)
+    yield d
 
 
 def staff_login(d, box, user, password):
