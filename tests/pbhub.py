@@ -83,23 +83,24 @@ class PsqlSession:
                 lines.append(line)
         except BrokenPipeError:
             pass
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        self._end(60)
         self.err.seek(0)
         return None, self.err.read() or f"psql ended ({self.proc.returncode})"
+
+    def _end(self, timeout):
+        """psql's end: it exits by itself within timeout, or is killed."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     def close(self):
         try:
             self.proc.stdin.close()
         except OSError:
             pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        self._end(10)
         self.proc.stdout.close()
         self.err.close()
 
@@ -464,18 +465,28 @@ class SimBox:
         assert r.status == 200, text
 
 
+def add_records(b, kind, payloads):
+    """Records of one type appended to the box's outbox in one go (pbctl
+    outbox add TYPE -, one payload a line): one pbctl, not one each."""
+    text = "".join(json.dumps(p, separators=(",", ":")) + "\n" for p in payloads)
+    out = b.pbctl("outbox", "add", kind, "-", input=text).stdout
+    assert f"{len(payloads)} records added" in out, out
+
+
 def carried_day(b, first, teachers):
     """A training day's check-ins and approved claims, as the box's outbox
-    records (pbctl outbox add); returns how many."""
-    for t in range(first, first + teachers):
-        nuptk = f"{3200000000000000 + t}"
-        b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
-            {"session_id": "S-USB", "day": 1, "nuptk": nuptk, "name": f"Guru {t}", "jp": 8}))
-        b.pbctl("outbox", "add", "claim.submit", json.dumps(
-            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "nuptk": nuptk,
-             "item": "transport", "amount_rp": 50000 + t}))
-        b.pbctl("outbox", "add", "claim.decision", json.dumps(
-            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "decision": "approved"}))
+    records (pbctl outbox add: the check-ins, then the claims, then their
+    approvals); returns how many."""
+    people = [(t, f"{3200000000000000 + t}") for t in range(first, first + teachers)]
+    add_records(b, "attendance.checkin", [
+        {"session_id": "S-USB", "day": 1, "nuptk": nuptk, "name": f"Guru {t}", "jp": 8}
+        for t, nuptk in people])
+    add_records(b, "claim.submit", [
+        {"session_id": "S-USB", "claim_id": f"U{t:03d}", "nuptk": nuptk, "item": "transport",
+         "amount_rp": 50000 + t} for t, nuptk in people])
+    add_records(b, "claim.decision", [
+        {"session_id": "S-USB", "claim_id": f"U{t:03d}", "decision": "approved"}
+        for t, _ in people])
     return 3 * teachers
 
 
