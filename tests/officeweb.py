@@ -7,7 +7,7 @@ import zipfile
 
 import requests
 
-from pbhub import Hub, Sync, sync_section
+from pbhub import Hub, Sync, add_records, sync_section
 from pbtest import ROOT
 
 WEBAPP = os.path.join(ROOT, "webapp")
@@ -64,26 +64,22 @@ def fill(boxes, hub):
         b = boxes(sections=sync_section(hub.base, token))
         b.pbctl("init")
         b.pbctl("enrol")
-        for cen, sid, title, start, days, jp in SESSIONS:
-            if cen == centre:
-                b.pbctl("outbox", "add", "attendance.session",
-                        '{"id":"%s","title":"%s","start_date":"%s","days":%d,"jp_per_day":%d}'
-                        % (sid, title, start, days, jp))
-        for cen, sid, nuptk, day, status in CHECKINS:
-            if cen == centre:
-                b.pbctl("outbox", "add", "attendance.checkin",
-                        '{"id":"%s-%s-%s","session":"%s","nuptk":"%s","day":"%s","status":"%s"}'
-                        % (sid, nuptk[-4:], day, sid, nuptk, day, status))
-        for cen, cid, sid, nuptk, name, amount, decision in CLAIMS:
-            if cen != centre:
-                continue
-            b.pbctl("outbox", "add", "claim.submit",
-                    '{"claim_id":"%s","session_id":"%s","nuptk":"%s","name":"%s",'
-                    '"item":"transport","amount_rp":%d}' % (cid, sid, nuptk, name, amount))
-            if decision:
-                b.pbctl("outbox", "add", "claim.decision",
-                        '{"claim_id":"%s","session_id":"%s","decision":"%s"}'
-                        % (cid, sid, decision))
+        # one pbctl a type: the sessions, the check-ins, the claims, then
+        # their decisions
+        add_records(b, "attendance.session", [
+            {"id": sid, "title": title, "start_date": start, "days": days, "jp_per_day": jp}
+            for cen, sid, title, start, days, jp in SESSIONS if cen == centre])
+        add_records(b, "attendance.checkin", [
+            {"id": f"{sid}-{nuptk[-4:]}-{day}", "session": sid, "nuptk": nuptk, "day": day,
+             "status": status} for cen, sid, nuptk, day, status in CHECKINS if cen == centre])
+        claims = [c for c in CLAIMS if c[0] == centre]
+        add_records(b, "claim.submit", [
+            {"claim_id": cid, "session_id": sid, "nuptk": nuptk, "name": name,
+             "item": "transport", "amount_rp": amount}
+            for _, cid, sid, nuptk, name, amount, _ in claims])
+        add_records(b, "claim.decision", [
+            {"claim_id": cid, "session_id": sid, "decision": decision}
+            for _, cid, sid, _, _, _, decision in claims if decision])
         s = Sync(b).start(["-1"])
         assert s.daemon.proc.wait(timeout=90) == 0, s.daemon.output()
         s.daemon.stop()

@@ -4,6 +4,7 @@ and batches made the way a box makes them (for the refusal tests).
 PostgreSQL runs as the unprivileged `postgres` user from a temp folder,
 on a unix socket in that folder and a free loopback port, with fsync off
 (it is thrown away), and is stopped afterwards."""
+import atexit
 import gzip
 import hashlib
 import http.client
@@ -31,6 +32,79 @@ HUB_USER = "nobody"
 SERVE_AS = ["-u", HUB_USER] if os.geteuid() == 0 else []
 
 
+# initdb takes seconds (much more on a loaded machine) and makes the same
+# cluster every time: it runs once per test process, into PRISTINE, and
+# every Postgres copies that folder (cp -a keeps the postgres owner).
+PRISTINE = {}
+
+
+def pristine_cluster():
+    """The folder of a cluster fresh from initdb (never started), made on
+    first use and removed when this process ends."""
+    if "data" not in PRISTINE:
+        tmp = tempfile.mkdtemp(prefix=f"pbpg-pristine-{os.getpid()}-")
+        os.chmod(tmp, 0o755)
+        shutil.chown(tmp, PG_USER)
+        atexit.register(shutil.rmtree, tmp, True)
+        data = os.path.join(tmp, "data")
+        p = subprocess.run(["runuser", "-u", PG_USER, "--", f"{PG_BIN}/initdb", "-D", data,
+                            "-A", "trust", "-U", "pb", "--no-sync", "-E", "UTF8",
+                            "--locale=C"], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        PRISTINE["data"] = data
+    return PRISTINE["data"]
+
+
+PSQL_SESSIONS_MAX = 4     # psql sessions kept open per server
+
+
+class PsqlSession:
+    """One psql reading queries from a pipe, ON_ERROR_STOP: each query is
+    followed by an \\echo of a marker, and its output is what comes before
+    the marker. On an error psql exits; run() then gives (None, stderr)."""
+
+    def __init__(self, conninfo, folder):
+        self.marker = f"--pb-psql-done-{secrets.token_hex(8)}--"
+        self.err = tempfile.TemporaryFile(mode="w+", dir=folder)
+        self.proc = subprocess.Popen(
+            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True,
+            bufsize=1)
+
+    def run(self, sql):
+        """(output, "") or (None, what psql said on stderr)."""
+        lines = []
+        try:
+            self.proc.stdin.write(f"{sql}\n;\n\\echo {self.marker}\n")
+            self.proc.stdin.flush()
+            for line in self.proc.stdout:
+                if line.rstrip("\n") == self.marker:
+                    return "".join(lines).strip(), ""
+                lines.append(line)
+        except BrokenPipeError:
+            pass
+        self._end(60)
+        self.err.seek(0)
+        return None, self.err.read() or f"psql ended ({self.proc.returncode})"
+
+    def _end(self, timeout):
+        """psql's end: it exits by itself within timeout, or is killed."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self._end(10)
+        self.proc.stdout.close()
+        self.err.close()
+
+
 class Postgres:
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix=f"pbpg-{os.getpid()}-")
@@ -40,6 +114,7 @@ class Postgres:
         self.port = free_port()
         shutil.chown(self.tmp, PG_USER)
         self.started = False
+        self.sessions = {}      # db: PsqlSession, the least recently used first
         self.fsync = False      # thrown away after the tests; benchmarks turn it on
         # Without fsync, commits still reach the OS before they are answered
         # when this is on (a killed server loses none); off is faster.
@@ -50,9 +125,8 @@ class Postgres:
                               text=True, timeout=120, **kw)
 
     def start(self):
-        p = self._as_pg(f"{PG_BIN}/initdb", "-D", self.data, "-A", "trust", "-U", "pb",
-                        "--no-sync", "-E", "UTF8", "--locale=C")
-        assert p.returncode == 0, p.stderr
+        """A new cluster (a copy of pristine_cluster()) and its server."""
+        subprocess.run(["cp", "-a", pristine_cluster(), self.data], check=True, timeout=120)
         return self.start_server()
 
     def start_server(self):
@@ -77,20 +151,48 @@ class Postgres:
         return self.conninfo(name)
 
     def psql(self, db, sql):
-        p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
-                            self.conninfo(db), "-c", sql], capture_output=True, text=True,
-                           timeout=60)
-        assert p.returncode == 0, p.stderr
-        return p.stdout.strip()
+        """The output of sql (unaligned, tuples only, stripped), run by a
+        psql kept open on db: a psql and a server backend started for
+        every query cost more than most queries. A session whose server
+        went away (stop_immediate) is opened again once."""
+        for again in (False, True):
+            out, err = self._session(db).run(sql)
+            if out is not None:
+                return out
+            self._close_session(db)
+            lost = "connection" in err and "ERROR:" not in err
+            if not lost or again:
+                break
+        raise AssertionError(err)
+
+    def _session(self, db):
+        s = self.sessions.pop(db, None)
+        if s is None:
+            s = PsqlSession(self.conninfo(db), self.tmp)
+        self.sessions[db] = s                 # the newest last
+        while len(self.sessions) > PSQL_SESSIONS_MAX:
+            self._close_session(next(iter(self.sessions)))
+        return s
+
+    def _close_session(self, db):
+        s = self.sessions.pop(db, None)
+        if s is not None:
+            s.close()
+
+    def close_sessions(self):
+        for db in list(self.sessions):
+            self._close_session(db)
 
     def stop_immediate(self):
         """`pg_ctl stop -m immediate`: every backend is killed, no shutdown
         checkpoint; the next start recovers from the WAL."""
+        self.close_sessions()
         p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         assert p.returncode == 0, p.stderr + p.stdout
         self.started = False
 
     def stop(self):
+        self.close_sessions()
         if self.started:
             self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
             self.started = False
@@ -363,18 +465,28 @@ class SimBox:
         assert r.status == 200, text
 
 
+def add_records(b, kind, payloads):
+    """Records of one type appended to the box's outbox in one go (pbctl
+    outbox add TYPE -, one payload a line): one pbctl, not one each."""
+    text = "".join(json.dumps(p, separators=(",", ":")) + "\n" for p in payloads)
+    out = b.pbctl("outbox", "add", kind, "-", input=text).stdout
+    assert f"{len(payloads)} records added" in out, out
+
+
 def carried_day(b, first, teachers):
     """A training day's check-ins and approved claims, as the box's outbox
-    records (pbctl outbox add); returns how many."""
-    for t in range(first, first + teachers):
-        nuptk = f"{3200000000000000 + t}"
-        b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
-            {"session_id": "S-USB", "day": 1, "nuptk": nuptk, "name": f"Guru {t}", "jp": 8}))
-        b.pbctl("outbox", "add", "claim.submit", json.dumps(
-            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "nuptk": nuptk,
-             "item": "transport", "amount_rp": 50000 + t}))
-        b.pbctl("outbox", "add", "claim.decision", json.dumps(
-            {"session_id": "S-USB", "claim_id": f"U{t:03d}", "decision": "approved"}))
+    records (pbctl outbox add: the check-ins, then the claims, then their
+    approvals); returns how many."""
+    people = [(t, f"{3200000000000000 + t}") for t in range(first, first + teachers)]
+    add_records(b, "attendance.checkin", [
+        {"session_id": "S-USB", "day": 1, "nuptk": nuptk, "name": f"Guru {t}", "jp": 8}
+        for t, nuptk in people])
+    add_records(b, "claim.submit", [
+        {"session_id": "S-USB", "claim_id": f"U{t:03d}", "nuptk": nuptk, "item": "transport",
+         "amount_rp": 50000 + t} for t, nuptk in people])
+    add_records(b, "claim.decision", [
+        {"session_id": "S-USB", "claim_id": f"U{t:03d}", "decision": "approved"}
+        for t, _ in people])
     return 3 * teachers
 
 

@@ -31,7 +31,7 @@ static const struct verb verbs[] = {
 	{ "net", cmd_net, 0, "net render OUTDIR | check [OUTDIR] | poster [OUT.html]  the hotspot" },
 	{ "sync", cmd_sync, 1, "sync now | status         wake pb-sync, or show the uplink status" },
 	{ "enrol", cmd_enrol, 1, "enrol [--token T | --bundle FILE]  register the box at the hub" },
-	{ "outbox", cmd_outbox, 1, "outbox add TYPE JSON [N] | verify | export DIR | import-ack DIR  records for upstream; on a USB stick" },
+	{ "outbox", cmd_outbox, 1, "outbox add TYPE JSON [N] | add TYPE - | verify | export DIR | import-ack DIR  records for upstream; on a USB stick" },
 	{ "clock", cmd_clock, 1, "clock set ISO8601 | suspects  set the box clock; records to review" },
 	{ "purge", cmd_purge, 1, "purge [--dry-run] [--as-of MS]  remove personal data past retention" },
 	{ "firstboot", cmd_firstboot, 0, "firstboot BUNDLE          apply a provisioning bundle (pusat-belajar.json)" },

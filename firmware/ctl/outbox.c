@@ -9,14 +9,85 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CTL_OUTBOX_ADD_MAX 100000
 
+/* One record of TYPE with the payload TEXT (JSON), in the caller's
+ * transaction. 0/-1 (said on stderr). */
+static int append_json(struct pb_ctl *c, const char *type, const char *text, long line)
+{
+	json_error_t jerr;
+	json_t *p;
+	char *compact;
+	int64_t seq;
+	int rc = -1;
+
+	p = json_loads(text, JSON_DECODE_ANY, &jerr);
+	if (p == NULL) {
+		fprintf(stderr, "pbctl: line %ld: payload is not JSON: %s\n", line, jerr.text);
+		return -1;
+	}
+	compact = json_dumps(p, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (compact != NULL && pb_outbox_append(c->db, type, compact, &seq, NULL) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "pbctl: line %ld: cannot append (type too long or payload too "
+			"big?)\n", line);
+	free(compact);
+	json_decref(p);
+	return rc;
+}
+
+/* pbctl outbox add TYPE -: one record a line of standard input (a JSON
+ * payload each, empty lines skipped), all in one transaction: nothing is
+ * added when a line is refused. */
+static int outbox_add_lines(struct pb_ctl *c, const char *type)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long line = 0, added = 0;
+	int rc = 1;
+
+	if (pb_db_begin(c->db) != 0)
+		return 1;
+	while ((len = getline(&buf, &cap, stdin)) >= 0) {
+		line++;
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (len > PB_OUTBOX_PAYLOAD_MAX || added >= CTL_OUTBOX_ADD_MAX) {
+			fprintf(stderr, "pbctl: line %ld: over %s\n", line, len > PB_OUTBOX_PAYLOAD_MAX ?
+				"the payload limit" : "the records one add may append");
+			goto out;
+		}
+		if (append_json(c, type, buf, line) != 0)
+			goto out;
+		added++;
+	}
+	if (ferror(stdin)) {
+		fprintf(stderr, "pbctl: cannot read standard input: %s\n", strerror(errno));
+		goto out;
+	}
+	if (pb_db_commit(c->db) != 0)
+		goto out;
+	printf("%ld records added\n", added);
+	rc = 0;
+out:
+	if (rc != 0)
+		pb_db_rollback(c->db);
+	free(buf);
+	return rc;
+}
+
 /* pbctl outbox add TYPE JSON [COUNT]: append records by hand (for
  * checking the uplink before real records exist; COUNT copies, each with
- * "n" set to its number when the payload is an object). */
+ * "n" set to its number when the payload is an object). JSON "-": the
+ * payloads are the lines of standard input. */
 static int outbox_add(struct pb_ctl *c, int argc, char **argv)
 {
 	json_error_t jerr;
@@ -26,9 +97,11 @@ static int outbox_add(struct pb_ctl *c, int argc, char **argv)
 	int rc = 1;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: pbctl outbox add TYPE JSON [COUNT]\n");
+		fprintf(stderr, "usage: pbctl outbox add TYPE JSON [COUNT] | add TYPE -\n");
 		return 2;
 	}
+	if (strcmp(argv[3], "-") == 0 && argc == 4)
+		return outbox_add_lines(c, argv[2]);
 	p = json_loads(argv[3], JSON_DECODE_ANY, &jerr);
 	if (p == NULL) {
 		fprintf(stderr, "pbctl: payload is not JSON: %s\n", jerr.text);

@@ -5,11 +5,10 @@ go up in one round with [sync] batch_start_bytes = 4096 and batch_bytes =
 each next one within twice the last limit, the later ones past 8192 and
 none past 16384; the batches follow each other without a gap or an
 overlap, and the hub holds every record once, its chain verified."""
-import json
 import random
 import re
 
-from pbhub import Sync, box_counts, box_meta, signature_strokes, sync_section
+from pbhub import Sync, add_records, box_counts, box_meta, signature_strokes, sync_section
 from pbtest import Box
 
 N = 120
@@ -22,10 +21,9 @@ def test_batches_grow_from_the_first_size(hub, tmpdir_hub):
     try:
         b.pbctl("init")
         rng = random.Random(3)
-        for i in range(N):
-            p = {"session_id": "S-1", "day": 1, "nuptk": f"{3200000000000000 + i}",
-                 "name": f"Guru {i}", "signature": signature_strokes(rng)}
-            b.pbctl("outbox", "add", "attendance.checkin", json.dumps(p))
+        add_records(b, "attendance.checkin", [
+            {"session_id": "S-1", "day": 1, "nuptk": f"{3200000000000000 + i}",
+             "name": f"Guru {i}", "signature": signature_strokes(rng)} for i in range(N)])
         total = box_counts(b)[0]
         s = Sync(b).start(["-1"])
         try:

@@ -4,14 +4,13 @@ routing table is a minute away), and the moment a default route appears —
 as a DHCP client or modem adds it — it notices (box_meta
 sync.route_seen_ms) and uploads. A box namespace and a hub namespace on a
 plain veth (tests/badlink.py without the bad parts)."""
-import json
 import os
 import re
 
 import pytest
 
 from badlink import hub_behind, hub_url, namespaces
-from pbhub import Sync, box_counts, box_meta, sync_section, wait_for
+from pbhub import Sync, add_records, box_counts, box_meta, sync_section, wait_for
 from pbtest import BUILD, Daemon
 
 FALLBACK_S = 60        # PB_SYNC_ROUTE_IDLE_S: without events, the next look
@@ -39,8 +38,7 @@ def test_default_route_event_wakes_pb_sync(link, pg, tmpdir_hub, boxes):
     b = boxes(sections=sync_section(hub_url(link), hub.cli("token", "PB-TEST-001").stdout
                                     .strip(), "backoff_max_s = 900"))
     b.pbctl("init")
-    for i in range(3):
-        b.pbctl("outbox", "add", "attendance.checkin", json.dumps({"n": i}))
+    add_records(b, "attendance.checkin", [{"n": i} for i in range(3)])
     sync = sync_in_box_ns(link, b)
     try:
         assert "no default route" in box_meta(b, "sync.last_error")
@@ -75,13 +73,15 @@ def test_first_batch_checks_the_hub(link, pg, tmpdir_hub, boxes, batch_probes):
     batch_probes = 0 the check goes first and the first batch is a full
     one."""
     hub = hub_behind(link, pg, tmpdir_hub)
+    # the check over the cut wire times out after probe_timeout_s (the
+    # shortest allowed), not the default 20 s
     b = boxes(sections=sync_section(hub_url(link), hub.cli("token", "PB-TEST-001").stdout
-                                    .strip(), f"batch_probes = {batch_probes}"))
+                                    .strip(), f"batch_probes = {batch_probes}\n"
+                                    "probe_timeout_s = 2"))
     b.pbctl("init")
     link.enrol(b)
-    for i in range(RECORDS):        # ~100 B each once compressed
-        b.pbctl("outbox", "add", "attendance.checkin",
-                json.dumps({"n": i, "note": os.urandom(100).hex()}))
+    add_records(b, "attendance.checkin",         # ~100 B each once compressed
+                [{"n": i, "note": os.urandom(100).hex()} for i in range(RECORDS)])
     sync = sync_in_box_ns(link, b)
     try:
         link.cut(True)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
-from pbhub import (Hub, box_counts, box_meta, carried_day, publish_module, sync_once,
+from pbhub import (Hub, add_records, box_counts, box_meta, carried_day, publish_module, sync_once,
                    sync_section)
 
 TEACHERS = 3
@@ -339,9 +339,8 @@ def test_full_stick_keeps_the_last_whole_export(boxes, khub, stick):
         export(b, stick)
         before = open(os.path.join(box_dir(b, stick), "manifest.json")).read()
         # big records that do not compress do not fit
-        for _ in range(12):
-            b.pbctl("outbox", "add", "attendance.checkin",
-                    json.dumps({"session_id": "S-USB", "pad": os.urandom(16000).hex()}))
+        add_records(b, "attendance.checkin",
+                    [{"session_id": "S-USB", "pad": os.urandom(16000).hex()} for _ in range(12)])
         p = b.pbctl("outbox", "export", stick, check=False)
         assert p.returncode == 1 and "No space left" in p.stderr, (p.stdout, p.stderr)
         assert open(os.path.join(box_dir(b, stick), "manifest.json")).read() == before

@@ -16,8 +16,8 @@ import sys
 import pytest
 import requests
 
-from pbhub import (Sync, box_counts, box_meta, carried_day, publish_module, sync_section,
-                   wait_for)
+from pbhub import (Sync, add_records, box_counts, box_meta, carried_day, publish_module,
+                   sync_section, wait_for)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -252,9 +252,8 @@ def test_full_stick_said_plainly(offline_box, stick):
     b = offline_box(stick.dir)
     adm = Staff(b, "admin")
     stick.mount("96k")
-    for _ in range(12):
-        b.pbctl("outbox", "add", "attendance.checkin",
-                json.dumps({"session_id": "S-USB", "pad": os.urandom(16000).hex()}))
+    add_records(b, "attendance.checkin",
+                [{"session_id": "S-USB", "pad": os.urandom(16000).hex()} for _ in range(12)])
     job = run_job(adm, "export")
     assert job["state"] == "failed" and job["error"] == "stick_full", job
     assert "Flashdisk penuh" in job["message"]
