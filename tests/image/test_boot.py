@@ -32,6 +32,7 @@ image as built has no such unit)."""
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -102,7 +103,7 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT system=$(ls /var/lib/pb/system | tr "\n" " ")"; \
  echo "PBREPORT boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
  echo "PBREPORT staff=$(sqlite3 /var/lib/pb/pb.db "select group_concat(name) from staff" 2>&1)"; \
- echo "PBREPORT webuid=$(for p in /proc/[0-9]*; do [ "$(cat $$p/comm)" = pb-web ] && grep ^Uid: $$p/status | cut -f2; done)"; \
+ echo "PBREPORT webuid=$(grep ^Uid: /proc/$(systemctl show -p MainPID --value pb-web.service)/status | cut -f2)"; \
  echo "PBREPORT pbuid=$(id -u pb)"; \
  echo "PBREPORT hotspot=$(grep -E "^(ssid|wpa)=" /run/pb-net/hostapd.conf | tr "\n" " ")"; \
  echo "PBREPORT networks=$(ls /run/systemd/network | tr "\n" " ")"; \
@@ -118,6 +119,7 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT failed=$$failed"; \
  journalctl -b -u pb-web -o cat --no-pager | tail -n 8 | sed "s/^/PBLOG pb-web: /"; \
  for u in $$failed; do journalctl -b -u $$u -o cat --no-pager | tail -n 15 | sed "s/^/PBLOG $$u: /"; done; \
+ echo "PBREPORT phases=$(systemctl show -p UserspaceTimestampMonotonic) $(systemctl show -p ActiveEnterTimestampMonotonic pb-web.service)"; \
  echo PBREPORT-END'
 
 [Install]
@@ -209,7 +211,18 @@ class Card:
             "-serial", f"file:{self.console}",
             "-monitor", f"unix:{self.monitor},server,nowait"]
         self.t0 = time.time()
+        self.cpu0 = children_cpu_s()
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait(self, timeout=None):
+        """Wait for qemu to end (subprocess.TimeoutExpired as Popen.wait)
+        and print what the boot cost: qemu is the only child reaped while
+        it runs, so the children's CPU time since boot() is its own."""
+        self.proc.wait(timeout=timeout)
+        if self.cpu0 is not None:
+            print(f"boot {self.boots}: qemu {children_cpu_s() - self.cpu0:.0f}s CPU, "
+                  f"{time.time() - self.t0:.0f}s", flush=True)
+            self.cpu0 = None
 
     def exited(self):
         err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
@@ -273,14 +286,15 @@ class Card:
                 s.sendall(b"system_powerdown\n")
                 time.sleep(1)
             try:
-                self.proc.wait(timeout=POWER_PRESS_AGAIN_S)
+                self.wait(timeout=POWER_PRESS_AGAIN_S)
             except subprocess.TimeoutExpired:
                 pass
+        self.wait()
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        self.wait()
 
 
 class BoxApi:
@@ -346,6 +360,11 @@ class BoxApi:
             "session": sid, "nuptk": nuptk(i), "item": "uang_makan", "checkin": cuid})
         assert r.status_code in (200, 201), (r.status_code, r.text)
         return cuid, r.json()["uid"]
+
+
+def children_cpu_s():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def nuptk(i):
@@ -557,7 +576,7 @@ def storm(card):
         time.sleep(0.2)
     killed.set()                         # the clients' broken connections are the cut's
     card.proc.kill()                     # the power cut, in the middle of writes
-    card.proc.wait()
+    card.wait()
     for t in threads:
         t.join(timeout=180)
     assert not refused, refused[:3]
