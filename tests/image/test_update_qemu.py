@@ -320,7 +320,7 @@ def report(text):
 
 def wait_exit(card, timeout):
     try:
-        card.proc.wait(timeout=timeout)
+        card.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         card.kill()
         raise AssertionError("the box did not reboot:\n" + card.console_text()[-4000:])
