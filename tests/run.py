@@ -22,8 +22,9 @@ starts its own PostgreSQL, dnsmasq and Chromium.
 
 --image-build CMD (make test: the packages and the SD image) is started at
 once, in the background, with its output in build/image-build.log; the
-image suite waits for it and the other suites run meanwhile (the build
-spends much of its time on Debian's mirror and in qemu-user). If it fails,
+image suite waits for it, in a lane of its own beside the N others, which
+run the other suites meanwhile (the build spends much of its time on
+Debian's mirror and in qemu-user, the image suite on one emulated core). If it fails,
 the image suite counts as one failure and the log's end is printed. --trees CMD
 (make test: the normal and the ASan build) runs after it has started and
 before any suite: the two builds share the machine."""
@@ -45,10 +46,10 @@ PY = "/usr/bin/python3"
 ASAN_SUITES = {"system", "hub", "sync"}
 # Order with one lane: fast and basic first.
 ORDER = ["system", "hub", "sync", "net", "gpio", "image", "browser"]
-# Order with more lanes: longest first (quiet 2-core machine: image ~530 s,
-# browser ~240 s, sync ~100 s on either build, system ~90 s, hub ~70 s,
-# gpio ~60 s, reliability ~45 s, net ~20 s), so the last suites to start are
-# short and the lanes end close together. Folders not named here come
+# Order with more lanes: longest first (image, then browser, sync on either
+# build, system, hub, gpio, reliability, net; tests/run.py prints each
+# suite's time), so the last suites to start are short and the lanes end
+# close together. Folders not named here come
 # after these, the unit tests last.
 LANE_ORDER = ["image", "browser", "sync", "system", "hub", "gpio", "reliability", "net"]
 # Printing from the lanes: one suite's output at a time.
@@ -268,7 +269,9 @@ def main():
             for b in builds:
                 jobs.append((f"unit on {b}",
                              lambda say, b=b: run_unit(os.path.join(ROOT, b), tally, say)))
-        run_lanes(jobs, a.lanes, tally)
+        # The image suite's lane is one more: it first waits for the build,
+        # then mostly for the emulator (one core), beside LANES others.
+        run_lanes(jobs, a.lanes + (image_build is not None), tally)
     print(f"{tally['passed']} passed, {tally['failed']} failed, {tally['skipped']} skipped")
     return 1 if tally["failed"] else 0
 
