@@ -78,6 +78,9 @@ chroot "$root" systemctl --quiet enable systemd-networkd.service
 [ ! -e "$root/lib/systemd/system/systemd-resolved.service" ] ||
 	chroot "$root" systemctl --quiet enable systemd-resolved.service
 chroot "$root" systemctl --quiet mask hostapd.service dnsmasq.service
+# e2scrub checks ext4 file systems on LVM volumes, which the box has none
+# of: its units only cost each boot (the reaper runs at every start).
+chroot "$root" systemctl --quiet mask e2scrub_reap.service e2scrub_all.timer
 cleanup
 
 # ---- read-only root, data partition, logs in RAM ---------------------------
