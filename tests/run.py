@@ -31,7 +31,6 @@ before any suite: the two builds share the machine."""
 import argparse
 import glob
 import os
-import queue
 import re
 import subprocess
 import sys
@@ -52,6 +51,10 @@ ORDER = ["system", "hub", "sync", "net", "gpio", "image", "browser"]
 # close together. Folders not named here come
 # after these, the unit tests last.
 LANE_ORDER = ["image", "browser", "sync", "system", "hub", "gpio", "reliability", "net"]
+# With an image build (--image-build), these files of a suite run as a part
+# of their own on another lane, once the build is done: two emulated Pis
+# boot at once.
+PARTS = {"image": {"update": ["test_update_qemu.py"]}}
 # Printing from the lanes: one suite's output at a time.
 OUT_LOCK = threading.Lock()
 
@@ -98,21 +101,22 @@ def run_counted(cmd, **kw):
     return p.returncode, ru.ru_utime + ru.ru_stime
 
 
-def run_pytest(suite, build, tally, kexpr, say=None):
-    """One suite on one build. say=None: its output goes straight to this
-    terminal; otherwise to build/pytest-SUITE.log, given to say() whole at
-    the end."""
+def run_pytest(suite, build, tally, kexpr, say=None, part=None):
+    """One suite on one build (part: (name, its test files) for a part of
+    it). say=None: its output goes straight to this terminal; otherwise to
+    build/pytest-SUITE[-PART].log, given to say() whole at the end."""
     folder = os.path.join(ROOT, "tests", suite)
-    xml = os.path.join(ROOT, build, f"pytest-{suite}.xml")
-    log = os.path.join(ROOT, build, f"pytest-{suite}.log")
+    name = suite if part is None else f"{suite}-{part[0]}"
+    xml = os.path.join(ROOT, build, f"pytest-{name}.xml")
+    log = os.path.join(ROOT, build, f"pytest-{name}.log")
     os.makedirs(os.path.dirname(xml), exist_ok=True)
     cmd = [PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE",
-           f"--junitxml={xml}", folder]
+           f"--junitxml={xml}"] + ([folder] if part is None else part[1])
     if kexpr:
         cmd += ["-k", kexpr]
     env = dict(os.environ, PB_BUILD=os.path.join(ROOT, build), PYTHONDONTWRITEBYTECODE="1")
     t0 = time.time()
-    head = f"== {suite} on {build}"
+    head = f"== {name} on {build}"
     if say is None:
         print(head, flush=True)
         rc, cpu = run_counted(cmd, env=env, cwd=ROOT)
@@ -135,7 +139,7 @@ def run_pytest(suite, build, tally, kexpr, say=None):
     if rc not in (0, 5) and failed == 0:
         failed = 1
     add(tally, passed, failed, skipped)
-    tail = (f"{suite} on {build}: {passed} passed, {failed} failed, {skipped} skipped "
+    tail = (f"{name} on {build}: {passed} passed, {failed} failed, {skipped} skipped "
             f"({time.time() - t0:.0f}s, processor {cpu:.0f}s)")
     if say is None:
         print(tail, flush=True)
@@ -160,6 +164,9 @@ class Background:
                                      stdout=f, stderr=subprocess.STDOUT).returncode
         self.seconds = time.time() - self.t0
 
+    def done(self):
+        return not self.thread.is_alive()
+
     def wait(self, tally, say):
         """0 when the command succeeded; otherwise counts one failure,
         gives say() the log's end and returns -1."""
@@ -175,19 +182,30 @@ class Background:
 
 
 def run_lanes(jobs, lanes, tally):
-    """Run jobs (name, fn(say)) on LANES threads, longest first as listed;
-    each job's lines are printed together when it ends."""
-    todo = queue.Queue()
-    for j in jobs:
-        todo.put(j)
+    """Run jobs (name, fn(say), ready) on LANES threads: each lane takes the
+    first job listed (longest first) whose ready() is true or None; each
+    job's lines are printed together when it ends."""
+    todo = list(jobs)
+    lock = threading.Lock()
     t0 = time.time()
+
+    def take():
+        """The next job to run; None when none is left."""
+        while True:
+            with lock:
+                if not todo:
+                    return None
+                for i, (name, fn, ready) in enumerate(todo):
+                    if ready is None or ready():
+                        return todo.pop(i)[:2]
+            time.sleep(1)               # every job left waits for something
 
     def lane(n):
         while True:
-            try:
-                name, fn = todo.get_nowait()
-            except queue.Empty:
+            job = take()
+            if job is None:
                 return
+            name, fn = job
             with OUT_LOCK:
                 print(f"-- lane {n}: {name} started at {time.time() - t0:.0f}s", flush=True)
             lines = []
@@ -244,11 +262,11 @@ def main():
             return 1
         print(f"trees built ({time.time() - t:.0f}s)", flush=True)
 
-    def run_suite(s, b, say=None):
+    def run_suite(s, b, say=None, part=None):
         if s == "image" and image_build is not None:
             if image_build.wait(tally, say or say_now) != 0:
                 return
-        run_pytest(s, b, tally, a.k, say)
+        run_pytest(s, b, tally, a.k, say, part)
 
     if a.lanes == 1:
         if not only or "unit" in only:
@@ -264,11 +282,30 @@ def main():
         for s in suites:
             for b in builds if s in ASAN_SUITES else builds[:1]:
                 jobs.append((f"{s} on {b}",
-                             lambda say, s=s, b=b: run_suite(s, b, say)))
+                             lambda say, s=s, b=b: run_suite(s, b, say), None))
+        if image_build is not None and not a.k:
+            # The image suite's first lane takes the part not named in
+            # PARTS and waits for the build itself; each named part goes
+            # to the next lane free once the build is done.
+            i = [j[0] for j in jobs].index(f"image on {a.build}")
+            folder = os.path.join(ROOT, "tests", "image")
+            files = sorted(os.path.basename(f) for f in
+                           glob.glob(os.path.join(folder, "test_*.py")))
+            named = [f for fs in PARTS["image"].values() for f in fs]
+            rest = [os.path.join(folder, f) for f in files if f not in named]
+            jobs[i] = (f"image on {a.build}", lambda say: run_suite(
+                "image", a.build, say, ("rest", rest)), None)
+            for k, (pname, pfiles) in enumerate(PARTS["image"].items()):
+                part = (pname, [os.path.join(folder, f) for f in pfiles])
+                jobs.insert(i + 1 + k, (f"image-{pname} on {a.build}",
+                                        lambda say, part=part: run_suite(
+                                            "image", a.build, say, part),
+                                        image_build.done))
         if not only or "unit" in only:
             for b in builds:
                 jobs.append((f"unit on {b}",
-                             lambda say, b=b: run_unit(os.path.join(ROOT, b), tally, say)))
+                             lambda say, b=b: run_unit(os.path.join(ROOT, b), tally, say),
+                             None))
         # The image suite's lane is one more: it first waits for the build,
         # then mostly for the emulator (one core), beside LANES others.
         run_lanes(jobs, a.lanes + (image_build is not None), tally)
