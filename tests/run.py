@@ -51,9 +51,11 @@ ORDER = ["system", "hub", "sync", "net", "gpio", "image", "browser"]
 # close together. Folders not named here come
 # after these, the unit tests last.
 LANE_ORDER = ["image", "browser", "sync", "system", "hub", "gpio", "reliability", "net"]
-# With an image build (--image-build), these files of a suite run as a part
-# of their own on another lane, once the build is done: two emulated Pis
-# boot at once.
+# With an image build (--image-build), the image suite runs in two parts:
+# the files named here (the longest chain of emulated boots) in the lane
+# that waits for the build, so they start the moment the image is there;
+# the rest of the suite on the next lane free once the build is done. Two
+# emulated Pis boot at once.
 PARTS = {"image": {"update": ["test_update_qemu.py"]}}
 # Printing from the lanes: one suite's output at a time.
 OUT_LOCK = threading.Lock()
@@ -283,24 +285,22 @@ def main():
             for b in builds if s in ASAN_SUITES else builds[:1]:
                 jobs.append((f"{s} on {b}",
                              lambda say, s=s, b=b: run_suite(s, b, say), None))
-        if image_build is not None and not a.k:
-            # The image suite's first lane takes the part not named in
-            # PARTS and waits for the build itself; each named part goes
+        if image_build is not None:
+            # The image suite's own lane takes the parts named in PARTS
+            # and waits for the build itself; the files not named there go
             # to the next lane free once the build is done.
             i = [j[0] for j in jobs].index(f"image on {a.build}")
             folder = os.path.join(ROOT, "tests", "image")
             files = sorted(os.path.basename(f) for f in
                            glob.glob(os.path.join(folder, "test_*.py")))
             named = [f for fs in PARTS["image"].values() for f in fs]
-            rest = [os.path.join(folder, f) for f in files if f not in named]
-            jobs[i] = (f"image on {a.build}", lambda say: run_suite(
-                "image", a.build, say, ("rest", rest)), None)
-            for k, (pname, pfiles) in enumerate(PARTS["image"].items()):
-                part = (pname, [os.path.join(folder, f) for f in pfiles])
-                jobs.insert(i + 1 + k, (f"image-{pname} on {a.build}",
-                                        lambda say, part=part: run_suite(
-                                            "image", a.build, say, part),
-                                        image_build.done))
+            parts = [(pname, [os.path.join(folder, f) for f in pfiles])
+                     for pname, pfiles in PARTS["image"].items()]
+            rest = ("rest", [os.path.join(folder, f) for f in files if f not in named])
+            jobs[i:i + 1] = [(f"image-{part[0]} on {a.build}",
+                              lambda say, part=part: run_suite("image", a.build, say, part),
+                              None if k == 0 else image_build.done)
+                             for k, part in enumerate(parts + [rest])]
         if not only or "unit" in only:
             for b in builds:
                 jobs.append((f"unit on {b}",
