@@ -57,6 +57,12 @@ LANE_ORDER = ["image", "browser", "sync", "system", "hub", "gpio", "reliability"
 # the rest of the suite on the next lane free once the build is done. Two
 # emulated Pis boot at once.
 PARTS = {"image": {"update": ["test_update_qemu.py"]}}
+# With an image build, every other suite and the unit tests run this much
+# nicer (nice(1)): the build and then the emulated boots are the longest
+# chain of make test, so they get the processor first when both want it;
+# the other suites fill what they leave (the lanes are mostly short of
+# processor, not of time).
+BESIDE_IMAGE_NICE = 4
 # Printing from the lanes: one suite's output at a time.
 OUT_LOCK = threading.Lock()
 
@@ -65,13 +71,17 @@ def say_now(text):
     print(text, flush=True)
 
 
-def run_unit(build, tally, say=say_now):
+def niced(cmd, nice):
+    return (["nice", "-n", str(nice)] if nice else []) + cmd
+
+
+def run_unit(build, tally, say=say_now, nice=0):
     bins = sorted(glob.glob(os.path.join(build, "tests", "test_*")))
     for b in bins:
         if not os.access(b, os.X_OK) or b.endswith(".d"):
             continue
         t0 = time.time()
-        p = subprocess.run([b], capture_output=True, text=True, timeout=600,
+        p = subprocess.run(niced([b], nice), capture_output=True, text=True, timeout=600,
                            env=dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout"))
         out = p.stdout + p.stderr
         passed = sum(int(n) for n in re.findall(r"\[  PASSED  \] (\d+) test", out))
@@ -103,7 +113,7 @@ def run_counted(cmd, **kw):
     return p.returncode, ru.ru_utime + ru.ru_stime
 
 
-def run_pytest(suite, build, tally, kexpr, say=None, part=None):
+def run_pytest(suite, build, tally, kexpr, say=None, part=None, nice=0):
     """One suite on one build (part: (name, its test files) for a part of
     it). say=None: its output goes straight to this terminal; otherwise to
     build/pytest-SUITE[-PART].log, given to say() whole at the end."""
@@ -112,8 +122,8 @@ def run_pytest(suite, build, tally, kexpr, say=None, part=None):
     xml = os.path.join(ROOT, build, f"pytest-{name}.xml")
     log = os.path.join(ROOT, build, f"pytest-{name}.log")
     os.makedirs(os.path.dirname(xml), exist_ok=True)
-    cmd = [PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE",
-           f"--junitxml={xml}"] + ([folder] if part is None else part[1])
+    cmd = niced([PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE",
+                 f"--junitxml={xml}"] + ([folder] if part is None else part[1]), nice)
     if kexpr:
         cmd += ["-k", kexpr]
     env = dict(os.environ, PB_BUILD=os.path.join(ROOT, build), PYTHONDONTWRITEBYTECODE="1")
@@ -268,7 +278,8 @@ def main():
         if s == "image" and image_build is not None:
             if image_build.wait(tally, say or say_now) != 0:
                 return
-        run_pytest(s, b, tally, a.k, say, part)
+        nice = BESIDE_IMAGE_NICE if image_build is not None and s != "image" else 0
+        run_pytest(s, b, tally, a.k, say, part, nice)
 
     if a.lanes == 1:
         if not only or "unit" in only:
@@ -304,7 +315,9 @@ def main():
         if not only or "unit" in only:
             for b in builds:
                 jobs.append((f"unit on {b}",
-                             lambda say, b=b: run_unit(os.path.join(ROOT, b), tally, say),
+                             lambda say, b=b: run_unit(
+                                 os.path.join(ROOT, b), tally, say,
+                                 BESIDE_IMAGE_NICE if image_build is not None else 0),
                              None))
         # The image suite's lane is one more: it first waits for the build,
         # then mostly for the emulator (one core), beside LANES others.
