@@ -151,6 +151,9 @@ FUZZ_EXTRA_sync := $(filter-out firmware/sync/main.c,$(SYNC_SRC))
 # hub: what pb-hub reads of enrolments and office paths before the database
 FUZZ_EXTRA_hub := hub/request.c
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h))) firmware/web/server.c
+# The replay programs link the objects the programs are built from (same
+# flags), rather than compiling those sources a second time.
+fuzz_extra_obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(FUZZ_EXTRA_$(1)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
@@ -302,11 +305,14 @@ $(BUILD)/tests/hub-sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/hub
 
 # Fuzzing harnesses as plain programs that replay a corpus (make test).
 $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
-		tests/fuzz/fuzzdb.h $(FUZZ_EXTRA_SRC) $(BUILD)/libpb.a
+		tests/fuzz/fuzzdb.h firmware/web/server.c \
+		$(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out firmware/web/server.c,$(FUZZ_EXTRA_SRC))) \
+		$(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/fuzz -Ifirmware/web $(ALL_LDFLAGS) -o $@ \
-		$< tests/fuzz/replay.c $(FUZZ_EXTRA_$*) $(BUILD)/libpb.a $(LIBS) $(FUZZ_LDFLAGS_$*)
+		$< tests/fuzz/replay.c $(call fuzz_extra_obj,$*) $(BUILD)/libpb.a $(LIBS) \
+		$(FUZZ_LDFLAGS_$*)
 
 # The same harnesses under libFuzzer (make fuzz builds them in build/fuzz).
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZZ_EXTRA_SRC) \
