@@ -413,7 +413,12 @@ test-arm64: deps-arm64
 # in the package (debian/pusat-belajar.install).
 DEB_ARCHES := $(shell dpkg --print-architecture 2>/dev/null) arm64
 
-deb: deps-arm64 deps-deb
+# What deb and rootfs install first (make test installs it once, before
+# the image build, and passes these empty: the test packages install then,
+# beside the build, and apt allows one install at a time).
+DEB_DEPS    ?= deps-arm64 deps-deb
+ROOTFS_DEPS ?= deps-image
+deb: $(DEB_DEPS)
 	@set -e; for a in $(DEB_ARCHES); do \
 		rm -rf build/deb/$$a; mkdir -p build/deb/$$a/src; \
 		tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C build/deb/$$a/src; \
@@ -432,7 +437,7 @@ MKIMAGE = sh image/mkimage.sh build/pusat-belajar_$(VERSION)_arm64.deb build/pus
 image: deps-image deb rootfs
 	$(MKIMAGE)
 
-rootfs: deps-image
+rootfs: $(ROOTFS_DEPS)
 	@sh image/rootfs.sh build/cache >/dev/null
 
 run: deps
@@ -446,20 +451,22 @@ check:
 	$(MAKE) all
 	$(PYTHON) tests/run.py --build $(BUILD) --only unit,system --no-asan
 
-# make test: the packages installed one list after another (-j1: apt-get
-# allows one at a time); then tests/run.py starts the image (Debian's root
-# file system, the two packages, the image made of them: test-image) in the
-# background, builds the normal and the ASan tree, and runs the suites,
+# make test: the image's packages installed first; then tests/run.py starts
+# the image (Debian's root file system, the two packages, the image made of
+# them: test-image) in the background, installs the test packages (-j1:
+# apt-get allows one install at a time; the build installs nothing more),
+# builds the normal and the ASan tree, and runs the suites,
 # LANES at a time, the image suite once its image is there (tests/run.py
 # --image-build, --trees, --lanes). TEST_JOBS is one more than the cores:
 # debootstrap holds a job while it mostly waits on the mirror.
 TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 LANES     ?= 2
 test:
-	$(MAKE) -j1 deps-test deps-node deps-image
+	$(MAKE) -j1 deps-image
 	$(PYTHON) tests/run.py --build $(BUILD) --lanes $(LANES) \
-		--image-build "$(MAKE) -j$(TEST_JOBS) test-image" \
-		--trees "$(MAKE) -j$(TEST_JOBS) test-tree-normal test-tree-asan"
+		--image-build "$(MAKE) -j$(TEST_JOBS) test-image DEB_DEPS= ROOTFS_DEPS=" \
+		--trees "$(MAKE) -j1 deps-test deps-node && \
+			$(MAKE) -j$(TEST_JOBS) test-tree-normal test-tree-asan"
 
 test-image: test-tree-rootfs test-tree-deb
 	$(MKIMAGE)
