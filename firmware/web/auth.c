@@ -110,16 +110,24 @@ static enum MHD_Result deny(struct pb_req *r, unsigned status, const char *code,
 	return deny_as(r, status, code, code, message);
 }
 
-/* 401 login_required, naming who may log in to the route: the admin on an
- * admin route (the need its route flags or its handler give), else a
- * facilitator or the admin. */
+/* What a route's 401 login_required says, by the need its route flags or
+ * its handler give: who may log in to it (lang.c's key for the English). A
+ * route a mentor may also open names no role: more than one kind of login
+ * may serve it (docs/api.md's "mentor" and "penilai" levels). */
+static const struct {
+	const char *key, *message;
+} login_says[] = {
+	[PB_NEED_STAFF] = { "login_required", "Silakan masuk sebagai fasilitator atau admin" },
+	[PB_NEED_ADMIN] = { "login_required.admin", "Silakan masuk sebagai admin" },
+	[PB_NEED_LOGIN] = { "login_required.any", "Silakan masuk dulu" },
+};
+
 static enum MHD_Result login_required(struct pb_req *r, enum pb_staff_need need)
 {
-	if (need == PB_NEED_ADMIN)
-		return deny_as(r, MHD_HTTP_UNAUTHORIZED, "login_required", "login_required.admin",
-			       "Silakan masuk sebagai admin");
-	return deny(r, MHD_HTTP_UNAUTHORIZED, "login_required",
-		    "Silakan masuk sebagai fasilitator atau admin");
+	if ((size_t)need >= sizeof login_says / sizeof login_says[0])
+		need = PB_NEED_STAFF;
+	return deny_as(r, MHD_HTTP_UNAUTHORIZED, "login_required", login_says[need].key,
+		       login_says[need].message);
 }
 
 /* The request's staff login, with its CSRF token if need_csrf: 1, else 0

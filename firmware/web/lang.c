@@ -85,6 +85,7 @@ static const struct msg_en messages[] = {
 	{ "locked_out", "Too many failed logins. Try again later." },
 	{ "login_required", "Please log in as a facilitator or admin" },
 	{ "login_required.admin", "Please log in as the admin" },
+	{ "login_required.any", "Please log in first" },
 	{ "meals_in_kind", "Meals are provided by the organisers: no meal allowance is paid" },
 	{ "method_not_allowed", "Method not allowed" },
 	{ "missing_column", "The header line lacks a required column" },
