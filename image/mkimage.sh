@@ -81,6 +81,14 @@ chroot "$root" systemctl --quiet mask hostapd.service dnsmasq.service
 # e2scrub checks ext4 file systems on LVM volumes, which the box has none
 # of: its units only cost each boot (the reaper runs at every start).
 chroot "$root" systemctl --quiet mask e2scrub_reap.service e2scrub_all.timer
+# Debian's units that load or mount, at every start, what nothing on the box
+# uses: device-mapper and loop (wanted by systemd-repart, which has no
+# partition definitions here: pb-grow-data grows the card), the EFI pstore
+# (the Pi boots without EFI), configfs, FUSE, debugfs and tracefs. A module
+# the box ever needs is still loaded on demand by the kernel.
+chroot "$root" systemctl --quiet mask systemd-repart.service systemd-pstore.service \
+	sys-kernel-config.mount sys-fs-fuse-connections.mount \
+	sys-kernel-debug.mount sys-kernel-tracing.mount
 cleanup
 
 # ---- read-only root, data partition, logs in RAM ---------------------------

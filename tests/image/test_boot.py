@@ -102,30 +102,30 @@ Wants=multi-user.target
 [Service]
 Type=oneshot
 StandardOutput=journal+console
-ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; \
+ExecStart=/bin/sh -c 'set -f; echo boot >> /var/lib/pb/system/test-boots; \
  echo "PBREPORT root=$(findmnt -no OPTIONS /)"; \
  echo "PBREPORT data=$(findmnt -no SOURCE,FSTYPE /var/lib/pb)"; \
  echo "PBREPORT datalabel=$(findmnt -no LABEL /var/lib/pb)"; \
  echo "PBREPORT datakib=$(df -k --output=size /var/lib/pb | tail -1 | tr -d " ")"; \
  echo "PBREPORT log=$(findmnt -no FSTYPE /var/log)"; \
- echo "PBREPORT journal=$(ls -d /run/log/journal /var/log/journal 2>/dev/null | tr "\n" " ")"; \
- echo "PBREPORT system=$(ls /var/lib/pb/system | tr "\n" " ")"; \
+ echo "PBREPORT journal="$(ls -d /run/log/journal /var/log/journal 2>/dev/null); \
+ echo "PBREPORT system="$(ls /var/lib/pb/system); \
  echo "PBREPORT boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
  echo "PBREPORT staff=$(sqlite3 /var/lib/pb/pb.db "select group_concat(name) from staff" 2>&1)"; \
  echo "PBREPORT webuid=$(grep ^Uid: /proc/$(systemctl show -p MainPID --value pb-web.service)/status | cut -f2)"; \
  echo "PBREPORT pbuid=$(id -u pb)"; \
- echo "PBREPORT hotspot=$(grep -E "^(ssid|wpa)=" /run/pb-net/hostapd.conf | tr "\n" " ")"; \
- echo "PBREPORT networks=$(ls /run/systemd/network | tr "\n" " ")"; \
+ echo "PBREPORT hotspot="$(grep -E "^(ssid|wpa)=" /run/pb-net/hostapd.conf); \
+ echo "PBREPORT networks="$(ls /run/systemd/network); \
  sleep 2; \
- echo "PBREPORT webunit=$(systemctl show -p ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic pb-web.service | tr "\n" " ")"; \
- echo "PBREPORT syncunit=$(systemctl show -p ActiveState,SubState,NRestarts pb-sync.service | tr "\n" " ")"; \
- echo "PBREPORT gpiounit=$(systemctl show -p ActiveState,SubState pb-gpio.service | tr "\n" " ")"; \
+ echo "PBREPORT webunit="$(systemctl show -p ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic pb-web.service); \
+ echo "PBREPORT syncunit="$(systemctl show -p ActiveState,SubState,NRestarts pb-sync.service); \
+ echo "PBREPORT gpiounit="$(systemctl show -p ActiveState,SubState pb-gpio.service); \
  echo "PBREPORT gpiostatus=$(systemctl show -p StatusText --value pb-gpio.service)"; \
- echo "PBREPORT dbfiles=$(stat -c %%n:%%G:%%a /var/lib/pb/pb.db /var/lib/pb/pb.db-wal /var/lib/pb/pb.db-shm 2>&1 | tr "\n" " ")"; \
+ echo "PBREPORT dbfiles="$(stat -c %%n:%%G:%%a /var/lib/pb/pb.db /var/lib/pb/pb.db-wal /var/lib/pb/pb.db-shm 2>&1); \
  echo "PBREPORT readonly=$(journalctl -b -o cat --no-pager | grep -c -i "readonly database")"; \
- echo "PBREPORT keys=$(find /var/lib/pb -name "*key*" -type f | tr "\n" " ")"; \
- failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " "); \
- echo "PBREPORT failed=$$failed"; \
+ echo "PBREPORT keys="$(find /var/lib/pb -name "*key*" -type f); \
+ failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1); \
+ echo "PBREPORT failed="$$failed; \
  journalctl -b -u pb-web -o cat --no-pager | tail -n 8 | sed "s/^/PBLOG pb-web: /"; \
  for u in $$failed; do journalctl -b -u $$u -o cat --no-pager | tail -n 15 | sed "s/^/PBLOG $$u: /"; done; \
  echo "PBREPORT phases=$(systemctl show -p UserspaceTimestampMonotonic) $(systemctl show -p ActiveEnterTimestampMonotonic pb-web.service)"; \

@@ -154,6 +154,13 @@ def test_root_partition(img):
     for unit in ("e2scrub_reap.service", "e2scrub_all.timer"):  # no LVM on the box
         out, _ = debugfs(img, ROOT_A, f"stat /etc/systemd/system/{unit}")
         assert "/dev/null" in out, (unit, out)
+    # nothing on the box uses device-mapper, loop, EFI pstore, configfs,
+    # FUSE, debugfs or tracefs: not loaded nor mounted at every start
+    for unit in ("systemd-repart.service", "systemd-pstore.service", "sys-kernel-config.mount",
+                 "sys-fs-fuse-connections.mount", "sys-kernel-debug.mount",
+                 "sys-kernel-tracing.mount"):
+        out, _ = debugfs(img, ROOT_A, f"stat /etc/systemd/system/{unit}")
+        assert "/dev/null" in out, (unit, out)
     assert ext4_stat(img, ROOT_A, "/etc/machine-id")["size"] == 0
     # The mount point is empty: the data lives on PBDATA.
     out, _ = debugfs(img, ROOT_A, "ls /var/lib/pb")

@@ -112,22 +112,22 @@ After=pb-update-commit.service pb-web.service pb-firstboot.service pb-grow-data.
 [Service]
 Type=oneshot
 StandardOutput=journal+console
-ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; sync; \
+ExecStart=/bin/sh -c 'set -f; echo boot >> /var/lib/pb/system/test-boots; sync; \
  echo "PBU root=$(findmnt -no SOURCE,OPTIONS / | tr " " ",")"; \
  echo "PBU cmdline=$(cat /proc/cmdline)"; \
  echo "PBU roota=$(findmnt -no SOURCE,OPTIONS /run/pb-root/a | tr " " ",")"; \
  echo "PBU rootb=$(findmnt -no SOURCE,OPTIONS /run/pb-root/b | tr " " ",")"; \
  echo "PBU probe=$(dpkg-query -W pb-update-probe 2>/dev/null | cut -f2)"; \
  echo "PBU tuning=$(dpkg-query -W pb-web-tuning 2>/dev/null | cut -f2)"; \
- echo "PBU commit=$(systemctl show -p ActiveState,Result pb-update-commit.service | tr "\n" " ")"; \
+ echo "PBU commit="$(systemctl show -p ActiveState,Result pb-update-commit.service); \
  echo "PBU boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
  echo "PBU dbcheck=$(sqlite3 /var/lib/pb/pb.db "PRAGMA quick_check" 2>&1)"; \
- echo "PBU updatedir=$(ls /var/lib/pb/update | tr "\n" " ")"; \
+ echo "PBU updatedir="$(ls /var/lib/pb/update); \
  for r in a b; do [ -e /run/pb-root/$$r/.pb-rootcopy.unfinished ] && m=marked || m=whole; \
   echo "PBU mark$$r=$$m"; done; \
  echo "PBU panic=$(cat /proc/sys/kernel/panic)"; \
  echo "PBU watchdog=$(systemctl show -p RuntimeWatchdogUSec --value)"; \
- echo "PBU deadline=$(systemctl show -p ActiveState,SubState pb-update-deadline.timer | tr "\n" " ")"; \
+ echo "PBU deadline="$(systemctl show -p ActiveState,SubState pb-update-deadline.timer); \
  journalctl -b -u pb-update-commit -o cat --no-pager | sed "s/^/PBLOG commit: /"; \
  pbctl -c /etc/pusat-belajar/box.conf update status 2>&1 | sed "s/^/PBSTATUS /"; \
  if [ -s /var/lib/pb/system/test-cut ]; then d=$$(cat /var/lib/pb/system/test-cut); \
@@ -143,9 +143,9 @@ ExecStart=/bin/sh -c 'echo boot >> /var/lib/pb/system/test-boots; sync; \
   echo PBU-READY; n=0; \
   until journalctl -b -u pb-update-apply.service -o cat --no-pager | grep -q "^installing release" \
    || [ $$n -ge 1800 ]; do sleep 1; n=$$((n + 1)); done; \
-  echo "PBU request=$$(ls -A /run/pb-update | tr "\n" " ")"; \
-  echo "PBU applypath=$$(systemctl show -p ActiveState,SubState pb-update-apply.path | tr "\n" " ")"; \
-  echo "PBU applyunit=$$(systemctl show -p ActiveState,SubState pb-update-apply.service | tr "\n" " ")"; \
+  echo "PBU request="$$(ls -A /run/pb-update); \
+  echo "PBU applypath="$$(systemctl show -p ActiveState,SubState pb-update-apply.path); \
+  echo "PBU applyunit="$$(systemctl show -p ActiveState,SubState pb-update-apply.service); \
   journalctl -b -u pb-update-apply.service -o cat --no-pager | sed "s/^/PBJ /"; \
   echo PBU-TAKEN; fi; \
  if [ -s /var/lib/pb/system/test-apply ]; then n=$$(cat /var/lib/pb/system/test-apply); \
