@@ -375,7 +375,7 @@ $(AXE_JS): tests/browser/package.json tests/browser/package-lock.json
 DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support \
              $(addsuffix :arm64,$(filter-out libpq-dev,$(filter lib%-dev zlib1g-dev,$(DEB_BUILD))) \
              libcmocka-dev)
-DEB_IMAGE := debootstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
+DEB_IMAGE := mmdebstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
              systemd
 # make deb, and the package checks of tests/image (lintian, hardening-check)
 DEB_DEB   := dpkg-dev lintian devscripts
@@ -420,7 +420,7 @@ deb: deps-arm64 deps-deb
 	done
 
 # The SD-card image (image/mkimage.sh): build/pusat-belajar.img. Debian's
-# root file system (image/rootfs.sh: debootstrap, cached in build/cache) is
+# root file system (image/rootfs.sh: mmdebstrap, cached in build/cache) is
 # a step of its own so that make -j builds it while the packages compile.
 MKIMAGE = sh image/mkimage.sh build/pusat-belajar_$(VERSION)_arm64.deb build/pusat-belajar.img
 image: deps-image deb rootfs
@@ -446,7 +446,7 @@ check:
 # background, builds the normal and the ASan tree, and runs the suites,
 # LANES at a time, the image suite once its image is there (tests/run.py
 # --image-build, --trees, --lanes). TEST_JOBS is one more than the cores:
-# debootstrap holds a job while it mostly waits on the mirror.
+# mmdebstrap holds a job while it waits on the mirror.
 TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 LANES     ?= 2
 test:
