@@ -404,16 +404,21 @@ test-arm64: deps-arm64
 # for this machine and, cross-built, for the box (arm64). Each is built in a
 # copy of the source tree under build/deb/ARCH/ (dpkg-buildpackage writes
 # next to the tree and cleans inside it). pb-hub runs on the hub: it is not
-# in the package (debian/pusat-belajar.install).
+# in the package (debian/pusat-belajar.install). The copy is fresh, so it is
+# not cleaned first (-nc); each package compiles DEB_JOBS files at a time
+# (DEB_BUILD_OPTIONS parallel=: the sub-make cannot share make's job server
+# through dpkg-buildpackage).
 DEB_ARCHES := $(shell dpkg --print-architecture 2>/dev/null) arm64
+DEB_JOBS   ?= $(shell nproc 2>/dev/null || echo 1)
 
 deb: deps-arm64 deps-deb
 	@set -e; for a in $(DEB_ARCHES); do \
 		rm -rf build/deb/$$a; mkdir -p build/deb/$$a/src; \
 		tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C build/deb/$$a/src; \
 		echo "  DEB $$a (build/deb/$$a/build.log)"; \
-		(cd build/deb/$$a/src && DEB_BUILD_OPTIONS=nocheck CC=$$(dpkg-architecture -a$$a \
-			-qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc dpkg-buildpackage -a $$a -b -uc -us) \
+		(cd build/deb/$$a/src && DEB_BUILD_OPTIONS="nocheck parallel=$(DEB_JOBS)" \
+			CC=$$(dpkg-architecture -a$$a -qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc \
+			dpkg-buildpackage -a $$a -b -nc -uc -us) \
 			>build/deb/$$a/build.log 2>&1 || { tail -40 build/deb/$$a/build.log; exit 1; }; \
 		cp build/deb/$$a/pusat-belajar_$(VERSION)_$$a.deb build/; \
 		echo build/pusat-belajar_$(VERSION)_$$a.deb; \
