@@ -381,7 +381,7 @@ $(AXE_JS): tests/browser/package.json tests/browser/package-lock.json
 DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support \
              $(addsuffix :arm64,$(filter-out libpq-dev,$(filter lib%-dev zlib1g-dev,$(DEB_BUILD))) \
              libcmocka-dev)
-DEB_IMAGE := debootstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
+DEB_IMAGE := mmdebstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
              systemd
 # make deb, and the package checks of tests/image (lintian, hardening-check)
 DEB_DEB   := dpkg-dev lintian devscripts
@@ -410,8 +410,12 @@ test-arm64: deps-arm64
 # for this machine and, cross-built, for the box (arm64). Each is built in a
 # copy of the source tree under build/deb/ARCH/ (dpkg-buildpackage writes
 # next to the tree and cleans inside it). pb-hub runs on the hub: it is not
-# in the package (debian/pusat-belajar.install).
+# in the package (debian/pusat-belajar.install). The copy is fresh, so it is
+# not cleaned first (-nc); each package compiles DEB_JOBS files at a time
+# (DEB_BUILD_OPTIONS parallel=: the sub-make cannot share make's job server
+# through dpkg-buildpackage).
 DEB_ARCHES := $(shell dpkg --print-architecture 2>/dev/null) arm64
+DEB_JOBS   ?= $(shell nproc 2>/dev/null || echo 1)
 
 # What deb and rootfs install first (make test installs it once, before
 # the image build, and passes these empty: the test packages install then,
@@ -423,15 +427,16 @@ deb: $(DEB_DEPS)
 		rm -rf build/deb/$$a; mkdir -p build/deb/$$a/src; \
 		tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C build/deb/$$a/src; \
 		echo "  DEB $$a (build/deb/$$a/build.log)"; \
-		(cd build/deb/$$a/src && DEB_BUILD_OPTIONS=nocheck CC=$$(dpkg-architecture -a$$a \
-			-qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc dpkg-buildpackage -a $$a -b -uc -us) \
+		(cd build/deb/$$a/src && DEB_BUILD_OPTIONS="nocheck parallel=$(DEB_JOBS)" \
+			CC=$$(dpkg-architecture -a$$a -qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc \
+			dpkg-buildpackage -a $$a -b -nc -uc -us) \
 			>build/deb/$$a/build.log 2>&1 || { tail -40 build/deb/$$a/build.log; exit 1; }; \
 		cp build/deb/$$a/pusat-belajar_$(VERSION)_$$a.deb build/; \
 		echo build/pusat-belajar_$(VERSION)_$$a.deb; \
 	done
 
 # The SD-card image (image/mkimage.sh): build/pusat-belajar.img. Debian's
-# root file system (image/rootfs.sh: debootstrap, cached in build/cache) is
+# root file system (image/rootfs.sh: mmdebstrap, cached in build/cache) is
 # a step of its own so that make -j builds it while the packages compile.
 MKIMAGE = sh image/mkimage.sh build/pusat-belajar_$(VERSION)_arm64.deb build/pusat-belajar.img
 image: deps-image deb rootfs
@@ -458,7 +463,7 @@ check:
 # builds the normal and the ASan tree, and runs the suites,
 # LANES at a time, the image suite once its image is there (tests/run.py
 # --image-build, --trees, --lanes). TEST_JOBS is one more than the cores:
-# debootstrap holds a job while it mostly waits on the mirror.
+# mmdebstrap holds a job while it waits on the mirror.
 TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 LANES     ?= 2
 test:

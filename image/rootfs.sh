@@ -9,7 +9,13 @@
 # package list), so a second `make image` starts from the tarball.
 # Prints the tarball's path on the last line of stdout.
 #
-# Needs root, debootstrap and qemu-aarch64 through binfmt_misc.
+# One mmdebstrap run: one apt and dpkg pass for every package (the arm64
+# programs run under qemu-user, so each pass of dpkg's scripts and each
+# process started counts), downloads in parallel, dpkg without an fsync per
+# file (force-unsafe-io: a failed build is thrown away whole), then the
+# initramfs made once at the end.
+#
+# Needs root, mmdebstrap and qemu-aarch64 through binfmt_misc.
 set -eu
 
 cache=${1:?usage: rootfs.sh CACHE_DIR}
@@ -19,7 +25,7 @@ MIRROR=${PB_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' \
 	/etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
-# Installed by debootstrap (comma-separated).
+# Installed with everything Essential and required (comma-separated).
 INCLUDE=systemd-sysv,udev,kmod,iproute2,systemd-timesyncd,\
 hostapd,dnsmasq,nftables,fake-hwclock,fdisk,e2fsprogs,dosfstools,adduser,\
 ca-certificates,wireless-regdb,iw,sqlite3,initramfs-tools,zstd,\
@@ -27,8 +33,9 @@ firmware-brcm80211,\
 libmicrohttpd12,libsqlite3-0,libjansson4,libsodium23,libcurl4,zlib1g,\
 libinih1,libgpiod2,libqrencode4,libjpeg62-turbo,libpng16-16,libxlsxwriter4,libzip4,\
 libzstd1
-# Installed afterwards in the chroot, with /boot/firmware mounted and the
-# initramfs built once at the end.
+# Installed in the same run; they want /boot/firmware mounted (raspi-firmware
+# insists on a mount point) and the initramfs, which they would each build,
+# is built once at the end.
 LATE="linux-image-arm64 raspi-firmware systemd-resolved"
 # The initramfs holds only these (MODULES=list): SD card on the Pi, virtio
 # for the emulated boot test, ext4 for the root.
@@ -47,72 +54,63 @@ work="$cache/rootfs-$key.work"
 root="$work/root"
 
 cleanup() {
-	for m in boot/firmware sys proc; do
+	# mmdebstrap mounts in a namespace of its own; this is for a hook that
+	# failed half-way on a system where it could not.
+	for m in boot/firmware dev/pts dev sys proc; do
 		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
 	done
 	return 0
 }
 trap 'cleanup; rm -rf "$work"' EXIT INT TERM
 rm -rf "$work"
-mkdir -p "$root"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+root="$work/root"
 
+# The hooks below run as sh -c with the root as $1 and read these.
+export PB_WORK="$work" PB_MODULES="$MODULES" PB_MIRROR_URI="$MIRROR" PB_SUITE="$SUITE"
+
+# setup: /boot/firmware a mount point before any package unpacks.
+# essential (dpkg is there, nothing else yet): update-initramfs diverted to
+# a no-op while the kernel, initramfs-tools and raspi-firmware install.
+# customize (all installed): the initramfs's configuration, then the one
+# initramfs (raspi-firmware's hook copies it to /boot/firmware); the box's
+# own resolv.conf (systemd-resolved's stub), sources.list without
+# mmdebstrap's blank line, and no trace of the build's dpkg options.
+# mmdebstrap itself removes the package lists and caches, /run and /tmp.
 t0=$(date +%s)
-debootstrap --arch=arm64 --variant=minbase --components=main,non-free-firmware \
-	--include="$INCLUDE" "$SUITE" "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
-	tail -30 "$work/debootstrap.log" >&2
+mmdebstrap --mode=root --variant=minbase --architectures=arm64 \
+	--include="$INCLUDE,$(echo $LATE | tr ' ' ,)" \
+	--dpkgopt=force-unsafe-io \
+	--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+	--setup-hook='mkdir -p "$1/boot/firmware" && mount --bind "$1/boot/firmware" "$1/boot/firmware"' \
+	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
+	--essential-hook='ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
+	--customize-hook='set -e
+		rm "$1/usr/sbin/update-initramfs"
+		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+		printf "MODULES=list\nCOMPRESS=zstd\n" >"$1/etc/initramfs-tools/conf.d/pusat-belajar"
+		printf "%s\n" $PB_MODULES >"$1/etc/initramfs-tools/modules"
+		kver=$(ls "$1/lib/modules" | head -1)
+		t0=$(date +%s)
+		chroot "$1" update-initramfs -c -k "$kver" >"$PB_WORK/initramfs.log" 2>&1
+		echo "rootfs: initramfs for $kver $(( $(date +%s) - t0 ))s" >"$PB_WORK/initramfs.time"
+		umount "$1/boot/firmware"
+		rm -f "$1/etc/resolv.conf" "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap"
+		ln -s ../run/systemd/resolve/stub-resolv.conf "$1/etc/resolv.conf"
+		printf "deb %s %s main non-free-firmware\n" "$PB_MIRROR_URI" "$PB_SUITE" \
+			"$PB_MIRROR_URI" "$PB_SUITE-updates" >"$1/etc/apt/sources.list"' \
+	"$SUITE" "$root" \
+	"deb $MIRROR $SUITE main non-free-firmware" \
+	"deb $MIRROR $SUITE-updates main non-free-firmware" \
+	>"$work/mmdebstrap.log" 2>&1 || {
+	tail -30 "$work/mmdebstrap.log" >&2
+	[ ! -f "$work/initramfs.log" ] || tail -30 "$work/initramfs.log" >&2
 	exit 1
 }
-echo "rootfs: debootstrap $(( $(date +%s) - t0 ))s" >&2
+echo "rootfs: mmdebstrap $(( $(date +%s) - t0 ))s" >&2
+cat "$work/initramfs.time" >&2
 
-# The chroot resolves names through the host while packages install;
-# the box's own resolv.conf (systemd-resolved's stub) is put back after.
-resolv=$(readlink "$root/etc/resolv.conf" || true)
-rm -f "$root/etc/resolv.conf"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-
-cat >"$root/etc/apt/sources.list" <<EOF
-deb $MIRROR $SUITE main non-free-firmware
-deb $MIRROR $SUITE-updates main non-free-firmware
-EOF
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 755 "$root/usr/sbin/policy-rc.d"
-
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mkdir -p "$root/boot/firmware"
-mount --bind "$root/boot/firmware" "$root/boot/firmware"
-
-# A small initramfs, made once: update-initramfs is a no-op while the
-# kernel and the firmware package install, then runs by hand.
-printf 'MODULES=list\nCOMPRESS=zstd\n' >"$root/etc/initramfs-tools/conf.d/pusat-belajar"
-printf '%s\n' $MODULES >"$root/etc/initramfs-tools/modules"
-chroot "$root" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs
-ln -s /bin/true "$root/usr/sbin/update-initramfs"
-
-t0=$(date +%s)
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	--no-install-recommends $LATE >"$work/late.log" 2>&1 || {
-	tail -30 "$work/late.log" >&2
-	exit 1
-}
-echo "rootfs: kernel and firmware $(( $(date +%s) - t0 ))s" >&2
-
-rm "$root/usr/sbin/update-initramfs"
-chroot "$root" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
-kver=$(ls "$root/lib/modules" | head -1)
-t0=$(date +%s)
-chroot "$root" update-initramfs -c -k "$kver" >"$work/initramfs.log" 2>&1 || {
-	tail -30 "$work/initramfs.log" >&2
-	exit 1
-}
-echo "rootfs: initramfs for $kver $(( $(date +%s) - t0 ))s" >&2
-
-chroot "$root" apt-get clean
-rm -rf "$root/var/lib/apt/lists/"* "$root/usr/sbin/policy-rc.d"
-rm -f "$root/etc/resolv.conf"
-ln -s "${resolv:-../run/systemd/resolve/stub-resolv.conf}" "$root/etc/resolv.conf"
-cleanup
 tar --numeric-owner -cf "$tarball.tmp" -C "$root" .
 mv "$tarball.tmp" "$tarball"
 echo "$tarball"
