@@ -153,7 +153,8 @@ FUZZ_EXTRA_hub := hub/request.c
 FUZZ_EXTRA_SRC := $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_EXTRA_$(h))) firmware/web/server.c
 # The replay programs link the objects the programs are built from (same
 # flags), rather than compiling those sources a second time.
-fuzz_extra_obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(FUZZ_EXTRA_$(1)))
+fuzz_extra_obj = $(call obj,$(FUZZ_EXTRA_$(1)))
+FUZZ_EXTRA_OBJ := $(call obj,$(filter-out firmware/web/server.c,$(FUZZ_EXTRA_SRC)))
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz-%,$(FUZZ_HARNESSES))
 
 PROGRAMS := $(BUILD)/pb-web $(BUILD)/pbctl $(BUILD)/pb-sync $(BUILD)/pb-gpio
@@ -306,8 +307,7 @@ $(BUILD)/tests/hub-sandbox-probe: tests/sandbox/sandbox_probe.c $(BUILD)/obj/hub
 # Fuzzing harnesses as plain programs that replay a corpus (make test).
 $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
 		tests/fuzz/fuzzdb.h firmware/web/server.c \
-		$(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out firmware/web/server.c,$(FUZZ_EXTRA_SRC))) \
-		$(BUILD)/libpb.a
+		$(FUZZ_EXTRA_OBJ) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep -Itests/fuzz -Ifirmware/web $(ALL_LDFLAGS) -o $@ \

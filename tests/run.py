@@ -169,7 +169,7 @@ class Background:
     wait() gives its exit code."""
 
     def __init__(self, cmd, log):
-        self.cmd, self.log, self.rc = cmd, log, None
+        self.cmd, self.log, self.rc, self.said = cmd, log, None, False
         self.t0 = time.time()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -189,6 +189,9 @@ class Background:
         """0 when the command succeeded; otherwise counts one failure,
         gives say() the log's end and returns -1."""
         self.thread.join()
+        if self.said:                   # each image part waits: said once
+            return 0 if self.rc == 0 else -1
+        self.said = True
         if self.rc == 0:
             say(f"image build: {self.cmd} ({self.seconds:.0f}s, {os.path.relpath(self.log, ROOT)})")
             return 0
@@ -271,6 +274,8 @@ def main():
     image_build = None
     if a.image_build and "image" in suites:
         image_build = Background(a.image_build, os.path.join(ROOT, a.build, "image-build.log"))
+    # beside an image build, the other suites and the unit tests yield to it
+    beside = BESIDE_IMAGE_NICE if image_build is not None else 0
 
     if a.trees:
         t = time.time()
@@ -284,8 +289,7 @@ def main():
         if s == "image" and image_build is not None:
             if image_build.wait(tally, say or say_now) != 0:
                 return
-        nice = BESIDE_IMAGE_NICE if image_build is not None and s != "image" else 0
-        run_pytest(s, b, tally, a.k, say, part, nice)
+        run_pytest(s, b, tally, a.k, say, part, 0 if s == "image" else beside)
 
     if a.lanes == 1:
         if not only or "unit" in only:
@@ -322,8 +326,7 @@ def main():
             for b in builds:
                 jobs.append((f"unit on {b}",
                              lambda say, b=b: run_unit(
-                                 os.path.join(ROOT, b), tally, say,
-                                 BESIDE_IMAGE_NICE if image_build is not None else 0),
+                                 os.path.join(ROOT, b), tally, say, beside),
                              None))
         # The image suite's lane is one more: it first waits for the build,
         # then mostly for the emulator (one core), beside LANES others.
