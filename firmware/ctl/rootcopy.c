@@ -24,11 +24,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define ROOTCOPY_BUF_LEN   (256 * 1024)
+#define ROOTCOPY_SEND_MAX  (4 * 1024 * 1024)   /* bytes asked of one sendfile() */
 #define ROOTCOPY_XATTR_MAX (64 * 1024)   /* an entry's xattr names, or one value */
 #define ROOTCOPY_TMP       ".pb-rootcopy.tmp"
 #define ROOTCOPY_MARK      ".pb-rootcopy.unfinished"
@@ -45,7 +46,6 @@ struct rc {
 	int full;
 	struct rootcopy_stats *st;
 	FILE *err;
-	char *buf;
 	char *names[2], *vals[2];
 	struct link_seen *links;
 	size_t nlinks, cap;
@@ -270,25 +270,23 @@ static int copy_file(struct rc *r, const char *s, const char *tmp, const struct 
 	}
 	/* the data extents only: a hole stays a hole, as cp -a keeps it */
 	for (off_t data = 0, hole; (data = lseek(in, data, SEEK_DATA)) >= 0; data = hole) {
-		if ((hole = lseek(in, data, SEEK_HOLE)) < 0 || lseek(in, data, SEEK_SET) < 0 ||
-		    lseek(out, data, SEEK_SET) < 0) {
+		if ((hole = lseek(in, data, SEEK_HOLE)) < 0 || lseek(out, data, SEEK_SET) < 0) {
 			fail(r, "cannot seek in", s);
 			goto out;
 		}
-		for (off_t left = hole - data; left > 0; left -= n) {
-			size_t len = left < ROOTCOPY_BUF_LEN ? (size_t)left : ROOTCOPY_BUF_LEN;
+		/* in the kernel, page cache to page cache: one copy of each
+		 * byte instead of two through a buffer here (copy_file_range
+		 * refuses two file systems, which the roots are) */
+		for (off_t pos = data; pos < hole;) {
+			off_t left = hole - pos;
+			size_t len = left < ROOTCOPY_SEND_MAX ? (size_t)left : ROOTCOPY_SEND_MAX;
 
-			if ((n = read(in, r->buf, len)) <= 0) {
+			if ((n = sendfile(out, in, &pos, len)) <= 0) {
 				if (n == 0)
 					errno = EIO;    /* shorter than its extents said */
-				fail(r, "cannot read", s);
+				fail(r, "cannot copy", s);
 				goto out;
 			}
-			for (ssize_t off = 0, w; off < n; off += w)
-				if ((w = write(out, r->buf + off, (size_t)(n - off))) < 0) {
-					fail(r, "cannot write", tmp);
-					goto out;
-				}
 			r->st->bytes += (unsigned long long)n;
 		}
 	}
@@ -520,12 +518,11 @@ int rootcopy_mirror(const char *src, const char *dst, int full, struct rootcopy_
 		return -1;
 	}
 	r.dev = ss.st_dev;
-	r.buf = malloc(ROOTCOPY_BUF_LEN);
 	for (int i = 0; i < 2; i++) {
 		r.names[i] = malloc(ROOTCOPY_XATTR_MAX);
 		r.vals[i] = malloc(ROOTCOPY_XATTR_MAX);
 	}
-	if (r.buf == NULL || !r.names[0] || !r.names[1] || !r.vals[0] || !r.vals[1]) {
+	if (!r.names[0] || !r.names[1] || !r.vals[0] || !r.vals[1]) {
 		fprintf(err, "pbctl: out of memory\n");
 		goto out;
 	}
@@ -539,6 +536,5 @@ out:
 		free(r.names[i]);
 		free(r.vals[i]);
 	}
-	free(r.buf);
 	return rc;
 }

@@ -31,6 +31,7 @@ WRITTEN = re.compile(r"root copied: (\d+) entries written \((\d+) bytes\), (\d+)
 ROOT = os.geteuid() == 0
 SPARSE_LEN = 8 << 20           # a sparse file's size: one short extent, holes around it
 SPARSE_AT = 1 << 20
+BIG_LEN = (9 << 20) + 7        # longer than rootcopy.c's ROOTCOPY_SEND_MAX twice over
 
 
 def skipped(rel):
@@ -116,6 +117,7 @@ def populate(a):
         f.seek(SPARSE_AT)
         f.write(b"data between two holes")
     os.utime(os.path.join(t, "sparse"), (1_600_000_000, 1_600_000_000))
+    write(os.path.join(t, "big"), os.urandom(BIG_LEN))   # copied in several pieces
     os.symlink("d9", os.path.join(t, "sd"))            # a folder later
     write(os.path.join(t, "ds", "x"), b"in a folder that becomes a symlink")
     write(os.path.join(t, "fs"), b"a file that becomes a symlink")
