@@ -45,11 +45,19 @@ def set_viewport(driver, width, height, mobile=True):
 
 # Flags that spare CPU without changing what a page does: no GPU, no
 # extensions, no background traffic to Google (sync, translation, component
-# and field-trial updates, crash reports), no sound.
+# and field-trial updates, crash reports), no sound. Headless Chromium still
+# builds a browser window around each tab, and since Chromium 156 that window
+# brings two address-bar suggestion pages (chrome://omnibox-popup.top-chrome,
+# WebUIOmniboxPopup and WebUIOmniboxAimPopup) in a renderer of their own: with
+# a new window per test module they cost about 1.5 s of processor a window
+# and nothing a test looks at (no test types into the address bar).
+# ("--headless=old" is gone from Chromium 156: it runs the new headless.)
 CHROMIUM_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-extensions",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-breakpad", "--disable-features=Translate,OptimizationHints,MediaRouter",
+    "--disable-breakpad",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,"
+    "WebUIOmniboxPopup,WebUIOmniboxAimPopup",
     "--no-first-run", "--no-default-browser-check", "--mute-audio",
     "--disable-dev-shm-usage", f"--window-size={PHONE[0]},{PHONE[1]}")
 
