@@ -158,9 +158,13 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
         assert not d.find_elements(By.CSS_SELECTOR, "#mine-rows .cl-withdraw")
         # the rejected transport may be filed again: the form is offered,
         # with the reason, and not "already claimed"
+        # (audit switched the language and back: the page asks the box for
+        # the claims again and redraws them when the answer comes)
         note = d.find_element(By.ID, "refile")
-        assert note.is_displayed() and "sebelumnya ditolak: kuitansi tidak terbaca" in note.text \
-            and "Anda dapat mengajukan lagi" in note.text, note.text
+        wait(d, lambda d: note.is_displayed() and
+             "sebelumnya ditolak: kuitansi tidak terbaca" in note.text and
+             "Anda dapat mengajukan lagi" in note.text,
+             "no Indonesian word on filing the rejected claim again")
         assert d.find_element(By.ID, "cost-form").is_displayed()
         assert not d.find_element(By.ID, "cost-done").is_displayed()
         assert not d.find_element(By.ID, "flat-harian").is_displayed()     # approved: not again
