@@ -35,7 +35,6 @@ TITLES = {"S1": "Diklat Matematika", "S2": "Diklat IPA", "S9": "Lokakarya Guru"}
 def centre_box(boxes, hub, centre):
     token = hub.cli("token", centre).stdout.strip()
     b = boxes(sections=sync_section(hub.base, token))
-    b.pbctl("init")
     b.pbctl("enrol")
     return b
 

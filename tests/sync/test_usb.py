@@ -37,7 +37,6 @@ def hub_public(h):
 def enrolled(boxes, h):
     """A box enrolled while the link worked once; pb-sync never runs."""
     b = boxes(sections=sync_section(h.base, h.cli("token", "PB-TEST-001").stdout.strip()))
-    b.pbctl("init")
     b.pbctl("enrol")
     return b
 
