@@ -62,7 +62,6 @@ def fill(boxes, hub):
     for centre in sorted({s[0] for s in SESSIONS}):
         token = hub.cli("token", centre).stdout.strip()
         b = boxes(sections=sync_section(hub.base, token))
-        b.pbctl("init")
         b.pbctl("enrol")
         # one pbctl a type: the sessions, the check-ins, the claims, then
         # their decisions

@@ -2,6 +2,7 @@
 #ifndef PB_CTL_H
 #define PB_CTL_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -60,6 +61,13 @@ long long ctl_count(sqlite3 *db, const char *sql);
 /* A whole regular file of at most max bytes, NUL-terminated (malloc'd),
  * or NULL. */
 char *ctl_read_file(const char *path, long max, size_t *len);
+
+/* user.c: one account of a JSON list (a provisioning bundle's
+ * facilitators, pbctl user import): name, role, password, kind optional;
+ * checked, nothing changed. who and list name it in the message on stderr
+ * ("WHO: PATH: LIST[I]: ..."). 0 or -1. */
+int ctl_account_check(const char *who, const char *path, const char *list, size_t i,
+		      json_t *f);
 
 /* Read one line (a password) from stdin without the newline. */
 int ctl_read_secret(char *buf, size_t len);

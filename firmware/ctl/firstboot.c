@@ -89,23 +89,9 @@ static int check_facilitators(const char *path, json_t *arr)
 		return fail(path, "facilitators: at least one account is needed");
 	if (json_array_size(arr) > FB_MAX_FACILITATORS)
 		return fail(path, "facilitators: too many accounts");
-	json_array_foreach(arr, i, f) {
-		const char *name = NULL, *role = NULL, *kind = "", *pw = NULL;
-
-		if (json_unpack(f, "{s:s, s:s, s?s, s:s}", "name", &name, "role", &role,
-				"kind", &kind, "password", &pw) != 0) {
-			fprintf(stderr, "pbctl firstboot: %s: facilitators[%zu]: needs name, "
-				"role and password\n", path, i);
+	json_array_foreach(arr, i, f)
+		if (ctl_account_check("pbctl firstboot", path, "facilitators", i, f) != 0)
 			return -1;
-		}
-		if (!pb_staff_name_valid(name) || !pb_staff_role_valid(role) ||
-		    strlen(pw) < PB_PASSWORD_MIN || strlen(pw) > PB_PASSWORD_MAX) {
-			fprintf(stderr, "pbctl firstboot: %s: facilitators[%zu] (%s): bad name, "
-				"role (admin|fasilitator|mentor) or password (%d-%d characters)\n",
-				path, i, name, PB_PASSWORD_MIN, PB_PASSWORD_MAX);
-			return -1;
-		}
-	}
 	return 0;
 }
 

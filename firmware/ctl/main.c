@@ -23,7 +23,7 @@ static const struct verb verbs[] = {
 	{ "init", cmd_init, 1, "init                      create the database and store" },
 	{ "status", cmd_status, 1, "status                    what the box holds" },
 	{ "content", cmd_content, 1, "content import DIR | list  module files from a folder or USB stick" },
-	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] [--name TEXT] [--nip NIP] | set NAME [--name TEXT] [--nip NIP] | passwd NAME | assign|unassign NAME --session ID|--module M | disable NAME | enable NAME | list" },
+	{ "user", cmd_user, 1, "user add NAME --role R [--kind K] [--name TEXT] [--nip NIP] | set NAME [--name TEXT] [--nip NIP] | import FILE.json|- | passwd NAME | assign|unassign NAME --session ID|--module M | disable NAME | enable NAME | list" },
 	{ "roster", cmd_roster, 1, "roster import SESSION FILE.csv  participants of a session" },
 	{ "rates", cmd_rates, 1, "rates import FILE.csv      a new version of the rate table (SBM)" },
 	{ "claims", cmd_claims, 1, "claims paid CLAIM_UID REF | apply  a payment; the hub's rates and payments" },

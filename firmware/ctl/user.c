@@ -6,8 +6,12 @@
 #include "pb_password.h"
 #include "pb_staff.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define USER_IMPORT_MAX_BYTES (256 * 1024)  /* a list of accounts is a few KB */
+#define USER_IMPORT_MAX 200                  /* accounts in one list */
 
 static int report(enum pb_staff_result r, const char *name, const char *done)
 {
@@ -89,8 +93,114 @@ static int user_assign(struct pb_ctl *c, char **argv)
 	return 0;
 }
 
+int ctl_account_check(const char *who, const char *path, const char *list, size_t i,
+		      json_t *f)
+{
+	const char *name = NULL, *role = NULL, *kind = "", *pw = NULL;
+
+	if (json_unpack(f, "{s:s, s:s, s?s, s:s}", "name", &name, "role", &role,
+			"kind", &kind, "password", &pw) != 0) {
+		fprintf(stderr, "%s: %s: %s[%zu]: needs name, role and password\n",
+			who, path, list, i);
+		return -1;
+	}
+	if (!pb_staff_name_valid(name) || !pb_staff_role_valid(role) ||
+	    strlen(pw) < PB_PASSWORD_MIN || strlen(pw) > PB_PASSWORD_MAX) {
+		fprintf(stderr, "%s: %s: %s[%zu] (%s): bad name, role (admin|fasilitator|mentor) "
+			"or password (%d-%d characters)\n", who, path, list, i, name,
+			PB_PASSWORD_MIN, PB_PASSWORD_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* The list as text: FILE, or standard input for "-". */
+static char *import_text(const char *path, size_t *len)
+{
+	char *buf;
+
+	if (strcmp(path, "-") != 0)
+		return ctl_read_file(path, USER_IMPORT_MAX_BYTES, len);
+	buf = malloc(USER_IMPORT_MAX_BYTES + 1);
+	if (buf == NULL)
+		return NULL;
+	*len = fread(buf, 1, USER_IMPORT_MAX_BYTES + 1, stdin);
+	if (ferror(stdin) || *len > USER_IMPORT_MAX_BYTES) {
+		free(buf);
+		return NULL;
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* pbctl user import FILE|-: a JSON list of accounts, each {name, role,
+ * kind (optional), password} as a provisioning bundle's facilitators. All
+ * are checked first and added in one transaction: one refused (a bad
+ * field, a name already taken) and none is added. */
+static int user_import(struct pb_ctl *c, const char *path)
+{
+	const char *shown = strcmp(path, "-") == 0 ? "stdin" : path;
+	json_error_t je;
+	json_t *list = NULL, *f;
+	char *text;
+	size_t len = 0, i;
+	int rc = 1;
+
+	text = import_text(path, &len);
+	if (text == NULL) {
+		fprintf(stderr, "pbctl user import: %s: unreadable, or more than %d bytes\n",
+			shown, USER_IMPORT_MAX_BYTES);
+		return 1;
+	}
+	list = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (list == NULL) {
+		fprintf(stderr, "pbctl user import: %s: line %d: %s\n", shown, je.line, je.text);
+		goto out;
+	}
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > USER_IMPORT_MAX) {
+		fprintf(stderr, "pbctl user import: %s: a list of 1 to %d accounts is needed\n",
+			shown, USER_IMPORT_MAX);
+		goto out;
+	}
+	json_array_foreach(list, i, f)
+		if (ctl_account_check("pbctl user import", shown, "", i, f) != 0)
+			goto out;
+	if (pb_db_begin(c->db) != 0) {
+		fprintf(stderr, "pbctl user import: the database is busy\n");
+		goto out;
+	}
+	json_array_foreach(list, i, f) {
+		const char *name = json_string_value(json_object_get(f, "name"));
+		const char *kind = json_string_value(json_object_get(f, "kind"));
+		enum pb_staff_result r = pb_staff_add(c->db, name,
+			json_string_value(json_object_get(f, "role")), kind ? kind : "",
+			json_string_value(json_object_get(f, "password")));
+
+		if (r != PB_STAFF_OK) {
+			pb_db_rollback(c->db);
+			fprintf(stderr, "pbctl user import: user %s: %s; no account was added\n",
+				name, pb_staff_strerror(r));
+			goto out;
+		}
+	}
+	if (pb_db_commit(c->db) != 0) {
+		fprintf(stderr, "pbctl user import: the accounts could not be saved\n");
+		goto out;
+	}
+	json_array_foreach(list, i, f)
+		printf("%s: akun dibuat / account created\n",
+		       json_string_value(json_object_get(f, "name")));
+	rc = 0;
+out:
+	json_decref(list);
+	free(text);
+	return rc;
+}
+
 /* pbctl user add NAME --role R [--kind K] [--name FULL] [--nip NIP]  (password on stdin)
  * pbctl user set NAME [--name FULL] [--nip NIP]
+ * pbctl user import FILE|-                  (a JSON list of accounts)
  * pbctl user passwd NAME                    (password on stdin)
  * pbctl user assign|unassign NAME --session ID | --module SLUG
  * pbctl user disable NAME | enable NAME | list */
@@ -102,6 +212,8 @@ int cmd_user(struct pb_ctl *c, int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return user_list(c);
+	if (argc == 3 && strcmp(argv[1], "import") == 0)
+		return user_import(c, argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "add") == 0) {
 		for (int i = 3; i < argc; i++) {
 			if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
@@ -161,6 +273,7 @@ usage:
 	fprintf(stderr, "usage: pbctl user add NAME --role admin|fasilitator|mentor "
 		"[--kind mentor|pengampu|instruktur]\n"
 		"              [--name \"FULL NAME\"] [--nip NIP] < password\n"
+		"       pbctl user import FILE.json|- (a list of {name, role, kind, password})\n"
 		"       pbctl user set NAME [--name \"FULL NAME\"] [--nip NIP]\n"
 		"       pbctl user passwd NAME < password\n"
 		"       pbctl user assign|unassign NAME --session ID | --module SLUG\n"

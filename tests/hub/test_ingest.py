@@ -19,7 +19,6 @@ from pbhub import (Sync, box_counts, box_key, box_records, make_body, post_batch
 def enrolled_box(boxes, hub, records=0, extra=""):
     token = hub.cli("token", "PB-TEST-001").stdout.strip()
     b = boxes(sections=sync_section(hub.base, token, extra))
-    b.pbctl("init")
     b.pbctl("enrol")
     if records:
         b.pbctl("outbox", "add", "attendance.checkin",
@@ -34,13 +33,11 @@ def box_id(b):
 def test_enrol_token_is_one_time(boxes, hub):
     token = hub.cli("token", "PB-TEST-001").stdout.strip()
     a = boxes(sections=sync_section(hub.base, token))
-    a.pbctl("init")
     out = a.pbctl("enrol").stdout
     assert "PB-TEST-001" in out
     # the same box again: harmless
     a.pbctl("enrol")
     b = boxes(sections=sync_section(hub.base, token))
-    b.pbctl("init")
     p = b.pbctl("enrol", check=False)
     assert p.returncode == 1 and "already used" in p.stderr
     p = b.pbctl("enrol", "--token", "nope", check=False)

@@ -266,7 +266,6 @@ def test_pb_sync_waits_out_a_database_outage(boxes):
     try:
         hub = Hub(pg, tmp).start()
         b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip()))
-        b.pbctl("init")
         b.pbctl("enrol")
         b.pbctl("outbox", "add", "attendance.checkin", '{"session_id":"S1"}', "10")
         pg.stop_immediate()

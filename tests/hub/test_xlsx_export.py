@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import openpyxl
 import requests
 
-from pbhub import Hub, Sync, sync_section, wait_for
+from pbhub import Hub, Sync, add_records, sync_section, wait_for
 from pbtest import status_field
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +35,6 @@ TITLES = {"S1": "Diklat Matematika", "S2": "Diklat IPA", "S9": "Lokakarya Guru"}
 def centre_box(boxes, hub, centre):
     token = hub.cli("token", centre).stdout.strip()
     b = boxes(sections=sync_section(hub.base, token))
-    b.pbctl("init")
     b.pbctl("enrol")
     return b
 
@@ -44,18 +43,19 @@ def fill(boxes, hub):
     """Two centres' boxes upload their claims and check-ins; two are paid."""
     for centre in ("PB-TEST-001", "PB-TEST-002"):
         b = centre_box(boxes, hub, centre)
-        for cen, cid, sid, origin, amount in CLAIMS:
-            if cen != centre:
-                continue
-            b.pbctl("outbox", "add", "attendance.session",
-                    '{"id":"%s","title":"%s"}' % (sid, TITLES[sid]))
-            b.pbctl("outbox", "add", "claim.submit",
-                    '{"claim_id":"%s","session_id":"%s","nuptk":"1","name":"=Guru","item":'
-                    '"transport","origin":"%s","amount_rp":%d}' % (cid, sid, origin, amount))
-            b.pbctl("outbox", "add", "claim.decision",
-                    '{"claim_id":"%s","session_id":"%s","decision":"approved"}' % (cid, sid))
-        b.pbctl("outbox", "add", "attendance.checkin",
-                '{"session_id":"S1","nuptk":"1234567890123456","name":"Budi"}', "3")
+        mine = [c for c in CLAIMS if c[0] == centre]
+        # one pbctl a type: each claim's session, the claims, their decisions
+        add_records(b, "attendance.session",
+                    [{"id": sid, "title": TITLES[sid]} for _, _, sid, _, _ in mine])
+        add_records(b, "claim.submit", [
+            {"claim_id": cid, "session_id": sid, "nuptk": "1", "name": "=Guru",
+             "item": "transport", "origin": origin, "amount_rp": amount}
+            for _, cid, sid, origin, amount in mine])
+        add_records(b, "claim.decision", [
+            {"claim_id": cid, "session_id": sid, "decision": "approved"}
+            for _, cid, sid, _, _ in mine])
+        add_records(b, "attendance.checkin",
+                    [{"session_id": "S1", "nuptk": "1234567890123456", "name": "Budi"}] * 3)
         s = Sync(b).start(["-1"])
         assert s.daemon.proc.wait(timeout=60) == 0, s.daemon.output()
         s.daemon.stop()

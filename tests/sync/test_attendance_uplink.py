@@ -23,7 +23,6 @@ CENTRE = "PB-TEST-001"
 
 def box_with_web(boxes, hub):
     b = boxes(sections=sync_section(hub.base, hub.cli("token", CENTRE).stdout.strip()))
-    b.pbctl("init")
     add_staff(b)
     b.start()
     return b

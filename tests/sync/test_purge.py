@@ -21,7 +21,6 @@ def payloads(b, session):
 def test_purge_after_ack_and_retention(boxes, hub):
     b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip(),
                                      "retention_days = 30"))
-    b.pbctl("init")
     for s in ("S1", "S2"):
         b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
             {"session_id": s, "nuptk": "1234567890123456", "name": "Budi Santoso",
@@ -77,7 +76,6 @@ def test_unset_clock_does_not_purge_early(boxes, hub):
     """Records stamped in 1970 by a box whose clock was not set still stay
     for the retention after the hub acknowledged them."""
     b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout.strip()))
-    b.pbctl("init")
     b.pbctl("outbox", "add", "attendance.checkin",
             json.dumps({"session_id": "S1", "name": "Budi", "nuptk": "1234567890123456"}))
     with sqlite3.connect(b.db_path()) as c:
@@ -169,7 +167,6 @@ def test_pb_sync_purges_by_itself_once_retention_passed(boxes, hub):
                         ("manual", "retention_days = 30\npurge_interval_h = 0")):
         b = boxes(sections=sync_section(hub.base, hub.cli("token", f"PB-AUTO-{name}")
                                          .stdout.strip(), extra))
-        b.pbctl("init")
         b.pbctl("outbox", "add", "attendance.checkin", json.dumps(
             {"session_id": "S1", "nuptk": "1234567890123456", "name": "Budi Santoso",
              "signature": "M1 1 L2 2", "jp": 8}))

@@ -205,7 +205,6 @@ def test_feeds_and_module_file_cut_three_times(boxes, hub, tmpdir_hub):
     proxy = CuttingProxy(hub.port, after=200 * 1024, cuts=3)
     b = boxes(sections=sync_section(f"http://127.0.0.1:{proxy.port}",
                                     hub.cli("token", "PB-TEST-001").stdout.strip()))
-    b.pbctl("init")
     b.pbctl("outbox", "add", "claim.submit",
             json.dumps({"claim_id": "C1", "session_id": "S1", "amount_rp": 75000}))
     b.pbctl("outbox", "add", "claim.decision",

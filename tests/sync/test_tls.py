@@ -50,7 +50,6 @@ def test_pinned_ca_and_key(pki, pg, tmpdir_hub, boxes):
         def box(extra):
             b = boxes(sections=sync_section(hub.base, hub.cli("token", "PB-TEST-001").stdout
                                             .strip(), "test_mode = 0\n" + extra))
-            b.pbctl("init")
             b.pbctl("outbox", "add", "attendance.checkin", '{"session_id":"S1"}', "3")
             return b
 

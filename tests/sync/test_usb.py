@@ -37,7 +37,6 @@ def hub_public(h):
 def enrolled(boxes, h):
     """A box enrolled while the link worked once; pb-sync never runs."""
     b = boxes(sections=sync_section(h.base, h.cli("token", "PB-TEST-001").stdout.strip()))
-    b.pbctl("init")
     b.pbctl("enrol")
     return b
 
@@ -320,7 +319,6 @@ def test_modules_come_back_on_a_stick(boxes, khub, stick, tmpdir_hub):
 
 def test_export_needs_the_box_key(boxes, khub, stick):
     b = boxes(sections=sync_section(khub.base))      # never enrolled: no key yet
-    b.pbctl("init")
     training_day(b)
     p = b.pbctl("outbox", "export", stick, check=False)
     assert p.returncode == 1 and "pbctl enrol" in p.stderr, p.stderr

@@ -30,8 +30,15 @@ def set_meta(box, **kv):
                       "UPDATE SET value = excluded.value", (k.replace("_", ".", 1), v))
 
 
-def add_staff(box, name="fasil", role="fasilitator"):
-    box.pbctl("user", "add", name, "--role", role, input=PASSWORD + "\n")
+def add_staff(box, name="fasil", role="fasilitator", also=()):
+    """A staff account with PASSWORD (pbctl user add); with also, more
+    accounts ((name, role), ...) in the same pbctl: user import -, which
+    adds them all in one transaction."""
+    if not also:
+        box.pbctl("user", "add", name, "--role", role, input=PASSWORD + "\n")
+        return
+    box.pbctl("user", "import", "-", input=json.dumps(
+        [{"name": n, "role": r, "password": PASSWORD} for n, r in ((name, role), *also)]))
 
 
 class Staff:

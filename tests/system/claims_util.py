@@ -89,18 +89,18 @@ SIG = {"w": 300, "h": 150, "s": [[20, 100, 10, -5, 10, -5, 12, 3, 15, 8], [150, 
 
 
 class ClaimBox:
-    """A started box with staff, a 2-day session from today, n teachers on
+    """A started box with staff (fasil, admin1 and the (name, role) of
+    staff, all with PASSWORD), a 2-day session from today, n teachers on
     the roster and the rate table imported with pbctl."""
 
     def __init__(self, make_box, n=5, extra="", rates=True, roster=None, att="", launch=None,
-                 web=""):
+                 web="", staff=()):
         self.box = make_box(extra=web, sections=ATT + att + CLAIMS + extra)
         if launch is None:
             self.box.start()
         else:
             launch(self.box)          # e.g. under valgrind
-        add_staff(self.box)
-        add_staff(self.box, "admin1", "admin")
+        add_staff(self.box, also=[("admin1", "admin"), *staff])
         self.staff = Staff(self.box)
         self.sid = self.staff.create_session(days=2)
         r = self.staff.roster(self.sid, roster or roster_csv(n))

@@ -13,8 +13,7 @@ from attendance_util import Staff, add_staff, set_meta
 
 
 def test_admin_sync_status_and_wake(box):
-    add_staff(box, "admin", "admin")
-    add_staff(box, "fasil")
+    add_staff(box, "admin", "admin", also=[("fasil", "fasilitator")])
     url = box.base + "/api/v1/admin/sync"
     r = requests.get(url, timeout=30)
     assert r.status_code == 401 and r.json()["error"] == "login_required"

@@ -161,8 +161,7 @@ def test_offset_is_not_trusted_after_a_reboot(make_box):
 def test_clock_ahead_is_set_back_by_an_admin(make_box):
     box = make_box(sections=OFFSET)
     start(box, "unsynced", skew_ms=2 * DAY)
-    add_staff(box)
-    add_staff(box, "admin", "admin")
+    add_staff(box, also=[("admin", "admin")])
     # a facilitator's phone two days ahead confirms the box as it is
     st = Staff(box, client_time_ms=now_ms() + 2 * DAY)
     assert st.login["clock"]["stepped_ms"] == 0 and st.login["clock"]["confirmed"] is True
@@ -214,8 +213,7 @@ def test_clock_ahead_is_set_back_by_an_admin(make_box):
 def test_clock_steps_are_bounded(make_box):
     box = make_box(sections=OFFSET)
     start(box, "unsynced")
-    add_staff(box)
-    add_staff(box, "admin", "admin")
+    add_staff(box, also=[("admin", "admin")])
     year_2100 = 4102444800000
     for bad in (year_2100, 2**63 - 1, -2**63, 0, 1):
         c = Staff(box, client_time_ms=bad).login["clock"]
@@ -245,8 +243,7 @@ def test_clock_steps_are_bounded(make_box):
 def test_synced_clock_is_not_moved(make_box):
     box = make_box(sections=OFFSET)
     start(box, "ntp")
-    add_staff(box)
-    add_staff(box, "admin", "admin")
+    add_staff(box, also=[("admin", "admin")])
     st = Staff(box, client_time_ms=now_ms() + 30 * MIN)
     assert st.login["clock"]["stepped_ms"] == 0 and st.login["clock"]["warn"] is True
     r = st.post("/api/v1/clock", json={"client_time_ms": now_ms()})

@@ -46,8 +46,7 @@ def healthy(box):
 
 def test_floods_of_half_sent_admin_bodies(make_box):
     box = make_box().start()
-    add_staff(box, "admin", "admin")
-    add_staff(box, "fasil")
+    add_staff(box, "admin", "admin", also=[("fasil", "fasilitator")])
     adm, fasil = Staff(box, "admin"), Staff(box, "fasil")
     pid = box.web.proc.pid
     idle = kib(pid, "VmRSS")

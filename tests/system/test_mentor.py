@@ -18,7 +18,8 @@ OUTSIDE_DAY = "1999-01-01"         # never a session day: nothing could change a
 
 
 def mentor(box, name, *assign):
-    box.pbctl("user", "add", name, "--role", "mentor", input=PASSWORD + "\n")
+    """A mentor account made with the box's staff (ClaimBox staff),
+    assigned with pbctl user assign, logged in."""
     for a in assign:
         box.pbctl("user", "assign", name, *a)
     return Staff(box, name)
@@ -37,7 +38,8 @@ def world(make_box, tmp_path):
     """Session A (lb.sid) and session B, modules MODULE and OTHER; in A
     teacher 0 sends MODULE's worksheet, teacher 1 OTHER's; in B teacher 0
     MODULE's. Mentor m_sess is assigned to session A, m_mod to OTHER."""
-    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    lb = LearnBox(make_box, tmp_path / "usb", n=2,
+                  box={"staff": [("mentor.sesi", "mentor"), ("mentor.modul", "mentor")]})
     other = module_doc()
     other.update(id=OTHER, title="Kemagnetan")
     other["worksheets"][0]["due"] = "2020-01-31"

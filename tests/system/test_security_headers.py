@@ -12,6 +12,7 @@ them (a request head over the connection's memory: 431/414; a request line it ca
 parse: 400). Those fixed texts carry no headers of ours; the test checks they
 echo nothing of the request (docs/reliability.md)."""
 import http.client
+import json
 import os
 import socket
 import time
@@ -80,8 +81,9 @@ def test_every_answer_carries_the_security_headers(make_box, tmp_path):
                                 "subject": "IPA", "level": "SMP",
                                 "files": [("a/video.mp4", os.urandom(50000), None)]}])
     box.pbctl("content", "import", usb)
-    box.pbctl("user", "add", "uji", "--role", "fasilitator", input="kata-sandi-uji-1\n")
-    box.pbctl("user", "add", "kepala", "--role", "admin", input="kata-sandi-admin-1\n")
+    box.pbctl("user", "import", "-", input=json.dumps([
+        {"name": "uji", "role": "fasilitator", "password": "kata-sandi-uji-1"},
+        {"name": "kepala", "role": "admin", "password": "kata-sandi-admin-1"}]))
     json_h = {"Content-Type": "application/json"}
     status, h, _ = request(box, "POST", "/api/v1/login", json_h,
                            b'{"user":"kepala","password":"kata-sandi-admin-1"}')

@@ -28,9 +28,7 @@ def test_admin_asks_to_install(make_box, tmp_path):
     request = run / "apply"
     box = make_box(sections=f"[update]\napply_request = {request}\n")
     box.start()
-    add_staff(box, "admin", "admin")
-    add_staff(box, "fasil")
-    add_staff(box, "mentor", "mentor")
+    add_staff(box, "admin", "admin", also=[("fasil", "fasilitator"), ("mentor", "mentor")])
 
     # only an admin, with the CSRF token
     r = requests.post(box.base + ROUTE, json={}, timeout=30)

@@ -40,7 +40,8 @@ def photo_url(sub, n):
 
 
 def test_worksheet_photos_stored_anew_limited_replaced_and_shown(make_box, tmp_path):
-    lb = LearnBox(make_box, tmp_path / "usb", n=2)
+    lb = LearnBox(make_box, tmp_path / "usb", n=2,
+                  box={"staff": [("mentor.lk", "mentor"), ("mentor.lain", "mentor")]})
     t0, t1 = lb.teacher(0), lb.teacher(1)
     phone = gps_jpeg()
     drawing = photo("PNG", size=(90, 120))
