@@ -2,8 +2,9 @@
 and batches made the way a box makes them (for the refusal tests).
 
 PostgreSQL runs as the unprivileged `postgres` user from a temp folder,
-on a unix socket in that folder and a free loopback port, with fsync off
-(it is thrown away), and is stopped afterwards."""
+on a unix socket in that folder (and a free loopback port only when a test
+asks for TCP), with fsync off (it is thrown away), and is stopped
+afterwards."""
 import atexit
 import gzip
 import hashlib
@@ -12,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -111,7 +113,10 @@ class Postgres:
         os.chmod(self.tmp, 0o755)
         self.data = os.path.join(self.tmp, "data")
         self.sock = self.tmp
+        # With TCP off the port only names the socket file in self.sock.
         self.port = free_port()
+        self.tcp = False        # listen on 127.0.0.1:port too
+        self.port_hold = None   # a socket bound to that port while the server is down
         shutil.chown(self.tmp, PG_USER)
         self.started = False
         self.sessions = {}      # db: PsqlSession, the least recently used first
@@ -132,14 +137,19 @@ class Postgres:
     def start_server(self):
         """Start the server on the data folder made by start() (again after
         stop_immediate(): that is a crash recovery)."""
-        p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-l",
-                        os.path.join(self.tmp, "pg.log"), "-o",
-                        f"-k {self.sock} -p {self.port} -c listen_addresses=127.0.0.1 "
+        self._release_port()
+        log = os.path.join(self.tmp, "pg.log")
+        listen = "127.0.0.1" if self.tcp else "''"
+        p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-l", log, "-o",
+                        f"-k {self.sock} -p {self.port} -c listen_addresses={listen} "
                         + ("" if self.fsync else "-c fsync=off -c full_page_writes=off ")
                         + ("" if self.fsync or self.synchronous_commit
                            else "-c synchronous_commit=off ")
                         + "-c max_connections=300", "start")
-        assert p.returncode == 0, p.stderr + p.stdout
+        if p.returncode != 0:
+            with open(log, errors="replace") as f:
+                tail = f.read()[-2000:]
+            raise AssertionError(f"{p.stderr}{p.stdout}\npg.log:\n{tail}")
         self.started = True
         return self
 
@@ -190,9 +200,28 @@ class Postgres:
         p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         assert p.returncode == 0, p.stderr + p.stdout
         self.started = False
+        self._hold_port()
+
+    def _hold_port(self):
+        """Keep the TCP port while the server is down: a test in another
+        process asking free_port() for a port could otherwise be given it,
+        and the server could not start again on it. Bound, not listening
+        (a connection is refused as with no server); SO_REUSEADDR lets it
+        bind beside the server's connections in TIME_WAIT."""
+        if self.tcp and self.port_hold is None:
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", self.port))
+            self.port_hold = s
+
+    def _release_port(self):
+        if self.port_hold is not None:
+            self.port_hold.close()
+            self.port_hold = None
 
     def stop(self):
         self.close_sessions()
+        self._release_port()
         if self.started:
             self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
             self.started = False

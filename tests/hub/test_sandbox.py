@@ -78,6 +78,7 @@ def test_reconnects_over_tcp_after_a_postgres_restart_under_the_filter(tmpdir_hu
     """libpq makes its connections again under the filter: a new TCP socket
     to a database named by host name, after PostgreSQL was stopped."""
     pg = Postgres()
+    pg.tcp = True
     pg.synchronous_commit = True     # the office token must survive the stop
     pg.start()
     h = None
