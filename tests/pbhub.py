@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -116,7 +115,6 @@ class Postgres:
         # With TCP off the port only names the socket file in self.sock.
         self.port = free_port()
         self.tcp = False        # listen on 127.0.0.1:port too
-        self.port_hold = None   # a socket bound to that port while the server is down
         shutil.chown(self.tmp, PG_USER)
         self.started = False
         self.sessions = {}      # db: PsqlSession, the least recently used first
@@ -137,7 +135,6 @@ class Postgres:
     def start_server(self):
         """Start the server on the data folder made by start() (again after
         stop_immediate(): that is a crash recovery)."""
-        self._release_port()
         log = os.path.join(self.tmp, "pg.log")
         listen = "127.0.0.1" if self.tcp else "''"
         p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-l", log, "-o",
@@ -200,28 +197,9 @@ class Postgres:
         p = self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         assert p.returncode == 0, p.stderr + p.stdout
         self.started = False
-        self._hold_port()
-
-    def _hold_port(self):
-        """Keep the TCP port while the server is down: a test in another
-        process asking free_port() for a port could otherwise be given it,
-        and the server could not start again on it. Bound, not listening
-        (a connection is refused as with no server); SO_REUSEADDR lets it
-        bind beside the server's connections in TIME_WAIT."""
-        if self.tcp and self.port_hold is None:
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", self.port))
-            self.port_hold = s
-
-    def _release_port(self):
-        if self.port_hold is not None:
-            self.port_hold.close()
-            self.port_hold = None
 
     def stop(self):
         self.close_sessions()
-        self._release_port()
         if self.started:
             self._as_pg(f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
             self.started = False

@@ -2,6 +2,8 @@
 
 They start the real binaries (from PB_BUILD, default build/) on loopback
 with a temporary data folder, and stop them afterwards."""
+import errno
+import fcntl
 import os
 import shutil
 import signal
@@ -31,10 +33,59 @@ def binary(name):
     return path
 
 
+# Ports for the daemons the tests start, below the kernel's ephemeral range
+# (where it picks ports for bind(0) and outgoing connections), handed out in
+# turn from one counter that every test process on this machine shares (a
+# locked file): a daemon stopped and started again on its port (a reboot, a
+# database outage) finds it still free, where a port the kernel picked could
+# meanwhile be given to a suite running beside it.
+PORTS_FIRST = 10000
+PORTS_FILE = os.path.join(tempfile.gettempdir(), "pbtest-next-port")
+
+
+def _ephemeral_first():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port free on host now and not handed out to another test for
+    a long while (the next of PORTS_FIRST up to the ephemeral range, in turn);
+    where that range is too low to leave room, the kernel's choice."""
+    span = _ephemeral_first() - PORTS_FIRST
+    try:
+        f = open(PORTS_FILE, "a+") if span >= 1000 else None
+    except OSError:             # another user's counter
+        f = None
+    if f is None:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            return s.getsockname()[1]
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        text = f.read().strip()
+        n = int(text) if text.isdigit() else 0
+        for _ in range(span):
+            port = PORTS_FIRST + n % span
+            n += 1
+            with socket.socket() as s:
+                try:
+                    s.bind((host, port))
+                except OSError as e:
+                    if e.errno != errno.EADDRINUSE:
+                        raise
+                    continue
+            break
+        else:
+            raise RuntimeError(f"no free port from {PORTS_FIRST} to {PORTS_FIRST + span}")
+        f.seek(0)
+        f.truncate()
+        f.write(str(n % span))
+    return port
 
 
 def write_config(folder, port, extra="", host="127.0.0.1", sections=None,
