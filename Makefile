@@ -73,6 +73,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) 
             -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
+# pbctl loads libcurl only when a verb talks HTTP (firmware/ctl/curl.c):
+# linked, it made up most of the processor time of every pbctl start.
+CTL_LIBS := $(filter-out -lcurl,$(LIBS))
 
 # FUZZ=1 (with CC=clang): coverage for libFuzzer in every object.
 ifeq ($(FUZZ),1)
@@ -189,7 +192,7 @@ $(BUILD)/pb-web: $(WEB_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
 $(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
-	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/libpb.a $(LIBS)
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/libpb.a $(CTL_LIBS)
 
 $(BUILD)/pb-sync: $(SYNC_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/libpb.a $(LIBS)
@@ -261,7 +264,7 @@ $(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB
 		$(BUILD)/libpb.a
 	@echo "  LD  $@"
 	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o \
-		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(CTL_LIBS)
 
 $(BUILD)/obj/tests/schema/next.o: ALL_CFLAGS += -DPB_TEST_HOOKS
 

@@ -1,0 +1,169 @@
+/* libcurl for pbctl, loaded when a verb first talks HTTP.
+ *
+ * Linked at start, libcurl brings some thirty more shared libraries (TLS,
+ * Kerberos, LDAP, SSH, ...) that the loader maps and relocates at every
+ * pbctl start, though only a few verbs (enrol, sync, update's health check)
+ * use the network: that was most of the processor time of a pbctl start.
+ * pbctl is therefore linked without libcurl; the libcurl functions it calls
+ * are defined here and call the real ones, which are looked up in libcurl
+ * (the same library, by its soname) on the first call. A libcurl function
+ * used in pbctl and not listed here fails the link (pbctl is linked without
+ * -lcurl): add it here. When libcurl cannot be loaded, the calls fail the
+ * way libcurl's own do when out of memory, and the reason is logged once. */
+#define CURL_DISABLE_TYPECHECK  /* the definitions below have libcurl's names */
+#include <curl/curl.h>
+
+#include "pb_log.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+/* The soname pbctl was built against (libcurl4-openssl-dev's). */
+#define CURL_SONAME "libcurl.so.4"
+
+static struct {
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_reset)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} fn;
+
+static const struct {
+	const char *name;
+	size_t off;
+} names[] = {
+	{ "curl_global_init", offsetof(__typeof__(fn), global_init) },
+	{ "curl_global_cleanup", offsetof(__typeof__(fn), global_cleanup) },
+	{ "curl_easy_init", offsetof(__typeof__(fn), easy_init) },
+	{ "curl_easy_setopt", offsetof(__typeof__(fn), easy_setopt) },
+	{ "curl_easy_perform", offsetof(__typeof__(fn), easy_perform) },
+	{ "curl_easy_getinfo", offsetof(__typeof__(fn), easy_getinfo) },
+	{ "curl_easy_reset", offsetof(__typeof__(fn), easy_reset) },
+	{ "curl_easy_cleanup", offsetof(__typeof__(fn), easy_cleanup) },
+	{ "curl_easy_strerror", offsetof(__typeof__(fn), easy_strerror) },
+	{ "curl_slist_append", offsetof(__typeof__(fn), slist_append) },
+	{ "curl_slist_free_all", offsetof(__typeof__(fn), slist_free_all) },
+};
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static int loaded;              /* 1 once every function above is found */
+
+static void load(void)
+{
+	void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (lib == NULL) {
+		pb_log(LOG_ERR, "cannot load %s: %s", CURL_SONAME, dlerror());
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *sym = dlsym(lib, names[i].name);
+
+		if (sym == NULL) {
+			pb_log(LOG_ERR, "%s has no %s", CURL_SONAME, names[i].name);
+			return;         /* the library stays loaded: exit unloads it */
+		}
+		/* POSIX: a function's address fits a void * (dlsym) */
+		*(void **)((char *)&fn + names[i].off) = sym;
+	}
+	loaded = 1;
+}
+
+static int ready(void)
+{
+	return pthread_once(&load_once, load) == 0 && loaded;
+}
+
+CURLcode curl_global_init(long flags)
+{
+	return ready() ? fn.global_init(flags) : CURLE_FAILED_INIT;
+}
+
+void curl_global_cleanup(void)
+{
+	if (ready())
+		fn.global_cleanup();
+}
+
+CURL *curl_easy_init(void)
+{
+	return ready() ? fn.easy_init() : NULL;
+}
+
+/* The one argument is read as libcurl reads it: its type follows from the
+ * option's number (CURLOPTTYPE_*, curl/curl.h). */
+CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
+{
+	CURLcode rc = CURLE_FAILED_INIT;
+	va_list ap;
+
+	if (!ready())
+		return rc;
+	va_start(ap, option);
+	if (option < CURLOPTTYPE_OBJECTPOINT)
+		rc = fn.easy_setopt(h, option, va_arg(ap, long));
+	else if (option < CURLOPTTYPE_FUNCTIONPOINT)
+		rc = fn.easy_setopt(h, option, va_arg(ap, void *));
+	else if (option < CURLOPTTYPE_OFF_T)
+		rc = fn.easy_setopt(h, option, va_arg(ap, void (*)(void)));
+	else if (option < CURLOPTTYPE_BLOB)
+		rc = fn.easy_setopt(h, option, va_arg(ap, curl_off_t));
+	else
+		rc = fn.easy_setopt(h, option, va_arg(ap, void *));
+	va_end(ap);
+	return rc;
+}
+
+CURLcode curl_easy_perform(CURL *h)
+{
+	return ready() ? fn.easy_perform(h) : CURLE_FAILED_INIT;
+}
+
+/* Every CURLINFO_* takes a pointer to where the answer goes. */
+CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
+{
+	va_list ap;
+	void *answer;
+
+	va_start(ap, info);
+	answer = va_arg(ap, void *);
+	va_end(ap);
+	return ready() ? fn.easy_getinfo(h, info, answer) : CURLE_FAILED_INIT;
+}
+
+void curl_easy_reset(CURL *h)
+{
+	if (ready())
+		fn.easy_reset(h);
+}
+
+void curl_easy_cleanup(CURL *h)
+{
+	if (ready())
+		fn.easy_cleanup(h);
+}
+
+const char *curl_easy_strerror(CURLcode code)
+{
+	return ready() ? fn.easy_strerror(code) : "libcurl cannot be loaded";
+}
+
+struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
+{
+	return ready() ? fn.slist_append(list, s) : NULL;
+}
+
+void curl_slist_free_all(struct curl_slist *list)
+{
+	if (ready())
+		fn.slist_free_all(list);
+}
