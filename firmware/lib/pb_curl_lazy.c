@@ -1,15 +1,21 @@
-/* libcurl for pbctl, loaded when a verb first talks HTTP.
+/* libcurl loaded when first called, for pbctl and pb-web.
  *
  * Linked at start, libcurl brings some thirty more shared libraries (TLS,
  * Kerberos, LDAP, SSH, ...) that the loader maps and relocates at every
- * pbctl start, though only a few verbs (enrol, sync, update's health check)
- * use the network: that was most of the processor time of a pbctl start.
- * pbctl is therefore linked without libcurl; the libcurl functions it calls
- * are defined here and call the real ones, which are looked up in libcurl
- * (the same library, by its soname) on the first call. A libcurl function
- * used in pbctl and not listed here fails the link (pbctl is linked without
- * -lcurl): add it here. When libcurl cannot be loaded, the calls fail the
- * way libcurl's own do when out of memory, and the reason is logged once. */
+ * start: that was most of the processor time of a pbctl start (pb-web's
+ * libmicrohttpd brings some of them anyway). Yet only a few pbctl verbs
+ * (enrol, sync, update's health check) talk HTTP, and pb-web escapes the
+ * query of a renamed page's redirect with it. These two programs are
+ * therefore linked without libcurl and with this file (kept out of
+ * libpb.a: pb-sync and pb-gpio link libcurl as usual); the libcurl
+ * functions they call are defined here and call the real ones, looked up
+ * in libcurl (the same library, by its soname) on the
+ * first call. pb-web may make that first call under its seccomp filter:
+ * loading a library needs only calls it allows (openat read-only, mmap,
+ * mprotect, read, fstat, close). A libcurl function used in these programs
+ * and not listed here fails their link (they are linked without -lcurl):
+ * add it here. When libcurl cannot be loaded, the calls fail the way
+ * libcurl's own do when out of memory, and the reason is logged once. */
 #define CURL_DISABLE_TYPECHECK  /* the definitions below have libcurl's names */
 #include <curl/curl.h>
 
@@ -20,7 +26,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* The soname pbctl was built against (libcurl4-openssl-dev's). */
+/* The soname of the libcurl these programs are built against (libcurl4-openssl-dev). */
 #define CURL_SONAME "libcurl.so.4"
 
 static struct {
@@ -35,23 +41,20 @@ static struct {
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	char *(*easy_escape)(CURL *, const char *, int);
+	void (*free)(void *);
 } fn;
 
+/* Each field is named after its function, curl_ left off. */
+#define ENTRY(f) { "curl_" #f, offsetof(__typeof__(fn), f) }
 static const struct {
 	const char *name;
 	size_t off;
 } names[] = {
-	{ "curl_global_init", offsetof(__typeof__(fn), global_init) },
-	{ "curl_global_cleanup", offsetof(__typeof__(fn), global_cleanup) },
-	{ "curl_easy_init", offsetof(__typeof__(fn), easy_init) },
-	{ "curl_easy_setopt", offsetof(__typeof__(fn), easy_setopt) },
-	{ "curl_easy_perform", offsetof(__typeof__(fn), easy_perform) },
-	{ "curl_easy_getinfo", offsetof(__typeof__(fn), easy_getinfo) },
-	{ "curl_easy_reset", offsetof(__typeof__(fn), easy_reset) },
-	{ "curl_easy_cleanup", offsetof(__typeof__(fn), easy_cleanup) },
-	{ "curl_easy_strerror", offsetof(__typeof__(fn), easy_strerror) },
-	{ "curl_slist_append", offsetof(__typeof__(fn), slist_append) },
-	{ "curl_slist_free_all", offsetof(__typeof__(fn), slist_free_all) },
+	ENTRY(global_init), ENTRY(global_cleanup), ENTRY(easy_init), ENTRY(easy_setopt),
+	ENTRY(easy_perform), ENTRY(easy_getinfo), ENTRY(easy_reset), ENTRY(easy_cleanup),
+	ENTRY(easy_strerror), ENTRY(slist_append), ENTRY(slist_free_all), ENTRY(easy_escape),
+	ENTRY(free),
 };
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
@@ -166,4 +169,15 @@ void curl_slist_free_all(struct curl_slist *list)
 {
 	if (ready())
 		fn.slist_free_all(list);
+}
+
+char *curl_easy_escape(CURL *h, const char *s, int len)
+{
+	return ready() ? fn.easy_escape(h, s, len) : NULL;
+}
+
+void curl_free(void *p)
+{
+	if (ready())
+		fn.free(p);
 }
