@@ -73,6 +73,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) 
             -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
+# pbctl and pb-web load libcurl only when they first call it
+# (firmware/lib/pb_curl_lazy.c, not in libpb.a): linked, its thirty shared
+# libraries made up most of the processor time of every pbctl start.
+LAZY_LIBS := $(filter-out -lcurl,$(LIBS))
 
 # FUZZ=1 (with CC=clang): coverage for libFuzzer in every object.
 ifeq ($(FUZZ),1)
@@ -96,7 +100,8 @@ $(shell mkdir -p $(BUILD) && printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$(FLA
 	{ cmp -s $(FLAGS_FILE).new $(FLAGS_FILE) && rm $(FLAGS_FILE).new || mv $(FLAGS_FILE).new $(FLAGS_FILE); })
 endif
 
-LIB_SRC  := $(wildcard firmware/lib/*.c)
+LAZY_CURL_SRC := firmware/lib/pb_curl_lazy.c
+LIB_SRC  := $(filter-out $(LAZY_CURL_SRC),$(wildcard firmware/lib/*.c))
 WEB_SRC  := $(wildcard firmware/web/*.c)
 CTL_SRC  := $(wildcard firmware/ctl/*.c)
 SYNC_SRC := $(wildcard firmware/sync/*.c)
@@ -109,6 +114,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
+LAZY_CURL_OBJ := $(call obj,$(LAZY_CURL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
@@ -185,11 +191,11 @@ $(BUILD)/libpb.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CROSS)ar rcs $@ $^
 
-$(BUILD)/pb-web: $(WEB_OBJ) $(BUILD)/libpb.a
-	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/libpb.a $(LIBS)
+$(BUILD)/pb-web: $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
 
-$(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
-	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/libpb.a $(LIBS)
+$(BUILD)/pbctl: $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
 
 $(BUILD)/pb-sync: $(SYNC_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/libpb.a $(LIBS)
@@ -251,17 +257,17 @@ $(BUILD)/tests/test_schema_hold: tests/unit/test_schema_hold.c tests/crash/crash
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -Itests/crash -MF $@.dep $(ALL_LDFLAGS) -o $@ \
 		$< tests/crash/crashvfs.c $(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
 
-$(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
-		$(BUILD)/libpb.a
+$(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a
 	@echo "  LD  $@"
-	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
-		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
 
-$(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
-		$(BUILD)/libpb.a
+$(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a
 	@echo "  LD  $@"
-	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o \
-		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
 
 $(BUILD)/obj/tests/schema/next.o: ALL_CFLAGS += -DPB_TEST_HOOKS
 
@@ -324,7 +330,7 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZ
 
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 
--include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(LAZY_CURL_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
          $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d) $(SLOWSYNC:.so=.d) $(HOOK_DB_OBJ:.o=.d) \
          $(BUILD)/obj/tests/schema/next.d
 
