@@ -73,9 +73,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) 
             -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
-# pbctl and pb-web load libcurl only when they first call it
-# (firmware/lib/pb_curl_lazy.c, not in libpb.a): linked, its thirty shared
-# libraries made up most of the processor time of every pbctl start.
+# pbctl loads libcurl only when it first calls it (firmware/lib/pb_curl_lazy.c,
+# not in libpb.a): linked, its thirty shared libraries made up most of the
+# processor time of every pbctl start.
 LAZY_LIBS := $(filter-out -lcurl,$(LIBS))
 
 # FUZZ=1 (with CC=clang): coverage for libFuzzer in every object.
@@ -191,8 +191,8 @@ $(BUILD)/libpb.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CROSS)ar rcs $@ $^
 
-$(BUILD)/pb-web: $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a
-	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
+$(BUILD)/pb-web: $(WEB_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
 $(BUILD)/pbctl: $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
@@ -257,11 +257,11 @@ $(BUILD)/tests/test_schema_hold: tests/unit/test_schema_hold.c tests/crash/crash
 	@$(CROSS)$(CC) $(ALL_CFLAGS) -DPB_TEST_HOOKS -Itests/crash -MF $@.dep $(ALL_LDFLAGS) -o $@ \
 		$< tests/crash/crashvfs.c $(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS) -lcmocka
 
-$(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
+$(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a
 	@echo "  LD  $@"
-	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
-		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
 $(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a

@@ -1,19 +1,14 @@
-/* libcurl loaded when first called, for pbctl and pb-web.
+/* libcurl loaded when first called, for pbctl.
  *
  * Linked at start, libcurl brings some thirty more shared libraries (TLS,
  * Kerberos, LDAP, SSH, ...) that the loader maps and relocates at every
- * start: that was most of the processor time of a pbctl start (pb-web's
- * libmicrohttpd brings some of them anyway). Yet only a few pbctl verbs
- * (enrol, sync, update's health check) talk HTTP, and pb-web escapes the
- * query of a renamed page's redirect with it. These two programs are
- * therefore linked without libcurl and with this file (kept out of
- * libpb.a: pb-sync and pb-gpio link libcurl as usual); the libcurl
- * functions they call are defined here and call the real ones, looked up
- * in libcurl (the same library, by its soname) on the
- * first call. pb-web may make that first call under its seccomp filter:
- * loading a library needs only calls it allows (openat read-only, mmap,
- * mprotect, read, fstat, close). A libcurl function used in these programs
- * and not listed here fails their link (they are linked without -lcurl):
+ * start: that was most of the processor time of a pbctl start. Yet only a
+ * few pbctl verbs (enrol, sync, update's health check) talk HTTP. pbctl is
+ * therefore linked without libcurl and with this file (kept out of libpb.a:
+ * the daemons link libcurl as usual); the libcurl functions it calls are
+ * defined here and call the real ones, looked up in libcurl (the same
+ * library, by its soname) on the first call. A libcurl function used in
+ * pbctl and not listed here fails its link (it is linked without -lcurl):
  * add it here. When libcurl cannot be loaded, the calls fail the way
  * libcurl's own do when out of memory, and the reason is logged once. */
 #define CURL_DISABLE_TYPECHECK  /* the definitions below have libcurl's names */
