@@ -1,6 +1,7 @@
 """Browser suite: a real pb-web with the demo modules, driven by Debian's
 headless Chromium through chromedriver (one Chromium for the whole run,
 made as fresh as a new one for each test module)."""
+import json
 import os
 import shutil
 import sys
@@ -63,13 +64,13 @@ CHROMIUM_FLAGS = (
 
 
 IS_DISPLAYED = "chromedriverIsElementDisplayed"
+PERF_LOG_BATCH = 100000  # chromedriver hands out at most this many log entries a call
 
 
 def _chromium(profile):
-    """A new Chromium whose get() notes each origin opened, so that the
-    origin's storage can be wiped when the next test module begins."""
-    from urllib.parse import urlsplit
-
+    """A new Chromium that logs the origin of each document it opens, so
+    that the origin's storage can be wiped when the next test module
+    begins."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.remote.webelement import WebElement
@@ -86,22 +87,61 @@ def _chromium(profile):
     class Chromium(webdriver.Chrome):
         _web_element_cls = Element
 
-        def get(self, url):
-            u = urlsplit(url)
-            if u.scheme in ("http", "https") and u.netloc:
-                self.origins.add(f"{u.scheme}://{u.netloc}")
-            return super().get(url)
+        def close(self):
+            """Close the current window, noting first the origin of every
+            page it showed: a window the page opened was seen by the
+            performance log only from when chromedriver took it up."""
+            self.opened |= _window_origins(self)
+            super().close()
 
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     for a in CHROMIUM_FLAGS + (f"--user-data-dir={profile}",):
         o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The performance log, with the page events only (no network events):
+    # each document a frame of any window commits, after redirects, however
+    # it was reached (see _opened_origins).
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    o.add_experimental_option("perfLoggingPrefs", {"enableNetwork": False, "enablePage": True})
     d = Chromium(service=Service(CHROMEDRIVER), options=o)
     d.command_executor._commands[IS_DISPLAYED] = (
         "GET", "/session/$sessionId/element/$id/displayed")
-    d.origins = set()
+    d.opened = set()
     return d
+
+
+def _origin(url):
+    """scheme://host:port of an http(s) URL; None for any other URL."""
+    from urllib.parse import urlsplit
+    u = urlsplit(url)
+    return f"{u.scheme}://{u.netloc}" if u.scheme in ("http", "https") and u.netloc else None
+
+
+def _window_origins(d):
+    """The origins of the pages in the current window's history."""
+    h = d.execute_cdp_cmd("Page.getNavigationHistory", {})
+    return {_origin(e["url"]) for e in h["entries"]} - {None}
+
+
+def _opened_origins(d):
+    """The origins of the documents committed in any frame of any window
+    since this was last asked (chromedriver's performance log, emptied by
+    reading it): pages opened by get(), by a link, a form, a script or a
+    redirect, in frames and in windows the page opened. Only a document can
+    store anything for its origin (a fetch's cookies go with all cookies)."""
+    found = set()
+    while True:
+        entries = d.get_log("performance")
+        for e in entries:
+            if '"Page.frameNavigated"' not in e["message"]:
+                continue
+            m = json.loads(e["message"])["message"]
+            if m["method"] == "Page.frameNavigated":
+                found.add(_origin(m["params"]["frame"]["url"]))
+        if len(entries) < PERF_LOG_BATCH:
+            break
+    found.discard(None)
+    return found
 
 
 def _fresh_window(d):
@@ -109,14 +149,9 @@ def _fresh_window(d):
     new window (the old windows go, and with them every per-window setting a
     module made over DevTools: viewport, emulated media, user agent, network
     conditions, disabled scripts, scripts run on each new document), no
-    cookies, no cache, nothing stored by any origin opened so far, no
-    browser log left over, the timeouts a new session has."""
-    from urllib.parse import urlsplit
-    for h in d.window_handles:
-        d.switch_to.window(h)
-        u = urlsplit(d.current_url)
-        if u.scheme in ("http", "https") and u.netloc:
-            d.origins.add(f"{u.scheme}://{u.netloc}")
+    cookies, no cache, nothing stored by any origin opened since the last
+    wipe (an origin wiped before and opened again is opened again: wiped
+    again), no browser log left over, the timeouts a new session has."""
     old = d.window_handles
     d.switch_to.new_window("window")
     fresh = d.current_window_handle
@@ -124,12 +159,15 @@ def _fresh_window(d):
         d.switch_to.window(h)
         d.close()
     d.switch_to.window(fresh)
+    opened = d.opened | _opened_origins(d)
+    d.opened = set()
     d.execute_cdp_cmd("Network.clearBrowserCookies", {})
     d.execute_cdp_cmd("Network.clearBrowserCache", {})
-    for origin in sorted(d.origins):
+    for origin in sorted(opened):
         d.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
     assert d.get_cookies() == []
     d.get_log("browser")
+    return opened
 
 
 def _ready(d):
