@@ -30,7 +30,11 @@ FIRST_SECTOR=8192       # 4 MiB alignment, as SD cards like it
 JOURNAL_MAX=16M         # RuntimeMaxUse of the in-RAM journal
 PANIC_S=10              # a kernel panic reboots after this long (panic=)
 WATCHDOG_S=15           # systemd pets the hardware watchdog; the Pi's allows ~15 s at most
-CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait panic=$PANIC_S"
+# quiet: the kernel prints only warnings and worse on its consoles, and
+# systemd only units that fail or are slow. A console is synchronous: at
+# 115200 baud each line of a full boot log holds the boot up (the log stays
+# in the journal and dmesg).
+CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait panic=$PANIC_S quiet"
 
 t0=$(date +%s)
 tarball=${PB_ROOTFS_TARBALL:-$(sh "$here/rootfs.sh" "$build/cache" | tail -1)}
