@@ -30,7 +30,11 @@ FIRST_SECTOR=8192       # 4 MiB alignment, as SD cards like it
 JOURNAL_MAX=16M         # RuntimeMaxUse of the in-RAM journal
 PANIC_S=10              # a kernel panic reboots after this long (panic=)
 WATCHDOG_S=15           # systemd pets the hardware watchdog; the Pi's allows ~15 s at most
-CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait panic=$PANIC_S"
+# quiet: the kernel prints only warnings and worse on its consoles, and
+# systemd only units that fail or are slow. A console is synchronous: at
+# 115200 baud each line of a full boot log holds the boot up (the log stays
+# in the journal and dmesg).
+CMDLINE="console=serial0,115200 console=tty1 root=LABEL=PBROOTA ro rootfstype=ext4 fsck.repair=yes net.ifnames=0 cma=64M rootwait panic=$PANIC_S quiet"
 
 t0=$(date +%s)
 tarball=${PB_ROOTFS_TARBALL:-$(sh "$here/rootfs.sh" "$build/cache" | tail -1)}
@@ -89,6 +93,46 @@ chroot "$root" systemctl --quiet mask e2scrub_reap.service e2scrub_all.timer
 chroot "$root" systemctl --quiet mask systemd-repart.service systemd-pstore.service \
 	sys-kernel-config.mount sys-fs-fuse-connections.mount \
 	sys-kernel-debug.mount sys-kernel-tracing.mount
+# More of the same, each an exec (or a mount) at every start with nothing to
+# do on the box: networkd's files from the kernel's ip= (none: pb-net
+# renders them), binfmt_misc (no foreign binaries run here), the journal's
+# flush to /var (the journal stays in RAM), hugetlbfs (nothing uses huge
+# pages), logind's early load of the DRM core for graphical seats (the box
+# has none; on the Pi the display driver still loads it with the hardware);
+# and Debian's timers for apt and dpkg's database backup, which would write
+# the read-only root (the box's software changes only through pbctl update,
+# docs/updates.md).
+chroot "$root" systemctl --quiet mask systemd-network-generator.service \
+	systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
+	systemd-journal-flush.service dev-hugepages.mount modprobe@drm.service \
+	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer
+# Generators run before any unit at every start (and at every daemon-reload)
+# and these find nothing to do here: every service has a native unit (no
+# SysV script to convert), no rc.local, an MBR card with root= given (no GPT
+# auto-discovery), no hibernation, no offline system update (pbctl update
+# installs into the other root), no encrypted, integrity or verity volumes.
+# A link to /dev/null in /etc masks a generator (systemd.generator(7)).
+mkdir -p "$root/etc/systemd/system-generators"
+for g in sysv rc-local gpt-auto hibernate-resume system-update \
+	cryptsetup integritysetup veritysetup; do
+	ln -sf /dev/null "$root/etc/systemd/system-generators/systemd-$g-generator"
+done
+# udev reads every rules file at start and tries its rules on every device
+# event (the coldplug replays one for each device): these are for what the
+# Pi lacks or the box does not use: device-mapper (and e2scrub's LVM
+# snapshots), optical drives, tapes, InfiniBand, FIDO keys, cameras, MTD
+# flash, btrfs, joysticks, mice, touchpads, motion sensors, sound cards, and
+# the RTC rule (a no-op under systemd; the Pi has no RTC, fake-hwclock keeps
+# the time). A link to /dev/null in /etc/udev/rules.d masks a file (udev(7));
+# USB sticks (90-pb-usb.rules), disks by label, network, input and the
+# power button keep their rules.
+mkdir -p "$root/etc/udev/rules.d"
+for r in 55-dm 60-persistent-storage-dm 95-dm-notify 96-e2scrub 60-cdrom_id \
+	60-persistent-storage-tape 60-infiniband 60-fido-id 60-persistent-v4l \
+	70-camera 75-probe_mtd 64-btrfs 70-joystick 70-mouse 70-touchpad 60-sensor \
+	60-persistent-alsa 78-sound-card 85-hwclock; do
+	ln -sf /dev/null "$root/etc/udev/rules.d/$r.rules"
+done
 cleanup
 
 # ---- read-only root, data partition, logs in RAM ---------------------------
