@@ -81,10 +81,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) $(HARDEN) 
             -DPB_BUILD_EPOCH=$(BUILD_EPOCH)LL -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS     := $(PKG_LIBS) -lpthread
-# pbctl loads libcurl only when it first calls it (firmware/lib/pb_curl_lazy.c,
-# not in libpb.a): linked, its thirty shared libraries made up most of the
-# processor time of every pbctl start.
-LAZY_LIBS := $(filter-out -lcurl,$(LIBS))
+# pbctl loads libcurl only when it first calls it (firmware/ctl/curl.c):
+# linked, its thirty shared libraries made up most of the processor time of
+# every pbctl start.
+CTL_LIBS := $(filter-out -lcurl,$(LIBS))
 
 # FUZZ=1 (with CC=clang): coverage for libFuzzer in every object.
 ifeq ($(FUZZ),1)
@@ -108,8 +108,7 @@ $(shell mkdir -p $(BUILD) && printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$(FLA
 	{ cmp -s $(FLAGS_FILE).new $(FLAGS_FILE) && rm $(FLAGS_FILE).new || mv $(FLAGS_FILE).new $(FLAGS_FILE); })
 endif
 
-LAZY_CURL_SRC := firmware/lib/pb_curl_lazy.c
-LIB_SRC  := $(filter-out $(LAZY_CURL_SRC),$(wildcard firmware/lib/*.c))
+LIB_SRC  := $(wildcard firmware/lib/*.c)
 WEB_SRC  := $(wildcard firmware/web/*.c)
 CTL_SRC  := $(wildcard firmware/ctl/*.c)
 SYNC_SRC := $(wildcard firmware/sync/*.c)
@@ -122,7 +121,6 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 WEB_OBJ  := $(call obj,$(WEB_SRC))
 CTL_OBJ  := $(call obj,$(CTL_SRC))
-LAZY_CURL_OBJ := $(call obj,$(LAZY_CURL_SRC))
 SYNC_OBJ := $(call obj,$(SYNC_SRC))
 HUB_OBJ  := $(call obj,$(HUB_SRC))
 # pb-hub links only the protocol, hash, range, manifest (with its tests and
@@ -213,8 +211,8 @@ $(BUILD)/libpb.a: $(LIB_OBJ)
 $(BUILD)/pb-web: $(WEB_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
-$(BUILD)/pbctl: $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a
-	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
+$(BUILD)/pbctl: $(CTL_OBJ) $(BUILD)/libpb.a
+	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/libpb.a $(CTL_LIBS)
 
 $(BUILD)/pb-sync: $(SYNC_OBJ) $(BUILD)/libpb.a
 	$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/libpb.a $(LIBS)
@@ -282,11 +280,11 @@ $(BUILD)/tests/pb-web-next: $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
 	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(WEB_OBJ) $(BUILD)/obj/tests/schema/next.o \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
-$(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
-		$(HOOK_DB_OBJ) $(BUILD)/libpb.a
+$(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB_OBJ) \
+		$(BUILD)/libpb.a
 	@echo "  LD  $@"
-	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(LAZY_CURL_OBJ) $(BUILD)/obj/tests/schema/next.o \
-		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LAZY_LIBS)
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(CTL_LIBS)
 
 $(BUILD)/obj/tests/schema/next.o: ALL_CFLAGS += -DPB_TEST_HOOKS
 
@@ -346,7 +344,7 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzzdb.h $(FUZ
 
 fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 
--include $(LIB_OBJ:.o=.d) $(LAZY_CURL_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(WEB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(SYNC_OBJ:.o=.d) $(HUB_OBJ:.o=.d) \
          $(GPIO_OBJ:.o=.d) $(FAKEGPIOD:.so=.d) $(SLOWSYNC:.so=.d) $(HOOK_DB_OBJ:.o=.d) \
          $(BUILD)/obj/tests/schema/next.d $(FUZZ_REPLAY_OBJ:.o=.d) $(CRASH_OBJ:.o=.d)
 

@@ -51,26 +51,33 @@ def _ephemeral_first():
         return 0
 
 
+PORTS_SPAN = _ephemeral_first() - PORTS_FIRST
+
+
+def _kernel_port(host):
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def free_port(host="127.0.0.1"):
     """A TCP port free on host now and not handed out to another test for
     a long while (the next of PORTS_FIRST up to the ephemeral range, in turn);
-    where that range is too low to leave room, the kernel's choice."""
-    span = _ephemeral_first() - PORTS_FIRST
+    the kernel's choice where that range is too low to leave room, or the
+    counter is another user's."""
+    if PORTS_SPAN < 1000:
+        return _kernel_port(host)
     try:
-        f = open(PORTS_FILE, "a+") if span >= 1000 else None
-    except OSError:             # another user's counter
-        f = None
-    if f is None:
-        with socket.socket() as s:
-            s.bind((host, 0))
-            return s.getsockname()[1]
+        f = open(PORTS_FILE, "a+")
+    except OSError:
+        return _kernel_port(host)
     with f:
         fcntl.flock(f, fcntl.LOCK_EX)
         f.seek(0)
         text = f.read().strip()
         n = int(text) if text.isdigit() else 0
-        for _ in range(span):
-            port = PORTS_FIRST + n % span
+        for _ in range(PORTS_SPAN):
+            port = PORTS_FIRST + n % PORTS_SPAN
             n += 1
             with socket.socket() as s:
                 try:
@@ -81,10 +88,10 @@ def free_port(host="127.0.0.1"):
                     continue
             break
         else:
-            raise RuntimeError(f"no free port from {PORTS_FIRST} to {PORTS_FIRST + span}")
+            raise RuntimeError(f"no free port from {PORTS_FIRST} to {PORTS_FIRST + PORTS_SPAN}")
         f.seek(0)
         f.truncate()
-        f.write(str(n % span))
+        f.write(str(n % PORTS_SPAN))
     return port
 
 

@@ -4,8 +4,8 @@
  * Kerberos, LDAP, SSH, ...) that the loader maps and relocates at every
  * start: that was most of the processor time of a pbctl start. Yet only a
  * few pbctl verbs (enrol, sync, update's health check) talk HTTP. pbctl is
- * therefore linked without libcurl and with this file (kept out of libpb.a:
- * the daemons link libcurl as usual); the libcurl functions it calls are
+ * therefore linked without libcurl and with this file (the daemons link
+ * libcurl as usual); the libcurl functions it and libpb.a call are
  * defined here and call the real ones, looked up in libcurl (the same
  * library, by its soname) on the first call. A libcurl function used in
  * pbctl and not listed here fails its link (it is linked without -lcurl):
