@@ -557,11 +557,12 @@ static int commit_cut(struct update_ctx *u, const char *pending)
 }
 
 /* Remove the copy the held migrations are tried on (DATA/UPDATE_REHEARSAL
- * and its -wal, -shm), also one a power cut left: 0, or -1 when its path
- * does not fit. */
+ * and its -journal, which VACUUM INTO leaves when it fails part way, say
+ * for lack of space, -wal and -shm), also one a power cut left: 0, or -1
+ * when its path does not fit. */
 static int rehearsal_remove(struct pb_ctl *c, char *copy, size_t len)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
+	static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
 	char file[PATH_MAX + 40];
 
 	if (snprintf(copy, len, "%s/" UPDATE_REHEARSAL, c->cfg.data_dir) >= (int)len)
