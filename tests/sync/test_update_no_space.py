@@ -304,7 +304,8 @@ def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_h
                                                             monkeypatch):
     """Root A boots before space was freed (the boot deadline, a reset, the
     power): its commit step ends the trial, and the release, not to blame,
-    is ready to be applied again, not failed."""
+    is ready to be applied again, not failed; root B, which holds it never
+    committed, is no root to roll back to until apply writes it again."""
     box, boot, cmdline, sid, made, data, size = no_space_trial(boxes, hub, tmpdir_hub,
                                                               monkeypatch)
     bindir = stand_in_systemctl(tmpdir_hub)
@@ -330,6 +331,13 @@ def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_h
         assert kept(now["records"], made)
         st = data.run([binary("pbctl"), "-c", box.conf, "update", "status"]).stdout
         assert f"release:    {VERSION} ready" in st and "pending:    none" in st, st
+        # root B holds the release, never committed: rollback does not switch into it
+        files = boot_files(boot)
+        p = data.run([binary("pbctl"), "-c", box.conf, "update", "rollback", "--no-reboot"],
+                     check=False)
+        assert p.returncode == 1 and f"root B holds release {VERSION}, whose trial ended for " \
+            "want of space and which was never committed" in p.stderr, (p.stdout, p.stderr)
+        assert boot_files(boot) == files and firmware_boot(boot, False, cmdline) == "A"
         # apply takes it again, with no --retry (--force: the session day
         # made on root B is not locked)
         p = data.run([binary("pbctl"), "-c", box.conf, "update", "apply", "--force",
@@ -337,6 +345,7 @@ def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_h
         assert p.returncode == 0 and f"release {VERSION} installed into root B" in p.stdout, \
             (p.stdout, p.stderr)
         assert firmware_boot(boot, True, cmdline) == "B"
+        assert not data.inside(look, box)["meta"]["update.untried"]
     finally:
         box.stop()
         data.close()
