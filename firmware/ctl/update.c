@@ -291,8 +291,10 @@ static int install(struct update_ctx *u, enum pb_slot target, const char *src, c
 	if ((cut = rootcopy_begin(dst, stderr)) < 0)
 		return -1;
 	/* dst is marked unfinished (rollback refuses it) and no longer holds
-	 * the system that could not go back: the guard has done its part */
+	 * the system that could not go back, nor a release never committed:
+	 * the guards have done their part */
 	meta_set(u->c, "update.no_return", "");
+	meta_set(u->c, "update.untried", "");
 	if (cut) {
 		printf("the last install into %s was cut: every file is written again\n", dst);
 		fflush(stdout); /* said before the copy, which takes minutes */
@@ -557,11 +559,12 @@ static int commit_cut(struct update_ctx *u, const char *pending)
 }
 
 /* Remove the copy the held migrations are tried on (DATA/UPDATE_REHEARSAL
- * and its -wal, -shm), also one a power cut left: 0, or -1 when its path
- * does not fit. */
+ * and its -journal, which VACUUM INTO leaves when it fails part way, say
+ * for lack of space, -wal and -shm), also one a power cut left: 0, or -1
+ * when its path does not fit. */
 static int rehearsal_remove(struct pb_ctl *c, char *copy, size_t len)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
+	static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
 	char file[PATH_MAX + 40];
 
 	if (snprintf(copy, len, "%s/" UPDATE_REHEARSAL, c->cfg.data_dir) >= (int)len)
@@ -671,6 +674,9 @@ static int trial_closed(struct update_ctx *u, const char *pending)
 		printf("root %c is committed: the trial of %s ended (no space for the copy of "
 		       "the database)\n", pb_slot_name(u->booted), pending);
 		meta_set(c, "update.state", "ready");
+		/* the other root still holds it, never committed: no rollback into it */
+		trial_version(c, version, sizeof(version));
+		meta_set(c, "update.untried", version);
 	} else if (strcmp(state, "failed") != 0 && strcmp(state, "rolled back") != 0) {
 		snprintf(words, sizeof(words), "%s did not reach its checks (it hung, was "
 			 "reset or lost power first): back on root %c", pending,
@@ -774,16 +780,18 @@ static int back(struct update_ctx *u, const char *words)
 }
 
 /* 1 when the other root holds a release that was never committed (armed
- * for a trial, on one whose end was not recorded yet, or failed since the
- * last commit), with words naming it. */
+ * for a trial, on one whose end was not recorded yet, failed since the
+ * last commit, or whose trial ended for want of space), with words naming
+ * it. */
 static int untried(struct update_ctx *u, char *words, size_t len)
 {
-	char pending[96], failed[64], state[32];
+	char pending[96], failed[64], state[32], stopped[64];
 	char other = pb_slot_name(pb_slot_other(u->booted));
 
 	meta_get(u->c, "update.pending", pending, sizeof(pending));
 	meta_get(u->c, "update.failed", failed, sizeof(failed));
 	meta_get(u->c, "update.state", state, sizeof(state));
+	meta_get(u->c, "update.untried", stopped, sizeof(stopped));
 	if (u->trial != PB_SLOT_NONE)
 		snprintf(words, len, "root %c is armed for a trial, never committed", other);
 	else if (pending[0] != '\0')
@@ -792,6 +800,9 @@ static int untried(struct update_ctx *u, char *words, size_t len)
 	else if (failed[0] != '\0' || strcmp(state, "failed") == 0)
 		snprintf(words, len, "root %c holds release %s, which failed its trial and was "
 			 "never committed", other, failed[0] ? failed : "?");
+	else if (stopped[0] != '\0')
+		snprintf(words, len, "root %c holds release %s, whose trial ended for want of "
+			 "space and which was never committed", other, stopped);
 	else
 		return 0;
 	return 1;

@@ -2,11 +2,14 @@
 status` says about the database during and after a trial: while a release
 is on trial the migrations held back until it is committed, and once the
 commit applied one marked newer only that the box cannot go back (rollback
-refuses). The release is played by build/tests/pb-web-next with
-PB_NEXT_NEWER_ONLY=1 (tests/schema/next.c: 188 marked newer only, 189
-above it), as in tests/sync/test_update_ab.py; the trial and the commit
-are written in box_meta the way pbctl update apply and commit leave them.
-Screenshots: build/screenshots/admin-update-held.png, -no-return.png."""
+refuses); and, when the commit found no room on the data card for the copy
+of the database, that the trial goes on, why, and what the admin does. The
+release is played by build/tests/pb-web-next with PB_NEXT_NEWER_ONLY=1
+(tests/schema/next.c: 188 marked newer only, 189 above it), as in
+tests/sync/test_update_ab.py; the trial and the commit are written in
+box_meta the way pbctl update apply and commit leave them.
+Screenshots: build/screenshots/admin-update-held.png, -no-space.png,
+-no-return.png."""
 import os
 import sqlite3
 import sys
@@ -21,6 +24,10 @@ from pbtest import Box
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
 from attendance_util import PASSWORD, add_staff  # noqa: E402
+
+NO_SPACE = ("no space on the data partition for a copy of the database to try migration "
+            "188, 189 on (copying the database: database or disk is full): the trial goes "
+            "on; free space and run pbctl update commit again")
 
 
 def set_meta(box, **kv):
@@ -82,10 +89,29 @@ def test_held_migrations_then_no_return_on_the_admin_page(browser, monkeypatch):
                       "version is committed")
         audit(d, "admin-sync, migrations held")
 
+        # the commit found no room for the copy of the database: the trial
+        # goes on, the admin is told why and what to do
+        b.stop()
+        set_meta(b, **{"update.state": "no space", "update.error": NO_SPACE})
+        b.start("tests/pb-web-next")
+        d.refresh()
+        w.until(lambda drv: shown(drv, "sync-update-err"))
+        upd = text(d, "sync-update")
+        assert "Versi 9.1.0 sedang dicoba" in upd and "ruang kartu data tidak cukup" in upd, upd
+        words = text(d, "sync-update-err-text")
+        assert "Hapus modul yang tidak dipakai" in words and "Pasang sekarang lagi" in words, \
+            words
+        assert d.find_element(By.ID, "sync-update-err-raw").get_attribute("textContent") == \
+            NO_SPACE
+        assert shown(d, "sync-held") and not shown(d, "sync-apply")
+        fits_and_says(d, "sync-update-err-text", "admin-update-no-space.png",
+                      "The data card has no room to copy the database")
+        audit(d, "admin-sync, no space for the commit")
+
         # committed: update.pending emptied, update.no_return naming 188;
         # the release's next open applies what was held
         b.stop()
-        set_meta(b, **{"update.pending": "", "update.state": "committed"})
+        set_meta(b, **{"update.pending": "", "update.state": "committed", "update.error": ""})
         b.start("tests/pb-web-next")
         assert applied(b, 188) and applied(b, 189)
         d.refresh()

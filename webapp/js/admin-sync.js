@@ -60,20 +60,22 @@
 
 	/* The version running and the update waiting (update.state). */
 	var UPDATE_STATES = ["downloading", "ready", "installing", "installed", "committed",
-		"failed", "refused", "rolled back"];
+		"failed", "refused", "rolled back", "no space"];
 
 	/* pbctl update's English words in update.error, explained like
 	 * pb-sync's (first match wins), the words kept as a detail. */
 	var UPDATE_ERRORS = [
 		["session day is open", "day_open"], ["failed its checks", "trial"],
-		["did not finish", "unfinished"], ["no longer verifies", "verify"]
+		["did not finish", "unfinished"], ["no longer verifies", "verify"],
+		["no space on the data partition", "no_space"]
 	];
 
 	function software(sw) {
 		var st = sw.state || "", key = "sync.update_none";
 		var asked = !!sw.apply_requested || st === "installing";
 		var ready = st === "ready" && !asked;
-		var showErr = !!sw.error && (st === "ready" || st === "failed") && !asked;
+		var showErr = !!sw.error && (st === "ready" || st === "failed" || st === "no space") &&
+			!asked;
 		text("sync-version", sw.version || "\u2013");
 		if (UPDATE_STATES.indexOf(st) >= 0)
 			key = "sync.update_" + st.replace(" ", "_");
