@@ -145,6 +145,9 @@ def test_root_partition(img):
                  "/etc/systemd/system/timers.target.wants/pb-update-deadline.timer",
                  "/lib/systemd/system/pb-update-deadline.service",
                  "/usr/lib/pusat-belajar/pb-update-deadline",
+                 # ... and of one that falls into emergency or rescue mode
+                 "/lib/systemd/system/emergency.service.d/pb-update-trial.conf",
+                 "/lib/systemd/system/rescue.service.d/pb-update-trial.conf",
                  "/lib/firmware/brcm/brcmfmac43455-sdio.bin"]:
         assert ext4_exists(img, ROOT_A, path), path
     st = ext4_stat(img, ROOT_A, "/etc/pusat-belajar/box.conf")
@@ -320,7 +323,8 @@ def test_firstboot_in_arm64_chroot(rootfs):
 
 
 def test_units_verify_inside_the_image(rootfs):
-    """systemd-analyze of the image's own systemd, on the installed units."""
+    """systemd-analyze of the image's own systemd, on the installed units
+    and on Debian's emergency and rescue units with the box's drop-ins."""
     units = sorted(u for u in os.listdir(os.path.join(rootfs, "lib", "systemd", "system"))
                    if u.startswith("pb-") and u.endswith(".service"))
     assert "pb-web.service" in units
@@ -328,5 +332,10 @@ def test_units_verify_inside_the_image(rootfs):
                        + [f"/lib/systemd/system/{u}" for u in units
                           if u not in ("pb-sync.service", "pb-gpio.service")
                           or os.path.exists(os.path.join(rootfs, "usr", "bin", u[:-8]))],
+                       capture_output=True, text=True, timeout=WAIT_S * 2)
+    assert p.stdout + p.stderr == "", p.stdout + p.stderr
+    # Debian's units name sulogin(8), and the box has no man pages at all
+    p = subprocess.run(["chroot", rootfs, "systemd-analyze", "verify", "--man=no",
+                        "emergency.service", "rescue.service"],
                        capture_output=True, text=True, timeout=WAIT_S * 2)
     assert p.stdout + p.stderr == "", p.stdout + p.stderr

@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +24,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 UNITS = sorted(glob.glob(os.path.join(ROOT, "image", "systemd", "*.service")) +
                glob.glob(os.path.join(ROOT, "image", "systemd", "*.path")) +
                glob.glob(os.path.join(ROOT, "image", "systemd", "*.timer")))
+# Drop-ins for Debian's own units (image/systemd/UNIT.d/), installed into
+# /lib/systemd/system/UNIT.d/ by the package.
+DROPINS = sorted(glob.glob(os.path.join(ROOT, "image", "systemd", "*.d", "*.conf")))
 BUILD = os.path.abspath(os.environ.get("PB_BUILD", os.path.join(ROOT, "build")))
 DAEMONS = ["pb-web", "pb-sync", "pb-gpio"]
 MAX_EXPOSURE = 2.5
@@ -71,11 +75,13 @@ def staged():
             shutil.copy(tool, libdir)
         units = os.path.join(d, "units")
         os.makedirs(units)
-        for u in UNITS:
+        for u in UNITS + DROPINS:
             text = open(u).read()
             text = text.replace("/usr/bin/", bindir + "/")
             text = text.replace("/usr/lib/pusat-belajar/", libdir + "/")
-            with open(os.path.join(units, os.path.basename(u)), "w") as f:
+            dest = os.path.join(units, os.path.relpath(u, os.path.join(ROOT, "image", "systemd")))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "w") as f:
                 f.write(text)
         yield units
     finally:
@@ -100,6 +106,33 @@ def test_units_exist():
 def test_verify_prints_nothing(staged, unit):
     rc, out = verify(os.path.join(staged, unit))
     assert rc == 0 and out == "", f"{unit}:\n{out}"
+
+
+def verify_unit(units, name):
+    """systemd-analyze verify of a unit by name, with the staged folder
+    first on the search path (its drop-ins folders with it)."""
+    p = subprocess.run(["systemd-analyze", "verify", name], capture_output=True, text=True,
+                       timeout=120, cwd="/", env=dict(os.environ, SYSTEMD_UNIT_PATH=units + ":"))
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+@pytest.mark.parametrize("unit", ["emergency.service", "rescue.service"])
+def test_emergency_dropins_verify(staged, unit):
+    """Debian's emergency.service and rescue.service with the box's drop-in:
+    verify prints nothing, and it does read the drop-in (a misspelt key in
+    it is reported)."""
+    rc, out = verify_unit(staged, unit)
+    assert rc == 0 and out == "", f"{unit}:\n{out}"
+    dropin = os.path.join(staged, unit + ".d", "pb-update-trial.conf")
+    good = open(dropin).read()
+    try:
+        with open(dropin, "w") as f:
+            f.write(good.replace("ExecStartPre=", "ExecStartPr="))
+        rc, out = verify_unit(staged, unit)
+        assert "ExecStartPr" in out, out
+    finally:
+        with open(dropin, "w") as f:
+            f.write(good)
 
 
 def test_verify_catches_a_bad_key(staged):
@@ -262,7 +295,28 @@ show) n=$(wc -l < "$d/calls"); s=$(sed -n "${n}p" "$d/commit-states"); \
       if [ "$s" = committed ]; then cp "$d/proc-cmdline" "$d/boot/cmdline.txt"; s=active; fi; \
       echo "$s";;
 reboot) echo reboot >> "$d/rebooted";;
+--no-block) [ "$*" = "--no-block --job-mode=replace-irreversibly start reboot.target" ] && \
+            echo reboot >> "$d/rebooted"; \
+            if [ -e "$d/reboot-stops" ]; then kill -TERM "$PPID"; fi;;
 esac
+"""
+# In emergency mode the script asks for the reboot job itself
+# (REBOOT_JOB, what `systemctl reboot` does without logind); a file
+# "reboot-stops" makes it do what systemd does to emergency.service then:
+# stop it, killing the script (SIGTERM); without it the reboot never comes.
+REBOOT_JOB = "--no-block --job-mode=replace-irreversibly start reboot.target"
+# Stand-ins for mount and umount: mount notes its arguments and fills the
+# folder it is given from "card-boot" (the boot partition), failing
+# without one.
+FAKE_MOUNT = """#!/bin/sh
+d=$(dirname "$0")
+echo "mount $*" >> "$d/calls"
+[ -d "$d/card-boot" ] || exit 32
+for a; do dir=$a; done
+cp "$d/card-boot/"* "$dir/"
+"""
+FAKE_UMOUNT = """#!/bin/sh
+echo "umount $*" >> "$(dirname "$0")/calls"
 """
 
 
@@ -321,3 +375,69 @@ def test_update_deadline_reboots_only_a_root_left_on_trial(tmp_path, running, co
         assert len(calls) - 1 == len(states), calls
     else:
         assert "nothing to do" in p.stdout, p.stdout
+
+
+@pytest.mark.parametrize("mode,running,committed,boot_mounted,stops,reboots", [
+    ("emergency", "A", "B", True, True, True),    # on trial: rebooted, stopped by it
+    ("emergency", "A", "B", False, True, True),   # the boot partition not mounted
+    ("emergency", "B", "B", False, True, False),  # committed root: emergency mode goes on
+    ("emergency", "A", "A", True, True, False),
+    ("emergency", "A", "B", True, False, True),   # the reboot does not come: forced
+    ("rescue", "B", "A", True, True, True),
+    ("emergency", "A", None, False, True, False), # no boot partition: cannot tell, goes on
+])
+def test_emergency_mode_reboots_only_a_root_on_trial(tmp_path, mode, running, committed,
+                                                     boot_mounted, stops, reboots):
+    """pb-update-deadline --emergency / --rescue (the drop-ins of
+    emergency.service and rescue.service) with stand-ins for systemctl,
+    mount and umount (said above): a root on trial reboots, a committed
+    one goes on into emergency mode; an unmounted boot partition is
+    mounted read-only by its label for the look, and unmounted again."""
+    d = tmp_path
+    for name, text in [("systemctl", FAKE_SYSTEMCTL), ("mount", FAKE_MOUNT),
+                       ("umount", FAKE_UMOUNT)]:
+        (d / name).write_text(text)
+        (d / name).chmod(0o755)
+    (d / "commit-states").write_text("inactive\n")
+    if stops:
+        (d / "reboot-stops").write_text("")
+    line = "console=serial0,115200 root=LABEL=PBROOT{} ro rootfstype=ext4 panic=10\n"
+    (d / "proc-cmdline").write_text(line.format(running))
+    boot = d / "boot"                  # the empty mount point, or the mounted partition
+    boot.mkdir()
+    if committed:
+        card = boot if boot_mounted else d / "card-boot"
+        card.mkdir(exist_ok=True)
+        (card / "cmdline.txt").write_text(line.format(committed))
+    env = dict(os.environ, PATH=f"{d}:{os.environ['PATH']}", PB_EMERGENCY_REBOOT_WAIT_S="0",
+               PB_EMERGENCY_BOOT=str(d / "rescue-boot"))
+    p = subprocess.run([DEADLINE, f"--{mode}", str(boot), str(d / "proc-cmdline")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    calls = (d / "calls").read_text().splitlines() if (d / "calls").exists() else []
+    mounts = [c for c in calls if c.startswith("mount ")]
+    if boot_mounted:
+        assert mounts == [], calls
+    else:
+        assert mounts == [f"mount -t vfat -o ro,nosuid,nodev,noexec LABEL=PBBOOT {d}/rescue-boot"]
+    if reboots:
+        assert f"pb-update-deadline: PBROOT{running} runs on trial and fell into {mode} mode: " \
+               f"rebooting into PBROOT{committed}" in p.stdout, p.stdout
+        if stops:                      # stopped by the reboot it asked for
+            assert p.returncode == -signal.SIGTERM, (p.returncode, p.stdout, p.stderr)
+            assert calls[len(mounts):] == [REBOOT_JOB], calls
+            assert "forcing" not in p.stdout
+        else:
+            assert p.returncode == 0, p.stderr
+            assert calls[len(mounts):] == [REBOOT_JOB, "reboot --force"], calls
+            assert f"the reboot did not stop {mode} mode: forcing it" in p.stdout, p.stdout
+    else:
+        assert p.returncode == 0, p.stderr
+        assert not (d / "rebooted").exists(), (p.stdout, calls)
+        if committed:
+            assert f"PBROOT{running} is the committed root and fell into {mode} mode: " \
+                   "not rebooting" in p.stdout, p.stdout
+        else:
+            assert f"{mode} mode goes on" in p.stdout, p.stdout
+        # a partition it mounted is unmounted again, before sulogin
+        assert calls[len(mounts):] == ([f"umount {d}/rescue-boot"] if committed and mounts
+                                       else []), calls
