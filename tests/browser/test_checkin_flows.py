@@ -1,6 +1,7 @@
 """A training day on a 360×640 phone in headless Chromium, as a teacher
 meets it: the code picks the session when two run on one day; a slow
 signer (longer than code_period_s + code_grace_s) is still checked in; a
+code the box no longer shows is refused next to the code field; a
 NUPTK typo is shown back before any walk-in registration; checking in
 twice says so in view as good news; on day 2 the
 same phone fills the NUPTK in and "Bukan saya" clears it."""
@@ -16,35 +17,70 @@ from test_checkin_browser import draw_signature
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import Staff, nuptk, roster_csv  # noqa: E402
+from attendance_util import Staff, nuptk, post_from, roster_csv  # noqa: E402
 
 PHONE = (360, 640)
 DAY_MS = 24 * 3600 * 1000
 # codes change every 2 s and an old one is refused at once
 FAST = "[attendance]\ncode_period_s = 2\ncode_grace_s = 0\n"
+OTHER_PHONE = "127.0.0.72"       # not the browser's address: its own guard counts
 
 
 def visible(d, id_):
     return d.find_element(By.ID, id_).is_displayed()
 
 
+# Tries at a code before fill() gives up: a try is lost only when the box
+# shows the next code between reading one and answering the page's lookup.
+CODE_TRIES = 5
+# Put the code in the field as typed (its input event included) and tap
+# Lanjut, in one step inside the page: false when Lanjut cannot be tapped.
+SEND_CODE_JS = """
+var c = document.getElementById('code'), b = document.getElementById('lookup');
+if (b.disabled || b.getClientRects().length === 0)
+    return false;
+c.value = arguments[0];
+c.dispatchEvent(new Event('input', {bubbles: true}));
+b.click();
+return true;
+"""
+# Where the page answers a lookup: its next step, or a message.
+ANSWERS = ("step-confirm", "nuptk-ok", "nuptk-error", "code-error", "error")
+
+
+def answered(d):
+    """The page's answers shown, as "id: text" strings."""
+    return ["%s: %s" % (i, d.find_element(By.ID, i).text) for i in ANSWERS if visible(d, i)]
+
+
+def code_expired_shown(d):
+    """The page says the box refused the code as an old one."""
+    return visible(d, "code-error") and d.execute_script(
+        "return document.getElementById('code-error').textContent === PB.t('error.code_expired')")
+
+
 def fill(d, n, code, shows="step-confirm"):
-    """Type NUPTK and code and tap Lanjut. code is a function giving the
-    current code: with codes this short-lived a loaded machine may type
-    past one, so a refused code is typed again (at most 5 times)."""
+    """Type the NUPTK, then give the code and tap Lanjut until the page
+    shows `shows`; the code sent, which the box took. code is a function
+    giving the current code. The code is sent in one step in the page;
+    it is read and sent again only when the box answered that it is an old
+    one and shows another by now (CODE_TRIES sendings at most); any other
+    answer fails at once."""
     if n is not None:                  # None: as the page filled it in
         e = d.find_element(By.ID, "nuptk")
         e.clear()
         e.send_keys(n)
-    for _ in range(5):
-        e = d.find_element(By.ID, "code")
-        e.clear()
-        e.send_keys(code())
-        d.find_element(By.ID, "lookup").click()
-        wait(d, lambda d: visible(d, shows) or visible(d, "code-error"), "no answer")
+    sent = code()
+    for _ in range(CODE_TRIES):
+        assert d.execute_script(SEND_CODE_JS, sent), "Lanjut cannot be tapped"
+        wait(d, lambda d: visible(d, shows) or answered(d), "no answer")
         if visible(d, shows):
-            return
-    raise AssertionError("the code kept changing under the typing")
+            return sent
+        assert code_expired_shown(d), "code %r answered with %s" % (sent, answered(d))
+        now = code()
+        assert now != sent, "the box refused its current code %r as an old one" % sent
+        sent = now
+    raise AssertionError("the code changed under each of %d tries" % CODE_TRIES)
 
 
 def sign_and_send(d):
@@ -80,14 +116,16 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
         assert not visible(d, "remembered")
 
         # two sessions today: B's code picks B
-        fill(d, nuptk(10), lambda: st.code(b))
+        used = fill(d, nuptk(10), lambda: st.code(b))
+        # a slow signer: the box shows the next code, and with code_grace_s
+        # = 0 the code this teacher typed is refused from then on
+        wait(d, lambda d: st.code(b) != used, "the code did not change")
+        s, e = post_from(box, OTHER_PHONE, "/api/v1/checkin/lookup",
+                         {"nuptk": nuptk(10), "code": used})
+        assert s == 403 and e["error"] == "code_expired" and e["field"] == "code", (s, e)
         wait(d, lambda d: visible(d, "step-confirm"), "no confirm step")
         assert "Kelas Siang" in d.find_element(By.ID, "session-title").text
         assert d.find_element(By.ID, "who").text.startswith("Guru")
-        # a slow signer: the code changes (and the old one is refused) meanwhile
-        old = st.code(b)
-        # the next code is out: with code_grace_s = 0 the old one is refused
-        wait(d, lambda d: st.code(b) != old, "the code did not change")
         assert fits(d)
         d.save_screenshot(os.path.join(SCREENSHOTS, "checkin-confirm-360.png"))
         assert "tercatat hadir" in sign_and_send(d)
@@ -95,9 +133,17 @@ def test_two_sessions_slow_signer_typo_and_day_two(browser):
         assert rows[nuptk(10)] == "present"
         assert nuptk(10) not in {r["nuptk"] for r in st.day(a)["rows"]}
 
-        # another teacher on this phone types a NUPTK with a typo
+        # another teacher on this phone types the code the box showed last:
+        # refused at once, next to the code
         d.find_element(By.ID, "again").click()
         n = nuptk(1)
+        old = st.code(a)
+        wait(d, lambda d: st.code(a) != old, "the code did not change")
+        fill(d, n, lambda: old, "code-error")
+        assert code_expired_shown(d), answered(d)
+        assert d.switch_to.active_element.get_attribute("id") == "code"
+        assert not visible(d, "step-confirm")
+        # then types the NUPTK with a typo
         typo = n[:-1] + "7"
         fill(d, typo[:4] + " " + typo[4:8] + "-" + typo[8:], lambda: st.code(a), "walkin-check")
         wait(d, lambda d: visible(d, "walkin-check"), "no NUPTK check before walk-in")
