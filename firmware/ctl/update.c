@@ -674,6 +674,13 @@ static int trial_closed(struct update_ctx *u, const char *pending)
 		printf("root %c is committed: the trial of %s ended (no space for the copy of "
 		       "the database)\n", pb_slot_name(u->booted), pending);
 		meta_set(c, "update.state", "ready");
+		/* the words the trial root left ("the trial goes on ... commit
+		 * again") no longer hold; kept as "no space on the data partition"
+		 * first, the way the admin page knows them */
+		snprintf(words, sizeof(words), "no space on the data partition for a copy of the "
+			 "database: the trial of %s ended; free space, then pbctl update apply "
+			 "installs it again", pending);
+		meta_set(c, "update.error", words);
 		/* the other root still holds it, never committed: no rollback into it */
 		trial_version(c, version, sizeof(version));
 		meta_set(c, "update.untried", version);

@@ -323,6 +323,10 @@ def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_h
         now = data.inside(look, box)
         m = now["meta"]
         assert m["update.state"] == "ready" and not m.get("update.failed"), m
+        # the trial root's words ("the trial goes on ... commit again") no longer hold
+        assert m["update.error"] == "no space on the data partition for a copy of the " \
+            f"database: the trial of {VERSION} on root B ended; free space, then pbctl " \
+            "update apply installs it again", m
         assert m["update.pending"] == "", m
         # the trial is over: a tryboot set again by mistake starts A too
         assert boot_files(boot) != files
