@@ -182,7 +182,8 @@ HUB_PROBE := $(if $(CROSS),,$(BUILD)/tests/hub-sandbox-probe)
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
-TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next $(BUILD)/tests/pbctl-next)
+TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next $(BUILD)/tests/pbctl-next \
+		$(BUILD)/tests/pb-sync-next)
 
 .PHONY: all asan-tested deps deps-test deps-node run check test bench print-deps clean config-doc crashtest fuzz fuzzers soak
 .PHONY: programs deps-arm64 deps-image deps-deb test-arm64 deb image rootfs
@@ -250,9 +251,9 @@ $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 
 # pb_db.o once more with its test hook (pb_db_test_migrations), linked
 # ahead of libpb.a only into test programs: the schema compatibility unit
-# tests, and pb-web-next and pbctl-next, the real pb-web and pbctl standing
-# for a newer release that adds migrations (tests/schema/next.c,
-# tests/sync/test_update_ab.py).
+# tests, and pb-web-next, pbctl-next and pb-sync-next, the real pb-web,
+# pbctl and pb-sync standing for a newer release that adds migrations
+# (tests/schema/next.c, tests/sync/test_update_ab.py).
 HOOK_DB_OBJ := $(BUILD)/obj-hooks/firmware/lib/pb_db.o
 
 $(HOOK_DB_OBJ): firmware/lib/pb_db.c $(FLAGS_FILE)
@@ -285,6 +286,12 @@ $(BUILD)/tests/pbctl-next: $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o $(HOOK_DB
 	@echo "  LD  $@"
 	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJ) $(BUILD)/obj/tests/schema/next.o \
 		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(CTL_LIBS)
+
+$(BUILD)/tests/pb-sync-next: $(SYNC_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a
+	@echo "  LD  $@"
+	@$(CROSS)$(CC) $(ALL_LDFLAGS) -o $@ $(SYNC_OBJ) $(BUILD)/obj/tests/schema/next.o \
+		$(HOOK_DB_OBJ) $(BUILD)/libpb.a $(LIBS)
 
 $(BUILD)/obj/tests/schema/next.o: ALL_CFLAGS += -DPB_TEST_HOOKS
 

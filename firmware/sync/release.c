@@ -4,7 +4,9 @@
  * DATA/update by Range resume within the daily budget, each checked by
  * SHA-256 before it takes its name. box_meta says how far it got:
  * update.available (the version kept), update.state ("downloading",
- * "ready", "refused") and update.error. */
+ * "ready", "refused") and update.error. While a release is on trial
+ * (update.pending set) the feed is not asked: the trial's release and its
+ * state stay as they are, and a newer one comes once the trial ended. */
 #include "sync.h"
 
 #include "pb_db.h"
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define RELEASE_TRIAL_MAX (PB_RELEASE_VERSION_MAX + 16)  /* "1.2.0 on root B" */
 
 static void meta(struct pb_sync *s, const char *key, const char *value)
 {
@@ -151,12 +155,18 @@ static enum sync_result fetch_deb(struct pb_sync *s, const char *dir,
 enum sync_result sync_release(struct pb_sync *s)
 {
 	static struct pb_release r;
-	char dir[PATH_MAX], err[PB_RELEASE_ERR_LEN];
+	char dir[PATH_MAX], err[PB_RELEASE_ERR_LEN], trial[RELEASE_TRIAL_MAX];
 	enum sync_result res;
 	int budget_hit = 0, kept;
 
 	if (s->cfg.update_release_key[0] == '\0')
 		return SYNC_OK;
+	if (pb_db_meta_get(s->db, PB_UPDATE_TRIAL_KEY, trial, sizeof(trial)) == 0 &&
+	    trial[0] != '\0') {
+		/* the cursor stays: the next round after the trial takes the newer */
+		pb_info("the release feed waits: %s is on trial", trial);
+		return SYNC_OK;
+	}
 	if (pb_update_dir(&s->cfg, dir, sizeof(dir)) != 0)
 		return SYNC_ERROR;
 	res = fetch_manifest(s, dir);

@@ -1,5 +1,5 @@
-/* Linked only into build/tests/pb-web-next and build/tests/pbctl-next:
- * pb-web and pbctl as a newer release would ship them, knowing this
+/* Linked only into build/tests/pb-web-next, pbctl-next and pb-sync-next:
+ * pb-web, pbctl and pb-sync as a newer release would ship them, knowing this
  * program's migrations and one more that is additive and marked so (a new
  * table and a new column with a default). With PB_NEXT_NEWER_ONLY=1 in the
  * environment the release also carries 188, marked newer only (it fills a

@@ -15,7 +15,9 @@ database fits with room to write, but its copy does not; a file standing
 for what filled the card is removed to free space. The A/B roots and the
 firmware's part are played as in test_update_ab.py; reboots are seen
 through a stand-in for systemctl (systemd is not PID 1 here), which pbctl
-runs from PATH."""
+runs from PATH. A newer release published at the hub meanwhile is asked
+for by the real pb-sync, run in the same namespace: it waits until the
+trial ends, and the no-space state stays what the admin is told."""
 import ctypes
 import json
 import os
@@ -24,6 +26,7 @@ import shutil
 import sqlite3
 import subprocess
 
+from pbhub import make_deb
 from pbtest import Daemon, binary, wait_http
 from test_release import VERSION, one_round
 from test_update_ab import firmware_boot, kept, records, trial_with_records
@@ -35,6 +38,7 @@ PAGE = 4096
 AUDIT_ROWS = 16000             # a term of staff actions: the database grows to some MB
 AUDIT_DETAIL = 480             # bytes of each row's detail
 REHEARSAL = "migration-rehearsal.db"
+NEWER = "99.2.0"               # published while the trial waits for space
 NO_SPACE = ("no space on the data partition for a copy of the database to try migration "
             "188, 189 on (copying the database: database or disk is full): the trial goes "
             "on; free space and run pbctl update commit again")
@@ -197,6 +201,60 @@ def commit_step(data, bindir, program="tests/pbctl-next"):
                     env=env)
 
 
+def sync_round(data, program):
+    """One round (-1) of the real pb-sync (program: root A's, or the
+    release's build/tests/pb-sync-next) in the namespace: its exit code and
+    log."""
+    d = Daemon(data.argv([binary(program), "-c", data.box.conf, "-1"]),
+               os.path.join(data.box.dir, "pb-sync.log"))
+    try:
+        rc = d.proc.wait(timeout=120)
+        return rc, d.output()
+    finally:
+        d.stop(expect_code=None)
+
+
+def release_files(data):
+    return sorted(os.listdir(data.path("update")))
+
+
+def deb_of(version):
+    return f"pb-update-probe_{version}_all.deb"
+
+
+def newer_release_waits(box, hub, tmp, data):
+    """While the trial waits for space, the hub publishes a newer release and
+    pb-sync asks the feed: nothing of it is taken (the trial's release stays
+    in DATA/update), and the state and error are still the no-space ones, for
+    pbctl and for the admin."""
+    folder = os.path.join(tmp, NEWER)
+    os.makedirs(folder)
+    deb = make_deb(folder, "pb-update-probe", 4096, version=NEWER, arch="all")
+    hub.cli("release", "add", deb, "--key", os.path.join(tmp, "release.key"),  # publish()'s
+            "--version", NEWER, "--notes", "perbaikan")
+    rc, log = sync_round(data, "tests/pb-sync-next")      # root B's
+    assert rc == 0, log
+    m = data.inside(look, box)["meta"]
+    assert (m["update.state"], m["update.error"], m["update.available"],
+            m["update.pending"]) == ("no space", NO_SPACE, VERSION, f"{VERSION} on root B"), m
+    assert release_files(data) == sorted(["release.json", deb_of(VERSION)])
+    assert f"the release feed waits: {VERSION} on root B is on trial" in log, log
+    sw = Staff(box, "kepala").get("/api/v1/admin/sync").json()["software"]
+    assert (sw["state"], sw["error"], sw["available"], sw["pending"]) == \
+        ("no space", NO_SPACE, VERSION, f"{VERSION} on root B"), sw
+    st = data.run([binary("tests/pbctl-next"), "-c", box.conf, "update", "status"]).stdout
+    assert f"release:    {VERSION} no space" in st and f"error:      {NO_SPACE}" in st, st
+
+
+def newer_release_comes(data, program):
+    """The trial over, the next pb-sync round takes the newer release."""
+    rc, log = sync_round(data, program)
+    assert rc == 0, log
+    assert release_files(data) == sorted(["release.json", deb_of(NEWER)])
+    m = data.inside(look, data.box)["meta"]
+    assert (m["update.state"], m["update.available"]) == ("ready", NEWER), m
+
+
 def rehearsal_left(data):
     return [n for n in os.listdir(data.path()) if n.startswith(REHEARSAL)]
 
@@ -275,6 +333,7 @@ def test_no_space_for_the_copy_keeps_the_trial_until_space_is_freed(boxes, hub, 
             in st, st
         # the release still serves on the database
         assert nuptk(0) in json.dumps(Staff(box).day(sid))
+        newer_release_waits(box, hub, tmpdir_hub, data)
         # free space, and commit again: now it commits
         os.remove(data.filler())
         assert data.free() > size
@@ -294,10 +353,56 @@ def test_no_space_for_the_copy_keeps_the_trial_until_space_is_freed(boxes, hub, 
         assert (now["check"], now["grown"]) == ("ok", AUDIT_ROWS)
         assert kept(now["records"], made)
         assert nuptk(0) in json.dumps(Staff(box).day(sid))
+        # the trial over, the newer release comes (root B's pb-sync)
+        newer_release_comes(data, "tests/pb-sync-next")
     finally:
         box.stop()
         data.close()
     assert firmware_boot(boot, False, cmdline) == "B"
+
+
+def reset_into_a(box, boot, cmdline, data, bindir):
+    """Root A boots before space was freed (no one-shot flag: the committed
+    root) and its commit step ends the trial: the release, not to blame, is
+    ready, not failed, and named untried. Returns what the database holds."""
+    box.stop()
+    assert firmware_boot(boot, False, cmdline) == "A"
+    p = commit_step(data, bindir, program="pbctl")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert f"root A is committed: the trial of {VERSION} on root B ended (no space for " \
+        "the copy of the database)" in p.stdout, p.stdout
+    assert "did not reach its checks" not in p.stdout, p.stdout
+    assert not os.path.exists(os.path.join(bindir, "calls"))
+    now = data.inside(look, box)
+    m = now["meta"]
+    assert (m["update.state"], m["update.pending"], m["update.untried"]) == \
+        ("ready", "", VERSION), m
+    assert not m.get("update.failed"), m
+    # the trial root's words ("the trial goes on ... commit again") no longer hold
+    assert m["update.error"] == "no space on the data partition for a copy of the " \
+        f"database: the trial of {VERSION} on root B ended; free space, then pbctl " \
+        "update apply installs it again", m
+    return now
+
+
+def untried_then_applied(box, boot, cmdline, data, version):
+    """Root B holds the release never committed: rollback does not switch
+    into it; apply, with no --retry, installs version into it (--force: the
+    session day made on root B is not locked), and root B is a root to try
+    again."""
+    files = boot_files(boot)
+    p = data.run([binary("pbctl"), "-c", box.conf, "update", "rollback", "--no-reboot"],
+                 check=False)
+    assert p.returncode == 1 and f"root B holds release {VERSION}, whose trial ended for " \
+        "want of space and which was never committed" in p.stderr, (p.stdout, p.stderr)
+    assert boot_files(boot) == files and firmware_boot(boot, False, cmdline) == "A"
+    p = data.run([binary("pbctl"), "-c", box.conf, "update", "apply", "--force",
+                  "--no-reboot"], check=False)
+    assert p.returncode == 0 and f"release {version} installed into root B" in p.stdout, \
+        (p.stdout, p.stderr)
+    assert firmware_boot(boot, True, cmdline) == "B"
+    m = data.inside(look, box)["meta"]
+    assert (m["update.pending"], m["update.untried"]) == (f"{version} on root B", ""), m
 
 
 def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_hub,
@@ -311,23 +416,7 @@ def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_h
     bindir = stand_in_systemctl(tmpdir_hub)
     try:
         files, _ = out_of_space(box, boot, data, bindir)
-        box.stop()
-        # the reset: no one-shot flag, the committed root
-        assert firmware_boot(boot, False, cmdline) == "A"
-        p = commit_step(data, bindir, program="pbctl")
-        assert p.returncode == 0, (p.stdout, p.stderr)
-        assert f"root A is committed: the trial of {VERSION} on root B ended (no space for " \
-            "the copy of the database)" in p.stdout, p.stdout
-        assert "did not reach its checks" not in p.stdout, p.stdout
-        assert not os.path.exists(os.path.join(bindir, "calls"))
-        now = data.inside(look, box)
-        m = now["meta"]
-        assert m["update.state"] == "ready" and not m.get("update.failed"), m
-        # the trial root's words ("the trial goes on ... commit again") no longer hold
-        assert m["update.error"] == "no space on the data partition for a copy of the " \
-            f"database: the trial of {VERSION} on root B ended; free space, then pbctl " \
-            "update apply installs it again", m
-        assert m["update.pending"] == "", m
+        now = reset_into_a(box, boot, cmdline, data, bindir)
         # the trial is over: a tryboot set again by mistake starts A too
         assert boot_files(boot) != files
         assert firmware_boot(boot, True, cmdline) == "A"
@@ -335,21 +424,33 @@ def test_reset_after_no_space_makes_the_release_ready_again(boxes, hub, tmpdir_h
         assert kept(now["records"], made)
         st = data.run([binary("pbctl"), "-c", box.conf, "update", "status"]).stdout
         assert f"release:    {VERSION} ready" in st and "pending:    none" in st, st
-        # root B holds the release, never committed: rollback does not switch into it
-        files = boot_files(boot)
-        p = data.run([binary("pbctl"), "-c", box.conf, "update", "rollback", "--no-reboot"],
-                     check=False)
-        assert p.returncode == 1 and f"root B holds release {VERSION}, whose trial ended for " \
-            "want of space and which was never committed" in p.stderr, (p.stdout, p.stderr)
-        assert boot_files(boot) == files and firmware_boot(boot, False, cmdline) == "A"
-        # apply takes it again, with no --retry (--force: the session day
-        # made on root B is not locked)
-        p = data.run([binary("pbctl"), "-c", box.conf, "update", "apply", "--force",
-                      "--no-reboot"], check=False)
-        assert p.returncode == 0 and f"release {VERSION} installed into root B" in p.stdout, \
-            (p.stdout, p.stderr)
-        assert firmware_boot(boot, True, cmdline) == "B"
-        assert not data.inside(look, box)["meta"]["update.untried"]
+        untried_then_applied(box, boot, cmdline, data, VERSION)
+    finally:
+        box.stop()
+        data.close()
+
+
+def test_reset_after_no_space_with_a_newer_release_waiting(boxes, hub, tmpdir_hub,
+                                                           monkeypatch):
+    """A newer release was published while the trial waited for space, and
+    then root A boots (a reset): its commit step still sees the no-space
+    state and ends the trial with the release ready and untried, not failed
+    (a state pb-sync had overwritten would read as a trial that never reached
+    its checks). Then pb-sync takes the newer release, rollback still refuses
+    root B, and apply installs the newer release there without --retry."""
+    box, boot, cmdline, sid, made, data, size = no_space_trial(boxes, hub, tmpdir_hub,
+                                                              monkeypatch)
+    bindir = stand_in_systemctl(tmpdir_hub)
+    try:
+        out_of_space(box, boot, data, bindir)
+        newer_release_waits(box, hub, tmpdir_hub, data)
+        reset_into_a(box, boot, cmdline, data, bindir)
+        # the trial over, root A's pb-sync takes the newer release; root B
+        # still holds the one never committed
+        newer_release_comes(data, "pb-sync")
+        assert data.inside(look, box)["meta"]["update.untried"] == VERSION
+        untried_then_applied(box, boot, cmdline, data, NEWER)
+        assert kept(data.inside(look, box)["records"], made)
     finally:
         box.stop()
         data.close()
