@@ -205,7 +205,13 @@ static int status(struct update_ctx *u)
 
 static int check(struct update_ctx *u)
 {
-	if (pb_sync_wake(u->c->cfg.data_dir) == PB_WAKE_OK)
+	char trial[96];
+
+	meta_get(u->c, PB_UPDATE_TRIAL_KEY, trial, sizeof(trial));
+	if (trial[0] != '\0')
+		printf("%s is on trial: pb-sync asks the hub for a newer release once the trial "
+		       "ends\n", trial);
+	else if (pb_sync_wake(u->c->cfg.data_dir) == PB_WAKE_OK)
 		printf("pb-sync woken: it asks the hub for a newer release now\n");
 	if (verified(u) != 0)
 		return 1;

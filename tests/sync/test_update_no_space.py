@@ -244,6 +244,10 @@ def newer_release_waits(box, hub, tmp, data):
         ("no space", NO_SPACE, VERSION, f"{VERSION} on root B"), sw
     st = data.run([binary("tests/pbctl-next"), "-c", box.conf, "update", "status"]).stdout
     assert f"release:    {VERSION} no space" in st and f"error:      {NO_SPACE}" in st, st
+    # asked to look for a release, pbctl says the feed waits for the trial
+    ck = data.run([binary("tests/pbctl-next"), "-c", box.conf, "update", "check"]).stdout
+    assert f"{VERSION} on root B is on trial: pb-sync asks the hub for a newer release " \
+        "once the trial ends" in ck and "pb-sync woken" not in ck, ck
 
 
 def newer_release_comes(data, program):
