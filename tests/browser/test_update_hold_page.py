@@ -28,6 +28,10 @@ from attendance_util import PASSWORD, add_staff  # noqa: E402
 NO_SPACE = ("no space on the data partition for a copy of the database to try migration "
             "188, 189 on (copying the database: database or disk is full): the trial goes "
             "on; free space and run pbctl update commit again")
+# the same trial, once the committed root started again and ended it
+NO_SPACE_ENDED = ("no space on the data partition for a copy of the database: the trial "
+                  "of 9.1.0 on root B ended; free space, then pbctl update apply installs "
+                  "it again")
 
 
 def set_meta(box, **kv):
@@ -107,6 +111,21 @@ def test_held_migrations_then_no_return_on_the_admin_page(browser, monkeypatch):
         fits_and_says(d, "sync-update-err-text", "admin-update-no-space.png",
                       "The data card has no room to copy the database")
         audit(d, "admin-sync, no space for the commit")
+
+        # root A started before space was freed and ended the trial: the
+        # release is ready again, and the page no longer says the box will
+        # go back (it has)
+        b.stop()
+        set_meta(b, **{"update.state": "ready", "update.error": NO_SPACE_ENDED})
+        b.start("tests/pb-web-next")
+        d.refresh()
+        w.until(lambda drv: "sudah kembali ke versi lama" in text(drv, "sync-update-err-text"))
+        words = text(d, "sync-update-err-text")
+        assert "Hapus modul yang tidak dipakai" in words and "Pasang sekarang lagi" in words \
+            and "15 menit" not in words, words
+        assert shown(d, "sync-apply")
+        fits_and_says(d, "sync-update-err-text", "admin-update-no-space-ended.png",
+                      "the box is back on the old one")
 
         # committed: update.pending emptied, update.no_return naming 188;
         # the release's next open applies what was held

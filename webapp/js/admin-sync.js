@@ -63,11 +63,13 @@
 		"failed", "refused", "rolled back", "no space"];
 
 	/* pbctl update's English words in update.error, explained like
-	 * pb-sync's (first match wins), the words kept as a detail. */
+	 * pb-sync's (first match wins), the words kept as a detail. A trial
+	 * that ran out of space says "ended; free space" once the old root
+	 * ended it, and only "no space ..." while it still runs. */
 	var UPDATE_ERRORS = [
 		["session day is open", "day_open"], ["failed its checks", "trial"],
 		["did not finish", "unfinished"], ["no longer verifies", "verify"],
-		["no space on the data partition", "no_space"]
+		["ended; free space", "no_space_ended"], ["no space on the data partition", "no_space"]
 	];
 
 	function software(sw) {
