@@ -57,11 +57,11 @@ LANE_ORDER = ["image", "browser", "sync", "system", "hub", "gpio", "reliability"
 # the rest of the suite on the next lane free once the build is done. Two
 # emulated Pis boot at once.
 PARTS = {"image": {"update": ["test_update_qemu.py"]}}
-# With an image build, every other suite, the image suite's rest and the
-# unit tests run this much nicer (nice(1)): the build and then the chain of
-# emulated boots in PARTS are the longest chain of make test, so they get
-# the processor first when both want it; the others fill what they leave
-# (the lanes are mostly short of processor, not of time).
+# With an image build, every other suite and the unit tests run this much
+# nicer (nice(1)): the build and then the emulated boots are the longest
+# chain of make test, so they get the processor first when both want it;
+# the other suites fill what they leave (the lanes are mostly short of
+# processor, not of time).
 BESIDE_IMAGE_NICE = 4
 # The image build itself runs at this niceness (below 0 as root; nice(1)
 # warns and runs it as it is otherwise): Debian's root file system is a
@@ -289,10 +289,7 @@ def main():
         if s == "image" and image_build is not None:
             if image_build.wait(tally, say or say_now) != 0:
                 return
-        # only the chain of boots named in PARTS keeps the build's lead;
-        # the image suite's rest fills in beside the other suites
-        lead = s == "image" and part is not None and part[0] in PARTS["image"]
-        run_pytest(s, b, tally, a.k, say, part, 0 if lead else beside)
+        run_pytest(s, b, tally, a.k, say, part, 0 if s == "image" else beside)
 
     if a.lanes == 1:
         if not only or "unit" in only:
