@@ -371,9 +371,11 @@
 		PB.show(PB.$("unlock"), !!day.locked && me && me.role === "admin");
 		drawTotals(day);
 		PB.$("p-centre").textContent = PB.centre;
-		PB.$("p-session").textContent = day.session.title + " · KK " + (day.session.kk || "-") +
-			" · " + day.session.subject;
-		PB.$("p-date").textContent = PB.t("staff.print_date", {day: day.day,
+		/* the title, then the KK and the subject the session has */
+		PB.$("p-session").textContent = [day.session.title,
+			day.session.kk ? "KK " + day.session.kk : "", day.session.subject || ""]
+			.filter(function (part) { return part; }).join(" · ");
+		PB.$("p-date").textContent = PB.t("staff.print_date", {day: PB.day(day.day),
 			n: day.day_index + 1, jp: day.session.jp_per_day}) +
 			(day.sitting_label ? " · " + day.sitting_label : "");
 		PB.$("p-fac").textContent = me ? me.user : "";
