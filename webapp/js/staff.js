@@ -510,11 +510,13 @@
 		error("");
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", {day: day(), nuptk: val("m-nuptk"),
 			status: PB.$("m-status").value, reason: val("m-reason"), name: val("m-name"),
+			school: val("m-school"),
 			sitting: sitting() ? parseInt(sitting(), 10) : undefined},
 			function (err) {
 				if (err)
 					return error(err.message, near);
-				PB.$("m-nuptk").value = PB.$("m-reason").value = PB.$("m-name").value = "";
+				PB.$("m-nuptk").value = PB.$("m-reason").value = PB.$("m-name").value =
+					PB.$("m-school").value = "";
 				status(PB.t("staff.marked"), near);
 				refreshList();
 			});
