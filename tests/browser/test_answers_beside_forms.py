@@ -11,13 +11,12 @@ import sys
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import Boxes, open_claims, set_viewport, started_box, staff_login, wait
+from conftest import Boxes, open_claims, set_viewport, started_box, wait
 from test_checkin_browser import draw_signature
-from test_staff_two_sessions import create, paste_roster
+from test_staff_two_sessions import day_on_phone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD  # noqa: E402
 from attendance_util import nuptk as roster_nuptk  # noqa: E402
 from claims_util import ClaimBox, nuptk  # noqa: E402
 
@@ -90,10 +89,8 @@ def test_facilitator_form_answers_in_view(browser):
     d = browser
     box, _ = started_box()
     try:
-        set_viewport(d, *PHONE)
-        staff_login(d, box, "fasil", PASSWORD)
-        create(d, "IPA KK C", "08:00")
-        paste_roster(d, f"NUPTK,Nama\n{roster_nuptk(1)},Ani\n{roster_nuptk(2)},Budi\n")
+        day_on_phone(d, box, "IPA KK C",
+                     f"NUPTK,Nama\n{roster_nuptk(1)},Ani\n{roster_nuptk(2)},Budi\n")
 
         # a NUPTK not on the roster and no name: the box says what to add
         d.find_element(By.ID, "m-nuptk").send_keys(roster_nuptk(9))

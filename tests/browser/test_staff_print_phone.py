@@ -10,13 +10,13 @@ import sys
 
 from selenium.webdriver.common.by import By
 
-from conftest import PHONE, printed, set_viewport, started_box, staff_login, wait
+from conftest import PHONE, printed, set_viewport, started_box, wait
 from test_papers_print import DAYS, MONTHS
-from test_staff_two_sessions import create, paste_roster
+from test_staff_two_sessions import day_on_phone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
-from attendance_util import PASSWORD, nuptk  # noqa: E402
+from attendance_util import nuptk  # noqa: E402
 
 SCHOOL = "SMP Negeri 3 Kabupaten Timor Tengah Selatan"
 
@@ -25,11 +25,9 @@ def test_daftar_hadir_printed_from_a_phone(browser):
     d = browser
     box, _ = started_box()
     try:
-        set_viewport(d, 360, 640)
-        staff_login(d, box, "fasil", PASSWORD)
-        create(d, "Matematika KK D", "08:00")
-        paste_roster(d, f"NUPTK,Nama,NPSN,Sekolah\n{nuptk(1)},Fransiska Xaveria Lusi Bano,"
-                        f"50300001,{SCHOOL}\n{nuptk(2)},Budi,50300002,SMPN 1 Soe\n")
+        day_on_phone(d, box, "Matematika KK D",
+                     f"NUPTK,Nama,NPSN,Sekolah\n{nuptk(1)},Fransiska Xaveria Lusi Bano,"
+                     f"50300001,{SCHOOL}\n{nuptk(2)},Budi,50300002,SMPN 1 Soe\n")
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#rows tr")) == 2, "no rows")
         today = datetime.date.today()           # the session was made for today
         long_day = "%s, %d %s %d" % (DAYS[today.weekday()], today.day, MONTHS[today.month - 1],
