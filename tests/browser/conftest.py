@@ -236,6 +236,35 @@ def staff_login(d, box, user, password):
     d.get_log("browser")
 
 
+def printed(d, name):
+    """The page printed to PDF as the print dialog would (its CSS page size,
+    backgrounds), kept as SCREENSHOTS/name, and its text read back with
+    pdftotext -layout: (path, text). The caller emulates print media."""
+    import base64
+    import subprocess
+    pdf = d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
+                                               "printBackground": True})
+    path = os.path.join(SCREENSHOTS, name)
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(pdf["data"]))
+    text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True,
+                          text=True, timeout=60, check=True).stdout
+    return path, text
+
+
+def open_claims(d, cb, nuptk):
+    """On klaim.html of a ClaimBox (tests/system/claims_util.py) the teacher
+    with this NUPTK opens their claims with the session code, as a person
+    would; returns once the page shows the session (the cards draw after)."""
+    from selenium.webdriver.common.by import By
+    d.get(cb.base + "/klaim.html")
+    wait(d, lambda d: d.find_element(By.ID, "session").get_attribute("value") == str(cb.sid),
+         "session not offered")
+    d.find_element(By.ID, "nuptk").send_keys(nuptk)
+    d.find_element(By.ID, "code").send_keys(cb.staff.code(cb.sid))
+    d.find_element(By.ID, "open").click()
+
+
 def fill_login(d, user, password):
     """Type into the staff login form of the page shown (any staff page draws
     it: webapp/js/staff-common.js) and send it."""

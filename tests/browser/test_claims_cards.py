@@ -13,8 +13,8 @@ from selenium.webdriver.common.keys import Keys
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import (SCREENSHOTS, Boxes, assert_inside, overflowing, set_viewport,
-                      staff_login)
+from conftest import (SCREENSHOTS, Boxes, assert_inside, open_claims, overflowing,
+                      set_viewport, staff_login)
 from test_claims_browser import queue_rows
 from test_papers_print import DAYS, MONTHS
 
@@ -118,12 +118,7 @@ def test_cards_inline_reject_and_admin_without_buttons(browser):
 
         # the teacher, on a 360 px phone: cards, status first
         set_viewport(d, *PHONE)
-        d.get(cb.base + "/klaim.html")
-        wait(d, lambda d: d.find_element(By.ID, "session").get_attribute("value") == str(cb.sid),
-             "session not offered")
-        d.find_element(By.ID, "nuptk").send_keys(nuptk(0))
-        d.find_element(By.ID, "code").send_keys(cb.staff.code(cb.sid))
-        d.find_element(By.ID, "open").click()
+        open_claims(d, cb, nuptk(0))
         wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#mine-rows li.cl-card")) == 2,
              "no claim cards")
         firsts = [c.find_element(By.CSS_SELECTOR, "p").text

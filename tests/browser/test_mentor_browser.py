@@ -5,7 +5,6 @@ session's worksheets (another session's, sent earlier, is not there);
 reviews one; sees completion per teacher; and prints the results to PDF
 (read back with pdftotext: the results, not the queue or the buttons).
 Screenshots and the PDF land in build/screenshots/mentor-*."""
-import base64
 import os
 import re
 import sqlite3
@@ -16,7 +15,7 @@ from selenium.webdriver.common.by import By
 
 import test_checkin_browser as checkin_browser
 from a11y import audit
-from conftest import PHONE, SCREENSHOTS, Boxes, fill_login, overflowing, set_viewport
+from conftest import PHONE, SCREENSHOTS, Boxes, fill_login, overflowing, printed, set_viewport
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "system"))
@@ -109,14 +108,8 @@ def test_mentor_reviews_its_queue_and_prints_the_results(browser, tmp_path):
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         assert not d.find_element(By.ID, "queue-view").is_displayed()
         assert not d.find_element(By.ID, "print").is_displayed()
-        pdf = d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
-                                                   "printBackground": True})
+        path, text = printed(d, "mentor-results.pdf")
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-        path = os.path.join(SCREENSHOTS, "mentor-results.pdf")
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(pdf["data"]))
-        text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True,
-                              text=True, timeout=60, check=True).stdout
         for words in ("Hasil belajar", "Tes awal dan tes akhir per guru", "Guru Nomor 0",
                       MODULE, "1 dari 5", "LK terlambat", "Soal yang paling banyak salah"):
             assert words in text, (words, text[:2000])

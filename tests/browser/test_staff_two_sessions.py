@@ -51,6 +51,15 @@ def paste_roster(d, text):
     return d.find_element(By.ID, "r-report").text
 
 
+def day_on_phone(d, box, title, roster):
+    """On a 360x640 phone the facilitator logs in, creates a session for
+    today starting 08:00 and pastes its roster (CSV text)."""
+    set_viewport(d, 360, 640)
+    staff_login(d, box, "fasil", PASSWORD)
+    create(d, title, "08:00")
+    paste_roster(d, roster)
+
+
 def test_morning_and_afternoon_set_up_one_after_the_other(browser):
     d = browser
     box, api = started_box()

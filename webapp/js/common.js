@@ -79,6 +79,12 @@
  *       "hidden"/"disabled" booleans, the rest are attributes. children: a
  *       string, a node, or an array of them (null skipped).
  *   PB.$(id)  PB.clear(node)  PB.show(node, bool)  PB.focus(node)
+ *   PB.answerNear(id, near)   the page's answer line <p id=id> (its status
+ *       or error) moved to just after near, the last control of the form
+ *       that was sent, so that on a phone the answer shows under the button
+ *       tapped, not at the foot of a long page; the line stays the same
+ *       node (live region, id). With no near it goes back to where the
+ *       page's HTML has it.
  *   PB.ask({box, question, yes, no, field, error, check, onYes})
  *       a question asked in the page instead of the browser's confirm()
  *       or prompt(), which a phone's Wi-Fi sign-in window may drop without
@@ -316,6 +322,21 @@ var PB = (function () {
 			node.removeAttribute("hidden");
 		else
 			node.setAttribute("hidden", "");
+	};
+
+	var answerHome = {};            /* id -> the mark where the HTML had it */
+
+	PB.answerNear = function (id, near) {
+		var node = PB.$(id);
+		if (!node)
+			return;
+		if (!answerHome.hasOwnProperty(id)) {
+			answerHome[id] = document.createComment(id);
+			node.parentNode.insertBefore(answerHome[id], node);
+		}
+		near = near || answerHome[id];
+		if (near.nextSibling !== node)
+			near.parentNode.insertBefore(node, near.nextSibling);
 	};
 
 	PB.focus = function (node) {

@@ -38,21 +38,26 @@
 		if (!id)
 			return;
 		PB.api("GET", "/api/v1/sessions/" + id, null, function (err, s) {
-			var sel = PB.$("day"), list, i, keep = sel.value;
 			if (err)
 				return error(err.message);
 			session = s;
-			list = PBClaims.days(s);
-			PB.clear(sel);
-			sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.all_days")));
-			for (i = 0; i < list.length; i++)
-				sel.appendChild(PB.el("option", {value: list[i]},
-					PB.t("ks.day_n", {n: i + 1, day: PB.day(list[i])})));
-			if (keep && list.indexOf(keep) >= 0)
-				sel.value = keep;
+			drawDays();
 			PB.$("csv").setAttribute("href", "/api/v1/sessions/" + id + "/claims.csv");
 			load();
 		});
+	}
+
+	/* The session's days to choose from, in the page's language (drawn
+	 * again after a language switch), the chosen one kept. */
+	function drawDays() {
+		var sel = PB.$("day"), list = PBClaims.days(session), i, keep = sel.value;
+		PB.clear(sel);
+		sel.appendChild(PB.el("option", {value: ""}, PB.t("ks.all_days")));
+		for (i = 0; i < list.length; i++)
+			sel.appendChild(PB.el("option", {value: list[i]},
+				PB.t("ks.day_n", {n: i + 1, day: PB.day(list[i])})));
+		if (keep && list.indexOf(keep) >= 0)
+			sel.value = keep;
 	}
 
 	function load() {
@@ -286,6 +291,11 @@
 	setup();
 	PB.init({page: "klaim-staff", render: function () {
 		PB.title(PB.t("ks.heading"));
+		/* a message of the other language goes; the next action words its own */
+		status("");
+		error("");
+		if (me && session)
+			drawDays();
 		if (me)
 			load();
 		PB.staff.start({onLogin: loggedIn, onLogout: function () { me = null; }});

@@ -8,9 +8,18 @@
 
 	var pad, me = null, options = null, mine = [], photo = null;
 
-	function status(text) { PB.$("status").textContent = text || ""; }
-	function error(text) {
+	/* An answer to the cost or the account form is said beside what it is
+	 * about (near): the field to mend, else the button tapped; not below
+	 * the forms that follow. */
+	function status(text, near) {
+		if (text)
+			PB.answerNear("status", near);
+		PB.$("status").textContent = text || "";
+	}
+	function error(text, near) {
 		var e = PB.$("error");
+		if (text)
+			PB.answerNear("error", near);
 		e.textContent = text || "";
 		PB.show(e, !!text);
 	}
@@ -300,7 +309,7 @@
 				PB.$("photo-info").textContent = "";
 				return error(err === "unreadable" ? PB.t("klaim.photo_unreadable") :
 					     err === "not_image" ? PB.t("klaim.photo_not_image") :
-					     PB.t("klaim.photo_too_large"));
+					     PB.t("klaim.photo_too_large"), PB.$("photo-info"));
 			}
 			photo = p;
 			PB.$("photo-info").textContent = PB.t("klaim.photo_ready",
@@ -325,11 +334,14 @@
 	}
 
 	function post(body) {
+		/* an allowance's answer under its buttons, the cost's under its
+		 * form (Ajukan is its last control; a filed cost hides the form) */
+		var near = PB.$(body.amount === undefined ? "flat-error" : "cost-form");
 		body.session = me.session;
 		body.nuptk = me.nuptk;
 		body.day = claimDay();
 		body.checkin = me.checkin;
-		status(PB.t("klaim.sending"));
+		status(PB.t("klaim.sending"), near);
 		PB.$("send").disabled = true;
 		PB.api("POST", "/api/v1/claims", body, function (err, data) {
 			PB.$("send").disabled = false;
@@ -339,10 +351,10 @@
 				return PB.$(body.item === "uang_makan" ? "flat-makan" : "flat-harian").focus();
 			}
 			if (err)
-				return error(err.message);
+				return error(err.message, near);
 			error("");
 			flatError("");
-			status(PB.t("klaim.sent", {amount: PBClaims.rp(data.amount), why: data.why}));
+			status(PB.t("klaim.sent", {amount: PBClaims.rp(data.amount), why: data.why}), near);
 			refresh();
 			if (body.amount !== undefined)
 				resetCost();
@@ -365,13 +377,13 @@
 		error("");
 		if (a === null || a < 1) {
 			PB.$("amount").focus();
-			return error(PB.t("klaim.amount_digits"));
+			return error(PB.t("klaim.amount_digits"), PB.$("preview"));
 		}
 		body = {item: it, amount: a};
 		if (it === "transport") {
 			if (!PB.$("origin").value) {
 				PB.$("origin").focus();
-				return error(PB.t("klaim.pick_origin"));
+				return error(PB.t("klaim.pick_origin"), PB.$("origin"));
 			}
 			body.mode = PB.$("mode").value;
 			body.origin = PB.$("origin").value;
@@ -379,17 +391,17 @@
 		if (PB.$("ev-dpr").checked) {
 			if (!PB.$("dpr-confirm").checked) {
 				PB.$("dpr-confirm").focus();
-				return error(PB.t("klaim.dpr_first"));
+				return error(PB.t("klaim.dpr_first"), PB.$("dpr-confirm").parentNode);
 			}
 			if (pad.isEmpty())
-				return error(PB.t("klaim.sign_first"));
+				return error(PB.t("klaim.sign_first"), PB.$("clear"));
 			body.evidence = "dpr";
 			body.dpr_confirm = true;
 			body.signature = pad.encode();
 		} else {
 			if (!photo) {
 				PB.$("photo").focus();
-				return error(PB.t("klaim.photo_first"));
+				return error(PB.t("klaim.photo_first"), PB.$("photo-info"));
 			}
 			body.evidence = "receipt";
 			body.receipt = {type: photo.type, data: photo.data};
@@ -410,7 +422,7 @@
 
 	function sendBank(ev) {
 		ev.preventDefault();
-		status(PB.t("klaim.sending"));
+		status(PB.t("klaim.sending"), PB.$("bank-send"));
 		PB.$("bank-send").disabled = true;
 		PB.api("POST", "/api/v1/claims/bank", {session: me.session, nuptk: me.nuptk,
 			checkin: me.checkin, bank: PB.$("bank").value, rekening: PB.$("rekening").value,
@@ -418,10 +430,10 @@
 			PB.$("bank-send").disabled = false;
 			status("");
 			if (err)
-				return error(err.message);
+				return error(err.message, PB.$("bank-send"));
 			error("");
 			drawBank(data);
-			status(PB.t("klaim.bank_saved"));
+			status(PB.t("klaim.bank_saved"), PB.$("bank-send"));
 		});
 	}
 

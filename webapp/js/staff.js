@@ -9,12 +9,22 @@
 	var me = null, current = null, listTimer = null, codeTimer = null, listGen = 0;
 	var codeGen = 0, editing = null;   /* editing: the NUPTK whose reason is being typed */
 
-	function status(text) { PB.$("status").textContent = text || ""; }
-	function error(text) {
+	/* The answer to a form below the list (manual mark, allow a phone,
+	 * roster) is said under its button (near), where the facilitator
+	 * tapped; others where the page has them. */
+	function status(text, near) {
+		if (text)
+			PB.answerNear("status", near);
+		PB.$("status").textContent = text || "";
+	}
+	function error(text, near) {
 		var e = PB.$("error");
+		if (text)
+			PB.answerNear("error", near);
 		e.textContent = text || "";
 		PB.show(e, !!text);
 	}
+	function sendButton(form) { return PB.$(form).querySelector("button[type=submit]"); }
 	function val(id) { return PB.$(id).value.replace(/^\s+|\s+$/g, ""); }
 
 	function clockWarn(clock) {
@@ -361,9 +371,11 @@
 		PB.show(PB.$("unlock"), !!day.locked && me && me.role === "admin");
 		drawTotals(day);
 		PB.$("p-centre").textContent = PB.centre;
-		PB.$("p-session").textContent = day.session.title + " · KK " + (day.session.kk || "-") +
-			" · " + day.session.subject;
-		PB.$("p-date").textContent = PB.t("staff.print_date", {day: day.day,
+		/* the title, then the KK and the subject the session has */
+		PB.$("p-session").textContent = [day.session.title,
+			day.session.kk ? "KK " + day.session.kk : "", day.session.subject || ""]
+			.filter(function (part) { return part; }).join(" · ");
+		PB.$("p-date").textContent = PB.t("staff.print_date", {day: PB.day(day.day),
 			n: day.day_index + 1, jp: day.session.jp_per_day}) +
 			(day.sitting_label ? " · " + day.sitting_label : "");
 		PB.$("p-fac").textContent = me ? me.user : "";
@@ -493,16 +505,19 @@
 	}
 
 	function mark(ev) {
+		var near = sendButton("mark-form");
 		ev.preventDefault();
 		error("");
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", {day: day(), nuptk: val("m-nuptk"),
 			status: PB.$("m-status").value, reason: val("m-reason"), name: val("m-name"),
+			school: val("m-school"),
 			sitting: sitting() ? parseInt(sitting(), 10) : undefined},
 			function (err) {
 				if (err)
-					return error(err.message);
-				PB.$("m-nuptk").value = PB.$("m-reason").value = PB.$("m-name").value = "";
-				status(PB.t("staff.marked"));
+					return error(err.message, near);
+				PB.$("m-nuptk").value = PB.$("m-reason").value = PB.$("m-name").value =
+					PB.$("m-school").value = "";
+				status(PB.t("staff.marked"), near);
 				refreshList();
 			});
 	}
@@ -512,6 +527,7 @@
 	var lockAsk, unlockAsk;
 
 	function lockYes() {
+		PB.answerNear("status");
 		PB.$("status").focus();
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/lock", {day: day()}, function (err) {
 			if (err)
@@ -535,6 +551,7 @@
 	}
 
 	function unlockYes(reason) {
+		PB.answerNear("status");
 		PB.$("status").focus();
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/unlock",
 		       {day: day(), reason: reason.replace(/^\s+|\s+$/g, "")}, function (err) {
@@ -552,13 +569,14 @@
 	}
 
 	function allow(ev) {
+		var near = sendButton("allow-form");
 		ev.preventDefault();
 		error("");
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/allow", {day: day(), client: val("a-client"),
 			extra: parseInt(PB.$("a-extra").value, 10)}, function (err) {
 				if (err)
-					return error(err.message);
-				status(PB.t("staff.allowed", {client: val("a-client")}));
+					return error(err.message, near);
+				status(PB.t("staff.allowed", {client: val("a-client")}), near);
 				PB.$("a-client").value = "";
 			});
 	}
@@ -575,7 +593,8 @@
 				return;
 			try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
 			if (xhr.status !== 200 || !data)
-				return error(data && data.message ? data.message : PB.t("error.http", {status: xhr.status}));
+				return error(data && data.message ? data.message : PB.t("error.http", {status: xhr.status}),
+					     sendButton("roster-form"));
 			PB.clear(ul);
 			ul.appendChild(PB.el("li", null, PB.t("staff.roster_done",
 				{accepted: data.accepted, rejected: data.rejected})));
@@ -602,7 +621,7 @@
 		} else if (val("r-text")) {
 			sendRoster(PB.$("r-text").value);
 		} else {
-			error(PB.t("staff.roster_empty"));
+			error(PB.t("staff.roster_empty"), sendButton("roster-form"));
 		}
 	}
 
