@@ -309,28 +309,40 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return r;
 }
 
-/* Content-Length given more than once, or beside Transfer-Encoding: the
- * body's end is ambiguous (a smuggled request behind a proxy). */
+/* Content-Length given more than once, or beside Transfer-Encoding, or a
+ * Transfer-Encoding other than one "chunked": the body's end is ambiguous
+ * (a smuggled request behind a proxy). libmicrohttpd takes the first of
+ * two Transfer-Encoding headers, and reads a body in a coding it does not
+ * know ("gzip, chunked", "xchunked") until the client closes, so such a
+ * request would never be answered. */
+struct length_headers {
+	unsigned lengths;
+	unsigned codings;
+	unsigned chunked;                /* codings that are exactly "chunked" */
+};
+
 static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
 				    const char *value)
 {
-	unsigned *n = cls;
+	struct length_headers *n = cls;
 
 	(void)kind;
-	(void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		n[0]++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-		n[1]++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		n->lengths++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		n->codings++;
+		n->chunked += value != NULL && strcasecmp(value, "chunked") == 0;
+	}
 	return MHD_YES;
 }
 
 static int length_ambiguous(struct MHD_Connection *c)
 {
-	unsigned n[2] = { 0, 0 };
+	struct length_headers n = { 0, 0, 0 };
 
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, n);
-	return n[0] > 1 || (n[0] == 1 && n[1] > 0);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, &n);
+	return n.lengths > 1 || (n.lengths == 1 && n.codings > 0) || n.codings > 1 ||
+	       n.codings != n.chunked;
 }
 
 /* The request head as [web] max_header_bytes counts it: the request line,
