@@ -64,7 +64,9 @@ static const struct key_def keys[] = {
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
 	    "64", "Open connections from one client address"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
-	    "Seconds a connection may stay idle before it is closed"),
+	    "Seconds a connection may stay idle before it is closed; a request head must also "
+	    "be whole within it (from the connection's start, or the answer before it), "
+	    "however slowly it trickles in"),
 	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "8192",
 	    "Bytes of a request head: the request line, each header as \"Name: value\" "
 	    "CRLF, and the blank line; at most 64 header lines and 64 cookies. More gets "

@@ -141,23 +141,49 @@ static void free_req(struct pb_req *r)
 struct pb_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	struct pb_web *web;
 	struct pb_req *head, *tail;      /* waiting requests, oldest first */
 	int stopping;
 	int dirty;                       /* handlers ran since the last trim */
 	int64_t trimmed_ms;              /* monotonic time of the last trim */
+	int64_t reaped_ms;               /* ... and of the last pb_conn_reap */
 	unsigned nthreads;
 	pthread_t threads[PB_WEB_POOL_THREADS];
 };
 
-/* Wait for work. Once the pool is idle after handlers ran, give back the
- * memory they freed: glibc keeps it in each thread's arena otherwise, and
- * staff views of thousands of claims left ~50 MB held after a soak. */
+/* Shut the connections that have waited longer than [web]
+ * connection_timeout for a whole request head (conncount.c):
+ * libmicrohttpd's own timeout counts only silence, so a head trickled a
+ * byte at a time would hold its connection for good. */
+static void pool_reap(struct pb_web *w, int64_t now)
+{
+	unsigned n = pb_conn_reap(&w->conn_count, now, (int64_t)w->cfg.connection_timeout * 1000);
+
+	if (n > 0)
+		pb_info("http: %u connections closed: no whole request head within %u s "
+			"(connection_timeout)", n, w->cfg.connection_timeout);
+}
+
+/* Wait for work. Meanwhile, every PB_WEB_REAP_EVERY_S (checked too each
+ * time a handler ends, so a busy pool still does it), pool_reap; and once
+ * the pool is idle after handlers ran, give back the memory they freed:
+ * glibc keeps it in each thread's arena otherwise, and staff views of
+ * thousands of claims left ~50 MB held after a soak. */
 static void pool_wait(struct pb_pool *p)
 {
 	struct timespec until;
 
-	while (p->head == NULL && !p->stopping) {
+	for (;;) {
 		int64_t now = pb_clock_mono_ms();
+		if (now - p->reaped_ms >= PB_WEB_REAP_EVERY_S * 1000) {
+			p->reaped_ms = now;
+			pthread_mutex_unlock(&p->lock);
+			pool_reap(p->web, now);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		if (p->head != NULL || p->stopping)
+			return;
 		if (p->dirty && now - p->trimmed_ms >= PB_WEB_TRIM_EVERY_S * 1000) {
 			p->dirty = 0;
 			p->trimmed_ms = now;
@@ -166,12 +192,8 @@ static void pool_wait(struct pb_pool *p)
 			pthread_mutex_lock(&p->lock);
 			continue;
 		}
-		if (!p->dirty) {
-			pthread_cond_wait(&p->wake, &p->lock);
-			continue;
-		}
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += PB_WEB_TRIM_EVERY_S;
+		until.tv_sec += PB_WEB_REAP_EVERY_S;
 		pthread_cond_timedwait(&p->wake, &p->lock, &until);
 	}
 }
@@ -245,12 +267,13 @@ static void pool_stop(struct pb_pool *p)
 	free(p);
 }
 
-static struct pb_pool *pool_start(void)
+static struct pb_pool *pool_start(struct pb_web *w)
 {
 	struct pb_pool *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
+	p->web = w;
 	if (pthread_mutex_init(&p->lock, NULL) != 0) {
 		free(p);
 		return NULL;
@@ -273,11 +296,12 @@ static struct pb_pool *pool_start(void)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
+	struct pb_web *w = cls;
+
 	(void)toe;
 	free_req(*con_cls);
 	*con_cls = NULL;
+	pb_conn_in_request(&w->conn_count, c, 0);   /* waits for its next head */
 }
 
 /* The raw request target, before libmicrohttpd splits its query: with
@@ -407,6 +431,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r == NULL || r->conn == NULL) {       /* the first call (on_uri made r) */
 		if (pb_conn_refused(c))           /* over its address's limit */
 			return MHD_NO;
+		pb_conn_in_request(&w->conn_count, c, 1);   /* its head came */
 		if (r == NULL)
 			r = calloc(1, sizeof(*r));
 		if (r == NULL)
@@ -667,7 +692,7 @@ int pb_server_start(struct pb_web *w)
 	}
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	w->pool = pool_start();
+	w->pool = pool_start(w);
 	if (w->pool == NULL) {
 		pb_err("cannot start the handler threads");
 		goto fail;

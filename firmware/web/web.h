@@ -30,6 +30,9 @@
 /* Memory freed by the pool's handlers goes back to the system at most this
  * often (seconds), when the pool is idle. */
 #define PB_WEB_TRIM_EVERY_S  2
+/* Connections still waiting for a whole request head after [web]
+ * connection_timeout are looked for this often (seconds), by the pool. */
+#define PB_WEB_REAP_EVERY_S  1
 /* Request bodies by route (the route's flags): a JSON form, a JSON form
  * carrying a signature (or a list of decisions), and what a receipt photo
  * adds to its claim as base64 on top of that. CSV files take [web]
@@ -71,11 +74,14 @@
 /* Event loops at most: [web] threads, or one per online core. */
 #define PB_WEB_LOOPS_MAX 64
 
-/* Open connections per client address over every event loop (conncount.c). */
+/* Open connections per client address over every event loop, and how
+ * long each has waited for a request head (conncount.c). */
+struct pb_conn;
 struct pb_conn_count {
 	pthread_mutex_t lock;
 	void *root;                      /* tsearch tree of addresses */
 	unsigned per_addr_max;           /* [web] max_connections_per_ip */
+	struct pb_conn *conns;           /* every open connection */
 };
 
 int pb_conn_count_init(struct pb_conn_count *cc, unsigned per_addr_max);
@@ -87,6 +93,12 @@ void pb_conn_started(struct pb_conn_count *cc, struct MHD_Connection *c, void **
 void pb_conn_closed(struct pb_conn_count *cc, void **socket_context);
 /* Was this connection found over the limit once started? Close it. */
 int pb_conn_refused(struct MHD_Connection *c);
+/* The connection's request head has come (in = 1), or its answer is done
+ * and it waits for the next head (in = 0). */
+void pb_conn_in_request(struct pb_conn_count *cc, struct MHD_Connection *c, int in);
+/* Shut the sockets of connections that have waited more than head_max_ms
+ * for a whole request head (libmicrohttpd then closes them): how many. */
+unsigned pb_conn_reap(struct pb_conn_count *cc, int64_t now_ms, int64_t head_max_ms);
 
 struct pb_web {
 	struct pb_config cfg;
