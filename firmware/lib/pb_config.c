@@ -321,6 +321,10 @@ static const struct key_def keys[] = {
 	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
 	    "Pixels (width x height) of one receipt or worksheet photo, read from its header "
 	    "before it is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
+	NUM("claims", "photo_reserve_mb", photo_reserve_mb, 0, 16777216, "256",
+	    "Megabytes the data folder's file system keeps free of photos: a receipt or "
+	    "worksheet photo that could leave less gets 507 store_full, so check-ins, claims "
+	    "without a photo and the database still have room; 0: no reserve"),
 	NUM("learning", "worksheet_photos_max", worksheet_photos_max, 0, PB_LEARN_PHOTOS_MAX, "3",
 	    "Photos a teacher may add to one worksheet (each checked like a receipt photo: "
 	    "[claims] receipt_max_bytes and receipt_max_pixels); 0: text only"),
