@@ -84,8 +84,10 @@ static const struct key_def keys[] = {
 	    "would go over gets 503 with Retry-After"),
 	NUM("web", "body_budget_per_client_bytes", body_budget_per_client_bytes, 16384,
 	    1073741824, "4194304",
-	    "Bytes of body_budget_bytes one client address may hold at once; more gets 503 "
-	    "with Retry-After, so one phone cannot starve the others"),
+	    "Bytes of body_budget_bytes one client may hold at once (a station: the MAC "
+	    "[net] lease_file gives its address, over all its addresses; an address without "
+	    "a lease alone); more gets 503 with Retry-After, so one phone cannot starve the "
+	    "others"),
 	NUM("web", "body_rate_grace_s", body_rate_grace_s, 1, 3600, "10",
 	    "Seconds a request body may take before body_min_rate applies"),
 	NUM("web", "body_min_rate", body_min_rate, 1, 1048576, "512",

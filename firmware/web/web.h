@@ -42,8 +42,9 @@
 /* Seconds a client is told to wait (Retry-After) when the bytes held for
  * request bodies reach [web] body_budget_bytes. */
 #define PB_WEB_BUDGET_RETRY_S  5
-/* Client addresses holding request bodies at once, each counted against
- * [web] body_budget_per_client_bytes; one more waits (503) for a slot. */
+/* Clients (stations, or addresses without a lease) holding request bodies
+ * at once, each counted against [web] body_budget_per_client_bytes; one
+ * more waits (503) for a slot. */
 #define PB_WEB_BUDGET_CLIENTS_MAX 1024
 /* Query parameters in one request: more gets 414 at once (libmicrohttpd
  * would otherwise run out of its per-connection memory on them, and leave
@@ -134,6 +135,7 @@ struct pb_req {
 	pb_http_params params;           /* the route's '*' segments */
 	struct pb_http_body body;        /* up to the route's limit (pb_route_body_max) */
 	size_t body_held;                /* counted in web->body_bytes */
+	char budget_key[PB_HTTP_ADDR_MAX]; /* whose share it takes (server.c) */
 	/* ROUTE_STAFF: the login (and its CSRF token) server.c checked before
 	 * the body; pb_require_staff takes it from here. */
 	struct pb_login login;
