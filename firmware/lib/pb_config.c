@@ -64,7 +64,9 @@ static const struct key_def keys[] = {
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
 	    "64", "Open connections from one client address"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
-	    "Seconds a connection may stay idle before it is closed"),
+	    "Seconds a connection may stay idle before it is closed; a request head must also "
+	    "be whole within it (from the connection's start, or the answer before it), "
+	    "however slowly it trickles in"),
 	NUM("web", "max_header_bytes", max_header_bytes, 4096, 1048576, "8192",
 	    "Bytes of a request head: the request line, each header as \"Name: value\" "
 	    "CRLF, and the blank line; at most 64 header lines and 64 cookies. More gets "
@@ -82,8 +84,10 @@ static const struct key_def keys[] = {
 	    "would go over gets 503 with Retry-After"),
 	NUM("web", "body_budget_per_client_bytes", body_budget_per_client_bytes, 16384,
 	    1073741824, "4194304",
-	    "Bytes of body_budget_bytes one client address may hold at once; more gets 503 "
-	    "with Retry-After, so one phone cannot starve the others"),
+	    "Bytes of body_budget_bytes one client may hold at once (a station: the MAC "
+	    "[net] lease_file gives its address, over all its addresses; an address without "
+	    "a lease alone); more gets 503 with Retry-After, so one phone cannot starve the "
+	    "others"),
 	NUM("web", "body_rate_grace_s", body_rate_grace_s, 1, 3600, "10",
 	    "Seconds a request body may take before body_min_rate applies"),
 	NUM("web", "body_min_rate", body_min_rate, 1, 1048576, "512",
@@ -319,6 +323,10 @@ static const struct key_def keys[] = {
 	NUM("claims", "receipt_max_pixels", receipt_max_pixels, 65536, 20000000, "4000000",
 	    "Pixels (width x height) of one receipt or worksheet photo, read from its header "
 	    "before it is decoded; more gets 413. Each photo is decoded and stored as a new JPEG"),
+	NUM("claims", "photo_reserve_mb", photo_reserve_mb, 0, 16777216, "256",
+	    "Megabytes the data folder's file system keeps free of photos: a receipt or "
+	    "worksheet photo that could leave less gets 507 store_full, so check-ins, claims "
+	    "without a photo and the database still have room; 0: no reserve"),
 	NUM("learning", "worksheet_photos_max", worksheet_photos_max, 0, PB_LEARN_PHOTOS_MAX, "3",
 	    "Photos a teacher may add to one worksheet (each checked like a receipt photo: "
 	    "[claims] receipt_max_bytes and receipt_max_pixels); 0: text only"),

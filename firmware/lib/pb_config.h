@@ -143,6 +143,7 @@ struct pb_config {
 	char claims_province[PB_CONFIG_STR_LEN]; /* province of the rate table (SBM) */
 	unsigned receipt_max_bytes;        /* a receipt photo after downscaling */
 	unsigned receipt_max_pixels;       /* ... and its pixels, checked before decoding */
+	unsigned photo_reserve_mb;         /* data folder's free space photos leave */
 
 	/* [learning] */
 	unsigned worksheet_photos_max;     /* photos with one worksheet submission */

@@ -14,13 +14,29 @@
  * accept from one address between the check and the count: the one that
  * finds the address already at its limit when counting is marked refused
  * and closed at its first request (pb_conn_refused), so no more than the
- * limit are ever served at once. */
+ * limit are ever served at once.
+ *
+ * Each connection also says since when it waits for a request head: from
+ * its start, and again once an answer is done (keep-alive). libmicrohttpd
+ * closes a connection only once it has been silent for [web]
+ * connection_timeout, so a head trickled a byte every few seconds held its
+ * connection for as long as the client liked (8 KiB at a byte per 29 s:
+ * 66 hours), and a few addresses so held every connection the box has.
+ * pb_conn_reap (called by server.c's handler pool once a second) shuts
+ * the socket of a connection that has waited longer than that for a whole
+ * head; libmicrohttpd then sees it end and closes it. The socket is shut under the lock, and
+ * libmicrohttpd reports a connection closed (pb_conn_closed, which takes
+ * the lock) before it closes its socket, so the descriptor shut is always
+ * still that connection's. */
 #include "web.h"
+
+#include "pb_clock.h"
 
 #include <netinet/in.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct conn_addr {
 	unsigned char len;               /* 4 (IPv4) or 16 (IPv6) */
@@ -28,7 +44,18 @@ struct conn_addr {
 	unsigned count;                  /* open, counted connections */
 };
 
-/* The socket context of a connection counted over the limit. */
+/* One open connection: its socket context. */
+struct pb_conn {
+	struct conn_addr *addr;          /* counted against its address; NULL: not */
+	int refused;                     /* over its address's limit */
+	int fd;                          /* its socket, for pb_conn_reap */
+	int64_t head_wait_ms;            /* waiting for a request head since
+					  * (monotonic); 0: in a request */
+	struct pb_conn *prev, *next;     /* every open connection */
+};
+
+/* The socket context of a connection that could not be given one (out of
+ * memory): closed at its first request. */
 static char refused_marker;
 
 static int addr_cmp(const void *a, const void *b)
@@ -103,51 +130,112 @@ void pb_conn_started(struct pb_conn_count *cc, struct MHD_Connection *c, void **
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *fi =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct conn_addr key, *node = NULL;
+	struct pb_conn *conn = calloc(1, sizeof(*conn));
+	int keyed = ci != NULL && addr_key(ci->client_addr, &key) == 0;
 	void *slot;
 
-	*socket_context = NULL;          /* not counted */
-	if (ci == NULL || addr_key(ci->client_addr, &key) != 0)
+	*socket_context = &refused_marker;
+	if (conn == NULL)
 		return;
+	conn->fd = fi != NULL ? fi->connect_fd : -1;
+	conn->head_wait_ms = pb_clock_mono_ms();
 	pthread_mutex_lock(&cc->lock);
-	slot = tfind(&key, &cc->root, addr_cmp);
+	slot = keyed ? tfind(&key, &cc->root, addr_cmp) : NULL;
 	if (slot != NULL) {
 		node = *(struct conn_addr **)slot;
-	} else if ((node = malloc(sizeof(*node))) != NULL) {
+	} else if (keyed && (node = malloc(sizeof(*node))) != NULL) {
 		*node = key;
+		node->count = 0;
 		if (tsearch(node, &cc->root, addr_cmp) == NULL) {
 			free(node);
 			node = NULL;
 		}
 	}
-	if (node == NULL || node->count >= cc->per_addr_max) {
-		*socket_context = &refused_marker;     /* out of memory, or over */
-	} else {
+	if (keyed && (node == NULL || node->count >= cc->per_addr_max)) {
+		conn->refused = 1;                 /* out of memory, or over */
+	} else if (node != NULL) {
 		node->count++;
-		*socket_context = node;
+		conn->addr = node;
 	}
+	conn->next = cc->conns;
+	if (cc->conns != NULL)
+		cc->conns->prev = conn;
+	cc->conns = conn;
 	pthread_mutex_unlock(&cc->lock);
+	*socket_context = conn;
 }
 
 void pb_conn_closed(struct pb_conn_count *cc, void **socket_context)
 {
-	struct conn_addr *node = *socket_context;
+	struct pb_conn *conn = *socket_context;
 
 	*socket_context = NULL;
-	if (node == NULL || (void *)node == (void *)&refused_marker)
+	if (conn == NULL || (void *)conn == (void *)&refused_marker)
 		return;
 	pthread_mutex_lock(&cc->lock);
-	if (--node->count == 0) {
-		tdelete(node, &cc->root, addr_cmp);
-		free(node);
+	if (conn->prev != NULL)
+		conn->prev->next = conn->next;
+	else
+		cc->conns = conn->next;
+	if (conn->next != NULL)
+		conn->next->prev = conn->prev;
+	if (conn->addr != NULL && --conn->addr->count == 0) {
+		tdelete(conn->addr, &cc->root, addr_cmp);
+		free(conn->addr);
 	}
 	pthread_mutex_unlock(&cc->lock);
+	free(conn);
+}
+
+static struct pb_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	if (ci == NULL || ci->socket_context == NULL ||
+	    ci->socket_context == (void *)&refused_marker)
+		return NULL;
+	return ci->socket_context;
 }
 
 int pb_conn_refused(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct pb_conn *conn = conn_of(c);
 
-	return ci != NULL && ci->socket_context == (void *)&refused_marker;
+	if (ci != NULL && ci->socket_context == (void *)&refused_marker)
+		return 1;
+	return conn != NULL && conn->refused;
+}
+
+void pb_conn_in_request(struct pb_conn_count *cc, struct MHD_Connection *c, int in)
+{
+	struct pb_conn *conn = c != NULL ? conn_of(c) : NULL;
+
+	if (conn == NULL)
+		return;
+	pthread_mutex_lock(&cc->lock);
+	conn->head_wait_ms = in ? 0 : pb_clock_mono_ms();
+	pthread_mutex_unlock(&cc->lock);
+}
+
+unsigned pb_conn_reap(struct pb_conn_count *cc, int64_t now_ms, int64_t head_max_ms)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&cc->lock);
+	for (struct pb_conn *conn = cc->conns; conn != NULL; conn = conn->next) {
+		if (conn->head_wait_ms == 0 || now_ms - conn->head_wait_ms <= head_max_ms ||
+		    conn->fd < 0)
+			continue;
+		(void)shutdown(conn->fd, SHUT_RDWR);
+		conn->head_wait_ms = now_ms;      /* shut once a period at most */
+		n++;
+	}
+	pthread_mutex_unlock(&cc->lock);
+	return n;
 }

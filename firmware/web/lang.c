@@ -123,6 +123,8 @@ static const struct msg_en messages[] = {
 	{ "photo_not_image", "The worksheet file is not a whole JPEG or PNG photo" },
 	{ "photo_too_large", "The worksheet photo is too large: take it again smaller" },
 	{ "photo_too_many_pixels", "The worksheet photo has too many pixels: take it again smaller" },
+	{ "store_full", "The box's storage is nearly full: it cannot take photos now. Tell the "
+	  "facilitator" },
 	{ "photo_type", "A worksheet photo must be JPEG or PNG" },
 	{ "photo_type_mismatch", "The photo's stated type does not match its content" },
 	{ "reason_required", "Write the reason" },

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define PHOTO_TYPE_MAX 32      /* bytes of a declared image type */
@@ -62,6 +63,21 @@ static const struct photo_words words[] = {
 		  "Berkas lembar kerja bukan foto JPEG atau PNG yang utuh" },
 	},
 };
+
+/* 1 when storing up to len more bytes could leave the data folder's file
+ * system with less than [claims] photo_reserve_mb free: a phone sending
+ * photo after photo (a worksheet sent again and again keeps every
+ * version's photos) would otherwise fill it, and then no check-in could
+ * be written. Unknown (statvfs failed): not short. */
+static int store_short(const struct pb_req *r, size_t len)
+{
+	struct statvfs v;
+	uint64_t reserve = (uint64_t)r->web->cfg.photo_reserve_mb * 1024 * 1024;
+
+	if (reserve == 0 || statvfs(r->web->store.dir, &v) != 0)
+		return 0;
+	return (uint64_t)v.f_bavail * v.f_frsize < reserve + len;
+}
 
 static int refuse(struct pb_req *r, enum pb_photo_kind kind, enum photo_refusal why,
 		  unsigned status, enum MHD_Result *ret)
@@ -121,6 +137,15 @@ int pb_photo_take(struct pb_req *r, const json_t *j, enum pb_photo_kind kind,
 		return refuse(r, kind, R_NOT_IMAGE, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, ret);
 	if (strcmp(sniffed, type) != 0)
 		return refuse(r, kind, R_MISMATCH, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, ret);
+	if (store_short(r, max)) {
+		pb_warn("photo from %s refused: less than [claims] photo_reserve_mb (%u) would "
+			"stay free in %s", r->client, r->web->cfg.photo_reserve_mb,
+			r->web->store.dir);
+		*ret = pb_respond_error(r, MHD_HTTP_INSUFFICIENT_STORAGE, "store_full",
+					"Penyimpanan kotak hampir penuh: foto tidak dapat diterima "
+					"sekarang. Beri tahu fasilitator");
+		return -1;
+	}
 	/* Decoded and stored anew: only its pixels are kept. */
 	ir = pb_image_reencode(p->data, p->len, r->web->cfg.receipt_max_pixels, max, &clean,
 			       &clean_len);

@@ -3,6 +3,7 @@
 #include "pb_clock.h"
 #include "pb_db.h"
 #include "pb_log.h"
+#include "pb_net.h"
 #include "pb_sandbox.h"
 
 #include <malloc.h>
@@ -37,11 +38,12 @@ sqlite3 *pb_web_db(struct pb_web *w)
 	return db;
 }
 
-/* Bytes held for request bodies by one client address, at most [web]
- * body_budget_per_client_bytes, so that one phone (or one attacker) cannot
- * take the whole shared budget from the others. */
+/* Bytes held for request bodies by one client (a station, or an address
+ * without a lease: budget_key), at most [web] body_budget_per_client_bytes,
+ * so that one phone (or one attacker) cannot take the whole shared budget
+ * from the others. */
 struct client_hold {
-	char addr[sizeof(((struct pb_req *)0)->client)];
+	char addr[sizeof(((struct pb_req *)0)->budget_key)];
 	size_t held;                     /* 0: the slot is free */
 };
 
@@ -88,19 +90,40 @@ static void client_give(const char *addr, size_t n)
 	pthread_mutex_unlock(&holds.lock);
 }
 
+/* Whose share of the budget r's body takes: the station (the MAC the
+ * DHCP lease file gives its address, as the captive portal asks), else its
+ * address. A phone holds up to about 30 leases past the DHCP guard
+ * (docs/hotspot.md); counted by address, five of them took the whole
+ * budget with heads alone, and every other phone's body got 503. */
+static const char *budget_key(struct pb_req *r)
+{
+	const char *ip = r->client;
+	char mac[18];
+
+	if (r->budget_key[0] != '\0')
+		return r->budget_key;
+	if (strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, ':') == NULL)
+		ip += 7;
+	if (pb_lease_mac(r->web->cfg.net_lease_file, ip, mac) == 0)
+		snprintf(r->budget_key, sizeof(r->budget_key), "station %s", mac);
+	else
+		snprintf(r->budget_key, sizeof(r->budget_key), "%s", r->client);
+	return r->budget_key;
+}
+
 /* The memory budget for request bodies ([web] body_budget_bytes), shared
  * by every connection, and the client's share of it ([web]
- * body_budget_per_client_bytes): 0 if n more bytes fit both (now counted
- * for r), -1. */
+ * body_budget_per_client_bytes, per station or address: budget_key): 0
+ * if n more bytes fit both (now counted for r), -1. */
 static int budget_take(struct pb_req *r, size_t n)
 {
 	struct pb_web *w = r->web;
 
-	if (client_take(r->client, n, w->cfg.body_budget_per_client_bytes) != 0)
+	if (client_take(budget_key(r), n, w->cfg.body_budget_per_client_bytes) != 0)
 		return -1;
 	if (__atomic_add_fetch(&w->body_bytes, n, __ATOMIC_RELAXED) > w->cfg.body_budget_bytes) {
 		__atomic_sub_fetch(&w->body_bytes, n, __ATOMIC_RELAXED);
-		client_give(r->client, n);
+		client_give(budget_key(r), n);
 		return -1;
 	}
 	r->body_held += n;
@@ -120,7 +143,8 @@ static void body_drop(struct pb_req *r)
 {
 	pb_http_body_drop(&r->body);
 	__atomic_sub_fetch(&r->web->body_bytes, r->body_held, __ATOMIC_RELAXED);
-	client_give(r->client, r->body_held);
+	if (r->body_held != 0)
+		client_give(budget_key(r), r->body_held);
 	r->body_held = 0;
 }
 
@@ -141,23 +165,49 @@ static void free_req(struct pb_req *r)
 struct pb_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	struct pb_web *web;
 	struct pb_req *head, *tail;      /* waiting requests, oldest first */
 	int stopping;
 	int dirty;                       /* handlers ran since the last trim */
 	int64_t trimmed_ms;              /* monotonic time of the last trim */
+	int64_t reaped_ms;               /* ... and of the last pb_conn_reap */
 	unsigned nthreads;
 	pthread_t threads[PB_WEB_POOL_THREADS];
 };
 
-/* Wait for work. Once the pool is idle after handlers ran, give back the
- * memory they freed: glibc keeps it in each thread's arena otherwise, and
- * staff views of thousands of claims left ~50 MB held after a soak. */
+/* Shut the connections that have waited longer than [web]
+ * connection_timeout for a whole request head (conncount.c):
+ * libmicrohttpd's own timeout counts only silence, so a head trickled a
+ * byte at a time would hold its connection for good. */
+static void pool_reap(struct pb_web *w, int64_t now)
+{
+	unsigned n = pb_conn_reap(&w->conn_count, now, (int64_t)w->cfg.connection_timeout * 1000);
+
+	if (n > 0)
+		pb_info("http: %u connections closed: no whole request head within %u s "
+			"(connection_timeout)", n, w->cfg.connection_timeout);
+}
+
+/* Wait for work. Meanwhile, every PB_WEB_REAP_EVERY_S (checked too each
+ * time a handler ends, so a busy pool still does it), pool_reap; and once
+ * the pool is idle after handlers ran, give back the memory they freed:
+ * glibc keeps it in each thread's arena otherwise, and staff views of
+ * thousands of claims left ~50 MB held after a soak. */
 static void pool_wait(struct pb_pool *p)
 {
 	struct timespec until;
 
-	while (p->head == NULL && !p->stopping) {
+	for (;;) {
 		int64_t now = pb_clock_mono_ms();
+		if (now - p->reaped_ms >= PB_WEB_REAP_EVERY_S * 1000) {
+			p->reaped_ms = now;
+			pthread_mutex_unlock(&p->lock);
+			pool_reap(p->web, now);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		if (p->head != NULL || p->stopping)
+			return;
 		if (p->dirty && now - p->trimmed_ms >= PB_WEB_TRIM_EVERY_S * 1000) {
 			p->dirty = 0;
 			p->trimmed_ms = now;
@@ -166,12 +216,8 @@ static void pool_wait(struct pb_pool *p)
 			pthread_mutex_lock(&p->lock);
 			continue;
 		}
-		if (!p->dirty) {
-			pthread_cond_wait(&p->wake, &p->lock);
-			continue;
-		}
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += PB_WEB_TRIM_EVERY_S;
+		until.tv_sec += PB_WEB_REAP_EVERY_S;
 		pthread_cond_timedwait(&p->wake, &p->lock, &until);
 	}
 }
@@ -245,12 +291,13 @@ static void pool_stop(struct pb_pool *p)
 	free(p);
 }
 
-static struct pb_pool *pool_start(void)
+static struct pb_pool *pool_start(struct pb_web *w)
 {
 	struct pb_pool *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
+	p->web = w;
 	if (pthread_mutex_init(&p->lock, NULL) != 0) {
 		free(p);
 		return NULL;
@@ -273,11 +320,12 @@ static struct pb_pool *pool_start(void)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
+	struct pb_web *w = cls;
+
 	(void)toe;
 	free_req(*con_cls);
 	*con_cls = NULL;
+	pb_conn_in_request(&w->conn_count, c, 0);   /* waits for its next head */
 }
 
 /* The raw request target, before libmicrohttpd splits its query: with
@@ -309,28 +357,40 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return r;
 }
 
-/* Content-Length given more than once, or beside Transfer-Encoding: the
- * body's end is ambiguous (a smuggled request behind a proxy). */
+/* Content-Length given more than once, or beside Transfer-Encoding, or a
+ * Transfer-Encoding other than one "chunked": the body's end is ambiguous
+ * (a smuggled request behind a proxy). libmicrohttpd takes the first of
+ * two Transfer-Encoding headers, and reads a body in a coding it does not
+ * know ("gzip, chunked", "xchunked") until the client closes, so such a
+ * request would never be answered. */
+struct length_headers {
+	unsigned lengths;
+	unsigned codings;
+	unsigned chunked;                /* codings that are exactly "chunked" */
+};
+
 static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
 				    const char *value)
 {
-	unsigned *n = cls;
+	struct length_headers *n = cls;
 
 	(void)kind;
-	(void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		n[0]++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-		n[1]++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		n->lengths++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		n->codings++;
+		n->chunked += value != NULL && strcasecmp(value, "chunked") == 0;
+	}
 	return MHD_YES;
 }
 
 static int length_ambiguous(struct MHD_Connection *c)
 {
-	unsigned n[2] = { 0, 0 };
+	struct length_headers n = { 0, 0, 0 };
 
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, n);
-	return n[0] > 1 || (n[0] == 1 && n[1] > 0);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, &n);
+	return n.lengths > 1 || (n.lengths == 1 && n.codings > 0) || n.codings > 1 ||
+	       n.codings != n.chunked;
 }
 
 /* The request head as [web] max_header_bytes counts it: the request line,
@@ -395,6 +455,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r == NULL || r->conn == NULL) {       /* the first call (on_uri made r) */
 		if (pb_conn_refused(c))           /* over its address's limit */
 			return MHD_NO;
+		pb_conn_in_request(&w->conn_count, c, 1);   /* its head came */
 		if (r == NULL)
 			r = calloc(1, sizeof(*r));
 		if (r == NULL)
@@ -655,7 +716,7 @@ int pb_server_start(struct pb_web *w)
 	}
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	w->pool = pool_start();
+	w->pool = pool_start(w);
 	if (w->pool == NULL) {
 		pb_err("cannot start the handler threads");
 		goto fail;

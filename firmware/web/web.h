@@ -30,6 +30,9 @@
 /* Memory freed by the pool's handlers goes back to the system at most this
  * often (seconds), when the pool is idle. */
 #define PB_WEB_TRIM_EVERY_S  2
+/* Connections still waiting for a whole request head after [web]
+ * connection_timeout are looked for this often (seconds), by the pool. */
+#define PB_WEB_REAP_EVERY_S  1
 /* Request bodies by route (the route's flags): a JSON form, a JSON form
  * carrying a signature (or a list of decisions), and what a receipt photo
  * adds to its claim as base64 on top of that. CSV files take [web]
@@ -39,8 +42,9 @@
 /* Seconds a client is told to wait (Retry-After) when the bytes held for
  * request bodies reach [web] body_budget_bytes. */
 #define PB_WEB_BUDGET_RETRY_S  5
-/* Client addresses holding request bodies at once, each counted against
- * [web] body_budget_per_client_bytes; one more waits (503) for a slot. */
+/* Clients (stations, or addresses without a lease) holding request bodies
+ * at once, each counted against [web] body_budget_per_client_bytes; one
+ * more waits (503) for a slot. */
 #define PB_WEB_BUDGET_CLIENTS_MAX 1024
 /* Query parameters in one request: more gets 414 at once (libmicrohttpd
  * would otherwise run out of its per-connection memory on them, and leave
@@ -71,11 +75,14 @@
 /* Event loops at most: [web] threads, or one per online core. */
 #define PB_WEB_LOOPS_MAX 64
 
-/* Open connections per client address over every event loop (conncount.c). */
+/* Open connections per client address over every event loop, and how
+ * long each has waited for a request head (conncount.c). */
+struct pb_conn;
 struct pb_conn_count {
 	pthread_mutex_t lock;
 	void *root;                      /* tsearch tree of addresses */
 	unsigned per_addr_max;           /* [web] max_connections_per_ip */
+	struct pb_conn *conns;           /* every open connection */
 };
 
 int pb_conn_count_init(struct pb_conn_count *cc, unsigned per_addr_max);
@@ -87,6 +94,12 @@ void pb_conn_started(struct pb_conn_count *cc, struct MHD_Connection *c, void **
 void pb_conn_closed(struct pb_conn_count *cc, void **socket_context);
 /* Was this connection found over the limit once started? Close it. */
 int pb_conn_refused(struct MHD_Connection *c);
+/* The connection's request head has come (in = 1), or its answer is done
+ * and it waits for the next head (in = 0). */
+void pb_conn_in_request(struct pb_conn_count *cc, struct MHD_Connection *c, int in);
+/* Shut the sockets of connections that have waited more than head_max_ms
+ * for a whole request head (libmicrohttpd then closes them): how many. */
+unsigned pb_conn_reap(struct pb_conn_count *cc, int64_t now_ms, int64_t head_max_ms);
 
 struct pb_web {
 	struct pb_config cfg;
@@ -122,6 +135,7 @@ struct pb_req {
 	pb_http_params params;           /* the route's '*' segments */
 	struct pb_http_body body;        /* up to the route's limit (pb_route_body_max) */
 	size_t body_held;                /* counted in web->body_bytes */
+	char budget_key[PB_HTTP_ADDR_MAX]; /* whose share it takes (server.c) */
 	/* ROUTE_STAFF: the login (and its CSRF token) server.c checked before
 	 * the body; pb_require_staff takes it from here. */
 	struct pb_login login;

@@ -97,3 +97,39 @@ def test_receipts_are_decoded_bounded_and_stored_anew(make_box):
     assert r.status_code == 201, r.text
     assert stored_receipt(cb, r.json()["id"])[2] == "image/jpeg"
     assert cb.box.web.alive()
+
+
+def test_photos_leave_the_data_folder_room(make_box, tmp_path):
+    """Every version of a worksheet keeps its photos, and a claim can be
+    withdrawn and filed again with a new receipt: a checked-in phone sending
+    photo after photo filled the data folder's file system (here 1,536
+    photos in 20 s), and then no check-in could be written. A photo that
+    could leave less than [claims] photo_reserve_mb free is refused with
+    507 store_full before it is decoded (the reserve here is larger than
+    any disk, so every photo meets it); check-ins, claims without a photo
+    and worksheets without one are still taken."""
+    from learning_util import MODULE, LearnBox
+    lb = LearnBox(make_box, tmp_path / "usb", n=2,
+                  box={"extra": "photo_reserve_mb = 16777216\n"})
+    store = os.path.join(lb.box.dir, "data", "store")
+
+    def objects():
+        return sorted(f for d, _, fs in os.walk(store) for f in fs if "/tmp" not in d)
+    objs = objects()
+    t0 = lb.teacher(0)
+    r = t0.post("/api/v1/learning/worksheets", module=MODULE, worksheet="lk1", text="foto",
+                photos=[{"type": "image/jpeg", "data": receipt(gps_jpeg())["data"]}])
+    assert r.status_code == 507 and err(r) == "store_full", r.text
+    assert r.json()["message"]
+    r = lb.claim(0, "transport", mode="angkutan_umum", origin="Kota Malang", amount=50000,
+                 evidence="receipt", receipt=receipt(gps_jpeg()))
+    assert r.status_code == 507 and err(r) == "store_full", r.text
+    assert objects() == objs
+    assert "photo_reserve_mb" in lb.box.web.output()
+    # what needs no photo is still taken
+    r = t0.post("/api/v1/learning/worksheets", module=MODULE, worksheet="lk1", text="tanpa foto")
+    assert r.status_code == 200, r.text
+    from attendance_util import roster_csv
+    r = lb.staff.roster(lb.sid, roster_csv(3))
+    assert r.status_code == 200, r.text
+    assert lb.check_in(2, ip="127.0.0.5")

@@ -1,6 +1,7 @@
 """Malformed and cross-site requests: JSON routes take only
 Content-Type: application/json (a cross-site text/plain form gets 415);
-two Content-Length headers, or one beside Transfer-Encoding, get 400; a
+two Content-Length headers, one beside Transfer-Encoding, or a
+Transfer-Encoding other than one "chunked" get 400; a
 method a path does not answer (HEAD on a POST route) gets 405 with Allow;
 more than PB_WEB_QUERY_PARAMS_MAX (64) query parameters get 414 at once
 instead of a connection left hanging until its timeout."""
@@ -76,4 +77,25 @@ def test_hostile_request_shapes(make_box):
     assert st == 414 and b"uri_too_long" in data
     q = "&".join(f"a{i}=1" for i in range(64))
     assert requests.get(box.base + "/api/v1/modules?" + q, timeout=30).status_code == 200
+    assert box.web.alive()
+
+
+def test_transfer_codings_other_than_one_chunked_are_refused(make_box):
+    """libmicrohttpd takes the first of two Transfer-Encoding headers (a
+    proxy may take the last), and reads a body in a coding it does not
+    know until the client closes: such a request was never answered, the
+    connection held until the phone gave up. Each gets 400 bad_length at
+    once; one chunked body is still read."""
+    box = make_box(extra="connection_timeout = 300").start()
+    head = ("POST /api/v1/login HTTP/1.1\r\nHost: HOST\r\nContent-Type: application/json\r\n"
+            "{}\r\n\r\n")
+    body = b"2\r\n{}\r\n0\r\n\r\n"
+    for te in ("Transfer-Encoding: xchunked", "Transfer-Encoding: gzip, chunked",
+               "Transfer-Encoding: identity", "Transfer-Encoding: chunked\r\n"
+               "Transfer-Encoding: identity", "Transfer-Encoding: chunked\r\n"
+               "Transfer-Encoding: chunked"):
+        st, _, data = raw(box, head.format(te), body, timeout=20)
+        assert st == 400 and b"bad_length" in data, (te, data[:200])
+    st, _, data = raw(box, head.format("Transfer-Encoding: Chunked"), body, timeout=20)
+    assert st == 400 and b"bad_login_request" in data, data[:300]
     assert box.web.alive()

@@ -142,3 +142,47 @@ def test_idle_and_slow_clients_are_closed(make_box):
     idle.close()
     slow.close()
     assert healthz_from(box, "127.0.0.4") == 200
+
+
+def closed_by_box(s):
+    """True once the box has closed s: a write fails, or a read finds the end."""
+    try:
+        s.sendall(b"X-a: b\r\n")
+        s.setblocking(False)
+        try:
+            return s.recv(1000) == b""
+        except BlockingIOError:
+            return False
+        finally:
+            s.setblocking(True)
+    except OSError:
+        return True
+
+
+def test_a_trickled_head_is_closed(make_box):
+    """libmicrohttpd closes a connection only once it has been silent for
+    connection_timeout: a head trickled a header line every half second
+    (here 2 s timeout) held its connection for as long as it trickled, and
+    eight of them (max_connections) held the whole box: every other phone
+    got 503. A head must be whole within connection_timeout of the
+    connection's start, or of the answer before it on a kept-alive
+    connection."""
+    box = make_box(extra="connection_timeout = 2\nmax_connections = 8\n"
+                         "max_connections_per_ip = 8").start()
+    kept = served_connection(box, "127.0.0.2")        # one answer, then a trickle
+    held = [kept.sock] + [connect(box, "127.0.0.2") for _ in range(7)]
+    try:
+        for s in held:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        # 80 lines of 8 bytes: still within the head's bytes (8 KiB), so
+        # only a limit on the head's time ends them
+        for _ in range(80):
+            time.sleep(0.5)
+            if all(closed_by_box(s) for s in held):
+                break
+        assert all(closed_by_box(s) for s in held), "a trickled head kept its connection"
+        assert healthz_from(box, "127.0.0.3") == 200
+    finally:
+        for s in held:
+            s.close()
+    assert "no whole request head" in box.web.output()
