@@ -8,6 +8,9 @@
 	var POLL_MS = 4000;              /* live list refresh */
 	var me = null, current = null, listTimer = null, codeTimer = null, listGen = 0;
 	var codeGen = 0, editing = null;   /* editing: the NUPTK whose reason is being typed */
+	var clock = null;                 /* the last clock check, for its warning */
+	var editorWords = null;           /* the reason editor's words, said again */
+	var fieldWords = {};              /* the new-session form's faults: id -> {key, params} */
 
 	/* The answer to a form below the list (manual mark, allow a phone,
 	 * roster) is said under its button (near), where the facilitator
@@ -27,8 +30,9 @@
 	function sendButton(form) { return PB.$(form).querySelector("button[type=submit]"); }
 	function val(id) { return PB.$(id).value.replace(/^\s+|\s+$/g, ""); }
 
-	function clockWarn(clock) {
+	function clockWarn(c) {
 		var w = PB.$("clock-warn"), min;
+		clock = c;
 		if (!clock || !clock.warn) {
 			PB.show(w, false);
 			return;
@@ -69,8 +73,12 @@
 			clockWarn(data.clock);
 		else
 			checkClock();
-		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: data.user, role: data.role});
+		drawWho();
 		loadSessions();
+	}
+
+	function drawWho() {
+		PB.$("who").textContent = PB.t("staff.logged_in_as", {user: me.user, role: me.role});
 	}
 
 	function loadSessions(selectId) {
@@ -113,13 +121,17 @@
 			current = s;
 			PB.$("projector").setAttribute("href", "/proyektor.html" + PB.query({s: s.id}));
 			PB.$("s-title").textContent = s.title;
-			PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
-				start: PB.day(s.start_date), days: s.days, jp: s.jp_per_day});
-			setSittings(s);
-			setDay(s);
+			drawMeta(s);
+			setSittings(s, "");
+			setDay(s, "");
 			refreshCode();
 			refreshList();
 		});
+	}
+
+	function drawMeta(s) {
+		PB.$("s-meta").textContent = PB.t("staff.meta", {kk: s.kk || "-", subject: s.subject,
+			start: PB.day(s.start_date), days: s.days, jp: s.jp_per_day});
 	}
 
 	function refreshCode() {
@@ -160,18 +172,24 @@
 		return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 	}
 
-	function setDay(s) {
+	/* The day kept (keep, after a language switch), else today's, else
+	 * the first. */
+	function setDay(s, keep) {
 		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
-		var today = todayIso(), pick = "";
+		var today = todayIso(), pick = "", kept = false;
 		PB.clear(sel);
 		for (i = 0; i < s.days; i++) {
 			d = new Date(start.getTime() + i * 86400000);
 			iso = d.toISOString().slice(0, 10);
 			sel.appendChild(PB.el("option", {value: iso},
 				PB.t("staff.day_n", {n: i + 1, day: PB.day(iso)})));
+			if (iso === keep)
+				kept = true;
 			if (iso === today || (!pick && i === 0))
 				pick = iso;
 		}
+		if (kept)
+			pick = keep;
 		sel.value = pick;
 		dayChanged();
 	}
@@ -180,7 +198,7 @@
 	 * the present one in its first answer). */
 	function sitting() { return PB.$("sitting").value; }
 
-	function setSittings(s) {
+	function setSittings(s, keep) {
 		var sel = PB.$("sitting"), i, t, list = s.sittings || [];
 		PB.clear(sel);
 		for (i = 0; i < list.length; i++) {
@@ -188,7 +206,7 @@
 			sel.appendChild(PB.el("option", {value: String(t.no)}, PB.t("staff.sitting_option",
 				{label: t.label, start: t.start, end: t.end, jp: t.jp})));
 		}
-		sel.value = "";
+		sel.value = keep;
 		PB.show(PB.$("sitting-field"), list.length > 0);
 	}
 
@@ -247,6 +265,7 @@
 		PB.api("POST", "/api/v1/sessions/" + current.id + "/marks", b, function (err) {
 			if (!err) {
 				editing = null;
+				editorWords = null;
 				status(PB.t("staff.marked_row", {name: row.name,
 					status: PB.t("staff." + b.status)}));
 				refreshList();
@@ -257,26 +276,38 @@
 
 	/* The reason asked inline, in a row under the teacher's. */
 	function askReason(tr, row, st) {
-		var id = "reason-" + who(row), input, msg, save, cancel, editor;
+		var id = "reason-" + who(row), input, msg, save, cancel, editor, label;
+		var msgKey = "";    /* the page's own message shown, "" for none or the box's */
 		editing = who(row);
 		input = PB.el("input", {id: id, type: "text", maxlength: "300",
 			"aria-describedby": id + "-msg"});
 		msg = PB.el("p", {id: id + "-msg", "class": "att-field-error", "aria-live": "assertive",
 			hidden: "hidden"});
-		save = PB.el("button", {type: "submit", "class": "pb-btn pb-btn-primary"},
-			PB.t("staff.mark"));
-		cancel = PB.el("button", {type: "button", "class": "pb-btn"}, PB.t("staff.cancel"));
+		save = PB.el("button", {type: "submit", "class": "pb-btn pb-btn-primary"});
+		cancel = PB.el("button", {type: "button", "class": "pb-btn"});
+		label = PB.el("label", {"for": id});
 		editor = PB.el("tr", {"class": "att-reason-row pb-noprint"}, [PB.el("td", {colspan: "8"}, [
 			PB.el("form", {"class": "att-reason"}, [
-				PB.el("label", {"for": id}, PB.t("staff.reason_for", {name: row.name,
-					status: PB.t("staff." + st)})),
-				input, msg, PB.el("div", {"class": "pb-inline att-actions"}, [cancel, save])])])]);
+				label, input, msg, PB.el("div", {"class": "pb-inline att-actions"},
+					[cancel, save])])])]);
+		/* in the page's language, again after a switch (a message of the
+		 * other language goes) */
+		function words() {
+			label.textContent = PB.t("staff.reason_for", {name: row.name,
+				status: PB.t("staff." + st)});
+			save.textContent = PB.t("staff.mark");
+			cancel.textContent = PB.t("staff.cancel");
+			msg.textContent = msgKey ? PB.t(msgKey) : "";
+			PB.show(msg, !!msgKey);
+		}
+		editorWords = words;
+		words();
 		editor.firstChild.firstChild.addEventListener("submit", function (ev) {
 			var reason = input.value.replace(/^\s+|\s+$/g, "");
 			ev.preventDefault();
 			if (!reason) {
-				msg.textContent = PB.t("staff.reason_first");
-				PB.show(msg, true);
+				msgKey = "staff.reason_first";
+				words();
 				input.setAttribute("aria-invalid", "true");
 				return input.focus();
 			}
@@ -284,6 +315,7 @@
 			sendMark(row, st, reason, function (err) {
 				save.disabled = false;
 				if (err) {
+					msgKey = "";
 					msg.textContent = err.message;
 					PB.show(msg, true);
 					input.focus();
@@ -292,6 +324,7 @@
 		});
 		cancel.addEventListener("click", function () {
 			editing = null;
+			editorWords = null;
 			tr.parentNode.removeChild(editor);
 			refreshList();
 		});
@@ -412,10 +445,12 @@
 	}
 
 	/* The new-session form's messages, each under its field ("c-title"
-	 * and its "c-title-error"): text, or "" to clear it. */
-	function fieldError(id, text) {
-		var msg = PB.$(id + "-error");
-		msg.textContent = text || "";
+	 * and its "c-title-error"): the words' key and their params, or "" to
+	 * clear it; kept, to be said again after a language switch. */
+	function fieldError(id, key, params) {
+		var msg = PB.$(id + "-error"), text = key ? PB.t(key, params) : "";
+		fieldWords[id] = key ? {key: key, params: params} : null;
+		msg.textContent = text;
 		PB.show(msg, !!text);
 		if (text)
 			PB.$(id).setAttribute("aria-invalid", "true");
@@ -433,16 +468,16 @@
 	 * the focus goes to the first. true when all are right. */
 	function checkCreate() {
 		var bad = [];
-		if (!fieldError("c-title", val("c-title") ? "" : PB.t("staff.title_missing")))
+		if (!fieldError("c-title", val("c-title") ? "" : "staff.title_missing"))
 			bad.push("c-title");
 		if (!fieldError("c-start", /^\d{4}-\d{2}-\d{2}$/.test(PB.$("c-start").value) ? "" :
-				PB.t("staff.start_missing")))
+				"staff.start_missing"))
 			bad.push("c-start");
-		if (!fieldError("c-days", isNaN(wholeIn("c-days")) ? PB.t("staff.days_bad",
-				{max: PB.$("c-days").getAttribute("max")}) : ""))
+		if (!fieldError("c-days", isNaN(wholeIn("c-days")) ? "staff.days_bad" : "",
+				{max: PB.$("c-days").getAttribute("max")}))
 			bad.push("c-days");
-		if (!fieldError("c-jp", isNaN(wholeIn("c-jp")) ? PB.t("staff.jp_bad",
-				{max: PB.$("c-jp").getAttribute("max")}) : ""))
+		if (!fieldError("c-jp", isNaN(wholeIn("c-jp")) ? "staff.jp_bad" : "",
+				{max: PB.$("c-jp").getAttribute("max")}))
 			bad.push("c-jp");
 		if (bad.length)
 			PB.$(bad[0]).focus();
@@ -461,7 +496,7 @@
 				continue;
 			m = SITTING_RE.exec(lines[i]);
 			if (!m) {
-				fieldError("c-sittings", PB.t("staff.sittings_bad", {line: lines[i]}));
+				fieldError("c-sittings", "staff.sittings_bad", {line: lines[i]});
 				PB.$("c-sittings").focus();
 				return null;
 			}
@@ -491,7 +526,7 @@
 		}, function (err, s, st) {
 			button.disabled = false;
 			if (err && st === 400 && s && s.field === "sittings") {
-				fieldError("c-sittings", PB.t("staff.sittings_refused"));
+				fieldError("c-sittings", "staff.sittings_refused");
 				return PB.$("c-sittings").focus();
 			}
 			if (err)
@@ -659,11 +694,39 @@
 		PB.$("c-start").value = todayIso();
 	}
 
+	/* After a language switch: a message of the other language goes (the
+	 * next action words its own; the roster's import report holds the
+	 * box's lines in that language), what the script drew is drawn again
+	 * in the new one, and what was typed and chosen stays. */
+	function redraw() {
+		var none = PB.$("pick").querySelector("option[value='']"), id;
+		status("");
+		error("");
+		PB.clear(PB.$("r-report"));
+		for (id in fieldWords)
+			if (fieldWords.hasOwnProperty(id) && fieldWords[id])
+				fieldError(id, fieldWords[id].key, fieldWords[id].params);
+		if (!me)
+			return;
+		drawWho();
+		clockWarn(clock);
+		if (none)
+			none.textContent = PB.t("staff.pick_none");
+		if (!current)
+			return;
+		drawMeta(current);
+		setSittings(current, sitting());
+		setDay(current, day());       /* closes a lock question: its words were the other's */
+		if (editorWords)
+			editorWords();
+		refreshCode();
+		refreshList();
+	}
+
 	setup();
 	PB.init({page: "staff", render: function () {
 		PB.title(PB.t("staff.heading"));
-		if (me)
-			loadSessions();
+		redraw();
 		PB.staff.start({onLogin: loggedIn, onLogout: function () {
 			me = null;
 			stopTimers();
