@@ -66,6 +66,25 @@ def test_pb_sync_check_and_default_config(tmp_path):
     assert p.returncode == 0 and os.path.exists(tmp_path / "data" / "pb.db"), p
 
 
+def test_overlong_line_is_named(tmp_path):
+    """A line longer than libinih's line buffer (199 characters) is one
+    error on its own line, not a syntax error on a line the file does not
+    have; the lines after it keep their numbers (docs/configuration.md)."""
+    conf = write_config(str(tmp_path), 8080,
+                        sections="[gpio]\nsync_command = pbctl sync now " + "x" * 200 +
+                        "\nhold_s = 99\n")
+    n = open(conf).read().splitlines().index("[gpio]") + 2
+    p = run_web("-c", conf, "-n")
+    assert p.returncode == 1 and "configuration OK" not in p.stdout
+    assert p.stderr.splitlines() == [
+        f"{conf}:{n}: line longer than 199 characters",
+        f"{conf}:{n + 1}: [gpio] hold_s = '99': out of range (2 to 60)"], p.stderr
+    fits = write_config(str(tmp_path), 8080, sections="[gpio]\nsync_command = " +
+                        "x" * (199 - len("sync_command = ")) + "\n")
+    p = run_web("-c", fits, "-n")
+    assert p.returncode == 0 and p.stdout == "configuration OK\n", p
+
+
 def test_missing_config():
     p = run_web("-c", "/nonexistent/box.conf", "-n")
     assert p.returncode == 1 and "cannot open" in p.stderr
