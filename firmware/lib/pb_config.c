@@ -517,13 +517,30 @@ struct parse_state {
 	unsigned char seen[NKEYS];
 };
 
+/* One line of the file for inih, counted. A line longer than inih's buffer
+ * (num - 1 characters) is an error on that line, and inih sees it blank:
+ * otherwise it would take the line's start as a cut value and its rest as
+ * a line of its own, a syntax error numbered after the file's real lines. */
 static char *count_reader(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
 	char *r = fgets(str, num, st->fp);
+	size_t len;
+	int c;
 
-	if (r != NULL)
-		st->line++;
+	if (r == NULL)
+		return NULL;
+	st->line++;
+	len = strlen(r);
+	if (len + 1 < (size_t)num || r[len - 1] == '\n')
+		return r;
+	c = getc(st->fp);
+	if (c == '\n' || c == EOF)       /* exactly num - 1 characters: it fits */
+		return r;
+	while (c != '\n' && c != EOF)
+		c = getc(st->fp);
+	add_error(st->cfg, st->line, "line longer than %d characters", num - 1);
+	str[0] = '\0';
 	return r;
 }
 

@@ -127,6 +127,12 @@ def test_roster_import_report(make_box):
     day = st.day(sid)
     names = {r["nuptk"]: r["name"] for r in day["rows"]}
     assert names[nuptk(4)] == 'Sari; "Bu Guru"' and nuptk(101) in names
+    # a refused line: exit 1, the good line is imported (docs/attendance.md)
+    with open(path, "w") as f:
+        f.write(f"NUPTK,Nama,Sekolah\n123,Salah,SD\n{nuptk(120)},Guru Baru,SD\n")
+    p = box.pbctl("roster", "import", str(sid), path, check=False)
+    assert p.returncode == 1 and "1 diterima" in p.stdout and "1 ditolak" in p.stdout, p
+    assert nuptk(120) in {r["nuptk"] for r in st.day(sid)["rows"]}
 
 
 def test_checkin_rules(make_box):

@@ -1,5 +1,6 @@
 """pb-web -n checks the configuration; -l overrides the listen address; a
-damaged database stops the start with a clear error."""
+damaged database stops the start with a clear error; pb-sync -n and the
+configuration pbctl reads without -c."""
 import os
 import subprocess
 import time
@@ -33,6 +34,55 @@ def test_check_bad_config_names_each_line(tmp_path):
                     (6, "listen"), (7, "nope")):
         assert any(l.startswith(f"{conf}:{n}:") and word in l for l in lines), (n, lines)
     assert "configuration OK" not in p.stdout
+
+
+def test_check_of_keys_together_names_the_file(tmp_path):
+    """A check across keys (channel and band) names the file, no line
+    (docs/configuration.md)."""
+    conf = write_config(str(tmp_path), 8080, sections="[wifi]\nchannel = 40\n")
+    p = run_web("-c", conf, "-n")
+    assert p.returncode == 1 and "configuration OK" not in p.stdout
+    assert p.stderr.strip() == (f"{conf}: [wifi] channel 40 is not a 2.4 GHz channel: "
+                                "use 1-13 (1, 6 or 11 avoid overlap)"), p.stderr
+
+
+def test_pb_sync_check_and_default_config(tmp_path):
+    """pb-sync -n: OK with an https hub, exit 1 and a plain reason without one;
+    pbctl without -c reads the file PB_CONFIG names (docs/operations.md,
+    docs/configuration.md)."""
+    env = dict(os.environ)
+    conf = write_config(str(tmp_path), 8080)
+    env["PB_CONFIG"] = conf
+    p = subprocess.run([binary("pb-sync"), "-c", conf, "-n"], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1 and "[sync] hub_url is empty: nothing to do" in p.stderr, p
+    os.mkdir(tmp_path / "hub")
+    hub = write_config(str(tmp_path / "hub"), 8080, sections="[sync]\nhub_url = https://hub.example/\n")
+    p = subprocess.run([binary("pb-sync"), "-n"], capture_output=True, text=True,
+                       timeout=30, env=dict(env, PB_CONFIG=hub))
+    assert p.returncode == 0 and p.stdout == "configuration OK\n", p
+    p = subprocess.run([binary("pbctl"), "init"], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert p.returncode == 0 and os.path.exists(tmp_path / "data" / "pb.db"), p
+
+
+def test_overlong_line_is_named(tmp_path):
+    """A line longer than libinih's line buffer (199 characters) is one
+    error on its own line, not a syntax error on a line the file does not
+    have; the lines after it keep their numbers (docs/configuration.md)."""
+    conf = write_config(str(tmp_path), 8080,
+                        sections="[gpio]\nsync_command = pbctl sync now " + "x" * 200 +
+                        "\nhold_s = 99\n")
+    n = open(conf).read().splitlines().index("[gpio]") + 2
+    p = run_web("-c", conf, "-n")
+    assert p.returncode == 1 and "configuration OK" not in p.stdout
+    assert p.stderr.splitlines() == [
+        f"{conf}:{n}: line longer than 199 characters",
+        f"{conf}:{n + 1}: [gpio] hold_s = '99': out of range (2 to 60)"], p.stderr
+    fits = write_config(str(tmp_path), 8080, sections="[gpio]\nsync_command = " +
+                        "x" * (199 - len("sync_command = ")) + "\n")
+    p = run_web("-c", fits, "-n")
+    assert p.returncode == 0 and p.stdout == "configuration OK\n", p
 
 
 def test_missing_config():
