@@ -78,7 +78,9 @@ export PB_HERE="$here" PB_WORK="$work" PB_MODULES="$MODULES" PB_MIRROR_URI="$MIR
 # essential (dpkg is there, nothing else yet): update-initramfs diverted to
 # a no-op while the kernel, initramfs-tools and raspi-firmware install, and
 # update-ca-certificates while ca-certificates installs.
-# customize (all installed): both diversions gone; /etc/ssl/certs made once
+# customize (all installed): both diversions gone (in this order dpkg's
+# backup, diversions-old, is as it was with update-initramfs's alone);
+# /etc/ssl/certs made once
 # (rootfs-certs.sh); the initramfs's configuration, then the one
 # initramfs (raspi-firmware's hook copies it to /boot/firmware); the box's
 # own resolv.conf (systemd-resolved's stub), sources.list without
@@ -95,10 +97,10 @@ mmdebstrap --mode=root --variant=minbase --architectures=arm64 \
 	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-ca-certificates' \
 	--essential-hook='ln -s /bin/true "$1/usr/sbin/update-ca-certificates"' \
 	--customize-hook='set -e
-		rm "$1/usr/sbin/update-initramfs"
-		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
 		rm "$1/usr/sbin/update-ca-certificates"
 		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-ca-certificates
+		rm "$1/usr/sbin/update-initramfs"
+		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
 		sh "$PB_HERE/rootfs-certs.sh" "$1"
 		printf "MODULES=list\nCOMPRESS=zstd\n" >"$1/etc/initramfs-tools/conf.d/pusat-belajar"
 		printf "%s\n" $PB_MODULES >"$1/etc/initramfs-tools/modules"
