@@ -18,8 +18,8 @@
 # own update-ca-certificates (rootfs-certs.sh: under qemu-user it starts
 # several processes per certificate).
 #
-# Needs root, mmdebstrap, qemu-aarch64 through binfmt_misc, and the image's
-# version of ca-certificates installed (rootfs-certs.sh checks it).
+# Needs root, mmdebstrap and qemu-aarch64 through binfmt_misc; faster with
+# the image's version of ca-certificates installed (rootfs-certs.sh).
 set -eu
 
 cache=${1:?usage: rootfs.sh CACHE_DIR}
