@@ -6,16 +6,20 @@
 # initramfs, Wi-Fi firmware, hostapd, dnsmasq, fake-hwclock and the
 # libraries the box programs link. Built once and kept as a tarball in
 # CACHE_DIR named after the hash of this script (which holds the whole
-# package list), so a second `make image` starts from the tarball.
+# package list) and rootfs-certs.sh, so a second `make image` starts from
+# the tarball.
 # Prints the tarball's path on the last line of stdout.
 #
 # One mmdebstrap run: one apt and dpkg pass for every package (the arm64
 # programs run under qemu-user, so each pass of dpkg's scripts and each
 # process started counts), downloads in parallel, dpkg without an fsync per
 # file (force-unsafe-io: a failed build is thrown away whole), then the
-# initramfs made once at the end.
+# initramfs made once at the end, and /etc/ssl/certs by the build machine's
+# own update-ca-certificates (rootfs-certs.sh: under qemu-user it starts
+# several processes per certificate).
 #
-# Needs root, mmdebstrap and qemu-aarch64 through binfmt_misc.
+# Needs root, mmdebstrap and qemu-aarch64 through binfmt_misc; faster with
+# the image's version of ca-certificates installed (rootfs-certs.sh).
 set -eu
 
 cache=${1:?usage: rootfs.sh CACHE_DIR}
@@ -43,7 +47,7 @@ MODULES="ext4 crc32c_generic mbcache jbd2 mmc_block sdhci sdhci_pltfm sdhci_ipro
 bcm2835 bcm2835_dma virtio virtio_ring virtio_pci virtio_blk virtio_mmio
 virtio_net usb_storage"
 
-key=$(sha256sum "$0" | cut -c1-16)
+key=$(cat "$0" "$here/rootfs-certs.sh" | sha256sum | cut -c1-16)
 tarball="$cache/rootfs-$SUITE-arm64-$key.tar"
 if [ -s "$tarball" ]; then
 	echo "$tarball"
@@ -68,12 +72,16 @@ work=$(cd "$work" && pwd)
 root="$work/root"
 
 # The hooks below run as sh -c with the root as $1 and read these.
-export PB_WORK="$work" PB_MODULES="$MODULES" PB_MIRROR_URI="$MIRROR" PB_SUITE="$SUITE"
+export PB_HERE="$here" PB_WORK="$work" PB_MODULES="$MODULES" PB_MIRROR_URI="$MIRROR" PB_SUITE="$SUITE"
 
 # setup: /boot/firmware a mount point before any package unpacks.
 # essential (dpkg is there, nothing else yet): update-initramfs diverted to
-# a no-op while the kernel, initramfs-tools and raspi-firmware install.
-# customize (all installed): the initramfs's configuration, then the one
+# a no-op while the kernel, initramfs-tools and raspi-firmware install, and
+# update-ca-certificates while ca-certificates installs.
+# customize (all installed): both diversions gone (in this order dpkg's
+# backup, diversions-old, is as it was with update-initramfs's alone);
+# /etc/ssl/certs made once
+# (rootfs-certs.sh); the initramfs's configuration, then the one
 # initramfs (raspi-firmware's hook copies it to /boot/firmware); the box's
 # own resolv.conf (systemd-resolved's stub), sources.list without
 # mmdebstrap's blank line, and no trace of the build's dpkg options.
@@ -86,9 +94,14 @@ mmdebstrap --mode=root --variant=minbase --architectures=arm64 \
 	--setup-hook='mkdir -p "$1/boot/firmware" && mount --bind "$1/boot/firmware" "$1/boot/firmware"' \
 	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
 	--essential-hook='ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
+	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-ca-certificates' \
+	--essential-hook='ln -s /bin/true "$1/usr/sbin/update-ca-certificates"' \
 	--customize-hook='set -e
+		rm "$1/usr/sbin/update-ca-certificates"
+		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-ca-certificates
 		rm "$1/usr/sbin/update-initramfs"
 		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+		sh "$PB_HERE/rootfs-certs.sh" "$1"
 		printf "MODULES=list\nCOMPRESS=zstd\n" >"$1/etc/initramfs-tools/conf.d/pusat-belajar"
 		printf "%s\n" $PB_MODULES >"$1/etc/initramfs-tools/modules"
 		kver=$(ls "$1/lib/modules" | head -1)

@@ -339,3 +339,50 @@ def test_units_verify_inside_the_image(rootfs):
                         "emergency.service", "rescue.service"],
                        capture_output=True, text=True, timeout=WAIT_S * 2)
     assert p.stdout + p.stderr == "", p.stdout + p.stderr
+
+
+def test_certificates_as_the_package_makes_them(rootfs):
+    """/etc/ssl/certs as ca-certificates' update-ca-certificates makes it
+    (image/rootfs-certs.sh runs the build machine's copy on the image's
+    files): a link per certificate named in /etc/ca-certificates.conf, the
+    bundle made of exactly those certificates in that order, and a hash
+    link per certificate under the name OpenSSL looks it up by."""
+    certs = os.path.join(rootfs, "etc", "ssl", "certs")
+    share = "/usr/share/ca-certificates"
+    with open(os.path.join(rootfs, "etc", "ca-certificates.conf")) as f:
+        enabled = [ln.strip() for ln in f if ln.strip() and ln[0] not in "#!"]
+    assert len(enabled) > 100, enabled
+    assert os.listdir(os.path.join(rootfs, "usr", "local", "share", "ca-certificates")) == []
+    bundle = b""
+    pems = set()
+    for crt in enabled:
+        name = os.path.basename(crt)[:-len(".crt")]
+        pem = re.sub(r"[()]", "=", name.replace(" ", "_")).replace(",", "_") + ".pem"
+        link = os.path.join(certs, pem)
+        assert os.path.islink(link), pem
+        assert os.readlink(link) == f"{share}/{crt}", (pem, os.readlink(link))
+        with open(rootfs + os.readlink(link), "rb") as f:
+            data = f.read()
+        assert b"-----BEGIN CERTIFICATE-----" in data, crt
+        bundle += data if data.endswith(b"\n") else data + b"\n"
+        pems.add(pem)
+    with open(os.path.join(certs, "ca-certificates.crt"), "rb") as f:
+        assert f.read() == bundle
+    hashed = {}
+    others = []
+    for n in os.listdir(certs):
+        if re.fullmatch(r"[0-9a-f]{8}\.\d+", n):
+            hashed[n] = os.readlink(os.path.join(certs, n))
+        elif n not in pems and n != "ca-certificates.crt":
+            others.append(n)
+    assert others == []
+    assert sorted(hashed.values()) == sorted(pems)      # one hash link each
+    # the same links made afresh by one openssl rehash over copies of the
+    # certificates (the .pem links name /usr/share/...: copied from the root)
+    with tempfile.TemporaryDirectory(prefix=f"pb-certs-{os.getpid()}-") as d:
+        for pem in pems:
+            shutil.copyfile(rootfs + os.readlink(os.path.join(certs, pem)), os.path.join(d, pem))
+        subprocess.run(["openssl", "rehash", d], check=True, timeout=WAIT_S)
+        fresh = {n: os.readlink(os.path.join(d, n)) for n in os.listdir(d)
+                 if os.path.islink(os.path.join(d, n))}
+    assert hashed == fresh
