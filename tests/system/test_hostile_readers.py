@@ -33,13 +33,17 @@ def fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def stalled_download(box, src, url):
+def stalled_download(box, src, url, mss=None):
+    """A GET of url from src with a 4 KiB receive buffer (and, with mss,
+    that segment size)."""
     s = socket.socket()
+    if mss is not None:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.bind((src, 0))
     s.settimeout(30)
     s.connect((box.host, box.port))
-    s.sendall(f"GET {url} HTTP/1.1\r\nHost: {box.host}\r\n\r\n".encode())
+    s.sendall(f"GET {url} HTTP/1.1\r\nHost: {box.host}:{box.port}\r\n\r\n".encode())
     return s
 
 
@@ -82,14 +86,7 @@ def trickle_reader(box, src, url, mss=536):
     time: a small segment size and receive buffer, so each small read
     opens the window again and the box sends a little more (activity to
     libmicrohttpd each time)."""
-    s = socket.socket()
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.bind((src, 0))
-    s.settimeout(30)
-    s.connect((box.host, box.port))
-    s.sendall(f"GET {url} HTTP/1.1\r\nHost: {box.host}:{box.port}\r\n\r\n".encode())
-    return s
+    return stalled_download(box, src, url, mss)
 
 
 def test_an_answer_taken_a_byte_at_a_time_is_closed(make_box, tmp_path):
