@@ -8,7 +8,7 @@
  *   [web] max_connections. Its addresses now count together, also after
  *   its lease moved to another address.
  * - The hotspot's addresses without a lease, together: when the box's DHCP
- *   serves the hotspot (the lease file exists), an address of the
+ *   serves the hotspot (the lease file exists and pb-web can read it), an address of the
  *   hotspot's network ([net] address and prefix) that has no lease was set
  *   by hand, and a phone may set as many as it likes. They share the
  *   limits of one client. The box's own address is not one of them;
@@ -114,21 +114,23 @@ static void refresh(void)
 
 	if (st.path[0] == '\0')
 		return;
-	if (stat(st.path, &now_st) != 0) {
+	if (stat(st.path, &now_st) != 0 || !S_ISREG(now_st.st_mode)) {
 		st.serving = 0;
 		st.n = 0;
 		st.read_ms = 0;
 		return;
 	}
-	if (st.serving && st.read_ms != 0 && same_file(&now_st, &st.seen))
+	if (st.read_ms != 0 && same_file(&now_st, &st.seen))
 		return;
 	if (st.read_ms != 0 && now - st.read_ms < PB_STATION_REREAD_MS)
 		return;                  /* the last read is recent: keep it a little */
 	st.n = 0;
-	if (pb_leases_each(st.path, PB_STATION_LEASES_MAX, lease_add, NULL) < 0)
+	/* A file there but unreadable says nothing of who has a lease: every
+	 * address then counts alone, rather than every phone as hand-set. */
+	st.serving = pb_leases_each(st.path, PB_STATION_LEASES_MAX, lease_add, NULL) >= 0;
+	if (!st.serving)
 		st.n = 0;
 	st.seen = now_st;
-	st.serving = 1;
 	st.read_ms = now != 0 ? now : 1;
 }
 
