@@ -20,9 +20,11 @@
  * The lease file is read once into a table of at most
  * PB_STATION_LEASES_MAX leases (from as many lines), and read again only
  * when it changed (its size, modification or change time, or inode; one
- * stat per look-up) and at most every PB_STATION_REREAD_MS: a connection
- * costs a stat and a walk of the table, never a read of the file. dnsmasq
- * writes the file only as leases change, and the DHCP guard limits that
+ * stat per look-up), or when it had been written less than
+ * PB_STATION_RACY_MS before it was read (file times tick coarsely): a
+ * connection costs a stat and a walk of the table, never a read of the
+ * file. dnsmasq writes the file only as leases change, and the DHCP guard
+ * limits that
  * per station. */
 #include "web.h"
 
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct lease_entry {
 	unsigned char len;               /* 4 or 16 */
@@ -49,6 +52,7 @@ static struct {
 	int serving;                     /* the lease file exists */
 	struct stat seen;                /* the file as last read */
 	int64_t read_ms;                 /* when (monotonic); 0: never */
+	int racy;                        /* written just before it was read */
 	unsigned n;
 	struct lease_entry t[PB_STATION_LEASES_MAX];
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -110,7 +114,7 @@ static int same_file(const struct stat *a, const struct stat *b)
 static void refresh(void)
 {
 	struct stat now_st;
-	int64_t now = pb_clock_mono_ms();
+	struct timespec wall;
 
 	if (st.path[0] == '\0')
 		return;
@@ -120,10 +124,8 @@ static void refresh(void)
 		st.read_ms = 0;
 		return;
 	}
-	if (st.read_ms != 0 && same_file(&now_st, &st.seen))
+	if (st.read_ms != 0 && !st.racy && same_file(&now_st, &st.seen))
 		return;
-	if (st.read_ms != 0 && now - st.read_ms < PB_STATION_REREAD_MS)
-		return;                  /* the last read is recent: keep it a little */
 	st.n = 0;
 	/* A file there but unreadable says nothing of who has a lease: every
 	 * address then counts alone, rather than every phone as hand-set. */
@@ -131,7 +133,15 @@ static void refresh(void)
 	if (!st.serving)
 		st.n = 0;
 	st.seen = now_st;
-	st.read_ms = now != 0 ? now : 1;
+	st.read_ms = pb_clock_mono_ms();
+	if (st.read_ms == 0)
+		st.read_ms = 1;
+	/* File times tick coarsely (a few ms): a second write of the same size
+	 * within one tick would look like no change. Read a file written that
+	 * recently again next time. */
+	clock_gettime(CLOCK_REALTIME, &wall);
+	st.racy = (wall.tv_sec - now_st.st_mtim.tv_sec) * 1000 +
+		(wall.tv_nsec - now_st.st_mtim.tv_nsec) / 1000000 < PB_STATION_RACY_MS;
 }
 
 /* The station of an address (under st.lock): 0 with its MAC, or -1. */

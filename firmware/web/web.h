@@ -79,7 +79,7 @@
  * file gives it, the hotspot's addresses without a lease together (when
  * the box's DHCP serves the hotspot), or the address alone. */
 #define PB_STATION_LEASES_MAX 4096   /* leases (and lease file lines) read */
-#define PB_STATION_REREAD_MS  100    /* the lease file is read at most this often */
+#define PB_STATION_RACY_MS    50     /* a lease file written this recently is read again */
 #define PB_CLIENT_NAME_MAX    48     /* pb_client_name's text */
 enum pb_client_kind {
 	PB_CLIENT_ADDRESS = 0,
