@@ -62,7 +62,10 @@ static const struct key_def keys[] = {
 	NUM("web", "max_connections", max_connections, 8, 4000, "1000",
 	    "Open connections in total; more get 503 busy"),
 	NUM("web", "max_connections_per_ip", max_connections_per_ip, 1, 1000,
-	    "64", "Open connections from one client address"),
+	    "64", "Open connections from one client: a station (the MAC [net] lease_file "
+	    "gives its address, over all its addresses), the hotspot's addresses without a "
+	    "lease together (when the lease file exists), or an address of another network "
+	    "alone"),
 	NUM("web", "connection_timeout", connection_timeout, 1, 3600, "30",
 	    "Seconds a connection may stay idle before it is closed; a request head must also "
 	    "be whole within it (from the connection's start, or the answer before it), "
@@ -84,15 +87,22 @@ static const struct key_def keys[] = {
 	    "would go over gets 503 with Retry-After"),
 	NUM("web", "body_budget_per_client_bytes", body_budget_per_client_bytes, 16384,
 	    1073741824, "4194304",
-	    "Bytes of body_budget_bytes one client may hold at once (a station: the MAC "
-	    "[net] lease_file gives its address, over all its addresses; an address without "
-	    "a lease alone); more gets 503 with Retry-After, so one phone cannot starve the "
-	    "others"),
+	    "Bytes of body_budget_bytes one client may hold at once (a client as for "
+	    "max_connections_per_ip: a station, over all its addresses; the hotspot's "
+	    "addresses without a lease together; another address alone); more gets 503 "
+	    "with Retry-After, so one phone cannot starve the others"),
 	NUM("web", "body_rate_grace_s", body_rate_grace_s, 1, 3600, "10",
 	    "Seconds a request body may take before body_min_rate applies"),
 	NUM("web", "body_min_rate", body_min_rate, 1, 1048576, "512",
 	    "Bytes per second a request body must average after body_rate_grace_s; "
 	    "a slower one is closed (half-sent bodies would hold the budget)"),
+	NUM("web", "answer_min_rate", answer_min_rate, 1, 1048576, "1024",
+	    "Bytes per second a client must take of an answer (a module file above all) "
+	    "over each answer_rate_window_s while bytes of it wait for the client; a slower "
+	    "one is closed (an answer taken a byte at a time would hold its connection). "
+	    "No bound on an answer's whole time: a slow phone may take minutes"),
+	NUM("web", "answer_rate_window_s", answer_rate_window_s, 1, 3600, "60",
+	    "Seconds over which answer_min_rate is measured"),
 	STR("web", "short_name", short_name, KEY_IDENT, "belajar.lan",
 	    "Short host name of the box on its own network"),
 	{ "web", "seccomp", KEY_BOOL, offsetof(struct pb_config, seccomp), sizeof(int),

@@ -39,6 +39,8 @@ struct pb_config {
 	unsigned body_budget_per_client_bytes; /* ... by one client address */
 	unsigned body_rate_grace_s;        /* a body may take this long, then */
 	unsigned body_min_rate;            /* ... must average this many bytes/s */
+	unsigned answer_min_rate;          /* bytes/s a client takes of an answer ... */
+	unsigned answer_rate_window_s;     /* ... over each window this long */
 	char short_name[128];              /* the box's name on the hotspot */
 	int seccomp;                       /* install the system call filter */
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <jansson.h>
+#include <limits.h>
 #include <qrencode.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -713,36 +714,68 @@ static int lease_parse(const char *line, struct pb_lease *l)
 	return 0;
 }
 
-int pb_leases_read(const char *path, struct pb_lease *out, int max)
-{
-	FILE *f = fopen(path, "r");
-	char line[PB_LEASE_LINE_MAX];
-	int n = 0;
-
-	if (f == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while (n < max && fgets(line, sizeof(line), f) != NULL)
-		if (lease_parse(line, &out[n]) == 0)
-			n++;
-	fclose(f);
-	return n;
-}
-
-int pb_lease_mac(const char *path, const char *ip, char *mac)
+int pb_leases_each(const char *path, int max_lines,
+		   int (*fn)(const struct pb_lease *l, void *ctx), void *ctx)
 {
 	FILE *f = fopen(path, "r");
 	char line[PB_LEASE_LINE_MAX];
 	struct pb_lease l;
-	int rc = -1, n = 0;
+	int n = 0;
 
 	if (f == NULL)
-		return -1;
-	while (rc != 0 && n++ < PB_LEASES_MAX && fgets(line, sizeof(line), f) != NULL) {
-		if (lease_parse(line, &l) == 0 && strcmp(l.ip, ip) == 0) {
-			memcpy(mac, l.mac, sizeof(l.mac));
-			rc = 0;
+		return errno == ENOENT ? 0 : -1;
+	for (int lines = 0; lines < max_lines && fgets(line, sizeof(line), f) != NULL; lines++)
+		if (lease_parse(line, &l) == 0) {
+			n++;
+			if (fn(&l, ctx) != 0)
+				break;
 		}
-	}
 	fclose(f);
-	return rc;
+	return n;
+}
+
+struct leases_out {
+	struct pb_lease *out;
+	int n, max;
+};
+
+static int lease_keep(const struct pb_lease *l, void *ctx)
+{
+	struct leases_out *o = ctx;
+
+	o->out[o->n++] = *l;
+	return o->n >= o->max;
+}
+
+int pb_leases_read(const char *path, struct pb_lease *out, int max)
+{
+	struct leases_out o = { out, 0, max };
+
+	if (max <= 0)
+		return 0;
+	return pb_leases_each(path, INT_MAX, lease_keep, &o) < 0 ? -1 : o.n;
+}
+
+struct lease_find {
+	const char *ip;
+	char *mac;
+};
+
+static int lease_match(const struct pb_lease *l, void *ctx)
+{
+	struct lease_find *f = ctx;
+
+	if (strcmp(l->ip, f->ip) != 0)
+		return 0;
+	memcpy(f->mac, l->mac, sizeof(l->mac));
+	return 1;
+}
+
+int pb_lease_mac(const char *path, const char *ip, char *mac)
+{
+	struct lease_find f = { ip, mac };
+
+	mac[0] = '\0';
+	return pb_leases_each(path, PB_LEASES_MAX, lease_match, &f) > 0 && mac[0] != '\0' ?
+		0 : -1;
 }

@@ -115,6 +115,11 @@ struct pb_lease {
 /* Read up to max leases. Returns the count, 0 when the file is missing,
  * -1 when it cannot be read. */
 int pb_leases_read(const char *path, struct pb_lease *out, int max);
+/* Call fn for each lease in the first max_lines lines, until it returns
+ * nonzero. Returns the leases seen, 0 when the file is missing, -1 when it
+ * cannot be read. */
+int pb_leases_each(const char *path, int max_lines,
+		   int (*fn)(const struct pb_lease *l, void *ctx), void *ctx);
 /* The MAC the lease file gives ip, into mac[18]. 0 found, -1 not. */
 int pb_lease_mac(const char *path, const char *ip, char *mac);
 

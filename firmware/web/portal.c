@@ -157,7 +157,7 @@ static int accepted(struct pb_req *r, int64_t *expires_ms)
 		goto out;
 	ok = 1;
 	if (sqlite3_column_bytes(st, 0) > 0 &&
-	    pb_lease_mac(r->web->cfg.net_lease_file, client_key(r), mac) == 0 &&
+	    pb_station_mac(client_key(r), mac) == 0 &&
 	    strcasecmp(mac, (const char *)sqlite3_column_text(st, 0)) != 0)
 		ok = 0;
 	if (ok)
@@ -321,7 +321,7 @@ enum MHD_Result pb_handle_portal_accept(struct pb_req *r)
 	if (db == NULL)
 		return pb_respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "db_unavailable",
 					"Basis data kotak tidak dapat dibuka");
-	pb_lease_mac(r->web->cfg.net_lease_file, client_key(r), mac);
+	pb_station_mac(client_key(r), mac);
 	/* Tapping again early changes nothing: no write to the SD card for it. */
 	if (accepted(r, &have) && have - now > span / 2)
 		exp = have;

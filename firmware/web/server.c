@@ -90,22 +90,21 @@ static void client_give(const char *addr, size_t n)
 	pthread_mutex_unlock(&holds.lock);
 }
 
-/* Whose share of the budget r's body takes: the station (the MAC the
- * DHCP lease file gives its address, as the captive portal asks), else its
- * address. A phone holds up to about 30 leases past the DHCP guard
- * (docs/hotspot.md); counted by address, five of them took the whole
- * budget with heads alone, and every other phone's body got 503. */
+/* Whose share of the budget r's body takes (stations.c): the station (the
+ * MAC the DHCP lease file gives its address, as the captive portal asks),
+ * the hotspot's addresses without a lease together, else its address. A
+ * phone holds up to about 30 leases past the DHCP guard
+ * (docs/hotspot.md), and may set any number of addresses by hand; counted
+ * by address, five of them took the whole budget with heads alone, and
+ * every other phone's body got 503. */
 static const char *budget_key(struct pb_req *r)
 {
-	const char *ip = r->client;
-	char mac[18];
+	struct pb_client who;
 
 	if (r->budget_key[0] != '\0')
 		return r->budget_key;
-	if (strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, ':') == NULL)
-		ip += 7;
-	if (pb_lease_mac(r->web->cfg.net_lease_file, ip, mac) == 0)
-		snprintf(r->budget_key, sizeof(r->budget_key), "station %s", mac);
+	if (pb_client_of_text(r->client, &who) == 0)
+		pb_client_name(&who, r->budget_key, sizeof(r->budget_key));
 	else
 		snprintf(r->budget_key, sizeof(r->budget_key), "%s", r->client);
 	return r->budget_key;
@@ -176,16 +175,27 @@ struct pb_pool {
 };
 
 /* Shut the connections that have waited longer than [web]
- * connection_timeout for a whole request head (conncount.c):
- * libmicrohttpd's own timeout counts only silence, so a head trickled a
- * byte at a time would hold its connection for good. */
+ * connection_timeout for a whole request head, or whose client takes its
+ * answer slower than [web] answer_min_rate (conncount.c):
+ * libmicrohttpd's own timeout counts only silence, so a head trickled, or
+ * an answer taken, a byte at a time would hold its connection for good. */
 static void pool_reap(struct pb_web *w, int64_t now)
 {
-	unsigned n = pb_conn_reap(&w->conn_count, now, (int64_t)w->cfg.connection_timeout * 1000);
+	const struct pb_reap_limits lim = {
+		.head_max_ms = (int64_t)w->cfg.connection_timeout * 1000,
+		.window_ms = (int64_t)w->cfg.answer_rate_window_s * 1000,
+		.min_rate = w->cfg.answer_min_rate,
+	};
+	struct pb_reaped n;
 
-	if (n > 0)
+	pb_conn_reap(&w->conn_count, now, &lim, &n);
+	if (n.heads > 0)
 		pb_info("http: %u connections closed: no whole request head within %u s "
-			"(connection_timeout)", n, w->cfg.connection_timeout);
+			"(connection_timeout)", n.heads, w->cfg.connection_timeout);
+	if (n.answers > 0)
+		pb_info("http: %u connections closed: answer taken slower than %u bytes/s "
+			"over %u s (answer_min_rate)", n.answers, w->cfg.answer_min_rate,
+			w->cfg.answer_rate_window_s);
 }
 
 /* Wait for work. Meanwhile, every PB_WEB_REAP_EVERY_S (checked too each
@@ -697,7 +707,8 @@ int pb_server_start(struct pb_web *w)
 
 	if (pthread_key_create(&w->db_key, close_thread_db) != 0)
 		return -1;
-	if (pb_conn_count_init(&w->conn_count, w->cfg.max_connections_per_ip) != 0) {
+	if (pb_stations_init(&w->cfg) != 0 ||
+	    pb_conn_count_init(&w->conn_count, w->cfg.max_connections_per_ip) != 0) {
 		pthread_key_delete(w->db_key);
 		return -1;
 	}

@@ -75,12 +75,42 @@
 /* Event loops at most: [web] threads, or one per online core. */
 #define PB_WEB_LOOPS_MAX 64
 
-/* Open connections per client address over every event loop, and how
- * long each has waited for a request head (conncount.c). */
+/* Whose a client address is (stations.c): the station the DHCP lease
+ * file gives it, the hotspot's addresses without a lease together (when
+ * the box's DHCP serves the hotspot), or the address alone. */
+#define PB_STATION_LEASES_MAX 4096   /* leases (and lease file lines) read */
+#define PB_STATION_RACY_MS    50     /* a lease file written this recently is read again */
+#define PB_CLIENT_NAME_MAX    48     /* pb_client_name's text */
+enum pb_client_kind {
+	PB_CLIENT_ADDRESS = 0,
+	PB_CLIENT_STATION,
+	PB_CLIENT_UNLEASED,
+};
+struct pb_client {
+	unsigned char kind;              /* enum pb_client_kind */
+	unsigned char len;               /* bytes: 4 or 16 (address), 6 (MAC), 0 */
+	unsigned char bytes[16];
+};
+/* The hotspot's network and the lease file, from [net]. */
+int pb_stations_init(const struct pb_config *cfg);
+/* The client of a socket address or of an address as text: 0, or -1 for
+ * none (another family, not an address). */
+int pb_client_of(const struct sockaddr *sa, struct pb_client *out);
+int pb_client_of_text(const char *ip, struct pb_client *out);
+/* "station 02:…", "the hotspot's addresses without a lease" or the address. */
+void pb_client_name(const struct pb_client *c, char *out, size_t len);
+/* The MAC the lease file gives ip (as pb_lease_mac, from the table read
+ * once): 0 with mac[18], or -1. */
+int pb_station_mac(const char *ip, char mac[18]);
+
+/* Open connections per client (a station, the hotspot's addresses without
+ * a lease, or an address: pb_client_of) over every event loop, how long
+ * each has waited for a request head, and how fast it takes its answer
+ * (conncount.c). */
 struct pb_conn;
 struct pb_conn_count {
 	pthread_mutex_t lock;
-	void *root;                      /* tsearch tree of addresses */
+	void *root;                      /* tsearch tree of clients */
 	unsigned per_addr_max;           /* [web] max_connections_per_ip */
 	struct pb_conn *conns;           /* every open connection */
 };
@@ -97,9 +127,21 @@ int pb_conn_refused(struct MHD_Connection *c);
 /* The connection's request head has come (in = 1), or its answer is done
  * and it waits for the next head (in = 0). */
 void pb_conn_in_request(struct pb_conn_count *cc, struct MHD_Connection *c, int in);
-/* Shut the sockets of connections that have waited more than head_max_ms
- * for a whole request head (libmicrohttpd then closes them): how many. */
-unsigned pb_conn_reap(struct pb_conn_count *cc, int64_t now_ms, int64_t head_max_ms);
+/* What pb_conn_reap closes: a connection that has waited more than
+ * head_max_ms for a whole request head; and one whose client, while bytes
+ * of its answer wait for it, took fewer than min_rate bytes a second over
+ * a window of window_ms (0: not looked at). */
+struct pb_reap_limits {
+	int64_t head_max_ms;
+	int64_t window_ms;
+	unsigned min_rate;
+};
+struct pb_reaped {
+	unsigned heads, answers;
+};
+/* Shut the sockets of those connections (libmicrohttpd then closes them). */
+void pb_conn_reap(struct pb_conn_count *cc, int64_t now_ms, const struct pb_reap_limits *lim,
+		  struct pb_reaped *out);
 
 struct pb_web {
 	struct pb_config cfg;

@@ -278,18 +278,26 @@ def test_one_station_holds_one_share_over_its_addresses(make_box, tmp_path):
                       f"{until} 02:00:00:00:00:0b 127.0.0.3 ponsel-guru *\n")
     box = make_box(extra="body_budget_per_client_bytes = 1048576",
                    sections=f"[net]\nlease_file = {leases}\n").start()
+    assert_one_share(box, [f"127.0.4.{i}" for i in range(1, 5)],
+                     ["127.0.0.3", "127.0.0.4"])          # another phone; no lease
+
+
+def assert_one_share(box, sharers, others):
+    """With body_budget_per_client_bytes 1 MiB: a receipt-sized claim from
+    the first of sharers is held, the rest of them get 503 (one share
+    between them), and each of others still gets a share of its own."""
     held = []
     try:
-        first = open_upload(box, "127.0.4.1", "/api/v1/claims", 600000)
+        first = open_upload(box, sharers[0], "/api/v1/claims", 600000)
         first.sendall(b"{")
         held.append(first)
         assert not select.select([first], [], [], 0.5)[0], "the first upload was answered"
-        for i in (2, 3, 4):
-            s = open_upload(box, f"127.0.4.{i}", "/api/v1/claims", 600000)
+        for src in sharers[1:]:
+            s = open_upload(box, src, "/api/v1/claims", 600000)
             held.append(s)
             st, data = status_of(s)
-            assert st == 503 and b"Retry-After: 5" in data, (i, data)
-        for src in ("127.0.0.3", "127.0.0.4"):         # another phone; no lease
+            assert st == 503 and b"Retry-After: 5" in data, (src, data)
+        for src in others:
             s = open_upload(box, src, "/api/v1/claims", 600000)
             s.sendall(b"{")
             held.append(s)
