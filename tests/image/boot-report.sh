@@ -13,30 +13,14 @@ set -f
 pb=/var/lib/pb
 echo boot >>$pb/system/test-boots
 
-# The mounts, as findmnt names them: SOURCE (with [root] for a bind of a
-# folder), the mount's own options and then the file system's, the file
-# system type; the mount on top when several share a mount point.
-mounts() {
-	while read -r id parent dev fsroot dir opts rest; do
-		case $rest in
-		'- '*) rest=${rest#- } ;;
-		*) rest=${rest#* - } ;;
-		esac
-		set -- $rest
-		src=$2
-		[ "$fsroot" = / ] || src="${src}[$fsroot]"
-		all=$opts
-		IFS=,
-		for o in $3; do
-			case $o in ro|rw) ;; *) all="$all,$o" ;; esac
-		done
-		unset IFS
-		case $dir in
-		/) root_opts=$all ;;
-		"$pb") data_src=$src data_type=$1 data_dev=$dev ;;
-		/var/log) log_type=$1 ;;
-		esac
-	done </proc/self/mountinfo
+# The mounts (mounts.sh, beside this script on the card).
+. /usr/local/lib/pb-test-mounts.sh
+mount_seen() {
+	case $1 in
+	/) root_opts=$4 ;;
+	"$pb") data_src=$2 data_type=$3 data_dev=$5 ;;
+	/var/log) log_type=$3 ;;
+	esac
 }
 mounts
 echo "PBREPORT root=$root_opts"

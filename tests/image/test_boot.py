@@ -101,6 +101,9 @@ BUNDLE = {
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT_SCRIPT = os.path.join(HERE, "boot-report.sh")
 REPORT_PATH = "/usr/local/lib/pb-boot-report.sh"
+# what it and the update test's driver source to read the mounts
+MOUNTS_SCRIPT = os.path.join(HERE, "mounts.sh")
+MOUNTS_PATH = "/usr/local/lib/pb-test-mounts.sh"
 REPORT_UNIT = f"""[Unit]
 Description=Boot report for the image boot test (test-only)
 After=pb-web.service pb-firstboot.service pb-grow-data.service multi-user.target
@@ -150,7 +153,7 @@ class Card:
         with open(unit, "w") as f:
             f.write(REPORT_UNIT)
         os.chmod(unit, 0o644)
-        for cmd in [f"write {REPORT_SCRIPT} {REPORT_PATH}",
+        for cmd in [f"write {MOUNTS_SCRIPT} {MOUNTS_PATH}", f"write {REPORT_SCRIPT} {REPORT_PATH}",
                     "write %s /etc/systemd/system/pb-boot-report.service" % unit,
                     "symlink /etc/systemd/system/multi-user.target.wants/pb-boot-report.service "
                     "/etc/systemd/system/pb-boot-report.service"]:

@@ -79,7 +79,7 @@ from imagetools import (DATA, ROOT_A, ROOT_B, SECTOR, debugfs,
                         ext4_stat, ext4_stats, firmware_choice, firmware_cmdline, mget, mtype,
                         offset, partitions)
 from pbhub import make_deb
-from test_boot import BOOT_TIMEOUT_S, SECRETS, BoxApi, cards
+from test_boot import BOOT_TIMEOUT_S, MOUNTS_PATH, MOUNTS_SCRIPT, SECRETS, BoxApi, cards
 
 VERSION = "99.1.0"            # newer than any build of this tree
 PROBE = "pb-update-probe"     # the release's package (a small file of random bytes)
@@ -197,7 +197,7 @@ def add_driver_unit(card):
         f.write(DRIVER_UNIT)
     os.chmod(unit, 0o644)
     debugfs_ok(card.img, ROOT_A, [
-        f"write {DRIVER_SCRIPT} {DRIVER_PATH}",
+        f"write {MOUNTS_SCRIPT} {MOUNTS_PATH}", f"write {DRIVER_SCRIPT} {DRIVER_PATH}",
         f"write {unit} /etc/systemd/system/pb-test-update.service",
         "symlink /etc/systemd/system/multi-user.target.wants/pb-test-update.service "
         "/etc/systemd/system/pb-test-update.service"])

@@ -19,29 +19,16 @@ echo boot >>$sys/test-boots
 sync
 
 # The mounts as `findmnt -no SOURCE,OPTIONS` prints them, a comma for the
-# space: SOURCE (with [root] for a bind of a folder), the mount's own
-# options and then the file system's; the mount on top when several share
-# a mount point.
-while read -r id parent dev fsroot dir opts rest; do
-	case $rest in
-	'- '*) rest=${rest#- } ;;
-	*) rest=${rest#* - } ;;
+# space (mounts.sh, beside this script on the card).
+. /usr/local/lib/pb-test-mounts.sh
+mount_seen() {
+	case $1 in
+	/) root="$2,$4" ;;
+	/run/pb-root/a) roota="$2,$4" ;;
+	/run/pb-root/b) rootb="$2,$4" ;;
 	esac
-	set -- $rest
-	src=$2
-	[ "$fsroot" = / ] || src="${src}[$fsroot]"
-	all=$opts
-	IFS=,
-	for o in $3; do
-		case $o in ro|rw) ;; *) all="$all,$o" ;; esac
-	done
-	unset IFS
-	case $dir in
-	/) root="$src,$all" ;;
-	/run/pb-root/a) roota="$src,$all" ;;
-	/run/pb-root/b) rootb="$src,$all" ;;
-	esac
-done </proc/self/mountinfo
+}
+mounts
 echo "PBU root=$root"
 read -r cmdline </proc/cmdline
 echo "PBU cmdline=$cmdline"
