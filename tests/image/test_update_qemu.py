@@ -54,8 +54,8 @@ runs with -no-reboot, so a reboot ends the process and the test starts
 the next boot). The flag counts for that one start only.
 
 What pbctl prints on the box reaches the test through a test-only unit
-added to the card's root A (the image as built has none; apply copies it
-into root B with the rest): it reports the mounts, the release packages
+added to the card's root A with its script, update-driver.sh (the image
+as built has neither; apply copies them into root B with the rest): it reports the mounts, the release packages
 installed, the data partition and `pbctl update status`. On the first
 boot it makes the admin's account and sets the two box_meta keys pb-sync
 writes once a release is whole (this box has no hub to fetch from), then
@@ -79,7 +79,7 @@ from imagetools import (DATA, ROOT_A, ROOT_B, SECTOR, debugfs,
                         ext4_stat, ext4_stats, firmware_choice, firmware_cmdline, mget, mtype,
                         offset, partitions)
 from pbhub import make_deb
-from test_boot import BOOT_TIMEOUT_S, SECRETS, BoxApi, cards
+from test_boot import BOOT_TIMEOUT_S, MOUNTS_PATH, MOUNTS_SCRIPT, SECRETS, BoxApi, cards
 
 VERSION = "99.1.0"            # newer than any build of this tree
 PROBE = "pb-update-probe"     # the release's package (a small file of random bytes)
@@ -107,55 +107,16 @@ BULK_FILES = 3000             # files root A lacks: a copy long enough to be cut
 BULK_LEN = 16 * 1024          # bytes of each (48 MiB in all, room on both roots)
 BULK_DIR = "/opt/pb-bulk"
 MARK = "/.pb-rootcopy.unfinished"  # firmware/ctl/rootcopy.c: root being written
-DRIVER_UNIT = r"""[Unit]
+DRIVER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "update-driver.sh")
+DRIVER_PATH = "/usr/local/lib/pb-test-update.sh"
+DRIVER_UNIT = f"""[Unit]
 Description=Update test driver (test-only)
 After=pb-update-commit.service pb-web.service pb-firstboot.service pb-grow-data.service
 
 [Service]
 Type=oneshot
 StandardOutput=journal+console
-ExecStart=/bin/sh -c 'set -f; echo boot >> /var/lib/pb/system/test-boots; sync; \
- echo "PBU root=$(findmnt -no SOURCE,OPTIONS / | tr " " ",")"; \
- echo "PBU cmdline=$(cat /proc/cmdline)"; \
- echo "PBU roota=$(findmnt -no SOURCE,OPTIONS /run/pb-root/a | tr " " ",")"; \
- echo "PBU rootb=$(findmnt -no SOURCE,OPTIONS /run/pb-root/b | tr " " ",")"; \
- echo "PBU probe=$(dpkg-query -W pb-update-probe 2>/dev/null | cut -f2)"; \
- echo "PBU tuning=$(dpkg-query -W pb-web-tuning 2>/dev/null | cut -f2)"; \
- echo "PBU commit="$(systemctl show -p ActiveState,Result pb-update-commit.service); \
- echo "PBU boots=$(wc -l < /var/lib/pb/system/test-boots)"; \
- echo "PBU dbcheck=$(sqlite3 /var/lib/pb/pb.db "PRAGMA quick_check" 2>&1)"; \
- echo "PBU updatedir="$(ls /var/lib/pb/update); \
- for r in a b; do [ -e /run/pb-root/$$r/.pb-rootcopy.unfinished ] && m=marked || m=whole; \
-  echo "PBU mark$$r=$$m"; done; \
- echo "PBU panic=$(cat /proc/sys/kernel/panic)"; \
- echo "PBU watchdog=$(systemctl show -p RuntimeWatchdogUSec --value)"; \
- echo "PBU deadline="$(systemctl show -p ActiveState,SubState pb-update-deadline.timer); \
- journalctl -b -u pb-update-commit -o cat --no-pager | sed "s/^/PBLOG commit: /"; \
- pbctl -c /etc/pusat-belajar/box.conf update status 2>&1 | sed "s/^/PBSTATUS /"; \
- if [ -s /var/lib/pb/system/test-cut ]; then d=$$(cat /var/lib/pb/system/test-cut); \
-  rm -f /var/lib/pb/system/test-cut; sync; \
-  ( until [ -e /run/pb-root/$$d/.pb-rootcopy.unfinished ] && \
-     n=$$(ls /run/pb-root/$$d/opt/pb-bulk 2>/dev/null | wc -l) && [ "$$n" -gt 0 ]; do \
-     sleep 0.1; done; echo "PBU-MIDCOPY root $$d marked, bulk files=$$n" ) & fi; \
- if [ -s /var/lib/pb/system/test-admin ]; then \
-  echo "PBU admin=$$(pbctl -c /etc/pusat-belajar/box.conf user add adi --role admin \
-   --kind instruktur < /var/lib/pb/system/test-admin 2>&1)"; \
-  sqlite3 /var/lib/pb/pb.db < /var/lib/pb/system/test-ready.sql; \
-  rm -f /var/lib/pb/system/test-admin /var/lib/pb/system/test-ready.sql; sync; \
-  echo PBU-READY; n=0; \
-  until journalctl -b -u pb-update-apply.service -o cat --no-pager | grep -q "^installing release" \
-   || [ $$n -ge 1800 ]; do sleep 1; n=$$((n + 1)); done; \
-  echo "PBU request="$$(ls -A /run/pb-update); \
-  echo "PBU applypath="$$(systemctl show -p ActiveState,SubState pb-update-apply.path); \
-  echo "PBU applyunit="$$(systemctl show -p ActiveState,SubState pb-update-apply.service); \
-  journalctl -b -u pb-update-apply.service -o cat --no-pager | sed "s/^/PBJ /"; \
-  echo PBU-TAKEN; fi; \
- if [ -s /var/lib/pb/system/test-apply ]; then n=$$(cat /var/lib/pb/system/test-apply); \
-  if [ "$$n" -gt 1 ]; then echo $$((n - 1)) > /var/lib/pb/system/test-apply; \
-  else rm -f /var/lib/pb/system/test-apply; fi; sync; \
-  echo PBU-APPLY; \
-  pbctl -c /etc/pusat-belajar/box.conf update apply 2>&1 | sed -u "s/^/PBAPPLY /"; fi; \
- echo PBU-END'
+ExecStart=/bin/sh {DRIVER_PATH}
 
 [Install]
 WantedBy=multi-user.target
@@ -236,6 +197,7 @@ def add_driver_unit(card):
         f.write(DRIVER_UNIT)
     os.chmod(unit, 0o644)
     debugfs_ok(card.img, ROOT_A, [
+        f"write {MOUNTS_SCRIPT} {MOUNTS_PATH}", f"write {DRIVER_SCRIPT} {DRIVER_PATH}",
         f"write {unit} /etc/systemd/system/pb-test-update.service",
         "symlink /etc/systemd/system/multi-user.target.wants/pb-test-update.service "
         "/etc/systemd/system/pb-test-update.service"])
