@@ -122,6 +122,7 @@ class Postgres:
         # Without fsync, commits still reach the OS before they are answered
         # when this is on (a killed server loses none); off is faster.
         self.synchronous_commit = False
+        self.hub_template = None    # a database pb-hub migrated once (hub_db)
 
     def _as_pg(self, *cmd, **kw):
         return subprocess.run(["runuser", "-u", PG_USER, "--", *cmd], capture_output=True,
@@ -153,9 +154,26 @@ class Postgres:
     def conninfo(self, db="postgres"):
         return f"host={self.sock} port={self.port} user=pb dbname={db}"
 
-    def create_db(self, name):
-        self.psql("postgres", f"CREATE DATABASE {name}")
+    def create_db(self, name, template=None):
+        self.psql("postgres", f"CREATE DATABASE {name}"
+                  + (f" TEMPLATE {template}" if template else ""))
         return self.conninfo(name)
+
+    def hub_db(self, name):
+        """A new database with pb-hub's schema: a copy of one that `pb-hub
+        migrate` made once on this server (CREATE DATABASE ... TEMPLATE),
+        not every migration run again for each test. Nothing ever connects
+        to the template but that migrate, so it can be copied."""
+        if self.hub_template is None:
+            tpl = f"hub_template_{os.getpid()}"
+            self.create_db(tpl)
+            files = os.path.join(self.tmp, "hub-template-files")
+            os.makedirs(files, exist_ok=True)
+            p = subprocess.run([binary("pb-hub"), "-d", self.conninfo(tpl), "-f", files,
+                                "migrate"], capture_output=True, text=True, timeout=120)
+            assert p.returncode == 0, f"pb-hub migrate failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
+            self.hub_template = tpl
+        return self.create_db(name, self.hub_template)
 
     def psql(self, db, sql):
         """The output of sql (unaligned, tuples only, stripped), run by a
@@ -230,7 +248,7 @@ class Hub(Process):
         self.pg = pg
         self.dbname = db or f"hub_{os.getpid()}_{Hub.counter}"
         if db is None:
-            self.conn = pg.create_db(self.dbname)
+            self.conn = pg.hub_db(self.dbname)
         else:
             self.conn = pg.conninfo(db)
         self.files = os.path.join(tmpdir, f"hub-files-{Hub.counter}")
@@ -243,8 +261,6 @@ class Hub(Process):
         self.threads = threads
         self.args = list(args)    # more options for serving, e.g. ["-L", "box=60/5"]
         self.daemon = None
-        if db is None:
-            self.cli("migrate")
 
     def cli(self, *args, input=None, check=True):
         p = subprocess.run([binary("pb-hub"), "-d", self.conn, "-f", self.files, *args],

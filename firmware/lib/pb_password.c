@@ -3,15 +3,31 @@
 #include "pb_ids.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Letters of the random password behind the dummy hash. */
 #define PB_PASSWORD_DUMMY_LEN 16
 
+/* The cost new hashes are made at, read once from the environment. */
+static pthread_once_t cost_once = PTHREAD_ONCE_INIT;
+static unsigned long long cost_ops = PB_PASSWORD_OPSLIMIT;
+static size_t cost_mem = PB_PASSWORD_MEMLIMIT;
+
+static void read_cost(void)
+{
+	const char *e = getenv(PB_PASSWORD_COST_ENV);
+
+	if (e != NULL && strcmp(e, PB_PASSWORD_COST_TEST) == 0) {
+		cost_ops = PB_PASSWORD_TEST_OPSLIMIT;
+		cost_mem = PB_PASSWORD_TEST_MEMLIMIT;
+	}
+}
+
 int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN])
 {
-	return crypto_pwhash_str_alg(out, password, strlen(password),
-				     PB_PASSWORD_OPSLIMIT, PB_PASSWORD_MEMLIMIT,
+	pthread_once(&cost_once, read_cost);
+	return crypto_pwhash_str_alg(out, password, strlen(password), cost_ops, cost_mem,
 				     crypto_pwhash_ALG_ARGON2ID13) == 0 ? 0 : -1;
 }
 

@@ -10,6 +10,19 @@
 /* Cost per hash: ~0.1 s on a Pi 4; 16 MiB so a burst of logins fits. */
 #define PB_PASSWORD_OPSLIMIT 3
 #define PB_PASSWORD_MEMLIMIT (16u * 1024u * 1024u)
+/* For test suites only: PB_PASSWORD_COST=test in the environment hashes
+ * at libsodium's smallest Argon2id limits (one pass over 8 KiB) instead,
+ * so a suite that makes hundreds of accounts and logs in thousands of
+ * times does not spend minutes of processor on it. The stored string
+ * names its own limits, so checking such a hash is as cheap in any
+ * program; the dummy hash checked for an unknown account is made at the
+ * same cost, so a wrong name still costs what a wrong password costs. Any
+ * other value, or none, is the production cost above. Never on a box:
+ * such a hash gives way to an offline guess at once. */
+#define PB_PASSWORD_COST_ENV "PB_PASSWORD_COST"
+#define PB_PASSWORD_COST_TEST "test"
+#define PB_PASSWORD_TEST_OPSLIMIT crypto_pwhash_argon2id_OPSLIMIT_MIN
+#define PB_PASSWORD_TEST_MEMLIMIT crypto_pwhash_argon2id_MEMLIMIT_MIN
 
 int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN]);
 /* 0 if the password matches the stored hash, -1 otherwise. */
