@@ -408,8 +408,11 @@ $(AXE_JS): tests/browser/package.json tests/browser/package-lock.json
 DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support \
              $(addsuffix :arm64,$(filter-out libpq-dev,$(filter lib%-dev zlib1g-dev,$(DEB_BUILD))) \
              libcmocka-dev)
-# ca-certificates: image/rootfs-certs.sh runs this machine's copy for the image
-DEB_IMAGE := mmdebstrap mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
+# ca-certificates: image/rootfs-certs.sh runs this machine's copy for the image;
+# arch-test: mmdebstrap checks with it that arm64 programs run here (without
+# it, it stops: "install arch-test for foreign architecture support"; apt
+# leaves out mmdebstrap's recommends)
+DEB_IMAGE := mmdebstrap arch-test mtools dosfstools fdisk e2fsprogs qemu-system-arm dpkg-dev \
              systemd ca-certificates
 # make deb, and the package checks of tests/image (lintian, hardening-check)
 DEB_DEB   := dpkg-dev lintian devscripts
