@@ -375,7 +375,7 @@ deps:
 
 # The package lists, one NAME=packages line each, and the pkg-config modules
 # linked (tests/system/test_install_list.py, test_packaging.py).
-DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_IMAGE DEB_DEB DEB_FUZZ DEB_SOAK
+DEB_LISTS = DEB_BUILD DEB_TEST DEB_BENCH DEB_ARM64 DEB_ARM64_TEST DEB_IMAGE DEB_DEB DEB_FUZZ DEB_SOAK
 print-deps:
 	@$(foreach v,$(DEB_LISTS),echo '$(v)=$($(v))';)
 	@echo 'PC_MODULES=$(PKGS) libgpiod libpq'
@@ -406,8 +406,11 @@ $(AXE_JS): tests/browser/package.json tests/browser/package-lock.json
 # libpq-dev is left out: pb-hub is not built for the box, and its :arm64
 # package (not Multi-Arch) would replace the host's.
 DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support \
-             $(addsuffix :arm64,$(filter-out libpq-dev,$(filter lib%-dev zlib1g-dev,$(DEB_BUILD))) \
-             libcmocka-dev)
+             $(addsuffix :arm64,$(filter-out libpq-dev,$(filter lib%-dev zlib1g-dev,$(DEB_BUILD))))
+# cmocka for the arm64 unit tests (make test-arm64 only): libcmocka-dev is
+# not Multi-Arch either, so its :arm64 package replaces the host's, which
+# make test's unit tests link; make test (through deps-image) leaves it out.
+DEB_ARM64_TEST := libcmocka-dev:arm64
 # ca-certificates: image/rootfs-certs.sh runs this machine's copy for the image;
 # arch-test: mmdebstrap checks with it that arm64 programs run here (without
 # it, it stops: "install arch-test for foreign architecture support"; apt
@@ -432,6 +435,7 @@ deps-deb: deps
 # (valgrind runs amd64 programs only).
 ARM64_K  ?= not valgrind
 test-arm64: deps-arm64
+	@sh image/deps-arm64.sh $(DEB_ARM64_TEST)
 	$(MAKE) $(ARM64) all
 	$(PYTHON) tests/run.py --build build/arm64 --only unit
 	PB_BUILD=$(abspath build/arm64) $(PYTHON) -m pytest -q -p no:cacheprovider \
