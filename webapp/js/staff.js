@@ -256,7 +256,8 @@
 		for (i = 0; i < day.jp_totals.length; i++) {
 			t = day.jp_totals[i];
 			tb.appendChild(PB.el("tr", null, [PB.el("td", null, idText(t)),
-				PB.el("td", null, t.name), PB.el("td", null, String(t.days_present)),
+				PB.el("td", {"class": "att-c-name"}, t.name),
+				PB.el("td", null, String(t.days_present)),
 				PB.el("td", null, String(t.jp))]));
 		}
 	}
