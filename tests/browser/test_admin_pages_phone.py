@@ -155,3 +155,76 @@ def test_setup_page_command_kept_whole(phone, admin_box, lang):
                              d.find_elements(By.CSS_SELECTOR, "main ol li .pb-cmd span"))
     assert words == [1, 1, 1, 1], words
     fits(d, "setup", lang)
+
+
+
+def test_sync_answers_follow_a_language_switch(phone, admin_box):
+    """"Kirim sekarang" with pb-sync not running: its answer under the
+    button said "pb-sync tidak berjalan: periksa layanan pb-sync" (a
+    technician's words) and stayed Indonesian on the English page."""
+    d = phone
+    d.get(admin_box.base + "/admin-sinkron.html")
+    wait(d, lambda d: d.find_element(By.ID, "sync-view").is_displayed(), "no sync view")
+    in_language(d, "id")
+    d.find_element(By.ID, "sync-now").click()
+    wait(d, lambda d: d.find_element(By.ID, "sync-status").text.startswith("Layanan pengiriman"),
+         "no plain answer")
+    assert "nyalakan ulang kotak" in d.find_element(By.ID, "sync-status").text
+    switch(d, "en")
+    assert d.find_element(By.ID, "sync-status").text.startswith(
+        "The box's data sending service (pb-sync) is not running"), \
+        d.find_element(By.ID, "sync-status").text
+
+
+# The first time #fd-error shows: how far under the button tapped it is.
+ERROR_PLACE_JS = """
+var e = document.getElementById('fd-error'), b = document.getElementById(arguments[0]);
+window.pbErrorGap = null;
+new MutationObserver(function () {
+    if (window.pbErrorGap === null && !e.hidden && e.textContent)
+        window.pbErrorGap = e.getBoundingClientRect().top - b.getBoundingClientRect().bottom;
+}).observe(e, {attributes: true, childList: true, characterData: true, subtree: true});
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the stick is a tmpfs mount")
+def test_flashdisk_failure_said_under_its_button(browser):
+    """A stick is in but pb-sync is not running: "Ekspor ke USB"'s failure
+    was said at the top of the page, far above the button, in the
+    technician's words; now under the button, plainly, in each language."""
+    import subprocess
+    import tempfile
+    d = browser
+    stick = tempfile.mkdtemp(prefix=f"pbfd-{os.getpid()}-")
+    b = Box(sections=f"[sync]\nusb_dir = {stick}\n")
+    mounted = False
+    try:
+        b.pbctl("init")
+        b.pbctl("user", "add", "admin", "--role", "admin", input=PASSWORD + "\n")
+        b.start()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "pbfd", stick], check=True)
+        mounted = True
+        d.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": WEBVIEW_UA})
+        set_viewport(d, 360, 640)
+        staff_login(d, b, "admin", PASSWORD)
+        for lang, words in (("id", "Layanan pengiriman data kotak (pb-sync) tidak berjalan"),
+                            ("en", "The box's data sending service (pb-sync) is not running")):
+            d.get(b.base + "/flashdisk.html")
+            button = d.find_element(By.ID, "fd-export")
+            wait(d, lambda d: button.is_displayed() and button.is_enabled(), "the stick is not seen")
+            in_language(d, lang)
+            d.execute_script(ERROR_PLACE_JS, "fd-export")
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            button.click()
+            wait(d, lambda d: d.execute_script("return window.pbErrorGap") is not None,
+                 "no failure said")
+            gap = d.execute_script("return window.pbErrorGap")
+            assert 0 <= gap < 60, f"the failure is {gap:.0f} px from the button"
+            wait(d, lambda d: words in d.find_element(By.TAG_NAME, "main").text,
+                 "the failure not in plain words")
+            d.save_screenshot(os.path.join(SCREENSHOTS, f"admin-phone-flashdisk-failed-{lang}.png"))
+    finally:
+        if mounted:
+            subprocess.run(["umount", stick], check=False)
+        b.close()
+        os.rmdir(stick)

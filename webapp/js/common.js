@@ -64,6 +64,9 @@
  *       current language (locale key "error.<code>" if there is one, else
  *       the server's Indonesian message, else a generic one). progress
  *       (optional): called with the share of the body sent, 0..1.
+ *   PB.errorWords(err)        err.message worded again in the page's
+ *       language as it is now (for an answer kept on screen across a
+ *       language switch)
  *   PB.downscale(file, maxBytes, function (err, photo) {...})
  *       a photo the user chose, drawn smaller until it is a JPEG of at
  *       most maxBytes: photo = {type, data (base64), bytes, width, height};
@@ -657,6 +660,10 @@ var PB = (function () {
 			f.server ? PB.t("error.server", {message: f.server}) :
 			PB.t("error.http", {status: f.status});
 	}
+
+	/* A failure's words in the page's language now (after a switch, the
+	 * other's): what err.message said when it came. */
+	PB.errorWords = function (err) { return err ? worded(err) : ""; };
 
 	function failure(status, code, serverMessage, serverLang) {
 		var f = {status: status, code: code, server: serverMessage, serverLang: serverLang};
