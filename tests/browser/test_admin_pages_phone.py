@@ -102,11 +102,16 @@ def test_wifi_phones_all_in_view(phone, admin_box, lang):
     labels = d.execute_script(
         "return [].map.call(document.querySelectorAll('#wifi-phones tr:first-child td'),"
         " function (td) { return getComputedStyle(td, '::before').content; })")
-    want = {"id": ['"Alamat (IP): "', '"Kode perangkat (MAC): "', '"Status: "'],
-            "en": ['"Address (IP): "', '"Device code (MAC): "', '"State: "']}[lang]
+    want = {"id": ['"Alamat (IP)"', '"Kode perangkat (MAC)"', '"Status"'],
+            "en": ['"Address (IP)"', '"Device code (MAC)"', '"State"']}[lang]
     assert labels[1:] == want, labels
+    # the device code on one line, not cut at a colon
+    mac = d.find_element(By.CSS_SELECTOR, "#wifi-phones tr td.wifi-mac")
+    assert d.execute_script("var r = document.createRange(); r.selectNodeContents("
+                            "arguments[0].lastChild); return r.getClientRects().length", mac) == 1
     first = d.find_element(By.CSS_SELECTOR, "#wifi-phones tr").text
     assert "hp-guru-0" in first and "10.42.0.30" in first and "aa:bb:cc:00:01:00" in first
+    d.execute_script("arguments[0].scrollIntoView()", region)
     fits(d, "wifi", lang)
 
 

@@ -15,7 +15,7 @@ import sys
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import chromium_in, fill_login, started_box, wait
+from conftest import SCREENSHOTS, chromium_in, fill_login, started_box, wait
 from test_language_switch_messages import switch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -98,6 +98,7 @@ def test_staff_forms_say_faults_in_the_page_language(foreign):
         d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
         wait(d, lambda d: said(d, "user") == t["check.missing"], "no word under the name")
         assert said(d, "password") == t["check.missing"]
+        d.save_screenshot(os.path.join(SCREENSHOTS, f"field-check-login-{lang}.png"))
         assert active(d) == "user"
         assert bubbles(d) == []
         assert "user-check" in d.find_element(By.ID, "user").get_attribute("aria-describedby")
@@ -127,6 +128,7 @@ def test_staff_forms_say_faults_in_the_page_language(foreign):
                                  ".getElementById('a-extra-check').getBoundingClientRect();"
                                  " return m.top - f.bottom;", extra)
         assert 0 <= box_r < 16, f"the word is {box_r} px from its field"
+        d.save_screenshot(os.path.join(SCREENSHOTS, f"field-check-allow-{lang}.png"))
 
         # after a switch both are said in the other language, what was typed stays
         switch(d, "en" if lang == "id" else "id")

@@ -10,7 +10,7 @@ import sys
 
 from selenium.webdriver.common.by import By
 
-from conftest import set_viewport, staff_login, started_box, wait
+from conftest import SCREENSHOTS, set_viewport, staff_login, started_box, wait
 from test_language_switch_messages import switch
 from test_staff_two_sessions import day_on_phone, roster
 
@@ -59,6 +59,9 @@ def test_switch_while_a_reason_is_typed_redraws_the_list(browser):
         listed, under = rows(d)
         assert listed == [["Present", ENGLISH_MARKS], ["Not yet", ENGLISH_MARKS]], listed
         assert under == budi_id, "the reason box left its teacher"
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                         d.find_element(By.CSS_SELECTOR, EDITOR))
+        d.save_screenshot(os.path.join(SCREENSHOTS, "staff-reason-switched.png"))
         assert d.find_element(By.ID, "counts").text.startswith("Present 1"), \
             d.find_element(By.ID, "counts").text
         assert "Reason for Excused for Budi Izin" in d.find_element(By.CSS_SELECTOR, EDITOR).text
