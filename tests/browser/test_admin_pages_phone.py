@@ -71,6 +71,13 @@ def phone(browser, admin_box):
     return d
 
 
+def open_in(d, box, page, ready, lang):
+    """The page, once its element `ready` shows, in lang."""
+    d.get(box.base + page)
+    wait(d, lambda d: d.find_element(By.ID, ready).is_displayed(), "no view on " + page)
+    in_language(d, lang)
+
+
 def in_language(d, lang):
     if d.execute_script("return document.documentElement.lang") != lang:
         switch(d, lang)
@@ -118,9 +125,7 @@ def test_wifi_phones_all_in_view(phone, admin_box, lang):
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_sync_and_update_page_targets(phone, admin_box, lang):
     d = phone
-    d.get(admin_box.base + "/admin-sinkron.html")
-    wait(d, lambda d: d.find_element(By.ID, "sync-view").is_displayed(), "no sync view")
-    in_language(d, lang)
+    open_in(d, admin_box, "/admin-sinkron.html", "sync-view", lang)
     summary = d.find_element(By.CSS_SELECTOR, "#sync-err-detail summary")
     wait(d, lambda d: summary.is_displayed(), "no technical details")
     assert summary.text == {"id": "Rincian teknis", "en": "Technical details"}[lang]
@@ -132,9 +137,7 @@ def test_sync_and_update_page_targets(phone, admin_box, lang):
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_flashdisk_page_fits(phone, admin_box, lang):
     d = phone
-    d.get(admin_box.base + "/flashdisk.html")
-    wait(d, lambda d: d.find_element(By.ID, "fd-export").is_displayed(), "no flashdisk view")
-    in_language(d, lang)
+    open_in(d, admin_box, "/flashdisk.html", "fd-export", lang)
     fits(d, "flashdisk", lang)
 
 
@@ -168,9 +171,7 @@ def test_sync_answers_follow_a_language_switch(phone, admin_box):
     button said "pb-sync tidak berjalan: periksa layanan pb-sync" (a
     technician's words) and stayed Indonesian on the English page."""
     d = phone
-    d.get(admin_box.base + "/admin-sinkron.html")
-    wait(d, lambda d: d.find_element(By.ID, "sync-view").is_displayed(), "no sync view")
-    in_language(d, "id")
+    open_in(d, admin_box, "/admin-sinkron.html", "sync-view", "id")
     d.find_element(By.ID, "sync-now").click()
     wait(d, lambda d: d.find_element(By.ID, "sync-status").text.startswith("Layanan pengiriman"),
          "no plain answer")
