@@ -363,7 +363,7 @@ fuzzers: $(patsubst %,$(BUILD)/fuzz-%,$(FUZZ_HARNESSES))
 BUILD_DEPENDS := $(shell sh tests/build-depends.sh)
 DEB_BUILD := build-essential $(BUILD_DEPENDS) sqlite3 libpq-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-requests python3-selenium python3-pil \
-             chromium chromium-headless-shell chromium-driver node-acorn valgrind \
+             chromium chromium-headless-shell chromium-driver chromium-l10n node-acorn valgrind \
              dnsmasq-base hostapd busybox isc-dhcp-client iproute2 dnsutils \
              postgresql python3-cryptography iptables nftables curl libnetfilter-queue-dev \
              python3-openpyxl poppler-utils zstd

@@ -71,10 +71,12 @@ IS_DISPLAYED = "chromedriverIsElementDisplayed"
 PERF_LOG_BATCH = 100000  # chromedriver hands out at most this many log entries a call
 
 
-def _chromium(profile):
+def _chromium(profile, lang=None):
     """A new Chromium that logs the origin of each document it opens, so
     that the origin's storage can be wiped when the next test module
-    begins."""
+    begins; with lang ("id", "en-US"), its own words (the bubbles of its
+    form checks, its menus) in that language, as on a phone set to it
+    (chromium-l10n brings them)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.remote.webelement import WebElement
@@ -110,7 +112,12 @@ def _chromium(profile):
     # it was reached (see _opened_origins).
     o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     o.add_experimental_option("perfLoggingPrefs", {"enableNetwork": False, "enablePage": True})
-    d = Chromium(service=Service(CHROMEDRIVER), options=o)
+    env = None
+    if lang:
+        o.add_argument(f"--lang={lang}")
+        o.add_experimental_option("prefs", {"intl.accept_languages": lang})
+        env = dict(os.environ, LANGUAGE=lang.replace("-", "_"))  # Linux takes its locale here
+    d = Chromium(service=Service(CHROMEDRIVER, env=env), options=o)
     d.command_executor._commands[IS_DISPLAYED] = (
         "GET", "/session/$sessionId/element/$id/displayed")
     d.opened = set()
@@ -227,6 +234,16 @@ def browser(_chromium_session):
         held.append(d)
     _ready(d)
     yield d
+
+
+def chromium_in(lang):
+    """A Chromium of its own speaking lang, at the phone's size, with a
+    profile of its own: (driver, profile); the caller quits it and removes
+    the profile."""
+    profile = tempfile.mkdtemp(prefix=f"pbtest-chromium-{lang}-{os.getpid()}-")
+    d = _chromium(profile, lang)
+    _ready(d)
+    return d, profile
 
 
 def staff_login(d, box, user, password):

@@ -13,6 +13,16 @@
 	var REFRESH_MS = 10000;
 	var sync = null, error = null, note = "", notReady = null;
 	var applyAsk = null, applied = false, applyNote = "";
+	/* note and applyNote: "" or a function giving the words in the page's
+	 * language, so that a switch says them again in the other */
+
+	function words(key, params) {
+		return function () { return PB.t(key, params); };
+	}
+	function errWords(err) {
+		return function () { return PB.errorWords(err); };
+	}
+	function said(w) { return typeof w === "function" ? w() : w; }
 
 	function text(id, value) {
 		PB.$(id).textContent = value;
@@ -97,7 +107,7 @@
 			applied = false;
 			applyNote = "";
 		}
-		text("sync-apply-status", applyNote);
+		text("sync-apply-status", said(applyNote));
 		PB.show(PB.$("sync-held-label"), !!sw.held);
 		PB.show(PB.$("sync-held"), !!sw.held);
 		text("sync-held", sw.held ? PB.t("sync.held", {list: sw.held}) : "");
@@ -110,8 +120,8 @@
 		PB.title(PB.t("sync.title"));
 		PB.show(PB.$("sync-error"), !!error && !refused);
 		if (error && !refused)
-			text("sync-error", error.message);
-		text("sync-status", note);
+			text("sync-error", PB.errorWords(error));
+		text("sync-status", said(note));
 		PB.show(PB.$("sync-ready"), notReady !== null && !refused);
 		text("sync-ready-reason", notReady || "");
 		PB.show(PB.$("sync-view"), !!s);
@@ -145,10 +155,10 @@
 	}
 
 	function now() {
-		note = PB.t("sync.waking");
+		note = words("sync.waking");
 		render();
 		PB.api("POST", "/api/v1/admin/sync/now", {}, function (err) {
-			note = err ? err.message : PB.t("sync.woken");
+			note = err ? errWords(err) : words("sync.woken");
 			render();
 			setTimeout(load, 2000);
 		});
@@ -162,20 +172,24 @@
 	}
 
 	function apply() {
-		applyNote = PB.t("sync.apply_sending");
+		applyNote = words("sync.apply_sending");
 		render();
 		PB.api("POST", "/api/v1/admin/update/apply", {}, function (err, data) {
 			var names = [], i;
 			if (err && err.code === "update_day_open" && data && data.sessions) {
 				for (i = 0; i < data.sessions.length; i++)
 					names.push(data.sessions[i].title);
-				applyNote = PB.t("sync.apply_day_open", {message: err.message,
-					sessions: names.join(", ")});
+				applyNote = (function (why) {
+					return function () {
+						return PB.t("sync.apply_day_open", {message: why(),
+							sessions: names.join(", ")});
+					};
+				}(errWords(err)));
 			} else if (err) {
-				applyNote = err.message;
+				applyNote = errWords(err);
 			} else {
 				applied = true;
-				applyNote = PB.t("sync.apply_asked", {v: data.version});
+				applyNote = words("sync.apply_asked", {v: data.version});
 				if (sync && sync.software)
 					sync.software.apply_requested = true;
 			}

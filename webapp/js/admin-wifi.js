@@ -16,10 +16,12 @@
 		if (p.portal_accepted)
 			state.push(PB.t("wifi.state_portal"));
 		return PB.el("tr", null, [
-			PB.el("td", {text: p.hostname || "–"}),
-			PB.el("td", {text: p.ip || "–"}),
-			PB.el("td", {"class": "wifi-mac", text: p.mac}),
-			PB.el("td", {text: state.join(", ")})
+			PB.el("td", {"class": "pb-card-head", text: p.hostname || "–"}),
+			PB.el("td", {"data-label": PB.t("wifi.col_ip") + " (" + PB.t("wifi.term_ip") + ")",
+				text: p.ip || "–"}),
+			PB.el("td", {"class": "wifi-mac", "data-label": PB.t("wifi.col_mac") + " (" +
+				PB.t("wifi.term_mac") + ")", text: p.mac}),
+			PB.el("td", {"data-label": PB.t("wifi.col_state"), text: state.join(", ")})
 		]);
 	}
 

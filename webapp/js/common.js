@@ -64,6 +64,9 @@
  *       current language (locale key "error.<code>" if there is one, else
  *       the server's Indonesian message, else a generic one). progress
  *       (optional): called with the share of the body sent, 0..1.
+ *   PB.errorWords(err)        err.message worded again in the page's
+ *       language as it is now (for an answer kept on screen across a
+ *       language switch)
  *   PB.downscale(file, maxBytes, function (err, photo) {...})
  *       a photo the user chose, drawn smaller until it is a JPEG of at
  *       most maxBytes: photo = {type, data (base64), bytes, width, height};
@@ -85,6 +88,16 @@
  *       tapped, not at the foot of a long page; the line stays the same
  *       node (live region, id). With no near it goes back to where the
  *       page's HTML has it.
+ *   Field checks: a form without novalidate is checked by the browser
+ *       before its submit (required, min/max, pattern), but the browser's
+ *       bubble speaks the browser's language, not the page's. Each field
+ *       it finds wrong is said by the page instead, just under the field
+ *       (<p id=FIELD-check class="pb-field-check">, its aria-describedby),
+ *       in the page's language (locale "check.*"; a field's own words for
+ *       missing or for its pattern in data-check-missing and
+ *       data-check-pattern, locale keys), again after a language switch,
+ *       gone once the field is right or its form is reset; the first wrong
+ *       field gets the focus. Nothing for the pages to call.
  *   PB.ask({box, question, yes, no, field, error, check, onYes})
  *       a question asked in the page instead of the browser's confirm()
  *       or prompt(), which a phone's Wi-Fi sign-in window may drop without
@@ -339,6 +352,123 @@ var PB = (function () {
 			near.parentNode.insertBefore(node, near.nextSibling);
 	};
 
+	/* ---- the browser's field checks, in the page's language ---- */
+	var checked = [];               /* fields whose fault is said under them */
+	var checkFocused = false;       /* the first wrong field of this submit has the focus */
+
+	function checkWords(f) {
+		var v = f.validity, own;
+		if (!v || v.valid)
+			return "";
+		if (v.valueMissing) {
+			own = f.getAttribute("data-check-missing");
+			return PB.t(own || (f.tagName === "SELECT" ? "check.choose" :
+				f.type === "checkbox" ? "check.tick" : f.type === "file" ? "check.file" :
+				"check.missing"));
+		}
+		if (v.badInput)
+			return PB.t(f.type === "number" ? "check.number" : "check.bad");
+		if (v.rangeUnderflow)
+			return PB.t("check.min", {min: f.min});
+		if (v.rangeOverflow)
+			return PB.t("check.max", {max: f.max});
+		if (v.stepMismatch)
+			return PB.t("check.step");
+		if (v.tooLong)
+			return PB.t("check.too_long", {max: f.maxLength});
+		if (v.tooShort)
+			return PB.t("check.too_short", {min: f.minLength});
+		own = f.getAttribute("data-check-pattern");
+		return PB.t(own || "check.pattern");
+	}
+
+	function describedBy(f, id, on) {
+		var ids = (f.getAttribute("aria-describedby") || "").split(/\s+/), out = [], i;
+		for (i = 0; i < ids.length; i++)
+			if (ids[i] && ids[i] !== id)
+				out.push(ids[i]);
+		if (on)
+			out.push(id);
+		if (out.length)
+			f.setAttribute("aria-describedby", out.join(" "));
+		else
+			f.removeAttribute("aria-describedby");
+	}
+
+	/* Take the words about f's fault away. */
+	function checkDrop(f) {
+		var id = f.id + "-check", p = PB.$(id), i;
+		if (p && p.parentNode)
+			p.parentNode.removeChild(p);
+		describedBy(f, id, false);
+		f.removeAttribute("aria-invalid");
+		for (i = checked.length - 1; i >= 0; i--)
+			if (checked[i] === f)
+				checked.splice(i, 1);
+	}
+
+	/* Say f's fault under it, or take the words away when it has none. */
+	function checkSay(f) {
+		var id = f.id + "-check", p = PB.$(id), text = checkWords(f), after = f;
+		if (!text || !document.documentElement.contains(f))
+			return checkDrop(f);
+		if (!p) {
+			p = PB.el("p", {id: id, "class": "pb-field-check", "aria-live": "assertive"});
+			/* a box ticked beside its label: under the label */
+			if (f.nextElementSibling && f.nextElementSibling.htmlFor === f.id)
+				after = f.nextElementSibling;
+			after.parentNode.insertBefore(p, after.nextSibling);
+			checked.push(f);
+		}
+		p.textContent = text;
+		f.setAttribute("aria-invalid", "true");
+		describedBy(f, id, true);
+	}
+
+	function checkInvalid(ev) {
+		var f = ev.target;
+		if (!f || !f.id || !f.validity)
+			return;
+		ev.preventDefault();            /* no bubble in the browser's language */
+		checkSay(f);
+		if (!checkFocused) {
+			checkFocused = true;
+			f.focus();
+			setTimeout(function () { checkFocused = false; }, 0);
+		}
+	}
+
+	function checkAgain(ev) {
+		var i;
+		for (i = 0; i < checked.length; i++)
+			if (checked[i] === ev.target && !checkWords(ev.target))
+				return checkDrop(ev.target);
+	}
+
+	function checkReset(ev) {
+		var form = ev.target;
+		setTimeout(function () {        /* after the fields have their first values */
+			var i, w = checked.slice();
+			for (i = 0; i < w.length; i++)
+				if (w[i].form === form)
+					checkDrop(w[i]);
+		}, 0);
+	}
+
+	/* After a language switch: each fault said in the new words. */
+	function checkWordAll() {
+		var i, w = checked.slice();
+		for (i = 0; i < w.length; i++)
+			checkSay(w[i]);
+	}
+
+	if (document.addEventListener) {
+		document.addEventListener("invalid", checkInvalid, true);
+		document.addEventListener("input", checkAgain, true);
+		document.addEventListener("change", checkAgain, true);
+		document.addEventListener("reset", checkReset, true);
+	}
+
 	PB.focus = function (node) {
 		if (!node)
 			return;
@@ -530,6 +660,10 @@ var PB = (function () {
 			f.server ? PB.t("error.server", {message: f.server}) :
 			PB.t("error.http", {status: f.status});
 	}
+
+	/* A failure's words in the page's language now (after a switch, the
+	 * other's): what err.message said when it came. */
+	PB.errorWords = function (err) { return err ? worded(err) : ""; };
 
 	function failure(status, code, serverMessage, serverLang) {
 		var f = {status: status, code: code, server: serverMessage, serverLang: serverLang};
@@ -865,6 +999,7 @@ var PB = (function () {
 		if (opts.render)
 			opts.render();
 		wordHeld();
+		checkWordAll();
 	}
 
 	PB.setLang = function (lang, done) {

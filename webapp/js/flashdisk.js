@@ -95,7 +95,7 @@
 		PB.title(PB.t("fd.title"));
 		PB.show(PB.$("fd-error"), !!error && !refused);
 		if (error && !refused)
-			text("fd-error", error.message);
+			text("fd-error", PB.errorWords(error));
 		PB.show(PB.$("fd-view"), !!usb);
 		if (!usb)
 			return;
@@ -141,6 +141,8 @@
 		PB.api("GET", "/api/v1/admin/usb", null, function (err, data) {
 			var was = usb && usb.job;
 			error = err;
+			if (err)           /* about the page, not a button: at its top */
+				PB.answerNear("fd-error");
 			usb = err ? null : data;
 			/* an import that just ended may have brought modules */
 			if (usb && usb.job && was && was.id === usb.job.id && running(was) &&
@@ -162,6 +164,8 @@
 			if (err) {
 				usb.job = null;
 				error = err;
+				/* said under the button tapped, not at the top of the page */
+				PB.answerNear("fd-error", PB.$("fd-" + kind).parentNode);
 				render();
 				PB.focus(PB.$("fd-error"));
 				schedule();

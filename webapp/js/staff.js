@@ -10,6 +10,8 @@
 	var codeGen = 0, editing = null;   /* editing: the NUPTK whose reason is being typed */
 	var clock = null;                 /* the last clock check, for its warning */
 	var editorWords = null;           /* the reason editor's words, said again */
+	var editorRow = null;             /* the reason editor's row, kept across a redraw */
+	var lastDay = null;               /* the list's last answer, drawn again after a switch */
 	var fieldWords = {};              /* the new-session form's faults: id -> {key, params} */
 
 	/* The answer to a form below the list (manual mark, allow a phone,
@@ -106,6 +108,8 @@
 		stopTimers();
 		closeAsks();
 		current = null;
+		lastDay = null;
+		editing = editorWords = editorRow = null;   /* its row was of the list shown before */
 		/* what was typed for the session shown before is not for this one:
 		 * a roster pasted under the old one would join this roster */
 		PB.$("roster-form").reset();
@@ -173,8 +177,9 @@
 	}
 
 	/* The day kept (keep, after a language switch), else today's, else
-	 * the first. */
-	function setDay(s, keep) {
+	 * the first. Words only (after a switch): a question open about the
+	 * day kept stays open. */
+	function setDay(s, keep, wordsOnly) {
 		var sel = PB.$("day"), start = new Date(s.start_date + "T00:00:00Z"), i, d, iso;
 		var today = todayIso(), pick = "", kept = false;
 		PB.clear(sel);
@@ -191,7 +196,8 @@
 		if (kept)
 			pick = keep;
 		sel.value = pick;
-		dayChanged();
+		if (!(wordsOnly && kept))
+			dayChanged();
 	}
 
 	/* The sitting shown when the day has several ("" until the box names
@@ -250,7 +256,8 @@
 		for (i = 0; i < day.jp_totals.length; i++) {
 			t = day.jp_totals[i];
 			tb.appendChild(PB.el("tr", null, [PB.el("td", null, idText(t)),
-				PB.el("td", null, t.name), PB.el("td", null, String(t.days_present)),
+				PB.el("td", {"class": "att-c-name"}, t.name),
+				PB.el("td", null, String(t.days_present)),
 				PB.el("td", null, String(t.jp))]));
 		}
 	}
@@ -266,6 +273,7 @@
 			if (!err) {
 				editing = null;
 				editorWords = null;
+				editorRow = null;
 				status(PB.t("staff.marked_row", {name: row.name,
 					status: PB.t("staff." + b.status)}));
 				refreshList();
@@ -301,6 +309,7 @@
 			PB.show(msg, !!msgKey);
 		}
 		editorWords = words;
+		editorRow = editor;
 		words();
 		editor.firstChild.firstChild.addEventListener("submit", function (ev) {
 			var reason = input.value.replace(/^\s+|\s+$/g, "");
@@ -325,7 +334,9 @@
 		cancel.addEventListener("click", function () {
 			editing = null;
 			editorWords = null;
-			tr.parentNode.removeChild(editor);
+			editorRow = null;
+			if (editor.parentNode)      /* the list may have been drawn anew since */
+				editor.parentNode.removeChild(editor);
 			refreshList();
 		});
 		tr.parentNode.insertBefore(editor, tr.nextSibling);
@@ -367,9 +378,13 @@
 				refused: w.refused});
 	}
 
-	function drawRows(day) {
+	/* The list; while a reason is being typed it stays still, unless
+	 * drawn again in another language (again), where the reason's row
+	 * goes back under its teacher with what was typed. */
+	function drawRows(day, again) {
 		var tb = PB.$("rows"), i, r, sig, st, tr;
-		if (editing)           /* a reason is being typed: keep the list still */
+		lastDay = day;
+		if (editing && !again)
 			return;
 		PB.clear(tb);
 		for (i = 0; i < day.rows.length; i++) {
@@ -395,6 +410,8 @@
 			tr.appendChild(PB.el("td", {"class": "att-c-marks pb-noprint"},
 				markButtons(tr, r, day.locked)));
 			tb.appendChild(tr);
+			if (editing && editorRow && who(r) === editing)
+				tb.appendChild(editorRow);
 		}
 		PB.$("counts").textContent = PB.t("staff.counts", {present: day.counts.present,
 			not_yet: day.counts.not_yet, walk_in: day.counts.walk_in}) +
@@ -716,9 +733,20 @@
 			return;
 		drawMeta(current);
 		setSittings(current, sitting());
-		setDay(current, day());       /* closes a lock question: its words were the other's */
+		setDay(current, day(), true);
+		/* a question open stays open, in the new words, with what was typed */
+		if (!PB.$("unlock-confirm").hidden) {
+			PB.$("unlock-question").textContent = PB.t("staff.unlock_confirm",
+				{day: PB.day(day())});
+			if (!PB.$("unlock-error").hidden) {
+				PB.$("unlock-error").textContent = unlockProblem(PB.$("unlock-reason").value);
+				PB.show(PB.$("unlock-error"), !!PB.$("unlock-error").textContent);
+			}
+		}
 		if (editorWords)
 			editorWords();
+		if (lastDay)
+			drawRows(lastDay, true);
 		refreshCode();
 		refreshList();
 	}
