@@ -21,6 +21,9 @@ from pbtest import BUILD, Box  # noqa: E402
 # itself, not /usr/bin/chromium-headless-shell: that script runs it without
 # exec, and chromedriver would then stop the script instead of Chromium.
 CHROMIUM = "/usr/lib/chromium/chromium-headless-shell"
+# The full browser: only for a Chromium that speaks a language of its own
+# (chromium_in), which the shell cannot.
+CHROMIUM_FULL = "/usr/lib/chromium/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = os.path.join(BUILD, "screenshots")
 PHONE = (360, 740)      # the phone the web app is designed for
@@ -101,11 +104,21 @@ def _chromium(profile, lang=None):
             super().close()
 
     o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    # Tells chromedriver the browser is the headless shell: the shell opens
-    # no first page of its own, chromedriver then opens it.
-    o.set_capability("browserName", "chrome-headless-shell")
-    for a in CHROMIUM_FLAGS + (f"--user-data-dir={profile}",):
+    if lang:
+        # The headless shell carries no language packs: its own words (the
+        # form checks' bubbles) are always English. A Chromium asked to
+        # speak a language is the full browser, headless.
+        o.binary_location = CHROMIUM_FULL
+        flags = ("--headless=new",) + tuple(
+            f + ",WebUIOmniboxPopup,WebUIOmniboxAimPopup" if f.startswith("--disable-features=")
+            else f for f in CHROMIUM_FLAGS)
+    else:
+        o.binary_location = CHROMIUM
+        # Tells chromedriver the browser is the headless shell: the shell
+        # opens no first page of its own, chromedriver then opens it.
+        o.set_capability("browserName", "chrome-headless-shell")
+        flags = CHROMIUM_FLAGS
+    for a in flags + (f"--user-data-dir={profile}",):
         o.add_argument(a)
     # The performance log, with the page events only (no network events):
     # each document a frame of any window commits, after redirects, however

@@ -29,8 +29,10 @@ def test_staff_page_messages_follow_the_language(browser):
     box, _ = started_box()
     try:
         day_on_phone(d, box, "IPA KK B", roster(100, ["Ani Hadir", "Budi Belum"]))
-        row = d.find_element(By.CSS_SELECTOR, "#rows tr[data-nuptk] button[data-mark=present]")
-        row.click()
+        # the list is drawn once the roster's answer is in: wait for its row
+        mark = "#rows tr[data-nuptk] button[data-mark=present]"
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, mark), "roster not listed")
+        d.find_element(By.CSS_SELECTOR, mark).click()
         wait(d, lambda d: text(d, "status") == "Ani Hadir: Hadir", "mark not saved")
         d.find_element(By.ID, "m-nuptk").send_keys("1234")     # typed, not sent
         d.find_element(By.ID, "r-text").clear()
