@@ -4,7 +4,7 @@ with many boxes uploading at once against PostgreSQL, exactly once.
 
   bench/bench_sync.py [--build build] [--boxes 200] [--records 2500] [--batch 500]
                       [--threads 8] [--fsync on|off] [--day-only] [--badlink]
-                      [--runs N] [--sync "KEY = VALUE"]...
+                      [--runs N] [--sync "KEY = VALUE"]... [--cut-s 1.0]
 
 1. Bytes: a real box (pbctl + pb-sync) uploads 1000 attendance records
    without signatures, then 200 with ~1.5 KB signatures, to a real pb-hub;
@@ -32,7 +32,9 @@ with many boxes uploading at once against PostgreSQL, exactly once.
    median and the spread, each run with the 1-minute load average at its
    end beside it. --sync adds a line to the box's [sync] section for this
    part (e.g. "rto_max_ms = 120000", a kernel's own cap, as before Linux
-   6.15).
+   6.15). --cut-s sets how long each cut and each mended spell between
+   two cuts last (1 s each by default: the ten cuts then fill the first
+   ~20.5 s after the route appears).
 Results print and go to build/bench/sync.json. The peer figure for the
 ingest is PostgreSQL's own: the same rows copied by one INSERT … SELECT."""
 import argparse
@@ -68,6 +70,8 @@ def args():
                     help="also the training day over the bad link (root, network namespaces)")
     ap.add_argument("--runs", type=int, default=1,
                     help="bad-link runs (median and spread of the times)")
+    ap.add_argument("--cut-s", type=float, default=1.0,
+                    help="seconds each bad-link cut lasts, and each mended spell between two")
     ap.add_argument("--sync", action="append", default=[],
                     help="a \"key = value\" line for the bad-link box's [sync] section")
     return ap.parse_args()
@@ -205,7 +209,7 @@ def training_day_badlink(pg, tmp, cuts=10):
             day.file_claims()
             day.decide()
             link.enrol(day.box)
-            noticed, took, mid = badlink.day_over_link(link, day.box, cuts)
+            noticed, took, mid = badlink.day_over_link(link, day.box, cuts, A.cut_s)
             n = box_counts(day.box)[0]
             ok = hub.count(box_meta(day.box, "box_id")) == n
         finally:
@@ -213,6 +217,7 @@ def training_day_badlink(pg, tmp, cuts=10):
                 b.close()
             hub.stop()
     return {"badlink_sync": A.sync, "badlink_records": n, "badlink_cuts": cuts,
+            "badlink_cut_s": A.cut_s,
             "badlink_cuts_while_pending": mid,
             "badlink_route_noticed_s": round(noticed, 2),
             "badlink_route_to_last_ack_s": round(took, 1), "badlink_exactly_once": ok,
