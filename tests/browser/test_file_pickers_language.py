@@ -8,7 +8,8 @@ roster CSV of the facilitator's page show the page's words ("Pilih foto",
 switched, the chosen file's name once a file is chosen, and the real
 input stays under the face: the tap target (at least 44 px), focusable
 with a visible focus, named by its label and described by what the face
-says. The receipt and the roster still reach the box end to end.
+says. The receipt and the roster still reach the box end to end. And the
+reverse: a Chromium speaking Indonesian shows the English page's words.
 Screenshots: build/screenshots/picker-*.png."""
 import os
 import shutil
@@ -209,3 +210,40 @@ def test_roster_csv_picker_in_the_page_language(english):
         assert [e for e in d.get_log("browser") if e["level"] == "SEVERE"] == []
     finally:
         box.close()
+
+
+def test_english_page_in_an_indonesian_browser():
+    """The reverse: a phone set to Indonesian (Chromium's own picker says
+    "Pilih File", "Tidak ada file yang dipilih") on the English page."""
+    d, profile = chromium_in("id")
+    box, api = started_box()
+    try:
+        d.get("data:text/html,<input id=a required>")
+        assert d.execute_script("return document.getElementById('a').validationMessage") == \
+            "Harap isi bidang ini.", "Chromium does not speak Indonesian"
+        set_viewport(d, *PHONE_SMALL)
+        sid = api.create_session(title="Diklat Berkas")
+        csv_path = os.path.join(box.dir, "daftar.csv")
+        with open(csv_path, "w", encoding="utf-8") as f:
+            f.write(roster(800, ["Citra"]))
+        d.get(box.base + "/petugas.html?session=" + str(sid))
+        wait(d, lambda d: d.find_element(By.ID, "login-view").is_displayed(), "no login")
+        switch(d, "en")
+        fill_login(d, "fasil", PASSWORD)
+        wait(d, lambda d: d.find_element(By.ID, "roster-form").is_displayed(), "no roster form")
+        text = shown(d, "r-file")
+        assert "Choose file" in text and "No file chosen" in text, text
+        assert "Pilih" not in text and "Tidak ada" not in text, text
+        assert ax(d, "r-file") == ("CSV file", "No file chosen")
+        d.find_element(By.ID, "r-file").send_keys(csv_path)
+        wait(d, lambda d: "daftar.csv" in shown(d, "r-file"), "the chosen name not shown")
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                         d.find_element(By.ID, "r-file"))
+        d.save_screenshot(os.path.join(SCREENSHOTS, "picker-roster-en-browser-id.png"))
+        switch(d, "id")
+        text = shown(d, "r-file")
+        assert "Pilih berkas" in text and "daftar.csv" in text, text
+    finally:
+        box.close()
+        d.quit()
+        shutil.rmtree(profile, ignore_errors=True)
