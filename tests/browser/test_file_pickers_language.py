@@ -243,6 +243,26 @@ def test_english_page_in_an_indonesian_browser():
         switch(d, "id")
         text = shown(d, "r-file")
         assert "Pilih berkas" in text and "daftar.csv" in text, text
+
+        # an input a page's script draws (PB.picker), several photos at once
+        d.execute_script(
+            "var f = PB.el('input', {id: 'many', type: 'file', accept: 'image/*',"
+            " multiple: 'multiple'});"
+            "document.getElementById('roster-form').appendChild("
+            " PB.el('div', null, [PB.el('label', {'for': 'many', text: 'Foto'}),"
+            " PB.picker(f)]));")
+        assert shown(d, "many").split("\n") == ["Foto", "Pilih foto", "Belum ada foto dipilih"]
+        photos = []
+        for name in ("papan-1.png", "papan-2.png"):
+            photos.append(os.path.join(box.dir, name))
+            with open(photos[-1], "wb") as f:
+                f.write(PNG)
+        d.find_element(By.ID, "many").send_keys("\n".join(photos))
+        wait(d, lambda d: "2 foto: papan-1.png, papan-2.png" in shown(d, "many"),
+             "several photos not named")
+        switch(d, "en")
+        assert "Choose photo" in shown(d, "many")
+        assert ax(d, "many") == ("Foto", "2 photos: papan-1.png, papan-2.png")
     finally:
         box.close()
         d.quit()

@@ -495,7 +495,8 @@ var PB = (function () {
 	var pickerCount = 0;            /* ids given to file inputs without one */
 
 	/* "photo" when every type input takes is an image, else "file": the
-	 * words the face uses (picker.choose_photo, picker.none_photo...). */
+	 * words the face uses (picker.choose_photo, picker.none_photo,
+	 * picker.many_photo...). */
 	function pickerKind(input) {
 		var accept = (input.getAttribute("accept") || "").split(","), i;
 		for (i = 0; i < accept.length; i++)
@@ -516,7 +517,7 @@ var PB = (function () {
 		button.textContent = PB.t("picker.choose_" + kind);
 		name.textContent = !names.length ? PB.t("picker.none_" + kind) :
 			names.length === 1 ? names[0] :
-			PB.tn("picker.many", names.length, {names: names.join(", ")});
+			PB.tn("picker.many_" + kind, names.length, {names: names.join(", ")});
 		name.className = "pb-picker-name" + (names.length ? "" : " pb-picker-none");
 	}
 
