@@ -60,6 +60,14 @@ def shown(d, id_):
     return d.find_element(By.ID, id_).find_element(By.XPATH, "ancestor::div[1]").text
 
 
+def says(d, id_, *words, without=()):
+    """The block of the file input id_ shows each of words and none of
+    without; its text."""
+    text = shown(d, id_)
+    assert all(w in text for w in words) and not any(w in text for w in without), text
+    return text
+
+
 def ax(d, id_):
     """The input's name and description as a screen reader gets them."""
     doc = d.execute_cdp_cmd("DOM.getDocument", {})
@@ -116,9 +124,7 @@ def test_receipt_photo_picker_in_the_page_language(english):
         assert d.execute_script("return document.documentElement.lang") == "id"
 
         # Indonesian page, English browser: the page's words, none of the browser's
-        text = shown(d, "photo")
-        assert "Pilih foto" in text and "Belum ada foto dipilih" in text, text
-        assert not any(w in text for w in BROWSER_WORDS), text
+        says(d, "photo", "Pilih foto", "Belum ada foto dipilih", without=BROWSER_WORDS)
         assert_real_input_under_face(d, "photo", "Foto kuitansi")
         assert ax(d, "photo") == ("Foto kuitansi", "Belum ada foto dipilih")
         photo = d.find_element(By.ID, "photo")
@@ -129,9 +135,7 @@ def test_receipt_photo_picker_in_the_page_language(english):
 
         # switched to English: the English words
         switch(d, "en")
-        text = shown(d, "photo")
-        assert "Choose photo" in text and "No photo chosen" in text, text
-        assert "Pilih" not in text and "Belum" not in text, text
+        says(d, "photo", "Choose photo", "No photo chosen", without=("Pilih", "Belum"))
         assert ax(d, "photo") == ("Receipt photo", "No photo chosen")
 
         # a file chosen: its name, in both languages; the page reads it as before
@@ -145,8 +149,7 @@ def test_receipt_photo_picker_in_the_page_language(english):
         d.save_screenshot(os.path.join(SCREENSHOTS, "picker-klaim-en-chosen.png"))
         audit(d, "claims, receipt chosen", both_languages=False)
         switch(d, "id")
-        text = shown(d, "photo")
-        assert "Pilih foto" in text and "kuitansi-bus.png" in text, text
+        says(d, "photo", "Pilih foto", "kuitansi-bus.png")
 
         # end to end: the transport claim with the photo reaches the box
         Select(d.find_element(By.ID, "origin")).select_by_value("KABUPATEN MALANG")
@@ -184,15 +187,12 @@ def test_roster_csv_picker_in_the_page_language(english):
         d.get_log("browser")            # the page's /api/v1/me before the login: 401
         wait(d, lambda d: d.find_element(By.ID, "roster-form").is_displayed(), "no roster form")
 
-        text = shown(d, "r-file")
-        assert "Pilih berkas" in text and "Belum ada berkas dipilih" in text, text
-        assert not any(w in text for w in BROWSER_WORDS), text
+        says(d, "r-file", "Pilih berkas", "Belum ada berkas dipilih", without=BROWSER_WORDS)
         assert_real_input_under_face(d, "r-file", "Berkas CSV")
         assert d.find_element(By.ID, "r-file").get_attribute("accept") == ".csv,text/csv"
         d.save_screenshot(os.path.join(SCREENSHOTS, "picker-roster-id.png"))
         switch(d, "en")
-        text = shown(d, "r-file")
-        assert "Choose file" in text and "No file chosen" in text, text
+        says(d, "r-file", "Choose file", "No file chosen")
         d.find_element(By.ID, "r-file").send_keys(csv_path)
         wait(d, lambda d: "peserta-kelas-a.csv" in shown(d, "r-file"), "the chosen name not shown")
         # the keyboard: Enter on the form's button sends the file
@@ -231,9 +231,7 @@ def test_english_page_in_an_indonesian_browser():
         switch(d, "en")
         fill_login(d, "fasil", PASSWORD)
         wait(d, lambda d: d.find_element(By.ID, "roster-form").is_displayed(), "no roster form")
-        text = shown(d, "r-file")
-        assert "Choose file" in text and "No file chosen" in text, text
-        assert "Pilih" not in text and "Tidak ada" not in text, text
+        says(d, "r-file", "Choose file", "No file chosen", without=("Pilih", "Tidak ada"))
         assert ax(d, "r-file") == ("CSV file", "No file chosen")
         d.find_element(By.ID, "r-file").send_keys(csv_path)
         wait(d, lambda d: "daftar.csv" in shown(d, "r-file"), "the chosen name not shown")
@@ -241,8 +239,7 @@ def test_english_page_in_an_indonesian_browser():
                          d.find_element(By.ID, "r-file"))
         d.save_screenshot(os.path.join(SCREENSHOTS, "picker-roster-en-browser-id.png"))
         switch(d, "id")
-        text = shown(d, "r-file")
-        assert "Pilih berkas" in text and "daftar.csv" in text, text
+        says(d, "r-file", "Pilih berkas", "daftar.csv")
 
         # an input a page's script draws (PB.picker), several photos at once
         d.execute_script(
