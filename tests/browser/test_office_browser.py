@@ -143,7 +143,11 @@ def test_office_page_at_360_and_1280(browser, boxes, pg, tmpdir_hub):  # noqa: F
         zpath = os.path.join(tmpdir_hub, "stick.zip")
         zip_folder(stick, zpath)
         tab(d, "import")
+        picker = d.find_element(By.ID, "k-import-file").find_element(By.XPATH, "..")
+        assert "Pilih berkas" in picker.text and "Belum ada berkas dipilih" in picker.text
         d.find_element(By.ID, "k-import-file").send_keys(zpath)
+        wait(d, lambda drv: "stick.zip" in picker.text, "the chosen zip not named")
+        d.save_screenshot(os.path.join(SCREENSHOTS, "office-import-360.png"))
         d.find_element(By.ID, "k-import-btn").click()
         wait(d, lambda drv: "4 catatan baru" in drv.find_element(By.ID, "k-import-result").text,
              "the stick's result")

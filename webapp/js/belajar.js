@@ -189,9 +189,9 @@
 		if (max > 0)
 			li.appendChild(PB.el("div", {"class": "pb-field"}, [
 				PB.el("label", {"for": "photo-" + w.id, text: PB.t("belajar.photo_add")}),
-				PB.el("input", {id: "photo-" + w.id, type: "file", accept: "image/*",
-					multiple: "multiple", "data-photo-of": w.id,
-					"aria-describedby": "photo-hint-" + w.id, onchange: photoChosen}),
+				PB.picker(PB.el("input", {id: "photo-" + w.id, type: "file",
+					accept: "image/*", multiple: "multiple", "data-photo-of": w.id,
+					"aria-describedby": "photo-hint-" + w.id, onchange: photoChosen})),
 				PB.el("p", {id: "photo-hint-" + w.id, "class": "pb-hint", text:
 					PB.t("belajar.photo_hint", {max: max}) + (sub && sub.photos &&
 					sub.photos.length ? " " + PB.t("belajar.photos_replace") : "")}),
@@ -291,6 +291,8 @@
 		var ws = ev.target.getAttribute("data-photo-of");
 		chosen[ws].splice(parseInt(ev.target.getAttribute("data-index"), 10), 1);
 		drawPreviews(ws);
+		if (!chosen[ws].length)         /* its face no longer names the last one chosen */
+			PB.picker(PB.$("photo-" + ws));
 		PB.$("photo-" + ws).focus();
 	}
 

@@ -98,6 +98,24 @@
  *       data-check-pattern, locale keys), again after a language switch,
  *       gone once the field is right or its form is reset; the first wrong
  *       field gets the focus. Nothing for the pages to call.
+ *   File pickers: the browser draws <input type="file"> with its own
+ *       words ("Choose File", "No file chosen"), in the browser's
+ *       language, not the page's. Every file input gets a face in the
+ *       page's language instead: a button-like "Pilih berkas" ("Pilih
+ *       foto" when it takes only images) and the chosen file's name, or
+ *       that none is chosen. The real input stays, transparent, over the
+ *       face (app.css .pb-picker): a tap anywhere on it opens the picker,
+ *       the keyboard and screen readers reach it under its <label for>,
+ *       its accept, capture and multiple work as before, and the face
+ *       shows its focus. PB.init does it for the inputs in the page's
+ *       HTML and says the words again after each switch (the name the
+ *       face shows is the input's: what the script reads).
+ *   PB.picker(input)          give input its face (once) and draw it from
+ *       what the input holds now: for an input a page draws itself
+ *       (returns the face's wrapper, to put in the page where the input
+ *       goes: PB.el(..., [label, PB.picker(PB.el("input", ...))])), and
+ *       again after the page empties it by script (input.value = ""),
+ *       which fires no event; a form's reset is followed by itself.
  *   PB.ask({box, question, yes, no, field, error, check, onYes})
  *       a question asked in the page instead of the browser's confirm()
  *       or prompt(), which a phone's Wi-Fi sign-in window may drop without
@@ -156,6 +174,7 @@ var PB = (function () {
 	var STORE_COOKIE_BYTES_MAX = 768;               /* "name=value; " summed */
 	var STORE_COOKIE_LANG_MAX_AGE_S = 30 * 24 * 3600;
 	var STORE_COOKIE_MAX_AGE_S = 24 * 3600;
+	var PICKER_CLASS = "pb-picker"; /* a file input's wrapper (app.css) */
 
 	var PB = {
 		lang: DEFAULT_LANG,
@@ -414,9 +433,12 @@ var PB = (function () {
 			return checkDrop(f);
 		if (!p) {
 			p = PB.el("p", {id: id, "class": "pb-field-check", "aria-live": "assertive"});
-			/* a box ticked beside its label: under the label */
+			/* a box ticked beside its label: under the label; a file
+			 * picker: under its face */
 			if (f.nextElementSibling && f.nextElementSibling.htmlFor === f.id)
 				after = f.nextElementSibling;
+			else if (f.parentNode.className === PICKER_CLASS)
+				after = f.parentNode;
 			after.parentNode.insertBefore(p, after.nextSibling);
 			checked.push(f);
 		}
@@ -467,6 +489,86 @@ var PB = (function () {
 		document.addEventListener("input", checkAgain, true);
 		document.addEventListener("change", checkAgain, true);
 		document.addEventListener("reset", checkReset, true);
+	}
+
+	/* ---- file pickers in the page's language ---- */
+	var pickerCount = 0;            /* ids given to file inputs without one */
+
+	/* "photo" when every type input takes is an image, else "file": the
+	 * words the face uses (picker.choose_photo, picker.none_photo,
+	 * picker.many_photo...). */
+	function pickerKind(input) {
+		var accept = (input.getAttribute("accept") || "").split(","), i;
+		for (i = 0; i < accept.length; i++)
+			if (!/^\s*image\//.test(accept[i]))
+				return "file";
+		return "photo";
+	}
+
+	/* The face's words from what input holds now (also before the input
+	 * is in the page: found through its wrapper). */
+	function pickerDraw(input) {
+		var face = input.parentNode.lastChild, kind = pickerKind(input), names = [], i;
+		var button = face.firstChild, name = face.lastChild;
+		for (i = 0; input.files && i < input.files.length; i++)
+			names.push(input.files[i].name);
+		if (!PB.strings.hasOwnProperty("picker.none_" + kind))
+			return;         /* before the strings: the face keeps its place, empty */
+		button.textContent = PB.t("picker.choose_" + kind);
+		name.textContent = !names.length ? PB.t("picker.none_" + kind) :
+			names.length === 1 ? names[0] :
+			PB.tn("picker.many_" + kind, names.length, {names: names.join(", ")});
+		name.className = "pb-picker-name" + (names.length ? "" : " pb-picker-none");
+	}
+
+	PB.picker = function (input) {
+		var wrap = input.parentNode, face, id;
+		if (!wrap || wrap.className !== PICKER_CLASS) {
+			if (!input.id)          /* the face is tied to the input by ids */
+				input.id = "pb-picker-" + (++pickerCount);
+			id = input.id;
+			wrap = PB.el("span", {"class": PICKER_CLASS});
+			face = PB.el("span", {"class": "pb-picker-face", "aria-hidden": "true"}, [
+				PB.el("span", {id: id + "-picker-btn", "class": "pb-picker-btn"}),
+				PB.el("span", {id: id + "-picker-name", "class": "pb-picker-name"})
+			]);
+			if (input.parentNode)
+				input.parentNode.replaceChild(wrap, input);
+			wrap.appendChild(input);
+			wrap.appendChild(face);
+			input.className += (input.className ? " " : "") + "pb-picker-input";
+			/* a screen reader hears the name in the page's language too */
+			describedBy(input, id + "-picker-name", true);
+		}
+		pickerDraw(input);
+		return wrap;
+	};
+
+	/* Every file input under root given its face, or drawn again. */
+	function pickerAll(root) {
+		var inputs = (root || document).querySelectorAll("input[type=file]"), i;
+		for (i = 0; i < inputs.length; i++)
+			PB.picker(inputs[i]);
+	}
+
+	function pickerChanged(ev) {
+		var f = ev.target;
+		if (f && f.type === "file" && f.parentNode && f.parentNode.className === PICKER_CLASS)
+			pickerDraw(f);
+	}
+
+	function pickerReset(ev) {
+		var form = ev.target;
+		setTimeout(function () {        /* after the inputs are emptied */
+			if (form.querySelectorAll)
+				pickerAll(form);
+		}, 0);
+	}
+
+	if (document.addEventListener) {
+		/* captured: drawn before the page's own handler reads or empties it */
+		document.addEventListener("change", pickerChanged, true);
+		document.addEventListener("reset", pickerReset, true);
 	}
 
 	PB.focus = function (node) {
@@ -998,6 +1100,7 @@ var PB = (function () {
 		PB.i18n(document);
 		if (opts.render)
 			opts.render();
+		pickerAll(document);
 		wordHeld();
 		checkWordAll();
 	}
@@ -1022,6 +1125,7 @@ var PB = (function () {
 		var pending = 2, lang = PB.store.get(STORE_LANG);
 		opts = options || {};
 		startHeader();
+		pickerAll(document);    /* their place before the strings come */
 		if (LANGS.indexOf(lang) < 0)
 			lang = DEFAULT_LANG;
 		function step() {

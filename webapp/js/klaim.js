@@ -364,6 +364,7 @@
 	function resetCost() {
 		PB.$("amount").value = "";
 		PB.$("photo").value = "";
+		PB.picker(PB.$("photo"));       /* its face says no photo again */
 		PB.$("photo-info").textContent = "";
 		PB.$("dpr-confirm").checked = false;
 		photo = null;
