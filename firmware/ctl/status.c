@@ -1,6 +1,7 @@
 #include "ctl.h"
 
 #include "pb_db.h"
+#include "pb_staff.h"
 
 #include <stdio.h>
 
@@ -27,6 +28,7 @@ long long ctl_count(sqlite3 *db, const char *sql)
 int cmd_status(struct pb_ctl *c, int argc, char **argv)
 {
 	char box_id[64] = "?";
+	long long weak;
 
 	(void)argc;
 	(void)argv;
@@ -40,6 +42,12 @@ int cmd_status(struct pb_ctl *c, int argc, char **argv)
 	       ctl_count(c->db, "SELECT coalesce(sum(size), 0) FROM "
 			    "(SELECT DISTINCT sha256, size FROM module_files)"));
 	printf("staff:    %lld\n", ctl_count(c->db, "SELECT count(*) FROM staff WHERE disabled = 0"));
+	/* how many, never whose: each is made again at its owner's next login */
+	if (pb_staff_weak_count(c->db, &weak) != 0)
+		printf("weak:     ? (the accounts cannot be read: %s)\n", sqlite3_errmsg(c->db));
+	else
+		printf("weak:     %lld password hash(es) below the current cost%s\n", weak,
+		       weak > 0 ? " (each made again at its next login)" : "");
 	printf("rates:    version %lld (%lld rows)\n",
 	       ctl_count(c->db, "SELECT coalesce(max(version), 0) FROM rate_version"),
 	       ctl_count(c->db, "SELECT count(*) FROM rate WHERE version = "

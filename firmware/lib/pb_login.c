@@ -304,6 +304,14 @@ out:
 	if (rc != PB_LOGIN_OK) {
 		memset(who, 0, sizeof(*who));
 		token[0] = '\0';
+		return rc;
+	}
+	/* The one moment the password is known: a weak hash is made strong
+	 * (slowly, outside the login's transaction, which stands whatever
+	 * happens here). */
+	if (pb_password_weak(hash)) {
+		enum pb_staff_result hr = pb_staff_rehash(db, who->staff_id, hash, password);
+		who->rehashed = hr == PB_STAFF_OK ? 1 : hr == PB_STAFF_NOT_FOUND ? 0 : -1;
 	}
 	return rc;
 }

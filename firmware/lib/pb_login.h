@@ -42,6 +42,10 @@ struct pb_login {
 	char role[16];
 	char kind[16];
 	char csrf[PB_LOGIN_TOKEN_HEX + 1];
+	/* pb_login_start only: the account's hash was below the current cost
+	 * and was made again at it (1), or storing that failed (-1); 0 when
+	 * there was nothing to do. The login stands either way. */
+	int rehashed;
 };
 
 enum pb_login_result {
@@ -55,7 +59,9 @@ enum pb_login_result {
 const char *pb_login_strerror(enum pb_login_result r);
 
 /* Check the password and start a login. On success token gets the cookie
- * value and *who the account. On PB_LOGIN_LOCKED *retry_s says how long
+ * value and *who the account, and a hash made below the current cost
+ * (pb_password_weak) is made again from the password at that cost
+ * (who->rehashed says how that went). On PB_LOGIN_LOCKED *retry_s says how long
  * to wait. old_token (may be NULL) is ended first: a login always gets a
  * fresh token. */
 enum pb_login_result pb_login_start(sqlite3 *db, const struct pb_login_limits *lim,

@@ -3,6 +3,7 @@
 #include "pb_ids.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,28 @@ int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN])
 	pthread_once(&cost_once, read_cost);
 	return crypto_pwhash_str_alg(out, password, strlen(password), cost_ops, cost_mem,
 				     crypto_pwhash_ALG_ARGON2ID13) == 0 ? 0 : -1;
+}
+
+/* The first letters of a hash libsodium writes, its terminating NUL not
+ * counted. */
+#define PREFIX_LEN(p) (sizeof(p) - 1)
+
+int pb_password_weak(const char *hash)
+{
+	unsigned m_kib, t, p;
+
+	pthread_once(&cost_once, read_cost);
+	if (strncmp(hash, crypto_pwhash_argon2i_STRPREFIX,
+		    PREFIX_LEN(crypto_pwhash_argon2i_STRPREFIX)) == 0)
+		/* Argon2i, which verify takes too: made again as Argon2id */
+		return crypto_pwhash_argon2i_str_needs_rehash(hash, cost_ops, cost_mem) >= 0;
+	if (crypto_pwhash_argon2id_str_needs_rehash(hash, cost_ops, cost_mem) != 1)
+		return 0;                 /* this very cost, or not a hash at all */
+	/* libsodium says only that the limits differ: weaker or stronger is
+	 * read from the string it has just decoded */
+	if (sscanf(hash, PB_PASSWORD_ARGON2ID_PARAMS, &m_kib, &t, &p) != 3)
+		return 0;
+	return t < cost_ops || (unsigned long long)m_kib * 1024u < cost_mem;
 }
 
 int pb_password_verify(const char *hash, const char *password)

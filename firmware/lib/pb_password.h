@@ -24,7 +24,17 @@
 #define PB_PASSWORD_TEST_OPSLIMIT crypto_pwhash_argon2id_OPSLIMIT_MIN
 #define PB_PASSWORD_TEST_MEMLIMIT crypto_pwhash_argon2id_MEMLIMIT_MIN
 
+/* The parameters of a stored Argon2id string, in the form libsodium
+ * writes them: memory in KiB, passes, lanes. */
+#define PB_PASSWORD_ARGON2ID_PARAMS "$argon2id$v=19$m=%u,t=%u,p=%u$"
+
 int pb_password_hash(const char *password, char out[PB_PASSWORD_HASH_LEN]);
+/* 1 if hash was made below the cost new hashes are made at (fewer passes
+ * or less memory than now, or Argon2i), so it should be made again the
+ * next time its password is known; 0 if it meets that cost (also when it
+ * is above it: a box at the test cost never weakens a hash), or when it
+ * is not a password hash at all (no password logs in with it). */
+int pb_password_weak(const char *hash);
 /* 0 if the password matches the stored hash, -1 otherwise. */
 int pb_password_verify(const char *hash, const char *password);
 

@@ -115,6 +115,40 @@ enum pb_staff_result pb_staff_passwd(sqlite3 *db, const char *name, const char *
 	return run(db, st);
 }
 
+enum pb_staff_result pb_staff_rehash(sqlite3 *db, int64_t id, const char *old_hash,
+				     const char *password)
+{
+	char hash[PB_PASSWORD_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+
+	if (pb_password_hash(password, hash) != 0)
+		return PB_STAFF_DB;
+	if ((st = pb_db_stmt(db, "UPDATE staff SET pw_hash = ?1 WHERE id = ?2 AND pw_hash = ?3")) == NULL)
+		return PB_STAFF_DB;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_text(st, 3, old_hash, -1, SQLITE_STATIC);
+	return run(db, st);
+}
+
+int pb_staff_weak_count(sqlite3 *db, long long *n)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*n = 0;
+	if ((st = pb_db_stmt(db, "SELECT pw_hash FROM staff")) == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(st, 0);
+
+		if (h != NULL && pb_password_weak((const char *)h))
+			(*n)++;
+	}
+	pb_db_stmt_done(st);
+	return step == SQLITE_DONE ? 0 : -1;
+}
+
 enum pb_staff_result pb_staff_set_disabled(sqlite3 *db, const char *name, int disabled)
 {
 	sqlite3_stmt *st = NULL;

@@ -27,6 +27,15 @@ const char *pb_staff_strerror(enum pb_staff_result r);
 enum pb_staff_result pb_staff_add(sqlite3 *db, const char *name, const char *role,
 				  const char *kind, const char *password);
 enum pb_staff_result pb_staff_passwd(sqlite3 *db, const char *name, const char *password);
+/* The account id's hash made again at the current cost from password,
+ * the one just checked against old_hash (a hash below that cost,
+ * pb_password_weak). Only old_hash is replaced: a password changed in
+ * the meantime stays, and that is PB_STAFF_NOT_FOUND. */
+enum pb_staff_result pb_staff_rehash(sqlite3 *db, int64_t id, const char *old_hash,
+				     const char *password);
+/* How many accounts (disabled ones too) hold a hash below the current
+ * cost, into *n. 0, or -1 on a database error. */
+int pb_staff_weak_count(sqlite3 *db, long long *n);
 enum pb_staff_result pb_staff_set_disabled(sqlite3 *db, const char *name, int disabled);
 
 int pb_staff_name_valid(const char *name);

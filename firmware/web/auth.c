@@ -274,7 +274,10 @@ static int audit_now(sqlite3 *db, const char *actor, const char *action, const c
 		return -1;
 	snprintf(detail, sizeof(detail), "{\"client\":\"%s\"}", client);
 	rc = pb_audit_add(db, actor, action, detail, client);
-	if (rc == 0 && strcmp(action, "staff.login_failed") != 0)
+	/* the box's own matters stay in its audit: a failed login, a hash
+	 * made again */
+	if (rc == 0 && strcmp(action, "staff.login_failed") != 0 &&
+	    strcmp(action, "staff.password_rehashed") != 0)
 		rc = pb_outbox_append(db, action, detail, NULL, NULL);
 	if (rc == 0)
 		rc = pb_db_commit(db);
@@ -348,6 +351,14 @@ enum MHD_Result pb_handle_login(struct pb_req *r)
 					"Basis data tidak dapat ditulis");
 	}
 	(void)audit_now(db, who.name, "staff.login", r->client);
+	if (who.rehashed > 0) {
+		pb_notice("login %s: password hash was below the current cost, made again at it",
+			  who.name);
+		(void)audit_now(db, who.name, "staff.password_rehashed", r->client);
+	} else if (who.rehashed < 0) {
+		pb_warn("login %s: password hash is below the current cost and could not be "
+			"stored anew (it stays as it was)", who.name);
+	}
 	out = login_json(&who);
 	if (out != NULL) {
 		enum pb_timeset_result tr;
