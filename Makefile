@@ -95,8 +95,12 @@ endif
 
 ifeq ($(SAN),1)
 ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-ALL_LDFLAGS += -fsanitize=address,undefined
+# Every program also links tests/san/lsan_pages.c (why: there); the shared
+# objects (SO_LDFLAGS) do not.
+SAN_OBJ     := $(BUILD)/obj/tests/san/lsan_pages.o
+ALL_LDFLAGS += -fsanitize=address,undefined $(SAN_OBJ)
 endif
+SO_LDFLAGS = $(filter-out $(SAN_OBJ),$(ALL_LDFLAGS))
 
 # The compiler and flags a build folder was made with: objects are made
 # again when they change (new CFLAGS, hardening flags, a compiler update).
@@ -182,6 +186,8 @@ HUB_PROBE := $(if $(CROSS),,$(BUILD)/tests/hub-sandbox-probe)
 NFQ_LIBS := $(shell $(PKG_CONFIG) --libs libnetfilter_queue 2>/dev/null)
 TEST_TOOLS := $(if $(CROSS),,$(if $(NFQ_LIBS),$(BUILD)/tests/pb-nfq-delay))
 TEST_TOOLS += $(if $(CROSS),,$(FAKEGPIOD) $(SLOWSYNC))
+# SAN=1: a program that does each wrong thing the sanitizers must report.
+TEST_TOOLS += $(if $(filter 1,$(SAN)),$(BUILD)/tests/san-check)
 TEST_TOOLS += $(if $(CROSS),,$(BUILD)/tests/pb-web-next $(BUILD)/tests/pbctl-next \
 		$(BUILD)/tests/pb-sync-next)
 
@@ -197,6 +203,9 @@ all: $(ALL)
 # crashsim (tests/reliability runs build/'s) and the benchmark's slow-sync
 # shim.
 asan-tested: $(filter-out $(BUILD)/tests/crashsim $(SLOWSYNC),$(ALL))
+
+# SAN=1: the object every program links (ALL_LDFLAGS).
+$(filter-out %.so,$(ALL)): $(SAN_OBJ)
 
 programs: $(PROGRAMS)
 
@@ -242,12 +251,12 @@ $(BUILD)/tests/test_gpio: tests/unit/test_gpio.c $(GPIO_UNIT_OBJ) $(BUILD)/libpb
 $(FAKEGPIOD): tests/gpio/fakegpiod.c
 	@mkdir -p $(dir $@)
 	@echo "  SO  $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $<
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -fPIC -shared $(SO_LDFLAGS) -o $@ $<
 
 $(SLOWSYNC): bench/slowsync.c tests/crash/vfswrap.h
 	@mkdir -p $(dir $@)
 	@echo "  SO  $@"
-	@$(CROSS)$(CC) $(ALL_CFLAGS) -Itests/crash -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -lsqlite3
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -Itests/crash -fPIC -shared $(SO_LDFLAGS) -o $@ $< -lsqlite3
 
 # pb_db.o once more with its test hook (pb_db_test_migrations), linked
 # ahead of libpb.a only into test programs: the schema compatibility unit
@@ -310,6 +319,12 @@ $(BUILD)/bench/stmt-cache: bench/stmt_cache.c $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH $@"
 	@$(CROSS)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LIBS)
+
+# What a sanitizer build must still report (tests/system/test_sanitizer_reports.py).
+$(BUILD)/tests/san-check: tests/san/san_check.c
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	@$(CROSS)$(CC) $(ALL_CFLAGS) -MF $@.dep $(ALL_LDFLAGS) -o $@ $<
 
 # Power-cut simulator (docs/reliability.md).
 $(BUILD)/tests/crashsim: $(CRASH_OBJ) $(BUILD)/libpb.a

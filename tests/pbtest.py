@@ -156,6 +156,13 @@ def copy_for_user(folder, *names, build=None):
     return out
 
 
+# What a sanitizer build's programs run with (a caller's own settings win):
+# a report makes the program exit with a code of its own, after the whole
+# report (tests/system/test_sanitizer_reports.py).
+ASAN_OPTIONS = "detect_leaks=1:abort_on_error=0:exitcode=66"
+UBSAN_OPTIONS = "print_stacktrace=1:halt_on_error=1:exitcode=67"
+
+
 class Daemon:
     """A running program: started, waited for, stopped with SIGTERM; its
     stderr is kept and checked for sanitizer reports."""
@@ -165,8 +172,8 @@ class Daemon:
         self.log_path = log_path
         self.log = open(log_path, "w")
         e = dict(os.environ)
-        e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=66")
-        e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=67")
+        e.setdefault("ASAN_OPTIONS", ASAN_OPTIONS)
+        e.setdefault("UBSAN_OPTIONS", UBSAN_OPTIONS)
         if env:
             e.update(env)
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=e)
