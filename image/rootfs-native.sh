@@ -190,6 +190,10 @@ serve_one() {
 			PATH="$d/bin:$PATH" DPKG_ROOT="$root" \
 				exec perl "$root/usr/bin/deb-systemd-helper.distrib" "$@"
 		) >"$d/out" 2>"$d/err" || rc=$?
+		# systemctl --root=ROOT names the links it makes with ROOT before
+		# them ("Created symlink ROOT/etc/..."): as the image's own says it
+		re=$(printf '%s\n' "$root" | sed 's/[]\.*^$|[]/\\&/g')
+		sed -i "s|$re/|/|g" "$d/out" "$d/err"
 		echo "$rc" ;;
 	*)
 		echo emulate ;;
@@ -246,7 +250,10 @@ start)
 	if [ -n "${MMDEBSTRAP_HOOKSOCK-}" ]; then
 		eval "exec $MMDEBSTRAP_HOOKSOCK>&-"
 	fi
-	serve </dev/null >"${PB_WORK:-$d}/native.log" 2>&1 &
+	# exec in a subshell, not redirections on the function call: for those sh
+	# keeps copies of start's own stdout and stderr open in the server, and
+	# whoever reads start's output would wait for them until stop
+	(exec </dev/null >"${PB_WORK:-$d}/native.log" 2>&1; serve) &
 	echo $! >"$d/pid"
 	;;
 stop)

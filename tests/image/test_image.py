@@ -9,6 +9,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tarfile
 import tempfile
 
 import pytest
@@ -344,8 +345,8 @@ def test_units_verify_inside_the_image(rootfs):
 
 def test_certificates_as_the_package_makes_them(rootfs):
     """/etc/ssl/certs as ca-certificates' update-ca-certificates makes it
-    (image/rootfs-certs.sh runs the build machine's copy on the image's
-    files): a link per certificate named in /etc/ca-certificates.conf, the
+    (image/rootfs-certs.sh runs the image's script with the build machine's
+    sh and tools on the image's files): a link per certificate named in /etc/ca-certificates.conf, the
     bundle made of exactly those certificates in that order, and a hash
     link per certificate under the name OpenSSL looks it up by."""
     certs = os.path.join(rootfs, "etc", "ssl", "certs")
@@ -447,18 +448,39 @@ def test_packages_unpacked_as_dpkg_deb_makes_them(rootfs):
     assert not os.path.exists(os.path.join(rootfs, "run", "pb-native"))
 
 
+def rootfs_tarball():
+    """image/rootfs.sh's tarball in build/cache for its scripts as they are
+    (named by their hash as rootfs.sh names it)."""
+    h = hashlib.sha256()
+    for n in ("rootfs.sh", "rootfs-certs.sh", "rootfs-native.sh"):
+        with open(os.path.join(ROOT, "image", n), "rb") as f:
+            h.update(f.read())
+    path = os.path.join(ROOT, "build", "cache", f"rootfs-bookworm-arm64-{h.hexdigest()[:16]}.tar")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing: run make image")
+    return path
+
+
 def test_units_enabled_as_deb_systemd_helper_makes_them(rootfs):
     """The links deb-systemd-helper made for the packages' units (run with
     the build machine's perl over the image's files, image/rootfs-native.sh):
     each link a state file records is in /etc/systemd and names its unit by
-    the path the box has, and each unit enabled has its marker."""
-    state = os.path.join(rootfs, "var", "lib", "systemd", "deb-systemd-helper-enabled")
+    the path the box has, and each unit enabled has its marker. The state
+    is read from the root's tarball: the image's /var/lib/systemd is empty
+    (a tmpfs on the box, mkimage.sh)."""
+    state = "var/lib/systemd/deb-systemd-helper-enabled"
     recorded = {}
-    for top, _, names in os.walk(state):
-        for n in names:
-            if n.endswith(".dsh-also"):
-                with open(os.path.join(top, n)) as f:
-                    recorded[n[:-len(".dsh-also")]] = [ln.rstrip("\n") for ln in f]
+    marked = set()
+    with tarfile.open(rootfs_tarball()) as t:
+        for m in t:
+            name = m.name.removeprefix("./")
+            if not name.startswith(state + "/") or m.isdir():
+                continue
+            if name.endswith(".dsh-also"):
+                recorded[os.path.basename(name)[:-len(".dsh-also")]] = \
+                    t.extractfile(m).read().decode().splitlines()
+            else:
+                marked.add(name[len(state):])
     # apt.s and dpkg.s timers, timesyncd, resolved, hostapd, dnsmasq, nftables, ...
     assert len(recorded) >= 10, sorted(recorded)
     enabled = set()
@@ -470,7 +492,7 @@ def test_units_enabled_as_deb_systemd_helper_makes_them(rootfs):
             # the marker deb-systemd-helper's was-enabled and debian-installed
             # read: the link was made (a unit its package does not enable,
             # nftables', has its links recorded but neither made nor marked)
-            if not os.path.exists(state + link[len("/etc/systemd/system"):]):
+            if link[len("/etc/systemd/system"):] not in marked:
                 continue
             enabled.add(unit)
             assert os.path.islink(full), (unit, link)
@@ -576,11 +598,14 @@ def test_native_stand_ins_serve_and_fall_back(rootfs, tmp_path):
                                env=env, timeout=WAIT_S)
             assert p.returncode == 0, p.stderr
         served = log.read_text().splitlines()
-        assert "dpkg-deb --fsys-tarfile /tmp/pb-native-test.deb" in served, served
-        assert "dpkg-deb --control /tmp/pb-native-test.deb /tmp/pb-native-test.ci" in served
+        # each line: the call, then its exit status, or emulate (handed back)
+        assert "dpkg-deb --fsys-tarfile /tmp/pb-native-test.deb -> 0" in served, served
+        assert "dpkg-deb --control /tmp/pb-native-test.deb /tmp/pb-native-test.ci -> 0" in served
+        assert "dpkg-deb --fsys-tarfile /tmp/none.deb -> emulate" in served, served
         assert not [ln for ln in served if " -f " in ln], served
         assert native == emulated, (native, emulated)
-        assert ("deb-systemd-helper =pb-test   enable " + UNIT in served) == perl_here, served
+        assert ("deb-systemd-helper =pb-test   enable " + UNIT + " -> 0" in served) == perl_here, \
+            served
         # another perl here than in the image: the image's own runs, emulated
         with open(os.path.join(dpkg, "status")) as f:
             status = f.read()
