@@ -567,11 +567,12 @@ def test_native_stand_ins_serve_and_fall_back(rootfs, tmp_path):
                               capture_output=True).stdout
     try:
         emulated = enable_and_purge(rootfs, "deb-systemd-helper")
-        p = subprocess.run(["sh", NATIVE, "start", rootfs], capture_output=True, text=True,
-                           env=env, timeout=WAIT_S)
-        assert p.returncode == 0, p.stderr
-        perl_here = "perl" not in p.stderr
         try:
+            # in the try: a start that fails half-way still has its server stopped
+            p = subprocess.run(["sh", NATIVE, "start", rootfs], capture_output=True, text=True,
+                               env=env, timeout=WAIT_S)
+            assert p.returncode == 0, p.stderr
+            perl_here = "perl" not in p.stderr
             got = subprocess.run(["chroot", rootfs, "dpkg-deb", "--fsys-tarfile",
                                   "/tmp/pb-native-test.deb"], capture_output=True, timeout=WAIT_S)
             assert got.returncode == 0 and got.stdout == want_tar, got.stderr
