@@ -426,7 +426,8 @@ DEB_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt
 # not Multi-Arch either, so its :arm64 package replaces the host's, which
 # make test's unit tests link; make test (through deps-image) leaves it out.
 DEB_ARM64_TEST := libcmocka-dev:arm64
-# ca-certificates: image/rootfs-certs.sh runs this machine's copy for the image;
+# ca-certificates: image/rootfs-certs.sh runs the image's script natively over
+# its folders, mounted over this machine's (which the package makes);
 # arch-test: mmdebstrap checks with it that arm64 programs run here (without
 # it, it stops: "install arch-test for foreign architecture support"; apt
 # leaves out mmdebstrap's recommends)

@@ -14,12 +14,14 @@
 # programs run under qemu-user, so each pass of dpkg's scripts and each
 # process started counts), downloads in parallel, dpkg without an fsync per
 # file (force-unsafe-io: a failed build is thrown away whole), then the
-# initramfs made once at the end, and /etc/ssl/certs by the build machine's
-# own update-ca-certificates (rootfs-certs.sh: under qemu-user it starts
-# several processes per certificate).
+# initramfs made once at the end, and /etc/ssl/certs by the image's
+# update-ca-certificates run natively (rootfs-certs.sh: under qemu-user it
+# starts several processes per certificate). dpkg-deb and
+# deb-systemd-helper, which dpkg and the maintainer scripts call for each
+# package, are the build machine's meanwhile (rootfs-native.sh).
 #
 # Needs root, mmdebstrap and qemu-aarch64 through binfmt_misc; faster with
-# the image's version of ca-certificates installed (rootfs-certs.sh).
+# ca-certificates installed (rootfs-certs.sh).
 set -eu
 
 cache=${1:?usage: rootfs.sh CACHE_DIR}
@@ -47,7 +49,7 @@ MODULES="ext4 crc32c_generic mbcache jbd2 mmc_block sdhci sdhci_pltfm sdhci_ipro
 bcm2835 bcm2835_dma virtio virtio_ring virtio_pci virtio_blk virtio_mmio
 virtio_net usb_storage"
 
-key=$(cat "$0" "$here/rootfs-certs.sh" | sha256sum | cut -c1-16)
+key=$(cat "$0" "$here/rootfs-certs.sh" "$here/rootfs-native.sh" | sha256sum | cut -c1-16)
 tarball="$cache/rootfs-$SUITE-arm64-$key.tar"
 if [ -s "$tarball" ]; then
 	echo "$tarball"
@@ -58,6 +60,8 @@ work="$cache/rootfs-$key.work"
 root="$work/root"
 
 cleanup() {
+	# rootfs-native.sh's server, should mmdebstrap have failed before its stop
+	[ ! -f "$root/run/pb-native/pid" ] || kill "$(cat "$root/run/pb-native/pid")" 2>/dev/null
 	# mmdebstrap mounts in a namespace of its own; this is for a hook that
 	# failed half-way on a system where it could not.
 	for m in boot/firmware dev/pts dev sys proc; do
@@ -75,10 +79,13 @@ root="$work/root"
 export PB_HERE="$here" PB_WORK="$work" PB_MODULES="$MODULES" PB_MIRROR_URI="$MIRROR" PB_SUITE="$SUITE"
 
 # setup: /boot/firmware a mount point before any package unpacks.
+# extract (the essential packages unpacked, not installed): dpkg-deb and
+# deb-systemd-helper handed to native programs (rootfs-native.sh).
 # essential (dpkg is there, nothing else yet): update-initramfs diverted to
 # a no-op while the kernel, initramfs-tools and raspi-firmware install, and
 # update-ca-certificates while ca-certificates installs.
-# customize (all installed): both diversions gone (in this order dpkg's
+# customize (all installed): rootfs-native.sh's stand-ins and diversions
+# gone, then both diversions gone (in this order dpkg's
 # backup, diversions-old, is as it was with update-initramfs's alone);
 # /etc/ssl/certs made once
 # (rootfs-certs.sh); the initramfs's configuration, then the one
@@ -92,11 +99,13 @@ mmdebstrap --mode=root --variant=minbase --architectures=arm64 \
 	--dpkgopt=force-unsafe-io \
 	--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
 	--setup-hook='mkdir -p "$1/boot/firmware" && mount --bind "$1/boot/firmware" "$1/boot/firmware"' \
+	--extract-hook='sh "$PB_HERE/rootfs-native.sh" start "$1"' \
 	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
 	--essential-hook='ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
 	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-ca-certificates' \
 	--essential-hook='ln -s /bin/true "$1/usr/sbin/update-ca-certificates"' \
 	--customize-hook='set -e
+		sh "$PB_HERE/rootfs-native.sh" stop "$1"
 		rm "$1/usr/sbin/update-ca-certificates"
 		chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-ca-certificates
 		rm "$1/usr/sbin/update-initramfs"

@@ -2,17 +2,19 @@
 mtools, debugfs), and its arm64 root file system run under qemu-user in a
 chroot: pb-web started from its unit's command line answers /healthz, and
 first boot applies a bundle there."""
+import hashlib
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import tarfile
 import tempfile
 
 import pytest
 
-from imagetools import (DATA, IMAGE, ROOT_A, ROOT_B, debugfs, ext4_cat, ext4_exists,
+from imagetools import (DATA, IMAGE, ROOT, ROOT_A, ROOT_B, debugfs, ext4_cat, ext4_exists,
                         ext4_label, ext4_stat, ext4_stats, firmware_choice, firmware_cmdline,
                         mdir, mget, mtype, partitions, rdump)
 
@@ -343,8 +345,8 @@ def test_units_verify_inside_the_image(rootfs):
 
 def test_certificates_as_the_package_makes_them(rootfs):
     """/etc/ssl/certs as ca-certificates' update-ca-certificates makes it
-    (image/rootfs-certs.sh runs the build machine's copy on the image's
-    files): a link per certificate named in /etc/ca-certificates.conf, the
+    (image/rootfs-certs.sh runs the image's script with the build machine's
+    sh and tools on the image's files): a link per certificate named in /etc/ca-certificates.conf, the
     bundle made of exactly those certificates in that order, and a hash
     link per certificate under the name OpenSSL looks it up by."""
     certs = os.path.join(rootfs, "etc", "ssl", "certs")
@@ -386,3 +388,255 @@ def test_certificates_as_the_package_makes_them(rootfs):
         fresh = {n: os.readlink(os.path.join(d, n)) for n in os.listdir(d)
                  if os.path.islink(os.path.join(d, n))}
     assert hashed == fresh
+
+
+def inside(rootfs, path):
+    """PATH of the image's root as a path here: links (/bin -> usr/bin, or
+    absolute ones) followed within ROOTFS."""
+    parts = [p for p in path.split("/") if p]
+    done = []
+    for _ in range(40):
+        if not parts:
+            return os.path.join(rootfs, *done)
+        p = parts.pop(0)
+        full = os.path.join(rootfs, *done, p)
+        if os.path.islink(full):
+            target = os.readlink(full)
+            if target.startswith("/"):
+                done = []
+            parts = [x for x in target.split("/") if x] + parts
+        elif p == "..":
+            done = done[:-1]
+        elif p != ".":
+            done.append(p)
+    raise AssertionError(f"{path}: too many links")
+
+
+def package_files(rootfs):
+    """{path: md5} of every file the image's packages list in their md5sums
+    (dpkg leaves conffiles out: scripts and the admin may change those)."""
+    info = os.path.join(rootfs, "var", "lib", "dpkg", "info")
+    files = {}
+    for n in sorted(os.listdir(info)):
+        if n.endswith(".md5sums"):
+            with open(os.path.join(info, n), encoding="utf-8", errors="surrogateescape") as f:
+                for line in f:
+                    md5, path = line.rstrip("\n").split("  ", 1)
+                    files["/" + path] = md5
+    return files
+
+
+def test_packages_unpacked_as_dpkg_deb_makes_them(rootfs):
+    """Every packaged file holds the bytes its package's md5sums names
+    (image/rootfs-native.sh has the build machine's dpkg-deb unpack them
+    for the image's dpkg), and dpkg-deb and deb-systemd-helper are the
+    packages' own again: no stand-in, diversion or pipe of the build left."""
+    files = package_files(rootfs)
+    assert len(files) > 10000, len(files)
+    wrong = []
+    for path, md5 in files.items():
+        with open(inside(rootfs, path), "rb") as f:
+            if hashlib.md5(f.read()).hexdigest() != md5:
+                wrong.append(path)
+    assert wrong == []
+    for prog in ("/usr/bin/dpkg-deb", "/usr/bin/deb-systemd-helper"):
+        assert prog in files, prog
+        assert not os.path.exists(rootfs + prog + ".distrib"), prog
+    with open(os.path.join(rootfs, "var", "lib", "dpkg", "diversions")) as f:
+        diverted = f.read().split("\n")[0::3]
+    assert not [p for p in diverted if p.startswith("/usr/bin/")], diverted
+    assert not os.path.exists(os.path.join(rootfs, "run", "pb-native"))
+
+
+def rootfs_tarball():
+    """image/rootfs.sh's tarball in build/cache for its scripts as they are
+    (named by their hash as rootfs.sh names it)."""
+    h = hashlib.sha256()
+    for n in ("rootfs.sh", "rootfs-certs.sh", "rootfs-native.sh"):
+        with open(os.path.join(ROOT, "image", n), "rb") as f:
+            h.update(f.read())
+    path = os.path.join(ROOT, "build", "cache", f"rootfs-bookworm-arm64-{h.hexdigest()[:16]}.tar")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing: run make image")
+    return path
+
+
+def test_units_enabled_as_deb_systemd_helper_makes_them(rootfs):
+    """The links deb-systemd-helper made for the packages' units (run with
+    the build machine's perl over the image's files, image/rootfs-native.sh):
+    each link a state file records is in /etc/systemd and names its unit by
+    the path the box has, and each unit enabled has its marker. The state
+    is read from the root's tarball: the image's /var/lib/systemd is empty
+    (a tmpfs on the box, mkimage.sh)."""
+    state = "var/lib/systemd/deb-systemd-helper-enabled"
+    recorded = {}
+    marked = set()
+    with tarfile.open(rootfs_tarball()) as t:
+        for m in t:
+            name = m.name.removeprefix("./")
+            if not name.startswith(state + "/") or m.isdir():
+                continue
+            if name.endswith(".dsh-also"):
+                recorded[os.path.basename(name)[:-len(".dsh-also")]] = \
+                    t.extractfile(m).read().decode().splitlines()
+            else:
+                marked.add(name[len(state):])
+    # apt.s and dpkg.s timers, timesyncd, resolved, hostapd, dnsmasq, nftables, ...
+    assert len(recorded) >= 10, sorted(recorded)
+    enabled = set()
+    for unit, links in recorded.items():
+        assert links, unit
+        for link in links:
+            assert link.startswith("/etc/systemd/system/"), (unit, link)
+            full = rootfs + link
+            # the marker deb-systemd-helper's was-enabled and debian-installed
+            # read: the link was made (a unit its package does not enable,
+            # nftables', has its links recorded but neither made nor marked)
+            if link[len("/etc/systemd/system"):] not in marked:
+                continue
+            enabled.add(unit)
+            assert os.path.islink(full), (unit, link)
+            target = os.readlink(full)
+            if target == "/dev/null":              # masked later by mkimage.sh
+                continue
+            assert target.startswith(("/lib/systemd/", "/usr/lib/systemd/", "/etc/systemd/")), \
+                (unit, link, target)
+            assert os.path.isfile(rootfs + target), (unit, link, target)
+    assert {"systemd-timesyncd.service", "fstrim.timer", "systemd-resolved.service"} <= enabled
+    assert "systemd-timesyncd.service" in recorded
+    assert "/etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service" in \
+        recorded["systemd-timesyncd.service"]
+
+
+NATIVE = os.path.join(ROOT, "image", "rootfs-native.sh")
+UNIT = "pb-native-test.service"
+
+
+def dsh(rootfs, *args, prog="deb-systemd-helper"):
+    """deb-systemd-helper in the image's root as a maintainer script calls it."""
+    return subprocess.run(["chroot", rootfs, prog, *args], capture_output=True, text=True,
+                          timeout=WAIT_S, env=dict(os.environ, DPKG_MAINTSCRIPT_PACKAGE="pb-test"))
+
+
+def enable_and_purge(rootfs, prog):
+    """A new unit enabled as its package's postinst does, then purged: what
+    each step answered and left in /etc/systemd and the helper's state."""
+    link = os.path.join(rootfs, "etc", "systemd", "system", "multi-user.target.wants", UNIT)
+    state = os.path.join(rootfs, "var", "lib", "systemd", "deb-systemd-helper-enabled")
+    seen = []
+    for args in (["--quiet", "was-enabled", UNIT], ["enable", UNIT], ["is-enabled", UNIT],
+                 ["debian-installed", UNIT], ["purge", UNIT], ["debian-installed", UNIT]):
+        p = dsh(rootfs, *args, prog=prog)
+        # the helper names itself by its path: the image's, or the root's seen from here
+        seen.append((args[-2], p.returncode, p.stdout,
+                     re.sub(r"\S*deb-systemd-helper(\.distrib)?", "PROG", p.stderr),
+                     os.readlink(link) if os.path.islink(link) else None,
+                     os.path.exists(os.path.join(state, f"{UNIT}.dsh-also"))))
+    return seen
+
+
+def test_native_stand_ins_serve_and_fall_back(rootfs, tmp_path):
+    """image/rootfs-native.sh on the image's root: its stand-ins hand
+    dpkg-deb's two calls from dpkg and deb-systemd-helper's to this
+    machine's programs (the log names each call served), with the bytes,
+    files, links, exit statuses and output of the image's own programs,
+    which still take every other call, and take them all when this machine's
+    perl is not the image's. stop leaves the root as it was."""
+    env = dict(os.environ, PB_WORK=str(tmp_path))
+    log = tmp_path / "native.log"
+    dpkg = os.path.join(rootfs, "var", "lib", "dpkg")
+    with open(os.path.join(dpkg, "diversions"), "rb") as f:
+        diversions = f.read()
+    with open(os.path.join(rootfs, "lib", "systemd", "system", UNIT), "w") as f:
+        f.write("[Unit]\nDescription=test\n[Service]\nExecStart=/bin/true\n"
+                "[Install]\nWantedBy=multi-user.target\n")
+    # a package, built here, in the root's /tmp
+    pkg = tmp_path / "pkg"
+    (pkg / "DEBIAN").mkdir(parents=True)
+    (pkg / "DEBIAN" / "control").write_text(
+        "Package: pb-native-test\nVersion: 1\nArchitecture: all\nMaintainer: t <t@t>\n"
+        "Description: test\n")
+    (pkg / "DEBIAN" / "postinst").write_text("#!/bin/sh\nexit 0\n")
+    (pkg / "DEBIAN" / "postinst").chmod(0o755)
+    (pkg / "usr" / "share" / "pb-native-test").mkdir(parents=True)
+    (pkg / "usr" / "share" / "pb-native-test" / "data").write_bytes(os.urandom(200000))
+    deb = os.path.join(rootfs, "tmp", "pb-native-test.deb")
+    subprocess.run(["dpkg-deb", "--build", "-Zxz", str(pkg), deb], check=True,
+                   capture_output=True)
+    want_tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], check=True,
+                              capture_output=True).stdout
+    try:
+        emulated = enable_and_purge(rootfs, "deb-systemd-helper")
+        try:
+            # in the try: a start that fails half-way still has its server stopped
+            p = subprocess.run(["sh", NATIVE, "start", rootfs], capture_output=True, text=True,
+                               env=env, timeout=WAIT_S)
+            assert p.returncode == 0, p.stderr
+            perl_here = "perl" not in p.stderr
+            got = subprocess.run(["chroot", rootfs, "dpkg-deb", "--fsys-tarfile",
+                                  "/tmp/pb-native-test.deb"], capture_output=True, timeout=WAIT_S)
+            assert got.returncode == 0 and got.stdout == want_tar, got.stderr
+            ci = os.path.join(rootfs, "tmp", "pb-native-test.ci")
+            got = subprocess.run(["chroot", rootfs, "dpkg-deb", "--control",
+                                  "/tmp/pb-native-test.deb", "/tmp/pb-native-test.ci"],
+                                 capture_output=True, timeout=WAIT_S)
+            assert got.returncode == 0, got.stderr
+            assert sorted(os.listdir(ci)) == ["control", "postinst"]
+            assert os.stat(os.path.join(ci, "postinst")).st_mode & 0o777 == 0o755
+            shutil.rmtree(ci)
+            # not served: the image's own dpkg-deb, emulated
+            got = subprocess.run(["chroot", rootfs, "dpkg-deb", "-f",
+                                  "/tmp/pb-native-test.deb", "Package"],
+                                 capture_output=True, text=True, timeout=WAIT_S)
+            assert got.stdout == "pb-native-test\n", got.stderr
+            # a missing package: the native run fails, the image's own says why
+            got = subprocess.run(["chroot", rootfs, "dpkg-deb", "--fsys-tarfile", "/tmp/none.deb"],
+                                 capture_output=True, text=True, timeout=WAIT_S)
+            assert got.returncode != 0 and "/tmp/none.deb" in got.stderr, got.stderr
+            native = enable_and_purge(rootfs, "deb-systemd-helper")
+        finally:
+            p = subprocess.run(["sh", NATIVE, "stop", rootfs], capture_output=True, text=True,
+                               env=env, timeout=WAIT_S)
+            assert p.returncode == 0, p.stderr
+        served = log.read_text().splitlines()
+        # each line: the call, then its exit status, or emulate (handed back)
+        assert "dpkg-deb --fsys-tarfile /tmp/pb-native-test.deb -> 0" in served, served
+        assert "dpkg-deb --control /tmp/pb-native-test.deb /tmp/pb-native-test.ci -> 0" in served
+        assert "dpkg-deb --fsys-tarfile /tmp/none.deb -> emulate" in served, served
+        assert not [ln for ln in served if " -f " in ln], served
+        assert native == emulated, (native, emulated)
+        assert ("deb-systemd-helper =pb-test   enable " + UNIT + " -> 0" in served) == perl_here, \
+            served
+        # another perl here than in the image: the image's own runs, emulated
+        with open(os.path.join(dpkg, "status")) as f:
+            status = f.read()
+        try:
+            with open(os.path.join(dpkg, "status"), "w") as f:
+                f.write(re.sub(r"(Package: perl-base\n(?:[^\n]+\n)*?Version: )[^\n]+",
+                               r"\g<1>9.99.0-1", status))
+            log.unlink()
+            p = subprocess.run(["sh", NATIVE, "start", rootfs], capture_output=True, text=True,
+                               env=env, timeout=WAIT_S)
+            assert p.returncode == 0 and "9.99.0-1 in the image" in p.stderr, p.stderr
+            try:
+                assert enable_and_purge(rootfs, "deb-systemd-helper") == emulated
+            finally:
+                subprocess.run(["sh", NATIVE, "stop", rootfs], check=True, env=env,
+                               timeout=WAIT_S)
+            assert not [ln for ln in log.read_text().splitlines()
+                        if ln.startswith("deb-systemd-helper")]
+        finally:
+            with open(os.path.join(dpkg, "status"), "w") as f:
+                f.write(status)
+        # as it was: the packages' programs back, no stand-in, pipe or diversion
+        with open(os.path.join(dpkg, "diversions"), "rb") as f:
+            assert f.read() == diversions
+        md5 = dict(ln.split("  ", 1)[::-1] for ln in
+                   open(os.path.join(dpkg, "info", "dpkg.md5sums")).read().splitlines())
+        with open(os.path.join(rootfs, "usr", "bin", "dpkg-deb"), "rb") as f:
+            assert hashlib.md5(f.read()).hexdigest() == md5["usr/bin/dpkg-deb"]
+        assert not os.path.exists(os.path.join(rootfs, "usr", "bin", "dpkg-deb.distrib"))
+        assert not os.path.exists(os.path.join(rootfs, "run", "pb-native"))
+    finally:
+        os.unlink(os.path.join(rootfs, "lib", "systemd", "system", UNIT))
+        os.unlink(deb)
