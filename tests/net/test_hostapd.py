@@ -2,8 +2,14 @@
 hostapd: first `pbctl net check` (hostapd's own parser on the real config),
 then a copy brought up with hostapd's radio-less driver (driver=none; this
 machine has no Wi-Fi stack), asked over its control socket with hostapd_cli.
-Bad settings are refused by pbctl before any file is written."""
+Bad settings are refused by pbctl before any file is written.
+
+The same, once more, under pb-hostapd.service's own privileges: systemd is
+not PID 1 here, so setpriv stands in for it and applies what the unit
+says (CapabilityBoundingSet, SupplementaryGroups, NoNewPrivileges) before
+hostapd starts, as systemd would."""
 import codecs
+import grp
 import os
 import shutil
 import subprocess
@@ -12,7 +18,13 @@ import time
 
 import pytest
 
-from netlab import binary, box_config, kill_pidfile, pbctl, run
+from netlab import ROOT, binary, box_config, kill_pidfile, pbctl, run
+
+UNIT = os.path.join(ROOT, "image", "systemd", "pb-hostapd.service")
+# The rendered file names the box's group pb (pb-web reads the phones
+# through the control socket); this machine has no such group, so an
+# existing one stands in for it, in the file and in the unit's groups.
+GROUP_STANDIN = "nogroup"
 
 VARIANTS = {
     "onboard-wpa2-2.4": ("radio = onboard\nband = 2.4\nchannel = 6\n"
@@ -82,27 +94,10 @@ def test_rendered_hostapd_conf_runs_in_real_hostapd(tmp, name):
 
     # stage 2: bring it up on the radio-less driver
     ctrl = os.path.join(tmp, "ctrl")
-    up = os.path.join(tmp, "hostapd-none.conf")
-    with open(hconf) as f, open(up, "w") as o:
-        for line in f:
-            key = line.split("=", 1)[0]
-            if key == "driver":
-                o.write("driver=none\n")
-            elif key == "ctrl_interface":
-                o.write(f"ctrl_interface={ctrl}\n")
-            elif key not in ("country_code", "ieee80211d", "ieee80211h"):
-                o.write(line)
+    up = radio_less_copy(hconf, tmp, ctrl)
     pidf = os.path.join(tmp, "hostapd.pid")
     try:
-        run(["hostapd", "-B", "-P", pidf, "-f", os.path.join(tmp, "hostapd.log"), up])
-        cli = ["hostapd_cli", "-p", ctrl, "-i", ifname]
-        status = ""
-        for _ in range(100):
-            status = run(cli + ["status"], check=False).stdout
-            if "state=ENABLED" in status:
-                break
-            time.sleep(0.05)
-        assert "state=ENABLED" in status, status + open(os.path.join(tmp, "hostapd.log")).read()
+        cli = start_hostapd([], up, tmp, ctrl, ifname)
         got = run(cli + ["get_config"]).stdout
         ssid = wifi_value(wifi, "ssid") or "PusatBelajar"
         assert hostapd_text(conf_line(got, "ssid")) == ssid, got
@@ -112,6 +107,85 @@ def test_rendered_hostapd_conf_runs_in_real_hostapd(tmp, name):
             assert conf_line(got, "key_mgmt") is None and conf_line(got, "wpa") is None, got
     finally:
         kill_pidfile(pidf)
+
+
+def radio_less_copy(hconf, tmp, ctrl, group=None):
+    """A copy of the rendered hostapd.conf for hostapd's radio-less driver,
+    its control socket under ctrl (in group, when given, as the box's file
+    puts it in pb)."""
+    up = os.path.join(tmp, "hostapd-none.conf")
+    with open(hconf) as f, open(up, "w") as o:
+        for line in f:
+            key = line.split("=", 1)[0]
+            if key == "driver":
+                o.write("driver=none\n")
+            elif key == "ctrl_interface":
+                o.write(f"ctrl_interface={ctrl}\n")
+                if group:
+                    o.write(f"ctrl_interface_group={group}\n")
+            elif key not in ("country_code", "ieee80211d", "ieee80211h",
+                             "ctrl_interface_group"):
+                o.write(line)
+    return up
+
+
+def start_hostapd(wrapper, up, tmp, ctrl, ifname):
+    """hostapd -B on up (under wrapper), until its control socket says the
+    access point is enabled; returns the hostapd_cli command for it."""
+    log = os.path.join(tmp, "hostapd.log")
+    p = run([*wrapper, "hostapd", "-B", "-P", os.path.join(tmp, "hostapd.pid"), "-f", log, up],
+            check=False)
+    cli = ["hostapd_cli", "-p", ctrl, "-i", ifname]
+    status = ""
+    for _ in range(100 if p.returncode == 0 else 0):
+        status = run(cli + ["status"], check=False).stdout
+        if "state=ENABLED" in status:
+            break
+        time.sleep(0.05)
+    with open(log) as f:
+        assert "state=ENABLED" in status, f"hostapd exited {p.returncode}\n{status}{f.read()}"
+    return cli
+
+
+def unit_values(key):
+    """The values of key in pb-hostapd.service's [Service] section."""
+    out = []
+    with open(UNIT) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            if k == key:
+                out += v.split()
+    return out
+
+
+def test_hostapd_starts_under_its_units_privileges(tmp):
+    """hostapd runs as root but with only the capabilities the unit leaves
+    it: it must still make its control socket in the box's group, or it
+    exits before the access point starts (pb-web lists the phones through
+    that socket)."""
+    if os.geteuid() != 0:
+        pytest.skip("hostapd and setpriv need root")
+    wifi, ifname, _, _ = VARIANTS["onboard-wpa2-2.4"]
+    out = os.path.join(tmp, "out")
+    pbctl(box_config(tmp, wifi=wifi), "net", "render", out)
+    ctrl = os.path.join(tmp, "ctrl")
+    up = radio_less_copy(os.path.join(out, "hostapd.conf"), tmp, ctrl, GROUP_STANDIN)
+    caps = [c.lower().replace("cap_", "+") for c in unit_values("CapabilityBoundingSet")]
+    gids = [str(grp.getgrnam(GROUP_STANDIN if g == "pb" else g).gr_gid)
+            for g in unit_values("SupplementaryGroups")]
+    # as systemd runs ExecStart: uid 0, no groups but the unit's, the
+    # bounding set cut to the unit's list, nothing inherited
+    wrapper = ["setpriv", "--bounding-set", ",".join(["-all"] + caps), "--inh-caps=-all",
+               *(["--groups", ",".join(gids)] if gids else ["--clear-groups"])]
+    if unit_values("NoNewPrivileges") == ["yes"]:
+        wrapper.append("--no-new-privs")
+    try:
+        start_hostapd(wrapper, up, tmp, ctrl, ifname)
+        sock = os.stat(os.path.join(ctrl, ifname))
+        assert sock.st_gid == grp.getgrnam(GROUP_STANDIN).gr_gid
+        assert sock.st_mode & 0o060 == 0o060, oct(sock.st_mode)   # the group may talk to it
+    finally:
+        kill_pidfile(os.path.join(tmp, "hostapd.pid"))
 
 
 def test_external_access_point_renders_dnsmasq_only(tmp):
