@@ -159,16 +159,19 @@ class Card:
         self.initrd = os.path.join(tmp, "initrd.img")
         self.boots = 0
 
-    def skip_hostapd_without_radio(self):
-        """HOSTAPD_NEEDS_RADIO as a drop-in on root A (an update's copy
-        takes it into root B)."""
-        dropin = os.path.join(self.tmp, "needs-radio.conf")
+    def add_dropin(self, unit, name, text):
+        """A drop-in NAME.conf for unit on root A (an update's copy takes
+        it into root B)."""
+        dropin = os.path.join(self.tmp, f"{name}.conf")
         with open(dropin, "w") as f:
-            f.write(HOSTAPD_NEEDS_RADIO)
-        for cmd in ["mkdir /etc/systemd/system/pb-hostapd.service.d",
-                    "write %s /etc/systemd/system/pb-hostapd.service.d/needs-radio.conf" % dropin]:
+            f.write(text)
+        for cmd in [f"mkdir /etc/systemd/system/{unit}.d",
+                    f"write {dropin} /etc/systemd/system/{unit}.d/{name}.conf"]:
             out, err = debugfs(self.img, ROOT_A, cmd, write=True)
             assert "rror" not in err, err
+
+    def skip_hostapd_without_radio(self):
+        self.add_dropin("pb-hostapd.service", "needs-radio", HOSTAPD_NEEDS_RADIO)
 
     def add_report_unit(self):
         unit = os.path.join(self.tmp, "pb-boot-report.service")
@@ -183,13 +186,7 @@ class Card:
             assert "rror" not in err, err
 
     def order_pb_web_after_pb_sync(self):
-        dropin = os.path.join(self.tmp, "after-sync.conf")
-        with open(dropin, "w") as f:
-            f.write(WEB_AFTER_SYNC)
-        for cmd in ["mkdir /etc/systemd/system/pb-web.service.d",
-                    "write %s /etc/systemd/system/pb-web.service.d/after-sync.conf" % dropin]:
-            out, err = debugfs(self.img, ROOT_A, cmd, write=True)
-            assert "rror" not in err, err
+        self.add_dropin("pb-web.service", "after-sync", WEB_AFTER_SYNC)
 
     def add_conf(self, text):
         """Append text to box.conf on the data partition (root:pb 0640)."""
