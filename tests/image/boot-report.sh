@@ -73,9 +73,9 @@ sleep 2
 # The three services, and every failed unit (the glob, with --state), in
 # one call: blocks of Key=value lines, one block a unit.
 unit_props=Id,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic
-unit_props=$unit_props,StatusText,MainPID,ActiveEnterTimestampMonotonic
+unit_props=$unit_props,StatusText,MainPID,ActiveEnterTimestampMonotonic,ConditionResult
 systemctl show --state=failed -p $unit_props pb-web.service pb-sync.service \
-	pb-gpio.service '*' >/run/pb-boot-report.units 2>&1
+	pb-gpio.service pb-hostapd.service '*' >/run/pb-boot-report.units 2>&1
 failed=
 unit() {
 	case $id in
@@ -85,14 +85,15 @@ unit() {
 		webpid=$pid webenter=$enter ;;
 	pb-sync.service) syncunit="ActiveState=$active SubState=$sub NRestarts=$restarts" ;;
 	pb-gpio.service) gpiounit="ActiveState=$active SubState=$sub" gpiostatus=$status ;;
+	pb-hostapd.service) hostapdunit="ActiveState=$active NRestarts=$restarts ConditionResult=$cond" ;;
 	esac
 	# systemctl --failed: a unit whose state is failed, each once
 	if [ "$active" = failed ]; then
 		case " $failed " in *" $id "*) ;; *) failed="$failed $id" ;; esac
 	fi
-	id='' active='' sub='' restarts='' wd='' wdts='' status='' pid='' enter=''
+	id='' active='' sub='' restarts='' wd='' wdts='' status='' pid='' enter='' cond=''
 }
-id='' active='' sub='' restarts='' wd='' wdts='' status='' pid='' enter=''
+id='' active='' sub='' restarts='' wd='' wdts='' status='' pid='' enter='' cond=''
 while IFS= read -r l; do
 	case $l in
 	'') unit ;;
@@ -105,6 +106,7 @@ while IFS= read -r l; do
 	StatusText=*) status=${l#*=} ;;
 	MainPID=*) pid=${l#*=} ;;
 	ActiveEnterTimestampMonotonic=*) enter=${l#*=} ;;
+	ConditionResult=*) cond=${l#*=} ;;
 	*) printf 'PBLOG systemctl: %s\n' "$l" ;;
 	esac
 done </run/pb-boot-report.units
@@ -118,6 +120,7 @@ echo "PBREPORT webunit=$webunit"
 echo "PBREPORT syncunit=$syncunit"
 echo "PBREPORT gpiounit=$gpiounit"
 echo "PBREPORT gpiostatus=$gpiostatus"
+echo "PBREPORT hostapdunit=$hostapdunit"
 
 # The database's files (group and mode) and every key file, one find.
 db=
