@@ -383,3 +383,25 @@ def assert_inside(driver, elements, what):
         assert r[2] > 0 and r[0] >= -0.5 and r[1] <= w + 0.5, \
             f"{what}: {e.tag_name} '{e.text or e.get_attribute('id')}' at {r[0]:.0f}..{r[1]:.0f} " \
             f"outside 0..{w}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that failed leaves what the browser showed: a
+    screenshot build/screenshots/FAILED-<test>.png, and the page's address
+    and console messages in the report (a failure seen once on a loaded
+    machine can then be read afterwards)."""
+    outcome = yield
+    report = outcome.get_result()
+    d = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or d is None:
+        return
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.name)
+    lines = []
+    try:
+        d.save_screenshot(os.path.join(SCREENSHOTS, f"FAILED-{name}.png"))
+        lines.append(f"address: {d.current_url}")
+        lines += [f"console {e.get('level')}: {e.get('message')}" for e in d.get_log("browser")]
+    except Exception as e:          # a crashed tab: say so, keep the test's own failure
+        lines.append(f"browser state not readable: {e!r}")
+    report.sections.append(("browser at the failure", "\n".join(lines)))

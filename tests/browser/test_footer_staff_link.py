@@ -59,6 +59,10 @@ def test_staff_link_is_a_thumb_target_in_both_languages(browser):
         for lang, words in (("id", "Masuk petugas"), ("en", "Staff login")):
             for page in pages():
                 d.get(box.base + page)
+                # the page keeps the language it starts in (common.js's
+                # setLang stores it before the footer is drawn): set it only
+                # once this page has, or its late store undoes ours
+                wait(d, lambda d: d.find_elements(By.ID, "pb-staff-link"), page + " not started")
                 d.execute_script("window.localStorage.setItem('pb.lang', arguments[0])", lang)
                 d.get(box.base + page)
                 wait(d, lambda d: d.execute_script("return document.documentElement.lang") ==
